@@ -1,0 +1,32 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  { ignores: ['**/node_modules', '**/out-tsc', '**/dist', 'runs/**', '.nx/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      // Dependencies point one way: data <- model <- submit <- pipeline; tuning knows nothing of models.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:tuning', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:data'] },
+            { sourceTag: 'scope:submit', onlyDependOnLibsWithTags: ['scope:data', 'scope:model'] },
+            {
+              sourceTag: 'scope:pipeline',
+              onlyDependOnLibsWithTags: ['scope:data', 'scope:model', 'scope:tuning', 'scope:submit'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+];
