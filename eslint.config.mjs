@@ -15,13 +15,14 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:plot', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:plot'] },
             { sourceTag: 'scope:tuning', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:data'] },
             { sourceTag: 'scope:submit', onlyDependOnLibsWithTags: ['scope:data', 'scope:model'] },
             {
               sourceTag: 'scope:pipeline',
-              onlyDependOnLibsWithTags: ['scope:data', 'scope:model', 'scope:tuning', 'scope:submit'],
+              onlyDependOnLibsWithTags: ['scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot'],
             },
           ],
         },
