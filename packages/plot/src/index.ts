@@ -1,1 +1,3 @@
-export {};
+export { renderSvg, renderPng, svgToPng, type RenderOptions } from './render';
+export { writeChartPng, writeFileAtomic } from './write';
+export type { TopLevelSpec } from 'vega-lite';

@@ -1,0 +1,51 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** Options for rendering a chart. */
+export interface RenderOptions {
+  /** Pixel scale of the PNG relative to the SVG's size. Default 2 (crisp on high-DPI screens). */
+  readonly scale?: number;
+  /** Background colour. Default white. */
+  readonly background?: string;
+}
+
+/** Default look shared by every chart: readable fonts, white background. */
+const BASE_CONFIG = {
+  font: 'DejaVu Sans',
+  background: 'white',
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14 },
+} as const;
+
+/** Render a Vega-Lite spec to an SVG string (headless, no browser). */
+export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
+  const withConfig = {
+    ...spec,
+    config: { ...BASE_CONFIG, background: options.background ?? 'white', ...(spec.config ?? {}) },
+  } as TopLevelSpec;
+  const compiled = vegaLite.compile(withConfig).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Convert an SVG string to PNG bytes with resvg, using the system's fonts. */
+export function svgToPng(svg: string, options: RenderOptions = {}): Buffer {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: options.scale ?? 2 },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    background: options.background ?? 'white',
+  });
+  return resvg.render().asPng();
+}
+
+/** Render a Vega-Lite spec to PNG bytes. */
+export async function renderPng(spec: TopLevelSpec, options: RenderOptions = {}): Promise<Buffer> {
+  return svgToPng(await renderSvg(spec, options), options);
+}
