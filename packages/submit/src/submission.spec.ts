@@ -1,0 +1,70 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SubmissionError } from './errors';
+import { validateSubmission } from './validate-submission';
+import { formatSubmission, writeSubmission } from './write-submission';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'submit-'));
+
+describe('writeSubmission()', () => {
+  it('writes row_id,label for every row in order and validates', () => {
+    const path = join(dir(), 'out', 'submission.csv');
+    writeSubmission(path, Int32Array.from([3, 0, 9]));
+    expect(readFileSync(path, 'utf8')).toBe('row_id,label\n0,3\n1,0\n2,9\n');
+    expect(validateSubmission(path, 3).labelCounts).toEqual([1, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('refuses a non-digit prediction and leaves the earlier file intact', () => {
+    const d = dir();
+    const path = join(d, 'submission.csv');
+    writeSubmission(path, [1, 2]);
+    expect(() => writeSubmission(path, [1, 10])).toThrow('Expected prediction 1 to be an integer digit 0..9, got 10');
+    expect(readFileSync(path, 'utf8')).toBe('row_id,label\n0,1\n1,2\n');
+    expect(readdirSync(d)).toEqual(['submission.csv']);
+  });
+});
+
+describe('validateSubmission()', () => {
+  const cases: Array<[string, string, number, string, number | undefined]> = [
+    ['wrong header', 'id,label\n0,1\n', 1, 'line 1 to be the header `row_id,label`, got `id,label`', 1],
+    ['too few rows', 'row_id,label\n0,1\n', 2, 'to have 2 rows (one per test row), got 1', 3],
+    ['too many rows', 'row_id,label\n0,1\n1,1\n', 1, 'to have 1 rows (one per test row), got 2', 3],
+    ['row id out of order', 'row_id,label\n1,1\n0,1\n', 2, 'line 2 to have row_id 0, got `1`', 2],
+    ['label out of range', 'row_id,label\n0,1\n1,12\n', 2, 'line 3 to have a label 0..9, got `12`', 3],
+    ['non-integer label', 'row_id,label\n0,1.5\n', 1, 'line 2 to have a label 0..9, got `1.5`', 2],
+    ['missing field', 'row_id,label\n0\n', 1, 'line 2 to have 2 fields (row_id,label), got 1', 2],
+  ];
+  it.each(cases)('refuses %s, naming the line', (_name, text, n, message, line) => {
+    const path = join(dir(), 'submission.csv');
+    writeFileSync(path, text);
+    let error: unknown;
+    try {
+      validateSubmission(path, { n });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SubmissionError);
+    expect((error as SubmissionError).message).toContain(message);
+    expect((error as SubmissionError).line).toBe(line);
+  });
+
+  it('refuses a missing file by name', () => {
+    expect(() => validateSubmission('/nonexistent/submission.csv', 1)).toThrow(
+      'Submission file `/nonexistent/submission.csv` does not exist',
+    );
+  });
+
+  it('accepts CRLF line ends and a BOM', () => {
+    const path = join(dir(), 'submission.csv');
+    writeFileSync(path, '\ufeffrow_id,label\r\n0,4\r\n');
+    expect(validateSubmission(path, 1).rows).toBe(1);
+  });
+
+  it('round-trips formatSubmission', () => {
+    const path = join(dir(), 's.csv');
+    const labels = Array.from({ length: 100 }, (_, i) => (i * 7) % 10);
+    writeFileSync(path, formatSubmission(labels));
+    expect(validateSubmission(path, 100).labelCounts).toEqual(new Array(10).fill(10));
+  });
+});

@@ -1,0 +1,62 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planUpload, upload } from './upload';
+
+function sandbox() {
+  const root = mkdtempSync(join(tmpdir(), 'kaggle-'));
+  const bin = join(root, 'bin');
+  const home = join(root, 'home');
+  mkdirSync(bin);
+  mkdirSync(home);
+  const file = join(root, 'submission.csv');
+  writeFileSync(file, 'row_id,label\n0,1\n');
+  return { root, bin, home, file };
+}
+
+describe('planUpload()', () => {
+  it('names every missing piece and the exact command', () => {
+    const s = sandbox();
+    const plan = planUpload({ competition: 'digits', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
+    expect(plan.command).toEqual(['kaggle', 'competitions', 'submit', '-c', 'digits', '-f', s.file, '-m', 'm']);
+    expect(plan.missing).toHaveLength(2);
+    expect(plan.missing[0]).toContain('`kaggle` command is not on PATH');
+    expect(plan.missing[1]).toContain(join(s.home, '.kaggle', 'kaggle.json'));
+  });
+
+  it('finds credentials in the environment or in kaggle.json', () => {
+    const s = sandbox();
+    const env = { PATH: s.bin, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k' };
+    expect(planUpload({ competition: 'c', message: 'm', file: s.file, env, home: s.home }).credentials).toBe(
+      'KAGGLE_USERNAME/KAGGLE_KEY',
+    );
+    mkdirSync(join(s.home, '.kaggle'));
+    writeFileSync(join(s.home, '.kaggle', 'kaggle.json'), '{}');
+    const plan = planUpload({ competition: 'c', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
+    expect(plan.credentials).toBe(join(s.home, '.kaggle', 'kaggle.json'));
+  });
+});
+
+describe('upload()', () => {
+  it('does not claim an upload when the CLI is missing', () => {
+    const s = sandbox();
+    const result = upload({ competition: 'c', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
+    expect(result.uploaded).toBe(false);
+    expect(result.status).toBeUndefined();
+  });
+
+  it('runs the kaggle CLI with the arguments and reports its exit status', () => {
+    const s = sandbox();
+    const log = join(s.root, 'args.txt');
+    const script = join(s.bin, 'kaggle');
+    writeFileSync(script, `#!/bin/sh\necho "$@" > ${log}\nexit $FAKE_STATUS\n`);
+    chmodSync(script, 0o755);
+    const env = { PATH: `${s.bin}:/usr/bin:/bin`, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k', FAKE_STATUS: '0' };
+    const ok = upload({ competition: 'digits', message: 'first try', file: s.file, env, home: s.home });
+    expect(ok.uploaded).toBe(true);
+    expect(readFileSync(log, 'utf8').trim()).toBe(`competitions submit -c digits -f ${s.file} -m first try`);
+    const failed = upload({ competition: 'digits', message: 'x', file: s.file, env: { ...env, FAKE_STATUS: '3' }, home: s.home });
+    expect(failed.uploaded).toBe(false);
+    expect(failed.status).toBe(3);
+  });
+});

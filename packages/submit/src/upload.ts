@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** Options for {@link planUpload} and {@link upload}. */
+export interface UploadArgs {
+  /** Competition slug as in its Kaggle URL. Required. */
+  readonly competition: string;
+  /** Submission message shown on the leaderboard page. Required. */
+  readonly message: string;
+  /** The submission file. Required. */
+  readonly file: string;
+  /** Environment to look in for PATH and credentials. Default: `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Home directory for `~/.kaggle/kaggle.json`. Default: `os.homedir()`. */
+  readonly home?: string;
+}
+
+/** What an upload needs and what is missing. */
+export interface UploadPlan {
+  /** The exact command that submits the file. */
+  readonly command: readonly string[];
+  /** Absolute path of the `kaggle` executable, when found on PATH. */
+  readonly kaggle: string | null;
+  /** Where credentials were found (env or a kaggle.json path), when found. */
+  readonly credentials: string | null;
+  /** One line per missing piece; empty when the upload can run. */
+  readonly missing: readonly string[];
+}
+
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Look for the official Kaggle CLI and its credentials without running anything. */
+export function planUpload(args: UploadArgs): UploadPlan {
+  const env = args.env ?? process.env;
+  const home = args.home ?? homedir();
+  const command = ['kaggle', 'competitions', 'submit', '-c', args.competition, '-f', args.file, '-m', args.message];
+  const missing: string[] = [];
+  if (!existsSync(args.file)) missing.push(`the submission file \`${args.file}\` does not exist`);
+  const kaggle = findOnPath('kaggle', env);
+  if (!kaggle) missing.push('the `kaggle` command is not on PATH (install it with `pip install kaggle`)');
+  const jsonPaths = [
+    env.KAGGLE_CONFIG_DIR ? join(env.KAGGLE_CONFIG_DIR, 'kaggle.json') : null,
+    join(home, '.kaggle', 'kaggle.json'),
+    join(home, '.config', 'kaggle', 'kaggle.json'),
+  ].filter((p): p is string => p !== null);
+  let credentials: string | null = null;
+  if (env.KAGGLE_USERNAME && env.KAGGLE_KEY) credentials = 'KAGGLE_USERNAME/KAGGLE_KEY';
+  else credentials = jsonPaths.find((p) => existsSync(p)) ?? null;
+  if (!credentials) {
+    missing.push(
+      `no Kaggle credentials: set KAGGLE_USERNAME and KAGGLE_KEY, or put an API token in ${jsonPaths.join(' or ')}`,
+    );
+  }
+  return { command, kaggle, credentials, missing };
+}
+
+/** The result of {@link upload}. */
+export interface UploadResult {
+  readonly uploaded: boolean;
+  readonly plan: UploadPlan;
+  /** The CLI's exit status when it ran. */
+  readonly status?: number | null;
+}
+
+/**
+ * Submit with the official `kaggle competitions submit` CLI when it and credentials are present.
+ * Never claims an upload it did not do: `uploaded` is true only when the CLI ran and exited 0.
+ */
+export function upload(args: UploadArgs): UploadResult {
+  const plan = planUpload(args);
+  if (plan.missing.length > 0 || !plan.kaggle) return { uploaded: false, plan };
+  const result = spawnSync(plan.kaggle, plan.command.slice(1), { stdio: 'inherit', env: args.env ?? process.env });
+  return { uploaded: result.status === 0, plan, status: result.status };
+}

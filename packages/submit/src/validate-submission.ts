@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { NUM_CLASSES } from '@digitfuse/data';
+import { SubmissionError } from './errors';
+import { SUBMISSION_HEADER } from './write-submission';
+
+/** What a valid submission looked like. */
+export interface SubmissionSummary {
+  readonly file: string;
+  readonly rows: number;
+  /** How many rows predict each digit 0..9. */
+  readonly labelCounts: number[];
+}
+
+/**
+ * Check a submission against the test set: header `row_id,label`, exactly `nTest` rows, row ids
+ * 0..nTest-1 in order, labels integers 0..9. Throws SubmissionError naming the first bad line.
+ * `testData` is the number of test rows or anything with `n` (e.g. the test ModelInputs).
+ */
+export function validateSubmission(path: string, testData: number | { readonly n: number }): SubmissionSummary {
+  const nTest = typeof testData === 'number' ? testData : testData.n;
+  if (!existsSync(path)) throw new SubmissionError(`Submission file \`${path}\` does not exist`, path);
+  let text = readFileSync(path, 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const header = (lines[0] ?? '').trim();
+  if (header !== SUBMISSION_HEADER) {
+    throw new SubmissionError(
+      `Expected \`${path}\` line 1 to be the header \`${SUBMISSION_HEADER}\`, got \`${header.slice(0, 60)}\``,
+      path,
+      1,
+    );
+  }
+  const rows = lines.length - 1;
+  const labelCounts = new Array<number>(NUM_CLASSES).fill(0);
+  for (let i = 0; i < Math.min(rows, nTest); i++) {
+    const lineNo = i + 2;
+    const cells = lines[i + 1].split(',').map((c) => c.trim());
+    if (cells.length !== 2) {
+      throw new SubmissionError(
+        `Expected \`${path}\` line ${lineNo} to have 2 fields (row_id,label), got ${cells.length}: \`${lines[i + 1].slice(0, 60)}\``,
+        path,
+        lineNo,
+      );
+    }
+    const [id, label] = cells;
+    if (!/^\d+$/.test(id) || Number(id) !== i) {
+      throw new SubmissionError(`Expected \`${path}\` line ${lineNo} to have row_id ${i}, got \`${id}\``, path, lineNo);
+    }
+    if (!/^\d+$/.test(label) || Number(label) >= NUM_CLASSES) {
+      throw new SubmissionError(
+        `Expected \`${path}\` line ${lineNo} to have a label 0..${NUM_CLASSES - 1}, got \`${label}\``,
+        path,
+        lineNo,
+      );
+    }
+    labelCounts[Number(label)]++;
+  }
+  if (rows !== nTest) {
+    throw new SubmissionError(
+      `Expected \`${path}\` to have ${nTest} rows (one per test row), got ${rows}`,
+      path,
+      rows < nTest ? rows + 2 : nTest + 2,
+    );
+  }
+  return { file: path, rows, labelCounts };
+}

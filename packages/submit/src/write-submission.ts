@@ -1,0 +1,38 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { NUM_CLASSES } from '@digitfuse/data';
+
+/** The submission's header, as the competition expects it. */
+export const SUBMISSION_HEADER = 'row_id,label';
+
+/** Format predictions as the competition's CSV: `row_id,label`, one row per test row, in order. */
+export function formatSubmission(labels: ArrayLike<number>): string {
+  const lines = new Array<string>(labels.length + 1);
+  lines[0] = SUBMISSION_HEADER;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= NUM_CLASSES) {
+      throw new RangeError(`Expected prediction ${i} to be an integer digit 0..${NUM_CLASSES - 1}, got ${label}`);
+    }
+    lines[i + 1] = `${i},${label}`;
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Write `submission.csv` atomically (a temp file beside it, then rename): an interrupted run never
+ * leaves a half-written submission, and an earlier one stays intact until the new one is complete.
+ */
+export function writeSubmission(path: string, labels: ArrayLike<number>): string {
+  const text = formatSubmission(labels);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return path;
+}
