@@ -1,1 +1,3 @@
-export {};
+export { BackendError } from './backend-error';
+export { selectBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './select-backend';
+export { registerWasmKernels } from './wasm-kernels/register-wasm-kernels';

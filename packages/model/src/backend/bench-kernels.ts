@@ -1,0 +1,172 @@
+/**
+ * Kernel micro-benchmark: one training step (forward + backward + Adam) of the paper's two-branch
+ * network on the wasm backend, with the stock kernels (plus a naive filter gradient, which the stock
+ * backend lacks) and with the project kernels; prints samples/s and per-kernel time from tf.profile.
+ *
+ *   npx nx run model:bench-kernels [--batch 64] [--steps 20] [--mode both|project|stock] [--config paper|small]
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { selectBackend } from './select-backend';
+import { registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register-wasm-kernels';
+import { heapF32, input } from './wasm-kernels/wasm-ops';
+
+/** Filters per conv layer of each branch and dense units. */
+interface NetConfig {
+  readonly image: readonly number[];
+  readonly audio: readonly number[];
+  readonly units: number;
+}
+
+const CONFIGS: Record<string, NetConfig> = {
+  paper: { image: [48, 128, 64], audio: [64, 64, 128], units: 128 },
+  small: { image: [16, 32, 64], audio: [16, 32, 64], units: 128 },
+};
+
+/** The seed paper's network, inline (the model package's builder is not a dependency of this file). */
+function buildNet(config: NetConfig): tf.LayersModel {
+  const image = tf.input({ shape: [28, 28, 1] });
+  let x = image;
+  for (const filters of config.image) {
+    x = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+  }
+  const audio = tf.input({ shape: [39, 13] });
+  let a = audio;
+  for (const filters of config.audio) {
+    a = tf.layers.conv1d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(a) as tf.SymbolicTensor;
+    a = tf.layers.maxPooling1d({ poolSize: 2 }).apply(a) as tf.SymbolicTensor;
+  }
+  const flat = [tf.layers.flatten().apply(x), tf.layers.flatten().apply(a)] as tf.SymbolicTensor[];
+  let h = tf.layers.concatenate().apply(flat) as tf.SymbolicTensor;
+  h = tf.layers.dense({ units: config.units, activation: 'relu' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.dropout({ rate: 0.42 }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 10, activation: 'softmax' }).apply(h) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [image, audio], outputs: out });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+/** A deliberately plain filter gradient: what "before" means, since stock wasm has none. */
+function naiveConv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = input(inputs, 'x');
+  const dy = input(inputs, 'dy');
+  const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+  const [b, h, w, ci] = x.shape;
+  const co = filterShape[3];
+  const out = backend.makeOutput(filterShape, 'float32');
+  const xv = heapF32(backend, x);
+  const dyv = heapF32(backend, dy);
+  const dw = heapF32(backend, out);
+  dw.fill(0);
+  for (let n = 0; n < b; n++) {
+    for (let r = 0; r < info.outHeight; r++) {
+      for (let q = 0; q < info.outWidth; q++) {
+        const dyBase = ((n * info.outHeight + r) * info.outWidth + q) * co;
+        for (let i = 0; i < info.filterHeight; i++) {
+          const xr = r * info.strideHeight + i - info.padInfo.top;
+          if (xr < 0 || xr >= h) continue;
+          for (let j = 0; j < info.filterWidth; j++) {
+            const xc = q * info.strideWidth + j - info.padInfo.left;
+            if (xc < 0 || xc >= w) continue;
+            const xBase = ((n * h + xr) * w + xc) * ci;
+            const wBase = (i * info.filterWidth + j) * ci * co;
+            for (let c = 0; c < ci; c++) {
+              const xval = xv[xBase + c];
+              const row = wBase + c * co;
+              for (let o = 0; o < co; o++) dw[row + o] += xval * dyv[dyBase + o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+interface Batch {
+  readonly xs: tf.Tensor[];
+  readonly y: tf.Tensor;
+}
+
+function makeBatch(size: number): Batch {
+  return tf.tidy(() => ({
+    xs: [tf.randomUniform([size, 28, 28, 1], 0, 1, 'float32', 1), tf.randomUniform([size, 39, 13], 0, 1, 'float32', 2)],
+    y: tf.oneHot(tf.randomUniform([size], 0, 10, 'int32', 3), 10),
+  }));
+}
+
+async function timeSteps(model: tf.LayersModel, batch: Batch, steps: number): Promise<number> {
+  await model.trainOnBatch(batch.xs, batch.y); // warm-up (operator creation, weight packing)
+  await model.trainOnBatch(batch.xs, batch.y);
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) await model.trainOnBatch(batch.xs, batch.y);
+  return (performance.now() - start) / steps;
+}
+
+async function profileStep(model: tf.LayersModel, batch: Batch): Promise<Map<string, { ms: number; calls: number }>> {
+  const profile = await tf.profile(async () => {
+    await model.trainOnBatch(batch.xs, batch.y);
+  });
+  const perKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of profile.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const entry = perKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += ms;
+    entry.calls += 1;
+    perKernel.set(k.name, entry);
+  }
+  return perKernel;
+}
+
+function printProfile(label: string, perKernel: Map<string, { ms: number; calls: number }>): void {
+  const rows = [...perKernel.entries()].sort((p, q) => q[1].ms - p[1].ms);
+  const total = rows.reduce((p, [, v]) => p + v.ms, 0);
+  console.log(`  per-kernel time of one step (${label}), total ${total.toFixed(1)} ms:`);
+  for (const [name, v] of rows.slice(0, 16)) {
+    console.log(`    ${name.padEnd(24)} ${v.ms.toFixed(2).padStart(8)} ms  ${String(v.calls).padStart(4)} calls  ${((100 * v.ms) / total).toFixed(1).padStart(5)}%`);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = await yargs(argv)
+    .option('batch', { type: 'number', default: 64, describe: 'batch size' })
+    .option('steps', { type: 'number', default: 20, describe: 'timed steps (project kernels)' })
+    .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow)' })
+    .option('mode', { choices: ['both', 'project', 'stock'] as const, default: 'both' as const })
+    .option('config', { choices: Object.keys(CONFIGS), default: 'paper' })
+    .option('profile', { type: 'boolean', default: true, describe: 'print per-kernel times' })
+    .strict()
+    .help()
+    .parse();
+  await selectBackend('wasm');
+  const config = CONFIGS[args.config];
+  const batch = makeBatch(args.batch);
+  const modes = args.mode === 'both' ? (['stock', 'project'] as const) : ([args.mode] as const);
+  for (const mode of modes) {
+    if (mode === 'stock') {
+      unregisterWasmKernels();
+      tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: naiveConv2dBackpropFilter as unknown as tf.KernelFunc });
+    } else {
+      if (tf.getKernel('Conv2DBackpropFilter', 'wasm') != null) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+      registerWasmKernels();
+    }
+    const model = buildNet(config);
+    const ms = await timeSteps(model, batch, mode === 'stock' ? args['stock-steps'] : args.steps);
+    console.log(`${args.config} config, batch ${args.batch}, ${mode} kernels: ${ms.toFixed(1)} ms/step = ${((1000 * args.batch) / ms).toFixed(1)} samples/s`);
+    if (args.profile) printProfile(mode, await profileStep(model, batch));
+    model.dispose();
+  }
+  tf.dispose([...batch.xs, batch.y]);
+}
+
+if (require.main === module) {
+  main(hideBin(process.argv)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,146 @@
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendError } from './backend-error';
+import { silenceCpuBanner } from './silence-banner';
+import { registerWasmKernels } from './wasm-kernels/register-wasm-kernels';
+
+/** `--backend` values: `auto` picks the fastest that loads. */
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** All accepted `--backend` values, for CLI parsers. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** The backend in use after `selectBackend`. */
+export interface BackendInfo {
+  /** tfjs backend name: `tensorflow` (tfjs-node / tfjs-node-gpu), `wasm` or `cpu`. */
+  readonly name: 'tensorflow' | 'wasm' | 'cpu';
+  /** Why this backend: what was asked for and what was tried before it. */
+  readonly reason: string;
+  /** wasm only: whether the SIMD binary runs. */
+  readonly simd?: boolean;
+  /** wasm only: XNNPACK threads. */
+  readonly threads?: number;
+}
+
+/** Native packages tried, in order, for the `tensorflow` backend. */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/**
+ * Chooses and initialises the tfjs backend, prints ONE line saying which and why, and returns it.
+ *
+ * `auto`: `@tensorflow/tfjs-node-gpu` if it loads (CUDA), else `@tensorflow/tfjs-node` if installed,
+ * else `wasm` with the project's training kernels, else `cpu`. An explicit choice that cannot be
+ * used throws `BackendError`. Calling it again is cheap and gives the same answer.
+ *
+ * @param choice default `'auto'`
+ * @param log where the one line goes; default `console.log`
+ */
+export async function selectBackend(
+  choice: BackendChoice = 'auto',
+  log: (line: string) => void = console.log,
+): Promise<BackendInfo> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new BackendError(
+      `Unknown --backend '${String(choice)}': expected one of ${BACKEND_CHOICES.join(', ')}`,
+      String(choice),
+    );
+  }
+  const info = await choose(choice);
+  const details = info.name === 'wasm' ? ` (${info.simd ? 'SIMD' : 'no SIMD'}, ${info.threads} thread${info.threads === 1 ? '' : 's'})` : '';
+  log(`backend: ${info.name}${details} — ${info.reason}`);
+  return info;
+}
+
+async function choose(choice: BackendChoice): Promise<BackendInfo> {
+  switch (choice) {
+    case 'tensorflow': {
+      const tried = await tryNative();
+      if (tried.ok) return { name: 'tensorflow', reason: `--backend tensorflow: using ${tried.pkg}` };
+      throw new BackendError(`--backend tensorflow is not available: ${tried.why.join('; ')}`, choice);
+    }
+    case 'wasm': {
+      const wasm = await tryWasm();
+      if (wasm.ok) return { name: 'wasm', reason: '--backend wasm', simd: wasm.simd, threads: wasm.threads };
+      throw new BackendError(`--backend wasm is not available: ${wasm.why}`, choice);
+    }
+    case 'cpu': {
+      await useCpu();
+      return { name: 'cpu', reason: '--backend cpu (pure JavaScript, slow)' };
+    }
+    case 'auto': {
+      const native = await tryNative();
+      if (native.ok) return { name: 'tensorflow', reason: `auto: ${native.pkg} loaded` };
+      const wasm = await tryWasm();
+      if (wasm.ok) return { name: 'wasm', reason: native.why.join(', '), simd: wasm.simd, threads: wasm.threads };
+      await useCpu();
+      return { name: 'cpu', reason: `${native.why.join(', ')}, wasm failed (${wasm.why})` };
+    }
+  }
+}
+
+type NativeResult = { ok: true; pkg: string } | { ok: false; why: string[] };
+
+async function tryNative(): Promise<NativeResult> {
+  const why: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    const loaded = loadOptional(pkg);
+    if (loaded !== true) {
+      why.push(`${pkg.replace('@tensorflow/', '')} ${loaded}`);
+      continue;
+    }
+    if (tf.findBackendFactory('tensorflow') == null) {
+      why.push(`${pkg.replace('@tensorflow/', '')} loaded but registered no 'tensorflow' backend (another @tensorflow/tfjs-core copy?)`);
+      continue;
+    }
+    if (await tf.setBackend('tensorflow')) return { ok: true, pkg };
+    why.push(`${pkg.replace('@tensorflow/', '')} failed to initialise`);
+  }
+  return { ok: false, why };
+}
+
+/** `true` if the package loaded, else a short reason ("not installed", "failed to load: ..."). */
+function loadOptional(pkg: string): true | string {
+  try {
+    // A computed name keeps bundlers and the type checker away from the optional native packages.
+    const load: (id: string) => unknown = require;
+    load(pkg);
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === 'MODULE_NOT_FOUND' && message.includes(pkg)) return 'not installed';
+    return `failed to load (${message.split('\n')[0]})`;
+  }
+}
+
+type WasmResult = { ok: true; simd: boolean; threads: number } | { ok: false; why: string };
+
+let wasmPathsSet = false;
+
+async function tryWasm(): Promise<WasmResult> {
+  try {
+    if (!wasmPathsSet) {
+      // Point the loader at the package's dist folder explicitly so it also works when this code is
+      // bundled or run from another working directory.
+      const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep);
+      setWasmPaths(dist);
+      wasmPathsSet = true;
+    }
+    registerWasmKernels();
+    const ok = await tf.setBackend('wasm');
+    if (!ok) return { ok: false, why: 'the wasm module could not be instantiated' };
+    await tf.ready();
+    registerWasmKernels();
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    return { ok: true, simd, threads: getThreadsCount() };
+  } catch (error) {
+    return { ok: false, why: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function useCpu(): Promise<void> {
+  silenceCpuBanner();
+  await tf.setBackend('cpu');
+  silenceCpuBanner();
+}

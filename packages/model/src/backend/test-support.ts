@@ -1,0 +1,63 @@
+/**
+ * Helpers for the backend specs only (not exported from the package): seeded inputs and running the
+ * same computation on two backends.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from './select-backend';
+import { silenceCpuBanner } from './silence-banner';
+
+/** Deterministic uniform floats in [lo, hi) (mulberry32). */
+export function seededArray(size: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return out;
+}
+
+/**
+ * Relative error used by the kernel specs: max|a - b| / max(1, max|b|), with b the reference (cpu).
+ * Behaves like an absolute error for small values and a relative one for large values.
+ */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return Number.isNaN(diff) ? Infinity : diff / scale;
+}
+
+/** Makes the wasm backend (with the project kernels) available; quiet. */
+export async function initBackends(): Promise<void> {
+  await selectBackend('wasm', () => undefined);
+  silenceCpuBanner();
+}
+
+/** Runs `fn` with `backend` active and returns the values of the tensors it returns. */
+export async function runOn(
+  backend: 'wasm' | 'cpu',
+  fn: () => tf.Tensor | tf.Tensor[],
+): Promise<{ values: Float32Array[]; shapes: number[][] }> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(fn);
+  const list = Array.isArray(outs) ? outs : [outs];
+  const values = list.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+  const shapes = list.map((t) => [...t.shape]);
+  tf.dispose(list);
+  if (tf.memory().numTensors !== before) throw new Error(`leaked ${tf.memory().numTensors - before} tensors`);
+  return { values, shapes };
+}
+
+/** Runs one kernel by name with the given inputs (made from arrays) and attributes. */
+export function kernel(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+}

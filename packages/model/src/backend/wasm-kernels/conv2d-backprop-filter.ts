@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2d, input, release, slice, transpose, type TensorInfo } from './wasm-ops';
+
+/**
+ * `Conv2DBackpropFilter` for wasm (the stock backend has none), as one XNNPACK forward convolution:
+ *
+ *   dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*s + kh - padTop, ow*s + kw - padLeft, ci] * dy[b,oh,ow,co]
+ *
+ * is a convolution whose "batch" is ci, whose "channels" are b, and whose filter is dy:
+ * x -> [Ci,H,W,B], dy -> [OH,OW,B,Co], stride 1, dilation = the original stride, explicit padding
+ * chosen so the output is exactly [Ci,KH,KW,Co], then transposed back to [KH,KW,Ci,Co].
+ */
+export function conv2dBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = input(inputs, 'x');
+  const dy = input(inputs, 'dy');
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (dataFormat != null && dataFormat !== 'NHWC') {
+    throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [, h, w] = x.shape as [number, number, number, number];
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Rows/columns of x the last filter tap of the last output reaches, beyond which nothing is used.
+  let bottom = kh - 1 + (oh - 1) * sh + 1 - h - top;
+  let right = kw - 1 + (ow - 1) * sw + 1 - w - left;
+
+  let xt = transpose(backend, x, [3, 1, 2, 0]); // [Ci,H,W,B]
+  if (bottom < 0 || right < 0) {
+    const [ci, , , b] = xt.shape;
+    const cropped = slice(backend, xt, [0, 0, 0, 0], [ci, h + Math.min(bottom, 0), w + Math.min(right, 0), b]);
+    release(backend, xt);
+    xt = cropped;
+    bottom = Math.max(bottom, 0);
+    right = Math.max(right, 0);
+  }
+  const dyt = transpose(backend, dy, [1, 2, 0, 3]); // [OH,OW,B,Co]
+  const grad = conv2d(backend, xt, dyt, [1, 1], [sh, sw], [top, bottom, left, right]); // [Ci,KH,KW,Co]
+  release(backend, xt, dyt);
+  if (grad.shape[1] !== kh || grad.shape[2] !== kw) {
+    throw new Error(`internal: filter gradient shape ${grad.shape} does not match filter ${filterShape}`);
+  }
+  const out = transpose(backend, grad, [1, 2, 0, 3]);
+  release(backend, grad);
+  return out;
+}
