@@ -1,1 +1,58 @@
-export const x = 1;
+export { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
+export { consoleLogger, silentLogger, type TuningLogger } from './logger';
+export type {
+  CategoricalChoice,
+  CategoricalDistribution,
+  Distribution,
+  FloatDistribution,
+  IntDistribution,
+  ParamValue,
+  SuggestOptions,
+} from './distributions';
+export type { Direction, FinishedState, FrozenTrial, TrialState, WorkerInfo } from './trial-state';
+export type { StudyView } from './study-view';
+export { Trial } from './trial';
+export {
+  createStudy,
+  loadStudy,
+  Study,
+  type Objective,
+  type OptimizeCallback,
+  type OptimizeOptions,
+  type StudyOptions,
+} from './study';
+export type { Sampler } from './samplers/sampler';
+export { RandomSampler, randomSampler, type RandomSamplerArgs } from './samplers/random-sampler';
+export { defaultGamma, defaultWeights, TPESampler, tpeSampler, type TPESamplerArgs } from './samplers/tpe-sampler';
+export type { Pruner } from './pruners/pruner';
+export { NopPruner, nopPruner } from './pruners/nop-pruner';
+export { MedianPruner, medianPruner, PercentilePruner, type MedianPrunerArgs } from './pruners/median-pruner';
+export {
+  SuccessiveHalvingPruner,
+  successiveHalvingPruner,
+  type SuccessiveHalvingPrunerArgs,
+} from './pruners/successive-halving-pruner';
+export { HyperbandPruner, hyperbandPruner, type HyperbandPrunerArgs } from './pruners/hyperband-pruner';
+export type { StalePolicy, Storage, TrialLimit } from './storage/storage';
+export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
+export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
+export type { JournalOp } from './storage/journal-ops';
+export {
+  bestParamsJson,
+  bestStep,
+  trialsTable,
+  type TrialsSource,
+  type TrialsTable,
+  type TrialsTableOptions,
+  type TrialsTableRow,
+} from './outputs/trials-table';
+export {
+  intermediateValues,
+  optimizationHistory,
+  parallelCoordinates,
+  type HistoryPoint,
+  type IntermediateSeries,
+  type ParallelCoordinatesRow,
+} from './outputs/history';
+export { paramImportances, type ParamImportanceOptions } from './outputs/param-importance';
+export { spawnWorkers, type SpawnWorkersOptions, type WorkerExit } from './workers';

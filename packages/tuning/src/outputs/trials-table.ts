@@ -1,0 +1,104 @@
+import type { ParamValue } from '../distributions';
+import type { Direction, FrozenTrial } from '../trial-state';
+
+/** Anything with trials and a direction (a `Study`). */
+export interface TrialsSource {
+  readonly direction: Direction;
+  readonly trials: readonly FrozenTrial[];
+}
+
+export interface TrialsTableRow {
+  readonly number: number;
+  readonly state: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly value: number | undefined;
+  /** Step of the best intermediate value (e.g. the best epoch), if any were reported. */
+  readonly bestStep: number | undefined;
+  /** Wall-clock seconds from start to finish, if finished. */
+  readonly seconds: number | undefined;
+}
+
+export interface TrialsTable {
+  /** Parameter columns, in first-seen order. */
+  readonly paramNames: readonly string[];
+  readonly rows: readonly TrialsTableRow[];
+  readonly markdown: string;
+  readonly csv: string;
+}
+
+export interface TrialsTableOptions {
+  /** Digits after the point for values and float parameters. Default: 4. */
+  readonly digits?: number;
+}
+
+/** Step of the best intermediate value for the direction, or undefined. */
+export function bestStep(trial: FrozenTrial, direction: Direction): number | undefined {
+  let best: number | undefined;
+  let bestValue = NaN;
+  for (const [step, v] of trial.intermediateValues) {
+    if (Number.isNaN(v)) continue;
+    if (best === undefined || (direction === 'minimize' ? v < bestValue : v > bestValue) || (v === bestValue && step < best)) {
+      best = step;
+      bestValue = v;
+    }
+  }
+  return best;
+}
+
+function formatValue(v: ParamValue | undefined, digits: number): string {
+  if (v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number(v.toPrecision(Math.max(digits, 1) + 2)).toString();
+  return String(v);
+}
+
+function csvCell(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds. */
+export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {}): TrialsTable {
+  const digits = options.digits ?? 4;
+  const paramNames: string[] = [];
+  for (const t of study.trials) for (const name of Object.keys(t.params)) if (!paramNames.includes(name)) paramNames.push(name);
+  const rows: TrialsTableRow[] = study.trials
+    .filter((t) => t.state !== 'WAITING')
+    .map((t) => ({
+      number: t.number,
+      state: t.state,
+      params: t.params,
+      value: t.value,
+      bestStep: bestStep(t, study.direction),
+      seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : undefined,
+    }));
+  const header = ['number', 'state', ...paramNames, 'value', 'best step', 'seconds'];
+  const cells = rows.map((r) => [
+    String(r.number),
+    r.state,
+    ...paramNames.map((p) => formatValue(r.params[p], digits)),
+    r.value === undefined ? '' : formatValue(r.value, digits),
+    r.bestStep === undefined ? '' : String(r.bestStep),
+    r.seconds === undefined ? '' : r.seconds.toFixed(1),
+  ]);
+  const markdown = [
+    `| ${header.map(mdCell).join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 1 ? '---' : '---:')).join(' | ')} |`,
+    ...cells.map((c) => `| ${c.map(mdCell).join(' | ')} |`),
+  ].join('\n') + '\n';
+  const csv = [header, ...cells].map((c) => c.map(csvCell).join(',')).join('\n') + '\n';
+  return { paramNames, rows, markdown, csv };
+}
+
+/** The best trial's parameters (plus its number and value) as pretty JSON; "null" when nothing completed. */
+export function bestParamsJson(study: TrialsSource): string {
+  let best: FrozenTrial | undefined;
+  for (const t of study.trials) {
+    if (t.state !== 'COMPLETE' || t.value === undefined) continue;
+    if (best === undefined || (study.direction === 'minimize' ? t.value < (best.value as number) : t.value > (best.value as number))) best = t;
+  }
+  if (best === undefined) return 'null\n';
+  return JSON.stringify({ number: best.number, value: best.value, params: best.params }, null, 2) + '\n';
+}

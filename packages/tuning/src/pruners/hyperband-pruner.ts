@@ -1,0 +1,98 @@
+import { ConfigError } from '../errors';
+import { hashString } from '../rng';
+import type { StudyView } from '../study-view';
+import type { FrozenTrial } from '../trial-state';
+import type { Pruner } from './pruner';
+import { resolveAutoResource, SuccessiveHalvingPruner } from './successive-halving-pruner';
+
+export interface HyperbandPrunerArgs {
+  /** Steps (epochs) every trial gets in the most aggressive bracket. Default: 1. */
+  readonly minResource?: number;
+  /** Steps of a full run. Default: 'auto' = the last step of the first COMPLETE trial. */
+  readonly maxResource?: number | 'auto';
+  /** Default: 3. */
+  readonly reductionFactor?: number;
+  /** See `SuccessiveHalvingPrunerArgs.bootstrapCount`. Default: 0. */
+  readonly bootstrapCount?: number;
+}
+
+/**
+ * Hyperband: several successive-halving brackets with different aggressiveness
+ * (minEarlyStoppingRate 0..nBrackets-1). Each trial is assigned to one bracket by a hash of the study
+ * name and trial number, in proportion to the brackets' budgets, and only competes inside it.
+ */
+export class HyperbandPruner implements Pruner {
+  private readonly minResource: number;
+  private readonly maxResource: number | 'auto';
+  private readonly reductionFactor: number;
+  private readonly bootstrapCount: number;
+  private brackets: SuccessiveHalvingPruner[] | undefined;
+  private budgets: number[] = [];
+
+  constructor(args: HyperbandPrunerArgs = {}) {
+    this.minResource = args.minResource ?? 1;
+    this.maxResource = args.maxResource ?? 'auto';
+    this.reductionFactor = args.reductionFactor ?? 3;
+    this.bootstrapCount = args.bootstrapCount ?? 0;
+    if (!(Number.isInteger(this.minResource) && this.minResource >= 1)) {
+      throw new ConfigError(`Pruner option \`minResource\`: expected an integer >= 1, got ${this.minResource}`);
+    }
+    if (this.maxResource !== 'auto' && !(Number.isInteger(this.maxResource) && this.maxResource >= this.minResource)) {
+      throw new ConfigError(`Pruner option \`maxResource\`: expected 'auto' or an integer >= minResource (${this.minResource}), got ${String(this.maxResource)}`);
+    }
+    if (!(Number.isInteger(this.reductionFactor) && this.reductionFactor >= 2)) {
+      throw new ConfigError(`Pruner option \`reductionFactor\`: expected an integer >= 2, got ${this.reductionFactor}`);
+    }
+  }
+
+  /** Number of brackets, once the maximum resource is known. */
+  get nBrackets(): number | undefined {
+    return this.brackets?.length;
+  }
+
+  prune(study: StudyView, trial: FrozenTrial): boolean {
+    if (!this.init(study)) return false;
+    const brackets = this.brackets as SuccessiveHalvingPruner[];
+    const id = this.bracketOf(study.name, trial.number);
+    const competitors = study.getTrials().filter((t) => this.bracketOf(study.name, t.number) === id);
+    return brackets[id].pruneAmong(study, trial, competitors);
+  }
+
+  /** Bracket of a trial, 0 = most aggressive. */
+  bracketOf(studyName: string, trialNumber: number): number {
+    const total = this.budgets.reduce((a, b) => a + b, 0);
+    let h = hashString(`${studyName}_${trialNumber}`) % total;
+    for (let i = 0; i < this.budgets.length; i++) {
+      if (h < this.budgets[i]) return i;
+      h -= this.budgets[i];
+    }
+    return this.budgets.length - 1;
+  }
+
+  private init(study: StudyView): boolean {
+    if (this.brackets !== undefined) return true;
+    const max = this.maxResource === 'auto' ? resolveAutoResource(study, 1) : this.maxResource;
+    if (max === undefined) return false;
+    const n = Math.floor(Math.log(max / this.minResource) / Math.log(this.reductionFactor) + 1e-9) + 1;
+    this.brackets = [];
+    this.budgets = [];
+    for (let i = 0; i < n; i++) {
+      const s = n - 1 - i;
+      this.budgets.push(Math.ceil((n * this.reductionFactor ** s) / (s + 1)));
+      this.brackets.push(
+        new SuccessiveHalvingPruner({
+          minResource: this.minResource,
+          reductionFactor: this.reductionFactor,
+          minEarlyStoppingRate: i,
+          bootstrapCount: this.bootstrapCount,
+        }),
+      );
+    }
+    return true;
+  }
+}
+
+/** Factory for `HyperbandPruner`. */
+export function hyperbandPruner(args: HyperbandPrunerArgs = {}): HyperbandPruner {
+  return new HyperbandPruner(args);
+}

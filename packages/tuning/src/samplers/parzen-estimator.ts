@@ -1,0 +1,232 @@
+import type { Distribution, NumericDistribution } from '../distributions';
+import type { Rng } from '../rng';
+import { logNormalMass, logNormalPdf, truncnormPpf } from './truncnorm';
+
+/** Settings of a Parzen estimator (Optuna's `_ParzenEstimatorParameters`). */
+export interface ParzenEstimatorOptions {
+  /** Weight of the prior kernel relative to the observations' weights. */
+  readonly priorWeight: number;
+  /** Clip bandwidths to at least (high - low) / min(100, 1 + nKernels). */
+  readonly considerMagicClip: boolean;
+  /** Let the first/last sorted kernel's bandwidth reach out to the range's end. */
+  readonly considerEndpoints: boolean;
+  /** Multivariate (joint) bandwidth rule instead of the neighbour-gap rule. */
+  readonly multivariate: boolean;
+  /** Weights of n observations, oldest first. */
+  readonly weights: (n: number) => ArrayLike<number>;
+}
+
+interface NumericKernels {
+  readonly kind: 'numeric';
+  readonly dist: NumericDistribution;
+  readonly mus: Float64Array;
+  readonly sigmas: Float64Array;
+  /** Truncation bounds in the transformed (log, half-step widened) space. */
+  readonly low: number;
+  readonly high: number;
+  /** log of each kernel's mass inside [low, high]. */
+  readonly logZ: Float64Array;
+}
+
+interface CategoricalKernels {
+  readonly kind: 'categorical';
+  readonly nChoices: number;
+  /** Row-major [kernel, choice] probabilities and their logs. */
+  readonly probs: Float64Array;
+  readonly logProbs: Float64Array;
+}
+
+type Kernels = NumericKernels | CategoricalKernels;
+
+/**
+ * Mixture of product kernels fitted to observations (one kernel per observation plus a prior
+ * kernel), as in Optuna's TPE: truncated normals for numbers, smoothed one-hot for categories.
+ * Values are the sampler's internal representation (categorical -> choice index).
+ */
+export class ParzenEstimator {
+  private readonly logWeights: Float64Array;
+  private readonly weights: Float64Array;
+  private readonly kernels: Kernels[];
+
+  /**
+   * @param observations one array per dimension, all of the same length (oldest trial first)
+   * @param space the distribution of each dimension
+   */
+  constructor(observations: readonly Float64Array[], space: readonly Distribution[], options: ParzenEstimatorOptions) {
+    if (options.priorWeight <= 0) throw new RangeError(`priorWeight must be > 0, got ${options.priorWeight}`);
+    const n = observations.length > 0 ? observations[0].length : 0;
+    const w = new Float64Array(n + 1);
+    if (n === 0) {
+      w[0] = 1;
+    } else {
+      const raw = options.weights(n);
+      for (let i = 0; i < n; i++) w[i] = raw[i];
+      w[n] = options.priorWeight;
+    }
+    let total = 0;
+    for (const v of w) total += v;
+    this.weights = w.map((v) => v / total);
+    this.logWeights = this.weights.map(Math.log);
+    this.kernels = space.map((d, i) =>
+      d.type === 'categorical'
+        ? categoricalKernels(observations[i] ?? new Float64Array(0), d.choices.length, options)
+        : numericKernels(observations[i] ?? new Float64Array(0), d, options, space.length),
+    );
+  }
+
+  /** Draws `size` points; returns one array per dimension. */
+  sample(rng: Rng, size: number): Float64Array[] {
+    const out = this.kernels.map(() => new Float64Array(size));
+    for (let j = 0; j < size; j++) {
+      const k = rng.choice(this.weights);
+      this.kernels.forEach((kern, d) => {
+        out[d][j] = kern.kind === 'categorical' ? sampleCategorical(kern, k, rng) : sampleNumeric(kern, k, rng);
+      });
+    }
+    return out;
+  }
+
+  /** Log density (log mass for discrete dimensions) of each point. */
+  logPdf(samples: readonly Float64Array[]): Float64Array {
+    const size = samples.length > 0 ? samples[0].length : 0;
+    const nk = this.weights.length;
+    const acc = new Float64Array(size * nk);
+    for (let j = 0; j < size; j++) for (let k = 0; k < nk; k++) acc[j * nk + k] = this.logWeights[k];
+    this.kernels.forEach((kern, d) => {
+      const xs = samples[d];
+      for (let j = 0; j < size; j++) {
+        const row = j * nk;
+        if (kern.kind === 'categorical') {
+          const c = Math.round(xs[j]);
+          for (let k = 0; k < nk; k++) acc[row + k] += kern.logProbs[k * kern.nChoices + c];
+        } else {
+          addNumericLogPdf(kern, xs[j], acc, row);
+        }
+      }
+    });
+    const out = new Float64Array(size);
+    for (let j = 0; j < size; j++) {
+      let max = -Infinity;
+      for (let k = 0; k < nk; k++) max = Math.max(max, acc[j * nk + k]);
+      if (max === -Infinity) {
+        out[j] = -Infinity;
+        continue;
+      }
+      let s = 0;
+      for (let k = 0; k < nk; k++) s += Math.exp(acc[j * nk + k] - max);
+      out[j] = max + Math.log(s);
+    }
+    return out;
+  }
+}
+
+function transformedBounds(d: NumericDistribution): [number, number] {
+  let low = d.low;
+  let high = d.high;
+  if (d.step !== undefined) {
+    low -= d.step / 2;
+    high += d.step / 2;
+  }
+  return d.log ? [Math.log(low), Math.log(high)] : [low, high];
+}
+
+function numericKernels(
+  obs: Float64Array,
+  d: NumericDistribution,
+  options: ParzenEstimatorOptions,
+  nDims: number,
+): NumericKernels {
+  const [low, high] = transformedBounds(d);
+  const n = obs.length;
+  const mus = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) mus[i] = d.log ? Math.log(obs[i]) : obs[i];
+  const priorMu = 0.5 * (low + high);
+  mus[n] = priorMu;
+  const sigmas = new Float64Array(n + 1);
+  if (n > 0) {
+    if (options.multivariate) {
+      sigmas.fill(0.2 * Math.max(n, 1) ** (-1 / (nDims + 4)) * (high - low), 0, n);
+    } else {
+      // Neighbour-gap rule over the observations plus the prior mean, with the range ends as outer neighbours.
+      const order = Array.from({ length: n + 1 }, (_, i) => i).sort((a, b) => mus[a] - mus[b]);
+      const sorted = [low, ...order.map((i) => mus[i]), high];
+      const sortedSigmas = new Float64Array(n + 1);
+      for (let i = 1; i <= n + 1; i++) sortedSigmas[i - 1] = Math.max(sorted[i] - sorted[i - 1], sorted[i + 1] - sorted[i]);
+      if (!options.considerEndpoints && sorted.length >= 4) {
+        sortedSigmas[0] = sorted[2] - sorted[1];
+        sortedSigmas[n] = sorted[n + 1] - sorted[n];
+      }
+      order.forEach((orig, rank) => {
+        if (orig < n) sigmas[orig] = sortedSigmas[rank];
+      });
+    }
+    const maxSigma = high - low;
+    const minSigma = options.considerMagicClip ? (high - low) / Math.min(100, 1 + (n + 1)) : 1e-12;
+    for (let i = 0; i < n; i++) sigmas[i] = Math.min(maxSigma, Math.max(minSigma, sigmas[i]));
+  }
+  sigmas[n] = high - low;
+  // A degenerate range (low == high) gets a tiny bandwidth so densities stay finite.
+  for (let i = 0; i <= n; i++) if (!(sigmas[i] > 0)) sigmas[i] = 1e-12;
+  const logZ = new Float64Array(n + 1);
+  for (let i = 0; i <= n; i++) {
+    logZ[i] = high > low ? logNormalMass((low - mus[i]) / sigmas[i], (high - mus[i]) / sigmas[i]) : 0;
+  }
+  return { kind: 'numeric', dist: d, mus, sigmas, low, high, logZ };
+}
+
+function sampleNumeric(k: NumericKernels, i: number, rng: Rng): number {
+  const mu = k.mus[i];
+  const s = k.sigmas[i];
+  const z = truncnormPpf(rng.random(), (k.low - mu) / s, (k.high - mu) / s);
+  let x = mu + s * z;
+  if (k.dist.log) x = Math.exp(x);
+  const d = k.dist;
+  if (d.step !== undefined) x = d.low + Math.round((x - d.low) / d.step) * d.step;
+  return Math.min(d.high, Math.max(d.low, x));
+}
+
+function addNumericLogPdf(k: NumericKernels, x: number, acc: Float64Array, row: number): void {
+  const d = k.dist;
+  const nk = k.mus.length;
+  if (d.step === undefined) {
+    const t = d.log ? Math.log(x) : x;
+    for (let i = 0; i < nk; i++) {
+      const s = k.sigmas[i];
+      acc[row + i] += logNormalPdf((t - k.mus[i]) / s) - Math.log(s) - k.logZ[i];
+    }
+    return;
+  }
+  let lo = x - d.step / 2;
+  let hi = x + d.step / 2;
+  if (d.log) {
+    lo = Math.log(lo);
+    hi = Math.log(hi);
+  }
+  for (let i = 0; i < nk; i++) {
+    const s = k.sigmas[i];
+    acc[row + i] += logNormalMass((lo - k.mus[i]) / s, (hi - k.mus[i]) / s) - k.logZ[i];
+  }
+}
+
+function categoricalKernels(obs: Float64Array, nChoices: number, options: ParzenEstimatorOptions): CategoricalKernels {
+  const n = obs.length;
+  const nKernels = n + 1;
+  const probs = new Float64Array(nKernels * nChoices);
+  if (n === 0) {
+    probs.fill(1 / nChoices);
+  } else {
+    // Each observation puts weight 1 on its own choice on top of a flat priorWeight / nKernels.
+    probs.fill(options.priorWeight / nKernels);
+    for (let i = 0; i < n; i++) probs[i * nChoices + Math.round(obs[i])] += 1;
+    for (let k = 0; k < nKernels; k++) {
+      let s = 0;
+      for (let c = 0; c < nChoices; c++) s += probs[k * nChoices + c];
+      for (let c = 0; c < nChoices; c++) probs[k * nChoices + c] /= s;
+    }
+  }
+  return { kind: 'categorical', nChoices, probs, logProbs: probs.map(Math.log) };
+}
+
+function sampleCategorical(k: CategoricalKernels, i: number, rng: Rng): number {
+  return rng.choice(k.probs.subarray(i * k.nChoices, (i + 1) * k.nChoices));
+}

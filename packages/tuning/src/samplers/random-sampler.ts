@@ -1,0 +1,54 @@
+import { fromInternal, type Distribution, type ParamValue } from '../distributions';
+import { randomSeed, streamFor, type Rng } from '../rng';
+import type { StudyView } from '../study-view';
+import type { FrozenTrial } from '../trial-state';
+import type { Sampler } from './sampler';
+
+export interface RandomSamplerArgs {
+  /** Seed of every draw. Default: a random seed. Each (seed, trial number, parameter) has its own stream. */
+  readonly seed?: number;
+}
+
+/** Draws one value uniformly from a distribution (log-uniformly for log ranges), in internal form. */
+export function sampleUniformInternal(rng: Rng, d: Distribution): number {
+  if (d.type === 'categorical') return rng.int(d.choices.length);
+  if (d.log) {
+    // Ints are drawn on [low - 0.5, high + 0.5] in log space, then rounded, like Optuna.
+    const lo = d.type === 'int' ? d.low - 0.5 : d.low;
+    const hi = d.type === 'int' ? d.high + 0.5 : d.high;
+    const x = Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
+    return Math.min(d.high, Math.max(d.low, d.type === 'int' ? Math.round(x) : x));
+  }
+  if (d.step !== undefined) {
+    const n = Math.round((d.high - d.low) / d.step) + 1;
+    return d.low + rng.int(n) * d.step;
+  }
+  return rng.uniform(d.low, d.high);
+}
+
+/** Samples every parameter independently and uniformly. */
+export class RandomSampler implements Sampler {
+  readonly seed: number;
+
+  constructor(args: RandomSamplerArgs = {}) {
+    this.seed = args.seed ?? randomSeed();
+  }
+
+  inferRelativeSearchSpace(): Record<string, Distribution> {
+    return {};
+  }
+
+  sampleRelative(): Record<string, ParamValue> {
+    return {};
+  }
+
+  sampleIndependent(_study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
+    const rng = streamFor(this.seed, trial.number, `random:${name}`);
+    return fromInternal(distribution, sampleUniformInternal(rng, distribution));
+  }
+}
+
+/** Factory for `RandomSampler`. */
+export function randomSampler(args: RandomSamplerArgs = {}): RandomSampler {
+  return new RandomSampler(args);
+}

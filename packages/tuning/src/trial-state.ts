@@ -1,0 +1,52 @@
+import type { Distribution, ParamValue } from './distributions';
+
+/** Life cycle of a trial. WAITING trials were enqueued and have not been picked up yet. */
+export type TrialState = 'WAITING' | 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
+export const TRIAL_STATES: readonly TrialState[] = ['WAITING', 'RUNNING', 'COMPLETE', 'PRUNED', 'FAIL'];
+/** States a trial can finish in. */
+export type FinishedState = 'COMPLETE' | 'PRUNED' | 'FAIL';
+
+export type Direction = 'minimize' | 'maximize';
+
+/** Which process runs a trial; used to spot trials left RUNNING by a dead worker. */
+export interface WorkerInfo {
+  readonly host: string;
+  readonly pid: number;
+  /** Random id of the process's study handle, unique per process. */
+  readonly id: string;
+}
+
+/** A read-only snapshot of a trial. */
+export interface FrozenTrial {
+  readonly number: number;
+  readonly state: TrialState;
+  /** Objective value of a COMPLETE trial (a PRUNED trial carries its last intermediate value). */
+  readonly value: number | undefined;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  /** step -> reported value, in insertion order. */
+  readonly intermediateValues: ReadonlyMap<number, number>;
+  /** Parameters fixed in advance by `enqueueTrial` (or a retry of a failed trial). */
+  readonly fixedParams: Readonly<Record<string, ParamValue>> | undefined;
+  /** The failed trial this one retries, if any. */
+  readonly retryOf: number | undefined;
+  readonly worker: WorkerInfo | undefined;
+  /** Epoch milliseconds. */
+  readonly datetimeStart: number | undefined;
+  readonly datetimeComplete: number | undefined;
+  readonly lastHeartbeat: number | undefined;
+  /** Why a FAIL trial failed, when known. */
+  readonly failReason: string | undefined;
+}
+
+/** Whether a trial is finished (not WAITING or RUNNING). */
+export function isFinished(state: TrialState): state is FinishedState {
+  return state === 'COMPLETE' || state === 'PRUNED' || state === 'FAIL';
+}
+
+/** The last reported step of a trial, or undefined. */
+export function lastStep(trial: FrozenTrial): number | undefined {
+  let last: number | undefined;
+  for (const step of trial.intermediateValues.keys()) if (last === undefined || step > last) last = step;
+  return last;
+}

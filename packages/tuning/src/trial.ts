@@ -1,0 +1,114 @@
+import {
+  categoricalDistribution,
+  contains,
+  describeDistribution,
+  floatDistribution,
+  intDistribution,
+  sameDistribution,
+  type CategoricalChoice,
+  type Distribution,
+  type ParamValue,
+  type SuggestOptions,
+} from './distributions';
+import { ConfigError, StorageError } from './errors';
+import type { TuningLogger } from './logger';
+import type { Pruner } from './pruners/pruner';
+import type { Sampler } from './samplers/sampler';
+import type { Storage } from './storage/storage';
+import type { StudyView } from './study-view';
+import type { FrozenTrial } from './trial-state';
+
+/** What a trial needs from its study. */
+export interface TrialContext {
+  readonly view: StudyView;
+  readonly storage: Storage;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner;
+  readonly logger: TuningLogger;
+}
+
+/** A RUNNING trial handed to the objective: suggests parameters, reports intermediate values. */
+export class Trial {
+  private relative: { space: Record<string, Distribution>; values: Record<string, ParamValue> } | undefined;
+
+  constructor(
+    private readonly ctx: TrialContext,
+    /** The trial's number in its study (0, 1, ...). */
+    readonly number: number,
+  ) {}
+
+  /** Current snapshot of this trial. */
+  get frozen(): FrozenTrial {
+    const t = this.ctx.storage.getTrials(this.ctx.view.name)[this.number];
+    if (t === undefined) throw new StorageError(`Study \`${this.ctx.view.name}\` has no trial ${this.number}`);
+    return t;
+  }
+
+  /** Parameters suggested so far. */
+  get params(): Readonly<Record<string, ParamValue>> {
+    return this.frozen.params;
+  }
+
+  /** A float in [low, high]; `{ log: true }` samples in log space, `{ step }` on a grid. */
+  suggestFloat(name: string, low: number, high: number, options: SuggestOptions = {}): number {
+    return this.suggest(name, floatDistribution(name, low, high, options)) as number;
+  }
+
+  /** An integer in [low, high]; `{ log: true }` samples in log space, `{ step }` on a grid from low. */
+  suggestInt(name: string, low: number, high: number, options: SuggestOptions = {}): number {
+    return this.suggest(name, intDistribution(name, low, high, options)) as number;
+  }
+
+  /** One of `choices`. */
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(name, choices)) as T;
+  }
+
+  /** Records the objective's value at `step` (e.g. validation accuracy after an epoch). */
+  report(value: number, step: number): void {
+    if (!Number.isInteger(step) || step < 0) throw new ConfigError(`Trial ${this.number} report(): expected an integer step >= 0, got ${step}`);
+    if (typeof value !== 'number') throw new ConfigError(`Trial ${this.number} report(): expected a number at step ${step}, got ${JSON.stringify(value)}`);
+    const t = this.frozen;
+    if (t.intermediateValues.has(step)) {
+      this.ctx.logger.warn(`Trial ${this.number}: step ${step} was already reported; the value ${value} is ignored`);
+      return;
+    }
+    this.ctx.storage.reportIntermediate(this.ctx.view.name, this.number, step, value, Date.now());
+  }
+
+  /** Whether the study's pruner wants this trial stopped; if so, throw `new TrialPruned()`. */
+  shouldPrune(): boolean {
+    return this.ctx.pruner.prune(this.ctx.view, this.frozen);
+  }
+
+  private suggest(name: string, distribution: Distribution): ParamValue {
+    const t = this.frozen;
+    if (t.state !== 'RUNNING') throw new StorageError(`Trial ${this.number} is ${t.state}; parameters can only be suggested while it is RUNNING`);
+    const previous = t.distributions[name];
+    if (previous !== undefined) {
+      if (!sameDistribution(previous, distribution)) {
+        throw new ConfigError(
+          `Parameter \`${name}\` was already suggested in trial ${this.number} as ${describeDistribution(previous)}, now as ${describeDistribution(distribution)}`,
+        );
+      }
+      return t.params[name];
+    }
+    let value: ParamValue | undefined;
+    const fixed = t.fixedParams?.[name];
+    if (t.fixedParams !== undefined && name in t.fixedParams) {
+      if (contains(distribution, fixed as ParamValue)) value = fixed as ParamValue;
+      else this.ctx.logger.warn(`Trial ${this.number}: enqueued value ${JSON.stringify(fixed)} of \`${name}\` is outside ${describeDistribution(distribution)}; sampling instead`);
+    }
+    if (value === undefined) {
+      if (this.relative === undefined) {
+        const space = this.ctx.sampler.inferRelativeSearchSpace(this.ctx.view, t);
+        this.relative = { space, values: Object.keys(space).length > 0 ? this.ctx.sampler.sampleRelative(this.ctx.view, t, space) : {} };
+      }
+      const d = this.relative.space[name];
+      if (d !== undefined && sameDistribution(d, distribution) && name in this.relative.values) value = this.relative.values[name];
+    }
+    if (value === undefined) value = this.ctx.sampler.sampleIndependent(this.ctx.view, t, name, distribution);
+    this.ctx.storage.setParam(this.ctx.view.name, this.number, name, distribution, value, Date.now());
+    return value;
+  }
+}

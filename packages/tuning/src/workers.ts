@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { ConfigError } from './errors';
+
+export interface SpawnWorkersOptions {
+  /** Number of worker processes. Required, >= 1. */
+  readonly count: number;
+  /** Executable to start, e.g. `process.execPath` (node) or 'npx'. Required. */
+  readonly command: string;
+  /** Arguments of every worker; a function gets the worker index (0-based). Default: []. */
+  readonly args?: readonly string[] | ((index: number) => readonly string[]);
+  /** Extra environment; each worker also gets TUNING_WORKER_INDEX and TUNING_WORKER_COUNT. Default: {}. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory. Default: the current one. */
+  readonly cwd?: string;
+  /** 'inherit' (default) shares this terminal; 'pipe' collects each worker's output. */
+  readonly stdio?: 'inherit' | 'pipe' | 'ignore';
+}
+
+export interface WorkerExit {
+  readonly index: number;
+  readonly pid: number | undefined;
+  /** Exit code, or null when killed by a signal. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Collected stdout + stderr with stdio 'pipe'. */
+  readonly output: string;
+}
+
+/**
+ * Starts `count` copies of a worker command and resolves when all have exited. Each worker is
+ * expected to open the same study (`createStudy({ ..., storage: new JournalFileStorage(path),
+ * loadIfExists: true })`) and call `optimize(objective, { nTrials: N, nTrialsScope: 'study' })`, so
+ * together they finish N trials with distinct trial numbers.
+ */
+export function spawnWorkers(options: SpawnWorkersOptions): Promise<WorkerExit[]> {
+  if (!(Number.isInteger(options.count) && options.count >= 1)) throw new ConfigError(`spawnWorkers() option \`count\`: expected an integer >= 1, got ${options.count}`);
+  if (typeof options.command !== 'string' || options.command === '') throw new ConfigError('spawnWorkers() option `command`: expected a command to run');
+  const runs = Array.from({ length: options.count }, (_, index) => {
+    const args = typeof options.args === 'function' ? options.args(index) : (options.args ?? []);
+    const child = spawn(options.command, [...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, TUNING_WORKER_INDEX: String(index), TUNING_WORKER_COUNT: String(options.count) },
+      stdio: options.stdio ?? 'inherit',
+    });
+    let output = '';
+    child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+    return new Promise<WorkerExit>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ index, pid: child.pid, code, signal, output }));
+    });
+  });
+  return Promise.all(runs);
+}
