@@ -1,0 +1,96 @@
+import type { Argv } from 'yargs';
+import { parseDuration } from './duration';
+import { PipelineError } from './errors';
+
+/** Every flag of `pipeline:full` and `pipeline:search`, after parsing and checking. */
+export interface PipelineOptions {
+  /** Folder with the competition's files; null = the built-in demo dataset (built on first use). */
+  readonly data: string | null;
+  /** Run directory. Default `runs/<timestamp>`. */
+  readonly out: string | null;
+  /** Continue the run in this directory. */
+  readonly resume: string | null;
+  /** Finished trials the search aims for. Default 10 (the paper's protocol). */
+  readonly trials: number;
+  /** Wall-time budget of the search in ms; null = no limit. */
+  readonly budgetMs: number | null;
+  /** Most epochs per training run. Default 10. */
+  readonly epochs: number;
+  /** Samples per gradient step. Default 64. */
+  readonly batchSize: number;
+  /** Seed of the split, the sampler, initialisers and shuffling. Default 42. */
+  readonly seed: number;
+  /** Compute backend. Default auto. */
+  readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Worker processes running trials in parallel. Default 1. */
+  readonly workers: number;
+  /** Validation split: grouped (no audio clip on both sides, default) or stratified. */
+  readonly split: 'grouped' | 'stratified';
+  /** Pruner for the search. Default median. */
+  readonly pruner: 'median' | 'hyperband' | 'none';
+  /** Average the softmax of the K best configurations retrained. Default 1. */
+  readonly ensemble: number;
+  /** Write the report at the end. Default true. */
+  readonly report: boolean;
+}
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** Declare the shared flags on a yargs instance. */
+export function withPipelineFlags<T>(y: Argv<T>) {
+  return y
+    .option('data', { type: 'string', describe: 'Folder with x_train_wr.npy, x_train_sp.npy, y_train.csv, x_test_wr.npy, x_test_sp.npy (default: the built-in demo dataset)' })
+    .option('out', { type: 'string', describe: 'Run directory for every output (default: runs/<timestamp>)' })
+    .option('resume', { type: 'string', describe: 'Continue an interrupted run in this directory (finished stages and trials are kept)' })
+    .option('trials', { type: 'number', default: 10, describe: 'Finished trials the search aims for' })
+    .option('budget', { type: 'string', describe: 'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (default: none)' })
+    .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
+    .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
+    .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
+    .option('backend', { choices: BACKENDS, default: 'auto' as const, describe: 'Compute backend (auto: tfjs-node-gpu, tfjs-node, wasm, cpu in that order)' })
+    .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study journal' })
+    .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
+    .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
+    .option('ensemble', { type: 'number', default: 1, describe: 'Average the softmax of the K best configurations, each retrained' })
+    .option('report', { type: 'boolean', default: true, describe: 'Write report.html and figures at the end (--no-report to skip)' });
+}
+
+function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new PipelineError(`Expected \`--${name}\` to be an integer from 1 to ${max}, got \`${String(value)}\``);
+  }
+  return value;
+}
+
+/** Check and normalise parsed flags; throws PipelineError naming the flag. */
+export function toPipelineOptions(argv: Record<string, unknown>): PipelineOptions {
+  const str = (k: string): string | null => {
+    const v = argv[k];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || v.trim() === '') throw new PipelineError(`Expected \`--${k}\` to be a path, got \`${String(v)}\``);
+    return v;
+  };
+  if (argv.out !== undefined && argv.resume !== undefined) {
+    throw new PipelineError('Expected either `--out` (a new run) or `--resume` (an existing run), got both');
+  }
+  const seed = argv.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) {
+    throw new PipelineError(`Expected \`--seed\` to be a non-negative integer, got \`${String(seed)}\``);
+  }
+  return {
+    data: str('data'),
+    out: str('out'),
+    resume: str('resume'),
+    trials: positiveInt('trials', argv.trials, 10_000),
+    budgetMs: argv.budget === undefined ? null : parseDuration(String(argv.budget), '--budget'),
+    epochs: positiveInt('epochs', argv.epochs, 1000),
+    batchSize: positiveInt('batch-size', argv['batch-size'] ?? argv.batchSize, 65_536),
+    seed,
+    backend: argv.backend as PipelineOptions['backend'],
+    workers: positiveInt('workers', argv.workers, 64),
+    split: argv.split as PipelineOptions['split'],
+    pruner: argv.pruner as PipelineOptions['pruner'],
+    ensemble: positiveInt('ensemble', argv.ensemble, 20),
+    report: argv.report !== false,
+  };
+}

@@ -1,0 +1,46 @@
+import { validateConfig } from '@digitfuse/model';
+import { configFromParams, SEARCH_SPACE, suggestConfig, type SuggestingTrial } from './search-space';
+
+/** A trial that records the ranges asked for and answers with the low or high end. */
+function recordingTrial(end: 'low' | 'high') {
+  const asked: Record<string, { low: number; high: number; log?: boolean }> = {};
+  const trial: SuggestingTrial = {
+    suggestInt: (name, low, high, o) => ((asked[name] = { low, high, log: o?.log }), end === 'low' ? low : high),
+    suggestFloat: (name, low, high, o) => ((asked[name] = { low, high, log: o?.log }), end === 'low' ? low : high),
+  };
+  return { trial, asked };
+}
+
+describe('suggestConfig()', () => {
+  it('asks for the paper search space: six filter counts, units, dropout and a log learning rate', () => {
+    const { trial, asked } = recordingTrial('low');
+    suggestConfig(trial, 1);
+    expect(Object.keys(asked).sort()).toEqual([
+      'aud_filters_1', 'aud_filters_2', 'aud_filters_3', 'dropout',
+      'img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units',
+    ]);
+    expect(asked.img_filters_2).toEqual({ low: 16, high: 256, log: true });
+    expect(asked.learning_rate).toEqual({ low: 1e-4, high: 1e-2, log: true });
+    expect(asked.dropout.low).toBe(SEARCH_SPACE.dropout[0]);
+  });
+
+  it.each(['low', 'high'] as const)('gives a valid model config at the %s end of every range', (end) => {
+    const config = suggestConfig(recordingTrial(end).trial, 7);
+    expect(() => validateConfig(config)).not.toThrow();
+    expect(config.seed).toBe(7);
+  });
+});
+
+describe('configFromParams()', () => {
+  it('rebuilds the config a trial produced', () => {
+    const params = {
+      img_filters_1: 32, img_filters_2: 64, img_filters_3: 128,
+      aud_filters_1: 16, aud_filters_2: 40, aud_filters_3: 200,
+      units: 100, dropout: 0.3, learning_rate: 0.002,
+    };
+    const config = configFromParams(params, 3);
+    expect(config.imageFilters).toEqual([32, 64, 128]);
+    expect(config.audioFilters).toEqual([16, 40, 200]);
+    expect(config).toMatchObject({ units: 100, dropout: 0.3, learningRate: 0.002, seed: 3, modality: 'both' });
+  });
+});

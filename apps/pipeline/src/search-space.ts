@@ -1,0 +1,44 @@
+import type { ModelConfig } from '@digitfuse/model';
+
+/** The part of a trial the search space needs (the tuning package's Trial satisfies it). */
+export interface SuggestingTrial {
+  suggestInt(name: string, low: number, high: number, options?: { step?: number; log?: boolean }): number;
+  suggestFloat(name: string, low: number, high: number, options?: { step?: number; log?: boolean }): number;
+}
+
+/** Bounds of the paper's search space. */
+export const SEARCH_SPACE = {
+  filters: [16, 256],
+  units: [32, 512],
+  dropout: [0.1, 0.6],
+  learningRate: [1e-4, 1e-2],
+} as const;
+
+/**
+ * The paper's search space: filters of each conv layer of both branches in 16..256 (log scale),
+ * dense units 32..512 (log), dropout 0.1..0.6, learning rate 1e-4..1e-2 (log).
+ */
+export function suggestConfig(trial: SuggestingTrial, seed: number): ModelConfig {
+  const [fLow, fHigh] = SEARCH_SPACE.filters;
+  const filters = (branch: 'img' | 'aud') =>
+    [1, 2, 3].map((i) => trial.suggestInt(`${branch}_filters_${i}`, fLow, fHigh, { log: true }));
+  return {
+    imageFilters: filters('img'),
+    audioFilters: filters('aud'),
+    kernelSize: 3,
+    units: trial.suggestInt('units', SEARCH_SPACE.units[0], SEARCH_SPACE.units[1], { log: true }),
+    dropout: trial.suggestFloat('dropout', SEARCH_SPACE.dropout[0], SEARCH_SPACE.dropout[1]),
+    learningRate: trial.suggestFloat('learning_rate', SEARCH_SPACE.learningRate[0], SEARCH_SPACE.learningRate[1], { log: true }),
+    modality: 'both',
+    seed,
+  };
+}
+
+/** Rebuild a config from a finished trial's parameters (as stored in the study). */
+export function configFromParams(params: Record<string, number | string>, seed: number): ModelConfig {
+  const replay: SuggestingTrial = {
+    suggestInt: (name) => Number(params[name]),
+    suggestFloat: (name) => Number(params[name]),
+  };
+  return suggestConfig(replay, seed);
+}
