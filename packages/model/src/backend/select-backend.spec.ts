@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from './backend-error';
+import { selectBackend, type BackendChoice } from './select-backend';
+
+/** On this machine neither native package is installed, so auto must fall through to wasm. */
+function nativeInstalled(): boolean {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      // not installed
+    }
+  }
+  return false;
+}
+
+describe('selectBackend()', () => {
+  const maybe = nativeInstalled() ? it.skip : it;
+
+  maybe('auto picks wasm with the project kernels and prints one line saying why', async () => {
+    const lines: string[] = [];
+    const info = await selectBackend('auto', (line) => lines.push(line));
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^backend: wasm \((no )?SIMD, \d+ threads?\) — tfjs-node-gpu not installed, tfjs-node not installed$/);
+    expect(info.reason).toBe('tfjs-node-gpu not installed, tfjs-node not installed');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('is idempotent', async () => {
+    const first = await selectBackend('wasm', () => undefined);
+    const second = await selectBackend('wasm', () => undefined);
+    expect(second).toEqual(first);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  maybe('explicit tensorflow without the native packages throws BackendError naming the option', async () => {
+    const attempt = selectBackend('tensorflow', () => undefined);
+    await expect(attempt).rejects.toBeInstanceOf(BackendError);
+    await expect(selectBackend('tensorflow', () => undefined)).rejects.toThrow(
+      "--backend tensorflow is not available: tfjs-node-gpu not installed; tfjs-node not installed",
+    );
+  });
+
+  it('rejects an unknown choice with BackendError', async () => {
+    await expect(selectBackend('gpu' as BackendChoice, () => undefined)).rejects.toThrow(
+      "Unknown --backend 'gpu': expected one of auto, tensorflow, wasm, cpu",
+    );
+  });
+
+  it('cpu is always available', async () => {
+    const lines: string[] = [];
+    const info = await selectBackend('cpu', (line) => lines.push(line));
+    expect(info.name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(lines).toEqual(['backend: cpu — --backend cpu (pure JavaScript, slow)']);
+  });
+});
