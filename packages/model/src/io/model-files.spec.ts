@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TINY_CONFIG, fakeStats, randomInputs } from '../testing';
+import { ModelFileError } from '../errors';
+import { predictProba } from '../evaluation/predict';
+import { buildModel } from '../network/build-model';
+import { validateConfig } from '../network/config';
+import { train } from '../training/train';
+import { loadModel, saveModel } from './model-files';
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'digitfuse-model-'));
+});
+afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+describe('saveModel() / loadModel()', () => {
+  it('round-trips weights, config, stats and history; the loaded model predicts exactly the same', async () => {
+    const config = validateConfig({ ...TINY_CONFIG, modality: 'both' });
+    const model = buildModel(config);
+    const data = { train: randomInputs(32, 1, { learnable: true }) };
+    const result = await train(model, data, { epochs: 1, batchSize: 16, progress: 'silent' });
+    const stats = fakeStats();
+    const out = path.join(dir, 'm1');
+    await saveModel(out, model, { config, stats, history: result.history, bestEpoch: 0, backend: tf.getBackend() });
+    expect((await fs.readdir(out)).sort()).toEqual(['meta.json', 'model.json', 'weights.bin']);
+
+    const { model: loaded, meta } = await loadModel(out);
+    const probe = randomInputs(7, 4, { labels: false });
+    expect(await predictProba(loaded, probe)).toEqual(await predictProba(model, probe));
+    expect(meta.config).toEqual(config);
+    expect(meta.stats?.audioMean).toEqual(stats.audioMean);
+    expect(meta.stats?.audioStd).toEqual(stats.audioStd);
+    expect(meta.history).toEqual(result.history);
+    expect(meta.backend).toBe('cpu');
+    // The loaded model is compiled and can keep training.
+    await train(loaded, data, { epochs: 1, batchSize: 16, progress: 'silent' });
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('overwrites an existing model directory', async () => {
+    const out = path.join(dir, 'm2');
+    const a = buildModel({ ...TINY_CONFIG, seed: 1 });
+    const b = buildModel({ ...TINY_CONFIG, seed: 2 });
+    await saveModel(out, a, { config: validateConfig({ ...TINY_CONFIG, seed: 1 }), stats: null });
+    await saveModel(out, b, { config: validateConfig({ ...TINY_CONFIG, seed: 2 }), stats: null });
+    const { model, meta } = await loadModel(out);
+    expect(meta.config.seed).toBe(2);
+    expect(model.getWeights()[0].dataSync()).toEqual(b.getWeights()[0].dataSync());
+    expect((await fs.readdir(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('names the missing or malformed file', async () => {
+    const missing = path.join(dir, 'nope');
+    await expect(loadModel(missing)).rejects.toThrow(ModelFileError);
+    await expect(loadModel(missing)).rejects.toThrow(`Cannot read model metadata \`${path.join(missing, 'meta.json')}\`: ENOENT`);
+    const bad = path.join(dir, 'bad');
+    await fs.mkdir(bad);
+    await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: { dropout: 2 } }));
+    await expect(loadModel(bad)).rejects.toThrow('Bad config in');
+    await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: {} }));
+    await expect(loadModel(bad)).rejects.toThrow(`Cannot read \`${path.join(bad, 'model.json')}\`: ENOENT`);
+  });
+});

@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { PreprocessStats } from '@digitfuse/data';
+import { ConfigError, ModelFileError } from '../errors';
+import { compileModel } from '../network/build-model';
+import { type ModelConfig, validateConfig } from '../network/config';
+import type { EpochLogs } from '../training/callbacks';
+import { writeFileAtomic } from './atomic-write';
+import { fileSystemHandler } from './fs-io-handler';
+
+export const META_JSON = 'meta.json';
+
+/** What is saved beside the network: everything needed to predict on new raw data and to report. */
+export interface ModelMeta {
+  /** The config the model was built with. */
+  readonly config: ModelConfig;
+  /** Preprocessing statistics fitted on the training split (null when unknown). */
+  readonly stats: PreprocessStats | null;
+  /** Per-epoch training history. Default []. */
+  readonly history?: readonly EpochLogs[];
+  /** The epoch whose weights were saved (0-based). */
+  readonly bestEpoch?: number;
+  /** Backend the model was trained on (e.g. 'wasm'). */
+  readonly backend?: string;
+  /** ISO time of saving; filled in by `saveModel` when absent. */
+  readonly savedAt?: string;
+}
+
+interface MetaJson {
+  readonly version: 1;
+  readonly config: ModelConfig;
+  readonly stats: { imageScale: number; audioMean: number[]; audioStd: number[] } | null;
+  readonly history: readonly EpochLogs[];
+  readonly bestEpoch?: number;
+  readonly backend?: string;
+  readonly savedAt: string;
+}
+
+/**
+ * Saves `model` to `dir` in TF.js layers format (model.json + weights.bin) with `meta.json`
+ * (config, preprocessing stats, history, backend). Works on every backend; each file is written atomically.
+ */
+export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+  await model.save(fileSystemHandler(dir));
+  const json: MetaJson = {
+    version: 1,
+    config: meta.config,
+    stats: meta.stats && {
+      imageScale: meta.stats.imageScale,
+      audioMean: Array.from(meta.stats.audioMean),
+      audioStd: Array.from(meta.stats.audioStd),
+    },
+    history: meta.history ?? [],
+    ...(meta.bestEpoch !== undefined ? { bestEpoch: meta.bestEpoch } : {}),
+    ...(meta.backend !== undefined ? { backend: meta.backend } : {}),
+    savedAt: meta.savedAt ?? new Date().toISOString(),
+  };
+  await writeFileAtomic(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
+}
+
+/** A model loaded by `loadModel`, compiled with its config's learning rate. */
+export interface LoadedModel {
+  readonly model: tf.LayersModel;
+  readonly meta: ModelMeta;
+}
+
+/**
+ * Loads a model directory written by `saveModel` on any backend.
+ * @throws ModelFileError naming the file when a file is missing or malformed.
+ */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const meta = await readMeta(dir);
+  const model = await tf.loadLayersModel(fileSystemHandler(dir));
+  compileModel(model, meta.config.learningRate);
+  return { model, meta };
+}
+
+/** Reads and validates `meta.json` of a model directory. */
+export async function readMeta(dir: string): Promise<ModelMeta> {
+  const file = path.join(dir, META_JSON);
+  let raw: Partial<MetaJson>;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<MetaJson>;
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ModelFileError(`Cannot read model metadata \`${file}\`: ${why}`, file);
+  }
+  let config: ModelConfig;
+  try {
+    config = validateConfig(raw.config ?? {});
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ModelFileError(`Bad config in \`${file}\`: ${err.message}`, file);
+    throw err;
+  }
+  const s = raw.stats;
+  if (s !== null && s !== undefined && !(typeof s.imageScale === 'number' && Array.isArray(s.audioMean) && Array.isArray(s.audioStd))) {
+    throw new ModelFileError(`Expected \`stats\` in \`${file}\` to hold imageScale, audioMean and audioStd`, file);
+  }
+  return {
+    config,
+    stats: s ? { imageScale: s.imageScale, audioMean: Float32Array.from(s.audioMean), audioStd: Float32Array.from(s.audioStd) } : null,
+    history: raw.history ?? [],
+    ...(raw.bestEpoch !== undefined ? { bestEpoch: raw.bestEpoch } : {}),
+    ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
+    ...(raw.savedAt !== undefined ? { savedAt: raw.savedAt } : {}),
+  };
+}

@@ -1,0 +1,107 @@
+import { ConfigError } from '../errors';
+
+/** Which input branches the network has: both (the paper's model) or one (for the ablation). */
+export type Modality = 'both' | 'image' | 'audio';
+
+export const MODALITIES: readonly Modality[] = ['both', 'image', 'audio'];
+
+/** The two-branch CNN's hyperparameters. Defaults are the seed paper's best trial. */
+export interface ModelConfig {
+  /** Filters of the image branch's conv2d layers, one entry per conv+pool block. Default [48, 128, 64]. */
+  readonly imageFilters: readonly number[];
+  /** Filters of the audio branch's conv1d layers, one entry per conv+pool block. Default [64, 64, 128]. */
+  readonly audioFilters: readonly number[];
+  /** Convolution kernel size (square for images), 'same' padding. Default 3. */
+  readonly kernelSize: number;
+  /** Units of the fused dense layer. Default 128. */
+  readonly units: number;
+  /** Dropout rate after the fused dense layer, in [0, 1). Default 0.42. */
+  readonly dropout: number;
+  /** Adam learning rate. Default 0.000763. */
+  readonly learningRate: number;
+  /** Input branches: 'both' (default), 'image' or 'audio'. */
+  readonly modality: Modality;
+  /** Seed of the weight initialisers; the same seed gives the same initial weights. Default 42. */
+  readonly seed: number;
+}
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = Object.freeze({
+  imageFilters: Object.freeze([48, 128, 64]),
+  audioFilters: Object.freeze([64, 64, 128]),
+  kernelSize: 3,
+  units: 128,
+  dropout: 0.42,
+  learningRate: 0.000763,
+  modality: 'both',
+  seed: 42,
+});
+
+/** Most conv+pool blocks a branch may have: 28 -> 14 -> 7 -> 3 -> 1 pixels, 39 -> 19 -> 9 -> 4 -> 2 frames. */
+export const MAX_BLOCKS = 4;
+
+const KEYS = Object.keys(DEFAULT_MODEL_CONFIG) as (keyof ModelConfig)[];
+
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return JSON.stringify(v) ?? String(v);
+};
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+function checkInt(field: string, v: unknown, min: number, max: number): void {
+  if (!isInt(v) || v < min || v > max) {
+    throw new ConfigError(`Expected \`${field}\` to be an integer in [${min}, ${max}], got ${show(v)}`, field);
+  }
+}
+
+function checkFilters(field: string, v: unknown): void {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_BLOCKS) {
+    throw new ConfigError(`Expected \`${field}\` to be an array of 1 to ${MAX_BLOCKS} filter counts, got ${show(v)}`, field);
+  }
+  v.forEach((f: unknown, i) => {
+    if (!isInt(f) || f < 1 || f > 1024) {
+      throw new ConfigError(`Expected \`${field}[${i}]\` to be an integer in [1, 1024], got ${show(f)}`, field);
+    }
+  });
+}
+
+/**
+ * Fills defaults into a partial config and validates every field.
+ * @throws ConfigError naming the field and the value, e.g. ``Expected `dropout` in [0, 1), got 1.5``.
+ */
+export function validateConfig(config: Partial<ModelConfig> = {}): ModelConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`Expected the model config to be an object, got ${show(config)}`, '');
+  }
+  for (const key of Object.keys(config)) {
+    if (!KEYS.includes(key as keyof ModelConfig)) {
+      throw new ConfigError(`Unknown model config field \`${key}\` (expected one of ${KEYS.join(', ')})`, key);
+    }
+  }
+  const c: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...stripUndefined(config) };
+  checkFilters('imageFilters', c.imageFilters);
+  checkFilters('audioFilters', c.audioFilters);
+  checkInt('kernelSize', c.kernelSize, 1, 9);
+  checkInt('units', c.units, 1, 4096);
+  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) {
+    throw new ConfigError(`Expected \`dropout\` in [0, 1), got ${show(c.dropout)}`, 'dropout');
+  }
+  if (typeof c.learningRate !== 'number' || !(c.learningRate > 0 && c.learningRate <= 1)) {
+    throw new ConfigError(`Expected \`learningRate\` in (0, 1], got ${show(c.learningRate)}`, 'learningRate');
+  }
+  if (!MODALITIES.includes(c.modality)) {
+    throw new ConfigError(`Expected \`modality\` to be one of ${MODALITIES.join(', ')}, got ${show(c.modality)}`, 'modality');
+  }
+  checkInt('seed', c.seed, 0, 0x7fffffff);
+  return Object.freeze({
+    ...c,
+    imageFilters: Object.freeze([...c.imageFilters]),
+    audioFilters: Object.freeze([...c.audioFilters]),
+  });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

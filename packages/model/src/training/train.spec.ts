@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import { TINY_CONFIG, randomInputs } from '../testing';
+import { buildModel } from '../network/build-model';
+import type { EpochLogs, TrainCallback, TrainContext } from './callbacks';
+import { EarlyStopping } from './early-stopping';
+import { train } from './train';
+
+const weightsOf = (m: tf.LayersModel): Float32Array[] => m.getWeights().map((w) => w.dataSync() as Float32Array);
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('train()', () => {
+  const data = { train: randomInputs(16, 1, { learnable: true }), val: randomInputs(8, 2, { learnable: true }) };
+
+  it('lowers the loss over a few epochs, logs every epoch and keeps tensor memory flat', async () => {
+    const model = buildModel(TINY_CONFIG);
+    const counts: number[] = [];
+    const record: TrainCallback = { onEpochEnd: () => void counts.push(tf.memory().numTensors) };
+    const result = await train(model, data, { epochs: 4, batchSize: 4, progress: 'silent', callbacks: [record], earlyStopping: { patience: 10 } });
+    expect(counts).toHaveLength(4);
+    expect(new Set(counts).size).toBe(1);
+    const h = result.history;
+    expect(h).toHaveLength(4);
+    expect(h[3].loss).toBeLessThan(h[0].loss);
+    expect(h[3].val_loss).toBeLessThan(h[0].val_loss as number);
+    for (const e of h) {
+      expect(e.acc).toBeGreaterThanOrEqual(0);
+      expect(e.val_acc).toBeLessThanOrEqual(1);
+      expect(e.samples_per_s).toBeGreaterThan(0);
+      expect(e.seconds).toBeGreaterThan(0);
+    }
+    expect(result.bestEpoch).toBe(3);
+    model.dispose();
+  });
+
+  it('gives the same weights and history for the same seed, and different ones for another seed', async () => {
+    const run = async (seed: number) => {
+      const model = buildModel(TINY_CONFIG);
+      const r = await train(model, data, { epochs: 2, batchSize: 8, seed, progress: 'silent', augment: true });
+      const w = weightsOf(model);
+      model.dispose();
+      return { w, h: r.history.map(({ loss, acc, val_loss, val_acc }) => ({ loss, acc, val_loss, val_acc })) };
+    };
+    const a = await run(5);
+    const b = await run(5);
+    const c = await run(6);
+    expect(b.h).toEqual(a.h);
+    b.w.forEach((w, i) => expect(w).toEqual(a.w[i]));
+    expect(c.h).not.toEqual(a.h);
+  });
+
+  it('stops early and restores the weights of the best validation epoch', async () => {
+    // Validation labels unrelated to the inputs, and a high learning rate: val loss soon stops improving.
+    const noisy = { train: data.train, val: randomInputs(8, 9) };
+    const model = buildModel({ ...TINY_CONFIG, learningRate: 0.05 });
+    const snapshots: Float32Array[][] = [];
+    const record: TrainCallback = { onEpochEnd: () => void snapshots.push(weightsOf(model)) };
+    const r = await train(model, noisy, { epochs: 8, batchSize: 4, progress: 'silent', callbacks: [record], earlyStopping: { patience: 1 } });
+    const losses = r.history.map((e) => e.val_loss as number);
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.bestEpoch).toBe(losses.indexOf(Math.min(...losses)));
+    expect(r.history.length - 1 - r.bestEpoch).toBe(1);
+    weightsOf(model).forEach((w, i) => expect(w).toEqual(snapshots[r.bestEpoch][i]));
+    expect(weightsOf(model)).not.toEqual(snapshots[snapshots.length - 1]);
+    model.dispose();
+  });
+
+  it('propagates an error thrown by a callback after releasing its tensors', async () => {
+    const model = buildModel(TINY_CONFIG);
+    await train(model, data, { epochs: 1, batchSize: 16, progress: 'silent' }); // creates the optimizer's slots
+    const before = tf.memory().numTensors;
+    class Pruned extends Error {}
+    const pruner: TrainCallback = {
+      onEpochEnd: async (epoch) => {
+        await Promise.resolve();
+        if (epoch === 1) throw new Pruned('pruned at epoch 1');
+      },
+    };
+    await expect(train(model, data, { epochs: 5, batchSize: 8, progress: 'silent', callbacks: [pruner] })).rejects.toThrow(Pruned);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('writes one line per epoch when the stream is not a TTY', async () => {
+    const model = buildModel(TINY_CONFIG);
+    let out = '';
+    const stream = { write: (s: string) => ((out += s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    await train(model, { train: data.train }, { epochs: 2, batchSize: 16, progress: { stream } });
+    expect(out.trim().split('\n')).toHaveLength(2);
+    expect(out).toMatch(/^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}[\d.]+s {2}\d+ samples\/s$/m);
+    model.dispose();
+  });
+
+  it('rejects bad options and data', async () => {
+    const model = buildModel(TINY_CONFIG);
+    await expect(train(model, data, { batchSize: 0 })).rejects.toThrow('Expected `batchSize` to be a positive integer, got 0');
+    const bad = { ...data.train, labels: null };
+    await expect(train(model, { train: bad })).rejects.toThrow('Expected train to have labels, got none');
+    model.dispose();
+  });
+});
+
+describe('EarlyStopping', () => {
+  it('stops after `patience` epochs without improvement and restores the best weights', () => {
+    const model = buildModel(TINY_CONFIG);
+    let stopped = -1;
+    let epoch = 0;
+    const ctx: TrainContext = { model, epochs: 10, batchesPerEpoch: 1, samplesPerEpoch: 1, stop: () => (stopped = epoch) };
+    const es = new EarlyStopping({ patience: 2 });
+    es.onTrainBegin();
+    const script = [1.0, 0.8, 0.9, 0.7, 0.75, 0.71, 0.9];
+    const marks: number[] = [];
+    for (; epoch < script.length && stopped < 0; epoch++) {
+      // Give each epoch recognisable weights: every weight = epoch.
+      model.setWeights(model.getWeights().map((w) => tf.fill(w.shape, epoch)));
+      marks.push(epoch);
+      const logs: EpochLogs = { epoch, loss: 1, acc: 0, val_loss: script[epoch], val_acc: 0, seconds: 1, samples_per_s: 1 };
+      es.onEpochEnd(epoch, logs, ctx);
+    }
+    expect(stopped).toBe(5);
+    expect(es.bestEpoch).toBe(3);
+    es.onTrainEnd([], ctx);
+    es.dispose();
+    expect(model.getWeights()[0].dataSync()[0]).toBe(3);
+    model.dispose();
+  });
+
+  it('complains when the monitored value is not logged', () => {
+    const es = new EarlyStopping();
+    const ctx = { stop: () => undefined } as unknown as TrainContext;
+    expect(() => es.onEpochEnd(0, { epoch: 0, loss: 1, acc: 0, seconds: 1, samples_per_s: 1 }, ctx)).toThrow(
+      'Early stopping monitors `val_loss`, which this training run does not log (no validation data?)',
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { IMAGE_SIZE, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
+import { argmaxRows, crossEntropy } from '../evaluation/metrics';
+import { predictProba } from '../evaluation/predict';
+import { checkInputs, gatherRows, inputTensors, oneHot } from '../network/feed';
+import { LAYER_NAMES } from '../network/layer-names';
+import { createRng, permutation } from '../random';
+import { augmentImages, type AugmentArgs } from './augment';
+import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './callbacks';
+import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping';
+import { ProgressReporter, type ProgressArgs } from './progress';
+import { createTrainStep } from './train-step';
+
+/** Training and (optional) validation data. */
+export interface TrainData {
+  readonly train: ModelInputs;
+  /** Validation data for early stopping and val_loss/val_acc; without it, no early stopping. */
+  readonly val?: ModelInputs;
+}
+
+/** Options of `train()`. */
+export interface TrainOptions {
+  /** Samples per gradient step. Default 64. */
+  readonly batchSize?: number;
+  /** Most epochs. Default 10. */
+  readonly epochs?: number;
+  /** Seed of the shuffling, dropout masks and augmentation. Default 42. */
+  readonly seed?: number;
+  /**
+   * Early stopping on the validation loss; `false` disables it. Default `{ patience: 3,
+   * restoreBestWeights: true }` when validation data is given (ignored without it).
+   */
+  readonly earlyStopping?: EarlyStoppingArgs | false;
+  /** Extra callbacks, called after the built-in early stopping and before the progress reporter. Default []. */
+  readonly callbacks?: readonly TrainCallback[];
+  /** Progress reporting (see `ProgressArgs`); 'silent' for none. Default { mode: 'auto' } on process.stderr. */
+  readonly progress?: ProgressArgs | ProgressArgs['mode'];
+  /** Random shifts/rotations of training images (`true` = default `AugmentArgs`). Default false. */
+  readonly augment?: AugmentArgs | boolean;
+  /** Batch size for validation predictions. Default 256. */
+  readonly validationBatchSize?: number;
+}
+
+/** Outcome of `train()`. */
+export interface TrainResult {
+  /** One entry per epoch run. */
+  readonly history: readonly EpochLogs[];
+  /** The epoch (0-based) whose weights the model holds now: the best one under early stopping, else the last. */
+  readonly bestEpoch: number;
+  /** Whether early stopping ended training before `epochs`. */
+  readonly stoppedEarly: boolean;
+  /** Total wall-clock seconds. */
+  readonly seconds: number;
+}
+
+const positiveInt = (name: string, v: number): number => {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${v}`);
+  return v;
+};
+
+/**
+ * Trains a compiled model with Adam and categorical cross-entropy in a seeded loop: shuffling,
+ * dropout and augmentation all come from `seed`, so the same seed on the same backend gives the same
+ * weights and history. Tensor memory stays flat across epochs. A callback that throws (e.g.
+ * `TrialPruned`) stops training; resources are released and the error propagates.
+ */
+export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
+  const batchSize = positiveInt('batchSize', options.batchSize ?? 64);
+  const epochs = positiveInt('epochs', options.epochs ?? 10);
+  const valBatch = positiveInt('validationBatchSize', options.validationBatchSize ?? 256);
+  checkInputs(data.train, 'train', true);
+  if (data.train.n === 0) throw new RangeError('Expected training data with at least one row, got 0');
+  if (data.val) checkInputs(data.val, 'val', true);
+  const val = data.val && data.val.n > 0 ? data.val : undefined;
+  const labels = data.train.labels as Int32Array;
+  const augment = options.augment === true ? {} : options.augment || null;
+  const rng = createRng(options.seed ?? 42);
+  const hasImages = model.inputNames.includes(LAYER_NAMES.imageInput);
+
+  const stopper = val && options.earlyStopping !== false ? new EarlyStopping(options.earlyStopping ?? {}) : null;
+  const progressArgs = typeof options.progress === 'string' ? { mode: options.progress } : (options.progress ?? {});
+  const callbacks: TrainCallback[] = [...(stopper ? [stopper] : []), ...(options.callbacks ?? []), new ProgressReporter(progressArgs)];
+
+  const n = data.train.n;
+  const batchesPerEpoch = Math.ceil(n / batchSize);
+  let stopRequested = false;
+  const ctx: TrainContext = { model, epochs, batchesPerEpoch, samplesPerEpoch: n, stop: () => (stopRequested = true) };
+  const step = createTrainStep(model);
+  const history: EpochLogs[] = [];
+  const t0 = performance.now();
+  let lossSum: tf.Scalar | null = null;
+  let correctSum: tf.Scalar | null = null;
+
+  try {
+    for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+    for (let epoch = 0; epoch < epochs && !stopRequested; epoch++) {
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+      const epochStart = performance.now();
+      const order = permutation(n, rng);
+      lossSum = tf.scalar(0);
+      correctSum = tf.scalar(0);
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const images = augment && hasImages ? augmentImages(gatherRows(data.train.images, IMAGE_SIZE, rows), rng, augment) : undefined;
+        const xs = inputTensors(model, data.train, rows, images);
+        const y = tf.tensor2d(oneHot(labels, rows), [rows.length, NUM_CLASSES]);
+        const { loss, correct } = step(xs, y, rng.seed());
+        const prev: tf.Tensor[] = [lossSum, correctSum];
+        const sums = tf.tidy(() => [tf.add(prev[0], tf.mul(loss, rows.length)), tf.add(prev[1], correct)] as tf.Scalar[]);
+        lossSum = sums[0];
+        correctSum = sums[1];
+        tf.dispose([...xs, y, loss, correct, ...prev]);
+        const samplesDone = Math.min(n, (b + 1) * batchSize);
+        const ls = lossSum;
+        const cs = correctSum;
+        const progress: BatchProgress = {
+          epoch,
+          batch: b,
+          batchesPerEpoch,
+          samplesDone,
+          samplesPerEpoch: n,
+          elapsed: (performance.now() - epochStart) / 1000,
+          metrics: () => ({ loss: ls.dataSync()[0] / samplesDone, acc: cs.dataSync()[0] / samplesDone }),
+        };
+        for (const cb of callbacks) await cb.onBatchEnd?.(progress, ctx);
+      }
+      const [lossTotal, correctTotal] = [(await lossSum.data())[0], (await correctSum.data())[0]];
+      tf.dispose([lossSum, correctSum]);
+      lossSum = correctSum = null;
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+      let valLogs: { val_loss: number; val_acc: number } | Record<string, never> = {};
+      if (val) {
+        const probs = await predictProba(model, val, valBatch);
+        const vLabels = val.labels as Int32Array;
+        const pred = argmaxRows(probs, NUM_CLASSES);
+        let ok = 0;
+        for (let i = 0; i < val.n; i++) if (pred[i] === vLabels[i]) ok++;
+        valLogs = { val_loss: crossEntropy(probs, vLabels, NUM_CLASSES), val_acc: ok / val.n };
+      }
+      const logs: EpochLogs = {
+        epoch,
+        loss: lossTotal / n,
+        acc: correctTotal / n,
+        ...valLogs,
+        seconds: (performance.now() - epochStart) / 1000,
+        samples_per_s: n / trainSeconds,
+      };
+      history.push(logs);
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.(history, ctx);
+    const bestEpoch = stopper && stopper.restoreBestWeights && stopper.bestEpoch >= 0 ? stopper.bestEpoch : history.length - 1;
+    return { history, bestEpoch, stoppedEarly: stopRequested && history.length < epochs, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    tf.dispose([lossSum, correctSum].filter((t): t is tf.Scalar => t !== null));
+    for (const cb of callbacks) cb.dispose?.();
+  }
+}
