@@ -1,2 +1,37 @@
 export * from './types';
 export * from './errors';
+export { readNpy, parseNpy, fortranToC, formatShape, type NpyFloat32, type NpyDtypeName } from './npy/read-npy';
+export { encodeNpy, writeNpy } from './npy/write-npy';
+export { readLabelsCsv, parseLabelsCsv, type LabelsCsv, type ReadLabelsOptions } from './csv/read-labels';
+export { loadCompetition, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
+export {
+  fitPreprocessStats,
+  preprocess,
+  subset,
+  oneHot,
+  valueRange,
+  detectImageScale,
+  MIN_AUDIO_STD,
+  type PreprocessOptions,
+} from './preprocess';
+export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJSON } from './stats-json';
+export { audioDuplicateGroups, type AudioGroups } from './duplicates';
+export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
+export { prepareData, defaultCacheDir, countClasses, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData } from './prepare-data';
+export { formatSummary, type DataSummary, type ValueRange } from './summary';
+export { createRng, permutation, shuffleInPlace, type Rng } from './random';
+export {
+  buildDemoDataset,
+  ensureDemoDataset,
+  defaultDemoDir,
+  readDemoManifest,
+  DEMO_MANIFEST,
+  type DemoOptions,
+  type EnsureDemoOptions,
+  type DemoManifest,
+} from './demo/build-demo';
+export { loadAudioBank, type AudioBank } from './demo/audio-bank';
+export { writeDataFigures, DATA_FIGURES, type DataFiguresOptions } from './figures/write-figures';
+export { digitsGridSpec, type DigitsGridOptions } from './figures/digits-grid';
+export { mfccMapsSpec, coefficientZScores, type MfccMap, type MfccMapsOptions } from './figures/mfcc-maps';
+export { workspaceRoot, cachePath } from './workspace';

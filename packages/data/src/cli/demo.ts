@@ -1,0 +1,24 @@
+import { rmSync } from 'node:fs';
+import { defaultDemoDir, ensureDemoDataset, readDemoManifest } from '../demo/build-demo';
+import { cliParser, positiveInt, runCli, UsageError } from './run-cli';
+
+/** `npx nx run data:demo [--train N] [--test N] [--seed S] [--out DIR]`: build the demo dataset. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = cliParser(argv, 'demo [--train N] [--test N] [--seed S] [--out DIR]')
+    .option('train', { type: 'number', default: 4000, describe: 'training rows (MNIST training images), 1..60000' })
+    .option('test', { type: 'number', default: 1000, describe: 'test rows (MNIST test images), 0..10000' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of the image choice and image-clip pairing' })
+    .option('out', { type: 'string', describe: 'output folder (default: .cache/demo/<train>-<test>-<seed>)' })
+    .option('force', { type: 'boolean', default: false, describe: 'rebuild even when the folder is complete' })
+    .parseSync();
+  const options = { train: positiveInt(args.train, 'train'), test: positiveInt(args.test, 'test', true), seed: positiveInt(args.seed, 'seed', true) };
+  if (options.train > 60000) throw new UsageError(`Expected --train to be at most 60000 (MNIST training images), got ${options.train}`);
+  if (options.test > 10000) throw new UsageError(`Expected --test to be at most 10000 (MNIST test images), got ${options.test}`);
+  const dir = args.out ?? defaultDemoDir(options);
+  const existed = readDemoManifest(dir, options) !== null;
+  if (args.force && existed) rmSync(dir, { recursive: true, force: true });
+  await ensureDemoDataset({ ...options, dir });
+  console.log(`${existed && !args.force ? 'demo dataset up to date' : 'built demo dataset'}: ${dir} (${options.train} train, ${options.test} test, seed ${options.seed})`);
+}
+
+if (require.main === module) void runCli('data:demo', () => main(process.argv.slice(2)));

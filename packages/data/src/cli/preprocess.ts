@@ -1,0 +1,32 @@
+import { ensureDemoDataset } from '../demo/build-demo';
+import { prepareData } from '../prepare-data';
+import { formatSummary } from '../summary';
+import { cliParser, runCli, UsageError } from './run-cli';
+
+/** `npx nx run data:preprocess [--data DIR] [--out DIR] ...`: load, validate, split, cache; print the summary. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = cliParser(argv, 'preprocess [--data DIR] [--out DIR]')
+    .option('data', { type: 'string', describe: "folder with the competition's files (default: the built-in demo dataset, built on first use)" })
+    .option('out', { type: 'string', describe: 'cache folder for the preprocessed arrays (default: .cache/prepared/<data name>-<hash>)' })
+    .option('seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
+    .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
+    .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides' })
+    .option('rebuild', { type: 'boolean', default: false, describe: 'ignore an existing cache' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+    .parseSync();
+  if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, got ${args.valFraction}`);
+  if (!Number.isFinite(args.seed)) throw new UsageError(`Expected --seed to be a number, got ${args.seed}`);
+  const dataDir = args.data ?? (await ensureDemoDataset());
+  const prepared = await prepareData({
+    dataDir,
+    cacheDir: args.out,
+    seed: args.seed,
+    valFraction: args.valFraction,
+    splitMode: args.split,
+    rebuild: args.rebuild,
+    log: args.json ? undefined : (line) => console.error(line),
+  });
+  console.log(args.json ? JSON.stringify(prepared.summary, null, 2) : formatSummary(prepared.summary));
+}
+
+if (require.main === module) void runCli('data:preprocess', () => main(process.argv.slice(2)));

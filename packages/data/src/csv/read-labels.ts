@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import Papa from 'papaparse';
+import { DataError } from '../errors';
+import { NUM_CLASSES } from '../types';
+
+/** Labels read from a `row_id,label` CSV. */
+export interface LabelsCsv {
+  /** Labels 0..9 sorted by row_id. */
+  readonly labels: Int32Array;
+  /** The row_id values in ascending order (the order of `labels`). */
+  readonly rowIds: Float64Array;
+}
+
+/** Options for {@link readLabelsCsv}. */
+export interface ReadLabelsOptions {
+  /** Number of classes; labels must be integers in 0..numClasses-1. Default 10. */
+  readonly numClasses?: number;
+}
+
+/** Reads a `row_id,label` CSV file (see {@link parseLabelsCsv}). */
+export function readLabelsCsv(path: string, options: ReadLabelsOptions = {}): LabelsCsv {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(`File not found: \`${path}\``, path);
+    throw new DataError(`Cannot read \`${path}\`: ${(err as Error).message}`, path);
+  }
+  return parseLabelsCsv(text, basename(path), path, options);
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/**
+ * Parses `row_id,label` CSV text. A byte-order mark, surrounding whitespace and blank lines are
+ * tolerated; the `row_id` column is optional (file order is used without it). Labels are returned
+ * in ascending row_id order. Throws a {@link DataError} naming the file and line for a missing
+ * `label` column, a non-integer or out-of-range label, a non-integer or duplicate row_id.
+ */
+export function parseLabelsCsv(text: string, name: string, file?: string, options: ReadLabelsOptions = {}): LabelsCsv {
+  const numClasses = options.numClasses ?? NUM_CLASSES;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const parsed = Papa.parse<string[]>(body.trim(), { skipEmptyLines: 'greedy' });
+  const rows = parsed.data;
+  if (rows.length === 0) throw new DataError(`Expected \`${name}\` to have a header line with \`row_id,label\`, found an empty file`, file);
+  const header = rows[0].map((h) => h.trim().toLowerCase());
+  const labelCol = header.indexOf('label');
+  const idCol = header.indexOf('row_id');
+  if (labelCol < 0) {
+    throw new DataError(`Expected \`${name}\` to have a \`label\` column, found columns: ${rows[0].map((h) => h.trim()).join(',')}`, file);
+  }
+  const n = rows.length - 1;
+  const labels = new Int32Array(n);
+  const ids = new Float64Array(n);
+  const lineOf = lineNumbers(body);
+  for (let r = 0; r < n; r++) {
+    const row = rows[r + 1];
+    const line = lineOf(r + 1);
+    const labelText = (row[labelCol] ?? '').trim();
+    const where = `on line ${line}`;
+    if (!INTEGER.test(labelText)) {
+      throw new DataError(`Expected \`${name}\` labels to be integers 0..${numClasses - 1}, found ${JSON.stringify(labelText)} ${where}`, file);
+    }
+    const label = Number(labelText);
+    if (label < 0 || label >= numClasses) {
+      throw new DataError(`Expected \`${name}\` labels to be integers 0..${numClasses - 1}, found ${label} ${where}`, file);
+    }
+    labels[r] = label;
+    if (idCol >= 0) {
+      const idText = (row[idCol] ?? '').trim();
+      if (!INTEGER.test(idText)) throw new DataError(`Expected \`${name}\` row_id to be an integer, found ${JSON.stringify(idText)} ${where}`, file);
+      ids[r] = Number(idText);
+    } else {
+      ids[r] = r;
+    }
+  }
+  return sortByRowId(labels, ids, name, file, lineOf);
+}
+
+function sortByRowId(labels: Int32Array, ids: Float64Array, name: string, file: string | undefined, lineOf: (row: number) => number): LabelsCsv {
+  const n = labels.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = ids[i] > ids[i - 1];
+  if (sorted) return { labels, rowIds: ids };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ids[a] - ids[b] || a - b);
+  for (let k = 1; k < n; k++) {
+    if (ids[order[k]] === ids[order[k - 1]]) {
+      const [a, b] = [order[k - 1], order[k]].sort((x, y) => x - y);
+      throw new DataError(`Expected unique row_id values in \`${name}\`, found row_id ${ids[a]} on line ${lineOf(a + 1)} and again on line ${lineOf(b + 1)}`, file);
+    }
+  }
+  const outLabels = new Int32Array(n);
+  const outIds = new Float64Array(n);
+  order.forEach((src, k) => {
+    outLabels[k] = labels[src];
+    outIds[k] = ids[src];
+  });
+  return { labels: outLabels, rowIds: outIds };
+}
+
+/**
+ * Maps a record index (0 = header) to its 1-based line in the text, counting the blank lines and
+ * leading whitespace that parsing skipped. Computed lazily: only error paths need it.
+ */
+function lineNumbers(text: string): (record: number) => number {
+  let table: number[] | null = null;
+  return (record) => {
+    if (table === null) {
+      table = [];
+      const lines = text.split(/\r\n|\n|\r/);
+      lines.forEach((line, i) => {
+        if (line.trim().length > 0) table!.push(i + 1);
+      });
+    }
+    return table[record] ?? record + 1;
+  };
+}

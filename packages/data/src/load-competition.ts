@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readLabelsCsv } from './csv/read-labels';
+import { DataError } from './errors';
+import { formatShape, readNpy } from './npy/read-npy';
+import { AUDIO_COEFFS, AUDIO_FRAMES, AUDIO_SIZE, IMAGE_SIDE, IMAGE_SIZE, type RawCompetitionData } from './types';
+
+/** The competition's file names. */
+export const COMPETITION_FILES = {
+  trainImages: 'x_train_wr.npy',
+  trainAudio: 'x_train_sp.npy',
+  trainLabels: 'y_train.csv',
+  testImages: 'x_test_wr.npy',
+  testAudio: 'x_test_sp.npy',
+  /** Test labels: not a competition file, written by the demo and reference builders for scoring. */
+  testLabels: 'y_test.csv',
+} as const;
+
+/** Options for {@link loadCompetition}. */
+export interface LoadCompetitionOptions {
+  /** Fail when the test files are absent. Default false (training-only use). */
+  readonly requireTest?: boolean;
+}
+
+/** Accepted shapes per row: flat, or the natural image / MFCC layout. */
+const IMAGE_ROW_SHAPES = [[IMAGE_SIZE], [IMAGE_SIDE, IMAGE_SIDE], [IMAGE_SIDE, IMAGE_SIDE, 1]];
+const AUDIO_ROW_SHAPES = [[AUDIO_SIZE], [AUDIO_FRAMES, AUDIO_COEFFS]];
+
+/**
+ * Loads and validates the competition's files from `dir`: `x_train_wr.npy` [N,784],
+ * `x_train_sp.npy` [N,507], `y_train.csv` (`row_id,label`), and when present `x_test_wr.npy`,
+ * `x_test_sp.npy` [M,...]. Throws a {@link DataError} naming the file, what was expected and what
+ * was found for missing files, bad npy files, wrong shapes, row counts that differ, bad labels and
+ * non-finite values.
+ */
+export async function loadCompetition(dir: string, options: LoadCompetitionOptions = {}): Promise<RawCompetitionData> {
+  if (!existsSync(dir)) throw new DataError(`Data directory not found: \`${dir}\``, dir);
+  const f = COMPETITION_FILES;
+  for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
+  const hasTestImages = existsSync(join(dir, f.testImages));
+  const hasTestAudio = existsSync(join(dir, f.testAudio));
+  if (options.requireTest || hasTestImages !== hasTestAudio) {
+    for (const name of [f.testImages, f.testAudio]) {
+      if (!existsSync(join(dir, name))) {
+        const why = options.requireTest ? 'test files are required' : `\`${hasTestImages ? f.testImages : f.testAudio}\` is there`;
+        throw new DataError(`Cannot find \`${name}\` in \`${dir}\` (${why})`, join(dir, name));
+      }
+    }
+  }
+
+  const trainImages = loadMatrix(dir, f.trainImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 1);
+  const trainAudio = loadMatrix(dir, f.trainAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 1);
+  const nTrain = trainImages.rows;
+  if (trainAudio.rows !== nTrain) {
+    throw new DataError(`Expected \`${f.trainAudio}\` to have ${nTrain} rows like \`${f.trainImages}\`, found ${trainAudio.rows} (shape ${formatShape(trainAudio.shape)})`, join(dir, f.trainAudio));
+  }
+  const { labels } = readLabelsCsv(join(dir, f.trainLabels));
+  if (labels.length !== nTrain) {
+    throw new DataError(`Expected \`${f.trainLabels}\` to have ${nTrain} label rows like \`${f.trainImages}\`, found ${labels.length}`, join(dir, f.trainLabels));
+  }
+
+  let testImages: Float32Array | null = null;
+  let testAudio: Float32Array | null = null;
+  let nTest = 0;
+  if (hasTestImages && hasTestAudio) {
+    const images = loadMatrix(dir, f.testImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 0);
+    const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 0);
+    if (audio.rows !== images.rows) {
+      throw new DataError(`Expected \`${f.testAudio}\` to have ${images.rows} rows like \`${f.testImages}\`, found ${audio.rows} (shape ${formatShape(audio.shape)})`, join(dir, f.testAudio));
+    }
+    testImages = images.data;
+    testAudio = audio.data;
+    nTest = images.rows;
+  }
+  return { dir, trainImages: trainImages.data, trainAudio: trainAudio.data, trainLabels: labels, nTrain, testImages, testAudio, nTest };
+}
+
+function requireFile(dir: string, name: string): void {
+  if (!existsSync(join(dir, name))) throw new DataError(`Cannot find \`${name}\` in \`${dir}\``, join(dir, name));
+}
+
+interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly shape: number[];
+}
+
+function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[][], minRows: number): Matrix {
+  const path = join(dir, name);
+  const { data, shape } = readNpy(path);
+  const rowShape = shape.slice(1);
+  const accepted = rowShapes.some((s) => s.length === rowShape.length && s.every((d, i) => d === rowShape[i]));
+  if (!accepted) {
+    if (shape.length === 2) {
+      throw new DataError(`Expected \`${name}\` to have ${cols} columns, got ${shape[1]} (shape ${formatShape(shape)})`, path);
+    }
+    const layouts = rowShapes.map((s) => formatShape(['N', ...s])).join(' or ');
+    throw new DataError(`Expected \`${name}\` to be a 2-D array [N,${cols}] (or ${layouts}), got shape ${formatShape(shape)}`, path);
+  }
+  const rows = shape[0];
+  if (rows < minRows) throw new DataError(`Expected \`${name}\` to have at least ${minRows} row, found 0 (shape ${formatShape(shape)})`, path);
+  const bad = firstNonFinite(data);
+  if (bad >= 0) {
+    const v = data[bad];
+    throw new DataError(
+      `Expected \`${name}\` to hold finite numbers, found ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} at row ${Math.floor(bad / cols)}, column ${bad % cols}`,
+      path,
+    );
+  }
+  return { data, rows, shape };
+}
+
+/** Index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    // v - v is NaN exactly when v is NaN or infinite; one subtraction is cheaper than two calls.
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}

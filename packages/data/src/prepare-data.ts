@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
+import { audioDuplicateGroups } from './duplicates';
+import { COMPETITION_FILES, loadCompetition } from './load-competition';
+import { fitPreprocessStats, preprocess, valueRange } from './preprocess';
+import { splitRows, type SplitMode } from './split';
+import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
+import type { DataSummary } from './summary';
+import { NUM_CLASSES, type ModelInputs, type PreprocessStats } from './types';
+import { cachePath } from './workspace';
+
+/** Options for {@link prepareData}. */
+export interface PrepareDataOptions {
+  /** Directory with the competition's files. */
+  readonly dataDir: string;
+  /**
+   * Directory of the cache file `prepared.bin`. Default
+   * `<workspace root>/.cache/prepared/<data dir name>-<hash of its absolute path>`.
+   */
+  readonly cacheDir?: string;
+  /** Seed of the train/validation split. Default 42. */
+  readonly seed?: number;
+  /** Fraction of training rows held out for validation. Default 0.2. */
+  readonly valFraction?: number;
+  /** Split mode (see `splitRows`). Default 'grouped' (identical audio never on both sides). */
+  readonly splitMode?: SplitMode;
+  /** Ignore an existing cache and rebuild it. Default false. */
+  readonly rebuild?: boolean;
+  /** Receives progress lines. Default: silent. */
+  readonly log?: (line: string) => void;
+}
+
+/** Model-ready data: every training row preprocessed, the split, and the statistics used. */
+export interface PreparedData {
+  /** All training rows, preprocessed with `stats` (select with `subset(train, split.train)`). */
+  readonly train: ModelInputs;
+  /** Test rows preprocessed with the same `stats` (labels null); null without test files. */
+  readonly test: ModelInputs | null;
+  /** Statistics fitted on the split's training rows only. */
+  readonly stats: PreprocessStats;
+  readonly split: {
+    readonly train: Int32Array;
+    readonly val: Int32Array;
+    readonly mode: SplitMode;
+    readonly seed: number;
+    readonly valFraction: number;
+  };
+  /** Identical-audio group per training row (see `audioDuplicateGroups`). */
+  readonly audioGroups: Int32Array;
+  readonly summary: DataSummary;
+}
+
+/** Bump when the cache's content or layout changes, so old caches are rebuilt. */
+const CACHE_VERSION = 1;
+/** File name of the cache inside the cache directory. */
+export const PREPARED_CACHE_FILE = 'prepared.bin';
+/** Bytes hashed at each end of every input file for the cache key. */
+const HASH_BYTES = 1 << 16;
+
+interface CacheMeta {
+  readonly version: number;
+  readonly key: string;
+  readonly stats: PreprocessStatsJSON;
+  readonly summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>;
+  readonly nTest: number;
+}
+
+/** The default cache directory for a data directory. */
+export function defaultCacheDir(dataDir: string): string {
+  const abs = resolve(dataDir);
+  const tag = createHash('sha1').update(abs).digest('hex').slice(0, 10);
+  return cachePath('prepared', `${basename(abs) || 'data'}-${tag}`);
+}
+
+/**
+ * Loads, validates, splits and preprocesses the competition's files, caching the result in a
+ * compact binary file. A later call with unchanged inputs (each file's size, mtime and a hash of
+ * its first and last 64 KiB) and the same options reads the cache instead of the npy files.
+ */
+export async function prepareData(options: PrepareDataOptions): Promise<PreparedData> {
+  const started = performance.now();
+  const log = options.log ?? (() => undefined);
+  const seed = options.seed ?? 42;
+  const valFraction = options.valFraction ?? 0.2;
+  const mode = options.splitMode ?? 'grouped';
+  const dataDir = resolve(options.dataDir);
+  const cacheFile = join(options.cacheDir ?? defaultCacheDir(dataDir), PREPARED_CACHE_FILE);
+  const key = inputKey(dataDir, { seed, valFraction, mode });
+  const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>, fromCache: boolean): DataSummary => ({
+    ...summary,
+    dataDir,
+    cachePath: cacheFile,
+    fromCache,
+    seconds: (performance.now() - started) / 1000,
+  });
+
+  if (!options.rebuild && readBinaryCacheMeta<CacheMeta>(cacheFile)?.key === key) {
+    const cached = readBinaryCache<CacheMeta>(cacheFile);
+    if (cached && cached.meta.key === key) {
+      log(`reusing cache ${cacheFile}`);
+      const a = cached.arrays as Record<string, CachedArray>;
+      const m = cached.meta;
+      const train: ModelInputs = { n: m.summary.nTrain, images: a.trainImages as Float32Array, audio: a.trainAudio as Float32Array, labels: a.trainLabels as Int32Array };
+      const test: ModelInputs | null = a.testImages ? { n: m.nTest, images: a.testImages as Float32Array, audio: a.testAudio as Float32Array, labels: null } : null;
+      return {
+        train,
+        test,
+        stats: statsFromJSON(m.stats, cacheFile),
+        split: { train: a.splitTrain as Int32Array, val: a.splitVal as Int32Array, mode, seed, valFraction },
+        audioGroups: a.audioGroups as Int32Array,
+        summary: finish(m.summary, true),
+      };
+    }
+  }
+
+  log(`reading ${dataDir}`);
+  const raw = await loadCompetition(dataDir);
+  log(`loaded ${raw.nTrain} + ${raw.nTest} rows (${elapsed(started)})`);
+  const dup = audioDuplicateGroups(raw.trainAudio, raw.nTrain);
+  const split = splitRows(raw.trainLabels, { valFraction, seed, mode, groups: dup.groups });
+  const stats = fitPreprocessStats(raw.trainImages, raw.trainAudio, split.train);
+  const ranges = {
+    trainImages: valueRange(raw.trainImages),
+    trainAudio: valueRange(raw.trainAudio),
+    testImages: raw.testImages ? valueRange(raw.testImages) : null,
+    testAudio: raw.testAudio ? valueRange(raw.testAudio) : null,
+  };
+  // The raw arrays are ours alone: preprocess them in place to keep peak memory at one copy.
+  const train = preprocess(stats, raw.trainImages, raw.trainAudio, raw.trainLabels, undefined, { inPlace: true });
+  const test = raw.testImages && raw.testAudio ? preprocess(stats, raw.testImages, raw.testAudio, null, undefined, { inPlace: true }) : null;
+  log(`split and preprocessed (${elapsed(started)})`);
+
+  const summary: CacheMeta['summary'] = {
+    nTrain: raw.nTrain,
+    nTest: raw.nTest,
+    classCounts: countClasses(raw.trainLabels),
+    split: {
+      mode,
+      seed,
+      valFraction,
+      nTrain: split.train.length,
+      nVal: split.val.length,
+      valClassCounts: countClasses(raw.trainLabels, split.val),
+      valRowsWithAudioInTrain: valRowsSharingGroups(dup.groups, dup.nGroups, split.train, split.val),
+    },
+    ranges,
+    imageScale: stats.imageScale,
+    distinctAudioRows: dup.nGroups,
+    duplicateAudioRows: dup.duplicateRows,
+  };
+  const arrays: Record<string, CachedArray> = {
+    trainImages: train.images,
+    trainAudio: train.audio,
+    trainLabels: train.labels as Int32Array,
+    splitTrain: split.train,
+    splitVal: split.val,
+    audioGroups: dup.groups,
+  };
+  if (test) Object.assign(arrays, { testImages: test.images, testAudio: test.audio });
+  writeBinaryCache<CacheMeta>(cacheFile, { version: CACHE_VERSION, key, stats: statsToJSON(stats), summary, nTest: raw.nTest }, arrays);
+  log(`wrote cache ${cacheFile} (${elapsed(started)})`);
+  return {
+    train,
+    test,
+    stats,
+    split: { train: split.train, val: split.val, mode, seed, valFraction },
+    audioGroups: dup.groups,
+    summary: finish(summary, false),
+  };
+}
+
+const elapsed = (since: number): string => `${((performance.now() - since) / 1000).toFixed(2)} s`;
+
+/** Rows per class 0..9 (of `rows` only, when given). */
+export function countClasses(labels: Int32Array, rows?: Int32Array): number[] {
+  const counts = new Array<number>(NUM_CLASSES).fill(0);
+  if (rows) for (const r of rows) counts[labels[r]]++;
+  else for (const l of labels) counts[l]++;
+  return counts;
+}
+
+/** Validation rows whose group also has a training row: the audio a random split leaks. */
+export function valRowsSharingGroups(groups: Int32Array, nGroups: number, train: Int32Array, val: Int32Array): number {
+  const inTrain = new Uint8Array(nGroups);
+  for (const r of train) inTrain[groups[r]] = 1;
+  let shared = 0;
+  for (const r of val) shared += inTrain[groups[r]];
+  return shared;
+}
+
+/** The cache key: version, options, and each input file's size, mtime and a hash of both ends. */
+function inputKey(dataDir: string, opts: { seed: number; valFraction: number; mode: SplitMode }): string {
+  const hash = createHash('sha1');
+  hash.update(JSON.stringify({ version: CACHE_VERSION, ...opts }));
+  const files = [COMPETITION_FILES.trainImages, COMPETITION_FILES.trainAudio, COMPETITION_FILES.trainLabels, COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
+  for (const name of files) {
+    const path = join(dataDir, name);
+    let size: number;
+    let mtime: number;
+    try {
+      const st = statSync(path);
+      size = st.size;
+      mtime = st.mtimeMs;
+    } catch {
+      hash.update(`${name}:absent;`);
+      continue;
+    }
+    hash.update(`${name}:${size}:${mtime};`);
+    hashEnds(hash, path, size);
+  }
+  return hash.digest('hex');
+}
+
+function hashEnds(hash: ReturnType<typeof createHash>, path: string, size: number): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const head = Buffer.alloc(Math.min(HASH_BYTES, size));
+    readSync(fd, head, 0, head.length, 0);
+    hash.update(head);
+    if (size > HASH_BYTES) {
+      const tail = Buffer.alloc(Math.min(HASH_BYTES, size - HASH_BYTES));
+      readSync(fd, tail, 0, tail.length, size - tail.length);
+      hash.update(tail);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

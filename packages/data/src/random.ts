@@ -1,0 +1,41 @@
+/**
+ * Seeded pseudo-random numbers (mulberry32): small, fast and identical on every platform, so the
+ * same seed gives the same splits and the same demo dataset.
+ */
+export interface Rng {
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/** Creates a mulberry32 generator; any finite number is accepted as a seed (truncated to 32 bits). */
+export function createRng(seed: number): Rng {
+  let state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n) => Math.floor(next() * n) };
+}
+
+/** Shuffles `values` in place (Fisher-Yates) with `rng`; returns it. */
+export function shuffleInPlace<T extends { length: number; [i: number]: number }>(values: T, rng: Rng): T {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = values[i];
+    values[i] = values[j];
+    values[j] = t;
+  }
+  return values;
+}
+
+/** A uniformly random permutation of 0..n-1 drawn from `rng`. */
+export function permutation(n: number, rng: Rng): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return shuffleInPlace(out, rng);
+}
