@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE, NUM_CLASSES } from '@digitfuse/data';
+import { buildModel } from '../network/build-model';
+import type { ModelConfig } from '../network/config';
+import { LAYER_NAMES } from '../network/layer-names';
+import { createTrainStep } from '../training/train-step';
+
+/** The configs `model:bench` measures (the same as `shared/tools/torch_bench.py`). */
+export const BENCH_CONFIGS: Readonly<Record<'small' | 'paper', Partial<ModelConfig>>> = Object.freeze({
+  small: { imageFilters: [16, 32, 64], audioFilters: [16, 32, 64], units: 128, dropout: 0.4 },
+  paper: { imageFilters: [48, 128, 64], audioFilters: [64, 64, 128], units: 128, dropout: 0.42 },
+});
+
+/** Options of `benchmarkConfig()`; defaults follow torch_bench.py. */
+export interface BenchOptions {
+  /** Training batch size. Default 64. */
+  readonly batchSize?: number;
+  /** Untimed training steps first. Default 5. */
+  readonly warmupSteps?: number;
+  /** Timed training steps. Default 60. */
+  readonly steps?: number;
+  /** Inference batch size. Default 512. */
+  readonly predictBatch?: number;
+  /** Timed inference batches (after one untimed). Default 5. */
+  readonly predictReps?: number;
+  /** Seed of the synthetic inputs and weights. Default 0. */
+  readonly seed?: number;
+}
+
+/** Throughput of one config. */
+export interface BenchResult {
+  /** Training samples/s: forward + backward + Adam update. */
+  readonly train_samples_per_s: number;
+  /** Inference samples/s (forward only, no dropout). */
+  readonly predict_samples_per_s: number;
+}
+
+function syntheticInputs(model: tf.LayersModel, batch: number, seed: number): tf.Tensor[] {
+  return model.inputNames.map((name) =>
+    name === LAYER_NAMES.imageInput
+      ? tf.randomUniform([batch, IMAGE_SIDE, IMAGE_SIDE, 1], 0, 1, 'float32', seed)
+      : tf.randomNormal([batch, AUDIO_FRAMES, AUDIO_COEFFS], 0, 1, 'float32', seed + 1),
+  );
+}
+
+/** Measures training and inference throughput of a config on the current backend with synthetic random inputs. */
+export async function benchmarkConfig(config: Partial<ModelConfig>, options: BenchOptions = {}): Promise<BenchResult> {
+  const batch = options.batchSize ?? 64;
+  const warmup = options.warmupSteps ?? 5;
+  const steps = options.steps ?? 60;
+  const predictBatch = options.predictBatch ?? 512;
+  const reps = options.predictReps ?? 5;
+  const seed = options.seed ?? 0;
+  const model = buildModel({ ...config, learningRate: 1e-3, seed });
+  const step = createTrainStep(model);
+  const xs = syntheticInputs(model, batch, seed);
+  const labels = tf.randomUniform([batch], 0, NUM_CLASSES, 'int32', seed + 2);
+  const y = tf.oneHot(labels as tf.Tensor1D, NUM_CLASSES).toFloat();
+  const pxs = syntheticInputs(model, predictBatch, seed + 3);
+  try {
+    let t0 = 0;
+    for (let i = 0; i < warmup + steps; i++) {
+      if (i === warmup) t0 = performance.now();
+      const { loss, correct } = step(xs, y, i);
+      if (i === warmup + steps - 1) await loss.data();
+      tf.dispose([loss, correct]);
+    }
+    const train = (steps * batch) / ((performance.now() - t0) / 1000);
+
+    const once = async (): Promise<void> => {
+      const out = model.predict(pxs) as tf.Tensor;
+      await out.data();
+      out.dispose();
+    };
+    await once();
+    t0 = performance.now();
+    for (let r = 0; r < reps; r++) await once();
+    const predict = (reps * predictBatch) / ((performance.now() - t0) / 1000);
+    return { train_samples_per_s: Math.round(train * 10) / 10, predict_samples_per_s: Math.round(predict * 10) / 10 };
+  } finally {
+    tf.dispose([...xs, labels, y, ...pxs]);
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+}

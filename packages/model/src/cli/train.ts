@@ -1,0 +1,141 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { ensureDemoDataset, prepareData, subset, type SplitMode } from '@digitfuse/data';
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
+import { ConfigError } from '../errors';
+import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
+import { writeFileAtomic } from '../io/atomic-write';
+import { saveModel } from '../io/model-files';
+import { buildModel } from '../network/build-model';
+import { MODALITIES, type Modality, type ModelConfig, validateConfig } from '../network/config';
+import type { EpochLogs } from '../training/callbacks';
+import { train } from '../training/train';
+import { runCli } from './run-cli';
+
+export const METRICS_JSON = 'metrics.json';
+
+/** Contents of `metrics.json` written beside the model. */
+export interface TrainMetrics {
+  readonly backend: string;
+  readonly config: ModelConfig;
+  readonly data: { readonly dir: string; readonly nTrain: number; readonly nVal: number; readonly valFraction: number; readonly splitMode: string };
+  readonly epochsRun: number;
+  readonly bestEpoch: number;
+  readonly stoppedEarly: boolean;
+  readonly seconds: number;
+  /** Metrics of the saved (best) weights on the validation split; null without one. */
+  readonly validation: (Omit<EvaluationResult, 'confusion'> & { readonly confusion: number[][] }) | null;
+  readonly history: readonly EpochLogs[];
+}
+
+const parseFilters = (flag: string, s: string | undefined): number[] | undefined => {
+  if (s === undefined) return undefined;
+  const parts = s.split(',').map((x) => Number(x.trim()));
+  if (parts.some((x) => !Number.isFinite(x))) throw new ConfigError(`Expected --${flag} to be comma-separated integers like 48,128,64, got '${s}'`, flag);
+  return parts;
+};
+
+/** `nx run model:train --data DIR --out DIR [...]`: trains one model, saves it and its validation metrics. */
+export async function main(argv: string[]): Promise<TrainMetrics> {
+  const args = await yargs(argv)
+    .scriptName('model:train')
+    .usage(
+      '$0 --out DIR [--data DIR] [options]\n\nTrains the two-branch CNN (default: the paper config) on the training split, early-stops on the validation split, and writes the model (model.json, weights.bin, meta.json) and metrics.json to --out.',
+    )
+    .option('data', { type: 'string', describe: 'folder of the competition files (default: the built-in demo dataset)' })
+    .option('cache-dir', { type: 'string', describe: 'folder of the preprocessed-data cache (default: under .cache/prepared)' })
+    .option('out', { type: 'string', demandOption: true, describe: 'model folder to write' })
+    .option('config', { type: 'string', describe: 'JSON file with a (partial) model config; flags below override it' })
+    .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
+    .option('batch-size', { type: 'number', default: 64 })
+    .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
+    .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
+    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
+    .option('modality', { choices: MODALITIES, describe: 'input branches (default both)' })
+    .option('image-filters', { type: 'string', describe: 'e.g. 48,128,64' })
+    .option('audio-filters', { type: 'string', describe: 'e.g. 64,64,128' })
+    .option('kernel-size', { type: 'number' })
+    .option('units', { type: 'number' })
+    .option('dropout', { type: 'number' })
+    .option('learning-rate', { type: 'number' })
+    .option('augment', { type: 'boolean', default: false, describe: 'random shifts/rotations of training images' })
+    .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
+    .option('split-mode', { type: 'string', describe: 'train/validation split mode of the data package (default grouped)' })
+    .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
+    .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const })
+    .strict()
+    .help()
+    .parseAsync();
+
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  let fileConfig: Partial<ModelConfig> = {};
+  if (args.config) {
+    try {
+      fileConfig = JSON.parse(await fs.readFile(args.config, 'utf8')) as Partial<ModelConfig>;
+    } catch (err) {
+      throw new ConfigError(`Cannot read model config \`${args.config}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'config');
+    }
+  }
+  const overrides: Partial<Record<keyof ModelConfig, unknown>> = {
+    imageFilters: parseFilters('image-filters', args.imageFilters),
+    audioFilters: parseFilters('audio-filters', args.audioFilters),
+    kernelSize: args.kernelSize,
+    units: args.units,
+    dropout: args.dropout,
+    learningRate: args.learningRate,
+    modality: args.modality as Modality | undefined,
+    seed: args.seed,
+  };
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
+
+  const backend = await selectBackend(args.backend, log);
+  const dataDir = args.data ?? (await ensureDemoDataset());
+  if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
+  const prepared = await prepareData({
+    dataDir,
+    cacheDir: args.cacheDir,
+    seed: args.splitSeed,
+    valFraction: args.valFraction,
+    ...(args.splitMode ? { splitMode: args.splitMode as SplitMode } : {}),
+    log,
+  });
+  const trainRows = subset(prepared.train, prepared.split.train);
+  const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
+  log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
+
+  const model = buildModel(config);
+  try {
+    const result = await train(
+      model,
+      { train: trainRows, val: valRows },
+      { epochs: args.epochs, batchSize: args.batchSize, seed: config.seed, earlyStopping: { patience: args.patience }, augment: args.augment, progress: args.progress },
+    );
+    const validation = valRows ? await evaluate(model, valRows) : null;
+    const out = path.resolve(args.out);
+    await saveModel(out, model, { config, stats: prepared.stats, history: result.history, bestEpoch: result.bestEpoch, backend: backend.name });
+    const metrics: TrainMetrics = {
+      backend: backend.name,
+      config,
+      data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
+      epochsRun: result.history.length,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      seconds: result.seconds,
+      validation: validation && {
+        ...validation,
+        confusion: Array.from({ length: 10 }, (_, r) => Array.from(validation.confusion.subarray(r * 10, r * 10 + 10))),
+      },
+      history: result.history,
+    };
+    await writeFileAtomic(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
+    const v = validation ? `validation accuracy ${(validation.accuracy * 100).toFixed(2)}%, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '';
+    console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
+    return metrics;
+  } finally {
+    model.dispose();
+  }
+}
+
+if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
