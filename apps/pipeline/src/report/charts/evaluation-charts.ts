@@ -1,0 +1,124 @@
+import type { TopLevelSpec } from '@digitfuse/plot';
+import type { EvaluationInput } from '../types';
+import { LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
+
+/** Confusion-matrix heatmap (true digit down, predicted across) with the count in each cell. */
+export function confusionMatrixSpec(evaluation: EvaluationInput): TopLevelSpec {
+  const cells: Array<{ truth: number; predicted: number; count: number; share: number }> = [];
+  let max = 0;
+  evaluation.confusion.forEach((row, t) => {
+    const total = row.reduce((s, v) => s + v, 0);
+    row.forEach((count, p) => {
+      cells.push({ truth: t, predicted: p, count, share: total > 0 ? round(count / total, 4) : 0 });
+      if (count > max) max = count;
+    });
+  });
+  const size = Math.max(240, Math.min(520, 44 * evaluation.confusion.length));
+  return {
+    title: {
+      text: 'Confusion matrix (validation)',
+      subtitle: `accuracy ${(100 * evaluation.accuracy).toFixed(2)}%, macro F1 ${evaluation.macroF1.toFixed(4)}; rows: true digit, columns: predicted`,
+    },
+    width: size,
+    height: size,
+    data: { values: cells },
+    encoding: {
+      x: { field: 'predicted', type: 'ordinal', title: 'Predicted digit', axis: { labelAngle: 0, orient: 'top' } },
+      y: { field: 'truth', type: 'ordinal', title: 'True digit' },
+    },
+    layer: [
+      {
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+        encoding: {
+          color: {
+            field: 'count',
+            type: 'quantitative',
+            title: 'Count',
+            scale: { scheme: 'blues', type: 'symlog' },
+            legend: { ...LEGEND_CONFIG, gradientLength: Math.min(size, 300) },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 11 },
+        encoding: {
+          text: { field: 'count', type: 'quantitative', format: 'd' },
+          color: { condition: { test: `datum.count > ${Math.sqrt(Math.max(max, 1))}`, value: 'white' }, value: '#222' },
+        },
+      },
+    ],
+    config: { title: TITLE_CONFIG, axis: { labelFontSize: 12, titleFontSize: 13 } },
+  } as unknown as TopLevelSpec;
+}
+
+/** Per-class F1 bars with the value on each bar and a rule at the macro F1. */
+export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
+  const bars = evaluation.perClass.map((c, digit) => ({
+    digit,
+    f1: round(c.f1, 4),
+    precision: round(c.precision, 4),
+    recall: round(c.recall, 4),
+    support: c.support,
+  }));
+  const minF1 = Math.min(1, ...bars.map((b) => b.f1));
+  // Digit classifiers score F1 near 1, where bars from 0 all look alike: start the axis just below
+  // the lowest bar (in steps of 0.05) and say so in the subtitle.
+  const lower = Math.max(0, Math.floor((Math.min(minF1, evaluation.macroF1) - 0.02) * 20) / 20);
+  const upper = 1 + (1 - lower) * 0.08;
+  return {
+    title: {
+      text: 'Per-class F1 (validation)',
+      subtitle: [
+        `macro F1 ${evaluation.macroF1.toFixed(4)} (dashed line); lowest class F1 ${minF1.toFixed(4)}`,
+        ...(lower > 0 ? [`note: the F1 axis starts at ${lower.toFixed(2)}, not 0`] : []),
+      ],
+    },
+    width: 440,
+    height: 260,
+    layer: [
+      {
+        data: { values: bars },
+        mark: { type: 'bar', color: '#4c78a8', width: { band: 0.7 }, clip: true },
+        encoding: {
+          x: { field: 'digit', type: 'ordinal', title: 'Digit', axis: { labelAngle: 0 } },
+          y: {
+            field: 'f1',
+            type: 'quantitative',
+            title: 'F1 score',
+            scale: { domain: [lower, upper], clamp: true },
+            axis: { values: ticksBetween(lower, 1) },
+          },
+        },
+      },
+      {
+        data: { values: bars },
+        mark: { type: 'text', dy: -8, fontSize: 10 },
+        encoding: {
+          x: { field: 'digit', type: 'ordinal' },
+          y: { field: 'f1', type: 'quantitative' },
+          text: { field: 'f1', type: 'quantitative', format: '.3f' },
+        },
+      },
+      {
+        data: { values: [{ macro: round(evaluation.macroF1, 4) }] },
+        mark: { type: 'rule', color: '#e45756', strokeDash: [6, 4], strokeWidth: 2 },
+        encoding: { y: { field: 'macro', type: 'quantitative' } },
+      },
+      {
+        data: { values: [{ macro: round(evaluation.macroF1, 4), label: `macro F1 ${evaluation.macroF1.toFixed(3)}` }] },
+        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, color: '#e45756', fontSize: 11, x: { expr: 'width' } },
+        encoding: { y: { field: 'macro', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+    config: { title: TITLE_CONFIG },
+  } as unknown as TopLevelSpec;
+}
+
+/** About five round tick values from `lo` to `hi`. */
+function ticksBetween(lo: number, hi: number): number[] {
+  const span = hi - lo;
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => span / s <= 6) ?? 0.25;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) ticks.push(round(v, 4));
+  return ticks;
+}

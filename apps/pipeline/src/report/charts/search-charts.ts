@@ -1,0 +1,238 @@
+import type { TopLevelSpec } from '@digitfuse/plot';
+import type { TrialInput } from '../types';
+import { LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
+
+/** How the search's objective is read. */
+export interface ObjectiveInfo {
+  /** Default 'maximize'. */
+  readonly direction?: 'maximize' | 'minimize';
+  /** Default 'validation accuracy'. */
+  readonly name?: string;
+  /** Parameters sampled on a log scale (drawn on log axes). Default: guessed from the values. */
+  readonly logParams?: readonly string[];
+}
+
+const COMPLETE = 'completed trial';
+const PRUNED = 'pruned trial (last reported value)';
+const BEST = 'best so far';
+
+/** The value shown for a trial: its final value, or for a pruned trial its last reported value. */
+export function displayedValue(trial: TrialInput): number | null {
+  if (trial.value !== null && Number.isFinite(trial.value)) return trial.value;
+  if (trial.state === 'PRUNED' && trial.intermediate.length > 0) return trial.intermediate[trial.intermediate.length - 1][1];
+  return null;
+}
+
+/** Value per trial (pruned ones marked) and the best value so far among completed trials. */
+export function optimizationHistorySpec(trials: readonly TrialInput[], objective: ObjectiveInfo = {}): TopLevelSpec {
+  const { direction = 'maximize', name = 'validation accuracy' } = objective;
+  const sorted = [...trials].sort((a, b) => a.number - b.number);
+  const points: Array<{ trial: number; value: number; series: string }> = [];
+  const best: Array<{ trial: number; value: number; series: string }> = [];
+  let bestSoFar: number | null = null;
+  for (const t of sorted) {
+    const v = displayedValue(t);
+    if (v === null) continue;
+    if (t.state === 'COMPLETE') {
+      points.push({ trial: t.number, value: round(v, 6), series: COMPLETE });
+      if (bestSoFar === null || (direction === 'maximize' ? v > bestSoFar : v < bestSoFar)) bestSoFar = v;
+    } else if (t.state === 'PRUNED') {
+      points.push({ trial: t.number, value: round(v, 6), series: PRUNED });
+    }
+    if (bestSoFar !== null) best.push({ trial: t.number, value: round(bestSoFar, 6), series: BEST });
+  }
+  const counts = (s: TrialInput['state']) => trials.filter((t) => t.state === s).length;
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: [COMPLETE, PRUNED, BEST], range: ['#4c78a8', '#bab0ac', '#e45756'] },
+    legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 24 },
+  };
+  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: { tickMinStep: 1, format: 'd' } };
+  const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
+  return {
+    title: {
+      text: 'Optimisation history',
+      subtitle: `${counts('COMPLETE')} completed, ${counts('PRUNED')} pruned, ${counts('FAIL')} failed trials; ${direction === 'maximize' ? 'higher' : 'lower'} is better${bestSoFar !== null ? `; best ${bestSoFar.toFixed(4)}` : ''}`,
+    },
+    width: 520,
+    height: 300,
+    layer: [
+      {
+        data: { values: best },
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+        encoding: { x, y, color },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.9 },
+        encoding: {
+          x,
+          y,
+          color,
+          shape: { field: 'series', type: 'nominal', title: null, scale: { domain: [COMPLETE, PRUNED, BEST], range: ['circle', 'cross', 'stroke'] } },
+        },
+      },
+    ],
+    config: { title: TITLE_CONFIG },
+  } as unknown as TopLevelSpec;
+}
+
+interface AxisScale {
+  readonly name: string;
+  readonly label: string;
+  readonly normalise: (v: number | string) => number;
+  readonly lowText: string;
+  readonly highText: string;
+}
+
+function formatParam(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(3)));
+}
+
+/** Kolmogorov-Smirnov distance of sorted values, scaled to [0, 1] by `f`, from the uniform distribution. */
+function distanceFromUniform(sorted: readonly number[], f: (v: number) => number): number {
+  const lo = f(sorted[0]);
+  const hi = f(sorted[sorted.length - 1]);
+  let d = 0;
+  sorted.forEach((v, i) => {
+    const x = (f(v) - lo) / (hi - lo);
+    d = Math.max(d, Math.abs(x - i / sorted.length), Math.abs(x - (i + 1) / sorted.length));
+  });
+  return d;
+}
+
+/**
+ * Per-parameter scaling to [0, 1]: ranks for strings; log scale for names in `logParams`, or, when
+ * not told, for positive values spanning >= 1 decade that look more uniform on a log scale than on
+ * a linear one (samplers draw log-uniform parameters such as a learning rate that way).
+ */
+function axisScale(name: string, values: Array<number | string>, logParams?: readonly string[]): AxisScale {
+  const numeric = values.every((v) => typeof v === 'number');
+  if (!numeric) {
+    const cats = [...new Set(values.map(String))].sort();
+    const pos = new Map(cats.map((c, i) => [c, cats.length > 1 ? i / (cats.length - 1) : 0.5]));
+    return {
+      name,
+      label: name,
+      normalise: (v) => pos.get(String(v)) ?? 0.5,
+      lowText: cats[0] ?? '',
+      highText: cats.length > 1 ? cats[cats.length - 1] : '',
+    };
+  }
+  const nums = values as number[];
+  const min = Math.min(...nums);
+  const max = Math.max(...nums);
+  const sortedNums = [...nums].sort((a, b) => a - b);
+  const log = logParams
+    ? logParams.includes(name) && min > 0
+    : min > 0 &&
+      max / min >= 10 &&
+      distanceFromUniform(sortedNums, Math.log10) < distanceFromUniform(sortedNums, (v) => v);
+  const f = (v: number) => (log ? Math.log10(v) : v);
+  const lo = f(min);
+  const hi = f(max);
+  return {
+    name,
+    label: log ? `${name} (log)` : name,
+    normalise: (v) => (hi > lo ? (f(Number(v)) - lo) / (hi - lo) : 0.5),
+    lowText: formatParam(min),
+    highText: max > min ? formatParam(max) : '',
+  };
+}
+
+/** Parallel coordinates of completed trials: one line per trial across normalised parameter axes and the objective, coloured by value. */
+export function parallelCoordinatesSpec(trials: readonly TrialInput[], objective: ObjectiveInfo = {}): TopLevelSpec {
+  const { direction = 'maximize', name = 'validation accuracy', logParams } = objective;
+  const done = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
+  const paramNames = [...new Set(done.flatMap((t) => Object.keys(t.params)))].sort();
+  const axes: AxisScale[] = paramNames.map((p) =>
+    axisScale(
+      p,
+      done.map((t) => t.params[p]).filter((v): v is number | string => v !== undefined),
+      logParams,
+    ),
+  );
+  const objectiveAxis = axisScale(name, done.map((t) => t.value as number), []);
+  const allAxes = [...axes, { ...objectiveAxis, label: capitalise(name) }];
+  const lines: Array<{ trial: number; axis: string; y: number; value: number }> = [];
+  for (const t of done) {
+    axes.forEach((a) => {
+      const v = t.params[a.name];
+      if (v !== undefined) lines.push({ trial: t.number, axis: a.label, y: round(a.normalise(v), 4), value: round(t.value as number, 6) });
+    });
+    lines.push({ trial: t.number, axis: capitalise(name), y: round(objectiveAxis.normalise(t.value as number), 4), value: round(t.value as number, 6) });
+  }
+  const order = allAxes.map((a) => a.label);
+  const ticks = allAxes.flatMap((a) => [
+    { axis: a.label, y: 0, text: a.lowText },
+    { axis: a.label, y: 1, text: a.highText },
+  ]).filter((t) => t.text !== '');
+  const x = { field: 'axis', type: 'nominal', sort: order, title: null, axis: { labelAngle: 0, labelFontSize: 12, orient: 'bottom', domain: false, ticks: false, labelPadding: 22, labelLimit: 0 } };
+  const y = { field: 'y', type: 'quantitative', scale: { domain: [0, 1] }, axis: null };
+  return {
+    title: {
+      text: 'Parallel coordinates of the search',
+      subtitle: `${done.length} completed trials; each axis scaled to its range (min at bottom, max at top); colour: ${name}`,
+    },
+    width: Math.max(360, 140 * allAxes.length),
+    height: 320,
+    layer: [
+      { data: { values: order.map((axis) => ({ axis })) }, mark: { type: 'rule', color: '#888', strokeWidth: 1 }, encoding: { x, y: { datum: 0, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, y2: { datum: 1 } } },
+      {
+        data: { values: lines },
+        mark: { type: 'line', strokeWidth: 1.6, opacity: 0.85 },
+        encoding: {
+          x,
+          y,
+          detail: { field: 'trial', type: 'nominal' },
+          color: {
+            field: 'value',
+            type: 'quantitative',
+            title: capitalise(name),
+            scale: { scheme: 'viridis', reverse: direction === 'minimize' },
+            legend: { ...LEGEND_CONFIG, gradientLength: 220, titleLimit: 0 },
+          },
+          order: { field: 'value', type: 'quantitative', sort: direction === 'maximize' ? 'ascending' : 'descending' },
+        },
+      },
+      {
+        data: { values: ticks },
+        mark: { type: 'text', fontSize: 11, align: 'left', dx: 5, color: '#222' },
+        encoding: { x, y, text: { field: 'text' } },
+      },
+    ],
+    config: { title: TITLE_CONFIG, view: { stroke: null } },
+  } as unknown as TopLevelSpec;
+}
+
+/** Horizontal bars of parameter importances, largest first. */
+export function paramImportancesSpec(importances: Readonly<Record<string, number>>): TopLevelSpec {
+  const rows = Object.entries(importances)
+    .map(([param, importance]) => ({ param, importance: round(importance, 4) }))
+    .sort((a, b) => b.importance - a.importance || a.param.localeCompare(b.param));
+  return {
+    title: { text: 'Hyperparameter importances', subtitle: 'share of the objective\'s variance explained by each parameter' },
+    width: 440,
+    height: Math.max(120, 34 * rows.length),
+    data: { values: rows },
+    encoding: {
+      y: { field: 'param', type: 'nominal', sort: rows.map((r) => r.param), title: 'Parameter', axis: { labelFontSize: 12, labelLimit: 200 } },
+      x: { field: 'importance', type: 'quantitative', title: 'Importance', scale: { domain: [0, Math.max(...rows.map((r) => r.importance), 1e-9) * 1.15] } },
+    },
+    layer: [
+      { mark: { type: 'bar', color: '#4c78a8', height: { band: 0.7 } } },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { text: { field: 'importance', type: 'quantitative', format: '.3f' } } },
+    ],
+    config: { title: TITLE_CONFIG },
+  } as unknown as TopLevelSpec;
+}
+
+function capitalise(s: string): string {
+  return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
+}

@@ -1,0 +1,27 @@
+/** Shared look of the report's charts. */
+
+/** Ten distinct categorical colours (Tableau 10), one per digit / cluster. */
+export const CATEGORY_SCHEME = 'tableau10';
+
+/** Colours for train vs validation series. */
+export const SPLIT_COLOURS = { train: '#4c78a8', validation: '#f58518' } as const;
+
+/** Side of a square scatter / heatmap panel, in CSS pixels (PNG is rendered at 2x). */
+export const PANEL_SIZE = 380;
+
+/** Title config used by every chart: larger, left-aligned, with a readable subtitle. */
+export const TITLE_CONFIG = { fontSize: 15, subtitleFontSize: 12, anchor: 'start', subtitleColor: '#444' } as const;
+
+/** Legend config: readable labels and large symbols. */
+export const LEGEND_CONFIG = { labelFontSize: 12, titleFontSize: 12, symbolSize: 120 } as const;
+
+/** Round to `digits` decimals (keeps the SVG small and the output deterministic to print). */
+export function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Sorted distinct values of an integer labeling. */
+export function distinctSorted(values: ArrayLike<number>): number[] {
+  return [...new Set(Array.from(values))].sort((a, b) => a - b);
+}

@@ -1,0 +1,54 @@
+import type { TopLevelSpec } from '@digitfuse/plot';
+import type { HistoryEntry } from '../types';
+import { LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
+
+/** Loss and accuracy per epoch, train and validation, side by side. */
+export function trainingCurvesSpec(history: readonly HistoryEntry[]): TopLevelSpec {
+  const rows: Array<{ epoch: number; metric: string; split: string; value: number }> = [];
+  for (const h of history) {
+    rows.push({ epoch: h.epoch, metric: 'loss', split: 'train', value: round(h.loss, 5) });
+    rows.push({ epoch: h.epoch, metric: 'accuracy', split: 'train', value: round(h.acc, 5) });
+    if (h.val_loss !== undefined && Number.isFinite(h.val_loss)) {
+      rows.push({ epoch: h.epoch, metric: 'loss', split: 'validation', value: round(h.val_loss, 5) });
+    }
+    if (h.val_acc !== undefined && Number.isFinite(h.val_acc)) {
+      rows.push({ epoch: h.epoch, metric: 'accuracy', split: 'validation', value: round(h.val_acc, 5) });
+    }
+  }
+  const panel = (metric: 'loss' | 'accuracy', title: string) => ({
+    title,
+    width: 360,
+    height: 260,
+    transform: [{ filter: { field: 'metric', equal: metric } }],
+    mark: { type: 'line', point: { size: 30, filled: true }, strokeWidth: 2 },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: { tickMinStep: 1, format: 'd' } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: metric === 'loss' ? 'Loss (cross-entropy)' : 'Accuracy',
+        scale: { zero: false },
+        ...(metric === 'accuracy' ? { axis: { format: '.0%' } } : {}),
+      },
+      color: {
+        field: 'split',
+        type: 'nominal',
+        title: 'Split',
+        scale: { domain: ['train', 'validation'], range: [SPLIT_COLOURS.train, SPLIT_COLOURS.validation] },
+        legend: { ...LEGEND_CONFIG, symbolType: 'stroke', symbolStrokeWidth: 3 },
+      },
+      strokeDash: {
+        field: 'split',
+        type: 'nominal',
+        title: 'Split',
+        scale: { domain: ['train', 'validation'], range: [[1, 0], [6, 3]] },
+      },
+    },
+  });
+  return {
+    title: { text: 'Training curves of the final model', subtitle: `${history.length} epochs; train vs. validation` },
+    data: { values: rows },
+    hconcat: [panel('loss', 'Loss per epoch'), panel('accuracy', 'Accuracy per epoch')],
+    config: { title: TITLE_CONFIG },
+  } as TopLevelSpec;
+}

@@ -1,0 +1,55 @@
+import { escapeHtml } from './tables';
+
+/** One section of the HTML report. */
+export interface HtmlSection {
+  readonly id: string;
+  readonly title: string;
+  /** Trusted HTML body (already escaped where needed). */
+  readonly body: string;
+}
+
+/** An `<img>` with the PNG embedded as a data URI, so the page is self-contained. */
+export function embeddedPng(png: Uint8Array, alt: string): string {
+  return `<figure><img alt="${escapeHtml(alt)}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}"><figcaption>${escapeHtml(alt)}</figcaption></figure>`;
+}
+
+/** A note shown instead of a section's content when its input is absent. */
+export function skippedNote(text: string): string {
+  return `<p class="skipped">${escapeHtml(text)}</p>`;
+}
+
+const STYLE = `
+body { font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
+nav a { margin-right: 1em; }
+figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: .85em; color: #555; }
+table { border-collapse: collapse; margin: 1em 0; font-size: .9em; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
+th { background: #f3f3f3; } tbody tr:nth-child(even) { background: #fafafa; }
+.skipped { color: #777; font-style: italic; }
+footer { margin-top: 3em; font-size: .8em; color: #777; }
+`;
+
+/** The whole self-contained report page. */
+export function reportHtml(title: string, sections: readonly HtmlSection[], footer: string): string {
+  const nav = sections.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a>`).join('');
+  const body = sections
+    .map((s) => `<section id="${escapeHtml(s.id)}">\n<h2>${escapeHtml(s.title)}</h2>\n${s.body}\n</section>`)
+    .join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<nav>${nav}</nav>
+${body}
+<footer>${escapeHtml(footer)}</footer>
+</body>
+</html>
+`;
+}

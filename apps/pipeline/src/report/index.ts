@@ -1,0 +1,24 @@
+export { writeReport, type WriteReportOptions } from './write-report';
+export type {
+  ReportInput,
+  ReportResult,
+  ClusterAgreement,
+  EmbeddingKind,
+  EmbeddingsInput,
+  EvaluationInput,
+  HistoryEntry,
+  TrialInput,
+  TrialState,
+  AblationEntry,
+} from './types';
+export { ReportInputError } from './errors';
+export { tsne, type TsneOptions } from './tsne';
+export { kmeans, kmeansFit, type KMeansOptions, type KMeansResult } from './kmeans';
+export { adjustedRandIndex, normalizedMutualInfo, matchClustersToLabels } from './partition-agreement';
+export { pcaProject } from './pca';
+export { tsneChartSpec, kmeansChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './charts/embedding-charts';
+export { trainingCurvesSpec } from './charts/training-charts';
+export { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts';
+export { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from './charts/search-charts';
+export { ablationSpec } from './charts/ablation-chart';
+export { trialTable, ablationTable, keyValueTable, markdownTable, htmlTable, type Table } from './tables';

@@ -1,0 +1,73 @@
+import { modalityLabel } from './charts/ablation-chart';
+import type { AblationEntry, TrialInput } from './types';
+
+/** A table as header cells and rows of text cells. */
+export interface Table {
+  readonly headers: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+}
+
+/** Format a number for a table: integers as is, others to 4 significant digits (exponent when tiny/huge). */
+export function formatCell(value: number | string | null | undefined): string {
+  if (value === null || value === undefined) return '–';
+  if (typeof value === 'string') return value;
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  const a = Math.abs(value);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return value.toExponential(3);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** The trial table (like the paper's Table 1): number, state, value, best step, seconds, then each parameter. */
+export function trialTable(trials: readonly TrialInput[]): Table {
+  const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
+  return {
+    headers: ['Trial', 'State', 'Value', 'Best step', 'Seconds', ...params],
+    rows: [...trials]
+      .sort((a, b) => a.number - b.number)
+      .map((t) => [
+        String(t.number),
+        t.state,
+        formatCell(t.value),
+        formatCell(t.bestStep),
+        t.seconds === null ? '–' : t.seconds.toFixed(1),
+        ...params.map((p) => formatCell(t.params[p])),
+      ]),
+  };
+}
+
+/** The modality ablation as a table, fused last. */
+export function ablationTable(ablation: readonly AblationEntry[]): Table {
+  const order: AblationEntry['modality'][] = ['image', 'audio', 'both'];
+  return {
+    headers: ['Inputs', 'Validation accuracy', 'Note'],
+    rows: [...ablation]
+      .sort((a, b) => order.indexOf(a.modality) - order.indexOf(b.modality))
+      .map((a) => [modalityLabel(a.modality), `${(100 * a.valAccuracy).toFixed(2)}%`, a.note ?? '']),
+  };
+}
+
+/** A key/value table. */
+export function keyValueTable(entries: Readonly<Record<string, string | number>>): Table {
+  return { headers: ['Item', 'Value'], rows: Object.entries(entries).map(([k, v]) => [k, formatCell(v)]) };
+}
+
+const escapeMarkdown = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+/** GitHub-flavoured Markdown table. */
+export function markdownTable(table: Table): string {
+  const line = (cells: readonly string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+  return [line(table.headers), line(table.headers.map(() => '---')), ...table.rows.map(line)].join('\n');
+}
+
+/** Escape text for HTML. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** HTML table (escaped). */
+export function htmlTable(table: Table): string {
+  const head = table.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = table.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}

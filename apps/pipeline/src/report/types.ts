@@ -1,0 +1,84 @@
+/** One epoch of training history. */
+export interface HistoryEntry {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly acc: number;
+  readonly val_loss?: number;
+  readonly val_acc?: number;
+}
+
+/** Evaluation of the final model on validation data. */
+export interface EvaluationInput {
+  readonly accuracy: number;
+  readonly macroF1: number;
+  /** confusion[true][predicted] counts. */
+  readonly confusion: readonly (readonly number[])[];
+  readonly perClass: ReadonlyArray<{ precision: number; recall: number; f1: number; support: number }>;
+}
+
+export type TrialState = 'COMPLETE' | 'PRUNED' | 'FAIL' | 'RUNNING';
+
+/** One hyperparameter-search trial. */
+export interface TrialInput {
+  readonly number: number;
+  readonly state: TrialState;
+  readonly params: Readonly<Record<string, number | string>>;
+  readonly value: number | null;
+  readonly bestStep: number | null;
+  readonly seconds: number | null;
+  /** Reported intermediate values as [step, value]. */
+  readonly intermediate: ReadonlyArray<readonly [step: number, value: number]>;
+}
+
+/** Embeddings of a validation sample, row-major. */
+export interface EmbeddingsInput {
+  readonly labels: Int32Array;
+  readonly fused: Float32Array;
+  readonly image: Float32Array;
+  readonly audio: Float32Array;
+  readonly dims: { readonly fused: number; readonly image: number; readonly audio: number };
+}
+
+/** A modality-ablation result. */
+export interface AblationEntry {
+  readonly modality: 'both' | 'image' | 'audio';
+  readonly valAccuracy: number;
+  readonly note?: string;
+}
+
+/** Everything a run report can show; every section but the summary is optional. */
+export interface ReportInput {
+  readonly title: string;
+  /** Shown as a key/value table (best params, accuracies, timings, backend...). */
+  readonly summary: Readonly<Record<string, string | number>>;
+  readonly embeddings?: EmbeddingsInput;
+  readonly history?: readonly HistoryEntry[];
+  readonly evaluation?: EvaluationInput;
+  readonly trials?: readonly TrialInput[];
+  /** Whether larger trial values are better. Default 'maximize'. */
+  readonly direction?: 'maximize' | 'minimize';
+  /** Name of the search objective, for axis labels. Default 'validation accuracy'. */
+  readonly objectiveName?: string;
+  /** Parameters sampled on a log scale, drawn on log axes. Default: guessed from the values. */
+  readonly logParams?: readonly string[];
+  readonly importances?: Readonly<Record<string, number>>;
+  readonly ablation?: readonly AblationEntry[];
+  /** Figures already written elsewhere (e.g. data figures), embedded as they are. */
+  readonly extraImages?: ReadonlyArray<{ title: string; path: string }>;
+}
+
+/** Agreement of K-means clusters with the true digits. */
+export interface ClusterAgreement {
+  readonly ari: number;
+  readonly nmi: number;
+}
+
+export type EmbeddingKind = 'fused' | 'image' | 'audio';
+
+/** What {@link writeReport} produced. */
+export interface ReportResult {
+  /** Absolute or outDir-joined paths of every file written, report.html last. */
+  readonly files: string[];
+  readonly clustering: Partial<Record<EmbeddingKind, ClusterAgreement>>;
+  readonly seconds: number;
+}
