@@ -1,3 +1,5 @@
+/** Module-level aliases: inside Jest's vm sandbox every global lookup (Math) in a hot loop is ~10x slower. */
+const M = Math;
 /**
  * Small seeded pseudo-random generator (xoshiro128**), seeded through splitmix32.
  * Same seed -> same sequence, on every platform.
@@ -13,8 +15,8 @@ export class Rng {
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      z = M.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = M.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
     this.s0 = next();
@@ -26,7 +28,7 @@ export class Rng {
 
   /** Next unsigned 32-bit integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const result = M.imul(rotl(M.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.s1 << 9) >>> 0;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
@@ -54,7 +56,7 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    return Math.min(n - 1, Math.floor(this.random() * n));
+    return M.min(n - 1, M.floor(this.random() * n));
   }
 
   /** Index drawn with probability proportional to `weights` (which need not sum to 1). */
@@ -79,12 +81,12 @@ export function hashString(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+    h = M.imul(h, 0x01000193) >>> 0;
   }
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h = M.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h = M.imul(h, 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
 }
 
@@ -98,5 +100,5 @@ export function streamFor(seed: number, trialNumber: number, purpose: string): R
 
 /** A fresh random seed when the caller gave none. */
 export function randomSeed(): number {
-  return Math.floor(Math.random() * 0x100000000) >>> 0;
+  return M.floor(M.random() * 0x100000000) >>> 0;
 }

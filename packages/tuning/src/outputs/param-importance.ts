@@ -3,6 +3,9 @@ import { Rng } from '../rng';
 import type { FrozenTrial } from '../trial-state';
 import type { TrialsSource } from './trials-table';
 
+/** Module-level aliases: inside Jest's vm sandbox every global lookup (Math) in a hot loop is ~10x slower. */
+const M = Math;
+
 export interface ParamImportanceOptions {
   /** Seed of the bootstrap samples. Default: 0. */
   readonly seed?: number;
@@ -41,7 +44,7 @@ function designMatrix(trials: readonly FrozenTrial[]): Design | undefined {
         owner.push(p);
       });
     } else {
-      x.push(Float64Array.from(done, (t) => (d.log ? Math.log(t.params[p] as number) : (t.params[p] as number))));
+      x.push(Float64Array.from(done, (t) => (d.log ? M.log(t.params[p] as number) : (t.params[p] as number))));
       owner.push(p);
     }
   }
@@ -75,7 +78,7 @@ function growTree(
     total.sumSq += d.y[r] * d.y[r];
   }
   const parent = sse(total);
-  if (parent <= 1e-12 * Math.max(1, Math.abs(total.sumSq))) return;
+  if (parent <= 1e-12 * M.max(1, M.abs(total.sumSq))) return;
   let bestGain = 0;
   let bestFeature = -1;
   let bestThreshold = 0;

@@ -4,6 +4,9 @@ import type { StudyView } from '../study-view';
 import type { FrozenTrial } from '../trial-state';
 import type { Sampler } from './sampler';
 
+/** Module-level aliases: inside Jest's vm sandbox every global lookup (Math) in a hot loop is ~10x slower. */
+const M = Math;
+
 export interface RandomSamplerArgs {
   /** Seed of every draw. Default: a random seed. Each (seed, trial number, parameter) has its own stream. */
   readonly seed?: number;
@@ -16,11 +19,11 @@ export function sampleUniformInternal(rng: Rng, d: Distribution): number {
     // Ints are drawn on [low - 0.5, high + 0.5] in log space, then rounded, like Optuna.
     const lo = d.type === 'int' ? d.low - 0.5 : d.low;
     const hi = d.type === 'int' ? d.high + 0.5 : d.high;
-    const x = Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
-    return Math.min(d.high, Math.max(d.low, d.type === 'int' ? Math.round(x) : x));
+    const x = M.exp(rng.uniform(M.log(lo), M.log(hi)));
+    return M.min(d.high, M.max(d.low, d.type === 'int' ? M.round(x) : x));
   }
   if (d.step !== undefined) {
-    const n = Math.round((d.high - d.low) / d.step) + 1;
+    const n = M.round((d.high - d.low) / d.step) + 1;
     return d.low + rng.int(n) * d.step;
   }
   return rng.uniform(d.low, d.high);

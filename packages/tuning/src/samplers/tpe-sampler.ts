@@ -6,9 +6,13 @@ import { ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator
 import { sampleUniformInternal } from './random-sampler';
 import type { Sampler } from './sampler';
 
+/** Module-level aliases: inside Jest's vm sandbox every global lookup (Math, Infinity) in a hot loop is ~10x slower. */
+const M = Math;
+const INF = Number.POSITIVE_INFINITY;
+
 /** Optuna's default gamma: the number of "good" trials among n, min(ceil(0.1 n), 25). */
 export function defaultGamma(n: number): number {
-  return Math.min(Math.ceil(0.1 * n), 25);
+  return M.min(M.ceil(0.1 * n), 25);
 }
 
 /** Optuna's default weights: flat for the newest 25 observations, a linear ramp from 1/n up for older ones. */
@@ -129,7 +133,7 @@ export class TPESampler implements Sampler {
     const lBelow = peBelow.logPdf(candidates);
     const lAbove = peAbove.logPdf(candidates);
     let best = 0;
-    let bestScore = -Infinity;
+    let bestScore = -INF;
     for (let j = 0; j < this.nEiCandidates; j++) {
       const score = lBelow[j] - lAbove[j];
       if (score > bestScore) {
@@ -165,7 +169,7 @@ export function splitTrials(
   const pruned = trials.filter((t) => t.state === 'PRUNED');
   const key = (t: FrozenTrial): [number, number] => {
     const s = lastStep(t);
-    if (s === undefined) return [-Infinity, NaN];
+    if (s === undefined) return [-INF, NaN];
     return [s, t.intermediateValues.get(s) as number];
   };
   pruned.sort((a, b) => {

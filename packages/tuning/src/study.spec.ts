@@ -1,0 +1,167 @@
+import { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
+import { NopPruner } from './pruners/nop-pruner';
+import { RandomSampler } from './samplers/random-sampler';
+import { TPESampler } from './samplers/tpe-sampler';
+import { InMemoryStorage } from './storage/in-memory-storage';
+import { createStudy, loadStudy } from './study';
+import { MemoryLogger } from './testing';
+
+function newStudy(logger = new MemoryLogger()) {
+  return createStudy({ name: 'unit', sampler: new RandomSampler({ seed: 3 }), pruner: new NopPruner(), logger });
+}
+
+describe('Trial suggest*()', () => {
+  it('returns values inside the range, on the grid, and the same value when re-suggested', () => {
+    const study = newStudy();
+    for (let i = 0; i < 20; i++) {
+      const trial = study.ask();
+      const a = trial.suggestFloat('a', 0.5, 2);
+      const b = trial.suggestInt('b', 2, 20, { step: 3 });
+      const c = trial.suggestFloat('c', 1e-4, 1, { log: true });
+      const d = trial.suggestCategorical('d', ['x', 'y', null]);
+      const e = trial.suggestFloat('e', 0, 1, { step: 0.1 });
+      expect(a).toBeGreaterThanOrEqual(0.5);
+      expect(a).toBeLessThanOrEqual(2);
+      expect((b - 2) % 3).toBe(0);
+      expect(b).toBeLessThanOrEqual(20);
+      expect(c).toBeGreaterThanOrEqual(1e-4);
+      expect(['x', 'y', null]).toContain(d);
+      expect(Math.abs(e * 10 - Math.round(e * 10))).toBeLessThan(1e-9);
+      expect(trial.suggestFloat('a', 0.5, 2)).toBe(a);
+      study.tell(trial, a + b);
+    }
+    expect(study.trials).toHaveLength(20);
+    expect(study.trials.every((t) => t.state === 'COMPLETE')).toBe(true);
+  });
+
+  it.each([
+    ['low > high', (t: import('./trial').Trial) => t.suggestFloat('lr', 1, 0.1), /`lr`.*low <= high.*low=1 > high=0.1/],
+    ['log with low <= 0', (t: import('./trial').Trial) => t.suggestFloat('lr', 0, 1, { log: true }), /`lr`.*low > 0, got low=0/],
+    ['int log with low <= 0', (t: import('./trial').Trial) => t.suggestInt('units', -1, 8, { log: true }), /`units`.*low > 0, got low=-1/],
+    ['empty choices', (t: import('./trial').Trial) => t.suggestCategorical('act', []), /`act`.*at least one choice, got \[\]/],
+    ['non-integer int bounds', (t: import('./trial').Trial) => t.suggestInt('n', 1.5, 4), /`n`.*integer bounds, got low=1.5/],
+    ['step with log', (t: import('./trial').Trial) => t.suggestFloat('w', 1, 4, { step: 0.5, log: true }), /`w`.*step and log/],
+  ])('throws a ConfigError naming the parameter for %s', (_label, call, message) => {
+    const trial = newStudy().ask();
+    expect(() => call(trial)).toThrow(ConfigError);
+    expect(() => call(trial)).toThrow(message);
+  });
+
+  it('rejects a parameter re-suggested with a different distribution', () => {
+    const trial = newStudy().ask();
+    trial.suggestInt('layers', 1, 4);
+    expect(() => trial.suggestInt('layers', 1, 5)).toThrow(ConfigError);
+    expect(() => trial.suggestFloat('layers', 1, 4)).toThrow(/`layers` was already suggested in trial 0 as int \[1, 4\] \(step=1\), now as float \[1, 4\]/);
+  });
+});
+
+describe('Study.tell()', () => {
+  it('marks a NaN objective FAIL and throws a ConfigError naming the trial and value', () => {
+    const study = newStudy();
+    const trial = study.ask();
+    trial.suggestFloat('x', 0, 1);
+    expect(() => study.tell(trial, NaN)).toThrow(ConfigError);
+    expect(study.trials[0].state).toBe('FAIL');
+    expect(study.trials[0].failReason).toMatch(/got NaN/);
+    expect(() => study.tell(trial, 1)).toThrow(TuningError);
+  });
+
+  it('records PRUNED with the last intermediate value', () => {
+    const study = newStudy();
+    const trial = study.ask();
+    trial.report(0.5, 0);
+    trial.report(0.25, 3);
+    const frozen = study.tell(trial, 'PRUNED');
+    expect(frozen.state).toBe('PRUNED');
+    expect(frozen.value).toBe(0.25);
+  });
+});
+
+describe('Study.optimize()', () => {
+  it('runs nTrials trials, records pruned and failed ones, and finds the best trial', async () => {
+    const logger = new MemoryLogger();
+    const study = createStudy({ name: 'opt', direction: 'maximize', sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger });
+    const seen: number[] = [];
+    await study.optimize(
+      (trial) => {
+        const x = trial.suggestFloat('x', 0, 1);
+        if (trial.number === 2) throw new TrialPruned();
+        if (trial.number === 3) return NaN;
+        if (trial.number === 4) throw new RangeError('boom');
+        return x;
+      },
+      { nTrials: 8, callbacks: [(_s, t) => seen.push(t.number)], catch: [RangeError] },
+    );
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const states = study.trials.map((t) => t.state);
+    expect(states[2]).toBe('PRUNED');
+    expect(states[3]).toBe('FAIL');
+    expect(states[4]).toBe('FAIL');
+    expect(study.trials[4].failReason).toBe('RangeError: boom');
+    const complete = study.getTrials(['COMPLETE']);
+    expect(complete).toHaveLength(5);
+    expect(study.bestValue).toBe(Math.max(...complete.map((t) => t.value as number)));
+    expect(study.bestParams).toEqual({ x: study.bestValue });
+    expect(logger.warnings.some((w) => /trial 3 objective value: expected a number, got NaN/.test(w))).toBe(true);
+  });
+
+  it('stops at the first uncaught objective error, after recording the trial as FAIL', async () => {
+    const study = newStudy();
+    await expect(study.optimize(() => { throw new TypeError('bad'); }, { nTrials: 5 })).rejects.toThrow('bad');
+    expect(study.trials.map((t) => t.state)).toEqual(['FAIL']);
+  });
+
+  it('validates its options', async () => {
+    const study = newStudy();
+    await expect(study.optimize(() => 0, {})).rejects.toThrow(ConfigError);
+    await expect(study.optimize(() => 0, { nTrials: -1 })).rejects.toThrow(/`nTrials`: expected an integer >= 0, got -1/);
+  });
+
+  it('honours timeoutMs', async () => {
+    const study = newStudy();
+    await study.optimize(async () => new Promise<number>((r) => setTimeout(() => r(1), 20)), { timeoutMs: 100 });
+    expect(study.trials.length).toBeGreaterThanOrEqual(2);
+    expect(study.trials.length).toBeLessThan(10);
+  });
+
+  it('runs async trials concurrently with distinct numbers', async () => {
+    const study = newStudy();
+    let active = 0;
+    let maxActive = 0;
+    await study.optimize(
+      async (trial) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        const x = trial.suggestFloat('x', 0, 1);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+        return x;
+      },
+      { nTrials: 9, concurrency: 3 },
+    );
+    expect(maxActive).toBe(3);
+    expect(study.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+describe('enqueueTrial()', () => {
+  it('hands the fixed parameters to the next trial', () => {
+    const study = newStudy();
+    study.enqueueTrial({ lr: 0.01, act: 'tanh' });
+    const trial = study.ask();
+    expect(trial.suggestFloat('lr', 1e-4, 1, { log: true })).toBe(0.01);
+    expect(trial.suggestCategorical('act', ['relu', 'tanh'])).toBe('tanh');
+    expect(study.ask().number).toBe(1);
+  });
+});
+
+describe('createStudy() / loadStudy()', () => {
+  it('refuses a duplicate name unless loadIfExists, and loads by name', () => {
+    const storage = new InMemoryStorage();
+    createStudy({ name: 's', direction: 'maximize', storage, sampler: new TPESampler({ seed: 1 }) });
+    expect(() => createStudy({ name: 's', storage })).toThrow(StorageError);
+    expect(() => createStudy({ name: 's', direction: 'minimize', storage, loadIfExists: true })).toThrow(/direction 'maximize'/);
+    expect(loadStudy({ name: 's', storage }).direction).toBe('maximize');
+    expect(() => loadStudy({ name: 'nope', storage })).toThrow(/No study `nope` in the storage \(it has: `s`\)/);
+  });
+});
