@@ -43,6 +43,7 @@ export class HyperbandPruner implements Pruner {
     if (!(Number.isInteger(this.reductionFactor) && this.reductionFactor >= 2)) {
       throw new ConfigError(`Pruner option \`reductionFactor\`: expected an integer >= 2, got ${this.reductionFactor}`);
     }
+    if (this.maxResource !== 'auto') this.build(this.maxResource);
   }
 
   /** Number of brackets, once the maximum resource is known. */
@@ -58,8 +59,9 @@ export class HyperbandPruner implements Pruner {
     return brackets[id].pruneAmong(study, trial, competitors);
   }
 
-  /** Bracket of a trial, 0 = most aggressive. */
+  /** Bracket of a trial, 0 = most aggressive (needs a known maximum resource). */
   bracketOf(studyName: string, trialNumber: number): number {
+    if (this.budgets.length === 0) throw new ConfigError("HyperbandPruner: brackets are unknown until maxResource is (maxResource 'auto' waits for a COMPLETE trial)");
     const total = this.budgets.reduce((a, b) => a + b, 0);
     let h = hashString(`${studyName}_${trialNumber}`) % total;
     for (let i = 0; i < this.budgets.length; i++) {
@@ -73,6 +75,11 @@ export class HyperbandPruner implements Pruner {
     if (this.brackets !== undefined) return true;
     const max = this.maxResource === 'auto' ? resolveAutoResource(study, 1) : this.maxResource;
     if (max === undefined) return false;
+    this.build(max);
+    return true;
+  }
+
+  private build(max: number): void {
     const n = Math.floor(Math.log(max / this.minResource) / Math.log(this.reductionFactor) + 1e-9) + 1;
     this.brackets = [];
     this.budgets = [];
@@ -88,7 +95,6 @@ export class HyperbandPruner implements Pruner {
         }),
       );
     }
-    return true;
   }
 }
 
