@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE, NUM_CLASSES } from '@digitfuse/data';
-import { buildModel } from '../network/build-model';
+import { buildModel, disposeModel } from '../network/build-model';
 import type { ModelConfig } from '../network/config';
 import { LAYER_NAMES } from '../network/layer-names';
 import { createTrainStep } from '../training/train-step';
@@ -55,7 +55,7 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
   const step = createTrainStep(model);
   const xs = syntheticInputs(model, batch, seed);
   const labels = tf.randomUniform([batch], 0, NUM_CLASSES, 'int32', seed + 2);
-  const y = tf.oneHot(labels as tf.Tensor1D, NUM_CLASSES).toFloat();
+  const y = tf.tidy(() => tf.oneHot(labels as tf.Tensor1D, NUM_CLASSES).toFloat());
   const pxs = syntheticInputs(model, predictBatch, seed + 3);
   try {
     let t0 = 0;
@@ -79,7 +79,6 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
     return { train_samples_per_s: Math.round(train * 10) / 10, predict_samples_per_s: Math.round(predict * 10) / 10 };
   } finally {
     tf.dispose([...xs, labels, y, ...pxs]);
-    model.optimizer?.dispose();
-    model.dispose();
+    disposeModel(model);
   }
 }

@@ -23,6 +23,9 @@ export async function main(argv: string[]): Promise<BenchReport> {
     .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first' })
     .option('batch-size', { type: 'number', default: 64, describe: 'training batch size' })
     .strict()
+    .fail((msg, err) => {
+      throw err ?? new Error(`${msg} (see --help)`);
+    })
     .help()
     .parseAsync();
   const names = args.configs.split(',').map((s) => s.trim()) as BenchConfigName[];

@@ -7,7 +7,7 @@ import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { writeFileAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
-import { buildModel } from '../network/build-model';
+import { buildModel, disposeModel } from '../network/build-model';
 import { MODALITIES, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import { train } from '../training/train';
@@ -65,6 +65,9 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
     .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const })
     .strict()
+    .fail((msg, err) => {
+      throw err ?? new Error(`${msg} (see --help)`);
+    })
     .help()
     .parseAsync();
 
@@ -134,7 +137,7 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
     return metrics;
   } finally {
-    model.dispose();
+    disposeModel(model);
   }
 }
 

@@ -62,6 +62,8 @@ describe('saveModel() / loadModel()', () => {
     await fs.mkdir(bad);
     await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: { dropout: 2 } }));
     await expect(loadModel(bad)).rejects.toThrow('Bad config in');
+    await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: {}, stats: { imageScale: 255, audioMean: [1], audioStd: [1] } }));
+    await expect(loadModel(bad)).rejects.toThrow(`Expected \`${path.join(bad, 'meta.json')} (stats)\` field \`audioStd\` to be 507 finite numbers`);
     await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: {} }));
     await expect(loadModel(bad)).rejects.toThrow(`Cannot read \`${path.join(bad, 'model.json')}\`: ENOENT`);
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { PreprocessStats } from '@digitfuse/data';
+import { statsFromJSON, statsToJSON, type PreprocessStats, type PreprocessStatsJSON } from '@digitfuse/data';
 import { ConfigError, ModelFileError } from '../errors';
 import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
@@ -30,7 +30,7 @@ export interface ModelMeta {
 interface MetaJson {
   readonly version: 1;
   readonly config: ModelConfig;
-  readonly stats: { imageScale: number; audioMean: number[]; audioStd: number[] } | null;
+  readonly stats: PreprocessStatsJSON | null;
   readonly history: readonly EpochLogs[];
   readonly bestEpoch?: number;
   readonly backend?: string;
@@ -46,11 +46,7 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
   const json: MetaJson = {
     version: 1,
     config: meta.config,
-    stats: meta.stats && {
-      imageScale: meta.stats.imageScale,
-      audioMean: Array.from(meta.stats.audioMean),
-      audioStd: Array.from(meta.stats.audioStd),
-    },
+    stats: meta.stats && statsToJSON(meta.stats),
     history: meta.history ?? [],
     ...(meta.bestEpoch !== undefined ? { bestEpoch: meta.bestEpoch } : {}),
     ...(meta.backend !== undefined ? { backend: meta.backend } : {}),
@@ -93,13 +89,17 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
     if (err instanceof ConfigError) throw new ModelFileError(`Bad config in \`${file}\`: ${err.message}`, file);
     throw err;
   }
-  const s = raw.stats;
-  if (s !== null && s !== undefined && !(typeof s.imageScale === 'number' && Array.isArray(s.audioMean) && Array.isArray(s.audioStd))) {
-    throw new ModelFileError(`Expected \`stats\` in \`${file}\` to hold imageScale, audioMean and audioStd`, file);
+  let stats: PreprocessStats | null = null;
+  if (raw.stats !== null && raw.stats !== undefined) {
+    try {
+      stats = statsFromJSON(raw.stats, `${file} (stats)`);
+    } catch (err) {
+      throw new ModelFileError((err as Error).message, file);
+    }
   }
   return {
     config,
-    stats: s ? { imageScale: s.imageScale, audioMean: Float32Array.from(s.audioMean), audioStd: Float32Array.from(s.audioStd) } : null,
+    stats,
     history: raw.history ?? [],
     ...(raw.bestEpoch !== undefined ? { bestEpoch: raw.bestEpoch } : {}),
     ...(raw.backend !== undefined ? { backend: raw.backend } : {}),

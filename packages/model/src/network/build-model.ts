@@ -69,3 +69,9 @@ export function buildModel(config: Partial<ModelConfig> = {}): tf.LayersModel {
 export function compileModel(model: tf.LayersModel, learningRate: number): void {
   model.compile({ optimizer: tf.train.adam(learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 }
+
+/** Disposes a model's weights and its optimizer's state (`model.dispose()` leaves an optimizer passed to `compile` alive). */
+export function disposeModel(model: tf.LayersModel): void {
+  model.optimizer?.dispose();
+  model.dispose();
+}

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeNpy } from '@digitfuse/data';
+import { randomInputs } from '../testing';
+import { loadModel } from '../io/model-files';
+import { main, type TrainMetrics } from './train';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'digitfuse-train-cli-'));
+  // A tiny competition folder: images 0..255, audio in [0,1], labels CSV.
+  const n = 30;
+  const rows = randomInputs(n, 11, { learnable: true });
+  writeNpy(path.join(dir, 'x_train_wr.npy'), rows.images.map((v) => Math.round(v * 255)), [n, 784]);
+  writeNpy(path.join(dir, 'x_train_sp.npy'), rows.audio.map((v) => 1 / (1 + Math.exp(-v))), [n, 507]);
+  const labels = Array.from(rows.labels ?? [], (l, i) => `${i},${l}`);
+  await fs.writeFile(path.join(dir, 'y_train.csv'), `row_id,label\n${labels.join('\n')}\n`);
+  jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('model:train main()', () => {
+  it('trains, saves the model and writes metrics.json', async () => {
+    const out = path.join(dir, 'model');
+    const flags = ['--data', dir, '--cache-dir', path.join(dir, 'cache'), '--out', out, '--backend', 'cpu', '--epochs', '2'];
+    const tiny = ['--image-filters', '2,2,2', '--audio-filters', '2,2,2', '--units', '4', '--batch-size', '8', '--val-fraction', '0.3', '--progress', 'silent'];
+    const metrics = await main([...flags, ...tiny]);
+    const onDisk = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
+    expect(onDisk.config).toEqual(metrics.config);
+    expect(metrics.config.imageFilters).toEqual([2, 2, 2]);
+    expect(metrics.backend).toBe('cpu');
+    expect(metrics.history).toHaveLength(2);
+    expect(metrics.data.nTrain + metrics.data.nVal).toBe(30);
+    expect(metrics.validation?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(metrics.data.nVal);
+    const { model, meta } = await loadModel(out);
+    expect(meta.config).toEqual(metrics.config);
+    expect(meta.stats?.imageScale).toBe(255);
+    expect(model.countParams()).toBeGreaterThan(0);
+    model.dispose();
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('rejects a bad config flag with a ConfigError naming it', async () => {
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow('Expected `dropout` in [0, 1), got 1.5');
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--image-filters', '4,a'])).rejects.toThrow(
+      "Expected --image-filters to be comma-separated integers like 48,128,64, got '4,a'",
+    );
+  });
+});
