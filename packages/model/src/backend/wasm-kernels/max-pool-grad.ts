@@ -32,6 +32,10 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Back
   const dxv = heapF32(backend, dx);
   dxv.fill(0);
   const rowStride = inWidth * c;
+  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0) {
+    pool2x2Grad(xv, dyv, dxv, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    return dx;
+  }
   for (let b = 0; b < batchSize; b++) {
     const xBatch = b * inHeight * rowStride;
     for (let r = 0; r < outHeight; r++) {
@@ -60,4 +64,61 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Back
     }
   }
   return dx;
+}
+
+/**
+ * The model's case (2x2 windows, stride 2, no top/left padding): windows do not overlap, so each
+ * input position receives at most one output gradient. Same first-strict-maximum rule, unrolled.
+ * A window cut by the bottom/right edge ('same' on odd sizes) keeps only its in-bounds cells.
+ */
+function pool2x2Grad(
+  xv: Float32Array,
+  dyv: Float32Array,
+  dxv: Float32Array,
+  batchSize: number,
+  inHeight: number,
+  inWidth: number,
+  c: number,
+  outHeight: number,
+  outWidth: number,
+): void {
+  const rowStride = inWidth * c;
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < outHeight; r++) {
+      const hasRow2 = 2 * r + 1 < inHeight;
+      for (let q = 0; q < outWidth; q++) {
+        const hasCol2 = 2 * q + 1 < inWidth;
+        const p00 = (b * inHeight + 2 * r) * rowStride + 2 * q * c;
+        const p01 = hasCol2 ? p00 + c : -1;
+        const p10 = hasRow2 ? p00 + rowStride : -1;
+        const p11 = hasRow2 && hasCol2 ? p00 + rowStride + c : -1;
+        const d0 = ((b * outHeight + r) * outWidth + q) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = xv[p00 + ch];
+          let at = best > -Infinity ? p00 + ch : -1;
+          if (p01 >= 0) {
+            const v = xv[p01 + ch];
+            if (v > best || (at < 0 && v > -Infinity)) {
+              best = v;
+              at = p01 + ch;
+            }
+          }
+          if (p10 >= 0) {
+            const v = xv[p10 + ch];
+            if (v > best || (at < 0 && v > -Infinity)) {
+              best = v;
+              at = p10 + ch;
+            }
+          }
+          if (p11 >= 0) {
+            const v = xv[p11 + ch];
+            if (v > best || (at < 0 && v > -Infinity)) {
+              at = p11 + ch;
+            }
+          }
+          if (at >= 0) dxv[at] = dyv[d0 + ch];
+        }
+      }
+    }
+  }
 }

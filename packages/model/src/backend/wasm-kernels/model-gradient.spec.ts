@@ -32,13 +32,16 @@ function lossAndGrads(): tf.Tensor[] {
   const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 0], 'int32'), 5);
   const { value, grads } = tf.variableGrads(() => {
     let x: tf.Tensor4D = image;
-    x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, v.k1 as tf.Tensor4D, 1, 'same'), v.b1)), 2, 2, 'valid');
-    x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, v.k2 as tf.Tensor4D, 1, 'same'), v.b2)), 2, 2, 'valid');
+    for (const [k, b] of [['k1', 'b1'], ['k2', 'b2']] as const) {
+      const z = tf.relu(tf.add(tf.conv2d(x, v[k] as tf.Tensor4D, 1, 'same'), v[b])) as tf.Tensor4D;
+      x = tf.maxPool(z, 2, 2, 'valid');
+    }
     let a: tf.Tensor3D = audio;
     for (const [k, b] of [['a1', 'c1'], ['a2', 'c2']] as const) {
-      a = tf.relu(tf.add(tf.conv1d(a, v[k] as tf.Tensor3D, 1, 'same'), v[b]));
+      a = tf.relu(tf.add(tf.conv1d(a, v[k] as tf.Tensor3D, 1, 'same'), v[b])) as tf.Tensor3D;
       const [n, w, c] = a.shape;
-      a = tf.reshape(tf.maxPool(tf.reshape(a, [n, w, 1, c]), [2, 1], [2, 1], 'valid'), [n, Math.floor(w / 2), c]);
+      const pooled = tf.maxPool(tf.reshape(a, [n, w, 1, c]) as tf.Tensor4D, [2, 1], [2, 1], 'valid');
+      a = tf.reshape(pooled, [n, Math.floor(w / 2), c]);
     }
     const flat = tf.concat([tf.reshape(x, [6, -1]), tf.reshape(a, [6, -1])], 1);
     const h = tf.relu(tf.add(tf.matMul(flat, v.w1), v.d1));

@@ -5,12 +5,13 @@ import { batchMatMul } from './batch-mat-mul';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2dBackpropInput } from './conv2d-backprop-input';
 import { maxPoolGrad } from './max-pool-grad';
+import { sum } from './sum';
 import { captureBaseKernels, type TensorInfo } from './wasm-ops';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
 /** Names of the kernels `registerWasmKernels` installs for the `wasm` backend. */
-export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul'] as const;
+export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Sum'] as const;
 
 let installed: Map<string, tf.KernelConfig> | null = null;
 
@@ -29,6 +30,7 @@ export function registerWasmKernels(): readonly string[] {
   const stockInput = stock('Conv2DBackpropInput');
   const stockMatMul = stock('BatchMatMul');
   stock('MaxPoolGrad');
+  const stockSum = stock('Sum');
   const configs: tf.KernelConfig[] = [
     { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernelFunc(conv2dBackpropFilter) },
     {
@@ -39,6 +41,7 @@ export function registerWasmKernels(): readonly string[] {
     },
     { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: asKernelFunc(maxPoolGrad) },
     { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: asKernelFunc(batchMatMul), setupFunc: stockMatMul.setupFunc },
+    { kernelName: 'Sum', backendName: 'wasm', kernelFunc: asKernelFunc(sum), setupFunc: stockSum.setupFunc },
   ];
   const next = new Map<string, tf.KernelConfig>();
   for (const config of configs) {

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapF32, input, runBase, type TensorInfo } from './wasm-ops';
+
+/**
+ * `Sum` for wasm. Reducing the leading axes of a float32 tensor (every bias gradient: dy [B,H,W,C]
+ * summed to [C]) is a column sum, done in one pass in JS with float64 accumulators; the stock kernel
+ * first transposes the whole tensor so the reduced axes are innermost. Other cases go to the stock
+ * kernel.
+ */
+export function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = input(inputs, 'x');
+  const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (x.dtype !== 'float32' || !leading) return runBase('Sum', backend, { x }, attrs);
+
+  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
+  const outShape = x.shape.slice(axes.length);
+  const cols = outShape.reduce((p, d) => p * d, 1);
+  const acc = new Float64Array(cols);
+  const xv = heapF32(backend, x);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) acc[c] += xv[base + c];
+  }
+  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...outShape] : outShape, 'float32');
+  heapF32(backend, out).set(acc);
+  return out;
+}
