@@ -1,0 +1,118 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TuningError } from '../errors';
+import { NopPruner } from '../pruners/nop-pruner';
+import { RandomSampler } from '../samplers/random-sampler';
+import { createStudy, loadStudy } from '../study';
+import { MemoryLogger } from '../testing';
+import { JournalFileStorage } from './journal-file-storage';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-journal-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function open(file: string, logger = new MemoryLogger()): JournalFileStorage {
+  return new JournalFileStorage(file, { logger });
+}
+
+async function fill(file: string, nTrials: number): Promise<void> {
+  const storage = open(file);
+  const study = createStudy({ name: 'j', direction: 'maximize', storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), loadIfExists: true });
+  await study.optimize(
+    (t) => {
+      const x = t.suggestFloat('x', 0, 1);
+      const act = t.suggestCategorical('act', ['relu', 'tanh']);
+      t.report(x / 2, 0);
+      t.report(x, 1);
+      return act === 'relu' ? x : -x;
+    },
+    { nTrials },
+  );
+  storage.close();
+}
+
+describe('JournalFileStorage', () => {
+  it('replays the journal on open: same trials, params, values and intermediate values', async () => {
+    const file = path.join(dir, 'search', 'study.jsonl');
+    await fill(file, 4);
+    const first = open(file).getTrials('j');
+    const again = loadStudy({ name: 'j', storage: open(file) });
+    expect(again.direction).toBe('maximize');
+    expect(again.trials).toHaveLength(4);
+    expect(again.trials.map((t) => [t.number, t.state, t.value, t.params, [...t.intermediateValues]])).toEqual(
+      first.map((t) => [t.number, t.state, t.value, t.params, [...t.intermediateValues]]),
+    );
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.match(/"state":"COMPLETE"/g)).toHaveLength(4);
+    for (const line of text.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('skips a torn last line with a warning, seals it, and keeps working', async () => {
+    const file = path.join(dir, 'study.jsonl');
+    await fill(file, 3);
+    fs.appendFileSync(file, '{"op":"finish","study":"j","number":2,"sta');
+    const logger = new MemoryLogger();
+    const storage = open(file, logger);
+    expect(logger.warnings).toHaveLength(1);
+    // 1 create_study + 3 trials x 6 operations = 19 lines before it.
+    expect(logger.warnings[0]).toMatch(/line 20: torn last line \(\d+ bytes without a newline, an interrupted write\), skipped/);
+    const study = loadStudy({ name: 'j', storage, sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner() });
+    expect(study.getTrials(['COMPLETE'])).toHaveLength(3);
+    const t = study.ask();
+    t.suggestFloat('x', 0, 1);
+    study.tell(t, 0.5);
+    // A later reader sees the sealed torn line as one bad line and everything after it.
+    const reader = new MemoryLogger();
+    expect(open(file, reader).getTrials('j').map((x) => x.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
+    expect(reader.warnings).toEqual([expect.stringMatching(/line 20: not valid JSON \(a torn write\?\), skipped/)]);
+  });
+
+  it('skips lines that are not operations, with a warning naming the line', async () => {
+    const file = path.join(dir, 'study.jsonl');
+    await fill(file, 1);
+    fs.appendFileSync(file, '{"hello":1}\n');
+    const logger = new MemoryLogger();
+    expect(open(file, logger).getTrials('j')).toHaveLength(1);
+    expect(logger.warnings).toEqual([expect.stringMatching(/line 8: not a journal operation, skipped/)]);
+  });
+
+  it('gives distinct trial numbers to two handles on one file and lets each see the other', () => {
+    const file = path.join(dir, 'study.jsonl');
+    const a = createStudy({ name: 's', storage: open(file), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner() });
+    const b = createStudy({ name: 's', storage: open(file), sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner(), loadIfExists: true });
+    const numbers: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (const s of [a, b]) {
+        const t = s.ask();
+        numbers.push(t.number);
+        s.tell(t, i);
+      }
+    }
+    expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(a.trials).toHaveLength(10);
+    expect(b.trials).toHaveLength(10);
+  });
+
+  it('fails a trial whose heartbeat went stale and enqueues its parameters for a retry', async () => {
+    const file = path.join(dir, 'study.jsonl');
+    const logger = new MemoryLogger();
+    const options = { name: 's', sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger, staleAfterMs: 40, heartbeatIntervalMs: 60_000 };
+    const a = createStudy({ ...options, storage: open(file) });
+    const stuck = a.ask();
+    const x = stuck.suggestFloat('x', 0, 1);
+    await new Promise((r) => setTimeout(r, 80));
+    const b = createStudy({ ...options, storage: open(file), loadIfExists: true });
+    const retry = b.ask();
+    expect(b.trials[0].state).toBe('FAIL');
+    expect(b.trials[0].failReason).toMatch(/no heartbeat for/);
+    expect(retry.number).toBe(1);
+    expect(b.trials[1].retryOf).toBe(0);
+    expect(retry.suggestFloat('x', 0, 1)).toBe(x);
+    expect(() => a.tell(stuck, 1)).toThrow(TuningError);
+    expect(logger.warnings.some((w) => /trial 0 marked FAIL/.test(w))).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/"state":"FAIL"/);
+  });
+});
