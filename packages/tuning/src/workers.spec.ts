@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NopPruner } from './pruners/nop-pruner';
+import { TPESampler } from './samplers/tpe-sampler';
+import { JournalFileStorage } from './storage/journal-file-storage';
+import { createStudy } from './study';
+import { MemoryLogger } from './testing';
+import { spawnWorkers } from './workers';
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const CHILD = path.join(__dirname, 'testing', 'child-worker.ts');
+const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ...args];
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-workers-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('worker processes sharing a journal', () => {
+  it('resumes after a worker is SIGKILLed mid-trial: finished trials kept, the killed one FAIL and retried', async () => {
+    const journal = path.join(dir, 'study.jsonl');
+    const child = spawn(process.execPath, childArgs('--journal', journal, '--study', 'k', '--n-trials', '5', '--hang-at', '3'), {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const hung = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /HANG (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${stderr}`)));
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+
+    const logger = new MemoryLogger();
+    const study = createStudy({
+      name: 'k',
+      storage: new JournalFileStorage(journal, { logger }),
+      sampler: new TPESampler({ seed: 9, nStartupTrials: 3 }),
+      pruner: new NopPruner(),
+      loadIfExists: true,
+      logger,
+    });
+    const before = study.trials;
+    expect(hung).toBe(2);
+    expect(before.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'RUNNING']);
+    const killedParams = before[2].params;
+
+    await study.optimize((t) => t.suggestFloat('x', -3, 3) ** 2 + t.suggestInt('k', 1, 4), { nTrials: 5, nTrialsScope: 'study' });
+    const after = study.trials;
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    expect(after[2].state).toBe('FAIL');
+    expect(after[2].failReason).toMatch(/died while the trial was RUNNING/);
+    expect(after[3].retryOf).toBe(2);
+    expect(after[3].params).toEqual(killedParams);
+    expect(study.getTrials(['COMPLETE'])).toHaveLength(5);
+    expect(logger.warnings).toEqual([expect.stringMatching(/trial 2 marked FAIL/)]);
+  }, 60_000);
+
+  it('two concurrent workers complete one study with distinct trial numbers and a clean journal', async () => {
+    const journal = path.join(dir, 'study.jsonl');
+    // Create the study first so both workers load the same one.
+    createStudy({ name: 'c', storage: new JournalFileStorage(journal) }).storage.close();
+    const exits = await spawnWorkers({
+      count: 2,
+      command: process.execPath,
+      args: (i) => childArgs('--journal', journal, '--study', 'c', '--n-trials', '12', '--sleep-ms', '30', '--seed', String(i + 1)),
+      cwd: PACKAGE_ROOT,
+      stdio: 'pipe',
+    });
+    for (const e of exits) expect({ code: e.code, output: e.output }).toEqual({ code: 0, output: expect.stringMatching(/DONE/) });
+
+    const lines = fs.readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; number?: number });
+    const created = lines.filter((l) => l.op === 'create_trial').map((l) => l.number);
+    expect(new Set(created).size).toBe(created.length);
+    const study = createStudy({ name: 'c', storage: new JournalFileStorage(journal), loadIfExists: true });
+    expect(study.trials.map((t) => t.number)).toEqual([...Array(12).keys()]);
+    expect(study.getTrials(['COMPLETE'])).toHaveLength(12);
+    const pids = new Set(study.trials.map((t) => t.worker?.pid));
+    expect(pids).toEqual(new Set(exits.map((e) => e.pid)));
+  }, 60_000);
+});
