@@ -61,9 +61,10 @@ export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
     support: c.support,
   }));
   const minF1 = Math.min(1, ...bars.map((b) => b.f1));
-  // Digit classifiers score F1 near 1, where bars from 0 all look alike: start the axis just below
-  // the lowest bar (in steps of 0.05) and say so in the subtitle.
-  const lower = Math.max(0, Math.floor((Math.min(minF1, evaluation.macroF1) - 0.02) * 20) / 20);
+  // Digit classifiers score F1 near 1, where bars from 0 all look alike: when every bar is above
+  // 0.5, start the axis just below the lowest one (in steps of 0.05) and say so in the subtitle.
+  const lowest = Math.min(minF1, evaluation.macroF1);
+  const lower = lowest >= 0.5 ? Math.floor((lowest - 0.02) * 20) / 20 : 0;
   const upper = 1 + (1 - lower) * 0.08;
   return {
     title: {

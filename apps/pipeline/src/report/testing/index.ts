@@ -1,0 +1,2 @@
+export { gaussianBlobs } from './gaussian-blobs';
+export { demoReportInput } from './demo-report-input';

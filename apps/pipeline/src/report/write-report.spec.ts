@@ -1,0 +1,103 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderPng, writeFileAtomic } from '@digitfuse/plot';
+import { ReportInputError } from './errors';
+import { demoReportInput } from './testing/demo-report-input';
+import type { ReportInput } from './types';
+import { writeReport } from './write-report';
+
+const FAST = { tsne: { iterations: 250, perplexity: 10 } } as const;
+const FIGURES = [
+  'tsne-kmeans-fused.png', 'tsne-fused.png', 'kmeans-fused.png',
+  'tsne-kmeans-image.png', 'tsne-image.png', 'kmeans-image.png',
+  'tsne-kmeans-audio.png', 'tsne-audio.png', 'kmeans-audio.png',
+  'training-curves.png', 'confusion-matrix.png', 'per-class-f1.png',
+  'optimization-history.png', 'parallel-coordinates.png', 'param-importances.png', 'modality-ablation.png',
+];
+
+describe('writeReport()', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'report-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes every figure and one self-contained HTML that embeds them', async () => {
+    const extra = join(dir, 'data', 'image-grid.png');
+    writeFileAtomic(extra, await renderPng({ data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } }));
+    const input: ReportInput = { ...demoReportInput(60, 2), extraImages: [{ title: 'Image grid', path: extra }] };
+    const logged: string[] = [];
+    const out = join(dir, 'report');
+    const result = await writeReport(input, out, { ...FAST, log: (m) => logged.push(m) });
+
+    const written = readdirSync(out).sort();
+    expect(written).toEqual([...FIGURES, 'report.html', 'report.md', 'trials.md'].sort());
+    expect(result.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(written);
+    expect(result.files[result.files.length - 1]).toBe(join(out, 'report.html'));
+    for (const f of FIGURES) expect(readFileSync(join(out, f)).subarray(1, 4).toString('ascii')).toBe('PNG');
+
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    // Pairs (3), training (1), evaluation (2), search (3), ablation (1), extra image (1).
+    expect(html.match(/src="data:image\/png;base64,/g)).toHaveLength(11);
+    expect(html).toContain(readFileSync(join(out, 'confusion-matrix.png')).toString('base64'));
+    expect(html).toContain(readFileSync(extra).toString('base64'));
+    expect(html).not.toMatch(/src="(?!data:)/);
+    expect(html).toContain('<td>Validation accuracy</td>');
+    expect(html).toContain('image + audio (fused)');
+    expect(readFileSync(join(out, 'trials.md'), 'utf8')).toMatch(/^\| Trial \| State \| Value \|/);
+
+    for (const kind of ['fused', 'image', 'audio'] as const) {
+      const c = result.clustering[kind];
+      expect(c?.ari).toBeGreaterThanOrEqual(-1);
+      expect(c?.ari).toBeLessThanOrEqual(1);
+      expect(c?.nmi).toBeGreaterThanOrEqual(0);
+      expect(html).toContain(`<td>${kind}</td><td>${c?.ari.toFixed(4)}</td>`);
+    }
+    expect(result.seconds).toBeGreaterThan(0);
+    expect(logged.some((m) => m.includes('t-SNE + K-means of fused embeddings'))).toBe(true);
+  });
+
+  it('gives the same pictures for the same input and seed, different ones for another seed', async () => {
+    const input = { ...demoReportInput(40, 3), history: undefined, evaluation: undefined, trials: undefined, ablation: undefined };
+    await writeReport(input, join(dir, 'a'), { ...FAST, seed: 5 });
+    await writeReport(input, join(dir, 'b'), { ...FAST, seed: 5 });
+    await writeReport(input, join(dir, 'c'), { ...FAST, seed: 6 });
+    const read = (d: string, f: string) => readFileSync(join(dir, d, f));
+    for (const f of ['tsne-fused.png', 'kmeans-audio.png', 'report.html']) expect(read('a', f).equals(read('b', f))).toBe(true);
+    expect(read('a', 'tsne-fused.png').equals(read('c', 'tsne-fused.png'))).toBe(false);
+  });
+
+  it('skips absent sections with a note', async () => {
+    const result = await writeReport({ title: 'Bare run', summary: { Backend: 'cpu', Accuracy: 0.5 } }, dir);
+    expect(readdirSync(dir).sort()).toEqual(['report.html', 'report.md']);
+    expect(result.clustering).toEqual({});
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    for (const note of [
+      'No embeddings were given',
+      'No training history was given.',
+      'No validation evaluation was given.',
+      'No hyperparameter search was run.',
+      'No modality ablation was run.',
+      'No data figures were given.',
+    ]) {
+      expect(html).toContain(note);
+    }
+    expect(html).not.toContain('<img');
+    expect(html).toContain('<td>Backend</td><td>cpu</td>');
+  });
+
+  it('notes an extra image it cannot read instead of failing', async () => {
+    await writeReport({ title: 't', summary: {}, extraImages: [{ title: 'MFCC maps', path: join(dir, 'missing.png') }] }, dir);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(`MFCC maps: could not read ${join(dir, 'missing.png')} (ENOENT).`);
+  });
+
+  it('rejects embeddings whose size does not match labels x dims, writing nothing', async () => {
+    const base = demoReportInput(20, 1);
+    const embeddings = { ...(base.embeddings as NonNullable<ReportInput['embeddings']>), image: new Float32Array(19 * 400) };
+    const run = () => writeReport({ ...base, embeddings }, dir);
+    await expect(run()).rejects.toThrow(ReportInputError);
+    await expect(run()).rejects.toThrow('embeddings.image: expected 20 rows x 400 dims = 8000 values (labels has 20), got 7600');
+    expect(existsSync(join(dir, 'report.html'))).toBe(false);
+  });
+});
