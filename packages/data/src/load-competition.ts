@@ -94,7 +94,7 @@ function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[]
     if (shape.length === 2) {
       throw new DataError(`Expected \`${name}\` to have ${cols} columns, got ${shape[1]} (shape ${formatShape(shape)})`, path);
     }
-    const layouts = rowShapes.map((s) => formatShape(['N', ...s])).join(' or ');
+    const layouts = rowShapes.slice(1).map((s) => formatShape(['N', ...s])).join(' or ');
     throw new DataError(`Expected \`${name}\` to be a 2-D array [N,${cols}] (or ${layouts}), got shape ${formatShape(shape)}`, path);
   }
   const rows = shape[0];

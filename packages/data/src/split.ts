@@ -86,8 +86,8 @@ function classTargets(counts: number[], n: number, f: number): number[] {
 
 /**
  * Moves whole groups to validation. Each group counts for its majority class; within a class the
- * groups are visited in random order and taken while doing so brings the class's validation rows
- * closer to its target.
+ * groups are visited in random order and taken while they fit under the class's target, then the
+ * smallest leftover group that brings the count nearer the target closes the gap.
  */
 function groupedAssign(labels: Int32Array, groups: Int32Array, numClasses: number, targets: number[], rng: ReturnType<typeof createRng>, isVal: Uint8Array): void {
   let nGroups = 0;
@@ -112,14 +112,20 @@ function groupedAssign(labels: Int32Array, groups: Int32Array, numClasses: numbe
   groupsOfClass.forEach((list, c) => {
     const order = shuffleInPlace(Int32Array.from(list), rng);
     let taken = 0;
+    // First fill up to the target with whole groups that fit, in random order...
     for (const g of order) {
-      if (taken >= targets[c]) break;
-      // Take the group if that lands nearer the target than stopping short of it.
-      if (Math.abs(taken + size[g] - targets[c]) <= Math.abs(targets[c] - taken)) {
+      if (taken + size[g] <= targets[c]) {
         toVal[g] = 1;
         taken += size[g];
       }
     }
+    // ...then close the remaining gap with the one leftover group that lands nearest, if any helps.
+    let best = -1;
+    for (const g of order) {
+      if (toVal[g]) continue;
+      if (Math.abs(taken + size[g] - targets[c]) < Math.abs(targets[c] - taken) && (best < 0 || size[g] < size[best])) best = g;
+    }
+    if (best >= 0) toVal[best] = 1;
   });
   for (let i = 0; i < labels.length; i++) isVal[i] = toVal[groups[i]];
 }

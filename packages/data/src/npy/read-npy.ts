@@ -121,13 +121,15 @@ export function parseNpy(bytes: Uint8Array, name: string, file?: string): NpyFlo
  * otherwise a copy with a rewritten little-endian header (padded to 64 bytes) and swapped bytes.
  */
 function toNpyjsBuffer(bytes: Uint8Array, header: NpyHeader, descr: string, itemSize: number, bigEndian: boolean): ArrayBuffer {
-  const aligned = (bytes.byteOffset + header.dataOffset) % itemSize === 0;
-  const sameDescr = descr === header.descr;
-  if (aligned && sameDescr && !bigEndian && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+  const plain = header.dataOffset % itemSize === 0 && descr === header.descr && !bigEndian;
+  if (plain && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
     return bytes.buffer;
   }
-  if (aligned && sameDescr && !bigEndian) {
-    return bytes.slice().buffer;
+  if (plain) {
+    // A view into a larger (e.g. pooled) buffer: copy the file's bytes into a buffer of their own.
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    return copy.buffer;
   }
   const dict = `{'descr': '${descr}', 'fortran_order': ${header.fortranOrder ? 'True' : 'False'}, 'shape': (${header.shape.join(', ')}${header.shape.length === 1 ? ',' : ''}), }`;
   const unpadded = 10 + dict.length + 1;

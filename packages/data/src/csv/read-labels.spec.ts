@@ -1,0 +1,43 @@
+import { DataError } from '../errors';
+import { parseLabelsCsv } from './read-labels';
+
+const parse = (text: string) => parseLabelsCsv(text, 'y_train.csv');
+
+describe('parseLabelsCsv()', () => {
+  it('reads labels in row_id order', () => {
+    const out = parse('row_id,label\n2,7\n0,3\n1,9\n');
+    expect(Array.from(out.labels)).toEqual([3, 9, 7]);
+    expect(Array.from(out.rowIds)).toEqual([0, 1, 2]);
+  });
+
+  it('tolerates a BOM, CRLF line ends, surrounding whitespace and blank lines', () => {
+    const out = parse('\uFEFF  row_id , label \r\n\r\n 0 , 1 \r\n1,\t2\r\n\r\n   \n2,3\r\n\n');
+    expect(Array.from(out.labels)).toEqual([1, 2, 3]);
+  });
+
+  it('uses file order when there is no row_id column', () => {
+    expect(Array.from(parse('label\n4\n5\n').labels)).toEqual([4, 5]);
+  });
+
+  it('refuses a file without a label column, listing the columns found', () => {
+    expect(() => parse('row_id,digit\n0,1\n')).toThrow(DataError);
+    expect(() => parse('row_id,digit\n0,1\n')).toThrow('Expected `y_train.csv` to have a `label` column, found columns: row_id,digit');
+    expect(() => parse('')).toThrow('found an empty file');
+  });
+
+  it('refuses non-integer labels naming the line', () => {
+    expect(() => parse('row_id,label\n0,1\n1,3.5\n')).toThrow('Expected `y_train.csv` labels to be integers 0..9, found "3.5" on line 3');
+    expect(() => parse('row_id,label\n0,1\n\n1,\n')).toThrow('found "" on line 4');
+    expect(() => parse('row_id,label\n0,seven\n')).toThrow('found "seven" on line 2');
+  });
+
+  it('refuses out-of-range labels', () => {
+    expect(() => parse('row_id,label\n0,10\n')).toThrow('Expected `y_train.csv` labels to be integers 0..9, found 10 on line 2');
+    expect(() => parse('row_id,label\n0,-1\n')).toThrow('found -1 on line 2');
+  });
+
+  it('refuses duplicate and non-integer row_id values', () => {
+    expect(() => parse('row_id,label\n0,1\n1,2\n2,3\n1,4\n')).toThrow('Expected unique row_id values in `y_train.csv`, found row_id 1 on line 3 and again on line 5');
+    expect(() => parse('row_id,label\n0,1\nabc,2\n')).toThrow('Expected `y_train.csv` row_id to be an integer, found "abc" on line 3');
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCompetition } from '../load-competition';
+import { readNpy } from '../npy/read-npy';
+import { readLabelsCsv } from '../csv/read-labels';
+import { makeTempDir } from '../testing';
+import { AUDIO_SIZE } from '../types';
+import { loadAudioBank } from './audio-bank';
+import { buildDemoDataset, ensureDemoDataset, readDemoManifest } from './build-demo';
+
+const FILES = ['x_train_wr.npy', 'x_train_sp.npy', 'y_train.csv', 'x_test_wr.npy', 'x_test_sp.npy', 'y_test.csv'];
+let tmp: ReturnType<typeof makeTempDir>;
+beforeAll(() => (tmp = makeTempDir()));
+afterAll(() => tmp.cleanup());
+
+describe('buildDemoDataset()', () => {
+  it('writes a valid competition folder with the competition scales', async () => {
+    const dir = join(tmp.dir, 'a');
+    const manifest = await buildDemoDataset(dir, { train: 60, test: 20, seed: 1 });
+    expect(manifest).toMatchObject({ train: 60, test: 20, seed: 1 });
+    const raw = await loadCompetition(dir, { requireTest: true });
+    expect(raw.nTrain).toBe(60);
+    expect(raw.nTest).toBe(20);
+    const max = (a: Float32Array) => a.reduce((m, v) => Math.max(m, v), -Infinity);
+    const min = (a: Float32Array) => a.reduce((m, v) => Math.min(m, v), Infinity);
+    expect(max(raw.trainImages)).toBe(255);
+    expect(min(raw.trainImages)).toBe(0);
+    expect(min(raw.trainAudio)).toBe(0);
+    expect(max(raw.trainAudio)).toBe(1);
+    expect(min(raw.testAudio!)).toBeGreaterThanOrEqual(0);
+    expect(max(raw.testAudio!)).toBeLessThanOrEqual(1);
+    expect(readLabelsCsv(join(dir, 'y_test.csv')).labels.length).toBe(20);
+  });
+
+  it("pairs each image with a clip of the same digit from the matching split", async () => {
+    const dir = join(tmp.dir, 'b');
+    const m = await buildDemoDataset(dir, { train: 40, test: 15, seed: 4 });
+    const bank = loadAudioBank();
+    const scaled = (c: number, j: number) => Math.min(1, Math.max(0, (bank.features[c * AUDIO_SIZE + j] - m.audioMin) / (m.audioMax - m.audioMin)));
+    for (const [audioFile, labelFile, split] of [['x_train_sp.npy', 'y_train.csv', 'train'], ['x_test_sp.npy', 'y_test.csv', 'test']] as const) {
+      const audio = readNpy(join(dir, audioFile)).data;
+      const labels = readLabelsCsv(join(dir, labelFile)).labels;
+      labels.forEach((label, row) => {
+        const match = bank.digit.findIndex(
+          (d, c) => d === label && bank.split[c] === split && [0, 100, 300, 506].every((j) => Math.abs(scaled(c, j) - audio[row * AUDIO_SIZE + j]) < 1e-6),
+        );
+        expect(match).toBeGreaterThanOrEqual(0);
+      });
+    }
+  });
+
+  it('is byte-identical for the same seed and differs for another', async () => {
+    await buildDemoDataset(join(tmp.dir, 's1'), { train: 30, test: 10, seed: 7 });
+    await buildDemoDataset(join(tmp.dir, 's2'), { train: 30, test: 10, seed: 7 });
+    await buildDemoDataset(join(tmp.dir, 's3'), { train: 30, test: 10, seed: 8 });
+    for (const f of FILES) expect(readFileSync(join(tmp.dir, 's1', f)).equals(readFileSync(join(tmp.dir, 's2', f)))).toBe(true);
+    expect(readFileSync(join(tmp.dir, 's1', 'x_train_wr.npy')).equals(readFileSync(join(tmp.dir, 's3', 'x_train_wr.npy')))).toBe(false);
+  });
+
+  it('refuses sizes MNIST cannot supply', async () => {
+    await expect(buildDemoDataset(join(tmp.dir, 'x'), { train: 60001 })).rejects.toThrow('demo train rows must be an integer in 1..60000, got 60001');
+  });
+});
+
+describe('ensureDemoDataset()', () => {
+  it('builds once and then reuses the folder', async () => {
+    const dir = join(tmp.dir, 'e');
+    const options = { train: 20, test: 5, seed: 3, dir };
+    expect(await ensureDemoDataset(options)).toBe(dir);
+    expect(readDemoManifest(dir, options)).not.toBeNull();
+    const before = statSync(join(dir, 'x_train_wr.npy')).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await ensureDemoDataset(options)).toBe(dir);
+    expect(statSync(join(dir, 'x_train_wr.npy')).mtimeMs).toBe(before);
+    expect(readDemoManifest(dir, { ...options, seed: 4 })).toBeNull();
+  });
+
+  it('replaces an incomplete folder', async () => {
+    const dir = join(tmp.dir, 'partial');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'x_train_wr.npy'), 'half-written');
+    await ensureDemoDataset({ train: 10, test: 2, dir });
+    expect((await loadCompetition(dir)).nTrain).toBe(10);
+  });
+});

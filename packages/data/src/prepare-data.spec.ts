@@ -1,0 +1,113 @@
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCompetition } from './load-competition';
+import { prepareData, PREPARED_CACHE_FILE } from './prepare-data';
+import { fitPreprocessStats } from './preprocess';
+import { labelsCsv, makeTempDir, writeCompetitionFixture } from './testing';
+import { AUDIO_SIZE, IMAGE_SIZE } from './types';
+
+let tmp: ReturnType<typeof makeTempDir>;
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+const setup = (options: Parameters<typeof writeCompetitionFixture>[1] = {}) => {
+  const fixture = writeCompetitionFixture(join(tmp.dir, 'data'), { nTrain: 60, nTest: 8, audioRepeat: 3, ...options });
+  return { fixture, cacheDir: join(tmp.dir, 'cache') };
+};
+
+describe('prepareData()', () => {
+  it('splits, fits statistics on the training split only and preprocesses every row', async () => {
+    const { fixture, cacheDir } = setup();
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(p.train.n).toBe(60);
+    expect(p.test?.n).toBe(8);
+    expect(p.test?.labels).toBeNull();
+    expect(p.split.train.length + p.split.val.length).toBe(60);
+    const raw = await loadCompetition(fixture.dir);
+    const expected = fitPreprocessStats(raw.trainImages, raw.trainAudio, p.split.train);
+    expect(p.stats.audioMean).toEqual(expected.audioMean);
+    expect(p.stats.audioStd).toEqual(expected.audioStd);
+    expect(p.train.images[IMAGE_SIZE * 2 + 400]).toBeCloseTo(fixture.trainImages[IMAGE_SIZE * 2 + 400] / 255, 6);
+    const j = 7;
+    expect(p.test!.audio[AUDIO_SIZE + j]).toBeCloseTo((fixture.testAudio[AUDIO_SIZE + j] - expected.audioMean[j]) / expected.audioStd[j], 4);
+  });
+
+  it('reports counts, ranges and duplicates; grouped splits share no audio', async () => {
+    const { fixture, cacheDir } = setup();
+    const s = (await prepareData({ dataDir: fixture.dir, cacheDir })).summary;
+    expect(s.nTrain).toBe(60);
+    expect(s.classCounts.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(s.classCounts[3]).toBe(Array.from(fixture.trainLabels).filter((l) => l === 3).length);
+    expect(s.distinctAudioRows).toBe(20); // 6 rows per label, in runs of 3
+    expect(s.duplicateAudioRows).toBe(40);
+    expect(s.split.valRowsWithAudioInTrain).toBe(0);
+    expect(s.ranges.trainAudio.min).toBeGreaterThanOrEqual(0);
+    expect(s.ranges.trainImages.max).toBeLessThanOrEqual(255);
+    expect(s.imageScale).toBe(255);
+    expect(s.fromCache).toBe(false);
+    expect(s.cachePath).toBe(join(cacheDir, PREPARED_CACHE_FILE));
+    const strat = await prepareData({ dataDir: fixture.dir, cacheDir, splitMode: 'stratified' });
+    expect(strat.summary.split.valRowsWithAudioInTrain).toBeGreaterThan(0);
+  });
+
+  it('reuses the cache when nothing changed, with identical arrays', async () => {
+    const { fixture, cacheDir } = setup();
+    const first = await prepareData({ dataDir: fixture.dir, cacheDir });
+    const second = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(second.summary.fromCache).toBe(true);
+    expect(second.train.images).toEqual(first.train.images);
+    expect(second.train.audio).toEqual(first.train.audio);
+    expect(second.train.labels).toEqual(first.train.labels);
+    expect(second.test!.audio).toEqual(first.test!.audio);
+    expect(second.split.val).toEqual(first.split.val);
+    expect(second.audioGroups).toEqual(first.audioGroups);
+    expect(second.stats.audioStd).toEqual(first.stats.audioStd);
+    expect(second.summary.duplicateAudioRows).toBe(first.summary.duplicateAudioRows);
+  });
+
+  it('rebuilds when options change', async () => {
+    const { fixture, cacheDir } = setup();
+    await prepareData({ dataDir: fixture.dir, cacheDir, seed: 1 });
+    const other = await prepareData({ dataDir: fixture.dir, cacheDir, seed: 2 });
+    expect(other.summary.fromCache).toBe(false);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir, seed: 2 })).summary.fromCache).toBe(true);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir, seed: 2, valFraction: 0.3 })).summary.fromCache).toBe(false);
+  });
+
+  it('rebuilds when a file changes, even with the same size and mtime', async () => {
+    const { fixture, cacheDir } = setup();
+    await prepareData({ dataDir: fixture.dir, cacheDir });
+    const csv = join(fixture.dir, 'y_train.csv');
+    const { atime, mtime } = statSync(csv);
+    const relabelled = Array.from(fixture.trainLabels, (l) => (l + 1) % 10);
+    writeFileSync(csv, labelsCsv(relabelled));
+    utimesSync(csv, atime, mtime);
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(p.summary.fromCache).toBe(false);
+    expect(Array.from(p.train.labels!)).toEqual(relabelled);
+  });
+
+  it('rebuilds a damaged cache and when asked to', async () => {
+    const { fixture, cacheDir } = setup();
+    await prepareData({ dataDir: fixture.dir, cacheDir });
+    writeFileSync(join(cacheDir, PREPARED_CACHE_FILE), 'garbage');
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir, rebuild: true })).summary.fromCache).toBe(false);
+  });
+
+  it('works without test files and notices when they appear', async () => {
+    const { fixture, cacheDir } = setup({ nTest: 0 });
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(p.test).toBeNull();
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).test).toBeNull();
+    writeCompetitionFixture(fixture.dir, { nTrain: 60, nTest: 5, audioRepeat: 3 });
+    const withTest = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(withTest.summary.fromCache).toBe(false);
+    expect(withTest.test?.n).toBe(5);
+  });
+
+  it('refuses bad data with a DataError before touching the cache', async () => {
+    const { fixture, cacheDir } = setup({ files: { 'y_train.csv': 'row_id,label\n0,1\n' } });
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow('Expected `y_train.csv` to have 60 label rows');
+  });
+});
