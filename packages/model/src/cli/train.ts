@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     .option('learning-rate', { type: 'number' })
     .option('augment', { type: 'boolean', default: false, describe: 'random shifts/rotations of training images' })
     .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
-    .option('split-mode', { type: 'string', describe: 'train/validation split mode of the data package (default grouped)' })
+    .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides of the split' })
     .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
     .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const })
     .strict()
@@ -101,7 +101,7 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     cacheDir: args.cacheDir,
     seed: args.splitSeed,
     valFraction: args.valFraction,
-    ...(args.splitMode ? { splitMode: args.splitMode as SplitMode } : {}),
+    splitMode: args.split as SplitMode,
     log,
   });
   const trainRows = subset(prepared.train, prepared.split.train);

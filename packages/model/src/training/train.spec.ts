@@ -93,6 +93,18 @@ describe('train()', () => {
     model.dispose();
   });
 
+  it('draws a bar with loss, accuracy and ETA on a TTY', async () => {
+    const model = buildModel(TINY_CONFIG);
+    let out = '';
+    const stream = { write: (s: string) => ((out += s), true), isTTY: true, columns: 120 } as unknown as NodeJS.WritableStream;
+    await train(model, { train: data.train }, { epochs: 1, batchSize: 8, progress: { stream, redrawMs: 0 } });
+    const frames = out.split('\r').filter((f) => f.startsWith('epoch 1/1 ['));
+    expect(frames).toHaveLength(2); // one per batch
+    expect(frames[0]).toMatch(/^epoch 1\/1 \[=+>? *\] 8\/16 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}ETA \d+s/);
+    expect(out.endsWith('samples/s\n')).toBe(true);
+    model.dispose();
+  });
+
   it('rejects bad options and data', async () => {
     const model = buildModel(TINY_CONFIG);
     await expect(train(model, data, { batchSize: 0 })).rejects.toThrow('Expected `batchSize` to be a positive integer, got 0');
