@@ -28,6 +28,15 @@ export interface WriteReportOptions {
 
 const KINDS: readonly EmbeddingKind[] = ['fused', 'image', 'audio'];
 
+const SECTION_TITLES = {
+  embeddings: 'Learnt features: t-SNE and K-means',
+  training: 'Training',
+  evaluation: 'Validation',
+  search: 'Hyperparameter search',
+  ablation: 'Modality ablation',
+  data: 'Data figures',
+} as const;
+
 /**
  * Write every figure the input has data for (PNG), `report.md` (tables) and one self-contained
  * `report.html` (PNGs embedded as data URIs) into `outDir`. Absent sections are skipped with a note.
@@ -50,24 +59,32 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     return embeddedPng(png, alt);
   };
   const table = (t: Table, heading: string): string => {
-    md.push(`## ${heading}`, '', markdownTable(t), '');
+    md.push(`### ${heading}`, '', markdownTable(t), '');
     return htmlTable(t);
   };
 
-  const summaryBody = table(keyValueTable(input.summary), 'Summary');
+  const skip = (text: string): string => {
+    md.push(`_${text}_`, '');
+    return skippedNote(text);
+  };
+  const heading = (title: string) => md.push(`## ${title}`, '');
+
+  heading('Summary');
+  const summaryBody = table(keyValueTable(input.summary), 'Run');
 
   // Embeddings: t-SNE + K-means per kind.
+  heading(SECTION_TITLES.embeddings);
   let embeddingsBody: string;
   const e = input.embeddings;
   if (!e) {
-    embeddingsBody = skippedNote('No embeddings were given, so there is no t-SNE / K-means analysis.');
+    embeddingsBody = skip('No embeddings were given, so there is no t-SNE / K-means analysis.');
   } else {
     const parts: string[] = [];
     const n = e.labels.length;
     for (const kind of KINDS) {
       const dim = e.dims[kind];
       if (n < Math.max(k, 4) || dim === 0) {
-        parts.push(skippedNote(`${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).`));
+        parts.push(skip(`${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).`));
         continue;
       }
       const t0 = performance.now();
@@ -77,7 +94,7 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
       clustering[kind] = agreement;
       log(`report: t-SNE + K-means of ${kind} embeddings (${n} x ${dim}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ARI ${agreement.ari.toFixed(3)}, NMI ${agreement.nmi.toFixed(3)}`);
       const data: EmbeddingPlotData = { kind, coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement };
-      md.push(`## ${kind} embeddings`, '');
+      md.push(`### ${kind} embeddings`, '');
       parts.push(`<h3>${escapeHtml(kind)} embeddings</h3>`);
       parts.push(await chart(`tsne-kmeans-${kind}.png`, tsneKmeansPairSpec(data), `t-SNE of ${kind} embeddings coloured by digit, beside K-means (k = ${k}) clusters`));
       await chart(`tsne-${kind}.png`, tsneChartSpec(data), `t-SNE of ${kind} embeddings coloured by digit`);
@@ -93,11 +110,13 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     embeddingsBody = parts.join('\n');
   }
 
+  heading(SECTION_TITLES.training);
   const trainingBody =
     input.history && input.history.length > 0
       ? await chart('training-curves.png', trainingCurvesSpec(input.history), 'Training curves: loss and accuracy per epoch')
-      : skippedNote('No training history was given.');
+      : skip('No training history was given.');
 
+  heading(SECTION_TITLES.evaluation);
   let evaluationBody: string;
   if (input.evaluation) {
     const ev = input.evaluation;
@@ -113,13 +132,14 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
       ),
     ].join('\n');
   } else {
-    evaluationBody = skippedNote('No validation evaluation was given.');
+    evaluationBody = skip('No validation evaluation was given.');
   }
 
+  heading(SECTION_TITLES.search);
   let searchBody: string;
   const trials = input.trials ?? [];
   if (trials.length === 0) {
-    searchBody = skippedNote('No hyperparameter search was run.');
+    searchBody = skip('No hyperparameter search was run.');
   } else {
     const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams };
     const parts = [await chart('optimization-history.png', optimizationHistorySpec(trials, objective), 'Optimisation history')];
@@ -127,12 +147,12 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     parts.push(
       completed.length >= 2
         ? await chart('parallel-coordinates.png', parallelCoordinatesSpec(trials, objective), 'Parallel coordinates of parameters vs. value')
-        : skippedNote('Parallel coordinates need at least two completed trials with parameters.'),
+        : skip('Parallel coordinates need at least two completed trials with parameters.'),
     );
     parts.push(
       input.importances && Object.keys(input.importances).length > 0
         ? await chart('param-importances.png', paramImportancesSpec(input.importances), 'Hyperparameter importances')
-        : skippedNote('No parameter importances were given.'),
+        : skip('No parameter importances were given.'),
     );
     const trialsTable = trialTable(trials);
     writeFileAtomic(join(outDir, 'trials.md'), `${markdownTable(trialsTable)}\n`);
@@ -141,34 +161,38 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     searchBody = parts.join('\n');
   }
 
+  heading(SECTION_TITLES.ablation);
   const ablationBody =
     input.ablation && input.ablation.length > 0
-      ? [table(ablationTable(input.ablation), 'Modality ablation'), await chart('modality-ablation.png', ablationSpec(input.ablation), 'Modality ablation: validation accuracy')].join('\n')
-      : skippedNote('No modality ablation was run.');
+      ? [table(ablationTable(input.ablation), 'Validation accuracy by inputs'), await chart('modality-ablation.png', ablationSpec(input.ablation), 'Modality ablation: validation accuracy')].join('\n')
+      : skip('No modality ablation was run.');
 
+  heading(SECTION_TITLES.data);
   let extraBody: string;
   if (input.extraImages && input.extraImages.length > 0) {
     extraBody = input.extraImages
       .map((img) => {
         try {
-          return embeddedPng(readFileSync(img.path), img.title);
+          const html = embeddedPng(readFileSync(img.path), img.title);
+          md.push(`![${img.title}](${img.path})`, '');
+          return html;
         } catch (err) {
-          return skippedNote(`${img.title}: could not read ${img.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+          return skip(`${img.title}: could not read ${img.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
         }
       })
       .join('\n');
   } else {
-    extraBody = skippedNote('No data figures were given.');
+    extraBody = skip('No data figures were given.');
   }
 
   const sections: HtmlSection[] = [
     { id: 'summary', title: 'Summary', body: summaryBody },
-    { id: 'embeddings', title: 'Learnt features: t-SNE and K-means', body: embeddingsBody },
-    { id: 'training', title: 'Training', body: trainingBody },
-    { id: 'evaluation', title: 'Validation', body: evaluationBody },
-    { id: 'search', title: 'Hyperparameter search', body: searchBody },
-    { id: 'ablation', title: 'Modality ablation', body: ablationBody },
-    { id: 'data', title: 'Data figures', body: extraBody },
+    { id: 'embeddings', title: SECTION_TITLES.embeddings, body: embeddingsBody },
+    { id: 'training', title: SECTION_TITLES.training, body: trainingBody },
+    { id: 'evaluation', title: SECTION_TITLES.evaluation, body: evaluationBody },
+    { id: 'search', title: SECTION_TITLES.search, body: searchBody },
+    { id: 'ablation', title: SECTION_TITLES.ablation, body: ablationBody },
+    { id: 'data', title: SECTION_TITLES.data, body: extraBody },
   ];
   const mdPath = join(outDir, 'report.md');
   writeFileAtomic(mdPath, `${md.join('\n')}\n`);
