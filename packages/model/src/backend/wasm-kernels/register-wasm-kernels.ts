@@ -18,7 +18,8 @@ let installed: Map<string, tf.KernelConfig> | null = null;
 /**
  * Registers the project's wasm training kernels in tfjs's kernel registry (replacing the stock ones
  * where the wasm backend has them): `Conv2DBackpropFilter` and `Conv2DBackpropInput` as XNNPACK
- * forward convolutions, `BatchMatMul` without transposed operands, and an exact `MaxPoolGrad`.
+ * forward convolutions or im2col + XNNPACK GEMM, `BatchMatMul` without transposed operands, an exact
+ * `MaxPoolGrad`, and `Sum` over leading axes (bias gradients) without a transpose.
  * Conv1d gradients go through the same conv2d kernels. Idempotent; may run before or after the wasm
  * backend is initialised. Returns the names of the kernels it installed.
  */
@@ -28,23 +29,26 @@ export function registerWasmKernels(): readonly string[] {
   }
   captureBaseKernels();
   const stockInput = stock('Conv2DBackpropInput');
-  const stockMatMul = stock('BatchMatMul');
+  stock('BatchMatMul');
   stock('MaxPoolGrad');
-  const stockSum = stock('Sum');
+  stock('Sum');
   const configs: tf.KernelConfig[] = [
     { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernelFunc(conv2dBackpropFilter) },
     {
       kernelName: 'Conv2DBackpropInput',
       backendName: 'wasm',
       kernelFunc: asKernelFunc(makeConv2dBackpropInput(stockInput.kernelFunc as unknown as (a: KernelArgs) => TensorInfo)),
-      setupFunc: stockInput.setupFunc,
     },
     { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: asKernelFunc(maxPoolGrad) },
-    { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: asKernelFunc(batchMatMul), setupFunc: stockMatMul.setupFunc },
-    { kernelName: 'Sum', backendName: 'wasm', kernelFunc: asKernelFunc(sum), setupFunc: stockSum.setupFunc },
+    { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: asKernelFunc(batchMatMul) },
+    { kernelName: 'Sum', backendName: 'wasm', kernelFunc: asKernelFunc(sum) },
   ];
   const next = new Map<string, tf.KernelConfig>();
   for (const config of configs) {
+    // The stock kernel we replace (or call) still needs its wasm bindings set up when the backend
+    // initialises after this registration.
+    const stockSetup = stockConfigs.get(config.kernelName)?.setupFunc;
+    if (stockSetup != null) config.setupFunc = stockSetup;
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
     next.set(config.kernelName, config);
