@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DataError } from './errors';
-import { loadCompetition } from './load-competition';
+import { loadCompetition, loadTestLabels } from './load-competition';
 import { labelsCsv, makeTempDir, npyBytes, writeCompetitionFixture, type CompetitionFixtureOptions } from './testing';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -118,5 +118,13 @@ describe('loadCompetition()', () => {
     const f = fixture({ files: { 'x_train_wr.npy': npyBytes(new Array(12 * 784).fill(255), [12, 784], { dtype: 'u1' }) } });
     const raw = await loadCompetition(f.dir);
     expect(raw.trainImages[100]).toBe(255);
+  });
+});
+
+describe('loadTestLabels()', () => {
+  it('reads y_test.csv when present', () => {
+    const f = fixture({ files: { 'y_test.csv': 'row_id,label\n1,4\n0,2\n' } });
+    expect(Array.from(loadTestLabels(f.dir)!)).toEqual([2, 4]);
+    expect(loadTestLabels(fixture().dir)).toBeNull();
   });
 });

@@ -119,3 +119,12 @@ export function firstNonFinite(data: Float32Array): number {
   }
   return -1;
 }
+
+/**
+ * The test labels `y_test.csv` in `dir` (not a competition file: the demo and reference builders
+ * write it for scoring), in row_id order; null when the file is absent.
+ */
+export function loadTestLabels(dir: string): Int32Array | null {
+  const path = join(dir, COMPETITION_FILES.testLabels);
+  return existsSync(path) ? readLabelsCsv(path).labels : null;
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadCompetition } from './load-competition';
 import { prepareData, PREPARED_CACHE_FILE } from './prepare-data';
 import { fitPreprocessStats } from './preprocess';
-import { labelsCsv, makeTempDir, writeCompetitionFixture } from './testing';
+import { labelsCsv, makeTempDir, npyBytes, writeCompetitionFixture } from './testing';
 import { AUDIO_SIZE, IMAGE_SIZE } from './types';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -104,6 +104,13 @@ describe('prepareData()', () => {
     const withTest = await prepareData({ dataDir: fixture.dir, cacheDir });
     expect(withTest.summary.fromCache).toBe(false);
     expect(withTest.test?.n).toBe(5);
+  });
+
+  it('refuses test images on a different scale from the training images', async () => {
+    const { fixture, cacheDir } = setup({ nTest: 2, files: { 'x_test_wr.npy': npyBytes(new Float32Array(2 * IMAGE_SIZE).fill(0.5), [2, IMAGE_SIZE]) } });
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(
+      'Expected `x_test_wr.npy` in 0..255 like `x_train_wr.npy`, found values only up to 0.5 (scaled to [0,1]?)',
+    );
   });
 
   it('refuses bad data with a DataError before touching the cache', async () => {

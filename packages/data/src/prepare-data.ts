@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
+import { DataError } from './errors';
 import { COMPETITION_FILES, loadCompetition } from './load-competition';
 import { fitPreprocessStats, preprocess, valueRange } from './preprocess';
 import { splitRows, type SplitMode } from './split';
@@ -127,6 +128,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
     testImages: raw.testImages ? valueRange(raw.testImages) : null,
     testAudio: raw.testAudio ? valueRange(raw.testAudio) : null,
   };
+  checkTestScale(stats.imageScale, ranges.testImages);
   // The raw arrays are ours alone: preprocess them in place to keep peak memory at one copy.
   const train = preprocess(stats, raw.trainImages, raw.trainAudio, raw.trainLabels, undefined, { inPlace: true });
   const test = raw.testImages && raw.testAudio ? preprocess(stats, raw.testImages, raw.testAudio, null, undefined, { inPlace: true }) : null;
@@ -172,6 +174,21 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
 }
 
 const elapsed = (since: number): string => `${((performance.now() - since) / 1000).toFixed(2)} s`;
+
+/** Test images must share the training images' scale, or preprocessing would silently mis-scale them. */
+function checkTestScale(imageScale: number, test: { min: number; max: number } | null): void {
+  if (!test) return;
+  const f = COMPETITION_FILES;
+  if (test.min < 0 || test.max > 255) {
+    throw new DataError(`Expected \`${f.testImages}\` values in 0..255 or [0,1], found values from ${test.min} to ${test.max}`);
+  }
+  if (imageScale === 1 && test.max > 1) {
+    throw new DataError(`Expected \`${f.testImages}\` in [0,1] like \`${f.trainImages}\`, found values up to ${test.max}`);
+  }
+  if (imageScale === 255 && test.max > 0 && test.max <= 1) {
+    throw new DataError(`Expected \`${f.testImages}\` in 0..255 like \`${f.trainImages}\`, found values only up to ${test.max} (scaled to [0,1]?)`);
+  }
+}
 
 /** Rows per class 0..9 (of `rows` only, when given). */
 export function countClasses(labels: Int32Array, rows?: Int32Array): number[] {

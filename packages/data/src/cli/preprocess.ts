@@ -26,7 +26,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     rebuild: args.rebuild,
     log: args.json ? undefined : (line) => console.error(line),
   });
-  console.log(args.json ? JSON.stringify(prepared.summary, null, 2) : formatSummary(prepared.summary));
+  if (args.json) {
+    console.log(JSON.stringify(prepared.summary, null, 2));
+  } else {
+    console.log(formatSummary(prepared.summary));
+    // resourceUsage().maxRSS is in KiB: the process's peak, what the memory budget is about.
+    console.log(`peak RSS:    ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+  }
 }
 
 if (require.main === module) void runCli('data:preprocess', () => main(process.argv.slice(2)));
