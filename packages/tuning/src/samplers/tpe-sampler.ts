@@ -58,6 +58,8 @@ export class TPESampler implements Sampler {
   private readonly gamma: (n: number) => number;
   private readonly multivariate: boolean;
   private readonly peOptions: ParzenEstimatorOptions;
+  /** Last split, reused while the study's set of finished trials is unchanged (it only ever grows). */
+  private splitCache: { study: string; direction: string; n: number; below: FrozenTrial[]; above: FrozenTrial[] } | undefined;
 
   constructor(args: TPESamplerArgs = {}) {
     this.seed = args.seed ?? randomSeed();
@@ -112,6 +114,14 @@ export class TPESampler implements Sampler {
     return fromInternal(distribution, sampleUniformInternal(rng, distribution));
   }
 
+  private split(study: StudyView, trials: readonly FrozenTrial[]): [FrozenTrial[], FrozenTrial[]] {
+    const c = this.splitCache;
+    if (c !== undefined && c.study === study.name && c.direction === study.direction && c.n === trials.length) return [c.below, c.above];
+    const [below, above] = splitTrials(trials, study.direction, this.gamma(trials.length));
+    this.splitCache = { study: study.name, direction: study.direction, n: trials.length, below, above };
+    return [below, above];
+  }
+
   /** Runs TPE over `names`; undefined while still in the start-up phase. */
   private sampleTpe(
     study: StudyView,
@@ -122,8 +132,7 @@ export class TPESampler implements Sampler {
   ): number[] | undefined {
     const trials = study.getTrials(['COMPLETE', 'PRUNED']);
     if (trials.length < this.nStartupTrials) return undefined;
-    const nBelow = this.gamma(trials.length);
-    const [below, above] = splitTrials(trials, study.direction, nBelow);
+    const [below, above] = this.split(study, trials);
     const obsBelow = observations(below, names, space);
     const obsAbove = observations(above, names, space);
     const peBelow = new ParzenEstimator(obsBelow, space, this.peOptions);

@@ -1,0 +1,92 @@
+import { NopPruner } from '../pruners/nop-pruner';
+import { RandomSampler } from '../samplers/random-sampler';
+import { createStudy, type Study } from '../study';
+import { intermediateValues, optimizationHistory, parallelCoordinates } from './history';
+import { paramImportances } from './param-importance';
+import { bestParamsJson, trialsTable } from './trials-table';
+
+function smallStudy(): Study {
+  const study = createStudy({ name: 'o', direction: 'maximize', sampler: new RandomSampler({ seed: 4 }), pruner: new NopPruner() });
+  const curves = [
+    [0.5, 0.7, 0.6],
+    [0.4, 0.45],
+    [0.8, 0.9, 0.95],
+  ];
+  curves.forEach((curve, i) => {
+    const t = study.ask();
+    t.suggestFloat('lr', 1e-4, 1e-1, { log: true });
+    t.suggestCategorical('act', ['relu', 'a,b']);
+    curve.forEach((v, step) => t.report(v, step));
+    if (i === 1) study.tell(t, 'PRUNED');
+    else study.tell(t, Math.max(...curve));
+  });
+  return study;
+}
+
+describe('trialsTable()', () => {
+  it('lists number, state, each parameter, value, best step and seconds as Markdown and CSV', () => {
+    const study = smallStudy();
+    const table = trialsTable(study);
+    expect(table.paramNames).toEqual(['lr', 'act']);
+    expect(table.rows.map((r) => [r.number, r.state, r.value, r.bestStep])).toEqual([
+      [0, 'COMPLETE', 0.7, 1],
+      [1, 'PRUNED', 0.45, 1],
+      [2, 'COMPLETE', 0.95, 2],
+    ]);
+    const md = table.markdown.trim().split('\n');
+    expect(md[0]).toBe('| number | state | lr | act | value | best step | seconds |');
+    expect(md).toHaveLength(5);
+    expect(md[2]).toMatch(/^\| 0 \| COMPLETE \| [0-9.e-]+ \| (relu|a,b) \| 0.7 \| 1 \| \d+\.\d \|$/);
+    const csv = table.csv.trim().split('\n');
+    expect(csv[0]).toBe('number,state,lr,act,value,best step,seconds');
+    expect(csv).toHaveLength(4);
+    // The choice "a,b" is quoted in CSV.
+    const acts = study.trials.map((t) => t.params.act);
+    acts.forEach((a, i) => expect(csv[i + 1]).toContain(a === 'a,b' ? ',"a,b",' : ',relu,'));
+  });
+});
+
+describe('bestParamsJson()', () => {
+  it('gives the best COMPLETE trial as JSON', () => {
+    const study = smallStudy();
+    const best = JSON.parse(bestParamsJson(study)) as { number: number; value: number; params: Record<string, unknown> };
+    expect(best.number).toBe(2);
+    expect(best.value).toBe(0.95);
+    expect(best.params).toEqual(study.trials[2].params);
+    expect(bestParamsJson(createStudy({ name: 'empty' }))).toBe('null\n');
+  });
+});
+
+describe('optimizationHistory() / intermediateValues() / parallelCoordinates()', () => {
+  it('tracks the best value so far and exposes the learning curves', () => {
+    const study = smallStudy();
+    expect(optimizationHistory(study).map((p) => [p.number, p.value, p.best])).toEqual([
+      [0, 0.7, 0.7],
+      [1, 0.45, 0.7],
+      [2, 0.95, 0.95],
+    ]);
+    expect(intermediateValues(study)[1]).toEqual({ number: 1, state: 'PRUNED', steps: [{ step: 0, value: 0.4 }, { step: 1, value: 0.45 }] });
+    expect(parallelCoordinates(study).map((r) => r.number)).toEqual([0, 2]);
+  });
+});
+
+describe('paramImportances()', () => {
+  it('ranks the parameter that drives the objective first, sums to 1, and is seeded', async () => {
+    const study = createStudy({ name: 'imp', sampler: new RandomSampler({ seed: 11 }), pruner: new NopPruner() });
+    await study.optimize(
+      (t) => {
+        const big = t.suggestFloat('big', 0, 1);
+        const small = t.suggestInt('small', 1, 100, { log: true });
+        const noise = t.suggestCategorical('noise', ['a', 'b', 'c']);
+        return 10 * big * big + 0.05 * Math.log(small) + (noise === 'a' ? 0.001 : 0);
+      },
+      { nTrials: 40 },
+    );
+    const imp = paramImportances(study, { seed: 1, nTrees: 16 });
+    expect(Object.keys(imp)[0]).toBe('big');
+    expect(imp.big).toBeGreaterThan(0.8);
+    expect(Object.values(imp).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    expect(paramImportances(study, { seed: 1, nTrees: 16 })).toEqual(imp);
+    expect(paramImportances(createStudy({ name: 'none' }))).toEqual({});
+  });
+});
