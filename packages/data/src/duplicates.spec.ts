@@ -35,9 +35,10 @@ describe('audioDuplicateGroups()', () => {
   });
 
   it('scales to many rows with many repeats', () => {
-    const pattern = Array.from({ length: 5000 }, (_, i) => (i * 37) % 250);
+    const pattern = Array.from({ length: 2000 }, (_, i) => (i * 37) % 150);
     const g = audioDuplicateGroups(rows(pattern));
-    expect(g.nGroups).toBe(250);
-    expect(g.duplicateRows).toBe(4750);
+    expect(g.nGroups).toBe(150);
+    expect(g.duplicateRows).toBe(1850);
+    expect(g.groups[150]).toBe(g.groups[0]);
   });
 });

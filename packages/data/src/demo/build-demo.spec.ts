@@ -65,13 +65,16 @@ describe('buildDemoDataset()', () => {
 describe('ensureDemoDataset()', () => {
   it('builds once and then reuses the folder', async () => {
     const dir = join(tmp.dir, 'e');
-    const options = { train: 20, test: 5, seed: 3, dir };
+    const lines: string[] = [];
+    const options = { train: 20, test: 5, seed: 3, dir, log: (l: string) => void lines.push(l) };
     expect(await ensureDemoDataset(options)).toBe(dir);
+    expect(lines).toEqual([`building the demo dataset (20 train, 5 test, seed 3) in ${dir}`]);
     expect(readDemoManifest(dir, options)).not.toBeNull();
     const before = statSync(join(dir, 'x_train_wr.npy')).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
     expect(await ensureDemoDataset(options)).toBe(dir);
     expect(statSync(join(dir, 'x_train_wr.npy')).mtimeMs).toBe(before);
+    expect(lines).toHaveLength(1);
     expect(readDemoManifest(dir, { ...options, seed: 4 })).toBeNull();
   });
 

@@ -141,6 +141,8 @@ function labelsCsv(labels: Int32Array): string {
 export interface EnsureDemoOptions extends DemoOptions {
   /** Folder of the dataset. Default `<workspace root>/.cache/demo/<train>-<test>-<seed>`. */
   readonly dir?: string;
+  /** Receives a line when the dataset has to be built. Default: silent. */
+  readonly log?: (line: string) => void;
 }
 
 /** The default folder of a demo dataset. */
@@ -170,8 +172,10 @@ export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promis
   const dir = options.dir ?? defaultDemoDir(options);
   if (readDemoManifest(dir, options)) return dir;
   const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  const { train, test, seed } = resolveOptions(options);
+  options.log?.(`building the demo dataset (${train} train, ${test} test, seed ${seed}) in ${dir}`);
   try {
-    await buildDemoDataset(tmp, options);
+    await buildDemoDataset(tmp, { train, test, seed });
     if (existsSync(dir)) {
       if (readDemoManifest(dir, options)) return dir; // another process finished first
       rmSync(dir, { recursive: true, force: true });
