@@ -29,8 +29,8 @@ describe('tsne()', () => {
   });
 
   it('separates them with exact gradients too (theta 0)', () => {
-    const y = tsne(points, 250, 60, { seed: 1, perplexity: 20, iterations: 300, theta: 0 });
-    expect(knnAgreement(y, labels)).toBeGreaterThan(0.95);
+    const y = tsne(points.subarray(0, 150 * 60), 150, 60, { seed: 1, perplexity: 15, iterations: 500, theta: 0 });
+    expect(knnAgreement(y, labels.subarray(0, 150))).toBeGreaterThan(0.95);
   });
 
   it('is deterministic by seed', () => {

@@ -16,6 +16,10 @@ export function validateReportInput(input: ReportInput): void {
           `embeddings.${kind}: expected ${n} rows x ${dim} dims = ${n * dim} values (labels has ${n}), got ${e[kind].length}`,
         );
       }
+      const bad = e[kind].findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new ReportInputError(`embeddings.${kind}: value ${bad} (row ${Math.floor(bad / dim)}) is ${e[kind][bad]}, expected a finite number`);
+      }
     }
   }
   const ev = input.evaluation;
