@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DataError } from '../errors';
-import { makeTempDir, writeCompetitionFixture } from '../testing';
+import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
 import { runCli, UsageError } from './run-cli';
@@ -56,6 +57,37 @@ describe('preprocess main()', () => {
     ]);
     expect(process.exitCode).toBe(1);
   });
+
+  const labels12 = (f: (i: number) => string) => `row_id,label\n${Array.from({ length: 12 }, (_, i) => `${i},${f(i)}`).join('\n')}\n`;
+  it.each([
+    ['a missing file', { 'x_train_wr.npy': null }, /^Cannot find `x_train_wr.npy` in/],
+    ['a file that is not npy', { 'x_test_sp.npy': 'text' }, /to be an .npy file/],
+    ['truncated data', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507), [12, 507], { truncate: 8 }) }, /the file is truncated/],
+    ['a wrong column count', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 506), [12, 506]) }, /to have 507 columns, got 506 \(shape \[12,506\]\)/],
+    ['a wrong rank', { 'x_train_wr.npy': npyBytes(new Float32Array(12), [12]) }, /to be a 2-D array/],
+    ['differing row counts', { 'y_train.csv': 'row_id,label\n0,1\n' }, /to have 12 label rows/],
+    ['a missing label column', { 'y_train.csv': 'row_id,digit\n0,1\n' }, /to have a `label` column/],
+    ['a non-integer label', { 'y_train.csv': labels12((i) => (i === 4 ? '2.5' : '1')) }, /found "2.5" on line 6/],
+    ['an out-of-range label', { 'y_train.csv': labels12((i) => (i === 4 ? '12' : '1')) }, /found 12 on line 6/],
+    ['a duplicate row_id', { 'y_train.csv': labels12(() => '1').replace('\n5,1', '\n4,1') }, /found row_id 4 on line 6 and again on line 7/],
+    ['a NaN', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507).fill(NaN), [12, 507]) }, /found NaN at row 0, column 0/],
+  ])('prints one line and exits 1 for %s', async (_case, files, message) => {
+    const data = join(tmp.dir, 'bad');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3, files });
+    await runCli('data:preprocess', () => preprocessMain(['--data', data, '--out', join(tmp.dir, 'cache')]));
+    const lines = err.join('\n').split('\n').filter((l) => l.startsWith('data:preprocess:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].slice('data:preprocess: '.length)).toMatch(message);
+    expect(process.exitCode).toBe(1);
+  });
+
+  it('exits non-zero with one line and no stack trace as a real process', () => {
+    const tsx = join(__dirname, '..', '..', '..', '..', 'node_modules', '.bin', 'tsx');
+    const run = spawnSync(tsx, [join(__dirname, 'preprocess.ts'), '--data', join(tmp.dir, 'absent')], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('data:preprocess:'))).toEqual([`data:preprocess: Data directory not found: \`${join(tmp.dir, 'absent')}\``]);
+    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  }, 30000);
 
   it('refuses unknown flags and bad values', async () => {
     await expect(preprocessMain(['--bogus'])).rejects.toThrow(UsageError);
