@@ -1,5 +1,6 @@
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
 import { prepareData, PREPARED_CACHE_FILE } from './prepare-data';
 import { fitPreprocessStats } from './preprocess';
@@ -90,7 +91,13 @@ describe('prepareData()', () => {
   it('rebuilds a damaged cache and when asked to', async () => {
     const { fixture, cacheDir } = setup();
     await prepareData({ dataDir: fixture.dir, cacheDir });
-    writeFileSync(join(cacheDir, PREPARED_CACHE_FILE), 'garbage');
+    const file = join(cacheDir, PREPARED_CACHE_FILE);
+    // The right key but arrays of the wrong length: rebuilt, not trusted.
+    const cached = readBinaryCache<object>(file)!;
+    writeBinaryCache(file, cached.meta, { ...cached.arrays, trainAudio: new Float32Array(10) });
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(true);
+    writeFileSync(file, 'garbage');
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir, rebuild: true })).summary.fromCache).toBe(false);
   });

@@ -9,7 +9,7 @@ import { fitPreprocessStats, preprocess, valueRange } from './preprocess';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
 import type { DataSummary } from './summary';
-import { NUM_CLASSES, type ModelInputs, type PreprocessStats } from './types';
+import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES, type ModelInputs, type PreprocessStats } from './types';
 import { cachePath } from './workspace';
 
 /** Options for {@link prepareData}. */
@@ -97,23 +97,10 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
     seconds: (performance.now() - started) / 1000,
   });
 
-  if (!options.rebuild && readBinaryCacheMeta<CacheMeta>(cacheFile)?.key === key) {
-    const cached = readBinaryCache<CacheMeta>(cacheFile);
-    if (cached && cached.meta.key === key) {
-      log(`reusing cache ${cacheFile}`);
-      const a = cached.arrays as Record<string, CachedArray>;
-      const m = cached.meta;
-      const train: ModelInputs = { n: m.summary.nTrain, images: a.trainImages as Float32Array, audio: a.trainAudio as Float32Array, labels: a.trainLabels as Int32Array };
-      const test: ModelInputs | null = a.testImages ? { n: m.nTest, images: a.testImages as Float32Array, audio: a.testAudio as Float32Array, labels: null } : null;
-      return {
-        train,
-        test,
-        stats: statsFromJSON(m.stats, cacheFile),
-        split: { train: a.splitTrain as Int32Array, val: a.splitVal as Int32Array, mode, seed, valFraction },
-        audioGroups: a.audioGroups as Int32Array,
-        summary: finish(m.summary, true),
-      };
-    }
+  const cached = options.rebuild ? null : readPreparedCache(cacheFile, key);
+  if (cached) {
+    log(`reusing cache ${cacheFile}`);
+    return { ...cached, split: { ...cached.split, mode, seed, valFraction }, summary: finish(cached.summary, true) };
   }
 
   log(`reading ${dataDir}`);
@@ -170,6 +157,39 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
     split: { train: split.train, val: split.val, mode, seed, valFraction },
     audioGroups: dup.groups,
     summary: finish(summary, false),
+  };
+}
+
+/**
+ * The cached result when `cacheFile` exists, carries `key` and is internally consistent; null
+ * otherwise (the caller then rebuilds it).
+ */
+function readPreparedCache(cacheFile: string, key: string): (Omit<PreparedData, 'summary'> & { summary: CacheMeta['summary'] }) | null {
+  if (readBinaryCacheMeta<CacheMeta>(cacheFile)?.key !== key) return null;
+  const cached = readBinaryCache<CacheMeta>(cacheFile);
+  if (!cached || cached.meta.key !== key) return null;
+  const a = cached.arrays;
+  const m = cached.meta;
+  const n = m.summary.nTrain;
+  const f32 = (x: CachedArray | undefined, length: number): x is Float32Array => x instanceof Float32Array && x.length === length;
+  const i32 = (x: CachedArray | undefined, length?: number): x is Int32Array => x instanceof Int32Array && (length === undefined || x.length === length);
+  const trainOk = f32(a.trainImages, n * IMAGE_SIZE) && f32(a.trainAudio, n * AUDIO_SIZE) && i32(a.trainLabels, n) && i32(a.audioGroups, n);
+  const splitOk = i32(a.splitTrain) && i32(a.splitVal) && a.splitTrain.length + a.splitVal.length === n;
+  const testOk = a.testImages === undefined ? m.nTest === 0 : f32(a.testImages, m.nTest * IMAGE_SIZE) && f32(a.testAudio, m.nTest * AUDIO_SIZE);
+  if (!trainOk || !splitOk || !testOk) return null;
+  let stats: PreprocessStats;
+  try {
+    stats = statsFromJSON(m.stats, cacheFile);
+  } catch {
+    return null;
+  }
+  return {
+    train: { n, images: a.trainImages as Float32Array, audio: a.trainAudio as Float32Array, labels: a.trainLabels as Int32Array },
+    test: a.testImages ? { n: m.nTest, images: a.testImages as Float32Array, audio: a.testAudio as Float32Array, labels: null } : null,
+    stats,
+    split: { train: a.splitTrain as Int32Array, val: a.splitVal as Int32Array, mode: m.summary.split.mode, seed: m.summary.split.seed, valFraction: m.summary.split.valFraction },
+    audioGroups: a.audioGroups as Int32Array,
+    summary: m.summary,
   };
 }
 
