@@ -30,7 +30,7 @@ export interface BatchProgress {
   readonly samplesPerEpoch: number;
   /** Seconds since the epoch began. */
   readonly elapsed: number;
-  /** Running mean loss and accuracy of the epoch so far (reads them from the device: call sparingly). */
+  /** Running mean loss and accuracy of the epoch so far (reads them from the device: call sparingly, and only inside `onBatchEnd`). */
   metrics(): { readonly loss: number; readonly acc: number };
 }
 
