@@ -16,7 +16,7 @@ export interface AudioGroups {
  */
 export function audioDuplicateGroups(audio: Float32Array, n: number = audio.length / AUDIO_SIZE): AudioGroups {
   if (!Number.isInteger(n) || n < 0 || n * AUDIO_SIZE > audio.length) throw new RangeError(`audio holds ${audio.length / AUDIO_SIZE} rows, asked for ${n}`);
-  const bits = new Uint32Array(audio.buffer, audio.byteOffset, n * AUDIO_SIZE);
+  const bits = new Int32Array(audio.buffer, audio.byteOffset, n * AUDIO_SIZE);
   const groups = new Int32Array(n);
   // hash -> representative rows with that hash (one each group; several only on a hash collision)
   const byHash = new Map<number, number[]>();
@@ -46,7 +46,7 @@ export function audioDuplicateGroups(audio: Float32Array, n: number = audio.leng
   return { groups, nGroups, duplicateRows: n - nGroups };
 }
 
-function sameRow(bits: Uint32Array, a: number, b: number): boolean {
+function sameRow(bits: Int32Array, a: number, b: number): boolean {
   for (let j = 0; j < AUDIO_SIZE; j++) if (bits[a + j] !== bits[b + j]) return false;
   return true;
 }

@@ -113,14 +113,21 @@ export function preprocess(
   const invStd = new Float32Array(AUDIO_SIZE);
   for (let j = 0; j < AUDIO_SIZE; j++) invStd[j] = 1 / stats.audioStd[j];
   const mean = stats.audioMean;
-  for (let k = 0; k < m; k++) {
-    const src = rows ? rows[k] : k;
-    const si = src * IMAGE_SIZE;
-    const di = k * IMAGE_SIZE;
-    for (let j = 0; j < IMAGE_SIZE; j++) outImages[di + j] = images[si + j] * invScale;
-    const sa = src * AUDIO_SIZE;
-    const da = k * AUDIO_SIZE;
-    for (let j = 0; j < AUDIO_SIZE; j++) outAudio[da + j] = (audio[sa + j] - mean[j]) * invStd[j];
+  if (!rows) {
+    // All rows in order: flat loops, no index indirection (the common, full-size case).
+    for (let i = 0; i < outImages.length; i++) outImages[i] = images[i] * invScale;
+    for (let base = 0; base < outAudio.length; base += AUDIO_SIZE) {
+      for (let j = 0; j < AUDIO_SIZE; j++) outAudio[base + j] = (audio[base + j] - mean[j]) * invStd[j];
+    }
+  } else {
+    for (let k = 0; k < m; k++) {
+      const si = rows[k] * IMAGE_SIZE;
+      const di = k * IMAGE_SIZE;
+      for (let j = 0; j < IMAGE_SIZE; j++) outImages[di + j] = images[si + j] * invScale;
+      const sa = rows[k] * AUDIO_SIZE;
+      const da = k * AUDIO_SIZE;
+      for (let j = 0; j < AUDIO_SIZE; j++) outAudio[da + j] = (audio[sa + j] - mean[j]) * invStd[j];
+    }
   }
   let outLabels: Int32Array | null = null;
   if (labels) outLabels = rows ? gatherInt(labels, rows) : labels.slice();
