@@ -21,9 +21,11 @@ import type { Trial } from '../trial';
 
 export interface OverheadResult {
   readonly finished: number;
-  /** Mean milliseconds per trial spent in ask + suggest + tell. */
+  /** Mean wall-clock milliseconds per trial spent in ask + suggest + tell. */
   readonly msPerTrial: number;
   readonly maxMs: number;
+  /** Mean CPU milliseconds (user + system) of this process per trial; robust to a busy machine. */
+  readonly cpuMsPerTrial: number;
 }
 
 function suggestAll(t: Trial): number {
@@ -45,14 +47,20 @@ export async function measureOverhead(finished: number, trials: number, storage:
   await filler.optimize(suggestAll, { nTrials: finished });
   const study = createStudy({ name, storage, sampler: new TPESampler({ seed: 2 }), pruner: new NopPruner(), logger: silentLogger, loadIfExists: true });
   const times: number[] = [];
+  let cpu = 0;
   for (let i = 0; i < trials + WARMUP; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const trial = study.ask();
     const value = suggestAll(trial);
     study.tell(trial, value);
-    if (i >= WARMUP) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (i >= WARMUP) {
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const c = process.cpuUsage(c0);
+      cpu += (c.user + c.system) / 1000;
+    }
   }
-  return { finished, msPerTrial: times.reduce((a, b) => a + b, 0) / times.length, maxMs: Math.max(...times) };
+  return { finished, msPerTrial: times.reduce((a, b) => a + b, 0) / times.length, maxMs: Math.max(...times), cpuMsPerTrial: cpu / trials };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -68,25 +76,32 @@ async function main(argv: string[]): Promise<void> {
   if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--sizes: expected comma-separated integers >= 0, got ${args.sizes}`);
   if (!(Number.isInteger(args.trials) && args.trials >= 1)) throw new Error(`--trials: expected an integer >= 1, got ${args.trials}`);
   console.log('TPE sampler overhead per trial (ask + 5 suggestions + tell; 3 numeric incl. 2 log, 1 int, 1 categorical)');
-  console.log('storage    finished  ms/trial (mean)  ms/trial (max)');
+  console.log('storage    finished  wall ms/trial (mean)  wall ms/trial (max)  CPU ms/trial (mean)');
   const kinds: ['memory' | 'journal', () => Storage][] = [['memory', () => new InMemoryStorage({ logger: silentLogger })]];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-bench-'));
   if (args.journal) kinds.push(['journal', () => new JournalFileStorage(path.join(tmp, `study-${Date.now()}.jsonl`), { logger: silentLogger })]);
-  let worst = 0;
+  let worst: OverheadResult | undefined;
   try {
     for (const [kind, make] of kinds) {
       for (const n of sizes) {
         const storage = make();
         const r = await measureOverhead(n, args.trials, storage);
         storage.close();
-        if (n === 1000 && kind === 'memory') worst = r.msPerTrial;
-        console.log(`${kind.padEnd(9)}  ${String(n).padStart(8)}  ${r.msPerTrial.toFixed(2).padStart(15)}  ${r.maxMs.toFixed(2).padStart(14)}`);
+        if (n === 1000 && kind === 'memory') worst = r;
+        console.log(
+          `${kind.padEnd(9)}  ${String(n).padStart(8)}  ${r.msPerTrial.toFixed(2).padStart(20)}  ${r.maxMs.toFixed(2).padStart(19)}  ${r.cpuMsPerTrial.toFixed(2).padStart(19)}`,
+        );
       }
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  if (sizes.includes(1000)) console.log(`At 1,000 finished trials: ${worst.toFixed(2)} ms per trial (budget: 50 ms) -> ${worst < 50 ? 'OK' : 'TOO SLOW'}`);
+  if (worst !== undefined) {
+    const verdict = (ms: number): string => (ms < 50 ? 'OK' : 'over budget');
+    console.log(
+      `At 1,000 finished trials: ${worst.msPerTrial.toFixed(2)} ms wall (${verdict(worst.msPerTrial)}), ${worst.cpuMsPerTrial.toFixed(2)} ms CPU (${verdict(worst.cpuMsPerTrial)}) per trial; budget 50 ms. Wall time includes waiting for the CPU on a busy machine.`,
+    );
+  }
 }
 
 if (require.main === module) {

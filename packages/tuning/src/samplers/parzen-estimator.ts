@@ -30,6 +30,7 @@ interface NumericKernels {
   readonly high: number;
   /** log of each kernel's mass inside [low, high]. */
   readonly logZ: Float64Array;
+  readonly logSigma: Float64Array;
 }
 
 interface CategoricalKernels {
@@ -94,34 +95,59 @@ export class ParzenEstimator {
   logPdf(samples: readonly Float64Array[]): Float64Array {
     const size = samples.length > 0 ? samples[0].length : 0;
     const nk = this.weights.length;
-    const acc = new Float64Array(size * nk);
-    for (let j = 0; j < size; j++) for (let k = 0; k < nk; k++) acc[j * nk + k] = this.logWeights[k];
-    this.kernels.forEach((kern, d) => {
-      const xs = samples[d];
-      for (let j = 0; j < size; j++) {
-        const row = j * nk;
-        if (kern.kind === 'categorical') {
-          const c = M.round(xs[j]);
-          for (let k = 0; k < nk; k++) acc[row + k] += kern.logProbs[k * kern.nChoices + c];
-        } else {
-          addNumericLogPdf(kern, xs[j], acc, row);
-        }
-      }
-    });
     const out = new Float64Array(size);
-    for (let j = 0; j < size; j++) {
-      let max = -INF;
-      for (let k = 0; k < nk; k++) max = M.max(max, acc[j * nk + k]);
-      if (max === -INF) {
-        out[j] = -INF;
-        continue;
+    if (this.kernels.length === 1) {
+      // One dimension (independent sampling): no [size x nk] matrix, and repeated values scored once.
+      const kern = this.kernels[0];
+      const scratch = new Float64Array(nk);
+      const seen = new Map<number, number>();
+      for (let j = 0; j < size; j++) {
+        const x = samples[0][j];
+        let v = seen.get(x);
+        if (v === undefined) {
+          kernelLogPdf(kern, x, scratch);
+          for (let k = 0; k < nk; k++) scratch[k] += this.logWeights[k];
+          v = logSumExp(scratch, 0, nk);
+          seen.set(x, v);
+        }
+        out[j] = v;
       }
-      let s = 0;
-      for (let k = 0; k < nk; k++) s += M.exp(acc[j * nk + k] - max);
-      out[j] = max + M.log(s);
+      return out;
     }
+    const acc = new Float64Array(size * nk);
+    for (let j = 0; j < size; j++) acc.set(this.logWeights, j * nk);
+    const scratch = new Float64Array(nk);
+    for (let d = 0; d < this.kernels.length; d++) {
+      const kern = this.kernels[d];
+      for (let j = 0; j < size; j++) {
+        kernelLogPdf(kern, samples[d][j], scratch);
+        const row = j * nk;
+        for (let k = 0; k < nk; k++) acc[row + k] += scratch[k];
+      }
+    }
+    for (let j = 0; j < size; j++) out[j] = logSumExp(acc, j * nk, nk);
     return out;
   }
+}
+
+/** log(sum(exp(xs[from .. from + n)))). */
+function logSumExp(xs: Float64Array, from: number, n: number): number {
+  let max = -INF;
+  for (let k = from; k < from + n; k++) if (xs[k] > max) max = xs[k];
+  if (max === -INF) return -INF;
+  let s = 0;
+  for (let k = from; k < from + n; k++) s += M.exp(xs[k] - max);
+  return max + M.log(s);
+}
+
+/** Each kernel's log density (log mass for discrete dimensions) at x, written into `out`. */
+function kernelLogPdf(kern: Kernels, x: number, out: Float64Array): void {
+  if (kern.kind === 'numeric') {
+    numericLogPdf(kern, x, out);
+    return;
+  }
+  const c = M.round(x);
+  for (let k = 0; k < out.length; k++) out[k] = kern.logProbs[k * kern.nChoices + c];
 }
 
 function transformedBounds(d: NumericDistribution): [number, number] {
@@ -175,7 +201,7 @@ function numericKernels(
   for (let i = 0; i <= n; i++) {
     logZ[i] = high > low ? logNormalMass((low - mus[i]) / sigmas[i], (high - mus[i]) / sigmas[i]) : 0;
   }
-  return { kind: 'numeric', dist: d, mus, sigmas, low, high, logZ };
+  return { kind: 'numeric', dist: d, mus, sigmas, low, high, logZ, logSigma: sigmas.map(M.log) };
 }
 
 function sampleNumeric(k: NumericKernels, i: number, rng: Rng): number {
@@ -189,14 +215,15 @@ function sampleNumeric(k: NumericKernels, i: number, rng: Rng): number {
   return M.min(d.high, M.max(d.low, x));
 }
 
-function addNumericLogPdf(k: NumericKernels, x: number, acc: Float64Array, row: number): void {
+/** Writes each kernel's log density (log mass for discrete dimensions) at x into `out`. */
+function numericLogPdf(k: NumericKernels, x: number, out: Float64Array): void {
   const d = k.dist;
   const nk = k.mus.length;
   if (d.step === undefined) {
     const t = d.log ? M.log(x) : x;
     for (let i = 0; i < nk; i++) {
       const s = k.sigmas[i];
-      acc[row + i] += logNormalPdf((t - k.mus[i]) / s) - M.log(s) - k.logZ[i];
+      out[i] = logNormalPdf((t - k.mus[i]) / s) - k.logSigma[i] - k.logZ[i];
     }
     return;
   }
@@ -208,7 +235,7 @@ function addNumericLogPdf(k: NumericKernels, x: number, acc: Float64Array, row: 
   }
   for (let i = 0; i < nk; i++) {
     const s = k.sigmas[i];
-    acc[row + i] += logNormalMass((lo - k.mus[i]) / s, (hi - k.mus[i]) / s) - k.logZ[i];
+    out[i] = logNormalMass((lo - k.mus[i]) / s, (hi - k.mus[i]) / s) - k.logZ[i];
   }
 }
 

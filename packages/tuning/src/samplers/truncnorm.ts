@@ -10,6 +10,7 @@ const INF = Number.POSITIVE_INFINITY;
 const SQRT2 = M.SQRT2;
 const LOG_SQRT_PI = 0.5 * M.log(M.PI);
 const LOG_SQRT_2PI = 0.5 * M.log(2 * M.PI);
+const LOG_HALF = M.log(0.5);
 
 /** erf(x) for 0 <= x < 3 by the all-positive series e^{-x^2} sum 2^n x^{2n+1} / (1*3*...*(2n+1)). */
 function erfSeries(x: number): number {
@@ -53,6 +54,14 @@ export function logErfc(x: number): number {
   return M.log(2 - M.exp(logErfcCF(-x)));
 }
 
+/** erfc(x) for x >= 0, in linear space (underflows to 0 beyond x ~ 27). */
+function erfcPositive(x: number): number {
+  return x >= 3 ? M.exp(logErfcCF(x)) : 1 - erfSeries(x);
+}
+
+/** Beyond this many standard deviations a normal tail is below 1e-16 and is dropped next to 1. */
+const NEGLIGIBLE_TAIL_Z = 8.3;
+
 /** Standard normal CDF Phi(z). */
 export function ndtr(z: number): number {
   return M.exp(logNdtr(z));
@@ -60,7 +69,7 @@ export function ndtr(z: number): number {
 
 /** log Phi(z). */
 export function logNdtr(z: number): number {
-  if (z < 0) return M.log(0.5) + logErfc(-z / SQRT2);
+  if (z < 0) return LOG_HALF + logErfc(-z / SQRT2);
   return M.log1p(-0.5 * M.exp(logErfc(z / SQRT2)));
 }
 
@@ -84,8 +93,10 @@ export function logNormalMass(a: number, b: number): number {
     const lb = logNdtr(b);
     return lb + log1mexp(logNdtr(a) - lb);
   }
-  // a < 0 < b: 1 - Phi(a) - Phi(-b).
-  return M.log1p(-(M.exp(logNdtr(a)) + M.exp(logNdtr(-b))));
+  // a < 0 < b: 1 - Phi(a) - Phi(-b), dropping tails too small to matter next to 1.
+  const lower = a < -NEGLIGIBLE_TAIL_Z ? 0 : 0.5 * erfcPositive(-a / SQRT2);
+  const upper = b > NEGLIGIBLE_TAIL_Z ? 0 : 0.5 * erfcPositive(b / SQRT2);
+  return M.log1p(-(lower + upper));
 }
 
 /** log of the standard normal density. */
