@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
@@ -54,7 +54,29 @@ export interface PreparedData {
 }
 
 /** Bump when the cache's content or layout changes, so old caches are rebuilt. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
+/**
+ * Sources whose code decides the cached numbers; their text is part of the cache key, so editing
+ * the split or the preprocessing never leaves a stale cache behind.
+ */
+const KEYED_SOURCES = ['prepare-data', 'load-competition', 'preprocess', 'split', 'duplicates', 'random', 'npy/read-npy', 'csv/read-labels'];
+
+let sourceDigest: string | undefined;
+/** Hash of {@link KEYED_SOURCES} (empty where the sources are not beside this module, e.g. bundled). */
+function codeDigest(): string {
+  if (sourceDigest === undefined) {
+    const hash = createHash('sha1');
+    for (const name of KEYED_SOURCES) {
+      try {
+        hash.update(readFileSync(join(__dirname, `${name}.ts`)));
+      } catch {
+        hash.update(`${name}:absent;`);
+      }
+    }
+    sourceDigest = hash.digest('hex');
+  }
+  return sourceDigest;
+}
 /** File name of the cache inside the cache directory. */
 export const PREPARED_CACHE_FILE = 'prepared.bin';
 /** Bytes hashed at each end of every input file for the cache key. */
@@ -78,7 +100,8 @@ export function defaultCacheDir(dataDir: string): string {
 /**
  * Loads, validates, splits and preprocesses the competition's files, caching the result in a
  * compact binary file. A later call with unchanged inputs (each file's size, mtime and a hash of
- * its first and last 64 KiB) and the same options reads the cache instead of the npy files.
+ * its first and last 64 KiB), the same options and the same code reads the cache instead of the
+ * npy files.
  */
 export async function prepareData(options: PrepareDataOptions): Promise<PreparedData> {
   const started = performance.now();
@@ -227,10 +250,10 @@ export function valRowsSharingGroups(groups: Int32Array, nGroups: number, train:
   return shared;
 }
 
-/** The cache key: version, options, and each input file's size, mtime and a hash of both ends. */
+/** The cache key: version, code, options, and each input file's size, mtime and a hash of both ends. */
 function inputKey(dataDir: string, opts: { seed: number; valFraction: number; mode: SplitMode }): string {
   const hash = createHash('sha1');
-  hash.update(JSON.stringify({ version: CACHE_VERSION, ...opts }));
+  hash.update(JSON.stringify({ version: CACHE_VERSION, code: codeDigest(), ...opts }));
   const files = [COMPETITION_FILES.trainImages, COMPETITION_FILES.trainAudio, COMPETITION_FILES.trainLabels, COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   for (const name of files) {
     const path = join(dataDir, name);
