@@ -85,6 +85,15 @@ describe('writeReport()', () => {
     expect(html).toContain('<td>Backend</td><td>cpu</td>');
   });
 
+  it('writes the trial table but no history chart when no trial has a value yet', async () => {
+    const trials = [0, 1].map((k) => ({ number: k, state: 'PRUNED' as const, params: { opt: 'adam' }, value: null, bestStep: null, seconds: null, intermediate: [] }));
+    await writeReport({ title: 't', summary: {}, trials }, dir);
+    expect(readdirSync(dir).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('No trial has reported a value yet');
+    expect(html).toContain('<td>PRUNED</td>');
+  });
+
   it('notes an extra image it cannot read instead of failing', async () => {
     await writeReport({ title: 't', summary: {}, extraImages: [{ title: 'MFCC maps', path: join(dir, 'missing.png') }] }, dir);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(`MFCC maps: could not read ${join(dir, 'missing.png')} (ENOENT).`);

@@ -4,7 +4,7 @@ import { renderPng, writeFileAtomic, type TopLevelSpec } from '@digitfuse/plot';
 import { ablationSpec } from './charts/ablation-chart';
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './charts/embedding-charts';
 import { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts';
-import { optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from './charts/search-charts';
+import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from './charts/search-charts';
 import { trainingCurvesSpec } from './charts/training-charts';
 import { embeddedPng, reportHtml, skippedNote, type HtmlSection } from './html';
 import { kmeans } from './kmeans';
@@ -142,7 +142,11 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     searchBody = skip('No hyperparameter search was run.');
   } else {
     const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams };
-    const parts = [await chart('optimization-history.png', optimizationHistorySpec(trials, objective), 'Optimisation history')];
+    const parts = [
+      trials.some((t) => displayedValue(t) !== null)
+        ? await chart('optimization-history.png', optimizationHistorySpec(trials, objective), 'Optimisation history')
+        : skip('No trial has reported a value yet, so there is no optimisation history.'),
+    ];
     const completed = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Object.keys(t.params).length > 0);
     parts.push(
       completed.length >= 2
