@@ -3,12 +3,12 @@ import { hashString } from '../rng';
 import type { StudyView } from '../study-view';
 import type { FrozenTrial } from '../trial-state';
 import type { Pruner } from './pruner';
-import { resolveAutoResource, SuccessiveHalvingPruner } from './successive-halving-pruner';
+import { maxCompletedStep, SuccessiveHalvingPruner } from './successive-halving-pruner';
 
 export interface HyperbandPrunerArgs {
   /** Steps (epochs) every trial gets in the most aggressive bracket. Default: 1. */
   readonly minResource?: number;
-  /** Steps of a full run. Default: 'auto' = the last step of the first COMPLETE trial. */
+  /** Steps of a full run. Default: 'auto' = steps of the longest COMPLETE trial (last step + 1), fixed once known. */
   readonly maxResource?: number | 'auto';
   /** Default: 3. */
   readonly reductionFactor?: number;
@@ -73,8 +73,10 @@ export class HyperbandPruner implements Pruner {
 
   private init(study: StudyView): boolean {
     if (this.brackets !== undefined) return true;
-    const max = this.maxResource === 'auto' ? resolveAutoResource(study, 1) : this.maxResource;
-    if (max === undefined) return false;
+    // 'auto': the number of steps of the longest COMPLETE trial (last step + 1), as in Optuna.
+    const longest = maxCompletedStep(study);
+    if (longest === undefined) return false;
+    const max = Math.max(this.minResource, longest + 1);
     this.build(max);
     return true;
   }

@@ -139,6 +139,16 @@ describe('HyperbandPruner', () => {
     expect(counts[2] / 3400).toBeCloseTo(3 / 17, 1);
   });
 
+  it("resolves maxResource 'auto' from the longest COMPLETE trial (last step + 1)", () => {
+    const pruner = new HyperbandPruner({ reductionFactor: 3 });
+    const study = studyWith(pruner);
+    expect(pruneAfter(study, [1, 1])).toBe(false); // nothing COMPLETE yet: no brackets, no pruning
+    expect(pruner.nBrackets).toBeUndefined();
+    complete(study, [1, 1, 1, 1, 1, 1, 1, 1, 1]); // 9 steps -> log3(9) + 1 = 3 brackets
+    pruneAfter(study, [1]);
+    expect(pruner.nBrackets).toBe(3);
+  });
+
   it('prunes early in the aggressive bracket, not before step 9 in the conservative one, and only against its own bracket', () => {
     const pruner = new HyperbandPruner({ minResource: 1, maxResource: 9, reductionFactor: 3 });
     const study = studyWith(pruner, 'minimize', 'hb');

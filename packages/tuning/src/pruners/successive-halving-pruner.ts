@@ -4,7 +4,7 @@ import { lastStep, type FrozenTrial } from '../trial-state';
 import type { Pruner } from './pruner';
 
 export interface SuccessiveHalvingPrunerArgs {
-  /** Steps (epochs) every trial gets before its first rung. Default: 'auto' = max(1, floor(last step of the first COMPLETE trial / 100)). */
+  /** Steps (epochs) every trial gets before its first rung. Default: 'auto' = max(1, floor(longest COMPLETE trial's last step / 100)), fixed once known. */
   readonly minResource?: number | 'auto';
   /** Only the best 1/reductionFactor of a rung go on. Default: 4. */
   readonly reductionFactor?: number;
@@ -26,14 +26,14 @@ export function rungValue(trial: FrozenTrial, step: number): number | undefined 
   return bestStep === Infinity ? undefined : trial.intermediateValues.get(bestStep);
 }
 
-/** Resolves 'auto' minResource from the study's COMPLETE trials; undefined while none exist. */
-export function resolveAutoResource(study: StudyView, divisor: number): number | undefined {
-  const complete = study.getTrials(['COMPLETE']);
-  for (const t of complete) {
+/** The largest last step among COMPLETE trials, or undefined while there is none (for 'auto' resources). */
+export function maxCompletedStep(study: StudyView): number | undefined {
+  let max: number | undefined;
+  for (const t of study.getTrials(['COMPLETE'])) {
     const s = lastStep(t);
-    if (s !== undefined) return Math.max(1, Math.floor(s / divisor));
+    if (s !== undefined && (max === undefined || s > max)) max = s;
   }
-  return undefined;
+  return max;
 }
 
 /**
@@ -44,7 +44,7 @@ export function resolveAutoResource(study: StudyView, divisor: number): number |
  * `trials` restricts the competitors (the Hyperband pruner passes one bracket).
  */
 export class SuccessiveHalvingPruner implements Pruner {
-  private readonly minResource: number | 'auto';
+  private minResource: number | 'auto';
   private readonly reductionFactor: number;
   private readonly minEarlyStoppingRate: number;
   private readonly bootstrapCount: number;
@@ -76,8 +76,13 @@ export class SuccessiveHalvingPruner implements Pruner {
   pruneAmong(study: StudyView, trial: FrozenTrial, competitors: readonly FrozenTrial[]): boolean {
     const step = lastStep(trial);
     if (step === undefined) return false;
-    const minResource = this.minResource === 'auto' ? resolveAutoResource(study, 100) : this.minResource;
-    if (minResource === undefined) return false;
+    let minResource = this.minResource;
+    if (minResource === 'auto') {
+      // Optuna's estimate: 1% of the longest COMPLETE trial, at least 1; fixed once known.
+      const longest = maxCompletedStep(study);
+      if (longest === undefined) return false;
+      minResource = this.minResource = Math.max(1, Math.floor(longest / 100));
+    }
     let previous = -Infinity;
     for (const s of trial.intermediateValues.keys()) if (s < step && s > previous) previous = s;
     const value = trial.intermediateValues.get(step) as number;
