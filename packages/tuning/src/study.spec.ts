@@ -111,6 +111,20 @@ describe('Study.optimize()', () => {
     expect(study.trials.map((t) => t.state)).toEqual(['FAIL']);
   });
 
+  it('with concurrency, lets running trials finish before re-throwing an objective error', async () => {
+    const study = newStudy();
+    const run = study.optimize(
+      async (trial) => {
+        if (trial.number === 0) throw new TypeError('first lane fails');
+        await new Promise((r) => setTimeout(r, 30));
+        return 1;
+      },
+      { nTrials: 10, concurrency: 2 },
+    );
+    await expect(run).rejects.toThrow('first lane fails');
+    expect(study.trials.map((t) => t.state)).toEqual(['FAIL', 'COMPLETE']);
+  });
+
   it('validates its options', async () => {
     const study = newStudy();
     await expect(study.optimize(() => 0, {})).rejects.toThrow(ConfigError);

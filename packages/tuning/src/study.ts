@@ -233,7 +233,10 @@ export class Study implements StudyView {
     const lanes = Array.from({ length: concurrency }, async () => {
       for (let trial = await next(); trial !== undefined; trial = await next()) await runOne(trial);
     });
-    await Promise.all(lanes);
+    // Let the other lanes finish their running trials before reporting the first error.
+    const results = await Promise.allSettled(lanes);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
   }
 
   private runCallbacks(callbacks: readonly OptimizeCallback[], number: number): void {

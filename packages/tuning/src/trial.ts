@@ -10,7 +10,7 @@ import {
   type ParamValue,
   type SuggestOptions,
 } from './distributions';
-import { ConfigError, StorageError } from './errors';
+import { ConfigError, StorageError, TrialPruned } from './errors';
 import type { TuningLogger } from './logger';
 import type { Pruner } from './pruners/pruner';
 import type { Sampler } from './samplers/sampler';
@@ -68,7 +68,7 @@ export class Trial {
   report(value: number, step: number): void {
     if (!Number.isInteger(step) || step < 0) throw new ConfigError(`Trial ${this.number} report(): expected an integer step >= 0, got ${step}`);
     if (typeof value !== 'number') throw new ConfigError(`Trial ${this.number} report(): expected a number at step ${step}, got ${JSON.stringify(value)}`);
-    const t = this.frozen;
+    const t = this.requireRunning();
     if (t.intermediateValues.has(step)) {
       this.ctx.logger.warn(`Trial ${this.number}: step ${step} was already reported; the value ${value} is ignored`);
       return;
@@ -76,9 +76,28 @@ export class Trial {
     this.ctx.storage.reportIntermediate(this.ctx.view.name, this.number, step, value, Date.now());
   }
 
-  /** Whether the study's pruner wants this trial stopped; if so, throw `new TrialPruned()`. */
+  /**
+   * Whether the study's pruner wants this trial stopped; if so, throw `new TrialPruned()`.
+   * Also true when the trial is no longer RUNNING (another worker marked it FAIL as stale).
+   */
   shouldPrune(): boolean {
-    return this.ctx.pruner.prune(this.ctx.view, this.frozen);
+    const t = this.frozen;
+    if (t.state !== 'RUNNING') return true;
+    return this.ctx.pruner.prune(this.ctx.view, t);
+  }
+
+  /**
+   * The trial, if still RUNNING. One that another worker has marked FAIL (its heartbeat looked
+   * stale) ends the objective with a TrialPruned, so `optimize` moves on instead of crashing.
+   */
+  private requireRunning(): FrozenTrial {
+    const t = this.frozen;
+    if (t.state !== 'RUNNING') {
+      const why = t.failReason === undefined ? '' : ` (${t.failReason})`;
+      this.ctx.logger.warn(`Trial ${this.number} is already ${t.state}${why}; stopping its objective`);
+      throw new TrialPruned(`Trial ${this.number} is already ${t.state}${why}`);
+    }
+    return t;
   }
 
   private suggest(name: string, distribution: Distribution): ParamValue {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TuningError } from '../errors';
+import { TrialPruned, TuningError } from '../errors';
 import { NopPruner } from '../pruners/nop-pruner';
 import { RandomSampler } from '../samplers/random-sampler';
 import { createStudy, loadStudy } from '../study';
@@ -111,6 +111,8 @@ describe('JournalFileStorage', () => {
     expect(retry.number).toBe(1);
     expect(b.trials[1].retryOf).toBe(0);
     expect(retry.suggestFloat('x', 0, 1)).toBe(x);
+    expect(stuck.shouldPrune()).toBe(true);
+    expect(() => stuck.report(0.5, 0)).toThrow(TrialPruned);
     expect(() => a.tell(stuck, 1)).toThrow(TuningError);
     expect(logger.warnings.some((w) => /trial 0 marked FAIL/.test(w))).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/"state":"FAIL"/);
