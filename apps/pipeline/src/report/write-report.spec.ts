@@ -59,11 +59,24 @@ describe('writeReport()', () => {
   });
 
   it('gives the same pictures for the same input and seed', async () => {
-    const input = { ...demoReportInput(40, 3), history: undefined, evaluation: undefined, trials: undefined, ablation: undefined };
+    const demo = demoReportInput(40, 3);
+    const e = demo.embeddings as NonNullable<ReportInput['embeddings']>;
+    // Only the fused embeddings (image and audio with 0 dims are skipped) to keep the test fast.
+    const input: ReportInput = {
+      ...demo,
+      embeddings: { ...e, image: new Float32Array(0), audio: new Float32Array(0), dims: { ...e.dims, image: 0, audio: 0 } },
+      history: undefined,
+      evaluation: undefined,
+      trials: undefined,
+      ablation: undefined,
+    };
     await writeReport(input, join(dir, 'a'), { ...FAST, seed: 5 });
     await writeReport(input, join(dir, 'b'), { ...FAST, seed: 5 });
     const read = (d: string, f: string) => readFileSync(join(dir, d, f));
-    for (const f of ['tsne-fused.png', 'kmeans-audio.png', 'report.html']) expect(read('a', f).equals(read('b', f))).toBe(true);
+    expect(readdirSync(join(dir, 'a'))).not.toContain('tsne-image.png');
+    for (const f of ['tsne-fused.png', 'kmeans-fused.png', 'tsne-kmeans-fused.png', 'report.html']) {
+      expect(read('a', f).equals(read('b', f))).toBe(true);
+    }
   });
 
   it('skips absent sections with a note', async () => {
