@@ -68,8 +68,11 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Back
 
 /**
  * The model's case (2x2 windows, stride 2, no top/left padding): windows do not overlap, so each
- * input position receives at most one output gradient. Same first-strict-maximum rule, unrolled.
- * A window cut by the bottom/right edge ('same' on odd sizes) keeps only its in-bounds cells.
+ * input position receives at most one output gradient. Same first-strict-maximum rule, as a
+ * branch-free tournament for full windows (random data makes comparison branches unpredictable):
+ * the first maximum of (x00, x01) against the first maximum of (x10, x11), the latter winning only
+ * if strictly greater. A winner that is NaN or -Infinity, and windows cut by the bottom/right edge
+ * ('same' on odd sizes), take the sequential rule.
  */
 function pool2x2Grad(
   xv: Float32Array,
@@ -89,36 +92,51 @@ function pool2x2Grad(
       for (let q = 0; q < outWidth; q++) {
         const hasCol2 = 2 * q + 1 < inWidth;
         const p00 = (b * inHeight + 2 * r) * rowStride + 2 * q * c;
-        const p01 = hasCol2 ? p00 + c : -1;
-        const p10 = hasRow2 ? p00 + rowStride : -1;
-        const p11 = hasRow2 && hasCol2 ? p00 + rowStride + c : -1;
         const d0 = ((b * outHeight + r) * outWidth + q) * c;
+        if (!hasRow2 || !hasCol2) {
+          edgeWindow(xv, dyv, dxv, p00, hasCol2 ? p00 + c : -1, hasRow2 ? p00 + rowStride : -1, d0, c);
+          continue;
+        }
+        const p01 = p00 + c;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + c;
         for (let ch = 0; ch < c; ch++) {
-          let best = xv[p00 + ch];
-          let at = best > -Infinity ? p00 + ch : -1;
-          if (p01 >= 0) {
-            const v = xv[p01 + ch];
-            if (v > best || (at < 0 && v > -Infinity)) {
-              best = v;
-              at = p01 + ch;
-            }
+          const a = xv[p00 + ch];
+          const bb = xv[p01 + ch];
+          const cc = xv[p10 + ch];
+          const dd = xv[p11 + ch];
+          const top = bb > a ? bb : a;
+          const topAt = bb > a ? p01 : p00;
+          const bottom = dd > cc ? dd : cc;
+          const bottomAt = dd > cc ? p11 : p10;
+          const best = bottom > top ? bottom : top;
+          if (best > -Infinity) {
+            dxv[(bottom > top ? bottomAt : topAt) + ch] = dyv[d0 + ch];
+          } else {
+            sequential(xv, dyv, dxv, [p00, p01, p10, p11], ch, d0);
           }
-          if (p10 >= 0) {
-            const v = xv[p10 + ch];
-            if (v > best || (at < 0 && v > -Infinity)) {
-              best = v;
-              at = p10 + ch;
-            }
-          }
-          if (p11 >= 0) {
-            const v = xv[p11 + ch];
-            if (v > best || (at < 0 && v > -Infinity)) {
-              at = p11 + ch;
-            }
-          }
-          if (at >= 0) dxv[at] = dyv[d0 + ch];
         }
       }
     }
   }
+}
+
+/** A window cut by the edge: in-bounds cells only (`-1` = outside), sequential rule. */
+function edgeWindow(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, p00: number, p01: number, p10: number, d0: number, c: number): void {
+  const cells = [p00, p01, p10].filter((p) => p >= 0);
+  for (let ch = 0; ch < c; ch++) sequential(xv, dyv, dxv, cells, ch, d0);
+}
+
+/** First strict maximum above -Infinity (NaN never wins); no gradient if there is none. */
+function sequential(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, cells: readonly number[], ch: number, d0: number): void {
+  let best = -Infinity;
+  let at = -1;
+  for (const p of cells) {
+    const v = xv[p + ch];
+    if (v > best) {
+      best = v;
+      at = p + ch;
+    }
+  }
+  if (at >= 0) dxv[at] = dyv[d0 + ch];
 }

@@ -4,6 +4,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMul } from './batch-mat-mul';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2dBackpropInput } from './conv2d-backprop-input';
+import { identity } from './identity';
 import { maxPoolGrad } from './max-pool-grad';
 import { sum } from './sum';
 import { captureBaseKernels, type TensorInfo } from './wasm-ops';
@@ -11,7 +12,7 @@ import { captureBaseKernels, type TensorInfo } from './wasm-ops';
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
 /** Names of the kernels `registerWasmKernels` installs for the `wasm` backend. */
-export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Sum'] as const;
+export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Sum', 'Identity'] as const;
 
 let installed: Map<string, tf.KernelConfig> | null = null;
 
@@ -19,7 +20,8 @@ let installed: Map<string, tf.KernelConfig> | null = null;
  * Registers the project's wasm training kernels in tfjs's kernel registry (replacing the stock ones
  * where the wasm backend has them): `Conv2DBackpropFilter` and `Conv2DBackpropInput` as XNNPACK
  * forward convolutions or im2col + XNNPACK GEMM, `BatchMatMul` without transposed operands, an exact
- * `MaxPoolGrad`, and `Sum` over leading axes (bias gradients) without a transpose.
+ * `MaxPoolGrad`, `Sum` over leading axes (bias gradients) without a transpose, and a copy-free
+ * `Identity`.
  * Conv1d gradients go through the same conv2d kernels. Idempotent; may run before or after the wasm
  * backend is initialised. Returns the names of the kernels it installed.
  */
@@ -32,6 +34,7 @@ export function registerWasmKernels(): readonly string[] {
   stock('BatchMatMul');
   stock('MaxPoolGrad');
   stock('Sum');
+  stock('Identity');
   const configs: tf.KernelConfig[] = [
     { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: asKernelFunc(conv2dBackpropFilter) },
     {
@@ -42,6 +45,7 @@ export function registerWasmKernels(): readonly string[] {
     { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: asKernelFunc(maxPoolGrad) },
     { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: asKernelFunc(batchMatMul) },
     { kernelName: 'Sum', backendName: 'wasm', kernelFunc: asKernelFunc(sum) },
+    { kernelName: 'Identity', backendName: 'wasm', kernelFunc: asKernelFunc(identity) },
   ];
   const next = new Map<string, tf.KernelConfig>();
   for (const config of configs) {

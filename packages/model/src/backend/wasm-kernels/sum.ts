@@ -22,7 +22,16 @@ export function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm;
   const cols = outShape.reduce((p, d) => p * d, 1);
   const acc = new Float64Array(cols);
   const xv = heapF32(backend, x);
-  for (let r = 0; r < rows; r++) {
+  // Four rows per pass: a quarter of the accumulator loads and stores.
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const b0 = r * cols;
+    const b1 = b0 + cols;
+    const b2 = b1 + cols;
+    const b3 = b2 + cols;
+    for (let c = 0; c < cols; c++) acc[c] += xv[b0 + c] + xv[b1 + c] + (xv[b2 + c] + xv[b3 + c]);
+  }
+  for (; r < rows; r++) {
     const base = r * cols;
     for (let c = 0; c < cols; c++) acc[c] += xv[base + c];
   }

@@ -13,7 +13,7 @@ type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; at
 const base = new Map<string, KernelFn>();
 
 /** Names of the stock wasm kernels the project kernels call into. */
-const BASE_KERNELS = ['Conv2D', 'Transpose', 'BatchMatMul', 'Slice', 'Sum'] as const;
+const BASE_KERNELS = ['Conv2D', 'Transpose', 'BatchMatMul', 'Slice', 'Sum', 'Identity'] as const;
 export type BaseKernelName = (typeof BASE_KERNELS)[number];
 
 /**
