@@ -158,6 +158,20 @@ describe('Study.optimize()', () => {
   });
 });
 
+describe("optimize({ nTrialsScope: 'study' })", () => {
+  it('runs until the study has nTrials COMPLETE or PRUNED trials, counting earlier runs', async () => {
+    const storage = new InMemoryStorage();
+    const options = { name: 'scope', storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), loadIfExists: true };
+    const first = createStudy(options);
+    await first.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    const second = createStudy(options);
+    await second.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5, nTrialsScope: 'study' });
+    expect(second.trials).toHaveLength(5);
+    await second.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5, nTrialsScope: 'study' });
+    expect(second.trials).toHaveLength(5);
+  });
+});
+
 describe('enqueueTrial()', () => {
   it('hands the fixed parameters to the next trial', () => {
     const study = newStudy();

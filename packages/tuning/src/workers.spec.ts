@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ConfigError } from './errors';
 import { NopPruner } from './pruners/nop-pruner';
 import { TPESampler } from './samplers/tpe-sampler';
 import { JournalFileStorage } from './storage/journal-file-storage';
@@ -18,6 +19,13 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-workers-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('spawnWorkers()', () => {
+  it('rejects a bad count or command with a ConfigError', () => {
+    expect(() => spawnWorkers({ count: 0, command: process.execPath })).toThrow(/`count`: expected an integer >= 1, got 0/);
+    expect(() => spawnWorkers({ count: 1, command: '' })).toThrow(ConfigError);
+  });
+});
 
 describe('worker processes sharing a journal', () => {
   it('resumes after a worker is SIGKILLed mid-trial: finished trials kept, the killed one FAIL and retried', async () => {
