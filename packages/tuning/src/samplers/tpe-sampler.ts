@@ -59,7 +59,9 @@ export class TPESampler implements Sampler {
   private readonly multivariate: boolean;
   private readonly peOptions: ParzenEstimatorOptions;
   /** Last split, reused while the study's set of finished trials is unchanged (it only ever grows). */
-  private splitCache: { study: string; direction: string; n: number; below: FrozenTrial[]; above: FrozenTrial[] } | undefined;
+  private splitCache:
+    | { study: string; direction: string; n: number; first: FrozenTrial; last: FrozenTrial; below: FrozenTrial[]; above: FrozenTrial[] }
+    | undefined;
 
   constructor(args: TPESamplerArgs = {}) {
     this.seed = args.seed ?? randomSeed();
@@ -116,9 +118,13 @@ export class TPESampler implements Sampler {
 
   private split(study: StudyView, trials: readonly FrozenTrial[]): [FrozenTrial[], FrozenTrial[]] {
     const c = this.splitCache;
-    if (c !== undefined && c.study === study.name && c.direction === study.direction && c.n === trials.length) return [c.below, c.above];
-    const [below, above] = splitTrials(trials, study.direction, this.gamma(trials.length));
-    this.splitCache = { study: study.name, direction: study.direction, n: trials.length, below, above };
+    const n = trials.length;
+    // Finished trials never change (their snapshots keep their identity), so these pin the set down.
+    if (c !== undefined && c.study === study.name && c.direction === study.direction && c.n === n && c.first === trials[0] && c.last === trials[n - 1]) {
+      return [c.below, c.above];
+    }
+    const [below, above] = splitTrials(trials, study.direction, this.gamma(n));
+    this.splitCache = { study: study.name, direction: study.direction, n, first: trials[0], last: trials[n - 1], below, above };
     return [below, above];
   }
 
