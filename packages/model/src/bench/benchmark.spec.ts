@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { TINY_CONFIG } from '../testing';
 import { BENCH_CONFIGS, benchmarkConfig } from './benchmark';
 
+// Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
+jest.setTimeout(60_000);
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });

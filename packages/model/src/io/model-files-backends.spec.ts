@@ -10,6 +10,9 @@ import { validateConfig } from '../network/config';
 import { train } from '../training/train';
 import { loadModel, saveModel } from './model-files';
 
+// Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
+jest.setTimeout(60_000);
+
 let dir: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'digitfuse-backends-'));
@@ -63,6 +66,6 @@ describe('model files across backends', () => {
     const a = await run();
     const b = await run();
     expect(b).toEqual(a);
-    expect(a.h[2][0]).toBeLessThan(a.h[0][0]);
+    expect(a.h[2][0] as number).toBeLessThan(a.h[0][0] as number);
   });
 });

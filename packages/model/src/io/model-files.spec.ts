@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TINY_CONFIG, fakeStats, randomInputs } from '../testing';
+import { selectBackend } from '../backend';
 import { ModelFileError } from '../errors';
 import { predictProba } from '../evaluation/predict';
 import { buildModel } from '../network/build-model';
@@ -10,9 +11,12 @@ import { validateConfig } from '../network/config';
 import { train } from '../training/train';
 import { loadModel, saveModel } from './model-files';
 
+// Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
+jest.setTimeout(60_000);
+
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('wasm', () => undefined);
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'digitfuse-model-'));
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
@@ -35,7 +39,7 @@ describe('saveModel() / loadModel()', () => {
     expect(meta.stats?.audioMean).toEqual(stats.audioMean);
     expect(meta.stats?.audioStd).toEqual(stats.audioStd);
     expect(meta.history).toEqual(result.history);
-    expect(meta.backend).toBe('cpu');
+    expect(meta.backend).toBe('wasm');
     // The loaded model is compiled and can keep training.
     await train(loaded, data, { epochs: 1, batchSize: 16, progress: 'silent' });
     model.dispose();

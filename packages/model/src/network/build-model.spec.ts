@@ -5,6 +5,9 @@ import { buildModel } from './build-model';
 import { computeEmbeddings, embeddingModel } from './embeddings';
 import { inputTensors, rowRange } from './feed';
 
+// Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
+jest.setTimeout(60_000);
+
 /** Parameters of the two-branch CNN, counted by hand from the architecture. */
 function expectedParams(img: number[], aud: number[], k: number, units: number, modality = 'both'): number {
   let total = 0;
