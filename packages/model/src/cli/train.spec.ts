@@ -20,6 +20,10 @@ beforeAll(async () => {
   writeNpy(path.join(dir, 'x_train_sp.npy'), rows.audio.map((v) => 1 / (1 + Math.exp(-v))), [n, 507]);
   const labels = Array.from(rows.labels ?? [], (l, i) => `${i},${l}`);
   await fs.writeFile(path.join(dir, 'y_train.csv'), `row_id,label\n${labels.join('\n')}\n`);
+  const test = randomInputs(10, 12, { learnable: true });
+  writeNpy(path.join(dir, 'x_test_wr.npy'), test.images.map((v) => Math.round(v * 255)), [10, 784]);
+  writeNpy(path.join(dir, 'x_test_sp.npy'), test.audio.map((v) => 1 / (1 + Math.exp(-v))), [10, 507]);
+  await fs.writeFile(path.join(dir, 'y_test.csv'), `row_id,label\n${Array.from(test.labels ?? [], (l, i) => `${i},${l}`).join('\n')}\n`);
   jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
@@ -41,6 +45,8 @@ describe('model:train main()', () => {
     expect(metrics.history).toHaveLength(2);
     expect(metrics.data.nTrain + metrics.data.nVal).toBe(30);
     expect(metrics.validation?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(metrics.data.nVal);
+    expect(metrics.test?.n).toBe(10); // y_test.csv is there, so the test rows are scored too
+    expect(metrics.test?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(10);
     const { model, meta } = await loadModel(out);
     expect(meta.config).toEqual(metrics.config);
     expect(meta.stats?.imageScale).toBe(255);

@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
-import { ensureDemoDataset, prepareData, subset, type SplitMode } from '@digitfuse/data';
+import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
@@ -25,8 +25,27 @@ export interface TrainMetrics {
   readonly stoppedEarly: boolean;
   readonly seconds: number;
   /** Metrics of the saved (best) weights on the validation split; null without one. */
-  readonly validation: (Omit<EvaluationResult, 'confusion'> & { readonly confusion: number[][] }) | null;
+  readonly validation: EvaluationJson | null;
+  /** Metrics on the test rows when the data folder has their labels (`y_test.csv`, as the demo and reference datasets do); else null. */
+  readonly test: EvaluationJson | null;
   readonly history: readonly EpochLogs[];
+}
+
+/** An `EvaluationResult` as JSON: the confusion matrix as rows. */
+export type EvaluationJson = Omit<EvaluationResult, 'confusion'> & { readonly confusion: number[][] };
+
+const toJson = (r: EvaluationResult): EvaluationJson => ({
+  ...r,
+  confusion: Array.from({ length: 10 }, (_, row) => Array.from(r.confusion.subarray(row * 10, row * 10 + 10))),
+});
+
+/** The test rows with labels from `y_test.csv` when the folder has that file, else null. */
+function labelledTest(dataDir: string, test: ModelInputs | null): ModelInputs | null {
+  const file = path.join(dataDir, COMPETITION_FILES.testLabels);
+  if (!test || !existsSync(file)) return null;
+  const { labels } = readLabelsCsv(file);
+  if (labels.length !== test.n) throw new DataError(`Expected \`${file}\` to have ${test.n} labels (one per test row), got ${labels.length}`, file);
+  return { ...test, labels };
 }
 
 const parseFilters = (flag: string, s: string | undefined): number[] | undefined => {
@@ -116,6 +135,8 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
       { epochs: args.epochs, batchSize: args.batchSize, seed: config.seed, earlyStopping: { patience: args.patience }, augment: args.augment, progress: args.progress },
     );
     const validation = valRows ? await evaluate(model, valRows) : null;
+    const testRows = labelledTest(dataDir, prepared.test);
+    const test = testRows ? await evaluate(model, testRows) : null;
     const out = path.resolve(args.out);
     await saveModel(out, model, { config, stats: prepared.stats, history: result.history, bestEpoch: result.bestEpoch, backend: backend.name });
     const metrics: TrainMetrics = {
@@ -126,14 +147,15 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
       bestEpoch: result.bestEpoch,
       stoppedEarly: result.stoppedEarly,
       seconds: result.seconds,
-      validation: validation && {
-        ...validation,
-        confusion: Array.from({ length: 10 }, (_, r) => Array.from(validation.confusion.subarray(r * 10, r * 10 + 10))),
-      },
+      validation: validation && toJson(validation),
+      test: test && toJson(test),
       history: result.history,
     };
     await writeFileAtomic(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
-    const v = validation ? `validation accuracy ${(validation.accuracy * 100).toFixed(2)}%, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '';
+    const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+    const v =
+      (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
+      (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
     console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
     return metrics;
   } finally {
