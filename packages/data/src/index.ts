@@ -6,6 +6,8 @@ export { readLabelsCsv, parseLabelsCsv, type LabelsCsv, type ReadLabelsOptions }
 export { loadCompetition, loadTestLabels, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
 export {
   fitPreprocessStats,
+  fitAudioStats,
+  imageScaleFromRange,
   preprocess,
   subset,
   oneHot,

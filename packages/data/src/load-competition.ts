@@ -62,6 +62,7 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   let testImages: Float32Array | null = null;
   let testAudio: Float32Array | null = null;
   let nTest = 0;
+  let testRanges: { images: Matrix['range']; audio: Matrix['range'] } | null = null;
   if (hasTestImages && hasTestAudio) {
     const images = loadMatrix(dir, f.testImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 0);
     const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 0);
@@ -71,8 +72,15 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
     testImages = images.data;
     testAudio = audio.data;
     nTest = images.rows;
+    testRanges = { images: images.range, audio: audio.range };
   }
-  return { dir, trainImages: trainImages.data, trainAudio: trainAudio.data, trainLabels: labels, nTrain, testImages, testAudio, nTest };
+  const ranges = {
+    trainImages: trainImages.range,
+    trainAudio: trainAudio.range,
+    testImages: testRanges?.images ?? null,
+    testAudio: testRanges?.audio ?? null,
+  };
+  return { dir, trainImages: trainImages.data, trainAudio: trainAudio.data, trainLabels: labels, nTrain, testImages, testAudio, nTest, ranges };
 }
 
 function requireFile(dir: string, name: string): void {
@@ -83,6 +91,7 @@ interface Matrix {
   readonly data: Float32Array;
   readonly rows: number;
   readonly shape: number[];
+  readonly range: { readonly min: number; readonly max: number };
 }
 
 function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[][], minRows: number): Matrix {
@@ -99,7 +108,7 @@ function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[]
   }
   const rows = shape[0];
   if (rows < minRows) throw new DataError(`Expected \`${name}\` to have at least ${minRows} row, found 0 (shape ${formatShape(shape)})`, path);
-  const bad = firstNonFinite(data);
+  const { bad, min, max } = scanValues(data);
   if (bad >= 0) {
     const v = data[bad];
     throw new DataError(
@@ -107,17 +116,21 @@ function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[]
       path,
     );
   }
-  return { data, rows, shape };
+  return { data, rows, shape, range: { min: data.length ? min : 0, max: data.length ? max : 0 } };
 }
 
-/** Index of the first NaN or infinite value, or -1. */
-export function firstNonFinite(data: Float32Array): number {
+/** One pass over the values: the index of the first NaN or infinite value (or -1), and the range. */
+export function scanValues(data: Float32Array): { bad: number; min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // v - v is NaN exactly when v is NaN or infinite; one subtraction is cheaper than two calls.
-    if (v - v !== 0) return i;
+    if (v - v !== 0) return { bad: i, min, max };
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
-  return -1;
+  return { bad: -1, min, max };
 }
 
 /**

@@ -120,6 +120,13 @@ describe('prepareData()', () => {
     );
   });
 
+  it('refuses images outside both scales, naming the file', async () => {
+    const images = new Float32Array(60 * IMAGE_SIZE);
+    images[5] = 1000;
+    const { fixture, cacheDir } = setup({ files: { 'x_train_wr.npy': npyBytes(images, [60, IMAGE_SIZE]) } });
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow('Expected `x_train_wr.npy` values in 0..255 or [0,1], found values from 0 to 1000');
+  });
+
   it('refuses bad data with a DataError before touching the cache', async () => {
     const { fixture, cacheDir } = setup({ files: { 'y_train.csv': 'row_id,label\n0,1\n' } });
     await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow('Expected `y_train.csv` to have 60 label rows');

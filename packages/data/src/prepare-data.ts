@@ -5,10 +5,10 @@ import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArra
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
 import { COMPETITION_FILES, loadCompetition } from './load-competition';
-import { fitPreprocessStats, preprocess, valueRange } from './preprocess';
+import { fitAudioStats, imageScaleFromRange, preprocess, valueRange } from './preprocess';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
-import type { DataSummary } from './summary';
+import type { DataSummary, ValueRange } from './summary';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES, type ModelInputs, type PreprocessStats } from './types';
 import { cachePath } from './workspace';
 
@@ -131,14 +131,15 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   log(`loaded ${raw.nTrain} + ${raw.nTest} rows (${elapsed(started)})`);
   const dup = audioDuplicateGroups(raw.trainAudio, raw.nTrain);
   const split = splitRows(raw.trainLabels, { valFraction, seed, mode, groups: dup.groups });
-  const stats = fitPreprocessStats(raw.trainImages, raw.trainAudio, split.train);
-  const ranges = {
+  // The loader found the ranges while checking for NaN; reuse them instead of another pass.
+  const ranges = raw.ranges ?? {
     trainImages: valueRange(raw.trainImages),
     trainAudio: valueRange(raw.trainAudio),
     testImages: raw.testImages ? valueRange(raw.testImages) : null,
     testAudio: raw.testAudio ? valueRange(raw.testAudio) : null,
   };
-  checkTestScale(stats.imageScale, ranges.testImages);
+  checkImageScales(ranges.trainImages, ranges.testImages);
+  const stats: PreprocessStats = { imageScale: imageScaleFromRange(ranges.trainImages), ...fitAudioStats(raw.trainAudio, split.train) };
   // The raw arrays are ours alone: preprocess them in place to keep peak memory at one copy.
   const train = preprocess(stats, raw.trainImages, raw.trainAudio, raw.trainLabels, undefined, { inPlace: true });
   const test = raw.testImages && raw.testAudio ? preprocess(stats, raw.testImages, raw.testAudio, null, undefined, { inPlace: true }) : null;
@@ -218,13 +219,17 @@ function readPreparedCache(cacheFile: string, key: string): (Omit<PreparedData, 
 
 const elapsed = (since: number): string => `${((performance.now() - since) / 1000).toFixed(2)} s`;
 
-/** Test images must share the training images' scale, or preprocessing would silently mis-scale them. */
-function checkTestScale(imageScale: number, test: { min: number; max: number } | null): void {
-  if (!test) return;
+/**
+ * Images must be on the 0..255 or the [0,1] scale, the test images on the training images' one, or
+ * preprocessing would silently mis-scale them.
+ */
+function checkImageScales(train: ValueRange, test: ValueRange | null): void {
   const f = COMPETITION_FILES;
-  if (test.min < 0 || test.max > 255) {
-    throw new DataError(`Expected \`${f.testImages}\` values in 0..255 or [0,1], found values from ${test.min} to ${test.max}`);
+  for (const [name, r] of [[f.trainImages, train], [f.testImages, test]] as const) {
+    if (r && (r.min < 0 || r.max > 255)) throw new DataError(`Expected \`${name}\` values in 0..255 or [0,1], found values from ${r.min} to ${r.max}`);
   }
+  if (!test) return;
+  const imageScale = imageScaleFromRange(train);
   if (imageScale === 1 && test.max > 1) {
     throw new DataError(`Expected \`${f.testImages}\` in [0,1] like \`${f.trainImages}\`, found values up to ${test.max}`);
   }

@@ -36,7 +36,11 @@ export function valueRange(data: Float32Array): { min: number; max: number } {
  * in [0,1]. Throws a {@link DataError} for values outside both scales.
  */
 export function detectImageScale(images: Float32Array): number {
-  const { min, max } = valueRange(images);
+  return imageScaleFromRange(valueRange(images));
+}
+
+/** {@link detectImageScale} from a known value range. */
+export function imageScaleFromRange({ min, max }: { min: number; max: number }): number {
   if (min < 0 || max > 255) {
     throw new DataError(`Expected image values in 0..255 or [0,1], found values from ${min} to ${max}`);
   }
@@ -49,7 +53,14 @@ export function detectImageScale(images: Float32Array): number {
  * training split's rows so no validation data leaks into the statistics.
  */
 export function fitPreprocessStats(images: Float32Array, audio: Float32Array, rows?: Int32Array): PreprocessStats {
-  const n = rowCount(images, audio);
+  rowCount(images, audio);
+  return { imageScale: detectImageScale(images), ...fitAudioStats(audio, rows) };
+}
+
+/** Per-feature audio mean and standard deviation over `rows` (default: every row) of `audio` [n,507]. */
+export function fitAudioStats(audio: Float32Array, rows?: Int32Array): Pick<PreprocessStats, 'audioMean' | 'audioStd'> {
+  if (audio.length % AUDIO_SIZE !== 0) throw new RangeError(`audio length ${audio.length} is not a multiple of ${AUDIO_SIZE}`);
+  const n = audio.length / AUDIO_SIZE;
   if (rows) checkRows(rows, n);
   const m = rows ? rows.length : n;
   if (m === 0) throw new RangeError('cannot fit preprocessing statistics on zero rows');
@@ -74,7 +85,7 @@ export function fitPreprocessStats(images: Float32Array, audio: Float32Array, ro
     audioMean[j] = shift[j] + meanShifted;
     audioStd[j] = std < MIN_AUDIO_STD ? 1 : std;
   }
-  return { imageScale: detectImageScale(images), audioMean, audioStd };
+  return { audioMean, audioStd };
 }
 
 /** Options for {@link preprocess}. */

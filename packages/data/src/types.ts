@@ -33,6 +33,13 @@ export interface RawCompetitionData {
   readonly testAudio: Float32Array | null;
   /** Number of test rows (0 when the test files are absent). */
   readonly nTest: number;
+  /** Smallest and largest value of each array as loaded (found while checking the values are finite). */
+  readonly ranges?: {
+    readonly trainImages: { readonly min: number; readonly max: number };
+    readonly trainAudio: { readonly min: number; readonly max: number };
+    readonly testImages: { readonly min: number; readonly max: number } | null;
+    readonly testAudio: { readonly min: number; readonly max: number } | null;
+  };
 }
 
 /** Statistics fitted on the training split only, kept so predict-time uses the same numbers. */

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { writeChartPng } from '@digitfuse/plot';
 import { loadCompetition } from '../load-competition';
 import { valueRange } from '../preprocess';
 import { NUM_CLASSES } from '../types';
@@ -25,6 +24,8 @@ export const DATA_FIGURES = { digitsGrid: 'digits-grid.png', mfccPerDigit: 'mfcc
  * Figure 2). Returns the paths written.
  */
 export async function writeDataFigures(options: DataFiguresOptions): Promise<string[]> {
+  // Imported on use: the plotting stack (vega, resvg) takes about a second to load.
+  const { writeChartPng } = await import('@digitfuse/plot');
   const raw = await loadCompetition(options.dataDir);
   const count = Math.min(options.images ?? 20, raw.nTrain);
   const gridRows = Array.from({ length: count }, (_, i) => i);
