@@ -43,7 +43,7 @@ export interface StageRecord {
   readonly seconds: number;
   readonly finishedAt: string;
   /** Small facts about the stage's result shown in the summary (e.g. best value). */
-  readonly facts?: Record<string, string | number | boolean | null>;
+  readonly facts?: Record<string, string | number | boolean | null | undefined>;
 }
 
 /** Everything run.json holds. */

@@ -1,1 +1,5 @@
-export const x = 1;
+export { SubmissionError } from './errors';
+export { formatSubmission, writeSubmission, SUBMISSION_HEADER } from './write-submission';
+export { validateSubmission, type SubmissionSummary } from './validate-submission';
+export { predict, type PredictOptions, type Predictions } from './predict';
+export { planUpload, upload, type UploadArgs, type UploadPlan, type UploadResult } from './upload';

@@ -1,0 +1,70 @@
+import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/data';
+import { selectBackend, type BackendInfo } from '@digitfuse/model';
+import { resolve } from 'node:path';
+import type { PipelineOptions } from './options';
+import { saveState, type RunLayout, type RunState, type StageRecord } from './run-dir';
+
+/** Everything the stages of one run share. */
+export interface RunContext {
+  readonly options: PipelineOptions;
+  readonly layout: RunLayout;
+  readonly state: RunState<PipelineOptions>;
+  /** Where progress lines go (stderr by default, so stdout stays clean for data). */
+  readonly log: (line: string) => void;
+  backend?: BackendInfo;
+  data?: PreparedData;
+}
+
+/** A step of the pipeline. */
+export interface Stage {
+  readonly name: string;
+  readonly title: string;
+  /** Runs the stage; returns small facts for run.json and the summary. */
+  run(ctx: RunContext): Promise<StageRecord['facts']>;
+}
+
+/** The compute backend, chosen once per process. */
+export async function backendOf(ctx: RunContext): Promise<BackendInfo> {
+  ctx.backend ??= await selectBackend(ctx.options.backend, (line) => ctx.log(line));
+  ctx.state.backend = ctx.backend.name;
+  return ctx.backend;
+}
+
+/** The prepared data (loaded from the cache when the inputs are unchanged). */
+export async function dataOf(ctx: RunContext): Promise<PreparedData> {
+  if (!ctx.data) {
+    const dataDir = ctx.options.data ?? (await ensureDemoDataset({ log: ctx.log }));
+    ctx.data = await prepareData({
+      dataDir: resolve(dataDir),
+      seed: ctx.options.seed,
+      splitMode: ctx.options.split,
+      log: ctx.log,
+    });
+  }
+  return ctx.data;
+}
+
+/**
+ * Run stages in order with one header line each, skipping those run.json records as finished
+ * (a resumed run continues where it stopped). Each finished stage is recorded at once.
+ */
+export async function runStages(ctx: RunContext, stages: readonly Stage[]): Promise<void> {
+  for (const [i, stage] of stages.entries()) {
+    const header = `[${i + 1}/${stages.length}] ${stage.title}`;
+    if (ctx.state.stages[stage.name]) {
+      ctx.log(`${header} — already done in this run, skipped`);
+      continue;
+    }
+    ctx.log(`\n${header}`);
+    const t0 = performance.now();
+    const facts = await stage.run(ctx);
+    const record: StageRecord = {
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      finishedAt: new Date().toISOString(),
+      ...(facts ? { facts } : {}),
+    };
+    ctx.state.stages[stage.name] = record;
+    saveState(ctx.layout, ctx.state);
+    ctx.log(`    done in ${record.seconds}s`);
+  }
+}

@@ -1,0 +1,34 @@
+import type { RunContext } from './context';
+import type { PipelineOptions } from './options';
+import { createRun, defaultRunDir, openRun } from './run-dir';
+
+/** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
+const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report'];
+
+/** Which options were given explicitly on the command line (not yargs defaults). */
+export function explicitOptions(argv: readonly string[]): Set<string> {
+  const given = new Set<string>();
+  for (const a of argv) {
+    const m = /^--(?:no-)?([a-z-]+)/.exec(a);
+    if (m) given.add(m[1] === 'budget' ? 'budgetMs' : m[1].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
+  }
+  return given;
+}
+
+/** Start a new run directory, or reopen one with --resume (keeping its options unless given again). */
+export function openContext(options: PipelineOptions, argv: readonly string[], log: (line: string) => void): RunContext {
+  if (options.resume) {
+    const { layout, state } = openRun<PipelineOptions>(options.resume);
+    const given = explicitOptions(argv);
+    const merged = { ...state.options } as Record<string, unknown>;
+    for (const key of RESUMABLE) if (given.has(key)) merged[key] = options[key];
+    merged.resume = options.resume;
+    state.options = merged as unknown as PipelineOptions;
+    log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
+    return { options: state.options, layout, state, log };
+  }
+  const out = options.out ?? defaultRunDir();
+  const { layout, state } = createRun(out, { ...options, out });
+  log(`run directory: ${layout.root}`);
+  return { options: state.options, layout, state, log };
+}

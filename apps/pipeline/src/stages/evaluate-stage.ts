@@ -1,0 +1,106 @@
+import { NUM_CLASSES, subset } from '@digitfuse/data';
+import {
+  buildModel,
+  evaluateProbabilities,
+  loadModel,
+  predictProba,
+  readMeta,
+  train,
+  type Modality,
+} from '@digitfuse/model';
+import { join } from 'node:path';
+import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { writeJson } from '../run-dir';
+import { bestTrials } from './retrain-stage';
+import { trialModelDir } from './search-stage';
+
+/** What the evaluate stage writes to `evaluation.json`. */
+export interface EvaluationFile {
+  /** The best trial's model (trained on the split's training rows) on the validation rows. */
+  readonly best: {
+    readonly trial: number;
+    readonly accuracy: number;
+    readonly macroF1: number;
+    readonly loss: number;
+    readonly confusion: number[][];
+    readonly perClass: Array<{ precision: number; recall: number; f1: number; support: number }>;
+  };
+  /** Validation accuracy of the averaged softmax of the K best trial models, when K > 1. */
+  readonly ensemble?: { readonly members: number; readonly accuracy: number; readonly gain: number };
+  /** Image-only, audio-only and fused validation accuracy with the best configuration and the same epochs. */
+  readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
+}
+
+export const evaluationPath = (ctx: RunContext): string => join(ctx.layout.root, 'evaluation.json');
+
+const toRows = (confusion: Int32Array): number[][] =>
+  Array.from({ length: NUM_CLASSES }, (_, r) => Array.from(confusion.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)));
+
+/**
+ * Stage: validation metrics of the best trial's model, the ensemble's gain, and the modality
+ * ablation (does hearing help seeing?) with the same budget as the best trial.
+ */
+export const evaluateStage: Stage = {
+  name: 'evaluate',
+  title: 'evaluate: validation metrics, ensemble gain, modality ablation',
+  async run(ctx) {
+    await backendOf(ctx);
+    const data = await dataOf(ctx);
+    const val = subset(data.train, data.split.val);
+    const labels = val.labels as Int32Array;
+    const trials = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+    const probs: Float32Array[] = [];
+    for (const t of trials) {
+      const { model } = await loadModel(trialModelDir(ctx, t.number));
+      try {
+        probs.push(await predictProba(model, val));
+      } finally {
+        model.dispose();
+      }
+    }
+    const best = evaluateProbabilities(probs[0], labels);
+    ctx.log(`    best trial ${trials[0].number}: validation accuracy ${best.accuracy.toFixed(4)}, macro-F1 ${best.macroF1.toFixed(4)}`);
+    let ensemble: EvaluationFile['ensemble'];
+    if (probs.length > 1) {
+      const mean = new Float32Array(probs[0].length);
+      for (const p of probs) for (let i = 0; i < p.length; i++) mean[i] += p[i] / probs.length;
+      const acc = evaluateProbabilities(mean, labels).accuracy;
+      ensemble = { members: probs.length, accuracy: acc, gain: acc - best.accuracy };
+      ctx.log(`    ensemble of ${probs.length}: validation accuracy ${acc.toFixed(4)} (gain ${(ensemble.gain * 100).toFixed(2)} points)`);
+    }
+
+    const meta = await readMeta(trialModelDir(ctx, trials[0].number));
+    const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
+    const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
+    for (const modality of ['image', 'audio'] as const) {
+      const model = buildModel({ ...meta.config, modality });
+      try {
+        await train(model, { train: subset(data.train, data.split.train) }, {
+          epochs,
+          batchSize: ctx.options.batchSize,
+          seed: ctx.options.seed,
+          progress: 'silent',
+        });
+        const acc = evaluateProbabilities(await predictProba(model, val), labels).accuracy;
+        ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
+        ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
+      } finally {
+        model.dispose();
+      }
+    }
+    const file: EvaluationFile = {
+      best: {
+        trial: trials[0].number,
+        accuracy: best.accuracy,
+        macroF1: best.macroF1,
+        loss: best.loss,
+        confusion: toRows(best.confusion),
+        perClass: best.perClass.map((c) => ({ precision: c.precision, recall: c.recall, f1: c.f1, support: c.support })),
+      },
+      ...(ensemble ? { ensemble } : {}),
+      ablation,
+    };
+    writeJson(evaluationPath(ctx), file);
+    return { valAccuracy: best.accuracy, macroF1: best.macroF1 };
+  },
+};

@@ -1,0 +1,110 @@
+import { subset, writeDataFigures } from '@digitfuse/data';
+import { computeEmbeddings, createRng, loadModel, permutation, readMeta } from '@digitfuse/model';
+import { writeFileAtomic } from '@digitfuse/plot';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { readJson, writeJson } from '../run-dir';
+import { writeReport, type ReportInput } from '../report';
+import { readSearchOutputs } from '../search-outputs';
+import { evaluationPath, type EvaluationFile } from './evaluate-stage';
+import { trialModelDir } from './search-stage';
+
+/** Points in the t-SNE plots (a seeded sample of the validation rows). */
+export const EMBEDDING_SAMPLE = 2000;
+
+/** Summary of a run: what a person wants first. */
+export function buildSummary(ctx: RunContext): Record<string, string | number> {
+  const s = ctx.state;
+  const summary: Record<string, string | number> = {
+    run: ctx.layout.root,
+    data: ctx.options.data ?? 'built-in demo dataset',
+    backend: s.backend ?? 'unknown',
+    seed: ctx.options.seed,
+  };
+  const add = (key: string, value: unknown) => {
+    if (typeof value === 'number' || typeof value === 'string') summary[key] = value;
+  };
+  add('training rows', s.stages.data?.facts?.trainRows);
+  add('test rows', s.stages.data?.facts?.testRows);
+  add('best trial', s.stages.search?.facts?.bestTrial);
+  add('finished trials', s.stages.search?.facts?.finished);
+  add('pruned trials', s.stages.search?.facts?.pruned);
+  add('best validation accuracy (search)', s.stages.search?.facts?.bestValue);
+  add('validation accuracy', s.stages.evaluate?.facts?.valAccuracy);
+  add('validation macro-F1', s.stages.evaluate?.facts?.macroF1);
+  add('retrain epochs', s.stages.retrain?.facts?.epochs);
+  add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
+  add('submission', existsSync(ctx.layout.submission) ? ctx.layout.submission : 'none');
+  const best = s.stages.search ? readSearchOutputs(ctx) : null;
+  const bestParams = best?.trials.find((t) => t.number === best.bestTrial)?.params;
+  if (bestParams) summary['best parameters'] = Object.entries(bestParams).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
+  for (const [name, record] of Object.entries(s.stages)) summary[`time: ${name}`] = `${record.seconds.toFixed(1)}s`;
+  return summary;
+}
+
+function summaryMarkdown(summary: Record<string, string | number>): string {
+  const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
+  return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${k} | ${fmt(v)} |`), ''].join('\n');
+}
+
+/** Stage 6: summary.json/summary.md and the report (figures + report.html). */
+export const reportStage: Stage = {
+  name: 'report',
+  title: 'report: summary, figures and report.html',
+  async run(ctx) {
+    const summary = buildSummary(ctx);
+    writeJson(ctx.layout.summaryJson, summary);
+    writeFileAtomic(ctx.layout.summaryMd, summaryMarkdown(summary));
+    if (!ctx.options.report) {
+      ctx.log(`    wrote ${ctx.layout.summaryMd} (figures skipped: --no-report)`);
+      return { figures: 0 };
+    }
+    const data = await dataOf(ctx);
+    const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
+    const search = readSearchOutputs(ctx);
+    if (search) {
+      input.trials = search.trials;
+      input.importances = search.importances;
+    }
+    const evaluation = existsSync(evaluationPath(ctx)) ? readJson<EvaluationFile>(evaluationPath(ctx), 'the evaluation') : null;
+    if (evaluation) {
+      input.evaluation = evaluation.best;
+      input.ablation = evaluation.ablation;
+      const dir = trialModelDir(ctx, evaluation.best.trial);
+      // Curves of the best trial's model: trained on the split's training rows, so it has validation curves.
+      input.history = ((await readMeta(dir)).history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
+      await backendOf(ctx);
+      const rng = createRng(ctx.options.seed);
+      const valRows = data.split.val;
+      const pick = permutation(valRows.length, rng).subarray(0, Math.min(EMBEDDING_SAMPLE, valRows.length));
+      const sample = subset(data.train, Int32Array.from(pick, (i) => valRows[i]));
+      const { model } = await loadModel(dir);
+      try {
+        const emb = computeEmbeddings(model, sample);
+        if (emb.fused && emb.image && emb.audio) {
+          input.embeddings = {
+            labels: sample.labels as Int32Array,
+            fused: emb.fused.values,
+            image: emb.image.values,
+            audio: emb.audio.values,
+            dims: { fused: emb.fused.dim, image: emb.image.dim, audio: emb.audio.dim },
+          };
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+    const figures = await writeDataFigures({ dataDir: data.summary.dataDir, outDir: ctx.layout.reportDir });
+    input.extraImages = [
+      { title: 'Handwritten digits with their labels', path: figures[0] },
+      { title: 'MFCC maps, one clip per digit', path: figures[1] },
+    ];
+    const result = await writeReport(input, ctx.layout.reportDir, { seed: ctx.options.seed, log: ctx.log });
+    ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${result.files.length - 1} figures`);
+    for (const [kind, c] of Object.entries(result.clustering)) {
+      if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
+    }
+    return { figures: result.files.length };
+  },
+};

@@ -1,0 +1,178 @@
+import { subset, type ModelInputs } from '@digitfuse/data';
+import { buildModel, saveModel, train, type TrainCallback } from '@digitfuse/model';
+import {
+  createStudy,
+  HyperbandPruner,
+  JournalFileStorage,
+  MedianPruner,
+  NopPruner,
+  TPESampler,
+  TrialPruned,
+  spawnWorkers,
+  type Pruner,
+  type Study,
+  type Trial,
+} from '@digitfuse/tuning';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { formatDuration } from '@digitfuse/model';
+import { suggestConfig } from '../search-space';
+import { writeSearchOutputs } from '../search-outputs';
+
+/** The study's name inside its journal. */
+export const STUDY_NAME = 'digitfuse';
+
+/** Folder of the models of the best trials (kept for retraining epochs, the ensemble and the report). */
+export const trialModelsDir = (ctx: RunContext): string => join(ctx.layout.searchDir, 'models');
+export const trialModelDir = (ctx: RunContext, trialNumber: number): string =>
+  join(trialModelsDir(ctx), `trial-${String(trialNumber).padStart(4, '0')}`);
+
+function makePruner(kind: RunContext['options']['pruner'], epochs: number): Pruner {
+  if (kind === 'median') return new MedianPruner({ nStartupTrials: 5, nWarmupSteps: 1 });
+  if (kind === 'hyperband') return new HyperbandPruner({ minResource: 1, maxResource: epochs, reductionFactor: 3 });
+  return new NopPruner();
+}
+
+/** Open (or create) the run's study from its journal. */
+export function openStudy(ctx: RunContext): Study {
+  return createStudy({
+    name: STUDY_NAME,
+    direction: 'maximize',
+    sampler: new TPESampler({ seed: ctx.options.seed }),
+    logger: { warn: (message: string) => ctx.log(`    warning: ${message}`) },
+    pruner: makePruner(ctx.options.pruner, ctx.options.epochs),
+    storage: new JournalFileStorage(ctx.layout.journal),
+    loadIfExists: true,
+  });
+}
+
+/** Delete saved trial models that are no longer among the `keep` best finished trials. */
+export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): void {
+  const dir = trialModelsDir(ctx);
+  if (!existsSync(dir)) return;
+  const best = new Set(
+    study
+      .getTrials(['COMPLETE'])
+      .filter((t) => t.value !== undefined)
+      .sort((a, b) => (b.value as number) - (a.value as number) || a.number - b.number)
+      .slice(0, keep)
+      .map((t) => `trial-${String(t.number).padStart(4, '0')}`),
+  );
+  const running = new Set(study.getTrials(['RUNNING']).map((t) => `trial-${String(t.number).padStart(4, '0')}`));
+  for (const name of readdirSync(dir)) {
+    if (!best.has(name) && !running.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The objective: train the suggested configuration on the split's training rows, report validation
+ * accuracy after every epoch (so the pruner can stop it), and return the validation accuracy of the
+ * epoch early stopping kept. Past the deadline a running trial is pruned, unless no trial has
+ * finished yet (a search must yield at least one configuration).
+ */
+export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null, study: Study) {
+  return async (trial: Trial): Promise<number> => {
+    const backend = await backendOf(ctx);
+    const config = suggestConfig(trial, ctx.options.seed + trial.number);
+    const filters = `img ${config.imageFilters.join('/')} aud ${config.audioFilters.join('/')}`;
+    ctx.log(
+      `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
+    );
+    const pruning: TrainCallback = {
+      onEpochEnd(epoch, logs) {
+        trial.report(logs.val_acc ?? 0, epoch + 1);
+        if (trial.shouldPrune()) throw new TrialPruned(`pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)})`);
+        if (deadline !== null && Date.now() > deadline && study.getTrials(['COMPLETE']).length > 0) {
+          throw new TrialPruned(`search budget spent after epoch ${epoch + 1}`);
+        }
+      },
+    };
+    const model = buildModel(config);
+    try {
+      const result = await train(model, { train: train_, val }, {
+        epochs: ctx.options.epochs,
+        batchSize: ctx.options.batchSize,
+        seed: ctx.options.seed + trial.number,
+        callbacks: [pruning],
+        ...(isWorker() ? { progress: 'silent' as const } : {}),
+      });
+      const best = result.history[result.bestEpoch];
+      const data = await dataOf(ctx);
+      await saveModel(trialModelDir(ctx, trial.number), model, {
+        config,
+        stats: data.stats,
+        history: result.history,
+        bestEpoch: result.bestEpoch,
+        backend: backend.name,
+      });
+      ctx.log(
+        `  trial ${trial.number}: val_acc ${(best.val_acc ?? 0).toFixed(4)} at epoch ${result.bestEpoch + 1} (${formatDuration(result.seconds)})`,
+      );
+      return best.val_acc ?? 0;
+    } finally {
+      model.dispose();
+    }
+  };
+}
+
+/** Set in the worker processes that `--workers N` starts beside the main one. */
+const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
+export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
+
+/**
+ * Start `count` extra processes of `pipeline:search --resume <run>` that join the study through its
+ * journal (each runs trials until the study has enough finished ones).
+ */
+function startWorkers(ctx: RunContext, count: number) {
+  const script = join(__dirname, '..', 'cli', 'search.ts');
+  ctx.log(`    starting ${count} more worker process${count > 1 ? 'es' : ''} on ${ctx.layout.journal}`);
+  return spawnWorkers({
+    count,
+    command: process.execPath,
+    args: [...process.execArgv, script, '--resume', ctx.layout.root],
+    env: { [WORKER_ENV]: '1' },
+    stdio: 'inherit',
+  });
+}
+
+/** Stage 2: TPE search with pruning over the paper's space, objective validation accuracy. */
+export const searchStage: Stage = {
+  name: 'search',
+  title: 'search: TPE over the paper space, pruning, objective validation accuracy',
+  async run(ctx) {
+    const { options } = ctx;
+    const data = await dataOf(ctx);
+    await backendOf(ctx);
+    const trainRows = subset(data.train, data.split.train);
+    const valRows = subset(data.train, data.split.val);
+    const study = openStudy(ctx);
+    const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
+    const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;
+    ctx.log(
+      `    ${options.trials} trials${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
+        `, ${trainRows.n} training / ${valRows.n} validation rows (${data.split.mode} split)` +
+        (done > 0 ? `, ${done} trials already finished in the journal` : ''),
+    );
+    const keep = Math.max(1, options.ensemble);
+    const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1) : null;
+    await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
+      nTrials: options.trials,
+      nTrialsScope: 'study',
+      timeoutMs: options.budgetMs ?? undefined,
+      callbacks: [() => pruneTrialModels(ctx, study, keep)],
+    });
+    if (workers) {
+      const exits = await workers;
+      const bad = exits.filter((e) => e.code !== 0);
+      if (bad.length > 0) ctx.log(`    warning: ${bad.length} worker process(es) exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
+    }
+    if (isWorker()) return {};
+    pruneTrialModels(ctx, study, keep);
+    const outputs = writeSearchOutputs(ctx, study);
+    ctx.log(
+      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; best trial ${outputs.bestTrial} (val_acc ${outputs.bestValue?.toFixed(4)})`,
+    );
+    return { bestTrial: outputs.bestTrial, bestValue: outputs.bestValue, finished: outputs.finished, pruned: outputs.pruned };
+  },
+};

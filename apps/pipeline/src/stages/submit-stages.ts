@@ -1,0 +1,36 @@
+import { predict, validateSubmission, writeSubmission } from '@digitfuse/submit';
+import { existsSync } from 'node:fs';
+import { backendOf, dataOf, type Stage } from '../context';
+import { finalModelDirs } from './retrain-stage';
+
+/** Stage 4: predict the test set and write submission.csv atomically. */
+export const predictStage: Stage = {
+  name: 'predict',
+  title: 'predict: the test set to submission.csv',
+  async run(ctx) {
+    await backendOf(ctx);
+    const data = await dataOf(ctx);
+    if (!data.test) {
+      ctx.log('    no x_test_wr.npy / x_test_sp.npy in the data folder: nothing to predict');
+      return { skipped: true };
+    }
+    const dirs = finalModelDirs(ctx, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
+    const result = await predict(dirs, data.test);
+    writeSubmission(ctx.layout.submission, result.labels);
+    ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${result.models} model${result.models > 1 ? 's' : ''})`);
+    return { rows: result.labels.length, models: result.models };
+  },
+};
+
+/** Stage 5: check the submission against the test files. */
+export const validateStage: Stage = {
+  name: 'validate',
+  title: 'validate: submission.csv against the test files',
+  async run(ctx) {
+    const data = await dataOf(ctx);
+    if (!data.test) return { skipped: true };
+    const summary = validateSubmission(ctx.layout.submission, data.test);
+    ctx.log(`    valid: header row_id,label, ${summary.rows} rows in order, predicted digits ${summary.labelCounts.join('/')}`);
+    return { rows: summary.rows, valid: true };
+  },
+};
