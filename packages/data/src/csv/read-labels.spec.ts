@@ -29,6 +29,7 @@ describe('parseLabelsCsv()', () => {
     expect(() => parse('row_id,label\n0,1\n1,3.5\n')).toThrow('Expected `y_train.csv` labels to be integers 0..9, found "3.5" on line 3');
     expect(() => parse('row_id,label\n0,1\n\n1,\n')).toThrow('found "" on line 4');
     expect(() => parse('row_id,label\n0,seven\n')).toThrow('found "seven" on line 2');
+    expect(() => parse('row_id,label\n0,1\n,\n 1 , x\n')).toThrow('found "x" on line 4');
   });
 
   it('refuses out-of-range labels', () => {

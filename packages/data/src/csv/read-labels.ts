@@ -111,7 +111,8 @@ function lineNumbers(text: string): (record: number) => number {
       table = [];
       const lines = text.split(/\r\n|\n|\r/);
       lines.forEach((line, i) => {
-        if (line.trim().length > 0) table!.push(i + 1);
+        // Papa's 'greedy' mode skips lines holding only whitespace and delimiters.
+        if (line.replace(/[\s,]/g, '').length > 0) table!.push(i + 1);
       });
     }
     return table[record] ?? record + 1;
