@@ -139,12 +139,56 @@ async function profileStep(model: tf.LayersModel, batch: Batch, rounds: number):
   return perKernel;
 }
 
+/**
+ * Per-kernel process CPU time of one training step: every wasm kernel is wrapped (temporarily) with
+ * `process.cpuUsage()` around its call. Unlike tf.profile's wall-clock times this is hardly
+ * disturbed by other processes on the machine. Kernels calling other kernels directly (not through
+ * the registry) count inside their caller.
+ */
+async function cpuProfileStep(
+  model: tf.LayersModel,
+  batch: Batch,
+  rounds: number,
+  byShape: boolean,
+): Promise<Map<string, { ms: number; calls: number }>> {
+  const originals = tf.getKernelsForBackend('wasm');
+  const perKernel = new Map<string, { ms: number; calls: number }>();
+  for (const config of originals) {
+    const inner = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        const start = process.cpuUsage();
+        const out = inner(args);
+        const used = process.cpuUsage(start);
+        const shapes = Object.values(args.inputs).map((t) => t?.shape.join('x'));
+        const key = byShape ? `${config.kernelName} ${shapes.join(',')}` : config.kernelName;
+        const entry = perKernel.get(key) ?? { ms: 0, calls: 0 };
+        entry.ms += (used.user + used.system) / 1000 / rounds;
+        entry.calls += 1 / rounds;
+        perKernel.set(key, entry);
+        return out;
+      },
+    });
+  }
+  try {
+    for (let r = 0; r < rounds; r++) await model.trainOnBatch(batch.xs, batch.y);
+  } finally {
+    for (const config of originals) {
+      tf.unregisterKernel(config.kernelName, 'wasm');
+      tf.registerKernel(config);
+    }
+  }
+  return perKernel;
+}
+
 function printProfile(label: string, perKernel: Map<string, { ms: number; calls: number }>): void {
   const rows = [...perKernel.entries()].sort((p, q) => q[1].ms - p[1].ms);
   const total = rows.reduce((p, [, v]) => p + v.ms, 0);
   console.log(`  per-kernel time of one step (${label}), total ${total.toFixed(1)} ms:`);
-  for (const [name, v] of rows.slice(0, 16)) {
-    console.log(`    ${name.padEnd(24)} ${v.ms.toFixed(2).padStart(8)} ms  ${String(v.calls).padStart(4)} calls  ${((100 * v.ms) / total).toFixed(1).padStart(5)}%`);
+  for (const [name, v] of rows.slice(0, 24)) {
+    console.log(`    ${name.padEnd(name.length > 24 ? 64 : 24)} ${v.ms.toFixed(2).padStart(8)} ms  ${String(Math.round(v.calls)).padStart(4)} calls  ${((100 * v.ms) / total).toFixed(1).padStart(5)}%`);
   }
 }
 
@@ -157,7 +201,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('mode', { choices: ['both', 'project', 'stock'] as const, default: 'both' as const })
     .option('config', { choices: Object.keys(CONFIGS), default: 'paper' })
     .option('profile', { type: 'boolean', default: true, describe: 'print per-kernel times' })
-    .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps (per-call minimum)' })
+    .option('by-shape', { type: 'boolean', default: false, describe: 'cpu profiler: one line per kernel and input shapes' })
+    .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps' })
+    .option('profiler', { choices: ['cpu', 'tf'] as const, default: 'cpu' as const, describe: 'per-kernel CPU time (wrapped kernels) or tf.profile wall time (per-call minimum)' })
     .strict()
     .help()
     .parse();
@@ -180,7 +226,12 @@ export async function main(argv: string[]): Promise<void> {
       `${args.config} config, batch ${args.batch}, ${mode} kernels: ${t.wallMs.toFixed(1)} ms/step = ${rate(t.wallMs)} samples/s ` +
         `(CPU time ${t.cpuMs.toFixed(1)} ms/step = ${rate(t.cpuMs)} samples per CPU-second)`,
     );
-    if (args.profile) printProfile(mode, await profileStep(model, batch, mode === 'stock' ? 1 : args['profile-rounds']));
+    if (args.profile) {
+      const rounds = mode === 'stock' ? 1 : args['profile-rounds'];
+      const perKernel =
+        args.profiler === 'cpu' ? await cpuProfileStep(model, batch, rounds, args['by-shape']) : await profileStep(model, batch, rounds);
+      printProfile(`${mode}, ${args.profiler === 'cpu' ? 'process CPU time' : 'tf.profile wall time'}`, perKernel);
+    }
     model.dispose();
   }
   tf.dispose([...batch.xs, batch.y]);

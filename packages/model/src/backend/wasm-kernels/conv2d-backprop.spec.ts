@@ -21,10 +21,15 @@ const CASES: Case[] = [
   { x: [4, 1, 39, 13], filter: [1, 3, 13, 8], strides: [1, 1], pad: 'same' }, // conv1d as conv2d
   { x: [16, 1, 19, 16], filter: [1, 3, 16, 16], strides: [1, 1], pad: 'same' },
   { x: [2, 6, 6, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: 1 },
-  // KH*KW*Ci > 16*Co: the filter gradient takes the forward-convolution path instead of im2col + GEMM
   { x: [3, 7, 7, 16], filter: [3, 3, 16, 4], strides: [1, 1], pad: 'same' },
   { x: [2, 9, 9, 8], filter: [3, 3, 8, 2], strides: [2, 2], pad: 'same' },
   { x: [2, 10, 10, 8], filter: [3, 3, 8, 2], strides: [2, 2], pad: 'valid' },
+  // KH*KW*Ci <= Co: the filter gradient takes the im2col + GEMM path
+  { x: [4, 12, 12, 1], filter: [3, 3, 1, 16], strides: [1, 1], pad: 'same' },
+  { x: [3, 8, 8, 2], filter: [3, 3, 2, 20], strides: [1, 1], pad: 'valid' },
+  { x: [2, 9, 9, 1], filter: [3, 3, 1, 12], strides: [2, 2], pad: 'same' },
+  { x: [2, 10, 10, 1], filter: [3, 3, 1, 12], strides: [2, 2], pad: 'valid' },
+  { x: [2, 1, 15, 3], filter: [1, 3, 3, 9], strides: [1, 2], pad: 'same' },
   { x: [2, 6, 7, 2], filter: [3, 3, 2, 3], strides: [2, 2], pad: [[0, 0], [3, 3], [0, 2], [0, 0]] },
 ];
 
