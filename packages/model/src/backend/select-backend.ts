@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -22,6 +23,9 @@ export interface BackendInfo {
   /** wasm only: XNNPACK threads. */
   readonly threads?: number;
 }
+
+/** CommonJS `require` (also when this file is loaded as an ES module). */
+const nodeRequire: NodeJS.Require = typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'noop.js'));
 
 /** Native packages tried, in order, for the `tensorflow` backend. */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -103,7 +107,7 @@ async function tryNative(): Promise<NativeResult> {
 function loadOptional(pkg: string): true | string {
   try {
     // A computed name keeps bundlers and the type checker away from the optional native packages.
-    const load: (id: string) => unknown = require;
+    const load: (id: string) => unknown = nodeRequire;
     load(pkg);
     return true;
   } catch (error) {
@@ -123,7 +127,7 @@ async function tryWasm(): Promise<WasmResult> {
     if (!wasmPathsSet) {
       // Point the loader at the package's dist folder explicitly so it also works when this code is
       // bundled or run from another working directory.
-      const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep);
+      const dist = path.join(path.dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')), path.sep);
       setWasmPaths(dist);
       wasmPathsSet = true;
     }
