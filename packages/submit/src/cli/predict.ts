@@ -1,0 +1,37 @@
+import { loadCompetition, preprocess } from '@digitfuse/data';
+import { readMeta, selectBackend } from '@digitfuse/model';
+import { resolve } from 'node:path';
+import { SubmissionError } from '../errors';
+import { predict } from '../predict';
+import { validateSubmission } from '../validate-submission';
+import { writeSubmission } from '../write-submission';
+import { parseArgs, runMain } from './cli-support';
+
+/** `nx run submit:predict --model DIR --data DIR --out FILE`: predict the test files and write a validated submission.csv. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = await parseArgs(argv, 'submit:predict --model DIR [--model DIR ...] --data DIR --out FILE', (y) =>
+    y
+      .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
+      .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
+      .option('out', { type: 'string', default: 'submission.csv', describe: 'Where to write the submission' })
+      .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch' })
+      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'Compute backend' }),
+  );
+  const dirs = (args.model as string[]).map((d) => resolve(d));
+  await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
+  const meta = await readMeta(dirs[0]);
+  if (!meta.stats) {
+    throw new SubmissionError(`Expected ${dirs[0]}/meta.json to hold the preprocessing statistics, found none`, dirs[0]);
+  }
+  const raw = await loadCompetition(resolve(args.data), { requireTest: true });
+  const test = preprocess(meta.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
+  const t0 = performance.now();
+  const result = await predict(dirs, test, { batchSize: args['batch-size'] });
+  writeSubmission(args.out, result.labels);
+  const summary = validateSubmission(args.out, test);
+  process.stderr.write(
+    `wrote ${args.out}: ${summary.rows} rows from ${result.models} model${result.models > 1 ? 's' : ''} in ${((performance.now() - t0) / 1000).toFixed(1)}s; predicted digits ${summary.labelCounts.join('/')}\n`,
+  );
+}
+
+if (require.main === module) runMain(main);

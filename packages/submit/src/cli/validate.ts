@@ -1,0 +1,18 @@
+import { COMPETITION_FILES, readNpy } from '@digitfuse/data';
+import { join, resolve } from 'node:path';
+import { validateSubmission } from '../validate-submission';
+import { parseArgs, runMain } from './cli-support';
+
+/** `nx run submit:validate --submission FILE --data DIR`: check a submission against the test files. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = await parseArgs(argv, 'submit:validate --submission FILE --data DIR', (y) =>
+    y
+      .option('submission', { type: 'string', demandOption: true, describe: 'The submission.csv to check' })
+      .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy (gives the number of test rows)' }),
+  );
+  const { shape } = readNpy(join(resolve(args.data), COMPETITION_FILES.testImages));
+  const summary = validateSubmission(args.submission, shape[0]);
+  process.stdout.write(`${args.submission}: valid (${summary.rows} rows, predicted digits ${summary.labelCounts.join('/')})\n`);
+}
+
+if (require.main === module) runMain(main);
