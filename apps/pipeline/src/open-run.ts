@@ -5,6 +5,9 @@ import { createRun, defaultRunDir, openRun } from './run-dir';
 /** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
 const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report'];
 
+/** Stages that depend on the search's result. */
+const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
+
 /** Which options were given explicitly on the command line (not yargs defaults). */
 export function explicitOptions(argv: readonly string[]): Set<string> {
   const given = new Set<string>();
@@ -24,6 +27,11 @@ export function openContext(options: PipelineOptions, argv: readonly string[], l
     for (const key of RESUMABLE) if (given.has(key)) merged[key] = options[key];
     merged.resume = options.resume;
     state.options = merged as unknown as PipelineOptions;
+    if ((given.has('trials') || given.has('budgetMs')) && state.stages.search) {
+      // A new trial count or budget continues the search from its journal, then redoes what follows it.
+      for (const stage of SEARCH_AND_AFTER) delete state.stages[stage];
+      log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
+    }
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
     return { options: state.options, layout, state, log };
   }

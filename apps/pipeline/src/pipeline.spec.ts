@@ -1,0 +1,90 @@
+import { buildDemoDataset } from '@digitfuse/data';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main as full } from './cli/full';
+import { main as report } from './cli/report';
+import { main as search } from './cli/search';
+import type { RunState } from './run-dir';
+
+jest.setTimeout(600_000);
+
+const root = mkdtempSync(join(tmpdir(), 'pipeline-'));
+const dataDir = join(root, 'data');
+const stderr: string[] = [];
+
+beforeAll(async () => {
+  await buildDemoDataset(dataDir, { train: 240, test: 40, seed: 3 });
+  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+});
+
+afterAll(() => jest.restoreAllMocks());
+
+const readState = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunState<Record<string, unknown>>;
+
+describe('pipeline:search then pipeline:full --resume', () => {
+  const run = join(root, 'run');
+  const common = ['--data', dataDir, '--epochs', '1', '--seed', '5', '--backend', 'wasm', '--no-report'];
+
+  it('runs the search stage alone and records it', async () => {
+    expect(await search([...common, '--trials', '2', '--out', run])).toBe(0);
+    const state = readState(run);
+    expect(Object.keys(state.stages)).toEqual(['data', 'search']);
+    const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
+    expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
+    expect(readFileSync(join(run, 'search', 'trials.md'), 'utf8')).toContain('img_filters_1');
+  });
+
+  it('continues with retrain, predict, validate, evaluate and report, keeping the search', async () => {
+    expect(await full(['--resume', run])).toBe(0);
+    const state = readState(run);
+    expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
+    const lines = readFileSync(join(run, 'submission.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('row_id,label');
+    expect(lines).toHaveLength(41);
+    const evaluation = JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8'));
+    expect(evaluation.ablation.map((a: { modality: string }) => a.modality)).toEqual(['both', 'image', 'audio']);
+    expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
+    expect(readFileSync(join(run, 'summary.md'), 'utf8')).toContain('validation accuracy');
+    expect(stderr.join('')).toContain('already done in this run, skipped');
+  });
+
+  it('pipeline:report regenerates the summary, figures and report.html from the run directory', async () => {
+    expect(await report(['--run', run])).toBe(0);
+    for (const file of ['report.html', 'tsne-fused.png', 'kmeans-audio.png', 'confusion-matrix.png', 'digits-grid.png', 'modality-ablation.png']) {
+      expect(existsSync(join(run, 'report', file))).toBe(true);
+    }
+    expect(readFileSync(join(run, 'report', 'report.html'), 'utf8')).toContain('data:image/png;base64,');
+  });
+
+  it('a larger --trials on resume continues the search from its journal', async () => {
+    expect(await search(['--resume', run, '--trials', '3'])).toBe(0);
+    const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
+    expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(3);
+    expect(readState(run).stages.retrain).toBeUndefined();
+  });
+});
+
+describe('flag errors', () => {
+  it.each([
+    [['--trials', '0'], '`--trials` to be an integer from 1'],
+    [['--budget', 'soon'], '`--budget` to be a duration'],
+    [['--bogus'], 'Unknown argument: bogus'],
+    [['--backend', 'gpu'], 'Invalid values'],
+    [['--out', 'a', '--resume', 'b'], 'either `--out`'],
+  ])('refuses %j with one clear line and exit code > 0', async (args, message) => {
+    stderr.length = 0;
+    expect(await full(args)).toBeGreaterThan(0);
+    expect(stderr.join('')).toContain(message);
+    expect(stderr.join('')).not.toContain('    at ');
+  });
+
+  it('refuses a missing data folder by name', async () => {
+    stderr.length = 0;
+    expect(await full(['--data', join(root, 'nope'), '--out', join(root, 'r2')])).toBe(1);
+    expect(stderr.join('')).toContain(`Data directory not found: \`${join(root, 'nope')}\``);
+  });
+});
