@@ -43,7 +43,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('out', { type: 'string', describe: 'Run directory for every output (default: runs/<timestamp>)' })
     .option('resume', { type: 'string', describe: 'Continue an interrupted run in this directory (finished stages and trials are kept)' })
     .option('trials', { type: 'number', default: 10, describe: 'Finished trials the search aims for' })
-    .option('budget', { type: 'string', describe: 'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (default: none)' })
+    .option('budget', { type: 'string', describe: 'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (default: none; 5m on the built-in demo data)' })
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
@@ -61,6 +61,9 @@ function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER
   }
   return value;
 }
+
+/** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
+export const DEMO_BUDGET_MS = 5 * 60_000;
 
 /** Check and normalise parsed flags; throws PipelineError naming the flag. */
 export function toPipelineOptions(argv: Record<string, unknown>): PipelineOptions {
@@ -82,7 +85,12 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     out: str('out'),
     resume: str('resume'),
     trials: positiveInt('trials', argv.trials, 10_000),
-    budgetMs: argv.budget === undefined ? null : parseDuration(String(argv.budget), '--budget'),
+    budgetMs:
+      argv.budget !== undefined
+        ? parseDuration(String(argv.budget), '--budget')
+        : argv.data === undefined && argv.resume === undefined
+          ? DEMO_BUDGET_MS
+          : null,
     epochs: positiveInt('epochs', argv.epochs, 1000),
     batchSize: positiveInt('batch-size', argv['batch-size'] ?? argv.batchSize, 65_536),
     seed,
