@@ -41,19 +41,26 @@ export async function initBackends(): Promise<void> {
   silenceCpuBanner();
 }
 
-/** Runs `fn` with `backend` active and returns the values of the tensors it returns. */
+/**
+ * Runs `fn` with `backend` active and returns the values of the tensors it returns. Throws if it
+ * leaks tensors or backend buffers.
+ */
 export async function runOn(
   backend: 'wasm' | 'cpu',
   fn: () => tf.Tensor | tf.Tensor[],
 ): Promise<{ values: Float32Array[]; shapes: number[][] }> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
+  const dataIdsBefore = tf.backend().numDataIds();
   const outs = tf.tidy(fn);
   const list = Array.isArray(outs) ? outs : [outs];
   const values = list.map((t) => Float32Array.from(t.dataSync() as Float32Array));
   const shapes = list.map((t) => [...t.shape]);
   tf.dispose(list);
   if (tf.memory().numTensors !== before) throw new Error(`leaked ${tf.memory().numTensors - before} tensors`);
+  // Kernel-level intermediates (never seen by the engine) must be released too.
+  const leakedData = tf.backend().numDataIds() - dataIdsBefore;
+  if (leakedData !== 0) throw new Error(`leaked ${leakedData} ${backend} buffers`);
   return { values, shapes };
 }
 
