@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@digitfuse/plot';
+import { writeFileAtomic } from '@digitfuse/data';
 import { PipelineError } from './errors';
 
 /** Where each output of a run lives inside its run directory. */

@@ -37,3 +37,4 @@ export { writeDataFigures, DATA_FIGURES, type DataFiguresOptions } from './figur
 export { digitsGridSpec, type DigitsGridOptions } from './figures/digits-grid';
 export { mfccMapsSpec, coefficientZScores, type MfccMap, type MfccMapsOptions } from './figures/mfcc-maps';
 export { workspaceRoot, cachePath } from './workspace';
+export { writeFileAtomic } from '@digitfuse/plot/atomic';

@@ -7,6 +7,8 @@ export interface Rng {
   next(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
+  /** Standard normal (mean 0, standard deviation 1), by the Box-Muller transform. */
+  gaussian(): number;
 }
 
 /** Creates a mulberry32 generator; any finite number is accepted as a seed (truncated to 32 bits). */
@@ -19,7 +21,21 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n) => Math.floor(next() * n) };
+  let spare: number | null = null;
+  const gaussian = (): number => {
+    if (spare !== null) {
+      const value = spare;
+      spare = null;
+      return value;
+    }
+    let u = 0;
+    while (u === 0) u = next();
+    const v = next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    spare = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
+  };
+  return { next, int: (n) => Math.floor(next() * n), gaussian };
 }
 
 /** Shuffles `values` in place (Fisher-Yates) with `rng`; returns it. */

@@ -1,3 +1,4 @@
 export { renderSvg, renderPng, svgToPng, type RenderOptions } from './render';
-export { writeChartPng, writeFileAtomic } from './write';
+export { writeChartPng } from './write';
+export { writeFileAtomic } from './write-atomic';
 export type { TopLevelSpec } from 'vega-lite';

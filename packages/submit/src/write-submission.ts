@@ -1,6 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { NUM_CLASSES } from '@digitfuse/data';
+import { NUM_CLASSES, writeFileAtomic } from '@digitfuse/data';
 
 /** The submission's header, as the competition expects it. */
 export const SUBMISSION_HEADER = 'row_id,label';
@@ -24,15 +22,6 @@ export function formatSubmission(labels: ArrayLike<number>): string {
  * leaves a half-written submission, and an earlier one stays intact until the new one is complete.
  */
 export function writeSubmission(path: string, labels: ArrayLike<number>): string {
-  const text = formatSubmission(labels);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(path, formatSubmission(labels));
   return path;
 }

@@ -1,5 +1,5 @@
 import { QuadTree } from './barnes-hut';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 
 function bruteForce(y: Float64Array, n: number): { forces: Float64Array; z: number } {
   const forces = new Float64Array(2 * n);

@@ -1,5 +1,5 @@
 import { ReportInputError } from './errors';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 
 /** Options for {@link kmeansFit}. */
 export interface KMeansOptions {

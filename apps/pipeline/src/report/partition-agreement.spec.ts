@@ -1,6 +1,6 @@
 import { ReportInputError } from './errors';
 import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from './partition-agreement';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 
 describe('adjustedRandIndex()', () => {
   it('matches the hand-computed value for a small example', () => {

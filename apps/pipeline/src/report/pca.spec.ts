@@ -1,5 +1,5 @@
 import { pcaProject } from './pca';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 
 describe('pcaProject()', () => {
   it('keeps pairwise distances of data that lies in a low-dimensional subspace', () => {

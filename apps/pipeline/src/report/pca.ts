@@ -1,4 +1,4 @@
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 
 /**
  * Project `n` points of `dim` dimensions (row-major) onto an approximate top-`outDims` principal

@@ -1,4 +1,4 @@
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 import { conditionalProbabilities, nearestNeighbours, symmetricAffinities } from './tsne-affinities';
 
 function randomPoints(n: number, dim: number, seed: number): Float64Array {

@@ -1,7 +1,7 @@
 import { QuadTree } from './barnes-hut';
 import { ReportInputError } from './errors';
 import { pcaProject } from './pca';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/data';
 import { conditionalProbabilities, nearestNeighbours, symmetricAffinities } from './tsne-affinities';
 
 /** Options for {@link tsne}. */

@@ -1,6 +1,6 @@
 import { subset, writeDataFigures } from '@digitfuse/data';
 import { computeEmbeddings, createRng, loadModel, permutation, readMeta } from '@digitfuse/model';
-import { writeFileAtomic } from '@digitfuse/plot';
+import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../write-atomic';
+import { writeFileAtomic } from '@digitfuse/plot/atomic';
 import Papa from 'papaparse';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
 import { DataError } from '../errors';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../write-atomic';
+import { writeFileAtomic } from '@digitfuse/plot/atomic';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
 import { createRng, permutation, type Rng } from '../random';

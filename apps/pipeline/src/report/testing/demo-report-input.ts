@@ -1,4 +1,4 @@
-import { createRng } from '../random';
+import { createRng } from '@digitfuse/data';
 import type { ReportInput, TrialInput } from '../types';
 import { gaussianBlobs } from './gaussian-blobs';
 

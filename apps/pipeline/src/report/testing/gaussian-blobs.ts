@@ -1,4 +1,4 @@
-import { createRng } from '../random';
+import { createRng } from '@digitfuse/data';
 
 /** `n` points in `dim` dimensions from `k` isotropic Gaussian blobs; labels are the blob index. */
 export function gaussianBlobs(

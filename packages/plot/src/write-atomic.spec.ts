@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from './write';
+import { writeFileAtomic } from './write-atomic';
 
 describe('writeFileAtomic()', () => {
   it('creates parent folders, replaces the file and leaves no temp file', () => {

@@ -2,9 +2,9 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
- * Writes a file atomically: a temp file beside the target, then a rename, so no reader ever sees
- * a half-written file. (The same as `@digitfuse/plot`'s, kept here so loading data never pulls in
- * the plotting stack, which takes about a second to import.)
+ * Write bytes atomically: a temp file beside the target, then rename, so no reader ever sees a
+ * half-written file and an earlier version stays intact until the new one is complete.
+ * (Its own entry point `@digitfuse/plot/atomic`: importing it does not load the plotting stack.)
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
