@@ -192,7 +192,6 @@ function printProfile(label: string, perKernel: Map<string, { ms: number; calls:
   }
 }
 
-export { buildNet, makeBatch };
 export async function main(argv: string[]): Promise<void> {
   const args = await yargs(argv)
     .option('batch', { type: 'number', default: 64, describe: 'batch size' })
