@@ -28,6 +28,8 @@ export interface PipelineOptions {
   readonly split: 'grouped' | 'stratified';
   /** Pruner for the search. Default median. */
   readonly pruner: 'median' | 'hyperband' | 'none';
+  /** Most training rows a search trial trains on (a seeded sample of the split's training rows). Default 12000. */
+  readonly searchRows: number;
   /** Average the softmax of the K best configurations retrained. Default 1. */
   readonly ensemble: number;
   /** Write the report at the end. Default true. */
@@ -51,6 +53,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study journal' })
     .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
     .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
+    .option('search-rows', { type: 'number', default: 12_000, describe: "Most training rows per search trial (a seeded sample); retraining uses every row" })
     .option('ensemble', { type: 'number', default: 1, describe: 'Average the softmax of the K best configurations, each retrained' })
     .option('report', { type: 'boolean', default: true, describe: 'Write report.html and figures at the end (--no-report to skip)' });
 }
@@ -98,6 +101,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     workers: positiveInt('workers', argv.workers, 64),
     split: argv.split as PipelineOptions['split'],
     pruner: argv.pruner as PipelineOptions['pruner'],
+    searchRows: positiveInt('search-rows', argv['search-rows'] ?? argv.searchRows, 10_000_000),
     ensemble: positiveInt('ensemble', argv.ensemble, 20),
     report: argv.report !== false,
   };

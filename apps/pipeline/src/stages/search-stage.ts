@@ -1,4 +1,4 @@
-import { subset, type ModelInputs } from '@digitfuse/data';
+import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
 import { buildModel, saveModel, train, type TrainCallback } from '@digitfuse/model';
 import {
   createStudy,
@@ -116,6 +116,13 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
   };
 }
 
+/** At most `max` of `rows`, a seeded random sample in ascending order (all of them when there are fewer). */
+export function sampleRows(rows: Int32Array, max: number, seed: number): Int32Array {
+  if (rows.length <= max) return rows;
+  const pick = permutation(rows.length, createRng(seed)).subarray(0, max);
+  return Int32Array.from(pick, (i) => rows[i]).sort();
+}
+
 /** Set in the worker processes that `--workers N` starts beside the main one. */
 const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
@@ -144,14 +151,14 @@ export const searchStage: Stage = {
     const { options } = ctx;
     const data = await dataOf(ctx);
     await backendOf(ctx);
-    const trainRows = subset(data.train, data.split.train);
+    const trainRows = subset(data.train, sampleRows(data.split.train, options.searchRows, options.seed));
     const valRows = subset(data.train, data.split.val);
     const study = openStudy(ctx);
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
     const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;
     ctx.log(
       `    ${options.trials} trials${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
-        `, ${trainRows.n} training / ${valRows.n} validation rows (${data.split.mode} split)` +
+        `, ${trainRows.n} training${trainRows.n < data.split.train.length ? ` (of ${data.split.train.length}, --search-rows)` : ''} / ${valRows.n} validation rows (${data.split.mode} split)` +
         (done > 0 ? `, ${done} trials already finished in the journal` : ''),
     );
     const keep = Math.max(1, options.ensemble);
