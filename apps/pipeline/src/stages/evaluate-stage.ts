@@ -73,13 +73,13 @@ export const evaluateStage: Stage = {
     const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
     const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
     for (const modality of ['image', 'audio'] as const) {
+      ctx.log(`    ${modality}-only model, best configuration, ${epochs} epochs:`);
       const model = buildModel({ ...meta.config, modality });
       try {
         await train(model, { train: subset(data.train, data.split.train) }, {
           epochs,
           batchSize: ctx.options.batchSize,
           seed: ctx.options.seed,
-          progress: 'silent',
         });
         const acc = evaluateProbabilities(await predictProba(model, val), labels).accuracy;
         ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
