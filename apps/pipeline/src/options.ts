@@ -45,7 +45,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('out', { type: 'string', describe: 'Run directory for every output (default: runs/<timestamp>)' })
     .option('resume', { type: 'string', describe: 'Continue an interrupted run in this directory (finished stages and trials are kept)' })
     .option('trials', { type: 'number', default: 10, describe: 'Finished trials the search aims for' })
-    .option('budget', { type: 'string', describe: 'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (default: none; 5m on the built-in demo data)' })
+    .option('budget', { type: 'string', describe: 'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (default: none; 6m on the built-in demo data)' })
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
@@ -66,7 +66,7 @@ function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER
 }
 
 /** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
-export const DEMO_BUDGET_MS = 5 * 60_000;
+export const DEMO_BUDGET_MS = 6 * 60_000;
 
 /** Check and normalise parsed flags; throws PipelineError naming the flag. */
 export function toPipelineOptions(argv: Record<string, unknown>): PipelineOptions {

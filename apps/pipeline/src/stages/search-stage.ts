@@ -68,10 +68,10 @@ export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): v
 /**
  * The objective: train the suggested configuration on the split's training rows, report validation
  * accuracy after every epoch (so the pruner can stop it), and return the validation accuracy of the
- * epoch early stopping kept. Past the deadline a running trial is pruned, unless no trial has
- * finished yet (a search must yield at least one configuration).
+ * epoch early stopping kept. Past the deadline a running trial stops after its current epoch and
+ * completes with the best epoch it reached (its result is kept, not thrown away).
  */
-export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null, study: Study) {
+export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null) {
   return async (trial: Trial): Promise<number> => {
     const backend = await backendOf(ctx);
     const config = suggestConfig(trial, ctx.options.seed + trial.number);
@@ -80,11 +80,13 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
     );
     const pruning: TrainCallback = {
-      onEpochEnd(epoch, logs) {
+      onEpochEnd(epoch, logs, train) {
         trial.report(logs.val_acc ?? 0, epoch + 1);
         if (trial.shouldPrune()) throw new TrialPruned(`pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)})`);
-        if (deadline !== null && Date.now() > deadline && study.getTrials(['COMPLETE']).length > 0) {
-          throw new TrialPruned(`search budget spent after epoch ${epoch + 1}`);
+        if (deadline !== null && Date.now() > deadline && epoch + 1 < ctx.options.epochs) {
+          // Out of time: finish this trial with the best epoch so far rather than throw its result away.
+          ctx.log(`  trial ${trial.number}: search budget spent, stopping after epoch ${epoch + 1}`);
+          train.stop();
         }
       },
     };
@@ -163,7 +165,7 @@ export const searchStage: Stage = {
     );
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1) : null;
-    await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
+    await study.optimize(makeObjective(ctx, trainRows, valRows, deadline), {
       nTrials: options.trials,
       nTrialsScope: 'study',
       timeoutMs: options.budgetMs ?? undefined,
