@@ -32,6 +32,8 @@ export interface PipelineOptions {
   readonly searchRows: number;
   /** Average the softmax of the K best configurations retrained. Default 1. */
   readonly ensemble: number;
+  /** Test-time augmentation of the predictions (one-pixel image shifts). Default false. */
+  readonly tta: boolean;
   /** Write the report at the end. Default true. */
   readonly report: boolean;
 }
@@ -55,6 +57,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
     .option('search-rows', { type: 'number', default: 12_000, describe: "Most training rows per search trial (a seeded sample); retraining uses every row" })
     .option('ensemble', { type: 'number', default: 1, describe: 'Average the softmax of the K best configurations, each retrained' })
+    .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average predictions over one-pixel image shifts' })
     .option('report', { type: 'boolean', default: true, describe: 'Write report.html and figures at the end (--no-report to skip)' });
 }
 
@@ -103,6 +106,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     pruner: argv.pruner as PipelineOptions['pruner'],
     searchRows: positiveInt('search-rows', argv['search-rows'] ?? argv.searchRows, 10_000_000),
     ensemble: positiveInt('ensemble', argv.ensemble, 20),
+    tta: argv.tta === true,
     report: argv.report !== false,
   };
 }

@@ -30,7 +30,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   const common = ['--data', dataDir, '--epochs', '1', '--seed', '5', '--backend', 'wasm', '--no-report'];
 
   it('runs the search stage alone and records it', async () => {
-    expect(await search([...common, '--trials', '2', '--out', run])).toBe(0);
+    expect(await search([...common, '--trials', '2', '--ensemble', '2', '--tta', '--out', run])).toBe(0);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
@@ -38,7 +38,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(readFileSync(join(run, 'search', 'trials.md'), 'utf8')).toContain('img_filters_1');
   });
 
-  it('continues with retrain, predict, validate, evaluate and report, keeping the search', async () => {
+  it('continues with retrain (an ensemble of 2), predict (with TTA), validate, evaluate and report, keeping the search', async () => {
     expect(await full(['--resume', run])).toBe(0);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
@@ -47,6 +47,9 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(lines).toHaveLength(41);
     const evaluation = JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8'));
     expect(evaluation.ablation.map((a: { modality: string }) => a.modality)).toEqual(['both', 'image', 'audio']);
+    expect(evaluation.ensemble.members).toBe(2);
+    expect(evaluation.tta.accuracy).toBeGreaterThan(0);
+    expect(existsSync(join(run, 'model', 'member-1', 'model.json'))).toBe(true);
     expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
     expect(readFileSync(join(run, 'summary.md'), 'utf8')).toContain('validation accuracy');
     expect(stderr.join('')).toContain('already done in this run, skipped');

@@ -3,3 +3,4 @@ export { formatSubmission, writeSubmission, SUBMISSION_HEADER } from './write-su
 export { validateSubmission, type SubmissionSummary } from './validate-submission';
 export { predict, type PredictOptions, type Predictions } from './predict';
 export { planUpload, upload, type UploadArgs, type UploadPlan, type UploadResult } from './upload';
+export { predictProbaTta, shiftImages, TTA_SHIFTS } from './tta';

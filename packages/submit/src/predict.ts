@@ -1,10 +1,13 @@
 import { NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { argmaxRows, loadModel, predictProba } from '@digitfuse/model';
+import { predictProbaTta } from './tta';
 
 /** Options of {@link predict}. */
 export interface PredictOptions {
   /** Rows per prediction batch. Default 256. */
   readonly batchSize?: number;
+  /** Test-time augmentation: average over one-pixel image shifts (see `TTA_SHIFTS`). Default false. */
+  readonly tta?: boolean;
 }
 
 /** Test-set predictions. */
@@ -33,7 +36,7 @@ export async function predict(
   for (const dir of dirs) {
     const { model } = await loadModel(dir);
     try {
-      const p = await predictProba(model, testData, options.batchSize ?? 256);
+      const p = await (options.tta ? predictProbaTta : predictProba)(model, testData, options.batchSize ?? 256);
       for (let i = 0; i < p.length; i++) proba[i] += p[i] / dirs.length;
     } finally {
       model.dispose();

@@ -8,6 +8,7 @@ import {
   train,
   type Modality,
 } from '@digitfuse/model';
+import { predictProbaTta } from '@digitfuse/submit';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { writeJson } from '../run-dir';
@@ -27,6 +28,8 @@ export interface EvaluationFile {
   };
   /** Validation accuracy of the averaged softmax of the K best trial models, when K > 1. */
   readonly ensemble?: { readonly members: number; readonly accuracy: number; readonly gain: number };
+  /** Validation accuracy of the best trial's model with test-time augmentation, when --tta. */
+  readonly tta?: { readonly accuracy: number; readonly gain: number };
   /** Image-only, audio-only and fused validation accuracy with the best configuration and the same epochs. */
   readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
 }
@@ -69,6 +72,18 @@ export const evaluateStage: Stage = {
       ctx.log(`    ensemble of ${probs.length}: validation accuracy ${acc.toFixed(4)} (gain ${(ensemble.gain * 100).toFixed(2)} points)`);
     }
 
+    let tta: EvaluationFile['tta'];
+    if (ctx.options.tta) {
+      const { model } = await loadModel(trialModelDir(ctx, trials[0].number));
+      try {
+        const acc = evaluateProbabilities(await predictProbaTta(model, val), labels).accuracy;
+        tta = { accuracy: acc, gain: acc - best.accuracy };
+        ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
+      } finally {
+        model.dispose();
+      }
+    }
+
     const meta = await readMeta(trialModelDir(ctx, trials[0].number));
     const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
     const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
@@ -98,6 +113,7 @@ export const evaluateStage: Stage = {
         perClass: best.perClass.map((c) => ({ precision: c.precision, recall: c.recall, f1: c.f1, support: c.support })),
       },
       ...(ensemble ? { ensemble } : {}),
+      ...(tta ? { tta } : {}),
       ablation,
     };
     writeJson(evaluationPath(ctx), file);

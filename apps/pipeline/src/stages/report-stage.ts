@@ -13,6 +13,12 @@ import { trialModelDir } from './search-stage';
 /** Points in the t-SNE plots (a seeded sample of the validation rows). */
 export const EMBEDDING_SAMPLE = 2000;
 
+const evaluationFile = (ctx: RunContext): EvaluationFile | null =>
+  existsSync(evaluationPath(ctx)) ? readJson<EvaluationFile>(evaluationPath(ctx), 'the evaluation') : null;
+const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
+const ensembleGain = (ctx: RunContext) => points(evaluationFile(ctx)?.ensemble?.gain);
+const ttaGain = (ctx: RunContext) => points(evaluationFile(ctx)?.tta?.gain);
+
 /** Summary of a run: what a person wants first. */
 export function buildSummary(ctx: RunContext): Record<string, string | number> {
   const s = ctx.state;
@@ -33,6 +39,8 @@ export function buildSummary(ctx: RunContext): Record<string, string | number> {
   add('best validation accuracy (search)', s.stages.search?.facts?.bestValue);
   add('validation accuracy', s.stages.evaluate?.facts?.valAccuracy);
   add('validation macro-F1', s.stages.evaluate?.facts?.macroF1);
+  add('ensemble validation gain (points)', ensembleGain(ctx));
+  add('test-time augmentation validation gain (points)', ttaGain(ctx));
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
   add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
   add('submission', existsSync(ctx.layout.submission) ? ctx.layout.submission : 'none');
@@ -67,7 +75,7 @@ export const reportStage: Stage = {
       input.trials = search.trials;
       input.importances = search.importances;
     }
-    const evaluation = existsSync(evaluationPath(ctx)) ? readJson<EvaluationFile>(evaluationPath(ctx), 'the evaluation') : null;
+    const evaluation = evaluationFile(ctx);
     if (evaluation) {
       input.evaluation = evaluation.best;
       input.ablation = evaluation.ablation;

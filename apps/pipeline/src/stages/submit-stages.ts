@@ -15,7 +15,7 @@ export const predictStage: Stage = {
       return { skipped: true };
     }
     const dirs = finalModelDirs(ctx, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
-    const result = await predict(dirs, data.test);
+    const result = await predict(dirs, data.test, { tta: ctx.options.tta });
     writeSubmission(ctx.layout.submission, result.labels);
     ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${result.models} model${result.models > 1 ? 's' : ''})`);
     return { rows: result.labels.length, models: result.models };

@@ -14,6 +14,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
       .option('out', { type: 'string', default: 'submission.csv', describe: 'Where to write the submission' })
+      .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
       .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch' })
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'Compute backend' }),
   );
@@ -26,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const raw = await loadCompetition(resolve(args.data), { requireTest: true });
   const test = preprocess(meta.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
   const t0 = performance.now();
-  const result = await predict(dirs, test, { batchSize: args['batch-size'] });
+  const result = await predict(dirs, test, { batchSize: args['batch-size'], tta: args.tta });
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test);
   process.stderr.write(
