@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { writeJson } from '../run-dir';
 import { bestTrials } from './retrain-stage';
-import { trialModelDir } from './search-stage';
+import { sampleRows, trialModelDir } from './search-stage';
 
 /** What the evaluate stage writes to `evaluation.json`. */
 export interface EvaluationFile {
@@ -88,10 +88,10 @@ export const evaluateStage: Stage = {
     const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
     const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
     for (const modality of ['image', 'audio'] as const) {
-      ctx.log(`    ${modality}-only model, best configuration, ${epochs} epochs:`);
+      ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${epochs} epochs`);
       const model = buildModel({ ...meta.config, modality });
       try {
-        await train(model, { train: subset(data.train, data.split.train) }, {
+        await train(model, { train: subset(data.train, sampleRows(data.split.train, ctx.options.searchRows, ctx.options.seed)) }, {
           epochs,
           batchSize: ctx.options.batchSize,
           seed: ctx.options.seed,
