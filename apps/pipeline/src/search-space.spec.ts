@@ -1,5 +1,6 @@
 import { validateConfig } from '@digitfuse/model';
-import { configFromParams, SEARCH_SPACE, suggestConfig, type SuggestingTrial } from './search-space';
+import { DEFAULT_MODEL_CONFIG } from '@digitfuse/model';
+import { configFromParams, PAPER_BEST_PARAMS, SEARCH_SPACE, suggestConfig, type SuggestingTrial } from './search-space';
 
 /** A trial that records the ranges asked for and answers with the low or high end. */
 function recordingTrial(end: 'low' | 'high') {
@@ -42,5 +43,17 @@ describe('configFromParams()', () => {
     expect(config.imageFilters).toEqual([32, 64, 128]);
     expect(config.audioFilters).toEqual([16, 40, 200]);
     expect(config).toMatchObject({ units: 100, dropout: 0.3, learningRate: 0.002, seed: 3, modality: 'both' });
+  });
+});
+
+describe('PAPER_BEST_PARAMS', () => {
+  it('is the model package default (the paper best trial) expressed in the search space', () => {
+    const config = configFromParams(PAPER_BEST_PARAMS, DEFAULT_MODEL_CONFIG.seed);
+    expect(config).toEqual({ ...DEFAULT_MODEL_CONFIG });
+    for (const [name, value] of Object.entries(PAPER_BEST_PARAMS)) {
+      const [low, high] = name.includes('filters') ? SEARCH_SPACE.filters : name === 'units' ? SEARCH_SPACE.units : name === 'dropout' ? SEARCH_SPACE.dropout : SEARCH_SPACE.learningRate;
+      expect(value).toBeGreaterThanOrEqual(low);
+      expect(value).toBeLessThanOrEqual(high);
+    }
   });
 });

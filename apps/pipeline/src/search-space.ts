@@ -42,3 +42,19 @@ export function configFromParams(params: Record<string, number | string>, seed: 
   };
   return suggestConfig(replay, seed);
 }
+
+/**
+ * The seed paper's best trial as search parameters. The search starts with it (Optuna's
+ * `enqueue_trial`), so it is never worse than the paper's configuration on the same split.
+ */
+export const PAPER_BEST_PARAMS: Readonly<Record<string, number>> = Object.freeze({
+  img_filters_1: 48,
+  img_filters_2: 128,
+  img_filters_3: 64,
+  aud_filters_1: 64,
+  aud_filters_2: 64,
+  aud_filters_3: 128,
+  units: 128,
+  dropout: 0.42,
+  learning_rate: 0.000763,
+});

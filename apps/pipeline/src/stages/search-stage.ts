@@ -17,7 +17,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { formatDuration } from '@digitfuse/model';
-import { suggestConfig } from '../search-space';
+import { PAPER_BEST_PARAMS, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
 
 /** The study's name inside its journal. */
@@ -156,6 +156,7 @@ export const searchStage: Stage = {
     const trainRows = subset(data.train, sampleRows(data.split.train, options.searchRows, options.seed));
     const valRows = subset(data.train, data.split.val);
     const study = openStudy(ctx);
+    if (!isWorker() && study.trials.length === 0) study.enqueueTrial({ ...PAPER_BEST_PARAMS });
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
     const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;
     ctx.log(
