@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers (mulberry32): small, fast and identical on every platform, so the
- * same seed gives the same splits and the same demo dataset.
+ * same seed gives the same splits, demo dataset, shuffles, dropout masks and augmentations.
  */
 export interface Rng {
   /** Uniform float in [0, 1). */
@@ -9,6 +9,8 @@ export interface Rng {
   int(n: number): number;
   /** Standard normal (mean 0, standard deviation 1), by the Box-Muller transform. */
   gaussian(): number;
+  /** A fresh 31-bit seed drawn from this stream (to seed tfjs ops). */
+  seed(): number;
 }
 
 /** Creates a mulberry32 generator; any finite number is accepted as a seed (truncated to 32 bits). */
@@ -35,7 +37,7 @@ export function createRng(seed: number): Rng {
     spare = radius * Math.sin(2 * Math.PI * v);
     return radius * Math.cos(2 * Math.PI * v);
   };
-  return { next, int: (n) => Math.floor(next() * n), gaussian };
+  return { next, int: (n) => Math.floor(next() * n), gaussian, seed: () => Math.floor(next() * 0x7fffffff) };
 }
 
 /** Shuffles `values` in place (Fisher-Yates) with `rng`; returns it. */

@@ -1,6 +1,5 @@
 export * from './backend';
 export * from './errors';
-export { createRng, permutation, type Rng } from './random';
 export * from './network/config';
 export { buildModel, compileModel, disposeModel } from './network/build-model';
 export { LAYER_NAMES } from './network/layer-names';

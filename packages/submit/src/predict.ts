@@ -1,5 +1,5 @@
 import { NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
-import { argmaxRows, loadModel, predictProba } from '@digitfuse/model';
+import { argmaxRows, disposeModel, loadModel, predictProba } from '@digitfuse/model';
 import { predictProbaTta } from './tta';
 
 /** Options of {@link predict}. */
@@ -39,7 +39,7 @@ export async function predict(
       const p = await (options.tta ? predictProbaTta : predictProba)(model, testData, options.batchSize ?? 256);
       for (let i = 0; i < p.length; i++) proba[i] += p[i] / dirs.length;
     } finally {
-      model.dispose();
+      disposeModel(model);
     }
   }
   return { labels: argmaxRows(proba, NUM_CLASSES), proba, models: dirs.length };

@@ -1,13 +1,5 @@
 import { NUM_CLASSES, subset } from '@digitfuse/data';
-import {
-  buildModel,
-  evaluateProbabilities,
-  loadModel,
-  predictProba,
-  readMeta,
-  train,
-  type Modality,
-} from '@digitfuse/model';
+import { buildModel, disposeModel, evaluateProbabilities, loadModel, type Modality, predictProba, readMeta, train } from '@digitfuse/model';
 import { predictProbaTta } from '@digitfuse/submit';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
@@ -58,7 +50,7 @@ export const evaluateStage: Stage = {
       try {
         probs.push(await predictProba(model, val));
       } finally {
-        model.dispose();
+        disposeModel(model);
       }
     }
     const best = evaluateProbabilities(probs[0], labels);
@@ -80,7 +72,7 @@ export const evaluateStage: Stage = {
         tta = { accuracy: acc, gain: acc - best.accuracy };
         ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
       } finally {
-        model.dispose();
+        disposeModel(model);
       }
     }
 
@@ -100,7 +92,7 @@ export const evaluateStage: Stage = {
         ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
         ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
       } finally {
-        model.dispose();
+        disposeModel(model);
       }
     }
     const file: EvaluationFile = {

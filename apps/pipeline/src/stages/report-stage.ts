@@ -1,5 +1,5 @@
-import { subset, writeDataFigures } from '@digitfuse/data';
-import { computeEmbeddings, createRng, loadModel, permutation, readMeta } from '@digitfuse/model';
+import { createRng, permutation, subset, writeDataFigures } from '@digitfuse/data';
+import { computeEmbeddings, disposeModel, loadModel, readMeta } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,7 +100,7 @@ export const reportStage: Stage = {
           };
         }
       } finally {
-        model.dispose();
+        disposeModel(model);
       }
     }
     const figures = await writeDataFigures({ dataDir: data.summary.dataDir, outDir: ctx.layout.reportDir });

@@ -1,4 +1,4 @@
-import { buildModel, formatDuration, readMeta, saveModel, train } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, readMeta, saveModel, train } from '@digitfuse/model';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { PipelineError } from '../errors';
@@ -61,7 +61,7 @@ export const retrainStage: Stage = {
         ctx.log(`    saved ${dirs[i]} (${formatDuration(result.seconds)})`);
         if (i === 0) Object.assign(facts, { bestTrial: trial.number, epochs, trainAcc: result.history[result.history.length - 1].acc });
       } finally {
-        model.dispose();
+        disposeModel(model);
       }
     }
     return { ...facts, members: best.length };

@@ -1,5 +1,5 @@
 import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
-import { buildModel, saveModel, train, type TrainCallback } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, saveModel, train, type TrainCallback } from '@digitfuse/model';
 import {
   createStudy,
   HyperbandPruner,
@@ -16,7 +16,6 @@ import {
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { formatDuration } from '@digitfuse/model';
 import { PAPER_BEST_PARAMS, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
 
@@ -113,7 +112,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       );
       return best.val_acc ?? 0;
     } finally {
-      model.dispose();
+      disposeModel(model);
     }
   };
 }

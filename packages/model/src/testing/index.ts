@@ -1,6 +1,5 @@
-import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
+import { AUDIO_SIZE, createRng, IMAGE_SIZE, NUM_CLASSES, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
 import type { ModelConfig } from '../network/config';
-import { createRng } from '../random';
 
 /** A tiny config (filters 2-4, 8 units) that trains fast on the cpu backend. */
 export const TINY_CONFIG: Partial<ModelConfig> = Object.freeze({

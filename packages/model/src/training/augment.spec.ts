@@ -1,5 +1,5 @@
 import { IMAGE_SIZE } from '@digitfuse/data';
-import { createRng } from '../random';
+import { createRng } from '@digitfuse/data';
 import { augmentImages } from './augment';
 
 describe('augmentImages()', () => {
@@ -26,7 +26,7 @@ describe('augmentImages()', () => {
   it('shifts by whole pixels exactly', () => {
     // An rng whose draws are 1, 0.5, 0.5 -> dx = +maxShift, dy = 0, no rotation.
     const draws = [1 - 1e-12, 0.5, 0.5];
-    const rng = { next: () => draws.shift() as number, int: () => 0, seed: () => 0 };
+    const rng = { next: () => draws.shift() as number, int: () => 0, seed: () => 0, gaussian: () => 0 };
     const out = augmentImages(image, rng, { maxShift: 2, maxRotation: 10 });
     for (let y = 0; y < 28; y++) for (let x = 2; x < 28; x++) expect(out[y * 28 + x]).toBeCloseTo(image[y * 28 + x - 2], 5);
   });

@@ -1,5 +1,5 @@
 import { IMAGE_SIDE, IMAGE_SIZE } from '@digitfuse/data';
-import type { Rng } from '../random';
+import type { Rng } from '@digitfuse/data';
 
 /** Arguments of image augmentation. */
 export interface AugmentArgs {

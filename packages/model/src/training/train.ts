@@ -4,7 +4,7 @@ import { argmaxRows, crossEntropy } from '../evaluation/metrics';
 import { predictProba } from '../evaluation/predict';
 import { checkInputs, gatherRows, inputTensors, oneHot } from '../network/feed';
 import { LAYER_NAMES } from '../network/layer-names';
-import { createRng, permutation } from '../random';
+import { createRng, permutation } from '@digitfuse/data';
 import { augmentImages, type AugmentArgs } from './augment';
 import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './callbacks';
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping';
