@@ -65,7 +65,8 @@ export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): v
 }
 
 /**
- * The objective: train the suggested configuration on the split's training rows, report validation
+ * The objective: train the suggested configuration on the search's training rows (at most
+ * `--search-rows` of the split's training side), report validation
  * accuracy after every epoch (so the pruner can stop it), and return the validation accuracy of the
  * epoch early stopping kept. Past the deadline a running trial stops after its current epoch and
  * completes with the best epoch it reached (its result is kept, not thrown away).
