@@ -1,2 +1,2 @@
 /** @type {import('jest').Config} */
-module.exports = require('../../jest.preset')('model');
+module.exports = { ...require('../../jest.preset')('model'), setupFiles: ['<rootDir>/jest.setup.ts'] };
