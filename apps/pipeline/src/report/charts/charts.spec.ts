@@ -128,3 +128,15 @@ describe('ablationSpec()', () => {
     expect(t).toContain('98.00%');
   });
 });
+
+describe('optimizationHistorySpec() axis', () => {
+  it('ticks exactly at each trial number when there are few trials (no repeated labels)', async () => {
+    const trials = [
+      { number: 0, state: 'COMPLETE' as const, params: {}, value: 0.97, bestStep: 4, seconds: 98, intermediate: [[4, 0.97]] as [number, number][] },
+      { number: 1, state: 'PRUNED' as const, params: {}, value: null, bestStep: 5, seconds: 244, intermediate: [[5, 0.98]] as [number, number][] },
+    ];
+    const svg = await renderSvg(optimizationHistorySpec(trials));
+    const xLabels = [...svg.matchAll(/role-axis-label[\s\S]*?<\/g>/g)][0][0].match(/>([^<]+)<\/text>/g) ?? [];
+    expect(xLabels.map((l) => l.slice(1, -7))).toEqual(['0', '1']);
+  });
+});

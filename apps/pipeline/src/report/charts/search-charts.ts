@@ -49,7 +49,10 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
     scale: { domain: [COMPLETE, PRUNED, BEST], range: ['#4c78a8', '#bab0ac', '#e45756'] },
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 24 },
   };
-  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: { tickMinStep: 1, format: 'd' } };
+  // With few trials, tick exactly at each trial number (automatic ticks at 0.5 would read "0, 1, 1").
+  const numbers = [...new Set(sorted.map((t) => t.number))];
+  const ticks = numbers.length <= 20 ? { values: numbers } : { tickMinStep: 1 };
+  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: { ...ticks, format: 'd' } };
   const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
   return {
     title: {
