@@ -166,11 +166,25 @@ export const searchStage: Stage = {
     );
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1) : null;
+    const started = Date.now();
+    const progress = () => {
+      const finished = study.getTrials(['COMPLETE', 'PRUNED']).length;
+      const elapsed = Date.now() - started;
+      const perTrial = elapsed / Math.max(1, finished - done);
+      const byTrials = Math.max(0, options.trials - finished) * perTrial;
+      const left = deadline === null ? byTrials : Math.min(byTrials, Math.max(0, deadline - Date.now()));
+      const best = study.bestValue;
+      ctx.log(
+        `    ${finished}/${options.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
+          (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
+          (finished < options.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
+      );
+    };
     await study.optimize(makeObjective(ctx, trainRows, valRows, deadline), {
       nTrials: options.trials,
       nTrialsScope: 'study',
       timeoutMs: options.budgetMs ?? undefined,
-      callbacks: [() => pruneTrialModels(ctx, study, keep)],
+      callbacks: [() => pruneTrialModels(ctx, study, keep), ...(isWorker() ? [] : [progress])],
     });
     if (workers) {
       const exits = await workers;
