@@ -35,7 +35,8 @@ export async function runCli<T>(
   body: (args: T) => Promise<void>,
 ): Promise<number> {
   let failure: string | null = null;
-  const parser = build(yargs([...argv]))
+  // No camel-case copies of flags: an unknown `--bogus-flag` is reported once, not also as `bogusFlag`.
+  const parser = build(yargs([...argv]).parserConfiguration({ 'camel-case-expansion': false }))
     .scriptName(name)
     .usage(`$0 [options]\n\n${describe}`)
     .strict()
