@@ -16,11 +16,9 @@ export const EMBEDDING_SAMPLE = 2000;
 const evaluationFile = (ctx: RunContext): EvaluationFile | null =>
   existsSync(evaluationPath(ctx)) ? readJson<EvaluationFile>(evaluationPath(ctx), 'the evaluation') : null;
 const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
-const ensembleGain = (ctx: RunContext) => points(evaluationFile(ctx)?.ensemble?.gain);
-const ttaGain = (ctx: RunContext) => points(evaluationFile(ctx)?.tta?.gain);
 
 /** Summary of a run: what a person wants first. */
-export function buildSummary(ctx: RunContext): Record<string, string | number> {
+export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = evaluationFile(ctx)): Record<string, string | number> {
   const s = ctx.state;
   const summary: Record<string, string | number> = {
     run: ctx.layout.root,
@@ -39,8 +37,8 @@ export function buildSummary(ctx: RunContext): Record<string, string | number> {
   add('best validation accuracy (search)', s.stages.search?.facts?.bestValue);
   add('validation accuracy', s.stages.evaluate?.facts?.valAccuracy);
   add('validation macro-F1', s.stages.evaluate?.facts?.macroF1);
-  add('ensemble validation gain (points)', ensembleGain(ctx));
-  add('test-time augmentation validation gain (points)', ttaGain(ctx));
+  add('ensemble validation gain (points)', points(evaluation?.ensemble?.gain));
+  add('test-time augmentation validation gain (points)', points(evaluation?.tta?.gain));
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
   add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
   add('submission', existsSync(ctx.layout.submission) ? ctx.layout.submission : 'none');
@@ -61,7 +59,8 @@ export const reportStage: Stage = {
   name: 'report',
   title: 'report: summary, figures and report.html',
   async run(ctx) {
-    const summary = buildSummary(ctx);
+    const evaluation = evaluationFile(ctx);
+    const summary = buildSummary(ctx, evaluation);
     writeJson(ctx.layout.summaryJson, summary);
     writeFileAtomic(ctx.layout.summaryMd, summaryMarkdown(summary));
     if (!ctx.options.report) {
@@ -75,7 +74,6 @@ export const reportStage: Stage = {
       input.trials = search.trials;
       input.importances = search.importances;
     }
-    const evaluation = evaluationFile(ctx);
     if (evaluation) {
       input.evaluation = evaluation.best;
       input.ablation = evaluation.ablation;
