@@ -45,10 +45,12 @@ export const evaluateStage: Stage = {
     const labels = val.labels as Int32Array;
     const trials = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
     const probs: Float32Array[] = [];
+    let ttaProbs: Float32Array | null = null;
     for (const t of trials) {
       const { model } = await loadModel(trialModelDir(ctx, t.number));
       try {
         probs.push(await predictProba(model, val));
+        if (ctx.options.tta && t === trials[0]) ttaProbs = await predictProbaTta(model, val);
       } finally {
         disposeModel(model);
       }
@@ -65,15 +67,10 @@ export const evaluateStage: Stage = {
     }
 
     let tta: EvaluationFile['tta'];
-    if (ctx.options.tta) {
-      const { model } = await loadModel(trialModelDir(ctx, trials[0].number));
-      try {
-        const acc = evaluateProbabilities(await predictProbaTta(model, val), labels).accuracy;
-        tta = { accuracy: acc, gain: acc - best.accuracy };
-        ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
-      } finally {
-        disposeModel(model);
-      }
+    if (ttaProbs) {
+      const acc = evaluateProbabilities(ttaProbs, labels).accuracy;
+      tta = { accuracy: acc, gain: acc - best.accuracy };
+      ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
     }
 
     const meta = await readMeta(trialModelDir(ctx, trials[0].number));

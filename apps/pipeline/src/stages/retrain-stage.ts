@@ -2,21 +2,17 @@ import { buildModel, disposeModel, formatDuration, readMeta, saveModel, train } 
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { PipelineError } from '../errors';
-import { openStudy, trialModelDir } from './search-stage';
+import { openStudy, rankedTrials, trialModelDir } from './search-stage';
 
 /** The K best finished trials, best first. */
 export function bestTrials(ctx: RunContext, k: number): { number: number; value: number }[] {
-  const study = openStudy(ctx);
-  const complete = study
-    .getTrials(['COMPLETE'])
-    .filter((t) => typeof t.value === 'number')
-    .sort((a, b) => (b.value as number) - (a.value as number) || a.number - b.number);
+  const complete = rankedTrials(openStudy(ctx));
   if (complete.length === 0) {
     throw new PipelineError(
       `Expected at least one finished trial in ${ctx.layout.journal}, found none: give the search more --trials or a longer --budget`,
     );
   }
-  return complete.slice(0, k).map((t) => ({ number: t.number, value: t.value as number }));
+  return complete.slice(0, k);
 }
 
 /** Model directories of the final model(s): `model/` for the best, `model/member-<i>` for the rest of an ensemble. */

@@ -24,8 +24,17 @@ export const STUDY_NAME = 'digitfuse';
 
 /** Folder of the models of the best trials (kept for retraining epochs, the ensemble and the report). */
 export const trialModelsDir = (ctx: RunContext): string => join(ctx.layout.searchDir, 'models');
-export const trialModelDir = (ctx: RunContext, trialNumber: number): string =>
-  join(trialModelsDir(ctx), `trial-${String(trialNumber).padStart(4, '0')}`);
+const trialDirName = (trialNumber: number): string => `trial-${String(trialNumber).padStart(4, '0')}`;
+export const trialModelDir = (ctx: RunContext, trialNumber: number): string => join(trialModelsDir(ctx), trialDirName(trialNumber));
+
+/** The study's COMPLETE trials with a value, best first (lower number first on ties). */
+export function rankedTrials(study: Study): { number: number; value: number }[] {
+  return study
+    .getTrials(['COMPLETE'])
+    .filter((t) => t.value !== undefined)
+    .map((t) => ({ number: t.number, value: t.value as number }))
+    .sort((a, b) => b.value - a.value || a.number - b.number);
+}
 
 function makePruner(kind: RunContext['options']['pruner'], epochs: number): Pruner {
   if (kind === 'median') return new MedianPruner({ nStartupTrials: 5, nWarmupSteps: 1 });
@@ -50,15 +59,8 @@ export function openStudy(ctx: RunContext): Study {
 export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): void {
   const dir = trialModelsDir(ctx);
   if (!existsSync(dir)) return;
-  const best = new Set(
-    study
-      .getTrials(['COMPLETE'])
-      .filter((t) => t.value !== undefined)
-      .sort((a, b) => (b.value as number) - (a.value as number) || a.number - b.number)
-      .slice(0, keep)
-      .map((t) => `trial-${String(t.number).padStart(4, '0')}`),
-  );
-  const running = new Set(study.getTrials(['RUNNING']).map((t) => `trial-${String(t.number).padStart(4, '0')}`));
+  const best = new Set(rankedTrials(study).slice(0, keep).map((t) => trialDirName(t.number)));
+  const running = new Set(study.getTrials(['RUNNING']).map((t) => trialDirName(t.number)));
   for (const name of readdirSync(dir)) {
     if (!best.has(name) && !running.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }
