@@ -1,3 +1,4 @@
+import type { Fusion } from '@digitfuse/model';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration';
 import { PipelineError } from './errors';
@@ -36,7 +37,16 @@ export interface PipelineOptions {
   readonly tta: boolean;
   /** Write the report at the end. Default true. */
   readonly report: boolean;
+  /**
+   * How the model fuses image and audio: 'robust' (per-sense heads, audio augmentation, modality
+   * dropout, product of experts calibrated on validation data with shifted audio; the default) or
+   * 'concat' (the paper's concatenation). Runs written before this option existed are 'concat'.
+   */
+  readonly fusion: Fusion;
 }
+
+/** The fusion of a run's options ('concat' for runs written before `--fusion` existed). */
+export const fusionOf = (options: PipelineOptions): Fusion => options.fusion ?? 'concat';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -58,7 +68,12 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('search-rows', { type: 'number', default: 12_000, describe: "Most training rows per search trial (a seeded sample); retraining uses every row" })
     .option('ensemble', { type: 'number', default: 1, describe: 'Average the softmax of the K best configurations, each retrained' })
     .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average predictions over one-pixel image shifts' })
-    .option('report', { type: 'boolean', default: true, describe: 'Write report.html and figures at the end (--no-report to skip)' });
+    .option('report', { type: 'boolean', default: true, describe: 'Write report.html and figures at the end (--no-report to skip)' })
+    .option('fusion', {
+      choices: ['robust', 'concat'] as const,
+      default: 'robust' as const,
+      describe: "How image and audio are fused: robust (calibrated per-sense experts; never lets unfamiliar audio overrule a clear image) or concat (the paper's)",
+    });
 }
 
 function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -108,5 +123,6 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     ensemble: positiveInt('ensemble', argv.ensemble, 20),
     tta: argv.tta === true,
     report: argv.report !== false,
+    fusion: (argv.fusion ?? 'robust') as Fusion,
   };
 }

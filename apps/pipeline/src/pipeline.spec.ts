@@ -49,6 +49,12 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(evaluation.ablation.map((a: { modality: string }) => a.modality)).toEqual(['both', 'image', 'audio']);
     expect(evaluation.ensemble.members).toBe(2);
     expect(evaluation.tta.accuracy).toBeGreaterThan(0);
+    // The default fusion is robust: the best trial's calibration is kept and the final model carries its weights.
+    expect(Object.keys(evaluation.fusion.weights)).toEqual(['fused', 'image', 'audio']);
+    expect(evaluation.fusion.target.n).toBe(40); // adapted to the 40 unlabelled test rows
+    const finalMeta = JSON.parse(readFileSync(join(run, 'model', 'meta.json'), 'utf8'));
+    expect(finalMeta.config.fusion).toBe('robust');
+    expect(finalMeta.calibration.weights).toEqual(evaluation.fusion.weights);
     expect(existsSync(join(run, 'model', 'member-1', 'model.json'))).toBe(true);
     expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
     expect(readFileSync(join(run, 'summary.md'), 'utf8')).toContain('validation accuracy');
@@ -60,7 +66,10 @@ describe('pipeline:search then pipeline:full --resume', () => {
     for (const file of ['report.html', 'tsne-fused.png', 'kmeans-audio.png', 'confusion-matrix.png', 'digits-grid.png', 'modality-ablation.png']) {
       expect(existsSync(join(run, 'report', file))).toBe(true);
     }
-    expect(readFileSync(join(run, 'report', 'report.html'), 'utf8')).toContain('data:image/png;base64,');
+    const html = readFileSync(join(run, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('data:image/png;base64,');
+    expect(html).toContain('Does hearing make seeing more robust?');
+    expect(html).toContain('Calibrated fusion of the final model');
   });
 
   it('a larger --trials on resume continues the search from its journal', async () => {
@@ -77,6 +86,7 @@ describe('flag errors', () => {
     [['--budget', 'soon'], '`--budget` to be a duration'],
     [['--bogus'], 'Unknown argument: bogus'],
     [['--backend', 'gpu'], 'Invalid values'],
+    [['--fusion', 'late'], 'Invalid values'],
     [['--out', 'a', '--resume', 'b'], 'either `--out`'],
   ])('refuses %j with one clear line and exit code > 0', async (args, message) => {
     stderr.length = 0;

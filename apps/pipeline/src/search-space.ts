@@ -1,4 +1,4 @@
-import type { ModelConfig } from '@digitfuse/model';
+import type { Fusion, ModelConfig } from '@digitfuse/model';
 
 /** The part of a trial the search space needs (the tuning package's Trial satisfies it). */
 export interface SuggestingTrial {
@@ -16,9 +16,10 @@ export const SEARCH_SPACE = {
 
 /**
  * The paper's search space: filters of each conv layer of both branches in 16..256 (log scale),
- * dense units 32..512 (log), dropout 0.1..0.6, learning rate 1e-4..1e-2 (log).
+ * dense units 32..512 (log), dropout 0.1..0.6, learning rate 1e-4..1e-2 (log). The fusion is not
+ * searched: it is the run's `--fusion`.
  */
-export function suggestConfig(trial: SuggestingTrial, seed: number): ModelConfig {
+export function suggestConfig(trial: SuggestingTrial, seed: number, fusion: Fusion = 'concat'): ModelConfig {
   const [fLow, fHigh] = SEARCH_SPACE.filters;
   const filters = (branch: 'img' | 'aud') =>
     [1, 2, 3].map((i) => trial.suggestInt(`${branch}_filters_${i}`, fLow, fHigh, { log: true }));
@@ -30,17 +31,18 @@ export function suggestConfig(trial: SuggestingTrial, seed: number): ModelConfig
     dropout: trial.suggestFloat('dropout', SEARCH_SPACE.dropout[0], SEARCH_SPACE.dropout[1]),
     learningRate: trial.suggestFloat('learning_rate', SEARCH_SPACE.learningRate[0], SEARCH_SPACE.learningRate[1], { log: true }),
     modality: 'both',
+    fusion,
     seed,
   };
 }
 
 /** Rebuild a config from a finished trial's parameters (as stored in the study). */
-export function configFromParams(params: Record<string, number | string>, seed: number): ModelConfig {
+export function configFromParams(params: Record<string, number | string>, seed: number, fusion: Fusion = 'concat'): ModelConfig {
   const replay: SuggestingTrial = {
     suggestInt: (name) => Number(params[name]),
     suggestFloat: (name) => Number(params[name]),
   };
-  return suggestConfig(replay, seed);
+  return suggestConfig(replay, seed, fusion);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ablationTable, escapeHtml, formatCell, htmlTable, markdownTable, trialTable } from './tables';
+import { ablationTable, escapeHtml, formatCell, fusionTable, htmlTable, markdownTable, robustnessTables, trialTable } from './tables';
 
 describe('formatCell()', () => {
   it('formats integers, decimals, tiny numbers and missing values', () => {
@@ -49,5 +49,38 @@ describe('ablationTable()', () => {
       ['audio only', '90.00%', 'x'],
       ['image + audio (fused)', '98.00%', ''],
     ]);
+  });
+});
+
+const score = (acc: number) => ({ acc, loss: 0.1 });
+
+describe('fusionTable()', () => {
+  it('lists each expert with its weight and accuracy as is and with shifted audio, then the product', () => {
+    const t = fusionTable({
+      weights: { fused: 1, image: 0.5, audio: 0.25 },
+      clean: { fused: score(0.99), image: score(0.97), audio: score(0.86), product: score(0.995) },
+      shifted: { fused: score(0.97), image: score(0.97), audio: score(0.56), product: score(0.98) },
+    });
+    expect(t.headers).toEqual(['Expert', 'Weight', 'Validation accuracy', 'With shifted audio']);
+    expect(t.rows).toEqual([
+      ["Fused head (the paper's classifier)", '1', '99.00%', '97.00%'],
+      ['Image head', '0.5', '97.00%', '97.00%'],
+      ['Audio head', '0.25', '86.00%', '56.00%'],
+      ["Product of experts (the model's output)", '', '99.50%', '98.00%'],
+    ]);
+  });
+});
+
+describe('robustnessTables()', () => {
+  it('gives accuracy per set (a dash where a model did not run) and mean / worst per group', () => {
+    const [perSet, summary] = robustnessTables({
+      source: 'x',
+      models: ['image only', 'robust fusion'],
+      perSet: [{ set: 'theo-noisy', acc: [0.979, null] }],
+      summary: [{ group: 'unseen speaker, noisy', model: 'image only', mean: 0.979, worst: 0.979, worstSet: 'theo-noisy' }],
+      conclusion: 'y',
+    });
+    expect(perSet).toEqual({ headers: ['Set', 'image only', 'robust fusion'], rows: [['theo-noisy', '97.90%', '–']] });
+    expect(summary.rows).toEqual([['unseen speaker, noisy', 'image only', '97.90%', '97.90% (theo-noisy)']]);
   });
 });

@@ -1,5 +1,5 @@
 import { modalityLabel } from './charts/ablation-chart';
-import type { AblationEntry, TrialInput } from './types';
+import type { AblationEntry, FusionInput, RobustnessInput, TrialInput } from './types';
 
 /** A table as header cells and rows of text cells. */
 export interface Table {
@@ -45,6 +45,33 @@ export function ablationTable(ablation: readonly AblationEntry[]): Table {
       .sort((a, b) => order.indexOf(a.modality) - order.indexOf(b.modality))
       .map((a) => [modalityLabel(a.modality), `${(100 * a.valAccuracy).toFixed(2)}%`, a.note ?? '']),
   };
+}
+
+const percent = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
+
+/** A robust-fusion calibration as a table: each expert and the product, weight and validation accuracy (audio as is / shifted). */
+export function fusionTable(fusion: FusionInput): Table {
+  const names = { fused: 'Fused head (the paper\'s classifier)', image: 'Image head', audio: 'Audio head', product: 'Product of experts (the model\'s output)' } as const;
+  return {
+    headers: ['Expert', 'Weight', 'Validation accuracy', 'With shifted audio'],
+    rows: (['fused', 'image', 'audio', 'product'] as const).map((k) => [
+      names[k],
+      k === 'product' ? '' : formatCell(fusion.weights[k]),
+      percent(fusion.clean[k].acc),
+      percent(fusion.shifted[k].acc),
+    ]),
+  };
+}
+
+/** The robust-fusion benchmark as two tables: test accuracy per set, and mean / worst per group. */
+export function robustnessTables(r: RobustnessInput): [Table, Table] {
+  return [
+    { headers: ['Set', ...r.models], rows: r.perSet.map((row) => [row.set, ...row.acc.map(percent)]) },
+    {
+      headers: ['Sets', 'Model', 'Mean test accuracy', 'Worst (set)'],
+      rows: r.summary.map((x) => [x.group, x.model, percent(x.mean), `${percent(x.worst)} (${x.worstSet})`]),
+    },
+  ];
 }
 
 /** A key/value table. */

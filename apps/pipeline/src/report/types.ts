@@ -46,6 +46,41 @@ export interface AblationEntry {
   readonly note?: string;
 }
 
+/** Accuracy and mean cross-entropy of one classifier. */
+export interface HeadScoreInput {
+  readonly acc: number;
+  readonly loss: number;
+}
+
+/** A robust-fusion model's calibration: expert weights and each expert on validation data. */
+export interface FusionInput {
+  readonly weights: Readonly<Record<'fused' | 'image' | 'audio', number>>;
+  /** On the validation rows as they are. */
+  readonly clean: Readonly<Record<'fused' | 'image' | 'audio' | 'product', HeadScoreInput>>;
+  /** On the validation rows with shifted audio (a stand-in for unseen speakers). */
+  readonly shifted: Readonly<Record<'fused' | 'image' | 'audio' | 'product', HeadScoreInput>>;
+  /** The audio weight's adaptation to the unlabelled test rows, when there were any. */
+  readonly target?: {
+    readonly n: number;
+    readonly confident: number;
+    readonly audioAgreement: number;
+    readonly audioValAccuracy: number;
+    readonly audioScale: number;
+  };
+}
+
+/** The robust-fusion benchmark (`model:robustness`): test accuracy per set and model. */
+export interface RobustnessInput {
+  /** Where the numbers come from (file and how they were measured). */
+  readonly source: string;
+  /** Column titles of the models, in order (e.g. image only, audio only, plain fusion, robust fusion). */
+  readonly models: readonly string[];
+  readonly perSet: ReadonlyArray<{ readonly set: string; readonly acc: ReadonlyArray<number | null> }>;
+  readonly summary: ReadonlyArray<{ readonly group: string; readonly model: string; readonly mean: number; readonly worst: number; readonly worstSet: string }>;
+  /** The answer to the paper's question, in words with the numbers. */
+  readonly conclusion: string;
+}
+
 /** Everything a run report can show; every section but the summary is optional. */
 export interface ReportInput {
   readonly title: string;
@@ -63,6 +98,10 @@ export interface ReportInput {
   readonly logParams?: readonly string[];
   readonly importances?: Readonly<Record<string, number>>;
   readonly ablation?: readonly AblationEntry[];
+  /** The final model's robust fusion (absent for the paper's concatenation). */
+  readonly fusion?: FusionInput;
+  /** The robust-fusion benchmark table. */
+  readonly robustness?: RobustnessInput;
   /** Figures already written elsewhere (e.g. data figures), embedded as they are. */
   readonly extraImages?: ReadonlyArray<{ title: string; path: string }>;
 }

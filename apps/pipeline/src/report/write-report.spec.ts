@@ -90,6 +90,7 @@ describe('writeReport()', () => {
       'No validation evaluation was given.',
       'No hyperparameter search was run.',
       'No modality ablation was run.',
+      'No robustness results were given.',
       'No data figures were given.',
     ]) {
       expect(html).toContain(note);

@@ -9,7 +9,7 @@ import { trainingCurvesSpec } from './charts/training-charts';
 import { embeddedPng, reportHtml, skippedNote, type HtmlSection } from './html';
 import { kmeans } from './kmeans';
 import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from './partition-agreement';
-import { ablationTable, escapeHtml, htmlTable, keyValueTable, markdownTable, trialTable, type Table } from './tables';
+import { ablationTable, escapeHtml, fusionTable, htmlTable, keyValueTable, markdownTable, robustnessTables, trialTable, type Table } from './tables';
 import { tsne, type TsneOptions } from './tsne';
 import type { ClusterAgreement, EmbeddingKind, ReportInput, ReportResult } from './types';
 import { validateReportInput } from './validate-input';
@@ -34,6 +34,7 @@ const SECTION_TITLES = {
   evaluation: 'Validation',
   search: 'Hyperparameter search',
   ablation: 'Modality ablation',
+  robustness: 'Does hearing make seeing more robust?',
   data: 'Data figures',
 } as const;
 
@@ -60,7 +61,7 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
   };
   const table = (t: Table, heading: string): string => {
     md.push(`### ${heading}`, '', markdownTable(t), '');
-    return htmlTable(t);
+    return `<h3>${escapeHtml(heading)}</h3>\n${htmlTable(t)}`;
   };
 
   const skip = (text: string): string => {
@@ -171,6 +172,45 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
       ? [table(ablationTable(input.ablation), 'Validation accuracy by inputs'), await chart('modality-ablation.png', ablationSpec(input.ablation), 'Modality ablation: validation accuracy')].join('\n')
       : skip('No modality ablation was run.');
 
+  heading(SECTION_TITLES.robustness);
+  const paragraph = (text: string): string => {
+    md.push(text, '');
+    return `<p>${escapeHtml(text)}</p>`;
+  };
+  const robustnessParts: string[] = [];
+  if (input.fusion) {
+    robustnessParts.push(
+      paragraph(
+        "This run's model fuses the senses robustly: a fused head, an image head and an audio head, each trained with its own loss " +
+          '(audio augmented, one sense sometimes blanked), combined as a weighted product of experts. The weights were chosen on the ' +
+          'validation rows as they are and with shifted audio (a stand-in for speakers not in training), so audio that the model has ' +
+          'not learnt to trust cannot overrule a clear image.',
+      ),
+      table(fusionTable(input.fusion), 'Calibrated fusion of the final model'),
+    );
+    const t = input.fusion.target;
+    if (t) {
+      robustnessParts.push(
+        paragraph(
+          `Adapted to the ${t.n} test rows without their labels: on the ${t.confident} rows where the image head is confident, the audio head ` +
+            `agrees with it ${(100 * t.audioAgreement).toFixed(1)}% of the time (its validation accuracy: ${(100 * t.audioValAccuracy).toFixed(1)}%), ` +
+            `so the audio weight was multiplied by ${t.audioScale.toFixed(2)}` +
+            (t.audioScale < 0.999 ? ': the test voices are less familiar than the validation ones.' : ': the test audio is as familiar as the validation audio.'),
+        ),
+      );
+    }
+  }
+  if (input.robustness) {
+    const [perSet, summary] = robustnessTables(input.robustness);
+    robustnessParts.push(
+      paragraph(input.robustness.conclusion),
+      table(summary, 'Robustness benchmark: mean and worst test accuracy'),
+      table(perSet, 'Robustness benchmark: test accuracy per set'),
+      paragraph(`Source: ${input.robustness.source}`),
+    );
+  }
+  const robustnessBody = robustnessParts.length > 0 ? robustnessParts.join('\n') : skip('No robustness results were given.');
+
   heading(SECTION_TITLES.data);
   let extraBody: string;
   if (input.extraImages && input.extraImages.length > 0) {
@@ -196,6 +236,7 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     { id: 'evaluation', title: SECTION_TITLES.evaluation, body: evaluationBody },
     { id: 'search', title: SECTION_TITLES.search, body: searchBody },
     { id: 'ablation', title: SECTION_TITLES.ablation, body: ablationBody },
+    { id: 'robustness', title: SECTION_TITLES.robustness, body: robustnessBody },
     { id: 'data', title: SECTION_TITLES.data, body: extraBody },
   ];
   const mdPath = join(outDir, 'report.md');

@@ -1,5 +1,5 @@
 import { NUM_CLASSES, subset } from '@digitfuse/data';
-import { buildModel, disposeModel, evaluateProbabilities, loadModel, type Modality, predictProba, readMeta, train } from '@digitfuse/model';
+import { buildModel, disposeModel, evaluateProbabilities, loadModel, type Calibration, type Modality, predictProba, readMeta, train } from '@digitfuse/model';
 import { predictProbaTta } from '@digitfuse/submit';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
@@ -22,6 +22,8 @@ export interface EvaluationFile {
   readonly ensemble?: { readonly members: number; readonly accuracy: number; readonly gain: number };
   /** Validation accuracy of the best trial's model with test-time augmentation, when --tta. */
   readonly tta?: { readonly accuracy: number; readonly gain: number };
+  /** The best trial's robust fusion: calibrated weights and each expert on validation rows as they are and with shifted audio. */
+  readonly fusion?: Calibration;
   /** Image-only, audio-only and fused validation accuracy with the best configuration and the same epochs. */
   readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
 }
@@ -103,6 +105,7 @@ export const evaluateStage: Stage = {
       },
       ...(ensemble ? { ensemble } : {}),
       ...(tta ? { tta } : {}),
+      ...(meta.calibration ? { fusion: meta.calibration } : {}),
       ablation,
     };
     writeJson(evaluationPath(ctx), file);

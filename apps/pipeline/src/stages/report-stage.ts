@@ -1,11 +1,24 @@
 import { createRng, permutation, subset, writeDataFigures } from '@digitfuse/data';
-import { computeEmbeddings, disposeModel, loadModel, readMeta } from '@digitfuse/model';
+import {
+  computeEmbeddings,
+  disposeModel,
+  loadModel,
+  MODEL_TITLES,
+  readMeta,
+  readRobustnessFile,
+  REFERENCE_ROBUSTNESS_JSON,
+  robustnessConclusion,
+  ROBUSTNESS_MODELS,
+  summarize,
+} from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { fusionOf } from '../options';
 import { readJson, writeJson } from '../run-dir';
 import { writeReport, type ReportInput } from '../report';
+import type { RobustnessInput } from '../report/types';
 import { readSearchOutputs } from '../search-outputs';
 import { evaluationPath, type EvaluationFile } from './evaluate-stage';
 import { trialModelDir } from './search-stage';
@@ -35,6 +48,9 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('finished trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);
   add('best validation accuracy (search)', s.stages.search?.facts?.bestValue);
+  add('fusion', fusionOf(ctx.options));
+  const w = evaluation?.fusion?.weights;
+  if (w) add('fusion weights (fused, image, audio)', [w.fused, w.image, w.audio].map((x) => x.toFixed(2)).join(', '));
   add('validation accuracy', s.stages.evaluate?.facts?.valAccuracy);
   add('validation macro-F1', s.stages.evaluate?.facts?.macroF1);
   add('ensemble validation gain (points)', points(evaluation?.ensemble?.gain));
@@ -47,6 +63,39 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   if (bestParams) summary['best parameters'] = Object.entries(bestParams).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
   for (const [name, record] of Object.entries(s.stages)) summary[`time: ${name}`] = `${record.seconds.toFixed(1)}s`;
   return summary;
+}
+
+/** Where `nx run model:robustness` writes by default (relative to the workspace root, the pipeline's working directory). */
+export const LOCAL_ROBUSTNESS_JSON = join('runs', 'robustness', 'robustness.json');
+
+/**
+ * The robust-fusion benchmark for the report: the user's own `runs/robustness/robustness.json` when
+ * there is one, else the reference measured for the project. A file that cannot be read is reported
+ * and skipped.
+ */
+export function robustnessInput(log: (line: string) => void, files = [resolve(LOCAL_ROBUSTNESS_JSON), REFERENCE_ROBUSTNESS_JSON]): RobustnessInput | undefined {
+  for (const file of files) {
+    let r;
+    try {
+      r = readRobustnessFile(file);
+    } catch (err) {
+      log(`    skipping ${file}: ${(err as Error).message}`);
+      continue;
+    }
+    if (!r) continue;
+    const models = ROBUSTNESS_MODELS.filter((m) => r.runs.some((x) => x.model === m));
+    const acc = (set: string, m: string) => r.runs.find((x) => x.set === set && x.model === m)?.testAcc ?? null;
+    return {
+      source:
+        `${file}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${r.epochs} epochs, seed ${r.seed}, backend ${r.backend}` +
+        (r.complete ? '' : ' (incomplete run)'),
+      models: models.map((m) => MODEL_TITLES[m]),
+      perSet: r.sets.filter((s) => r.runs.some((x) => x.set === s.name)).map((s) => ({ set: s.name, acc: models.map((m) => acc(s.name, m)) })),
+      summary: summarize(r.runs, r.sets).map((x) => ({ ...x, model: MODEL_TITLES[x.model] })),
+      conclusion: robustnessConclusion(r.runs, r.sets),
+    };
+  }
+  return undefined;
 }
 
 function summaryMarkdown(summary: Record<string, string | number>): string {
@@ -77,6 +126,7 @@ export const reportStage: Stage = {
     if (evaluation) {
       input.evaluation = evaluation.best;
       input.ablation = evaluation.ablation;
+      if (evaluation.fusion) input.fusion = evaluation.fusion;
       const dir = trialModelDir(ctx, evaluation.best.trial);
       // Curves of the best trial's model: trained on the split's training rows, so it has validation curves.
       input.history = ((await readMeta(dir)).history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
@@ -101,6 +151,8 @@ export const reportStage: Stage = {
         disposeModel(model);
       }
     }
+    const robustness = robustnessInput(ctx.log);
+    if (robustness) input.robustness = robustness;
     const figures = await writeDataFigures({ dataDir: data.summary.dataDir, outDir: ctx.layout.reportDir });
     input.extraImages = [
       { title: 'Handwritten digits with their labels', path: figures[0] },

@@ -1,8 +1,8 @@
-import { buildModel, disposeModel, formatDuration, readMeta, saveModel, train } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, fusionLayer, readMeta, saveModel, train } from '@digitfuse/model';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { PipelineError } from '../errors';
-import { openStudy, rankedTrials, trialModelDir } from './search-stage';
+import { fusionTraining, openStudy, rankedTrials, trialModelDir } from './search-stage';
 
 /** The K best finished trials, best first. */
 export function bestTrials(ctx: RunContext, k: number): { number: number; value: number }[] {
@@ -23,7 +23,7 @@ export function finalModelDirs(ctx: RunContext, k: number): string[] {
 /**
  * Stage 3: retrain the best configuration(s) on every training row (training + validation split).
  * Epochs: the best epoch early stopping kept in that trial (counted from 1), since there is no
- * validation data left to stop on.
+ * validation data left to stop on. A robust-fusion model takes its trial's calibrated weights.
  */
 export const retrainStage: Stage = {
   name: 'retrain',
@@ -46,13 +46,17 @@ export const retrainStage: Stage = {
           epochs,
           batchSize: ctx.options.batchSize,
           seed: ctx.options.seed + 1000 + i,
+          ...fusionTraining(meta.config),
         });
+        // No validation rows are left to calibrate on: a robust model keeps its trial's calibrated weights.
+        if (meta.calibration) fusionLayer(model)?.setFusionWeights(meta.calibration.weights);
         await saveModel(dirs[i], model, {
           config: meta.config,
           stats: data.stats,
           history: result.history,
           bestEpoch: result.history.length - 1,
           backend: backend.name,
+          ...(meta.calibration ? { calibration: meta.calibration } : {}),
         });
         ctx.log(`    saved ${dirs[i]} (${formatDuration(result.seconds)})`);
         if (i === 0) Object.assign(facts, { bestTrial: trial.number, epochs, trainAcc: result.history[result.history.length - 1].acc });

@@ -1,5 +1,5 @@
 import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
-import { buildModel, disposeModel, formatDuration, saveModel, train, type TrainCallback } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, saveModel, train, type ModelConfig, type TrainCallback, type TrainOptions } from '@digitfuse/model';
 import {
   createStudy,
   HyperbandPruner,
@@ -16,6 +16,7 @@ import {
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { fusionOf } from '../options';
 import { PAPER_BEST_PARAMS, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
 
@@ -76,7 +77,7 @@ export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): v
 export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null) {
   return async (trial: Trial): Promise<number> => {
     const backend = await backendOf(ctx);
-    const config = suggestConfig(trial, ctx.options.seed + trial.number);
+    const config = suggestConfig(trial, ctx.options.seed + trial.number, fusionOf(ctx.options));
     const filters = `img ${config.imageFilters.join('/')} aud ${config.audioFilters.join('/')}`;
     ctx.log(
       `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
@@ -92,6 +93,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         }
       },
     };
+    const data = await dataOf(ctx);
     const model = buildModel(config);
     try {
       const result = await train(model, { train: train_, val }, {
@@ -99,25 +101,40 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         batchSize: ctx.options.batchSize,
         seed: ctx.options.seed + trial.number,
         callbacks: [pruning],
+        ...fusionTraining(config, data.test),
         ...(isWorker() ? { progress: 'silent' as const } : {}),
       });
       const best = result.history[result.bestEpoch];
-      const data = await dataOf(ctx);
+      // A robust model's value is its calibrated product of experts on the validation rows.
+      const value = result.calibration ? result.calibration.clean.product.acc : (best.val_acc ?? 0);
       await saveModel(trialModelDir(ctx, trial.number), model, {
         config,
         stats: data.stats,
         history: result.history,
         bestEpoch: result.bestEpoch,
         backend: backend.name,
+        ...(result.calibration ? { calibration: result.calibration } : {}),
       });
+      const w = result.calibration?.weights;
       ctx.log(
-        `  trial ${trial.number}: val_acc ${(best.val_acc ?? 0).toFixed(4)} at epoch ${result.bestEpoch + 1} (${formatDuration(result.seconds)})`,
+        `  trial ${trial.number}: val_acc ${value.toFixed(4)} at epoch ${result.bestEpoch + 1}` +
+          (w ? `, fusion weights fused ${w.fused.toFixed(2)} image ${w.image.toFixed(2)} audio ${w.audio.toFixed(2)}` : '') +
+          ` (${formatDuration(result.seconds)})`,
       );
-      return best.val_acc ?? 0;
+      return value;
     } finally {
       disposeModel(model);
     }
   };
+}
+
+/**
+ * Training extras of a configuration: for robust fusion, modality dropout, and calibration that adapts
+ * the audio weight to the unlabelled test rows when there are any (see packages/model/ROBUSTNESS.md).
+ */
+export function fusionTraining(config: ModelConfig, test: ModelInputs | null = null): Pick<TrainOptions, 'modalityDropout' | 'calibrate'> {
+  if (config.fusion !== 'robust' || config.modality !== 'both') return {};
+  return { modalityDropout: true, ...(test && test.n > 0 ? { calibrate: { target: test } } : {}) };
 }
 
 /** At most `max` of `rows`, a seeded random sample in ascending order (all of them when there are fewer). */

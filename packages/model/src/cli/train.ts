@@ -8,7 +8,7 @@ import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { writeFileAtomic } from '../io/atomic-write';
 import { saveModel } from '../io/model-files';
 import { buildModel, disposeModel } from '../network/build-model';
-import { MODALITIES, type Modality, type ModelConfig, validateConfig } from '../network/config';
+import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import { train } from '../training/train';
 import { runCli } from './run-cli';
@@ -72,6 +72,7 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
     .option('modality', { choices: MODALITIES, describe: 'input branches (default both)' })
+    .option('fusion', { choices: FUSIONS, describe: "concat (the paper's, default) or robust (calibrated per-sense experts, see ROBUSTNESS.md)" })
     .option('image-filters', { type: 'string', describe: 'e.g. 48,128,64' })
     .option('audio-filters', { type: 'string', describe: 'e.g. 64,64,128' })
     .option('kernel-size', { type: 'number' })
@@ -107,6 +108,7 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     dropout: args.dropout,
     learningRate: args.learningRate,
     modality: args.modality as Modality | undefined,
+    fusion: args.fusion as Fusion | undefined,
     seed: args.seed,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
@@ -132,13 +134,31 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
     const result = await train(
       model,
       { train: trainRows, val: valRows },
-      { epochs: args.epochs, batchSize: args.batchSize, seed: config.seed, earlyStopping: { patience: args.patience }, augment: args.augment, progress: args.progress },
+      {
+        epochs: args.epochs,
+        batchSize: args.batchSize,
+        seed: config.seed,
+        earlyStopping: { patience: args.patience },
+        augment: args.augment,
+        progress: args.progress,
+        // Robust fusion: modality dropout, and the audio weight adapted to the (unlabelled) test rows.
+        ...(config.fusion === 'robust' && config.modality === 'both'
+          ? { modalityDropout: true, ...(prepared.test && prepared.test.n > 0 ? { calibrate: { target: prepared.test } } : {}) }
+          : {}),
+      },
     );
     const validation = valRows ? await evaluate(model, valRows) : null;
     const testRows = labelledTest(dataDir, prepared.test);
     const test = testRows ? await evaluate(model, testRows) : null;
     const out = path.resolve(args.out);
-    await saveModel(out, model, { config, stats: prepared.stats, history: result.history, bestEpoch: result.bestEpoch, backend: backend.name });
+    await saveModel(out, model, {
+      config,
+      stats: prepared.stats,
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      backend: backend.name,
+      ...(result.calibration ? { calibration: result.calibration } : {}),
+    });
     const metrics: TrainMetrics = {
       backend: backend.name,
       config,

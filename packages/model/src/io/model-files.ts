@@ -6,6 +6,7 @@ import { ConfigError, ModelFileError } from '../errors';
 import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
+import type { Calibration } from '../training/calibrate';
 import { writeFileAtomic } from './atomic-write';
 import { fileSystemHandler } from './fs-io-handler';
 
@@ -25,6 +26,8 @@ export interface ModelMeta {
   readonly backend?: string;
   /** ISO time of saving; filled in by `saveModel` when absent. */
   readonly savedAt?: string;
+  /** A robust-fusion model's calibration (its weights are also in weights.bin). */
+  readonly calibration?: Calibration;
 }
 
 interface MetaJson {
@@ -35,6 +38,7 @@ interface MetaJson {
   readonly bestEpoch?: number;
   readonly backend?: string;
   readonly savedAt: string;
+  readonly calibration?: Calibration;
 }
 
 /**
@@ -51,6 +55,7 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     ...(meta.bestEpoch !== undefined ? { bestEpoch: meta.bestEpoch } : {}),
     ...(meta.backend !== undefined ? { backend: meta.backend } : {}),
     savedAt: meta.savedAt ?? new Date().toISOString(),
+    ...(meta.calibration !== undefined ? { calibration: meta.calibration } : {}),
   };
   await writeFileAtomic(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
 }
@@ -104,5 +109,6 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
     ...(raw.bestEpoch !== undefined ? { bestEpoch: raw.bestEpoch } : {}),
     ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
     ...(raw.savedAt !== undefined ? { savedAt: raw.savedAt } : {}),
+    ...(raw.calibration !== undefined ? { calibration: raw.calibration } : {}),
   };
 }

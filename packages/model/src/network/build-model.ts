@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE, NUM_CLASSES } from '@digitfuse/data';
 import { type ModelConfig, validateConfig } from './config';
+import { ExpertFusion } from './expert-fusion';
 import { LAYER_NAMES } from './layer-names';
 
 /** Seeds each initialiser differently but deterministically from the config's seed. */
@@ -12,6 +13,9 @@ const initSeed = (seed: number, layer: number): number => (seed * 1009 + layer *
  * image [28,28,1] -> n x (conv2d k 'same' + ReLU + maxpool 2) -> flatten  ┐
  * audio [39,13]   -> n x (conv1d k 'same' + ReLU + maxpool 2) -> flatten  ┴ concat -> dense(units, ReLU)
  *   -> dropout -> dense(10, softmax). Single-branch variants (modality 'image' | 'audio') take one input.
+ * With `fusion: 'robust'` the model also has an image head and an audio head (dense(10, softmax) on
+ * each branch's embedding) and its first output is their product of experts with the fused head
+ * (`ExpertFusion`); outputs 2..4 are the fused, image and audio heads.
  *
  * Pure: builds a new model on each call; the same config (seed included) gives the same initial weights.
  * @throws ConfigError when the config is invalid.
@@ -56,11 +60,20 @@ export function buildModel(config: Partial<ModelConfig> = {}): tf.LayersModel {
     .dense({ units: c.units, activation: 'relu', kernelInitializer: kernelInitializer(), name: LAYER_NAMES.fusedEmbedding })
     .apply(fused) as tf.SymbolicTensor;
   h = tf.layers.dropout({ rate: c.dropout, seed: c.seed, name: LAYER_NAMES.dropout }).apply(h) as tf.SymbolicTensor;
-  const output = tf.layers
-    .dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: kernelInitializer(), name: LAYER_NAMES.output })
-    .apply(h) as tf.SymbolicTensor;
+  const robust = c.fusion === 'robust' && embeddings.length > 1;
+  const head = (name: string, x: tf.SymbolicTensor) =>
+    tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: kernelInitializer(), name }).apply(x) as tf.SymbolicTensor;
+  const outputs: tf.SymbolicTensor[] = [];
+  if (robust) {
+    // Outputs: [product of experts, fused head, image head, audio head]; training minimises the
+    // heads' losses, calibration sets the product's weights.
+    const experts = [head(LAYER_NAMES.fusedHead, h), head(LAYER_NAMES.imageHead, embeddings[0]), head(LAYER_NAMES.audioHead, embeddings[1])];
+    outputs.push(new ExpertFusion({ name: LAYER_NAMES.output }).apply(experts) as tf.SymbolicTensor, ...experts);
+  } else {
+    outputs.push(head(LAYER_NAMES.output, h));
+  }
 
-  const model = tf.model({ inputs, outputs: output, name: `digitfuse_${c.modality}` });
+  const model = tf.model({ inputs, outputs, name: `digitfuse_${c.modality}${robust ? '_robust' : ''}` });
   compileModel(model, c.learningRate);
   return model;
 }

@@ -5,6 +5,16 @@ export type Modality = 'both' | 'image' | 'audio';
 
 export const MODALITIES: readonly Modality[] = ['both', 'image', 'audio'];
 
+/**
+ * How a both-branch model fuses its senses: 'concat' (the paper: concatenated embeddings -> dense ->
+ * softmax) or 'robust' (the paper's fused head plus an image head and an audio head, each with its
+ * own loss, combined as a weighted product of experts whose weights are calibrated on validation
+ * data with shifted audio; see `calibrateFusion`).
+ */
+export type Fusion = 'concat' | 'robust';
+
+export const FUSIONS: readonly Fusion[] = ['concat', 'robust'];
+
 /** The two-branch CNN's hyperparameters. Defaults are the seed paper's best trial. */
 export interface ModelConfig {
   /** Filters of the image branch's conv2d layers, one entry per conv+pool block. Default [48, 128, 64]. */
@@ -21,6 +31,8 @@ export interface ModelConfig {
   readonly learningRate: number;
   /** Input branches: 'both' (default), 'image' or 'audio'. */
   readonly modality: Modality;
+  /** Fusion of a both-branch model: 'concat' (the paper's) or 'robust'. Ignored by single-branch models. Default 'concat'. */
+  readonly fusion: Fusion;
   /** Seed of the weight initialisers; the same seed gives the same initial weights. Default 42. */
   readonly seed: number;
 }
@@ -33,6 +45,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = Object.freeze({
   dropout: 0.42,
   learningRate: 0.000763,
   modality: 'both',
+  fusion: 'concat',
   seed: 42,
 });
 
@@ -93,6 +106,9 @@ export function validateConfig(config: Partial<ModelConfig> = {}): ModelConfig {
   }
   if (!MODALITIES.includes(c.modality)) {
     throw new ConfigError(`Expected \`modality\` to be one of ${MODALITIES.join(', ')}, got ${show(c.modality)}`, 'modality');
+  }
+  if (!FUSIONS.includes(c.fusion)) {
+    throw new ConfigError(`Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, got ${show(c.fusion)}`, 'fusion');
   }
   checkInt('seed', c.seed, 0, 0x7fffffff);
   return Object.freeze({

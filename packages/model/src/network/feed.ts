@@ -46,16 +46,23 @@ export function rowRange(start: number, end: number): Int32Array {
 
 /**
  * The model's input tensors for the given rows, in `model.inputNames` order (a single-branch model
- * gets only its branch). `images` may replace the rows' images (e.g. augmented copies, [rows*784]).
+ * gets only its branch). `replace.images` / `replace.audio` may stand in for the rows' images
+ * ([rows*784]) or audio ([rows*507]), e.g. augmented copies.
  */
-export function inputTensors(model: tf.LayersModel, inputs: ModelInputs, rows: ArrayLike<number>, images?: Float32Array): tf.Tensor[] {
+export function inputTensors(
+  model: tf.LayersModel,
+  inputs: ModelInputs,
+  rows: ArrayLike<number>,
+  replace: { readonly images?: Float32Array; readonly audio?: Float32Array } = {},
+): tf.Tensor[] {
+  const { images, audio } = replace;
   const b = rows.length;
   return model.inputNames.map((name) => {
     if (name === LAYER_NAMES.imageInput) {
       return tf.tensor4d(images ?? gatherRows(inputs.images, IMAGE_SIZE, rows), [b, IMAGE_SIDE, IMAGE_SIDE, 1]);
     }
     if (name === LAYER_NAMES.audioInput) {
-      return tf.tensor3d(gatherRows(inputs.audio, AUDIO_SIZE, rows), [b, AUDIO_FRAMES, AUDIO_COEFFS]);
+      return tf.tensor3d(audio ?? gatherRows(inputs.audio, AUDIO_SIZE, rows), [b, AUDIO_FRAMES, AUDIO_COEFFS]);
     }
     throw new Error(`Model input \`${name}\` is not one of \`${LAYER_NAMES.imageInput}\`, \`${LAYER_NAMES.audioInput}\``);
   });

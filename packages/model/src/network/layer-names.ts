@@ -13,6 +13,12 @@ export const LAYER_NAMES = Object.freeze({
   /** The dense ReLU layer after fusion: the fused embedding. */
   fusedEmbedding: 'fused_embedding',
   dropout: 'dropout',
-  /** Softmax class probabilities [10]. */
+  /** Softmax class probabilities [10]: the model's (first) output. */
   output: 'probabilities',
+  /** Robust fusion: the fused head's softmax (the paper's classifier). */
+  fusedHead: 'fused_head',
+  /** Robust fusion: the image head's softmax, a classifier on the image embedding with its own loss. */
+  imageHead: 'image_head',
+  /** Robust fusion: the audio head's softmax, a classifier on the audio embedding with its own loss. */
+  audioHead: 'audio_head',
 });

@@ -6,6 +6,10 @@ import { checkInputs, gatherRows, inputTensors, oneHot } from '../network/feed';
 import { LAYER_NAMES } from '../network/layer-names';
 import { createRng, permutation } from '@digitfuse/data';
 import { augmentImages, type AugmentArgs } from './augment';
+import { augmentAudio, dropModalities, type AudioAugmentArgs, type ModalityDropoutArgs } from './augment-audio';
+import { calibrateFusion, type CalibrateOptions, type Calibration } from './calibrate';
+import { fusionLayer } from '../network/expert-fusion';
+import { AUDIO_SIZE } from '@digitfuse/data';
 import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './callbacks';
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping';
 import { ProgressReporter, type ProgressArgs } from './progress';
@@ -37,6 +41,15 @@ export interface TrainOptions {
   readonly progress?: ProgressArgs | ProgressArgs['mode'];
   /** Random shifts/rotations of training images (`true` = default `AugmentArgs`). Default false. */
   readonly augment?: AugmentArgs | boolean;
+  /** Random time shifts, cepstral offsets, noise and masks of training audio (`true` = defaults). Default false. */
+  readonly augmentAudio?: AudioAugmentArgs | boolean;
+  /** Blanks a whole sense of random training rows (`true` = defaults); both-branch models only. Default false. */
+  readonly modalityDropout?: ModalityDropoutArgs | boolean;
+  /**
+   * Robust-fusion models: after training, calibrate the product-of-experts weights on the validation
+   * data (`calibrateFusion`); `false` keeps the weights the model has. Default true (needs validation data).
+   */
+  readonly calibrate?: CalibrateOptions | boolean;
   /** Batch size for validation predictions. Default 256. */
   readonly validationBatchSize?: number;
 }
@@ -51,6 +64,8 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
   /** Total wall-clock seconds. */
   readonly seconds: number;
+  /** The calibration of a robust-fusion model (absent for other models or without validation data). */
+  readonly calibration?: Calibration;
 }
 
 const positiveInt = (name: string, v: number): number => {
@@ -76,6 +91,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const augment = options.augment === true ? {} : options.augment || null;
   const rng = createRng(options.seed ?? 42);
   const hasImages = model.inputNames.includes(LAYER_NAMES.imageInput);
+  const hasAudio = model.inputNames.includes(LAYER_NAMES.audioInput);
+  const audioAugment = options.augmentAudio === true ? {} : options.augmentAudio || null;
+  const modalityDrop = hasImages && hasAudio ? (options.modalityDropout === true ? {} : options.modalityDropout || null) : null;
 
   const stopper = val && options.earlyStopping !== false ? new EarlyStopping(options.earlyStopping ?? {}) : null;
   const progressArgs = typeof options.progress === 'string' ? { mode: options.progress } : (options.progress ?? {});
@@ -101,8 +119,14 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       correctSum = tf.scalar(0);
       for (let b = 0; b < batchesPerEpoch; b++) {
         const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        const images = augment && hasImages ? augmentImages(gatherRows(data.train.images, IMAGE_SIZE, rows), rng, augment) : undefined;
-        const xs = inputTensors(model, data.train, rows, images);
+        let images = augment && hasImages ? augmentImages(gatherRows(data.train.images, IMAGE_SIZE, rows), rng, augment) : undefined;
+        let audio = audioAugment && hasAudio ? augmentAudio(gatherRows(data.train.audio, AUDIO_SIZE, rows), rng, audioAugment) : undefined;
+        if (modalityDrop) {
+          images ??= gatherRows(data.train.images, IMAGE_SIZE, rows);
+          audio ??= gatherRows(data.train.audio, AUDIO_SIZE, rows);
+          dropModalities(images, audio, rows.length, rng, modalityDrop);
+        }
+        const xs = inputTensors(model, data.train, rows, { images, audio });
         const y = tf.tensor2d(oneHot(labels, rows), [rows.length, NUM_CLASSES]);
         const { loss, correct } = step(xs, y, rng.seed());
         const prev: tf.Tensor[] = [lossSum, correctSum];
@@ -150,7 +174,17 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(history, ctx);
     const bestEpoch = stopper && stopper.restoreBestWeights && stopper.bestEpoch >= 0 ? stopper.bestEpoch : history.length - 1;
-    return { history, bestEpoch, stoppedEarly: stopRequested && history.length < epochs, seconds: (performance.now() - t0) / 1000 };
+    const calibration =
+      val && fusionLayer(model) && options.calibrate !== false
+        ? await calibrateFusion(model, val, { batchSize: valBatch, seed: options.seed ?? 42, ...(options.calibrate === true ? {} : options.calibrate) })
+        : undefined;
+    return {
+      history,
+      bestEpoch,
+      stoppedEarly: stopRequested && history.length < epochs,
+      seconds: (performance.now() - t0) / 1000,
+      ...(calibration ? { calibration } : {}),
+    };
   } finally {
     tf.dispose([lossSum, correctSum].filter((t): t is tf.Scalar => t !== null));
     for (const cb of callbacks) cb.dispose?.();

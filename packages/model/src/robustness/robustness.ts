@@ -1,0 +1,261 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, subset, type ModelInputs } from '@digitfuse/data';
+import { evaluate } from '../evaluation/evaluate';
+import { buildModel, disposeModel } from '../network/build-model';
+import { validateConfig, type ModelConfig } from '../network/config';
+import type { FusionWeights } from '../network/expert-fusion';
+import { formatDuration } from '../training/progress';
+import { train } from '../training/train';
+
+/** The models the benchmark compares. */
+export const ROBUSTNESS_MODELS = ['image', 'audio', 'concat', 'robust'] as const;
+export type RobustnessModel = (typeof ROBUSTNESS_MODELS)[number];
+
+/** What each benchmark model is. */
+export const MODEL_TITLES: Readonly<Record<RobustnessModel, string>> = {
+  image: 'image only',
+  audio: 'audio only',
+  concat: 'plain fusion (paper)',
+  robust: 'robust fusion',
+};
+
+/** One dataset of the benchmark: a folder of competition files plus `y_test.csv`. */
+export interface RobustnessSet {
+  readonly name: string;
+  readonly dir: string;
+  /** The held-out speaker of a leave-one-speaker-out set (from a folder name `<speaker>-clean|noisy`), else null. */
+  readonly speaker: string | null;
+  /** Whether the folder name says the audio is noisy (`...noisy...`). */
+  readonly noisy: boolean;
+}
+
+/** One trained and tested model. */
+export interface RobustnessRun {
+  readonly set: string;
+  readonly model: RobustnessModel;
+  readonly testAcc: number;
+  readonly valAcc: number;
+  readonly epochs: number;
+  readonly seconds: number;
+  readonly fusionWeights?: FusionWeights;
+}
+
+/** Options of `runRobustness`. */
+export interface RobustnessOptions {
+  readonly sets: readonly RobustnessSet[];
+  readonly models?: readonly RobustnessModel[];
+  /** Base model config (filters, units, ...); `modality` and `fusion` are set per model. Default: the paper's. */
+  readonly config?: Partial<ModelConfig>;
+  /** Most epochs (early stopping on validation loss, patience 3). Default 10. */
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  /** Seed of the split, initial weights, shuffling and augmentation; the same for every model. Default 42. */
+  readonly seed?: number;
+  /** Robust fusion's training extras: modality dropout (default on) and audio augmentation (default off: it cost accuracy, see ROBUSTNESS.md). */
+  readonly robustTraining?: { readonly augmentAudio?: boolean; readonly modalityDropout?: boolean };
+  readonly cacheDir?: string;
+  readonly log?: (line: string) => void;
+  /** Called after each run (e.g. to save partial results). */
+  readonly onRun?: (run: RobustnessRun, runs: readonly RobustnessRun[]) => Promise<void> | void;
+}
+
+const SPEAKER_SET = /^([a-z]+)-(clean|noisy)$/;
+
+/** Describes a dataset folder by its name: `<speaker>-clean|noisy` is a leave-one-speaker-out set. */
+export function describeSet(dir: string): RobustnessSet {
+  const name = path.basename(path.resolve(dir));
+  const m = SPEAKER_SET.exec(name);
+  const speaker = m && !['indist', 'default', 'in'].includes(m[1]) ? m[1] : null;
+  return { name, dir: path.resolve(dir), speaker, noisy: /noisy/.test(name) };
+}
+
+/**
+ * The benchmark's sets under `root`: each subfolder holding the competition files and `y_test.csv`,
+ * sorted by name. @throws DataError when there is none.
+ */
+export function discoverSets(root: string): RobustnessSet[] {
+  if (!existsSync(root)) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found nothing there`, root);
+  const sets = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(root, d.name, COMPETITION_FILES.testLabels)))
+    .map((d) => describeSet(path.join(root, d.name)))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (sets.length === 0) {
+    throw new DataError(
+      `Expected subfolders of \`${root}\` with competition files and ${COMPETITION_FILES.testLabels} (build them with make_dataset.py, see the README), found none`,
+      root,
+    );
+  }
+  return sets;
+}
+
+function modelConfig(base: Partial<ModelConfig>, model: RobustnessModel): ModelConfig {
+  if (model === 'image' || model === 'audio') return validateConfig({ ...base, modality: model, fusion: 'concat' });
+  return validateConfig({ ...base, modality: 'both', fusion: model === 'robust' ? 'robust' : 'concat' });
+}
+
+/**
+ * Trains every model on every set with the same config, budget and seeds (80/20 grouped split,
+ * early stopping) and tests it on the set's labelled test rows.
+ */
+export async function runRobustness(options: RobustnessOptions): Promise<RobustnessRun[]> {
+  const models = options.models ?? ROBUSTNESS_MODELS;
+  const seed = options.seed ?? 42;
+  const log = options.log ?? (() => undefined);
+  const runs: RobustnessRun[] = [];
+  const total = options.sets.length * models.length;
+  for (const set of options.sets) {
+    const prepared = await prepareData({ dataDir: set.dir, cacheDir: options.cacheDir, seed, valFraction: 0.2, splitMode: 'grouped' });
+    const labels = loadTestLabels(set.dir);
+    if (!prepared.test || !labels) {
+      throw new DataError(`Expected test rows with labels (${COMPETITION_FILES.testLabels}) in \`${set.dir}\`, found none`, set.dir);
+    }
+    if (labels.length !== prepared.test.n) {
+      throw new DataError(`Expected ${prepared.test.n} labels in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, got ${labels.length}`, set.dir);
+    }
+    const test: ModelInputs = { ...prepared.test, labels };
+    const trainRows = subset(prepared.train, prepared.split.train);
+    const valRows = subset(prepared.train, prepared.split.val);
+    for (const name of models) {
+      const config = modelConfig({ ...options.config, seed }, name);
+      const model = buildModel(config);
+      try {
+        // Robust fusion adapts its audio weight to the (unlabelled) test rows, as the pipeline does with the competition's test files.
+        const extras =
+          name === 'robust'
+            ? {
+                augmentAudio: options.robustTraining?.augmentAudio ?? false,
+                modalityDropout: options.robustTraining?.modalityDropout ?? true,
+                calibrate: { target: { ...test, labels: null } },
+              }
+            : {};
+        const result = await train(model, { train: trainRows, val: valRows }, { epochs: options.epochs ?? 10, batchSize: options.batchSize ?? 64, seed, progress: 'silent', ...extras });
+        const [t, v] = [await evaluate(model, test), await evaluate(model, valRows)];
+        const run: RobustnessRun = {
+          set: set.name,
+          model: name,
+          testAcc: t.accuracy,
+          valAcc: v.accuracy,
+          epochs: result.history.length,
+          seconds: result.seconds,
+          ...(result.calibration ? { fusionWeights: result.calibration.weights } : {}),
+        };
+        runs.push(run);
+        const f = (x: number) => Number(x.toFixed(3));
+        const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
+        log(
+          `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(7)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${run.epochs} epochs, ${formatDuration(run.seconds)}${w}`,
+        );
+        await options.onRun?.(run, runs);
+      } finally {
+        disposeModel(model);
+      }
+    }
+  }
+  return runs;
+}
+
+/** One row of the summary: a model's test accuracy over a group of sets. */
+export interface RobustnessSummaryRow {
+  readonly group: string;
+  readonly model: RobustnessModel;
+  readonly mean: number;
+  readonly worst: number;
+  readonly worstSet: string;
+  readonly sets: number;
+}
+
+/** Test accuracy per model over groups: unseen speaker (noisy / clean), and each in-distribution set alone. */
+export function summarize(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): RobustnessSummaryRow[] {
+  const groups: { group: string; members: RobustnessSet[] }[] = [
+    { group: 'unseen speaker, noisy', members: sets.filter((s) => s.speaker && s.noisy) },
+    { group: 'unseen speaker, clean', members: sets.filter((s) => s.speaker && !s.noisy) },
+    ...sets.filter((s) => !s.speaker).map((s) => ({ group: s.name, members: [s] })),
+  ];
+  const rows: RobustnessSummaryRow[] = [];
+  for (const { group, members } of groups) {
+    for (const model of ROBUSTNESS_MODELS) {
+      const accs = members.flatMap((s) => runs.filter((r) => r.set === s.name && r.model === model).map((r) => ({ set: s.name, acc: r.testAcc })));
+      if (accs.length === 0) continue;
+      const worst = accs.reduce((a, b) => (b.acc < a.acc ? b : a));
+      rows.push({ group, model, mean: accs.reduce((s, a) => s + a.acc, 0) / accs.length, worst: worst.acc, worstSet: worst.set, sets: accs.length });
+    }
+  }
+  return rows;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** The per-set table and the summary as Markdown (for the console, `robustness.md` and the report). */
+export function robustnessMarkdown(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
+  const models = ROBUSTNESS_MODELS.filter((m) => runs.some((r) => r.model === m));
+  const cell = (set: string, m: RobustnessModel): string => {
+    const r = runs.find((x) => x.set === set && x.model === m);
+    return r ? pct(r.testAcc) : '—';
+  };
+  const lines = [
+    '| set | ' + models.map((m) => MODEL_TITLES[m]).join(' | ') + ' |',
+    '|---|' + models.map(() => '---:').join('|') + '|',
+    ...sets.filter((s) => runs.some((r) => r.set === s.name)).map((s) => `| ${s.name} | ${models.map((m) => cell(s.name, m)).join(' | ')} |`),
+    '',
+    '| group | model | mean test accuracy | worst (set) |',
+    '|---|---|---:|---:|',
+    ...summarize(runs, sets).map((r) => `| ${r.group} | ${MODEL_TITLES[r.model]} | ${pct(r.mean)} | ${pct(r.worst)} (${r.worstSet}) |`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The paper's question — does hearing make the classifier more robust? — answered in two sentences
+ * from the unseen-speaker noisy sets (or, without them, every set).
+ */
+export function robustnessConclusion(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
+  const hard = sets.filter((s) => s.speaker && s.noisy);
+  const group = hard.length > 0 ? hard : sets;
+  const what = hard.length > 0 ? 'unseen-speaker noisy sets' : 'benchmark sets';
+  const acc = (set: string, m: RobustnessModel) => runs.find((r) => r.set === set && r.model === m)?.testAcc;
+  const compare = (m: RobustnessModel): string | null => {
+    const pairs = group.map((s) => [acc(s.name, m), acc(s.name, 'image')] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+    if (pairs.length === 0) return null;
+    const mean = pairs.reduce((s, p) => s + p[0], 0) / pairs.length;
+    const img = pairs.reduce((s, p) => s + p[1], 0) / pairs.length;
+    const below = pairs.filter((p) => p[0] < p[1]).length;
+    return (
+      `${MODEL_TITLES[m]} averages ${pct(mean)} against ${pct(img)} for image only on the ${pairs.length} ${what}` +
+      (below === 0 ? ', at least image-only accuracy on every one' : `, below image only on ${below} of ${pairs.length}`)
+    );
+  };
+  const parts = [compare('concat'), compare('robust')].filter((x): x is string => x !== null);
+  return parts.length > 0 ? `${parts.join('; ')}.` : 'No fused model was compared with an image-only one.';
+}
+
+/** A saved benchmark (`robustness.json` of `model:robustness`). */
+export interface RobustnessFile {
+  readonly backend: string;
+  readonly config: string;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly sets: readonly RobustnessSet[];
+  readonly runs: readonly RobustnessRun[];
+  readonly complete: boolean;
+  /** Where and how it was measured (the reference file says). */
+  readonly note?: string;
+}
+
+/** The benchmark measured for the project and committed with it (see packages/model/ROBUSTNESS.md). */
+export const REFERENCE_ROBUSTNESS_JSON = path.join(__dirname, '..', '..', 'assets', 'robustness-reference.json');
+
+/** Reads a `robustness.json`; null when the file is absent. @throws DataError when it is not a benchmark file. */
+export function readRobustnessFile(file: string): RobustnessFile | null {
+  if (!existsSync(file)) return null;
+  let raw: Partial<RobustnessFile>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<RobustnessFile>;
+  } catch (err) {
+    throw new DataError(`Cannot read the robustness benchmark \`${file}\`: ${(err as Error).message}`, file);
+  }
+  if (!Array.isArray(raw.sets) || !Array.isArray(raw.runs)) {
+    throw new DataError(`Expected \`${file}\` to be a robustness.json written by model:robustness (with sets and runs), got something else`, file);
+  }
+  return raw as RobustnessFile;
+}

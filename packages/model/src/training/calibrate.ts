@@ -1,0 +1,259 @@
+import type * as tf from '@tensorflow/tfjs';
+import { createRng, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
+import { predictOutputs } from '../evaluation/predict';
+import { checkInputs } from '../network/feed';
+import { EXPERTS, fusionLayer, type Expert, type FusionWeights } from '../network/expert-fusion';
+import { augmentAudio, type AudioAugmentArgs } from './augment-audio';
+
+/**
+ * How validation audio is shifted to stand in for an unseen speaker or a noisier channel (the
+ * competition gives no speaker labels): a constant cepstral offset per coefficient (a change of voice
+ * or channel), noise, a time shift and masks. Its strength was set on one held-out speaker (george's
+ * noisy set, where it costs the audio head about as much accuracy as the real speaker change does) and
+ * checked on the other four; see packages/model/ROBUSTNESS.md.
+ */
+export const SHIFTED_AUDIO: Required<AudioAugmentArgs> = Object.freeze({
+  maxShift: 4,
+  cepstralShift: 0.4,
+  noise: 0.25,
+  frameMask: 6,
+  coeffMask: 2,
+});
+
+/** Options of `calibrateFusion`. */
+export interface CalibrateOptions {
+  /** Candidate values of each expert weight. Default 0, 0.25, ..., 1.5. */
+  readonly grid?: readonly number[];
+  /** The audio shift of the second validation view. Default `SHIFTED_AUDIO`. */
+  readonly shift?: AudioAugmentArgs;
+  /** Seed of the shift. Default 42. */
+  readonly seed?: number;
+  /** Batch size of the predictions. Default 256. */
+  readonly batchSize?: number;
+  /**
+   * Unlabelled rows the model will predict (e.g. the competition's test rows): guards the weights
+   * against a shift the validation data does not show (see `chooseFusionWeights`). Default none.
+   */
+  readonly target?: ModelInputs;
+}
+
+/** Accuracy and mean cross-entropy of one classifier on one validation view. */
+export interface HeadScore {
+  readonly acc: number;
+  readonly loss: number;
+}
+
+/** What `calibrateFusion` chose and saw. */
+export interface Calibration {
+  /** The chosen weights (now set in the model). */
+  readonly weights: FusionWeights;
+  /** Validation rows used. */
+  readonly n: number;
+  /** Each expert alone and the product of experts, on the validation data as it is. */
+  readonly clean: Readonly<Record<Expert | 'product', HeadScore>>;
+  /** The same on the validation data with shifted audio. */
+  readonly shifted: Readonly<Record<Expert | 'product', HeadScore>>;
+  /** With target rows: how many there were and how the audio weight was adapted to them. */
+  readonly target?: AudioAdaptation & { readonly n: number };
+}
+
+const DEFAULT_GRID = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5];
+
+/** Natural logs of probabilities [n*10], floored at 1e-7 (as the fusion layer does). */
+function logs(p: Float32Array): Float32Array {
+  return Float32Array.from(p, (v) => Math.log(Math.max(1e-7, Math.min(1, v))));
+}
+
+/** Accuracy and cross-entropy of softmax(sum_k w_k * logp_k) against labels (pure). */
+export function scoreProduct(logp: readonly Float32Array[], w: readonly number[], labels: Int32Array): HeadScore {
+  const n = labels.length;
+  const z = new Float64Array(NUM_CLASSES);
+  let loss = 0;
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    let arg = 0;
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      let v = 0;
+      for (let k = 0; k < logp.length; k++) if (w[k] !== 0) v += w[k] * logp[k][i * NUM_CLASSES + c];
+      z[c] = v;
+      if (v > max) {
+        max = v;
+        arg = c;
+      }
+    }
+    let sum = 0;
+    for (let c = 0; c < NUM_CLASSES; c++) sum += Math.exp(z[c] - max);
+    loss += Math.log(sum) + max - z[labels[i]];
+    if (arg === labels[i]) ok++;
+  }
+  return { acc: n ? ok / n : 0, loss: n ? loss / n : 0 };
+}
+
+/** Rows whose image head gives its top class at least this probability count as "image-confident". */
+export const CONFIDENT_IMAGE = 0.99;
+
+/** Rows (indices) where the image head's top probability is at least `threshold`. */
+export function confidentRows(imageLogp: Float32Array, threshold = CONFIDENT_IMAGE): Int32Array {
+  const n = imageLogp.length / NUM_CLASSES;
+  const log = Math.log(threshold);
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < NUM_CLASSES; c++) max = Math.max(max, imageLogp[i * NUM_CLASSES + c]);
+    if (max >= log) rows.push(i);
+  }
+  return Int32Array.from(rows);
+}
+
+/** The argmax class of each of `rows` of log-probabilities [n*10]. */
+function argmaxOf(logp: Float32Array, rows: Int32Array): Int32Array {
+  return Int32Array.from(rows, (i) => {
+    let best = 0;
+    for (let c = 1; c < NUM_CLASSES; c++) if (logp[i * NUM_CLASSES + c] > logp[i * NUM_CLASSES + best]) best = c;
+    return best;
+  });
+}
+
+/** Candidate temperatures (as multipliers of the log-probabilities) of `fitTemperature`. */
+const TEMPERATURE_GRID = Array.from({ length: 41 }, (_, i) => i * 0.05);
+
+/**
+ * The multiplier t of an expert's log-probabilities that minimises the cross-entropy of
+ * softmax(t * logp) against `labels` on `rows` (temperature scaling, t = 1/T, on a grid of 0..2 in
+ * steps of 0.05). Pure.
+ */
+export function fitTemperature(logp: Float32Array, rows: Int32Array, labels: Int32Array): number {
+  const view = [Float32Array.from(rows.length ? Array.from(rows).flatMap((i) => Array.from(logp.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))) : [])];
+  let best = { t: 1, loss: Infinity };
+  for (const t of TEMPERATURE_GRID) {
+    const loss = scoreProduct(view, [t], labels).loss;
+    if (loss < best.loss - 1e-12) best = { t, loss };
+  }
+  return best.t;
+}
+
+/** How the audio expert's weight was adapted to target rows (see `chooseFusionWeights`). */
+export interface AudioAdaptation {
+  /** Target rows whose image head is confident (they get its prediction as a pseudo-label). */
+  readonly confident: number;
+  /** How often the audio head agrees with those pseudo-labels: its accuracy there, estimated without labels. */
+  readonly audioAgreement: number;
+  /** The audio head's accuracy on the validation rows, for comparison. */
+  readonly audioValAccuracy: number;
+  /** Temperature multipliers of the audio head fitted on validation and on the pseudo-labelled target rows. */
+  readonly temperatureVal: number;
+  readonly temperatureTarget: number;
+  /** Factor the audio weight was multiplied by: min(1, temperatureTarget / temperatureVal). */
+  readonly audioScale: number;
+}
+
+/**
+ * Adapts the audio weight to target rows without their labels: the image head labels the rows it is
+ * confident about (p >= 0.99; such labels are right over 99% of the time), the audio head's
+ * temperature is fitted on them and on the validation rows, and the audio weight shrinks by the ratio
+ * when the target's is lower. Audio and image are independent given the digit, so choosing rows by
+ * the image's confidence does not flatter the audio head: it is as reliable there as on all target
+ * rows. Audio from speakers the model never heard agrees far less often, so its vote counts less.
+ */
+export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Array, target: readonly Float32Array[]): AudioAdaptation {
+  const image = EXPERTS.indexOf('image');
+  const audio = EXPERTS.indexOf('audio');
+  const rows = confidentRows(target[image]);
+  const pseudo = argmaxOf(target[image], rows);
+  const allVal = Int32Array.from({ length: labels.length }, (_, i) => i);
+  const targetAudio = argmaxOf(target[audio], rows);
+  const valAudio = argmaxOf(clean[audio], allVal);
+  const temperatureVal = fitTemperature(clean[audio], allVal, labels);
+  const temperatureTarget = rows.length > 0 ? fitTemperature(target[audio], rows, pseudo) : temperatureVal;
+  return {
+    confident: rows.length,
+    audioAgreement: rows.length ? targetAudio.filter((c, k) => c === pseudo[k]).length / rows.length : 0,
+    audioValAccuracy: labels.length ? valAudio.filter((c, i) => c === labels[i]).length / labels.length : 0,
+    temperatureVal,
+    temperatureTarget,
+    audioScale: temperatureVal > 0 ? Math.min(1, temperatureTarget / temperatureVal) : 1,
+  };
+}
+
+/**
+ * The expert weights (fused, image, audio) on `grid` for a product of experts that hearing cannot make
+ * worse than seeing. Candidates must be at least as accurate on the shifted view (a simulated change
+ * of speaker) as the image head alone there.
+ * Among them the lowest cross-entropy on the clean view wins; when none qualifies, the most accurate
+ * on the shifted view (ties: lower clean cross-entropy). With `target` (the experts on unlabelled rows
+ * the model will predict), the audio weight is then adapted to them (`adaptAudioWeight`). Each view
+ * is the experts' log-probabilities [n*10]; `labels` are the clean and shifted views' (the same
+ * rows). Pure.
+ */
+export function chooseFusionWeights(
+  clean: readonly Float32Array[],
+  shifted: readonly Float32Array[],
+  labels: Int32Array,
+  grid: readonly number[] = DEFAULT_GRID,
+  target?: readonly Float32Array[],
+): number[] {
+  if (grid.length === 0 || grid.some((g) => !(Number.isFinite(g) && g >= 0))) {
+    throw new RangeError(`Expected the calibration grid to be finite weights >= 0, got [${grid.join(', ')}]`);
+  }
+  for (const [name, view] of [['clean', clean], ['shifted', shifted], ['target', target ?? clean]] as const) {
+    if (view.length !== EXPERTS.length) throw new RangeError(`Expected ${EXPERTS.length} experts (${EXPERTS.join(', ')}) in the ${name} view, got ${view.length}`);
+  }
+  if (!grid.some((g) => g > 0)) throw new RangeError('Expected a calibration grid with a weight above 0');
+  const imageIndex = EXPERTS.indexOf('image');
+  const imageAlone = scoreProduct([shifted[imageIndex]], [1], labels).acc;
+  type Candidate = { w: number[]; loss: number; shiftedAcc: number };
+  let safe: Candidate | null = null;
+  let fallback: Candidate | null = null;
+  for (const wf of grid) {
+    for (const wi of grid) {
+      for (const wa of grid) {
+        if (wf + wi + wa === 0) continue;
+        const w = [wf, wi, wa];
+        const c: Candidate = { w, loss: scoreProduct(clean, w, labels).loss, shiftedAcc: scoreProduct(shifted, w, labels).acc };
+        if (c.shiftedAcc >= imageAlone && (!safe || c.loss < safe.loss - 1e-12)) safe = c;
+        if (!fallback || c.shiftedAcc > fallback.shiftedAcc || (c.shiftedAcc === fallback.shiftedAcc && c.loss < fallback.loss - 1e-12)) fallback = c;
+      }
+    }
+  }
+  const w = (safe ?? fallback ?? { w: EXPERTS.map((e) => (e === 'image' ? 1 : 0)) }).w;
+  if (target) w[EXPERTS.indexOf('audio')] *= adaptAudioWeight(clean, labels, target).audioScale;
+  return w;
+}
+
+/**
+ * Calibrates a robust-fusion model's product of experts on validation data: predicts the fused,
+ * image and audio heads on the validation rows as they are and with shifted audio (`SHIFTED_AUDIO`,
+ * seeded), picks the weights with `chooseFusionWeights` (best on the clean view among those that stay
+ * at least as accurate as the image head on the shifted view) and sets them in the model. The shifted
+ * view is what keeps the fusion from trusting audio only the training speakers taught it to trust.
+ * @throws Error when the model has no `ExpertFusion` layer; DataError on bad validation data.
+ */
+export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, options: CalibrateOptions = {}): Promise<Calibration> {
+  const layer = fusionLayer(model);
+  if (!layer) throw new Error(`Model ${model.name} has no product-of-experts layer to calibrate (build it with fusion: 'robust')`);
+  checkInputs(val, 'val', true);
+  if (val.n === 0) throw new RangeError('Expected validation data with at least one row to calibrate on, got 0');
+  const labels = val.labels as Int32Array;
+  const grid = options.grid ?? DEFAULT_GRID;
+  const batch = options.batchSize ?? 256;
+  const shiftedVal: ModelInputs = { ...val, audio: augmentAudio(val.audio, createRng(options.seed ?? 42), options.shift ?? SHIFTED_AUDIO) };
+  const views = await Promise.all(
+    [val, shiftedVal].map(async (v) => (await predictOutputs(model, v, batch)).slice(1, 1 + EXPERTS.length).map(logs)),
+  );
+  let target: Float32Array[] | undefined;
+  if (options.target) {
+    checkInputs(options.target, 'target', false);
+    target = (await predictOutputs(model, options.target, batch)).slice(1, 1 + EXPERTS.length).map(logs);
+  }
+  const w = chooseFusionWeights(views[0], views[1], labels, grid, target);
+  const weights = Object.freeze(Object.fromEntries(EXPERTS.map((e, k) => [e, w[k]]))) as FusionWeights;
+  layer.setFusionWeights(weights);
+  const report = (view: Float32Array[]) =>
+    Object.freeze({
+      ...Object.fromEntries(EXPERTS.map((e, k) => [e, scoreProduct([view[k]], [1], labels)])),
+      product: scoreProduct(view, w, labels),
+    }) as Record<Expert | 'product', HeadScore>;
+  const targetReport = target && { n: (options.target as ModelInputs).n, ...adaptAudioWeight(views[0], labels, target) };
+  return { weights, n: val.n, clean: report(views[0]), shifted: report(views[1]), ...(targetReport ? { target: targetReport } : {}) };
+}
