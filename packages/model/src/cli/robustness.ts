@@ -12,26 +12,18 @@ import {
   ROBUSTNESS_MODELS,
   runRobustness,
   summarize,
+  type RobustnessFile,
   type RobustnessModel,
   type RobustnessRun,
-  type RobustnessSet,
 } from '../robustness/robustness';
 import { runCli } from './run-cli';
 
 export const ROBUSTNESS_JSON = 'robustness.json';
 export const ROBUSTNESS_MD = 'robustness.md';
 
-/** Contents of `robustness.json`. */
-export interface RobustnessReport {
-  readonly backend: string;
-  readonly config: string;
-  readonly epochs: number;
-  readonly seed: number;
-  readonly sets: readonly RobustnessSet[];
-  readonly runs: readonly RobustnessRun[];
+/** Contents of `robustness.json`: the benchmark file plus its summary. */
+export interface RobustnessReport extends RobustnessFile {
   readonly summary: ReturnType<typeof summarize>;
-  /** Whether the run covered every set and model asked for. */
-  readonly complete: boolean;
 }
 
 /** `nx run model:robustness --root DIR | --sets DIR,DIR [--out DIR]`: the robust-fusion benchmark. */

@@ -3,7 +3,7 @@ import { LAYER_NAMES } from '../network/layer-names';
 
 /** Outputs of one training step; the caller disposes them. */
 export interface StepResult {
-  /** Mean loss of the model's first output on the batch (before the update), comparable with validation loss. */
+  /** Training loss of the batch before the update (`trainingLoss`: for a robust model, the sum of its heads' losses). */
   readonly loss: tf.Scalar;
   /** Number of correctly classified rows of the batch. */
   readonly correct: tf.Scalar;
@@ -29,28 +29,28 @@ export function createTrainStep(model: tf.LayersModel): TrainStep {
   return (xs, y, dropoutSeed) => {
     dropouts.forEach((d, i) => (d.seed = dropoutSeed + i));
     let correct: tf.Scalar | null = null;
-    let firstLoss: tf.Scalar | null = null;
-    const minimized = optimizer.minimize(
+    const loss = optimizer.minimize(
       () => {
         const out = model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor | tf.Tensor[];
         const outputs = Array.isArray(out) ? out : [out];
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(outputs[0], -1), tf.argMax(y, -1)), 'float32')) as tf.Scalar);
-        const losses = outputs.map((p) => tf.mean(tf.metrics.categoricalCrossentropy(y, p)) as tf.Scalar);
-        firstLoss = tf.keep(losses[0]);
         // A single-output model minimises its output's loss; a robust model (outputs: product of
         // experts, fused, image and audio heads) the sum of its heads' losses.
-        return outputs.length === 1 ? losses[0] : losses.slice(1).reduce((a, b) => tf.add(a, b));
+        return trainingLoss(y, outputs);
       },
       true,
       vars,
     ) as tf.Scalar;
-    const loss = firstOutputLoss(minimized, firstLoss as unknown as tf.Scalar);
     return { loss, correct: correct as unknown as tf.Scalar };
   };
 }
 
-/** The first output's loss; disposes the minimised total when it is a different tensor (a robust model's sum of head losses). */
-function firstOutputLoss(minimized: tf.Scalar, first: tf.Scalar): tf.Scalar {
-  if (minimized !== first) minimized.dispose();
-  return first;
+/**
+ * The loss a model is trained on: its output's mean categorical cross-entropy, or for a robust model
+ * (outputs: product of experts, then its heads) the sum of its heads' (the product has no weights of
+ * its own to train).
+ */
+export function trainingLoss(y: tf.Tensor, outputs: readonly tf.Tensor[]): tf.Scalar {
+  const heads = outputs.length === 1 ? outputs : outputs.slice(1);
+  return heads.map((p) => tf.mean(tf.metrics.categoricalCrossentropy(y, p)) as tf.Scalar).reduce((a, b) => tf.add(a, b));
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { argmaxRows, crossEntropy } from '../evaluation/metrics';
-import { predictProba } from '../evaluation/predict';
+import { predictOutputs } from '../evaluation/predict';
 import { checkInputs, gatherRows, inputTensors, oneHot } from '../network/feed';
 import { LAYER_NAMES } from '../network/layer-names';
 import { createRng, permutation } from '@digitfuse/data';
@@ -154,12 +154,15 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       const trainSeconds = (performance.now() - epochStart) / 1000;
       let valLogs: { val_loss: number; val_acc: number } | Record<string, never> = {};
       if (val) {
-        const probs = await predictProba(model, val, valBatch);
+        // val_loss is the training loss on validation rows (a robust model: the sum of its heads'),
+        // val_acc the accuracy of the model's output.
+        const outputs = await predictOutputs(model, val, valBatch);
         const vLabels = val.labels as Int32Array;
-        const pred = argmaxRows(probs, NUM_CLASSES);
+        const pred = argmaxRows(outputs[0], NUM_CLASSES);
         let ok = 0;
         for (let i = 0; i < val.n; i++) if (pred[i] === vLabels[i]) ok++;
-        valLogs = { val_loss: crossEntropy(probs, vLabels, NUM_CLASSES), val_acc: ok / val.n };
+        const heads = outputs.length === 1 ? outputs : outputs.slice(1);
+        valLogs = { val_loss: heads.reduce((sum, p) => sum + crossEntropy(p, vLabels, NUM_CLASSES), 0), val_acc: ok / val.n };
       }
       const logs: EpochLogs = {
         epoch,
