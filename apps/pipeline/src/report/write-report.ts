@@ -182,7 +182,7 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     robustnessParts.push(
       paragraph(
         "This run's model fuses the senses robustly: a fused head, an image head and an audio head, each trained with its own loss " +
-          '(audio augmented, one sense sometimes blanked), combined as a weighted product of experts. The weights were chosen on the ' +
+          '(with one sense sometimes blanked in training), combined as a weighted product of experts. The weights were chosen on the ' +
           'validation rows as they are and with shifted audio (a stand-in for speakers not in training), so audio that the model has ' +
           'not learnt to trust cannot overrule a clear image.',
       ),

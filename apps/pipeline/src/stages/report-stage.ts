@@ -13,7 +13,7 @@ import {
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { fusionOf } from '../options';
 import { readJson, writeJson } from '../run-dir';
@@ -87,7 +87,7 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
     const acc = (set: string, m: string) => r.runs.find((x) => x.set === set && x.model === m)?.testAcc ?? null;
     return {
       source:
-        `${file}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${r.epochs} epochs, seed ${r.seed}, backend ${r.backend}` +
+        `${relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file)}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${r.epochs} epochs, seed ${r.seed}, backend ${r.backend}` +
         (r.complete ? '' : ' (incomplete run)'),
       models: models.map((m) => MODEL_TITLES[m]),
       perSet: r.sets.filter((s) => r.runs.some((x) => x.set === s.name)).map((s) => ({ set: s.name, acc: models.map((m) => acc(s.name, m)) })),
