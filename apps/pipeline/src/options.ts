@@ -38,9 +38,9 @@ export interface PipelineOptions {
   /** Write the report at the end. Default true. */
   readonly report: boolean;
   /**
-   * How the model fuses image and audio: 'robust' (per-sense heads, audio augmentation, modality
-   * dropout, product of experts calibrated on validation data with shifted audio; the default) or
-   * 'concat' (the paper's concatenation). Runs written before this option existed are 'concat'.
+   * How the model fuses image and audio: 'robust' (per-sense heads, modality dropout, product of
+   * experts calibrated on validation data with shifted audio and adapted to the test rows; the
+   * default) or 'concat' (the paper's concatenation). Runs written before this option existed are 'concat'.
    */
   readonly fusion: Fusion;
 }

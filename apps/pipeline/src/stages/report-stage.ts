@@ -84,10 +84,11 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
     }
     if (!r) continue;
     const models = ROBUSTNESS_MODELS.filter((m) => r.runs.some((x) => x.model === m));
+    const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
     const acc = (set: string, m: string) => r.runs.find((x) => x.set === set && x.model === m)?.testAcc ?? null;
     return {
       source:
-        `${relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file)}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${r.epochs} epochs, seed ${r.seed}, backend ${r.backend}` +
+        `${shown}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${r.epochs} epochs, seed ${r.seed}, backend ${r.backend}` +
         (r.complete ? '' : ' (incomplete run)'),
       models: models.map((m) => MODEL_TITLES[m]),
       perSet: r.sets.filter((s) => r.runs.some((x) => x.set === s.name)).map((s) => ({ set: s.name, acc: models.map((m) => acc(s.name, m)) })),

@@ -1,8 +1,8 @@
-import { buildModel, disposeModel, formatDuration, fusionLayer, readMeta, saveModel, train } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, fusionLayer, fusionTrainingOptions, readMeta, saveModel, train } from '@digitfuse/model';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { PipelineError } from '../errors';
-import { fusionTraining, openStudy, rankedTrials, trialModelDir } from './search-stage';
+import { openStudy, rankedTrials, trialModelDir } from './search-stage';
 
 /** The K best finished trials, best first. */
 export function bestTrials(ctx: RunContext, k: number): { number: number; value: number }[] {
@@ -46,7 +46,7 @@ export const retrainStage: Stage = {
           epochs,
           batchSize: ctx.options.batchSize,
           seed: ctx.options.seed + 1000 + i,
-          ...fusionTraining(meta.config),
+          ...fusionTrainingOptions(meta.config),
         });
         // No validation rows are left to calibrate on: a robust model keeps its trial's calibrated weights.
         if (meta.calibration) fusionLayer(model)?.setFusionWeights(meta.calibration.weights);

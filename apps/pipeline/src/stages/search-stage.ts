@@ -1,5 +1,5 @@
 import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
-import { buildModel, disposeModel, formatDuration, saveModel, train, type ModelConfig, type TrainCallback, type TrainOptions } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, fusionTrainingOptions, saveModel, train, type TrainCallback } from '@digitfuse/model';
 import {
   createStudy,
   HyperbandPruner,
@@ -101,7 +101,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         batchSize: ctx.options.batchSize,
         seed: ctx.options.seed + trial.number,
         callbacks: [pruning],
-        ...fusionTraining(config, data.test),
+        ...fusionTrainingOptions(config, data.test),
         ...(isWorker() ? { progress: 'silent' as const } : {}),
       });
       const best = result.history[result.bestEpoch];
@@ -126,15 +126,6 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       disposeModel(model);
     }
   };
-}
-
-/**
- * Training extras of a configuration: for robust fusion, modality dropout, and calibration that adapts
- * the audio weight to the unlabelled test rows when there are any (see packages/model/ROBUSTNESS.md).
- */
-export function fusionTraining(config: ModelConfig, test: ModelInputs | null = null): Pick<TrainOptions, 'modalityDropout' | 'calibrate'> {
-  if (config.fusion !== 'robust' || config.modality !== 'both') return {};
-  return { modalityDropout: true, ...(test && test.n > 0 ? { calibrate: { target: test } } : {}) };
 }
 
 /** At most `max` of `rows`, a seeded random sample in ascending order (all of them when there are fewer). */

@@ -10,7 +10,7 @@ import { saveModel } from '../io/model-files';
 import { buildModel, disposeModel } from '../network/build-model';
 import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
-import { train } from '../training/train';
+import { fusionTrainingOptions, train } from '../training/train';
 import { runCli } from './run-cli';
 
 export const METRICS_JSON = 'metrics.json';
@@ -142,9 +142,7 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
         augment: args.augment,
         progress: args.progress,
         // Robust fusion: modality dropout, and the audio weight adapted to the (unlabelled) test rows.
-        ...(config.fusion === 'robust' && config.modality === 'both'
-          ? { modalityDropout: true, ...(prepared.test && prepared.test.n > 0 ? { calibrate: { target: prepared.test } } : {}) }
-          : {}),
+        ...fusionTrainingOptions(config, prepared.test),
       },
     );
     const validation = valRows ? await evaluate(model, valRows) : null;

@@ -6,7 +6,7 @@ import { buildModel, disposeModel } from '../network/build-model';
 import { validateConfig, type ModelConfig } from '../network/config';
 import type { FusionWeights } from '../network/expert-fusion';
 import { formatDuration } from '../training/progress';
-import { train } from '../training/train';
+import { fusionTrainingOptions, train } from '../training/train';
 
 /** The models the benchmark compares. */
 export const ROBUSTNESS_MODELS = ['image', 'audio', 'concat', 'robust'] as const;
@@ -124,9 +124,9 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
         const extras =
           name === 'robust'
             ? {
+                ...fusionTrainingOptions(config, test),
                 augmentAudio: options.robustTraining?.augmentAudio ?? false,
                 modalityDropout: options.robustTraining?.modalityDropout ?? true,
-                calibrate: { target: { ...test, labels: null } },
               }
             : {};
         const result = await train(model, { train: trainRows, val: valRows }, { epochs: options.epochs ?? 10, batchSize: options.batchSize ?? 64, seed, progress: 'silent', ...extras });

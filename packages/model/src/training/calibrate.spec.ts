@@ -113,7 +113,7 @@ describe('temperature and target adaptation', () => {
     expect(a.audioAgreement).toBeLessThan(0.6);
     expect(a.audioScale).toBeLessThan(0.7);
     const w = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1]);
-    const adapted = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1], [fused, image, strangeAudio]);
+    const adapted = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1], a);
     expect(adapted.slice(0, 2)).toEqual(w.slice(0, 2));
     expect(adapted[2]).toBeCloseTo(w[2] * a.audioScale, 10);
   });

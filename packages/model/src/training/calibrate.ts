@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { createRng, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { predictOutputs } from '../evaluation/predict';
-import { checkInputs } from '../network/feed';
+import { checkInputs, gatherRows } from '../network/feed';
 import { EXPERTS, fusionLayer, type Expert, type FusionWeights } from '../network/expert-fusion';
 import { augmentAudio, type AudioAugmentArgs } from './augment-audio';
 
@@ -31,8 +31,8 @@ export interface CalibrateOptions {
   /** Batch size of the predictions. Default 256. */
   readonly batchSize?: number;
   /**
-   * Unlabelled rows the model will predict (e.g. the competition's test rows): guards the weights
-   * against a shift the validation data does not show (see `chooseFusionWeights`). Default none.
+   * Unlabelled rows the model will predict (e.g. the competition's test rows): the audio weight is
+   * adapted to them (`adaptAudioWeight`), against a shift the validation data does not show. Default none.
    */
   readonly target?: ModelInputs;
 }
@@ -124,7 +124,7 @@ const TEMPERATURE_GRID = Array.from({ length: 41 }, (_, i) => i * 0.05);
  * steps of 0.05). Pure.
  */
 export function fitTemperature(logp: Float32Array, rows: Int32Array, labels: Int32Array): number {
-  const view = [Float32Array.from(rows.length ? Array.from(rows).flatMap((i) => Array.from(logp.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))) : [])];
+  const view = [gatherRows(logp, NUM_CLASSES, rows)];
   let best = { t: 1, loss: Infinity };
   for (const t of TEMPERATURE_GRID) {
     const loss = scoreProduct(view, [t], labels).loss;
@@ -133,7 +133,14 @@ export function fitTemperature(logp: Float32Array, rows: Int32Array, labels: Int
   return best.t;
 }
 
-/** How the audio expert's weight was adapted to target rows (see `chooseFusionWeights`). */
+/** Throws a RangeError unless every view holds one array per expert. */
+function checkExperts(views: Readonly<Record<string, readonly Float32Array[]>>): void {
+  for (const [name, view] of Object.entries(views)) {
+    if (view.length !== EXPERTS.length) throw new RangeError(`Expected ${EXPERTS.length} experts (${EXPERTS.join(', ')}) in the ${name} view, got ${view.length}`);
+  }
+}
+
+/** How the audio expert's weight was adapted to target rows (see `adaptAudioWeight`). */
 export interface AudioAdaptation {
   /** Target rows whose image head is confident (they get its prediction as a pseudo-label). */
   readonly confident: number;
@@ -157,6 +164,7 @@ export interface AudioAdaptation {
  * rows. Audio from speakers the model never heard agrees far less often, so its vote counts less.
  */
 export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Array, target: readonly Float32Array[]): AudioAdaptation {
+  checkExperts({ clean, target });
   const image = EXPERTS.indexOf('image');
   const audio = EXPERTS.indexOf('audio');
   const rows = confidentRows(target[image]);
@@ -181,8 +189,8 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
  * worse than seeing. Candidates must be at least as accurate on the shifted view (a simulated change
  * of speaker) as the image head alone there.
  * Among them the lowest cross-entropy on the clean view wins; when none qualifies, the most accurate
- * on the shifted view (ties: lower clean cross-entropy). With `target` (the experts on unlabelled rows
- * the model will predict), the audio weight is then adapted to them (`adaptAudioWeight`). Each view
+ * on the shifted view (ties: lower clean cross-entropy). With `adaptation` (`adaptAudioWeight` on the
+ * unlabelled rows the model will predict), the audio weight is then scaled by its `audioScale`. Each view
  * is the experts' log-probabilities [n*10]; `labels` are the clean and shifted views' (the same
  * rows). Pure.
  */
@@ -191,14 +199,12 @@ export function chooseFusionWeights(
   shifted: readonly Float32Array[],
   labels: Int32Array,
   grid: readonly number[] = DEFAULT_GRID,
-  target?: readonly Float32Array[],
+  adaptation?: AudioAdaptation,
 ): number[] {
   if (grid.length === 0 || grid.some((g) => !(Number.isFinite(g) && g >= 0))) {
     throw new RangeError(`Expected the calibration grid to be finite weights >= 0, got [${grid.join(', ')}]`);
   }
-  for (const [name, view] of [['clean', clean], ['shifted', shifted], ['target', target ?? clean]] as const) {
-    if (view.length !== EXPERTS.length) throw new RangeError(`Expected ${EXPERTS.length} experts (${EXPERTS.join(', ')}) in the ${name} view, got ${view.length}`);
-  }
+  checkExperts({ clean, shifted });
   if (!grid.some((g) => g > 0)) throw new RangeError('Expected a calibration grid with a weight above 0');
   const imageIndex = EXPERTS.indexOf('image');
   const imageAlone = scoreProduct([shifted[imageIndex]], [1], labels).acc;
@@ -217,7 +223,7 @@ export function chooseFusionWeights(
     }
   }
   const w = (safe ?? fallback ?? { w: EXPERTS.map((e) => (e === 'image' ? 1 : 0)) }).w;
-  if (target) w[EXPERTS.indexOf('audio')] *= adaptAudioWeight(clean, labels, target).audioScale;
+  if (adaptation) w[EXPERTS.indexOf('audio')] *= adaptation.audioScale;
   return w;
 }
 
@@ -238,15 +244,11 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
   const grid = options.grid ?? DEFAULT_GRID;
   const batch = options.batchSize ?? 256;
   const shiftedVal: ModelInputs = { ...val, audio: augmentAudio(val.audio, createRng(options.seed ?? 42), options.shift ?? SHIFTED_AUDIO) };
-  const views = await Promise.all(
-    [val, shiftedVal].map(async (v) => (await predictOutputs(model, v, batch)).slice(1, 1 + EXPERTS.length).map(logs)),
-  );
-  let target: Float32Array[] | undefined;
-  if (options.target) {
-    checkInputs(options.target, 'target', false);
-    target = (await predictOutputs(model, options.target, batch)).slice(1, 1 + EXPERTS.length).map(logs);
-  }
-  const w = chooseFusionWeights(views[0], views[1], labels, grid, target);
+  const experts = async (inputs: ModelInputs) => (await predictOutputs(model, inputs, batch)).slice(1, 1 + EXPERTS.length).map(logs);
+  const views = [await experts(val), await experts(shiftedVal)];
+  if (options.target) checkInputs(options.target, 'target', false);
+  const adaptation = options.target && adaptAudioWeight(views[0], labels, await experts(options.target));
+  const w = chooseFusionWeights(views[0], views[1], labels, grid, adaptation);
   const weights = Object.freeze(Object.fromEntries(EXPERTS.map((e, k) => [e, w[k]]))) as FusionWeights;
   layer.setFusionWeights(weights);
   const report = (view: Float32Array[]) =>
@@ -254,6 +256,11 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
       ...Object.fromEntries(EXPERTS.map((e, k) => [e, scoreProduct([view[k]], [1], labels)])),
       product: scoreProduct(view, w, labels),
     }) as Record<Expert | 'product', HeadScore>;
-  const targetReport = target && { n: (options.target as ModelInputs).n, ...adaptAudioWeight(views[0], labels, target) };
-  return { weights, n: val.n, clean: report(views[0]), shifted: report(views[1]), ...(targetReport ? { target: targetReport } : {}) };
+  return {
+    weights,
+    n: val.n,
+    clean: report(views[0]),
+    shifted: report(views[1]),
+    ...(options.target && adaptation ? { target: { n: options.target.n, ...adaptation } } : {}),
+  };
 }

@@ -9,6 +9,7 @@ import { augmentImages, type AugmentArgs } from './augment';
 import { augmentAudio, dropModalities, type AudioAugmentArgs, type ModalityDropoutArgs } from './augment-audio';
 import { calibrateFusion, type CalibrateOptions, type Calibration } from './calibrate';
 import { fusionLayer } from '../network/expert-fusion';
+import type { ModelConfig } from '../network/config';
 import { AUDIO_SIZE } from '@digitfuse/data';
 import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './callbacks';
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping';
@@ -66,6 +67,16 @@ export interface TrainResult {
   readonly seconds: number;
   /** The calibration of a robust-fusion model (absent for other models or without validation data). */
   readonly calibration?: Calibration;
+}
+
+/**
+ * The training options robust fusion is built and measured with (packages/model/ROBUSTNESS.md):
+ * modality dropout, and calibration adapted to `target`, the unlabelled rows the model will predict
+ * (their labels, if any, are dropped), when there are any. Empty for every other model.
+ */
+export function fusionTrainingOptions(config: ModelConfig, target: ModelInputs | null = null): Pick<TrainOptions, 'modalityDropout' | 'calibrate'> {
+  if (config.fusion !== 'robust' || config.modality !== 'both') return {};
+  return { modalityDropout: true, ...(target && target.n > 0 ? { calibrate: { target: { ...target, labels: null } } } : {}) };
 }
 
 const positiveInt = (name: string, v: number): number => {
