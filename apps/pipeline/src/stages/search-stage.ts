@@ -1,5 +1,5 @@
 import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
-import { buildModel, disposeModel, formatDuration, fusionTrainingOptions, saveModel, train, type TrainCallback } from '@digitfuse/model';
+import { buildModel, disposeModel, formatDuration, fusionTrainingOptions, nativeThreadCount, saveModel, setNativeThreads, train, type TrainCallback } from '@digitfuse/model';
 import {
   createStudy,
   HyperbandPruner,
@@ -145,12 +145,19 @@ export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
  */
 function startWorkers(ctx: RunContext, count: number) {
   const script = join(__dirname, '..', 'cli', 'search.ts');
-  ctx.log(`    starting ${count} more worker process${count > 1 ? 'es' : ''} on ${ctx.layout.journal}`);
+  // The processes share the cores: each one's native kernels get an equal part of them (unless the
+  // user set DIGITFUSE_THREADS).
+  const threads = process.env.DIGITFUSE_THREADS ?? String(Math.max(1, Math.floor(nativeThreadCount() / (count + 1))));
+  const inUse = setNativeThreads(Number(threads));
+  ctx.log(
+    `    starting ${count} more worker process${count > 1 ? 'es' : ''} on ${ctx.layout.journal}` +
+      (inUse == null ? '' : `, ${threads} native kernel thread${threads === '1' ? '' : 's'} each`),
+  );
   return spawnWorkers({
     count,
     command: process.execPath,
     args: [...process.execArgv, script, '--resume', ctx.layout.root],
-    env: { [WORKER_ENV]: '1' },
+    env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads },
     stdio: 'inherit',
   });
 }

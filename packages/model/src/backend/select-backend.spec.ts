@@ -24,7 +24,9 @@ describe('selectBackend()', () => {
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^backend: wasm \((no )?SIMD, \d+ threads?\) — tfjs-node-gpu not installed, tfjs-node not installed$/);
+    expect(lines[0]).toMatch(
+      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx2-fma|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, tfjs-node not installed$/,
+    );
     expect(info.reason).toBe('tfjs-node-gpu not installed, tfjs-node not installed');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './backend-error';
 import { silenceCpuBanner } from './silence-banner';
+import { loadNativeAddon } from './native-kernels/native-addon';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
 import { registerWasmKernels } from './wasm-kernels/register-wasm-kernels';
 
 /** `--backend` values: `auto` picks the fastest that loads. */
@@ -22,6 +24,12 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** wasm only: XNNPACK threads. */
   readonly threads?: number;
+  /**
+   * wasm only: the native convolution kernels (packages/model/native) in use, with their instruction
+   * set and threads; absent when they are not, with `nativeWhy` saying why.
+   */
+  readonly native?: { readonly isa: string; readonly threads: number };
+  readonly nativeWhy?: string;
 }
 
 /** CommonJS `require` (also when this file is loaded as an ES module). */
@@ -34,7 +42,8 @@ const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] a
  * Chooses and initialises the tfjs backend, prints ONE line saying which and why, and returns it.
  *
  * `auto`: `@tensorflow/tfjs-node-gpu` if it loads (CUDA), else `@tensorflow/tfjs-node` if installed,
- * else `wasm` with the project's training kernels, else `cpu`. An explicit choice that cannot be
+ * else `wasm` with the project's training kernels (and, where the addon was built, the native
+ * kernels on top: see `BackendInfo.native`), else `cpu`. An explicit choice that cannot be
  * used throws `BackendError`. Calling it again is cheap and gives the same answer.
  *
  * @param choice default `'auto'`
@@ -51,9 +60,19 @@ export async function selectBackend(
     );
   }
   const info = await choose(choice);
-  const details = info.name === 'wasm' ? ` (${info.simd ? 'SIMD' : 'no SIMD'}, ${info.threads} thread${info.threads === 1 ? '' : 's'})` : '';
+  const details = info.name === 'wasm' ? wasmDetails(info) : '';
   log(`backend: ${info.name}${details} — ${info.reason}`);
   return info;
+}
+
+function plural(n: number | undefined, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function wasmDetails(info: BackendInfo): string {
+  const wasm = `(${info.simd ? 'SIMD' : 'no SIMD'}, ${plural(info.threads, 'thread')})`;
+  if (info.native != null) return ` ${wasm} + native kernels (${info.native.isa}, ${plural(info.native.threads, 'thread')})`;
+  return ` ${wasm}, ${info.nativeWhy ?? 'no native kernels'}`;
 }
 
 async function choose(choice: BackendChoice): Promise<BackendInfo> {
@@ -65,7 +84,7 @@ async function choose(choice: BackendChoice): Promise<BackendInfo> {
     }
     case 'wasm': {
       const wasm = await tryWasm();
-      if (wasm.ok) return { name: 'wasm', reason: '--backend wasm', simd: wasm.simd, threads: wasm.threads };
+      if (wasm.ok) return { name: 'wasm', reason: '--backend wasm', ...wasm.details };
       throw new BackendError(`--backend wasm is not available: ${wasm.why}`, choice);
     }
     case 'cpu': {
@@ -76,7 +95,7 @@ async function choose(choice: BackendChoice): Promise<BackendInfo> {
       const native = await tryNative();
       if (native.ok) return { name: 'tensorflow', reason: `auto: ${native.pkg} loaded` };
       const wasm = await tryWasm();
-      if (wasm.ok) return { name: 'wasm', reason: native.why.join(', '), simd: wasm.simd, threads: wasm.threads };
+      if (wasm.ok) return { name: 'wasm', reason: native.why.join(', '), ...wasm.details };
       await useCpu();
       return { name: 'cpu', reason: `${native.why.join(', ')}, wasm failed (${wasm.why})` };
     }
@@ -118,7 +137,8 @@ function loadOptional(pkg: string): true | string {
   }
 }
 
-type WasmResult = { ok: true; simd: boolean; threads: number } | { ok: false; why: string };
+type WasmDetails = Pick<BackendInfo, 'simd' | 'threads' | 'native' | 'nativeWhy'>;
+type WasmResult = { ok: true; details: WasmDetails } | { ok: false; why: string };
 
 let wasmPathsSet = false;
 
@@ -137,10 +157,25 @@ async function tryWasm(): Promise<WasmResult> {
     await tf.ready();
     registerWasmKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-    return { ok: true, simd, threads: getThreadsCount() };
+    return { ok: true, details: { simd, threads: getThreadsCount(), ...useNativeKernels() } };
   } catch (error) {
+    if (error instanceof BackendError) throw error;
     return { ok: false, why: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * The native convolution kernels on top of the wasm backend when the addon loads (DIGITFUSE_NATIVE=0
+ * turns them off), the project's wasm kernels alone otherwise.
+ */
+function useNativeKernels(): Pick<BackendInfo, 'native' | 'nativeWhy'> {
+  const loaded = loadNativeAddon();
+  if (!loaded.ok) {
+    unregisterNativeKernels();
+    return { nativeWhy: loaded.why };
+  }
+  registerNativeKernels(loaded.addon);
+  return { native: { isa: loaded.isa, threads: loaded.threads } };
 }
 
 async function useCpu(): Promise<void> {

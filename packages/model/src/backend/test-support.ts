@@ -3,6 +3,8 @@
  * same computation on two backends.
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon } from './native-kernels/native-addon';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
 import { selectBackend } from './select-backend';
 import { silenceCpuBanner } from './silence-banner';
 
@@ -39,6 +41,23 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 export async function initBackends(): Promise<void> {
   await selectBackend('wasm', () => undefined);
   silenceCpuBanner();
+}
+
+/**
+ * The wasm kernel sets the kernel specs compare against cpu: the project's wasm kernels, and the
+ * native kernels on top of them when the addon is built (`npm ci` builds it; CI requires it, see
+ * native-kernels.spec.ts).
+ */
+export type KernelSet = 'project wasm' | 'native';
+export const KERNEL_SETS: readonly KernelSet[] = loadNativeAddon().ok ? ['project wasm', 'native'] : ['project wasm'];
+
+/** The wasm backend with exactly that kernel set registered. */
+export async function useKernels(set: KernelSet): Promise<void> {
+  await initBackends();
+  const loaded = loadNativeAddon();
+  if (set === 'project wasm') unregisterNativeKernels();
+  else if (loaded.ok) registerNativeKernels(loaded.addon);
+  else throw new Error(loaded.why);
 }
 
 /**

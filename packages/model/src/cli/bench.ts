@@ -7,7 +7,10 @@ type BenchConfigName = keyof typeof BENCH_CONFIGS;
 
 /** The `--json` line: `{"backend": "...", "results": [{"config": "small", ...}, ...]}`. */
 export interface BenchReport {
+  /** `tensorflow`, `wasm+native` (wasm with the native convolution kernels), `wasm` or `cpu`. */
   readonly backend: string;
+  /** The native kernels' instruction set and threads, when they run. */
+  readonly native?: { readonly isa: string; readonly threads: number };
   readonly results: readonly ({ readonly config: BenchConfigName } & BenchResult)[];
 }
 
@@ -36,15 +39,16 @@ export async function main(argv: string[]): Promise<BenchReport> {
     if (!Number.isInteger(v) || v < 1) throw new Error(`Expected --${flag} to be a positive integer, got ${v}`);
   }
   const info = await selectBackend(args.backend, (line) => process.stderr.write(`${line}\n`));
+  const label = info.native != null ? `${info.name}+native` : info.name;
   const results: BenchReport['results'][number][] = [];
   for (const config of names) {
     const r = await benchmarkConfig(BENCH_CONFIGS[config], { steps: args.steps, warmupSteps: args.warmup, batchSize: args.batchSize });
     results.push({ config, ...r });
     if (!args.json) {
-      console.log(`${config.padEnd(6)} train ${r.train_samples_per_s.toFixed(1).padStart(8)} samples/s   predict ${r.predict_samples_per_s.toFixed(1).padStart(9)} samples/s   (${info.name})`);
+      console.log(`${config.padEnd(6)} train ${r.train_samples_per_s.toFixed(1).padStart(8)} samples/s   predict ${r.predict_samples_per_s.toFixed(1).padStart(9)} samples/s   (${label})`);
     }
   }
-  const report: BenchReport = { backend: info.name, results };
+  const report: BenchReport = info.native != null ? { backend: label, native: info.native, results } : { backend: label, results };
   if (args.json) console.log(JSON.stringify(report));
   return report;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackends, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
@@ -37,42 +37,82 @@ function describeCase(c: Case): string {
   return `x ${c.x.join('x')} filter ${c.filter.join('x')} stride ${c.strides.join(',')} pad ${JSON.stringify(c.pad)}`;
 }
 
-beforeAll(initBackends);
 
-describe('Conv2DBackpropFilter (wasm project kernel)', () => {
-  it.each(CASES.map((c) => [describeCase(c), c] as const))('matches cpu: %s', async (_name, c) => {
-    const out = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-    const xs = seededArray(c.x.reduce((p, d) => p * d), 1);
-    const dys = seededArray(out.reduce((p, d) => p * d), 2);
-    const run = () =>
-      kernel('Conv2DBackpropFilter', { x: tf.tensor4d(xs, c.x), dy: tf.tensor4d(dys, out) }, {
-        strides: c.strides,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        filterShape: c.filter,
-      });
-    const wasm = await runOn('wasm', run);
-    const cpu = await runOn('cpu', run);
-    expect(wasm.shapes).toEqual([c.filter]);
-    expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
+describe.each(KERNEL_SETS)('%s kernels', (set) => {
+  beforeAll(() => useKernels(set));
+
+  describe('Conv2DBackpropFilter', () => {
+    it.each(CASES.map((c) => [describeCase(c), c] as const))('matches cpu: %s', async (_name, c) => {
+      const out = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
+      const xs = seededArray(c.x.reduce((p, d) => p * d), 1);
+      const dys = seededArray(out.reduce((p, d) => p * d), 2);
+      const run = () =>
+        kernel('Conv2DBackpropFilter', { x: tf.tensor4d(xs, c.x), dy: tf.tensor4d(dys, out) }, {
+          strides: c.strides,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          filterShape: c.filter,
+        });
+      const wasm = await runOn('wasm', run);
+      const cpu = await runOn('cpu', run);
+      expect(wasm.shapes).toEqual([c.filter]);
+      expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
+    });
   });
-});
 
-describe('Conv2DBackpropInput (wasm project kernel)', () => {
-  it.each(CASES.map((c) => [describeCase(c), c] as const))('matches cpu: %s', async (_name, c) => {
-    const out = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-    const ws = seededArray(c.filter.reduce((p, d) => p * d), 3);
-    const dys = seededArray(out.reduce((p, d) => p * d), 4);
-    const run = () =>
-      kernel('Conv2DBackpropInput', { dy: tf.tensor4d(dys, out), filter: tf.tensor4d(ws, c.filter) }, {
-        strides: c.strides,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        inputShape: c.x,
-      });
-    const wasm = await runOn('wasm', run);
-    const cpu = await runOn('cpu', run);
-    expect(wasm.shapes).toEqual([c.x]);
-    expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
+  describe('Conv2DBackpropInput', () => {
+    it.each(CASES.map((c) => [describeCase(c), c] as const))('matches cpu: %s', async (_name, c) => {
+      const out = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
+      const ws = seededArray(c.filter.reduce((p, d) => p * d), 3);
+      const dys = seededArray(out.reduce((p, d) => p * d), 4);
+      const run = () =>
+        kernel('Conv2DBackpropInput', { dy: tf.tensor4d(dys, out), filter: tf.tensor4d(ws, c.filter) }, {
+          strides: c.strides,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          inputShape: c.x,
+        });
+      const wasm = await runOn('wasm', run);
+      const cpu = await runOn('cpu', run);
+      expect(wasm.shapes).toEqual([c.x]);
+      expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
+    });
+  });
+
+  describe('Conv2D and FusedConv2D (bias + ReLU)', () => {
+    it.each(CASES.map((c) => [describeCase(c), c] as const))('match cpu: %s', async (_name, c) => {
+      const xs = seededArray(c.x.reduce((p, d) => p * d), 7);
+      const ws = seededArray(c.filter.reduce((p, d) => p * d), 8);
+      const bs = seededArray(c.filter[3], 9);
+      const run = () => {
+        const x = tf.tensor4d(xs, c.x);
+        const filter = tf.tensor4d(ws, c.filter);
+        return [
+          tf.conv2d(x, filter, c.strides, c.pad),
+          tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias: tf.tensor1d(bs), activation: 'relu' }),
+          tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias: tf.tensor1d(bs) }),
+        ];
+      };
+      const wasm = await runOn('wasm', run);
+      const cpu = await runOn('cpu', run);
+      expect(wasm.shapes).toEqual(cpu.shapes);
+      for (let i = 0; i < 3; i++) expect([i, relativeError(wasm.values[i], cpu.values[i]) < 1e-4]).toEqual([i, true]);
+    });
+
+    it('match cpu with dilation and with an activation the native kernels leave to wasm (elu)', async () => {
+      const xs = seededArray(2 * 9 * 9 * 3, 10);
+      const ws = seededArray(3 * 3 * 3 * 4, 11);
+      const run = () => {
+        const x = tf.tensor4d(xs, [2, 9, 9, 3]);
+        const filter = tf.tensor4d(ws, [3, 3, 3, 4]);
+        return [
+          tf.conv2d(x, filter, 1, 'same', 'NHWC', [2, 2]),
+          tf.fused.conv2d({ x, filter, strides: 1, pad: 'valid', bias: tf.tensor1d([0.1, -0.2, 0.3, 0]), activation: 'elu' }),
+        ];
+      };
+      const wasm = await runOn('wasm', run);
+      const cpu = await runOn('cpu', run);
+      for (let i = 0; i < 2; i++) expect([i, relativeError(wasm.values[i], cpu.values[i]) < 1e-4]).toEqual([i, true]);
+    });
   });
 });

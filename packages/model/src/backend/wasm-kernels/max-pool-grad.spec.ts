@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackends, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 interface Case {
   readonly x: [number, number, number, number];
@@ -21,35 +21,38 @@ const CASES: Case[] = [
   { x: [2, 7, 7, 3], filterSize: [2, 2], strides: [2, 2], pad: 'same', shift: -1.5 },
 ];
 
-beforeAll(initBackends);
 
-describe('MaxPoolGrad (wasm project kernel)', () => {
-  it.each(CASES.map((c) => [`x ${c.x.join('x')} pool ${c.filterSize} stride ${c.strides} ${c.pad} shift ${c.shift ?? 0}`, c] as const))(
-    'matches cpu: %s',
-    async (_name, c) => {
-      const xs = seededArray(c.x.reduce((p, d) => p * d), 5, -1 + (c.shift ?? 0), 1 + (c.shift ?? 0));
-      const run = () => {
-        const x = tf.tensor4d(xs, c.x);
-        const y = tf.maxPool(x, c.filterSize, c.strides, c.pad);
-        const dy = tf.tensor4d(seededArray(y.size, 6, 0.5, 1.5), y.shape);
-        return kernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad });
-      };
-      const wasm = await runOn('wasm', run);
-      const cpu = await runOn('cpu', run);
-      expect(wasm.shapes).toEqual([c.x]);
-      expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
-      // Every output gradient lands somewhere: the sums agree (dy > 0, so nothing cancels).
-      const sum = (v: Float32Array) => v.reduce((p, q) => p + q, 0);
-      expect(sum(wasm.values[0])).toBeCloseTo(sum(cpu.values[0]), 3);
-    },
-  );
+describe.each(KERNEL_SETS)('%s kernels', (set) => {
+  beforeAll(() => useKernels(set));
 
-  it('keeps the gradient of a window whose values are all <= 0', async () => {
-    const { values } = await runOn('wasm', () => {
-      const x = tf.tensor4d([-3, -1, -2, -4], [1, 2, 2, 1]);
-      const y = tf.maxPool(x, 2, 2, 'valid');
-      return kernel('MaxPoolGrad', { dy: tf.tensor4d([5], [1, 1, 1, 1]), input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' });
+  describe('MaxPoolGrad', () => {
+    it.each(CASES.map((c) => [`x ${c.x.join('x')} pool ${c.filterSize} stride ${c.strides} ${c.pad} shift ${c.shift ?? 0}`, c] as const))(
+      'matches cpu: %s',
+      async (_name, c) => {
+        const xs = seededArray(c.x.reduce((p, d) => p * d), 5, -1 + (c.shift ?? 0), 1 + (c.shift ?? 0));
+        const run = () => {
+          const x = tf.tensor4d(xs, c.x);
+          const y = tf.maxPool(x, c.filterSize, c.strides, c.pad);
+          const dy = tf.tensor4d(seededArray(y.size, 6, 0.5, 1.5), y.shape);
+          return kernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad });
+        };
+        const wasm = await runOn('wasm', run);
+        const cpu = await runOn('cpu', run);
+        expect(wasm.shapes).toEqual([c.x]);
+        expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
+        // Every output gradient lands somewhere: the sums agree (dy > 0, so nothing cancels).
+        const sum = (v: Float32Array) => v.reduce((p, q) => p + q, 0);
+        expect(sum(wasm.values[0])).toBeCloseTo(sum(cpu.values[0]), 3);
+      },
+    );
+
+    it('keeps the gradient of a window whose values are all <= 0', async () => {
+      const { values } = await runOn('wasm', () => {
+        const x = tf.tensor4d([-3, -1, -2, -4], [1, 2, 2, 1]);
+        const y = tf.maxPool(x, 2, 2, 'valid');
+        return kernel('MaxPoolGrad', { dy: tf.tensor4d([5], [1, 1, 1, 1]), input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' });
+      });
+      expect(Array.from(values[0])).toEqual([0, 5, 0, 0]);
     });
-    expect(Array.from(values[0])).toEqual([0, 5, 0, 0]);
   });
 });

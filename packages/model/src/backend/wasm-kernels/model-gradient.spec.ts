@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackends, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, useKernels, relativeError, runOn, seededArray } from '../test-support';
 
 /**
  * End to end: all parameter gradients (tf.variableGrads) of a small image-conv2d + audio-conv1d +
@@ -53,17 +53,20 @@ function lossAndGrads(): tf.Tensor[] {
   return out;
 }
 
-beforeAll(initBackends);
 
-describe('wasm project kernels in a full backward pass', () => {
-  it('give the same loss and parameter gradients as cpu', async () => {
-    const wasm = await runOn('wasm', lossAndGrads);
-    const cpu = await runOn('cpu', lossAndGrads);
-    expect(wasm.shapes).toEqual(cpu.shapes);
-    const names = ['loss', ...Object.keys(SHAPES)];
-    const errors = Object.fromEntries(names.map((n, i) => [n, relativeError(wasm.values[i], cpu.values[i])]));
-    for (const n of names) expect([n, errors[n] < 1e-4]).toEqual([n, true]);
-    // The gradients are not trivially zero (the comparison means something).
-    for (let i = 1; i < names.length; i++) expect(Math.max(...wasm.values[i].map(Math.abs))).toBeGreaterThan(1e-6);
+describe.each(KERNEL_SETS)('%s kernels', (set) => {
+  beforeAll(() => useKernels(set));
+
+  describe('a full backward pass', () => {
+    it('give the same loss and parameter gradients as cpu', async () => {
+      const wasm = await runOn('wasm', lossAndGrads);
+      const cpu = await runOn('cpu', lossAndGrads);
+      expect(wasm.shapes).toEqual(cpu.shapes);
+      const names = ['loss', ...Object.keys(SHAPES)];
+      const errors = Object.fromEntries(names.map((n, i) => [n, relativeError(wasm.values[i], cpu.values[i])]));
+      for (const n of names) expect([n, errors[n] < 1e-4]).toEqual([n, true]);
+      // The gradients are not trivially zero (the comparison means something).
+      for (let i = 1; i < names.length; i++) expect(Math.max(...wasm.values[i].map(Math.abs))).toBeGreaterThan(1e-6);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackends, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 const CASES: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean }> = [
   { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false }, // bias gradient of a conv2d
@@ -11,18 +11,21 @@ const CASES: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean
   { shape: [3, 4, 5], axis: -1, keepDims: true },
 ];
 
-beforeAll(initBackends);
 
-describe('Sum (wasm project kernel)', () => {
-  it.each(CASES.map((c) => [`${c.shape.join('x')} axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}`, c] as const))(
-    'matches cpu: %s',
-    async (_name, c) => {
-      const xs = seededArray(c.shape.reduce((p, d) => p * d, 1), 11, -2, 3);
-      const run = () => kernel('Sum', { x: tf.tensor(xs, c.shape) }, { axis: c.axis, keepDims: c.keepDims });
-      const wasm = await runOn('wasm', run);
-      const cpu = await runOn('cpu', run);
-      expect(wasm.shapes).toEqual(cpu.shapes);
-      expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
-    },
-  );
+describe.each(KERNEL_SETS)('%s kernels', (set) => {
+  beforeAll(() => useKernels(set));
+
+  describe('Sum', () => {
+    it.each(CASES.map((c) => [`${c.shape.join('x')} axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}`, c] as const))(
+      'matches cpu: %s',
+      async (_name, c) => {
+        const xs = seededArray(c.shape.reduce((p, d) => p * d, 1), 11, -2, 3);
+        const run = () => kernel('Sum', { x: tf.tensor(xs, c.shape) }, { axis: c.axis, keepDims: c.keepDims });
+        const wasm = await runOn('wasm', run);
+        const cpu = await runOn('cpu', run);
+        expect(wasm.shapes).toEqual(cpu.shapes);
+        expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
+      },
+    );
+  });
 });

@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "digitfuse_native",
+      "sources": ["src/addon.cc", "src/kernels.cc"],
+      "cflags_cc": ["-O3", "-std=c++17"],
+      "cflags_cc!": ["-O2"],
+      "xcode_settings": {
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"],
+        "MACOSX_DEPLOYMENT_TARGET": "11.0"
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "Optimization": 2, "AdditionalOptions": ["/std:c++17"] }
+      }
+    }
+  ]
+}

@@ -1,0 +1,619 @@
+#include "kernels.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define DIGITFUSE_X86 1
+#endif
+
+namespace digitfuse {
+namespace {
+
+// Register tile of the micro-kernel (rows x columns of C) and cache blocks of the matrix product.
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int KC = 256;  // depth of one packed block (A panel 6 KB, B panel 16 KB: both in L1)
+constexpr int MC = 96;   // rows of A packed at a time (about 100 KB: L2)
+
+using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, long ldc, bool accumulate, int mr, int nr);
+
+void storeTile(const float (&t)[MR][NR], float* c, long ldc, bool accumulate, int mr, int nr) {
+  for (int i = 0; i < mr; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      for (int j = 0; j < nr; ++j) row[j] += t[i][j];
+    } else {
+      for (int j = 0; j < nr; ++j) row[j] = t[i][j];
+    }
+  }
+}
+
+// C[mr x nr] (+)= A[mr x kc] * B[kc x nr], A packed as kc groups of MR values, B as kc groups of NR.
+void microPortable(int kc, const float* a, const float* b, float* c, long ldc, bool accumulate, int mr, int nr) {
+  float t[MR][NR] = {};
+  for (int k = 0; k < kc; ++k) {
+    const float* ak = a + k * MR;
+    const float* bk = b + k * NR;
+    for (int i = 0; i < MR; ++i) {
+      const float av = ak[i];
+      for (int j = 0; j < NR; ++j) t[i][j] += av * bk[j];
+    }
+  }
+  storeTile(t, c, ldc, accumulate, mr, nr);
+}
+
+#ifdef DIGITFUSE_X86
+__attribute__((target("avx2,fma"))) void microAvx2(int kc, const float* a, const float* b, float* c, long ldc, bool accumulate, int mr,
+                                                    int nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 av = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  if (mr == MR && nr == NR) {
+    __m256* rows[MR][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21}, {&c30, &c31}, {&c40, &c41}, {&c50, &c51}};
+    for (int i = 0; i < MR; ++i) {
+      float* row = c + i * ldc;
+      __m256 lo = *rows[i][0];
+      __m256 hi = *rows[i][1];
+      if (accumulate) {
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(row));
+        hi = _mm256_add_ps(hi, _mm256_loadu_ps(row + 8));
+      }
+      _mm256_storeu_ps(row, lo);
+      _mm256_storeu_ps(row + 8, hi);
+    }
+    return;
+  }
+  float t[MR][NR];
+  _mm256_storeu_ps(t[0], c00), _mm256_storeu_ps(t[0] + 8, c01);
+  _mm256_storeu_ps(t[1], c10), _mm256_storeu_ps(t[1] + 8, c11);
+  _mm256_storeu_ps(t[2], c20), _mm256_storeu_ps(t[2] + 8, c21);
+  _mm256_storeu_ps(t[3], c30), _mm256_storeu_ps(t[3] + 8, c31);
+  _mm256_storeu_ps(t[4], c40), _mm256_storeu_ps(t[4] + 8, c41);
+  _mm256_storeu_ps(t[5], c50), _mm256_storeu_ps(t[5] + 8, c51);
+  storeTile(t, c, ldc, accumulate, mr, nr);
+}
+#endif
+
+MicroKernel chooseKernel() {
+#ifdef DIGITFUSE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return microAvx2;
+#endif
+  return microPortable;
+}
+
+const MicroKernel micro = chooseKernel();
+int threadCount = std::max(1u, std::thread::hardware_concurrency());
+
+/** A matrix read through strides: element (r, c) at data[r * rs + c * cs]. */
+struct Strided {
+  const float* data;
+  long rs;
+  long cs;
+  float at(long r, long c) const { return data[r * rs + c * cs]; }
+};
+
+/** B[k0..k0+kc, all N columns] into ceil(N/NR) panels of kc x NR (zero-padded columns). */
+void packB(const Strided& b, int k0, int kc, int n, float* dst) {
+  for (int j0 = 0; j0 < n; j0 += NR) {
+    const int nr = std::min(NR, n - j0);
+    for (int k = 0; k < kc; ++k) {
+      float* d = dst + k * NR;
+      if (b.cs == 1) {
+        const float* s = b.data + (k0 + k) * b.rs + j0;
+        for (int j = 0; j < nr; ++j) d[j] = s[j];
+      } else {
+        for (int j = 0; j < nr; ++j) d[j] = b.at(k0 + k, j0 + j);
+      }
+      for (int j = nr; j < NR; ++j) d[j] = 0.0f;
+    }
+    dst += kc * NR;
+  }
+}
+
+/** A[i0..i0+mc, k0..k0+kc] into ceil(mc/MR) panels of kc x MR (zero-padded rows). */
+void packA(const Strided& a, int i0, int mc, int k0, int kc, float* dst) {
+  for (int p = 0; p < mc; p += MR) {
+    const int mr = std::min(MR, mc - p);
+    if (a.cs == 1) {
+      for (int i = 0; i < mr; ++i) {
+        const float* s = a.data + (i0 + p + i) * a.rs + k0;
+        for (int k = 0; k < kc; ++k) dst[k * MR + i] = s[k];
+      }
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        const float* s = a.data + (k0 + k) * a.cs + (i0 + p) * a.rs;
+        for (int i = 0; i < mr; ++i) dst[k * MR + i] = s[i * a.rs];
+      }
+    }
+    for (int i = mr; i < MR; ++i) {
+      for (int k = 0; k < kc; ++k) dst[k * MR + i] = 0.0f;
+    }
+    dst += kc * MR;
+  }
+}
+
+int panels(int n, int r) { return (n + r - 1) / r; }
+
+/** Scratch buffers of one thread, grown on demand and kept between calls. */
+struct Scratch {
+  std::vector<float> a, b, cols, out;
+  static float* grow(std::vector<float>& v, size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
+  }
+};
+thread_local Scratch scratch;
+
+/**
+ * C[M x N] (+)= A[M x K] * B[K x N] with B already packed over its whole depth (panels of K x NR).
+ * `accumulate` false overwrites C.
+ */
+void gemmPackedB(int m, int n, int k, const Strided& a, const float* bPacked, float* c, long ldc, bool accumulate) {
+  float* aPacked = Scratch::grow(scratch.a, static_cast<size_t>(panels(MC, MR)) * MR * KC);
+  const int nPanels = panels(n, NR);
+  for (int i0 = 0; i0 < m; i0 += MC) {
+    const int mc = std::min(MC, m - i0);
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      const int kc = std::min(KC, k - k0);
+      packA(a, i0, mc, k0, kc, aPacked);
+      const bool acc = accumulate || k0 > 0;
+      for (int jp = 0; jp < nPanels; ++jp) {
+        const int nr = std::min(NR, n - jp * NR);
+        const float* bp = bPacked + static_cast<size_t>(jp) * k * NR + static_cast<size_t>(k0) * NR;
+        for (int ip = 0; ip * MR < mc; ++ip) {
+          const int mr = std::min(MR, mc - ip * MR);
+          micro(kc, aPacked + static_cast<size_t>(ip) * kc * MR, bp, c + (i0 + ip * MR) * ldc + jp * NR, ldc, acc, mr, nr);
+        }
+      }
+    }
+  }
+}
+
+/** B[K x N] packed over its whole depth, panel by panel (the layout `gemmPackedB` wants). */
+std::vector<float> packWholeB(const Strided& b, int k, int n) {
+  std::vector<float> out(static_cast<size_t>(panels(n, NR)) * NR * k);
+  // packB writes panel after panel of kc x NR; with kc = k that is exactly the whole-depth layout.
+  packB(b, 0, k, n, out.data());
+  return out;
+}
+
+/**
+ * Helper threads that live as long as the process and wait for work, so a kernel call costs a
+ * wake-up rather than a thread creation (measured: creating and joining a thread per call added
+ * 0.2-0.4 ms to each of the ~25 kernel calls of a training step). One call at a time.
+ */
+class Pool {
+ public:
+  /** Runs `work(unit)` for units 0..count-1 on `threads` threads (the caller's included). */
+  void run(int count, int threads, const std::function<void(int)>& work) {
+    std::lock_guard<std::mutex> one(callLock_);
+    const int helpers = std::min(threads, count) - 1;
+    if (helpers <= 0) {
+      for (int u = 0; u < count; ++u) work(u);
+      return;
+    }
+    grow(helpers);
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      task_ = &work;
+      units_ = count;
+      next_.store(0);
+      helpers_ = helpers;
+      open_ = true;
+      ++generation_;
+    }
+    wake_.notify_all();
+    drain();
+    // Wait only for helpers that are running units: one that wakes up late (a descheduled vCPU)
+    // finds the call closed and goes back to sleep instead of holding the caller up.
+    std::unique_lock<std::mutex> lock(m_);
+    open_ = false;
+    done_.wait(lock, [this] { return running_ == 0; });
+    task_ = nullptr;
+  }
+
+ private:
+  void drain() {
+    for (int u = next_.fetch_add(1); u < units_; u = next_.fetch_add(1)) (*task_)(u);
+  }
+
+  void grow(int helpers) {
+    while (static_cast<int>(workers_.size()) < helpers) {
+      const int index = static_cast<int>(workers_.size());
+      uint64_t start = 0;
+      {
+        std::lock_guard<std::mutex> lock(m_);
+        start = generation_;  // the next generation (this call's) is the first it must take part in
+      }
+      workers_.emplace_back([this, index, start] { loop(index, start); });
+      workers_.back().detach();  // parked on a condition variable; the process exit ends them
+    }
+  }
+
+  void loop(int index, uint64_t seen) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (index >= helpers_ || !open_) continue;
+        ++running_;
+      }
+      drain();
+      std::lock_guard<std::mutex> lock(m_);
+      if (--running_ == 0) done_.notify_one();
+    }
+  }
+
+  std::mutex callLock_;
+  std::mutex m_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int)>* task_ = nullptr;
+  int units_ = 0;
+  int helpers_ = 0;
+  int running_ = 0;
+  bool open_ = false;
+  uint64_t generation_ = 0;
+  std::atomic<int> next_{0};
+};
+
+Pool& pool() {
+  static Pool* instance = new Pool();  // never destroyed: its threads may still be parked at exit
+  return *instance;
+}
+
+/**
+ * Runs `work(unit)` for units 0..count-1 on the kernel threads (the calling thread included), handing
+ * out units one at a time so a slow core does not hold the others back. Calls with little work
+ * (`work` multiply-adds in all) stay on the calling thread.
+ */
+template <class F>
+void parallelFor(int count, F work, double macs = 1e9) {
+  const int threads = macs < 2e5 ? 1 : threadCount;
+  pool().run(count, threads, std::function<void(int)>(work));
+}
+
+/** Output rows (b, oh, ow) in [row0, row0 + rows) as im2col rows of K = KH*KW*Ci values (zeros outside x). */
+void im2col(const ConvGeometry& g, const float* x, long row0, int rows, float* cols) {
+  const int kdim = g.filterH * g.filterW * g.inC;
+  const long plane = static_cast<long>(g.outH) * g.outW;
+  for (int r = 0; r < rows; ++r) {
+    const long row = row0 + r;
+    const long b = row / plane;
+    const int rem = static_cast<int>(row - b * plane);
+    const int oh = rem / g.outW;
+    const int ow = rem - oh * g.outW;
+    const int ih0 = oh * g.strideH - g.padTop;
+    const int iw0 = ow * g.strideW - g.padLeft;
+    float* d = cols + static_cast<long>(r) * kdim;
+    for (int kh = 0; kh < g.filterH; ++kh) {
+      const int ih = ih0 + kh * g.dilationH;
+      for (int kw = 0; kw < g.filterW; ++kw, d += g.inC) {
+        const int iw = iw0 + kw * g.dilationW;
+        const bool outside = ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW;
+        const float* src = outside ? nullptr : x + ((b * g.inH + ih) * g.inW + iw) * g.inC;
+        if (g.inC <= 8) {
+          // A library call per tap costs more than the copy for few channels (the first layer has one).
+          for (int c = 0; c < g.inC; ++c) d[c] = outside ? 0.0f : src[c];
+        } else if (outside) {
+          std::memset(d, 0, sizeof(float) * g.inC);
+        } else {
+          std::memcpy(d, src, sizeof(float) * g.inC);
+        }
+      }
+    }
+  }
+}
+
+/** Images per work unit for the forward and input-gradient kernels. */
+int imagesPerUnit(const ConvGeometry& g) {
+  const long rowsPerImage = static_cast<long>(g.outH) * g.outW;
+  return static_cast<int>(std::max<long>(1, 512 / std::max<long>(1, rowsPerImage)));
+}
+
+}  // namespace
+
+const char* kernelIsa() {
+#ifdef DIGITFUSE_X86
+  if (micro == microAvx2) return "avx2-fma";
+#endif
+  return "portable";
+}
+
+void setThreads(int threads) { threadCount = std::max(1, threads); }
+int threads() { return threadCount; }
+
+void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, int activation, float* y) {
+  const int kdim = g.filterH * g.filterW * g.inC;
+  const int co = g.outC;
+  const std::vector<float> wPacked = packWholeB(Strided{w, co, 1}, kdim, co);
+  const long rowsPerImage = static_cast<long>(g.outH) * g.outW;
+  const int per = imagesPerUnit(g);
+  const int units = (g.batch + per - 1) / per;
+  const double macs = static_cast<double>(g.batch) * rowsPerImage * kdim * co;
+  parallelFor(units, [&](int unit) {
+    const long first = static_cast<long>(unit) * per * rowsPerImage;
+    const long last = std::min<long>(g.batch, static_cast<long>(unit + 1) * per) * rowsPerImage;
+    float* cols = Scratch::grow(scratch.cols, static_cast<size_t>(MC) * kdim);
+    for (long r0 = first; r0 < last; r0 += MC) {
+      const int rows = static_cast<int>(std::min<long>(MC, last - r0));
+      im2col(g, x, r0, rows, cols);
+      float* out = y + r0 * co;
+      gemmPackedB(rows, co, kdim, Strided{cols, kdim, 1}, wPacked.data(), out, co, false);
+      if (bias != nullptr || activation != 0) {
+        for (int r = 0; r < rows; ++r) {
+          float* o = out + static_cast<long>(r) * co;
+          if (bias != nullptr) {
+            for (int j = 0; j < co; ++j) o[j] += bias[j];
+          }
+          if (activation == 1) {
+            for (int j = 0; j < co; ++j) o[j] = o[j] < 0.0f ? 0.0f : o[j];
+          }
+        }
+      }
+    }
+  }, macs);
+}
+
+void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+  const int kdim = g.filterH * g.filterW * g.inC;
+  const int co = g.outC;
+  // dcols[P x K] = dy[P x Co] * W^T, W^T[co][k] = w[k * Co + co].
+  const std::vector<float> wtPacked = packWholeB(Strided{w, 1, co}, co, kdim);
+  const long rowsPerImage = static_cast<long>(g.outH) * g.outW;
+  const long imageSize = static_cast<long>(g.inH) * g.inW * g.inC;
+  const int per = imagesPerUnit(g);
+  const int units = (g.batch + per - 1) / per;
+  const double macs = static_cast<double>(g.batch) * rowsPerImage * kdim * co;
+  parallelFor(units, [&](int unit) {
+    const int b0 = unit * per;
+    const int b1 = std::min(g.batch, b0 + per);
+    std::memset(dx + b0 * imageSize, 0, sizeof(float) * imageSize * (b1 - b0));
+    float* dcols = Scratch::grow(scratch.cols, static_cast<size_t>(MC) * kdim);
+    const long last = b1 * rowsPerImage;
+    for (long r0 = b0 * rowsPerImage; r0 < last; r0 += MC) {
+      const int rows = static_cast<int>(std::min<long>(MC, last - r0));
+      gemmPackedB(rows, kdim, co, Strided{dy + r0 * co, co, 1}, wtPacked.data(), dcols, kdim, false);
+      // col2im: scatter-add each row's K values back onto the input positions it came from.
+      for (int r = 0; r < rows; ++r) {
+        const long row = r0 + r;
+        const long b = row / rowsPerImage;
+        const int rem = static_cast<int>(row - b * rowsPerImage);
+        const int oh = rem / g.outW;
+        const int ow = rem - oh * g.outW;
+        const int ih0 = oh * g.strideH - g.padTop;
+        const int iw0 = ow * g.strideW - g.padLeft;
+        const float* s = dcols + static_cast<long>(r) * kdim;
+        for (int kh = 0; kh < g.filterH; ++kh) {
+          const int ih = ih0 + kh * g.dilationH;
+          for (int kw = 0; kw < g.filterW; ++kw, s += g.inC) {
+            const int iw = iw0 + kw * g.dilationW;
+            if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
+            float* d = dx + ((b * g.inH + ih) * g.inW + iw) * g.inC;
+            for (int c = 0; c < g.inC; ++c) d[c] += s[c];
+          }
+        }
+      }
+    }
+  }, macs);
+}
+
+void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  const int kdim = g.filterH * g.filterW * g.inC;
+  const int co = g.outC;
+  const long wsize = static_cast<long>(kdim) * co;
+  const long rowsPerImage = static_cast<long>(g.outH) * g.outW;
+  // A fixed number of batch groups (not one per thread), each summed on its own and then added in
+  // group order: the result is the same with any number of threads.
+  const int groups = std::max(1, std::min(g.batch, 8));
+  std::vector<float> partial(static_cast<size_t>(groups) * wsize);
+  const double macs = static_cast<double>(g.batch) * rowsPerImage * kdim * co;
+  parallelFor(groups, [&](int group) {
+    const long b0 = static_cast<long>(g.batch) * group / groups;
+    const long b1 = static_cast<long>(g.batch) * (group + 1) / groups;
+    float* acc = partial.data() + group * wsize;
+    float* cols = Scratch::grow(scratch.cols, static_cast<size_t>(KC) * kdim);
+    float* bPacked = Scratch::grow(scratch.b, static_cast<size_t>(panels(co, NR)) * NR * KC);
+    const long last = b1 * rowsPerImage;
+    bool first = true;
+    for (long r0 = b0 * rowsPerImage; r0 < last; r0 += KC) {
+      const int rows = static_cast<int>(std::min<long>(KC, last - r0));
+      im2col(g, x, r0, rows, cols);
+      // dW[K x Co] += cols^T[K x rows] * dy[rows x Co]
+      packB(Strided{dy + r0 * co, co, 1}, 0, rows, co, bPacked);
+      gemmPackedB(kdim, co, rows, Strided{cols, 1, kdim}, bPacked, acc, co, !first);
+      first = false;
+    }
+    if (first) std::fill(acc, acc + wsize, 0.0f);
+  }, macs);
+  parallelFor(groups, [&](int part) {
+    const long i0 = wsize * part / groups;
+    const long i1 = wsize * (part + 1) / groups;
+    for (long i = i0; i < i1; ++i) {
+      float s = partial[i];
+      for (int gi = 1; gi < groups; ++gi) s += partial[gi * wsize + i];
+      dw[i] = s;
+    }
+  }, static_cast<double>(wsize) * groups);
+}
+
+namespace {
+
+/** First strict maximum above -Infinity of the `n` cells (NaN never wins); -1 if none. */
+long firstMax(const float* x, const long* cells, int n, int c) {
+  float best = -std::numeric_limits<float>::infinity();
+  long at = -1;
+  for (int i = 0; i < n; ++i) {
+    const float v = x[cells[i] + c];
+    if (v > best) {
+      best = v;
+      at = cells[i] + c;
+    }
+  }
+  return at;
+}
+
+/**
+ * One full 2x2 window (cells p00, p01 = p00 + c, p10, p11 = p10 + c) over `channels`: each of the four
+ * cells gets dy or 0, so dx needs no clearing. Branch-free, so the compiler vectorises it; the
+ * first-maximum rule comes from strict comparisons in window order. A window whose maximum is not
+ * above -Infinity (all -Infinity or NaN) takes the sequential rule.
+ */
+void window2x2(const float* x, const float* dy, float* dx, long p00, long p10, long stepC, int channels) {
+  const float negInf = -std::numeric_limits<float>::infinity();
+  const float* a = x + p00;
+  const float* b = x + p00 + stepC;
+  const float* c = x + p10;
+  const float* d = x + p10 + stepC;
+  float* da = dx + p00;
+  float* db = dx + p00 + stepC;
+  float* dc = dx + p10;
+  float* dd = dx + p10 + stepC;
+  bool special = false;
+  for (int k = 0; k < channels; ++k) {
+    const float top = b[k] > a[k] ? b[k] : a[k];
+    const bool topB = b[k] > a[k];
+    const float bottom = d[k] > c[k] ? d[k] : c[k];
+    const bool bottomD = d[k] > c[k];
+    const bool lower = bottom > top;
+    const float best = lower ? bottom : top;
+    const float g = dy[k];
+    da[k] = (!lower && !topB) ? g : 0.0f;
+    db[k] = (!lower && topB) ? g : 0.0f;
+    dc[k] = (lower && !bottomD) ? g : 0.0f;
+    dd[k] = (lower && bottomD) ? g : 0.0f;
+    special |= !(best > negInf);
+  }
+  if (!special) return;
+  const long cells[4] = {p00, p00 + stepC, p10, p10 + stepC};
+  for (int k = 0; k < channels; ++k) {
+    for (long cell : cells) dx[cell + k] = 0.0f;
+    const long at = firstMax(x, cells, 4, k);
+    if (at >= 0) dx[at] = dy[k];
+  }
+}
+
+}  // namespace
+
+void maxPoolGrad(int batch, int inH, int inW, int channels, int outH, int outW, int windowH, int windowW, const float* x, const float* dy,
+                 float* dx) {
+  const long rowStride = static_cast<long>(inW) * channels;
+  const long imageSize = static_cast<long>(inH) * rowStride;
+  const bool fullWindows = windowH * outH <= inH && windowW * outW <= inW;
+  const double work = static_cast<double>(batch) * imageSize;
+  parallelFor(batch, [&](int b) {
+    float* image = dx + b * imageSize;
+    if (windowH == 2 && windowW == 2 && fullWindows) {
+      // Every cell of a window row pair is written; rows and columns past the last window get zeros.
+      for (int r = 0; r < outH; ++r) {
+        const long row0 = b * imageSize + 2L * r * rowStride;
+        for (int q = 0; q < outW; ++q) {
+          const long d0 = ((static_cast<long>(b) * outH + r) * outW + q) * channels;
+          window2x2(x, dy + d0, dx, row0 + 2L * q * channels, row0 + rowStride + 2L * q * channels, channels, channels);
+        }
+        for (long i = 2L * outW * channels; i < rowStride; ++i) dx[row0 + i] = dx[row0 + rowStride + i] = 0.0f;
+      }
+      std::memset(image + 2L * outH * rowStride, 0, sizeof(float) * (inH - 2L * outH) * rowStride);
+      return;
+    }
+    std::memset(image, 0, sizeof(float) * imageSize);
+    std::vector<long> cells(static_cast<size_t>(windowH) * windowW);
+    for (int r = 0; r < outH; ++r) {
+      for (int q = 0; q < outW; ++q) {
+        const long d0 = ((static_cast<long>(b) * outH + r) * outW + q) * channels;
+        int n = 0;
+        for (int i = 0; i < windowH; ++i) {
+          for (int j = 0; j < windowW; ++j) {
+            const int ih = windowH * r + i;
+            const int iw = windowW * q + j;
+            if (ih < inH && iw < inW) cells[n++] = b * imageSize + ih * rowStride + static_cast<long>(iw) * channels;
+          }
+        }
+        for (int c = 0; c < channels; ++c) {
+          const long at = firstMax(x, cells.data(), n, c);
+          if (at >= 0) dx[at] = dy[d0 + c];
+        }
+      }
+    }
+  }, work);
+}
+
+void matMul(int batch, int m, int n, int k, bool transposeA, bool transposeB, long aBatchStride, long bBatchStride, const float* a,
+            const float* b, float* c) {
+  // A[m x k] is a[i * k + p], or a[p * m + i] when transposed; B[k x n] likewise: strides, no copies.
+  const Strided sa = transposeA ? Strided{nullptr, 1, m} : Strided{nullptr, k, 1};
+  const Strided sb = transposeB ? Strided{nullptr, 1, k} : Strided{nullptr, n, 1};
+  const int rowBlocks = (m + MC - 1) / MC;
+  for (int bi = 0; bi < batch; ++bi) {
+    const std::vector<float> bPacked = packWholeB(Strided{b + bi * bBatchStride, sb.rs, sb.cs}, k, n);
+    const float* aBase = a + bi * aBatchStride;
+    float* cBase = c + static_cast<long>(bi) * m * n;
+    parallelFor(rowBlocks, [&](int block) {
+      const int i0 = block * MC;
+      const int rows = std::min(MC, m - i0);
+      const Strided blockA{aBase + i0 * sa.rs, sa.rs, sa.cs};
+      gemmPackedB(rows, n, k, blockA, bPacked.data(), cBase + static_cast<long>(i0) * n, n, false);
+    }, static_cast<double>(m) * n * k);
+  }
+}
+
+void sumRows(const float* x, long rows, int cols, float* out) {
+  const int groups = static_cast<int>(std::max<long>(1, std::min<long>(rows, 8)));
+  std::vector<double> partial(static_cast<size_t>(groups) * cols, 0.0);
+  parallelFor(groups, [&](int group) {
+    const long r0 = rows * group / groups;
+    const long r1 = rows * (group + 1) / groups;
+    double* acc = partial.data() + static_cast<long>(group) * cols;
+    for (long r = r0; r < r1; ++r) {
+      const float* row = x + r * cols;
+      for (int c = 0; c < cols; ++c) acc[c] += row[c];
+    }
+  }, static_cast<double>(rows) * cols);
+  for (int c = 0; c < cols; ++c) {
+    double total = 0.0;
+    for (int gi = 0; gi < groups; ++gi) total += partial[static_cast<long>(gi) * cols + c];
+    out[c] = static_cast<float>(total);
+  }
+}
+
+}  // namespace digitfuse

@@ -1,0 +1,60 @@
+// Native CPU kernels for the wasm backend's training hot spots: convolution forward, its input and
+// filter gradients (im2col + a blocked single-precision matrix product with an AVX2/FMA micro-kernel
+// where the CPU has it, portable C++ elsewhere) and the max-pool gradient, on several threads.
+// Tensors are NHWC float32 arrays the caller owns (views on the wasm heap); filters [KH,KW,Ci,Co].
+#pragma once
+
+#include <cstdint>
+
+namespace digitfuse {
+
+/** Geometry of one 2-D convolution (conv1d is H = KH = 1). */
+struct ConvGeometry {
+  int batch, inH, inW, inC;
+  int filterH, filterW, outC;
+  int outH, outW;
+  int strideH, strideW, dilationH, dilationW;
+  int padTop, padLeft;
+};
+
+/** Which micro-kernel runs: "avx2-fma" or "portable". */
+const char* kernelIsa();
+
+/** Threads the kernels use (at least 1). */
+void setThreads(int threads);
+int threads();
+
+/** y = conv(x, w) [+ bias] [then ReLU]. `bias` may be null; activation 0 = linear, 1 = relu. */
+void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, int activation, float* y);
+
+/** dx = the gradient of conv(x, w) with respect to x, given dy. */
+void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* w, float* dx);
+
+/**
+ * dw = the gradient of conv(x, w) with respect to w, given dy. The sum over the batch runs in a fixed
+ * order whatever the number of threads, so results do not depend on it.
+ */
+void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+
+/**
+ * Max-pool gradient for windows that do not overlap (stride = window), no top/left padding (windows cut
+ * by the bottom/right edge allowed): each dy goes to the first strict maximum of its window above
+ * -Infinity (NaN never wins; a window without one passes no gradient).
+ */
+void maxPoolGrad(int batch, int inH, int inW, int channels, int outH, int outW, int windowH, int windowW, const float* x, const float* dy,
+                 float* dx);
+
+/**
+ * c[i] = a[i] * b[i] for each of `batch` products (row-major [m x k] * [k x n], either operand stored
+ * transposed); a batch stride of 0 broadcasts that operand.
+ */
+void matMul(int batch, int m, int n, int k, bool transposeA, bool transposeB, long aBatchStride, long bBatchStride, const float* a,
+            const float* b, float* c);
+
+/**
+ * out[c] = sum over r of x[r * cols + c] (bias gradients: dy [B,H,W,C] summed to [C]), in double
+ * precision, over a fixed number of row groups added in order (independent of the thread count).
+ */
+void sumRows(const float* x, long rows, int cols, float* out);
+
+}  // namespace digitfuse
