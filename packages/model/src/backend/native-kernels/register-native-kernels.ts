@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, input, type TensorInfo } from '../wasm-kernels/wasm-ops';
+import { conv2dInfo, heapF32, input, leadingAxesSum, type TensorInfo } from '../wasm-kernels/wasm-ops';
 import type { NativeAddon } from './native-addon';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
@@ -111,16 +111,7 @@ function conv2d(addon: NativeAddon, { inputs, backend, attrs }: KernelArgs, fuse
     if (bias != null && bias.shape.reduce((p, d) => p * d, 1) !== filter.shape[3]) return null;
   }
   if (!isNhwc(dataFormat) || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2dInfo(x.shape, filter.shape, strides, dilations, pad, dimRoundingMode);
   const out = backend.makeOutput(info.outShape, 'float32');
   if (empty(info.outShape) || empty(x.shape)) {
     heapF32(backend, out).fill(0);
@@ -142,16 +133,7 @@ function conv2dBackpropInput(addon: NativeAddon, { inputs, backend, attrs }: Ker
   const filter = input(inputs, 'filter');
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (!isNhwc(dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2dInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
   const dx = backend.makeOutput(inputShape, 'float32');
   if (empty(inputShape) || empty(dy.shape)) {
     heapF32(backend, dx).fill(0);
@@ -166,16 +148,7 @@ function conv2dBackpropFilter(addon: NativeAddon, { inputs, backend, attrs }: Ke
   const dy = input(inputs, 'dy');
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!isNhwc(dataFormat) || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2dInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
   const dw = backend.makeOutput(filterShape, 'float32');
   if (empty(x.shape) || empty(dy.shape)) {
     heapF32(backend, dw).fill(0);
@@ -204,14 +177,9 @@ function maxPoolGrad(addon: NativeAddon, { inputs, backend, attrs }: KernelArgs)
 function sumLeading(addon: NativeAddon, { inputs, backend, attrs }: KernelArgs): TensorInfo | null {
   const x = input(inputs, 'x');
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
-  const rank = x.shape.length;
-  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-  if (x.dtype !== 'float32' || !leading) return null;
-  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
-  const outShape = x.shape.slice(axes.length);
-  const cols = outShape.reduce((p, d) => p * d, 1);
-  if (cols === 0) return null;
+  const sum = leadingAxesSum(x, axis);
+  if (x.dtype !== 'float32' || sum == null || sum.cols === 0) return null;
+  const { rows, cols, axes, outShape } = sum;
   const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...outShape] : outShape, 'float32');
   addon.sumRows(heapF32(backend, x), heapF32(backend, out), Int32Array.from([rows, cols]));
   return out;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterGemm } from './conv2d-backprop-filter-gemm';
-import { conv2d, input, release, slice, transpose, type TensorInfo } from './wasm-ops';
+import { conv2d, conv2dInfo, input, release, slice, transpose, type TensorInfo } from './wasm-ops';
 
 /**
  * The im2col matrix is KH*KW*Ci/Co times the size of dy. Up to this ratio the explicit im2col + GEMM
@@ -38,16 +38,7 @@ export function conv2dBackpropFilter(args: {
   if (dataFormat != null && dataFormat !== 'NHWC') {
     throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'`);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = conv2dInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const [, h, w, ci] = x.shape as [number, number, number, number];
   const co = dy.shape[3];

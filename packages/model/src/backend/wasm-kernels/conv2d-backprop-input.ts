@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2d, heapF32, input, release, slice, type TensorInfo } from './wasm-ops';
+import { conv2d, conv2dInfo, heapF32, input, release, slice, type TensorInfo } from './wasm-ops';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -22,16 +22,7 @@ export function makeConv2dBackpropInput(fallback: (args: KernelArgs) => TensorIn
     if (dataFormat != null && dataFormat !== 'NHWC') {
       throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${dataFormat}'`);
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
     const [b, h, w, ci] = inputShape;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const co = filter.shape[3];

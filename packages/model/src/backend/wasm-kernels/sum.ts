@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, input, runBase, type TensorInfo } from './wasm-ops';
+import { heapF32, input, leadingAxesSum, runBase, type TensorInfo } from './wasm-ops';
 
 /**
  * `Sum` for wasm. Reducing the leading axes of a float32 tensor (every bias gradient: dy [B,H,W,C]
@@ -12,14 +12,9 @@ export function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm;
   const { inputs, backend, attrs } = args;
   const x = input(inputs, 'x');
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
-  const rank = x.shape.length;
-  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-  if (x.dtype !== 'float32' || !leading) return runBase('Sum', backend, { x }, attrs);
-
-  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
-  const outShape = x.shape.slice(axes.length);
-  const cols = outShape.reduce((p, d) => p * d, 1);
+  const sum = leadingAxesSum(x, axis);
+  if (x.dtype !== 'float32' || sum == null) return runBase('Sum', backend, { x }, attrs);
+  const { rows, cols, axes, outShape } = sum;
   const acc = new Float64Array(cols);
   const xv = heapF32(backend, x);
   // Four rows per pass: a quarter of the accumulator loads and stores.

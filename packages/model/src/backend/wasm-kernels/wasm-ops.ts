@@ -101,3 +101,41 @@ export function input(inputs: tf.NamedTensorInfoMap, name: string): TensorInfo {
   if (t == null) throw new Error(`kernel input '${name}' is missing`);
   return t;
 }
+
+/** Geometry of an NHWC convolution (tfjs's computeConv2DInfo, channels last). */
+export function conv2dInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: number | [number, number],
+  dilations: number | [number, number],
+  pad: tf.Conv2DAttrs['pad'],
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
+/**
+ * A `Sum` over the leading axes of a tensor (every bias gradient: [B,H,W,C] summed to [C]) as a
+ * column sum of a [rows x cols] matrix; null for other reductions.
+ */
+export function leadingAxesSum(x: TensorInfo, axis: number | number[]): { rows: number; cols: number; axes: number[]; outShape: number[] } | null {
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  if (!(axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i))) return null;
+  const outShape = x.shape.slice(axes.length);
+  return {
+    rows: x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1),
+    cols: outShape.reduce((p, d) => p * d, 1),
+    axes,
+    outShape,
+  };
+}
