@@ -1,14 +1,18 @@
 /**
  * Kernel micro-benchmark: one training step (forward + backward + Adam) of the paper's two-branch
  * network on the wasm backend, with the stock kernels (plus a naive filter gradient, which the stock
- * backend lacks) and with the project kernels; prints samples/s and per-kernel time from tf.profile.
+ * backend lacks), with the project wasm kernels, and with the native kernels on top; prints samples/s
+ * and per-kernel time (process CPU time, or tf.profile wall time: use `--profiler tf` for the native
+ * kernels, whose CPU time adds up all their threads).
  *
- *   npx nx run model:bench-kernels [--batch 64] [--steps 20] [--mode both|project|stock] [--config paper|small]
+ *   npx nx run model:bench-kernels [--batch 64] [--steps 20] [--mode both|all|project|stock|native] [--config paper|small]
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { loadNativeAddon } from './native-kernels/native-addon';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
 import { selectBackend } from './select-backend';
 import { registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register-wasm-kernels';
 import { heapF32, input } from './wasm-kernels/wasm-ops';
@@ -197,7 +201,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('batch', { type: 'number', default: 64, describe: 'batch size' })
     .option('steps', { type: 'number', default: 20, describe: 'timed steps (project kernels)' })
     .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow)' })
-    .option('mode', { choices: ['both', 'project', 'stock'] as const, default: 'both' as const })
+    .option('mode', {
+      choices: ['both', 'all', 'project', 'stock', 'native'] as const,
+      default: 'both' as const,
+      describe: 'stock wasm kernels, project wasm kernels, native kernels on top (both = stock + project, all = the three)',
+    })
     .option('config', { choices: Object.keys(CONFIGS), default: 'paper' })
     .option('profile', { type: 'boolean', default: true, describe: 'print per-kernel times' })
     .option('by-shape', { type: 'boolean', default: false, describe: 'cpu profiler: one line per kernel and input shapes' })
@@ -209,9 +217,15 @@ export async function main(argv: string[]): Promise<void> {
   await selectBackend('wasm');
   const config = CONFIGS[args.config];
   const batch = makeBatch(args.batch);
-  const modes = args.mode === 'both' ? (['stock', 'project'] as const) : ([args.mode] as const);
+  const modes = args.mode === 'both' ? (['stock', 'project'] as const) : args.mode === 'all' ? (['stock', 'project', 'native'] as const) : ([args.mode] as const);
   for (const mode of modes) {
-    if (mode === 'stock') {
+    unregisterNativeKernels();
+    if (mode === 'native') {
+      const loaded = loadNativeAddon();
+      if (!loaded.ok) throw new Error(`--mode native: ${loaded.why}`);
+      registerWasmKernels();
+      registerNativeKernels(loaded.addon);
+    } else if (mode === 'stock') {
       unregisterWasmKernels();
       tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: naiveConv2dBackpropFilter as unknown as tf.KernelFunc });
     } else {
