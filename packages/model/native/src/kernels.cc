@@ -174,7 +174,7 @@ int panels(int n, int r) { return (n + r - 1) / r; }
 
 /** Scratch buffers of one thread, grown on demand and kept between calls. */
 struct Scratch {
-  std::vector<float> a, b, cols, out;
+  std::vector<float> a, b, cols;
   static float* grow(std::vector<float>& v, size_t n) {
     if (v.size() < n) v.resize(n);
     return v.data();

@@ -175,7 +175,9 @@ function useNativeKernels(): Pick<BackendInfo, 'native' | 'nativeWhy'> {
     return { nativeWhy: loaded.why };
   }
   registerNativeKernels(loaded.addon);
-  return { native: { isa: loaded.isa, threads: loaded.threads } };
+  // Read now, not at load time: the thread count may have been changed since (setNativeThreads).
+  const { isa, threads } = loaded.addon.info();
+  return { native: { isa, threads } };
 }
 
 async function useCpu(): Promise<void> {

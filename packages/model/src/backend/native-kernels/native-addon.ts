@@ -16,8 +16,8 @@ export interface NativeAddon {
   info(): { isa: string; threads: number };
 }
 
-/** Outcome of loading the addon: its functions, or why not. */
-export type NativeLoad = { ok: true; addon: NativeAddon; isa: string; threads: number; file: string } | { ok: false; why: string };
+/** Outcome of loading the addon: its functions (`addon.info()` tells its instruction set and threads), or why not. */
+export type NativeLoad = { ok: true; addon: NativeAddon } | { ok: false; why: string };
 
 const nodeRequire: NodeJS.Require = typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'noop.js'));
 
@@ -59,8 +59,8 @@ export function loadNativeAddon(): NativeLoad {
   try {
     const load: (id: string) => unknown = nodeRequire;
     const addon = load(file) as NativeAddon;
-    const threads = addon.setThreads(wanted);
-    cached = { ok: true, addon, isa: addon.info().isa, threads, file };
+    addon.setThreads(wanted);
+    cached = { ok: true, addon };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     cached = { ok: false, why: `native kernels failed to load (${message})` };

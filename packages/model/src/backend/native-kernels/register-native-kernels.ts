@@ -177,10 +177,10 @@ function maxPoolGrad(addon: NativeAddon, { inputs, backend, attrs }: KernelArgs)
 function sumLeading(addon: NativeAddon, { inputs, backend, attrs }: KernelArgs): TensorInfo | null {
   const x = input(inputs, 'x');
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
-  const sum = leadingAxesSum(x, axis);
+  const sum = leadingAxesSum(x, axis, keepDims);
   if (x.dtype !== 'float32' || sum == null || sum.cols === 0) return null;
-  const { rows, cols, axes, outShape } = sum;
-  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...outShape] : outShape, 'float32');
+  const { rows, cols, outShape } = sum;
+  const out = backend.makeOutput(outShape, 'float32');
   addon.sumRows(heapF32(backend, x), heapF32(backend, out), Int32Array.from([rows, cols]));
   return out;
 }

@@ -12,9 +12,9 @@ export function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm;
   const { inputs, backend, attrs } = args;
   const x = input(inputs, 'x');
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
-  const sum = leadingAxesSum(x, axis);
+  const sum = leadingAxesSum(x, axis, keepDims);
   if (x.dtype !== 'float32' || sum == null) return runBase('Sum', backend, { x }, attrs);
-  const { rows, cols, axes, outShape } = sum;
+  const { rows, cols, outShape } = sum;
   const acc = new Float64Array(cols);
   const xv = heapF32(backend, x);
   // Four rows per pass: a quarter of the accumulator loads and stores.
@@ -30,7 +30,7 @@ export function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm;
     const base = r * cols;
     for (let c = 0; c < cols; c++) acc[c] += xv[base + c];
   }
-  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...outShape] : outShape, 'float32');
+  const out = backend.makeOutput(outShape, 'float32');
   heapF32(backend, out).set(acc);
   return out;
 }

@@ -125,17 +125,17 @@ export function conv2dInfo(
 
 /**
  * A `Sum` over the leading axes of a tensor (every bias gradient: [B,H,W,C] summed to [C]) as a
- * column sum of a [rows x cols] matrix; null for other reductions.
+ * column sum of a [rows x cols] matrix, with the output shape (`keepDims`: the reduced axes kept as
+ * 1s); null for other reductions.
  */
-export function leadingAxesSum(x: TensorInfo, axis: number | number[]): { rows: number; cols: number; axes: number[]; outShape: number[] } | null {
+export function leadingAxesSum(x: TensorInfo, axis: number | number[], keepDims: boolean): { rows: number; cols: number; outShape: number[] } | null {
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
   if (!(axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i))) return null;
-  const outShape = x.shape.slice(axes.length);
+  const kept = x.shape.slice(axes.length);
   return {
     rows: x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1),
-    cols: outShape.reduce((p, d) => p * d, 1),
-    axes,
-    outShape,
+    cols: kept.reduce((p, d) => p * d, 1),
+    outShape: keepDims ? [...axes.map(() => 1), ...kept] : kept,
   };
 }
