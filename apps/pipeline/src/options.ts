@@ -1,4 +1,5 @@
 import type { Fusion } from '@digitfuse/model';
+import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration';
 import { PipelineError } from './errors';
@@ -43,10 +44,23 @@ export interface PipelineOptions {
    * default) or 'concat' (the paper's concatenation). Runs written before this option existed are 'concat'.
    */
   readonly fusion: Fusion;
+  /**
+   * How trials are ranked (see objective.ts): 'shift-aware' (the default), 'worst' or 'clean'. Runs
+   * written before this option existed ranked by 'clean'.
+   */
+  readonly objective: ObjectiveName;
+  /** The senses the models use: 'both' (default) or 'image' (an image-only pipeline, the baseline a fused one must beat). */
+  readonly modality: 'both' | 'image';
 }
 
 /** The fusion of a run's options ('concat' for runs written before `--fusion` existed). */
 export const fusionOf = (options: PipelineOptions): Fusion => options.fusion ?? 'concat';
+
+/** The objective of a run's options ('clean' for runs written before `--objective` existed). */
+export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.objective ?? 'clean';
+
+/** The modality of a run's options ('both' for runs written before `--modality` existed). */
+export const modalityOf = (options: PipelineOptions): 'both' | 'image' => options.modality ?? 'both';
 
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -73,6 +87,16 @@ export function withPipelineFlags<T>(y: Argv<T>) {
       choices: ['robust', 'concat'] as const,
       default: 'robust' as const,
       describe: "How image and audio are fused: robust (calibrated per-sense experts; never lets unfamiliar audio overrule a clear image) or concat (the paper's)",
+    })
+    .option('objective', {
+      choices: OBJECTIVE_NAMES,
+      default: 'shift-aware' as ObjectiveName,
+      describe: OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].describe}`).join('; '),
+    })
+    .option('modality', {
+      choices: ['both', 'image'] as const,
+      default: 'both' as const,
+      describe: 'Senses the models use: both, or image only (the baseline a fused model must beat on a new voice)',
     });
 }
 
@@ -124,5 +148,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     tta: argv.tta === true,
     report: argv.report !== false,
     fusion: (argv.fusion ?? 'robust') as Fusion,
+    objective: (argv.objective ?? 'shift-aware') as ObjectiveName,
+    modality: (argv.modality ?? 'both') as 'both' | 'image',
   };
 }

@@ -3,11 +3,15 @@ import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunContext } from './context';
+import { objectiveOf } from './options';
 import type { TrialInput } from './report';
+import { figuresOf } from './objective';
 import { readJson, writeJson } from './run-dir';
 
 /** What the search leaves for the summary and the report (`search/search.json`). */
 export interface SearchOutputs {
+  /** The objective the trials were ranked by (objective.ts). */
+  readonly objective?: string;
   readonly bestTrial: number | null;
   readonly bestValue: number | null;
   readonly finished: number;
@@ -40,9 +44,11 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
       bestStep: r.bestStep ?? null,
       seconds: r.seconds ?? null,
       intermediate: (series.get(r.number) ?? []).map((s) => [s.step, s.value] as const),
+      figures: figuresOf(r.userAttrs),
     }));
   const count = (state: string) => study.trials.filter((t) => t.state === state).length;
   const outputs: SearchOutputs = {
+    objective: objectiveOf(ctx.options),
     bestTrial: study.bestTrial?.number ?? null,
     bestValue: study.bestValue ?? null,
     finished: count('COMPLETE'),

@@ -17,21 +17,23 @@ export const SEARCH_SPACE = {
 /**
  * The paper's search space: filters of each conv layer of both branches in 16..256 (log scale),
  * dense units 32..512 (log), dropout 0.1..0.6, learning rate 1e-4..1e-2 (log). The fusion is not
- * searched: it is the run's `--fusion`.
+ * searched: it is the run's `--fusion`; an image-only run (`--modality image`) searches no audio filters.
  */
-export function suggestConfig(trial: SuggestingTrial, seed: number, fusion: Fusion = 'concat'): ModelConfig {
+export function suggestConfig(trial: SuggestingTrial, seed: number, fusion: Fusion = 'concat', modality: 'both' | 'image' = 'both'): ModelConfig {
   const [fLow, fHigh] = SEARCH_SPACE.filters;
   const filters = (branch: 'img' | 'aud') =>
     [1, 2, 3].map((i) => trial.suggestInt(`${branch}_filters_${i}`, fLow, fHigh, { log: true }));
+  const imageFilters = filters('img');
   return {
-    imageFilters: filters('img'),
-    audioFilters: filters('aud'),
+    imageFilters,
+    // An image-only model has no audio branch to search.
+    audioFilters: modality === 'image' ? [16, 16, 16] : filters('aud'),
     kernelSize: 3,
     units: trial.suggestInt('units', SEARCH_SPACE.units[0], SEARCH_SPACE.units[1], { log: true }),
     dropout: trial.suggestFloat('dropout', SEARCH_SPACE.dropout[0], SEARCH_SPACE.dropout[1]),
     learningRate: trial.suggestFloat('learning_rate', SEARCH_SPACE.learningRate[0], SEARCH_SPACE.learningRate[1], { log: true }),
-    modality: 'both',
-    fusion,
+    modality,
+    fusion: modality === 'both' ? fusion : 'concat',
     seed,
   };
 }

@@ -9,7 +9,7 @@ export type {
   ParamValue,
   SuggestOptions,
 } from './distributions';
-export type { Direction, FinishedState, FrozenTrial, TrialState, WorkerInfo } from './trial-state';
+export type { Direction, FinishedState, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from './trial-state';
 export type { StudyView } from './study-view';
 export { Trial } from './trial';
 export {

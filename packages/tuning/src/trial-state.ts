@@ -8,6 +8,9 @@ export type FinishedState = 'COMPLETE' | 'PRUNED' | 'FAIL';
 
 export type Direction = 'minimize' | 'maximize';
 
+/** A value a trial can carry besides its parameters (Optuna's user attributes): JSON scalars. */
+export type UserAttrValue = number | string | boolean | null;
+
 /** Which process runs a trial; used to spot trials left RUNNING by a dead worker. */
 export interface WorkerInfo {
   readonly host: string;
@@ -37,6 +40,8 @@ export interface FrozenTrial {
   readonly lastHeartbeat: number | undefined;
   /** Why a FAIL trial failed, when known. */
   readonly failReason: string | undefined;
+  /** Figures the objective recorded besides the value (`Trial.setUserAttr`), in insertion order. */
+  readonly userAttrs: Readonly<Record<string, UserAttrValue>>;
 }
 
 /** Whether a trial is finished (not WAITING or RUNNING). */

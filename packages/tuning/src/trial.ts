@@ -16,7 +16,8 @@ import type { Pruner } from './pruners/pruner';
 import type { Sampler } from './samplers/sampler';
 import type { Storage } from './storage/storage';
 import type { StudyView } from './study-view';
-import type { FrozenTrial } from './trial-state';
+import type { FrozenTrial, UserAttrValue } from './trial-state';
+import { isUserAttrValue } from './storage/replica';
 
 /** What a trial needs from its study. */
 export interface TrialContext {
@@ -74,6 +75,20 @@ export class Trial {
       return;
     }
     this.ctx.storage.reportIntermediate(this.ctx.view.name, this.number, step, value, Date.now());
+  }
+
+  /**
+   * Records a figure beside the objective's value (Optuna's `set_user_attr`), e.g. the accuracies an
+   * objective combines; it is kept in the study and shown in the trials table.
+   * @throws ConfigError for an empty key or a value that is not a JSON scalar (finite numbers only).
+   */
+  setUserAttr(key: string, value: UserAttrValue): void {
+    if (typeof key !== 'string' || key.length === 0) throw new ConfigError(`Trial ${this.number} setUserAttr(): expected a non-empty key, got ${JSON.stringify(key)}`);
+    if (!isUserAttrValue(value)) {
+      throw new ConfigError(`Trial ${this.number} setUserAttr(\`${key}\`): expected a string, boolean, null or finite number, got ${String(value)}`);
+    }
+    this.requireRunning();
+    this.ctx.storage.setUserAttr(this.ctx.view.name, this.number, key, value, Date.now());
   }
 
   /**

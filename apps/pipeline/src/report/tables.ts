@@ -21,14 +21,17 @@ export function formatCell(value: number | string | null | undefined): string {
 /** The trial table (like the paper's Table 1): number, state, value, best step, seconds, then each parameter. */
 export function trialTable(trials: readonly TrialInput[]): Table {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
+  const figures = trials.some((t) => t.figures);
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
   return {
-    headers: ['Trial', 'State', 'Value', 'Best step', 'Seconds', ...params],
+    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best step', 'Seconds', ...params],
     rows: [...trials]
       .sort((a, b) => a.number - b.number)
       .map((t) => [
         String(t.number),
         t.state,
         formatCell(t.value),
+        ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
         formatCell(t.bestStep),
         t.seconds === null ? '–' : t.seconds.toFixed(1),
         ...params.map((p) => formatCell(t.params[p])),

@@ -28,6 +28,8 @@ export interface TrialInput {
   readonly seconds: number | null;
   /** Reported intermediate values as [step, value]. */
   readonly intermediate: ReadonlyArray<readonly [step: number, value: number]>;
+  /** Validation accuracy on clean and shifted audio and of the image expert, when the trial recorded them. */
+  readonly figures?: { readonly clean: number; readonly shifted: number; readonly image: number | null } | null;
 }
 
 /** Embeddings of a validation sample, row-major. */
@@ -94,6 +96,8 @@ export interface ReportInput {
   readonly direction?: 'maximize' | 'minimize';
   /** Name of the search objective, for axis labels. Default 'validation accuracy'. */
   readonly objectiveName?: string;
+  /** How the best trial was chosen, in a sentence with its figures (shown above the trials table). */
+  readonly objectiveNote?: string;
   /** Parameters sampled on a log scale, drawn on log axes. Default: guessed from the values. */
   readonly logParams?: readonly string[];
   readonly importances?: Readonly<Record<string, number>>;

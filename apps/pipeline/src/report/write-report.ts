@@ -162,6 +162,10 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
     const trialsTable = trialTable(trials);
     writeFileAtomic(join(outDir, 'trials.md'), `${markdownTable(trialsTable)}\n`);
     files.push(join(outDir, 'trials.md'));
+    if (input.objectiveNote) {
+      md.push(input.objectiveNote, '');
+      parts.push(`<p>${escapeHtml(input.objectiveNote)}</p>`);
+    }
     parts.push(table(trialsTable, 'Trials'));
     searchBody = parts.join('\n');
   }
@@ -194,7 +198,7 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
         paragraph(
           `Adapted to the ${t.n} test rows without their labels: on the ${t.confident} rows where the image head is confident, the audio head ` +
             `agrees with it ${(100 * t.audioAgreement).toFixed(1)}% of the time (its validation accuracy: ${(100 * t.audioValAccuracy).toFixed(1)}%), ` +
-            `so the audio weight was multiplied by ${t.audioScale.toFixed(2)}` +
+            `so the weights of the experts that hear (the audio head, and the fused head in favour of the image head) were multiplied by ${t.audioScale.toFixed(2)}` +
             (t.audioScale < 0.999 ? ': the test voices are less familiar than the validation ones.' : ': the test audio is as familiar as the validation audio.'),
         ),
       );

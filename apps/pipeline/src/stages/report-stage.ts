@@ -15,7 +15,8 @@ import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { fusionOf } from '../options';
+import { OBJECTIVES, type ObjectiveName } from '../objective';
+import { fusionOf, objectiveOf } from '../options';
 import { readJson, writeJson } from '../run-dir';
 import { writeReport, type ReportInput } from '../report';
 import type { RobustnessInput } from '../report/types';
@@ -47,7 +48,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('best trial', s.stages.search?.facts?.bestTrial);
   add('finished trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);
-  add('best validation accuracy (search)', s.stages.search?.facts?.bestValue);
+  add('objective', objectiveOf(ctx.options));
+  add('best objective value (search)', s.stages.search?.facts?.bestValue);
   add('fusion', fusionOf(ctx.options));
   const w = evaluation?.fusion?.weights;
   if (w) add('fusion weights (fused, image, audio)', [w.fused, w.image, w.audio].map((x) => x.toFixed(2)).join(', '));
@@ -59,6 +61,12 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
   add('submission', existsSync(ctx.layout.submission) ? ctx.layout.submission : 'none');
   const best = s.stages.search ? readSearchOutputs(ctx) : null;
+  const bestFigures = best?.trials.find((t) => t.number === best.bestTrial)?.figures;
+  if (bestFigures) {
+    add('best trial: validation accuracy, clean audio', bestFigures.clean);
+    add('best trial: validation accuracy, shifted audio', bestFigures.shifted);
+    if (bestFigures.image !== null) add('best trial: image expert validation accuracy', bestFigures.image);
+  }
   const bestParams = best?.trials.find((t) => t.number === best.bestTrial)?.params;
   if (bestParams) summary['best parameters'] = Object.entries(bestParams).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
   for (const [name, record] of Object.entries(s.stages)) summary[`time: ${name}`] = `${record.seconds.toFixed(1)}s`;
@@ -99,6 +107,23 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
   return undefined;
 }
 
+/** Which objective chose the best trial, with that trial's clean, shifted and image figures, in one sentence. */
+export function objectiveNote(search: NonNullable<ReturnType<typeof readSearchOutputs>>): string {
+  const name = (search.objective ?? 'clean') as ObjectiveName;
+  const title = OBJECTIVES[name]?.title ?? name;
+  const best = search.trials.find((t) => t.number === search.bestTrial);
+  if (!best) return `Trials were ranked by ${title}; none finished.`;
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const f = best.figures;
+  return (
+    `Trials were ranked by ${title}. The best, trial ${best.number}, scored ${best.value?.toFixed(4)}` +
+    (f
+      ? `: validation accuracy ${pct(f.clean)} with the training voices' audio, ${pct(f.shifted)} with the audio shifted like a new voice` +
+        (f.image !== null ? `, ${pct(f.image)} from its image expert alone.` : '.')
+      : '.')
+  );
+}
+
 function summaryMarkdown(summary: Record<string, string | number>): string {
   const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
   return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${k} | ${fmt(v)} |`), ''].join('\n');
@@ -123,6 +148,8 @@ export const reportStage: Stage = {
     if (search) {
       input.trials = search.trials;
       input.importances = search.importances;
+      input.objectiveName = 'objective value';
+      input.objectiveNote = objectiveNote(search);
     }
     if (evaluation) {
       input.evaluation = evaluation.best;

@@ -1,5 +1,17 @@
 import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
-import { buildModel, disposeModel, formatDuration, fusionTrainingOptions, nativeThreadCount, saveModel, setNativeThreads, train, type TrainCallback } from '@digitfuse/model';
+import {
+  buildModel,
+  disposeModel,
+  formatDuration,
+  fusionTrainingOptions,
+  nativeThreadCount,
+  saveModel,
+  setNativeThreads,
+  shiftedAccuracy,
+  train,
+  type TrainCallback,
+  type TrainResult,
+} from '@digitfuse/model';
 import {
   createStudy,
   HyperbandPruner,
@@ -16,7 +28,8 @@ import {
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { fusionOf } from '../options';
+import { FIGURE_ATTRS, objectiveValue, OBJECTIVES, type TrialFigures } from '../objective';
+import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { PAPER_BEST_PARAMS, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
 
@@ -68,17 +81,33 @@ export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): v
 }
 
 /**
+ * A trained trial model's validation figures (`TrialFigures`): a robust model's calibrated product of
+ * experts on clean and shifted audio and its image head; any other model's output on clean and shifted
+ * audio (and, when it sees only images, that accuracy as its image figure).
+ */
+async function trialFigures(model: Parameters<typeof shiftedAccuracy>[0], result: TrainResult, val: ModelInputs, seed: number, modality: 'both' | 'image'): Promise<TrialFigures> {
+  const c = result.calibration;
+  if (c) return { clean: c.clean.product.acc, shifted: c.shifted.product.acc, image: c.clean.image.acc };
+  const { clean, shifted } = await shiftedAccuracy(model, val, seed);
+  return { clean, shifted, image: modality === 'image' ? clean : null };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/**
  * The objective: train the suggested configuration on the search's training rows (at most
- * `--search-rows` of the split's training side), report validation
- * accuracy after every epoch (so the pruner can stop it), and return the validation accuracy of the
- * epoch early stopping kept. Past the deadline a running trial stops after its current epoch and
- * completes with the best epoch it reached (its result is kept, not thrown away).
+ * `--search-rows` of the split's training side), report validation accuracy after every epoch (so
+ * the pruner can stop it), then measure the kept epoch's figures on the validation rows (clean,
+ * shifted audio, image expert; recorded as user attributes) and return the run's `--objective` of
+ * them (objective.ts). Past the deadline a running trial stops after its current epoch and completes
+ * with the best epoch it reached (its result is kept, not thrown away).
  */
 export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null) {
   return async (trial: Trial): Promise<number> => {
     const backend = await backendOf(ctx);
-    const config = suggestConfig(trial, ctx.options.seed + trial.number, fusionOf(ctx.options));
-    const filters = `img ${config.imageFilters.join('/')} aud ${config.audioFilters.join('/')}`;
+    const modality = modalityOf(ctx.options);
+    const config = suggestConfig(trial, ctx.options.seed + trial.number, fusionOf(ctx.options), modality);
+    const filters = `img ${config.imageFilters.join('/')}${modality === 'both' ? ` aud ${config.audioFilters.join('/')}` : ''}`;
     ctx.log(
       `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
     );
@@ -96,17 +125,20 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     const data = await dataOf(ctx);
     const model = buildModel(config);
     try {
+      const seed = ctx.options.seed + trial.number;
       const result = await train(model, { train: train_, val }, {
         epochs: ctx.options.epochs,
         batchSize: ctx.options.batchSize,
-        seed: ctx.options.seed + trial.number,
+        seed,
         callbacks: [pruning],
         ...fusionTrainingOptions(config, data.test),
         ...(isWorker() ? { progress: 'silent' as const } : {}),
       });
-      const best = result.history[result.bestEpoch];
-      // A robust model's value is its calibrated product of experts on the validation rows.
-      const value = result.calibration ? result.calibration.clean.product.acc : (best.val_acc ?? 0);
+      const figures = await trialFigures(model, result, val, seed, modality);
+      trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
+      trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
+      if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
+      const value = objectiveValue(objectiveOf(ctx.options), figures);
       await saveModel(trialModelDir(ctx, trial.number), model, {
         config,
         stats: data.stats,
@@ -117,7 +149,9 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       });
       const w = result.calibration?.weights;
       ctx.log(
-        `  trial ${trial.number}: val_acc ${value.toFixed(4)} at epoch ${result.bestEpoch + 1}` +
+        `  trial ${trial.number}: value ${value.toFixed(4)} (validation: clean ${pct(figures.clean)}, shifted audio ${pct(figures.shifted)}` +
+          (figures.image !== null ? `, image expert ${pct(figures.image)}` : '') +
+          `) at epoch ${result.bestEpoch + 1}` +
           (w ? `, fusion weights fused ${w.fused.toFixed(2)} image ${w.image.toFixed(2)} audio ${w.audio.toFixed(2)}` : '') +
           ` (${formatDuration(result.seconds)})`,
       );
@@ -162,10 +196,10 @@ function startWorkers(ctx: RunContext, count: number) {
   });
 }
 
-/** Stage 2: TPE search with pruning over the paper's space, objective validation accuracy. */
+/** Stage 2: TPE search with pruning over the paper's space, trials ranked by the run's `--objective`. */
 export const searchStage: Stage = {
   name: 'search',
-  title: 'search: TPE over the paper space, pruning, objective validation accuracy',
+  title: 'search: TPE over the paper space with pruning',
   async run(ctx) {
     const { options } = ctx;
     const data = await dataOf(ctx);
@@ -173,9 +207,14 @@ export const searchStage: Stage = {
     const trainRows = subset(data.train, sampleRows(data.split.train, options.searchRows, options.seed));
     const valRows = subset(data.train, data.split.val);
     const study = openStudy(ctx);
-    if (!isWorker() && study.trials.length === 0) study.enqueueTrial({ ...PAPER_BEST_PARAMS });
+    if (!isWorker() && study.trials.length === 0) {
+      // An image-only run searches no audio filters: enqueue only the paper's other parameters.
+      const image = modalityOf(options) === 'image';
+      study.enqueueTrial(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !(image && k.startsWith('aud_')))));
+    }
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
     const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;
+    ctx.log(`    objective: ${OBJECTIVES[objectiveOf(options)].title}`);
     ctx.log(
       `    ${options.trials} trials${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
         `, ${trainRows.n} training${trainRows.n < data.split.train.length ? ` (of ${data.split.train.length}, --search-rows)` : ''} / ${valRows.n} validation rows (${data.split.mode} split)` +
@@ -212,7 +251,7 @@ export const searchStage: Stage = {
     pruneTrialModels(ctx, study, keep);
     const outputs = writeSearchOutputs(ctx, study);
     ctx.log(
-      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; best trial ${outputs.bestTrial} (val_acc ${outputs.bestValue?.toFixed(4)})`,
+      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; best trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})`,
     );
     return { bestTrial: outputs.bestTrial, bestValue: outputs.bestValue, finished: outputs.finished, pruned: outputs.pruned };
   },

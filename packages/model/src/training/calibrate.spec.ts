@@ -4,7 +4,7 @@ import { randomInputs, TINY_CONFIG } from '../testing';
 import { selectBackend } from '../backend';
 import { buildModel, disposeModel } from '../network/build-model';
 import { fusionLayer } from '../network/expert-fusion';
-import { adaptAudioWeight, calibrateFusion, chooseFusionWeights, confidentRows, fitTemperature, scoreProduct } from './calibrate';
+import { adaptAudioWeight, adaptWeights, calibrateFusion, chooseFusionWeights, confidentRows, fitTemperature, scoreProduct } from './calibrate';
 import { train } from './train';
 import { predictOutputs } from '../evaluation/predict';
 
@@ -114,8 +114,16 @@ describe('temperature and target adaptation', () => {
     expect(a.audioScale).toBeLessThan(0.7);
     const w = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1]);
     const adapted = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1], a);
-    expect(adapted.slice(0, 2)).toEqual(w.slice(0, 2));
-    expect(adapted[2]).toBeCloseTo(w[2] * a.audioScale, 10);
+    expect(adapted).toEqual(adaptWeights(w, a.audioScale));
+  });
+
+  it('adaptWeights() scales every audio-listening expert, hands the fused share to the image head, and never raises audio', () => {
+    expect(adaptWeights([1, 0.5, 1], 1)).toEqual([1, 0.5, 1]);
+    expect(adaptWeights([1, 0.5, 1], 0.5)).toEqual([0.5, 1, 0.5]);
+    expect(adaptWeights([1, 0.5, 1], 0)).toEqual([0, 1.5, 0]);
+    // A scale above 1 (a test voice that fits better than validation) must not give audio more say.
+    expect(adaptWeights([1, 0.5, 1], 1.7)).toEqual([1, 0.5, 1]);
+    expect(() => adaptWeights([1, 0.5, 1], NaN)).toThrow(RangeError);
   });
 });
 

@@ -151,7 +151,7 @@ export interface AudioAdaptation {
   /** Temperature multipliers of the audio head fitted on validation and on the pseudo-labelled target rows. */
   readonly temperatureVal: number;
   readonly temperatureTarget: number;
-  /** Factor the audio weight was multiplied by: min(1, temperatureTarget / temperatureVal). */
+  /** Factor the audio-listening experts' weights were multiplied by (`adaptWeights`): min(1, temperatureTarget / temperatureVal). */
   readonly audioScale: number;
 }
 
@@ -190,7 +190,8 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
  * of speaker) as the image head alone there.
  * Among them the lowest cross-entropy on the clean view wins; when none qualifies, the most accurate
  * on the shifted view (ties: lower clean cross-entropy). With `adaptation` (`adaptAudioWeight` on the
- * unlabelled rows the model will predict), the audio weight is then scaled by its `audioScale`. Each view
+ * unlabelled rows the model will predict), every expert that listens to audio is then scaled by its
+ * `audioScale` (`adaptWeights`: the audio head, and the fused head in favour of the image head). Each view
  * is the experts' log-probabilities [n*10]; `labels` are the clean and shifted views' (the same
  * rows). Pure.
  */
@@ -223,8 +224,41 @@ export function chooseFusionWeights(
     }
   }
   const w = (safe ?? fallback ?? { w: EXPERTS.map((e) => (e === 'image' ? 1 : 0)) }).w;
-  if (adaptation) w[EXPERTS.indexOf('audio')] *= adaptation.audioScale;
-  return w;
+  return adaptation ? adaptWeights(w, adaptation.audioScale) : w;
+}
+
+/**
+ * Lowers the influence of audio by `audioScale` (at most 1: adaptation can only take influence away
+ * from audio) in every expert that listens to it: the audio head's weight is scaled, and so is the
+ * fused head's, whose lost share goes to the image head (the fused head hears and sees, so its image
+ * part is handed over rather than dropped). With `audioScale` 1 the weights are unchanged. Pure.
+ */
+export function adaptWeights(w: readonly number[], audioScale: number): number[] {
+  if (!(audioScale >= 0)) throw new RangeError(`Expected an audio scale >= 0, got ${audioScale}`);
+  const s = Math.min(1, audioScale);
+  const [f, i, a] = [EXPERTS.indexOf('fused'), EXPERTS.indexOf('image'), EXPERTS.indexOf('audio')];
+  const out = [...w];
+  out[a] = w[a] * s;
+  out[f] = w[f] * s;
+  out[i] = w[i] + w[f] * (1 - s);
+  return out;
+}
+
+/** `val` with its audio shifted like an unseen speaker (`SHIFTED_AUDIO` unless `shift` says otherwise), seeded. */
+export function shiftAudio(val: ModelInputs, seed = 42, shift: AudioAugmentArgs = SHIFTED_AUDIO): ModelInputs {
+  return { ...val, audio: augmentAudio(val.audio, createRng(seed), shift) };
+}
+
+/**
+ * Accuracy of any model's output on labelled rows as they are and with their audio shifted like an
+ * unseen speaker (`shiftAudio`, the same view calibration uses); a model that does not hear scores the
+ * same on both.
+ */
+export async function shiftedAccuracy(model: tf.LayersModel, val: ModelInputs, seed = 42, batchSize = 256): Promise<{ clean: number; shifted: number }> {
+  checkInputs(val, 'val', true);
+  const labels = val.labels as Int32Array;
+  const acc = async (inputs: ModelInputs) => scoreProduct([logs(await predictOutputs(model, inputs, batchSize).then((o) => o[0]))], [1], labels).acc;
+  return { clean: await acc(val), shifted: await acc(shiftAudio(val, seed)) };
 }
 
 /**
@@ -243,7 +277,7 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
   const labels = val.labels as Int32Array;
   const grid = options.grid ?? DEFAULT_GRID;
   const batch = options.batchSize ?? 256;
-  const shiftedVal: ModelInputs = { ...val, audio: augmentAudio(val.audio, createRng(options.seed ?? 42), options.shift ?? SHIFTED_AUDIO) };
+  const shiftedVal = shiftAudio(val, options.seed ?? 42, options.shift ?? SHIFTED_AUDIO);
   const experts = async (inputs: ModelInputs) => (await predictOutputs(model, inputs, batch)).slice(1, 1 + EXPERTS.length).map(logs);
   const views = [await experts(val), await experts(shiftedVal)];
   if (options.target) checkInputs(options.target, 'target', false);

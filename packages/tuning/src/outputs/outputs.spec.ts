@@ -1,3 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { silentLogger } from '../logger';
+import { ConfigError, TrialPruned } from '../errors';
+import { JournalFileStorage } from '../storage/journal-file-storage';
 import { NopPruner } from '../pruners/nop-pruner';
 import { RandomSampler } from '../samplers/random-sampler';
 import { createStudy, type Study } from '../study';
@@ -88,5 +94,32 @@ describe('paramImportances()', () => {
     expect(Object.values(imp).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
     expect(paramImportances(study, { seed: 1, nTrees: 16 })).toEqual(imp);
     expect(paramImportances(createStudy({ name: 'none' }))).toEqual({});
+  });
+});
+
+describe('Trial.setUserAttr()', () => {
+  it('keeps figures beside the value, in the journal across processes and as table columns after the value', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attrs-'));
+    const journal = path.join(dir, 'study.jsonl');
+    const open = () =>
+      createStudy({ name: 'a', direction: 'maximize', sampler: new RandomSampler({ seed: 1 }), storage: new JournalFileStorage(journal), loadIfExists: true, logger: silentLogger });
+    const study = open();
+    const t = study.ask();
+    t.suggestFloat('lr', 0.1, 1);
+    t.setUserAttr('clean', 0.99);
+    t.setUserAttr('shifted', 0.9);
+    t.setUserAttr('clean', 0.98);
+    t.setUserAttr('chosen by', 'shift-aware');
+    expect(() => t.setUserAttr('bad', NaN)).toThrow(ConfigError);
+    expect(() => t.setUserAttr('', 1)).toThrow(ConfigError);
+    study.tell(t, 0.9);
+    expect(() => t.setUserAttr('late', 1)).toThrow(TrialPruned);
+    const again = open();
+    expect(again.trials[0].userAttrs).toEqual({ clean: 0.98, shifted: 0.9, 'chosen by': 'shift-aware' });
+    const table = trialsTable(again);
+    expect(table.userAttrNames).toEqual(['clean', 'shifted', 'chosen by']);
+    expect(table.csv.split('\n')[0]).toBe('number,state,lr,value,clean,shifted,chosen by,best step,seconds');
+    expect(table.csv.split('\n')[1]).toMatch(/^0,COMPLETE,[0-9.]+,0\.9,0\.98,0\.9,shift-aware,,\d+\.\d$/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

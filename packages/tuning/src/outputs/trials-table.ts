@@ -1,5 +1,5 @@
 import type { ParamValue } from '../distributions';
-import type { Direction, FrozenTrial } from '../trial-state';
+import type { Direction, FrozenTrial, UserAttrValue } from '../trial-state';
 
 /** Anything with trials and a direction (a `Study`). */
 export interface TrialsSource {
@@ -12,6 +12,8 @@ export interface TrialsTableRow {
   readonly state: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly value: number | undefined;
+  /** The trial's user attributes (figures its objective recorded besides the value). */
+  readonly userAttrs: Readonly<Record<string, UserAttrValue>>;
   /** Step of the best intermediate value (e.g. the best epoch), if any were reported. */
   readonly bestStep: number | undefined;
   /** Wall-clock seconds from start to finish, if finished. */
@@ -21,6 +23,8 @@ export interface TrialsTableRow {
 export interface TrialsTable {
   /** Parameter columns, in first-seen order. */
   readonly paramNames: readonly string[];
+  /** User-attribute columns (after the value), in first-seen order. */
+  readonly userAttrNames: readonly string[];
   readonly rows: readonly TrialsTableRow[];
   readonly markdown: string;
   readonly csv: string;
@@ -45,7 +49,7 @@ export function bestStep(trial: FrozenTrial, direction: Direction): number | und
   return best;
 }
 
-function formatValue(v: ParamValue | undefined, digits: number): string {
+function formatValue(v: ParamValue | UserAttrValue | undefined, digits: number): string {
   if (v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number(v.toPrecision(Math.max(digits, 1) + 2)).toString();
   return String(v);
@@ -63,7 +67,11 @@ function mdCell(s: string): string {
 export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {}): TrialsTable {
   const digits = options.digits ?? 4;
   const paramNames: string[] = [];
-  for (const t of study.trials) for (const name of Object.keys(t.params)) if (!paramNames.includes(name)) paramNames.push(name);
+  const userAttrNames: string[] = [];
+  for (const t of study.trials) {
+    for (const name of Object.keys(t.params)) if (!paramNames.includes(name)) paramNames.push(name);
+    for (const name of Object.keys(t.userAttrs ?? {})) if (!userAttrNames.includes(name)) userAttrNames.push(name);
+  }
   const rows: TrialsTableRow[] = study.trials
     .filter((t) => t.state !== 'WAITING')
     .map((t) => ({
@@ -71,15 +79,17 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
       state: t.state,
       params: t.params,
       value: t.value,
+      userAttrs: t.userAttrs ?? {},
       bestStep: bestStep(t, study.direction),
       seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : undefined,
     }));
-  const header = ['number', 'state', ...paramNames, 'value', 'best step', 'seconds'];
+  const header = ['number', 'state', ...paramNames, 'value', ...userAttrNames, 'best step', 'seconds'];
   const cells = rows.map((r) => [
     String(r.number),
     r.state,
     ...paramNames.map((p) => formatValue(r.params[p], digits)),
     r.value === undefined ? '' : formatValue(r.value, digits),
+    ...userAttrNames.map((a) => (a in r.userAttrs ? formatValue(r.userAttrs[a] ?? 'null', digits) : '')),
     r.bestStep === undefined ? '' : String(r.bestStep),
     r.seconds === undefined ? '' : r.seconds.toFixed(1),
   ]);
@@ -89,7 +99,7 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
     ...cells.map((c) => `| ${c.map(mdCell).join(' | ')} |`),
   ].join('\n') + '\n';
   const csv = [header, ...cells].map((c) => c.map(csvCell).join(',')).join('\n') + '\n';
-  return { paramNames, rows, markdown, csv };
+  return { paramNames, userAttrNames, rows, markdown, csv };
 }
 
 /** The best trial's parameters (plus its number and value) as pretty JSON; "null" when nothing completed. */

@@ -1,5 +1,5 @@
 import type { Distribution, ParamValue } from '../distributions';
-import type { Direction, FinishedState, WorkerInfo } from '../trial-state';
+import type { Direction, FinishedState, UserAttrValue, WorkerInfo } from '../trial-state';
 
 /** A number as stored in JSON: non-finite values become the strings "NaN", "Infinity", "-Infinity". */
 export type EncodedNumber = number | 'NaN' | 'Infinity' | '-Infinity';
@@ -43,6 +43,7 @@ export type JournalOp =
     }
   | { readonly op: 'report'; readonly study: string; readonly number: number; readonly step: number; readonly value: EncodedNumber; readonly ts: number }
   | { readonly op: 'heartbeat'; readonly study: string; readonly number: number; readonly ts: number }
+  | { readonly op: 'set_user_attr'; readonly study: string; readonly number: number; readonly key: string; readonly value: UserAttrValue; readonly ts: number }
   | {
       readonly op: 'finish';
       readonly study: string;
@@ -60,5 +61,6 @@ export const JOURNAL_OP_NAMES: readonly JournalOp['op'][] = [
   'set_param',
   'report',
   'heartbeat',
+  'set_user_attr',
   'finish',
 ];

@@ -1,6 +1,6 @@
 import type { Distribution, ParamValue } from '../distributions';
 import type { TuningLogger } from '../logger';
-import type { Direction, FrozenTrial, TrialState, WorkerInfo } from '../trial-state';
+import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, JOURNAL_OP_NAMES, type JournalOp } from './journal-ops';
 
 interface TrialRecord {
@@ -17,6 +17,7 @@ interface TrialRecord {
   datetimeComplete: number | undefined;
   lastHeartbeat: number | undefined;
   failReason: string | undefined;
+  userAttrs: Record<string, UserAttrValue>;
   frozen: FrozenTrial | undefined;
 }
 
@@ -97,6 +98,7 @@ export class Replica {
         datetimeComplete: undefined,
         lastHeartbeat: op.state === 'RUNNING' ? op.ts : undefined,
         failReason: undefined,
+        userAttrs: {},
         frozen: undefined,
       });
       study.snapshot = undefined;
@@ -130,6 +132,12 @@ export class Replica {
         if (t.state !== 'RUNNING') return;
         t.lastHeartbeat = op.ts;
         break;
+      case 'set_user_attr':
+        if (t.state !== 'RUNNING') return skip(`trial ${op.number} is ${t.state}`);
+        if (typeof op.key !== 'string' || !isUserAttrValue(op.value)) return skip(`bad user attribute ${JSON.stringify(op.key)}`);
+        t.userAttrs[op.key] = op.value;
+        t.lastHeartbeat = op.ts;
+        break;
       case 'finish':
         if (t.state !== 'RUNNING' && t.state !== 'WAITING') return skip(`trial ${op.number} is already ${t.state}`);
         t.state = op.state;
@@ -159,7 +167,13 @@ function freeze(t: TrialRecord): FrozenTrial {
       datetimeComplete: t.datetimeComplete,
       lastHeartbeat: t.lastHeartbeat,
       failReason: t.failReason,
+      userAttrs: Object.freeze({ ...t.userAttrs }),
     });
   }
   return t.frozen;
+}
+
+/** Whether a value can be a user attribute (a JSON scalar; numbers finite). */
+export function isUserAttrValue(v: unknown): v is UserAttrValue {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }

@@ -1,7 +1,7 @@
 import type { Distribution, ParamValue } from '../distributions';
 import { ConfigError, StorageError } from '../errors';
 import type { TuningLogger } from '../logger';
-import type { Direction, FinishedState, FrozenTrial, WorkerInfo } from '../trial-state';
+import type { Direction, FinishedState, FrozenTrial, UserAttrValue, WorkerInfo } from '../trial-state';
 import { encodeNumber, type JournalOp } from './journal-ops';
 import { Replica } from './replica';
 
@@ -40,6 +40,8 @@ export interface Storage {
   setParam(study: string, number: number, name: string, distribution: Distribution, value: ParamValue, now: number): void;
   reportIntermediate(study: string, number: number, step: number, value: number, now: number): void;
   heartbeat(study: string, number: number, now: number): void;
+  /** Records a user attribute of a RUNNING trial (a later value of the same key replaces it). */
+  setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): void;
   /** Finishes a RUNNING trial; false (and nothing written) when it had already finished. */
   finishTrial(study: string, number: number, state: FinishedState, value: number | undefined, now: number, reason?: string): boolean;
   /** Marks abandoned RUNNING trials FAIL (and enqueues retries) in one atomic step; returns the failed trials. */
@@ -146,6 +148,13 @@ export abstract class ReplicatedStorage implements Storage {
       const t = this.replica.trial(study, number);
       if (t === undefined || t.state !== 'RUNNING') return { ops: [], result: undefined };
       return { ops: [{ op: 'heartbeat', study, number, ts: now }], result: undefined };
+    });
+  }
+
+  setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): void {
+    this.commit(() => {
+      this.requireRunning(study, number);
+      return { ops: [{ op: 'set_user_attr', study, number, key, value, ts: now }], result: undefined };
     });
   }
 

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
+import type { RobustnessSet } from '@digitfuse/model';
+import { runStages, type RunContext } from '../context';
+import { figuresOf, type TrialFigures } from '../objective';
+import { openContext } from '../open-run';
+import type { PipelineOptions } from '../options';
+import { runLayout } from '../run-dir';
+import { readSearchOutputs } from '../search-outputs';
+import { dataStage } from '../stages/data-stage';
+import { retrainStage } from '../stages/retrain-stage';
+import { searchStage } from '../stages/search-stage';
+import { predictStage, validateStage } from '../stages/submit-stages';
+
+/** The stages of the main job a benchmark run goes through (no evaluation or report: they do not change the submission). */
+export const BENCHMARK_STAGES = [dataStage, searchStage, retrainStage, predictStage, validateStage];
+
+/** Which pipeline a benchmark run is. */
+export type PipelineKind = 'fused' | 'image';
+
+/** One pipeline run of the benchmark, scored on its set's labelled test rows. */
+export interface PipelineRun {
+  readonly set: string;
+  readonly kind: PipelineKind;
+  /** Run directory (resumable with --resume). */
+  readonly run: string;
+  readonly testAcc: number;
+  readonly bestTrial: number | null;
+  /** Finished (COMPLETE) trials of its search. */
+  readonly trials: number;
+  /** The best trial's validation figures, when recorded. */
+  readonly figures: TrialFigures | null;
+  /** Wall-clock seconds of this run (0 for an image-only run shared with an earlier set). */
+  readonly seconds: number;
+}
+
+/**
+ * Fingerprint of a set's images and labels (training and test): sets built from the same images
+ * (leave-one-speaker-out sets of one make_dataset.py seed) share it, so one image-only pipeline serves them all.
+ */
+export function imageFingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  for (const f of [COMPETITION_FILES.trainImages, COMPETITION_FILES.trainLabels, COMPETITION_FILES.testImages, COMPETITION_FILES.testLabels]) {
+    const path = join(dir, f);
+    if (!existsSync(path)) throw new DataError(`Expected \`${path}\` in the benchmark set, found nothing there`, path);
+    hash.update(f).update(readFileSync(path));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Accuracy of a written submission against a set's `y_test.csv`. @throws DataError when either is missing or they differ in length. */
+export function scoreSubmission(submission: string, setDir: string): number {
+  const truth = loadTestLabels(setDir);
+  if (!truth) throw new DataError(`Expected ${COMPETITION_FILES.testLabels} in \`${setDir}\` to score the submission, found none`, setDir);
+  const predicted = readLabelsCsv(submission).labels;
+  if (predicted.length !== truth.length) {
+    throw new DataError(`Expected ${truth.length} rows in \`${submission}\` (as ${COMPETITION_FILES.testLabels}), got ${predicted.length}`, submission);
+  }
+  let ok = 0;
+  for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) ok++;
+  return truth.length ? ok / truth.length : 0;
+}
+
+/** Options of `runPipelineRobustness`. */
+export interface PipelineRobustnessOptions {
+  readonly sets: readonly RobustnessSet[];
+  /** Pipeline options shared by every run (budget, trials, search rows, seed, objective, fusion...); data/out/resume/modality are set per run. */
+  readonly base: PipelineOptions;
+  /** Folder of the run directories (`<set>-fused`, `images-<fingerprint>`). */
+  readonly runsDir: string;
+  /** Also run the image-only pipeline (once per distinct set of images). Default true. */
+  readonly imageOnly?: boolean;
+  readonly log?: (line: string) => void;
+  /** Called after each run (e.g. to save partial results). */
+  readonly onRun?: (run: PipelineRun, runs: readonly PipelineRun[]) => Promise<void> | void;
+}
+
+/** Runs (or resumes) the main job on one set and scores its submission. */
+async function runOne(set: RobustnessSet, kind: PipelineKind, dir: string, base: PipelineOptions, log: (line: string) => void): Promise<Omit<PipelineRun, 'set'>> {
+  const exists = existsSync(runLayout(dir).state);
+  const options: PipelineOptions = {
+    ...base,
+    data: set.dir,
+    out: exists ? null : dir,
+    resume: exists ? dir : null,
+    modality: kind === 'image' ? 'image' : 'both',
+    report: false,
+  };
+  const ctx: RunContext = openContext(options, [], (line) => log(`  ${line}`));
+  const t0 = performance.now();
+  await runStages(ctx, BENCHMARK_STAGES);
+  const search = readSearchOutputs(ctx);
+  const best = search?.trials.find((t) => t.number === search.bestTrial);
+  return {
+    kind,
+    run: ctx.layout.root,
+    testAcc: scoreSubmission(ctx.layout.submission, set.dir),
+    bestTrial: search?.bestTrial ?? null,
+    trials: search?.finished ?? 0,
+    figures: best?.figures ?? figuresOf(undefined),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * The main job on each set (search + retrain + predict with the same options), and the same with
+ * images only, scored on each set's labelled test rows. Sets with the same images share one
+ * image-only run. A run directory that exists is resumed, so an interrupted benchmark continues.
+ */
+export async function runPipelineRobustness(options: PipelineRobustnessOptions): Promise<PipelineRun[]> {
+  const log = options.log ?? (() => undefined);
+  const runs: PipelineRun[] = [];
+  const imageRuns = new Map<string, Omit<PipelineRun, 'set'>>();
+  const plan = options.sets.flatMap((s) => [{ set: s, kind: 'fused' as const }, ...(options.imageOnly === false ? [] : [{ set: s, kind: 'image' as const }])]);
+  for (const [i, { set, kind }] of plan.entries()) {
+    let result: Omit<PipelineRun, 'set'>;
+    if (kind === 'image') {
+      const key = imageFingerprint(set.dir);
+      const shared = imageRuns.get(key);
+      if (shared) {
+        // Same images, same labels: the image-only submission is the same; score it on this set's labels.
+        result = { ...shared, testAcc: scoreSubmission(runLayout(shared.run).submission, set.dir), seconds: 0 };
+      } else {
+        log(`[${i + 1}/${plan.length}] ${set.name}: image-only pipeline`);
+        result = await runOne(set, 'image', join(options.runsDir, `images-${key}`), options.base, log);
+        imageRuns.set(key, result);
+      }
+    } else {
+      log(`[${i + 1}/${plan.length}] ${set.name}: the main job (both senses)`);
+      result = await runOne(set, 'fused', join(options.runsDir, `${set.name}-fused`), options.base, log);
+    }
+    const run: PipelineRun = { set: set.name, ...result };
+    runs.push(run);
+    log(`[${i + 1}/${plan.length}] ${set.name} ${kind}: test ${(run.testAcc * 100).toFixed(2)}% (best trial ${run.bestTrial} of ${run.trials})`);
+    await options.onRun?.(run, runs);
+  }
+  return runs;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** Per-set table (main job, image only, difference, best trial) and mean / worst rows, as Markdown. */
+export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string {
+  const sets = [...new Set(runs.map((r) => r.set))];
+  const get = (set: string, kind: PipelineKind) => runs.find((r) => r.set === set && r.kind === kind);
+  const lines = [
+    '| set | main job (both senses) | image-only pipeline | difference (points) | best trial (of finished) | its validation: clean / shifted / image |',
+    '|---|---:|---:|---:|---:|---|',
+  ];
+  for (const s of sets) {
+    const f = get(s, 'fused');
+    const im = get(s, 'image');
+    const fig = f?.figures;
+    lines.push(
+      `| ${s} | ${f ? pct(f.testAcc) : '—'} | ${im ? pct(im.testAcc) : '—'} | ${f && im ? ((f.testAcc - im.testAcc) * 100).toFixed(2) : '—'} | ` +
+        `${f ? `${f.bestTrial} (${f.trials})` : '—'} | ${fig ? `${pct(fig.clean)} / ${pct(fig.shifted)} / ${fig.image === null ? '—' : pct(fig.image)}` : '—'} |`,
+    );
+  }
+  for (const kind of ['fused', 'image'] as const) {
+    const accs = sets.map((s) => get(s, kind)).filter((r): r is PipelineRun => r !== undefined);
+    if (accs.length === 0) continue;
+    const worst = accs.reduce((a, b) => (b.testAcc < a.testAcc ? b : a));
+    const mean = accs.reduce((sum, r) => sum + r.testAcc, 0) / accs.length;
+    lines.push(`| **${kind === 'fused' ? 'main job' : 'image only'}: mean / worst** | ${pct(mean)} | worst ${pct(worst.testAcc)} (${worst.set}) | | | |`);
+  }
+  const pairs = sets.map((s) => [get(s, 'fused'), get(s, 'image')] as const).filter((p) => p[0] && p[1]) as [PipelineRun, PipelineRun][];
+  const below = pairs.filter(([f, im]) => f.testAcc < im.testAcc).length;
+  lines.push(
+    '',
+    pairs.length === 0
+      ? 'No set has both pipelines yet.'
+      : below === 0
+        ? `The main job scored at least the image-only pipeline on all ${pairs.length} set${pairs.length > 1 ? 's' : ''}.`
+        : `The main job scored below the image-only pipeline on ${below} of ${pairs.length} sets.`,
+  );
+  return lines.join('\n') + '\n';
+}
