@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { main as full } from './cli/full';
 import { main as report } from './cli/report';
 import { main as search } from './cli/search';
+import { objectiveValue } from './objective';
 import type { RunState } from './run-dir';
 
 jest.setTimeout(600_000);
@@ -36,6 +37,15 @@ describe('pipeline:search then pipeline:full --resume', () => {
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
     expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
     expect(readFileSync(join(run, 'search', 'trials.md'), 'utf8')).toContain('img_filters_1');
+    // Trials are ranked by the shift-aware objective, computed from the figures each trial recorded.
+    const csv = readFileSync(join(run, 'search', 'trials.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = (name: string) => csv[0].indexOf(name);
+    expect(col('val_clean')).toBeGreaterThan(col('value'));
+    for (const row of csv.slice(1).filter((r) => r[col('state')] === 'COMPLETE')) {
+      const [value, clean, shifted, image] = ['value', 'val_clean', 'val_shifted', 'val_image'].map((c) => Number(row[col(c)]));
+      expect(value).toBeCloseTo(objectiveValue('shift-aware', { clean, shifted, image }), 4);
+    }
+    expect(stderr.join('')).toContain('objective: shift-aware');
   });
 
   it('continues with retrain (an ensemble of 2), predict (with TTA), validate, evaluate and report, keeping the search', async () => {
@@ -57,7 +67,10 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(finalMeta.calibration.weights).toEqual(evaluation.fusion.weights);
     expect(existsSync(join(run, 'model', 'member-1', 'model.json'))).toBe(true);
     expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
-    expect(readFileSync(join(run, 'summary.md'), 'utf8')).toContain('validation accuracy');
+    const summary = readFileSync(join(run, 'summary.md'), 'utf8');
+    expect(summary).toContain('validation accuracy');
+    expect(summary).toMatch(/\| objective \| shift-aware \|/);
+    expect(summary).toMatch(/\| best trial: validation accuracy, shifted audio \| 0\.\d{4} \|/);
     expect(stderr.join('')).toContain('already done in this run, skipped');
   });
 
@@ -70,6 +83,8 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(html).toContain('data:image/png;base64,');
     expect(html).toContain('Does hearing make seeing more robust?');
     expect(html).toContain('Calibrated fusion of the final model');
+    expect(html).toMatch(/Trials were ranked by shift-aware: [^<]*The best, trial \d+, scored 0\.\d{4}: validation accuracy [\d.]+% with the training voices[^<]*shifted like a new voice, [\d.]+% from its image expert alone\./);
+    expect(html).toContain('Shifted audio');
   });
 
   it('a larger --trials on resume continues the search from its journal', async () => {

@@ -1,0 +1,82 @@
+import { buildDemoDataset } from '@digitfuse/data';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { imageFingerprint, pipelineRobustnessMarkdown, scoreSubmission, type PipelineRun } from './pipeline-robustness';
+
+jest.setTimeout(600_000);
+
+const root = mkdtempSync(join(tmpdir(), 'pipe-robust-'));
+const workspace = resolve(__dirname, '..', '..', '..', '..');
+const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
+const cli = join(__dirname, '..', 'cli', 'robustness.ts');
+
+beforeAll(async () => {
+  // Two leave-one-speaker-out style sets with the same images (as make_dataset.py builds them from one seed).
+  await buildDemoDataset(join(root, 'sets', 'anna-noisy'), { train: 200, test: 30, seed: 4 });
+  cpSync(join(root, 'sets', 'anna-noisy'), join(root, 'sets', 'bert-noisy'), { recursive: true });
+});
+
+describe('scoreSubmission() / imageFingerprint()', () => {
+  it('scores a submission against y_test.csv and refuses one of another length', () => {
+    const set = join(root, 'sets', 'anna-noisy');
+    const truth = readFileSync(join(set, 'y_test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    const sub = join(root, 'sub.csv');
+    writeFileSync(sub, 'row_id,label\n' + truth.map((l, i) => `${i},${i < 3 ? (l + 1) % 10 : l}`).join('\n') + '\n');
+    expect(scoreSubmission(sub, set)).toBeCloseTo(27 / 30, 10);
+    writeFileSync(sub, 'row_id,label\n0,1\n');
+    expect(() => scoreSubmission(sub, set)).toThrow(/Expected 30 rows in `.*sub\.csv` \(as y_test\.csv\), got 1/);
+    expect(imageFingerprint(set)).toBe(imageFingerprint(join(root, 'sets', 'bert-noisy')));
+  });
+});
+
+describe('pipelineRobustnessMarkdown()', () => {
+  const run = (set: string, kind: 'fused' | 'image', testAcc: number): PipelineRun => ({
+    set,
+    kind,
+    run: '/r',
+    testAcc,
+    bestTrial: 0,
+    trials: 3,
+    figures: kind === 'fused' ? { clean: 0.99, shifted: 0.98, image: 0.97 } : null,
+    seconds: 1,
+  });
+  it('gives per-set rows, mean and worst, and says where the main job fell below images alone', () => {
+    const md = pipelineRobustnessMarkdown([run('a', 'fused', 0.99), run('a', 'image', 0.98), run('b', 'fused', 0.97), run('b', 'image', 0.98)]);
+    expect(md).toContain('| a | 99.00% | 98.00% | 1.00 | 0 (3) | 99.00% / 98.00% / 97.00% |');
+    expect(md).toContain('| **main job: mean / worst** | 98.00% | worst 97.00% (b) | | | |');
+    expect(md).toContain('The main job scored below the image-only pipeline on 1 of 2 sets.');
+  });
+});
+
+describe('nx run pipeline:robustness (spawned)', () => {
+  it('runs the main job per set and one image-only pipeline for sets that share their images, then resumes without rerunning', () => {
+    const out = join(root, 'bench');
+    const args = [cli, '--root', join(root, 'sets'), '--trials', '1', '--epochs', '1', '--backend', 'wasm', '--bench-out', out];
+    const first = spawnSync(tsx, args, { cwd: workspace, encoding: 'utf8' });
+    expect(first.stderr).toContain('pipeline robustness: 2 sets');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/\| anna-noisy \| \d+\.\d\d% \| \d+\.\d\d% \| -?\d+\.\d\d \| 0 \(1\) \|/);
+    expect(first.stdout).toMatch(/\| bert-noisy \| \d+\.\d\d% \| \d+\.\d\d% \|/);
+    const runs = readdirSync(join(out, 'runs')).sort();
+    expect(runs.filter((r) => r.startsWith('images-'))).toHaveLength(1);
+    expect(runs.filter((r) => r.endsWith('-fused'))).toEqual(['anna-noisy-fused', 'bert-noisy-fused']);
+    const file = JSON.parse(readFileSync(join(out, 'pipeline-robustness.json'), 'utf8'));
+    expect(file.complete).toBe(true);
+    expect(file.runs).toHaveLength(4);
+    expect(file.runs[0].figures.image).toBeGreaterThan(0);
+    // A second call finds every run finished and only scores them again.
+    const again = spawnSync(tsx, args, { cwd: workspace, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain('already done in this run, skipped');
+    expect(again.stderr).not.toContain('trial 0:');
+    expect(existsSync(join(out, 'pipeline-robustness.md'))).toBe(true);
+  });
+
+  it('refuses --data (each set is its own run) in one line with exit 1', () => {
+    const r = spawnSync(tsx, [cli, '--root', join(root, 'sets'), '--data', '/x'], { cwd: workspace, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('error: Expected no `--data` (each set is its own run under --bench-out), got `/x`');
+  });
+});
