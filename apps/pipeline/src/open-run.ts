@@ -1,6 +1,6 @@
 import type { RunContext } from './context';
 import type { PipelineOptions } from './options';
-import { createRun, defaultRunDir, openRun } from './run-dir';
+import { createRun, defaultRunDir, openRun } from './run-artifacts';
 
 /** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
 const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report'];

@@ -6,7 +6,7 @@ import { main as full } from './cli/full';
 import { main as report } from './cli/report';
 import { main as search } from './cli/search';
 import { objectiveValue } from './objective';
-import type { RunState } from './run-dir';
+import type { RunState } from './run-artifacts';
 
 jest.setTimeout(600_000);
 

@@ -14,6 +14,7 @@ export * from './training/augment-audio';
 export * from './training/calibrate';
 export { createTrainStep, type StepResult, type TrainStep } from './training/train-step';
 export * from './training/train';
+export * from './training/fit-model';
 export * from './evaluation/metrics';
 export * from './evaluation/predict';
 export * from './evaluation/evaluate';

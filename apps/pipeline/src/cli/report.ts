@@ -1,4 +1,4 @@
-import { openRun } from '../run-dir';
+import { openRun } from '../run-artifacts';
 import type { RunContext } from '../context';
 import type { PipelineOptions } from '../options';
 import { reportStage } from '../stages/report-stage';

@@ -7,8 +7,7 @@ import { runStages, type RunContext } from '../context';
 import { figuresOf, type TrialFigures } from '../objective';
 import { openContext } from '../open-run';
 import type { PipelineOptions } from '../options';
-import { runLayout } from '../run-dir';
-import { readSearchOutputs } from '../search-outputs';
+import { readSearchOutputs, runLayout } from '../run-artifacts';
 import { dataStage } from '../stages/data-stage';
 import { retrainStage } from '../stages/retrain-stage';
 import { searchStage } from '../stages/search-stage';
@@ -91,7 +90,7 @@ async function runOne(set: RobustnessSet, kind: PipelineKind, dir: string, base:
   const ctx: RunContext = openContext(options, [], (line) => log(`  ${line}`));
   const t0 = performance.now();
   await runStages(ctx, BENCHMARK_STAGES);
-  const search = readSearchOutputs(ctx);
+  const search = readSearchOutputs(ctx.layout);
   const best = search?.trials.find((t) => t.number === search.bestTrial);
   return {
     kind,

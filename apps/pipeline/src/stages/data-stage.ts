@@ -1,5 +1,5 @@
 import { dataOf, type Stage } from '../context';
-import { writeJson } from '../run-dir';
+import { writeJson } from '../run-artifacts';
 
 /** Stage 1: load, validate, preprocess and cache the competition's files. */
 export const dataStage: Stage = {

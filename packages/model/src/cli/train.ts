@@ -6,11 +6,9 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { writeFileAtomic } from '../io/atomic-write';
-import { saveModel } from '../io/model-files';
-import { buildModel, disposeModel } from '../network/build-model';
 import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
-import { fusionTrainingOptions, train } from '../training/train';
+import { fitModel } from '../training/fit-model';
 import { runCli } from './run-cli';
 
 export const METRICS_JSON = 'metrics.json';
@@ -129,56 +127,43 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
   const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
   log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
 
-  const model = buildModel(config);
-  try {
-    const result = await train(
-      model,
-      { train: trainRows, val: valRows },
-      {
-        epochs: args.epochs,
-        batchSize: args.batchSize,
-        seed: config.seed,
-        earlyStopping: { patience: args.patience },
-        augment: args.augment,
-        progress: args.progress,
-        // Robust fusion: modality dropout, and the audio weight adapted to the (unlabelled) test rows.
-        ...fusionTrainingOptions(config, prepared.test),
-      },
-    );
-    const validation = valRows ? await evaluate(model, valRows) : null;
-    const testRows = labelledTest(dataDir, prepared.test);
-    const test = testRows ? await evaluate(model, testRows) : null;
-    const out = path.resolve(args.out);
-    await saveModel(out, model, {
-      config,
-      stats: prepared.stats,
-      history: result.history,
-      bestEpoch: result.bestEpoch,
-      backend: backend.name,
-      ...(result.calibration ? { calibration: result.calibration } : {}),
-    });
-    const metrics: TrainMetrics = {
-      backend: backend.name,
-      config,
-      data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
-      epochsRun: result.history.length,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      seconds: result.seconds,
-      validation: validation && toJson(validation),
-      test: test && toJson(test),
-      history: result.history,
-    };
-    await writeFileAtomic(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
-    const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-    const v =
-      (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
-      (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
-    console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
-    return metrics;
-  } finally {
-    disposeModel(model);
-  }
+  const out = path.resolve(args.out);
+  const testRows = labelledTest(dataDir, prepared.test);
+  const result = await fitModel(config, { train: trainRows, val: valRows }, {
+    epochs: args.epochs,
+    batchSize: args.batchSize,
+    seed: config.seed,
+    earlyStopping: { patience: args.patience },
+    augment: args.augment,
+    progress: args.progress,
+    // Robust fusion: the audio weight adapted to the (unlabelled) test rows.
+    target: prepared.test,
+    save: { dir: out, stats: prepared.stats, backend: backend.name },
+    use: async (model) => ({
+      validation: valRows ? await evaluate(model, valRows) : null,
+      test: testRows ? await evaluate(model, testRows) : null,
+    }),
+  });
+  const { validation, test } = result.used;
+  const metrics: TrainMetrics = {
+    backend: backend.name,
+    config,
+    data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
+    epochsRun: result.history.length,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    seconds: result.seconds,
+    validation: validation && toJson(validation),
+    test: test && toJson(test),
+    history: result.history,
+  };
+  await writeFileAtomic(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
+  const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+  const v =
+    (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
+    (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
+  console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
+  return metrics;
 }
 
 if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));

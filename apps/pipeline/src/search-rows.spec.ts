@@ -1,4 +1,4 @@
-import { sampleRows } from './search-stage';
+import { sampleRows } from './search-space';
 
 describe('sampleRows()', () => {
   const rows = Int32Array.from({ length: 1000 }, (_, i) => i * 3);
