@@ -3,7 +3,7 @@ import type { PipelineOptions } from './options';
 import { createRun, defaultRunDir, openRun } from './run-artifacts';
 
 /** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
-const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report'];
+const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift'];
 
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];

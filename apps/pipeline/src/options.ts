@@ -51,6 +51,8 @@ export interface PipelineOptions {
   readonly objective: ObjectiveName;
   /** The senses the models use: 'both' (default) or 'image' (an image-only pipeline, the baseline a fused one must beat). */
   readonly modality: 'both' | 'image';
+  /** Go on when the test inputs are grossly unlike the training inputs (a wrong scale, a unit mix-up). Default false. */
+  readonly allowShift?: boolean;
 }
 
 /** The fusion of a run's options ('concat' for runs written before `--fusion` existed). */
@@ -93,6 +95,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
       default: 'shift-aware' as ObjectiveName,
       describe: OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].describe}`).join('; '),
     })
+    .option('allow-shift', { type: 'boolean', default: false, describe: 'Go on when the test inputs are grossly unlike the training inputs (wrong scale, unit mix-up)' })
     .option('modality', {
       choices: ['both', 'image'] as const,
       default: 'both' as const,
@@ -150,5 +153,6 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     fusion: (argv.fusion ?? 'robust') as Fusion,
     objective: (argv.objective ?? 'shift-aware') as ObjectiveName,
     modality: (argv.modality ?? 'both') as 'both' | 'image',
+    allowShift: argv['allow-shift'] === true,
   };
 }

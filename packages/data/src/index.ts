@@ -17,6 +17,7 @@ export {
   type PreprocessOptions,
 } from './preprocess';
 export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJSON } from './stats-json';
+export { inputShift, SHIFT_LIMITS, type ShiftLevel, type ShiftReport } from './shift-check';
 export { audioDuplicateGroups, type AudioGroups } from './duplicates';
 export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
 export { prepareData, defaultCacheDir, countClasses, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData } from './prepare-data';

@@ -1,4 +1,4 @@
-import { loadCompetition, preprocess } from '@digitfuse/data';
+import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
 import { readMeta, selectBackend } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import { SubmissionError } from '../errors';
@@ -16,6 +16,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('out', { type: 'string', default: 'submission.csv', describe: 'Where to write the submission' })
       .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
       .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch' })
+      .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
@@ -26,6 +27,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const raw = await loadCompetition(resolve(args.data), { requireTest: true });
   const test = preprocess(meta.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
+  // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or refuse.
+  const shift = inputShift(test, `the test rows of ${resolve(args.data)}`);
+  for (const finding of shift.findings) process.stderr.write(`warning: ${finding}\n`);
+  if (shift.level === 'refuse' && !args['allow-shift']) {
+    throw new SubmissionError(`Refusing to predict: ${shift.findings[0]} (check the files; --allow-shift to predict anyway)`, resolve(args.data));
+  }
   const t0 = performance.now();
   const result = await predict(dirs, test, { batchSize: args['batch-size'], tta: args.tta });
   writeSubmission(args.out, result.labels);
