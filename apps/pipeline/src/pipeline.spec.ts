@@ -1,5 +1,5 @@
 import { buildDemoDataset } from '@digitfuse/data';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as full } from './cli/full';
@@ -114,5 +114,46 @@ describe('flag errors', () => {
     stderr.length = 0;
     expect(await full(['--data', join(root, 'nope'), '--out', join(root, 'r2')])).toBe(1);
     expect(stderr.join('')).toContain(`Data directory not found: \`${join(root, 'nope')}\``);
+  });
+});
+
+describe('runs and their data', () => {
+  const quick = ['--epochs', '1', '--trials', '1', '--backend', 'wasm', '--no-report', '--seed', '5'];
+
+  it('retries a run that failed on a bad --data in the same --out, then refuses to resume it with different files', async () => {
+    const out = join(root, 'retry');
+    stderr.length = 0;
+    expect(await search(['--data', join(root, 'missing'), '--out', out, ...quick])).toBe(1);
+    expect(await search(['--data', dataDir, '--out', out, ...quick])).toBe(0);
+    const other = join(root, 'other-data');
+    await buildDemoDataset(other, { train: 240, test: 40, seed: 4 });
+    stderr.length = 0;
+    expect(await search(['--resume', out, '--data', other])).toBe(1);
+    expect(stderr.join('')).toContain(`error: Expected \`--data ${other}\` to hold the same files as this run's data (${dataDir}), found different files; start a new run with --out for new data`);
+    // A copy of the same files is the same data.
+    const copy = join(root, 'copy-data');
+    cpSync(dataDir, copy, { recursive: true });
+    expect(await search(['--resume', out, '--data', copy])).toBe(0);
+  });
+
+  it('without test files says at the start that no submission will be written, and never names one', async () => {
+    const noTest = join(root, 'no-test');
+    cpSync(dataDir, noTest, { recursive: true });
+    for (const f of ['x_test_wr.npy', 'x_test_sp.npy', 'y_test.csv']) rmSync(join(noTest, f), { force: true });
+    stderr.length = 0;
+    expect(await full(['--data', noTest, '--out', join(root, 'no-test-run'), ...quick])).toBe(0);
+    const text = stderr.join('');
+    expect(text).toContain(`note: ${noTest} has no x_test_wr.npy / x_test_sp.npy: the run searches, retrains and reports, but writes no submission`);
+    expect(text).toMatch(/finished in \d+s: no submission written \(no test files\)/);
+    expect(existsSync(join(root, 'no-test-run', 'submission.csv'))).toBe(false);
+  });
+
+  it('refuses --out naming an existing file in one line', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    stderr.length = 0;
+    expect(await full(['--out', file, '--data', dataDir, ...quick])).toBe(1);
+    expect(stderr.join('')).toContain(`error: Expected \`--out ${file}\` to be a run directory, found a file there`);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@digitfuse/data';
 import type { Calibration, Modality } from '@digitfuse/model';
@@ -87,6 +87,8 @@ export interface RunState<Options> {
   options: Options;
   stages: Record<string, StageRecord>;
   backend?: string;
+  /** The data the run's data stage read: its folder and the files' fingerprint (`dataFingerprint`). */
+  data?: { readonly dir: string; readonly fingerprint: string };
 }
 
 /** A default run directory name: `runs/2026-11-24T06-12-03`. */
@@ -97,10 +99,14 @@ export function defaultRunDir(now = new Date(), base = 'runs'): string {
 /** Create a new run directory; refuses one that already holds a run (use --resume for that). */
 export function createRun<Options>(root: string, options: Options): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
-  if (existsSync(layout.state)) {
+  // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
+  if (existsSync(layout.state) && Object.keys(readState<Options>(layout).stages).length > 0) {
     throw new PipelineError(
       `Expected \`--out ${root}\` to be a new run directory, but it already holds a run (run.json); continue it with \`--resume ${root}\` or choose another --out`,
     );
+  }
+  if (existsSync(layout.root) && !statSync(layout.root).isDirectory()) {
+    throw new PipelineError(`Expected \`--out ${root}\` to be a run directory, found a file there`);
   }
   mkdirSync(layout.root, { recursive: true });
   const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
@@ -114,6 +120,11 @@ export function openRun<Options>(root: string): { layout: RunLayout; state: RunS
   if (!existsSync(layout.state)) {
     throw new PipelineError(`Expected \`--resume ${root}\` to be a run directory with run.json, found none at ${layout.state}`);
   }
+  return { layout, state: readState<Options>(layout) };
+}
+
+/** Read and check run.json. */
+function readState<Options>(layout: RunLayout): RunState<Options> {
   let state: RunState<Options>;
   try {
     state = JSON.parse(readFileSync(layout.state, 'utf8')) as RunState<Options>;
@@ -123,7 +134,7 @@ export function openRun<Options>(root: string): { layout: RunLayout; state: RunS
   if (state.version !== 1 || typeof state.stages !== 'object') {
     throw new PipelineError(`Expected ${layout.state} to be a digitfuse run (version 1), got version ${String(state.version)}`);
   }
-  return { layout, state };
+  return state;
 }
 
 /** Persist run.json atomically. */

@@ -255,10 +255,27 @@ export function valRowsSharingGroups(groups: Int32Array, nGroups: number, train:
   return shared;
 }
 
-/** The cache key: version, code, options, and each input file's size, mtime and a hash of both ends. */
+/** The cache key: version, code, options, and the input files' fingerprint (see `dataFingerprint`). */
 function inputKey(dataDir: string, opts: { seed: number; valFraction: number; mode: SplitMode }): string {
   const hash = createHash('sha1');
   hash.update(JSON.stringify({ version: CACHE_VERSION, code: codeDigest(), ...opts }));
+  hash.update(dataFingerprint(dataDir, { withMtime: true }));
+  return hash.digest('hex');
+}
+
+/** Files up to this size are hashed whole; larger ones by their ends and evenly spaced samples. */
+const WHOLE_FILE_BYTES = 8 << 20;
+const SAMPLE_BLOCKS = 64;
+
+/**
+ * A fingerprint of a competition folder's files: each file's name, size and content (whole when up to
+ * 8 MiB, else its head, tail and 64 evenly spaced 64 KiB blocks), so a file changed in place with the
+ * same size and time is still noticed. Absent files count as absent. With `withMtime`, modification
+ * times are part of it too (the cache's key; a study's data check leaves them out, so copies of the
+ * same files on another machine agree).
+ */
+export function dataFingerprint(dataDir: string, options: { readonly withMtime?: boolean } = {}): string {
+  const hash = createHash('sha256');
   const files = [COMPETITION_FILES.trainImages, COMPETITION_FILES.trainAudio, COMPETITION_FILES.trainLabels, COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   for (const name of files) {
     const path = join(dataDir, name);
@@ -272,13 +289,13 @@ function inputKey(dataDir: string, opts: { seed: number; valFraction: number; mo
       hash.update(`${name}:absent;`);
       continue;
     }
-    hash.update(`${name}:${size}:${mtime};`);
-    hashEnds(hash, path, size);
+    hash.update(`${name}:${size}${options.withMtime ? `:${mtime}` : ''};`);
+    hashContent(hash, path, size);
   }
   return hash.digest('hex');
 }
 
-function hashEnds(hash: ReturnType<typeof createHash>, path: string, size: number): void {
+function hashContent(hash: ReturnType<typeof createHash>, path: string, size: number): void {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -286,14 +303,18 @@ function hashEnds(hash: ReturnType<typeof createHash>, path: string, size: numbe
     return;
   }
   try {
-    const head = Buffer.alloc(Math.min(HASH_BYTES, size));
-    readSync(fd, head, 0, head.length, 0);
-    hash.update(head);
-    if (size > HASH_BYTES) {
-      const tail = Buffer.alloc(Math.min(HASH_BYTES, size - HASH_BYTES));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      hash.update(tail);
+    const read = (offset: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      readSync(fd, buf, 0, length, offset);
+      hash.update(buf);
+    };
+    if (size <= WHOLE_FILE_BYTES) {
+      read(0, size);
+      return;
     }
+    read(0, HASH_BYTES);
+    for (let k = 1; k < SAMPLE_BLOCKS; k++) read(Math.floor((k * (size - HASH_BYTES)) / SAMPLE_BLOCKS), HASH_BYTES);
+    read(size - HASH_BYTES, HASH_BYTES);
   } finally {
     closeSync(fd);
   }

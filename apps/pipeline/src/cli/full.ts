@@ -1,3 +1,6 @@
+import { COMPETITION_FILES } from '@digitfuse/data';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
 import { toPipelineOptions, withPipelineFlags } from '../options';
@@ -22,9 +25,14 @@ export function main(argv: readonly string[]): Promise<number> {
     async (args) => {
       const log = (line: string) => process.stderr.write(line + '\n');
       const ctx = openContext(toPipelineOptions(args as Record<string, unknown>), argv, log);
+      const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
+      if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {
+        log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);
+      }
       const t0 = performance.now();
       await runStages(ctx, FULL_STAGES);
-      log(`\nfinished in ${((performance.now() - t0) / 1000).toFixed(0)}s: ${ctx.layout.submission}`);
+      const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+      log(`\nfinished in ${seconds}s: ${existsSync(ctx.layout.submission) ? ctx.layout.submission : 'no submission written (no test files)'}`);
       log(`report: ${ctx.layout.reportDir}/report.html   summary: ${ctx.layout.summaryMd}`);
     },
   );

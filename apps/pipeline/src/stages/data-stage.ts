@@ -1,4 +1,4 @@
-import { inputShift } from '@digitfuse/data';
+import { dataFingerprint, inputShift } from '@digitfuse/data';
 import { dataOf, type Stage } from '../context';
 import { PipelineError } from '../errors';
 import { writeJson } from '../run-artifacts';
@@ -18,6 +18,7 @@ export const dataStage: Stage = {
       }
     }
     writeJson(ctx.layout.dataSummary, data.summary);
+    ctx.state.data = { dir: data.summary.dataDir, fingerprint: dataFingerprint(data.summary.dataDir) };
     return {
       trainRows: data.train.n,
       testRows: data.test?.n ?? 0,
