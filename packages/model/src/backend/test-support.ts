@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from './native-kernels/native-addon';
-import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/native-kernel-layer';
 import { selectBackend } from './select-backend';
 import { silenceCpuBanner } from './silence-banner';
 
@@ -51,7 +51,7 @@ export async function initBackends(): Promise<void> {
 export type KernelSet = 'project wasm' | 'native';
 export const KERNEL_SETS: readonly KernelSet[] = loadNativeAddon().ok ? ['project wasm', 'native'] : ['project wasm'];
 
-/** The wasm backend with exactly that kernel set registered. */
+/** The wasm backend with exactly that kernel set's layers installed (`project wasm`: the native layer off). */
 export async function useKernels(set: KernelSet): Promise<void> {
   await initBackends();
   const loaded = loadNativeAddon();

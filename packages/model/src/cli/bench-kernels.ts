@@ -11,11 +11,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { loadNativeAddon } from './native-kernels/native-addon';
-import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
-import { selectBackend } from './select-backend';
-import { registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register-wasm-kernels';
-import { heapF32, input } from './wasm-kernels/wasm-ops';
+import { defineKernelLayer, installedLayers, installLayers, type Kernel, type KernelLayer } from '../backend/kernel-layers';
+import { conv2dInfo, heapF32, input, type WasmKernelArgs } from '../backend/kernel-support';
+import { loadNativeAddon } from '../backend/native-kernels/native-addon';
+import { nativeKernelLayer } from '../backend/native-kernels/native-kernel-layer';
+import { selectBackend } from '../backend';
+import { wasmKernelLayer } from '../backend/wasm-kernels/wasm-kernel-layer';
+import { runCli } from './run-cli';
 
 /** Filters per conv layer of each branch and dense units. */
 interface NetConfig {
@@ -54,12 +56,11 @@ function buildNet(config: NetConfig): tf.LayersModel {
 }
 
 /** A deliberately plain filter gradient: what "before" means, since stock wasm has none. */
-function naiveConv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
-  const { inputs, backend, attrs } = args;
+function naiveConv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
   const x = input(inputs, 'x');
   const dy = input(inputs, 'dy');
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
+  const info = conv2dInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
   const [b, h, w, ci] = x.shape;
   const co = filterShape[3];
   const out = backend.makeOutput(filterShape, 'float32');
@@ -90,6 +91,23 @@ function naiveConv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backen
     }
   }
   return out;
+}
+
+/** The stock wasm kernels plus the naive filter gradient. */
+const naiveLayer = defineKernelLayer<BackendWasm>({
+  name: 'naive filter gradient',
+  kernels: { Conv2DBackpropFilter: () => naiveConv2dBackpropFilter },
+});
+
+type Mode = 'stock' | 'project' | 'native';
+
+/** The wasm backend's kernel layers for a mode. */
+function layersFor(mode: Mode): KernelLayer<BackendWasm>[] {
+  if (mode === 'stock') return [naiveLayer];
+  if (mode === 'project') return [wasmKernelLayer];
+  const loaded = loadNativeAddon();
+  if (!loaded.ok) throw new Error(`--mode native: ${loaded.why}`);
+  return [wasmKernelLayer, nativeKernelLayer(loaded.addon)];
 }
 
 interface Batch {
@@ -144,10 +162,10 @@ async function profileStep(model: tf.LayersModel, batch: Batch, rounds: number):
 }
 
 /**
- * Per-kernel process CPU time of one training step: every wasm kernel is wrapped (temporarily) with
- * `process.cpuUsage()` around its call. Unlike tf.profile's wall-clock times this is hardly
- * disturbed by other processes on the machine. Kernels calling other kernels directly (not through
- * the registry) count inside their caller.
+ * Per-kernel process CPU time of one training step: a kernel layer (installed for the profiled steps
+ * only) wraps every wasm kernel with `process.cpuUsage()` around its call. Unlike tf.profile's
+ * wall-clock times this is hardly disturbed by other processes on the machine. Kernels calling
+ * other kernels directly (not through the registry) count inside their caller.
  */
 async function cpuProfileStep(
   model: tf.LayersModel,
@@ -155,34 +173,27 @@ async function cpuProfileStep(
   rounds: number,
   byShape: boolean,
 ): Promise<Map<string, { ms: number; calls: number }>> {
-  const originals = tf.getKernelsForBackend('wasm');
   const perKernel = new Map<string, { ms: number; calls: number }>();
-  for (const config of originals) {
-    const inner = config.kernelFunc;
-    tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel({
-      ...config,
-      kernelFunc: (args) => {
-        const start = process.cpuUsage();
-        const out = inner(args);
-        const used = process.cpuUsage(start);
-        const shapes = Object.values(args.inputs).map((t) => t?.shape.join('x'));
-        const key = byShape ? `${config.kernelName} ${shapes.join(',')}` : config.kernelName;
-        const entry = perKernel.get(key) ?? { ms: 0, calls: 0 };
-        entry.ms += (used.user + used.system) / 1000 / rounds;
-        entry.calls += 1 / rounds;
-        perKernel.set(key, entry);
-        return out;
-      },
-    });
-  }
+  const timed = (kernelName: string) => (below: Kernel<BackendWasm>): Kernel<BackendWasm> => (args) => {
+    const start = process.cpuUsage();
+    const out = below(args);
+    const used = process.cpuUsage(start);
+    const shapes = Object.values(args.inputs).map((t) => t?.shape.join('x'));
+    const key = byShape ? `${kernelName} ${shapes.join(',')}` : kernelName;
+    const entry = perKernel.get(key) ?? { ms: 0, calls: 0 };
+    entry.ms += (used.user + used.system) / 1000 / rounds;
+    entry.calls += 1 / rounds;
+    perKernel.set(key, entry);
+    return out;
+  };
+  const names = tf.getKernelsForBackend('wasm').map((config) => config.kernelName);
+  const profiler = defineKernelLayer<BackendWasm>({ name: 'cpu profiler', kernels: Object.fromEntries(names.map((name) => [name, timed(name)])) });
+  const layers = installedLayers<BackendWasm>('wasm');
+  installLayers('wasm', [...layers, profiler]);
   try {
     for (let r = 0; r < rounds; r++) await model.trainOnBatch(batch.xs, batch.y);
   } finally {
-    for (const config of originals) {
-      tf.unregisterKernel(config.kernelName, 'wasm');
-      tf.registerKernel(config);
-    }
+    installLayers('wasm', layers);
   }
   return perKernel;
 }
@@ -219,19 +230,7 @@ export async function main(argv: string[]): Promise<void> {
   const batch = makeBatch(args.batch);
   const modes = args.mode === 'both' ? (['stock', 'project'] as const) : args.mode === 'all' ? (['stock', 'project', 'native'] as const) : ([args.mode] as const);
   for (const mode of modes) {
-    unregisterNativeKernels();
-    if (mode === 'native') {
-      const loaded = loadNativeAddon();
-      if (!loaded.ok) throw new Error(`--mode native: ${loaded.why}`);
-      registerWasmKernels();
-      registerNativeKernels(loaded.addon);
-    } else if (mode === 'stock') {
-      unregisterWasmKernels();
-      tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: naiveConv2dBackpropFilter as unknown as tf.KernelFunc });
-    } else {
-      if (tf.getKernel('Conv2DBackpropFilter', 'wasm') != null) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-      registerWasmKernels();
-    }
+    installLayers('wasm', layersFor(mode));
     const model = buildNet(config);
     const t = await timeSteps(model, batch, mode === 'stock' ? args['stock-steps'] : args.steps);
     const rate = (ms: number) => ((1000 * args.batch) / ms).toFixed(1);
@@ -250,9 +249,4 @@ export async function main(argv: string[]): Promise<void> {
   tf.dispose([...batch.xs, batch.y]);
 }
 
-if (require.main === module) {
-  main(hideBin(process.argv)).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  });
-}
+if (require.main === module) runCli(() => main(hideBin(process.argv)));
