@@ -72,7 +72,15 @@ export interface LoadedModel {
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const meta = await readMeta(dir);
-  const model = await tf.loadLayersModel(fileSystemHandler(dir));
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(fileSystemHandler(dir));
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err;
+    // A topology tfjs cannot build (hand-edited or from another program).
+    const file = path.join(dir, 'model.json');
+    throw new ModelFileError(`Cannot build the model in \`${file}\`: ${String((err as Error).message ?? err).split('\n')[0]}`, file);
+  }
   compileModel(model, meta.config.learningRate);
   return { model, meta };
 }
