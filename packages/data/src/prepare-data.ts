@@ -283,9 +283,11 @@ export function dataFingerprint(dataDir: string, options: { readonly withMtime?:
     let mtime: number;
     try {
       const st = statSync(path);
+      if (!st.isFile()) throw new Error('not a file');
       size = st.size;
       mtime = st.mtimeMs;
     } catch {
+      // Absent or not a file (the loader says which): nothing to read here.
       hash.update(`${name}:absent;`);
       continue;
     }
