@@ -121,7 +121,9 @@ export function objectiveNote(search: SearchOutputs): string {
 
 function summaryMarkdown(summary: Record<string, string | number>): string {
   const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
-  return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${k} | ${fmt(v)} |`), ''].join('\n');
+  // Values come from the run (paths, parameter values): shown as text, never as Markdown table syntax or HTML.
+  const cell = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${cell(k)} | ${cell(fmt(v))} |`), ''].join('\n');
 }
 
 /** Stage 6: summary.json/summary.md and the report (figures + report.html). */

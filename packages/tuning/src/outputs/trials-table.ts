@@ -55,12 +55,19 @@ function formatValue(v: ParamValue | UserAttrValue | undefined, digits: number):
   return String(v);
 }
 
+/**
+ * A CSV cell: quoted when it holds a quote, comma or line break; a text (not a number) starting with
+ * `=`, `+`, `-`, `@` or a tab gets a leading `'` so that spreadsheets show it instead of running it
+ * as a formula (CSV injection).
+ */
 function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const safe = /^[=+\-@\t\r]/.test(s) && Number.isNaN(Number(s)) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** A Markdown cell: pipes escaped, HTML markup shown as text (a parameter value is data, never markup). */
 function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
 /** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds. */
