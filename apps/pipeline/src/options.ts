@@ -1,4 +1,4 @@
-import type { Fusion } from '@digitfuse/model';
+import { BACKEND_CHOICES, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import type { Argv } from 'yargs';
 import { parseDuration } from './duration';
@@ -23,7 +23,7 @@ export interface PipelineOptions {
   /** Seed of the split, the sampler, initialisers and shuffling. Default 42. */
   readonly seed: number;
   /** Compute backend. Default auto. */
-  readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  readonly backend: BackendChoice;
   /** Worker processes running trials in parallel. Default 1. */
   readonly workers: number;
   /** Validation split: grouped (no audio clip on both sides, default) or stratified. */
@@ -64,7 +64,7 @@ export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.
 /** The modality of a run's options ('both' for runs written before `--modality` existed). */
 export const modalityOf = (options: PipelineOptions): 'both' | 'image' => options.modality ?? 'both';
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = BACKEND_CHOICES;
 
 /** Declare the shared flags on a yargs instance. */
 export function withPipelineFlags<T>(y: Argv<T>) {
@@ -77,7 +77,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
-    .option('backend', { choices: BACKENDS, default: 'auto' as const, describe: 'Compute backend (auto: tfjs-node-gpu, tfjs-node, wasm, cpu in that order)' })
+    .option('backend', { choices: BACKENDS, default: 'auto' as const, describe: 'Compute backend (auto: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order)' })
     .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study journal' })
     .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
     .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })

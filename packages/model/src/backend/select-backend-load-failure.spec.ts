@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
 import { selectBackend } from './select-backend';
+import { notInstalled } from './test-support';
 
 // A CUDA machine without the CUDA libraries: the package is installed but throws when loaded.
 jest.mock(
@@ -14,7 +15,7 @@ jest.mock(
 describe('selectBackend() when tfjs-node-gpu fails to load', () => {
   it('auto says why and falls through to wasm', async () => {
     const lines: string[] = [];
-    const info = await selectBackend('auto', (line) => lines.push(line));
+    const info = await selectBackend('auto', (line) => lines.push(line), { loadWebgpu: notInstalled('webgpu/package.json') });
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(lines).toHaveLength(1);

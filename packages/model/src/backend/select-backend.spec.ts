@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
 import { selectBackend, type BackendChoice } from './select-backend';
+import { notInstalled } from './test-support';
 import { registerWasmKernels } from './wasm-kernels/wasm-kernel-layer';
 
 /** On this machine neither native package is installed, so auto must fall through to wasm. */
@@ -21,14 +22,15 @@ describe('selectBackend()', () => {
 
   maybe('auto picks wasm with the project kernels and prints one line saying why', async () => {
     const lines: string[] = [];
-    const info = await selectBackend('auto', (line) => lines.push(line));
+    // Without webgpu too (select-backend-webgpu.spec.ts covers it): the line must not depend on this machine's GPU.
+    const info = await selectBackend('auto', (line) => lines.push(line), { loadWebgpu: notInstalled('webgpu/package.json') });
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx2-fma|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, tfjs-node not installed$/,
+      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx2-fma|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed$/,
     );
-    expect(info.reason).toBe('tfjs-node-gpu not installed, tfjs-node not installed');
+    expect(info.reason).toBe('tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
@@ -54,7 +56,7 @@ describe('selectBackend()', () => {
 
   it('rejects an unknown choice with BackendError', async () => {
     await expect(selectBackend('gpu' as BackendChoice, () => undefined)).rejects.toThrow(
-      "Unknown --backend 'gpu': expected one of auto, tensorflow, wasm, cpu",
+      "Unknown --backend 'gpu': expected one of auto, tensorflow, webgpu, wasm, cpu",
     );
   });
 

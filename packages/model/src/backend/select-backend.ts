@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -7,20 +6,25 @@ import { silenceCpuBanner } from './silence-banner';
 import { installLayers } from './kernel-layers';
 import { loadNativeAddon } from './native-kernels/native-addon';
 import { nativeKernelLayer } from './native-kernels/native-kernel-layer';
+import { loadOptional, nodeRequire, shortName } from './optional-package';
 import { registerWasmKernels, wasmKernelLayer } from './wasm-kernels/wasm-kernel-layer';
+import { useWebgpu } from './webgpu-backend';
+import { DEFAULT_WEBGPU_RUNTIME, describeAdapter, probeWebgpu, type AdapterDescription, type NoAdapter, type WebgpuProbe, type WebgpuRuntime } from './webgpu-probe';
 
 /** `--backend` values: `auto` picks the fastest that loads. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** All accepted `--backend` values, for CLI parsers. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** The backend in use after `selectBackend`. */
 export interface BackendInfo {
-  /** tfjs backend name: `tensorflow` (tfjs-node / tfjs-node-gpu), `wasm` or `cpu`. */
-  readonly name: 'tensorflow' | 'wasm' | 'cpu';
+  /** tfjs backend name: `tensorflow` (tfjs-node / tfjs-node-gpu), `webgpu`, `wasm` or `cpu`. */
+  readonly name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   /** Why this backend: what was asked for and what was tried before it. */
   readonly reason: string;
+  /** webgpu only: the adapter (GPU) in use. */
+  readonly adapter?: AdapterDescription;
   /** wasm only: whether the SIMD binary runs. */
   readonly simd?: boolean;
   /** wasm only: XNNPACK threads. */
@@ -33,8 +37,12 @@ export interface BackendInfo {
   readonly nativeWhy?: string;
 }
 
-/** CommonJS `require` (also when this file is loaded as an ES module). */
-const nodeRequire: NodeJS.Require = typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'noop.js'));
+/**
+ * Options of `selectBackend`: where the webgpu backend's parts come from. Default: the optional
+ * packages `webgpu` and `@tensorflow/tfjs-backend-webgpu` and the system's Vulkan loader (specs pass
+ * fakes).
+ */
+export type SelectBackendOptions = Partial<WebgpuRuntime>;
 
 /** Native packages tried, in order, for the `tensorflow` backend. */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -42,17 +50,21 @@ const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] a
 /**
  * Chooses and initialises the tfjs backend, prints ONE line saying which and why, and returns it.
  *
- * `auto`: `@tensorflow/tfjs-node-gpu` if it loads (CUDA), else `@tensorflow/tfjs-node` if installed,
- * else `wasm` with the project's training kernels (and, where the addon was built, the native
- * kernels on top: see `BackendInfo.native`), else `cpu`. An explicit choice that cannot be
- * used throws `BackendError`. Calling it again is cheap and gives the same answer.
+ * `auto`: `@tensorflow/tfjs-node-gpu` if it loads (CUDA), else `webgpu` if a WebGPU adapter is found
+ * (a GPU through Dawn: Vulkan on Linux), else `@tensorflow/tfjs-node` if installed, else `wasm` with
+ * the project's training kernels (and, where the addon was built, the native kernels on top: see
+ * `BackendInfo.native`), else `cpu`. The line says why each one before it was passed over. An
+ * explicit choice that cannot be used throws `BackendError`. Calling it again is cheap and gives the
+ * same answer.
  *
  * @param choice default `'auto'`
  * @param log where the one line goes; default `console.log`
+ * @param options where the webgpu backend's parts come from; default the real ones
  */
 export async function selectBackend(
   choice: BackendChoice = 'auto',
   log: (line: string) => void = console.log,
+  options: SelectBackendOptions = {},
 ): Promise<BackendInfo> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new BackendError(
@@ -60,9 +72,9 @@ export async function selectBackend(
       String(choice),
     );
   }
-  const info = await choose(choice);
-  const details = info.name === 'wasm' ? wasmDetails(info) : '';
-  log(`backend: ${info.name}${details} — ${info.reason}`);
+  const runtime = Object.keys(options).length === 0 ? DEFAULT_WEBGPU_RUNTIME : { ...DEFAULT_WEBGPU_RUNTIME, ...options };
+  const info = await choose(choice, runtime);
+  log(`backend: ${info.name}${details(info)} — ${info.reason}`);
   return info;
 }
 
@@ -70,18 +82,26 @@ function plural(n: number | undefined, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function wasmDetails(info: BackendInfo): string {
+function details(info: BackendInfo): string {
+  if (info.name === 'webgpu' && info.adapter != null) return ` (${describeAdapter(info.adapter)})`;
+  if (info.name !== 'wasm') return '';
   const wasm = `(${info.simd ? 'SIMD' : 'no SIMD'}, ${plural(info.threads, 'thread')})`;
   if (info.native != null) return ` ${wasm} + native kernels (${info.native.isa}, ${plural(info.native.threads, 'thread')})`;
   return ` ${wasm}, ${info.nativeWhy ?? 'no native kernels'}`;
 }
 
-async function choose(choice: BackendChoice): Promise<BackendInfo> {
+async function choose(choice: BackendChoice, runtime: WebgpuRuntime): Promise<BackendInfo> {
   switch (choice) {
     case 'tensorflow': {
-      const tried = await tryNative();
+      const tried = await tryNative(NATIVE_PACKAGES);
       if (tried.ok) return { name: 'tensorflow', reason: `--backend tensorflow: using ${tried.pkg}` };
       throw new BackendError(`--backend tensorflow is not available: ${tried.why.join('; ')}`, choice);
+    }
+    case 'webgpu': {
+      const gpu = await tryWebgpu(runtime, 'explicit');
+      if (gpu.ok) return { name: 'webgpu', reason: '--backend webgpu', adapter: gpu.adapter };
+      const { expected, found, fix } = gpu.failure;
+      throw new BackendError(`--backend webgpu is not available: expected ${expected}, found ${found}; ${fix}`, choice);
     }
     case 'wasm': {
       const wasm = await tryWasm();
@@ -93,48 +113,71 @@ async function choose(choice: BackendChoice): Promise<BackendInfo> {
       return { name: 'cpu', reason: '--backend cpu (pure JavaScript, slow)' };
     }
     case 'auto': {
-      const native = await tryNative();
-      if (native.ok) return { name: 'tensorflow', reason: `auto: ${native.pkg} loaded` };
+      const why: string[] = [];
+      const cuda = await tryNative(['@tensorflow/tfjs-node-gpu']);
+      if (cuda.ok) return { name: 'tensorflow', reason: `auto: ${cuda.pkg} loaded` };
+      why.push(...cuda.why);
+      const gpu = await tryWebgpu(runtime, 'auto');
+      if (gpu.ok) return { name: 'webgpu', reason: why.join(', '), adapter: gpu.adapter };
+      why.push(gpu.failure.why);
+      const node = await tryNative(['@tensorflow/tfjs-node']);
+      if (node.ok) return { name: 'tensorflow', reason: `auto: ${node.pkg} loaded (${why.join(', ')})` };
+      why.push(...node.why);
       const wasm = await tryWasm();
-      if (wasm.ok) return { name: 'wasm', reason: native.why.join(', '), ...wasm.details };
+      if (wasm.ok) return { name: 'wasm', reason: why.join(', '), ...wasm.details };
       await useCpu();
-      return { name: 'cpu', reason: `${native.why.join(', ')}, wasm failed (${wasm.why})` };
+      return { name: 'cpu', reason: `${why.join(', ')}, wasm failed (${wasm.why})` };
     }
   }
 }
 
 type NativeResult = { ok: true; pkg: string } | { ok: false; why: string[] };
 
-async function tryNative(): Promise<NativeResult> {
+async function tryNative(packages: readonly string[]): Promise<NativeResult> {
   const why: string[] = [];
-  for (const pkg of NATIVE_PACKAGES) {
+  for (const pkg of packages) {
     const loaded = loadOptional(pkg);
-    if (loaded !== true) {
-      why.push(`${pkg.replace('@tensorflow/', '')} ${loaded}`);
+    if (!loaded.ok) {
+      why.push(`${shortName(pkg)} ${loaded.why}`);
       continue;
     }
     if (tf.findBackendFactory('tensorflow') == null) {
-      why.push(`${pkg.replace('@tensorflow/', '')} loaded but registered no 'tensorflow' backend (another @tensorflow/tfjs-core copy?)`);
+      why.push(`${shortName(pkg)} loaded but registered no 'tensorflow' backend (another @tensorflow/tfjs-core copy?)`);
       continue;
     }
     if (await tf.setBackend('tensorflow')) return { ok: true, pkg };
-    why.push(`${pkg.replace('@tensorflow/', '')} failed to initialise`);
+    why.push(`${shortName(pkg)} failed to initialise`);
   }
   return { ok: false, why };
 }
 
-/** `true` if the package loaded, else a short reason ("not installed", "failed to load: ..."). */
-function loadOptional(pkg: string): true | string {
+type WebgpuResult =
+  | { ok: true; adapter: AdapterDescription }
+  | { ok: false; failure: Omit<NoAdapter, 'ok'> };
+
+/** The probe of the real packages: Dawn is started once per process. */
+let defaultProbe: Promise<WebgpuProbe> | null = null;
+
+/**
+ * The webgpu backend on the adapter found. `auto` passes over a software (CPU) adapter: the wasm
+ * backend with the project's kernels is faster on a CPU.
+ */
+async function tryWebgpu(runtime: WebgpuRuntime, mode: 'auto' | 'explicit'): Promise<WebgpuResult> {
+  const found = await (runtime === DEFAULT_WEBGPU_RUNTIME ? (defaultProbe ??= probeWebgpu(runtime)) : probeWebgpu(runtime));
+  if (!found.ok) return { ok: false, failure: found };
+  const adapter = describeAdapter(found.description);
+  if (mode === 'auto' && found.description.fallback) {
+    return { ok: false, failure: { why: `webgpu passed over (only a ${adapter})`, expected: 'a GPU', found: adapter, fix: '' } };
+  }
   try {
-    // A computed name keeps bundlers and the type checker away from the optional native packages.
-    const load: (id: string) => unknown = nodeRequire;
-    load(pkg);
-    return true;
+    await useWebgpu(found);
+    return { ok: true, adapter: found.description };
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    if (code === 'MODULE_NOT_FOUND' && message.includes(pkg)) return 'not installed';
-    return `failed to load (${message.split('\n')[0]})`;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return {
+      ok: false,
+      failure: { why: `webgpu failed to initialise on ${adapter} (${message})`, expected: 'a working WebGPU device', found: `${adapter} failing (${message})`, fix: 'check the GPU driver (vulkaninfo)' },
+    };
   }
 }
 

@@ -7,6 +7,7 @@ import { loadNativeAddon } from './native-kernels/native-addon';
 import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/native-kernel-layer';
 import { selectBackend } from './select-backend';
 import { silenceCpuBanner } from './silence-banner';
+import type { GpuAdapterInfoLike, GpuAdapterLike, WebgpuBinding, WebgpuRuntime } from './webgpu-probe';
 
 /** Deterministic uniform floats in [lo, hi) (mulberry32). */
 export function seededArray(size: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -86,4 +87,62 @@ export async function runOn(
 /** Runs one kernel by name with the given inputs (made from arrays) and attributes. */
 export function kernel(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
   return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** A `require` failure for a package that is not installed, as Node reports it. */
+export function notInstalled(pkg: string): () => never {
+  return () => {
+    throw Object.assign(new Error(`Cannot find module '${pkg}'\nRequire stack:\n- ${__filename}`), { code: 'MODULE_NOT_FOUND' });
+  };
+}
+
+/** What a fake adapter says about itself and how its device request goes. */
+export interface FakeAdapterArgs {
+  /** `adapter.info`; default `{ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' }`. */
+  readonly info?: GpuAdapterInfoLike;
+  /** Make `requestDevice()` reject with this message. Default: it resolves. */
+  readonly deviceError?: string;
+}
+
+/** A fake adapter (and what it was asked): enough for tfjs-backend-webgpu's constructor, not for running kernels. */
+export function fakeAdapter(args: FakeAdapterArgs = {}): GpuAdapterLike & { readonly deviceRequests: object[] } {
+  const deviceRequests: object[] = [];
+  return {
+    info: args.info ?? { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' },
+    features: new Set<string>(['timestamp-query']),
+    limits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupSizeX: 1024 },
+    deviceRequests,
+    async requestDevice(descriptor?: object) {
+      deviceRequests.push(descriptor ?? {});
+      if (args.deviceError != null) throw new Error(args.deviceError);
+      return { queue: {}, features: new Set<string>(), limits: {}, lost: new Promise(() => undefined) };
+    },
+  };
+}
+
+/**
+ * A webgpu runtime for `selectBackend(choice, log, runtime)`: Dawn's binding replaced by one whose
+ * `requestAdapter()` returns `adapter` (null: no adapter), the Vulkan loader found; the real
+ * tfjs-backend-webgpu. `calls.create` counts the GPUs created.
+ */
+export function fakeWebgpu(adapter: GpuAdapterLike | null, overrides: Partial<WebgpuRuntime> = {}): Partial<WebgpuRuntime> & { readonly calls: { create: number } } {
+  const calls = { create: 0 };
+  const binding: WebgpuBinding = {
+    globals: {},
+    create: () => {
+      calls.create++;
+      return { requestAdapter: async () => adapter };
+    },
+  };
+  return { loadWebgpu: () => binding, vulkanMissing: () => null, ...overrides, calls };
+}
+
+/** Whether the real tfjs-backend-webgpu is installed (an optional dependency). */
+export function tfjsWebgpuInstalled(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-backend-webgpu');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,7 +7,7 @@ type BenchConfigName = keyof typeof BENCH_CONFIGS;
 
 /** The `--json` line: `{"backend": "...", "results": [{"config": "small", ...}, ...]}`. */
 export interface BenchReport {
-  /** `tensorflow`, `wasm+native` (wasm with the native convolution kernels), `wasm` or `cpu`. */
+  /** `tensorflow`, `webgpu`, `wasm+native` (wasm with the native convolution kernels), `wasm` or `cpu`. */
   readonly backend: string;
   /** The native kernels' instruction set and threads, when they run. */
   readonly native?: { readonly isa: string; readonly threads: number };
@@ -18,7 +18,7 @@ export interface BenchReport {
 export async function main(argv: string[]): Promise<BenchReport> {
   const args = await yargs(argv)
     .scriptName('model:bench')
-    .usage('$0 [--json] [--backend auto|tensorflow|wasm|cpu]\n\nTraining (batch 64, forward+backward+Adam, after warm-up) and inference samples/s of the small and paper configs on synthetic inputs.')
+    .usage(`$0 [--json] [--backend ${BACKEND_CHOICES.join('|')}]\n\nTraining (batch 64, forward+backward+Adam, after warm-up) and inference samples/s of the small and paper configs on synthetic inputs.`)
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'compute backend' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON line' })
     .option('configs', { type: 'string', default: 'small,paper', describe: 'comma-separated configs (small, paper)' })

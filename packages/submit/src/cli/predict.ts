@@ -1,5 +1,5 @@
 import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
-import { readMeta, selectBackend } from '@digitfuse/model';
+import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
@@ -17,7 +17,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
       .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch' })
       .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'Compute backend' }),
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));

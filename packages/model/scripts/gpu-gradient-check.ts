@@ -1,0 +1,167 @@
+/**
+ * One training step of the paper-size model (each fusion) on the `webgpu` backend against the pure-JS
+ * `cpu` backend, from the same weights and batch: the loss, every weight's gradient, and the Adam step.
+ * Prints the backend line, one line per fusion, and one JSON line on stdout; exits 1 when a result is
+ * off or webgpu cannot be used. Part of `gpu-check.sh` (run on a machine with a GPU).
+ *
+ *   tsx packages/model/scripts/gpu-gradient-check.ts [--backend webgpu] [--batch 32] [--tolerance 2e-3]
+ */
+import * as tf from '@tensorflow/tfjs';
+import yargs from 'yargs';
+import { selectBackend, type BackendChoice, type BackendInfo } from '../src/backend';
+import { runCli } from '../src/cli/run-cli';
+import { buildModel, disposeModel } from '../src/network/build-model';
+import { FUSIONS, validateConfig, type Fusion } from '../src/network/config';
+import { inputTensors, oneHot, rowRange } from '../src/network/feed';
+import { randomInputs } from '../src/testing';
+import { createTrainStep, trainingLoss } from '../src/training/train-step';
+
+/** What one backend computed from the given weights and batch. */
+interface StepValues {
+  readonly loss: number;
+  readonly grads: Float32Array[];
+  /** What one Adam step changed in each trainable weight. */
+  readonly update: Float32Array[];
+  /** Milliseconds of the gradient pass (the first one compiles the backend's shaders) and of the step. */
+  readonly gradMs: number;
+  readonly stepMs: number;
+  /** Tensors left behind by the computation (must be 0). */
+  readonly leaked: number;
+}
+
+/** The result for one fusion, as printed in the JSON line. */
+export interface FusionCheck {
+  readonly fusion: Fusion;
+  readonly loss: { readonly cpu: number; readonly gpu: number };
+  /** max over weights of max|g_gpu - g_cpu| / max|g_cpu|. */
+  readonly gradRelErr: number;
+  readonly worstWeight: string;
+  /** Cosine of the Adam updates (w_after - w_before) of the two backends, over all weights. */
+  readonly updateCosine: number;
+  readonly gpuGradMs: number;
+  readonly gpuStepMs: number;
+  readonly leaked: number;
+  readonly pass: boolean;
+}
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return Number.isNaN(diff) ? Infinity : diff / Math.max(scale, 1e-12);
+}
+
+async function stepOn(backend: BackendChoice, fusion: Fusion, weights: Float32Array[] | null, batch: number, log: (line: string) => void): Promise<{ values: StepValues; weights: Float32Array[]; names: string[]; info: BackendInfo }> {
+  const info = await selectBackend(backend, log);
+  const before = tf.memory().numTensors;
+  const model = buildModel(validateConfig({ fusion, seed: 42 }));
+  try {
+    if (weights != null) {
+      const shapes = model.getWeights().map((w) => w.shape);
+      const values = weights.map((w, i) => tf.tensor(w, shapes[i]));
+      model.setWeights(values);
+      tf.dispose(values);
+    }
+    const start = await Promise.all(model.getWeights().map(async (w) => Float32Array.from(await w.data())));
+    const names = model.trainableWeights.map((w) => w.originalName);
+    const data = randomInputs(batch, 5, { learnable: true });
+    const rows = rowRange(0, batch);
+    const xs = inputTensors(model, data, rows);
+    const y = tf.tensor2d(oneHot(data.labels as Int32Array, rows), [batch, 10]);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+    let t0 = performance.now();
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tf.Tensor | tf.Tensor[];
+      return trainingLoss(y, Array.isArray(out) ? out : [out]);
+    }, vars);
+    const loss = (await value.data())[0];
+    const gradValues = await Promise.all(vars.map(async (v) => Float32Array.from(await grads[v.name].data())));
+    const gradMs = performance.now() - t0;
+    tf.dispose([value, ...Object.values(grads)]);
+
+    const beforeStep = await Promise.all(vars.map(async (v) => Float32Array.from(await v.data())));
+    const step = createTrainStep(model);
+    t0 = performance.now();
+    const result = step(xs, y, 0);
+    await result.loss.data();
+    const stepMs = performance.now() - t0;
+    tf.dispose([result.loss, result.correct, ...xs, y]);
+    const update = await Promise.all(vars.map(async (v, i) => Float32Array.from(await v.data(), (x, j) => x - beforeStep[i][j])));
+    disposeModel(model);
+    const leaked = tf.memory().numTensors - before;
+    return { values: { loss, grads: gradValues, update, gradMs, stepMs, leaked }, weights: start, names, info };
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
+}
+
+function cosine(a: Float32Array[], b: Float32Array[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  a.forEach((x, i) =>
+    x.forEach((v, j) => {
+      dot += v * b[i][j];
+      na += v * v;
+      nb += b[i][j] * b[i][j];
+    }),
+  );
+  return dot / Math.sqrt(na * nb);
+}
+
+export async function main(argv: string[]): Promise<boolean> {
+  const args = await yargs(argv)
+    .scriptName('gpu-gradient-check')
+    .option('backend', { type: 'string', default: 'webgpu', describe: 'backend checked against cpu' })
+    .option('batch', { type: 'number', default: 32 })
+    .option('tolerance', { type: 'number', default: 2e-3, describe: 'largest relative gradient error that passes' })
+    .strict()
+    .parseAsync();
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  // Fail fast (before the slow cpu reference) when the backend cannot be used.
+  let backendLine = '';
+  await selectBackend(args.backend as BackendChoice, (line) => (backendLine = line));
+  log(backendLine);
+  const checks: FusionCheck[] = [];
+  for (const fusion of FUSIONS) {
+    const cpu = await stepOn('cpu', fusion, null, args.batch, () => undefined);
+    const gpu = await stepOn(args.backend as BackendChoice, fusion, cpu.weights, args.batch, (line) => {
+      backendLine = line;
+    });
+    const errs = gpu.values.grads.map((g, i) => relErr(g, cpu.values.grads[i]));
+    const worst = errs.indexOf(Math.max(...errs));
+    const updateCosine = cosine(gpu.values.update, cpu.values.update);
+    const lossErr = Math.abs(gpu.values.loss - cpu.values.loss) / Math.max(Math.abs(cpu.values.loss), 1e-12);
+    const pass = errs[worst] <= args.tolerance && lossErr <= args.tolerance && updateCosine >= 0.9 && gpu.values.leaked === 0;
+    checks.push({
+      fusion,
+      loss: { cpu: cpu.values.loss, gpu: gpu.values.loss },
+      gradRelErr: errs[worst],
+      worstWeight: cpu.names[worst],
+      updateCosine,
+      gpuGradMs: Math.round(gpu.values.gradMs),
+      gpuStepMs: Math.round(gpu.values.stepMs),
+      leaked: gpu.values.leaked,
+      pass,
+    });
+    log(
+      `${fusion.padEnd(7)} ${pass ? 'PASS' : 'FAIL'}  loss cpu ${cpu.values.loss.toFixed(6)} ${args.backend} ${gpu.values.loss.toFixed(6)}  ` +
+        `max grad rel. error ${errs[worst].toExponential(2)} (${cpu.names[worst]})  Adam update cosine ${updateCosine.toFixed(4)}  ` +
+        `grads ${Math.round(gpu.values.gradMs)} ms (shaders compiled), step ${Math.round(gpu.values.stepMs)} ms, leaked ${gpu.values.leaked} tensors`,
+    );
+  }
+  const pass = checks.every((c) => c.pass);
+  console.log(JSON.stringify({ backend: backendLine, batch: args.batch, tolerance: args.tolerance, pass, checks }));
+  return pass;
+}
+
+if (require.main === module) {
+  runCli(async () => {
+    if (!(await main(process.argv.slice(2)))) throw new Error('the webgpu results differ from the cpu ones (see the lines above)');
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * A full-size training timing: the paper config trained by the project's one training recipe
+ * (`fitModel`: batches uploaded from host arrays, Adam, validation after each epoch) on synthetic
+ * learnable rows of the competition's size (48,000 training rows and 12,000 validation rows: 60,000
+ * split 80/20), once per batch size after an untimed warm-up. No dataset is needed, so it runs on a machine that cannot reach
+ * the data. Prints one line per run and one JSON line on stdout. Part of `gpu-check.sh`.
+ *
+ *   tsx packages/model/scripts/gpu-train-timing.ts [--backend webgpu] [--batch-sizes 256,64] [--epochs 1]
+ */
+import yargs from 'yargs';
+import { selectBackend, type BackendChoice } from '../src/backend';
+import { runCli } from '../src/cli/run-cli';
+import { validateConfig } from '../src/network/config';
+import { randomInputs } from '../src/testing';
+import type { EpochLogs } from '../src/training/callbacks';
+import { fitModel } from '../src/training/fit-model';
+
+/** One training run, as printed in the JSON line. */
+export interface TimingRun {
+  readonly batchSize: number;
+  readonly seconds: number;
+  /** Training samples/s of the last epoch (training steps only). */
+  readonly samplesPerS: number;
+  readonly history: readonly EpochLogs[];
+}
+
+export async function main(argv: string[]): Promise<TimingRun[]> {
+  const args = await yargs(argv)
+    .scriptName('gpu-train-timing')
+    .option('backend', { type: 'string', default: 'webgpu' })
+    .option('batch-sizes', { type: 'string', default: '256,64', describe: 'comma-separated; one run each, in this order' })
+    .option('epochs', { type: 'number', default: 1 })
+    .option('train-rows', { type: 'number', default: 48_000 })
+    .option('val-rows', { type: 'number', default: 12_000 })
+    .strict()
+    .parseAsync();
+  const batchSizes = args.batchSizes.split(',').map((s) => Number(s.trim()));
+  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`Expected --batch-sizes to be positive integers, got '${args.batchSizes}'`);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const info = await selectBackend(args.backend as BackendChoice, log);
+  const train = randomInputs(args.trainRows, 1, { learnable: true });
+  const val = randomInputs(args.valRows, 2, { learnable: true });
+  const runs: TimingRun[] = [];
+  const config = validateConfig({ seed: 42 });
+  for (const batchSize of batchSizes) {
+    // Untimed: two steps and a validation pass of this batch size, so that the timed run does not
+    // include compiling the backend's shaders for these shapes.
+    const warm = randomInputs(2 * batchSize, 3, { learnable: true });
+    await fitModel(config, { train: warm, val: warm }, { epochs: 1, batchSize, seed: 42, earlyStopping: false, progress: 'silent' });
+    const result = await fitModel(config, { train, val }, { epochs: args.epochs, batchSize, seed: 42, earlyStopping: false, progress: 'silent' });
+    const last = result.history[result.history.length - 1];
+    runs.push({ batchSize, seconds: result.seconds, samplesPerS: last.samples_per_s, history: result.history });
+    log(
+      `batch ${String(batchSize).padStart(4)}: ${args.epochs} epoch(s) of ${train.n} rows in ${result.seconds.toFixed(1)} s ` +
+        `(${last.samples_per_s.toFixed(0)} samples/s), val_acc ${(last.val_acc ?? NaN).toFixed(4)}, loss ${last.loss.toFixed(4)}`,
+    );
+  }
+  console.log(JSON.stringify({ backend: info.name, adapter: info.adapter ?? null, trainRows: train.n, valRows: val.n, epochs: args.epochs, runs }));
+  return runs;
+}
+
+if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
