@@ -18,7 +18,8 @@
 # TypeScript runs through tsx where `npm ci` was run; else through the bundles in .gpu/bundle, which
 # `bash packages/model/scripts/gpu-pack.sh` makes on a machine with node_modules (for a machine with no
 # npm registry: carry .gpu along). GPU_CHECK_BUDGET_S=N changes the budget, GPU_CHECK_NO_APT=1 keeps
-# apt-get away, GPU_CHECK_RUNNER=bundle uses .gpu even where npm ci ran.
+# apt-get away, GPU_CHECK_RUNNER=bundle uses .gpu even where npm ci ran, GPU_CHECK_QUICK=1 runs every
+# step at tiny sizes, GPU_CHECK_BACKEND=wasm (say) tries the script itself on a machine without a GPU.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -158,9 +159,16 @@ step() { # NAME CAP_S SCRIPT ARGS...: runs the script within the budget; OUT_DIR
   )
 }
 
-step gradients 150 gpu-gradient-check --backend webgpu --batch 8
-step bench 120 bench --json --backend webgpu --configs small,paper --steps 30
-step train 240 gpu-train-timing --backend webgpu --batch-sizes 256,64 --epochs 1
+B=${GPU_CHECK_BACKEND:-webgpu}
+if [ -n "${GPU_CHECK_QUICK:-}" ]; then # a smoke test of this script: tiny sizes
+  step gradients 150 gpu-gradient-check --backend "$B" --batch 2
+  step bench 120 bench --json --backend "$B" --configs small --steps 2 --warmup 1
+  step train 240 gpu-train-timing --backend "$B" --batch-sizes 64 --epochs 1 --train-rows 256 --val-rows 64
+else
+  step gradients 150 gpu-gradient-check --backend "$B" --batch 8
+  step bench 120 bench --json --backend "$B" --configs small,paper --steps 30
+  step train 240 gpu-train-timing --backend "$B" --batch-sizes 256,64 --epochs 1
+fi
 
 print_summary
 grep -qE '^[a-z ]+: (FAIL|TIMEOUT|SKIPPED|MISSING)' "$SUMMARY" && exit 1

@@ -8,7 +8,7 @@
  *   tsx packages/model/scripts/gpu-train-timing.ts [--backend webgpu] [--batch-sizes 256,64] [--epochs 1]
  */
 import yargs from 'yargs';
-import { selectBackend, type BackendChoice } from '../src/backend';
+import { releaseBackend, selectBackend, type BackendChoice } from '../src/backend';
 import { runCli } from '../src/cli/run-cli';
 import { validateConfig } from '../src/network/config';
 import { randomInputs } from '../src/testing';
@@ -59,4 +59,5 @@ export async function main(argv: string[]): Promise<TimingRun[]> {
   return runs;
 }
 
-if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
+// releaseBackend: a WebGPU device keeps Node from exiting until it is released.
+if (require.main === module) runCli(async () => void (await main(process.argv.slice(2)).finally(releaseBackend)));

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
 import { installedLayers } from './kernel-layers';
-import { selectBackend } from './select-backend';
+import { releaseBackend, selectBackend } from './select-backend';
 import { fakeAdapter, fakeWebgpu, notInstalled, tfjsWebgpuInstalled } from './test-support';
 import { NO_SYNC_READ } from './webgpu-backend';
 
@@ -28,8 +28,8 @@ const WASM_LINE = /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernel
 
 afterEach(async () => {
   // Leave no (fake) webgpu backend behind for the next test.
+  releaseBackend();
   await tf.setBackend('cpu');
-  if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
 });
 
 describe('selectBackend() with webgpu', () => {
@@ -91,6 +91,22 @@ describe('selectBackend() with webgpu', () => {
     expect(second).toEqual(first);
     expect(lines).toEqual(['backend: webgpu (amd rdna-3) — --backend webgpu', 'backend: webgpu (amd rdna-3) — --backend webgpu']);
     expect(adapter.deviceRequests).toHaveLength(1);
+  });
+
+  withTfjsWebgpu('releaseBackend() destroys the device and takes webgpu out of tfjs; selecting again starts again', async () => {
+    const adapter = fakeAdapter();
+    const runtime = fakeWebgpu(adapter);
+    const navigator = (): Record<string, unknown> => (globalThis as unknown as { navigator: Record<string, unknown> }).navigator;
+    await selectBackend('webgpu', () => undefined, runtime);
+    expect(navigator()['gpu']).toBeDefined();
+    releaseBackend();
+    expect(adapter.devices.map((d) => d.destroyed)).toEqual([true]);
+    expect(tf.findBackendFactory('webgpu') ?? null).toBeNull();
+    expect(navigator()['gpu']).toBeUndefined();
+    releaseBackend(); // nothing left to release
+    await selectBackend('webgpu', () => undefined, runtime);
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(adapter.devices.map((d) => d.destroyed)).toEqual([true, false]);
   });
 
   withTfjsWebgpu('dataSync() of a GPU tensor says to use data() (Node has no OffscreenCanvas)', async () => {

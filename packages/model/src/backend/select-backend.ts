@@ -8,7 +8,7 @@ import { loadNativeAddon } from './native-kernels/native-addon';
 import { nativeKernelLayer } from './native-kernels/native-kernel-layer';
 import { loadOptional, nodeRequire, shortName } from './optional-package';
 import { registerWasmKernels, wasmKernelLayer } from './wasm-kernels/wasm-kernel-layer';
-import { useWebgpu } from './webgpu-backend';
+import { releaseWebgpu, useWebgpu } from './webgpu-backend';
 import { DEFAULT_WEBGPU_RUNTIME, describeAdapter, probeWebgpu, type AdapterDescription, type NoAdapter, type WebgpuProbe, type WebgpuRuntime } from './webgpu-probe';
 
 /** `--backend` values: `auto` picks the fastest that loads. */
@@ -76,6 +76,16 @@ export async function selectBackend(
   const info = await choose(choice, runtime);
   log(`backend: ${info.name}${details(info)} — ${info.reason}`);
   return info;
+}
+
+/**
+ * Releases what the backend in use holds outside tfjs: the WebGPU device, while which Node does not
+ * exit (and Dawn polls on the main thread). Call it when the work is done, also after an error; a
+ * later `selectBackend` starts again. No-op for the other backends.
+ */
+export function releaseBackend(): void {
+  defaultProbe = null;
+  releaseWebgpu();
 }
 
 function plural(n: number | undefined, word: string): string {

@@ -105,17 +105,30 @@ export interface FakeAdapterArgs {
 }
 
 /** A fake adapter (and what it was asked): enough for tfjs-backend-webgpu's constructor, not for running kernels. */
-export function fakeAdapter(args: FakeAdapterArgs = {}): GpuAdapterLike & { readonly deviceRequests: object[] } {
+export function fakeAdapter(args: FakeAdapterArgs = {}): GpuAdapterLike & { readonly deviceRequests: object[]; readonly devices: { destroyed: boolean }[] } {
   const deviceRequests: object[] = [];
+  const devices: { destroyed: boolean }[] = [];
   return {
     info: args.info ?? { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' },
     features: new Set<string>(['timestamp-query']),
     limits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupSizeX: 1024 },
     deviceRequests,
+    devices,
     async requestDevice(descriptor?: object) {
       deviceRequests.push(descriptor ?? {});
       if (args.deviceError != null) throw new Error(args.deviceError);
-      return { queue: {}, features: new Set<string>(), limits: {}, lost: new Promise(() => undefined) };
+      const device = {
+        queue: {},
+        features: new Set<string>(),
+        limits: {},
+        lost: new Promise(() => undefined),
+        destroyed: false,
+        destroy() {
+          device.destroyed = true;
+        },
+      };
+      devices.push(device);
+      return device;
     },
   };
 }

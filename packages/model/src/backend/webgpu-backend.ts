@@ -18,8 +18,8 @@ const REQUIRED_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
 ] as const;
 
-/** The device the registered `webgpu` backend runs on, and the adapter it came from. */
-let registered: { readonly adapter: GpuAdapterLike; readonly device: unknown } | null = null;
+/** The device the registered `webgpu` backend runs on, and the adapter and GPU it came from. */
+let registered: { readonly adapter: GpuAdapterLike; readonly device: unknown; readonly gpu: unknown } | null = null;
 
 /** `navigator.gpu` and the WebGPU constants, where tfjs-backend-webgpu looks for them. */
 function installGlobals(found: FoundAdapter): void {
@@ -42,17 +42,21 @@ function deviceDescriptor(adapter: GpuAdapterLike): object {
 
 /** Device errors would otherwise pass silently in Node (a browser prints them): one line each, the first few. */
 function reportDeviceErrors(device: unknown): void {
+  type ErrorEvent = { error?: { message?: string } };
   const d = device as {
     lost?: Promise<{ reason?: string; message?: string }>;
-    addEventListener?: (type: string, listener: (event: { error?: { message?: string } }) => void) => void;
+    addEventListener?: (type: string, listener: (event: ErrorEvent) => void) => void;
+    onuncapturederror?: ((event: ErrorEvent) => void) | null;
   };
   void d.lost?.then((info) => {
     if (info.reason !== 'destroyed') process.stderr.write(`warning: the WebGPU device was lost (${info.message ?? info.reason ?? 'no reason given'})\n`);
   });
   let shown = 0;
-  d.addEventListener?.('uncapturederror', (event) => {
+  const onError = (event: ErrorEvent): void => {
     if (shown++ < 3) process.stderr.write(`warning: WebGPU error: ${(event.error?.message ?? 'unknown').split('\n')[0]}\n`);
-  });
+  };
+  if (typeof d.addEventListener === 'function') d.addEventListener('uncapturederror', onError);
+  else if ('onuncapturederror' in d) d.onuncapturederror = onError;
 }
 
 /** What `dataSync()` / `arraySync()` of a tensor held on the GPU throws on this backend. */
@@ -89,8 +93,23 @@ export async function useWebgpu(found: FoundAdapter): Promise<void> {
     // Priority 3, as tfjs-backend-webgpu's own registration (which does not happen here: the package
     // registers its backend on load only when `navigator.gpu` already exists).
     tf.registerBackend('webgpu', () => withNodeReadSync(new WebGPUBackend(device as never, found.info)), 3);
-    registered = { adapter: found.adapter, device };
+    registered = { adapter: found.adapter, device, gpu: found.gpu };
   }
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
   await tf.ready();
+}
+
+/**
+ * Takes the `webgpu` backend out of tfjs and destroys its device. Until then Node does not exit: from
+ * `requestDevice()` on, Dawn's binding polls for events on the main thread (dawn-gpu/node-webgpu#17).
+ * No-op when no device was created here.
+ */
+export function releaseWebgpu(): void {
+  const current = registered;
+  if (current == null) return;
+  registered = null;
+  if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
+  (current.device as { destroy?: () => void }).destroy?.();
+  const navigator = (globalThis as Record<string, unknown>)['navigator'] as Record<string, unknown> | undefined;
+  if (navigator != null && navigator['gpu'] === current.gpu) delete navigator['gpu'];
 }

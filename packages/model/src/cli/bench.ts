@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
+import { BACKEND_CHOICES, releaseBackend, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS, benchmarkConfig, type BenchResult } from '../bench/benchmark';
 import { runCli } from './run-cli';
 
@@ -53,4 +53,5 @@ export async function main(argv: string[]): Promise<BenchReport> {
   return report;
 }
 
-if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
+// releaseBackend: a WebGPU device keeps Node from exiting until it is released.
+if (require.main === module) runCli(async () => void (await main(process.argv.slice(2)).finally(releaseBackend)));
