@@ -1,4 +1,4 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
@@ -112,6 +112,9 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
 
+  // Refuse an --out that cannot hold the model now, not after minutes of training.
+  const out = path.resolve(args.out);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`Expected \`--out ${args.out}\` to be a folder for the model, found a file there`, 'out');
   const backend = await selectBackend(args.backend, log);
   const dataDir = args.data ?? (await ensureDemoDataset());
   if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
@@ -127,7 +130,6 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
   const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
   log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
 
-  const out = path.resolve(args.out);
   const testRows = labelledTest(dataDir, prepared.test);
   const result = await fitModel(config, { train: trainRows, val: valRows }, {
     epochs: args.epochs,

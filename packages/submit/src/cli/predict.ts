@@ -1,5 +1,6 @@
 import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
 import { readMeta, selectBackend } from '@digitfuse/model';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
@@ -20,6 +21,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
+  if (existsSync(args.out) && statSync(args.out).isDirectory()) {
+    throw new SubmissionError(`Expected \`--out ${args.out}\` to be a file to write the submission to, found a folder there`, args.out);
+  }
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const meta = await readMeta(dirs[0]);
   if (!meta.stats) {
