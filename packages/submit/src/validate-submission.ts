@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { NUM_CLASSES } from '@digitfuse/data';
 import { SubmissionError } from './errors';
 import { SUBMISSION_HEADER } from './write-submission';
@@ -19,6 +19,7 @@ export interface SubmissionSummary {
 export function validateSubmission(path: string, testData: number | { readonly n: number }): SubmissionSummary {
   const nTest = typeof testData === 'number' ? testData : testData.n;
   if (!existsSync(path)) throw new SubmissionError(`Submission file \`${path}\` does not exist`, path);
+  if (!statSync(path).isFile()) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found a folder`, path);
   let text = readFileSync(path, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r?\n/);
