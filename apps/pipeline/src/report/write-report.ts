@@ -1,3 +1,4 @@
+import { adjustedRandIndex, kmeans, matchClustersToLabels, normalizedMutualInfo, tsne, type TsneOptions } from '@digitfuse/analysis';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPng, writeFileAtomic, type TopLevelSpec } from '@digitfuse/plot';
@@ -7,10 +8,7 @@ import { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts'
 import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from './charts/search-charts';
 import { trainingCurvesSpec } from './charts/training-charts';
 import { embeddedPng, reportHtml, skippedNote, type HtmlSection } from './html';
-import { kmeans } from './kmeans';
-import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from './partition-agreement';
 import { ablationTable, escapeHtml, fusionTable, htmlTable, keyValueTable, markdownTable, robustnessTables, trialTable, type Table } from './tables';
-import { tsne, type TsneOptions } from './tsne';
 import type { ClusterAgreement, EmbeddingKind, ReportInput, ReportResult } from './types';
 import { validateReportInput } from './validate-input';
 
