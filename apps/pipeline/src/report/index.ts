@@ -1,4 +1,5 @@
 export { writeReport, type WriteReportOptions } from './write-report';
+export { REPORT_SECTIONS, type ReportSection, type SectionContext } from './sections';
 export type {
   ReportInput,
   ReportResult,
