@@ -1,9 +1,9 @@
-import { ReportInputError } from './errors';
+import { AnalysisError } from './errors';
 
 /** Contingency table of two labelings of the same items (labels are arbitrary integers). */
 function contingency(a: ArrayLike<number>, b: ArrayLike<number>): { table: number[][]; rows: number[]; cols: number[]; n: number } {
   if (a.length !== b.length) {
-    throw new ReportInputError(`partition agreement: labelings differ in length (${a.length} vs ${b.length})`);
+    throw new AnalysisError(`partition agreement: labelings differ in length (${a.length} vs ${b.length})`);
   }
   const indexOf = (labels: ArrayLike<number>) => {
     const map = new Map<number, number>();

@@ -1,7 +1,7 @@
-import { ReportInputError } from './errors';
+import { AnalysisError } from './errors';
 import { kmeans, kmeansFit } from './kmeans';
 import { adjustedRandIndex } from './partition-agreement';
-import { gaussianBlobs } from './testing/gaussian-blobs';
+import { gaussianBlobs } from './testing';
 
 describe('kmeans()', () => {
   const { points, labels } = gaussianBlobs(400, 2, 8, 11, { separation: 30, spread: 1 });
@@ -29,8 +29,14 @@ describe('kmeans()', () => {
     expect(adjustedRandIndex(kmeans(blobs.points, 200, 4, 0, { dim: 5 }), blobs.labels)).toBeGreaterThan(0.99);
   });
 
+  it('clusters identical points without failing', () => {
+    const same = kmeansFit(new Float32Array(2 * 20).fill(3), 20, 3, 0);
+    expect(same.inertia).toBe(0);
+    expect(same.assignments.every((c) => c >= 0 && c < 3)).toBe(true);
+  });
+
   it('rejects a k larger than n and mismatched lengths', () => {
-    expect(() => kmeans(new Float32Array(6), 3, 4)).toThrow(ReportInputError);
+    expect(() => kmeans(new Float32Array(6), 3, 4)).toThrow(AnalysisError);
     expect(() => kmeans(new Float32Array(6), 3, 4)).toThrow('integer k in [1, n=3], got 4');
     expect(() => kmeans(new Float32Array(5), 3, 2)).toThrow('expected 3 x 2 = 6 values, got 5');
   });

@@ -1,5 +1,5 @@
 import { QuadTree } from './barnes-hut';
-import { ReportInputError } from './errors';
+import { AnalysisError } from './errors';
 import { pcaProject } from './pca';
 import { createRng } from '@digitfuse/data';
 import { conditionalProbabilities, nearestNeighbours, symmetricAffinities } from './tsne-affinities';
@@ -10,7 +10,7 @@ export interface TsneOptions {
   readonly perplexity?: number;
   /** Gradient-descent iterations. Default 1000. */
   readonly iterations?: number;
-  /** Seed for the PCA basis and the initial layout. Default 0. */
+  /** Seed for the initial layout. Default 0. */
   readonly seed?: number;
   /** Reduce the input to this many dimensions with PCA first (0 = never). Default 50. */
   readonly pcaDims?: number;
@@ -42,22 +42,22 @@ export function tsne(points: ArrayLike<number>, n: number, dim: number, options:
     exaggerationIterations = 250,
   } = options;
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(dim) || dim < 1) {
-    throw new ReportInputError(`tsne: expected integer n >= 0 and dim >= 1, got n=${n}, dim=${dim}`);
+    throw new AnalysisError(`tsne: expected integer n >= 0 and dim >= 1, got n=${n}, dim=${dim}`);
   }
   if (points.length !== n * dim) {
-    throw new ReportInputError(`tsne: expected ${n} x ${dim} = ${n * dim} values, got ${points.length}`);
+    throw new AnalysisError(`tsne: expected ${n} x ${dim} = ${n * dim} values, got ${points.length}`);
   }
-  if (!(perplexity > 0)) throw new ReportInputError(`tsne: expected perplexity > 0, got ${perplexity}`);
+  if (!(perplexity > 0)) throw new AnalysisError(`tsne: expected perplexity > 0, got ${perplexity}`);
   for (let i = 0; i < points.length; i++) {
     if (!Number.isFinite(points[i])) {
-      throw new ReportInputError(`tsne: value ${i} (row ${Math.floor(i / dim)}) is ${points[i]}, expected a finite number`);
+      throw new AnalysisError(`tsne: value ${i} (row ${Math.floor(i / dim)}) is ${points[i]}, expected a finite number`);
     }
   }
   const out = new Float32Array(2 * n);
   if (n <= 1) return out;
 
   const reducedDims = pcaDims > 0 && dim > pcaDims ? pcaDims : dim;
-  const reduced = pcaProject(points, n, dim, reducedDims, seed);
+  const reduced = pcaProject(points, n, dim, reducedDims);
   const perp = Math.min(perplexity, Math.max((n - 1) / 3, 1));
   const k = Math.min(n - 1, Math.floor(3 * perp));
   const { indices, distances } = nearestNeighbours(reduced, n, reducedDims, k);

@@ -1,4 +1,4 @@
-import { ReportInputError } from './errors';
+import { AnalysisError } from './errors';
 import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from './partition-agreement';
 import { createRng } from '@digitfuse/data';
 
@@ -27,7 +27,7 @@ describe('adjustedRandIndex()', () => {
   });
 
   it('rejects labelings of different lengths', () => {
-    expect(() => adjustedRandIndex([0, 1], [0])).toThrow(ReportInputError);
+    expect(() => adjustedRandIndex([0, 1], [0])).toThrow(AnalysisError);
     expect(() => adjustedRandIndex([0, 1], [0])).toThrow('differ in length (2 vs 1)');
   });
 });

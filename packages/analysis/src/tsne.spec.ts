@@ -1,5 +1,5 @@
-import { ReportInputError } from './errors';
-import { gaussianBlobs } from './testing/gaussian-blobs';
+import { AnalysisError } from './errors';
+import { gaussianBlobs } from './testing';
 import { tsne } from './tsne';
 
 /** Share of points whose 5 nearest neighbours in 2-D are mostly of their own label. */
@@ -49,7 +49,7 @@ describe('tsne()', () => {
   });
 
   it('names the problem with bad input', () => {
-    expect(() => tsne([1, 2, 3], 2, 2)).toThrow(ReportInputError);
+    expect(() => tsne([1, 2, 3], 2, 2)).toThrow(AnalysisError);
     expect(() => tsne([1, 2, 3], 2, 2)).toThrow('expected 2 x 2 = 4 values, got 3');
     expect(() => tsne([1, NaN, 3, 4], 2, 2)).toThrow('value 1 (row 0) is NaN');
   });
