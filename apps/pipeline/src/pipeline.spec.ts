@@ -1,3 +1,4 @@
+import { runCli } from '@digitfuse/core';
 import { buildDemoDataset } from '@digitfuse/data';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   const common = ['--data', dataDir, '--epochs', '1', '--seed', '5', '--backend', 'wasm', '--no-report'];
 
   it('runs the search stage alone and records it', async () => {
-    expect(await search([...common, '--trials', '2', '--ensemble', '2', '--tta', '--out', run])).toBe(0);
+    await search([...common, '--trials', '2', '--ensemble', '2', '--tta', '--out', run]);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
@@ -49,7 +50,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('continues with retrain (an ensemble of 2), predict (with TTA), validate, evaluate and report, keeping the search', async () => {
-    expect(await full(['--resume', run])).toBe(0);
+    await full(['--resume', run]);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
     const lines = readFileSync(join(run, 'submission.csv'), 'utf8').trim().split('\n');
@@ -75,7 +76,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('pipeline:report regenerates the summary, figures and report.html from the run directory', async () => {
-    expect(await report(['--run', run])).toBe(0);
+    await report(['--run', run]);
     for (const file of ['report.html', 'tsne-fused.png', 'kmeans-audio.png', 'confusion-matrix.png', 'digits-grid.png', 'modality-ablation.png']) {
       expect(existsSync(join(run, 'report', file))).toBe(true);
     }
@@ -88,7 +89,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('a larger --trials on resume continues the search from its journal', async () => {
-    expect(await search(['--resume', run, '--trials', '3'])).toBe(0);
+    await search(['--resume', run, '--trials', '3']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
     expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(3);
     expect(readState(run).stages.retrain).toBeUndefined();
@@ -97,7 +98,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
 
 describe('flag errors', () => {
   it.each([
-    [['--trials', '0'], '`--trials` to be an integer from 1'],
+    [['--trials', '0'], '--trials to be an integer from 1'],
     [['--budget', 'soon'], '`--budget` to be a duration'],
     [['--bogus'], 'Unknown argument: bogus'],
     [['--backend', 'gpu'], 'Invalid values'],
@@ -105,14 +106,14 @@ describe('flag errors', () => {
     [['--out', 'a', '--resume', 'b'], 'either `--out`'],
   ])('refuses %j with one clear line and exit code > 0', async (args, message) => {
     stderr.length = 0;
-    expect(await full(args)).toBeGreaterThan(0);
+    expect(await runCli(() => full(args))).toBeGreaterThan(0);
     expect(stderr.join('')).toContain(message);
     expect(stderr.join('')).not.toContain('    at ');
   });
 
   it('refuses a missing data folder by name', async () => {
     stderr.length = 0;
-    expect(await full(['--data', join(root, 'nope'), '--out', join(root, 'r2')])).toBe(1);
+    expect(await runCli(() => full(['--data', join(root, 'nope'), '--out', join(root, 'r2')]))).toBe(1);
     expect(stderr.join('')).toContain(`Data directory not found: \`${join(root, 'nope')}\``);
   });
 });

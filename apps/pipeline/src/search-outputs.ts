@@ -1,5 +1,5 @@
 import { bestParamsJson, intermediateValues, paramImportances, trialsTable, type Study } from '@digitfuse/tuning';
-import { writeFileAtomic } from '@digitfuse/data';
+import { writeFileAtomic } from '@digitfuse/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunContext } from './context';

@@ -1,5 +1,5 @@
-import { parseDuration } from './duration';
-import { PipelineError } from './errors';
+import { formatDuration, parseDuration } from './duration';
+import { UsageError } from './errors';
 
 describe('parseDuration()', () => {
   it.each([
@@ -15,7 +15,19 @@ describe('parseDuration()', () => {
   });
 
   it.each(['', 'ten minutes', '10x', '-5m', '0m', '5m garbage'])('refuses %p naming the option', (text) => {
-    expect(() => parseDuration(text, '--budget')).toThrow(PipelineError);
+    expect(() => parseDuration(text, '--budget')).toThrow(UsageError);
     expect(() => parseDuration(text, '--budget')).toThrow(/`--budget`/);
+  });
+});
+
+describe('formatDuration()', () => {
+  it.each([
+    [12.4, '12s'],
+    [185, '3m05s'],
+    [3720, '1h02m'],
+    [-1, '?'],
+    [NaN, '?'],
+  ])('formats %p seconds as %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
   });
 });
