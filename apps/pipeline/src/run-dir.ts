@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@digitfuse/data';
+import { writeFileAtomic } from '@digitfuse/core';
 import { PipelineError } from './errors';
 
 /** Where each output of a run lives inside its run directory. */
@@ -13,7 +13,6 @@ export interface RunLayout {
   /** The study journal (JSON lines). */
   readonly journal: string;
   readonly modelDir: string;
-  readonly metrics: string;
   readonly submission: string;
   readonly summaryJson: string;
   readonly summaryMd: string;
@@ -30,7 +29,6 @@ export function runLayout(root: string): RunLayout {
     searchDir: join(r, 'search'),
     journal: join(r, 'search', 'study.jsonl'),
     modelDir: join(r, 'model'),
-    metrics: join(r, 'model', 'metrics.json'),
     submission: join(r, 'submission.csv'),
     summaryJson: join(r, 'summary.json'),
     summaryMd: join(r, 'summary.md'),

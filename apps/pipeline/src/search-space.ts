@@ -38,15 +38,6 @@ export function suggestConfig(trial: SuggestingTrial, seed: number, fusion: Fusi
   };
 }
 
-/** Rebuild a config from a finished trial's parameters (as stored in the study). */
-export function configFromParams(params: Record<string, number | string>, seed: number, fusion: Fusion = 'concat'): ModelConfig {
-  const replay: SuggestingTrial = {
-    suggestInt: (name) => Number(params[name]),
-    suggestFloat: (name) => Number(params[name]),
-  };
-  return suggestConfig(replay, seed, fusion);
-}
-
 /**
  * The seed paper's best trial as search parameters. The search starts with it (Optuna's
  * `enqueue_trial`), so it is never worse than the paper's configuration on the same split.
