@@ -33,45 +33,33 @@ async function buildNative(argv: readonly string[]): Promise<void> {
   if (result.status !== 0) throw new Error(`the native kernels' build script ended with ${result.status ?? result.signal}`);
 }
 
+/** A command running the `main` of a package's CLI module. */
+const cli = (name: string, nxTarget: string, describe: string, load: () => Promise<CliModule>): Command => ({ name, describe, nxTarget, run: lazy(load) });
+
 /** Every command, in the order `digitfuse --help` lists them. */
 export const COMMANDS: readonly Command[] = [
-  {
-    name: 'full',
-    describe: 'search, retrain, predict, validate, evaluate and report into one run directory',
-    nxTarget: 'pipeline:full',
-    run: lazy(() => import('@digitfuse/pipeline/cli/full')),
-  },
-  { name: 'search', describe: 'the hyperparameter search alone (resumable)', nxTarget: 'pipeline:search', run: lazy(() => import('@digitfuse/pipeline/cli/search')) },
-  { name: 'report', describe: "regenerate a run's summary and report", nxTarget: 'pipeline:report', run: lazy(() => import('@digitfuse/pipeline/cli/report')) },
-  {
-    name: 'robustness',
-    describe: 'the main job and the image-only pipeline on sets with unseen voices',
-    nxTarget: 'pipeline:robustness',
-    run: lazy(() => import('@digitfuse/pipeline/cli/robustness')),
-  },
-  { name: 'train', describe: 'train one model (default: the paper configuration)', nxTarget: 'model:train', run: lazy(() => import('@digitfuse/model/cli/train')) },
-  { name: 'predict', describe: 'predict the test files and write a validated submission', nxTarget: 'submit:predict', run: lazy(() => import('@digitfuse/submit/cli/predict')) },
-  { name: 'validate', describe: 'check a submission against the test files', nxTarget: 'submit:validate', run: lazy(() => import('@digitfuse/submit/cli/validate')) },
-  { name: 'upload', describe: 'submit with the official Kaggle CLI, or say what is missing', nxTarget: 'submit:upload', run: lazy(() => import('@digitfuse/submit/cli/upload')) },
-  { name: 'preprocess', describe: 'load, validate, split and preprocess; print the summary', nxTarget: 'data:preprocess', run: lazy(() => import('@digitfuse/data/cli/preprocess')) },
-  { name: 'demo', describe: 'build the demo dataset', nxTarget: 'data:demo', run: lazy(() => import('@digitfuse/data/cli/demo')) },
-  { name: 'figures', describe: 'digits-grid.png and mfcc-per-digit.png of a data folder', nxTarget: 'data:figures', run: lazy(() => import('@digitfuse/data/cli/figures')) },
+  cli('full', 'pipeline:full', 'search, retrain, predict, validate, evaluate and report into one run directory', () => import('@digitfuse/pipeline/cli/full')),
+  cli('search', 'pipeline:search', 'the hyperparameter search alone (resumable)', () => import('@digitfuse/pipeline/cli/search')),
+  cli('report', 'pipeline:report', "regenerate a run's summary and report", () => import('@digitfuse/pipeline/cli/report')),
+  cli('robustness', 'pipeline:robustness', 'the main job and the image-only pipeline on sets with unseen voices', () => import('@digitfuse/pipeline/cli/robustness')),
+  cli('train', 'model:train', 'train one model (default: the paper configuration)', () => import('@digitfuse/model/cli/train')),
+  cli('predict', 'submit:predict', 'predict the test files and write a validated submission', () => import('@digitfuse/submit/cli/predict')),
+  cli('validate', 'submit:validate', 'check a submission against the test files', () => import('@digitfuse/submit/cli/validate')),
+  cli('upload', 'submit:upload', 'submit with the official Kaggle CLI, or say what is missing', () => import('@digitfuse/submit/cli/upload')),
+  cli('preprocess', 'data:preprocess', 'load, validate, split and preprocess; print the summary', () => import('@digitfuse/data/cli/preprocess')),
+  cli('demo', 'data:demo', 'build the demo dataset', () => import('@digitfuse/data/cli/demo')),
+  cli('figures', 'data:figures', 'digits-grid.png and mfcc-per-digit.png of a data folder', () => import('@digitfuse/data/cli/figures')),
   {
     name: 'bench',
     describe: 'benchmarks: model, kernels, tuning, robustness',
     subcommands: [
-      { name: 'model', describe: 'training and inference samples/s', nxTarget: 'model:bench', run: lazy(() => import('@digitfuse/model/cli/bench')) },
-      { name: 'kernels', describe: 'per-kernel profile of a training step', nxTarget: 'model:bench-kernels', run: lazy(() => import('@digitfuse/model/cli/bench-kernels')) },
-      { name: 'tuning', describe: "the TPE sampler's overhead per trial", nxTarget: 'tuning:bench', run: lazy(() => import('@digitfuse/tuning/cli/bench')) },
-      {
-        name: 'robustness',
-        describe: 'image-only, audio-only, plain and robust fusion models on each dataset',
-        nxTarget: 'model:robustness',
-        run: lazy(() => import('@digitfuse/model/cli/robustness')),
-      },
+      cli('model', 'model:bench', 'training and inference samples/s', () => import('@digitfuse/model/cli/bench')),
+      cli('kernels', 'model:bench-kernels', 'per-kernel profile of a training step', () => import('@digitfuse/model/cli/bench-kernels')),
+      cli('tuning', 'tuning:bench', "the TPE sampler's overhead per trial", () => import('@digitfuse/tuning/cli/bench')),
+      cli('robustness', 'model:robustness', 'image-only, audio-only, plain and robust fusion models on each dataset', () => import('@digitfuse/model/cli/robustness')),
     ],
   },
-  { name: 'audio-bank', describe: 'regenerate the demo audio bank from the FSDD features', nxTarget: 'data:audio-bank', run: lazy(() => import('@digitfuse/data/cli/build-audio-bank')) },
+  cli('audio-bank', 'data:audio-bank', 'regenerate the demo audio bank from the FSDD features', () => import('@digitfuse/data/cli/build-audio-bank')),
   { name: 'build-native', describe: '(re)build the native kernels', nxTarget: 'model:build-native', run: buildNative },
 ];
 
