@@ -14,6 +14,7 @@ export {
   choice,
   shuffleInPlace,
   permutation,
+  RANDOM_SOURCE,
   type Rng,
 } from './random';
 export { parseDuration, formatDuration } from './duration';

@@ -1,4 +1,4 @@
-import { choice, createRng, hashString, mulberry32, permutation, streamFor, uniform, xoshiro128 } from './random';
+import { choice, createRng, hashString, mulberry32, permutation, RANDOM_SOURCE, streamFor, uniform, xoshiro128 } from './random';
 
 // Golden numbers drawn with the generators as they were before they moved here (data's createRng,
 // tuning's Rng/streamFor, the model kernel specs' seededArray): the same seed must keep giving them.
@@ -43,5 +43,11 @@ describe('xoshiro128() / streamFor()', () => {
     expect(streamFor(1, 1, 'x').next()).not.toBe(a);
     expect(streamFor(1, 0, 'y').next()).not.toBe(a);
     expect(streamFor(1, 0, 'x').next()).toBe(a);
+  });
+});
+
+describe('RANDOM_SOURCE', () => {
+  it('is the file of the generators', () => {
+    expect(RANDOM_SOURCE).toMatch(/random\.ts$/);
   });
 });

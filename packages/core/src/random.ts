@@ -7,6 +7,9 @@
  *   the search's per-trial streams.
  */
 
+/** This module's source file: part of the key of caches holding numbers it drew (e.g. a preprocessed split). */
+export const RANDOM_SOURCE = __filename;
+
 /** Module-level alias: inside Jest's vm sandbox every global lookup (Math) in a hot loop is ~10x slower. */
 const M = Math;
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { RANDOM_SOURCE } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
@@ -68,7 +69,7 @@ function codeDigest(): string {
     const hash = createHash('sha1');
     const files: [string, string][] = [
       ...KEYED_SOURCES.map((name): [string, string] => [name, join(__dirname, `${name}.ts`)]),
-      ['core/random', join(dirname(require.resolve('@digitfuse/core')), 'random.ts')],
+      ['core/random', RANDOM_SOURCE],
     ];
     for (const [name, file] of files) {
       try {
