@@ -15,20 +15,26 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          // data loads the charting stack lazily (it takes a second to import) but imports the
-          // plot package's small `atomic` entry, which loads no charts, statically.
-          checkDynamicDependenciesExceptions: ['@digitfuse/plot/atomic'],
           depConstraints: [
-            { sourceTag: 'scope:plot', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:plot'] },
-            { sourceTag: 'scope:tuning', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:analysis', onlyDependOnLibsWithTags: ['scope:data'] },
-            { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:data'] },
-            { sourceTag: 'scope:submit', onlyDependOnLibsWithTags: ['scope:data', 'scope:model'] },
+            // core (errors, the CLI runner, atomic writes, seeded random numbers...) is under everything.
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:plot', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core', 'scope:plot'] },
+            { sourceTag: 'scope:tuning', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:analysis', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'] },
+            { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'] },
+            { sourceTag: 'scope:submit', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:model'] },
             {
               sourceTag: 'scope:pipeline',
-              onlyDependOnLibsWithTags: ['scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot', 'scope:analysis'],
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot', 'scope:analysis'],
             },
+            // The `digitfuse` command dispatches to every package's CLI.
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot', 'scope:pipeline'],
+            },
+            // The workspace's own tools (the Nx executor) know none of the packages.
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],

@@ -50,6 +50,14 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
 /** A Kaggle competition slug as in its URL (never something the CLI could take for an option). */
 const COMPETITION_SLUG = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 
+/**
+ * `arg` as a POSIX shell reads it literally, for showing a command a person may copy: single-quoted
+ * (a `'` inside becomes `'\\''`) unless it is plain, so `$`, backquotes and spaces stay text.
+ */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Look for the official Kaggle CLI and its credentials without running anything. */
 export function planUpload(args: UploadArgs): UploadPlan {
   const env = args.env ?? process.env;
