@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@digitfuse/data';
+import { writeFileAtomic } from '@digitfuse/core';
 import type { Calibration, Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';

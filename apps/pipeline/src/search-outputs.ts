@@ -1,5 +1,5 @@
 import { bestParamsJson, intermediateValues, paramImportances, trialsTable, type Study } from '@digitfuse/tuning';
-import { writeFileAtomic } from '@digitfuse/data';
+import { writeFileAtomic } from '@digitfuse/core';
 import type { RunContext } from './context';
 import { objectiveOf } from './options';
 import type { TrialInput } from './report';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { RANDOM_SOURCE } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
@@ -59,16 +60,20 @@ const CACHE_VERSION = 2;
  * Sources whose code decides the cached numbers; their text is part of the cache key, so editing
  * the split or the preprocessing never leaves a stale cache behind.
  */
-const KEYED_SOURCES = ['prepare-data', 'load-competition', 'preprocess', 'split', 'duplicates', 'random', 'npy/read-npy', 'csv/read-labels'];
+const KEYED_SOURCES = ['prepare-data', 'load-competition', 'preprocess', 'split', 'duplicates', 'npy/read-npy', 'csv/read-labels'];
 
 let sourceDigest: string | undefined;
-/** Hash of {@link KEYED_SOURCES} (empty where the sources are not beside this module, e.g. bundled). */
+/** Hash of {@link KEYED_SOURCES} and the seeded generator of @digitfuse/core (empty where the sources are not there, e.g. bundled). */
 function codeDigest(): string {
   if (sourceDigest === undefined) {
     const hash = createHash('sha1');
-    for (const name of KEYED_SOURCES) {
+    const files: [string, string][] = [
+      ...KEYED_SOURCES.map((name): [string, string] => [name, join(__dirname, `${name}.ts`)]),
+      ['core/random', RANDOM_SOURCE],
+    ];
+    for (const [name, file] of files) {
       try {
-        hash.update(readFileSync(join(__dirname, `${name}.ts`)));
+        hash.update(readFileSync(file));
       } catch {
         hash.update(`${name}:absent;`);
       }

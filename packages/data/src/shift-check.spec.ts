@@ -1,4 +1,4 @@
-import { createRng } from './random';
+import { createRng } from '@digitfuse/core';
 import { inputShift } from './shift-check';
 import { AUDIO_SIZE, IMAGE_SIZE, type ModelInputs } from './types';
 

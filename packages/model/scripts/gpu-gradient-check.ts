@@ -4,12 +4,11 @@
  * Prints the backend line, one line per fusion, and one JSON line on stdout; exits 1 when a result is
  * off or webgpu cannot be used. Part of `gpu-check.sh` (run on a machine with a GPU).
  *
- *   tsx packages/model/scripts/gpu-gradient-check.ts [--backend webgpu] [--batch 32] [--tolerance 2e-3]
+ *   tsx packages/model/scripts/gpu-gradient-check.ts [--backend webgpu] [--batch 8] [--tolerance 2e-3]
  */
 import * as tf from '@tensorflow/tfjs';
-import yargs from 'yargs';
-import { releaseBackend, selectBackend, type BackendChoice, type BackendInfo } from '../src/backend';
-import { runCli } from '../src/cli/run-cli';
+import { parseArgs, positiveInt, runMain, UserError } from '@digitfuse/core';
+import { BACKEND_CHOICES, releaseBackend, selectBackend, type BackendChoice, type BackendInfo } from '../src/backend';
 import { buildModel, disposeModel } from '../src/network/build-model';
 import { FUSIONS, validateConfig, type Fusion } from '../src/network/config';
 import { inputTensors, oneHot, rowRange } from '../src/network/feed';
@@ -114,23 +113,27 @@ function cosine(a: Float32Array[], b: Float32Array[]): number {
   return dot / Math.sqrt(na * nb);
 }
 
-export async function main(argv: string[]): Promise<boolean> {
-  const args = await yargs(argv)
-    .scriptName('gpu-gradient-check')
-    .option('backend', { type: 'string', default: 'webgpu', describe: 'backend checked against cpu' })
-    .option('batch', { type: 'number', default: 32 })
-    .option('tolerance', { type: 'number', default: 2e-3, describe: 'largest relative gradient error that passes' })
-    .strict()
-    .parseAsync();
+/** Checks `--backend` against cpu; resolves to whether every result passed. */
+export async function main(argv: readonly string[]): Promise<boolean> {
+  const args = await parseArgs(
+    argv,
+    { name: 'gpu-gradient-check', usage: '[--backend webgpu] [--batch 8] [--tolerance 2e-3]', describe: 'One training step on --backend against the cpu backend.' },
+    (y) =>
+      y
+        .option('backend', { choices: BACKEND_CHOICES, default: 'webgpu' as BackendChoice, describe: 'backend checked against cpu' })
+        .option('batch', { type: 'number', default: 8, describe: 'rows in the batch' })
+        .option('tolerance', { type: 'number', default: 2e-3, describe: 'largest relative gradient (and loss) error that passes' }),
+  );
+  positiveInt(args.batch, 'batch');
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   // Fail fast (before the slow cpu reference) when the backend cannot be used.
   let backendLine = '';
-  await selectBackend(args.backend as BackendChoice, (line) => (backendLine = line));
+  await selectBackend(args.backend, (line) => (backendLine = line));
   log(backendLine);
   const checks: FusionCheck[] = [];
   for (const fusion of FUSIONS) {
     const cpu = await stepOn('cpu', fusion, null, args.batch, () => undefined);
-    const gpu = await stepOn(args.backend as BackendChoice, fusion, cpu.weights, args.batch, (line) => {
+    const gpu = await stepOn(args.backend, fusion, cpu.weights, args.batch, (line) => {
       backendLine = line;
     });
     const errs = gpu.values.grads.map((g, i) => relErr(g, cpu.values.grads[i]));
@@ -161,9 +164,9 @@ export async function main(argv: string[]): Promise<boolean> {
 }
 
 if (require.main === module) {
-  runCli(async () => {
-    // releaseBackend: a WebGPU device keeps Node from exiting until it is released.
-    const pass = await main(process.argv.slice(2)).finally(releaseBackend);
-    if (!pass) throw new Error('the webgpu results differ from the cpu ones (see the lines above)');
+  runMain(async (argv) => {
+    // releaseBackend: the WebGPU device is destroyed before the process exits.
+    const pass = await main(argv).finally(releaseBackend);
+    if (!pass) throw new UserError('the results differ from the cpu ones (see the lines above)');
   });
 }

@@ -7,9 +7,8 @@
  *
  *   tsx packages/model/scripts/gpu-train-timing.ts [--backend webgpu] [--batch-sizes 256,64] [--epochs 1]
  */
-import yargs from 'yargs';
-import { releaseBackend, selectBackend, type BackendChoice } from '../src/backend';
-import { runCli } from '../src/cli/run-cli';
+import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { BACKEND_CHOICES, releaseBackend, selectBackend, type BackendChoice } from '../src/backend';
 import { validateConfig } from '../src/network/config';
 import { randomInputs } from '../src/testing';
 import type { EpochLogs } from '../src/training/callbacks';
@@ -24,20 +23,23 @@ export interface TimingRun {
   readonly history: readonly EpochLogs[];
 }
 
-export async function main(argv: string[]): Promise<TimingRun[]> {
-  const args = await yargs(argv)
-    .scriptName('gpu-train-timing')
-    .option('backend', { type: 'string', default: 'webgpu' })
-    .option('batch-sizes', { type: 'string', default: '256,64', describe: 'comma-separated; one run each, in this order' })
-    .option('epochs', { type: 'number', default: 1 })
-    .option('train-rows', { type: 'number', default: 48_000 })
-    .option('val-rows', { type: 'number', default: 12_000 })
-    .strict()
-    .parseAsync();
+export async function main(argv: readonly string[]): Promise<TimingRun[]> {
+  const args = await parseArgs(
+    argv,
+    { name: 'gpu-train-timing', usage: '[--backend webgpu] [--batch-sizes 256,64] [--epochs 1]', describe: 'Full-size training epochs of the paper config on synthetic rows.' },
+    (y) =>
+      y
+        .option('backend', { choices: BACKEND_CHOICES, default: 'webgpu' as BackendChoice })
+        .option('batch-sizes', { type: 'string', default: '256,64', describe: 'comma-separated; one run each, in this order' })
+        .option('epochs', { type: 'number', default: 1 })
+        .option('train-rows', { type: 'number', default: 48_000 })
+        .option('val-rows', { type: 'number', default: 12_000 }),
+  );
   const batchSizes = args.batchSizes.split(',').map((s) => Number(s.trim()));
-  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`Expected --batch-sizes to be positive integers, got '${args.batchSizes}'`);
+  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`Expected --batch-sizes to be positive integers, got '${args.batchSizes}'`);
+  for (const [flag, v] of [['epochs', args.epochs], ['train-rows', args.trainRows], ['val-rows', args.valRows]] as const) positiveInt(v, flag);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const info = await selectBackend(args.backend as BackendChoice, log);
+  const info = await selectBackend(args.backend, log);
   const train = randomInputs(args.trainRows, 1, { learnable: true });
   const val = randomInputs(args.valRows, 2, { learnable: true });
   const runs: TimingRun[] = [];
@@ -59,5 +61,5 @@ export async function main(argv: string[]): Promise<TimingRun[]> {
   return runs;
 }
 
-// releaseBackend: a WebGPU device keeps Node from exiting until it is released.
-if (require.main === module) runCli(async () => void (await main(process.argv.slice(2)).finally(releaseBackend)));
+// releaseBackend: the WebGPU device is destroyed before the process exits.
+if (require.main === module) runMain((argv) => main(argv).finally(releaseBackend));

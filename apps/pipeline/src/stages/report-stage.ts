@@ -178,7 +178,8 @@ export const reportStage: Stage = {
     }
     const robustness = robustnessInput(ctx.log);
     if (robustness) input.robustness = robustness;
-    const figures = await writeDataFigures({ dataDir: data.summary.dataDir, outDir: ctx.layout.reportDir });
+    // From the rows already prepared (the figures undo the preprocessing), not the .npy files again.
+    const figures = await writeDataFigures({ data, outDir: ctx.layout.reportDir });
     input.extraImages = [
       { title: 'Handwritten digits with their labels', path: figures[0] },
       { title: 'MFCC maps, one clip per digit', path: figures[1] },

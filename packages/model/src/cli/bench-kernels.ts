@@ -5,19 +5,17 @@
  * and per-kernel time (process CPU time, or tf.profile wall time: use `--profiler tf` for the native
  * kernels, whose CPU time adds up all their threads).
  *
- *   npx nx run model:bench-kernels [--batch 64] [--steps 20] [--mode both|all|project|stock|native] [--config paper|small]
+ *   npx digitfuse bench kernels [--batch 64] [--steps 20] [--mode both|all|project|stock|native] [--config paper|small]
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { parseArgs, runMain } from '@digitfuse/core';
 import { defineKernelLayer, installedLayers, installLayers, type Kernel, type KernelLayer } from '../backend/kernel-layers';
 import { conv2dInfo, heapF32, input, type WasmKernelArgs } from '../backend/kernel-support';
 import { loadNativeAddon } from '../backend/native-kernels/native-addon';
 import { nativeKernelLayer } from '../backend/native-kernels/native-kernel-layer';
 import { selectBackend } from '../backend';
 import { wasmKernelLayer } from '../backend/wasm-kernels/wasm-kernel-layer';
-import { runCli } from './run-cli';
 
 /** Filters per conv layer of each branch and dense units. */
 interface NetConfig {
@@ -207,8 +205,8 @@ function printProfile(label: string, perKernel: Map<string, { ms: number; calls:
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const args = await yargs(argv)
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = await parseArgs(argv, { name: 'digitfuse bench kernels', describe: 'Per-kernel profile of one training step of the paper network on the wasm backend.' }, (y) => y
     .option('batch', { type: 'number', default: 64, describe: 'batch size' })
     .option('steps', { type: 'number', default: 20, describe: 'timed steps (project kernels)' })
     .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow)' })
@@ -221,10 +219,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('profile', { type: 'boolean', default: true, describe: 'print per-kernel times' })
     .option('by-shape', { type: 'boolean', default: false, describe: 'cpu profiler: one line per kernel and input shapes' })
     .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps' })
-    .option('profiler', { choices: ['cpu', 'tf'] as const, default: 'cpu' as const, describe: 'per-kernel CPU time (wrapped kernels) or tf.profile wall time (per-call minimum)' })
-    .strict()
-    .help()
-    .parse();
+    .option('profiler', { choices: ['cpu', 'tf'] as const, default: 'cpu' as const, describe: 'per-kernel CPU time (wrapped kernels) or tf.profile wall time (per-call minimum)' }));
   await selectBackend('wasm');
   const config = CONFIGS[args.config];
   const batch = makeBatch(args.batch);
@@ -249,4 +244,4 @@ export async function main(argv: string[]): Promise<void> {
   tf.dispose([...batch.xs, batch.y]);
 }
 
-if (require.main === module) runCli(() => main(hideBin(process.argv)));
+if (require.main === module) runMain(main);

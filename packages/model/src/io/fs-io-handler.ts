@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFileError } from '../errors';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomicAsync } from '@digitfuse/core';
 
 /** File names of a model in TF.js layers format. */
 export const MODEL_JSON = 'model.json';
@@ -30,8 +30,8 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      await writeFileAtomic(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
-      await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await writeFileAtomicAsync(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
+      await writeFileAtomicAsync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),

@@ -7,7 +7,7 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
@@ -57,7 +57,7 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     savedAt: meta.savedAt ?? new Date().toISOString(),
     ...(meta.calibration !== undefined ? { calibration: meta.calibration } : {}),
   };
-  await writeFileAtomic(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
+  await writeFileAtomicAsync(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
 }
 
 /** A model loaded by `loadModel`, compiled with its config's learning rate. */

@@ -1,15 +1,17 @@
+import { parseArgs, runMain } from '@digitfuse/core';
 import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
 import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
 import { validateSubmission } from '../validate-submission';
 import { writeSubmission } from '../write-submission';
-import { parseArgs, runMain } from './cli-support';
 
-/** `nx run submit:predict --model DIR --data DIR --out FILE`: predict the test files and write a validated submission.csv. */
+/** `digitfuse predict --model DIR --data DIR --out FILE` (`nx run submit:predict`): predict the test files and write a validated submission.csv. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = await parseArgs(argv, 'submit:predict --model DIR [--model DIR ...] --data DIR --out FILE', (y) =>
+  const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR --out FILE', describe: 'Predict the test files and write a validated submission.' };
+  const args = await parseArgs(argv, spec, (y) =>
     y
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
@@ -20,6 +22,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
+  if (existsSync(args.out) && statSync(args.out).isDirectory()) {
+    throw new SubmissionError(`Expected \`--out ${args.out}\` to be a file to write the submission to, found a folder there`, args.out);
+  }
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const meta = await readMeta(dirs[0]);
   if (!meta.stats) {

@@ -1,3 +1,4 @@
+import { markdownTable } from '@digitfuse/core';
 import type { ParamValue } from '../distributions';
 import type { Direction, FrozenTrial, UserAttrValue } from '../trial-state';
 
@@ -65,11 +66,6 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** A Markdown cell: pipes escaped, HTML markup shown as text (a parameter value is data, never markup). */
-function mdCell(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-}
-
 /** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds. */
 export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {}): TrialsTable {
   const digits = options.digits ?? 4;
@@ -100,11 +96,8 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
     r.bestStep === undefined ? '' : String(r.bestStep),
     r.seconds === undefined ? '' : r.seconds.toFixed(1),
   ]);
-  const markdown = [
-    `| ${header.map(mdCell).join(' | ')} |`,
-    `| ${header.map((_, i) => (i === 1 ? '---' : '---:')).join(' | ')} |`,
-    ...cells.map((c) => `| ${c.map(mdCell).join(' | ')} |`),
-  ].join('\n') + '\n';
+  // Numbers right-aligned; the state column left-aligned.
+  const markdown = markdownTable(header, cells, header.map((_, i) => (i === 1 ? 'left' : 'right'))) + '\n';
   const csv = [header, ...cells].map((c) => c.map(csvCell).join(',')).join('\n') + '\n';
   return { paramNames, userAttrNames, rows, markdown, csv };
 }
