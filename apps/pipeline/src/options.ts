@@ -103,6 +103,18 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     });
 }
 
+/**
+ * `pipeline:full`'s `--dashboard` flag (not a run option: it is not kept in run.json, so a resumed
+ * run shows the dashboard only when asked again).
+ */
+export function withDashboardFlag<T>(y: Argv<T>) {
+  return y.option('dashboard', {
+    type: 'boolean',
+    default: false,
+    describe: 'Serve a live dashboard of the run on 127.0.0.1 (URL printed at the start) until the run ends',
+  });
+}
+
 function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new PipelineError(`Expected \`--${name}\` to be an integer from 1 to ${max}, got \`${String(value)}\``);
