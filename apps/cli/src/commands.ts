@@ -41,6 +41,7 @@ export const COMMANDS: readonly Command[] = [
   cli('full', 'pipeline:full', 'search, retrain, predict, validate, evaluate and report into one run directory', () => import('@digitfuse/pipeline/cli/full')),
   cli('search', 'pipeline:search', 'the hyperparameter search alone (resumable)', () => import('@digitfuse/pipeline/cli/search')),
   cli('report', 'pipeline:report', "regenerate a run's summary and report", () => import('@digitfuse/pipeline/cli/report')),
+  cli('dashboard', 'pipeline:dashboard', 'a live dashboard of a run (trials, charts, progress) until Ctrl-C', () => import('@digitfuse/pipeline/cli/dashboard')),
   cli('robustness', 'pipeline:robustness', 'the main job and the image-only pipeline on sets with unseen voices', () => import('@digitfuse/pipeline/cli/robustness')),
   cli('train', 'model:train', 'train one model (default: the paper configuration)', () => import('@digitfuse/model/cli/train')),
   cli('predict', 'submit:predict', 'predict the test files and write a validated submission', () => import('@digitfuse/submit/cli/predict')),

@@ -100,6 +100,18 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     });
 }
 
+/**
+ * `pipeline:full`'s `--dashboard` flag (not a run option: it is not kept in run.json, so a resumed
+ * run shows the dashboard only when asked again).
+ */
+export function withDashboardFlag<T>(y: Argv<T>) {
+  return y.option('dashboard', {
+    type: 'boolean',
+    default: false,
+    describe: 'Serve a live dashboard of the run on 127.0.0.1 (URL printed at the start) until the run ends',
+  });
+}
+
 /** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
 export const DEMO_BUDGET_MS = 6 * 60_000;
 
