@@ -5,3 +5,4 @@
  */
 export { CONCAT_FUSION as concat } from './concat-fusion';
 export { ROBUST_FUSION as robust } from './robust-fusion';
+export { ATTENTION_FUSION as attention } from './attention-fusion';
