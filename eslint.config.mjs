@@ -8,25 +8,33 @@ export default [
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      // Dependencies point one way: data <- model <- submit <- pipeline; tuning knows nothing of models.
+      // Dependencies point one way: data <- model <- submit <- pipeline; tuning knows nothing of models;
+      // analysis (the report's math) needs only data's seeded random numbers.
       '@nx/enforce-module-boundaries': [
         'error',
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          // data loads the charting stack lazily (it takes a second to import) but imports the
-          // plot package's small `atomic` entry, which loads no charts, statically.
-          checkDynamicDependenciesExceptions: ['@digitfuse/plot/atomic'],
           depConstraints: [
-            { sourceTag: 'scope:plot', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:plot'] },
-            { sourceTag: 'scope:tuning', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:data'] },
-            { sourceTag: 'scope:submit', onlyDependOnLibsWithTags: ['scope:data', 'scope:model'] },
+            // core (errors, the CLI runner, atomic writes, seeded random numbers...) is under everything.
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:plot', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:core', 'scope:plot'] },
+            { sourceTag: 'scope:tuning', onlyDependOnLibsWithTags: ['scope:core'] },
+            { sourceTag: 'scope:analysis', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'] },
+            { sourceTag: 'scope:model', onlyDependOnLibsWithTags: ['scope:core', 'scope:data'] },
+            { sourceTag: 'scope:submit', onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:model'] },
             {
               sourceTag: 'scope:pipeline',
-              onlyDependOnLibsWithTags: ['scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot'],
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot', 'scope:analysis'],
             },
+            // The `digitfuse` command dispatches to every package's CLI.
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:data', 'scope:model', 'scope:tuning', 'scope:submit', 'scope:plot', 'scope:pipeline'],
+            },
+            // The workspace's own tools (the Nx executor) know none of the packages.
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],

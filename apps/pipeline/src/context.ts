@@ -2,7 +2,7 @@ import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/da
 import { selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
-import { saveState, type RunLayout, type RunState, type StageRecord } from './run-dir';
+import { saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
 
 /** Everything the stages of one run share. */
 export interface RunContext {

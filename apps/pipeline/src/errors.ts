@@ -1,4 +1,6 @@
-/** A bad flag or an unusable run directory: the message names the option or path, what was expected and what was found. */
-export class PipelineError extends Error {
+import { UserError } from '@digitfuse/core';
+
+/** An unusable run directory or input: the message names the option or path, what was expected and what was found. */
+export class PipelineError extends UserError {
   override readonly name = 'PipelineError';
 }

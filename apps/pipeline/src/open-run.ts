@@ -1,9 +1,12 @@
+import { dataFingerprint } from '@digitfuse/data';
+import { resolve } from 'node:path';
 import type { RunContext } from './context';
+import { PipelineError } from './errors';
 import type { PipelineOptions } from './options';
-import { createRun, defaultRunDir, openRun } from './run-dir';
+import { createRun, defaultRunDir, openRun } from './run-artifacts';
 
 /** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
-const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report'];
+const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift'];
 
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
@@ -25,6 +28,20 @@ export function openContext(options: PipelineOptions, argv: readonly string[], l
     const given = explicitOptions(argv);
     const merged = { ...state.options } as Record<string, unknown>;
     for (const key of RESUMABLE) if (given.has(key)) merged[key] = options[key];
+    if (given.has('data') && options.data !== null && resolve(options.data) !== resolve(String(state.options.data ?? ''))) {
+      // Another --data is fine before the data stage finished (a retry after a bad folder), or when it
+      // holds the same files (moved or copied); anything else would mix two data sets in one run.
+      const recorded = state.data;
+      if (state.stages.data && recorded && dataFingerprint(resolve(options.data)) !== recorded.fingerprint) {
+        throw new PipelineError(
+          `Expected \`--data ${options.data}\` to hold the same files as this run's data (${recorded.dir}), found different files; start a new run with --out for new data`,
+        );
+      }
+      if (state.stages.data && !recorded) {
+        throw new PipelineError(`Expected no new \`--data\` for ${layout.root} (its data stage finished before data fingerprints were recorded); start a new run with --out`);
+      }
+      merged.data = options.data;
+    }
     merged.resume = options.resume;
     state.options = merged as unknown as PipelineOptions;
     if ((given.has('trials') || given.has('budgetMs')) && state.stages.search) {

@@ -1,8 +1,7 @@
-import { FUSIONS, type Fusion } from '@digitfuse/model';
+import { parseDuration, positiveInt, UsageError } from '@digitfuse/core';
+import { BACKEND_CHOICES, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import type { Argv } from 'yargs';
-import { parseDuration } from './duration';
-import { PipelineError } from './errors';
 
 /** Every flag of `pipeline:full` and `pipeline:search`, after parsing and checking. */
 export interface PipelineOptions {
@@ -23,7 +22,7 @@ export interface PipelineOptions {
   /** Seed of the split, the sampler, initialisers and shuffling. Default 42. */
   readonly seed: number;
   /** Compute backend. Default auto. */
-  readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  readonly backend: BackendChoice;
   /** Worker processes running trials in parallel. Default 1. */
   readonly workers: number;
   /** Validation split: grouped (no audio clip on both sides, default) or stratified. */
@@ -51,6 +50,8 @@ export interface PipelineOptions {
   readonly objective: ObjectiveName;
   /** The senses the models use: 'both' (default) or 'image' (an image-only pipeline, the baseline a fused one must beat). */
   readonly modality: 'both' | 'image';
+  /** Go on when the test inputs are grossly unlike the training inputs (a wrong scale, a unit mix-up). Default false. */
+  readonly allowShift?: boolean;
 }
 
 /** The fusion of a run's options ('concat' for runs written before `--fusion` existed). */
@@ -61,8 +62,6 @@ export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.
 
 /** The modality of a run's options ('both' for runs written before `--modality` existed). */
 export const modalityOf = (options: PipelineOptions): 'both' | 'image' => options.modality ?? 'both';
-
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 /** Declare the shared flags on a yargs instance. */
 export function withPipelineFlags<T>(y: Argv<T>) {
@@ -75,7 +74,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
-    .option('backend', { choices: BACKENDS, default: 'auto' as const, describe: 'Compute backend (auto: tfjs-node-gpu, tfjs-node, wasm, cpu in that order)' })
+    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend (auto: tfjs-node-gpu, tfjs-node, wasm, cpu in that order)' })
     .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study journal' })
     .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
     .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
@@ -93,6 +92,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
       default: 'shift-aware' as ObjectiveName,
       describe: OBJECTIVE_NAMES.map((n) => `${n}: ${OBJECTIVES[n].describe}`).join('; '),
     })
+    .option('allow-shift', { type: 'boolean', default: false, describe: 'Go on when the test inputs are grossly unlike the training inputs (wrong scale, unit mix-up)' })
     .option('modality', {
       choices: ['both', 'image'] as const,
       default: 'both' as const,
@@ -100,55 +100,58 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     });
 }
 
-function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new PipelineError(`Expected \`--${name}\` to be an integer from 1 to ${max}, got \`${String(value)}\``);
-  }
-  return value;
+/**
+ * `pipeline:full`'s `--dashboard` flag (not a run option: it is not kept in run.json, so a resumed
+ * run shows the dashboard only when asked again).
+ */
+export function withDashboardFlag<T>(y: Argv<T>) {
+  return y.option('dashboard', {
+    type: 'boolean',
+    default: false,
+    describe: 'Serve a live dashboard of the run on 127.0.0.1 (URL printed at the start) until the run ends',
+  });
 }
 
 /** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
 export const DEMO_BUDGET_MS = 6 * 60_000;
 
-/** Check and normalise parsed flags; throws PipelineError naming the flag. */
+/** Check and normalise parsed flags; throws a UsageError naming the flag. */
 export function toPipelineOptions(argv: Record<string, unknown>): PipelineOptions {
   const str = (k: string): string | null => {
     const v = argv[k];
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'string' || v.trim() === '') throw new PipelineError(`Expected \`--${k}\` to be a path, got \`${String(v)}\``);
+    if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`Expected \`--${k}\` to be a path, got \`${String(v)}\``);
     return v;
   };
   if (argv.out !== undefined && argv.resume !== undefined) {
-    throw new PipelineError('Expected either `--out` (a new run) or `--resume` (an existing run), got both');
+    throw new UsageError('Expected either `--out` (a new run) or `--resume` (an existing run), got both');
   }
-  const seed = argv.seed;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) {
-    throw new PipelineError(`Expected \`--seed\` to be a non-negative integer, got \`${String(seed)}\``);
-  }
+  const seed = positiveInt(argv.seed, 'seed', { allowZero: true });
   return {
     data: str('data'),
     out: str('out'),
     resume: str('resume'),
-    trials: positiveInt('trials', argv.trials, 10_000),
+    trials: positiveInt(argv.trials, 'trials', { max: 10_000 }),
     budgetMs:
       argv.budget !== undefined
         ? parseDuration(String(argv.budget), '--budget')
         : argv.data === undefined && argv.resume === undefined
           ? DEMO_BUDGET_MS
           : null,
-    epochs: positiveInt('epochs', argv.epochs, 1000),
-    batchSize: positiveInt('batch-size', argv['batch-size'] ?? argv.batchSize, 65_536),
+    epochs: positiveInt(argv.epochs, 'epochs', { max: 1000 }),
+    batchSize: positiveInt(argv['batch-size'] ?? argv.batchSize, 'batch-size', { max: 65_536 }),
     seed,
-    backend: argv.backend as PipelineOptions['backend'],
-    workers: positiveInt('workers', argv.workers, 64),
+    backend: argv.backend as BackendChoice,
+    workers: positiveInt(argv.workers, 'workers', { max: 64 }),
     split: argv.split as PipelineOptions['split'],
     pruner: argv.pruner as PipelineOptions['pruner'],
-    searchRows: positiveInt('search-rows', argv['search-rows'] ?? argv.searchRows, 10_000_000),
-    ensemble: positiveInt('ensemble', argv.ensemble, 20),
+    searchRows: positiveInt(argv['search-rows'] ?? argv.searchRows, 'search-rows', { max: 10_000_000 }),
+    ensemble: positiveInt(argv.ensemble, 'ensemble', { max: 20 }),
     tta: argv.tta === true,
     report: argv.report !== false,
     fusion: (argv.fusion ?? 'robust') as Fusion,
     objective: (argv.objective ?? 'shift-aware') as ObjectiveName,
     modality: (argv.modality ?? 'both') as 'both' | 'image',
+    allowShift: argv['allow-shift'] === true,
   };
 }

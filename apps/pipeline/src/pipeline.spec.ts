@@ -1,12 +1,13 @@
+import { runCli } from '@digitfuse/core';
 import { buildDemoDataset } from '@digitfuse/data';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as full } from './cli/full';
 import { main as report } from './cli/report';
 import { main as search } from './cli/search';
 import { objectiveValue } from './objective';
-import type { RunState } from './run-dir';
+import type { RunState } from './run-artifacts';
 
 jest.setTimeout(600_000);
 
@@ -31,7 +32,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   const common = ['--data', dataDir, '--epochs', '1', '--seed', '5', '--backend', 'wasm', '--no-report'];
 
   it('runs the search stage alone and records it', async () => {
-    expect(await search([...common, '--trials', '2', '--ensemble', '2', '--tta', '--out', run])).toBe(0);
+    await search([...common, '--trials', '2', '--ensemble', '2', '--tta', '--out', run]);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
@@ -49,7 +50,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('continues with retrain (an ensemble of 2), predict (with TTA), validate, evaluate and report, keeping the search', async () => {
-    expect(await full(['--resume', run])).toBe(0);
+    await full(['--resume', run]);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
     const lines = readFileSync(join(run, 'submission.csv'), 'utf8').trim().split('\n');
@@ -75,7 +76,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('pipeline:report regenerates the summary, figures and report.html from the run directory', async () => {
-    expect(await report(['--run', run])).toBe(0);
+    await report(['--run', run]);
     for (const file of ['report.html', 'tsne-fused.png', 'kmeans-audio.png', 'confusion-matrix.png', 'digits-grid.png', 'modality-ablation.png']) {
       expect(existsSync(join(run, 'report', file))).toBe(true);
     }
@@ -88,7 +89,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('a larger --trials on resume continues the search from its journal', async () => {
-    expect(await search(['--resume', run, '--trials', '3'])).toBe(0);
+    await search(['--resume', run, '--trials', '3']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
     expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(3);
     expect(readState(run).stages.retrain).toBeUndefined();
@@ -97,7 +98,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
 
 describe('flag errors', () => {
   it.each([
-    [['--trials', '0'], '`--trials` to be an integer from 1'],
+    [['--trials', '0'], '--trials to be an integer from 1'],
     [['--budget', 'soon'], '`--budget` to be a duration'],
     [['--bogus'], 'Unknown argument: bogus'],
     [['--backend', 'gpu'], 'Invalid values'],
@@ -105,14 +106,55 @@ describe('flag errors', () => {
     [['--out', 'a', '--resume', 'b'], 'either `--out`'],
   ])('refuses %j with one clear line and exit code > 0', async (args, message) => {
     stderr.length = 0;
-    expect(await full(args)).toBeGreaterThan(0);
+    expect(await runCli(() => full(args))).toBeGreaterThan(0);
     expect(stderr.join('')).toContain(message);
     expect(stderr.join('')).not.toContain('    at ');
   });
 
   it('refuses a missing data folder by name', async () => {
     stderr.length = 0;
-    expect(await full(['--data', join(root, 'nope'), '--out', join(root, 'r2')])).toBe(1);
+    expect(await runCli(() => full(['--data', join(root, 'nope'), '--out', join(root, 'r2')]))).toBe(1);
     expect(stderr.join('')).toContain(`Data directory not found: \`${join(root, 'nope')}\``);
+  });
+});
+
+describe('runs and their data', () => {
+  const quick = ['--epochs', '1', '--trials', '1', '--backend', 'wasm', '--no-report', '--seed', '5'];
+
+  it('retries a run that failed on a bad --data in the same --out, then refuses to resume it with different files', async () => {
+    const out = join(root, 'retry');
+    stderr.length = 0;
+    expect(await runCli(() => search(['--data', join(root, 'missing'), '--out', out, ...quick]))).toBe(1);
+    expect(await runCli(() => search(['--data', dataDir, '--out', out, ...quick]))).toBe(0);
+    const other = join(root, 'other-data');
+    await buildDemoDataset(other, { train: 240, test: 40, seed: 4 });
+    stderr.length = 0;
+    expect(await runCli(() => search(['--resume', out, '--data', other]))).toBe(1);
+    expect(stderr.join('')).toContain(`error: Expected \`--data ${other}\` to hold the same files as this run's data (${dataDir}), found different files; start a new run with --out for new data`);
+    // A copy of the same files is the same data.
+    const copy = join(root, 'copy-data');
+    cpSync(dataDir, copy, { recursive: true });
+    expect(await runCli(() => search(['--resume', out, '--data', copy]))).toBe(0);
+  });
+
+  it('without test files says at the start that no submission will be written, and never names one', async () => {
+    const noTest = join(root, 'no-test');
+    cpSync(dataDir, noTest, { recursive: true });
+    for (const f of ['x_test_wr.npy', 'x_test_sp.npy', 'y_test.csv']) rmSync(join(noTest, f), { force: true });
+    stderr.length = 0;
+    expect(await runCli(() => full(['--data', noTest, '--out', join(root, 'no-test-run'), ...quick]))).toBe(0);
+    const text = stderr.join('');
+    expect(text).toContain(`note: ${noTest} has no x_test_wr.npy / x_test_sp.npy: the run searches, retrains and reports, but writes no submission`);
+    expect(text).toMatch(/finished in \d+s: no submission written \(no test files\)/);
+    expect(existsSync(join(root, 'no-test-run', 'submission.csv'))).toBe(false);
+  });
+
+  it('refuses --out naming an existing file in one line', async () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    stderr.length = 0;
+    expect(await runCli(() => full(['--out', file, '--data', dataDir, ...quick]))).toBe(1);
+    expect(stderr.join('')).toContain(`error: Expected \`--out ${file}\` to be a run directory, found a file there`);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 });

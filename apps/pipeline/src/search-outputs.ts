@@ -1,38 +1,21 @@
 import { bestParamsJson, intermediateValues, paramImportances, trialsTable, type Study } from '@digitfuse/tuning';
-import { writeFileAtomic } from '@digitfuse/data';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileAtomic } from '@digitfuse/core';
 import type { RunContext } from './context';
 import { objectiveOf } from './options';
 import type { TrialInput } from './report';
 import { figuresOf } from './objective';
-import { readJson, writeJson } from './run-dir';
-
-/** What the search leaves for the summary and the report (`search/search.json`). */
-export interface SearchOutputs {
-  /** The objective the trials were ranked by (objective.ts). */
-  readonly objective?: string;
-  readonly bestTrial: number | null;
-  readonly bestValue: number | null;
-  readonly finished: number;
-  readonly pruned: number;
-  readonly failed: number;
-  readonly trials: TrialInput[];
-  readonly importances: Record<string, number>;
-}
-
-const searchJson = (ctx: RunContext): string => join(ctx.layout.searchDir, 'search.json');
+import { writeJson, type SearchOutputs } from './run-artifacts';
 
 /**
  * Write the search's tables and data: `trials.md` and `trials.csv` (like the paper's Table 1),
  * `best.json` (best parameters) and `search.json` (trials with intermediate values, importances).
  */
 export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs {
-  const dir = ctx.layout.searchDir;
+  const { layout } = ctx;
   const table = trialsTable(study);
-  writeFileAtomic(join(dir, 'trials.md'), table.markdown);
-  writeFileAtomic(join(dir, 'trials.csv'), table.csv);
-  if (study.bestTrial) writeFileAtomic(join(dir, 'best.json'), bestParamsJson(study));
+  writeFileAtomic(layout.trialsMd, table.markdown);
+  writeFileAtomic(layout.trialsCsv, table.csv);
+  if (study.bestTrial) writeFileAtomic(layout.bestJson, bestParamsJson(study));
   const series = new Map(intermediateValues(study).map((s) => [s.number, s.steps]));
   const trials: TrialInput[] = table.rows
     .filter((r) => r.state === 'COMPLETE' || r.state === 'PRUNED' || r.state === 'FAIL' || r.state === 'RUNNING')
@@ -57,12 +40,6 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
     trials,
     importances: count('COMPLETE') >= 2 ? paramImportances(study, { seed: ctx.options.seed }) : {},
   };
-  writeJson(searchJson(ctx), outputs);
+  writeJson(layout.searchJson, outputs);
   return outputs;
-}
-
-/** Read what `writeSearchOutputs` wrote, or null when the run has no search yet. */
-export function readSearchOutputs(ctx: RunContext): SearchOutputs | null {
-  const path = searchJson(ctx);
-  return existsSync(path) ? readJson<SearchOutputs>(path, 'the search results') : null;
 }

@@ -1,3 +1,4 @@
+import { createRng, permutation } from '@digitfuse/data';
 import type { Fusion, ModelConfig } from '@digitfuse/model';
 
 /** The part of a trial the search space needs (the tuning package's Trial satisfies it). */
@@ -38,13 +39,18 @@ export function suggestConfig(trial: SuggestingTrial, seed: number, fusion: Fusi
   };
 }
 
-/** Rebuild a config from a finished trial's parameters (as stored in the study). */
-export function configFromParams(params: Record<string, number | string>, seed: number, fusion: Fusion = 'concat'): ModelConfig {
+/** Rebuild a config from a finished trial's parameters (as stored in the study): what `suggestConfig` gave that trial. */
+export function configFromParams(
+  params: Record<string, number | string>,
+  seed: number,
+  fusion: Fusion = 'concat',
+  modality: 'both' | 'image' = 'both',
+): ModelConfig {
   const replay: SuggestingTrial = {
     suggestInt: (name) => Number(params[name]),
     suggestFloat: (name) => Number(params[name]),
   };
-  return suggestConfig(replay, seed, fusion);
+  return suggestConfig(replay, seed, fusion, modality);
 }
 
 /**
@@ -62,3 +68,10 @@ export const PAPER_BEST_PARAMS: Readonly<Record<string, number>> = Object.freeze
   dropout: 0.42,
   learning_rate: 0.000763,
 });
+
+/** At most `max` of `rows`, a seeded random sample in ascending order (all of them when there are fewer): the rows a search trial trains on. */
+export function sampleRows(rows: Int32Array, max: number, seed: number): Int32Array {
+  if (rows.length <= max) return rows;
+  const pick = permutation(rows.length, createRng(seed)).subarray(0, max);
+  return Int32Array.from(pick, (i) => rows[i]).sort();
+}

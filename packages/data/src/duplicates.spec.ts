@@ -1,5 +1,5 @@
 import { audioDuplicateGroups } from './duplicates';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/core';
 import { AUDIO_SIZE } from './types';
 
 function rows(pattern: number[]): Float32Array {

@@ -17,11 +17,12 @@ export {
   type PreprocessOptions,
 } from './preprocess';
 export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJSON } from './stats-json';
+export { inputShift, SHIFT_LIMITS, type ShiftLevel, type ShiftReport } from './shift-check';
 export { audioDuplicateGroups, type AudioGroups } from './duplicates';
 export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
-export { prepareData, defaultCacheDir, countClasses, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData } from './prepare-data';
+export { prepareData, dataFingerprint, defaultCacheDir, countClasses, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData } from './prepare-data';
 export { formatSummary, type DataSummary, type ValueRange } from './summary';
-export { createRng, permutation, shuffleInPlace, type Rng } from './random';
+export { createRng, permutation, shuffleInPlace, type Rng } from '@digitfuse/core';
 export {
   buildDemoDataset,
   ensureDemoDataset,
@@ -33,8 +34,8 @@ export {
   type DemoManifest,
 } from './demo/build-demo';
 export { loadAudioBank, type AudioBank } from './demo/audio-bank';
-export { writeDataFigures, DATA_FIGURES, type DataFiguresOptions } from './figures/write-figures';
+export { writeDataFigures, dataFigureSpecs, DATA_FIGURES, type DataFiguresOptions, type DataFiguresInput, type DataFigureSpecsOptions } from './figures/write-figures';
 export { digitsGridSpec, type DigitsGridOptions } from './figures/digits-grid';
 export { mfccMapsSpec, coefficientZScores, type MfccMap, type MfccMapsOptions } from './figures/mfcc-maps';
 export { workspaceRoot, cachePath } from './workspace';
-export { writeFileAtomic } from '@digitfuse/plot/atomic';
+export { writeFileAtomic } from '@digitfuse/core';

@@ -75,6 +75,11 @@ describe('loadCompetition()', () => {
     expect(err.message).toBe('Expected `x_train_sp.npy` to have 507 columns, got 506 (shape [12,506])');
   });
 
+  it('refuses test files with no rows (they would give a header-only submission)', async () => {
+    const err = await loadError({ files: { 'x_test_wr.npy': npyBytes(new Float32Array(0), [0, 784]), 'x_test_sp.npy': npyBytes(new Float32Array(0), [0, 507]) } });
+    expect(err.message).toBe('Expected `x_test_wr.npy` to have at least 1 row, found 0 (shape [0,784])');
+  });
+
   it('refuses a wrong rank and accepts the natural image and MFCC layouts', async () => {
     const err = await loadError({ files: { 'x_test_wr.npy': npyBytes(new Float32Array(4 * 784), [4 * 784]) } });
     expect(err.message).toBe('Expected `x_test_wr.npy` to be a 2-D array [N,784] (or [N,28,28] or [N,28,28,1]), got shape [3136]');

@@ -64,8 +64,9 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   let nTest = 0;
   let testRanges: { images: Matrix['range']; audio: Matrix['range'] } | null = null;
   if (hasTestImages && hasTestAudio) {
-    const images = loadMatrix(dir, f.testImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 0);
-    const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 0);
+    // Test files with no rows would give a header-only submission that looks valid: refuse them.
+    const images = loadMatrix(dir, f.testImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 1);
+    const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 1);
     if (audio.rows !== images.rows) {
       throw new DataError(`Expected \`${f.testAudio}\` to have ${images.rows} rows like \`${f.testImages}\`, found ${audio.rows} (shape ${formatShape(audio.shape)})`, join(dir, f.testAudio));
     }

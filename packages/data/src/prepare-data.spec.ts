@@ -1,4 +1,4 @@
-import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
@@ -86,6 +86,27 @@ describe('prepareData()', () => {
     const p = await prepareData({ dataDir: fixture.dir, cacheDir });
     expect(p.summary.fromCache).toBe(false);
     expect(Array.from(p.train.labels!)).toEqual(relabelled);
+  });
+
+  it('rebuilds when the middle of a larger file changes with the same size and mtime', async () => {
+    const { fixture, cacheDir } = setup({ nTrain: 200 });
+    await prepareData({ dataDir: fixture.dir, cacheDir });
+    const npy = join(fixture.dir, 'x_train_wr.npy');
+    const { atime, mtime, size } = statSync(npy);
+    expect(size).toBeGreaterThan(3 * (1 << 16)); // beyond the ends the old key hashed
+    const bytes = readFileSync(npy);
+    const middle = Math.floor(size / 2) & ~3;
+    bytes.writeFloatLE(bytes.readFloatLE(middle) === 7 ? 8 : 7, middle);
+    writeFileSync(npy, bytes);
+    utimesSync(npy, atime, mtime);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
+  });
+
+  it('names a directory where a file should be (no stack trace from the cache key)', async () => {
+    const { fixture, cacheDir } = setup();
+    rmSync(join(fixture.dir, 'x_train_wr.npy'));
+    mkdirSync(join(fixture.dir, 'x_train_wr.npy'));
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`${join(fixture.dir, 'x_train_wr.npy')}\` to be an .npy file, found a directory`);
   });
 
   it('rebuilds a damaged cache and when asked to', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { RANDOM_SOURCE } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
@@ -59,16 +60,20 @@ const CACHE_VERSION = 2;
  * Sources whose code decides the cached numbers; their text is part of the cache key, so editing
  * the split or the preprocessing never leaves a stale cache behind.
  */
-const KEYED_SOURCES = ['prepare-data', 'load-competition', 'preprocess', 'split', 'duplicates', 'random', 'npy/read-npy', 'csv/read-labels'];
+const KEYED_SOURCES = ['prepare-data', 'load-competition', 'preprocess', 'split', 'duplicates', 'npy/read-npy', 'csv/read-labels'];
 
 let sourceDigest: string | undefined;
-/** Hash of {@link KEYED_SOURCES} (empty where the sources are not beside this module, e.g. bundled). */
+/** Hash of {@link KEYED_SOURCES} and the seeded generator of @digitfuse/core (empty where the sources are not there, e.g. bundled). */
 function codeDigest(): string {
   if (sourceDigest === undefined) {
     const hash = createHash('sha1');
-    for (const name of KEYED_SOURCES) {
+    const files: [string, string][] = [
+      ...KEYED_SOURCES.map((name): [string, string] => [name, join(__dirname, `${name}.ts`)]),
+      ['core/random', RANDOM_SOURCE],
+    ];
+    for (const [name, file] of files) {
       try {
-        hash.update(readFileSync(join(__dirname, `${name}.ts`)));
+        hash.update(readFileSync(file));
       } catch {
         hash.update(`${name}:absent;`);
       }
@@ -255,10 +260,27 @@ export function valRowsSharingGroups(groups: Int32Array, nGroups: number, train:
   return shared;
 }
 
-/** The cache key: version, code, options, and each input file's size, mtime and a hash of both ends. */
+/** The cache key: version, code, options, and the input files' fingerprint (see `dataFingerprint`). */
 function inputKey(dataDir: string, opts: { seed: number; valFraction: number; mode: SplitMode }): string {
   const hash = createHash('sha1');
   hash.update(JSON.stringify({ version: CACHE_VERSION, code: codeDigest(), ...opts }));
+  hash.update(dataFingerprint(dataDir, { withMtime: true }));
+  return hash.digest('hex');
+}
+
+/** Files up to this size are hashed whole; larger ones by their ends and evenly spaced samples. */
+const WHOLE_FILE_BYTES = 8 << 20;
+const SAMPLE_BLOCKS = 64;
+
+/**
+ * A fingerprint of a competition folder's files: each file's name, size and content (whole when up to
+ * 8 MiB, else its head, tail and 64 evenly spaced 64 KiB blocks), so a file changed in place with the
+ * same size and time is still noticed. Absent files count as absent. With `withMtime`, modification
+ * times are part of it too (the cache's key; a study's data check leaves them out, so copies of the
+ * same files on another machine agree).
+ */
+export function dataFingerprint(dataDir: string, options: { readonly withMtime?: boolean } = {}): string {
+  const hash = createHash('sha256');
   const files = [COMPETITION_FILES.trainImages, COMPETITION_FILES.trainAudio, COMPETITION_FILES.trainLabels, COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   for (const name of files) {
     const path = join(dataDir, name);
@@ -266,19 +288,21 @@ function inputKey(dataDir: string, opts: { seed: number; valFraction: number; mo
     let mtime: number;
     try {
       const st = statSync(path);
+      if (!st.isFile()) throw new Error('not a file');
       size = st.size;
       mtime = st.mtimeMs;
     } catch {
+      // Absent or not a file (the loader says which): nothing to read here.
       hash.update(`${name}:absent;`);
       continue;
     }
-    hash.update(`${name}:${size}:${mtime};`);
-    hashEnds(hash, path, size);
+    hash.update(`${name}:${size}${options.withMtime ? `:${mtime}` : ''};`);
+    hashContent(hash, path, size);
   }
   return hash.digest('hex');
 }
 
-function hashEnds(hash: ReturnType<typeof createHash>, path: string, size: number): void {
+function hashContent(hash: ReturnType<typeof createHash>, path: string, size: number): void {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -286,14 +310,18 @@ function hashEnds(hash: ReturnType<typeof createHash>, path: string, size: numbe
     return;
   }
   try {
-    const head = Buffer.alloc(Math.min(HASH_BYTES, size));
-    readSync(fd, head, 0, head.length, 0);
-    hash.update(head);
-    if (size > HASH_BYTES) {
-      const tail = Buffer.alloc(Math.min(HASH_BYTES, size - HASH_BYTES));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      hash.update(tail);
+    const read = (offset: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      readSync(fd, buf, 0, length, offset);
+      hash.update(buf);
+    };
+    if (size <= WHOLE_FILE_BYTES) {
+      read(0, size);
+      return;
     }
+    read(0, HASH_BYTES);
+    for (let k = 1; k < SAMPLE_BLOCKS; k++) read(Math.floor((k * (size - HASH_BYTES)) / SAMPLE_BLOCKS), HASH_BYTES);
+    read(size - HASH_BYTES, HASH_BYTES);
   } finally {
     closeSync(fd);
   }

@@ -1,6 +1,6 @@
 import { DataError } from './errors';
 import { detectImageScale, fitPreprocessStats, oneHot, preprocess, subset } from './preprocess';
-import { createRng } from './random';
+import { createRng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE } from './types';
 
 function randomData(n: number, seed = 1) {

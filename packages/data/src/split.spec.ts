@@ -1,4 +1,4 @@
-import { createRng } from './random';
+import { createRng } from '@digitfuse/core';
 import { splitRows } from './split';
 
 /** Labels with uneven class sizes: class c has 30 + 7c rows, shuffled. */

@@ -1,4 +1,4 @@
-import { createRng, shuffleInPlace } from './random';
+import { createRng, shuffleInPlace } from '@digitfuse/core';
 import { NUM_CLASSES } from './types';
 
 /** How rows are divided between training and validation. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@digitfuse/plot/atomic';
+import { writeFileAtomic } from '@digitfuse/core';
 import { DataError } from './errors';
 import { AUDIO_SIZE, type PreprocessStats } from './types';
 

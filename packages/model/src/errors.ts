@@ -1,5 +1,7 @@
+import { UserError } from '@digitfuse/core';
+
 /** A model configuration value is out of range or of the wrong type; the message names the field and the value. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override readonly name = 'ConfigError';
   constructor(
     message: string,
@@ -11,7 +13,7 @@ export class ConfigError extends Error {
 }
 
 /** A model directory is missing, incomplete or malformed; the message names the file. */
-export class ModelFileError extends Error {
+export class ModelFileError extends UserError {
   override readonly name = 'ModelFileError';
   constructor(
     message: string,

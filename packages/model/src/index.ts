@@ -16,6 +16,7 @@ export * from './training/augment-audio';
 export * from './training/calibrate';
 export { createTrainStep, trainedOutputs, type StepResult, type TrainStep } from './training/train-step';
 export * from './training/train';
+export * from './training/fit-model';
 export * from './evaluation/metrics';
 export * from './evaluation/predict';
 export * from './evaluation/evaluate';

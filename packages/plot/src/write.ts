@@ -1,6 +1,6 @@
+import { writeFileAtomic } from '@digitfuse/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderPng, type RenderOptions } from './render';
-import { writeFileAtomic } from './write-atomic';
 
 /** Render a Vega-Lite spec and write it as a PNG file (atomically). Returns the path. */
 export async function writeChartPng(path: string, spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {

@@ -1,5 +1,7 @@
+import { UserError } from '@digitfuse/core';
+
 /** A problem with a submission file: the message names the file, the line, what was expected and what was found. */
-export class SubmissionError extends Error {
+export class SubmissionError extends UserError {
   override readonly name = 'SubmissionError';
   constructor(
     message: string,
@@ -11,3 +13,6 @@ export class SubmissionError extends Error {
     super(message);
   }
 }
+
+/** An upload that did not happen: the message says what is missing (or how the Kaggle CLI failed) and the command to run. */
+export class UploadError extends UserError {}

@@ -55,6 +55,14 @@ describe('validateSubmission()', () => {
     );
   });
 
+  it('reads CSV quoting: quoted fields, and an unterminated quote named by line', () => {
+    const path = join(dir(), 'submission.csv');
+    writeFileSync(path, '"row_id","label"\n"0","4"\n');
+    expect(validateSubmission(path, 1).labelCounts[4]).toBe(1);
+    writeFileSync(path, 'row_id,label\n0,"4\n');
+    expect(() => validateSubmission(path, 1)).toThrow(/line 2 to be valid CSV, got quoted field unterminated/);
+  });
+
   it('accepts CRLF line ends and a BOM', () => {
     const path = join(dir(), 'submission.csv');
     writeFileSync(path, '\ufeffrow_id,label\r\n0,4\r\n');

@@ -18,7 +18,7 @@ describe('planUpload()', () => {
   it('names every missing piece and the exact command', () => {
     const s = sandbox();
     const plan = planUpload({ competition: 'digits', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
-    expect(plan.command).toEqual(['kaggle', 'competitions', 'submit', '-c', 'digits', '-f', s.file, '-m', 'm']);
+    expect(plan.command).toEqual(['kaggle', 'competitions', 'submit', '-c', 'digits', `--file=${s.file}`, '--message=m']);
     expect(plan.missing).toHaveLength(2);
     expect(plan.missing[0]).toContain('`kaggle` command is not on PATH');
     expect(plan.missing[1]).toContain(join(s.home, '.kaggle', 'kaggle.json'));
@@ -40,7 +40,7 @@ describe('planUpload()', () => {
 describe('upload()', () => {
   it('does not claim an upload when the CLI is missing', () => {
     const s = sandbox();
-    const result = upload({ competition: 'c', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
+    const result = upload({ competition: 'c', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home, testRows: 1 });
     expect(result.uploaded).toBe(false);
     expect(result.status).toBeUndefined();
   });
@@ -52,10 +52,10 @@ describe('upload()', () => {
     writeFileSync(script, `#!/bin/sh\necho "$@" > ${log}\nexit $FAKE_STATUS\n`);
     chmodSync(script, 0o755);
     const env = { PATH: `${s.bin}:/usr/bin:/bin`, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k', FAKE_STATUS: '0' };
-    const ok = upload({ competition: 'digits', message: 'first try', file: s.file, env, home: s.home });
+    const ok = upload({ competition: 'digits', message: 'first try', file: s.file, env, home: s.home, testRows: 1 });
     expect(ok.uploaded).toBe(true);
-    expect(readFileSync(log, 'utf8').trim()).toBe(`competitions submit -c digits -f ${s.file} -m first try`);
-    const failed = upload({ competition: 'digits', message: 'x', file: s.file, env: { ...env, FAKE_STATUS: '3' }, home: s.home });
+    expect(readFileSync(log, 'utf8').trim()).toBe(`competitions submit -c digits --file=${s.file} --message=first try`);
+    const failed = upload({ competition: 'digits', message: 'x', file: s.file, env: { ...env, FAKE_STATUS: '3' }, home: s.home, testRows: 1 });
     expect(failed.uploaded).toBe(false);
     expect(failed.status).toBe(3);
   });

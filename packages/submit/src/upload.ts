@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
+import { SubmissionError } from './errors';
+import { validateSubmission, type SubmissionSummary } from './validate-submission';
 
 /** Options for {@link planUpload} and {@link upload}. */
 export interface UploadArgs {
@@ -11,6 +13,8 @@ export interface UploadArgs {
   readonly message: string;
   /** The submission file. Required. */
   readonly file: string;
+  /** Test rows the competition expects: the file is validated against them before anything is uploaded. Required by `upload`. */
+  readonly testRows?: number;
   /** Environment to look in for PATH and credentials. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Home directory for `~/.kaggle/kaggle.json`. Default: `os.homedir()`. */
@@ -43,11 +47,23 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
   return null;
 }
 
+/** A Kaggle competition slug as in its URL (never something the CLI could take for an option). */
+const COMPETITION_SLUG = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+/**
+ * `arg` as a POSIX shell reads it literally, for showing a command a person may copy: single-quoted
+ * (a `'` inside becomes `'\\''`) unless it is plain, so `$`, backquotes and spaces stay text.
+ */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Look for the official Kaggle CLI and its credentials without running anything. */
 export function planUpload(args: UploadArgs): UploadPlan {
   const env = args.env ?? process.env;
   const home = args.home ?? homedir();
-  const command = ['kaggle', 'competitions', 'submit', '-c', args.competition, '-f', args.file, '-m', args.message];
+  // Values go as `--name=value` (and an absolute path) so the kaggle CLI's argparse can never read one as an option.
+  const command = ['kaggle', 'competitions', 'submit', '-c', args.competition, `--file=${resolve(args.file)}`, `--message=${args.message}`];
   const missing: string[] = [];
   if (!existsSync(args.file)) missing.push(`the submission file \`${args.file}\` does not exist`);
   const kaggle = findOnPath('kaggle', env);
@@ -80,9 +96,15 @@ export interface UploadResult {
  * Submit with the official `kaggle competitions submit` CLI when it and credentials are present.
  * Never claims an upload it did not do: `uploaded` is true only when the CLI ran and exited 0.
  */
-export function upload(args: UploadArgs): UploadResult {
+export function upload(args: UploadArgs): UploadResult & { readonly checked?: SubmissionSummary } {
+  if (!COMPETITION_SLUG.test(args.competition)) {
+    throw new SubmissionError(`Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got \`${args.competition}\``, args.file);
+  }
+  if (args.testRows === undefined) throw new RangeError('upload(): testRows is required, to validate the file before uploading it');
+  // Refuse what is not a valid submission for this competition before anything leaves the machine.
+  const checked = validateSubmission(args.file, args.testRows);
   const plan = planUpload(args);
-  if (plan.missing.length > 0 || !plan.kaggle) return { uploaded: false, plan };
+  if (plan.missing.length > 0 || !plan.kaggle) return { uploaded: false, plan, checked };
   const result = spawnSync(plan.kaggle, plan.command.slice(1), { stdio: 'inherit', env: args.env ?? process.env });
-  return { uploaded: result.status === 0, plan, status: result.status };
+  return { uploaded: result.status === 0, plan, status: result.status, checked };
 }

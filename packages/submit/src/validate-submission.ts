@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { NUM_CLASSES } from '@digitfuse/data';
+import Papa from 'papaparse';
 import { SubmissionError } from './errors';
 import { SUBMISSION_HEADER } from './write-submission';
 
@@ -19,11 +20,20 @@ export interface SubmissionSummary {
 export function validateSubmission(path: string, testData: number | { readonly n: number }): SubmissionSummary {
   const nTest = typeof testData === 'number' ? testData : testData.n;
   if (!existsSync(path)) throw new SubmissionError(`Submission file \`${path}\` does not exist`, path);
+  if (!statSync(path).isFile()) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found a folder`, path);
   let text = readFileSync(path, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const header = (lines[0] ?? '').trim();
+  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: false });
+  const records = parsed.data;
+  // The newline ending the last row leaves one empty record.
+  const last = records[records.length - 1];
+  if (last && last.length === 1 && last[0] === '') records.pop();
+  const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
+  if (quoteError) {
+    const lineNo = (quoteError.row ?? 0) + 1;
+    throw new SubmissionError(`Expected \`${path}\` line ${lineNo} to be valid CSV, got ${quoteError.message.toLowerCase()}`, path, lineNo);
+  }
+  const header = (records[0] ?? []).join(',').trim();
   if (header !== SUBMISSION_HEADER) {
     throw new SubmissionError(
       `Expected \`${path}\` line 1 to be the header \`${SUBMISSION_HEADER}\`, got \`${header.slice(0, 60)}\``,
@@ -31,14 +41,14 @@ export function validateSubmission(path: string, testData: number | { readonly n
       1,
     );
   }
-  const rows = lines.length - 1;
+  const rows = records.length - 1;
   const labelCounts = new Array<number>(NUM_CLASSES).fill(0);
   for (let i = 0; i < Math.min(rows, nTest); i++) {
     const lineNo = i + 2;
-    const cells = lines[i + 1].split(',').map((c) => c.trim());
+    const cells = records[i + 1].map((c) => c.trim());
     if (cells.length !== 2) {
       throw new SubmissionError(
-        `Expected \`${path}\` line ${lineNo} to have 2 fields (row_id,label), got ${cells.length}: \`${lines[i + 1].slice(0, 60)}\``,
+        `Expected \`${path}\` line ${lineNo} to have 2 fields (row_id,label), got ${cells.length}: \`${records[i + 1].join(',').slice(0, 60)}\``,
         path,
         lineNo,
       );

@@ -1,4 +1,5 @@
-import { NUM_CLASSES, writeFileAtomic } from '@digitfuse/data';
+import { writeFileAtomic } from '@digitfuse/core';
+import { NUM_CLASSES } from '@digitfuse/data';
 
 /** The submission's header, as the competition expects it. */
 export const SUBMISSION_HEADER = 'row_id,label';

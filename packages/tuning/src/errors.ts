@@ -1,10 +1,7 @@
-/** Base class of every error the tuning package throws on purpose. */
-export class TuningError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { UserError } from '@digitfuse/core';
+
+/** Base class of the user errors the tuning package throws (a bad argument, an unusable storage). */
+export class TuningError extends UserError {}
 
 /** A caller passed a bad argument: a wrong range, empty choices, a NaN objective value... */
 export class ConfigError extends TuningError {}
@@ -14,10 +11,12 @@ export class StorageError extends TuningError {}
 
 /**
  * Thrown by an objective to say "this trial was pruned" (usually right after
- * `trial.shouldPrune()` returned true). `optimize` records the trial as PRUNED.
+ * `trial.shouldPrune()` returned true). `optimize` records the trial as PRUNED. Control flow, not
+ * a user error: one that escapes `optimize` is a bug.
  */
-export class TrialPruned extends TuningError {
+export class TrialPruned extends Error {
   constructor(message = 'Trial was pruned.') {
     super(message);
+    this.name = 'TrialPruned';
   }
 }

@@ -1,33 +1,44 @@
+import { parseArgs, runMain } from '@digitfuse/core';
+import { COMPETITION_FILES } from '@digitfuse/data';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { toPipelineOptions, withPipelineFlags } from '../options';
+import { startDashboardThread } from '../dashboard';
+import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { evaluateStage } from '../stages/evaluate-stage';
 import { reportStage } from '../stages/report-stage';
 import { retrainStage } from '../stages/retrain-stage';
 import { searchStage } from '../stages/search-stage';
 import { predictStage, validateStage } from '../stages/submit-stages';
-import { exitWith, runCli } from './run-cli';
 
 /** Every stage of `pipeline:full`, in order. */
 export const FULL_STAGES = [dataStage, searchStage, retrainStage, predictStage, validateStage, evaluateStage, reportStage];
 
-/** `nx run pipeline:full`: data, search, retrain, predict, validate, evaluate, report into one run directory. */
-export function main(argv: readonly string[]): Promise<number> {
-  return runCli(
-    argv,
-    'nx run pipeline:full',
-    'Search hyperparameters, retrain the best configuration, write and validate submission.csv, and report.',
-    (y) => withPipelineFlags(y),
-    async (args) => {
-      const log = (line: string) => process.stderr.write(line + '\n');
-      const ctx = openContext(toPipelineOptions(args as Record<string, unknown>), argv, log);
-      const t0 = performance.now();
-      await runStages(ctx, FULL_STAGES);
-      log(`\nfinished in ${((performance.now() - t0) / 1000).toFixed(0)}s: ${ctx.layout.submission}`);
-      log(`report: ${ctx.layout.reportDir}/report.html   summary: ${ctx.layout.summaryMd}`);
-    },
-  );
+/** `digitfuse full` (`nx run pipeline:full`): data, search, retrain, predict, validate, evaluate, report into one run directory. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const describe = 'Search hyperparameters, retrain the best configuration, write and validate submission.csv, and report.';
+  const args = await parseArgs(argv, { name: 'digitfuse full', describe }, (y) => withDashboardFlag(withPipelineFlags(y)));
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const ctx = openContext(toPipelineOptions(args as Record<string, unknown>), argv, log);
+  const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
+  if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {
+    log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);
+  }
+  const stages = FULL_STAGES.map(({ name, title }) => ({ name, title }));
+  const dashboard = args.dashboard ? await startDashboardThread({ run: ctx.layout.root, stages }, log) : null;
+  if (dashboard) log(`dashboard: ${dashboard.url} (live until the run ends)`);
+  const t0 = performance.now();
+  try {
+    await runStages(ctx, FULL_STAGES);
+  } finally {
+    await dashboard?.finish();
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+  log(`\nfinished in ${seconds}s: ${existsSync(ctx.layout.submission) ? ctx.layout.submission : 'no submission written (no test files)'}`);
+  log(`report: ${ctx.layout.reportDir}/report.html   summary: ${ctx.layout.summaryMd}`);
+  if (dashboard) log(`dashboard stopped (it showed ${dashboard.url}); \`digitfuse dashboard --run ${ctx.layout.root}\` serves it again`);
 }
 
-if (require.main === module) exitWith(main(process.argv.slice(2)));
+if (require.main === module) runMain(main);

@@ -1,64 +1,59 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import { describeSet, discoverSets } from '@digitfuse/model';
-import { writeFileAtomic } from '@digitfuse/data';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { PipelineError } from '../errors';
 import { pipelineRobustnessMarkdown, runPipelineRobustness, type PipelineRun } from '../robustness/pipeline-robustness';
-import { exitWith, runCli } from './run-cli';
 
 /**
- * `nx run pipeline:robustness --root DIR [--budget 5m ...]`: the main job (search, retrain, predict)
- * on each leave-one-speaker-out set, and the image-only pipeline with the same flags, scored on each
- * set's y_test.csv; per-set table with mean and worst case to --bench-out.
+ * `digitfuse robustness --root DIR [--budget 5m ...]` (`nx run pipeline:robustness`): the main job
+ * (search, retrain, predict) on each leave-one-speaker-out set, and the image-only pipeline with the
+ * same flags, scored on each set's y_test.csv; per-set table with mean and worst case to --bench-out.
  */
-export function main(argv: readonly string[]): Promise<number> {
-  return runCli(
-    argv,
-    'nx run pipeline:robustness',
+export async function main(argv: readonly string[]): Promise<void> {
+  const describe =
     'Benchmark the main job on sets whose test voices are new: for each set (a folder of competition files plus y_test.csv) run search + ' +
-      'retrain + predict with the given flags, and the same with images only (once per distinct set of images); print test accuracy per set ' +
-      'with the mean and the worst case. Interrupted runs are resumed. Writes pipeline-robustness.json and .md to --bench-out.',
-    (y) =>
-      withPipelineFlags(y)
-        .option('root', { type: 'string', describe: 'Folder whose subfolders are the benchmark sets' })
-        .option('sets', { type: 'string', describe: 'Comma-separated set folders (instead of --root)' })
-        .option('bench-out', { type: 'string', default: 'runs/pipeline-robustness', describe: 'Folder for the run directories and the results' })
-        .option('image-only', { type: 'boolean', default: true, describe: 'Also run the image-only pipeline (--no-image-only to skip)' }),
-    async (args) => {
-      const a = args as Record<string, unknown>;
-      if (!a.root === !a.sets) throw new PipelineError('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got ' + (a.root ? 'both' : 'neither'));
-      for (const flag of ['data', 'out', 'resume'] as const) {
-        if (a[flag] !== undefined) throw new PipelineError(`Expected no \`--${flag}\` (each set is its own run under --bench-out), got \`${String(a[flag])}\``);
-      }
-      if (a.modality !== undefined && a.modality !== 'both') throw new PipelineError('Expected no `--modality image` (the benchmark runs both pipelines itself)');
-      const sets = a.root ? discoverSets(String(a.root)) : String(a.sets).split(',').map((d) => describeSet(d.trim()));
-      // Without --data the pipeline would take the demo budget; here a missing --budget means none.
-      const base = toPipelineOptions({ ...a, data: sets[0].dir });
-      const out = resolve(String(a['bench-out']));
-      mkdirSync(out, { recursive: true });
-      const log = (line: string) => process.stderr.write(line + '\n');
-      log(
-        `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
-          `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
-      );
-      const save = (runs: readonly PipelineRun[], complete: boolean) => {
-        const file = { options: { ...base, data: null }, sets, runs, complete };
-        writeFileAtomic(join(out, 'pipeline-robustness.json'), JSON.stringify(file, null, 2) + '\n');
-        writeFileAtomic(join(out, 'pipeline-robustness.md'), pipelineRobustnessMarkdown(runs));
-      };
-      const runs = await runPipelineRobustness({
-        sets,
-        base,
-        runsDir: join(out, 'runs'),
-        imageOnly: a['image-only'] !== false,
-        log,
-        onRun: (_run, sofar) => save(sofar, false),
-      });
-      save(runs, true);
-      process.stdout.write(pipelineRobustnessMarkdown(runs));
-    },
+    'retrain + predict with the given flags, and the same with images only (once per distinct set of images); print test accuracy per set ' +
+    'with the mean and the worst case. Interrupted runs are resumed. Writes pipeline-robustness.json and .md to --bench-out.';
+  const args = await parseArgs(argv, { name: 'digitfuse robustness', usage: '(--root DIR | --sets DIR,DIR,...) [options]', describe }, (y) =>
+    withPipelineFlags(y)
+      .option('root', { type: 'string', describe: 'Folder whose subfolders are the benchmark sets' })
+      .option('sets', { type: 'string', describe: 'Comma-separated set folders (instead of --root)' })
+      .option('bench-out', { type: 'string', default: 'runs/pipeline-robustness', describe: 'Folder for the run directories and the results' })
+      .option('image-only', { type: 'boolean', default: true, describe: 'Also run the image-only pipeline (--no-image-only to skip)' }),
   );
+  const a = args as Record<string, unknown>;
+  if (!a.root === !a.sets) throw new PipelineError('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got ' + (a.root ? 'both' : 'neither'));
+  for (const flag of ['data', 'out', 'resume'] as const) {
+    if (a[flag] !== undefined) throw new PipelineError(`Expected no \`--${flag}\` (each set is its own run under --bench-out), got \`${String(a[flag])}\``);
+  }
+  if (a.modality !== undefined && a.modality !== 'both') throw new PipelineError('Expected no `--modality image` (the benchmark runs both pipelines itself)');
+  const sets = a.root ? discoverSets(String(a.root)) : String(a.sets).split(',').map((d) => describeSet(d.trim()));
+  // Without --data the pipeline would take the demo budget; here a missing --budget means none.
+  const base = toPipelineOptions({ ...a, data: sets[0].dir });
+  const out = resolve(String(a['bench-out']));
+  mkdirSync(out, { recursive: true });
+  const log = (line: string) => process.stderr.write(line + '\n');
+  log(
+    `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
+      `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
+  );
+  const save = (runs: readonly PipelineRun[], complete: boolean) => {
+    const file = { options: { ...base, data: null }, sets, runs, complete };
+    writeFileAtomic(join(out, 'pipeline-robustness.json'), JSON.stringify(file, null, 2) + '\n');
+    writeFileAtomic(join(out, 'pipeline-robustness.md'), pipelineRobustnessMarkdown(runs));
+  };
+  const runs = await runPipelineRobustness({
+    sets,
+    base,
+    runsDir: join(out, 'runs'),
+    imageOnly: a['image-only'] !== false,
+    log,
+    onRun: (_run, sofar) => save(sofar, false),
+  });
+  save(runs, true);
+  process.stdout.write(pipelineRobustnessMarkdown(runs));
 }
 
-if (require.main === module) exitWith(main(process.argv.slice(2)));
+if (require.main === module) runMain(main);

@@ -2,6 +2,7 @@
  * Demo (not a test): a report from synthetic data, to look at the figures and time the report.
  *   npx tsx apps/pipeline/src/report/demo-report.ts [outDir=/tmp/report-demo] [points=2000]
  */
+import { runMain } from '@digitfuse/core';
 import { demoReportInput } from './testing/demo-report-input';
 import { writeReport } from './write-report';
 
@@ -13,9 +14,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ seconds: Number(result.seconds.toFixed(1)), clustering: result.clustering, files: result.files.length }));
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);

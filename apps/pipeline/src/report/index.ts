@@ -1,4 +1,5 @@
 export { writeReport, type WriteReportOptions } from './write-report';
+export { REPORT_SECTIONS, type ReportSection, type SectionContext } from './sections';
 export type {
   ReportInput,
   ReportResult,
@@ -12,10 +13,6 @@ export type {
   AblationEntry,
 } from './types';
 export { ReportInputError } from './errors';
-export { tsne, type TsneOptions } from './tsne';
-export { kmeans, kmeansFit, type KMeansOptions, type KMeansResult } from './kmeans';
-export { adjustedRandIndex, normalizedMutualInfo, matchClustersToLabels } from './partition-agreement';
-export { pcaProject } from './pca';
 export { tsneChartSpec, kmeansChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './charts/embedding-charts';
 export { trainingCurvesSpec } from './charts/training-charts';
 export { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts';

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
 import { figuresOf, type TrialFigures } from '../objective';
 import { openContext } from '../open-run';
 import type { PipelineOptions } from '../options';
-import { runLayout } from '../run-dir';
-import { readSearchOutputs } from '../search-outputs';
+import { readSearchOutputs, runLayout } from '../run-artifacts';
 import { dataStage } from '../stages/data-stage';
 import { retrainStage } from '../stages/retrain-stage';
 import { searchStage } from '../stages/search-stage';
@@ -91,7 +91,7 @@ async function runOne(set: RobustnessSet, kind: PipelineKind, dir: string, base:
   const ctx: RunContext = openContext(options, [], (line) => log(`  ${line}`));
   const t0 = performance.now();
   await runStages(ctx, BENCHMARK_STAGES);
-  const search = readSearchOutputs(ctx);
+  const search = readSearchOutputs(ctx.layout);
   const best = search?.trials.find((t) => t.number === search.bestTrial);
   return {
     kind,
@@ -145,26 +145,28 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string {
   const sets = [...new Set(runs.map((r) => r.set))];
   const get = (set: string, kind: PipelineKind) => runs.find((r) => r.set === set && r.kind === kind);
-  const lines = [
-    '| set | main job (both senses) | image-only pipeline | difference (points) | best trial (of finished) | its validation: clean / shifted / image |',
-    '|---|---:|---:|---:|---:|---|',
-  ];
-  for (const s of sets) {
+  const rows = sets.map((s) => {
     const f = get(s, 'fused');
     const im = get(s, 'image');
     const fig = f?.figures;
-    lines.push(
-      `| ${s} | ${f ? pct(f.testAcc) : '—'} | ${im ? pct(im.testAcc) : '—'} | ${f && im ? ((f.testAcc - im.testAcc) * 100).toFixed(2) : '—'} | ` +
-        `${f ? `${f.bestTrial} (${f.trials})` : '—'} | ${fig ? `${pct(fig.clean)} / ${pct(fig.shifted)} / ${fig.image === null ? '—' : pct(fig.image)}` : '—'} |`,
-    );
-  }
+    return [
+      s,
+      f ? pct(f.testAcc) : '—',
+      im ? pct(im.testAcc) : '—',
+      f && im ? ((f.testAcc - im.testAcc) * 100).toFixed(2) : '—',
+      f ? `${f.bestTrial} (${f.trials})` : '—',
+      fig ? `${pct(fig.clean)} / ${pct(fig.shifted)} / ${fig.image === null ? '—' : pct(fig.image)}` : '—',
+    ];
+  });
   for (const kind of ['fused', 'image'] as const) {
     const accs = sets.map((s) => get(s, kind)).filter((r): r is PipelineRun => r !== undefined);
     if (accs.length === 0) continue;
     const worst = accs.reduce((a, b) => (b.testAcc < a.testAcc ? b : a));
     const mean = accs.reduce((sum, r) => sum + r.testAcc, 0) / accs.length;
-    lines.push(`| **${kind === 'fused' ? 'main job' : 'image only'}: mean / worst** | ${pct(mean)} | worst ${pct(worst.testAcc)} (${worst.set}) | | | |`);
+    rows.push([`**${kind === 'fused' ? 'main job' : 'image only'}: mean / worst**`, pct(mean), `worst ${pct(worst.testAcc)} (${worst.set})`, '', '', '']);
   }
+  const headers = ['set', 'main job (both senses)', 'image-only pipeline', 'difference (points)', 'best trial (of finished)', 'its validation: clean / shifted / image'];
+  const lines = [markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'left'])];
   const pairs = sets.map((s) => [get(s, 'fused'), get(s, 'image')] as const).filter((p) => p[0] && p[1]) as [PipelineRun, PipelineRun][];
   const below = pairs.filter(([f, im]) => f.testAcc < im.testAcc).length;
   lines.push(

@@ -1,5 +1,7 @@
+import { dataFingerprint, inputShift } from '@digitfuse/data';
 import { dataOf, type Stage } from '../context';
-import { writeJson } from '../run-dir';
+import { PipelineError } from '../errors';
+import { writeJson } from '../run-artifacts';
 
 /** Stage 1: load, validate, preprocess and cache the competition's files. */
 export const dataStage: Stage = {
@@ -7,7 +9,16 @@ export const dataStage: Stage = {
   title: 'data: load, validate, preprocess (cached when the inputs are unchanged)',
   async run(ctx) {
     const data = await dataOf(ctx);
+    if (data.test) {
+      // The test rows, preprocessed with the training split's statistics, must look like the training rows.
+      const shift = inputShift(data.test, 'the test rows (x_test_wr.npy, x_test_sp.npy)');
+      for (const finding of shift.findings) ctx.log(`    warning: ${finding}`);
+      if (shift.level === 'refuse' && !ctx.options.allowShift) {
+        throw new PipelineError(`Refusing to go on: ${shift.findings[0]} (check the files; --allow-shift to go on anyway)`);
+      }
+    }
     writeJson(ctx.layout.dataSummary, data.summary);
+    ctx.state.data = { dir: data.summary.dataDir, fingerprint: dataFingerprint(data.summary.dataDir) };
     return {
       trainRows: data.train.n,
       testRows: data.test?.n ?? 0,

@@ -1,34 +1,10 @@
 import { NUM_CLASSES, subset } from '@digitfuse/data';
-import { buildModel, disposeModel, evaluateProbabilities, loadModel, type Calibration, type Modality, predictProba, readMeta, train } from '@digitfuse/model';
+import { disposeModel, evaluateProbabilities, fitModel, loadModel, predictProba, readMeta } from '@digitfuse/model';
 import { predictProbaTta } from '@digitfuse/submit';
-import { join } from 'node:path';
-import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { writeJson } from '../run-dir';
-import { bestTrials } from './retrain-stage';
-import { sampleRows, trialModelDir } from './search-stage';
-
-/** What the evaluate stage writes to `evaluation.json`. */
-export interface EvaluationFile {
-  /** The best trial's model (trained on the split's training rows) on the validation rows. */
-  readonly best: {
-    readonly trial: number;
-    readonly accuracy: number;
-    readonly macroF1: number;
-    readonly loss: number;
-    readonly confusion: number[][];
-    readonly perClass: Array<{ precision: number; recall: number; f1: number; support: number }>;
-  };
-  /** Validation accuracy of the averaged softmax of the K best trial models, when K > 1. */
-  readonly ensemble?: { readonly members: number; readonly accuracy: number; readonly gain: number };
-  /** Validation accuracy of the best trial's model with test-time augmentation, when --tta. */
-  readonly tta?: { readonly accuracy: number; readonly gain: number };
-  /** The best trial's robust fusion: calibrated weights and each expert on validation rows as they are and with shifted audio. */
-  readonly fusion?: Calibration;
-  /** Image-only, audio-only and fused validation accuracy with the best configuration and the same epochs. */
-  readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
-}
-
-export const evaluationPath = (ctx: RunContext): string => join(ctx.layout.root, 'evaluation.json');
+import { backendOf, dataOf, type Stage } from '../context';
+import { trialModelDir, writeJson, type EvaluationFile } from '../run-artifacts';
+import { sampleRows } from '../search-space';
+import { bestTrials } from '../study-access';
 
 const toRows = (confusion: Int32Array): number[][] =>
   Array.from({ length: NUM_CLASSES }, (_, r) => Array.from(confusion.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)));
@@ -49,7 +25,7 @@ export const evaluateStage: Stage = {
     const probs: Float32Array[] = [];
     let ttaProbs: Float32Array | null = null;
     for (const t of trials) {
-      const { model } = await loadModel(trialModelDir(ctx, t.number));
+      const { model } = await loadModel(trialModelDir(ctx.layout, t.number));
       try {
         probs.push(await predictProba(model, val));
         if (ctx.options.tta && t === trials[0]) ttaProbs = await predictProbaTta(model, val);
@@ -75,24 +51,20 @@ export const evaluateStage: Stage = {
       ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
     }
 
-    const meta = await readMeta(trialModelDir(ctx, trials[0].number));
+    const meta = await readMeta(trialModelDir(ctx.layout, trials[0].number));
     const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
     const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
     for (const modality of ['image', 'audio'] as const) {
       ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${epochs} epochs`);
-      const model = buildModel({ ...meta.config, modality });
-      try {
-        await train(model, { train: subset(data.train, sampleRows(data.split.train, ctx.options.searchRows, ctx.options.seed)) }, {
-          epochs,
-          batchSize: ctx.options.batchSize,
-          seed: ctx.options.seed,
-        });
-        const acc = evaluateProbabilities(await predictProba(model, val), labels).accuracy;
-        ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
-        ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
-      } finally {
-        disposeModel(model);
-      }
+      const trained = await fitModel({ ...meta.config, modality }, { train: subset(data.train, sampleRows(data.split.train, ctx.options.searchRows, ctx.options.seed)) }, {
+        epochs,
+        batchSize: ctx.options.batchSize,
+        seed: ctx.options.seed,
+        use: async (model) => evaluateProbabilities(await predictProba(model, val), labels).accuracy,
+      });
+      const acc = trained.used;
+      ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
+      ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
     }
     const file: EvaluationFile = {
       best: {
@@ -108,7 +80,7 @@ export const evaluateStage: Stage = {
       ...(meta.calibration ? { fusion: meta.calibration } : {}),
       ablation,
     };
-    writeJson(evaluationPath(ctx), file);
+    writeJson(ctx.layout.evaluation, file);
     return { valAccuracy: best.accuracy, macroF1: best.macroF1 };
   },
 };

@@ -17,22 +17,17 @@ import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, type ObjectiveName } from '../objective';
 import { fusionOf, objectiveOf } from '../options';
-import { readJson, writeJson } from '../run-dir';
+import { readEvaluation, readSearchOutputs, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { writeReport, type ReportInput } from '../report';
 import type { RobustnessInput } from '../report/types';
-import { readSearchOutputs } from '../search-outputs';
-import { evaluationPath, type EvaluationFile } from './evaluate-stage';
-import { trialModelDir } from './search-stage';
 
 /** Points in the t-SNE plots (a seeded sample of the validation rows). */
 export const EMBEDDING_SAMPLE = 2000;
 
-const evaluationFile = (ctx: RunContext): EvaluationFile | null =>
-  existsSync(evaluationPath(ctx)) ? readJson<EvaluationFile>(evaluationPath(ctx), 'the evaluation') : null;
 const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
 
 /** Summary of a run: what a person wants first. */
-export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = evaluationFile(ctx)): Record<string, string | number> {
+export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = readEvaluation(ctx.layout)): Record<string, string | number> {
   const s = ctx.state;
   const summary: Record<string, string | number> = {
     run: ctx.layout.root,
@@ -60,7 +55,7 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
   add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
   add('submission', existsSync(ctx.layout.submission) ? ctx.layout.submission : 'none');
-  const best = s.stages.search ? readSearchOutputs(ctx) : null;
+  const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   const bestFigures = best?.trials.find((t) => t.number === best.bestTrial)?.figures;
   if (bestFigures) {
     add('best trial: validation accuracy, clean audio', bestFigures.clean);
@@ -108,7 +103,7 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
 }
 
 /** Which objective chose the best trial, with that trial's clean, shifted and image figures, in one sentence. */
-export function objectiveNote(search: NonNullable<ReturnType<typeof readSearchOutputs>>): string {
+export function objectiveNote(search: SearchOutputs): string {
   const name = (search.objective ?? 'clean') as ObjectiveName;
   const title = OBJECTIVES[name]?.title ?? name;
   const best = search.trials.find((t) => t.number === search.bestTrial);
@@ -126,7 +121,9 @@ export function objectiveNote(search: NonNullable<ReturnType<typeof readSearchOu
 
 function summaryMarkdown(summary: Record<string, string | number>): string {
   const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
-  return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${k} | ${fmt(v)} |`), ''].join('\n');
+  // Values come from the run (paths, parameter values): shown as text, never as Markdown table syntax or HTML.
+  const cell = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${cell(k)} | ${cell(fmt(v))} |`), ''].join('\n');
 }
 
 /** Stage 6: summary.json/summary.md and the report (figures + report.html). */
@@ -134,7 +131,7 @@ export const reportStage: Stage = {
   name: 'report',
   title: 'report: summary, figures and report.html',
   async run(ctx) {
-    const evaluation = evaluationFile(ctx);
+    const evaluation = readEvaluation(ctx.layout);
     const summary = buildSummary(ctx, evaluation);
     writeJson(ctx.layout.summaryJson, summary);
     writeFileAtomic(ctx.layout.summaryMd, summaryMarkdown(summary));
@@ -144,7 +141,7 @@ export const reportStage: Stage = {
     }
     const data = await dataOf(ctx);
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
-    const search = readSearchOutputs(ctx);
+    const search = readSearchOutputs(ctx.layout);
     if (search) {
       input.trials = search.trials;
       input.importances = search.importances;
@@ -155,7 +152,7 @@ export const reportStage: Stage = {
       input.evaluation = evaluation.best;
       input.ablation = evaluation.ablation;
       if (evaluation.fusion) input.fusion = evaluation.fusion;
-      const dir = trialModelDir(ctx, evaluation.best.trial);
+      const dir = trialModelDir(ctx.layout, evaluation.best.trial);
       // Curves of the best trial's model: trained on the split's training rows, so it has validation curves.
       input.history = ((await readMeta(dir)).history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
       await backendOf(ctx);
@@ -181,7 +178,8 @@ export const reportStage: Stage = {
     }
     const robustness = robustnessInput(ctx.log);
     if (robustness) input.robustness = robustness;
-    const figures = await writeDataFigures({ dataDir: data.summary.dataDir, outDir: ctx.layout.reportDir });
+    // From the rows already prepared (the figures undo the preprocessing), not the .npy files again.
+    const figures = await writeDataFigures({ data, outDir: ctx.layout.reportDir });
     input.extraImages = [
       { title: 'Handwritten digits with their labels', path: figures[0] },
       { title: 'MFCC maps, one clip per digit', path: figures[1] },

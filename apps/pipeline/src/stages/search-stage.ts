@@ -1,84 +1,22 @@
-import { createRng, permutation, subset, type ModelInputs } from '@digitfuse/data';
+import { subset, type ModelInputs } from '@digitfuse/data';
 import {
-  buildModel,
-  disposeModel,
+  fitModel,
   formatDuration,
-  fusionTrainingOptions,
   nativeThreadCount,
-  saveModel,
   setNativeThreads,
   shiftedAccuracy,
-  train,
   type TrainCallback,
   type TrainResult,
 } from '@digitfuse/model';
-import {
-  createStudy,
-  HyperbandPruner,
-  JournalFileStorage,
-  MedianPruner,
-  NopPruner,
-  TPESampler,
-  TrialPruned,
-  spawnWorkers,
-  type Pruner,
-  type Study,
-  type Trial,
-} from '@digitfuse/tuning';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { TrialPruned, spawnWorkers, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { FIGURE_ATTRS, objectiveValue, OBJECTIVES, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf } from '../options';
-import { PAPER_BEST_PARAMS, suggestConfig } from '../search-space';
+import { trialModelDir } from '../run-artifacts';
+import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
-
-/** The study's name inside its journal. */
-export const STUDY_NAME = 'digitfuse';
-
-/** Folder of the models of the best trials (kept for retraining epochs, the ensemble and the report). */
-export const trialModelsDir = (ctx: RunContext): string => join(ctx.layout.searchDir, 'models');
-const trialDirName = (trialNumber: number): string => `trial-${String(trialNumber).padStart(4, '0')}`;
-export const trialModelDir = (ctx: RunContext, trialNumber: number): string => join(trialModelsDir(ctx), trialDirName(trialNumber));
-
-/** The study's COMPLETE trials with a value, best first (lower number first on ties). */
-export function rankedTrials(study: Study): { number: number; value: number }[] {
-  return study
-    .getTrials(['COMPLETE'])
-    .filter((t) => t.value !== undefined)
-    .map((t) => ({ number: t.number, value: t.value as number }))
-    .sort((a, b) => b.value - a.value || a.number - b.number);
-}
-
-function makePruner(kind: RunContext['options']['pruner'], epochs: number): Pruner {
-  if (kind === 'median') return new MedianPruner({ nStartupTrials: 5, nWarmupSteps: 1 });
-  if (kind === 'hyperband') return new HyperbandPruner({ minResource: 1, maxResource: epochs, reductionFactor: 3 });
-  return new NopPruner();
-}
-
-/** Open (or create) the run's study from its journal. */
-export function openStudy(ctx: RunContext): Study {
-  return createStudy({
-    name: STUDY_NAME,
-    direction: 'maximize',
-    sampler: new TPESampler({ seed: ctx.options.seed }),
-    logger: { warn: (message: string) => ctx.log(`    warning: ${message}`) },
-    pruner: makePruner(ctx.options.pruner, ctx.options.epochs),
-    storage: new JournalFileStorage(ctx.layout.journal),
-    loadIfExists: true,
-  });
-}
-
-/** Delete saved trial models that are no longer among the `keep` best finished trials. */
-export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): void {
-  const dir = trialModelsDir(ctx);
-  if (!existsSync(dir)) return;
-  const best = new Set(rankedTrials(study).slice(0, keep).map((t) => trialDirName(t.number)));
-  const running = new Set(study.getTrials(['RUNNING']).map((t) => trialDirName(t.number)));
-  for (const name of readdirSync(dir)) {
-    if (!best.has(name) && !running.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
-  }
-}
+import { openStudy, pruneTrialModels, trialSeed } from '../study-access';
 
 /**
  * A trained trial model's validation figures (`TrialFigures`): a robust model's calibrated product of
@@ -106,7 +44,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
   return async (trial: Trial): Promise<number> => {
     const backend = await backendOf(ctx);
     const modality = modalityOf(ctx.options);
-    const config = suggestConfig(trial, ctx.options.seed + trial.number, fusionOf(ctx.options), modality);
+    const config = suggestConfig(trial, trialSeed(ctx, trial.number), fusionOf(ctx.options), modality);
     const filters = `img ${config.imageFilters.join('/')}${modality === 'both' ? ` aud ${config.audioFilters.join('/')}` : ''}`;
     ctx.log(
       `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
@@ -123,50 +61,32 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       },
     };
     const data = await dataOf(ctx);
-    const model = buildModel(config);
-    try {
-      const seed = ctx.options.seed + trial.number;
-      const result = await train(model, { train: train_, val }, {
-        epochs: ctx.options.epochs,
-        batchSize: ctx.options.batchSize,
-        seed,
-        callbacks: [pruning],
-        ...fusionTrainingOptions(config, data.test),
-        ...(isWorker() ? { progress: 'silent' as const } : {}),
-      });
-      const figures = await trialFigures(model, result, val, seed, modality);
-      trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
-      trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
-      if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
-      const value = objectiveValue(objectiveOf(ctx.options), figures);
-      await saveModel(trialModelDir(ctx, trial.number), model, {
-        config,
-        stats: data.stats,
-        history: result.history,
-        bestEpoch: result.bestEpoch,
-        backend: backend.name,
-        ...(result.calibration ? { calibration: result.calibration } : {}),
-      });
-      const w = result.calibration?.weights;
-      ctx.log(
-        `  trial ${trial.number}: value ${value.toFixed(4)} (validation: clean ${pct(figures.clean)}, shifted audio ${pct(figures.shifted)}` +
-          (figures.image !== null ? `, image expert ${pct(figures.image)}` : '') +
-          `) at epoch ${result.bestEpoch + 1}` +
-          (w ? `, fusion weights fused ${w.fused.toFixed(2)} image ${w.image.toFixed(2)} audio ${w.audio.toFixed(2)}` : '') +
-          ` (${formatDuration(result.seconds)})`,
-      );
-      return value;
-    } finally {
-      disposeModel(model);
-    }
+    const seed = trialSeed(ctx, trial.number);
+    const result = await fitModel(config, { train: train_, val }, {
+      epochs: ctx.options.epochs,
+      batchSize: ctx.options.batchSize,
+      seed,
+      callbacks: [pruning],
+      target: data.test,
+      ...(isWorker() ? { progress: 'silent' as const } : {}),
+      save: { dir: trialModelDir(ctx.layout, trial.number), stats: data.stats, backend: backend.name },
+      use: (model, trained) => trialFigures(model, trained, val, seed, modality),
+    });
+    const figures = result.used;
+    trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
+    trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
+    if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
+    const value = objectiveValue(objectiveOf(ctx.options), figures);
+    const w = result.calibration?.weights;
+    ctx.log(
+      `  trial ${trial.number}: value ${value.toFixed(4)} (validation: clean ${pct(figures.clean)}, shifted audio ${pct(figures.shifted)}` +
+        (figures.image !== null ? `, image expert ${pct(figures.image)}` : '') +
+        `) at epoch ${result.bestEpoch + 1}` +
+        (w ? `, fusion weights fused ${w.fused.toFixed(2)} image ${w.image.toFixed(2)} audio ${w.audio.toFixed(2)}` : '') +
+        ` (${formatDuration(result.seconds)})`,
+    );
+    return value;
   };
-}
-
-/** At most `max` of `rows`, a seeded random sample in ascending order (all of them when there are fewer). */
-export function sampleRows(rows: Int32Array, max: number, seed: number): Int32Array {
-  if (rows.length <= max) return rows;
-  const pick = permutation(rows.length, createRng(seed)).subarray(0, max);
-  return Int32Array.from(pick, (i) => rows[i]).sort();
 }
 
 /** Set in the worker processes that `--workers N` starts beside the main one. */

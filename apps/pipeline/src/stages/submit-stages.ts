@@ -1,7 +1,7 @@
 import { predict, validateSubmission, writeSubmission } from '@digitfuse/submit';
 import { existsSync } from 'node:fs';
 import { backendOf, dataOf, type Stage } from '../context';
-import { finalModelDirs } from './retrain-stage';
+import { finalModelDirs } from '../run-artifacts';
 
 /** Stage 4: predict the test set and write submission.csv atomically. */
 export const predictStage: Stage = {
@@ -14,7 +14,7 @@ export const predictStage: Stage = {
       ctx.log('    no x_test_wr.npy / x_test_sp.npy in the data folder: nothing to predict');
       return { skipped: true };
     }
-    const dirs = finalModelDirs(ctx, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
+    const dirs = finalModelDirs(ctx.layout, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
     const result = await predict(dirs, data.test, { tta: ctx.options.tta });
     writeSubmission(ctx.layout.submission, result.labels);
     ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${result.models} model${result.models > 1 ? 's' : ''})`);

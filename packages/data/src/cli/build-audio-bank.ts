@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@digitfuse/plot/atomic';
+import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
 import { DataError } from '../errors';
 import { readNpy } from '../npy/read-npy';
 import { AUDIO_SIZE } from '../types';
 import { workspaceRoot } from '../workspace';
-import { cliParser, runCli } from './run-cli';
 
 /**
  * Regenerates the committed audio bank (`assets/fsdd-mfcc.u8` + `.json`) from the reference FSDD
@@ -30,13 +29,23 @@ export function buildAudioBank(fsddDir: string, outDir: string): { clips: number
   return { clips: clips.length, bytes: bytes.length };
 }
 
+/** `digitfuse audio-bank [--fsdd DIR] [--out DIR]` (`nx run data:audio-bank`). */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = cliParser(argv, 'build-audio-bank [--fsdd DIR] [--out DIR]')
-    .option('fsdd', { type: 'string', describe: 'FSDD reference folder with mfcc.npy and clips.csv', default: join(workspaceRoot(), '..', 'shared', 'data', 'fsdd') })
-    .option('out', { type: 'string', describe: 'where to write fsdd-mfcc.u8 and fsdd-mfcc.json', default: AUDIO_BANK_DIR })
-    .parseSync();
+  const args = await parseArgs(
+    argv,
+    { name: 'digitfuse audio-bank', usage: '[--fsdd DIR] [--out DIR]', describe: 'Regenerate the committed audio bank (assets/fsdd-mfcc.u8 + .json) from the FSDD reference features.' },
+    (y) =>
+      y
+        .option('fsdd', {
+          type: 'string',
+          describe: 'FSDD reference folder with mfcc.npy and clips.csv',
+          default: join(workspaceRoot(), '..', 'shared', 'data', 'fsdd'),
+          defaultDescription: '../shared/data/fsdd',
+        })
+        .option('out', { type: 'string', describe: 'where to write fsdd-mfcc.u8 and fsdd-mfcc.json', default: AUDIO_BANK_DIR, defaultDescription: 'packages/data/assets' }),
+  );
   const { clips, bytes } = buildAudioBank(args.fsdd, args.out);
   console.log(`wrote ${clips} clips (${bytes} bytes) to ${args.out}`);
 }
 
-if (require.main === module) void runCli('build-audio-bank', () => main(process.argv.slice(2)));
+if (require.main === module) runMain(main);

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DataError } from '../errors';
+import { runCli, UsageError } from '@digitfuse/core';
 import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
-import { runCli, UsageError } from './run-cli';
 
 let tmp: ReturnType<typeof makeTempDir>;
 let out: string[];
@@ -23,20 +22,6 @@ afterEach(() => {
   tmp.cleanup();
 });
 
-describe('runCli()', () => {
-  it('turns a DataError into one line and exit code 1', async () => {
-    await runCli('data:x', async () => {
-      throw new DataError('Expected `y_train.csv` to have a `label` column, found columns: a,b');
-    });
-    expect(err).toEqual(['data:x: Expected `y_train.csv` to have a `label` column, found columns: a,b\n']);
-    expect(process.exitCode).toBe(1);
-  });
-
-  it('lets programming errors through', async () => {
-    await expect(runCli('data:x', async () => Promise.reject(new TypeError('bug')))).rejects.toThrow('bug');
-  });
-});
-
 describe('preprocess main()', () => {
   it('prints the summary for a data folder', async () => {
     const data = join(tmp.dir, 'data');
@@ -51,11 +36,10 @@ describe('preprocess main()', () => {
   it('reports bad data as one DataError line through runCli', async () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { files: { 'x_train_sp.npy': 'nope' } });
-    await runCli('data:preprocess', () => preprocessMain(['--data', data, '--out', join(tmp.dir, 'cache')]));
-    expect(err.filter((l) => l.startsWith('data:preprocess:'))).toEqual([
-      'data:preprocess: Expected `x_train_sp.npy` to be an .npy file (starting with \\x93NUMPY), found "nope"\n',
+    expect(await runCli(() => preprocessMain(['--data', data, '--out', join(tmp.dir, 'cache')]))).toBe(1);
+    expect(err.filter((l) => l.startsWith('error:'))).toEqual([
+      'error: Expected `x_train_sp.npy` to be an .npy file (starting with \\x93NUMPY), found "nope"\n',
     ]);
-    expect(process.exitCode).toBe(1);
   });
 
   const labels12 = (f: (i: number) => string) => `row_id,label\n${Array.from({ length: 12 }, (_, i) => `${i},${f(i)}`).join('\n')}\n`;
@@ -74,18 +58,17 @@ describe('preprocess main()', () => {
   ])('prints one line and exits 1 for %s', async (_case, files, message) => {
     const data = join(tmp.dir, 'bad');
     writeCompetitionFixture(data, { nTrain: 12, nTest: 3, files });
-    await runCli('data:preprocess', () => preprocessMain(['--data', data, '--out', join(tmp.dir, 'cache')]));
-    const lines = err.join('\n').split('\n').filter((l) => l.startsWith('data:preprocess:'));
+    expect(await runCli(() => preprocessMain(['--data', data, '--out', join(tmp.dir, 'cache')]))).toBe(1);
+    const lines = err.join('\n').split('\n').filter((l) => l.startsWith('error:'));
     expect(lines).toHaveLength(1);
-    expect(lines[0].slice('data:preprocess: '.length)).toMatch(message);
-    expect(process.exitCode).toBe(1);
+    expect(lines[0].slice('error: '.length)).toMatch(message);
   });
 
   it('exits non-zero with one line and no stack trace as a real process', () => {
     const tsx = join(__dirname, '..', '..', '..', '..', 'node_modules', '.bin', 'tsx');
     const run = spawnSync(tsx, [join(__dirname, 'preprocess.ts'), '--data', join(tmp.dir, 'absent')], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('data:preprocess:'))).toEqual([`data:preprocess: Data directory not found: \`${join(tmp.dir, 'absent')}\``]);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Data directory not found: \`${join(tmp.dir, 'absent')}\``]);
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   }, 30000);
 

@@ -1,17 +1,25 @@
 import { rmSync } from 'node:fs';
+import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { defaultDemoDir, ensureDemoDataset, readDemoManifest } from '../demo/build-demo';
-import { cliParser, positiveInt, runCli, UsageError } from './run-cli';
 
-/** `npx nx run data:demo [--train N] [--test N] [--seed S] [--out DIR]`: build the demo dataset. */
+/** `digitfuse demo [--train N] [--test N] [--seed S] [--out DIR]` (`nx run data:demo`): build the demo dataset. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = cliParser(argv, 'demo [--train N] [--test N] [--seed S] [--out DIR]')
-    .option('train', { type: 'number', default: 4000, describe: 'training rows (MNIST training images), 1..60000' })
-    .option('test', { type: 'number', default: 1000, describe: 'test rows (MNIST test images), 0..10000' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of the image choice and image-clip pairing' })
-    .option('out', { type: 'string', describe: 'output folder (default: .cache/demo/<train>-<test>-<seed>)' })
-    .option('force', { type: 'boolean', default: false, describe: 'rebuild even when the folder is complete' })
-    .parseSync();
-  const options = { train: positiveInt(args.train, 'train'), test: positiveInt(args.test, 'test', true), seed: positiveInt(args.seed, 'seed', true) };
+  const args = await parseArgs(
+    argv,
+    { name: 'digitfuse demo', usage: '[--train N] [--test N] [--seed S] [--out DIR]', describe: 'Build the Kaggle-format demo dataset (MNIST images paired with FSDD spoken-digit features).' },
+    (y) =>
+      y
+        .option('train', { type: 'number', default: 4000, describe: 'training rows (MNIST training images), 1..60000' })
+        .option('test', { type: 'number', default: 1000, describe: 'test rows (MNIST test images), 0..10000' })
+        .option('seed', { type: 'number', default: 1, describe: 'seed of the image choice and image-clip pairing' })
+        .option('out', { type: 'string', describe: 'output folder (default: .cache/demo/<train>-<test>-<seed>)' })
+        .option('force', { type: 'boolean', default: false, describe: 'rebuild even when the folder is complete' }),
+  );
+  const options = {
+    train: positiveInt(args.train, 'train'),
+    test: positiveInt(args.test, 'test', { allowZero: true }),
+    seed: positiveInt(args.seed, 'seed', { allowZero: true }),
+  };
   if (options.train > 60000) throw new UsageError(`Expected --train to be at most 60000 (MNIST training images), got ${options.train}`);
   if (options.test > 10000) throw new UsageError(`Expected --test to be at most 10000 (MNIST test images), got ${options.test}`);
   const dir = args.out ?? defaultDemoDir(options);
@@ -21,4 +29,4 @@ export async function main(argv: readonly string[]): Promise<void> {
   console.log(`${existed && !args.force ? 'demo dataset up to date' : 'built demo dataset'}: ${dir} (${options.train} train, ${options.test} test, seed ${options.seed})`);
 }
 
-if (require.main === module) void runCli('data:demo', () => main(process.argv.slice(2)));
+if (require.main === module) runMain(main);

@@ -1,19 +1,23 @@
+import { parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
 import { prepareData } from '../prepare-data';
 import { formatSummary } from '../summary';
-import { cliParser, runCli, UsageError } from './run-cli';
 
-/** `npx nx run data:preprocess [--data DIR] [--out DIR] ...`: load, validate, split, cache; print the summary. */
+/** `digitfuse preprocess [--data DIR] [--out DIR] ...` (`nx run data:preprocess`): load, validate, split, cache; print the summary. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = cliParser(argv, 'preprocess [--data DIR] [--out DIR]')
-    .option('data', { type: 'string', describe: "folder with the competition's files (default: the built-in demo dataset, built on first use)" })
-    .option('out', { type: 'string', describe: 'cache folder for the preprocessed arrays (default: .cache/prepared/<data name>-<hash>)' })
-    .option('seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
-    .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
-    .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides' })
-    .option('rebuild', { type: 'boolean', default: false, describe: 'ignore an existing cache' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
-    .parseSync();
+  const args = await parseArgs(
+    argv,
+    { name: 'digitfuse preprocess', usage: '[--data DIR] [--out DIR]', describe: 'Load, validate, split and preprocess the competition files, cache the arrays and print a summary.' },
+    (y) =>
+      y
+        .option('data', { type: 'string', describe: "folder with the competition's files (default: the built-in demo dataset, built on first use)" })
+        .option('out', { type: 'string', describe: 'cache folder for the preprocessed arrays (default: .cache/prepared/<data name>-<hash>)' })
+        .option('seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
+        .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
+        .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides' })
+        .option('rebuild', { type: 'boolean', default: false, describe: 'ignore an existing cache' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }),
+  );
   if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, got ${args.valFraction}`);
   if (!Number.isFinite(args.seed)) throw new UsageError(`Expected --seed to be a number, got ${args.seed}`);
   const dataDir = args.data ?? (await ensureDemoDataset());
@@ -35,4 +39,4 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void runCli('data:preprocess', () => main(process.argv.slice(2)));
+if (require.main === module) runMain(main);

@@ -42,3 +42,14 @@ describe('parseLabelsCsv()', () => {
     expect(() => parse('row_id,label\n0,1\nabc,2\n')).toThrow('Expected `y_train.csv` row_id to be an integer, found "abc" on line 3');
   });
 });
+
+describe('parseLabelsCsv() row ids', () => {
+  it('refuses ids that are not exactly 0..n-1, naming the first offending line (one typo would shift every later label)', () => {
+    expect(() => parse('row_id,label\n0,1\n99999999999999999999999,2\n2,3\n')).toThrow(
+      'Expected `y_train.csv` row_id values to be exactly 0..2 (one per row, any order), found 99999999999999999999999 on line 3',
+    );
+    expect(() => parse('row_id,label\n1,1\n2,2\n3,3\n')).toThrow('found 3 on line 4');
+    expect(() => parse('row_id,label\n-1,1\n0,2\n')).toThrow('found -1 on line 2');
+    expect(Array.from(parse('row_id,label\n1,5\n0,4\n').labels)).toEqual([4, 5]);
+  });
+});

@@ -37,7 +37,8 @@ const INTEGER = /^[+-]?\d+$/;
  * Parses `row_id,label` CSV text. A byte-order mark, surrounding whitespace and blank lines are
  * tolerated; the `row_id` column is optional (file order is used without it). Labels are returned
  * in ascending row_id order. Throws a {@link DataError} naming the file and line for a missing
- * `label` column, a non-integer or out-of-range label, a non-integer or duplicate row_id.
+ * `label` column, a non-integer or out-of-range label, a non-integer or duplicate row_id, or row_id values
+ * that are not exactly 0..n-1 (in any order: ids index the rows of the .npy files).
  */
 export function parseLabelsCsv(text: string, name: string, file?: string, options: ReadLabelsOptions = {}): LabelsCsv {
   const numClasses = options.numClasses ?? NUM_CLASSES;
@@ -71,7 +72,12 @@ export function parseLabelsCsv(text: string, name: string, file?: string, option
     if (idCol >= 0) {
       const idText = (row[idCol] ?? '').trim();
       if (!INTEGER.test(idText)) throw new DataError(`Expected \`${name}\` row_id to be an integer, found ${JSON.stringify(idText)} ${where}`, file);
-      ids[r] = Number(idText);
+      const id = Number(idText);
+      // Rows are matched to the .npy rows by id: anything but exactly 0..n-1 (in any order) would shift labels silently.
+      if (id < 0 || id > n - 1) {
+        throw new DataError(`Expected \`${name}\` row_id values to be exactly 0..${n - 1} (one per row, any order), found ${idText} ${where}`, file);
+      }
+      ids[r] = id;
     } else {
       ids[r] = r;
     }

@@ -1,4 +1,4 @@
-import { createRng } from '../random';
+import { createRng } from '@digitfuse/core';
 import { AUDIO_COEFFS, AUDIO_SIZE } from '../types';
 import { decodeAudioBank, encodeAudioBank, loadAudioBank, type ClipInfo } from './audio-bank';
 

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@digitfuse/plot/atomic';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
-import { createRng, permutation, type Rng } from '../random';
+import { createRng, permutation, writeFileAtomic, type Rng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../types';
 import { cachePath } from '../workspace';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, loadAudioBank, type AudioBank, type AudioBankMeta } from './audio-bank';

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError } from '../errors';
+import { prepareData } from '../prepare-data';
+import { fitAudioStats, preprocess } from '../preprocess';
 import { makeTempDir, writeCompetitionFixture } from '../testing';
 import { AUDIO_SIZE, IMAGE_SIZE } from '../types';
 import { digitsGridSpec } from './digits-grid';
 import { coefficientZScores, mfccMapsSpec } from './mfcc-maps';
-import { writeDataFigures } from './write-figures';
+import { dataFigureSpecs, writeDataFigures } from './write-figures';
 
 type Values = { values: Record<string, unknown>[] };
 
@@ -39,10 +42,55 @@ describe('mfccMapsSpec()', () => {
     const std = Math.sqrt(column.reduce((a, b) => a + (b - mean) ** 2, 0) / column.length);
     expect(z[13 + c]).toBeCloseTo((audio[13 + c] - mean) / std, 5);
   });
+
+  it('gives the same numbers from standardised audio when told the standardisation', () => {
+    const audio = Float32Array.from({ length: 6 * AUDIO_SIZE }, (_, i) => Math.sin(i) * ((i % 13) + 1) + (i % 7));
+    const stats = { imageScale: 255, ...fitAudioStats(audio, Int32Array.from([0, 2, 4])) };
+    const standardised = preprocess(stats, new Float32Array(6 * IMAGE_SIZE), audio, null).audio;
+    const fromFile = coefficientZScores(audio, [1, 5]);
+    const undone = coefficientZScores(standardised, [1, 5], stats);
+    undone.forEach((z, k) => z.forEach((v, j) => expect(v).toBeCloseTo(fromFile[k][j], 4)));
+  });
+});
+
+describe('dataFigureSpecs()', () => {
+  type Facet = { data: Values; spec: { encoding: { color: { scale: { domain: number[] }; legend: { title: string } } } } };
+
+  it('draws prepared rows as the files hold them', async () => {
+    const tmp = makeTempDir();
+    try {
+      const fixture = writeCompetitionFixture(join(tmp.dir, 'data'), { nTrain: 30, nTest: 0 });
+      const prepared = await prepareData({ dataDir: join(tmp.dir, 'data'), cacheDir: join(tmp.dir, 'cache') });
+      const raw = { train: { n: 30, images: fixture.trainImages, audio: fixture.trainAudio, labels: fixture.trainLabels } };
+      const fromFiles = dataFigureSpecs(raw, { images: 6 });
+      const fromPrepared = dataFigureSpecs(prepared, { images: 6 });
+      for (const name of ['digitsGrid', 'mfccPerDigit'] as const) {
+        const a = fromFiles[name] as unknown as Facet;
+        const b = fromPrepared[name] as unknown as Facet;
+        expect(b.spec.encoding.color).toEqual(a.spec.encoding.color);
+        expect(b.data.values).toHaveLength(a.data.values.length);
+        b.data.values.forEach((row, i) => {
+          const { v, ...rest } = row;
+          const { v: expected, ...expectedRest } = a.data.values[i];
+          expect(rest).toEqual(expectedRest);
+          expect(v).toBeCloseTo(expected as number, 3);
+        });
+      }
+      expect((fromPrepared.digitsGrid as unknown as Facet).spec.encoding.color.legend.title).toBe('pixel (0..255)');
+    } finally {
+      tmp.cleanup();
+    }
+  }, 30000);
+
+  it('needs labelled rows', () => {
+    const train = { n: 1, images: new Float32Array(IMAGE_SIZE), audio: new Float32Array(AUDIO_SIZE), labels: null };
+    expect(() => dataFigureSpecs({ train })).toThrow(DataError);
+    expect(() => dataFigureSpecs({ train })).toThrow('The data figures need labelled training rows');
+  });
 });
 
 describe('writeDataFigures()', () => {
-  it('writes the two PNGs', async () => {
+  it('writes the two PNGs from the files', async () => {
     const tmp = makeTempDir();
     try {
       writeCompetitionFixture(join(tmp.dir, 'data'), { nTrain: 12, nTest: 0 });
@@ -57,4 +105,18 @@ describe('writeDataFigures()', () => {
       tmp.cleanup();
     }
   }, 30000);
+
+  it('writes the same PNGs from the prepared rows as from the files', async () => {
+    const tmp = makeTempDir();
+    try {
+      writeCompetitionFixture(join(tmp.dir, 'data'), { nTrain: 12, nTest: 0 });
+      const prepared = await prepareData({ dataDir: join(tmp.dir, 'data'), cacheDir: join(tmp.dir, 'cache') });
+      const fromFiles = await writeDataFigures({ dataDir: join(tmp.dir, 'data'), outDir: join(tmp.dir, 'files'), images: 4 });
+      const fromPrepared = await writeDataFigures({ data: prepared, outDir: join(tmp.dir, 'prepared'), images: 4 });
+      expect(fromPrepared).toEqual([join(tmp.dir, 'prepared', 'digits-grid.png'), join(tmp.dir, 'prepared', 'mfcc-per-digit.png')]);
+      fromPrepared.forEach((p, i) => expect(readFileSync(p).equals(readFileSync(fromFiles[i]))).toBe(true));
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60000);
 });

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
-import { AUDIO_COEFFS, AUDIO_FRAMES, AUDIO_SIZE } from '../types';
+import { AUDIO_COEFFS, AUDIO_FRAMES, AUDIO_SIZE, type PreprocessStats } from '../types';
 
 /** One clip to draw: its 507 values (39 frames x 13 coefficients, frame after frame) and captions. */
 export interface MfccMap {
@@ -65,15 +65,25 @@ export function mfccMapsSpec(maps: readonly MfccMap[], options: MfccMapsOptions 
 /**
  * Standardises each coefficient over every frame of every row of `audio` and returns those
  * numbers applied to `row`: the coefficients differ in range by an order of magnitude (c0 is log
- * energy), so on one colour scale only c0 would show.
+ * energy), so on one colour scale only c0 would show. When `audio` was standardised per feature
+ * with `standardised` (as preprocessing does), that is undone first, so the result is the same as
+ * from the file's values.
  */
-export function coefficientZScores(audio: Float32Array, rows: readonly number[]): Float32Array[] {
+export function coefficientZScores(
+  audio: Float32Array,
+  rows: readonly number[],
+  standardised?: Pick<PreprocessStats, 'audioMean' | 'audioStd'>,
+): Float32Array[] {
+  const value = standardised
+    ? (i: number) => audio[i] * standardised.audioStd[i % AUDIO_SIZE] + standardised.audioMean[i % AUDIO_SIZE]
+    : (i: number) => audio[i];
   const sum = new Float64Array(AUDIO_COEFFS);
   const sq = new Float64Array(AUDIO_COEFFS);
   for (let i = 0; i < audio.length; i++) {
     const c = i % AUDIO_COEFFS;
-    sum[c] += audio[i];
-    sq[c] += audio[i] * audio[i];
+    const v = value(i);
+    sum[c] += v;
+    sq[c] += v * v;
   }
   const count = audio.length / AUDIO_COEFFS;
   const mean = Array.from(sum, (s) => s / count);
@@ -82,7 +92,7 @@ export function coefficientZScores(audio: Float32Array, rows: readonly number[])
     const out = new Float32Array(AUDIO_SIZE);
     for (let j = 0; j < AUDIO_SIZE; j++) {
       const c = j % AUDIO_COEFFS;
-      out[j] = (audio[row * AUDIO_SIZE + j] - mean[c]) / std[c];
+      out[j] = (value(row * AUDIO_SIZE + j) - mean[c]) / std[c];
     }
     return out;
   });

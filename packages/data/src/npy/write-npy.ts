@@ -1,5 +1,5 @@
 import { dump } from 'npyjs';
-import { writeFileAtomic } from '@digitfuse/plot/atomic';
+import { writeFileAtomic } from '@digitfuse/core';
 
 /** Encodes a typed array as .npy bytes (C order, little-endian) with npyjs. */
 export function encodeNpy(data: Float32Array | Uint8Array | Int32Array | Float64Array, shape: readonly number[]): Uint8Array {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng } from '../random';
+import { createRng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../types';
 import { npyBytes } from './npy-bytes';
 

@@ -1,9 +1,11 @@
+import { UserError } from '@digitfuse/core';
+
 /**
  * Thrown when a compute backend the user asked for cannot be used (package not installed, native
  * library that fails to load, wasm binary that cannot be instantiated). The message names the
  * option value and the reason.
  */
-export class BackendError extends Error {
+export class BackendError extends UserError {
   override readonly name = 'BackendError';
 
   constructor(

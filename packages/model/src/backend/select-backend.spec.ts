@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
 import { selectBackend, type BackendChoice } from './select-backend';
+import { registerWasmKernels } from './wasm-kernels/wasm-kernel-layer';
 
 /** On this machine neither native package is installed, so auto must fall through to wasm. */
 function nativeInstalled(): boolean {
@@ -31,11 +32,16 @@ describe('selectBackend()', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
-  it('is idempotent', async () => {
+  it('is idempotent: same answer, the same kernels registered (no re-registration)', async () => {
     const first = await selectBackend('wasm', () => undefined);
+    const kernels = tf.getKernelsForBackend('wasm');
     const second = await selectBackend('wasm', () => undefined);
+    registerWasmKernels(); // already at the bottom of the stack: changes nothing either
     expect(second).toEqual(first);
     expect(tf.getBackend()).toBe('wasm');
+    const again = tf.getKernelsForBackend('wasm');
+    expect(again).toHaveLength(kernels.length);
+    again.forEach((config, i) => expect(config).toBe(kernels[i]));
   });
 
   maybe('explicit tensorflow without the native packages throws BackendError naming the option', async () => {

@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './backend-error';
 import { silenceCpuBanner } from './silence-banner';
+import { installLayers } from './kernel-layers';
 import { loadNativeAddon } from './native-kernels/native-addon';
-import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
-import { registerWasmKernels } from './wasm-kernels/register-wasm-kernels';
+import { nativeKernelLayer } from './native-kernels/native-kernel-layer';
+import { registerWasmKernels, wasmKernelLayer } from './wasm-kernels/wasm-kernel-layer';
 
 /** `--backend` values: `auto` picks the fastest that loads. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -155,9 +156,8 @@ async function tryWasm(): Promise<WasmResult> {
     const ok = await tf.setBackend('wasm');
     if (!ok) return { ok: false, why: 'the wasm module could not be instantiated' };
     await tf.ready();
-    registerWasmKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-    return { ok: true, details: { simd, threads: getThreadsCount(), ...useNativeKernels() } };
+    return { ok: true, details: { simd, threads: getThreadsCount(), ...useKernelLayers() } };
   } catch (error) {
     if (error instanceof BackendError) throw error;
     return { ok: false, why: error instanceof Error ? error.message : String(error) };
@@ -165,16 +165,14 @@ async function tryWasm(): Promise<WasmResult> {
 }
 
 /**
- * The native convolution kernels on top of the wasm backend when the addon loads (DIGITFUSE_NATIVE=0
- * turns them off), the project's wasm kernels alone otherwise.
+ * The wasm backend's kernel layers: the project's wasm kernels, with the native kernels on top when
+ * the addon loads (DIGITFUSE_NATIVE=0 turns them off). Installing the stack that is already installed
+ * changes nothing.
  */
-function useNativeKernels(): Pick<BackendInfo, 'native' | 'nativeWhy'> {
+function useKernelLayers(): Pick<BackendInfo, 'native' | 'nativeWhy'> {
   const loaded = loadNativeAddon();
-  if (!loaded.ok) {
-    unregisterNativeKernels();
-    return { nativeWhy: loaded.why };
-  }
-  registerNativeKernels(loaded.addon);
+  installLayers('wasm', loaded.ok ? [wasmKernelLayer, nativeKernelLayer(loaded.addon)] : [wasmKernelLayer]);
+  if (!loaded.ok) return { nativeWhy: loaded.why };
   // Read now, not at load time: the thread count may have been changed since (setNativeThreads).
   const { isa, threads } = loaded.addon.info();
   return { native: { isa, threads } };

@@ -2,24 +2,17 @@
  * Helpers for the backend specs only (not exported from the package): seeded inputs and running the
  * same computation on two backends.
  */
+import { mulberry32 } from '@digitfuse/core';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from './native-kernels/native-addon';
-import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/register-native-kernels';
+import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/native-kernel-layer';
 import { selectBackend } from './select-backend';
 import { silenceCpuBanner } from './silence-banner';
 
 /** Deterministic uniform floats in [lo, hi) (mulberry32). */
 export function seededArray(size: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: size }, () => lo + (hi - lo) * next());
 }
 
 /**
@@ -51,7 +44,7 @@ export async function initBackends(): Promise<void> {
 export type KernelSet = 'project wasm' | 'native';
 export const KERNEL_SETS: readonly KernelSet[] = loadNativeAddon().ok ? ['project wasm', 'native'] : ['project wasm'];
 
-/** The wasm backend with exactly that kernel set registered. */
+/** The wasm backend with exactly that kernel set's layers installed (`project wasm`: the native layer off). */
 export async function useKernels(set: KernelSet): Promise<void> {
   await initBackends();
   const loaded = loadNativeAddon();

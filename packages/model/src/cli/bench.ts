@@ -1,7 +1,6 @@
-import yargs from 'yargs';
+import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS, benchmarkConfig, type BenchResult } from '../bench/benchmark';
-import { runCli } from './run-cli';
 
 type BenchConfigName = keyof typeof BENCH_CONFIGS;
 
@@ -14,30 +13,30 @@ export interface BenchReport {
   readonly results: readonly ({ readonly config: BenchConfigName } & BenchResult)[];
 }
 
-/** `nx run model:bench [--json] [--backend B] [--configs small,paper] [--steps 60]`. */
-export async function main(argv: string[]): Promise<BenchReport> {
-  const args = await yargs(argv)
-    .scriptName('model:bench')
-    .usage('$0 [--json] [--backend auto|tensorflow|wasm|cpu]\n\nTraining (batch 64, forward+backward+Adam, after warm-up) and inference samples/s of the small and paper configs on synthetic inputs.')
-    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'compute backend' })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON line' })
-    .option('configs', { type: 'string', default: 'small,paper', describe: 'comma-separated configs (small, paper)' })
-    .option('steps', { type: 'number', default: 60, describe: 'timed training steps per config' })
-    .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first' })
-    .option('batch-size', { type: 'number', default: 64, describe: 'training batch size' })
-    .strict()
-    .fail((msg, err) => {
-      throw err ?? new Error(`${msg} (see --help)`);
-    })
-    .help()
-    .parseAsync();
+/** `digitfuse bench model [--json] [--backend B] [--configs small,paper] [--steps 60]` (`nx run model:bench`). */
+export async function main(argv: readonly string[]): Promise<BenchReport> {
+  const args = await parseArgs(
+    argv,
+    {
+      name: 'digitfuse bench model',
+      usage: '[--json] [--backend auto|tensorflow|wasm|cpu]',
+      describe: 'Training (batch 64, forward+backward+Adam, after warm-up) and inference samples/s of the small and paper configs on synthetic inputs.',
+    },
+    (y) =>
+      y
+        .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'compute backend' })
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON line' })
+        .option('configs', { type: 'string', default: 'small,paper', describe: 'comma-separated configs (small, paper)' })
+        .option('steps', { type: 'number', default: 60, describe: 'timed training steps per config' })
+        .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first' })
+        .option('batch-size', { type: 'number', default: 64, describe: 'training batch size' }),
+  );
   const names = args.configs.split(',').map((s) => s.trim()) as BenchConfigName[];
   for (const n of names) {
-    if (!(n in BENCH_CONFIGS)) throw new Error(`Unknown --configs entry '${n}': expected small or paper`);
+    if (!(n in BENCH_CONFIGS)) throw new UsageError(`Unknown --configs entry '${n}': expected small or paper`);
   }
-  for (const [flag, v] of [['steps', args.steps], ['batch-size', args.batchSize]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`Expected --${flag} to be a positive integer, got ${v}`);
-  }
+  positiveInt(args.steps, 'steps');
+  positiveInt(args.batchSize, 'batch-size');
   const info = await selectBackend(args.backend, (line) => process.stderr.write(`${line}\n`));
   const label = info.native != null ? `${info.name}+native` : info.name;
   const results: BenchReport['results'][number][] = [];
@@ -53,4 +52,4 @@ export async function main(argv: string[]): Promise<BenchReport> {
   return report;
 }
 
-if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
+if (require.main === module) runMain(main);

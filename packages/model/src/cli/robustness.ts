@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import yargs from 'yargs';
+import { parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { FUSIONS } from '../network/fusion/fusions';
-import { writeFileAtomic } from '../io/atomic-write';
 import {
   describeSet,
   discoverSets,
@@ -17,7 +16,6 @@ import {
   type RobustnessModel,
   type RobustnessRun,
 } from '../robustness/robustness';
-import { runCli } from './run-cli';
 
 export const ROBUSTNESS_JSON = 'robustness.json';
 export const ROBUSTNESS_MD = 'robustness.md';
@@ -27,39 +25,38 @@ export interface RobustnessReport extends RobustnessFile {
   readonly summary: ReturnType<typeof summarize>;
 }
 
-/** `nx run model:robustness --root DIR | --sets DIR,DIR [--out DIR]`: the robust-fusion benchmark. */
-export async function main(argv: string[]): Promise<RobustnessReport> {
-  const args = await yargs(argv)
-    .scriptName('model:robustness')
-    .usage(
-      '$0 (--root DIR | --sets DIR,DIR,...) [--out DIR] [options]\n\n' +
+/** `digitfuse bench robustness --root DIR | --sets DIR,DIR [--out DIR]` (`nx run model:robustness`): the robust-fusion benchmark. */
+export async function main(argv: readonly string[]): Promise<RobustnessReport> {
+  const args = await parseArgs(
+    argv,
+    {
+      name: 'digitfuse bench robustness',
+      usage: '(--root DIR | --sets DIR,DIR,...) [--out DIR] [options]',
+      describe:
         `Trains image-only, audio-only and fused models (${FUSIONS.join(', ')}) with the same budget and seeds on each dataset ` +
         '(a folder of competition files plus y_test.csv; a folder named <speaker>-clean|noisy is a leave-one-speaker-out set) ' +
         'and prints test accuracy per set with the mean and worst case over unseen speakers. Writes robustness.json and robustness.md to --out.',
-    )
-    .option('root', { type: 'string', describe: 'folder whose subfolders are the datasets' })
-    .option('sets', { type: 'string', describe: 'comma-separated dataset folders (instead of --root)' })
-    .option('out', { type: 'string', default: 'runs/robustness', describe: 'folder for robustness.json and robustness.md' })
-    .option('models', { type: 'string', default: ROBUSTNESS_MODELS.join(','), describe: `comma-separated subset of ${ROBUSTNESS_MODELS.join(', ')}` })
-    .option('config', { choices: Object.keys(BENCH_CONFIGS), default: 'paper', describe: 'filters and units of every model (small: 16/32/64)' })
-    .option('epochs', { type: 'number', default: 10, describe: 'most epochs (early stopping on validation loss, patience 3)' })
-    .option('seed', { type: 'number', default: 42, describe: 'seed of the split, weights, shuffling and augmentation (same for every model)' })
-    .option('augment-audio', { type: 'boolean', default: false, describe: 'robust fusion: also augment training audio (off by default: it cost accuracy)' })
-    .option('modality-dropout', { type: 'boolean', default: true, describe: 'robust fusion: modality dropout (--no-modality-dropout to compare)' })
-    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
-    .strict()
-    .fail((msg, err) => {
-      throw err ?? new Error(`${msg} (see --help)`);
-    })
-    .help()
-    .parseAsync();
+    },
+    (y) =>
+      y
+        .option('root', { type: 'string', describe: 'folder whose subfolders are the datasets' })
+        .option('sets', { type: 'string', describe: 'comma-separated dataset folders (instead of --root)' })
+        .option('out', { type: 'string', default: 'runs/robustness', describe: 'folder for robustness.json and robustness.md' })
+        .option('models', { type: 'string', default: ROBUSTNESS_MODELS.join(','), describe: `comma-separated subset of ${ROBUSTNESS_MODELS.join(', ')}` })
+        .option('config', { choices: Object.keys(BENCH_CONFIGS), default: 'paper', describe: 'filters and units of every model (small: 16/32/64)' })
+        .option('epochs', { type: 'number', default: 10, describe: 'most epochs (early stopping on validation loss, patience 3)' })
+        .option('seed', { type: 'number', default: 42, describe: 'seed of the split, weights, shuffling and augmentation (same for every model)' })
+        .option('augment-audio', { type: 'boolean', default: false, describe: 'robust fusion: also augment training audio (off by default: it cost accuracy)' })
+        .option('modality-dropout', { type: 'boolean', default: true, describe: 'robust fusion: modality dropout (--no-modality-dropout to compare)' })
+        .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice }),
+  );
 
-  if (!args.root === !args.sets) throw new Error('Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)');
+  if (!args.root === !args.sets) throw new UsageError('Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)');
   const models = args.models.split(',').map((s) => s.trim()) as RobustnessModel[];
   for (const m of models) {
-    if (!ROBUSTNESS_MODELS.includes(m)) throw new Error(`Unknown --models entry '${m}': expected some of ${ROBUSTNESS_MODELS.join(', ')}`);
+    if (!ROBUSTNESS_MODELS.includes(m)) throw new UsageError(`Unknown --models entry '${m}': expected some of ${ROBUSTNESS_MODELS.join(', ')}`);
   }
-  if (!Number.isInteger(args.epochs) || args.epochs < 1) throw new Error(`Expected --epochs to be a positive integer, got ${args.epochs}`);
+  positiveInt(args.epochs, 'epochs');
   const sets = args.root ? discoverSets(args.root) : (args.sets as string).split(',').map((d) => describeSet(d.trim()));
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const backend = await selectBackend(args.backend, log);
@@ -79,8 +76,8 @@ export async function main(argv: string[]): Promise<RobustnessReport> {
   });
   const save = async (r: RobustnessReport): Promise<void> => {
     mkdirSync(out, { recursive: true });
-    await writeFileAtomic(path.join(out, ROBUSTNESS_JSON), JSON.stringify(r, null, 2) + '\n');
-    await writeFileAtomic(path.join(out, ROBUSTNESS_MD), robustnessMarkdown(r.runs, sets));
+    await writeFileAtomicAsync(path.join(out, ROBUSTNESS_JSON), JSON.stringify(r, null, 2) + '\n');
+    await writeFileAtomicAsync(path.join(out, ROBUSTNESS_MD), robustnessMarkdown(r.runs, sets));
   };
   const runs = await runRobustness({
     sets,
@@ -100,4 +97,4 @@ export async function main(argv: string[]): Promise<RobustnessReport> {
   return final;
 }
 
-if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
+if (require.main === module) runMain(main);

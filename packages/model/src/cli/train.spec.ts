@@ -61,4 +61,14 @@ describe('model:train main()', () => {
       "Expected --image-filters to be comma-separated integers like 48,128,64, got '4,a'",
     );
   });
+
+  it('refuses an --out that is a file before training, leaving the file as it was', async () => {
+    const file = path.join(dir, 'not-a-folder');
+    await fs.writeFile(file, 'keep me');
+    const log = jest.spyOn(process.stderr, 'write');
+    log.mockClear();
+    await expect(main(['--data', dir, '--out', file, '--epochs', '1'])).rejects.toThrow(`Expected \`--out ${file}\` to be a folder for the model, found a file there`);
+    expect(log.mock.calls.map((c) => String(c[0])).join('')).not.toContain('backend:');
+    expect(await fs.readFile(file, 'utf8')).toBe('keep me');
+  });
 });

@@ -1,17 +1,13 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
-import yargs from 'yargs';
+import { parseArgs, runMain, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
-import { writeFileAtomic } from '../io/atomic-write';
-import { saveModel } from '../io/model-files';
-import { buildModel, disposeModel } from '../network/build-model';
 import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
-import { fusionTrainingOptions, train } from '../training/train';
-import { runCli } from './run-cli';
+import { fitModel } from '../training/fit-model';
 
 export const METRICS_JSON = 'metrics.json';
 
@@ -55,41 +51,41 @@ const parseFilters = (flag: string, s: string | undefined): number[] | undefined
   return parts;
 };
 
-/** `nx run model:train --data DIR --out DIR [...]`: trains one model, saves it and its validation metrics. */
-export async function main(argv: string[]): Promise<TrainMetrics> {
-  const args = await yargs(argv)
-    .scriptName('model:train')
-    .usage(
-      '$0 --out DIR [--data DIR] [options]\n\nTrains the two-branch CNN (default: the paper config) on the training split, early-stops on the validation split, and writes the model (model.json, weights.bin, meta.json) and metrics.json to --out.',
-    )
-    .option('data', { type: 'string', describe: 'folder of the competition files (default: the built-in demo dataset)' })
-    .option('cache-dir', { type: 'string', describe: 'folder of the preprocessed-data cache (default: under .cache/prepared)' })
-    .option('out', { type: 'string', demandOption: true, describe: 'model folder to write' })
-    .option('config', { type: 'string', describe: 'JSON file with a (partial) model config; flags below override it' })
-    .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
-    .option('batch-size', { type: 'number', default: 64 })
-    .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
-    .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
-    .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
-    .option('modality', { choices: MODALITIES, describe: 'input branches (default both)' })
-    .option('fusion', { choices: FUSIONS, describe: "concat (the paper's, default) or robust (calibrated per-sense experts, see ROBUSTNESS.md)" })
-    .option('image-filters', { type: 'string', describe: 'e.g. 48,128,64' })
-    .option('audio-filters', { type: 'string', describe: 'e.g. 64,64,128' })
-    .option('kernel-size', { type: 'number' })
-    .option('units', { type: 'number' })
-    .option('dropout', { type: 'number' })
-    .option('learning-rate', { type: 'number' })
-    .option('augment', { type: 'boolean', default: false, describe: 'random shifts/rotations of training images' })
-    .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
-    .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides of the split' })
-    .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
-    .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const })
-    .strict()
-    .fail((msg, err) => {
-      throw err ?? new Error(`${msg} (see --help)`);
-    })
-    .help()
-    .parseAsync();
+/** `digitfuse train --data DIR --out DIR [...]` (`nx run model:train`): trains one model, saves it and its validation metrics. */
+export async function main(argv: readonly string[]): Promise<TrainMetrics> {
+  const args = await parseArgs(
+    argv,
+    {
+      name: 'digitfuse train',
+      usage: '--out DIR [--data DIR] [options]',
+      describe:
+        'Trains the two-branch CNN (default: the paper config) on the training split, early-stops on the validation split, and writes the model (model.json, weights.bin, meta.json) and metrics.json to --out.',
+    },
+    (y) =>
+      y
+        .option('data', { type: 'string', describe: 'folder of the competition files (default: the built-in demo dataset)' })
+        .option('cache-dir', { type: 'string', describe: 'folder of the preprocessed-data cache (default: under .cache/prepared)' })
+        .option('out', { type: 'string', demandOption: true, describe: 'model folder to write' })
+        .option('config', { type: 'string', describe: 'JSON file with a (partial) model config; flags below override it' })
+        .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
+        .option('batch-size', { type: 'number', default: 64 })
+        .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
+        .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
+        .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
+        .option('modality', { choices: MODALITIES, describe: 'input branches (default both)' })
+        .option('fusion', { choices: FUSIONS, describe: "concat (the paper's, default) or robust (calibrated per-sense experts, see ROBUSTNESS.md)" })
+        .option('image-filters', { type: 'string', describe: 'e.g. 48,128,64' })
+        .option('audio-filters', { type: 'string', describe: 'e.g. 64,64,128' })
+        .option('kernel-size', { type: 'number' })
+        .option('units', { type: 'number' })
+        .option('dropout', { type: 'number' })
+        .option('learning-rate', { type: 'number' })
+        .option('augment', { type: 'boolean', default: false, describe: 'random shifts/rotations of training images' })
+        .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
+        .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides of the split' })
+        .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
+        .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const }),
+  );
 
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   let fileConfig: Partial<ModelConfig> = {};
@@ -114,6 +110,9 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
 
+  // Refuse an --out that cannot hold the model now, not after minutes of training.
+  const out = path.resolve(args.out);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`Expected \`--out ${args.out}\` to be a folder for the model, found a file there`, 'out');
   const backend = await selectBackend(args.backend, log);
   const dataDir = args.data ?? (await ensureDemoDataset());
   if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
@@ -129,56 +128,42 @@ export async function main(argv: string[]): Promise<TrainMetrics> {
   const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
   log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
 
-  const model = buildModel(config);
-  try {
-    const result = await train(
-      model,
-      { train: trainRows, val: valRows },
-      {
-        epochs: args.epochs,
-        batchSize: args.batchSize,
-        seed: config.seed,
-        earlyStopping: { patience: args.patience },
-        augment: args.augment,
-        progress: args.progress,
-        // Robust fusion: modality dropout, and the audio weight adapted to the (unlabelled) test rows.
-        ...fusionTrainingOptions(config, prepared.test),
-      },
-    );
-    const validation = valRows ? await evaluate(model, valRows) : null;
-    const testRows = labelledTest(dataDir, prepared.test);
-    const test = testRows ? await evaluate(model, testRows) : null;
-    const out = path.resolve(args.out);
-    await saveModel(out, model, {
-      config,
-      stats: prepared.stats,
-      history: result.history,
-      bestEpoch: result.bestEpoch,
-      backend: backend.name,
-      ...(result.calibration ? { calibration: result.calibration } : {}),
-    });
-    const metrics: TrainMetrics = {
-      backend: backend.name,
-      config,
-      data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
-      epochsRun: result.history.length,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      seconds: result.seconds,
-      validation: validation && toJson(validation),
-      test: test && toJson(test),
-      history: result.history,
-    };
-    await writeFileAtomic(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
-    const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-    const v =
-      (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
-      (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
-    console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
-    return metrics;
-  } finally {
-    disposeModel(model);
-  }
+  const testRows = labelledTest(dataDir, prepared.test);
+  const result = await fitModel(config, { train: trainRows, val: valRows }, {
+    epochs: args.epochs,
+    batchSize: args.batchSize,
+    seed: config.seed,
+    earlyStopping: { patience: args.patience },
+    augment: args.augment,
+    progress: args.progress,
+    // Robust fusion: the audio weight adapted to the (unlabelled) test rows.
+    target: prepared.test,
+    save: { dir: out, stats: prepared.stats, backend: backend.name },
+    use: async (model) => ({
+      validation: valRows ? await evaluate(model, valRows) : null,
+      test: testRows ? await evaluate(model, testRows) : null,
+    }),
+  });
+  const { validation, test } = result.used;
+  const metrics: TrainMetrics = {
+    backend: backend.name,
+    config,
+    data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
+    epochsRun: result.history.length,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    seconds: result.seconds,
+    validation: validation && toJson(validation),
+    test: test && toJson(test),
+    history: result.history,
+  };
+  await writeFileAtomicAsync(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
+  const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+  const v =
+    (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
+    (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
+  console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
+  return metrics;
 }
 
-if (require.main === module) runCli(async () => void (await main(process.argv.slice(2))));
+if (require.main === module) runMain(main);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFileError } from '../errors';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomicAsync } from '@digitfuse/core';
 
 /** File names of a model in TF.js layers format. */
 export const MODEL_JSON = 'model.json';
@@ -30,8 +30,8 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      await writeFileAtomic(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
-      await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await writeFileAtomicAsync(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
+      await writeFileAtomicAsync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
@@ -45,25 +45,83 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
 
     async load(): Promise<tf.io.ModelArtifacts> {
       const jsonFile = path.join(dir, MODEL_JSON);
-      const modelJson = JSON.parse(await readText(jsonFile)) as tf.io.ModelJSON;
+      let modelJson: tf.io.ModelJSON;
+      try {
+        modelJson = JSON.parse(await readText(jsonFile)) as tf.io.ModelJSON;
+      } catch (err) {
+        if (err instanceof ModelFileError) throw err;
+        throw new ModelFileError(`Expected \`${jsonFile}\` to be JSON, found a parse error: ${(err as Error).message}`, jsonFile);
+      }
       if (typeof modelJson !== 'object' || modelJson === null || !modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
         throw new ModelFileError(`Expected \`${jsonFile}\` to hold a TF.js layers model (modelTopology and weightsManifest)`, jsonFile);
       }
       const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: ArrayBuffer[] = [];
+      const files: string[] = [];
       for (const group of modelJson.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) {
-          const file = path.join(dir, p);
-          const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
-            throw new ModelFileError(`Cannot read weights file \`${file}\` named in \`${jsonFile}\`: ${err.code ?? err.message}`, file);
-          });
-          buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+        if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+          throw new ModelFileError(`Expected each weightsManifest entry of \`${jsonFile}\` to have paths and weights`, jsonFile);
         }
+        weightSpecs.push(...group.weights);
+        for (const p of group.paths) files.push(insideDir(dir, p, jsonFile));
+      }
+      // Check the sizes the shapes promise against the files before reading or allocating anything.
+      const expected = weightSpecs.reduce((sum, spec) => sum + specBytes(spec, jsonFile), 0);
+      let actual = 0;
+      for (const file of files) actual += await fileSize(file, jsonFile);
+      if (expected !== actual) {
+        throw new ModelFileError(
+          `Expected ${expected} bytes of weights (the shapes in \`${jsonFile}\`), found ${actual} in ${files.map((f) => `\`${path.basename(f)}\``).join(', ')}`,
+          jsonFile,
+        );
+      }
+      const buffers: ArrayBuffer[] = [];
+      for (const file of files) {
+        const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
+          throw new ModelFileError(`Cannot read weights file \`${file}\` named in \`${jsonFile}\`: ${err.code ?? err.message}`, file);
+        });
+        buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
       }
       return tf.io.getModelArtifactsForJSONSync(modelJson, weightSpecs, tf.io.concatenateArrayBuffers(buffers));
     },
   };
+}
+
+/** A weights path of model.json resolved inside the model folder. @throws ModelFileError for one that leaves it. */
+function insideDir(dir: string, p: unknown, jsonFile: string): string {
+  if (typeof p !== 'string' || p.length === 0) throw new ModelFileError(`Expected the weights paths in \`${jsonFile}\` to be file names, found ${JSON.stringify(p)}`, jsonFile);
+  const root = path.resolve(dir);
+  const file = path.resolve(root, p);
+  const rel = path.relative(root, file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new ModelFileError(`Expected the weights paths in \`${jsonFile}\` to stay inside the model folder, found \`${p}\``, jsonFile);
+  }
+  return file;
+}
+
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
+
+/** Bytes a weight takes by its manifest entry. @throws ModelFileError for a bad shape or dtype. */
+function specBytes(spec: tf.io.WeightsManifestEntry, jsonFile: string): number {
+  const name = typeof spec?.name === 'string' ? spec.name : '?';
+  if (!Array.isArray(spec?.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ModelFileError(`Expected weight \`${name}\` in \`${jsonFile}\` to have a shape of whole numbers >= 0, found ${JSON.stringify(spec?.shape)}`, jsonFile);
+  }
+  const bytes = DTYPE_BYTES[spec.dtype ?? 'float32'];
+  if (bytes === undefined || spec.quantization) {
+    throw new ModelFileError(`Expected weight \`${name}\` in \`${jsonFile}\` to be float32, int32 or bool, found ${JSON.stringify(spec.dtype)}${spec.quantization ? ' (quantized)' : ''}`, jsonFile);
+  }
+  return spec.shape.reduce((a, d) => a * d, 1) * bytes;
+}
+
+async function fileSize(file: string, jsonFile: string): Promise<number> {
+  try {
+    const st = await fs.stat(file);
+    if (!st.isFile()) throw new ModelFileError(`Expected weights file \`${file}\` named in \`${jsonFile}\` to be a file, found a directory`, file);
+    return st.size;
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err;
+    throw new ModelFileError(`Cannot read weights file \`${file}\` named in \`${jsonFile}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+  }
 }
 
 async function readText(file: string): Promise<string> {

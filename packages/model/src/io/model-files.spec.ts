@@ -72,3 +72,52 @@ describe('saveModel() / loadModel()', () => {
     await expect(loadModel(bad)).rejects.toThrow(`Cannot read \`${path.join(bad, 'model.json')}\`: ENOENT`);
   });
 });
+
+describe('loadModel() on tampered model files', () => {
+  let good: string;
+  beforeAll(async () => {
+    const config = validateConfig({ ...TINY_CONFIG, modality: 'image' });
+    good = path.join(dir, 'tamper-source');
+    await saveModel(good, buildModel(config), { config, stats: fakeStats() });
+  });
+
+  /** A copy of the good model whose model.json went through `edit`. */
+  async function tampered(name: string, edit: (json: tf.io.ModelJSON) => unknown): Promise<string> {
+    const out = path.join(dir, name);
+    await fs.cp(good, out, { recursive: true });
+    const file = path.join(out, 'model.json');
+    const edited = edit(JSON.parse(await fs.readFile(file, 'utf8')) as tf.io.ModelJSON);
+    await fs.writeFile(file, typeof edited === 'string' ? edited : JSON.stringify(edited));
+    return out;
+  }
+
+  it('keeps every weights path inside the model folder', async () => {
+    await fs.mkdir(path.join(dir, 'outside'), { recursive: true });
+    await fs.copyFile(path.join(good, 'weights.bin'), path.join(dir, 'outside', 'w.bin'));
+    for (const p of ['../outside/w.bin', '../../../../../etc/passwd', '/etc/passwd']) {
+      const m = await tampered('escape', (j) => ({ ...j, weightsManifest: [{ ...j.weightsManifest[0], paths: [p] }] }));
+      await expect(loadModel(m)).rejects.toThrow(new ModelFileError(`Expected the weights paths in \`${path.join(m, 'model.json')}\` to stay inside the model folder, found \`${p}\``, ''));
+    }
+  });
+
+  it('checks the sizes the shapes promise against the files before allocating', async () => {
+    const huge = await tampered('huge', (j) => {
+      const weights = j.weightsManifest[0].weights.map((w, i) => (i === 0 ? { ...w, shape: [1e6, 1e6] } : w));
+      return { ...j, weightsManifest: [{ ...j.weightsManifest[0], weights }] };
+    });
+    await expect(loadModel(huge)).rejects.toThrow(/^Expected \d+(\.\d+)?(e\+\d+)? bytes of weights \(the shapes in `.*model\.json`\), found \d+ in `weights\.bin`$/);
+    const badShape = await tampered('bad-shape', (j) => {
+      const weights = j.weightsManifest[0].weights.map((w, i) => (i === 0 ? { ...w, shape: [-3, 2] } : w));
+      return { ...j, weightsManifest: [{ ...j.weightsManifest[0], weights }] };
+    });
+    await expect(loadModel(badShape)).rejects.toThrow(/to have a shape of whole numbers >= 0, found \[-3,2\]/);
+  });
+
+  it('names model.json when it is not JSON or not a model tfjs can build', async () => {
+    const garbage = await tampered('garbage', () => 'not json {');
+    await expect(loadModel(garbage)).rejects.toThrow(ModelFileError);
+    await expect(loadModel(garbage)).rejects.toThrow(/^Expected `.*garbage\/model\.json` to be JSON, found a parse error/);
+    const strange = await tampered('strange', (j) => ({ ...j, modelTopology: { class_name: 'Nonsense', config: {} } }));
+    await expect(loadModel(strange)).rejects.toThrow(/^Cannot build the model in `.*strange\/model\.json`: /);
+  });
+});

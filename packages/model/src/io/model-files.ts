@@ -7,7 +7,7 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
@@ -57,7 +57,7 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     savedAt: meta.savedAt ?? new Date().toISOString(),
     ...(meta.calibration !== undefined ? { calibration: meta.calibration } : {}),
   };
-  await writeFileAtomic(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
+  await writeFileAtomicAsync(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
 }
 
 /** A model loaded by `loadModel`, compiled with its config's learning rate. */
@@ -72,7 +72,15 @@ export interface LoadedModel {
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const meta = await readMeta(dir);
-  const model = await tf.loadLayersModel(fileSystemHandler(dir));
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(fileSystemHandler(dir));
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err;
+    // A topology tfjs cannot build (hand-edited or from another program).
+    const file = path.join(dir, 'model.json');
+    throw new ModelFileError(`Cannot build the model in \`${file}\`: ${String((err as Error).message ?? err).split('\n')[0]}`, file);
+  }
   compileModel(model, meta.config.learningRate);
   return { model, meta };
 }

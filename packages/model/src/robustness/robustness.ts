@@ -2,12 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, subset, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
-import { buildModel, disposeModel } from '../network/build-model';
 import { validateConfig, type ModelConfig } from '../network/config';
 import { FUSIONS, fusionStrategy, isFusion, type Fusion } from '../network/fusion/fusions';
 import type { FusionWeights } from '../network/expert-fusion';
 import { formatDuration } from '../training/progress';
-import { fusionTrainingOptions, train } from '../training/train';
+import { fitModel } from '../training/fit-model';
 
 /** The single-branch models every fusion is compared with. */
 const BASELINES = ['image', 'audio'] as const;
@@ -128,39 +127,41 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
     const valRows = subset(prepared.train, prepared.split.val);
     for (const name of models) {
       const config = modelConfig({ ...options.config, seed }, name);
-      const model = buildModel(config);
-      try {
-        // A fusion with experts (robust fusion and those built on it) adapts its audio weight to the
-        // (unlabelled) test rows, as the pipeline does with the competition's test files.
-        const strategy = isFusion(name) ? fusionStrategy(name) : null;
-        const extras = strategy?.experts
-          ? {
-              ...fusionTrainingOptions(config, test),
-              augmentAudio: options.robustTraining?.augmentAudio ?? false,
-              modalityDropout: options.robustTraining?.modalityDropout ?? strategy.training.modalityDropout ?? false,
-            }
-          : {};
-        const result = await train(model, { train: trainRows, val: valRows }, { epochs: options.epochs ?? 10, batchSize: options.batchSize ?? 64, seed, progress: 'silent', ...extras });
-        const [t, v] = [await evaluate(model, test), await evaluate(model, valRows)];
-        const run: RobustnessRun = {
-          set: set.name,
-          model: name,
-          testAcc: t.accuracy,
-          valAcc: v.accuracy,
-          epochs: result.history.length,
-          seconds: result.seconds,
-          ...(result.calibration ? { fusionWeights: result.calibration.weights } : {}),
-        };
-        runs.push(run);
-        const f = (x: number) => Number(x.toFixed(3));
-        const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
-        log(
-          `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${run.epochs} epochs, ${formatDuration(run.seconds)}${w}`,
-        );
-        await options.onRun?.(run, runs);
-      } finally {
-        disposeModel(model);
-      }
+      // A fusion with experts (robust fusion and those built on it) adapts its audio weight to the
+      // (unlabelled) test rows, as the pipeline does with the competition's test files.
+      const strategy = isFusion(name) ? fusionStrategy(name) : null;
+      const extras = strategy?.experts
+        ? {
+            target: test,
+            augmentAudio: options.robustTraining?.augmentAudio ?? false,
+            modalityDropout: options.robustTraining?.modalityDropout ?? strategy.training.modalityDropout ?? false,
+          }
+        : {};
+      const result = await fitModel(config, { train: trainRows, val: valRows }, {
+        epochs: options.epochs ?? 10,
+        batchSize: options.batchSize ?? 64,
+        seed,
+        progress: 'silent',
+        ...extras,
+        use: async (model) => [await evaluate(model, test), await evaluate(model, valRows)] as const,
+      });
+      const [t, v] = result.used;
+      const run: RobustnessRun = {
+        set: set.name,
+        model: name,
+        testAcc: t.accuracy,
+        valAcc: v.accuracy,
+        epochs: result.history.length,
+        seconds: result.seconds,
+        ...(result.calibration ? { fusionWeights: result.calibration.weights } : {}),
+      };
+      runs.push(run);
+      const f = (x: number) => Number(x.toFixed(3));
+      const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
+      log(
+        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${run.epochs} epochs, ${formatDuration(run.seconds)}${w}`,
+      );
+      await options.onRun?.(run, runs);
     }
   }
   return runs;

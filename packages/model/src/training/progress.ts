@@ -1,4 +1,8 @@
+import { formatDuration } from '@digitfuse/core';
 import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './callbacks';
+
+/** Formats seconds as `1h02m`, `3m05s` or `12s` (from @digitfuse/core). */
+export { formatDuration };
 
 /** How training reports progress: a redrawn bar (TTY), one line per epoch, or nothing. */
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'silent';
@@ -11,15 +15,6 @@ export interface ProgressArgs {
   readonly stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Least milliseconds between two redraws of the bar. Default 200. */
   readonly redrawMs?: number;
-}
-
-/** Formats seconds as `1h02m`, `3m05s` or `12s`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${s}s`;
 }
 
 /** One line summarising an epoch, e.g. `epoch 2/10 loss 0.1234 acc 0.9612 val_loss ... 12.3s 3900 samples/s`. */

@@ -1,24 +1,30 @@
-import { loadCompetition, preprocess } from '@digitfuse/data';
-import { readMeta, selectBackend } from '@digitfuse/model';
+import { parseArgs, runMain } from '@digitfuse/core';
+import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
+import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
 import { validateSubmission } from '../validate-submission';
 import { writeSubmission } from '../write-submission';
-import { parseArgs, runMain } from './cli-support';
 
-/** `nx run submit:predict --model DIR --data DIR --out FILE`: predict the test files and write a validated submission.csv. */
+/** `digitfuse predict --model DIR --data DIR --out FILE` (`nx run submit:predict`): predict the test files and write a validated submission.csv. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = await parseArgs(argv, 'submit:predict --model DIR [--model DIR ...] --data DIR --out FILE', (y) =>
+  const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR --out FILE', describe: 'Predict the test files and write a validated submission.' };
+  const args = await parseArgs(argv, spec, (y) =>
     y
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
       .option('out', { type: 'string', default: 'submission.csv', describe: 'Where to write the submission' })
       .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
       .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch' })
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'Compute backend' }),
+      .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
+  if (existsSync(args.out) && statSync(args.out).isDirectory()) {
+    throw new SubmissionError(`Expected \`--out ${args.out}\` to be a file to write the submission to, found a folder there`, args.out);
+  }
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const meta = await readMeta(dirs[0]);
   if (!meta.stats) {
@@ -26,6 +32,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const raw = await loadCompetition(resolve(args.data), { requireTest: true });
   const test = preprocess(meta.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
+  // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or refuse.
+  const shift = inputShift(test, `the test rows of ${resolve(args.data)}`);
+  for (const finding of shift.findings) process.stderr.write(`warning: ${finding}\n`);
+  if (shift.level === 'refuse' && !args['allow-shift']) {
+    throw new SubmissionError(`Refusing to predict: ${shift.findings[0]} (check the files; --allow-shift to predict anyway)`, resolve(args.data));
+  }
   const t0 = performance.now();
   const result = await predict(dirs, test, { batchSize: args['batch-size'], tta: args.tta });
   writeSubmission(args.out, result.labels);

@@ -1,26 +1,59 @@
-import { upload } from '../upload';
-import { parseArgs, runMain } from './cli-support';
+import { parseArgs, runMain } from '@digitfuse/core';
+import { COMPETITION_FILES, readNpy } from '@digitfuse/data';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { SubmissionError, UploadError } from '../errors';
+import { shellQuote, upload } from '../upload';
 
-/** `nx run submit:upload --competition NAME --message MSG [--submission FILE]`. */
+/**
+ * The competition folder to check a submission against: `--data`, else the data of the run the
+ * submission was written by (its run.json beside it), else an error saying what to pass.
+ */
+function dataFolder(given: string | undefined, submission: string): string {
+  if (given) return resolve(given);
+  const state = join(dirname(resolve(submission)), 'run.json');
+  if (existsSync(state)) {
+    try {
+      const run = JSON.parse(readFileSync(state, 'utf8')) as { data?: { dir?: string }; options?: { data?: string | null } };
+      const dir = run.data?.dir ?? run.options?.data;
+      if (dir) return resolve(dir);
+    } catch {
+      // not a run.json we can read: fall through to the error
+    }
+  }
+  throw new SubmissionError(
+    `Expected \`--data DIR\` (the competition folder with ${COMPETITION_FILES.testImages}) to check \`${submission}\` against before uploading, found none (and no run.json beside the submission)`,
+    submission,
+  );
+}
+
+/** `digitfuse upload --competition NAME --message MSG [--submission FILE] [--data DIR]` (`nx run submit:upload`). */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = await parseArgs(argv, 'submit:upload --competition NAME --message MSG [--submission FILE]', (y) =>
+  const spec = {
+    name: 'digitfuse upload',
+    usage: '--competition NAME --message MSG [--submission FILE] [--data DIR]',
+    describe:
+      'Check the submission against the test files, then submit it with the official `kaggle competitions submit` CLI when it and credentials are present; else say exactly what is missing.',
+  };
+  const args = await parseArgs(argv, spec, (y) =>
     y
       .option('competition', { type: 'string', demandOption: true, describe: 'Competition slug, as in its Kaggle URL' })
       .option('message', { type: 'string', demandOption: true, describe: 'Submission message' })
-      .option('submission', { type: 'string', default: 'submission.csv', describe: 'The file to submit' }),
+      .option('submission', { type: 'string', default: 'submission.csv', describe: 'The file to submit' })
+      .option('data', { type: 'string', describe: 'Competition folder whose test files the submission must match (default: the data of the run that wrote it)' }),
   );
-  const result = upload({ competition: args.competition, message: args.message, file: args.submission });
-  const command = result.plan.command.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  const data = dataFolder(args.data, args.submission);
+  const testRows = readNpy(join(data, COMPETITION_FILES.testImages)).shape[0];
+  const result = upload({ competition: args.competition, message: args.message, file: args.submission, testRows });
+  const command = result.plan.command.map(shellQuote).join(' ');
   if (result.uploaded) {
-    process.stdout.write(`uploaded ${args.submission} to ${args.competition} with the Kaggle CLI\n`);
+    process.stdout.write(`uploaded ${args.submission} (${testRows} rows, checked against ${data}) to ${args.competition} with the Kaggle CLI\n`);
     return;
   }
   if (result.plan.missing.length > 0) {
-    process.stderr.write(`not uploaded; missing:\n${result.plan.missing.map((m) => `  - ${m}`).join('\n')}\nthen run:\n  ${command}\n`);
-  } else {
-    process.stderr.write(`not uploaded: the Kaggle CLI exited with status ${result.status}; command was:\n  ${command}\n`);
+    throw new UploadError(`Not uploaded; missing: ${result.plan.missing.join('; ')}; then run: ${command}`);
   }
-  process.exitCode = 1;
+  throw new UploadError(`Not uploaded: the Kaggle CLI exited with status ${result.status}; command was: ${command}`);
 }
 
 if (require.main === module) runMain(main);

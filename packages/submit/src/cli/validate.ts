@@ -1,11 +1,12 @@
+import { parseArgs, runMain } from '@digitfuse/core';
 import { COMPETITION_FILES, readNpy } from '@digitfuse/data';
 import { join, resolve } from 'node:path';
 import { validateSubmission } from '../validate-submission';
-import { parseArgs, runMain } from './cli-support';
 
-/** `nx run submit:validate --submission FILE --data DIR`: check a submission against the test files. */
+/** `digitfuse validate --submission FILE --data DIR` (`nx run submit:validate`): check a submission against the test files. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = await parseArgs(argv, 'submit:validate --submission FILE --data DIR', (y) =>
+  const spec = { name: 'digitfuse validate', usage: '--submission FILE --data DIR', describe: 'Check a submission against the test files: header, rows, row ids, labels.' };
+  const args = await parseArgs(argv, spec, (y) =>
     y
       .option('submission', { type: 'string', demandOption: true, describe: 'The submission.csv to check' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy (gives the number of test rows)' }),

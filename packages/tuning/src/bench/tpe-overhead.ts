@@ -1,14 +1,13 @@
 /**
  * Benchmark: the TPE sampler's overhead per trial (ask + 5 suggestions + tell, objective excluded)
- * once a study has 10, 100 and 1,000 finished trials. `npx nx run tuning:bench [--sizes 10,100,1000]
- * [--trials 20] [--journal]`. The study is first filled with random-search trials (fast), then TPE runs
+ * once a study has 10, 100 and 1,000 finished trials. `digitfuse bench tuning [--sizes 10,100,1000]
+ * [--trials 20] [--journal]` (`nx run tuning:bench`). The study is first filled with random-search trials (fast), then TPE runs
  * 3 warm-up trials and then `--trials` more trials whose ask/suggest/tell time is measured.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { silentLogger } from '../logger';
 import { NopPruner } from '../pruners/nop-pruner';
 import { RandomSampler } from '../samplers/random-sampler';
@@ -63,18 +62,19 @@ export async function measureOverhead(finished: number, trials: number, storage:
   return { finished, msPerTrial: times.reduce((a, b) => a + b, 0) / times.length, maxMs: Math.max(...times), cpuMsPerTrial: cpu / trials };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const args = await yargs(argv)
-    .scriptName('tuning:bench')
-    .option('sizes', { type: 'string', default: '10,100,1000', describe: 'Finished-trial counts to measure at (comma-separated)' })
-    .option('trials', { type: 'number', default: 20, describe: 'Measured TPE trials per size' })
-    .option('journal', { type: 'boolean', default: false, describe: 'Also measure with a JournalFileStorage (fsync per operation)' })
-    .strict()
-    .help()
-    .parseAsync();
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = await parseArgs(
+    argv,
+    { name: 'digitfuse bench tuning', describe: "The TPE sampler's overhead per trial at 10, 100 and 1,000 finished trials." },
+    (y) =>
+      y
+        .option('sizes', { type: 'string', default: '10,100,1000', describe: 'Finished-trial counts to measure at (comma-separated)' })
+        .option('trials', { type: 'number', default: 20, describe: 'Measured TPE trials per size' })
+        .option('journal', { type: 'boolean', default: false, describe: 'Also measure with a JournalFileStorage (fsync per operation)' }),
+  );
   const sizes = args.sizes.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--sizes: expected comma-separated integers >= 0, got ${args.sizes}`);
-  if (!(Number.isInteger(args.trials) && args.trials >= 1)) throw new Error(`--trials: expected an integer >= 1, got ${args.trials}`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`Expected --sizes to be comma-separated integers >= 0, got ${args.sizes}`);
+  positiveInt(args.trials, 'trials');
   console.log('TPE sampler overhead per trial (ask + 5 suggestions + tell; 3 numeric incl. 2 log, 1 int, 1 categorical)');
   console.log('storage    finished  wall ms/trial (mean)  wall ms/trial (max)  CPU ms/trial (mean)');
   const kinds: ['memory' | 'journal', () => Storage][] = [['memory', () => new InMemoryStorage({ logger: silentLogger })]];
@@ -104,9 +104,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main(hideBin(process.argv)).catch((e: unknown) => {
-    console.error(`tuning:bench: ${(e as Error).message}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);

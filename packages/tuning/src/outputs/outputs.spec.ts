@@ -123,3 +123,20 @@ describe('Trial.setUserAttr()', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('trialsTable() with hostile strings', () => {
+  it('keeps formulas out of the CSV and markup out of the Markdown', () => {
+    const study = createStudy({ name: 'h', sampler: new RandomSampler({ seed: 1 }), logger: silentLogger });
+    const t = study.ask();
+    t.suggestCategorical('act', ['=HYPERLINK("http://x","y")']);
+    t.setUserAttr('note', '<img src=x onerror=alert(1)>|');
+    t.setUserAttr('neg', -1.5);
+    study.tell(t, 1);
+    const table = trialsTable(study);
+    const row = table.csv.trim().split('\n')[1];
+    expect(row).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(row).toContain(',-1.5,');
+    expect(table.markdown).toContain('&lt;img src=x onerror=alert(1)&gt;\\|');
+    expect(table.markdown).not.toContain('<img');
+  });
+});

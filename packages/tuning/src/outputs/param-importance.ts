@@ -1,5 +1,5 @@
 import { toInternal, type Distribution } from '../distributions';
-import { Rng } from '../rng';
+import { xoshiro128 } from '@digitfuse/core';
 import type { FrozenTrial } from '../trial-state';
 import type { TrialsSource } from './trials-table';
 
@@ -122,7 +122,7 @@ export function paramImportances(study: TrialsSource, options: ParamImportanceOp
   const design = designMatrix(study.trials);
   if (design === undefined || design.params.length === 0) return {};
   const nTrees = options.nTrees ?? 64;
-  const rng = new Rng(options.seed ?? 0);
+  const rng = xoshiro128(options.seed ?? 0);
   const n = design.y.length;
   const sums = new Float64Array(design.x.length);
   for (let t = 0; t < nTrees; t++) {

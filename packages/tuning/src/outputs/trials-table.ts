@@ -1,3 +1,4 @@
+import { markdownTable } from '@digitfuse/core';
 import type { ParamValue } from '../distributions';
 import type { Direction, FrozenTrial, UserAttrValue } from '../trial-state';
 
@@ -55,12 +56,14 @@ function formatValue(v: ParamValue | UserAttrValue | undefined, digits: number):
   return String(v);
 }
 
+/**
+ * A CSV cell: quoted when it holds a quote, comma or line break; a text (not a number) starting with
+ * `=`, `+`, `-`, `@` or a tab gets a leading `'` so that spreadsheets show it instead of running it
+ * as a formula (CSV injection).
+ */
 function csvCell(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  const safe = /^[=+\-@\t\r]/.test(s) && Number.isNaN(Number(s)) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds. */
@@ -93,11 +96,8 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
     r.bestStep === undefined ? '' : String(r.bestStep),
     r.seconds === undefined ? '' : r.seconds.toFixed(1),
   ]);
-  const markdown = [
-    `| ${header.map(mdCell).join(' | ')} |`,
-    `| ${header.map((_, i) => (i === 1 ? '---' : '---:')).join(' | ')} |`,
-    ...cells.map((c) => `| ${c.map(mdCell).join(' | ')} |`),
-  ].join('\n') + '\n';
+  // Numbers right-aligned; the state column left-aligned.
+  const markdown = markdownTable(header, cells, header.map((_, i) => (i === 1 ? 'left' : 'right'))) + '\n';
   const csv = [header, ...cells].map((c) => c.map(csvCell).join(',')).join('\n') + '\n';
   return { paramNames, userAttrNames, rows, markdown, csv };
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { hashString } from '../rng';
+import { hashString } from '@digitfuse/core';
 import type { StudyView } from '../study-view';
 import type { FrozenTrial } from '../trial-state';
 import type { Pruner } from './pruner';

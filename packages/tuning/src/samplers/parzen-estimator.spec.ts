@@ -1,5 +1,5 @@
 import { categoricalDistribution, floatDistribution, intDistribution } from '../distributions';
-import { Rng } from '../rng';
+import { xoshiro128 } from '@digitfuse/core';
 import { ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator';
 import { defaultWeights } from './tpe-sampler';
 
@@ -33,7 +33,7 @@ describe('ParzenEstimator', () => {
     const grid = Float64Array.from([2, 5, 8, 11, 14, 17, 20]);
     const total = pe.logPdf([grid]).reduce((s, l) => s + Math.exp(l), 0);
     expect(total).toBeCloseTo(1, 5); // narrow intervals use a midpoint rule accurate to ~5e-5
-    const samples = pe.sample(new Rng(1), 200)[0];
+    const samples = pe.sample(xoshiro128(1), 200)[0];
     for (const v of samples) expect(Array.from(grid)).toContain(v);
   });
 
@@ -49,7 +49,7 @@ describe('ParzenEstimator', () => {
   it('keeps samples inside the range, more of them near the observations', () => {
     const d = floatDistribution('x', 0, 100);
     const pe = new ParzenEstimator([Float64Array.from([10, 11, 12, 13])], [d], options);
-    const s = pe.sample(new Rng(3), 1000)[0];
+    const s = pe.sample(xoshiro128(3), 1000)[0];
     expect(Math.min(...s)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...s)).toBeLessThanOrEqual(100);
     const near = s.filter((v) => v < 30).length;

@@ -1,5 +1,5 @@
 import type { Distribution, NumericDistribution } from '../distributions';
-import type { Rng } from '../rng';
+import { choice, type Rng } from '@digitfuse/core';
 import { logNormalMass, logNormalPdf, truncnormPpf } from './truncnorm';
 
 /** Module-level aliases: inside Jest's vm sandbox every global lookup (Math, Infinity) in a hot loop is ~10x slower. */
@@ -83,7 +83,7 @@ export class ParzenEstimator {
   sample(rng: Rng, size: number): Float64Array[] {
     const out = this.kernels.map(() => new Float64Array(size));
     for (let j = 0; j < size; j++) {
-      const k = rng.choice(this.weights);
+      const k = choice(rng, this.weights);
       this.kernels.forEach((kern, d) => {
         out[d][j] = kern.kind === 'categorical' ? sampleCategorical(kern, k, rng) : sampleNumeric(kern, k, rng);
       });
@@ -207,7 +207,7 @@ function numericKernels(
 function sampleNumeric(k: NumericKernels, i: number, rng: Rng): number {
   const mu = k.mus[i];
   const s = k.sigmas[i];
-  const z = truncnormPpf(rng.random(), (k.low - mu) / s, (k.high - mu) / s);
+  const z = truncnormPpf(rng.next(), (k.low - mu) / s, (k.high - mu) / s);
   let x = mu + s * z;
   if (k.dist.log) x = M.exp(x);
   const d = k.dist;
@@ -259,5 +259,5 @@ function categoricalKernels(obs: Float64Array, nChoices: number, options: Parzen
 }
 
 function sampleCategorical(k: CategoricalKernels, i: number, rng: Rng): number {
-  return rng.choice(k.probs.subarray(i * k.nChoices, (i + 1) * k.nChoices));
+  return choice(rng, k.probs.subarray(i * k.nChoices, (i + 1) * k.nChoices));
 }

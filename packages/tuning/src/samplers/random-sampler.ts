@@ -1,5 +1,5 @@
 import { fromInternal, type Distribution, type ParamValue } from '../distributions';
-import { randomSeed, streamFor, type Rng } from '../rng';
+import { randomSeed, streamFor, uniform, type Rng } from '@digitfuse/core';
 import type { StudyView } from '../study-view';
 import type { FrozenTrial } from '../trial-state';
 import type { Sampler } from './sampler';
@@ -19,14 +19,14 @@ export function sampleUniformInternal(rng: Rng, d: Distribution): number {
     // Ints are drawn on [low - 0.5, high + 0.5] in log space, then rounded, like Optuna.
     const lo = d.type === 'int' ? d.low - 0.5 : d.low;
     const hi = d.type === 'int' ? d.high + 0.5 : d.high;
-    const x = M.exp(rng.uniform(M.log(lo), M.log(hi)));
+    const x = M.exp(uniform(rng, M.log(lo), M.log(hi)));
     return M.min(d.high, M.max(d.low, d.type === 'int' ? M.round(x) : x));
   }
   if (d.step !== undefined) {
     const n = M.round((d.high - d.low) / d.step) + 1;
     return d.low + rng.int(n) * d.step;
   }
-  return rng.uniform(d.low, d.high);
+  return uniform(rng, d.low, d.high);
 }
 
 /** Samples every parameter independently and uniformly. */

@@ -1,5 +1,5 @@
 import { fromInternal, sameDistribution, toInternal, type Distribution, type ParamValue } from '../distributions';
-import { randomSeed, streamFor } from '../rng';
+import { randomSeed, streamFor } from '@digitfuse/core';
 import type { StudyView } from '../study-view';
 import { lastStep, type Direction, type FrozenTrial } from '../trial-state';
 import { ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator';

@@ -1,6 +1,6 @@
+import { gaussianBlobs } from '@digitfuse/analysis/testing';
 import { createRng } from '@digitfuse/data';
 import type { ReportInput, TrialInput } from '../types';
-import { gaussianBlobs } from './gaussian-blobs';
 
 /**
  * A plausible synthetic ReportInput: Gaussian blobs as embeddings (fused well separated, image

@@ -1,2 +1,1 @@
-export { gaussianBlobs } from './gaussian-blobs';
 export { demoReportInput } from './demo-report-input';

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../backend-error';
+import { installedLayers } from '../kernel-layers';
 import { selectBackend } from '../select-backend';
 import { seededArray } from '../test-support';
 import { loadNativeAddon, nativeThreadCount, type NativeAddon } from './native-addon';
-import { nativeKernelsRegistered, NATIVE_KERNEL_NAMES } from './register-native-kernels';
+import { nativeKernelLayer, nativeKernelsRegistered } from './native-kernel-layer';
 
 const loaded = loadNativeAddon();
 /** CI builds the addon with `npm ci`; there a missing addon is a failure, elsewhere the rest is skipped. */
@@ -24,13 +25,16 @@ describe('native kernels', () => {
     expect(loaded).toMatchObject({ ok: true });
   });
 
-  withAddon('replace the wasm convolution kernels and are named in the backend line', async () => {
+  withAddon('are a layer on the project wasm kernels and are named in the backend line', async () => {
     const lines: string[] = [];
     const info = await selectBackend('wasm', (line) => lines.push(line));
     expect(nativeKernelsRegistered()).toBe(true);
+    expect(installedLayers('wasm').map((layer) => layer.name)).toEqual(['wasm', 'native']);
+    expect(installedLayers('wasm')[1]).toBe(nativeKernelLayer(addon()));
     expect(info.native).toEqual({ isa: expect.stringMatching(/^(avx2-fma|portable)$/), threads: expect.any(Number) });
     expect(lines[0]).toContain(`+ native kernels (${info.native?.isa}, `);
-    for (const name of NATIVE_KERNEL_NAMES) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    expect(nativeKernelLayer(addon()).kernelNames).toEqual(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'BatchMatMul']);
+    for (const name of nativeKernelLayer(addon()).kernelNames) expect(tf.getKernel(name, 'wasm')).toBeDefined();
   });
 
   withAddon('give bit-identical results with 1, 2 and 3 threads (fixed summation order)', () => {

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { input, release, runBase, transpose, view, type TensorInfo } from './wasm-ops';
+import { input, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
+import { release, runBase, transpose, view } from './wasm-ops';
 
 /**
  * `BatchMatMul` for wasm that always reaches the stock kernel's XNNPACK path: a transposed operand
  * (every dense-layer gradient has one) is transposed explicitly first, since the stock kernel runs
  * transposed products through a slow generic loop.
  */
-export function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): TensorInfo {
+export function batchMatMul(args: WasmKernelArgs): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
   let a = input(inputs, 'a');

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, release, runBase, transpose, view, type TensorInfo } from './wasm-ops';
+import { heapF32, type TensorInfo } from '../kernel-support';
+import { release, runBase, transpose, view } from './wasm-ops';
 
 /**
  * Filter gradient as one XNNPACK matrix product: dW[K,Co] = colsT[K,N] . dy[N,Co] with N = B*OH*OW,

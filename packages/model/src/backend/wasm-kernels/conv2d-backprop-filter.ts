@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type * as tf from '@tensorflow/tfjs';
+import { conv2dInfo, input, isNhwc, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
 import { conv2dBackpropFilterGemm } from './conv2d-backprop-filter-gemm';
-import { conv2d, conv2dInfo, input, release, slice, transpose, type TensorInfo } from './wasm-ops';
+import { conv2d, release, slice, transpose } from './wasm-ops';
 
 /**
  * The im2col matrix is KH*KW*Ci/Co times the size of dy. Up to this ratio the explicit im2col + GEMM
@@ -26,18 +26,11 @@ function chooseGemm(rowsPerPosition: number, co: number): boolean {
  * x -> [Ci,H,W,B], dy -> [OH,OW,B,Co], stride 1, dilation = the original stride, explicit padding
  * chosen so the output is exactly [Ci,KH,KW,Co], then transposed back to [KH,KW,Ci,Co].
  */
-export function conv2dBackpropFilter(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}): TensorInfo {
-  const { inputs, backend, attrs } = args;
+export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const x = input(inputs, 'x');
   const dy = input(inputs, 'dy');
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (dataFormat != null && dataFormat !== 'NHWC') {
-    throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'`);
-  }
+  if (!isNhwc(dataFormat)) throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${dataFormat}'`);
   const info = conv2dInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const [, h, w, ci] = x.shape as [number, number, number, number];

@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2d, conv2dInfo, heapF32, input, release, slice, type TensorInfo } from './wasm-ops';
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
+import { conv2dInfo, heapF32, input, isNhwc, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
+import { conv2d, release, slice } from './wasm-ops';
 
 /**
  * `Conv2DBackpropInput` for wasm as one XNNPACK forward convolution (the stock kernel is a plain C++
@@ -10,46 +9,41 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: 
  * axes swapped), padding KH-1-padTop on top, and dy' = dy for stride 1 or dy with stride-1 zeros
  * inserted between its rows/columns for larger strides. Exact (same sums, other order).
  *
- * `fallback` (the stock kernel) handles the cases this formulation does not cover (explicit padding
- * larger than the filter).
+ * Null for the cases this formulation does not cover (explicit padding larger than the filter),
+ * which the kernel beneath (stock) handles.
  */
-export function makeConv2dBackpropInput(fallback: (args: KernelArgs) => TensorInfo) {
-  return function conv2dBackpropInput(args: KernelArgs): TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const dy = input(inputs, 'dy');
-    const filter = input(inputs, 'filter');
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-    if (dataFormat != null && dataFormat !== 'NHWC') {
-      throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${dataFormat}'`);
-    }
-    const info = conv2dInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
-    const [b, h, w, ci] = inputShape;
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-    const co = filter.shape[3];
-    const [, oh, ow] = dy.shape;
-    const top = kh - 1 - info.padInfo.top;
-    const left = kw - 1 - info.padInfo.left;
-    if (top < 0 || left < 0) return fallback(args);
-    const ohd = (oh - 1) * sh + 1;
-    const owd = (ow - 1) * sw + 1;
-    const bottom = h - ohd - top + kh - 1;
-    const right = w - owd - left + kw - 1;
+export function conv2dBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo | null {
+  const dy = input(inputs, 'dy');
+  const filter = input(inputs, 'filter');
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  if (!isNhwc(dataFormat)) throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${dataFormat}'`);
+  const info = conv2dInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode);
+  const [b, h, w, ci] = inputShape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const co = filter.shape[3];
+  const [, oh, ow] = dy.shape;
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  if (top < 0 || left < 0) return null;
+  const ohd = (oh - 1) * sh + 1;
+  const owd = (ow - 1) * sw + 1;
+  const bottom = h - ohd - top + kh - 1;
+  const right = w - owd - left + kw - 1;
 
-    const flipped = flipFilter(backend, filter);
-    const dyd = sh === 1 && sw === 1 ? dy : dilate(backend, dy, sh, sw);
-    let dx = conv2d(backend, dyd, flipped, [1, 1], [1, 1], [top, Math.max(bottom, 0), left, Math.max(right, 0)]);
-    release(backend, flipped);
-    if (dyd !== dy) release(backend, dyd);
-    if (dx.shape[1] !== h || dx.shape[2] !== w) {
-      const cropped = slice(backend, dx, [0, 0, 0, 0], [b, h, w, ci]);
-      release(backend, dx);
-      dx = cropped;
-    }
-    if (dx.shape[3] !== ci || co !== dy.shape[3]) {
-      throw new Error(`internal: input gradient shape ${dx.shape} does not match input ${inputShape}`);
-    }
-    return dx;
-  };
+  const flipped = flipFilter(backend, filter);
+  const dyd = sh === 1 && sw === 1 ? dy : dilate(backend, dy, sh, sw);
+  let dx = conv2d(backend, dyd, flipped, [1, 1], [1, 1], [top, Math.max(bottom, 0), left, Math.max(right, 0)]);
+  release(backend, flipped);
+  if (dyd !== dy) release(backend, dyd);
+  if (dx.shape[1] !== h || dx.shape[2] !== w) {
+    const cropped = slice(backend, dx, [0, 0, 0, 0], [b, h, w, ci]);
+    release(backend, dx);
+    dx = cropped;
+  }
+  if (dx.shape[3] !== ci || co !== dy.shape[3]) {
+    throw new Error(`internal: input gradient shape ${dx.shape} does not match input ${inputShape}`);
+  }
+  return dx;
 }
 
 /** [KH,KW,Ci,Co] -> [KH,KW,Co,Ci], reversed in both spatial axes. */

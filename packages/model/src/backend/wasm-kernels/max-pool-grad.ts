@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, input, type TensorInfo } from './wasm-ops';
+import type * as tf from '@tensorflow/tfjs';
+import { heapF32, input, pool2dInfo, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
 
 /**
  * `MaxPoolGrad` for wasm: each output gradient goes to the first strict maximum of its window
@@ -8,19 +7,10 @@ import { heapF32, input, type TensorInfo } from './wasm-ops';
  * kernel, a slow C++ loop that also drops the gradient of a window whose values are all <= 0.
  * One pass over x, in JS on the wasm heap.
  */
-export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): TensorInfo {
-  const { inputs, backend, attrs } = args;
+export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const dy = input(inputs, 'dy');
   const x = input(inputs, 'input');
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = pool2dInfo(x.shape, attrs as unknown as tf.MaxPoolGradAttrs);
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { filterHeight, filterWidth } = info;
   const top = info.padInfo.top;

@@ -1,19 +1,17 @@
-import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, input, leadingAxesSum, runBase, type TensorInfo } from './wasm-ops';
+import type * as tf from '@tensorflow/tfjs';
+import { heapF32, input, leadingAxesSum, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
 
 /**
  * `Sum` for wasm. Reducing the leading axes of a float32 tensor (every bias gradient: dy [B,H,W,C]
  * summed to [C]) is a column sum, done in one pass in JS with float64 accumulators; the stock kernel
- * first transposes the whole tensor so the reduced axes are innermost. Other cases go to the stock
- * kernel.
+ * first transposes the whole tensor so the reduced axes are innermost. Null for other cases (the
+ * kernel beneath, stock, reduces them).
  */
-export function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): TensorInfo {
-  const { inputs, backend, attrs } = args;
+export function sum({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo | null {
   const x = input(inputs, 'x');
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
   const sum = leadingAxesSum(x, axis, keepDims);
-  if (x.dtype !== 'float32' || sum == null) return runBase('Sum', backend, { x }, attrs);
+  if (x.dtype !== 'float32' || sum == null) return null;
   const { rows, cols, outShape } = sum;
   const acc = new Float64Array(cols);
   const xv = heapF32(backend, x);

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// Spawns the real `npx digitfuse`, once per entry point; the ones that load TensorFlow.js take seconds each.
+jest.setTimeout(300_000);
+
+const workspace = resolve(__dirname, '..', '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'digitfuse-cli-'));
+const absent = join(tmp, 'absent');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `npx digitfuse ...args` in the workspace root. */
+function digitfuse(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn('npx', ['digitfuse', ...args], { cwd: workspace, env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+/** Runs `jobs` with at most `limit` at a time. */
+async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < jobs.length; i = next++) results[i] = await jobs[i]();
+  };
+  await Promise.all(Array.from({ length: limit }, lane));
+  return results;
+}
+
+/** One user error per entry point: the arguments, the exit code, and the exact `error:` line. */
+const CASES: readonly [string, readonly string[], number, string][] = [
+  ['preprocess', ['preprocess', '--data', absent], 1, `error: Data directory not found: \`${absent}\``],
+  ['demo', ['demo', '--train', '0'], 2, 'error: Expected --train to be a positive integer, got 0'],
+  ['figures', ['figures', '--data', absent, '--images', '0'], 2, 'error: Expected --images to be a positive integer, got 0'],
+  ['audio-bank', ['audio-bank', '--fsdd', absent, '--out', join(tmp, 'bank')], 1, `error: File not found: \`${join(absent, 'mfcc.npy')}\``],
+  ['train', ['train', '--data', absent, '--out', join(tmp, 'model'), '--backend', 'cpu'], 1, `error: Data directory not found: \`${absent}\``],
+  ['predict', ['predict', '--model', absent, '--data', absent, '--backend', 'cpu'], 1, `error: Cannot read model metadata \`${join(absent, 'meta.json')}\`: ENOENT`],
+  ['validate', ['validate', '--submission', join(absent, 'submission.csv'), '--data', absent], 1, `error: File not found: \`${join(absent, 'x_test_wr.npy')}\``],
+  ['upload', ['upload', '--competition', 'c', '--message', 'm', '--submission', join(absent, 's.csv')], 1, 'error: Not uploaded; missing: the submission file'],
+  ['search', ['search', '--trials', '0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
+  ['full', ['full', '--budget', 'soon'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`'],
+  ['report', ['report', '--run', absent], 1, `error: Expected \`--resume ${absent}\` to be a run directory with run.json`],
+  ['robustness', ['robustness', '--root', absent, '--sets', absent], 1, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
+  ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  ['bench model', ['bench', 'model', '--configs', 'huge'], 2, "error: Unknown --configs entry 'huge': expected small or paper"],
+  ['bench kernels', ['bench', 'kernels', '--mode', 'fast'], 2, 'error: Invalid values: Argument: mode, Given: "fast", Choices:'],
+  ['bench tuning', ['bench', 'tuning', '--trials', '0'], 2, 'error: Expected --trials to be a positive integer, got 0'],
+  ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)'],
+  ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+];
+
+let runs: Run[];
+let help: Run[];
+let debug: Run;
+beforeAll(async () => {
+  const all = await pool(
+    [
+      ...CASES.map(([, args]) => () => digitfuse(args)),
+      () => digitfuse(['full', '--help']),
+      () => digitfuse(['search', '--help']),
+      () => digitfuse(['preprocess', '--data', absent], { DEBUG: 'digitfuse' }),
+    ],
+    3,
+  );
+  runs = all.slice(0, CASES.length);
+  help = all.slice(CASES.length, CASES.length + 2);
+  debug = all[all.length - 1];
+});
+
+describe('npx digitfuse <command> (the real binary)', () => {
+  it.each(CASES.map((c, i) => [c[0], i] as const))('%s: one `error:` line on stderr, no stack trace, the exit code', (_name, i) => {
+    const [, , status, line] = CASES[i];
+    const run = runs[i];
+    const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect({ errors: errors.length, line: errors[0]?.startsWith(line) ? line : errors[0], status: run.status }).toEqual({ errors: 1, line, status });
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the stack trace of a user error with DEBUG=digitfuse', () => {
+    expect(debug.status).toBe(1);
+    expect(debug.stderr).toMatch(/error: Data directory not found[^\n]*\nDataError: Data directory not found[^\n]*\n\s+at /);
+  });
+
+  it.each([0, 1])('`full --help` and `search --help` list the pipeline flags (%#)', (i) => {
+    expect(help[i].status).toBe(0);
+    expect(help[i].stdout).toMatch(i === 0 ? /^digitfuse full \[options\]/ : /^digitfuse search \[options\]/);
+    for (const flag of ['--data', '--out', '--resume', '--trials', '--budget', '--workers', '--search-rows', '--fusion']) expect(help[i].stdout).toContain(flag);
+  });
+});

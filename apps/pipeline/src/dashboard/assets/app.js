@@ -1,0 +1,270 @@
+// digitfuse dashboard page: renders the server's snapshots (GET /api/events, server-sent events).
+// Every string of the run (parameter names and values, attributes, messages, paths) is data: it is
+// shown with textContent or set as an attribute value, never parsed as HTML.
+'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+
+  /** An element with text and attributes (values only; never markup). */
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined) continue;
+      if (key === 'text') node.textContent = String(value);
+      else node.setAttribute(key, String(value));
+    }
+    for (const child of children || []) if (child) node.appendChild(child);
+    return node;
+  }
+
+  // ---- formatting -------------------------------------------------------------------------------
+  const pct = (x) => (x === null || x === undefined ? '' : (x * 100).toFixed(2) + '%');
+  const fixed = (x, d) => (x === null || x === undefined ? '' : Number(x).toFixed(d));
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 60) return s + ' s';
+    const m = Math.floor(s / 60);
+    if (m < 60) return s % 60 === 0 ? m + ' min' : m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
+    return m % 60 === 0 ? Math.floor(m / 60) + ' h' : Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
+  }
+  function param(v) {
+    if (typeof v === 'number') {
+      if (Number.isInteger(v)) return String(v);
+      const a = Math.abs(v);
+      return a !== 0 && (a < 1e-2 || a >= 1e4) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+    }
+    return v === null || v === undefined ? '' : String(v);
+  }
+
+  // ---- state ------------------------------------------------------------------------------------
+  let snapshot = null;
+  let clockOffset = 0; // server time - local time
+  let sort = { key: 'number', dir: 1 };
+  const drawnSpecs = {};
+  const views = {};
+
+  // ---- header, stages, cards --------------------------------------------------------------------
+  function renderRun(s) {
+    $('run-name').textContent = s.run.name;
+    $('run-root').textContent = s.run.root;
+    document.title = 'digitfuse — ' + s.run.name;
+    const problem = $('problem');
+    problem.hidden = !s.run.problem;
+    problem.textContent = s.run.problem ? 'run.json: ' + s.run.problem : '';
+
+    const stages = $('stages');
+    stages.replaceChildren(
+      ...s.run.stages.map((st) => {
+        const mark = st.state === 'done' ? '✓ ' : st.state === 'running' ? '● ' : '';
+        const li = el('li', { class: st.state, title: st.title }, [el('span', { text: mark + st.name })]);
+        if (st.seconds !== null) li.appendChild(el('span', { class: 'stage-time', text: duration(st.seconds) }));
+        else if (st.state === 'running') li.appendChild(el('span', { class: 'stage-time', text: 'now' }));
+        return li;
+      }),
+    );
+
+    const o = s.run.options;
+    const c = s.study ? s.study.counts : null;
+    const finished = c ? c.COMPLETE + c.PRUNED : 0;
+    $('card-trials').textContent = o.trials !== null ? finished + ' of ' + o.trials : String(finished);
+    $('card-trials-note').textContent = c
+      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running'
+      : 'no study journal yet';
+    const best = s.study && s.study.bestTrial !== null ? s.study : null;
+    $('card-best').textContent = best ? fixed(best.bestValue, 4) : '–';
+    $('card-best-note').textContent = best ? 'trial ' + best.bestTrial : 'no completed trial yet';
+    $('card-objective').textContent = o.objectiveTitle || o.objective || 'the objective value';
+    const limits = [];
+    if (o.budgetMs !== null) limits.push('search budget ' + duration(o.budgetMs / 1000));
+    if (o.epochs !== null) limits.push('at most ' + o.epochs + ' epochs per trial');
+    if (s.study && s.study.lastActivityAt !== null) limits.push('last journal activity ' + new Date(s.study.lastActivityAt).toLocaleTimeString());
+    $('card-budget').textContent = limits.join(' · ');
+
+    const ended = $('ended');
+    ended.hidden = !s.run.ended;
+    ended.textContent = s.run.ended
+      ? 'The run has ended and the dashboard server has stopped; this page shows its final state. The files are in ' + s.run.root + '.'
+      : '';
+  }
+
+  // ---- running trials (ETA counts down every second) --------------------------------------------
+  function renderRunning(s) {
+    const running = s.trials.filter((t) => t.state === 'RUNNING' && t.progress);
+    $('running-section').hidden = running.length === 0 || s.run.ended;
+    $('running').replaceChildren(
+      ...running.map((t) => {
+        const p = t.progress;
+        const total = p.epochs !== null ? ' of ' + p.epochs : '';
+        const current = p.epochs !== null ? Math.min(p.epochsDone + 1, p.epochs) : p.epochsDone + 1;
+        const bar = el('progress', { max: p.epochs || 1, value: p.epochsDone, 'aria-label': 'epochs done' });
+        const facts = [];
+        if (p.lastValue !== null) facts.push('validation accuracy ' + pct(p.lastValue) + ' after epoch ' + p.epochsDone);
+        if (p.epochSeconds !== null) facts.push(duration(p.epochSeconds) + ' per epoch');
+        return el('div', { class: 'running-trial', 'data-trial': t.number }, [
+          el('div', { class: 'headline', text: 'Trial ' + t.number + ': epoch ' + current + total + (p.epochsDone >= (p.epochs || Infinity) ? ' done, measuring' : '') }),
+          el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
+          el('div', { class: 'muted', text: facts.join(' · ') + (facts.length ? ' · ' : '') + 'running for ' + duration(t.seconds) }),
+        ]);
+      }),
+    );
+  }
+  function etaText(etaAt) {
+    if (etaAt === null || etaAt === '' || etaAt === undefined) return 'time left: known after the first epoch';
+    const left = (Number(etaAt) - (Date.now() + clockOffset)) / 1000;
+    return left > 0 ? 'about ' + duration(left) + ' left (at most: early stopping can end it sooner)' : 'finishing…';
+  }
+  setInterval(() => {
+    for (const span of document.querySelectorAll('.running-trial .eta')) span.textContent = etaText(span.getAttribute('data-eta'));
+  }, 1000);
+
+  // ---- links to the run's files -----------------------------------------------------------------
+  function renderLinks(s) {
+    const links = s.links.filter((l) => typeof l.href === 'string' && l.href.startsWith('/run/'));
+    $('links-section').hidden = links.length === 0;
+    $('finished-note').textContent = s.run.finished ? '(the run has finished)' : '(from the stages finished so far)';
+    $('links').replaceChildren(
+      ...links.map((l) => {
+        const a = el('a', { href: l.href, text: l.label, target: '_blank', rel: 'noopener' });
+        if (s.run.ended) a.removeAttribute('href'); // the server has stopped: the path below is what is left
+        return el('li', {}, [a, el('span', { class: 'mono', text: l.path })]);
+      }),
+    );
+  }
+
+  // ---- trial table ------------------------------------------------------------------------------
+  function columns(s) {
+    const params = s.study ? s.study.paramNames : [];
+    return [
+      { key: 'number', title: '#', get: (t) => t.number, show: (t) => String(t.number) },
+      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase(), text: true },
+      { key: 'value', title: 'Value', get: (t) => t.value, show: (t) => fixed(t.value, 4) },
+      { key: 'clean', title: 'Clean', get: (t) => t.clean, show: (t) => pct(t.clean) },
+      { key: 'shifted', title: 'Shifted', get: (t) => t.shifted, show: (t) => pct(t.shifted) },
+      { key: 'image', title: 'Image', get: (t) => t.image, show: (t) => pct(t.image) },
+      { key: 'bestEpoch', title: 'Best epoch', get: (t) => t.bestEpoch, show: (t) => (t.bestEpoch === null ? '' : String(t.bestEpoch)) },
+      { key: 'seconds', title: 'Duration', get: (t) => t.seconds, show: (t) => duration(t.seconds) },
+      ...params.map((name) => ({ key: 'param:' + name, title: name, get: (t) => t.params[name], show: (t) => param(t.params[name]), param: true })),
+    ];
+  }
+  function compare(a, b) {
+    const missingA = a === null || a === undefined;
+    const missingB = b === null || b === undefined;
+    if (missingA || missingB) return missingA === missingB ? 0 : missingA ? 1 : -1;
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    return String(a).localeCompare(String(b));
+  }
+  function renderTable(s) {
+    const cols = columns(s);
+    if (!cols.some((c) => c.key === sort.key)) sort = { key: 'number', dir: 1 };
+    const head = document.querySelector('#trials thead tr');
+    head.replaceChildren(
+      ...cols.map((c) => {
+        // Long parameter names may wrap after an underscore (a zero-width space), keeping columns narrow.
+        const button = el('button', { type: 'button', text: c.title.replace(/_/g, '_\u200b'), title: 'Sort by ' + c.title, 'data-key': c.key });
+        button.addEventListener('click', () => {
+          sort = { key: c.key, dir: sort.key === c.key ? -sort.dir : c.key === 'value' ? -1 : 1 };
+          renderTable(snapshot);
+        });
+        const arrow = sort.key === c.key ? el('span', { class: 'arrow', text: sort.dir > 0 ? '▲' : '▼' }) : null;
+        return el('th', { scope: 'col', 'aria-sort': sort.key === c.key ? (sort.dir > 0 ? 'ascending' : 'descending') : null }, [button, arrow]);
+      }),
+    );
+    const col = cols.find((c) => c.key === sort.key);
+    const rows = [...s.trials].sort((a, b) => {
+      const va = col.get(a);
+      const vb = col.get(b);
+      const missing = (va === null || va === undefined) !== (vb === null || vb === undefined);
+      return (missing ? compare(va, vb) : sort.dir * compare(va, vb)) || a.number - b.number;
+    });
+    const bestTrial = s.study ? s.study.bestTrial : null;
+    document.querySelector('#trials tbody').replaceChildren(
+      ...rows.map((t) => {
+        const isBest = t.number === bestTrial;
+        const cells = cols.map((c) => {
+          const shown = c.show(t);
+          const td = el('td', { text: shown });
+          if (c.text || (c.param && typeof c.get(t) === 'string')) td.classList.add('text');
+          if (shown === '') td.classList.add('missing');
+          if (c.key === 'state') {
+            td.replaceChildren(el('span', { class: 'state state-' + t.state, text: shown }));
+            if (t.failReason) td.setAttribute('title', t.failReason);
+          }
+          if (c.param && typeof c.get(t) === 'string') td.setAttribute('title', c.get(t));
+          if (c.key === 'number' && isBest) td.replaceChildren(el('span', { class: 'best-mark', text: '★ ', title: 'best trial' }), document.createTextNode(shown));
+          return td;
+        });
+        return el('tr', { class: isBest ? 'best' : null, 'data-trial': t.number, 'data-state': t.state }, cells);
+      }),
+    );
+    $('no-trials').hidden = s.trials.length > 0;
+    $('failures').replaceChildren(
+      ...s.trials
+        .filter((t) => t.state === 'FAIL' && t.failReason)
+        .map((t) => el('li', {}, [el('span', { class: 'state state-FAIL', text: 'trial ' + t.number + ' failed: ' }), el('span', { class: 'mono', text: t.failReason })])),
+    );
+  }
+
+  // ---- charts (the report's Vega-Lite specs) ----------------------------------------------------
+  function renderCharts(s) {
+    if (typeof window.vegaEmbed !== 'function') return;
+    for (const [name, spec] of Object.entries(s.charts)) {
+      const target = $('chart-' + name);
+      if (!target) continue;
+      const json = JSON.stringify(spec);
+      if (drawnSpecs[name] === json) continue;
+      drawnSpecs[name] = json;
+      if (views[name]) views[name].finalize();
+      views[name] = null;
+      target.replaceChildren();
+      target.parentElement.classList.toggle('drawn', spec !== null);
+      if (spec === null) continue;
+      // A chart wider than its place (parallel coordinates of many parameters) is drawn narrower.
+      const room = target.parentElement.parentElement.clientWidth - 180;
+      const fitted = typeof spec.width === 'number' && spec.width > room ? Object.assign({}, spec, { width: Math.max(360, room) }) : spec;
+      // ast: expressions are interpreted, not compiled with eval, so the page's CSP forbids eval.
+      window
+        .vegaEmbed(target, fitted, { actions: false, renderer: 'svg', ast: true })
+        .then((result) => {
+          if (drawnSpecs[name] === json) views[name] = result;
+          else result.finalize();
+        })
+        .catch((err) => {
+          target.replaceChildren(el('p', { class: 'muted', text: 'This chart could not be drawn: ' + err.message }));
+        });
+    }
+  }
+
+  function render(s) {
+    snapshot = s;
+    clockOffset = s.now - Date.now();
+    renderRun(s);
+    renderRunning(s);
+    renderLinks(s);
+    renderTable(s);
+    renderCharts(s);
+  }
+
+  // ---- live updates -----------------------------------------------------------------------------
+  function setConnection(kind, text) {
+    const pill = $('connection');
+    pill.className = 'pill pill-' + kind;
+    pill.textContent = text;
+  }
+  function connect() {
+    const events = new EventSource('/api/events');
+    events.addEventListener('open', () => setConnection('live', 'live'));
+    events.addEventListener('snapshot', (e) => {
+      setConnection('live', 'live');
+      render(JSON.parse(e.data));
+    });
+    events.addEventListener('end', () => {
+      events.close();
+      setConnection('done', 'run ended');
+    });
+    events.addEventListener('error', () => {
+      if (events.readyState !== EventSource.CLOSED) setConnection('wait', 'reconnecting…');
+    });
+  }
+  window.addEventListener('DOMContentLoaded', connect);
+})();

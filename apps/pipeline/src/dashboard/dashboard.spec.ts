@@ -1,0 +1,115 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { startDashboard, type Dashboard } from './server';
+import { describeInBrowser, launchBrowser, openPage } from './testing/browser';
+import { appendTrial, finishedTrial, HOSTILE, writeFixtureRun } from './testing/fixture-run';
+
+jest.setTimeout(120_000);
+
+const STAGES = [
+  ['data', 'data: load, validate, preprocess'],
+  ['search', 'search: TPE over the paper space with pruning'],
+  ['retrain', 'retrain: the best configuration on all training rows'],
+  ['predict', 'predict: the test set to submission.csv'],
+  ['validate', 'validate: submission.csv against the test files'],
+  ['evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation'],
+  ['report', 'report: summary, figures and report.html'],
+].map(([name, title]) => ({ name, title }));
+
+/** Screenshots for people to look at (git-ignored). */
+const OUTPUT_DIR = join(__dirname, '..', '..', 'test-output');
+const quiet = () => undefined;
+
+const rowStates = (page: Page) => page.$$eval('#trials tbody tr', (rows) => rows.map((r) => `${r.getAttribute('data-trial')}:${r.getAttribute('data-state')}`));
+// Code run in the page is given as text: this project's TypeScript has no DOM types.
+const rowCount = (page: Page, test: string) => page.waitForFunction(`document.querySelectorAll('#trials tbody tr').length ${test}`, { timeout: 30_000 });
+const chartsDrawn = (page: Page) =>
+  page.waitForFunction(`['history', 'intermediate', 'parallel', 'importances'].every((n) => document.querySelector('#chart-' + n + ' svg') !== null)`, { timeout: 30_000 });
+
+describeInBrowser('dashboard page (chromium)', () => {
+  let dir: string;
+  let browser: Browser;
+  let live: Dashboard;
+  let hostile: Dashboard;
+  let journal: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dashboard-page-'));
+    journal = writeFixtureRun(join(dir, 'live'), { finished: 6, runningEpochs: 3 }).journal;
+    writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true });
+    [live, hostile, browser] = await Promise.all([
+      startDashboard({ run: join(dir, 'live'), stages: STAGES, log: quiet }),
+      startDashboard({ run: join(dir, 'hostile'), stages: STAGES, log: quiet }),
+      launchBrowser(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+    await hostile?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("loads with no console error, shows the fixture study's 7 trials, the best one marked, and the four charts", async () => {
+    const { page, errors } = await openPage(browser, live.url);
+    await rowCount(page, '=== 7');
+    await chartsDrawn(page);
+    expect(await rowStates(page)).toEqual(['0:COMPLETE', '1:COMPLETE', '2:COMPLETE', '3:PRUNED', '4:COMPLETE', '5:COMPLETE', '6:RUNNING']);
+    const best = await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'));
+    const snapshot = live.monitor.current;
+    expect(best).toBe(String(snapshot.study?.bestTrial));
+    expect(await page.$eval('#connection', (e) => e.textContent)).toBe('live');
+    expect(await page.$eval('#running .headline', (e) => e.textContent)).toBe('Trial 6: epoch 4 of 10');
+    expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^about 4 min \d\d s left/);
+    expect(await page.$eval('#stages .running', (e) => e.textContent)).toContain('search');
+    // Sorting by value puts the best trial first.
+    await page.click('#trials thead button[data-key="value"]');
+    expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a trial appended to the journal within 2 s, without reloading', async () => {
+    const { page, errors } = await openPage(browser, live.url);
+    await rowCount(page, '>= 7');
+    await page.evaluate('window.marker = 1');
+    const t0 = Date.now();
+    const n = appendTrial(journal, { ...finishedTrial(50, Date.now() - 400_000, 0.995), value: 0.999 });
+    await page.waitForFunction(`document.querySelector('#trials tr[data-trial="${n}"]')?.getAttribute('data-state') === 'COMPLETE'`, { timeout: 2000, polling: 50 });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await page.evaluate('window.marker')).toBe(1); // same page, not reloaded
+    expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe(String(n));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows hostile parameter values and error messages as text, running nothing', async () => {
+    const { page, errors } = await openPage(browser, hostile.url);
+    await rowCount(page, '=== 5');
+    await chartsDrawn(page);
+    const cells = await page.$$eval('#trials tbody td', (tds) => tds.map((td) => td.textContent));
+    expect(cells).toContain(HOSTILE);
+    expect(await page.$eval('#failures', (e) => e.textContent)).toContain(`Error: ${HOSTILE}`);
+    expect(await page.$$eval('main img', (imgs) => imgs.length)).toBe(0);
+    // Vega draws the value as an axis label of the parallel coordinates: SVG text, not markup.
+    expect(await page.$eval('#chart-parallel svg', (svg) => svg.textContent)).toContain(HOSTILE);
+    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('saves a screenshot of the page (test-output/dashboard.png)', async () => {
+    const { page, errors } = await openPage(browser, live.url);
+    await rowCount(page, '>= 7');
+    await chartsDrawn(page);
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    const file = join(OUTPUT_DIR, 'dashboard.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect(statSync(file).size).toBeGreaterThan(50_000);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

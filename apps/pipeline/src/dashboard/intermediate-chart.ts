@@ -1,0 +1,90 @@
+import type { TopLevelSpec } from '@digitfuse/plot';
+import type { TrialInput } from '../report';
+import { LEGEND_CONFIG, TITLE_CONFIG, round } from '../report/charts/theme';
+
+const SERIES = {
+  COMPLETE: 'completed trial',
+  PRUNED: 'pruned trial',
+  RUNNING: 'running trial',
+  FAIL: 'failed trial',
+} as const;
+const BEST = 'best trial';
+const PRUNED_AT = 'pruned here';
+
+/**
+ * Intermediate values per epoch (learning curves): one line per trial, coloured by its state, the
+ * best trial drawn over the others, a cross where a pruned trial was stopped. In the look of the
+ * report's search charts (`report/charts/search-charts.ts`).
+ */
+export function intermediateValuesSpec(trials: readonly TrialInput[], options: { readonly bestTrial?: number | null; readonly name?: string } = {}): TopLevelSpec {
+  const { bestTrial = null, name = 'validation accuracy' } = options;
+  const rows: Array<{ trial: number; epoch: number; value: number; series: string }> = [];
+  const prunedAt: typeof rows = [];
+  for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+    const steps = t.intermediate.filter(([, v]) => Number.isFinite(v));
+    const series = t.number === bestTrial ? BEST : SERIES[t.state];
+    for (const [step, v] of steps) rows.push({ trial: t.number, epoch: step, value: round(v, 6), series });
+    const last = steps[steps.length - 1];
+    if (t.state === 'PRUNED' && last) prunedAt.push({ trial: t.number, epoch: last[0], value: round(last[1], 6), series: PRUNED_AT });
+  }
+  // The legend lists the series present, in this order.
+  const palette: Array<[string, string]> = [
+    [SERIES.COMPLETE, '#4c78a8'],
+    [BEST, '#e45756'],
+    [SERIES.PRUNED, '#bab0ac'],
+    [PRUNED_AT, '#79706e'],
+    [SERIES.RUNNING, '#f58518'],
+    [SERIES.FAIL, '#b279a2'],
+  ];
+  const present = new Set([...rows, ...prunedAt].map((r) => r.series));
+  const shown = palette.filter(([s]) => present.has(s));
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: shown.map(([s]) => s), range: shown.map(([, c]) => c) },
+    legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 18 },
+  };
+  const x = { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: { tickMinStep: 1, format: 'd' } };
+  const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
+  const tooltip = [
+    { field: 'trial', type: 'quantitative', title: 'trial' },
+    { field: 'epoch', type: 'quantitative', title: 'epoch' },
+    { field: 'value', type: 'quantitative', title: name, format: '.4f' },
+  ];
+  const line = (filter: string, strokeWidth: number) => ({
+    transform: [{ filter }],
+    mark: { type: 'line', strokeWidth, opacity: 0.9, point: { size: 28, filled: true } },
+    encoding: { x, y, color, detail: { field: 'trial', type: 'nominal' }, tooltip },
+  });
+  const count = (s: TrialInput['state']) => trials.filter((t) => t.state === s && t.intermediate.length > 0).length;
+  return {
+    title: {
+      text: 'Intermediate values per epoch',
+      subtitle: [
+        `${name} after each epoch, one line per trial (${count('COMPLETE')} completed, ${count('PRUNED')} pruned, ${count('RUNNING')} running)`,
+        'the pruner stops a trial whose curve falls behind the others',
+      ],
+    },
+    width: 520,
+    height: 300,
+    // Only layers with data: an empty one leaves Vega an empty extent to warn about.
+    layer: [
+      {
+        data: { values: rows },
+        layer: [
+          ...(rows.some((r) => r.series !== BEST) ? [line(`datum.series !== '${BEST}'`, 1.6)] : []),
+          ...(present.has(BEST) ? [line(`datum.series === '${BEST}'`, 3)] : []),
+        ],
+      },
+      ...(prunedAt.length > 0
+        ? [{ data: { values: prunedAt }, mark: { type: 'point', shape: 'cross', size: 110, filled: true, opacity: 1 }, encoding: { x, y, color, tooltip } }]
+        : []),
+    ],
+    config: { title: TITLE_CONFIG },
+  } as unknown as TopLevelSpec;
+}
+
+function capitalise(s: string): string {
+  return s.length > 0 ? s[0].toUpperCase() + s.slice(1) : s;
+}

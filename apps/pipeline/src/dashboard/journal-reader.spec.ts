@@ -1,0 +1,68 @@
+import { silentLogger } from '@digitfuse/tuning';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STUDY_NAME } from '../study-access';
+import { JournalReader } from './journal-reader';
+import { appendTrial, finishedTrial } from './testing/fixture-run';
+
+describe('JournalReader', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-reader-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads the study a search writes, with each report's time, and catches up with appended trials", () => {
+    const journal = join(dir, 'study.jsonl');
+    const reader = new JournalReader(journal, STUDY_NAME, silentLogger);
+    try {
+      expect(reader.read()).toBeNull(); // no journal yet
+      const t = finishedTrial(1, 1_000_000, 0.98);
+      appendTrial(journal, t);
+      const first = reader.read();
+      expect(first?.trials).toHaveLength(1);
+      expect(first?.trials[0].state).toBe('COMPLETE');
+      expect(first?.reportTimes.get(0)?.get(2)).toBe(1_000_000 + 2 * t.epochSeconds * 1000);
+      appendTrial(journal, finishedTrial(2, 2_000_000, 0.97));
+      expect(reader.read()?.trials).toHaveLength(2);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('leaves a line still being written for the next read, and never writes to the journal', () => {
+    const journal = join(dir, 'study.jsonl');
+    appendTrial(journal, finishedTrial(1, 1_000_000, 0.98));
+    const reader = new JournalReader(journal, STUDY_NAME, silentLogger);
+    try {
+      const op = JSON.stringify({ op: 'create_trial', study: STUDY_NAME, number: 1, state: 'RUNNING', worker: { host: 'h', pid: 1, id: 'x' }, ts: 3_000_000 });
+      appendFileSync(journal, op.slice(0, 20));
+      const before = readFileSync(journal);
+      expect(reader.read()?.trials).toHaveLength(1);
+      expect(readFileSync(journal)).toEqual(before);
+      expect(readdirSync(dir)).toEqual(['study.jsonl']); // no lock, no sealed line
+      appendFileSync(journal, op.slice(20) + '\n');
+      expect(reader.read()?.trials.map((t) => t.state)).toEqual(['COMPLETE', 'RUNNING']);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('starts over when the journal is replaced, and removes its mirror on close', () => {
+    const journal = join(dir, 'study.jsonl');
+    appendTrial(journal, finishedTrial(1, 1_000_000, 0.98));
+    appendTrial(journal, finishedTrial(2, 1_000_000, 0.98));
+    const reader = new JournalReader(journal, STUDY_NAME, silentLogger);
+    expect(reader.read()?.trials).toHaveLength(2);
+    writeFileSync(journal, '');
+    expect(reader.read()).toBeNull();
+    appendTrial(journal, finishedTrial(3, 1_000_000, 0.98));
+    expect(reader.read()?.trials).toHaveLength(1);
+    const mirror = reader.mirror as string;
+    expect(existsSync(mirror)).toBe(true);
+    reader.close();
+    expect(existsSync(mirror)).toBe(false);
+    expect(existsSync(journal)).toBe(true);
+  });
+});

@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PipelineError } from '../errors';
+import { openRun, saveState } from '../run-artifacts';
+import { startDashboard, type Dashboard } from './server';
+import { appendTrial, finishedTrial, writeFixtureRun } from './testing/fixture-run';
+import { openEvents, rawGet } from './testing/http';
+
+const STAGES = ['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report'].map((name) => ({ name, title: `${name}: …` }));
+const quiet = () => undefined;
+
+describe('startDashboard()', () => {
+  let dir: string;
+  let run: string;
+  let dashboard: Dashboard;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dashboard-spec-'));
+    run = join(dir, 'run');
+    writeFixtureRun(run, { finished: 6, runningEpochs: 3, epochs: 10 });
+    // Something outside the run directory that a link inside it points at.
+    writeFileSync(join(dir, 'secret.txt'), 'SECRET OUTSIDE THE RUN\n');
+    mkdirSync(join(run, 'report'), { recursive: true });
+    symlinkSync(join(dir, 'secret.txt'), join(run, 'report', 'leak.html'));
+    symlinkSync('/etc/passwd', join(run, 'report', 'passwd.png'));
+    dashboard = await startDashboard({ run, stages: STAGES, log: quiet });
+  });
+
+  afterAll(async () => {
+    await dashboard?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the page on 127.0.0.1 and the run as JSON: trials, the best one, the running one with its ETA', async () => {
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await rawGet(dashboard.url, '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('/vendor/vega-embed.min.js');
+    for (const file of ['vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) expect((await rawGet(dashboard.url, `/vendor/${file}`)).status).toBe(200);
+
+    const s = JSON.parse((await rawGet(dashboard.url, '/api/snapshot')).body);
+    expect(s.trials).toHaveLength(7);
+    expect(s.study.counts).toEqual({ WAITING: 0, RUNNING: 1, COMPLETE: 5, PRUNED: 1, FAIL: 0 });
+    const complete = s.trials.filter((t: { state: string }) => t.state === 'COMPLETE');
+    const best = complete.reduce((a: { value: number }, b: { value: number }) => (b.value > a.value ? b : a));
+    expect(s.study.bestTrial).toBe(best.number);
+    expect(best.clean).toBeGreaterThan(0.9);
+    expect(s.run.stages.map((x: { state: string }) => x.state)).toEqual(['done', 'running', 'pending', 'pending', 'pending', 'pending', 'pending']);
+    const running = s.trials.find((t: { state: string }) => t.state === 'RUNNING');
+    // The fixture's running trial reported 3 epochs of 40 s, the last one 15 s ago: 7 epochs of 40 s are left.
+    expect(running.progress).toMatchObject({ epochsDone: 3, epochs: 10, epochSeconds: 40 });
+    expect(running.progress.etaAt - s.now).toBeGreaterThan(7 * 40_000 - 15_000 - 5_000);
+    expect(running.progress.etaAt - s.now).toBeLessThanOrEqual(7 * 40_000 - 15_000);
+    expect(Object.values(s.charts).every((c) => c !== null)).toBe(true);
+    expect(s.links).toEqual([]);
+  });
+
+  it('pushes a trial that a search worker finishes to the event stream within 2 s', async () => {
+    const events = await openEvents(dashboard.url);
+    try {
+      await events.waitFor((s) => s.trials.length === 7, 5000);
+      const t0 = Date.now();
+      const n = appendTrial(openRun(run).layout.journal, finishedTrial(42, Date.now() - 300_000, 0.99));
+      const s = await events.waitFor((x) => x.trials.some((t) => t.number === n && t.state === 'COMPLETE'), 2000);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(s.study?.counts.COMPLETE).toBe(6);
+    } finally {
+      events.close();
+    }
+  });
+
+  it("pushes the run's stage when run.json changes, and links the report and submission once they exist", async () => {
+    const events = await openEvents(dashboard.url);
+    try {
+      const { layout, state } = openRun(run);
+      state.stages.search = { seconds: 600, finishedAt: new Date().toISOString() };
+      saveState(layout, state);
+      const s = await events.waitFor((x) => x.run.stages[1].state === 'done', 2000);
+      expect(s.run.stages[2]).toMatchObject({ name: 'retrain', state: 'running' });
+      writeFileSync(layout.submission, 'row_id,label\n0,7\n');
+      writeFileSync(join(layout.reportDir, 'report.html'), '<!doctype html><p>report</p>\n');
+      const linked = await events.waitFor((x) => x.links.length === 2, 2000);
+      expect(linked.links.map((l) => l.href)).toEqual(['/run/report/report.html', '/run/submission.csv']);
+    } finally {
+      events.close();
+    }
+    const report = await rawGet(dashboard.url, '/run/report/report.html');
+    expect(report.status).toBe(200);
+    expect(report.headers['content-type']).toMatch(/^text\/html/);
+    expect(report.headers['content-security-policy']).toContain('sandbox');
+    const csv = await rawGet(dashboard.url, '/run/submission.csv');
+    expect(csv.body).toBe('row_id,label\n0,7\n');
+    expect(csv.headers['content-disposition']).toContain('attachment');
+  });
+
+  it.each([
+    '/../../etc/passwd',
+    '/../../../../../../etc/passwd',
+    '/run/../../etc/passwd',
+    '/run/../../../../../../etc/passwd',
+    '/run/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/run/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/run/..%2f..%2f..%2fetc/passwd',
+    '/run/%252e%252e%252fetc%252fpasswd',
+    '/run/..\\..\\..\\etc\\passwd',
+    '/run//etc/passwd',
+    '/run/%2fetc%2fpasswd',
+    '/run/report/..%2f..%2f..%2fsecret.txt',
+    '/run/report/leak.html',
+    '/run/report/passwd.png',
+    '/run/search/study.jsonl',
+    '/run/run.json',
+    '/vendor/..%2f..%2fpackage.json',
+    '/vendor/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/app.js/../../../etc/passwd',
+    '/etc/passwd',
+  ])('refuses %s (403/404, nothing from outside the run)', async (path) => {
+    const r = await rawGet(dashboard.url, path);
+    expect([400, 403, 404]).toContain(r.status);
+    expect(r.body).not.toContain('root:');
+    expect(r.body).not.toContain('SECRET');
+    expect(r.body).not.toContain('"op"');
+  });
+
+  it('answers only requests addressed to 127.0.0.1 or localhost (no DNS rebinding)', async () => {
+    expect((await rawGet(dashboard.url, '/api/snapshot', 'evil.example:80')).status).toBe(403);
+    const port = new URL(dashboard.url).port;
+    expect((await rawGet(dashboard.url, '/api/snapshot', `localhost:${port}`)).status).toBe(200);
+  });
+
+  it('never writes to the run directory (no lock, journal unchanged)', async () => {
+    const journal = openRun(run).layout.journal;
+    const before = readFileSync(journal);
+    dashboard.monitor.refresh();
+    expect(readFileSync(journal)).toEqual(before);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+  });
+});
+
+describe('startDashboard() errors', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dashboard-spec-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a folder without run.json, naming it', async () => {
+    await expect(startDashboard({ run: join(dir, 'nothing'), log: quiet })).rejects.toThrow(PipelineError);
+    await expect(startDashboard({ run: join(dir, 'nothing'), log: quiet })).rejects.toThrow(/^Expected `--run .*nothing` to be a run directory with run.json, found none at .*run\.json$/);
+  });
+
+  it('refuses a bad port and a port in use', async () => {
+    const run = join(dir, 'run');
+    writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
+    await expect(startDashboard({ run, port: 70_000, log: quiet })).rejects.toThrow('Expected `--port` to be an integer from 0 to 65535');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(startDashboard({ run, port, log: quiet })).rejects.toThrow(`Expected port ${port} on 127.0.0.1 to be free`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('warns when it listens beyond this machine', async () => {
+    const run = join(dir, 'run-open');
+    writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
+    const lines: string[] = [];
+    const d = await startDashboard({ run, host: '0.0.0.0', log: (l) => lines.push(l) });
+    try {
+      expect(lines.join('\n')).toMatch(/^warning: the dashboard listens on 0\.0\.0\.0, not only on this machine/m);
+      expect(d.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('finish() sends the last snapshot, marked ended, and the end event, then stops', async () => {
+    const run = join(dir, 'run-finish');
+    writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
+    const d = await startDashboard({ run, log: quiet });
+    const events = await openEvents(d.url);
+    await events.waitFor(() => true, 5000);
+    await d.finish();
+    const last = await events.waitFor((s) => s.run.ended, 2000);
+    expect(last.trials).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.ended()).toBe(true);
+    await expect(rawGet(d.url, '/')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

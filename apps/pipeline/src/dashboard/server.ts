@@ -1,0 +1,103 @@
+import Fastify from 'fastify';
+import { existsSync } from 'node:fs';
+import { PipelineError } from '../errors';
+import { openRun, runLayout } from '../run-artifacts';
+import { registerRoutes } from './routes';
+import { RunMonitor } from './run-monitor';
+import type { StageInfo } from './types';
+
+export interface DashboardArgs {
+  /** The run directory (with run.json). */
+  readonly run: string;
+  /** Port to listen on. Default: 0, a free one. */
+  readonly port?: number;
+  /** Interface to listen on. Default: 127.0.0.1 (this machine only). */
+  readonly host?: string;
+  /** The pipeline's stages in order, for the stage list. Default: only those run.json records. */
+  readonly stages?: readonly StageInfo[];
+  /** Receives warnings. Default: stderr. */
+  readonly log?: (line: string) => void;
+}
+
+export interface Dashboard {
+  /** Where the page is, e.g. `http://127.0.0.1:41234/`. */
+  readonly url: string;
+  readonly monitor: RunMonitor;
+  /** The run has ended: send the page a last snapshot marked ended, then stop. */
+  finish(): Promise<void>;
+  /** Stop serving. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** `http://host:port/` with an IPv6 address in brackets; a wildcard address is shown as 127.0.0.1. */
+function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+}
+
+/**
+ * Serve the live dashboard of a run (fastify): the page, its data as JSON and server-sent events,
+ * and the run's report and submission. Read-only; on 127.0.0.1 unless `host` says otherwise (then a
+ * warning is logged).
+ * @throws PipelineError for a folder without run.json, a bad port, or a port already in use.
+ */
+export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
+  const { port = 0, host = '127.0.0.1', stages = [], log = (line: string) => process.stderr.write(line + '\n') } = args;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new PipelineError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one), got \`${String(port)}\``);
+  }
+  if (typeof host !== 'string' || host.trim() === '') throw new PipelineError(`Expected \`--host\` to be an interface address, got \`${String(host)}\``);
+  const layout = runLayout(args.run);
+  if (!existsSync(layout.state)) throw new PipelineError(`Expected \`--run ${args.run}\` to be a run directory with run.json, found none at ${layout.state}`);
+  openRun(args.run); // checks that run.json is a digitfuse run
+  const monitor = new RunMonitor({ layout, stages, log });
+  await monitor.start();
+
+  const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true });
+  let allowedHosts = new Set<string>();
+  if (LOOPBACK.has(host)) {
+    // A page on another site cannot read this one through a host name it points at 127.0.0.1 (DNS rebinding).
+    app.addHook('onRequest', async (request, reply) => {
+      if (!allowedHosts.has(String(request.headers.host))) return reply.code(403).type('text/plain').send('Forbidden host');
+    });
+  }
+  await registerRoutes(app, monitor, layout);
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await monitor.close();
+    monitor.dispose();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new PipelineError(`Expected port ${port} on ${host} to be free, but another program listens there; choose another --port or leave it out for a free one`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new PipelineError(`Expected \`--host ${host}\` to be an address of this machine, got ${code}`);
+    throw err;
+  }
+  const address = app.server.address();
+  const actual = typeof address === 'object' && address !== null ? address.port : port;
+  const url = urlOf(host, actual);
+  allowedHosts = new Set([`127.0.0.1:${actual}`, `localhost:${actual}`, `[::1]:${actual}`]);
+  if (!LOOPBACK.has(host)) {
+    log(`warning: the dashboard listens on ${host}, not only on this machine: anyone who can reach port ${actual} can read this run's trials, report and submission`);
+  }
+
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await monitor.close();
+    await app.close();
+    monitor.dispose();
+  };
+  return {
+    url,
+    monitor,
+    async finish() {
+      if (closed) return;
+      await monitor.finish(); // the page's event streams get the last snapshot and `end`
+      await close();
+    },
+    close,
+  };
+}

@@ -1,0 +1,163 @@
+import { bestStep, type FrozenTrial } from '@digitfuse/tuning';
+import { basename } from 'node:path';
+import { FIGURE_ATTRS, figuresOf, OBJECTIVES } from '../objective';
+import { objectiveOf, type PipelineOptions } from '../options';
+import type { TrialInput } from '../report';
+import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
+import type { RunState } from '../run-artifacts';
+import { intermediateValuesSpec } from './intermediate-chart';
+import type { StudyData } from './journal-reader';
+import { trialProgress } from './progress';
+import type { DashboardSnapshot, RunLink, StageInfo, StageView, TrialRow } from './types';
+
+/** Everything a snapshot is built from (read by `RunMonitor`). */
+export interface SnapshotInput {
+  readonly root: string;
+  /** run.json, or null when it could not be read (`stateProblem` says why). */
+  readonly state: RunState<PipelineOptions> | null;
+  readonly stateProblem: string | null;
+  readonly study: StudyData | null;
+  /** The pipeline's stages in order (`FULL_STAGES`). */
+  readonly stages: readonly StageInfo[];
+  /** Parameter importances of the study's completed trials (empty with fewer than two). */
+  readonly importances: Readonly<Record<string, number>>;
+  /** Files of the run that exist, to link to. */
+  readonly links: readonly RunLink[];
+  readonly now: number;
+  readonly ended: boolean;
+}
+
+/** The objective's name on the charts' axes (as in the report). */
+const OBJECTIVE_NAME = 'objective value';
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The best COMPLETE trial (lowest number on ties), as `Study.bestTrial` picks it. */
+export function bestTrialOf(trials: readonly FrozenTrial[], direction: 'maximize' | 'minimize'): FrozenTrial | undefined {
+  let best: FrozenTrial | undefined;
+  for (const t of trials) {
+    const v = finite(t.value);
+    if (t.state !== 'COMPLETE' || v === null) continue;
+    if (best === undefined || (direction === 'minimize' ? v < (best.value as number) : v > (best.value as number))) best = t;
+  }
+  return best;
+}
+
+/** A trial as the report's charts take it (`TrialInput`, like search.json's trials). */
+export function trialInput(t: FrozenTrial, direction: 'maximize' | 'minimize'): TrialInput | null {
+  if (t.state === 'WAITING') return null;
+  return {
+    number: t.number,
+    state: t.state,
+    params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, typeof v === 'number' ? v : String(v)])),
+    value: finite(t.value),
+    bestStep: bestStep(t, direction) ?? null,
+    seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : null,
+    intermediate: [...t.intermediateValues].sort((a, b) => a[0] - b[0]).map(([s, v]) => [s, v] as const),
+    figures: figuresOf(t.userAttrs),
+  };
+}
+
+function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: number): TrialRow {
+  const end = t.datetimeComplete ?? (t.state === 'RUNNING' ? now : undefined);
+  return {
+    number: t.number,
+    state: t.state,
+    params: t.params,
+    value: finite(t.value),
+    clean: finite(t.userAttrs[FIGURE_ATTRS.clean]),
+    shifted: finite(t.userAttrs[FIGURE_ATTRS.shifted]),
+    image: finite(t.userAttrs[FIGURE_ATTRS.image]),
+    bestEpoch: bestStep(t, study.direction) ?? null,
+    seconds: t.datetimeStart !== undefined && end !== undefined ? Math.max(0, (end - t.datetimeStart) / 1000) : null,
+    startedAt: t.datetimeStart ?? null,
+    failReason: t.failReason ?? null,
+    progress: trialProgress(t, study.reportTimes.get(t.number), epochs),
+  };
+}
+
+function stageViews(stages: readonly StageInfo[], state: RunState<PipelineOptions> | null): StageView[] {
+  const done = state?.stages ?? {};
+  const known = new Set(stages.map((s) => s.name));
+  // Stages run.json records that the list does not know (an older or newer pipeline) are shown as done.
+  const all = [...stages, ...Object.keys(done).filter((n) => !known.has(n)).map((name) => ({ name, title: name }))];
+  let current = false;
+  return all.map((s) => {
+    const record = done[s.name];
+    if (record) return { ...s, state: 'done' as const, seconds: record.seconds };
+    const running = state !== null && !current;
+    current ||= running;
+    return { ...s, state: running ? ('running' as const) : ('pending' as const), seconds: null };
+  });
+}
+
+/** Parameters sampled on a log scale (the study's distributions say so): drawn on log axes. */
+function logParams(trials: readonly FrozenTrial[]): string[] {
+  const names = new Set<string>();
+  for (const t of trials) for (const [name, d] of Object.entries(t.distributions)) if (d.type !== 'categorical' && d.log) names.add(name);
+  return [...names].sort();
+}
+
+function lastActivity(trials: readonly FrozenTrial[]): number | null {
+  let last: number | null = null;
+  for (const t of trials) {
+    for (const ts of [t.datetimeStart, t.lastHeartbeat, t.datetimeComplete]) if (ts !== undefined && (last === null || ts > last)) last = ts;
+  }
+  return last;
+}
+
+/** The page's view of a run. Pure: the same input gives the same snapshot. */
+export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
+  const { state, study, now } = input;
+  const options = state?.options;
+  const epochs = finite(options?.epochs);
+  const stages = stageViews(input.stages, state);
+  const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now)) : [];
+  const best = study ? bestTrialOf(study.trials, study.direction) : undefined;
+  const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
+  for (const t of trials) counts[t.state]++;
+  const paramNames: string[] = [];
+  for (const t of trials) for (const name of Object.keys(t.params)) if (!paramNames.includes(name)) paramNames.push(name);
+
+  const charts: { -readonly [K in keyof DashboardSnapshot['charts']]: DashboardSnapshot['charts'][K] } = {
+    history: null,
+    intermediate: null,
+    parallel: null,
+    importances: null,
+  };
+  if (study) {
+    const inputs = study.trials.map((t) => trialInput(t, study.direction)).filter((t): t is TrialInput => t !== null);
+    const objective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials) };
+    if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, objective);
+    if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null });
+    if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, objective);
+    if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances);
+  }
+
+  const objective = options ? objectiveOf(options) : null;
+  return {
+    now,
+    run: {
+      root: input.root,
+      name: basename(input.root),
+      createdAt: state?.createdAt ?? null,
+      stages,
+      finished: state !== null && stages.every((s) => s.state === 'done'),
+      ended: input.ended,
+      options: {
+        trials: finite(options?.trials),
+        epochs,
+        budgetMs: finite(options?.budgetMs),
+        objective,
+        objectiveTitle: objective && objective in OBJECTIVES ? OBJECTIVES[objective].title : null,
+      },
+      problem: input.stateProblem,
+    },
+    study: study
+      ? { direction: study.direction, counts, bestTrial: best?.number ?? null, bestValue: finite(best?.value), paramNames, lastActivityAt: lastActivity(study.trials) }
+      : null,
+    trials,
+    charts,
+    links: input.links,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * What the dashboard's page receives (`GET /api/snapshot` and each server-sent `snapshot` event):
+ * the whole state of a run, rebuilt from its run.json and study journal. Every string in it comes
+ * from the run and is data: the page shows it with `textContent`, never as markup.
+ */
+
+/** A pipeline stage as the page lists it. */
+export interface StageInfo {
+  readonly name: string;
+  readonly title: string;
+}
+
+export interface StageView extends StageInfo {
+  readonly state: 'done' | 'running' | 'pending';
+  /** Wall time of a finished stage. */
+  readonly seconds: number | null;
+}
+
+/** A running trial's progress, estimated from the epochs it reported (their journal timestamps). */
+export interface TrialProgress {
+  /** Epochs finished (the trial's last reported step). */
+  readonly epochsDone: number;
+  /** Most epochs a trial trains (run.json `options.epochs`; null when unknown); early stopping may end it sooner. */
+  readonly epochs: number | null;
+  /** The objective's intermediate value (validation accuracy) after the last finished epoch. */
+  readonly lastValue: number | null;
+  /** Mean seconds per epoch so far, null before the first epoch ends. */
+  readonly epochSeconds: number | null;
+  /** Epoch milliseconds by which the trial's remaining epochs should be done; null when unknown. */
+  readonly etaAt: number | null;
+}
+
+export interface TrialRow {
+  readonly number: number;
+  readonly state: 'WAITING' | 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
+  readonly params: Readonly<Record<string, number | string | boolean | null>>;
+  /** The objective's value (a pruned trial: its last intermediate value). */
+  readonly value: number | null;
+  /** Validation figures the trial recorded (`val_clean`, `val_shifted`, `val_image`). */
+  readonly clean: number | null;
+  readonly shifted: number | null;
+  readonly image: number | null;
+  /** Epoch (counted from 1) of the best intermediate value. */
+  readonly bestEpoch: number | null;
+  /** Wall time, start to finish (a running trial: so far). */
+  readonly seconds: number | null;
+  readonly startedAt: number | null;
+  /** Why a failed trial failed. */
+  readonly failReason: string | null;
+  readonly progress: TrialProgress | null;
+}
+
+/** A file of the run the page links to (served under `/run/`). */
+export interface RunLink {
+  readonly label: string;
+  /** URL path on the dashboard, e.g. `/run/report/report.html`. */
+  readonly href: string;
+  /** Where the file lies on disk. */
+  readonly path: string;
+}
+
+export interface DashboardSnapshot {
+  /** Server time (epoch ms) the snapshot was built at, so the page can count an ETA down with the server's clock. */
+  readonly now: number;
+  readonly run: {
+    readonly root: string;
+    readonly name: string;
+    readonly createdAt: string | null;
+    readonly stages: readonly StageView[];
+    /** Every stage recorded as finished in run.json. */
+    readonly finished: boolean;
+    /** The dashboard is about to stop (the run it watched in-process ended). */
+    readonly ended: boolean;
+    readonly options: {
+      readonly trials: number | null;
+      readonly epochs: number | null;
+      readonly budgetMs: number | null;
+      readonly objective: string | null;
+      readonly objectiveTitle: string | null;
+    };
+    /** run.json could not be read (the message says why). */
+    readonly problem: string | null;
+  };
+  readonly study: {
+    readonly direction: 'maximize' | 'minimize';
+    readonly counts: Readonly<Record<TrialRow['state'], number>>;
+    readonly bestTrial: number | null;
+    readonly bestValue: number | null;
+    /** Parameter columns in first-seen order. */
+    readonly paramNames: readonly string[];
+    /** Latest time (epoch ms) the journal shows any trial doing something (a stalled run stops moving it). */
+    readonly lastActivityAt: number | null;
+  } | null;
+  readonly trials: readonly TrialRow[];
+  /** Vega-Lite specs (those of the report, `report/charts/search-charts.ts`), null while there is too little to draw. */
+  readonly charts: {
+    readonly history: object | null;
+    readonly intermediate: object | null;
+    readonly parallel: object | null;
+    readonly importances: object | null;
+  };
+  readonly links: readonly RunLink[];
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { embeddedPng } from '../html';
+import type { ReportSection } from './section';
+
+/** Figures written elsewhere (the data figures), embedded as they are; one that cannot be read gets a note. */
+export const dataSection: ReportSection = {
+  id: 'data',
+  title: 'Data figures',
+  render(input, ctx) {
+    if (!input.extraImages || input.extraImages.length === 0) return ctx.skip('No data figures were given.');
+    return input.extraImages
+      .map((img) => {
+        try {
+          const html = embeddedPng(readFileSync(img.path), img.title);
+          ctx.markdown(`![${img.title}](${img.path})`, '');
+          return html;
+        } catch (err) {
+          return ctx.skip(`${img.title}: could not read ${img.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
+        }
+      })
+      .join('\n');
+  },
+};

@@ -1,0 +1,55 @@
+import { adjustedRandIndex, kmeans, matchClustersToLabels, normalizedMutualInfo, tsne } from '@digitfuse/analysis';
+import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from '../charts/embedding-charts';
+import { escapeHtml } from '../tables';
+import type { ClusterAgreement, EmbeddingKind } from '../types';
+import type { ReportSection } from './section';
+
+const KINDS: readonly EmbeddingKind[] = ['fused', 'image', 'audio'];
+
+/** t-SNE of each embedding with K-means on it, and the clusters' agreement with the digits. */
+export const embeddingsSection: ReportSection = {
+  id: 'embeddings',
+  title: 'Learnt features: t-SNE and K-means',
+  async render(input, ctx) {
+    const e = input.embeddings;
+    if (!e) return ctx.skip('No embeddings were given, so there is no t-SNE / K-means analysis.');
+    const k = ctx.clusters;
+    const seed = ctx.seed;
+    const parts: string[] = [];
+    const n = e.labels.length;
+    for (const kind of KINDS) {
+      const dim = e.dims[kind];
+      if (n < Math.max(k, 4) || dim === 0) {
+        parts.push(ctx.skip(`${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).`));
+        continue;
+      }
+      const t0 = performance.now();
+      const coords = tsne(e[kind], n, dim, { ...ctx.tsne, seed });
+      const assigned = kmeans(coords, n, k, seed);
+      const agreement = { ari: adjustedRandIndex(e.labels, assigned), nmi: normalizedMutualInfo(e.labels, assigned) };
+      ctx.clustering[kind] = agreement;
+      ctx.log(
+        `report: t-SNE + K-means of ${kind} embeddings (${n} x ${dim}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
+          `ARI ${agreement.ari.toFixed(3)}, NMI ${agreement.nmi.toFixed(3)}`,
+      );
+      const data: EmbeddingPlotData = { kind, coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement };
+      ctx.markdown(`### ${kind} embeddings`, '');
+      parts.push(`<h3>${escapeHtml(kind)} embeddings</h3>`);
+      parts.push(await ctx.chart(`tsne-kmeans-${kind}.png`, tsneKmeansPairSpec(data), `t-SNE of ${kind} embeddings coloured by digit, beside K-means (k = ${k}) clusters`));
+      await ctx.chart(`tsne-${kind}.png`, tsneChartSpec(data), `t-SNE of ${kind} embeddings coloured by digit`);
+      await ctx.chart(`kmeans-${kind}.png`, kmeansChartSpec(data), `K-means (k = ${k}) clusters on the t-SNE of ${kind} embeddings`);
+    }
+    const measured = KINDS.filter((kind) => ctx.clustering[kind]);
+    if (measured.length > 0) {
+      const rows = measured.map((kind) => {
+        const c = ctx.clustering[kind] as ClusterAgreement;
+        return [kind, c.ari.toFixed(4), c.nmi.toFixed(4)];
+      });
+      parts.unshift(
+        `<p>t-SNE (seed ${seed}) of ${n} validation points; K-means (k = ${k}) on each 2-D embedding, compared with the true digits.</p>`,
+        ctx.table({ headers: ['Embedding', 'Adjusted Rand index', 'NMI'], rows }, 'Cluster agreement with digits'),
+      );
+    }
+    return parts.join('\n');
+  },
+};

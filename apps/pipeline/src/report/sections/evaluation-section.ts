@@ -1,0 +1,23 @@
+import { confusionMatrixSpec, perClassF1Spec } from '../charts/evaluation-charts';
+import type { ReportSection } from './section';
+
+/** The final model on the validation rows: confusion matrix, per-class F1 and metrics. */
+export const evaluationSection: ReportSection = {
+  id: 'evaluation',
+  title: 'Validation',
+  async render(input, ctx) {
+    const ev = input.evaluation;
+    if (!ev) return ctx.skip('No validation evaluation was given.');
+    return [
+      await ctx.chart('confusion-matrix.png', confusionMatrixSpec(ev), 'Confusion matrix on validation'),
+      await ctx.chart('per-class-f1.png', perClassF1Spec(ev), 'Per-class F1 on validation'),
+      ctx.table(
+        {
+          headers: ['Digit', 'Precision', 'Recall', 'F1', 'Support'],
+          rows: ev.perClass.map((c, d) => [String(d), c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), String(c.support)]),
+        },
+        'Per-class metrics',
+      ),
+    ].join('\n');
+  },
+};

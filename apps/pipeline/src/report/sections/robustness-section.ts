@@ -1,0 +1,41 @@
+import { fusionTable, robustnessTables } from '../tables';
+import type { ReportSection } from './section';
+
+const FUSION_TEXT =
+  "This run's model fuses the senses robustly: a fused head, an image head and an audio head, each trained with its own loss " +
+  '(with one sense sometimes blanked in training), combined as a weighted product of experts. The weights were chosen on the ' +
+  'validation rows as they are and with shifted audio (a stand-in for speakers not in training), so audio that the model has ' +
+  'not learnt to trust cannot overrule a clear image.';
+
+/** The robust fusion of the final model and the robustness benchmark. */
+export const robustnessSection: ReportSection = {
+  id: 'robustness',
+  title: 'Does hearing make seeing more robust?',
+  render(input, ctx) {
+    const parts: string[] = [];
+    if (input.fusion) {
+      parts.push(ctx.paragraph(FUSION_TEXT), ctx.table(fusionTable(input.fusion), 'Calibrated fusion of the final model'));
+      const t = input.fusion.target;
+      if (t) {
+        parts.push(
+          ctx.paragraph(
+            `Adapted to the ${t.n} test rows without their labels: on the ${t.confident} rows where the image head is confident, the audio head ` +
+              `agrees with it ${(100 * t.audioAgreement).toFixed(1)}% of the time (its validation accuracy: ${(100 * t.audioValAccuracy).toFixed(1)}%), ` +
+              `so the weights of the experts that hear (the audio head, and the fused head in favour of the image head) were multiplied by ${t.audioScale.toFixed(2)}` +
+              (t.audioScale < 0.999 ? ': the test voices are less familiar than the validation ones.' : ': the test audio is as familiar as the validation audio.'),
+          ),
+        );
+      }
+    }
+    if (input.robustness) {
+      const [perSet, summary] = robustnessTables(input.robustness);
+      parts.push(
+        ctx.paragraph(input.robustness.conclusion),
+        ctx.table(summary, 'Robustness benchmark: mean and worst test accuracy'),
+        ctx.table(perSet, 'Robustness benchmark: test accuracy per set'),
+        ctx.paragraph(`Source: ${input.robustness.source}`),
+      );
+    }
+    return parts.length > 0 ? parts.join('\n') : ctx.skip('No robustness results were given.');
+  },
+};

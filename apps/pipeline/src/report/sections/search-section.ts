@@ -1,0 +1,38 @@
+import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from '../charts/search-charts';
+import { escapeHtml, markdownTable, trialTable } from '../tables';
+import type { ReportSection } from './section';
+
+/** The hyperparameter search: history, parallel coordinates, importances and the trials (also trials.md). */
+export const searchSection: ReportSection = {
+  id: 'search',
+  title: 'Hyperparameter search',
+  async render(input, ctx) {
+    const trials = input.trials ?? [];
+    if (trials.length === 0) return ctx.skip('No hyperparameter search was run.');
+    const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams };
+    const parts = [
+      trials.some((t) => displayedValue(t) !== null)
+        ? await ctx.chart('optimization-history.png', optimizationHistorySpec(trials, objective), 'Optimisation history')
+        : ctx.skip('No trial has reported a value yet, so there is no optimisation history.'),
+    ];
+    const completed = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Object.keys(t.params).length > 0);
+    parts.push(
+      completed.length >= 2
+        ? await ctx.chart('parallel-coordinates.png', parallelCoordinatesSpec(trials, objective), 'Parallel coordinates of parameters vs. value')
+        : ctx.skip('Parallel coordinates need at least two completed trials with parameters.'),
+    );
+    parts.push(
+      input.importances && Object.keys(input.importances).length > 0
+        ? await ctx.chart('param-importances.png', paramImportancesSpec(input.importances), 'Hyperparameter importances')
+        : ctx.skip('No parameter importances were given.'),
+    );
+    const trialsTable = trialTable(trials);
+    ctx.writeFile('trials.md', `${markdownTable(trialsTable)}\n`);
+    if (input.objectiveNote) {
+      ctx.markdown(input.objectiveNote, '');
+      parts.push(`<p>${escapeHtml(input.objectiveNote)}</p>`);
+    }
+    parts.push(ctx.table(trialsTable, 'Trials'));
+    return parts.join('\n');
+  },
+};

@@ -1,0 +1,41 @@
+import type { TsneOptions } from '@digitfuse/analysis';
+import type { TopLevelSpec } from '@digitfuse/plot';
+import type { Table } from '../tables';
+import type { ClusterAgreement, EmbeddingKind, ReportInput } from '../types';
+
+/**
+ * What a section renders with: the run's settings, and writers that put each figure, table and
+ * paragraph in both report.md and the returned HTML, so a section says everything once.
+ */
+export interface SectionContext {
+  /** Seed of t-SNE and K-means. */
+  readonly seed: number;
+  /** Number of K-means clusters. */
+  readonly clusters: number;
+  /** t-SNE settings (the seed is {@link seed}). */
+  readonly tsne: Omit<TsneOptions, 'seed'>;
+  /** K-means agreement with the digits per embedding, filled by the embeddings section. */
+  readonly clustering: Partial<Record<EmbeddingKind, ClusterAgreement>>;
+  /** A progress line. */
+  log(message: string): void;
+  /** Renders `spec` to `name` (PNG) beside the report, links it in report.md; returns the embedded figure. */
+  chart(name: string, spec: TopLevelSpec, alt: string): Promise<string>;
+  /** A table under a `###` heading, in report.md and as HTML. */
+  table(table: Table, heading: string): string;
+  /** A paragraph, in report.md and as HTML. */
+  paragraph(text: string): string;
+  /** A note shown instead of content whose input is absent. */
+  skip(text: string): string;
+  /** Lines for report.md only. */
+  markdown(...lines: string[]): void;
+  /** Writes a text file beside the report (listed in the result). */
+  writeFile(name: string, text: string): void;
+}
+
+/** One section of the report: an anchor id, a title (the `##` heading and the nav link) and its body. */
+export interface ReportSection {
+  readonly id: string;
+  readonly title: string;
+  /** The section's HTML body; its figures, tables and Markdown go through `ctx`. */
+  render(input: ReportInput, ctx: SectionContext): Promise<string> | string;
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeReport } from '../write-report';
+import { REPORT_SECTIONS, type ReportSection } from './index';
+
+describe('REPORT_SECTIONS', () => {
+  it('lists the sections in the order of the page, each with its own id', () => {
+    expect(REPORT_SECTIONS.map((s) => s.id)).toEqual(['summary', 'embeddings', 'training', 'evaluation', 'search', 'ablation', 'robustness', 'data']);
+    expect(REPORT_SECTIONS.map((s) => s.title)).toContain('Learnt features: t-SNE and K-means');
+  });
+});
+
+describe('writeReport() with its own sections', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sections-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('renders each section under its title, in order, through the context', async () => {
+    const notes: ReportSection = {
+      id: 'notes',
+      title: 'Notes & more',
+      render: (input, ctx) => {
+        ctx.writeFile('notes.txt', `${input.title}\n`);
+        return ctx.paragraph(`Seed ${ctx.seed}, ${ctx.clusters} clusters.`);
+      },
+    };
+    const empty: ReportSection = { id: 'empty', title: 'Empty', render: (_, ctx) => ctx.skip('Nothing here.') };
+    const result = await writeReport({ title: 'Custom', summary: {} }, dir, { sections: [notes, empty], seed: 4, clusters: 3 });
+
+    expect(result.files).toEqual([join(dir, 'notes.txt'), join(dir, 'report.md'), join(dir, 'report.html')]);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toBe('# Custom\n\n## Notes & more\n\nSeed 4, 3 clusters.\n\n## Empty\n\n_Nothing here._\n\n');
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<nav><a href="#notes">Notes &amp; more</a><a href="#empty">Empty</a></nav>');
+    expect(html).toContain('<section id="notes">\n<h2>Notes &amp; more</h2>\n<p>Seed 4, 3 clusters.</p>\n</section>');
+    expect(html.indexOf('id="notes"')).toBeLessThan(html.indexOf('id="empty"'));
+  });
+});

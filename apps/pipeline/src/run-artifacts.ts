@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@digitfuse/core';
+import type { Calibration, Modality } from '@digitfuse/model';
+import type { TrialInput } from './report';
+import { PipelineError } from './errors';
+
+/**
+ * Where each output of a run lives inside its run directory: the one home of every path, so stages
+ * share results through this module and never import one another.
+ */
+export interface RunLayout {
+  readonly root: string;
+  /** The run's state: options, finished stages, timings. */
+  readonly state: string;
+  /** data stage: the data summary. */
+  readonly dataSummary: string;
+  readonly searchDir: string;
+  /** search stage: the study journal (JSON lines). */
+  readonly journal: string;
+  /** search stage: trials, figures and importances for the summary and the report (`SearchOutputs`). */
+  readonly searchJson: string;
+  /** search stage: the trials table (Markdown, CSV) and the best parameters. */
+  readonly trialsMd: string;
+  readonly trialsCsv: string;
+  readonly bestJson: string;
+  /** search stage: models of the best trials (kept for retraining, the ensemble and the report). */
+  readonly trialModelsDir: string;
+  /** retrain stage: the final model (`model/`; ensemble members in `model/member-<i>`). */
+  readonly modelDir: string;
+  /** predict stage. */
+  readonly submission: string;
+  /** evaluate stage (`EvaluationFile`). */
+  readonly evaluation: string;
+  /** report stage. */
+  readonly summaryJson: string;
+  readonly summaryMd: string;
+  readonly reportDir: string;
+}
+
+/** The layout of a run directory. */
+export function runLayout(root: string): RunLayout {
+  const r = resolve(root);
+  return {
+    root: r,
+    state: join(r, 'run.json'),
+    dataSummary: join(r, 'data-summary.json'),
+    searchDir: join(r, 'search'),
+    journal: join(r, 'search', 'study.jsonl'),
+    searchJson: join(r, 'search', 'search.json'),
+    trialsMd: join(r, 'search', 'trials.md'),
+    trialsCsv: join(r, 'search', 'trials.csv'),
+    bestJson: join(r, 'search', 'best.json'),
+    trialModelsDir: join(r, 'search', 'models'),
+    modelDir: join(r, 'model'),
+    submission: join(r, 'submission.csv'),
+    evaluation: join(r, 'evaluation.json'),
+    summaryJson: join(r, 'summary.json'),
+    summaryMd: join(r, 'summary.md'),
+    reportDir: join(r, 'report'),
+  };
+}
+
+/** Folder name of a trial's model under `trialModelsDir`. */
+export const trialDirName = (trialNumber: number): string => `trial-${String(trialNumber).padStart(4, '0')}`;
+
+/** The saved model of a search trial. */
+export const trialModelDir = (layout: RunLayout, trialNumber: number): string => join(layout.trialModelsDir, trialDirName(trialNumber));
+
+/** Model directories of the final model(s): `model/` for the best, `model/member-<i>` for the rest of an ensemble. */
+export function finalModelDirs(layout: RunLayout, k: number): string[] {
+  return Array.from({ length: k }, (_, i) => (i === 0 ? layout.modelDir : join(layout.modelDir, `member-${i}`)));
+}
+
+/** A finished stage as recorded in run.json. */
+export interface StageRecord {
+  readonly seconds: number;
+  readonly finishedAt: string;
+  /** Small facts about the stage's result shown in the summary (e.g. best value). */
+  readonly facts?: Record<string, string | number | boolean | null | undefined>;
+}
+
+/** Everything run.json holds. */
+export interface RunState<Options> {
+  readonly version: 1;
+  readonly createdAt: string;
+  options: Options;
+  stages: Record<string, StageRecord>;
+  backend?: string;
+  /** The data the run's data stage read: its folder and the files' fingerprint (`dataFingerprint`). */
+  data?: { readonly dir: string; readonly fingerprint: string };
+}
+
+/** A default run directory name: `runs/2026-11-24T06-12-03`. */
+export function defaultRunDir(now = new Date(), base = 'runs'): string {
+  return join(base, now.toISOString().slice(0, 19).replace(/:/g, '-'));
+}
+
+/** Create a new run directory; refuses one that already holds a run (use --resume for that). */
+export function createRun<Options>(root: string, options: Options): { layout: RunLayout; state: RunState<Options> } {
+  const layout = runLayout(root);
+  // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
+  if (existsSync(layout.state) && Object.keys(readState<Options>(layout).stages).length > 0) {
+    throw new PipelineError(
+      `Expected \`--out ${root}\` to be a new run directory, but it already holds a run (run.json); continue it with \`--resume ${root}\` or choose another --out`,
+    );
+  }
+  if (existsSync(layout.root) && !statSync(layout.root).isDirectory()) {
+    throw new PipelineError(`Expected \`--out ${root}\` to be a run directory, found a file there`);
+  }
+  mkdirSync(layout.root, { recursive: true });
+  const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
+  saveState(layout, state);
+  return { layout, state };
+}
+
+/** Open an existing run directory for --resume. */
+export function openRun<Options>(root: string): { layout: RunLayout; state: RunState<Options> } {
+  const layout = runLayout(root);
+  if (!existsSync(layout.state)) {
+    throw new PipelineError(`Expected \`--resume ${root}\` to be a run directory with run.json, found none at ${layout.state}`);
+  }
+  return { layout, state: readState<Options>(layout) };
+}
+
+/** Read and check run.json. */
+function readState<Options>(layout: RunLayout): RunState<Options> {
+  let state: RunState<Options>;
+  try {
+    state = JSON.parse(readFileSync(layout.state, 'utf8')) as RunState<Options>;
+  } catch (err) {
+    throw new PipelineError(`Expected ${layout.state} to be JSON, got a parse error: ${(err as Error).message}`);
+  }
+  if (state.version !== 1 || typeof state.stages !== 'object') {
+    throw new PipelineError(`Expected ${layout.state} to be a digitfuse run (version 1), got version ${String(state.version)}`);
+  }
+  return state;
+}
+
+/** Persist run.json atomically. */
+export function saveState<Options>(layout: RunLayout, state: RunState<Options>): void {
+  writeFileAtomic(layout.state, JSON.stringify(state, null, 2) + '\n');
+}
+
+/** Write a JSON file atomically. */
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Read a JSON file a previous stage wrote, with a clear error if it is missing. */
+export function readJson<T>(path: string, what: string): T {
+  if (!existsSync(path)) throw new PipelineError(`Expected ${what} at ${path}, found no file (run the earlier stage first)`);
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** What the evaluate stage writes to `evaluation.json`. */
+export interface EvaluationFile {
+  /** The best trial's model (trained on the split's training rows) on the validation rows. */
+  readonly best: {
+    readonly trial: number;
+    readonly accuracy: number;
+    readonly macroF1: number;
+    readonly loss: number;
+    readonly confusion: number[][];
+    readonly perClass: Array<{ precision: number; recall: number; f1: number; support: number }>;
+  };
+  /** Validation accuracy of the averaged softmax of the K best trial models, when K > 1. */
+  readonly ensemble?: { readonly members: number; readonly accuracy: number; readonly gain: number };
+  /** Validation accuracy of the best trial's model with test-time augmentation, when --tta. */
+  readonly tta?: { readonly accuracy: number; readonly gain: number };
+  /** The best trial's robust fusion: calibrated weights and each expert on validation rows as they are and with shifted audio. */
+  readonly fusion?: Calibration;
+  /** Image-only, audio-only and fused validation accuracy with the best configuration and the same epochs. */
+  readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
+}
+
+/** The evaluate stage's result, or null when the run has none yet. */
+export const readEvaluation = (layout: RunLayout): EvaluationFile | null =>
+  existsSync(layout.evaluation) ? readJson<EvaluationFile>(layout.evaluation, 'the evaluation') : null;
+
+/** What the search leaves for the summary and the report (`search/search.json`). */
+export interface SearchOutputs {
+  /** The objective the trials were ranked by (objective.ts). */
+  readonly objective?: string;
+  readonly bestTrial: number | null;
+  readonly bestValue: number | null;
+  readonly finished: number;
+  readonly pruned: number;
+  readonly failed: number;
+  readonly trials: TrialInput[];
+  readonly importances: Record<string, number>;
+}
+
+/** The search stage's outputs (`writeSearchOutputs`), or null when the run has no search yet. */
+export const readSearchOutputs = (layout: RunLayout): SearchOutputs | null =>
+  existsSync(layout.searchJson) ? readJson<SearchOutputs>(layout.searchJson, 'the search results') : null;

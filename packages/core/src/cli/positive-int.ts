@@ -1,0 +1,23 @@
+import { UsageError } from '../errors';
+
+/** Bounds of {@link positiveInt}. */
+export interface IntRange {
+  /** Accept 0 too. Default false. */
+  readonly allowZero?: boolean;
+  /** Largest accepted value. Default none. */
+  readonly max?: number;
+}
+
+/**
+ * Returns `value` when it is an integer >= 1 (>= 0 with `allowZero`, at most `max`); otherwise
+ * throws a {@link UsageError} naming the flag, e.g. `Expected --trials to be a positive integer, got 0`.
+ */
+export function positiveInt(value: unknown, flag: string, range: IntRange = {}): number {
+  const min = range.allowZero ? 0 : 1;
+  const { max } = range;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const expected = max !== undefined ? `an integer from ${min} to ${max}` : range.allowZero ? 'a non-negative integer' : 'a positive integer';
+    throw new UsageError(`Expected --${flag} to be ${expected}, got ${String(value)}`);
+  }
+  return value;
+}

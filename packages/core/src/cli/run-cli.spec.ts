@@ -1,0 +1,62 @@
+import { UsageError, UserError } from '../errors';
+import { parseArgs } from './parse-args';
+import { debugEnabled, runCli } from './run-cli';
+
+class DataError extends UserError {}
+
+let lines: string[];
+const write = (text: string) => void lines.push(text);
+const env = { ...process.env };
+beforeEach(() => {
+  lines = [];
+  delete process.env.DEBUG;
+  delete process.env.DIGITFUSE_DEBUG;
+});
+afterAll(() => Object.assign(process.env, env));
+
+describe('runCli()', () => {
+  it('returns 0 when the command succeeds', async () => {
+    expect(await runCli(async () => undefined, write)).toBe(0);
+    expect(lines).toEqual([]);
+  });
+
+  it('prints a user error (any subclass of UserError) as one line and returns 1', async () => {
+    const code = await runCli(async () => {
+      throw new DataError('Expected `y_train.csv` to have a `label` column,\n found columns: a,b');
+    }, write);
+    expect(code).toBe(1);
+    expect(lines).toEqual(['error: Expected `y_train.csv` to have a `label` column, found columns: a,b\n']);
+  });
+
+  it('returns 2 for a usage error', async () => {
+    expect(await runCli(() => parseArgs(['--bogus-flag'], { name: 'x' }, (y) => y.option('n', { type: 'number' })), write)).toBe(2);
+    expect(lines).toEqual(['error: Unknown argument: bogus-flag (see --help)\n']);
+  });
+
+  it('prints a bug with its stack trace and returns 1', async () => {
+    const code = await runCli(async () => {
+      throw new TypeError('x is undefined');
+    }, write);
+    expect(code).toBe(1);
+    expect(lines[0]).toBe('error: x is undefined\n');
+    expect(lines[1]).toMatch(/^TypeError: x is undefined\n\s+at /);
+  });
+
+  it.each([{ DEBUG: 'digitfuse' }, { DEBUG: 'other,digitfuse:*' }, { DIGITFUSE_DEBUG: '1' }])('adds the stack of a user error with %j', async (vars) => {
+    Object.assign(process.env, vars);
+    await runCli(async () => {
+      throw new UsageError('Expected --trials to be a positive integer, got 0');
+    }, write);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^UsageError: Expected --trials/);
+  });
+});
+
+describe('debugEnabled()', () => {
+  it('reads DEBUG namespaces and DIGITFUSE_DEBUG', () => {
+    expect(debugEnabled({})).toBe(false);
+    expect(debugEnabled({ DEBUG: 'express:*' })).toBe(false);
+    expect(debugEnabled({ DEBUG: '*' })).toBe(true);
+    expect(debugEnabled({ DIGITFUSE_DEBUG: '0' })).toBe(false);
+  });
+});

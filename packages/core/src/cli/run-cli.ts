@@ -1,0 +1,54 @@
+import { UsageError, UserError } from '../errors';
+import { HelpShown } from './parse-args';
+
+/**
+ * Runs a command at the process edge and returns its exit code:
+ * - 0 when `main` resolves (or printed `--help`);
+ * - 2 for a {@link UsageError} (unknown flag, bad value), printed as one line `error: <message>`;
+ * - 1 for any other {@link UserError} (bad file, configuration...), one line `error: <message>`;
+ * - 1 for anything else: a bug, printed as `error: <message>` and its stack trace.
+ * With `DEBUG=digitfuse` (or `DIGITFUSE_DEBUG=1`) every error also prints its stack trace.
+ */
+export async function runCli(main: () => Promise<unknown>, write: (text: string) => void = writeStderr): Promise<number> {
+  try {
+    await main();
+    return 0;
+  } catch (err) {
+    return reportError(err, write);
+  }
+}
+
+/** Prints `err` as {@link runCli} does and returns the exit code it stands for. */
+export function reportError(err: unknown, write: (text: string) => void = writeStderr): number {
+  if (err instanceof HelpShown) return 0;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const user = e instanceof UserError;
+  write(`error: ${user ? oneLine(e.message) : e.message}\n`);
+  if (!user || debugEnabled()) write(`${e.stack ?? e.message}\n`);
+  if (e instanceof UsageError) return 2;
+  return 1;
+}
+
+/**
+ * The entry-point guard of every CLI module: `if (require.main === module) runMain(main)`. Runs
+ * `main` with the process's arguments through {@link runCli}, then exits with its code once stdout
+ * and stderr are flushed (without waiting for timers or worker threads a library left running).
+ */
+export function runMain(main: (argv: readonly string[]) => Promise<unknown>, argv: readonly string[] = process.argv.slice(2)): void {
+  void runCli(() => main(argv)).then((code) => {
+    process.exitCode = code;
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  });
+}
+
+/** Whether stack traces are wanted for every error: `DEBUG=digitfuse` (or `*`, `digitfuse:*`) or `DIGITFUSE_DEBUG=1`. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.DIGITFUSE_DEBUG && env.DIGITFUSE_DEBUG !== '0') return true;
+  return (env.DEBUG ?? '').split(/[\s,]+/).some((ns) => ns === '*' || /^digitfuse(:.*|\*)?$/.test(ns));
+}
+
+const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ').trim();
+
+function writeStderr(text: string): void {
+  process.stderr.write(text);
+}

@@ -1,0 +1,21 @@
+export { UserError, UsageError } from './errors';
+export { parseArgs, HelpShown, type CliSpec } from './cli/parse-args';
+export { runCli, runMain, reportError, debugEnabled } from './cli/run-cli';
+export { positiveInt, type IntRange } from './cli/positive-int';
+export { writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
+export {
+  createRng,
+  mulberry32,
+  xoshiro128,
+  streamFor,
+  hashString,
+  randomSeed,
+  uniform,
+  choice,
+  shuffleInPlace,
+  permutation,
+  RANDOM_SOURCE,
+  type Rng,
+} from './random';
+export { parseDuration, formatDuration } from './duration';
+export { markdownTable, type ColumnAlign } from './markdown-table';

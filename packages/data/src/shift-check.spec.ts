@@ -1,0 +1,36 @@
+import { createRng } from '@digitfuse/core';
+import { inputShift } from './shift-check';
+import { AUDIO_SIZE, IMAGE_SIZE, type ModelInputs } from './types';
+
+/** Preprocessed-looking rows: images in [0,1] reaching 1, standard-normal audio (times `audioScale`, plus `audioShift`). */
+function rows(n: number, opts: { imageScale?: number; audioScale?: number; audioShift?: number; seed?: number } = {}): ModelInputs {
+  const rng = createRng(opts.seed ?? 1);
+  const images = Float32Array.from({ length: n * IMAGE_SIZE }, (_, i) => (i % 7 === 0 ? 1 : rng.next() * 0.5) * (opts.imageScale ?? 1));
+  const audio = Float32Array.from({ length: n * AUDIO_SIZE }, () => rng.gaussian() * (opts.audioScale ?? 1) + (opts.audioShift ?? 0));
+  return { n, images, audio, labels: null };
+}
+
+describe('inputShift()', () => {
+  it('finds nothing in rows like the training rows', () => {
+    const r = inputShift(rows(120));
+    expect(r.level).toBe('ok');
+    expect(r.findings).toEqual([]);
+    expect(r.audioStdRatio).toBeCloseTo(1, 1);
+  });
+
+  it('refuses audio scaled x1000 and images on the wrong scale, with the figures', () => {
+    const loud = inputShift(rows(120, { audioScale: 1000 }), 'the test rows');
+    expect(loud.level).toBe('refuse');
+    expect(loud.findings[0]).toMatch(/^the audio of the test rows is far from the training audio: mean \|z\| [\d.e+]+ .*spread [\d.e+]+x the training spread$/);
+    expect(inputShift(rows(120, { imageScale: 255 })).level).toBe('refuse');
+    const dim = inputShift(rows(120, { imageScale: 1 / 255 }));
+    expect(dim.level).toBe('refuse');
+    expect(dim.findings[0]).toContain('the brightest image pixel of the inputs is 0.004');
+  });
+
+  it('warns for a moderate audio shift (a unit offset), and judges audio only with enough rows', () => {
+    expect(inputShift(rows(120, { audioShift: 1 })).level).toBe('warn');
+    expect(inputShift(rows(120, { audioScale: 2 })).level).toBe('warn');
+    expect(inputShift(rows(5, { audioShift: 1 })).level).toBe('ok');
+  });
+});

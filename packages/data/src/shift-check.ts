@@ -1,0 +1,91 @@
+import { AUDIO_SIZE, type ModelInputs } from './types';
+
+/** How far inputs are from what a model was trained on. */
+export type ShiftLevel = 'ok' | 'warn' | 'refuse';
+
+/** What `inputShift` measured on preprocessed inputs, and its verdict. */
+export interface ShiftReport {
+  readonly level: ShiftLevel;
+  /** One sentence per finding, with the figures (empty when `level` is 'ok'). */
+  readonly findings: readonly string[];
+  /** Largest image value after scaling (training images reach 1). */
+  readonly imageMax: number;
+  /** Mean over audio features of |mean z-score| (training rows: 0; new voices measured up to ~0.35). */
+  readonly audioMeanAbsZ: number;
+  /** Median over audio features of the z-score's standard deviation (training rows: 1). */
+  readonly audioStdRatio: number;
+}
+
+/**
+ * Thresholds of `inputShift`. Measured on leave-one-speaker-out sets (a new voice plus noise): mean
+ * |z| 0.18-0.34, median spread 0.96-1.03; audio scaled x1000: mean |z| ~1e5; images stored in [0,1]
+ * and scaled again by 1/255: brightest pixel 0.004.
+ */
+export const SHIFT_LIMITS = Object.freeze({
+  /** Warn above this mean |z| (or a spread outside [1/spread, spread]). */
+  warnZ: 0.5,
+  warnSpread: 1.5,
+  /** Refuse above this mean |z| (or a spread outside [1/spread, spread]). */
+  refuseZ: 3,
+  refuseSpread: 3,
+  /** Refuse when the brightest scaled pixel is above `imageHigh` or below `imageLow` (images must span [0,1]). */
+  imageHigh: 1.5,
+  imageLow: 0.05,
+  /** Fewer rows than this say too little about the audio's distribution to judge it. */
+  minAudioRows: 20,
+});
+
+/**
+ * Compares inputs preprocessed with a model's statistics (`preprocess(stats, ...)`: images scaled to
+ * [0,1], audio standardised with the training mean and spread) with what that model saw in training:
+ * images in [0,1] whose brightest pixels reach 1, audio features with mean 0 and spread 1. A
+ * moderate shift gives 'warn', a gross one (a wrong scale, a unit mix-up) 'refuse'. Pure.
+ * @param what names the inputs in the findings, e.g. "the test rows"
+ */
+export function inputShift(inputs: ModelInputs, what = 'the inputs'): ShiftReport {
+  const n = inputs.n;
+  let imageMax = 0;
+  for (let i = 0; i < inputs.images.length; i++) if (inputs.images[i] > imageMax) imageMax = inputs.images[i];
+  const sum = new Float64Array(AUDIO_SIZE);
+  const sq = new Float64Array(AUDIO_SIZE);
+  for (let r = 0; r < n; r++) {
+    const base = r * AUDIO_SIZE;
+    for (let j = 0; j < AUDIO_SIZE; j++) {
+      const v = inputs.audio[base + j];
+      sum[j] += v;
+      sq[j] += v * v;
+    }
+  }
+  let absZ = 0;
+  const spreads = new Float64Array(AUDIO_SIZE);
+  for (let j = 0; j < AUDIO_SIZE; j++) {
+    const mean = n ? sum[j] / n : 0;
+    absZ += Math.abs(mean);
+    spreads[j] = n ? Math.sqrt(Math.max(0, sq[j] / n - mean * mean)) : 1;
+  }
+  const audioMeanAbsZ = absZ / AUDIO_SIZE;
+  const sorted = Float64Array.from(spreads).sort();
+  const audioStdRatio = sorted[Math.floor(AUDIO_SIZE / 2)];
+  const L = SHIFT_LIMITS;
+  const findings: string[] = [];
+  let level: ShiftLevel = 'ok';
+  const flag = (l: ShiftLevel, text: string) => {
+    findings.push(text);
+    if (l === 'refuse' || level === 'ok') level = l;
+  };
+  const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toExponential(2) : x.toFixed(3));
+  if (n > 0 && imageMax > L.imageHigh) {
+    flag('refuse', `the images of ${what} reach ${fmt(imageMax)} after scaling (training images lie in [0,1]): they look stored on another scale (e.g. 0..255 where the model expects [0,1])`);
+  } else if (n > 0 && imageMax < L.imageLow) {
+    flag('refuse', `the brightest image pixel of ${what} is ${fmt(imageMax)} after scaling (training images reach 1): they look stored on another scale (e.g. [0,1] where the model expects 0..255)`);
+  }
+  const spreadOff = (limit: number) => audioStdRatio > limit || audioStdRatio < 1 / limit;
+  if (n < L.minAudioRows) {
+    // Too few rows to estimate the audio's spread: only the images are judged.
+  } else if (audioMeanAbsZ > L.refuseZ || spreadOff(L.refuseSpread)) {
+    flag('refuse', `the audio of ${what} is far from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
+  } else if (audioMeanAbsZ > L.warnZ || spreadOff(L.warnSpread)) {
+    flag('warn', `the audio of ${what} differs from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
+  }
+  return { level, findings, imageMax, audioMeanAbsZ, audioStdRatio };
+}

@@ -1,0 +1,57 @@
+import { buildDemoDataset, writeNpy } from '@digitfuse/data';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+jest.setTimeout(600_000);
+
+const root = mkdtempSync(join(tmpdir(), 'submit-predict-'));
+const workspace = resolve(__dirname, '..', '..', '..', '..');
+const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
+const data = join(root, 'data');
+const model = join(root, 'model');
+const run = (script: string, args: string[]) => spawnSync(tsx, [join(workspace, script), ...args], { cwd: workspace, encoding: 'utf8' });
+
+beforeAll(async () => {
+  await buildDemoDataset(data, { train: 200, test: 60, seed: 2 });
+  const trained = run('packages/model/src/cli/train.ts', ['--data', data, '--out', model, '--epochs', '1', '--image-filters', '8,8,8', '--audio-filters', '8,8,8', '--units', '16', '--backend', 'wasm', '--progress', 'silent']);
+  expect(trained.status).toBe(0);
+});
+
+/** A copy of the data folder whose test audio is multiplied by 1000 (a unit mix-up). */
+function loudCopy(): string {
+  const dir = join(root, 'loud');
+  cpSync(data, dir, { recursive: true });
+  const raw = readFileSync(join(data, 'x_test_sp.npy'));
+  const header = raw.readUInt16LE(8) + 10;
+  const audio = new Float32Array(raw.buffer.slice(raw.byteOffset + header, raw.byteOffset + raw.byteLength));
+  writeNpy(join(dir, 'x_test_sp.npy'), audio.map((v) => v * 1000), [audio.length / 507, 507]);
+  return dir;
+}
+
+describe('submit:predict (spawned)', () => {
+  it('predicts test rows like the training rows without a warning', () => {
+    const out = join(root, 'ok.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('warning:');
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
+  });
+
+  it('refuses test audio x1000 in one line naming the figures and --allow-shift, writing nothing; --allow-shift goes on with a warning', () => {
+    const loud = loudCopy();
+    const out = join(root, 'loud.csv');
+    const refused = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', loud, '--out', out, '--backend', 'wasm']);
+    expect(refused.status).toBe(1);
+    const errors = refused.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error: Refusing to predict: the audio of the test rows of .*loud is far from the training audio: mean \|z\| [\d.e+]+ .*\(check the files; --allow-shift to predict anyway\)$/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+    const forced = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', loud, '--out', out, '--backend', 'wasm', '--allow-shift']);
+    expect(forced.status).toBe(0);
+    expect(forced.stderr).toMatch(/warning: the audio of the test rows/);
+    expect(existsSync(out)).toBe(true);
+  });
+});

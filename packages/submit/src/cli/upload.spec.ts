@@ -1,0 +1,68 @@
+import { writeNpy } from '@digitfuse/data';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+jest.setTimeout(120_000);
+
+const root = mkdtempSync(join(tmpdir(), 'upload-cli-'));
+const workspace = resolve(__dirname, '..', '..', '..', '..');
+const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
+const bin = join(root, 'bin');
+const data = join(root, 'data');
+const argsLog = join(root, 'kaggle-args.json');
+const good = join(root, 'submission.csv');
+
+beforeAll(() => {
+  mkdirSync(bin);
+  mkdirSync(data);
+  // A fake official CLI: records its argument vector exactly (one JSON array) and succeeds.
+  writeFileSync(join(bin, 'kaggle'), `#!/usr/bin/env node\nrequire('fs').writeFileSync(${JSON.stringify(argsLog)}, JSON.stringify(process.argv.slice(2)));\n`);
+  chmodSync(join(bin, 'kaggle'), 0o755);
+  writeNpy(join(data, 'x_test_wr.npy'), new Float32Array(3 * 784), [3, 784]);
+  writeFileSync(good, 'row_id,label\n0,1\n1,2\n2,3\n');
+});
+
+const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}`, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k' });
+const run = (args: string[]) =>
+  spawnSync(tsx, [join(workspace, 'packages/submit/src/cli/upload.ts'), ...args], { cwd: workspace, encoding: 'utf8', env: env() });
+const recorded = (): string[] => JSON.parse(readFileSync(argsLog, 'utf8')) as string[];
+
+describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
+  it('hands every value to the kaggle CLI intact, where its argparse cannot take one for an option', () => {
+    const message = "cost $5 fix `robust` fusion -x $(touch /tmp/never)";
+    const r = run(['--competition', 'digits-633', '--message', message, '--submission', good, '--data', data]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(recorded()).toEqual(['competitions', 'submit', '-c', 'digits-633', `--file=${good}`, `--message=${message}`]);
+    expect(existsSync('/tmp/never')).toBe(false);
+  });
+
+  it.each([
+    ['/etc/passwd', /^error: Expected `\/etc\/passwd` line 1 to be the header `row_id,label`/],
+    ['DIR', /^error: Expected the submission `.*` to be a CSV file, found a folder$/],
+    ['BANANA', /^error: Expected `.*banana\.csv` line 2 to have a label 0\.\.9, got `banana`$/],
+    ['SHORT', /^error: Expected `.*short\.csv` to have 3 rows/],
+  ])('refuses %s before uploading anything', (which, message) => {
+    const file =
+      which === 'DIR' ? root : which === 'BANANA' ? join(root, 'banana.csv') : which === 'SHORT' ? join(root, 'short.csv') : which;
+    writeFileSync(join(root, 'banana.csv'), 'row_id,label\n0,banana\n1,2\n2,3\n');
+    writeFileSync(join(root, 'short.csv'), 'row_id,label\n0,1\n');
+    if (existsSync(argsLog)) writeFileSync(argsLog, '[]');
+    const r = run(['--competition', 'digits', '--message', 'm', '--submission', file, '--data', data]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
+  });
+
+  it('refuses a competition that could pass for an option, and a submission it cannot check', () => {
+    const slug = run(['--competition=-h', '--message', 'm', '--submission', good, '--data', data]);
+    expect(slug.status).toBe(1);
+    expect(slug.stderr.trim()).toBe('error: Expected `--competition` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got `-h`');
+    const nodata = run(['--competition', 'digits', '--message', 'm', '--submission', good]);
+    expect(nodata.status).toBe(1);
+    expect(nodata.stderr.trim()).toMatch(/^error: Expected `--data DIR` \(the competition folder with x_test_wr\.npy\) to check `.*submission\.csv` against before uploading/);
+  });
+});
