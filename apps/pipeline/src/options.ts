@@ -1,5 +1,5 @@
 import { parseDuration, positiveInt, UsageError } from '@digitfuse/core';
-import { BACKEND_CHOICES, type BackendChoice, type Fusion } from '@digitfuse/model';
+import { BACKEND_CHOICES, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import type { Argv } from 'yargs';
 
@@ -83,7 +83,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average predictions over one-pixel image shifts' })
     .option('report', { type: 'boolean', default: true, describe: 'Write report.html and figures at the end (--no-report to skip)' })
     .option('fusion', {
-      choices: ['robust', 'concat'] as const,
+      choices: FUSIONS,
       default: 'robust' as const,
       describe: "How image and audio are fused: robust (calibrated per-sense experts; never lets unfamiliar audio overrule a clear image) or concat (the paper's)",
     })

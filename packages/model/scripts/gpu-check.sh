@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The webgpu backend on a machine with a GPU, in one command (about 7 minutes at most):
+# The webgpu backend on a machine with a GPU, in one command (about 8 minutes at most):
 #
 #   bash packages/model/scripts/gpu-check.sh [OUT_DIR]        (default: $OUT, else /tmp/gpu-check)
 #
@@ -8,10 +8,10 @@
 #    /tmp (nothing is installed into /), else `apt-get install libvulkan1` (needs a package mirror).
 #    The driver: NVIDIA's nvidia_icd.json where the container has it (VK_DRIVER_FILES), else one
 #    written for libGLX_nvidia.so.0 when that library is there.
-# 3. gpu-gradient-check.ts: one training step, webgpu against cpu (loss, gradients, Adam update).
+# 3. gpu-gradient-check.ts: one training step of each fusion, webgpu against cpu (loss, gradients, Adam update).
 # 4. model:bench --json --backend webgpu (small and paper configs, batch 64).
 # 5. gpu-train-timing.ts: a full-size epoch (paper config, 48,000 + 12,000 synthetic rows), batch 256 then 64.
-# Each step has a timeout within a total budget (GPU_CHECK_BUDGET_S, default 420 s); the summary
+# Each step has a timeout within a total budget (GPU_CHECK_BUDGET_S, default 450 s); the summary
 # (also in OUT_DIR/gpu-check-summary.txt) says PASS / FAIL / TIMEOUT / SKIPPED per step with its
 # numbers; logs and each step's JSON line are in OUT_DIR. Exit code 0 only when every step passed.
 #
@@ -31,7 +31,7 @@ SUMMARY=$OUT_DIR/gpu-check-summary.txt
 : >"$LOG"
 WORK=/tmp/gpu-check-tools
 mkdir -p "$WORK"
-BUDGET=${GPU_CHECK_BUDGET_S:-420}
+BUDGET=${GPU_CHECK_BUDGET_S:-450}
 T0=$(date +%s)
 SUMMARY_LINES=()
 
@@ -154,7 +154,7 @@ step() { # NAME CAP_S SCRIPT ARGS...: runs the script within the budget; OUT_DIR
   record "$name: $status in $(($(date +%s) - t)) s"
   # The backend line or the error, the result lines, and the JSON line (bench).
   while IFS= read -r line; do record "    $line"; done < <(
-    grep -E '^(error:|backend:|concat |robust |batch )' "$OUT_DIR/$name.log" | head -n 8
+    grep -E '^(error:|backend:|attention |concat |robust |batch )' "$OUT_DIR/$name.log" | head -n 8
     [ "$name" = bench ] && tail -n 1 "$OUT_DIR/$name.json"
   )
 }
@@ -165,9 +165,9 @@ if [ -n "${GPU_CHECK_QUICK:-}" ]; then # a smoke test of this script: tiny sizes
   step bench 120 bench --json --backend "$B" --configs small --steps 2 --warmup 1
   step train 240 gpu-train-timing --backend "$B" --batch-sizes 64 --epochs 1 --train-rows 256 --val-rows 64
 else
-  step gradients 150 gpu-gradient-check --backend "$B" --batch 8
+  step gradients 150 gpu-gradient-check --backend "$B" --batch 4
   step bench 120 bench --json --backend "$B" --configs small,paper --steps 30
-  step train 240 gpu-train-timing --backend "$B" --batch-sizes 256,64 --epochs 1
+  step train 200 gpu-train-timing --backend "$B" --batch-sizes 256,64 --epochs 1
 fi
 
 print_summary

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
+import { FUSIONS } from '../network/fusion/fusions';
 import {
   describeSet,
   discoverSets,
@@ -32,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
       name: 'digitfuse bench robustness',
       usage: '(--root DIR | --sets DIR,DIR,...) [--out DIR] [options]',
       describe:
-        'Trains image-only, audio-only, plain-fusion and robust-fusion models with the same budget and seeds on each dataset ' +
+        `Trains image-only, audio-only and fused models (${FUSIONS.join(', ')}) with the same budget and seeds on each dataset ` +
         '(a folder of competition files plus y_test.csv; a folder named <speaker>-clean|noisy is a leave-one-speaker-out set) ' +
         'and prints test accuracy per set with the mean and worst case over unseen speakers. Writes robustness.json and robustness.md to --out.',
     },

@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { checkInputs, inputTensors, rowRange } from '../network/feed';
+import { OUTPUT_LAYERS, outputIndex, type OutputName } from '../network/fusion/fusion-strategy';
 
-/** Class probabilities [n * 10] of every row (the model's first output), predicted in batches of `batchSize` (default 256). */
+/** Class probabilities [n * 10] of every row (the model's `prediction` output), predicted in batches of `batchSize` (default 256). */
 export async function predictProba(model: tf.LayersModel, inputs: ModelInputs, batchSize = 256): Promise<Float32Array> {
-  return (await predictOutputs(model, inputs, batchSize))[0];
+  return (await predictOutputs(model, inputs, batchSize))[outputIndex(model, 'prediction')];
 }
 
 /**
- * Every output's class probabilities ([n * 10] each, in `model.outputs` order), predicted in batches:
- * for a robust model the product of experts, then the fused, image and audio heads.
+ * Every output's class probabilities ([n * 10] each, in `model.outputs` order), predicted in batches;
+ * find an output with `outputIndex(model, name)` (or use `predictNamed`).
  */
 export async function predictOutputs(model: tf.LayersModel, inputs: ModelInputs, batchSize = 256): Promise<Float32Array[]> {
   checkInputs(inputs, 'inputs', false);
@@ -28,4 +29,12 @@ export async function predictOutputs(model: tf.LayersModel, inputs: ModelInputs,
     }
   }
   return outs;
+}
+
+/** Every output's class probabilities ([n * 10] each) by output name (`OUTPUT_LAYERS`), predicted in batches. */
+export async function predictNamed(model: tf.LayersModel, inputs: ModelInputs, batchSize = 256): Promise<Partial<Record<OutputName, Float32Array>>> {
+  const outs = await predictOutputs(model, inputs, batchSize);
+  return Object.fromEntries(
+    (Object.keys(OUTPUT_LAYERS) as OutputName[]).filter((name) => model.outputNames.includes(OUTPUT_LAYERS[name])).map((name) => [name, outs[outputIndex(model, name)]]),
+  );
 }

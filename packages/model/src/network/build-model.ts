@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE, NUM_CLASSES } from '@digitfuse/data';
+import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE } from '@digitfuse/data';
 import { type ModelConfig, validateConfig } from './config';
-import { ExpertFusion } from './expert-fusion';
+import { OUTPUT_LAYERS } from './fusion/fusion-strategy';
+import { fusionStrategy, markFusion } from './fusion/fusions';
+import { denseFeatures, softmaxHead } from './fusion/heads';
 import { LAYER_NAMES } from './layer-names';
 
 /** Seeds each initialiser differently but deterministically from the config's seed. */
@@ -11,11 +13,12 @@ const initSeed = (seed: number, layer: number): number => (seed * 1009 + layer *
  * Builds and compiles the two-branch CNN (Adam(learningRate), categorical cross-entropy, accuracy).
  *
  * image [28,28,1] -> n x (conv2d k 'same' + ReLU + maxpool 2) -> flatten  ┐
- * audio [39,13]   -> n x (conv1d k 'same' + ReLU + maxpool 2) -> flatten  ┴ concat -> dense(units, ReLU)
- *   -> dropout -> dense(10, softmax). Single-branch variants (modality 'image' | 'audio') take one input.
- * With `fusion: 'robust'` the model also has an image head and an audio head (dense(10, softmax) on
- * each branch's embedding) and its first output is their product of experts with the fused head
- * (`ExpertFusion`); outputs 2..4 are the fused, image and audio heads.
+ * audio [39,13]   -> n x (conv1d k 'same' + ReLU + maxpool 2) -> flatten  ┴ fusion strategy (`config.fusion`)
+ * The strategy (network/fusion/) builds the layers after the branches and names the outputs: 'concat'
+ * (the paper's) concatenates the embeddings -> dense(units, ReLU) -> dropout -> dense(10, softmax); see
+ * `FUSIONS` for the others. Single-branch variants (modality 'image' | 'audio') take one input and
+ * put the paper's dense -> dropout -> softmax on its embedding. The model records its strategy
+ * (`fusionOf`), and its outputs are found by name (`outputIndex`).
  *
  * Pure: builds a new model on each call; the same config (seed included) gives the same initial weights.
  * @throws ConfigError when the config is invalid.
@@ -26,7 +29,9 @@ export function buildModel(config: Partial<ModelConfig> = {}): tf.LayersModel {
   const kernelInitializer = () => tf.initializers.glorotUniform({ seed: initSeed(c.seed, layer++) });
 
   const inputs: tf.SymbolicTensor[] = [];
-  const embeddings: tf.SymbolicTensor[] = [];
+  let image: tf.SymbolicTensor | null = null;
+  let audio: tf.SymbolicTensor | null = null;
+  let audioFrames: tf.SymbolicTensor | null = null;
 
   if (c.modality !== 'audio') {
     const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: LAYER_NAMES.imageInput });
@@ -38,42 +43,41 @@ export function buildModel(config: Partial<ModelConfig> = {}): tf.LayersModel {
       x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `image_pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
     });
     inputs.push(input);
-    embeddings.push(tf.layers.flatten({ name: LAYER_NAMES.imageEmbedding }).apply(x) as tf.SymbolicTensor);
+    image = tf.layers.flatten({ name: LAYER_NAMES.imageEmbedding }).apply(x) as tf.SymbolicTensor;
   }
 
   if (c.modality !== 'image') {
     const input = tf.input({ shape: [AUDIO_FRAMES, AUDIO_COEFFS], name: LAYER_NAMES.audioInput });
     let x: tf.SymbolicTensor = input;
-    c.audioFilters.forEach((filters, i) => {
+    for (const [i, filters] of c.audioFilters.entries()) {
       x = tf.layers
         .conv1d({ filters, kernelSize: c.kernelSize, padding: 'same', activation: 'relu', kernelInitializer: kernelInitializer(), name: `audio_conv${i + 1}` })
         .apply(x) as tf.SymbolicTensor;
+      audioFrames = x;
       x = tf.layers.maxPooling1d({ poolSize: 2, strides: 2, name: `audio_pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    });
+    }
     inputs.push(input);
-    embeddings.push(tf.layers.flatten({ name: LAYER_NAMES.audioEmbedding }).apply(x) as tf.SymbolicTensor);
+    audio = tf.layers.flatten({ name: LAYER_NAMES.audioEmbedding }).apply(x) as tf.SymbolicTensor;
   }
 
-  const fused =
-    embeddings.length > 1 ? (tf.layers.concatenate({ name: LAYER_NAMES.fusion }).apply(embeddings) as tf.SymbolicTensor) : embeddings[0];
-  let h = tf.layers
-    .dense({ units: c.units, activation: 'relu', kernelInitializer: kernelInitializer(), name: LAYER_NAMES.fusedEmbedding })
-    .apply(fused) as tf.SymbolicTensor;
-  h = tf.layers.dropout({ rate: c.dropout, seed: c.seed, name: LAYER_NAMES.dropout }).apply(h) as tf.SymbolicTensor;
-  const robust = c.fusion === 'robust' && embeddings.length > 1;
-  const head = (name: string, x: tf.SymbolicTensor) =>
-    tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: kernelInitializer(), name }).apply(x) as tf.SymbolicTensor;
-  const outputs: tf.SymbolicTensor[] = [];
-  if (robust) {
-    // Outputs: [product of experts, fused head, image head, audio head]; training minimises the
-    // heads' losses, calibration sets the product's weights.
-    const experts = [head(LAYER_NAMES.fusedHead, h), head(LAYER_NAMES.imageHead, embeddings[0]), head(LAYER_NAMES.audioHead, embeddings[1])];
-    outputs.push(new ExpertFusion({ name: LAYER_NAMES.output }).apply(experts) as tf.SymbolicTensor, ...experts);
+  const strategy = image && audio ? fusionStrategy(c.fusion) : null;
+  let outputs: tf.SymbolicTensor[];
+  if (strategy && image && audio && audioFrames) {
+    const built = strategy.build({ config: c, image, audio, audioFrames, kernelInitializer });
+    outputs = strategy.outputs.map((name) => {
+      const out = built[name];
+      if (!out || out.sourceLayer.name !== OUTPUT_LAYERS[name]) {
+        throw new Error(`Fusion '${strategy.name}' must build its \`${name}\` output as layer \`${OUTPUT_LAYERS[name]}\`, got ${out ? `\`${out.sourceLayer.name}\`` : 'none'}`);
+      }
+      return out;
+    });
   } else {
-    outputs.push(head(LAYER_NAMES.output, h));
+    const embedding = (image ?? audio) as tf.SymbolicTensor;
+    outputs = [softmaxHead(LAYER_NAMES.output, denseFeatures(embedding, c, kernelInitializer), kernelInitializer)];
   }
 
-  const model = tf.model({ inputs, outputs, name: `digitfuse_${c.modality}${robust ? '_robust' : ''}` });
+  const model = tf.model({ inputs, outputs, name: `digitfuse_${c.modality}${strategy ? `_${strategy.name}` : ''}` });
+  if (strategy) markFusion(model, strategy);
   compileModel(model, c.learningRate);
   return model;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { DEFAULT_MODEL_CONFIG, validateConfig } from './config';
+import { DEFAULT_MODEL_CONFIG, FUSIONS, validateConfig } from './config';
 
 describe('validateConfig()', () => {
   it('fills the paper defaults', () => {
@@ -16,7 +16,7 @@ describe('validateConfig()', () => {
     [{ imageFilters: [] }, 'imageFilters', 'Expected `imageFilters` to be an array of 1 to 4 filter counts, got []'],
     [{ audioFilters: [8, 0, 4] }, 'audioFilters', 'Expected `audioFilters[1]` to be an integer in [1, 1024], got 0'],
     [{ modality: 'video' }, 'modality', 'Expected `modality` to be one of both, image, audio, got "video"'],
-    [{ fusion: 'late' }, 'fusion', 'Expected `fusion` to be one of concat, robust, got "late"'],
+    [{ fusion: 'late' }, 'fusion', `Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, got "late"`],
     [{ seed: -1 }, 'seed', 'Expected `seed` to be an integer in [0, 2147483647], got -1'],
     [{ unit: 3 }, 'unit', 'Unknown model config field `unit`'],
   ])('rejects %j', (config, field, message) => {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { FUSIONS, type Fusion } from './fusion/fusions';
 
 /** Which input branches the network has: both (the paper's model) or one (for the ablation). */
 export type Modality = 'both' | 'image' | 'audio';
@@ -6,14 +7,12 @@ export type Modality = 'both' | 'image' | 'audio';
 export const MODALITIES: readonly Modality[] = ['both', 'image', 'audio'];
 
 /**
- * How a both-branch model fuses its senses: 'concat' (the paper: concatenated embeddings -> dense ->
- * softmax) or 'robust' (the paper's fused head plus an image head and an audio head, each with its
- * own loss, combined as a weighted product of experts whose weights are calibrated on validation
- * data with shifted audio; see `calibrateFusion`).
+ * How a both-branch model fuses its senses: a registered fusion strategy (network/fusion/registry.ts),
+ * e.g. 'concat' (the paper: concatenated embeddings -> dense -> softmax) or 'robust' (the paper's fused
+ * head plus an image head and an audio head, combined as a product of experts calibrated on validation
+ * data with shifted audio; see `calibrateFusion`). `FUSIONS` lists them.
  */
-export type Fusion = 'concat' | 'robust';
-
-export const FUSIONS: readonly Fusion[] = ['concat', 'robust'];
+export { FUSIONS, type Fusion } from './fusion/fusions';
 
 /** The two-branch CNN's hyperparameters. Defaults are the seed paper's best trial. */
 export interface ModelConfig {
@@ -31,7 +30,7 @@ export interface ModelConfig {
   readonly learningRate: number;
   /** Input branches: 'both' (default), 'image' or 'audio'. */
   readonly modality: Modality;
-  /** Fusion of a both-branch model: 'concat' (the paper's) or 'robust'. Ignored by single-branch models. Default 'concat'. */
+  /** Fusion of a both-branch model: one of `FUSIONS` ('concat' is the paper's). Ignored by single-branch models. Default 'concat'. */
   readonly fusion: Fusion;
   /** Seed of the weight initialisers; the same seed gives the same initial weights. Default 42. */
   readonly seed: number;

@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { TINY_CONFIG } from '../testing';
 import { selectBackend } from '../backend';
 import { main as robustnessCli } from '../cli/robustness';
+import { FUSIONS, fusionStrategy } from '../network/fusion/fusions';
 import {
   describeSet,
+  MODEL_TITLES,
+  ROBUSTNESS_MODELS,
   discoverSets,
   readRobustnessFile,
   robustnessConclusion,
@@ -104,7 +107,8 @@ describe('runRobustness() and model:robustness', () => {
     await buildDemoDataset(join(dir, 'george-noisy'), { train: 120, test: 30, seed: 2 });
     await buildDemoDataset(join(dir, 'indist-clean'), { train: 120, test: 30, seed: 3 });
     const lines: string[] = [];
-    const result = await runRobustness({ sets: discoverSets(dir), config: TINY_CONFIG, epochs: 1, cacheDir: join(root, 'cache'), log: (l) => lines.push(l) });
+    const models = ['image', 'audio', 'concat', 'robust'] as const;
+    const result = await runRobustness({ sets: discoverSets(dir), models, config: TINY_CONFIG, epochs: 1, cacheDir: join(root, 'cache'), log: (l) => lines.push(l) });
     expect(result.map((r) => `${r.set}/${r.model}`)).toEqual([
       'george-noisy/image',
       'george-noisy/audio',
@@ -122,6 +126,12 @@ describe('runRobustness() and model:robustness', () => {
       expect(r.fusionWeights !== undefined).toBe(r.model === 'robust');
     }
     expect(lines[0]).toMatch(/^\[1\/8\] george-noisy +image +test \d+\.\d\d%/);
+  });
+
+  it('compares image only, audio only and every registered fusion, titled by its strategy', () => {
+    expect(ROBUSTNESS_MODELS).toEqual(['image', 'audio', ...FUSIONS]);
+    expect(FUSIONS).toEqual(expect.arrayContaining(['concat', 'robust']));
+    for (const f of FUSIONS) expect(MODEL_TITLES[f]).toBe(fusionStrategy(f).title);
   });
 
   it('refuses --root with --sets, and an unknown model, with one clear message', async () => {

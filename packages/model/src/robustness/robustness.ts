@@ -3,21 +3,26 @@ import * as path from 'node:path';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, subset, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
 import { validateConfig, type ModelConfig } from '../network/config';
+import { FUSIONS, fusionStrategy, isFusion, type Fusion } from '../network/fusion/fusions';
 import type { FusionWeights } from '../network/expert-fusion';
 import { formatDuration } from '../training/progress';
 import { fitModel } from '../training/fit-model';
 
-/** The models the benchmark compares. */
-export const ROBUSTNESS_MODELS = ['image', 'audio', 'concat', 'robust'] as const;
-export type RobustnessModel = (typeof ROBUSTNESS_MODELS)[number];
+/** The single-branch models every fusion is compared with. */
+const BASELINES = ['image', 'audio'] as const;
 
-/** What each benchmark model is. */
-export const MODEL_TITLES: Readonly<Record<RobustnessModel, string>> = {
+/** A benchmark model: image only, audio only, or a both-branch model with a registered fusion. */
+export type RobustnessModel = (typeof BASELINES)[number] | Fusion;
+
+/** The models the benchmark compares: image only, audio only and every registered fusion (`FUSIONS`). */
+export const ROBUSTNESS_MODELS: readonly RobustnessModel[] = Object.freeze([...BASELINES, ...FUSIONS]);
+
+/** What each benchmark model is (a fusion's `title`). */
+export const MODEL_TITLES: Readonly<Record<RobustnessModel, string>> = Object.freeze({
   image: 'image only',
   audio: 'audio only',
-  concat: 'plain fusion (paper)',
-  robust: 'robust fusion',
-};
+  ...(Object.fromEntries(FUSIONS.map((f) => [f, fusionStrategy(f).title])) as Record<Fusion, string>),
+});
 
 /** One dataset of the benchmark: a folder of competition files plus `y_test.csv`. */
 export interface RobustnessSet {
@@ -51,7 +56,10 @@ export interface RobustnessOptions {
   readonly batchSize?: number;
   /** Seed of the split, initial weights, shuffling and augmentation; the same for every model. Default 42. */
   readonly seed?: number;
-  /** Robust fusion's training extras: modality dropout (default on) and audio augmentation (default off: it cost accuracy, see ROBUSTNESS.md). */
+  /**
+   * Training extras of the fusions with experts (robust fusion and those built on it): modality dropout
+   * (default: the strategy's, on) and audio augmentation (default off: it cost accuracy, see ROBUSTNESS.md).
+   */
   readonly robustTraining?: { readonly augmentAudio?: boolean; readonly modalityDropout?: boolean };
   readonly cacheDir?: string;
   readonly log?: (line: string) => void;
@@ -90,8 +98,10 @@ export function discoverSets(root: string): RobustnessSet[] {
 
 function modelConfig(base: Partial<ModelConfig>, model: RobustnessModel): ModelConfig {
   if (model === 'image' || model === 'audio') return validateConfig({ ...base, modality: model, fusion: 'concat' });
-  return validateConfig({ ...base, modality: 'both', fusion: model === 'robust' ? 'robust' : 'concat' });
+  return validateConfig({ ...base, modality: 'both', fusion: model });
 }
+
+const NAME_WIDTH = Math.max(...ROBUSTNESS_MODELS.map((m) => m.length));
 
 /**
  * Trains every model on every set with the same config, budget and seeds (80/20 grouped split,
@@ -117,11 +127,16 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
     const valRows = subset(prepared.train, prepared.split.val);
     for (const name of models) {
       const config = modelConfig({ ...options.config, seed }, name);
-      // Robust fusion adapts its audio weight to the (unlabelled) test rows, as the pipeline does with the competition's test files.
-      const extras =
-        name === 'robust'
-          ? { target: test, augmentAudio: options.robustTraining?.augmentAudio ?? false, modalityDropout: options.robustTraining?.modalityDropout ?? true }
-          : {};
+      // A fusion with experts (robust fusion and those built on it) adapts its audio weight to the
+      // (unlabelled) test rows, as the pipeline does with the competition's test files.
+      const strategy = isFusion(name) ? fusionStrategy(name) : null;
+      const extras = strategy?.experts
+        ? {
+            target: test,
+            augmentAudio: options.robustTraining?.augmentAudio ?? false,
+            modalityDropout: options.robustTraining?.modalityDropout ?? strategy.training.modalityDropout ?? false,
+          }
+        : {};
       const result = await fitModel(config, { train: trainRows, val: valRows }, {
         epochs: options.epochs ?? 10,
         batchSize: options.batchSize ?? 64,
@@ -144,7 +159,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
       const f = (x: number) => Number(x.toFixed(3));
       const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
       log(
-        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(7)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${run.epochs} epochs, ${formatDuration(run.seconds)}${w}`,
+        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${run.epochs} epochs, ${formatDuration(run.seconds)}${w}`,
       );
       await options.onRun?.(run, runs);
     }
@@ -203,8 +218,8 @@ export function robustnessMarkdown(runs: readonly RobustnessRun[], sets: readonl
 }
 
 /**
- * The paper's question — does hearing make the classifier more robust? — answered in two sentences
- * from the unseen-speaker noisy sets (or, without them, every set).
+ * The paper's question — does hearing make the classifier more robust? — answered with one clause per
+ * fusion measured (in `FUSIONS` order) from the unseen-speaker noisy sets (or, without them, every set).
  */
 export function robustnessConclusion(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
   const hard = sets.filter((s) => s.speaker && s.noisy);
@@ -222,7 +237,7 @@ export function robustnessConclusion(runs: readonly RobustnessRun[], sets: reado
       (below === 0 ? ', at least image-only accuracy on every one' : `, below image only on ${below} of ${pairs.length}`)
     );
   };
-  const parts = [compare('concat'), compare('robust')].filter((x): x is string => x !== null);
+  const parts = FUSIONS.map(compare).filter((x): x is string => x !== null);
   return parts.length > 0 ? `${parts.join('; ')}.` : 'No fused model was compared with an image-only one.';
 }
 

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { createRng, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
-import { predictOutputs } from '../evaluation/predict';
+import { predictOutputs, predictProba } from '../evaluation/predict';
+import { outputIndex } from '../network/fusion/fusion-strategy';
 import { checkInputs, gatherRows } from '../network/feed';
 import { EXPERTS, fusionLayer, type Expert, type FusionWeights } from '../network/expert-fusion';
 import { augmentAudio, type AudioAugmentArgs } from './augment-audio';
@@ -257,14 +258,14 @@ export function shiftAudio(val: ModelInputs, seed = 42, shift: AudioAugmentArgs 
 export async function shiftedAccuracy(model: tf.LayersModel, val: ModelInputs, seed = 42, batchSize = 256): Promise<{ clean: number; shifted: number }> {
   checkInputs(val, 'val', true);
   const labels = val.labels as Int32Array;
-  const acc = async (inputs: ModelInputs) => scoreProduct([logs(await predictOutputs(model, inputs, batchSize).then((o) => o[0]))], [1], labels).acc;
+  const acc = async (inputs: ModelInputs) => scoreProduct([logs(await predictProba(model, inputs, batchSize))], [1], labels).acc;
   return { clean: await acc(val), shifted: await acc(shiftAudio(val, seed)) };
 }
 
 /**
- * Calibrates a robust-fusion model's product of experts on validation data: predicts the fused,
- * image and audio heads on the validation rows as they are and with shifted audio (`SHIFTED_AUDIO`,
- * seeded), picks the weights with `chooseFusionWeights` (best on the clean view among those that stay
+ * Calibrates a model's product of experts (robust fusion, or a strategy built on it) on validation
+ * data: predicts the fused, image and audio experts (outputs found by name) on the validation rows as
+ * they are and with shifted audio (`SHIFTED_AUDIO`, seeded), picks the weights with `chooseFusionWeights` (best on the clean view among those that stay
  * at least as accurate as the image head on the shifted view) and sets them in the model. The shifted
  * view is what keeps the fusion from trusting audio only the training speakers taught it to trust.
  * @throws Error when the model has no `ExpertFusion` layer; DataError on bad validation data.
@@ -278,7 +279,11 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
   const grid = options.grid ?? DEFAULT_GRID;
   const batch = options.batchSize ?? 256;
   const shiftedVal = shiftAudio(val, options.seed ?? 42, options.shift ?? SHIFTED_AUDIO);
-  const experts = async (inputs: ModelInputs) => (await predictOutputs(model, inputs, batch)).slice(1, 1 + EXPERTS.length).map(logs);
+  const index = EXPERTS.map((e) => outputIndex(model, e));
+  const experts = async (inputs: ModelInputs) => {
+    const outputs = await predictOutputs(model, inputs, batch);
+    return index.map((k) => logs(outputs[k]));
+  };
   const views = [await experts(val), await experts(shiftedVal)];
   if (options.target) checkInputs(options.target, 'target', false);
   const adaptation = options.target && adaptAudioWeight(views[0], labels, await experts(options.target));

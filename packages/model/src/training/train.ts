@@ -8,13 +8,14 @@ import { createRng, permutation } from '@digitfuse/data';
 import { augmentImages, type AugmentArgs } from './augment';
 import { augmentAudio, dropModalities, type AudioAugmentArgs, type ModalityDropoutArgs } from './augment-audio';
 import { calibrateFusion, type CalibrateOptions, type Calibration } from './calibrate';
-import { fusionLayer } from '../network/expert-fusion';
+import { outputIndex } from '../network/fusion/fusion-strategy';
+import { fusionStrategy, outputSpec } from '../network/fusion/fusions';
 import type { ModelConfig } from '../network/config';
 import { AUDIO_SIZE } from '@digitfuse/data';
 import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './callbacks';
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping';
 import { ProgressReporter, type ProgressArgs } from './progress';
-import { createTrainStep } from './train-step';
+import { createTrainStep, trainedOutputs } from './train-step';
 
 /** Training and (optional) validation data. */
 export interface TrainData {
@@ -47,8 +48,9 @@ export interface TrainOptions {
   /** Blanks a whole sense of random training rows (`true` = defaults); both-branch models only. Default false. */
   readonly modalityDropout?: ModalityDropoutArgs | boolean;
   /**
-   * Robust-fusion models: after training, calibrate the product-of-experts weights on the validation
-   * data (`calibrateFusion`); `false` keeps the weights the model has. Default true (needs validation data).
+   * Models with experts (robust fusion and those built on it): after training, calibrate the
+   * product-of-experts weights on the validation data (`calibrateFusion`); `false` keeps the weights
+   * the model has. Default true (needs validation data).
    */
   readonly calibrate?: CalibrateOptions | boolean;
   /** Batch size for validation predictions. Default 256. */
@@ -65,18 +67,23 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
   /** Total wall-clock seconds. */
   readonly seconds: number;
-  /** The calibration of a robust-fusion model (absent for other models or without validation data). */
+  /** The calibration of a model with experts (absent for other models or without validation data). */
   readonly calibration?: Calibration;
 }
 
 /**
- * The training options robust fusion is built and measured with (packages/model/ROBUSTNESS.md):
- * modality dropout, and calibration adapted to `target`, the unlabelled rows the model will predict
- * (their labels, if any, are dropped), when there are any. Empty for every other model.
+ * The training options a model's fusion strategy wants (`FusionStrategy.training`, e.g. robust
+ * fusion's modality dropout; packages/model/ROBUSTNESS.md) and, for a strategy with experts,
+ * calibration adapted to `target`, the unlabelled rows the model will predict (their labels, if any,
+ * are dropped), when there are any. Empty for single-branch models and for 'concat'.
  */
 export function fusionTrainingOptions(config: ModelConfig, target: ModelInputs | null = null): Pick<TrainOptions, 'modalityDropout' | 'calibrate'> {
-  if (config.fusion !== 'robust' || config.modality !== 'both') return {};
-  return { modalityDropout: true, ...(target && target.n > 0 ? { calibrate: { target: { ...target, labels: null } } } : {}) };
+  if (config.modality !== 'both') return {};
+  const strategy = fusionStrategy(config.fusion);
+  return {
+    ...strategy.training,
+    ...(strategy.experts && target && target.n > 0 ? { calibrate: { target: { ...target, labels: null } } } : {}),
+  };
 }
 
 const positiveInt = (name: string, v: number): number => {
@@ -115,6 +122,8 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   let stopRequested = false;
   const ctx: TrainContext = { model, epochs, batchesPerEpoch, samplesPerEpoch: n, stop: () => (stopRequested = true) };
   const step = createTrainStep(model);
+  const prediction = outputIndex(model, 'prediction');
+  const trained = trainedOutputs(model);
   const history: EpochLogs[] = [];
   const t0 = performance.now();
   let lossSum: tf.Scalar | null = null;
@@ -165,15 +174,14 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       const trainSeconds = (performance.now() - epochStart) / 1000;
       let valLogs: { val_loss: number; val_acc: number } | Record<string, never> = {};
       if (val) {
-        // val_loss is the training loss on validation rows (a robust model: the sum of its heads'),
-        // val_acc the accuracy of the model's output.
+        // val_loss is the training loss on validation rows (the sum of the trained outputs' losses, e.g.
+        // robust fusion's three heads), val_acc the accuracy of the model's prediction.
         const outputs = await predictOutputs(model, val, valBatch);
         const vLabels = val.labels as Int32Array;
-        const pred = argmaxRows(outputs[0], NUM_CLASSES);
+        const pred = argmaxRows(outputs[prediction], NUM_CLASSES);
         let ok = 0;
         for (let i = 0; i < val.n; i++) if (pred[i] === vLabels[i]) ok++;
-        const heads = outputs.length === 1 ? outputs : outputs.slice(1);
-        valLogs = { val_loss: heads.reduce((sum, p) => sum + crossEntropy(p, vLabels, NUM_CLASSES), 0), val_acc: ok / val.n };
+        valLogs = { val_loss: trained.reduce((sum, k) => sum + crossEntropy(outputs[k], vLabels, NUM_CLASSES), 0), val_acc: ok / val.n };
       }
       const logs: EpochLogs = {
         epoch,
@@ -189,7 +197,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     for (const cb of callbacks) await cb.onTrainEnd?.(history, ctx);
     const bestEpoch = stopper && stopper.restoreBestWeights && stopper.bestEpoch >= 0 ? stopper.bestEpoch : history.length - 1;
     const calibration =
-      val && fusionLayer(model) && options.calibrate !== false
+      val && outputSpec(model).experts && options.calibrate !== false
         ? await calibrateFusion(model, val, { batchSize: valBatch, seed: options.seed ?? 42, ...(options.calibrate === true ? {} : options.calibrate) })
         : undefined;
     return {

@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { randomInputs, TINY_CONFIG } from '../../testing';
+import { BENCH_CONFIGS } from '../../bench/benchmark';
+import { predictOutputs } from '../../evaluation/predict';
+import { fusionTrainingOptions, train } from '../../training/train';
+import { buildModel, disposeModel } from '../build-model';
+import { validateConfig, type ModelConfig } from '../config';
+
+// Training on the pure-JS cpu backend (the same on every machine) takes a few seconds.
+jest.setTimeout(120_000);
+
+/** First 16 hex digits of the SHA-256 of the arrays' bytes: equal only when they are bit-identical. */
+function checksum(arrays: readonly Float32Array[]): string {
+  const h = createHash('sha256');
+  for (const a of arrays) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex').slice(0, 16);
+}
+const weightsChecksum = (m: tf.LayersModel): string => checksum(m.getWeights().map((w) => w.dataSync() as Float32Array));
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+// Recorded with the code before fusion strategies existed (commit d359586, `fusion: 'concat' | 'robust'`
+// in build-model.ts): the same seed must still give bit-identical models and training.
+const CONFIGS: Record<string, Partial<ModelConfig>> = { tiny: TINY_CONFIG, small: { ...BENCH_CONFIGS.small, seed: 42 }, paper: {} };
+const INITIAL = [
+  ['tiny', 'concat', 844, 'c72ac41c676d3bb0'],
+  ['tiny', 'robust', 1387, '3575cec4858b3f36'],
+  ['small', 'concat', 139626, '84532024c5957f49'],
+  ['small', 'robust', 147969, '4c7a41ed5a12092d'],
+  ['paper', 'concat', 309994, '30d9f97079d92f4b'],
+  ['paper', 'robust', 320897, '524065414f9de251'],
+] as const;
+const TRAINED = {
+  concat: {
+    weights: '3bb6226e1f9ba5f4',
+    predictions: '6b378f955a48cdfa',
+    history: [
+      [2.413130442301432, 2.4110735576147544, 0.125, 0.041666666666666664],
+      [2.220902442932129, 2.310914376355728, 0.14583333333333334, 0.08333333333333333],
+    ],
+    calibration: undefined,
+  },
+  robust: {
+    weights: 'bf609aa649113bd3',
+    predictions: 'a1784b07b5c56172',
+    history: [
+      [7.076295852661133, 7.2937353822128514, 0.020833333333333332, 0.041666666666666664],
+      [6.216477711995442, 7.1930868245044435, 0.2708333333333333, 0.125],
+    ],
+    calibration: { fused: 0, image: 0.25, audio: 0 },
+  },
+} as const;
+
+describe('buildModel() with concat and robust fusion, as before fusion strategies', () => {
+  it.each(INITIAL)('%s config, %s fusion: %d parameters, initial weights %s', (config, fusion, params, sum) => {
+    const model = buildModel({ ...CONFIGS[config], fusion });
+    expect(model.countParams()).toBe(params);
+    expect(weightsChecksum(model)).toBe(sum);
+    disposeModel(model);
+  });
+});
+
+describe('train() with concat and robust fusion, as before fusion strategies', () => {
+  const data = { train: randomInputs(48, 1, { learnable: true }), val: randomInputs(24, 2, { learnable: true }) };
+  const target = randomInputs(30, 9, { learnable: true });
+
+  it.each(['concat', 'robust'] as const)('%s: bit-identical weights, history, calibration and predictions', async (fusion) => {
+    const config = validateConfig({ ...TINY_CONFIG, fusion });
+    const model = buildModel(config);
+    const r = await train(model, data, { epochs: 2, batchSize: 8, seed: 4, progress: 'silent', ...fusionTrainingOptions(config, target) });
+    const expected = TRAINED[fusion];
+    expect(weightsChecksum(model)).toBe(expected.weights);
+    expect(r.history.map((h) => [h.loss, h.val_loss, h.acc, h.val_acc])).toEqual(expected.history);
+    expect(r.calibration?.weights).toEqual(expected.calibration);
+    expect(checksum(await predictOutputs(model, data.val))).toBe(expected.predictions);
+    disposeModel(model);
+  });
+});

@@ -1,0 +1,35 @@
+import type * as tf from '@tensorflow/tfjs';
+import { ExpertFusion } from '../expert-fusion';
+import { LAYER_NAMES } from '../layer-names';
+import { concatFeatures } from './concat-fusion';
+import type { FusionInputs, FusionOutputs, FusionStrategy } from './fusion-strategy';
+import { softmaxHead } from './heads';
+
+/**
+ * Robust fusion's experts on any fused features: a fused head (softmax on `fused`), an image head and
+ * an audio head (softmax on each branch's embedding), and their product (`ExpertFusion`, weights set
+ * by calibration) as the prediction. Draws three initialisers (fused, image, audio head). Another
+ * strategy composes with robust fusion by passing its own fused features.
+ */
+export function expertOutputs(inputs: FusionInputs, fused: tf.SymbolicTensor): FusionOutputs {
+  const init = inputs.kernelInitializer;
+  const heads = [softmaxHead(LAYER_NAMES.fusedHead, fused, init), softmaxHead(LAYER_NAMES.imageHead, inputs.image, init), softmaxHead(LAYER_NAMES.audioHead, inputs.audio, init)];
+  const prediction = new ExpertFusion({ name: LAYER_NAMES.output }).apply(heads) as tf.SymbolicTensor;
+  return { prediction, fused: heads[0], image: heads[1], audio: heads[2] };
+}
+
+/**
+ * Robust fusion (packages/model/ROBUSTNESS.md): the paper's fused head plus an image head and an audio
+ * head, each with its own loss, trained with modality dropout; the prediction is their product of
+ * experts, with weights calibrated on validation data with shifted audio.
+ */
+export const ROBUST_FUSION: FusionStrategy = Object.freeze({
+  name: 'robust',
+  title: 'robust fusion',
+  description: 'calibrated product of a fused, an image and an audio expert; unfamiliar audio never overrules a clear image',
+  outputs: Object.freeze(['prediction', 'fused', 'image', 'audio'] as const),
+  losses: Object.freeze(['fused', 'image', 'audio'] as const),
+  experts: true,
+  training: Object.freeze({ modalityDropout: true }),
+  build: (inputs: FusionInputs) => expertOutputs(inputs, concatFeatures(inputs)),
+});
