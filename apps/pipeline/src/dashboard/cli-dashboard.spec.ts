@@ -1,6 +1,5 @@
+import { useTempDir } from '@digitfuse/core/testing';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFixtureRun } from './testing/fixture-run';
 import { rawGet } from './testing/http';
@@ -12,14 +11,10 @@ const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
 const cli = join(workspace, 'apps', 'pipeline', 'src', 'cli', 'dashboard.ts');
 
 describe('pipeline:dashboard (cli/dashboard.ts)', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dashboard-cli-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('dashboard-cli-');
 
   it('prints the URL, serves the run until Ctrl-C, then exits 0', async () => {
-    const run = join(dir, 'run');
+    const run = join(tempDir(), 'run');
     writeFixtureRun(run, { finished: 3, runningEpochs: 1 });
     const child = spawn(tsx, [cli, '--run', run], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -43,8 +38,8 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
   });
 
   it('says in one line what is wrong with --run, and exits 1', () => {
-    const r = spawnSync(tsx, [cli, '--run', join(dir, 'missing')], { cwd: workspace, encoding: 'utf8' });
+    const r = spawnSync(tsx, [cli, '--run', join(tempDir(), 'missing')], { cwd: workspace, encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe(`error: Expected \`--run ${join(dir, 'missing')}\` to be a run directory with run.json, found none at ${join(dir, 'missing', 'run.json')}`);
+    expect(r.stderr.trim()).toBe(`error: Expected \`--run ${join(tempDir(), 'missing')}\` to be a run directory with run.json, found none at ${join(tempDir(), 'missing', 'run.json')}`);
   });
 });

@@ -1,3 +1,4 @@
+import { useTempDir } from '@digitfuse/core/testing';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -142,19 +143,15 @@ describe('startDashboard()', () => {
 });
 
 describe('startDashboard() errors', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dashboard-spec-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('dashboard-spec-');
 
   it('refuses a folder without run.json, naming it', async () => {
-    await expect(startDashboard({ run: join(dir, 'nothing'), log: quiet })).rejects.toThrow(PipelineError);
-    await expect(startDashboard({ run: join(dir, 'nothing'), log: quiet })).rejects.toThrow(/^Expected `--run .*nothing` to be a run directory with run.json, found none at .*run\.json$/);
+    await expect(startDashboard({ run: join(tempDir(), 'nothing'), log: quiet })).rejects.toThrow(PipelineError);
+    await expect(startDashboard({ run: join(tempDir(), 'nothing'), log: quiet })).rejects.toThrow(/^Expected `--run .*nothing` to be a run directory with run.json, found none at .*run\.json$/);
   });
 
   it('refuses a bad port and a port in use', async () => {
-    const run = join(dir, 'run');
+    const run = join(tempDir(), 'run');
     writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
     await expect(startDashboard({ run, port: 70_000, log: quiet })).rejects.toThrow('Expected `--port` to be an integer from 0 to 65535');
     const taken = createServer();
@@ -168,7 +165,7 @@ describe('startDashboard() errors', () => {
   });
 
   it('warns when it listens beyond this machine', async () => {
-    const run = join(dir, 'run-open');
+    const run = join(tempDir(), 'run-open');
     writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
     const lines: string[] = [];
     const d = await startDashboard({ run, host: '0.0.0.0', log: (l) => lines.push(l) });
@@ -181,7 +178,7 @@ describe('startDashboard() errors', () => {
   });
 
   it('finish() sends the last snapshot, marked ended, and the end event, then stops', async () => {
-    const run = join(dir, 'run-finish');
+    const run = join(tempDir(), 'run-finish');
     writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
     const d = await startDashboard({ run, log: quiet });
     const events = await openEvents(d.url);

@@ -1,6 +1,5 @@
+import { useTempDir } from '@digitfuse/core/testing';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '../errors';
 import { writeFixtureRun } from './testing/fixture-run';
@@ -10,14 +9,10 @@ import { startDashboardThread } from './thread';
 jest.setTimeout(120_000);
 
 describe('startDashboardThread()', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dashboard-thread-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('dashboard-thread-');
 
   it('serves from its own thread while this one is busy, and stops on finish()', async () => {
-    const run = join(dir, 'run');
+    const run = join(tempDir(), 'run');
     writeFixtureRun(run, { finished: 4, runningEpochs: 2 });
     const lines: string[] = [];
     const dashboard = await startDashboardThread({ run, stages: [{ name: 'data', title: 'data' }] }, (l) => lines.push(l));
@@ -44,6 +39,6 @@ describe('startDashboardThread()', () => {
   });
 
   it('rejects with the PipelineError of a run directory it cannot serve', async () => {
-    await expect(startDashboardThread({ run: join(dir, 'none') }, () => undefined)).rejects.toThrow(PipelineError);
+    await expect(startDashboardThread({ run: join(tempDir(), 'none') }, () => undefined)).rejects.toThrow(PipelineError);
   });
 });

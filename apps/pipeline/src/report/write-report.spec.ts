@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { useTempDir } from '@digitfuse/core/testing';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPng, writeFileAtomic } from '@digitfuse/plot';
 import { ReportInputError } from './errors';
@@ -17,18 +17,14 @@ const FIGURES = [
 ];
 
 describe('writeReport()', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'report-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('report-', 'each');
 
   it('writes every figure and one self-contained HTML that embeds them', async () => {
-    const extra = join(dir, 'data', 'image-grid.png');
+    const extra = join(tempDir(), 'data', 'image-grid.png');
     writeFileAtomic(extra, await renderPng({ data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } }));
     const input: ReportInput = { ...demoReportInput(60, 2), extraImages: [{ title: 'Image grid', path: extra }] };
     const logged: string[] = [];
-    const out = join(dir, 'report');
+    const out = join(tempDir(), 'report');
     const result = await writeReport(input, out, { ...FAST, log: (m) => logged.push(m) });
 
     const written = readdirSync(out).sort();
@@ -70,20 +66,20 @@ describe('writeReport()', () => {
       trials: undefined,
       ablation: undefined,
     };
-    await writeReport(input, join(dir, 'a'), { ...FAST, seed: 5 });
-    await writeReport(input, join(dir, 'b'), { ...FAST, seed: 5 });
-    const read = (d: string, f: string) => readFileSync(join(dir, d, f));
-    expect(readdirSync(join(dir, 'a'))).not.toContain('tsne-image.png');
+    await writeReport(input, join(tempDir(), 'a'), { ...FAST, seed: 5 });
+    await writeReport(input, join(tempDir(), 'b'), { ...FAST, seed: 5 });
+    const read = (d: string, f: string) => readFileSync(join(tempDir(), d, f));
+    expect(readdirSync(join(tempDir(), 'a'))).not.toContain('tsne-image.png');
     for (const f of ['tsne-fused.png', 'kmeans-fused.png', 'tsne-kmeans-fused.png', 'report.html']) {
       expect(read('a', f).equals(read('b', f))).toBe(true);
     }
   });
 
   it('skips absent sections with a note', async () => {
-    const result = await writeReport({ title: 'Bare run', summary: { Backend: 'cpu', Accuracy: 0.5 } }, dir);
-    expect(readdirSync(dir).sort()).toEqual(['report.html', 'report.md']);
+    const result = await writeReport({ title: 'Bare run', summary: { Backend: 'cpu', Accuracy: 0.5 } }, tempDir());
+    expect(readdirSync(tempDir()).sort()).toEqual(['report.html', 'report.md']);
     expect(result.clustering).toEqual({});
-    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
     for (const note of [
       'No embeddings were given',
       'No training history was given.',
@@ -101,25 +97,25 @@ describe('writeReport()', () => {
 
   it('writes the trial table but no history chart when no trial has a value yet', async () => {
     const trials = [0, 1].map((k) => ({ number: k, state: 'PRUNED' as const, params: { opt: 'adam' }, value: null, bestStep: null, seconds: null, intermediate: [] }));
-    await writeReport({ title: 't', summary: {}, trials }, dir);
-    expect(readdirSync(dir).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
-    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    await writeReport({ title: 't', summary: {}, trials }, tempDir());
+    expect(readdirSync(tempDir()).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
+    const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
     expect(html).toContain('No trial has reported a value yet');
     expect(html).toContain('<td>PRUNED</td>');
   });
 
   it('notes an extra image it cannot read instead of failing', async () => {
-    await writeReport({ title: 't', summary: {}, extraImages: [{ title: 'MFCC maps', path: join(dir, 'missing.png') }] }, dir);
-    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(`MFCC maps: could not read ${join(dir, 'missing.png')} (ENOENT).`);
+    await writeReport({ title: 't', summary: {}, extraImages: [{ title: 'MFCC maps', path: join(tempDir(), 'missing.png') }] }, tempDir());
+    expect(readFileSync(join(tempDir(), 'report.html'), 'utf8')).toContain(`MFCC maps: could not read ${join(tempDir(), 'missing.png')} (ENOENT).`);
   });
 
   it('rejects embeddings whose size does not match labels x dims, writing nothing', async () => {
     const base = demoReportInput(20, 1);
     const embeddings = { ...(base.embeddings as NonNullable<ReportInput['embeddings']>), image: new Float32Array(19 * 400) };
-    const run = () => writeReport({ ...base, embeddings }, dir);
+    const run = () => writeReport({ ...base, embeddings }, tempDir());
     await expect(run()).rejects.toThrow(ReportInputError);
     await expect(run()).rejects.toThrow('embeddings.image: expected 20 rows x 400 dims = 8000 values (labels has 20), got 7600');
-    expect(existsSync(join(dir, 'report.html'))).toBe(false);
+    expect(existsSync(join(tempDir(), 'report.html'))).toBe(false);
   });
 
   it('rejects non-finite embeddings before writing anything', async () => {
@@ -127,7 +123,7 @@ describe('writeReport()', () => {
     const audio = Float32Array.from((base.embeddings as NonNullable<ReportInput['embeddings']>).audio);
     audio[128 * 3 + 5] = NaN;
     const embeddings = { ...(base.embeddings as NonNullable<ReportInput['embeddings']>), audio };
-    await expect(writeReport({ ...base, embeddings }, dir)).rejects.toThrow('embeddings.audio: value 389 (row 3) is NaN, expected a finite number');
-    expect(readdirSync(dir)).toEqual([]);
+    await expect(writeReport({ ...base, embeddings }, tempDir())).rejects.toThrow('embeddings.audio: value 389 (row 3) is NaN, expected a finite number');
+    expect(readdirSync(tempDir())).toEqual([]);
   });
 });

@@ -1,17 +1,15 @@
 import { buildDemoDataset, writeNpy } from '@digitfuse/data';
-import { spawnSync } from 'node:child_process';
+import { runScript } from '@digitfuse/core/testing';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 jest.setTimeout(600_000);
 
 const root = mkdtempSync(join(tmpdir(), 'submit-predict-'));
-const workspace = resolve(__dirname, '..', '..', '..', '..');
-const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
 const data = join(root, 'data');
 const model = join(root, 'model');
-const run = (script: string, args: string[]) => spawnSync(tsx, [join(workspace, script), ...args], { cwd: workspace, encoding: 'utf8' });
+const run = (script: string, args: string[]) => runScript(script, args);
 
 beforeAll(async () => {
   await buildDemoDataset(data, { train: 200, test: 60, seed: 2 });

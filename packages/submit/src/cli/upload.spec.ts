@@ -1,14 +1,12 @@
 import { writeNpy } from '@digitfuse/data';
-import { spawnSync } from 'node:child_process';
+import { runScript } from '@digitfuse/core/testing';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 jest.setTimeout(120_000);
 
 const root = mkdtempSync(join(tmpdir(), 'upload-cli-'));
-const workspace = resolve(__dirname, '..', '..', '..', '..');
-const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
 const bin = join(root, 'bin');
 const data = join(root, 'data');
 const argsLog = join(root, 'kaggle-args.json');
@@ -25,8 +23,7 @@ beforeAll(() => {
 });
 
 const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}`, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k' });
-const run = (args: string[]) =>
-  spawnSync(tsx, [join(workspace, 'packages/submit/src/cli/upload.ts'), ...args], { cwd: workspace, encoding: 'utf8', env: env() });
+const run = (args: string[]) => runScript('packages/submit/src/cli/upload.ts', args, env());
 const recorded = (): string[] => JSON.parse(readFileSync(argsLog, 'utf8')) as string[];
 
 describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {

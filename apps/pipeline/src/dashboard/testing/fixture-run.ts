@@ -1,3 +1,4 @@
+import { mulberry32 } from '@digitfuse/core';
 /**
  * Test fixture: a run directory with run.json and a study journal written by the tuning package's
  * real JournalFileStorage (the search's parameters, per-epoch reports, figures as user attributes),
@@ -73,21 +74,9 @@ export function appendTrial(journal: string, trial: FixtureTrial): number {
   }
 }
 
-/** A small seeded generator (mulberry32), so fixtures are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Search-space parameters drawn with a seed (log-uniform where the search samples so). */
 export function fixtureParams(seed: number): Record<string, number> {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const logInt = (lo: number, hi: number) => Math.round(Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo))));
   return {
     img_filters_1: logInt(16, 256),
@@ -104,7 +93,7 @@ export function fixtureParams(seed: number): Record<string, number> {
 
 /** A finished trial like the search's: a learning curve rising to `top`, figures around it. */
 export function finishedTrial(seed: number, startAt: number, top: number, state: 'COMPLETE' | 'PRUNED' = 'COMPLETE', epochs = 10): FixtureTrial {
-  const r = rng(seed + 1000);
+  const r = mulberry32(seed + 1000);
   const n = state === 'PRUNED' ? 3 : epochs - Math.floor(r() * 3);
   const curve = Array.from({ length: n }, (_, i) => Number((top - (top - 0.9) * Math.exp(-i * 0.8) - 0.002 * r()).toFixed(4)));
   const clean = Math.max(...curve);

@@ -1,5 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { useTempDir } from '@digitfuse/core/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReport } from '../write-report';
 import { REPORT_SECTIONS, type ReportSection } from './index';
@@ -12,11 +12,7 @@ describe('REPORT_SECTIONS', () => {
 });
 
 describe('writeReport() with its own sections', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sections-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('sections-', 'each');
 
   it('renders each section under its title, in order, through the context', async () => {
     const notes: ReportSection = {
@@ -28,11 +24,11 @@ describe('writeReport() with its own sections', () => {
       },
     };
     const empty: ReportSection = { id: 'empty', title: 'Empty', render: (_, ctx) => ctx.skip('Nothing here.') };
-    const result = await writeReport({ title: 'Custom', summary: {} }, dir, { sections: [notes, empty], seed: 4, clusters: 3 });
+    const result = await writeReport({ title: 'Custom', summary: {} }, tempDir(), { sections: [notes, empty], seed: 4, clusters: 3 });
 
-    expect(result.files).toEqual([join(dir, 'notes.txt'), join(dir, 'report.md'), join(dir, 'report.html')]);
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toBe('# Custom\n\n## Notes & more\n\nSeed 4, 3 clusters.\n\n## Empty\n\n_Nothing here._\n\n');
-    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(result.files).toEqual([join(tempDir(), 'notes.txt'), join(tempDir(), 'report.md'), join(tempDir(), 'report.html')]);
+    expect(readFileSync(join(tempDir(), 'report.md'), 'utf8')).toBe('# Custom\n\n## Notes & more\n\nSeed 4, 3 clusters.\n\n## Empty\n\n_Nothing here._\n\n');
+    const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
     expect(html).toContain('<nav><a href="#notes">Notes &amp; more</a><a href="#empty">Empty</a></nav>');
     expect(html).toContain('<section id="notes">\n<h2>Notes &amp; more</h2>\n<p>Seed 4, 3 clusters.</p>\n</section>');
     expect(html.indexOf('id="notes"')).toBeLessThan(html.indexOf('id="empty"'));
