@@ -23,7 +23,19 @@ export {
 } from './study';
 export type { Sampler } from './samplers/sampler';
 export { RandomSampler, randomSampler, type RandomSamplerArgs } from './samplers/random-sampler';
-export { defaultGamma, defaultWeights, TPESampler, tpeSampler, type TPESamplerArgs } from './samplers/tpe-sampler';
+export {
+  defaultGamma,
+  defaultGammaMultiObjective,
+  defaultWeights,
+  TPESampler,
+  tpeSampler,
+  type TPESamplerArgs,
+} from './samplers/tpe-sampler';
+export { NSGAIISampler, nsga2Sampler, type NSGAIISamplerArgs } from './samplers/nsga2-sampler';
+export { createSampler, SAMPLER_TYPES, type AnySamplerArgs, type SamplerType } from './samplers/registry';
+export { constraintViolation, isFeasible } from './constraints';
+export { hypervolume } from './multi-objective/hypervolume';
+export { dominates, nonDominationRanks, paretoFrontIndices, paretoFrontTrials } from './multi-objective/pareto';
 export type { Pruner } from './pruners/pruner';
 export { NopPruner, nopPruner } from './pruners/nop-pruner';
 export { MedianPruner, medianPruner, PercentilePruner, type MedianPrunerArgs } from './pruners/median-pruner';

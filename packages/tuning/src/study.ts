@@ -1,6 +1,8 @@
+import { isFeasible } from './constraints';
 import type { ParamValue } from './distributions';
 import { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
 import { consoleLogger, type TuningLogger } from './logger';
+import { paretoFrontTrials } from './multi-objective/pareto';
 import { MedianPruner } from './pruners/median-pruner';
 import type { Pruner } from './pruners/pruner';
 import { TPESampler } from './samplers/tpe-sampler';
@@ -17,6 +19,18 @@ export interface StudyOptions {
   readonly name: string;
   /** Default: 'minimize'. When loading, it must match the stored one (if given). */
   readonly direction?: Direction;
+  /**
+   * Several objectives, one direction each (Optuna's `directions`); the objective then returns an
+   * array of values. Give `direction` or `directions`, not both. Default: `[direction]`.
+   */
+  readonly directions?: readonly Direction[];
+  /**
+   * Constraints of a finished (COMPLETE or PRUNED) trial, computed when it is told: a trial is
+   * feasible when every value is <= 0. Samplers prefer feasible trials, and `bestTrial` /
+   * `bestTrials` consider only them. It receives the trial with its values (set user attributes in
+   * the objective to pass figures along). Default: none (every trial is feasible).
+   */
+  readonly constraintsFunc?: (trial: FrozenTrial) => readonly number[];
   /** Default: `new TPESampler()` (random seed). */
   readonly sampler?: Sampler;
   /** Default: `new MedianPruner()`. */
@@ -35,8 +49,8 @@ export interface StudyOptions {
   readonly maxRetries?: number;
 }
 
-/** The objective: reads parameters from the trial, returns the value to minimise or maximise. */
-export type Objective = (trial: Trial) => number | Promise<number>;
+/** The objective: reads parameters from the trial, returns the value (one per objective) to minimise or maximise. */
+export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
 /** Called after each trial of `optimize` finishes. */
 export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void;
 
@@ -61,10 +75,10 @@ export interface OptimizeOptions {
   readonly pollIntervalMs?: number;
 }
 
-/** One optimisation: a name, a direction, trials in a storage, a sampler and a pruner. */
+/** One optimisation: a name, one direction per objective, trials in a storage, a sampler and a pruner. */
 export class Study implements StudyView {
   readonly name: string;
-  readonly direction: Direction;
+  readonly directions: readonly Direction[];
   readonly sampler: Sampler;
   readonly pruner: Pruner;
   readonly storage: Storage;
@@ -72,13 +86,15 @@ export class Study implements StudyView {
   private readonly heartbeatIntervalMs: number;
   private readonly staleAfterMs: number;
   private readonly maxRetries: number;
+  private readonly constraintsFunc: ((trial: FrozenTrial) => readonly number[]) | undefined;
   private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
   private readonly ctx: TrialContext;
 
   /** Use `createStudy` / `loadStudy`. */
-  constructor(options: StudyOptions, direction: Direction) {
+  constructor(options: StudyOptions, directions: Direction | readonly Direction[]) {
     this.name = options.name;
-    this.direction = direction;
+    this.directions = Object.freeze(typeof directions === 'string' ? [directions] : [...directions]);
+    this.constraintsFunc = options.constraintsFunc;
     this.sampler = options.sampler ?? new TPESampler();
     this.pruner = options.pruner ?? new MedianPruner();
     this.storage = options.storage ?? new InMemoryStorage();
@@ -100,14 +116,35 @@ export class Study implements StudyView {
     return states === undefined ? all : all.filter((t) => states.includes(t.state));
   }
 
-  /** The best COMPLETE trial (lowest number on ties), or undefined if none. */
+  /**
+   * The objective's direction.
+   * @throws ConfigError in a study with several objectives (read `directions`).
+   */
+  get direction(): Direction {
+    if (this.directions.length > 1) throw new ConfigError(`Study \`${this.name}\` has ${this.directions.length} objectives; read \`directions\` instead of \`direction\``);
+    return this.directions[0];
+  }
+
+  /**
+   * The best feasible COMPLETE trial (lowest number on ties), or undefined if none.
+   * @throws ConfigError in a study with several objectives (read `bestTrials`).
+   */
   get bestTrial(): FrozenTrial | undefined {
+    if (this.directions.length > 1) throw new ConfigError(`Study \`${this.name}\` has ${this.directions.length} objectives; read \`bestTrials\` (the Pareto front)`);
     let best: FrozenTrial | undefined;
     for (const t of this.getTrials(['COMPLETE'])) {
-      if (t.value === undefined) continue;
+      if (t.value === undefined || !isFeasible(t)) continue;
       if (best === undefined || (this.direction === 'minimize' ? t.value < (best.value as number) : t.value > (best.value as number))) best = t;
     }
     return best;
+  }
+
+  /**
+   * The feasible COMPLETE trials that no other feasible COMPLETE trial dominates (the Pareto front,
+   * Optuna's `best_trials`), in trial order; with one objective, every trial with the best value.
+   */
+  get bestTrials(): FrozenTrial[] {
+    return paretoFrontTrials(this.getTrials(['COMPLETE']).filter(isFeasible), this.directions);
   }
 
   get bestValue(): number | undefined {
@@ -143,10 +180,12 @@ export class Study implements StudyView {
   }
 
   /**
-   * Finishes a trial: a number completes it with that value, 'PRUNED' or 'FAIL' set the state.
-   * A NaN value marks the trial FAIL and throws a ConfigError.
+   * Finishes a trial: a number (an array of one per objective) completes it with that value, 'PRUNED'
+   * or 'FAIL' set the state. A NaN value, or the wrong number of values, marks the trial FAIL and
+   * throws a ConfigError. With `constraintsFunc`, a COMPLETE or PRUNED trial's constraints are
+   * computed and stored with it (a bad result, or one that throws, marks the trial FAIL).
    */
-  tell(trial: Trial | number, result: number | 'PRUNED' | 'FAIL', reason?: string): FrozenTrial {
+  tell(trial: Trial | number, result: number | readonly number[] | 'PRUNED' | 'FAIL', reason?: string): FrozenTrial {
     const number = typeof trial === 'number' ? trial : trial.number;
     this.stopHeartbeat(number);
     const current = this.storage.getTrials(this.name)[number];
@@ -155,19 +194,47 @@ export class Study implements StudyView {
       throw new TuningError(`Study \`${this.name}\` tell(): trial ${number} is already ${current.state}${current.failReason ? ` (${current.failReason})` : ''}`);
     }
     const now = Date.now();
+    const fail = (why: string, error?: unknown): never => {
+      this.storage.finishTrial(this.name, number, 'FAIL', undefined, now, why);
+      throw error ?? new ConfigError(`Study \`${this.name}\` trial ${number} ${why}`);
+    };
+    if (result === 'FAIL') {
+      this.storage.finishTrial(this.name, number, 'FAIL', undefined, now, reason);
+      return this.storage.getTrials(this.name)[number];
+    }
+    let state: 'COMPLETE' | 'PRUNED' = 'COMPLETE';
+    let values: readonly number[] | undefined;
     if (result === 'PRUNED') {
+      state = 'PRUNED';
       const steps = [...current.intermediateValues.keys()];
       const last = steps.length > 0 ? current.intermediateValues.get(Math.max(...steps)) : undefined;
-      this.storage.finishTrial(this.name, number, 'PRUNED', last, now);
-    } else if (result === 'FAIL') {
-      this.storage.finishTrial(this.name, number, 'FAIL', undefined, now, reason);
-    } else if (typeof result !== 'number' || Number.isNaN(result)) {
-      const why = `objective value: expected a number, got ${typeof result === 'number' ? 'NaN' : JSON.stringify(result)}`;
-      this.storage.finishTrial(this.name, number, 'FAIL', undefined, now, why);
-      throw new ConfigError(`Study \`${this.name}\` trial ${number} ${why}`);
+      // With several objectives an intermediate value is not the trial's values.
+      values = last === undefined || this.directions.length > 1 ? undefined : [last];
     } else {
-      this.storage.finishTrial(this.name, number, 'COMPLETE', result, now);
+      const k = this.directions.length;
+      const list = typeof result === 'number' ? [result] : Array.isArray(result) ? (result as readonly unknown[]) : [result];
+      if (list.length !== k || !list.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
+        const expected = k === 1 ? 'a number' : `${k} numbers (one per objective)`;
+        const got = typeof result === 'number' ? String(result) : JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+        fail(`objective value: expected ${expected}, got ${got}`);
+      }
+      values = list as readonly number[];
     }
+    let constraints: readonly number[] | undefined;
+    if (this.constraintsFunc !== undefined) {
+      const finished: FrozenTrial = { ...current, state, values, value: values?.length === 1 ? values[0] : undefined };
+      let c: unknown;
+      try {
+        c = this.constraintsFunc(finished);
+      } catch (e) {
+        fail(`constraintsFunc failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, e);
+      }
+      if (!Array.isArray(c) || !c.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
+        fail(`constraintsFunc: expected an array of numbers (not NaN), got ${JSON.stringify(c)}`);
+      }
+      constraints = c as readonly number[];
+    }
+    this.storage.finishTrial(this.name, number, state, values, now, undefined, constraints);
     return this.storage.getTrials(this.name)[number];
   }
 
@@ -222,7 +289,7 @@ export class Study implements StudyView {
         return;
       }
       try {
-        this.tell(trial, value as number);
+        this.tell(trial, value as number | readonly number[]);
       } catch (e) {
         if (!(e instanceof TuningError)) throw e;
         this.logger.warn((e as Error).message);
@@ -283,21 +350,25 @@ function positive(key: string, v: number): number {
 
 /** Creates a study (or, with `loadIfExists`, resumes it). */
 export function createStudy(options: StudyOptions): Study {
-  const storage = options.storage ?? new InMemoryStorage({ logger: options.logger });
-  const wanted = options.direction ?? 'minimize';
-  const direction = storage.createStudy(options.name, wanted, options.loadIfExists ?? false);
-  if (options.direction !== undefined && direction !== options.direction) {
-    throw new ConfigError(`Study \`${options.name}\` exists with direction '${direction}', but direction '${options.direction}' was asked for`);
+  if (options.direction !== undefined && options.directions !== undefined) {
+    throw new ConfigError(`Study \`${options.name}\`: give \`direction\` or \`directions\`, not both`);
   }
-  return new Study({ ...options, storage }, direction);
+  const storage = options.storage ?? new InMemoryStorage({ logger: options.logger });
+  const asked = options.directions ?? (options.direction === undefined ? undefined : [options.direction]);
+  const directions = storage.createStudy(options.name, asked ?? ['minimize'], options.loadIfExists ?? false);
+  if (asked !== undefined && directions.join() !== asked.join()) {
+    const show = (d: readonly Direction[]): string => (d.length === 1 ? `direction '${d[0]}'` : `directions [${d.map((x) => `'${x}'`).join(', ')}]`);
+    throw new ConfigError(`Study \`${options.name}\` exists with ${show(directions)}, but ${show(asked)} was asked for`);
+  }
+  return new Study({ ...options, storage }, directions);
 }
 
-/** Opens an existing study by name; its direction comes from the storage. */
-export function loadStudy(options: Omit<StudyOptions, 'direction' | 'loadIfExists'> & { readonly storage: Storage }): Study {
-  const direction = options.storage.getStudyDirection(options.name);
-  if (direction === undefined) {
+/** Opens an existing study by name; its directions come from the storage. */
+export function loadStudy(options: Omit<StudyOptions, 'direction' | 'directions' | 'loadIfExists'> & { readonly storage: Storage }): Study {
+  const directions = options.storage.getStudyDirections(options.name);
+  if (directions === undefined) {
     const names = options.storage.getStudyNames();
     throw new StorageError(`No study \`${options.name}\` in the storage (it has: ${names.length > 0 ? names.map((n) => `\`${n}\``).join(', ') : 'none'})`);
   }
-  return new Study(options, direction);
+  return new Study(options, directions);
 }

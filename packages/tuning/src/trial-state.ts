@@ -23,8 +23,15 @@ export interface WorkerInfo {
 export interface FrozenTrial {
   readonly number: number;
   readonly state: TrialState;
-  /** Objective value of a COMPLETE trial (a PRUNED trial carries its last intermediate value). */
+  /**
+   * Objective value of a COMPLETE trial (a PRUNED trial carries its last intermediate value);
+   * undefined in a study with several objectives (read `values`).
+   */
   readonly value: number | undefined;
+  /** Objective values, one per direction of the study (`[value]` with one objective). */
+  readonly values: readonly number[] | undefined;
+  /** Constraint values from the study's `constraintsFunc`; feasible when all are <= 0. Undefined: unconstrained. */
+  readonly constraints: readonly number[] | undefined;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly distributions: Readonly<Record<string, Distribution>>;
   /** step -> reported value, in insertion order. */

@@ -6,6 +6,8 @@ const trial = (state: FrozenTrial['state'], values: number[], start = 1_000_000)
     number: 4,
     state,
     value: undefined,
+    values: undefined,
+    constraints: undefined,
     params: {},
     distributions: {},
     intermediateValues: new Map(values.map((v, i) => [i + 1, v])),

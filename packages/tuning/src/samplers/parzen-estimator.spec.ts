@@ -7,7 +7,6 @@ const options: ParzenEstimatorOptions = {
   priorWeight: 1,
   considerMagicClip: true,
   considerEndpoints: false,
-  multivariate: false,
   weights: defaultWeights,
 };
 

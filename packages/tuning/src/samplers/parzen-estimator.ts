@@ -14,8 +14,6 @@ export interface ParzenEstimatorOptions {
   readonly considerMagicClip: boolean;
   /** Let the first/last sorted kernel's bandwidth reach out to the range's end. */
   readonly considerEndpoints: boolean;
-  /** Multivariate (joint) bandwidth rule instead of the neighbour-gap rule. */
-  readonly multivariate: boolean;
   /** Weights of n observations, oldest first. */
   readonly weights: (n: number) => ArrayLike<number>;
 }
@@ -45,8 +43,9 @@ type Kernels = NumericKernels | CategoricalKernels;
 
 /**
  * Mixture of product kernels fitted to observations (one kernel per observation plus a prior
- * kernel), as in Optuna's TPE: truncated normals for numbers, smoothed one-hot for categories.
- * Values are the sampler's internal representation (categorical -> choice index).
+ * kernel), as in Optuna 5's TPE: truncated normals for numbers, smoothed one-hot for categories.
+ * Each dimension's bandwidths follow the neighbour-gap rule, in joint (multivariate) and
+ * one-at-a-time use alike. Values are the sampler's internal representation (categorical -> choice index).
  */
 export class ParzenEstimator {
   private readonly logWeights: Float64Array;
@@ -75,7 +74,7 @@ export class ParzenEstimator {
     this.kernels = space.map((d, i) =>
       d.type === 'categorical'
         ? categoricalKernels(observations[i] ?? new Float64Array(0), d.choices.length, options)
-        : numericKernels(observations[i] ?? new Float64Array(0), d, options, space.length),
+        : numericKernels(observations[i] ?? new Float64Array(0), d, options),
     );
   }
 
@@ -160,12 +159,7 @@ function transformedBounds(d: NumericDistribution): [number, number] {
   return d.log ? [M.log(low), M.log(high)] : [low, high];
 }
 
-function numericKernels(
-  obs: Float64Array,
-  d: NumericDistribution,
-  options: ParzenEstimatorOptions,
-  nDims: number,
-): NumericKernels {
+function numericKernels(obs: Float64Array, d: NumericDistribution, options: ParzenEstimatorOptions): NumericKernels {
   const [low, high] = transformedBounds(d);
   const n = obs.length;
   const mus = new Float64Array(n + 1);
@@ -174,22 +168,21 @@ function numericKernels(
   mus[n] = priorMu;
   const sigmas = new Float64Array(n + 1);
   if (n > 0) {
-    if (options.multivariate) {
-      sigmas.fill(0.2 * M.max(n, 1) ** (-1 / (nDims + 4)) * (high - low), 0, n);
-    } else {
-      // Neighbour-gap rule over the observations plus the prior mean, with the range ends as outer neighbours.
-      const order = Array.from({ length: n + 1 }, (_, i) => i).sort((a, b) => mus[a] - mus[b]);
-      const sorted = [low, ...order.map((i) => mus[i]), high];
-      const sortedSigmas = new Float64Array(n + 1);
-      for (let i = 1; i <= n + 1; i++) sortedSigmas[i - 1] = M.max(sorted[i] - sorted[i - 1], sorted[i + 1] - sorted[i]);
-      if (!options.considerEndpoints && sorted.length >= 4) {
-        sortedSigmas[0] = sorted[2] - sorted[1];
-        sortedSigmas[n] = sorted[n + 1] - sorted[n];
-      }
-      order.forEach((orig, rank) => {
-        if (orig < n) sigmas[orig] = sortedSigmas[rank];
-      });
+    // Optuna 5's neighbour-gap rule: each observation's bandwidth is the larger gap to its sorted
+    // neighbours among the observations (the prior's mean is not one of them), the range ends being
+    // the outer neighbours; without considerEndpoints the outermost kernels use their inner gap.
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => mus[a] - mus[b]);
+    const sorted = new Float64Array(n + 2);
+    sorted[0] = low;
+    for (let r = 0; r < n; r++) sorted[r + 1] = mus[order[r]];
+    sorted[n + 1] = high;
+    const sortedSigmas = new Float64Array(n);
+    for (let r = 0; r < n; r++) sortedSigmas[r] = M.max(sorted[r + 1] - sorted[r], sorted[r + 2] - sorted[r + 1]);
+    if (!options.considerEndpoints && n >= 2) {
+      sortedSigmas[0] = sorted[2] - sorted[1];
+      sortedSigmas[n - 1] = sorted[n] - sorted[n - 1];
     }
+    for (let r = 0; r < n; r++) sigmas[order[r]] = sortedSigmas[r];
     const maxSigma = high - low;
     const minSigma = options.considerMagicClip ? (high - low) / M.min(100, 1 + (n + 1)) : 1e-12;
     for (let i = 0; i < n; i++) sigmas[i] = M.min(maxSigma, M.max(minSigma, sigmas[i]));

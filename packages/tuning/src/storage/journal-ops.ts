@@ -18,9 +18,19 @@ export function decodeNumber(x: unknown): number | undefined {
   return undefined;
 }
 
-/** One line of the journal. `ts` is epoch milliseconds. */
+/**
+ * One line of the journal. `ts` is epoch milliseconds. A study with several objectives also writes
+ * `directions` (its `direction` is then the first one) and its trials finish with `values`; a
+ * single-objective study writes exactly what older versions wrote, so old journals still load.
+ */
 export type JournalOp =
-  | { readonly op: 'create_study'; readonly study: string; readonly direction: Direction; readonly ts: number }
+  | {
+      readonly op: 'create_study';
+      readonly study: string;
+      readonly direction: Direction;
+      readonly directions?: readonly Direction[];
+      readonly ts: number;
+    }
   | {
       readonly op: 'create_trial';
       readonly study: string;
@@ -50,6 +60,10 @@ export type JournalOp =
       readonly number: number;
       readonly state: FinishedState;
       readonly value?: EncodedNumber;
+      /** Objective values of a trial of a study with several objectives. */
+      readonly values?: readonly EncodedNumber[];
+      /** Constraint values (feasible when all are <= 0). */
+      readonly constraints?: readonly EncodedNumber[];
       readonly reason?: string;
       readonly ts: number;
     };

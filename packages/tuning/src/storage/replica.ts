@@ -7,6 +7,8 @@ interface TrialRecord {
   number: number;
   state: TrialState;
   value: number | undefined;
+  values: readonly number[] | undefined;
+  constraints: readonly number[] | undefined;
   params: Record<string, ParamValue>;
   distributions: Record<string, Distribution>;
   intermediateValues: Map<number, number>;
@@ -23,7 +25,7 @@ interface TrialRecord {
 
 interface StudyRecord {
   readonly name: string;
-  readonly direction: Direction;
+  readonly directions: readonly Direction[];
   readonly trials: TrialRecord[];
   snapshot: readonly FrozenTrial[] | undefined;
 }
@@ -42,7 +44,12 @@ export class Replica {
   }
 
   direction(study: string): Direction | undefined {
-    return this.studies.get(study)?.direction;
+    return this.studies.get(study)?.directions[0];
+  }
+
+  /** Directions of a study's objectives (one for a single-objective study), or undefined. */
+  directions(study: string): readonly Direction[] | undefined {
+    return this.studies.get(study)?.directions;
   }
 
   /** Frozen snapshot of a study's trials, ordered by number (empty for an unknown study). */
@@ -76,7 +83,8 @@ export class Replica {
     const skip = (why: string): void => this.logger.warn(`${where}: ${op.op} skipped (${why})`);
     if (op.op === 'create_study') {
       if (!this.studies.has(op.study)) {
-        this.studies.set(op.study, { name: op.study, direction: op.direction, trials: [], snapshot: undefined });
+        const directions = Array.isArray(op.directions) && op.directions.length > 0 ? Object.freeze([...op.directions]) : Object.freeze([op.direction]);
+        this.studies.set(op.study, { name: op.study, directions, trials: [], snapshot: undefined });
       }
       return;
     }
@@ -88,6 +96,8 @@ export class Replica {
         number: op.number,
         state: op.state,
         value: undefined,
+        values: undefined,
+        constraints: undefined,
         params: {},
         distributions: {},
         intermediateValues: new Map(),
@@ -138,13 +148,19 @@ export class Replica {
         t.userAttrs[op.key] = op.value;
         t.lastHeartbeat = op.ts;
         break;
-      case 'finish':
+      case 'finish': {
         if (t.state !== 'RUNNING' && t.state !== 'WAITING') return skip(`trial ${op.number} is already ${t.state}`);
+        const values = op.values === undefined ? undefined : decodeNumbers(op.values);
+        const constraints = op.constraints === undefined ? undefined : decodeNumbers(op.constraints);
+        if (values === null || constraints === null) return skip(`bad values ${JSON.stringify(op.values ?? op.constraints)}`);
         t.state = op.state;
-        t.value = op.value === undefined ? undefined : decodeNumber(op.value);
+        t.value = values === undefined ? (op.value === undefined ? undefined : decodeNumber(op.value)) : values.length === 1 ? values[0] : undefined;
+        t.values = values ?? (t.value === undefined ? undefined : Object.freeze([t.value]));
+        t.constraints = constraints;
         t.datetimeComplete = op.ts;
         t.failReason = op.reason;
         break;
+      }
     }
     t.frozen = undefined;
     study.snapshot = undefined;
@@ -157,6 +173,8 @@ function freeze(t: TrialRecord): FrozenTrial {
       number: t.number,
       state: t.state,
       value: t.value,
+      values: t.values,
+      constraints: t.constraints,
       params: Object.freeze({ ...t.params }),
       distributions: Object.freeze({ ...t.distributions }),
       intermediateValues: new Map(t.intermediateValues),
@@ -171,6 +189,13 @@ function freeze(t: TrialRecord): FrozenTrial {
     });
   }
   return t.frozen;
+}
+
+/** Decoded numbers of a journal array (frozen), or null when it is not an array of encoded numbers. */
+function decodeNumbers(raw: unknown): readonly number[] | null {
+  if (!Array.isArray(raw)) return null;
+  const out = raw.map(decodeNumber);
+  return out.every((v): v is number => v !== undefined) ? Object.freeze(out) : null;
 }
 
 /** Whether a value can be a user attribute (a JSON scalar; numbers finite). */

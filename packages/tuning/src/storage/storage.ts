@@ -24,10 +24,12 @@ export interface StalePolicy {
 
 /** Where studies live. All methods are synchronous; a journal operation is one atomic append. */
 export interface Storage {
-  /** Creates a study, or loads it when `loadIfExists`; returns its direction. */
-  createStudy(name: string, direction: Direction, loadIfExists: boolean): Direction;
-  /** Direction of an existing study, or undefined. */
+  /** Creates a study (one direction per objective), or loads it when `loadIfExists`; returns its directions. */
+  createStudy(name: string, directions: Direction | readonly Direction[], loadIfExists: boolean): readonly Direction[];
+  /** Direction of an existing study (the first objective's), or undefined. */
   getStudyDirection(name: string): Direction | undefined;
+  /** Directions of an existing study's objectives, or undefined. */
+  getStudyDirections(name: string): readonly Direction[] | undefined;
   getStudyNames(): string[];
   /** Snapshot of a study's trials, ordered by number, after catching up with other writers. */
   getTrials(study: string): readonly FrozenTrial[];
@@ -42,8 +44,19 @@ export interface Storage {
   heartbeat(study: string, number: number, now: number): void;
   /** Records a user attribute of a RUNNING trial (a later value of the same key replaces it). */
   setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): void;
-  /** Finishes a RUNNING trial; false (and nothing written) when it had already finished. */
-  finishTrial(study: string, number: number, state: FinishedState, value: number | undefined, now: number, reason?: string): boolean;
+  /**
+   * Finishes a RUNNING trial with its value (an array: one per objective) and constraint values;
+   * false (and nothing written) when it had already finished.
+   */
+  finishTrial(
+    study: string,
+    number: number,
+    state: FinishedState,
+    value: number | readonly number[] | undefined,
+    now: number,
+    reason?: string,
+    constraints?: readonly number[],
+  ): boolean;
   /** Marks abandoned RUNNING trials FAIL (and enqueues retries) in one atomic step; returns the failed trials. */
   failStaleTrials(study: string, policy: StalePolicy): FrozenTrial[];
   /** Releases files; the storage is unusable afterwards. */
@@ -73,24 +86,35 @@ export abstract class ReplicatedStorage implements Storage {
 
   abstract close(): void;
 
-  createStudy(name: string, direction: Direction, loadIfExists: boolean): Direction {
+  createStudy(name: string, directions: Direction | readonly Direction[], loadIfExists: boolean): readonly Direction[] {
     if (typeof name !== 'string' || name.length === 0) throw new ConfigError(`Study option \`name\`: expected a non-empty string, got ${JSON.stringify(name)}`);
-    if (direction !== 'minimize' && direction !== 'maximize') {
-      throw new ConfigError(`Study option \`direction\`: expected 'minimize' or 'maximize', got ${JSON.stringify(direction)}`);
+    const list = typeof directions === 'string' ? [directions] : directions;
+    if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`Study option \`directions\`: expected at least one direction, got ${JSON.stringify(directions)}`);
+    for (const direction of list) {
+      if (direction !== 'minimize' && direction !== 'maximize') {
+        throw new ConfigError(`Study option \`direction\`: expected 'minimize' or 'maximize', got ${JSON.stringify(direction)}`);
+      }
     }
     return this.commit(() => {
-      const existing = this.replica.direction(name);
+      const existing = this.replica.directions(name);
       if (existing !== undefined) {
         if (!loadIfExists) throw new StorageError(`Study \`${name}\` already exists; pass loadIfExists: true to resume it`);
         return { ops: [], result: existing };
       }
-      return { ops: [{ op: 'create_study', study: name, direction, ts: Date.now() }], result: direction };
+      // One objective: the line older versions wrote (and read).
+      const op: JournalOp = { op: 'create_study', study: name, direction: list[0], ...(list.length > 1 ? { directions: [...list] } : {}), ts: Date.now() };
+      return { ops: [op], result: Object.freeze([...list]) };
     });
   }
 
   getStudyDirection(name: string): Direction | undefined {
     this.refresh();
     return this.replica.direction(name);
+  }
+
+  getStudyDirections(name: string): readonly Direction[] | undefined {
+    this.refresh();
+    return this.replica.directions(name);
   }
 
   getStudyNames(): string[] {
@@ -158,17 +182,28 @@ export abstract class ReplicatedStorage implements Storage {
     });
   }
 
-  finishTrial(study: string, number: number, state: FinishedState, value: number | undefined, now: number, reason?: string): boolean {
+  finishTrial(
+    study: string,
+    number: number,
+    state: FinishedState,
+    value: number | readonly number[] | undefined,
+    now: number,
+    reason?: string,
+    constraints?: readonly number[],
+  ): boolean {
     return this.commit(() => {
       const t = this.replica.trial(study, number);
       if (t === undefined) throw new StorageError(`Study \`${study}\` has no trial ${number}`);
       if (t.state !== 'RUNNING' && t.state !== 'WAITING') return { ops: [], result: false };
+      // A single value is written as `value`, as older versions did; several as `values`.
+      const single = typeof value === 'number' ? value : value?.length === 1 ? value[0] : undefined;
       const op: JournalOp = {
         op: 'finish',
         study,
         number,
         state,
-        ...(value === undefined ? {} : { value: encodeNumber(value) }),
+        ...(single !== undefined ? { value: encodeNumber(single) } : value !== undefined && typeof value !== 'number' ? { values: value.map(encodeNumber) } : {}),
+        ...(constraints === undefined ? {} : { constraints: constraints.map(encodeNumber) }),
         ...(reason === undefined ? {} : { reason }),
         ts: now,
       };

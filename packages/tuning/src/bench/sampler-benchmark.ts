@@ -1,0 +1,355 @@
+import { parseArgs, runMain } from '@digitfuse/core';
+/**
+ * Benchmark: the samplers' search quality. `npx nx run tuning:bench-samplers [--seeds 30] [--trials 100]`
+ * runs random search, independent TPE, the default (multivariate) TPE, and the default TPE with
+ * `--workers` trials running at once with the constant liar on and off, over Branin, Hartmann-6 and
+ * a pipeline-like space, and prints the median regret (and interquartile range) over the seeds at
+ * each checkpoint, plus the wall time per trial. Then ZDT1 (two objectives): the hypervolume after
+ * `--zdt-trials` trials with NSGA-II and with multi-objective TPE. When a Python with Optuna is found
+ * (`--python`, default `python3`; `--optuna` requires it, `--no-optuna` skips it), optuna_samplers.py
+ * runs the same functions, budgets and seeds with Optuna's samplers and the tables show both.
+ *
+ * Concurrent workers are simulated on both sides in the same way: `--workers` trials are asked and
+ * their values computed, then the oldest is told before the next is asked.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TuningError } from '../errors';
+import { silentLogger } from '../logger';
+import { hypervolume } from '../multi-objective/hypervolume';
+import { NopPruner } from '../pruners/nop-pruner';
+import { createSampler } from '../samplers/registry';
+import type { Sampler } from '../samplers/sampler';
+import { createStudy } from '../study';
+import type { Trial } from '../trial';
+import type { Direction, FrozenTrial } from '../trial-state';
+import { BENCH_FUNCTIONS, ZDT1_IDEAL_HYPERVOLUME, ZDT1_REFERENCE, zdt1 } from './bench-functions';
+import { bootstrapMedianRatio, medianOf, quantile } from './stats';
+
+/** One study of a single-objective function: best regret so far at each checkpoint. */
+export interface RegretRun {
+  readonly function: string;
+  readonly sampler: string;
+  readonly seed: number;
+  /** Wall-clock milliseconds per trial (ask, suggestions, tell; the objective is negligible). */
+  readonly msPerTrial: number;
+  /** CPU milliseconds of the process per trial: robust to a busy machine. */
+  readonly cpuMsPerTrial: number;
+  /** checkpoint (trials, as a string) -> best regret among the first that many trials. */
+  readonly regret: Readonly<Record<string, number>>;
+}
+
+/** One ZDT1 study: hypervolume of all its trials against ZDT1_REFERENCE. */
+export interface HypervolumeRun {
+  readonly sampler: string;
+  readonly seed: number;
+  readonly msPerTrial: number;
+  readonly cpuMsPerTrial: number;
+  readonly hypervolume: number;
+}
+
+export interface BenchResults {
+  readonly runs: readonly RegretRun[];
+  readonly zdt: readonly HypervolumeRun[];
+}
+
+interface Variant {
+  readonly describe: string;
+  /** Runs with `--workers` concurrent trials. */
+  readonly concurrent: boolean;
+  readonly make: (seed: number) => Sampler;
+}
+
+/** The single-objective configurations; optuna_samplers.py has the same names. */
+export const VARIANTS: Readonly<Record<string, Variant>> = {
+  random: { describe: 'random search', concurrent: false, make: (seed) => createSampler('random', { seed }) },
+  'tpe-independent': { describe: 'TPE, multivariate: false', concurrent: false, make: (seed) => createSampler('tpe', { seed, multivariate: false }) },
+  tpe: { describe: 'TPE, defaults (multivariate)', concurrent: false, make: (seed) => createSampler('tpe', { seed }) },
+  'tpe-liar': { describe: 'TPE defaults, concurrent workers, constant liar on', concurrent: true, make: (seed) => createSampler('tpe', { seed }) },
+  'tpe-no-liar': {
+    describe: 'TPE defaults, concurrent workers, constant liar off',
+    concurrent: true,
+    make: (seed) => createSampler('tpe', { seed, constantLiar: false }),
+  },
+};
+
+/** The two-objective configurations. */
+export const ZDT_VARIANTS: Readonly<Record<string, Omit<Variant, 'concurrent'>>> = {
+  nsga2: { describe: 'NSGA-II, defaults', make: (seed) => createSampler('nsga2', { seed }) },
+  motpe: { describe: 'TPE with two objectives (MOTPE), defaults', make: (seed) => createSampler('tpe', { seed }) },
+};
+
+/** Runs `nTrials` trials, keeping up to `workers` of them running (asked, value computed, told oldest first). */
+export function runStudy(
+  sampler: Sampler,
+  objective: (t: Trial) => number | readonly number[],
+  nTrials: number,
+  workers: number,
+  directions: readonly Direction[] = ['minimize'],
+): readonly FrozenTrial[] {
+  const study = createStudy({ name: 'bench', directions, sampler, pruner: new NopPruner(), logger: silentLogger });
+  const running: [Trial, number | readonly number[]][] = [];
+  for (let i = 0; i < nTrials; i++) {
+    if (running.length >= workers) {
+      const [t, v] = running.shift() as [Trial, number | readonly number[]];
+      study.tell(t, v);
+    }
+    const t = study.ask();
+    running.push([t, objective(t)]);
+  }
+  for (const [t, v] of running) study.tell(t, v);
+  return study.trials;
+}
+
+/** Best regret so far at each checkpoint, by trial number. */
+export function regretAt(trials: readonly FrozenTrial[], checkpoints: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  let best = Number.POSITIVE_INFINITY;
+  trials.forEach((t, i) => {
+    if (t.value !== undefined && t.value < best) best = t.value;
+    if (checkpoints.includes(i + 1)) out[String(i + 1)] = best;
+  });
+  return out;
+}
+
+export interface BenchOptions {
+  readonly seeds: number;
+  readonly trials: number;
+  readonly checkpoints: readonly number[];
+  readonly workers: number;
+  readonly functions: readonly string[];
+  readonly samplers: readonly string[];
+  readonly zdtSeeds: number;
+  readonly zdtTrials: number;
+  readonly zdtDims: number;
+  readonly zdtSamplers: readonly string[];
+  /** Progress lines. */
+  readonly log: (line: string) => void;
+}
+
+/** Runs this library's samplers. */
+export function runOurs(o: BenchOptions): BenchResults {
+  const runs: RegretRun[] = [];
+  for (const fn of o.functions) {
+    for (const name of o.samplers) {
+      const v = VARIANTS[name];
+      for (let seed = 0; seed < o.seeds; seed++) {
+        const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
+        const trials = runStudy(v.make(seed), BENCH_FUNCTIONS[fn].regret, o.trials, v.concurrent ? o.workers : 1);
+        const [ms, cpu] = elapsed(t0, c0, o.trials);
+        runs.push({ function: fn, sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, regret: regretAt(trials, o.checkpoints) });
+      }
+      o.log(`ours ${fn} ${name} done`);
+    }
+  }
+  const zdt: HypervolumeRun[] = [];
+  for (const name of o.zdtSamplers) {
+    for (let seed = 0; seed < o.zdtSeeds; seed++) {
+      const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
+      const trials = runStudy(ZDT_VARIANTS[name].make(seed), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
+      const [ms, cpu] = elapsed(t0, c0, o.zdtTrials);
+      zdt.push({ sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, hypervolume: zdtHypervolume(trials) });
+    }
+    o.log(`ours zdt1 ${name} done`);
+  }
+  return { runs, zdt };
+}
+
+/** Wall and CPU milliseconds per trial since (t0, c0). */
+function elapsed(t0: bigint, c0: NodeJS.CpuUsage, trials: number): [number, number] {
+  const c = process.cpuUsage(c0);
+  return [Number(process.hrtime.bigint() - t0) / 1e6 / trials, (c.user + c.system) / 1000 / trials];
+}
+
+/** Hypervolume of a ZDT1 study's trials that lie within the reference point. */
+export function zdtHypervolume(trials: readonly FrozenTrial[]): number {
+  const points = trials
+    .filter((t) => t.state === 'COMPLETE' && t.values !== undefined)
+    .map((t) => t.values as readonly number[])
+    .filter((v) => v[0] <= ZDT1_REFERENCE[0] && v[1] <= ZDT1_REFERENCE[1]);
+  return hypervolume(points, ZDT1_REFERENCE);
+}
+
+/** The Python interpreter's Optuna version, or undefined when it cannot import optuna. */
+export function optunaVersion(python: string): string | undefined {
+  const r = spawnSync(python, ['-c', 'import sys, optuna; sys.stdout.write(optuna.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Runs optuna_samplers.py with the same settings; resolves with its JSON. */
+export function runOptuna(python: string, o: BenchOptions): Promise<BenchResults> {
+  const script = path.join(__dirname, 'optuna_samplers.py');
+  const args = [
+    script,
+    ...['--seeds', String(o.seeds), '--trials', String(o.trials), '--checkpoints', o.checkpoints.join(','), '--workers', String(o.workers)],
+    ...['--functions', o.functions.join(','), '--samplers', o.samplers.join(','), '--zdt-seeds', String(o.zdtSeeds)],
+    ...['--zdt-trials', String(o.zdtTrials), '--zdt-dims', String(o.zdtDims), '--zdt-samplers', o.zdtSamplers.join(',')],
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => o.log(d.toString('utf8').trimEnd()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new TuningError(`${python} ${path.basename(script)} exited with code ${code}`));
+      try {
+        resolve(JSON.parse(out) as BenchResults);
+      } catch (e) {
+        reject(new TuningError(`${path.basename(script)} printed no JSON: ${(e as Error).message}`));
+      }
+    });
+  });
+}
+
+function cell(values: readonly number[], digits = 3): string {
+  if (values.length === 0) return '-';
+  return `${medianOf(values).toFixed(digits)} [${quantile(values, 0.25).toFixed(digits)}, ${quantile(values, 0.75).toFixed(digits)}]`;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The report: one markdown table per function, the ZDT1 table, and the verdicts on the targets. */
+export function report(o: BenchOptions, ours: BenchResults, optuna: BenchResults | undefined, optunaLabel: string): string {
+  const lines: string[] = [];
+  const libs: [string, BenchResults][] = [['ours', ours], ...(optuna === undefined ? [] : ([[optunaLabel, optuna]] as [string, BenchResults][]))];
+  const last = String(o.checkpoints[o.checkpoints.length - 1]);
+  const regrets = (r: BenchResults, fn: string, s: string, c: string): number[] =>
+    r.runs.filter((x) => x.function === fn && x.sampler === s && x.regret[c] !== undefined).map((x) => x.regret[c]);
+  const interval = (a: number[], b: number[]): string => {
+    const [lo, hi] = bootstrapMedianRatio(a, b);
+    return `90% bootstrap interval ${lo.toFixed(2)}-${hi.toFixed(2)}`;
+  };
+  const msOf = (r: BenchResults, fn: string, s: string): number => mean(r.runs.filter((x) => x.function === fn && x.sampler === s).map((x) => x.cpuMsPerTrial));
+  const wallOf = (r: BenchResults, fn: string, s: string): number => mean(r.runs.filter((x) => x.function === fn && x.sampler === s).map((x) => x.msPerTrial));
+  for (const fn of o.functions) {
+    lines.push('', `${BENCH_FUNCTIONS[fn].title}: median regret [IQR] over ${o.seeds} seeds; ${o.workers} workers where marked`, '');
+    lines.push(`| sampler | library | ${o.checkpoints.map((c) => `@${c}`).join(' | ')} | CPU ms/trial | wall ms/trial |`);
+    lines.push(`| --- | --- | ${o.checkpoints.map(() => '---').join(' | ')} | --- | --- |`);
+    for (const s of o.samplers) {
+      for (const [lib, r] of libs) {
+        const rows = r.runs.filter((x) => x.function === fn && x.sampler === s);
+        if (rows.length === 0) continue;
+        const cols = o.checkpoints.map((c) => cell(rows.filter((x) => x.regret[String(c)] !== undefined).map((x) => x.regret[String(c)])));
+        lines.push(`| ${s}${VARIANTS[s].concurrent ? ` (${o.workers} workers)` : ''} | ${lib} | ${cols.join(' | ')} | ${msOf(r, fn, s).toFixed(2)} | ${wallOf(r, fn, s).toFixed(2)} |`);
+      }
+    }
+  }
+  if (o.zdtSamplers.length > 0 && o.zdtSeeds > 0) {
+    lines.push('', `ZDT1 (${o.zdtDims} variables, 2 objectives): hypervolume after ${o.zdtTrials} trials, reference (${ZDT1_REFERENCE.join(', ')}), median [IQR] over ${o.zdtSeeds} seeds; true front ${ZDT1_IDEAL_HYPERVOLUME.toFixed(2)}`, '');
+    lines.push('| sampler | library | hypervolume | gap to the true front | CPU ms/trial | wall ms/trial |', '| --- | --- | --- | --- | --- | --- |');
+    for (const s of o.zdtSamplers) {
+      for (const [lib, r] of libs) {
+        const rows = r.zdt.filter((x) => x.sampler === s);
+        if (rows.length === 0) continue;
+        const hv = rows.map((x) => x.hypervolume);
+        const cpu = mean(rows.map((x) => x.cpuMsPerTrial)).toFixed(2);
+        lines.push(`| ${s} | ${lib} | ${cell(hv, 2)} | ${cell(hv.map((h) => ZDT1_IDEAL_HYPERVOLUME - h), 2)} | ${cpu} | ${mean(rows.map((x) => x.msPerTrial)).toFixed(2)} |`);
+      }
+    }
+  }
+  lines.push('', 'Targets:');
+  for (const fn of o.functions) {
+    if (optuna !== undefined && o.samplers.includes('tpe')) {
+      const [a, b] = [regrets(ours, fn, 'tpe', last), regrets(optuna, fn, 'tpe', last)];
+      const ratio = medianOf(a) / medianOf(b);
+      const faster = msOf(ours, fn, 'tpe') < msOf(optuna, fn, 'tpe');
+      lines.push(
+        `- ${fn}: default TPE median regret @${last} ours/Optuna = ${ratio.toFixed(2)} (${interval(a, b)}; target <= 1.15: ${ratio <= 1.15 ? 'met' : 'NOT met'}); CPU time per trial ${faster ? 'below' : 'NOT below'} Optuna's`,
+      );
+    }
+    if (o.samplers.includes('tpe-liar') && o.samplers.includes('tpe-no-liar')) {
+      for (const [lib, r] of libs) {
+        const [on, off] = [regrets(r, fn, 'tpe-liar', last), regrets(r, fn, 'tpe-no-liar', last)];
+        if (on.length === 0 || off.length === 0) continue;
+        const verdict = lib === 'ours' ? `; target on < off: ${medianOf(on) < medianOf(off) ? 'met' : 'NOT met'}` : '';
+        lines.push(
+          `- ${fn}, ${lib}: ${o.workers} workers, constant liar on ${medianOf(on).toFixed(4)} vs off ${medianOf(off).toFixed(4)} (on/off ${(medianOf(on) / medianOf(off)).toFixed(2)}, ${interval(on, off)}${verdict})`,
+        );
+      }
+    }
+  }
+  if (optuna !== undefined) {
+    for (const s of o.zdtSamplers) {
+      const a = medianOf(ours.zdt.filter((x) => x.sampler === s).map((x) => x.hypervolume));
+      const b = medianOf(optuna.zdt.filter((x) => x.sampler === s).map((x) => x.hypervolume));
+      if (Number.isNaN(a) || Number.isNaN(b)) continue;
+      const rel = (a - b) / b;
+      lines.push(`- ZDT1 ${s}: hypervolume ours ${a.toFixed(2)} vs Optuna ${b.toFixed(2)} (${(100 * rel).toFixed(1)}%; target within 5%: ${rel >= -0.05 ? 'met' : 'NOT met'})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function list(flag: string, value: string, known: readonly string[]): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) if (!known.includes(item)) throw new TuningError(`--${flag}: unknown ${JSON.stringify(item)} (expected some of ${known.join(', ')})`);
+  return items;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const describe = "Median regret of the samplers on Branin, Hartmann-6 and a pipeline-like space, and ZDT1 hypervolume, beside Optuna's when a python3 with optuna is importable.";
+  const args = await parseArgs(argv, { name: 'digitfuse bench samplers', describe }, (y) => y
+    .option('seeds', { type: 'number', default: 30, describe: 'Seeds (studies) per function and sampler' })
+    .option('trials', { type: 'number', default: 100, describe: 'Trials per study' })
+    .option('checkpoints', { type: 'string', default: '25,50,100', describe: 'Report the best regret after these many trials' })
+    .option('workers', { type: 'number', default: 4, describe: 'Concurrent trials of the tpe-liar / tpe-no-liar runs' })
+    .option('functions', { type: 'string', default: Object.keys(BENCH_FUNCTIONS).join(','), describe: 'Functions to run' })
+    .option('samplers', { type: 'string', default: Object.keys(VARIANTS).join(','), describe: 'Sampler configurations to run' })
+    .option('zdt-seeds', { type: 'number', default: 10, describe: 'Seeds of the ZDT1 runs (0 skips them)' })
+    .option('zdt-trials', { type: 'number', default: 200, describe: 'Trials per ZDT1 study' })
+    .option('zdt-dims', { type: 'number', default: 30, describe: 'ZDT1 variables' })
+    .option('zdt-samplers', { type: 'string', default: Object.keys(ZDT_VARIANTS).join(','), describe: 'Two-objective samplers to run' })
+    .option('optuna', { type: 'boolean', describe: 'Require Optuna (--no-optuna: skip it). Default: run it when importable' })
+    .option('python', { type: 'string', default: 'python3', describe: 'Python interpreter with optuna' })
+    .option('optuna-json', { type: 'string', describe: "Read Optuna's results from this file (an earlier --json run's `optuna`) instead of running it" })
+    .option('json', { type: 'string', describe: 'Also write every run (both libraries) to this JSON file' }),
+  );
+  for (const key of ['seeds', 'trials', 'workers', 'zdt-seeds', 'zdt-trials', 'zdt-dims'] as const) {
+    const v = args[key];
+    if (!(Number.isInteger(v) && v >= (key === 'zdt-seeds' ? 0 : key === 'zdt-dims' ? 2 : 1))) throw new TuningError(`--${key}: expected a positive integer, got ${v}`);
+  }
+  const checkpoints = args.checkpoints.split(',').map((s) => Number(s.trim()));
+  if (checkpoints.some((c) => !Number.isInteger(c) || c < 1 || c > args.trials)) {
+    throw new TuningError(`--checkpoints: expected integers in 1..${args.trials} (--trials), got ${args.checkpoints}`);
+  }
+  const o: BenchOptions = {
+    seeds: args.seeds,
+    trials: args.trials,
+    checkpoints,
+    workers: args.workers,
+    functions: list('functions', args.functions, Object.keys(BENCH_FUNCTIONS)),
+    samplers: list('samplers', args.samplers, Object.keys(VARIANTS)),
+    zdtSeeds: args['zdt-seeds'],
+    zdtTrials: args['zdt-trials'],
+    zdtDims: args['zdt-dims'],
+    zdtSamplers: list('zdt-samplers', args['zdt-samplers'], Object.keys(ZDT_VARIANTS)),
+    log: (line) => console.error(line),
+  };
+  let optuna: BenchResults | undefined;
+  let label = 'optuna';
+  if (args['optuna-json'] !== undefined) {
+    const saved = JSON.parse(fs.readFileSync(args['optuna-json'], 'utf8')) as { optuna?: BenchResults & { optunaVersion?: string } };
+    if (saved.optuna === undefined) throw new TuningError(`--optuna-json: ${args['optuna-json']} has no \`optuna\` results`);
+    optuna = saved.optuna;
+    label = `optuna ${saved.optuna.optunaVersion ?? ''}`.trim();
+  }
+  const version = optuna === undefined && args.optuna !== false ? optunaVersion(args.python) : undefined;
+  if (args.optuna === true && optuna === undefined && version === undefined) {
+    throw new TuningError(`--optuna: \`${args.python} -c "import optuna"\` failed; install optuna (pip install optuna) or pass --python`);
+  }
+  if (optuna === undefined && version === undefined && args.optuna !== false) o.log(`(no Optuna: \`${args.python}\` cannot import optuna; showing this library only)`);
+  console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials`);
+  const ours = runOurs(o);
+  if (version !== undefined) {
+    optuna = await runOptuna(args.python, o);
+    label = `optuna ${version}`;
+  }
+  console.log(report(o, ours, optuna, label));
+  if (args.json !== undefined) fs.writeFileSync(args.json, JSON.stringify({ ours, optuna: optuna === undefined ? undefined : { ...optuna } }, null, 1));
+}
+
+if (require.main === module) runMain(main);
