@@ -1,13 +1,13 @@
 import { constraintViolation, isFeasible } from '../constraints';
 import { ConfigError } from '../errors';
-import { fromInternal, sameDistribution, type Distribution, type ParamValue } from '../distributions';
+import { fromInternal, type Distribution, type ParamValue } from '../distributions';
 import { crowdingDistances } from '../multi-objective/crowding-distance';
 import { dominates, lossVector, nonDominationRanks } from '../multi-objective/pareto';
 import { randomSeed, streamFor, type Rng } from '@digitfuse/core';
 import type { StudyView } from '../study-view';
 import type { Direction, FrozenTrial } from '../trial-state';
 import { sampleUniformInternal } from './random-sampler';
-import type { Sampler } from './sampler';
+import { intersectionSearchSpace, type Sampler } from './sampler';
 
 export interface NSGAIISamplerArgs {
   /** Seed of every draw. Default: a random seed. Streams are derived from (seed, trial number). */
@@ -56,23 +56,7 @@ export class NSGAIISampler implements Sampler {
   }
 
   inferRelativeSearchSpace(study: StudyView): Record<string, Distribution> {
-    let space: Record<string, Distribution> | undefined;
-    for (const t of study.getTrials(['COMPLETE'])) {
-      if (space === undefined) {
-        space = { ...t.distributions };
-        continue;
-      }
-      for (const [name, d] of Object.entries(space)) {
-        const other = t.distributions[name];
-        if (other === undefined || !sameDistribution(d, other)) delete space[name];
-      }
-    }
-    const sorted: Record<string, Distribution> = {};
-    for (const name of Object.keys(space ?? {}).sort()) {
-      const d = (space ?? {})[name];
-      if (d.type === 'categorical' ? d.choices.length > 1 : d.low < d.high) sorted[name] = d;
-    }
-    return sorted;
+    return intersectionSearchSpace(study.getTrials(['COMPLETE']));
   }
 
   sampleRelative(study: StudyView, trial: FrozenTrial, space: Record<string, Distribution>): Record<string, ParamValue> {

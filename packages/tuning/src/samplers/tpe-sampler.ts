@@ -1,5 +1,5 @@
 import { constraintViolation, isFeasible } from '../constraints';
-import { fromInternal, sameDistribution, toInternal, type Distribution, type ParamValue } from '../distributions';
+import { fromInternal, toInternal, type Distribution, type ParamValue } from '../distributions';
 import { selectByHypervolume, referencePoint } from '../multi-objective/hssp';
 import { lossVector, nonDominationRanks } from '../multi-objective/pareto';
 import { randomSeed, streamFor } from '@digitfuse/core';
@@ -7,7 +7,7 @@ import type { StudyView } from '../study-view';
 import { lastStep, type Direction, type FrozenTrial } from '../trial-state';
 import { ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator';
 import { sampleUniformInternal } from './random-sampler';
-import type { Sampler } from './sampler';
+import { intersectionSearchSpace, type Sampler } from './sampler';
 
 /** Module-level aliases: inside Jest's vm sandbox every global lookup (Math, Infinity) in a hot loop is ~10x slower. */
 const M = Math;
@@ -115,21 +115,7 @@ export class TPESampler implements Sampler {
     if (!this.isMultivariate(study)) return {};
     const trials = study.getTrials(['COMPLETE', 'PRUNED']);
     if (trials.length < this.nStartupTrials || trials.length === 0) return {};
-    let space: Record<string, Distribution> | undefined;
-    for (const t of trials) {
-      if (space === undefined) {
-        space = { ...t.distributions };
-        continue;
-      }
-      for (const [name, d] of Object.entries(space)) {
-        const other = t.distributions[name];
-        if (other === undefined || !sameDistribution(d, other)) delete space[name];
-      }
-    }
-    const sorted: Record<string, Distribution> = {};
-    // A range with a single value is left to independent sampling, as in Optuna.
-    for (const name of Object.keys(space ?? {}).sort()) if (!isSingle((space ?? {})[name])) sorted[name] = (space ?? {})[name];
-    return sorted;
+    return intersectionSearchSpace(trials);
   }
 
   sampleRelative(study: StudyView, trial: FrozenTrial, space: Record<string, Distribution>): Record<string, ParamValue> {
@@ -231,9 +217,6 @@ function better(direction: Direction, a: number, b: number): number {
 }
 
 /** Whether a distribution has a single value (nothing to sample). */
-function isSingle(d: Distribution): boolean {
-  return d.type === 'categorical' ? d.choices.length === 1 : d.low === d.high;
-}
 
 /**
  * The nBelow best COMPLETE trials with several objectives: whole non-domination ranks first; the rank
