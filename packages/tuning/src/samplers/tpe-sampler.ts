@@ -216,8 +216,6 @@ function better(direction: Direction, a: number, b: number): number {
   return direction === 'minimize' ? a - b : b - a;
 }
 
-/** Whether a distribution has a single value (nothing to sample). */
-
 /**
  * The nBelow best COMPLETE trials with several objectives: whole non-domination ranks first; the rank
  * that does not fit is cut by greedy hypervolume subset selection (Optuna 5's MOTPE split).
