@@ -5,7 +5,7 @@ import { markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
-import { figuresOf, type TrialFigures } from '../objective';
+import type { TrialFigures } from '../objective';
 import { openContext } from '../open-run';
 import type { PipelineOptions } from '../options';
 import { readSearchOutputs, runLayout } from '../run-artifacts';
@@ -99,7 +99,7 @@ async function runOne(set: RobustnessSet, kind: PipelineKind, dir: string, base:
     testAcc: scoreSubmission(ctx.layout.submission, set.dir),
     bestTrial: search?.bestTrial ?? null,
     trials: search?.finished ?? 0,
-    figures: best?.figures ?? figuresOf(undefined),
+    figures: best?.figures ?? null,
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -1,3 +1,4 @@
+import { markdownTable } from '@digitfuse/core';
 import { createRng, permutation, subset, writeDataFigures } from '@digitfuse/data';
 import {
   computeEmbeddings,
@@ -121,9 +122,8 @@ export function objectiveNote(search: SearchOutputs): string {
 
 function summaryMarkdown(summary: Record<string, string | number>): string {
   const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
-  // Values come from the run (paths, parameter values): shown as text, never as Markdown table syntax or HTML.
-  const cell = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-  return ['# digitfuse run summary', '', '| | |', '|---|---|', ...Object.entries(summary).map(([k, v]) => `| ${cell(k)} | ${cell(fmt(v))} |`), ''].join('\n');
+  // Values come from the run (paths, parameter values): markdownTable shows them as text, never as table syntax or HTML.
+  return ['# digitfuse run summary', '', markdownTable(['', ''], Object.entries(summary).map(([k, v]) => [k, fmt(v)])), ''].join('\n');
 }
 
 /** Stage 6: summary.json/summary.md and the report (figures + report.html). */

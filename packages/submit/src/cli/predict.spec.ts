@@ -1,4 +1,4 @@
-import { buildDemoDataset, writeNpy } from '@digitfuse/data';
+import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { runScript } from '@digitfuse/core/testing';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,8 @@ beforeAll(async () => {
 function loudCopy(): string {
   const dir = join(root, 'loud');
   cpSync(data, dir, { recursive: true });
-  const raw = readFileSync(join(data, 'x_test_sp.npy'));
-  const header = raw.readUInt16LE(8) + 10;
-  const audio = new Float32Array(raw.buffer.slice(raw.byteOffset + header, raw.byteOffset + raw.byteLength));
-  writeNpy(join(dir, 'x_test_sp.npy'), audio.map((v) => v * 1000), [audio.length / 507, 507]);
+  const { data: audio, shape } = readNpy(join(data, 'x_test_sp.npy'));
+  writeNpy(join(dir, 'x_test_sp.npy'), audio.map((v) => v * 1000), shape);
   return dir;
 }
 
