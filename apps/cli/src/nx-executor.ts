@@ -14,16 +14,17 @@ export const EXECUTOR_DIR = join(__dirname, '..', '..', '..', 'tools', 'executor
 /** The files of the executor, by path relative to {@link EXECUTOR_DIR}, as they should be. */
 export async function executorFiles(): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  const executors: Record<string, { implementation: string; schema: string; description: string; command: readonly string[] }> = {};
+  const executors: Record<string, { implementation: string; schema: string; description: string; command: readonly string[]; flags: Record<string, FlagKind> }> = {};
   for (const [words, command] of leafCommands()) {
     const name = words.join('-');
     const schema = `./schemas/${name}.json`;
-    executors[name] = { implementation: './executor.js', schema, description: `digitfuse ${words.join(' ')}`, command: words };
+    const help = forNx(await helpText(command));
+    executors[name] = { implementation: './executor.js', schema, description: `digitfuse ${words.join(' ')}`, command: words, flags: flagKinds(help) };
     files[schema.slice(2)] = json({
       $schema: 'https://json-schema.org/schema',
       version: 2,
       title: `digitfuse ${words.join(' ')}`,
-      description: forNx(await helpText(command)),
+      description: help,
       type: 'object',
       properties: {
         __unparsed__: {
@@ -70,6 +71,26 @@ export function forNx(help: string): string {
     else out.push(line);
   }
   return out.join('\n').trim();
+}
+
+/** What a flag takes: a value (`string`, `number`, `choices`, `array`) or none (`boolean`). */
+export type FlagKind = 'string' | 'number' | 'boolean' | 'array' | 'choices';
+
+/**
+ * Each flag of a command and its kind, read from its help in {@link forNx}'s form (one flag a line,
+ * ending in yargs' `[number]`, `[choices: ...]` ...). The executor uses them to find a flag Nx kept for
+ * itself; the executor's spec, to run every target with every flag. `--help` is Nx's to answer.
+ */
+export function flagKinds(help: string): Record<string, FlagKind> {
+  const flags: Record<string, FlagKind> = {};
+  for (const line of help.split('\n')) {
+    const flag = /^--([a-z][a-z0-9-]*)\b/.exec(line);
+    const kind = /\[(string|number|boolean|array|choices)\b[^\]]*\]/.exec(line);
+    if (!flag || flag[1] === 'help' || flag[1] === 'version') continue;
+    if (!kind) throw new Error(`Expected a type ([string], [number] ...) in the help line of --${flag[1]}, got: ${line}`);
+    flags[flag[1]] = kind[1] as FlagKind;
+  }
+  return flags;
 }
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

@@ -2,11 +2,15 @@
 // The Nx executor behind every runnable target (plain CommonJS: Nx loads it without a TypeScript
 // transpiler; tools/tsconfig.json type-checks it).
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-/** `executors.json`: each executor's name, and the `digitfuse` command words it runs. */
-const EXECUTORS = /** @type {{ executors: Record<string, { command: string[] }> }} */ (require('./executors.json')).executors;
+/**
+ * `executors.json`: each executor's name, the `digitfuse` command words it runs, and its flags with
+ * what each takes (`boolean`: no value; the other kinds: one value).
+ */
+const EXECUTORS = /** @type {{ executors: Record<string, { command: string[]; flags: Record<string, string> }> }} */ (require('./executors.json')).executors;
 
 /**
  * Options of every `./tools/executors/digitfuse:<command>` target. Other options (a target's
@@ -29,8 +33,17 @@ async function runDigitfuse(options, context) {
   const name = String(context.target?.executor).split(':').pop() ?? '';
   const entry = EXECUTORS[name];
   if (!entry) throw new Error(`Expected the executor ./tools/executors/digitfuse:<command> with a command of executors.json, got ${context.target?.executor}`);
-  const bin = join(context.root, 'apps', 'cli', 'bin', 'digitfuse');
-  const args = [bin, ...entry.command, ...(options.__unparsed__ ?? [])];
+  const typed = options.__unparsed__ ?? [];
+  const kept = keptByNx(typed, entry.flags, nxCommandLine());
+  if (kept.unknown.length > 0) {
+    const flag = kept.unknown[0];
+    const camel = flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    process.stderr.write(`error: Nx kept ${`--${flag}`} for itself (it begins like one of Nx's own options) and this machine does not let the executor read what was typed; write it as --${camel}=VALUE, or run \`npx digitfuse ${entry.command.join(' ')} --${flag} VALUE\`\n`);
+    return { success: false };
+  }
+  // DIGITFUSE_BIN: the program to run instead of the workspace's `digitfuse` (a wrapper; the spec's recorder).
+  const bin = process.env.DIGITFUSE_BIN || join(context.root, 'apps', 'cli', 'bin', 'digitfuse');
+  const args = [bin, ...entry.command, ...typed, ...kept.recovered];
   const code = await new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: context.root, stdio: 'inherit' });
     child.on('error', (err) => {
@@ -42,4 +55,62 @@ async function runDigitfuse(options, context) {
   return { success: code === 0 };
 }
 
+/**
+ * The command line of the `nx` process that runs this task, token for token: on Linux from
+ * /proc/<pid>/cmdline; elsewhere from `ps` as one string (tokens split at spaces, so only fit for
+ * finding flags, not values); null when neither can be read.
+ * @returns {{ tokens: string[]; exact: boolean } | null}
+ */
+function nxCommandLine() {
+  const pid = Number(process.env.NX_INVOCATION_ROOT_PID);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    const tokens = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (tokens[tokens.length - 1] === '') tokens.pop();
+    return { tokens, exact: true };
+  } catch {
+    const ps = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    if (ps.status !== 0 || !ps.stdout) return null;
+    return { tokens: ps.stdout.trim().split(/\s+/), exact: false };
+  }
+}
+
+/**
+ * Flags of the command that the user typed but Nx did not pass on: Nx's parser keeps a flag that
+ * begins with the name of one of its own options and a dash (`--batch-size` for its `--batch`). From
+ * the exact command line they are recovered with their values (`recovered`, to append to what Nx
+ * passed); from an inexact one they can only be named (`unknown`).
+ * @param {readonly string[]} typed What Nx passed (`__unparsed__`).
+ * @param {Record<string, string>} flags The command's flags and their kinds.
+ * @param {{ tokens: string[]; exact: boolean } | null} line The nx process's command line.
+ * @returns {{ recovered: string[]; unknown: string[] }}
+ */
+function keptByNx(typed, flags, line) {
+  const recovered = /** @type {string[]} */ ([]);
+  const unknown = /** @type {string[]} */ ([]);
+  if (!line) return { recovered, unknown };
+  const nameOf = (/** @type {string} */ token) => {
+    const m = /^--(no-)?([A-Za-z][\w-]*)(=|$)/.exec(token);
+    if (!m) return null;
+    const name = m[2].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (!(name in flags) || (m[1] && flags[name] !== 'boolean')) return null;
+    return name;
+  };
+  const passed = new Set(typed.map(nameOf).filter(Boolean));
+  const { tokens } = line;
+  for (let i = 0; i < tokens.length; i++) {
+    const name = nameOf(tokens[i]);
+    if (!name || passed.has(name)) continue;
+    if (!line.exact) {
+      unknown.push(name);
+      continue;
+    }
+    recovered.push(tokens[i]);
+    const takesValue = flags[name] !== 'boolean' && !tokens[i].includes('=');
+    if (takesValue && i + 1 < tokens.length) recovered.push(tokens[++i]);
+  }
+  return { recovered, unknown };
+}
+
 module.exports = runDigitfuse;
+module.exports.keptByNx = keptByNx;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -64,5 +64,75 @@ describe('the digitfuse executor (every runnable Nx target)', () => {
     expect(run.status).toBe(0);
     expect(run.output).toContain('digitfuse full [options]');
     for (const flag of ['--data', '--budget', '--search-rows', '--fusion']) expect(run.output).toContain(flag);
+  });
+});
+
+/** Every runnable target of the workspace (`project:target`) and the executor (command) it runs. */
+function documentedTargets(): [string, string][] {
+  const found: [string, string][] = [];
+  for (const group of ['apps', 'packages']) {
+    for (const dir of readdirSync(join(workspace, group))) {
+      const file = join(workspace, group, dir, 'project.json');
+      if (!existsSync(file)) continue;
+      const project = JSON.parse(readFileSync(file, 'utf8')) as { name: string; targets?: Record<string, { executor?: string }> };
+      for (const [target, { executor }] of Object.entries(project.targets ?? {})) {
+        const m = /^\.\/tools\/executors\/digitfuse:(.+)$/.exec(executor ?? '');
+        if (m) found.push([`${project.name}:${target}`, m[1]]);
+      }
+    }
+  }
+  return found.sort();
+}
+
+type Executors = Record<string, { command: string[]; flags: Record<string, string> }>;
+const EXECUTORS = (JSON.parse(readFileSync(join(__dirname, 'executors.json'), 'utf8')) as { executors: Executors }).executors;
+
+/**
+ * Every flag of a command with a value of its kind, as a user types it: values with spaces, `$`,
+ * quotes and backquotes; every other flag as `--flag=value`; booleans alternately `--flag` and `--no-flag`.
+ * One group of tokens a flag.
+ */
+function everyFlag(executor: string): string[][] {
+  const description = (JSON.parse(readFileSync(join(__dirname, 'schemas', `${executor}.json`), 'utf8')) as { description: string }).description;
+  return Object.entries(EXECUTORS[executor].flags).map(([flag, kind], i) => {
+    if (kind === 'boolean') return [i % 2 ? `--no-${flag}` : `--${flag}`];
+    const choices = new RegExp(`^--${flag}\\b.*\\[choices: ([^\\]]*)\\]`, 'm').exec(description);
+    const value = kind === 'number' ? String(i + 3) : choices ? (JSON.parse(`[${choices[1]}]`) as string[]).pop()! : `${flag} $(touch x) \`y\` 'q' "d"`;
+    return i % 2 ? [`--${flag}=${value}`] : [`--${flag}`, value];
+  });
+}
+
+/** `tokens` cut at each flag of `executor` (a flag and its value form one group), sorted. */
+function flagGroups(executor: string, tokens: readonly string[]): string[] {
+  const groups: string[][] = [];
+  for (const token of tokens) {
+    if (/^--/.test(token) && (token.replace(/^--(no-)?/, '').split('=')[0] in EXECUTORS[executor].flags)) groups.push([token]);
+    else groups[groups.length - 1]?.push(token);
+  }
+  return groups.map((g) => JSON.stringify(g)).sort();
+}
+
+describe('every documented Nx target hands every flag of its command to the program', () => {
+  const recorder = mkdtempSync(join(tmpdir(), 'executor-argv-'));
+  const program = join(recorder, 'record-argv.js');
+  writeFileSync(program, `#!/usr/bin/env node\nrequire('fs').writeFileSync(process.env.RECORD_ARGV, JSON.stringify(process.argv.slice(2)));\n`);
+  afterAll(() => rmSync(recorder, { recursive: true, force: true }));
+
+  it.concurrent.each(documentedTargets())('%s (digitfuse %s)', async (target, executor) => {
+    const groups = everyFlag(executor);
+    const record = join(recorder, `${target.replace(':', '-')}.json`);
+    const run = await nxRun(target, groups.flat(), { DIGITFUSE_BIN: program, RECORD_ARGV: record });
+    expect(run.status).toBe(0);
+    const argv = JSON.parse(readFileSync(record, 'utf8')) as string[];
+    const words = EXECUTORS[executor].command;
+    expect(argv.slice(0, words.length)).toEqual(words);
+    expect(flagGroups(executor, argv.slice(words.length))).toEqual(groups.map((g) => JSON.stringify(g)).sort());
+  });
+
+  it('gives the real program a --batch-size that Nx would keep for its own --batch, so a bad one is refused', async () => {
+    const run = await nxRun('model:train', ['--batch-size', '0', '--out', join(recorder, 'model')]);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain('error: Expected --batch-size to be an integer from 1 to 65536, got 0');
+    expect(existsSync(join(recorder, 'model'))).toBe(false);
   });
 });

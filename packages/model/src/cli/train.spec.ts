@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeNpy } from '@digitfuse/data';
@@ -53,6 +53,17 @@ describe('model:train main()', () => {
     expect(model.countParams()).toBeGreaterThan(0);
     model.dispose();
     expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it.each([
+    [['--batch-size', '0'], 'Expected --batch-size to be an integer from 1 to 65536, got 0'],
+    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 10000, got 2.5'],
+    [['--seed', '1.5'], 'Expected --seed to be an integer from 0 to 2147483647, got 1.5'],
+    [['--patience', '-1'], 'Expected --patience to be a non-negative integer, got -1'],
+    [['--val-fraction', '1'], 'Expected --val-fraction to be at least 0 and below 1, got 1'],
+  ])('refuses %j before reading the data, with a usage error naming the flag', async (flags, message) => {
+    await expect(main(['--data', path.join(dir, 'absent'), '--out', path.join(dir, 'never'), ...flags])).rejects.toThrow(message);
+    expect(existsSync(path.join(dir, 'never'))).toBe(false);
   });
 
   it('rejects a bad config flag with a ConfigError naming it', async () => {

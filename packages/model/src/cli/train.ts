@@ -1,6 +1,6 @@
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, runMain, writeFileAtomicAsync } from '@digitfuse/core';
+import { parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -87,6 +87,13 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
         .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const }),
   );
 
+  // Refuse a bad count now, before the data are read and the model is built.
+  positiveInt(args.epochs, 'epochs', { max: 10_000 });
+  positiveInt(args.batchSize, 'batch-size', { max: 65_536 });
+  positiveInt(args.patience, 'patience', { allowZero: true });
+  positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: 2 ** 31 - 1 });
+  if (args.seed !== undefined) positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
+  if (!(args.valFraction >= 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction to be at least 0 and below 1, got ${args.valFraction}`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   let fileConfig: Partial<ModelConfig> = {};
   if (args.config) {
