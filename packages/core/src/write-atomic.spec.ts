@@ -1,11 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
+import { useFullDisk } from './testing';
+import { FileWriteError, writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pid of a process that has exited (a writer killed mid-write). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
 
 describe('writeFileAtomic()', () => {
   it('creates parent folders, replaces the file and leaves no temp file', () => {
@@ -16,10 +23,30 @@ describe('writeFileAtomic()', () => {
     expect(readdirSync(join(dir, 'a'))).toEqual(['b.txt']);
   });
 
-  it('writes bytes', () => {
+  it('writes bytes, and keeps the mode of the file it replaces', () => {
     const path = join(dir, 'b.bin');
+    writeFileSync(path, 'old');
+    chmodSync(path, 0o640);
     writeFileAtomic(path, new Uint8Array([1, 2, 255]));
     expect([...readFileSync(path)]).toEqual([1, 2, 255]);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+  });
+
+  it("removes what an interrupted writer left beside the file, but not a live writer's temp file or the user's files", () => {
+    const path = join(dir, 'run.json');
+    const stale = `.run.json.digitfuse-${deadPid()}-3.tmp`;
+    const live = `.run.json.digitfuse-${process.ppid}-1.tmp`;
+    for (const name of [stale, live, 'run.json.1', '.other.json.digitfuse-1-1.tmp']) writeFileSync(join(dir, name), 'x');
+    writeFileAtomic(path, '{}');
+    expect(readdirSync(dir).sort()).toEqual([live, '.other.json.digitfuse-1-1.tmp', 'run.json', 'run.json.1'].sort());
+  });
+
+  it('names the file when a folder is in the way, and leaves nothing behind', () => {
+    writeFileSync(join(dir, 'blocker'), 'mine');
+    const path = join(dir, 'blocker', 'x.json');
+    expect(() => writeFileAtomic(path, '{}')).toThrow(FileWriteError);
+    expect(() => writeFileAtomic(path, '{}')).toThrow(`Cannot write \`${path}\`: a file is in the way of one of its folders`);
+    expect(readFileSync(join(dir, 'blocker'), 'utf8')).toBe('mine');
   });
 });
 
@@ -30,5 +57,23 @@ describe('writeFileAtomicAsync()', () => {
     expect(readFileSync(join(dir, 'x', 'a.json'), 'utf8')).toBe('{}\n');
     expect(readFileSync(join(dir, 'x', 'b.bin')).readFloatLE(0)).toBe(1.5);
     expect(readdirSync(join(dir, 'x')).sort()).toEqual(['a.json', 'b.bin']);
+  });
+});
+
+describe('on a full disk', () => {
+  const disk = useFullDisk(64);
+
+  it.each([
+    ['writeFileAtomic', async (p: string, d: Uint8Array) => writeFileAtomic(p, d)],
+    ['writeFileAtomicAsync', (p: string, d: Uint8Array) => writeFileAtomicAsync(p, d)],
+  ])('%s says which file could not be written and keeps the old version whole', async (_, write) => {
+    const root = disk();
+    if (!root) return;
+    const path = join(root, 'model', 'weights.bin');
+    await write(path, new Uint8Array(1000).fill(7));
+    await expect(write(path, new Uint8Array(200_000))).rejects.toThrow(`Cannot write \`${path}\`: no space left on the device (ENOSPC); the file was left as it was`);
+    expect(readFileSync(path)).toEqual(Buffer.alloc(1000, 7));
+    expect(readdirSync(join(root, 'model'))).toEqual(['weights.bin']);
+    expect(existsSync(join(root, 'model', 'weights.bin'))).toBe(true);
   });
 });

@@ -1,23 +1,146 @@
-import { mkdirSync, promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
-import writeFileAtomicLib from 'write-file-atomic';
+import { closeSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from './errors';
 
 /**
- * Writes a file atomically (npm `write-file-atomic`: a temporary file beside the target, flushed,
- * then renamed over it), creating the parent folders: no reader ever sees a half-written file, and
- * an earlier version stays intact until the new one is complete.
+ * A file could not be written for a reason the user can fix (disk full, read-only, no permission, a
+ * folder in the way). The message names the file and says that nothing was changed.
+ */
+export class FileWriteError extends UserError {}
+
+/**
+ * Writes a file atomically: the bytes go to a temporary file beside the target, are flushed to disk,
+ * and the temporary file is renamed over the target, so no reader ever sees a half-written file and an
+ * earlier version stays intact until the new one is complete. Parent folders are created. On failure
+ * the temporary file is removed and a disk problem (ENOSPC, EROFS, EACCES ...) becomes a
+ * {@link FileWriteError} naming the file. Temporary files that an interrupted process (kill -9, power
+ * loss) left beside the target are removed by the next write of the target.
+ *
+ * Why not npm `write-file-atomic`: its temporary names (`<file>.<number>`) cannot be told from a
+ * user's own files, so what a killed process left behind could never be cleaned up safely.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomicLib.sync(path, toBuffer(data));
+  const bytes = toBytes(data);
+  writeFileAtomicWith(path, (fd) => {
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+  });
+}
+
+/**
+ * {@link writeFileAtomic} for a writer that writes the file itself (positioned writes, several
+ * parts): `write` gets the temporary file's descriptor; the flush, the rename, the clean-up and the
+ * errors are as in {@link writeFileAtomic}.
+ */
+export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
+  const tmp = tempName(path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    removeStaleTemps(path);
+    const fd = openSync(tmp, 'w', modeOf(path));
+    try {
+      write(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw asWriteError(err, path);
+  }
 }
 
 /** {@link writeFileAtomic} without blocking the event loop. */
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true });
-  await writeFileAtomicLib(path, toBuffer(data));
+  const tmp = tempName(path);
+  try {
+    await fs.mkdir(dirname(path), { recursive: true });
+    removeStaleTemps(path);
+    const handle = await fs.open(tmp, 'w', modeOf(path));
+    try {
+      await handle.writeFile(toBytes(data));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw asWriteError(err, path);
+  }
 }
 
-/** The library writes `data.length` elements of a typed array: hand it bytes. */
-const toBuffer = (data: string | Uint8Array): string | Buffer =>
-  typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+/** The marker of this module's temporary files: `.<name>.digitfuse-<pid>-<n>.tmp`. */
+const TEMP = /^\.(.+)\.digitfuse-(\d+)-\d+\.tmp$/;
+let counter = 0;
+
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.digitfuse-${process.pid}-${++counter}.tmp`);
+}
+
+/** Removes the temporary files of `path` whose writing process is gone (a live writer's are kept). */
+function removeStaleTemps(path: string): void {
+  const name = basename(path);
+  let entries: string[];
+  try {
+    entries = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = TEMP.exec(entry);
+    if (m && m[1] === name && !processAlive(Number(m[2]))) removeQuietly(join(dirname(path), entry));
+  }
+}
+
+/** Whether process `pid` of this machine is running (this process counts as running). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The mode of the file being replaced (so a rewrite keeps its permissions), else the default. */
+function modeOf(path: string): number {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return 0o666;
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
+
+/** What each error code the user can fix means, in words. */
+const DISK_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'a folder is in the way',
+  ENOTDIR: 'a file is in the way of one of its folders',
+  EEXIST: 'a file is in the way of one of its folders',
+  EFBIG: 'the file is larger than this system allows',
+  EIO: 'an input/output error of the device',
+};
+
+function asWriteError(err: unknown, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (!code || !(code in DISK_PROBLEMS)) return err;
+  return new FileWriteError(`Cannot write \`${path}\`: ${DISK_PROBLEMS[code]} (${code}); the file was left as it was`, { cause: err });
+}
+
+/** The bytes of a typed array's view (not its whole buffer), or a string's UTF-8. */
+const toBytes = (data: string | Uint8Array): Uint8Array =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);

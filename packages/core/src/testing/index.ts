@@ -34,3 +34,27 @@ export const WORKSPACE = join(__dirname, '..', '..', '..', '..');
 export function runScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {
   return spawnSync(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, script), ...args], { cwd: WORKSPACE, encoding: 'utf8', env });
 }
+
+/**
+ * A tiny file system that fills up (a `size_kib` tmpfs, mounted for the suite and unmounted after),
+ * for specs of what a full disk does. Mounting needs root (CI runs as root); where it is not
+ * allowed the returned function gives null and one loud line says the specs using it are skipped.
+ */
+export function useFullDisk(sizeKib = 64): () => string | null {
+  let dir: string | null = null;
+  beforeAll(() => {
+    const mountPoint = mkdtempSync(join(tmpdir(), 'full-disk-'));
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKib}k`, 'tmpfs', mountPoint], { encoding: 'utf8' });
+    if (mount.status === 0) dir = mountPoint;
+    else {
+      rmSync(mountPoint, { recursive: true, force: true });
+      console.warn(`SKIPPED: the full-disk specs need to mount a tmpfs (root); mount said: ${(mount.stderr || String(mount.error)).trim()}`);
+    }
+  });
+  afterAll(() => {
+    if (!dir) return;
+    spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}

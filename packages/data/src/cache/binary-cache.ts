@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { writeFileAtomicWith } from '@digitfuse/core';
 
 /**
  * A compact binary container for typed arrays plus a JSON header, in one file:
@@ -52,10 +52,7 @@ export function writeBinaryCache<H>(path: string, meta: H, arrays: Record<string
 }
 
 function writeFileParts(path: string, json: Buffer, dataStart: number, parts: { offset: number; bytes: CachedArray }[], size: number): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
+  writeFileAtomicWith(path, (fd) => {
     const head = Buffer.alloc(dataStart);
     head.write(MAGIC, 0, 'latin1');
     head.writeUInt32LE(json.length, 8);
@@ -68,17 +65,7 @@ function writeFileParts(path: string, json: Buffer, dataStart: number, parts: { 
     }
     // Pad to the declared size so a truncated file is detectable by its length.
     if (size > 0) writeSync(fd, Buffer.alloc(1), 0, 1, size - 1);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }
 
 /** A cache file's header and its arrays (views of the file's bytes). */

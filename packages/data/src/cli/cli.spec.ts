@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
+import { runScript, useFullDisk } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
@@ -62,6 +64,23 @@ describe('preprocess main()', () => {
     const lines = err.join('\n').split('\n').filter((l) => l.startsWith('error:'));
     expect(lines).toHaveLength(1);
     expect(lines[0].slice('error: '.length)).toMatch(message);
+  });
+
+  describe('on a full disk', () => {
+    const disk = useFullDisk(64);
+    it('names the cache file it could not write, as a real process, and leaves no half-written file', () => {
+      const root = disk();
+      if (!root) return;
+      const data = join(tmp.dir, 'comp');
+      writeCompetitionFixture(data, { nTrain: 200, nTest: 20 });
+      const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(root, 'cache')]);
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+        `error: Cannot write \`${join(root, 'cache', 'prepared.bin')}\`: no space left on the device (ENOSPC); the file was left as it was`,
+      ]);
+      expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+      expect(readdirSync(join(root, 'cache'))).toEqual([]);
+    }, 60000);
   });
 
   it('exits non-zero with one line and no stack trace as a real process', () => {

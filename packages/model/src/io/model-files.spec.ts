@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FileWriteError } from '@digitfuse/core';
+import { useFullDisk } from '@digitfuse/core/testing';
 import { TINY_CONFIG, fakeStats, randomInputs } from '../testing';
 import { selectBackend } from '../backend';
 import { ModelFileError } from '../errors';
@@ -56,6 +59,36 @@ describe('saveModel() / loadModel()', () => {
     expect(meta.config.seed).toBe(2);
     expect(model.getWeights()[0].dataSync()).toEqual(b.getWeights()[0].dataSync());
     expect((await fs.readdir(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('moves a complete save in, keeps other entries of the folder, and removes what a killed save left', async () => {
+    const out = path.join(dir, 'm3');
+    await fs.mkdir(path.join(out, 'member-1'), { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    await fs.mkdir(path.join(dir, `.m3.saving-${gone}`));
+    await saveModel(out, buildModel(TINY_CONFIG), { config: validateConfig(TINY_CONFIG), stats: null });
+    expect((await fs.readdir(out)).sort()).toEqual(['member-1', 'meta.json', 'model.json', 'weights.bin']);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('.m3'))).toEqual([]);
+  });
+
+  describe('on a full disk', () => {
+    const disk = useFullDisk(64);
+    it('names the model file, keeps the earlier model whole and leaves no new folder', async () => {
+      const root = disk();
+      if (!root) return;
+      const small = validateConfig({ ...TINY_CONFIG, seed: 1 });
+      await saveModel(path.join(root, 'kept'), buildModel(small), { config: small, stats: null });
+      const before = await fs.readFile(path.join(root, 'kept', 'weights.bin'));
+      const big = validateConfig({ ...TINY_CONFIG, units: 512, seed: 2 });
+      const fresh = path.join(root, 'trial-0007');
+      await expect(saveModel(fresh, buildModel(big), { config: big, stats: null })).rejects.toThrow(
+        `Cannot write \`${path.join(fresh, 'weights.bin')}\`: no space left on the device (ENOSPC)`,
+      );
+      await expect(saveModel(path.join(root, 'kept'), buildModel(big), { config: big, stats: null })).rejects.toThrow(FileWriteError);
+      expect((await fs.readdir(root)).sort()).toEqual(['kept']);
+      expect(await fs.readFile(path.join(root, 'kept', 'weights.bin'))).toEqual(before);
+      expect((await loadModel(path.join(root, 'kept'))).meta.config.seed).toBe(1);
+    });
   });
 
   it('names the missing or malformed file', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { statsFromJSON, statsToJSON, type PreprocessStats, type PreprocessStatsJSON } from '@digitfuse/data';
 import { ConfigError, ModelFileError } from '../errors';
@@ -7,8 +7,8 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
-import { writeFileAtomicAsync } from '@digitfuse/core';
-import { fileSystemHandler } from './fs-io-handler';
+import { FileWriteError, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
+import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
 
@@ -43,9 +43,41 @@ interface MetaJson {
 
 /**
  * Saves `model` to `dir` in TF.js layers format (model.json + weights.bin) with `meta.json`
- * (config, preprocessing stats, history, backend). Works on every backend; each file is written atomically.
+ * (config, preprocessing stats, history, backend). Works on every backend. The three files are
+ * written to a staging folder beside `dir` and moved in only when all are complete: a save that fails
+ * (disk full) or is killed leaves an earlier model whole and no new folder behind (a killed save's
+ * staging folder is removed by the next save of `dir`). Other entries of `dir` (an ensemble's
+ * `member-<i>` folders) stay.
  */
 export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+  const staging = path.join(path.dirname(dir), `.${path.basename(dir)}.saving-${process.pid}`);
+  const created = !existsSync(dir);
+  await removeStaleStaging(dir);
+  try {
+    await writeModelFiles(staging, model, meta);
+    await fs.mkdir(dir, { recursive: true });
+    // weights before the topology and meta.json last: a reader checks meta.json first.
+    for (const name of [WEIGHTS_BIN, MODEL_JSON, META_JSON]) await fs.rename(path.join(staging, name), path.join(dir, name));
+  } catch (err) {
+    if (created) await fs.rm(dir, { recursive: true, force: true });
+    throw err instanceof FileWriteError ? new FileWriteError(err.message.split(staging).join(dir), { cause: err }) : err;
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Removes the staging folders of `dir` that a killed save left (their process is gone). */
+async function removeStaleStaging(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  const prefix = `.${path.basename(dir)}.saving-`;
+  const entries = await fs.readdir(parent).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const pid = entry.startsWith(prefix) ? Number(entry.slice(prefix.length)) : NaN;
+    if (Number.isInteger(pid) && !processAlive(pid)) await fs.rm(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
   await model.save(fileSystemHandler(dir));
   const json: MetaJson = {
     version: 1,
