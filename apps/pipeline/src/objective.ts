@@ -61,6 +61,13 @@ export function objectiveValue(name: ObjectiveName, f: TrialFigures): number {
 /** User-attribute keys the figures are stored under in the study (and columns of trials.md/csv). */
 export const FIGURE_ATTRS = { clean: 'val_clean', shifted: 'val_shifted', image: 'val_image' } as const;
 
+/**
+ * User-attribute keys of a trial's training figures after its last finished epoch (loss and accuracy
+ * on its training rows), updated each epoch: what the dashboard shows of a running trial, and the
+ * last epoch's in trials.md/csv.
+ */
+export const EPOCH_ATTRS = { loss: 'train_loss', acc: 'train_acc' } as const;
+
 /** The figures a trial recorded (`FIGURE_ATTRS`), or null for a trial from before they were recorded. */
 export function figuresOf(userAttrs: Readonly<Record<string, unknown>> | undefined): TrialFigures | null {
   const a = userAttrs ?? {};

@@ -64,6 +64,7 @@ describeInBrowser('dashboard page (chromium)', () => {
     expect(await page.$eval('#connection', (e) => e.textContent)).toBe('live');
     expect(await page.$eval('#running .headline', (e) => e.textContent)).toBe('Trial 6: epoch 4 of 10');
     expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^about 4 min \d\d s left/);
+    expect(await page.$eval('#running .running-trial', (e) => e.textContent)).toContain('training loss 0.3125, accuracy 90.00%');
     expect(await page.$eval('#stages .running', (e) => e.textContent)).toContain('search');
     // Sorting by value puts the best trial first.
     await page.click('#trials thead button[data-key="value"]');

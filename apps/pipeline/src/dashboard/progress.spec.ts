@@ -1,7 +1,7 @@
 import type { FrozenTrial } from '@digitfuse/tuning';
 import { trialProgress } from './progress';
 
-const trial = (state: FrozenTrial['state'], values: number[], start = 1_000_000): FrozenTrial =>
+const trial = (state: FrozenTrial['state'], values: number[], start = 1_000_000, userAttrs: FrozenTrial['userAttrs'] = {}): FrozenTrial =>
   ({
     number: 4,
     state,
@@ -18,7 +18,7 @@ const trial = (state: FrozenTrial['state'], values: number[], start = 1_000_000)
     datetimeComplete: undefined,
     lastHeartbeat: undefined,
     failReason: undefined,
-    userAttrs: {},
+    userAttrs,
   }) as FrozenTrial;
 
 describe('trialProgress()', () => {
@@ -29,13 +29,21 @@ describe('trialProgress()', () => {
       epochsDone: 3,
       epochs: 10,
       lastValue: 0.97,
+      loss: null,
+      acc: null,
       epochSeconds: 30,
       etaAt: 1_090_000 + 7 * 30_000,
     });
   });
 
+  it("shows the training loss and accuracy of the trial's last epoch (train_loss / train_acc)", () => {
+    const running = trial('RUNNING', [0.9, 0.95], 1_000_000, { train_loss: 0.4213, train_acc: 0.871, val_clean: 'x' });
+    expect(trialProgress(running, new Map([[2, 1_060_000]]), 10)).toMatchObject({ loss: 0.4213, acc: 0.871 });
+    expect(trialProgress(trial('RUNNING', [0.9], 1_000_000, { train_loss: 'NaN' }), new Map(), 10)).toMatchObject({ loss: null, acc: null });
+  });
+
   it('knows no pace before the first epoch ends, and no end without the epoch count', () => {
-    expect(trialProgress(trial('RUNNING', []), new Map(), 10)).toEqual({ epochsDone: 0, epochs: 10, lastValue: null, epochSeconds: null, etaAt: null });
+    expect(trialProgress(trial('RUNNING', []), new Map(), 10)).toEqual({ epochsDone: 0, epochs: 10, lastValue: null, loss: null, acc: null, epochSeconds: null, etaAt: null });
     expect(trialProgress(trial('RUNNING', [0.9]), new Map([[1, 1_040_000]]), null)).toMatchObject({ epochsDone: 1, epochSeconds: 40, etaAt: null });
   });
 

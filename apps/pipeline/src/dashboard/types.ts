@@ -24,6 +24,9 @@ export interface TrialProgress {
   readonly epochs: number | null;
   /** The objective's intermediate value (validation accuracy) after the last finished epoch. */
   readonly lastValue: number | null;
+  /** Training loss and accuracy of the last finished epoch (null before the first, or from an older run). */
+  readonly loss: number | null;
+  readonly acc: number | null;
   /** Mean seconds per epoch so far, null before the first epoch ends. */
   readonly epochSeconds: number | null;
   /** Epoch milliseconds by which the trial's remaining epochs should be done; null when unknown. */

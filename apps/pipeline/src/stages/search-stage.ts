@@ -11,7 +11,7 @@ import {
 import { TrialPruned, spawnWorkers, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { FIGURE_ATTRS, objectiveValue, OBJECTIVES, type TrialFigures } from '../objective';
+import { EPOCH_ATTRS, FIGURE_ATTRS, objectiveValue, OBJECTIVES, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
@@ -51,6 +51,8 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     );
     const pruning: TrainCallback = {
       onEpochEnd(epoch, logs, train) {
+        if (Number.isFinite(logs.loss)) trial.setUserAttr(EPOCH_ATTRS.loss, logs.loss);
+        if (Number.isFinite(logs.acc)) trial.setUserAttr(EPOCH_ATTRS.acc, logs.acc);
         trial.report(logs.val_acc ?? 0, epoch + 1);
         if (trial.shouldPrune()) throw new TrialPruned(`pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)})`);
         if (deadline !== null && Date.now() > deadline && epoch + 1 < ctx.options.epochs) {

@@ -100,6 +100,7 @@
         const bar = el('progress', { max: p.epochs || 1, value: p.epochsDone, 'aria-label': 'epochs done' });
         const facts = [];
         if (p.lastValue !== null) facts.push('validation accuracy ' + pct(p.lastValue) + ' after epoch ' + p.epochsDone);
+        if (p.loss !== null) facts.push('training loss ' + p.loss.toFixed(4) + (p.acc !== null ? ', accuracy ' + pct(p.acc) : ''));
         if (p.epochSeconds !== null) facts.push(duration(p.epochSeconds) + ' per epoch');
         return el('div', { class: 'running-trial', 'data-trial': t.number }, [
           el('div', { class: 'headline', text: 'Trial ' + t.number + ': epoch ' + current + total + (p.epochsDone >= (p.epochs || Infinity) ? ' done, measuring' : '') }),

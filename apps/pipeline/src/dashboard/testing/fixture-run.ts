@@ -6,7 +6,7 @@ import { mulberry32 } from '@digitfuse/core';
  */
 import { JournalFileStorage, silentLogger, type Distribution, type ParamValue } from '@digitfuse/tuning';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { FIGURE_ATTRS } from '../../objective';
+import { EPOCH_ATTRS, FIGURE_ATTRS } from '../../objective';
 import type { PipelineOptions } from '../../options';
 import { createRun, saveState, type RunLayout } from '../../run-artifacts';
 import { SEARCH_SPACE } from '../../search-space';
@@ -144,7 +144,14 @@ export function writeFixtureRun(root: string, args: FixtureRunArgs = {}): RunLay
   if (runningEpochs > 0) {
     const epochSeconds = 40;
     const startAt = now - runningEpochs * epochSeconds * 1000 - 15_000;
-    appendTrial(layout.journal, { params: fixtureParams(77), curve: Array.from({ length: runningEpochs }, (_, i) => 0.93 + 0.012 * i), state: 'RUNNING', startAt, epochSeconds });
+    appendTrial(layout.journal, {
+      params: fixtureParams(77),
+      curve: Array.from({ length: runningEpochs }, (_, i) => 0.93 + 0.012 * i),
+      state: 'RUNNING',
+      startAt,
+      epochSeconds,
+      attrs: { [EPOCH_ATTRS.loss]: 0.3125, [EPOCH_ATTRS.acc]: 0.9 },
+    });
   }
   if (outputs) {
     mkdirSync(layout.reportDir, { recursive: true });
