@@ -51,7 +51,11 @@ class Args {
   float* floats(size_t index, int64_t need, const char* name) {
     float* data = nullptr;
     size_t length = 0;
-    if (!typedArray(index, data, length, std::string(name) + " must be a Float32Array")) return nullptr;
+    if (!ok_) return nullptr;
+    if (!typedArray(index, data, length)) {
+      fail(napi_throw_type_error, std::string(name) + " must be a Float32Array");
+      return nullptr;
+    }
     if (static_cast<int64_t>(length) < need) {
       fail(napi_throw_range_error, std::string(name) + " has " + std::to_string(length) + " elements, expected " + std::to_string(need));
       return nullptr;
@@ -68,12 +72,11 @@ class Args {
 
   /** Argument `index` as an Int32Array of exactly `count` values. */
   const int32_t* ints(size_t index, size_t count, const char* name) {
-    const std::string message = std::string(name) + " must be an Int32Array of " + std::to_string(count) + " values";
     const int32_t* data = nullptr;
     size_t length = 0;
-    if (!typedArray(index, data, length, message)) return nullptr;
-    if (length != count) {
-      fail(napi_throw_type_error, message);
+    if (!ok_) return nullptr;
+    if (!typedArray(index, data, length) || length != count) {
+      fail(napi_throw_type_error, std::string(name) + " must be an Int32Array of " + std::to_string(count) + " values");
       return nullptr;
     }
     return usable(data);
@@ -98,17 +101,14 @@ class Args {
   }
 
  private:
-  /** Argument `index` as a typed array of T (`length` elements at `data`); false, with a TypeError `message` thrown, if it is not one. */
+  /** Argument `index` as a typed array of T: `length` elements at `data`; false if it is not one (the caller says why). */
   template <typename T>
-  bool typedArray(size_t index, T*& data, size_t& length, const std::string& message) {
-    if (!ok_) return false;
+  bool typedArray(size_t index, T*& data, size_t& length) {
     napi_typedarray_type type;
     void* raw = nullptr;
     napi_value buffer;
     size_t offset = 0;
-    if (napi_get_typedarray_info(env_, argv_[index], &type, &length, &raw, &buffer, &offset) != napi_ok || type != TypedArrayOf<T>::type) {
-      return fail(napi_throw_type_error, message);
-    }
+    if (napi_get_typedarray_info(env_, argv_[index], &type, &length, &raw, &buffer, &offset) != napi_ok || type != TypedArrayOf<T>::type) return false;
     data = static_cast<T*>(raw);
     return true;
   }
