@@ -20,11 +20,34 @@ interface CliModule {
   main(argv: readonly string[]): Promise<unknown>;
 }
 
-/** Loads the module only when its command runs: `digitfuse preprocess` never loads TensorFlow.js. */
-const lazy =
-  (load: () => Promise<CliModule>) =>
-  async (argv: readonly string[]): Promise<unknown> =>
-    (await load()).main(argv);
+/**
+ * The commands that run a package's CLI, in the order `digitfuse --help` lists them: the words that
+ * select one, the Nx target that runs the same program, its help line, and the CLI module when it is
+ * not named after the target (`@digitfuse/<project>/cli/<target>`, whose `main(argv)` is the command).
+ */
+const TABLE: readonly (readonly [words: string, nxTarget: string, describe: string, module?: string])[] = [
+  ['full', 'pipeline:full', 'search, retrain, predict, validate, evaluate and report into one run directory'],
+  ['search', 'pipeline:search', 'the hyperparameter search alone (resumable)'],
+  ['report', 'pipeline:report', "regenerate a run's summary and report"],
+  ['dashboard', 'pipeline:dashboard', 'a live dashboard of a run (trials, charts, progress) until Ctrl-C'],
+  ['robustness', 'pipeline:robustness', 'the main job and the image-only pipeline on sets with unseen voices'],
+  ['train', 'model:train', 'train one model (default: the paper configuration)'],
+  ['predict', 'submit:predict', 'predict the test files and write a validated submission'],
+  ['validate', 'submit:validate', 'check a submission against the test files'],
+  ['upload', 'submit:upload', 'submit with the official Kaggle CLI, or say what is missing'],
+  ['preprocess', 'data:preprocess', 'load, validate, split and preprocess; print the summary'],
+  ['demo', 'data:demo', 'build the demo dataset'],
+  ['figures', 'data:figures', 'digits-grid.png and mfcc-per-digit.png of a data folder'],
+  ['bench model', 'model:bench', 'training and inference samples/s'],
+  ['bench kernels', 'model:bench-kernels', 'per-kernel profile of a training step'],
+  ['bench tuning', 'tuning:bench', "the TPE sampler's overhead per trial"],
+  ['bench samplers', 'tuning:bench-samplers', "the samplers' median regret (beside Optuna's when it is importable) and ZDT1 hypervolume"],
+  ['bench robustness', 'model:robustness', 'image-only, audio-only, plain and robust fusion models on each dataset'],
+  ['audio-bank', 'data:audio-bank', 'regenerate the demo audio bank from the FSDD features', 'build-audio-bank'],
+];
+
+/** The help lines of the command groups (the first word of two-word commands). */
+const GROUPS: Readonly<Record<string, string>> = { bench: 'benchmarks: model, kernels, tuning, robustness' };
 
 /** `digitfuse build-native`: the model package's install script, which builds the native kernels. */
 async function buildNative(argv: readonly string[]): Promise<void> {
@@ -33,35 +56,36 @@ async function buildNative(argv: readonly string[]): Promise<void> {
   if (result.status !== 0) throw new Error(`the native kernels' build script ended with ${result.status ?? result.signal}`);
 }
 
-/** A command running the `main` of a package's CLI module. */
-const cli = (name: string, nxTarget: string, describe: string, load: () => Promise<CliModule>): Command => ({ name, describe, nxTarget, run: lazy(load) });
+/**
+ * The commands of `table`, two-word ones in their group. The module of each is loaded only when the
+ * command runs: `digitfuse preprocess` never loads TensorFlow.js.
+ */
+function commandsOf(table: typeof TABLE): Command[] {
+  const commands: Command[] = [];
+  const groups = new Map<string, Command[]>();
+  for (const [words, nxTarget, describe, module] of table) {
+    const [first, second] = words.split(' ');
+    const [project, target] = nxTarget.split(':');
+    const load = (): Promise<CliModule> => import(`@digitfuse/${project}/cli/${module ?? target}`);
+    const command: Command = { name: second ?? first, describe, nxTarget, run: async (argv) => (await load()).main(argv) };
+    if (second === undefined) {
+      commands.push(command);
+      continue;
+    }
+    let group = groups.get(first);
+    if (!group) {
+      group = [];
+      groups.set(first, group);
+      commands.push({ name: first, describe: GROUPS[first], subcommands: group });
+    }
+    group.push(command);
+  }
+  return commands;
+}
 
 /** Every command, in the order `digitfuse --help` lists them. */
 export const COMMANDS: readonly Command[] = [
-  cli('full', 'pipeline:full', 'search, retrain, predict, validate, evaluate and report into one run directory', () => import('@digitfuse/pipeline/cli/full')),
-  cli('search', 'pipeline:search', 'the hyperparameter search alone (resumable)', () => import('@digitfuse/pipeline/cli/search')),
-  cli('report', 'pipeline:report', "regenerate a run's summary and report", () => import('@digitfuse/pipeline/cli/report')),
-  cli('dashboard', 'pipeline:dashboard', 'a live dashboard of a run (trials, charts, progress) until Ctrl-C', () => import('@digitfuse/pipeline/cli/dashboard')),
-  cli('robustness', 'pipeline:robustness', 'the main job and the image-only pipeline on sets with unseen voices', () => import('@digitfuse/pipeline/cli/robustness')),
-  cli('train', 'model:train', 'train one model (default: the paper configuration)', () => import('@digitfuse/model/cli/train')),
-  cli('predict', 'submit:predict', 'predict the test files and write a validated submission', () => import('@digitfuse/submit/cli/predict')),
-  cli('validate', 'submit:validate', 'check a submission against the test files', () => import('@digitfuse/submit/cli/validate')),
-  cli('upload', 'submit:upload', 'submit with the official Kaggle CLI, or say what is missing', () => import('@digitfuse/submit/cli/upload')),
-  cli('preprocess', 'data:preprocess', 'load, validate, split and preprocess; print the summary', () => import('@digitfuse/data/cli/preprocess')),
-  cli('demo', 'data:demo', 'build the demo dataset', () => import('@digitfuse/data/cli/demo')),
-  cli('figures', 'data:figures', 'digits-grid.png and mfcc-per-digit.png of a data folder', () => import('@digitfuse/data/cli/figures')),
-  {
-    name: 'bench',
-    describe: 'benchmarks: model, kernels, tuning, robustness',
-    subcommands: [
-      cli('model', 'model:bench', 'training and inference samples/s', () => import('@digitfuse/model/cli/bench')),
-      cli('kernels', 'model:bench-kernels', 'per-kernel profile of a training step', () => import('@digitfuse/model/cli/bench-kernels')),
-      cli('tuning', 'tuning:bench', "the TPE sampler's overhead per trial", () => import('@digitfuse/tuning/cli/bench')),
-      cli('samplers', 'tuning:bench-samplers', "the samplers' median regret (beside Optuna's when it is importable) and ZDT1 hypervolume", () => import('@digitfuse/tuning/cli/bench-samplers')),
-      cli('robustness', 'model:robustness', 'image-only, audio-only, plain and robust fusion models on each dataset', () => import('@digitfuse/model/cli/robustness')),
-    ],
-  },
-  cli('audio-bank', 'data:audio-bank', 'regenerate the demo audio bank from the FSDD features', () => import('@digitfuse/data/cli/build-audio-bank')),
+  ...commandsOf(TABLE),
   { name: 'build-native', describe: '(re)build the native kernels', nxTarget: 'model:build-native', run: buildNative },
 ];
 

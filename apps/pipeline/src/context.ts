@@ -45,6 +45,25 @@ export async function dataOf(ctx: RunContext): Promise<PreparedData> {
 }
 
 /**
+ * A stage that runs models: `run(ctx, data, backend)` once the backend is chosen and then the data
+ * prepared.
+ */
+export function modelStage(
+  name: string,
+  title: string,
+  run: (ctx: RunContext, data: PreparedData, backend: BackendInfo) => Promise<StageRecord['facts']>,
+): Stage {
+  return {
+    name,
+    title,
+    async run(ctx) {
+      const backend = await backendOf(ctx);
+      return run(ctx, await dataOf(ctx), backend);
+    },
+  };
+}
+
+/**
  * Run stages in order with one header line each, skipping those run.json records as finished
  * (a resumed run continues where it stopped). Each finished stage is recorded at once.
  */

@@ -1,24 +1,19 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from './errors';
 import { NopPruner } from './pruners/nop-pruner';
 import { TPESampler } from './samplers/tpe-sampler';
 import { JournalFileStorage } from './storage/journal-file-storage';
 import { createStudy } from './study';
-import { MemoryLogger } from './testing';
+import { MemoryLogger, tempDirEachTest } from './testing';
 import { spawnWorkers } from './workers';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const CHILD = path.join(__dirname, 'testing', 'child-worker.ts');
 const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ...args];
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-workers-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tempDir = tempDirEachTest('tuning-workers-');
 
 describe('spawnWorkers()', () => {
   it('rejects a bad count or command with a ConfigError', () => {
@@ -29,7 +24,7 @@ describe('spawnWorkers()', () => {
 
 describe('worker processes sharing a journal', () => {
   it('resumes after a worker is SIGKILLed mid-trial: finished trials kept, the killed one FAIL and retried', async () => {
-    const journal = path.join(dir, 'study.jsonl');
+    const journal = path.join(tempDir(), 'study.jsonl');
     const child = spawn(process.execPath, childArgs('--journal', journal, '--study', 'k', '--n-trials', '5', '--hang-at', '3'), {
       cwd: PACKAGE_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,7 +70,7 @@ describe('worker processes sharing a journal', () => {
   }, 60_000);
 
   it('two concurrent workers complete one study with distinct trial numbers and a clean journal', async () => {
-    const journal = path.join(dir, 'study.jsonl');
+    const journal = path.join(tempDir(), 'study.jsonl');
     // Create the study first so both workers load the same one.
     createStudy({ name: 'c', storage: new JournalFileStorage(journal) }).storage.close();
     const exits = await spawnWorkers({

@@ -53,64 +53,65 @@ describeInBrowser('dashboard page (chromium)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("loads with no console error, shows the fixture study's 7 trials, the best one marked, and the four charts", async () => {
-    const { page, errors } = await openPage(browser, live.url);
-    await rowCount(page, '=== 7');
-    await chartsDrawn(page);
-    expect(await rowStates(page)).toEqual(['0:COMPLETE', '1:COMPLETE', '2:COMPLETE', '3:PRUNED', '4:COMPLETE', '5:COMPLETE', '6:RUNNING']);
-    const best = await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'));
-    const snapshot = live.monitor.current;
-    expect(best).toBe(String(snapshot.study?.bestTrial));
-    expect(await page.$eval('#connection', (e) => e.textContent)).toBe('live');
-    expect(await page.$eval('#running .headline', (e) => e.textContent)).toBe('Trial 6: epoch 4 of 10');
-    expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^about 4 min \d\d s left/);
-    expect(await page.$eval('#running .running-trial', (e) => e.textContent)).toContain('training loss 0.3125, accuracy 90.00%');
-    expect(await page.$eval('#stages .running', (e) => e.textContent)).toContain('search');
-    // Sorting by value puts the best trial first.
-    await page.click('#trials thead button[data-key="value"]');
-    expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
-    expect(errors).toEqual([]);
-    await page.close();
-  });
+  /**
+   * Opens `url` and waits for its trial rows (`rows`: a test of their count, e.g. '>= 7') and, with
+   * `charts`, for the four charts; runs `check`, expects no console error, and closes the page.
+   */
+  async function onPage(url: string, rows: string, charts: boolean, check: (page: Page) => Promise<void>): Promise<void> {
+    const { page, errors } = await openPage(browser, url);
+    try {
+      await rowCount(page, rows);
+      if (charts) await chartsDrawn(page);
+      await check(page);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }
 
-  it('shows a trial appended to the journal within 2 s, without reloading', async () => {
-    const { page, errors } = await openPage(browser, live.url);
-    await rowCount(page, '>= 7');
-    await page.evaluate('window.marker = 1');
-    const t0 = Date.now();
-    const n = appendTrial(journal, { ...finishedTrial(50, Date.now() - 400_000, 0.995), value: 0.999 });
-    await page.waitForFunction(`document.querySelector('#trials tr[data-trial="${n}"]')?.getAttribute('data-state') === 'COMPLETE'`, { timeout: 2000, polling: 50 });
-    expect(Date.now() - t0).toBeLessThan(2000);
-    expect(await page.evaluate('window.marker')).toBe(1); // same page, not reloaded
-    expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe(String(n));
-    expect(errors).toEqual([]);
-    await page.close();
-  });
+  it("loads with no console error, shows the fixture study's 7 trials, the best one marked, and the four charts", () =>
+    onPage(live.url, '=== 7', true, async (page) => {
+      expect(await rowStates(page)).toEqual(['0:COMPLETE', '1:COMPLETE', '2:COMPLETE', '3:PRUNED', '4:COMPLETE', '5:COMPLETE', '6:RUNNING']);
+      const best = await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'));
+      const snapshot = live.monitor.current;
+      expect(best).toBe(String(snapshot.study?.bestTrial));
+      expect(await page.$eval('#connection', (e) => e.textContent)).toBe('live');
+      expect(await page.$eval('#running .headline', (e) => e.textContent)).toBe('Trial 6: epoch 4 of 10');
+      expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^about 4 min \d\d s left/);
+      expect(await page.$eval('#running .running-trial', (e) => e.textContent)).toContain('training loss 0.3125, accuracy 90.00%');
+      expect(await page.$eval('#stages .running', (e) => e.textContent)).toContain('search');
+      // Sorting by value puts the best trial first.
+      await page.click('#trials thead button[data-key="value"]');
+      expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
+    }));
 
-  it('shows hostile parameter values and error messages as text, running nothing', async () => {
-    const { page, errors } = await openPage(browser, hostile.url);
-    await rowCount(page, '=== 5');
-    await chartsDrawn(page);
-    const cells = await page.$$eval('#trials tbody td', (tds) => tds.map((td) => td.textContent));
-    expect(cells).toContain(HOSTILE);
-    expect(await page.$eval('#failures', (e) => e.textContent)).toContain(`Error: ${HOSTILE}`);
-    expect(await page.$$eval('main img', (imgs) => imgs.length)).toBe(0);
-    // Vega draws the value as an axis label of the parallel coordinates: SVG text, not markup.
-    expect(await page.$eval('#chart-parallel svg', (svg) => svg.textContent)).toContain(HOSTILE);
-    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
-    expect(errors).toEqual([]);
-    await page.close();
-  });
+  it('shows a trial appended to the journal within 2 s, without reloading', () =>
+    onPage(live.url, '>= 7', false, async (page) => {
+      await page.evaluate('window.marker = 1');
+      const t0 = Date.now();
+      const n = appendTrial(journal, { ...finishedTrial(50, Date.now() - 400_000, 0.995), value: 0.999 });
+      await page.waitForFunction(`document.querySelector('#trials tr[data-trial="${n}"]')?.getAttribute('data-state') === 'COMPLETE'`, { timeout: 2000, polling: 50 });
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(await page.evaluate('window.marker')).toBe(1); // same page, not reloaded
+      expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe(String(n));
+    }));
 
-  it('saves a screenshot of the page (test-output/dashboard.png)', async () => {
-    const { page, errors } = await openPage(browser, live.url);
-    await rowCount(page, '>= 7');
-    await chartsDrawn(page);
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    const file = join(OUTPUT_DIR, 'dashboard.png');
-    await page.screenshot({ path: file, fullPage: true });
-    expect(statSync(file).size).toBeGreaterThan(50_000);
-    expect(errors).toEqual([]);
-    await page.close();
-  });
+  it('shows hostile parameter values and error messages as text, running nothing', () =>
+    onPage(hostile.url, '=== 5', true, async (page) => {
+      const cells = await page.$$eval('#trials tbody td', (tds) => tds.map((td) => td.textContent));
+      expect(cells).toContain(HOSTILE);
+      expect(await page.$eval('#failures', (e) => e.textContent)).toContain(`Error: ${HOSTILE}`);
+      expect(await page.$$eval('main img', (imgs) => imgs.length)).toBe(0);
+      // Vega draws the value as an axis label of the parallel coordinates: SVG text, not markup.
+      expect(await page.$eval('#chart-parallel svg', (svg) => svg.textContent)).toContain(HOSTILE);
+      expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+    }));
+
+  it('saves a screenshot of the page (test-output/dashboard.png)', () =>
+    onPage(live.url, '>= 7', true, async (page) => {
+      mkdirSync(OUTPUT_DIR, { recursive: true });
+      const file = join(OUTPUT_DIR, 'dashboard.png');
+      await page.screenshot({ path: file, fullPage: true });
+      expect(statSync(file).size).toBeGreaterThan(50_000);
+    }));
 });

@@ -1,7 +1,7 @@
 import { NUM_CLASSES, subset } from '@digitfuse/data';
 import { disposeModel, evaluateProbabilities, fitModel, loadModel, predictProba, readMeta } from '@digitfuse/model';
 import { predictProbaTta } from '@digitfuse/submit';
-import { backendOf, dataOf, type Stage } from '../context';
+import { modelStage } from '../context';
 import { trialModelDir, writeJson, type EvaluationFile } from '../run-artifacts';
 import { sampleRows } from '../search-space';
 import { bestTrials } from '../study-access';
@@ -13,74 +13,68 @@ const toRows = (confusion: Int32Array): number[][] =>
  * Stage: validation metrics of the best trial's model, the ensemble's gain, and the modality
  * ablation (does hearing help seeing?) with the same budget as the best trial.
  */
-export const evaluateStage: Stage = {
-  name: 'evaluate',
-  title: 'evaluate: validation metrics, ensemble gain, modality ablation',
-  async run(ctx) {
-    await backendOf(ctx);
-    const data = await dataOf(ctx);
-    const val = subset(data.train, data.split.val);
-    const labels = val.labels as Int32Array;
-    const trials = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
-    const probs: Float32Array[] = [];
-    let ttaProbs: Float32Array | null = null;
-    for (const t of trials) {
-      const { model } = await loadModel(trialModelDir(ctx.layout, t.number));
-      try {
-        probs.push(await predictProba(model, val));
-        if (ctx.options.tta && t === trials[0]) ttaProbs = await predictProbaTta(model, val);
-      } finally {
-        disposeModel(model);
-      }
+export const evaluateStage = modelStage('evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation', async (ctx, data) => {
+  const val = subset(data.train, data.split.val);
+  const labels = val.labels as Int32Array;
+  const trials = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+  const probs: Float32Array[] = [];
+  let ttaProbs: Float32Array | null = null;
+  for (const t of trials) {
+    const { model } = await loadModel(trialModelDir(ctx.layout, t.number));
+    try {
+      probs.push(await predictProba(model, val));
+      if (ctx.options.tta && t === trials[0]) ttaProbs = await predictProbaTta(model, val);
+    } finally {
+      disposeModel(model);
     }
-    const best = evaluateProbabilities(probs[0], labels);
-    ctx.log(`    best trial ${trials[0].number}: validation accuracy ${best.accuracy.toFixed(4)}, macro-F1 ${best.macroF1.toFixed(4)}`);
-    let ensemble: EvaluationFile['ensemble'];
-    if (probs.length > 1) {
-      const mean = new Float32Array(probs[0].length);
-      for (const p of probs) for (let i = 0; i < p.length; i++) mean[i] += p[i] / probs.length;
-      const acc = evaluateProbabilities(mean, labels).accuracy;
-      ensemble = { members: probs.length, accuracy: acc, gain: acc - best.accuracy };
-      ctx.log(`    ensemble of ${probs.length}: validation accuracy ${acc.toFixed(4)} (gain ${(ensemble.gain * 100).toFixed(2)} points)`);
-    }
+  }
+  const best = evaluateProbabilities(probs[0], labels);
+  ctx.log(`    best trial ${trials[0].number}: validation accuracy ${best.accuracy.toFixed(4)}, macro-F1 ${best.macroF1.toFixed(4)}`);
+  let ensemble: EvaluationFile['ensemble'];
+  if (probs.length > 1) {
+    const mean = new Float32Array(probs[0].length);
+    for (const p of probs) for (let i = 0; i < p.length; i++) mean[i] += p[i] / probs.length;
+    const acc = evaluateProbabilities(mean, labels).accuracy;
+    ensemble = { members: probs.length, accuracy: acc, gain: acc - best.accuracy };
+    ctx.log(`    ensemble of ${probs.length}: validation accuracy ${acc.toFixed(4)} (gain ${(ensemble.gain * 100).toFixed(2)} points)`);
+  }
 
-    let tta: EvaluationFile['tta'];
-    if (ttaProbs) {
-      const acc = evaluateProbabilities(ttaProbs, labels).accuracy;
-      tta = { accuracy: acc, gain: acc - best.accuracy };
-      ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
-    }
+  let tta: EvaluationFile['tta'];
+  if (ttaProbs) {
+    const acc = evaluateProbabilities(ttaProbs, labels).accuracy;
+    tta = { accuracy: acc, gain: acc - best.accuracy };
+    ctx.log(`    with test-time augmentation: validation accuracy ${acc.toFixed(4)} (gain ${(tta.gain * 100).toFixed(2)} points)`);
+  }
 
-    const meta = await readMeta(trialModelDir(ctx.layout, trials[0].number));
-    const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
-    const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
-    for (const modality of ['image', 'audio'] as const) {
-      ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${epochs} epochs`);
-      const trained = await fitModel({ ...meta.config, modality }, { train: subset(data.train, sampleRows(data.split.train, ctx.options.searchRows, ctx.options.seed)) }, {
-        epochs,
-        batchSize: ctx.options.batchSize,
-        seed: ctx.options.seed,
-        use: async (model) => evaluateProbabilities(await predictProba(model, val), labels).accuracy,
-      });
-      const acc = trained.used;
-      ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
-      ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
-    }
-    const file: EvaluationFile = {
-      best: {
-        trial: trials[0].number,
-        accuracy: best.accuracy,
-        macroF1: best.macroF1,
-        loss: best.loss,
-        confusion: toRows(best.confusion),
-        perClass: best.perClass.map((c) => ({ precision: c.precision, recall: c.recall, f1: c.f1, support: c.support })),
-      },
-      ...(ensemble ? { ensemble } : {}),
-      ...(tta ? { tta } : {}),
-      ...(meta.calibration ? { fusion: meta.calibration } : {}),
-      ablation,
-    };
-    writeJson(ctx.layout.evaluation, file);
-    return { valAccuracy: best.accuracy, macroF1: best.macroF1 };
-  },
-};
+  const meta = await readMeta(trialModelDir(ctx.layout, trials[0].number));
+  const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
+  const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
+  for (const modality of ['image', 'audio'] as const) {
+    ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${epochs} epochs`);
+    const trained = await fitModel({ ...meta.config, modality }, { train: subset(data.train, sampleRows(data.split.train, ctx.options.searchRows, ctx.options.seed)) }, {
+      epochs,
+      batchSize: ctx.options.batchSize,
+      seed: ctx.options.seed,
+      use: async (model) => evaluateProbabilities(await predictProba(model, val), labels).accuracy,
+    });
+    const acc = trained.used;
+    ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
+    ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
+  }
+  const file: EvaluationFile = {
+    best: {
+      trial: trials[0].number,
+      accuracy: best.accuracy,
+      macroF1: best.macroF1,
+      loss: best.loss,
+      confusion: toRows(best.confusion),
+      perClass: best.perClass.map((c) => ({ precision: c.precision, recall: c.recall, f1: c.f1, support: c.support })),
+    },
+    ...(ensemble ? { ensemble } : {}),
+    ...(tta ? { tta } : {}),
+    ...(meta.calibration ? { fusion: meta.calibration } : {}),
+    ablation,
+  };
+  writeJson(ctx.layout.evaluation, file);
+  return { valAccuracy: best.accuracy, macroF1: best.macroF1 };
+});

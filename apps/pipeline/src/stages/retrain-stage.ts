@@ -1,5 +1,5 @@
 import { fitModel, formatDuration, readMeta } from '@digitfuse/model';
-import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { modelStage } from '../context';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
 import { bestTrials, openStudy, trialConfig } from '../study-access';
 
@@ -8,34 +8,28 @@ import { bestTrials, openStudy, trialConfig } from '../study-access';
  * Epochs: the best epoch early stopping kept in that trial (counted from 1), since there is no
  * validation data left to stop on. A robust-fusion model takes its trial's calibrated weights.
  */
-export const retrainStage: Stage = {
-  name: 'retrain',
-  title: 'retrain: the best configuration on all training rows',
-  async run(ctx: RunContext) {
-    const backend = await backendOf(ctx);
-    const data = await dataOf(ctx);
-    const best = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
-    const study = openStudy(ctx);
-    const dirs = finalModelDirs(ctx.layout, best.length);
-    const facts: Record<string, number> = {};
-    for (const [i, trial] of best.entries()) {
-      // The trial's training record (its best epoch and calibration) is kept with its model.
-      const meta = await readMeta(trialModelDir(ctx.layout, trial.number));
-      const epochs = (meta.bestEpoch ?? meta.history?.length ?? ctx.options.epochs - 1) + 1;
-      ctx.log(
-        `    ${best.length > 1 ? `member ${i + 1}/${best.length}: ` : ''}trial ${trial.number} (value ${trial.value.toFixed(4)}), ${epochs} epochs on ${data.train.n} rows`,
-      );
-      // No validation rows are left to calibrate on: a robust model keeps its trial's calibrated weights.
-      const result = await fitModel(trialConfig(ctx, study, trial.number), { train: data.train }, {
-        epochs,
-        batchSize: ctx.options.batchSize,
-        seed: ctx.options.seed + 1000 + i,
-        ...(meta.calibration ? { keepCalibration: meta.calibration } : {}),
-        save: { dir: dirs[i], stats: data.stats, backend: backend.name },
-      });
-      ctx.log(`    saved ${dirs[i]} (${formatDuration(result.seconds)})`);
-      if (i === 0) Object.assign(facts, { bestTrial: trial.number, epochs, trainAcc: result.history[result.history.length - 1].acc });
-    }
-    return { ...facts, members: best.length };
-  },
-};
+export const retrainStage = modelStage('retrain', 'retrain: the best configuration on all training rows', async (ctx, data, backend) => {
+  const best = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+  const study = openStudy(ctx);
+  const dirs = finalModelDirs(ctx.layout, best.length);
+  const facts: Record<string, number> = {};
+  for (const [i, trial] of best.entries()) {
+    // The trial's training record (its best epoch and calibration) is kept with its model.
+    const meta = await readMeta(trialModelDir(ctx.layout, trial.number));
+    const epochs = (meta.bestEpoch ?? meta.history?.length ?? ctx.options.epochs - 1) + 1;
+    ctx.log(
+      `    ${best.length > 1 ? `member ${i + 1}/${best.length}: ` : ''}trial ${trial.number} (value ${trial.value.toFixed(4)}), ${epochs} epochs on ${data.train.n} rows`,
+    );
+    // No validation rows are left to calibrate on: a robust model keeps its trial's calibrated weights.
+    const result = await fitModel(trialConfig(ctx, study, trial.number), { train: data.train }, {
+      epochs,
+      batchSize: ctx.options.batchSize,
+      seed: ctx.options.seed + 1000 + i,
+      ...(meta.calibration ? { keepCalibration: meta.calibration } : {}),
+      save: { dir: dirs[i], stats: data.stats, backend: backend.name },
+    });
+    ctx.log(`    saved ${dirs[i]} (${formatDuration(result.seconds)})`);
+    if (i === 0) Object.assign(facts, { bestTrial: trial.number, epochs, trainAcc: result.history[result.history.length - 1].acc });
+  }
+  return { ...facts, members: best.length };
+});

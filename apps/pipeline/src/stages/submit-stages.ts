@@ -1,26 +1,20 @@
 import { predict, validateSubmission, writeSubmission } from '@digitfuse/submit';
 import { existsSync } from 'node:fs';
-import { backendOf, dataOf, type Stage } from '../context';
+import { dataOf, modelStage, type Stage } from '../context';
 import { finalModelDirs } from '../run-artifacts';
 
 /** Stage 4: predict the test set and write submission.csv atomically. */
-export const predictStage: Stage = {
-  name: 'predict',
-  title: 'predict: the test set to submission.csv',
-  async run(ctx) {
-    await backendOf(ctx);
-    const data = await dataOf(ctx);
-    if (!data.test) {
-      ctx.log('    no x_test_wr.npy / x_test_sp.npy in the data folder: nothing to predict');
-      return { skipped: true };
-    }
-    const dirs = finalModelDirs(ctx.layout, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
-    const result = await predict(dirs, data.test, { tta: ctx.options.tta });
-    writeSubmission(ctx.layout.submission, result.labels);
-    ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${result.models} model${result.models > 1 ? 's' : ''})`);
-    return { rows: result.labels.length, models: result.models };
-  },
-};
+export const predictStage = modelStage('predict', 'predict: the test set to submission.csv', async (ctx, data) => {
+  if (!data.test) {
+    ctx.log('    no x_test_wr.npy / x_test_sp.npy in the data folder: nothing to predict');
+    return { skipped: true };
+  }
+  const dirs = finalModelDirs(ctx.layout, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
+  const result = await predict(dirs, data.test, { tta: ctx.options.tta });
+  writeSubmission(ctx.layout.submission, result.labels);
+  ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${result.models} model${result.models > 1 ? 's' : ''})`);
+  return { rows: result.labels.length, models: result.models };
+});
 
 /** Stage 5: check the submission against the test files. */
 export const validateStage: Stage = {

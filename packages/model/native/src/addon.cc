@@ -9,71 +9,127 @@
 
 namespace {
 
-bool failed(napi_env env, napi_status status, const char* what) {
-  if (status == napi_ok) return false;
-  napi_throw_error(env, "DIGITFUSE_NATIVE", what);
-  return true;
-}
+using Thrower = napi_status (*)(napi_env, const char*, const char*);
 
-/** Argument `index` as a Float32Array of at least `need` elements (nullptr + exception otherwise). */
-float* floats(napi_env env, napi_value* argv, int index, int64_t need, const char* name) {
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  napi_value buffer;
-  size_t offset = 0;
-  if (napi_get_typedarray_info(env, argv[index], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array) {
-    napi_throw_type_error(env, "DIGITFUSE_NATIVE", (std::string(name) + " must be a Float32Array").c_str());
-    return nullptr;
-  }
-  if (static_cast<int64_t>(length) < need) {
-    napi_throw_range_error(env, "DIGITFUSE_NATIVE",
-                           (std::string(name) + " has " + std::to_string(length) + " elements, expected " + std::to_string(need)).c_str());
-    return nullptr;
-  }
-  return static_cast<float*>(data);
-}
-
-/** Argument `index` as an Int32Array of exactly `count` values. */
-const int32_t* ints(napi_env env, napi_value* argv, int index, size_t count, const char* name) {
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  napi_value buffer;
-  size_t offset = 0;
-  if (napi_get_typedarray_info(env, argv[index], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_int32_array ||
-      length != count) {
-    napi_throw_type_error(env, "DIGITFUSE_NATIVE", (std::string(name) + " must be an Int32Array of " + std::to_string(count) + " values").c_str());
-    return nullptr;
-  }
-  return static_cast<const int32_t*>(data);
-}
-
-bool args(napi_env env, napi_callback_info info, size_t expected, napi_value* argv) {
-  size_t argc = expected;
-  if (failed(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "cannot read arguments")) return false;
-  if (argc != expected) {
-    napi_throw_type_error(env, "DIGITFUSE_NATIVE", ("expected " + std::to_string(expected) + " arguments").c_str());
-    return false;
-  }
-  return true;
-}
+/** The napi typed-array type of a C++ element type. */
+template <typename T>
+struct TypedArrayOf;
+template <>
+struct TypedArrayOf<float> {
+  static constexpr napi_typedarray_type type = napi_float32_array;
+};
+template <>
+struct TypedArrayOf<const int32_t> {
+  static constexpr napi_typedarray_type type = napi_int32_array;
+};
 
 constexpr size_t GEOMETRY_SIZE = 15;
 
-/** [batch, inH, inW, inC, filterH, filterW, outC, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
-bool geometry(napi_env env, napi_value* argv, int index, digitfuse::ConvGeometry& g) {
-  const int32_t* d = ints(env, argv, index, GEOMETRY_SIZE, "geometry");
-  if (d == nullptr) return false;
-  g = digitfuse::ConvGeometry{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
-  for (size_t i = 0; i < 13; ++i) {
-    if (d[i] <= 0) {
-      napi_throw_range_error(env, "DIGITFUSE_NATIVE", ("geometry value " + std::to_string(i) + " must be positive").c_str());
-      return false;
+/**
+ * The arguments of one call, each checked where it is taken with a message naming it. The first
+ * failure throws its exception; from then on every getter returns nullptr (or false) without looking,
+ * so a function takes all it needs and runs its kernel only if `ok()`. An empty typed array may have
+ * no data pointer: the call then does nothing either (with no exception).
+ */
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, size_t count) : env_(env) {
+    size_t argc = count;
+    if (napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr) != napi_ok) {
+      fail(napi_throw_error, "cannot read arguments");
+    } else if (argc != count) {
+      fail(napi_throw_type_error, "expected " + std::to_string(count) + " arguments");
     }
   }
-  return true;
-}
+
+  bool ok() const { return ok_; }
+
+  /** False, with a RangeError `message` thrown, unless `condition` holds. */
+  bool check(bool condition, const char* message) { return ok_ && (condition || fail(napi_throw_range_error, message)); }
+
+  /** Argument `index` as a Float32Array of at least `need` elements. */
+  float* floats(size_t index, int64_t need, const char* name) {
+    float* data = nullptr;
+    size_t length = 0;
+    if (!ok_) return nullptr;
+    if (!typedArray(index, data, length)) {
+      fail(napi_throw_type_error, std::string(name) + " must be a Float32Array");
+      return nullptr;
+    }
+    if (static_cast<int64_t>(length) < need) {
+      fail(napi_throw_range_error, std::string(name) + " has " + std::to_string(length) + " elements, expected " + std::to_string(need));
+      return nullptr;
+    }
+    return usable(data);
+  }
+
+  /** Like `floats`, but null or undefined is no array (nullptr) rather than a failure. */
+  const float* optionalFloats(size_t index, int64_t need, const char* name) {
+    napi_valuetype type = napi_undefined;
+    if (!ok_ || napi_typeof(env_, argv_[index], &type) != napi_ok || type == napi_null || type == napi_undefined) return nullptr;
+    return floats(index, need, name);
+  }
+
+  /** Argument `index` as an Int32Array of exactly `count` values. */
+  const int32_t* ints(size_t index, size_t count, const char* name) {
+    const int32_t* data = nullptr;
+    size_t length = 0;
+    if (!ok_) return nullptr;
+    if (!typedArray(index, data, length) || length != count) {
+      fail(napi_throw_type_error, std::string(name) + " must be an Int32Array of " + std::to_string(count) + " values");
+      return nullptr;
+    }
+    return usable(data);
+  }
+
+  /** Argument `index` as a number (0 and a plain Error `message` otherwise). */
+  int32_t int32(size_t index, const char* message) {
+    int32_t value = 0;
+    if (ok_ && napi_get_value_int32(env_, argv_[index], &value) != napi_ok) fail(napi_throw_error, message);
+    return value;
+  }
+
+  /** [batch, inH, inW, inC, filterH, filterW, outC, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
+  bool geometry(size_t index, digitfuse::ConvGeometry& g) {
+    const int32_t* d = ints(index, GEOMETRY_SIZE, "geometry");
+    if (d == nullptr) return false;
+    g = digitfuse::ConvGeometry{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+    for (size_t i = 0; i < 13; ++i) {
+      if (d[i] <= 0) return fail(napi_throw_range_error, "geometry value " + std::to_string(i) + " must be positive");
+    }
+    return true;
+  }
+
+ private:
+  /** Argument `index` as a typed array of T: `length` elements at `data`; false if it is not one (the caller says why). */
+  template <typename T>
+  bool typedArray(size_t index, T*& data, size_t& length) {
+    napi_typedarray_type type;
+    void* raw = nullptr;
+    napi_value buffer;
+    size_t offset = 0;
+    if (napi_get_typedarray_info(env_, argv_[index], &type, &length, &raw, &buffer, &offset) != napi_ok || type != TypedArrayOf<T>::type) return false;
+    data = static_cast<T*>(raw);
+    return true;
+  }
+
+  /** `data`, after which nothing runs if it is null (an empty array may have no data pointer). */
+  template <typename T>
+  T* usable(T* data) {
+    if (data == nullptr) ok_ = false;
+    return data;
+  }
+
+  bool fail(Thrower thrower, const std::string& message) {
+    ok_ = false;
+    thrower(env_, "DIGITFUSE_NATIVE", message.c_str());
+    return false;
+  }
+
+  napi_env env_;
+  napi_value argv_[6] = {};
+  bool ok_ = true;
+};
 
 int64_t inputSize(const digitfuse::ConvGeometry& g) { return int64_t{g.batch} * g.inH * g.inW * g.inC; }
 int64_t outputSize(const digitfuse::ConvGeometry& g) { return int64_t{g.batch} * g.outH * g.outW * g.outC; }
@@ -81,79 +137,73 @@ int64_t filterSize(const digitfuse::ConvGeometry& g) { return int64_t{g.filterH}
 
 // conv2d(x, w, bias | null, y, geometry, activation)
 napi_value Conv2d(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  Args args(env, info, 6);
   digitfuse::ConvGeometry g;
-  if (!args(env, info, 6, argv) || !geometry(env, argv, 4, g)) return nullptr;
-  const float* x = floats(env, argv, 0, inputSize(g), "x");
-  const float* w = x ? floats(env, argv, 1, filterSize(g), "filter") : nullptr;
-  napi_valuetype biasType;
-  napi_typeof(env, argv[2], &biasType);
-  const float* bias = nullptr;
-  if (w && biasType != napi_null && biasType != napi_undefined) {
-    bias = floats(env, argv, 2, g.outC, "bias");
-    if (bias == nullptr) return nullptr;
-  }
-  float* y = w ? floats(env, argv, 3, outputSize(g), "y") : nullptr;
-  int32_t activation = 0;
-  if (y == nullptr || failed(env, napi_get_value_int32(env, argv[5], &activation), "activation must be a number")) return nullptr;
-  digitfuse::conv2dForward(g, x, w, bias, activation, y);
+  if (!args.geometry(4, g)) return nullptr;
+  const float* x = args.floats(0, inputSize(g), "x");
+  const float* w = args.floats(1, filterSize(g), "filter");
+  const float* bias = args.optionalFloats(2, g.outC, "bias");
+  float* y = args.floats(3, outputSize(g), "y");
+  const int32_t activation = args.int32(5, "activation must be a number");
+  if (args.ok()) digitfuse::conv2dForward(g, x, w, bias, activation, y);
+  return nullptr;
+}
+
+/** An array argument of a convolution gradient: its name in messages and its size from the geometry. */
+struct Operand {
+  const char* name;
+  int64_t (*size)(const digitfuse::ConvGeometry&);
+};
+
+/** (a, b, out, geometry) -> kernel(geometry, a, b, out): both convolution gradients. */
+napi_value convGradient(napi_env env, napi_callback_info info, Operand a, Operand b, Operand out,
+                        void (*kernel)(const digitfuse::ConvGeometry&, const float*, const float*, float*)) {
+  Args args(env, info, 4);
+  digitfuse::ConvGeometry g;
+  if (!args.geometry(3, g)) return nullptr;
+  const float* first = args.floats(0, a.size(g), a.name);
+  const float* second = args.floats(1, b.size(g), b.name);
+  float* result = args.floats(2, out.size(g), out.name);
+  if (args.ok()) kernel(g, first, second, result);
   return nullptr;
 }
 
 // conv2dBackpropInput(dy, w, dx, geometry)
 napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  digitfuse::ConvGeometry g;
-  if (!args(env, info, 4, argv) || !geometry(env, argv, 3, g)) return nullptr;
-  const float* dy = floats(env, argv, 0, outputSize(g), "dy");
-  const float* w = dy ? floats(env, argv, 1, filterSize(g), "filter") : nullptr;
-  float* dx = w ? floats(env, argv, 2, inputSize(g), "dx") : nullptr;
-  if (dx != nullptr) digitfuse::conv2dBackpropInput(g, dy, w, dx);
-  return nullptr;
+  return convGradient(env, info, {"dy", outputSize}, {"filter", filterSize}, {"dx", inputSize}, digitfuse::conv2dBackpropInput);
 }
 
 // conv2dBackpropFilter(x, dy, dw, geometry)
 napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  digitfuse::ConvGeometry g;
-  if (!args(env, info, 4, argv) || !geometry(env, argv, 3, g)) return nullptr;
-  const float* x = floats(env, argv, 0, inputSize(g), "x");
-  const float* dy = x ? floats(env, argv, 1, outputSize(g), "dy") : nullptr;
-  float* dw = dy ? floats(env, argv, 2, filterSize(g), "dw") : nullptr;
-  if (dw != nullptr) digitfuse::conv2dBackpropFilter(g, x, dy, dw);
-  return nullptr;
+  return convGradient(env, info, {"x", inputSize}, {"dy", outputSize}, {"dw", filterSize}, digitfuse::conv2dBackpropFilter);
 }
 
 // maxPoolGrad(x, dy, dx, [batch, inH, inW, channels, outH, outW, windowH, windowW])
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args(env, info, 4, argv)) return nullptr;
-  const int32_t* d = ints(env, argv, 3, 8, "sizes");
+  Args args(env, info, 4);
+  const int32_t* d = args.ints(3, 8, "sizes");
   if (d == nullptr) return nullptr;
   const int64_t in = int64_t{d[0]} * d[1] * d[2] * d[3];
   const int64_t out = int64_t{d[0]} * d[4] * d[5] * d[3];
-  const float* x = floats(env, argv, 0, in, "x");
-  const float* dy = x ? floats(env, argv, 1, out, "dy") : nullptr;
-  float* dx = dy ? floats(env, argv, 2, in, "dx") : nullptr;
-  if (dx != nullptr) digitfuse::maxPoolGrad(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], x, dy, dx);
+  const float* x = args.floats(0, in, "x");
+  const float* dy = args.floats(1, out, "dy");
+  float* dx = args.floats(2, in, "dx");
+  if (args.ok()) digitfuse::maxPoolGrad(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], x, dy, dx);
   return nullptr;
 }
 
 // matMul(a, b, c, [batch, m, n, k, transposeA, transposeB, aBatches, bBatches])
 napi_value MatMul(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args(env, info, 4, argv)) return nullptr;
-  const int32_t* d = ints(env, argv, 3, 8, "sizes");
+  Args args(env, info, 4);
+  const int32_t* d = args.ints(3, 8, "sizes");
   if (d == nullptr) return nullptr;
   const int batch = d[0], m = d[1], n = d[2], k = d[3], aBatches = d[6], bBatches = d[7];
-  if (batch <= 0 || m <= 0 || n <= 0 || k <= 0 || (aBatches != 1 && aBatches != batch) || (bBatches != 1 && bBatches != batch)) {
-    napi_throw_range_error(env, "DIGITFUSE_NATIVE", "sizes must be positive, with operand batches of 1 or batch");
-    return nullptr;
-  }
-  const float* a = floats(env, argv, 0, int64_t{aBatches} * m * k, "a");
-  const float* b = a ? floats(env, argv, 1, int64_t{bBatches} * k * n, "b") : nullptr;
-  float* c = b ? floats(env, argv, 2, int64_t{batch} * m * n, "c") : nullptr;
-  if (c != nullptr) {
+  const bool sized = batch > 0 && m > 0 && n > 0 && k > 0 && (aBatches == 1 || aBatches == batch) && (bBatches == 1 || bBatches == batch);
+  if (!args.check(sized, "sizes must be positive, with operand batches of 1 or batch")) return nullptr;
+  const float* a = args.floats(0, int64_t{aBatches} * m * k, "a");
+  const float* b = args.floats(1, int64_t{bBatches} * k * n, "b");
+  float* c = args.floats(2, int64_t{batch} * m * n, "c");
+  if (args.ok()) {
     digitfuse::matMul(batch, m, n, k, d[4] != 0, d[5] != 0, aBatches == 1 ? 0 : long{m} * k, bBatches == 1 ? 0 : long{k} * n, a, b, c);
   }
   return nullptr;
@@ -161,26 +211,20 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
 
 // sumRows(x, out, [rows, cols])
 napi_value SumRows(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!args(env, info, 3, argv)) return nullptr;
-  const int32_t* d = ints(env, argv, 2, 2, "sizes");
-  if (d == nullptr) return nullptr;
-  if (d[0] < 0 || d[1] <= 0) {
-    napi_throw_range_error(env, "DIGITFUSE_NATIVE", "sizes must be rows >= 0 and cols > 0");
-    return nullptr;
-  }
-  const float* x = floats(env, argv, 0, int64_t{d[0]} * d[1], "x");
-  float* out = x ? floats(env, argv, 1, d[1], "out") : nullptr;
-  if (out != nullptr) digitfuse::sumRows(x, d[0], d[1], out);
+  Args args(env, info, 3);
+  const int32_t* d = args.ints(2, 2, "sizes");
+  if (d == nullptr || !args.check(d[0] >= 0 && d[1] > 0, "sizes must be rows >= 0 and cols > 0")) return nullptr;
+  const float* x = args.floats(0, int64_t{d[0]} * d[1], "x");
+  float* out = args.floats(1, d[1], "out");
+  if (args.ok()) digitfuse::sumRows(x, d[0], d[1], out);
   return nullptr;
 }
 
 // setThreads(n) -> threads in use
 napi_value SetThreads(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!args(env, info, 1, argv)) return nullptr;
-  int32_t n = 1;
-  if (failed(env, napi_get_value_int32(env, argv[0], &n), "threads must be a number")) return nullptr;
+  Args args(env, info, 1);
+  const int32_t n = args.int32(0, "threads must be a number");
+  if (!args.ok()) return nullptr;
   digitfuse::setThreads(n);
   napi_value result;
   napi_create_int32(env, digitfuse::threads(), &result);

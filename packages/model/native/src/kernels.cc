@@ -55,42 +55,29 @@ void microPortable(int kc, const float* a, const float* b, float* c, long ldc, b
 #ifdef DIGITFUSE_X86
 __attribute__((target("avx2,fma"))) void microAvx2(int kc, const float* a, const float* b, float* c, long ldc, bool accumulate, int mr,
                                                     int nr) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  // Row i of the tile in two registers, acc[i][0] (columns 0-7) and acc[i][1] (8-15); the loops over
+  // rows are unrolled, so the twelve accumulators stay in registers.
+  __m256 acc[MR][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
   for (int k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
-    __m256 av = _mm256_broadcast_ss(a);
-    c00 = _mm256_fmadd_ps(av, b0, c00);
-    c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1);
-    c10 = _mm256_fmadd_ps(av, b0, c10);
-    c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2);
-    c20 = _mm256_fmadd_ps(av, b0, c20);
-    c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3);
-    c30 = _mm256_fmadd_ps(av, b0, c30);
-    c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4);
-    c40 = _mm256_fmadd_ps(av, b0, c40);
-    c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5);
-    c50 = _mm256_fmadd_ps(av, b0, c50);
-    c51 = _mm256_fmadd_ps(av, b1, c51);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = _mm256_broadcast_ss(a + i);
+      acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
+    }
     a += MR;
     b += NR;
   }
   if (mr == MR && nr == NR) {
-    __m256* rows[MR][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21}, {&c30, &c31}, {&c40, &c41}, {&c50, &c51}};
+#pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       float* row = c + i * ldc;
-      __m256 lo = *rows[i][0];
-      __m256 hi = *rows[i][1];
+      __m256 lo = acc[i][0];
+      __m256 hi = acc[i][1];
       if (accumulate) {
         lo = _mm256_add_ps(lo, _mm256_loadu_ps(row));
         hi = _mm256_add_ps(hi, _mm256_loadu_ps(row + 8));
@@ -101,12 +88,11 @@ __attribute__((target("avx2,fma"))) void microAvx2(int kc, const float* a, const
     return;
   }
   float t[MR][NR];
-  _mm256_storeu_ps(t[0], c00), _mm256_storeu_ps(t[0] + 8, c01);
-  _mm256_storeu_ps(t[1], c10), _mm256_storeu_ps(t[1] + 8, c11);
-  _mm256_storeu_ps(t[2], c20), _mm256_storeu_ps(t[2] + 8, c21);
-  _mm256_storeu_ps(t[3], c30), _mm256_storeu_ps(t[3] + 8, c31);
-  _mm256_storeu_ps(t[4], c40), _mm256_storeu_ps(t[4] + 8, c41);
-  _mm256_storeu_ps(t[5], c50), _mm256_storeu_ps(t[5] + 8, c51);
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    _mm256_storeu_ps(t[i], acc[i][0]);
+    _mm256_storeu_ps(t[i] + 8, acc[i][1]);
+  }
   storeTile(t, c, ldc, accumulate, mr, nr);
 }
 #endif
@@ -313,25 +299,34 @@ void parallelFor(int count, F work, double macs = 1e9) {
   pool().run(count, threads, std::function<void(int)>(work));
 }
 
+/** Where the window of output row `row` = (b, oh, ow) starts: image b, input row ih0, input column iw0 (before dilation). */
+struct Window {
+  long b;
+  int ih0;
+  int iw0;
+};
+
+Window windowOf(const ConvGeometry& g, long row) {
+  const long plane = static_cast<long>(g.outH) * g.outW;
+  const long b = row / plane;
+  const int rem = static_cast<int>(row - b * plane);
+  const int oh = rem / g.outW;
+  const int ow = rem - oh * g.outW;
+  return {b, oh * g.strideH - g.padTop, ow * g.strideW - g.padLeft};
+}
+
 /** Output rows (b, oh, ow) in [row0, row0 + rows) as im2col rows of K = KH*KW*Ci values (zeros outside x). */
 void im2col(const ConvGeometry& g, const float* x, long row0, int rows, float* cols) {
   const int kdim = g.filterH * g.filterW * g.inC;
-  const long plane = static_cast<long>(g.outH) * g.outW;
   for (int r = 0; r < rows; ++r) {
-    const long row = row0 + r;
-    const long b = row / plane;
-    const int rem = static_cast<int>(row - b * plane);
-    const int oh = rem / g.outW;
-    const int ow = rem - oh * g.outW;
-    const int ih0 = oh * g.strideH - g.padTop;
-    const int iw0 = ow * g.strideW - g.padLeft;
+    const Window win = windowOf(g, row0 + r);
     float* d = cols + static_cast<long>(r) * kdim;
     for (int kh = 0; kh < g.filterH; ++kh) {
-      const int ih = ih0 + kh * g.dilationH;
+      const int ih = win.ih0 + kh * g.dilationH;
       for (int kw = 0; kw < g.filterW; ++kw, d += g.inC) {
-        const int iw = iw0 + kw * g.dilationW;
+        const int iw = win.iw0 + kw * g.dilationW;
         const bool outside = ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW;
-        const float* src = outside ? nullptr : x + ((b * g.inH + ih) * g.inW + iw) * g.inC;
+        const float* src = outside ? nullptr : x + ((win.b * g.inH + ih) * g.inW + iw) * g.inC;
         if (g.inC <= 8) {
           // A library call per tap costs more than the copy for few channels (the first layer has one).
           for (int c = 0; c < g.inC; ++c) d[c] = outside ? 0.0f : src[c];
@@ -416,20 +411,14 @@ void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* w,
       gemmPackedB(rows, kdim, co, Strided{dy + r0 * co, co, 1}, wtPacked.data(), dcols, kdim, false);
       // col2im: scatter-add each row's K values back onto the input positions it came from.
       for (int r = 0; r < rows; ++r) {
-        const long row = r0 + r;
-        const long b = row / rowsPerImage;
-        const int rem = static_cast<int>(row - b * rowsPerImage);
-        const int oh = rem / g.outW;
-        const int ow = rem - oh * g.outW;
-        const int ih0 = oh * g.strideH - g.padTop;
-        const int iw0 = ow * g.strideW - g.padLeft;
+        const Window win = windowOf(g, r0 + r);
         const float* s = dcols + static_cast<long>(r) * kdim;
         for (int kh = 0; kh < g.filterH; ++kh) {
-          const int ih = ih0 + kh * g.dilationH;
+          const int ih = win.ih0 + kh * g.dilationH;
           for (int kw = 0; kw < g.filterW; ++kw, s += g.inC) {
-            const int iw = iw0 + kw * g.dilationW;
+            const int iw = win.iw0 + kw * g.dilationW;
             if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
-            float* d = dx + ((b * g.inH + ih) * g.inW + iw) * g.inC;
+            float* d = dx + ((win.b * g.inH + ih) * g.inW + iw) * g.inC;
             for (int c = 0; c < g.inC; ++c) d[c] += s[c];
           }
         }

@@ -4,22 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
 import { installedLayers } from './kernel-layers';
 import { releaseBackend, selectBackend } from './select-backend';
-import { fakeAdapter, fakeWebgpu, notInstalled, tfjsWebgpuInstalled } from './test-support';
+import { autoSelectsWasm, fakeAdapter, fakeWebgpu, nativeInstalled, notInstalled, tfjsWebgpuInstalled } from './test-support';
 import { NO_SYNC_READ } from './webgpu-backend';
 
-/** On this machine neither tfjs-node package is installed, so auto goes on past webgpu to wasm. */
-function nativeInstalled(): boolean {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      require.resolve(pkg);
-      return true;
-    } catch {
-      // not installed
-    }
-  }
-  return false;
-}
-
+// On this machine neither tfjs-node package is installed, so auto goes on past webgpu to wasm.
 const withoutNative = nativeInstalled() ? it.skip : it;
 /** Starting tfjs's webgpu backend (on a fake device) needs the real tfjs-backend-webgpu. */
 const withTfjsWebgpu = !nativeInstalled() && tfjsWebgpuInstalled() ? it : it.skip;
@@ -34,21 +22,14 @@ afterEach(async () => {
 
 describe('selectBackend() with webgpu', () => {
   withoutNative('auto: webgpu not installed -> wasm, and the one line says so', async () => {
-    const lines: string[] = [];
-    const info = await selectBackend('auto', (line) => lines.push(line), { loadWebgpu: notInstalled('webgpu/package.json') });
-    expect(info.name).toBe('wasm');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(WASM_LINE);
+    const { info, line } = await autoSelectsWasm();
+    expect(line).toMatch(WASM_LINE);
     expect(info.reason).toBe('tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed');
   });
 
   withoutNative('auto: no adapter -> wasm, saying it needs a GPU driver with Vulkan', async () => {
-    const lines: string[] = [];
-    const info = await selectBackend('auto', (line) => lines.push(line), fakeWebgpu(null));
-    expect(info.name).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(WASM_LINE);
+    const { info, line } = await autoSelectsWasm(fakeWebgpu(null));
+    expect(line).toMatch(WASM_LINE);
     expect(info.reason).toBe('tfjs-node-gpu not installed, no WebGPU adapter (needs a GPU driver with Vulkan), tfjs-node not installed');
   });
 

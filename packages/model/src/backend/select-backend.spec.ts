@@ -1,33 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
 import { selectBackend, type BackendChoice } from './select-backend';
-import { notInstalled } from './test-support';
+import { autoSelectsWasm, nativeInstalled } from './test-support';
 import { registerWasmKernels } from './wasm-kernels/wasm-kernel-layer';
-
-/** On this machine neither native package is installed, so auto must fall through to wasm. */
-function nativeInstalled(): boolean {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      require.resolve(pkg);
-      return true;
-    } catch {
-      // not installed
-    }
-  }
-  return false;
-}
 
 describe('selectBackend()', () => {
   const maybe = nativeInstalled() ? it.skip : it;
 
   maybe('auto picks wasm with the project kernels and prints one line saying why', async () => {
-    const lines: string[] = [];
     // Without webgpu too (select-backend-webgpu.spec.ts covers it): the line must not depend on this machine's GPU.
-    const info = await selectBackend('auto', (line) => lines.push(line), { loadWebgpu: notInstalled('webgpu/package.json') });
-    expect(info.name).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
+    const { info, line } = await autoSelectsWasm();
+    expect(line).toMatch(
       /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx2-fma|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed$/,
     );
     expect(info.reason).toBe('tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed');

@@ -6,7 +6,7 @@ import { mulberry32 } from '@digitfuse/core';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from './native-kernels/native-addon';
 import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/native-kernel-layer';
-import { selectBackend } from './select-backend';
+import { selectBackend, type BackendInfo, type SelectBackendOptions } from './select-backend';
 import { silenceCpuBanner } from './silence-banner';
 import type { GpuAdapterInfoLike, GpuAdapterLike, WebgpuBinding, WebgpuRuntime } from './webgpu-probe';
 
@@ -87,6 +87,32 @@ export function notInstalled(pkg: string): () => never {
   return () => {
     throw Object.assign(new Error(`Cannot find module '${pkg}'\nRequire stack:\n- ${__filename}`), { code: 'MODULE_NOT_FOUND' });
   };
+}
+
+/** Whether tfjs-node-gpu or tfjs-node is installed (on this project's machines neither is, so auto goes on to wasm). */
+export function nativeInstalled(): boolean {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      // not installed
+    }
+  }
+  return false;
+}
+
+/**
+ * `selectBackend('auto')` with `options` (default: webgpu not installed), expecting it to settle on
+ * wasm with one backend line; returns the answer and that line.
+ */
+export async function autoSelectsWasm(options: SelectBackendOptions = { loadWebgpu: notInstalled('webgpu/package.json') }): Promise<{ info: BackendInfo; line: string }> {
+  const lines: string[] = [];
+  const info = await selectBackend('auto', (line) => lines.push(line), options);
+  expect(info.name).toBe('wasm');
+  expect(tf.getBackend()).toBe('wasm');
+  expect(lines).toHaveLength(1);
+  return { info, line: lines[0] };
 }
 
 /** What a fake adapter says about itself and how its device request goes. */

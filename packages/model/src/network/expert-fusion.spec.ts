@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fakeStats, randomInputs, TINY_CONFIG } from '../testing';
+import { randomInputs, saveAndReload, TINY_CONFIG } from '../testing';
 import { selectBackend } from '../backend';
 import { predictOutputs, predictProba } from '../evaluation/predict';
-import { loadModel, saveModel } from '../io/model-files';
 import { buildModel, disposeModel } from './build-model';
 import { validateConfig } from './config';
 import { fusionLayer, INITIAL_FUSION_WEIGHTS } from './expert-fusion';
@@ -51,23 +47,16 @@ describe('robust fusion (ExpertFusion)', () => {
   });
 
   it('keeps calibrated weights through save and load', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'digitfuse-robust-'));
-    try {
-      const config = validateConfig({ ...TINY_CONFIG, fusion: 'robust' });
-      const model = buildModel(config);
-      const weights = { fused: 0.25, image: 1.25, audio: 0.5 };
-      fusionLayer(model)?.setFusionWeights(weights);
-      const before = await predictProba(model, inputs);
-      await saveModel(dir, model, { config, stats: fakeStats() });
-      disposeModel(model);
-      const { model: loaded, meta } = await loadModel(dir);
-      expect(meta.config.fusion).toBe('robust');
-      expect(fusionLayer(loaded)?.getFusionWeights()).toEqual(weights);
-      expect(Array.from(await predictProba(loaded, inputs))).toEqual(Array.from(before));
-      disposeModel(loaded);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const config = validateConfig({ ...TINY_CONFIG, fusion: 'robust' });
+    const model = buildModel(config);
+    const weights = { fused: 0.25, image: 1.25, audio: 0.5 };
+    fusionLayer(model)?.setFusionWeights(weights);
+    const before = await predictProba(model, inputs);
+    const { model: loaded, meta } = await saveAndReload(model, config);
+    expect(meta.config.fusion).toBe('robust');
+    expect(fusionLayer(loaded)?.getFusionWeights()).toEqual(weights);
+    expect(Array.from(await predictProba(loaded, inputs))).toEqual(Array.from(before));
+    disposeModel(loaded);
   });
 
   it('rejects a negative or non-finite weight, naming it', () => {

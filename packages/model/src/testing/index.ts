@@ -1,5 +1,12 @@
 import { AUDIO_SIZE, createRng, IMAGE_SIZE, NUM_CLASSES, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, saveModel, type LoadedModel } from '../io/model-files';
+import { disposeModel } from '../network/build-model';
 import type { ModelConfig } from '../network/config';
+import { train, type TrainData, type TrainOptions, type TrainResult } from '../training/train';
 
 /** A tiny config (filters 2-4, 8 units) that trains fast on the cpu backend. */
 export const TINY_CONFIG: Partial<ModelConfig> = Object.freeze({
@@ -44,4 +51,24 @@ export function fakeStats(seed = 3): PreprocessStats {
     audioMean: Float32Array.from({ length: AUDIO_SIZE }, () => rng.next()),
     audioStd: Float32Array.from({ length: AUDIO_SIZE }, () => 0.1 + rng.next()),
   };
+}
+
+/** `model` saved with `config` (and fake statistics) to a temporary folder, disposed, and loaded back; the folder is removed. */
+export async function saveAndReload(model: tf.LayersModel, config: ModelConfig): Promise<LoadedModel> {
+  const dir = mkdtempSync(join(tmpdir(), 'digitfuse-reload-'));
+  try {
+    await saveModel(dir, model, { config, stats: fakeStats() });
+    disposeModel(model);
+    return await loadModel(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `train()`, expecting the same number of tensors in memory after every epoch (a long run must not grow). */
+export async function trainWithFlatMemory(model: tf.LayersModel, data: TrainData, options: TrainOptions): Promise<TrainResult> {
+  const counts: number[] = [];
+  const result = await train(model, data, { ...options, callbacks: [...(options.callbacks ?? []), { onEpochEnd: () => void counts.push(tf.memory().numTensors) }] });
+  expect(new Set(counts).size).toBe(1);
+  return result;
 }

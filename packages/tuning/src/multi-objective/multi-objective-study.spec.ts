@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 import { NopPruner } from '../pruners/nop-pruner';
@@ -7,7 +6,7 @@ import { RandomSampler } from '../samplers/random-sampler';
 import { InMemoryStorage } from '../storage/in-memory-storage';
 import { JournalFileStorage } from '../storage/journal-file-storage';
 import { createStudy, loadStudy, type StudyOptions } from '../study';
-import { MemoryLogger } from '../testing';
+import { MemoryLogger, tempDirEachTest } from '../testing';
 
 function twoObjectives(extra: Partial<StudyOptions> = {}) {
   return createStudy({
@@ -20,11 +19,7 @@ function twoObjectives(extra: Partial<StudyOptions> = {}) {
   });
 }
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-mo-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tempDir = tempDirEachTest('tuning-mo-');
 
 describe('createStudy({ directions })', () => {
   it('records one value per objective and gives the Pareto front as bestTrials', () => {
@@ -116,7 +111,7 @@ describe('constraintsFunc', () => {
 
 describe('journal compatibility', () => {
   it('round-trips values, directions and constraints through a JournalFileStorage', () => {
-    const file = path.join(dir, 'mo.jsonl');
+    const file = path.join(tempDir(), 'mo.jsonl');
     const storage = new JournalFileStorage(file, { logger: new MemoryLogger() });
     const study = twoObjectives({ storage, constraintsFunc: (t) => [(t.values?.[0] ?? 0) - 1] });
     study.tell(study.ask(), [0.5, 2]);
@@ -133,7 +128,7 @@ describe('journal compatibility', () => {
   });
 
   it('loads a journal written before several objectives existed, and writes single-objective lines as it did', () => {
-    const file = path.join(dir, 'old.jsonl');
+    const file = path.join(tempDir(), 'old.jsonl');
     const old = [
       { op: 'create_study', study: 's', direction: 'maximize', ts: 1 },
       { op: 'create_trial', study: 's', number: 0, state: 'RUNNING', worker: { host: 'h', pid: 1, id: 'a' }, ts: 2 },

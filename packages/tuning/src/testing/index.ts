@@ -1,5 +1,11 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { TuningLogger } from '../logger';
 import type { Trial } from '../trial';
+
+/** Branin, shifted so its global minimum is 0 (the samplers' benchmark function). */
+export { branin } from '../bench/bench-functions';
 
 /** A logger that keeps every warning, for assertions. */
 export class MemoryLogger implements TuningLogger {
@@ -7,16 +13,6 @@ export class MemoryLogger implements TuningLogger {
   warn(message: string): void {
     this.warnings.push(message);
   }
-}
-
-/** Branin on x in [-5, 10], y in [0, 15], shifted so its global minimum is 0. */
-export function branin(trial: Trial): number {
-  const x = trial.suggestFloat('x', -5, 10);
-  const y = trial.suggestFloat('y', 0, 15);
-  const b = 5.1 / (4 * Math.PI ** 2);
-  const c = 5 / Math.PI;
-  const t = 1 / (8 * Math.PI);
-  return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - t) * Math.cos(x) + 10 - 0.39788735772973816;
 }
 
 const ACTIVATION_PENALTY: Record<string, number> = { relu: 0, elu: 0.5, tanh: 1, sigmoid: 2 };
@@ -38,4 +34,14 @@ export function mixedObjective(trial: Trial): number {
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** A new temporary folder for each test of the spec (`prefix` names it), removed after the test; returns a getter for it. */
+export function tempDirEachTest(prefix: string): () => string {
+  let dir = '';
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return () => dir;
 }

@@ -12,6 +12,12 @@ const texts = (svg: string) =>
   [...svg.matchAll(/<text[^>]*>(.*?)<\/text>/gs)]
     .map((m) => m[1].replace(/<tspan[^>]*>/g, '').replace(/<\/tspan>/g, '\n').replace(/&amp;/g, '&').trim())
     .join('\n');
+/** Expects the rendered SVG of `spec` to show each of `shown`; returns its text. */
+async function expectTexts(spec: Parameters<typeof renderSvg>[0], shown: readonly string[]): Promise<string> {
+  const t = texts(await renderSvg(spec));
+  for (const s of shown) expect(t).toContain(s);
+  return t;
+}
 
 describe('embedding charts', () => {
   const labels = Int32Array.from({ length: 30 }, (_, i) => i % 10);
@@ -25,35 +31,23 @@ describe('embedding charts', () => {
   };
 
   it('tsneChartSpec() renders the title, axis titles and a digit legend with all 10 digits', async () => {
-    const t = texts(await renderSvg(tsneChartSpec(data)));
-    expect(t).toContain('t-SNE of fused embeddings');
-    expect(t).toContain('t-SNE 1');
-    expect(t).toContain('True digit');
+    const t = await expectTexts(tsneChartSpec(data), ['t-SNE of fused embeddings', 't-SNE 1', 'True digit']);
     for (let d = 0; d < 10; d++) expect(t.split('\n')).toContain(String(d));
   });
 
   it('kmeansChartSpec() shows ARI and NMI', async () => {
-    const t = texts(await renderSvg(kmeansChartSpec(data)));
-    expect(t).toContain('K-means (k = 10) on the t-SNE of fused embeddings');
-    expect(t).toContain('ARI 0.812, NMI 0.900');
-    expect(t).toContain('Cluster');
+    await expectTexts(kmeansChartSpec(data), ['K-means (k = 10) on the t-SNE of fused embeddings', 'ARI 0.812, NMI 0.900', 'Cluster']);
   });
 
   it('tsneKmeansPairSpec() shows both panels, both legends and the agreement', async () => {
-    const t = texts(await renderSvg(tsneKmeansPairSpec(data)));
-    expect(t).toContain('K-means (k = 10) vs. true digits: adjusted Rand index 0.812, NMI 0.900');
-    expect(t).toContain('coloured by true digit');
-    expect(t).toContain('True digit');
-    expect(t).toContain('Cluster');
+    const shown = ['K-means (k = 10) vs. true digits: adjusted Rand index 0.812, NMI 0.900', 'coloured by true digit', 'True digit', 'Cluster'];
+    await expectTexts(tsneKmeansPairSpec(data), shown);
   });
 });
 
 describe('trainingCurvesSpec()', () => {
   it('renders loss and accuracy panels with a train/validation legend', async () => {
-    const t = texts(await renderSvg(trainingCurvesSpec(input.history ?? [])));
-    for (const s of ['Training curves of the final model', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']) {
-      expect(t).toContain(s);
-    }
+    await expectTexts(trainingCurvesSpec(input.history ?? []), ['Training curves of the final model', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']);
   });
 });
 
@@ -64,20 +58,12 @@ describe('evaluation charts', () => {
   ] };
 
   it('confusionMatrixSpec() prints each count and the accuracy', async () => {
-    const t = texts(await renderSvg(confusionMatrixSpec(evaluation)));
-    expect(t).toContain('Confusion matrix (validation)');
-    expect(t).toContain('accuracy 90.00%');
-    expect(t).toContain('Predicted digit');
-    expect(t).toContain('True digit');
+    const t = await expectTexts(confusionMatrixSpec(evaluation), ['Confusion matrix (validation)', 'accuracy 90.00%', 'Predicted digit', 'True digit']);
     expect(t.split('\n').filter((s) => s === '9')).toHaveLength(2);
   });
 
   it('perClassF1Spec() labels each bar, the macro F1 and says when the axis does not start at 0', async () => {
-    const t = texts(await renderSvg(perClassF1Spec(evaluation)));
-    expect(t).toContain('0.900');
-    expect(t).toContain('0.860');
-    expect(t).toContain('macro F1 0.880');
-    expect(t).toContain('the F1 axis starts at 0.80, not 0');
+    await expectTexts(perClassF1Spec(evaluation), ['0.900', '0.860', 'macro F1 0.880', 'the F1 axis starts at 0.80, not 0']);
     const low = texts(await renderSvg(perClassF1Spec({ ...evaluation, macroF1: 0.2, perClass: evaluation.perClass.map((c) => ({ ...c, f1: 0.1 })) })));
     expect(low).not.toContain('not 0');
   });
@@ -87,13 +73,10 @@ describe('search charts', () => {
   const trials = input.trials ?? [];
 
   it('optimizationHistorySpec() counts trials and marks pruned ones', async () => {
-    const t = texts(await renderSvg(optimizationHistorySpec(trials)));
     const pruned = trials.filter((x) => x.state === 'PRUNED').length;
     expect(pruned).toBeGreaterThan(0);
-    expect(t).toContain(`${trials.length - pruned} completed, ${pruned} pruned, 0 failed trials`);
-    expect(t).toContain('pruned trial (last reported value)');
-    expect(t).toContain('best so far');
-    expect(t).toContain('Validation accuracy');
+    const shown = [`${trials.length - pruned} completed, ${pruned} pruned, 0 failed trials`, 'pruned trial (last reported value)', 'best so far', 'Validation accuracy'];
+    await expectTexts(optimizationHistorySpec(trials), shown);
   });
 
   it('displayedValue() uses a pruned trial\'s last reported value', () => {
@@ -104,8 +87,7 @@ describe('search charts', () => {
   });
 
   it('parallelCoordinatesSpec() has one axis per parameter plus the objective, log-scaled where sampled so', async () => {
-    const t = texts(await renderSvg(parallelCoordinatesSpec(trials)));
-    for (const s of ['dropout', 'filters', 'learning_rate (log)', 'optimizer', 'Validation accuracy', 'adam']) expect(t).toContain(s);
+    const t = await expectTexts(parallelCoordinatesSpec(trials), ['dropout', 'filters', 'learning_rate (log)', 'optimizer', 'Validation accuracy', 'adam']);
     expect(t).not.toContain('dropout (log)');
     const told = texts(await renderSvg(parallelCoordinatesSpec(trials, { logParams: ['dropout'] })));
     expect(told).toContain('dropout (log)');
@@ -113,19 +95,13 @@ describe('search charts', () => {
   });
 
   it('paramImportancesSpec() lists parameters with their values', async () => {
-    const t = texts(await renderSvg(paramImportancesSpec({ lr: 0.7, dropout: 0.3 })));
-    expect(t).toContain('Hyperparameter importances');
-    expect(t).toContain('0.700');
-    expect(t).toContain('dropout');
+    await expectTexts(paramImportancesSpec({ lr: 0.7, dropout: 0.3 }), ['Hyperparameter importances', '0.700', 'dropout']);
   });
 });
 
 describe('ablationSpec()', () => {
   it('shows each modality with its accuracy', async () => {
-    const t = texts(await renderSvg(ablationSpec([{ modality: 'both', valAccuracy: 0.98 }, { modality: 'image', valAccuracy: 0.95 }])));
-    expect(t).toContain('image + audio (fused)');
-    expect(t).toContain('image only');
-    expect(t).toContain('98.00%');
+    await expectTexts(ablationSpec([{ modality: 'both', valAccuracy: 0.98 }, { modality: 'image', valAccuracy: 0.95 }]), ['image + audio (fused)', 'image only', '98.00%']);
   });
 });
 

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { embeddedPng } from '../html';
-import type { ReportSection } from './section';
+import { fromPart, type ReportSection } from './section';
 
 /** Figures written elsewhere (the data figures), embedded as they are; one that cannot be read gets a note. */
 export const dataSection: ReportSection = {
   id: 'data',
   title: 'Data figures',
-  render(input, ctx) {
-    if (!input.extraImages || input.extraImages.length === 0) return ctx.skip('No data figures were given.');
-    return input.extraImages
+  render: fromPart((input) => input.extraImages, 'No data figures were given.', (images, ctx) =>
+    images
       .map((img) => {
         try {
           const html = embeddedPng(readFileSync(img.path), img.title);
@@ -18,6 +17,6 @@ export const dataSection: ReportSection = {
           return ctx.skip(`${img.title}: could not read ${img.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);
         }
       })
-      .join('\n');
-  },
+      .join('\n'),
+  ),
 };

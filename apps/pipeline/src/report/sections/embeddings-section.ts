@@ -2,7 +2,7 @@ import { adjustedRandIndex, kmeans, matchClustersToLabels, normalizedMutualInfo,
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from '../charts/embedding-charts';
 import { escapeHtml } from '../tables';
 import type { ClusterAgreement, EmbeddingKind } from '../types';
-import type { ReportSection } from './section';
+import { fromPart, type ReportSection } from './section';
 
 const KINDS: readonly EmbeddingKind[] = ['fused', 'image', 'audio'];
 
@@ -10,9 +10,7 @@ const KINDS: readonly EmbeddingKind[] = ['fused', 'image', 'audio'];
 export const embeddingsSection: ReportSection = {
   id: 'embeddings',
   title: 'Learnt features: t-SNE and K-means',
-  async render(input, ctx) {
-    const e = input.embeddings;
-    if (!e) return ctx.skip('No embeddings were given, so there is no t-SNE / K-means analysis.');
+  render: fromPart((input) => input.embeddings, 'No embeddings were given, so there is no t-SNE / K-means analysis.', async (e, ctx) => {
     const k = ctx.clusters;
     const seed = ctx.seed;
     const parts: string[] = [];
@@ -51,5 +49,5 @@ export const embeddingsSection: ReportSection = {
       );
     }
     return parts.join('\n');
-  },
+  }),
 };

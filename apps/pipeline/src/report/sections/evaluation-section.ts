@@ -1,14 +1,12 @@
 import { confusionMatrixSpec, perClassF1Spec } from '../charts/evaluation-charts';
-import type { ReportSection } from './section';
+import { fromPart, type ReportSection } from './section';
 
 /** The final model on the validation rows: confusion matrix, per-class F1 and metrics. */
 export const evaluationSection: ReportSection = {
   id: 'evaluation',
   title: 'Validation',
-  async render(input, ctx) {
-    const ev = input.evaluation;
-    if (!ev) return ctx.skip('No validation evaluation was given.');
-    return [
+  render: fromPart((input) => input.evaluation, 'No validation evaluation was given.', async (ev, ctx) =>
+    [
       await ctx.chart('confusion-matrix.png', confusionMatrixSpec(ev), 'Confusion matrix on validation'),
       await ctx.chart('per-class-f1.png', perClassF1Spec(ev), 'Per-class F1 on validation'),
       ctx.table(
@@ -18,6 +16,6 @@ export const evaluationSection: ReportSection = {
         },
         'Per-class metrics',
       ),
-    ].join('\n');
-  },
+    ].join('\n'),
+  ),
 };

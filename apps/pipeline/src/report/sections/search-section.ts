@@ -1,14 +1,12 @@
 import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from '../charts/search-charts';
 import { escapeHtml, markdownTable, trialTable } from '../tables';
-import type { ReportSection } from './section';
+import { fromPart, type ReportSection } from './section';
 
 /** The hyperparameter search: history, parallel coordinates, importances and the trials (also trials.md). */
 export const searchSection: ReportSection = {
   id: 'search',
   title: 'Hyperparameter search',
-  async render(input, ctx) {
-    const trials = input.trials ?? [];
-    if (trials.length === 0) return ctx.skip('No hyperparameter search was run.');
+  render: fromPart((input) => input.trials, 'No hyperparameter search was run.', async (trials, ctx, input) => {
     const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams };
     const parts = [
       trials.some((t) => displayedValue(t) !== null)
@@ -34,5 +32,5 @@ export const searchSection: ReportSection = {
     }
     parts.push(ctx.table(trialsTable, 'Trials'));
     return parts.join('\n');
-  },
+  }),
 };

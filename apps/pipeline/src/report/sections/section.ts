@@ -32,6 +32,21 @@ export interface SectionContext {
   writeFile(name: string, text: string): void;
 }
 
+/**
+ * A section's `render` drawn from one part of the input: `render(part, ctx, input)`, or the note
+ * `missing` in its place when that part is absent or an empty list.
+ */
+export function fromPart<T>(
+  part: (input: ReportInput) => T | null | undefined,
+  missing: string,
+  render: (part: NonNullable<T>, ctx: SectionContext, input: ReportInput) => Promise<string> | string,
+): ReportSection['render'] {
+  return (input, ctx) => {
+    const value = part(input);
+    return value == null || (Array.isArray(value) && value.length === 0) ? ctx.skip(missing) : render(value, ctx, input);
+  };
+}
+
 /** One section of the report: an anchor id, a title (the `##` heading and the nav link) and its body. */
 export interface ReportSection {
   readonly id: string;

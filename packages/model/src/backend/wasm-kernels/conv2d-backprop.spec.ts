@@ -37,44 +37,29 @@ function describeCase(c: Case): string {
   return `x ${c.x.join('x')} filter ${c.filter.join('x')} stride ${c.strides.join(',')} pad ${JSON.stringify(c.pad)}`;
 }
 
-
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
 
-  describe('Conv2DBackpropFilter', () => {
+  // Each takes dy and one operand (x or the filter, seeded) and returns the gradient of the other.
+  describe.each([
+    { name: 'Conv2DBackpropFilter', operand: 'x', outputAttr: 'filterShape', seeds: [1, 2] },
+    { name: 'Conv2DBackpropInput', operand: 'filter', outputAttr: 'inputShape', seeds: [3, 4] },
+  ] as const)('$name', ({ name, operand, outputAttr, seeds }) => {
     it.each(CASES.map((c) => [describeCase(c), c] as const))('matches cpu: %s', async (_name, c) => {
+      const [operandShape, outputShape] = operand === 'x' ? [c.x, c.filter] : [c.filter, c.x];
       const out = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-      const xs = seededArray(c.x.reduce((p, d) => p * d), 1);
-      const dys = seededArray(out.reduce((p, d) => p * d), 2);
+      const values = seededArray(operandShape.reduce((p, d) => p * d), seeds[0]);
+      const dys = seededArray(out.reduce((p, d) => p * d), seeds[1]);
       const run = () =>
-        kernel('Conv2DBackpropFilter', { x: tf.tensor4d(xs, c.x), dy: tf.tensor4d(dys, out) }, {
+        kernel(name, { [operand]: tf.tensor4d(values, operandShape), dy: tf.tensor4d(dys, out) }, {
           strides: c.strides,
           pad: c.pad,
           dataFormat: 'NHWC',
-          filterShape: c.filter,
+          [outputAttr]: outputShape,
         });
       const wasm = await runOn('wasm', run);
       const cpu = await runOn('cpu', run);
-      expect(wasm.shapes).toEqual([c.filter]);
-      expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
-    });
-  });
-
-  describe('Conv2DBackpropInput', () => {
-    it.each(CASES.map((c) => [describeCase(c), c] as const))('matches cpu: %s', async (_name, c) => {
-      const out = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-      const ws = seededArray(c.filter.reduce((p, d) => p * d), 3);
-      const dys = seededArray(out.reduce((p, d) => p * d), 4);
-      const run = () =>
-        kernel('Conv2DBackpropInput', { dy: tf.tensor4d(dys, out), filter: tf.tensor4d(ws, c.filter) }, {
-          strides: c.strides,
-          pad: c.pad,
-          dataFormat: 'NHWC',
-          inputShape: c.x,
-        });
-      const wasm = await runOn('wasm', run);
-      const cpu = await runOn('cpu', run);
-      expect(wasm.shapes).toEqual([c.x]);
+      expect(wasm.shapes).toEqual([outputShape]);
       expect(relativeError(wasm.values[0], cpu.values[0])).toBeLessThan(1e-4);
     });
   });
