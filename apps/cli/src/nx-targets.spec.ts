@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runNxTarget } from '@digitfuse/core/testing';
 import { fitPreprocessStats, readNpy, writeNpy } from '@digitfuse/data';
 import { writeCompetitionFixture } from '@digitfuse/data/testing';
 
@@ -10,26 +10,12 @@ import { writeCompetitionFixture } from '@digitfuse/data/testing';
 // project graph for every run, which takes seconds on a busy machine.
 jest.setTimeout(600_000);
 
-const workspace = resolve(__dirname, '..', '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'digitfuse-nx-cases-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Run {
-  readonly status: number | null;
-  readonly output: string;
-}
-
-/** `npx nx run <target> ...args` in the workspace root, with a fake `kaggle` first on PATH. */
-function nxRun(target: string, args: readonly string[]): Promise<Run> {
-  return new Promise((done) => {
-    const env = { ...process.env, PATH: `${join(tmp, 'bin')}:${process.env.PATH}`, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0', DEBUG: '' };
-    const child = spawn('npx', ['nx', 'run', target, ...args], { cwd: workspace, env });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    child.on('close', (status) => done({ status, output }));
-  });
-}
+/** `npx nx run <target> ...args` with a fake `kaggle` first on PATH (it only notes that it was called). */
+const nxRun = (target: string, args: readonly string[]) =>
+  runNxTarget(target, args, { PATH: `${join(tmp, 'bin')}:${process.env.PATH}`, KAGGLE_USERNAME: 'u', KAGGLE_KEY: 'k' });
 
 const at = (...parts: string[]) => join(tmp, ...parts);
 const kaggleLog = at('kaggle-was-called');
@@ -80,7 +66,7 @@ const CASES: readonly [string, string, () => string[], string][] = [
   ['10 a fractional --seed', 'data:preprocess', () => ['--data', at('good'), '--seed', '1.5'], 'error: Expected --seed to be an integer from 0 to 2147483647, got 1.5'],
 ];
 
-let runs: Run[];
+let runs: Awaited<ReturnType<typeof nxRun>>[];
 let modelBefore: string;
 beforeAll(async () => {
   await writeFixtures();

@@ -1,4 +1,5 @@
 import { runCli } from '@digitfuse/core';
+import { runNxTarget } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,9 +129,12 @@ describe('runs and their data', () => {
     expect(await runCli(() => search(['--data', dataDir, '--out', out, ...quick]))).toBe(0);
     const other = join(root, 'other-data');
     await buildDemoDataset(other, { train: 240, test: 40, seed: 4 });
-    stderr.length = 0;
-    expect(await runCli(() => search(['--resume', out, '--data', other]))).toBe(1);
-    expect(stderr.join('')).toContain(`error: Expected \`--data ${other}\` to hold the same files as this run's data (${dataDir}), found different files; start a new run with --out for new data`);
+    // As a user runs it: the documented Nx target, a process of its own.
+    const refused = await runNxTarget('pipeline:search', ['--resume', out, '--data', other]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.output.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      `error: Expected \`--data ${other}\` to hold the same files as this run's data (${dataDir}), found different files; start a new run with --out for new data`,
+    ]);
     // A copy of the same files is the same data.
     const copy = join(root, 'copy-data');
     cpSync(dataDir, copy, { recursive: true });
@@ -141,9 +145,9 @@ describe('runs and their data', () => {
     const noTest = join(root, 'no-test');
     cpSync(dataDir, noTest, { recursive: true });
     for (const f of ['x_test_wr.npy', 'x_test_sp.npy', 'y_test.csv']) rmSync(join(noTest, f), { force: true });
-    stderr.length = 0;
-    expect(await runCli(() => full(['--data', noTest, '--out', join(root, 'no-test-run'), ...quick]))).toBe(0);
-    const text = stderr.join('');
+    const run = await runNxTarget('pipeline:full', ['--data', noTest, '--out', join(root, 'no-test-run'), ...quick]);
+    expect(run.status).toBe(0);
+    const text = run.output;
     expect(text).toContain(`note: ${noTest} has no x_test_wr.npy / x_test_sp.npy: the run searches, retrains and reports, but writes no submission`);
     expect(text).toMatch(/finished in \d+s: no submission written \(no test files\)/);
     expect(existsSync(join(root, 'no-test-run', 'submission.csv'))).toBe(false);

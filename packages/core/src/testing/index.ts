@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,4 +57,22 @@ export function useFullDisk(sizeKib = 64): () => string | null {
     rmSync(dir, { recursive: true, force: true });
   });
   return () => dir;
+}
+
+/**
+ * `npx nx run <target> ...args` from the workspace root, as a user runs a documented target: a
+ * separate process (Nx, then the workspace's executor, then the program), the arguments as an array.
+ * Resolves with the exit code and stdout + stderr together.
+ */
+export function runNxTarget(target: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn('npx', ['nx', 'run', target, ...args], {
+      cwd: WORKSPACE,
+      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', DEBUG: '', DIGITFUSE_DEBUG: '', ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    child.on('close', (status) => done({ status, output }));
+  });
 }
