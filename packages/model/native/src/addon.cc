@@ -198,6 +198,58 @@ napi_value Info(napi_env env, napi_callback_info) {
   return result;
 }
 
+// isas() -> the instruction sets this CPU and build can run, best first
+napi_value Isas(napi_env env, napi_callback_info) {
+  const char* names[8];
+  const int n = digitfuse::supportedIsas(names, 8);
+  napi_value result;
+  napi_create_array_with_length(env, n, &result);
+  for (int i = 0; i < n; ++i) {
+    napi_value name;
+    napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, result, i, name);
+  }
+  return result;
+}
+
+// setIsa(name) -> name in use; throws (one line naming the value and the choices) otherwise
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return nullptr;
+  char name[32] = {0};
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok) {
+    napi_throw_type_error(env, "DIGITFUSE_NATIVE", "isa must be a string");
+    return nullptr;
+  }
+  if (!digitfuse::setIsa(name)) {
+    const char* names[8];
+    const int n = digitfuse::supportedIsas(names, 8);
+    std::string choices;
+    for (int i = 0; i < n; ++i) choices += (i > 0 ? ", " : "") + std::string(names[i]);
+    napi_throw_range_error(env, "DIGITFUSE_NATIVE", ("isa '" + std::string(name) + "' is not available on this CPU (it has " + choices + ")").c_str());
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_string_utf8(env, digitfuse::kernelIsa(), NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
+// fmaPeak(seconds) -> GFLOP/s of register-only FMAs with the current instruction set and threads
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return nullptr;
+  double seconds = 0;
+  if (failed(env, napi_get_value_double(env, argv[0], &seconds), "seconds must be a number")) return nullptr;
+  if (!(seconds > 0 && seconds <= 10)) {
+    napi_throw_range_error(env, "DIGITFUSE_NATIVE", "seconds must be in (0, 10]");
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_double(env, digitfuse::fmaPeakGflops(seconds), &result);
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -208,6 +260,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fmaPeak", nullptr, FmaPeak, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

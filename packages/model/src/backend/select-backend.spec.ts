@@ -28,7 +28,7 @@ describe('selectBackend()', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx2-fma|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed$/,
+      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx512|avx2|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed$/,
     );
     expect(info.reason).toBe('tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, restoreDefaultIsa, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 interface Case {
   readonly x: [number, number, number, number];
@@ -24,6 +24,7 @@ const CASES: Case[] = [
 
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
+  afterAll(restoreDefaultIsa);
 
   describe('MaxPoolGrad', () => {
     it.each(CASES.map((c) => [`x ${c.x.join('x')} pool ${c.filterSize} stride ${c.strides} ${c.pad} shift ${c.shift ?? 0}`, c] as const))(

@@ -1,0 +1,32 @@
+// Micro-kernels of the blocked matrix product, one set per instruction set, chosen at load time from
+// the CPU's features (or DIGITFUSE_ISA through setIsa): AVX-512 (kernels_avx512.cc), AVX2 + FMA and
+// portable C++ that the compiler vectorises (kernels.cc). Each file is compiled for the baseline
+// target; the instructions of a set are enabled per function (target attributes), so one build runs
+// on any CPU of its architecture and only calls a set the CPU has.
+#pragma once
+
+namespace digitfuse {
+
+/**
+ * C[mr x nr] (+)= A[mr x kc] * B[kc x nr]: A packed as kc groups of `mr` values (the set's tile rows),
+ * B as kc groups of `nr` values (its tile columns); mr/nr at the call may be smaller (edges).
+ */
+using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, long ldc, bool accumulate, int mr, int nr);
+
+/** One instruction set's micro-kernel and the blocking sized for it. */
+struct MicroKernelSet {
+  const char* isa;     // "avx512", "avx2" or "portable" (the DIGITFUSE_ISA values)
+  int mr, nr;          // register tile (rows x columns of C)
+  int kc;              // depth of one packed block (an nr-wide B panel of kc rows stays in L1)
+  MicroKernel kernel;
+  /** Runs `iterations` rounds of independent FMAs in registers; returns the floating-point operations done. */
+  double (*fmaProbe)(long iterations);
+};
+
+/** The AVX-512 set (kernels_avx512.cc); null where the build is not for x86-64. */
+const MicroKernelSet* avx512Set();
+
+/** Whether the CPU (and the OS, for the wider registers) supports `isa`. */
+bool cpuSupports(const char* isa);
+
+}  // namespace digitfuse
