@@ -113,3 +113,12 @@ export function setNativeThreads(threads: number): number | null {
   const native = loadNativeAddon();
   return native.ok ? native.addon.setThreads(threads) : null;
 }
+
+/**
+ * The FMA peak of the machine in GFLOP/s for the native kernels' instruction set and thread count
+ * (a register-only probe in the addon, best over about `seconds`), or null when they are not loaded.
+ */
+export function nativeFmaPeak(seconds = 0.5): number | null {
+  const native = loadNativeAddon();
+  return native.ok ? native.addon.fmaPeak(seconds) : null;
+}
