@@ -147,9 +147,9 @@ __attribute__((target("avx2,fma"))) double probeAvx2(long iterations) {
   return static_cast<double>(iterations) * 12 * 8 * 2;
 }
 
-const MicroKernelSet avx2Set{"avx2", MR, NR, KC, microAvx2, probeAvx2};
+const MicroKernelSet avx2Set{"avx2", MR, NR, KC, microAvx2, probeAvx2, avx2MaxPoolGrad2x2()};
 #endif
-const MicroKernelSet portableSet{"portable", MR, NR, KC, microPortable, probePortable};
+const MicroKernelSet portableSet{"portable", MR, NR, KC, microPortable, probePortable, nullptr};
 
 /** The set named `isa` if this build has it (whether the CPU does is cpuSupports'). */
 const MicroKernelSet* findSet(const char* isa) {
@@ -546,14 +546,35 @@ long firstMax(const float* x, const long* cells, int n, int c) {
   return at;
 }
 
+/** The portable 2x2 window (see MicroKernelSet::maxPoolGrad2x2): the first-maximum rule from strict comparisons in window order. */
+int scalarWindow2x2(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc, float* dd,
+                    int channels) {
+  const float negInf = -std::numeric_limits<float>::infinity();
+  int special = 0;
+  for (int k = 0; k < channels; ++k) {
+    const bool topB = b[k] > a[k];
+    const float top = topB ? b[k] : a[k];
+    const bool bottomD = d[k] > c[k];
+    const float bottom = bottomD ? d[k] : c[k];
+    const bool lower = bottom > top;
+    const float best = lower ? bottom : top;
+    const float g = dy[k];
+    da[k] = (!lower && !topB) ? g : 0.0f;
+    db[k] = (!lower && topB) ? g : 0.0f;
+    dc[k] = (lower && !bottomD) ? g : 0.0f;
+    dd[k] = (lower && bottomD) ? g : 0.0f;
+    special += !(best > negInf);
+  }
+  return special;
+}
+
 /**
  * One full 2x2 window (cells p00, p01 = p00 + c, p10, p11 = p10 + c) over `channels`: each of the four
- * cells gets dy or 0, so dx needs no clearing. Branch-free, so the compiler vectorises it; the
- * first-maximum rule comes from strict comparisons in window order. A window whose maximum is not
- * above -Infinity (all -Infinity or NaN) takes the sequential rule.
+ * cells gets dy or 0, so dx needs no clearing. The instruction set's vector version where it has one
+ * (the compiler does not vectorise the scalar loop: measured 2.9 GB/s for 64x28x28x48, branch-bound);
+ * a window whose maximum is not above -Infinity (all -Infinity or NaN) takes the sequential rule.
  */
 void window2x2(const float* x, const float* dy, float* dx, long p00, long p10, long stepC, int channels) {
-  const float negInf = -std::numeric_limits<float>::infinity();
   const float* a = x + p00;
   const float* b = x + p00 + stepC;
   const float* c = x + p10;
@@ -562,22 +583,9 @@ void window2x2(const float* x, const float* dy, float* dx, long p00, long p10, l
   float* db = dx + p00 + stepC;
   float* dc = dx + p10;
   float* dd = dx + p10 + stepC;
-  bool special = false;
-  for (int k = 0; k < channels; ++k) {
-    const float top = b[k] > a[k] ? b[k] : a[k];
-    const bool topB = b[k] > a[k];
-    const float bottom = d[k] > c[k] ? d[k] : c[k];
-    const bool bottomD = d[k] > c[k];
-    const bool lower = bottom > top;
-    const float best = lower ? bottom : top;
-    const float g = dy[k];
-    da[k] = (!lower && !topB) ? g : 0.0f;
-    db[k] = (!lower && topB) ? g : 0.0f;
-    dc[k] = (lower && !bottomD) ? g : 0.0f;
-    dd[k] = (lower && bottomD) ? g : 0.0f;
-    special |= !(best > negInf);
-  }
-  if (!special) return;
+  const auto vector = active->maxPoolGrad2x2;
+  const int special = vector != nullptr ? vector(a, b, c, d, dy, da, db, dc, dd, channels) : scalarWindow2x2(a, b, c, d, dy, da, db, dc, dd, channels);
+  if (special == 0) return;
   const long cells[4] = {p00, p00 + stepC, p10, p10 + stepC};
   for (int k = 0; k < channels; ++k) {
     for (long cell : cells) dx[cell + k] = 0.0f;

@@ -84,7 +84,32 @@ DIGITFUSE_AVX512 double probe(long iterations) {
   return static_cast<double>(iterations) * 16 * 16 * 2;
 }
 
-const MicroKernelSet set{"avx512", MR, NR, KC, micro, probe};
+DIGITFUSE_AVX512 int maxPoolGrad2x2(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc,
+                                     float* dd, int channels) {
+  const __m512 negInf = _mm512_set1_ps(-__builtin_inff());
+  int special = 0;
+  for (int k = 0; k < channels; k += 16) {
+    const __mmask16 m = columns(channels - k);
+    const __m512 av = _mm512_maskz_loadu_ps(m, a + k), bv = _mm512_maskz_loadu_ps(m, b + k);
+    const __m512 cv = _mm512_maskz_loadu_ps(m, c + k), dv = _mm512_maskz_loadu_ps(m, d + k);
+    // Ordered greater-than, as `>` in C: NaN never compares greater, so never wins.
+    const __mmask16 topB = _mm512_cmp_ps_mask(bv, av, _CMP_GT_OQ);
+    const __m512 top = _mm512_mask_blend_ps(topB, av, bv);
+    const __mmask16 bottomD = _mm512_cmp_ps_mask(dv, cv, _CMP_GT_OQ);
+    const __m512 bottom = _mm512_mask_blend_ps(bottomD, cv, dv);
+    const __mmask16 lower = _mm512_cmp_ps_mask(bottom, top, _CMP_GT_OQ);
+    const __m512 best = _mm512_mask_blend_ps(lower, top, bottom);
+    const __m512 g = _mm512_maskz_loadu_ps(m, dy + k);
+    _mm512_mask_storeu_ps(da + k, m, _mm512_maskz_mov_ps(static_cast<__mmask16>(~lower & ~topB), g));
+    _mm512_mask_storeu_ps(db + k, m, _mm512_maskz_mov_ps(static_cast<__mmask16>(~lower & topB), g));
+    _mm512_mask_storeu_ps(dc + k, m, _mm512_maskz_mov_ps(static_cast<__mmask16>(lower & ~bottomD), g));
+    _mm512_mask_storeu_ps(dd + k, m, _mm512_maskz_mov_ps(static_cast<__mmask16>(lower & bottomD), g));
+    special += __builtin_popcount(static_cast<unsigned>(~_mm512_cmp_ps_mask(best, negInf, _CMP_GT_OQ) & m));
+  }
+  return special;
+}
+
+const MicroKernelSet set{"avx512", MR, NR, KC, micro, probe, maxPoolGrad2x2};
 
 }  // namespace
 

@@ -21,7 +21,18 @@ struct MicroKernelSet {
   MicroKernel kernel;
   /** Runs `iterations` rounds of independent FMAs in registers; returns the floating-point operations done. */
   double (*fmaProbe)(long iterations);
+  /**
+   * One 2x2 max-pool window's gradient over `channels` (cells a b / c d, outputs da db / dc dd): each
+   * output gets dy where its cell is the first strict maximum, else 0. Returns how many channels had no
+   * maximum above -Infinity (NaN or all -Infinity; the caller redoes those). Null: the scalar loop.
+   */
+  int (*maxPoolGrad2x2)(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc, float* dd,
+                        int channels);
 };
+
+/** The AVX2 max-pool window (kernels_avx2.cc); null where the build is not for x86-64. */
+using MaxPoolGrad2x2 = int (*)(const float*, const float*, const float*, const float*, const float*, float*, float*, float*, float*, int);
+MaxPoolGrad2x2 avx2MaxPoolGrad2x2();
 
 /** The AVX-512 set (kernels_avx512.cc); null where the build is not for x86-64. */
 const MicroKernelSet* avx512Set();

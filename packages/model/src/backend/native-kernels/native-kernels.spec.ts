@@ -63,6 +63,37 @@ describe('native kernels', () => {
     beforeAll(() => loaded.ok && addon().setIsa(isa));
     afterAll(() => loaded.ok && addon().setIsa(before));
 
+    withAddon('max-pool gradient of 2x2 windows: ties, NaN and -Infinity in every lane follow the sequential rule', () => {
+      // Values from a small set, so windows tie, hold NaN or only -Infinity in vector lanes and tails.
+      const [b, h, w, c] = [3, 4, 6, 37];
+      const pick = [-Infinity, NaN, 0, 1, 1, 2];
+      const next = seededArray(b * h * w * c, 5, 0, pick.length);
+      const x = Float32Array.from(next, (v) => pick[Math.floor(v)]);
+      const dy = seededArray(b * (h / 2) * (w / 2) * c, 6, 1, 2);
+      const expected = new Float32Array(x.length);
+      for (let n = 0; n < b; n++) {
+        for (let r = 0; r < h / 2; r++) {
+          for (let q = 0; q < w / 2; q++) {
+            for (let k = 0; k < c; k++) {
+              const cells = [0, 1, 2, 3].map((i) => ((n * h + 2 * r + (i >> 1)) * w + 2 * q + (i & 1)) * c + k);
+              let best = -Infinity;
+              let at = -1;
+              for (const cell of cells) {
+                if (x[cell] > best) {
+                  best = x[cell];
+                  at = cell;
+                }
+              }
+              if (at >= 0) expected[at] = dy[((n * (h / 2) + r) * (w / 2) + q) * c + k];
+            }
+          }
+        }
+      }
+      const dx = new Float32Array(x.length).fill(9);
+      addon().maxPoolGrad(x, dy, dx, Int32Array.from([b, h, w, c, h / 2, w / 2, 2, 2]));
+      expect(Array.from(dx)).toEqual(Array.from(expected));
+    });
+
     withAddon('give bit-identical results with 1, 2 and 3 threads (fixed summation order)', () => {
       const native = addon();
       expect(native.info().isa).toBe(isa);

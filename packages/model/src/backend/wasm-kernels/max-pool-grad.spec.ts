@@ -19,6 +19,7 @@ const CASES: Case[] = [
   { x: [2, 6, 6, 3], filterSize: [2, 2], strides: [1, 1], pad: 'valid' },
   { x: [2, 8, 8, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid', shift: -1.5 },
   { x: [2, 7, 7, 3], filterSize: [2, 2], strides: [2, 2], pad: 'same', shift: -1.5 },
+  { x: [2, 6, 8, 37], filterSize: [2, 2], strides: [2, 2], pad: 'valid' }, // vector bodies (8 and 16 lanes) and their tails
 ];
 
 
