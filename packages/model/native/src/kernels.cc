@@ -149,7 +149,9 @@ __attribute__((target("avx2,fma"))) double probeAvx2(long iterations) {
 
 const MicroKernelSet avx2Set{"avx2", MR, NR, KC, microAvx2, probeAvx2, avx2MaxPoolGrad2x2()};
 #endif
-const MicroKernelSet portableSet{"portable", MR, NR, KC, microPortable, probePortable, nullptr};
+// The vector-extension kernel where the compiler has it (GCC, Clang), the scalar loops otherwise (MSVC).
+const MicroKernelSet portableSet{"portable", MR, NR, KC, portableMicroKernel() != nullptr ? portableMicroKernel() : microPortable,
+                                 portableFmaProbe() != nullptr ? portableFmaProbe() : probePortable, nullptr};
 
 /** The set named `isa` if this build has it (whether the CPU does is cpuSupports'). */
 const MicroKernelSet* findSet(const char* isa) {

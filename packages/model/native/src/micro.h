@@ -30,6 +30,11 @@ struct MicroKernelSet {
                         int channels);
 };
 
+/** The vector-extension portable micro-kernel (kernels_portable.cc); null where the compiler lacks the extension. */
+MicroKernel portableMicroKernel();
+/** Its FMA probe (four-float vectors); null likewise. */
+double (*portableFmaProbe())(long);
+
 /** The AVX2 max-pool window (kernels_avx2.cc); null where the build is not for x86-64. */
 using MaxPoolGrad2x2 = int (*)(const float*, const float*, const float*, const float*, const float*, float*, float*, float*, float*, int);
 MaxPoolGrad2x2 avx2MaxPoolGrad2x2();
