@@ -16,6 +16,8 @@ describe('benchmarkConfig()', () => {
     const r = await benchmarkConfig(TINY_CONFIG, { steps: 2, warmupSteps: 1, batchSize: 4, predictBatch: 8, predictReps: 1 });
     expect(r.train_samples_per_s).toBeGreaterThan(0);
     expect(r.predict_samples_per_s).toBeGreaterThan(r.train_samples_per_s / 100);
+    expect(r.train_samples_per_cpu_s).toBeGreaterThan(0);
+    expect(r.predict_samples_per_cpu_s).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -33,6 +33,12 @@ export interface BenchResult {
   readonly train_samples_per_s: number;
   /** Inference samples/s (forward only, no dropout). */
   readonly predict_samples_per_s: number;
+  /**
+   * The same per second of this process's CPU time (all its threads): steadier than wall time on a
+   * shared machine, and with one kernel thread the work per sample whatever the neighbours do.
+   */
+  readonly train_samples_per_cpu_s: number;
+  readonly predict_samples_per_cpu_s: number;
   /** Floating-point operations per sample (one multiply-add = 2) of the convolution and dense layers: see `modelFlops()`. */
   readonly train_flop_per_sample: number;
   readonly predict_flop_per_sample: number;
@@ -69,6 +75,10 @@ export function modelFlops(model: tf.LayersModel): ModelFlops {
   return { predict, train };
 }
 
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return Math.max(1e-6, (usage.user + usage.system) / 1e6);
+}
+
 function syntheticInputs(model: tf.LayersModel, batch: number, seed: number): tf.Tensor[] {
   return model.inputNames.map((name) =>
     name === LAYER_NAMES.imageInput
@@ -94,13 +104,18 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
   const pxs = syntheticInputs(model, predictBatch, seed + 3);
   try {
     let t0 = 0;
+    let c0 = process.cpuUsage();
     for (let i = 0; i < warmup + steps; i++) {
-      if (i === warmup) t0 = performance.now();
+      if (i === warmup) {
+        t0 = performance.now();
+        c0 = process.cpuUsage();
+      }
       const { loss, correct } = step(xs, y, i);
       if (i === warmup + steps - 1) await loss.data();
       tf.dispose([loss, correct]);
     }
     const train = (steps * batch) / ((performance.now() - t0) / 1000);
+    const trainCpu = (steps * batch) / cpuSeconds(process.cpuUsage(c0));
 
     const once = async (): Promise<void> => {
       const out = model.predict(pxs) as tf.Tensor;
@@ -109,11 +124,15 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
     };
     await once();
     t0 = performance.now();
+    c0 = process.cpuUsage();
     for (let r = 0; r < reps; r++) await once();
     const predict = (reps * predictBatch) / ((performance.now() - t0) / 1000);
+    const predictCpu = (reps * predictBatch) / cpuSeconds(process.cpuUsage(c0));
     return {
       train_samples_per_s: Math.round(train * 10) / 10,
       predict_samples_per_s: Math.round(predict * 10) / 10,
+      train_samples_per_cpu_s: Math.round(trainCpu * 10) / 10,
+      predict_samples_per_cpu_s: Math.round(predictCpu * 10) / 10,
       train_flop_per_sample: flops.train,
       predict_flop_per_sample: flops.predict,
     };
