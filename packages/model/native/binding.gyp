@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "digitfuse_native",
-      "sources": ["src/addon.cc", "src/kernels.cc"],
+      "sources": ["src/addon.cc", "src/kernels.cc", "src/kernels_avx512.cc", "src/kernels_avx2.cc", "src/kernels_portable.cc", "src/isa.cc"],
       "cflags_cc": ["-O3", "-std=c++17"],
       "cflags_cc!": ["-O2"],
       "xcode_settings": {

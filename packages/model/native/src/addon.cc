@@ -89,6 +89,21 @@ class Args {
     return value;
   }
 
+  /** Argument `index` as a double (0 and a TypeError `message` otherwise). */
+  double number(size_t index, const char* message) {
+    double value = 0;
+    if (ok_ && napi_get_value_double(env_, argv_[index], &value) != napi_ok) fail(napi_throw_type_error, message);
+    return value;
+  }
+
+  /** Argument `index` as a string of at most 31 bytes ("" and a TypeError `message` otherwise). */
+  std::string string(size_t index, const char* message) {
+    char text[32] = {0};
+    size_t length = 0;
+    if (ok_ && napi_get_value_string_utf8(env_, argv_[index], text, sizeof(text), &length) != napi_ok) fail(napi_throw_type_error, message);
+    return std::string(text, length);
+  }
+
   /** [batch, inH, inW, inC, filterH, filterW, outC, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
   bool geometry(size_t index, digitfuse::ConvGeometry& g) {
     const int32_t* d = ints(index, GEOMETRY_SIZE, "geometry");
@@ -242,6 +257,52 @@ napi_value Info(napi_env env, napi_callback_info) {
   return result;
 }
 
+// isas() -> the instruction sets this CPU and build can run, best first
+napi_value Isas(napi_env env, napi_callback_info) {
+  const char* names[8];
+  const int n = digitfuse::supportedIsas(names, 8);
+  napi_value result;
+  napi_create_array_with_length(env, n, &result);
+  for (int i = 0; i < n; ++i) {
+    napi_value name;
+    napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, result, i, name);
+  }
+  return result;
+}
+
+// setIsa(name) -> name in use; throws (one line naming the value and the choices) otherwise
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  Args args(env, info, 1);
+  const std::string name = args.string(0, "isa must be a string");
+  if (!args.ok()) return nullptr;
+  if (!digitfuse::setIsa(name.c_str())) {
+    const char* names[8];
+    const int n = digitfuse::supportedIsas(names, 8);
+    std::string choices;
+    for (int i = 0; i < n; ++i) choices += (i > 0 ? ", " : "") + std::string(names[i]);
+    napi_throw_range_error(env, "DIGITFUSE_NATIVE", ("isa '" + name + "' is not available on this CPU (it has " + choices + ")").c_str());
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_string_utf8(env, digitfuse::kernelIsa(), NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
+// fmaPeak(seconds) -> GFLOP/s of register-only FMAs with the current instruction set and threads
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  Args args(env, info, 1);
+  const double seconds = args.number(0, "seconds must be a number");
+  if (!args.ok()) return nullptr;
+  if (!(seconds > 0 && seconds <= 10)) {
+    napi_throw_range_error(env, "DIGITFUSE_NATIVE", "seconds must be in (0, 10]");
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_double(env, digitfuse::fmaPeakGflops(seconds), &result);
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -252,6 +313,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fmaPeak", nullptr, FmaPeak, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -17,7 +17,7 @@ struct ConvGeometry {
   int padTop, padLeft;
 };
 
-/** Which micro-kernel runs: "avx2-fma" or "portable". */
+/** Which micro-kernel set runs: "avx512", "avx2" (with FMA) or "portable" (micro.h). */
 const char* kernelIsa();
 
 /** Threads the kernels use (at least 1). */
@@ -56,5 +56,21 @@ void matMul(int batch, int m, int n, int k, bool transposeA, bool transposeB, lo
  * precision, over a fixed number of row groups added in order (independent of the thread count).
  */
 void sumRows(const float* x, long rows, int cols, float* out);
+
+/** The instruction sets this CPU and build can run, best first, into `out` (at most `max`); returns how many. */
+int supportedIsas(const char** out, int max);
+
+/**
+ * Makes every later kernel call use the micro-kernels of `isa` ("avx512", "avx2", "portable"); false
+ * (and nothing changed) when the name is unknown or the CPU lacks it. Not while a kernel runs.
+ */
+bool setIsa(const char* isa);
+
+/**
+ * The machine's FMA throughput in GFLOP/s (one FMA = 2) for the current instruction set and thread
+ * count: register-only FMA chains on every kernel thread at once, best of repeated runs over about
+ * `seconds`.
+ */
+double fmaPeakGflops(double seconds);
 
 }  // namespace digitfuse

@@ -11,7 +11,7 @@ describe('selectBackend()', () => {
     // Without webgpu too (select-backend-webgpu.spec.ts covers it): the line must not depend on this machine's GPU.
     const { info, line } = await autoSelectsWasm();
     expect(line).toMatch(
-      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx2-fma|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed$/,
+      /^backend: wasm \((no )?SIMD, \d+ threads?\)( \+ native kernels \((avx512|avx2|portable), \d+ threads?\)|, native kernels [^—]+) — tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed$/,
     );
     expect(info.reason).toBe('tfjs-node-gpu not installed, webgpu not installed, tfjs-node not installed');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();

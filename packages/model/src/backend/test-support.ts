@@ -4,7 +4,7 @@
  */
 import { mulberry32 } from '@digitfuse/core';
 import * as tf from '@tensorflow/tfjs';
-import { loadNativeAddon } from './native-kernels/native-addon';
+import { loadNativeAddon, NATIVE_ISAS, type NativeIsa } from './native-kernels/native-addon';
 import { registerNativeKernels, unregisterNativeKernels } from './native-kernels/native-kernel-layer';
 import { selectBackend, type BackendInfo, type SelectBackendOptions } from './select-backend';
 import { silenceCpuBanner } from './silence-banner';
@@ -40,18 +40,39 @@ export async function initBackends(): Promise<void> {
 /**
  * The wasm kernel sets the kernel specs compare against cpu: the project's wasm kernels, and the
  * native kernels on top of them when the addon is built (`npm ci` builds it; CI requires it, see
- * native-kernels.spec.ts).
+ * native-kernels.spec.ts), once per instruction set the CPU supports (`native avx512`,
+ * `native avx2`, `native portable`), so every micro-kernel path is checked on one machine.
  */
-export type KernelSet = 'project wasm' | 'native';
-export const KERNEL_SETS: readonly KernelSet[] = loadNativeAddon().ok ? ['project wasm', 'native'] : ['project wasm'];
+export type KernelSet = 'project wasm' | `native ${NativeIsa}`;
+const native = loadNativeAddon();
+export const KERNEL_SETS: readonly KernelSet[] = [
+  'project wasm',
+  ...(native.ok ? NATIVE_ISAS.filter((isa) => native.addon.isas().includes(isa)).map((isa) => `native ${isa}` as const) : []),
+];
 
-/** The wasm backend with exactly that kernel set's layers installed (`project wasm`: the native layer off). */
+/** The instruction set the native kernels use when no spec forces one (DIGITFUSE_ISA or the best). */
+const defaultIsa = native.ok ? native.addon.info().isa : null;
+
+/**
+ * The wasm backend with exactly that kernel set's layers installed (`project wasm`: the native layer
+ * off; `native <isa>`: on, with that instruction set's micro-kernels).
+ */
 export async function useKernels(set: KernelSet): Promise<void> {
   await initBackends();
   const loaded = loadNativeAddon();
-  if (set === 'project wasm') unregisterNativeKernels();
-  else if (loaded.ok) registerNativeKernels(loaded.addon);
-  else throw new Error(loaded.why);
+  if (set === 'project wasm') {
+    unregisterNativeKernels();
+    return;
+  }
+  if (!loaded.ok) throw new Error(loaded.why);
+  registerNativeKernels(loaded.addon);
+  loaded.addon.setIsa(set.slice('native '.length));
+}
+
+/** Back to the instruction set the native kernels had before any `useKernels` (an afterAll of specs that switch). */
+export function restoreDefaultIsa(): void {
+  const loaded = loadNativeAddon();
+  if (loaded.ok && defaultIsa != null) loaded.addon.setIsa(defaultIsa);
 }
 
 /**

@@ -33,6 +33,50 @@ export interface BenchResult {
   readonly train_samples_per_s: number;
   /** Inference samples/s (forward only, no dropout). */
   readonly predict_samples_per_s: number;
+  /**
+   * The same per second of this process's CPU time (all its threads): steadier than wall time on a
+   * shared machine, and with one kernel thread the work per sample whatever the neighbours do.
+   */
+  readonly train_samples_per_cpu_s: number;
+  readonly predict_samples_per_cpu_s: number;
+  /** Floating-point operations per sample (one multiply-add = 2) of the convolution and dense layers: see `modelFlops()`. */
+  readonly train_flop_per_sample: number;
+  readonly predict_flop_per_sample: number;
+}
+
+/** Multiply-adds of the layers that do matrix products, x2, per sample. */
+export interface ModelFlops {
+  /** Forward pass. */
+  readonly predict: number;
+  /** Forward pass, filter gradients, and input gradients of every such layer that is not fed by a model input. */
+  readonly train: number;
+}
+
+/**
+ * The FLOPs (2 per multiply-add) of a model's convolution and dense layers per sample: output positions
+ * x kernel size (KH x KW x Ci x Co, or in x out). Element-wise work (bias, ReLU, pooling, Adam) is left
+ * out: it is a few percent of a step and not FMA work, so GFLOP/s from these counts compare with an
+ * FMA peak.
+ */
+export function modelFlops(model: tf.LayersModel): ModelFlops {
+  let predict = 0;
+  let train = 0;
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    if (kind !== 'Conv1D' && kind !== 'Conv2D' && kind !== 'Dense') continue;
+    const kernel = layer.getWeights()[0].shape;
+    const out = layer.outputShape as (number | null)[];
+    const positions = out.slice(1, -1).reduce<number>((p, d) => p * (d ?? 1), 1);
+    const flops = 2 * positions * kernel.reduce((p, d) => p * d, 1);
+    const fedByInput = layer.inboundNodes.every((node) => node.inboundLayers.every((l) => l.getClassName() === 'InputLayer'));
+    predict += flops;
+    train += fedByInput ? 2 * flops : 3 * flops;
+  }
+  return { predict, train };
+}
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return Math.max(1e-6, (usage.user + usage.system) / 1e6);
 }
 
 function syntheticInputs(model: tf.LayersModel, batch: number, seed: number): tf.Tensor[] {
@@ -52,6 +96,7 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
   const reps = options.predictReps ?? 5;
   const seed = options.seed ?? 0;
   const model = buildModel({ ...config, learningRate: 1e-3, seed });
+  const flops = modelFlops(model);
   const step = createTrainStep(model);
   const xs = syntheticInputs(model, batch, seed);
   const labels = tf.randomUniform([batch], 0, NUM_CLASSES, 'int32', seed + 2);
@@ -59,13 +104,18 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
   const pxs = syntheticInputs(model, predictBatch, seed + 3);
   try {
     let t0 = 0;
+    let c0 = process.cpuUsage();
     for (let i = 0; i < warmup + steps; i++) {
-      if (i === warmup) t0 = performance.now();
+      if (i === warmup) {
+        t0 = performance.now();
+        c0 = process.cpuUsage();
+      }
       const { loss, correct } = step(xs, y, i);
       if (i === warmup + steps - 1) await loss.data();
       tf.dispose([loss, correct]);
     }
     const train = (steps * batch) / ((performance.now() - t0) / 1000);
+    const trainCpu = (steps * batch) / cpuSeconds(process.cpuUsage(c0));
 
     const once = async (): Promise<void> => {
       const out = model.predict(pxs) as tf.Tensor;
@@ -74,9 +124,18 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
     };
     await once();
     t0 = performance.now();
+    c0 = process.cpuUsage();
     for (let r = 0; r < reps; r++) await once();
     const predict = (reps * predictBatch) / ((performance.now() - t0) / 1000);
-    return { train_samples_per_s: Math.round(train * 10) / 10, predict_samples_per_s: Math.round(predict * 10) / 10 };
+    const predictCpu = (reps * predictBatch) / cpuSeconds(process.cpuUsage(c0));
+    return {
+      train_samples_per_s: Math.round(train * 10) / 10,
+      predict_samples_per_s: Math.round(predict * 10) / 10,
+      train_samples_per_cpu_s: Math.round(trainCpu * 10) / 10,
+      predict_samples_per_cpu_s: Math.round(predictCpu * 10) / 10,
+      train_flop_per_sample: flops.train,
+      predict_flop_per_sample: flops.predict,
+    };
   } finally {
     tf.dispose([...xs, labels, y, ...pxs]);
     disposeModel(model);

@@ -14,7 +14,17 @@ export interface NativeAddon {
   sumRows(x: Float32Array, out: Float32Array, sizes: Int32Array): void;
   setThreads(threads: number): number;
   info(): { isa: string; threads: number };
+  /** The instruction sets this CPU and build can run, best first (a subset of `NATIVE_ISAS`). */
+  isas(): string[];
+  /** Uses that instruction set's micro-kernels from now on; throws if the CPU lacks it. Returns it. */
+  setIsa(isa: string): string;
+  /** GFLOP/s of register-only FMAs (one FMA = 2) with the current instruction set and threads, best over about `seconds`. */
+  fmaPeak(seconds: number): number;
 }
+
+/** The native kernels' instruction sets (micro-kernel sets), best first: the values of `DIGITFUSE_ISA`. */
+export const NATIVE_ISAS = ['avx512', 'avx2', 'portable'] as const;
+export type NativeIsa = (typeof NATIVE_ISAS)[number];
 
 /** Outcome of loading the addon: its functions (`addon.info()` tells its instruction set and threads), or why not. */
 export type NativeLoad = { ok: true; addon: NativeAddon } | { ok: false; why: string };
@@ -41,11 +51,33 @@ export function nativeThreadCount(env: NodeJS.ProcessEnv = process.env): number 
   return n;
 }
 
+/**
+ * The instruction set `DIGITFUSE_ISA` forces (`avx512`, `avx2` or `portable`), or null when it is not
+ * set (the best the CPU has is used). Throws on any other value, naming it and the choices.
+ */
+export function nativeIsaChoice(env: NodeJS.ProcessEnv = process.env): NativeIsa | null {
+  const raw = env.DIGITFUSE_ISA;
+  if (raw == null || raw.trim() === '') return null;
+  const isa = NATIVE_ISAS.find((name) => name === raw.trim());
+  if (isa == null) throw new BackendError(`DIGITFUSE_ISA must be one of ${NATIVE_ISAS.join(', ')}, got '${raw}'`, 'DIGITFUSE_ISA');
+  return isa;
+}
+
+/** Switches a loaded addon to `isa`, or throws a BackendError naming what the CPU has instead. */
+export function useNativeIsa(addon: NativeAddon, isa: NativeIsa): void {
+  const available = addon.isas();
+  if (!available.includes(isa)) {
+    throw new BackendError(`DIGITFUSE_ISA=${isa}: this CPU lacks it (it has ${available.join(', ')})`, 'DIGITFUSE_ISA');
+  }
+  addon.setIsa(isa);
+}
+
 let cached: NativeLoad | null = null;
 
 /**
  * Loads the native kernels once: not when `DIGITFUSE_NATIVE=0`, and with a reason when the addon was
- * not built (no compiler at install time) or fails to load.
+ * not built (no compiler at install time) or fails to load. The micro-kernels are the best the CPU
+ * has, or those `DIGITFUSE_ISA` names (a BackendError when the value is unknown or the CPU lacks it).
  */
 export function loadNativeAddon(): NativeLoad {
   if (process.env.DIGITFUSE_NATIVE === '0') return { ok: false, why: 'native kernels off (DIGITFUSE_NATIVE=0)' };
@@ -56,15 +88,20 @@ export function loadNativeAddon(): NativeLoad {
     return cached;
   }
   const wanted = nativeThreadCount();
+  const isa = nativeIsaChoice();
+  let addon: NativeAddon;
   try {
     const load: (id: string) => unknown = nodeRequire;
-    const addon = load(file) as NativeAddon;
+    addon = load(file) as NativeAddon;
     addon.setThreads(wanted);
-    cached = { ok: true, addon };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     cached = { ok: false, why: `native kernels failed to load (${message})` };
+    return cached;
   }
+  // Outside the try: a forced instruction set the CPU lacks is the user's error, not a load failure.
+  if (isa != null) useNativeIsa(addon, isa);
+  cached = { ok: true, addon };
   return cached;
 }
 
@@ -75,4 +112,13 @@ export function loadNativeAddon(): NativeLoad {
 export function setNativeThreads(threads: number): number | null {
   const native = loadNativeAddon();
   return native.ok ? native.addon.setThreads(threads) : null;
+}
+
+/**
+ * The FMA peak of the machine in GFLOP/s for the native kernels' instruction set and thread count
+ * (a register-only probe in the addon, best over about `seconds`), or null when they are not loaded.
+ */
+export function nativeFmaPeak(seconds = 0.5): number | null {
+  const native = loadNativeAddon();
+  return native.ok ? native.addon.fmaPeak(seconds) : null;
 }

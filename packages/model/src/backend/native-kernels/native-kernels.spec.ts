@@ -3,7 +3,7 @@ import { BackendError } from '../backend-error';
 import { installedLayers } from '../kernel-layers';
 import { selectBackend } from '../select-backend';
 import { seededArray } from '../test-support';
-import { loadNativeAddon, nativeThreadCount, type NativeAddon } from './native-addon';
+import { loadNativeAddon, NATIVE_ISAS, nativeIsaChoice, nativeThreadCount, useNativeIsa, type NativeAddon } from './native-addon';
 import { nativeKernelLayer, nativeKernelsRegistered } from './native-kernel-layer';
 
 const loaded = loadNativeAddon();
@@ -31,36 +31,96 @@ describe('native kernels', () => {
     expect(nativeKernelsRegistered()).toBe(true);
     expect(installedLayers('wasm').map((layer) => layer.name)).toEqual(['wasm', 'native']);
     expect(installedLayers('wasm')[1]).toBe(nativeKernelLayer(addon()));
-    expect(info.native).toEqual({ isa: expect.stringMatching(/^(avx2-fma|portable)$/), threads: expect.any(Number) });
+    expect(info.native).toEqual({ isa: expect.stringMatching(/^(avx512|avx2|portable)$/), threads: expect.any(Number) });
     expect(lines[0]).toContain(`+ native kernels (${info.native?.isa}, `);
     expect(nativeKernelLayer(addon()).kernelNames).toEqual(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'BatchMatMul']);
     for (const name of nativeKernelLayer(addon()).kernelNames) expect(tf.getKernel(name, 'wasm')).toBeDefined();
   });
 
-  withAddon('give bit-identical results with 1, 2 and 3 threads (fixed summation order)', () => {
-    const native = addon();
-    const g = geometry(13, 9, 9, 5, 3, 7);
-    const x = seededArray(13 * 9 * 9 * 5, 1);
-    const w = seededArray(3 * 3 * 5 * 7, 2);
-    const dy = seededArray(13 * 9 * 9 * 7, 3);
-    const before = native.info().threads;
-    const run = (threads: number) => {
-      native.setThreads(threads);
-      const y = new Float32Array(dy.length);
-      const dx = new Float32Array(x.length);
-      const dw = new Float32Array(w.length);
-      native.conv2d(x, w, null, y, g, 0);
-      native.conv2dBackpropInput(dy, w, dx, g);
-      native.conv2dBackpropFilter(x, dy, dw, g);
-      return [y, dx, dw].map((a) => Buffer.from(a.buffer).toString('base64'));
-    };
-    try {
-      const one = run(1);
-      expect(run(2)).toEqual(one);
-      expect(run(3)).toEqual(one);
-    } finally {
-      native.setThreads(before);
-    }
+  withAddon('list the instruction sets the CPU has, best first, and use the best unless DIGITFUSE_ISA says otherwise', () => {
+    const isas = addon().isas();
+    expect(isas.length).toBeGreaterThanOrEqual(1);
+    expect(isas[isas.length - 1]).toBe('portable');
+    expect(isas).toEqual(NATIVE_ISAS.filter((isa) => isas.includes(isa)));
+    expect(addon().info().isa).toBe(nativeIsaChoice() ?? isas[0]);
+  });
+
+  withAddon('refuse an instruction set that is unknown, naming what the CPU has', () => {
+    const before = addon().info().isa;
+    expect(() => addon().setIsa('sse9')).toThrow(`isa 'sse9' is not available on this CPU (it has ${addon().isas().join(', ')})`);
+    expect(addon().info().isa).toBe(before);
+  });
+
+  withAddon('measure an FMA peak for the instruction set in use', () => {
+    const gflops = addon().fmaPeak(0.05);
+    expect(gflops).toBeGreaterThan(0.1);
+    expect(gflops).toBeLessThan(1e5);
+    expect(() => addon().fmaPeak(0)).toThrow('seconds must be in (0, 10]');
+  });
+
+  describe.each(loaded.ok ? addon().isas() : ['none'])('with the %s micro-kernels', (isa) => {
+    const before = loaded.ok ? addon().info().isa : '';
+    beforeAll(() => loaded.ok && addon().setIsa(isa));
+    afterAll(() => loaded.ok && addon().setIsa(before));
+
+    withAddon('max-pool gradient of 2x2 windows: ties, NaN and -Infinity in every lane follow the sequential rule', () => {
+      // Values from a small set, so windows tie, hold NaN or only -Infinity in vector lanes and tails.
+      const [b, h, w, c] = [3, 4, 6, 37];
+      const pick = [-Infinity, NaN, 0, 1, 1, 2];
+      const next = seededArray(b * h * w * c, 5, 0, pick.length);
+      const x = Float32Array.from(next, (v) => pick[Math.floor(v)]);
+      const dy = seededArray(b * (h / 2) * (w / 2) * c, 6, 1, 2);
+      const expected = new Float32Array(x.length);
+      for (let n = 0; n < b; n++) {
+        for (let r = 0; r < h / 2; r++) {
+          for (let q = 0; q < w / 2; q++) {
+            for (let k = 0; k < c; k++) {
+              const cells = [0, 1, 2, 3].map((i) => ((n * h + 2 * r + (i >> 1)) * w + 2 * q + (i & 1)) * c + k);
+              let best = -Infinity;
+              let at = -1;
+              for (const cell of cells) {
+                if (x[cell] > best) {
+                  best = x[cell];
+                  at = cell;
+                }
+              }
+              if (at >= 0) expected[at] = dy[((n * (h / 2) + r) * (w / 2) + q) * c + k];
+            }
+          }
+        }
+      }
+      const dx = new Float32Array(x.length).fill(9);
+      addon().maxPoolGrad(x, dy, dx, Int32Array.from([b, h, w, c, h / 2, w / 2, 2, 2]));
+      expect(Array.from(dx)).toEqual(Array.from(expected));
+    });
+
+    withAddon('give bit-identical results with 1, 2 and 3 threads (fixed summation order)', () => {
+      const native = addon();
+      expect(native.info().isa).toBe(isa);
+      // 40 output channels and 180-deep rows: partial tiles of every set and more than one packed block.
+      const g = geometry(13, 9, 9, 20, 3, 40);
+      const x = seededArray(13 * 9 * 9 * 20, 1);
+      const w = seededArray(3 * 3 * 20 * 40, 2);
+      const dy = seededArray(13 * 9 * 9 * 40, 3);
+      const threads = native.info().threads;
+      const run = (n: number) => {
+        native.setThreads(n);
+        const y = new Float32Array(dy.length);
+        const dx = new Float32Array(x.length);
+        const dw = new Float32Array(w.length);
+        native.conv2d(x, w, null, y, g, 0);
+        native.conv2dBackpropInput(dy, w, dx, g);
+        native.conv2dBackpropFilter(x, dy, dw, g);
+        return [y, dx, dw].map((a) => Buffer.from(a.buffer).toString('base64'));
+      };
+      try {
+        const one = run(1);
+        expect(run(2)).toEqual(one);
+        expect(run(3)).toEqual(one);
+      } finally {
+        native.setThreads(threads);
+      }
+    });
   });
 
   withAddon('max-pool gradient: first strict maximum, nothing for a window of -Infinity, NaN never wins', () => {
@@ -88,6 +148,29 @@ describe('native kernels', () => {
     expect(() => native.conv2d(ok.x, ok.w, new Float32Array(1), ok.y, g, 0)).toThrow('bias has 1 elements, expected 2');
     expect(() => native.conv2dBackpropFilter(ok.x, ok.y, ok.w, Int32Array.from([1, 2]))).toThrow('geometry must be an Int32Array of 15 values');
     expect(() => native.conv2dBackpropInput(ok.y, ok.w, ok.x, geometry(0, 4, 4, 1, 3, 2))).toThrow('geometry value 0 must be positive');
+  });
+});
+
+describe('nativeIsaChoice() and useNativeIsa()', () => {
+  it('read DIGITFUSE_ISA: unset means the best the CPU has, a known name forces it', () => {
+    expect(nativeIsaChoice({})).toBeNull();
+    expect(nativeIsaChoice({ DIGITFUSE_ISA: '' })).toBeNull();
+    for (const isa of NATIVE_ISAS) expect(nativeIsaChoice({ DIGITFUSE_ISA: isa })).toBe(isa);
+  });
+
+  it('reject an unknown DIGITFUSE_ISA in one line naming the value and the choices', () => {
+    expect(() => nativeIsaChoice({ DIGITFUSE_ISA: 'neon' })).toThrow(BackendError);
+    expect(() => nativeIsaChoice({ DIGITFUSE_ISA: 'AVX512' })).toThrow("DIGITFUSE_ISA must be one of avx512, avx2, portable, got 'AVX512'");
+  });
+
+  it('reject an instruction set the CPU lacks, naming what it has, and leave the addon as it was', () => {
+    const calls: string[] = [];
+    const fake = { isas: () => ['avx2', 'portable'], setIsa: (isa: string) => (calls.push(isa), isa) } as unknown as NativeAddon;
+    expect(() => useNativeIsa(fake, 'avx512')).toThrow(BackendError);
+    expect(() => useNativeIsa(fake, 'avx512')).toThrow('DIGITFUSE_ISA=avx512: this CPU lacks it (it has avx2, portable)');
+    expect(calls).toEqual([]);
+    useNativeIsa(fake, 'avx2');
+    expect(calls).toEqual(['avx2']);
   });
 });
 

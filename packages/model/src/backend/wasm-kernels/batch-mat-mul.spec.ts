@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, restoreDefaultIsa, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 interface Case {
   readonly a: number[];
@@ -27,6 +27,7 @@ CASES.push({ a: [70, 230], b: [33, 70], transposeA: true, transposeB: true });
 
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
+  afterAll(restoreDefaultIsa);
 
   describe('BatchMatMul', () => {
     it.each(CASES.map((c) => [`a ${c.a.join('x')}${c.transposeA ? 'ᵀ' : ''} b ${c.b.join('x')}${c.transposeB ? 'ᵀ' : ''}`, c] as const))(

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, restoreDefaultIsa, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {
@@ -31,6 +31,9 @@ const CASES: Case[] = [
   { x: [2, 10, 10, 1], filter: [3, 3, 1, 12], strides: [2, 2], pad: 'valid' },
   { x: [2, 1, 15, 3], filter: [1, 3, 3, 9], strides: [1, 2], pad: 'same' },
   { x: [2, 6, 7, 2], filter: [3, 3, 2, 3], strides: [2, 2], pad: [[0, 0], [3, 3], [0, 2], [0, 0]] },
+  // edges of every micro-kernel tile (6x16, 12x32 and its 16-wide half) and depths over one packed block
+  { x: [3, 6, 6, 20], filter: [3, 3, 20, 40], strides: [1, 1], pad: 'same' },
+  { x: [2, 5, 5, 33], filter: [3, 3, 33, 48], strides: [1, 1], pad: 'valid' },
 ];
 
 function describeCase(c: Case): string {
@@ -39,6 +42,7 @@ function describeCase(c: Case): string {
 
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
+  afterAll(restoreDefaultIsa);
 
   // Each takes dy and one operand (x or the filter, seeded) and returns the gradient of the other.
   describe.each([

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, restoreDefaultIsa, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 interface Case {
   readonly x: [number, number, number, number];
@@ -19,11 +19,13 @@ const CASES: Case[] = [
   { x: [2, 6, 6, 3], filterSize: [2, 2], strides: [1, 1], pad: 'valid' },
   { x: [2, 8, 8, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid', shift: -1.5 },
   { x: [2, 7, 7, 3], filterSize: [2, 2], strides: [2, 2], pad: 'same', shift: -1.5 },
+  { x: [2, 6, 8, 37], filterSize: [2, 2], strides: [2, 2], pad: 'valid' }, // vector bodies (8 and 16 lanes) and their tails
 ];
 
 
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
+  afterAll(restoreDefaultIsa);
 
   describe('MaxPoolGrad', () => {
     it.each(CASES.map((c) => [`x ${c.x.join('x')} pool ${c.filterSize} stride ${c.strides} ${c.pad} shift ${c.shift ?? 0}`, c] as const))(

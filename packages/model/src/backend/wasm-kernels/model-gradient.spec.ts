@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_SETS, useKernels, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, restoreDefaultIsa, useKernels, relativeError, runOn, seededArray } from '../test-support';
 
 /**
  * End to end: all parameter gradients (tf.variableGrads) of a small image-conv2d + audio-conv1d +
@@ -56,6 +56,7 @@ function lossAndGrads(): tf.Tensor[] {
 
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
+  afterAll(restoreDefaultIsa);
 
   describe('a full backward pass', () => {
     it('give the same loss and parameter gradients as cpu', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_SETS, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
+import { KERNEL_SETS, restoreDefaultIsa, useKernels, kernel, relativeError, runOn, seededArray } from '../test-support';
 
 const CASES: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean }> = [
   { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false }, // bias gradient of a conv2d
@@ -14,6 +14,7 @@ const CASES: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean
 
 describe.each(KERNEL_SETS)('%s kernels', (set) => {
   beforeAll(() => useKernels(set));
+  afterAll(restoreDefaultIsa);
 
   describe('Sum', () => {
     it.each(CASES.map((c) => [`${c.shape.join('x')} axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}`, c] as const))(
