@@ -27,7 +27,7 @@ function makePruner(kind: RunContext['options']['pruner'], epochs: number): Prun
 }
 
 /** Open (or create) the run's study from its journal. */
-export function openStudy(ctx: RunContext): Study {
+export function openStudy(ctx: RunContext): Promise<Study> {
   return createStudy({
     name: STUDY_NAME,
     direction: 'maximize',
@@ -40,8 +40,8 @@ export function openStudy(ctx: RunContext): Study {
 }
 
 /** The K best finished trials of the run's study, best first. @throws PipelineError when none finished. */
-export function bestTrials(ctx: RunContext, k: number): { number: number; value: number }[] {
-  const complete = rankedTrials(openStudy(ctx));
+export async function bestTrials(ctx: RunContext, k: number): Promise<{ number: number; value: number }[]> {
+  const complete = rankedTrials(await openStudy(ctx));
   if (complete.length === 0) {
     throw new PipelineError(
       `Expected at least one finished trial in ${ctx.layout.journal}, found none: give the search more --trials or a longer --budget`,

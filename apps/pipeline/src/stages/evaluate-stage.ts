@@ -21,7 +21,7 @@ export const evaluateStage: Stage = {
     const data = await dataOf(ctx);
     const val = subset(data.train, data.split.val);
     const labels = val.labels as Int32Array;
-    const trials = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+    const trials = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
     const probs: Float32Array[] = [];
     let ttaProbs: Float32Array | null = null;
     for (const t of trials) {

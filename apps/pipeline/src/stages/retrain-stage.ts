@@ -14,8 +14,8 @@ export const retrainStage: Stage = {
   async run(ctx: RunContext) {
     const backend = await backendOf(ctx);
     const data = await dataOf(ctx);
-    const best = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
-    const study = openStudy(ctx);
+    const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+    const study = await openStudy(ctx);
     const dirs = finalModelDirs(ctx.layout, best.length);
     const facts: Record<string, number> = {};
     for (const [i, trial] of best.entries()) {

@@ -126,11 +126,11 @@ export const searchStage: Stage = {
     await backendOf(ctx);
     const trainRows = subset(data.train, sampleRows(data.split.train, options.searchRows, options.seed));
     const valRows = subset(data.train, data.split.val);
-    const study = openStudy(ctx);
+    const study = await openStudy(ctx);
     if (!isWorker() && study.trials.length === 0) {
       // An image-only run searches no audio filters: enqueue only the paper's other parameters.
       const image = modalityOf(options) === 'image';
-      study.enqueueTrial(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !(image && k.startsWith('aud_')))));
+      await study.enqueueTrial(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !(image && k.startsWith('aud_')))));
     }
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
     const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;

@@ -20,7 +20,7 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   const storage = new JournalFileStorage(values.journal as string);
-  const study = createStudy({
+  const study = await createStudy({
     name: values.study as string,
     direction: 'minimize',
     storage,

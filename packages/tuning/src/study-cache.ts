@@ -1,0 +1,133 @@
+import type { Distribution, ParamValue } from './distributions';
+import type { Storage } from './storage/storage';
+import type { TrialWriter } from './trial';
+import type { FrozenTrial, UserAttrValue } from './trial-state';
+
+interface LocalWrite {
+  readonly seq: number;
+  readonly number: number;
+  readonly apply: (t: FrozenTrial) => FrozenTrial;
+}
+
+/**
+ * A study's synchronous view of its trials over an asynchronous storage, so that samplers, pruners
+ * and `Trial` stay synchronous. A storage with `peekTrials` (in memory, journal file) is read
+ * directly and written at once, exactly as before; any other (PostgreSQL) is read from a cache that
+ * `refresh()` renews, with this process's writes that the cache does not show yet laid over it.
+ * Writes go to the storage one after the other, in the order they were made.
+ */
+export class TrialCache implements TrialWriter {
+  private cache: readonly FrozenTrial[] = [];
+  private overlay: LocalWrite[] = [];
+  private view: readonly FrozenTrial[] | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: unknown;
+  private writeSeq = 0;
+  private confirmedSeq = 0;
+  private refreshSeq = 0;
+  private appliedRefresh = 0;
+  private background: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly study: string,
+  ) {}
+
+  /** Whether reads are synchronous and fresh (no cache). */
+  get direct(): boolean {
+    return this.storage.peekTrials !== undefined;
+  }
+
+  /** The trials as this process knows them, ordered by number. */
+  trials(): readonly FrozenTrial[] {
+    if (this.storage.peekTrials !== undefined) return this.storage.peekTrials(this.study);
+    if (this.view === undefined) {
+      if (this.overlay.length === 0) this.view = this.cache;
+      else {
+        const out = [...this.cache];
+        for (const w of this.overlay) if (out[w.number] !== undefined) out[w.number] = w.apply(out[w.number]);
+        this.view = out;
+      }
+    }
+    return this.view;
+  }
+
+  /** Waits for this process's writes, then reads the storage; returns the new view. */
+  async refresh(): Promise<readonly FrozenTrial[]> {
+    await this.writes;
+    if (this.direct) return this.trials();
+    const seq = ++this.refreshSeq;
+    const confirmed = this.confirmedSeq;
+    const trials = await this.storage.getTrials(this.study);
+    // An older read that answers late must not replace a newer one.
+    if (seq > this.appliedRefresh) {
+      this.appliedRefresh = seq;
+      this.cache = trials;
+      this.overlay = this.overlay.filter((w) => w.seq > confirmed);
+      this.view = undefined;
+    }
+    return this.trials();
+  }
+
+  /** Starts a refresh unless one is under way (a database storage only); errors are left to the next one. */
+  refreshSoon(): void {
+    if (this.direct || this.background !== undefined) return;
+    this.background = this.refresh()
+      .catch(() => undefined)
+      .finally(() => (this.background = undefined));
+  }
+
+  /** Waits for every write so far; returns (and forgets) the first error one of them met. */
+  async settle(): Promise<unknown> {
+    await this.writes;
+    const e = this.writeError;
+    this.writeError = undefined;
+    return e;
+  }
+
+  setParam(number: number, name: string, distribution: Distribution, value: ParamValue): void {
+    this.write(
+      number,
+      (t) => ({ ...t, params: { ...t.params, [name]: value }, distributions: { ...t.distributions, [name]: distribution } }),
+      () => this.storage.setParam(this.study, number, name, distribution, value, Date.now()),
+    );
+  }
+
+  report(number: number, step: number, value: number): void {
+    this.write(
+      number,
+      (t) => (t.intermediateValues.has(step) ? t : { ...t, intermediateValues: new Map([...t.intermediateValues, [step, value]]) }),
+      () => this.storage.reportIntermediate(this.study, number, step, value, Date.now()),
+    );
+    this.refreshSoon();
+  }
+
+  setUserAttr(number: number, key: string, value: UserAttrValue): void {
+    this.write(
+      number,
+      (t) => ({ ...t, userAttrs: { ...t.userAttrs, [key]: value } }),
+      () => this.storage.setUserAttr(this.study, number, key, value, Date.now()),
+    );
+  }
+
+  private write(number: number, apply: (t: FrozenTrial) => FrozenTrial, send: () => Promise<void>): void {
+    const seq = ++this.writeSeq;
+    const run = (): Promise<void> =>
+      send().then(
+        () => void (this.confirmedSeq = seq),
+        (e: unknown) => {
+          this.writeError ??= e;
+          this.confirmedSeq = seq;
+        },
+      );
+    if (this.direct) {
+      // Written now, synchronously; only the promise settles later.
+      const done = run();
+      this.writes = Promise.all([this.writes, done]).then(() => undefined);
+      return;
+    }
+    this.overlay.push({ seq, number, apply: (t) => (t.state === 'RUNNING' ? apply(t) : t) });
+    this.view = undefined;
+    this.writes = this.writes.then(run);
+  }
+}
