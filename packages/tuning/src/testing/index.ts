@@ -39,3 +39,5 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+
+export { postgresBinDir, postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from './postgres-cluster';
