@@ -87,6 +87,8 @@ function acquirePool(url: string, size: number): pg.Pool {
     const pool = new pg.Pool({ connectionString: url, max: size, types: { getTypeParser: int8 } as pg.CustomTypesConfig, connectionTimeoutMillis: 10_000 });
     // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    // Nor may a connection in use: its query fails with the error, and the call retries.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     entry = { pool, refs: 0 };
     pools.set(url, entry);
   }
