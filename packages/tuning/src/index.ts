@@ -45,7 +45,7 @@ export {
   type SuccessiveHalvingPrunerArgs,
 } from './pruners/successive-halving-pruner';
 export { HyperbandPruner, hyperbandPruner, type HyperbandPrunerArgs } from './pruners/hyperband-pruner';
-export type { StalePolicy, Storage, TrialLimit } from './storage/storage';
+export { hasArtifacts, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage/storage';
 export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';

@@ -6,7 +6,7 @@ import { consoleLogger, type TuningLogger } from '../logger';
 import type { Direction, FinishedState, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
 import { CREATE_SCHEMA, SCHEMA_VERSION } from './postgres-schema';
-import { checkStudyArgs, isStale, splitValues, staleFailures, type StalePolicy, type Storage, type TrialLimit } from './storage';
+import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage';
 
 export interface PostgresStorageArgs {
   /** Receives warnings (a transient error being retried). Default: `consoleLogger`. */
@@ -84,7 +84,7 @@ const int8 = (oid: number, format?: string): unknown => (oid === 20 ? Number : p
 function acquirePool(url: string, size: number): pg.Pool {
   let entry = pools.get(url);
   if (entry === undefined) {
-    const pool = new pg.Pool({ connectionString: url, max: size, types: { getTypeParser: int8 } as pg.CustomTypesConfig, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({ connectionString: url, max: size, types: { getTypeParser: int8 } as pg.CustomTypesConfig, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
     // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     // Nor may a connection in use: its query fails with the error, and the call retries.
@@ -162,7 +162,7 @@ type Client = pg.PoolClient;
  * connection reset, a server restart, a serialization failure) are retried with backoff for
  * `retryForMs`, and creations carry a token, so a retry after a lost commit does not create twice.
  */
-export class PostgresStorage implements Storage {
+export class PostgresStorage implements Storage, ArtifactStore {
   /** The URL without its password. */
   readonly url: string;
   private readonly pool: pg.Pool;
@@ -376,6 +376,30 @@ export class PostgresStorage implements Storage {
     if (failed.length === 0) return [];
     const trials = await this.getTrials(study);
     return failed.map((n) => trials[n]);
+  }
+
+  async putArtifact(study: string, trial: number, path: string, data: Buffer, options: { readonly ifAbsent?: boolean } = {}): Promise<boolean> {
+    const id = await this.studyId(study);
+    const r = await this.run((c) =>
+      c.query(
+        `INSERT INTO digitfuse_artifacts (study_id, trial, path, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (study_id, trial, path) DO ${options.ifAbsent ? 'NOTHING' : 'UPDATE SET data = EXCLUDED.data'}`,
+        [id, trial, path, data],
+      ),
+    );
+    return r.rowCount === 1;
+  }
+
+  async getArtifact(study: string, trial: number, path: string): Promise<Buffer | undefined> {
+    const id = await this.studyId(study);
+    const r = await this.run((c) => c.query<{ data: Buffer }>('SELECT data FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 AND path = $3', [id, trial, path]));
+    return r.rows[0]?.data;
+  }
+
+  async listArtifacts(study: string, trial: number): Promise<string[]> {
+    const id = await this.studyId(study);
+    const r = await this.run((c) => c.query<{ path: string }>('SELECT path FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 ORDER BY path', [id, trial]));
+    return r.rows.map((row) => row.path);
   }
 
   /** Runs `fn` with a connection, retrying transient errors with backoff (after connecting once). */

@@ -68,6 +68,25 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+/**
+ * Files kept with a study in its storage (Optuna's artifact store), so that whatever later stages
+ * read of a trial (its model, meta, calibration) is there on every machine. `trial` -1 holds the
+ * study's own files. Only storages shared between machines (PostgreSQL) have it.
+ */
+export interface ArtifactStore {
+  /** Stores a file; with `ifAbsent`, keeps an existing one. Returns whether this call wrote it. */
+  putArtifact(study: string, trial: number, path: string, data: Buffer, options?: { readonly ifAbsent?: boolean }): Promise<boolean>;
+  /** A stored file, or undefined. */
+  getArtifact(study: string, trial: number, path: string): Promise<Buffer | undefined>;
+  /** The paths stored for a trial, sorted. */
+  listArtifacts(study: string, trial: number): Promise<string[]>;
+}
+
+/** Whether a storage keeps artifacts. */
+export function hasArtifacts(storage: Storage): storage is Storage & ArtifactStore {
+  return typeof (storage as Partial<ArtifactStore>).putArtifact === 'function';
+}
+
 /** Checks a study's name and directions; returns the directions as a list. */
 export function checkStudyArgs(name: string, directions: Direction | readonly Direction[]): readonly Direction[] {
   if (typeof name !== 'string' || name.length === 0) throw new ConfigError(`Study option \`name\`: expected a non-empty string, got ${JSON.stringify(name)}`);
