@@ -2,7 +2,8 @@
  * A throwaway PostgreSQL cluster for the specs: `initdb` in a temp dir, a unix socket there and
  * 127.0.0.1 on a free port, stopped by `stop()`. As root the server runs as the `postgres` user
  * (`runuser -u postgres --`). `.ci/run` starts one itself and passes its URL in
- * DIGITFUSE_TEST_POSTGRES; without it the specs start their own, or skip with one loud line when the
+ * DIGITFUSE_TEST_POSTGRES (and its data directory in DIGITFUSE_TEST_POSTGRES_DATA, for the restart
+ * spec); without it the specs start their own, or skip with one loud line when the
  * server's programs are missing (never when CI=true).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -91,7 +92,20 @@ function clusterOn(base: string, extra: Partial<TestCluster>): TestCluster {
  */
 export async function startTestCluster(): Promise<TestCluster | undefined> {
   const external = process.env.DIGITFUSE_TEST_POSTGRES;
-  if (external) return clusterOn(external, {});
+  if (external) {
+    // CI's cluster: restartable when its data directory is given (DIGITFUSE_TEST_POSTGRES_DATA).
+    const data = process.env.DIGITFUSE_TEST_POSTGRES_DATA;
+    const bin = postgresBinDir();
+    if (!data || bin === undefined) return clusterOn(external, {});
+    const root = process.getuid?.() === 0;
+    const restart = (): void => {
+      const args = ['-D', data, '-w', '-t', '60', '-m', 'fast', 'restart'];
+      const [file, argv] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]] : [join(bin, 'pg_ctl'), args];
+      const r = spawnSync(file, argv, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`pg_ctl restart failed (${r.status}): ${r.stderr || r.stdout}`);
+    };
+    return clusterOn(external, { restart });
+  }
   const bin = postgresBinDir();
   if (bin === undefined) return postgresTestable() ? undefined : undefined;
   const root = process.getuid?.() === 0;
