@@ -58,6 +58,7 @@ export const COMMANDS: readonly Command[] = [
       cli('kernels', 'model:bench-kernels', 'per-kernel profile of a training step', () => import('@digitfuse/model/cli/bench-kernels')),
       cli('tuning', 'tuning:bench', "the TPE sampler's overhead per trial", () => import('@digitfuse/tuning/cli/bench')),
       cli('samplers', 'tuning:bench-samplers', "the samplers' median regret (beside Optuna's when it is importable) and ZDT1 hypervolume", () => import('@digitfuse/tuning/cli/bench-samplers')),
+      cli('storage', 'tuning:bench-storage', 'trials/s of 1-16 worker processes on one study: journal file vs PostgreSQL', () => import('@digitfuse/tuning/cli/bench-storage')),
       cli('robustness', 'model:robustness', 'image-only, audio-only, plain and robust fusion models on each dataset', () => import('@digitfuse/model/cli/robustness')),
     ],
   },

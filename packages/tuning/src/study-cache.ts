@@ -4,9 +4,10 @@ import type { TrialWriter } from './trial';
 import type { FrozenTrial, UserAttrValue } from './trial-state';
 
 interface LocalWrite {
-  readonly seq: number;
   readonly number: number;
   readonly apply: (t: FrozenTrial) => FrozenTrial;
+  /** Whether the storage has it (then the next read shows it, and the entry goes). */
+  confirmed: boolean;
 }
 
 /**
@@ -22,8 +23,6 @@ export class TrialCache implements TrialWriter {
   private view: readonly FrozenTrial[] | undefined;
   private writes: Promise<void> = Promise.resolve();
   private writeError: unknown;
-  private writeSeq = 0;
-  private confirmedSeq = 0;
   private refreshSeq = 0;
   private appliedRefresh = 0;
   private background: Promise<unknown> | undefined;
@@ -57,13 +56,13 @@ export class TrialCache implements TrialWriter {
     await this.writes;
     if (this.direct) return this.trials();
     const seq = ++this.refreshSeq;
-    const confirmed = this.confirmedSeq;
+    const shown = new Set(this.overlay.filter((w) => w.confirmed));
     const trials = await this.storage.getTrials(this.study);
     // An older read that answers late must not replace a newer one.
     if (seq > this.appliedRefresh) {
       this.appliedRefresh = seq;
       this.cache = trials;
-      this.overlay = this.overlay.filter((w) => w.seq > confirmed);
+      this.overlay = this.overlay.filter((w) => !shown.has(w));
       this.view = undefined;
     }
     return this.trials();
@@ -110,14 +109,22 @@ export class TrialCache implements TrialWriter {
     );
   }
 
+  /** Shows a change the storage already has (a finished trial) until the next read. */
+  written(number: number, apply: (t: FrozenTrial) => FrozenTrial): void {
+    if (this.direct) return;
+    this.overlay.push({ number, apply, confirmed: true });
+    this.view = undefined;
+  }
+
   private write(number: number, apply: (t: FrozenTrial) => FrozenTrial, send: () => Promise<void>): void {
-    const seq = ++this.writeSeq;
+    const entry: LocalWrite = { number, apply: (t) => (t.state === 'RUNNING' ? apply(t) : t), confirmed: false };
     const run = (): Promise<void> =>
       send().then(
-        () => void (this.confirmedSeq = seq),
+        () => void (entry.confirmed = true),
         (e: unknown) => {
           this.writeError ??= e;
-          this.confirmedSeq = seq;
+          // Not in the storage: dropped at the next read.
+          entry.confirmed = true;
         },
       );
     if (this.direct) {
@@ -126,7 +133,7 @@ export class TrialCache implements TrialWriter {
       this.writes = Promise.all([this.writes, done]).then(() => undefined);
       return;
     }
-    this.overlay.push({ seq, number, apply: (t) => (t.state === 'RUNNING' ? apply(t) : t) });
+    this.overlay.push(entry);
     this.view = undefined;
     this.writes = this.writes.then(run);
   }

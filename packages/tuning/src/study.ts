@@ -8,7 +8,7 @@ import type { Pruner } from './pruners/pruner';
 import { TPESampler } from './samplers/tpe-sampler';
 import type { Sampler } from './samplers/sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
-import type { Storage } from './storage/storage';
+import { isStale, type Storage } from './storage/storage';
 import { TrialCache } from './study-cache';
 import type { StudyView } from './study-view';
 import { Trial, type TrialContext } from './trial';
@@ -203,16 +203,29 @@ export class Study implements StudyView {
     const number = typeof trial === 'number' ? trial : trial.number;
     this.stopHeartbeat(number);
     const writeError = await this.cache.settle();
-    const current = (await this.cache.refresh())[number];
+    // This process's view (fresh for a journal; for a database, its cache with its own writes: a
+    // trial another worker failed meanwhile is caught by finishTrial, which then writes nothing).
+    const current = this.cache.trials()[number] ?? (await this.cache.refresh())[number];
+    const already = (t: FrozenTrial): TuningError =>
+      new TuningError(`Study \`${this.name}\` tell(): trial ${number} is already ${t.state}${t.failReason ? ` (${t.failReason})` : ''}`);
     if (current === undefined) throw new ConfigError(`Study \`${this.name}\` tell(): no trial ${number}`);
-    if (current.state !== 'RUNNING') {
-      throw new TuningError(`Study \`${this.name}\` tell(): trial ${number} is already ${current.state}${current.failReason ? ` (${current.failReason})` : ''}`);
-    }
+    if (current.state !== 'RUNNING') throw already(current);
     const now = Date.now();
     const finish = async (...args: [FinishedState, (readonly number[])?, string?, (readonly number[])?]): Promise<FrozenTrial> => {
       const [state, values, why, constraints] = args;
-      await this.storage.finishTrial(this.name, number, state, values, now, why, constraints);
-      return (await this.cache.refresh())[number];
+      const written = await this.storage.finishTrial(this.name, number, state, values, now, why, constraints);
+      if (!written) throw already((await this.cache.refresh())[number]);
+      // A database is read again at the next ask; until then the view shows the finish.
+      this.cache.written(number, (t) => ({
+        ...t,
+        state,
+        values: values === undefined ? undefined : Object.freeze([...values]),
+        value: values?.length === 1 ? values[0] : undefined,
+        constraints: constraints === undefined ? undefined : Object.freeze([...constraints]),
+        datetimeComplete: now,
+        failReason: why,
+      }));
+      return this.cache.trials()[number];
     };
     if (writeError !== undefined) {
       // What the objective wrote did not all reach the storage: the trial cannot count.
@@ -347,7 +360,10 @@ export class Study implements StudyView {
   }
 
   private async tryAsk(nFinished?: number): Promise<Trial | undefined> {
-    await this.failStaleTrials();
+    // Judged on this process's view first (fresh for a journal, the last read for a database), so
+    // that most asks cost the storage nothing here.
+    const policy = { now: Date.now(), staleAfterMs: this.staleAfterMs, isWorkerDead, maxRetries: this.maxRetries };
+    if (this.getTrials(['RUNNING']).some((t) => isStale(t, policy))) await this.failStaleTrials();
     const t = await this.storage.startTrial(this.name, THIS_WORKER, Date.now(), nFinished === undefined ? undefined : { nFinished });
     await this.cache.refresh();
     if (t === undefined) return undefined;

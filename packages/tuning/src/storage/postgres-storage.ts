@@ -234,36 +234,40 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
-    const id = await this.studyId(study);
+    const id = Number(await this.studyId(study));
     const token = randomUUID();
-    const row = await this.transaction(id, async (c, attempt) => {
-      if (attempt > 0) {
-        const again = await c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = $1 AND token = $2`, [id, token]);
-        if (again.rows.length > 0) return again.rows[0];
+    // Two round trips: lock + counts + the oldest WAITING trial (SKIP LOCKED), then the claim or the
+    // new trial with the commit. Only integers and escaped literals are spliced into the text.
+    const row = await this.run(async (c, attempt) => {
+      const lit = (v: string): string => c.escapeLiteral(v);
+      try {
+        const results = (await c.query(
+          `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${id});
+           WITH w AS (SELECT number FROM digitfuse_trials WHERE study_id = ${id} AND state = 'WAITING' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+           SELECT (SELECT count(*) FROM digitfuse_trials WHERE study_id = ${id} AND state IN ('COMPLETE', 'PRUNED', 'RUNNING'))::int AS busy,
+                  (SELECT coalesce(max(number) + 1, 0) FROM digitfuse_trials WHERE study_id = ${id})::int AS next,
+                  (SELECT number FROM w) AS waiting,
+                  ${attempt > 0 ? `(SELECT number FROM digitfuse_trials WHERE study_id = ${id} AND token = ${lit(token)})` : 'NULL::int'} AS mine`,
+        )) as unknown as pg.QueryResult<{ busy: number; next: number; waiting: number | null; mine: number | null }>[];
+        const { busy, next, waiting, mine } = results[2].rows[0];
+        let sql: string;
+        if (mine !== null) sql = `SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = ${id} AND number = ${Number(mine)}`;
+        else if (limit !== undefined && busy >= limit.nFinished) sql = 'SELECT NULL AS number WHERE false';
+        else if (waiting !== null) {
+          sql = `UPDATE digitfuse_trials SET state = 'RUNNING', worker = ${lit(JSON.stringify(worker))}, token = ${lit(token)},
+                   datetime_start = ${Number(now)}, last_heartbeat = ${Number(now)}
+                 WHERE study_id = ${id} AND number = ${Number(waiting)} RETURNING ${TRIAL_COLUMNS}`;
+        } else {
+          sql = `INSERT INTO digitfuse_trials (study_id, number, state, worker, token, datetime_start, last_heartbeat)
+                 VALUES (${id}, ${Number(next)}, 'RUNNING', ${lit(JSON.stringify(worker))}, ${lit(token)}, ${Number(now)}, ${Number(now)})
+                 RETURNING ${TRIAL_COLUMNS}`;
+        }
+        const done = (await c.query(`${sql}; COMMIT`)) as unknown as pg.QueryResult<TrialRow>[];
+        return done[0].rows[0] as TrialRow | undefined;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
       }
-      const stats = await c.query<{ busy: number; next: number }>(
-        `SELECT count(*) FILTER (WHERE state IN ('COMPLETE', 'PRUNED', 'RUNNING'))::int AS busy, coalesce(max(number) + 1, 0)::int AS next
-           FROM digitfuse_trials WHERE study_id = $1`,
-        [id],
-      );
-      if (limit !== undefined && stats.rows[0].busy >= limit.nFinished) return undefined;
-      const waiting = await c.query<{ number: number }>(
-        `SELECT number FROM digitfuse_trials WHERE study_id = $1 AND state = 'WAITING' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [id],
-      );
-      const started =
-        waiting.rows.length > 0
-          ? await c.query<TrialRow>(
-              `UPDATE digitfuse_trials SET state = 'RUNNING', worker = $3, token = $4, datetime_start = $5, last_heartbeat = $5
-                WHERE study_id = $1 AND number = $2 RETURNING ${TRIAL_COLUMNS}`,
-              [id, waiting.rows[0].number, JSON.stringify(worker), token, now],
-            )
-          : await c.query<TrialRow>(
-              `INSERT INTO digitfuse_trials (study_id, number, state, worker, token, datetime_start, last_heartbeat)
-               VALUES ($1, $2, 'RUNNING', $3, $4, $5, $5) RETURNING ${TRIAL_COLUMNS}`,
-              [id, stats.rows[0].next, JSON.stringify(worker), token, now],
-            );
-      return started.rows[0];
     });
     return row === undefined ? undefined : toFrozen(row);
   }

@@ -62,6 +62,8 @@ const KINDS: readonly Kind[] = [
 
 afterAll(() => cluster?.stop());
 
+jest.setTimeout(60_000);
+
 const base = (storage: Storage, extra: Partial<StudyOptions> = {}): StudyOptions => ({
   name: 'contract',
   direction: 'minimize',
@@ -84,7 +86,7 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s (storage contract)', (
   };
   beforeEach(async () => {
     if (kind.available) place = await kind.place();
-  });
+  }, 120_000); // the first PostgreSQL place starts the cluster (initdb), slow on a loaded machine
   afterEach(async () => {
     for (const s of new Set(opened.splice(0))) await s.close();
   });
