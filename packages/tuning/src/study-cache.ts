@@ -15,7 +15,8 @@ interface LocalWrite {
  * and `Trial` stay synchronous. A storage with `peekTrials` (in memory, journal file) is read
  * directly and written at once, exactly as before; any other (PostgreSQL) is read from a cache that
  * `refresh()` renews, with this process's writes that the cache does not show yet laid over it.
- * Writes go to the storage one after the other, in the order they were made.
+ * Writes reach the storage in the order they were made; those made in one go are sent at once (so a
+ * storage must apply calls in call order, as PostgresStorage does with its batches).
  */
 export class TrialCache implements TrialWriter {
   private cache: readonly FrozenTrial[] = [];
@@ -26,6 +27,8 @@ export class TrialCache implements TrialWriter {
   private refreshSeq = 0;
   private appliedRefresh = 0;
   private background: Promise<unknown> | undefined;
+  private queue: (() => Promise<void>)[] = [];
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -135,6 +138,13 @@ export class TrialCache implements TrialWriter {
     }
     this.overlay.push(entry);
     this.view = undefined;
-    this.writes = this.writes.then(run);
+    // Writes made in one go (a trial's suggestions) are sent together, in order: a database storage
+    // may answer them in one round trip.
+    this.queue.push(run);
+    this.draining ??= Promise.resolve().then(async () => {
+      while (this.queue.length > 0) await Promise.all(this.queue.splice(0).map((send) => send()));
+      this.draining = undefined;
+    });
+    this.writes = this.draining;
   }
 }

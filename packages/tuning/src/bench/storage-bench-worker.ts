@@ -1,7 +1,7 @@
 /**
  * One worker of `digitfuse bench storage` (storage-benchmark.ts): opens the study, prints READY,
  * waits for GO on stdin, then runs trials of an objective that sleeps `--sleep-ms` until the study
- * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS}` (time spent in storage calls).
+ * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS}` (time with a storage call under way).
  *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S]
  */
 import { parseArgs } from 'node:util';
@@ -22,18 +22,35 @@ const { values } = parseArgs({
   },
 });
 
-/** The storage with every call's time (until its promise settles) added to `ms`. */
+/**
+ * The storage, timed: `ms` adds up the time during which at least one of its calls is under way
+ * (calls made together, such as a trial's suggestions sent in one batch, count once).
+ */
 function timed(storage: Storage): { storage: Storage; ms: () => number } {
   let ms = 0;
+  let busy = 0;
+  let since = 0;
+  const enter = (): void => {
+    if (busy++ === 0) since = performance.now();
+  };
+  const leave = (): void => {
+    if (--busy === 0) ms += performance.now() - since;
+  };
   const proxy = new Proxy(storage, {
     get(target, prop, receiver) {
       const v: unknown = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function' || prop === 'constructor') return v;
       return (...args: unknown[]) => {
-        const t0 = performance.now();
-        const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
-        if (r instanceof Promise) return r.finally(() => (ms += performance.now() - t0));
-        ms += performance.now() - t0;
+        enter();
+        let r: unknown;
+        try {
+          r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (e) {
+          leave();
+          throw e;
+        }
+        if (r instanceof Promise) return r.finally(leave);
+        leave();
         return r;
       };
     },

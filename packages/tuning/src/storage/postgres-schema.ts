@@ -45,5 +45,33 @@ export const CREATE_SCHEMA: readonly string[] = [
      data bytea NOT NULL,
      PRIMARY KEY (study_id, trial, path)
    )`,
+  // Starts a trial in one round trip: under the study's advisory lock, the trial this token already
+  // started (a retry after a lost commit), or nothing when the limit is reached, or the oldest WAITING
+  // trial (FOR UPDATE SKIP LOCKED: one worker gets it), or a new trial numbered max + 1.
+  `CREATE FUNCTION digitfuse_start_trial(p_study integer, p_worker jsonb, p_token text, p_now bigint, p_limit integer, p_retry boolean)
+   RETURNS SETOF digitfuse_trials LANGUAGE plpgsql AS $$
+   DECLARE
+     v_busy integer;
+     v_next integer;
+     v_waiting integer;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(7301, p_study);
+     IF p_retry THEN
+       RETURN QUERY SELECT * FROM digitfuse_trials WHERE study_id = p_study AND token = p_token;
+       IF FOUND THEN RETURN; END IF;
+     END IF;
+     SELECT count(*) FILTER (WHERE state IN ('COMPLETE', 'PRUNED', 'RUNNING')), coalesce(max(number) + 1, 0)
+       INTO v_busy, v_next FROM digitfuse_trials WHERE study_id = p_study;
+     IF p_limit IS NOT NULL AND v_busy >= p_limit THEN RETURN; END IF;
+     SELECT number INTO v_waiting FROM digitfuse_trials WHERE study_id = p_study AND state = 'WAITING'
+       ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED;
+     IF v_waiting IS NOT NULL THEN
+       RETURN QUERY UPDATE digitfuse_trials SET state = 'RUNNING', worker = p_worker, token = p_token, datetime_start = p_now, last_heartbeat = p_now
+         WHERE study_id = p_study AND number = v_waiting RETURNING *;
+     ELSE
+       RETURN QUERY INSERT INTO digitfuse_trials (study_id, number, state, worker, token, datetime_start, last_heartbeat)
+         VALUES (p_study, v_next, 'RUNNING', p_worker, p_token, p_now, p_now) RETURNING *;
+     END IF;
+   END $$`,
   `INSERT INTO digitfuse_schema (version) VALUES (1)`,
 ];

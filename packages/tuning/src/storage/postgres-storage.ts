@@ -171,6 +171,8 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private readonly studyIds = new Map<string, number>();
   private ready: Promise<void> | undefined;
   private closed = false;
+  private pending: { template: string; params: readonly unknown[]; resolve: (rows: number) => void; reject: (e: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
   /** Milliseconds spent waiting for the database, summed over every call (for the benchmark). */
   busyMs = 0;
 
@@ -234,42 +236,20 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
-    const id = Number(await this.studyId(study));
+    const id = await this.studyId(study);
     const token = randomUUID();
-    // Two round trips: lock + counts + the oldest WAITING trial (SKIP LOCKED), then the claim or the
-    // new trial with the commit. Only integers and escaped literals are spliced into the text.
-    const row = await this.run(async (c, attempt) => {
-      const lit = (v: string): string => c.escapeLiteral(v);
-      try {
-        const results = (await c.query(
-          `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${id});
-           WITH w AS (SELECT number FROM digitfuse_trials WHERE study_id = ${id} AND state = 'WAITING' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
-           SELECT (SELECT count(*) FROM digitfuse_trials WHERE study_id = ${id} AND state IN ('COMPLETE', 'PRUNED', 'RUNNING'))::int AS busy,
-                  (SELECT coalesce(max(number) + 1, 0) FROM digitfuse_trials WHERE study_id = ${id})::int AS next,
-                  (SELECT number FROM w) AS waiting,
-                  ${attempt > 0 ? `(SELECT number FROM digitfuse_trials WHERE study_id = ${id} AND token = ${lit(token)})` : 'NULL::int'} AS mine`,
-        )) as unknown as pg.QueryResult<{ busy: number; next: number; waiting: number | null; mine: number | null }>[];
-        const { busy, next, waiting, mine } = results[2].rows[0];
-        let sql: string;
-        if (mine !== null) sql = `SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = ${id} AND number = ${Number(mine)}`;
-        else if (limit !== undefined && busy >= limit.nFinished) sql = 'SELECT NULL AS number WHERE false';
-        else if (waiting !== null) {
-          sql = `UPDATE digitfuse_trials SET state = 'RUNNING', worker = ${lit(JSON.stringify(worker))}, token = ${lit(token)},
-                   datetime_start = ${Number(now)}, last_heartbeat = ${Number(now)}
-                 WHERE study_id = ${id} AND number = ${Number(waiting)} RETURNING ${TRIAL_COLUMNS}`;
-        } else {
-          sql = `INSERT INTO digitfuse_trials (study_id, number, state, worker, token, datetime_start, last_heartbeat)
-                 VALUES (${id}, ${Number(next)}, 'RUNNING', ${lit(JSON.stringify(worker))}, ${lit(token)}, ${Number(now)}, ${Number(now)})
-                 RETURNING ${TRIAL_COLUMNS}`;
-        }
-        const done = (await c.query(`${sql}; COMMIT`)) as unknown as pg.QueryResult<TrialRow>[];
-        return done[0].rows[0] as TrialRow | undefined;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
-    return row === undefined ? undefined : toFrozen(row);
+    // One round trip (postgres-schema.ts: digitfuse_start_trial); a retry finds what a lost commit started.
+    const r = await this.run((c, attempt) =>
+      c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_start_trial($1, $2, $3, $4, $5, $6)`, [
+        id,
+        JSON.stringify(worker),
+        token,
+        now,
+        limit?.nFinished ?? null,
+        attempt > 0,
+      ]),
+    );
+    return r.rows.length === 0 ? undefined : toFrozen(r.rows[0]);
   }
 
   async enqueueTrial(study: string, params: Record<string, ParamValue>, now: number, retryOf?: number): Promise<number> {
@@ -285,7 +265,14 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async setParam(study: string, number: number, name: string, distribution: Distribution, value: ParamValue, now: number): Promise<void> {
-    await this.updateRunning(study, number, 'params = params || jsonb_build_array($3::jsonb), last_heartbeat = $4', [JSON.stringify([name, value, distribution]), now]);
+    // Idempotent (a retried batch must not add it twice).
+    await this.updateRunning(
+      study,
+      number,
+      `params = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(params) e WHERE e->>0 = $3) THEN params ELSE params || jsonb_build_array($4::jsonb) END,
+       last_heartbeat = $5`,
+      [name, JSON.stringify([name, value, distribution]), now],
+    );
   }
 
   async reportIntermediate(study: string, number: number, step: number, value: number, now: number): Promise<void> {
@@ -461,10 +448,44 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   private async updateRunning(study: string, number: number, set: string, params: unknown[]): Promise<void> {
     const id = await this.studyId(study);
-    const r = await this.run((c) => c.query(`UPDATE digitfuse_trials SET ${set} WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]));
-    if (r.rowCount === 1) return;
+    const rows = await this.batched(`UPDATE digitfuse_trials SET ${set} WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]);
+    if (rows === 1) return;
     const state = await this.requireTrial(id, study, number);
     throw new StorageError(`Trial ${number} of study \`${study}\` is ${state}, not RUNNING`);
+  }
+
+  /**
+   * Runs an UPDATE with the others made in the same tick: one round trip (one implicit transaction)
+   * for a trial's suggestions, reports and attributes. Values are spliced in as literals (numbers,
+   * escaped strings). Batches go one after the other, in call order. Resolves with the row count.
+   */
+  private batched(template: string, params: readonly unknown[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ template, params, resolve, reject });
+      if (this.pending.length === 1 && this.flushing === undefined) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.pending.splice(0);
+    if (items.length === 0) return;
+    this.flushing = this.run(async (c) => {
+      const lit = (v: unknown): string => {
+        if (v === null || v === undefined) return 'NULL';
+        if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+        if (typeof v === 'boolean') return v ? 'true' : 'false';
+        return c.escapeLiteral(String(v));
+      };
+      const text = items.map((it) => it.template.replace(/\$(\d+)/g, (_, i: string) => lit(it.params[Number(i) - 1]))).join(';\n');
+      const r = (await c.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? r : [r]).map((x) => x.rowCount ?? 0);
+    }).then(
+      (counts) => items.forEach((it, i) => it.resolve(counts[i] ?? 0)),
+      (e: unknown) => items.forEach((it) => it.reject(e)),
+    );
+    await this.flushing;
+    this.flushing = undefined;
+    if (this.pending.length > 0) void this.flush();
   }
 
   private async requireTrial(id: number, study: string, number: number): Promise<TrialState> {
