@@ -33,9 +33,13 @@ export const CREATE_SCHEMA: readonly string[] = [
      datetime_complete bigint,
      last_heartbeat bigint,
      fail_reason text,
+     -- The transaction that last changed the row: a reader fetches only rows changed by transactions
+     -- that had not finished at its previous read (txid >= that snapshot's xmin).
+     txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
      PRIMARY KEY (study_id, number)
    )`,
   `CREATE INDEX digitfuse_trials_state ON digitfuse_trials (study_id, state)`,
+  `CREATE INDEX digitfuse_trials_txid ON digitfuse_trials (study_id, txid)`,
   `CREATE INDEX digitfuse_trials_token ON digitfuse_trials (study_id, token) WHERE token IS NOT NULL`,
   // Files of a trial (or of the study, trial -1) that later stages read: Optuna's artifact store.
   `CREATE TABLE digitfuse_artifacts (
@@ -66,8 +70,8 @@ export const CREATE_SCHEMA: readonly string[] = [
      SELECT number INTO v_waiting FROM digitfuse_trials WHERE study_id = p_study AND state = 'WAITING'
        ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED;
      IF v_waiting IS NOT NULL THEN
-       RETURN QUERY UPDATE digitfuse_trials SET state = 'RUNNING', worker = p_worker, token = p_token, datetime_start = p_now, last_heartbeat = p_now
-         WHERE study_id = p_study AND number = v_waiting RETURNING *;
+       RETURN QUERY UPDATE digitfuse_trials SET state = 'RUNNING', worker = p_worker, token = p_token, datetime_start = p_now, last_heartbeat = p_now,
+         txid = pg_current_xact_id() WHERE study_id = p_study AND number = v_waiting RETURNING *;
      ELSE
        RETURN QUERY INSERT INTO digitfuse_trials (study_id, number, state, worker, token, datetime_start, last_heartbeat)
          VALUES (p_study, v_next, 'RUNNING', p_worker, p_token, p_now, p_now) RETURNING *;

@@ -169,6 +169,8 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private readonly logger: TuningLogger;
   private readonly retryForMs: number;
   private readonly studyIds = new Map<string, number>();
+  /** Per study: the trials as last read, and that read's snapshot xmin. */
+  private readonly copies = new Map<number, { readonly xmin: string; readonly trials: FrozenTrial[] }>();
   private ready: Promise<void> | undefined;
   private closed = false;
   private pending: { template: string; params: readonly unknown[]; resolve: (rows: number) => void; reject: (e: unknown) => void }[] = [];
@@ -231,8 +233,23 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   async getTrials(study: string): Promise<readonly FrozenTrial[]> {
     const id = await this.studyId(study);
-    const r = await this.run((c) => c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = $1 ORDER BY number`, [id]));
-    return Object.freeze(r.rows.map(toFrozen));
+    // Only the rows changed since the previous read (see the txid column); the rest come from this
+    // handle's copy. One statement, so the snapshot's xmin and the rows read agree.
+    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
+    const r = await this.run((c) =>
+      c.query<TrialRow & { xmin: string }>(
+        `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
+         SELECT s.x::text AS xmin, ${TRIAL_COLUMNS.split(', ').map((col) => `t.${col}`).join(', ')}
+           FROM s LEFT JOIN digitfuse_trials t ON t.study_id = $1 AND t.txid >= $2::xid8 ORDER BY t.number`,
+        [id, known.xmin],
+      ),
+    );
+    const trials = [...known.trials];
+    for (const row of r.rows) if (row.number !== null) trials[row.number] = toFrozen(row);
+    const latest = this.copies.get(id);
+    // A read that answers after a newer one keeps the newer copy (xids only grow).
+    if (latest === undefined || BigInt(r.rows[0].xmin) >= BigInt(latest.xmin)) this.copies.set(id, { xmin: r.rows[0].xmin, trials });
+    return Object.freeze(trials);
   }
 
   async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
@@ -289,7 +306,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   async heartbeat(study: string, number: number, now: number): Promise<void> {
     const id = await this.studyId(study);
-    await this.run((c) => c.query(`UPDATE digitfuse_trials SET last_heartbeat = $3 WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, now]));
+    await this.run((c) => c.query(`UPDATE digitfuse_trials SET last_heartbeat = $3, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, now]));
   }
 
   async setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): Promise<void> {
@@ -319,7 +336,8 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const vals = single !== undefined ? [single] : several;
     const r = await this.run((c) =>
       c.query(
-        `UPDATE digitfuse_trials SET state = $3, vals = $4::jsonb, constraints = $5::jsonb, fail_reason = $6, datetime_complete = $7
+        `UPDATE digitfuse_trials SET state = $3, vals = $4::jsonb, constraints = $5::jsonb, fail_reason = $6, datetime_complete = $7,
+                txid = pg_current_xact_id()
           WHERE study_id = $1 AND number = $2 AND state IN ('RUNNING', 'WAITING')`,
         [
           id,
@@ -355,7 +373,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
       const out: number[] = [];
       for (const f of staleFailures(rows.rows.map(toFrozen), policy)) {
         const done = await c.query(
-          `UPDATE digitfuse_trials SET state = 'FAIL', fail_reason = $3, datetime_complete = $4 WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`,
+          `UPDATE digitfuse_trials SET state = 'FAIL', fail_reason = $3, datetime_complete = $4, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`,
           [id, f.number, f.reason, policy.now],
         );
         if (done.rowCount !== 1) continue;
@@ -448,7 +466,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   private async updateRunning(study: string, number: number, set: string, params: unknown[]): Promise<void> {
     const id = await this.studyId(study);
-    const rows = await this.batched(`UPDATE digitfuse_trials SET ${set} WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]);
+    const rows = await this.batched(`UPDATE digitfuse_trials SET ${set}, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]);
     if (rows === 1) return;
     const state = await this.requireTrial(id, study, number);
     throw new StorageError(`Trial ${number} of study \`${study}\` is ${state}, not RUNNING`);

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
       const k = trial.suggestInt('k', 1, 4);
       trial.report(x * x, 0);
       if (hangAt !== undefined && study.getTrials(['COMPLETE']).length + 1 >= hangAt) {
+        // Mid-trial: its parameters and report have reached the storage (a database's writes trail by a tick).
+        await study.refresh();
         process.stdout.write(`HANG ${trial.number}\n`);
         await new Promise(() => setInterval(() => undefined, 1000));
       }
