@@ -4,6 +4,8 @@
  * of a database that cannot be used.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { StorageError } from '../errors';
@@ -190,6 +192,25 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     const studies = await client.query('SELECT count(*)::int AS n FROM digitfuse_studies');
     expect(studies.rows[0].n).toBe(0);
     await client.end();
+  });
+
+  it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
+    const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    try {
+      process.env.PGPASSWORD = TEST_PG_PASSWORD;
+      await (await openStorage(bare)).close();
+      delete process.env.PGPASSWORD;
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgpass-')), 'pgpass');
+      fs.writeFileSync(file, `127.0.0.1:${cluster.port}:postgres:${TEST_PG_USER}:${TEST_PG_PASSWORD}\n`, { mode: 0o600 });
+      process.env.PGPASSFILE = file;
+      await (await openStorage(bare)).close();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('redactUrl() drops the password', () => {

@@ -277,7 +277,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
         const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
         if (again.rows.length > 0) return again.rows[0].number;
       }
-      return this.insertWaiting(c, id, params, retryOf, token, now);
+      return this.insertWaiting(c, id, params, retryOf, token);
     });
   }
 
@@ -378,7 +378,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
         );
         if (done.rowCount !== 1) continue;
         out.push(f.number);
-        if (f.retryParams !== undefined) await this.insertWaiting(c, id, f.retryParams, f.number, null, policy.now);
+        if (f.retryParams !== undefined) await this.insertWaiting(c, id, f.retryParams, f.number, null);
       }
       return out;
     });
@@ -454,13 +454,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
     });
   }
 
-  private async insertWaiting(c: Client, id: number, params: Record<string, ParamValue>, retryOf: number | undefined, token: string | null, now: number): Promise<number> {
+  private async insertWaiting(c: Client, id: number, params: Record<string, ParamValue>, retryOf: number | undefined, token: string | null): Promise<number> {
     const r = await c.query<{ number: number }>(
       `INSERT INTO digitfuse_trials (study_id, number, state, fixed_params, retry_of, token)
        VALUES ($1, (SELECT coalesce(max(number) + 1, 0) FROM digitfuse_trials WHERE study_id = $1), 'WAITING', $2, $3, $4) RETURNING number`,
       [id, JSON.stringify(params), retryOf ?? null, token],
     );
-    void now;
     return r.rows[0].number;
   }
 
