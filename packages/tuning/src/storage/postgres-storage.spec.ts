@@ -194,6 +194,16 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     await client.end();
   });
 
+  it('several workers creating the schema of a new database at once all succeed', async () => {
+    for (let round = 0; round < 3; round++) {
+      const url = await cluster.createDatabase('race');
+      // Distinct URLs: distinct pools, so distinct connections race.
+      const storages = Array.from({ length: 6 }, (_, i) => new PostgresStorage(`${url}?application_name=w${i}`));
+      await Promise.all(storages.map((st) => st.connect()));
+      await Promise.all(storages.map((st) => st.close()));
+    }
+  });
+
   it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
     const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
     const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };

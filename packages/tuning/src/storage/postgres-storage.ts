@@ -525,14 +525,20 @@ export class PostgresStorage implements Storage, ArtifactStore {
     try {
       const have = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
       if (have.rows[0].t === null) {
-        await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`);
+        // Under a session lock, and in a transaction begun after it: a transaction begun before
+        // another process created the schema would not see its tables (catalog caches are renewed
+        // when a transaction starts), and would try to create them again.
+        await c.query(`SELECT pg_advisory_lock(${LOCK_SPACE}, 0)`);
         try {
+          await c.query('BEGIN');
           const again = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
           if (again.rows[0].t === null) for (const sql of CREATE_SCHEMA) await c.query(sql);
           await c.query('COMMIT');
         } catch (e) {
           await c.query('ROLLBACK').catch(() => undefined);
           throw e;
+        } finally {
+          await c.query(`SELECT pg_advisory_unlock(${LOCK_SPACE}, 0)`).catch(() => undefined);
         }
       }
       const v = await c.query<{ version: number }>('SELECT max(version) AS version FROM digitfuse_schema');
