@@ -202,7 +202,7 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
       await Promise.all(storages.map((st) => st.connect()));
       await Promise.all(storages.map((st) => st.close()));
     }
-  });
+  }, 60_000);
 
   it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
     const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
