@@ -20,6 +20,9 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const CHILD = path.join(__dirname, '..', 'testing', 'child-worker.ts');
 const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ...args];
 
+// A loaded machine makes every round trip slow.
+jest.setTimeout(60_000);
+
 const describePg = postgresTestable() ? describe : describe.skip;
 let cluster: TestCluster;
 
