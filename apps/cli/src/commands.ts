@@ -42,12 +42,13 @@ const TABLE: readonly (readonly [words: string, nxTarget: string, describe: stri
   ['bench kernels', 'model:bench-kernels', 'per-kernel profile of a training step'],
   ['bench tuning', 'tuning:bench', "the TPE sampler's overhead per trial"],
   ['bench samplers', 'tuning:bench-samplers', "the samplers' median regret (beside Optuna's when it is importable) and ZDT1 hypervolume"],
+  ['bench storage', 'tuning:bench-storage', 'trials/s of 1-16 worker processes on one study: journal file vs PostgreSQL'],
   ['bench robustness', 'model:robustness', 'image-only, audio-only, plain and robust fusion models on each dataset'],
   ['audio-bank', 'data:audio-bank', 'regenerate the demo audio bank from the FSDD features', 'build-audio-bank'],
 ];
 
 /** The help lines of the command groups (the first word of two-word commands). */
-const GROUPS: Readonly<Record<string, string>> = { bench: 'benchmarks: model, kernels, tuning, robustness' };
+const GROUPS: Readonly<Record<string, string>> = { bench: 'benchmarks: model, kernels, tuning, samplers, storage, robustness' };
 
 /** `digitfuse build-native`: the model package's install script, which builds the native kernels. */
 async function buildNative(argv: readonly string[]): Promise<void> {

@@ -60,6 +60,8 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['bench kernels', ['bench', 'kernels', '--mode', 'fast'], 2, 'error: Invalid values: Argument: mode, Given: "fast", Choices:'],
   ['bench tuning', ['bench', 'tuning', '--trials', '0'], 2, 'error: Expected --trials to be a positive integer, got 0'],
   ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)'],
+  ['bench storage', ['bench', 'storage', '--workers', '0'], 2, 'error: Expected --workers to be comma-separated integers 1..64, got 0'],
+  ['search --storage', ['search', '--storage', 'mysql://u@h/db'], 2, 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `mysql://u@h/db`'],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
 ];
@@ -99,6 +101,6 @@ describe('npx digitfuse <command> (the real binary)', () => {
   it.each([0, 1])('`full --help` and `search --help` list the pipeline flags (%#)', (i) => {
     expect(help[i].status).toBe(0);
     expect(help[i].stdout).toMatch(i === 0 ? /^digitfuse full \[options\]/ : /^digitfuse search \[options\]/);
-    for (const flag of ['--data', '--out', '--resume', '--trials', '--budget', '--workers', '--search-rows', '--fusion']) expect(help[i].stdout).toContain(flag);
+    for (const flag of ['--data', '--out', '--resume', '--trials', '--budget', '--workers', '--storage', '--study', '--search-rows', '--fusion']) expect(help[i].stdout).toContain(flag);
   });
 });

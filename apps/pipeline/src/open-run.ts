@@ -1,4 +1,5 @@
 import { dataFingerprint } from '@digitfuse/data';
+import { redactUrl } from '@digitfuse/tuning';
 import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
@@ -6,7 +7,7 @@ import type { PipelineOptions } from './options';
 import { createRun, defaultRunDir, openRun } from './run-artifacts';
 
 /** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
-const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift'];
+const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift', 'storage', 'study'];
 
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
@@ -22,7 +23,11 @@ export function explicitOptions(argv: readonly string[]): Set<string> {
 }
 
 /** Start a new run directory, or reopen one with --resume (keeping its options unless given again). */
-export function openContext(options: PipelineOptions, argv: readonly string[], log: (line: string) => void): RunContext {
+export function openContext(parsed: PipelineOptions, argv: readonly string[], log: (line: string) => void): RunContext {
+  // run.json keeps the storage URL without its password; this process and the workers it starts
+  // find the full one in DIGITFUSE_STORAGE (study-access.ts: storageUrlOf).
+  if (parsed.storage) process.env.DIGITFUSE_STORAGE = parsed.storage;
+  const options: PipelineOptions = { ...parsed, storage: parsed.storage ? redactUrl(parsed.storage) : parsed.storage };
   if (options.resume) {
     const { layout, state } = openRun<PipelineOptions>(options.resume);
     const given = explicitOptions(argv);

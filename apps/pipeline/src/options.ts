@@ -1,6 +1,7 @@
 import { parseDuration, positiveInt, UsageError } from '@digitfuse/core';
 import { BACKEND_CHOICES, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
+import { isPostgresUrl, redactUrl } from '@digitfuse/tuning';
 import type { Argv } from 'yargs';
 
 /** Every flag of `pipeline:full` and `pipeline:search`, after parsing and checking. */
@@ -52,6 +53,14 @@ export interface PipelineOptions {
   readonly modality: 'both' | 'image';
   /** Go on when the test inputs are grossly unlike the training inputs (a wrong scale, a unit mix-up). Default false. */
   readonly allowShift?: boolean;
+  /**
+   * Where the study lives: null = the run directory's journal (default); a
+   * `postgresql://user@host:port/db` URL = a database that workers on other machines share (also
+   * from DIGITFUSE_STORAGE). Kept in run.json without its password.
+   */
+  readonly storage?: string | null;
+  /** The study's name in a shared storage. Default: `digitfuse`. */
+  readonly study?: string | null;
 }
 
 /** The fusion of a run's options ('concat' for runs written before `--fusion` existed). */
@@ -75,7 +84,12 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend (auto: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order)' })
-    .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study journal' })
+    .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study (on this machine)' })
+    .option('storage', {
+      type: 'string',
+      describe: 'Where the study lives: postgresql://user@host:port/db shares it between machines (default: DIGITFUSE_STORAGE, else the run directory\'s journal)',
+    })
+    .option('study', { type: 'string', describe: 'Name of the study in the storage; every machine joining it gives the same name (default: digitfuse)' })
     .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
     .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
     .option('search-rows', { type: 'number', default: 12_000, describe: "Most training rows per search trial (a seeded sample); retraining uses every row" })
@@ -115,6 +129,21 @@ export function withDashboardFlag<T>(y: Argv<T>) {
 /** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
 export const DEMO_BUDGET_MS = 6 * 60_000;
 
+/** `--storage`, else DIGITFUSE_STORAGE; null (the run's journal) without either. */
+function storageOf(flag: unknown): string | null {
+  const v = flag ?? process.env.DIGITFUSE_STORAGE;
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string' || !isPostgresUrl(v)) {
+    throw new UsageError(`Expected \`--storage\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
+  }
+  return v;
+}
+
+function studyName(v: unknown): string {
+  if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name (letters, digits, _ . -), got \`${String(v)}\``);
+  return v;
+}
+
 /** Check and normalise parsed flags; throws a UsageError naming the flag. */
 export function toPipelineOptions(argv: Record<string, unknown>): PipelineOptions {
   const str = (k: string): string | null => {
@@ -153,5 +182,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
     objective: (argv.objective ?? 'shift-aware') as ObjectiveName,
     modality: (argv.modality ?? 'both') as 'both' | 'image',
     allowShift: argv['allow-shift'] === true,
+    storage: storageOf(argv.storage),
+    study: argv.study === undefined ? null : studyName(argv.study),
   };
 }

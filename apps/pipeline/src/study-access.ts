@@ -1,15 +1,73 @@
 import type { ModelConfig } from '@digitfuse/model';
-import { createStudy, HyperbandPruner, JournalFileStorage, MedianPruner, NopPruner, TPESampler, type Pruner, type Study } from '@digitfuse/tuning';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  createStudy,
+  hasArtifacts,
+  HyperbandPruner,
+  JournalFileStorage,
+  MedianPruner,
+  NopPruner,
+  openStorage,
+  redactUrl,
+  TPESampler,
+  type Pruner,
+  type Storage,
+  type Study,
+} from '@digitfuse/tuning';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
-import { fusionOf, modalityOf } from './options';
-import { trialDirName } from './run-artifacts';
+import { fusionOf, modalityOf, objectiveOf } from './options';
+import { trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams } from './search-space';
 
-/** The study's name inside its journal. */
+/** The study's name inside its journal (and in a shared storage unless `--study` says). */
 export const STUDY_NAME = 'digitfuse';
+
+/** The run's study name. */
+export const studyNameOf = (ctx: RunContext): string => ctx.options.study ?? STUDY_NAME;
+
+/**
+ * The run's shared storage URL with its password, or null for the run's journal. run.json keeps the
+ * URL without its password; the full one comes from `--storage` / DIGITFUSE_STORAGE (which the
+ * worker processes inherit), else PGPASSWORD or ~/.pgpass supply the password.
+ */
+export function storageUrlOf(ctx: RunContext): string | null {
+  const recorded = ctx.options.storage ?? null;
+  if (recorded === null) return null;
+  const env = process.env.DIGITFUSE_STORAGE;
+  return env !== undefined && redactUrl(env) === redactUrl(recorded) ? env : recorded;
+}
+
+/** Where the run's study is described in messages: the URL without its password, or the journal. */
+export const studyPlace = (ctx: RunContext): string => (ctx.options.storage ? `${redactUrl(ctx.options.storage)} (study \`${studyNameOf(ctx)}\`)` : ctx.layout.journal);
+
+/** One shared storage per process and URL (its connection pool). */
+const shared = new Map<string, Promise<Storage>>();
+
+function sharedStorage(url: string, log: (line: string) => void): Promise<Storage> {
+  let storage = shared.get(url);
+  if (storage === undefined) {
+    storage = openStorage(url, { logger: { warn: (message: string) => log(`    warning: ${message}`) } });
+    shared.set(url, storage);
+    storage.catch(() => shared.delete(url));
+  }
+  return storage;
+}
+
+async function storageOf(ctx: RunContext): Promise<Storage> {
+  const url = storageUrlOf(ctx);
+  return url === null ? new JournalFileStorage(ctx.layout.journal) : sharedStorage(url, ctx.log);
+}
+
+/**
+ * Connects to a `--storage` database before anything is written (a bad URL, a refused connection, a
+ * wrong password, a missing database or a newer schema is one line and no run directory).
+ */
+export async function checkStorage(storage: string | null | undefined, log: (line: string) => void): Promise<void> {
+  if (storage) await sharedStorage(storage, log);
+}
 
 /** The study's COMPLETE trials with a value, best first (lower number first on ties). */
 export function rankedTrials(study: Study): { number: number; value: number }[] {
@@ -26,28 +84,29 @@ function makePruner(kind: RunContext['options']['pruner'], epochs: number): Prun
   return new NopPruner();
 }
 
-/** Open (or create) the run's study from its journal. */
-export function openStudy(ctx: RunContext): Study {
+/** Open (or create) the run's study: from its journal, or from the shared storage of `--storage`. */
+export async function openStudy(ctx: RunContext): Promise<Study> {
   return createStudy({
-    name: STUDY_NAME,
+    name: studyNameOf(ctx),
     direction: 'maximize',
     sampler: new TPESampler({ seed: ctx.options.seed }),
     logger: { warn: (message: string) => ctx.log(`    warning: ${message}`) },
     pruner: makePruner(ctx.options.pruner, ctx.options.epochs),
-    storage: new JournalFileStorage(ctx.layout.journal),
+    storage: await storageOf(ctx),
     loadIfExists: true,
   });
 }
 
 /** The K best finished trials of the run's study, best first. @throws PipelineError when none finished. */
-export function bestTrials(ctx: RunContext, k: number): { number: number; value: number }[] {
-  const complete = rankedTrials(openStudy(ctx));
+export async function bestTrials(ctx: RunContext, k: number): Promise<{ number: number; value: number }[]> {
+  const study = await openStudy(ctx);
+  const complete = rankedTrials(study);
   if (complete.length === 0) {
-    throw new PipelineError(
-      `Expected at least one finished trial in ${ctx.layout.journal}, found none: give the search more --trials or a longer --budget`,
-    );
+    throw new PipelineError(`Expected at least one finished trial in ${studyPlace(ctx)}, found none: give the search more --trials or a longer --budget`);
   }
-  return complete.slice(0, k);
+  const best = complete.slice(0, k);
+  for (const t of best) await fetchTrialModel(ctx, study, t.number);
+  return best;
 }
 
 /** The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its number. */
@@ -59,7 +118,7 @@ export const trialSeed = (ctx: RunContext, trialNumber: number): number => ctx.o
  */
 export function trialConfig(ctx: RunContext, study: Study, trialNumber: number): ModelConfig {
   const trial = study.trials[trialNumber];
-  if (!trial) throw new PipelineError(`Expected trial ${trialNumber} in ${ctx.layout.journal}, found none`);
+  if (!trial) throw new PipelineError(`Expected trial ${trialNumber} in ${studyPlace(ctx)}, found none`);
   return configFromParams(trial.params as Record<string, number | string>, trialSeed(ctx, trialNumber), fusionOf(ctx.options), modalityOf(ctx.options));
 }
 
@@ -72,4 +131,69 @@ export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): v
   for (const name of readdirSync(dir)) {
     if (!best.has(name) && !running.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }
+}
+
+/** Files of a directory, recursively, as paths relative to it. */
+function filesUnder(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path, base) : [relative(base, path)];
+  });
+}
+
+/** With a shared storage: keeps a trial's saved model (model.json, weights, meta with the calibration) in it, for any machine. */
+export async function uploadTrialModel(ctx: RunContext, study: Study, trialNumber: number): Promise<void> {
+  if (!hasArtifacts(study.storage)) return;
+  const dir = trialModelDir(ctx.layout, trialNumber);
+  if (!existsSync(dir)) return;
+  for (const path of filesUnder(dir)) await study.storage.putArtifact(study.name, trialNumber, path, readFileSync(join(dir, path)));
+}
+
+/** With a shared storage: writes a trial's model into this run's directory when it is not there (trained on another machine). */
+export async function fetchTrialModel(ctx: RunContext, study: Study, trialNumber: number): Promise<void> {
+  const dir = trialModelDir(ctx.layout, trialNumber);
+  if (!hasArtifacts(study.storage) || existsSync(join(dir, 'model.json'))) return;
+  const paths = await study.storage.listArtifacts(study.name, trialNumber);
+  if (paths.length === 0) throw new PipelineError(`Expected the model of trial ${trialNumber} in ${studyPlace(ctx)}, found none (its worker saved no model)`);
+  for (const path of paths) {
+    const data = (await study.storage.getArtifact(study.name, trialNumber, path)) as Buffer;
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), data);
+  }
+  ctx.log(`    trial ${trialNumber}'s model fetched from ${studyPlace(ctx)}`);
+}
+
+/** What must be the same on every machine joining a shared study: the data files and how they are prepared and judged. */
+function studyKey(ctx: RunContext): Record<string, unknown> {
+  const o = ctx.options;
+  return {
+    data: ctx.state.data?.fingerprint ?? null,
+    split: o.split,
+    seed: o.seed,
+    'search-rows': o.searchRows,
+    modality: modalityOf(o),
+    fusion: fusionOf(o),
+    objective: objectiveOf(o),
+  };
+}
+
+/**
+ * With a shared storage: records what the study searches on (the first worker to join), or refuses
+ * a worker whose data or preprocessing differ. Returns whether this worker created the record.
+ */
+export async function joinSharedStudy(ctx: RunContext, study: Study): Promise<boolean> {
+  if (!hasArtifacts(study.storage)) return true;
+  const mine = studyKey(ctx);
+  const text = JSON.stringify(mine);
+  const created = await study.storage.putArtifact(study.name, -1, 'study-key.json', Buffer.from(text), { ifAbsent: true });
+  if (created) return true;
+  const theirs = JSON.parse(((await study.storage.getArtifact(study.name, -1, 'study-key.json')) as Buffer).toString('utf8')) as Record<string, unknown>;
+  const differ = Object.keys(mine).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
+  if (differ.length > 0) {
+    const show = (v: Record<string, unknown>, k: string): string => (k === 'data' ? `files ${createHash('sha256').update(String(v[k])).digest('hex').slice(0, 12)}` : `--${k} ${String(v[k])}`);
+    throw new PipelineError(
+      `Study ${studyPlace(ctx)} was searched with other data or preprocessing: ${differ.map((k) => `${show(theirs, k)} there, ${show(mine, k)} here`).join('; ')}; give the same --data and flags, or another --study`,
+    );
+  }
+  return false;
 }

@@ -45,10 +45,13 @@ export {
   type SuccessiveHalvingPrunerArgs,
 } from './pruners/successive-halving-pruner';
 export { HyperbandPruner, hyperbandPruner, type HyperbandPrunerArgs } from './pruners/hyperband-pruner';
-export type { StalePolicy, Storage, TrialLimit } from './storage/storage';
+export { hasArtifacts, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage/storage';
+export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
+export { isPostgresUrl, isTransient, PostgresStorage, postgresStorage, redactUrl, type PostgresStorageArgs } from './storage/postgres-storage';
+export { openStorage, type OpenStorageArgs } from './storage/open-storage';
 export {
   bestParamsJson,
   bestStep,

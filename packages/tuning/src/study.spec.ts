@@ -6,15 +6,15 @@ import { InMemoryStorage } from './storage/in-memory-storage';
 import { createStudy, loadStudy } from './study';
 import { MemoryLogger } from './testing';
 
-function newStudy(logger = new MemoryLogger()) {
-  return createStudy({ name: 'unit', sampler: new RandomSampler({ seed: 3 }), pruner: new NopPruner(), logger });
+async function newStudy(logger = new MemoryLogger()) {
+  return await createStudy({ name: 'unit', sampler: new RandomSampler({ seed: 3 }), pruner: new NopPruner(), logger });
 }
 
 describe('Trial suggest*()', () => {
-  it('returns values inside the range, on the grid, and the same value when re-suggested', () => {
-    const study = newStudy();
+  it('returns values inside the range, on the grid, and the same value when re-suggested', async () => {
+    const study = await newStudy();
     for (let i = 0; i < 20; i++) {
-      const trial = study.ask();
+      const trial = await study.ask();
       const a = trial.suggestFloat('a', 0.5, 2);
       const b = trial.suggestInt('b', 2, 20, { step: 3 });
       const c = trial.suggestFloat('c', 1e-4, 1, { log: true });
@@ -28,7 +28,7 @@ describe('Trial suggest*()', () => {
       expect(['x', 'y', null]).toContain(d);
       expect(Math.abs(e * 10 - Math.round(e * 10))).toBeLessThan(1e-9);
       expect(trial.suggestFloat('a', 0.5, 2)).toBe(a);
-      study.tell(trial, a + b);
+      await study.tell(trial, a + b);
     }
     expect(study.trials).toHaveLength(20);
     expect(study.trials.every((t) => t.state === 'COMPLETE')).toBe(true);
@@ -41,37 +41,37 @@ describe('Trial suggest*()', () => {
     ['empty choices', (t: import('./trial').Trial) => t.suggestCategorical('act', []), /`act`.*at least one choice, got \[\]/],
     ['non-integer int bounds', (t: import('./trial').Trial) => t.suggestInt('n', 1.5, 4), /`n`.*integer bounds, got low=1.5/],
     ['step with log', (t: import('./trial').Trial) => t.suggestFloat('w', 1, 4, { step: 0.5, log: true }), /`w`.*step and log/],
-  ])('throws a ConfigError naming the parameter for %s', (_label, call, message) => {
-    const trial = newStudy().ask();
+  ])('throws a ConfigError naming the parameter for %s', async (_label, call, message) => {
+    const trial = await (await newStudy()).ask();
     expect(() => call(trial)).toThrow(ConfigError);
     expect(() => call(trial)).toThrow(message);
   });
 
-  it('rejects a parameter re-suggested with a different distribution', () => {
-    const trial = newStudy().ask();
+  it('rejects a parameter re-suggested with a different distribution', async () => {
+    const trial = await (await newStudy()).ask();
     trial.suggestInt('layers', 1, 4);
     expect(() => trial.suggestInt('layers', 1, 5)).toThrow(ConfigError);
     expect(() => trial.suggestFloat('layers', 1, 4)).toThrow(/`layers` was already suggested in trial 0 as int \[1, 4\] \(step=1\), now as float \[1, 4\]/);
   });
 });
 
-describe('Study.tell()', () => {
-  it('marks a NaN objective FAIL and throws a ConfigError naming the trial and value', () => {
-    const study = newStudy();
-    const trial = study.ask();
+describe('await Study.tell()', () => {
+  it('marks a NaN objective FAIL and throws a ConfigError naming the trial and value', async () => {
+    const study = await newStudy();
+    const trial = await study.ask();
     trial.suggestFloat('x', 0, 1);
-    expect(() => study.tell(trial, NaN)).toThrow(ConfigError);
+    await expect(study.tell(trial, NaN)).rejects.toThrow(ConfigError);
     expect(study.trials[0].state).toBe('FAIL');
     expect(study.trials[0].failReason).toMatch(/got NaN/);
-    expect(() => study.tell(trial, 1)).toThrow(TuningError);
+    await expect(study.tell(trial, 1)).rejects.toThrow(TuningError);
   });
 
-  it('records PRUNED with the last intermediate value', () => {
-    const study = newStudy();
-    const trial = study.ask();
+  it('records PRUNED with the last intermediate value', async () => {
+    const study = await newStudy();
+    const trial = await study.ask();
     trial.report(0.5, 0);
     trial.report(0.25, 3);
-    const frozen = study.tell(trial, 'PRUNED');
+    const frozen = await study.tell(trial, 'PRUNED');
     expect(frozen.state).toBe('PRUNED');
     expect(frozen.value).toBe(0.25);
   });
@@ -80,7 +80,7 @@ describe('Study.tell()', () => {
 describe('Study.optimize()', () => {
   it('runs nTrials trials, records pruned and failed ones, and finds the best trial', async () => {
     const logger = new MemoryLogger();
-    const study = createStudy({ name: 'opt', direction: 'maximize', sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger });
+    const study = await createStudy({ name: 'opt', direction: 'maximize', sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger });
     const seen: number[] = [];
     await study.optimize(
       (trial) => {
@@ -106,13 +106,13 @@ describe('Study.optimize()', () => {
   });
 
   it('stops at the first uncaught objective error, after recording the trial as FAIL', async () => {
-    const study = newStudy();
+    const study = await newStudy();
     await expect(study.optimize(() => { throw new TypeError('bad'); }, { nTrials: 5 })).rejects.toThrow('bad');
     expect(study.trials.map((t) => t.state)).toEqual(['FAIL']);
   });
 
   it('with concurrency, lets running trials finish before re-throwing an objective error', async () => {
-    const study = newStudy();
+    const study = await newStudy();
     const run = study.optimize(
       async (trial) => {
         if (trial.number === 0) throw new TypeError('first lane fails');
@@ -126,20 +126,20 @@ describe('Study.optimize()', () => {
   });
 
   it('validates its options', async () => {
-    const study = newStudy();
+    const study = await newStudy();
     await expect(study.optimize(() => 0, {})).rejects.toThrow(ConfigError);
     await expect(study.optimize(() => 0, { nTrials: -1 })).rejects.toThrow(/`nTrials`: expected an integer >= 0, got -1/);
   });
 
   it('honours timeoutMs', async () => {
-    const study = newStudy();
+    const study = await newStudy();
     await study.optimize(async () => new Promise<number>((r) => setTimeout(() => r(1), 20)), { timeoutMs: 100 });
     expect(study.trials.length).toBeGreaterThanOrEqual(2);
     expect(study.trials.length).toBeLessThan(10);
   });
 
   it('runs async trials concurrently with distinct numbers', async () => {
-    const study = newStudy();
+    const study = await newStudy();
     let active = 0;
     let maxActive = 0;
     await study.optimize(
@@ -162,9 +162,9 @@ describe("optimize({ nTrialsScope: 'study' })", () => {
   it('runs until the study has nTrials COMPLETE or PRUNED trials, counting earlier runs', async () => {
     const storage = new InMemoryStorage();
     const options = { name: 'scope', storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), loadIfExists: true };
-    const first = createStudy(options);
+    const first = await createStudy(options);
     await first.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
-    const second = createStudy(options);
+    const second = await createStudy(options);
     await second.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5, nTrialsScope: 'study' });
     expect(second.trials).toHaveLength(5);
     await second.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5, nTrialsScope: 'study' });
@@ -173,23 +173,23 @@ describe("optimize({ nTrialsScope: 'study' })", () => {
 });
 
 describe('enqueueTrial()', () => {
-  it('hands the fixed parameters to the next trial', () => {
-    const study = newStudy();
-    study.enqueueTrial({ lr: 0.01, act: 'tanh' });
-    const trial = study.ask();
+  it('hands the fixed parameters to the next trial', async () => {
+    const study = await newStudy();
+    await study.enqueueTrial({ lr: 0.01, act: 'tanh' });
+    const trial = await study.ask();
     expect(trial.suggestFloat('lr', 1e-4, 1, { log: true })).toBe(0.01);
     expect(trial.suggestCategorical('act', ['relu', 'tanh'])).toBe('tanh');
-    expect(study.ask().number).toBe(1);
+    expect((await study.ask()).number).toBe(1);
   });
 });
 
-describe('createStudy() / loadStudy()', () => {
-  it('refuses a duplicate name unless loadIfExists, and loads by name', () => {
+describe('await createStudy() / await loadStudy()', () => {
+  it('refuses a duplicate name unless loadIfExists, and loads by name', async () => {
     const storage = new InMemoryStorage();
-    createStudy({ name: 's', direction: 'maximize', storage, sampler: new TPESampler({ seed: 1 }) });
-    expect(() => createStudy({ name: 's', storage })).toThrow(StorageError);
-    expect(() => createStudy({ name: 's', direction: 'minimize', storage, loadIfExists: true })).toThrow(/direction 'maximize'/);
-    expect(loadStudy({ name: 's', storage }).direction).toBe('maximize');
-    expect(() => loadStudy({ name: 'nope', storage })).toThrow(/No study `nope` in the storage \(it has: `s`\)/);
+    await createStudy({ name: 's', direction: 'maximize', storage, sampler: new TPESampler({ seed: 1 }) });
+    await expect(createStudy({ name: 's', storage })).rejects.toThrow(StorageError);
+    await expect(createStudy({ name: 's', direction: 'minimize', storage, loadIfExists: true })).rejects.toThrow(/direction 'maximize'/);
+    expect((await loadStudy({ name: 's', storage })).direction).toBe('maximize');
+    await expect(loadStudy({ name: 'nope', storage })).rejects.toThrow(/No study `nope` in the storage \(it has: `s`\)/);
   });
 });

@@ -8,10 +8,11 @@ import type { Pruner } from './pruners/pruner';
 import { TPESampler } from './samplers/tpe-sampler';
 import type { Sampler } from './samplers/sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
-import type { Storage } from './storage/storage';
+import { isStale, type Storage } from './storage/storage';
+import { TrialCache } from './study-cache';
 import type { StudyView } from './study-view';
 import { Trial, type TrialContext } from './trial';
-import type { Direction, FrozenTrial, TrialState } from './trial-state';
+import type { Direction, FinishedState, FrozenTrial, TrialState } from './trial-state';
 import { isWorkerDead, THIS_WORKER } from './worker-info';
 
 export interface StudyOptions {
@@ -89,6 +90,7 @@ export class Study implements StudyView {
   private readonly constraintsFunc: ((trial: FrozenTrial) => readonly number[]) | undefined;
   private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
   private readonly ctx: TrialContext;
+  private readonly cache: TrialCache;
 
   /** Use `createStudy` / `loadStudy`. */
   constructor(options: StudyOptions, directions: Direction | readonly Direction[]) {
@@ -103,17 +105,26 @@ export class Study implements StudyView {
     this.staleAfterMs = positive('staleAfterMs', options.staleAfterMs ?? 120_000);
     this.maxRetries = options.maxRetries ?? 1;
     if (!Number.isInteger(this.maxRetries) || this.maxRetries < 0) throw new ConfigError(`Study option \`maxRetries\`: expected an integer >= 0, got ${this.maxRetries}`);
-    this.ctx = { view: this, storage: this.storage, sampler: this.sampler, pruner: this.pruner, logger: this.logger };
+    this.cache = new TrialCache(this.storage, this.name);
+    this.ctx = { view: this, writer: this.cache, sampler: this.sampler, pruner: this.pruner, logger: this.logger };
   }
 
-  /** All trials, ordered by number. */
+  /**
+   * All trials, ordered by number. With a journal or in-memory storage this is always current; with
+   * a database it is the study's cache as of its last `ask`, `tell`, report or `refresh()`.
+   */
   get trials(): readonly FrozenTrial[] {
-    return this.storage.getTrials(this.name);
+    return this.cache.trials();
   }
 
   getTrials(states?: readonly TrialState[]): readonly FrozenTrial[] {
-    const all = this.storage.getTrials(this.name);
+    const all = this.cache.trials();
     return states === undefined ? all : all.filter((t) => states.includes(t.state));
+  }
+
+  /** Reads the storage again (after this process's pending writes); returns every trial. */
+  refresh(): Promise<readonly FrozenTrial[]> {
+    return this.cache.refresh();
   }
 
   /**
@@ -156,25 +167,28 @@ export class Study implements StudyView {
   }
 
   /** Queues a trial whose parameters are fixed in advance; the next `ask` picks it up. Returns its number. */
-  enqueueTrial(params: Record<string, ParamValue>): number {
-    return this.storage.enqueueTrial(this.name, params, Date.now());
+  async enqueueTrial(params: Record<string, ParamValue>): Promise<number> {
+    const number = await this.storage.enqueueTrial(this.name, params, Date.now());
+    await this.cache.refresh();
+    return number;
   }
 
   /** Marks RUNNING trials of dead workers, or without a recent heartbeat, FAIL and enqueues their retries. */
-  failStaleTrials(): FrozenTrial[] {
-    const failed = this.storage.failStaleTrials(this.name, {
+  async failStaleTrials(): Promise<FrozenTrial[]> {
+    const failed = await this.storage.failStaleTrials(this.name, {
       now: Date.now(),
       staleAfterMs: this.staleAfterMs,
       isWorkerDead,
       maxRetries: this.maxRetries,
     });
     for (const t of failed) this.logger.warn(`Study \`${this.name}\`: trial ${t.number} marked FAIL (${t.failReason})`);
+    if (failed.length > 0) await this.cache.refresh();
     return failed;
   }
 
   /** Starts a trial (an enqueued one first) for a custom loop; finish it with `tell`. */
-  ask(): Trial {
-    const trial = this.tryAsk();
+  async ask(): Promise<Trial> {
+    const trial = await this.tryAsk();
     if (trial === undefined) throw new StorageError(`Study \`${this.name}\`: could not start a trial`);
     return trial;
   }
@@ -185,41 +199,46 @@ export class Study implements StudyView {
    * throws a ConfigError. With `constraintsFunc`, a COMPLETE or PRUNED trial's constraints are
    * computed and stored with it (a bad result, or one that throws, marks the trial FAIL).
    */
-  tell(trial: Trial | number, result: number | readonly number[] | 'PRUNED' | 'FAIL', reason?: string): FrozenTrial {
+  async tell(trial: Trial | number, result: number | readonly number[] | 'PRUNED' | 'FAIL', reason?: string): Promise<FrozenTrial> {
     const number = typeof trial === 'number' ? trial : trial.number;
     this.stopHeartbeat(number);
-    const current = this.storage.getTrials(this.name)[number];
+    const writeError = await this.cache.settle();
+    // This process's view (fresh for a journal; for a database, its cache with its own writes: a
+    // trial another worker failed meanwhile is caught by finishTrial, which then writes nothing).
+    const current = this.cache.trials()[number] ?? (await this.cache.refresh())[number];
+    const already = (t: FrozenTrial): TuningError =>
+      new TuningError(`Study \`${this.name}\` tell(): trial ${number} is already ${t.state}${t.failReason ? ` (${t.failReason})` : ''}`);
     if (current === undefined) throw new ConfigError(`Study \`${this.name}\` tell(): no trial ${number}`);
-    if (current.state !== 'RUNNING') {
-      throw new TuningError(`Study \`${this.name}\` tell(): trial ${number} is already ${current.state}${current.failReason ? ` (${current.failReason})` : ''}`);
-    }
+    if (current.state !== 'RUNNING') throw already(current);
     const now = Date.now();
-    const fail = (why: string, error?: unknown): never => {
-      this.storage.finishTrial(this.name, number, 'FAIL', undefined, now, why);
-      throw error ?? new ConfigError(`Study \`${this.name}\` trial ${number} ${why}`);
+    const finish = async (...args: [FinishedState, (readonly number[])?, string?, (readonly number[])?]): Promise<FrozenTrial> => {
+      const [state, values, why, constraints] = args;
+      const written = await this.storage.finishTrial(this.name, number, state, values, now, why, constraints);
+      if (!written) throw already((await this.cache.refresh())[number]);
+      // A database is read again at the next ask; until then the view shows the finish.
+      this.cache.written(number, (t) => ({
+        ...t,
+        state,
+        values: values === undefined ? undefined : Object.freeze([...values]),
+        value: values?.length === 1 ? values[0] : undefined,
+        constraints: constraints === undefined ? undefined : Object.freeze([...constraints]),
+        datetimeComplete: now,
+        failReason: why,
+      }));
+      return this.cache.trials()[number];
     };
-    if (result === 'FAIL') {
-      this.storage.finishTrial(this.name, number, 'FAIL', undefined, now, reason);
-      return this.storage.getTrials(this.name)[number];
+    if (writeError !== undefined) {
+      // What the objective wrote did not all reach the storage: the trial cannot count.
+      await finish('FAIL', undefined, `writing to the storage failed: ${(writeError as Error).message ?? String(writeError)}`);
+      throw writeError;
     }
-    let state: 'COMPLETE' | 'PRUNED' = 'COMPLETE';
-    let values: readonly number[] | undefined;
-    if (result === 'PRUNED') {
-      state = 'PRUNED';
-      const steps = [...current.intermediateValues.keys()];
-      const last = steps.length > 0 ? current.intermediateValues.get(Math.max(...steps)) : undefined;
-      // With several objectives an intermediate value is not the trial's values.
-      values = last === undefined || this.directions.length > 1 ? undefined : [last];
-    } else {
-      const k = this.directions.length;
-      const list = typeof result === 'number' ? [result] : Array.isArray(result) ? (result as readonly unknown[]) : [result];
-      if (list.length !== k || !list.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
-        const expected = k === 1 ? 'a number' : `${k} numbers (one per objective)`;
-        const got = typeof result === 'number' ? String(result) : JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
-        fail(`objective value: expected ${expected}, got ${got}`);
-      }
-      values = list as readonly number[];
+    if (result === 'FAIL') return finish('FAIL', undefined, reason);
+    const checked = this.checkResult(current, result);
+    if (typeof checked === 'string') {
+      await finish('FAIL', undefined, checked);
+      throw new ConfigError(`Study \`${this.name}\` trial ${number} ${checked}`);
     }
+    const { state, values } = checked;
     let constraints: readonly number[] | undefined;
     if (this.constraintsFunc !== undefined) {
       const finished: FrozenTrial = { ...current, state, values, value: values?.length === 1 ? values[0] : undefined };
@@ -227,15 +246,35 @@ export class Study implements StudyView {
       try {
         c = this.constraintsFunc(finished);
       } catch (e) {
-        fail(`constraintsFunc failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, e);
+        await finish('FAIL', undefined, `constraintsFunc failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        throw e;
       }
       if (!Array.isArray(c) || !c.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
-        fail(`constraintsFunc: expected an array of numbers (not NaN), got ${JSON.stringify(c)}`);
+        const why = `constraintsFunc: expected an array of numbers (not NaN), got ${JSON.stringify(c)}`;
+        await finish('FAIL', undefined, why);
+        throw new ConfigError(`Study \`${this.name}\` trial ${number} ${why}`);
       }
       constraints = c as readonly number[];
     }
-    this.storage.finishTrial(this.name, number, state, values, now, undefined, constraints);
-    return this.storage.getTrials(this.name)[number];
+    return finish(state, values, undefined, constraints);
+  }
+
+  /** The state and values `tell` records for `result`, or why it is not a valid result. */
+  private checkResult(current: FrozenTrial, result: number | readonly number[] | 'PRUNED'): { state: 'COMPLETE' | 'PRUNED'; values: readonly number[] | undefined } | string {
+    if (result === 'PRUNED') {
+      const steps = [...current.intermediateValues.keys()];
+      const last = steps.length > 0 ? current.intermediateValues.get(Math.max(...steps)) : undefined;
+      // With several objectives an intermediate value is not the trial's values.
+      return { state: 'PRUNED', values: last === undefined || this.directions.length > 1 ? undefined : [last] };
+    }
+    const k = this.directions.length;
+    const list = typeof result === 'number' ? [result] : Array.isArray(result) ? (result as readonly unknown[]) : [result];
+    if (list.length !== k || !list.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
+      const expected = k === 1 ? 'a number' : `${k} numbers (one per objective)`;
+      const got = typeof result === 'number' ? String(result) : JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+      return `objective value: expected ${expected}, got ${got}`;
+    }
+    return { state: 'COMPLETE', values: list as readonly number[] };
   }
 
   /** Runs trials of `objective` until `nTrials` / `timeoutMs` says stop. */
@@ -260,7 +299,7 @@ export class Study implements StudyView {
           started++;
           return this.ask();
         }
-        const trial = this.tryAsk(nTrials);
+        const trial = await this.tryAsk(nTrials);
         if (trial !== undefined) return trial;
         const finished = this.getTrials(['COMPLETE', 'PRUNED']).length;
         if (finished >= (nTrials as number)) return undefined;
@@ -275,10 +314,10 @@ export class Study implements StudyView {
         value = await objective(trial);
       } catch (e) {
         if (e instanceof TrialPruned) {
-          this.finishQuietly(trial.number, 'PRUNED');
+          await this.finishQuietly(trial.number, 'PRUNED');
         } else {
           const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-          this.finishQuietly(trial.number, 'FAIL', message);
+          await this.finishQuietly(trial.number, 'FAIL', message);
           if (!catchable.some((cls) => e instanceof cls)) {
             stopped = true;
             throw e;
@@ -289,7 +328,7 @@ export class Study implements StudyView {
         return;
       }
       try {
-        this.tell(trial, value as number | readonly number[]);
+        await this.tell(trial, value as number | readonly number[]);
       } catch (e) {
         if (!(e instanceof TuningError)) throw e;
         this.logger.warn((e as Error).message);
@@ -307,29 +346,32 @@ export class Study implements StudyView {
   }
 
   private runCallbacks(callbacks: readonly OptimizeCallback[], number: number): void {
-    const frozen = this.storage.getTrials(this.name)[number];
+    const frozen = this.getTrials()[number];
     for (const cb of callbacks) cb(this, frozen);
   }
 
-  private finishQuietly(number: number, state: 'PRUNED' | 'FAIL', reason?: string): void {
+  private async finishQuietly(number: number, state: 'PRUNED' | 'FAIL', reason?: string): Promise<void> {
     try {
-      this.tell(number, state, reason);
+      await this.tell(number, state, reason);
     } catch (e) {
       if (!(e instanceof TuningError)) throw e;
       this.logger.warn((e as Error).message);
     }
   }
 
-  private tryAsk(nFinished?: number): Trial | undefined {
-    this.failStaleTrials();
-    const t = this.storage.startTrial(this.name, THIS_WORKER, Date.now(), nFinished === undefined ? undefined : { nFinished });
+  private async tryAsk(nFinished?: number): Promise<Trial | undefined> {
+    // Judged on this process's view first (fresh for a journal, the last read for a database), so
+    // that most asks cost the storage nothing here.
+    const policy = { now: Date.now(), staleAfterMs: this.staleAfterMs, isWorkerDead, maxRetries: this.maxRetries };
+    if (this.getTrials(['RUNNING']).some((t) => isStale(t, policy))) await this.failStaleTrials();
+    const t = await this.storage.startTrial(this.name, THIS_WORKER, Date.now(), nFinished === undefined ? undefined : { nFinished });
+    await this.cache.refresh();
     if (t === undefined) return undefined;
     const timer = setInterval(() => {
-      try {
-        this.storage.heartbeat(this.name, t.number, Date.now());
-      } catch (e) {
-        this.logger.warn(`Study \`${this.name}\` trial ${t.number}: heartbeat failed: ${(e as Error).message}`);
-      }
+      this.storage.heartbeat(this.name, t.number, Date.now()).then(
+        () => this.cache.refreshSoon(),
+        (e: unknown) => this.logger.warn(`Study \`${this.name}\` trial ${t.number}: heartbeat failed: ${(e as Error).message}`),
+      );
     }, this.heartbeatIntervalMs);
     timer.unref();
     this.heartbeats.set(t.number, timer);
@@ -349,26 +391,30 @@ function positive(key: string, v: number): number {
 }
 
 /** Creates a study (or, with `loadIfExists`, resumes it). */
-export function createStudy(options: StudyOptions): Study {
+export async function createStudy(options: StudyOptions): Promise<Study> {
   if (options.direction !== undefined && options.directions !== undefined) {
     throw new ConfigError(`Study \`${options.name}\`: give \`direction\` or \`directions\`, not both`);
   }
   const storage = options.storage ?? new InMemoryStorage({ logger: options.logger });
   const asked = options.directions ?? (options.direction === undefined ? undefined : [options.direction]);
-  const directions = storage.createStudy(options.name, asked ?? ['minimize'], options.loadIfExists ?? false);
+  const directions = await storage.createStudy(options.name, asked ?? ['minimize'], options.loadIfExists ?? false);
   if (asked !== undefined && directions.join() !== asked.join()) {
     const show = (d: readonly Direction[]): string => (d.length === 1 ? `direction '${d[0]}'` : `directions [${d.map((x) => `'${x}'`).join(', ')}]`);
     throw new ConfigError(`Study \`${options.name}\` exists with ${show(directions)}, but ${show(asked)} was asked for`);
   }
-  return new Study({ ...options, storage }, directions);
+  const study = new Study({ ...options, storage }, directions);
+  await study.refresh();
+  return study;
 }
 
 /** Opens an existing study by name; its directions come from the storage. */
-export function loadStudy(options: Omit<StudyOptions, 'direction' | 'directions' | 'loadIfExists'> & { readonly storage: Storage }): Study {
-  const directions = options.storage.getStudyDirections(options.name);
+export async function loadStudy(options: Omit<StudyOptions, 'direction' | 'directions' | 'loadIfExists'> & { readonly storage: Storage }): Promise<Study> {
+  const directions = await options.storage.getStudyDirections(options.name);
   if (directions === undefined) {
-    const names = options.storage.getStudyNames();
+    const names = await options.storage.getStudyNames();
     throw new StorageError(`No study \`${options.name}\` in the storage (it has: ${names.length > 0 ? names.map((n) => `\`${n}\``).join(', ') : 'none'})`);
   }
-  return new Study(options, directions);
+  const study = new Study(options, directions);
+  await study.refresh();
+  return study;
 }

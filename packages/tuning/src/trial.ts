@@ -14,15 +14,25 @@ import { ConfigError, StorageError, TrialPruned } from './errors';
 import type { TuningLogger } from './logger';
 import type { Pruner } from './pruners/pruner';
 import type { Sampler } from './samplers/sampler';
-import type { Storage } from './storage/storage';
 import type { StudyView } from './study-view';
 import type { FrozenTrial, UserAttrValue } from './trial-state';
 import { isUserAttrValue } from './storage/replica';
 
+/**
+ * How a trial records what it learns. The study applies each write to its own view at once (so the
+ * trial reads it back synchronously) and sends it to the storage in order; an error of the storage
+ * surfaces at the next `tell`.
+ */
+export interface TrialWriter {
+  setParam(number: number, name: string, distribution: Distribution, value: ParamValue): void;
+  report(number: number, step: number, value: number): void;
+  setUserAttr(number: number, key: string, value: UserAttrValue): void;
+}
+
 /** What a trial needs from its study. */
 export interface TrialContext {
   readonly view: StudyView;
-  readonly storage: Storage;
+  readonly writer: TrialWriter;
   readonly sampler: Sampler;
   readonly pruner: Pruner;
   readonly logger: TuningLogger;
@@ -40,7 +50,7 @@ export class Trial {
 
   /** Current snapshot of this trial. */
   get frozen(): FrozenTrial {
-    const t = this.ctx.storage.getTrials(this.ctx.view.name)[this.number];
+    const t = this.ctx.view.getTrials()[this.number];
     if (t === undefined) throw new StorageError(`Study \`${this.ctx.view.name}\` has no trial ${this.number}`);
     return t;
   }
@@ -74,7 +84,7 @@ export class Trial {
       this.ctx.logger.warn(`Trial ${this.number}: step ${step} was already reported; the value ${value} is ignored`);
       return;
     }
-    this.ctx.storage.reportIntermediate(this.ctx.view.name, this.number, step, value, Date.now());
+    this.ctx.writer.report(this.number, step, value);
   }
 
   /**
@@ -88,7 +98,7 @@ export class Trial {
       throw new ConfigError(`Trial ${this.number} setUserAttr(\`${key}\`): expected a string, boolean, null or finite number, got ${String(value)}`);
     }
     this.requireRunning();
-    this.ctx.storage.setUserAttr(this.ctx.view.name, this.number, key, value, Date.now());
+    this.ctx.writer.setUserAttr(this.number, key, value);
   }
 
   /**
@@ -142,7 +152,7 @@ export class Trial {
       if (d !== undefined && sameDistribution(d, distribution) && name in this.relative.values) value = this.relative.values[name];
     }
     if (value === undefined) value = this.ctx.sampler.sampleIndependent(this.ctx.view, t, name, distribution);
-    this.ctx.storage.setParam(this.ctx.view.name, this.number, name, distribution, value, Date.now());
+    this.ctx.writer.setParam(this.number, name, distribution, value);
     return value;
   }
 }

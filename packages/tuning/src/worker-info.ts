@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import type { WorkerInfo } from './trial-state';
 
-/** This process, as recorded on the trials it runs. */
-export const THIS_WORKER: WorkerInfo = Object.freeze({ host: os.hostname(), pid: process.pid, id: randomUUID() });
+/**
+ * This process, as recorded on the trials it runs. DIGITFUSE_WORKER_HOST overrides the host name
+ * (containers that share a host name, or a test playing another machine).
+ */
+export const THIS_WORKER: WorkerInfo = Object.freeze({ host: process.env.DIGITFUSE_WORKER_HOST || os.hostname(), pid: process.pid, id: randomUUID() });
 
 function pidAlive(pid: number): boolean {
   try {

@@ -16,7 +16,7 @@ const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ..
 const tempDir = tempDirEachTest('tuning-workers-');
 
 describe('spawnWorkers()', () => {
-  it('rejects a bad count or command with a ConfigError', () => {
+  it('rejects a bad count or command with a ConfigError', async () => {
     expect(() => spawnWorkers({ count: 0, command: process.execPath })).toThrow(/`count`: expected an integer >= 1, got 0/);
     expect(() => spawnWorkers({ count: 1, command: '' })).toThrow(ConfigError);
   });
@@ -45,7 +45,7 @@ describe('worker processes sharing a journal', () => {
     await exited;
 
     const logger = new MemoryLogger();
-    const study = createStudy({
+    const study = await createStudy({
       name: 'k',
       storage: new JournalFileStorage(journal, { logger }),
       sampler: new TPESampler({ seed: 9, nStartupTrials: 3 }),
@@ -72,7 +72,7 @@ describe('worker processes sharing a journal', () => {
   it('two concurrent workers complete one study with distinct trial numbers and a clean journal', async () => {
     const journal = path.join(tempDir(), 'study.jsonl');
     // Create the study first so both workers load the same one.
-    createStudy({ name: 'c', storage: new JournalFileStorage(journal) }).storage.close();
+    await (await createStudy({ name: 'c', storage: new JournalFileStorage(journal) })).storage.close();
     const exits = await spawnWorkers({
       count: 2,
       command: process.execPath,
@@ -85,7 +85,7 @@ describe('worker processes sharing a journal', () => {
     const lines = fs.readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; number?: number });
     const created = lines.filter((l) => l.op === 'create_trial').map((l) => l.number);
     expect(new Set(created).size).toBe(created.length);
-    const study = createStudy({ name: 'c', storage: new JournalFileStorage(journal), loadIfExists: true });
+    const study = await createStudy({ name: 'c', storage: new JournalFileStorage(journal), loadIfExists: true });
     expect(study.trials.map((t) => t.number)).toEqual([...Array(12).keys()]);
     expect(study.getTrials(['COMPLETE'])).toHaveLength(12);
     const pids = new Set(study.trials.map((t) => t.worker?.pid));

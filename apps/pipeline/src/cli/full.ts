@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
+import { checkStorage } from '../study-access';
 import { startDashboardThread } from '../dashboard';
 import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
@@ -21,7 +22,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   const describe = 'Search hyperparameters, retrain the best configuration, write and validate submission.csv, and report.';
   const args = await parseArgs(argv, { name: 'digitfuse full', describe }, (y) => withDashboardFlag(withPipelineFlags(y)));
   const log = (line: string) => process.stderr.write(line + '\n');
-  const ctx = openContext(toPipelineOptions(args as Record<string, unknown>), argv, log);
+  const options = toPipelineOptions(args as Record<string, unknown>);
+  await checkStorage(options.storage, log);
+  const ctx = openContext(options, argv, log);
   const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {
     log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);

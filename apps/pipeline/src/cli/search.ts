@@ -1,6 +1,7 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
+import { checkStorage } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { isWorker, searchStage } from '../stages/search-stage';
@@ -11,7 +12,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse search', describe }, (y) => withPipelineFlags(y));
   const prefix = isWorker() ? `[worker ${Number(process.env.TUNING_WORKER_INDEX ?? 0) + 2}] ` : '';
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
-  const ctx = openContext(toPipelineOptions(args as Record<string, unknown>), argv, log);
+  const options = toPipelineOptions(args as Record<string, unknown>);
+  await checkStorage(options.storage, log);
+  const ctx = openContext(options, argv, log);
   if (isWorker()) {
     // A worker only runs trials; the main process records the stage and writes the outputs.
     await searchStage.run(ctx);

@@ -45,11 +45,11 @@ export class JournalReader {
     if (stat.ino !== this.inode || stat.size < this.offset) this.reset(stat.ino);
     if (stat.size > this.offset) this.copyNewLines(stat.size);
     if (this.storage === null) return null;
-    const names = this.storage.getStudyNames();
+    const names = this.storage.peekStudyNames();
     const name = names.includes(this.preferredStudy) ? this.preferredStudy : names[0];
     if (name === undefined) return null;
-    const direction = this.storage.getStudyDirection(name) as Direction;
-    return { name, direction, trials: this.storage.getTrials(name), reportTimes: this.reportTimes.get(name) ?? new Map() };
+    const direction = this.storage.peekDirections(name)?.[0] as Direction;
+    return { name, direction, trials: this.storage.peekTrials(name), reportTimes: this.reportTimes.get(name) ?? new Map() };
   }
 
   /** The private copy of the journal (null until there is something to copy). */

@@ -16,7 +16,7 @@ const toRows = (confusion: Int32Array): number[][] =>
 export const evaluateStage = modelStage('evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation', async (ctx, data) => {
   const val = subset(data.train, data.split.val);
   const labels = val.labels as Int32Array;
-  const trials = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+  const trials = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
   const probs: Float32Array[] = [];
   let ttaProbs: Float32Array | null = null;
   for (const t of trials) {

@@ -9,8 +9,8 @@ import { bestTrials, openStudy, trialConfig } from '../study-access';
  * validation data left to stop on. A robust-fusion model takes its trial's calibrated weights.
  */
 export const retrainStage = modelStage('retrain', 'retrain: the best configuration on all training rows', async (ctx, data, backend) => {
-  const best = bestTrials(ctx, Math.max(1, ctx.options.ensemble));
-  const study = openStudy(ctx);
+  const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+  const study = await openStudy(ctx);
   const dirs = finalModelDirs(ctx.layout, best.length);
   const facts: Record<string, number> = {};
   for (const [i, trial] of best.entries()) {

@@ -8,7 +8,7 @@ import {
   type TrainCallback,
   type TrainResult,
 } from '@digitfuse/model';
-import { TrialPruned, spawnWorkers, type Trial } from '@digitfuse/tuning';
+import { TrialPruned, spawnWorkers, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { EPOCH_ATTRS, FIGURE_ATTRS, objectiveValue, OBJECTIVES, type TrialFigures } from '../objective';
@@ -16,7 +16,7 @@ import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
-import { openStudy, pruneTrialModels, trialSeed } from '../study-access';
+import { joinSharedStudy, openStudy, pruneTrialModels, studyPlace, trialSeed, uploadTrialModel } from '../study-access';
 
 /**
  * A trained trial model's validation figures (`TrialFigures`): a robust model's calibrated product of
@@ -40,7 +40,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
  * them (objective.ts). Past the deadline a running trial stops after its current epoch and completes
  * with the best epoch it reached (its result is kept, not thrown away).
  */
-export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null) {
+export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null, study?: Study) {
   return async (trial: Trial): Promise<number> => {
     const backend = await backendOf(ctx);
     const modality = modalityOf(ctx.options);
@@ -75,6 +75,8 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       use: (model, trained) => trialFigures(model, trained, val, seed, modality),
     });
     const figures = result.used;
+    // With a shared storage the model goes there too, for the machine that retrains.
+    if (study !== undefined) await uploadTrialModel(ctx, study, trial.number);
     trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
     trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
     if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
@@ -106,7 +108,7 @@ function startWorkers(ctx: RunContext, count: number) {
   const threads = process.env.DIGITFUSE_THREADS ?? String(Math.max(1, Math.floor(nativeThreadCount() / (count + 1))));
   const inUse = setNativeThreads(Number(threads));
   ctx.log(
-    `    starting ${count} more worker process${count > 1 ? 'es' : ''} on ${ctx.layout.journal}` +
+    `    starting ${count} more worker process${count > 1 ? 'es' : ''} on ${studyPlace(ctx)}` +
       (inUse == null ? '' : `, ${threads} native kernel thread${threads === '1' ? '' : 's'} each`),
   );
   return spawnWorkers({
@@ -128,11 +130,13 @@ export const searchStage: Stage = {
     await backendOf(ctx);
     const trainRows = subset(data.train, sampleRows(data.split.train, options.searchRows, options.seed));
     const valRows = subset(data.train, data.split.val);
-    const study = openStudy(ctx);
-    if (!isWorker() && study.trials.length === 0) {
+    const study = await openStudy(ctx);
+    // A shared study: the first machine records its data and preprocessing; others must match.
+    const first = await joinSharedStudy(ctx, study);
+    if (!isWorker() && first && study.trials.length === 0) {
       // An image-only run searches no audio filters: enqueue only the paper's other parameters.
       const image = modalityOf(options) === 'image';
-      study.enqueueTrial(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !(image && k.startsWith('aud_')))));
+      await study.enqueueTrial(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !(image && k.startsWith('aud_')))));
     }
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
     const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;
@@ -140,7 +144,7 @@ export const searchStage: Stage = {
     ctx.log(
       `    ${options.trials} trials${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
         `, ${trainRows.n} training${trainRows.n < data.split.train.length ? ` (of ${data.split.train.length}, --search-rows)` : ''} / ${valRows.n} validation rows (${data.split.mode} split)` +
-        (done > 0 ? `, ${done} trials already finished in the journal` : ''),
+        (done > 0 ? `, ${done} trials already finished in ${studyPlace(ctx)}` : ''),
     );
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1) : null;
@@ -158,7 +162,7 @@ export const searchStage: Stage = {
           (finished < options.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
       );
     };
-    await study.optimize(makeObjective(ctx, trainRows, valRows, deadline), {
+    await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
       nTrials: options.trials,
       nTrialsScope: 'study',
       timeoutMs: options.budgetMs ?? undefined,

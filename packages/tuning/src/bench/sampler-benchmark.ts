@@ -81,24 +81,24 @@ export const ZDT_VARIANTS: Readonly<Record<string, Omit<Variant, 'concurrent'>>>
 };
 
 /** Runs `nTrials` trials, keeping up to `workers` of them running (asked, value computed, told oldest first). */
-export function runStudy(
+export async function runStudy(
   sampler: Sampler,
   objective: (t: Trial) => number | readonly number[],
   nTrials: number,
   workers: number,
   directions: readonly Direction[] = ['minimize'],
-): readonly FrozenTrial[] {
-  const study = createStudy({ name: 'bench', directions, sampler, pruner: new NopPruner(), logger: silentLogger });
+): Promise<readonly FrozenTrial[]> {
+  const study = await createStudy({ name: 'bench', directions, sampler, pruner: new NopPruner(), logger: silentLogger });
   const running: [Trial, number | readonly number[]][] = [];
   for (let i = 0; i < nTrials; i++) {
     if (running.length >= workers) {
       const [t, v] = running.shift() as [Trial, number | readonly number[]];
-      study.tell(t, v);
+      await study.tell(t, v);
     }
-    const t = study.ask();
+    const t = await study.ask();
     running.push([t, objective(t)]);
   }
-  for (const [t, v] of running) study.tell(t, v);
+  for (const [t, v] of running) await study.tell(t, v);
   return study.trials;
 }
 
@@ -129,14 +129,14 @@ export interface BenchOptions {
 }
 
 /** Runs this library's samplers. */
-export function runOurs(o: BenchOptions): BenchResults {
+export async function runOurs(o: BenchOptions): Promise<BenchResults> {
   const runs: RegretRun[] = [];
   for (const fn of o.functions) {
     for (const name of o.samplers) {
       const v = VARIANTS[name];
       for (let seed = 0; seed < o.seeds; seed++) {
         const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
-        const trials = runStudy(v.make(seed), BENCH_FUNCTIONS[fn].regret, o.trials, v.concurrent ? o.workers : 1);
+        const trials = await runStudy(v.make(seed), BENCH_FUNCTIONS[fn].regret, o.trials, v.concurrent ? o.workers : 1);
         const [ms, cpu] = elapsed(t0, c0, o.trials);
         runs.push({ function: fn, sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, regret: regretAt(trials, o.checkpoints) });
       }
@@ -147,7 +147,7 @@ export function runOurs(o: BenchOptions): BenchResults {
   for (const name of o.zdtSamplers) {
     for (let seed = 0; seed < o.zdtSeeds; seed++) {
       const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
-      const trials = runStudy(ZDT_VARIANTS[name].make(seed), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
+      const trials = await runStudy(ZDT_VARIANTS[name].make(seed), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
       const [ms, cpu] = elapsed(t0, c0, o.zdtTrials);
       zdt.push({ sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, hypervolume: zdtHypervolume(trials) });
     }
@@ -343,7 +343,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (optuna === undefined && version === undefined && args.optuna !== false) o.log(`(no Optuna: \`${args.python}\` cannot import optuna; showing this library only)`);
   console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials`);
-  const ours = runOurs(o);
+  const ours = await runOurs(o);
   if (version !== undefined) {
     optuna = await runOptuna(args.python, o);
     label = `optuna ${version}`;

@@ -42,17 +42,17 @@ const WARMUP = 3;
 /** Measures TPE's per-trial overhead with `finished` finished trials already in the study. */
 export async function measureOverhead(finished: number, trials: number, storage: Storage): Promise<OverheadResult> {
   const name = `bench-${finished}`;
-  const filler = createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger: silentLogger });
+  const filler = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger: silentLogger });
   await filler.optimize(suggestAll, { nTrials: finished });
-  const study = createStudy({ name, storage, sampler: new TPESampler({ seed: 2 }), pruner: new NopPruner(), logger: silentLogger, loadIfExists: true });
+  const study = await createStudy({ name, storage, sampler: new TPESampler({ seed: 2 }), pruner: new NopPruner(), logger: silentLogger, loadIfExists: true });
   const times: number[] = [];
   let cpu = 0;
   for (let i = 0; i < trials + WARMUP; i++) {
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const trial = study.ask();
+    const trial = await study.ask();
     const value = suggestAll(trial);
-    study.tell(trial, value);
+    await study.tell(trial, value);
     if (i >= WARMUP) {
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       const c = process.cpuUsage(c0);

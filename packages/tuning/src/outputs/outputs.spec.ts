@@ -11,27 +11,27 @@ import { intermediateValues, optimizationHistory, parallelCoordinates } from './
 import { paramImportances } from './param-importance';
 import { bestParamsJson, trialsTable } from './trials-table';
 
-function smallStudy(): Study {
-  const study = createStudy({ name: 'o', direction: 'maximize', sampler: new RandomSampler({ seed: 4 }), pruner: new NopPruner() });
+async function smallStudy(): Promise<Study> {
+  const study = await createStudy({ name: 'o', direction: 'maximize', sampler: new RandomSampler({ seed: 4 }), pruner: new NopPruner() });
   const curves = [
     [0.5, 0.7, 0.6],
     [0.4, 0.45],
     [0.8, 0.9, 0.95],
   ];
-  curves.forEach((curve, i) => {
-    const t = study.ask();
+  for (const [i, curve] of curves.entries()) {
+    const t = await study.ask();
     t.suggestFloat('lr', 1e-4, 1e-1, { log: true });
     t.suggestCategorical('act', ['relu', 'a,b']);
     curve.forEach((v, step) => t.report(v, step));
-    if (i === 1) study.tell(t, 'PRUNED');
-    else study.tell(t, Math.max(...curve));
-  });
+    if (i === 1) await study.tell(t, 'PRUNED');
+    else await study.tell(t, Math.max(...curve));
+  }
   return study;
 }
 
 describe('trialsTable()', () => {
-  it('lists number, state, each parameter, value, best step and seconds as Markdown and CSV', () => {
-    const study = smallStudy();
+  it('lists number, state, each parameter, value, best step and seconds as Markdown and CSV', async () => {
+    const study = await smallStudy();
     const table = trialsTable(study);
     expect(table.paramNames).toEqual(['lr', 'act']);
     expect(table.rows.map((r) => [r.number, r.state, r.value, r.bestStep])).toEqual([
@@ -53,19 +53,19 @@ describe('trialsTable()', () => {
 });
 
 describe('bestParamsJson()', () => {
-  it('gives the best COMPLETE trial as JSON', () => {
-    const study = smallStudy();
+  it('gives the best COMPLETE trial as JSON', async () => {
+    const study = await smallStudy();
     const best = JSON.parse(bestParamsJson(study)) as { number: number; value: number; params: Record<string, unknown> };
     expect(best.number).toBe(2);
     expect(best.value).toBe(0.95);
     expect(best.params).toEqual(study.trials[2].params);
-    expect(bestParamsJson(createStudy({ name: 'empty' }))).toBe('null\n');
+    expect(bestParamsJson(await createStudy({ name: 'empty' }))).toBe('null\n');
   });
 });
 
 describe('optimizationHistory() / intermediateValues() / parallelCoordinates()', () => {
-  it('tracks the best value so far and exposes the learning curves', () => {
-    const study = smallStudy();
+  it('tracks the best value so far and exposes the learning curves', async () => {
+    const study = await smallStudy();
     expect(optimizationHistory(study).map((p) => [p.number, p.value, p.best])).toEqual([
       [0, 0.7, 0.7],
       [1, 0.45, 0.7],
@@ -78,7 +78,7 @@ describe('optimizationHistory() / intermediateValues() / parallelCoordinates()',
 
 describe('paramImportances()', () => {
   it('ranks the parameter that drives the objective first, sums to 1, and is seeded', async () => {
-    const study = createStudy({ name: 'imp', sampler: new RandomSampler({ seed: 11 }), pruner: new NopPruner() });
+    const study = await createStudy({ name: 'imp', sampler: new RandomSampler({ seed: 11 }), pruner: new NopPruner() });
     await study.optimize(
       (t) => {
         const big = t.suggestFloat('big', 0, 1);
@@ -93,18 +93,18 @@ describe('paramImportances()', () => {
     expect(imp.big).toBeGreaterThan(0.8);
     expect(Object.values(imp).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
     expect(paramImportances(study, { seed: 1, nTrees: 16 })).toEqual(imp);
-    expect(paramImportances(createStudy({ name: 'none' }))).toEqual({});
+    expect(paramImportances(await createStudy({ name: 'none' }))).toEqual({});
   });
 });
 
 describe('Trial.setUserAttr()', () => {
-  it('keeps figures beside the value, in the journal across processes and as table columns after the value', () => {
+  it('keeps figures beside the value, in the journal across processes and as table columns after the value', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attrs-'));
     const journal = path.join(dir, 'study.jsonl');
     const open = () =>
       createStudy({ name: 'a', direction: 'maximize', sampler: new RandomSampler({ seed: 1 }), storage: new JournalFileStorage(journal), loadIfExists: true, logger: silentLogger });
-    const study = open();
-    const t = study.ask();
+    const study = await open();
+    const t = await study.ask();
     t.suggestFloat('lr', 0.1, 1);
     t.setUserAttr('clean', 0.99);
     t.setUserAttr('shifted', 0.9);
@@ -112,9 +112,9 @@ describe('Trial.setUserAttr()', () => {
     t.setUserAttr('chosen by', 'shift-aware');
     expect(() => t.setUserAttr('bad', NaN)).toThrow(ConfigError);
     expect(() => t.setUserAttr('', 1)).toThrow(ConfigError);
-    study.tell(t, 0.9);
+    await study.tell(t, 0.9);
     expect(() => t.setUserAttr('late', 1)).toThrow(TrialPruned);
-    const again = open();
+    const again = await open();
     expect(again.trials[0].userAttrs).toEqual({ clean: 0.98, shifted: 0.9, 'chosen by': 'shift-aware' });
     const table = trialsTable(again);
     expect(table.userAttrNames).toEqual(['clean', 'shifted', 'chosen by']);
@@ -125,13 +125,13 @@ describe('Trial.setUserAttr()', () => {
 });
 
 describe('trialsTable() with hostile strings', () => {
-  it('keeps formulas out of the CSV and markup out of the Markdown', () => {
-    const study = createStudy({ name: 'h', sampler: new RandomSampler({ seed: 1 }), logger: silentLogger });
-    const t = study.ask();
+  it('keeps formulas out of the CSV and markup out of the Markdown', async () => {
+    const study = await createStudy({ name: 'h', sampler: new RandomSampler({ seed: 1 }), logger: silentLogger });
+    const t = await study.ask();
     t.suggestCategorical('act', ['=HYPERLINK("http://x","y")']);
     t.setUserAttr('note', '<img src=x onerror=alert(1)>|');
     t.setUserAttr('neg', -1.5);
-    study.tell(t, 1);
+    await study.tell(t, 1);
     const table = trialsTable(study);
     const row = table.csv.trim().split('\n')[1];
     expect(row).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);

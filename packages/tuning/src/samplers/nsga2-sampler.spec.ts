@@ -10,25 +10,25 @@ import { NSGAIISampler, selectElite } from './nsga2-sampler';
 import { RandomSampler } from './random-sampler';
 import type { Sampler } from './sampler';
 
-function run(sampler: Sampler, objective: (t: Trial) => readonly number[], nTrials: number, extra: Partial<StudyOptions> = {}) {
-  const study = createStudy({ name: 'n', directions: ['minimize', 'minimize'], sampler, pruner: new NopPruner(), logger: new MemoryLogger(), ...extra });
+async function run(sampler: Sampler, objective: (t: Trial) => readonly number[], nTrials: number, extra: Partial<StudyOptions> = {}) {
+  const study = await createStudy({ name: 'n', directions: ['minimize', 'minimize'], sampler, pruner: new NopPruner(), logger: new MemoryLogger(), ...extra });
   for (let i = 0; i < nTrials; i++) {
-    const t = study.ask();
-    study.tell(t, objective(t));
+    const t = await study.ask();
+    await study.tell(t, objective(t));
   }
   return study;
 }
 
 describe('NSGAIISampler', () => {
-  it('makes children from the parent population only (no mutation): every value is a parent value', () => {
-    const study = run(new NSGAIISampler({ seed: 1, populationSize: 4, mutationProb: 0 }), zdt1(3), 8);
+  it('makes children from the parent population only (no mutation): every value is a parent value', async () => {
+    const study = await run(new NSGAIISampler({ seed: 1, populationSize: 4, mutationProb: 0 }), zdt1(3), 8);
     const parentValues = new Set(study.trials.slice(0, 4).flatMap((t) => Object.values(t.params)));
     for (const child of study.trials.slice(4)) for (const v of Object.values(child.params)) expect(parentValues.has(v)).toBe(true);
   });
 
-  it('is reproducible: the same seed gives the same parameters', () => {
-    const params = () => run(new NSGAIISampler({ seed: 9, populationSize: 5 }), zdt1(3), 20).trials.map((t) => t.params);
-    expect(params()).toEqual(params());
+  it('is reproducible: the same seed gives the same parameters', async () => {
+    const params = async () => (await run(new NSGAIISampler({ seed: 9, populationSize: 5 }), zdt1(3), 20)).trials.map((t) => t.params);
+    expect(await params()).toEqual(await params());
   });
 
   /**
@@ -38,13 +38,13 @@ describe('NSGAIISampler', () => {
    * seeds. (Over 30 seeds: 3.11 here, 3.38 with Optuna's NSGAIISampler, random 5.98.) Margins:
    * ratio < 0.8, ahead on >= 5 seeds.
    */
-  it('beats random search in hypervolume on ZDT1', () => {
-    const gap = (sampler: Sampler): number => ZDT1_IDEAL_HYPERVOLUME - zdtHypervolume(run(sampler, zdt1(3), 150).trials);
+  it('beats random search in hypervolume on ZDT1', async () => {
+    const gap = async (sampler: Sampler): Promise<number> => ZDT1_IDEAL_HYPERVOLUME - zdtHypervolume((await run(sampler, zdt1(3), 150)).trials);
     const nsga: number[] = [];
     const random: number[] = [];
     for (let seed = 0; seed < 8; seed++) {
-      nsga.push(gap(new NSGAIISampler({ seed, populationSize: 10 })));
-      random.push(gap(new RandomSampler({ seed })));
+      nsga.push(await gap(new NSGAIISampler({ seed, populationSize: 10 })));
+      random.push(await gap(new RandomSampler({ seed })));
     }
     expect(median(nsga)).toBeLessThan(0.8 * median(random));
     expect(nsga.filter((v, i) => v < random[i]).length).toBeGreaterThanOrEqual(5);
@@ -55,29 +55,29 @@ describe('NSGAIISampler', () => {
    * trials 40-79 (population 10), 6 seeds. Measured over seeds 0-5, 100-105 and 200-205: with
    * constraints 0.50-0.75, without 0.13-0.33. Margins: median with > 0.45 and > 2 x without.
    */
-  it('prefers feasible trials under constraints', () => {
+  it('prefers feasible trials under constraints', async () => {
     const objective = (t: Trial): number[] => {
       const x = t.suggestFloat('x', 0, 1);
       const y = t.suggestFloat('y', 0, 1);
       return [(x - 0.9) ** 2 + (y - 0.9) ** 2, (x - 1) ** 2 + (y - 0.7) ** 2];
     };
-    const share = (seed: number, constrained: boolean): number => {
+    const share = async (seed: number, constrained: boolean): Promise<number> => {
       const constraintsFunc = (t: FrozenTrial): number[] => [(t.params.x as number) + (t.params.y as number) - 1];
-      const study = run(new NSGAIISampler({ seed, populationSize: 10 }), objective, 80, constrained ? { constraintsFunc } : {});
+      const study = await run(new NSGAIISampler({ seed, populationSize: 10 }), objective, 80, constrained ? { constraintsFunc } : {});
       const late = study.trials.slice(40);
       return late.filter((t) => (t.params.x as number) + (t.params.y as number) <= 1).length / late.length;
     };
     const withC: number[] = [];
     const without: number[] = [];
     for (let seed = 0; seed < 6; seed++) {
-      withC.push(share(seed, true));
-      without.push(share(seed, false));
+      withC.push(await share(seed, true));
+      without.push(await share(seed, false));
     }
     expect(median(withC)).toBeGreaterThan(0.45);
     expect(median(withC)).toBeGreaterThan(2 * median(without));
   });
 
-  it('rejects bad options with a ConfigError naming the option', () => {
+  it('rejects bad options with a ConfigError naming the option', async () => {
     expect(() => new NSGAIISampler({ populationSize: 1 })).toThrow(ConfigError);
     expect(() => new NSGAIISampler({ populationSize: 1 })).toThrow('`populationSize`: expected an integer >= 2, got 1');
     expect(() => new NSGAIISampler({ swappingProb: 1.5 })).toThrow('`swappingProb`: expected a probability in [0, 1], got 1.5');
@@ -85,8 +85,8 @@ describe('NSGAIISampler', () => {
 });
 
 describe('selectElite()', () => {
-  it('keeps whole fronts while they fit and cuts the next one by crowding distance', () => {
-    const study = createStudy({ name: 'e', directions: ['minimize', 'minimize'], sampler: new RandomSampler({ seed: 0 }), pruner: new NopPruner() });
+  it('keeps whole fronts while they fit and cuts the next one by crowding distance', async () => {
+    const study = await createStudy({ name: 'e', directions: ['minimize', 'minimize'], sampler: new RandomSampler({ seed: 0 }), pruner: new NopPruner() });
     const told = [
       [0, 4], // front 0
       [4, 0], // front 0
@@ -96,7 +96,7 @@ describe('selectElite()', () => {
       [3, 1], // front 1 (extreme)
       [5, 5], // front 2
     ];
-    for (const v of told) study.tell(study.ask(), v);
+    for (const v of told) await study.tell(await study.ask(), v);
     const elite = selectElite(study.getTrials(['COMPLETE']), study.directions, 4);
     expect(elite.map((t) => t.number).sort()).toEqual([0, 1, 2, 5]);
   });

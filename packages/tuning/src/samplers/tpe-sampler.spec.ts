@@ -11,7 +11,7 @@ import type { Sampler } from './sampler';
 import { defaultGamma, defaultGammaMultiObjective, defaultWeights, splitTrials, TPESampler } from './tpe-sampler';
 
 async function bestOf(sampler: Sampler, objective: (t: Trial) => number, nTrials: number): Promise<number> {
-  const study = createStudy({ name: 'bench', sampler, pruner: new NopPruner(), logger: new MemoryLogger() });
+  const study = await createStudy({ name: 'bench', sampler, pruner: new NopPruner(), logger: new MemoryLogger() });
   await study.optimize(objective, { nTrials });
   return study.bestValue as number;
 }
@@ -58,7 +58,7 @@ describe('TPESampler', () => {
 
   it('is reproducible: the same seed gives the same parameters', async () => {
     const run = async (): Promise<unknown[]> => {
-      const study = createStudy({ name: 'r', sampler: new TPESampler({ seed: 42 }), pruner: new NopPruner() });
+      const study = await createStudy({ name: 'r', sampler: new TPESampler({ seed: 42 }), pruner: new NopPruner() });
       await study.optimize(mixedObjective, { nTrials: 15 });
       return study.trials.map((t) => t.params);
     };
@@ -67,16 +67,16 @@ describe('TPESampler', () => {
 
   it('does not replay start-up parameters when a seeded study is resumed', async () => {
     const storage = new InMemoryStorage();
-    const first = createStudy({ name: 'resume', storage, sampler: new TPESampler({ seed: 7 }), pruner: new NopPruner() });
+    const first = await createStudy({ name: 'resume', storage, sampler: new TPESampler({ seed: 7 }), pruner: new NopPruner() });
     await first.optimize(branin, { nTrials: 5 });
-    const again = createStudy({ name: 'resume', storage, sampler: new TPESampler({ seed: 7 }), pruner: new NopPruner(), loadIfExists: true });
+    const again = await createStudy({ name: 'resume', storage, sampler: new TPESampler({ seed: 7 }), pruner: new NopPruner(), loadIfExists: true });
     await again.optimize(branin, { nTrials: 5 });
     const xs = again.trials.map((t) => t.params.x);
     expect(new Set(xs).size).toBe(10);
   });
 
   it('samples the start-up trials at random, then concentrates near the good region', async () => {
-    const study = createStudy({ name: 'q', sampler: new TPESampler({ seed: 5 }), pruner: new NopPruner() });
+    const study = await createStudy({ name: 'q', sampler: new TPESampler({ seed: 5 }), pruner: new NopPruner() });
     await study.optimize((t) => (t.suggestFloat('x', -10, 10) - 3) ** 2, { nTrials: 60 });
     const late = study.trials.slice(40).map((t) => Math.abs((t.params.x as number) - 3));
     const early = study.trials.slice(0, 10).map((t) => Math.abs((t.params.x as number) - 3));
@@ -85,7 +85,7 @@ describe('TPESampler', () => {
 });
 
 describe('defaultGamma() / defaultWeights()', () => {
-  it('follow Optuna: gamma = min(ceil(0.1 n), 25); flat newest 25, ramp from 1/n for older', () => {
+  it('follow Optuna: gamma = min(ceil(0.1 n), 25); flat newest 25, ramp from 1/n for older', async () => {
     expect([0, 1, 10, 11, 100, 250, 1000].map(defaultGamma)).toEqual([0, 1, 1, 2, 10, 25, 25]);
     expect(Array.from(defaultWeights(3))).toEqual([1, 1, 1]);
     const w = defaultWeights(30);
@@ -97,16 +97,16 @@ describe('defaultGamma() / defaultWeights()', () => {
 });
 
 describe('splitTrials()', () => {
-  it('puts the best COMPLETE trials below, then PRUNED ones by progress, each part in trial order', () => {
-    const study = createStudy({ name: 's', sampler: new RandomSampler({ seed: 0 }), pruner: new NopPruner() });
+  it('puts the best COMPLETE trials below, then PRUNED ones by progress, each part in trial order', async () => {
+    const study = await createStudy({ name: 's', sampler: new RandomSampler({ seed: 0 }), pruner: new NopPruner() });
     const values = [5, 1, 3];
-    for (const v of values) study.tell(study.ask(), v);
-    const p1 = study.ask();
+    for (const v of values) await study.tell(await study.ask(), v);
+    const p1 = await study.ask();
     p1.report(0.5, 1);
-    study.tell(p1, 'PRUNED');
-    const p2 = study.ask();
+    await study.tell(p1, 'PRUNED');
+    const p2 = await study.ask();
     p2.report(9, 4);
-    study.tell(p2, 'PRUNED');
+    await study.tell(p2, 'PRUNED');
     const [below, above] = splitTrials(study.getTrials(['COMPLETE', 'PRUNED']), 'minimize', 4);
     expect(below.map((t) => t.number)).toEqual([0, 1, 2, 4]);
     expect(above.map((t) => t.number)).toEqual([3]);
@@ -116,16 +116,16 @@ describe('splitTrials()', () => {
 });
 
 /** Runs `nTrials` trials with `workers` of them running at once (asked, then told oldest first); returns the study. */
-function runConcurrently(sampler: Sampler, objective: (t: Trial) => number, nTrials: number, workers: number, extra = {}) {
-  const study = createStudy({ name: 'c', sampler, pruner: new NopPruner(), logger: new MemoryLogger(), ...extra });
+async function runConcurrently(sampler: Sampler, objective: (t: Trial) => number, nTrials: number, workers: number, extra = {}) {
+  const study = await createStudy({ name: 'c', sampler, pruner: new NopPruner(), logger: new MemoryLogger(), ...extra });
   const running: [Trial, number][] = [];
   const distances: number[] = [];
   for (let i = 0; i < nTrials; i++) {
     if (running.length >= workers) {
       const [t, v] = running.shift() as [Trial, number];
-      study.tell(t, v);
+      await study.tell(t, v);
     }
-    const t = study.ask();
+    const t = await study.ask();
     const v = objective(t);
     // Distance (in units of the range) from the new trial to the nearest trial still running.
     const near = Math.min(...running.map(([o]) => Math.hypot(((t.params.x as number) - (o.params.x as number)) / 15, ((t.params.y as number) - (o.params.y as number)) / 15)));
@@ -136,9 +136,9 @@ function runConcurrently(sampler: Sampler, objective: (t: Trial) => number, nTri
 }
 
 describe('TPESampler constant liar', () => {
-  it('uses multivariate TPE by default with one objective, independent TPE with several (as Optuna 5)', () => {
-    const one = createStudy({ name: 'a', sampler: new TPESampler({ seed: 1 }) });
-    const two = createStudy({ name: 'b', directions: ['minimize', 'minimize'], sampler: new TPESampler({ seed: 1 }) });
+  it('uses multivariate TPE by default with one objective, independent TPE with several (as Optuna 5)', async () => {
+    const one = await createStudy({ name: 'a', sampler: new TPESampler({ seed: 1 }) });
+    const two = await createStudy({ name: 'b', directions: ['minimize', 'minimize'], sampler: new TPESampler({ seed: 1 }) });
     expect((one.sampler as TPESampler).isMultivariate(one)).toBe(true);
     expect((two.sampler as TPESampler).isMultivariate(two)).toBe(false);
   });
@@ -149,12 +149,12 @@ describe('TPESampler constant liar', () => {
    * 0.24-0.33 of the range, without 0.14-0.16 (ratio 1.5-2.3), the liar ahead on 7-8 of 8 seeds.
    * Margins: ratio of medians > 1.3, ahead on >= 6 seeds.
    */
-  it('spreads the trials that run at the same time', () => {
+  it('spreads the trials that run at the same time', async () => {
     const on: number[] = [];
     const off: number[] = [];
     for (let seed = 0; seed < 8; seed++) {
-      on.push(median(runConcurrently(new TPESampler({ seed }), branin, 40, 4).distances));
-      off.push(median(runConcurrently(new TPESampler({ seed, constantLiar: false }), branin, 40, 4).distances));
+      on.push(median((await runConcurrently(new TPESampler({ seed }), branin, 40, 4)).distances));
+      off.push(median((await runConcurrently(new TPESampler({ seed, constantLiar: false }), branin, 40, 4)).distances));
     }
     expect(median(on)).toBeGreaterThan(1.3 * median(off));
     expect(on.filter((v, i) => v > off[i]).length).toBeGreaterThanOrEqual(6);
@@ -171,7 +171,7 @@ describe('TPESampler with constraints', () => {
   it('steers toward feasible trials', async () => {
     const objective = (t: Trial): number => (t.suggestFloat('x', 0, 1) - 0.9) ** 2 + (t.suggestFloat('y', 0, 1) - 0.9) ** 2;
     const feasibleShare = async (seed: number, constrained: boolean): Promise<number> => {
-      const study = createStudy({
+      const study = await createStudy({
         name: 'f',
         sampler: new TPESampler({ seed }),
         pruner: new NopPruner(),
@@ -191,15 +191,15 @@ describe('TPESampler with constraints', () => {
     expect(median(withC)).toBeGreaterThan(3 * median(without));
   });
 
-  it('puts infeasible trials after feasible ones, by total violation', () => {
-    const study = createStudy({
+  it('puts infeasible trials after feasible ones, by total violation', async () => {
+    const study = await createStudy({
       name: 's',
       sampler: new RandomSampler({ seed: 0 }),
       pruner: new NopPruner(),
       constraintsFunc: (t) => [t.value as number],
     });
     // Values double as constraints: 3 and 2 are infeasible (2 violates less), -1 and -5 feasible.
-    for (const v of [3, -1, 2, -5]) study.tell(study.ask(), v);
+    for (const v of [3, -1, 2, -5]) await study.tell(await study.ask(), v);
     const [below, above] = splitTrials(study.getTrials(['COMPLETE']), 'minimize', 3);
     expect(below.map((t) => t.number)).toEqual([1, 2, 3]);
     expect(above.map((t) => t.number)).toEqual([0]);
@@ -212,27 +212,27 @@ describe('TPESampler with several objectives (MOTPE)', () => {
    * trials' (reference (11, 11)). Measured over seeds 0-5, 100-105 and 200-205: the ratio of MOTPE's
    * median gap to random search's was 0.28, 0.53 and 0.38. Margin: < 0.7.
    */
-  it('beats random search in hypervolume on ZDT1', () => {
-    const gap = (sampler: Sampler): number => {
-      const study = createStudy({ name: 'z', directions: ['minimize', 'minimize'], sampler, pruner: new NopPruner() });
+  it('beats random search in hypervolume on ZDT1', async () => {
+    const gap = async (sampler: Sampler): Promise<number> => {
+      const study = await createStudy({ name: 'z', directions: ['minimize', 'minimize'], sampler, pruner: new NopPruner() });
       const f = zdt1(3);
       for (let i = 0; i < 120; i++) {
-        const t = study.ask();
-        study.tell(t, f(t));
+        const t = await study.ask();
+        await study.tell(t, f(t));
       }
       return ZDT1_IDEAL_HYPERVOLUME - zdtHypervolume(study.trials);
     };
     const tpe: number[] = [];
     const random: number[] = [];
     for (let seed = 0; seed < 6; seed++) {
-      tpe.push(gap(new TPESampler({ seed })));
-      random.push(gap(new RandomSampler({ seed })));
+      tpe.push(await gap(new TPESampler({ seed })));
+      random.push(await gap(new RandomSampler({ seed })));
     }
     expect(median(tpe)).toBeLessThan(0.7 * median(random));
   });
 
-  it('splits by non-domination rank, cutting the last rank by hypervolume contribution', () => {
-    const study = createStudy({ name: 'm', directions: ['minimize', 'maximize'], sampler: new RandomSampler({ seed: 0 }), pruner: new NopPruner() });
+  it('splits by non-domination rank, cutting the last rank by hypervolume contribution', async () => {
+    const study = await createStudy({ name: 'm', directions: ['minimize', 'maximize'], sampler: new RandomSampler({ seed: 0 }), pruner: new NopPruner() });
     // Losses (v0, -v1): front {0: (0, -4), 1: (1, -3), 2: (4, 0)}, then 3: (2, -1); 4: (5, 1) is last.
     const told: [number, number][] = [
       [0, 4],
@@ -241,7 +241,7 @@ describe('TPESampler with several objectives (MOTPE)', () => {
       [2, 1],
       [5, -1],
     ];
-    for (const v of told) study.tell(study.ask(), v);
+    for (const v of told) await study.tell(await study.ask(), v);
     const trials = study.getTrials(['COMPLETE']);
     const dirs: Direction[] = ['minimize', 'maximize'];
     expect(splitTrials(trials, dirs, 4)[0].map((t) => t.number)).toEqual([0, 1, 2, 3]);

@@ -1,6 +1,6 @@
 import { consoleLogger, type TuningLogger } from '../logger';
 import type { JournalOp } from './journal-ops';
-import { ReplicatedStorage } from './storage';
+import { ReplicatedStorage } from './replicated-storage';
 
 export interface InMemoryStorageArgs {
   /** Receives warnings. Default: `consoleLogger`. */
@@ -21,7 +21,7 @@ export class InMemoryStorage extends ReplicatedStorage {
     return result;
   }
 
-  close(): void {}
+  protected release(): void {}
 }
 
 /** Factory for `InMemoryStorage`. */

@@ -9,7 +9,7 @@ import { MemoryLogger } from '../testing';
 import { JournalFileStorage } from './journal-file-storage';
 
 let dir: string;
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-journal-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ function open(file: string, logger = new MemoryLogger()): JournalFileStorage {
 
 async function fill(file: string, nTrials: number): Promise<void> {
   const storage = open(file);
-  const study = createStudy({ name: 'j', direction: 'maximize', storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), loadIfExists: true });
+  const study = await createStudy({ name: 'j', direction: 'maximize', storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), loadIfExists: true });
   await study.optimize(
     (t) => {
       const x = t.suggestFloat('x', 0, 1);
@@ -38,8 +38,8 @@ describe('JournalFileStorage', () => {
   it('replays the journal on open: same trials, params, values and intermediate values', async () => {
     const file = path.join(dir, 'search', 'study.jsonl');
     await fill(file, 4);
-    const first = open(file).getTrials('j');
-    const again = loadStudy({ name: 'j', storage: open(file) });
+    const first = await open(file).getTrials('j');
+    const again = await loadStudy({ name: 'j', storage: open(file) });
     expect(again.direction).toBe('maximize');
     expect(again.trials).toHaveLength(4);
     expect(again.trials.map((t) => [t.number, t.state, t.value, t.params, [...t.intermediateValues]])).toEqual(
@@ -59,14 +59,14 @@ describe('JournalFileStorage', () => {
     expect(logger.warnings).toHaveLength(1);
     // 1 create_study + 3 trials x 6 operations = 19 lines before it.
     expect(logger.warnings[0]).toMatch(/line 20: torn last line \(\d+ bytes without a newline, an interrupted write\), skipped/);
-    const study = loadStudy({ name: 'j', storage, sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner() });
+    const study = await loadStudy({ name: 'j', storage, sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner() });
     expect(study.getTrials(['COMPLETE'])).toHaveLength(3);
-    const t = study.ask();
+    const t = await study.ask();
     t.suggestFloat('x', 0, 1);
-    study.tell(t, 0.5);
+    await study.tell(t, 0.5);
     // A later reader sees the sealed torn line as one bad line and everything after it.
     const reader = new MemoryLogger();
-    expect(open(file, reader).getTrials('j').map((x) => x.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
+    expect((await open(file, reader).getTrials('j')).map((x) => x.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
     expect(reader.warnings).toEqual([expect.stringMatching(/line 20: not valid JSON \(a torn write\?\), skipped/)]);
   });
 
@@ -75,20 +75,20 @@ describe('JournalFileStorage', () => {
     await fill(file, 1);
     fs.appendFileSync(file, '{"hello":1}\n');
     const logger = new MemoryLogger();
-    expect(open(file, logger).getTrials('j')).toHaveLength(1);
+    expect(await open(file, logger).getTrials('j')).toHaveLength(1);
     expect(logger.warnings).toEqual([expect.stringMatching(/line 8: not a journal operation, skipped/)]);
   });
 
-  it('gives distinct trial numbers to two handles on one file and lets each see the other', () => {
+  it('gives distinct trial numbers to two handles on one file and lets each see the other', async () => {
     const file = path.join(dir, 'study.jsonl');
-    const a = createStudy({ name: 's', storage: open(file), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner() });
-    const b = createStudy({ name: 's', storage: open(file), sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner(), loadIfExists: true });
+    const a = await createStudy({ name: 's', storage: open(file), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner() });
+    const b = await createStudy({ name: 's', storage: open(file), sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner(), loadIfExists: true });
     const numbers: number[] = [];
     for (let i = 0; i < 5; i++) {
       for (const s of [a, b]) {
-        const t = s.ask();
+        const t = await s.ask();
         numbers.push(t.number);
-        s.tell(t, i);
+        await s.tell(t, i);
       }
     }
     expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -100,12 +100,12 @@ describe('JournalFileStorage', () => {
     const file = path.join(dir, 'study.jsonl');
     const logger = new MemoryLogger();
     const options = { name: 's', sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger, staleAfterMs: 40, heartbeatIntervalMs: 60_000 };
-    const a = createStudy({ ...options, storage: open(file) });
-    const stuck = a.ask();
+    const a = await createStudy({ ...options, storage: open(file) });
+    const stuck = await a.ask();
     const x = stuck.suggestFloat('x', 0, 1);
     await new Promise((r) => setTimeout(r, 80));
-    const b = createStudy({ ...options, storage: open(file), loadIfExists: true });
-    const retry = b.ask();
+    const b = await createStudy({ ...options, storage: open(file), loadIfExists: true });
+    const retry = await b.ask();
     expect(b.trials[0].state).toBe('FAIL');
     expect(b.trials[0].failReason).toMatch(/no heartbeat for/);
     expect(retry.number).toBe(1);
@@ -113,7 +113,7 @@ describe('JournalFileStorage', () => {
     expect(retry.suggestFloat('x', 0, 1)).toBe(x);
     expect(stuck.shouldPrune()).toBe(true);
     expect(() => stuck.report(0.5, 0)).toThrow(TrialPruned);
-    expect(() => a.tell(stuck, 1)).toThrow(TuningError);
+    await expect(a.tell(stuck, 1)).rejects.toThrow(TuningError);
     expect(logger.warnings.some((w) => /trial 0 marked FAIL/.test(w))).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/"state":"FAIL"/);
   });

@@ -4,7 +4,7 @@ import { lockSync } from 'proper-lockfile';
 import { StorageError } from '../errors';
 import { consoleLogger, type TuningLogger } from '../logger';
 import type { JournalOp } from './journal-ops';
-import { ReplicatedStorage } from './storage';
+import { ReplicatedStorage } from './replicated-storage';
 
 export interface JournalFileStorageArgs {
   /** Receives warnings (a torn or unreadable line). Default: `consoleLogger`. */
@@ -56,7 +56,7 @@ export class JournalFileStorage extends ReplicatedStorage {
     this.commit(() => ({ ops: [], result: undefined }));
   }
 
-  close(): void {
+  protected release(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
   }

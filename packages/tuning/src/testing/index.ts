@@ -45,3 +45,5 @@ export function tempDirEachTest(prefix: string): () => string {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
   return () => dir;
 }
+
+export { postgresBinDir, postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from './postgres-cluster';

@@ -49,28 +49,31 @@ const distributionOf = (name: string, value: ParamValue): Distribution =>
 
 /** Write one trial to the journal (as a search worker would, through its own storage handle); returns its number. */
 export function appendTrial(journal: string, trial: FixtureTrial): number {
+  // A journal's writes happen synchronously (only their promises settle later), so the fixture stays
+  // synchronous and reads back with `peekTrials`.
   const storage = new JournalFileStorage(journal, { logger: silentLogger, fsync: false });
   try {
-    storage.createStudy(STUDY_NAME, 'maximize', true);
+    void storage.createStudy(STUDY_NAME, 'maximize', true);
     const worker = { host: 'fixture', pid: 1, id: 'fixture' };
-    const started = storage.startTrial(STUDY_NAME, worker, trial.startAt);
+    void storage.startTrial(STUDY_NAME, worker, trial.startAt);
+    const started = storage.peekTrials(STUDY_NAME).at(-1);
     if (started === undefined) throw new Error('fixture: no trial started');
     const n = started.number;
-    for (const [name, value] of Object.entries(trial.params)) storage.setParam(STUDY_NAME, n, name, distributionOf(name, value), value, trial.startAt);
-    trial.curve.forEach((acc, i) => storage.reportIntermediate(STUDY_NAME, n, i + 1, acc, trial.startAt + (i + 1) * trial.epochSeconds * 1000));
+    for (const [name, value] of Object.entries(trial.params)) void storage.setParam(STUDY_NAME, n, name, distributionOf(name, value), value, trial.startAt);
+    trial.curve.forEach((acc, i) => void storage.reportIntermediate(STUDY_NAME, n, i + 1, acc, trial.startAt + (i + 1) * trial.epochSeconds * 1000));
     const end = trial.startAt + (trial.curve.length * trial.epochSeconds + 5) * 1000;
-    for (const [key, value] of Object.entries(trial.attrs ?? {})) storage.setUserAttr(STUDY_NAME, n, key, value, end);
+    for (const [key, value] of Object.entries(trial.attrs ?? {})) void storage.setUserAttr(STUDY_NAME, n, key, value, end);
     if (trial.figures) {
-      storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.clean, trial.figures.clean, end);
-      storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.shifted, trial.figures.shifted, end);
-      storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.image, trial.figures.image, end);
+      void storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.clean, trial.figures.clean, end);
+      void storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.shifted, trial.figures.shifted, end);
+      void storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.image, trial.figures.image, end);
     }
-    if (trial.state === 'COMPLETE') storage.finishTrial(STUDY_NAME, n, 'COMPLETE', trial.value, end);
-    else if (trial.state === 'PRUNED') storage.finishTrial(STUDY_NAME, n, 'PRUNED', trial.curve[trial.curve.length - 1], end);
-    else if (trial.state === 'FAIL') storage.finishTrial(STUDY_NAME, n, 'FAIL', undefined, end, trial.reason);
+    if (trial.state === 'COMPLETE') void storage.finishTrial(STUDY_NAME, n, 'COMPLETE', trial.value, end);
+    else if (trial.state === 'PRUNED') void storage.finishTrial(STUDY_NAME, n, 'PRUNED', trial.curve[trial.curve.length - 1], end);
+    else if (trial.state === 'FAIL') void storage.finishTrial(STUDY_NAME, n, 'FAIL', undefined, end, trial.reason);
     return n;
   } finally {
-    storage.close();
+    void storage.close();
   }
 }
 

@@ -1,0 +1,94 @@
+/**
+ * One worker of `digitfuse bench storage` (storage-benchmark.ts): opens the study, prints READY,
+ * waits for GO on stdin, then runs trials of an objective that sleeps `--sleep-ms` until the study
+ * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS}` (time with a storage call under way).
+ *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S]
+ */
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../logger';
+import { NopPruner } from '../pruners/nop-pruner';
+import { RandomSampler } from '../samplers/random-sampler';
+import { openStorage } from '../storage/open-storage';
+import type { Storage } from '../storage/storage';
+import { createStudy } from '../study';
+
+const { values } = parseArgs({
+  options: {
+    storage: { type: 'string' },
+    study: { type: 'string' },
+    'n-trials': { type: 'string' },
+    'sleep-ms': { type: 'string', default: '200' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+
+/**
+ * The storage, timed: `ms` adds up the time during which at least one of its calls is under way
+ * (calls made together, such as a trial's suggestions sent in one batch, count once).
+ */
+function timed(storage: Storage): { storage: Storage; ms: () => number } {
+  let ms = 0;
+  let busy = 0;
+  let since = 0;
+  const enter = (): void => {
+    if (busy++ === 0) since = performance.now();
+  };
+  const leave = (): void => {
+    if (--busy === 0) ms += performance.now() - since;
+  };
+  const proxy = new Proxy(storage, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function' || prop === 'constructor') return v;
+      return (...args: unknown[]) => {
+        enter();
+        let r: unknown;
+        try {
+          r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (e) {
+          leave();
+          throw e;
+        }
+        if (r instanceof Promise) return r.finally(leave);
+        leave();
+        return r;
+      };
+    },
+  });
+  return { storage: proxy, ms: () => ms };
+}
+
+async function main(): Promise<void> {
+  const opened = await openStorage(values.storage as string, { logger: silentLogger });
+  const { storage, ms } = timed(opened);
+  const study = await createStudy({
+    name: values.study as string,
+    storage,
+    sampler: new RandomSampler({ seed: Number(values.seed) }),
+    pruner: new NopPruner(),
+    logger: silentLogger,
+    loadIfExists: true,
+  });
+  process.stdout.write('READY\n');
+  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  const sleepMs = Number(values['sleep-ms']);
+  let told = 0;
+  const before = ms();
+  await study.optimize(
+    async (trial) => {
+      const x = trial.suggestFloat('x', -1, 1);
+      trial.suggestInt('k', 1, 8);
+      await new Promise((r) => setTimeout(r, sleepMs));
+      told++;
+      return x * x;
+    },
+    { nTrials: Number(values['n-trials']), nTrialsScope: 'study', pollIntervalMs: 20 },
+  );
+  process.stdout.write(`RESULT ${JSON.stringify({ told, storageMs: ms() - before })}\n`);
+  await opened.close();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

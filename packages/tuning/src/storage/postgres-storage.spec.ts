@@ -1,0 +1,233 @@
+/**
+ * PostgresStorage with real worker processes on a throwaway cluster (testing/postgres-cluster.ts):
+ * many workers on one study, a worker killed mid-trial, a server restart mid-study, and the errors
+ * of a database that cannot be used.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pg from 'pg';
+import { StorageError } from '../errors';
+import { createStudy, loadStudy } from '../study';
+import { MemoryLogger } from '../testing';
+import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from '../testing/postgres-cluster';
+import { spawnWorkers, type WorkerExit } from '../workers';
+import { openStorage } from './open-storage';
+import { PostgresStorage, redactUrl } from './postgres-storage';
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const CHILD = path.join(__dirname, '..', 'testing', 'child-worker.ts');
+const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ...args];
+
+// A loaded machine makes every round trip slow.
+jest.setTimeout(60_000);
+
+const describePg = postgresTestable() ? describe : describe.skip;
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  if (postgresTestable()) cluster = (await startTestCluster()) as TestCluster;
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+async function newStudy(name: string): Promise<string> {
+  const url = await cluster.createDatabase(name);
+  const storage = new PostgresStorage(url);
+  await createStudy({ name, direction: 'minimize', storage });
+  await storage.close();
+  return url;
+}
+
+/** Reads a study back with a fresh handle. */
+async function readBack(url: string, name: string) {
+  const storage = new PostgresStorage(url);
+  try {
+    return (await loadStudy({ name, storage })).trials;
+  } finally {
+    await storage.close();
+  }
+}
+
+/** `TOLD <number> <value>` lines of the workers' output: what each told. */
+function told(exits: readonly WorkerExit[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of exits) for (const m of e.output.matchAll(/^TOLD (\d+) (\S+)$/gm)) out.set(Number(m[1]), Number(m[2]));
+  return out;
+}
+
+function expectAllThere(trials: Awaited<ReturnType<typeof readBack>>, exits: readonly WorkerExit[], nComplete: number, checkSeen = true): void {
+  for (const e of exits) expect({ code: e.code, tail: e.output.slice(-2000) }).toEqual({ code: 0, tail: expect.stringMatching(/DONE/) });
+  // Every trial number exactly once, from 0 up.
+  expect(trials.map((t) => t.number)).toEqual([...trials.keys()]);
+  const complete = trials.filter((t) => t.state === 'COMPLETE');
+  expect(complete).toHaveLength(nComplete);
+  // No result lost: every value a worker told is in the study.
+  const values = told(exits);
+  for (const t of complete) expect(values.get(t.number)).toBe(t.value);
+  expect(values.size).toBe(nComplete);
+  // The sampler saw every trial that had finished (a second before) when its trial started. (Not
+  // across a restart: a finish stamped before it is written only after the server is back.)
+  if (!checkSeen) return;
+  for (const t of complete) {
+    const before = complete.filter((u) => (u.datetimeComplete as number) < (t.datetimeStart as number) - 1000).length;
+    expect({ trial: t.number, seen: Math.max(before, t.userAttrs.seen as number) }).toEqual({ trial: t.number, seen: t.userAttrs.seen });
+  }
+}
+
+describePg('PostgresStorage with worker processes', () => {
+  it('4 workers finish 300 trials of one study: each number once, no result lost, the sampler sees every finished trial', async () => {
+    const url = await newStudy('many');
+    const exits = await spawnWorkers({
+      count: 4,
+      command: process.execPath,
+      args: (i) => childArgs('--storage', url, '--study', 'many', '--n-trials', '300', '--sleep-ms', '5', '--seed', String(i + 1)),
+      cwd: PACKAGE_ROOT,
+      stdio: 'pipe',
+    });
+    const trials = await readBack(url, 'many');
+    expectAllThere(trials, exits, 300);
+    expect(trials).toHaveLength(300);
+    expect(new Set(trials.map((t) => t.worker?.pid))).toEqual(new Set(exits.map((e) => e.pid)));
+  }, 240_000);
+
+  it('a worker killed with SIGKILL mid-trial: its trial fails after the grace period, its parameters run again, the study completes', async () => {
+    const url = await newStudy('killed');
+    // The killed worker plays another machine: its pid cannot be checked, only its heartbeat.
+    const victim: ChildProcess = spawn(process.execPath, childArgs('--storage', url, '--study', 'killed', '--n-trials', '12', '--hang-at', '3', '--heartbeat-ms', '200'), {
+      cwd: PACKAGE_ROOT,
+      env: { ...process.env, DIGITFUSE_WORKER_HOST: 'machine-a' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const hung = await new Promise<number>((resolve, reject) => {
+      victim.stdout?.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /HANG (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      victim.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+      victim.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out}`)));
+    });
+    const gone = new Promise((r) => victim.on('exit', r));
+    victim.kill('SIGKILL');
+    await gone;
+    const killedAt = Date.now();
+    const exits = await spawnWorkers({
+      count: 2,
+      command: process.execPath,
+      args: (i) => childArgs('--storage', url, '--study', 'killed', '--n-trials', '12', '--stale-ms', '1500', '--heartbeat-ms', '200', '--seed', String(i + 5)),
+      cwd: PACKAGE_ROOT,
+      stdio: 'pipe',
+    });
+    const trials = await readBack(url, 'killed');
+    const dead = trials[hung];
+    expect(dead.state).toBe('FAIL');
+    expect(dead.failReason).toMatch(/no heartbeat for \d+ s/);
+    expect(dead.datetimeComplete as number).toBeGreaterThanOrEqual(killedAt + 1000);
+    const retry = trials.find((t) => t.retryOf === hung);
+    expect(retry?.state).toBe('COMPLETE');
+    expect(retry?.params).toEqual(dead.params);
+    expect(trials.filter((t) => t.state === 'COMPLETE')).toHaveLength(12);
+    for (const e of exits) expect(e.code).toBe(0);
+  }, 120_000);
+
+  it('pg_ctl restart mid-study: every worker goes on and nothing is lost', async () => {
+    if (cluster.restart === undefined) return; // an external cluster (CI's) is not ours to restart
+    const url = await newStudy('restart');
+    const run = spawnWorkers({
+      count: 4,
+      command: process.execPath,
+      args: (i) => childArgs('--storage', url, '--study', 'restart', '--n-trials', '150', '--sleep-ms', '20', '--seed', String(i + 1)),
+      cwd: PACKAGE_ROOT,
+      stdio: 'pipe',
+    });
+    const probe = new PostgresStorage(url, { logger: new MemoryLogger() });
+    for (;;) {
+      const n = (await probe.getTrials('restart')).filter((t) => t.state === 'COMPLETE').length;
+      if (n >= 40) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await probe.close();
+    cluster.restart();
+    const exits = await run;
+    const trials = await readBack(url, 'restart');
+    expectAllThere(trials, exits, 150, false);
+  }, 240_000);
+});
+
+describePg('PostgresStorage errors (one line, nothing written)', () => {
+  const expectOneLine = async (url: string, pattern: RegExp): Promise<void> => {
+    const error = await openStorage(url).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    const message = (error as Error).message;
+    expect(message).toMatch(pattern);
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain(TEST_PG_PASSWORD);
+  };
+
+  it('a bad URL', async () => {
+    await expectOneLine('postgresql://nohost', /Storage URL `postgresql:\/\/nohost`: expected postgresql:\/\/user@host:port\/database/);
+  });
+
+  it('a refused connection', async () => {
+    await expectOneLine(`postgresql://${TEST_PG_USER}:${TEST_PG_PASSWORD}@127.0.0.1:1/x`, /^PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/);
+  });
+
+  it('a wrong password', async () => {
+    await expectOneLine(`postgresql://${TEST_PG_USER}:wrong@127.0.0.1:${cluster.port}/postgres`, /password authentication failed for user "digitfuse"/);
+  });
+
+  it('a missing database', async () => {
+    await expectOneLine(cluster.url('nope'), /database "nope" does not exist/);
+  });
+
+  it('a schema from a newer version', async () => {
+    const url = await cluster.createDatabase('newer');
+    await (await openStorage(url)).close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('UPDATE digitfuse_schema SET version = 99');
+    await expectOneLine(url, /its schema is version 99, newer than this program's 1; upgrade digitfuse/);
+    const studies = await client.query('SELECT count(*)::int AS n FROM digitfuse_studies');
+    expect(studies.rows[0].n).toBe(0);
+    await client.end();
+  });
+
+  it('several workers creating the schema of a new database at once all succeed', async () => {
+    for (let round = 0; round < 3; round++) {
+      const url = await cluster.createDatabase('race');
+      // Distinct URLs: distinct pools, so distinct connections race.
+      const storages = Array.from({ length: 6 }, (_, i) => new PostgresStorage(`${url}?application_name=w${i}`));
+      await Promise.all(storages.map((st) => st.connect()));
+      await Promise.all(storages.map((st) => st.close()));
+    }
+  }, 60_000);
+
+  it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
+    const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    try {
+      process.env.PGPASSWORD = TEST_PG_PASSWORD;
+      await (await openStorage(bare)).close();
+      delete process.env.PGPASSWORD;
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgpass-')), 'pgpass');
+      fs.writeFileSync(file, `127.0.0.1:${cluster.port}:postgres:${TEST_PG_USER}:${TEST_PG_PASSWORD}\n`, { mode: 0o600 });
+      process.env.PGPASSFILE = file;
+      await (await openStorage(bare)).close();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('redactUrl() drops the password', () => {
+    expect(redactUrl('postgresql://u:secret@h:5432/db')).toBe('postgresql://u@h:5432/db');
+    expect(redactUrl('postgresql://u@h/db')).toBe('postgresql://u@h/db');
+  });
+});

@@ -1,0 +1,562 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Distribution, ParamValue } from '../distributions';
+import { StorageError } from '../errors';
+import { consoleLogger, type TuningLogger } from '../logger';
+import type { Direction, FinishedState, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
+import { decodeNumber, encodeNumber } from './journal-ops';
+import { CREATE_SCHEMA, SCHEMA_VERSION } from './postgres-schema';
+import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage';
+
+export interface PostgresStorageArgs {
+  /** Receives warnings (a transient error being retried). Default: `consoleLogger`. */
+  readonly logger?: TuningLogger;
+  /** A transient error (connection reset, server restart, serialization failure) is retried for this long. Default: 120000 ms. */
+  readonly retryForMs?: number;
+  /** Connections of this process's pool (shared by every storage on the same URL). Default: 4. */
+  readonly poolSize?: number;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '';
+    return u.toString().replace(/^(postgres(?:ql)?:\/\/[^:@/]*):?@/, '$1@');
+  } catch {
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
+  }
+}
+
+/** Whether a storage argument names a PostgreSQL database (else it is a journal file). */
+export function isPostgresUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+/** Checks a PostgreSQL URL: postgresql://user@host:port/database (password optional). */
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
+  }
+  if (!/^postgres(ql)?:$/.test(u.protocol) || u.hostname === '' || u.pathname.length <= 1) {
+    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
+  }
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '40001', '40P01', '53300',
+]);
+
+/** Whether an error may go away by itself: a dropped connection, a restarting server, a serialization failure. */
+export function isTransient(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  return /Connection terminated|terminating connection|connection error|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+    (e as Error)?.message ?? '',
+  );
+}
+
+/** One line saying why a database cannot be used. */
+function describe(e: unknown, url: string): string {
+  const err = e as { code?: string; message?: string };
+  const where = `PostgreSQL storage \`${redactUrl(url)}\``;
+  if (err.code === 'ECONNREFUSED') return `${where}: connection refused (is the server running, and listening on that host and port?)`;
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `${where}: unknown host`;
+  if (err.code === '28P01' || err.code === '28000') return `${where}: ${err.message} (set the password in the URL, PGPASSWORD or ~/.pgpass)`;
+  if (err.code === '3D000') return `${where}: ${err.message} (create it first: createdb)`;
+  return `${where}: ${err.message ?? String(e)}`;
+}
+
+interface PoolEntry {
+  readonly pool: pg.Pool;
+  refs: number;
+}
+
+/** One pool per process and URL, shared by the storages that use it. */
+const pools = new Map<string, PoolEntry>();
+
+const int8 = (oid: number, format?: string): unknown => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'));
+
+function acquirePool(url: string, size: number): pg.Pool {
+  let entry = pools.get(url);
+  if (entry === undefined) {
+    const pool = new pg.Pool({ connectionString: url, max: size, types: { getTypeParser: int8 } as pg.CustomTypesConfig, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
+    // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    // Nor may a connection in use: its query fails with the error, and the call retries.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    entry = { pool, refs: 0 };
+    pools.set(url, entry);
+  }
+  entry.refs++;
+  return entry.pool;
+}
+
+async function releasePool(url: string): Promise<void> {
+  const entry = pools.get(url);
+  if (entry === undefined) return;
+  if (--entry.refs > 0) return;
+  pools.delete(url);
+  await entry.pool.end();
+}
+
+interface TrialRow {
+  number: number;
+  state: TrialState;
+  vals: unknown[] | null;
+  constraints: unknown[] | null;
+  params: [string, ParamValue, Distribution][];
+  intermediate: [number, unknown][];
+  user_attrs: [string, UserAttrValue][];
+  fixed_params: Record<string, ParamValue> | null;
+  retry_of: number | null;
+  worker: WorkerInfo | null;
+  datetime_start: number | null;
+  datetime_complete: number | null;
+  last_heartbeat: number | null;
+  fail_reason: string | null;
+}
+
+const TRIAL_COLUMNS =
+  'number, state, vals, constraints, params, intermediate, user_attrs, fixed_params, retry_of, worker, datetime_start, datetime_complete, last_heartbeat, fail_reason';
+
+const numbers = (raw: unknown[] | null): readonly number[] | undefined => (raw === null ? undefined : Object.freeze(raw.map((v) => decodeNumber(v) as number)));
+const orUndefined = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function toFrozen(r: TrialRow): FrozenTrial {
+  const values = numbers(r.vals);
+  return Object.freeze({
+    number: r.number,
+    state: r.state,
+    value: values?.length === 1 ? values[0] : undefined,
+    values,
+    constraints: numbers(r.constraints),
+    params: Object.freeze(Object.fromEntries(r.params.map(([name, value]) => [name, value]))),
+    distributions: Object.freeze(Object.fromEntries(r.params.map(([name, , d]) => [name, d]))),
+    intermediateValues: new Map(r.intermediate.map(([step, v]) => [step, decodeNumber(v) as number])),
+    fixedParams: r.fixed_params === null ? undefined : Object.freeze({ ...r.fixed_params }),
+    retryOf: orUndefined(r.retry_of),
+    worker: orUndefined(r.worker),
+    datetimeStart: orUndefined(r.datetime_start),
+    datetimeComplete: orUndefined(r.datetime_complete),
+    lastHeartbeat: orUndefined(r.last_heartbeat),
+    failReason: orUndefined(r.fail_reason),
+    userAttrs: Object.freeze(Object.fromEntries(r.user_attrs)),
+  });
+}
+
+/** Advisory-lock namespace of this storage: (LOCK_SPACE, 0) guards the schema, (LOCK_SPACE, study id) a study's trial numbers. */
+const LOCK_SPACE = 7301;
+
+type Client = pg.PoolClient;
+
+/**
+ * Studies in a PostgreSQL database (Optuna's RDBStorage): several processes on several machines share
+ * one study. A versioned schema is created on first use. Trial numbers are allocated under a per-study
+ * advisory lock and are unique by the table's key; a WAITING trial is claimed with `FOR UPDATE SKIP
+ * LOCKED`, so exactly one worker gets it. Every operation is one transaction; transient errors (a
+ * connection reset, a server restart, a serialization failure) are retried with backoff for
+ * `retryForMs`, and creations carry a token, so a retry after a lost commit does not create twice.
+ */
+export class PostgresStorage implements Storage, ArtifactStore {
+  /** The URL without its password. */
+  readonly url: string;
+  private readonly pool: pg.Pool;
+  private readonly logger: TuningLogger;
+  private readonly retryForMs: number;
+  private readonly studyIds = new Map<string, number>();
+  /** Per study: the trials as last read, and that read's snapshot xmin. */
+  private readonly copies = new Map<number, { readonly xmin: string; readonly trials: FrozenTrial[] }>();
+  private ready: Promise<void> | undefined;
+  private closed = false;
+  private pending: { template: string; params: readonly unknown[]; resolve: (rows: number) => void; reject: (e: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Milliseconds spent waiting for the database, summed over every call (for the benchmark). */
+  busyMs = 0;
+
+  constructor(
+    private readonly connectionString: string,
+    args: PostgresStorageArgs = {},
+  ) {
+    checkUrl(connectionString);
+    this.url = redactUrl(connectionString);
+    this.logger = args.logger ?? consoleLogger;
+    this.retryForMs = args.retryForMs ?? 120_000;
+    this.pool = acquirePool(connectionString, args.poolSize ?? 4);
+  }
+
+  /** Connects and creates (or checks) the schema; every other method does this first. */
+  connect(): Promise<void> {
+    this.ready ??= this.init().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e instanceof StorageError ? e : new StorageError(describe(e, this.connectionString));
+    });
+    return this.ready;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await releasePool(this.connectionString);
+  }
+
+  async createStudy(name: string, directions: Direction | readonly Direction[], loadIfExists: boolean): Promise<readonly Direction[]> {
+    const list = checkStudyArgs(name, directions);
+    const existing = await this.run(async (c) => {
+      const created = await c.query('INSERT INTO digitfuse_studies (name, directions, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id', [
+        name,
+        JSON.stringify(list),
+        Date.now(),
+      ]);
+      if (created.rowCount === 1) return undefined;
+      const found = await c.query<{ directions: Direction[] }>('SELECT directions FROM digitfuse_studies WHERE name = $1', [name]);
+      return found.rows[0].directions;
+    });
+    if (existing === undefined) return Object.freeze([...list]);
+    if (!loadIfExists) throw new StorageError(`Study \`${name}\` already exists; pass loadIfExists: true to resume it`);
+    return Object.freeze(existing);
+  }
+
+  async getStudyDirections(name: string): Promise<readonly Direction[] | undefined> {
+    const r = await this.run((c) => c.query<{ directions: Direction[] }>('SELECT directions FROM digitfuse_studies WHERE name = $1', [name]));
+    return r.rows.length === 0 ? undefined : Object.freeze(r.rows[0].directions);
+  }
+
+  async getStudyNames(): Promise<string[]> {
+    const r = await this.run((c) => c.query<{ name: string }>('SELECT name FROM digitfuse_studies ORDER BY id'));
+    return r.rows.map((row) => row.name);
+  }
+
+  async getTrials(study: string): Promise<readonly FrozenTrial[]> {
+    const id = await this.studyId(study);
+    // Only the rows changed since the previous read (see the txid column); the rest come from this
+    // handle's copy. One statement, so the snapshot's xmin and the rows read agree.
+    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
+    const r = await this.run((c) =>
+      c.query<TrialRow & { xmin: string }>(
+        `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
+         SELECT s.x::text AS xmin, ${TRIAL_COLUMNS.split(', ').map((col) => `t.${col}`).join(', ')}
+           FROM s LEFT JOIN digitfuse_trials t ON t.study_id = $1 AND t.txid >= $2::xid8 ORDER BY t.number`,
+        [id, known.xmin],
+      ),
+    );
+    const trials = [...known.trials];
+    for (const row of r.rows) if (row.number !== null) trials[row.number] = toFrozen(row);
+    const latest = this.copies.get(id);
+    // A read that answers after a newer one keeps the newer copy (xids only grow).
+    if (latest === undefined || BigInt(r.rows[0].xmin) >= BigInt(latest.xmin)) this.copies.set(id, { xmin: r.rows[0].xmin, trials });
+    return Object.freeze(trials);
+  }
+
+  async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
+    const id = await this.studyId(study);
+    const token = randomUUID();
+    // One round trip (postgres-schema.ts: digitfuse_start_trial); a retry finds what a lost commit started.
+    const r = await this.run((c, attempt) =>
+      c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_start_trial($1, $2, $3, $4, $5, $6)`, [
+        id,
+        JSON.stringify(worker),
+        token,
+        now,
+        limit?.nFinished ?? null,
+        attempt > 0,
+      ]),
+    );
+    return r.rows.length === 0 ? undefined : toFrozen(r.rows[0]);
+  }
+
+  async enqueueTrial(study: string, params: Record<string, ParamValue>, now: number, retryOf?: number): Promise<number> {
+    const id = await this.studyId(study);
+    const token = randomUUID();
+    return this.transaction(id, async (c, attempt) => {
+      if (attempt > 0) {
+        const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
+        if (again.rows.length > 0) return again.rows[0].number;
+      }
+      return this.insertWaiting(c, id, params, retryOf, token);
+    });
+  }
+
+  async setParam(study: string, number: number, name: string, distribution: Distribution, value: ParamValue, now: number): Promise<void> {
+    // Idempotent (a retried batch must not add it twice).
+    await this.updateRunning(
+      study,
+      number,
+      `params = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(params) e WHERE e->>0 = $3) THEN params ELSE params || jsonb_build_array($4::jsonb) END,
+       last_heartbeat = $5`,
+      [name, JSON.stringify([name, value, distribution]), now],
+    );
+  }
+
+  async reportIntermediate(study: string, number: number, step: number, value: number, now: number): Promise<void> {
+    // The first value reported at a step wins, as in the journal.
+    await this.updateRunning(
+      study,
+      number,
+      `intermediate = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(intermediate) e WHERE e->0 = to_jsonb($3::int))
+                      THEN intermediate ELSE intermediate || jsonb_build_array($4::jsonb) END,
+       last_heartbeat = $5`,
+      [step, JSON.stringify([step, encodeNumber(value)]), now],
+    );
+  }
+
+  async heartbeat(study: string, number: number, now: number): Promise<void> {
+    const id = await this.studyId(study);
+    await this.run((c) => c.query(`UPDATE digitfuse_trials SET last_heartbeat = $3, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, now]));
+  }
+
+  async setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): Promise<void> {
+    // A later value of a key replaces the earlier one in its place.
+    await this.updateRunning(
+      study,
+      number,
+      `user_attrs = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(user_attrs) e WHERE e->>0 = $3)
+         THEN (SELECT jsonb_agg(CASE WHEN e->>0 = $3 THEN $4::jsonb ELSE e END ORDER BY i) FROM jsonb_array_elements(user_attrs) WITH ORDINALITY AS x(e, i))
+         ELSE user_attrs || jsonb_build_array($4::jsonb) END,
+       last_heartbeat = $5`,
+      [key, JSON.stringify([key, value]), now],
+    );
+  }
+
+  async finishTrial(
+    study: string,
+    number: number,
+    state: FinishedState,
+    value: number | readonly number[] | undefined,
+    now: number,
+    reason?: string,
+    constraints?: readonly number[],
+  ): Promise<boolean> {
+    const id = await this.studyId(study);
+    const { single, several } = splitValues(value);
+    const vals = single !== undefined ? [single] : several;
+    const r = await this.run((c) =>
+      c.query(
+        `UPDATE digitfuse_trials SET state = $3, vals = $4::jsonb, constraints = $5::jsonb, fail_reason = $6, datetime_complete = $7,
+                txid = pg_current_xact_id()
+          WHERE study_id = $1 AND number = $2 AND state IN ('RUNNING', 'WAITING')`,
+        [
+          id,
+          number,
+          state,
+          vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
+          constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
+          reason ?? null,
+          now,
+        ],
+      ),
+    );
+    if (r.rowCount === 1) return true;
+    await this.requireTrial(id, study, number);
+    return false;
+  }
+
+  async failStaleTrials(study: string, policy: StalePolicy): Promise<FrozenTrial[]> {
+    const id = await this.studyId(study);
+    // Cheap check first, without the lock: most calls find nothing to do.
+    const running = await this.run((c) =>
+      c.query<{ number: number; worker: WorkerInfo | null; last_heartbeat: number | null; datetime_start: number | null }>(
+        `SELECT number, worker, last_heartbeat, datetime_start FROM digitfuse_trials WHERE study_id = $1 AND state = 'RUNNING'`,
+        [id],
+      ),
+    );
+    const stale = running.rows.some((r) =>
+      isStale({ state: 'RUNNING', worker: orUndefined(r.worker), lastHeartbeat: orUndefined(r.last_heartbeat), datetimeStart: orUndefined(r.datetime_start) } as FrozenTrial, policy),
+    );
+    if (!stale) return [];
+    const failed = await this.transaction(id, async (c) => {
+      const rows = await c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = $1 ORDER BY number`, [id]);
+      const out: number[] = [];
+      for (const f of staleFailures(rows.rows.map(toFrozen), policy)) {
+        const done = await c.query(
+          `UPDATE digitfuse_trials SET state = 'FAIL', fail_reason = $3, datetime_complete = $4, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`,
+          [id, f.number, f.reason, policy.now],
+        );
+        if (done.rowCount !== 1) continue;
+        out.push(f.number);
+        if (f.retryParams !== undefined) await this.insertWaiting(c, id, f.retryParams, f.number, null);
+      }
+      return out;
+    });
+    if (failed.length === 0) return [];
+    const trials = await this.getTrials(study);
+    return failed.map((n) => trials[n]);
+  }
+
+  async putArtifact(study: string, trial: number, path: string, data: Buffer, options: { readonly ifAbsent?: boolean } = {}): Promise<boolean> {
+    const id = await this.studyId(study);
+    const r = await this.run((c) =>
+      c.query(
+        `INSERT INTO digitfuse_artifacts (study_id, trial, path, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (study_id, trial, path) DO ${options.ifAbsent ? 'NOTHING' : 'UPDATE SET data = EXCLUDED.data'}`,
+        [id, trial, path, data],
+      ),
+    );
+    return r.rowCount === 1;
+  }
+
+  async getArtifact(study: string, trial: number, path: string): Promise<Buffer | undefined> {
+    const id = await this.studyId(study);
+    const r = await this.run((c) => c.query<{ data: Buffer }>('SELECT data FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 AND path = $3', [id, trial, path]));
+    return r.rows[0]?.data;
+  }
+
+  async listArtifacts(study: string, trial: number): Promise<string[]> {
+    const id = await this.studyId(study);
+    const r = await this.run((c) => c.query<{ path: string }>('SELECT path FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 ORDER BY path', [id, trial]));
+    return r.rows.map((row) => row.path);
+  }
+
+  /** Runs `fn` with a connection, retrying transient errors with backoff (after connecting once). */
+  private async run<T>(fn: (c: Client, attempt: number) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StorageError(`PostgreSQL storage \`${this.url}\` is closed`);
+    await this.connect();
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      let client: Client | undefined;
+      try {
+        client = await this.pool.connect();
+        const result = await fn(client, attempt);
+        client.release();
+        this.busyMs += Date.now() - started;
+        return result;
+      } catch (e) {
+        // A broken connection is thrown away rather than returned to the pool.
+        client?.release(isTransient(e) ? (e as Error) : undefined);
+        if (!isTransient(e) || Date.now() - started > this.retryForMs) {
+          this.busyMs += Date.now() - started;
+          if (e instanceof StorageError) throw e;
+          throw isTransient(e) || (e as { code?: string }).code !== undefined ? new StorageError(describe(e, this.connectionString)) : e;
+        }
+        const wait = Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random());
+        if (attempt === 2) this.logger.warn(`${describe(e, this.connectionString)}; retrying`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** Runs `fn` in a transaction holding the study's advisory lock (trial numbers are allocated under it). */
+  private transaction<T>(studyId: number, fn: (c: Client, attempt: number) => Promise<T>): Promise<T> {
+    return this.run(async (c, attempt) => {
+      await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${Number(studyId)})`);
+      try {
+        const result = await fn(c, attempt);
+        await c.query('COMMIT');
+        return result;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  private async insertWaiting(c: Client, id: number, params: Record<string, ParamValue>, retryOf: number | undefined, token: string | null): Promise<number> {
+    const r = await c.query<{ number: number }>(
+      `INSERT INTO digitfuse_trials (study_id, number, state, fixed_params, retry_of, token)
+       VALUES ($1, (SELECT coalesce(max(number) + 1, 0) FROM digitfuse_trials WHERE study_id = $1), 'WAITING', $2, $3, $4) RETURNING number`,
+      [id, JSON.stringify(params), retryOf ?? null, token],
+    );
+    return r.rows[0].number;
+  }
+
+  private async updateRunning(study: string, number: number, set: string, params: unknown[]): Promise<void> {
+    const id = await this.studyId(study);
+    const rows = await this.batched(`UPDATE digitfuse_trials SET ${set}, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]);
+    if (rows === 1) return;
+    const state = await this.requireTrial(id, study, number);
+    throw new StorageError(`Trial ${number} of study \`${study}\` is ${state}, not RUNNING`);
+  }
+
+  /**
+   * Runs an UPDATE with the others made in the same tick: one round trip (one implicit transaction)
+   * for a trial's suggestions, reports and attributes. Values are spliced in as literals (numbers,
+   * escaped strings). Batches go one after the other, in call order. Resolves with the row count.
+   */
+  private batched(template: string, params: readonly unknown[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ template, params, resolve, reject });
+      if (this.pending.length === 1 && this.flushing === undefined) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.pending.splice(0);
+    if (items.length === 0) return;
+    this.flushing = this.run(async (c) => {
+      const lit = (v: unknown): string => {
+        if (v === null || v === undefined) return 'NULL';
+        if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+        if (typeof v === 'boolean') return v ? 'true' : 'false';
+        return c.escapeLiteral(String(v));
+      };
+      const text = items.map((it) => it.template.replace(/\$(\d+)/g, (_, i: string) => lit(it.params[Number(i) - 1]))).join(';\n');
+      const r = (await c.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? r : [r]).map((x) => x.rowCount ?? 0);
+    }).then(
+      (counts) => items.forEach((it, i) => it.resolve(counts[i] ?? 0)),
+      (e: unknown) => items.forEach((it) => it.reject(e)),
+    );
+    await this.flushing;
+    this.flushing = undefined;
+    if (this.pending.length > 0) void this.flush();
+  }
+
+  private async requireTrial(id: number, study: string, number: number): Promise<TrialState> {
+    const r = await this.run((c) => c.query<{ state: TrialState }>('SELECT state FROM digitfuse_trials WHERE study_id = $1 AND number = $2', [id, number]));
+    if (r.rows.length === 0) throw new StorageError(`Study \`${study}\` has no trial ${number}`);
+    return r.rows[0].state;
+  }
+
+  private async studyId(study: string): Promise<number> {
+    const known = this.studyIds.get(study);
+    if (known !== undefined) return known;
+    const r = await this.run((c) => c.query<{ id: number }>('SELECT id FROM digitfuse_studies WHERE name = $1', [study]));
+    if (r.rows.length === 0) throw new StorageError(`Unknown study \`${study}\``);
+    this.studyIds.set(study, r.rows[0].id);
+    return r.rows[0].id;
+  }
+
+  private async init(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      const have = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
+      if (have.rows[0].t === null) {
+        // Under a session lock, and in a transaction begun after it: a transaction begun before
+        // another process created the schema would not see its tables (catalog caches are renewed
+        // when a transaction starts), and would try to create them again.
+        await c.query(`SELECT pg_advisory_lock(${LOCK_SPACE}, 0)`);
+        try {
+          await c.query('BEGIN');
+          const again = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
+          if (again.rows[0].t === null) for (const sql of CREATE_SCHEMA) await c.query(sql);
+          await c.query('COMMIT');
+        } catch (e) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        } finally {
+          await c.query(`SELECT pg_advisory_unlock(${LOCK_SPACE}, 0)`).catch(() => undefined);
+        }
+      }
+      const v = await c.query<{ version: number }>('SELECT max(version) AS version FROM digitfuse_schema');
+      const version = v.rows[0]?.version ?? 0;
+      if (version > SCHEMA_VERSION) {
+        throw new StorageError(
+          `PostgreSQL storage \`${this.url}\`: its schema is version ${version}, newer than this program's ${SCHEMA_VERSION}; upgrade digitfuse to use it`,
+        );
+      }
+      c.release();
+    } catch (e) {
+      c.release(e as Error);
+      throw e;
+    }
+  }
+}
+
+/** Factory for `PostgresStorage`. */
+export function postgresStorage(url: string, args: PostgresStorageArgs = {}): PostgresStorage {
+  return new PostgresStorage(url, args);
+}

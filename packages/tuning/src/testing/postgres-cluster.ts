@@ -1,0 +1,146 @@
+/**
+ * A throwaway PostgreSQL cluster for the specs: `initdb` in a temp dir, a unix socket there and
+ * 127.0.0.1 on a free port, stopped by `stop()`. As root the server runs as the `postgres` user
+ * (`runuser -u postgres --`). `.ci/run` starts one itself and passes its URL in
+ * DIGITFUSE_TEST_POSTGRES (and its data directory in DIGITFUSE_TEST_POSTGRES_DATA, for the restart
+ * spec); without it the specs start their own, or skip with one loud line when the
+ * server's programs are missing (never when CI=true).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** The superuser of a throwaway cluster and its password (TCP connections need it). */
+export const TEST_PG_USER = 'digitfuse';
+export const TEST_PG_PASSWORD = 'digitfuse-test';
+
+export interface TestCluster {
+  /** Port on 127.0.0.1. */
+  readonly port: number;
+  /** URL of a database (`postgres` by default), with the password. */
+  url(database?: string): string;
+  /** Creates a fresh database; returns its URL. */
+  createDatabase(prefix?: string): Promise<string>;
+  /** `pg_ctl restart` (fast mode: connections are cut); undefined for an external cluster. */
+  restart?(): void;
+  stop(): void;
+}
+
+/** The directory of PostgreSQL's server programs (initdb, pg_ctl, postgres), or undefined. */
+export function postgresBinDir(): string | undefined {
+  const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  const candidates = [
+    ...(fromConfig.status === 0 ? [fromConfig.stdout.trim()] : []),
+    ...(existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`) : []),
+  ];
+  return candidates.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
+}
+
+/** Whether the PostgreSQL specs can run (a server's programs, or DIGITFUSE_TEST_POSTGRES); decided synchronously for `describe`. */
+export function postgresTestable(): boolean {
+  if (process.env.DIGITFUSE_TEST_POSTGRES || postgresBinDir() !== undefined) return true;
+  const why = 'PostgreSQL server programs (initdb, pg_ctl) not found: apt-get install -y postgresql';
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL specs cannot run on CI: ${why}`);
+  process.stderr.write(`\n!!! SKIPPING the PostgreSQL specs: ${why}\n\n`);
+  return false;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function urlOf(base: string, database: string): string {
+  const u = new URL(base);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+function clusterOn(base: string, extra: Partial<TestCluster>): TestCluster {
+  let counter = 0;
+  return {
+    port: Number(new URL(base).port),
+    url: (database = 'postgres') => urlOf(base, database),
+    async createDatabase(prefix = 't') {
+      const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+      const client = new pg.Client({ connectionString: urlOf(base, 'postgres') });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return urlOf(base, name);
+    },
+    stop: () => undefined,
+    ...extra,
+  };
+}
+
+/**
+ * Starts a throwaway cluster (or uses DIGITFUSE_TEST_POSTGRES); undefined, after one loud line on
+ * stderr, when PostgreSQL is not installed. With CI=true a missing server throws instead.
+ */
+export async function startTestCluster(): Promise<TestCluster | undefined> {
+  const external = process.env.DIGITFUSE_TEST_POSTGRES;
+  if (external) {
+    // CI's cluster: restartable when its data directory is given (DIGITFUSE_TEST_POSTGRES_DATA).
+    const data = process.env.DIGITFUSE_TEST_POSTGRES_DATA;
+    const bin = postgresBinDir();
+    if (!data || bin === undefined) return clusterOn(external, {});
+    const root = process.getuid?.() === 0;
+    const restart = (): void => {
+      const args = ['-D', data, '-w', '-t', '60', '-m', 'fast', 'restart'];
+      const [file, argv] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]] : [join(bin, 'pg_ctl'), args];
+      const r = spawnSync(file, argv, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`pg_ctl restart failed (${r.status}): ${r.stderr || r.stdout}`);
+    };
+    return clusterOn(external, { restart });
+  }
+  const bin = postgresBinDir();
+  if (bin === undefined) return postgresTestable() ? undefined : undefined;
+  const root = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'digitfuse-pg-'));
+  const data = join(dir, 'data');
+  const pwfile = join(dir, 'pw');
+  writeFileSync(pwfile, `${TEST_PG_PASSWORD}\n`);
+  if (root) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+    chownSync(pwfile, uid, gid);
+  }
+  chmodSync(dir, 0o700);
+  const as = (cmd: string, args: string[]): void => {
+    const [file, argv] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] : [join(bin, cmd), args];
+    const r = spawnSync(file, argv, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  };
+  as('initdb', ['-D', data, '-U', TEST_PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const ctl = (action: string, extra: string[] = []): void => as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', ...extra, action]);
+  ctl('start');
+  const base = `postgresql://${TEST_PG_USER}:${TEST_PG_PASSWORD}@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      ctl('stop', ['-m', 'immediate']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  process.once('exit', stop);
+  return clusterOn(base, { restart: () => ctl('restart', ['-m', 'fast']), stop });
+}
