@@ -3,7 +3,7 @@
 // transpiler; tools/tsconfig.json type-checks it).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { readFileSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 /**
@@ -34,7 +34,9 @@ async function runDigitfuse(options, context) {
   const entry = EXECUTORS[name];
   if (!entry) throw new Error(`Expected the executor ./tools/executors/digitfuse:<command> with a command of executors.json, got ${context.target?.executor}`);
   const typed = options.__unparsed__ ?? [];
-  const kept = keptByNx(typed, entry.flags, nxCommandLine());
+  const line = nxCommandLine();
+  const exact = line?.exact ? asTyped(line.tokens, typed, entry.flags, `${context.projectName}:${context.targetName}`) : null;
+  const kept = exact ? { recovered: [], unknown: [] } : keptByNx(typed, entry.flags, line);
   if (kept.unknown.length > 0) {
     const flag = kept.unknown[0];
     const camel = flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -43,7 +45,7 @@ async function runDigitfuse(options, context) {
   }
   // DIGITFUSE_BIN: the program to run instead of the workspace's `digitfuse` (a wrapper; the spec's recorder).
   const bin = process.env.DIGITFUSE_BIN || join(context.root, 'apps', 'cli', 'bin', 'digitfuse');
-  const args = [bin, ...entry.command, ...typed, ...kept.recovered];
+  const args = [bin, ...entry.command, ...(exact ?? [...typed, ...kept.recovered])];
   const code = await new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: context.root, stdio: 'inherit' });
     child.on('error', (err) => {
@@ -57,21 +59,45 @@ async function runDigitfuse(options, context) {
 
 /**
  * The command line of the `nx` process that runs this task, token for token: on Linux from
- * /proc/<pid>/cmdline; elsewhere from `ps` as one string (tokens split at spaces, so only fit for
- * finding flags, not values); null when neither can be read.
+ * /proc/<pid>/cmdline of the nearest ancestor process that is the nx command (an outer nx, e.g. one
+ * running a test target that runs nx again, is further up and is not taken); elsewhere from `ps` for
+ * NX_INVOCATION_ROOT_PID, as one string (tokens split at spaces, so only fit for finding flags, not
+ * values); null when neither can be read.
  * @returns {{ tokens: string[]; exact: boolean } | null}
  */
 function nxCommandLine() {
+  if (existsSync('/proc/self/stat')) {
+    for (let pid = process.ppid, hops = 0; pid > 1 && hops < 8; pid = parentOf(pid), hops++) {
+      const tokens = procCmdline(pid);
+      if (tokens && tokens.slice(0, 3).some((t) => /(^|[\\/])nx(\.js)?$/.test(t))) return { tokens, exact: true };
+    }
+    return null;
+  }
   const pid = Number(process.env.NX_INVOCATION_ROOT_PID);
   if (!Number.isInteger(pid) || pid <= 0) return null;
+  const ps = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  if (ps.status !== 0 || !ps.stdout) return null;
+  return { tokens: ps.stdout.trim().split(/\s+/), exact: false };
+}
+
+/** Process `pid`'s argument vector from /proc, or null. */
+function procCmdline(/** @type {number} */ pid) {
   try {
     const tokens = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (tokens[tokens.length - 1] === '') tokens.pop();
-    return { tokens, exact: true };
+    return tokens;
   } catch {
-    const ps = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
-    if (ps.status !== 0 || !ps.stdout) return null;
-    return { tokens: ps.stdout.trim().split(/\s+/), exact: false };
+    return null;
+  }
+}
+
+/** The parent of process `pid` (field 4 of /proc/<pid>/stat, after the parenthesised name), or 0. */
+function parentOf(/** @type {number} */ pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -110,6 +136,47 @@ function keptByNx(typed, flags, line) {
     if (takesValue && i + 1 < tokens.length) recovered.push(tokens[++i]);
   }
   return { recovered, unknown };
+}
+
+/**
+ * What the user typed after the target, rebuilt from the nx command line (`tokens`): the command's
+ * own flags with their values as typed (also those Nx kept for itself: `--batch-size`, and `--batch`
+ * whose value Nx leaves behind as a stray word), other words only as far as Nx passed them on (so Nx's
+ * own options, `--skip-nx-cache` or `-c production`, stay Nx's). Null when the target is not named
+ * as `project:target` on the line (then `typed` and {@link keptByNx} are used).
+ * @param {readonly string[]} tokens
+ * @param {readonly string[]} typed What Nx passed (`__unparsed__`).
+ * @param {Record<string, string>} flags The command's flags and their kinds.
+ * @param {string} target `project:target`
+ * @returns {string[] | null}
+ */
+function asTyped(tokens, typed, flags, target) {
+  const at = tokens.findIndex((t) => t === target || t.startsWith(`${target}:`));
+  if (at < 0) return null;
+  const left = new Map();
+  for (const t of typed) left.set(t, (left.get(t) ?? 0) + 1);
+  const take = (/** @type {string} */ t) => {
+    const n = left.get(t) ?? 0;
+    if (n > 0) left.set(t, n - 1);
+    return n > 0;
+  };
+  const out = /** @type {string[]} */ ([]);
+  for (let i = at + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    const m = /^--(no-)?([A-Za-z][\w-]*)(=|$)/.exec(t);
+    const name = m && m[2].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (name && name in flags && (!m[1] || flags[name] === 'boolean')) {
+      out.push(t);
+      take(t);
+      if (flags[name] !== 'boolean' && !t.includes('=') && i + 1 < tokens.length) {
+        out.push(tokens[++i]);
+        take(tokens[i]);
+      }
+    } else if (take(t)) {
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 module.exports = runDigitfuse;
