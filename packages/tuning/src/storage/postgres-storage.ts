@@ -3,10 +3,10 @@ import pg from 'pg';
 import type { Distribution, ParamValue } from '../distributions';
 import { StorageError } from '../errors';
 import { consoleLogger, type TuningLogger } from '../logger';
-import type { Direction, FinishedState, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
+import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
 import { CREATE_SCHEMA, SCHEMA_VERSION } from './postgres-schema';
-import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage';
+import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type FinishTrialArgs, type StalePolicy, type Storage, type TrialLimit } from './storage';
 
 export interface PostgresStorageArgs {
   /** Receives warnings (a transient error being retried). Default: `consoleLogger`. */
@@ -322,15 +322,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     );
   }
 
-  async finishTrial(
-    study: string,
-    number: number,
-    state: FinishedState,
-    value: number | readonly number[] | undefined,
-    now: number,
-    reason?: string,
-    constraints?: readonly number[],
-  ): Promise<boolean> {
+  async finishTrial(...[study, number, state, value, now, reason, constraints]: FinishTrialArgs): Promise<boolean> {
     const id = await this.studyId(study);
     const { single, several } = splitValues(value);
     const vals = single !== undefined ? [single] : several;

@@ -1,10 +1,10 @@
 import type { Distribution, ParamValue } from '../distributions';
 import { StorageError } from '../errors';
 import type { TuningLogger } from '../logger';
-import type { Direction, FinishedState, FrozenTrial, UserAttrValue, WorkerInfo } from '../trial-state';
+import type { Direction, FrozenTrial, UserAttrValue, WorkerInfo } from '../trial-state';
 import { encodeNumber, type JournalOp } from './journal-ops';
 import { Replica } from './replica';
-import { checkStudyArgs, limitReached, splitValues, staleFailures, isStale, type StalePolicy, type Storage, type TrialLimit } from './storage';
+import { checkStudyArgs, limitReached, splitValues, staleFailures, isStale, type FinishTrialArgs, type StalePolicy, type Storage, type TrialLimit } from './storage';
 
 interface Commit<T> {
   readonly ops: readonly JournalOp[];
@@ -120,15 +120,7 @@ export abstract class ReplicatedStorage implements Storage {
     this.commitOnRunning(study, number, { op: 'set_user_attr', study, number, key, value, ts: now });
   }
 
-  async finishTrial(
-    study: string,
-    number: number,
-    state: FinishedState,
-    value: number | readonly number[] | undefined,
-    now: number,
-    reason?: string,
-    constraints?: readonly number[],
-  ): Promise<boolean> {
+  async finishTrial(...[study, number, state, value, now, reason, constraints]: FinishTrialArgs): Promise<boolean> {
     return this.commit(() => {
       const t = this.replica.trial(study, number);
       if (t === undefined) throw new StorageError(`Study \`${study}\` has no trial ${number}`);

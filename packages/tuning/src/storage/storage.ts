@@ -19,6 +19,17 @@ export interface StalePolicy {
   readonly maxRetries: number;
 }
 
+/** The arguments of {@link Storage.finishTrial}: the trial, how it ended, its value(s), when, why, and its constraint values. */
+export type FinishTrialArgs = [
+  study: string,
+  number: number,
+  state: FinishedState,
+  value: number | readonly number[] | undefined,
+  now: number,
+  reason?: string,
+  constraints?: readonly number[],
+];
+
 /**
  * Where studies live. Every method is asynchronous (a database answers later); each change is
  * atomic: a journal append, or one database transaction. In-memory, journal-file and PostgreSQL
@@ -53,15 +64,7 @@ export interface Storage {
    * Finishes a RUNNING trial with its value (an array: one per objective) and constraint values;
    * false (and nothing written) when it had already finished.
    */
-  finishTrial(
-    study: string,
-    number: number,
-    state: FinishedState,
-    value: number | readonly number[] | undefined,
-    now: number,
-    reason?: string,
-    constraints?: readonly number[],
-  ): Promise<boolean>;
+  finishTrial(...args: FinishTrialArgs): Promise<boolean>;
   /** Marks abandoned RUNNING trials FAIL (and enqueues retries) in one atomic step; returns the failed trials. */
   failStaleTrials(study: string, policy: StalePolicy): Promise<FrozenTrial[]>;
   /** Releases files and connections; the storage is unusable afterwards. */
