@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 /** The superuser of a throwaway cluster and its password (TCP connections need it). */
@@ -99,7 +99,10 @@ export async function startTestCluster(): Promise<TestCluster | undefined> {
     if (!data || bin === undefined) return clusterOn(external, {});
     const root = process.getuid?.() === 0;
     const restart = (): void => {
-      const args = ['-D', data, '-w', '-t', '60', '-m', 'fast', 'restart'];
+      // -l: the restarted server writes to a log file, not to pg_ctl's stdout, which is this process's
+      // pipe: a server holding it open would keep the test runner waiting for it to close, for ever.
+      const log = process.env.DIGITFUSE_TEST_POSTGRES_LOG ?? join(dirname(data), 'log');
+      const args = ['-D', data, '-l', log, '-w', '-t', '60', '-m', 'fast', 'restart'];
       const [file, argv] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]] : [join(bin, 'pg_ctl'), args];
       const r = spawnSync(file, argv, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`pg_ctl restart failed (${r.status}): ${r.stderr || r.stdout}`);
