@@ -11,7 +11,10 @@ const workspace = resolve(__dirname, '..', '..', '..');
 /** `npx nx run <target> ...args` in the workspace; the arguments reach npx as an array, as a shell passes what a person typed. */
 function nxRun(target: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; output: string }> {
   return new Promise((done) => {
-    const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...extraEnv };
+    // Without the NX_* variables of the Nx running the tests: this nx is a user's, not part of that
+    // invocation (Nx would refuse a task it believes the chain already ran).
+    const outer = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NX_')));
+    const env = { ...outer, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...extraEnv };
     const child = spawn('npx', ['nx', 'run', target, ...args], { cwd: workspace, env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));

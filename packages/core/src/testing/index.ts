@@ -68,11 +68,20 @@ export function runNxTarget(target: string, args: readonly string[], env: NodeJS
   return new Promise((done) => {
     const child = spawn('npx', ['nx', 'run', target, ...args], {
       cwd: WORKSPACE,
-      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', DEBUG: '', DIGITFUSE_DEBUG: '', ...env },
+      env: { ...withoutNxVariables(process.env), NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', DEBUG: '', DIGITFUSE_DEBUG: '', ...env },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));
     child.stderr.on('data', (d: Buffer) => (output += d));
     child.on('close', (status) => done({ status, output }));
   });
+}
+
+/**
+ * `env` without the NX_* variables an outer Nx (the one running the tests) sets: a spawned nx would
+ * take itself for part of that invocation (NX_INVOCATION_ROOT_PID), and Nx refuses a task it believes
+ * the chain already ran ("Recursive task invocation detected").
+ */
+export function withoutNxVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('NX_')));
 }
