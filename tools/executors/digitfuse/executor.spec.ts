@@ -12,9 +12,11 @@ const workspace = resolve(__dirname, '..', '..', '..');
 function nxRun(target: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; output: string }> {
   return new Promise((done) => {
     // Without the NX_* variables of the Nx running the tests: this nx is a user's, not part of that
-    // invocation (Nx would refuse a task it believes the chain already ran).
+    // invocation (Nx would refuse a task it believes the chain already ran). NX_SKIP_NX_CACHE: the spec
+    // watches the program run; a cacheable target (data:demo) run before with the same options (a
+    // second `npm test`, a CI clone that keeps `.nx`) would be replayed from the cache instead.
     const outer = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NX_')));
-    const env = { ...outer, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...extraEnv };
+    const env = { ...outer, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', ...extraEnv };
     const child = spawn('npx', ['nx', 'run', target, ...args], { cwd: workspace, env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));

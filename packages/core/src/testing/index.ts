@@ -68,7 +68,9 @@ export function runNxTarget(target: string, args: readonly string[], env: NodeJS
   return new Promise((done) => {
     const child = spawn('npx', ['nx', 'run', target, ...args], {
       cwd: WORKSPACE,
-      env: { ...withoutNxVariables(process.env), NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', DEBUG: '', DIGITFUSE_DEBUG: '', ...env },
+      // NX_SKIP_NX_CACHE: a spec watches the program run; a cacheable target (data:demo) with the same
+      // options as an earlier run (a second `npm test`, a CI clone that keeps `.nx`) would be replayed.
+      env: { ...withoutNxVariables(process.env), NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', DEBUG: '', DIGITFUSE_DEBUG: '', ...env },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));
