@@ -115,23 +115,9 @@ double probePortable(long iterations) {
 }
 
 #ifdef DIGITFUSE_X86
-__attribute__((target("avx2,fma"))) double probeAvx2(long iterations) {
-  __m256 acc[12];
-  const __m256 x = _mm256_set1_ps(0.999999f);
-  const __m256 y = _mm256_set1_ps(1e-7f);
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
-  for (long n = 0; n < iterations; ++n) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
-  }
-  __m256 s = acc[0];
-  for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, acc[i]);
-  float out[8];
-  _mm256_storeu_ps(out, s);
-  volatile float sink = out[0];
-  (void)sink;
-  return static_cast<double>(iterations) * 12 * 8 * 2;
-}
+typedef float v8 __attribute__((vector_size(32)));
+// 12 chains of eight-float FMAs: two 256-bit pipes of latency 4-5.
+__attribute__((target("avx2,fma"))) double probeAvx2(long iterations) { return fmaChains<v8, 12>(iterations); }
 
 const MicroKernelSet avx2Set{"avx2", MR, NR, KC, microAvx2, probeAvx2, avx2MaxPoolGrad2x2()};
 #endif
@@ -537,28 +523,6 @@ long firstMax(const float* x, const long* cells, int n, int c) {
   return at;
 }
 
-/** The portable 2x2 window (see MicroKernelSet::maxPoolGrad2x2): the first-maximum rule from strict comparisons in window order. */
-int scalarWindow2x2(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc, float* dd,
-                    int channels) {
-  const float negInf = -std::numeric_limits<float>::infinity();
-  int special = 0;
-  for (int k = 0; k < channels; ++k) {
-    const bool topB = b[k] > a[k];
-    const float top = topB ? b[k] : a[k];
-    const bool bottomD = d[k] > c[k];
-    const float bottom = bottomD ? d[k] : c[k];
-    const bool lower = bottom > top;
-    const float best = lower ? bottom : top;
-    const float g = dy[k];
-    da[k] = (!lower && !topB) ? g : 0.0f;
-    db[k] = (!lower && topB) ? g : 0.0f;
-    dc[k] = (lower && !bottomD) ? g : 0.0f;
-    dd[k] = (lower && bottomD) ? g : 0.0f;
-    special += !(best > negInf);
-  }
-  return special;
-}
-
 /**
  * One full 2x2 window (cells p00, p01 = p00 + c, p10, p11 = p10 + c) over `channels`: each of the four
  * cells gets dy or 0, so dx needs no clearing. The instruction set's vector version where it has one
@@ -575,7 +539,7 @@ void window2x2(const float* x, const float* dy, float* dx, long p00, long p10, l
   float* dc = dx + p10;
   float* dd = dx + p10 + stepC;
   const auto vector = active->maxPoolGrad2x2;
-  const int special = vector != nullptr ? vector(a, b, c, d, dy, da, db, dc, dd, channels) : scalarWindow2x2(a, b, c, d, dy, da, db, dc, dd, channels);
+  const int special = vector != nullptr ? vector(a, b, c, d, dy, da, db, dc, dd, channels) : maxPoolGrad2x2Scalar(a, b, c, d, dy, da, db, dc, dd, channels);
   if (special == 0) return;
   const long cells[4] = {p00, p00 + stepC, p10, p10 + stepC};
   for (int k = 0; k < channels; ++k) {

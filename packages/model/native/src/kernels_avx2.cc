@@ -30,20 +30,7 @@ __attribute__((target("avx2"))) int maxPoolGrad2x2(const float* a, const float* 
     _mm256_storeu_ps(dd + k, _mm256_and_ps(bottomD, under));
     special += __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(best, negInf, _CMP_NGT_UQ))));
   }
-  for (; k < channels; ++k) {
-    const bool topB = b[k] > a[k];
-    const float top = topB ? b[k] : a[k];
-    const bool bottomD = d[k] > c[k];
-    const float bottom = bottomD ? d[k] : c[k];
-    const bool lower = bottom > top;
-    const float best = lower ? bottom : top;
-    da[k] = (!lower && !topB) ? dy[k] : 0.0f;
-    db[k] = (!lower && topB) ? dy[k] : 0.0f;
-    dc[k] = (lower && !bottomD) ? dy[k] : 0.0f;
-    dd[k] = (lower && bottomD) ? dy[k] : 0.0f;
-    special += !(best > -__builtin_inff());
-  }
-  return special;
+  return special + maxPoolGrad2x2Scalar(a + k, b + k, c + k, d + k, dy + k, da + k, db + k, dc + k, dd + k, channels - k);
 }
 
 }  // namespace

@@ -66,25 +66,9 @@ DIGITFUSE_AVX512 void micro(int kc, const float* a, const float* b, float* c, lo
   }
 }
 
-DIGITFUSE_AVX512 double probe(long iterations) {
-  // 16 independent chains: enough to cover the FMA latency on two 512-bit pipes.
-  __m512 acc[16];
-  const __m512 x = _mm512_set1_ps(0.999999f);
-  const __m512 y = _mm512_set1_ps(1e-7f);
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(static_cast<float>(i));
-  for (long n = 0; n < iterations; ++n) {
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
-  }
-  __m512 s = acc[0];
-  for (int i = 1; i < 16; ++i) s = _mm512_add_ps(s, acc[i]);
-  float out[16];
-  _mm512_storeu_ps(out, s);
-  volatile float sink = out[0];
-  (void)sink;
-  return static_cast<double>(iterations) * 16 * 16 * 2;
-}
+typedef float v16 __attribute__((vector_size(64)));
+// 16 independent chains: enough to cover the FMA latency on two 512-bit pipes.
+DIGITFUSE_AVX512 double probe(long iterations) { return fmaChains<v16, 16>(iterations); }
 
 DIGITFUSE_AVX512 int maxPoolGrad2x2(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc,
                                      float* dd, int channels) {

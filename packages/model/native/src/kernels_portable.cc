@@ -49,22 +49,8 @@ void micro(int kc, const float* a, const float* b, float* c, long ldc, bool accu
   }
 }
 
-double probe(long iterations) {
-  // 12 chains of four-float multiply + add (an FMA where the target has one and contracts).
-  v4 acc[12];
-  const v4 x = v4{0.999999f, 0.999999f, 0.999999f, 0.999999f};
-  const v4 y = v4{1e-7f, 1e-7f, 1e-7f, 1e-7f};
-  for (int i = 0; i < 12; ++i) acc[i] = v4{1, 2, 3, 4} * static_cast<float>(i);
-  for (long n = 0; n < iterations; ++n) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) acc[i] = acc[i] * x + y;
-  }
-  v4 s = acc[0];
-  for (int i = 1; i < 12; ++i) s += acc[i];
-  volatile float sink = s[0] + s[1] + s[2] + s[3];
-  (void)sink;
-  return static_cast<double>(iterations) * 12 * 4 * 2;
-}
+// 12 chains of four-float multiply + add (an FMA where the target has one).
+double probe(long iterations) { return fmaChains<v4, 12>(iterations); }
 
 }  // namespace
 

@@ -8,6 +8,56 @@
 namespace digitfuse {
 
 /**
+ * The scalar 2x2 max-pool window gradient (see MicroKernelSet::maxPoolGrad2x2): the first-maximum rule
+ * from strict comparisons in window order. The portable set's window and the vector sets' tails.
+ */
+inline int maxPoolGrad2x2Scalar(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc,
+                                float* dd, int channels) {
+  int special = 0;
+  for (int k = 0; k < channels; ++k) {
+    const bool topB = b[k] > a[k];
+    const float top = topB ? b[k] : a[k];
+    const bool bottomD = d[k] > c[k];
+    const float bottom = bottomD ? d[k] : c[k];
+    const bool lower = bottom > top;
+    const float best = lower ? bottom : top;
+    const float g = dy[k];
+    da[k] = (!lower && !topB) ? g : 0.0f;
+    db[k] = (!lower && topB) ? g : 0.0f;
+    dc[k] = (lower && !bottomD) ? g : 0.0f;
+    dd[k] = (lower && bottomD) ? g : 0.0f;
+    special += !(best > -__builtin_inff());
+  }
+  return special;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/**
+ * The FMA-peak probe of one instruction set: `Chains` independent multiply-add chains of the vector
+ * type `V` (GCC/Clang vector extension of floats) in registers, nothing from memory; returns the
+ * floating-point operations done. Always inlined into the set's function, whose target attribute
+ * makes `acc * x + y` that set's FMA (GCC and Clang contract it) on its register width.
+ */
+template <typename V, int Chains>
+__attribute__((always_inline)) inline double fmaChains(long iterations) {
+  constexpr int lanes = sizeof(V) / sizeof(float);
+  V acc[Chains];
+  const V x = V{} + 0.999999f;
+  const V y = V{} + 1e-7f;
+  for (int i = 0; i < Chains; ++i) acc[i] = V{} + static_cast<float>(i);
+  for (long n = 0; n < iterations; ++n) {
+#pragma GCC unroll 16
+    for (int i = 0; i < Chains; ++i) acc[i] = acc[i] * x + y;
+  }
+  V s = acc[0];
+  for (int i = 1; i < Chains; ++i) s += acc[i];
+  volatile float sink = s[0];
+  (void)sink;
+  return static_cast<double>(iterations) * Chains * lanes * 2;
+}
+#endif
+
+/**
  * C[mr x nr] (+)= A[mr x kc] * B[kc x nr]: A packed as kc groups of `mr` values (the set's tile rows),
  * B as kc groups of `nr` values (its tile columns); mr/nr at the call may be smaller (edges).
  */
