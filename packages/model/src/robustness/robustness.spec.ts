@@ -1,5 +1,5 @@
 import { buildDemoDataset } from '@digitfuse/data';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TINY_CONFIG } from '../testing';
@@ -59,6 +59,12 @@ describe('benchmark sets', () => {
     writeFileSync(join(dir, 'a-clean', 'y_test.csv'), 'row_id,label\n');
     writeFileSync(join(dir, 'b-noisy', 'y_test.csv'), 'row_id,label\n');
     expect(discoverSets(dir).map((s) => s.name)).toEqual(['a-clean', 'b-noisy']);
+    // A root of links picks sets from elsewhere; a dangling link is not a set.
+    const links = join(root, 'links');
+    mkdirSync(links);
+    symlinkSync(join(dir, 'b-noisy'), join(links, 'theo-noisy'));
+    symlinkSync(join(dir, 'gone'), join(links, 'dangling'));
+    expect(discoverSets(links).map((s) => [s.name, s.speaker])).toEqual([['theo-noisy', 'theo']]);
     expect(() => discoverSets(join(dir, 'no-labels'))).toThrow(`Expected subfolders of \`${join(dir, 'no-labels')}\` with competition files and y_test.csv`);
     expect(() => discoverSets(join(dir, 'missing'))).toThrow('found nothing there');
   });

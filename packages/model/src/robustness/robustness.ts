@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, subset, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
@@ -83,9 +83,10 @@ export function describeSet(dir: string): RobustnessSet {
  */
 export function discoverSets(root: string): RobustnessSet[] {
   if (!existsSync(root)) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found nothing there`, root);
-  const sets = readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(root, d.name, COMPETITION_FILES.testLabels)))
-    .map((d) => describeSet(path.join(root, d.name)))
+  // A set may be a link to a folder elsewhere (one root picking sets of several): followed.
+  const sets = readdirSync(root)
+    .filter((name) => statSync(path.join(root, name), { throwIfNoEntry: false })?.isDirectory() && existsSync(path.join(root, name, COMPETITION_FILES.testLabels)))
+    .map((name) => describeSet(path.join(root, name)))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (sets.length === 0) {
     throw new DataError(
