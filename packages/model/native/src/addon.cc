@@ -33,9 +33,14 @@ constexpr size_t GEOMETRY_SIZE = 15;
  */
 class Args {
  public:
+  /** The most arguments a function takes (the size of `argv_`). */
+  static constexpr size_t MAX_ARGS = 9;
+
   Args(napi_env env, napi_callback_info info, size_t count) : env_(env) {
     size_t argc = count;
-    if (napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr) != napi_ok) {
+    if (count > MAX_ARGS) {
+      fail(napi_throw_error, "binding takes more arguments than Args::MAX_ARGS");
+    } else if (napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr) != napi_ok) {
       fail(napi_throw_error, "cannot read arguments");
     } else if (argc != count) {
       fail(napi_throw_type_error, "expected " + std::to_string(count) + " arguments");
@@ -142,7 +147,7 @@ class Args {
   }
 
   napi_env env_;
-  napi_value argv_[6] = {};
+  napi_value argv_[MAX_ARGS] = {};
   bool ok_ = true;
 };
 
@@ -235,6 +240,24 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adam(x, g, m, v, xo, mo, vo, constants[8], [n]): see digitfuse::adamUpdate
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args args(env, info, 9);
+  const int32_t* d = args.ints(8, 1, "sizes");
+  if (d == nullptr || !args.check(d[0] >= 0, "sizes must be n >= 0")) return nullptr;
+  const int64_t n = d[0];
+  const float* x = args.floats(0, n, "x");
+  const float* g = args.floats(1, n, "gradient");
+  const float* m = args.floats(2, n, "m");
+  const float* v = args.floats(3, n, "v");
+  float* xo = args.floats(4, n, "x out");
+  float* mo = args.floats(5, n, "m out");
+  float* vo = args.floats(6, n, "v out");
+  const float* c = args.floats(7, 8, "constants");
+  if (args.ok() && n > 0) digitfuse::adamUpdate(static_cast<long>(n), c, x, g, m, v, xo, mo, vo);
+  return nullptr;
+}
+
 // setThreads(n) -> threads in use
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args args(env, info, 1);
@@ -311,6 +334,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isas", nullptr, Isas, nullptr, nullptr, nullptr, napi_default, nullptr},

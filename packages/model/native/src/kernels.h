@@ -57,6 +57,13 @@ void matMul(int batch, int m, int n, int k, bool transposeA, bool transposeB, lo
  */
 void sumRows(const float* x, long rows, int cols, float* out);
 
+/**
+ * Adam's update of `n` values: m' = m b1 + g (1 - b1), v' = v b2 + g^2 (1 - b2), x' = x - lr (m' / (1 - b1^t))
+ * / (sqrt(v' / (1 - b2^t)) + eps), each operation rounded to float32 in the order of tfjs's Adam (its
+ * results bit for bit). `c`: b1, 1 - b1, b2, 1 - b2, 1 - b1^t, 1 - b2^t, eps, -lr. Outputs may not alias inputs.
+ */
+void adamUpdate(long n, const float* c, const float* x, const float* g, const float* m, const float* v, float* xo, float* mo, float* vo);
+
 /** The instruction sets this CPU and build can run, best first, into `out` (at most `max`); returns how many. */
 int supportedIsas(const char** out, int max);
 

@@ -5,7 +5,7 @@
  * and per-kernel time (process CPU time, or tf.profile wall time: use `--profiler tf` for the native
  * kernels, whose CPU time adds up all their threads).
  *
- *   npx digitfuse bench kernels [--batch 64] [--steps 20] [--mode both|all|project|stock|native] [--config paper|small]
+ *   npx digitfuse bench kernels [--batch 64] [--steps 20] [--mode both|all|project|stock|native] [--config paper|small] [--adam fused|tfjs]
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -16,6 +16,7 @@ import { loadNativeAddon } from '../backend/native-kernels/native-addon';
 import { nativeKernelLayer } from '../backend/native-kernels/native-kernel-layer';
 import { selectBackend } from '../backend';
 import { wasmKernelLayer } from '../backend/wasm-kernels/wasm-kernel-layer';
+import { FusedAdamOptimizer } from '../training/fused-adam';
 
 /** Filters per conv layer of each branch and dense units. */
 interface NetConfig {
@@ -30,7 +31,7 @@ const CONFIGS: Record<string, NetConfig> = {
 };
 
 /** The seed paper's network, inline (the model package's builder is not a dependency of this file). */
-function buildNet(config: NetConfig): tf.LayersModel {
+function buildNet(config: NetConfig, adam: 'fused' | 'tfjs'): tf.LayersModel {
   const image = tf.input({ shape: [28, 28, 1] });
   let x = image;
   for (const filters of config.image) {
@@ -49,7 +50,8 @@ function buildNet(config: NetConfig): tf.LayersModel {
   h = tf.layers.dropout({ rate: 0.42 }).apply(h) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 10, activation: 'softmax' }).apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [image, audio], outputs: out });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  // Fused: the training recipe's optimizer (one kernel per variable where the layers have it; stock kernels run tfjs's update).
+  model.compile({ optimizer: adam === 'fused' ? new FusedAdamOptimizer(1e-3, 0.9, 0.999) : tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   return model;
 }
 
@@ -216,6 +218,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       describe: 'stock wasm kernels, project wasm kernels, native kernels on top (both = stock + project, all = the three)',
     })
     .option('config', { choices: Object.keys(CONFIGS), default: 'paper' })
+    .option('adam', { choices: ['fused', 'tfjs'] as const, default: 'fused' as const, describe: "Adam's update: one kernel per variable (training's), or tfjs's 13 element-wise kernels" })
     .option('profile', { type: 'boolean', default: true, describe: 'print per-kernel times' })
     .option('by-shape', { type: 'boolean', default: false, describe: 'cpu profiler: one line per kernel and input shapes' })
     .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps' })
@@ -226,7 +229,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const modes = args.mode === 'both' ? (['stock', 'project'] as const) : args.mode === 'all' ? (['stock', 'project', 'native'] as const) : ([args.mode] as const);
   for (const mode of modes) {
     installLayers('wasm', layersFor(mode));
-    const model = buildNet(config);
+    const model = buildNet(config, args.adam);
     const t = await timeSteps(model, batch, mode === 'stock' ? args['stock-steps'] : args.steps);
     const rate = (ms: number) => ((1000 * args.batch) / ms).toFixed(1);
     console.log(

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { defineKernelLayer, installedLayers, installLayers, orBelow, removeLayer, type KernelLayer } from '../kernel-layers';
 import { conv2dInfo, heapF32, input, isNhwc, leadingAxesSum, pool2dInfo, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
+import { ADAM_KERNEL, adamConstants, adamInputs } from '../wasm-kernels/adam';
 import type { NativeAddon } from './native-addon';
 
 /** The native layer's name in the wasm backend's stack. */
@@ -13,7 +14,7 @@ const layers = new WeakMap<NativeAddon, KernelLayer<BackendWasm>>();
  * The native addon's kernels as a layer for the wasm backend (one layer object per addon): the
  * convolution kernels (forward, fused forward with bias + ReLU, both gradients), matrix products
  * (dense layers, transposed operands read in place), the max-pool gradient and the bias-gradient
- * sums, which run im2col + a blocked matrix product (AVX2/FMA where the CPU has it) on several
+ * sums and Adam's update of a variable (`DigitfuseAdam`), which run im2col + a blocked matrix product (AVX2/FMA where the CPU has it) on several
  * threads, reading and writing the wasm heap in place. Cases they do not cover (NCHW, other
  * activations, overlapping pool windows, other reductions) go to the kernel beneath.
  */
@@ -30,6 +31,7 @@ export function nativeKernelLayer(addon: NativeAddon): KernelLayer<BackendWasm> 
         MaxPoolGrad: orBelow((args) => maxPoolGrad(addon, args)),
         Sum: orBelow((args) => sumLeading(addon, args)),
         BatchMatMul: orBelow((args) => batchMatMul(addon, args)),
+        [ADAM_KERNEL]: () => (args) => adam(addon, args),
       },
     });
     layers.set(addon, layer);
@@ -185,4 +187,13 @@ function batchMatMul(addon: NativeAddon, { inputs, backend, attrs }: WasmKernelA
     Int32Array.from([batch, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, aBatches, bBatches]),
   );
   return out;
+}
+
+/** `DigitfuseAdam`: the three outputs of adamUpdate, written on the wasm heap. */
+function adam(addon: NativeAddon, { inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
+  const ins = adamInputs(inputs);
+  const outs = [ins[0], ins[2], ins[3]].map((t) => backend.makeOutput([...t.shape], 'float32'));
+  const [x, g, m, v, xo, mo, vo] = [...ins, ...outs].map((t) => heapF32(backend, t));
+  addon.adam(x, g, m, v, xo, mo, vo, adamConstants(attrs), Int32Array.of(x.length));
+  return outs;
 }

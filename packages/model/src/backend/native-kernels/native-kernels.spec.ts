@@ -33,7 +33,7 @@ describe('native kernels', () => {
     expect(installedLayers('wasm')[1]).toBe(nativeKernelLayer(addon()));
     expect(info.native).toEqual({ isa: expect.stringMatching(/^(avx512|avx2|portable)$/), threads: expect.any(Number) });
     expect(lines[0]).toContain(`+ native kernels (${info.native?.isa}, `);
-    expect(nativeKernelLayer(addon()).kernelNames).toEqual(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'BatchMatMul']);
+    expect(nativeKernelLayer(addon()).kernelNames).toEqual(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'BatchMatMul', 'DigitfuseAdam']);
     for (const name of nativeKernelLayer(addon()).kernelNames) expect(tf.getKernel(name, 'wasm')).toBeDefined();
   });
 
@@ -148,6 +148,12 @@ describe('native kernels', () => {
     expect(() => native.conv2d(ok.x, ok.w, new Float32Array(1), ok.y, g, 0)).toThrow('bias has 1 elements, expected 2');
     expect(() => native.conv2dBackpropFilter(ok.x, ok.y, ok.w, Int32Array.from([1, 2]))).toThrow('geometry must be an Int32Array of 15 values');
     expect(() => native.conv2dBackpropInput(ok.y, ok.w, ok.x, geometry(0, 4, 4, 1, 3, 2))).toThrow('geometry value 0 must be positive');
+    // adam takes nine arguments (more than any other binding); each is checked.
+    const f = (n: number) => new Float32Array(n);
+    expect(() => native.adam(f(4), f(4), f(4), f(4), f(4), f(3), f(4), f(8), Int32Array.of(4))).toThrow('m out has 3 elements, expected 4');
+    expect(() => native.adam(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(7), Int32Array.of(4))).toThrow('constants has 7 elements, expected 8');
+    expect(() => native.adam(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(8), Int32Array.of(-1))).toThrow('sizes must be n >= 0');
+    expect(() => (native.adam as unknown as (...a: unknown[]) => void)(f(4), f(4))).toThrow('expected 9 arguments');
   });
 });
 

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { defineKernelLayer, installedLayers, installLayers, orBelow } from '../kernel-layers';
+import { adam, ADAM_KERNEL } from './adam';
 import { batchMatMul } from './batch-mat-mul';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter';
 import { conv2dBackpropInput } from './conv2d-backprop-input';
@@ -14,7 +15,8 @@ import { sum } from './sum';
  * XNNPACK GEMM, `BatchMatMul` without transposed operands, an exact `MaxPoolGrad`, `Sum` over
  * leading axes (bias gradients) without a transpose, and a copy-free `Identity`; cases they leave
  * (large explicit padding, other reductions, strings) go to the stock kernels. Conv1d gradients go
- * through the same conv2d kernels.
+ * through the same conv2d kernels. `DigitfuseAdam` (no stock kernel) is Adam's update of a variable in
+ * one pass (`FusedAdamOptimizer`).
  */
 export const wasmKernelLayer = defineKernelLayer<BackendWasm>({
   name: 'wasm',
@@ -25,6 +27,7 @@ export const wasmKernelLayer = defineKernelLayer<BackendWasm>({
     BatchMatMul: () => batchMatMul,
     Sum: orBelow(sum),
     Identity: orBelow(identity),
+    [ADAM_KERNEL]: () => adam,
   },
 });
 
