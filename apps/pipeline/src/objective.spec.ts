@@ -1,4 +1,5 @@
-import { figuresOf, objectiveValue, OBJECTIVE_NAMES } from './objective';
+import { chooseTrial, figuresOf, objectiveValue, OBJECTIVE_NAMES, type Candidate } from './objective';
+import { isPaperConfiguration, PAPER_BEST_PARAMS } from './search-space';
 
 describe('objectiveValue()', () => {
   // The case: a trial that fuses familiar voices best but sees worse loses to the paper's configuration.
@@ -30,5 +31,41 @@ describe('figuresOf()', () => {
     expect(figuresOf({ val_clean: 0.9, val_shifted: 0.8 })).toEqual({ clean: 0.9, shifted: 0.8, image: null });
     expect(figuresOf({ val_clean: 0.9 })).toBeNull();
     expect(figuresOf(undefined)).toBeNull();
+  });
+});
+
+describe('chooseTrial()', () => {
+  const c = (number: number, value: number, baseline = false, rows: number | null = 2400): Candidate => ({ number, value, rows, baseline });
+  const order = (cs: Candidate[]) => chooseTrial(cs).ranked.map((t) => t.number);
+
+  it('takes the highest value, lower number first on ties', () => {
+    expect(order([c(0, 0.95, true), c(1, 0.99), c(2, 0.97), c(3, 0.99)])).toEqual([1, 3, 2, 0]);
+    expect(chooseTrial([c(0, 0.95, true), c(1, 0.99)]).keptBaseline).toBeNull();
+  });
+
+  it("keeps the paper's configuration first when it is within one standard error of the highest", () => {
+    // sqrt(0.98 * 0.02 / 2400) = 0.00286: 0.9792 is within it of 0.9800 (the case that cost a voice 0.7 points).
+    const choice = chooseTrial([c(0, 0.9792, true), c(3, 0.9785), c(4, 0.98), c(5, 0.97)]);
+    expect(choice.ranked.map((t) => t.number)).toEqual([0, 4, 3, 5]);
+    expect(choice.keptBaseline).toEqual({ over: 4, overValue: 0.98, standardError: expect.closeTo(Math.sqrt((0.98 * 0.02) / 2400), 10) });
+    // Just outside it, or measured on many more rows, the higher value wins.
+    expect(order([c(0, 0.98 - 0.0029, true), c(4, 0.98)])).toEqual([4, 0]);
+    expect(order([c(0, 0.9792, true), c(4, 0.98, false, 60_000)])).toEqual([4, 0]);
+  });
+
+  it('ranks by value alone without a baseline among the trials or without the rows the values were measured on', () => {
+    expect(order([c(1, 0.979), c(4, 0.98)])).toEqual([4, 1]);
+    expect(order([c(0, 0.9792, true, null), c(4, 0.98, false, null)])).toEqual([4, 0]);
+    expect(chooseTrial([]).ranked).toEqual([]);
+  });
+});
+
+describe('isPaperConfiguration()', () => {
+  it("recognises the paper's parameters, also without the audio filters of an image-only run", () => {
+    expect(isPaperConfiguration(PAPER_BEST_PARAMS)).toBe(true);
+    expect(isPaperConfiguration(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !k.startsWith('aud_'))))).toBe(true);
+    expect(isPaperConfiguration({ ...PAPER_BEST_PARAMS, units: 127 })).toBe(false);
+    expect(isPaperConfiguration({ ...PAPER_BEST_PARAMS, extra: 1 })).toBe(false);
+    expect(isPaperConfiguration({})).toBe(false);
   });
 });

@@ -182,8 +182,11 @@ export const readEvaluation = (layout: RunLayout): EvaluationFile | null =>
 export interface SearchOutputs {
   /** The objective the trials were ranked by (objective.ts). */
   readonly objective?: string;
+  /** The trial the run chose (`chooseTrial`) and its value: the highest, or the paper's configuration within one standard error of it. */
   readonly bestTrial: number | null;
   readonly bestValue: number | null;
+  /** Set when the paper's configuration was kept over trial `over` (absent in runs from before the rule). */
+  readonly keptBaseline?: { readonly over: number; readonly overValue: number; readonly standardError: number } | null;
   readonly finished: number;
   readonly pruned: number;
   readonly failed: number;

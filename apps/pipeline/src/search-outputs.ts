@@ -1,21 +1,24 @@
-import { bestParamsJson, intermediateValues, paramImportances, trialsTable, type Study } from '@digitfuse/tuning';
+import { intermediateValues, paramImportances, trialsTable, type Study } from '@digitfuse/tuning';
 import { writeFileAtomic } from '@digitfuse/core';
 import type { RunContext } from './context';
 import { objectiveOf } from './options';
 import type { TrialInput } from './report';
 import { figuresOf } from './objective';
 import { writeJson, type SearchOutputs } from './run-artifacts';
+import { trialChoice } from './study-access';
 
 /**
  * Write the search's tables and data: `trials.md` and `trials.csv` (like the paper's Table 1),
- * `best.json` (best parameters) and `search.json` (trials with intermediate values, importances).
+ * `best.json` (the chosen trial's parameters: `chooseTrial`) and `search.json` (trials with intermediate values, importances).
  */
 export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs {
   const { layout } = ctx;
   const table = trialsTable(study);
   writeFileAtomic(layout.trialsMd, table.markdown);
   writeFileAtomic(layout.trialsCsv, table.csv);
-  if (study.bestTrial) writeFileAtomic(layout.bestJson, bestParamsJson(study));
+  const choice = trialChoice(study);
+  const chosen = choice.ranked[0] === undefined ? undefined : study.trials[choice.ranked[0].number];
+  writeFileAtomic(layout.bestJson, chosen ? JSON.stringify({ number: chosen.number, value: chosen.value, params: chosen.params }, null, 2) + '\n' : 'null\n');
   const series = new Map(intermediateValues(study).map((s) => [s.number, s.steps]));
   const trials: TrialInput[] = table.rows
     .filter((r) => r.state === 'COMPLETE' || r.state === 'PRUNED' || r.state === 'FAIL' || r.state === 'RUNNING')
@@ -32,8 +35,9 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
   const count = (state: string) => study.trials.filter((t) => t.state === state).length;
   const outputs: SearchOutputs = {
     objective: objectiveOf(ctx.options),
-    bestTrial: study.bestTrial?.number ?? null,
-    bestValue: study.bestValue ?? null,
+    bestTrial: chosen?.number ?? null,
+    bestValue: chosen?.value ?? null,
+    keptBaseline: choice.keptBaseline,
     finished: count('COMPLETE'),
     pruned: count('PRUNED'),
     failed: count('FAIL'),

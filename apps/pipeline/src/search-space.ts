@@ -69,6 +69,15 @@ export const PAPER_BEST_PARAMS: Readonly<Record<string, number>> = Object.freeze
   learning_rate: 0.000763,
 });
 
+/**
+ * Whether a trial's parameters are the paper's configuration (the enqueued first trial; an image-only
+ * run's has no audio filters): every parameter it has at the paper's value.
+ */
+export function isPaperConfiguration(params: Readonly<Record<string, unknown>>): boolean {
+  const entries = Object.entries(params);
+  return entries.length > 0 && entries.every(([k, v]) => PAPER_BEST_PARAMS[k] === v);
+}
+
 /** At most `max` of `rows`, a seeded random sample in ascending order (all of them when there are fewer): the rows a search trial trains on. */
 export function sampleRows(rows: Int32Array, max: number, seed: number): Int32Array {
   if (rows.length <= max) return rows;

@@ -20,7 +20,8 @@ import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { fusionOf, modalityOf, objectiveOf } from './options';
 import { trialDirName, trialModelDir } from './run-artifacts';
-import { configFromParams } from './search-space';
+import { configFromParams, isPaperConfiguration } from './search-space';
+import { chooseTrial, VALIDATION_ROWS_ATTR, type TrialChoice } from './objective';
 
 /** The study's name inside its journal (and in a shared storage unless `--study` says). */
 export const STUDY_NAME = 'digitfuse';
@@ -69,13 +70,22 @@ export async function checkStorage(storage: string | null | undefined, log: (lin
   if (storage) await sharedStorage(storage, log);
 }
 
-/** The study's COMPLETE trials with a value, best first (lower number first on ties). */
+/** The run's choice among the study's COMPLETE trials with a value (`chooseTrial`: objective.ts). */
+export function trialChoice(study: Study): TrialChoice {
+  return chooseTrial(
+    study
+      .getTrials(['COMPLETE'])
+      .filter((t) => t.value !== undefined)
+      .map((t) => {
+        const rows = t.userAttrs?.[VALIDATION_ROWS_ATTR];
+        return { number: t.number, value: t.value as number, rows: typeof rows === 'number' ? rows : null, baseline: isPaperConfiguration(t.params) };
+      }),
+  );
+}
+
+/** The study's COMPLETE trials with a value, in the order the run takes them: the chosen one first (`trialChoice`). */
 export function rankedTrials(study: Study): { number: number; value: number }[] {
-  return study
-    .getTrials(['COMPLETE'])
-    .filter((t) => t.value !== undefined)
-    .map((t) => ({ number: t.number, value: t.value as number }))
-    .sort((a, b) => b.value - a.value || a.number - b.number);
+  return trialChoice(study).ranked.map(({ number, value }) => ({ number, value }));
 }
 
 function makePruner(kind: RunContext['options']['pruner'], epochs: number): Pruner {

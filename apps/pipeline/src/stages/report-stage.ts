@@ -111,8 +111,13 @@ export function objectiveNote(search: SearchOutputs): string {
   if (!best) return `Trials were ranked by ${title}; none finished.`;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const f = best.figures;
+  const kept = search.keptBaseline;
   return (
-    `Trials were ranked by ${title}. The best, trial ${best.number}, scored ${best.value?.toFixed(4)}` +
+    `Trials were ranked by ${title}. ` +
+    (kept
+      ? `The chosen one, trial ${best.number} (the paper's configuration), scored ${best.value?.toFixed(4)}, within one standard error ` +
+        `(${kept.standardError.toFixed(4)}) of the highest, trial ${kept.over} (${kept.overValue.toFixed(4)}): a lead that small is kept by chance as often as not, so the default stays`
+      : `The best, trial ${best.number}, scored ${best.value?.toFixed(4)}`) +
     (f
       ? `: validation accuracy ${pct(f.clean)} with the training voices' audio, ${pct(f.shifted)} with the audio shifted like a new voice` +
         (f.image !== null ? `, ${pct(f.image)} from its image expert alone.` : '.')

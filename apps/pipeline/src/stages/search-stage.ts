@@ -11,7 +11,7 @@ import {
 import { TrialPruned, spawnWorkers, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { EPOCH_ATTRS, FIGURE_ATTRS, objectiveValue, OBJECTIVES, type TrialFigures } from '../objective';
+import { EPOCH_ATTRS, FIGURE_ATTRS, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
@@ -77,6 +77,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     const figures = result.used;
     // With a shared storage the model goes there too, for the machine that retrains.
     if (study !== undefined) await uploadTrialModel(ctx, study, trial.number);
+    trial.setUserAttr(VALIDATION_ROWS_ATTR, val.n);
     trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
     trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
     if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
@@ -176,8 +177,10 @@ export const searchStage: Stage = {
     if (isWorker()) return {};
     pruneTrialModels(ctx, study, keep);
     const outputs = writeSearchOutputs(ctx, study);
+    const kept = outputs.keptBaseline;
     ctx.log(
-      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; best trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})`,
+      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; chosen trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})` +
+        (kept ? `: the paper's configuration, within one standard error (${kept.standardError.toFixed(4)}) of trial ${kept.over} (${kept.overValue.toFixed(4)})` : ''),
     );
     return { bestTrial: outputs.bestTrial, bestValue: outputs.bestValue, finished: outputs.finished, pruned: outputs.pruned };
   },
