@@ -131,6 +131,7 @@ describePg('dashboard of a study in PostgreSQL (--storage, --study)', () => {
         expect(await page.$eval('#source', (e) => e.textContent)).toBe(`study ${STUDY} in ${redactUrl(url)}`);
         expect(await page.$eval('#stages-section', (e) => e.hasAttribute('hidden'))).toBe(true);
         expect(await page.$eval('#running .headline', (e) => e.textContent)).toBe('Trial 8: epoch 4');
+        expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^time left: unknown/);
         expect(await page.$eval('#card-objective', (e) => e.textContent)).toContain('shift');
         expect(await page.$$eval('#trials tbody td', (tds) => tds.map((td) => td.textContent))).toContain(HOSTILE);
         expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');

@@ -108,14 +108,18 @@
         const p = t.progress;
         const total = p.epochs !== null ? ' of ' + p.epochs : '';
         const current = p.epochs !== null ? Math.min(p.epochsDone + 1, p.epochs) : p.epochsDone + 1;
-        const bar = el('progress', { max: p.epochs || 1, value: p.epochsDone, 'aria-label': 'epochs done' });
+        // An epoch limit that is not known: an indeterminate bar.
+        const bar = el('progress', p.epochs === null ? { 'aria-label': 'epochs done' } : { max: p.epochs, value: p.epochsDone, 'aria-label': 'epochs done' });
         const facts = [];
         if (p.lastValue !== null) facts.push('validation accuracy ' + pct(p.lastValue) + ' after epoch ' + p.epochsDone);
         if (p.loss !== null) facts.push('training loss ' + p.loss.toFixed(4) + (p.acc !== null ? ', accuracy ' + pct(p.acc) : ''));
         if (p.epochSeconds !== null) facts.push(duration(p.epochSeconds) + ' per epoch');
         return el('div', { class: 'running-trial', 'data-trial': t.number }, [
           el('div', { class: 'headline', text: 'Trial ' + t.number + ': epoch ' + current + total + (p.epochsDone >= (p.epochs || Infinity) ? ' done, measuring' : '') }),
-          el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
+          // Without the run's --epochs (a study shown alone) the time left is not known.
+          p.epochs === null
+            ? el('div', {}, [bar, el('span', { class: 'eta', text: 'time left: unknown (the study does not record --epochs; add --run DIR)' })])
+            : el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
           el('div', { class: 'muted', text: facts.join(' · ') + (facts.length ? ' · ' : '') + 'running for ' + duration(t.seconds) }),
         ]);
       }),
@@ -127,7 +131,7 @@
     return left > 0 ? 'about ' + duration(left) + ' left (at most: early stopping can end it sooner)' : 'finishing…';
   }
   setInterval(() => {
-    for (const span of document.querySelectorAll('.running-trial .eta')) span.textContent = etaText(span.getAttribute('data-eta'));
+    for (const span of document.querySelectorAll('.running-trial .eta[data-eta]')) span.textContent = etaText(span.getAttribute('data-eta'));
   }, 1000);
 
   // ---- links to the run's files -----------------------------------------------------------------
