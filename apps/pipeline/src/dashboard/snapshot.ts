@@ -114,7 +114,7 @@ function lastActivity(trials: readonly FrozenTrial[]): number | null {
 
 const titleOf = (objective: string | null): string | null => (objective !== null && objective in OBJECTIVES ? OBJECTIVES[objective as keyof typeof OBJECTIVES].title : null);
 
-/** The page's view of a run directory (null without one). */
+/** The page's view of the run directory: its stages, options and state. */
 function runView(run: NonNullable<SnapshotInput['run']>, stageList: readonly StageInfo[]): NonNullable<DashboardSnapshot['run']> {
   const { state } = run;
   const options = state?.options;
