@@ -72,6 +72,15 @@ export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.
 /** The modality of a run's options ('both' for runs written before `--modality` existed). */
 export const modalityOf = (options: PipelineOptions): 'both' | 'image' => options.modality ?? 'both';
 
+/** `--storage`: where the study lives (also `digitfuse dashboard`'s). */
+export const STORAGE_FLAG = {
+  type: 'string',
+  describe: "Where the study lives: postgresql://user@host:port/db shares it between machines (default: DIGITFUSE_STORAGE, else the run directory's journal)",
+} as const;
+
+/** `--study`: the study's name in a shared storage (also `digitfuse dashboard`'s). */
+export const STUDY_FLAG = { type: 'string', describe: 'Name of the study in the storage; every machine joining it gives the same name (default: digitfuse)' } as const;
+
 /** Declare the shared flags on a yargs instance. */
 export function withPipelineFlags<T>(y: Argv<T>) {
   return y
@@ -85,11 +94,8 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend (auto: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order)' })
     .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study (on this machine)' })
-    .option('storage', {
-      type: 'string',
-      describe: 'Where the study lives: postgresql://user@host:port/db shares it between machines (default: DIGITFUSE_STORAGE, else the run directory\'s journal)',
-    })
-    .option('study', { type: 'string', describe: 'Name of the study in the storage; every machine joining it gives the same name (default: digitfuse)' })
+    .option('storage', STORAGE_FLAG)
+    .option('study', STUDY_FLAG)
     .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
     .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
     .option('search-rows', { type: 'number', default: 12_000, describe: "Most training rows per search trial (a seeded sample); retraining uses every row" })
@@ -130,8 +136,12 @@ export function withDashboardFlag<T>(y: Argv<T>) {
 export const DEMO_BUDGET_MS = 6 * 60_000;
 
 /** `--storage`, else DIGITFUSE_STORAGE; null (the run's journal) without either. */
-function storageOf(flag: unknown): string | null {
-  const v = flag ?? process.env.DIGITFUSE_STORAGE;
+export function storageOf(flag: unknown): string | null {
+  return storageFlag(flag ?? process.env.DIGITFUSE_STORAGE);
+}
+
+/** A `--storage` value checked (a PostgreSQL URL); null when not given. */
+export function storageFlag(v: unknown): string | null {
   if (v === undefined || v === null || v === '') return null;
   if (typeof v !== 'string' || !isPostgresUrl(v)) {
     throw new UsageError(`Expected \`--storage\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
@@ -139,7 +149,8 @@ function storageOf(flag: unknown): string | null {
   return v;
 }
 
-function studyName(v: unknown): string {
+/** A `--study` value checked (a name). */
+export function studyName(v: unknown): string {
   if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name (letters, digits, _ . -), got \`${String(v)}\``);
   return v;
 }

@@ -67,8 +67,13 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(readFileSync(join(root, 'a', 'run.json'), 'utf8')).not.toContain(TEST_PG_PASSWORD);
     expect(existsSync(join(root, 'a', 'search', 'study.jsonl'))).toBe(false);
 
-    const c = await cli('full', ['--data', dataDir, '--out', join(root, 'c'), ...tiny], { DIGITFUSE_STORAGE: url });
+    // With its dashboard beside it: a thread that reads the study from the database (read-only).
+    const c = await cli('full', ['--data', dataDir, '--out', join(root, 'c'), '--dashboard', ...tiny], { DIGITFUSE_STORAGE: url });
     expect({ status: c.status, tail: c.stderr.slice(-2000) }).toEqual({ status: 0, tail: expect.stringMatching(/model fetched from postgresql:\/\/digitfuse@127\.0\.0\.1/) });
+    expect(c.stderr).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(live until the run ends\)$/m);
+    expect(c.stderr).toMatch(/^dashboard stopped/m);
+    expect(c.stderr).not.toMatch(/^dashboard: (cannot read|warning)|error:/m);
+    expect(c.stderr).not.toContain(TEST_PG_PASSWORD);
     const lines = readFileSync(join(root, 'c', 'submission.csv'), 'utf8').trim().split('\n');
     expect(lines[0]).toBe('row_id,label');
     expect(lines).toHaveLength(41);

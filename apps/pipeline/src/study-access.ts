@@ -35,7 +35,11 @@ export const studyNameOf = (ctx: RunContext): string => ctx.options.study ?? STU
  * worker processes inherit), else PGPASSWORD or ~/.pgpass supply the password.
  */
 export function storageUrlOf(ctx: RunContext): string | null {
-  const recorded = ctx.options.storage ?? null;
+  return withPassword(ctx.options.storage ?? null);
+}
+
+/** A storage URL as run.json records it (no password), with the password of DIGITFUSE_STORAGE when that names the same database. */
+export function withPassword(recorded: string | null): string | null {
   if (recorded === null) return null;
   const env = process.env.DIGITFUSE_STORAGE;
   return env !== undefined && redactUrl(env) === redactUrl(recorded) ? env : recorded;

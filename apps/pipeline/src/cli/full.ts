@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkStorage } from '../study-access';
+import { checkStorage, storageUrlOf, studyNameOf } from '../study-access';
 import { startDashboardThread } from '../dashboard';
 import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
@@ -30,7 +30,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);
   }
   const stages = FULL_STAGES.map(({ name, title }) => ({ name, title }));
-  const dashboard = args.dashboard ? await startDashboardThread({ run: ctx.layout.root, stages }, log) : null;
+  const dashboard = args.dashboard ? await startDashboardThread({ run: ctx.layout.root, storage: storageUrlOf(ctx), study: studyNameOf(ctx), stages }, log) : null;
   if (dashboard) log(`dashboard: ${dashboard.url} (live until the run ends)`);
   const t0 = performance.now();
   try {

@@ -23,7 +23,7 @@ describe('JournalReader', () => {
       const first = reader.read();
       expect(first?.trials).toHaveLength(1);
       expect(first?.trials[0].state).toBe('COMPLETE');
-      expect(first?.reportTimes.get(0)?.get(2)).toBe(1_000_000 + 2 * t.epochSeconds * 1000);
+      expect(first?.reportTimes.get(0)?.get(2)).toBe(Math.round(1_000_000 + 2 * t.epochSeconds * 1000));
       appendTrial(journal, finishedTrial(2, 2_000_000, 0.97));
       expect(reader.read()?.trials).toHaveLength(2);
     } finally {

@@ -1,16 +1,8 @@
-import { JournalFileStorage, type Direction, type FrozenTrial, type JournalOp, type TuningLogger } from '@digitfuse/tuning';
+import { JournalFileStorage, type Direction, type JournalOp, type TuningLogger } from '@digitfuse/tuning';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** A study as the dashboard reads it from a journal. */
-export interface StudyData {
-  readonly name: string;
-  readonly direction: Direction;
-  readonly trials: readonly FrozenTrial[];
-  /** When each trial reported each step (journal timestamps, epoch ms): trial number -> step -> time. */
-  readonly reportTimes: ReadonlyMap<number, ReadonlyMap<number, number>>;
-}
+import type { StudyData } from './study-source';
 
 const NEWLINE = 0x0a;
 

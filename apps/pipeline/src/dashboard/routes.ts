@@ -22,9 +22,10 @@ const PING_SECONDS = 15;
  * - `/` and the page's assets; `/vendor/<file>`: vega, vega-lite, vega-embed from node_modules;
  * - `/api/snapshot`: the run as JSON (`DashboardSnapshot`); `/api/events`: the same, pushed as
  *   server-sent events whenever the run changes (`event: end` when the run has ended);
- * - `/run/<file>`: the run's report and outputs (`resolveRunFile`), nothing else.
+ * - `/run/<file>`: the run's report and outputs (`resolveRunFile`), nothing else (and nothing at all
+ *   for a study shown without its run: `layout` null).
  */
-export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, layout: RunLayout): Promise<void> {
+export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, layout: RunLayout | null): Promise<void> {
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
@@ -58,7 +59,7 @@ export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, 
     const send = (snapshot: DashboardSnapshot) => {
       // JSON has no raw line breaks, so one `data:` line carries it.
       res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
-      if (snapshot.run.ended) res.end('event: end\ndata: {}\n\n');
+      if (snapshot.ended) res.end('event: end\ndata: {}\n\n');
     };
     res.write('retry: 2000\n\n');
     const unsubscribe = monitor.subscribe(send);
@@ -71,8 +72,8 @@ export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, 
   });
 
   app.get<{ Params: { '*': string } }>('/run/*', (request, reply) => {
-    const real = resolveRunFile(layout.root, request.params['*']);
-    if (real === null) return reply.code(404).type('text/plain').send('Not found');
+    const real = layout === null ? null : resolveRunFile(layout.root, request.params['*']);
+    if (layout === null || real === null) return reply.code(404).type('text/plain').send('Not found');
     const { root, path } = relativeToRun(layout.root, real);
     if (path.endsWith('.csv')) reply.header('Content-Disposition', `attachment; filename="${basename(path)}"`);
     return reply.sendFile(path, root);

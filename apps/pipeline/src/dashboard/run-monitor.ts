@@ -1,30 +1,31 @@
-import { paramImportances, type TuningLogger } from '@digitfuse/tuning';
+import { paramImportances } from '@digitfuse/tuning';
 import type { PipelineOptions } from '../options';
 import { openRun, type RunLayout, type RunState } from '../run-artifacts';
-import { STUDY_NAME } from '../study-access';
-import { JournalReader, type StudyData } from './journal-reader';
 import { runLinks } from './run-files';
-import { buildSnapshot } from './snapshot';
+import { buildSnapshot, type SnapshotInput } from './snapshot';
+import type { StudyData, StudySource } from './study-source';
 import type { DashboardSnapshot, StageInfo } from './types';
 import { watchRun, type RunWatcher } from './watcher';
 
 export interface RunMonitorArgs {
-  readonly layout: RunLayout;
+  /** The run directory, or null for a study shown without its run (`--storage` alone). */
+  readonly layout: RunLayout | null;
+  /** Where the study is read from (the run's journal, or a database). */
+  readonly source: StudySource;
   /** The pipeline's stages in order. */
   readonly stages: readonly StageInfo[];
-  /** Receives warnings (an unreadable journal line or run.json). */
+  /** Receives warnings (an unreadable journal line or run.json, a database that stopped answering). */
   readonly log: (line: string) => void;
 }
 
 type Listener = (snapshot: DashboardSnapshot) => void;
 
 /**
- * Keeps the dashboard's snapshot of a run up to date: reads run.json and the study journal again
- * whenever the watcher sees them change, and hands each new snapshot to the listeners (the page's
- * event streams).
+ * Keeps the dashboard's snapshot up to date: reads run.json again whenever the watcher sees the run
+ * directory change, and the study whenever its source says it changed (or, for a journal, with the
+ * run directory), and hands each new snapshot to the listeners (the page's event streams).
  */
 export class RunMonitor {
-  private readonly reader: JournalReader;
   private readonly listeners = new Set<Listener>();
   private watcher: RunWatcher | null = null;
   private snapshot: DashboardSnapshot;
@@ -33,15 +34,17 @@ export class RunMonitor {
   private lastProblem: string | null = null;
 
   constructor(private readonly args: RunMonitorArgs) {
-    const logger: TuningLogger = { warn: (message) => args.log(`dashboard: ${message}`) };
-    this.reader = new JournalReader(args.layout.journal, STUDY_NAME, logger);
     this.snapshot = this.build();
   }
 
-  /** Start watching the run directory. */
+  /** Start watching the run directory and following the study. */
   async start(): Promise<void> {
-    this.watcher = watchRun(this.args.layout, () => this.refresh(), { onError: (err) => this.args.log(`dashboard: watcher: ${err.message}`) });
-    await this.watcher.ready;
+    const { layout, source, log } = this.args;
+    if (layout !== null) {
+      this.watcher = watchRun(layout, () => this.refresh(), { onError: (err) => log(`dashboard: watcher: ${err.message}`) });
+      await this.watcher.ready;
+    }
+    await source.start(() => this.refresh());
     this.refresh(); // anything written while the watcher was starting
   }
 
@@ -69,18 +72,19 @@ export class RunMonitor {
     return this.refresh();
   }
 
+  /** Stop watching and following (the snapshot stays readable). */
   async close(): Promise<void> {
     await this.watcher?.close();
     this.watcher = null;
+    await this.args.source.stop();
   }
 
-  /** Release the journal mirror (after `close`). */
-  dispose(): void {
-    this.reader.close();
+  /** Release the journal mirror or the database connection (after `close`). */
+  dispose(): Promise<void> {
+    return this.args.source.close();
   }
 
-  private build(): DashboardSnapshot {
-    const { layout } = this.args;
+  private readRun(layout: RunLayout): SnapshotInput['run'] {
     let state: RunState<PipelineOptions> | null = null;
     let problem: string | null = null;
     try {
@@ -90,20 +94,24 @@ export class RunMonitor {
     }
     if (problem !== null && problem !== this.lastProblem) this.args.log(`dashboard: ${problem}`);
     this.lastProblem = problem;
+    return { root: layout.root, state, stateProblem: problem, links: runLinks(layout) };
+  }
+
+  private build(): DashboardSnapshot {
+    const { layout, source } = this.args;
+    const run = layout === null ? null : this.readRun(layout);
     let study: StudyData | null = null;
     try {
-      study = this.reader.read();
+      study = source.read();
     } catch (err) {
-      this.args.log(`dashboard: cannot read ${layout.journal}: ${(err as Error).message}`);
+      this.args.log(`dashboard: cannot read ${source.info.place}: ${(err as Error).message}`);
     }
     return buildSnapshot({
-      root: layout.root,
-      state,
-      stateProblem: problem,
+      run,
+      source: source.info,
       study,
       stages: this.args.stages,
-      importances: study ? this.importancesOf(study, state?.options.seed ?? 0) : {},
-      links: runLinks(layout),
+      importances: study ? this.importancesOf(study, run?.state?.options.seed ?? study.seed ?? 0) : {},
       now: Date.now(),
       ended: this.ended,
     });

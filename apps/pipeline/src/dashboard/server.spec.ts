@@ -79,8 +79,8 @@ describe('startDashboard()', () => {
       const { layout, state } = openRun(run);
       state.stages.search = { seconds: 600, finishedAt: new Date().toISOString() };
       saveState(layout, state);
-      const s = await events.waitFor((x) => x.run.stages[1].state === 'done', 20_000);
-      expect(s.run.stages[2]).toMatchObject({ name: 'retrain', state: 'running' });
+      const s = await events.waitFor((x) => x.run?.stages[1].state === 'done', 20_000);
+      expect(s.run?.stages[2]).toMatchObject({ name: 'retrain', state: 'running' });
       writeFileSync(layout.submission, 'row_id,label\n0,7\n');
       writeFileSync(join(layout.reportDir, 'report.html'), '<!doctype html><p>report</p>\n');
       const linked = await events.waitFor((x) => x.links.length === 2, 20_000);
@@ -184,7 +184,7 @@ describe('startDashboard() errors', () => {
     const events = await openEvents(d.url);
     await events.waitFor(() => true, 20_000);
     await d.finish();
-    const last = await events.waitFor((s) => s.run.ended, 20_000);
+    const last = await events.waitFor((s) => s.ended, 20_000);
     expect(last.trials).toHaveLength(2);
     await new Promise((r) => setTimeout(r, 100));
     expect(events.ended()).toBe(true);

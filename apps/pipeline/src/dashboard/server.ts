@@ -1,14 +1,25 @@
 import Fastify from 'fastify';
 import { existsSync } from 'node:fs';
 import { PipelineError } from '../errors';
-import { openRun, runLayout } from '../run-artifacts';
+import type { PipelineOptions } from '../options';
+import { openRun, runLayout, type RunLayout } from '../run-artifacts';
+import { openStudySource } from './open-study-source';
 import { registerRoutes } from './routes';
 import { RunMonitor } from './run-monitor';
 import type { StageInfo } from './types';
 
 export interface DashboardArgs {
-  /** The run directory (with run.json). */
-  readonly run: string;
+  /** The run directory (with run.json); null or absent for a study shown alone (`storage`). */
+  readonly run?: string | null;
+  /**
+   * The study's PostgreSQL database, `postgresql://user[:password]@host:port/db` (the password is
+   * never shown). Default: the storage the run recorded, else the run's journal.
+   */
+  readonly storage?: string | null;
+  /** The study's name. Default: the run's, else `digitfuse`. */
+  readonly study?: string | null;
+  /** Milliseconds between two reads of a database. Default: 500. */
+  readonly pollMs?: number;
   /** Port to listen on. Default: 0, a free one. */
   readonly port?: number;
   /** Interface to listen on. Default: 127.0.0.1 (this machine only). */
@@ -38,10 +49,11 @@ function urlOf(host: string, port: number): string {
 }
 
 /**
- * Serve the live dashboard of a run (fastify): the page, its data as JSON and server-sent events,
- * and the run's report and submission. Read-only; on 127.0.0.1 unless `host` says otherwise (then a
- * warning is logged).
- * @throws PipelineError for a folder without run.json, a bad port, or a port already in use.
+ * Serve the live dashboard of a run, or of a study in a database (fastify): the page, its data as
+ * JSON and server-sent events, and the run's report and submission. Read-only; on 127.0.0.1 unless
+ * `host` says otherwise (then a warning is logged).
+ * @throws PipelineError for a folder without run.json, an unknown study, neither a run nor a storage,
+ * a bad port, or a port already in use; StorageError for a database that cannot be read.
  */
 export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
   const { port = 0, host = '127.0.0.1', stages = [], log = (line: string) => process.stderr.write(line + '\n') } = args;
@@ -49,11 +61,22 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     throw new PipelineError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one), got \`${String(port)}\``);
   }
   if (typeof host !== 'string' || host.trim() === '') throw new PipelineError(`Expected \`--host\` to be an interface address, got \`${String(host)}\``);
-  const layout = runLayout(args.run);
-  if (!existsSync(layout.state)) throw new PipelineError(`Expected \`--run ${args.run}\` to be a run directory with run.json, found none at ${layout.state}`);
-  openRun(args.run); // checks that run.json is a digitfuse run
-  const monitor = new RunMonitor({ layout, stages, log });
-  await monitor.start();
+  let layout: RunLayout | null = null;
+  let options: PipelineOptions | null = null;
+  if (args.run !== undefined && args.run !== null) {
+    layout = runLayout(args.run);
+    if (!existsSync(layout.state)) throw new PipelineError(`Expected \`--run ${args.run}\` to be a run directory with run.json, found none at ${layout.state}`);
+    options = openRun<PipelineOptions>(args.run).state.options; // checks that run.json is a digitfuse run
+  }
+  const source = await openStudySource({ layout, options, storage: args.storage ?? null, study: args.study ?? null, log, pollMs: args.pollMs });
+  const monitor = new RunMonitor({ layout, source, stages, log });
+  try {
+    await monitor.start();
+  } catch (err) {
+    await monitor.close();
+    await monitor.dispose();
+    throw err;
+  }
 
   const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true });
   let allowedHosts = new Set<string>();
@@ -68,7 +91,7 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     await app.listen({ port, host });
   } catch (err) {
     await monitor.close();
-    monitor.dispose();
+    await monitor.dispose();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new PipelineError(`Expected port ${port} on ${host} to be free, but another program listens there; choose another --port or leave it out for a free one`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new PipelineError(`Expected \`--host ${host}\` to be an address of this machine, got ${code}`);
@@ -79,7 +102,8 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
   const url = urlOf(host, actual);
   allowedHosts = new Set([`127.0.0.1:${actual}`, `localhost:${actual}`, `[::1]:${actual}`]);
   if (!LOOPBACK.has(host)) {
-    log(`warning: the dashboard listens on ${host}, not only on this machine: anyone who can reach port ${actual} can read this run's trials, report and submission`);
+    const what = layout === null ? "this study's trials" : "this run's trials, report and submission";
+    log(`warning: the dashboard listens on ${host}, not only on this machine: anyone who can reach port ${actual} can read ${what}`);
   }
 
   let closed = false;
@@ -88,7 +112,7 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     closed = true;
     await monitor.close();
     await app.close();
-    monitor.dispose();
+    await monitor.dispose();
   };
   return {
     url,

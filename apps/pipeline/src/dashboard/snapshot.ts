@@ -6,23 +6,29 @@ import type { TrialInput } from '../report';
 import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
 import type { RunState } from '../run-artifacts';
 import { intermediateValuesSpec } from './intermediate-chart';
-import type { StudyData } from './journal-reader';
 import { trialProgress } from './progress';
+import type { SourceInfo, StudyData } from './study-source';
 import type { DashboardSnapshot, RunLink, StageInfo, StageView, TrialRow } from './types';
 
 /** Everything a snapshot is built from (read by `RunMonitor`). */
 export interface SnapshotInput {
-  readonly root: string;
-  /** run.json, or null when it could not be read (`stateProblem` says why). */
-  readonly state: RunState<PipelineOptions> | null;
-  readonly stateProblem: string | null;
+  /** The run directory, or null for a study shown without its run. */
+  readonly run: {
+    readonly root: string;
+    /** run.json, or null when it could not be read (`stateProblem` says why). */
+    readonly state: RunState<PipelineOptions> | null;
+    readonly stateProblem: string | null;
+    /** Files of the run that exist, to link to. */
+    readonly links: readonly RunLink[];
+  } | null;
+  /** Where the study is read from. */
+  readonly source: SourceInfo;
+  /** The study, from whichever source; null while there is none yet. */
   readonly study: StudyData | null;
   /** The pipeline's stages in order (`FULL_STAGES`). */
   readonly stages: readonly StageInfo[];
   /** Parameter importances of the study's completed trials (empty with fewer than two). */
   readonly importances: Readonly<Record<string, number>>;
-  /** Files of the run that exist, to link to. */
-  readonly links: readonly RunLink[];
   readonly now: number;
   readonly ended: boolean;
 }
@@ -106,12 +112,39 @@ function lastActivity(trials: readonly FrozenTrial[]): number | null {
   return last;
 }
 
-/** The page's view of a run. Pure: the same input gives the same snapshot. */
-export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
-  const { state, study, now } = input;
+const titleOf = (objective: string | null): string | null => (objective !== null && objective in OBJECTIVES ? OBJECTIVES[objective as keyof typeof OBJECTIVES].title : null);
+
+/** The page's view of the run directory: its stages, options and state. */
+function runView(run: NonNullable<SnapshotInput['run']>, stageList: readonly StageInfo[]): NonNullable<DashboardSnapshot['run']> {
+  const { state } = run;
   const options = state?.options;
-  const epochs = finite(options?.epochs);
-  const stages = stageViews(input.stages, state);
+  const stages = stageViews(stageList, state);
+  const objective = options ? objectiveOf(options) : null;
+  return {
+    root: run.root,
+    name: basename(run.root),
+    createdAt: state?.createdAt ?? null,
+    stages,
+    finished: state !== null && stages.every((s) => s.state === 'done'),
+    options: {
+      trials: finite(options?.trials),
+      epochs: finite(options?.epochs),
+      budgetMs: finite(options?.budgetMs),
+      objective,
+      objectiveTitle: titleOf(objective),
+    },
+    problem: run.stateProblem,
+  };
+}
+
+/**
+ * The page's view of a run, or of a study alone. Pure: the same input gives the same snapshot; one
+ * code path whichever source the study came from (a journal or a database).
+ */
+export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
+  const { study, now } = input;
+  const run = input.run === null ? null : runView(input.run, input.stages);
+  const epochs = run?.options.epochs ?? null;
   const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now)) : [];
   const best = study ? bestTrialOf(study.trials, study.direction) : undefined;
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
@@ -134,30 +167,26 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances);
   }
 
-  const objective = options ? objectiveOf(options) : null;
+  const objective = run?.options.objective ?? study?.objective ?? null;
   return {
     now,
-    run: {
-      root: input.root,
-      name: basename(input.root),
-      createdAt: state?.createdAt ?? null,
-      stages,
-      finished: state !== null && stages.every((s) => s.state === 'done'),
-      ended: input.ended,
-      options: {
-        trials: finite(options?.trials),
-        epochs,
-        budgetMs: finite(options?.budgetMs),
-        objective,
-        objectiveTitle: objective && objective in OBJECTIVES ? OBJECTIVES[objective].title : null,
-      },
-      problem: input.stateProblem,
-    },
+    ended: input.ended,
+    source: input.source,
+    run,
     study: study
-      ? { direction: study.direction, counts, bestTrial: best?.number ?? null, bestValue: finite(best?.value), paramNames, lastActivityAt: lastActivity(study.trials) }
+      ? {
+          direction: study.direction,
+          counts,
+          bestTrial: best?.number ?? null,
+          bestValue: finite(best?.value),
+          paramNames,
+          lastActivityAt: lastActivity(study.trials),
+          objective,
+          objectiveTitle: titleOf(objective),
+        }
       : null,
     trials,
     charts,
-    links: input.links,
+    links: input.run?.links ?? [],
   };
 }

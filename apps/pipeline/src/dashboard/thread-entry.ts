@@ -3,7 +3,7 @@
  * `workerData` until the main thread posts `finish`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PipelineError } from '../errors';
+import { UserError } from '@digitfuse/core';
 import { startDashboard, type DashboardArgs } from './server';
 import type { FromThread, ToThread } from './thread';
 
@@ -27,7 +27,7 @@ startDashboard({ ...args, log: (line) => post({ type: 'log', line }) }).then(
     post({ type: 'ready', url: dashboard.url });
   },
   (err: unknown) => {
-    post({ type: 'error', message: (err as Error).message, userError: err instanceof PipelineError });
+    post({ type: 'error', message: (err as Error).message, userError: err instanceof UserError });
     port.close();
   },
 );

@@ -1,8 +1,12 @@
+import type { SourceInfo } from './study-source';
+
 /**
  * What the dashboard's page receives (`GET /api/snapshot` and each server-sent `snapshot` event):
- * the whole state of a run, rebuilt from its run.json and study journal. Every string in it comes
- * from the run and is data: the page shows it with `textContent`, never as markup.
+ * the whole state of a run, rebuilt from its run.json and its study (the run's journal, or a
+ * PostgreSQL database), or of a study alone. Every string in it comes from the run or the study and
+ * is data: the page shows it with `textContent`, never as markup.
  */
+export type { SourceInfo };
 
 /** A pipeline stage as the page lists it. */
 export interface StageInfo {
@@ -16,7 +20,7 @@ export interface StageView extends StageInfo {
   readonly seconds: number | null;
 }
 
-/** A running trial's progress, estimated from the epochs it reported (their journal timestamps). */
+/** A running trial's progress, estimated from the epochs it reported (when it reported them). */
 export interface TrialProgress {
   /** Epochs finished (the trial's last reported step). */
   readonly epochsDone: number;
@@ -65,6 +69,11 @@ export interface RunLink {
 export interface DashboardSnapshot {
   /** Server time (epoch ms) the snapshot was built at, so the page can count an ETA down with the server's clock. */
   readonly now: number;
+  /** The dashboard is about to stop (the run it watched in-process ended). */
+  readonly ended: boolean;
+  /** Where the study is read from. */
+  readonly source: SourceInfo;
+  /** The run directory; null for a study shown without its run (`--storage` without `--run`). */
   readonly run: {
     readonly root: string;
     readonly name: string;
@@ -72,8 +81,6 @@ export interface DashboardSnapshot {
     readonly stages: readonly StageView[];
     /** Every stage recorded as finished in run.json. */
     readonly finished: boolean;
-    /** The dashboard is about to stop (the run it watched in-process ended). */
-    readonly ended: boolean;
     readonly options: {
       readonly trials: number | null;
       readonly epochs: number | null;
@@ -83,7 +90,7 @@ export interface DashboardSnapshot {
     };
     /** run.json could not be read (the message says why). */
     readonly problem: string | null;
-  };
+  } | null;
   readonly study: {
     readonly direction: 'maximize' | 'minimize';
     readonly counts: Readonly<Record<TrialRow['state'], number>>;
@@ -91,8 +98,11 @@ export interface DashboardSnapshot {
     readonly bestValue: number | null;
     /** Parameter columns in first-seen order. */
     readonly paramNames: readonly string[];
-    /** Latest time (epoch ms) the journal shows any trial doing something (a stalled run stops moving it). */
+    /** Latest time (epoch ms) the study shows any trial doing something (a stalled search stops moving it). */
     readonly lastActivityAt: number | null;
+    /** How trials are ranked: the run's `--objective`, else what the study records; null when neither says. */
+    readonly objective: string | null;
+    readonly objectiveTitle: string | null;
   } | null;
   readonly trials: readonly TrialRow[];
   /** Vega-Lite specs (those of the report, `report/charts/search-charts.ts`), null while there is too little to draw. */
@@ -102,5 +112,6 @@ export interface DashboardSnapshot {
     readonly parallel: object | null;
     readonly importances: object | null;
   };
+  /** The run's files to link to (none without a run). */
   readonly links: readonly RunLink[];
 }

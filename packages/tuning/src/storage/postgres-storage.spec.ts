@@ -156,6 +156,53 @@ describePg('PostgresStorage with worker processes', () => {
   }, 240_000);
 });
 
+describePg('PostgresStorage read-only (readOnly: true, for a dashboard)', () => {
+  const tables = async (url: string): Promise<number> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'digitfuse%'`)).rows[0].n as number;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('refuses a database without the schema in one line, creating nothing', async () => {
+    const url = await cluster.createDatabase('empty');
+    const storage = new PostgresStorage(url, { readOnly: true });
+    try {
+      const error = await storage.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as Error).message).toMatch(/^PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/empty_\w+`: expected digitfuse's tables, found none \(no study was ever stored in this database\)$/);
+      expect(await tables(url)).toBe(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("reads a study other handles write, and the server refuses the reader's writes", async () => {
+    const url = await newStudy('readonly');
+    const writer = new PostgresStorage(url);
+    const reader = new PostgresStorage(url, { readOnly: true });
+    try {
+      const worker = { host: 'h', pid: 1, id: 'w' };
+      const t = await writer.startTrial('readonly', worker, 1000);
+      expect(await reader.getStudyNames()).toEqual(['readonly']);
+      expect((await reader.getTrials('readonly')).map((x) => x.state)).toEqual(['RUNNING']);
+      await writer.finishTrial('readonly', t?.number as number, 'COMPLETE', 0.5, 2000);
+      expect((await reader.getTrials('readonly')).map((x) => x.value)).toEqual([0.5]);
+      await expect(reader.startTrial('readonly', worker, 3000)).rejects.toThrow(/read-only transaction/);
+      expect((await writer.getTrials('readonly')).length).toBe(1);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
 describePg('PostgresStorage errors (one line, nothing written)', () => {
   const expectOneLine = async (url: string, pattern: RegExp): Promise<void> => {
     const error = await openStorage(url).then(

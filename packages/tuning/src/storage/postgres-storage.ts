@@ -15,6 +15,12 @@ export interface PostgresStorageArgs {
   readonly retryForMs?: number;
   /** Connections of this process's pool (shared by every storage on the same URL). Default: 4. */
   readonly poolSize?: number;
+  /**
+   * Only read (a dashboard): a database without the schema is refused instead of given one, and the
+   * connections are opened read-only (`default_transaction_read_only`), so the server refuses any
+   * write. Default: false.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The URL without its password, for messages. */
@@ -81,26 +87,38 @@ const pools = new Map<string, PoolEntry>();
 
 const int8 = (oid: number, format?: string): unknown => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'));
 
-function acquirePool(url: string, size: number): pg.Pool {
-  let entry = pools.get(url);
+/** The key of a URL's pool: read-only connections are pooled apart from the others. */
+const poolKey = (url: string, readOnly: boolean): string => (readOnly ? `read-only ${url}` : url);
+
+function acquirePool(url: string, size: number, readOnly: boolean): pg.Pool {
+  const key = poolKey(url, readOnly);
+  let entry = pools.get(key);
   if (entry === undefined) {
-    const pool = new pg.Pool({ connectionString: url, max: size, types: { getTypeParser: int8 } as pg.CustomTypesConfig, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 5_000, allowExitOnIdle: true });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: size,
+      types: { getTypeParser: int8 } as pg.CustomTypesConfig,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 5_000,
+      allowExitOnIdle: true,
+      ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    });
     // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     // Nor may a connection in use: its query fails with the error, and the call retries.
     pool.on('connect', (client) => client.on('error', () => undefined));
     entry = { pool, refs: 0 };
-    pools.set(url, entry);
+    pools.set(key, entry);
   }
   entry.refs++;
   return entry.pool;
 }
 
-async function releasePool(url: string): Promise<void> {
-  const entry = pools.get(url);
+async function releasePool(key: string): Promise<void> {
+  const entry = pools.get(key);
   if (entry === undefined) return;
   if (--entry.refs > 0) return;
-  pools.delete(url);
+  pools.delete(key);
   await entry.pool.end();
 }
 
@@ -168,6 +186,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private readonly pool: pg.Pool;
   private readonly logger: TuningLogger;
   private readonly retryForMs: number;
+  private readonly readOnly: boolean;
   private readonly studyIds = new Map<string, number>();
   /** Per study: the trials as last read, and that read's snapshot xmin. */
   private readonly copies = new Map<number, { readonly xmin: string; readonly trials: FrozenTrial[] }>();
@@ -186,10 +205,11 @@ export class PostgresStorage implements Storage, ArtifactStore {
     this.url = redactUrl(connectionString);
     this.logger = args.logger ?? consoleLogger;
     this.retryForMs = args.retryForMs ?? 120_000;
-    this.pool = acquirePool(connectionString, args.poolSize ?? 4);
+    this.readOnly = args.readOnly ?? false;
+    this.pool = acquirePool(connectionString, args.poolSize ?? 4, this.readOnly);
   }
 
-  /** Connects and creates (or checks) the schema; every other method does this first. */
+  /** Connects and creates (or checks) the schema (read-only: only checks it); every other method does this first. */
   connect(): Promise<void> {
     this.ready ??= this.init().catch((e: unknown) => {
       this.ready = undefined;
@@ -201,7 +221,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await releasePool(this.connectionString);
+    await releasePool(poolKey(this.connectionString, this.readOnly));
   }
 
   async createStudy(name: string, directions: Direction | readonly Direction[], loadIfExists: boolean): Promise<readonly Direction[]> {
@@ -516,6 +536,9 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const c = await this.pool.connect();
     try {
       const have = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
+      if (have.rows[0].t === null && this.readOnly) {
+        throw new StorageError(`PostgreSQL storage \`${this.url}\`: expected digitfuse's tables, found none (no study was ever stored in this database)`);
+      }
       if (have.rows[0].t === null) {
         // Under a session lock, and in a transaction begun after it: a transaction begun before
         // another process created the schema would not see its tables (catalog caches are renewed

@@ -46,16 +46,23 @@
 
   // ---- header, stages, cards --------------------------------------------------------------------
   function renderRun(s) {
-    $('run-name').textContent = s.run.name;
-    $('run-root').textContent = s.run.root;
-    document.title = 'digitfuse — ' + s.run.name;
+    const run = s.run;
+    const source = s.source;
+    const inDatabase = source.kind === 'postgresql';
+    $('title-kind').textContent = run ? 'digitfuse run' : 'digitfuse study';
+    $('run-name').textContent = run ? run.name : source.study;
+    $('run-root').textContent = run ? run.root : '';
+    $('run-root').hidden = !run;
+    $('source').textContent = inDatabase ? 'study ' + source.study + ' in ' + source.place : '';
+    $('source').hidden = !inDatabase;
+    document.title = 'digitfuse — ' + (run ? run.name : source.study);
     const problem = $('problem');
-    problem.hidden = !s.run.problem;
-    problem.textContent = s.run.problem ? 'run.json: ' + s.run.problem : '';
+    problem.hidden = !(run && run.problem);
+    problem.textContent = run && run.problem ? 'run.json: ' + run.problem : '';
 
-    const stages = $('stages');
-    stages.replaceChildren(
-      ...s.run.stages.map((st) => {
+    $('stages-section').hidden = !run;
+    $('stages').replaceChildren(
+      ...(run ? run.stages : []).map((st) => {
         const mark = st.state === 'done' ? '✓ ' : st.state === 'running' ? '● ' : '';
         const li = el('li', { class: st.state, title: st.title }, [el('span', { text: mark + st.name })]);
         if (st.seconds !== null) li.appendChild(el('span', { class: 'stage-time', text: duration(st.seconds) }));
@@ -64,47 +71,55 @@
       }),
     );
 
-    const o = s.run.options;
+    const o = run ? run.options : { trials: null, epochs: null, budgetMs: null, objective: null, objectiveTitle: null };
     const c = s.study ? s.study.counts : null;
     const finished = c ? c.COMPLETE + c.PRUNED : 0;
     $('card-trials').textContent = o.trials !== null ? finished + ' of ' + o.trials : String(finished);
     $('card-trials-note').textContent = c
       ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running'
-      : 'no study journal yet';
+      : 'no study yet';
     const best = s.study && s.study.bestTrial !== null ? s.study : null;
     $('card-best').textContent = best ? fixed(best.bestValue, 4) : '–';
     $('card-best-note').textContent = best ? 'trial ' + best.bestTrial : 'no completed trial yet';
-    $('card-objective').textContent = o.objectiveTitle || o.objective || 'the objective value';
+    const ranked = s.study ? s.study.objectiveTitle || s.study.objective : null;
+    $('card-objective').textContent = o.objectiveTitle || o.objective || ranked || 'the objective value';
     const limits = [];
     if (o.budgetMs !== null) limits.push('search budget ' + duration(o.budgetMs / 1000));
     if (o.epochs !== null) limits.push('at most ' + o.epochs + ' epochs per trial');
-    if (s.study && s.study.lastActivityAt !== null) limits.push('last journal activity ' + new Date(s.study.lastActivityAt).toLocaleTimeString());
+    if (s.study && s.study.lastActivityAt !== null) limits.push('last activity ' + new Date(s.study.lastActivityAt).toLocaleTimeString());
     $('card-budget').textContent = limits.join(' · ');
 
     const ended = $('ended');
-    ended.hidden = !s.run.ended;
-    ended.textContent = s.run.ended
-      ? 'The run has ended and the dashboard server has stopped; this page shows its final state. The files are in ' + s.run.root + '.'
+    ended.hidden = !s.ended;
+    ended.textContent = s.ended
+      ? 'The run has ended and the dashboard server has stopped; this page shows its final state.' + (run ? ' The files are in ' + run.root + '.' : '')
       : '';
+    $('footer').textContent = inDatabase
+      ? 'Read-only view of study ' + source.study + ' in ' + source.place + (run ? ' and of the run directory' : '') + '; it updates by itself as the workers write to the database.'
+      : 'Read-only view of the run directory; it updates by itself as the run writes run.json and ' + source.place + '.';
   }
 
   // ---- running trials (ETA counts down every second) --------------------------------------------
   function renderRunning(s) {
     const running = s.trials.filter((t) => t.state === 'RUNNING' && t.progress);
-    $('running-section').hidden = running.length === 0 || s.run.ended;
+    $('running-section').hidden = running.length === 0 || s.ended;
     $('running').replaceChildren(
       ...running.map((t) => {
         const p = t.progress;
         const total = p.epochs !== null ? ' of ' + p.epochs : '';
         const current = p.epochs !== null ? Math.min(p.epochsDone + 1, p.epochs) : p.epochsDone + 1;
-        const bar = el('progress', { max: p.epochs || 1, value: p.epochsDone, 'aria-label': 'epochs done' });
+        // An epoch limit that is not known: an indeterminate bar.
+        const bar = el('progress', p.epochs === null ? { 'aria-label': 'epochs done' } : { max: p.epochs, value: p.epochsDone, 'aria-label': 'epochs done' });
         const facts = [];
         if (p.lastValue !== null) facts.push('validation accuracy ' + pct(p.lastValue) + ' after epoch ' + p.epochsDone);
         if (p.loss !== null) facts.push('training loss ' + p.loss.toFixed(4) + (p.acc !== null ? ', accuracy ' + pct(p.acc) : ''));
         if (p.epochSeconds !== null) facts.push(duration(p.epochSeconds) + ' per epoch');
         return el('div', { class: 'running-trial', 'data-trial': t.number }, [
           el('div', { class: 'headline', text: 'Trial ' + t.number + ': epoch ' + current + total + (p.epochsDone >= (p.epochs || Infinity) ? ' done, measuring' : '') }),
-          el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
+          // Without the run's --epochs (a study shown alone) the time left is not known.
+          p.epochs === null
+            ? el('div', {}, [bar, el('span', { class: 'eta', text: 'time left: unknown (the study does not record --epochs; add --run DIR)' })])
+            : el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
           el('div', { class: 'muted', text: facts.join(' · ') + (facts.length ? ' · ' : '') + 'running for ' + duration(t.seconds) }),
         ]);
       }),
@@ -116,18 +131,18 @@
     return left > 0 ? 'about ' + duration(left) + ' left (at most: early stopping can end it sooner)' : 'finishing…';
   }
   setInterval(() => {
-    for (const span of document.querySelectorAll('.running-trial .eta')) span.textContent = etaText(span.getAttribute('data-eta'));
+    for (const span of document.querySelectorAll('.running-trial .eta[data-eta]')) span.textContent = etaText(span.getAttribute('data-eta'));
   }, 1000);
 
   // ---- links to the run's files -----------------------------------------------------------------
   function renderLinks(s) {
     const links = s.links.filter((l) => typeof l.href === 'string' && l.href.startsWith('/run/'));
     $('links-section').hidden = links.length === 0;
-    $('finished-note').textContent = s.run.finished ? '(the run has finished)' : '(from the stages finished so far)';
+    $('finished-note').textContent = s.run && s.run.finished ? '(the run has finished)' : '(from the stages finished so far)';
     $('links').replaceChildren(
       ...links.map((l) => {
         const a = el('a', { href: l.href, text: l.label, target: '_blank', rel: 'noopener' });
-        if (s.run.ended) a.removeAttribute('href'); // the server has stopped: the path below is what is left
+        if (s.ended) a.removeAttribute('href'); // the server has stopped: the path below is what is left
         return el('li', {}, [a, el('span', { class: 'mono', text: l.path })]);
       }),
     );

@@ -4,7 +4,7 @@ import { mulberry32 } from '@digitfuse/core';
  * real JournalFileStorage (the search's parameters, per-epoch reports, figures as user attributes),
  * with chosen timestamps so durations and ETAs look like a real search.
  */
-import { JournalFileStorage, silentLogger, type Distribution, type ParamValue } from '@digitfuse/tuning';
+import { hasArtifacts, JournalFileStorage, silentLogger, type Distribution, type ParamValue, type Storage } from '@digitfuse/tuning';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { EPOCH_ATTRS, FIGURE_ATTRS } from '../../objective';
 import type { PipelineOptions } from '../../options';
@@ -47,6 +47,26 @@ const DISTRIBUTIONS: Record<string, Distribution> = {
 const distributionOf = (name: string, value: ParamValue): Distribution =>
   DISTRIBUTIONS[name] ?? (typeof value === 'number' ? { type: 'float', low: Math.min(0, value), high: Math.max(1, value), log: false } : { type: 'categorical', choices: [value] });
 
+/**
+ * The storage calls that record a fixture trial once it has started as trial `n`, in order: a
+ * journal runs them at once (its writes happen synchronously), a database one after the other.
+ */
+function trialWrites(storage: Storage, study: string, n: number, trial: FixtureTrial): (() => Promise<unknown>)[] {
+  const writes: (() => Promise<unknown>)[] = [];
+  for (const [name, value] of Object.entries(trial.params)) writes.push(() => storage.setParam(study, n, name, distributionOf(name, value), value, trial.startAt));
+  // Whole milliseconds, as Date.now() gives (a database keeps them as integers).
+  trial.curve.forEach((acc, i) => writes.push(() => storage.reportIntermediate(study, n, i + 1, acc, Math.round(trial.startAt + (i + 1) * trial.epochSeconds * 1000))));
+  const end = Math.round(trial.startAt + (trial.curve.length * trial.epochSeconds + 5) * 1000);
+  const attrs = { ...trial.attrs, ...(trial.figures ? { [FIGURE_ATTRS.clean]: trial.figures.clean, [FIGURE_ATTRS.shifted]: trial.figures.shifted, [FIGURE_ATTRS.image]: trial.figures.image } : {}) };
+  for (const [key, value] of Object.entries(attrs)) writes.push(() => storage.setUserAttr(study, n, key, value, end));
+  if (trial.state === 'COMPLETE') writes.push(() => storage.finishTrial(study, n, 'COMPLETE', trial.value, end));
+  else if (trial.state === 'PRUNED') writes.push(() => storage.finishTrial(study, n, 'PRUNED', trial.curve[trial.curve.length - 1], end));
+  else if (trial.state === 'FAIL') writes.push(() => storage.finishTrial(study, n, 'FAIL', undefined, end, trial.reason));
+  return writes;
+}
+
+const FIXTURE_WORKER = { host: 'fixture', pid: 1, id: 'fixture' };
+
 /** Write one trial to the journal (as a search worker would, through its own storage handle); returns its number. */
 export function appendTrial(journal: string, trial: FixtureTrial): number {
   // A journal's writes happen synchronously (only their promises settle later), so the fixture stays
@@ -54,27 +74,23 @@ export function appendTrial(journal: string, trial: FixtureTrial): number {
   const storage = new JournalFileStorage(journal, { logger: silentLogger, fsync: false });
   try {
     void storage.createStudy(STUDY_NAME, 'maximize', true);
-    const worker = { host: 'fixture', pid: 1, id: 'fixture' };
-    void storage.startTrial(STUDY_NAME, worker, trial.startAt);
+    void storage.startTrial(STUDY_NAME, FIXTURE_WORKER, trial.startAt);
     const started = storage.peekTrials(STUDY_NAME).at(-1);
     if (started === undefined) throw new Error('fixture: no trial started');
-    const n = started.number;
-    for (const [name, value] of Object.entries(trial.params)) void storage.setParam(STUDY_NAME, n, name, distributionOf(name, value), value, trial.startAt);
-    trial.curve.forEach((acc, i) => void storage.reportIntermediate(STUDY_NAME, n, i + 1, acc, trial.startAt + (i + 1) * trial.epochSeconds * 1000));
-    const end = trial.startAt + (trial.curve.length * trial.epochSeconds + 5) * 1000;
-    for (const [key, value] of Object.entries(trial.attrs ?? {})) void storage.setUserAttr(STUDY_NAME, n, key, value, end);
-    if (trial.figures) {
-      void storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.clean, trial.figures.clean, end);
-      void storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.shifted, trial.figures.shifted, end);
-      void storage.setUserAttr(STUDY_NAME, n, FIGURE_ATTRS.image, trial.figures.image, end);
-    }
-    if (trial.state === 'COMPLETE') void storage.finishTrial(STUDY_NAME, n, 'COMPLETE', trial.value, end);
-    else if (trial.state === 'PRUNED') void storage.finishTrial(STUDY_NAME, n, 'PRUNED', trial.curve[trial.curve.length - 1], end);
-    else if (trial.state === 'FAIL') void storage.finishTrial(STUDY_NAME, n, 'FAIL', undefined, end, trial.reason);
-    return n;
+    for (const write of trialWrites(storage, STUDY_NAME, started.number, trial)) void write();
+    return started.number;
   } finally {
     void storage.close();
   }
+}
+
+/** Write one trial to a study in any storage (a database: as a worker on another machine would); returns its number. */
+export async function storeTrial(storage: Storage, study: string, trial: FixtureTrial): Promise<number> {
+  await storage.createStudy(study, 'maximize', true);
+  const started = await storage.startTrial(study, FIXTURE_WORKER, trial.startAt);
+  if (started === undefined) throw new Error('fixture: no trial started');
+  for (const write of trialWrites(storage, study, started.number, trial)) await write();
+  return started.number;
 }
 
 /** Search-space parameters drawn with a seed (log-uniform where the search samples so). */
@@ -120,34 +136,31 @@ export interface FixtureRunArgs {
   readonly outputs?: boolean;
   /** "Now" for the running trial's timestamps. Default: Date.now(). */
   readonly now?: number;
+  /** A storage URL run.json records (without its password): the run's trials are not in its journal. */
+  readonly storage?: string;
+  /** The study name run.json records. */
+  readonly study?: string;
 }
 
-/** A run directory in the middle of its search (or, with `stagesDone` and `outputs`, a finished run). */
-export function writeFixtureRun(root: string, args: FixtureRunArgs = {}): RunLayout {
-  const { finished = 6, runningEpochs = 3, epochs = 10, stagesDone = ['data'], hostile = false, outputs = false, now = Date.now() } = args;
-  const options = {
-    data: null, out: root, resume: null, trials: 10, budgetMs: 45 * 60_000, epochs, batchSize: 64, seed: 42, backend: 'auto', workers: 1,
-    split: 'grouped', pruner: 'median', searchRows: 12_000, ensemble: 1, tta: false, report: true, fusion: 'robust', objective: 'shift-aware',
-    modality: 'both', allowShift: false,
-  } as unknown as PipelineOptions;
-  const { layout, state } = createRun(root, options);
-  for (const name of stagesDone) state.stages[name] = { seconds: 4.2, finishedAt: new Date(now).toISOString() };
-  saveState(layout, state);
+/** The trials of a fixture study, in order: finished ones, the hostile ones, a running one. */
+export function fixtureTrials(args: FixtureRunArgs = {}): FixtureTrial[] {
+  const { finished = 6, runningEpochs = 3, epochs = 10, hostile = false, now = Date.now() } = args;
+  const trials: FixtureTrial[] = [];
   let t = now - (finished * 6 + 2) * 60_000;
   for (let i = 0; i < finished; i++) {
     const pruned = i % 4 === 3;
-    appendTrial(layout.journal, finishedTrial(i + 1, t, 0.975 + 0.02 * Math.sin(i * 1.7 + 1), pruned ? 'PRUNED' : 'COMPLETE', epochs));
+    trials.push(finishedTrial(i + 1, t, 0.975 + 0.02 * Math.sin(i * 1.7 + 1), pruned ? 'PRUNED' : 'COMPLETE', epochs));
     t += 6 * 60_000;
   }
   if (hostile) {
     // A completed trial (so the charts draw it too) and a failed one, with HTML where the study keeps text.
-    appendTrial(layout.journal, { ...finishedTrial(99, t, 0.96), params: { ...fixtureParams(99), optimizer: HOSTILE }, attrs: { note: HOSTILE } });
-    appendTrial(layout.journal, { params: fixtureParams(98), curve: [0.5], state: 'FAIL', reason: `Error: ${HOSTILE}`, startAt: t + 60_000, epochSeconds: 20 });
+    trials.push({ ...finishedTrial(99, t, 0.96), params: { ...fixtureParams(99), optimizer: HOSTILE }, attrs: { note: HOSTILE } });
+    trials.push({ params: fixtureParams(98), curve: [0.5], state: 'FAIL', reason: `Error: ${HOSTILE}`, startAt: t + 60_000, epochSeconds: 20 });
   }
   if (runningEpochs > 0) {
     const epochSeconds = 40;
     const startAt = now - runningEpochs * epochSeconds * 1000 - 15_000;
-    appendTrial(layout.journal, {
+    trials.push({
       params: fixtureParams(77),
       curve: Array.from({ length: runningEpochs }, (_, i) => 0.93 + 0.012 * i),
       state: 'RUNNING',
@@ -156,10 +169,42 @@ export function writeFixtureRun(root: string, args: FixtureRunArgs = {}): RunLay
       attrs: { [EPOCH_ATTRS.loss]: 0.3125, [EPOCH_ATTRS.acc]: 0.9 },
     });
   }
+  return trials;
+}
+
+/** The run options a fixture run records (`storage` and `study`: a run whose study lives in a database). */
+export function fixtureOptions(root: string, args: FixtureRunArgs = {}): PipelineOptions {
+  return {
+    data: null, out: root, resume: null, trials: 10, budgetMs: 45 * 60_000, epochs: args.epochs ?? 10, batchSize: 64, seed: 42, backend: 'auto', workers: 1,
+    split: 'grouped', pruner: 'median', searchRows: 12_000, ensemble: 1, tta: false, report: true, fusion: 'robust', objective: 'shift-aware',
+    modality: 'both', allowShift: false, storage: args.storage ?? null, study: args.study ?? null,
+  } as unknown as PipelineOptions;
+}
+
+/**
+ * A run directory in the middle of its search (or, with `stagesDone` and `outputs`, a finished run).
+ * With `storage`, only run.json records the study's place: its trials go there (`writeFixtureStudy`).
+ */
+export function writeFixtureRun(root: string, args: FixtureRunArgs = {}): RunLayout {
+  const { stagesDone = ['data'], outputs = false, now = Date.now() } = args;
+  const { layout, state } = createRun(root, fixtureOptions(root, args));
+  for (const name of stagesDone) state.stages[name] = { seconds: 4.2, finishedAt: new Date(now).toISOString() };
+  saveState(layout, state);
+  if (args.storage === undefined) for (const trial of fixtureTrials(args)) appendTrial(layout.journal, trial);
   if (outputs) {
     mkdirSync(layout.reportDir, { recursive: true });
     writeFileSync(`${layout.reportDir}/report.html`, '<!doctype html><title>report</title><p>digitfuse report</p>\n');
     writeFileSync(layout.submission, 'row_id,label\n0,7\n');
   }
   return layout;
+}
+
+/** The fixture's trials in a study of any storage (a database), and the study's record of its objective. */
+export async function writeFixtureStudy(storage: Storage, study: string, args: FixtureRunArgs = {}): Promise<void> {
+  await storage.createStudy(study, 'maximize', true);
+  if (hasArtifacts(storage)) {
+    const key = { data: 'fixture', split: 'grouped', seed: 42, 'search-rows': 12_000, modality: 'both', fusion: 'robust', objective: 'shift-aware' };
+    await storage.putArtifact(study, -1, 'study-key.json', Buffer.from(JSON.stringify(key)), { ifAbsent: true });
+  }
+  for (const trial of fixtureTrials(args)) await storeTrial(storage, study, trial);
 }

@@ -1,0 +1,128 @@
+/**
+ * PostgresSource against a real PostgreSQL server (a throwaway cluster, or CI's): it reads a study
+ * that other handles write, follows it by polling, and never writes. Skipped with one loud line
+ * without PostgreSQL (never on CI).
+ */
+import { PostgresStorage, StorageError, silentLogger } from '@digitfuse/tuning';
+import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, type TestCluster } from '@digitfuse/tuning/testing';
+import pg from 'pg';
+import { PipelineError } from '../errors';
+import { PostgresSource } from './postgres-source';
+import { finishedTrial, storeTrial, writeFixtureStudy } from './testing/fixture-run';
+
+jest.setTimeout(60_000);
+
+const describePg = postgresTestable() ? describe : describe.skip;
+let cluster: TestCluster;
+let url: string;
+const quiet = () => undefined;
+
+beforeAll(async () => {
+  if (!postgresTestable()) return;
+  cluster = (await startTestCluster()) as TestCluster;
+  url = await cluster.createDatabase('source');
+  const writer = new PostgresStorage(url, { logger: silentLogger });
+  try {
+    await writeFixtureStudy(writer, 'watched', { finished: 4, runningEpochs: 2 });
+    await writer.createStudy('other', 'minimize', true);
+  } finally {
+    await writer.close();
+  }
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+/** Every row of the study tables with the transaction that last wrote it: what a reader must leave as it is. */
+async function tableState(database: string): Promise<string> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    const tables = await client.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'digitfuse%' ORDER BY tablename`);
+    const rows = await client.query(`SELECT study_id, number, txid::text, xmin::text FROM digitfuse_trials ORDER BY study_id, number`);
+    const studies = await client.query(`SELECT id, name, xmin::text FROM digitfuse_studies ORDER BY id`);
+    return JSON.stringify([tables.rows, rows.rows, studies.rows]);
+  } finally {
+    await client.end();
+  }
+}
+
+describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
+  it("reads the study's trials, its recorded objective and its direction", async () => {
+    const source = await PostgresSource.open(url, 'watched', { log: quiet });
+    try {
+      const data = source.read();
+      expect(data?.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'PRUNED', 'RUNNING']);
+      expect(data).toMatchObject({ name: 'watched', direction: 'maximize', objective: 'shift-aware', seed: 42 });
+      expect(source.info).toEqual({ kind: 'postgresql', place: url.replace(`:${TEST_PG_PASSWORD}@`, '@'), study: 'watched' });
+      expect(source.info.place).not.toContain(TEST_PG_PASSWORD);
+      // The running trial's steps have a time (its last write), for its progress.
+      expect(data?.reportTimes.get(4)?.size).toBe(2);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('calls onChange once a trial another handle finishes is in, and not while nothing changes; writes nothing', async () => {
+    const before = await tableState(url);
+    const source = await PostgresSource.open(url, 'watched', { log: quiet, pollMs: 100 });
+    let changes = 0;
+    await source.start(() => changes++);
+    try {
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(changes).toBe(0);
+      expect(await tableState(url)).toBe(before);
+      const writer = new PostgresStorage(url, { logger: silentLogger });
+      let n: number;
+      try {
+        n = await storeTrial(writer, 'watched', finishedTrial(11, Date.now() - 60_000, 0.99));
+      } finally {
+        await writer.close();
+      }
+      const deadline = Date.now() + 20_000;
+      while (!source.read()?.trials.some((t) => t.number === n && t.state === 'COMPLETE') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(source.read()?.trials[n]).toMatchObject({ state: 'COMPLETE' });
+      expect(changes).toBeGreaterThan(0);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('refuses an unknown study, listing the studies there', async () => {
+    const error = await PostgresSource.open(url, 'nope', { log: quiet }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as Error).message).toBe(`Expected \`--study nope\` to name a study in ${url.replace(`:${TEST_PG_PASSWORD}@`, '@')}, found none of that name (studies there: watched, other)`);
+  });
+
+  it("waits for a run's study that the database does not hold yet", async () => {
+    const lines: string[] = [];
+    const source = await PostgresSource.open(url, 'later', { log: (l) => lines.push(l), pollMs: 100, waitForStudy: true });
+    try {
+      expect(source.read()).toBeNull();
+      expect(lines).toEqual([expect.stringMatching(/^dashboard: no study `later` in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+ yet \(studies there: watched, other\); waiting/)]);
+      let changed = false;
+      await source.start(() => (changed = true));
+      const writer = new PostgresStorage(url, { logger: silentLogger });
+      try {
+        await storeTrial(writer, 'later', finishedTrial(12, Date.now() - 60_000, 0.98));
+      } finally {
+        await writer.close();
+      }
+      const deadline = Date.now() + 20_000;
+      while (!changed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(source.read()?.trials).toHaveLength(1);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('refuses a database without the schema in one line, creating nothing there', async () => {
+    const empty = await cluster.createDatabase('noschema');
+    const error = await PostgresSource.open(empty, 'digitfuse', { log: quiet }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toMatch(/^PostgreSQL storage `postgresql:\/\/digitfuse@[^`]+`: expected digitfuse's tables, found none \(no study was ever stored in this database\)$/);
+    const client = new pg.Client({ connectionString: empty });
+    await client.connect();
+    const tables = await client.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'digitfuse%'`);
+    await client.end();
+    expect(tables.rows[0].n).toBe(0);
+  });
+});

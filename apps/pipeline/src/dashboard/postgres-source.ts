@@ -1,0 +1,177 @@
+import { PostgresStorage, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { PipelineError } from '../errors';
+import type { SourceInfo, StudyData, StudySource } from './study-source';
+
+export interface PostgresSourceArgs {
+  /** Receives warnings and read errors. */
+  readonly log: (line: string) => void;
+  /** Milliseconds between two reads of the database. Default: 500. */
+  readonly pollMs?: number;
+  /**
+   * Wait for a study the database does not hold yet (a run whose search has not started) instead of
+   * refusing it. Default: false.
+   */
+  readonly waitForStudy?: boolean;
+}
+
+/** The file a shared study records its data and preprocessing in (study-access.ts: `joinSharedStudy`). */
+const STUDY_KEY = 'study-key.json';
+
+/** A trial's content, to tell a changed row from one read again unchanged. */
+const contentOf = (t: FrozenTrial): string => JSON.stringify({ ...t, intermediateValues: [...t.intermediateValues] });
+
+/**
+ * A study in a PostgreSQL database as a dashboard source, polled every `pollMs`: each poll is one
+ * cheap query that fetches only the trials changed since the previous one (`PostgresStorage.getTrials`),
+ * and `onChange` is called only when a trial's content changed. Strictly read-only: the connections
+ * are opened read-only, a database without the schema is refused, and no heartbeat is ever sent.
+ *
+ * The database keeps no time per reported step; a step's time is the trial's last write (its
+ * `lastHeartbeat`, which a report sets) when the dashboard first sees it.
+ */
+export class PostgresSource implements StudySource {
+  readonly info: SourceInfo;
+  private data: StudyData | null = null;
+  private trials: readonly FrozenTrial[] = [];
+  private readonly reportTimes = new Map<number, Map<number, number>>();
+  private recorded: { objective: string | null; seed: number | null } | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private polling: Promise<void> | null = null;
+  private stopped = false;
+  private failing: string | null = null;
+
+  private constructor(
+    private readonly storage: PostgresStorage,
+    study: string,
+    /** The study's direction (of its first objective); null until the study exists. */
+    private direction: Direction | null,
+    private readonly args: PostgresSourceArgs,
+  ) {
+    this.info = { kind: 'postgresql', place: storage.url, study };
+  }
+
+  /**
+   * Connects (read-only) and reads the study once.
+   * @throws StorageError for a bad URL, a refused connection, a wrong password, a missing database or one without the schema
+   * @throws PipelineError for a study the database does not hold (the message lists those it does)
+   */
+  static async open(url: string, study: string, args: PostgresSourceArgs): Promise<PostgresSource> {
+    const storage = new PostgresStorage(url, {
+      readOnly: true,
+      poolSize: 1,
+      // A dropped connection is retried briefly; the next poll tries again anyway.
+      retryForMs: 2_000,
+      logger: { warn: (message) => args.log(`dashboard: ${message}`) },
+    });
+    try {
+      await storage.connect();
+      const directions = await storage.getStudyDirections(study);
+      if (directions === undefined) {
+        const names = await storage.getStudyNames();
+        const there = names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`;
+        if (!args.waitForStudy) throw new PipelineError(`Expected \`--study ${study}\` to name a study in ${storage.url}, found none of that name (${there})`);
+        args.log(`dashboard: no study \`${study}\` in ${storage.url} yet (${there}); waiting for the run's search to create it`);
+      }
+      const source = new PostgresSource(storage, study, directions?.[0] ?? null, args);
+      await source.poll();
+      return source;
+    } catch (e) {
+      await storage.close();
+      throw e;
+    }
+  }
+
+  read(): StudyData | null {
+    return this.data;
+  }
+
+  async start(onChange: () => void): Promise<void> {
+    const { pollMs = 500 } = this.args;
+    const tick = (): void => {
+      this.timer = null;
+      this.polling = this.poll().then(
+        (changed) => {
+          if (this.failing !== null) this.args.log(`dashboard: reading ${this.info.place} again`);
+          this.failing = null;
+          if (changed && !this.stopped) onChange();
+        },
+        (e: unknown) => {
+          const message = (e as Error).message;
+          if (message !== this.failing) this.args.log(`dashboard: cannot read ${this.info.place} (trying again): ${message}`);
+          this.failing = message;
+        },
+      );
+      void this.polling.then(() => {
+        this.polling = null;
+        if (!this.stopped) this.timer = setTimeout(tick, pollMs);
+      });
+    };
+    this.stopped = false;
+    this.timer = setTimeout(tick, pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.polling;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await this.storage.close();
+  }
+
+  /** Reads what changed; returns whether the study looks different. */
+  private async poll(): Promise<boolean> {
+    if (this.direction === null) {
+      const directions = await this.storage.getStudyDirections(this.info.study);
+      if (directions === undefined) return false;
+      this.direction = directions[0];
+    }
+    const direction = this.direction;
+    const trials = await this.storage.getTrials(this.info.study);
+    const before = this.trials;
+    const changed =
+      this.data === null || trials.length !== before.length || trials.some((t, i) => t !== before[i] && contentOf(t) !== contentOf(before[i]));
+    if (!changed) {
+      this.trials = trials;
+      return false;
+    }
+    this.recorded ??= await this.readStudyKey();
+    this.trials = trials;
+    this.noteReportTimes(trials);
+    this.data = {
+      name: this.info.study,
+      direction,
+      trials,
+      reportTimes: this.reportTimes,
+      objective: this.recorded?.objective ?? null,
+      seed: this.recorded?.seed ?? null,
+    };
+    return true;
+  }
+
+  /** A step first seen now was reported at the trial's last write (or now, for a trial without one). */
+  private noteReportTimes(trials: readonly FrozenTrial[]): void {
+    const now = Date.now();
+    for (const t of trials) {
+      if (t.intermediateValues.size === 0) continue;
+      let steps = this.reportTimes.get(t.number);
+      if (steps === undefined) this.reportTimes.set(t.number, (steps = new Map()));
+      for (const step of t.intermediateValues.keys()) if (!steps.has(step)) steps.set(step, t.lastHeartbeat ?? now);
+    }
+  }
+
+  /** The objective and seed the study's first worker recorded; null until one has. */
+  private async readStudyKey(): Promise<{ objective: string | null; seed: number | null } | null> {
+    const data = await this.storage.getArtifact(this.info.study, -1, STUDY_KEY);
+    if (data === undefined) return null;
+    try {
+      const key = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+      return { objective: typeof key.objective === 'string' ? key.objective : null, seed: typeof key.seed === 'number' ? key.seed : null };
+    } catch {
+      return { objective: null, seed: null };
+    }
+  }
+}
