@@ -1,8 +1,12 @@
 /**
  * One worker of `digitfuse bench storage` (storage-benchmark.ts): opens the study, prints READY,
  * waits for GO on stdin, then runs trials of an objective that sleeps `--sleep-ms` until the study
- * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS}` (time with a storage call under way).
- *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S]
+ * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS,"cpuMs":MS}`: the time with a
+ * storage call under way, and the process's CPU time (user + system) from GO to the end.
+ *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S] [--poll-ms MS]
+ * `--poll-ms` (default: the sleep, at least 20 ms) is how often a worker looks again once every
+ * remaining trial is running elsewhere (in case one dies); polling much faster than trials finish
+ * only takes CPU from the trials still running.
  */
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../logger';
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     'n-trials': { type: 'string' },
     'sleep-ms': { type: 'string', default: '200' },
     seed: { type: 'string', default: '1' },
+    'poll-ms': { type: 'string' },
   },
 });
 
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
   const sleepMs = Number(values['sleep-ms']);
   let told = 0;
   const before = ms();
+  const cpu = process.cpuUsage();
   await study.optimize(
     async (trial) => {
       const x = trial.suggestFloat('x', -1, 1);
@@ -82,9 +88,10 @@ async function main(): Promise<void> {
       told++;
       return x * x;
     },
-    { nTrials: Number(values['n-trials']), nTrialsScope: 'study', pollIntervalMs: 20 },
+    { nTrials: Number(values['n-trials']), nTrialsScope: 'study', pollIntervalMs: Number(values['poll-ms'] ?? Math.max(20, sleepMs)) },
   );
-  process.stdout.write(`RESULT ${JSON.stringify({ told, storageMs: ms() - before })}\n`);
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`RESULT ${JSON.stringify({ told, storageMs: ms() - before, cpuMs: (used.user + used.system) / 1000 })}\n`);
   await opened.close();
 }
 
