@@ -7,7 +7,9 @@
  * trials carry its warm-up, a new server process's caches and plans, and the last round of trials
  * leaves workers idle; with 10 each these weighed about a third of the CPU time per trial). Prints trials/s from the moment every
  * worker is ready, the speed-up over one worker, the storage's own time per trial (each worker's
- * time inside storage calls), the CPU time per trial of the workers and of the PostgreSQL server
+ * time waiting for storage calls: starting and finishing trials; beside it, in brackets, the time of
+ * the calls under way while the objective ran, its suggestions sent in the background, which delay
+ * no trial), the CPU time per trial of the workers and of the PostgreSQL server
  * (wall-clock figures depend on how loaded the machine is; CPU per trial hardly does, and bounds the
  * trial rate: n cores give at most n x 1000 / (CPU ms per trial) trials/s), and whether a trial was
  * lost or duplicated. Without `--storage`, a throwaway PostgreSQL cluster is started (the testing
@@ -31,8 +33,10 @@ export interface StorageBenchRow {
   readonly trials: number;
   readonly seconds: number;
   readonly trialsPerSecond: number;
-  /** Mean milliseconds a trial spent in storage calls (ask, suggestions, tell). */
+  /** Mean milliseconds per trial a worker waited for storage calls (ask, tell: outside the objective). */
   readonly storageMsPerTrial: number;
+  /** Mean milliseconds per trial of storage calls under way while the objective ran (its suggestions, sent in the background). */
+  readonly overlappedMsPerTrial: number;
   /** Mean CPU milliseconds (user + system) of the worker processes per trial, from GO to their end. */
   readonly workerCpuMsPerTrial: number;
   /** The PostgreSQL server's CPU milliseconds per trial over the same span (a throwaway cluster only). */
@@ -46,6 +50,7 @@ interface WorkerRun {
   readonly code: number | null;
   readonly told: number;
   readonly storageMs: number;
+  readonly overlappedMs: number;
   readonly cpuMs: number;
   readonly output: string;
 }
@@ -79,7 +84,7 @@ async function runWorkers(
       child.stderr.on('data', (b: Buffer) => (output += b.toString()));
       child.on('close', (code) => {
         const m = /RESULT (\{.*\})/.exec(output);
-        const r = m ? (JSON.parse(m[1]) as { told: number; storageMs: number; cpuMs: number }) : { told: 0, storageMs: 0, cpuMs: 0 };
+        const r = m ? (JSON.parse(m[1]) as { told: number; storageMs: number; overlappedMs: number; cpuMs: number }) : { told: 0, storageMs: 0, overlappedMs: 0, cpuMs: 0 };
         if (ready < count && code !== 0) release();
         resolve({ code, ...r, output });
       });
@@ -125,6 +130,7 @@ export async function measureStorage(
       seconds,
       trialsPerSecond: complete.length / seconds,
       storageMsPerTrial: runs.reduce((s, r) => s + r.storageMs, 0) / Math.max(1, told),
+      overlappedMsPerTrial: runs.reduce((s, r) => s + r.overlappedMs, 0) / Math.max(1, told),
       workerCpuMsPerTrial: runs.reduce((s, r) => s + r.cpuMs, 0) / Math.max(1, complete.length),
       serverCpuMsPerTrial: serverCpuMs === undefined ? undefined : serverCpuMs / Math.max(1, complete.length),
       lost: Math.max(0, told - complete.length) + Math.max(0, target - complete.length),
@@ -157,7 +163,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   let cluster: TestCluster | undefined;
   const rows: StorageBenchRow[] = [];
   console.log(`bench storage: objective sleeps ${sleepMs} ms; ${perWorker} trials per worker; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
-  console.log('storage   workers  trials  seconds  trials/s  speed-up  storage ms/trial  CPU ms/trial: workers  server  lost  duplicated');
+  console.log('storage   workers  trials  seconds  trials/s  speed-up  storage ms/trial (+ in background)  CPU ms/trial: workers  server  lost  duplicated');
   try {
     for (const kind of kinds) {
       let spec: string;
@@ -177,7 +183,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         if (n === 1) one = r.trialsPerSecond;
         const speedup = one === undefined ? '' : `${(r.trialsPerSecond / one).toFixed(1)}x`;
         console.log(
-          `${kind.padEnd(8)}  ${String(n).padStart(7)}  ${String(r.trials).padStart(6)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.trialsPerSecond.toFixed(2).padStart(8)}  ${speedup.padStart(8)}  ${r.storageMsPerTrial.toFixed(2).padStart(16)}  ${r.workerCpuMsPerTrial.toFixed(2).padStart(21)}  ${(r.serverCpuMsPerTrial?.toFixed(2) ?? '-').padStart(6)}  ${String(r.lost).padStart(4)}  ${String(r.duplicated).padStart(10)}`,
+          `${kind.padEnd(8)}  ${String(n).padStart(7)}  ${String(r.trials).padStart(6)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.trialsPerSecond.toFixed(2).padStart(8)}  ${speedup.padStart(8)}  ${r.storageMsPerTrial.toFixed(2).padStart(16)} ${`(+${r.overlappedMsPerTrial.toFixed(2)})`.padStart(19)}  ${r.workerCpuMsPerTrial.toFixed(2).padStart(21)}  ${(r.serverCpuMsPerTrial?.toFixed(2) ?? '-').padStart(6)}  ${String(r.lost).padStart(4)}  ${String(r.duplicated).padStart(10)}`,
         );
       }
       cluster?.stop();
