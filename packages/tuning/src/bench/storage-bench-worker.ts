@@ -1,8 +1,13 @@
 /**
  * One worker of `digitfuse bench storage` (storage-benchmark.ts): opens the study, prints READY,
  * waits for GO on stdin, then runs trials of an objective that sleeps `--sleep-ms` until the study
- * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS}` (time with a storage call under way).
- *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S]
+ * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS,"overlappedMs":MS,"cpuMs":MS}`:
+ * the time with a storage call under way outside the objective and while it ran (see `timed`), and
+ * the process's CPU time (user + system) from GO to the end.
+ *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S] [--poll-ms MS]
+ * `--poll-ms` (default: the sleep, at least 20 ms) is how often a worker looks again once every
+ * remaining trial is running elsewhere (in case one dies); polling much faster than trials finish
+ * only takes CPU from the trials still running.
  */
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../logger';
@@ -19,22 +24,36 @@ const { values } = parseArgs({
     'n-trials': { type: 'string' },
     'sleep-ms': { type: 'string', default: '200' },
     seed: { type: 'string', default: '1' },
+    'poll-ms': { type: 'string' },
   },
 });
 
 /**
- * The storage, timed: `ms` adds up the time during which at least one of its calls is under way
- * (calls made together, such as a trial's suggestions sent in one batch, count once).
+ * The storage, timed: `ms()` adds up the time during which at least one of its calls is under way
+ * (calls made together, such as a trial's suggestions sent in one batch, count once), in two parts:
+ * `waited`, outside the objective (the worker waits for it: starting and finishing trials), and
+ * `overlapped`, while the objective runs (writes sent in the background: suggestions, reports),
+ * which delays no trial. `objective(running)` says which part the time goes to.
  */
-function timed(storage: Storage): { storage: Storage; ms: () => number } {
-  let ms = 0;
+function timed(storage: Storage): { storage: Storage; ms: () => { waited: number; overlapped: number }; objective: (running: boolean) => void } {
+  const ms = { waited: 0, overlapped: 0 };
+  let running = false;
   let busy = 0;
   let since = 0;
+  const add = (): void => {
+    const now = performance.now();
+    ms[running ? 'overlapped' : 'waited'] += now - since;
+    since = now;
+  };
   const enter = (): void => {
     if (busy++ === 0) since = performance.now();
   };
   const leave = (): void => {
-    if (--busy === 0) ms += performance.now() - since;
+    if (--busy === 0) add();
+  };
+  const objective = (now: boolean): void => {
+    if (busy > 0) add();
+    running = now;
   };
   const proxy = new Proxy(storage, {
     get(target, prop, receiver) {
@@ -55,12 +74,12 @@ function timed(storage: Storage): { storage: Storage; ms: () => number } {
       };
     },
   });
-  return { storage: proxy, ms: () => ms };
+  return { storage: proxy, ms: () => ({ ...ms }), objective };
 }
 
 async function main(): Promise<void> {
   const opened = await openStorage(values.storage as string, { logger: silentLogger });
-  const { storage, ms } = timed(opened);
+  const { storage, ms, objective } = timed(opened);
   const study = await createStudy({
     name: values.study as string,
     storage,
@@ -74,17 +93,23 @@ async function main(): Promise<void> {
   const sleepMs = Number(values['sleep-ms']);
   let told = 0;
   const before = ms();
+  const cpu = process.cpuUsage();
   await study.optimize(
     async (trial) => {
+      objective(true);
       const x = trial.suggestFloat('x', -1, 1);
       trial.suggestInt('k', 1, 8);
       await new Promise((r) => setTimeout(r, sleepMs));
+      objective(false);
       told++;
       return x * x;
     },
-    { nTrials: Number(values['n-trials']), nTrialsScope: 'study', pollIntervalMs: 20 },
+    { nTrials: Number(values['n-trials']), nTrialsScope: 'study', pollIntervalMs: Number(values['poll-ms'] ?? Math.max(20, sleepMs)) },
   );
-  process.stdout.write(`RESULT ${JSON.stringify({ told, storageMs: ms() - before })}\n`);
+  const used = process.cpuUsage(cpu);
+  const after = ms();
+  const result = { told, storageMs: after.waited - before.waited, overlappedMs: after.overlapped - before.overlapped, cpuMs: (used.user + used.system) / 1000 };
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   await opened.close();
 }
 

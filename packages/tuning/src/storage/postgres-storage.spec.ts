@@ -203,6 +203,71 @@ describePg('PostgresStorage read-only (readOnly: true, for a dashboard)', () => 
   });
 });
 
+describePg('PostgresStorage round trips', () => {
+  const W = { host: 'spec', pid: 1, id: 'w' };
+  const FLOAT = { type: 'float', low: 0, high: 1, log: false } as const;
+  /** Calls of `getTrials`' own read (the prepared statement digitfuse_read_changed) while `fn` runs. */
+  async function reads(fn: () => Promise<void>): Promise<number> {
+    const spy = jest.spyOn(pg.Client.prototype, 'query');
+    try {
+      await fn();
+      return spy.mock.calls.filter(([q]) => (q as { name?: string }).name === 'digitfuse_read_changed').length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('startTrial brings the study with it; the getTrials right after it uses that read only while nothing else can have changed it', async () => {
+    const url = await newStudy('trips');
+    const a = new PostgresStorage(url);
+    const b = new PostgresStorage(`${url}?application_name=other`);
+    try {
+      await a.getTrials('trips');
+      await b.getTrials('trips');
+      // In the same turn of the event loop: no second read, and the started trial is there.
+      let seen: Awaited<ReturnType<typeof a.getTrials>> = [];
+      expect(
+        await reads(async () => {
+          const t = await a.startTrial('trips', W, Date.now());
+          seen = await a.getTrials('trips');
+          expect(seen[t?.number as number]).toMatchObject({ number: 0, state: 'RUNNING', worker: W });
+        }),
+      ).toBe(0);
+      expect(seen).toHaveLength(1);
+      // A later turn reads again, and sees what another handle did meanwhile.
+      expect(
+        await reads(async () => {
+          await a.startTrial('trips', W, Date.now());
+          await new Promise((r) => setImmediate(r));
+          await b.startTrial('trips', W, Date.now());
+          seen = await a.getTrials('trips');
+        }),
+      ).toBe(1);
+      expect(seen.map((t) => t.state)).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
+      // A write of this handle begun after the start: read again.
+      expect(
+        await reads(async () => {
+          const t = await a.startTrial('trips', W, Date.now());
+          const param = a.setParam('trips', t?.number as number, 'x', FLOAT, 0.5, Date.now());
+          await a.getTrials('trips');
+          await param;
+        }),
+      ).toBe(1);
+      expect((await a.getTrials('trips'))[3].params).toEqual({ x: 0.5 });
+      // The limit reached: no trial, and still the read.
+      expect(
+        await reads(async () => {
+          expect(await a.startTrial('trips', W, Date.now(), { nFinished: 4 })).toBeUndefined();
+          expect(await a.getTrials('trips')).toHaveLength(4);
+        }),
+      ).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describePg('PostgresStorage errors (one line, nothing written)', () => {
   const expectOneLine = async (url: string, pattern: RegExp): Promise<void> => {
     const error = await openStorage(url).then(

@@ -87,6 +87,14 @@ const pools = new Map<string, PoolEntry>();
 
 const int8 = (oid: number, format?: string): unknown => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'));
 
+/**
+ * How long an unused connection stays open. Longer than a heartbeat's interval (30 s by default), so
+ * that a worker whose trials take minutes keeps one warm connection instead of opening a new one
+ * (password exchange, a new server process, its caches and prepared statements) at every trial;
+ * `allowExitOnIdle` still lets a process exit while it has some.
+ */
+const IDLE_MS = 60_000;
+
 /** The key of a URL's pool: read-only connections are pooled apart from the others. */
 const poolKey = (url: string, readOnly: boolean): string => (readOnly ? `read-only ${url}` : url);
 
@@ -99,7 +107,7 @@ function acquirePool(url: string, size: number, readOnly: boolean): pg.Pool {
       max: size,
       types: { getTypeParser: int8 } as pg.CustomTypesConfig,
       connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 5_000,
+      idleTimeoutMillis: IDLE_MS,
       allowExitOnIdle: true,
       ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
@@ -122,6 +130,9 @@ async function releasePool(key: string): Promise<void> {
   await entry.pool.end();
 }
 
+/** A row of `readChanged`: a trial (its columns NULL when nothing changed) and the read's xmin. */
+type ChangedRow = TrialRow & { xmin: string };
+
 interface TrialRow {
   number: number;
   state: TrialState;
@@ -141,6 +152,43 @@ interface TrialRow {
 
 const TRIAL_COLUMNS =
   'number, state, vals, constraints, params, intermediate, user_attrs, fixed_params, retry_of, worker, datetime_start, datetime_complete, last_heartbeat, fail_reason';
+const columnsOf = (table: string): string => TRIAL_COLUMNS.split(', ').map((col) => `${table}.${col}`).join(', ');
+
+/**
+ * The rows of study `study` changed since a previous read's snapshot xmin (`since`), with this read's
+ * own xmin (on every row; one row of NULLs when nothing changed). One statement, so the xmin and the
+ * rows agree.
+ */
+const readChanged = (study: string, since: string): string => `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin)
+  SELECT s.xmin, ${columnsOf('t')} FROM s LEFT JOIN digitfuse_trials t ON t.study_id = ${study} AND t.txid >= ${since}::xid8`;
+
+/**
+ * Starts a trial (postgres-schema.ts: digitfuse_start_trial) in a transaction of its own, and reads
+ * the rows changed since the previous read: one round trip where `startTrial` + `getTrials` took two.
+ * Statements in one simple-protocol message (values spliced in as literals; an explicit BEGIN, as a
+ * COMMIT of the implicit transaction would draw a warning each time): the read gets its own
+ * snapshot, taken after the start's commit, so it shows every trial numbered below the started one
+ * (they were committed before the start got the study's lock); the lock is not held during the read.
+ */
+const START_AND_READ = `BEGIN; SELECT number FROM digitfuse_start_trial($1, $2::jsonb, $3, $4, $5, $6); COMMIT; ${readChanged('$1', '$7')}`;
+
+/**
+ * A statement prepared once per connection (its name): the server parses and plans it once, and
+ * each call sends only its parameters.
+ */
+const prepared = (name: string, text: string): ((values: unknown[]) => pg.QueryConfig) => (values) => ({ name: `digitfuse_${name}`, text, values });
+const Q = {
+  readChanged: prepared('read_changed', readChanged('$1', '$2')),
+  finish: prepared(
+    'finish',
+    `UPDATE digitfuse_trials SET state = $3, vals = $4::jsonb, constraints = $5::jsonb, fail_reason = $6, datetime_complete = $7,
+            txid = pg_current_xact_id()
+      WHERE study_id = $1 AND number = $2 AND state IN ('RUNNING', 'WAITING')`,
+  ),
+  heartbeat: prepared('heartbeat', `UPDATE digitfuse_trials SET last_heartbeat = $3, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`),
+  state: prepared('state', 'SELECT state FROM digitfuse_trials WHERE study_id = $1 AND number = $2'),
+  studyId: prepared('study_id', 'SELECT id FROM digitfuse_studies WHERE name = $1'),
+};
 
 const numbers = (raw: unknown[] | null): readonly number[] | undefined => (raw === null ? undefined : Object.freeze(raw.map((v) => decodeNumber(v) as number)));
 const orUndefined = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -167,6 +215,17 @@ function toFrozen(r: TrialRow): FrozenTrial {
   });
 }
 
+/** `template` with its $n replaced by `params` as literals (numbers, booleans, escaped strings), for a message of several statements. */
+function spliced(c: pg.ClientBase, template: string, params: readonly unknown[]): string {
+  const lit = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    return c.escapeLiteral(String(v));
+  };
+  return template.replace(/\$(\d+)/g, (_, i: string) => lit(params[Number(i) - 1]));
+}
+
 /** Advisory-lock namespace of this storage: (LOCK_SPACE, 0) guards the schema, (LOCK_SPACE, study id) a study's trial numbers. */
 const LOCK_SPACE = 7301;
 
@@ -190,6 +249,15 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private readonly studyIds = new Map<string, number>();
   /** Per study: the trials as last read, and that read's snapshot xmin. */
   private readonly copies = new Map<number, { readonly xmin: string; readonly trials: FrozenTrial[] }>();
+  /**
+   * The study as read by the `startTrial` that just answered, for the `getTrials` that follows it in
+   * the same turn of the event loop (Study's ask does exactly that) — provided no other write of this
+   * handle was under way when it was sent, nor has begun since (`writes`): then nothing this process
+   * could have learnt is missing from it, and reading again would only cost a round trip.
+   */
+  private fresh: { readonly id: number; readonly trials: readonly FrozenTrial[]; readonly writes: number } | undefined;
+  /** Writes begun and settled (`startTrial`, finishes, parameters, heartbeats, ...). */
+  private writes = { begun: 0, settled: 0 };
   private ready: Promise<void> | undefined;
   private closed = false;
   private pending: { template: string; params: readonly unknown[]; resolve: (rows: number) => void; reject: (e: unknown) => void }[] = [];
@@ -253,52 +321,65 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   async getTrials(study: string): Promise<readonly FrozenTrial[]> {
     const id = await this.studyId(study);
+    const fresh = this.fresh;
+    this.fresh = undefined;
+    if (fresh !== undefined && fresh.id === id && fresh.writes === this.writes.begun) return fresh.trials;
     // Only the rows changed since the previous read (see the txid column); the rest come from this
-    // handle's copy. One statement, so the snapshot's xmin and the rows read agree.
+    // handle's copy.
     const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
-    const r = await this.run((c) =>
-      c.query<TrialRow & { xmin: string }>(
-        `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
-         SELECT s.x::text AS xmin, ${TRIAL_COLUMNS.split(', ').map((col) => `t.${col}`).join(', ')}
-           FROM s LEFT JOIN digitfuse_trials t ON t.study_id = $1 AND t.txid >= $2::xid8 ORDER BY t.number`,
-        [id, known.xmin],
-      ),
-    );
-    const trials = [...known.trials];
-    for (const row of r.rows) if (row.number !== null) trials[row.number] = toFrozen(row);
-    const latest = this.copies.get(id);
-    // A read that answers after a newer one keeps the newer copy (xids only grow).
-    if (latest === undefined || BigInt(r.rows[0].xmin) >= BigInt(latest.xmin)) this.copies.set(id, { xmin: r.rows[0].xmin, trials });
-    return Object.freeze(trials);
+    const r = await this.run((c) => c.query<ChangedRow>(Q.readChanged([id, known.xmin])));
+    return this.absorb(id, known, r.rows);
   }
 
   async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
     const id = await this.studyId(study);
     const token = randomUUID();
-    // One round trip (postgres-schema.ts: digitfuse_start_trial); a retry finds what a lost commit started.
-    const r = await this.run((c, attempt) =>
-      c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_start_trial($1, $2, $3, $4, $5, $6)`, [
-        id,
-        JSON.stringify(worker),
-        token,
-        now,
-        limit?.nFinished ?? null,
-        attempt > 0,
-      ]),
-    );
-    return r.rows.length === 0 ? undefined : toFrozen(r.rows[0]);
+    this.fresh = undefined;
+    const alone = this.writes.begun === this.writes.settled;
+    const writes = ++this.writes.begun;
+    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
+    // One round trip for the start and the read after it (START_AND_READ); a retry finds what a lost
+    // commit started.
+    let started: number | undefined;
+    let rows: ChangedRow[];
+    try {
+      [started, rows] = await this.run(async (c, attempt) => {
+        const values = [id, JSON.stringify(worker), token, now, limit?.nFinished ?? null, attempt > 0, known.xmin];
+        let r: pg.QueryResult[];
+        try {
+          r = (await c.query(spliced(c, START_AND_READ, values))) as unknown as pg.QueryResult[];
+        } catch (e) {
+          // A failure inside BEGIN leaves the connection in an aborted transaction: end it before the pool reuses it.
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+        return [(r[1].rows[0] as { number: number } | undefined)?.number, r[3].rows as ChangedRow[]];
+      });
+    } finally {
+      this.writes.settled++;
+    }
+    const trials = this.absorb(id, known, rows);
+    if (alone) {
+      const fresh = { id, trials, writes };
+      this.fresh = fresh;
+      // Only for a read in this turn of the event loop: after it, anything may have happened elsewhere.
+      setImmediate(() => {
+        if (this.fresh === fresh) this.fresh = undefined;
+      });
+    }
+    return started === undefined ? undefined : trials[started];
   }
 
   async enqueueTrial(study: string, params: Record<string, ParamValue>, now: number, retryOf?: number): Promise<number> {
     const id = await this.studyId(study);
     const token = randomUUID();
-    return this.transaction(id, async (c, attempt) => {
+    return this.write(() => this.transaction(id, async (c, attempt) => {
       if (attempt > 0) {
         const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
         if (again.rows.length > 0) return again.rows[0].number;
       }
       return this.insertWaiting(c, id, params, retryOf, token);
-    });
+    }));
   }
 
   async setParam(study: string, number: number, name: string, distribution: Distribution, value: ParamValue, now: number): Promise<void> {
@@ -326,7 +407,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   async heartbeat(study: string, number: number, now: number): Promise<void> {
     const id = await this.studyId(study);
-    await this.run((c) => c.query(`UPDATE digitfuse_trials SET last_heartbeat = $3, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, now]));
+    await this.write(() => this.run((c) => c.query(Q.heartbeat([id, number, now]))));
   }
 
   async setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): Promise<void> {
@@ -346,20 +427,19 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const id = await this.studyId(study);
     const { single, several } = splitValues(value);
     const vals = single !== undefined ? [single] : several;
-    const r = await this.run((c) =>
-      c.query(
-        `UPDATE digitfuse_trials SET state = $3, vals = $4::jsonb, constraints = $5::jsonb, fail_reason = $6, datetime_complete = $7,
-                txid = pg_current_xact_id()
-          WHERE study_id = $1 AND number = $2 AND state IN ('RUNNING', 'WAITING')`,
-        [
-          id,
-          number,
-          state,
-          vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
-          constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
-          reason ?? null,
-          now,
-        ],
+    const r = await this.write(() =>
+      this.run((c) =>
+        c.query(
+          Q.finish([
+            id,
+            number,
+            state,
+            vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
+            constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
+            reason ?? null,
+            now,
+          ]),
+        ),
       ),
     );
     if (r.rowCount === 1) return true;
@@ -380,7 +460,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
       isStale({ state: 'RUNNING', worker: orUndefined(r.worker), lastHeartbeat: orUndefined(r.last_heartbeat), datetimeStart: orUndefined(r.datetime_start) } as FrozenTrial, policy),
     );
     if (!stale) return [];
-    const failed = await this.transaction(id, async (c) => {
+    const failed = await this.write(() => this.transaction(id, async (c) => {
       const rows = await c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = $1 ORDER BY number`, [id]);
       const out: number[] = [];
       for (const f of staleFailures(rows.rows.map(toFrozen), policy)) {
@@ -393,7 +473,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
         if (f.retryParams !== undefined) await this.insertWaiting(c, id, f.retryParams, f.number, null);
       }
       return out;
-    });
+    }));
     if (failed.length === 0) return [];
     const trials = await this.getTrials(study);
     return failed.map((n) => trials[n]);
@@ -421,6 +501,29 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const id = await this.studyId(study);
     const r = await this.run((c) => c.query<{ path: string }>('SELECT path FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 ORDER BY path', [id, trial]));
     return r.rows.map((row) => row.path);
+  }
+
+  /**
+   * Merges rows read since `known` (`readChanged`'s) into a copy of its trials; keeps the result as
+   * the study's copy unless a newer read has answered meanwhile (xids only grow). Returns the trials.
+   */
+  private absorb(id: number, known: { readonly trials: readonly FrozenTrial[] }, rows: readonly ChangedRow[]): readonly FrozenTrial[] {
+    const trials = [...known.trials];
+    for (const row of rows) if (row.number !== null) trials[row.number] = toFrozen(row);
+    const xmin = rows[0].xmin;
+    const latest = this.copies.get(id);
+    if (latest === undefined || BigInt(xmin) >= BigInt(latest.xmin)) this.copies.set(id, { xmin, trials });
+    return Object.freeze(trials);
+  }
+
+  /** Counts a write while it is under way (see `fresh`). */
+  private async write<T>(fn: () => Promise<T>): Promise<T> {
+    this.writes.begun++;
+    try {
+      return await fn();
+    } finally {
+      this.writes.settled++;
+    }
   }
 
   /** Runs `fn` with a connection, retrying transient errors with backoff (after connecting once). */
@@ -477,7 +580,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   private async updateRunning(study: string, number: number, set: string, params: unknown[]): Promise<void> {
     const id = await this.studyId(study);
-    const rows = await this.batched(`UPDATE digitfuse_trials SET ${set}, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]);
+    const rows = await this.write(() => this.batched(`UPDATE digitfuse_trials SET ${set}, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]));
     if (rows === 1) return;
     const state = await this.requireTrial(id, study, number);
     throw new StorageError(`Trial ${number} of study \`${study}\` is ${state}, not RUNNING`);
@@ -499,13 +602,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const items = this.pending.splice(0);
     if (items.length === 0) return;
     this.flushing = this.run(async (c) => {
-      const lit = (v: unknown): string => {
-        if (v === null || v === undefined) return 'NULL';
-        if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-        if (typeof v === 'boolean') return v ? 'true' : 'false';
-        return c.escapeLiteral(String(v));
-      };
-      const text = items.map((it) => it.template.replace(/\$(\d+)/g, (_, i: string) => lit(it.params[Number(i) - 1]))).join(';\n');
+      const text = items.map((it) => spliced(c, it.template, it.params)).join(';\n');
       const r = (await c.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
       return (Array.isArray(r) ? r : [r]).map((x) => x.rowCount ?? 0);
     }).then(
@@ -518,7 +615,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   private async requireTrial(id: number, study: string, number: number): Promise<TrialState> {
-    const r = await this.run((c) => c.query<{ state: TrialState }>('SELECT state FROM digitfuse_trials WHERE study_id = $1 AND number = $2', [id, number]));
+    const r = await this.run((c) => c.query<{ state: TrialState }>(Q.state([id, number])));
     if (r.rows.length === 0) throw new StorageError(`Study \`${study}\` has no trial ${number}`);
     return r.rows[0].state;
   }
@@ -526,7 +623,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private async studyId(study: string): Promise<number> {
     const known = this.studyIds.get(study);
     if (known !== undefined) return known;
-    const r = await this.run((c) => c.query<{ id: number }>('SELECT id FROM digitfuse_studies WHERE name = $1', [study]));
+    const r = await this.run((c) => c.query<{ id: number }>(Q.studyId([study])));
     if (r.rows.length === 0) throw new StorageError(`Unknown study \`${study}\``);
     this.studyIds.set(study, r.rows[0].id);
     return r.rows[0].id;

@@ -7,7 +7,7 @@
  * server's programs are missing (never when CI=true).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +26,47 @@ export interface TestCluster {
   createDatabase(prefix?: string): Promise<string>;
   /** `pg_ctl restart` (fast mode: connections are cut); undefined for an external cluster. */
   restart?(): void;
+  /**
+   * CPU milliseconds the server has used so far (the postmaster, its live processes and those it has
+   * reaped), read from /proc; undefined when its data directory is unknown or unreadable (Linux only).
+   */
+  serverCpuMs?(): number | undefined;
   stop(): void;
+}
+
+/** Clock ticks per second of /proc's times. */
+let clockTicks: number | undefined;
+
+/**
+ * CPU milliseconds of a PostgreSQL server: the postmaster's own and reaped children's time, plus its
+ * live children's (backends, checkpointer, ...). The difference of two readings is the server's
+ * CPU between them, whether its backends ended in between or not.
+ */
+export function serverCpuMs(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!(pid > 0)) return undefined;
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    // Fields after the command's closing parenthesis: state ppid ... utime(14) stime cutime cstime.
+    const fields = (p: string | number): string[] => {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    };
+    const own = fields(pid);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+      try {
+        const f = fields(entry);
+        if (Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // Gone meanwhile: its time is in the postmaster's cutime/cstime now.
+      }
+    }
+    return (ticks * 1000) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The directory of PostgreSQL's server programs (initdb, pg_ctl, postgres), or undefined. */
@@ -96,7 +136,8 @@ export async function startTestCluster(): Promise<TestCluster | undefined> {
     // CI's cluster: restartable when its data directory is given (DIGITFUSE_TEST_POSTGRES_DATA).
     const data = process.env.DIGITFUSE_TEST_POSTGRES_DATA;
     const bin = postgresBinDir();
-    if (!data || bin === undefined) return clusterOn(external, {});
+    if (!data) return clusterOn(external, {});
+    if (bin === undefined) return clusterOn(external, { serverCpuMs: () => serverCpuMs(data) });
     const root = process.getuid?.() === 0;
     const restart = (): void => {
       // -l: the restarted server writes to a log file, not to pg_ctl's stdout, which is this process's
@@ -107,7 +148,7 @@ export async function startTestCluster(): Promise<TestCluster | undefined> {
       const r = spawnSync(file, argv, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`pg_ctl restart failed (${r.status}): ${r.stderr || r.stdout}`);
     };
-    return clusterOn(external, { restart });
+    return clusterOn(external, { restart, serverCpuMs: () => serverCpuMs(data) });
   }
   const bin = postgresBinDir();
   if (bin === undefined) return postgresTestable() ? undefined : undefined;
@@ -145,5 +186,5 @@ export async function startTestCluster(): Promise<TestCluster | undefined> {
     }
   };
   process.once('exit', stop);
-  return clusterOn(base, { restart: () => ctl('restart', ['-m', 'fast']), stop });
+  return clusterOn(base, { restart: () => ctl('restart', ['-m', 'fast']), serverCpuMs: () => serverCpuMs(data), stop });
 }
