@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from './errors';
@@ -7,11 +6,9 @@ import { TPESampler } from './samplers/tpe-sampler';
 import { JournalFileStorage } from './storage/journal-file-storage';
 import { createStudy } from './study';
 import { MemoryLogger, tempDirEachTest } from './testing';
+import { killedMidTrial, spawnChildWorkers } from './testing/child-workers';
 import { spawnWorkers } from './workers';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..');
-const CHILD = path.join(__dirname, 'testing', 'child-worker.ts');
-const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ...args];
 
 const tempDir = tempDirEachTest('tuning-workers-');
 
@@ -25,24 +22,7 @@ describe('spawnWorkers()', () => {
 describe('worker processes sharing a journal', () => {
   it('resumes after a worker is SIGKILLed mid-trial: finished trials kept, the killed one FAIL and retried', async () => {
     const journal = path.join(tempDir(), 'study.jsonl');
-    const child = spawn(process.execPath, childArgs('--journal', journal, '--study', 'k', '--n-trials', '5', '--hang-at', '3'), {
-      cwd: PACKAGE_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const hung = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-        const m = /HANG (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${stderr}`)));
-    });
-    const exited = new Promise((r) => child.on('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    const hung = await killedMidTrial(['--journal', journal, '--study', 'k', '--n-trials', '5', '--hang-at', '3']);
 
     const logger = new MemoryLogger();
     const study = await createStudy({
@@ -73,13 +53,7 @@ describe('worker processes sharing a journal', () => {
     const journal = path.join(tempDir(), 'study.jsonl');
     // Create the study first so both workers load the same one.
     await (await createStudy({ name: 'c', storage: new JournalFileStorage(journal) })).storage.close();
-    const exits = await spawnWorkers({
-      count: 2,
-      command: process.execPath,
-      args: (i) => childArgs('--journal', journal, '--study', 'c', '--n-trials', '12', '--sleep-ms', '30', '--seed', String(i + 1)),
-      cwd: PACKAGE_ROOT,
-      stdio: 'pipe',
-    });
+    const exits = await spawnChildWorkers(2, ['--journal', journal, '--study', 'c', '--n-trials', '12', '--sleep-ms', '30']);
     for (const e of exits) expect({ code: e.code, output: e.output }).toEqual({ code: 0, output: expect.stringMatching(/DONE/) });
 
     const lines = fs.readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; number?: number });

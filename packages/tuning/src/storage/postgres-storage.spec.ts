@@ -3,7 +3,6 @@
  * many workers on one study, a worker killed mid-trial, a server restart mid-study, and the errors
  * of a database that cannot be used.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,13 +11,11 @@ import { StorageError } from '../errors';
 import { createStudy, loadStudy } from '../study';
 import { MemoryLogger } from '../testing';
 import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from '../testing/postgres-cluster';
-import { spawnWorkers, type WorkerExit } from '../workers';
+import { killedMidTrial, spawnChildWorkers } from '../testing/child-workers';
+import type { WorkerExit } from '../workers';
 import { openStorage } from './open-storage';
 import { PostgresStorage, redactUrl } from './postgres-storage';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
-const CHILD = path.join(__dirname, '..', 'testing', 'child-worker.ts');
-const childArgs = (...args: string[]): string[] => ['--import', 'tsx', CHILD, ...args];
 
 // A loaded machine makes every round trip slow.
 jest.setTimeout(60_000);
@@ -78,13 +75,7 @@ function expectAllThere(trials: Awaited<ReturnType<typeof readBack>>, exits: rea
 describePg('PostgresStorage with worker processes', () => {
   it('4 workers finish 300 trials of one study: each number once, no result lost, the sampler sees every finished trial', async () => {
     const url = await newStudy('many');
-    const exits = await spawnWorkers({
-      count: 4,
-      command: process.execPath,
-      args: (i) => childArgs('--storage', url, '--study', 'many', '--n-trials', '300', '--sleep-ms', '5', '--seed', String(i + 1)),
-      cwd: PACKAGE_ROOT,
-      stdio: 'pipe',
-    });
+    const exits = await spawnChildWorkers(4, ['--storage', url, '--study', 'many', '--n-trials', '300', '--sleep-ms', '5']);
     const trials = await readBack(url, 'many');
     expectAllThere(trials, exits, 300);
     expect(trials).toHaveLength(300);
@@ -94,32 +85,11 @@ describePg('PostgresStorage with worker processes', () => {
   it('a worker killed with SIGKILL mid-trial: its trial fails after the grace period, its parameters run again, the study completes', async () => {
     const url = await newStudy('killed');
     // The killed worker plays another machine: its pid cannot be checked, only its heartbeat.
-    const victim: ChildProcess = spawn(process.execPath, childArgs('--storage', url, '--study', 'killed', '--n-trials', '12', '--hang-at', '3', '--heartbeat-ms', '200'), {
-      cwd: PACKAGE_ROOT,
-      env: { ...process.env, DIGITFUSE_WORKER_HOST: 'machine-a' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const hung = await killedMidTrial(['--storage', url, '--study', 'killed', '--n-trials', '12', '--hang-at', '3', '--heartbeat-ms', '200'], {
+      DIGITFUSE_WORKER_HOST: 'machine-a',
     });
-    let out = '';
-    const hung = await new Promise<number>((resolve, reject) => {
-      victim.stdout?.on('data', (b: Buffer) => {
-        out += b.toString();
-        const m = /HANG (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      victim.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-      victim.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out}`)));
-    });
-    const gone = new Promise((r) => victim.on('exit', r));
-    victim.kill('SIGKILL');
-    await gone;
     const killedAt = Date.now();
-    const exits = await spawnWorkers({
-      count: 2,
-      command: process.execPath,
-      args: (i) => childArgs('--storage', url, '--study', 'killed', '--n-trials', '12', '--stale-ms', '1500', '--heartbeat-ms', '200', '--seed', String(i + 5)),
-      cwd: PACKAGE_ROOT,
-      stdio: 'pipe',
-    });
+    const exits = await spawnChildWorkers(2, ['--storage', url, '--study', 'killed', '--n-trials', '12', '--stale-ms', '1500', '--heartbeat-ms', '200'], 5);
     const trials = await readBack(url, 'killed');
     const dead = trials[hung];
     expect(dead.state).toBe('FAIL');
@@ -135,13 +105,7 @@ describePg('PostgresStorage with worker processes', () => {
   it('pg_ctl restart mid-study: every worker goes on and nothing is lost', async () => {
     if (cluster.restart === undefined) return; // an external cluster (CI's) is not ours to restart
     const url = await newStudy('restart');
-    const run = spawnWorkers({
-      count: 4,
-      command: process.execPath,
-      args: (i) => childArgs('--storage', url, '--study', 'restart', '--n-trials', '150', '--sleep-ms', '20', '--seed', String(i + 1)),
-      cwd: PACKAGE_ROOT,
-      stdio: 'pipe',
-    });
+    const run = spawnChildWorkers(4, ['--storage', url, '--study', 'restart', '--n-trials', '150', '--sleep-ms', '20']);
     const probe = new PostgresStorage(url, { logger: new MemoryLogger() });
     for (;;) {
       const n = (await probe.getTrials('restart')).filter((t) => t.state === 'COMPLETE').length;
