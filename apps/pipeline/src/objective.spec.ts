@@ -1,4 +1,4 @@
-import { chooseTrial, figuresOf, objectiveValue, OBJECTIVE_NAMES, type Candidate } from './objective';
+import { chooseAmong, chooseTrial, figuresOf, objectiveValue, OBJECTIVE_NAMES, type Candidate } from './objective';
 import { isPaperConfiguration, PAPER_BEST_PARAMS } from './search-space';
 
 describe('objectiveValue()', () => {
@@ -57,6 +57,33 @@ describe('chooseTrial()', () => {
     expect(order([c(1, 0.979), c(4, 0.98)])).toEqual([4, 1]);
     expect(order([c(0, 0.9792, true, null), c(4, 0.98, false, null)])).toEqual([4, 0]);
     expect(chooseTrial([]).ranked).toEqual([]);
+  });
+});
+
+describe('chooseAmong()', () => {
+  it("reads a study's trials: COMPLETE ones with a value, their recorded validation rows, the paper's configuration by its parameters", () => {
+    const t = (number: number, state: string, value: number | undefined, params: Record<string, unknown>, rows?: number) => ({
+      number,
+      state,
+      value,
+      params,
+      userAttrs: rows === undefined ? {} : { val_rows: rows },
+    });
+    const trials = [
+      t(0, 'COMPLETE', 0.9792, PAPER_BEST_PARAMS, 2400),
+      t(1, 'PRUNED', 0.99, { units: 40 }),
+      t(2, 'RUNNING', undefined, { units: 41 }),
+      t(3, 'COMPLETE', 0.98, { units: 42 }, 2400),
+      t(4, 'FAIL', undefined, { units: 43 }),
+    ];
+    const choice = chooseAmong(trials, isPaperConfiguration);
+    expect(choice.ranked.map((c) => [c.number, c.baseline])).toEqual([
+      [0, true],
+      [3, false],
+    ]);
+    expect(choice.keptBaseline?.over).toBe(3);
+    // Trials from before val_rows was recorded: the highest value.
+    expect(chooseAmong(trials.map((x) => ({ ...x, userAttrs: {} })), isPaperConfiguration).ranked[0].number).toBe(3);
   });
 });
 

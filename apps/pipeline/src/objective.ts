@@ -110,6 +110,27 @@ export function chooseTrial(candidates: readonly Candidate[]): TrialChoice {
   return { ranked: [baseline, ...ranked.filter((c) => c !== baseline)], keptBaseline: { over: top.number, overValue: top.value, standardError } };
 }
 
+/** A trial as a study records it, as far as the choice reads it. */
+export interface RecordedTrial {
+  readonly number: number;
+  readonly state: string;
+  readonly value?: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+}
+
+/** `chooseTrial` over a study's trials (its COMPLETE ones with a value); `isBaseline` tells the paper's configuration by its parameters. */
+export function chooseAmong(trials: readonly RecordedTrial[], isBaseline: (params: Readonly<Record<string, unknown>>) => boolean): TrialChoice {
+  return chooseTrial(
+    trials
+      .filter((t) => t.state === 'COMPLETE' && t.value !== undefined)
+      .map((t) => {
+        const rows = t.userAttrs?.[VALIDATION_ROWS_ATTR];
+        return { number: t.number, value: t.value as number, rows: typeof rows === 'number' ? rows : null, baseline: isBaseline(t.params) };
+      }),
+  );
+}
+
 /** The figures a trial recorded (`FIGURE_ATTRS`), or null for a trial from before they were recorded. */
 export function figuresOf(userAttrs: Readonly<Record<string, unknown>> | undefined): TrialFigures | null {
   const a = userAttrs ?? {};

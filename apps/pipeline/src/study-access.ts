@@ -21,7 +21,7 @@ import { PipelineError } from './errors';
 import { fusionOf, modalityOf, objectiveOf } from './options';
 import { trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams, isPaperConfiguration } from './search-space';
-import { chooseTrial, VALIDATION_ROWS_ATTR, type TrialChoice } from './objective';
+import { chooseAmong, type TrialChoice } from './objective';
 
 /** The study's name inside its journal (and in a shared storage unless `--study` says). */
 export const STUDY_NAME = 'digitfuse';
@@ -76,15 +76,7 @@ export async function checkStorage(storage: string | null | undefined, log: (lin
 
 /** The run's choice among the study's COMPLETE trials with a value (`chooseTrial`: objective.ts). */
 export function trialChoice(study: Study): TrialChoice {
-  return chooseTrial(
-    study
-      .getTrials(['COMPLETE'])
-      .filter((t) => t.value !== undefined)
-      .map((t) => {
-        const rows = t.userAttrs?.[VALIDATION_ROWS_ATTR];
-        return { number: t.number, value: t.value as number, rows: typeof rows === 'number' ? rows : null, baseline: isPaperConfiguration(t.params) };
-      }),
-  );
+  return chooseAmong(study.trials, isPaperConfiguration);
 }
 
 /** The study's COMPLETE trials with a value, in the order the run takes them: the chosen one first (`trialChoice`). */

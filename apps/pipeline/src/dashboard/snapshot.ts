@@ -1,4 +1,6 @@
 import { bestStep, type FrozenTrial } from '@digitfuse/tuning';
+import { chooseAmong } from '../objective';
+import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
 import { FIGURE_ATTRS, figuresOf, OBJECTIVES } from '../objective';
 import { objectiveOf, type PipelineOptions } from '../options';
@@ -38,15 +40,18 @@ const OBJECTIVE_NAME = 'objective value';
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** The best COMPLETE trial (lowest number on ties), as `Study.bestTrial` picks it. */
-export function bestTrialOf(trials: readonly FrozenTrial[], direction: 'maximize' | 'minimize'): FrozenTrial | undefined {
-  let best: FrozenTrial | undefined;
-  for (const t of trials) {
-    const v = finite(t.value);
-    if (t.state !== 'COMPLETE' || v === null) continue;
-    if (best === undefined || (direction === 'minimize' ? v < (best.value as number) : v > (best.value as number))) best = t;
+/**
+ * The trial the run takes, marked on the page: for digitfuse's maximised objective the run's own
+ * choice (`chooseTrial`: the highest value, or the paper's configuration within one standard error of
+ * it); for a minimised one the lowest value (lower number first on ties).
+ */
+export function chosenTrialOf(trials: readonly FrozenTrial[], direction: 'maximize' | 'minimize'): FrozenTrial | undefined {
+  const finished = trials.filter((t) => t.state === 'COMPLETE' && finite(t.value) !== null);
+  if (direction === 'maximize') {
+    const first = chooseAmong(finished, isPaperConfiguration).ranked[0];
+    return first === undefined ? undefined : finished.find((t) => t.number === first.number);
   }
-  return best;
+  return [...finished].sort((a, b) => (a.value as number) - (b.value as number) || a.number - b.number)[0];
 }
 
 /** A trial as the report's charts take it (`TrialInput`, like search.json's trials). */
@@ -146,7 +151,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   const run = input.run === null ? null : runView(input.run, input.stages);
   const epochs = run?.options.epochs ?? null;
   const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now)) : [];
-  const best = study ? bestTrialOf(study.trials, study.direction) : undefined;
+  const best = study ? chosenTrialOf(study.trials, study.direction) : undefined;
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
   for (const t of trials) counts[t.state]++;
   const paramNames: string[] = [];
