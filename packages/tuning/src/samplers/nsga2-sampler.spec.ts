@@ -3,9 +3,8 @@ import { zdtHypervolume } from '../bench/sampler-benchmark';
 import { ConfigError } from '../errors';
 import { NopPruner } from '../pruners/nop-pruner';
 import { createStudy, type StudyOptions } from '../study';
-import { median, MemoryLogger } from '../testing';
+import { feasibleShares, median, MemoryLogger, xPlusYAtMostOne } from '../testing';
 import type { Trial } from '../trial';
-import type { FrozenTrial } from '../trial-state';
 import { NSGAIISampler, selectElite } from './nsga2-sampler';
 import { RandomSampler } from './random-sampler';
 import type { Sampler } from './sampler';
@@ -61,20 +60,12 @@ describe('NSGAIISampler', () => {
       const y = t.suggestFloat('y', 0, 1);
       return [(x - 0.9) ** 2 + (y - 0.9) ** 2, (x - 1) ** 2 + (y - 0.7) ** 2];
     };
-    const share = async (seed: number, constrained: boolean): Promise<number> => {
-      const constraintsFunc = (t: FrozenTrial): number[] => [(t.params.x as number) + (t.params.y as number) - 1];
-      const study = await run(new NSGAIISampler({ seed, populationSize: 10 }), objective, 80, constrained ? { constraintsFunc } : {});
-      const late = study.trials.slice(40);
-      return late.filter((t) => (t.params.x as number) + (t.params.y as number) <= 1).length / late.length;
-    };
-    const withC: number[] = [];
-    const without: number[] = [];
-    for (let seed = 0; seed < 6; seed++) {
-      withC.push(await share(seed, true));
-      without.push(await share(seed, false));
-    }
-    expect(median(withC)).toBeGreaterThan(0.45);
-    expect(median(withC)).toBeGreaterThan(2 * median(without));
+    const shares = await feasibleShares(async (seed, constrained) => {
+      const study = await run(new NSGAIISampler({ seed, populationSize: 10 }), objective, 80, constrained ? { constraintsFunc: xPlusYAtMostOne } : {});
+      return study.trials.slice(40);
+    });
+    expect(shares.constrained).toBeGreaterThan(0.45);
+    expect(shares.constrained).toBeGreaterThan(2 * shares.unconstrained);
   });
 
   it('rejects bad options with a ConfigError naming the option', async () => {

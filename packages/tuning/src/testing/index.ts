@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TuningLogger } from '../logger';
 import type { Trial } from '../trial';
+import type { FrozenTrial } from '../trial-state';
 
 /** Branin, shifted so its global minimum is 0 (the samplers' benchmark function). */
 export { branin } from '../bench/bench-functions';
@@ -47,3 +48,27 @@ export function tempDirEachTest(prefix: string): () => string {
 }
 
 export { postgresBinDir, postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from './postgres-cluster';
+
+/** The constraint of the samplers' constraint specs, x + y <= 1 (`constraintsFunc`: its violation x + y - 1). */
+export const xPlusYAtMostOne = (t: FrozenTrial): number[] => [(t.params.x as number) + (t.params.y as number) - 1];
+
+/**
+ * The median share of feasible trials (x + y <= 1) over seeds 0 to `seeds - 1`, with and without the
+ * constraint: `lateTrials(seed, constrained)` runs a study and returns the trials to count.
+ */
+export async function feasibleShares(
+  lateTrials: (seed: number, constrained: boolean) => Promise<readonly FrozenTrial[]>,
+  seeds = 6,
+): Promise<{ constrained: number; unconstrained: number }> {
+  const share = async (seed: number, constrained: boolean): Promise<number> => {
+    const late = await lateTrials(seed, constrained);
+    return late.filter((t) => xPlusYAtMostOne(t)[0] <= 0).length / late.length;
+  };
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    on.push(await share(seed, true));
+    off.push(await share(seed, false));
+  }
+  return { constrained: median(on), unconstrained: median(off) };
+}
