@@ -85,17 +85,23 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
     }));
 
-  // The page is pushed the change (a file watcher, then server-sent events): on a quiet machine it
-  // shows it in well under the 2 s the dashboard promises. Timing is not asserted here: on a loaded CI
-  // machine (every project's tests and a browser on 2 cores) a timed assertion fails for the machine,
-  // not the code; what must hold is that the row arrives by itself, on the same page.
-  it('shows a trial appended to the journal by itself, without reloading', () =>
+  // The page is pushed the change (a file watcher, then server-sent events). A finished trial must
+  // show within 2 s: asserted on the fastest of three appends, so that a busy moment of a loaded CI
+  // machine (every project's tests and a browser on 2 cores) does not fail the code; each of the three
+  // must arrive by itself, on the same page.
+  it('shows a trial appended to the journal within 2 s, without reloading', () =>
     onPage(live.url, '>= 7', false, async (page) => {
       await page.evaluate('window.marker = 1');
-      const n = appendTrial(journal, { ...finishedTrial(50, Date.now() - 400_000, 0.995), value: 0.999 });
-      await page.waitForFunction(`document.querySelector('#trials tr[data-trial="${n}"]')?.getAttribute('data-state') === 'COMPLETE'`, { timeout: 20_000, polling: 50 });
+      const latencies: number[] = [];
+      for (const [i, value] of [0.999, 0.99, 0.991].entries()) {
+        const t0 = Date.now();
+        const n = appendTrial(journal, { ...finishedTrial(50 + i, Date.now() - 400_000, 0.995), value });
+        await page.waitForFunction(`document.querySelector('#trials tr[data-trial="${n}"]')?.getAttribute('data-state') === 'COMPLETE'`, { timeout: 20_000, polling: 50 });
+        latencies.push(Date.now() - t0);
+        if (i === 0) expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe(String(n));
+      }
+      expect(Math.min(...latencies)).toBeLessThan(2000);
       expect(await page.evaluate('window.marker')).toBe(1); // same page, not reloaded
-      expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe(String(n));
     }));
 
   it('shows hostile parameter values and error messages as text, running nothing', () =>
