@@ -8,7 +8,7 @@ import type { Pruner } from './pruners/pruner';
 import { TPESampler } from './samplers/tpe-sampler';
 import type { Sampler } from './samplers/sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
-import { isStale, type Storage } from './storage/storage';
+import { isStale, type Storage, type TrialLimit } from './storage/storage';
 import { TrialCache } from './study-cache';
 import type { StudyView } from './study-view';
 import { Trial, type TrialContext } from './trial';
@@ -74,6 +74,17 @@ export interface OptimizeOptions {
   readonly catch?: readonly (abstract new (...args: never[]) => Error)[];
   /** With nTrialsScope 'study', how often to look again while other workers' trials fill the budget. Default: 1000 ms. */
   readonly pollIntervalMs?: number;
+}
+
+/**
+ * The start of a lane's next trial, made with the finish of its current one when the storage can
+ * (`finishAndStartTrial`): the limit the start must respect, whether it holds a slot of a call's
+ * `nTrials`, and (once the finish answered) the trial it started.
+ */
+interface NextStart {
+  readonly limit?: TrialLimit;
+  readonly reserved: boolean;
+  started?: FrozenTrial;
 }
 
 /** One optimisation: a name, one direction per objective, trials in a storage, a sampler and a pruner. */
@@ -200,6 +211,14 @@ export class Study implements StudyView {
    * computed and stored with it (a bad result, or one that throws, marks the trial FAIL).
    */
   async tell(trial: Trial | number, result: number | readonly number[] | 'PRUNED' | 'FAIL', reason?: string): Promise<FrozenTrial> {
+    return this.told(trial, result, reason);
+  }
+
+  /**
+   * `tell`; with `then` (optimize's lanes), a finish that records the result as given also starts the
+   * lane's next trial in the same storage step (`then.started`), where the storage can.
+   */
+  private async told(trial: Trial | number, result: number | readonly number[] | 'PRUNED' | 'FAIL', reason?: string, then?: NextStart): Promise<FrozenTrial> {
     const number = typeof trial === 'number' ? trial : trial.number;
     this.stopHeartbeat(number);
     const writeError = await this.cache.settle();
@@ -211,9 +230,16 @@ export class Study implements StudyView {
     if (current === undefined) throw new ConfigError(`Study \`${this.name}\` tell(): no trial ${number}`);
     if (current.state !== 'RUNNING') throw already(current);
     const now = Date.now();
-    const finish = async (...args: [FinishedState, (readonly number[])?, string?, (readonly number[])?]): Promise<FrozenTrial> => {
+    const finish = async (andStart: boolean, ...args: [FinishedState, (readonly number[])?, string?, (readonly number[])?]): Promise<FrozenTrial> => {
       const [state, values, why, constraints] = args;
-      const written = await this.storage.finishTrial(this.name, number, state, values, now, why, constraints);
+      let written: boolean;
+      if (andStart && then !== undefined && this.storage.finishAndStartTrial !== undefined) {
+        const r = await this.storage.finishAndStartTrial([this.name, number, state, values, now, why, constraints], { worker: THIS_WORKER, now: Date.now(), limit: then.limit });
+        written = r.finished;
+        then.started = r.started;
+      } else {
+        written = await this.storage.finishTrial(this.name, number, state, values, now, why, constraints);
+      }
       if (!written) throw already((await this.cache.refresh())[number]);
       // A database is read again at the next ask; until then the view shows the finish.
       this.cache.written(number, (t) => ({
@@ -229,13 +255,13 @@ export class Study implements StudyView {
     };
     if (writeError !== undefined) {
       // What the objective wrote did not all reach the storage: the trial cannot count.
-      await finish('FAIL', undefined, `writing to the storage failed: ${(writeError as Error).message ?? String(writeError)}`);
+      await finish(false, 'FAIL', undefined, `writing to the storage failed: ${(writeError as Error).message ?? String(writeError)}`);
       throw writeError;
     }
-    if (result === 'FAIL') return finish('FAIL', undefined, reason);
+    if (result === 'FAIL') return finish(true, 'FAIL', undefined, reason);
     const checked = this.checkResult(current, result);
     if (typeof checked === 'string') {
-      await finish('FAIL', undefined, checked);
+      await finish(false, 'FAIL', undefined, checked);
       throw new ConfigError(`Study \`${this.name}\` trial ${number} ${checked}`);
     }
     const { state, values } = checked;
@@ -246,17 +272,17 @@ export class Study implements StudyView {
       try {
         c = this.constraintsFunc(finished);
       } catch (e) {
-        await finish('FAIL', undefined, `constraintsFunc failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        await finish(false, 'FAIL', undefined, `constraintsFunc failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
         throw e;
       }
       if (!Array.isArray(c) || !c.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
         const why = `constraintsFunc: expected an array of numbers (not NaN), got ${JSON.stringify(c)}`;
-        await finish('FAIL', undefined, why);
+        await finish(false, 'FAIL', undefined, why);
         throw new ConfigError(`Study \`${this.name}\` trial ${number} ${why}`);
       }
       constraints = c as readonly number[];
     }
-    return finish(state, values, undefined, constraints);
+    return finish(true, state, values, undefined, constraints);
   }
 
   /** The state and values `tell` records for `result`, or why it is not a valid result. */
@@ -308,36 +334,68 @@ export class Study implements StudyView {
       }
     };
 
-    const runOne = async (trial: Trial): Promise<void> => {
+    /**
+     * With a storage that finishes a trial and starts the next in one step: whether the lane finishing
+     * trial `finishing` may start its next trial with the finish — exactly when `next()` would start
+     * one after it (not stopped, before the deadline, a call's `nTrials` not reached, no stale trial to
+     * fail first; a study's `nTrials` is the start's limit, judged by the storage after the finish).
+     * A call's slot is taken now, and given back if no trial was started.
+     */
+    const nextStart = (finishing: number): NextStart | undefined => {
+      if (this.storage.finishAndStartTrial === undefined || stopped || Date.now() >= deadline) return undefined;
+      const policy = { now: Date.now(), staleAfterMs: this.staleAfterMs, isWorkerDead, maxRetries: this.maxRetries };
+      if (this.getTrials(['RUNNING']).some((t) => t.number !== finishing && isStale(t, policy))) return undefined;
+      if (nTrialsScope === 'study') return { limit: { nFinished: nTrials as number }, reserved: false };
+      if (nTrials !== undefined && started >= nTrials) return undefined;
+      started++;
+      return { reserved: true };
+    };
+
+    /**
+     * Runs a trial; returns the lane's next trial when its finish started it. The callbacks run before
+     * the study's view is read again, so they see it as they would without the early start.
+     */
+    const runOne = async (trial: Trial): Promise<FrozenTrial | undefined> => {
       let value: unknown;
+      let then: NextStart | undefined;
       try {
-        value = await objective(trial);
-      } catch (e) {
-        if (e instanceof TrialPruned) {
-          await this.finishQuietly(trial.number, 'PRUNED');
-        } else {
-          const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-          await this.finishQuietly(trial.number, 'FAIL', message);
-          if (!catchable.some((cls) => e instanceof cls)) {
-            stopped = true;
-            throw e;
+        try {
+          value = await objective(trial);
+        } catch (e) {
+          if (e instanceof TrialPruned) {
+            then = nextStart(trial.number);
+            await this.finishQuietly(trial.number, 'PRUNED', undefined, then);
+          } else {
+            const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+            const caught = catchable.some((cls) => e instanceof cls);
+            if (caught) then = nextStart(trial.number);
+            await this.finishQuietly(trial.number, 'FAIL', message, then);
+            if (!caught) {
+              stopped = true;
+              throw e;
+            }
+            this.logger.warn(`Study \`${this.name}\` trial ${trial.number} failed: ${message}`);
           }
-          this.logger.warn(`Study \`${this.name}\` trial ${trial.number} failed: ${message}`);
+          return await this.afterTrial(callbacks, trial.number, then?.started);
         }
-        this.runCallbacks(callbacks, trial.number);
-        return;
+        then = nextStart(trial.number);
+        try {
+          await this.told(trial, value as number | readonly number[], undefined, then);
+        } catch (e) {
+          if (!(e instanceof TuningError)) throw e;
+          this.logger.warn((e as Error).message);
+        }
+        return await this.afterTrial(callbacks, trial.number, then?.started);
+      } finally {
+        if (then?.reserved === true && then.started === undefined) started--;
       }
-      try {
-        await this.tell(trial, value as number | readonly number[]);
-      } catch (e) {
-        if (!(e instanceof TuningError)) throw e;
-        this.logger.warn((e as Error).message);
-      }
-      this.runCallbacks(callbacks, trial.number);
     };
 
     const lanes = Array.from({ length: concurrency }, async () => {
-      for (let trial = await next(); trial !== undefined; trial = await next()) await runOne(trial);
+      for (let trial = await next(); trial !== undefined; ) {
+        const following = await runOne(trial);
+        trial = following !== undefined ? await this.adopt(following) : await next();
+      }
     });
     // Let the other lanes finish their running trials before reporting the first error.
     const results = await Promise.allSettled(lanes);
@@ -350,9 +408,33 @@ export class Study implements StudyView {
     for (const cb of callbacks) cb(this, frozen);
   }
 
-  private async finishQuietly(number: number, state: 'PRUNED' | 'FAIL', reason?: string): Promise<void> {
+  /**
+   * Runs the callbacks of finished trial `number`; returns `following`, the trial its finish started.
+   * Should a callback throw, that trial, which no lane will run now, is marked FAIL.
+   */
+  private async afterTrial(callbacks: readonly OptimizeCallback[], number: number, following: FrozenTrial | undefined): Promise<FrozenTrial | undefined> {
     try {
-      await this.tell(number, state, reason);
+      this.runCallbacks(callbacks, number);
+    } catch (e) {
+      if (following !== undefined) {
+        const why = `optimize() stopped before the trial ran: a callback after trial ${number} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+        await this.storage.finishTrial(this.name, following.number, 'FAIL', undefined, Date.now(), why).catch(() => undefined);
+      }
+      throw e;
+    }
+    return following;
+  }
+
+  /** The trial a finish started (see `NextStart`), once the view shows it; its heartbeat begins. */
+  private async adopt(started: FrozenTrial): Promise<Trial> {
+    // In the turn of the event loop of the finish's answer, this read is the one that came with it.
+    await this.cache.refresh();
+    return this.running(started.number);
+  }
+
+  private async finishQuietly(number: number, state: 'PRUNED' | 'FAIL', reason?: string, then?: NextStart): Promise<void> {
+    try {
+      await this.told(number, state, reason, then);
     } catch (e) {
       if (!(e instanceof TuningError)) throw e;
       this.logger.warn((e as Error).message);
@@ -367,15 +449,20 @@ export class Study implements StudyView {
     const t = await this.storage.startTrial(this.name, THIS_WORKER, Date.now(), nFinished === undefined ? undefined : { nFinished });
     await this.cache.refresh();
     if (t === undefined) return undefined;
+    return this.running(t.number);
+  }
+
+  /** A trial this process started: its heartbeat begins. */
+  private running(number: number): Trial {
     const timer = setInterval(() => {
-      this.storage.heartbeat(this.name, t.number, Date.now()).then(
+      this.storage.heartbeat(this.name, number, Date.now()).then(
         () => this.cache.refreshSoon(),
-        (e: unknown) => this.logger.warn(`Study \`${this.name}\` trial ${t.number}: heartbeat failed: ${(e as Error).message}`),
+        (e: unknown) => this.logger.warn(`Study \`${this.name}\` trial ${number}: heartbeat failed: ${(e as Error).message}`),
       );
     }, this.heartbeatIntervalMs);
     timer.unref();
-    this.heartbeats.set(t.number, timer);
-    return new Trial(this.ctx, t.number);
+    this.heartbeats.set(number, timer);
+    return new Trial(this.ctx, number);
   }
 
   private stopHeartbeat(number: number): void {

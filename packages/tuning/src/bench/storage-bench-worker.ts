@@ -4,7 +4,9 @@
  * has `--n-trials` finished ones; prints `RESULT {"told":N,"storageMs":MS,"overlappedMs":MS,"cpuMs":MS}`:
  * the time with a storage call under way outside the objective and while it ran (see `timed`), and
  * the process's CPU time (user + system) from GO to the end.
- *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S] [--poll-ms MS]
+ *   --storage SPEC --study NAME --n-trials N [--sleep-ms 200] [--seed S] [--poll-ms MS] [--two-calls]
+ * `--two-calls` hides the storage's `finishAndStartTrial`: a trial's finish and the next start are
+ * then two calls, as before it (to compare).
  * `--poll-ms` (default: the sleep, at least 20 ms) is how often a worker looks again once every
  * remaining trial is running elsewhere (in case one dies); polling much faster than trials finish
  * only takes CPU from the trials still running.
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     'sleep-ms': { type: 'string', default: '200' },
     seed: { type: 'string', default: '1' },
     'poll-ms': { type: 'string' },
+    'two-calls': { type: 'boolean', default: false },
   },
 });
 
@@ -57,7 +60,7 @@ function timed(storage: Storage): { storage: Storage; ms: () => { waited: number
   };
   const proxy = new Proxy(storage, {
     get(target, prop, receiver) {
-      const v: unknown = Reflect.get(target, prop, receiver);
+      const v: unknown = prop === 'finishAndStartTrial' && values['two-calls'] === true ? undefined : Reflect.get(target, prop, receiver);
       if (typeof v !== 'function' || prop === 'constructor') return v;
       return (...args: unknown[]) => {
         enter();

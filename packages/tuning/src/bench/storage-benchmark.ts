@@ -63,6 +63,7 @@ async function runWorkers(
   nTrials: number,
   sleepMs: number,
   serverCpu: () => number | undefined,
+  twoCalls: boolean,
 ): Promise<{ go: number; runs: WorkerRun[]; serverCpuMs: number | undefined }> {
   let ready = 0;
   let go = 0;
@@ -71,7 +72,7 @@ async function runWorkers(
   const children = Array.from({ length: count }, (_, i) => {
     const child = spawn(
       process.execPath,
-      [...process.execArgv, WORKER, '--storage', spec, '--study', study, '--n-trials', String(nTrials), '--sleep-ms', String(sleepMs), '--seed', String(i + 1)],
+      [...process.execArgv, WORKER, '--storage', spec, '--study', study, '--n-trials', String(nTrials), '--sleep-ms', String(sleepMs), '--seed', String(i + 1), ...(twoCalls ? ['--two-calls'] : [])],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -100,7 +101,11 @@ async function runWorkers(
   return { go, runs, serverCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
 }
 
-/** One measurement: `workers` processes on a fresh study of `spec`; `serverCpu` reads the server's CPU milliseconds so far, if it can. */
+/**
+ * One measurement: `workers` processes on a fresh study of `spec`; `serverCpu` reads the server's CPU
+ * milliseconds so far, if it can. With `twoCalls`, workers finish a trial and start the next in two
+ * storage calls even where the storage has `finishAndStartTrial` (to compare the two).
+ */
 export async function measureStorage(
   kind: string,
   spec: string,
@@ -108,13 +113,14 @@ export async function measureStorage(
   trialsPerWorker: number,
   sleepMs: number,
   serverCpu: () => number | undefined = () => undefined,
+  twoCalls = false,
 ): Promise<StorageBenchRow> {
   const name = `bench-${workers}-${Date.now().toString(36)}`;
   const storage = await openStorage(spec, { logger: silentLogger });
   try {
     await createStudy({ name, storage, logger: silentLogger });
     const target = trialsPerWorker * workers;
-    const { go, runs, serverCpuMs } = await runWorkers(spec, name, workers, target, sleepMs, serverCpu);
+    const { go, runs, serverCpuMs } = await runWorkers(spec, name, workers, target, sleepMs, serverCpu, twoCalls);
     const bad = runs.find((r) => r.code !== 0);
     if (bad !== undefined) throw new Error(`a ${kind} worker failed (exit ${bad.code}): ${bad.output.slice(-2000)}`);
     const trials = (await loadStudy({ name, storage, logger: silentLogger })).trials;
@@ -151,7 +157,12 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('trials-per-worker', { type: 'number', default: 30, describe: 'Finished trials the study aims for, per worker' })
         .option('sleep-ms', { type: 'number', default: 200, describe: "The objective's sleep (its whole cost)" })
         .option('storages', { type: 'string', default: 'journal,postgres', describe: 'Storages to measure: journal, postgres' })
-        .option('storage', { type: 'string', describe: 'PostgreSQL URL to measure on (default: a throwaway cluster)' }),
+        .option('storage', { type: 'string', describe: 'PostgreSQL URL to measure on (default: a throwaway cluster)' })
+        .option('two-calls', {
+          type: 'boolean',
+          default: false,
+          describe: 'Finish a trial and start the next in two storage calls, as before finishAndStartTrial (to compare)',
+        }),
   );
   const counts = args.workers.split(',').map((s) => Number(s.trim()));
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError(`Expected --workers to be comma-separated integers 1..64, got ${args.workers}`);
@@ -162,7 +173,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'storage-bench-'));
   let cluster: TestCluster | undefined;
   const rows: StorageBenchRow[] = [];
-  console.log(`bench storage: objective sleeps ${sleepMs} ms; ${perWorker} trials per worker; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
+  console.log(`bench storage: objective sleeps ${sleepMs} ms; ${perWorker} trials per worker${args['two-calls'] ? '; finish and start in two calls' : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
   console.log('storage   workers  trials  seconds  trials/s  speed-up  storage ms/trial (+ in background)  CPU ms/trial: workers  server  lost  duplicated');
   try {
     for (const kind of kinds) {
@@ -178,7 +189,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       let one: number | undefined;
       for (const n of counts) {
-        const r = await measureStorage(kind, spec, n, perWorker, sleepMs, serverCpu);
+        const r = await measureStorage(kind, spec, n, perWorker, sleepMs, serverCpu, args['two-calls']);
         rows.push(r);
         if (n === 1) one = r.trialsPerSecond;
         const speedup = one === undefined ? '' : `${(r.trialsPerSecond / one).toFixed(1)}x`;

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { StorageError } from '../errors';
-import { createStudy, loadStudy } from '../study';
+import { StorageError, TrialPruned } from '../errors';
+import { createStudy, loadStudy, type Objective } from '../study';
 import { MemoryLogger } from '../testing';
 import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from '../testing/postgres-cluster';
 import { killedMidTrial, spawnChildWorkers } from '../testing/child-workers';
@@ -225,6 +225,154 @@ describePg('PostgresStorage round trips', () => {
           expect(await a.getTrials('trips')).toHaveLength(4);
         }),
       ).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describePg('PostgresStorage finishAndStartTrial (a finish and the next start in one round trip)', () => {
+  const W = { host: 'spec', pid: 1, id: 'w' };
+  /** Every query sent while `fn` runs. */
+  async function queries(fn: () => Promise<void>): Promise<number> {
+    const spy = jest.spyOn(pg.Client.prototype, 'query');
+    try {
+      await fn();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('finishes and starts in one round trip; starts nothing when the finish wrote nothing or the limit is reached', async () => {
+    const url = await newStudy('pair');
+    const a = new PostgresStorage(url);
+    try {
+      const t0 = await a.startTrial('pair', W, Date.now());
+      let r: Awaited<ReturnType<NonNullable<typeof a.finishAndStartTrial>>> | undefined;
+      let seen: Awaited<ReturnType<typeof a.getTrials>> = [];
+      expect(
+        await queries(async () => {
+          r = await a.finishAndStartTrial(['pair', t0?.number as number, 'COMPLETE', 0.5, Date.now()], { worker: W, now: Date.now() });
+          // The read came with it.
+          seen = await a.getTrials('pair');
+        }),
+      ).toBe(1);
+      expect(r).toMatchObject({ finished: true, started: { number: 1, state: 'RUNNING', worker: W } });
+      expect(seen.map((t) => [t.state, t.value])).toEqual([
+        ['COMPLETE', 0.5],
+        ['RUNNING', undefined],
+      ]);
+      // Already finished: nothing written, nothing started.
+      expect(await a.finishAndStartTrial(['pair', 0, 'COMPLETE', 0.1, Date.now()], { worker: W, now: Date.now() })).toEqual({ finished: false, started: undefined });
+      // The limit, judged after the finish: 2 COMPLETE + PRUNED (+ RUNNING) reached, no start.
+      expect(await a.finishAndStartTrial(['pair', 1, 'PRUNED', undefined, Date.now()], { worker: W, now: Date.now(), limit: { nFinished: 2 } })).toEqual({
+        finished: true,
+        started: undefined,
+      });
+      // A FAIL frees its place under the limit, as finishTrial then startTrial would.
+      const t2 = await a.startTrial('pair', W, Date.now());
+      expect(t2?.number).toBe(2);
+      expect(await a.finishAndStartTrial(['pair', 2, 'FAIL', undefined, Date.now(), 'x'], { worker: W, now: Date.now(), limit: { nFinished: 3 } })).toMatchObject({
+        finished: true,
+        started: { number: 3, state: 'RUNNING' },
+      });
+      // A WAITING trial is claimed first.
+      await a.enqueueTrial('pair', { x: 0.25 }, Date.now());
+      expect(await a.finishAndStartTrial(['pair', 3, 'COMPLETE', 1, Date.now()], { worker: W, now: Date.now() })).toMatchObject({
+        finished: true,
+        started: { number: 4, state: 'RUNNING', fixedParams: { x: 0.25 } },
+      });
+      await expect(a.finishAndStartTrial(['pair', 99, 'COMPLETE', 1, Date.now()], { worker: W, now: Date.now() })).rejects.toThrow(/no trial 99/);
+      expect((await readBack(url, 'pair')).map((t) => t.state)).toEqual(['COMPLETE', 'PRUNED', 'FAIL', 'COMPLETE', 'RUNNING']);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('optimize() costs two round trips a trial (suggestions, finish + next start); callbacks see the study as before', async () => {
+    const url = await newStudy('lane');
+    const storage = new PostgresStorage(url);
+    try {
+      const study = await loadStudy({ name: 'lane', storage });
+      const seen: string[][] = [];
+      const n = 6;
+      const count = await queries(() =>
+        study.optimize((t) => t.suggestFloat('x', 0, 1), {
+          nTrials: n,
+          // The view a callback sees: the trials so far, the last one finished, no next one yet.
+          callbacks: [(s) => seen.push(s.trials.map((t) => t.state))],
+        }),
+      );
+      // One start alone, then per trial its suggestion and its finish (with the next start).
+      expect(count).toBe(2 * n + 1);
+      expect(seen).toEqual(Array.from({ length: n }, (_, k) => Array.from({ length: k + 1 }, () => 'COMPLETE')));
+      expect((await readBack(url, 'lane')).map((t) => [t.state, Object.keys(t.params)])).toEqual(Array.from({ length: n }, () => ['COMPLETE', ['x']]));
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("optimize() starts no trial past a call's nTrials, a study's nTrials (two workers) or the timeout, and none when a callback throws", async () => {
+    const url = await newStudy('limits');
+    const a = new PostgresStorage(url);
+    const b = new PostgresStorage(`${url}?application_name=other`);
+    try {
+      const sa = await loadStudy({ name: 'limits', storage: a, logger: new MemoryLogger() });
+      const sb = await loadStudy({ name: 'limits', storage: b, logger: new MemoryLogger() });
+      // A call's nTrials, with several lanes.
+      await sa.optimize(async (t) => t.suggestFloat('x', 0, 1), { nTrials: 7, concurrency: 3 });
+      expect((await readBack(url, 'limits')).map((t) => t.state)).toEqual(Array(7).fill('COMPLETE'));
+      // A study's nTrials shared by two workers of three lanes each, some trials pruned, some failed.
+      let k = 0;
+      const objective: Objective = async (t) => {
+        const x = t.suggestFloat('x', 0, 1);
+        await new Promise((r) => setTimeout(r, 5));
+        k++;
+        if (k % 5 === 0) throw new RangeError('caught');
+        if (k % 4 === 0) throw new TrialPruned();
+        return x;
+      };
+      await Promise.all(
+        [sa, sb].map((s) => s.optimize(objective, { nTrials: 20, nTrialsScope: 'study', concurrency: 3, catch: [RangeError], pollIntervalMs: 20 })),
+      );
+      let trials = await readBack(url, 'limits');
+      expect(trials.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED')).toHaveLength(20);
+      expect(trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toHaveLength(0);
+      expect(trials.map((t) => t.number)).toEqual([...trials.keys()]);
+      // The timeout: no trial starts after it.
+      const before = trials.length;
+      const t0 = Date.now();
+      await sa.optimize(
+        async (t) => {
+          await new Promise((r) => setTimeout(r, 30));
+          return t.suggestFloat('x', 0, 1);
+        },
+        { timeoutMs: 200 },
+      );
+      const t1 = Date.now();
+      trials = await readBack(url, 'limits');
+      const late = trials.slice(before);
+      expect(late.length).toBeGreaterThan(0);
+      // Judged when the previous trial finished, a few ms (the finish's own wait) before the start.
+      for (const t of late) expect(t.datetimeStart as number).toBeLessThan(Math.min(t1, t0 + 200 + 50));
+      expect(late.every((t) => t.state === 'COMPLETE')).toBe(true);
+      // A callback that throws stops the search; the trial its finish had started is not left RUNNING.
+      const boom = new Error('callback failed');
+      await expect(
+        sa.optimize((t) => t.suggestFloat('x', 0, 1), {
+          nTrials: 5,
+          callbacks: [
+            () => {
+              throw boom;
+            },
+          ],
+        }),
+      ).rejects.toBe(boom);
+      trials = await readBack(url, 'limits');
+      expect(trials.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toHaveLength(0);
+      expect(trials[trials.length - 1].failReason).toMatch(/optimize\(\) stopped before the trial ran: a callback after trial \d+ threw Error: callback failed/);
     } finally {
       await a.close();
       await b.close();

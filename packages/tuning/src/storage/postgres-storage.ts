@@ -6,7 +6,7 @@ import { consoleLogger, type TuningLogger } from '../logger';
 import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
 import { CREATE_SCHEMA, SCHEMA_VERSION } from './postgres-schema';
-import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type FinishTrialArgs, type StalePolicy, type Storage, type TrialLimit } from './storage';
+import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type FinishTrialArgs, type StalePolicy, type StartTrialArgs, type Storage, type TrialLimit } from './storage';
 
 export interface PostgresStorageArgs {
   /** Receives warnings (a transient error being retried). Default: `consoleLogger`. */
@@ -232,6 +232,24 @@ const LOCK_SPACE = 7301;
 type Client = pg.PoolClient;
 
 /**
+ * Finishes a trial (the statement of `Q.finish`) and, only when that wrote (the row now carries this
+ * transaction's id), starts the next trial (digitfuse_start_trial, its limit judged after the
+ * finish), in one transaction; then reads the rows changed since the previous read, as
+ * START_AND_READ does: one round trip where `finishTrial` + `startTrial` took two. The finish runs
+ * before the study's lock is taken (as a finish alone does), so the lock is held no longer than by a
+ * start alone; a failStaleTrials failing this very trial meanwhile (it holds the lock, then wants the
+ * row) is a deadlock the server breaks, and the retry then finds the trial finished by it: nothing
+ * written, nothing started. Results: BEGIN, finish (its row count), start (its number, no row when
+ * nothing was started), COMMIT, read.
+ */
+const FINISH_START_AND_READ = `BEGIN;
+  UPDATE digitfuse_trials SET state = $3, vals = $4::jsonb, constraints = $5::jsonb, fail_reason = $6, datetime_complete = $7, txid = pg_current_xact_id()
+   WHERE study_id = $1 AND number = $2 AND state IN ('RUNNING', 'WAITING');
+  SELECT (digitfuse_start_trial($1, $8::jsonb, $9, $10, $11, false)).number AS number FROM digitfuse_trials
+   WHERE study_id = $1 AND number = $2 AND txid = pg_current_xact_id();
+  COMMIT; ${readChanged('$1', '$12')}`;
+
+/**
  * Studies in a PostgreSQL database (Optuna's RDBStorage): several processes on several machines share
  * one study. A versioned schema is created on first use. Trial numbers are allocated under a per-study
  * advisory lock and are unique by the table's key; a WAITING trial is claimed with `FOR UPDATE SKIP
@@ -368,6 +386,68 @@ export class PostgresStorage implements Storage, ArtifactStore {
       });
     }
     return started === undefined ? undefined : trials[started];
+  }
+
+  async finishAndStartTrial(
+    [study, number, state, value, now, reason, constraints]: FinishTrialArgs,
+    start: StartTrialArgs,
+  ): Promise<{ readonly finished: boolean; readonly started: FrozenTrial | undefined }> {
+    const id = await this.studyId(study);
+    const token = randomUUID();
+    const { single, several } = splitValues(value);
+    const vals = single !== undefined ? [single] : several;
+    this.fresh = undefined;
+    const alone = this.writes.begun === this.writes.settled;
+    const writes = ++this.writes.begun;
+    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
+    let finished: boolean;
+    let started: number | undefined;
+    let rows: ChangedRow[];
+    try {
+      [finished, started, rows] = await this.run(async (c, attempt): Promise<[boolean, number | undefined, ChangedRow[]]> => {
+        if (attempt > 0) {
+          // The previous attempt's commit may have been lost on its way back: then its trial is there.
+          const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
+          if (again.rows.length > 0) return [true, again.rows[0].number, (await c.query<ChangedRow>(Q.readChanged([id, known.xmin]))).rows];
+        }
+        const values = [
+          id,
+          number,
+          state,
+          vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
+          constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
+          reason ?? null,
+          now,
+          JSON.stringify(start.worker),
+          token,
+          start.now,
+          start.limit?.nFinished ?? null,
+          known.xmin,
+        ];
+        let r: pg.QueryResult[];
+        try {
+          r = (await c.query(spliced(c, FINISH_START_AND_READ, values))) as unknown as pg.QueryResult[];
+        } catch (e) {
+          // A failure inside BEGIN leaves the connection in an aborted transaction: end it before the pool reuses it.
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+        return [r[1].rowCount === 1, (r[2].rows[0] as { number: number } | undefined)?.number, r[4].rows as ChangedRow[]];
+      });
+    } finally {
+      this.writes.settled++;
+    }
+    const trials = this.absorb(id, known, rows);
+    if (alone) {
+      const fresh = { id, trials, writes };
+      this.fresh = fresh;
+      // Only for a read in this turn of the event loop (see startTrial).
+      setImmediate(() => {
+        if (this.fresh === fresh) this.fresh = undefined;
+      });
+    }
+    if (!finished) await this.requireTrial(id, study, number);
+    return { finished, started: started === undefined ? undefined : trials[started] };
   }
 
   async enqueueTrial(study: string, params: Record<string, ParamValue>, now: number, retryOf?: number): Promise<number> {

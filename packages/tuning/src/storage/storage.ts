@@ -30,6 +30,13 @@ export type FinishTrialArgs = [
   constraints?: readonly number[],
 ];
 
+/** The arguments of the start in {@link Storage.finishAndStartTrial} (the study is the finish's). */
+export interface StartTrialArgs {
+  readonly worker: WorkerInfo;
+  readonly now: number;
+  readonly limit?: TrialLimit;
+}
+
 /**
  * Where studies live. Every method is asynchronous (a database answers later); each change is
  * atomic: a journal append, or one database transaction. In-memory, journal-file and PostgreSQL
@@ -65,6 +72,14 @@ export interface Storage {
    * false (and nothing written) when it had already finished.
    */
   finishTrial(...args: FinishTrialArgs): Promise<boolean>;
+  /**
+   * Optional: `finishTrial`, then, only when it wrote, `startTrial` (with `start`'s worker, time and
+   * limit) in the same atomic step, as one round trip where the two calls take two. `finished` is
+   * what `finishTrial` would return; `started` the trial `startTrial` would return (undefined when
+   * nothing was finished, or when the limit says stop). Study's `optimize` uses it when a storage has
+   * it; other storages get the two calls.
+   */
+  finishAndStartTrial?(finish: FinishTrialArgs, start: StartTrialArgs): Promise<{ readonly finished: boolean; readonly started: FrozenTrial | undefined }>;
   /** Marks abandoned RUNNING trials FAIL (and enqueues retries) in one atomic step; returns the failed trials. */
   failStaleTrials(study: string, policy: StalePolicy): Promise<FrozenTrial[]>;
   /** Releases files and connections; the storage is unusable afterwards. */
