@@ -215,6 +215,20 @@ function toFrozen(r: TrialRow): FrozenTrial {
   });
 }
 
+/**
+ * Runs a multi-statement text (BEGIN ... COMMIT and a read) in one round trip and returns each
+ * statement's result. A failure inside BEGIN leaves the connection in an aborted transaction: it is
+ * ended before the error goes on, so the pool never reuses it in that state.
+ */
+async function multiStatement(c: pg.PoolClient, text: string): Promise<pg.QueryResult[]> {
+  try {
+    return (await c.query(text)) as unknown as pg.QueryResult[];
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
 /** `template` with its $n replaced by `params` as literals (numbers, booleans, escaped strings), for a message of several statements. */
 function spliced(c: pg.ClientBase, template: string, params: readonly unknown[]): string {
   const lit = (v: unknown): string => {
@@ -352,39 +366,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
   async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
     const id = await this.studyId(study);
     const token = randomUUID();
-    this.fresh = undefined;
-    const alone = this.writes.begun === this.writes.settled;
-    const writes = ++this.writes.begun;
-    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
     // One round trip for the start and the read after it (START_AND_READ); a retry finds what a lost
     // commit started.
-    let started: number | undefined;
-    let rows: ChangedRow[];
-    try {
-      [started, rows] = await this.run(async (c, attempt) => {
-        const values = [id, JSON.stringify(worker), token, now, limit?.nFinished ?? null, attempt > 0, known.xmin];
-        let r: pg.QueryResult[];
-        try {
-          r = (await c.query(spliced(c, START_AND_READ, values))) as unknown as pg.QueryResult[];
-        } catch (e) {
-          // A failure inside BEGIN leaves the connection in an aborted transaction: end it before the pool reuses it.
-          await c.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-        return [(r[1].rows[0] as { number: number } | undefined)?.number, r[3].rows as ChangedRow[]];
-      });
-    } finally {
-      this.writes.settled++;
-    }
-    const trials = this.absorb(id, known, rows);
-    if (alone) {
-      const fresh = { id, trials, writes };
-      this.fresh = fresh;
-      // Only for a read in this turn of the event loop: after it, anything may have happened elsewhere.
-      setImmediate(() => {
-        if (this.fresh === fresh) this.fresh = undefined;
-      });
-    }
+    const { result: started, trials } = await this.writeAndRead(id, async (c, attempt, xmin) => {
+      const r = await multiStatement(c, spliced(c, START_AND_READ, [id, JSON.stringify(worker), token, now, limit?.nFinished ?? null, attempt > 0, xmin]));
+      return [(r[1].rows[0] as { number: number } | undefined)?.number, r[3].rows as ChangedRow[]];
+    });
     return started === undefined ? undefined : trials[started];
   }
 
@@ -396,56 +383,30 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const token = randomUUID();
     const { single, several } = splitValues(value);
     const vals = single !== undefined ? [single] : several;
-    this.fresh = undefined;
-    const alone = this.writes.begun === this.writes.settled;
-    const writes = ++this.writes.begun;
-    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
-    let finished: boolean;
-    let started: number | undefined;
-    let rows: ChangedRow[];
-    try {
-      [finished, started, rows] = await this.run(async (c, attempt): Promise<[boolean, number | undefined, ChangedRow[]]> => {
-        if (attempt > 0) {
-          // The previous attempt's commit may have been lost on its way back: then its trial is there.
-          const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
-          if (again.rows.length > 0) return [true, again.rows[0].number, (await c.query<ChangedRow>(Q.readChanged([id, known.xmin]))).rows];
-        }
-        const values = [
-          id,
-          number,
-          state,
-          vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
-          constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
-          reason ?? null,
-          now,
-          JSON.stringify(start.worker),
-          token,
-          start.now,
-          start.limit?.nFinished ?? null,
-          known.xmin,
-        ];
-        let r: pg.QueryResult[];
-        try {
-          r = (await c.query(spliced(c, FINISH_START_AND_READ, values))) as unknown as pg.QueryResult[];
-        } catch (e) {
-          // A failure inside BEGIN leaves the connection in an aborted transaction: end it before the pool reuses it.
-          await c.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-        return [r[1].rowCount === 1, (r[2].rows[0] as { number: number } | undefined)?.number, r[4].rows as ChangedRow[]];
-      });
-    } finally {
-      this.writes.settled++;
-    }
-    const trials = this.absorb(id, known, rows);
-    if (alone) {
-      const fresh = { id, trials, writes };
-      this.fresh = fresh;
-      // Only for a read in this turn of the event loop (see startTrial).
-      setImmediate(() => {
-        if (this.fresh === fresh) this.fresh = undefined;
-      });
-    }
+    const { result, trials } = await this.writeAndRead(id, async (c, attempt, xmin): Promise<[[boolean, number | undefined], ChangedRow[]]> => {
+      if (attempt > 0) {
+        // The previous attempt's commit may have been lost on its way back: then its trial is there.
+        const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
+        if (again.rows.length > 0) return [[true, again.rows[0].number], (await c.query<ChangedRow>(Q.readChanged([id, xmin]))).rows];
+      }
+      const values = [
+        id,
+        number,
+        state,
+        vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
+        constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
+        reason ?? null,
+        now,
+        JSON.stringify(start.worker),
+        token,
+        start.now,
+        start.limit?.nFinished ?? null,
+        xmin,
+      ];
+      const r = await multiStatement(c, spliced(c, FINISH_START_AND_READ, values));
+      return [[r[1].rowCount === 1, (r[2].rows[0] as { number: number } | undefined)?.number], r[4].rows as ChangedRow[]];
+    });
+    const [finished, started] = result;
     if (!finished) await this.requireTrial(id, study, number);
     return { finished, started: started === undefined ? undefined : trials[started] };
   }
@@ -587,6 +548,38 @@ export class PostgresStorage implements Storage, ArtifactStore {
    * Merges rows read since `known` (`readChanged`'s) into a copy of its trials; keeps the result as
    * the study's copy unless a newer read has answered meanwhile (xids only grow). Returns the trials.
    */
+  /**
+   * A write that brings back the rows of study `id` changed since this handle's copy (`xmin`): runs
+   * `write` (retried as `run` does), absorbs the rows, and, when no other write of this handle was
+   * under way, keeps them as this turn's read, so that a `getTrials` right after needs no round trip.
+   */
+  private async writeAndRead<T>(
+    id: number,
+    write: (c: pg.PoolClient, attempt: number, xmin: string) => Promise<[T, ChangedRow[]]>,
+  ): Promise<{ readonly result: T; readonly trials: readonly FrozenTrial[] }> {
+    this.fresh = undefined;
+    const alone = this.writes.begun === this.writes.settled;
+    const writes = ++this.writes.begun;
+    const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
+    let result: T;
+    let rows: ChangedRow[];
+    try {
+      [result, rows] = await this.run((c, attempt) => write(c, attempt, known.xmin));
+    } finally {
+      this.writes.settled++;
+    }
+    const trials = this.absorb(id, known, rows);
+    if (alone) {
+      const fresh = { id, trials, writes };
+      this.fresh = fresh;
+      // Only for a read in this turn of the event loop: after it, anything may have happened elsewhere.
+      setImmediate(() => {
+        if (this.fresh === fresh) this.fresh = undefined;
+      });
+    }
+    return { result, trials };
+  }
+
   private absorb(id: number, known: { readonly trials: readonly FrozenTrial[] }, rows: readonly ChangedRow[]): readonly FrozenTrial[] {
     const trials = [...known.trials];
     for (const row of rows) if (row.number !== null) trials[row.number] = toFrozen(row);
