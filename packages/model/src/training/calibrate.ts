@@ -157,15 +157,9 @@ export interface AudioAdaptation {
   /** Factor the audio-listening experts' weights were multiplied by (`adaptWeights`): min(1, temperatureTarget / temperatureVal). */
   readonly audioScale: number;
   /**
-   * The audio head's temperature on the validation rows fitted the way the target's is: on the rows
-   * whose image head is confident, against its labels (which are sometimes wrong: a bias the target's
-   * fit has too, so the two compare like with like).
-   */
-  readonly temperatureValPseudo: number;
-  /**
    * Whether the target's audio is heard like the validation rows' (its temperature within one step of
-   * the fit's grid of `temperatureValPseudo`, or above): then the weights that fit the validation rows
-   * best are used, not the ones guarded against a shift the target does not show (`chooseFusionWeights`).
+   * the fit's grid of theirs, or above): then the weights that fit the validation rows best are used,
+   * not the ones guarded against a shift the target does not show (`chooseFusionWeights`).
    */
   readonly familiar: boolean;
 }
@@ -189,8 +183,6 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
   const valAudio = argmaxOf(clean[audio], allVal);
   const temperatureVal = fitTemperature(clean[audio], allVal, labels);
   const temperatureTarget = rows.length > 0 ? fitTemperature(target[audio], rows, pseudo) : temperatureVal;
-  const valRows = confidentRows(clean[image]);
-  const temperatureValPseudo = valRows.length > 0 ? fitTemperature(clean[audio], valRows, argmaxOf(clean[image], valRows)) : temperatureVal;
   return {
     confident: rows.length,
     audioAgreement: rows.length ? targetAudio.filter((c, k) => c === pseudo[k]).length / rows.length : 0,
@@ -198,8 +190,7 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
     temperatureVal,
     temperatureTarget,
     audioScale: temperatureVal > 0 ? Math.min(1, temperatureTarget / temperatureVal) : 1,
-    temperatureValPseudo,
-    familiar: temperatureTarget >= temperatureValPseudo - TEMPERATURE_STEP + 1e-9,
+    familiar: temperatureTarget >= temperatureVal - TEMPERATURE_STEP + 1e-9,
   };
 }
 
