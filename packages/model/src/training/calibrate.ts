@@ -116,10 +116,8 @@ function argmaxOf(logp: Float32Array, rows: Int32Array): Int32Array {
   });
 }
 
-/** Step of `fitTemperature`'s grid: the resolution of a fitted temperature. */
-const TEMPERATURE_STEP = 0.05;
 /** Candidate temperatures (as multipliers of the log-probabilities) of `fitTemperature`. */
-const TEMPERATURE_GRID = Array.from({ length: 41 }, (_, i) => i * TEMPERATURE_STEP);
+const TEMPERATURE_GRID = Array.from({ length: 41 }, (_, i) => i * 0.05);
 
 /**
  * The multiplier t of an expert's log-probabilities that minimises the cross-entropy of
@@ -156,12 +154,6 @@ export interface AudioAdaptation {
   readonly temperatureTarget: number;
   /** Factor the audio-listening experts' weights were multiplied by (`adaptWeights`): min(1, temperatureTarget / temperatureVal). */
   readonly audioScale: number;
-  /**
-   * Whether the target's audio is heard like the validation rows' (its temperature within one step of
-   * the fit's grid of theirs, or above): then the weights that fit the validation rows best are used,
-   * not the ones guarded against a shift the target does not show (`chooseFusionWeights`).
-   */
-  readonly familiar: boolean;
 }
 
 /**
@@ -190,7 +182,6 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
     temperatureVal,
     temperatureTarget,
     audioScale: temperatureVal > 0 ? Math.min(1, temperatureTarget / temperatureVal) : 1,
-    familiar: temperatureTarget >= temperatureVal - TEMPERATURE_STEP + 1e-9,
   };
 }
 
@@ -200,11 +191,8 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
  * of speaker) as the image head alone there.
  * Among them the lowest cross-entropy on the clean view wins; when none qualifies, the most accurate
  * on the shifted view (ties: lower clean cross-entropy). With `adaptation` (`adaptAudioWeight` on the
- * unlabelled rows the model will predict): when the target's audio is `familiar` (as reliable as the
- * validation rows', e.g. test speakers the training heard) the guard has no shift to guard against and
- * the lowest clean cross-entropy of all candidates wins; otherwise every expert that listens to audio
- * is scaled by its `audioScale` (`adaptWeights`: the audio head, and the fused head in favour of the
- * image head). Each view
+ * unlabelled rows the model will predict), every expert that listens to audio is then scaled by its
+ * `audioScale` (`adaptWeights`: the audio head, and the fused head in favour of the image head). Each view
  * is the experts' log-probabilities [n*10]; `labels` are the clean and shifted views' (the same
  * rows). Pure.
  */
@@ -225,7 +213,6 @@ export function chooseFusionWeights(
   type Candidate = { w: number[]; loss: number; shiftedAcc: number };
   let safe: Candidate | null = null;
   let fallback: Candidate | null = null;
-  let fitted: Candidate | null = null;
   for (const wf of grid) {
     for (const wi of grid) {
       for (const wa of grid) {
@@ -233,12 +220,10 @@ export function chooseFusionWeights(
         const w = [wf, wi, wa];
         const c: Candidate = { w, loss: scoreProduct(clean, w, labels).loss, shiftedAcc: scoreProduct(shifted, w, labels).acc };
         if (c.shiftedAcc >= imageAlone && (!safe || c.loss < safe.loss - 1e-12)) safe = c;
-        if (!fitted || c.loss < fitted.loss - 1e-12) fitted = c;
         if (!fallback || c.shiftedAcc > fallback.shiftedAcc || (c.shiftedAcc === fallback.shiftedAcc && c.loss < fallback.loss - 1e-12)) fallback = c;
       }
     }
   }
-  if (adaptation?.familiar && fitted) return fitted.w;
   const w = (safe ?? fallback ?? { w: EXPERTS.map((e) => (e === 'image' ? 1 : 0)) }).w;
   return adaptation ? adaptWeights(w, adaptation.audioScale) : w;
 }
