@@ -215,6 +215,21 @@ function toFrozen(r: TrialRow): FrozenTrial {
   });
 }
 
+/** The finish statement's parameters ($1-$7): study id, trial number, state, values, constraint values, reason, time. */
+function finishParams(id: number, [, number, state, value, now, reason, constraints]: FinishTrialArgs): unknown[] {
+  const { single, several } = splitValues(value);
+  const vals = single !== undefined ? [single] : several;
+  return [
+    id,
+    number,
+    state,
+    vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
+    constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
+    reason ?? null,
+    now,
+  ];
+}
+
 /**
  * Runs a multi-statement text (BEGIN ... COMMIT and a read) in one round trip and returns each
  * statement's result. A failure inside BEGIN leaves the connection in an aborted transaction: it is
@@ -376,33 +391,19 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async finishAndStartTrial(
-    [study, number, state, value, now, reason, constraints]: FinishTrialArgs,
+    finish: FinishTrialArgs,
     start: StartTrialArgs,
   ): Promise<{ readonly finished: boolean; readonly started: FrozenTrial | undefined }> {
+    const [study, number] = finish;
     const id = await this.studyId(study);
     const token = randomUUID();
-    const { single, several } = splitValues(value);
-    const vals = single !== undefined ? [single] : several;
     const { result, trials } = await this.writeAndRead(id, async (c, attempt, xmin): Promise<[[boolean, number | undefined], ChangedRow[]]> => {
       if (attempt > 0) {
         // The previous attempt's commit may have been lost on its way back: then its trial is there.
         const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
         if (again.rows.length > 0) return [[true, again.rows[0].number], (await c.query<ChangedRow>(Q.readChanged([id, xmin]))).rows];
       }
-      const values = [
-        id,
-        number,
-        state,
-        vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
-        constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
-        reason ?? null,
-        now,
-        JSON.stringify(start.worker),
-        token,
-        start.now,
-        start.limit?.nFinished ?? null,
-        xmin,
-      ];
+      const values = [...finishParams(id, finish), JSON.stringify(start.worker), token, start.now, start.limit?.nFinished ?? null, xmin];
       const r = await multiStatement(c, spliced(c, FINISH_START_AND_READ, values));
       return [[r[1].rowCount === 1, (r[2].rows[0] as { number: number } | undefined)?.number], r[4].rows as ChangedRow[]];
     });
@@ -464,25 +465,10 @@ export class PostgresStorage implements Storage, ArtifactStore {
     );
   }
 
-  async finishTrial(...[study, number, state, value, now, reason, constraints]: FinishTrialArgs): Promise<boolean> {
+  async finishTrial(...args: FinishTrialArgs): Promise<boolean> {
+    const [study, number] = args;
     const id = await this.studyId(study);
-    const { single, several } = splitValues(value);
-    const vals = single !== undefined ? [single] : several;
-    const r = await this.write(() =>
-      this.run((c) =>
-        c.query(
-          Q.finish([
-            id,
-            number,
-            state,
-            vals === undefined ? null : JSON.stringify(vals.map(encodeNumber)),
-            constraints === undefined ? null : JSON.stringify(constraints.map(encodeNumber)),
-            reason ?? null,
-            now,
-          ]),
-        ),
-      ),
-    );
+    const r = await this.write(() => this.run((c) => c.query(Q.finish(finishParams(id, args)))));
     if (r.rowCount === 1) return true;
     await this.requireTrial(id, study, number);
     return false;
