@@ -6,11 +6,12 @@
  */
 import { WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
-import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, type TestCluster } from '@digitfuse/tuning/testing';
+import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { usePostgresDatabase } from './dashboard/testing/postgres-fixture';
 
 jest.setTimeout(900_000);
 
@@ -18,20 +19,14 @@ const describePg = postgresTestable() ? describe : describe.skip;
 const root = mkdtempSync(join(tmpdir(), 'shared-study-'));
 const dataDir = join(root, 'data');
 const otherData = join(root, 'other');
-let cluster: TestCluster;
-let url: string;
+const db = usePostgresDatabase('shared');
 
 beforeAll(async () => {
   if (!postgresTestable()) return;
-  cluster = (await startTestCluster()) as TestCluster;
-  url = await cluster.createDatabase('shared');
   await buildDemoDataset(dataDir, { train: 240, test: 40, seed: 3 });
   await buildDemoDataset(otherData, { train: 240, test: 40, seed: 4 });
 }, 120_000);
-afterAll(() => {
-  cluster?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Run {
   readonly status: number | null;
@@ -57,8 +52,8 @@ const tiny = ['--trials', '2', '--epochs', '1', '--search-rows', '120', '--seed'
 describePg('digitfuse search/full --storage postgresql://... --study NAME', () => {
   it('two searches share one study; a third process retrains from the study alone and writes a valid submission', async () => {
     const [a, b] = await Promise.all([
-      cli('search', ['--storage', url, '--data', dataDir, '--out', join(root, 'a'), ...tiny]),
-      cli('search', ['--storage', url, '--data', dataDir, '--out', join(root, 'b'), ...tiny]),
+      cli('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'a'), ...tiny]),
+      cli('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'b'), ...tiny]),
     ]);
     // (A failure shows the process's output.)
     for (const r of [a, b]) expect({ status: r.status, output: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, output: '' });
@@ -68,7 +63,7 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(existsSync(join(root, 'a', 'search', 'study.jsonl'))).toBe(false);
 
     // With its dashboard beside it: a thread that reads the study from the database (read-only).
-    const c = await cli('full', ['--data', dataDir, '--out', join(root, 'c'), '--dashboard', ...tiny], { DIGITFUSE_STORAGE: url });
+    const c = await cli('full', ['--data', dataDir, '--out', join(root, 'c'), '--dashboard', ...tiny], { DIGITFUSE_STORAGE: db.url() });
     expect({ status: c.status, tail: c.stderr.slice(-2000) }).toEqual({ status: 0, tail: expect.stringMatching(/model fetched from postgresql:\/\/digitfuse@127\.0\.0\.1/) });
     expect(c.stderr).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(live until the run ends\)$/m);
     expect(c.stderr).toMatch(/^dashboard stopped/m);
@@ -83,7 +78,7 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
   });
 
   it('refuses a worker whose data differ from the study, in one line, before training', async () => {
-    const r = await cli('search', ['--storage', url, '--data', otherData, '--out', join(root, 'd'), ...tiny]);
+    const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', join(root, 'd'), ...tiny]);
     expect(r.status).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toEqual([
@@ -95,8 +90,8 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     ['a bad URL', () => 'postgresql://nohost', 1, /^error: Storage URL `postgresql:\/\/nohost`: expected postgresql:\/\/user@host:port\/database$/],
     ['not a URL', () => 'mysql://u@h/db', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
     ['a refused connection', () => `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`, 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/],
-    ['a wrong password', () => cluster.url('postgres').replace(TEST_PG_PASSWORD, 'wrong'), 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
-    ['a missing database', () => cluster.url('absent'), 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
+    ['a wrong password', () => db.cluster().url('postgres').replace(TEST_PG_PASSWORD, 'wrong'), 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
+    ['a missing database', () => db.cluster().url('absent'), 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
   ])('%s: one error line, exit non-zero, nothing written', async (_label, storage, status, line) => {
     const out = join(root, `err-${status}-${Math.random().toString(36).slice(2)}`);
     const r = await cli('search', ['--storage', storage(), '--data', dataDir, '--out', out, ...tiny]);

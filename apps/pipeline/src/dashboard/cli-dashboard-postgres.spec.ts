@@ -4,37 +4,21 @@
  * cannot be read is one error line naming what was expected and found, without the password.
  * Skipped with one loud line without PostgreSQL (never on CI).
  */
-import { PostgresStorage, silentLogger } from '@digitfuse/tuning';
-import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, type TestCluster } from '@digitfuse/tuning/testing';
+import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import pg from 'pg';
 import { writeFixtureStudy } from './testing/fixture-run';
+import { DASHBOARD_CLI, startDashboardCli, TSX, WORKSPACE } from './testing/cli';
 import { rawGet } from './testing/http';
+import { usePostgresDatabase } from './testing/postgres-fixture';
 
 jest.setTimeout(180_000);
 
-const workspace = join(__dirname, '..', '..', '..', '..');
-const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
-const cli = join(workspace, 'apps', 'pipeline', 'src', 'cli', 'dashboard.ts');
-
 const describePg = postgresTestable() ? describe : describe.skip;
-let cluster: TestCluster;
-let url: string;
-
-beforeAll(async () => {
-  if (!postgresTestable()) return;
-  cluster = (await startTestCluster()) as TestCluster;
-  url = await cluster.createDatabase('cli');
-  const writer = new PostgresStorage(url, { logger: silentLogger });
-  try {
-    await writeFixtureStudy(writer, 'mnist-av', { finished: 3, runningEpochs: 1 });
-    await writer.createStudy('second', 'maximize', true);
-  } finally {
-    await writer.close();
-  }
-}, 120_000);
-afterAll(() => cluster?.stop());
+const db = usePostgresDatabase('cli', async (writer) => {
+  await writeFixtureStudy(writer, 'mnist-av', { finished: 3, runningEpochs: 1 });
+  await writer.createStudy('second', 'maximize', true);
+});
 
 interface Run {
   readonly status: number | null;
@@ -46,7 +30,7 @@ function dashboardCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pro
   return new Promise((done) => {
     const base = { ...process.env };
     delete base.DIGITFUSE_STORAGE;
-    const child = spawn(tsx, [cli, ...args], { cwd: workspace, env: { ...base, ...env } });
+    const child = spawn(TSX, [DASHBOARD_CLI, ...args], { cwd: WORKSPACE, env: { ...base, ...env } });
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stderr += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -63,35 +47,24 @@ const errorLines = (output: string) => output.split('\n').filter((l) => l.starts
 
 describePg('pipeline:dashboard --storage URL --study NAME (cli/dashboard.ts)', () => {
   it('serves the study from DIGITFUSE_STORAGE until Ctrl-C, printing its URL without the password, then exits 0', async () => {
-    const child = spawn(tsx, [cli, '--study', 'mnist-av'], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DIGITFUSE_STORAGE: url } });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const page = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c;
-        const m = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout);
-        if (m) resolve(m[1]);
-      });
-      void exited.then((code) => reject(new Error(`exited ${code} before printing a URL: ${stderr}`)));
-    });
+    const { child, url: page, exited, output } = await startDashboardCli(['--study', 'mnist-av'], { DIGITFUSE_STORAGE: db.url() });
     const snapshot = JSON.parse((await rawGet(page, '/api/snapshot')).body);
     expect(snapshot.run).toBeNull();
     expect(snapshot.trials).toHaveLength(4);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+    const { stdout, stderr } = output();
     expect(stderr).toMatch(/^watching study `mnist-av` in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+ \(read-only\); Ctrl-C stops the dashboard, not the search$/m);
     expect(stdout + stderr).not.toContain(TEST_PG_PASSWORD);
   });
 
   it.each([
-    ['an unknown study (the studies there listed)', () => ['--storage', url, '--study', 'mnist'], 1, /^error: Expected `--study mnist` to name a study in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+, found none of that name \(studies there: mnist-av, second\)$/],
+    ['an unknown study (the studies there listed)', () => ['--storage', db.url(), '--study', 'mnist'], 1, /^error: Expected `--study mnist` to name a study in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+, found none of that name \(studies there: mnist-av, second\)$/],
     ['a bad URL', () => ['--storage', 'postgresql://nohost'], 1, /^error: Storage URL `postgresql:\/\/nohost`: expected postgresql:\/\/user@host:port\/database$/],
     ['not a URL', () => ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
     ['a refused connection', () => ['--storage', `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`], 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/],
-    ['a wrong password', () => ['--storage', cluster.url('postgres').replace(TEST_PG_PASSWORD, 'wrong')], 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
-    ['a missing database', () => ['--storage', cluster.url('absent')], 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
+    ['a wrong password', () => ['--storage', db.cluster().url('postgres').replace(TEST_PG_PASSWORD, 'wrong')], 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
+    ['a missing database', () => ['--storage', db.cluster().url('absent')], 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
     ['neither --run nor --storage', () => [], 2, /^error: Expected `--run DIR` or `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), got neither$/],
   ])('%s: one error line, exit non-zero, no stack trace, no password', async (_label, args, status, line) => {
     const r = await dashboardCli(args());
@@ -102,7 +75,7 @@ describePg('pipeline:dashboard --storage URL --study NAME (cli/dashboard.ts)', (
 
   it('a database no search has used: one error line, and nothing created there (read-only, no schema)', async () => {
     // A new database (CI's cluster is shared: other specs create the schema in `postgres`).
-    const empty = await cluster.createDatabase('empty');
+    const empty = await db.cluster().createDatabase('empty');
     const r = await dashboardCli(['--storage', empty]);
     expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({
       status: 1,

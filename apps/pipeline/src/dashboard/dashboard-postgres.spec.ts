@@ -5,7 +5,7 @@
  * also without chromium (never on CI).
  */
 import { PostgresStorage, silentLogger, redactUrl } from '@digitfuse/tuning';
-import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, type TestCluster } from '@digitfuse/tuning/testing';
+import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { startDashboard, type Dashboard } from './server';
 import { describeInBrowser, launchBrowser, openPage } from './testing/browser';
 import { finishedTrial, HOSTILE, storeTrial, writeFixtureRun, writeFixtureStudy } from './testing/fixture-run';
 import { openEvents, rawGet } from './testing/http';
+import { usePostgresDatabase } from './testing/postgres-fixture';
 
 jest.setTimeout(120_000);
 
@@ -24,30 +25,19 @@ const quiet = () => undefined;
 const OUTPUT_DIR = join(__dirname, '..', '..', 'test-output');
 
 const describePg = postgresTestable() ? describe : describe.skip;
-let cluster: TestCluster;
-let url: string;
+const db = usePostgresDatabase('dashboard', (writer) => writeFixtureStudy(writer, STUDY, { finished: 6, runningEpochs: 3, hostile: true }));
 let dir: string;
 
-beforeAll(async () => {
-  if (!postgresTestable()) return;
-  dir = mkdtempSync(join(tmpdir(), 'dashboard-pg-'));
-  cluster = (await startTestCluster()) as TestCluster;
-  url = await cluster.createDatabase('dashboard');
-  const writer = new PostgresStorage(url, { logger: silentLogger });
-  try {
-    await writeFixtureStudy(writer, STUDY, { finished: 6, runningEpochs: 3, hostile: true });
-  } finally {
-    await writer.close();
-  }
-}, 120_000);
+beforeAll(() => {
+  if (postgresTestable()) dir = mkdtempSync(join(tmpdir(), 'dashboard-pg-'));
+});
 afterAll(() => {
-  cluster?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A trial finished by a worker on another machine: its own storage handle on the database. */
 async function finishElsewhere(seed: number, value: number): Promise<number> {
-  const writer = new PostgresStorage(url, { logger: silentLogger });
+  const writer = new PostgresStorage(db.url(), { logger: silentLogger });
   try {
     return await storeTrial(writer, STUDY, { ...finishedTrial(seed, Date.now() - 300_000, 0.99), value });
   } finally {
@@ -59,14 +49,14 @@ describePg('dashboard of a study in PostgreSQL (--storage, --study)', () => {
   let dashboard: Dashboard;
 
   beforeAll(async () => {
-    dashboard = await startDashboard({ storage: url, study: STUDY, stages: STAGES, log: quiet, pollMs: 250 });
+    dashboard = await startDashboard({ storage: db.url(), study: STUDY, stages: STAGES, log: quiet, pollMs: 250 });
   });
   afterAll(() => dashboard?.close());
 
   it("serves the study's trials without a run: no stages, no links, no run files, the URL without its password", async () => {
     const s = JSON.parse((await rawGet(dashboard.url, '/api/snapshot')).body);
     expect(s.run).toBeNull();
-    expect(s.source).toEqual({ kind: 'postgresql', place: redactUrl(url), study: STUDY });
+    expect(s.source).toEqual({ kind: 'postgresql', place: redactUrl(db.url()), study: STUDY });
     expect(s.trials).toHaveLength(9);
     expect(s.study.counts).toEqual({ WAITING: 0, RUNNING: 1, COMPLETE: 6, PRUNED: 1, FAIL: 1 });
     expect(s.study.objective).toBe('shift-aware');
@@ -96,9 +86,9 @@ describePg('dashboard of a study in PostgreSQL (--storage, --study)', () => {
 
   it('serves a run whose run.json records the database: its stages, and the trials from the database', async () => {
     const run = join(dir, 'run-in-db');
-    writeFixtureRun(run, { storage: redactUrl(url), study: STUDY });
+    writeFixtureRun(run, { storage: redactUrl(db.url()), study: STUDY });
     const saved = process.env.DIGITFUSE_STORAGE;
-    process.env.DIGITFUSE_STORAGE = url; // the password, as a search gives it to the dashboard
+    process.env.DIGITFUSE_STORAGE = db.url(); // the password, as a search gives it to the dashboard
     let d: Dashboard | undefined;
     try {
       d = await startDashboard({ run, stages: STAGES, log: quiet });
@@ -128,7 +118,7 @@ describePg('dashboard of a study in PostgreSQL (--storage, --study)', () => {
           timeout: 30_000,
         });
         expect(await page.$eval('h1', (e) => e.textContent)).toBe(`digitfuse study ${STUDY}`);
-        expect(await page.$eval('#source', (e) => e.textContent)).toBe(`study ${STUDY} in ${redactUrl(url)}`);
+        expect(await page.$eval('#source', (e) => e.textContent)).toBe(`study ${STUDY} in ${redactUrl(db.url())}`);
         expect(await page.$eval('#stages-section', (e) => e.hasAttribute('hidden'))).toBe(true);
         expect(await page.$eval('#running .headline', (e) => e.textContent)).toBe('Trial 8: epoch 4');
         expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^time left: unknown/);

@@ -4,32 +4,21 @@
  * without PostgreSQL (never on CI).
  */
 import { PostgresStorage, StorageError, silentLogger } from '@digitfuse/tuning';
-import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, type TestCluster } from '@digitfuse/tuning/testing';
+import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import pg from 'pg';
 import { PipelineError } from '../errors';
 import { PostgresSource } from './postgres-source';
 import { finishedTrial, storeTrial, writeFixtureStudy } from './testing/fixture-run';
+import { usePostgresDatabase } from './testing/postgres-fixture';
 
 jest.setTimeout(60_000);
 
 const describePg = postgresTestable() ? describe : describe.skip;
-let cluster: TestCluster;
-let url: string;
 const quiet = () => undefined;
-
-beforeAll(async () => {
-  if (!postgresTestable()) return;
-  cluster = (await startTestCluster()) as TestCluster;
-  url = await cluster.createDatabase('source');
-  const writer = new PostgresStorage(url, { logger: silentLogger });
-  try {
-    await writeFixtureStudy(writer, 'watched', { finished: 4, runningEpochs: 2 });
-    await writer.createStudy('other', 'minimize', true);
-  } finally {
-    await writer.close();
-  }
-}, 120_000);
-afterAll(() => cluster?.stop());
+const db = usePostgresDatabase('source', async (writer) => {
+  await writeFixtureStudy(writer, 'watched', { finished: 4, runningEpochs: 2 });
+  await writer.createStudy('other', 'minimize', true);
+});
 
 /** Every row of the study tables with the transaction that last wrote it: what a reader must leave as it is. */
 async function tableState(database: string): Promise<string> {
@@ -47,12 +36,12 @@ async function tableState(database: string): Promise<string> {
 
 describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
   it("reads the study's trials, its recorded objective and its direction", async () => {
-    const source = await PostgresSource.open(url, 'watched', { log: quiet });
+    const source = await PostgresSource.open(db.url(), 'watched', { log: quiet });
     try {
       const data = source.read();
       expect(data?.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'PRUNED', 'RUNNING']);
       expect(data).toMatchObject({ name: 'watched', direction: 'maximize', objective: 'shift-aware', seed: 42 });
-      expect(source.info).toEqual({ kind: 'postgresql', place: url.replace(`:${TEST_PG_PASSWORD}@`, '@'), study: 'watched' });
+      expect(source.info).toEqual({ kind: 'postgresql', place: db.url().replace(`:${TEST_PG_PASSWORD}@`, '@'), study: 'watched' });
       expect(source.info.place).not.toContain(TEST_PG_PASSWORD);
       // The running trial's steps have a time (its last write), for its progress.
       expect(data?.reportTimes.get(4)?.size).toBe(2);
@@ -62,15 +51,15 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
   });
 
   it('calls onChange once a trial another handle finishes is in, and not while nothing changes; writes nothing', async () => {
-    const before = await tableState(url);
-    const source = await PostgresSource.open(url, 'watched', { log: quiet, pollMs: 100 });
+    const before = await tableState(db.url());
+    const source = await PostgresSource.open(db.url(), 'watched', { log: quiet, pollMs: 100 });
     let changes = 0;
     await source.start(() => changes++);
     try {
       await new Promise((r) => setTimeout(r, 1_000));
       expect(changes).toBe(0);
-      expect(await tableState(url)).toBe(before);
-      const writer = new PostgresStorage(url, { logger: silentLogger });
+      expect(await tableState(db.url())).toBe(before);
+      const writer = new PostgresStorage(db.url(), { logger: silentLogger });
       let n: number;
       try {
         n = await storeTrial(writer, 'watched', finishedTrial(11, Date.now() - 60_000, 0.99));
@@ -87,20 +76,20 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
   });
 
   it('refuses an unknown study, listing the studies there', async () => {
-    const error = await PostgresSource.open(url, 'nope', { log: quiet }).catch((e: unknown) => e);
+    const error = await PostgresSource.open(db.url(), 'nope', { log: quiet }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineError);
-    expect((error as Error).message).toBe(`Expected \`--study nope\` to name a study in ${url.replace(`:${TEST_PG_PASSWORD}@`, '@')}, found none of that name (studies there: watched, other)`);
+    expect((error as Error).message).toBe(`Expected \`--study nope\` to name a study in ${db.url().replace(`:${TEST_PG_PASSWORD}@`, '@')}, found none of that name (studies there: watched, other)`);
   });
 
   it("waits for a run's study that the database does not hold yet", async () => {
     const lines: string[] = [];
-    const source = await PostgresSource.open(url, 'later', { log: (l) => lines.push(l), pollMs: 100, waitForStudy: true });
+    const source = await PostgresSource.open(db.url(), 'later', { log: (l) => lines.push(l), pollMs: 100, waitForStudy: true });
     try {
       expect(source.read()).toBeNull();
       expect(lines).toEqual([expect.stringMatching(/^dashboard: no study `later` in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+ yet \(studies there: watched, other\); waiting/)]);
       let changed = false;
       await source.start(() => (changed = true));
-      const writer = new PostgresStorage(url, { logger: silentLogger });
+      const writer = new PostgresStorage(db.url(), { logger: silentLogger });
       try {
         await storeTrial(writer, 'later', finishedTrial(12, Date.now() - 60_000, 0.98));
       } finally {
@@ -115,7 +104,7 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
   });
 
   it('refuses a database without the schema in one line, creating nothing there', async () => {
-    const empty = await cluster.createDatabase('noschema');
+    const empty = await db.cluster().createDatabase('noschema');
     const error = await PostgresSource.open(empty, 'digitfuse', { log: quiet }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
     expect((error as Error).message).toMatch(/^PostgreSQL storage `postgresql:\/\/digitfuse@[^`]+`: expected digitfuse's tables, found none \(no study was ever stored in this database\)$/);

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The workspace root, the tsx runner and the dashboard's CLI source: how the specs run `digitfuse dashboard` as its own process. */
+export const WORKSPACE = join(__dirname, '..', '..', '..', '..', '..');
+export const TSX = join(WORKSPACE, 'node_modules', '.bin', 'tsx');
+export const DASHBOARD_CLI = join(WORKSPACE, 'apps', 'pipeline', 'src', 'cli', 'dashboard.ts');
+
+/** A dashboard process that has printed its URL. */
+export interface ServingDashboard {
+  readonly child: ChildProcess;
+  /** The page's URL, from its `dashboard: URL` line. */
+  readonly url: string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+  /** What it has written so far. */
+  output(): { readonly stdout: string; readonly stderr: string };
+}
+
+/** Starts `dashboard.ts` with `args` (and `env` over this process's) and resolves once it prints its URL; rejects if it exits first. */
+export async function startDashboardCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServingDashboard> {
+  const child = spawn(TSX, [DASHBOARD_CLI, ...args], { cwd: WORKSPACE, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+      const m = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout);
+      if (m) resolve(m[1]);
+    });
+    void exited.then((code) => reject(new Error(`exited ${code} before printing a URL: ${stderr}`)));
+  });
+  return { child, url, exited, output: () => ({ stdout, stderr }) };
+}
