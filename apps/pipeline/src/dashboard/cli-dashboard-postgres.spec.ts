@@ -4,11 +4,12 @@
  * cannot be read is one error line naming what was expected and found, without the password.
  * Skipped with one loud line without PostgreSQL (never on CI).
  */
+import { WORKSPACE } from '@digitfuse/core/testing';
 import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { writeFixtureStudy } from './testing/fixture-run';
-import { DASHBOARD_CLI, startDashboardCli, TSX, WORKSPACE } from './testing/cli';
+import { DASHBOARD_CLI, startDashboardCli, TSX } from './testing/cli';
 import { rawGet } from './testing/http';
 import { usePostgresDatabase } from './testing/postgres-fixture';
 

@@ -1,8 +1,7 @@
-import { useTempDir } from '@digitfuse/core/testing';
-import { spawnSync } from 'node:child_process';
+import { runScript, useTempDir } from '@digitfuse/core/testing';
 import { join } from 'node:path';
 import { writeFixtureRun } from './testing/fixture-run';
-import { DASHBOARD_CLI, startDashboardCli, TSX, WORKSPACE } from './testing/cli';
+import { startDashboardCli } from './testing/cli';
 import { rawGet } from './testing/http';
 
 jest.setTimeout(180_000);
@@ -23,7 +22,7 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
   });
 
   it('says in one line what is wrong with --run, and exits 1', () => {
-    const r = spawnSync(TSX, [DASHBOARD_CLI, '--run', join(tempDir(), 'missing')], { cwd: WORKSPACE, encoding: 'utf8' });
+    const r = runScript('apps/pipeline/src/cli/dashboard.ts', ['--run', join(tempDir(), 'missing')]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`error: Expected \`--run ${join(tempDir(), 'missing')}\` to be a run directory with run.json, found none at ${join(tempDir(), 'missing', 'run.json')}`);
   });

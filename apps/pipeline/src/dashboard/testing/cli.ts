@@ -1,8 +1,8 @@
+import { WORKSPACE } from '@digitfuse/core/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-/** The workspace root, the tsx runner and the dashboard's CLI source: how the specs run `digitfuse dashboard` as its own process. */
-export const WORKSPACE = join(__dirname, '..', '..', '..', '..', '..');
+/** The tsx runner and the dashboard's CLI source: how the specs run `digitfuse dashboard` as its own process. */
 export const TSX = join(WORKSPACE, 'node_modules', '.bin', 'tsx');
 export const DASHBOARD_CLI = join(WORKSPACE, 'apps', 'pipeline', 'src', 'cli', 'dashboard.ts');
 
