@@ -103,20 +103,29 @@ describePg('PostgresStorage with worker processes', () => {
   }, 120_000);
 
   it('pg_ctl restart mid-study: every worker goes on and nothing is lost', async () => {
-    if (cluster.restart === undefined) return; // an external cluster (CI's) is not ours to restart
-    const url = await newStudy('restart');
-    const run = spawnChildWorkers(4, ['--storage', url, '--study', 'restart', '--n-trials', '150', '--sleep-ms', '20']);
-    const probe = new PostgresStorage(url, { logger: new MemoryLogger() });
-    for (;;) {
-      const n = (await probe.getTrials('restart')).filter((t) => t.state === 'COMPLETE').length;
-      if (n >= 40) break;
-      await new Promise((r) => setTimeout(r, 100));
+    // A cluster of its own: restarting one the other specs share (CI's) would cut their connections.
+    const own = await startTestCluster({ own: true });
+    if (own?.restart === undefined) return; // no server programs here (never on CI)
+    try {
+      const url = await own.createDatabase('restart');
+      const storage = new PostgresStorage(url);
+      await createStudy({ name: 'restart', direction: 'minimize', storage });
+      await storage.close();
+      const run = spawnChildWorkers(4, ['--storage', url, '--study', 'restart', '--n-trials', '150', '--sleep-ms', '20']);
+      const probe = new PostgresStorage(url, { logger: new MemoryLogger() });
+      for (;;) {
+        const n = (await probe.getTrials('restart')).filter((t) => t.state === 'COMPLETE').length;
+        if (n >= 40) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await probe.close();
+      own.restart();
+      const exits = await run;
+      const trials = await readBack(url, 'restart');
+      expectAllThere(trials, exits, 150, false);
+    } finally {
+      own.stop();
     }
-    await probe.close();
-    cluster.restart();
-    const exits = await run;
-    const trials = await readBack(url, 'restart');
-    expectAllThere(trials, exits, 150, false);
   }, 240_000);
 });
 

@@ -2,15 +2,15 @@
  * A throwaway PostgreSQL cluster for the specs: `initdb` in a temp dir, a unix socket there and
  * 127.0.0.1 on a free port, stopped by `stop()`. As root the server runs as the `postgres` user
  * (`runuser -u postgres --`). `.ci/run` starts one itself and passes its URL in
- * DIGITFUSE_TEST_POSTGRES (and its data directory in DIGITFUSE_TEST_POSTGRES_DATA, for the restart
- * spec); without it the specs start their own, or skip with one loud line when the
+ * DIGITFUSE_TEST_POSTGRES (and its data directory in DIGITFUSE_TEST_POSTGRES_DATA, for its server's CPU
+ * time); without it the specs start their own (as does the restart spec always), or skip with one loud line when the
  * server's programs are missing (never when CI=true).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 
 /** The superuser of a throwaway cluster and its password (TCP connections need it). */
@@ -127,28 +127,17 @@ function clusterOn(base: string, extra: Partial<TestCluster>): TestCluster {
 }
 
 /**
- * Starts a throwaway cluster (or uses DIGITFUSE_TEST_POSTGRES); undefined, after one loud line on
- * stderr, when PostgreSQL is not installed. With CI=true a missing server throws instead.
+ * Starts a throwaway cluster (or uses DIGITFUSE_TEST_POSTGRES, unless `own`); undefined, after one
+ * loud line on stderr, when PostgreSQL is not installed. With CI=true a missing server throws instead.
+ * CI's cluster is shared by every project's specs at once, so it has no `restart`: a spec that
+ * restarts a server asks for a cluster of its own (`own: true`).
  */
-export async function startTestCluster(): Promise<TestCluster | undefined> {
-  const external = process.env.DIGITFUSE_TEST_POSTGRES;
+export async function startTestCluster(args: { readonly own?: boolean } = {}): Promise<TestCluster | undefined> {
+  const external = args.own ? undefined : process.env.DIGITFUSE_TEST_POSTGRES;
   if (external) {
-    // CI's cluster: restartable when its data directory is given (DIGITFUSE_TEST_POSTGRES_DATA).
+    // CI's cluster: its server's CPU is readable when its data directory is given (DIGITFUSE_TEST_POSTGRES_DATA).
     const data = process.env.DIGITFUSE_TEST_POSTGRES_DATA;
-    const bin = postgresBinDir();
-    if (!data) return clusterOn(external, {});
-    if (bin === undefined) return clusterOn(external, { serverCpuMs: () => serverCpuMs(data) });
-    const root = process.getuid?.() === 0;
-    const restart = (): void => {
-      // -l: the restarted server writes to a log file, not to pg_ctl's stdout, which is this process's
-      // pipe: a server holding it open would keep the test runner waiting for it to close, for ever.
-      const log = process.env.DIGITFUSE_TEST_POSTGRES_LOG ?? join(dirname(data), 'log');
-      const args = ['-D', data, '-l', log, '-w', '-t', '60', '-m', 'fast', 'restart'];
-      const [file, argv] = root ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]] : [join(bin, 'pg_ctl'), args];
-      const r = spawnSync(file, argv, { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`pg_ctl restart failed (${r.status}): ${r.stderr || r.stdout}`);
-    };
-    return clusterOn(external, { restart, serverCpuMs: () => serverCpuMs(data) });
+    return clusterOn(external, data ? { serverCpuMs: () => serverCpuMs(data) } : {});
   }
   const bin = postgresBinDir();
   if (bin === undefined) return postgresTestable() ? undefined : undefined;
