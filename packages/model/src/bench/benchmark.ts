@@ -118,7 +118,8 @@ export async function benchmarkConfig(config: Partial<ModelConfig>, options: Ben
     const trainCpu = (steps * batch) / cpuSeconds(process.cpuUsage(c0));
 
     const once = async (): Promise<void> => {
-      const out = model.predict(pxs) as tf.Tensor;
+      // The whole batch in one call, as `predictOutputs` does (tfjs's default would split it into 32s).
+      const out = model.predict(pxs, { batchSize: predictBatch }) as tf.Tensor;
       await out.data();
       out.dispose();
     };

@@ -44,7 +44,7 @@ export function computeEmbeddings(model: tf.LayersModel, inputs: ModelInputs, ba
     const end = Math.min(inputs.n, start + batchSize);
     const xs = inputTensors(emb, inputs, rowRange(start, end));
     const ys = tf.tidy(() => {
-      const out = emb.predict(xs);
+      const out = emb.predict(xs, { batchSize });
       return Array.isArray(out) ? out : [out];
     });
     ys.forEach((y, i) => values[i].set(y.dataSync(), start * dims[i]));
