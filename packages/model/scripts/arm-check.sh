@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The native kernels on ARM without an ARM machine, in one command (about 2 minutes on 2 cores):
+# The native kernels on ARM without an ARM machine, in one command (under a minute on 2 cores):
 #
 #   bash packages/model/scripts/arm-check.sh [OUT_DIR]        (default: /tmp/arm-check)
 #
