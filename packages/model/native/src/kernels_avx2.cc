@@ -17,7 +17,8 @@ __attribute__((target("avx2"))) int maxPoolGrad2x2(const float* a, const float* 
     // Ordered greater-than, as `>` in C: NaN never compares greater, so never wins.
     const __m256 topB = _mm256_cmp_ps(bv, av, _CMP_GT_OQ);
     const __m256 top = _mm256_blendv_ps(av, bv, topB);
-    const __m256 bottomD = _mm256_cmp_ps(dv, cv, _CMP_GT_OQ);
+    // d wins the bottom pair where it is greater or c is NaN (as in maxPoolGrad2x2Scalar).
+    const __m256 bottomD = _mm256_or_ps(_mm256_cmp_ps(dv, cv, _CMP_GT_OQ), _mm256_cmp_ps(cv, cv, _CMP_UNORD_Q));
     const __m256 bottom = _mm256_blendv_ps(cv, dv, bottomD);
     const __m256 lower = _mm256_cmp_ps(bottom, top, _CMP_GT_OQ);
     const __m256 best = _mm256_blendv_ps(top, bottom, lower);

@@ -81,7 +81,8 @@ DIGITFUSE_AVX512 int maxPoolGrad2x2(const float* a, const float* b, const float*
     // Ordered greater-than, as `>` in C: NaN never compares greater, so never wins.
     const __mmask16 topB = _mm512_cmp_ps_mask(bv, av, _CMP_GT_OQ);
     const __m512 top = _mm512_mask_blend_ps(topB, av, bv);
-    const __mmask16 bottomD = _mm512_cmp_ps_mask(dv, cv, _CMP_GT_OQ);
+    // d wins the bottom pair where it is greater or c is NaN (as in maxPoolGrad2x2Scalar).
+    const __mmask16 bottomD = _mm512_cmp_ps_mask(dv, cv, _CMP_GT_OQ) | _mm512_cmp_ps_mask(cv, cv, _CMP_UNORD_Q);
     const __m512 bottom = _mm512_mask_blend_ps(bottomD, cv, dv);
     const __mmask16 lower = _mm512_cmp_ps_mask(bottom, top, _CMP_GT_OQ);
     const __m512 best = _mm512_mask_blend_ps(lower, top, bottom);

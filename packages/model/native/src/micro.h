@@ -10,6 +10,8 @@ namespace digitfuse {
 /**
  * The scalar 2x2 max-pool window gradient (see MicroKernelSet::maxPoolGrad2x2): the first-maximum rule
  * from strict comparisons in window order. The portable set's window and the vector sets' tails.
+ * The bottom pair's first maximum skips a NaN c (else NaN would hide a d above the top pair's best);
+ * a NaN a makes the whole window NaN, which the caller redoes.
  */
 inline int maxPoolGrad2x2Scalar(const float* a, const float* b, const float* c, const float* d, const float* dy, float* da, float* db, float* dc,
                                 float* dd, int channels) {
@@ -17,7 +19,7 @@ inline int maxPoolGrad2x2Scalar(const float* a, const float* b, const float* c, 
   for (int k = 0; k < channels; ++k) {
     const bool topB = b[k] > a[k];
     const float top = topB ? b[k] : a[k];
-    const bool bottomD = d[k] > c[k];
+    const bool bottomD = d[k] > c[k] || c[k] != c[k];  // a NaN c never wins: d does, even if not greater
     const float bottom = bottomD ? d[k] : c[k];
     const bool lower = bottom > top;
     const float best = lower ? bottom : top;

@@ -94,6 +94,30 @@ describe('native kernels', () => {
       expect(Array.from(dx)).toEqual(Array.from(expected));
     });
 
+    withAddon('max-pool gradient of 2x2 windows: a NaN bottom-left cell does not hide a larger bottom-right one', () => {
+      // Windows (a b / c d) with c = NaN, cycling through vector lanes and the tail: d wins where it is
+      // strictly above the top pair's first maximum, else that one does.
+      const patterns = [
+        [1, 2, NaN, 3],
+        [1, NaN, NaN, 3],
+        [-Infinity, 0, NaN, 1],
+        [1, 2, NaN, 2],
+        [1, 2, NaN, NaN],
+      ];
+      const winners = [3, 3, 3, 1, 1];
+      const c = 37;
+      const x = new Float32Array(4 * c);
+      const expected = new Float32Array(4 * c);
+      const dy = Float32Array.from({ length: c }, (_, k) => k + 1);
+      for (let k = 0; k < c; k++) {
+        patterns[k % patterns.length].forEach((v, cell) => (x[cell * c + k] = v));
+        expected[winners[k % patterns.length] * c + k] = dy[k];
+      }
+      const dx = new Float32Array(4 * c).fill(9);
+      addon().maxPoolGrad(x, dy, dx, Int32Array.from([1, 2, 2, c, 1, 1, 2, 2]));
+      expect(Array.from(dx)).toEqual(Array.from(expected));
+    });
+
     withAddon('give bit-identical results with 1, 2 and 3 threads (fixed summation order)', () => {
       const native = addon();
       expect(native.info().isa).toBe(isa);
