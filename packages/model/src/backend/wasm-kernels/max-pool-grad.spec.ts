@@ -56,5 +56,27 @@ describe.each(KERNEL_SETS)('%s kernels', (set) => {
       });
       expect(Array.from(values[0])).toEqual([0, 5, 0, 0]);
     });
+
+    it('never lets a NaN hide a later, larger value of its window (first strict maximum, NaN never wins)', async () => {
+      // 2x2 windows over 2 channels: (1 2 / NaN 3) -> the 3; (NaN 2 / 1 0) -> the 2; (NaN NaN / NaN NaN) -> nothing.
+      const windows = [
+        [1, 2, NaN, 3],
+        [NaN, 2, 1, 0],
+        [NaN, NaN, NaN, NaN],
+      ];
+      const expected = [
+        [0, 0, 0, 5],
+        [0, 5, 0, 0],
+        [0, 0, 0, 0],
+      ];
+      for (const [k, w] of windows.entries()) {
+        const { values } = await runOn('wasm', () => {
+          const x = tf.tensor4d(w, [1, 2, 2, 1]);
+          const y = tf.maxPool(x, 2, 2, 'valid');
+          return kernel('MaxPoolGrad', { dy: tf.tensor4d([5], [1, 1, 1, 1]), input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' });
+        });
+        expect(Array.from(values[0])).toEqual(expected[k]);
+      }
+    });
   });
 });

@@ -97,8 +97,10 @@ function pool2x2Grad(
           const dd = xv[p11 + ch];
           const top = bb > a ? bb : a;
           const topAt = bb > a ? p01 : p00;
-          const bottom = dd > cc ? dd : cc;
-          const bottomAt = dd > cc ? p11 : p10;
+          // A NaN bottom-left never wins its pair: else it would hide a bottom-right above the top's best.
+          const bottomD = dd > cc || cc !== cc;
+          const bottom = bottomD ? dd : cc;
+          const bottomAt = bottomD ? p11 : p10;
           const best = bottom > top ? bottom : top;
           if (best > -Infinity) {
             dxv[(bottom > top ? bottomAt : topAt) + ch] = dyv[d0 + ch];
