@@ -19,3 +19,4 @@ export {
 } from './random';
 export { parseDuration, formatDuration } from './duration';
 export { markdownTable, type ColumnAlign } from './markdown-table';
+export { eventLoopTurns } from './event-loop';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { eventLoopTurns } from '@digitfuse/core';
 import { NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { checkInputs, inputTensors, rowRange } from '../network/feed';
 import { OUTPUT_LAYERS, outputIndex, type OutputName } from '../network/fusion/fusion-strategy';
@@ -16,7 +17,9 @@ export async function predictOutputs(model: tf.LayersModel, inputs: ModelInputs,
   checkInputs(inputs, 'inputs', false);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Expected \`batchSize\` to be a positive integer, got ${batchSize}`);
   const outs = model.outputs.map(() => new Float32Array(inputs.n * NUM_CLASSES));
+  const turn = eventLoopTurns(); // timers and signals run between chunks of a long prediction
   for (let start = 0; start < inputs.n; start += batchSize) {
+    await turn();
     const xs = inputTensors(model, inputs, rowRange(start, Math.min(inputs.n, start + batchSize)));
     const probs = tf.tidy(() => {
       // One call per chunk: tfjs's own default splits it again into batches of 32, which cost the

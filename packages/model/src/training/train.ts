@@ -1,3 +1,4 @@
+import { eventLoopTurns } from '@digitfuse/core';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_SIZE, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { argmaxRows, crossEntropy } from '../evaluation/metrics';
@@ -131,6 +132,8 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
 
   try {
     for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+    // Timers (a study's heartbeats), signals and sockets get a turn between batches (see eventLoopTurns).
+    const turn = eventLoopTurns();
     for (let epoch = 0; epoch < epochs && !stopRequested; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
       const epochStart = performance.now();
@@ -167,6 +170,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
           metrics: () => ({ loss: ls.dataSync()[0] / samplesDone, acc: cs.dataSync()[0] / samplesDone }),
         };
         for (const cb of callbacks) await cb.onBatchEnd?.(progress, ctx);
+        await turn();
       }
       const [lossTotal, correctTotal] = [(await lossSum.data())[0], (await correctSum.data())[0]];
       tf.dispose([lossSum, correctSum]);
