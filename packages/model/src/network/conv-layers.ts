@@ -32,7 +32,7 @@ function tfjsClass<T>(className: string): TfjsClass<T> {
 }
 
 /**
- * The kernel, bias and 2-d geometry of a layer whose output is relu(conv + bias) and which the
+ * The kernel, bias and padding of a layer whose output is relu(conv + bias) and which the
  * backend runs as one op (`conv2dBiasRelu`), or null for every other case (tfjs's own path: another
  * activation, no bias, channels first, dilation, causal padding, another dtype, or a backend without
  * the op: wasm without the native kernels, cpu, webgpu).
@@ -55,8 +55,8 @@ function oneTensor(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 
 /**
  * tf.layers' Conv2D, whose relu(conv + bias) is one op with its own gradient where the backend has
- * it (`conv2dBiasRelu`: the native kernels), also while training, when tfjs splits it into five
- * kernels forward and backward; tfjs's own `call` everywhere else. Same class name, configuration and
+ * it (`conv2dBiasRelu`: the native kernels), also while training, where tfjs splits it into Conv2D,
+ * Add and Relu forward and Step, Cast, Multiply and Sum backward; tfjs's own `call` everywhere else. Same class name, configuration and
  * weights as tfjs's: model files do not change, and this class is registered in its place, so loading
  * any model file builds it.
  */
