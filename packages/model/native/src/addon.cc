@@ -240,6 +240,20 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// reluBiasGrad(dy, y, dz, dbias, [rows, cols]): see digitfuse::reluBiasGrad
+napi_value ReluBiasGrad(napi_env env, napi_callback_info info) {
+  Args args(env, info, 5);
+  const int32_t* d = args.ints(4, 2, "sizes");
+  if (d == nullptr || !args.check(d[0] >= 0 && d[1] > 0, "sizes must be rows >= 0 and cols > 0")) return nullptr;
+  const int64_t n = int64_t{d[0]} * d[1];
+  const float* dy = args.floats(0, n, "dy");
+  const float* y = args.floats(1, n, "y");
+  float* dz = args.floats(2, n, "dz");
+  float* dbias = args.floats(3, d[1], "dbias");
+  if (args.ok()) digitfuse::reluBiasGrad(dy, y, d[0], d[1], dz, dbias);
+  return nullptr;
+}
+
 // adam(x, g, m, v, xo, mo, vo, constants[8], [n]): see digitfuse::adamUpdate
 napi_value Adam(napi_env env, napi_callback_info info) {
   Args args(env, info, 9);
@@ -334,6 +348,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluBiasGrad", nullptr, ReluBiasGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

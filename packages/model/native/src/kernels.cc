@@ -613,23 +613,65 @@ void matMul(int batch, int m, int n, int k, bool transposeA, bool transposeB, lo
   }
 }
 
-void sumRows(const float* x, long rows, int cols, float* out) {
+namespace {
+
+/**
+ * out[c] = the sum over r of row r's column c, where `addRow(r, acc)` adds row r into the double
+ * accumulators `acc` (and may write elsewhere): a fixed number of row groups (8, or fewer rows), each
+ * summed on its own, then added in group order. The rule every column sum shares, so results do not
+ * depend on the thread count and `sumRows` and `reluBiasGrad` give the same sums of the same values.
+ */
+template <class AddRow>
+void columnSums(long rows, int cols, float* out, AddRow addRow) {
   const int groups = static_cast<int>(std::max<long>(1, std::min<long>(rows, 8)));
   std::vector<double> partial(static_cast<size_t>(groups) * cols, 0.0);
   parallelFor(groups, [&](int group) {
     const long r0 = rows * group / groups;
     const long r1 = rows * (group + 1) / groups;
     double* acc = partial.data() + static_cast<long>(group) * cols;
-    for (long r = r0; r < r1; ++r) {
-      const float* row = x + r * cols;
-      for (int c = 0; c < cols; ++c) acc[c] += row[c];
-    }
+    for (long r = r0; r < r1; ++r) addRow(r, acc);
   }, static_cast<double>(rows) * cols);
   for (int c = 0; c < cols; ++c) {
     double total = 0.0;
     for (int gi = 0; gi < groups; ++gi) total += partial[static_cast<long>(gi) * cols + c];
     out[c] = static_cast<float>(total);
   }
+}
+
+}  // namespace
+
+void sumRows(const float* x, long rows, int cols, float* out) {
+  columnSums(rows, cols, out, [&](long r, double* __restrict acc) {
+    const float* row = x + r * cols;
+    for (int c = 0; c < cols; ++c) acc[c] += row[c];
+  });
+}
+
+namespace {
+
+// GCC keeps a comparison that may raise a floating-point exception (y NaN) as a branch unless told
+// that exceptions do not trap ("control flow in loop": not vectorised, measured 6 ns a value on random
+// signs, 30x `sumRows`). Values are the same either way; Clang does not trap by default.
+#if defined(__GNUC__) && !defined(__clang__)
+#define DIGITFUSE_NO_TRAPS __attribute__((optimize("no-trapping-math")))
+#else
+#define DIGITFUSE_NO_TRAPS
+#endif
+
+/** One row of `reluBiasGrad` (a function, so the pointers are `__restrict` parameters the vectoriser trusts). */
+DIGITFUSE_NO_TRAPS void reluMaskRow(const float* __restrict d, const float* __restrict v, float* __restrict o, double* __restrict acc, int cols) {
+  for (int c = 0; c < cols; ++c) {
+    // tfjs's ReLU gradient, dy * step(x) (step: 1 above 0, else 0), as one product: same bits.
+    const float m = d[c] * (v[c] > 0.0f ? 1.0f : 0.0f);
+    o[c] = m;
+    acc[c] += m;
+  }
+}
+
+}  // namespace
+
+void reluBiasGrad(const float* dy, const float* y, long rows, int cols, float* dz, float* dbias) {
+  columnSums(rows, cols, dbias, [&](long r, double* acc) { reluMaskRow(dy + r * cols, y + r * cols, dz + r * cols, acc, cols); });
 }
 
 int supportedIsas(const char** out, int max) {

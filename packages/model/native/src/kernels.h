@@ -58,6 +58,14 @@ void matMul(int batch, int m, int n, int k, bool transposeA, bool transposeB, lo
 void sumRows(const float* x, long rows, int cols, float* out);
 
 /**
+ * The gradient of relu(z + bias) given y = relu(z + bias) and dy, both [rows x cols] (cols = channels):
+ * dz = dy * (y > 0 ? 1 : 0) (what tfjs's Relu gradient computes, bit for bit; y NaN counts as not above
+ * 0) and dbias[c] = the sum of column c of dz, summed as `sumRows` sums (the same bits as sumRows(dz)).
+ * One pass over dy and y. dz may not alias dy or y.
+ */
+void reluBiasGrad(const float* dy, const float* y, long rows, int cols, float* dz, float* dbias);
+
+/**
  * Adam's update of `n` values: m' = m b1 + g (1 - b1), v' = v b2 + g^2 (1 - b2), x' = x - lr (m' / (1 - b1^t))
  * / (sqrt(v' / (1 - b2^t)) + eps), each operation rounded to float32 in the order of tfjs's Adam (its
  * results bit for bit). `c`: b1, 1 - b1, b2, 1 - b2, 1 - b1^t, 1 - b2^t, eps, -lr. Outputs may not alias inputs.

@@ -16,6 +16,7 @@ import { loadNativeAddon } from '../backend/native-kernels/native-addon';
 import { nativeKernelLayer } from '../backend/native-kernels/native-kernel-layer';
 import { selectBackend } from '../backend';
 import { wasmKernelLayer } from '../backend/wasm-kernels/wasm-kernel-layer';
+import { conv1d, conv2d } from '../network/conv-layers';
 import { FusedAdamOptimizer } from '../training/fused-adam';
 
 /** Filters per conv layer of each branch and dense units. */
@@ -30,18 +31,21 @@ const CONFIGS: Record<string, NetConfig> = {
   small: { image: [16, 32, 64], audio: [16, 32, 64], units: 128 },
 };
 
-/** The seed paper's network, inline (the model package's builder is not a dependency of this file). */
+/**
+ * The seed paper's network, inline (the model package's builder is not a dependency of this file), with
+ * the model's convolution layers (relu(conv + bias) as one op where the native kernels run it).
+ */
 function buildNet(config: NetConfig, adam: 'fused' | 'tfjs'): tf.LayersModel {
   const image = tf.input({ shape: [28, 28, 1] });
   let x = image;
   for (const filters of config.image) {
-    x = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+    x = conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   }
   const audio = tf.input({ shape: [39, 13] });
   let a = audio;
   for (const filters of config.audio) {
-    a = tf.layers.conv1d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(a) as tf.SymbolicTensor;
+    a = conv1d({ filters, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(a) as tf.SymbolicTensor;
     a = tf.layers.maxPooling1d({ poolSize: 2 }).apply(a) as tf.SymbolicTensor;
   }
   const flat = [tf.layers.flatten().apply(x), tf.layers.flatten().apply(a)] as tf.SymbolicTensor[];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE } from '@digitfuse/data';
 import { type ModelConfig, validateConfig } from './config';
+import { conv1d, conv2d } from './conv-layers';
 import { OUTPUT_LAYERS } from './fusion/fusion-strategy';
 import { fusionStrategy, markFusion } from './fusion/fusions';
 import { denseFeatures, softmaxHead } from './fusion/heads';
@@ -19,7 +20,9 @@ const initSeed = (seed: number, layer: number): number => (seed * 1009 + layer *
  * (the paper's) concatenates the embeddings -> dense(units, ReLU) -> dropout -> dense(10, softmax); see
  * `FUSIONS` for the others. Single-branch variants (modality 'image' | 'audio') take one input and
  * put the paper's dense -> dropout -> softmax on its embedding. The model records its strategy
- * (`fusionOf`), and its outputs are found by name (`outputIndex`).
+ * (`fusionOf`), and its outputs are found by name (`outputIndex`). The convolutions are tf.layers'
+ * Conv2D / Conv1D as `conv-layers.ts` extends them (saved as tfjs's; conv + bias + ReLU one op on the
+ * native kernels, in training too).
  *
  * Pure: builds a new model on each call; the same config (seed included) gives the same initial weights.
  * @throws ConfigError when the config is invalid.
@@ -38,9 +41,8 @@ export function buildModel(config: Partial<ModelConfig> = {}): tf.LayersModel {
     const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: LAYER_NAMES.imageInput });
     let x: tf.SymbolicTensor = input;
     c.imageFilters.forEach((filters, i) => {
-      x = tf.layers
-        .conv2d({ filters, kernelSize: c.kernelSize, padding: 'same', activation: 'relu', kernelInitializer: kernelInitializer(), name: `image_conv${i + 1}` })
-        .apply(x) as tf.SymbolicTensor;
+      const conv = conv2d({ filters, kernelSize: c.kernelSize, padding: 'same', activation: 'relu', kernelInitializer: kernelInitializer(), name: `image_conv${i + 1}` });
+      x = conv.apply(x) as tf.SymbolicTensor;
       x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `image_pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
     });
     inputs.push(input);
@@ -51,9 +53,8 @@ export function buildModel(config: Partial<ModelConfig> = {}): tf.LayersModel {
     const input = tf.input({ shape: [AUDIO_FRAMES, AUDIO_COEFFS], name: LAYER_NAMES.audioInput });
     let x: tf.SymbolicTensor = input;
     for (const [i, filters] of c.audioFilters.entries()) {
-      x = tf.layers
-        .conv1d({ filters, kernelSize: c.kernelSize, padding: 'same', activation: 'relu', kernelInitializer: kernelInitializer(), name: `audio_conv${i + 1}` })
-        .apply(x) as tf.SymbolicTensor;
+      const conv = conv1d({ filters, kernelSize: c.kernelSize, padding: 'same', activation: 'relu', kernelInitializer: kernelInitializer(), name: `audio_conv${i + 1}` });
+      x = conv.apply(x) as tf.SymbolicTensor;
       audioFrames = x;
       x = tf.layers.maxPooling1d({ poolSize: 2, strides: 2, name: `audio_pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
     }

@@ -12,6 +12,8 @@ export interface NativeAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, sizes: Int32Array): void;
   matMul(a: Float32Array, b: Float32Array, c: Float32Array, sizes: Int32Array): void;
   sumRows(x: Float32Array, out: Float32Array, sizes: Int32Array): void;
+  /** dz = dy * (y > 0), dbias = column sums of dz (as `sumRows`), over sizes [rows, cols], in one pass. */
+  reluBiasGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, dbias: Float32Array, sizes: Int32Array): void;
   /** Adam's update of sizes[0] values into xo, mo, vo (`constants`: see `adamConstants`), bit-identical to tfjs's. */
   adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, xo: Float32Array, mo: Float32Array, vo: Float32Array, constants: Float32Array, sizes: Int32Array): void;
   setThreads(threads: number): number;

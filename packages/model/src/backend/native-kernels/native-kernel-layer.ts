@@ -1,8 +1,9 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { defineKernelLayer, installedLayers, installLayers, orBelow, removeLayer, type KernelLayer } from '../kernel-layers';
 import { conv2dInfo, heapF32, input, isNhwc, leadingAxesSum, pool2dInfo, type TensorInfo, type WasmKernelArgs } from '../kernel-support';
 import { ADAM_KERNEL, adamConstants, adamInputs } from '../wasm-kernels/adam';
+import { CONV2D_BIAS_RELU_KERNEL, RELU_BIAS_GRAD_KERNEL } from '../conv2d-bias-relu';
 import type { NativeAddon } from './native-addon';
 
 /** The native layer's name in the wasm backend's stack. */
@@ -16,7 +17,10 @@ const layers = new WeakMap<NativeAddon, KernelLayer<BackendWasm>>();
  * (dense layers, transposed operands read in place), the max-pool gradient and the bias-gradient
  * sums and Adam's update of a variable (`DigitfuseAdam`), which run im2col + a blocked matrix product (AVX2/FMA where the CPU has it) on several
  * threads, reading and writing the wasm heap in place. Cases they do not cover (NCHW, other
- * activations, overlapping pool windows, other reductions) go to the kernel beneath.
+ * activations, overlapping pool windows, other reductions) go to the kernel beneath. The layer also
+ * brings the two kernels of the training-time convolution + bias + ReLU (`conv2d-bias-relu.ts`: the
+ * forward in the convolution's epilogue, the ReLU mask and bias gradient in one pass), which no
+ * kernel beneath has.
  */
 export function nativeKernelLayer(addon: NativeAddon): KernelLayer<BackendWasm> {
   let layer = layers.get(addon);
@@ -32,6 +36,8 @@ export function nativeKernelLayer(addon: NativeAddon): KernelLayer<BackendWasm> 
         Sum: orBelow((args) => sumLeading(addon, args)),
         BatchMatMul: orBelow((args) => batchMatMul(addon, args)),
         [ADAM_KERNEL]: () => (args) => adam(addon, args),
+        [CONV2D_BIAS_RELU_KERNEL]: () => (args) => conv2dBiasRelu(addon, args),
+        [RELU_BIAS_GRAD_KERNEL]: () => (args) => reluBiasGrad(addon, args),
       },
     });
     layers.set(addon, layer);
@@ -111,6 +117,30 @@ function conv2d(addon: NativeAddon, { inputs, backend, attrs }: WasmKernelArgs, 
   return output(backend, info.outShape, [x], (y) =>
     addon.conv2d(heapF32(backend, x), heapF32(backend, filter), bias == null ? null : heapF32(backend, bias), heapF32(backend, y), geometry(info), activation),
   );
+}
+
+/** `CONV2D_BIAS_RELU_KERNEL`: the fused forward with ReLU; throws for what it does not cover (its callers check first). */
+function conv2dBiasRelu(addon: NativeAddon, args: WasmKernelArgs): TensorInfo {
+  input(args.inputs, 'bias');
+  const y = conv2d(addon, { ...args, attrs: { ...args.attrs, dataFormat: 'NHWC', activation: 'relu' } }, true);
+  if (y == null) throw new Error(`${CONV2D_BIAS_RELU_KERNEL}: expected float32 x and filter and a bias of ${args.inputs.filter?.shape[3]} values`);
+  return y;
+}
+
+/** `RELU_BIAS_GRAD_KERNEL`: [dy * (y > 0), its sum over all axes but the last], in one pass. */
+function reluBiasGrad(addon: NativeAddon, { inputs, backend }: WasmKernelArgs): TensorInfo[] {
+  const dy = input(inputs, 'dy');
+  const y = input(inputs, 'y');
+  if (dy.dtype !== 'float32' || y.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, y.shape) || y.shape.length === 0) {
+    throw new Error(`${RELU_BIAS_GRAD_KERNEL}: expected float32 dy and y of one shape, got ${dy.dtype} [${dy.shape}] and ${y.dtype} [${y.shape}]`);
+  }
+  const cols = y.shape[y.shape.length - 1];
+  const rows = cols === 0 ? 0 : tf.util.sizeFromShape(y.shape) / cols;
+  const dz = backend.makeOutput([...dy.shape], 'float32');
+  const dbias = backend.makeOutput([cols], 'float32');
+  if (rows === 0) heapF32(backend, dbias).fill(0);
+  else addon.reluBiasGrad(heapF32(backend, dy), heapF32(backend, y), heapF32(backend, dz), heapF32(backend, dbias), Int32Array.of(rows, cols));
+  return [dz, dbias];
 }
 
 function conv2dBackpropInput(addon: NativeAddon, { inputs, backend, attrs }: WasmKernelArgs): TensorInfo | null {

@@ -33,7 +33,7 @@ describe('native kernels', () => {
     expect(installedLayers('wasm')[1]).toBe(nativeKernelLayer(addon()));
     expect(info.native).toEqual({ isa: expect.stringMatching(/^(avx512|avx2|portable)$/), threads: expect.any(Number) });
     expect(lines[0]).toContain(`+ native kernels (${info.native?.isa}, `);
-    expect(nativeKernelLayer(addon()).kernelNames).toEqual(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'BatchMatMul', 'DigitfuseAdam']);
+    expect(nativeKernelLayer(addon()).kernelNames).toEqual(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'BatchMatMul', 'DigitfuseAdam', 'DigitfuseConv2DBiasRelu', 'DigitfuseReluBiasGrad']);
     for (const name of nativeKernelLayer(addon()).kernelNames) expect(tf.getKernel(name, 'wasm')).toBeDefined();
   });
 
@@ -126,16 +126,27 @@ describe('native kernels', () => {
       const x = seededArray(13 * 9 * 9 * 20, 1);
       const w = seededArray(3 * 3 * 20 * 40, 2);
       const dy = seededArray(13 * 9 * 9 * 40, 3);
+      const bias = seededArray(40, 4, -0.5, 0.5);
+      // Enough values (6000 x 40) for the mask-and-sum kernel to use the threads.
+      const [big, bigY] = [seededArray(6000 * 40, 5), seededArray(6000 * 40, 6)];
       const threads = native.info().threads;
       const run = (n: number) => {
         native.setThreads(n);
         const y = new Float32Array(dy.length);
         const dx = new Float32Array(x.length);
         const dw = new Float32Array(w.length);
+        const yRelu = new Float32Array(dy.length);
+        const dz = new Float32Array(dy.length);
+        const dbias = new Float32Array(40);
+        const [bigDz, bigDbias] = [new Float32Array(big.length), new Float32Array(40)];
         native.conv2d(x, w, null, y, g, 0);
         native.conv2dBackpropInput(dy, w, dx, g);
         native.conv2dBackpropFilter(x, dy, dw, g);
-        return [y, dx, dw].map((a) => Buffer.from(a.buffer).toString('base64'));
+        // The training-time conv + bias + ReLU and its mask and bias gradient (1053 rows: 8 row groups).
+        native.conv2d(x, w, bias, yRelu, g, 1);
+        native.reluBiasGrad(dy, yRelu, dz, dbias, Int32Array.of(13 * 9 * 9, 40));
+        native.reluBiasGrad(big, bigY, bigDz, bigDbias, Int32Array.of(6000, 40));
+        return [y, dx, dw, yRelu, dz, dbias, bigDz, bigDbias].map((a) => Buffer.from(a.buffer).toString('base64'));
       };
       try {
         const one = run(1);
@@ -178,6 +189,9 @@ describe('native kernels', () => {
     expect(() => native.adam(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(7), Int32Array.of(4))).toThrow('constants has 7 elements, expected 8');
     expect(() => native.adam(f(4), f(4), f(4), f(4), f(4), f(4), f(4), f(8), Int32Array.of(-1))).toThrow('sizes must be n >= 0');
     expect(() => (native.adam as unknown as (...a: unknown[]) => void)(f(4), f(4))).toThrow('expected 9 arguments');
+    expect(() => native.reluBiasGrad(f(6), f(6), f(6), f(2), Int32Array.of(3, 0))).toThrow('sizes must be rows >= 0 and cols > 0');
+    expect(() => native.reluBiasGrad(f(6), f(5), f(6), f(2), Int32Array.of(3, 2))).toThrow('y has 5 elements, expected 6');
+    expect(() => native.reluBiasGrad(f(6), f(6), f(6), f(1), Int32Array.of(3, 2))).toThrow('dbias has 1 elements, expected 2');
   });
 });
 
