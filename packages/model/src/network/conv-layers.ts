@@ -46,11 +46,26 @@ function fusable(layer: ConvFields, input: tf.Tensor, rank: 3 | 4): { kernel: tf
   return { kernel: layer.kernel.read(), bias: layer.bias.read() as tf.Tensor1D, pad: layer.padding };
 }
 
-/** One input tensor, as tf.layers' convolutions take it. */
-function oneTensor(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-  if (!Array.isArray(inputs)) return inputs;
-  if (inputs.length !== 1) throw new Error(`Expected one input tensor, got ${inputs.length}`);
-  return inputs[0];
+/** What `fusable` found: the layer's kernel and bias, and its padding. */
+type Fused = NonNullable<ReturnType<typeof fusable>>;
+
+/**
+ * A fusing layer's `call`: `op` (the fused path, in a tidy) where `fusable` says so, else `own`
+ * (tfjs's `call`). tf.layers' convolutions take one input tensor.
+ */
+function fusedOrOwn(
+  layer: object,
+  inputs: tf.Tensor | tf.Tensor[],
+  rank: 3 | 4,
+  own: () => tf.Tensor | tf.Tensor[],
+  op: (x: tf.Tensor, fused: Fused, strides: readonly number[]) => tf.Tensor,
+): tf.Tensor | tf.Tensor[] {
+  if (Array.isArray(inputs) && inputs.length !== 1) throw new Error(`Expected one input tensor, got ${inputs.length}`);
+  const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  const fused = fusable(layer as ConvFields, x, rank);
+  if (fused == null) return own();
+  const { strides } = layer as ConvFields;
+  return tf.tidy(() => op(x, fused, strides));
 }
 
 /**
@@ -64,11 +79,9 @@ export class FusingConv2D extends tfjsClass<TfjsConv2D>('Conv2D') {
   static override readonly className = 'Conv2D';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    const x = oneTensor(inputs);
-    const fused = fusable(this as unknown as ConvFields, x, 4);
-    if (fused == null) return super.call(inputs, kwargs);
-    const { strides } = this as unknown as ConvFields;
-    return tf.tidy(() => conv2dBiasRelu(x as tf.Tensor4D, fused.kernel as tf.Tensor4D, fused.bias, { strides: [strides[0], strides[1]], pad: fused.pad, dilations: [1, 1] }));
+    return fusedOrOwn(this, inputs, 4, () => super.call(inputs, kwargs), (x, fused, strides) =>
+      conv2dBiasRelu(x as tf.Tensor4D, fused.kernel as tf.Tensor4D, fused.bias, { strides: [strides[0], strides[1]], pad: fused.pad, dilations: [1, 1] }),
+    );
   }
 }
 
@@ -81,11 +94,7 @@ export class FusingConv1D extends tfjsClass<TfjsConv1D>('Conv1D') {
   static override readonly className = 'Conv1D';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    const x = oneTensor(inputs);
-    const fused = fusable(this as unknown as ConvFields, x, 3);
-    if (fused == null) return super.call(inputs, kwargs);
-    const { strides } = this as unknown as ConvFields;
-    return tf.tidy(() => {
+    return fusedOrOwn(this, inputs, 3, () => super.call(inputs, kwargs), (x, fused, strides) => {
       const [b, w, ci] = x.shape;
       const [k, , co] = fused.kernel.shape;
       const x4 = tf.reshape(x, [b, 1, w, ci]) as tf.Tensor4D;
