@@ -21,10 +21,16 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 NATIVE=$ROOT/packages/model/native
 OUT_DIR=${1:-/tmp/arm-check}
-SOURCES=(addon.cc kernels.cc kernels_avx512.cc kernels_avx2.cc kernels_portable.cc isa.cc adam.cc)
-KERNEL_SOURCES=(kernels.cc kernels_avx512.cc kernels_avx2.cc kernels_portable.cc isa.cc adam.cc)
-# binding.gyp's flags as node-gyp passes them on Linux (build/*.target.mk), less -m64.
-FLAGS=(-O3 -std=c++17 -fno-math-errno -fPIC -pthread -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer -fno-rtti -fno-exceptions)
+# binding.gyp's sources and compiler flags, read from it (a source added there is checked here too);
+# the kernels are every source but the addon's Node binding.
+gyp() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).targets[0][process.argv[2]].join(" "))' "$NATIVE/binding.gyp" "$1"; }
+gyp_sources=$(gyp sources) # an assignment, so that set -e stops the script when binding.gyp cannot be read
+gyp_cflags=$(gyp cflags_cc)
+read -r -a SOURCES <<<"${gyp_sources//src\//}"
+KERNEL_SOURCES=()
+for src in "${SOURCES[@]}"; do [ "$src" = addon.cc ] || KERNEL_SOURCES+=("$src"); done
+# With the flags node-gyp adds on Linux (build/*.target.mk), less -m64.
+read -r -a FLAGS <<<"$gyp_cflags -fPIC -pthread -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer -fno-rtti -fno-exceptions"
 ADDON_DEFS=(-DNODE_GYP_MODULE_NAME=digitfuse_native -DBUILDING_NODE_EXTENSION -DUSING_UV_SHARED=1 -DUSING_V8_SHARED=1)
 SYSROOT=/usr/aarch64-linux-gnu
 

@@ -337,6 +337,28 @@ void checkSumRows(long rows, int cols, uint64_t seed) {
   report(name, got, want, same);
 }
 
+/**
+ * The training ReLU's gradient with its bias gradient: dz must be dy * step(y) bit for bit (y at 0,
+ * -0, negative and NaN: no step), dbias the same bits as sumRows(dz), both bit-identical over threads.
+ */
+void checkReluBiasGrad(long rows, int cols, uint64_t seed) {
+  Rng rng(seed);
+  const size_t n = static_cast<size_t>(rows) * cols;
+  const std::vector<float> dy = rng.fill(n);
+  std::vector<float> y = rng.fill(n);
+  const float special[] = {0.0f, -0.0f, -1.0f, std::numeric_limits<float>::quiet_NaN()};
+  for (size_t i = 0; i < n; i += 7) y[i] = special[(i / 7) % 4];
+  std::vector<float> want(n + cols);
+  for (size_t i = 0; i < n; ++i) want[i] = dy[i] * (y[i] > 0.0f ? 1.0f : 0.0f);
+  digitfuse::setThreads(1);
+  digitfuse::sumRows(want.data(), rows, cols, want.data() + n);
+  std::vector<float> got;
+  const bool same = runThreads(n + cols, [&](float* out) { digitfuse::reluBiasGrad(dy.data(), y.data(), rows, cols, out, out + n); }, got);
+  char name[64];
+  std::snprintf(name, sizeof(name), "reluBiasGrad %ldx%d (dz, dbias)", rows, cols);
+  reportExact(name, got, want, same);
+}
+
 // ---- Adam -----------------------------------------------------------------------------------------
 
 /**
@@ -402,6 +424,8 @@ void runAll(uint64_t seed) {
   checkMaxPoolGrad(2, 10, 11, 6, 3, true, seed + 24);
   checkSumRows(5000, 48, seed + 31);
   checkSumRows(3, 7, seed + 32);
+  checkReluBiasGrad(5000, 48, seed + 33);
+  checkReluBiasGrad(3, 7, seed + 34);
   checkAdam(1027, 1, seed + 41);
   checkAdam(4099, 37, seed + 42);
 }
