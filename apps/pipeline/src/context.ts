@@ -2,6 +2,7 @@ import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/da
 import { selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
+import type { AblationBeside } from './stages/ablation';
 import { saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
 
 /** Everything the stages of one run share. */
@@ -13,6 +14,10 @@ export interface RunContext {
   readonly log: (line: string) => void;
   backend?: BackendInfo;
   data?: PreparedData;
+  /** Set by `digitfuse full`: the retrain stage starts the evaluate stage's ablation beside it (stages/ablation.ts). */
+  ablationBeside?: boolean;
+  /** That ablation, once started. */
+  ablation?: AblationBeside;
 }
 
 /** A step of the pipeline. */

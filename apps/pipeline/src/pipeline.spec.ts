@@ -76,6 +76,28 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(stderr.join('')).toContain('already done in this run, skipped');
   });
 
+  it('trained the modality ablation in a process beside the retraining, with the figures one process gets', async () => {
+    const log = stderr.join('');
+    expect(log).toMatch(/the modality ablation \(evaluate stage\) runs beside the retraining, in process \d+/);
+    expect(log).toContain('modality ablation: trained beside the retraining');
+    const besideFile = JSON.parse(readFileSync(join(run, 'ablation.json'), 'utf8'));
+    const evaluation = JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8'));
+    expect(besideFile.key.trial).toBe(evaluation.best.trial);
+    expect(evaluation.ablation.slice(1)).toEqual(besideFile.entries);
+    // The evaluate stage again, alone: no child this time (the retraining is done), the same figures.
+    rmSync(join(run, 'ablation.json'));
+    const state = readState(run);
+    delete state.stages.evaluate;
+    delete state.stages.report;
+    writeFileSync(join(run, 'run.json'), JSON.stringify(state));
+    stderr.length = 0;
+    await full(['--resume', run]);
+    expect(stderr.join('')).toContain("image-only model: the best configuration on the best trial's training rows");
+    expect(stderr.join('')).not.toContain('beside the retraining');
+    expect(JSON.parse(readFileSync(join(run, 'ablation.json'), 'utf8'))).toEqual(besideFile);
+    expect(JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8')).ablation).toEqual(evaluation.ablation);
+  });
+
   it('pipeline:report regenerates the summary, figures and report.html from the run directory', async () => {
     await report(['--run', run]);
     for (const file of ['report.html', 'tsne-fused.png', 'kmeans-audio.png', 'confusion-matrix.png', 'digits-grid.png', 'modality-ablation.png']) {

@@ -1,9 +1,9 @@
 import { NUM_CLASSES, subset } from '@digitfuse/data';
-import { disposeModel, evaluateProbabilities, fitModel, loadModel, predictProba, readMeta } from '@digitfuse/model';
+import { disposeModel, evaluateProbabilities, loadModel, predictProba, readMeta } from '@digitfuse/model';
 import { predictProbaTta } from '@digitfuse/submit';
 import { modelStage } from '../context';
 import { trialModelDir, writeJson, type EvaluationFile } from '../run-artifacts';
-import { sampleRows } from '../search-space';
+import { ablationFor } from './ablation';
 import { bestTrials } from '../study-access';
 
 const toRows = (confusion: Int32Array): number[][] =>
@@ -11,9 +11,10 @@ const toRows = (confusion: Int32Array): number[][] =>
 
 /**
  * Stage: validation metrics of the best trial's model, the ensemble's gain, and the modality
- * ablation (does hearing help seeing?) with the same budget as the best trial.
+ * ablation (does hearing help seeing?) with the same budget as the best trial (stages/ablation.ts:
+ * under `digitfuse full` it was trained beside the retraining).
  */
-export const evaluateStage = modelStage('evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation', async (ctx, data) => {
+export const evaluateStage = modelStage('evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation', async (ctx, data, backend) => {
   const val = subset(data.train, data.split.val);
   const labels = val.labels as Int32Array;
   const trials = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
@@ -47,20 +48,10 @@ export const evaluateStage = modelStage('evaluate', 'evaluate: validation metric
   }
 
   const meta = await readMeta(trialModelDir(ctx.layout, trials[0].number));
-  const epochs = (meta.bestEpoch ?? ctx.options.epochs - 1) + 1;
-  const ablation: EvaluationFile['ablation'] = [{ modality: 'both', valAccuracy: best.accuracy, note: 'best trial' }];
-  for (const modality of ['image', 'audio'] as const) {
-    ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${epochs} epochs`);
-    const trained = await fitModel({ ...meta.config, modality }, { train: subset(data.train, sampleRows(data.split.train, ctx.options.searchRows, ctx.options.seed)) }, {
-      epochs,
-      batchSize: ctx.options.batchSize,
-      seed: ctx.options.seed,
-      use: async (model) => evaluateProbabilities(await predictProba(model, val), labels).accuracy,
-    });
-    const acc = trained.used;
-    ablation.push({ modality, valAccuracy: acc, note: `${epochs} epochs, best trial's configuration` });
-    ctx.log(`    ${modality}-only: validation accuracy ${acc.toFixed(4)}`);
-  }
+  const ablation: EvaluationFile['ablation'] = [
+    { modality: 'both', valAccuracy: best.accuracy, note: 'best trial' },
+    ...(await ablationFor(ctx, data, trials[0].number, backend.name, ctx.ablation)),
+  ];
   const file: EvaluationFile = {
     best: {
       trial: trials[0].number,

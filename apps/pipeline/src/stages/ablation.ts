@@ -1,0 +1,174 @@
+import { writeFileAtomic } from '@digitfuse/core';
+import { subset, type PreparedData } from '@digitfuse/data';
+import { evaluateProbabilities, fitModel, formatDuration, predictProba, readMeta } from '@digitfuse/model';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RunContext } from '../context';
+import { trialModelDir, type EvaluationFile } from '../run-artifacts';
+import { sampleRows } from '../search-space';
+
+/** One single-sense model of the modality ablation. */
+export type AblationEntry = EvaluationFile['ablation'][number];
+
+/**
+ * What an ablation was computed from: the best trial, its epochs and configuration, the rows and the
+ * seed. A saved ablation is used only when all of these match the run's current best trial.
+ */
+export interface AblationKey {
+  readonly trial: number;
+  readonly epochs: number;
+  readonly config: string;
+  readonly searchRows: number;
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly backend: string;
+}
+
+/** `ablation.json` in the run directory: the image-only and audio-only models' validation accuracy. */
+interface AblationFile {
+  readonly key: AblationKey;
+  readonly entries: readonly AblationEntry[];
+}
+
+const ablationPath = (ctx: RunContext): string => join(ctx.layout.root, 'ablation.json');
+
+/** The ablation's inputs for the run's best trial (its meta holds the configuration and the kept epoch). */
+export async function ablationKey(ctx: RunContext, trial: number, backend: string): Promise<AblationKey> {
+  const meta = await readMeta(trialModelDir(ctx.layout, trial));
+  return {
+    trial,
+    epochs: (meta.bestEpoch ?? ctx.options.epochs - 1) + 1,
+    config: JSON.stringify(meta.config),
+    searchRows: ctx.options.searchRows,
+    seed: ctx.options.seed,
+    batchSize: ctx.options.batchSize,
+    backend,
+  };
+}
+
+/**
+ * The modality ablation (does hearing help seeing?): the best trial's configuration with one sense
+ * only, trained on the best trial's training rows for its epochs and measured on the validation rows,
+ * saved to `ablation.json` (atomically) for the evaluate stage.
+ */
+export async function trainAblation(ctx: RunContext, data: PreparedData, key: AblationKey, options: { readonly quiet?: boolean } = {}): Promise<readonly AblationEntry[]> {
+  const val = subset(data.train, data.split.val);
+  const labels = val.labels as Int32Array;
+  const config = JSON.parse(key.config);
+  const rows = subset(data.train, sampleRows(data.split.train, key.searchRows, key.seed));
+  const entries: AblationEntry[] = [];
+  for (const modality of ['image', 'audio'] as const) {
+    ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${key.epochs} epochs`);
+    const trained = await fitModel({ ...config, modality }, { train: rows }, {
+      epochs: key.epochs,
+      batchSize: key.batchSize,
+      seed: key.seed,
+      ...(options.quiet ? { progress: 'silent' as const } : {}),
+      use: async (model) => evaluateProbabilities(await predictProba(model, val), labels).accuracy,
+    });
+    entries.push({ modality, valAccuracy: trained.used, note: `${key.epochs} epochs, best trial's configuration` });
+    ctx.log(`    ${modality}-only: validation accuracy ${trained.used.toFixed(4)} (${formatDuration(trained.seconds)})`);
+  }
+  const file: AblationFile = { key, entries };
+  writeFileAtomic(ablationPath(ctx), JSON.stringify(file, null, 2) + '\n');
+  return entries;
+}
+
+/** The saved ablation when it was computed from `key`, else null. */
+export function savedAblation(ctx: RunContext, key: AblationKey): readonly AblationEntry[] | null {
+  const path = ablationPath(ctx);
+  if (!existsSync(path)) return null;
+  try {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as AblationFile;
+    return JSON.stringify(file.key) === JSON.stringify(key) && Array.isArray(file.entries) ? file.entries : null;
+  } catch {
+    return null; // unreadable: computed again
+  }
+}
+
+/** A modality ablation running in a child process beside the retraining. */
+export interface AblationBeside {
+  readonly key: AblationKey;
+  /** Resolves with the child's exit code (null: killed by a signal). */
+  readonly exited: Promise<number | null>;
+  readonly child: ChildProcess;
+}
+
+/** Set in the child process that runs the ablation (cli/ablation-child.ts). */
+export const ABLATION_CHILD_ENV = 'DIGITFUSE_ABLATION_CHILD';
+
+/**
+ * Node arguments that run a TypeScript entry point in a child process: this process's own when it runs
+ * under the tsx loader (the `digitfuse` command), else the loader added (e.g. inside jest).
+ */
+export function typeScriptChildArgs(script: string): string[] {
+  const own = process.execArgv;
+  if (own.some((a) => a.includes('tsx'))) return [...own, script];
+  return ['--import', pathToFileURL(require.resolve('tsx')).href, script];
+}
+
+/**
+ * `digitfuse full` on the CPU backends: start the evaluate stage's modality ablation in a child process
+ * (one kernel thread, lower priority) while this process retrains. A training step leaves part of
+ * the second core idle (the JS between kernels runs on one thread), and the ablation needs only the
+ * search's results, so the two together finish sooner than one after the other (packages/model/
+ * PERF-NOTES.md). Returns null when there is nothing to start: the ablation of this best trial is
+ * already saved, or the backend is not a CPU one. The evaluate stage waits for it (`ablationFor`).
+ */
+export async function startAblationBeside(ctx: RunContext, trial: number, backend: string): Promise<AblationBeside | null> {
+  if (backend !== 'wasm' && backend !== 'cpu') return null;
+  const key = await ablationKey(ctx, trial, backend);
+  if (savedAblation(ctx, key) !== null) return null;
+  const script = join(__dirname, '..', 'cli', 'ablation-child.ts');
+  const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root], {
+    env: { ...process.env, [ABLATION_CHILD_ENV]: '1', DIGITFUSE_THREADS: '1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10);
+  } catch {
+    // Not allowed to lower its priority: it still runs, only less politely.
+  }
+  const kill = () => child.kill('SIGTERM');
+  process.once('exit', kill);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('close', (code) => {
+      process.removeListener('exit', kill);
+      resolve(code);
+    });
+  });
+  ctx.log(`    the modality ablation (evaluate stage) runs beside the retraining, in process ${child.pid}`);
+  return { key, exited, child };
+}
+
+/**
+ * The evaluate stage's ablation entries for the best trial: from the child started beside the
+ * retraining (waiting for it), or from an earlier run's `ablation.json` with the same inputs, else
+ * trained here.
+ */
+export async function ablationFor(ctx: RunContext, data: PreparedData, trial: number, backend: string, beside: AblationBeside | undefined): Promise<readonly AblationEntry[]> {
+  const key = await ablationKey(ctx, trial, backend);
+  if (beside && JSON.stringify(beside.key) === JSON.stringify(key)) {
+    const t0 = performance.now();
+    const code = await beside.exited;
+    const waited = (performance.now() - t0) / 1000;
+    const entries = savedAblation(ctx, key);
+    if (code === 0 && entries !== null) {
+      ctx.log(`    modality ablation: trained beside the retraining${waited >= 1 ? ` (waited ${formatDuration(waited)} for it)` : ''}`);
+      for (const e of entries) ctx.log(`    ${e.modality}-only: validation accuracy ${e.valAccuracy.toFixed(4)}`);
+      return entries;
+    }
+    ctx.log(`    the ablation beside the retraining ended without a result (exit ${code ?? 'by a signal'}): training it here`);
+  } else {
+    const saved = savedAblation(ctx, key);
+    if (saved !== null) {
+      ctx.log('    modality ablation: from ablation.json (same best trial, configuration and rows)');
+      return saved;
+    }
+  }
+  return trainAblation(ctx, data, key);
+}
