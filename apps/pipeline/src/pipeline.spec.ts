@@ -76,26 +76,42 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(stderr.join('')).toContain('already done in this run, skipped');
   });
 
-  it('trained the modality ablation in a process beside the retraining, with the figures one process gets', async () => {
+  it('trains the ablation and maps the report\'s embeddings beside the retraining, with the numbers one process gets', async () => {
     const log = stderr.join('');
-    expect(log).toMatch(/the modality ablation \(evaluate stage\) runs beside the retraining, in process \d+/);
+    expect(log).toMatch(/beside the retraining, process \d+ trains the modality ablation and maps the report's embeddings/);
     expect(log).toContain('modality ablation: trained beside the retraining');
     const besideFile = JSON.parse(readFileSync(join(run, 'ablation.json'), 'utf8'));
     const evaluation = JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8'));
     expect(besideFile.key.trial).toBe(evaluation.best.trial);
     expect(evaluation.ablation.slice(1)).toEqual(besideFile.entries);
+    const rerun = async (stages: readonly string[], args: readonly string[] = []) => {
+      const state = readState(run);
+      for (const stage of stages) delete state.stages[stage];
+      writeFileSync(join(run, 'run.json'), JSON.stringify(state));
+      stderr.length = 0;
+      await full(['--resume', run, ...args]);
+      return stderr.join('');
+    };
     // The evaluate stage again, alone: no child this time (the retraining is done), the same figures.
     rmSync(join(run, 'ablation.json'));
-    const state = readState(run);
-    delete state.stages.evaluate;
-    delete state.stages.report;
-    writeFileSync(join(run, 'run.json'), JSON.stringify(state));
-    stderr.length = 0;
-    await full(['--resume', run]);
-    expect(stderr.join('')).toContain("image-only model: the best configuration on the best trial's training rows");
-    expect(stderr.join('')).not.toContain('beside the retraining');
+    const alone = await rerun(['evaluate', 'report']);
+    expect(alone).toContain("image-only model: the best configuration on the best trial's training rows");
+    expect(alone).not.toContain('beside the retraining');
     expect(JSON.parse(readFileSync(join(run, 'ablation.json'), 'utf8'))).toEqual(besideFile);
     expect(JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8')).ablation).toEqual(evaluation.ablation);
+    // With the report on, the child also maps the embeddings (the ablation is saved: not trained again),
+    // and the report uses its maps; the report alone, without them, draws the same ones.
+    const withReport = await rerun(['retrain', 'predict', 'validate', 'evaluate', 'report'], ['--report']);
+    expect(withReport.match(/t-SNE \+ K-means of \w+ embeddings \(\d+ x \d+\) computed beforehand/g)).toHaveLength(3);
+    expect(withReport).toContain('modality ablation: trained beside the retraining');
+    const maps = () => /## Learnt features[^]*?\n## /.exec(readFileSync(join(run, 'report', 'report.md'), 'utf8'))?.[0];
+    const beforehand = maps();
+    expect(beforehand).toContain('Adjusted Rand index');
+    rmSync(join(run, 'embedding-maps.json'));
+    stderr.length = 0;
+    await report(['--run', run]);
+    expect(stderr.join('')).toMatch(/t-SNE \+ K-means of fused embeddings \(\d+ x \d+\) in [\d.]+ s/);
+    expect(maps()).toEqual(beforehand);
   });
 
   it('pipeline:report regenerates the summary, figures and report.html from the run directory', async () => {

@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const options = toPipelineOptions(args as Record<string, unknown>);
   await checkStorage(options.storage, log);
   const ctx = openContext(options, argv, log);
-  ctx.ablationBeside = true;
+  ctx.besideRetrain = true;
   const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {
     log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);

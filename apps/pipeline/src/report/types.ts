@@ -1,3 +1,5 @@
+import type { EmbeddingMaps } from './embedding-maps';
+
 /** One epoch of training history. */
 export interface HistoryEntry {
   readonly epoch: number;
@@ -39,6 +41,11 @@ export interface EmbeddingsInput {
   readonly image: Float32Array;
   readonly audio: Float32Array;
   readonly dims: { readonly fused: number; readonly image: number; readonly audio: number };
+  /**
+   * t-SNE + K-means maps computed beforehand with the report's seed, cluster count and t-SNE settings
+   * (`embeddingMaps`); the report computes those absent.
+   */
+  readonly maps?: EmbeddingMaps;
 }
 
 /** A modality-ablation result. */

@@ -20,6 +20,10 @@ export function validateReportInput(input: ReportInput): void {
       if (bad >= 0) {
         throw new ReportInputError(`embeddings.${kind}: value ${bad} (row ${Math.floor(bad / dim)}) is ${e[kind][bad]}, expected a finite number`);
       }
+      const map = e.maps?.[kind];
+      if (map && (map.coords.length !== 2 * n || map.assigned.length !== n)) {
+        throw new ReportInputError(`embeddings.maps.${kind}: expected ${2 * n} coordinates and ${n} clusters, got ${map.coords.length} and ${map.assigned.length}`);
+      }
     }
   }
   const ev = input.evaluation;

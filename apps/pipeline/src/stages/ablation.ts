@@ -1,12 +1,10 @@
 import { writeFileAtomic } from '@digitfuse/core';
 import { subset, type PreparedData } from '@digitfuse/data';
 import { evaluateProbabilities, fitModel, formatDuration, predictProba, readMeta } from '@digitfuse/model';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { RunContext } from '../context';
+import type { BesideRetrain } from './beside-retrain';
 import { trialModelDir, type EvaluationFile } from '../run-artifacts';
 import { sampleRows } from '../search-space';
 
@@ -89,70 +87,14 @@ export function savedAblation(ctx: RunContext, key: AblationKey): readonly Ablat
   }
 }
 
-/** A modality ablation running in a child process beside the retraining. */
-export interface AblationBeside {
-  readonly key: AblationKey;
-  /** Resolves with the child's exit code (null: killed by a signal). */
-  readonly exited: Promise<number | null>;
-  readonly child: ChildProcess;
-}
-
-/** Set in the child process that runs the ablation (cli/ablation-child.ts). */
-export const ABLATION_CHILD_ENV = 'DIGITFUSE_ABLATION_CHILD';
-
-/**
- * Node arguments that run a TypeScript entry point in a child process: this process's own when it runs
- * under the tsx loader (the `digitfuse` command), else the loader added (e.g. inside jest).
- */
-export function typeScriptChildArgs(script: string): string[] {
-  const own = process.execArgv;
-  if (own.some((a) => a.includes('tsx'))) return [...own, script];
-  return ['--import', pathToFileURL(require.resolve('tsx')).href, script];
-}
-
-/**
- * `digitfuse full` on the CPU backends: start the evaluate stage's modality ablation in a child process
- * (one kernel thread, lower priority) while this process retrains. A training step leaves part of
- * the second core idle (the JS between kernels runs on one thread), and the ablation needs only the
- * search's results, so the two together finish sooner than one after the other (packages/model/
- * PERF-NOTES.md). Returns null when there is nothing to start: the ablation of this best trial is
- * already saved, or the backend is not a CPU one. The evaluate stage waits for it (`ablationFor`).
- */
-export async function startAblationBeside(ctx: RunContext, trial: number, backend: string): Promise<AblationBeside | null> {
-  if (backend !== 'wasm' && backend !== 'cpu') return null;
-  const key = await ablationKey(ctx, trial, backend);
-  if (savedAblation(ctx, key) !== null) return null;
-  const script = join(__dirname, '..', 'cli', 'ablation-child.ts');
-  const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root], {
-    env: { ...process.env, [ABLATION_CHILD_ENV]: '1', DIGITFUSE_THREADS: '1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  try {
-    if (child.pid !== undefined) setPriority(child.pid, 10);
-  } catch {
-    // Not allowed to lower its priority: it still runs, only less politely.
-  }
-  const kill = () => child.kill('SIGTERM');
-  process.once('exit', kill);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('error', () => resolve(1));
-    child.on('close', (code) => {
-      process.removeListener('exit', kill);
-      resolve(code);
-    });
-  });
-  ctx.log(`    the modality ablation (evaluate stage) runs beside the retraining, in process ${child.pid}`);
-  return { key, exited, child };
-}
-
 /**
  * The evaluate stage's ablation entries for the best trial: from the child started beside the
  * retraining (waiting for it), or from an earlier run's `ablation.json` with the same inputs, else
  * trained here.
  */
-export async function ablationFor(ctx: RunContext, data: PreparedData, trial: number, backend: string, beside: AblationBeside | undefined): Promise<readonly AblationEntry[]> {
+export async function ablationFor(ctx: RunContext, data: PreparedData, trial: number, backend: string, beside: BesideRetrain | undefined): Promise<readonly AblationEntry[]> {
   const key = await ablationKey(ctx, trial, backend);
-  if (beside && JSON.stringify(beside.key) === JSON.stringify(key)) {
+  if (beside && beside.trial === trial && beside.backend === backend) {
     const t0 = performance.now();
     const code = await beside.exited;
     const waited = (performance.now() - t0) / 1000;

@@ -12,7 +12,7 @@ const toRows = (confusion: Int32Array): number[][] =>
 /**
  * Stage: validation metrics of the best trial's model, the ensemble's gain, and the modality
  * ablation (does hearing help seeing?) with the same budget as the best trial (stages/ablation.ts:
- * under `digitfuse full` it was trained beside the retraining).
+ * under `digitfuse full` it was trained beside the retraining, stages/beside-retrain.ts).
  */
 export const evaluateStage = modelStage('evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation', async (ctx, data, backend) => {
   const val = subset(data.train, data.split.val);
@@ -50,7 +50,7 @@ export const evaluateStage = modelStage('evaluate', 'evaluate: validation metric
   const meta = await readMeta(trialModelDir(ctx.layout, trials[0].number));
   const ablation: EvaluationFile['ablation'] = [
     { modality: 'both', valAccuracy: best.accuracy, note: 'best trial' },
-    ...(await ablationFor(ctx, data, trials[0].number, backend.name, ctx.ablation)),
+    ...(await ablationFor(ctx, data, trials[0].number, backend.name, ctx.beside)),
   ];
   const file: EvaluationFile = {
     best: {

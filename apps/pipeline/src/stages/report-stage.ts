@@ -1,9 +1,6 @@
 import { markdownTable } from '@digitfuse/core';
-import { createRng, permutation, subset, writeDataFigures } from '@digitfuse/data';
+import { writeDataFigures } from '@digitfuse/data';
 import {
-  computeEmbeddings,
-  disposeModel,
-  loadModel,
   MODEL_TITLES,
   readMeta,
   readRobustnessFile,
@@ -20,10 +17,8 @@ import { OBJECTIVES, type ObjectiveName } from '../objective';
 import { fusionOf, objectiveOf } from '../options';
 import { readEvaluation, readSearchOutputs, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { writeReport, type ReportInput } from '../report';
+import { reportEmbeddings, reportMapSettings, savedMaps } from './report-maps';
 import type { RobustnessInput } from '../report/types';
-
-/** Points in the t-SNE plots (a seeded sample of the validation rows). */
-export const EMBEDDING_SAMPLE = 2000;
 
 const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
 
@@ -146,6 +141,7 @@ export const reportStage: Stage = {
     }
     const data = await dataOf(ctx);
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
+    const settings = reportMapSettings(ctx);
     const search = readSearchOutputs(ctx.layout);
     if (search) {
       input.trials = search.trials;
@@ -161,25 +157,10 @@ export const reportStage: Stage = {
       // Curves of the best trial's model: trained on the split's training rows, so it has validation curves.
       input.history = ((await readMeta(dir)).history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
       await backendOf(ctx);
-      const rng = createRng(ctx.options.seed);
-      const valRows = data.split.val;
-      const pick = permutation(valRows.length, rng).subarray(0, Math.min(EMBEDDING_SAMPLE, valRows.length));
-      const sample = subset(data.train, Int32Array.from(pick, (i) => valRows[i]));
-      const { model } = await loadModel(dir);
-      try {
-        const emb = computeEmbeddings(model, sample);
-        if (emb.fused && emb.image && emb.audio) {
-          input.embeddings = {
-            labels: sample.labels as Int32Array,
-            fused: emb.fused.values,
-            image: emb.image.values,
-            audio: emb.audio.values,
-            dims: { fused: emb.fused.dim, image: emb.image.dim, audio: emb.audio.dim },
-          };
-        }
-      } finally {
-        disposeModel(model);
-      }
+      const embeddings = await reportEmbeddings(ctx, data, evaluation.best.trial);
+      // Maps computed beside the retraining (stages/beside-retrain.ts) from these very points are used as they are.
+      const maps = embeddings && savedMaps(ctx, embeddings, settings);
+      if (embeddings) input.embeddings = maps ? { ...embeddings, maps } : embeddings;
     }
     const robustness = robustnessInput(ctx.log);
     if (robustness) input.robustness = robustness;
@@ -189,7 +170,7 @@ export const reportStage: Stage = {
       { title: 'Handwritten digits with their labels', path: figures[0] },
       { title: 'MFCC maps, one clip per digit', path: figures[1] },
     ];
-    const result = await writeReport(input, ctx.layout.reportDir, { seed: ctx.options.seed, log: ctx.log });
+    const result = await writeReport(input, ctx.layout.reportDir, { ...settings, log: ctx.log });
     ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${result.files.length - 1} figures`);
     for (const [kind, c] of Object.entries(result.clustering)) {
       if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);

@@ -1,6 +1,6 @@
 import { fitModel, formatDuration, readMeta } from '@digitfuse/model';
 import { modelStage } from '../context';
-import { startAblationBeside } from './ablation';
+import { startBesideRetrain } from './beside-retrain';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
 import { bestTrials, openStudy, trialConfig } from '../study-access';
 
@@ -12,7 +12,7 @@ import { bestTrials, openStudy, trialConfig } from '../study-access';
 export const retrainStage = modelStage('retrain', 'retrain: the best configuration on all training rows', async (ctx, data, backend) => {
   const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
   const study = await openStudy(ctx);
-  if (ctx.ablationBeside && !ctx.state.stages.evaluate) ctx.ablation = (await startAblationBeside(ctx, best[0].number, backend.name)) ?? undefined;
+  if (ctx.besideRetrain && !ctx.state.stages.evaluate) ctx.beside = startBesideRetrain(ctx, best[0].number, backend.name) ?? undefined;
   const dirs = finalModelDirs(ctx.layout, best.length);
   const facts: Record<string, number> = {};
   for (const [i, trial] of best.entries()) {

@@ -1,12 +1,14 @@
-import { adjustedRandIndex, kmeans, matchClustersToLabels, normalizedMutualInfo, tsne } from '@digitfuse/analysis';
+import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from '@digitfuse/analysis';
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from '../charts/embedding-charts';
+import { EMBEDDING_KINDS as KINDS, embeddingMap, mappable } from '../embedding-maps';
 import { escapeHtml } from '../tables';
-import type { ClusterAgreement, EmbeddingKind } from '../types';
+import type { ClusterAgreement } from '../types';
 import { fromPart, type ReportSection } from './section';
 
-const KINDS: readonly EmbeddingKind[] = ['fused', 'image', 'audio'];
-
-/** t-SNE of each embedding with K-means on it, and the clusters' agreement with the digits. */
+/**
+ * t-SNE of each embedding with K-means on it, and the clusters' agreement with the digits; maps given
+ * in the input (`EmbeddingsInput.maps`, computed with the same settings) are used as they are.
+ */
 export const embeddingsSection: ReportSection = {
   id: 'embeddings',
   title: 'Learnt features: t-SNE and K-means',
@@ -17,17 +19,17 @@ export const embeddingsSection: ReportSection = {
     const n = e.labels.length;
     for (const kind of KINDS) {
       const dim = e.dims[kind];
-      if (n < Math.max(k, 4) || dim === 0) {
+      if (!mappable(n, dim, k)) {
         parts.push(ctx.skip(`${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).`));
         continue;
       }
       const t0 = performance.now();
-      const coords = tsne(e[kind], n, dim, { ...ctx.tsne, seed });
-      const assigned = kmeans(coords, n, k, seed);
+      const given = e.maps?.[kind];
+      const { coords, assigned } = given ?? embeddingMap(e[kind], n, dim, { seed, clusters: k, tsne: ctx.tsne });
       const agreement = { ari: adjustedRandIndex(e.labels, assigned), nmi: normalizedMutualInfo(e.labels, assigned) };
       ctx.clustering[kind] = agreement;
       ctx.log(
-        `report: t-SNE + K-means of ${kind} embeddings (${n} x ${dim}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
+        `report: t-SNE + K-means of ${kind} embeddings (${n} x ${dim}) ${given ? 'computed beforehand' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}: ` +
           `ARI ${agreement.ari.toFixed(3)}, NMI ${agreement.nmi.toFixed(3)}`,
       );
       const data: EmbeddingPlotData = { kind, coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement };

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RunContext } from '../context';
+
+/** The child process started beside the retraining. */
+export interface BesideRetrain {
+  /** The best trial and the backend it works with. */
+  readonly trial: number;
+  readonly backend: string;
+  /** Resolves with the child's exit code (null: killed by a signal). */
+  readonly exited: Promise<number | null>;
+  readonly child: ChildProcess;
+}
+
+/**
+ * Node arguments that run a TypeScript entry point in a child process: this process's own when it runs
+ * under the tsx loader (the `digitfuse` command), else the loader added (e.g. inside jest).
+ */
+export function typeScriptChildArgs(script: string): string[] {
+  const own = process.execArgv;
+  if (own.some((a) => a.includes('tsx'))) return [...own, script];
+  return ['--import', pathToFileURL(require.resolve('tsx')).href, script];
+}
+
+/**
+ * `digitfuse full` on the CPU backends: while this process retrains, a child process (one kernel
+ * thread, lower priority; cli/beside-retrain.ts) does the later stages' work that needs only the
+ * search's result: the evaluate stage's modality ablation (`ablation.json`) and the report's t-SNE +
+ * K-means maps of the best trial's embeddings (`embedding-maps.json`). A training step leaves part of
+ * the second core idle (the JS between kernels runs on one thread), so the two finish sooner together
+ * than one after the other (packages/model/PERF-NOTES.md, attempt 24). The evaluate stage waits for
+ * the child (`ablationFor`); each stage computes what the child did not leave (the same numbers).
+ * Null on other backends (webgpu, tensorflow), which run everything in order.
+ */
+export function startBesideRetrain(ctx: RunContext, trial: number, backend: string): BesideRetrain | null {
+  if (backend !== 'wasm' && backend !== 'cpu') return null;
+  const script = join(__dirname, '..', 'cli', 'beside-retrain.ts');
+  const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root], {
+    env: { ...process.env, DIGITFUSE_THREADS: '1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10);
+  } catch {
+    // Not allowed to lower its priority: it still runs, only less politely.
+  }
+  const kill = () => child.kill('SIGTERM');
+  process.once('exit', kill);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('close', (code) => {
+      process.removeListener('exit', kill);
+      resolve(code);
+    });
+  });
+  ctx.log(`    beside the retraining, process ${child.pid} trains the modality ablation and maps the report's embeddings`);
+  return { trial, backend, exited, child };
+}

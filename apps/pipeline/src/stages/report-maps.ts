@@ -1,0 +1,74 @@
+import { writeFileAtomic } from '@digitfuse/core';
+import { createRng, permutation, subset, type PreparedData } from '@digitfuse/data';
+import { computeEmbeddings, disposeModel, loadModel } from '@digitfuse/model';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunContext } from '../context';
+import { EMBEDDING_KINDS, type EmbeddingMaps, type EmbeddingsInput, type MapSettings } from '../report';
+import { trialModelDir } from '../run-artifacts';
+
+/** Points in the t-SNE plots (a seeded sample of the validation rows). */
+export const EMBEDDING_SAMPLE = 2000;
+
+/** The report's t-SNE and K-means settings for a run. */
+export const reportMapSettings = (ctx: RunContext): MapSettings => ({ seed: ctx.options.seed, clusters: 10, tsne: {} });
+
+/**
+ * The report's embeddings: the best trial's model (trained on the split's training rows) on a seeded
+ * sample of the validation rows. Null for a model without all three (fused, image, audio).
+ */
+export async function reportEmbeddings(ctx: RunContext, data: PreparedData, trial: number): Promise<EmbeddingsInput | null> {
+  const rng = createRng(ctx.options.seed);
+  const valRows = data.split.val;
+  const pick = permutation(valRows.length, rng).subarray(0, Math.min(EMBEDDING_SAMPLE, valRows.length));
+  const sample = subset(data.train, Int32Array.from(pick, (i) => valRows[i]));
+  const { model } = await loadModel(trialModelDir(ctx.layout, trial));
+  try {
+    const emb = computeEmbeddings(model, sample);
+    if (!(emb.fused && emb.image && emb.audio)) return null;
+    return {
+      labels: sample.labels as Int32Array,
+      fused: emb.fused.values,
+      image: emb.image.values,
+      audio: emb.audio.values,
+      dims: { fused: emb.fused.dim, image: emb.image.dim, audio: emb.audio.dim },
+    };
+  } finally {
+    disposeModel(model);
+  }
+}
+
+const mapsPath = (ctx: RunContext): string => join(ctx.layout.root, 'embedding-maps.json');
+
+/** A digest of everything a map depends on: the points, their labels and the settings. */
+function mapsKey(e: EmbeddingsInput, settings: MapSettings): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ dims: e.dims, settings }));
+  for (const a of [e.labels, e.fused, e.image, e.audio]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return hash.digest('hex');
+}
+
+/** Saves maps computed ahead of the report (`embedding-maps.json`, atomically), keyed by their inputs. */
+export function saveMaps(ctx: RunContext, e: EmbeddingsInput, settings: MapSettings, maps: EmbeddingMaps): void {
+  const json = Object.fromEntries(Object.entries(maps).map(([kind, m]) => [kind, { coords: Array.from(m.coords), assigned: Array.from(m.assigned) }]));
+  writeFileAtomic(mapsPath(ctx), JSON.stringify({ key: mapsKey(e, settings), maps: json }) + '\n');
+}
+
+/** The saved maps when they were computed from these embeddings and settings, else null. */
+export function savedMaps(ctx: RunContext, e: EmbeddingsInput, settings: MapSettings): EmbeddingMaps | null {
+  const path = mapsPath(ctx);
+  if (!existsSync(path)) return null;
+  try {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { key: string; maps: Record<string, { coords: number[]; assigned: number[] }> };
+    if (file.key !== mapsKey(e, settings)) return null;
+    const maps: EmbeddingMaps = {};
+    for (const kind of EMBEDDING_KINDS) {
+      const m = file.maps[kind];
+      if (m) maps[kind] = { coords: Float32Array.from(m.coords), assigned: Int32Array.from(m.assigned) };
+    }
+    return maps;
+  } catch {
+    return null; // unreadable: computed again
+  }
+}
