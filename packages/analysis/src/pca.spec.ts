@@ -1,4 +1,5 @@
 import { createRng } from '@digitfuse/data';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { AnalysisError } from './errors';
 import { pcaFit, pcaProject } from './pca';
 
@@ -49,6 +50,82 @@ describe('pcaFit()', () => {
     expect(() => pcaFit([1, 2, 3], 2, 2, 1)).toThrow(AnalysisError);
     expect(() => pcaFit([1, 2, 3], 2, 2, 1)).toThrow('pca: expected 2 x 2 = 4 values, got 3');
     expect(() => pcaProject([1, 2, 3, 4], 2, 2, 0)).toThrow('expected an integer outDims >= 1, got 0');
+    expect(() => pcaFit([1, 2, 3], 1, 3, 2)).toThrow(AnalysisError);
+    expect(() => pcaFit([1, 2, 3], 1, 3, 2)).toThrow('pca: expected at least 2 points for a sample covariance, got n=1');
+  });
+});
+
+describe('pcaFit() against a reference', () => {
+  // 300 points of 16 correlated dimensions (standard normals times a random 16 x 16 mixing), so
+  // the covariance's eigenvalues are distinct and each axis is defined up to its sign.
+  const n = 300;
+  const dim = 16;
+  const k = 6;
+  const rng = createRng(11);
+  const mixing = Float64Array.from({ length: dim * dim }, () => rng.gaussian());
+  const x = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const z = Array.from({ length: dim }, () => rng.gaussian());
+    for (let d = 0; d < dim; d++) x[i * dim + d] = 2 - d + z.reduce((s, v, e) => s + v * mixing[e * dim + d], 0);
+  }
+  // The reference: the covariance computed naively, its eigendecomposition by ml-matrix.
+  const mean = Array.from({ length: dim }, (_, d) => Array.from({ length: n }, (_, i) => x[i * dim + d]).reduce((s, v) => s + v, 0) / n);
+  const centred = (i: number, d: number) => x[i * dim + d] - mean[d];
+  const cov = Matrix.zeros(dim, dim);
+  for (let a = 0; a < dim; a++) {
+    for (let b = 0; b < dim; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += centred(i, a) * centred(i, b);
+      cov.set(a, b, s / (n - 1));
+    }
+  }
+  const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
+  const reference = evd.realEigenvalues
+    .map((value, j) => ({ value, vector: evd.eigenvectorMatrix.getColumn(j) }))
+    .sort((p, q) => q.value - p.value);
+  const fit = pcaFit(x, n, dim, k);
+  const axis = (a: number) => Array.from(fit.components.subarray(a * dim, (a + 1) * dim));
+  const dot = (u: number[], v: number[]) => u.reduce((s, value, d) => s + value * v[d], 0);
+  const largest = reference[0].value;
+
+  it('has the mean, and the top eigenvalues of the sample covariance as variances, largest first', () => {
+    expect(fit.outDims).toBe(k);
+    fit.mean.forEach((m, d) => expect(m).toBeCloseTo(mean[d], 12));
+    for (let a = 0; a < k; a++) {
+      expect(Math.abs(fit.variances[a] - reference[a].value)).toBeLessThan(1e-10 * largest);
+      if (a > 0) expect(fit.variances[a]).toBeLessThan(fit.variances[a - 1]);
+    }
+  });
+
+  it('has the eigenvectors as axes (up to sign): orthonormal, and C v = variance * v', () => {
+    for (let a = 0; a < k; a++) {
+      expect(Math.abs(dot(axis(a), reference[a].vector))).toBeCloseTo(1, 9);
+      for (let b = 0; b < k; b++) expect(dot(axis(a), axis(b))).toBeCloseTo(a === b ? 1 : 0, 12);
+      const cv = cov.mmul(Matrix.columnVector(axis(a))).getColumn(0);
+      cv.forEach((value, d) => expect(Math.abs(value - fit.variances[a] * axis(a)[d])).toBeLessThan(1e-10 * largest));
+    }
+  });
+
+  it('projects the centred points onto the axes', () => {
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < k; a++) {
+        const expected = axis(a).reduce((s, w, d) => s + w * centred(i, d), 0);
+        expect(fit.projected[i * k + a]).toBeCloseTo(expected, 10);
+      }
+    }
+  });
+
+  it('signs each axis so that its largest-magnitude component is positive, whatever the row order', () => {
+    for (let a = 0; a < k; a++) {
+      const v = axis(a);
+      const top = v.reduce((best, value, d) => (Math.abs(value) > Math.abs(v[best]) ? d : best), 0);
+      expect(v[top]).toBeGreaterThan(0);
+    }
+    // The same points in reverse order: the covariance differs only by rounding, the signs do not.
+    const reversed = new Float64Array(n * dim);
+    for (let i = 0; i < n; i++) reversed.set(x.subarray(i * dim, (i + 1) * dim), (n - 1 - i) * dim);
+    const again = pcaFit(reversed, n, dim, k);
+    again.components.forEach((value, j) => expect(value).toBeCloseTo(fit.components[j], 9));
   });
 });
 

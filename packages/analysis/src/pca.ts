@@ -1,5 +1,4 @@
-import { Matrix } from 'ml-matrix';
-import { PCA } from 'ml-pca';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { AnalysisError } from './errors';
 
 /** Result of {@link pcaFit}. */
@@ -8,7 +7,10 @@ export interface PcaResult {
   readonly outDims: number;
   /** Per-dimension mean of the input [dim]. */
   readonly mean: Float64Array;
-  /** Principal axes, row-major [outDims * dim], unit length, largest variance first. */
+  /**
+   * Principal axes, row-major [outDims * dim], unit length, largest variance first. Each axis is
+   * signed so that its largest-magnitude component (the first one, on a tie) is positive.
+   */
   readonly components: Float64Array;
   /** Variance along each kept axis [outDims] (sample variance, n - 1 in the denominator). */
   readonly variances: Float64Array;
@@ -17,38 +19,50 @@ export interface PcaResult {
 }
 
 /**
- * Principal component analysis (`ml-pca`, eigendecomposition of the covariance matrix) of `n`
- * points of `dim` dimensions (row-major), keeping the top `outDims` axes. Deterministic: there is
- * no randomness to seed.
+ * Principal component analysis of `n >= 2` points of `dim` dimensions (row-major), keeping the top
+ * `outDims` axes: the sample covariance matrix (computed here), its symmetric eigendecomposition
+ * (`ml-matrix`'s `EigenvalueDecomposition`), eigenvalues sorted largest first. Deterministic:
+ * there is no randomness to seed, and each axis's sign is fixed (see {@link PcaResult.components}).
+ * Variances that rounding makes slightly negative are reported as 0.
  */
 export function pcaFit(points: ArrayLike<number>, n: number, dim: number, outDims: number): PcaResult {
   check(points, n, dim, outDims);
-  const x = toMatrix(points, n, dim);
-  const model = new PCA(x, { method: 'covarianceMatrix', center: true, scale: false });
+  if (n < 2) throw new AnalysisError(`pca: expected at least 2 points for a sample covariance, got n=${n}`);
   const k = Math.min(outDims, dim);
-  const axes = model.getEigenvectors().subMatrix(0, dim - 1, 0, k - 1);
-  const mean = Float64Array.from(x.mean('column'));
-  const projected = x.subRowVector(Array.from(mean)).mmul(axes);
-  return {
-    outDims: k,
-    mean,
-    components: Float64Array.from(axes.transpose().to1DArray()),
-    variances: Float64Array.from(model.getEigenvalues().slice(0, k)),
-    projected: Float64Array.from(projected.to1DArray()),
-  };
+  const mean = columnMeans(points, n, dim);
+  const centredT = centredTransposed(points, n, dim, mean);
+  const cov = covariance(centredT, n, dim);
+
+  const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
+  const values = evd.realEigenvalues;
+  const vectors = evd.eigenvectorMatrix;
+  const order = Array.from({ length: dim }, (_, j) => j).sort((a, b) => values[b] - values[a] || a - b);
+
+  const components = new Float64Array(k * dim);
+  const variances = new Float64Array(k);
+  for (let a = 0; a < k; a++) {
+    const column = order[a];
+    const axis = components.subarray(a * dim, (a + 1) * dim);
+    let largest = 0;
+    for (let d = 0; d < dim; d++) {
+      axis[d] = vectors.get(d, column);
+      if (Math.abs(axis[d]) > Math.abs(axis[largest])) largest = d;
+    }
+    if (axis[largest] < 0) for (let d = 0; d < dim; d++) axis[d] = -axis[d];
+    variances[a] = Math.max(values[column], 0);
+  }
+  return { outDims: k, mean, components, variances, projected: project(centredT, n, dim, components, k) };
 }
 
 /**
  * The coordinates of `n` points of `dim` dimensions (row-major) on their top-`outDims` principal
- * axes, after centring ({@link pcaFit}). When `dim <= outDims` the points are only centred (no
- * rotation), which keeps every distance as it was.
+ * axes, after centring ({@link pcaFit}). When `dim <= outDims` (or `n <= 1`) the points are only
+ * centred (no rotation), which keeps every distance as it was.
  */
 export function pcaProject(points: ArrayLike<number>, n: number, dim: number, outDims: number): Float64Array {
   check(points, n, dim, outDims);
   if (dim > outDims && n > 1) return pcaFit(points, n, dim, outDims).projected;
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += points[i * dim + d];
-  for (let d = 0; d < dim; d++) mean[d] /= Math.max(n, 1);
+  const mean = columnMeans(points, n, dim);
   const centred = new Float64Array(n * dim);
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) centred[i * dim + d] = points[i * dim + d] - mean[d];
   return centred;
@@ -62,8 +76,79 @@ function check(points: ArrayLike<number>, n: number, dim: number, outDims: numbe
   if (points.length !== n * dim) throw new AnalysisError(`pca: expected ${n} x ${dim} = ${n * dim} values, got ${points.length}`);
 }
 
-function toMatrix(points: ArrayLike<number>, n: number, dim: number): Matrix {
-  const x = new Matrix(n, dim);
-  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x.set(i, d, points[i * dim + d]);
-  return x;
+/** Per-column mean of `n` x `dim` row-major points (zeros when `n` is 0). */
+function columnMeans(points: ArrayLike<number>, n: number, dim: number): Float64Array {
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) mean[d] += points[i * dim + d];
+  for (let d = 0; d < dim; d++) mean[d] /= Math.max(n, 1);
+  return mean;
+}
+
+/** The centred points, transposed: row `d` holds dimension `d` of all `n` points [dim * n]. */
+function centredTransposed(points: ArrayLike<number>, n: number, dim: number, mean: Float64Array): Float64Array {
+  const t = new Float64Array(dim * n);
+  for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) t[d * n + i] = points[i * dim + d] - mean[d];
+  return t;
+}
+
+/**
+ * Sample covariance (n - 1) of the centred, transposed points: each entry of the upper triangle is
+ * a dot product of two contiguous rows (four at a time, sharing the loads of row `a`), mirrored.
+ */
+function covariance(t: Float64Array, n: number, dim: number): Matrix {
+  const cov = new Matrix(dim, dim);
+  const scale = 1 / (n - 1);
+  for (let a = 0; a < dim; a++) {
+    const ra = a * n;
+    let b = a;
+    for (; b + 3 < dim; b += 4) {
+      const r0 = b * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const x = t[ra + i];
+        s0 += x * t[r0 + i];
+        s1 += x * t[r1 + i];
+        s2 += x * t[r2 + i];
+        s3 += x * t[r3 + i];
+      }
+      setSymmetric(cov, a, b, s0 * scale);
+      setSymmetric(cov, a, b + 1, s1 * scale);
+      setSymmetric(cov, a, b + 2, s2 * scale);
+      setSymmetric(cov, a, b + 3, s3 * scale);
+    }
+    for (; b < dim; b++) {
+      const rb = b * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += t[ra + i] * t[rb + i];
+      setSymmetric(cov, a, b, s * scale);
+    }
+  }
+  return cov;
+}
+
+function setSymmetric(m: Matrix, a: number, b: number, value: number): void {
+  m.set(a, b, value);
+  m.set(b, a, value);
+}
+
+/** The centred points (transposed, [dim * n]) on the `k` axes (row-major [k * dim]): [n * k]. */
+function project(t: Float64Array, n: number, dim: number, components: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(n * k);
+  const column = new Float64Array(n);
+  for (let a = 0; a < k; a++) {
+    column.fill(0);
+    for (let d = 0; d < dim; d++) {
+      const w = components[a * dim + d];
+      const row = d * n;
+      for (let i = 0; i < n; i++) column[i] += w * t[row + i];
+    }
+    for (let i = 0; i < n; i++) out[i * k + a] = column[i];
+  }
+  return out;
 }
