@@ -14,7 +14,7 @@ export interface PipelineOptions {
   readonly resume: string | null;
   /** Finished trials the search aims for. Default 10 (the paper's protocol). */
   readonly trials: number;
-  /** Wall-time budget of the search in ms; null = no limit. */
+  /** Wall-time budget of the search in ms, the trials' end-of-trial work included (search-stage.ts); null = no limit. */
   readonly budgetMs: number | null;
   /** Most epochs per training run. Default 10. */
   readonly epochs: number;
@@ -88,7 +88,11 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('out', { type: 'string', describe: 'Run directory for every output (default: runs/<timestamp>)' })
     .option('resume', { type: 'string', describe: 'Continue an interrupted run in this directory (finished stages and trials are kept)' })
     .option('trials', { type: 'number', default: 10, describe: 'Finished trials the search aims for' })
-    .option('budget', { type: 'string', describe: 'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (default: none; 6m on the built-in demo data)' })
+    .option('budget', {
+      type: 'string',
+      describe:
+        'Wall-time budget of the search, e.g. 90s, 10m, 1h30m, its end-of-trial work included: running trials stop in time (mid-epoch if need be, keeping their best finished epoch) and no trial starts that could not finish its first epoch (default: none; 6m on the built-in demo data)',
+    })
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })

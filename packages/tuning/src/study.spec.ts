@@ -138,6 +138,20 @@ describe('Study.optimize()', () => {
     expect(study.trials.length).toBeLessThan(10);
   });
 
+  it('stop() from the objective starts no more trials, and the next optimize() runs again', async () => {
+    const study = await newStudy();
+    await study.optimize(
+      (trial) => {
+        if (trial.number === 2) study.stop();
+        return trial.suggestFloat('x', 0, 1);
+      },
+      { nTrials: 10 },
+    );
+    expect(study.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
+    await study.optimize((trial) => trial.suggestFloat('x', 0, 1), { nTrials: 2 });
+    expect(study.trials).toHaveLength(5);
+  });
+
   it('runs async trials concurrently with distinct numbers', async () => {
     const study = await newStudy();
     let active = 0;

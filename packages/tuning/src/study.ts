@@ -102,6 +102,8 @@ export class Study implements StudyView {
   private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
   private readonly ctx: TrialContext;
   private readonly cache: TrialCache;
+  /** `stop()` was called during the running `optimize`. */
+  private stopAsked = false;
 
   /** Use `createStudy` / `loadStudy`. */
   constructor(options: StudyOptions, directions: Direction | readonly Direction[]) {
@@ -303,7 +305,17 @@ export class Study implements StudyView {
     return { state: 'COMPLETE', values: list as readonly number[] };
   }
 
-  /** Runs trials of `objective` until `nTrials` / `timeoutMs` says stop. */
+  /**
+   * Asks the running `optimize` to start no more trials (Optuna's `Study.stop`): the running ones
+   * finish and are recorded, then it returns. Call it from the objective (from an `optimize`
+   * callback, a trial that a storage starting the next trial with the finish, like PostgreSQL's,
+   * has already started still runs). The next `optimize` starts afresh; no effect outside one.
+   */
+  stop(): void {
+    this.stopAsked = true;
+  }
+
+  /** Runs trials of `objective` until `nTrials` / `timeoutMs` / `stop()` says stop. */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
     const { nTrials, timeoutMs, nTrialsScope = 'call', concurrency = 1, callbacks = [], pollIntervalMs = 1000 } = options;
     const catchable = options.catch ?? [];
@@ -316,10 +328,11 @@ export class Study implements StudyView {
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     let started = 0;
     let stopped = false;
+    this.stopAsked = false;
 
     const next = async (): Promise<Trial | undefined> => {
       for (;;) {
-        if (stopped || Date.now() >= deadline) return undefined;
+        if (stopped || this.stopAsked || Date.now() >= deadline) return undefined;
         if (nTrialsScope === 'call') {
           if (nTrials !== undefined && started >= nTrials) return undefined;
           started++;
@@ -342,7 +355,7 @@ export class Study implements StudyView {
      * A call's slot is taken now, and given back if no trial was started.
      */
     const nextStart = (finishing: number): NextStart | undefined => {
-      if (this.storage.finishAndStartTrial === undefined || stopped || Date.now() >= deadline) return undefined;
+      if (this.storage.finishAndStartTrial === undefined || stopped || this.stopAsked || Date.now() >= deadline) return undefined;
       const policy = { now: Date.now(), staleAfterMs: this.staleAfterMs, isWorkerDead, maxRetries: this.maxRetries };
       if (this.getTrials(['RUNNING']).some((t) => t.number !== finishing && isStale(t, policy))) return undefined;
       if (nTrialsScope === 'study') return { limit: { nFinished: nTrials as number }, reserved: false };

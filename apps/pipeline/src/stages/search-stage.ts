@@ -33,15 +33,44 @@ async function trialFigures(model: Parameters<typeof shiftedAccuracy>[0], result
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
 /**
+ * A trial's end-of-trial work in validation passes of its model (one epoch's validation), assumed
+ * until this process has measured one. A robust-fusion model's calibration predicts the validation
+ * rows twice (as they are, with shifted audio) and the test rows once, then searches the expert
+ * weights over the validation rows; another model predicts the validation rows twice for its
+ * figures; then the model is saved (and uploaded to a shared storage). Measured for robust fusion,
+ * paper-sized models (wasm + native kernels, shared 2-core machine): 5.6-9 passes with 240
+ * validation / 300 test rows, 3.5-6.5 on the demo data (800 / 1,000; the most on a process's first
+ * trial), 2.7-3.9 with 2,400 / 2,000; the smallest models up to 9-12 (their predictions are quick,
+ * the weight search and saving are not). Concat: 2-2.4. Saving: 0.03-0.25 passes.
+ */
+export const END_WORK_PASSES = 8;
+
+/**
  * The objective: train the suggested configuration on the search's training rows (at most
  * `--search-rows` of the split's training side), report validation accuracy after every epoch (so
  * the pruner can stop it), then measure the kept epoch's figures on the validation rows (clean,
  * shifted audio, image expert; recorded as user attributes) and return the run's `--objective` of
- * them (objective.ts). Past the deadline a running trial stops after its current epoch and completes
- * with the best epoch it reached (its result is kept, not thrown away).
+ * them (objective.ts).
+ *
+ * With a deadline, a running trial stops in time for its end-of-trial work (calibration, figures,
+ * saving and uploading its model) to finish by the deadline, and completes with the best epoch it
+ * finished (its result is kept, not thrown away): between batches, once the time left is less than
+ * that work (`stopNow()`: the unfinished epoch is abandoned, its updates undone), or at an epoch's
+ * end. How long that work takes: the longest measured on this process's trials (from the end of
+ * training to the objective's return), and at least two validation passes of this trial's model;
+ * until one is measured, `END_WORK_PASSES` passes. A trial always finishes its first epoch (it could
+ * not be ranked without one), so no trial starts when the time left is less than the longest a trial
+ * of this process took to finish its first epoch, plus its end-of-trial work (`study.stop()`).
  */
 export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelInputs, deadline: number | null, study?: Study) {
-  return async (trial: Trial): Promise<number> => {
+  // Measured on this process's trials (ms, the longest): end-of-trial work, a validation pass, and
+  // the time from a trial's start to its first epoch's end.
+  let endWorkMs = 0;
+  let valPassMs = 0;
+  let firstEpochMs = 0;
+  const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  const runTrial = async (trial: Trial): Promise<number> => {
+    const started = Date.now();
     const backend = await backendOf(ctx);
     const modality = modalityOf(ctx.options);
     const config = suggestConfig(trial, trialSeed(ctx, trial.number), fusionOf(ctx.options), modality);
@@ -49,17 +78,51 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     ctx.log(
       `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
     );
+    // Timestamps (Date.now(), ms) of this trial's training, for the deadline.
+    let finished = 0; // epochs finished
+    let lastBatchEnd = 0; // when the latest epoch's last batch ended
+    let valMs = 0; // the longest validation pass of this trial's epochs
+    let trainEnd = 0; // when training ended (after early stopping restored the best epoch)
+    let stopping = false;
+    // How long this trial's end-of-trial work will take (ms): the longest measured, and at least the
+    // two validation predictions every trial makes (for a model bigger than those measured).
+    const reserve = () => (endWorkMs > 0 ? Math.max(endWorkMs, 2 * valMs) : END_WORK_PASSES * valMs);
+    const left = (now: number) => seconds((deadline ?? now) - now);
     const pruning: TrainCallback = {
+      onBatchEnd(p, train) {
+        const now = Date.now();
+        const last = p.batch + 1 === p.batchesPerEpoch;
+        if (last) lastBatchEnd = now;
+        if (deadline === null || finished === 0 || stopping) return;
+        // After an epoch's last batch, finishing the epoch costs its validation pass as well.
+        if (now > deadline - reserve() - (last ? valMs : 0)) {
+          stopping = true;
+          ctx.log(
+            `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
+              `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${finished} finished epoch${finished > 1 ? 's' : ''} is kept`,
+          );
+          train.stopNow();
+        }
+      },
       onEpochEnd(epoch, logs, train) {
+        const now = Date.now();
+        valMs = Math.max(valMs, now - lastBatchEnd);
+        valPassMs = Math.max(valPassMs, valMs);
+        if (epoch === 0) firstEpochMs = Math.max(firstEpochMs, now - started);
+        finished = epoch + 1;
         if (Number.isFinite(logs.loss)) trial.setUserAttr(EPOCH_ATTRS.loss, logs.loss);
         if (Number.isFinite(logs.acc)) trial.setUserAttr(EPOCH_ATTRS.acc, logs.acc);
         trial.report(logs.val_acc ?? 0, epoch + 1);
         if (trial.shouldPrune()) throw new TrialPruned(`pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)})`);
-        if (deadline !== null && Date.now() > deadline && epoch + 1 < ctx.options.epochs) {
+        if (deadline !== null && now > deadline - reserve() && epoch + 1 < ctx.options.epochs) {
           // Out of time: finish this trial with the best epoch so far rather than throw its result away.
-          ctx.log(`  trial ${trial.number}: search budget spent, stopping after epoch ${epoch + 1}`);
+          stopping = true;
+          ctx.log(`  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping after epoch ${epoch + 1}`);
           train.stop();
         }
+      },
+      onTrainEnd() {
+        trainEnd = Date.now();
       },
     };
     const data = await dataOf(ctx);
@@ -82,6 +145,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
     if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
     const value = objectiveValue(objectiveOf(ctx.options), figures);
+    endWorkMs = Math.max(endWorkMs, Date.now() - trainEnd);
     const w = result.calibration?.weights;
     ctx.log(
       `  trial ${trial.number}: value ${value.toFixed(4)} (validation: clean ${pct(figures.clean)}, shifted audio ${pct(figures.shifted)}` +
@@ -92,17 +156,33 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     );
     return value;
   };
+  return async (trial: Trial): Promise<number> => {
+    try {
+      return await runTrial(trial);
+    } finally {
+      // A trial that cannot finish its first epoch and its end-of-trial work by the deadline could
+      // not be ranked and would end the search late: start none.
+      const left = deadline === null ? Infinity : deadline - Date.now();
+      const need = firstEpochMs + (endWorkMs || END_WORK_PASSES * valPassMs);
+      if (study !== undefined && firstEpochMs > 0 && left > 0 && left < need) {
+        ctx.log(`    ${seconds(left)} of the search budget left, less than a trial here takes to finish its first epoch and its end-of-trial work (${seconds(need)}): no more trials`);
+        study.stop();
+      }
+    }
+  };
 }
 
 /** Set in the worker processes that `--workers N` starts beside the main one. */
 const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
+/** The main process's search deadline (ms since the epoch), given to its workers: they keep it rather than start the budget afresh. */
+const DEADLINE_ENV = 'DIGITFUSE_SEARCH_DEADLINE';
 
 /**
  * Start `count` extra processes of `pipeline:search --resume <run>` that join the study through its
  * journal (each runs trials until the study has enough finished ones).
  */
-function startWorkers(ctx: RunContext, count: number) {
+function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
   const script = join(__dirname, '..', 'cli', 'search.ts');
   // The processes share the cores: each one's native kernels get an equal part of them (unless the
   // user set DIGITFUSE_THREADS).
@@ -116,7 +196,7 @@ function startWorkers(ctx: RunContext, count: number) {
     count,
     command: process.execPath,
     args: [...process.execArgv, script, '--resume', ctx.layout.root],
-    env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads },
+    env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads, ...(deadline === null ? {} : { [DEADLINE_ENV]: String(deadline) }) },
     stdio: 'inherit',
   });
 }
@@ -140,7 +220,8 @@ export const searchStage: Stage = {
       await study.enqueueTrial(Object.fromEntries(Object.entries(PAPER_BEST_PARAMS).filter(([k]) => !(image && k.startsWith('aud_')))));
     }
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
-    const deadline = options.budgetMs === null ? null : Date.now() + options.budgetMs;
+    const inherited = isWorker() ? Number(process.env[DEADLINE_ENV]) : NaN;
+    const deadline = options.budgetMs === null ? null : Number.isFinite(inherited) ? inherited : Date.now() + options.budgetMs;
     ctx.log(`    objective: ${OBJECTIVES[objectiveOf(options)].title}`);
     ctx.log(
       `    ${options.trials} trials${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
@@ -148,7 +229,7 @@ export const searchStage: Stage = {
         (done > 0 ? `, ${done} trials already finished in ${studyPlace(ctx)}` : ''),
     );
     const keep = Math.max(1, options.ensemble);
-    const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1) : null;
+    const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
     const started = Date.now();
     const progress = () => {
       const finished = study.getTrials(['COMPLETE', 'PRUNED']).length;
@@ -166,7 +247,7 @@ export const searchStage: Stage = {
     await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
       nTrials: options.trials,
       nTrialsScope: 'study',
-      timeoutMs: options.budgetMs ?? undefined,
+      timeoutMs: deadline === null ? undefined : Math.max(1, deadline - Date.now()),
       callbacks: [() => pruneTrialModels(ctx, study, keep), ...(isWorker() ? [] : [progress])],
     });
     if (workers) {

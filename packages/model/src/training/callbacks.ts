@@ -43,6 +43,15 @@ export interface TrainContext {
   readonly samplesPerEpoch: number;
   /** Asks the loop to stop after the current epoch (early stopping). */
   stop(): void;
+  /**
+   * Asks the loop to stop at the end of the current batch (called from `onBatchEnd`; from
+   * `onEpochBegin`, before the epoch's first batch; from `onEpochEnd`, the same as `stop()`). The
+   * unfinished epoch is abandoned: it gets no validation pass, no `onEpochEnd` and no history entry,
+   * and `onTrainEnd` follows. Its weight updates stay in the model unless early stopping restores
+   * the best finished epoch (it does whenever it restores best weights and has a best epoch); see
+   * `train()` for what the model holds otherwise.
+   */
+  stopNow(): void;
 }
 
 /**

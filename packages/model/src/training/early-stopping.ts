@@ -15,7 +15,8 @@ export interface EarlyStoppingArgs {
 
 /**
  * Stops training when the monitored loss has not improved for `patience` epochs, and (by default)
- * restores the best epoch's weights at the end, whether it stopped early or ran all epochs.
+ * restores the best epoch's weights at the end, whether it stopped early, ran all epochs or was
+ * stopped inside an epoch (`ctx.stopNow()`: the abandoned epoch's updates are undone too).
  */
 export class EarlyStopping implements TrainCallback {
   readonly monitor: 'val_loss' | 'loss';
@@ -29,6 +30,8 @@ export class EarlyStopping implements TrainCallback {
   stoppedEpoch = -1;
   private wait = 0;
   private lastEpoch = -1;
+  /** Last epoch begun: past `lastEpoch` when training stopped inside an epoch. */
+  private lastBegun = -1;
   private bestWeights: tf.Tensor[] | null = null;
 
   constructor(args: EarlyStoppingArgs = {}) {
@@ -43,6 +46,10 @@ export class EarlyStopping implements TrainCallback {
 
   onTrainBegin(): void {
     this.reset();
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.lastBegun = epoch;
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainContext): void {
@@ -66,7 +73,8 @@ export class EarlyStopping implements TrainCallback {
   }
 
   onTrainEnd(_history: readonly EpochLogs[], ctx: TrainContext): void {
-    if (this.restoreBestWeights && this.bestWeights !== null && this.bestEpoch !== this.lastEpoch) {
+    // The model holds the best weights only if it trained no further than the best epoch's end.
+    if (this.restoreBestWeights && this.bestWeights !== null && this.bestEpoch !== Math.max(this.lastEpoch, this.lastBegun)) {
       ctx.model.setWeights(this.bestWeights);
     }
   }
@@ -83,6 +91,7 @@ export class EarlyStopping implements TrainCallback {
     this.stoppedEpoch = -1;
     this.wait = 0;
     this.lastEpoch = -1;
+    this.lastBegun = -1;
   }
 }
 

@@ -32,6 +32,8 @@ export class ProgressReporter implements TrainCallback {
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   private readonly redrawMs: number;
   private lastDraw = 0;
+  /** A bar of an unfinished epoch is on the line. */
+  private drawn = false;
 
   constructor(args: ProgressArgs = {}) {
     this.stream = args.stream ?? process.stderr;
@@ -55,11 +57,19 @@ export class ProgressReporter implements TrainCallback {
       `epoch ${p.epoch + 1}/${ctx.epochs} [${bar}] ${p.samplesDone}/${p.samplesPerEpoch}` +
       `  loss ${loss.toFixed(4)}  acc ${acc.toFixed(4)}  ETA ${formatDuration(eta)}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 200) - 1)}\x1b[K`);
+    this.drawn = true;
   }
 
   onEpochEnd(_epoch: number, logs: EpochLogs, ctx: TrainContext): void {
     if (this.mode === 'silent') return;
     this.stream.write(`${this.mode === 'bar' ? '\r\x1b[K' : ''}${formatEpochLine(logs, ctx.epochs)}\n`);
+    this.drawn = false;
+  }
+
+  /** Clears the bar of an epoch abandoned by `stopNow()` (it gets no epoch line). */
+  onTrainEnd(): void {
+    if (this.drawn) this.stream.write('\r\x1b[K');
+    this.drawn = false;
   }
 }
 

@@ -110,6 +110,86 @@ describe('train()', () => {
     model.dispose();
   });
 
+  describe('ctx.stopNow()', () => {
+    const concat = { ...TINY_CONFIG, fusion: 'concat' as const };
+    /** A model whose validation passes (the only calls of `model.predict` while training) are counted. */
+    const counted = () => {
+      const model = buildModel(concat);
+      const predict = model.predict.bind(model);
+      const counter = { model, predictions: 0 };
+      model.predict = (...args) => (counter.predictions++, predict(...args));
+      return counter;
+    };
+    /** A callback that calls `stopNow()` after batch `batch` of epoch `epoch`, keeping the weights the model had then. */
+    const stopAt = (model: tf.LayersModel, epoch: number, batch: number) => {
+      const seen = { weights: [] as Float32Array[], epochEnds: [] as number[] };
+      const cb: TrainCallback = {
+        onBatchEnd: (p, ctx) => {
+          if (p.epoch !== epoch || p.batch !== batch) return;
+          seen.weights = weightsOf(model);
+          ctx.stopNow();
+        },
+        onEpochEnd: (e) => void seen.epochEnds.push(e),
+      };
+      return { cb, seen };
+    };
+    const options = { batchSize: 4, seed: 3, progress: 'silent' as const, earlyStopping: { patience: 10 } };
+
+    it('abandons the epoch at the end of the batch: no validation, no log; early stopping gives the run of fewer epochs, bit for bit', async () => {
+      // The same seed for 2 epochs, and for 5 epochs stopped after the 2nd batch of the 3rd.
+      const short = counted();
+      const a = await train(short.model, data, { ...options, epochs: 2 });
+      expect(a.bestEpoch).toBe(1); // the last finished epoch is the best: early stopping used to keep the abandoned epoch's weights then
+      const long = counted();
+      const { cb, seen } = stopAt(long.model, 2, 1);
+      const b = await train(long.model, data, { ...options, epochs: 5, callbacks: [cb] });
+      expect(b.history).toHaveLength(2);
+      expect(seen.epochEnds).toEqual([0, 1]);
+      expect(long.predictions).toBe(2); // validation after epochs 1 and 2 only
+      expect(b.stoppedEarly).toBe(true);
+      expect(b.bestEpoch).toBe(1);
+      const values = (h: typeof a.history) => h.map(({ epoch, loss, acc, val_loss, val_acc }) => ({ epoch, loss, acc, val_loss, val_acc }));
+      expect(values(b.history)).toEqual(values(a.history));
+      const [wa, wb] = [weightsOf(short.model), weightsOf(long.model)];
+      wb.forEach((w, i) => expect(w).toEqual(wa[i]));
+      expect(seen.weights).not.toEqual(wb); // the abandoned batches had changed them
+      short.model.dispose();
+      long.model.dispose();
+    });
+
+    it('without early stopping keeps the abandoned batches\' updates, with the last finished epoch as bestEpoch, and releases its tensors', async () => {
+      const model = buildModel(concat);
+      await train(model, data, { ...options, epochs: 1, earlyStopping: false }); // creates the optimizer's slots
+      const before = tf.memory().numTensors;
+      const { cb, seen } = stopAt(model, 1, 2);
+      const r = await train(model, data, { ...options, epochs: 4, earlyStopping: false, callbacks: [cb] });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(r.history.map((e) => e.epoch)).toEqual([0]);
+      expect(r.bestEpoch).toBe(0);
+      expect(r.stoppedEarly).toBe(true);
+      weightsOf(model).forEach((w, i) => expect(w).toEqual(seen.weights[i]));
+      model.dispose();
+    });
+
+    it('before any epoch finished gives an empty history and bestEpoch -1; from onEpochEnd it stops like stop()', async () => {
+      const first = counted();
+      const { cb, seen } = stopAt(first.model, 0, 0);
+      const r = await train(first.model, data, { ...options, epochs: 3, callbacks: [cb] });
+      expect(r.history).toEqual([]);
+      expect(r.bestEpoch).toBe(-1);
+      expect(r.stoppedEarly).toBe(true);
+      expect(first.predictions).toBe(0);
+      weightsOf(first.model).forEach((w, i) => expect(w).toEqual(seen.weights[i])); // nothing to restore
+      first.model.dispose();
+      const model = buildModel(concat);
+      const atEnd: TrainCallback = { onEpochEnd: (_e, _logs, ctx) => ctx.stopNow() };
+      const s = await train(model, data, { ...options, epochs: 3, callbacks: [atEnd] });
+      expect(s.history).toHaveLength(1);
+      expect(s.bestEpoch).toBe(0);
+      model.dispose();
+    });
+  });
+
   it('rejects bad options and data', async () => {
     const model = buildModel(TINY_CONFIG);
     await expect(train(model, data, { batchSize: 0 })).rejects.toThrow('Expected `batchSize` to be a positive integer, got 0');
@@ -124,7 +204,7 @@ describe('EarlyStopping', () => {
     const model = buildModel(TINY_CONFIG);
     let stopped = -1;
     let epoch = 0;
-    const ctx: TrainContext = { model, epochs: 10, batchesPerEpoch: 1, samplesPerEpoch: 1, stop: () => (stopped = epoch) };
+    const ctx: TrainContext = { model, epochs: 10, batchesPerEpoch: 1, samplesPerEpoch: 1, stop: () => (stopped = epoch), stopNow: () => undefined };
     const es = new EarlyStopping({ patience: 2 });
     es.onTrainBegin();
     const script = [1.0, 0.8, 0.9, 0.7, 0.75, 0.71, 0.9];

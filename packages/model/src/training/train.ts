@@ -60,11 +60,15 @@ export interface TrainOptions {
 
 /** Outcome of `train()`. */
 export interface TrainResult {
-  /** One entry per epoch run. */
+  /** One entry per finished epoch (an epoch abandoned by `stopNow()` has none). */
   readonly history: readonly EpochLogs[];
-  /** The epoch (0-based) whose weights the model holds now: the best one under early stopping, else the last. */
+  /**
+   * The epoch (0-based) whose weights the model holds now: the best one under early stopping, else
+   * the last finished one (after `stopNow()` without early stopping, the model holds that epoch's
+   * weights plus the abandoned epoch's updates); -1 when no epoch finished.
+   */
   readonly bestEpoch: number;
-  /** Whether early stopping ended training before `epochs`. */
+  /** Whether a callback (early stopping, `stop()`, `stopNow()`) ended training before `epochs`. */
   readonly stoppedEarly: boolean;
   /** Total wall-clock seconds. */
   readonly seconds: number;
@@ -97,6 +101,14 @@ const positiveInt = (name: string, v: number): number => {
  * dropout and augmentation all come from `seed`, so the same seed on the same backend gives the same
  * weights and history. Tensor memory stays flat across epochs. A callback that throws (e.g.
  * `TrialPruned`) stops training; resources are released and the error propagates.
+ *
+ * A callback's `ctx.stopNow()` ends training at the end of the current batch and abandons the
+ * unfinished epoch (no validation pass, no `onEpochEnd`, no history entry). With early stopping
+ * (validation data and `earlyStopping` not false) the model then gets the best finished epoch's
+ * weights back, so the result is that of a run of fewer epochs with the same seed. Without it the
+ * model keeps the abandoned epoch's updates on top of the last finished epoch (`bestEpoch`). Stopped
+ * before any epoch finished, the history is empty, `bestEpoch` is -1 and the model holds the weights
+ * of the batches run; calibration (models with experts) runs as after any other stop.
  */
 export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
   const batchSize = positiveInt('batchSize', options.batchSize ?? 64);
@@ -121,7 +133,16 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const n = data.train.n;
   const batchesPerEpoch = Math.ceil(n / batchSize);
   let stopRequested = false;
-  const ctx: TrainContext = { model, epochs, batchesPerEpoch, samplesPerEpoch: n, stop: () => (stopRequested = true) };
+  // stopNow(): leave the epoch at the end of the current batch (only read inside an epoch).
+  let abandonRequested = false;
+  const ctx: TrainContext = {
+    model,
+    epochs,
+    batchesPerEpoch,
+    samplesPerEpoch: n,
+    stop: () => (stopRequested = true),
+    stopNow: () => (stopRequested = abandonRequested = true),
+  };
   const step = createTrainStep(model);
   const prediction = outputIndex(model, 'prediction');
   const trained = trainedOutputs(model);
@@ -136,6 +157,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     const turn = eventLoopTurns();
     for (let epoch = 0; epoch < epochs && !stopRequested; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+      if (abandonRequested) break;
       const epochStart = performance.now();
       const order = permutation(n, rng);
       lossSum = tf.scalar(0);
@@ -170,8 +192,10 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
           metrics: () => ({ loss: ls.dataSync()[0] / samplesDone, acc: cs.dataSync()[0] / samplesDone }),
         };
         for (const cb of callbacks) await cb.onBatchEnd?.(progress, ctx);
+        if (abandonRequested) break;
         await turn();
       }
+      if (abandonRequested) break; // the epoch's running sums are released in `finally`
       const [lossTotal, correctTotal] = [(await lossSum.data())[0], (await correctSum.data())[0]];
       tf.dispose([lossSum, correctSum]);
       lossSum = correctSum = null;

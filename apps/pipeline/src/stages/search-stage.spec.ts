@@ -1,0 +1,63 @@
+import { buildDemoDataset } from '@digitfuse/data';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main as search } from '../cli/search';
+import type { RunState } from '../run-artifacts';
+
+jest.setTimeout(300_000);
+
+const root = mkdtempSync(join(tmpdir(), 'search-stage-'));
+const stderr: string[] = [];
+
+beforeAll(() => {
+  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+});
+
+afterAll(() => {
+  jest.restoreAllMocks();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface JournalOp {
+  readonly op: string;
+  readonly number?: number;
+  readonly step?: number;
+  readonly ts: number;
+}
+
+describe('searchStage', () => {
+  it('ends the search within its --budget: a running trial stops in time for its end-of-trial work', async () => {
+    // Epochs of a few seconds (960 training rows), more epochs than the budget allows.
+    const data = join(root, 'data');
+    await buildDemoDataset(data, { train: 1200, test: 300, seed: 3 });
+    const run = join(root, 'run');
+    const budget = 10;
+    await search(['--data', data, '--out', run, '--budget', `${budget}s`, '--epochs', '30', '--trials', '5', '--pruner', 'none', '--seed', '5', '--backend', 'wasm', '--no-report']);
+
+    const ops = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as JournalOp);
+    // The budget runs from just before the first trial starts.
+    const deadline = ops.find((o) => o.op === 'claim_trial')!.ts + budget * 1000;
+    const reports = ops.filter((o) => o.op === 'report');
+    const end = Math.max(...ops.filter((o) => o.op === 'finish').map((o) => o.ts));
+    // The longest epoch of the run (training and validation): the time between a trial's reports.
+    const epochMs = Math.max(...reports.map((r, i) => (i > 0 && reports[i - 1].number === r.number ? r.ts - reports[i - 1].ts : 0)));
+    expect(epochMs).toBeGreaterThan(0);
+
+    // No epoch but a trial's first (which it must finish to be ranked) ends past the deadline: before,
+    // a trial ran on to the end of the epoch the deadline fell in, then calibrated and saved its model.
+    expect(reports.filter((r) => (r.step as number) > 1 && r.ts > deadline)).toEqual([]);
+    // The last trial finished (calibrated, saved, recorded) by the deadline, give or take the timing
+    // of a batch and the error of its end-of-trial work's estimate; generously: within one epoch.
+    expect(end - deadline).toBeLessThan(epochMs);
+    const state = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as RunState<Record<string, unknown>>;
+    expect(state.stages.search.seconds).toBeLessThan(budget + epochMs / 1000);
+    expect(stderr.join('')).toMatch(/trial 0: search budget spent \([\d.]+s left for its end-of-trial work\), stopping (during|after) epoch \d+/);
+  });
+});
