@@ -129,6 +129,7 @@ describe('native kernels', () => {
       const bias = seededArray(40, 4, -0.5, 0.5);
       // Enough values (6000 x 40) for the mask-and-sum kernel to use the threads.
       const [big, bigY] = [seededArray(6000 * 40, 5), seededArray(6000 * 40, 6)];
+      const [g1, x1, w1] = [geometry(13, 9, 9, 1, 3, 40), seededArray(13 * 9 * 9, 7), seededArray(3 * 3 * 40, 8)];
       const threads = native.info().threads;
       const run = (n: number) => {
         native.setThreads(n);
@@ -146,7 +147,11 @@ describe('native kernels', () => {
         native.conv2d(x, w, bias, yRelu, g, 1);
         native.reluBiasGrad(dy, yRelu, dz, dbias, Int32Array.of(13 * 9 * 9, 40));
         native.reluBiasGrad(big, bigY, bigDz, bigDbias, Int32Array.of(6000, 40));
-        return [y, dx, dw, yRelu, dz, dbias, bigDz, bigDbias].map((a) => Buffer.from(a.buffer).toString('base64'));
+        // One input channel (the first image layer's case): 13 images of 9 x 9 into 40 channels.
+        const [y1, dw1] = [new Float32Array(dy.length), new Float32Array(3 * 3 * 40)];
+        native.conv2d(x1, w1, bias, y1, g1, 1);
+        native.conv2dBackpropFilter(x1, dy, dw1, g1);
+        return [y, dx, dw, yRelu, dz, dbias, bigDz, bigDbias, y1, dw1].map((a) => Buffer.from(a.buffer).toString('base64'));
       };
       try {
         const one = run(1);
