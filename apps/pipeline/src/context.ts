@@ -2,7 +2,7 @@ import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/da
 import { selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
-import type { BesideRetrain } from './stages/beside-retrain';
+import type { BesideRetrain } from './beside-retrain';
 import { saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
 
 /** Everything the stages of one run share. */
@@ -14,7 +14,7 @@ export interface RunContext {
   readonly log: (line: string) => void;
   backend?: BackendInfo;
   data?: PreparedData;
-  /** Set by `digitfuse full`: the retrain stage starts work of the later stages beside it (stages/beside-retrain.ts). */
+  /** Set by `digitfuse full`: the retrain stage starts work of the later stages beside it (beside-retrain.ts). */
   besideRetrain?: boolean;
   /** That child process, once started. */
   beside?: BesideRetrain;

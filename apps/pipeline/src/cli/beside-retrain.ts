@@ -3,12 +3,12 @@ import { backendOf, dataOf } from '../context';
 import { openContext } from '../open-run';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { embeddingMaps } from '../report';
-import { ablationKey, savedAblation, trainAblation } from '../stages/ablation';
-import { reportEmbeddings, reportMapSettings, saveMaps, savedMaps } from '../stages/report-maps';
+import { ablationKey, savedAblation, trainAblation } from '../ablation';
+import { reportEmbeddings, reportMapSettings, saveMaps, savedMaps } from '../report-maps';
 import { bestTrials } from '../study-access';
 
 /**
- * The process `digitfuse full` starts beside its retraining (stages/beside-retrain.ts), `--resume
+ * The process `digitfuse full` starts beside its retraining (beside-retrain.ts), `--resume
  * RUN`: trains the evaluate stage's image-only and audio-only models of the run's best trial
  * (`ablation.json`), then maps the report's embeddings with t-SNE + K-means (`embedding-maps.json`),
  * skipping what is saved already. Not a user command; its lines carry a `[beside]` prefix.

@@ -3,7 +3,7 @@ import { disposeModel, evaluateProbabilities, loadModel, predictProba, readMeta 
 import { predictProbaTta } from '@digitfuse/submit';
 import { modelStage } from '../context';
 import { trialModelDir, writeJson, type EvaluationFile } from '../run-artifacts';
-import { ablationFor } from './ablation';
+import { ablationFor } from '../ablation';
 import { bestTrials } from '../study-access';
 
 const toRows = (confusion: Int32Array): number[][] =>
@@ -11,8 +11,8 @@ const toRows = (confusion: Int32Array): number[][] =>
 
 /**
  * Stage: validation metrics of the best trial's model, the ensemble's gain, and the modality
- * ablation (does hearing help seeing?) with the same budget as the best trial (stages/ablation.ts:
- * under `digitfuse full` it was trained beside the retraining, stages/beside-retrain.ts).
+ * ablation (does hearing help seeing?) with the same budget as the best trial (ablation.ts:
+ * under `digitfuse full` it was trained beside the retraining, beside-retrain.ts).
  */
 export const evaluateStage = modelStage('evaluate', 'evaluate: validation metrics, ensemble gain, modality ablation', async (ctx, data, backend) => {
   const val = subset(data.train, data.split.val);

@@ -17,7 +17,7 @@ import { OBJECTIVES, type ObjectiveName } from '../objective';
 import { fusionOf, objectiveOf } from '../options';
 import { readEvaluation, readSearchOutputs, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { writeReport, type ReportInput } from '../report';
-import { reportEmbeddings, reportMapSettings, savedMaps } from './report-maps';
+import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
 const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
@@ -158,7 +158,7 @@ export const reportStage: Stage = {
       input.history = ((await readMeta(dir)).history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
       await backendOf(ctx);
       const embeddings = await reportEmbeddings(ctx, data, evaluation.best.trial);
-      // Maps computed beside the retraining (stages/beside-retrain.ts) from these very points are used as they are.
+      // Maps computed beside the retraining (beside-retrain.ts) from these very points are used as they are.
       const maps = embeddings && savedMaps(ctx, embeddings, settings);
       if (embeddings) input.embeddings = maps ? { ...embeddings, maps } : embeddings;
     }

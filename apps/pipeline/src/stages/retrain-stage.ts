@@ -1,6 +1,6 @@
 import { fitModel, formatDuration, readMeta } from '@digitfuse/model';
 import { modelStage } from '../context';
-import { startBesideRetrain } from './beside-retrain';
+import { startBesideRetrain } from '../beside-retrain';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
 import { bestTrials, openStudy, trialConfig } from '../study-access';
 

@@ -4,9 +4,9 @@ import { computeEmbeddings, disposeModel, loadModel } from '@digitfuse/model';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunContext } from '../context';
-import { EMBEDDING_KINDS, type EmbeddingMaps, type EmbeddingsInput, type MapSettings } from '../report';
-import { trialModelDir } from '../run-artifacts';
+import type { RunContext } from './context';
+import { EMBEDDING_KINDS, type EmbeddingMaps, type EmbeddingsInput, type MapSettings } from './report';
+import { trialModelDir } from './run-artifacts';
 
 /** Points in the t-SNE plots (a seeded sample of the validation rows). */
 export const EMBEDDING_SAMPLE = 2000;

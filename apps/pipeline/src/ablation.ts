@@ -3,10 +3,10 @@ import { subset, type PreparedData } from '@digitfuse/data';
 import { evaluateProbabilities, fitModel, formatDuration, predictProba, readMeta } from '@digitfuse/model';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunContext } from '../context';
+import type { RunContext } from './context';
 import type { BesideRetrain } from './beside-retrain';
-import { trialModelDir, type EvaluationFile } from '../run-artifacts';
-import { sampleRows } from '../search-space';
+import { trialModelDir, type EvaluationFile } from './run-artifacts';
+import { sampleRows } from './search-space';
 
 /** One single-sense model of the modality ablation. */
 export type AblationEntry = EvaluationFile['ablation'][number];

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RunContext } from '../context';
+import type { RunContext } from './context';
 
 /** The child process started beside the retraining. */
 export interface BesideRetrain {
@@ -36,7 +36,7 @@ export function typeScriptChildArgs(script: string): string[] {
  */
 export function startBesideRetrain(ctx: RunContext, trial: number, backend: string): BesideRetrain | null {
   if (backend !== 'wasm' && backend !== 'cpu') return null;
-  const script = join(__dirname, '..', 'cli', 'beside-retrain.ts');
+  const script = join(__dirname, 'cli', 'beside-retrain.ts');
   const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root], {
     env: { ...process.env, DIGITFUSE_THREADS: '1' },
     stdio: ['ignore', 'inherit', 'inherit'],
