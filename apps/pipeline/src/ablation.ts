@@ -1,11 +1,8 @@
-import { writeFileAtomic } from '@digitfuse/core';
 import { subset, type PreparedData } from '@digitfuse/data';
 import { evaluateProbabilities, fitModel, formatDuration, predictProba, readMeta } from '@digitfuse/model';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunContext } from './context';
 import type { BesideRetrain } from './beside-retrain';
-import { trialModelDir, type EvaluationFile } from './run-artifacts';
+import { readKeyed, trialModelDir, writeKeyed, type EvaluationFile } from './run-artifacts';
 import { sampleRows } from './search-space';
 
 /** One single-sense model of the modality ablation. */
@@ -24,14 +21,6 @@ export interface AblationKey {
   readonly batchSize: number;
   readonly backend: string;
 }
-
-/** `ablation.json` in the run directory: the image-only and audio-only models' validation accuracy. */
-interface AblationFile {
-  readonly key: AblationKey;
-  readonly entries: readonly AblationEntry[];
-}
-
-const ablationPath = (ctx: RunContext): string => join(ctx.layout.root, 'ablation.json');
 
 /** The ablation's inputs for the run's best trial (its meta holds the configuration and the kept epoch). */
 export async function ablationKey(ctx: RunContext, trial: number, backend: string): Promise<AblationKey> {
@@ -70,22 +59,13 @@ export async function trainAblation(ctx: RunContext, data: PreparedData, key: Ab
     entries.push({ modality, valAccuracy: trained.used, note: `${key.epochs} epochs, best trial's configuration` });
     ctx.log(`    ${modality}-only: validation accuracy ${trained.used.toFixed(4)} (${formatDuration(trained.seconds)})`);
   }
-  const file: AblationFile = { key, entries };
-  writeFileAtomic(ablationPath(ctx), JSON.stringify(file, null, 2) + '\n');
+  writeKeyed(ctx.layout.ablation, JSON.stringify(key), entries);
   return entries;
 }
 
 /** The saved ablation when it was computed from `key`, else null. */
-export function savedAblation(ctx: RunContext, key: AblationKey): readonly AblationEntry[] | null {
-  const path = ablationPath(ctx);
-  if (!existsSync(path)) return null;
-  try {
-    const file = JSON.parse(readFileSync(path, 'utf8')) as AblationFile;
-    return JSON.stringify(file.key) === JSON.stringify(key) && Array.isArray(file.entries) ? file.entries : null;
-  } catch {
-    return null; // unreadable: computed again
-  }
-}
+export const savedAblation = (ctx: RunContext, key: AblationKey): readonly AblationEntry[] | null =>
+  readKeyed<AblationEntry[]>(ctx.layout.ablation, JSON.stringify(key));
 
 /**
  * The evaluate stage's ablation entries for the best trial: from the child started beside the

@@ -82,8 +82,8 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(log).toContain('modality ablation: trained beside the retraining');
     const besideFile = JSON.parse(readFileSync(join(run, 'ablation.json'), 'utf8'));
     const evaluation = JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8'));
-    expect(besideFile.key.trial).toBe(evaluation.best.trial);
-    expect(evaluation.ablation.slice(1)).toEqual(besideFile.entries);
+    expect(JSON.parse(besideFile.key).trial).toBe(evaluation.best.trial);
+    expect(evaluation.ablation.slice(1)).toEqual(besideFile.value);
     const rerun = async (stages: readonly string[], args: readonly string[] = []) => {
       const state = readState(run);
       for (const stage of stages) delete state.stages[stage];

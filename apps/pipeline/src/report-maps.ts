@@ -1,12 +1,9 @@
-import { writeFileAtomic } from '@digitfuse/core';
 import { createRng, permutation, subset, type PreparedData } from '@digitfuse/data';
 import { computeEmbeddings, disposeModel, loadModel } from '@digitfuse/model';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunContext } from './context';
 import { EMBEDDING_KINDS, type EmbeddingMaps, type EmbeddingsInput, type MapSettings } from './report';
-import { trialModelDir } from './run-artifacts';
+import { readKeyed, trialModelDir, writeKeyed } from './run-artifacts';
 
 /** Points in the t-SNE plots (a seeded sample of the validation rows). */
 export const EMBEDDING_SAMPLE = 2000;
@@ -39,8 +36,6 @@ export async function reportEmbeddings(ctx: RunContext, data: PreparedData, tria
   }
 }
 
-const mapsPath = (ctx: RunContext): string => join(ctx.layout.root, 'embedding-maps.json');
-
 /** A digest of everything a map depends on: the points, their labels and the settings. */
 function mapsKey(e: EmbeddingsInput, settings: MapSettings): string {
   const hash = createHash('sha256');
@@ -49,26 +44,23 @@ function mapsKey(e: EmbeddingsInput, settings: MapSettings): string {
   return hash.digest('hex');
 }
 
+/** Maps as JSON: plain arrays (float32 values print and parse back exactly). */
+type MapsJson = Record<string, { coords: number[]; assigned: number[] }>;
+
 /** Saves maps computed ahead of the report (`embedding-maps.json`, atomically), keyed by their inputs. */
 export function saveMaps(ctx: RunContext, e: EmbeddingsInput, settings: MapSettings, maps: EmbeddingMaps): void {
-  const json = Object.fromEntries(Object.entries(maps).map(([kind, m]) => [kind, { coords: Array.from(m.coords), assigned: Array.from(m.assigned) }]));
-  writeFileAtomic(mapsPath(ctx), JSON.stringify({ key: mapsKey(e, settings), maps: json }) + '\n');
+  const json: MapsJson = Object.fromEntries(Object.entries(maps).map(([kind, m]) => [kind, { coords: Array.from(m.coords), assigned: Array.from(m.assigned) }]));
+  writeKeyed(ctx.layout.embeddingMaps, mapsKey(e, settings), json);
 }
 
 /** The saved maps when they were computed from these embeddings and settings, else null. */
 export function savedMaps(ctx: RunContext, e: EmbeddingsInput, settings: MapSettings): EmbeddingMaps | null {
-  const path = mapsPath(ctx);
-  if (!existsSync(path)) return null;
-  try {
-    const file = JSON.parse(readFileSync(path, 'utf8')) as { key: string; maps: Record<string, { coords: number[]; assigned: number[] }> };
-    if (file.key !== mapsKey(e, settings)) return null;
-    const maps: EmbeddingMaps = {};
-    for (const kind of EMBEDDING_KINDS) {
-      const m = file.maps[kind];
-      if (m) maps[kind] = { coords: Float32Array.from(m.coords), assigned: Int32Array.from(m.assigned) };
-    }
-    return maps;
-  } catch {
-    return null; // unreadable: computed again
+  const json = readKeyed<MapsJson>(ctx.layout.embeddingMaps, mapsKey(e, settings));
+  if (json === null) return null;
+  const maps: EmbeddingMaps = {};
+  for (const kind of EMBEDDING_KINDS) {
+    const m = json[kind];
+    if (m) maps[kind] = { coords: Float32Array.from(m.coords), assigned: Int32Array.from(m.assigned) };
   }
+  return maps;
 }

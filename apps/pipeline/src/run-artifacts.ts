@@ -32,6 +32,9 @@ export interface RunLayout {
   readonly submission: string;
   /** evaluate stage (`EvaluationFile`). */
   readonly evaluation: string;
+  /** Work done ahead of the evaluate and report stages (beside-retrain.ts), each kept with a key of its inputs (`writeKeyed`). */
+  readonly ablation: string;
+  readonly embeddingMaps: string;
   /** report stage. */
   readonly summaryJson: string;
   readonly summaryMd: string;
@@ -55,6 +58,8 @@ export function runLayout(root: string): RunLayout {
     modelDir: join(r, 'model'),
     submission: join(r, 'submission.csv'),
     evaluation: join(r, 'evaluation.json'),
+    ablation: join(r, 'ablation.json'),
+    embeddingMaps: join(r, 'embedding-maps.json'),
     summaryJson: join(r, 'summary.json'),
     summaryMd: join(r, 'summary.md'),
     reportDir: join(r, 'report'),
@@ -145,6 +150,22 @@ export function saveState<Options>(layout: RunLayout, state: RunState<Options>):
 /** Write a JSON file atomically. */
 export function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Write `value` with the `key` of the inputs it was computed from, atomically (`readKeyed` reads it back). */
+export function writeKeyed(path: string, key: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify({ key, value }) + '\n');
+}
+
+/** The value `writeKeyed` saved at `path` when it was saved with `key`; null when absent, unreadable or from other inputs. */
+export function readKeyed<T>(path: string, key: string): T | null {
+  if (!existsSync(path)) return null;
+  try {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { key?: unknown; value?: T };
+    return file.key === key && file.value !== undefined ? file.value : null;
+  } catch {
+    return null; // unreadable: computed again
+  }
 }
 
 /** Read a JSON file a previous stage wrote, with a clear error if it is missing. */

@@ -16,6 +16,7 @@ import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
+import { typeScriptChildArgs } from '../beside-retrain';
 import { joinSharedStudy, openStudy, pruneTrialModels, studyPlace, trialSeed, uploadTrialModel } from '../study-access';
 
 /**
@@ -195,7 +196,7 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
   return spawnWorkers({
     count,
     command: process.execPath,
-    args: [...process.execArgv, script, '--resume', ctx.layout.root],
+    args: [...typeScriptChildArgs(script), '--resume', ctx.layout.root],
     env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads, ...(deadline === null ? {} : { [DEADLINE_ENV]: String(deadline) }) },
     stdio: 'inherit',
   });
