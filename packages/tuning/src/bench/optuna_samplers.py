@@ -100,6 +100,28 @@ def make_sampler(kind: str, seed: int) -> optuna.samplers.BaseSampler:
     raise ValueError(f"Unsupported sampler type {kind!r}")
 
 
+def unit_point(t: optuna.trial.FrozenTrial) -> list:
+    """A trial's parameters scaled to [0, 1] by their ranges (log ones in log space), in sorted name order."""
+    out = []
+    for name in sorted(t.params):
+        d, v = t.distributions[name], t.params[name]
+        if not hasattr(d, "low") or d.high == d.low:
+            out.append(0.0)
+        elif d.log:
+            out.append(math.log(v / d.low) / math.log(d.high / d.low))
+        else:
+            out.append((v - d.low) / (d.high - d.low))
+    return out
+
+
+def mean_spread(trials: list, workers: int, n_startup: int = 10) -> float:
+    """Mean distance from each trial asked after the start-up to the nearest trial running when it was asked."""
+    points = [np.array(unit_point(t)) for t in trials]
+    dists = [min(float(np.linalg.norm(points[i] - points[j])) for j in range(max(0, i - workers + 1), i))
+             for i in range(n_startup + workers - 1, len(points))]
+    return float(np.mean(dists)) if dists else float("nan")
+
+
 def run(objective, sampler, n_trials: int, workers: int, directions=None) -> list:
     """Runs n_trials; with workers > 1, keeps `workers` trials running (ask/tell, oldest told first)."""
     study = optuna.create_study(sampler=sampler, directions=directions or ["minimize"])
@@ -118,6 +140,7 @@ def run(objective, sampler, n_trials: int, workers: int, directions=None) -> lis
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--seeds", type=int, default=30)
+    p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--trials", type=int, default=100)
     p.add_argument("--checkpoints", default="25,50,100")
     p.add_argument("--workers", type=int, default=4)
@@ -134,18 +157,21 @@ def main() -> None:
     for fname in [f for f in a.functions.split(",") if f]:
         for kind in [s for s in a.samplers.split(",") if s]:
             workers = a.workers if kind in ("tpe-liar", "tpe-no-liar") else 1
-            for seed in range(a.seeds):
+            for seed in range(a.first_seed, a.first_seed + a.seeds):
                 t0, c0 = time.perf_counter(), time.process_time()
                 trials = run(FUNCTIONS[fname], make_sampler(kind, seed), a.trials, workers)
                 ms = (time.perf_counter() - t0) * 1000 / a.trials
                 cpu = (time.process_time() - c0) * 1000 / a.trials
                 best = np.minimum.accumulate([t.value for t in trials])
-                runs.append({"function": fname, "sampler": kind, "seed": seed, "msPerTrial": ms, "cpuMsPerTrial": cpu,
-                             "regret": {str(c): float(best[c - 1]) for c in checkpoints if c <= len(best)}})
+                run_ = {"function": fname, "sampler": kind, "seed": seed, "msPerTrial": ms, "cpuMsPerTrial": cpu,
+                        "regret": {str(c): float(best[c - 1]) for c in checkpoints if c <= len(best)}}
+                if workers > 1:
+                    run_["spread"] = mean_spread(trials, workers)
+                runs.append(run_)
             print(f"optuna {fname} {kind} done", file=sys.stderr)
     zdt = []
     for kind in [s for s in a.zdt_samplers.split(",") if s]:
-        for seed in range(a.zdt_seeds):
+        for seed in range(a.first_seed, a.first_seed + a.zdt_seeds):
             t0, c0 = time.perf_counter(), time.process_time()
             trials = run(zdt1_objective(a.zdt_dims), make_sampler(kind, seed), a.zdt_trials, 1, ["minimize", "minimize"])
             ms = (time.perf_counter() - t0) * 1000 / a.zdt_trials

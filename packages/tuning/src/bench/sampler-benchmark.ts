@@ -4,7 +4,9 @@ import { parseArgs, runMain } from '@digitfuse/core';
  * runs random search, independent TPE, the default (multivariate) TPE, and the default TPE with
  * `--workers` trials running at once with the constant liar on and off, over Branin, Hartmann-6 and
  * a pipeline-like space, and prints the median regret (and interquartile range) over the seeds at
- * each checkpoint, plus the wall time per trial. Then ZDT1 (two objectives): the hypervolume after
+ * each checkpoint, plus the wall time per trial; each target's ratio with a bootstrap interval of the
+ * medians and the ratio of geometric means, and for the concurrent runs how far new trials land from
+ * the running ones (`meanSpread`). Then ZDT1 (two objectives): the hypervolume after
  * `--zdt-trials` trials with NSGA-II and with multi-objective TPE. When a Python with Optuna is found
  * (`--python`, default `python3`; `--optuna` requires it, `--no-optuna` skips it), optuna_samplers.py
  * runs the same functions, budgets and seeds with Optuna's samplers and the tables show both.
@@ -25,7 +27,7 @@ import { createStudy } from '../study';
 import type { Trial } from '../trial';
 import type { Direction, FrozenTrial } from '../trial-state';
 import { BENCH_FUNCTIONS, ZDT1_IDEAL_HYPERVOLUME, ZDT1_REFERENCE, zdt1 } from './bench-functions';
-import { bootstrapMedianRatio, medianOf, quantile } from './stats';
+import { bootstrapMedianRatio, geometricMeanRatio, medianOf, quantile } from './stats';
 
 /** One study of a single-objective function: best regret so far at each checkpoint. */
 export interface RegretRun {
@@ -38,6 +40,12 @@ export interface RegretRun {
   readonly cpuMsPerTrial: number;
   /** checkpoint (trials, as a string) -> best regret among the first that many trials. */
   readonly regret: Readonly<Record<string, number>>;
+  /**
+   * Runs with concurrent workers: the mean distance from each trial asked after the start-up to the
+   * nearest trial running when it was asked, every parameter scaled to [0, 1] (log ones in log space).
+   * What the constant liar is for: larger means concurrent trials spread out more.
+   */
+  readonly spread?: number;
 }
 
 /** One ZDT1 study: hypervolume of all its trials against ZDT1_REFERENCE. */
@@ -102,6 +110,41 @@ export async function runStudy(
   return study.trials;
 }
 
+/** A trial's parameters scaled to [0, 1] by their ranges (log ones in log space), in sorted name order. */
+function unitPoint(t: FrozenTrial): number[] {
+  return Object.keys(t.params)
+    .sort()
+    .map((name) => {
+      const d = t.distributions[name];
+      const v = t.params[name];
+      if (d.type === 'categorical' || typeof v !== 'number' || d.high === d.low) return 0;
+      return d.log ? Math.log(v / d.low) / Math.log(d.high / d.low) : (v - d.low) / (d.high - d.low);
+    });
+}
+
+/**
+ * Mean distance from each trial asked after the start-up to the nearest of the trials running when it
+ * was asked (in `runStudy` with `workers` lanes, the previous workers - 1), in unit-scaled coordinates.
+ */
+export function meanSpread(trials: readonly FrozenTrial[], workers: number, nStartupTrials = 10): number {
+  const points = trials.map(unitPoint);
+  // Trial i is asked when i - workers + 1 trials have finished: TPE draws from trial nStartup + workers - 1 on.
+  const first = nStartupTrials + workers - 1;
+  let total = 0;
+  let count = 0;
+  for (let i = first; i < points.length; i++) {
+    let nearest = Number.POSITIVE_INFINITY;
+    for (let j = Math.max(0, i - workers + 1); j < i; j++) {
+      nearest = Math.min(nearest, Math.hypot(...points[i].map((x, k) => x - points[j][k])));
+    }
+    if (Number.isFinite(nearest)) {
+      total += nearest;
+      count++;
+    }
+  }
+  return count === 0 ? Number.NaN : total / count;
+}
+
 /** Best regret so far at each checkpoint, by trial number. */
 export function regretAt(trials: readonly FrozenTrial[], checkpoints: readonly number[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -115,6 +158,8 @@ export function regretAt(trials: readonly FrozenTrial[], checkpoints: readonly n
 
 export interface BenchOptions {
   readonly seeds: number;
+  /** The first seed: seeds are firstSeed .. firstSeed + seeds - 1 on both sides. */
+  readonly firstSeed: number;
   readonly trials: number;
   readonly checkpoints: readonly number[];
   readonly workers: number;
@@ -134,18 +179,19 @@ export async function runOurs(o: BenchOptions): Promise<BenchResults> {
   for (const fn of o.functions) {
     for (const name of o.samplers) {
       const v = VARIANTS[name];
-      for (let seed = 0; seed < o.seeds; seed++) {
+      for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
         const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
         const trials = await runStudy(v.make(seed), BENCH_FUNCTIONS[fn].regret, o.trials, v.concurrent ? o.workers : 1);
         const [ms, cpu] = elapsed(t0, c0, o.trials);
-        runs.push({ function: fn, sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, regret: regretAt(trials, o.checkpoints) });
+        const spread = v.concurrent ? { spread: meanSpread(trials, o.workers) } : {};
+        runs.push({ function: fn, sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, regret: regretAt(trials, o.checkpoints), ...spread });
       }
       o.log(`ours ${fn} ${name} done`);
     }
   }
   const zdt: HypervolumeRun[] = [];
   for (const name of o.zdtSamplers) {
-    for (let seed = 0; seed < o.zdtSeeds; seed++) {
+    for (let seed = o.firstSeed; seed < o.firstSeed + o.zdtSeeds; seed++) {
       const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
       const trials = await runStudy(ZDT_VARIANTS[name].make(seed), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
       const [ms, cpu] = elapsed(t0, c0, o.zdtTrials);
@@ -182,7 +228,7 @@ export function runOptuna(python: string, o: BenchOptions): Promise<BenchResults
   const script = path.join(__dirname, 'optuna_samplers.py');
   const args = [
     script,
-    ...['--seeds', String(o.seeds), '--trials', String(o.trials), '--checkpoints', o.checkpoints.join(','), '--workers', String(o.workers)],
+    ...['--seeds', String(o.seeds), '--first-seed', String(o.firstSeed), '--trials', String(o.trials), '--checkpoints', o.checkpoints.join(','), '--workers', String(o.workers)],
     ...['--functions', o.functions.join(','), '--samplers', o.samplers.join(','), '--zdt-seeds', String(o.zdtSeeds)],
     ...['--zdt-trials', String(o.zdtTrials), '--zdt-dims', String(o.zdtDims), '--zdt-samplers', o.zdtSamplers.join(',')],
   ];
@@ -221,8 +267,11 @@ export function report(o: BenchOptions, ours: BenchResults, optuna: BenchResults
     r.runs.filter((x) => x.function === fn && x.sampler === s && x.regret[c] !== undefined).map((x) => x.regret[c]);
   const interval = (a: number[], b: number[]): string => {
     const [lo, hi] = bootstrapMedianRatio(a, b);
-    return `90% bootstrap interval ${lo.toFixed(2)}-${hi.toFixed(2)}`;
+    const g = geometricMeanRatio(a, b);
+    return `90% bootstrap interval ${lo.toFixed(2)}-${hi.toFixed(2)}; geometric means ${g.ratio.toFixed(2)} [${g.low.toFixed(2)}, ${g.high.toFixed(2)}]`;
   };
+  const spreadOf = (r: BenchResults, fn: string, s: string): number =>
+    mean(r.runs.filter((x) => x.function === fn && x.sampler === s && x.spread !== undefined).map((x) => x.spread as number));
   const msOf = (r: BenchResults, fn: string, s: string): number => mean(r.runs.filter((x) => x.function === fn && x.sampler === s).map((x) => x.cpuMsPerTrial));
   const wallOf = (r: BenchResults, fn: string, s: string): number => mean(r.runs.filter((x) => x.function === fn && x.sampler === s).map((x) => x.msPerTrial));
   for (const fn of o.functions) {
@@ -266,8 +315,10 @@ export function report(o: BenchOptions, ours: BenchResults, optuna: BenchResults
         const [on, off] = [regrets(r, fn, 'tpe-liar', last), regrets(r, fn, 'tpe-no-liar', last)];
         if (on.length === 0 || off.length === 0) continue;
         const verdict = lib === 'ours' ? `; target on < off: ${medianOf(on) < medianOf(off) ? 'met' : 'NOT met'}` : '';
+        const [spreadOn, spreadOff] = [spreadOf(r, fn, 'tpe-liar'), spreadOf(r, fn, 'tpe-no-liar')];
+        const spread = Number.isNaN(spreadOn) || Number.isNaN(spreadOff) ? '' : `; distance to the nearest running trial ${spreadOn.toFixed(3)} vs ${spreadOff.toFixed(3)}`;
         lines.push(
-          `- ${fn}, ${lib}: ${o.workers} workers, constant liar on ${medianOf(on).toFixed(4)} vs off ${medianOf(off).toFixed(4)} (on/off ${(medianOf(on) / medianOf(off)).toFixed(2)}, ${interval(on, off)}${verdict})`,
+          `- ${fn}, ${lib}: ${o.workers} workers, constant liar on ${medianOf(on).toFixed(4)} vs off ${medianOf(off).toFixed(4)} (on/off ${(medianOf(on) / medianOf(off)).toFixed(2)}, ${interval(on, off)}${verdict})${spread}`,
         );
       }
     }
@@ -294,6 +345,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const describe = "Median regret of the samplers on Branin, Hartmann-6 and a pipeline-like space, and ZDT1 hypervolume, beside Optuna's when a python3 with optuna is importable.";
   const args = await parseArgs(argv, { name: 'digitfuse bench samplers', describe }, (y) => y
     .option('seeds', { type: 'number', default: 30, describe: 'Seeds (studies) per function and sampler' })
+    .option('first-seed', { type: 'number', default: 0, describe: 'First seed (seeds run from it on, on both sides): a fresh block of seeds checks a figure' })
     .option('trials', { type: 'number', default: 100, describe: 'Trials per study' })
     .option('checkpoints', { type: 'string', default: '25,50,100', describe: 'Report the best regret after these many trials' })
     .option('workers', { type: 'number', default: 4, describe: 'Concurrent trials of the tpe-liar / tpe-no-liar runs' })
@@ -312,12 +364,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     const v = args[key];
     if (!(Number.isInteger(v) && v >= (key === 'zdt-seeds' ? 0 : key === 'zdt-dims' ? 2 : 1))) throw new TuningError(`--${key}: expected a positive integer, got ${v}`);
   }
+  if (!(Number.isInteger(args['first-seed']) && args['first-seed'] >= 0)) throw new TuningError(`--first-seed: expected an integer >= 0, got ${args['first-seed']}`);
   const checkpoints = args.checkpoints.split(',').map((s) => Number(s.trim()));
   if (checkpoints.some((c) => !Number.isInteger(c) || c < 1 || c > args.trials)) {
     throw new TuningError(`--checkpoints: expected integers in 1..${args.trials} (--trials), got ${args.checkpoints}`);
   }
   const o: BenchOptions = {
     seeds: args.seeds,
+    firstSeed: args['first-seed'],
     trials: args.trials,
     checkpoints,
     workers: args.workers,
@@ -342,7 +396,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw new TuningError(`--optuna: \`${args.python} -c "import optuna"\` failed; install optuna (pip install optuna) or pass --python`);
   }
   if (optuna === undefined && version === undefined && args.optuna !== false) o.log(`(no Optuna: \`${args.python}\` cannot import optuna; showing this library only)`);
-  console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials`);
+  const seedsFrom = o.firstSeed === 0 ? '' : ` (from seed ${o.firstSeed})`;
+  console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials${seedsFrom}; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials`);
   const ours = await runOurs(o);
   if (version !== undefined) {
     optuna = await runOptuna(args.python, o);

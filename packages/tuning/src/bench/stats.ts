@@ -26,3 +26,25 @@ export function bootstrapMedianRatio(a: readonly number[], b: readonly number[],
   for (let i = 0; i < samples; i++) ratios.push(medianOf(draw(a)) / medianOf(draw(b)));
   return [quantile(ratios, (1 - level) / 2), quantile(ratios, (1 + level) / 2)];
 }
+
+/** The standard normal's 95th percentile: a two-sided 90% interval is the estimate +- Z90 standard errors. */
+const Z90 = 1.6448536269514722;
+
+/**
+ * Ratio of the geometric means of a and b (exp of the difference of their mean logs) with its 90%
+ * normal interval: every seed counts, so it is tighter than the ratio of medians. A regret of 0 counts as
+ * 1e-12 (its log must be finite).
+ */
+export function geometricMeanRatio(a: readonly number[], b: readonly number[]): { ratio: number; low: number; high: number } {
+  const meanVar = (xs: readonly number[]): [number, number] => {
+    const logs = xs.map((x) => Math.log(Math.max(x, 1e-12)));
+    const m = logs.reduce((s, x) => s + x, 0) / logs.length;
+    const v = logs.length > 1 ? logs.reduce((s, x) => s + (x - m) ** 2, 0) / (logs.length - 1) : Number.NaN;
+    return [m, v];
+  };
+  const [ma, va] = meanVar(a);
+  const [mb, vb] = meanVar(b);
+  const d = ma - mb;
+  const half = Z90 * Math.sqrt(va / a.length + vb / b.length);
+  return { ratio: Math.exp(d), low: Math.exp(d - half), high: Math.exp(d + half) };
+}
