@@ -1,6 +1,6 @@
 import { categoricalDistribution, floatDistribution, intDistribution } from '../distributions';
 import { xoshiro128 } from '@digitfuse/core';
-import { ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator';
+import { neighbourGapBandwidths, ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator';
 import { defaultWeights } from './tpe-sampler';
 
 const options: ParzenEstimatorOptions = {
@@ -87,5 +87,31 @@ describe('ParzenEstimator', () => {
       const one = new ParzenEstimator([obs[dim].subarray(0, 7)], [d], options).logPdf([pts[dim]]);
       single[dim].forEach((v, k) => expect(one[k]).toBeCloseTo(v, 4));
     });
+  });
+});
+
+describe('neighbourGapBandwidths', () => {
+  const options: ParzenEstimatorOptions = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, weights: defaultWeights };
+
+  it("gives each observation the larger gap to its sorted neighbours, clipped (Optuna 5's rule)", () => {
+    // Sorted 0.1, 0.4, 0.5 on [0, 1]: gaps 0.1|0.3, 0.3|0.1, 0.1|0.5; the outer ones use their inner gap.
+    const s = neighbourGapBandwidths(Float64Array.from([0.5, 0.1, 0.4]), 0, 1, { ...options, considerMagicClip: false });
+    expect(Array.from(s).map((v) => +v.toFixed(12))).toEqual([0.1, 0.3, 0.3]);
+    // With the clip, at least 1 / 5 (3 observations and the prior: (high - low) / min(100, 1 + 4)).
+    expect(Array.from(neighbourGapBandwidths(Float64Array.from([0.5, 0.1, 0.4]), 0, 1, options)).map((v) => +v.toFixed(12))).toEqual([0.2, 0.3, 0.3]);
+  });
+
+  it('spreads the wide bandwidths of equal values over different observations in different dimensions', () => {
+    // Twelve observations with the same values in each of 6 dimensions: a run of eight equal values
+    // (0.5) between 0.2 and 0.8. Only the two ends of the run get a gap (0.3); the others the floor.
+    const values = Float64Array.from([0.2, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.8, 0.2, 0.8]);
+    const wide = Array.from({ length: 6 }, (_, dim) => {
+      const s = neighbourGapBandwidths(values, 0, 1, options, dim);
+      return [...s.keys()].filter((i) => values[i] === 0.5 && s[i] > 0.25);
+    });
+    for (const w of wide) expect(w).toHaveLength(2);
+    // Ordered by age, observations 1 and 8 got both in every dimension, so their product kernels were
+    // wide everywhere and the others narrow everywhere. Now the pairs differ between dimensions.
+    expect(new Set(wide.map((w) => w.join(','))).size).toBeGreaterThan(3);
   });
 });
