@@ -90,12 +90,22 @@ function makePruner(kind: RunContext['options']['pruner'], epochs: number): Prun
   return new NopPruner();
 }
 
+/**
+ * The search's sampler: TPE with Optuna 5's defaults except the constant liar, which is off. Measured
+ * with 4 concurrent workers (tuning README, both libraries, 150-600 seeds on five spaces, the pipeline's
+ * among them): the liar never lowered the regret and raised it by up to 1.2x (geometric means);
+ * without it concurrent trials still differ, each drawing from its own random stream.
+ */
+export function searchSampler(seed: number): TPESampler {
+  return new TPESampler({ seed, constantLiar: false });
+}
+
 /** Open (or create) the run's study: from its journal, or from the shared storage of `--storage`. */
 export async function openStudy(ctx: RunContext): Promise<Study> {
   return createStudy({
     name: studyNameOf(ctx),
     direction: 'maximize',
-    sampler: new TPESampler({ seed: ctx.options.seed }),
+    sampler: searchSampler(ctx.options.seed),
     logger: { warn: (message: string) => ctx.log(`    warning: ${message}`) },
     pruner: makePruner(ctx.options.pruner, ctx.options.epochs),
     storage: await storageOf(ctx),

@@ -6,8 +6,9 @@
 
 /** What the functions need from a trial (the package's Trial satisfies it). */
 export interface SuggestingTrial {
-  suggestFloat(name: string, low: number, high: number, options?: { log?: boolean }): number;
+  suggestFloat(name: string, low: number, high: number, options?: { log?: boolean; step?: number }): number;
   suggestInt(name: string, low: number, high: number, options?: { log?: boolean }): number;
+  suggestCategorical<T extends number>(name: string, choices: readonly T[]): T;
 }
 
 export interface BenchFunction {
@@ -53,14 +54,29 @@ export function branin(trial: SuggestingTrial): number {
 
 /** Hartmann-6 on [0, 1]^6 (minimum -3.32237, several local minima). */
 export function hartmann6(trial: SuggestingTrial): number {
-  const x = [1, 2, 3, 4, 5, 6].map((i) => trial.suggestFloat(`x${i}`, 0, 1));
+  return hartmann6Value([1, 2, 3, 4, 5, 6].map((i) => trial.suggestFloat(`x${i}`, 0, 1))) - HARTMANN6_MIN;
+}
+
+/** The best Hartmann-6 value on the 0.1 grid (brute force over its 11^6 points: spec). */
+export const HARTMANN6_GRID_MIN = -3.2215609001775696;
+
+/**
+ * Hartmann-6 with every coordinate on a 0.1 grid (`step: 0.1`, 11 values each): a discrete space in
+ * which TPE's draws can repeat, and the constant liar can keep concurrent trials off each other's points.
+ */
+export function hartmann6Grid(trial: SuggestingTrial): number {
+  return hartmann6Value([1, 2, 3, 4, 5, 6].map((i) => trial.suggestFloat(`x${i}`, 0, 1, { step: 0.1 }))) - HARTMANN6_GRID_MIN;
+}
+
+/** Hartmann-6's value at x. */
+export function hartmann6Value(x: readonly number[]): number {
   let total = 0;
   for (let i = 0; i < 4; i++) {
     let inner = 0;
     for (let j = 0; j < 6; j++) inner += H6_A[i][j] * (x[j] - H6_P[i][j]) ** 2;
     total += H6_ALPHA[i] * Math.exp(-inner);
   }
-  return -total - HARTMANN6_MIN;
+  return -total;
 }
 
 /**
@@ -74,6 +90,35 @@ export function pipelineBowl(trial: SuggestingTrial): number {
   const units = trial.suggestInt('units', 32, 512, { log: true });
   const dropout = trial.suggestFloat('dropout', 0.1, 0.6);
   const lr = trial.suggestFloat('learning_rate', 1e-4, 1e-2, { log: true });
+  return pipelineBowlValue(filters, units, dropout, lr);
+}
+
+/** The choices of the categorical pipeline-like space: filters, units, dropout, learning rate. */
+export const PIPELINE_CHOICES = {
+  filters: [16, 32, 64, 128, 256],
+  units: [32, 64, 128, 256, 512],
+  dropout: [0.1, 0.2, 0.3, 0.4, 0.5],
+  learningRate: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+} as const;
+
+/** The bowl's least value over PIPELINE_CHOICES (the filters' terms are separable; brute force, spec). */
+export const PIPELINE_CATEGORICAL_MIN = 0.1172306057576152;
+
+/**
+ * The pipeline-like bowl with every parameter a 5-way categorical (PIPELINE_CHOICES), as many users
+ * write a search space: discrete, so TPE's draws can repeat.
+ */
+export function pipelineCategorical(trial: SuggestingTrial): number {
+  const c = PIPELINE_CHOICES;
+  const filters = FILTER_NAMES.map((n) => trial.suggestCategorical(n, c.filters));
+  const units = trial.suggestCategorical('units', c.units);
+  const dropout = trial.suggestCategorical('dropout', c.dropout);
+  const lr = trial.suggestCategorical('learning_rate', c.learningRate);
+  return pipelineBowlValue(filters, units, dropout, lr) - PIPELINE_CATEGORICAL_MIN;
+}
+
+/** The pipeline-like bowl's value (0 at its minimum). */
+export function pipelineBowlValue(filters: readonly number[], units: number, dropout: number, lr: number): number {
   let f = 0;
   filters.forEach((v, i) => (f += (logPosition(v, 16, 256) - logPosition(FILTER_BEST[i], 16, 256)) ** 2));
   const du = logPosition(units, 32, 512) - logPosition(128, 32, 512);
@@ -87,7 +132,12 @@ export const BENCH_FUNCTIONS: Readonly<Record<string, BenchFunction>> = {
   branin: { title: 'Branin (2-D)', regret: branin },
   hartmann6: { title: 'Hartmann-6 (6-D)', regret: hartmann6 },
   pipeline: { title: "Pipeline-like space (6 log-int filters, log-int units, dropout, log lr; a bowl)", regret: pipelineBowl },
+  'hartmann6-grid': { title: 'Hartmann-6 on a 0.1 grid (6-D, discrete)', regret: hartmann6Grid },
+  'pipeline-categorical': { title: 'Pipeline-like bowl, every parameter a 5-way categorical (9-D, discrete)', regret: pipelineCategorical },
 };
+
+/** The functions run by default (the discrete ones on request: `--functions`). */
+export const DEFAULT_BENCH_FUNCTIONS: readonly string[] = ['branin', 'hartmann6', 'pipeline'];
 
 /** ZDT1 with `dims` variables in [0, 1]: two objectives to minimise; the Pareto front is f2 = 1 - sqrt(f1). */
 export function zdt1(dims: number): (trial: SuggestingTrial) => [number, number] {

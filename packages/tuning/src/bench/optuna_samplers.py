@@ -45,13 +45,23 @@ def branin(t: optuna.Trial) -> float:
     return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - s) * math.cos(x) + 10 - BRANIN_MIN
 
 
-def hartmann6(t: optuna.Trial) -> float:
-    x = [t.suggest_float(f"x{i + 1}", 0, 1) for i in range(6)]
+def hartmann6_value(x: list) -> float:
     total = 0.0
     for i in range(4):
         inner = sum(H6_A[i][j] * (x[j] - H6_P[i][j]) ** 2 for j in range(6))
         total += H6_ALPHA[i] * math.exp(-inner)
-    return -total - HARTMANN6_MIN
+    return -total
+
+
+def hartmann6(t: optuna.Trial) -> float:
+    return hartmann6_value([t.suggest_float(f"x{i + 1}", 0, 1) for i in range(6)]) - HARTMANN6_MIN
+
+
+HARTMANN6_GRID_MIN = -3.2215609001775696
+
+
+def hartmann6_grid(t: optuna.Trial) -> float:
+    return hartmann6_value([t.suggest_float(f"x{i + 1}", 0, 1, step=0.1) for i in range(6)]) - HARTMANN6_GRID_MIN
 
 
 def log_position(v: float, low: float, high: float) -> float:
@@ -63,6 +73,24 @@ def pipeline(t: optuna.Trial) -> float:
     units = t.suggest_int("units", 32, 512, log=True)
     dropout = t.suggest_float("dropout", 0.1, 0.6)
     lr = t.suggest_float("learning_rate", 1e-4, 1e-2, log=True)
+    return pipeline_value(filters, units, dropout, lr)
+
+
+PIPELINE_CHOICES = {"filters": [16, 32, 64, 128, 256], "units": [32, 64, 128, 256, 512],
+                    "dropout": [0.1, 0.2, 0.3, 0.4, 0.5], "learning_rate": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]}
+PIPELINE_CATEGORICAL_MIN = 0.1172306057576152
+
+
+def pipeline_categorical(t: optuna.Trial) -> float:
+    c = PIPELINE_CHOICES
+    filters = [t.suggest_categorical(n, c["filters"]) for n in FILTER_NAMES]
+    units = t.suggest_categorical("units", c["units"])
+    dropout = t.suggest_categorical("dropout", c["dropout"])
+    lr = t.suggest_categorical("learning_rate", c["learning_rate"])
+    return pipeline_value(filters, units, dropout, lr) - PIPELINE_CATEGORICAL_MIN
+
+
+def pipeline_value(filters: list, units: float, dropout: float, lr: float) -> float:
     f = 0.0
     for v, best in zip(filters, FILTER_BEST):
         f += (log_position(v, 16, 256) - log_position(best, 16, 256)) ** 2
@@ -72,7 +100,8 @@ def pipeline(t: optuna.Trial) -> float:
     return f + 2 * du**2 + 2 * dd**2 + 4 * dl**2 + 4 * (dl + du) ** 2
 
 
-FUNCTIONS = {"branin": branin, "hartmann6": hartmann6, "pipeline": pipeline}
+FUNCTIONS = {"branin": branin, "hartmann6": hartmann6, "pipeline": pipeline, "hartmann6-grid": hartmann6_grid,
+             "pipeline-categorical": pipeline_categorical}
 
 
 def zdt1_objective(dims: int):
@@ -100,25 +129,22 @@ def make_sampler(kind: str, seed: int) -> optuna.samplers.BaseSampler:
     raise ValueError(f"Unsupported sampler type {kind!r}")
 
 
-def unit_point(t: optuna.trial.FrozenTrial) -> list:
-    """A trial's parameters scaled to [0, 1] by their ranges (log ones in log space), in sorted name order."""
-    out = []
-    for name in sorted(t.params):
-        d, v = t.distributions[name], t.params[name]
-        if not hasattr(d, "low") or d.high == d.low:
-            out.append(0.0)
-        elif d.log:
-            out.append(math.log(v / d.low) / math.log(d.high / d.low))
-        else:
-            out.append((v - d.low) / (d.high - d.low))
-    return out
+def trial_distance(a: optuna.trial.FrozenTrial, b: optuna.trial.FrozenTrial) -> float:
+    """Numeric parameters scaled to [0, 1] by their ranges (log ones in log space); a categorical one 0 or 1."""
+    total = 0.0
+    for name, d in a.distributions.items():
+        x, y = a.params[name], b.params[name]
+        if not hasattr(d, "low"):
+            total += 0.0 if x == y else 1.0
+        elif d.high > d.low:
+            total += (math.log(x / y) / math.log(d.high / d.low) if d.log else (x - y) / (d.high - d.low)) ** 2
+    return math.sqrt(total)
 
 
 def mean_spread(trials: list, workers: int, n_startup: int = 10) -> float:
     """Mean distance from each trial asked after the start-up to the nearest trial running when it was asked."""
-    points = [np.array(unit_point(t)) for t in trials]
-    dists = [min(float(np.linalg.norm(points[i] - points[j])) for j in range(max(0, i - workers + 1), i))
-             for i in range(n_startup + workers - 1, len(points))]
+    dists = [min(trial_distance(trials[i], trials[j]) for j in range(max(0, i - workers + 1), i))
+             for i in range(n_startup + workers - 1, len(trials))]
     return float(np.mean(dists)) if dists else float("nan")
 
 

@@ -1,33 +1,35 @@
 import { runScript } from '@digitfuse/core/testing';
 import type { FrozenTrial } from '../trial-state';
+import { HARTMANN6_GRID_MIN, PIPELINE_CATEGORICAL_MIN, PIPELINE_CHOICES, hartmann6Value, pipelineBowlValue } from './bench-functions';
 import { meanSpread } from './sampler-benchmark';
 import { geometricMeanRatio } from './stats';
 
-/** Trials with the given x in [0, 10] and y in [0, 1] (log-free) or u in [1, 100] (log): only what meanSpread reads. */
-function trialsAt(points: Array<Record<string, number>>): FrozenTrial[] {
-  const distributions = {
+/** Trials with x in [0, 10], y in [0, 1], u in [1, 100] (log) or c one of a, b, c: only what meanSpread reads. */
+function trialsAt(points: Array<Record<string, number | string>>): FrozenTrial[] {
+  const all = {
     x: { type: 'float', low: 0, high: 10, log: false },
     y: { type: 'float', low: 0, high: 1, log: false },
     u: { type: 'float', low: 1, high: 100, log: true },
+    c: { type: 'categorical', choices: ['a', 'b', 'c'] },
   } as const;
-  return points.map((params) => ({ params, distributions }) as unknown as FrozenTrial);
+  return points.map((params) => ({ params, distributions: Object.fromEntries(Object.keys(params).map((k) => [k, all[k as keyof typeof all]])) }) as unknown as FrozenTrial);
 }
 
 describe('geometricMeanRatio', () => {
   it('is the exp of the difference of mean logs, with a 90% normal interval', () => {
     const a = [Math.E, Math.E ** 3];
     const b = [1, 1];
-    const g = geometricMeanRatio(a, b);
+    const g = geometricMeanRatio(a, b)!;
     // mean logs 2 and 0; sample variance of [1, 3] is 2, of b 0: standard error sqrt(2 / 2) = 1.
     expect(g.ratio).toBeCloseTo(Math.E ** 2, 12);
     expect(g.low).toBeCloseTo(Math.E ** (2 - 1.6448536269514722), 12);
     expect(g.high).toBeCloseTo(Math.E ** (2 + 1.6448536269514722), 12);
-    expect(geometricMeanRatio(b, a).ratio).toBeCloseTo(Math.E ** -2, 12);
+    expect(geometricMeanRatio(b, a)!.ratio).toBeCloseTo(Math.E ** -2, 12);
   });
 
-  it('counts a regret of 0 as 1e-12 instead of giving NaN', () => {
-    const g = geometricMeanRatio([0, 1e-12], [1e-12, 1e-12]);
-    expect(g.ratio).toBeCloseTo(1, 12);
+  it('is not given when a study found the optimum exactly (a regret of 0)', () => {
+    expect(geometricMeanRatio([0, 0.5], [0.5, 0.5])).toBeUndefined();
+    expect(geometricMeanRatio([0.5, 0.5], [0.5, 0])).toBeUndefined();
   });
 });
 
@@ -46,9 +48,36 @@ describe('meanSpread', () => {
     expect(meanSpread(trials, 2, 1)).toBeCloseTo(0.5, 12);
   });
 
-  it('scales log parameters in log space', () => {
-    const trials = trialsAt([{ u: 1 }, { u: 10 }]);
-    expect(meanSpread(trials, 2, 0)).toBeCloseTo(0.5, 12);
+  it('scales log parameters in log space and counts a different categorical choice as 1', () => {
+    expect(meanSpread(trialsAt([{ u: 1 }, { u: 10 }]), 2, 0)).toBeCloseTo(0.5, 12);
+    expect(meanSpread(trialsAt([{ c: 'a', y: 0 }, { c: 'b', y: 0 }, { c: 'b', y: 0 }]), 2, 0)).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('the discrete bench functions', () => {
+  it("know their grid's least value (brute force)", () => {
+    const grid = Array.from({ length: 11 }, (_, i) => i / 10);
+    let h6 = Number.POSITIVE_INFINITY;
+    const x = [0, 0, 0, 0, 0, 0];
+    const walk = (d: number): void => {
+      if (d === 6) h6 = Math.min(h6, hartmann6Value(x));
+      else {
+        for (const v of grid) {
+          x[d] = v;
+          walk(d + 1);
+        }
+      }
+    };
+    walk(0);
+    expect(h6).toBe(HARTMANN6_GRID_MIN);
+    // The filters' terms do not interact with the rest or each other: each filter on its own choice.
+    const c = PIPELINE_CHOICES;
+    let bowl = Number.POSITIVE_INFINITY;
+    const f = [16, 16, 16, 16, 16, 16];
+    const value = (i: number, v: number): number => pipelineBowlValue(Object.assign([...f], { [i]: v }), 128, 0.25, 10 ** -2.7);
+    for (let i = 0; i < 6; i++) f[i] = c.filters.reduce((b, v) => (value(i, v) < value(i, b) ? v : b));
+    for (const u of c.units) for (const d of c.dropout) for (const lr of c.learningRate) bowl = Math.min(bowl, pipelineBowlValue(f, u, d, lr));
+    expect(bowl).toBeCloseTo(PIPELINE_CATEGORICAL_MIN, 14);
   });
 });
 

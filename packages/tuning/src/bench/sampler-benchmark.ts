@@ -26,7 +26,7 @@ import type { Sampler } from '../samplers/sampler';
 import { createStudy } from '../study';
 import type { Trial } from '../trial';
 import type { Direction, FrozenTrial } from '../trial-state';
-import { BENCH_FUNCTIONS, ZDT1_IDEAL_HYPERVOLUME, ZDT1_REFERENCE, zdt1 } from './bench-functions';
+import { BENCH_FUNCTIONS, DEFAULT_BENCH_FUNCTIONS, ZDT1_IDEAL_HYPERVOLUME, ZDT1_REFERENCE, zdt1 } from './bench-functions';
 import { bootstrapMedianRatio, geometricMeanRatio, medianOf, quantile } from './stats';
 
 /** One study of a single-objective function: best regret so far at each checkpoint. */
@@ -110,33 +110,33 @@ export async function runStudy(
   return study.trials;
 }
 
-/** A trial's parameters scaled to [0, 1] by their ranges (log ones in log space), in sorted name order. */
-function unitPoint(t: FrozenTrial): number[] {
-  return Object.keys(t.params)
-    .sort()
-    .map((name) => {
-      const d = t.distributions[name];
-      const v = t.params[name];
-      if (d.type === 'categorical' || typeof v !== 'number' || d.high === d.low) return 0;
-      return d.log ? Math.log(v / d.low) / Math.log(d.high / d.low) : (v - d.low) / (d.high - d.low);
-    });
+/**
+ * Distance between two trials' parameters: numeric ones scaled to [0, 1] by their ranges (log ones in
+ * log space), a categorical one 0 when the choices are equal and 1 when not.
+ */
+export function trialDistance(a: FrozenTrial, b: FrozenTrial): number {
+  let sum = 0;
+  for (const name of Object.keys(a.params)) {
+    const d = a.distributions[name];
+    const [x, y] = [a.params[name], b.params[name]];
+    if (d.type === 'categorical' || typeof x !== 'number' || typeof y !== 'number') sum += x === y ? 0 : 1;
+    else if (d.high > d.low) sum += ((d.log ? Math.log(x / y) / Math.log(d.high / d.low) : (x - y) / (d.high - d.low)) ** 2);
+  }
+  return Math.sqrt(sum);
 }
 
 /**
- * Mean distance from each trial asked after the start-up to the nearest of the trials running when it
- * was asked (in `runStudy` with `workers` lanes, the previous workers - 1), in unit-scaled coordinates.
+ * Mean distance (`trialDistance`) from each trial asked after the start-up to the nearest of the
+ * trials running when it was asked (in `runStudy` with `workers` lanes, the previous workers - 1).
  */
 export function meanSpread(trials: readonly FrozenTrial[], workers: number, nStartupTrials = 10): number {
-  const points = trials.map(unitPoint);
   // Trial i is asked when i - workers + 1 trials have finished: TPE draws from trial nStartup + workers - 1 on.
   const first = nStartupTrials + workers - 1;
   let total = 0;
   let count = 0;
-  for (let i = first; i < points.length; i++) {
+  for (let i = first; i < trials.length; i++) {
     let nearest = Number.POSITIVE_INFINITY;
-    for (let j = Math.max(0, i - workers + 1); j < i; j++) {
-      nearest = Math.min(nearest, Math.hypot(...points[i].map((x, k) => x - points[j][k])));
-    }
+    for (let j = Math.max(0, i - workers + 1); j < i; j++) nearest = Math.min(nearest, trialDistance(trials[i], trials[j]));
     if (Number.isFinite(nearest)) {
       total += nearest;
       count++;
@@ -268,7 +268,9 @@ export function report(o: BenchOptions, ours: BenchResults, optuna: BenchResults
   const interval = (a: number[], b: number[]): string => {
     const [lo, hi] = bootstrapMedianRatio(a, b);
     const g = geometricMeanRatio(a, b);
-    return `90% bootstrap interval ${lo.toFixed(2)}-${hi.toFixed(2)}; geometric means ${g.ratio.toFixed(2)} [${g.low.toFixed(2)}, ${g.high.toFixed(2)}]`;
+    const zeros = [...a, ...b].filter((x) => !(x > 0)).length;
+    const geo = g === undefined ? `no geometric means: ${zeros} studies found the optimum exactly` : `geometric means ${g.ratio.toFixed(2)} [${g.low.toFixed(2)}, ${g.high.toFixed(2)}]`;
+    return `90% bootstrap interval ${lo.toFixed(2)}-${hi.toFixed(2)}; ${geo}`;
   };
   const spreadOf = (r: BenchResults, fn: string, s: string): number =>
     mean(r.runs.filter((x) => x.function === fn && x.sampler === s && x.spread !== undefined).map((x) => x.spread as number));
@@ -349,7 +351,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('trials', { type: 'number', default: 100, describe: 'Trials per study' })
     .option('checkpoints', { type: 'string', default: '25,50,100', describe: 'Report the best regret after these many trials' })
     .option('workers', { type: 'number', default: 4, describe: 'Concurrent trials of the tpe-liar / tpe-no-liar runs' })
-    .option('functions', { type: 'string', default: Object.keys(BENCH_FUNCTIONS).join(','), describe: 'Functions to run' })
+    .option('functions', { type: 'string', default: DEFAULT_BENCH_FUNCTIONS.join(','), describe: `Functions to run, of ${Object.keys(BENCH_FUNCTIONS).join(', ')}` })
     .option('samplers', { type: 'string', default: Object.keys(VARIANTS).join(','), describe: 'Sampler configurations to run' })
     .option('zdt-seeds', { type: 'number', default: 10, describe: 'Seeds of the ZDT1 runs (0 skips them)' })
     .option('zdt-trials', { type: 'number', default: 200, describe: 'Trials per ZDT1 study' })

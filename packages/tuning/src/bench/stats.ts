@@ -32,12 +32,13 @@ const Z90 = 1.6448536269514722;
 
 /**
  * Ratio of the geometric means of a and b (exp of the difference of their mean logs) with its 90%
- * normal interval: every seed counts, so it is tighter than the ratio of medians. A regret of 0 counts as
- * 1e-12 (its log must be finite).
+ * normal interval: every seed counts, so it is tighter than the ratio of medians. Undefined when a
+ * value is 0 (a study found the optimum exactly, as on a grid): one log of 0 would decide the ratio.
  */
-export function geometricMeanRatio(a: readonly number[], b: readonly number[]): { ratio: number; low: number; high: number } {
+export function geometricMeanRatio(a: readonly number[], b: readonly number[]): { ratio: number; low: number; high: number } | undefined {
+  if ([...a, ...b].some((x) => !(x > 0))) return undefined;
   const meanVar = (xs: readonly number[]): [number, number] => {
-    const logs = xs.map((x) => Math.log(Math.max(x, 1e-12)));
+    const logs = xs.map((x) => Math.log(x));
     const m = logs.reduce((s, x) => s + x, 0) / logs.length;
     const v = logs.length > 1 ? logs.reduce((s, x) => s + (x - m) ** 2, 0) / (logs.length - 1) : Number.NaN;
     return [m, v];
