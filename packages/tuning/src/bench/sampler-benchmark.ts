@@ -41,9 +41,9 @@ export interface RegretRun {
   /** checkpoint (trials, as a string) -> best regret among the first that many trials. */
   readonly regret: Readonly<Record<string, number>>;
   /**
-   * Runs with concurrent workers: the mean distance from each trial asked after the start-up to the
-   * nearest trial running when it was asked, every parameter scaled to [0, 1] (log ones in log space).
-   * What the constant liar is for: larger means concurrent trials spread out more.
+   * Runs with concurrent workers: the mean distance (`trialDistance`) from each trial asked after the
+   * start-up to the nearest trial running when it was asked (`meanSpread`). What the constant liar is
+   * for: larger means concurrent trials spread out more.
    */
   readonly spread?: number;
 }
