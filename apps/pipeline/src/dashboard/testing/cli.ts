@@ -1,6 +1,7 @@
 import { WORKSPACE } from '@digitfuse/core/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { typeScriptChildArgs } from '../../beside-retrain';
 
 /** The tsx runner and the dashboard's CLI source: how the specs run `digitfuse dashboard` as its own process. */
 export const TSX = join(WORKSPACE, 'node_modules', '.bin', 'tsx');
@@ -19,7 +20,10 @@ export interface ServingDashboard {
 
 /** Starts `dashboard.ts` with `args` (and `env` over this process's) and resolves once it prints its URL; rejects if it exits first. */
 export async function startDashboardCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServingDashboard> {
-  const child = spawn(TSX, [DASHBOARD_CLI, ...args], { cwd: WORKSPACE, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // One node process with tsx's loader, not tsx's CLI: that wrapper relays Ctrl-C to its child and,
+  // when the child has not confirmed the signal within 30 ms (a busy machine), kills it and exits 130,
+  // which a CI run saw instead of the dashboard's own exit 0.
+  const child = spawn(process.execPath, [...typeScriptChildArgs(DASHBOARD_CLI), ...args], { cwd: WORKSPACE, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c));
