@@ -91,14 +91,13 @@ describe('ParzenEstimator', () => {
 });
 
 describe('neighbourGapBandwidths', () => {
-  const options: ParzenEstimatorOptions = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, weights: defaultWeights };
-
   it("gives each observation the larger gap to its sorted neighbours, clipped (Optuna 5's rule)", () => {
+    const mus = Float64Array.from([0.5, 0.1, 0.4]);
+    const rounded = (s: Float64Array): number[] => Array.from(s).map((v) => +v.toFixed(12));
     // Sorted 0.1, 0.4, 0.5 on [0, 1]: gaps 0.1|0.3, 0.3|0.1, 0.1|0.5; the outer ones use their inner gap.
-    const s = neighbourGapBandwidths(Float64Array.from([0.5, 0.1, 0.4]), 0, 1, { ...options, considerMagicClip: false });
-    expect(Array.from(s).map((v) => +v.toFixed(12))).toEqual([0.1, 0.3, 0.3]);
+    expect(rounded(neighbourGapBandwidths(mus, 0, 1, { ...options, considerMagicClip: false }))).toEqual([0.1, 0.3, 0.3]);
     // With the clip, at least 1 / 5 (3 observations and the prior: (high - low) / min(100, 1 + 4)).
-    expect(Array.from(neighbourGapBandwidths(Float64Array.from([0.5, 0.1, 0.4]), 0, 1, options)).map((v) => +v.toFixed(12))).toEqual([0.2, 0.3, 0.3]);
+    expect(rounded(neighbourGapBandwidths(mus, 0, 1, options))).toEqual([0.2, 0.3, 0.3]);
   });
 
   it('spreads the wide bandwidths of equal values over different observations in different dimensions', () => {
