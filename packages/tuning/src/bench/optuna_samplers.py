@@ -113,19 +113,18 @@ def zdt1_objective(dims: int):
     return zdt1
 
 
-def make_sampler(kind: str, seed: int) -> optuna.samplers.BaseSampler:
+def make_sampler(kind: str, seed: int, n_ei_candidates: int = 24) -> optuna.samplers.BaseSampler:
+    """n_ei_candidates applies to every TPE configuration (the benchmark's --ei-candidates)."""
     if kind == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if kind == "tpe-independent":
-        return optuna.samplers.TPESampler(seed=seed, multivariate=False)
-    if kind in ("tpe", "tpe-liar"):
-        return optuna.samplers.TPESampler(seed=seed)
+        return optuna.samplers.TPESampler(seed=seed, multivariate=False, n_ei_candidates=n_ei_candidates)
+    if kind in ("tpe", "tpe-liar", "motpe"):
+        return optuna.samplers.TPESampler(seed=seed, n_ei_candidates=n_ei_candidates)
     if kind == "tpe-no-liar":
-        return optuna.samplers.TPESampler(seed=seed, constant_liar=False)
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=False, n_ei_candidates=n_ei_candidates)
     if kind == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed)
-    if kind == "motpe":
-        return optuna.samplers.TPESampler(seed=seed)
     raise ValueError(f"Unsupported sampler type {kind!r}")
 
 
@@ -176,6 +175,7 @@ def main() -> None:
     p.add_argument("--zdt-trials", type=int, default=200)
     p.add_argument("--zdt-dims", type=int, default=30)
     p.add_argument("--zdt-samplers", default="nsga2,motpe")
+    p.add_argument("--ei-candidates", type=int, default=24)
     a = p.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     checkpoints = [int(c) for c in a.checkpoints.split(",") if c]
@@ -185,7 +185,7 @@ def main() -> None:
             workers = a.workers if kind in ("tpe-liar", "tpe-no-liar") else 1
             for seed in range(a.first_seed, a.first_seed + a.seeds):
                 t0, c0 = time.perf_counter(), time.process_time()
-                trials = run(FUNCTIONS[fname], make_sampler(kind, seed), a.trials, workers)
+                trials = run(FUNCTIONS[fname], make_sampler(kind, seed, a.ei_candidates), a.trials, workers)
                 ms = (time.perf_counter() - t0) * 1000 / a.trials
                 cpu = (time.process_time() - c0) * 1000 / a.trials
                 best = np.minimum.accumulate([t.value for t in trials])
@@ -199,7 +199,7 @@ def main() -> None:
     for kind in [s for s in a.zdt_samplers.split(",") if s]:
         for seed in range(a.first_seed, a.first_seed + a.zdt_seeds):
             t0, c0 = time.perf_counter(), time.process_time()
-            trials = run(zdt1_objective(a.zdt_dims), make_sampler(kind, seed), a.zdt_trials, 1, ["minimize", "minimize"])
+            trials = run(zdt1_objective(a.zdt_dims), make_sampler(kind, seed, a.ei_candidates), a.zdt_trials, 1, ["minimize", "minimize"])
             ms = (time.perf_counter() - t0) * 1000 / a.zdt_trials
             cpu = (time.process_time() - c0) * 1000 / a.zdt_trials
             values = np.array([t.values for t in trials])

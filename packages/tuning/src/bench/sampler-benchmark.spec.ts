@@ -93,6 +93,26 @@ describe('digitfuse bench samplers (spawned)', () => {
     expect(r.stdout).toMatch(/branin, ours: 4 workers, constant liar on [\d.]+ vs off [\d.]+ .*geometric means [\d.]+ \[[\d.]+, [\d.]+\].*distance to the nearest running trial [\d.]+ vs [\d.]+/);
   });
 
+  it('draws TPE with --ei-candidates candidates (the same seeds end elsewhere than with the default 24)', () => {
+    const args = ['--seeds', '3', '--trials', '30', '--checkpoints', '30', '--functions', 'hartmann6', '--samplers', 'tpe', '--zdt-seeds', '0', '--no-optuna'];
+    const tpeRow = (stdout: string): string => (stdout.match(/^\| tpe \| ours \| ([\d.]+ \[[\d.]+, [\d.]+\]) \|/m) ?? [])[1] ?? 'no row';
+    const byDefault = runScript(script, args);
+    const more = runScript(script, [...args, '--ei-candidates', '96']);
+    expect(byDefault.status).toBe(0);
+    expect(more.status).toBe(0);
+    expect(byDefault.stdout).not.toContain('candidates per draw');
+    expect(more.stdout).toContain('TPE with 96 candidates per draw (default 24)');
+    expect(tpeRow(more.stdout)).toMatch(/^[\d.]+ \[/);
+    expect(tpeRow(more.stdout)).not.toBe(tpeRow(byDefault.stdout));
+  });
+
+  it('refuses --ei-candidates 0 in one line', () => {
+    const r = runScript(script, ['--ei-candidates', '0', '--no-optuna']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--ei-candidates: expected a positive integer, got 0');
+  });
+
   it('refuses a negative --first-seed in one line', () => {
     const r = runScript(script, ['--first-seed', '-1', '--no-optuna']);
     expect(r.status).not.toBe(0);

@@ -66,26 +66,32 @@ interface Variant {
   readonly describe: string;
   /** Runs with `--workers` concurrent trials. */
   readonly concurrent: boolean;
-  readonly make: (seed: number) => Sampler;
+  /** `tpe`: the TPE settings every TPE configuration takes from the flags (random search and NSGA-II ignore them). */
+  readonly make: (seed: number, tpe: TpeBenchArgs) => Sampler;
+}
+
+/** The flags' TPE settings, the same on both sides (`--ei-candidates`: Optuna's `n_ei_candidates`). */
+export interface TpeBenchArgs {
+  readonly nEiCandidates: number;
 }
 
 /** The single-objective configurations; optuna_samplers.py has the same names. */
 export const VARIANTS: Readonly<Record<string, Variant>> = {
   random: { describe: 'random search', concurrent: false, make: (seed) => createSampler('random', { seed }) },
-  'tpe-independent': { describe: 'TPE, multivariate: false', concurrent: false, make: (seed) => createSampler('tpe', { seed, multivariate: false }) },
-  tpe: { describe: 'TPE, defaults (multivariate)', concurrent: false, make: (seed) => createSampler('tpe', { seed }) },
-  'tpe-liar': { describe: 'TPE defaults, concurrent workers, constant liar on', concurrent: true, make: (seed) => createSampler('tpe', { seed }) },
+  'tpe-independent': { describe: 'TPE, multivariate: false', concurrent: false, make: (seed, tpe) => createSampler('tpe', { seed, ...tpe, multivariate: false }) },
+  tpe: { describe: 'TPE, defaults (multivariate)', concurrent: false, make: (seed, tpe) => createSampler('tpe', { seed, ...tpe }) },
+  'tpe-liar': { describe: 'TPE defaults, concurrent workers, constant liar on', concurrent: true, make: (seed, tpe) => createSampler('tpe', { seed, ...tpe }) },
   'tpe-no-liar': {
     describe: 'TPE defaults, concurrent workers, constant liar off',
     concurrent: true,
-    make: (seed) => createSampler('tpe', { seed, constantLiar: false }),
+    make: (seed, tpe) => createSampler('tpe', { seed, ...tpe, constantLiar: false }),
   },
 };
 
 /** The two-objective configurations. */
 export const ZDT_VARIANTS: Readonly<Record<string, Omit<Variant, 'concurrent'>>> = {
   nsga2: { describe: 'NSGA-II, defaults', make: (seed) => createSampler('nsga2', { seed }) },
-  motpe: { describe: 'TPE with two objectives (MOTPE), defaults', make: (seed) => createSampler('tpe', { seed }) },
+  motpe: { describe: 'TPE with two objectives (MOTPE), defaults', make: (seed, tpe) => createSampler('tpe', { seed, ...tpe }) },
 };
 
 /** Runs `nTrials` trials, keeping up to `workers` of them running (asked, value computed, told oldest first). */
@@ -169,6 +175,8 @@ export interface BenchOptions {
   readonly zdtTrials: number;
   readonly zdtDims: number;
   readonly zdtSamplers: readonly string[];
+  /** Settings of every TPE configuration, on both sides. */
+  readonly tpe: TpeBenchArgs;
   /** Progress lines. */
   readonly log: (line: string) => void;
 }
@@ -181,7 +189,7 @@ export async function runOurs(o: BenchOptions): Promise<BenchResults> {
       const v = VARIANTS[name];
       for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
         const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
-        const trials = await runStudy(v.make(seed), BENCH_FUNCTIONS[fn].regret, o.trials, v.concurrent ? o.workers : 1);
+        const trials = await runStudy(v.make(seed, o.tpe), BENCH_FUNCTIONS[fn].regret, o.trials, v.concurrent ? o.workers : 1);
         const [ms, cpu] = elapsed(t0, c0, o.trials);
         const spread = v.concurrent ? { spread: meanSpread(trials, o.workers) } : {};
         runs.push({ function: fn, sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, regret: regretAt(trials, o.checkpoints), ...spread });
@@ -193,7 +201,7 @@ export async function runOurs(o: BenchOptions): Promise<BenchResults> {
   for (const name of o.zdtSamplers) {
     for (let seed = o.firstSeed; seed < o.firstSeed + o.zdtSeeds; seed++) {
       const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
-      const trials = await runStudy(ZDT_VARIANTS[name].make(seed), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
+      const trials = await runStudy(ZDT_VARIANTS[name].make(seed, o.tpe), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
       const [ms, cpu] = elapsed(t0, c0, o.zdtTrials);
       zdt.push({ sampler: name, seed, msPerTrial: ms, cpuMsPerTrial: cpu, hypervolume: zdtHypervolume(trials) });
     }
@@ -231,6 +239,7 @@ export function runOptuna(python: string, o: BenchOptions): Promise<BenchResults
     ...['--seeds', String(o.seeds), '--first-seed', String(o.firstSeed), '--trials', String(o.trials), '--checkpoints', o.checkpoints.join(','), '--workers', String(o.workers)],
     ...['--functions', o.functions.join(','), '--samplers', o.samplers.join(','), '--zdt-seeds', String(o.zdtSeeds)],
     ...['--zdt-trials', String(o.zdtTrials), '--zdt-dims', String(o.zdtDims), '--zdt-samplers', o.zdtSamplers.join(',')],
+    ...['--ei-candidates', String(o.tpe.nEiCandidates)],
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -357,12 +366,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('zdt-trials', { type: 'number', default: 200, describe: 'Trials per ZDT1 study' })
     .option('zdt-dims', { type: 'number', default: 30, describe: 'ZDT1 variables' })
     .option('zdt-samplers', { type: 'string', default: Object.keys(ZDT_VARIANTS).join(','), describe: 'Two-objective samplers to run' })
+    .option('ei-candidates', { type: 'number', default: 24, describe: "Candidates drawn from l(x) per TPE draw, in every TPE configuration on both sides (Optuna's n_ei_candidates; 24 is both libraries' default)" })
     .option('optuna', { type: 'boolean', describe: 'Require Optuna (--no-optuna: skip it). Default: run it when importable' })
     .option('python', { type: 'string', default: 'python3', describe: 'Python interpreter with optuna' })
     .option('optuna-json', { type: 'string', describe: "Read Optuna's results from this file (an earlier --json run's `optuna`) instead of running it" })
     .option('json', { type: 'string', describe: 'Also write every run (both libraries) to this JSON file' }),
   );
-  for (const key of ['seeds', 'trials', 'workers', 'zdt-seeds', 'zdt-trials', 'zdt-dims'] as const) {
+  for (const key of ['seeds', 'trials', 'workers', 'zdt-seeds', 'zdt-trials', 'zdt-dims', 'ei-candidates'] as const) {
     const v = args[key];
     if (!(Number.isInteger(v) && v >= (key === 'zdt-seeds' ? 0 : key === 'zdt-dims' ? 2 : 1))) throw new TuningError(`--${key}: expected a positive integer, got ${v}`);
   }
@@ -383,6 +393,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     zdtTrials: args['zdt-trials'],
     zdtDims: args['zdt-dims'],
     zdtSamplers: list('zdt-samplers', args['zdt-samplers'], Object.keys(ZDT_VARIANTS)),
+    tpe: { nEiCandidates: args['ei-candidates'] },
     log: (line) => console.error(line),
   };
   let optuna: BenchResults | undefined;
@@ -399,7 +410,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (optuna === undefined && version === undefined && args.optuna !== false) o.log(`(no Optuna: \`${args.python}\` cannot import optuna; showing this library only)`);
   const seedsFrom = o.firstSeed === 0 ? '' : ` (from seed ${o.firstSeed})`;
-  console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials${seedsFrom}; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials`);
+  const candidates = o.tpe.nEiCandidates === 24 ? '' : `; TPE with ${o.tpe.nEiCandidates} candidates per draw (default 24)`;
+  console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials${seedsFrom}; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials${candidates}`);
   const ours = await runOurs(o);
   if (version !== undefined) {
     optuna = await runOptuna(args.python, o);
