@@ -23,6 +23,7 @@ import { hypervolume } from '../multi-objective/hypervolume';
 import { NopPruner } from '../pruners/nop-pruner';
 import { createSampler } from '../samplers/registry';
 import type { Sampler } from '../samplers/sampler';
+import { DEFAULT_N_EI_CANDIDATES, DEFAULT_N_STARTUP_TRIALS } from '../samplers/tpe-sampler';
 import { createStudy } from '../study';
 import type { Trial } from '../trial';
 import type { Direction, FrozenTrial } from '../trial-state';
@@ -135,7 +136,7 @@ export function trialDistance(a: FrozenTrial, b: FrozenTrial): number {
  * Mean distance (`trialDistance`) from each trial asked after the start-up to the nearest of the
  * trials running when it was asked (in `runStudy` with `workers` lanes, the previous workers - 1).
  */
-export function meanSpread(trials: readonly FrozenTrial[], workers: number, nStartupTrials = 10): number {
+export function meanSpread(trials: readonly FrozenTrial[], workers: number, nStartupTrials = DEFAULT_N_STARTUP_TRIALS): number {
   // Trial i is asked when i - workers + 1 trials have finished: TPE draws from trial nStartup + workers - 1 on.
   const first = nStartupTrials + workers - 1;
   let total = 0;
@@ -366,7 +367,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('zdt-trials', { type: 'number', default: 200, describe: 'Trials per ZDT1 study' })
     .option('zdt-dims', { type: 'number', default: 30, describe: 'ZDT1 variables' })
     .option('zdt-samplers', { type: 'string', default: Object.keys(ZDT_VARIANTS).join(','), describe: 'Two-objective samplers to run' })
-    .option('ei-candidates', { type: 'number', default: 24, describe: "Candidates drawn from l(x) per TPE draw, in every TPE configuration on both sides (Optuna's n_ei_candidates; 24 is both libraries' default)" })
+    .option('ei-candidates', {
+      type: 'number',
+      default: DEFAULT_N_EI_CANDIDATES,
+      describe: `Candidates drawn from l(x) per TPE draw, in every TPE configuration on both sides (Optuna's n_ei_candidates; ${DEFAULT_N_EI_CANDIDATES} is both libraries' default)`,
+    })
     .option('optuna', { type: 'boolean', describe: 'Require Optuna (--no-optuna: skip it). Default: run it when importable' })
     .option('python', { type: 'string', default: 'python3', describe: 'Python interpreter with optuna' })
     .option('optuna-json', { type: 'string', describe: "Read Optuna's results from this file (an earlier --json run's `optuna`) instead of running it" })
@@ -410,7 +415,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (optuna === undefined && version === undefined && args.optuna !== false) o.log(`(no Optuna: \`${args.python}\` cannot import optuna; showing this library only)`);
   const seedsFrom = o.firstSeed === 0 ? '' : ` (from seed ${o.firstSeed})`;
-  const candidates = o.tpe.nEiCandidates === 24 ? '' : `; TPE with ${o.tpe.nEiCandidates} candidates per draw (default 24)`;
+  const candidates = o.tpe.nEiCandidates === DEFAULT_N_EI_CANDIDATES ? '' : `; TPE with ${o.tpe.nEiCandidates} candidates per draw (default ${DEFAULT_N_EI_CANDIDATES})`;
   console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials${seedsFrom}; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials${candidates}`);
   const ours = await runOurs(o);
   if (version !== undefined) {

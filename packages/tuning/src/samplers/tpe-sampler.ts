@@ -33,6 +33,12 @@ export function defaultWeights(n: number): Float64Array {
   return w;
 }
 
+/** Optuna 5's default number of random trials before TPE starts (`nStartupTrials`). */
+export const DEFAULT_N_STARTUP_TRIALS = 10;
+
+/** Optuna 5's default number of candidates per draw (`nEiCandidates`). */
+export const DEFAULT_N_EI_CANDIDATES = 24;
+
 export interface TPESamplerArgs {
   /** Seed of every draw. Default: a random seed. Streams are derived from (seed, trial number). */
   readonly seed?: number;
@@ -92,8 +98,8 @@ export class TPESampler implements Sampler {
 
   constructor(args: TPESamplerArgs = {}) {
     this.seed = args.seed ?? randomSeed();
-    this.nStartupTrials = args.nStartupTrials ?? 10;
-    this.nEiCandidates = args.nEiCandidates ?? 24;
+    this.nStartupTrials = args.nStartupTrials ?? DEFAULT_N_STARTUP_TRIALS;
+    this.nEiCandidates = args.nEiCandidates ?? DEFAULT_N_EI_CANDIDATES;
     this.gamma = args.gamma;
     this.multivariate = args.multivariate;
     this.constantLiar = args.constantLiar ?? true;
