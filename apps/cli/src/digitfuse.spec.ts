@@ -62,6 +62,11 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)'],
   ['bench storage', ['bench', 'storage', '--workers', '0'], 2, 'error: Expected --workers to be comma-separated integers 1..64, got 0'],
   ['search --storage', ['search', '--storage', 'mysql://u@h/db'], 2, 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `mysql://u@h/db`'],
+  ['a flag given twice', ['preprocess', '--data', absent, '--data', tmp], 2, `error: Expected --data once, found it 2 times: \`${absent}\`, \`${tmp}\` (see --help)`],
+  ['a flag without its value', ['predict', '--model', '--data', absent], 2, 'error: Expected a value after --model, found the flag `--data` (see --help)'],
+  ['a switch given a value', ['full', '--allow-shift=yes'], 2, 'error: Expected --allow-shift to be a switch (--allow-shift or --no-allow-shift), found `--allow-shift=yes` (see --help)'],
+  ['a value with a minus sign', ['full', '--budget', '-5m'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, got `-5m`'],
+  ['a number flag given text', ['search', '--seed', 'abc'], 2, 'error: Expected --seed to be a number, found `abc` (see --help)'],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
 ];

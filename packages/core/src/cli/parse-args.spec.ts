@@ -7,7 +7,10 @@ const parse = (argv: string[]) =>
     y
       .option('batch-size', { type: 'number', default: 64, describe: 'samples per step' })
       .option('mode', { choices: ['a', 'b'] as const, default: 'a' as const })
-      .option('out', { type: 'string', demandOption: true }),
+      .option('out', { type: 'string', demandOption: true })
+      .option('budget', { type: 'string' })
+      .option('tta', { type: 'boolean', default: false })
+      .option('report', { type: 'boolean', default: true }),
   );
 
 describe('parseArgs()', () => {
@@ -25,6 +28,30 @@ describe('parseArgs()', () => {
     const failure = parse(argv);
     await expect(failure).rejects.toThrow(UsageError);
     await expect(parse(argv)).rejects.toThrow(message);
+  });
+
+  it('reads switches, negations and values that start with a minus sign', async () => {
+    expect(await parse(['--out', 'o', '--tta', '--no-report'])).toMatchObject({ tta: true, report: false });
+    expect(await parse(['--out', 'o', '--tta=false', '--report=true'])).toMatchObject({ tta: false, report: true });
+    expect(await parse(['--out', 'o', '--budget', '-5m', '--batch-size', '-2'])).toMatchObject({ budget: '-5m', batchSize: -2 });
+    expect(await parse(['--out=-', '--batchSize', '8', '--', 'rest'])).toMatchObject({ out: '-', batchSize: 8 });
+  });
+
+  it.each([
+    [['--out', 'a', '--out', 'b'], 'Expected --out once, found it 2 times: `a`, `b` (see --help)'],
+    [['--out', 'a', '--batch-size=1', '--batchSize', '2'], 'Expected --batch-size once, found it 2 times: `1`, `2` (see --help)'],
+    [['--out', 'a', '--tta', '--no-tta'], 'Expected --tta once, found it 2 times: `--tta`, `--no-tta` (see --help)'],
+    [['--out'], 'Expected a value after --out, found none (see --help)'],
+    [['--out', '--tta'], 'Expected a value after --out, found the flag `--tta` (see --help)'],
+    [['--out', 'o', '--mode'], 'Expected a value after --mode, found none (see --help)'],
+    [['--out='], 'Expected a value for --out, found an empty one (see --help)'],
+    [['--out', 'o', '--tta=TRUE'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=TRUE` (see --help)'],
+    [['--out', 'o', '--tta=yes'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=yes` (see --help)'],
+    [['--out', 'o', '--no-report=maybe'], 'Expected --no-report to be a switch (--no-report or --report), found `--no-report=maybe` (see --help)'],
+    [['--out', 'o', '--batch-size', 'abc'], 'Expected --batch-size to be a number, found `abc` (see --help)'],
+    [['--out', 'o', '--batch-size', '-x'], 'Expected a value after --batch-size, found the flag `-x` (see --help)'],
+  ])('refuses %j before yargs reads it wrongly', async (argv, message) => {
+    await expect(parse(argv)).rejects.toThrow(new UsageError(message));
   });
 
   it('prints the help and throws HelpShown', async () => {

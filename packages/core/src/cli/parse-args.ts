@@ -29,7 +29,8 @@ export class HelpShown extends Error {
  * (`batch-size`) and in camel case (`batchSize`).
  */
 export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build: (y: Argv) => Argv<T>): Promise<ArgumentsCamelCase<T>> {
-  const parser = build(yargs([...argv]))
+  const declared = (build(yargs([])) as unknown as { getOptions(): DeclaredOptions }).getOptions();
+  const parser = build(yargs(checkTokens(argv, declared)))
     .scriptName(spec.name)
     .usage(`$0 ${spec.usage ?? '[options]'}${spec.describe ? `\n\n${spec.describe}` : ''}`)
     .strict()
@@ -43,6 +44,88 @@ export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build
   const args = await parser.parseAsync();
   if ((args as { help?: boolean }).help) throw new HelpShown();
   return args;
+}
+
+/** The part of yargs' `getOptions()` that says which flags exist and what they take. */
+interface DeclaredOptions {
+  readonly key: Readonly<Record<string, unknown>>;
+  readonly boolean: readonly string[];
+  readonly number: readonly string[];
+  readonly array: readonly string[];
+  readonly count: readonly string[];
+}
+
+/**
+ * Checks what yargs would read wrongly or silently, before it parses (each a {@link UsageError}):
+ * a flag given more than once (yargs would make an array of it, or merge the values), a flag that
+ * takes a value with none after it (yargs would read an empty string, i.e. the current folder), a
+ * switch given a value other than true or false (yargs would read false), a number flag given
+ * something that is not a number (yargs would read NaN). A value that starts with `-` and a digit or
+ * a dot (`--budget -5m`, `--image-filters -4,8,8`) is joined to its flag (`--budget=-5m`) so that it
+ * reaches the flag's own check instead of reading as short flags. Returns the arguments to parse.
+ */
+export function checkTokens(argv: readonly string[], options: DeclaredOptions): string[] {
+  const byName = new Map<string, string>();
+  for (const key of Object.keys(options.key)) {
+    byName.set(key, key);
+    byName.set(camelCase(key), key);
+  }
+  const switches = new Set([...options.boolean, ...options.count]);
+  const numbers = new Set(options.number);
+  const arrays = new Set(options.array);
+  const seen = new Map<string, string[]>();
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const flag = /^--([^=]+)(?:=(.*))?$/s.exec(token);
+    if (!flag) {
+      out.push(token);
+      continue;
+    }
+    const [, name, inline] = flag;
+    let key = byName.get(name) ?? byName.get(camelCase(name));
+    let negated = false;
+    if (key === undefined && name.startsWith('no-')) {
+      const plain = byName.get(name.slice(3)) ?? byName.get(camelCase(name.slice(3)));
+      if (plain !== undefined && switches.has(plain)) [key, negated] = [plain, true];
+    }
+    if (key === undefined) {
+      out.push(token); // yargs' strict mode names it
+      continue;
+    }
+    let shown = token;
+    if (switches.has(key)) {
+      if (inline !== undefined && !/^(true|false)$/.test(inline)) {
+        throw new UsageError(`Expected --${name} to be a switch (--${negated ? name : key} or --${negated ? key : `no-${key}`}), found \`${token}\` (see --help)`);
+      }
+      out.push(token);
+    } else {
+      let value = inline;
+      if (value === undefined) {
+        const next = argv[i + 1];
+        if (next === undefined || next === '--' || (/^-/.test(next) && !/^-[\d.]/.test(next) && next !== '-')) {
+          throw new UsageError(`Expected a value after --${name}, found ${next === undefined ? 'none' : `the flag \`${next}\``} (see --help)`);
+        }
+        value = next;
+        i++;
+      }
+      if (value.trim() === '') throw new UsageError(`Expected a value for --${name}, found an empty one (see --help)`);
+      if (numbers.has(key) && !Number.isFinite(Number(value))) throw new UsageError(`Expected --${name} to be a number, found \`${value}\` (see --help)`);
+      shown = `${value}`;
+      out.push(`--${name}=${value}`);
+    }
+    const earlier = seen.get(key) ?? [];
+    earlier.push(shown);
+    seen.set(key, earlier);
+    if (earlier.length > 1 && !arrays.has(key)) {
+      throw new UsageError(`Expected --${key} once, found it ${earlier.length} times: ${earlier.map((v) => `\`${v}\``).join(', ')} (see --help)`);
+    }
+  }
+  return out;
 }
 
 /**
