@@ -61,6 +61,8 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['bench tuning', ['bench', 'tuning', '--trials', '0'], 2, 'error: Expected --trials to be a positive integer, got 0'],
   ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)'],
   ['bench storage', ['bench', 'storage', '--workers', '0'], 2, 'error: Expected --workers to be comma-separated integers 1..64, got 0'],
+  ['bench storage --storage', ['bench', 'storage', '--storage', 'mysql://x'], 2, 'error: Expected --storage to be a postgresql://user@host:port/database URL, got `mysql://x`'],
+  ['bench tuning --sizes', ['bench', 'tuning', '--sizes', '10,,20'], 2, 'error: Expected --sizes to be a comma-separated list of values, found an empty entry in `10,,20`'],
   ['search --storage', ['search', '--storage', 'mysql://u@h/db'], 2, 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `mysql://u@h/db`'],
   ['a flag given twice', ['preprocess', '--data', absent, '--data', tmp], 2, `error: Expected --data once, found it 2 times: \`${absent}\`, \`${tmp}\` (see --help)`],
   ['a flag without its value', ['predict', '--model', '--data', absent], 2, 'error: Expected a value after --model, found the flag `--data` (see --help)'],

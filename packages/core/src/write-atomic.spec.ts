@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
-import { FileWriteError, writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
+import { UsageError } from './errors';
+import { checkOutputFile, FileWriteError, writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -47,6 +48,27 @@ describe('writeFileAtomic()', () => {
     expect(() => writeFileAtomic(path, '{}')).toThrow(FileWriteError);
     expect(() => writeFileAtomic(path, '{}')).toThrow(`Cannot write \`${path}\`: a file is in the way of one of its folders`);
     expect(readFileSync(join(dir, 'blocker'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('checkOutputFile()', () => {
+  it('accepts a new or existing file, in folders that exist or will be created', () => {
+    writeFileSync(join(dir, 'old.json'), '{}');
+    for (const path of [join(dir, 'old.json'), join(dir, 'new.json'), join(dir, 'a', 'b', 'c.json')]) expect(() => checkOutputFile(path, 'json')).not.toThrow();
+  });
+
+  it('refuses a folder, a path under a file and a folder it may not write in, naming the flag', () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    expect(() => checkOutputFile(dir, 'json')).toThrow(new UsageError(`Expected --json to be a file to write, found a folder at \`${dir}\``));
+    const under = join(dir, 'afile', 'x', 'y.json');
+    expect(() => checkOutputFile(under, 'json')).toThrow(new UsageError(`Expected --json \`${under}\` to be a path in a folder, found the file \`${join(dir, 'afile')}\` on the way`));
+    if (process.getuid?.() === 0) return; // root may write anywhere
+    chmodSync(dir, 0o500);
+    try {
+      expect(() => checkOutputFile(join(dir, 'new.json'), 'json')).toThrow(UsageError);
+    } finally {
+      chmodSync(dir, 0o700);
+    }
   });
 });
 

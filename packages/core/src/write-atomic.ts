@@ -1,12 +1,47 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { UserError } from './errors';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError, UserError } from './errors';
 
 /**
  * A file could not be written for a reason the user can fix (disk full, read-only, no permission, a
  * folder in the way). The message names the file and says that nothing was changed.
  */
 export class FileWriteError extends UserError {}
+
+/**
+ * Checks, before any work, that {@link writeFileAtomic} can write `path`, which the flag `--flag`
+ * names: it is not a folder, and the nearest folder above it that exists is a folder this process
+ * may write in (the missing ones are created then). Throws a {@link UsageError} naming the flag.
+ */
+export function checkOutputFile(path: string, flag: string): void {
+  const target = resolve(path);
+  if (statIfAny(target)?.isDirectory()) {
+    throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
+  }
+  let above = dirname(target);
+  let st = statIfAny(above);
+  while (st === undefined && dirname(above) !== above) {
+    above = dirname(above);
+    st = statIfAny(above);
+  }
+  if (st !== undefined && !st.isDirectory()) throw new UsageError(`Expected --${flag} \`${path}\` to be a path in a folder, found the file \`${above}\` on the way`);
+  try {
+    accessSync(above, constants.W_OK);
+  } catch {
+    throw new UsageError(`Expected --${flag} \`${path}\` to be writable, found \`${above}\` not writable`);
+  }
+}
+
+/** The path's stats, or undefined where nothing is (ENOENT) or a file stands on the way (ENOTDIR). */
+function statIfAny(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
 
 /**
  * Writes a file atomically: the bytes go to a temporary file beside the target, are flushed to disk,

@@ -50,7 +50,7 @@ export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
-export { isPostgresUrl, isTransient, PostgresStorage, postgresStorage, redactUrl, type PostgresStorageArgs } from './storage/postgres-storage';
+export { isPostgresUrl, isTransient, isWellFormedPostgresUrl, PostgresStorage, postgresStorage, redactUrl, type PostgresStorageArgs } from './storage/postgres-storage';
 export { openStorage, type OpenStorageArgs } from './storage/open-storage';
 export {
   bestParamsJson,

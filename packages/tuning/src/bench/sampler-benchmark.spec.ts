@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runScript } from '@digitfuse/core/testing';
 import type { FrozenTrial } from '../trial-state';
 import { HARTMANN6_GRID_MIN, PIPELINE_CATEGORICAL_MIN, PIPELINE_CHOICES, hartmann6Value, pipelineBowlValue } from './bench-functions';
@@ -106,17 +109,35 @@ describe('digitfuse bench samplers (spawned)', () => {
     expect(tpeRow(more.stdout)).not.toBe(tpeRow(byDefault.stdout));
   });
 
-  it('refuses --ei-candidates 0 in one line', () => {
-    const r = runScript(script, ['--ei-candidates', '0', '--no-optuna']);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('--ei-candidates: expected a positive integer, got 0');
+  it('reports at --trials when it is below the default checkpoints, and runs no ZDT1 with --zdt-seeds 0', () => {
+    const r = runScript(script, ['--seeds', '2', '--trials', '20', '--functions', 'branin', '--samplers', 'random', '--zdt-seeds', '0', '--no-optuna']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| sampler | library | @20 | CPU ms/trial |');
+    expect(r.stderr).toContain('ours branin random done');
+    expect(r.stderr).not.toContain('zdt1');
   });
 
-  it('refuses a negative --first-seed in one line', () => {
-    const r = runScript(script, ['--first-seed', '-1', '--no-optuna']);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('--first-seed: expected an integer >= 0, got -1');
+  describe('refuses, in one line and before running anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-samplers-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    it.each([
+      [['--ei-candidates', '0'], 2, 'Expected --ei-candidates to be a positive integer, got 0'],
+      [['--first-seed', '-1'], 2, 'Expected --first-seed to be a non-negative integer, got -1'],
+      [['--zdt-dims', '1'], 2, 'Expected --zdt-dims to be an integer >= 2 (ZDT1 has at least two variables), got 1'],
+      [['--functions', 'branin,,'], 2, 'Expected --functions to be a comma-separated list of some of branin, hartmann6, pipeline, hartmann6-grid, pipeline-categorical, found an empty entry in `branin,,`'],
+      [['--samplers', 'tpe,bogus'], 2, 'Expected --samplers to list some of random, tpe-independent, tpe, tpe-liar, tpe-no-liar, found `bogus`'],
+      [['--trials', '20', '--checkpoints', '10,5'], 2, 'Expected --checkpoints to be increasing integers from 1 to 20 (--trials), got `10,5`'],
+      [['--json', dir], 2, `Expected --json to be a file to write, found a folder at \`${dir}\``],
+      [['--optuna-json', join(dir, 'missing.json')], 1, `Expected --optuna-json \`${join(dir, 'missing.json')}\` to be the JSON file of an earlier --json run, found no such file`],
+      [['--optuna-json', file('bad.json', '{bad')], 1, `Expected --optuna-json \`${join(dir, 'bad.json')}\` to be the JSON file of an earlier --json run, found text that is not JSON`],
+      [['--optuna-json', file('five.json', '{"optuna": 5}')], 1, `Expected --optuna-json \`${join(dir, 'five.json')}\` to hold Optuna's results`],
+    ])('%j', (args, status, message) => {
+      const r = runScript(script, [...args, '--seeds', '1', '--no-optuna']);
+      expect({ status: r.status, lines: r.stderr.trim().split('\n'), stdout: r.stdout }).toEqual({ status, lines: [expect.stringContaining(`error: ${message}`)], stdout: '' });
+    });
   });
 });

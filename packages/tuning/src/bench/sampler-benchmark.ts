@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { checkOutputFile, listFlag, parseArgs, positiveInt, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 /**
  * Benchmark: the samplers' search quality. `npx nx run tuning:bench-samplers [--seeds 30] [--trials 100]`
  * runs random search, independent TPE, the default (multivariate) TPE, and the default TPE with
@@ -199,7 +199,7 @@ export async function runOurs(o: BenchOptions): Promise<BenchResults> {
     }
   }
   const zdt: HypervolumeRun[] = [];
-  for (const name of o.zdtSamplers) {
+  for (const name of o.zdtSeeds > 0 ? o.zdtSamplers : []) {
     for (let seed = o.firstSeed; seed < o.firstSeed + o.zdtSeeds; seed++) {
       const [t0, c0] = [process.hrtime.bigint(), process.cpuUsage()];
       const trials = await runStudy(ZDT_VARIANTS[name].make(seed, o.tpe), zdt1(o.zdtDims), o.zdtTrials, 1, ['minimize', 'minimize']);
@@ -347,10 +347,35 @@ export function report(o: BenchOptions, ours: BenchResults, optuna: BenchResults
   return lines.join('\n');
 }
 
-function list(flag: string, value: string, known: readonly string[]): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) if (!known.includes(item)) throw new TuningError(`--${flag}: unknown ${JSON.stringify(item)} (expected some of ${known.join(', ')})`);
-  return items;
+/** The default checkpoints, 25, 50 and 100 trials, that `trials` reaches, and `trials` itself. */
+export function defaultCheckpoints(trials: number): number[] {
+  return [...new Set([...[25, 50, 100].filter((c) => c < trials), trials])];
+}
+
+/** `--checkpoints`: increasing trial counts from 1 to `trials`. */
+function parseCheckpoints(value: string, trials: number): number[] {
+  const checkpoints = listFlag(value, 'checkpoints').map(Number);
+  if (checkpoints.some((c, i) => !Number.isInteger(c) || c < 1 || c > trials || (i > 0 && c <= checkpoints[i - 1]))) {
+    throw new UsageError(`Expected --checkpoints to be increasing integers from 1 to ${trials} (--trials), got \`${value}\``);
+  }
+  return checkpoints;
+}
+
+/** Optuna's results saved by an earlier `--json` run, checked enough to be reported. */
+function readOptunaJson(file: string): BenchResults & { optunaVersion?: string } {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code !== undefined ? code : `text that is not JSON (${(e as Error).message})`;
+    throw new TuningError(`Expected --optuna-json \`${file}\` to be the JSON file of an earlier --json run, found ${found}`);
+  }
+  const optuna = (saved as { optuna?: { runs?: unknown; zdt?: unknown } } | null)?.optuna;
+  if (typeof optuna !== 'object' || optuna === null || !Array.isArray(optuna.runs) || !Array.isArray(optuna.zdt)) {
+    throw new TuningError(`Expected --optuna-json \`${file}\` to hold Optuna's results (\`optuna\` with \`runs\` and \`zdt\` lists) as an earlier --json run writes them, found none`);
+  }
+  return optuna as BenchResults & { optunaVersion?: string };
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -359,7 +384,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('seeds', { type: 'number', default: 30, describe: 'Seeds (studies) per function and sampler' })
     .option('first-seed', { type: 'number', default: 0, describe: 'First seed (seeds run from it on, on both sides): a fresh block of seeds checks a figure' })
     .option('trials', { type: 'number', default: 100, describe: 'Trials per study' })
-    .option('checkpoints', { type: 'string', default: '25,50,100', describe: 'Report the best regret after these many trials' })
+    .option('checkpoints', { type: 'string', describe: 'Report the best regret after these many trials (comma-separated; default: those of 25, 50 and 100 below --trials, and --trials)' })
     .option('workers', { type: 'number', default: 4, describe: 'Concurrent trials of the tpe-liar / tpe-no-liar runs' })
     .option('functions', { type: 'string', default: DEFAULT_BENCH_FUNCTIONS.join(','), describe: `Functions to run, of ${Object.keys(BENCH_FUNCTIONS).join(', ')}` })
     .option('samplers', { type: 'string', default: Object.keys(VARIANTS).join(','), describe: 'Sampler configurations to run' })
@@ -377,37 +402,33 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('optuna-json', { type: 'string', describe: "Read Optuna's results from this file (an earlier --json run's `optuna`) instead of running it" })
     .option('json', { type: 'string', describe: 'Also write every run (both libraries) to this JSON file' }),
   );
-  for (const key of ['seeds', 'trials', 'workers', 'zdt-seeds', 'zdt-trials', 'zdt-dims', 'ei-candidates'] as const) {
-    const v = args[key];
-    if (!(Number.isInteger(v) && v >= (key === 'zdt-seeds' ? 0 : key === 'zdt-dims' ? 2 : 1))) throw new TuningError(`--${key}: expected a positive integer, got ${v}`);
-  }
-  if (!(Number.isInteger(args['first-seed']) && args['first-seed'] >= 0)) throw new TuningError(`--first-seed: expected an integer >= 0, got ${args['first-seed']}`);
-  const checkpoints = args.checkpoints.split(',').map((s) => Number(s.trim()));
-  if (checkpoints.some((c) => !Number.isInteger(c) || c < 1 || c > args.trials)) {
-    throw new TuningError(`--checkpoints: expected integers in 1..${args.trials} (--trials), got ${args.checkpoints}`);
-  }
+  for (const key of ['seeds', 'trials', 'workers', 'zdt-trials', 'ei-candidates'] as const) positiveInt(args[key], key);
+  positiveInt(args['zdt-seeds'], 'zdt-seeds', { allowZero: true });
+  positiveInt(args['first-seed'], 'first-seed', { allowZero: true });
+  if (!(Number.isInteger(args['zdt-dims']) && args['zdt-dims'] >= 2)) throw new UsageError(`Expected --zdt-dims to be an integer >= 2 (ZDT1 has at least two variables), got ${args['zdt-dims']}`);
+  const checkpoints = args.checkpoints === undefined ? defaultCheckpoints(args.trials) : parseCheckpoints(args.checkpoints, args.trials);
+  if (args.json !== undefined) checkOutputFile(args.json, 'json');
   const o: BenchOptions = {
     seeds: args.seeds,
     firstSeed: args['first-seed'],
     trials: args.trials,
     checkpoints,
     workers: args.workers,
-    functions: list('functions', args.functions, Object.keys(BENCH_FUNCTIONS)),
-    samplers: list('samplers', args.samplers, Object.keys(VARIANTS)),
+    functions: listFlag(args.functions, 'functions', Object.keys(BENCH_FUNCTIONS)),
+    samplers: listFlag(args.samplers, 'samplers', Object.keys(VARIANTS)),
     zdtSeeds: args['zdt-seeds'],
     zdtTrials: args['zdt-trials'],
     zdtDims: args['zdt-dims'],
-    zdtSamplers: list('zdt-samplers', args['zdt-samplers'], Object.keys(ZDT_VARIANTS)),
+    zdtSamplers: listFlag(args['zdt-samplers'], 'zdt-samplers', Object.keys(ZDT_VARIANTS)),
     tpe: { nEiCandidates: args['ei-candidates'] },
     log: (line) => console.error(line),
   };
   let optuna: BenchResults | undefined;
   let label = 'optuna';
   if (args['optuna-json'] !== undefined) {
-    const saved = JSON.parse(fs.readFileSync(args['optuna-json'], 'utf8')) as { optuna?: BenchResults & { optunaVersion?: string } };
-    if (saved.optuna === undefined) throw new TuningError(`--optuna-json: ${args['optuna-json']} has no \`optuna\` results`);
-    optuna = saved.optuna;
-    label = `optuna ${saved.optuna.optunaVersion ?? ''}`.trim();
+    const saved = readOptunaJson(args['optuna-json']);
+    optuna = saved;
+    label = `optuna ${saved.optunaVersion ?? ''}`.trim();
   }
   const version = optuna === undefined && args.optuna !== false ? optunaVersion(args.python) : undefined;
   if (args.optuna === true && optuna === undefined && version === undefined) {
@@ -423,7 +444,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     label = `optuna ${version}`;
   }
   console.log(report(o, ours, optuna, label));
-  if (args.json !== undefined) fs.writeFileSync(args.json, JSON.stringify({ ours, optuna: optuna === undefined ? undefined : { ...optuna } }, null, 1));
+  if (args.json !== undefined) writeFileAtomic(args.json, JSON.stringify({ ours, optuna: optuna === undefined ? undefined : { ...optuna } }, null, 1));
 }
 
 if (require.main === module) runMain(main);

@@ -19,9 +19,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { listFlag, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { silentLogger } from '../logger';
 import { openStorage } from '../storage/open-storage';
+import { isWellFormedPostgresUrl, redactUrl } from '../storage/postgres-storage';
 import { createStudy, loadStudy } from '../study';
 import { startTestCluster, type TestCluster } from '../testing/postgres-cluster';
 
@@ -164,12 +165,14 @@ export async function main(argv: readonly string[]): Promise<void> {
           describe: 'Finish a trial and start the next in two storage calls, as before finishAndStartTrial (to compare)',
         }),
   );
-  const counts = args.workers.split(',').map((s) => Number(s.trim()));
+  const counts = listFlag(args.workers, 'workers').map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError(`Expected --workers to be comma-separated integers 1..64, got ${args.workers}`);
   const perWorker = positiveInt(args['trials-per-worker'], 'trials-per-worker', { max: 10_000 });
   const sleepMs = positiveInt(args['sleep-ms'], 'sleep-ms', { allowZero: true, max: 60_000 });
-  const kinds = args.storages.split(',').map((s) => s.trim());
-  for (const k of kinds) if (k !== 'journal' && k !== 'postgres') throw new UsageError(`Expected --storages to list journal and/or postgres, got ${k}`);
+  const kinds = listFlag(args.storages, 'storages', ['journal', 'postgres']);
+  if (args.storage !== undefined && !isWellFormedPostgresUrl(args.storage)) {
+    throw new UsageError(`Expected --storage to be a postgresql://user@host:port/database URL, got \`${redactUrl(args.storage)}\``);
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'storage-bench-'));
   let cluster: TestCluster | undefined;
   const rows: StorageBenchRow[] = [];

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { listFlag, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { silentLogger } from '../logger';
 import { NopPruner } from '../pruners/nop-pruner';
 import { RandomSampler } from '../samplers/random-sampler';
@@ -72,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('trials', { type: 'number', default: 20, describe: 'Measured TPE trials per size' })
         .option('journal', { type: 'boolean', default: false, describe: 'Also measure with a JournalFileStorage (fsync per operation)' }),
   );
-  const sizes = args.sizes.split(',').map((s) => Number(s.trim()));
+  const sizes = listFlag(args.sizes, 'sizes').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`Expected --sizes to be comma-separated integers >= 0, got ${args.sizes}`);
   positiveInt(args.trials, 'trials');
   console.log('TPE sampler overhead per trial (ask + 5 suggestions + tell; 3 numeric incl. 2 log, 1 int, 1 categorical)');

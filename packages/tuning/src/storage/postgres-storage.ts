@@ -39,17 +39,20 @@ export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
 }
 
-/** Checks a PostgreSQL URL: postgresql://user@host:port/database (password optional). */
-function checkUrl(url: string): void {
+/** Whether `url` is a well-formed PostgreSQL URL: postgresql://user@host:port/database (password and port optional). */
+export function isWellFormedPostgresUrl(url: string): boolean {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
+    return false;
   }
-  if (!/^postgres(ql)?:$/.test(u.protocol) || u.hostname === '' || u.pathname.length <= 1) {
-    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
-  }
+  return /^postgres(ql)?:$/.test(u.protocol) && u.hostname !== '' && u.pathname.length > 1;
+}
+
+/** Checks a PostgreSQL URL: postgresql://user@host:port/database (password optional). */
+function checkUrl(url: string): void {
+  if (!isWellFormedPostgresUrl(url)) throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
 }
 
 const TRANSIENT_CODES = new Set([
