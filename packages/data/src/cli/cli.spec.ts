@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
 import { runScript, useFullDisk } from '@digitfuse/core/testing';
@@ -108,6 +108,60 @@ describe('demo main()', () => {
     await demoMain(['--train', '12', '--test', '3', '--out', dir]);
     expect(out).toEqual([`built demo dataset: ${dir} (12 train, 3 test, seed 1)`, `demo dataset up to date: ${dir} (12 train, 3 test, seed 1)`]);
   });
+
+  /** `digitfuse demo ...` as a separate process: exit status, the `error:` lines, whether a stack trace shows. */
+  const demo = (args: string[]) => {
+    const run = runScript('packages/data/src/cli/demo.ts', args);
+    return { status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(run.stderr), stdout: run.stdout };
+  };
+
+  it('refuses an --out that is a file, or a folder of other files, and changes nothing there (even with --force)', () => {
+    const file = join(tmp.dir, 'afile.txt');
+    writeFileSync(file, 'hello\n');
+    expect(demo(['--train', '20', '--test', '5', '--out', file])).toMatchObject({
+      status: 1,
+      errors: [`error: Expected the demo folder \`${file}\` to be absent, an empty folder or a demo dataset, found a file; nothing was changed (choose another folder)`],
+      stack: false,
+    });
+    expect(readFileSync(file, 'utf8')).toBe('hello\n');
+
+    const folder = join(tmp.dir, 'folder');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'notes.txt'), 'notes');
+    writeFileSync(join(folder, 'sub', 'important.txt'), 'important');
+    expect(demo(['--train', '20', '--test', '5', '--out', folder, '--force'])).toMatchObject({
+      status: 1,
+      errors: [`error: Expected the demo folder \`${folder}\` to be absent, an empty folder or a demo dataset, found a folder with other files (notes.txt, sub); nothing was changed (choose another folder)`],
+      stack: false,
+    });
+    expect(readFileSync(join(folder, 'notes.txt'), 'utf8')).toBe('notes');
+    expect(readFileSync(join(folder, 'sub', 'important.txt'), 'utf8')).toBe('important');
+    expect(readdirSync(tmp.dir).sort()).toEqual(['afile.txt', 'folder']);
+  }, 60000);
+
+  it('refuses to replace a demo dataset of other sizes unless --force', () => {
+    const dir = join(tmp.dir, 'demo');
+    expect(demo(['--train', '20', '--test', '5', '--out', dir]).status).toBe(0);
+    const before = readFileSync(join(dir, 'x_train_wr.npy'));
+    expect(demo(['--train', '30', '--test', '5', '--out', dir])).toMatchObject({
+      status: 1,
+      errors: [`error: Expected the demo folder \`${dir}\` to hold the demo dataset with 30 train, 5 test, seed 1, found one with 20 train, 5 test, seed 1; nothing was changed (--force replaces it)`],
+      stack: false,
+    });
+    expect(readFileSync(join(dir, 'x_train_wr.npy')).equals(before)).toBe(true);
+    expect(demo(['--train', '30', '--test', '5', '--out', dir, '--force'])).toMatchObject({ status: 0, stdout: `built demo dataset: ${dir} (30 train, 5 test, seed 1)\n` });
+    expect(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8'))).toMatchObject({ train: 30, test: 5 });
+  }, 60000);
+
+  it('writes no test files for --test 0, and preprocess takes the folder as training-only', () => {
+    const dir = join(tmp.dir, 'no-test');
+    expect(demo(['--train', '20', '--test', '0', '--out', dir]).status).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['demo.json', 'x_train_sp.npy', 'x_train_wr.npy', 'y_train.csv']);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', dir, '--out', join(tmp.dir, 'cache')]);
+    expect(run.stderr).not.toMatch(/error:/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('rows:        20 train, 0 test');
+  }, 60000);
 
   it('refuses sizes out of range', async () => {
     await expect(demoMain(['--train', '0'])).rejects.toThrow('Expected --train to be a positive integer, got 0');
