@@ -91,6 +91,22 @@ describe('preprocess main()', () => {
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   }, 30000);
 
+  it.each([
+    ['preprocess', 'packages/data/src/cli/preprocess.ts'],
+    ['figures', 'packages/data/src/cli/figures.ts'],
+  ])('%s says in one line that --data must be a folder when it is a file, as a real process', (_command, script) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const file = join(data, 'y_train.csv');
+    const run = runScript(script, ['--data', file, '--out', join(tmp.dir, 'out')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      `error: Expected \`--data ${file}\` to be a folder with the competition's files, found a file`,
+    ]);
+    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+  }, 30000);
+
   it('refuses unknown flags and bad values', async () => {
     await expect(preprocessMain(['--bogus'])).rejects.toThrow(UsageError);
     await expect(preprocessMain(['--bogus'])).rejects.toThrow('Unknown argument: bogus (see --help)');
