@@ -56,6 +56,8 @@ describe('preprocess main()', () => {
     ['a non-integer label', { 'y_train.csv': labels12((i) => (i === 4 ? '2.5' : '1')) }, /found "2.5" on line 6/],
     ['an out-of-range label', { 'y_train.csv': labels12((i) => (i === 4 ? '12' : '1')) }, /found 12 on line 6/],
     ['a duplicate row_id', { 'y_train.csv': labels12(() => '1').replace('\n5,1', '\n4,1') }, /found row_id 4 on line 6 and again on line 7/],
+    ['a row with 3 fields', { 'y_train.csv': labels12((i) => (i === 4 ? '3,9' : '1')) }, /^Expected `y_train.csv` line 6 to have 2 fields \(row_id,label\) like its header, found 3: `4,3,9`$/],
+    ['a header naming label twice', { 'y_train.csv': labels12((i) => `1,${i % 10}`).replace('row_id,label', 'row_id,label,label') }, /^Expected `y_train.csv` line 1 to be the header `row_id,label` \(or `label`\), found `label` twice/],
     ['a NaN', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507).fill(NaN), [12, 507]) }, /found NaN at row 0, column 0/],
   ])('prints one line and exits 1 for %s', async (_case, files, message) => {
     const data = join(tmp.dir, 'bad');
@@ -102,6 +104,18 @@ describe('preprocess main()', () => {
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
       `error: Expected \`--data ${file}\` to be a folder with the competition's files, found a file`,
+    ]);
+    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+  }, 30000);
+
+  it('refuses a y_train.csv row with 3 fields as a real process, writing no cache', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 6, nTest: 2, files: { 'y_train.csv': 'row_id,label\n0,1\n1,2\n2,3\n3,4\n4,3,9\n5,6\n' } });
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      'error: Expected `y_train.csv` line 6 to have 2 fields (row_id,label) like its header, found 3: `4,3,9`',
     ]);
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(readdirSync(tmp.dir)).toEqual(['data']);
