@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
 import { runScript, useFullDisk } from '@digitfuse/core/testing';
@@ -129,6 +129,41 @@ describe('preprocess main()', () => {
     await expect(preprocessMain(['--data', tmp.dir, '--seed', '1.5'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got 1.5');
     await expect(preprocessMain(['--data', tmp.dir, '--seed', '-3'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got -3');
   });
+});
+
+describe('figures as a real process', () => {
+  const figures = (out: string) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const run = runScript('packages/data/src/cli/figures.ts', ['--data', data, '--out', out]);
+    return { status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(run.stderr) };
+  };
+
+  it('refuses an --out that is a file, or lies under one, in one line, changing nothing', () => {
+    const file = join(tmp.dir, 'afile.txt');
+    writeFileSync(file, 'hello');
+    expect(figures(file)).toEqual({ status: 1, errors: [`error: Expected \`--out ${file}\` to be a folder for the figures, found a file there; nothing was written`], stack: false });
+    const under = join(file, 'sub', 'figs');
+    expect(figures(under)).toEqual({ status: 1, errors: [`error: Expected \`--out ${under}\` to be a folder for the figures, found a file at \`${file}\`; nothing was written`], stack: false });
+    expect(readFileSync(file, 'utf8')).toBe('hello');
+  }, 60000);
+
+  it('reports a write failure as one line naming the file: a folder in the way, a symbolic-link loop', () => {
+    const blocked = join(tmp.dir, 'blocked');
+    mkdirSync(join(blocked, 'digits-grid.png'), { recursive: true });
+    expect(figures(blocked)).toEqual({
+      status: 1,
+      errors: [`error: Cannot write \`${join(blocked, 'digits-grid.png')}\`: a folder is in the way (EISDIR); the file was left as it was`],
+      stack: false,
+    });
+    const loop = join(tmp.dir, 'loop');
+    symlinkSync('loop', loop);
+    expect(figures(loop)).toEqual({
+      status: 1,
+      errors: [`error: Cannot write \`${join(loop, 'digits-grid.png')}\`: too many symbolic links (a loop?) in its path (ELOOP); the file was left as it was`],
+      stack: false,
+    });
+  }, 60000);
 });
 
 describe('demo main()', () => {
