@@ -1,4 +1,4 @@
-import { dataFingerprint } from '@digitfuse/data';
+import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
 import { resolve } from 'node:path';
 import type { RunContext } from './context';
@@ -28,6 +28,8 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   // find the full one in DIGITFUSE_STORAGE (study-access.ts: storageUrlOf).
   if (parsed.storage) process.env.DIGITFUSE_STORAGE = parsed.storage;
   const options: PipelineOptions = { ...parsed, storage: parsed.storage ? redactUrl(parsed.storage) : parsed.storage };
+  // A --data that is a file or absent: one line now, before a run directory or a note about its test files.
+  if (options.data !== null && options.data !== undefined) requireDataDir(resolve(options.data));
   if (options.resume) {
     const { layout, state } = openRun<PipelineOptions>(options.resume);
     const given = explicitOptions(argv);

@@ -155,6 +155,14 @@ describe('flag errors', () => {
     expect(await runCli(() => full(['--data', join(root, 'nope'), '--out', join(root, 'r2')]))).toBe(1);
     expect(stderr.join('')).toContain(`Data directory not found: \`${join(root, 'nope')}\``);
   });
+
+  it('says in one line that --data must be a folder when it is a file, before making a run directory', async () => {
+    stderr.length = 0;
+    const file = join(dataDir, 'y_train.csv');
+    expect(await runCli(() => full(['--data', file, '--out', join(root, 'r3')]))).toBe(1);
+    expect(stderr.join('').trim().split('\n')).toEqual([`error: Expected \`--data ${file}\` to be a folder with the competition's files, found a file`]);
+    expect(existsSync(join(root, 'r3'))).toBe(false);
+  });
 });
 
 describe('runs and their data', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
@@ -48,6 +48,15 @@ describe('writeFileAtomic()', () => {
     expect(() => writeFileAtomic(path, '{}')).toThrow(FileWriteError);
     expect(() => writeFileAtomic(path, '{}')).toThrow(`Cannot write \`${path}\`: a file is in the way of one of its folders`);
     expect(readFileSync(join(dir, 'blocker'), 'utf8')).toBe('mine');
+  });
+
+  it('names the file when its name is too long or its path loops through symbolic links', () => {
+    const long = join(dir, 'x'.repeat(300), 'a.png');
+    expect(() => writeFileAtomic(long, '{}')).toThrow(FileWriteError);
+    expect(() => writeFileAtomic(long, '{}')).toThrow(`Cannot write \`${long}\`: the name or path is too long (ENAMETOOLONG); the file was left as it was`);
+    symlinkSync('loop', join(dir, 'loop'));
+    const looped = join(dir, 'loop', 'a.png');
+    expect(() => writeFileAtomic(looped, '{}')).toThrow(`Cannot write \`${looped}\`: too many symbolic links (a loop?) in its path (ELOOP)`);
   });
 });
 

@@ -168,6 +168,8 @@ const DISK_PROBLEMS: Record<string, string> = {
   EEXIST: 'a file is in the way of one of its folders',
   EFBIG: 'the file is larger than this system allows',
   EIO: 'an input/output error of the device',
+  ENAMETOOLONG: 'the name or path is too long',
+  ELOOP: 'too many symbolic links (a loop?) in its path',
 };
 
 function asWriteError(err: unknown, path: string): unknown {

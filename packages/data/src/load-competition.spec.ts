@@ -59,6 +59,13 @@ describe('loadCompetition()', () => {
     await expect(loadCompetition(join(tmp.dir, 'absent'))).rejects.toThrow(/^Data directory not found/);
   });
 
+  it('says the data folder is a file when it is one (not that a competition file is missing inside it)', async () => {
+    const file = join(fixture().dir, 'y_train.csv');
+    await expect(loadCompetition(file)).rejects.toThrow(DataError);
+    await expect(loadCompetition(file)).rejects.toThrow(`Expected \`--data ${file}\` to be a folder with the competition's files, found a file`);
+    await expect(loadCompetition(join(file, 'sub'))).rejects.toThrow(/^Data directory not found/);
+  });
+
   it('refuses a file that is not npy', async () => {
     const err = await loadError({ files: { 'x_train_sp.npy': 'hello' } });
     expect(err.message).toBe('Expected `x_train_sp.npy` to be an .npy file (starting with \\x93NUMPY), found "hello"');

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
 import { DataError } from './errors';
@@ -34,7 +34,7 @@ const AUDIO_ROW_SHAPES = [[AUDIO_SIZE], [AUDIO_FRAMES, AUDIO_COEFFS]];
  * non-finite values.
  */
 export async function loadCompetition(dir: string, options: LoadCompetitionOptions = {}): Promise<RawCompetitionData> {
-  if (!existsSync(dir)) throw new DataError(`Data directory not found: \`${dir}\``, dir);
+  requireDataDir(dir);
   const f = COMPETITION_FILES;
   for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
   const hasTestImages = existsSync(join(dir, f.testImages));
@@ -82,6 +82,24 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
     testAudio: testRanges?.audio ?? null,
   };
   return { dir, trainImages: trainImages.data, trainAudio: trainAudio.data, trainLabels: labels, nTrain, testImages, testAudio, nTest, ranges };
+}
+
+/**
+ * Checks that `dir`, the folder every command takes as `--data`, is a folder: a {@link DataError}
+ * saying so when it is absent or is a file (instead of a missing competition file inside a file).
+ */
+export function requireDataDir(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new DataError(`Cannot read the data folder \`${dir}\`: ${(err as Error).message}`, dir);
+  }
+  if (!st) throw new DataError(`Data directory not found: \`${dir}\``, dir);
+  if (!st.isDirectory()) {
+    throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
+  }
 }
 
 function requireFile(dir: string, name: string): void {

@@ -5,7 +5,7 @@ import { RANDOM_SOURCE } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
-import { COMPETITION_FILES, loadCompetition } from './load-competition';
+import { COMPETITION_FILES, loadCompetition, requireDataDir } from './load-competition';
 import { fitAudioStats, imageScaleFromRange, preprocess, valueRange } from './preprocess';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
@@ -115,6 +115,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   const valFraction = options.valFraction ?? 0.2;
   const mode = options.splitMode ?? 'grouped';
   const dataDir = resolve(options.dataDir);
+  requireDataDir(dataDir); // before the cache key, which takes absent files as absent
   const cacheFile = join(options.cacheDir ?? defaultCacheDir(dataDir), PREPARED_CACHE_FILE);
   const key = inputKey(dataDir, { seed, valFraction, mode });
   const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>, fromCache: boolean): DataSummary => ({

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
 import { runScript, useFullDisk } from '@digitfuse/core/testing';
@@ -56,6 +56,8 @@ describe('preprocess main()', () => {
     ['a non-integer label', { 'y_train.csv': labels12((i) => (i === 4 ? '2.5' : '1')) }, /found "2.5" on line 6/],
     ['an out-of-range label', { 'y_train.csv': labels12((i) => (i === 4 ? '12' : '1')) }, /found 12 on line 6/],
     ['a duplicate row_id', { 'y_train.csv': labels12(() => '1').replace('\n5,1', '\n4,1') }, /found row_id 4 on line 6 and again on line 7/],
+    ['a row with 3 fields', { 'y_train.csv': labels12((i) => (i === 4 ? '3,9' : '1')) }, /^Expected `y_train.csv` line 6 to have 2 fields \(row_id,label\) like its header, found 3: `4,3,9`$/],
+    ['a header naming label twice', { 'y_train.csv': labels12((i) => `1,${i % 10}`).replace('row_id,label', 'row_id,label,label') }, /^Expected `y_train.csv` line 1 to be the header `row_id,label` \(or `label`\), found `label` twice/],
     ['a NaN', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507).fill(NaN), [12, 507]) }, /found NaN at row 0, column 0/],
   ])('prints one line and exits 1 for %s', async (_case, files, message) => {
     const data = join(tmp.dir, 'bad');
@@ -91,6 +93,34 @@ describe('preprocess main()', () => {
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   }, 30000);
 
+  it.each([
+    ['preprocess', 'packages/data/src/cli/preprocess.ts'],
+    ['figures', 'packages/data/src/cli/figures.ts'],
+  ])('%s says in one line that --data must be a folder when it is a file, as a real process', (_command, script) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const file = join(data, 'y_train.csv');
+    const run = runScript(script, ['--data', file, '--out', join(tmp.dir, 'out')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      `error: Expected \`--data ${file}\` to be a folder with the competition's files, found a file`,
+    ]);
+    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+  }, 30000);
+
+  it('refuses a y_train.csv row with 3 fields as a real process, writing no cache', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 6, nTest: 2, files: { 'y_train.csv': 'row_id,label\n0,1\n1,2\n2,3\n3,4\n4,3,9\n5,6\n' } });
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      'error: Expected `y_train.csv` line 6 to have 2 fields (row_id,label) like its header, found 3: `4,3,9`',
+    ]);
+    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+  }, 30000);
+
   it('refuses unknown flags and bad values', async () => {
     await expect(preprocessMain(['--bogus'])).rejects.toThrow(UsageError);
     await expect(preprocessMain(['--bogus'])).rejects.toThrow('Unknown argument: bogus (see --help)');
@@ -101,6 +131,41 @@ describe('preprocess main()', () => {
   });
 });
 
+describe('figures as a real process', () => {
+  const figures = (out: string) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const run = runScript('packages/data/src/cli/figures.ts', ['--data', data, '--out', out]);
+    return { status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(run.stderr) };
+  };
+
+  it('refuses an --out that is a file, or lies under one, in one line, changing nothing', () => {
+    const file = join(tmp.dir, 'afile.txt');
+    writeFileSync(file, 'hello');
+    expect(figures(file)).toEqual({ status: 1, errors: [`error: Expected \`--out ${file}\` to be a folder for the figures, found a file there; nothing was written`], stack: false });
+    const under = join(file, 'sub', 'figs');
+    expect(figures(under)).toEqual({ status: 1, errors: [`error: Expected \`--out ${under}\` to be a folder for the figures, found a file at \`${file}\`; nothing was written`], stack: false });
+    expect(readFileSync(file, 'utf8')).toBe('hello');
+  }, 60000);
+
+  it('reports a write failure as one line naming the file: a folder in the way, a symbolic-link loop', () => {
+    const blocked = join(tmp.dir, 'blocked');
+    mkdirSync(join(blocked, 'digits-grid.png'), { recursive: true });
+    expect(figures(blocked)).toEqual({
+      status: 1,
+      errors: [`error: Cannot write \`${join(blocked, 'digits-grid.png')}\`: a folder is in the way (EISDIR); the file was left as it was`],
+      stack: false,
+    });
+    const loop = join(tmp.dir, 'loop');
+    symlinkSync('loop', loop);
+    expect(figures(loop)).toEqual({
+      status: 1,
+      errors: [`error: Cannot write \`${join(loop, 'digits-grid.png')}\`: too many symbolic links (a loop?) in its path (ELOOP); the file was left as it was`],
+      stack: false,
+    });
+  }, 60000);
+});
+
 describe('demo main()', () => {
   it('builds into --out and then reports it up to date', async () => {
     const dir = join(tmp.dir, 'demo');
@@ -108,6 +173,60 @@ describe('demo main()', () => {
     await demoMain(['--train', '12', '--test', '3', '--out', dir]);
     expect(out).toEqual([`built demo dataset: ${dir} (12 train, 3 test, seed 1)`, `demo dataset up to date: ${dir} (12 train, 3 test, seed 1)`]);
   });
+
+  /** `digitfuse demo ...` as a separate process: exit status, the `error:` lines, whether a stack trace shows. */
+  const demo = (args: string[]) => {
+    const run = runScript('packages/data/src/cli/demo.ts', args);
+    return { status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(run.stderr), stdout: run.stdout };
+  };
+
+  it('refuses an --out that is a file, or a folder of other files, and changes nothing there (even with --force)', () => {
+    const file = join(tmp.dir, 'afile.txt');
+    writeFileSync(file, 'hello\n');
+    expect(demo(['--train', '20', '--test', '5', '--out', file])).toMatchObject({
+      status: 1,
+      errors: [`error: Expected the demo folder \`${file}\` to be absent, an empty folder or a demo dataset, found a file; nothing was changed (choose another folder)`],
+      stack: false,
+    });
+    expect(readFileSync(file, 'utf8')).toBe('hello\n');
+
+    const folder = join(tmp.dir, 'folder');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'notes.txt'), 'notes');
+    writeFileSync(join(folder, 'sub', 'important.txt'), 'important');
+    expect(demo(['--train', '20', '--test', '5', '--out', folder, '--force'])).toMatchObject({
+      status: 1,
+      errors: [`error: Expected the demo folder \`${folder}\` to be absent, an empty folder or a demo dataset, found a folder with other files (notes.txt, sub); nothing was changed (choose another folder)`],
+      stack: false,
+    });
+    expect(readFileSync(join(folder, 'notes.txt'), 'utf8')).toBe('notes');
+    expect(readFileSync(join(folder, 'sub', 'important.txt'), 'utf8')).toBe('important');
+    expect(readdirSync(tmp.dir).sort()).toEqual(['afile.txt', 'folder']);
+  }, 60000);
+
+  it('refuses to replace a demo dataset of other sizes unless --force', () => {
+    const dir = join(tmp.dir, 'demo');
+    expect(demo(['--train', '20', '--test', '5', '--out', dir]).status).toBe(0);
+    const before = readFileSync(join(dir, 'x_train_wr.npy'));
+    expect(demo(['--train', '30', '--test', '5', '--out', dir])).toMatchObject({
+      status: 1,
+      errors: [`error: Expected the demo folder \`${dir}\` to hold the demo dataset with 30 train, 5 test, seed 1, found one with 20 train, 5 test, seed 1; nothing was changed (--force replaces it)`],
+      stack: false,
+    });
+    expect(readFileSync(join(dir, 'x_train_wr.npy')).equals(before)).toBe(true);
+    expect(demo(['--train', '30', '--test', '5', '--out', dir, '--force'])).toMatchObject({ status: 0, stdout: `built demo dataset: ${dir} (30 train, 5 test, seed 1)\n` });
+    expect(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8'))).toMatchObject({ train: 30, test: 5 });
+  }, 60000);
+
+  it('writes no test files for --test 0, and preprocess takes the folder as training-only', () => {
+    const dir = join(tmp.dir, 'no-test');
+    expect(demo(['--train', '20', '--test', '0', '--out', dir]).status).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['demo.json', 'x_train_sp.npy', 'x_train_wr.npy', 'y_train.csv']);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', dir, '--out', join(tmp.dir, 'cache')]);
+    expect(run.stderr).not.toMatch(/error:/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('rows:        20 train, 0 test');
+  }, 60000);
 
   it('refuses sizes out of range', async () => {
     await expect(demoMain(['--train', '0'])).rejects.toThrow('Expected --train to be a positive integer, got 0');

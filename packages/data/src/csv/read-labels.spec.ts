@@ -25,6 +25,25 @@ describe('parseLabelsCsv()', () => {
     expect(() => parse('')).toThrow('found an empty file');
   });
 
+  it('refuses a row whose field count differs from the header, naming the line and what it holds', () => {
+    expect(() => parse('row_id,label\n0,1\n1,2\n2,3\n4,3,9\n')).toThrow(DataError);
+    expect(() => parse('row_id,label\n0,1\n1,2\n2,3\n4,3,9\n')).toThrow('Expected `y_train.csv` line 5 to have 2 fields (row_id,label) like its header, found 3: `4,3,9`');
+    expect(() => parse('row_id,label\n\n0,1\n1,2,\n')).toThrow('Expected `y_train.csv` line 4 to have 2 fields (row_id,label) like its header, found 3: `1,2,`');
+    expect(() => parse('row_id,label\n0\n')).toThrow('line 2 to have 2 fields (row_id,label) like its header, found 1: `0`');
+    expect(() => parse('label\n1\n2,3\n')).toThrow('Expected `y_train.csv` line 3 to have 1 field (label) like its header, found 2: `2,3`');
+  });
+
+  it('refuses a header with a column named twice or another column', () => {
+    expect(() => parse('row_id,label,label\n0,1,1\n')).toThrow('Expected `y_train.csv` line 1 to be the header `row_id,label` (or `label`), found `label` twice: `row_id,label,label`');
+    expect(() => parse('\n\nrow_id,row_id,label\n0,0,1\n')).toThrow('line 3 to be the header `row_id,label` (or `label`), found `row_id` twice');
+    expect(() => parse('id,label\n1,2\n0,1\n')).toThrow('Expected `y_train.csv` line 1 to be the header `row_id,label` (or `label`), found the column `id`: `id,label`');
+    expect(Array.from(parse('Label , ROW_ID\n1,1\n2,0\n').labels)).toEqual([2, 1]);
+  });
+
+  it('refuses an unterminated quote, naming its line', () => {
+    expect(() => parse('row_id,label\n\n0,1\n1,"2\n2,3\n')).toThrow('Expected `y_train.csv` line 4 to be valid CSV, found quoted field unterminated');
+  });
+
   it('refuses non-integer labels naming the line', () => {
     expect(() => parse('row_id,label\n0,1\n1,3.5\n')).toThrow('Expected `y_train.csv` labels to be integers 0..9, found "3.5" on line 3');
     expect(() => parse('row_id,label\n0,1\n\n1,\n')).toThrow('found "" on line 4');

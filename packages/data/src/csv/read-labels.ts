@@ -37,8 +37,10 @@ const INTEGER = /^[+-]?\d+$/;
  * Parses `row_id,label` CSV text. A byte-order mark, surrounding whitespace and blank lines are
  * tolerated; the `row_id` column is optional (file order is used without it). Labels are returned
  * in ascending row_id order. Throws a {@link DataError} naming the file and line for a missing
- * `label` column, a non-integer or out-of-range label, a non-integer or duplicate row_id, or row_id values
- * that are not exactly 0..n-1 (in any order: ids index the rows of the .npy files).
+ * `label` column, a header with another column or one named twice, a row whose field count differs
+ * from the header's, an unterminated quote, a non-integer or out-of-range label, a non-integer or
+ * duplicate row_id, or row_id values that are not exactly 0..n-1 (in any order: ids index the rows
+ * of the .npy files).
  */
 export function parseLabelsCsv(text: string, name: string, file?: string, options: ReadLabelsOptions = {}): LabelsCsv {
   const numClasses = options.numClasses ?? NUM_CLASSES;
@@ -46,19 +48,39 @@ export function parseLabelsCsv(text: string, name: string, file?: string, option
   const parsed = Papa.parse<string[]>(body.trim(), { skipEmptyLines: 'greedy' });
   const rows = parsed.data;
   if (rows.length === 0) throw new DataError(`Expected \`${name}\` to have a header line with \`row_id,label\`, found an empty file`, file);
+  const lineOf = lineNumbers(body);
+  const quotes = parsed.errors.find((e) => e.type === 'Quotes');
+  if (quotes) {
+    // Papa's row numbers skip blank lines inconsistently; its character index does not.
+    const leading = body.length - body.trimStart().length;
+    const line = body.slice(0, leading + (quotes.index ?? 0)).split(/\r\n|\n|\r/).length;
+    throw new DataError(`Expected \`${name}\` line ${line} to be valid CSV, found ${quotes.message.toLowerCase()}`, file);
+  }
   const header = rows[0].map((h) => h.trim().toLowerCase());
+  const headerText = rows[0].map((h) => h.trim()).join(',');
   const labelCol = header.indexOf('label');
   const idCol = header.indexOf('row_id');
   if (labelCol < 0) {
-    throw new DataError(`Expected \`${name}\` to have a \`label\` column, found columns: ${rows[0].map((h) => h.trim()).join(',')}`, file);
+    throw new DataError(`Expected \`${name}\` to have a \`label\` column, found columns: ${headerText}`, file);
+  }
+  // Any other column, or one named twice, would be ignored silently: which one holds the labels?
+  const extra = header.find((h, i) => (h !== 'label' && h !== 'row_id') || header.indexOf(h) !== i);
+  if (extra !== undefined) {
+    const what = extra === 'label' || extra === 'row_id' ? `\`${extra}\` twice` : `the column \`${extra}\``;
+    throw new DataError(`Expected \`${name}\` line ${lineOf(0)} to be the header \`row_id,label\` (or \`label\`), found ${what}: \`${headerText.slice(0, 60)}\``, file);
   }
   const n = rows.length - 1;
   const labels = new Int32Array(n);
   const ids = new Float64Array(n);
-  const lineOf = lineNumbers(body);
   for (let r = 0; r < n; r++) {
     const row = rows[r + 1];
     const line = lineOf(r + 1);
+    if (row.length !== header.length) {
+      throw new DataError(
+        `Expected \`${name}\` line ${line} to have ${header.length} field${header.length > 1 ? 's' : ''} (${headerText}) like its header, found ${row.length}: \`${row.join(',').slice(0, 60)}\``,
+        file,
+      );
+    }
     const labelText = (row[labelCol] ?? '').trim();
     const where = `on line ${line}`;
     if (!INTEGER.test(labelText)) {

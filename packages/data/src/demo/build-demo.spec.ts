@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError } from '../errors';
 import { loadCompetition } from '../load-competition';
 import { readNpy } from '../npy/read-npy';
 import { readLabelsCsv } from '../csv/read-labels';
@@ -57,6 +58,14 @@ describe('buildDemoDataset()', () => {
     expect(readFileSync(join(tmp.dir, 's1', 'x_train_wr.npy')).equals(readFileSync(join(tmp.dir, 's3', 'x_train_wr.npy')))).toBe(false);
   });
 
+  it('writes no test files for 0 test rows: a training-only folder the loader accepts', async () => {
+    const dir = join(tmp.dir, 'no-test');
+    expect(await buildDemoDataset(dir, { train: 12, test: 0, seed: 1 })).toMatchObject({ train: 12, test: 0 });
+    expect(readdirSync(dir).sort()).toEqual(['demo.json', 'x_train_sp.npy', 'x_train_wr.npy', 'y_train.csv']);
+    const raw = await loadCompetition(dir);
+    expect([raw.nTrain, raw.nTest, raw.testImages]).toEqual([12, 0, null]);
+  });
+
   it('refuses sizes MNIST cannot supply', async () => {
     await expect(buildDemoDataset(join(tmp.dir, 'x'), { train: 60001 })).rejects.toThrow('demo train rows must be an integer in 1..60000, got 60001');
   });
@@ -78,11 +87,61 @@ describe('ensureDemoDataset()', () => {
     expect(readDemoManifest(dir, { ...options, seed: 4 })).toBeNull();
   });
 
-  it('replaces an incomplete folder', async () => {
+  it('rebuilds a demo folder that lost a file, and one of an earlier builder', async () => {
     const dir = join(tmp.dir, 'partial');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'x_train_wr.npy'), 'half-written');
+    const options = { train: 10, test: 2, seed: 1, dir };
+    await ensureDemoDataset(options);
+    unlinkSync(join(dir, 'x_test_sp.npy'));
+    expect(readDemoManifest(dir, options)).toBeNull();
+    await ensureDemoDataset(options);
+    expect((await loadCompetition(dir)).nTest).toBe(2);
+    const manifest = JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8'));
+    writeFileSync(join(dir, 'demo.json'), JSON.stringify({ ...manifest, version: 0 }));
+    await ensureDemoDataset(options);
+    expect(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')).version).toBe(manifest.version);
+  });
+
+  it('never replaces what it did not write: a file, files without demo.json, other files beside a demo', async () => {
+    const file = join(tmp.dir, 'a-file');
+    writeFileSync(file, 'hello');
+    await expect(ensureDemoDataset({ train: 10, test: 2, dir: file, force: true })).rejects.toThrow(
+      `Expected the demo folder \`${file}\` to be absent, an empty folder or a demo dataset, found a file; nothing was changed`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('hello');
+
+    const competition = join(tmp.dir, 'competition');
+    mkdirSync(competition);
+    writeFileSync(join(competition, 'x_train_wr.npy'), 'the user\'s own data');
+    await expect(ensureDemoDataset({ train: 10, test: 2, dir: competition, force: true })).rejects.toThrow(DataError);
+    await expect(ensureDemoDataset({ train: 10, test: 2, dir: competition })).rejects.toThrow('found a folder with no demo.json (x_train_wr.npy)');
+    expect(readdirSync(competition)).toEqual(['x_train_wr.npy']);
+
+    const demo = join(tmp.dir, 'demo-and-notes');
+    await ensureDemoDataset({ train: 10, test: 2, dir: demo });
+    writeFileSync(join(demo, 'notes.txt'), 'mine');
+    await expect(ensureDemoDataset({ train: 12, test: 2, dir: demo, force: true })).rejects.toThrow('found a folder with other files (notes.txt)');
+    expect(readFileSync(join(demo, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readDemoManifest(demo, { train: 10, test: 2 })).not.toBeNull();
+    expect(readdirSync(tmp.dir).filter((name) => /\.(tmp|old)$/.test(name))).toEqual([]);
+  });
+
+  it('replaces a demo dataset of other options only with force, the old one staying until the new one is complete', async () => {
+    const dir = join(tmp.dir, 'sizes');
     await ensureDemoDataset({ train: 10, test: 2, dir });
-    expect((await loadCompetition(dir)).nTrain).toBe(10);
+    await expect(ensureDemoDataset({ train: 12, test: 0, dir })).rejects.toThrow(
+      `Expected the demo folder \`${dir}\` to hold the demo dataset with 12 train, 0 test, seed 1, found one with 10 train, 2 test, seed 1; nothing was changed (--force replaces it)`,
+    );
+    expect(readDemoManifest(dir, { train: 10, test: 2 })).not.toBeNull();
+    await ensureDemoDataset({ train: 12, test: 0, dir, force: true });
+    expect(readDemoManifest(dir, { train: 12, test: 0 })).not.toBeNull();
+    expect(readdirSync(dir).sort()).toEqual(['demo.json', 'x_train_sp.npy', 'x_train_wr.npy', 'y_train.csv']);
+    expect(readdirSync(tmp.dir).filter((name) => /\.(tmp|old)$/.test(name))).toEqual([]);
+  });
+
+  it('builds into an empty folder', async () => {
+    const dir = join(tmp.dir, 'empty');
+    mkdirSync(dir);
+    await ensureDemoDataset({ train: 10, test: 2, dir });
+    expect(readDemoManifest(dir, { train: 10, test: 2 })).not.toBeNull();
   });
 });

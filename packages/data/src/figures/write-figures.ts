@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
+import { writeFileAtomic } from '@digitfuse/core';
 import { join } from 'node:path';
 import { DataError } from '../errors';
 import { loadCompetition } from '../load-competition';
@@ -83,13 +84,15 @@ export function dataFigureSpecs(input: DataFiguresInput, options: DataFigureSpec
  */
 export async function writeDataFigures(options: DataFiguresOptions): Promise<string[]> {
   // Imported on use: the plotting stack (vega, resvg) takes about a second to load.
-  const { writeChartPng } = await import('@digitfuse/plot');
+  const { renderPng } = await import('@digitfuse/plot');
   const input = options.data ?? (await loadRows(options.dataDir as string));
   const specs = dataFigureSpecs(input, options);
   const grid = join(options.outDir, DATA_FIGURES.digitsGrid);
   const mfcc = join(options.outDir, DATA_FIGURES.mfccPerDigit);
-  await writeChartPng(grid, specs.digitsGrid);
-  await writeChartPng(mfcc, specs.mfccPerDigit);
+  // Both rendered before either is written: a failure while drawing leaves the folder as it was.
+  const pngs = [await renderPng(specs.digitsGrid), await renderPng(specs.mfccPerDigit)];
+  writeFileAtomic(grid, pngs[0]);
+  writeFileAtomic(mfcc, pngs[1]);
   return [grid, mfcc];
 }
 

@@ -61,5 +61,8 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     const nodata = run(['--competition', 'digits', '--message', 'm', '--submission', good]);
     expect(nodata.status).toBe(1);
     expect(nodata.stderr.trim()).toMatch(/^error: Expected `--data DIR` \(the competition folder with x_test_wr\.npy\) to check `.*submission\.csv` against before uploading/);
+    const file = run(['--competition', 'digits', '--message', 'm', '--submission', good, '--data', good]);
+    expect(file.status).toBe(1);
+    expect(file.stderr.trim()).toBe(`error: Expected \`--data ${good}\` to be a folder with the competition's files, found a file`);
   });
 });

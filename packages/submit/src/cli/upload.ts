@@ -1,5 +1,5 @@
 import { parseArgs, runMain } from '@digitfuse/core';
-import { COMPETITION_FILES, readNpy } from '@digitfuse/data';
+import { COMPETITION_FILES, readNpy, requireDataDir } from '@digitfuse/data';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SubmissionError, UploadError } from '../errors';
@@ -43,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('data', { type: 'string', describe: 'Competition folder whose test files the submission must match (default: the data of the run that wrote it)' }),
   );
   const data = dataFolder(args.data, args.submission);
+  requireDataDir(data);
   const testRows = readNpy(join(data, COMPETITION_FILES.testImages)).shape[0];
   const result = upload({ competition: args.competition, message: args.message, file: args.submission, testRows });
   const command = result.plan.command.map(shellQuote).join(' ');

@@ -1,5 +1,5 @@
 import { parseArgs, runMain } from '@digitfuse/core';
-import { COMPETITION_FILES, readNpy } from '@digitfuse/data';
+import { COMPETITION_FILES, readNpy, requireDataDir } from '@digitfuse/data';
 import { join, resolve } from 'node:path';
 import { validateSubmission } from '../validate-submission';
 
@@ -11,6 +11,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('submission', { type: 'string', demandOption: true, describe: 'The submission.csv to check' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy (gives the number of test rows)' }),
   );
+  requireDataDir(resolve(args.data));
   const { shape } = readNpy(join(resolve(args.data), COMPETITION_FILES.testImages));
   const summary = validateSubmission(args.submission, shape[0]);
   process.stdout.write(`${args.submission}: valid (${summary.rows} rows, predicted digits ${summary.labelCounts.join('/')})\n`);

@@ -1,0 +1,35 @@
+import { writeNpy } from '@digitfuse/data';
+import { runScript } from '@digitfuse/core/testing';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+jest.setTimeout(60_000);
+
+const root = mkdtempSync(join(tmpdir(), 'validate-cli-'));
+const data = join(root, 'data');
+const submission = join(root, 'submission.csv');
+
+beforeAll(() => {
+  mkdirSync(data);
+  writeNpy(join(data, 'x_test_wr.npy'), new Float32Array(3 * 784), [3, 784]);
+  writeFileSync(submission, 'row_id,label\n0,1\n1,2\n2,3\n');
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const run = (args: string[]) => runScript('packages/submit/src/cli/validate.ts', args);
+
+describe('submit:validate (spawned)', () => {
+  it('checks a submission against the test rows of --data', () => {
+    const r = run(['--submission', submission, '--data', data]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${submission}: valid (3 rows, predicted digits 0/1/1/1/0/0/0/0/0/0)\n`);
+  });
+
+  it('says in one line that --data must be a folder when it is a file', () => {
+    const r = run(['--submission', submission, '--data', submission]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: Expected \`--data ${submission}\` to be a folder with the competition's files, found a file`]);
+  });
+});
