@@ -2,7 +2,7 @@ export { UserError, UsageError } from './errors';
 export { parseArgs, HelpShown, type CliSpec } from './cli/parse-args';
 export { runCli, runMain, reportError, debugEnabled } from './cli/run-cli';
 export { positiveInt, type IntRange } from './cli/positive-int';
-export { FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith } from './write-atomic';
+export { diskProblem, FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeProblem } from './write-atomic';
 export {
   createRng,
   mulberry32,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
-import { FileWriteError, writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
+import { FileWriteError, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -75,5 +75,20 @@ describe('on a full disk', () => {
     expect(readFileSync(path)).toEqual(Buffer.alloc(1000, 7));
     expect(readdirSync(join(root, 'model'))).toEqual(['weights.bin']);
     expect(existsSync(join(root, 'model', 'weights.bin'))).toBe(true);
+  });
+});
+
+describe('writeProblem()', () => {
+  it('is null for a new file or folder, however deep, under a folder one may write in', () => {
+    expect(writeProblem(join(dir, 'a', 'b', 'c.txt'))).toBeNull();
+    expect(writeProblem(join(dir, 'x'))).toBeNull();
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+  });
+
+  it('names a file in the way of one of the folders, without writing anything', () => {
+    writeFileSync(join(dir, 'file.txt'), 'keep');
+    expect(writeProblem(join(dir, 'file.txt', 'm'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
+    expect(writeProblem(join(dir, 'file.txt', 'a', 'b'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
+    expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('keep');
   });
 });

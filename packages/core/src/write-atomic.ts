@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors';
 
 /**
@@ -135,10 +135,49 @@ const DISK_PROBLEMS: Record<string, string> = {
   EIO: 'an input/output error of the device',
 };
 
-function asWriteError(err: unknown, path: string): unknown {
+/**
+ * What stops `err` (a failed write, mkdir or rename) in words with its code, e.g. `permission denied
+ * (EACCES)`, when it is a disk problem the user can fix; else undefined (a bug, to be rethrown).
+ */
+export function diskProblem(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (!code || !(code in DISK_PROBLEMS)) return err;
-  return new FileWriteError(`Cannot write \`${path}\`: ${DISK_PROBLEMS[code]} (${code}); the file was left as it was`, { cause: err });
+  return code && code in DISK_PROBLEMS ? `${DISK_PROBLEMS[code]} (${code})` : undefined;
+}
+
+/**
+ * Whether `path` (a file or folder to be created or replaced) could be written, checked without
+ * writing anything: its nearest existing parent folder must be a folder this process may write in.
+ * Returns null when it could, else the reason in words with its code, e.g. `a file is in the way of
+ * one of its folders (ENOTDIR)`. A CLI calls it on an output flag before starting any work.
+ */
+export function writeProblem(path: string): string | null {
+  let dir = dirname(resolve(path));
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(dir) !== dir) {
+        dir = dirname(dir);
+        continue;
+      }
+      return diskProblem(err) ?? `cannot look at \`${dir}\` (${code ?? String(err)})`;
+    }
+    if (!isDir) return `${DISK_PROBLEMS.ENOTDIR} (ENOTDIR)`;
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return null;
+    } catch (err) {
+      return diskProblem(err) ?? `cannot write in \`${dir}\` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    }
+  }
+}
+
+function asWriteError(err: unknown, path: string): unknown {
+  const problem = diskProblem(err);
+  if (!problem) return err;
+  return new FileWriteError(`Cannot write \`${path}\`: ${problem}; the file was left as it was`, { cause: err });
 }
 
 /** The bytes of a typed array's view (not its whole buffer), or a string's UTF-8. */
