@@ -49,7 +49,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['train', ['train', '--data', absent, '--out', join(tmp, 'model'), '--backend', 'cpu'], 1, `error: Data directory not found: \`${absent}\``],
   ['predict', ['predict', '--model', absent, '--data', absent, '--backend', 'cpu'], 1, `error: Cannot read model metadata \`${join(absent, 'meta.json')}\`: ENOENT`],
   ['validate', ['validate', '--submission', join(absent, 'submission.csv'), '--data', absent], 1, `error: File not found: \`${join(absent, 'x_test_wr.npy')}\``],
-  ['upload', ['upload', '--competition', 'c', '--message', 'm', '--submission', join(absent, 's.csv')], 1, 'error: Expected `--data DIR` (the competition folder with x_test_wr.npy) to check'],
+  ['upload', ['upload', '--competition', 'c', '--message', 'm', '--submission', join(absent, 's.csv')], 2, 'error: Expected `--data DIR` (the competition folder with x_test_wr.npy) to check'],
   ['search', ['search', '--trials', '0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
   ['full', ['full', '--budget', 'soon'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`'],
   ['dashboard', ['dashboard', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`],

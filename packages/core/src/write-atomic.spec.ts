@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
-import { checkOutputFile, FileWriteError, writeFileAtomic, writeFileAtomicAsync } from './write-atomic';
+import { checkOutputFile, FileWriteError, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -70,7 +70,7 @@ describe('checkOutputFile()', () => {
     writeFileSync(join(dir, 'afile'), 'x');
     expect(() => checkOutputFile(dir, 'json')).toThrow(new UsageError(`Expected --json to be a file to write, found a folder at \`${dir}\``));
     const under = join(dir, 'afile', 'x', 'y.json');
-    expect(() => checkOutputFile(under, 'json')).toThrow(new UsageError(`Expected --json \`${under}\` to be a path in a folder, found the file \`${join(dir, 'afile')}\` on the way`));
+    expect(() => checkOutputFile(under, 'json')).toThrow(new UsageError(`Expected --json \`${under}\` to be a file this process can write, found a file is in the way of one of its folders (ENOTDIR)`));
     if (process.getuid?.() === 0) return; // root may write anywhere
     chmodSync(dir, 0o500);
     try {
@@ -106,5 +106,20 @@ describe('on a full disk', () => {
     expect(readFileSync(path)).toEqual(Buffer.alloc(1000, 7));
     expect(readdirSync(join(root, 'model'))).toEqual(['weights.bin']);
     expect(existsSync(join(root, 'model', 'weights.bin'))).toBe(true);
+  });
+});
+
+describe('writeProblem()', () => {
+  it('is null for a new file or folder, however deep, under a folder one may write in', () => {
+    expect(writeProblem(join(dir, 'a', 'b', 'c.txt'))).toBeNull();
+    expect(writeProblem(join(dir, 'x'))).toBeNull();
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+  });
+
+  it('names a file in the way of one of the folders, without writing anything', () => {
+    writeFileSync(join(dir, 'file.txt'), 'keep');
+    expect(writeProblem(join(dir, 'file.txt', 'm'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
+    expect(writeProblem(join(dir, 'file.txt', 'a', 'b'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
+    expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('keep');
   });
 });

@@ -10,37 +10,19 @@ export class FileWriteError extends UserError {}
 
 /**
  * Checks, before any work, that {@link writeFileAtomic} can write `path`, which the flag `--flag`
- * names: it is not a folder, and the nearest folder above it that exists is a folder this process
- * may write in (the missing ones are created then). Throws a {@link UsageError} naming the flag.
+ * names: it is not a folder, and {@link writeProblem} finds nothing in the way. Throws a
+ * {@link UsageError} naming the flag.
  */
 export function checkOutputFile(path: string, flag: string): void {
-  const target = resolve(path);
-  if (statIfAny(target)?.isDirectory()) {
-    throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
-  }
-  let above = dirname(target);
-  let st = statIfAny(above);
-  while (st === undefined && dirname(above) !== above) {
-    above = dirname(above);
-    st = statIfAny(above);
-  }
-  if (st !== undefined && !st.isDirectory()) throw new UsageError(`Expected --${flag} \`${path}\` to be a path in a folder, found the file \`${above}\` on the way`);
+  let isDir = false;
   try {
-    accessSync(above, constants.W_OK);
+    isDir = statSync(path).isDirectory();
   } catch {
-    throw new UsageError(`Expected --${flag} \`${path}\` to be writable, found \`${above}\` not writable`);
+    // nothing there yet, or nothing that can be there: writeProblem says which
   }
-}
-
-/** The path's stats, or undefined where nothing is (ENOENT) or a file stands on the way (ENOTDIR). */
-function statIfAny(path: string): ReturnType<typeof statSync> | undefined {
-  try {
-    return statSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw e;
-  }
+  if (isDir) throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
+  const problem = writeProblem(path);
+  if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a file this process can write, found ${problem}`);
 }
 
 /**
@@ -172,10 +154,49 @@ const DISK_PROBLEMS: Record<string, string> = {
   ELOOP: 'too many symbolic links (a loop?) in its path',
 };
 
-function asWriteError(err: unknown, path: string): unknown {
+/**
+ * What stops `err` (a failed write, mkdir or rename) in words with its code, e.g. `permission denied
+ * (EACCES)`, when it is a disk problem the user can fix; else undefined (a bug, to be rethrown).
+ */
+export function diskProblem(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (!code || !(code in DISK_PROBLEMS)) return err;
-  return new FileWriteError(`Cannot write \`${path}\`: ${DISK_PROBLEMS[code]} (${code}); the file was left as it was`, { cause: err });
+  return code && code in DISK_PROBLEMS ? `${DISK_PROBLEMS[code]} (${code})` : undefined;
+}
+
+/**
+ * Whether `path` (a file or folder to be created or replaced) could be written, checked without
+ * writing anything: its nearest existing parent folder must be a folder this process may write in.
+ * Returns null when it could, else the reason in words with its code, e.g. `a file is in the way of
+ * one of its folders (ENOTDIR)`. A CLI calls it on an output flag before starting any work.
+ */
+export function writeProblem(path: string): string | null {
+  let dir = dirname(resolve(path));
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(dir) !== dir) {
+        dir = dirname(dir);
+        continue;
+      }
+      return diskProblem(err) ?? `cannot look at \`${dir}\` (${code ?? String(err)})`;
+    }
+    if (!isDir) return `${DISK_PROBLEMS.ENOTDIR} (ENOTDIR)`;
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return null;
+    } catch (err) {
+      return diskProblem(err) ?? `cannot write in \`${dir}\` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    }
+  }
+}
+
+function asWriteError(err: unknown, path: string): unknown {
+  const problem = diskProblem(err);
+  if (!problem) return err;
+  return new FileWriteError(`Cannot write \`${path}\`: ${problem}; the file was left as it was`, { cause: err });
 }
 
 /** The bytes of a typed array's view (not its whole buffer), or a string's UTF-8. */

@@ -50,6 +50,12 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
 /** A Kaggle competition slug as in its URL (never something the CLI could take for an option). */
 const COMPETITION_SLUG = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 
+/** Why `competition` is no Kaggle competition slug, in one line naming `--competition`; null when it is one. */
+export function competitionProblem(competition: string): string | null {
+  if (COMPETITION_SLUG.test(competition)) return null;
+  return `Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got \`${competition}\``;
+}
+
 /**
  * `arg` as a POSIX shell reads it literally, for showing a command a person may copy: single-quoted
  * (a `'` inside becomes `'\\''`) unless it is plain, so `$`, backquotes and spaces stay text.
@@ -97,9 +103,8 @@ export interface UploadResult {
  * Never claims an upload it did not do: `uploaded` is true only when the CLI ran and exited 0.
  */
 export function upload(args: UploadArgs): UploadResult & { readonly checked?: SubmissionSummary } {
-  if (!COMPETITION_SLUG.test(args.competition)) {
-    throw new SubmissionError(`Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got \`${args.competition}\``, args.file);
-  }
+  const badSlug = competitionProblem(args.competition);
+  if (badSlug) throw new SubmissionError(badSlug, args.file);
   if (args.testRows === undefined) throw new RangeError('upload(): testRows is required, to validate the file before uploading it');
   // Refuse what is not a valid submission for this competition before anything leaves the machine.
   const checked = validateSubmission(args.file, args.testRows);

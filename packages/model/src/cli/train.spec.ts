@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runScript } from '@digitfuse/core/testing';
 import { writeNpy } from '@digitfuse/data';
 import { randomInputs } from '../testing';
-import { loadModel } from '../io/model-files';
+import { loadModel, readMeta } from '../io/model-files';
+import { UsageError } from '@digitfuse/core';
 import { main, type TrainMetrics } from './train';
 
 // Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
@@ -60,16 +62,29 @@ describe('model:train main()', () => {
     [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 10000, got 2.5'],
     [['--seed', '1.5'], 'Expected --seed to be an integer from 0 to 2147483647, got 1.5'],
     [['--patience', '-1'], 'Expected --patience to be a non-negative integer, got -1'],
-    [['--val-fraction', '1'], 'Expected --val-fraction to be at least 0 and below 1, got 1'],
+    [['--val-fraction', '1'], 'Expected --val-fraction to be above 0 and below 1, got 1'],
+    [['--val-fraction', '0'], 'Expected --val-fraction to be above 0 and below 1, got 0'],
   ])('refuses %j before reading the data, with a usage error naming the flag', async (flags, message) => {
     await expect(main(['--data', path.join(dir, 'absent'), '--out', path.join(dir, 'never'), ...flags])).rejects.toThrow(message);
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
   });
 
-  it('rejects a bad config flag with a ConfigError naming it', async () => {
-    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow('Expected `dropout` in [0, 1), got 1.5');
+  it('rejects a bad config flag with a usage error naming the flag as typed', async () => {
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow(UsageError);
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow('Expected --dropout in [0, 1), got 1.5');
     await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--image-filters', '4,a'])).rejects.toThrow(
       "Expected --image-filters to be comma-separated integers like 48,128,64, got '4,a'",
+    );
+  });
+
+  it('names the --config file when a value in it is bad (a file problem, not a flag)', async () => {
+    const config = path.join(dir, 'bad-config.json');
+    await fs.writeFile(config, JSON.stringify({ kernelSize: 0 }));
+    const run = main(['--data', dir, '--out', path.join(dir, 'x'), '--config', config]);
+    await expect(run).rejects.toThrow(`Bad model config \`${config}\`: Expected \`kernelSize\` to be an integer in [1, 9], got 0`);
+    await fs.writeFile(config, 'null');
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', config])).rejects.toThrow(
+      `Expected model config \`${config}\` to hold a JSON object of config fields, got null`,
     );
   });
 
@@ -81,5 +96,81 @@ describe('model:train main()', () => {
     await expect(main(['--data', dir, '--out', file, '--epochs', '1'])).rejects.toThrow(`Expected \`--out ${file}\` to be a folder for the model, found a file there`);
     expect(log.mock.calls.map((c) => String(c[0])).join('')).not.toContain('backend:');
     expect(await fs.readFile(file, 'utf8')).toBe('keep me');
+  });
+});
+
+describe('digitfuse train (spawned, as a user runs it)', () => {
+  const train = (args: string[]) => runScript('packages/model/src/cli/train.ts', args);
+  const tiny = ['--image-filters', '2,2,2', '--audio-filters', '2,2,2', '--batch-size', '8', '--epochs', '1', '--backend', 'wasm', '--progress', 'silent'];
+  const flags = (out: string) => ['--data', dir, '--cache-dir', path.join(dir, 'cache'), '--out', out];
+  const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error:'));
+
+  it.each([
+    [['--val-fraction', '0'], 'error: Expected --val-fraction to be above 0 and below 1, got 0'],
+    [['--kernel-size', '0'], 'error: Expected --kernel-size to be an integer in [1, 9], got 0'],
+    [['--units', '0'], 'error: Expected --units to be an integer in [1, 4096], got 0'],
+    [['--dropout', '1.5'], 'error: Expected --dropout in [0, 1), got 1.5'],
+    [['--learning-rate', '0'], 'error: Expected --learning-rate in (0, 1], got 0'],
+    [['--image-filters', '0,0,0'], 'error: Expected entry 1 of --image-filters to be an integer in [1, 1024], got 0'],
+    [['--audio-filters', '8,2.5'], 'error: Expected entry 2 of --audio-filters to be an integer in [1, 1024], got 2.5'],
+    [['--image-filters', 'a,b,c'], "error: Expected --image-filters to be comma-separated integers like 48,128,64, got 'a,b,c'"],
+  ])('refuses %j with exit 2 and one line naming the flag, before reading the data', (bad, line) => {
+    const out = path.join(dir, 'never');
+    const r = train(['--data', path.join(dir, 'absent'), '--out', out, ...bad]);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 2, stderr: line });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses an --out under a file in one line naming --out, before any work, leaving the file as it was', async () => {
+    const file = path.join(dir, 'afile.txt');
+    await fs.writeFile(file, 'keep me');
+    const r = train([...flags(path.join(file, 'm')), ...tiny]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`error: Cannot write the model to \`--out ${path.join(file, 'm')}\`: a file is in the way of one of its folders (ENOTDIR); nothing was written`);
+    expect(await fs.readFile(file, 'utf8')).toBe('keep me');
+  });
+
+  it('trains into an empty folder; refuses to replace that model without --force; replaces it whole with --force', async () => {
+    const out = path.join(dir, 'again');
+    await fs.mkdir(out);
+    expect(train([...flags(out), ...tiny, '--units', '4']).status).toBe(0);
+    const files = ['meta.json', 'metrics.json', 'model.json', 'weights.bin'];
+    expect((await fs.readdir(out)).sort()).toEqual(files);
+    const before = files.map((f) => readFileSync(path.join(out, f), 'base64'));
+
+    const refused = train([...flags(out), ...tiny, '--units', '5']);
+    expect(refused.status).toBe(1);
+    expect(errorLines(refused.stderr)).toEqual([
+      `error: Expected \`--out ${out}\` to be a new or empty folder, found the model of an earlier train there (${files.join(', ')}); add --force to replace it`,
+    ]);
+    expect(refused.stderr).not.toContain('training on');
+    expect(files.map((f) => readFileSync(path.join(out, f), 'base64'))).toEqual(before);
+
+    const forced = train([...flags(out), ...tiny, '--units', '5', '--force']);
+    expect(forced.status).toBe(0);
+    expect((await fs.readdir(out)).sort()).toEqual(files);
+    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
+    expect(metrics.config.units).toBe(5);
+    expect((await readMeta(out)).config.units).toBe(5);
+    // Nothing left beside it: no staging folder, no earlier model moved aside.
+    expect((await fs.readdir(dir)).filter((e) => e.startsWith('.again'))).toEqual([]);
+  });
+
+  it('refuses a folder of other files, with or without --force, and keeps them', async () => {
+    const out = path.join(dir, 'notes');
+    await fs.mkdir(out);
+    await fs.writeFile(path.join(out, 'notes.txt'), 'mine');
+    const plain = train([...flags(out), ...tiny]);
+    expect({ status: plain.status, errors: errorLines(plain.stderr) }).toEqual({
+      status: 1,
+      errors: [`error: Expected \`--out ${out}\` to be a new or empty folder, found notes.txt there`],
+    });
+    const forced = train([...flags(out), ...tiny, '--force']);
+    expect({ status: forced.status, errors: errorLines(forced.stderr) }).toEqual({
+      status: 1,
+      errors: [`error: Expected \`--out ${out}\` to be a new or empty folder, or one that only an earlier train wrote (what --force replaces), found notes.txt there`],
+    });
+    expect(await fs.readdir(out)).toEqual(['notes.txt']);
+    expect(await fs.readFile(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
   });
 });

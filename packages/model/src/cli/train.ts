@@ -1,6 +1,6 @@
-import { existsSync, promises as fs, statSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { FileWriteError, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -8,8 +8,9 @@ import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import { fitModel } from '../training/fit-model';
+import { checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
 
-export const METRICS_JSON = 'metrics.json';
+export { METRICS_JSON } from './train-out';
 
 /** Contents of `metrics.json` written beside the model. */
 export interface TrainMetrics {
@@ -46,10 +47,31 @@ function labelledTest(dataDir: string, test: ModelInputs | null): ModelInputs | 
 
 const parseFilters = (flag: string, s: string | undefined): number[] | undefined => {
   if (s === undefined) return undefined;
-  const parts = s.split(',').map((x) => Number(x.trim()));
-  if (parts.some((x) => !Number.isFinite(x))) throw new ConfigError(`Expected --${flag} to be comma-separated integers like 48,128,64, got '${s}'`, flag);
-  return parts;
+  const parts = s.split(',').map((x) => x.trim());
+  if (parts.some((x) => x === '' || !Number.isFinite(Number(x)))) throw new UsageError(`Expected --${flag} to be comma-separated integers like 48,128,64, got '${s}'`);
+  return parts.map(Number);
 };
+
+const kebabCase = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Checks each model-config value given by a flag on its own, before any work: a bad one is a
+ * {@link UsageError} naming the flag as typed (``Expected `kernelSize` ...`` from `validateConfig`
+ * becomes `Expected --kernel-size ...`, `` `imageFilters[0]` `` becomes `entry 1 of --image-filters`).
+ */
+function checkConfigFlags(values: Partial<Record<keyof ModelConfig, unknown>>): void {
+  for (const [field, value] of Object.entries(values)) {
+    try {
+      validateConfig({ [field]: value });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const message = err.message.replace(/`(\w+)(?:\[(\d+)\])?`/, (_, name: string, i?: string) =>
+        i === undefined ? `--${kebabCase(name)}` : `entry ${Number(i) + 1} of --${kebabCase(name)}`,
+      );
+      throw new UsageError(message);
+    }
+  }
+}
 
 /** `digitfuse train --data DIR --out DIR [...]` (`nx run model:train`): trains one model, saves it and its validation metrics. */
 export async function main(argv: readonly string[]): Promise<TrainMetrics> {
@@ -65,7 +87,12 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
       y
         .option('data', { type: 'string', describe: 'folder of the competition files (default: the built-in demo dataset)' })
         .option('cache-dir', { type: 'string', describe: 'folder of the preprocessed-data cache (default: under .cache/prepared)' })
-        .option('out', { type: 'string', demandOption: true, describe: 'model folder to write' })
+        .option('out', { type: 'string', demandOption: true, describe: 'model folder to write: a new or empty one (or an earlier model with --force)' })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'replace the model an earlier train wrote in --out (a folder of only model.json, weights.bin, meta.json, metrics.json)',
+        })
         .option('config', { type: 'string', describe: 'JSON file with a (partial) model config; flags below override it' })
         .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
         .option('batch-size', { type: 'number', default: 64 })
@@ -93,16 +120,9 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   positiveInt(args.patience, 'patience', { allowZero: true });
   positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: 2 ** 31 - 1 });
   if (args.seed !== undefined) positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
-  if (!(args.valFraction >= 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction to be at least 0 and below 1, got ${args.valFraction}`);
+  // The split needs rows on both sides (splitRows takes a fraction strictly between 0 and 1).
+  if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction to be above 0 and below 1, got ${args.valFraction}`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  let fileConfig: Partial<ModelConfig> = {};
-  if (args.config) {
-    try {
-      fileConfig = JSON.parse(await fs.readFile(args.config, 'utf8')) as Partial<ModelConfig>;
-    } catch (err) {
-      throw new ConfigError(`Cannot read model config \`${args.config}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'config');
-    }
-  }
   const overrides: Partial<Record<keyof ModelConfig, unknown>> = {
     imageFilters: parseFilters('image-filters', args.imageFilters),
     audioFilters: parseFilters('audio-filters', args.audioFilters),
@@ -115,11 +135,28 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     seed: args.seed,
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
+  checkConfigFlags(defined);
+  // Refuse an --out that cannot take the model now, not after minutes of training.
+  const out = checkTrainOut(args.out, args.force);
 
-  // Refuse an --out that cannot hold the model now, not after minutes of training.
-  const out = path.resolve(args.out);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new ConfigError(`Expected \`--out ${args.out}\` to be a folder for the model, found a file there`, 'out');
+  let fileConfig: Partial<ModelConfig> = {};
+  if (args.config) {
+    try {
+      fileConfig = JSON.parse(await fs.readFile(args.config, 'utf8')) as Partial<ModelConfig>;
+    } catch (err) {
+      throw new ConfigError(`Cannot read model config \`${args.config}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'config');
+    }
+    if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
+      throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, got ${JSON.stringify(fileConfig)}`, 'config');
+    }
+  }
+  let config: ModelConfig;
+  try {
+    config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
+  } catch (err) {
+    if (err instanceof ConfigError && args.config) throw new ConfigError(`Bad model config \`${args.config}\`: ${err.message}`, err.field);
+    throw err;
+  }
   const backend = await selectBackend(args.backend, log);
   const dataDir = args.data ?? (await ensureDemoDataset());
   if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
@@ -136,40 +173,53 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
 
   const testRows = labelledTest(dataDir, prepared.test);
-  const result = await fitModel(config, { train: trainRows, val: valRows }, {
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    seed: config.seed,
-    earlyStopping: { patience: args.patience },
-    augment: args.augment,
-    progress: args.progress,
-    // Robust fusion: the audio weight adapted to the (unlabelled) test rows.
-    target: prepared.test,
-    save: { dir: out, stats: prepared.stats, backend: backend.name },
-    use: async (model) => ({
-      validation: valRows ? await evaluate(model, valRows) : null,
-      test: testRows ? await evaluate(model, testRows) : null,
-    }),
-  });
-  const { validation, test } = result.used;
-  const metrics: TrainMetrics = {
-    backend: backend.name,
-    config,
-    data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
-    epochsRun: result.history.length,
-    bestEpoch: result.bestEpoch,
-    stoppedEarly: result.stoppedEarly,
-    seconds: result.seconds,
-    validation: validation && toJson(validation),
-    test: test && toJson(test),
-    history: result.history,
-  };
-  await writeFileAtomicAsync(path.join(out, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
+  // The model and metrics.json go to a folder beside --out, then into --out together (see moveIntoOut).
+  const staging = await trainStaging(out);
+  let metrics: TrainMetrics;
+  try {
+    const result = await fitModel(config, { train: trainRows, val: valRows }, {
+      epochs: args.epochs,
+      batchSize: args.batchSize,
+      seed: config.seed,
+      earlyStopping: { patience: args.patience },
+      augment: args.augment,
+      progress: args.progress,
+      // Robust fusion: the audio weight adapted to the (unlabelled) test rows.
+      target: prepared.test,
+      save: { dir: staging, stats: prepared.stats, backend: backend.name },
+      use: async (model) => ({
+        validation: valRows ? await evaluate(model, valRows) : null,
+        test: testRows ? await evaluate(model, testRows) : null,
+      }),
+    });
+    const { validation, test } = result.used;
+    metrics = {
+      backend: backend.name,
+      config,
+      data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
+      epochsRun: result.history.length,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      seconds: result.seconds,
+      validation: validation && toJson(validation),
+      test: test && toJson(test),
+      history: result.history,
+    };
+    await writeFileAtomicAsync(path.join(staging, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
+    await moveIntoOut(staging, out, args.out, args.force);
+  } catch (err) {
+    // A disk problem while saving names the folder the user gave, not the staging folder.
+    if (err instanceof FileWriteError && err.message.includes(staging)) throw new FileWriteError(err.message.split(staging).join(out), { cause: err });
+    throw err;
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+  const { validation, test } = metrics;
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
   const v =
     (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
     (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
-  console.log(`${v}best epoch ${result.bestEpoch + 1}/${result.history.length}; model saved to ${out}`);
+  console.log(`${v}best epoch ${metrics.bestEpoch + 1}/${metrics.epochsRun}; model saved to ${out}`);
   return metrics;
 }
 

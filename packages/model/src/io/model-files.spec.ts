@@ -71,6 +71,18 @@ describe('saveModel() / loadModel()', () => {
     expect((await fs.readdir(dir)).filter((f) => f.startsWith('.m3'))).toEqual([]);
   });
 
+  it('names the model folder in one typed error when a file is in the way of it, and leaves the file as it was', async () => {
+    const file = path.join(dir, 'afile.txt');
+    await fs.writeFile(file, 'keep me');
+    const under = path.join(file, 'm');
+    const save = saveModel(under, buildModel(TINY_CONFIG), { config: validateConfig(TINY_CONFIG), stats: null });
+    await expect(save).rejects.toThrow(FileWriteError);
+    await expect(saveModel(under, buildModel(TINY_CONFIG), { config: validateConfig(TINY_CONFIG), stats: null })).rejects.toThrow(
+      `Cannot write the model to \`${under}\`: a file is in the way of one of its folders (ENOTDIR); it was left as it was`,
+    );
+    expect(await fs.readFile(file, 'utf8')).toBe('keep me');
+  });
+
   describe('on a full disk', () => {
     const disk = useFullDisk(64);
     it('names the model file, keeps the earlier model whole and leaves no new folder', async () => {

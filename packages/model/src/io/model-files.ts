@@ -7,7 +7,7 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
-import { FileWriteError, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
+import { diskProblem, FileWriteError, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
@@ -59,12 +59,18 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     // weights before the topology and meta.json last: a reader checks meta.json first.
     for (const name of [WEIGHTS_BIN, MODEL_JSON, META_JSON]) await fs.rename(path.join(staging, name), path.join(dir, name));
   } catch (err) {
-    if (created) await fs.rm(dir, { recursive: true, force: true });
-    throw err instanceof FileWriteError ? new FileWriteError(err.message.split(staging).join(dir), { cause: err }) : err;
+    if (created) await removeQuietly(dir);
+    if (err instanceof FileWriteError) throw new FileWriteError(err.message.split(staging).join(dir), { cause: err });
+    // A folder that cannot be made (a file in the way, no permission) is the user's to fix too.
+    const problem = diskProblem(err);
+    throw problem ? new FileWriteError(`Cannot write the model to \`${dir}\`: ${problem}; it was left as it was`, { cause: err }) : err;
   } finally {
-    await fs.rm(staging, { recursive: true, force: true });
+    await removeQuietly(staging);
   }
 }
+
+/** Removes a folder, if it is there: a clean-up that must not hide the error that called it. */
+const removeQuietly = (dir: string): Promise<void> => fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
 
 /** Removes the staging folders of `dir` that a killed save left (their process is gone). */
 async function removeStaleStaging(dir: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { runScript } from '@digitfuse/core/testing';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,5 +49,27 @@ describe('submit:predict (spawned)', () => {
     expect(forced.status).toBe(0);
     expect(forced.stderr).toMatch(/warning: the audio of the test rows/);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it.each([
+    [['--batch-size', '0'], 2, 'error: Expected --batch-size to be a positive integer, got 0'],
+    [['--batch-size', '2.5'], 2, 'error: Expected --batch-size to be a positive integer, got 2.5'],
+    [['--batch-size', 'x'], 2, 'error: Expected --batch-size'],
+    [['--out', '<file>/s.csv'], 1, 'error: Cannot write the submission to `--out <file>/s.csv`: a file is in the way of one of its folders (ENOTDIR); nothing was written'],
+    [['--out', '<dir>'], 1, 'error: Expected `--out <dir>` to be a file to write the submission to, found a folder there'],
+    [['--out', '<dir>/sub/'], 2, 'error: Expected --out to name a file to write the submission to, got the folder name `<dir>/sub/`'],
+  ])('refuses %j in one line, with no stack, before loading a model, writing nothing', (flags, status, line) => {
+    const at = join(root, 'refused');
+    mkdirSync(at, { recursive: true });
+    writeFileSync(join(at, 'afile.txt'), 'keep me');
+    const args = flags.map((f) => f.replace('<file>', join(at, 'afile.txt')).replace('<dir>', at));
+    const expected = line.replace('<file>', join(at, 'afile.txt')).replace('<dir>', at);
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', data, '--backend', 'wasm', ...(args.includes('--out') ? [] : ['--out', join(at, 'out.csv')]), ...args]);
+    expect(r.status).toBe(status);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim().slice(0, expected.length)).toBe(expected);
+    expect(r.stderr).not.toContain('backend:');
+    expect(readFileSync(join(at, 'afile.txt'), 'utf8')).toBe('keep me');
+    expect(existsSync(join(at, 'out.csv'))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { FileWriteError, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
 import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
@@ -15,16 +15,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     y
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
-      .option('out', { type: 'string', default: 'submission.csv', describe: 'Where to write the submission' })
+      .option('out', { type: 'string', default: 'submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
       .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
-      .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch' })
+      .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch (a positive integer)' })
       .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
+  // Refuse what cannot be done now, before the models are loaded and the test rows predicted.
+  const batchSize = positiveInt(args['batch-size'], 'batch-size');
+  if (/[/\\]$/.test(args.out)) throw new UsageError(`Expected --out to name a file to write the submission to, got the folder name \`${args.out}\``);
   if (existsSync(args.out) && statSync(args.out).isDirectory()) {
     throw new SubmissionError(`Expected \`--out ${args.out}\` to be a file to write the submission to, found a folder there`, args.out);
   }
+  const problem = writeProblem(args.out);
+  if (problem) throw new FileWriteError(`Cannot write the submission to \`--out ${args.out}\`: ${problem}; nothing was written`);
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const meta = await readMeta(dirs[0]);
   if (!meta.stats) {
@@ -39,7 +44,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw new SubmissionError(`Refusing to predict: ${shift.findings[0]} (check the files; --allow-shift to predict anyway)`, resolve(args.data));
   }
   const t0 = performance.now();
-  const result = await predict(dirs, test, { batchSize: args['batch-size'], tta: args.tta });
+  const result = await predict(dirs, test, { batchSize, tta: args.tta });
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test);
   process.stderr.write(

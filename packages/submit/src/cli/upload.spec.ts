@@ -54,12 +54,21 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
   });
 
-  it('refuses a competition that could pass for an option, and a submission it cannot check', () => {
-    const slug = run(['--competition=-h', '--message', 'm', '--submission', good, '--data', data]);
-    expect(slug.status).toBe(1);
-    expect(slug.stderr.trim()).toBe('error: Expected `--competition` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got `-h`');
+  it.each([['-h'], ['bad slug/../x']])('refuses --competition %j with a usage error (exit 2) in one line, before reading any file', (competition) => {
+    if (existsSync(argsLog)) writeFileSync(argsLog, '[]');
+    // No --data and no run.json: the slug is refused before that is looked for.
+    const r = run([`--competition=${competition}`, '--message', 'm', '--submission', join(root, 'absent.csv')]);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 2,
+      stderr: `error: Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got \`${competition}\``,
+    });
+    expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
+  });
+
+  it('refuses a submission it cannot check: no --data and no run.json beside it is a usage error', () => {
     const nodata = run(['--competition', 'digits', '--message', 'm', '--submission', good]);
-    expect(nodata.status).toBe(1);
+    expect(nodata.status).toBe(2);
+    expect(nodata.stderr.trim().split('\n')).toHaveLength(1);
     expect(nodata.stderr.trim()).toMatch(/^error: Expected `--data DIR` \(the competition folder with x_test_wr\.npy\) to check `.*submission\.csv` against before uploading/);
     const file = run(['--competition', 'digits', '--message', 'm', '--submission', good, '--data', good]);
     expect(file.status).toBe(1);

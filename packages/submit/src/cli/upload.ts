@@ -1,9 +1,9 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES, readNpy, requireDataDir } from '@digitfuse/data';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SubmissionError, UploadError } from '../errors';
-import { shellQuote, upload } from '../upload';
+import { UploadError } from '../errors';
+import { competitionProblem, shellQuote, upload } from '../upload';
 
 /**
  * The competition folder to check a submission against: `--data`, else the data of the run the
@@ -21,9 +21,9 @@ function dataFolder(given: string | undefined, submission: string): string {
       // not a run.json we can read: fall through to the error
     }
   }
-  throw new SubmissionError(
+  // A flag the command needs here and was not given: a usage error.
+  throw new UsageError(
     `Expected \`--data DIR\` (the competition folder with ${COMPETITION_FILES.testImages}) to check \`${submission}\` against before uploading, found none (and no run.json beside the submission)`,
-    submission,
   );
 }
 
@@ -42,6 +42,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('submission', { type: 'string', default: 'submission.csv', describe: 'The file to submit' })
       .option('data', { type: 'string', describe: 'Competition folder whose test files the submission must match (default: the data of the run that wrote it)' }),
   );
+  // A bad flag is a usage error, refused before any file is read.
+  const badSlug = competitionProblem(args.competition);
+  if (badSlug) throw new UsageError(badSlug);
   const data = dataFolder(args.data, args.submission);
   requireDataDir(data);
   const testRows = readNpy(join(data, COMPETITION_FILES.testImages)).shape[0];
