@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
@@ -15,18 +15,61 @@ import { workspaceRoot } from '../workspace';
 export function buildAudioBank(fsddDir: string, outDir: string): { clips: number; bytes: number } {
   const { data, shape } = readNpy(join(fsddDir, 'mfcc.npy'));
   if (shape.length !== 2 || shape[1] !== AUDIO_SIZE) throw new DataError(`Expected \`mfcc.npy\` to have shape [N,${AUDIO_SIZE}], got [${shape.join(',')}]`);
-  const csvPath = join(fsddDir, 'clips.csv');
-  const rows = Papa.parse<Record<string, string>>(readFileSync(csvPath, 'utf8').trim(), { header: true, skipEmptyLines: 'greedy' }).data;
-  if (rows.length !== shape[0]) throw new DataError(`Expected \`clips.csv\` to list ${shape[0]} clips like mfcc.npy, found ${rows.length}`, csvPath);
-  const clips: ClipInfo[] = rows.map((r, i) => {
-    if (Number(r.clip) !== i) throw new DataError(`Expected \`clips.csv\` row ${i} to be clip ${i}, found ${r.clip}`, csvPath);
-    if (r.split !== 'train' && r.split !== 'test') throw new DataError(`Expected \`clips.csv\` split 'train' or 'test', found ${r.split} (clip ${i})`, csvPath);
-    return { digit: Number(r.digit), speaker: r.speaker, index: Number(r.index), split: r.split };
-  });
+  const clips = readClips(join(fsddDir, 'clips.csv'), shape[0]);
   const { data: bytes, meta } = encodeAudioBank(data, clips);
   writeFileAtomic(join(outDir, AUDIO_BANK_FILES.data), bytes);
   writeFileAtomic(join(outDir, AUDIO_BANK_FILES.meta), `${JSON.stringify(meta)}\n`);
   return { clips: clips.length, bytes: bytes.length };
+}
+
+const CLIP_COLUMNS = ['clip', 'digit', 'speaker', 'index', 'split'] as const;
+const INTEGER = /^\d+$/;
+
+/**
+ * Reads FSDD's `clips.csv`: a header naming (at least) `clip,digit,speaker,index,split`, then one
+ * row per row of mfcc.npy, clip 0..n-1 in order. Throws a {@link DataError} naming the file, and the
+ * line for a bad row: a missing file, missing columns, a row with too few fields, a clip out of
+ * order, a digit outside 0..9, an empty speaker, an index that is not a non-negative integer, a split
+ * other than train or test, or a row count that differs from mfcc.npy's.
+ */
+function readClips(csvPath: string, expected: number): ClipInfo[] {
+  let text: string;
+  try {
+    text = readFileSync(csvPath, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(`File not found: \`${csvPath}\``, csvPath);
+    if (code === 'EISDIR') throw new DataError(`Expected \`${csvPath}\` to be a CSV file, found a directory`, csvPath);
+    throw new DataError(`Cannot read \`${csvPath}\`: ${(err as Error).message}`, csvPath);
+  }
+  const name = basename(csvPath);
+  // One record per line (clips.csv quotes no line breaks), so a record's index is its line's.
+  const lines = Papa.parse<string[]>(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { skipEmptyLines: false }).data
+    .map((fields, i) => ({ fields: fields.map((f) => f.trim()), line: i + 1 }))
+    .filter(({ fields }) => fields.some((f) => f !== ''));
+  if (lines.length === 0) throw new DataError(`Expected \`${name}\` to have a header line with ${CLIP_COLUMNS.join(',')}, found an empty file`, csvPath);
+  const [header, ...rows] = lines;
+  const column = Object.fromEntries(CLIP_COLUMNS.map((c) => [c, header.fields.indexOf(c)])) as Record<(typeof CLIP_COLUMNS)[number], number>;
+  const missing = CLIP_COLUMNS.filter((c) => column[c] < 0);
+  if (missing.length > 0) {
+    throw new DataError(`Expected \`${name}\` to have the columns ${CLIP_COLUMNS.join(',')}, found ${header.fields.join(',')} on line ${header.line} (no ${missing.join(', ')})`, csvPath);
+  }
+  const clips = rows.map(({ fields, line }, i): ClipInfo => {
+    const bad = (what: string, found: string) => new DataError(`Expected \`${name}\` ${what}, found ${JSON.stringify(found)} on line ${line}`, csvPath);
+    if (fields.length !== header.fields.length) {
+      throw new DataError(`Expected \`${name}\` to have ${header.fields.length} fields per row like its header, found ${fields.length} on line ${line}`, csvPath);
+    }
+    const get = (c: (typeof CLIP_COLUMNS)[number]) => fields[column[c]];
+    if (get('clip') !== String(i)) throw bad(`clip ${i} (one row per mfcc.npy row, in order)`, get('clip'));
+    if (!INTEGER.test(get('digit')) || Number(get('digit')) > 9) throw bad('digit to be an integer 0..9', get('digit'));
+    if (get('speaker') === '') throw bad('speaker to be a name', get('speaker'));
+    if (!INTEGER.test(get('index'))) throw bad('index to be a non-negative integer', get('index'));
+    const split = get('split');
+    if (split !== 'train' && split !== 'test') throw bad("split to be 'train' or 'test'", split);
+    return { digit: Number(get('digit')), speaker: get('speaker'), index: Number(get('index')), split };
+  });
+  if (clips.length !== expected) throw new DataError(`Expected \`${name}\` to list ${expected} clips like mfcc.npy, found ${clips.length}`, csvPath);
+  return clips;
 }
 
 /** `digitfuse audio-bank [--fsdd DIR] [--out DIR]` (`nx run data:audio-bank`). */

@@ -9,12 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { parseArgs, runMain } from '@digitfuse/core';
+import { parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { defineKernelLayer, installedLayers, installLayers, type Kernel, type KernelLayer } from '../backend/kernel-layers';
 import { conv2dInfo, heapF32, input, type WasmKernelArgs } from '../backend/kernel-support';
-import { loadNativeAddon } from '../backend/native-kernels/native-addon';
+import { loadNativeAddon, type NativeAddon } from '../backend/native-kernels/native-addon';
 import { nativeKernelLayer } from '../backend/native-kernels/native-kernel-layer';
-import { selectBackend } from '../backend';
+import { BackendError, selectBackend } from '../backend';
 import { wasmKernelLayer } from '../backend/wasm-kernels/wasm-kernel-layer';
 import { conv1d, conv2d } from '../network/conv-layers';
 import { FusedAdamOptimizer } from '../training/fused-adam';
@@ -109,9 +109,14 @@ type Mode = 'stock' | 'project' | 'native';
 function layersFor(mode: Mode): KernelLayer<BackendWasm>[] {
   if (mode === 'stock') return [naiveLayer];
   if (mode === 'project') return [wasmKernelLayer];
+  return [wasmKernelLayer, nativeKernelLayer(nativeAddon(mode))];
+}
+
+/** The native addon, or a {@link BackendError} naming `--mode` when it cannot load. */
+function nativeAddon(mode: string): NativeAddon {
   const loaded = loadNativeAddon();
-  if (!loaded.ok) throw new Error(`--mode native: ${loaded.why}`);
-  return [wasmKernelLayer, nativeKernelLayer(loaded.addon)];
+  if (!loaded.ok) throw new BackendError(`--mode ${mode} needs the native kernels, which cannot load: ${loaded.why}`, mode);
+  return loaded.addon;
 }
 
 interface Batch {
@@ -213,9 +218,9 @@ function printProfile(label: string, perKernel: Map<string, { ms: number; calls:
 
 export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse bench kernels', describe: 'Per-kernel profile of one training step of the paper network on the wasm backend.' }, (y) => y
-    .option('batch', { type: 'number', default: 64, describe: 'batch size' })
-    .option('steps', { type: 'number', default: 20, describe: 'timed steps (project kernels)' })
-    .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow)' })
+    .option('batch', { type: 'number', default: 64, describe: 'batch size (a positive integer)' })
+    .option('steps', { type: 'number', default: 20, describe: 'timed steps (project and native kernels; a positive integer)' })
+    .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow; a positive integer)' })
     .option('mode', {
       choices: ['both', 'all', 'project', 'stock', 'native'] as const,
       default: 'both' as const,
@@ -225,8 +230,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('adam', { choices: ['fused', 'tfjs'] as const, default: 'fused' as const, describe: "Adam's update: one kernel per variable (training's), or tfjs's 13 element-wise kernels" })
     .option('profile', { type: 'boolean', default: true, describe: 'print per-kernel times' })
     .option('by-shape', { type: 'boolean', default: false, describe: 'cpu profiler: one line per kernel and input shapes' })
-    .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps' })
+    .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps (project and native kernels; a positive integer)' })
     .option('profiler', { choices: ['cpu', 'tf'] as const, default: 'cpu' as const, describe: 'per-kernel CPU time (wrapped kernels) or tf.profile wall time (per-call minimum)' }));
+  // Every count up front, before the slow stock steps: 0 steps would print Infinity ms/step, 0 rounds an empty profile.
+  positiveInt(args.batch, 'batch');
+  positiveInt(args.steps, 'steps');
+  positiveInt(args['stock-steps'], 'stock-steps');
+  positiveInt(args['profile-rounds'], 'profile-rounds');
+  if (args.mode === 'native' || args.mode === 'all') nativeAddon(args.mode);
   await selectBackend('wasm');
   const config = CONFIGS[args.config];
   const batch = makeBatch(args.batch);

@@ -13,4 +13,16 @@ describe('digitfuse bench model (the binary)', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual(["error: DIGITFUSE_ISA must be one of avx512, avx2, portable, got 'neon'"]);
   });
+
+  // Each would otherwise benchmark (a negative --warmup took steps off the timed ones, and exited 0).
+  const flags = (over: Record<string, string>) => Object.entries({ configs: 'small', steps: '1', warmup: '0', ...over }).flatMap(([k, v]) => [`--${k}`, v]);
+  it.each([
+    [{ warmup: '-1' }, 'Expected --warmup to be a non-negative integer, got -1'],
+    [{ warmup: '1.5' }, 'Expected --warmup to be a non-negative integer, got 1.5'],
+    [{ steps: '0' }, 'Expected --steps to be a positive integer, got 0'],
+    [{ 'batch-size': '-64' }, 'Expected --batch-size to be a positive integer, got -64'],
+  ])('refuses %j in one line, exit 2, before any benchmark', (over, message) => {
+    const run = runScript('packages/model/src/cli/bench.ts', flags(over));
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 2, stdout: '', stderr: `error: ${message}\n` });
+  });
 });

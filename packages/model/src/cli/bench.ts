@@ -49,15 +49,16 @@ export async function main(argv: readonly string[]): Promise<BenchReport> {
         .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'compute backend' })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON line' })
         .option('configs', { type: 'string', default: 'small,paper', describe: 'comma-separated configs (small, paper)' })
-        .option('steps', { type: 'number', default: 60, describe: 'timed training steps per config' })
-        .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first' })
-        .option('batch-size', { type: 'number', default: 64, describe: 'training batch size' }),
+        .option('steps', { type: 'number', default: 60, describe: 'timed training steps per config (a positive integer)' })
+        .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first (0 or more)' })
+        .option('batch-size', { type: 'number', default: 64, describe: 'training batch size (a positive integer)' }),
   );
   const names = args.configs.split(',').map((s) => s.trim()) as BenchConfigName[];
   for (const n of names) {
     if (!(n in BENCH_CONFIGS)) throw new UsageError(`Unknown --configs entry '${n}': expected small or paper`);
   }
   positiveInt(args.steps, 'steps');
+  positiveInt(args.warmup, 'warmup', { allowZero: true });
   positiveInt(args.batchSize, 'batch-size');
   const info = await selectBackend(args.backend, (line) => process.stderr.write(`${line}\n`));
   const label = info.native != null ? `${info.name}+native` : info.name;

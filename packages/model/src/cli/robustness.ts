@@ -1,8 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { COMPETITION_FILES, DataError } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
+import { ConfigError } from '../errors';
 import { FUSIONS } from '../network/fusion/fusions';
 import {
   describeSet,
@@ -57,7 +59,10 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
     if (!ROBUSTNESS_MODELS.includes(m)) throw new UsageError(`Unknown --models entry '${m}': expected some of ${ROBUSTNESS_MODELS.join(', ')}`);
   }
   positiveInt(args.epochs, 'epochs');
-  const sets = args.root ? discoverSets(args.root) : (args.sets as string).split(',').map((d) => describeSet(d.trim()));
+  positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
+  // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
+  const sets = args.root ? discoverSets(expectFolder('--root', args.root, 'a folder of benchmark datasets')) : setsOf(args.sets as string);
+  expectOutFolder(args.out);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const backend = await selectBackend(args.backend, log);
   const out = path.resolve(args.out);
@@ -95,6 +100,51 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   console.log(robustnessConclusion(runs, sets));
   log(`saved ${path.join(out, ROBUSTNESS_JSON)} and ${ROBUSTNESS_MD}`);
   return final;
+}
+
+/** `dir` when it is a folder; otherwise a {@link DataError} naming `flag`: nothing there, or a file. */
+function expectFolder(flag: string, dir: string, what: string): string {
+  const stat = statOrNothing(dir);
+  if (!stat) throw new DataError(`Expected \`${flag} ${dir}\` to be ${what}, found nothing there`, dir);
+  if (!stat.isDirectory()) throw new DataError(`Expected \`${flag} ${dir}\` to be ${what}, found a file`, dir);
+  return dir;
+}
+
+/** The `--sets` folders, each holding the competition files and y_test.csv (what the benchmark reads from it). */
+function setsOf(list: string): ReturnType<typeof describeSet>[] {
+  const dirs = list.split(',').map((d) => d.trim());
+  if (dirs.includes('')) throw new UsageError(`Expected --sets to be comma-separated dataset folders, found an empty entry in \`${list}\` (see --help)`);
+  return dirs.map((dir) => {
+    expectFolder('--sets', dir, 'a dataset folder (competition files and y_test.csv)');
+    const missing = Object.values(COMPETITION_FILES).filter((name) => !existsSync(path.join(dir, name)));
+    if (missing.length > 0) {
+      throw new DataError(`Expected \`--sets ${dir}\` to hold the competition files and y_test.csv, found no ${missing.map((m) => `\`${m}\``).join(', ')}`, dir);
+    }
+    return describeSet(dir);
+  });
+}
+
+/** What is at `file`, or undefined when nothing is (also when a file stands where a folder above it should). */
+function statOrNothing(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+/** Refuses an `--out` that cannot become a folder (a file there, or a file above it) before any training. */
+function expectOutFolder(out: string): void {
+  for (let dir = path.resolve(out); ; dir = path.dirname(dir)) {
+    const stat = statOrNothing(dir);
+    if (stat?.isDirectory()) return;
+    if (stat) {
+      const where = dir === path.resolve(out) ? 'there' : `at \`${dir}\``;
+      throw new ConfigError(`Expected \`--out ${out}\` to be a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}, found a file ${where}`, 'out');
+    }
+    if (path.dirname(dir) === dir) return;
+  }
 }
 
 if (require.main === module) runMain(main);

@@ -82,7 +82,9 @@ export function describeSet(dir: string): RobustnessSet {
  * sorted by name. @throws DataError when there is none.
  */
 export function discoverSets(root: string): RobustnessSet[] {
-  if (!existsSync(root)) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found nothing there`, root);
+  const stat = statSync(root, { throwIfNoEntry: false });
+  if (!stat) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found nothing there`, root);
+  if (!stat.isDirectory()) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found a file`, root);
   // A set may be a link to a folder elsewhere (one root picking sets of several): followed.
   const sets = readdirSync(root)
     .filter((name) => statSync(path.join(root, name), { throwIfNoEntry: false })?.isDirectory() && existsSync(path.join(root, name, COMPETITION_FILES.testLabels)))

@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMPETITION_FILES } from '@digitfuse/data';
+import { runScript, useTempDir } from '@digitfuse/core/testing';
+
+// A separate process through tsx: seconds, more on a loaded 2-core machine.
+jest.setTimeout(120_000);
+
+/** A file, a folder with every file a set needs (empty: only their names are checked up front), a folder with y_test.csv alone. */
+function makePaths(dir: string) {
+  const file = join(dir, 'afile');
+  writeFileSync(file, 'not a folder\n');
+  const set = join(dir, 'a-clean');
+  mkdirSync(set, { recursive: true });
+  for (const name of Object.values(COMPETITION_FILES)) writeFileSync(join(set, name), '');
+  const labelsOnly = join(dir, 'b-noisy');
+  mkdirSync(labelsOnly, { recursive: true });
+  writeFileSync(join(labelsOnly, COMPETITION_FILES.testLabels), 'row_id,label\n');
+  return { file, set, labelsOnly, missing: join(dir, 'missing') };
+}
+type Paths = ReturnType<typeof makePaths>;
+
+describe('digitfuse bench robustness (the binary)', () => {
+  const tmp = useTempDir('robustness-cli-', 'each');
+
+  // Each ran into the benchmark before: ENOTDIR with a stack trace, or a failure at the set (or the first save) that names it, after the sets before it had trained.
+  const cases: [string, (p: Paths) => string[], number, (p: Paths) => string][] = [
+    ['--root that is a file', (p) => ['--root', p.file], 1, (p) => `Expected \`--root ${p.file}\` to be a folder of benchmark datasets, found a file`],
+    ['--root that is missing', (p) => ['--root', p.missing], 1, (p) => `Expected \`--root ${p.missing}\` to be a folder of benchmark datasets, found nothing there`],
+    ['--sets entry that is a file', (p) => ['--sets', `${p.set},${p.file}`], 1, (p) => `Expected \`--sets ${p.file}\` to be a dataset folder (competition files and y_test.csv), found a file`],
+    ['--sets entry that is missing', (p) => ['--sets', `${p.set},${p.missing}`], 1, (p) => `Expected \`--sets ${p.missing}\` to be a dataset folder (competition files and y_test.csv), found nothing there`],
+    [
+      '--sets entry without the competition files',
+      (p) => ['--sets', `${p.set},${p.labelsOnly}`],
+      1,
+      (p) => `Expected \`--sets ${p.labelsOnly}\` to hold the competition files and y_test.csv, found no \`x_train_wr.npy\`, \`x_train_sp.npy\`, \`y_train.csv\`, \`x_test_wr.npy\`, \`x_test_sp.npy\``,
+    ],
+    ['--sets with an empty entry', (p) => ['--sets', `${p.set},,${p.set}`], 2, (p) => `Expected --sets to be comma-separated dataset folders, found an empty entry in \`${p.set},,${p.set}\` (see --help)`],
+    ['--out that is a file', (p) => ['--sets', p.set, '--out', p.file], 1, (p) => `Expected \`--out ${p.file}\` to be a folder for robustness.json and robustness.md, found a file there`],
+    ['--out below a file', (p) => ['--sets', p.set, '--out', join(p.file, 'out')], 1, (p) => `Expected \`--out ${join(p.file, 'out')}\` to be a folder for robustness.json and robustness.md, found a file at \`${p.file}\``],
+    ['--seed -1', (p) => ['--sets', p.set, '--seed', '-1'], 2, () => 'Expected --seed to be an integer from 0 to 2147483647, got -1'],
+  ];
+  it.each(cases)('refuses a %s in one line before any work', (_case, flags, status, message) => {
+    const p = makePaths(tmp());
+    const run = runScript('packages/model/src/cli/robustness.ts', [...flags(p), '--models', 'image', '--config', 'small', '--epochs', '1']);
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status, stdout: '', stderr: `error: ${message(p)}\n` });
+  });
+});
