@@ -56,7 +56,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['report', ['report', '--run', absent], 1, `error: Expected \`--resume ${absent}\` to be a run directory with run.json`],
   ['robustness', ['robustness', '--root', absent, '--sets', absent], 1, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
   ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
-  ['bench model', ['bench', 'model', '--configs', 'huge'], 2, "error: Unknown --configs entry 'huge': expected small or paper"],
+  ['bench model', ['bench', 'model', '--configs', 'huge'], 2, 'error: Expected --configs to list some of small, paper, found `huge`'],
   ['bench kernels', ['bench', 'kernels', '--mode', 'fast'], 2, 'error: Invalid values: Argument: mode, Given: "fast", Choices:'],
   ['bench tuning', ['bench', 'tuning', '--trials', '0'], 2, 'error: Expected --trials to be a positive integer, got 0'],
   ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)'],

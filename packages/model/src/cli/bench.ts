@@ -1,4 +1,4 @@
-import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { listFlag, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { BACKEND_CHOICES, nativeFmaPeak, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS, benchmarkConfig, type BenchResult } from '../bench/benchmark';
 
@@ -53,10 +53,7 @@ export async function main(argv: readonly string[]): Promise<BenchReport> {
         .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first (0 or more)' })
         .option('batch-size', { type: 'number', default: 64, describe: 'training batch size (a positive integer)' }),
   );
-  const names = args.configs.split(',').map((s) => s.trim()) as BenchConfigName[];
-  for (const n of names) {
-    if (!(n in BENCH_CONFIGS)) throw new UsageError(`Unknown --configs entry '${n}': expected small or paper`);
-  }
+  const names = listFlag(args.configs, 'configs', Object.keys(BENCH_CONFIGS)) as BenchConfigName[];
   positiveInt(args.steps, 'steps');
   positiveInt(args.warmup, 'warmup', { allowZero: true });
   positiveInt(args.batchSize, 'batch-size');

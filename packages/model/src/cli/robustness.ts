@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { listFlag, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
@@ -54,10 +54,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   );
 
   if (!args.root === !args.sets) throw new UsageError('Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)');
-  const models = args.models.split(',').map((s) => s.trim()) as RobustnessModel[];
-  for (const m of models) {
-    if (!ROBUSTNESS_MODELS.includes(m)) throw new UsageError(`Unknown --models entry '${m}': expected some of ${ROBUSTNESS_MODELS.join(', ')}`);
-  }
+  const models = listFlag(args.models, 'models', ROBUSTNESS_MODELS) as RobustnessModel[];
   positiveInt(args.epochs, 'epochs');
   positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
@@ -112,9 +109,7 @@ function expectFolder(flag: string, dir: string, what: string): string {
 
 /** The `--sets` folders, each holding the competition files and y_test.csv (what the benchmark reads from it). */
 function setsOf(list: string): ReturnType<typeof describeSet>[] {
-  const dirs = list.split(',').map((d) => d.trim());
-  if (dirs.includes('')) throw new UsageError(`Expected --sets to be comma-separated dataset folders, found an empty entry in \`${list}\` (see --help)`);
-  return dirs.map((dir) => {
+  return listFlag(list, 'sets').map((dir) => {
     expectFolder('--sets', dir, 'a dataset folder (competition files and y_test.csv)');
     const missing = Object.values(COMPETITION_FILES).filter((name) => !existsSync(path.join(dir, name)));
     if (missing.length > 0) {
