@@ -139,16 +139,27 @@ export function withDashboardFlag<T>(y: Argv<T>) {
 /** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
 export const DEMO_BUDGET_MS = 6 * 60_000;
 
-/** `--storage`, else DIGITFUSE_STORAGE; null (the run's journal) without either. */
+/** `--storage`, else DIGITFUSE_STORAGE (an error names the one the value came from); null (the run's journal) without either. */
 export function storageOf(flag: unknown): string | null {
-  return storageFlag(flag ?? process.env.DIGITFUSE_STORAGE);
+  return flag !== undefined ? storageFlag(flag) : storageFlag(process.env.DIGITFUSE_STORAGE, 'DIGITFUSE_STORAGE');
 }
 
-/** A `--storage` value checked (a PostgreSQL URL); null when not given. */
-export function storageFlag(v: unknown): string | null {
+/** Whether `url` is a well-formed postgresql://user@host:port/database URL (a host and a database). */
+function isStorageUrl(url: string): boolean {
+  if (!isPostgresUrl(url)) return false;
+  try {
+    const u = new URL(url);
+    return /^postgres(ql)?:$/i.test(u.protocol) && u.hostname !== '' && u.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+/** A `--storage` value (or the `source` it came from) checked: a PostgreSQL URL with a host and a database; null when not given. */
+export function storageFlag(v: unknown, source = '--storage'): string | null {
   if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string' || !isPostgresUrl(v)) {
-    throw new UsageError(`Expected \`--storage\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
+  if (typeof v !== 'string' || !isStorageUrl(v)) {
+    throw new UsageError(`Expected \`${source}\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
   }
   return v;
 }
