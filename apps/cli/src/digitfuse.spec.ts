@@ -42,18 +42,18 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Prom
 
 /** One user error per entry point: the arguments, the exit code, and the exact `error:` line. */
 const CASES: readonly [string, readonly string[], number, string][] = [
-  ['preprocess', ['preprocess', '--data', absent], 1, `error: Data directory not found: \`${absent}\``],
+  ['preprocess', ['preprocess', '--data', absent], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
   ['demo', ['demo', '--train', '0'], 2, 'error: Expected --train to be a positive integer, got 0'],
   ['figures', ['figures', '--data', absent, '--images', '0'], 2, 'error: Expected --images to be a positive integer, got 0'],
   ['audio-bank', ['audio-bank', '--fsdd', absent, '--out', join(tmp, 'bank')], 1, `error: File not found: \`${join(absent, 'mfcc.npy')}\``],
-  ['train', ['train', '--data', absent, '--out', join(tmp, 'model'), '--backend', 'cpu'], 1, `error: Data directory not found: \`${absent}\``],
+  ['train', ['train', '--data', absent, '--out', join(tmp, 'model'), '--backend', 'cpu'], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
   ['predict', ['predict', '--model', absent, '--data', absent, '--backend', 'cpu'], 1, `error: Cannot read model metadata \`${join(absent, 'meta.json')}\`: ENOENT`],
   ['validate', ['validate', '--submission', join(absent, 'submission.csv'), '--data', absent], 1, `error: File not found: \`${join(absent, 'x_test_wr.npy')}\``],
   ['upload', ['upload', '--competition', 'c', '--message', 'm', '--submission', join(absent, 's.csv')], 2, 'error: Expected `--data DIR` (the competition folder with x_test_wr.npy) to check'],
   ['search', ['search', '--trials', '0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
   ['full', ['full', '--budget', 'soon'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`'],
   ['dashboard', ['dashboard', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`],
-  ['report', ['report', '--run', absent], 1, `error: Expected \`--resume ${absent}\` to be a run directory with run.json`],
+  ['report', ['report', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json`],
   ['robustness', ['robustness', '--root', absent, '--sets', absent], 1, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
   ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
   ['bench model', ['bench', 'model', '--configs', 'huge'], 2, 'error: Expected --configs to list some of small, paper, found `huge`'],
@@ -102,7 +102,7 @@ describe('npx digitfuse <command> (the real binary)', () => {
 
   it('prints the stack trace of a user error with DEBUG=digitfuse', () => {
     expect(debug.status).toBe(1);
-    expect(debug.stderr).toMatch(/error: Data directory not found[^\n]*\nDataError: Data directory not found[^\n]*\n\s+at /);
+    expect(debug.stderr).toMatch(/error: Expected `--data [^\n]*found no such folder\nDataError: Expected `--data [^\n]*found no such folder\n\s+at /);
   });
 
   it.each([0, 1])('`full --help` and `search --help` list the pipeline flags (%#)', (i) => {

@@ -37,7 +37,9 @@ export function typeScriptChildArgs(script: string): string[] {
 export function startBesideRetrain(ctx: RunContext, trial: number, backend: string): BesideRetrain | null {
   if (backend !== 'wasm' && backend !== 'cpu') return null;
   const script = join(__dirname, 'cli', 'beside-retrain.ts');
-  const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root], {
+  // The report flag goes along: a resumed run takes it from the command, not from run.json (open-run.ts).
+  const report = ctx.options.report ? '--report' : '--no-report';
+  const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root, report], {
     env: { ...process.env, DIGITFUSE_THREADS: '1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,13 +1,14 @@
+import { UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
 import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
-import type { PipelineOptions } from './options';
+import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
 import { createRun, defaultRunDir, openRun } from './run-artifacts';
 
-/** Flags that may differ when a run is resumed (e.g. a larger budget); the rest come from run.json. */
-const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift', 'storage', 'study'];
+/** Flags that say which run and data, not how the run is made: never compared with run.json. */
+const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
@@ -22,7 +23,38 @@ export function explicitOptions(argv: readonly string[]): Set<string> {
   return given;
 }
 
-/** Start a new run directory, or reopen one with --resume (keeping its options unless given again). */
+/** A setting as a run recorded it (with the defaults of runs written before the option existed). */
+function recorded(options: PipelineOptions, key: keyof PipelineOptions): unknown {
+  if (key === 'fusion') return fusionOf(options);
+  if (key === 'objective') return objectiveOf(options);
+  if (key === 'modality') return modalityOf(options);
+  return options[key];
+}
+
+const shown = (key: string, value: unknown): string =>
+  typeof value === 'boolean' ? (value ? flagOf(key) : `--no-${flagOf(key).slice(2)}`) : `${flagOf(key)} ${value === undefined || value === null ? '(none)' : String(value)}`;
+
+/**
+ * Refuses flags given with --resume that would change a setting of the run (its seed, epochs, fusion...):
+ * they cannot apply to what it already did. A flag with the run's own value is fine; RESUMABLE ones apply.
+ */
+function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, given: Set<string>, root: string): void {
+  const changed = [...given]
+    .filter((key): key is keyof PipelineOptions => key in parsed && !NOT_SETTINGS.includes(key) && !RESUMABLE.includes(key as keyof PipelineOptions))
+    .filter((key) => parsed[key] !== recorded(run, key));
+  if (changed.length === 0) return;
+  throw new UsageError(
+    `Expected the flags given with \`--resume ${root}\` to keep the run's settings, got ${changed
+      .map((key) => `${shown(key, parsed[key])} (the run has ${shown(key, recorded(run, key))})`)
+      .join(', ')}; only ${RESUMABLE.map(flagOf).join(', ')} and --data may be given on resume: start a new run with --out for other settings`,
+  );
+}
+
+/**
+ * Start a new run directory, or reopen one with --resume (keeping its options: RESUMABLE ones given
+ * again take the new value, others given with another value are refused). Checks --data first: an
+ * error writes nothing.
+ */
 export function openContext(parsed: PipelineOptions, argv: readonly string[], log: (line: string) => void): RunContext {
   // run.json keeps the storage URL without its password; this process and the workers it starts
   // find the full one in DIGITFUSE_STORAGE (study-access.ts: storageUrlOf).
@@ -33,8 +65,12 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   if (options.resume) {
     const { layout, state } = openRun<PipelineOptions>(options.resume);
     const given = explicitOptions(argv);
+    refuseChangedSettings(options, state.options, given, options.resume);
     const merged = { ...state.options } as Record<string, unknown>;
     for (const key of RESUMABLE) if (given.has(key)) merged[key] = options[key];
+    // The report follows this command (--no-report or not): a run whose report was skipped gets it now.
+    merged.report = options.report;
+    if (options.report && state.stages.report && state.stages.report.facts?.figures === 0) delete state.stages.report;
     if (given.has('data') && options.data !== null && resolve(options.data) !== resolve(String(state.options.data ?? ''))) {
       // Another --data is fine before the data stage finished (a retry after a bad folder), or when it
       // holds the same files (moved or copied); anything else would mix two data sets in one run.

@@ -1,7 +1,7 @@
 import { parseDuration, positiveInt, UsageError } from '@digitfuse/core';
-import { BACKEND_CHOICES, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
+import { BACKEND_CHOICES, describeFusions, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
-import { isPostgresUrl, redactUrl } from '@digitfuse/tuning';
+import { isWellFormedPostgresUrl, redactUrl } from '@digitfuse/tuning';
 import type { Argv } from 'yargs';
 
 /** Every flag of `pipeline:full` and `pipeline:search`, after parsing and checking. */
@@ -72,6 +72,28 @@ export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.
 /** The modality of a run's options ('both' for runs written before `--modality` existed). */
 export const modalityOf = (options: PipelineOptions): 'both' | 'image' => options.modality ?? 'both';
 
+/** The largest `--seed` (a model's seed is an integer in [0, 2^31 - 1]). */
+export const MAX_SEED = 0x7fffffff;
+
+/**
+ * The seed `offset` after the run's `seed` (a trial's, a retrained member's), wrapped into [0, MAX_SEED]:
+ * the same as `seed + offset` whenever that fits, so runs with smaller seeds are unchanged.
+ */
+export const offsetSeed = (seed: number, offset: number): number => (seed + offset) % (MAX_SEED + 1);
+
+/**
+ * Options that `--resume` takes from the command line when given (e.g. a larger budget); every other
+ * one comes from run.json, and giving it with another value than the run's is refused (open-run.ts).
+ * `report` is always the command's own (`--no-report` or not).
+ */
+export const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift', 'storage', 'study'];
+
+/** The flag of an option (`budgetMs` -> `--budget`, `searchRows` -> `--search-rows`). */
+export const flagOf = (key: string): string => `--${key === 'budgetMs' ? 'budget' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** `--fusion`'s help: every registered fusion with its one-sentence description. */
+export const FUSION_HELP = `How image and audio are fused: ${describeFusions()}`;
+
 /** `--storage`: where the study lives (also `digitfuse dashboard`'s). */
 export const STORAGE_FLAG = {
   type: 'string',
@@ -85,17 +107,20 @@ export const STUDY_FLAG = { type: 'string', describe: 'Name of the study in the 
 export function withPipelineFlags<T>(y: Argv<T>) {
   return y
     .option('data', { type: 'string', describe: 'Folder with x_train_wr.npy, x_train_sp.npy, y_train.csv, x_test_wr.npy, x_test_sp.npy (default: the built-in demo dataset)' })
-    .option('out', { type: 'string', describe: 'Run directory for every output (default: runs/<timestamp>)' })
-    .option('resume', { type: 'string', describe: 'Continue an interrupted run in this directory (finished stages and trials are kept)' })
+    .option('out', { type: 'string', describe: 'Run directory for every output: a new or empty folder (default: runs/<timestamp>)' })
+    .option('resume', {
+      type: 'string',
+      describe: `Continue an interrupted run in this directory (finished stages and trials are kept). The run keeps its settings: only ${RESUMABLE.map(flagOf).join(', ')} (and --data holding the same files) take the new value, and the report is written unless --no-report is given again; another value of any other flag is refused`,
+    })
     .option('trials', { type: 'number', default: 10, describe: 'Finished trials the search aims for' })
     .option('budget', {
       type: 'string',
       describe:
-        'Wall-time budget of the search, e.g. 90s, 10m, 1h30m, its end-of-trial work included: running trials stop in time (mid-epoch if need be, keeping their best finished epoch) and no trial starts that could not finish its first epoch (default: none; 6m on the built-in demo data)',
+        'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (a bare number is minutes: 10 = 10m), its end-of-trial work included: running trials stop in time (mid-epoch if need be, keeping their best finished epoch) and no trial starts that could not finish its first epoch (default: none; 6m on the built-in demo data)',
     })
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
-    .option('seed', { type: 'number', default: 42, describe: 'Seed of the split, the sampler, weight initialisers and shuffling' })
+    .option('seed', { type: 'number', default: 42, describe: `Seed of the split, the sampler, weight initialisers and shuffling (0 to ${MAX_SEED})` })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend (auto: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order)' })
     .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study (on this machine)' })
     .option('storage', STORAGE_FLAG)
@@ -109,7 +134,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('fusion', {
       choices: FUSIONS,
       default: 'robust' as const,
-      describe: "How image and audio are fused: robust (calibrated per-sense experts; never lets unfamiliar audio overrule a clear image) or concat (the paper's)",
+      describe: FUSION_HELP,
     })
     .option('objective', {
       choices: OBJECTIVE_NAMES,
@@ -139,23 +164,23 @@ export function withDashboardFlag<T>(y: Argv<T>) {
 /** Search budget on the built-in demo data when no --budget is given, so the demo ends in minutes. */
 export const DEMO_BUDGET_MS = 6 * 60_000;
 
-/** `--storage`, else DIGITFUSE_STORAGE; null (the run's journal) without either. */
+/** `--storage`, else DIGITFUSE_STORAGE (an error names the one the value came from); null (the run's journal) without either. */
 export function storageOf(flag: unknown): string | null {
-  return storageFlag(flag ?? process.env.DIGITFUSE_STORAGE);
+  return flag !== undefined ? storageFlag(flag) : storageFlag(process.env.DIGITFUSE_STORAGE, 'DIGITFUSE_STORAGE');
 }
 
-/** A `--storage` value checked (a PostgreSQL URL); null when not given. */
-export function storageFlag(v: unknown): string | null {
+/** A `--storage` value (or the `source` it came from) checked: a PostgreSQL URL with a host and a database; null when not given. */
+export function storageFlag(v: unknown, source = '--storage'): string | null {
   if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string' || !isPostgresUrl(v)) {
-    throw new UsageError(`Expected \`--storage\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
+  if (typeof v !== 'string' || !isWellFormedPostgresUrl(v)) {
+    throw new UsageError(`Expected \`${source}\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
   }
   return v;
 }
 
 /** A `--study` value checked (a name). */
 export function studyName(v: unknown): string {
-  if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name (letters, digits, _ . -), got \`${String(v)}\``);
+  if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name of 1 to 100 letters, digits, _ . -, got \`${String(v)}\``);
   return v;
 }
 
@@ -170,7 +195,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
   if (argv.out !== undefined && argv.resume !== undefined) {
     throw new UsageError('Expected either `--out` (a new run) or `--resume` (an existing run), got both');
   }
-  const seed = positiveInt(argv.seed, 'seed', { allowZero: true });
+  const seed = positiveInt(argv.seed, 'seed', { allowZero: true, max: MAX_SEED });
   return {
     data: str('data'),
     out: str('out'),

@@ -94,7 +94,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
     };
     // The evaluate stage again, alone: no child this time (the retraining is done), the same figures.
     rmSync(join(run, 'ablation.json'));
-    const alone = await rerun(['evaluate', 'report']);
+    const alone = await rerun(['evaluate', 'report'], ['--no-report']);
     expect(alone).toContain("image-only model: the best configuration on the best trial's training rows");
     expect(alone).not.toContain('beside the retraining');
     expect(JSON.parse(readFileSync(join(run, 'ablation.json'), 'utf8'))).toEqual(besideFile);
@@ -150,10 +150,11 @@ describe('flag errors', () => {
     expect(stderr.join('')).not.toContain('    at ');
   });
 
-  it('refuses a missing data folder by name', async () => {
+  it('refuses a missing data folder by name, before creating the run', async () => {
     stderr.length = 0;
     expect(await runCli(() => full(['--data', join(root, 'nope'), '--out', join(root, 'r2')]))).toBe(1);
-    expect(stderr.join('')).toContain(`Data directory not found: \`${join(root, 'nope')}\``);
+    expect(stderr.join('')).toBe(`error: Expected \`--data ${join(root, 'nope')}\` to be a folder with the competition's files, found no such folder\n`);
+    expect(existsSync(join(root, 'r2'))).toBe(false);
   });
 
   it('says in one line that --data must be a folder when it is a file, before making a run directory', async () => {

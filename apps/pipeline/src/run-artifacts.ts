@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@digitfuse/core';
+import { FileWriteError, writeFileAtomic } from '@digitfuse/core';
 import type { Calibration, Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -101,7 +101,11 @@ export function defaultRunDir(now = new Date(), base = 'runs'): string {
   return join(base, now.toISOString().slice(0, 19).replace(/:/g, '-'));
 }
 
-/** Create a new run directory; refuses one that already holds a run (use --resume for that). */
+/**
+ * Create a new run directory; refuses one that already holds a run (use --resume for that), a folder
+ * that holds other files (they could be overwritten: submission.csv, model/...), and a place where the
+ * folder cannot be made, each in one line naming `--out`. An empty folder is fine.
+ */
 export function createRun<Options>(root: string, options: Options): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
   // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
@@ -113,17 +117,33 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
   if (existsSync(layout.root) && !statSync(layout.root).isDirectory()) {
     throw new PipelineError(`Expected \`--out ${root}\` to be a run directory, found a file there`);
   }
-  mkdirSync(layout.root, { recursive: true });
+  if (existsSync(layout.root) && !existsSync(layout.state)) {
+    const entries = readdirSync(layout.root).sort();
+    if (entries.length > 0) {
+      const some = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
+      throw new PipelineError(
+        `Expected \`--out ${root}\` to be a new or empty folder, found ${entries.length} other file${entries.length > 1 ? 's' : ''} there (${some}) and no run.json; choose another --out`,
+      );
+    }
+  }
   const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
-  saveState(layout, state);
+  try {
+    mkdirSync(layout.root, { recursive: true });
+    saveState(layout, state);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (!e.code && !(err instanceof FileWriteError)) throw err;
+    const why = e.code ? `${e.code} (${e.message.replace(/^\w+: /, '').split(',')[0]})` : e.message;
+    throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, got ${why}`, { cause: err });
+  }
   return { layout, state };
 }
 
-/** Open an existing run directory for --resume. */
-export function openRun<Options>(root: string): { layout: RunLayout; state: RunState<Options> } {
+/** Open an existing run directory for --resume (or the command's `flag` naming it, e.g. `--run`). */
+export function openRun<Options>(root: string, flag = '--resume'): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
   if (!existsSync(layout.state)) {
-    throw new PipelineError(`Expected \`--resume ${root}\` to be a run directory with run.json, found none at ${layout.state}`);
+    throw new PipelineError(`Expected \`${flag} ${root}\` to be a run directory with run.json, found none at ${layout.state}`);
   }
   return { layout, state: readState<Options>(layout) };
 }

@@ -87,7 +87,7 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
   });
 
   it.each([
-    ['a bad URL', () => 'postgresql://nohost', 1, /^error: Storage URL `postgresql:\/\/nohost`: expected postgresql:\/\/user@host:port\/database$/],
+    ['a URL without a database', () => 'postgresql://nohost', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `postgresql:\/\/nohost`$/],
     ['not a URL', () => 'mysql://u@h/db', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
     ['a refused connection', () => `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`, 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/],
     ['a wrong password', () => db.cluster().url('postgres').replace(TEST_PG_PASSWORD, 'wrong'), 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],

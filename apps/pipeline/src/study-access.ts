@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
-import { fusionOf, modalityOf, objectiveOf } from './options';
+import { fusionOf, modalityOf, objectiveOf, offsetSeed } from './options';
 import { trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams, isPaperConfiguration } from './search-space';
 import { chooseAmong, type TrialChoice } from './objective';
@@ -126,8 +126,8 @@ export async function bestTrials(ctx: RunContext, k: number): Promise<{ number: 
   return best;
 }
 
-/** The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its number. */
-export const trialSeed = (ctx: RunContext, trialNumber: number): number => ctx.options.seed + trialNumber;
+/** The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its number (`offsetSeed`). */
+export const trialSeed = (ctx: RunContext, trialNumber: number): number => offsetSeed(ctx.options.seed, trialNumber);
 
 /**
  * A trial's model configuration, from the one place it is kept: its parameters in the study journal

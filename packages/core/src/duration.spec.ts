@@ -14,7 +14,7 @@ describe('parseDuration()', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', 'ten minutes', '10x', '-5m', '0m', '5m garbage'])('refuses %p naming the option', (text) => {
+  it.each(['', 'ten minutes', '10x', '-5m', '0m', '0', '0.0', '0s', '0.000001', '0.1ms', '5m garbage'])('refuses %p naming the option', (text) => {
     expect(() => parseDuration(text, '--budget')).toThrow(UsageError);
     expect(() => parseDuration(text, '--budget')).toThrow(/`--budget`/);
   });

@@ -56,14 +56,14 @@ describe('loadCompetition()', () => {
   });
 
   it('names a missing data folder', async () => {
-    await expect(loadCompetition(join(tmp.dir, 'absent'))).rejects.toThrow(/^Data directory not found/);
+    await expect(loadCompetition(join(tmp.dir, 'absent'))).rejects.toThrow(/^Expected `--data .*` to be a folder with the competition's files, found no such folder$/);
   });
 
   it('says the data folder is a file when it is one (not that a competition file is missing inside it)', async () => {
     const file = join(fixture().dir, 'y_train.csv');
     await expect(loadCompetition(file)).rejects.toThrow(DataError);
     await expect(loadCompetition(file)).rejects.toThrow(`Expected \`--data ${file}\` to be a folder with the competition's files, found a file`);
-    await expect(loadCompetition(join(file, 'sub'))).rejects.toThrow(/^Data directory not found/);
+    await expect(loadCompetition(join(file, 'sub'))).rejects.toThrow(/^Expected `--data .*` to be a folder with the competition's files, found no such folder$/);
   });
 
   it('refuses a file that is not npy', async () => {

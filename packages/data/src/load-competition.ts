@@ -96,7 +96,7 @@ export function requireDataDir(dir: string): void {
     // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
     if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new DataError(`Cannot read the data folder \`${dir}\`: ${(err as Error).message}`, dir);
   }
-  if (!st) throw new DataError(`Data directory not found: \`${dir}\``, dir);
+  if (!st) throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found no such folder`, dir);
   if (!st.isDirectory()) {
     throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
   }

@@ -5,7 +5,7 @@ export { buildModel, compileModel, disposeModel } from './network/build-model';
 export { LAYER_NAMES } from './network/layer-names';
 export * from './network/expert-fusion';
 export * from './network/fusion/fusion-strategy';
-export { fusionOf, fusionStrategy, isFusion, outputSpec } from './network/fusion/fusions';
+export { describeFusions, fusionOf, fusionStrategy, isFusion, outputSpec } from './network/fusion/fusions';
 export * from './network/embeddings';
 export { inputTensors } from './network/feed';
 export type * from './training/callbacks';

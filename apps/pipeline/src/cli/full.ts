@@ -41,7 +41,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(0);
   log(`\nfinished in ${seconds}s: ${existsSync(ctx.layout.submission) ? ctx.layout.submission : 'no submission written (no test files)'}`);
-  log(`report: ${ctx.layout.reportDir}/report.html   summary: ${ctx.layout.summaryMd}`);
+  // The report stage records how many files it wrote: 0 when it was skipped (--no-report).
+  const reportHtml = join(ctx.layout.reportDir, 'report.html');
+  const reported = Number(ctx.state.stages.report?.facts?.figures ?? 0) > 0 && existsSync(reportHtml);
+  log(
+    reported
+      ? `report: ${reportHtml}   summary: ${ctx.layout.summaryMd}`
+      : `summary: ${ctx.layout.summaryMd}   report: none (--no-report; \`digitfuse report --run ${ctx.layout.root}\` writes it)`,
+  );
   if (dashboard) log(`dashboard stopped (it showed ${dashboard.url}); \`digitfuse dashboard --run ${ctx.layout.root}\` serves it again`);
 }
 

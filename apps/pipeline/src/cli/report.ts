@@ -1,7 +1,7 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { openRun } from '../run-artifacts';
 import type { RunContext } from '../context';
-import type { PipelineOptions } from '../options';
+import { MAX_SEED, type PipelineOptions } from '../options';
 import { reportStage } from '../stages/report-stage';
 
 /** `digitfuse report --run DIR` (`nx run pipeline:report`): regenerate the summary and report of a run directory. */
@@ -10,11 +10,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse report', usage: '--run DIR [--seed N]', describe }, (y) =>
     y
       .option('run', { type: 'string', demandOption: true, describe: 'The run directory (as written by `digitfuse full`)' })
-      .option('seed', { type: 'number', describe: "Seed of t-SNE and K-means (default: the run's seed)" }),
+      .option('seed', { type: 'number', describe: `Seed of t-SNE and K-means, 0 to ${MAX_SEED} (default: the run's seed)` }),
   );
   const log = (line: string) => process.stderr.write(line + '\n');
-  const { layout, state } = openRun<PipelineOptions>(args.run);
-  const options = { ...state.options, report: true, ...(args.seed !== undefined ? { seed: args.seed } : {}) };
+  const seed = args.seed === undefined ? undefined : positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
+  if (typeof args.run !== 'string' || args.run.trim() === '') throw new UsageError(`Expected \`--run\` to be a run directory, got \`${String(args.run)}\``);
+  const { layout, state } = openRun<PipelineOptions>(args.run, '--run');
+  const options = { ...state.options, report: true, ...(seed !== undefined ? { seed } : {}) };
   const ctx: RunContext = { options, layout, state, log };
   const t0 = performance.now();
   await reportStage.run(ctx);

@@ -1,6 +1,7 @@
 import { fitModel, formatDuration, readMeta } from '@digitfuse/model';
 import { modelStage } from '../context';
 import { startBesideRetrain } from '../beside-retrain';
+import { offsetSeed } from '../options';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
 import { bestTrials, openStudy, trialConfig } from '../study-access';
 
@@ -11,6 +12,10 @@ import { bestTrials, openStudy, trialConfig } from '../study-access';
  */
 export const retrainStage = modelStage('retrain', 'retrain: the best configuration on all training rows', async (ctx, data, backend) => {
   const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
+  if (best.length < ctx.options.ensemble) {
+    const n = best.length;
+    ctx.log(`    note: --ensemble ${ctx.options.ensemble} asked for ${ctx.options.ensemble} models, but only ${n} finished trial${n > 1 ? 's' : ''} could be used: the submission averages ${n} model${n > 1 ? 's' : ''}`);
+  }
   const study = await openStudy(ctx);
   if (ctx.besideRetrain && !ctx.state.stages.evaluate) ctx.beside = startBesideRetrain(ctx, best[0].number, backend.name) ?? undefined;
   const dirs = finalModelDirs(ctx.layout, best.length);
@@ -26,7 +31,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
     const result = await fitModel(trialConfig(ctx, study, trial.number), { train: data.train }, {
       epochs,
       batchSize: ctx.options.batchSize,
-      seed: ctx.options.seed + 1000 + i,
+      seed: offsetSeed(ctx.options.seed, 1000 + i),
       ...(meta.calibration ? { keepCalibration: meta.calibration } : {}),
       save: { dir: dirs[i], stats: data.stats, backend: backend.name },
     });

@@ -89,7 +89,7 @@ describe('preprocess main()', () => {
     const tsx = join(__dirname, '..', '..', '..', '..', 'node_modules', '.bin', 'tsx');
     const run = spawnSync(tsx, [join(__dirname, 'preprocess.ts'), '--data', join(tmp.dir, 'absent')], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Data directory not found: \`${join(tmp.dir, 'absent')}\``]);
+    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Expected \`--data ${join(tmp.dir, 'absent')}\` to be a folder with the competition's files, found no such folder`]);
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   }, 30000);
 

@@ -6,6 +6,7 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
+import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
 import { fitModel } from '../training/fit-model';
 import { checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
@@ -100,7 +101,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
         .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
         .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
         .option('modality', { choices: MODALITIES, describe: 'input branches (default both)' })
-        .option('fusion', { choices: FUSIONS, describe: "concat (the paper's, default) or robust (calibrated per-sense experts, see ROBUSTNESS.md)" })
+        .option('fusion', { choices: FUSIONS, describe: `How image and audio are fused (default concat, the paper's): ${describeFusions()}` })
         .option('image-filters', { type: 'string', describe: 'e.g. 48,128,64' })
         .option('audio-filters', { type: 'string', describe: 'e.g. 64,64,128' })
         .option('kernel-size', { type: 'number' })

@@ -20,6 +20,11 @@ export function isFusion(name: unknown): name is Fusion {
   return typeof name === 'string' && (FUSIONS as readonly string[]).includes(name);
 }
 
+/** Every registered fusion with its one-sentence description, for a `--fusion` help: `attention: ...; concat: ...`. */
+export function describeFusions(): string {
+  return FUSIONS.map((f) => `${f}: ${registry[f].description}`).join('; ');
+}
+
 /**
  * The registered strategy called `name`.
  * @throws ConfigError (field `fusion`) naming the registered ones otherwise.

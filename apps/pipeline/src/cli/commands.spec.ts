@@ -1,0 +1,193 @@
+import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { buildDemoDataset } from '@digitfuse/data';
+import { FUSIONS, fusionStrategy } from '@digitfuse/model';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { offsetSeed } from '../options';
+
+// `digitfuse full / search / report` as a user runs them: the real binary, a process each, real flags and files.
+jest.setTimeout(600_000);
+
+const tmp = useTempDir('pipeline-commands-');
+const data = () => join(tmp(), 'data');
+/** A quick run (each flag once: a flag given twice is refused). */
+const quick = ['--trials', '1', '--epochs', '1', '--search-rows', '500', '--backend', 'wasm', '--no-report'];
+
+beforeAll(async () => {
+  await buildDemoDataset(data(), { train: 240, test: 40, seed: 3 });
+});
+
+/** `digitfuse ...args` (apps/cli/src/main.ts through tsx), without a storage or debug setting from the environment unless `env` gives one. */
+function digitfuse(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const r = runScript('apps/cli/src/main.ts', args, { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '', ...env });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l.trim() !== '') };
+}
+
+/** Asserts a run that failed with `status` and printed only `error: <line>...` (no stack, no other line). */
+function expectOneErrorLine(r: ReturnType<typeof digitfuse>, status: number, line: string): void {
+  expect({ status: r.status, lines: r.lines.length, first: r.lines[0]?.startsWith(line) ? line : r.lines[0] }).toEqual({ status, lines: 1, first: line });
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('digitfuse full / search: flags are checked before anything is written', () => {
+  // A folder of its own per test: one that ran anyway leaves nothing in the way of the next.
+  let n = 0;
+  let outDir = '';
+  beforeEach(() => (outDir = join(tmp(), `never-${n++}`)));
+  const out = () => outDir;
+  const max = 2147483647;
+  it.each([
+    ['full', ['--budget', '0'], 'error: Expected `--budget` to be a positive duration (a bare number is minutes), got `0`'],
+    ['full', ['--budget', '0s'], 'error: Expected `--budget` to be a positive duration (a bare number is minutes), got `0s`'],
+    ['full', ['--seed', String(max + 1)], `error: Expected --seed to be an integer from 0 to ${max}, got ${max + 1}`],
+    ['search', ['--seed', String(max + 1)], `error: Expected --seed to be an integer from 0 to ${max}, got ${max + 1}`],
+    ['full', ['--seed', '1.5'], `error: Expected --seed to be an integer from 0 to ${max}, got 1.5`],
+    ['full', ['--trials', '0'], 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
+    ['full', ['--epochs', '1001'], 'error: Expected --epochs to be an integer from 1 to 1000, got 1001'],
+    ['full', ['--batch-size', '0'], 'error: Expected --batch-size to be an integer from 1 to 65536, got 0'],
+    ['search', ['--workers', '65'], 'error: Expected --workers to be an integer from 1 to 64, got 65'],
+    ['full', ['--search-rows', '0'], 'error: Expected --search-rows to be an integer from 1 to 10000000, got 0'],
+    ['full', ['--ensemble', '21'], 'error: Expected --ensemble to be an integer from 1 to 20, got 21'],
+    ['full', ['--storage', 'postgresql://'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `postgresql://`'],
+    ['search', ['--storage', 'postgresql://host-only'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `postgresql://host-only`'],
+    ['full', ['--storage', 'foo://bar'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `foo://bar`'],
+  ])('%s %j: one usage line, exit 2, no run directory', (command, args, line) => {
+    const r = digitfuse([command, '--data', data(), ...args, '--out', out()]);
+    expectOneErrorLine(r, 2, line);
+    expect(existsSync(out())).toBe(false);
+  });
+
+  it('names DIGITFUSE_STORAGE, not --storage, when the bad URL came from it', () => {
+    const r = digitfuse(['full', '--data', data(), ...quick, '--out', out()], { DIGITFUSE_STORAGE: 'foo' });
+    expectOneErrorLine(r, 2, 'error: Expected `DIGITFUSE_STORAGE` to be a postgresql://user@host:port/database URL, got `foo`');
+    expect(existsSync(out())).toBe(false);
+  });
+
+  it('refuses a --data folder that does not exist, or is a file, in one line, writing no run (not even under runs/)', () => {
+    const runs = join(WORKSPACE, 'runs');
+    const before = existsSync(runs) ? readdirSync(runs) : [];
+    const missing = join(tmp(), 'no-such-data');
+    expectOneErrorLine(digitfuse(['full', '--data', missing, ...quick]), 1, `error: Expected \`--data ${missing}\` to be a folder with the competition's files, found no such folder`);
+    expect(existsSync(runs) ? readdirSync(runs) : []).toEqual(before);
+    const file = join(tmp(), 'data-file');
+    writeFileSync(file, 'x');
+    expectOneErrorLine(digitfuse(['search', '--data', file, ...quick, '--out', out()]), 1, `error: Expected \`--data ${file}\` to be a folder with the competition's files, found a file`);
+    expect(existsSync(out())).toBe(false);
+  });
+
+  it("refuses an --out folder holding other files, leaving them as they were", () => {
+    const dir = join(tmp(), 'my-folder');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'submission.csv'), 'precious\n');
+    const r = digitfuse(['full', '--data', data(), ...quick, '--out', dir]);
+    expectOneErrorLine(r, 1, `error: Expected \`--out ${dir}\` to be a new or empty folder, found 1 other file there (submission.csv) and no run.json; choose another --out`);
+    expect(readdirSync(dir)).toEqual(['submission.csv']);
+    expect(readFileSync(join(dir, 'submission.csv'), 'utf8')).toBe('precious\n');
+  });
+
+  it('refuses an --out that cannot be created (a path under a file) in one line naming --out, without a stack trace', () => {
+    const file = join(tmp(), 'a-file.txt');
+    writeFileSync(file, 'x');
+    const r = digitfuse(['full', '--data', data(), ...quick, '--out', join(file, 'sub')]);
+    expectOneErrorLine(r, 1, `error: Expected \`--out ${join(file, 'sub')}\` to be a folder that can be created and written, got ENOTDIR (not a directory)`);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('digitfuse full / search --help', () => {
+  it.each(['full', 'search'])('%s --help lists every registered fusion and says a bare --budget number is minutes', (command) => {
+    const r = digitfuse([command, '--help']);
+    expect(r.status).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    for (const f of FUSIONS) expect(help).toContain(`${f}: ${fusionStrategy(f).description}`);
+    expect(help).toContain('a bare number is minutes: 10 = 10m');
+    expect(help).toMatch(/--resume .*only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study/);
+  });
+});
+
+describe('digitfuse report: its own flags', () => {
+  const max = 2147483647;
+  it.each([
+    [['--seed', '-1'], `error: Expected --seed to be an integer from 0 to ${max}, got -1`],
+    [['--seed', '1.5'], `error: Expected --seed to be an integer from 0 to ${max}, got 1.5`],
+  ])('report %j: one usage line, exit 2', (args, line) => {
+    expectOneErrorLine(digitfuse(['report', '--run', join(tmp(), 'absent'), ...args]), 2, line);
+  });
+
+  it('names --run (not --resume) for a folder without a run', () => {
+    const absent = join(tmp(), 'absent');
+    expectOneErrorLine(digitfuse(['report', '--run', absent]), 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`);
+  });
+});
+
+describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
+  const run = () => join(tmp(), 'run');
+  const state = () => readFileSync(join(run(), 'run.json'), 'utf8');
+
+  it('runs in an empty --out folder, says the ensemble has fewer models than asked, and names no report it did not write', () => {
+    mkdirSync(run());
+    const r = digitfuse(['full', '--data', data(), ...quick, '--seed', '5', '--ensemble', '3', '--out', run()]);
+    expect(r.status).toBe(0);
+    expect(r.lines.filter((l) => l.includes('--ensemble'))).toEqual([
+      '    note: --ensemble 3 asked for 3 models, but only 1 finished trial could be used: the submission averages 1 model',
+    ]);
+    expect(existsSync(join(run(), 'report'))).toBe(false);
+    expect(r.stderr).not.toContain(join('report', 'report.html'));
+    expect(r.lines[r.lines.length - 1]).toBe(`summary: ${join(run(), 'summary.md')}   report: none (--no-report; \`digitfuse report --run ${run()}\` writes it)`);
+  });
+
+  it('refuses flags that would change the finished run, in one line naming them and the run\'s values; run.json is unchanged', () => {
+    const before = state();
+    const r = digitfuse(['full', '--resume', run(), '--seed', '7', '--epochs', '5', '--fusion', 'concat', '--no-report']);
+    expectOneErrorLine(
+      r,
+      2,
+      `error: Expected the flags given with \`--resume ${run()}\` to keep the run's settings, got --seed 7 (the run has --seed 5), --epochs 5 (the run has --epochs 1), --fusion concat (the run has --fusion robust); only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study and --data may be given on resume`,
+    );
+    expect(state()).toBe(before);
+  });
+
+  it('accepts the run\'s own values and the flags a resume takes (--workers), with everything already done', () => {
+    const r = digitfuse(['full', '--resume', run(), '--seed', '5', '--epochs', '1', '--workers', '1', '--no-report']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.match(/already done in this run, skipped/g)).toHaveLength(7);
+    expect(existsSync(join(run(), 'report'))).toBe(false);
+  });
+
+  it('writes the skipped report when resumed without --no-report, and names it', () => {
+    const r = digitfuse(['full', '--resume', run()]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('[7/7] report: summary, figures and report.html\n');
+    expect(r.stderr.match(/already done in this run, skipped/g)).toHaveLength(6);
+    expect(existsSync(join(run(), 'report', 'report.html'))).toBe(true);
+    expect(r.lines[r.lines.length - 1]).toBe(`report: ${join(run(), 'report', 'report.html')}   summary: ${join(run(), 'summary.md')}`);
+  });
+
+  it('digitfuse report --run regenerates it', () => {
+    const html = join(run(), 'report', 'report.html');
+    writeFileSync(html, 'stale');
+    const r = digitfuse(['report', '--run', run(), '--seed', '3']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/report regenerated in [\d.]+s/);
+    expect(readFileSync(html, 'utf8')).toContain('data:image/png;base64,');
+  });
+});
+
+describe('the largest --seed', () => {
+  it('offsetSeed() wraps a trial\'s or a member\'s seed into [0, 2^31 - 1] and leaves smaller ones as they were', () => {
+    expect(offsetSeed(42, 1000)).toBe(1042);
+    expect(offsetSeed(2147483647, 0)).toBe(2147483647);
+    expect(offsetSeed(2147483647, 1)).toBe(0);
+    expect(offsetSeed(2147483647, 1001)).toBe(1000);
+  });
+
+  it("runs a whole pipeline with --seed 2147483647 (the second trial's and the retraining's seeds wrap)", () => {
+    const out = join(tmp(), 'max-seed');
+    const args = ['--epochs', '1', '--search-rows', '500', '--backend', 'wasm', '--no-report', '--pruner', 'none'];
+    const r = digitfuse(['full', '--data', data(), ...args, '--trials', '2', '--seed', '2147483647', '--out', out]);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).options.seed).toBe(2147483647);
+    expect(existsSync(join(out, 'submission.csv'))).toBe(true);
+  });
+});
