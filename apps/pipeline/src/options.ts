@@ -1,4 +1,4 @@
-import { parseDuration, positiveInt, UsageError } from '@digitfuse/core';
+import { MAX_SEED, parseDuration, positiveInt, UsageError } from '@digitfuse/core';
 import { BACKEND_CHOICES, describeFusions, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import { isWellFormedPostgresUrl, redactUrl } from '@digitfuse/tuning';
@@ -71,9 +71,6 @@ export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.
 
 /** The modality of a run's options ('both' for runs written before `--modality` existed). */
 export const modalityOf = (options: PipelineOptions): 'both' | 'image' => options.modality ?? 'both';
-
-/** The largest `--seed` (a model's seed is an integer in [0, 2^31 - 1]). */
-export const MAX_SEED = 0x7fffffff;
 
 /**
  * The seed `offset` after the run's `seed` (a trial's, a retrained member's), wrapped into [0, MAX_SEED]:

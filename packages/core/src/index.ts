@@ -16,6 +16,7 @@ export {
   shuffleInPlace,
   permutation,
   RANDOM_SOURCE,
+  MAX_SEED,
   type Rng,
 } from './random';
 export { parseDuration, formatDuration } from './duration';

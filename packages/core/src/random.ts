@@ -147,6 +147,9 @@ export function streamFor(seed: number, trialNumber: number, purpose: string): R
   return xoshiro128(hashString(`${seed}\u0000${trialNumber}\u0000${purpose}`));
 }
 
+/** The largest seed a command takes (`--seed`, a model's `seed`): 2^31 - 1, so that seeds fit a signed 32-bit integer. */
+export const MAX_SEED = 0x7fffffff;
+
 /** A fresh random 32-bit seed, for a caller that gave none. */
 export function randomSeed(): number {
   return M.floor(M.random() * 0x100000000) >>> 0;

@@ -1,7 +1,7 @@
-import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { openRun } from '../run-artifacts';
 import type { RunContext } from '../context';
-import { MAX_SEED, type PipelineOptions } from '../options';
+import type { PipelineOptions } from '../options';
 import { reportStage } from '../stages/report-stage';
 
 /** `digitfuse report --run DIR` (`nx run pipeline:report`): regenerate the summary and report of a run directory. */

@@ -1,4 +1,4 @@
-import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
 import { prepareData } from '../prepare-data';
 import { formatSummary } from '../summary';
@@ -19,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }),
   );
   if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, got ${args.valFraction}`);
-  positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
+  positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   const dataDir = args.data ?? (await ensureDemoDataset());
   const prepared = await prepareData({
     dataDir,

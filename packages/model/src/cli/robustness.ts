@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { listFlag, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { listFlag, MAX_SEED, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
@@ -56,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   if (!args.root === !args.sets) throw new UsageError('Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)');
   const models = listFlag(args.models, 'models', ROBUSTNESS_MODELS) as RobustnessModel[];
   positiveInt(args.epochs, 'epochs');
-  positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
+  positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
   const sets = args.root ? discoverSets(expectFolder('--root', args.root, 'a folder of benchmark datasets')) : setsOf(args.sets as string);
   expectOutFolder(args.out);

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FileWriteError, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { FileWriteError, MAX_SEED, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -119,8 +119,8 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   positiveInt(args.epochs, 'epochs', { max: 10_000 });
   positiveInt(args.batchSize, 'batch-size', { max: 65_536 });
   positiveInt(args.patience, 'patience', { allowZero: true });
-  positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: 2 ** 31 - 1 });
-  if (args.seed !== undefined) positiveInt(args.seed, 'seed', { allowZero: true, max: 2 ** 31 - 1 });
+  positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: MAX_SEED });
+  if (args.seed !== undefined) positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // The split needs rows on both sides (splitRows takes a fraction strictly between 0 and 1).
   if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction to be above 0 and below 1, got ${args.valFraction}`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);

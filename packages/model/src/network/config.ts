@@ -1,3 +1,4 @@
+import { MAX_SEED } from '@digitfuse/core';
 import { ConfigError } from '../errors';
 import { FUSIONS, type Fusion } from './fusion/fusions';
 
@@ -109,7 +110,7 @@ export function validateConfig(config: Partial<ModelConfig> = {}): ModelConfig {
   if (!FUSIONS.includes(c.fusion)) {
     throw new ConfigError(`Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, got ${show(c.fusion)}`, 'fusion');
   }
-  checkInt('seed', c.seed, 0, 0x7fffffff);
+  checkInt('seed', c.seed, 0, MAX_SEED);
   return Object.freeze({
     ...c,
     imageFilters: Object.freeze([...c.imageFilters]),
