@@ -54,7 +54,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['full', ['full', '--budget', 'soon'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`'],
   ['dashboard', ['dashboard', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`],
   ['report', ['report', '--run', absent], 1, `error: Expected \`--resume ${absent}\` to be a run directory with run.json`],
-  ['robustness', ['robustness', '--root', absent, '--sets', absent], 1, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
+  ['robustness', ['robustness', '--root', absent, '--sets', absent], 2, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
   ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
   ['bench model', ['bench', 'model', '--configs', 'huge'], 2, "error: Unknown --configs entry 'huge': expected small or paper"],
   ['bench kernels', ['bench', 'kernels', '--mode', 'fast'], 2, 'error: Invalid values: Argument: mode, Given: "fast", Choices:'],
