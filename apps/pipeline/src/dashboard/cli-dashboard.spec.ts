@@ -1,5 +1,5 @@
 import { useTempDir } from '@digitfuse/core/testing';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFixtureRun } from './testing/fixture-run';
 import { runDashboardCli, startDashboardCli } from './testing/cli';
@@ -22,6 +22,19 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
     expect(output().stderr).toContain('dashboard stopped');
   });
 
+  it("names the run's own journal, not a copy of it, in a warning about one of its lines", async () => {
+    const run = join(tempDir(), 'run-bad-line');
+    const { journal } = writeFixtureRun(run, { finished: 3, runningEpochs: 0 });
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    lines[5] = '{"op": "set_param", torn';
+    writeFileSync(journal, lines.join('\n'));
+    const { child, exited, output } = await startDashboardCli(['--run', run]);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const warnings = output().stderr.split('\n').filter((l) => l.includes('line 6'));
+    expect(warnings).toEqual([`dashboard: Journal \`${journal}\` line 6: not valid JSON (a torn write?), skipped`]);
+  });
+
   it('says in one line what is wrong with --run, and exits 1', () => {
     const r = runDashboardCli(['--run', join(tempDir(), 'missing')]);
     expect(r.status).toBe(1);
@@ -38,6 +51,16 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
     writeFileSync(join(run, 'run.json'), json);
     const r = runDashboardCli(['--run', run]);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: `error: Expected ${join(run, 'run.json')} ${problem}` });
+  });
+
+  it('refuses a --study that the run\'s journal does not hold, listing those it does, and exits 1', () => {
+    const run = join(tempDir(), 'run-study');
+    const { journal } = writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
+    const r = runDashboardCli(['--run', run, '--study', 'other']);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`--study other\` to name a study in ${journal}, found none of that name (studies there: digitfuse)`,
+    });
   });
 
   it.each([
