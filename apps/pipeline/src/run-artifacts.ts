@@ -148,18 +148,53 @@ export function openRun<Options>(root: string, flag = '--resume'): { layout: Run
   return { layout, state: readState<Options>(layout) };
 }
 
+/** How a JSON value is named in a message: `null`, an array, a string `"x"`, a number 3... */
+function describeJson(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Check what run.json must hold for a run to be resumed or shown (the dashboard reads all of it):
+ * version 1, `options` and `stages` objects, each stage a record with its seconds, and the study's
+ * storage and name as strings when recorded. @throws PipelineError naming the first field that is wrong
+ */
+function checkState(path: string, state: unknown): void {
+  const wrong = (field: string, expected: string, value: unknown) => new PipelineError(`Expected ${path} to hold ${field} (${expected}), got ${describeJson(value)}`);
+  if (!isRecord(state)) throw new PipelineError(`Expected ${path} to be a digitfuse run (a JSON object), got ${describeJson(state)}`);
+  if (state.version !== 1) {
+    throw new PipelineError(`Expected ${path} to be a digitfuse run of version 1, got ${state.version === undefined ? 'no `version`' : `version ${JSON.stringify(state.version)}`}`);
+  }
+  if (!isRecord(state.options)) throw wrong('`options`', "an object: the run's options", state.options);
+  if (!isRecord(state.stages)) throw wrong('`stages`', 'an object: the finished stages', state.stages);
+  for (const [name, record] of Object.entries(state.stages)) {
+    if (!isRecord(record) || typeof record.seconds !== 'number' || !Number.isFinite(record.seconds)) {
+      const found = isRecord(record) ? `\`seconds\` ${describeJson(record.seconds)}` : describeJson(record);
+      throw new PipelineError(`Expected ${path} to hold \`stages.${name}\` (a finished stage with its \`seconds\`), got ${found}`);
+    }
+  }
+  if (state.createdAt !== undefined && typeof state.createdAt !== 'string') throw wrong('`createdAt`', 'a date', state.createdAt);
+  for (const field of ['storage', 'study'] as const) {
+    const value = state.options[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') throw wrong(`\`options.${field}\``, 'a string or null', value);
+  }
+}
+
 /** Read and check run.json. */
 function readState<Options>(layout: RunLayout): RunState<Options> {
-  let state: RunState<Options>;
+  let state: unknown;
   try {
-    state = JSON.parse(readFileSync(layout.state, 'utf8')) as RunState<Options>;
+    state = JSON.parse(readFileSync(layout.state, 'utf8'));
   } catch (err) {
     throw new PipelineError(`Expected ${layout.state} to be JSON, got a parse error: ${(err as Error).message}`);
   }
-  if (state.version !== 1 || typeof state.stages !== 'object') {
-    throw new PipelineError(`Expected ${layout.state} to be a digitfuse run (version 1), got version ${String(state.version)}`);
-  }
-  return state;
+  checkState(layout.state, state);
+  return state as RunState<Options>;
 }
 
 /** Persist run.json atomically. */

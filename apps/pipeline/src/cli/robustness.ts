@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
-import { describeSet, discoverSets } from '@digitfuse/model';
-import { toPipelineOptions, withPipelineFlags } from '../options';
+import { parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 import { PipelineError } from '../errors';
+import { toPipelineOptions, withPipelineFlags } from '../options';
+import { benchmarkSetFlag, benchmarkSets } from '../robustness/benchmark-sets';
 import { pipelineRobustnessMarkdown, runPipelineRobustness, type PipelineRun } from '../robustness/pipeline-robustness';
 
 /**
@@ -24,16 +24,24 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('image-only', { type: 'boolean', default: true, describe: 'Also run the image-only pipeline (--no-image-only to skip)' }),
   );
   const a = args as Record<string, unknown>;
-  if (!a.root === !a.sets) throw new PipelineError('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got ' + (a.root ? 'both' : 'neither'));
+  // The command line first (exit 2), then the sets on disk (exit 1); nothing is written before both are checked.
+  benchmarkSetFlag(a);
   for (const flag of ['data', 'out', 'resume'] as const) {
-    if (a[flag] !== undefined) throw new PipelineError(`Expected no \`--${flag}\` (each set is its own run under --bench-out), got \`${String(a[flag])}\``);
+    if (a[flag] !== undefined) throw new UsageError(`Expected no \`--${flag}\` (each set is its own run under --bench-out), got \`${String(a[flag])}\``);
   }
-  if (a.modality !== undefined && a.modality !== 'both') throw new PipelineError('Expected no `--modality image` (the benchmark runs both pipelines itself)');
-  const sets = a.root ? discoverSets(String(a.root)) : String(a.sets).split(',').map((d) => describeSet(d.trim()));
-  // Without --data the pipeline would take the demo budget; here a missing --budget means none.
-  const base = toPipelineOptions({ ...a, data: sets[0].dir });
-  const out = resolve(String(a['bench-out']));
-  mkdirSync(out, { recursive: true });
+  if (a.modality !== undefined && a.modality !== 'both') throw new UsageError('Expected no `--modality image` (the benchmark runs both pipelines itself)');
+  // Without --data the pipeline would take the demo budget; here a missing --budget means none. Each run sets its own data.
+  const base = toPipelineOptions({ ...a, data: String(a.root || a.sets) });
+  const benchOut = a['bench-out'];
+  if (typeof benchOut !== 'string' || benchOut.trim() === '') throw new UsageError(`Expected \`--bench-out\` to be a folder, got \`${String(benchOut)}\``);
+  const sets = benchmarkSets(a);
+  const out = resolve(benchOut);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new PipelineError(`Expected \`--bench-out ${benchOut}\` to be a folder, found a file there`);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (err) {
+    throw new PipelineError(`Expected \`--bench-out ${benchOut}\` to be a folder it can make, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const log = (line: string) => process.stderr.write(line + '\n');
   log(
     `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +

@@ -1,7 +1,8 @@
-import { runScript, useTempDir } from '@digitfuse/core/testing';
+import { useTempDir } from '@digitfuse/core/testing';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFixtureRun } from './testing/fixture-run';
-import { startDashboardCli } from './testing/cli';
+import { runDashboardCli, startDashboardCli } from './testing/cli';
 import { rawGet } from './testing/http';
 
 jest.setTimeout(180_000);
@@ -21,9 +22,66 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
     expect(output().stderr).toContain('dashboard stopped');
   });
 
+  it("names the run's own journal, not a copy of it, in a warning about one of its lines", async () => {
+    const run = join(tempDir(), 'run-bad-line');
+    const { journal } = writeFixtureRun(run, { finished: 3, runningEpochs: 0 });
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    lines[5] = '{"op": "set_param", torn';
+    writeFileSync(journal, lines.join('\n'));
+    const { child, exited, output } = await startDashboardCli(['--run', run]);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const warnings = output().stderr.split('\n').filter((l) => l.includes('line 6'));
+    expect(warnings).toEqual([`dashboard: Journal \`${journal}\` line 6: not valid JSON (a torn write?), skipped`]);
+  });
+
   it('says in one line what is wrong with --run, and exits 1', () => {
-    const r = runScript('apps/pipeline/src/cli/dashboard.ts', ['--run', join(tempDir(), 'missing')]);
+    const r = runDashboardCli(['--run', join(tempDir(), 'missing')]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`error: Expected \`--run ${join(tempDir(), 'missing')}\` to be a run directory with run.json, found none at ${join(tempDir(), 'missing', 'run.json')}`);
+  });
+
+  it.each([
+    ['{"version":1}', 'to hold `options` (an object: the run\'s options), got none'],
+    ['{"version":1,"options":{},"stages":null}', 'to hold `stages` (an object: the finished stages), got null'],
+    ['{"version":2,"options":{},"stages":{}}', 'to be a digitfuse run of version 1, got version 2'],
+  ])('refuses run.json %s in one line naming what is wrong, and exits 1', (json, problem) => {
+    const run = join(tempDir(), `run-json-${json.length}`);
+    writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
+    writeFileSync(join(run, 'run.json'), json);
+    const r = runDashboardCli(['--run', run]);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: `error: Expected ${join(run, 'run.json')} ${problem}` });
+  });
+
+  it('refuses a --study that the run\'s journal does not hold, listing those it does, and exits 1', () => {
+    const run = join(tempDir(), 'run-study');
+    const { journal } = writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
+    const r = runDashboardCli(['--run', run, '--study', 'other']);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`--study other\` to name a study in ${journal}, found none of that name (studies there: digitfuse)`,
+    });
+  });
+
+  it.each([
+    [['--port', '-1'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), got `-1`'],
+    [['--port', '70000'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), got `70000`'],
+    [['--port', '1.5'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), got `1.5`'],
+    [['--host', '999.1.1.1'], 'error: Expected `--host` to be an IP address or a host name of this machine, got `999.1.1.1` (not an IPv4 address)'],
+    [['--host', 'a host'], 'error: Expected `--host` to be an IP address or a host name of this machine, got `a host` (not an address or a host name)'],
+  ])('refuses %j in one line with exit 2', (args, line) => {
+    const r = runDashboardCli(['--run', join(tempDir(), 'missing'), ...args]);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 2, stderr: line });
+  });
+
+  it('refuses a --host that is no address of this machine in one line naming it, and exits 1', () => {
+    const run = join(tempDir(), 'run-host');
+    writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): an address no machine has.
+    const r = runDashboardCli(['--run', run, '--host', '192.0.2.1']);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: 'error: Expected `--host 192.0.2.1` to be an address of this machine, but none of its interfaces has it (EADDRNOTAVAIL)',
+    });
   });
 });

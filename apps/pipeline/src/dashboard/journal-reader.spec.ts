@@ -65,4 +65,35 @@ describe('JournalReader', () => {
     expect(existsSync(mirror)).toBe(false);
     expect(existsSync(journal)).toBe(true);
   });
+
+  it('names the journal, not its private copy, in a warning about a bad line (the same line number)', () => {
+    const journal = join(dir, 'study.jsonl');
+    appendTrial(journal, finishedTrial(1, 1_000_000, 0.98));
+    appendFileSync(journal, '{"op": torn\n');
+    const lines = readFileSync(journal, 'utf8').trim().split('\n').length;
+    appendTrial(journal, finishedTrial(2, 2_000_000, 0.97));
+    const warnings: string[] = [];
+    const reader = new JournalReader(journal, STUDY_NAME, { warn: (m) => warnings.push(m) });
+    try {
+      expect(reader.read()?.trials).toHaveLength(2);
+      expect(warnings).toEqual([`Journal \`${journal}\` line ${lines}: not valid JSON (a torn write?), skipped`]);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('reads only the study asked for when told so, and lists the studies the journal holds', () => {
+    const journal = join(dir, 'study.jsonl');
+    appendTrial(journal, finishedTrial(1, 1_000_000, 0.98));
+    const exact = new JournalReader(journal, 'other', silentLogger, true);
+    const lenient = new JournalReader(journal, 'other', silentLogger);
+    try {
+      expect(exact.studyNames()).toEqual([STUDY_NAME]);
+      expect(exact.read()).toBeNull();
+      expect(lenient.read()?.name).toBe(STUDY_NAME); // a run's own study under another name: its only one
+    } finally {
+      exact.close();
+      lenient.close();
+    }
+  });
 });

@@ -24,24 +24,50 @@ export class JournalReader {
 
   constructor(
     private readonly journal: string,
-    /** The study to read when the journal holds several (else its only one). */
+    /** The study to read when the journal holds several (else its only one, unless `exact`). */
     private readonly preferredStudy: string,
     private readonly logger: TuningLogger,
+    /** Read only `preferredStudy`, never another study of the journal. Default false. */
+    private readonly exact = false,
   ) {}
 
-  /** Catch up with the journal; null while it holds no study yet. */
+  /** Catch up with the journal; null while it holds no study yet (or, when `exact`, not that one). */
   read(): StudyData | null {
-    if (!existsSync(this.journal)) return null;
+    const names = this.studyNames();
+    const name = names.includes(this.preferredStudy) || this.exact ? this.preferredStudy : names[0];
+    if (this.storage === null || name === undefined || !names.includes(name)) return null;
+    const storage = this.storage;
+    return this.naming(() => {
+      const direction = storage.peekDirections(name)?.[0] as Direction;
+      return { name, direction, trials: storage.peekTrials(name), reportTimes: this.reportTimes.get(name) ?? new Map() };
+    });
+  }
+
+  /** Catch up with the journal and give the names of the studies it holds (none while there is no journal). */
+  studyNames(): string[] {
+    if (!existsSync(this.journal)) return [];
     const stat = statSync(this.journal);
-    if (!stat.isFile()) return null;
+    if (!stat.isFile()) return [];
     if (stat.ino !== this.inode || stat.size < this.offset) this.reset(stat.ino);
     if (stat.size > this.offset) this.copyNewLines(stat.size);
-    if (this.storage === null) return null;
-    const names = this.storage.peekStudyNames();
-    const name = names.includes(this.preferredStudy) ? this.preferredStudy : names[0];
-    if (name === undefined) return null;
-    const direction = this.storage.peekDirections(name)?.[0] as Direction;
-    return { name, direction, trials: this.storage.peekTrials(name), reportTimes: this.reportTimes.get(name) ?? new Map() };
+    const storage = this.storage;
+    return storage === null ? [] : this.naming(() => storage.peekStudyNames());
+  }
+
+  /** The journal's own path in a message about the mirror, which the user never sees. */
+  private ownPath(message: string): string {
+    const mirror = this.mirror;
+    return mirror === null ? message : message.split(mirror).join(this.journal);
+  }
+
+  /** Run `read`, naming the journal, not its mirror, in any error it throws. */
+  private naming<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof Error) err.message = this.ownPath(err.message);
+      throw err;
+    }
   }
 
   /** The private copy of the journal (null until there is something to copy). */
@@ -92,7 +118,9 @@ export class JournalReader {
     while (written < complete.length) written += writeSync(this.mirrorFd, complete, written, complete.length - written);
     this.offset += complete.length;
     // Opened after the first lines are in place; later reads catch up by itself (getTrials refreshes).
-    this.storage ??= new JournalFileStorage(join(this.dir, 'study.jsonl'), { logger: this.logger, fsync: false });
+    // Its warnings (a bad line) name the journal and the line, which are the same in the mirror.
+    const logger: TuningLogger = { warn: (message) => this.logger.warn(this.ownPath(message)), info: (message) => this.logger.info?.(this.ownPath(message)) };
+    this.storage ??= this.naming(() => new JournalFileStorage(join(this.dir as string, 'study.jsonl'), { logger, fsync: false }));
   }
 
   /** The journal's `report` operations carry a timestamp that the replayed trials do not keep. */

@@ -10,9 +10,15 @@ export class JournalSource implements StudySource {
   readonly info: SourceInfo;
   private readonly reader: JournalReader;
 
-  constructor(journal: string, study: string, logger: TuningLogger) {
+  /** With `exact`, only `study` is read (as `--study` asks), never another study of the journal. */
+  constructor(journal: string, study: string, logger: TuningLogger, exact = false) {
     this.info = { kind: 'journal', place: journal, study };
-    this.reader = new JournalReader(journal, study, logger);
+    this.reader = new JournalReader(journal, study, logger, exact);
+  }
+
+  /** The studies the journal holds now (none while it has none, or does not exist yet). */
+  studyNames(): string[] {
+    return this.reader.studyNames();
   }
 
   read(): StudyData | null {

@@ -1,3 +1,4 @@
+import { UsageError } from '@digitfuse/core';
 import { useTempDir } from '@digitfuse/core/testing';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -153,7 +154,9 @@ describe('startDashboard() errors', () => {
   it('refuses a bad port and a port in use', async () => {
     const run = join(tempDir(), 'run');
     writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
+    await expect(startDashboard({ run, port: 70_000, log: quiet })).rejects.toThrow(UsageError);
     await expect(startDashboard({ run, port: 70_000, log: quiet })).rejects.toThrow('Expected `--port` to be an integer from 0 to 65535');
+    await expect(startDashboard({ run, host: '999.1.1.1', log: quiet })).rejects.toThrow(UsageError);
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
     const port = (taken.address() as { port: number }).port;
@@ -161,6 +164,25 @@ describe('startDashboard() errors', () => {
       await expect(startDashboard({ run, port, log: quiet })).rejects.toThrow(`Expected port ${port} on 127.0.0.1 to be free`);
     } finally {
       taken.close();
+    }
+  });
+
+  it('refuses a run.json without the stages or options it reads, naming the field', async () => {
+    const run = join(tempDir(), 'run-partial');
+    writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
+    const state = join(run, 'run.json');
+    const cases: [unknown, string][] = [
+      [{ version: 1 }, `Expected ${state} to hold \`options\` (an object: the run's options), got none`],
+      [{ version: 1, options: {}, stages: null }, `Expected ${state} to hold \`stages\` (an object: the finished stages), got null`],
+      [{ version: 1, options: {}, stages: { data: { finishedAt: 'x' } } }, `Expected ${state} to hold \`stages.data\` (a finished stage with its \`seconds\`), got \`seconds\` none`],
+      [{ version: 1, options: { study: 7 }, stages: {} }, `Expected ${state} to hold \`options.study\` (a string or null), got number 7`],
+      [[], `Expected ${state} to be a digitfuse run (a JSON object), got an array`],
+    ];
+    for (const [json, message] of cases) {
+      writeFileSync(state, JSON.stringify(json));
+      const refused = startDashboard({ run, log: quiet });
+      await expect(refused).rejects.toThrow(PipelineError);
+      await expect(refused).rejects.toThrow(new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
     }
   });
 

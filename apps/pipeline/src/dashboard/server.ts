@@ -1,5 +1,7 @@
 import Fastify from 'fastify';
+import { UsageError } from '@digitfuse/core';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { PipelineError } from '../errors';
 import type { PipelineOptions } from '../options';
 import { openRun, runLayout, type RunLayout } from '../run-artifacts';
@@ -40,6 +42,15 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/** Why `host` cannot be an address to listen on, before trying it; null when it may be one. */
+function hostProblem(host: unknown): string | null {
+  if (typeof host !== 'string' || host.trim() === '') return 'an empty one';
+  if (isIP(host) !== 0) return null;
+  if (/^[\d.]+$/.test(host)) return 'not an IPv4 address';
+  if (host.includes(':')) return 'not an IPv6 address';
+  return /^[a-z\d]([a-z\d-]*[a-z\d])?(\.[a-z\d]([a-z\d-]*[a-z\d])?)*\.?$/i.test(host) ? null : 'not an address or a host name';
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** `http://host:port/` with an IPv6 address in brackets; a wildcard address is shown as 127.0.0.1. */
@@ -52,15 +63,17 @@ function urlOf(host: string, port: number): string {
  * Serve the live dashboard of a run, or of a study in a database (fastify): the page, its data as
  * JSON and server-sent events, and the run's report and submission. Read-only; on 127.0.0.1 unless
  * `host` says otherwise (then a warning is logged).
- * @throws PipelineError for a folder without run.json, an unknown study, neither a run nor a storage,
- * a bad port, or a port already in use; StorageError for a database that cannot be read.
+ * @throws UsageError for a bad port or host (not a number in range, not an address or a name);
+ * PipelineError for a folder without run.json, an unknown study, neither a run nor a storage, a port
+ * already in use or a host this machine cannot listen on; StorageError for a database that cannot be read.
  */
 export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
   const { port = 0, host = '127.0.0.1', stages = [], log = (line: string) => process.stderr.write(line + '\n') } = args;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new PipelineError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one), got \`${String(port)}\``);
+    throw new UsageError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one), got \`${String(port)}\``);
   }
-  if (typeof host !== 'string' || host.trim() === '') throw new PipelineError(`Expected \`--host\` to be an interface address, got \`${String(host)}\``);
+  const badHost = hostProblem(host);
+  if (badHost !== null) throw new UsageError(`Expected \`--host\` to be an IP address or a host name of this machine, got \`${String(host)}\` (${badHost})`);
   let layout: RunLayout | null = null;
   let options: PipelineOptions | null = null;
   if (args.run !== undefined && args.run !== null) {
@@ -94,7 +107,11 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     await monitor.dispose();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new PipelineError(`Expected port ${port} on ${host} to be free, but another program listens there; choose another --port or leave it out for a free one`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new PipelineError(`Expected \`--host ${host}\` to be an address of this machine, got ${code}`);
+    if (code === 'EADDRNOTAVAIL') throw new PipelineError(`Expected \`--host ${host}\` to be an address of this machine, but none of its interfaces has it (EADDRNOTAVAIL)`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
+      throw new PipelineError(`Expected \`--host ${host}\` to be an address of this machine, but the name does not resolve (${code})`);
+    }
+    if (code === 'EACCES') throw new PipelineError(`Expected to be allowed to listen on port ${port} of ${host}, got EACCES (ports below 1024 need administrator rights); choose another --port`);
     throw err;
   }
   const address = app.server.address();

@@ -1,6 +1,6 @@
 import { buildDemoDataset } from '@digitfuse/data';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { imageFingerprint, pipelineRobustnessMarkdown, scoreSubmission, type PipelineRun } from './pipeline-robustness';
@@ -74,9 +74,62 @@ describe('nx run pipeline:robustness (spawned)', () => {
     expect(existsSync(join(out, 'pipeline-robustness.md'))).toBe(true);
   });
 
-  it('refuses --data (each set is its own run) in one line with exit 1', () => {
-    const r = spawnSync(tsx, [cli, '--root', join(root, 'sets'), '--data', '/x'], { cwd: workspace, encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('error: Expected no `--data` (each set is its own run under --bench-out), got `/x`');
+});
+
+describe('nx run pipeline:robustness: refused command lines and sets (spawned)', () => {
+  const refused = () => join(root, 'refused');
+  const run = (args: readonly string[]) => spawnSync(tsx, [cli, ...args, '--bench-out', refused()], { cwd: workspace, encoding: 'utf8' });
+  beforeAll(() => {
+    writeFileSync(join(root, 'afile'), 'not a folder\n');
+    mkdirSync(join(root, 'no-images'));
+    writeFileSync(join(root, 'no-images', 'y_test.csv'), 'row_id,label\n0,1\n');
+    cpSync(join(root, 'sets', 'anna-noisy'), join(root, 'elsewhere', 'anna-noisy'), { recursive: true });
+  });
+
+  it.each([
+    ['neither --root nor --sets', [], 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got neither'],
+    ['both', ['--root', 'r', '--sets', 's'], 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
+    ['--data', ['--root', 'r', '--data', '/x'], 'error: Expected no `--data` (each set is its own run under --bench-out), got `/x`'],
+    ['--out', ['--root', 'r', '--out', 'X'], 'error: Expected no `--out` (each set is its own run under --bench-out), got `X`'],
+    ['--resume', ['--root', 'r', '--resume', 'X'], 'error: Expected no `--resume` (each set is its own run under --bench-out), got `X`'],
+    ['an empty --sets entry', ['--sets', 'a,'], 'error: Expected `--sets` to be comma-separated set folders, got an empty entry in `a,`'],
+  ])('%s: one line, exit 2, nothing written', (_name, args, line) => {
+    const r = run(args);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 2, stderr: line });
+    expect(existsSync(refused())).toBe(false);
+  });
+
+  it('refuses two --sets entries of one name (they would share a run directory) with exit 2', () => {
+    const [a, b] = [join(root, 'sets', 'anna-noisy'), join(root, 'elsewhere', 'anna-noisy')];
+    const r = run(['--sets', `${a},${b}`]);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 2,
+      stderr: `error: Expected \`--sets\` entries of different names (each names its run directory), got \`${a}\` and \`${b}\` both named anna-noisy`,
+    });
+    expect(existsSync(refused())).toBe(false);
+  });
+
+  it.each([
+    ['--root that is a file', () => ['--root', join(root, 'afile')], () => `error: Expected \`--root ${join(root, 'afile')}\` to be a folder of benchmark sets, found a file there`],
+    ['--root that is missing', () => ['--root', join(root, 'nothing')], () => `error: Expected \`--root ${join(root, 'nothing')}\` to be a folder of benchmark sets, found nothing there`],
+    [
+      'a --sets entry that is missing (after one that is fine)',
+      () => ['--sets', `${join(root, 'sets', 'anna-noisy')},${join(root, 'nothing')}`],
+      () => `error: Expected \`--sets\` entry \`${join(root, 'nothing')}\` to be a set folder (competition files and y_test.csv), found nothing there`,
+    ],
+    [
+      'a --sets entry that is a file',
+      () => ['--sets', join(root, 'afile')],
+      () => `error: Expected \`--sets\` entry \`${join(root, 'afile')}\` to be a set folder (competition files and y_test.csv), found a file there`,
+    ],
+    [
+      'a --sets entry without its competition files',
+      () => ['--sets', join(root, 'no-images')],
+      () => `error: Expected \`--sets\` entry \`${join(root, 'no-images')}\` to hold x_train_wr.npy, found nothing there`,
+    ],
+  ])('%s: one line, exit 1, no run directory made', (_name, args, line) => {
+    const r = run(args());
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: line() });
+    expect(existsSync(refused())).toBe(false);
   });
 });

@@ -1,11 +1,23 @@
 import { WORKSPACE } from '@digitfuse/core/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 import { typeScriptChildArgs } from '../../beside-retrain';
 
-/** The tsx runner and the dashboard's CLI source: how the specs run `digitfuse dashboard` as its own process. */
+/**
+ * The tsx runner and the dashboard's CLI source: how the specs run `digitfuse dashboard` as its own
+ * process. The CLI is the one beside these specs (WORKSPACE is core's, which a checkout sharing
+ * another's node_modules would take from there).
+ */
 export const TSX = join(WORKSPACE, 'node_modules', '.bin', 'tsx');
-export const DASHBOARD_CLI = join(WORKSPACE, 'apps', 'pipeline', 'src', 'cli', 'dashboard.ts');
+export const DASHBOARD_CLI = join(__dirname, '..', '..', 'cli', 'dashboard.ts');
+
+/**
+ * Runs `dashboard.ts` with `args` to its end, as a user would: for a command line it must refuse. One
+ * that it serves instead is stopped (SIGINT) after `timeoutMs`, and its status is then not 1 or 2.
+ */
+export function runDashboardCli(args: readonly string[], timeoutMs = 60_000): SpawnSyncReturns<string> {
+  return spawnSync(TSX, [DASHBOARD_CLI, ...args], { cwd: WORKSPACE, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGINT' });
+}
 
 /** A dashboard process that has printed its URL. */
 export interface ServingDashboard {
