@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
 import { DataError } from '../errors';
 import { readNpy } from '../npy/read-npy';
+import { readInputFile } from '../read-input';
 import { AUDIO_SIZE } from '../types';
 import { workspaceRoot } from '../workspace';
 
@@ -33,15 +33,7 @@ const INTEGER = /^\d+$/;
  * other than train or test, or a row count that differs from mfcc.npy's.
  */
 function readClips(csvPath: string, expected: number): ClipInfo[] {
-  let text: string;
-  try {
-    text = readFileSync(csvPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(`File not found: \`${csvPath}\``, csvPath);
-    if (code === 'EISDIR') throw new DataError(`Expected \`${csvPath}\` to be a CSV file, found a directory`, csvPath);
-    throw new DataError(`Cannot read \`${csvPath}\`: ${(err as Error).message}`, csvPath);
-  }
+  const text = readInputFile(csvPath, 'a CSV file').toString('utf8');
   const name = basename(csvPath);
   // One record per line (clips.csv quotes no line breaks), so a record's index is its line's.
   const lines = Papa.parse<string[]>(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { skipEmptyLines: false }).data

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../read-input';
 import { basename } from 'node:path';
 import Papa from 'papaparse';
 import { DataError } from '../errors';
@@ -20,14 +20,7 @@ export interface ReadLabelsOptions {
 
 /** Reads a `row_id,label` CSV file (see {@link parseLabelsCsv}). */
 export function readLabelsCsv(path: string, options: ReadLabelsOptions = {}): LabelsCsv {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(`File not found: \`${path}\``, path);
-    throw new DataError(`Cannot read \`${path}\`: ${(err as Error).message}`, path);
-  }
+  const text = readInputFile(path, 'a CSV file').toString('utf8');
   return parseLabelsCsv(text, basename(path), path, options);
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../read-input';
 import { basename } from 'node:path';
 import { parse as npyParse } from 'npyjs';
 import { DataError } from '../errors';
@@ -36,15 +36,7 @@ export function formatShape(shape: readonly (number | string)[]): string {
  * shorter or longer than the header's shape says.
  */
 export function readNpy(path: string): NpyFloat32 {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(`File not found: \`${path}\``, path);
-    if (code === 'EISDIR') throw new DataError(`Expected \`${path}\` to be an .npy file, found a directory`, path);
-    throw new DataError(`Cannot read \`${path}\`: ${(err as Error).message}`, path);
-  }
+  const bytes = readInputFile(path, 'an .npy file');
   return parseNpy(bytes, basename(path), path);
 }
 
