@@ -140,8 +140,8 @@ describe('flag errors', () => {
     [['--trials', '0'], '--trials to be an integer from 1'],
     [['--budget', 'soon'], '`--budget` to be a duration'],
     [['--bogus'], 'Unknown argument: bogus'],
-    [['--backend', 'gpu'], 'Invalid values'],
-    [['--fusion', 'late'], 'Invalid values'],
+    [['--backend', 'gpu'], 'Expected --backend to be one of auto, '],
+    [['--fusion', 'late'], 'Expected --fusion to be one of attention, concat, robust, found `late`'],
     [['--out', 'a', '--resume', 'b'], 'either `--out`'],
   ])('refuses %j with one clear line and exit code > 0', async (args, message) => {
     stderr.length = 0;

@@ -10,7 +10,8 @@ const parse = (argv: string[]) =>
       .option('out', { type: 'string', demandOption: true })
       .option('budget', { type: 'string' })
       .option('tta', { type: 'boolean', default: false })
-      .option('report', { type: 'boolean', default: true }),
+      .option('report', { type: 'boolean', default: true })
+      .option('list', { type: 'array', string: true }),
   );
 
 describe('parseArgs()', () => {
@@ -22,7 +23,7 @@ describe('parseArgs()', () => {
   it.each([
     [['--out', 'o', '--bogus-flag'], 'Unknown argument: bogus-flag (see --help)'],
     [['--out', 'o', 'extra'], 'Unknown argument: extra (see --help)'],
-    [['--out', 'o', '--mode', 'c'], 'Invalid values: Argument: mode, Given: "c", Choices: "a", "b" (see --help)'],
+    [['--out', 'o', '--mode', 'c'], 'Expected --mode to be one of a, b, found `c` (see --help)'],
     [[], 'Missing required argument: out (see --help)'],
   ])('refuses %j with one UsageError line', async (argv, message) => {
     const failure = parse(argv);
@@ -34,7 +35,11 @@ describe('parseArgs()', () => {
     expect(await parse(['--out', 'o', '--tta', '--no-report'])).toMatchObject({ tta: true, report: false });
     expect(await parse(['--out', 'o', '--tta=false', '--report=true'])).toMatchObject({ tta: false, report: true });
     expect(await parse(['--out', 'o', '--budget', '-5m', '--batch-size', '-2'])).toMatchObject({ budget: '-5m', batchSize: -2 });
-    expect(await parse(['--out=-', '--batchSize', '8', '--', 'rest'])).toMatchObject({ out: '-', batchSize: 8 });
+    expect(await parse(['--out=-', '--batchSize', '8', '--'])).toMatchObject({ out: '-', batchSize: 8 });
+    expect(await parse(['--out', '- dash item', '--budget', '-fix: a=b, c'])).toMatchObject({ out: '- dash item', budget: '-fix: a=b, c' });
+    expect(await parse(['--out', 'o', '--no-report=true', '--tta=true'])).toMatchObject({ report: false, tta: true });
+    expect(await parse(['--out', 'o', '--no-report=false', '--list', 'a', '--list', 'b'])).toMatchObject({ report: true, list: ['a', 'b'] });
+    expect(await parse(['--out', 'o', '--list', 'a', 'b', '--list=c', '--tta'])).toMatchObject({ list: ['a', 'b', 'c'], tta: true });
   });
 
   it.each([
@@ -42,14 +47,18 @@ describe('parseArgs()', () => {
     [['--out', 'a', '--batch-size=1', '--batchSize', '2'], 'Expected --batch-size once, found it 2 times: `1`, `2` (see --help)'],
     [['--out', 'a', '--tta', '--no-tta'], 'Expected --tta once, found it 2 times: `--tta`, `--no-tta` (see --help)'],
     [['--out'], 'Expected a value after --out, found none (see --help)'],
-    [['--out', '--tta'], 'Expected a value after --out, found the flag `--tta` (see --help)'],
+    [['--out', '--tta'], 'Expected a value after --out, found the flag `--tta`; for a value that starts with -, write --out=VALUE (see --help)'],
     [['--out', 'o', '--mode'], 'Expected a value after --mode, found none (see --help)'],
     [['--out='], 'Expected a value for --out, found an empty one (see --help)'],
     [['--out', 'o', '--tta=TRUE'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=TRUE` (see --help)'],
     [['--out', 'o', '--tta=yes'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=yes` (see --help)'],
     [['--out', 'o', '--no-report=maybe'], 'Expected --no-report to be a switch (--no-report or --report), found `--no-report=maybe` (see --help)'],
     [['--out', 'o', '--batch-size', 'abc'], 'Expected --batch-size to be a number, found `abc` (see --help)'],
-    [['--out', 'o', '--batch-size', '-x'], 'Expected a value after --batch-size, found the flag `-x` (see --help)'],
+    [['--out', 'o', '--batch-size', '-x'], 'Expected a value after --batch-size, found the flag `-x`; for a value that starts with -, write --batch-size=VALUE (see --help)'],
+    [['--out', 'o', '--no-budget'], 'Expected --budget with a value: it is not a switch, so `--no-budget` means nothing (see --help)'],
+    [['--out', 'o', '--', 'junk'], 'Expected only flags, found `junk` after `--` (see --help)'],
+    [['--out', 'o', '--list', 'a', '--list', 'a'], 'Expected each --list once, found `a` twice (see --help)'],
+    [['--out', 'o', '--list', 'a', 'b', 'a'], 'Expected each --list once, found `a` twice (see --help)'],
   ])('refuses %j before yargs reads it wrongly', async (argv, message) => {
     await expect(parse(argv)).rejects.toThrow(new UsageError(message));
   });

@@ -78,7 +78,8 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (token === '--') {
-      out.push(...argv.slice(i));
+      // yargs would drop what follows silently
+      if (i + 1 < argv.length) throw new UsageError(`Expected only flags, found \`${argv[i + 1]}\` after \`--\` (see --help)`);
       break;
     }
     const flag = /^--([^=]+)(?:=(.*))?$/s.exec(token);
@@ -91,7 +92,8 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
     let negated = false;
     if (key === undefined && name.startsWith('no-')) {
       const plain = byName.get(name.slice(3)) ?? byName.get(camelCase(name.slice(3)));
-      if (plain !== undefined && switches.has(plain)) [key, negated] = [plain, true];
+      if (plain !== undefined && !switches.has(plain)) throw new UsageError(`Expected --${name.slice(3)} with a value: it is not a switch, so \`--${name}\` means nothing (see --help)`);
+      if (plain !== undefined) [key, negated] = [plain, true];
     }
     if (key === undefined) {
       out.push(token); // yargs' strict mode names it
@@ -102,13 +104,15 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
       if (inline !== undefined && !/^(true|false)$/.test(inline)) {
         throw new UsageError(`Expected --${name} to be a switch (--${negated ? name : key} or --${negated ? key : `no-${key}`}), found \`${token}\` (see --help)`);
       }
-      out.push(token);
+      // --no-x=true is --x=false (yargs would call --no-x unknown)
+      out.push(negated && inline !== undefined ? `--${key}=${inline === 'true' ? 'false' : 'true'}` : token);
     } else {
       let value = inline;
       if (value === undefined) {
         const next = argv[i + 1];
-        if (next === undefined || next === '--' || (/^-/.test(next) && !/^-[\d.]/.test(next) && next !== '-')) {
-          throw new UsageError(`Expected a value after --${name}, found ${next === undefined ? 'none' : `the flag \`${next}\``} (see --help)`);
+        if (next === undefined || next === '--' || FLAG_TOKEN.test(next)) {
+          const found = next === undefined ? 'none' : `the flag \`${next}\`; for a value that starts with -, write --${name}=VALUE`;
+          throw new UsageError(`Expected a value after --${name}, found ${found} (see --help)`);
         }
         value = next;
         i++;
@@ -118,8 +122,17 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
       shown = `${value}`;
       out.push(`--${name}=${value}`);
     }
+    const values = [shown];
+    // An array flag takes the values that follow it too (`--model a b`), as yargs does.
+    while (arrays.has(key) && inline === undefined && i + 1 < argv.length && argv[i + 1] !== '--' && !FLAG_TOKEN.test(argv[i + 1])) {
+      values.push(argv[++i]);
+      out.push(`--${name}=${argv[i]}`);
+    }
     const earlier = seen.get(key) ?? [];
-    earlier.push(shown);
+    for (shown of values) {
+      earlier.push(shown);
+      if (arrays.has(key) && earlier.indexOf(shown) < earlier.length - 1) throw new UsageError(`Expected each --${key} once, found \`${shown}\` twice (see --help)`);
+    }
     seen.set(key, earlier);
     if (earlier.length > 1 && !arrays.has(key)) {
       throw new UsageError(`Expected --${key} once, found it ${earlier.length} times: ${earlier.map((v) => `\`${v}\``).join(', ')} (see --help)`);
@@ -128,12 +141,18 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
   return out;
 }
 
+/** A token that is a flag (`-x`, `--name`, `--name=value`), not a value that starts with `-` (`-5m`, `- item`, `-fix: a`). */
+const FLAG_TOKEN = /^--?[A-Za-z][\w-]*(=|$)/;
+
 /**
  * yargs' message on one line, without the camel-case twin of an unknown flag
- * ("Unknown arguments: bogus-flag, bogusFlag" becomes "Unknown argument: bogus-flag").
+ * ("Unknown arguments: bogus-flag, bogusFlag" becomes "Unknown argument: bogus-flag"), and a value
+ * outside a flag's choices in the project's words.
  */
 function usageMessage(message: string): string {
   const text = message.replace(/\s*\n\s*/g, ' ').trim();
+  const choice = /^Invalid values?: Argument: ([^,]+), Given: (.*), Choices: (.*)$/.exec(text);
+  if (choice) return `Expected --${choice[1]} to be one of ${choice[3].replace(/"/g, '')}, found \`${choice[2].replace(/^"|"$/g, '')}\``;
   const unknown = /^Unknown arguments?: (.*)$/.exec(text);
   if (!unknown) return text;
   const names = unknown[1].split(', ');

@@ -125,7 +125,7 @@ describe('preprocess main()', () => {
     await expect(preprocessMain(['--bogus'])).rejects.toThrow(UsageError);
     await expect(preprocessMain(['--bogus'])).rejects.toThrow('Unknown argument: bogus (see --help)');
     await expect(preprocessMain(['--data', tmp.dir, '--val-fraction', '1.5'])).rejects.toThrow('Expected --val-fraction between 0 and 1, got 1.5');
-    await expect(preprocessMain(['--split', 'random'])).rejects.toThrow(/Invalid values/);
+    await expect(preprocessMain(['--split', 'random'])).rejects.toThrow(/^Expected --split to be one of .*, found `random`/);
     await expect(preprocessMain(['--data', tmp.dir, '--seed', '1.5'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got 1.5');
     await expect(preprocessMain(['--data', tmp.dir, '--seed', '-3'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got -3');
   });
