@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -9,6 +9,8 @@ jest.setTimeout(300_000);
 const workspace = resolve(__dirname, '..', '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'digitfuse-cli-'));
 const absent = join(tmp, 'absent');
+const aFile = join(tmp, 'a-file');
+writeFileSync(aFile, 'not a run');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Run {
@@ -47,7 +49,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['figures', ['figures', '--data', absent, '--images', '0'], 2, 'error: Expected --images to be a positive integer, got 0'],
   ['audio-bank', ['audio-bank', '--fsdd', absent, '--out', join(tmp, 'bank')], 1, `error: File not found: \`${join(absent, 'mfcc.npy')}\``],
   ['train', ['train', '--data', absent, '--out', join(tmp, 'model'), '--backend', 'cpu'], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
-  ['predict', ['predict', '--model', absent, '--data', absent, '--backend', 'cpu'], 1, `error: Cannot read model metadata \`${join(absent, 'meta.json')}\`: ENOENT`],
+  ['predict', ['predict', '--model', absent, '--data', absent, '--backend', 'cpu'], 1, `error: Expected \`--model ${absent}\` to be a model folder (model.json, weights.bin, meta.json), found nothing there`],
   ['validate', ['validate', '--submission', join(absent, 'submission.csv'), '--data', absent], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
   ['upload', ['upload', '--competition', 'c', '--message', 'm', '--submission', join(absent, 's.csv')], 2, 'error: Expected `--data DIR` (the competition folder with x_test_wr.npy) to check'],
   ['search', ['search', '--trials', '0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
@@ -72,6 +74,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['--no- on a flag that takes a value', ['full', '--no-seed'], 2, 'error: Expected --seed with a value: it is not a switch, so `--no-seed` means nothing (see --help)'],
   ['something after --', ['validate', '--data', absent, '--', '--seed', '5'], 2, 'error: Expected only flags, found `--seed` after `--` (see --help)'],
   ['a value outside the choices', ['full', '--fusion', 'bogus'], 2, 'error: Expected --fusion to be one of attention, concat, robust, found `bogus` (see --help)'],
+  ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
 ];
@@ -85,12 +88,13 @@ beforeAll(async () => {
       ...CASES.map(([, args]) => () => digitfuse(args)),
       () => digitfuse(['full', '--help']),
       () => digitfuse(['search', '--help']),
+      () => digitfuse(['robustness', '--help']),
       () => digitfuse(['preprocess', '--data', absent], { DEBUG: 'digitfuse' }),
     ],
     3,
   );
   runs = all.slice(0, CASES.length);
-  help = all.slice(CASES.length, CASES.length + 2);
+  help = all.slice(CASES.length, CASES.length + 3);
   debug = all[all.length - 1];
 });
 
@@ -106,6 +110,12 @@ describe('npx digitfuse <command> (the real binary)', () => {
   it('prints the stack trace of a user error with DEBUG=digitfuse', () => {
     expect(debug.status).toBe(1);
     expect(debug.stderr).toMatch(/error: Expected `--data [^\n]*found no such folder\nDataError: Expected `--data [^\n]*found no such folder\n\s+at /);
+  });
+
+  it('`robustness --help` lists the pipeline flags a set runs with, not those each set sets itself', () => {
+    expect(help[2].status).toBe(0);
+    for (const flag of ['--root', '--sets', '--bench-out', '--trials', '--budget', '--fusion']) expect(help[2].stdout).toContain(flag);
+    for (const flag of ['--data', '--out ', '--resume', '--modality']) expect(help[2].stdout).not.toContain(flag);
   });
 
   it.each([0, 1])('`full --help` and `search --help` list the pipeline flags (%#)', (i) => {

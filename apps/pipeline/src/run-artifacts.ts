@@ -142,6 +142,9 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
 /** Open an existing run directory for --resume (or the command's `flag` naming it, e.g. `--run`). */
 export function openRun<Options>(root: string, flag = '--resume'): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
+  if (existsSync(root) && !statSync(root).isDirectory()) {
+    throw new PipelineError(`Expected \`${flag} ${root}\` to be a run directory with run.json, found a file (give its folder)`);
+  }
   if (!existsSync(layout.state)) {
     throw new PipelineError(`Expected \`${flag} ${root}\` to be a run directory with run.json, found none at ${layout.state}`);
   }

@@ -44,10 +44,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   // The report stage records how many files it wrote: 0 when it was skipped (--no-report).
   const reportHtml = join(ctx.layout.reportDir, 'report.html');
   const reported = Number(ctx.state.stages.report?.facts?.figures ?? 0) > 0 && existsSync(reportHtml);
+  const stale = !reported && existsSync(reportHtml) ? `; ${reportHtml} is from before this run's last stages` : '';
   log(
     reported
       ? `report: ${reportHtml}   summary: ${ctx.layout.summaryMd}`
-      : `summary: ${ctx.layout.summaryMd}   report: none (--no-report; \`digitfuse report --run ${ctx.layout.root}\` writes it)`,
+      : `summary: ${ctx.layout.summaryMd}   report: none (--no-report${stale}; \`digitfuse report --run ${ctx.layout.root}\` writes it)`,
   );
   if (dashboard) log(`dashboard stopped (it showed ${dashboard.url}); \`digitfuse dashboard --run ${ctx.layout.root}\` serves it again`);
 }

@@ -18,6 +18,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     'with the mean and the worst case. Interrupted runs are resumed. Writes pipeline-robustness.json and .md to --bench-out.';
   const args = await parseArgs(argv, { name: 'digitfuse robustness', usage: '(--root DIR | --sets DIR,DIR,...) [options]', describe }, (y) =>
     withPipelineFlags(y)
+      // The pipeline's flags that each set's run sets itself: still parsed (to refuse them), not listed.
+      .hide('data')
+      .hide('out')
+      .hide('resume')
+      .hide('modality')
       .option('root', { type: 'string', describe: 'Folder whose subfolders are the benchmark sets' })
       .option('sets', { type: 'string', describe: 'Comma-separated set folders (instead of --root)' })
       .option('bench-out', { type: 'string', default: 'runs/pipeline-robustness', describe: 'Folder for the run directories and the results' })

@@ -1,5 +1,5 @@
 import { FileWriteError, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
-import { inputShift, loadCompetition, preprocess } from '@digitfuse/data';
+import { inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
 import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -30,6 +30,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const problem = writeProblem(args.out);
   if (problem) throw new FileWriteError(`Cannot write the submission to \`--out ${args.out}\`: ${problem}; nothing was written`);
+  for (const [i, dir] of dirs.entries()) {
+    const given = (args.model as string[])[i];
+    if (!existsSync(dir)) throw new SubmissionError(`Expected \`--model ${given}\` to be a model folder (model.json, weights.bin, meta.json), found nothing there`, dir);
+    if (!statSync(dir).isDirectory()) throw new SubmissionError(`Expected \`--model ${given}\` to be a model folder (model.json, weights.bin, meta.json), found a file (give its folder)`, dir);
+  }
+  requireDataDir(resolve(args.data));
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const meta = await readMeta(dirs[0]);
   if (!meta.stats) {
