@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
-import { checkOutputFile, FileWriteError, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
+import { checkOutputFile, checkOutputFolder, FileWriteError, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -78,6 +78,19 @@ describe('checkOutputFile()', () => {
     } finally {
       chmodSync(dir, 0o700);
     }
+  });
+});
+
+describe('checkOutputFolder()', () => {
+  it('accepts a folder, or one to be made, and refuses a file or a path under a file, naming the flag', () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    expect(() => checkOutputFolder(dir, 'out')).not.toThrow();
+    expect(() => checkOutputFolder(join(dir, 'new', 'cache'), 'out')).not.toThrow();
+    expect(() => checkOutputFolder(join(dir, 'afile'), 'out')).toThrow(new UsageError(`Expected --out \`${join(dir, 'afile')}\` to be a folder, found a file there`));
+    const under = join(dir, 'afile', 'cache');
+    expect(() => checkOutputFolder(under, 'cache-dir')).toThrow(
+      new UsageError(`Expected --cache-dir \`${under}\` to be a folder this process can write in, found a file is in the way of one of its folders (ENOTDIR)`),
+    );
   });
 });
 

@@ -26,6 +26,23 @@ export function checkOutputFile(path: string, flag: string): void {
 }
 
 /**
+ * Checks, before any work, that the folder `path` named by `--flag` is a folder or can be made one
+ * (nothing else stands there, and {@link writeProblem} finds nothing in the way). Throws a
+ * {@link UsageError} naming the flag.
+ */
+export function checkOutputFolder(path: string, flag: string): void {
+  let isFile = false;
+  try {
+    isFile = !statSync(path).isDirectory();
+  } catch {
+    // nothing there yet, or nothing that can be there: writeProblem says which
+  }
+  if (isFile) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder, found a file there`);
+  const problem = writeProblem(join(path, 'x'));
+  if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder this process can write in, found ${problem}`);
+}
+
+/**
  * Writes a file atomically: the bytes go to a temporary file beside the target, are flushed to disk,
  * and the temporary file is renamed over the target, so no reader ever sees a half-written file and an
  * earlier version stays intact until the new one is complete. Parent folders are created. On failure

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
@@ -79,6 +80,15 @@ export async function main(argv: readonly string[]): Promise<void> {
         })
         .option('out', { type: 'string', describe: 'where to write fsdd-mfcc.u8 and fsdd-mfcc.json', default: AUDIO_BANK_DIR, defaultDescription: 'packages/data/assets' }),
   );
+  let fsdd: ReturnType<typeof statSync> | undefined;
+  try {
+    fsdd = statSync(args.fsdd);
+  } catch {
+    // nothing there (or a file on the way): said below
+  }
+  if (!fsdd?.isDirectory()) {
+    throw new DataError(`Expected \`--fsdd ${args.fsdd}\` to be the FSDD folder (mfcc.npy, clips.csv), found ${fsdd ? 'a file' : 'no such folder'}`, args.fsdd);
+  }
   const { clips, bytes } = buildAudioBank(args.fsdd, args.out);
   console.log(`wrote ${clips} clips (${bytes} bytes) to ${args.out}`);
 }

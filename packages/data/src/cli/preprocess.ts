@@ -1,4 +1,4 @@
-import { MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { checkOutputFolder, MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
 import { prepareData } from '../prepare-data';
 import { formatSummary } from '../summary';
@@ -20,6 +20,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, got ${args.valFraction}`);
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
+  if (args.out !== undefined) checkOutputFolder(args.out, 'out');
   const dataDir = args.data ?? (await ensureDemoDataset());
   const prepared = await prepareData({
     dataDir,

@@ -86,6 +86,11 @@ describe('model:train main()', () => {
     await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', config])).rejects.toThrow(
       `Expected model config \`${config}\` to hold a JSON object of config fields, got null`,
     );
+    const absent = path.join(dir, 'absent.json');
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', absent])).rejects.toThrow(`Expected \`--config ${absent}\` to be a JSON file of model config fields, found no such file`);
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', dir])).rejects.toThrow(`Expected \`--config ${dir}\` to be a JSON file of model config fields, found a folder`);
+    await fs.writeFile(config, '{bad');
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', config])).rejects.toThrow(`Expected \`--config ${config}\` to be a JSON file of model config fields, found text that is not JSON`);
   });
 
   it('refuses an --out that is a file before training, leaving the file as it was', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FileWriteError, MAX_SEED, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
-import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
+import { checkOutputFolder, FileWriteError, MAX_SEED, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
@@ -139,13 +139,16 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   checkConfigFlags(defined);
   // Refuse an --out that cannot take the model now, not after minutes of training.
   const out = checkTrainOut(args.out, args.force);
+  if (args.cacheDir !== undefined) checkOutputFolder(args.cacheDir, 'cache-dir');
 
   let fileConfig: Partial<ModelConfig> = {};
   if (args.config) {
     try {
       fileConfig = JSON.parse(await fs.readFile(args.config, 'utf8')) as Partial<ModelConfig>;
     } catch (err) {
-      throw new ConfigError(`Cannot read model config \`${args.config}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'config');
+      const code = (err as NodeJS.ErrnoException).code;
+      const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code !== undefined ? `a file it cannot read (${code})` : `text that is not JSON (${(err as Error).message})`;
+      throw new ConfigError(`Expected \`--config ${args.config}\` to be a JSON file of model config fields, found ${found}`, 'config');
     }
     if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
       throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, got ${JSON.stringify(fileConfig)}`, 'config');
@@ -158,6 +161,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     if (err instanceof ConfigError && args.config) throw new ConfigError(`Bad model config \`${args.config}\`: ${err.message}`, err.field);
     throw err;
   }
+  if (args.data !== undefined) requireDataDir(path.resolve(args.data));
   const backend = await selectBackend(args.backend, log);
   const dataDir = args.data ?? (await ensureDemoDataset());
   if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
