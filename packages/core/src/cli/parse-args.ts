@@ -60,9 +60,11 @@ interface DeclaredOptions {
  * a flag given more than once (yargs would make an array of it, or merge the values), a flag that
  * takes a value with none after it (yargs would read an empty string, i.e. the current folder), a
  * switch given a value other than true or false (yargs would read false), a number flag given
- * something that is not a number (yargs would read NaN). A value that starts with `-` and a digit or
- * a dot (`--budget -5m`, `--image-filters -4,8,8`) is joined to its flag (`--budget=-5m`) so that it
- * reaches the flag's own check instead of reading as short flags. Returns the arguments to parse.
+ * something that is not a number (yargs would read NaN), `--no-x` where `--x` takes a value (yargs
+ * would read false), an array flag given the same value twice, and anything after `--` (yargs would
+ * drop it). A value that starts with `-` but is no flag (`--budget -5m`, `--message '- item'`) is
+ * joined to its flag (`--budget=-5m`) so that it reaches the flag's own check instead of reading as
+ * short flags; `--no-x=true` becomes `--x=false`. Returns the arguments to parse.
  */
 export function checkTokens(argv: readonly string[], options: DeclaredOptions): string[] {
   const byName = new Map<string, string>();
