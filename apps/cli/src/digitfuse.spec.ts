@@ -61,7 +61,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['bench model', ['bench', 'model', '--configs', 'huge'], 2, 'error: Expected --configs to list some of small, paper, found `huge`'],
   ['bench kernels', ['bench', 'kernels', '--mode', 'fast'], 2, 'error: Expected --mode to be one of '],
   ['bench tuning', ['bench', 'tuning', '--trials', '0'], 2, 'error: Expected --trials to be a positive integer, got 0'],
-  ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)'],
+  ['bench robustness', ['bench', 'robustness'], 2, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got neither'],
   ['bench storage', ['bench', 'storage', '--workers', '0'], 2, 'error: Expected --workers to be comma-separated integers 1..64, got 0'],
   ['bench storage --storage', ['bench', 'storage', '--storage', 'mysql://x'], 2, 'error: Expected --storage to be a postgresql://user@host:port/database URL, got `mysql://x`'],
   ['bench tuning --sizes', ['bench', 'tuning', '--sizes', '10,,20'], 2, 'error: Expected --sizes to be a comma-separated list of values, found an empty entry in `10,,20`'],

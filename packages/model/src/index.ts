@@ -24,3 +24,4 @@ export { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './io/fs-io-handler';
 export * from './io/model-files';
 export { BENCH_CONFIGS, benchmarkConfig, type BenchOptions, type BenchResult } from './bench/benchmark';
 export * from './robustness/robustness';
+export { benchmarkSetFlag, benchmarkSets, type BenchmarkSetFlags } from './robustness/benchmark-sets';

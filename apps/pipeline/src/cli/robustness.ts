@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
+import { benchmarkSetFlag, benchmarkSets } from '@digitfuse/model';
 import { PipelineError } from '../errors';
 import { toPipelineOptions, withPipelineFlags } from '../options';
-import { benchmarkSetFlag, benchmarkSets } from '../robustness/benchmark-sets';
 import { pipelineRobustnessMarkdown, runPipelineRobustness, type PipelineRun } from '../robustness/pipeline-robustness';
 
 /**

@@ -92,7 +92,7 @@ describe('nx run pipeline:robustness: refused command lines and sets (spawned)',
     ['--data', ['--root', 'r', '--data', '/x'], 'error: Expected no `--data` (each set is its own run under --bench-out), got `/x`'],
     ['--out', ['--root', 'r', '--out', 'X'], 'error: Expected no `--out` (each set is its own run under --bench-out), got `X`'],
     ['--resume', ['--root', 'r', '--resume', 'X'], 'error: Expected no `--resume` (each set is its own run under --bench-out), got `X`'],
-    ['an empty --sets entry', ['--sets', 'a,'], 'error: Expected `--sets` to be comma-separated set folders, got an empty entry in `a,`'],
+    ['an empty --sets entry', ['--sets', 'a,'], 'error: Expected --sets to be a comma-separated list of values, found an empty entry in `a,`'],
   ])('%s: one line, exit 2, nothing written', (_name, args, line) => {
     const r = run(args);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 2, stderr: line });
@@ -104,7 +104,7 @@ describe('nx run pipeline:robustness: refused command lines and sets (spawned)',
     const r = run(['--sets', `${a},${b}`]);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
       status: 2,
-      stderr: `error: Expected \`--sets\` entries of different names (each names its run directory), got \`${a}\` and \`${b}\` both named anna-noisy`,
+      stderr: `error: Expected \`--sets\` entries of different names (each set is known by its folder's name), got \`${a}\` and \`${b}\` both named anna-noisy`,
     });
     expect(existsSync(refused())).toBe(false);
   });
@@ -125,7 +125,7 @@ describe('nx run pipeline:robustness: refused command lines and sets (spawned)',
     [
       'a --sets entry without its competition files',
       () => ['--sets', join(root, 'no-images')],
-      () => `error: Expected \`--sets\` entry \`${join(root, 'no-images')}\` to hold x_train_wr.npy, found nothing there`,
+      () => `error: Expected \`--sets\` entry \`${join(root, 'no-images')}\` to hold the competition files and y_test.csv, found no \`x_train_wr.npy\`, \`x_train_sp.npy\`, \`y_train.csv\`, \`x_test_wr.npy\`, \`x_test_sp.npy\``,
     ],
   ])('%s: one line, exit 1, no run directory made', (_name, args, line) => {
     const r = run(args());

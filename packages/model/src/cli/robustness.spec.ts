@@ -25,15 +25,15 @@ describe('digitfuse bench robustness (the binary)', () => {
 
   // Each ran into the benchmark before: ENOTDIR with a stack trace, or a failure at the set (or the first save) that names it, after the sets before it had trained.
   const cases: [string, (p: Paths) => string[], number, (p: Paths) => string][] = [
-    ['--root that is a file', (p) => ['--root', p.file], 1, (p) => `Expected \`--root ${p.file}\` to be a folder of benchmark datasets, found a file`],
-    ['--root that is missing', (p) => ['--root', p.missing], 1, (p) => `Expected \`--root ${p.missing}\` to be a folder of benchmark datasets, found nothing there`],
-    ['--sets entry that is a file', (p) => ['--sets', `${p.set},${p.file}`], 1, (p) => `Expected \`--sets ${p.file}\` to be a dataset folder (competition files and y_test.csv), found a file`],
-    ['--sets entry that is missing', (p) => ['--sets', `${p.set},${p.missing}`], 1, (p) => `Expected \`--sets ${p.missing}\` to be a dataset folder (competition files and y_test.csv), found nothing there`],
+    ['--root that is a file', (p) => ['--root', p.file], 1, (p) => `Expected \`--root ${p.file}\` to be a folder of benchmark sets, found a file there`],
+    ['--root that is missing', (p) => ['--root', p.missing], 1, (p) => `Expected \`--root ${p.missing}\` to be a folder of benchmark sets, found nothing there`],
+    ['--sets entry that is a file', (p) => ['--sets', `${p.set},${p.file}`], 1, (p) => `Expected \`--sets\` entry \`${p.file}\` to be a set folder (competition files and y_test.csv), found a file there`],
+    ['--sets entry that is missing', (p) => ['--sets', `${p.set},${p.missing}`], 1, (p) => `Expected \`--sets\` entry \`${p.missing}\` to be a set folder (competition files and y_test.csv), found nothing there`],
     [
       '--sets entry without the competition files',
       (p) => ['--sets', `${p.set},${p.labelsOnly}`],
       1,
-      (p) => `Expected \`--sets ${p.labelsOnly}\` to hold the competition files and y_test.csv, found no \`x_train_wr.npy\`, \`x_train_sp.npy\`, \`y_train.csv\`, \`x_test_wr.npy\`, \`x_test_sp.npy\``,
+      (p) => `Expected \`--sets\` entry \`${p.labelsOnly}\` to hold the competition files and y_test.csv, found no \`x_train_wr.npy\`, \`x_train_sp.npy\`, \`y_train.csv\`, \`x_test_wr.npy\`, \`x_test_sp.npy\``,
     ],
     ['--sets with an empty entry', (p) => ['--sets', `${p.set},,${p.set}`], 2, (p) => `Expected --sets to be a comma-separated list of values, found an empty entry in \`${p.set},,${p.set}\``],
     ['--out that is a file', (p) => ['--sets', p.set, '--out', p.file], 1, (p) => `Expected \`--out ${p.file}\` to be a folder for robustness.json and robustness.md, found a file there`],

@@ -1,14 +1,12 @@
-import { existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { mkdirSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { listFlag, MAX_SEED, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
-import { COMPETITION_FILES, DataError } from '@digitfuse/data';
+import { listFlag, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { ConfigError } from '../errors';
 import { FUSIONS } from '../network/fusion/fusions';
+import { benchmarkSetFlag, benchmarkSets } from '../robustness/benchmark-sets';
 import {
-  describeSet,
-  discoverSets,
   robustnessConclusion,
   robustnessMarkdown,
   ROBUSTNESS_MODELS,
@@ -53,12 +51,12 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
         .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice }),
   );
 
-  if (!args.root === !args.sets) throw new UsageError('Expected exactly one of --root DIR or --sets DIR,DIR,... (see --help)');
+  benchmarkSetFlag(args);
   const models = listFlag(args.models, 'models', ROBUSTNESS_MODELS) as RobustnessModel[];
   positiveInt(args.epochs, 'epochs');
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
-  const sets = args.root ? discoverSets(expectFolder('--root', args.root, 'a folder of benchmark datasets')) : setsOf(args.sets as string);
+  const sets = benchmarkSets(args);
   expectOutFolder(args.out);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const backend = await selectBackend(args.backend, log);
@@ -97,26 +95,6 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   console.log(robustnessConclusion(runs, sets));
   log(`saved ${path.join(out, ROBUSTNESS_JSON)} and ${ROBUSTNESS_MD}`);
   return final;
-}
-
-/** `dir` when it is a folder; otherwise a {@link DataError} naming `flag`: nothing there, or a file. */
-function expectFolder(flag: string, dir: string, what: string): string {
-  const stat = statOrNothing(dir);
-  if (!stat) throw new DataError(`Expected \`${flag} ${dir}\` to be ${what}, found nothing there`, dir);
-  if (!stat.isDirectory()) throw new DataError(`Expected \`${flag} ${dir}\` to be ${what}, found a file`, dir);
-  return dir;
-}
-
-/** The `--sets` folders, each holding the competition files and y_test.csv (what the benchmark reads from it). */
-function setsOf(list: string): ReturnType<typeof describeSet>[] {
-  return listFlag(list, 'sets').map((dir) => {
-    expectFolder('--sets', dir, 'a dataset folder (competition files and y_test.csv)');
-    const missing = Object.values(COMPETITION_FILES).filter((name) => !existsSync(path.join(dir, name)));
-    if (missing.length > 0) {
-      throw new DataError(`Expected \`--sets ${dir}\` to hold the competition files and y_test.csv, found no ${missing.map((m) => `\`${m}\``).join(', ')}`, dir);
-    }
-    return describeSet(dir);
-  });
 }
 
 /** What is at `file`, or undefined when nothing is (also when a file stands where a folder above it should). */
