@@ -8,19 +8,22 @@ import { UsageError, UserError } from './errors';
  */
 export class FileWriteError extends UserError {}
 
+/** Whether something other than `kind` stands at `path` (false when nothing is, or nothing can be). */
+function otherThan(path: string, kind: 'file' | 'folder'): boolean {
+  try {
+    return statSync(path).isDirectory() === (kind === 'file');
+  } catch {
+    return false; // nothing there yet, or nothing that can be there: writeProblem says which
+  }
+}
+
 /**
  * Checks, before any work, that {@link writeFileAtomic} can write `path`, which the flag `--flag`
  * names: it is not a folder, and {@link writeProblem} finds nothing in the way. Throws a
  * {@link UsageError} naming the flag.
  */
 export function checkOutputFile(path: string, flag: string): void {
-  let isDir = false;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch {
-    // nothing there yet, or nothing that can be there: writeProblem says which
-  }
-  if (isDir) throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
+  if (otherThan(path, 'file')) throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
   const problem = writeProblem(path);
   if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a file this process can write, found ${problem}`);
 }
@@ -31,13 +34,7 @@ export function checkOutputFile(path: string, flag: string): void {
  * {@link UsageError} naming the flag.
  */
 export function checkOutputFolder(path: string, flag: string): void {
-  let isFile = false;
-  try {
-    isFile = !statSync(path).isDirectory();
-  } catch {
-    // nothing there yet, or nothing that can be there: writeProblem says which
-  }
-  if (isFile) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder, found a file there`);
+  if (otherThan(path, 'folder')) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder, found a file there`);
   const problem = writeProblem(join(path, 'x'));
   if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder this process can write in, found ${problem}`);
 }
