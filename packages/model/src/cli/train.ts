@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkOutputFolder, FileWriteError, MAX_SEED, parseArgs, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { checkOutputFolder, FileWriteError, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -143,13 +143,8 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
 
   let fileConfig: Partial<ModelConfig> = {};
   if (args.config) {
-    try {
-      fileConfig = JSON.parse(await fs.readFile(args.config, 'utf8')) as Partial<ModelConfig>;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code !== undefined ? `a file it cannot read (${code})` : `text that is not JSON (${(err as Error).message})`;
-      throw new ConfigError(`Expected \`--config ${args.config}\` to be a JSON file of model config fields, found ${found}`, 'config');
-    }
+    const file = args.config;
+    fileConfig = readJsonFile(file, (found) => new ConfigError(`Expected \`--config ${file}\` to be a JSON file of model config fields, found ${found}`, 'config')) as Partial<ModelConfig>;
     if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
       throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, got ${JSON.stringify(fileConfig)}`, 'config');
     }

@@ -1,4 +1,4 @@
-import { checkOutputFile, listFlag, parseArgs, positiveInt, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
+import { checkOutputFile, listFlag, parseArgs, positiveInt, readJsonFile, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 /**
  * Benchmark: the samplers' search quality. `npx nx run tuning:bench-samplers [--seeds 30] [--trials 100]`
  * runs random search, independent TPE, the default (multivariate) TPE, and the default TPE with
@@ -15,7 +15,6 @@ import { checkOutputFile, listFlag, parseArgs, positiveInt, runMain, UsageError,
  * their values computed, then the oldest is told before the next is asked.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TuningError } from '../errors';
 import { silentLogger } from '../logger';
@@ -363,14 +362,7 @@ function parseCheckpoints(value: string, trials: number): number[] {
 
 /** Optuna's results saved by an earlier `--json` run, checked enough to be reported. */
 function readOptunaJson(file: string): BenchResults & { optunaVersion?: string } {
-  let saved: unknown;
-  try {
-    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code !== undefined ? code : `text that is not JSON (${(e as Error).message})`;
-    throw new TuningError(`Expected --optuna-json \`${file}\` to be the JSON file of an earlier --json run, found ${found}`);
-  }
+  const saved = readJsonFile(file, (found) => new TuningError(`Expected --optuna-json \`${file}\` to be the JSON file of an earlier --json run, found ${found}`));
   const optuna = (saved as { optuna?: { runs?: unknown; zdt?: unknown } } | null)?.optuna;
   if (typeof optuna !== 'object' || optuna === null || !Array.isArray(optuna.runs) || !Array.isArray(optuna.zdt)) {
     throw new TuningError(`Expected --optuna-json \`${file}\` to hold Optuna's results (\`optuna\` with \`runs\` and \`zdt\` lists) as an earlier --json run writes them, found none`);
