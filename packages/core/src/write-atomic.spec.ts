@@ -89,7 +89,7 @@ describe('checkOutputFolder()', () => {
     expect(() => checkOutputFolder(join(dir, 'afile'), 'out')).toThrow(new UsageError(`Expected --out \`${join(dir, 'afile')}\` to be a folder, found a file there`));
     const under = join(dir, 'afile', 'cache');
     expect(() => checkOutputFolder(under, 'cache-dir')).toThrow(
-      new UsageError(`Expected --cache-dir \`${under}\` to be a folder this process can write in, found a file is in the way of one of its folders (ENOTDIR)`),
+      new UsageError(`Expected --cache-dir \`${under}\` to be a folder, found a file at \`${join(dir, 'afile')}\``),
     );
   });
 });

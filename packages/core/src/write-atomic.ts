@@ -8,10 +8,10 @@ import { UsageError, UserError } from './errors';
  */
 export class FileWriteError extends UserError {}
 
-/** Whether something other than `kind` stands at `path` (false when nothing is, or nothing can be). */
-function otherThan(path: string, kind: 'file' | 'folder'): boolean {
+/** Whether a folder stands at `path` (false when nothing is, or nothing can be). */
+function isFolder(path: string): boolean {
   try {
-    return statSync(path).isDirectory() === (kind === 'file');
+    return statSync(path).isDirectory();
   } catch {
     return false; // nothing there yet, or nothing that can be there: writeProblem says which
   }
@@ -23,20 +23,47 @@ function otherThan(path: string, kind: 'file' | 'folder'): boolean {
  * {@link UsageError} naming the flag.
  */
 export function checkOutputFile(path: string, flag: string): void {
-  if (otherThan(path, 'file')) throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
+  if (isFolder(path)) throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
   const problem = writeProblem(path);
   if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a file this process can write, found ${problem}`);
 }
 
 /**
+ * Why `path` could not be (or become) a folder to write in, checked without writing anything: a
+ * file there (`a file there`), a file in the way of one of its folders (``a file at `/x/f` ``), or
+ * the nearest existing folder one this process may not write in (the reason with its code). Returns
+ * null when it could. A CLI calls it on an output-folder flag before starting any work.
+ */
+export function outputFolderProblem(path: string): string | null {
+  const target = resolve(path);
+  for (let dir = target; ; dir = dirname(dir)) {
+    let st;
+    try {
+      st = statSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return diskProblem(err) ?? `cannot look at \`${dir}\` (${code ?? String(err)})`;
+    }
+    if (st?.isDirectory()) {
+      try {
+        accessSync(dir, constants.W_OK | constants.X_OK);
+        return null;
+      } catch (err) {
+        return diskProblem(err) ?? `cannot write in \`${dir}\` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+      }
+    }
+    if (st) return dir === target ? 'a file there' : `a file at \`${dir}\``;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/**
  * Checks, before any work, that the folder `path` named by `--flag` is a folder or can be made one
- * (nothing else stands there, and {@link writeProblem} finds nothing in the way). Throws a
- * {@link UsageError} naming the flag.
+ * ({@link outputFolderProblem}). Throws a {@link UsageError} naming the flag.
  */
 export function checkOutputFolder(path: string, flag: string): void {
-  if (otherThan(path, 'folder')) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder, found a file there`);
-  const problem = writeProblem(join(path, 'x'));
-  if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder this process can write in, found ${problem}`);
+  const problem = outputFolderProblem(path);
+  if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder, found ${problem}`);
 }
 
 /**

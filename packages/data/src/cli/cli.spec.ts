@@ -148,7 +148,7 @@ describe('figures as a real process', () => {
     expect(readFileSync(file, 'utf8')).toBe('hello');
   }, 60000);
 
-  it('reports a write failure as one line naming the file: a folder in the way, a symbolic-link loop', () => {
+  it('reports a write failure as one line: a folder in the way (naming the file), a symbolic-link loop (naming --out, found before any work)', () => {
     const blocked = join(tmp.dir, 'blocked');
     mkdirSync(join(blocked, 'digits-grid.png'), { recursive: true });
     expect(figures(blocked)).toEqual({
@@ -160,7 +160,7 @@ describe('figures as a real process', () => {
     symlinkSync('loop', loop);
     expect(figures(loop)).toEqual({
       status: 1,
-      errors: [`error: Cannot write \`${join(loop, 'digits-grid.png')}\`: too many symbolic links (a loop?) in its path (ELOOP); the file was left as it was`],
+      errors: [`error: Expected \`--out ${loop}\` to be a folder for the figures, found too many symbolic links (a loop?) in its path (ELOOP); nothing was written`],
       stack: false,
     });
   }, 60000);

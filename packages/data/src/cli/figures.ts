@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { FileWriteError, parseArgs, positiveInt, runMain } from '@digitfuse/core';
+import { join } from 'node:path';
+import { FileWriteError, outputFolderProblem, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
 import { writeDataFigures } from '../figures/write-figures';
 import { workspaceRoot } from '../workspace';
@@ -13,31 +12,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('out', { type: 'string', default: join(workspaceRoot(), 'runs', 'data-figures'), defaultDescription: 'runs/data-figures', describe: 'where the PNGs go' })
       .option('images', { type: 'number', default: 20, describe: 'images in the digit grid' }),
   );
-  requireOutFolder(args.out);
+  // A file there, or in the way of one of its folders: one line before any work, not from deep in the writer.
+  const problem = outputFolderProblem(args.out);
+  if (problem) throw new FileWriteError(`Expected \`--out ${args.out}\` to be a folder for the figures, found ${problem}; nothing was written`);
   const dataDir = args.data ?? (await ensureDemoDataset());
   const paths = await writeDataFigures({ dataDir, outDir: args.out, images: positiveInt(args.images, 'images') });
   for (const p of paths) console.log(`wrote ${p}`);
-}
-
-/**
- * `--out` must be a folder or a path whose first existing part is one: a file there, or in the way
- * of one of its folders, is one line before any work (not an error from deep in the writer).
- */
-function requireOutFolder(out: string): void {
-  for (let path = resolve(out); ; path = dirname(path)) {
-    let st;
-    try {
-      st = statSync(path, { throwIfNoEntry: false });
-    } catch {
-      st = undefined; // ENOTDIR: a file further up; found there
-    }
-    if (st?.isDirectory()) return;
-    if (st) {
-      const where = path === resolve(out) ? 'there' : `at \`${path}\``;
-      throw new FileWriteError(`Expected \`--out ${out}\` to be a folder for the figures, found a file ${where}; nothing was written`);
-    }
-    if (dirname(path) === path) return;
-  }
 }
 
 if (require.main === module) runMain(main);

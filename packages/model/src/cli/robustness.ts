@@ -1,6 +1,6 @@
-import { mkdirSync, statSync, type Stats } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { listFlag, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
+import { listFlag, MAX_SEED, outputFolderProblem, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { ConfigError } from '../errors';
@@ -57,7 +57,8 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
   const sets = benchmarkSets(args);
-  expectOutFolder(args.out);
+  const outProblem = outputFolderProblem(args.out);
+  if (outProblem) throw new ConfigError(`Expected \`--out ${args.out}\` to be a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}, found ${outProblem}`, 'out');
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const backend = await selectBackend(args.backend, log);
   const out = path.resolve(args.out);
@@ -95,29 +96,6 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   console.log(robustnessConclusion(runs, sets));
   log(`saved ${path.join(out, ROBUSTNESS_JSON)} and ${ROBUSTNESS_MD}`);
   return final;
-}
-
-/** What is at `file`, or undefined when nothing is (also when a file stands where a folder above it should). */
-function statOrNothing(file: string): Stats | undefined {
-  try {
-    return statSync(file, { throwIfNoEntry: false });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
-
-/** Refuses an `--out` that cannot become a folder (a file there, or a file above it) before any training. */
-function expectOutFolder(out: string): void {
-  for (let dir = path.resolve(out); ; dir = path.dirname(dir)) {
-    const stat = statOrNothing(dir);
-    if (stat?.isDirectory()) return;
-    if (stat) {
-      const where = dir === path.resolve(out) ? 'there' : `at \`${dir}\``;
-      throw new ConfigError(`Expected \`--out ${out}\` to be a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}, found a file ${where}`, 'out');
-    }
-    if (path.dirname(dir) === dir) return;
-  }
 }
 
 if (require.main === module) runMain(main);
