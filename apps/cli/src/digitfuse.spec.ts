@@ -75,7 +75,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['something after --', ['validate', '--data', absent, '--', '--seed', '5'], 2, 'error: Expected only flags, found `--seed` after `--` (see --help)'],
   ['a value outside the choices', ['full', '--fusion', 'bogus'], 2, 'error: Expected --fusion to be one of attention, concat, robust, found `bogus` (see --help)'],
   ['audio-bank --fsdd of a file', ['audio-bank', '--fsdd', aFile, '--out', join(tmp, 'bank')], 1, `error: Expected \`--fsdd ${aFile}\` to be the FSDD folder (mfcc.npy, clips.csv), found a file`],
-  ['preprocess --out of a file', ['preprocess', '--data', absent, '--out', aFile], 2, `error: Expected --out \`${aFile}\` to be a folder, found a file there`],
+  ['preprocess --out of a file', ['preprocess', '--data', absent, '--out', aFile], 1, `error: Expected \`--out ${aFile}\` to be a cache folder for the preprocessed arrays, found a file there; nothing was written`],
   ['train --data of a file', ['train', '--data', aFile, '--out', join(tmp, 'model-f'), '--backend', 'cpu'], 1, `error: Expected \`--data ${aFile}\` to be a folder with the competition's files, found a file`],
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],

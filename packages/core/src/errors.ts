@@ -11,5 +11,9 @@ export class UserError extends Error {
   }
 }
 
-/** A bad command line: an unknown flag, a bad or missing value. The CLI runner exits with code 2. */
+/**
+ * A bad command line: an unknown flag, a bad or missing value, a value out of range. The CLI runner
+ * exits with code 2. A well-formed flag whose file or folder does not fit what is on disk (an input
+ * that is missing, an output path with a file in the way) is a plain {@link UserError}: exit 1.
+ */
 export class UsageError extends UserError {}

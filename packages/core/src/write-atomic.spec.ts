@@ -60,6 +60,16 @@ describe('writeFileAtomic()', () => {
   });
 });
 
+/** What `f` throws (undefined when it returns). */
+function thrown(f: () => void): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe('checkOutputFile()', () => {
   it('accepts a new or existing file, in folders that exist or will be created', () => {
     writeFileSync(join(dir, 'old.json'), '{}');
@@ -68,13 +78,18 @@ describe('checkOutputFile()', () => {
 
   it('refuses a folder, a path under a file and a folder it may not write in, naming the flag', () => {
     writeFileSync(join(dir, 'afile'), 'x');
-    expect(() => checkOutputFile(dir, 'json')).toThrow(new UsageError(`Expected --json to be a file to write, found a folder at \`${dir}\``));
+    expect(() => checkOutputFile(dir, 'json')).toThrow(`Expected \`--json ${dir}\` to be a file to write, found a folder there; nothing was written`);
     const under = join(dir, 'afile', 'x', 'y.json');
-    expect(() => checkOutputFile(under, 'json')).toThrow(new UsageError(`Expected --json \`${under}\` to be a file this process can write, found a file is in the way of one of its folders (ENOTDIR)`));
+    expect(() => checkOutputFile(under, 'json')).toThrow(
+      `Expected \`--json ${under}\` to be a file this process can write, found a file is in the way of one of its folders (ENOTDIR); nothing was written`,
+    );
+    // What stands on disk, not the command line: exit 1 (a FileWriteError), not a usage error's 2.
+    expect(thrown(() => checkOutputFile(dir, 'json'))).toBeInstanceOf(FileWriteError);
+    expect(thrown(() => checkOutputFile(dir, 'json'))).not.toBeInstanceOf(UsageError);
     if (process.getuid?.() === 0) return; // root may write anywhere
     chmodSync(dir, 0o500);
     try {
-      expect(() => checkOutputFile(join(dir, 'new.json'), 'json')).toThrow(UsageError);
+      expect(() => checkOutputFile(join(dir, 'new.json'), 'json')).toThrow(FileWriteError);
     } finally {
       chmodSync(dir, 0o700);
     }
@@ -86,11 +101,13 @@ describe('checkOutputFolder()', () => {
     writeFileSync(join(dir, 'afile'), 'x');
     expect(() => checkOutputFolder(dir, 'out')).not.toThrow();
     expect(() => checkOutputFolder(join(dir, 'new', 'cache'), 'out')).not.toThrow();
-    expect(() => checkOutputFolder(join(dir, 'afile'), 'out')).toThrow(new UsageError(`Expected --out \`${join(dir, 'afile')}\` to be a folder, found a file there`));
+    expect(() => checkOutputFolder(join(dir, 'afile'), 'out')).toThrow(`Expected \`--out ${join(dir, 'afile')}\` to be a folder, found a file there; nothing was written`);
     const under = join(dir, 'afile', 'cache');
-    expect(() => checkOutputFolder(under, 'cache-dir')).toThrow(
-      new UsageError(`Expected --cache-dir \`${under}\` to be a folder, found a file at \`${join(dir, 'afile')}\``),
+    expect(() => checkOutputFolder(under, 'cache-dir', 'a folder for the cache')).toThrow(
+      `Expected \`--cache-dir ${under}\` to be a folder for the cache, found a file at \`${join(dir, 'afile')}\`; nothing was written`,
     );
+    expect(thrown(() => checkOutputFolder(under, 'cache-dir'))).toBeInstanceOf(FileWriteError);
+    expect(thrown(() => checkOutputFolder(under, 'cache-dir'))).not.toBeInstanceOf(UsageError);
   });
 });
 

@@ -1,6 +1,6 @@
 import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError, UserError } from './errors';
+import { UserError } from './errors';
 
 /**
  * A file could not be written for a reason the user can fix (disk full, read-only, no permission, a
@@ -20,12 +20,13 @@ function isFolder(path: string): boolean {
 /**
  * Checks, before any work, that {@link writeFileAtomic} can write `path`, which the flag `--flag`
  * names: it is not a folder, and {@link writeProblem} finds nothing in the way. Throws a
- * {@link UsageError} naming the flag.
+ * {@link FileWriteError} naming the flag (exit 1: the command line is well-formed, what stands on
+ * disk is in the way, as for an input file that is missing).
  */
 export function checkOutputFile(path: string, flag: string): void {
-  if (isFolder(path)) throw new UsageError(`Expected --${flag} to be a file to write, found a folder at \`${path}\``);
+  if (isFolder(path)) throw new FileWriteError(`Expected \`--${flag} ${path}\` to be a file to write, found a folder there; nothing was written`);
   const problem = writeProblem(path);
-  if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a file this process can write, found ${problem}`);
+  if (problem !== null) throw new FileWriteError(`Expected \`--${flag} ${path}\` to be a file this process can write, found ${problem}; nothing was written`);
 }
 
 /**
@@ -59,11 +60,12 @@ export function outputFolderProblem(path: string): string | null {
 
 /**
  * Checks, before any work, that the folder `path` named by `--flag` is a folder or can be made one
- * ({@link outputFolderProblem}). Throws a {@link UsageError} naming the flag.
+ * ({@link outputFolderProblem}). Throws a {@link FileWriteError} naming the flag (exit 1, as
+ * {@link checkOutputFile}); `what` says what the folder is for, e.g. `a folder for the figures`.
  */
-export function checkOutputFolder(path: string, flag: string): void {
+export function checkOutputFolder(path: string, flag: string, what = 'a folder'): void {
   const problem = outputFolderProblem(path);
-  if (problem !== null) throw new UsageError(`Expected --${flag} \`${path}\` to be a folder, found ${problem}`);
+  if (problem !== null) throw new FileWriteError(`Expected \`--${flag} ${path}\` to be ${what}, found ${problem}; nothing was written`);
 }
 
 /**

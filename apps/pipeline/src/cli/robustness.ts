@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
+import { checkOutputFolder, parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 import { benchmarkSetFlag, benchmarkSets } from '@digitfuse/model';
-import { PipelineError } from '../errors';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { pipelineRobustnessMarkdown, runPipelineRobustness, type PipelineRun } from '../robustness/pipeline-robustness';
 
@@ -40,13 +38,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const benchOut = a['bench-out'];
   if (typeof benchOut !== 'string' || benchOut.trim() === '') throw new UsageError(`Expected \`--bench-out\` to be a folder, got \`${String(benchOut)}\``);
   const sets = benchmarkSets(a);
+  checkOutputFolder(benchOut, 'bench-out', 'a folder for the runs and pipeline-robustness.json');
   const out = resolve(benchOut);
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new PipelineError(`Expected \`--bench-out ${benchOut}\` to be a folder, found a file there`);
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (err) {
-    throw new PipelineError(`Expected \`--bench-out ${benchOut}\` to be a folder it can make, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
   const log = (line: string) => process.stderr.write(line + '\n');
   log(
     `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +

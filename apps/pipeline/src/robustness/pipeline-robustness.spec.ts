@@ -132,4 +132,16 @@ describe('nx run pipeline:robustness: refused command lines and sets (spawned)',
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: line() });
     expect(existsSync(refused())).toBe(false);
   });
+  it.each([
+    ['a file', () => join(root, 'afile'), () => 'a file there'],
+    ['a folder below a file', () => join(root, 'afile', 'out'), () => `a file at \`${join(root, 'afile')}\``],
+  ])('--bench-out of %s: one line naming it, exit 1, before any set runs', (_name, benchOut, found) => {
+    const set = join(root, 'sets', 'anna-noisy');
+    const r = spawnSync(tsx, [cli, '--sets', set, '--bench-out', benchOut()], { cwd: workspace, encoding: 'utf8' });
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`--bench-out ${benchOut()}\` to be a folder for the runs and pipeline-robustness.json, found ${found()}; nothing was written`,
+    });
+    expect(readFileSync(join(root, 'afile'), 'utf8')).toBe('not a folder\n');
+  });
 });

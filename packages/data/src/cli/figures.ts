@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FileWriteError, outputFolderProblem, parseArgs, positiveInt, runMain } from '@digitfuse/core';
+import { checkOutputFolder, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
 import { writeDataFigures } from '../figures/write-figures';
 import { workspaceRoot } from '../workspace';
@@ -13,8 +13,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('images', { type: 'number', default: 20, describe: 'images in the digit grid' }),
   );
   // A file there, or in the way of one of its folders: one line before any work, not from deep in the writer.
-  const problem = outputFolderProblem(args.out);
-  if (problem) throw new FileWriteError(`Expected \`--out ${args.out}\` to be a folder for the figures, found ${problem}; nothing was written`);
+  checkOutputFolder(args.out, 'out', 'a folder for the figures');
   const dataDir = args.data ?? (await ensureDemoDataset());
   const paths = await writeDataFigures({ dataDir, outDir: args.out, images: positiveInt(args.images, 'images') });
   for (const p of paths) console.log(`wrote ${p}`);

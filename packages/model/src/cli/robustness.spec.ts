@@ -36,8 +36,8 @@ describe('digitfuse bench robustness (the binary)', () => {
       (p) => `Expected \`--sets\` entry \`${p.labelsOnly}\` to hold the competition files and y_test.csv, found no \`x_train_wr.npy\`, \`x_train_sp.npy\`, \`y_train.csv\`, \`x_test_wr.npy\`, \`x_test_sp.npy\``,
     ],
     ['--sets with an empty entry', (p) => ['--sets', `${p.set},,${p.set}`], 2, (p) => `Expected --sets to be a comma-separated list of values, found an empty entry in \`${p.set},,${p.set}\``],
-    ['--out that is a file', (p) => ['--sets', p.set, '--out', p.file], 1, (p) => `Expected \`--out ${p.file}\` to be a folder for robustness.json and robustness.md, found a file there`],
-    ['--out below a file', (p) => ['--sets', p.set, '--out', join(p.file, 'out')], 1, (p) => `Expected \`--out ${join(p.file, 'out')}\` to be a folder for robustness.json and robustness.md, found a file at \`${p.file}\``],
+    ['--out that is a file', (p) => ['--sets', p.set, '--out', p.file], 1, (p) => `Expected \`--out ${p.file}\` to be a folder for robustness.json and robustness.md, found a file there; nothing was written`],
+    ['--out below a file', (p) => ['--sets', p.set, '--out', join(p.file, 'out')], 1, (p) => `Expected \`--out ${join(p.file, 'out')}\` to be a folder for robustness.json and robustness.md, found a file at \`${p.file}\`; nothing was written`],
     ['--seed -1', (p) => ['--sets', p.set, '--seed', '-1'], 2, () => 'Expected --seed to be an integer from 0 to 2147483647, got -1'],
   ];
   it.each(cases)('refuses a %s in one line before any work', (_case, flags, status, message) => {

@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { listFlag, MAX_SEED, outputFolderProblem, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
+import { checkOutputFolder, listFlag, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
-import { ConfigError } from '../errors';
 import { FUSIONS } from '../network/fusion/fusions';
 import { benchmarkSetFlag, benchmarkSets } from '../robustness/benchmark-sets';
 import {
@@ -57,8 +56,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
   const sets = benchmarkSets(args);
-  const outProblem = outputFolderProblem(args.out);
-  if (outProblem) throw new ConfigError(`Expected \`--out ${args.out}\` to be a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}, found ${outProblem}`, 'out');
+  checkOutputFolder(args.out, 'out', `a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const backend = await selectBackend(args.backend, log);
   const out = path.resolve(args.out);

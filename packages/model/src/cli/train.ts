@@ -139,7 +139,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   checkConfigFlags(defined);
   // Refuse an --out that cannot take the model now, not after minutes of training.
   const out = checkTrainOut(args.out, args.force);
-  if (args.cacheDir !== undefined) checkOutputFolder(args.cacheDir, 'cache-dir');
+  if (args.cacheDir !== undefined) checkOutputFolder(args.cacheDir, 'cache-dir', 'a cache folder for the preprocessed arrays');
 
   let fileConfig: Partial<ModelConfig> = {};
   if (args.config) {

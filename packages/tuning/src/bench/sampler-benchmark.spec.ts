@@ -131,7 +131,7 @@ describe('digitfuse bench samplers (spawned)', () => {
       [['--functions', 'branin,,'], 2, 'Expected --functions to be a comma-separated list of some of branin, hartmann6, pipeline, hartmann6-grid, pipeline-categorical, found an empty entry in `branin,,`'],
       [['--samplers', 'tpe,bogus'], 2, 'Expected --samplers to list some of random, tpe-independent, tpe, tpe-liar, tpe-no-liar, found `bogus`'],
       [['--trials', '20', '--checkpoints', '10,5'], 2, 'Expected --checkpoints to be increasing integers from 1 to 20 (--trials), got `10,5`'],
-      [['--json', dir], 2, `Expected --json to be a file to write, found a folder at \`${dir}\``],
+      [['--json', dir], 1, `Expected \`--json ${dir}\` to be a file to write, found a folder there; nothing was written`],
       [['--optuna-json', join(dir, 'missing.json')], 1, `Expected --optuna-json \`${join(dir, 'missing.json')}\` to be the JSON file of an earlier --json run, found no such file`],
       [['--optuna-json', file('bad.json', '{bad')], 1, `Expected --optuna-json \`${join(dir, 'bad.json')}\` to be the JSON file of an earlier --json run, found text that is not JSON`],
       [['--optuna-json', file('five.json', '{"optuna": 5}')], 1, `Expected --optuna-json \`${join(dir, 'five.json')}\` to hold Optuna's results`],
