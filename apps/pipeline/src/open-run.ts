@@ -87,10 +87,20 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     }
     merged.resume = options.resume;
     state.options = merged as unknown as PipelineOptions;
-    if ((given.has('trials') || given.has('budgetMs')) && state.stages.search) {
-      // A new trial count or budget continues the search from its journal, then redoes what follows it.
-      for (const stage of SEARCH_AND_AFTER) delete state.stages[stage];
-      log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
+    const search = state.stages.search;
+    if ((given.has('trials') || given.has('budgetMs')) && search) {
+      // A new trial count or budget continues the search from its journal, then redoes what follows it;
+      // unless the search already holds --trials finished trials (then it would add none, and retraining
+      // the same configuration again would only cost minutes). A shared study's count is the one its
+      // search stage saw: other machines' later trials can only make the rerun find more.
+      const facts = (search.facts ?? {}) as { finished?: unknown; pruned?: unknown };
+      const had = typeof facts.finished === 'number' && typeof facts.pruned === 'number' ? facts.finished + facts.pruned : null;
+      if (had !== null && had >= state.options.trials) {
+        log(`--trials ${state.options.trials}: the search already finished ${had} trials, so it and the later stages are kept (give a larger --trials to search on)`);
+      } else {
+        for (const stage of SEARCH_AND_AFTER) delete state.stages[stage];
+        log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
+      }
     }
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
     return { options: state.options, layout, state, log };

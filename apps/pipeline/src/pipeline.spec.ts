@@ -127,6 +127,17 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(html).toContain('Shifted audio');
   });
 
+  it('--trials or --budget on resume of a search that already holds --trials finished trials keeps it and the later stages', async () => {
+    const before = readState(run);
+    stderr.length = 0;
+    await full(['--resume', run, '--trials', '2', '--budget', '1m', '--no-report']);
+    expect(stderr.join('')).toContain('--trials 2: the search already finished 2 trials, so it and the later stages are kept');
+    expect(stderr.join('')).not.toContain('the later stages run again');
+    const after = readState(run);
+    for (const stage of ['search', 'retrain', 'predict', 'validate', 'evaluate']) expect(after.stages[stage]).toEqual(before.stages[stage]);
+    expect(readFileSync(join(run, 'search', 'study.jsonl'), 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
+  });
+
   it('a larger --trials on resume continues the search from its journal', async () => {
     await search(['--resume', run, '--trials', '3']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
