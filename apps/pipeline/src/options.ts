@@ -1,4 +1,4 @@
-import { MAX_SEED, parseDuration, positiveInt, UsageError } from '@digitfuse/core';
+import { MAX_BATCH, MAX_SEED, parseDuration, positiveInt, UsageError } from '@digitfuse/core';
 import { BACKEND_CHOICES, describeFusions, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import { isWellFormedPostgresUrl, redactUrl } from '@digitfuse/tuning';
@@ -205,7 +205,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
           ? DEMO_BUDGET_MS
           : null,
     epochs: positiveInt(argv.epochs, 'epochs', { max: 1000 }),
-    batchSize: positiveInt(argv['batch-size'] ?? argv.batchSize, 'batch-size', { max: 65_536 }),
+    batchSize: positiveInt(argv['batch-size'] ?? argv.batchSize, 'batch-size', { max: MAX_BATCH }),
     seed,
     backend: argv.backend as BackendChoice,
     workers: positiveInt(argv.workers, 'workers', { max: 64 }),

@@ -1,7 +1,7 @@
 export { UserError, UsageError } from './errors';
 export { parseArgs, HelpShown, type CliSpec } from './cli/parse-args';
 export { runCli, runMain, reportError, debugEnabled } from './cli/run-cli';
-export { positiveInt, type IntRange } from './cli/positive-int';
+export { MAX_BATCH, positiveInt, type IntRange } from './cli/positive-int';
 export { listFlag } from './cli/list-flag';
 export { readJsonFile } from './read-json';
 export { checkOutputFile, checkOutputFolder, diskProblem, outputFolderProblem, FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeProblem } from './write-atomic';

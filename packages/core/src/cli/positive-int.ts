@@ -9,6 +9,13 @@ export interface IntRange {
 }
 
 /**
+ * The largest batch a command takes (`--batch-size`, `--batch`): 65,536 rows, many times any useful
+ * batch here, and far below the sizes whose buffers could not be allocated (a one-line refusal instead
+ * of an out-of-memory stack trace minutes in).
+ */
+export const MAX_BATCH = 65_536;
+
+/**
  * Returns `value` when it is an integer >= 1 (>= 0 with `allowZero`, at most `max`); otherwise
  * throws a {@link UsageError} naming the flag, e.g. `Expected --trials to be a positive integer, got 0`.
  */

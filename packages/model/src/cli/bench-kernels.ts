@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { parseArgs, positiveInt, runMain } from '@digitfuse/core';
+import { MAX_BATCH, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { defineKernelLayer, installedLayers, installLayers, type Kernel, type KernelLayer } from '../backend/kernel-layers';
 import { conv2dInfo, heapF32, input, type WasmKernelArgs } from '../backend/kernel-support';
 import { loadNativeAddon, type NativeAddon } from '../backend/native-kernels/native-addon';
@@ -218,7 +218,7 @@ function printProfile(label: string, perKernel: Map<string, { ms: number; calls:
 
 export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse bench kernels', describe: 'Per-kernel profile of one training step of the paper network on the wasm backend.' }, (y) => y
-    .option('batch', { type: 'number', default: 64, describe: 'batch size (a positive integer)' })
+    .option('batch', { type: 'number', default: 64, describe: 'batch size (1 to 65536)' })
     .option('steps', { type: 'number', default: 20, describe: 'timed steps (project and native kernels; a positive integer)' })
     .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow; a positive integer)' })
     .option('mode', {
@@ -233,7 +233,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('profile-rounds', { type: 'number', default: 3, describe: 'profiled steps (project and native kernels; a positive integer)' })
     .option('profiler', { choices: ['cpu', 'tf'] as const, default: 'cpu' as const, describe: 'per-kernel CPU time (wrapped kernels) or tf.profile wall time (per-call minimum)' }));
   // Every count up front, before the slow stock steps: 0 steps would print Infinity ms/step, 0 rounds an empty profile.
-  positiveInt(args.batch, 'batch');
+  positiveInt(args.batch, 'batch', { max: MAX_BATCH });
   positiveInt(args.steps, 'steps');
   positiveInt(args['stock-steps'], 'stock-steps');
   positiveInt(args['profile-rounds'], 'profile-rounds');

@@ -20,7 +20,8 @@ describe('digitfuse bench model (the binary)', () => {
     [{ warmup: '-1' }, 'Expected --warmup to be a non-negative integer, got -1'],
     [{ warmup: '1.5' }, 'Expected --warmup to be a non-negative integer, got 1.5'],
     [{ steps: '0' }, 'Expected --steps to be a positive integer, got 0'],
-    [{ 'batch-size': '-64' }, 'Expected --batch-size to be a positive integer, got -64'],
+    [{ 'batch-size': '-64' }, 'Expected --batch-size to be an integer from 1 to 65536, got -64'],
+    [{ 'batch-size': '1000000000' }, 'Expected --batch-size to be an integer from 1 to 65536, got 1000000000'],
   ])('refuses %j in one line, exit 2, before any benchmark', (over, message) => {
     const run = runScript('packages/model/src/cli/bench.ts', flags(over));
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 2, stdout: '', stderr: `error: ${message}\n` });

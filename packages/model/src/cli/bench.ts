@@ -1,4 +1,4 @@
-import { listFlag, parseArgs, positiveInt, runMain } from '@digitfuse/core';
+import { listFlag, MAX_BATCH, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { BACKEND_CHOICES, nativeFmaPeak, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS, benchmarkConfig, type BenchResult } from '../bench/benchmark';
 
@@ -51,12 +51,12 @@ export async function main(argv: readonly string[]): Promise<BenchReport> {
         .option('configs', { type: 'string', default: 'small,paper', describe: 'comma-separated configs (small, paper)' })
         .option('steps', { type: 'number', default: 60, describe: 'timed training steps per config (a positive integer)' })
         .option('warmup', { type: 'number', default: 5, describe: 'untimed training steps first (0 or more)' })
-        .option('batch-size', { type: 'number', default: 64, describe: 'training batch size (a positive integer)' }),
+        .option('batch-size', { type: 'number', default: 64, describe: 'training batch size (1 to 65536)' }),
   );
   const names = listFlag(args.configs, 'configs', Object.keys(BENCH_CONFIGS)) as BenchConfigName[];
   positiveInt(args.steps, 'steps');
   positiveInt(args.warmup, 'warmup', { allowZero: true });
-  positiveInt(args.batchSize, 'batch-size');
+  positiveInt(args.batchSize, 'batch-size', { max: MAX_BATCH });
   const info = await selectBackend(args.backend, (line) => process.stderr.write(`${line}\n`));
   const label = info.native != null ? `${info.name}+native` : info.name;
   // Probed before the configs, on the same threads and instruction set: the ceiling their GFLOP/s compare with.

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkOutputFolder, FileWriteError, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -117,7 +117,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
 
   // Refuse a bad count now, before the data are read and the model is built.
   positiveInt(args.epochs, 'epochs', { max: 10_000 });
-  positiveInt(args.batchSize, 'batch-size', { max: 65_536 });
+  positiveInt(args.batchSize, 'batch-size', { max: MAX_BATCH });
   positiveInt(args.patience, 'patience', { allowZero: true });
   positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: MAX_SEED });
   if (args.seed !== undefined) positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });

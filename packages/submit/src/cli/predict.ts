@@ -1,4 +1,4 @@
-import { FileWriteError, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
+import { FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
 import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
@@ -17,13 +17,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
       .option('out', { type: 'string', default: 'submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
       .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
-      .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch (a positive integer)' })
+      .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch (1 to 65536)' })
       .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend' }),
   );
   const dirs = (args.model as string[]).map((d) => resolve(d));
   // Refuse what cannot be done now, before the models are loaded and the test rows predicted.
-  const batchSize = positiveInt(args['batch-size'], 'batch-size');
+  const batchSize = positiveInt(args['batch-size'], 'batch-size', { max: MAX_BATCH });
   if (/[/\\]$/.test(args.out)) throw new UsageError(`Expected --out to name a file to write the submission to, got the folder name \`${args.out}\``);
   if (existsSync(args.out) && statSync(args.out).isDirectory()) {
     throw new SubmissionError(`Expected \`--out ${args.out}\` to be a file to write the submission to, found a folder there`, args.out);
