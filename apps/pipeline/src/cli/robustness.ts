@@ -4,7 +4,7 @@ import { parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core
 import { benchmarkSetFlag, benchmarkSets } from '@digitfuse/model';
 import { PipelineError } from '../errors';
 import { toPipelineOptions, withPipelineFlags } from '../options';
-import { pipelineRobustnessMarkdown, runPipelineRobustness, type PipelineRun } from '../robustness/pipeline-robustness';
+import { pipelineRobustnessMarkdown, planPipelineRobustness, runPipelineRobustness, type PipelineRobustnessOptions, type PipelineRun } from '../robustness/pipeline-robustness';
 
 /**
  * `digitfuse robustness --root DIR [--budget 5m ...]` (`nx run pipeline:robustness`): the main job
@@ -48,23 +48,19 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw new PipelineError(`Expected \`--bench-out ${benchOut}\` to be a folder it can make, got ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const log = (line: string) => process.stderr.write(line + '\n');
-  log(
-    `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
-      `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
-  );
   const save = (runs: readonly PipelineRun[], complete: boolean) => {
     const file = { options: { ...base, data: null }, sets, runs, complete };
     writeFileAtomic(join(out, 'pipeline-robustness.json'), JSON.stringify(file, null, 2) + '\n');
     writeFileAtomic(join(out, 'pipeline-robustness.md'), pipelineRobustnessMarkdown(runs));
   };
-  const runs = await runPipelineRobustness({
-    sets,
-    base,
-    runsDir: join(out, 'runs'),
-    imageOnly: a['image-only'] !== false,
-    log,
-    onRun: (_run, sofar) => save(sofar, false),
-  });
+  const bench: PipelineRobustnessOptions = { sets, base, runsDir: join(out, 'runs'), imageOnly: a['image-only'] !== false, argv, log, onRun: (_run, sofar) => save(sofar, false) };
+  // A run of an earlier benchmark in --bench-out that these flags would change: one line, before anything runs.
+  const plan = planPipelineRobustness(bench);
+  log(
+    `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
+      `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
+  );
+  const runs = await runPipelineRobustness(bench, plan);
   save(runs, true);
   process.stdout.write(pipelineRobustnessMarkdown(runs));
 }
