@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FileWriteError, writeFileAtomic } from '@digitfuse/core';
-import type { Calibration, Modality } from '@digitfuse/model';
+import { ensembleMemberDir, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
 
@@ -74,7 +74,7 @@ export const trialModelDir = (layout: RunLayout, trialNumber: number): string =>
 
 /** Model directories of the final model(s): `model/` for the best, `model/member-<i>` for the rest of an ensemble. */
 export function finalModelDirs(layout: RunLayout, k: number): string[] {
-  return Array.from({ length: k }, (_, i) => (i === 0 ? layout.modelDir : join(layout.modelDir, `member-${i}`)));
+  return Array.from({ length: k }, (_, i) => (i === 0 ? layout.modelDir : ensembleMemberDir(layout.modelDir, i)));
 }
 
 /** A finished stage as recorded in run.json. */

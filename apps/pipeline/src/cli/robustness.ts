@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { checkOutputFolder, parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 import { benchmarkSetFlag, benchmarkSets } from '@digitfuse/model';
 import { toPipelineOptions, withPipelineFlags } from '../options';
-import { pipelineRobustnessMarkdown, runPipelineRobustness, type PipelineRun } from '../robustness/pipeline-robustness';
+import { pipelineRobustnessMarkdown, planPipelineRobustness, runPipelineRobustness, type PipelineRobustnessOptions, type PipelineRun } from '../robustness/pipeline-robustness';
 
 /**
  * `digitfuse robustness --root DIR [--budget 5m ...]` (`nx run pipeline:robustness`): the main job
@@ -41,23 +41,19 @@ export async function main(argv: readonly string[]): Promise<void> {
   checkOutputFolder(benchOut, 'bench-out', 'a folder for the runs and pipeline-robustness.json');
   const out = resolve(benchOut);
   const log = (line: string) => process.stderr.write(line + '\n');
-  log(
-    `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
-      `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
-  );
   const save = (runs: readonly PipelineRun[], complete: boolean) => {
     const file = { options: { ...base, data: null }, sets, runs, complete };
     writeFileAtomic(join(out, 'pipeline-robustness.json'), JSON.stringify(file, null, 2) + '\n');
     writeFileAtomic(join(out, 'pipeline-robustness.md'), pipelineRobustnessMarkdown(runs));
   };
-  const runs = await runPipelineRobustness({
-    sets,
-    base,
-    runsDir: join(out, 'runs'),
-    imageOnly: a['image-only'] !== false,
-    log,
-    onRun: (_run, sofar) => save(sofar, false),
-  });
+  const bench: PipelineRobustnessOptions = { sets, base, runsDir: join(out, 'runs'), imageOnly: a['image-only'] !== false, argv, log, onRun: (_run, sofar) => save(sofar, false) };
+  // A run of an earlier benchmark in --bench-out that these flags would change: one line, before anything runs.
+  const plan = planPipelineRobustness(bench);
+  log(
+    `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
+      `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
+  );
+  const runs = await runPipelineRobustness(bench, plan);
   save(runs, true);
   process.stdout.write(pipelineRobustnessMarkdown(runs));
 }

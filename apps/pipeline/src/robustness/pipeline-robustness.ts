@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markdownTable } from '@digitfuse/core';
+import { markdownTable, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
@@ -75,28 +75,53 @@ export interface PipelineRobustnessOptions {
   readonly log?: (line: string) => void;
   /** Called after each run (e.g. to save partial results). */
   readonly onRun?: (run: PipelineRun, runs: readonly PipelineRun[]) => Promise<void> | void;
+  /**
+   * The flags as typed. A run directory that exists is resumed with them as by `full --resume DIR`: a
+   * new --trials or --budget continues its search, another value of a setting (--epochs, --seed...) is
+   * refused. Default none (every run keeps its recorded settings).
+   */
+  readonly argv?: readonly string[];
+}
+
+/** One run of the benchmark's plan: a set, which pipeline, and its run directory. */
+export interface PlannedRun {
+  readonly set: RobustnessSet;
+  readonly kind: PipelineKind;
+  readonly dir: string;
+}
+
+/** The pipeline options of one benchmark run: the shared ones, its set's data, its senses, no report; a new run directory or the one to resume. */
+function runOptions({ set, kind, dir }: PlannedRun, base: PipelineOptions): PipelineOptions {
+  const exists = existsSync(runLayout(dir).state);
+  return { ...base, data: set.dir, out: exists ? null : dir, resume: exists ? dir : null, modality: kind === 'image' ? 'image' : 'both', report: false };
+}
+
+/** Opens every run directory of the plan that exists with the flags as typed: refuses one that they would change (made with another --epochs, --seed...). */
+function checkResumable(plan: readonly PlannedRun[], base: PipelineOptions, argv: readonly string[]): void {
+  for (const planned of plan) {
+    const options = runOptions(planned, base);
+    if (!options.resume) continue;
+    try {
+      openContext(options, argv, () => undefined);
+    } catch (err) {
+      // The benchmark names its run directories itself: a new one comes with another --bench-out, not --out.
+      if (err instanceof UsageError) throw new UsageError(err.message.replace('start a new run with --out', 'give another --bench-out'));
+      throw err;
+    }
+  }
 }
 
 /** Runs (or resumes) the main job on one set and scores its submission. */
-async function runOne(set: RobustnessSet, kind: PipelineKind, dir: string, base: PipelineOptions, log: (line: string) => void): Promise<Omit<PipelineRun, 'set'>> {
-  const exists = existsSync(runLayout(dir).state);
-  const options: PipelineOptions = {
-    ...base,
-    data: set.dir,
-    out: exists ? null : dir,
-    resume: exists ? dir : null,
-    modality: kind === 'image' ? 'image' : 'both',
-    report: false,
-  };
-  const ctx: RunContext = openContext(options, [], (line) => log(`  ${line}`));
+async function runOne(planned: PlannedRun, base: PipelineOptions, argv: readonly string[], log: (line: string) => void): Promise<Omit<PipelineRun, 'set'>> {
+  const ctx: RunContext = openContext(runOptions(planned, base), argv, (line) => log(`  ${line}`));
   const t0 = performance.now();
   await runStages(ctx, BENCHMARK_STAGES);
   const search = readSearchOutputs(ctx.layout);
   const best = search?.trials.find((t) => t.number === search.bestTrial);
   return {
-    kind,
+    kind: planned.kind,
     run: ctx.layout.root,
-    testAcc: scoreSubmission(ctx.layout.submission, set.dir),
+    testAcc: scoreSubmission(ctx.layout.submission, planned.set.dir),
     bestTrial: search?.bestTrial ?? null,
     trials: search?.finished ?? 0,
     figures: best?.figures ?? null,
@@ -105,31 +130,41 @@ async function runOne(set: RobustnessSet, kind: PipelineKind, dir: string, base:
 }
 
 /**
+ * The runs of the benchmark (the main job per set, one image-only run per distinct set of images), each
+ * run directory that exists opened with the flags as typed as a check: a flag that would change a
+ * setting of one is refused in one line before any set runs. @throws UsageError
+ */
+export function planPipelineRobustness(options: PipelineRobustnessOptions): readonly PlannedRun[] {
+  const plan: PlannedRun[] = options.sets.flatMap((set) => [
+    { set, kind: 'fused' as const, dir: join(options.runsDir, `${set.name}-fused`) },
+    ...(options.imageOnly === false ? [] : [{ set, kind: 'image' as const, dir: join(options.runsDir, `images-${imageFingerprint(set.dir)}`) }]),
+  ]);
+  checkResumable(plan, options.base, options.argv ?? []);
+  return plan;
+}
+
+/**
  * The main job on each set (search + retrain + predict with the same options), and the same with
  * images only, scored on each set's labelled test rows. Sets with the same images share one
- * image-only run. A run directory that exists is resumed, so an interrupted benchmark continues.
+ * image-only run. A run directory that exists is resumed with the flags as typed (`argv`): an
+ * interrupted benchmark continues, a new --trials or --budget continues its searches.
  */
-export async function runPipelineRobustness(options: PipelineRobustnessOptions): Promise<PipelineRun[]> {
+export async function runPipelineRobustness(options: PipelineRobustnessOptions, plan = planPipelineRobustness(options)): Promise<PipelineRun[]> {
   const log = options.log ?? (() => undefined);
+  const argv = options.argv ?? [];
   const runs: PipelineRun[] = [];
   const imageRuns = new Map<string, Omit<PipelineRun, 'set'>>();
-  const plan = options.sets.flatMap((s) => [{ set: s, kind: 'fused' as const }, ...(options.imageOnly === false ? [] : [{ set: s, kind: 'image' as const }])]);
-  for (const [i, { set, kind }] of plan.entries()) {
+  for (const [i, planned] of plan.entries()) {
+    const { set, kind } = planned;
     let result: Omit<PipelineRun, 'set'>;
-    if (kind === 'image') {
-      const key = imageFingerprint(set.dir);
-      const shared = imageRuns.get(key);
-      if (shared) {
-        // Same images, same labels: the image-only submission is the same; score it on this set's labels.
-        result = { ...shared, testAcc: scoreSubmission(runLayout(shared.run).submission, set.dir), seconds: 0 };
-      } else {
-        log(`[${i + 1}/${plan.length}] ${set.name}: image-only pipeline`);
-        result = await runOne(set, 'image', join(options.runsDir, `images-${key}`), options.base, log);
-        imageRuns.set(key, result);
-      }
+    const shared = kind === 'image' ? imageRuns.get(planned.dir) : undefined;
+    if (shared) {
+      // Same images, same labels: the image-only submission is the same; score it on this set's labels.
+      result = { ...shared, testAcc: scoreSubmission(runLayout(shared.run).submission, set.dir), seconds: 0 };
     } else {
-      log(`[${i + 1}/${plan.length}] ${set.name}: the main job (both senses)`);
-      result = await runOne(set, 'fused', join(options.runsDir, `${set.name}-fused`), options.base, log);
+      log(`[${i + 1}/${plan.length}] ${set.name}: ${kind === 'image' ? 'image-only pipeline' : 'the main job (both senses)'}`);
+      result = await runOne(planned, options.base, argv, log);
+      if (kind === 'image') imageRuns.set(planned.dir, result);
     }
     const run: PipelineRun = { set: set.name, ...result };
     runs.push(run);

@@ -41,6 +41,16 @@ interface MetaJson {
   readonly calibration?: Calibration;
 }
 
+/** The folder of member `i` (1, 2, ...) of an ensemble, inside the folder of its best model (a run's `model/member-<i>`). */
+export const ensembleMemberDir = (modelDir: string, i: number): string => path.join(modelDir, `member-${i}`);
+
+/** The ensemble members saved inside `modelDir`: member-1, member-2, ... in order, while each holds a meta.json. */
+export function ensembleMemberDirs(modelDir: string): string[] {
+  const members: string[] = [];
+  while (existsSync(path.join(ensembleMemberDir(modelDir, members.length + 1), META_JSON))) members.push(ensembleMemberDir(modelDir, members.length + 1));
+  return members;
+}
+
 /**
  * Saves `model` to `dir` in TF.js layers format (model.json + weights.bin) with `meta.json`
  * (config, preprocessing stats, history, backend). Works on every backend. The three files are

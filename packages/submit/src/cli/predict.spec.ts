@@ -73,4 +73,21 @@ describe('submit:predict (spawned)', () => {
     expect(readFileSync(join(at, 'afile.txt'), 'utf8')).toBe('keep me');
     expect(existsSync(join(at, 'out.csv'))).toBe(false);
   });
+
+  it("says when --model is an ensemble's best model whose other members (a run's model/member-<i>) are not given, and how to add them", () => {
+    // A run's model/ with --ensemble 3: the best model's files, the others in member-1 and member-2.
+    const ensemble = join(root, 'run', 'model');
+    cpSync(model, ensemble, { recursive: true });
+    for (const member of ['member-1', 'member-2']) cpSync(model, join(ensemble, member), { recursive: true });
+    const alone = run('packages/submit/src/cli/predict.ts', ['--model', ensemble, '--data', data, '--out', join(root, 'best.csv'), '--backend', 'wasm']);
+    expect(alone.status).toBe(0);
+    expect(alone.stderr.split('\n').filter((l) => l.startsWith('note:'))).toEqual([
+      `note: \`--model ${ensemble}\` is the best model of an ensemble whose other members (member-1, member-2) are not averaged in; ` +
+        `add --model ${join(ensemble, 'member-1')} --model ${join(ensemble, 'member-2')} to predict as its run did`,
+    ]);
+    const all = run('packages/submit/src/cli/predict.ts', ['--model', ensemble, '--model', join(ensemble, 'member-1'), '--model', join(ensemble, 'member-2'), '--data', data, '--out', join(root, 'all.csv'), '--backend', 'wasm']);
+    expect(all.status).toBe(0);
+    expect(all.stderr).not.toContain('note:');
+    expect(all.stderr).toContain('from 3 models');
+  });
 });

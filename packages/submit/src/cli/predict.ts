@@ -1,8 +1,8 @@
 import { FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
-import { BACKEND_CHOICES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
+import { BACKEND_CHOICES, ensembleMemberDirs, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
 import { validateSubmission } from '../validate-submission';
@@ -36,6 +36,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (!statSync(dir).isDirectory()) throw new SubmissionError(`Expected \`--model ${given}\` to be a model folder (model.json, weights.bin, meta.json), found a file (give its folder)`, dir);
   }
   requireDataDir(resolve(args.data));
+  // A run's model/ with --ensemble K holds the other members inside it: say how to average them as the run did.
+  for (const [i, dir] of dirs.entries()) {
+    const left = ensembleMemberDirs(dir).filter((member) => !dirs.includes(member));
+    if (left.length === 0) continue;
+    const flags = left.map((member) => `--model ${join((args.model as string[])[i], basename(member))}`).join(' ');
+    process.stderr.write(`note: \`--model ${(args.model as string[])[i]}\` is the best model of an ensemble whose other members (${left.map((m) => basename(m)).join(', ')}) are not averaged in; add ${flags} to predict as its run did\n`);
+  }
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const meta = await readMeta(dirs[0]);
   if (!meta.stats) {
