@@ -34,19 +34,33 @@ function recorded(options: PipelineOptions, key: keyof PipelineOptions): unknown
 const shown = (key: string, value: unknown): string =>
   typeof value === 'boolean' ? (value ? flagOf(key) : `--no-${flagOf(key).slice(2)}`) : `${flagOf(key)} ${value === undefined || value === null ? '(none)' : String(value)}`;
 
+/** How a refusal of flags that would change a resumed run's settings names those flags and the way out. */
+export interface ResumeWording {
+  /** The flags, for the run directory `root`, e.g. ``the flags given with `--resume DIR` ``. */
+  readonly flags: (root: string) => string;
+  /** What may be given, and what to do for other settings. */
+  readonly otherwise: string;
+}
+
+/** `full --resume` and `search --resume`'s words. */
+const RESUME_WORDING: ResumeWording = {
+  flags: (root) => `the flags given with \`--resume ${root}\``,
+  otherwise: `only ${RESUMABLE.map(flagOf).join(', ')} and --data may be given on resume: start a new run with --out for other settings`,
+};
+
 /**
  * Refuses flags given with --resume that would change a setting of the run (its seed, epochs, fusion...):
  * they cannot apply to what it already did. A flag with the run's own value is fine; RESUMABLE ones apply.
  */
-function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, given: Set<string>, root: string): void {
+function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, given: Set<string>, root: string, wording: ResumeWording): void {
   const changed = [...given]
     .filter((key): key is keyof PipelineOptions => key in parsed && !NOT_SETTINGS.includes(key) && !RESUMABLE.includes(key as keyof PipelineOptions))
     .filter((key) => parsed[key] !== recorded(run, key));
   if (changed.length === 0) return;
   throw new UsageError(
-    `Expected the flags given with \`--resume ${root}\` to keep the run's settings, got ${changed
+    `Expected ${wording.flags(root)} to keep the run's settings, got ${changed
       .map((key) => `${shown(key, parsed[key])} (the run has ${shown(key, recorded(run, key))})`)
-      .join(', ')}; only ${RESUMABLE.map(flagOf).join(', ')} and --data may be given on resume: start a new run with --out for other settings`,
+      .join(', ')}; ${wording.otherwise}`,
   );
 }
 
@@ -55,7 +69,7 @@ function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, gi
  * again take the new value, others given with another value are refused). Checks --data first: an
  * error writes nothing.
  */
-export function openContext(parsed: PipelineOptions, argv: readonly string[], log: (line: string) => void): RunContext {
+export function openContext(parsed: PipelineOptions, argv: readonly string[], log: (line: string) => void, wording: ResumeWording = RESUME_WORDING): RunContext {
   // run.json keeps the storage URL without its password; this process and the workers it starts
   // find the full one in DIGITFUSE_STORAGE (study-access.ts: storageUrlOf).
   if (parsed.storage) process.env.DIGITFUSE_STORAGE = parsed.storage;
@@ -65,7 +79,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   if (options.resume) {
     const { layout, state } = openRun<PipelineOptions>(options.resume);
     const given = explicitOptions(argv);
-    refuseChangedSettings(options, state.options, given, options.resume);
+    refuseChangedSettings(options, state.options, given, options.resume, wording);
     const merged = { ...state.options } as Record<string, unknown>;
     for (const key of RESUMABLE) if (given.has(key)) merged[key] = options[key];
     // The report follows this command (--no-report or not): a run whose report was skipped gets it now.

@@ -30,8 +30,8 @@ describe('nx run pipeline:robustness run again into the same --bench-out (spawne
     expect({ status: r.status, stderr: r.stderr }).toEqual({
       status: 2,
       stderr:
-        `error: Expected the flags given with \`--resume ${join(out, 'runs', 'anna-noisy-fused')}\` to keep the run's settings, got --epochs 2 (the run has --epochs 1); ` +
-        'only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study and --data may be given on resume: give another --bench-out for other settings\n',
+        `error: Expected the flags given again for the earlier run \`${join(out, 'runs', 'anna-noisy-fused')}\` in --bench-out to keep the run's settings, got --epochs 2 (the run has --epochs 1); ` +
+        'only --trials, --budget, --workers, --backend, --allow-shift, --storage, --study may change between runs into one --bench-out: give another --bench-out for other settings\n',
     });
     // bert-noisy comes first and has no run yet: nothing of it was started, nothing of the earlier results changed.
     expect(existsSync(join(out, 'runs', 'bert-noisy-fused'))).toBe(false);

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markdownTable, UsageError } from '@digitfuse/core';
+import { markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
 import type { TrialFigures } from '../objective';
-import { openContext } from '../open-run';
-import type { PipelineOptions } from '../options';
+import { openContext, type ResumeWording } from '../open-run';
+import { flagOf, RESUMABLE, type PipelineOptions } from '../options';
 import { readSearchOutputs, runLayout } from '../run-artifacts';
 import { dataStage } from '../stages/data-stage';
 import { retrainStage } from '../stages/retrain-stage';
@@ -101,19 +101,22 @@ function checkResumable(plan: readonly PlannedRun[], base: PipelineOptions, argv
   for (const planned of plan) {
     const options = runOptions(planned, base);
     if (!options.resume) continue;
-    try {
-      openContext(options, argv, () => undefined);
-    } catch (err) {
-      // The benchmark names its run directories itself: a new one comes with another --bench-out, not --out.
-      if (err instanceof UsageError) throw new UsageError(err.message.replace('start a new run with --out', 'give another --bench-out'));
-      throw err;
-    }
+    openContext(options, argv, () => undefined, BENCH_WORDING);
   }
 }
 
+/**
+ * How a refused flag is named: the benchmark resumes its own run directories (no --resume was typed)
+ * and sets --data and --report itself; a new run comes with another --bench-out, not --out.
+ */
+const BENCH_WORDING: ResumeWording = {
+  flags: (root) => `the flags given again for the earlier run \`${root}\` in --bench-out`,
+  otherwise: `only ${RESUMABLE.filter((key) => key !== 'report').map(flagOf).join(', ')} may change between runs into one --bench-out: give another --bench-out for other settings`,
+};
+
 /** Runs (or resumes) the main job on one set and scores its submission. */
 async function runOne(planned: PlannedRun, base: PipelineOptions, argv: readonly string[], log: (line: string) => void): Promise<Omit<PipelineRun, 'set'>> {
-  const ctx: RunContext = openContext(runOptions(planned, base), argv, (line) => log(`  ${line}`));
+  const ctx: RunContext = openContext(runOptions(planned, base), argv, (line) => log(`  ${line}`), BENCH_WORDING);
   const t0 = performance.now();
   await runStages(ctx, BENCHMARK_STAGES);
   const search = readSearchOutputs(ctx.layout);
