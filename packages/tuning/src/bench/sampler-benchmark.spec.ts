@@ -93,7 +93,7 @@ describe('digitfuse bench samplers (spawned)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('2 seeds x 16 trials (from seed 5)');
     expect(r.stdout).toMatch(/\| tpe-liar \(4 workers\) \| ours \| [\d.]+ \[/);
-    expect(r.stdout).toMatch(/branin, ours: 4 workers, constant liar on [\d.]+ vs off [\d.]+ .*geometric means [\d.]+ \[[\d.]+, [\d.]+\].*distance to the nearest running trial [\d.]+ vs [\d.]+/);
+    expect(r.stdout).toMatch(/\nTargets:\n- branin, ours: 4 workers, constant liar on [\d.]+ vs off [\d.]+ .*geometric means [\d.]+ \[[\d.]+, [\d.]+\].*distance to the nearest running trial [\d.]+ vs [\d.]+/);
   });
 
   it('draws TPE with --ei-candidates candidates (the same seeds end elsewhere than with the default 24)', () => {
@@ -115,6 +115,8 @@ describe('digitfuse bench samplers (spawned)', () => {
     expect(r.stdout).toContain('| sampler | library | @20 | CPU ms/trial |');
     expect(r.stderr).toContain('ours branin random done');
     expect(r.stderr).not.toContain('zdt1');
+    // Neither Optuna nor the liar pair: no verdict to give, so no 'Targets:' heading over nothing.
+    expect(r.stdout).not.toContain('Targets:');
   });
 
   describe('refuses, in one line and before running anything', () => {
