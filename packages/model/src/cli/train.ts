@@ -19,6 +19,7 @@ export interface TrainMetrics {
   readonly config: ModelConfig;
   readonly data: { readonly dir: string; readonly nTrain: number; readonly nVal: number; readonly valFraction: number; readonly splitMode: string };
   readonly epochsRun: number;
+  /** The epoch whose weights were saved, counted from 0 as `history[].epoch` (Keras' habit); the log line counts from 1. */
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
   readonly seconds: number;
