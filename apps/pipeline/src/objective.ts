@@ -68,6 +68,19 @@ export const FIGURE_ATTRS = { clean: 'val_clean', shifted: 'val_shifted', image:
  */
 export const EPOCH_ATTRS = { loss: 'train_loss', acc: 'train_acc' } as const;
 
+/**
+ * User attribute: the epoch (counted from 1) whose weights a finished trial kept, the one early
+ * stopping chose on validation loss: its figures and value were measured there, and retraining trains
+ * for that many epochs. Not always the epoch of the best validation accuracy (the intermediate values).
+ */
+export const KEPT_EPOCH_ATTR = 'best_epoch';
+
+/** The epoch a trial kept (`KEPT_EPOCH_ATTR`), else the epoch of its best intermediate value (trials from before it was recorded, pruned ones). */
+export function keptEpochOf(userAttrs: Readonly<Record<string, unknown>> | undefined, bestStep: number | null | undefined): number | null {
+  const kept = userAttrs?.[KEPT_EPOCH_ATTR];
+  return typeof kept === 'number' && Number.isFinite(kept) ? kept : (bestStep ?? null);
+}
+
 /** User attribute: how many validation rows a trial's figures were measured on (the choice's standard error). */
 export const VALIDATION_ROWS_ATTR = 'val_rows';
 

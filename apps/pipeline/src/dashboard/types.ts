@@ -47,7 +47,7 @@ export interface TrialRow {
   readonly clean: number | null;
   readonly shifted: number | null;
   readonly image: number | null;
-  /** Epoch (counted from 1) of the best intermediate value. */
+  /** Epoch (counted from 1) whose weights the trial kept (`keptEpochOf`). */
   readonly bestEpoch: number | null;
   /** Wall time, start to finish (a running trial: so far). */
   readonly seconds: number | null;

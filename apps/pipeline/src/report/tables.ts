@@ -24,7 +24,7 @@ export function trialTable(trials: readonly TrialInput[]): Table {
   const figures = trials.some((t) => t.figures);
   const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
   return {
-    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best step', 'Seconds', ...params],
+    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best epoch', 'Seconds', ...params],
     rows: [...trials]
       .sort((a, b) => a.number - b.number)
       .map((t) => [
@@ -32,7 +32,7 @@ export function trialTable(trials: readonly TrialInput[]): Table {
         t.state,
         formatCell(t.value),
         ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
-        formatCell(t.bestStep),
+        formatCell(t.bestEpoch),
         t.seconds === null ? '–' : t.seconds.toFixed(1),
         ...params.map((p) => formatCell(t.params[p])),
       ]),

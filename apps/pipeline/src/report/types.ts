@@ -26,7 +26,11 @@ export interface TrialInput {
   readonly state: TrialState;
   readonly params: Readonly<Record<string, number | string>>;
   readonly value: number | null;
-  readonly bestStep: number | null;
+  /**
+   * The epoch (counted from 1) whose weights the trial kept (early stopping on validation loss; what
+   * retraining trains for), else, for a trial that did not record it, the epoch of its best intermediate value.
+   */
+  readonly bestEpoch: number | null;
   readonly seconds: number | null;
   /** Reported intermediate values as [step, value]. */
   readonly intermediate: ReadonlyArray<readonly [step: number, value: number]>;

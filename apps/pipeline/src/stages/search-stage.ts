@@ -11,7 +11,7 @@ import {
 import { TrialPruned, spawnWorkers, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { EPOCH_ATTRS, FIGURE_ATTRS, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
+import { EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
@@ -142,6 +142,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     // With a shared storage the model goes there too, for the machine that retrains.
     if (study !== undefined) await uploadTrialModel(ctx, study, trial.number);
     trial.setUserAttr(VALIDATION_ROWS_ATTR, val.n);
+    if (result.bestEpoch >= 0) trial.setUserAttr(KEPT_EPOCH_ATTR, result.bestEpoch + 1);
     trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
     trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
     if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);

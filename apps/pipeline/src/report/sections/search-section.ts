@@ -30,7 +30,17 @@ export const searchSection: ReportSection = {
       ctx.markdown(input.objectiveNote, '');
       parts.push(`<p>${escapeHtml(input.objectiveNote)}</p>`);
     }
-    parts.push(ctx.table(trialsTable, 'Trials'));
+    const figures = trials.some((t) => t.figures);
+    parts.push(
+      ctx.paragraph(
+        'Value: what the trials are ranked by. ' +
+          (figures
+            ? 'Clean, Shifted audio, Image expert: validation accuracy with the training voices, with the validation audio shifted like an unseen speaker, and of the image expert alone. '
+            : '') +
+          'Best epoch: the epoch whose weights the trial kept (early stopping on validation loss); retraining trains for that many epochs. Seconds: wall time of the trial.',
+      ),
+      ctx.table(trialsTable, 'Trials'),
+    );
     return parts.join('\n');
   }),
 };
