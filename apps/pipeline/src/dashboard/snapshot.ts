@@ -169,7 +169,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, objective);
     if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null });
     if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, objective);
-    if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances);
+    if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances, counts.COMPLETE);
   }
 
   const objective = run?.options.objective ?? study?.objective ?? null;

@@ -47,7 +47,7 @@ describe('embedding charts', () => {
 
 describe('trainingCurvesSpec()', () => {
   it('renders loss and accuracy panels with a train/validation legend', async () => {
-    await expectTexts(trainingCurvesSpec(input.history ?? []), ['Training curves of the final model', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']);
+    await expectTexts(trainingCurvesSpec(input.history ?? []), ['Training curves', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']);
   });
 });
 
@@ -94,8 +94,14 @@ describe('search charts', () => {
     expect(told).not.toContain('learning_rate (log)');
   });
 
-  it('paramImportancesSpec() lists parameters with their values', async () => {
-    await expectTexts(paramImportancesSpec({ lr: 0.7, dropout: 0.3 }), ['Hyperparameter importances', '0.700', 'dropout']);
+  it('paramImportancesSpec() lists parameters with their values and the trials they come from', async () => {
+    const shown = await expectTexts(paramImportancesSpec({ lr: 0.7, dropout: 0.3 }, 12), ['Hyperparameter importances', '0.700', 'dropout', 'over 12 completed trials']);
+    expect(shown).not.toContain('cannot be told apart');
+  });
+
+  it('paramImportancesSpec() warns that two trials cannot tell nine parameters apart', async () => {
+    const nine = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((p) => [p, 1 / 9]));
+    await expectTexts(paramImportancesSpec(nine, 2), ['over 2 completed trials', 'cannot be told apart yet']);
   });
 });
 

@@ -21,7 +21,7 @@ export const searchSection: ReportSection = {
     );
     parts.push(
       input.importances && Object.keys(input.importances).length > 0
-        ? await ctx.chart('param-importances.png', paramImportancesSpec(input.importances), 'Hyperparameter importances')
+        ? await ctx.chart('param-importances.png', paramImportancesSpec(input.importances, completed.length), 'Hyperparameter importances')
         : ctx.skip('No parameter importances were given.'),
     );
     const trialsTable = trialTable(trials);
