@@ -75,8 +75,12 @@
     const c = s.study ? s.study.counts : null;
     const finished = c ? c.COMPLETE + c.PRUNED : 0;
     $('card-trials').textContent = o.trials !== null ? finished + ' of ' + o.trials : String(finished);
+    // A search that ended with fewer trials than --trials: its budget ended it (the only way it stops early).
+    const search = run ? run.stages.find((st) => st.name === 'search') : null;
+    const cut = search && search.state === 'done' && o.trials !== null && o.budgetMs !== null && finished < o.trials;
     $('card-trials-note').textContent = c
-      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running'
+      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running' +
+        (cut ? ' · the search budget (' + duration(o.budgetMs / 1000) + ') ran out before ' + o.trials + ' trials finished' : '')
       : 'no study yet';
     const best = s.study && s.study.bestTrial !== null ? s.study : null;
     $('card-best').textContent = best ? fixed(best.bestValue, 4) : '–';
