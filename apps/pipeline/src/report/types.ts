@@ -99,6 +99,11 @@ export interface ReportInput {
   readonly title: string;
   /** Shown as a key/value table (best params, accuracies, timings, backend...). */
   readonly summary: Readonly<Record<string, string | number>>;
+  /**
+   * Which model the embeddings, training curves and validation figures are of, when it is not the
+   * one that made the submission (one or two sentences, shown at the top of those sections).
+   */
+  readonly modelNote?: string;
   readonly embeddings?: EmbeddingsInput;
   readonly history?: readonly HistoryEntry[];
   readonly evaluation?: EvaluationInput;
