@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
-import { createRun, type EvaluationFile } from '../run-artifacts';
+import { createRun, readSearchOutputs, type EvaluationFile } from '../run-artifacts';
 import { bestModelNote, buildSummary, robustnessInput } from './report-stage';
 
 describe('robustnessInput()', () => {
@@ -71,6 +71,13 @@ describe('buildSummary() and bestModelNote()', () => {
       'submitted predictions':
         'the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, with test-time augmentation (one-pixel image shifts)',
     });
+  });
+
+  it("reads a search.json written before trials recorded their kept epoch, with its best step as their best epoch", () => {
+    const trial = { number: 0, state: 'COMPLETE', params: {}, value: 0.97, bestStep: 9, seconds: 65.8, intermediate: [], figures: null };
+    mkdirSync(dirname(layout.searchJson), { recursive: true });
+    writeFileSync(layout.searchJson, JSON.stringify({ objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0, failed: 0, trials: [trial], importances: {} }));
+    expect(readSearchOutputs(layout)?.trials[0].bestEpoch).toBe(9);
   });
 
   it('names the model the curves and validation figures are of, and says that the submitted one has no rows left to validate it', () => {
