@@ -75,6 +75,15 @@ export const EPOCH_ATTRS = { loss: 'train_loss', acc: 'train_acc' } as const;
  */
 export const KEPT_EPOCH_ATTR = 'best_epoch';
 
+/**
+ * User attribute: set (to the epochs it had finished) on a trial that the search budget stopped
+ * before its --epochs or early stopping ended it: its value is of a shorter training than the others'.
+ */
+export const BUDGET_STOP_ATTR = 'budget_stop';
+
+/** Whether the search budget cut the trial short (`BUDGET_STOP_ATTR`). */
+export const stoppedByBudget = (userAttrs: Readonly<Record<string, unknown>> | undefined): boolean => typeof userAttrs?.[BUDGET_STOP_ATTR] === 'number';
+
 /** The epoch a trial kept (`KEPT_EPOCH_ATTR`), else the epoch of its best intermediate value (trials from before it was recorded, pruned ones). */
 export function keptEpochOf(userAttrs: Readonly<Record<string, unknown>> | undefined, bestStep: number | null | undefined): number | null {
   const kept = userAttrs?.[KEPT_EPOCH_ATTR];

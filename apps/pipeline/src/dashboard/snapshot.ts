@@ -2,7 +2,7 @@ import { bestStep, type FrozenTrial } from '@digitfuse/tuning';
 import { chooseAmong } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
-import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES } from '../objective';
+import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES, stoppedByBudget } from '../objective';
 import { objectiveOf, type PipelineOptions } from '../options';
 import type { TrialInput } from '../report';
 import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
@@ -63,6 +63,7 @@ export function trialInput(t: FrozenTrial, direction: 'maximize' | 'minimize'): 
     params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, typeof v === 'number' ? v : String(v)])),
     value: finite(t.value),
     bestEpoch: keptEpochOf(t.userAttrs, bestStep(t, direction)),
+    stoppedByBudget: stoppedByBudget(t.userAttrs),
     seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : null,
     intermediate: [...t.intermediateValues].sort((a, b) => a[0] - b[0]).map(([s, v]) => [s, v] as const),
     figures: figuresOf(t.userAttrs),
@@ -80,6 +81,7 @@ function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: 
     shifted: finite(t.userAttrs[FIGURE_ATTRS.shifted]),
     image: finite(t.userAttrs[FIGURE_ATTRS.image]),
     bestEpoch: keptEpochOf(t.userAttrs, bestStep(t, study.direction)),
+    stoppedByBudget: stoppedByBudget(t.userAttrs),
     seconds: t.datetimeStart !== undefined && end !== undefined ? Math.max(0, (end - t.datetimeStart) / 1000) : null,
     startedAt: t.datetimeStart ?? null,
     failReason: t.failReason ?? null,

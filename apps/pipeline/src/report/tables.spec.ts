@@ -22,6 +22,11 @@ describe('trialTable()', () => {
       ['1', 'PRUNED', '–', '–', '–', '0.01', '–'],
     ]);
   });
+
+  it('marks a trial the search budget stopped early', () => {
+    const t = trialTable([{ number: 2, state: 'COMPLETE', params: {}, value: 0.74, bestEpoch: 2, seconds: 18.6, intermediate: [], stoppedByBudget: true }]);
+    expect(t.rows[0][1]).toBe('COMPLETE (budget)');
+  });
 });
 
 describe('markdownTable() and htmlTable()', () => {

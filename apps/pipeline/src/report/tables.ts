@@ -29,7 +29,7 @@ export function trialTable(trials: readonly TrialInput[]): Table {
       .sort((a, b) => a.number - b.number)
       .map((t) => [
         String(t.number),
-        t.state,
+        t.stoppedByBudget ? `${t.state} (budget)` : t.state,
         formatCell(t.value),
         ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
         formatCell(t.bestEpoch),

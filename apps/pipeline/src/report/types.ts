@@ -31,6 +31,8 @@ export interface TrialInput {
    * retraining trains for), else, for a trial that did not record it, the epoch of its best intermediate value.
    */
   readonly bestEpoch: number | null;
+  /** Whether the search budget stopped the trial before its epochs or early stopping ended it. */
+  readonly stoppedByBudget?: boolean;
   readonly seconds: number | null;
   /** Reported intermediate values as [step, value]. */
   readonly intermediate: ReadonlyArray<readonly [step: number, value: number]>;

@@ -11,7 +11,7 @@ import {
 import { TrialPruned, spawnWorkers, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
+import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
@@ -98,6 +98,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         // After an epoch's last batch, finishing the epoch costs its validation pass as well.
         if (now > deadline - reserve() - (last ? valMs : 0)) {
           stopping = true;
+          trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(
             `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
               `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${finished} finished epoch${finished > 1 ? 's' : ''} is kept`,
@@ -118,6 +119,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         if (deadline !== null && now > deadline - reserve() && epoch + 1 < ctx.options.epochs) {
           // Out of time: finish this trial with the best epoch so far rather than throw its result away.
           stopping = true;
+          trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(`  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping after epoch ${epoch + 1}`);
           train.stop();
         }

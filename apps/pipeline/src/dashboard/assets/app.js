@@ -157,7 +157,7 @@
     const params = s.study ? s.study.paramNames : [];
     return [
       { key: 'number', title: '#', get: (t) => t.number, show: (t) => String(t.number) },
-      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase(), text: true },
+      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase() + (t.stoppedByBudget ? ' (budget)' : ''), text: true },
       { key: 'value', title: 'Value', get: (t) => t.value, show: (t) => fixed(t.value, 4) },
       { key: 'clean', title: 'Clean', get: (t) => t.clean, show: (t) => pct(t.clean) },
       { key: 'shifted', title: 'Shifted', get: (t) => t.shifted, show: (t) => pct(t.shifted) },
@@ -209,6 +209,7 @@
           if (c.key === 'state') {
             td.replaceChildren(el('span', { class: 'state state-' + t.state, text: shown }));
             if (t.failReason) td.setAttribute('title', t.failReason);
+            if (t.stoppedByBudget) td.setAttribute('title', 'the search budget stopped this trial early: its value is of a shorter training');
           }
           if (c.param && typeof c.get(t) === 'string') td.setAttribute('title', c.get(t));
           if (c.key === 'number' && isBest) td.replaceChildren(el('span', { class: 'best-mark', text: '★ ', title: 'best trial' }), document.createTextNode(shown));
