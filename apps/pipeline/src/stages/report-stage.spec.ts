@@ -60,6 +60,7 @@ describe('buildSummary() and bestModelNote()', () => {
 
   it('says what data, search limits and submitted model the run had, and whose validation figures these are', () => {
     const summary = buildSummary(ctx, evaluation);
+    expect(summary.started).toBe(`${state.createdAt.slice(0, 10)} ${state.createdAt.slice(11, 19)} UTC`);
     expect(summary).toMatchObject({
       'validation rows': "800 held out of the 4000 (grouped split); the search's trials trained on the other 3200",
       'trials asked (--trials)': 6,

@@ -27,6 +27,7 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const s = ctx.state;
   const summary: Record<string, string | number> = {
     run: ctx.layout.root,
+    started: `${s.createdAt.slice(0, 19).replace('T', ' ')} UTC`,
     data: ctx.options.data ?? (s.data ? `built-in demo dataset (${s.data.dir})` : 'built-in demo dataset'),
     backend: s.backend ?? 'unknown',
     seed: ctx.options.seed,
