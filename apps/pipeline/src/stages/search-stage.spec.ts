@@ -73,5 +73,6 @@ describe('searchStage', () => {
     const col = csv[0].indexOf('budget_stop');
     const stopped = col < 0 ? [] : csv.slice(1).filter((r) => r[col] !== '').map((r) => r[0]);
     expect(stopped).toEqual(cut === undefined ? [] : [cut]);
+    if (cut !== undefined) expect(stderr.join('')).toMatch(/\d+ complete \(1 stopped early by the budget\), \d+ pruned/);
   });
 });

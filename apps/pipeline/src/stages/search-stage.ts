@@ -263,8 +263,9 @@ export const searchStage: Stage = {
     pruneTrialModels(ctx, study, keep);
     const outputs = writeSearchOutputs(ctx, study);
     const kept = outputs.keptBaseline;
+    const cut = outputs.trials.filter((t) => t.state === 'COMPLETE' && t.stoppedByBudget).length;
     ctx.log(
-      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; chosen trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})` +
+      `    ${outputs.finished} complete${cut > 0 ? ` (${cut} stopped early by the budget)` : ''}, ${outputs.pruned} pruned, ${outputs.failed} failed; chosen trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})` +
         (kept ? `: the paper's configuration, within one standard error (${kept.standardError.toFixed(4)}) of trial ${kept.over} (${kept.overValue.toFixed(4)})` : ''),
     );
     return { bestTrial: outputs.bestTrial, bestValue: outputs.bestValue, finished: outputs.finished, pruned: outputs.pruned };
