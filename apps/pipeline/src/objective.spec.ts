@@ -1,4 +1,4 @@
-import { chooseAmong, chooseTrial, figuresOf, objectiveValue, OBJECTIVE_NAMES, type Candidate } from './objective';
+import { chooseAmong, chooseTrial, figuresOf, KEPT_EPOCH_ATTR, keptEpochOf, objectiveValue, OBJECTIVE_NAMES, type Candidate } from './objective';
 import { isPaperConfiguration, PAPER_BEST_PARAMS } from './search-space';
 
 describe('objectiveValue()', () => {
@@ -31,6 +31,14 @@ describe('figuresOf()', () => {
     expect(figuresOf({ val_clean: 0.9, val_shifted: 0.8 })).toEqual({ clean: 0.9, shifted: 0.8, image: null });
     expect(figuresOf({ val_clean: 0.9 })).toBeNull();
     expect(figuresOf(undefined)).toBeNull();
+  });
+});
+
+describe('keptEpochOf()', () => {
+  it('is the epoch the trial kept when it recorded one, else the epoch of its best intermediate value', () => {
+    expect(keptEpochOf({ [KEPT_EPOCH_ATTR]: 10 }, 9)).toBe(10);
+    expect(keptEpochOf({}, 9)).toBe(9);
+    expect(keptEpochOf(undefined, null)).toBeNull();
   });
 });
 

@@ -68,6 +68,28 @@ export const FIGURE_ATTRS = { clean: 'val_clean', shifted: 'val_shifted', image:
  */
 export const EPOCH_ATTRS = { loss: 'train_loss', acc: 'train_acc' } as const;
 
+/**
+ * User attribute: the epoch (counted from 1) whose weights a finished trial kept, the one early
+ * stopping chose on validation loss: its figures and value were measured there, and retraining trains
+ * for that many epochs. Not always the epoch of the best validation accuracy (the intermediate values).
+ */
+export const KEPT_EPOCH_ATTR = 'best_epoch';
+
+/**
+ * User attribute: set (to the epochs it had finished) on a trial that the search budget stopped
+ * before its --epochs or early stopping ended it: its value is of a shorter training than the others'.
+ */
+export const BUDGET_STOP_ATTR = 'budget_stop';
+
+/** Whether the search budget cut the trial short (`BUDGET_STOP_ATTR`). */
+export const stoppedByBudget = (userAttrs: Readonly<Record<string, unknown>> | undefined): boolean => typeof userAttrs?.[BUDGET_STOP_ATTR] === 'number';
+
+/** The epoch a trial kept (`KEPT_EPOCH_ATTR`), else the epoch of its best intermediate value (trials from before it was recorded, pruned ones). */
+export function keptEpochOf(userAttrs: Readonly<Record<string, unknown>> | undefined, bestStep: number | null | undefined): number | null {
+  const kept = userAttrs?.[KEPT_EPOCH_ATTR];
+  return typeof kept === 'number' && Number.isFinite(kept) ? kept : (bestStep ?? null);
+}
+
 /** User attribute: how many validation rows a trial's figures were measured on (the choice's standard error). */
 export const VALIDATION_ROWS_ATTR = 'val_rows';
 

@@ -73,6 +73,12 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(summary).toContain('validation accuracy');
     expect(summary).toMatch(/\| objective \| shift-aware \|/);
     expect(summary).toMatch(/\| best trial: validation accuracy, shifted audio \| 0\.\d{4} \|/);
+    // What was submitted, in the summary and on the command line.
+    expect(summary).toMatch(/\| submitted predictions \| the average of 2 models, the configurations of the 2 best trials each retrained on all 240 training rows, with test-time augmentation/);
+    expect(stderr.join('')).toMatch(/submission\.csv \(40 rows, the average of 2 models, with test-time augmentation\)/);
+    // Each finished trial records the epoch it kept, the one retraining trains for (1 here: --epochs 1).
+    const csv = readFileSync(join(run, 'search', 'trials.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    for (const row of csv.slice(1).filter((r) => r[csv[0].indexOf('state')] === 'COMPLETE')) expect(row[csv[0].indexOf('best_epoch')]).toBe('1');
     expect(stderr.join('')).toContain('already done in this run, skipped');
   });
 
@@ -125,6 +131,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(html).toContain('Calibrated fusion of the final model');
     expect(html).toMatch(/Trials were ranked by shift-aware: [^<]*The best, trial \d+, scored 0\.\d{4}: validation accuracy [\d.]+% with the training voices[^<]*shifted like a new voice, [\d.]+% from its image expert alone\./);
     expect(html).toContain('Shifted audio');
+    expect(html).toMatch(/These figures are of the best trial&#39;s model \(trial \d+\), trained in the search on \d+ rows and measured on the \d+ held-out validation rows\./);
   });
 
   it('--trials or --budget on resume of a search that already holds --trials finished trials keeps it and the later stages', async () => {

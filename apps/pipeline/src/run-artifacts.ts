@@ -274,5 +274,10 @@ export interface SearchOutputs {
 }
 
 /** The search stage's outputs (`writeSearchOutputs`), or null when the run has no search yet. */
-export const readSearchOutputs = (layout: RunLayout): SearchOutputs | null =>
-  existsSync(layout.searchJson) ? readJson<SearchOutputs>(layout.searchJson, 'the search results') : null;
+export function readSearchOutputs(layout: RunLayout): SearchOutputs | null {
+  if (!existsSync(layout.searchJson)) return null;
+  const search = readJson<SearchOutputs>(layout.searchJson, 'the search results');
+  // A search.json written before trials recorded `bestEpoch` has the epoch of their best intermediate value as `bestStep`.
+  type Older = SearchOutputs['trials'][number] & { readonly bestStep?: number | null };
+  return { ...search, trials: search.trials.map((t: Older) => ({ ...t, bestEpoch: t.bestEpoch ?? t.bestStep ?? null })) };
+}

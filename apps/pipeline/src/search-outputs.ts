@@ -3,7 +3,7 @@ import { writeFileAtomic } from '@digitfuse/core';
 import type { RunContext } from './context';
 import { objectiveOf } from './options';
 import type { TrialInput } from './report';
-import { figuresOf } from './objective';
+import { figuresOf, keptEpochOf, stoppedByBudget } from './objective';
 import { writeJson, type SearchOutputs } from './run-artifacts';
 import { trialChoice } from './study-access';
 
@@ -27,7 +27,8 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
       state: r.state as TrialInput['state'],
       params: r.params as Record<string, number | string>,
       value: r.value ?? null,
-      bestStep: r.bestStep ?? null,
+      bestEpoch: keptEpochOf(r.userAttrs, r.bestStep),
+      stoppedByBudget: stoppedByBudget(r.userAttrs),
       seconds: r.seconds ?? null,
       intermediate: (series.get(r.number) ?? []).map((s) => [s.step, s.value] as const),
       figures: figuresOf(r.userAttrs),

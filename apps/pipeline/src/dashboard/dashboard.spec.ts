@@ -38,7 +38,8 @@ describeInBrowser('dashboard page (chromium)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dashboard-page-'));
     journal = writeFixtureRun(join(dir, 'live'), { finished: 6, runningEpochs: 3 }).journal;
-    writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true });
+    // Its search has ended (by its budget: 4 finished trials of --trials 10).
+    writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'] });
     [live, hostile, browser] = await Promise.all([
       startDashboard({ run: join(dir, 'live'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'hostile'), stages: STAGES, log: quiet }),
@@ -113,6 +114,9 @@ describeInBrowser('dashboard page (chromium)', () => {
       // Vega draws the value as an axis label of the parallel coordinates: SVG text, not markup.
       expect(await page.$eval('#chart-parallel svg', (svg) => svg.textContent)).toContain(HOSTILE);
       expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+      expect(await page.$eval('#card-trials-note', (e) => e.textContent)).toBe(
+        '4 completed, 0 pruned, 1 failed, 0 running · the search budget (45 min) ran out before 10 trials finished',
+      );
     }));
 
   it('saves a screenshot of the page (test-output/dashboard.png)', () =>

@@ -7,7 +7,7 @@ const trial = (number: number, state: TrialInput['state'], curve: number[]): Tri
   state,
   params: {},
   value: state === 'COMPLETE' ? curve[curve.length - 1] : null,
-  bestStep: null,
+  bestEpoch: null,
   seconds: null,
   intermediate: curve.map((v, i) => [i + 1, v] as const),
 });

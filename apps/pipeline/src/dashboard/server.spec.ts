@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '../errors';
+import { BUDGET_STOP_ATTR, KEPT_EPOCH_ATTR } from '../objective';
 import { openRun, saveState } from '../run-artifacts';
 import { startDashboard, type Dashboard } from './server';
 import { appendTrial, finishedTrial, writeFixtureRun } from './testing/fixture-run';
@@ -69,6 +70,21 @@ describe('startDashboard()', () => {
       const n = appendTrial(openRun(run).layout.journal, finishedTrial(42, Date.now() - 300_000, 0.99));
       const s = await events.waitFor((x) => x.trials.some((t) => t.number === n && t.state === 'COMPLETE'), 20_000);
       expect(s.study?.counts.COMPLETE).toBe(6);
+    } finally {
+      events.close();
+    }
+  });
+
+  it("shows as a trial's best epoch the epoch it kept (early stopping on validation loss), not the one of its highest validation accuracy, and whether the budget stopped it", async () => {
+    // Like trial 0 of a real run: validation accuracy peaked at epoch 2, validation loss at epoch 3, whose weights the trial kept.
+    const kept = { ...finishedTrial(43, Date.now() - 200_000, 0.99), curve: [0.95, 0.99, 0.985], attrs: { [KEPT_EPOCH_ATTR]: 3, [BUDGET_STOP_ATTR]: 3 } };
+    const events = await openEvents(dashboard.url);
+    try {
+      const n = appendTrial(openRun(run).layout.journal, kept);
+      const s = await events.waitFor((x) => x.trials.some((t) => t.number === n && t.state === 'COMPLETE'), 20_000);
+      expect(s.trials.find((t) => t.number === n)?.bestEpoch).toBe(3);
+      // It was also stopped by the search budget (the fixture's other trials were not).
+      expect(s.trials.filter((t) => t.stoppedByBudget).map((t) => t.number)).toEqual([n]);
     } finally {
       events.close();
     }

@@ -2,7 +2,7 @@ import { bestStep, type FrozenTrial } from '@digitfuse/tuning';
 import { chooseAmong } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
-import { FIGURE_ATTRS, figuresOf, OBJECTIVES } from '../objective';
+import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES, stoppedByBudget } from '../objective';
 import { objectiveOf, type PipelineOptions } from '../options';
 import type { TrialInput } from '../report';
 import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
@@ -62,7 +62,8 @@ export function trialInput(t: FrozenTrial, direction: 'maximize' | 'minimize'): 
     state: t.state,
     params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, typeof v === 'number' ? v : String(v)])),
     value: finite(t.value),
-    bestStep: bestStep(t, direction) ?? null,
+    bestEpoch: keptEpochOf(t.userAttrs, bestStep(t, direction)),
+    stoppedByBudget: stoppedByBudget(t.userAttrs),
     seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : null,
     intermediate: [...t.intermediateValues].sort((a, b) => a[0] - b[0]).map(([s, v]) => [s, v] as const),
     figures: figuresOf(t.userAttrs),
@@ -79,7 +80,8 @@ function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: 
     clean: finite(t.userAttrs[FIGURE_ATTRS.clean]),
     shifted: finite(t.userAttrs[FIGURE_ATTRS.shifted]),
     image: finite(t.userAttrs[FIGURE_ATTRS.image]),
-    bestEpoch: bestStep(t, study.direction) ?? null,
+    bestEpoch: keptEpochOf(t.userAttrs, bestStep(t, study.direction)),
+    stoppedByBudget: stoppedByBudget(t.userAttrs),
     seconds: t.datetimeStart !== undefined && end !== undefined ? Math.max(0, (end - t.datetimeStart) / 1000) : null,
     startedAt: t.datetimeStart ?? null,
     failReason: t.failReason ?? null,
@@ -169,7 +171,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, objective);
     if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null });
     if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, objective);
-    if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances);
+    if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances, counts.COMPLETE);
   }
 
   const objective = run?.options.objective ?? study?.objective ?? null;

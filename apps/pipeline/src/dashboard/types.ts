@@ -47,8 +47,10 @@ export interface TrialRow {
   readonly clean: number | null;
   readonly shifted: number | null;
   readonly image: number | null;
-  /** Epoch (counted from 1) of the best intermediate value. */
+  /** Epoch (counted from 1) whose weights the trial kept (`keptEpochOf`). */
   readonly bestEpoch: number | null;
+  /** Whether the search budget stopped the trial before its epochs or early stopping ended it. */
+  readonly stoppedByBudget: boolean;
   /** Wall time, start to finish (a running trial: so far). */
   readonly seconds: number | null;
   readonly startedAt: number | null;

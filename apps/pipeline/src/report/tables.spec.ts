@@ -13,14 +13,19 @@ describe('formatCell()', () => {
 describe('trialTable()', () => {
   it('has one row per trial in order and one column per parameter', () => {
     const t = trialTable([
-      { number: 1, state: 'PRUNED', params: { lr: 0.01 }, value: null, bestStep: null, seconds: null, intermediate: [] },
-      { number: 0, state: 'COMPLETE', params: { lr: 0.001, opt: 'adam' }, value: 0.97, bestStep: 4, seconds: 12.34, intermediate: [] },
+      { number: 1, state: 'PRUNED', params: { lr: 0.01 }, value: null, bestEpoch: null, seconds: null, intermediate: [] },
+      { number: 0, state: 'COMPLETE', params: { lr: 0.001, opt: 'adam' }, value: 0.97, bestEpoch: 4, seconds: 12.34, intermediate: [] },
     ]);
-    expect(t.headers).toEqual(['Trial', 'State', 'Value', 'Best step', 'Seconds', 'lr', 'opt']);
+    expect(t.headers).toEqual(['Trial', 'State', 'Value', 'Best epoch', 'Seconds', 'lr', 'opt']);
     expect(t.rows).toEqual([
       ['0', 'COMPLETE', '0.97', '4', '12.3', '0.001', 'adam'],
       ['1', 'PRUNED', '–', '–', '–', '0.01', '–'],
     ]);
+  });
+
+  it('marks a trial the search budget stopped early', () => {
+    const t = trialTable([{ number: 2, state: 'COMPLETE', params: {}, value: 0.74, bestEpoch: 2, seconds: 18.6, intermediate: [], stoppedByBudget: true }]);
+    expect(t.rows[0][1]).toBe('COMPLETE (budget)');
   });
 });
 

@@ -24,15 +24,15 @@ export function trialTable(trials: readonly TrialInput[]): Table {
   const figures = trials.some((t) => t.figures);
   const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
   return {
-    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best step', 'Seconds', ...params],
+    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best epoch', 'Seconds', ...params],
     rows: [...trials]
       .sort((a, b) => a.number - b.number)
       .map((t) => [
         String(t.number),
-        t.state,
+        t.stoppedByBudget ? `${t.state} (budget)` : t.state,
         formatCell(t.value),
         ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
-        formatCell(t.bestStep),
+        formatCell(t.bestEpoch),
         t.seconds === null ? '–' : t.seconds.toFixed(1),
         ...params.map((p) => formatCell(t.params[p])),
       ]),
@@ -95,9 +95,9 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** HTML table (escaped). */
+/** HTML table (escaped), in a box that scrolls sideways when the table is wider than the page (the trials' parameters). */
 export function htmlTable(table: Table): string {
   const head = table.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = table.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
 }

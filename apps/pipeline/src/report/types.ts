@@ -26,7 +26,13 @@ export interface TrialInput {
   readonly state: TrialState;
   readonly params: Readonly<Record<string, number | string>>;
   readonly value: number | null;
-  readonly bestStep: number | null;
+  /**
+   * The epoch (counted from 1) whose weights the trial kept (early stopping on validation loss; what
+   * retraining trains for), else, for a trial that did not record it, the epoch of its best intermediate value.
+   */
+  readonly bestEpoch: number | null;
+  /** Whether the search budget stopped the trial before its epochs or early stopping ended it. */
+  readonly stoppedByBudget?: boolean;
   readonly seconds: number | null;
   /** Reported intermediate values as [step, value]. */
   readonly intermediate: ReadonlyArray<readonly [step: number, value: number]>;
@@ -95,6 +101,11 @@ export interface ReportInput {
   readonly title: string;
   /** Shown as a key/value table (best params, accuracies, timings, backend...). */
   readonly summary: Readonly<Record<string, string | number>>;
+  /**
+   * Which model the embeddings, training curves and validation figures are of, when it is not the
+   * one that made the submission (one or two sentences, shown at the top of those sections).
+   */
+  readonly modelNote?: string;
   readonly embeddings?: EmbeddingsInput;
   readonly history?: readonly HistoryEntry[];
   readonly evaluation?: EvaluationInput;

@@ -96,7 +96,7 @@ describe('writeReport()', () => {
   });
 
   it('writes the trial table but no history chart when no trial has a value yet', async () => {
-    const trials = [0, 1].map((k) => ({ number: k, state: 'PRUNED' as const, params: { opt: 'adam' }, value: null, bestStep: null, seconds: null, intermediate: [] }));
+    const trials = [0, 1].map((k) => ({ number: k, state: 'PRUNED' as const, params: { opt: 'adam' }, value: null, bestEpoch: null, seconds: null, intermediate: [] }));
     await writeReport({ title: 't', summary: {}, trials }, tempDir());
     expect(readdirSync(tempDir()).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
     const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');

@@ -1,7 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { robustnessInput } from './report-stage';
+import { dirname, join } from 'node:path';
+import { fixtureOptions } from '../dashboard/testing/fixture-run';
+import type { PipelineOptions } from '../options';
+import { createRun, readSearchOutputs, type EvaluationFile } from '../run-artifacts';
+import { bestModelNote, buildSummary, robustnessInput } from './report-stage';
 
 describe('robustnessInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robustness-input-'));
@@ -34,5 +37,55 @@ describe('robustnessInput()', () => {
 
   it('gives nothing when no file exists', () => {
     expect(robustnessInput(() => undefined, [join(dir, 'none.json')])).toBeUndefined();
+  });
+});
+
+describe('buildSummary() and bestModelNote()', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'summary-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Like `full --budget 2m --trials 6 --ensemble 2 --tta` on the demo data, whose budget ended the search after 2 trials.
+  const options = { ...fixtureOptions(dir), trials: 6, budgetMs: 120_000, ensemble: 2, tta: true } as PipelineOptions;
+  const { layout, state } = createRun(join(dir, 'run'), options);
+  state.stages.data = { seconds: 1, finishedAt: '', facts: { trainRows: 4000, testRows: 1000, splitTrain: 3200, splitVal: 800 } };
+  state.stages.predict = { seconds: 1, finishedAt: '', facts: { rows: 1000, models: 2 } };
+  state.stages.evaluate = { seconds: 1, finishedAt: '', facts: { valAccuracy: 0.995, macroF1: 0.9948 } };
+  writeFileSync(layout.submission, 'row_id,label\n0,7\n');
+  const ctx = { options, layout, state, log: () => undefined };
+  const evaluation = {
+    best: { trial: 0, accuracy: 0.995, macroF1: 0.9948, loss: 0.03, confusion: [], perClass: [] },
+    ensemble: { members: 2, accuracy: 0.9925, gain: -0.0025 },
+    tta: { accuracy: 0.995, gain: 0 },
+    ablation: [],
+  } as EvaluationFile;
+
+  it('says what data, search limits and submitted model the run had, and whose validation figures these are', () => {
+    const summary = buildSummary(ctx, evaluation);
+    expect(summary.started).toBe(`${state.createdAt.slice(0, 10)} ${state.createdAt.slice(11, 19)} UTC`);
+    expect(summary).toMatchObject({
+      'validation rows': "800 held out of the 4000 (grouped split); the search's trials trained on the other 3200",
+      'trials asked (--trials)': 6,
+      'search budget': '2m00s',
+      "validation accuracy of the best trial's model": 0.995,
+      "validation accuracy of the ensemble of 2 best trials' models": 0.9925,
+      "validation accuracy of the best trial's model with test-time augmentation": 0.995,
+      'submission': layout.submission,
+      'submitted predictions':
+        'the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, with test-time augmentation (one-pixel image shifts)',
+    });
+  });
+
+  it("reads a search.json written before trials recorded their kept epoch, with its best step as their best epoch", () => {
+    const trial = { number: 0, state: 'COMPLETE', params: {}, value: 0.97, bestStep: 9, seconds: 65.8, intermediate: [], figures: null };
+    mkdirSync(dirname(layout.searchJson), { recursive: true });
+    writeFileSync(layout.searchJson, JSON.stringify({ objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0, failed: 0, trials: [trial], importances: {} }));
+    expect(readSearchOutputs(layout)?.trials[0].bestEpoch).toBe(9);
+  });
+
+  it('names the model the curves and validation figures are of, and says that the submitted one has no rows left to validate it', () => {
+    expect(bestModelNote(ctx, 0)).toBe(
+      "These figures are of the best trial's model (trial 0), trained in the search on 3200 rows and measured on the 800 held-out validation rows. " +
+        'The submitted predictions come from the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, ' +
+        'with test-time augmentation (one-pixel image shifts); no rows are left to validate that, so these figures are the estimate of how it does.',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { markdownTable } from '@digitfuse/core';
+import { formatDuration, markdownTable } from '@digitfuse/core';
 import { writeDataFigures } from '@digitfuse/data';
 import {
   MODEL_TITLES,
@@ -27,15 +27,23 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const s = ctx.state;
   const summary: Record<string, string | number> = {
     run: ctx.layout.root,
-    data: ctx.options.data ?? 'built-in demo dataset',
+    started: `${s.createdAt.slice(0, 19).replace('T', ' ')} UTC`,
+    data: ctx.options.data ?? (s.data ? `built-in demo dataset (${s.data.dir})` : 'built-in demo dataset'),
     backend: s.backend ?? 'unknown',
     seed: ctx.options.seed,
   };
   const add = (key: string, value: unknown) => {
     if (typeof value === 'number' || typeof value === 'string') summary[key] = value;
   };
-  add('training rows', s.stages.data?.facts?.trainRows);
-  add('test rows', s.stages.data?.facts?.testRows);
+  const data = s.stages.data?.facts;
+  add('training rows', data?.trainRows);
+  add('test rows', data?.testRows);
+  if (typeof data?.splitVal === 'number' && typeof data.splitTrain === 'number') {
+    const trained = data.splitTrain > ctx.options.searchRows ? `${ctx.options.searchRows} (--search-rows) of the other ${data.splitTrain}` : `the other ${data.splitTrain}`;
+    add('validation rows', `${data.splitVal} held out of the ${data.splitTrain + data.splitVal} (${ctx.options.split} split); the search's trials trained on ${trained}`);
+  }
+  add('trials asked (--trials)', ctx.options.trials);
+  add('search budget', ctx.options.budgetMs === null ? 'none' : formatDuration(ctx.options.budgetMs / 1000));
   add('best trial', s.stages.search?.facts?.bestTrial);
   add('finished trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);
@@ -44,13 +52,17 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('fusion', fusionOf(ctx.options));
   const w = evaluation?.fusion?.weights;
   if (w) add('fusion weights (fused, image, audio)', [w.fused, w.image, w.audio].map((x) => x.toFixed(2)).join(', '));
-  add('validation accuracy', s.stages.evaluate?.facts?.valAccuracy);
-  add('validation macro-F1', s.stages.evaluate?.facts?.macroF1);
+  add("validation accuracy of the best trial's model", s.stages.evaluate?.facts?.valAccuracy);
+  add("validation macro-F1 of the best trial's model", s.stages.evaluate?.facts?.macroF1);
+  if (evaluation?.ensemble) add(`validation accuracy of the ensemble of ${evaluation.ensemble.members} best trials' models`, evaluation.ensemble.accuracy);
   add('ensemble validation gain (points)', points(evaluation?.ensemble?.gain));
+  if (evaluation?.tta) add("validation accuracy of the best trial's model with test-time augmentation", evaluation.tta.accuracy);
   add('test-time augmentation validation gain (points)', points(evaluation?.tta?.gain));
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
   add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
-  add('submission', existsSync(ctx.layout.submission) ? ctx.layout.submission : 'none');
+  const submitted = existsSync(ctx.layout.submission);
+  add('submission', submitted ? ctx.layout.submission : 'none');
+  if (submitted) add('submitted predictions', submittedModel(ctx));
   const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   const bestFigures = best?.trials.find((t) => t.number === best.bestTrial)?.figures;
   if (bestFigures) {
@@ -62,6 +74,31 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   if (bestParams) summary['best parameters'] = Object.entries(bestParams).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
   for (const [name, record] of Object.entries(s.stages)) summary[`time: ${name}`] = `${record.seconds.toFixed(1)}s`;
   return summary;
+}
+
+/** What made submission.csv, in words: the retrained model or ensemble, with or without test-time augmentation. */
+function submittedModel(ctx: RunContext): string {
+  const facts = ctx.state.stages.predict?.facts;
+  const models = typeof facts?.models === 'number' ? facts.models : Math.max(1, ctx.options.ensemble);
+  const rows = ctx.state.stages.data?.facts?.trainRows;
+  const on = typeof rows === 'number' ? `on all ${rows} training rows` : 'on all training rows';
+  const what =
+    models > 1
+      ? `the average of ${models} models, the configurations of the ${models} best trials each retrained ${on}`
+      : `the best trial's configuration retrained ${on}`;
+  return what + (ctx.options.tta ? ', with test-time augmentation (one-pixel image shifts)' : '');
+}
+
+/** Which model the report's curves, validation figures and maps are of, and why not the submitted one. */
+export function bestModelNote(ctx: RunContext, trial: number): string {
+  const data = ctx.state.stages.data?.facts;
+  const known = typeof data?.splitTrain === 'number' && typeof data.splitVal === 'number';
+  const train = known ? `${Math.min(data.splitTrain as number, ctx.options.searchRows)} rows` : 'the training rows of the split';
+  const val = known ? `the ${data.splitVal} held-out validation rows` : 'the held-out validation rows';
+  return (
+    `These figures are of the best trial's model (trial ${trial}), trained in the search on ${train} and measured on ${val}. ` +
+    `The submitted predictions come from ${submittedModel(ctx)}; no rows are left to validate that, so these figures are the estimate of how it does.`
+  );
 }
 
 /** Where `nx run model:robustness` writes by default (relative to the workspace root, the pipeline's working directory). */
@@ -150,6 +187,7 @@ export const reportStage: Stage = {
       input.objectiveNote = objectiveNote(search);
     }
     if (evaluation) {
+      input.modelNote = bestModelNote(ctx, evaluation.best.trial);
       input.evaluation = evaluation.best;
       input.ablation = evaluation.ablation;
       if (evaluation.fusion) input.fusion = evaluation.fusion;

@@ -67,5 +67,12 @@ describe('searchStage', () => {
     expect(stderr.join('')).toMatch(
       /trial \d+: search budget spent \([\d.]+s left for its end-of-trial work\), stopping (during|after) epoch \d+|s of the search budget left, less than a trial here takes/,
     );
+    // A trial the budget stopped says so in the trials table (its value is of a shorter training), and only that one.
+    const cut = /trial (\d+): search budget spent/.exec(stderr.join(''))?.[1];
+    const csv = readFileSync(join(run, 'search', 'trials.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = csv[0].indexOf('budget_stop');
+    const stopped = col < 0 ? [] : csv.slice(1).filter((r) => r[col] !== '').map((r) => r[0]);
+    expect(stopped).toEqual(cut === undefined ? [] : [cut]);
+    if (cut !== undefined) expect(stderr.join('')).toMatch(/\d+ complete \(1 stopped early by the budget\), \d+ pruned/);
   });
 });

@@ -11,7 +11,7 @@ import {
 import { TrialPruned, spawnWorkers, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { EPOCH_ATTRS, FIGURE_ATTRS, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
+import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
@@ -98,6 +98,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         // After an epoch's last batch, finishing the epoch costs its validation pass as well.
         if (now > deadline - reserve() - (last ? valMs : 0)) {
           stopping = true;
+          trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(
             `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
               `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${finished} finished epoch${finished > 1 ? 's' : ''} is kept`,
@@ -118,6 +119,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         if (deadline !== null && now > deadline - reserve() && epoch + 1 < ctx.options.epochs) {
           // Out of time: finish this trial with the best epoch so far rather than throw its result away.
           stopping = true;
+          trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(`  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping after epoch ${epoch + 1}`);
           train.stop();
         }
@@ -142,6 +144,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     // With a shared storage the model goes there too, for the machine that retrains.
     if (study !== undefined) await uploadTrialModel(ctx, study, trial.number);
     trial.setUserAttr(VALIDATION_ROWS_ATTR, val.n);
+    if (result.bestEpoch >= 0) trial.setUserAttr(KEPT_EPOCH_ATTR, result.bestEpoch + 1);
     trial.setUserAttr(FIGURE_ATTRS.clean, figures.clean);
     trial.setUserAttr(FIGURE_ATTRS.shifted, figures.shifted);
     if (figures.image !== null) trial.setUserAttr(FIGURE_ATTRS.image, figures.image);
@@ -260,8 +263,9 @@ export const searchStage: Stage = {
     pruneTrialModels(ctx, study, keep);
     const outputs = writeSearchOutputs(ctx, study);
     const kept = outputs.keptBaseline;
+    const cut = outputs.trials.filter((t) => t.state === 'COMPLETE' && t.stoppedByBudget).length;
     ctx.log(
-      `    ${outputs.finished} complete, ${outputs.pruned} pruned, ${outputs.failed} failed; chosen trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})` +
+      `    ${outputs.finished} complete${cut > 0 ? ` (${cut} stopped early by the budget)` : ''}, ${outputs.pruned} pruned, ${outputs.failed} failed; chosen trial ${outputs.bestTrial} (value ${outputs.bestValue?.toFixed(4)})` +
         (kept ? `: the paper's configuration, within one standard error (${kept.standardError.toFixed(4)}) of trial ${kept.over} (${kept.overValue.toFixed(4)})` : ''),
     );
     return { bestTrial: outputs.bestTrial, bestValue: outputs.bestValue, finished: outputs.finished, pruned: outputs.pruned };

@@ -12,7 +12,8 @@ export const predictStage = modelStage('predict', 'predict: the test set to subm
   const dirs = finalModelDirs(ctx.layout, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d));
   const result = await predict(dirs, data.test, { tta: ctx.options.tta });
   writeSubmission(ctx.layout.submission, result.labels);
-  ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${result.models} model${result.models > 1 ? 's' : ''})`);
+  const averaged = result.models > 1 ? `the average of ${result.models} models` : '1 model';
+  ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${averaged}${ctx.options.tta ? ', with test-time augmentation' : ''})`);
   return { rows: result.labels.length, models: result.models };
 });
 
@@ -24,7 +25,7 @@ export const validateStage: Stage = {
     const data = await dataOf(ctx);
     if (!data.test) return { skipped: true };
     const summary = validateSubmission(ctx.layout.submission, data.test);
-    ctx.log(`    valid: header row_id,label, ${summary.rows} rows in order, predicted digits ${summary.labelCounts.join('/')}`);
+    ctx.log(`    valid: header row_id,label, ${summary.rows} rows in order; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}`);
     return { rows: summary.rows, valid: true };
   },
 };

@@ -95,6 +95,19 @@ describe('paramImportances()', () => {
     expect(paramImportances(study, { seed: 1, nTrees: 16 })).toEqual(imp);
     expect(paramImportances(await createStudy({ name: 'none' }))).toEqual({});
   });
+
+  it('does not credit the first parameter by name when the trials cannot tell the parameters apart', async () => {
+    // Two trials that differ in every parameter: each one splits them equally well, so none may take the credit.
+    const study = await createStudy({ name: 'two', sampler: new RandomSampler({ seed: 3 }), pruner: new NopPruner() });
+    const names = ['a_first', 'b', 'c', 'd', 'e', 'f'];
+    await study.optimize((t) => {
+      names.forEach((p) => t.suggestFloat(p, 0, 1));
+      return t.number;
+    }, { nTrials: 2 });
+    const imp = paramImportances(study, { seed: 42 });
+    expect(Math.max(...Object.values(imp))).toBeLessThan(0.4);
+    expect(Object.values(imp).filter((v) => v > 0.05)).toHaveLength(names.length);
+  });
 });
 
 describe('Trial.setUserAttr()', () => {

@@ -1,5 +1,5 @@
 import { toInternal, type Distribution } from '../distributions';
-import { xoshiro128 } from '@digitfuse/core';
+import { permutation, xoshiro128, type Rng } from '@digitfuse/core';
 import type { FrozenTrial } from '../trial-state';
 import type { TrialsSource } from './trials-table';
 
@@ -69,6 +69,7 @@ function growTree(
   maxDepth: number,
   minLeaf: number,
   gains: Float64Array,
+  rng: Rng,
 ): void {
   if (depth >= maxDepth || rows.length < 2 * minLeaf) return;
   const total: Stats = { n: 0, sum: 0, sumSq: 0 };
@@ -82,7 +83,10 @@ function growTree(
   let bestGain = 0;
   let bestFeature = -1;
   let bestThreshold = 0;
-  for (let f = 0; f < d.x.length; f++) {
+  // Features in a random order: a tie (common with few trials, where several parameters split the
+  // same rows equally well) goes to a random one, as in scikit-learn's forests, not always to the
+  // first parameter by name.
+  for (const f of permutation(d.x.length, rng)) {
     const col = d.x[f];
     const sorted = [...rows].sort((a, b) => col[a] - col[b]);
     const left: Stats = { n: 0, sum: 0, sumSq: 0 };
@@ -106,13 +110,14 @@ function growTree(
   if (bestFeature < 0) return;
   gains[bestFeature] += bestGain;
   const col = d.x[bestFeature];
-  growTree(d, rows.filter((r) => col[r] <= bestThreshold), depth + 1, maxDepth, minLeaf, gains);
-  growTree(d, rows.filter((r) => col[r] > bestThreshold), depth + 1, maxDepth, minLeaf, gains);
+  growTree(d, rows.filter((r) => col[r] <= bestThreshold), depth + 1, maxDepth, minLeaf, gains, rng);
+  growTree(d, rows.filter((r) => col[r] > bestThreshold), depth + 1, maxDepth, minLeaf, gains, rng);
 }
 
 /**
  * Parameter importances by mean decrease in impurity: a seeded random forest of regression trees
- * (bootstrap samples, all features considered at each split) is fitted to the COMPLETE trials'
+ * (bootstrap samples, all features considered at each split in a random order, so ties go to a
+ * random feature) is fitted to the COMPLETE trials'
  * values; each parameter's importance is the share of the variance reduction its splits achieve,
  * averaged over trees (categorical parameters are one-hot encoded and their columns summed; log
  * parameters are split in log space). This is Optuna's MeanDecreaseImpurity evaluator's method.
@@ -128,7 +133,7 @@ export function paramImportances(study: TrialsSource, options: ParamImportanceOp
   for (let t = 0; t < nTrees; t++) {
     const rows = Array.from({ length: n }, () => rng.int(n));
     const gains = new Float64Array(design.x.length);
-    growTree(design, rows, 0, options.maxDepth ?? 64, options.minSamplesLeaf ?? 1, gains);
+    growTree(design, rows, 0, options.maxDepth ?? 64, options.minSamplesLeaf ?? 1, gains, rng);
     const total = gains.reduce((a, b) => a + b, 0);
     if (total > 0) for (let f = 0; f < gains.length; f++) sums[f] += gains[f] / total;
   }

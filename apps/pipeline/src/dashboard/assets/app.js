@@ -75,8 +75,12 @@
     const c = s.study ? s.study.counts : null;
     const finished = c ? c.COMPLETE + c.PRUNED : 0;
     $('card-trials').textContent = o.trials !== null ? finished + ' of ' + o.trials : String(finished);
+    // A search that ended with fewer trials than --trials: its budget ended it (the only way it stops early).
+    const search = run ? run.stages.find((st) => st.name === 'search') : null;
+    const cut = search && search.state === 'done' && o.trials !== null && o.budgetMs !== null && finished < o.trials;
     $('card-trials-note').textContent = c
-      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running'
+      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running' +
+        (cut ? ' · the search budget (' + duration(o.budgetMs / 1000) + ') ran out before ' + o.trials + ' trials finished' : '')
       : 'no study yet';
     const best = s.study && s.study.bestTrial !== null ? s.study : null;
     $('card-best').textContent = best ? fixed(best.bestValue, 4) : '–';
@@ -153,7 +157,7 @@
     const params = s.study ? s.study.paramNames : [];
     return [
       { key: 'number', title: '#', get: (t) => t.number, show: (t) => String(t.number) },
-      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase(), text: true },
+      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase() + (t.stoppedByBudget ? ' (budget)' : ''), text: true },
       { key: 'value', title: 'Value', get: (t) => t.value, show: (t) => fixed(t.value, 4) },
       { key: 'clean', title: 'Clean', get: (t) => t.clean, show: (t) => pct(t.clean) },
       { key: 'shifted', title: 'Shifted', get: (t) => t.shifted, show: (t) => pct(t.shifted) },
@@ -205,6 +209,7 @@
           if (c.key === 'state') {
             td.replaceChildren(el('span', { class: 'state state-' + t.state, text: shown }));
             if (t.failReason) td.setAttribute('title', t.failReason);
+            if (t.stoppedByBudget) td.setAttribute('title', 'the search budget stopped this trial early: its value is of a shorter training');
           }
           if (c.param && typeof c.get(t) === 'string') td.setAttribute('title', c.get(t));
           if (c.key === 'number' && isBest) td.replaceChildren(el('span', { class: 'best-mark', text: '★ ', title: 'best trial' }), document.createTextNode(shown));

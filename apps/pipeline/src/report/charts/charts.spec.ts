@@ -47,7 +47,7 @@ describe('embedding charts', () => {
 
 describe('trainingCurvesSpec()', () => {
   it('renders loss and accuracy panels with a train/validation legend', async () => {
-    await expectTexts(trainingCurvesSpec(input.history ?? []), ['Training curves of the final model', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']);
+    await expectTexts(trainingCurvesSpec(input.history ?? []), ['Training curves', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']);
   });
 });
 
@@ -80,7 +80,7 @@ describe('search charts', () => {
   });
 
   it('displayedValue() uses a pruned trial\'s last reported value', () => {
-    const base = { number: 0, params: {}, bestStep: null, seconds: null };
+    const base = { number: 0, params: {}, bestEpoch: null, seconds: null };
     expect(displayedValue({ ...base, state: 'PRUNED', value: null, intermediate: [[1, 0.3], [2, 0.5]] })).toBe(0.5);
     expect(displayedValue({ ...base, state: 'FAIL', value: null, intermediate: [[1, 0.3]] })).toBeNull();
     expect(displayedValue({ ...base, state: 'COMPLETE', value: 0.9, intermediate: [] })).toBe(0.9);
@@ -94,8 +94,14 @@ describe('search charts', () => {
     expect(told).not.toContain('learning_rate (log)');
   });
 
-  it('paramImportancesSpec() lists parameters with their values', async () => {
-    await expectTexts(paramImportancesSpec({ lr: 0.7, dropout: 0.3 }), ['Hyperparameter importances', '0.700', 'dropout']);
+  it('paramImportancesSpec() lists parameters with their values and the trials they come from', async () => {
+    const shown = await expectTexts(paramImportancesSpec({ lr: 0.7, dropout: 0.3 }, 12), ['Hyperparameter importances', '0.700', 'dropout', 'over 12 completed trials']);
+    expect(shown).not.toContain('cannot be told apart');
+  });
+
+  it('paramImportancesSpec() warns that two trials cannot tell nine parameters apart', async () => {
+    const nine = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((p) => [p, 1 / 9]));
+    await expectTexts(paramImportancesSpec(nine, 2), ['over 2 completed trials', 'cannot be told apart yet']);
   });
 });
 
@@ -108,8 +114,8 @@ describe('ablationSpec()', () => {
 describe('optimizationHistorySpec() axis', () => {
   it('ticks exactly at each trial number when there are few trials (no repeated labels)', async () => {
     const trials = [
-      { number: 0, state: 'COMPLETE' as const, params: {}, value: 0.97, bestStep: 4, seconds: 98, intermediate: [[4, 0.97]] as [number, number][] },
-      { number: 1, state: 'PRUNED' as const, params: {}, value: null, bestStep: 5, seconds: 244, intermediate: [[5, 0.98]] as [number, number][] },
+      { number: 0, state: 'COMPLETE' as const, params: {}, value: 0.97, bestEpoch: 4, seconds: 98, intermediate: [[4, 0.97]] as [number, number][] },
+      { number: 1, state: 'PRUNED' as const, params: {}, value: null, bestEpoch: 5, seconds: 244, intermediate: [[5, 0.98]] as [number, number][] },
     ];
     const svg = await renderSvg(optimizationHistorySpec(trials));
     const xLabels = [...svg.matchAll(/role-axis-label[\s\S]*?<\/g>/g)][0][0].match(/>([^<]+)<\/text>/g) ?? [];

@@ -214,13 +214,18 @@ export function parallelCoordinatesSpec(trials: readonly TrialInput[], objective
   } as unknown as TopLevelSpec;
 }
 
-/** Horizontal bars of parameter importances, largest first. */
-export function paramImportancesSpec(importances: Readonly<Record<string, number>>): TopLevelSpec {
+/**
+ * Horizontal bars of parameter importances, largest first; the subtitle says how many completed
+ * trials they were estimated from, and that fewer trials than parameters cannot tell them apart.
+ */
+export function paramImportancesSpec(importances: Readonly<Record<string, number>>, completed: number): TopLevelSpec {
   const rows = Object.entries(importances)
     .map(([param, importance]) => ({ param, importance: round(importance, 4) }))
     .sort((a, b) => b.importance - a.importance || a.param.localeCompare(b.param));
+  const subtitle = [`share of the objective's variance explained by each parameter (random forest over ${completed} completed trials)`];
+  if (completed <= rows.length) subtitle.push(`fewer trials than parameters + 1: the parameters cannot be told apart yet, the bars are mostly chance`);
   return {
-    title: { text: 'Hyperparameter importances', subtitle: 'share of the objective\'s variance explained by each parameter' },
+    title: { text: 'Hyperparameter importances', subtitle },
     width: 440,
     height: Math.max(120, 34 * rows.length),
     data: { values: rows },

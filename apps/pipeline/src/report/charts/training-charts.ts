@@ -46,7 +46,7 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[]): TopLevelSp
     },
   });
   return {
-    title: { text: 'Training curves of the final model', subtitle: `${history.length} epochs; train vs. validation` },
+    title: { text: 'Training curves', subtitle: `${history.length} epochs; train vs. validation` },
     data: { values: rows },
     hconcat: [panel('loss', 'Loss per epoch'), panel('accuracy', 'Accuracy per epoch')],
     config: { title: TITLE_CONFIG },

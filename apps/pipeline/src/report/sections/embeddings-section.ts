@@ -3,7 +3,7 @@ import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotD
 import { EMBEDDING_KINDS as KINDS, embeddingMap, mappable } from '../embedding-maps';
 import { escapeHtml } from '../tables';
 import type { ClusterAgreement } from '../types';
-import { fromPart, type ReportSection } from './section';
+import { fromPart, modelNote, type ReportSection } from './section';
 
 /**
  * t-SNE of each embedding with K-means on it, and the clusters' agreement with the digits; maps given
@@ -12,7 +12,7 @@ import { fromPart, type ReportSection } from './section';
 export const embeddingsSection: ReportSection = {
   id: 'embeddings',
   title: 'Learnt features: t-SNE and K-means',
-  render: fromPart((input) => input.embeddings, 'No embeddings were given, so there is no t-SNE / K-means analysis.', async (e, ctx) => {
+  render: fromPart((input) => input.embeddings, 'No embeddings were given, so there is no t-SNE / K-means analysis.', async (e, ctx, input) => {
     const k = ctx.clusters;
     const seed = ctx.seed;
     const parts: string[] = [];
@@ -50,6 +50,6 @@ export const embeddingsSection: ReportSection = {
         ctx.table({ headers: ['Embedding', 'Adjusted Rand index', 'NMI'], rows }, 'Cluster agreement with digits'),
       );
     }
-    return parts.join('\n');
+    return modelNote(input, ctx) + parts.join('\n');
   }),
 };

@@ -1,12 +1,13 @@
 import { confusionMatrixSpec, perClassF1Spec } from '../charts/evaluation-charts';
-import { fromPart, type ReportSection } from './section';
+import { fromPart, modelNote, type ReportSection } from './section';
 
 /** The final model on the validation rows: confusion matrix, per-class F1 and metrics. */
 export const evaluationSection: ReportSection = {
   id: 'evaluation',
   title: 'Validation',
-  render: fromPart((input) => input.evaluation, 'No validation evaluation was given.', async (ev, ctx) =>
+  render: fromPart((input) => input.evaluation, 'No validation evaluation was given.', async (ev, ctx, input) =>
     [
+      modelNote(input, ctx),
       await ctx.chart('confusion-matrix.png', confusionMatrixSpec(ev), 'Confusion matrix on validation'),
       await ctx.chart('per-class-f1.png', perClassF1Spec(ev), 'Per-class F1 on validation'),
       ctx.table(

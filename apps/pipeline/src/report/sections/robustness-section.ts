@@ -30,10 +30,11 @@ export const robustnessSection: ReportSection = {
     if (input.robustness) {
       const [perSet, summary] = robustnessTables(input.robustness);
       parts.push(
+        // Read from a file (the user's model:robustness run, or the project's reference), never measured by the run itself: said first.
+        ctx.paragraph(`The robustness benchmark below was not measured by this run; it comes from ${input.robustness.source}.`),
         ctx.paragraph(input.robustness.conclusion),
         ctx.table(summary, 'Robustness benchmark: mean and worst test accuracy'),
         ctx.table(perSet, 'Robustness benchmark: test accuracy per set'),
-        ctx.paragraph(`Source: ${input.robustness.source}`),
       );
     }
     return parts.length > 0 ? parts.join('\n') : ctx.skip('No robustness results were given.');

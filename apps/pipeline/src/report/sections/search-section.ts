@@ -21,7 +21,7 @@ export const searchSection: ReportSection = {
     );
     parts.push(
       input.importances && Object.keys(input.importances).length > 0
-        ? await ctx.chart('param-importances.png', paramImportancesSpec(input.importances), 'Hyperparameter importances')
+        ? await ctx.chart('param-importances.png', paramImportancesSpec(input.importances, completed.length), 'Hyperparameter importances')
         : ctx.skip('No parameter importances were given.'),
     );
     const trialsTable = trialTable(trials);
@@ -30,7 +30,20 @@ export const searchSection: ReportSection = {
       ctx.markdown(input.objectiveNote, '');
       parts.push(`<p>${escapeHtml(input.objectiveNote)}</p>`);
     }
-    parts.push(ctx.table(trialsTable, 'Trials'));
+    const figures = trials.some((t) => t.figures);
+    parts.push(
+      ctx.paragraph(
+        'Value: what the trials are ranked by. ' +
+          (figures
+            ? 'Clean, Shifted audio, Image expert: validation accuracy with the training voices, with the validation audio shifted like an unseen speaker, and of the image expert alone. '
+            : '') +
+          'Best epoch: the epoch whose weights the trial kept (early stopping on validation loss); retraining trains for that many epochs. Seconds: wall time of the trial.' +
+          (trials.some((t) => t.stoppedByBudget)
+            ? ' COMPLETE (budget): the search budget stopped the trial before its epochs or early stopping ended it, so its value is of a shorter training than the others\'.'
+            : ''),
+      ),
+      ctx.table(trialsTable, 'Trials'),
+    );
     return parts.join('\n');
   }),
 };

@@ -47,6 +47,11 @@ export function fromPart<T>(
   };
 }
 
+/** The input's `modelNote` as a paragraph, or nothing: which model a section's figures are of. */
+export function modelNote(input: ReportInput, ctx: SectionContext): string {
+  return input.modelNote ? ctx.paragraph(input.modelNote) : '';
+}
+
 /** One section of the report: an anchor id, a title (the `##` heading and the nav link) and its body. */
 export interface ReportSection {
   readonly id: string;

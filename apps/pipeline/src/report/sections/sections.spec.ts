@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeReport } from '../write-report';
 import { REPORT_SECTIONS, type ReportSection } from './index';
+import { robustnessSection } from './robustness-section';
 
 describe('REPORT_SECTIONS', () => {
   it('lists the sections in the order of the page, each with its own id', () => {
@@ -32,5 +33,24 @@ describe('writeReport() with its own sections', () => {
     expect(html).toContain('<nav><a href="#notes">Notes &amp; more</a><a href="#empty">Empty</a></nav>');
     expect(html).toContain('<section id="notes">\n<h2>Notes &amp; more</h2>\n<p>Seed 4, 3 clusters.</p>\n</section>');
     expect(html.indexOf('id="notes"')).toBeLessThan(html.indexOf('id="empty"'));
+  });
+});
+
+describe('robustnessSection', () => {
+  const tempDir = useTempDir('robustness-section-', 'each');
+
+  it('says before its numbers that the benchmark was not measured by this run, and where it comes from', async () => {
+    const robustness = {
+      source: 'packages/model/assets/robustness-reference.json (measured 2026-11-24)',
+      models: ['image only', 'robust fusion'],
+      perSet: [{ set: 'theo-noisy', acc: [0.979, 0.985] }],
+      summary: [{ group: 'unseen speaker, noisy', model: 'robust fusion', mean: 0.985, worst: 0.985, worstSet: 'theo-noisy' }],
+      conclusion: 'robust fusion averages 98.50% against 97.90% for image only.',
+    };
+    await writeReport({ title: 'R', summary: {}, robustness }, tempDir(), { sections: [robustnessSection] });
+    const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
+    const said = html.indexOf('The robustness benchmark below was not measured by this run; it comes from packages/model/assets/robustness-reference.json (measured 2026-11-24).');
+    expect(said).toBeGreaterThan(0);
+    expect(said).toBeLessThan(html.indexOf('robust fusion averages 98.50%'));
   });
 });

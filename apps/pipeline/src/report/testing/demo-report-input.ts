@@ -53,7 +53,7 @@ export function demoReportInput(points = 2000, seed = 0): ReportInput {
       state: pruned ? 'PRUNED' : 'COMPLETE',
       params: { learning_rate: lr, dropout, filters, optimizer },
       value: pruned ? null : quality,
-      bestStep: pruned ? null : steps,
+      bestEpoch: pruned ? null : steps,
       seconds: 20 + 40 * rng.next(),
       intermediate,
     };

@@ -1,0 +1,50 @@
+import { useTempDir } from '@digitfuse/core/testing';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'puppeteer-core';
+import { describeInBrowser, launchBrowser, openPage } from '../dashboard/testing/browser';
+import { searchSection } from './sections/search-section';
+import type { TrialInput } from './types';
+import { writeReport } from './write-report';
+
+jest.setTimeout(120_000);
+
+/** Trials with the pipeline's nine parameters: their table is wider than the page. */
+const trials: TrialInput[] = [0, 1, 2].map((number) => ({
+  number,
+  state: 'COMPLETE',
+  params: Object.fromEntries(
+    ['img_filters_1', 'img_filters_2', 'img_filters_3', 'aud_filters_1', 'aud_filters_2', 'aud_filters_3', 'units', 'dropout', 'learning_rate'].map((p, i) => [p, i === 8 ? 0.000763 + number * 1e-4 : 48 + i + number]),
+  ),
+  value: 0.97 + number / 100,
+  bestEpoch: 10,
+  seconds: 65.8,
+  intermediate: [[1, 0.95], [2, 0.97 + number / 100]],
+  figures: { clean: 0.995, shifted: 0.9862, image: 0.9613 },
+}));
+
+describeInBrowser('report.html in chromium', () => {
+  const tempDir = useTempDir('report-page-', 'each');
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('keeps a table wider than the page inside the page (it scrolls in its own box), and loads nothing from elsewhere', async () => {
+    await writeReport({ title: 'Wide trials', summary: {}, trials }, tempDir(), { sections: [searchSection] });
+    const { page, errors } = await openPage(browser, pathToFileURL(join(tempDir(), 'report.html')).href, { width: 1024, height: 800 });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.reload({ waitUntil: 'load' });
+    // Code run in the page is given as text: this project's TypeScript has no DOM types.
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBe(0);
+    const tableScrolls = await page.evaluate(`(() => { const w = document.querySelector('#search .table-wrap'); return w.scrollWidth > w.clientWidth; })()`);
+    expect(tableScrolls).toBe(true);
+    expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
