@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
 import { saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
+import { claimRun } from './run-process';
 
 /** Everything the stages of one run share. */
 export interface RunContext {
@@ -73,6 +74,16 @@ export function modelStage(
  * (a resumed run continues where it stopped). Each finished stage is recorded at once.
  */
 export async function runStages(ctx: RunContext, stages: readonly Stage[]): Promise<void> {
+  // One process at a time runs a run's stages; active.json says which (the dashboard reads it).
+  const release = claimRun(ctx.layout, ctx.log);
+  try {
+    await runEach(ctx, stages);
+  } finally {
+    release();
+  }
+}
+
+async function runEach(ctx: RunContext, stages: readonly Stage[]): Promise<void> {
   for (const [i, stage] of stages.entries()) {
     const header = `[${i + 1}/${stages.length}] ${stage.title}`;
     if (ctx.state.stages[stage.name]) {

@@ -1,9 +1,12 @@
 import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
+import { ACTIVE_JSON } from '../run-process';
 
 // `digitfuse full / search / report` as a user runs them: the real binary, a process each, real flags and files.
 jest.setTimeout(600_000);
@@ -189,5 +192,31 @@ describe('the largest --seed', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).options.seed).toBe(2147483647);
     expect(existsSync(join(out, 'submission.csv'))).toBe(true);
+  });
+});
+
+describe('a run that another process is running', () => {
+  it('is refused on --resume, naming the process and its active.json, and left as it was', async () => {
+    const out = join(tmp(), 'busy');
+    expect(digitfuse(['search', '--data', data(), '--out', out, ...quick]).status).toBe(0);
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(false); // the search gave the run up as it ended
+    const state = readFileSync(join(out, 'run.json'), 'utf8');
+    // Another search of this run, still alive on this machine.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+    await new Promise((ok) => other.once('spawn', ok));
+    try {
+      writeFileSync(join(out, ACTIVE_JSON), JSON.stringify({ pid: other.pid, host: hostname(), since: '2026-12-02T10:00:00.000Z' }));
+      const r = digitfuse(['full', '--resume', out, ...quick]);
+      expect(r.status).toBe(1);
+      expect(r.lines.at(-1)).toBe(
+        `error: Expected no other process to be running ${out}, found process ${other.pid} at it since 2026-12-02T10:00:00.000Z; ` +
+          `wait for it to end, or stop it (if no digitfuse runs there, delete ${join(out, ACTIVE_JSON)})`,
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+      expect(existsSync(join(out, 'model'))).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 });

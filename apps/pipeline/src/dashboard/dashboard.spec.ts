@@ -38,8 +38,8 @@ describeInBrowser('dashboard page (chromium)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dashboard-page-'));
     journal = writeFixtureRun(join(dir, 'live'), { finished: 6, runningEpochs: 3 }).journal;
-    // Its search has ended (by its budget: 4 finished trials of --trials 10).
-    writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'] });
+    // Its search has ended (by its budget: 4 finished trials of --trials 10), and no process runs it (`digitfuse search` alone).
+    writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'], active: false });
     [live, hostile, browser] = await Promise.all([
       startDashboard({ run: join(dir, 'live'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'hostile'), stages: STAGES, log: quiet }),
@@ -116,6 +116,12 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
       expect(await page.$eval('#card-trials-note', (e) => e.textContent)).toBe(
         '4 completed, 0 pruned, 1 failed, 0 running · the search budget (45 min) ran out before 10 trials finished',
+      );
+      // Nothing runs it: no stage is shown as running, and the page says how to go on.
+      expect(await page.$$eval('#stages .running', (els) => els.length)).toBe(0);
+      expect(await page.$eval('#ended', (e) => e.hasAttribute('hidden'))).toBe(false);
+      expect(await page.$eval('#ended', (e) => e.textContent)).toBe(
+        `No process is running this run now: it was stopped, or only its search was run. \`digitfuse full --resume ${join(dir, 'hostile')}\` continues it.`,
       );
     }));
 

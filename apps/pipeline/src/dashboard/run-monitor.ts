@@ -1,6 +1,7 @@
 import { paramImportances } from '@digitfuse/tuning';
 import type { PipelineOptions } from '../options';
 import { openRun, type RunLayout, type RunState } from '../run-artifacts';
+import { activeRunProcess } from '../run-process';
 import { runLinks } from './run-files';
 import { buildSnapshot, type SnapshotInput } from './snapshot';
 import type { StudyData, StudySource } from './study-source';
@@ -20,6 +21,9 @@ export interface RunMonitorArgs {
 
 type Listener = (snapshot: DashboardSnapshot) => void;
 
+/** How often the dashboard looks whether the process running the run still lives. */
+const LIVENESS_MS = 2000;
+
 /**
  * Keeps the dashboard's snapshot up to date: reads run.json again whenever the watcher sees the run
  * directory change, and the study whenever its source says it changed (or, for a journal, with the
@@ -32,6 +36,7 @@ export class RunMonitor {
   private ended = false;
   private importances: { key: string; value: Record<string, number> } = { key: '', value: {} };
   private lastProblem: string | null = null;
+  private liveness: NodeJS.Timeout | null = null;
 
   constructor(private readonly args: RunMonitorArgs) {
     this.snapshot = this.build();
@@ -43,6 +48,11 @@ export class RunMonitor {
     if (layout !== null) {
       this.watcher = watchRun(layout, () => this.refresh(), { onError: (err) => log(`dashboard: watcher: ${err.message}`) });
       await this.watcher.ready;
+      // A process killed (kill -9, a crash) leaves its active.json: no file changes, so look whether it still lives.
+      this.liveness = setInterval(() => {
+        if (this.snapshot.run?.active && activeRunProcess(layout) === null) this.refresh();
+      }, LIVENESS_MS);
+      this.liveness.unref();
     }
     await source.start(() => this.refresh());
     this.refresh(); // anything written while the watcher was starting
@@ -74,6 +84,8 @@ export class RunMonitor {
 
   /** Stop watching and following (the snapshot stays readable). */
   async close(): Promise<void> {
+    if (this.liveness) clearInterval(this.liveness);
+    this.liveness = null;
     await this.watcher?.close();
     this.watcher = null;
     await this.args.source.stop();
@@ -94,7 +106,7 @@ export class RunMonitor {
     }
     if (problem !== null && problem !== this.lastProblem) this.args.log(`dashboard: ${problem}`);
     this.lastProblem = problem;
-    return { root: layout.root, state, stateProblem: problem, links: runLinks(layout) };
+    return { root: layout.root, state, stateProblem: problem, active: activeRunProcess(layout), links: runLinks(layout) };
   }
 
   private build(): DashboardSnapshot {

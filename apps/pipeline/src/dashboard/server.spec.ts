@@ -1,18 +1,28 @@
 import { UsageError } from '@digitfuse/core';
 import { useTempDir } from '@digitfuse/core/testing';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '../errors';
 import { BUDGET_STOP_ATTR, KEPT_EPOCH_ATTR } from '../objective';
 import { openRun, saveState } from '../run-artifacts';
+import { ACTIVE_JSON } from '../run-process';
 import { startDashboard, type Dashboard } from './server';
 import { appendTrial, finishedTrial, writeFixtureRun } from './testing/fixture-run';
 import { openEvents, rawGet } from './testing/http';
 
 const STAGES = ['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report'].map((name) => ({ name, title: `${name}: …` }));
 const quiet = () => undefined;
+
+/** Resolves once `test()` holds (looked at every 50 ms); fails after `timeoutMs`. */
+async function waitUntil(test: () => boolean, timeoutMs: number): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !test(); ) {
+    if (Date.now() > end) throw new Error(`still not so after ${timeoutMs} ms`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+}
 
 describe('startDashboard()', () => {
   let dir: string;
@@ -87,6 +97,31 @@ describe('startDashboard()', () => {
       expect(s.trials.filter((t) => t.stoppedByBudget).map((t) => t.number)).toEqual([n]);
     } finally {
       events.close();
+    }
+  });
+
+  it('shows a stage as running only while a process runs the run, and sees one killed (kill -9) within seconds', async () => {
+    const other = join(dir, 'other-run');
+    writeFixtureRun(other, { finished: 2, runningEpochs: 0, active: false });
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+    await new Promise((ok) => sleeper.once('spawn', ok));
+    const d = await startDashboard({ run: other, stages: STAGES, log: quiet });
+    try {
+      const states = () => d.monitor.current.run?.stages.map((x) => x.state);
+      expect(states()).toEqual(['done', 'pending', 'pending', 'pending', 'pending', 'pending', 'pending']);
+      expect(d.monitor.current.run?.active).toBeNull();
+      // A process takes the run up (active.json appears): its stage is running.
+      writeFileSync(join(other, ACTIVE_JSON), JSON.stringify({ pid: sleeper.pid, host: hostname(), since: new Date().toISOString() }));
+      await waitUntil(() => states()?.[1] === 'running', 20_000);
+      expect(d.monitor.current.run?.active).toMatchObject({ pid: sleeper.pid });
+      // Killed: its active.json stays, but the process is gone.
+      sleeper.kill('SIGKILL');
+      await waitUntil(() => states()?.[1] === 'pending', 20_000);
+      expect(d.monitor.current.run?.active).toBeNull();
+      expect(existsSync(join(other, ACTIVE_JSON))).toBe(true);
+    } finally {
+      sleeper.kill('SIGKILL');
+      await d.close();
     }
   });
 

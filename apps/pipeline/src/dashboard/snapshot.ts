@@ -7,6 +7,7 @@ import { objectiveOf, type PipelineOptions } from '../options';
 import type { TrialInput } from '../report';
 import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
 import type { RunState } from '../run-artifacts';
+import type { RunProcess } from '../run-process';
 import { intermediateValuesSpec } from './intermediate-chart';
 import { trialProgress } from './progress';
 import type { SourceInfo, StudyData } from './study-source';
@@ -20,6 +21,8 @@ export interface SnapshotInput {
     /** run.json, or null when it could not be read (`stateProblem` says why). */
     readonly state: RunState<PipelineOptions> | null;
     readonly stateProblem: string | null;
+    /** The process running its stages now (`activeRunProcess`), or null. */
+    readonly active: RunProcess | null;
     /** Files of the run that exist, to link to. */
     readonly links: readonly RunLink[];
   } | null;
@@ -89,7 +92,7 @@ function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: 
   };
 }
 
-function stageViews(stages: readonly StageInfo[], state: RunState<PipelineOptions> | null): StageView[] {
+function stageViews(stages: readonly StageInfo[], state: RunState<PipelineOptions> | null, active: boolean): StageView[] {
   const done = state?.stages ?? {};
   const known = new Set(stages.map((s) => s.name));
   // Stages run.json records that the list does not know (an older or newer pipeline) are shown as done.
@@ -98,7 +101,7 @@ function stageViews(stages: readonly StageInfo[], state: RunState<PipelineOption
   return all.map((s) => {
     const record = done[s.name];
     if (record) return { ...s, state: 'done' as const, seconds: record.seconds };
-    const running = state !== null && !current;
+    const running = state !== null && active && !current;
     current ||= running;
     return { ...s, state: running ? ('running' as const) : ('pending' as const), seconds: null };
   });
@@ -125,7 +128,7 @@ const titleOf = (objective: string | null): string | null => (objective !== null
 function runView(run: NonNullable<SnapshotInput['run']>, stageList: readonly StageInfo[]): NonNullable<DashboardSnapshot['run']> {
   const { state } = run;
   const options = state?.options;
-  const stages = stageViews(stageList, state);
+  const stages = stageViews(stageList, state, run.active !== null);
   const objective = options ? objectiveOf(options) : null;
   return {
     root: run.root,
@@ -133,6 +136,7 @@ function runView(run: NonNullable<SnapshotInput['run']>, stageList: readonly Sta
     createdAt: state?.createdAt ?? null,
     stages,
     finished: state !== null && stages.every((s) => s.state === 'done'),
+    active: run.active,
     options: {
       trials: finite(options?.trials),
       epochs: finite(options?.epochs),

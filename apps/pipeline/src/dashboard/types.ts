@@ -15,6 +15,7 @@ export interface StageInfo {
 }
 
 export interface StageView extends StageInfo {
+  /** `running`: the first stage not done while a process runs the run (else every stage not done is `pending`). */
   readonly state: 'done' | 'running' | 'pending';
   /** Wall time of a finished stage. */
   readonly seconds: number | null;
@@ -83,6 +84,11 @@ export interface DashboardSnapshot {
     readonly stages: readonly StageView[];
     /** Every stage recorded as finished in run.json. */
     readonly finished: boolean;
+    /**
+     * The process running the run's stages now (active.json; one on this machine that was killed is
+     * gone), or null: the run waits for a `--resume` (stopped, or only its search was run) or has finished.
+     */
+    readonly active: { readonly pid: number; readonly host: string; readonly since: string } | null;
     readonly options: {
       readonly trials: number | null;
       readonly epochs: number | null;

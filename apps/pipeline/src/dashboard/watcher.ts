@@ -1,6 +1,7 @@
 import { watch } from 'chokidar';
 import { relative, sep } from 'node:path';
 import type { RunLayout } from '../run-artifacts';
+import { ACTIVE_JSON } from '../run-process';
 
 export interface RunWatcherArgs {
   /** Changes closer together than this are reported once. Default: 100 ms. */
@@ -19,14 +20,14 @@ export interface RunWatcher {
 function watched(layout: RunLayout): Set<string> {
   const rel = (p: string) => relative(layout.root, p).split(sep).join('/');
   return new Set(
-    ['', rel(layout.state), rel(layout.searchDir), rel(layout.journal), rel(layout.trialsCsv), rel(layout.reportDir), rel(layout.submission)].concat(
+    ['', rel(layout.state), ACTIVE_JSON, rel(layout.searchDir), rel(layout.journal), rel(layout.trialsCsv), rel(layout.reportDir), rel(layout.submission)].concat(
       `${rel(layout.reportDir)}/report.html`,
     ),
   );
 }
 
 /**
- * Watch a run directory (chokidar) for what the dashboard shows: run.json, the study journal, the
+ * Watch a run directory (chokidar) for what the dashboard shows: run.json, active.json, the study journal, the
  * report page and the submission. Everything else there (models, trial weights, caches) is ignored,
  * not even scanned. `onChange` is called once per burst of changes.
  */

@@ -94,10 +94,14 @@
     $('card-budget').textContent = limits.join(' · ');
 
     const ended = $('ended');
-    ended.hidden = !s.ended;
+    // A run that no process works on and that has stages left: stopped, or only its search was run.
+    const idle = !s.ended && run !== null && run.problem === null && run.createdAt !== null && !run.finished && run.active === null;
+    ended.hidden = !s.ended && !idle;
     ended.textContent = s.ended
       ? 'The run has ended and the dashboard server has stopped; this page shows its final state.' + (run ? ' The files are in ' + run.root + '.' : '')
-      : '';
+      : idle
+        ? 'No process is running this run now: it was stopped, or only its search was run. `digitfuse full --resume ' + run.root + '` continues it.'
+        : '';
     $('footer').textContent = inDatabase
       ? 'Read-only view of study ' + source.study + ' in ' + source.place + (run ? ' and of the run directory' : '') + '; it updates by itself as the workers write to the database.'
       : 'Read-only view of the run directory; it updates by itself as the run writes run.json and ' + source.place + '.';

@@ -6,9 +6,12 @@ import { mulberry32 } from '@digitfuse/core';
  */
 import { hasArtifacts, JournalFileStorage, silentLogger, type Distribution, type ParamValue, type Storage } from '@digitfuse/tuning';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { EPOCH_ATTRS, FIGURE_ATTRS } from '../../objective';
 import type { PipelineOptions } from '../../options';
 import { createRun, saveState, type RunLayout } from '../../run-artifacts';
+import { ACTIVE_JSON } from '../../run-process';
 import { SEARCH_SPACE } from '../../search-space';
 import { STUDY_NAME } from '../../study-access';
 
@@ -140,6 +143,8 @@ export interface FixtureRunArgs {
   readonly storage?: string;
   /** The study name run.json records. */
   readonly study?: string;
+  /** Whether a process runs the run's stages (active.json naming this test process, which lives). Default: true. */
+  readonly active?: boolean;
 }
 
 /** The trials of a fixture study, in order: finished ones, the hostile ones, a running one. */
@@ -190,6 +195,7 @@ export function writeFixtureRun(root: string, args: FixtureRunArgs = {}): RunLay
   const { layout, state } = createRun(root, fixtureOptions(root, args));
   for (const name of stagesDone) state.stages[name] = { seconds: 4.2, finishedAt: new Date(now).toISOString() };
   saveState(layout, state);
+  if (args.active !== false) writeFileSync(join(layout.root, ACTIVE_JSON), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date(now).toISOString() }) + '\n');
   if (args.storage === undefined) for (const trial of fixtureTrials(args)) appendTrial(layout.journal, trial);
   if (outputs) {
     mkdirSync(layout.reportDir, { recursive: true });

@@ -1,0 +1,82 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { processAlive, writeFileAtomic } from '@digitfuse/core';
+import { PipelineError } from './errors';
+import type { RunLayout } from './run-artifacts';
+
+/** The file in a run directory that names the process running its stages, while one does. */
+export const ACTIVE_JSON = 'active.json';
+
+/** The process running a run's stages (`active.json`). */
+export interface RunProcess {
+  readonly pid: number;
+  readonly host: string;
+  /** When it began working on the run (ISO time). */
+  readonly since: string;
+}
+
+const activeFile = (layout: RunLayout): string => join(layout.root, ACTIVE_JSON);
+
+/** What `active.json` says, or null when there is none (or it is not one this module wrote). */
+export function readRunProcess(layout: RunLayout): RunProcess | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(activeFile(layout), 'utf8'));
+  } catch {
+    return null; // none, or half of one from a disk that filled up: nobody to wait for
+  }
+  const r = raw as Partial<RunProcess> | null;
+  return r && Number.isInteger(r.pid) && typeof r.host === 'string' && typeof r.since === 'string' ? { pid: r.pid as number, host: r.host, since: r.since } : null;
+}
+
+/**
+ * The process working on the run now, or null: none is recorded, or the one recorded on this machine
+ * is gone (killed, or the machine restarted). One on another machine (a run directory on a shared
+ * disk) cannot be looked at from here and is taken as working.
+ */
+export function activeRunProcess(layout: RunLayout): RunProcess | null {
+  const recorded = readRunProcess(layout);
+  if (recorded === null) return null;
+  return recorded.host !== hostname() || processAlive(recorded.pid) ? recorded : null;
+}
+
+/**
+ * Records this process as the one running the run's stages (so that the dashboard can tell a stage
+ * that runs from one that waits for a `--resume`, and a second process cannot run the same stages
+ * at once), and returns what gives the run up again. The record also goes on Ctrl-C or SIGTERM; one
+ * left by a killed process is ignored, since its process is gone.
+ * @throws PipelineError when another process on this machine is still running the run's stages.
+ */
+export function claimRun(layout: RunLayout, log: (line: string) => void): () => void {
+  const other = activeRunProcess(layout);
+  if (other !== null && !(other.pid === process.pid && other.host === hostname())) {
+    if (other.host === hostname()) {
+      throw new PipelineError(
+        `Expected no other process to be running ${layout.root}, found process ${other.pid} at it since ${other.since}; ` +
+          `wait for it to end, or stop it (if no digitfuse runs there, delete ${activeFile(layout)})`,
+      );
+    }
+    log(`note: ${activeFile(layout)} says process ${other.pid} on ${other.host} has been running this run since ${other.since}; this machine cannot look: taking it over`);
+  }
+  const mine: RunProcess = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  writeFileAtomic(activeFile(layout), JSON.stringify(mine, null, 2) + '\n');
+  const release = (): void => {
+    const now = readRunProcess(layout);
+    if (now !== null && now.pid === mine.pid && now.host === mine.host) rmSync(activeFile(layout), { force: true });
+  };
+  // On Ctrl-C or SIGTERM: give the run up, then end as the signal would have ended the process.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    release();
+  };
+}
