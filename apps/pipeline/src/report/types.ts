@@ -108,6 +108,11 @@ export interface ReportInput {
   readonly modelNote?: string;
   readonly embeddings?: EmbeddingsInput;
   readonly history?: readonly HistoryEntry[];
+  /**
+   * The model's outputs whose cross-entropies its training loss sums (robust fusion: its fused head
+   * and two experts, so the loss starts near 3 x ln 10, not ln 10). Default one: the prediction.
+   */
+  readonly lossHeads?: readonly string[];
   readonly evaluation?: EvaluationInput;
   readonly trials?: readonly TrialInput[];
   /** Whether larger trial values are better. Default 'maximize'. */

@@ -1,6 +1,7 @@
 import { formatDuration, markdownTable } from '@digitfuse/core';
 import { writeDataFigures } from '@digitfuse/data';
 import {
+  fusionStrategy,
   MODEL_TITLES,
   readMeta,
   readRobustnessFile,
@@ -193,7 +194,10 @@ export const reportStage: Stage = {
       if (evaluation.fusion) input.fusion = evaluation.fusion;
       const dir = trialModelDir(ctx.layout, evaluation.best.trial);
       // Curves of the best trial's model: trained on the split's training rows, so it has validation curves.
-      input.history = ((await readMeta(dir)).history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
+      const meta = await readMeta(dir);
+      input.history = (meta.history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
+      // The training loss is the sum of what the model's heads are trained on (three with robust fusion).
+      input.lossHeads = meta.config.modality === 'both' ? fusionStrategy(meta.config.fusion).losses : ['prediction'];
       await backendOf(ctx);
       const embeddings = await reportEmbeddings(ctx, data, evaluation.best.trial);
       // Maps computed beside the retraining (beside-retrain.ts) from these very points are used as they are.

@@ -49,6 +49,11 @@ describe('trainingCurvesSpec()', () => {
   it('renders loss and accuracy panels with a train/validation legend', async () => {
     await expectTexts(trainingCurvesSpec(input.history ?? []), ['Training curves', 'Loss per epoch', 'Accuracy per epoch', 'Epoch', 'train', 'validation']);
   });
+
+  it("titles the loss axis by what the model's training sums: one cross-entropy, or robust fusion's three", async () => {
+    await expectTexts(trainingCurvesSpec(input.history ?? []), ['Loss (cross-entropy)']);
+    await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies: fused + image + audio)']);
+  });
 });
 
 describe('evaluation charts', () => {

@@ -2,8 +2,13 @@ import type { TopLevelSpec } from '@digitfuse/plot';
 import type { HistoryEntry } from '../types';
 import { LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
 
-/** Loss and accuracy per epoch, train and validation, side by side. */
-export function trainingCurvesSpec(history: readonly HistoryEntry[]): TopLevelSpec {
+/** The loss axis' title: one cross-entropy, or the sum over the heads a model trains (`lossHeads`). */
+export function lossTitle(lossHeads: readonly string[] = ['prediction']): string {
+  return lossHeads.length > 1 ? `Loss (sum of ${lossHeads.length} cross-entropies: ${lossHeads.join(' + ')})` : 'Loss (cross-entropy)';
+}
+
+/** Loss and accuracy per epoch, train and validation, side by side; `lossHeads` as `lossTitle`'s. */
+export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?: readonly string[]): TopLevelSpec {
   const rows: Array<{ epoch: number; metric: string; split: string; value: number }> = [];
   for (const h of history) {
     rows.push({ epoch: h.epoch, metric: 'loss', split: 'train', value: round(h.loss, 5) });
@@ -26,7 +31,7 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[]): TopLevelSp
       y: {
         field: 'value',
         type: 'quantitative',
-        title: metric === 'loss' ? 'Loss (cross-entropy)' : 'Accuracy',
+        title: metric === 'loss' ? lossTitle(lossHeads) : 'Accuracy',
         scale: { zero: false },
         ...(metric === 'accuracy' ? { axis: { format: '.0%' } } : {}),
       },
