@@ -24,7 +24,7 @@ describe('submit:validate (spawned)', () => {
     const r = run(['--submission', submission, '--data', data]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`${submission}: valid (3 rows, predicted digits 0/1/1/1/0/0/0/0/0/0)\n`);
+    expect(r.stdout).toBe(`${submission}: valid (3 rows, rows predicted as each digit 0-9: 0/1/1/1/0/0/0/0/0/0)\n`);
   });
 
   it('says in one line that --data must be a folder when it is a file', () => {

@@ -14,7 +14,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   requireDataDir(resolve(args.data));
   const { shape } = readNpy(join(resolve(args.data), COMPETITION_FILES.testImages));
   const summary = validateSubmission(args.submission, shape[0]);
-  process.stdout.write(`${args.submission}: valid (${summary.rows} rows, predicted digits ${summary.labelCounts.join('/')})\n`);
+  process.stdout.write(`${args.submission}: valid (${summary.rows} rows, rows predicted as each digit 0-9: ${summary.labelCounts.join('/')})\n`);
 }
 
 if (require.main === module) runMain(main);
