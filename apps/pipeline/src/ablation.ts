@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { subset, type PreparedData } from '@digitfuse/data';
 import { evaluateProbabilities, fitModel, formatDuration, predictProba, readMeta } from '@digitfuse/model';
 import type { RunContext } from './context';
@@ -48,7 +49,7 @@ export async function trainAblation(ctx: RunContext, data: PreparedData, key: Ab
   const rows = subset(data.train, sampleRows(data.split.train, key.searchRows, key.seed));
   const entries: AblationEntry[] = [];
   for (const modality of ['image', 'audio'] as const) {
-    ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${key.epochs} epochs`);
+    ctx.log(`    ${modality}-only model: the best configuration on the best trial's training rows for its ${counted(key.epochs, 'epoch')}`);
     const trained = await fitModel({ ...config, modality }, { train: rows }, {
       epochs: key.epochs,
       batchSize: key.batchSize,
@@ -56,7 +57,7 @@ export async function trainAblation(ctx: RunContext, data: PreparedData, key: Ab
       ...(options.quiet ? { progress: 'silent' as const } : {}),
       use: async (model) => evaluateProbabilities(await predictProba(model, val), labels).accuracy,
     });
-    entries.push({ modality, valAccuracy: trained.used, note: `${key.epochs} epochs, best trial's configuration` });
+    entries.push({ modality, valAccuracy: trained.used, note: `${counted(key.epochs, 'epoch')}, best trial's configuration` });
     ctx.log(`    ${modality}-only: validation accuracy ${trained.used.toFixed(4)} (${formatDuration(trained.seconds)})`);
   }
   writeKeyed(ctx.layout.ablation, JSON.stringify(key), entries);

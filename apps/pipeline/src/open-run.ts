@@ -1,4 +1,4 @@
-import { UsageError } from '@digitfuse/core';
+import { counted, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
 import { resolve } from 'node:path';
@@ -110,7 +110,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       const facts = (search.facts ?? {}) as { finished?: unknown; pruned?: unknown };
       const had = typeof facts.finished === 'number' && typeof facts.pruned === 'number' ? facts.finished + facts.pruned : null;
       if (had !== null && had >= state.options.trials) {
-        log(`--trials ${state.options.trials}: the search already finished ${had} trials, so it and the later stages are kept (give a larger --trials to search on)`);
+        log(`--trials ${state.options.trials}: the search already finished ${counted(had, 'trial')}, so it and the later stages are kept (give a larger --trials to search on)`);
       } else {
         for (const stage of SEARCH_AND_AFTER) delete state.stages[stage];
         log(`new --trials/--budget: the search continues from its journal and the later stages run again`);

@@ -22,4 +22,5 @@ export {
 } from './random';
 export { parseDuration, formatDuration } from './duration';
 export { markdownTable, type ColumnAlign } from './markdown-table';
+export { counted } from './counted';
 export { eventLoopTurns } from './event-loop';

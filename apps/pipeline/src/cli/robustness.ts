@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { checkOutputFolder, parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
+import { checkOutputFolder, counted, parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 import { benchmarkSetFlag, benchmarkSets } from '@digitfuse/model';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { pipelineRobustnessMarkdown, planPipelineRobustness, runPipelineRobustness, type PipelineRobustnessOptions, type PipelineRun } from '../robustness/pipeline-robustness';
@@ -50,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // A run of an earlier benchmark in --bench-out that these flags would change: one line, before anything runs.
   const plan = planPipelineRobustness(bench);
   log(
-    `pipeline robustness: ${sets.length} sets; budget ${a.budget ?? 'none'}, ${base.trials} trials, ${base.searchRows} search rows, ` +
+    `pipeline robustness: ${counted(sets.length, 'set')}; budget ${a.budget ?? 'none'}, ${counted(base.trials, 'trial')}, ${base.searchRows} search rows, ` +
       `objective ${base.objective}, fusion ${base.fusion}, seed ${base.seed}; writing ${out}`,
   );
   const runs = await runPipelineRobustness(bench, plan);

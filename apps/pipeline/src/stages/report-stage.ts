@@ -1,4 +1,4 @@
-import { formatDuration, markdownTable } from '@digitfuse/core';
+import { counted, formatDuration, markdownTable } from '@digitfuse/core';
 import { writeDataFigures } from '@digitfuse/data';
 import {
   fusionStrategy,
@@ -125,7 +125,7 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
     const acc = (set: string, m: string) => r.runs.find((x) => x.set === set && x.model === m)?.testAcc ?? null;
     return {
       source:
-        `${shown}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${r.epochs} epochs, seed ${r.seed}, backend ${r.backend}` +
+        `${shown}${r.note ? ` (${r.note})` : ''}: config ${r.config}, at most ${counted(r.epochs, 'epoch')}, seed ${r.seed}, backend ${r.backend}` +
         (r.complete ? '' : ' (incomplete run)'),
       models: models.map((m) => MODEL_TITLES[m]),
       perSet: r.sets.filter((s) => r.runs.some((x) => x.set === s.name)).map((s) => ({ set: s.name, acc: models.map((m) => acc(s.name, m)) })),

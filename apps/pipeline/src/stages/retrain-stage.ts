@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { fitModel, formatDuration, readMeta } from '@digitfuse/model';
 import { modelStage } from '../context';
 import { startBesideRetrain } from '../beside-retrain';
@@ -25,7 +26,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
     const meta = await readMeta(trialModelDir(ctx.layout, trial.number));
     const epochs = (meta.bestEpoch ?? meta.history?.length ?? ctx.options.epochs - 1) + 1;
     ctx.log(
-      `    ${best.length > 1 ? `member ${i + 1}/${best.length}: ` : ''}trial ${trial.number} (value ${trial.value.toFixed(4)}), ${epochs} epochs on ${data.train.n} rows`,
+      `    ${best.length > 1 ? `member ${i + 1}/${best.length}: ` : ''}trial ${trial.number} (value ${trial.value.toFixed(4)}), ${counted(epochs, 'epoch')} on ${data.train.n} rows`,
     );
     // No validation rows are left to calibrate on: a robust model keeps its trial's calibrated weights.
     const result = await fitModel(trialConfig(ctx, study, trial.number), { train: data.train }, {

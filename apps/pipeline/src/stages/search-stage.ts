@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { subset, type ModelInputs } from '@digitfuse/data';
 import {
   fitModel,
@@ -228,9 +229,9 @@ export const searchStage: Stage = {
     const deadline = options.budgetMs === null ? null : Number.isFinite(inherited) ? inherited : Date.now() + options.budgetMs;
     ctx.log(`    objective: ${OBJECTIVES[objectiveOf(options)].title}`);
     ctx.log(
-      `    ${options.trials} trials${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
+      `    ${counted(options.trials, 'trial')}${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
         `, ${trainRows.n} training${trainRows.n < data.split.train.length ? ` (of ${data.split.train.length}, --search-rows)` : ''} / ${valRows.n} validation rows (${data.split.mode} split)` +
-        (done > 0 ? `, ${done} trials already finished in ${studyPlace(ctx)}` : ''),
+        (done > 0 ? `, ${counted(done, 'trial')} already finished in ${studyPlace(ctx)}` : ''),
     );
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;

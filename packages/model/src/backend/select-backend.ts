@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { counted } from '@digitfuse/core';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './backend-error';
@@ -88,15 +89,11 @@ export function releaseBackend(): void {
   releaseWebgpu();
 }
 
-function plural(n: number | undefined, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 function details(info: BackendInfo): string {
   if (info.name === 'webgpu' && info.adapter != null) return ` (${describeAdapter(info.adapter)})`;
   if (info.name !== 'wasm') return '';
-  const wasm = `(${info.simd ? 'SIMD' : 'no SIMD'}, ${plural(info.threads, 'thread')})`;
-  if (info.native != null) return ` ${wasm} + native kernels (${info.native.isa}, ${plural(info.native.threads, 'thread')})`;
+  const wasm = `(${info.simd ? 'SIMD' : 'no SIMD'}, ${counted(info.threads, 'thread')})`;
+  if (info.native != null) return ` ${wasm} + native kernels (${info.native.isa}, ${counted(info.native.threads, 'thread')})`;
   return ` ${wasm}, ${info.nativeWhy ?? 'no native kernels'}`;
 }
 

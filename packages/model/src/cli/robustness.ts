@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkOutputFolder, listFlag, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
+import { checkOutputFolder, counted, listFlag, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { FUSIONS } from '../network/fusion/fusions';
@@ -61,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   const backend = await selectBackend(args.backend, log);
   const out = path.resolve(args.out);
   const base = BENCH_CONFIGS[args.config as keyof typeof BENCH_CONFIGS];
-  log(`robustness: ${sets.length} sets x ${models.length} models, config ${args.config}, at most ${args.epochs} epochs, seed ${args.seed}; writing ${out}`);
+  log(`robustness: ${counted(sets.length, 'set')} x ${counted(models.length, 'model')}, config ${args.config}, at most ${counted(args.epochs, 'epoch')}, seed ${args.seed}; writing ${out}`);
 
   const report = (runs: readonly RobustnessRun[], complete: boolean): RobustnessReport => ({
     backend: backend.name,

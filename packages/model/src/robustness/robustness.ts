@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { counted } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, subset, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
 import { validateConfig, type ModelConfig } from '../network/config';
@@ -162,7 +163,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
       const f = (x: number) => Number(x.toFixed(3));
       const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
       log(
-        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${run.epochs} epochs, ${formatDuration(run.seconds)}${w}`,
+        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${counted(run.epochs, 'epoch')}, ${formatDuration(run.seconds)}${w}`,
       );
       await options.onRun?.(run, runs);
     }

@@ -1,4 +1,4 @@
-import { checkOutputFile, listFlag, parseArgs, positiveInt, readJsonFile, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
+import { checkOutputFile, counted, listFlag, parseArgs, positiveInt, readJsonFile, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
 /**
  * Benchmark: the samplers' search quality. `npx nx run tuning:bench-samplers [--seeds 30] [--trials 100]`
  * runs random search, independent TPE, the default (multivariate) TPE, and the default TPE with
@@ -431,7 +431,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (optuna === undefined && version === undefined && args.optuna !== false) o.log(`(no Optuna: \`${args.python}\` cannot import optuna; showing this library only)`);
   const seedsFrom = o.firstSeed === 0 ? '' : ` (from seed ${o.firstSeed})`;
   const candidates = o.tpe.nEiCandidates === DEFAULT_N_EI_CANDIDATES ? '' : `; TPE with ${o.tpe.nEiCandidates} candidates per draw (default ${DEFAULT_N_EI_CANDIDATES})`;
-  console.log(`tuning:bench-samplers: ${o.seeds} seeds x ${o.trials} trials${seedsFrom}; ZDT1 ${o.zdtSeeds} seeds x ${o.zdtTrials} trials${candidates}`);
+  console.log(`tuning:bench-samplers: ${counted(o.seeds, 'seed')} x ${counted(o.trials, 'trial')}${seedsFrom}; ZDT1 ${counted(o.zdtSeeds, 'seed')} x ${counted(o.zdtTrials, 'trial')}${candidates}`);
   const ours = await runOurs(o);
   if (version !== undefined) {
     optuna = await runOptuna(args.python, o);

@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { HistoryEntry } from '../types';
 import { LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
@@ -51,7 +52,7 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?:
     },
   });
   return {
-    title: { text: 'Training curves', subtitle: `${history.length} epochs; train vs. validation` },
+    title: { text: 'Training curves', subtitle: `${counted(history.length, 'epoch')}; train vs. validation` },
     data: { values: rows },
     hconcat: [panel('loss', 'Loss per epoch'), panel('accuracy', 'Accuracy per epoch')],
     config: { title: TITLE_CONFIG },
