@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FileWriteError, writeFileAtomic } from '@digitfuse/core';
+import { counted, FileWriteError, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -122,7 +122,7 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
     if (entries.length > 0) {
       const some = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
       throw new PipelineError(
-        `Expected \`--out ${root}\` to be a new or empty folder, found ${entries.length} other file${entries.length > 1 ? 's' : ''} there (${some}) and no run.json; choose another --out`,
+        `Expected \`--out ${root}\` to be a new or empty folder, found ${counted(entries.length, 'other file')} there (${some}) and no run.json; choose another --out`,
       );
     }
   }

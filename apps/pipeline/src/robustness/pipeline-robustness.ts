@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markdownTable } from '@digitfuse/core';
+import { counted, markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
@@ -212,7 +212,7 @@ export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string
     pairs.length === 0
       ? 'No set has both pipelines yet.'
       : below === 0
-        ? `The main job scored at least the image-only pipeline on all ${pairs.length} set${pairs.length > 1 ? 's' : ''}.`
+        ? `The main job scored at least the image-only pipeline on all ${counted(pairs.length, 'set')}.`
         : `The main job scored below the image-only pipeline on ${below} of ${pairs.length} sets.`,
   );
   return lines.join('\n') + '\n';

@@ -15,7 +15,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
   const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
   if (best.length < ctx.options.ensemble) {
     const n = best.length;
-    ctx.log(`    note: --ensemble ${ctx.options.ensemble} asked for ${ctx.options.ensemble} models, but only ${n} finished trial${n > 1 ? 's' : ''} could be used: the submission averages ${n} model${n > 1 ? 's' : ''}`);
+    ctx.log(`    note: --ensemble ${ctx.options.ensemble} asked for ${ctx.options.ensemble} models, but only ${counted(n, 'finished trial')} could be used: the submission averages ${n} model${n > 1 ? 's' : ''}`);
   }
   const study = await openStudy(ctx);
   if (ctx.besideRetrain && !ctx.state.stages.evaluate) ctx.beside = startBesideRetrain(ctx, best[0].number, backend.name) ?? undefined;

@@ -102,7 +102,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
           trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(
             `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
-              `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${finished} finished epoch${finished > 1 ? 's' : ''} is kept`,
+              `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${counted(finished, 'finished epoch')} is kept`,
           );
           train.stopNow();
         }

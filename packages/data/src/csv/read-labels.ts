@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { readInputFile } from '../read-input';
 import { basename } from 'node:path';
 import Papa from 'papaparse';
@@ -70,7 +71,7 @@ export function parseLabelsCsv(text: string, name: string, file?: string, option
     const line = lineOf(r + 1);
     if (row.length !== header.length) {
       throw new DataError(
-        `Expected \`${name}\` line ${line} to have ${header.length} field${header.length > 1 ? 's' : ''} (${headerText}) like its header, found ${row.length}: \`${row.join(',').slice(0, 60)}\``,
+        `Expected \`${name}\` line ${line} to have ${counted(header.length, 'field')} (${headerText}) like its header, found ${row.length}: \`${row.join(',').slice(0, 60)}\``,
         file,
       );
     }

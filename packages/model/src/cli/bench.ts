@@ -1,4 +1,4 @@
-import { listFlag, MAX_BATCH, parseArgs, positiveInt, runMain } from '@digitfuse/core';
+import { counted, listFlag, MAX_BATCH, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { BACKEND_CHOICES, nativeFmaPeak, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS, benchmarkConfig, type BenchResult } from '../bench/benchmark';
 
@@ -62,7 +62,7 @@ export async function main(argv: readonly string[]): Promise<BenchReport> {
   // Probed before the configs, on the same threads and instruction set: the ceiling their GFLOP/s compare with.
   const peak = info.native != null ? nativeFmaPeak(0.5) : null;
   if (!args.json && info.native != null && peak != null) {
-    console.log(`FMA peak ${peak.toFixed(0)} GFLOP/s (${info.native.isa}, ${info.native.threads} thread${info.native.threads === 1 ? '' : 's'})`);
+    console.log(`FMA peak ${peak.toFixed(0)} GFLOP/s (${info.native.isa}, ${counted(info.native.threads, 'thread')})`);
   }
   const results: BenchReport['results'][number][] = [];
   for (const config of names) {

@@ -1,4 +1,4 @@
-import { FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
+import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
 import { BACKEND_CHOICES, ensembleMemberDirs, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
@@ -61,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test);
   process.stderr.write(
-    `wrote ${args.out}: ${summary.rows} rows from ${result.models} model${result.models > 1 ? 's' : ''} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
+    `wrote ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
   );
 }
 
