@@ -14,6 +14,7 @@ export type { StudyView } from './study-view';
 export { Trial } from './trial';
 export {
   createStudy,
+  HEARTBEAT_DEFAULTS,
   loadStudy,
   Study,
   type Objective,

@@ -15,6 +15,9 @@ import { Trial, type TrialContext } from './trial';
 import type { Direction, FinishedState, FrozenTrial, TrialState } from './trial-state';
 import { isWorkerDead, THIS_WORKER } from './worker-info';
 
+/** How often a RUNNING trial's worker writes a heartbeat, and after how long without one any worker fails the trial (and retries its parameters). */
+export const HEARTBEAT_DEFAULTS = Object.freeze({ intervalMs: 30_000, staleAfterMs: 120_000 });
+
 export interface StudyOptions {
   /** Study name; the key in the storage. Required. */
   readonly name: string;
@@ -42,9 +45,9 @@ export interface StudyOptions {
   readonly loadIfExists?: boolean;
   /** Receives warnings. Default: `consoleLogger`. */
   readonly logger?: TuningLogger;
-  /** A RUNNING trial writes a heartbeat this often. Default: 30000 ms. */
+  /** A RUNNING trial writes a heartbeat this often. Default: `HEARTBEAT_DEFAULTS.intervalMs` (30 s). */
   readonly heartbeatIntervalMs?: number;
-  /** A RUNNING trial with no heartbeat for this long is marked FAIL by any worker. Default: 120000 ms. */
+  /** A RUNNING trial with no heartbeat for this long is marked FAIL by any worker. Default: `HEARTBEAT_DEFAULTS.staleAfterMs` (2 min). */
   readonly staleAfterMs?: number;
   /** Parameters of a trial failed for a dead worker or a stale heartbeat are retried this many times. Default: 1. */
   readonly maxRetries?: number;
@@ -114,8 +117,8 @@ export class Study implements StudyView {
     this.pruner = options.pruner ?? new MedianPruner();
     this.storage = options.storage ?? new InMemoryStorage();
     this.logger = options.logger ?? consoleLogger;
-    this.heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? 30_000);
-    this.staleAfterMs = positive('staleAfterMs', options.staleAfterMs ?? 120_000);
+    this.heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? HEARTBEAT_DEFAULTS.intervalMs);
+    this.staleAfterMs = positive('staleAfterMs', options.staleAfterMs ?? HEARTBEAT_DEFAULTS.staleAfterMs);
     this.maxRetries = options.maxRetries ?? 1;
     if (!Number.isInteger(this.maxRetries) || this.maxRetries < 0) throw new ConfigError(`Study option \`maxRetries\`: expected an integer >= 0, got ${this.maxRetries}`);
     this.cache = new TrialCache(this.storage, this.name);

@@ -33,16 +33,20 @@ describeInBrowser('dashboard page (chromium)', () => {
   let browser: Browser;
   let live: Dashboard;
   let hostile: Dashboard;
+  let shared: Dashboard;
   let journal: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dashboard-page-'));
     journal = writeFixtureRun(join(dir, 'live'), { finished: 6, runningEpochs: 3 }).journal;
+    // Two machines share its study; the one running trial 4 has been silent for 200 s.
+    writeFixtureRun(join(dir, 'shared'), { finished: 4, runningEpochs: 2, runningSilentFor: 200, workers: [{ host: 'lab-a', pid: 11, id: 'a' }, { host: 'lab-b', pid: 22, id: 'b' }] });
     // Its search has ended (by its budget: 4 finished trials of --trials 10), and no process runs it (`digitfuse search` alone).
     writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'], active: false });
-    [live, hostile, browser] = await Promise.all([
+    [live, hostile, shared, browser] = await Promise.all([
       startDashboard({ run: join(dir, 'live'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'hostile'), stages: STAGES, log: quiet }),
+      startDashboard({ run: join(dir, 'shared'), stages: STAGES, log: quiet }),
       launchBrowser(),
     ]);
   });
@@ -51,6 +55,7 @@ describeInBrowser('dashboard page (chromium)', () => {
     await browser?.close();
     await live?.close();
     await hostile?.close();
+    await shared?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -81,6 +86,12 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(await page.$eval('#running .eta', (e) => e.textContent)).toMatch(/^about 4 min \d\d s left/);
       expect(await page.$eval('#running .running-trial', (e) => e.textContent)).toContain('training loss 0.3125, accuracy 90.00%');
       expect(await page.$eval('#stages .running', (e) => e.textContent)).toContain('search');
+      // One worker ran every trial: no Worker column; the running trial's worker reported 15 s ago.
+      expect(await page.$$eval('#trials thead button[data-key="worker"]', (b) => b.length)).toBe(0);
+      const heard = /^last heard (\d+) s ago$/.exec(String(await page.$eval('#running .heard', (e) => e.textContent)));
+      // 15 s before the fixture was written, and not yet two heartbeats (60 s) before this test.
+      expect(Number(heard?.[1])).toBeGreaterThanOrEqual(15);
+      expect(Number(heard?.[1])).toBeLessThan(60);
       // Sorting by value puts the best trial first.
       await page.click('#trials thead button[data-key="value"]');
       expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
@@ -123,6 +134,19 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(await page.$eval('#ended', (e) => e.textContent)).toBe(
         `No process is running this run now: it was stopped, or only its search was run. \`digitfuse full --resume ${join(dir, 'hostile')}\` continues it.`,
       );
+    }));
+
+  it('names the machine of each trial of a shared study, and says when a running trial\'s machine has gone silent', () =>
+    onPage(shared.url, '=== 5', false, async (page) => {
+      const workerCells = await page.$$eval('#trials tbody tr', (rows) => rows.map((r) => r.children[8].textContent));
+      expect(await page.$eval('#trials thead th:nth-child(9)', (e) => e.textContent)).toBe('Worker');
+      expect(workerCells).toEqual(['lab-a', 'lab-b', 'lab-a', 'lab-b', 'lab-a']);
+      const heard = await page.$eval('#running .heard', (e) => ({ text: e.textContent, late: e.classList.contains('late') }));
+      expect(heard.late).toBe(true);
+      const silent = /^no word from lab-a for (\d+) min (\d\d) s \(its worker writes every 30 s\): its process may have stopped or lost the storage; the next worker to start a trial fails this one and runs its parameters again$/.exec(String(heard.text));
+      expect(silent).not.toBeNull();
+      // 200 s before the fixture was written.
+      expect(Number(silent?.[1]) * 60 + Number(silent?.[2])).toBeGreaterThanOrEqual(200);
     }));
 
   it('saves a screenshot of the page (test-output/dashboard.png)', () =>

@@ -95,8 +95,10 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
       } finally {
         await writer.close();
       }
+      // The study may be seen (and a change told) between its creation and its trial's writes: wait for the trial.
       const deadline = Date.now() + 20_000;
-      while (!changed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!(changed && source.read()?.trials.length === 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(changed).toBe(true);
       expect(source.read()?.trials).toHaveLength(1);
     } finally {
       await source.close();

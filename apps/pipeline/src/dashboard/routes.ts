@@ -45,7 +45,8 @@ export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, 
     return reply.sendFile(basename(file), dirname(file));
   });
 
-  app.get('/api/snapshot', async () => monitor.current);
+  // `sentAt`: the server's clock as the snapshot leaves (it may have been built a while before).
+  app.get('/api/snapshot', async (): Promise<DashboardSnapshot> => ({ ...monitor.current, sentAt: Date.now() }));
 
   app.get('/api/events', (request, reply) => {
     reply.hijack();
@@ -58,7 +59,7 @@ export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, 
     });
     const send = (snapshot: DashboardSnapshot) => {
       // JSON has no raw line breaks, so one `data:` line carries it.
-      res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+      res.write(`event: snapshot\ndata: ${JSON.stringify({ ...snapshot, sentAt: Date.now() })}\n\n`);
       if (snapshot.ended) res.end('event: end\ndata: {}\n\n');
     };
     res.write('retry: 2000\n\n');

@@ -100,6 +100,41 @@ describe('startDashboard()', () => {
     }
   });
 
+  it('names the worker of each trial when several ran them, and when a running trial\'s worker was last heard from', async () => {
+    expect(dashboard.monitor.current.study?.workers).toBe(1);
+    const shared = join(dir, 'shared-run');
+    const workers = [
+      { host: 'lab-a', pid: 11, id: 'a' },
+      { host: 'lab-b', pid: 22, id: 'b' },
+      { host: 'lab-b', pid: 33, id: 'c' },
+    ];
+    writeFixtureRun(shared, { finished: 5, runningEpochs: 2, workers, runningSilentFor: 200 });
+    const d = await startDashboard({ run: shared, stages: STAGES, log: quiet });
+    try {
+      const s = d.monitor.current;
+      expect(s.study?.workers).toBe(3);
+      // Several hosts: the host names a trial's worker, with its process where one host ran several.
+      expect(s.trials.map((t) => t.worker)).toEqual(['lab-a', 'lab-b (pid 22)', 'lab-b (pid 33)', 'lab-a', 'lab-b (pid 22)', 'lab-b (pid 33)']);
+      expect(s.study?.staleAfterMs).toBe(120_000);
+      // The running trial's last word is its last epoch's report, 200 s ago; finished trials have none.
+      const running = s.trials.find((t) => t.state === 'RUNNING');
+      expect(running?.heardAt).toBeGreaterThan(s.now - 205_000);
+      expect(running?.heardAt).toBeLessThanOrEqual(s.now - 200_000);
+      expect(s.trials.filter((t) => t.heardAt !== null)).toHaveLength(1);
+    } finally {
+      await d.close();
+    }
+    // One host, two processes (a resumed run, or --workers 2): the process ids tell them apart.
+    const local = join(dir, 'local-run');
+    writeFixtureRun(local, { finished: 3, runningEpochs: 0, workers: [workers[1], workers[2]] });
+    const l = await startDashboard({ run: local, stages: STAGES, log: quiet });
+    try {
+      expect(l.monitor.current.trials.map((t) => t.worker)).toEqual(['pid 22', 'pid 33', 'pid 22']);
+    } finally {
+      await l.close();
+    }
+  });
+
   it('shows a stage as running only while a process runs the run, and sees one killed (kill -9) within seconds', async () => {
     const other = join(dir, 'other-run');
     writeFixtureRun(other, { finished: 2, runningEpochs: 0, active: false });

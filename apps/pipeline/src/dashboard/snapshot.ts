@@ -1,4 +1,4 @@
-import { bestStep, type FrozenTrial } from '@digitfuse/tuning';
+import { bestStep, HEARTBEAT_DEFAULTS, type FrozenTrial } from '@digitfuse/tuning';
 import { chooseAmong } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
@@ -73,7 +73,26 @@ export function trialInput(t: FrozenTrial, direction: 'maximize' | 'minimize'): 
   };
 }
 
-function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: number): TrialRow {
+/**
+ * How the trial table names each trial's worker: its host when the trials ran on several hosts
+ * (with the process id where one host ran several), else its process id. `count` is how many
+ * workers (host and process) there were: one needs no column.
+ */
+export function workerLabels(trials: readonly FrozenTrial[]): { readonly labels: ReadonlyMap<number, string>; readonly count: number } {
+  const pidsOf = new Map<string, Set<number>>();
+  for (const { worker } of trials) if (worker !== undefined) pidsOf.set(worker.host, (pidsOf.get(worker.host) ?? new Set()).add(worker.pid));
+  const labels = new Map<number, string>();
+  for (const { number, worker } of trials) {
+    if (worker === undefined) continue;
+    const shared = (pidsOf.get(worker.host)?.size ?? 0) > 1;
+    labels.set(number, pidsOf.size > 1 ? (shared ? `${worker.host} (pid ${worker.pid})` : worker.host) : `pid ${worker.pid}`);
+  }
+  let count = 0;
+  for (const pids of pidsOf.values()) count += pids.size;
+  return { labels, count };
+}
+
+function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: number, worker: string | null): TrialRow {
   const end = t.datetimeComplete ?? (t.state === 'RUNNING' ? now : undefined);
   return {
     number: t.number,
@@ -89,6 +108,8 @@ function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: 
     startedAt: t.datetimeStart ?? null,
     failReason: t.failReason ?? null,
     progress: trialProgress(t, study.reportTimes.get(t.number), epochs),
+    worker,
+    heardAt: t.state === 'RUNNING' ? (t.lastHeartbeat ?? t.datetimeStart ?? null) : null,
   };
 }
 
@@ -156,7 +177,8 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   const { study, now } = input;
   const run = input.run === null ? null : runView(input.run, input.stages);
   const epochs = run?.options.epochs ?? null;
-  const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now)) : [];
+  const workers = workerLabels(study?.trials ?? []);
+  const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now, workers.labels.get(t.number) ?? null)) : [];
   const best = study ? chosenTrialOf(study.trials, study.direction) : undefined;
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
   for (const t of trials) counts[t.state]++;
@@ -191,6 +213,9 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
           bestTrial: best?.number ?? null,
           bestValue: finite(best?.value),
           paramNames,
+          workers: workers.count,
+          staleAfterMs: HEARTBEAT_DEFAULTS.staleAfterMs,
+          heartbeatMs: HEARTBEAT_DEFAULTS.intervalMs,
           lastActivityAt: lastActivity(study.trials),
           objective,
           objectiveTitle: titleOf(objective),

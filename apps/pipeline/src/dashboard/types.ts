@@ -58,6 +58,10 @@ export interface TrialRow {
   /** Why a failed trial failed. */
   readonly failReason: string | null;
   readonly progress: TrialProgress | null;
+  /** Which worker ran (or runs) the trial, as the Worker column shows it (`workerLabel`); null when the study does not say. */
+  readonly worker: string | null;
+  /** A RUNNING trial: when its worker last wrote a heartbeat (or the trial started); null otherwise. */
+  readonly heardAt: number | null;
 }
 
 /** A file of the run the page links to (served under `/run/`). */
@@ -72,6 +76,11 @@ export interface RunLink {
 export interface DashboardSnapshot {
   /** Server time (epoch ms) the snapshot was built at, so the page can count an ETA down with the server's clock. */
   readonly now: number;
+  /**
+   * Server time (epoch ms) the snapshot was sent at (set by the routes): the page's clock is set by
+   * it, since a snapshot is built when the run changes and may be sent much later.
+   */
+  readonly sentAt?: number;
   /** The dashboard is about to stop (the run it watched in-process ended). */
   readonly ended: boolean;
   /** Where the study is read from. */
@@ -106,6 +115,12 @@ export interface DashboardSnapshot {
     readonly bestValue: number | null;
     /** Parameter columns in first-seen order. */
     readonly paramNames: readonly string[];
+    /** How many workers (host and process) ran its trials: the trial table has a Worker column when more than one did. */
+    readonly workers: number;
+    /** A RUNNING trial whose worker is silent this long (no heartbeat) is failed and retried by the study (`HEARTBEAT_DEFAULTS`). */
+    readonly staleAfterMs: number;
+    /** A worker writes a heartbeat this often while its trial runs. */
+    readonly heartbeatMs: number;
     /** Latest time (epoch ms) the study shows any trial doing something (a stalled search stops moving it). */
     readonly lastActivityAt: number | null;
     /** How trials are ranked: the run's `--objective`, else what the study records; null when neither says. */

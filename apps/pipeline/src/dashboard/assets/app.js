@@ -129,6 +129,8 @@
             ? el('div', {}, [bar, el('span', { class: 'eta', text: 'time left: unknown (the study does not record --epochs; add --run DIR)' })])
             : el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
           el('div', { class: 'muted', text: facts.join(' · ') + (facts.length ? ' · ' : '') + 'running for ' + duration(t.seconds) }),
+          // Which worker, when several share the study.
+          t.heardAt === null ? null : el('div', { class: 'heard', 'data-heard': t.heardAt, 'data-worker': s.study && s.study.workers > 1 ? t.worker || '' : '' }),
         ]);
       }),
     );
@@ -138,8 +140,26 @@
     const left = (Number(etaAt) - (Date.now() + clockOffset)) / 1000;
     return left > 0 ? 'about ' + duration(left) + ' left (at most: early stopping can end it sooner)' : 'finishing…';
   }
+  // When the trial's worker last wrote to the study (a heartbeat or an epoch's report); a worker
+  // silent for longer than two heartbeats may be gone: its machine stopped or lost the storage.
+  function renderHeard(div) {
+    const study = snapshot && snapshot.study;
+    if (!study) return;
+    const silent = (Date.now() + clockOffset - Number(div.getAttribute('data-heard'))) / 1000;
+    const who = div.getAttribute('data-worker');
+    const from = who ? ' from ' + who : '';
+    const late = silent * 1000 > 2 * study.heartbeatMs;
+    div.classList.toggle('late', late);
+    div.textContent = !late
+      ? 'last heard' + from + ' ' + duration(silent) + ' ago'
+      : 'no word' + from + ' for ' + duration(silent) + ' (its worker writes every ' + duration(study.heartbeatMs / 1000) + '): its process may have stopped or lost the storage; ' +
+        (silent * 1000 > study.staleAfterMs
+          ? 'the next worker to start a trial fails this one and runs its parameters again'
+          : 'after ' + duration(study.staleAfterMs / 1000) + ' of silence the trial is failed and its parameters run again');
+  }
   setInterval(() => {
     for (const span of document.querySelectorAll('.running-trial .eta[data-eta]')) span.textContent = etaText(span.getAttribute('data-eta'));
+    for (const div of document.querySelectorAll('.running-trial .heard')) renderHeard(div);
   }, 1000);
 
   // ---- links to the run's files -----------------------------------------------------------------
@@ -159,6 +179,8 @@
   // ---- trial table ------------------------------------------------------------------------------
   function columns(s) {
     const params = s.study ? s.study.paramNames : [];
+    // Which worker ran a trial, when several did (machines sharing a study, or processes of one run).
+    const workers = s.study && s.study.workers > 1 ? [{ key: 'worker', title: 'Worker', get: (t) => t.worker, show: (t) => t.worker || '', text: true }] : [];
     return [
       { key: 'number', title: '#', get: (t) => t.number, show: (t) => String(t.number) },
       { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase() + (t.stoppedByBudget ? ' (budget)' : ''), text: true },
@@ -168,6 +190,7 @@
       { key: 'image', title: 'Image', get: (t) => t.image, show: (t) => pct(t.image) },
       { key: 'bestEpoch', title: 'Best epoch', get: (t) => t.bestEpoch, show: (t) => (t.bestEpoch === null ? '' : String(t.bestEpoch)) },
       { key: 'seconds', title: 'Duration', get: (t) => t.seconds, show: (t) => duration(t.seconds) },
+      ...workers,
       ...params.map((name) => ({ key: 'param:' + name, title: name, get: (t) => t.params[name], show: (t) => param(t.params[name]), param: true })),
     ];
   }
@@ -262,9 +285,10 @@
 
   function render(s) {
     snapshot = s;
-    clockOffset = s.now - Date.now();
+    clockOffset = (s.sentAt === undefined ? s.now : s.sentAt) - Date.now();
     renderRun(s);
     renderRunning(s);
+    for (const div of document.querySelectorAll('.running-trial .heard')) renderHeard(div);
     renderLinks(s);
     renderTable(s);
     renderCharts(s);

@@ -4,7 +4,7 @@ import { mulberry32 } from '@digitfuse/core';
  * real JournalFileStorage (the search's parameters, per-epoch reports, figures as user attributes),
  * with chosen timestamps so durations and ETAs look like a real search.
  */
-import { hasArtifacts, JournalFileStorage, silentLogger, type Distribution, type ParamValue, type Storage } from '@digitfuse/tuning';
+import { hasArtifacts, JournalFileStorage, silentLogger, type Distribution, type ParamValue, type Storage, type WorkerInfo } from '@digitfuse/tuning';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ export interface FixtureTrial {
   readonly epochSeconds: number;
   /** Extra user attributes. */
   readonly attrs?: Readonly<Record<string, string | number>>;
+  /** The worker that runs it. Default: one fixture worker for every trial. */
+  readonly worker?: WorkerInfo;
 }
 
 const INT_LOG = (low: number, high: number): Distribution => ({ type: 'int', low, high, step: 1, log: true });
@@ -59,7 +61,8 @@ function trialWrites(storage: Storage, study: string, n: number, trial: FixtureT
   for (const [name, value] of Object.entries(trial.params)) writes.push(() => storage.setParam(study, n, name, distributionOf(name, value), value, trial.startAt));
   // Whole milliseconds, as Date.now() gives (a database keeps them as integers).
   trial.curve.forEach((acc, i) => writes.push(() => storage.reportIntermediate(study, n, i + 1, acc, Math.round(trial.startAt + (i + 1) * trial.epochSeconds * 1000))));
-  const end = Math.round(trial.startAt + (trial.curve.length * trial.epochSeconds + 5) * 1000);
+  // A finished trial ends 5 s after its last report; a running one wrote its epoch's attributes with that report.
+  const end = Math.round(trial.startAt + (trial.curve.length * trial.epochSeconds + (trial.state === 'RUNNING' ? 0 : 5)) * 1000);
   const attrs = { ...trial.attrs, ...(trial.figures ? { [FIGURE_ATTRS.clean]: trial.figures.clean, [FIGURE_ATTRS.shifted]: trial.figures.shifted, [FIGURE_ATTRS.image]: trial.figures.image } : {}) };
   for (const [key, value] of Object.entries(attrs)) writes.push(() => storage.setUserAttr(study, n, key, value, end));
   if (trial.state === 'COMPLETE') writes.push(() => storage.finishTrial(study, n, 'COMPLETE', trial.value, end));
@@ -77,7 +80,7 @@ export function appendTrial(journal: string, trial: FixtureTrial): number {
   const storage = new JournalFileStorage(journal, { logger: silentLogger, fsync: false });
   try {
     void storage.createStudy(STUDY_NAME, 'maximize', true);
-    void storage.startTrial(STUDY_NAME, FIXTURE_WORKER, trial.startAt);
+    void storage.startTrial(STUDY_NAME, trial.worker ?? FIXTURE_WORKER, trial.startAt);
     const started = storage.peekTrials(STUDY_NAME).at(-1);
     if (started === undefined) throw new Error('fixture: no trial started');
     for (const write of trialWrites(storage, STUDY_NAME, started.number, trial)) void write();
@@ -90,7 +93,7 @@ export function appendTrial(journal: string, trial: FixtureTrial): number {
 /** Write one trial to a study in any storage (a database: as a worker on another machine would); returns its number. */
 export async function storeTrial(storage: Storage, study: string, trial: FixtureTrial): Promise<number> {
   await storage.createStudy(study, 'maximize', true);
-  const started = await storage.startTrial(study, FIXTURE_WORKER, trial.startAt);
+  const started = await storage.startTrial(study, trial.worker ?? FIXTURE_WORKER, trial.startAt);
   if (started === undefined) throw new Error('fixture: no trial started');
   for (const write of trialWrites(storage, study, started.number, trial)) await write();
   return started.number;
@@ -137,6 +140,10 @@ export interface FixtureRunArgs {
   readonly hostile?: boolean;
   /** Write report/report.html and submission.csv. Default: false. */
   readonly outputs?: boolean;
+  /** Workers the trials ran on, taken in turn (machines sharing a study). Default: one. */
+  readonly workers?: readonly WorkerInfo[];
+  /** Seconds since the running trial's last report (its worker's last word). Default: 15. */
+  readonly runningSilentFor?: number;
   /** "Now" for the running trial's timestamps. Default: Date.now(). */
   readonly now?: number;
   /** A storage URL run.json records (without its password): the run's trials are not in its journal. */
@@ -149,7 +156,7 @@ export interface FixtureRunArgs {
 
 /** The trials of a fixture study, in order: finished ones, the hostile ones, a running one. */
 export function fixtureTrials(args: FixtureRunArgs = {}): FixtureTrial[] {
-  const { finished = 6, runningEpochs = 3, epochs = 10, hostile = false, now = Date.now() } = args;
+  const { finished = 6, runningEpochs = 3, epochs = 10, hostile = false, now = Date.now(), workers = [], runningSilentFor = 15 } = args;
   const trials: FixtureTrial[] = [];
   let t = now - (finished * 6 + 2) * 60_000;
   for (let i = 0; i < finished; i++) {
@@ -164,7 +171,7 @@ export function fixtureTrials(args: FixtureRunArgs = {}): FixtureTrial[] {
   }
   if (runningEpochs > 0) {
     const epochSeconds = 40;
-    const startAt = now - runningEpochs * epochSeconds * 1000 - 15_000;
+    const startAt = now - runningEpochs * epochSeconds * 1000 - runningSilentFor * 1000;
     trials.push({
       params: fixtureParams(77),
       curve: Array.from({ length: runningEpochs }, (_, i) => 0.93 + 0.012 * i),
@@ -174,7 +181,7 @@ export function fixtureTrials(args: FixtureRunArgs = {}): FixtureTrial[] {
       attrs: { [EPOCH_ATTRS.loss]: 0.3125, [EPOCH_ATTRS.acc]: 0.9 },
     });
   }
-  return trials;
+  return workers.length === 0 ? trials : trials.map((trial, i) => ({ ...trial, worker: workers[i % workers.length] }));
 }
 
 /** The run options a fixture run records (`storage` and `study`: a run whose study lives in a database). */
