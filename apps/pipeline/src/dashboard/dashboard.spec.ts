@@ -92,6 +92,10 @@ describeInBrowser('dashboard page (chromium)', () => {
       // 15 s before the fixture was written, and not yet two heartbeats (60 s) before this test.
       expect(Number(heard?.[1])).toBeGreaterThanOrEqual(15);
       expect(Number(heard?.[1])).toBeLessThan(60);
+      // Its time so far counts up by itself (no new snapshot comes: the fixture does not change).
+      const runningFor = await page.$eval('#running .running-for', (e) => e.textContent);
+      expect(runningFor).toMatch(/^2 min \d\d s$/);
+      await page.waitForFunction(`document.querySelector('#running .running-for').textContent !== ${JSON.stringify(runningFor)}`, { timeout: 10_000 });
       // Sorting by value puts the best trial first.
       await page.click('#trials thead button[data-key="value"]');
       expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);

@@ -128,7 +128,11 @@
           p.epochs === null
             ? el('div', {}, [bar, el('span', { class: 'eta', text: 'time left: unknown (the study does not record --epochs; add --run DIR)' })])
             : el('div', {}, [bar, el('span', { class: 'eta', 'data-eta': p.etaAt === null ? '' : p.etaAt, text: etaText(p.etaAt) })]),
-          el('div', { class: 'muted', text: facts.join(' · ') + (facts.length ? ' · ' : '') + 'running for ' + duration(t.seconds) }),
+          el('div', { class: 'muted' }, [
+            document.createTextNode(facts.join(' · ') + (facts.length ? ' · ' : '') + 'running for '),
+            // Counts up every second, as the time left counts down.
+            el('span', { class: 'running-for', 'data-since': t.startedAt === null ? '' : t.startedAt, text: duration(t.seconds) }),
+          ]),
           // Which worker, when several share the study.
           t.heardAt === null ? null : el('div', { class: 'heard', 'data-heard': t.heardAt, 'data-worker': s.study && s.study.workers > 1 ? t.worker || '' : '' }),
         ]);
@@ -160,6 +164,10 @@
   setInterval(() => {
     for (const span of document.querySelectorAll('.running-trial .eta[data-eta]')) span.textContent = etaText(span.getAttribute('data-eta'));
     for (const div of document.querySelectorAll('.running-trial .heard')) renderHeard(div);
+    for (const span of document.querySelectorAll('.running-trial .running-for[data-since]')) {
+      const since = span.getAttribute('data-since');
+      if (since !== '') span.textContent = duration((Date.now() + clockOffset - Number(since)) / 1000);
+    }
   }, 1000);
 
   // ---- links to the run's files -----------------------------------------------------------------
