@@ -81,6 +81,24 @@ describe('buildSummary() and bestModelNote()', () => {
     expect(readSearchOutputs(layout)?.trials[0].bestEpoch).toBe(9);
   });
 
+  it("says why the best trial is not the one with the highest value: the paper's configuration kept within one standard error", () => {
+    const trial = (number: number, value: number) => ({ number, state: 'COMPLETE', params: {}, value, bestEpoch: 9, seconds: 60, intermediate: [], figures: null });
+    const search = { objective: 'shift-aware', bestTrial: 0, bestValue: 0.9738, finished: 2, pruned: 0, failed: 0, trials: [trial(0, 0.9738), trial(1, 0.9788)], importances: {} };
+    mkdirSync(dirname(layout.searchJson), { recursive: true });
+    state.stages.search = { seconds: 1, finishedAt: '', facts: { bestTrial: 0, bestValue: 0.9738, finished: 2, pruned: 0 } };
+    try {
+      writeFileSync(layout.searchJson, JSON.stringify({ ...search, keptBaseline: { over: 1, overValue: 0.9788, standardError: 0.0051 } }));
+      expect(buildSummary(ctx, evaluation)['why the best trial']).toBe(
+        "the paper's configuration (the default), kept over trial 1 (0.9788, the highest value): its lead of 0.0050 is within one standard error (0.0051), a lead chance gives as often as not",
+      );
+      // The highest value chosen: nothing to explain.
+      writeFileSync(layout.searchJson, JSON.stringify({ ...search, bestTrial: 1, bestValue: 0.9788, keptBaseline: null }));
+      expect(buildSummary(ctx, evaluation)).not.toHaveProperty('why the best trial');
+    } finally {
+      delete state.stages.search;
+    }
+  });
+
   it('names the model the curves and validation figures are of, and says that the submitted one has no rows left to validate it', () => {
     expect(bestModelNote(ctx, 0)).toBe(
       "These figures are of the best trial's model (trial 0), trained in the search on 3200 rows and measured on the 800 held-out validation rows. " +

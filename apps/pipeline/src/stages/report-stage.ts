@@ -50,6 +50,16 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('pruned trials', s.stages.search?.facts?.pruned);
   add('objective', objectiveOf(ctx.options));
   add('best objective value (search)', s.stages.search?.facts?.bestValue);
+  const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
+  // Another trial scored higher: the table says which, and why this one was kept (the report's search section too).
+  const kept = best?.keptBaseline;
+  if (kept && typeof best?.bestValue === 'number') {
+    add(
+      'why the best trial',
+      `the paper's configuration (the default), kept over trial ${kept.over} (${kept.overValue.toFixed(4)}, the highest value): ` +
+        `its lead of ${(kept.overValue - best.bestValue).toFixed(4)} is within one standard error (${kept.standardError.toFixed(4)}), a lead chance gives as often as not`,
+    );
+  }
   add('fusion', fusionOf(ctx.options));
   const w = evaluation?.fusion?.weights;
   if (w) add('fusion weights (fused, image, audio)', [w.fused, w.image, w.audio].map((x) => x.toFixed(2)).join(', '));
@@ -64,7 +74,6 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const submitted = existsSync(ctx.layout.submission);
   add('submission', submitted ? ctx.layout.submission : 'none');
   if (submitted) add('submitted predictions', submittedModel(ctx));
-  const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   const bestFigures = best?.trials.find((t) => t.number === best.bestTrial)?.figures;
   if (bestFigures) {
     add('best trial: validation accuracy, clean audio', bestFigures.clean);
