@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { startDashboard, type Dashboard } from './server';
 import { describeInBrowser, launchBrowser, openPage } from './testing/browser';
+import { VALIDATION_ROWS_ATTR } from '../objective';
+import { PAPER_BEST_PARAMS } from '../search-space';
 import { appendTrial, finishedTrial, HOSTILE, writeFixtureRun } from './testing/fixture-run';
 
 jest.setTimeout(120_000);
@@ -34,6 +36,7 @@ describeInBrowser('dashboard page (chromium)', () => {
   let live: Dashboard;
   let hostile: Dashboard;
   let shared: Dashboard;
+  let kept: Dashboard;
   let journal: string;
 
   beforeAll(async () => {
@@ -43,10 +46,15 @@ describeInBrowser('dashboard page (chromium)', () => {
     writeFixtureRun(join(dir, 'shared'), { finished: 4, runningEpochs: 2, runningSilentFor: 200, workers: [{ host: 'lab-a', pid: 11, id: 'a' }, { host: 'lab-b', pid: 22, id: 'b' }] });
     // Its search has ended (by its budget: 4 finished trials of --trials 10), and no process runs it (`digitfuse search` alone).
     writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'], active: false });
-    [live, hostile, shared, browser] = await Promise.all([
+    // The paper's configuration (trial 0, 0.9700) kept over trial 1's 0.9740: a lead within one standard error on 800 rows.
+    const keptJournal = writeFixtureRun(join(dir, 'kept'), { finished: 0, runningEpochs: 0 }).journal;
+    appendTrial(keptJournal, { ...finishedTrial(1, Date.now() - 600_000, 0.97), params: PAPER_BEST_PARAMS, value: 0.97, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
+    appendTrial(keptJournal, { ...finishedTrial(2, Date.now() - 300_000, 0.974), value: 0.974, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
+    [live, hostile, shared, kept, browser] = await Promise.all([
       startDashboard({ run: join(dir, 'live'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'hostile'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'shared'), stages: STAGES, log: quiet }),
+      startDashboard({ run: join(dir, 'kept'), stages: STAGES, log: quiet }),
       launchBrowser(),
     ]);
   });
@@ -56,6 +64,7 @@ describeInBrowser('dashboard page (chromium)', () => {
     await live?.close();
     await hostile?.close();
     await shared?.close();
+    await kept?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -151,6 +160,15 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(silent).not.toBeNull();
       // 200 s before the fixture was written.
       expect(Number(silent?.[1]) * 60 + Number(silent?.[2])).toBeGreaterThanOrEqual(200);
+    }));
+
+  it("says why the best trial is the paper's configuration when another scored higher", () =>
+    onPage(kept.url, '=== 2', false, async (page) => {
+      expect(await page.$eval('#card-best', (e) => e.textContent)).toBe('0.9700');
+      expect(await page.$eval('#card-best-note', (e) => e.textContent)).toBe(
+        "trial 0: the paper's configuration, kept over trial 1 (0.9740), whose lead is within one standard error (0.0056)",
+      );
+      expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe('0');
     }));
 
   it('saves a screenshot of the page (test-output/dashboard.png)', () =>

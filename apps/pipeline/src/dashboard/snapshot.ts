@@ -1,5 +1,5 @@
 import { bestStep, HEARTBEAT_DEFAULTS, type FrozenTrial } from '@digitfuse/tuning';
-import { chooseAmong } from '../objective';
+import { chooseAmong, type TrialChoice } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
 import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES, stoppedByBudget } from '../objective';
@@ -48,13 +48,14 @@ const finite = (v: unknown): number | null => (typeof v === 'number' && Number.i
  * choice (`chooseTrial`: the highest value, or the paper's configuration within one standard error of
  * it); for a minimised one the lowest value (lower number first on ties).
  */
-export function chosenTrialOf(trials: readonly FrozenTrial[], direction: 'maximize' | 'minimize'): FrozenTrial | undefined {
+export function chosenTrialOf(trials: readonly FrozenTrial[], direction: 'maximize' | 'minimize'): { readonly trial: FrozenTrial | undefined; readonly keptBaseline: TrialChoice['keptBaseline'] } {
   const finished = trials.filter((t) => t.state === 'COMPLETE' && finite(t.value) !== null);
   if (direction === 'maximize') {
-    const first = chooseAmong(finished, isPaperConfiguration).ranked[0];
-    return first === undefined ? undefined : finished.find((t) => t.number === first.number);
+    const choice = chooseAmong(finished, isPaperConfiguration);
+    const first = choice.ranked[0];
+    return { trial: first === undefined ? undefined : finished.find((t) => t.number === first.number), keptBaseline: choice.keptBaseline };
   }
-  return [...finished].sort((a, b) => (a.value as number) - (b.value as number) || a.number - b.number)[0];
+  return { trial: [...finished].sort((a, b) => (a.value as number) - (b.value as number) || a.number - b.number)[0], keptBaseline: null };
 }
 
 /** A trial as the report's charts take it (`TrialInput`, like search.json's trials). */
@@ -179,7 +180,8 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   const epochs = run?.options.epochs ?? null;
   const workers = workerLabels(study?.trials ?? []);
   const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now, workers.labels.get(t.number) ?? null)) : [];
-  const best = study ? chosenTrialOf(study.trials, study.direction) : undefined;
+  const choice = study ? chosenTrialOf(study.trials, study.direction) : null;
+  const best = choice?.trial;
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
   for (const t of trials) counts[t.state]++;
   const paramNames: string[] = [];
@@ -212,6 +214,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
           counts,
           bestTrial: best?.number ?? null,
           bestValue: finite(best?.value),
+          keptBaseline: choice?.keptBaseline ?? null,
           paramNames,
           workers: workers.count,
           staleAfterMs: HEARTBEAT_DEFAULTS.staleAfterMs,

@@ -1,3 +1,4 @@
+import type { TrialChoice } from '../objective';
 import type { SourceInfo } from './study-source';
 
 /**
@@ -113,6 +114,8 @@ export interface DashboardSnapshot {
     readonly counts: Readonly<Record<TrialRow['state'], number>>;
     readonly bestTrial: number | null;
     readonly bestValue: number | null;
+    /** Set when the best trial is the paper's configuration, kept over trial `over`'s higher value within one standard error of it (`chooseTrial`). */
+    readonly keptBaseline: TrialChoice['keptBaseline'];
     /** Parameter columns in first-seen order. */
     readonly paramNames: readonly string[];
     /** How many workers (host and process) ran its trials: the trial table has a Worker column when more than one did. */

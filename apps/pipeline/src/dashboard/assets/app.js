@@ -84,7 +84,10 @@
       : 'no study yet';
     const best = s.study && s.study.bestTrial !== null ? s.study : null;
     $('card-best').textContent = best ? fixed(best.bestValue, 4) : '–';
-    $('card-best-note').textContent = best ? 'trial ' + best.bestTrial : 'no completed trial yet';
+    const kept = best ? best.keptBaseline : null;
+    $('card-best-note').textContent = !best
+      ? 'no completed trial yet'
+      : 'trial ' + best.bestTrial + (kept ? ": the paper's configuration, kept over trial " + kept.over + ' (' + fixed(kept.overValue, 4) + '), whose lead is within one standard error (' + fixed(kept.standardError, 4) + ')' : '');
     const ranked = s.study ? s.study.objectiveTitle || s.study.objective : null;
     $('card-objective').textContent = o.objectiveTitle || o.objective || ranked || 'the objective value';
     const limits = [];
