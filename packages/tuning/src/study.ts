@@ -1,6 +1,6 @@
 import { isFeasible } from './constraints';
 import type { ParamValue } from './distributions';
-import { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
+import { ConfigError, StorageError, StorageUnavailableError, TrialPruned, TuningError } from './errors';
 import { consoleLogger, type TuningLogger } from './logger';
 import { paretoFrontTrials } from './multi-objective/pareto';
 import { MedianPruner } from './pruners/median-pruner';
@@ -395,7 +395,7 @@ export class Study implements StudyView {
         try {
           await this.told(trial, value as number | readonly number[], undefined, then);
         } catch (e) {
-          if (!(e instanceof TuningError)) throw e;
+          if (!warnOnly(e)) throw e;
           this.logger.warn((e as Error).message);
         }
         return await this.afterTrial(callbacks, trial.number, then?.started);
@@ -449,7 +449,7 @@ export class Study implements StudyView {
     try {
       await this.told(number, state, reason, then);
     } catch (e) {
-      if (!(e instanceof TuningError)) throw e;
+      if (!warnOnly(e)) throw e;
       this.logger.warn((e as Error).message);
     }
   }
@@ -484,6 +484,12 @@ export class Study implements StudyView {
     this.heartbeats.delete(number);
   }
 }
+
+/**
+ * Whether a failed `tell` in `optimize` is only a warning (a trial another worker failed meanwhile, a
+ * bad objective value): a storage out of reach stops the search instead, as its next step would fail too.
+ */
+const warnOnly = (e: unknown): boolean => e instanceof TuningError && !(e instanceof StorageUnavailableError);
 
 function positive(key: string, v: number): number {
   if (!(v > 0)) throw new ConfigError(`Study option \`${key}\`: expected a number > 0, got ${v}`);
