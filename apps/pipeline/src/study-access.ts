@@ -8,11 +8,13 @@ import {
   NopPruner,
   openStorage,
   redactUrl,
+  StorageUnavailableError,
   TPESampler,
   type Pruner,
   type Storage,
   type Study,
 } from '@digitfuse/tuning';
+import { parseDuration } from '@digitfuse/core';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -48,13 +50,28 @@ export function withPassword(recorded: string | null): string | null {
 /** Where the run's study is described in messages: the URL without its password, or the journal. */
 export const studyPlace = (ctx: RunContext): string => (ctx.options.storage ? `${redactUrl(ctx.options.storage)} (study \`${studyNameOf(ctx)}\`)` : ctx.layout.journal);
 
+/** The variable that sets how long a search waits for a shared storage out of reach. */
+export const STORAGE_RETRY_ENV = 'DIGITFUSE_STORAGE_RETRY';
+
+/** How long a shared storage out of reach is retried before the search stops. */
+export const DEFAULT_STORAGE_RETRY_MS = 2 * 60_000;
+
+/**
+ * How long a shared storage out of reach is retried (ms): DIGITFUSE_STORAGE_RETRY, a duration such as
+ * 90s or 10m, else 2 minutes. @throws UsageError naming the variable for a value that is not a duration
+ */
+export function storageRetryMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[STORAGE_RETRY_ENV];
+  return text === undefined || text.trim() === '' ? DEFAULT_STORAGE_RETRY_MS : parseDuration(text, STORAGE_RETRY_ENV);
+}
+
 /** One shared storage per process and URL (its connection pool). */
 const shared = new Map<string, Promise<Storage>>();
 
 function sharedStorage(url: string, log: (line: string) => void): Promise<Storage> {
   let storage = shared.get(url);
   if (storage === undefined) {
-    storage = openStorage(url, { logger: { warn: (message: string) => log(`    warning: ${message}`) } });
+    storage = openStorage(url, { logger: { warn: (message: string) => log(`    warning: ${message}`) }, retryForMs: storageRetryMs() });
     shared.set(url, storage);
     storage.catch(() => shared.delete(url));
   }
@@ -68,10 +85,28 @@ async function storageOf(ctx: RunContext): Promise<Storage> {
 
 /**
  * Connects to a `--storage` database before anything is written (a bad URL, a refused connection, a
- * wrong password, a missing database or a newer schema is one line and no run directory).
+ * wrong password, a missing database, a newer schema or a bad DIGITFUSE_STORAGE_RETRY is one line and
+ * no run directory).
  */
 export async function checkStorage(storage: string | null | undefined, log: (line: string) => void): Promise<void> {
-  if (storage) await sharedStorage(storage, log);
+  if (!storage) return;
+  storageRetryMs();
+  await sharedStorage(storage, log);
+}
+
+/**
+ * `e` as the command that met it says it: a shared storage that stayed out of reach (its line names
+ * the server and how long it was retried) gets the command that goes on from there once the server
+ * is back; any other error is returned as it is.
+ */
+export function withResumeHint(e: unknown, ctx: RunContext, command: 'search' | 'full'): unknown {
+  if (!(e instanceof StorageUnavailableError)) return e;
+  const url = storageUrlOf(ctx);
+  const password = url !== null && new URL(url).password !== '' ? ' with the password in DIGITFUSE_STORAGE, PGPASSWORD or ~/.pgpass (run.json keeps the URL without it)' : '';
+  return new PipelineError(
+    `${e.message}: \`digitfuse ${command} --resume ${ctx.layout.root}\`${password} goes on once the server answers ` +
+      `(${STORAGE_RETRY_ENV}, e.g. 10m, sets how long to wait)`,
+  );
 }
 
 /** The run's choice among the study's COMPLETE trials with a value (`chooseTrial`: objective.ts). */

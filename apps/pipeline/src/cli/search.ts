@@ -1,7 +1,7 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkStorage } from '../study-access';
+import { checkStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { isWorker, searchStage } from '../stages/search-stage';
@@ -20,7 +20,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     await searchStage.run(ctx);
     return;
   }
-  await runStages(ctx, [dataStage, searchStage]);
+  try {
+    await runStages(ctx, [dataStage, searchStage]);
+  } catch (e) {
+    throw withResumeHint(e, ctx, 'search');
+  }
   log(`\nsearch results: ${ctx.layout.searchDir} (trials.md, trials.csv, best.json)`);
 }
 
