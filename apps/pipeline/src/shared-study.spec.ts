@@ -57,12 +57,14 @@ function start(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {
 /** A pipeline CLI (`search`, `full`) run to its end. */
 const cli = (name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => start(name, args, env).done;
 
-/** Resolves once `run` has written a line matching `line`; rejects if it ends first. */
-async function waitForLine(run: Running, line: RegExp): Promise<void> {
+/** Resolves once `run` has written a line matching `line`; rejects if it ends first, or has not written it within `timeoutMs`. */
+async function waitForLine(run: Running, line: RegExp, timeoutMs = 120_000): Promise<void> {
   let ended = false;
   void run.done.then(() => (ended = true));
+  const t0 = Date.now();
   while (!line.test(run.output())) {
     if (ended) throw new Error(`ended before writing ${line}: ${run.output().slice(-3000)}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no ${line} within ${timeoutMs} ms: ${run.output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -130,6 +132,34 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(errors).toEqual([expect.stringMatching(line)]);
     expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describePg('digitfuse search --storage: a study whose --trials other machines are running', () => {
+  it("says which trials it waits for, where and for how long, once a minute rather than at every look; ends when they finish", async () => {
+    const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+    let run: Running | undefined;
+    try {
+      await storage.createStudy('busy', 'maximize', false);
+      // Another machine's worker has been running the study's only trial for three minutes.
+      const other = (await storage.startTrial('busy', { host: 'host-b', pid: 4242, id: 'b' }, Date.now() - 180_000)) as { number: number };
+      await storage.heartbeat('busy', other.number, Date.now());
+      const args = ['--trials', '1', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'busy'];
+      run = start('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'waits'), ...args]);
+      await waitForLine(run, /waiting for/, 60_000);
+      // It looks again every second; a few seconds on, it still has said it once.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(run.output().match(/^.*waiting for.*$/gm)).toEqual([
+        expect.stringMatching(/^ {4}waiting for trial 0 on host-b \(running 3m0\ds\): the study has its --trials 1 finished or running$/),
+      ]);
+      await storage.finishTrial('busy', other.number, 'COMPLETE', 0.5, Date.now());
+      const r = await run.done;
+      expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+      expect(r.stderr).not.toMatch(/^ {2}trial \d+:/m);
+    } finally {
+      if (run?.child.exitCode === null) run.child.kill();
+      await storage.close();
+    }
   });
 });
 
