@@ -102,13 +102,35 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(outputs.finished).toBe(2);
   });
 
-  it('refuses a worker whose data differ from the study, in one line, before training', async () => {
-    const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', join(root, 'd'), ...tiny]);
+  it('refuses a worker whose data differ from the study, in one line, before its run directory is written', async () => {
+    const out = join(root, 'd');
+    const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', out, ...tiny]);
     expect(r.status).toBe(1);
-    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-    expect(errors).toEqual([
-      expect.stringMatching(/^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `two-machines`\) was searched with other data or preprocessing: files \w+ there, files \w+ here; give the same --data and flags, or another --study$/),
+    expect(errorLines(r)).toEqual([
+      expect.stringMatching(/^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `two-machines`\) was searched with other data or settings: files \w+ there, files \w+ here; give the same --data and flags, or another --study$/),
     ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a worker that would train trials otherwise (--epochs, --batch-size, --pruner), naming each flag, the study value and its own; nothing written', async () => {
+    const settings = ['--trials', '1', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'settings'];
+    const first = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'settings-a'), ...settings]);
+    expect({ status: first.status, tail: first.status === 0 ? '' : first.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    for (const command of ['search', 'full']) {
+      const out = join(root, `settings-${command}`);
+      const other = settings.map((v, i) => (settings[i - 1] === '--epochs' ? '2' : v));
+      const r = await cli(command, ['--storage', db.url(), '--data', dataDir, '--out', out, ...other, '--batch-size', '32', '--pruner', 'none']);
+      expect({ command, status: r.status, errors: errorLines(r) }).toEqual({
+        command,
+        status: 1,
+        errors: [
+          expect.stringMatching(
+            /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `settings`\) was searched with other data or settings: --epochs 1 there, --epochs 2 here; --batch-size 64 there, --batch-size 32 here; --pruner median there, --pruner none here; give the same --data and flags, or another --study$/,
+          ),
+        ],
+      });
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it.each([

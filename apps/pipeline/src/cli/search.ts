@@ -1,7 +1,7 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkStorage, withResumeHint } from '../study-access';
+import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { isWorker, searchStage } from '../stages/search-stage';
@@ -14,6 +14,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   await checkStorage(options.storage, log);
+  await checkSharedStudy(options, log);
   const ctx = openContext(options, argv, log);
   if (isWorker()) {
     // A worker only runs trials; the main process records the stage and writes the outputs.
