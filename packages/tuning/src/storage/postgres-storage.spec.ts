@@ -531,6 +531,23 @@ describePg('PostgresStorage and a server out of reach (through a TCP relay)', ()
     expect(relay.accepted).toBe(1);
   });
 
+  it('a connection refused for want of a password is closed at once (the server would hold it for a minute)', async () => {
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    try {
+      delete process.env.PGPASSWORD;
+      process.env.PGPASSFILE = path.join(os.tmpdir(), 'no-such-pgpass');
+      const { error } = await failedConnect(relay.url(cluster.url('postgres')).replace(`:${TEST_PG_PASSWORD}@`, '@'), {});
+      expect((error as Error).message).toMatch(/asks for a password, and none was given/);
+      for (let i = 0; i < 50 && relay.open > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect({ accepted: relay.accepted, open: relay.open }).toEqual({ accepted: 1, open: 0 });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('a server out of reach mid-study: retried for retryForMs, then StorageUnavailableError; later calls fail at once; what was written is kept', async () => {
     const url = await newStudy('outage');
     const logger = new MemoryLogger();

@@ -150,6 +150,26 @@ interface PoolEntry {
   refs: number;
 }
 
+/**
+ * The pools' client: one whose connection could not be set up closes its socket. The driver leaves
+ * it open when the failure is its own (a server that asks for a password, and none was given), and
+ * the server would keep it until its authentication_timeout (a minute), holding the process open.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): void;
+  override connect(callback?: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): Promise<pg.Client> | void {
+    if (callback === undefined) {
+      return new Promise((resolve, reject) => this.connect((err: Error | null) => (err ? reject(err) : resolve(this))));
+    }
+    const done = callback as (err: Error | null, c?: pg.Client) => void;
+    super.connect((err: Error | null) => {
+      if (err) (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      done(err, err ? undefined : this);
+    });
+  }
+}
+
 /** One pool per process and URL, shared by the storages that use it. */
 const pools = new Map<string, PoolEntry>();
 
@@ -171,6 +191,7 @@ function acquirePool(url: string, size: number, readOnly: boolean, timeouts: Tim
   let entry = pools.get(key);
   if (entry === undefined) {
     const pool = new pg.Pool({
+      Client: ClosingClient,
       connectionString: url,
       max: size,
       types: { getTypeParser: int8 } as pg.CustomTypesConfig,

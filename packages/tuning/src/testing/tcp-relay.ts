@@ -30,6 +30,8 @@ export interface TcpRelay {
   cut(): void;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Connections open now. */
+  readonly open: number;
   /** Closes everything. */
   close(): Promise<void>;
 }
@@ -101,6 +103,9 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
     },
     get accepted() {
       return accepted;
+    },
+    get open() {
+      return pairs.size;
     },
     async setMode(next: RelayMode): Promise<void> {
       mode = next;
