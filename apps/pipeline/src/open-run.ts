@@ -1,11 +1,13 @@
 import { counted, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { createRun, defaultRunDir, openRun } from './run-artifacts';
+import { createRun, defaultRunDir, openRun, type RunLayout } from './run-artifacts';
+import { STUDY_NAME } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
 const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
@@ -64,6 +66,21 @@ function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, gi
   );
 }
 
+/** The study's name in the run's journal or storage (`digitfuse` unless --study named it). */
+const studyNameIn = (options: PipelineOptions): string => options.study ?? STUDY_NAME;
+
+/**
+ * Without a shared storage, `--study` only names the study inside the run's own journal: says so,
+ * since no other machine can join it there.
+ */
+function noteJournalStudy(options: PipelineOptions, layout: RunLayout, log: (line: string) => void): void {
+  if (options.storage) return;
+  log(
+    `note: without --storage, --study ${studyNameIn(options)} only names the study inside this run's own journal (${layout.journal}), which no other machine can join; ` +
+      'give --storage postgresql://user@host:port/database (or DIGITFUSE_STORAGE) to share a study',
+  );
+}
+
 /**
  * Start a new run directory, or reopen one with --resume (keeping its options: RESUMABLE ones given
  * again take the new value, others given with another value are refused). Checks --data first: an
@@ -100,7 +117,15 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       merged.data = options.data;
     }
     merged.resume = options.resume;
+    const run = state.options;
     state.options = merged as unknown as PipelineOptions;
+    if (given.has('study') && !state.options.storage && studyNameIn(options) !== studyNameIn(run) && existsSync(layout.journal)) {
+      // In a journal another name is another, empty study: the search would start again beside the first.
+      throw new UsageError(
+        `Expected \`--study ${studyNameIn(options)}\` to name the study of ${layout.root}, \`${studyNameIn(run)}\` in its journal (${layout.journal}), got another name, ` +
+          'which would start an empty study beside it; drop --study, or give --storage to move the run to a shared study',
+      );
+    }
     const search = state.stages.search;
     if ((given.has('trials') || given.has('budgetMs')) && search) {
       // A new trial count or budget continues the search from its journal, then redoes what follows it;
@@ -117,10 +142,12 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       }
     }
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
+    if (given.has('study')) noteJournalStudy(state.options, layout, log);
     return { options: state.options, layout, state, log };
   }
   const out = options.out ?? defaultRunDir();
   const { layout, state } = createRun(out, { ...options, out });
   log(`run directory: ${layout.root}`);
+  if (options.study !== null && options.study !== undefined) noteJournalStudy(state.options, layout, log);
   return { options: state.options, layout, state, log };
 }

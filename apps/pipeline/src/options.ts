@@ -98,7 +98,10 @@ export const STORAGE_FLAG = {
 } as const;
 
 /** `--study`: the study's name in a shared storage (also `digitfuse dashboard`'s). */
-export const STUDY_FLAG = { type: 'string', describe: 'Name of the study in the storage; every machine joining it gives the same name (default: digitfuse)' } as const;
+export const STUDY_FLAG = {
+  type: 'string',
+  describe: "Name of the study: in a shared --storage, every machine joining it gives the same name; without one, only its name in the run's own journal (default: digitfuse)",
+} as const;
 
 /** Declare the shared flags on a yargs instance. */
 export function withPipelineFlags<T>(y: Argv<T>) {

@@ -6,8 +6,9 @@
  */
 import { WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
-import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
-import { spawn } from 'node:child_process';
+import { PostgresStorage, silentLogger } from '@digitfuse/tuning';
+import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD, type TcpRelay } from '@digitfuse/tuning/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,19 +34,43 @@ interface Run {
   readonly stderr: string;
 }
 
-/** A pipeline CLI (`search`, `full`) as its own process, through tsx, with an argument array. */
-function cli(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, 'apps/pipeline/src/cli', `${name}.ts`), ...args], {
-      cwd: WORKSPACE,
-      env: { ...process.env, ...env },
-    });
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stderr += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (status) => done({ status, stderr }));
-  });
+/** A pipeline CLI running: the process, what it has written so far (stdout and stderr), and its end. */
+interface Running {
+  readonly child: ChildProcess;
+  output(): string;
+  readonly done: Promise<Run>;
 }
+
+/** Starts a pipeline CLI (`search`, `full`) as its own process, through tsx, with an argument array. */
+function start(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, 'apps/pipeline/src/cli', `${name}.ts`), ...args], {
+    cwd: WORKSPACE,
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stderr += d));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d));
+  const done = new Promise<Run>((resolve) => child.on('close', (status) => resolve({ status, stderr })));
+  return { child, output: () => stderr, done };
+}
+
+/** A pipeline CLI (`search`, `full`) run to its end. */
+const cli = (name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => start(name, args, env).done;
+
+/** Resolves once `run` has written a line matching `line`; rejects if it ends first, or has not written it within `timeoutMs`. */
+async function waitForLine(run: Running, line: RegExp, timeoutMs = 120_000): Promise<void> {
+  let ended = false;
+  void run.done.then(() => (ended = true));
+  const t0 = Date.now();
+  while (!line.test(run.output())) {
+    if (ended) throw new Error(`ended before writing ${line}: ${run.output().slice(-3000)}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no ${line} within ${timeoutMs} ms: ${run.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The `error:` lines of a run's output. */
+const errorLines = (r: Run): string[] => r.stderr.split('\n').filter((l) => l.startsWith('error:'));
 
 const tiny = ['--trials', '2', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'two-machines'];
 
@@ -77,13 +102,35 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(outputs.finished).toBe(2);
   });
 
-  it('refuses a worker whose data differ from the study, in one line, before training', async () => {
-    const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', join(root, 'd'), ...tiny]);
+  it('refuses a worker whose data differ from the study, in one line, before its run directory is written', async () => {
+    const out = join(root, 'd');
+    const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', out, ...tiny]);
     expect(r.status).toBe(1);
-    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
-    expect(errors).toEqual([
-      expect.stringMatching(/^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `two-machines`\) was searched with other data or preprocessing: files \w+ there, files \w+ here; give the same --data and flags, or another --study$/),
+    expect(errorLines(r)).toEqual([
+      expect.stringMatching(/^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `two-machines`\) was searched with other data or settings: files \w+ there, files \w+ here; give the same --data and flags, or another --study$/),
     ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a worker that would train trials otherwise (--epochs, --batch-size, --pruner), naming each flag, the study value and its own; nothing written', async () => {
+    const settings = ['--trials', '1', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'settings'];
+    const first = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'settings-a'), ...settings]);
+    expect({ status: first.status, tail: first.status === 0 ? '' : first.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    for (const command of ['search', 'full']) {
+      const out = join(root, `settings-${command}`);
+      const other = settings.map((v, i) => (settings[i - 1] === '--epochs' ? '2' : v));
+      const r = await cli(command, ['--storage', db.url(), '--data', dataDir, '--out', out, ...other, '--batch-size', '32', '--pruner', 'none']);
+      expect({ command, status: r.status, errors: errorLines(r) }).toEqual({
+        command,
+        status: 1,
+        errors: [
+          expect.stringMatching(
+            /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `settings`\) was searched with other data or settings: --epochs 1 there, --epochs 2 here; --batch-size 64 there, --batch-size 32 here; --pruner median there, --pruner none here; give the same --data and flags, or another --study$/,
+          ),
+        ],
+      });
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it.each([
@@ -92,13 +139,117 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     ['a refused connection', () => `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`, 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/],
     ['a wrong password', () => db.cluster().url('postgres').replace(TEST_PG_PASSWORD, 'wrong'), 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
     ['a missing database', () => db.cluster().url('absent'), 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
+    [
+      'no password, to a server that asks for one',
+      () => db.cluster().url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@'),
+      1,
+      /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:(\d+)\/postgres`: 127\.0\.0\.1:\1 asks for a password, and none was given \(put it in the URL \(postgresql:\/\/user:PASSWORD@host:port\/database\), or in PGPASSWORD or ~\/\.pgpass\)$/,
+    ],
   ])('%s: one error line, exit non-zero, nothing written', async (_label, storage, status, line) => {
     const out = join(root, `err-${status}-${Math.random().toString(36).slice(2)}`);
-    const r = await cli('search', ['--storage', storage(), '--data', dataDir, '--out', out, ...tiny]);
+    // No password but the URL's: none from this machine's environment or ~/.pgpass.
+    const r = await cli('search', ['--storage', storage(), '--data', dataDir, '--out', out, ...tiny], { PGPASSWORD: undefined, PGPASSFILE: join(root, 'no-pgpass') });
     expect(r.status).toBe(status);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toEqual([expect.stringMatching(line)]);
     expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describePg('digitfuse search --storage: a study whose --trials other machines are running', () => {
+  it("says which trials it waits for, where and for how long, once a minute rather than at every look; ends when they finish", async () => {
+    const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+    let run: Running | undefined;
+    try {
+      await storage.createStudy('busy', 'maximize', false);
+      // Another machine's worker has been running the study's only trial for three minutes.
+      const other = (await storage.startTrial('busy', { host: 'host-b', pid: 4242, id: 'b' }, Date.now() - 180_000)) as { number: number };
+      await storage.heartbeat('busy', other.number, Date.now());
+      const args = ['--trials', '1', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'busy'];
+      run = start('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'waits'), ...args]);
+      await waitForLine(run, /waiting for/, 60_000);
+      // It looks again every second; a few seconds on, it still has said it once.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(run.output().match(/^.*waiting for.*$/gm)).toEqual([
+        expect.stringMatching(/^ {4}waiting for trial 0 on host-b \(running 3m0\ds\): the study has its --trials 1 finished or running$/),
+      ]);
+      await storage.finishTrial('busy', other.number, 'COMPLETE', 0.5, Date.now());
+      const r = await run.done;
+      expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+      expect(r.stderr).not.toMatch(/^ {2}trial \d+:/m);
+    } finally {
+      if (run?.child.exitCode === null) run.child.kill();
+      await storage.close();
+    }
+  });
+});
+
+describePg('digitfuse search --storage: a server that does not answer, hangs up, or goes away mid-search', () => {
+  let relay: TcpRelay;
+  beforeEach(async () => {
+    relay = await startTcpRelay({ host: '127.0.0.1', port: db.cluster().port });
+  });
+  afterEach(() => relay.close());
+
+  it.each([
+    ['a port that takes the connection and never answers', 'silent', "took the connection but did not answer within 10s \\(is that port a PostgreSQL server's, and the server not overloaded\\?\\)"],
+    ['a server that hangs up', 'hangup', "closed the connection \\(is that port a PostgreSQL server's\\? the server's log says why it hung up\\)"],
+  ] as const)('%s: one line naming the server, within the connect timeout, nothing written', async (_label, mode, what) => {
+    await relay.setMode(mode);
+    const out = join(root, `relay-${mode}`);
+    const t0 = Date.now();
+    const r = await cli('search', ['--storage', relay.url(db.url()), '--data', dataDir, '--out', out, ...tiny]);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(r.status).toBe(1);
+    const server = `127\\.0\\.0\\.1:${relay.port}`;
+    expect(errorLines(r)).toEqual([expect.stringMatching(new RegExp(`^error: PostgreSQL storage \`postgresql://digitfuse@${server}/shared_\\w+\`: ${server} ${what}$`))]);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('the server goes away mid-search: retried for DIGITFUSE_STORAGE_RETRY, then one line naming the server, the time and the command that goes on; finished trials kept', async () => {
+    const out = join(root, 'outage');
+    const args = ['--trials', '8', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'outage'];
+    const run = start('search', ['--storage', relay.url(db.url()), '--data', dataDir, '--out', out, ...args], {
+      DIGITFUSE_STORAGE_RETRY: '3s',
+    });
+    await waitForLine(run, /^ {2}trial \d+: value /m);
+    await relay.setMode('refuse');
+    relay.cut();
+    const cutAt = Date.now();
+    const r = await run.done;
+    // The retries (3 s), the trial that was running stopping, and the process's end.
+    expect(Date.now() - cutAt).toBeLessThan(60_000);
+    expect(r.status).toBe(1);
+    const server = `127\\.0\\.0\\.1:${relay.port}`;
+    expect(errorLines(r)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error: PostgreSQL storage \`postgresql://digitfuse@${server}/shared_\\w+\`: ${server} out of reach, retried for 3s \\([^)]+\\); what was written before is kept there: ` +
+            `\`digitfuse search --resume ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` with the password in DIGITFUSE_STORAGE, PGPASSWORD or ~/\\.pgpass \\(run\\.json keeps the URL without it\\) ` +
+            'goes on once the server answers \\(DIGITFUSE_STORAGE_RETRY, e\\.g\\. 10m, sets how long to wait\\)$',
+        ),
+      ),
+    ]);
+    expect(r.stderr).toMatch(/^ {4}warning: PostgreSQL storage `[^`]+`: connection refused by 127\.0\.0\.1:\d+ .*; retrying for up to 3s$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
+    // The trials that finished before are in the database.
+    const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+    try {
+      const trials = await storage.getTrials('outage');
+      expect(trials.filter((t) => t.state === 'COMPLETE').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a DIGITFUSE_STORAGE_RETRY that is not a duration: one line naming it, exit 2, nothing written', async () => {
+    const out = join(root, 'bad-retry');
+    const r = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', out, ...tiny], { DIGITFUSE_STORAGE_RETRY: 'soon' });
+    expect(r.status).toBe(2);
+    expect(errorLines(r)).toEqual(['error: Expected `DIGITFUSE_STORAGE_RETRY` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`']);
     expect(existsSync(out)).toBe(false);
   });
 });

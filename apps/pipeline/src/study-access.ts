@@ -1,3 +1,4 @@
+import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import type { ModelConfig } from '@digitfuse/model';
 import {
   createStudy,
@@ -8,17 +9,19 @@ import {
   NopPruner,
   openStorage,
   redactUrl,
+  StorageUnavailableError,
   TPESampler,
   type Pruner,
   type Storage,
   type Study,
 } from '@digitfuse/tuning';
+import { parseDuration } from '@digitfuse/core';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
-import { fusionOf, modalityOf, objectiveOf, offsetSeed } from './options';
+import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from './options';
 import { trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams, isPaperConfiguration } from './search-space';
 import { chooseAmong, type TrialChoice } from './objective';
@@ -48,13 +51,28 @@ export function withPassword(recorded: string | null): string | null {
 /** Where the run's study is described in messages: the URL without its password, or the journal. */
 export const studyPlace = (ctx: RunContext): string => (ctx.options.storage ? `${redactUrl(ctx.options.storage)} (study \`${studyNameOf(ctx)}\`)` : ctx.layout.journal);
 
+/** The variable that sets how long a search waits for a shared storage out of reach. */
+export const STORAGE_RETRY_ENV = 'DIGITFUSE_STORAGE_RETRY';
+
+/** How long a shared storage out of reach is retried before the search stops. */
+export const DEFAULT_STORAGE_RETRY_MS = 2 * 60_000;
+
+/**
+ * How long a shared storage out of reach is retried (ms): DIGITFUSE_STORAGE_RETRY, a duration such as
+ * 90s or 10m, else 2 minutes. @throws UsageError naming the variable for a value that is not a duration
+ */
+export function storageRetryMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[STORAGE_RETRY_ENV];
+  return text === undefined || text.trim() === '' ? DEFAULT_STORAGE_RETRY_MS : parseDuration(text, STORAGE_RETRY_ENV);
+}
+
 /** One shared storage per process and URL (its connection pool). */
 const shared = new Map<string, Promise<Storage>>();
 
 function sharedStorage(url: string, log: (line: string) => void): Promise<Storage> {
   let storage = shared.get(url);
   if (storage === undefined) {
-    storage = openStorage(url, { logger: { warn: (message: string) => log(`    warning: ${message}`) } });
+    storage = openStorage(url, { logger: { warn: (message: string) => log(`    warning: ${message}`) }, retryForMs: storageRetryMs() });
     shared.set(url, storage);
     storage.catch(() => shared.delete(url));
   }
@@ -68,10 +86,28 @@ async function storageOf(ctx: RunContext): Promise<Storage> {
 
 /**
  * Connects to a `--storage` database before anything is written (a bad URL, a refused connection, a
- * wrong password, a missing database or a newer schema is one line and no run directory).
+ * wrong password, a missing database, a newer schema or a bad DIGITFUSE_STORAGE_RETRY is one line and
+ * no run directory).
  */
 export async function checkStorage(storage: string | null | undefined, log: (line: string) => void): Promise<void> {
-  if (storage) await sharedStorage(storage, log);
+  if (!storage) return;
+  storageRetryMs();
+  await sharedStorage(storage, log);
+}
+
+/**
+ * `e` as the command that met it says it: a shared storage that stayed out of reach (its line names
+ * the server and how long it was retried) gets the command that goes on from there once the server
+ * is back; any other error is returned as it is.
+ */
+export function withResumeHint(e: unknown, ctx: RunContext, command: 'search' | 'full'): unknown {
+  if (!(e instanceof StorageUnavailableError)) return e;
+  const url = storageUrlOf(ctx);
+  const password = url !== null && new URL(url).password !== '' ? ' with the password in DIGITFUSE_STORAGE, PGPASSWORD or ~/.pgpass (run.json keeps the URL without it)' : '';
+  return new PipelineError(
+    `${e.message}: \`digitfuse ${command} --resume ${ctx.layout.root}\`${password} goes on once the server answers ` +
+      `(${STORAGE_RETRY_ENV}, e.g. 10m, sets how long to wait)`,
+  );
 }
 
 /** The run's choice among the study's COMPLETE trials with a value (`chooseTrial`: objective.ts). */
@@ -180,37 +216,75 @@ export async function fetchTrialModel(ctx: RunContext, study: Study, trialNumber
   ctx.log(`    trial ${trialNumber}'s model fetched from ${studyPlace(ctx)}`);
 }
 
-/** What must be the same on every machine joining a shared study: the data files and how they are prepared and judged. */
-function studyKey(ctx: RunContext): Record<string, unknown> {
-  const o = ctx.options;
+/** The file a shared study keeps what its workers must agree on in (`studyKey`). */
+const STUDY_KEY = 'study-key.json';
+
+/**
+ * What must be the same on every machine joining a shared study, so that their trials compare: the
+ * data files (their fingerprint; null when unknown) and how they are prepared, trained and judged.
+ */
+function studyKey(o: PipelineOptions, fingerprint: string | null): Record<string, unknown> {
   return {
-    data: ctx.state.data?.fingerprint ?? null,
+    data: fingerprint,
     split: o.split,
     seed: o.seed,
     'search-rows': o.searchRows,
     modality: modalityOf(o),
     fusion: fusionOf(o),
     objective: objectiveOf(o),
+    epochs: o.epochs,
+    'batch-size': o.batchSize,
+    pruner: o.pruner,
   };
 }
 
 /**
+ * Refuses a worker whose study key differs from the one the study recorded (`place` names the study).
+ * A setting the record lacks (a study recorded before it was compared) is not compared, nor is the
+ * data while this worker's fingerprint is unknown (null).
+ */
+function refuseOtherSettings(place: string, mine: Record<string, unknown>, theirs: Record<string, unknown>): void {
+  const differ = Object.keys(mine).filter((k) => k in theirs && !(k === 'data' && mine[k] === null) && JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
+  if (differ.length === 0) return;
+  const show = (v: Record<string, unknown>, k: string): string => (k === 'data' ? `files ${createHash('sha256').update(String(v[k])).digest('hex').slice(0, 12)}` : `--${k} ${String(v[k])}`);
+  throw new PipelineError(
+    `Study ${place} was searched with other data or settings: ${differ.map((k) => `${show(theirs, k)} there, ${show(mine, k)} here`).join('; ')}; give the same --data and flags, or another --study`,
+  );
+}
+
+const readKey = (data: Buffer): Record<string, unknown> => JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+
+/**
+ * For a new run on a shared storage (no --resume): refuses settings or `--data` files that differ
+ * from those the study recorded, before the run directory is written (the search stage checks again
+ * as it joins). Nothing to compare for a study that does not exist yet, or one no worker has joined.
+ * @throws PipelineError naming each flag that differs, its value in the study and here
+ */
+export async function checkSharedStudy(options: PipelineOptions, log: (line: string) => void): Promise<void> {
+  if (!options.storage || options.resume) return;
+  const storage = await sharedStorage(options.storage, log);
+  const name = options.study ?? STUDY_NAME;
+  if (!hasArtifacts(storage) || (await storage.getStudyDirections(name)) === undefined) return;
+  const recorded = await storage.getArtifact(name, -1, STUDY_KEY);
+  if (recorded === undefined) return;
+  let fingerprint: string | null = null;
+  if (options.data) {
+    const dir = resolve(options.data);
+    requireDataDir(dir);
+    fingerprint = dataFingerprint(dir);
+  }
+  refuseOtherSettings(`${redactUrl(options.storage)} (study \`${name}\`)`, studyKey(options, fingerprint), readKey(recorded));
+}
+
+/**
  * With a shared storage: records what the study searches on (the first worker to join), or refuses
- * a worker whose data or preprocessing differ. Returns whether this worker created the record.
+ * a worker whose data or settings differ. Returns whether this worker created the record.
  */
 export async function joinSharedStudy(ctx: RunContext, study: Study): Promise<boolean> {
   if (!hasArtifacts(study.storage)) return true;
-  const mine = studyKey(ctx);
-  const text = JSON.stringify(mine);
-  const created = await study.storage.putArtifact(study.name, -1, 'study-key.json', Buffer.from(text), { ifAbsent: true });
+  const mine = studyKey(ctx.options, ctx.state.data?.fingerprint ?? null);
+  const created = await study.storage.putArtifact(study.name, -1, STUDY_KEY, Buffer.from(JSON.stringify(mine)), { ifAbsent: true });
   if (created) return true;
-  const theirs = JSON.parse(((await study.storage.getArtifact(study.name, -1, 'study-key.json')) as Buffer).toString('utf8')) as Record<string, unknown>;
-  const differ = Object.keys(mine).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
-  if (differ.length > 0) {
-    const show = (v: Record<string, unknown>, k: string): string => (k === 'data' ? `files ${createHash('sha256').update(String(v[k])).digest('hex').slice(0, 12)}` : `--${k} ${String(v[k])}`);
-    throw new PipelineError(
-      `Study ${studyPlace(ctx)} was searched with other data or preprocessing: ${differ.map((k) => `${show(theirs, k)} there, ${show(mine, k)} here`).join('; ')}; give the same --data and flags, or another --study`,
-    );
-  }
+  refuseOtherSettings(studyPlace(ctx), mine, readKey((await study.storage.getArtifact(study.name, -1, STUDY_KEY)) as Buffer));
   return false;
 }

@@ -10,6 +10,23 @@ export class ConfigError extends TuningError {}
 export class StorageError extends TuningError {}
 
 /**
+ * A shared storage's server stayed out of reach (refused, silent or hanging up) for longer than the
+ * storage retries (`PostgresStorage`'s `retryForMs`). What was written before is kept there; the
+ * same search can go on once the server is back.
+ */
+export class StorageUnavailableError extends StorageError {
+  constructor(
+    message: string,
+    /** The server, `host:port`. */
+    readonly server: string,
+    /** How long calls were retried before giving up (ms). */
+    readonly triedMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * Thrown by an objective to say "this trial was pruned" (usually right after
  * `trial.shouldPrune()` returned true). `optimize` records the trial as PRUNED. Control flow, not
  * a user error: one that escapes `optimize` is a bug.

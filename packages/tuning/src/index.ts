@@ -1,4 +1,4 @@
-export { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
+export { ConfigError, StorageError, StorageUnavailableError, TrialPruned, TuningError } from './errors';
 export { consoleLogger, silentLogger, type TuningLogger } from './logger';
 export type {
   CategoricalChoice,
@@ -51,7 +51,17 @@ export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
-export { isPostgresUrl, isTransient, isWellFormedPostgresUrl, PostgresStorage, postgresStorage, redactUrl, type PostgresStorageArgs } from './storage/postgres-storage';
+export {
+  isConnectionError,
+  isPostgresUrl,
+  isTransient,
+  isWellFormedPostgresUrl,
+  PostgresStorage,
+  postgresStorage,
+  redactUrl,
+  serverOf,
+  type PostgresStorageArgs,
+} from './storage/postgres-storage';
 export { openStorage, type OpenStorageArgs } from './storage/open-storage';
 export {
   bestParamsJson,

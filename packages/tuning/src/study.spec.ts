@@ -184,6 +184,37 @@ describe("optimize({ nTrialsScope: 'study' })", () => {
     await second.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5, nTrialsScope: 'study' });
     expect(second.trials).toHaveLength(5);
   });
+
+  it("calls onWaiting with the other workers' running trials when the wait begins, then every waitNoticeMs, until they finish", async () => {
+    const storage = new InMemoryStorage();
+    const options = { name: 'wait', storage, sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), loadIfExists: true };
+    const study = await createStudy(options);
+    // Another machine's worker holds the study's only trial.
+    const other = (await storage.startTrial('wait', { host: 'host-b', pid: 7, id: 'b' }, Date.now())) as { number: number };
+    const notices: { numbers: number[]; hosts: (string | undefined)[]; waitedMs: number }[] = [];
+    let ran = 0;
+    await study.optimize(() => ++ran, {
+      nTrials: 1,
+      nTrialsScope: 'study',
+      pollIntervalMs: 10,
+      waitNoticeMs: 200,
+      onWaiting: (running, waitedMs) => {
+        notices.push({ numbers: running.map((t) => t.number), hosts: running.map((t) => t.worker?.host), waitedMs });
+        // The other worker finishes its trial after the third notice: then this one has nothing to do.
+        if (notices.length === 3) void storage.finishTrial('wait', other.number, 'COMPLETE', 0.5, Date.now());
+      },
+    });
+    expect(ran).toBe(0);
+    expect(notices.map((n) => [n.numbers, n.hosts])).toEqual([
+      [[0], ['host-b']],
+      [[0], ['host-b']],
+      [[0], ['host-b']],
+    ]);
+    // When the wait begins, then every 200 ms: not at every look (10 ms).
+    expect(notices[0].waitedMs).toBe(0);
+    expect(notices[1].waitedMs).toBeGreaterThanOrEqual(200);
+    expect(notices[2].waitedMs - notices[1].waitedMs).toBeGreaterThanOrEqual(200);
+  });
 });
 
 describe('enqueueTrial()', () => {

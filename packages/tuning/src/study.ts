@@ -1,6 +1,6 @@
 import { isFeasible } from './constraints';
 import type { ParamValue } from './distributions';
-import { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
+import { ConfigError, StorageError, StorageUnavailableError, TrialPruned, TuningError } from './errors';
 import { consoleLogger, type TuningLogger } from './logger';
 import { paretoFrontTrials } from './multi-objective/pareto';
 import { MedianPruner } from './pruners/median-pruner';
@@ -77,6 +77,14 @@ export interface OptimizeOptions {
   readonly catch?: readonly (abstract new (...args: never[]) => Error)[];
   /** With nTrialsScope 'study', how often to look again while other workers' trials fill the budget. Default: 1000 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * With nTrialsScope 'study', called while a lane waits for other workers' RUNNING trials (those
+   * that fill the budget; this process's own are left out): when the wait begins, then every
+   * `waitNoticeMs` while it lasts, with those trials and how long the lane has waited. Default: none.
+   */
+  readonly onWaiting?: (running: readonly FrozenTrial[], waitedMs: number) => void;
+  /** How often `onWaiting` is called during one wait. Default: 60000 ms. */
+  readonly waitNoticeMs?: number;
 }
 
 /**
@@ -320,7 +328,7 @@ export class Study implements StudyView {
 
   /** Runs trials of `objective` until `nTrials` / `timeoutMs` / `stop()` says stop. */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
-    const { nTrials, timeoutMs, nTrialsScope = 'call', concurrency = 1, callbacks = [], pollIntervalMs = 1000 } = options;
+    const { nTrials, timeoutMs, nTrialsScope = 'call', concurrency = 1, callbacks = [], pollIntervalMs = 1000, onWaiting, waitNoticeMs = 60_000 } = options;
     const catchable = options.catch ?? [];
     if (nTrials !== undefined && !(Number.isInteger(nTrials) && nTrials >= 0)) throw new ConfigError(`optimize() option \`nTrials\`: expected an integer >= 0, got ${nTrials}`);
     if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new ConfigError(`optimize() option \`timeoutMs\`: expected a number > 0, got ${timeoutMs}`);
@@ -334,6 +342,9 @@ export class Study implements StudyView {
     this.stopAsked = false;
 
     const next = async (): Promise<Trial | undefined> => {
+      // This wait's beginning, and when `onWaiting` is due again.
+      let waitingSince: number | undefined;
+      let noticeDue = 0;
       for (;;) {
         if (stopped || this.stopAsked || Date.now() >= deadline) return undefined;
         if (nTrialsScope === 'call') {
@@ -346,6 +357,13 @@ export class Study implements StudyView {
         const finished = this.getTrials(['COMPLETE', 'PRUNED']).length;
         if (finished >= (nTrials as number)) return undefined;
         // Other workers' running trials fill the budget; wait in case one of them dies.
+        const now = Date.now();
+        waitingSince ??= now;
+        const others = this.getTrials(['RUNNING']).filter((t) => !this.heartbeats.has(t.number));
+        if (onWaiting !== undefined && others.length > 0 && now >= noticeDue) {
+          noticeDue = now + waitNoticeMs;
+          onWaiting(others, now - waitingSince);
+        }
         await new Promise((r) => setTimeout(r, Math.min(pollIntervalMs, Math.max(1, deadline - Date.now()))));
       }
     };
@@ -398,7 +416,7 @@ export class Study implements StudyView {
         try {
           await this.told(trial, value as number | readonly number[], undefined, then);
         } catch (e) {
-          if (!(e instanceof TuningError)) throw e;
+          if (!warnOnly(e)) throw e;
           this.logger.warn((e as Error).message);
         }
         return await this.afterTrial(callbacks, trial.number, then?.started);
@@ -452,7 +470,7 @@ export class Study implements StudyView {
     try {
       await this.told(number, state, reason, then);
     } catch (e) {
-      if (!(e instanceof TuningError)) throw e;
+      if (!warnOnly(e)) throw e;
       this.logger.warn((e as Error).message);
     }
   }
@@ -487,6 +505,12 @@ export class Study implements StudyView {
     this.heartbeats.delete(number);
   }
 }
+
+/**
+ * Whether a failed `tell` in `optimize` is only a warning (a trial another worker failed meanwhile, a
+ * bad objective value): a storage out of reach stops the search instead, as its next step would fail too.
+ */
+const warnOnly = (e: unknown): boolean => e instanceof TuningError && !(e instanceof StorageUnavailableError);
 
 function positive(key: string, v: number): number {
   if (!(v > 0)) throw new ConfigError(`Study option \`${key}\`: expected a number > 0, got ${v}`);

@@ -97,6 +97,42 @@ describe('digitfuse full / search: flags are checked before anything is written'
   });
 });
 
+describe('digitfuse search --study without --storage', () => {
+  const run = () => join(tmp(), 'journal-study');
+  const journal = () => join(run(), 'search', 'study.jsonl');
+  const studies = (): string[] => [...new Set([...readFileSync(journal(), 'utf8').matchAll(/"study":"([^"]+)"/g)].map((m) => m[1]))];
+  const note = (name: string) =>
+    `note: without --storage, --study ${name} only names the study inside this run's own journal (${journal()}), which no other machine can join; ` +
+    'give --storage postgresql://user@host:port/database (or DIGITFUSE_STORAGE) to share a study';
+
+  it("says that it only names the study in the run's own journal", () => {
+    const r = digitfuse(['search', '--data', data(), '--out', run(), ...quick, '--study', 'mine']);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+    expect(r.lines.filter((l) => l.startsWith('note:'))).toEqual([note('mine')]);
+    expect(studies()).toEqual(['mine']);
+  });
+
+  it('refuses another --study on --resume in one line (the search would start again in an empty study beside the first); the journal is unchanged', () => {
+    const before = readFileSync(journal(), 'utf8');
+    const r = digitfuse(['search', '--resume', run(), '--trials', '2', '--study', 'other']);
+    expectOneErrorLine(
+      r,
+      2,
+      `error: Expected \`--study other\` to name the study of ${run()}, \`mine\` in its journal (${journal()}), got another name, ` +
+        'which would start an empty study beside it; drop --study, or give --storage to move the run to a shared study',
+    );
+    expect(readFileSync(journal(), 'utf8')).toBe(before);
+  });
+
+  it('goes on with the same --study, and says again what it names', () => {
+    const r = digitfuse(['search', '--resume', run(), '--trials', '2', '--study', 'mine']);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+    expect(r.lines.filter((l) => l.startsWith('note:'))).toEqual([note('mine')]);
+    expect(studies()).toEqual(['mine']);
+    expect(readFileSync(journal(), 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
+  });
+});
+
 describe('digitfuse full / search --help', () => {
   it.each(['full', 'search'])('%s --help lists every registered fusion and says a bare --budget number is minutes', (command) => {
     const r = digitfuse([command, '--help']);

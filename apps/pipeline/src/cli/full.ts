@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkStorage, storageUrlOf, studyNameOf } from '../study-access';
+import { checkSharedStudy, checkStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
 import { startDashboardThread } from '../dashboard';
 import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
@@ -24,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   await checkStorage(options.storage, log);
+  await checkSharedStudy(options, log);
   const ctx = openContext(options, argv, log);
   ctx.besideRetrain = true;
   const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
@@ -36,6 +37,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const t0 = performance.now();
   try {
     await runStages(ctx, FULL_STAGES);
+  } catch (e) {
+    throw withResumeHint(e, ctx, 'full');
   } finally {
     await dashboard?.finish();
   }

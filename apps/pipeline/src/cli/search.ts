@@ -1,7 +1,7 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkStorage } from '../study-access';
+import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { isWorker, searchStage } from '../stages/search-stage';
@@ -14,13 +14,18 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   await checkStorage(options.storage, log);
+  await checkSharedStudy(options, log);
   const ctx = openContext(options, argv, log);
   if (isWorker()) {
     // A worker only runs trials; the main process records the stage and writes the outputs.
     await searchStage.run(ctx);
     return;
   }
-  await runStages(ctx, [dataStage, searchStage]);
+  try {
+    await runStages(ctx, [dataStage, searchStage]);
+  } catch (e) {
+    throw withResumeHint(e, ctx, 'search');
+  }
   log(`\nsearch results: ${ctx.layout.searchDir} (trials.md, trials.csv, best.json)`);
 }
 

@@ -9,7 +9,7 @@ import {
   type TrainCallback,
   type TrainResult,
 } from '@digitfuse/model';
-import { TrialPruned, spawnWorkers, type Study, type Trial } from '@digitfuse/tuning';
+import { TrialPruned, spawnWorkers, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
@@ -177,6 +177,15 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
   };
 }
 
+/**
+ * The line of a worker that waits for trials other workers run (the study's `--trials` are finished
+ * or running): each of them, where and for how long it has been running.
+ */
+export function waitingLine(running: readonly FrozenTrial[], trials: number, now = Date.now()): string {
+  const each = running.map((t) => `trial ${t.number} on ${t.worker?.host ?? 'an unknown host'} (running ${formatDuration((now - (t.datetimeStart ?? now)) / 1000)})`);
+  return `    waiting for ${each.join(', ')}: the study has its --trials ${trials} finished or running`;
+}
+
 /** Set in the worker processes that `--workers N` starts beside the main one. */
 const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
@@ -254,6 +263,8 @@ export const searchStage: Stage = {
       nTrialsScope: 'study',
       timeoutMs: deadline === null ? undefined : Math.max(1, deadline - Date.now()),
       callbacks: [() => pruneTrialModels(ctx, study, keep), ...(isWorker() ? [] : [progress])],
+      // Rather than silence while other workers (other machines, or this one's) run the last trials.
+      onWaiting: (running) => ctx.log(waitingLine(running, options.trials)),
     });
     if (workers) {
       const exits = await workers;

@@ -6,6 +6,8 @@ import type { Storage } from './storage';
 export interface OpenStorageArgs {
   /** Receives warnings. Default: `consoleLogger`. */
   readonly logger?: TuningLogger;
+  /** A PostgreSQL server out of reach is retried for this long (`PostgresStorageArgs.retryForMs`). Default: 120000 ms. */
+  readonly retryForMs?: number;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface OpenStorageArgs {
  */
 export async function openStorage(spec: string, args: OpenStorageArgs = {}): Promise<Storage> {
   if (!isPostgresUrl(spec)) return new JournalFileStorage(spec, { logger: args.logger });
-  const storage = new PostgresStorage(spec, { logger: args.logger });
+  const storage = new PostgresStorage(spec, { logger: args.logger, retryForMs: args.retryForMs });
   try {
     await storage.connect();
   } catch (e) {

@@ -7,11 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { StorageError, TrialPruned } from '../errors';
+import { StorageError, StorageUnavailableError, TrialPruned } from '../errors';
 import { createStudy, loadStudy, type Objective } from '../study';
 import { MemoryLogger } from '../testing';
 import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from '../testing/postgres-cluster';
 import { killedMidTrial, spawnChildWorkers } from '../testing/child-workers';
+import { startTcpRelay, type TcpRelay } from '../testing/tcp-relay';
 import type { WorkerExit } from '../workers';
 import { openStorage } from './open-storage';
 import { PostgresStorage, redactUrl } from './postgres-storage';
@@ -459,8 +460,150 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     }
   });
 
+  it('a URL without a password, to a server that asks for one: says so and where a password goes', async () => {
+    const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    try {
+      delete process.env.PGPASSWORD;
+      process.env.PGPASSFILE = path.join(os.tmpdir(), 'no-such-pgpass');
+      await expectOneLine(
+        bare,
+        new RegExp(
+          `^PostgreSQL storage \`postgresql://digitfuse@127\\.0\\.0\\.1:${cluster.port}/postgres\`: 127\\.0\\.0\\.1:${cluster.port} asks for a password, and none was given ` +
+            '\\(put it in the URL \\(postgresql://user:PASSWORD@host:port/database\\), or in PGPASSWORD or ~/\\.pgpass\\)$',
+        ),
+      );
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('redactUrl() drops the password', () => {
     expect(redactUrl('postgresql://u:secret@h:5432/db')).toBe('postgresql://u@h:5432/db');
     expect(redactUrl('postgresql://u@h/db')).toBe('postgresql://u@h/db');
+  });
+});
+
+describePg('PostgresStorage and a server out of reach (through a TCP relay)', () => {
+  let relay: TcpRelay;
+  beforeEach(async () => {
+    relay = await startTcpRelay({ host: '127.0.0.1', port: cluster.port });
+  });
+  afterEach(() => relay.close());
+
+  /** How a connection that cannot be set up fails: the error, and how long it took (ms). */
+  async function failedConnect(url: string, args: ConstructorParameters<typeof PostgresStorage>[1]): Promise<{ error: unknown; ms: number }> {
+    const t0 = Date.now();
+    const storage = new PostgresStorage(url, args);
+    try {
+      const error = await storage.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return { error, ms: Date.now() - t0 };
+    } finally {
+      await storage.close();
+    }
+  }
+
+  it('a port that takes the connection and never answers: one line naming the server, after the connect timeout', async () => {
+    await relay.setMode('silent');
+    const { error, ms } = await failedConnect(relay.url(cluster.url('postgres')), { connectTimeoutMs: 1000 });
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toBe(
+      `PostgreSQL storage \`postgresql://digitfuse@127.0.0.1:${relay.port}/postgres\`: 127.0.0.1:${relay.port} took the connection but did not answer within 1s ` +
+        "(is that port a PostgreSQL server's, and the server not overloaded?)",
+    );
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('a server that hangs up while the connection is set up: one line naming the server', async () => {
+    await relay.setMode('hangup');
+    const { error } = await failedConnect(relay.url(cluster.url('postgres')), {});
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toBe(
+      `PostgreSQL storage \`postgresql://digitfuse@127.0.0.1:${relay.port}/postgres\`: 127.0.0.1:${relay.port} closed the connection ` +
+        "(is that port a PostgreSQL server's? the server's log says why it hung up)",
+    );
+    expect(relay.accepted).toBe(1);
+  });
+
+  it('a connection refused for want of a password is closed at once (the server would hold it for a minute)', async () => {
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    try {
+      delete process.env.PGPASSWORD;
+      process.env.PGPASSFILE = path.join(os.tmpdir(), 'no-such-pgpass');
+      const { error } = await failedConnect(relay.url(cluster.url('postgres')).replace(`:${TEST_PG_PASSWORD}@`, '@'), {});
+      expect((error as Error).message).toMatch(/asks for a password, and none was given/);
+      for (let i = 0; i < 50 && relay.open > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect({ accepted: relay.accepted, open: relay.open }).toEqual({ accepted: 1, open: 0 });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('a server out of reach mid-study: retried for retryForMs, then StorageUnavailableError; later calls fail at once; what was written is kept', async () => {
+    const url = await newStudy('outage');
+    const logger = new MemoryLogger();
+    const storage = new PostgresStorage(relay.url(url), { logger, retryForMs: 1500 });
+    const worker = { host: 'spec', pid: 1, id: 'w' };
+    try {
+      const first = (await storage.startTrial('outage', worker, 1000)) as { number: number };
+      await storage.finishTrial('outage', first.number, 'COMPLETE', 0.25, 2000);
+      // The server goes away: open connections are cut, new ones refused.
+      await relay.setMode('refuse');
+      relay.cut();
+      const t0 = Date.now();
+      const error = await storage.startTrial('outage', worker, 3000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const ms = Date.now() - t0;
+      expect(error).toBeInstanceOf(StorageUnavailableError);
+      expect(error).toMatchObject({ server: `127.0.0.1:${relay.port}`, triedMs: 1500 });
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^PostgreSQL storage \`postgresql://digitfuse@127\\.0\\.0\\.1:${relay.port}/outage_\\w+\`: 127\\.0\\.0\\.1:${relay.port} out of reach, retried for 2s ` +
+            `\\((connection refused by|127\\.0\\.0\\.1:${relay.port} closed the connection)[^)]*\\); what was written before is kept there$`,
+        ),
+      );
+      expect(ms).toBeGreaterThanOrEqual(1400);
+      expect(ms).toBeLessThan(6000);
+      expect(logger.warnings).toEqual([expect.stringMatching(/: connection refused by 127\.0\.0\.1:\d+ .*; retrying for up to 2s$/)]);
+      // Given up: the next call tries once and fails at once, with the same line.
+      const t1 = Date.now();
+      await expect(storage.heartbeat('outage', 0, 4000)).rejects.toThrow((error as Error).message);
+      expect(Date.now() - t1).toBeLessThan(1000);
+      // Back: calls get through again, and the logger says so.
+      await relay.setMode('forward');
+      expect((await storage.getTrials('outage')).map((t) => [t.state, t.value])).toEqual([['COMPLETE', 0.25]]);
+      expect(logger.warnings[1]).toMatch(new RegExp(`: 127\\.0\\.0\\.1:${relay.port} answers again, after \\d+s$`));
+    } finally {
+      await storage.close();
+    }
+    // What was finished before the outage is in the database.
+    expect((await readBack(url, 'outage')).map((t) => t.state)).toEqual(['COMPLETE']);
+  });
+
+  it('a network that goes silent for a moment: the call waits and goes on, nothing reported', async () => {
+    const url = await newStudy('blip');
+    const logger = new MemoryLogger();
+    const storage = new PostgresStorage(relay.url(url), { logger, retryForMs: 20_000 });
+    try {
+      await storage.getTrials('blip');
+      await relay.setMode('silent');
+      const read = storage.startTrial('blip', { host: 'spec', pid: 1, id: 'w' }, 1000);
+      setTimeout(() => void relay.setMode('forward'), 300);
+      expect((await read)?.number).toBe(0);
+      expect(logger.warnings).toEqual([]);
+    } finally {
+      await storage.close();
+    }
   });
 });

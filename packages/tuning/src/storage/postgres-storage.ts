@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { formatDuration } from '@digitfuse/core';
 import pg from 'pg';
 import type { Distribution, ParamValue } from '../distributions';
-import { StorageError } from '../errors';
+import { StorageError, StorageUnavailableError } from '../errors';
 import { consoleLogger, type TuningLogger } from '../logger';
 import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
@@ -11,8 +12,17 @@ import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore
 export interface PostgresStorageArgs {
   /** Receives warnings (a transient error being retried). Default: `consoleLogger`. */
   readonly logger?: TuningLogger;
-  /** A transient error (connection reset, server restart, serialization failure) is retried for this long. Default: 120000 ms. */
+  /**
+   * A server out of reach (a refused, silent or dropped connection, a restart) is retried for this
+   * long, counted from the first failure of the outage (every call waits for the same end), then each
+   * call fails with a `StorageUnavailableError` (later calls try once) until one gets through; a
+   * serialization failure or deadlock is retried for this long per call. Default: 120000 ms.
+   */
   readonly retryForMs?: number;
+  /** A new connection that is not set up within this long (a port that takes TCP but does not answer) fails. Default: 10000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** A query without an answer for this long counts as a dropped connection (retried on a new one). Default: 60000 ms. */
+  readonly queryTimeoutMs?: number;
   /** Connections of this process's pool (shared by every storage on the same URL). Default: 4. */
   readonly poolSize?: number;
   /**
@@ -55,34 +65,109 @@ function checkUrl(url: string): void {
   if (!isWellFormedPostgresUrl(url)) throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
 }
 
-const TRANSIENT_CODES = new Set([
+/** Errors of a connection that failed or broke: the server is out of reach, for now. */
+const CONNECTION_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '40001', '40P01', '53300',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
 ]);
+
+/** Errors a retry of the same transaction gets past: a serialization failure, a deadlock, too many connections. */
+const CONFLICT_CODES = new Set(['40001', '40P01', '53300']);
+
+const CONNECTION_MESSAGE =
+  /Connection terminated|terminating connection|connection error|timeout exceeded when trying to connect|Query read timeout|the database system is (starting up|shutting down)/i;
+
+/** Whether an error says the server is out of reach: a refused, dropped or silent connection, a restarting server. */
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  return CONNECTION_MESSAGE.test((e as Error)?.message ?? '');
+}
 
 /** Whether an error may go away by itself: a dropped connection, a restarting server, a serialization failure. */
 export function isTransient(e: unknown): boolean {
   const code = (e as { code?: string }).code;
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
-  return /Connection terminated|terminating connection|connection error|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
-    (e as Error)?.message ?? '',
-  );
+  return isConnectionError(e) || (code !== undefined && CONFLICT_CODES.has(code));
+}
+
+/** The server a URL names, `host:port` (5432 when it names no port), for messages. */
+export function serverOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  } catch {
+    return 'the server';
+  }
+}
+
+/** The URL's server and what went wrong with it, with a hint when there is one to give. */
+function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly what: string; readonly hint?: string } {
+  const err = e as { code?: string; message?: string };
+  const message = err.message ?? String(e);
+  const server = serverOf(url);
+  if (err.code === 'ECONNREFUSED') return { what: `connection refused by ${server}`, hint: 'is the server running, and listening on that host and port?' };
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return { what: `unknown host ${server.replace(/:\d+$/, '')}` };
+  if (err.code === 'ETIMEDOUT' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
+    return { what: `${server} cannot be reached (${err.code})`, hint: 'is the host up, and the network or a firewall letting the port through?' };
+  }
+  if (/timeout exceeded when trying to connect|connection timeout/i.test(message)) {
+    return {
+      what: `${server} took the connection but did not answer within ${formatDuration(timeouts.connectMs / 1000)}`,
+      hint: "is that port a PostgreSQL server's, and the server not overloaded?",
+    };
+  }
+  if (/Query read timeout/i.test(message)) return { what: `${server} did not answer a query within ${formatDuration(timeouts.queryMs / 1000)}` };
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || /^Connection terminated/i.test(message)) {
+    return { what: `${server} closed the connection`, hint: "is that port a PostgreSQL server's? the server's log says why it hung up" };
+  }
+  if (/password must be a (non-empty )?string/i.test(message)) {
+    return {
+      what: `${server} asks for a password, and none was given`,
+      hint: 'put it in the URL (postgresql://user:PASSWORD@host:port/database), or in PGPASSWORD or ~/.pgpass',
+    };
+  }
+  if (err.code === '28P01' || err.code === '28000') return { what: message, hint: 'set the password in the URL, PGPASSWORD or ~/.pgpass' };
+  if (err.code === '3D000') return { what: message, hint: 'create it first: createdb' };
+  return { what: message };
 }
 
 /** One line saying why a database cannot be used. */
-function describe(e: unknown, url: string): string {
-  const err = e as { code?: string; message?: string };
-  const where = `PostgreSQL storage \`${redactUrl(url)}\``;
-  if (err.code === 'ECONNREFUSED') return `${where}: connection refused (is the server running, and listening on that host and port?)`;
-  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `${where}: unknown host`;
-  if (err.code === '28P01' || err.code === '28000') return `${where}: ${err.message} (set the password in the URL, PGPASSWORD or ~/.pgpass)`;
-  if (err.code === '3D000') return `${where}: ${err.message} (create it first: createdb)`;
-  return `${where}: ${err.message ?? String(e)}`;
+function describe(e: unknown, url: string, timeouts: Timeouts): string {
+  const { what, hint } = whatHappened(e, url, timeouts);
+  return `PostgreSQL storage \`${redactUrl(url)}\`: ${what}${hint === undefined ? '' : ` (${hint})`}`;
+}
+
+/** How long a connection may take to be set up, and a query to be answered (ms). */
+interface Timeouts {
+  readonly connectMs: number;
+  readonly queryMs: number;
 }
 
 interface PoolEntry {
   readonly pool: pg.Pool;
+  /** The pool's timeouts (those of the storage that created it). */
+  readonly timeouts: Timeouts;
   refs: number;
+}
+
+/**
+ * The pools' client: one whose connection could not be set up closes its socket. The driver leaves
+ * it open when the failure is its own (a server that asks for a password, and none was given), and
+ * the server would keep it until its authentication_timeout (a minute), holding the process open.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): void;
+  override connect(callback?: ((err: Error) => void) | ((err: null, c: pg.Client) => void)): Promise<pg.Client> | void {
+    if (callback === undefined) {
+      return new Promise((resolve, reject) => this.connect((err: Error | null) => (err ? reject(err) : resolve(this))));
+    }
+    const done = callback as (err: Error | null, c?: pg.Client) => void;
+    super.connect((err: Error | null) => {
+      if (err) (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      done(err, err ? undefined : this);
+    });
+  }
 }
 
 /** One pool per process and URL, shared by the storages that use it. */
@@ -101,15 +186,19 @@ const IDLE_MS = 60_000;
 /** The key of a URL's pool: read-only connections are pooled apart from the others. */
 const poolKey = (url: string, readOnly: boolean): string => (readOnly ? `read-only ${url}` : url);
 
-function acquirePool(url: string, size: number, readOnly: boolean): pg.Pool {
+function acquirePool(url: string, size: number, readOnly: boolean, timeouts: Timeouts): PoolEntry {
   const key = poolKey(url, readOnly);
   let entry = pools.get(key);
   if (entry === undefined) {
     const pool = new pg.Pool({
+      Client: ClosingClient,
       connectionString: url,
       max: size,
       types: { getTypeParser: int8 } as pg.CustomTypesConfig,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: timeouts.connectMs,
+      // A connection whose server went silent (a network that drops packets) must not hang its query forever.
+      query_timeout: timeouts.queryMs,
+      keepAlive: true,
       idleTimeoutMillis: IDLE_MS,
       allowExitOnIdle: true,
       ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
@@ -118,11 +207,11 @@ function acquirePool(url: string, size: number, readOnly: boolean): pg.Pool {
     pool.on('error', () => undefined);
     // Nor may a connection in use: its query fails with the error, and the call retries.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    entry = { pool, refs: 0 };
+    entry = { pool, timeouts, refs: 0 };
     pools.set(key, entry);
   }
   entry.refs++;
-  return entry.pool;
+  return entry;
 }
 
 async function releasePool(key: string): Promise<void> {
@@ -293,8 +382,14 @@ export class PostgresStorage implements Storage, ArtifactStore {
   /** The URL without its password. */
   readonly url: string;
   private readonly pool: pg.Pool;
+  private readonly timeouts: Timeouts;
   private readonly logger: TuningLogger;
   private readonly retryForMs: number;
+  /**
+   * The outage under way: when its first connection failed, whether it was reported, and whether
+   * calls gave up on it (then each later call tries once, until one gets through).
+   */
+  private outage: { readonly since: number; warned: boolean; gaveUp: boolean } | undefined;
   private readonly readOnly: boolean;
   private readonly studyIds = new Map<string, number>();
   /** Per study: the trials as last read, and that read's snapshot xmin. */
@@ -324,14 +419,19 @@ export class PostgresStorage implements Storage, ArtifactStore {
     this.logger = args.logger ?? consoleLogger;
     this.retryForMs = args.retryForMs ?? 120_000;
     this.readOnly = args.readOnly ?? false;
-    this.pool = acquirePool(connectionString, args.poolSize ?? 4, this.readOnly);
+    const entry = acquirePool(connectionString, args.poolSize ?? 4, this.readOnly, {
+      connectMs: args.connectTimeoutMs ?? 10_000,
+      queryMs: args.queryTimeoutMs ?? 60_000,
+    });
+    this.pool = entry.pool;
+    this.timeouts = entry.timeouts;
   }
 
   /** Connects and creates (or checks) the schema (read-only: only checks it); every other method does this first. */
   connect(): Promise<void> {
     this.ready ??= this.init().catch((e: unknown) => {
       this.ready = undefined;
-      throw e instanceof StorageError ? e : new StorageError(describe(e, this.connectionString));
+      throw e instanceof StorageError ? e : new StorageError(describe(e, this.connectionString, this.timeouts));
     });
     return this.ready;
   }
@@ -588,7 +688,11 @@ export class PostgresStorage implements Storage, ArtifactStore {
     }
   }
 
-  /** Runs `fn` with a connection, retrying transient errors with backoff (after connecting once). */
+  /**
+   * Runs `fn` with a connection (after connecting once), retrying with backoff: a server out of reach
+   * until `retryForMs` after the outage's first failure (then a `StorageUnavailableError`; once
+   * given up, a call tries once), a conflict (serialization failure, deadlock) for `retryForMs`.
+   */
   private async run<T>(fn: (c: Client, attempt: number) => Promise<T>): Promise<T> {
     if (this.closed) throw new StorageError(`PostgreSQL storage \`${this.url}\` is closed`);
     await this.connect();
@@ -600,20 +704,60 @@ export class PostgresStorage implements Storage, ArtifactStore {
         const result = await fn(client, attempt);
         client.release();
         this.busyMs += Date.now() - started;
+        this.reachable();
         return result;
       } catch (e) {
         // A broken connection is thrown away rather than returned to the pool.
         client?.release(isTransient(e) ? (e as Error) : undefined);
-        if (!isTransient(e) || Date.now() - started > this.retryForMs) {
-          this.busyMs += Date.now() - started;
+        const now = Date.now();
+        const connection = isConnectionError(e);
+        const end = connection ? this.unreachable(e, now) : started + this.retryForMs;
+        if (!isTransient(e) || now >= end) {
+          this.busyMs += now - started;
           if (e instanceof StorageError) throw e;
-          throw isTransient(e) || (e as { code?: string }).code !== undefined ? new StorageError(describe(e, this.connectionString)) : e;
+          if (connection) throw this.unavailable(e);
+          throw (e as { code?: string }).code !== undefined || isTransient(e) ? new StorageError(describe(e, this.connectionString, this.timeouts)) : e;
         }
+        if (attempt === 2 && !connection) this.logger.warn(`${describe(e, this.connectionString, this.timeouts)}; retrying`);
         const wait = Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random());
-        if (attempt === 2) this.logger.warn(`${describe(e, this.connectionString)}; retrying`);
-        await new Promise((r) => setTimeout(r, wait));
+        await new Promise((r) => setTimeout(r, Math.max(1, Math.min(wait, end - now))));
       }
     }
+  }
+
+  /**
+   * Records a connection failure in the outage under way (one begins with it); returns when calls
+   * stop retrying it (now, once they gave up). Says once per outage that it retries.
+   */
+  private unreachable(e: unknown, now: number): number {
+    const outage = (this.outage ??= { since: now, warned: false, gaveUp: false });
+    const end = outage.gaveUp ? now : outage.since + this.retryForMs;
+    // A restart's dropped connections are retried in a moment: only an outage that lasts is reported.
+    if (!outage.warned && !outage.gaveUp && now - outage.since >= Math.min(1000, this.retryForMs / 2)) {
+      outage.warned = true;
+      this.logger.warn(`${describe(e, this.connectionString, this.timeouts)}; retrying for up to ${formatDuration(this.retryForMs / 1000)}`);
+    }
+    if (now >= end) outage.gaveUp = true;
+    return end;
+  }
+
+  /** A call got through: an outage under way is over (and said so, when it was reported). */
+  private reachable(): void {
+    const outage = this.outage;
+    if (outage === undefined) return;
+    this.outage = undefined;
+    if (outage.warned) this.logger.warn(`PostgreSQL storage \`${this.url}\`: ${serverOf(this.connectionString)} answers again, after ${formatDuration((Date.now() - outage.since) / 1000)}`);
+  }
+
+  /** The error of a call that gave up on an outage: the server, what happened, how long it was retried. */
+  private unavailable(e: unknown): StorageUnavailableError {
+    const server = serverOf(this.connectionString);
+    const { what } = whatHappened(e, this.connectionString, this.timeouts);
+    return new StorageUnavailableError(
+      `PostgreSQL storage \`${this.url}\`: ${server} out of reach, retried for ${formatDuration(this.retryForMs / 1000)} (${what}); what was written before is kept there`,
+      server,
+      this.retryForMs,
+    );
   }
 
   /** Runs `fn` in a transaction holding the study's advisory lock (trial numbers are allocated under it). */

@@ -48,6 +48,7 @@ export function tempDirEachTest(prefix: string): () => string {
 }
 
 export { postgresBinDir, postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from './postgres-cluster';
+export { startTcpRelay, type RelayMode, type TcpRelay } from './tcp-relay';
 
 /** The constraint of the samplers' constraint specs, x + y <= 1 (`constraintsFunc`: its violation x + y - 1). */
 export const xPlusYAtMostOne = (t: FrozenTrial): number[] => [(t.params.x as number) + (t.params.y as number) - 1];

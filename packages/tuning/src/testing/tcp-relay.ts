@@ -1,0 +1,138 @@
+/**
+ * A TCP relay between the specs' clients and a real server, for outages that must not touch the
+ * server itself (CI's PostgreSQL is shared by every spec): it forwards each connection until told to
+ * act as a broken network or server does.
+ */
+import { createServer, Socket, type Server } from 'node:net';
+
+/**
+ * How the relay treats connections:
+ * - `forward`: relays both ways (the default);
+ * - `silent`: accepts connections and passes nothing on, either way (a port that takes TCP with no
+ *   server behind it, or a network that drops packets); what was held back flows on in `forward`;
+ * - `hangup`: accepts a new connection and closes it at the first bytes its client sends (a server
+ *   that hangs up before answering); open connections are left as they are;
+ * - `refuse`: listens no more, so a new connection is refused (a server that is down); open
+ *   connections are left as they are (`cut()` closes them).
+ */
+export type RelayMode = 'forward' | 'silent' | 'hangup' | 'refuse';
+
+export interface TcpRelay {
+  /** The relay's port on 127.0.0.1. */
+  readonly port: number;
+  /** `url` (a postgresql://... URL of the target) with the relay's host and port in place of the server's. */
+  url(url: string): string;
+  /** The current mode. */
+  readonly mode: RelayMode;
+  /** Changes the mode (see `RelayMode`); resolves once the relay listens again or no more. */
+  setMode(mode: RelayMode): Promise<void>;
+  /** Closes every connection open now, both sides (a server or network gone mid-connection). */
+  cut(): void;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Connections open now. */
+  readonly open: number;
+  /** Closes everything. */
+  close(): Promise<void>;
+}
+
+/** Starts a relay on 127.0.0.1 (a free port) to `target`, in mode `forward`. */
+export async function startTcpRelay(target: { readonly host: string; readonly port: number }): Promise<TcpRelay> {
+  let mode: RelayMode = 'forward';
+  let accepted = 0;
+  const pairs = new Set<readonly [Socket, Socket | undefined]>();
+  const sockets = (): Socket[] => [...pairs].flatMap(([a, b]) => (b === undefined ? [a] : [a, b]));
+
+  const onConnection = (client: Socket): void => {
+    accepted++;
+    client.on('error', () => undefined);
+    if (mode === 'hangup') {
+      const pair = [client, undefined] as const;
+      pairs.add(pair);
+      client.once('data', () => client.end());
+      client.once('close', () => pairs.delete(pair));
+      return;
+    }
+    const upstream = new Socket();
+    upstream.on('error', () => undefined);
+    const pair = [client, upstream] as const;
+    pairs.add(pair);
+    const relay = (from: Socket, to: Socket): void => {
+      from.on('data', (chunk: Buffer) => {
+        if (!to.write(chunk)) from.pause();
+      });
+      to.on('drain', () => {
+        if (mode !== 'silent') from.resume();
+      });
+      from.on('close', () => {
+        to.destroy();
+        pairs.delete(pair);
+      });
+    };
+    relay(client, upstream);
+    relay(upstream, client);
+    if (mode === 'silent') {
+      client.pause();
+      upstream.pause();
+    }
+    upstream.connect(target.port, target.host);
+  };
+
+  const server: Server = createServer(onConnection);
+  const listen = (port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve((server.address() as { port: number }).port);
+      });
+    });
+  const port = await listen(0);
+  let listening = true;
+
+  return {
+    port,
+    url(url: string): string {
+      const u = new URL(url);
+      u.hostname = '127.0.0.1';
+      u.port = String(port);
+      return u.toString();
+    },
+    get mode() {
+      return mode;
+    },
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return pairs.size;
+    },
+    async setMode(next: RelayMode): Promise<void> {
+      mode = next;
+      for (const s of sockets()) {
+        if (next === 'silent') s.pause();
+        else s.resume();
+      }
+      if (next === 'refuse' && listening) {
+        // The port is closed at once; open connections stay (close's callback would wait for them).
+        listening = false;
+        server.close();
+      } else if (next !== 'refuse' && !listening) {
+        await listen(port);
+        listening = true;
+      }
+    },
+    cut(): void {
+      for (const s of sockets()) s.destroy();
+      pairs.clear();
+    },
+    async close(): Promise<void> {
+      for (const s of sockets()) s.destroy();
+      pairs.clear();
+      if (listening) {
+        listening = false;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  };
+}
