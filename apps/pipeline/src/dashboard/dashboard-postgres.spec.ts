@@ -5,7 +5,7 @@
  * also without chromium (never on CI).
  */
 import { PostgresStorage, silentLogger, redactUrl } from '@digitfuse/tuning';
-import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
+import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,33 @@ describePg('dashboard of a study in PostgreSQL (--storage, --study)', () => {
         await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-postgres.png'), fullPage: true });
       } finally {
         await page.close();
+      }
+    });
+
+    it('says when the database is out of reach, keeping its trials as last read, and clears that when it answers again', async () => {
+      const relay = await startTcpRelay({ host: '127.0.0.1', port: db.cluster().port });
+      const d = await startDashboard({ storage: relay.url(db.url()), study: STUDY, stages: STAGES, log: quiet, pollMs: 250 });
+      const { page, errors } = await openPage(browser, d.url);
+      try {
+        await page.waitForFunction(`document.querySelectorAll('#trials tbody tr').length >= 10`, { timeout: 30_000 });
+        const rows = await page.$$eval('#trials tbody tr', (r) => r.length);
+        expect(await page.$eval('#problem', (e) => e.hasAttribute('hidden'))).toBe(true);
+        await relay.setMode('refuse');
+        relay.cut();
+        await page.waitForFunction(`!document.querySelector('#problem').hidden`, { timeout: 30_000 });
+        const text = String(await page.$eval('#problem', (e) => e.textContent));
+        expect(text).toMatch(new RegExp(`^Cannot read the study from postgresql://digitfuse@127\\.0\\.0\\.1:${relay.port}/\\w+ since .+ \\(trying again\\): .*out of reach.*\\. The trials below are as last read\\.$`));
+        expect(text).not.toContain(TEST_PG_PASSWORD);
+        expect(await page.$$eval('#trials tbody tr', (r) => r.length)).toBe(rows);
+        // A running trial's last word is not known while the study cannot be read (not "no word for ...").
+        expect(await page.$eval('#running .heard', (e) => e.textContent)).toBe('when its worker was last heard from is not known while the study cannot be read');
+        await relay.setMode('forward');
+        await page.waitForFunction(`document.querySelector('#problem').hidden`, { timeout: 30_000 });
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+        await d.close();
+        await relay.close();
       }
     });
   });

@@ -4,7 +4,7 @@
  * without PostgreSQL (never on CI).
  */
 import { PostgresStorage, StorageError, silentLogger } from '@digitfuse/tuning';
-import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
+import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import pg from 'pg';
 import { PipelineError } from '../errors';
 import { PostgresSource } from './postgres-source';
@@ -79,6 +79,43 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
     const error = await PostgresSource.open(db.url(), 'nope', { log: quiet }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as Error).message).toBe(`Expected \`--study nope\` to name a study in ${db.url().replace(`:${TEST_PG_PASSWORD}@`, '@')}, found none of that name (studies there: watched, other)`);
+  });
+
+  it('keeps the trials as last read while the database is out of reach, says why and since when, and reads again when it is back', async () => {
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: db.cluster().port });
+    const lines: string[] = [];
+    const source = await PostgresSource.open(relay.url(db.url()), 'watched', { log: (l) => lines.push(l), pollMs: 100 });
+    let changes = 0;
+    const until = async (test: () => boolean) => {
+      for (const deadline = Date.now() + 30_000; !test(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > deadline) throw new Error('not so within 30 s');
+    };
+    try {
+      await source.start(() => changes++);
+      const before = source.read()?.trials.length;
+      expect(before).toBeGreaterThan(0);
+      expect(source.problem()).toBeNull();
+      // The server goes away: its connections cut, new ones refused.
+      const t0 = Date.now();
+      await relay.setMode('refuse');
+      relay.cut();
+      await until(() => source.problem() !== null);
+      const problem = source.problem();
+      expect(problem?.message).toContain(`127.0.0.1:${relay.port}`);
+      expect(problem?.since).toBeGreaterThanOrEqual(t0);
+      // The change is told (the page shows it), and the trials stay as last read.
+      expect(changes).toBeGreaterThan(0);
+      expect(source.read()?.trials).toHaveLength(before as number);
+      expect(lines.filter((l) => l.includes('cannot read'))).toHaveLength(1);
+      // Back: read again, the problem gone, and told.
+      const told = changes;
+      await relay.setMode('forward');
+      await until(() => source.problem() === null);
+      expect(changes).toBeGreaterThan(told);
+      expect(lines.at(-1)).toMatch(/^dashboard: reading postgresql:\/\/.* again$/);
+    } finally {
+      await source.close();
+      await relay.close();
+    }
   });
 
   it("waits for a run's study that the database does not hold yet", async () => {

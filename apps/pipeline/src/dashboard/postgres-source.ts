@@ -1,6 +1,6 @@
 import { PostgresStorage, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { PipelineError } from '../errors';
-import type { SourceInfo, StudyData, StudySource } from './study-source';
+import type { SourceInfo, SourceProblem, StudyData, StudySource } from './study-source';
 
 export interface PostgresSourceArgs {
   /** Receives warnings and read errors. */
@@ -38,7 +38,8 @@ export class PostgresSource implements StudySource {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
-  private failing: string | null = null;
+  /** The last poll's error and when polls began to fail; null while they succeed. */
+  private failing: SourceProblem | null = null;
 
   private constructor(
     private readonly storage: PostgresStorage,
@@ -61,6 +62,8 @@ export class PostgresSource implements StudySource {
       poolSize: 1,
       // A dropped connection is retried briefly; the next poll tries again anyway.
       retryForMs: 2_000,
+      // A network gone silent: one poll waits this long, not the storage's minute.
+      queryTimeoutMs: 15_000,
       logger: { warn: (message) => args.log(`dashboard: ${message}`) },
     });
     try {
@@ -85,20 +88,28 @@ export class PostgresSource implements StudySource {
     return this.data;
   }
 
+  problem(): SourceProblem | null {
+    return this.failing;
+  }
+
   async start(onChange: () => void): Promise<void> {
     const { pollMs = 500 } = this.args;
     const tick = (): void => {
       this.timer = null;
       this.polling = this.poll().then(
         (changed) => {
-          if (this.failing !== null) this.args.log(`dashboard: reading ${this.info.place} again`);
+          const recovered = this.failing !== null;
+          if (recovered) this.args.log(`dashboard: reading ${this.info.place} again`);
           this.failing = null;
-          if (changed && !this.stopped) onChange();
+          if ((changed || recovered) && !this.stopped) onChange();
         },
         (e: unknown) => {
           const message = (e as Error).message;
-          if (message !== this.failing) this.args.log(`dashboard: cannot read ${this.info.place} (trying again): ${message}`);
-          this.failing = message;
+          const before = this.failing;
+          if (message !== before?.message) this.args.log(`dashboard: cannot read ${this.info.place} (trying again): ${message}`);
+          this.failing = { message, since: before?.since ?? Date.now() };
+          // The page is told at once (and of a new message): it shows the trials as last read, marked so.
+          if (message !== before?.message && !this.stopped) onChange();
         },
       );
       void this.polling.then(() => {

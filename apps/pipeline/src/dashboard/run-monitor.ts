@@ -113,14 +113,18 @@ export class RunMonitor {
     const { layout, source } = this.args;
     const run = layout === null ? null : this.readRun(layout);
     let study: StudyData | null = null;
+    let problem = source.problem?.() ?? null;
     try {
       study = source.read();
     } catch (err) {
-      this.args.log(`dashboard: cannot read ${source.info.place}: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      this.args.log(`dashboard: cannot read ${source.info.place}: ${message}`);
+      problem = { message, since: Date.now() };
     }
     return buildSnapshot({
       run,
       source: source.info,
+      sourceProblem: problem,
       study,
       stages: this.args.stages,
       importances: study ? this.importancesOf(study, run?.state?.options.seed ?? study.seed ?? 0) : {},

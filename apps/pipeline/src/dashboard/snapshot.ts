@@ -10,7 +10,7 @@ import type { RunState } from '../run-artifacts';
 import type { RunProcess } from '../run-process';
 import { intermediateValuesSpec } from './intermediate-chart';
 import { trialProgress } from './progress';
-import type { SourceInfo, StudyData } from './study-source';
+import type { SourceInfo, SourceProblem, StudyData } from './study-source';
 import type { DashboardSnapshot, RunLink, StageInfo, StageView, TrialRow } from './types';
 
 /** Everything a snapshot is built from (read by `RunMonitor`). */
@@ -28,6 +28,8 @@ export interface SnapshotInput {
   } | null;
   /** Where the study is read from. */
   readonly source: SourceInfo;
+  /** Why the study cannot be read now (`study` is then as last read), or null. */
+  readonly sourceProblem?: SourceProblem | null;
   /** The study, from whichever source; null while there is none yet. */
   readonly study: StudyData | null;
   /** The pipeline's stages in order (`FULL_STAGES`). */
@@ -207,6 +209,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     now,
     ended: input.ended,
     source: input.source,
+    sourceProblem: input.sourceProblem ?? null,
     run,
     study: study
       ? {

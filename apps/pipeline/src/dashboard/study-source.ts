@@ -30,10 +30,18 @@ export interface SourceInfo {
  * give the same `StudyData`, from which one code path builds the page's snapshot (snapshot.ts).
  * Read-only: no source writes to the journal or the database.
  */
+/** Why the study cannot be read now, and since when (epoch ms). */
+export interface SourceProblem {
+  readonly message: string;
+  readonly since: number;
+}
+
 export interface StudySource {
   readonly info: SourceInfo;
   /** The study (a journal is caught up with now; a database as last polled), null while there is none yet. */
   read(): StudyData | null;
+  /** Why the source cannot be read now (a database out of reach: `read` gives the study as last read), or null. */
+  problem?(): SourceProblem | null;
   /** Follow the study: `onChange` after each change seen. */
   start(onChange: () => void): Promise<void>;
   /** Stop following (`read` still gives the last state). */

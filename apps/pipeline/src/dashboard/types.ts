@@ -1,5 +1,5 @@
 import type { TrialChoice } from '../objective';
-import type { SourceInfo } from './study-source';
+import type { SourceInfo, SourceProblem } from './study-source';
 
 /**
  * What the dashboard's page receives (`GET /api/snapshot` and each server-sent `snapshot` event):
@@ -7,7 +7,7 @@ import type { SourceInfo } from './study-source';
  * PostgreSQL database), or of a study alone. Every string in it comes from the run or the study and
  * is data: the page shows it with `textContent`, never as markup.
  */
-export type { SourceInfo };
+export type { SourceInfo, SourceProblem };
 
 /** A pipeline stage as the page lists it. */
 export interface StageInfo {
@@ -86,6 +86,8 @@ export interface DashboardSnapshot {
   readonly ended: boolean;
   /** Where the study is read from. */
   readonly source: SourceInfo;
+  /** Why the study cannot be read now (a database out of reach), since when; the trials are then as last read. Null while it reads. */
+  readonly sourceProblem: SourceProblem | null;
   /** The run directory; null for a study shown without its run (`--storage` without `--run`). */
   readonly run: {
     readonly root: string;

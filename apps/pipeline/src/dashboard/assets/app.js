@@ -57,8 +57,17 @@
     $('source').hidden = !inDatabase;
     document.title = 'digitfuse — ' + (run ? run.name : source.study);
     const problem = $('problem');
-    problem.hidden = !(run && run.problem);
-    problem.textContent = run && run.problem ? 'run.json: ' + run.problem : '';
+    const problems = [];
+    if (run && run.problem) problems.push('run.json: ' + run.problem);
+    // A database out of reach: the page keeps the trials as last read, and says so.
+    if (s.sourceProblem) {
+      problems.push(
+        'Cannot read the study from ' + s.source.place + ' since ' + new Date(s.sourceProblem.since).toLocaleTimeString() + ' (trying again): ' + s.sourceProblem.message +
+          '. The trials below are as last read.',
+      );
+    }
+    problem.hidden = problems.length === 0;
+    problem.textContent = problems.join(' ');
 
     $('stages-section').hidden = !run;
     $('stages').replaceChildren(
@@ -152,6 +161,11 @@
   function renderHeard(div) {
     const study = snapshot && snapshot.study;
     if (!study) return;
+    if (snapshot.sourceProblem) {
+      div.classList.remove('late');
+      div.textContent = 'when its worker was last heard from is not known while the study cannot be read';
+      return;
+    }
     const silent = (Date.now() + clockOffset - Number(div.getAttribute('data-heard'))) / 1000;
     const who = div.getAttribute('data-worker');
     const from = who ? ' from ' + who : '';
