@@ -256,3 +256,20 @@ describe('a run that another process is running', () => {
     }
   });
 });
+
+describe('a search worker process (--workers)', () => {
+  it("says on its error line which worker it is, as on its other lines (the main process's own line says what to do next)", () => {
+    // As the search starts a worker: search.ts itself, with the run to join.
+    const r = runScript('apps/pipeline/src/cli/search.ts', ['--resume', join(tmp(), 'no-such-run')], {
+      ...process.env,
+      DEBUG: '',
+      DIGITFUSE_DEBUG: '',
+      DIGITFUSE_STORAGE: '',
+      DIGITFUSE_SEARCH_WORKER: '1',
+      TUNING_WORKER_INDEX: '0',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^\[worker 2\] error: .*no-such-run/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -4,13 +4,13 @@ import { openContext } from '../open-run';
 import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
-import { isWorker, searchStage } from '../stages/search-stage';
+import { isWorker, searchStage, workerPrefix } from '../stages/search-stage';
 
 /** `digitfuse search` (`nx run pipeline:search`): the data and search stages alone (same flags as `full`, resumable). */
 export async function main(argv: readonly string[]): Promise<void> {
   const describe = 'Run the hyperparameter search alone (continue it later with --resume DIR, or finish with `digitfuse full --resume DIR`).';
   const args = await parseArgs(argv, { name: 'digitfuse search', describe }, (y) => withPipelineFlags(y));
-  const prefix = isWorker() ? `[worker ${Number(process.env.TUNING_WORKER_INDEX ?? 0) + 2}] ` : '';
+  const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   await checkStorage(options.storage, log);
@@ -29,4 +29,5 @@ export async function main(argv: readonly string[]): Promise<void> {
   log(`\nsearch results: ${ctx.layout.searchDir} (trials.md, trials.csv, best.json)`);
 }
 
-if (require.main === module) runMain(main);
+// A worker's error line too says whose it is (the main process says what to do next).
+if (require.main === module) runMain(main, process.argv.slice(2), (text) => process.stderr.write(text.replace(/^(?=.)/gm, workerPrefix())));

@@ -189,6 +189,9 @@ export function waitingLine(running: readonly FrozenTrial[], trials: number, now
 /** Set in the worker processes that `--workers N` starts beside the main one. */
 const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
+
+/** What a worker process's lines begin with (`[worker 2] `: the main process is worker 1), so its output can be told from the main process's; '' in the main process. */
+export const workerPrefix = (): string => (isWorker() ? `[worker ${Number(process.env.TUNING_WORKER_INDEX ?? 0) + 2}] ` : '');
 /** The main process's search deadline (ms since the epoch), given to its workers: they keep it rather than start the budget afresh. */
 const DEADLINE_ENV = 'DIGITFUSE_SEARCH_DEADLINE';
 
@@ -203,8 +206,8 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
   const threads = process.env.DIGITFUSE_THREADS ?? String(Math.max(1, Math.floor(nativeThreadCount() / (count + 1))));
   const inUse = setNativeThreads(Number(threads));
   ctx.log(
-    `    starting ${count} more worker process${count > 1 ? 'es' : ''} on ${studyPlace(ctx)}` +
-      (inUse == null ? '' : `, ${threads} native kernel thread${threads === '1' ? '' : 's'} each`),
+    `    starting ${counted(count, 'more worker process', 'more worker processes')} on ${studyPlace(ctx)}` +
+      (inUse == null ? '' : `, ${counted(Number(threads), 'native kernel thread')} each`),
   );
   return spawnWorkers({
     count,
@@ -269,7 +272,7 @@ export const searchStage: Stage = {
     if (workers) {
       const exits = await workers;
       const bad = exits.filter((e) => e.code !== 0);
-      if (bad.length > 0) ctx.log(`    warning: ${bad.length} worker process(es) exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
+      if (bad.length > 0) ctx.log(`    warning: ${counted(bad.length, 'worker process', 'worker processes')} exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
     }
     if (isWorker()) return {};
     pruneTrialModels(ctx, study, keep);

@@ -33,9 +33,15 @@ export function reportError(err: unknown, write: (text: string) => void = writeS
  * The entry-point guard of every CLI module: `if (require.main === module) runMain(main)`. Runs
  * `main` with the process's arguments through {@link runCli}, then exits with its code once stdout
  * and stderr are flushed (without waiting for timers or worker threads a library left running).
+ * `write` takes the error line instead of stderr (a worker process prefixes its lines).
  */
-export function runMain(main: (argv: readonly string[]) => Promise<unknown>, argv: readonly string[] = process.argv.slice(2)): void {
-  void runCli(() => main(argv)).then((code) => {
+export function runMain(
+  main: (argv: readonly string[]) => Promise<unknown>,
+  argv: readonly string[] = process.argv.slice(2),
+  /** Where the error line goes. Default: stderr. */
+  write: (text: string) => void = writeStderr,
+): void {
+  void runCli(() => main(argv), write).then((code) => {
     process.exitCode = code;
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
