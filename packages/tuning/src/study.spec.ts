@@ -217,6 +217,27 @@ describe("optimize({ nTrialsScope: 'study' })", () => {
   });
 });
 
+describe('heartbeats', () => {
+  it('warns of a failing heartbeat once per problem, not at every beat, and again after one succeeded', async () => {
+    const storage = new InMemoryStorage();
+    let failure: string | null = 'server out of reach';
+    const beat = storage.heartbeat.bind(storage);
+    storage.heartbeat = (...args) => (failure === null ? beat(...args) : Promise.reject(new StorageError(failure)));
+    const logger = new MemoryLogger();
+    const study = await createStudy({ name: 'hb', storage, sampler: new RandomSampler({ seed: 1 }), logger, heartbeatIntervalMs: 10 });
+    const trial = await study.ask();
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await wait(120);
+    expect(logger.warnings).toEqual(['Study `hb` trial 0: heartbeat failed: server out of reach']);
+    failure = null;
+    await wait(60);
+    failure = 'server out of reach';
+    await wait(60);
+    await study.tell(trial, 1);
+    expect(logger.warnings).toHaveLength(2);
+  });
+});
+
 describe('enqueueTrial()', () => {
   it('hands the fixed parameters to the next trial', async () => {
     const study = await newStudy();

@@ -111,6 +111,8 @@ export class Study implements StudyView {
   private readonly maxRetries: number;
   private readonly constraintsFunc: ((trial: FrozenTrial) => readonly number[]) | undefined;
   private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
+  /** The last heartbeat's error, told once; null after one that succeeds. */
+  private heartbeatProblem: string | null = null;
   private readonly ctx: TrialContext;
   private readonly cache: TrialCache;
   /** `stop()` was called during the running `optimize`. */
@@ -490,8 +492,16 @@ export class Study implements StudyView {
   private running(number: number): Trial {
     const timer = setInterval(() => {
       this.storage.heartbeat(this.name, number, Date.now()).then(
-        () => this.cache.refreshSoon(),
-        (e: unknown) => this.logger.warn(`Study \`${this.name}\` trial ${number}: heartbeat failed: ${(e as Error).message}`),
+        () => {
+          this.heartbeatProblem = null;
+          this.cache.refreshSoon();
+        },
+        (e: unknown) => {
+          // Once per problem: an outage fails every heartbeat alike (the storage says when it is over).
+          const message = (e as Error).message;
+          if (message !== this.heartbeatProblem) this.logger.warn(`Study \`${this.name}\` trial ${number}: heartbeat failed: ${message}`);
+          this.heartbeatProblem = message;
+        },
       );
     }, this.heartbeatIntervalMs);
     timer.unref();
