@@ -441,6 +441,39 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     }
   }, 60_000);
 
+  it("a role without the rights the study needs: says which, and the GRANTs that give them (which do)", async () => {
+    const url = await cluster.createDatabase('rights');
+    const database = new URL(url).pathname.slice(1);
+    const role = `limited_${process.pid}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'`);
+      await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+      const limited = `postgresql://${role}:${TEST_PG_PASSWORD}@127.0.0.1:${cluster.port}/${database}`;
+      const grants =
+        `\\(its owner can grant what the study needs: GRANT CREATE ON SCHEMA public TO ${role} \\(to create the study's tables, once\\), ` +
+        `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role} and GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role} \\(to use those another role created\\)\\)$`;
+      // Its tables not there yet, and no right to create them.
+      await expectOneLine(limited, new RegExp(`: role ${role} may not do this in database ${database}: permission denied for schema public ${grants}`));
+      // Created by another role: no right to use them.
+      await (await openStorage(url)).close();
+      await expectOneLine(limited, new RegExp(`: role ${role} may not do this in database ${database}: permission denied for table digitfuse_\\w+ ${grants}`));
+      // The GRANTs it names are enough.
+      await admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      const storage = new PostgresStorage(limited);
+      try {
+        await createStudy({ name: 'granted', direction: 'minimize', storage });
+        expect(await storage.getStudyNames()).toContain('granted');
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
     const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
     const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };

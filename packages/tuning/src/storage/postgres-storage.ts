@@ -100,6 +100,17 @@ export function serverOf(url: string): string {
   }
 }
 
+/** The URL's user and database (without them in the URL: PGUSER or the login name, and a database named as the user, as the driver takes them). */
+function urlParts(url: string): { readonly user: string; readonly database: string } {
+  try {
+    const u = new URL(url);
+    const user = decodeURIComponent(u.username) || process.env.PGUSER || process.env.USER || 'the role';
+    return { user, database: decodeURIComponent(u.pathname.replace(/^\//, '')) || user };
+  } catch {
+    return { user: 'the role', database: 'the database' };
+  }
+}
+
 /** The URL's server and what went wrong with it, with a hint when there is one to give. */
 function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly what: string; readonly hint?: string } {
   const err = e as { code?: string; message?: string };
@@ -128,6 +139,16 @@ function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly w
   }
   if (err.code === '28P01' || err.code === '28000') return { what: message, hint: 'set the password in the URL, PGPASSWORD or ~/.pgpass' };
   if (err.code === '3D000') return { what: message, hint: 'create it first: createdb' };
+  if (err.code === '42501') {
+    // Insufficient privilege: the study's tables cannot be created, or were created by another role.
+    const { user, database } = urlParts(url);
+    return {
+      what: `role ${user} may not do this in database ${database}: ${message}`,
+      hint:
+        `its owner can grant what the study needs: GRANT CREATE ON SCHEMA public TO ${user} (to create the study's tables, once), ` +
+        `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${user} and GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${user} (to use those another role created)`,
+    };
+  }
   return { what: message };
 }
 
