@@ -81,4 +81,5 @@ export {
   type ParallelCoordinatesRow,
 } from './outputs/history';
 export { paramImportances, type ParamImportanceOptions } from './outputs/param-importance';
+export { workerLabels } from './outputs/worker-labels';
 export { spawnWorkers, type SpawnWorkersOptions, type WorkerExit } from './workers';

@@ -52,6 +52,22 @@ describe('trialsTable()', () => {
   });
 });
 
+describe('trialsTable() of trials several workers ran', () => {
+  it('adds a worker column: the host where several hosts ran them, with the process where one host ran several', async () => {
+    const study = await smallStudy();
+    const on = (host: string, pid: number) => ({ host, pid, id: `${host}-${pid}` });
+    const workers = [on('lab-a', 7), on('lab-b', 8), on('lab-b', 9)];
+    const table = trialsTable({ direction: study.direction, trials: study.trials.map((t, i) => ({ ...t, worker: workers[i] })) });
+    const csv = table.csv.trim().split('\n');
+    expect(csv[0]).toBe('number,state,lr,act,value,best step,seconds,worker');
+    expect(csv.slice(1).map((line) => line.split(',').at(-1))).toEqual(['lab-a', 'lab-b (pid 8)', 'lab-b (pid 9)']);
+    expect(table.rows.map((r) => r.worker)).toEqual(['lab-a', 'lab-b (pid 8)', 'lab-b (pid 9)']);
+    expect(table.markdown.split('\n')[0]).toBe('| number | state | lr | act | value | best step | seconds | worker |');
+    // One process ran them all (smallStudy): no column.
+    expect(trialsTable(study).csv.split('\n')[0]).not.toContain('worker');
+  });
+});
+
 describe('bestParamsJson()', () => {
   it('gives the best COMPLETE trial as JSON', async () => {
     const study = await smallStudy();

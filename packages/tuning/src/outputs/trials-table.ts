@@ -1,6 +1,7 @@
 import { markdownTable } from '@digitfuse/core';
 import type { ParamValue } from '../distributions';
 import type { Direction, FrozenTrial, UserAttrValue } from '../trial-state';
+import { workerLabels } from './worker-labels';
 
 /** Anything with trials and a direction (a `Study`). */
 export interface TrialsSource {
@@ -19,6 +20,8 @@ export interface TrialsTableRow {
   readonly bestStep: number | undefined;
   /** Wall-clock seconds from start to finish, if finished. */
   readonly seconds: number | undefined;
+  /** Which worker ran it (`workerLabels`), when several ran the study's trials; else undefined. */
+  readonly worker: string | undefined;
 }
 
 export interface TrialsTable {
@@ -66,7 +69,7 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds. */
+/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds (and the worker, when several ran them). */
 export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {}): TrialsTable {
   const digits = options.digits ?? 4;
   const paramNames: string[] = [];
@@ -75,6 +78,8 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
     for (const name of Object.keys(t.params)) if (!paramNames.includes(name)) paramNames.push(name);
     for (const name of Object.keys(t.userAttrs ?? {})) if (!userAttrNames.includes(name)) userAttrNames.push(name);
   }
+  const workers = workerLabels(study.trials);
+  const several = workers.count > 1;
   const rows: TrialsTableRow[] = study.trials
     .filter((t) => t.state !== 'WAITING')
     .map((t) => ({
@@ -85,8 +90,10 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
       userAttrs: t.userAttrs ?? {},
       bestStep: bestStep(t, study.direction),
       seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : undefined,
+      worker: several ? workers.labels.get(t.number) : undefined,
     }));
-  const header = ['number', 'state', ...paramNames, 'value', ...userAttrNames, 'best step', 'seconds'];
+  // A worker column when several machines or processes ran the trials.
+  const header = ['number', 'state', ...paramNames, 'value', ...userAttrNames, 'best step', 'seconds', ...(several ? ['worker'] : [])];
   const cells = rows.map((r) => [
     String(r.number),
     r.state,
@@ -95,9 +102,10 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
     ...userAttrNames.map((a) => (a in r.userAttrs ? formatValue(r.userAttrs[a] ?? 'null', digits) : '')),
     r.bestStep === undefined ? '' : String(r.bestStep),
     r.seconds === undefined ? '' : r.seconds.toFixed(1),
+    ...(several ? [r.worker ?? ''] : []),
   ]);
-  // Numbers right-aligned; the state column left-aligned.
-  const markdown = markdownTable(header, cells, header.map((_, i) => (i === 1 ? 'left' : 'right'))) + '\n';
+  // Numbers right-aligned; the state and worker columns left-aligned.
+  const markdown = markdownTable(header, cells, header.map((_, i) => (i === 1 || (several && i === header.length - 1) ? 'left' : 'right'))) + '\n';
   const csv = [header, ...cells].map((c) => c.map(csvCell).join(',')).join('\n') + '\n';
   return { paramNames, userAttrNames, rows, markdown, csv };
 }
