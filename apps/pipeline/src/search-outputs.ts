@@ -32,6 +32,7 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
       seconds: r.seconds ?? null,
       intermediate: (series.get(r.number) ?? []).map((s) => [s.step, s.value] as const),
       figures: figuresOf(r.userAttrs),
+      ...(r.worker === undefined ? {} : { worker: r.worker }),
     }));
   const count = (state: string) => study.trials.filter((t) => t.state === state).length;
   const outputs: SearchOutputs = {

@@ -27,6 +27,16 @@ describe('trialTable()', () => {
     const t = trialTable([{ number: 2, state: 'COMPLETE', params: {}, value: 0.74, bestEpoch: 2, seconds: 18.6, intermediate: [], stoppedByBudget: true }]);
     expect(t.rows[0][1]).toBe('COMPLETE (budget)');
   });
+
+  it('names the worker of each trial when several ran them (search.json records it then)', () => {
+    const trial = { state: 'COMPLETE' as const, params: { lr: 0.01 }, value: 0.9, bestEpoch: 3, seconds: 10, intermediate: [] };
+    const t = trialTable([
+      { ...trial, number: 0, worker: 'lab-a' },
+      { ...trial, number: 1, worker: 'lab-b' },
+    ]);
+    expect(t.headers).toEqual(['Trial', 'State', 'Value', 'Best epoch', 'Seconds', 'Worker', 'lr']);
+    expect(t.rows.map((r) => r[5])).toEqual(['lab-a', 'lab-b']);
+  });
 });
 
 describe('markdownTable() and htmlTable()', () => {

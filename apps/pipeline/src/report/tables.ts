@@ -23,8 +23,9 @@ export function trialTable(trials: readonly TrialInput[]): Table {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const figures = trials.some((t) => t.figures);
   const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
+  const workers = trials.some((t) => t.worker);
   return {
-    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best epoch', 'Seconds', ...params],
+    headers: ['Trial', 'State', 'Value', ...(figures ? ['Clean', 'Shifted audio', 'Image expert'] : []), 'Best epoch', 'Seconds', ...(workers ? ['Worker'] : []), ...params],
     rows: [...trials]
       .sort((a, b) => a.number - b.number)
       .map((t) => [
@@ -34,6 +35,7 @@ export function trialTable(trials: readonly TrialInput[]): Table {
         ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
         formatCell(t.bestEpoch),
         t.seconds === null ? '–' : t.seconds.toFixed(1),
+        ...(workers ? [t.worker ?? '–'] : []),
         ...params.map((p) => formatCell(t.params[p])),
       ]),
   };

@@ -38,6 +38,8 @@ export interface TrialInput {
   readonly intermediate: ReadonlyArray<readonly [step: number, value: number]>;
   /** Validation accuracy on clean and shifted audio and of the image expert, when the trial recorded them. */
   readonly figures?: { readonly clean: number; readonly shifted: number; readonly image: number | null } | null;
+  /** Which worker ran it (`workerLabels`: a host, or a process id), when several machines or processes ran the trials. */
+  readonly worker?: string | null;
 }
 
 /** Embeddings of a validation sample, row-major. */

@@ -38,6 +38,7 @@ export const searchSection: ReportSection = {
             ? 'Clean, Shifted audio, Image expert: validation accuracy with the training voices, with the validation audio shifted like an unseen speaker, and of the image expert alone. '
             : '') +
           'Best epoch: the epoch whose weights the trial kept (early stopping on validation loss); retraining trains for that many epochs. Seconds: wall time of the trial.' +
+          (trials.some((t) => t.worker) ? ' Worker: the machine (or, on one machine, the process) that ran the trial.' : '') +
           (trials.some((t) => t.stoppedByBudget)
             ? ' COMPLETE (budget): the search budget stopped the trial before its epochs or early stopping ended it, so its value is of a shorter training than the others\'.'
             : ''),
