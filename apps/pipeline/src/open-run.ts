@@ -5,13 +5,33 @@ import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { createRun, defaultRunDir, openRun } from './run-artifacts';
+import { createRun, defaultRunDir, missingStageOutput, openRun, type RunLayout, type RunState } from './run-artifacts';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
 const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 
+/** The stages of a run, in order: each depends on those before it. */
+const STAGE_ORDER = ['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
+
 /** Stages that depend on the search's result. */
-const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
+const SEARCH_AND_AFTER = STAGE_ORDER.slice(STAGE_ORDER.indexOf('search'));
+
+/**
+ * A finished stage whose files are gone (a model/ deleted to retrain, a removed submission.csv) is run
+ * again, with the stages after it, in one line: resuming it as done would skip to a run's end that
+ * names files it does not have.
+ */
+function redoStagesMissingOutputs(layout: RunLayout, state: RunState<PipelineOptions>, log: (line: string) => void): void {
+  for (const [i, stage] of STAGE_ORDER.entries()) {
+    const record = state.stages[stage];
+    const missing = record ? missingStageOutput(layout, stage, record) : null;
+    if (missing === null) continue;
+    const again = STAGE_ORDER.slice(i).filter((name) => state.stages[name]);
+    for (const name of again) delete state.stages[name];
+    log(`${stage}: recorded as finished, but ${missing} is missing: ${again.length > 1 ? `${again.join(', ')} run again` : 'it runs again'}`);
+    return;
+  }
+}
 
 /** Which options were given explicitly on the command line (not yargs defaults). */
 export function explicitOptions(argv: readonly string[]): Set<string> {
@@ -116,6 +136,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
         log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
       }
     }
+    redoStagesMissingOutputs(layout, state, log);
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
     return { options: state.options, layout, state, log };
   }

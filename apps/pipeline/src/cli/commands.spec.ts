@@ -2,7 +2,7 @@ import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
@@ -173,6 +173,19 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/report regenerated in [\d.]+s/);
     expect(readFileSync(html, 'utf8')).toContain('data:image/png;base64,');
+  });
+
+  it('runs a finished stage again, with the stages after it, when its files were deleted, and says so in one line', () => {
+    rmSync(join(run(), 'model'), { recursive: true });
+    rmSync(join(run(), 'submission.csv'));
+    const r = digitfuse(['full', '--resume', run(), '--no-report']);
+    expect(r.status).toBe(0);
+    expect(r.lines[0]).toBe(`retrain: recorded as finished, but ${join(run(), 'model', 'model.json')} is missing: retrain, predict, validate, evaluate, report run again`);
+    expect(r.lines[1]).toBe(`resuming ${run()} (finished stages: data, search)`);
+    expect(r.stderr.match(/already done in this run, skipped/g)).toHaveLength(2);
+    expect(readdirSync(join(run(), 'model')).sort()).toEqual(['meta.json', 'model.json', 'weights.bin']);
+    expect(r.lines).toContain(`finished in ${/finished in (\d+)s/.exec(r.stderr)?.[1]}s: ${join(run(), 'submission.csv')}`);
+    expect(readFileSync(join(run(), 'submission.csv'), 'utf8').split('\n')[0]).toBe('row_id,label');
   });
 });
 

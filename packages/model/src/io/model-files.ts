@@ -12,6 +12,9 @@ import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
 
+/** The files of a saved model, as `saveModel` writes them. */
+export const MODEL_FILES: readonly string[] = [MODEL_JSON, WEIGHTS_BIN, META_JSON];
+
 /** What is saved beside the network: everything needed to predict on new raw data and to report. */
 export interface ModelMeta {
   /** The config the model was built with. */
