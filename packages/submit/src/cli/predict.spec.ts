@@ -74,6 +74,24 @@ describe('submit:predict (spawned)', () => {
     expect(existsSync(join(at, 'out.csv'))).toBe(false);
   });
 
+  it('refuses a --model folder without the model files in one line naming the missing ones (and model/ for a run directory), before choosing a backend', () => {
+    const runDir = join(root, 'a-run');
+    cpSync(model, join(runDir, 'model'), { recursive: true });
+    const partial = join(root, 'partial-model');
+    mkdirSync(partial);
+    cpSync(join(model, 'meta.json'), join(partial, 'meta.json'));
+    const out = join(root, 'never.csv');
+    for (const [dir, found] of [
+      [runDir, `a folder without model.json, weights.bin, meta.json but with a model in model/ (a run directory): give \`--model ${join(runDir, 'model')}\``],
+      [partial, 'a folder without model.json, weights.bin'],
+    ]) {
+      const r = run('packages/submit/src/cli/predict.ts', ['--model', dir, '--data', data, '--out', out, '--backend', 'wasm']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`error: Expected \`--model ${dir}\` to be a model folder (model.json, weights.bin, meta.json), found ${found}\n`);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("says when --model is an ensemble's best model whose other members (a run's model/member-<i>) are not given, and how to add them", () => {
     // A run's model/ with --ensemble 3: the best model's files, the others in member-1 and member-2.
     const ensemble = join(root, 'run', 'model');
