@@ -33,6 +33,16 @@ describe('submit:predict (spawned)', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).not.toContain('warning:');
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
+    expect(r.stderr).toMatch(new RegExp(`\\nwrote ${out}: 60 rows from 1 model in `));
+  });
+
+  it('says it replaced the submission an earlier run wrote to --out', () => {
+    const out = join(root, 'again.csv');
+    writeFileSync(out, 'row_id,label\n');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`\\nreplaced ${out}: 60 rows from 1 model in `));
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
   });
 
   it('refuses test audio x1000 in one line naming the figures and --allow-shift, writing nothing; --allow-shift goes on with a warning', () => {

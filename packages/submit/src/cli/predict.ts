@@ -64,10 +64,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const t0 = performance.now();
   const result = await predict(dirs, test, { batchSize, tta: args.tta });
+  const replaced = existsSync(args.out);
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test);
   process.stderr.write(
-    `wrote ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
+    `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
   );
 }
 
