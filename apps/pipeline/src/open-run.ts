@@ -5,16 +5,13 @@ import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { createRun, defaultRunDir, missingStageOutput, openRun, type RunLayout, type RunState } from './run-artifacts';
+import { createRun, defaultRunDir, missingStageOutput, openRun, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
 const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 
-/** The stages of a run, in order: each depends on those before it. */
-const STAGE_ORDER = ['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
-
 /** Stages that depend on the search's result. */
-const SEARCH_AND_AFTER = STAGE_ORDER.slice(STAGE_ORDER.indexOf('search'));
+const SEARCH_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'));
 
 /**
  * A finished stage whose files are gone (a model/ deleted to retrain, a removed submission.csv) is run
@@ -22,11 +19,11 @@ const SEARCH_AND_AFTER = STAGE_ORDER.slice(STAGE_ORDER.indexOf('search'));
  * names files it does not have.
  */
 function redoStagesMissingOutputs(layout: RunLayout, state: RunState<PipelineOptions>, log: (line: string) => void): void {
-  for (const [i, stage] of STAGE_ORDER.entries()) {
+  for (const [i, stage] of STAGE_NAMES.entries()) {
     const record = state.stages[stage];
     const missing = record ? missingStageOutput(layout, stage, record) : null;
     if (missing === null) continue;
-    const again = STAGE_ORDER.slice(i).filter((name) => state.stages[name]);
+    const again = STAGE_NAMES.slice(i).filter((name) => state.stages[name]);
     for (const name of again) delete state.stages[name];
     log(`${stage}: recorded as finished, but ${missing} is missing: ${again.length > 1 ? `${again.join(', ')} run again` : 'it runs again'}`);
     return;

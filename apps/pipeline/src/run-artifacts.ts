@@ -77,6 +77,9 @@ export function finalModelDirs(layout: RunLayout, k: number): string[] {
   return Array.from({ length: k }, (_, i) => (i === 0 ? layout.modelDir : ensembleMemberDir(layout.modelDir, i)));
 }
 
+/** The stages of a run, in order (`digitfuse full`'s): each depends on those before it. */
+export const STAGE_NAMES: readonly string[] = ['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
+
 /**
  * The first file a finished stage wrote that is no longer in the run directory (deleted or moved by
  * hand), or null when all are there: what run.json's record of the stage promises the later stages and

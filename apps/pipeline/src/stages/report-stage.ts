@@ -16,7 +16,7 @@ import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, type ObjectiveName } from '../objective';
 import { fusionOf, objectiveOf } from '../options';
-import { readEvaluation, readSearchOutputs, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
+import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { writeReport, type ReportInput } from '../report';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
@@ -179,6 +179,12 @@ export const reportStage: Stage = {
     }
     const data = await dataOf(ctx);
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
+    if (!evaluation) {
+      // `report --run` of a run stopped before its evaluate stage (e.g. after `digitfuse search`): say what is missing and why.
+      const done = STAGE_NAMES.filter((name) => ctx.state.stages[name]);
+      input.pendingNote = `This run has not run its evaluate stage yet (finished: ${done.join(', ') || 'none'}): \`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
+      ctx.log(`    note: ${input.pendingNote.replace(/this report/, 'the report')}`);
+    }
     const settings = reportMapSettings(ctx);
     const search = readSearchOutputs(ctx.layout);
     if (search) {
