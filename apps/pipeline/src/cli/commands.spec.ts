@@ -117,6 +117,17 @@ describe('digitfuse report: its own flags', () => {
     expectOneErrorLine(digitfuse(['report', '--run', join(tmp(), 'absent'), ...args]), 2, line);
   });
 
+  it('reports a run whose data stage never finished with its data figures, counted as written, and says what is missing', () => {
+    const early = join(tmp(), 'stopped-early');
+    mkdirSync(early);
+    writeFileSync(join(early, 'run.json'), JSON.stringify({ version: 1, createdAt: '2026-12-03T00:00:00.000Z', options: { data: data(), seed: 1, trials: 1, epochs: 1 }, stages: {} }));
+    const r = digitfuse(['report', '--run', early]);
+    expect(r.status).toBe(0);
+    expect(r.lines).toContain(`    note: This run has not run its evaluate stage yet (finished: none): \`digitfuse full --resume ${early}\` runs the stages left and writes the report again.`);
+    expect(r.lines).toContain(`    wrote ${join(early, 'report', 'report.html')} and 2 figures`);
+    expect(readdirSync(join(early, 'report')).filter((f) => f.endsWith('.png')).sort()).toEqual(['digits-grid.png', 'mfcc-per-digit.png']);
+  });
+
   it('names --run (not --resume) for a folder without a run', () => {
     const absent = join(tmp(), 'absent');
     expectOneErrorLine(digitfuse(['report', '--run', absent]), 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`);

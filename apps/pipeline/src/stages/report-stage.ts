@@ -219,7 +219,8 @@ export const reportStage: Stage = {
       { title: 'MFCC maps, one clip per digit', path: figures[1] },
     ];
     const result = await writeReport(input, ctx.layout.reportDir, { ...settings, log: ctx.log });
-    ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${result.files.length - 1} figures`);
+    const pngs = figures.length + result.files.filter((file) => file.endsWith('.png')).length;
+    ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${counted(pngs, 'figure')}`);
     for (const [kind, c] of Object.entries(result.clustering)) {
       if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
     }
