@@ -1,6 +1,7 @@
 import { counted, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
@@ -82,6 +83,20 @@ function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, gi
 }
 
 /**
+ * Refuses to resume a run with stages left whose data folder no longer holds the files its data stage
+ * read (rebuilt, e.g. `demo --force`, or replaced in place): the stages left would retrain and predict
+ * on other rows than those the search ranked its trials on.
+ */
+function refuseChangedData(state: RunState<PipelineOptions>): void {
+  const recorded = state.data;
+  if (!state.stages.data || !recorded || STAGE_NAMES.every((name) => state.stages[name])) return;
+  const dir = state.options.data ? resolve(state.options.data) : recorded.dir;
+  if (dataFingerprint(dir) === recorded.fingerprint) return;
+  const found = existsSync(dir) ? 'different files (changed since)' : 'no such folder';
+  throw new PipelineError(`Expected ${dir}, the run's data, to hold the files its data stage read, found ${found}; put those files back (or give \`--data\` a folder holding them), or start a new run with --out for new data`);
+}
+
+/**
  * Start a new run directory, or reopen one with --resume (keeping its options: RESUMABLE ones given
  * again take the new value, others given with another value are refused). Checks --data first: an
  * error writes nothing.
@@ -134,6 +149,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       }
     }
     redoStagesMissingOutputs(layout, state, log);
+    refuseChangedData(state);
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
     return { options: state.options, layout, state, log };
   }

@@ -200,6 +200,25 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
   });
 });
 
+describe('a run whose data folder changed after its search', () => {
+  it('is refused on --resume in one line naming the folder, and left as it was', async () => {
+    const own = join(tmp(), 'changing-data');
+    await buildDemoDataset(own, { train: 240, test: 40, seed: 3 });
+    const out = join(tmp(), 'changing-run');
+    expect(digitfuse(['search', '--data', own, ...quick, '--out', out]).status).toBe(0);
+    const before = readFileSync(join(out, 'run.json'), 'utf8');
+    await buildDemoDataset(own, { train: 240, test: 40, seed: 4 });
+    const r = digitfuse(['full', '--resume', out]);
+    expectOneErrorLine(
+      r,
+      1,
+      `error: Expected ${own}, the run's data, to hold the files its data stage read, found different files (changed since); put those files back (or give \`--data\` a folder holding them), or start a new run with --out for new data`,
+    );
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(out, 'model'))).toBe(false);
+  });
+});
+
 describe('the largest --seed', () => {
   it('offsetSeed() wraps a trial\'s or a member\'s seed into [0, 2^31 - 1] and leaves smaller ones as they were', () => {
     expect(offsetSeed(42, 1000)).toBe(1042);
