@@ -6,14 +6,31 @@ import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { createRun, defaultRunDir, openRun, type RunLayout } from './run-artifacts';
+import { createRun, defaultRunDir, missingStageOutput, openRun, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { STUDY_NAME } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
 const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 
 /** Stages that depend on the search's result. */
-const SEARCH_AND_AFTER = ['search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
+const SEARCH_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'));
+
+/**
+ * A finished stage whose files are gone (a model/ deleted to retrain, a removed submission.csv) is run
+ * again, with the stages after it, in one line: resuming it as done would skip to a run's end that
+ * names files it does not have.
+ */
+function redoStagesMissingOutputs(layout: RunLayout, state: RunState<PipelineOptions>, log: (line: string) => void): void {
+  for (const [i, stage] of STAGE_NAMES.entries()) {
+    const record = state.stages[stage];
+    const missing = record ? missingStageOutput(layout, stage, record) : null;
+    if (missing === null) continue;
+    const again = STAGE_NAMES.slice(i).filter((name) => state.stages[name]);
+    for (const name of again) delete state.stages[name];
+    log(`${stage}: recorded as finished, but ${missing} is missing: ${again.length > 1 ? `${again.join(', ')} run again` : 'it runs again'}`);
+    return;
+  }
+}
 
 /** Which options were given explicitly on the command line (not yargs defaults). */
 export function explicitOptions(argv: readonly string[]): Set<string> {
@@ -82,6 +99,20 @@ function noteJournalStudy(options: PipelineOptions, layout: RunLayout, log: (lin
 }
 
 /**
+ * Refuses to resume a run with stages left whose data folder no longer holds the files its data stage
+ * read (rebuilt, e.g. `demo --force`, or replaced in place): the stages left would retrain and predict
+ * on other rows than those the search ranked its trials on.
+ */
+function refuseChangedData(state: RunState<PipelineOptions>): void {
+  const recorded = state.data;
+  if (!state.stages.data || !recorded || STAGE_NAMES.every((name) => state.stages[name])) return;
+  const dir = state.options.data ? resolve(state.options.data) : recorded.dir;
+  if (dataFingerprint(dir) === recorded.fingerprint) return;
+  const found = existsSync(dir) ? 'different files (changed since)' : 'no such folder';
+  throw new PipelineError(`Expected ${dir}, the run's data, to hold the files its data stage read, found ${found}; put those files back (or give \`--data\` a folder holding them), or start a new run with --out for new data`);
+}
+
+/**
  * Start a new run directory, or reopen one with --resume (keeping its options: RESUMABLE ones given
  * again take the new value, others given with another value are refused). Checks --data first: an
  * error writes nothing.
@@ -141,6 +172,8 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
         log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
       }
     }
+    redoStagesMissingOutputs(layout, state, log);
+    refuseChangedData(state);
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);
     if (given.has('study')) noteJournalStudy(state.options, layout, log);
     return { options: state.options, layout, state, log };

@@ -4,11 +4,11 @@ import { buildDemoDataset } from '@digitfuse/data';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main as full } from './cli/full';
+import { FULL_STAGES, main as full } from './cli/full';
 import { main as report } from './cli/report';
 import { main as search } from './cli/search';
 import { objectiveValue } from './objective';
-import type { RunState } from './run-artifacts';
+import { STAGE_NAMES, type RunState } from './run-artifacts';
 
 jest.setTimeout(600_000);
 
@@ -48,6 +48,17 @@ describe('pipeline:search then pipeline:full --resume', () => {
       expect(value).toBeCloseTo(objectiveValue('shift-aware', { clean, shifted, image }), 4);
     }
     expect(stderr.join('')).toContain('objective: shift-aware');
+  });
+
+  it('report --run of the search alone says, in a line and in the report, that the evaluate stage has not run and how to run it', async () => {
+    stderr.length = 0;
+    await report(['--run', run]);
+    const note = `This run has not run its evaluate stage yet (finished: data, search): \`digitfuse full --resume ${run}\` runs the stages left and writes this report again.`;
+    expect(stderr.join('')).toContain(`\n    note: ${note.replace('this report', 'the report')}\n`);
+    const md = readFileSync(join(run, 'report', 'report.md'), 'utf8');
+    expect(md).toContain(`No validation evaluation was given. ${note}`);
+    expect(md).toContain(`No training history was given. ${note}`);
+    expect(Object.keys(readState(run).stages)).toEqual(['data', 'search']);
   });
 
   it('continues with retrain (an ensemble of 2), predict (with TTA), validate, evaluate and report, keeping the search', async () => {
@@ -150,6 +161,12 @@ describe('pipeline:search then pipeline:full --resume', () => {
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
     expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(3);
     expect(readState(run).stages.retrain).toBeUndefined();
+  });
+});
+
+describe('STAGE_NAMES', () => {
+  it("names full's stages in their order (open-run and the report read it)", () => {
+    expect(FULL_STAGES.map((stage) => stage.name)).toEqual(STAGE_NAMES);
   });
 });
 

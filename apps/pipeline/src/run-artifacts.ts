@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { counted, FileWriteError, writeFileAtomic } from '@digitfuse/core';
-import { ensembleMemberDir, type Calibration, type Modality } from '@digitfuse/model';
+import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
 
@@ -75,6 +75,28 @@ export const trialModelDir = (layout: RunLayout, trialNumber: number): string =>
 /** Model directories of the final model(s): `model/` for the best, `model/member-<i>` for the rest of an ensemble. */
 export function finalModelDirs(layout: RunLayout, k: number): string[] {
   return Array.from({ length: k }, (_, i) => (i === 0 ? layout.modelDir : ensembleMemberDir(layout.modelDir, i)));
+}
+
+/** The stages of a run, in order (`digitfuse full`'s): each depends on those before it. */
+export const STAGE_NAMES: readonly string[] = ['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report'];
+
+/**
+ * The first file a finished stage wrote that is no longer in the run directory (deleted or moved by
+ * hand), or null when all are there: what run.json's record of the stage promises the later stages and
+ * the run's last lines. A stage that wrote nothing on purpose (no test files, --no-report) is not held to it.
+ */
+export function missingStageOutput(layout: RunLayout, stage: string, record: StageRecord): string | null {
+  const facts = record.facts ?? {};
+  let files: string[] = [];
+  if (stage === 'data') files = [layout.dataSummary];
+  else if (stage === 'search') files = [layout.searchJson, layout.bestJson, layout.trialsMd, layout.trialsCsv];
+  else if (stage === 'retrain') {
+    const members = typeof facts.members === 'number' ? facts.members : 1;
+    files = finalModelDirs(layout, members).flatMap((dir) => MODEL_FILES.map((name) => join(dir, name)));
+  } else if (stage === 'predict' && facts.skipped !== true) files = [layout.submission];
+  else if (stage === 'evaluate') files = [layout.evaluation];
+  else if (stage === 'report') files = [layout.summaryJson, layout.summaryMd, ...(Number(facts.figures ?? 0) > 0 ? [join(layout.reportDir, 'report.html')] : [])];
+  return files.find((file) => !existsSync(file)) ?? null;
 }
 
 /** A finished stage as recorded in run.json. */

@@ -34,7 +34,7 @@ export {
   type DemoManifest,
 } from './demo/build-demo';
 export { loadAudioBank, type AudioBank } from './demo/audio-bank';
-export { writeDataFigures, dataFigureSpecs, DATA_FIGURES, type DataFiguresOptions, type DataFiguresInput, type DataFigureSpecsOptions } from './figures/write-figures';
+export { writeDataFigures, dataFigureSpecs, DATA_FIGURES, MAX_GRID_IMAGES, type DataFiguresOptions, type DataFiguresInput, type DataFigureSpecsOptions } from './figures/write-figures';
 export { digitsGridSpec, type DigitsGridOptions } from './figures/digits-grid';
 export { mfccMapsSpec, coefficientZScores, type MfccMap, type MfccMapsOptions } from './figures/mfcc-maps';
 export { workspaceRoot, cachePath } from './workspace';

@@ -28,8 +28,10 @@ describe('writeSubmission()', () => {
 describe('validateSubmission()', () => {
   const cases: Array<[string, string, number, string, number | undefined]> = [
     ['wrong header', 'id,label\n0,1\n', 1, 'line 1 to be the header `row_id,label`, got `id,label`', 1],
-    ['too few rows', 'row_id,label\n0,1\n', 2, 'to have 2 rows (one per test row), got 1', 3],
-    ['too many rows', 'row_id,label\n0,1\n1,1\n', 1, 'to have 1 rows (one per test row), got 2', 3],
+    ['too few rows', 'row_id,label\n0,1\n', 2, 'to have 2 rows (one per test row), got 1: the last is row_id 0 (line 2)', 3],
+    ['too many rows', 'row_id,label\n0,1\n1,1\n', 1, 'to have 1 row (one per test row), got 2: line 3 `1,1` is past row_id 0', 3],
+    ['a repeated last row', 'row_id,label\n0,1\n1,1\n1,1\n', 2, 'to have 2 rows (one per test row), got 3: line 4 `1,1` is past row_id 1', 4],
+    ['a blank line between rows', 'row_id,label\n0,1\n\n1,1\n', 2, 'line 3 to have 2 fields (row_id,label), got 1', 3],
     ['row id out of order', 'row_id,label\n1,1\n0,1\n', 2, 'line 2 to have row_id 0, got `1`', 2],
     ['label out of range', 'row_id,label\n0,1\n1,12\n', 2, 'line 3 to have a label 0..9, got `12`', 3],
     ['non-integer label', 'row_id,label\n0,1.5\n', 1, 'line 2 to have a label 0..9, got `1.5`', 2],
@@ -50,9 +52,13 @@ describe('validateSubmission()', () => {
   });
 
   it('refuses a missing file by name', () => {
-    expect(() => validateSubmission('/nonexistent/submission.csv', 1)).toThrow(
-      'Submission file `/nonexistent/submission.csv` does not exist',
-    );
+    expect(() => validateSubmission('/nonexistent/submission.csv', 1)).toThrow('Expected the submission `/nonexistent/submission.csv` to be a CSV file, found nothing there');
+  });
+
+  it('accepts blank lines after the last row (an editor shows none), and counts no row for them', () => {
+    const path = join(dir(), 'submission.csv');
+    writeFileSync(path, 'row_id,label\n0,4\n1,2\n\n \n');
+    expect(validateSubmission(path, 2)).toEqual({ file: path, rows: 2, labelCounts: [0, 0, 1, 0, 1, 0, 0, 0, 0, 0] });
   });
 
   it('reads CSV quoting: quoted fields, and an unterminated quote named by line', () => {

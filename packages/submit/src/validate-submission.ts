@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { counted } from '@digitfuse/core';
 import { NUM_CLASSES } from '@digitfuse/data';
 import Papa from 'papaparse';
 import { SubmissionError } from './errors';
@@ -19,15 +20,16 @@ export interface SubmissionSummary {
  */
 export function validateSubmission(path: string, testData: number | { readonly n: number }): SubmissionSummary {
   const nTest = typeof testData === 'number' ? testData : testData.n;
-  if (!existsSync(path)) throw new SubmissionError(`Submission file \`${path}\` does not exist`, path);
+  if (!existsSync(path)) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found nothing there`, path);
   if (!statSync(path).isFile()) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found a folder`, path);
   let text = readFileSync(path, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: false });
   const records = parsed.data;
-  // The newline ending the last row leaves one empty record.
-  const last = records[records.length - 1];
-  if (last && last.length === 1 && last[0] === '') records.pop();
+  // The newline ending the last row leaves one empty record; blank lines after the last row are not
+  // rows either (an editor shows none; Kaggle's reader skips them).
+  const blank = (record: string[] | undefined) => record !== undefined && record.length === 1 && record[0].trim() === '';
+  while (records.length > 1 && blank(records[records.length - 1])) records.pop();
   const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
   if (quoteError) {
     const lineNo = (quoteError.row ?? 0) + 1;
@@ -67,8 +69,10 @@ export function validateSubmission(path: string, testData: number | { readonly n
     labelCounts[Number(label)]++;
   }
   if (rows !== nTest) {
+    // Name where the rows stop, or the first row past the last test row.
+    const where = rows < nTest ? (rows > 0 ? `: the last is row_id ${rows - 1} (line ${rows + 1})` : '') : `: line ${nTest + 2} \`${records[nTest + 1].join(',').slice(0, 60)}\` is past row_id ${nTest - 1}`;
     throw new SubmissionError(
-      `Expected \`${path}\` to have ${nTest} rows (one per test row), got ${rows}`,
+      `Expected \`${path}\` to have ${counted(nTest, 'row')} (one per test row), got ${rows}${where}`,
       path,
       rows < nTest ? rows + 2 : nTest + 2,
     );

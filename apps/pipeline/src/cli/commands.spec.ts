@@ -2,7 +2,7 @@ import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
@@ -153,6 +153,17 @@ describe('digitfuse report: its own flags', () => {
     expectOneErrorLine(digitfuse(['report', '--run', join(tmp(), 'absent'), ...args]), 2, line);
   });
 
+  it('reports a run whose data stage never finished with its data figures, counted as written, and says what is missing', () => {
+    const early = join(tmp(), 'stopped-early');
+    mkdirSync(early);
+    writeFileSync(join(early, 'run.json'), JSON.stringify({ version: 1, createdAt: '2026-12-03T00:00:00.000Z', options: { data: data(), seed: 1, trials: 1, epochs: 1 }, stages: {} }));
+    const r = digitfuse(['report', '--run', early]);
+    expect(r.status).toBe(0);
+    expect(r.lines).toContain(`    note: This run has not run its evaluate stage yet (finished: none): \`digitfuse full --resume ${early}\` runs the stages left and writes the report again.`);
+    expect(r.lines).toContain(`    wrote ${join(early, 'report', 'report.html')} and 2 figures`);
+    expect(readdirSync(join(early, 'report')).filter((f) => f.endsWith('.png')).sort()).toEqual(['digits-grid.png', 'mfcc-per-digit.png']);
+  });
+
   it('names --run (not --resume) for a folder without a run', () => {
     const absent = join(tmp(), 'absent');
     expectOneErrorLine(digitfuse(['report', '--run', absent]), 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`);
@@ -209,6 +220,38 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/report regenerated in [\d.]+s/);
     expect(readFileSync(html, 'utf8')).toContain('data:image/png;base64,');
+  });
+
+  it('runs a finished stage again, with the stages after it, when its files were deleted, and says so in one line', () => {
+    rmSync(join(run(), 'model'), { recursive: true });
+    rmSync(join(run(), 'submission.csv'));
+    const r = digitfuse(['full', '--resume', run(), '--no-report']);
+    expect(r.status).toBe(0);
+    expect(r.lines[0]).toBe(`retrain: recorded as finished, but ${join(run(), 'model', 'model.json')} is missing: retrain, predict, validate, evaluate, report run again`);
+    expect(r.lines[1]).toBe(`resuming ${run()} (finished stages: data, search)`);
+    expect(r.stderr.match(/already done in this run, skipped/g)).toHaveLength(2);
+    expect(readdirSync(join(run(), 'model')).sort()).toEqual(['meta.json', 'model.json', 'weights.bin']);
+    expect(r.lines).toContain(`finished in ${/finished in (\d+)s/.exec(r.stderr)?.[1]}s: ${join(run(), 'submission.csv')}`);
+    expect(readFileSync(join(run(), 'submission.csv'), 'utf8').split('\n')[0]).toBe('row_id,label');
+  });
+});
+
+describe('a run whose data folder changed after its search', () => {
+  it('is refused on --resume in one line naming the folder, and left as it was', async () => {
+    const own = join(tmp(), 'changing-data');
+    await buildDemoDataset(own, { train: 240, test: 40, seed: 3 });
+    const out = join(tmp(), 'changing-run');
+    expect(digitfuse(['search', '--data', own, ...quick, '--out', out]).status).toBe(0);
+    const before = readFileSync(join(out, 'run.json'), 'utf8');
+    await buildDemoDataset(own, { train: 240, test: 40, seed: 4 });
+    const r = digitfuse(['full', '--resume', out]);
+    expectOneErrorLine(
+      r,
+      1,
+      `error: Expected ${own}, the run's data, to hold the files its data stage read, found different files (changed since); put those files back (or give \`--data\` a folder holding them), or start a new run with --out for new data`,
+    );
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(out, 'model'))).toBe(false);
   });
 });
 

@@ -108,6 +108,11 @@ export interface ReportInput {
    * one that made the submission (one or two sentences, shown at the top of those sections).
    */
   readonly modelNote?: string;
+  /**
+   * Why parts of a run are not in the report yet and how to get them (e.g. a run whose later stages
+   * have not run): added to the note of each section whose input is absent.
+   */
+  readonly pendingNote?: string;
   readonly embeddings?: EmbeddingsInput;
   readonly history?: readonly HistoryEntry[];
   /**

@@ -16,7 +16,7 @@ import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, type ObjectiveName } from '../objective';
 import { fusionOf, objectiveOf } from '../options';
-import { readEvaluation, readSearchOutputs, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
+import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { writeReport, type ReportInput } from '../report';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
@@ -188,6 +188,12 @@ export const reportStage: Stage = {
     }
     const data = await dataOf(ctx);
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
+    if (!evaluation) {
+      // `report --run` of a run stopped before its evaluate stage (e.g. after `digitfuse search`): say what is missing and why.
+      const done = STAGE_NAMES.filter((name) => ctx.state.stages[name]);
+      input.pendingNote = `This run has not run its evaluate stage yet (finished: ${done.join(', ') || 'none'}): \`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
+      ctx.log(`    note: ${input.pendingNote.replace(/this report/, 'the report')}`);
+    }
     const settings = reportMapSettings(ctx);
     const search = readSearchOutputs(ctx.layout);
     if (search) {
@@ -222,7 +228,8 @@ export const reportStage: Stage = {
       { title: 'MFCC maps, one clip per digit', path: figures[1] },
     ];
     const result = await writeReport(input, ctx.layout.reportDir, { ...settings, log: ctx.log });
-    ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${result.files.length - 1} figures`);
+    const pngs = figures.length + result.files.filter((file) => file.endsWith('.png')).length;
+    ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${counted(pngs, 'figure')}`);
     for (const [kind, c] of Object.entries(result.clustering)) {
       if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
     }

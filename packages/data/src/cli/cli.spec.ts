@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
 import { runScript, useFullDisk } from '@digitfuse/core/testing';
@@ -163,6 +163,26 @@ describe('figures as a real process', () => {
       errors: [`error: Expected \`--out ${loop}\` to be a folder for the figures, found too many symbolic links (a loop?) in its path (ELOOP); nothing was written`],
       stack: false,
     });
+  }, 60000);
+});
+
+describe('figures: --images and a second run', () => {
+  it('refuses more --images than the grid can show in one line, exit 2, writing nothing', () => {
+    const out = join(tmp.dir, 'figs');
+    const run = runScript('packages/data/src/cli/figures.ts', ['--data', join(tmp.dir, 'absent'), '--out', out, '--images', '1001']);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 2, stderr: 'error: Expected --images to be an integer from 1 to 1000, got 1001\n' });
+    expect(existsSync(out)).toBe(false);
+  }, 30000);
+
+  it('says which figures a second run replaced', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const out = join(tmp.dir, 'figs');
+    const first = runScript('packages/data/src/cli/figures.ts', ['--data', data, '--out', out]);
+    expect(first.stdout).toBe(`wrote ${join(out, 'digits-grid.png')}\nwrote ${join(out, 'mfcc-per-digit.png')}\n`);
+    const second = runScript('packages/data/src/cli/figures.ts', ['--data', data, '--out', out]);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe(`replaced ${join(out, 'digits-grid.png')}\nreplaced ${join(out, 'mfcc-per-digit.png')}\n`);
   }, 60000);
 });
 

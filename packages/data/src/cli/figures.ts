@@ -1,7 +1,8 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { checkOutputFolder, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
-import { writeDataFigures } from '../figures/write-figures';
+import { DATA_FIGURES, MAX_GRID_IMAGES, writeDataFigures } from '../figures/write-figures';
 import { workspaceRoot } from '../workspace';
 
 /** `digitfuse figures [--data DIR] [--out DIR]` (`nx run data:figures`): digits-grid.png and mfcc-per-digit.png. */
@@ -10,13 +11,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     y
       .option('data', { type: 'string', describe: "folder with the competition's files (default: the built-in demo dataset)" })
       .option('out', { type: 'string', default: join(workspaceRoot(), 'runs', 'data-figures'), defaultDescription: 'runs/data-figures', describe: 'where the PNGs go' })
-      .option('images', { type: 'number', default: 20, describe: 'images in the digit grid' }),
+      .option('images', { type: 'number', default: 20, describe: `images in the digit grid, 1 to ${MAX_GRID_IMAGES} (a data folder with fewer rows shows them all)` }),
   );
+  const images = positiveInt(args.images, 'images', { max: MAX_GRID_IMAGES });
   // A file there, or in the way of one of its folders: one line before any work, not from deep in the writer.
   checkOutputFolder(args.out, 'out', 'a folder for the figures');
   const dataDir = args.data ?? (await ensureDemoDataset());
-  const paths = await writeDataFigures({ dataDir, outDir: args.out, images: positiveInt(args.images, 'images') });
-  for (const p of paths) console.log(`wrote ${p}`);
+  const before = new Set<string>(Object.values(DATA_FIGURES).filter((name) => existsSync(join(args.out, name))));
+  const paths = await writeDataFigures({ dataDir, outDir: args.out, images });
+  for (const p of paths) console.log(`${before.has(basename(p)) ? 'replaced' : 'wrote'} ${p}`);
 }
 
 if (require.main === module) runMain(main);

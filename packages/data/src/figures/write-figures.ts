@@ -22,9 +22,15 @@ export interface DataFiguresInput {
 
 /** Options of {@link dataFigureSpecs}. */
 export interface DataFigureSpecsOptions {
-  /** Images in the digit grid (the first training rows). Default 20. */
+  /** Images in the digit grid (the first training rows), at most `MAX_GRID_IMAGES`. Default 20. */
   readonly images?: number;
 }
+
+/**
+ * The most images the digit grid shows: 100 rows of 10, a PNG about 22,600 pixels tall (image
+ * viewers and browsers give up past 32,767); 5,000 took 76 s to draw a 113,000-pixel 21 MB PNG.
+ */
+export const MAX_GRID_IMAGES = 1000;
 
 /** Options for {@link writeDataFigures}: the rows already in memory (`data`), or the folder to load them from (`dataDir`). */
 export type DataFiguresOptions = DataFigureSpecsOptions & {
@@ -55,7 +61,7 @@ export function dataFigureSpecs(input: DataFiguresInput, options: DataFigureSpec
   const { train, stats } = input;
   const labels = train.labels;
   if (!labels) throw new DataError('The data figures need labelled training rows, got rows without labels');
-  const count = Math.min(options.images ?? 20, train.n);
+  const count = Math.min(options.images ?? 20, MAX_GRID_IMAGES, train.n);
   const gridRows = Array.from({ length: count }, (_, i) => i);
   const firstOfDigit: number[] = [];
   for (let d = 0; d < NUM_CLASSES; d++) {

@@ -43,7 +43,7 @@ describe('trainStaging() / moveIntoOut()', () => {
     await modelFolder(out, 'old');
     const staging = await trainStaging(out);
     await modelFolder(staging, 'new');
-    await moveIntoOut(staging, out, out, true);
+    expect(await moveIntoOut(staging, out, out, true)).toBe(true);
     expect(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')).toBe('new metrics.json');
     expect((await fs.readdir(tmp())).sort()).toEqual(['m']);
   });
@@ -52,7 +52,7 @@ describe('trainStaging() / moveIntoOut()', () => {
     const out = path.join(tmp(), 'm');
     let staging = await trainStaging(out);
     await modelFolder(staging, 'first');
-    await moveIntoOut(staging, out, out, false);
+    expect(await moveIntoOut(staging, out, out, false)).toBe(false);
     staging = await trainStaging(out);
     await modelFolder(staging, 'second');
     await expect(moveIntoOut(staging, out, out, false)).rejects.toThrow('add --force to replace it');

@@ -76,9 +76,10 @@ export async function trainStaging(out: string): Promise<string> {
  * into a new or empty `out` in one rename; over an earlier train's folder (`force`) by moving that one
  * aside, moving the new one in, and only then removing the earlier one. Either the earlier folder or
  * the new one is there whole at every moment.
+ * @returns whether an earlier model was replaced.
  * @throws FileWriteError naming `--out` when the folder cannot be moved in; `out` is left as it was.
  */
-export async function moveIntoOut(staging: string, out: string, given: string, force: boolean): Promise<void> {
+export async function moveIntoOut(staging: string, out: string, given: string, force: boolean): Promise<boolean> {
   checkTrainOut(given, force);
   const replaced = existsSync(out) && readdirSync(out).length > 0;
   const aside = path.join(path.dirname(out), `.${path.basename(out)}.replaced-${process.pid}`);
@@ -96,4 +97,5 @@ export async function moveIntoOut(staging: string, out: string, given: string, f
     throw err;
   }
   if (replaced) await fs.rm(aside, { recursive: true, force: true });
+  return replaced;
 }

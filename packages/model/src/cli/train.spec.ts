@@ -153,6 +153,7 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
 
     const forced = train([...flags(out), ...tiny, '--units', '5', '--force']);
     expect(forced.status).toBe(0);
+    expect(forced.stdout).toMatch(new RegExp(`; model saved to ${out} \\(replacing the earlier model there\\)\\n$`));
     expect((await fs.readdir(out)).sort()).toEqual(files);
     const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
     expect(metrics.config.units).toBe(5);

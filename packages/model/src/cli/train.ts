@@ -177,6 +177,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   // The model and metrics.json go to a folder beside --out, then into --out together (see moveIntoOut).
   const staging = await trainStaging(out);
   let metrics: TrainMetrics;
+  let replaced = false;
   try {
     const result = await fitModel(config, { train: trainRows, val: valRows }, {
       epochs: args.epochs,
@@ -207,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
       history: result.history,
     };
     await writeFileAtomicAsync(path.join(staging, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
-    await moveIntoOut(staging, out, args.out, args.force);
+    replaced = await moveIntoOut(staging, out, args.out, args.force);
   } catch (err) {
     // A disk problem while saving names the folder the user gave, not the staging folder.
     if (err instanceof FileWriteError && err.message.includes(staging)) throw new FileWriteError(err.message.split(staging).join(out), { cause: err });
@@ -220,7 +221,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   const v =
     (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
     (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
-  console.log(`${v}best epoch ${metrics.bestEpoch + 1}/${metrics.epochsRun}; model saved to ${out}`);
+  console.log(`${v}best epoch ${metrics.bestEpoch + 1}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
   return metrics;
 }
 

@@ -12,6 +12,12 @@ import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
 
+/** The files of a saved model, as `saveModel` writes them. */
+export const MODEL_FILES: readonly string[] = [MODEL_JSON, WEIGHTS_BIN, META_JSON];
+
+/** Which of `MODEL_FILES` the folder `dir` lacks (all of them when it is absent). */
+export const missingModelFiles = (dir: string): string[] => MODEL_FILES.filter((name) => !existsSync(path.join(dir, name)));
+
 /** What is saved beside the network: everything needed to predict on new raw data and to report. */
 export interface ModelMeta {
   /** The config the model was built with. */

@@ -65,7 +65,9 @@ describe('benchmark sets', () => {
     symlinkSync(join(dir, 'b-noisy'), join(links, 'theo-noisy'));
     symlinkSync(join(dir, 'gone'), join(links, 'dangling'));
     expect(discoverSets(links).map((s) => [s.name, s.speaker])).toEqual([['theo-noisy', 'theo']]);
-    expect(() => discoverSets(join(dir, 'no-labels'))).toThrow(`Expected subfolders of \`${join(dir, 'no-labels')}\` with competition files and y_test.csv`);
+    expect(() => discoverSets(join(dir, 'no-labels'))).toThrow(
+      `Expected subfolders of \`${join(dir, 'no-labels')}\` with competition files and y_test.csv (build them with \`tools/make-benchmark-sets.sh OUT_DIR\`), found none`,
+    );
     expect(() => discoverSets(join(dir, 'missing'))).toThrow('found nothing there');
     expect(() => discoverSets(join(dir, 'a-clean', 'y_test.csv'))).toThrow(`Expected a folder of benchmark datasets at \`${join(dir, 'a-clean', 'y_test.csv')}\`, found a file`);
   });

@@ -93,7 +93,7 @@ export function discoverSets(root: string): RobustnessSet[] {
     .sort((a, b) => a.name.localeCompare(b.name));
   if (sets.length === 0) {
     throw new DataError(
-      `Expected subfolders of \`${root}\` with competition files and ${COMPETITION_FILES.testLabels} (build them with make_dataset.py, see the README), found none`,
+      `Expected subfolders of \`${root}\` with competition files and ${COMPETITION_FILES.testLabels} (build them with \`tools/make-benchmark-sets.sh OUT_DIR\`), found none`,
       root,
     );
   }

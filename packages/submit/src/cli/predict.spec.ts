@@ -33,6 +33,16 @@ describe('submit:predict (spawned)', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).not.toContain('warning:');
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
+    expect(r.stderr).toMatch(new RegExp(`\\nwrote ${out}: 60 rows from 1 model in `));
+  });
+
+  it('says it replaced the submission an earlier run wrote to --out', () => {
+    const out = join(root, 'again.csv');
+    writeFileSync(out, 'row_id,label\n');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`\\nreplaced ${out}: 60 rows from 1 model in `));
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
   });
 
   it('refuses test audio x1000 in one line naming the figures and --allow-shift, writing nothing; --allow-shift goes on with a warning', () => {
@@ -72,6 +82,24 @@ describe('submit:predict (spawned)', () => {
     expect(r.stderr).not.toContain('backend:');
     expect(readFileSync(join(at, 'afile.txt'), 'utf8')).toBe('keep me');
     expect(existsSync(join(at, 'out.csv'))).toBe(false);
+  });
+
+  it('refuses a --model folder without the model files in one line naming the missing ones (and model/ for a run directory), before choosing a backend', () => {
+    const runDir = join(root, 'a-run');
+    cpSync(model, join(runDir, 'model'), { recursive: true });
+    const partial = join(root, 'partial-model');
+    mkdirSync(partial);
+    cpSync(join(model, 'meta.json'), join(partial, 'meta.json'));
+    const out = join(root, 'never.csv');
+    for (const [dir, found] of [
+      [runDir, `a folder without model.json, weights.bin, meta.json but with a model in model/ (a run directory): give \`--model ${join(runDir, 'model')}\``],
+      [partial, 'a folder without model.json, weights.bin'],
+    ]) {
+      const r = run('packages/submit/src/cli/predict.ts', ['--model', dir, '--data', data, '--out', out, '--backend', 'wasm']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`error: Expected \`--model ${dir}\` to be a model folder (model.json, weights.bin, meta.json), found ${found}\n`);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it("says when --model is an ensemble's best model whose other members (a run's model/member-<i>) are not given, and how to add them", () => {

@@ -1,6 +1,6 @@
 import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
-import { BACKEND_CHOICES, ensembleMemberDirs, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
+import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SubmissionError } from '../errors';
@@ -32,8 +32,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (problem) throw new FileWriteError(`Cannot write the submission to \`--out ${args.out}\`: ${problem}; nothing was written`);
   for (const [i, dir] of dirs.entries()) {
     const given = (args.model as string[])[i];
-    if (!existsSync(dir)) throw new SubmissionError(`Expected \`--model ${given}\` to be a model folder (model.json, weights.bin, meta.json), found nothing there`, dir);
-    if (!statSync(dir).isDirectory()) throw new SubmissionError(`Expected \`--model ${given}\` to be a model folder (model.json, weights.bin, meta.json), found a file (give its folder)`, dir);
+    const expected = `Expected \`--model ${given}\` to be a model folder (${MODEL_FILES.join(', ')})`;
+    if (!existsSync(dir)) throw new SubmissionError(`${expected}, found nothing there`, dir);
+    if (!statSync(dir).isDirectory()) throw new SubmissionError(`${expected}, found a file (give its folder)`, dir);
+    const missing = missingModelFiles(dir);
+    if (missing.length === 0) continue;
+    // A run directory holds its model in model/: name the folder that was meant.
+    const inRun = missing.length === MODEL_FILES.length && missingModelFiles(join(dir, 'model')).length === 0 ? ` but with a model in model/ (a run directory): give \`--model ${join(given, 'model')}\`` : '';
+    throw new SubmissionError(`${expected}, found a folder without ${missing.join(', ')}${inRun}`, dir);
   }
   requireDataDir(resolve(args.data));
   // A run's model/ with --ensemble K holds the other members inside it: say how to average them as the run did.
@@ -58,10 +64,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const t0 = performance.now();
   const result = await predict(dirs, test, { batchSize, tta: args.tta });
+  const replaced = existsSync(args.out);
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test);
   process.stderr.write(
-    `wrote ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
+    `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
   );
 }
 

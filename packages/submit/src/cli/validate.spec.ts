@@ -27,6 +27,25 @@ describe('submit:validate (spawned)', () => {
     expect(r.stdout).toBe(`${submission}: valid (3 rows, rows predicted as each digit 0-9: 0/1/1/1/0/0/0/0/0/0)\n`);
   });
 
+  it('counts no row for blank lines after the last one, and names the first row past the test rows', () => {
+    const trailing = join(root, 'trailing.csv');
+    writeFileSync(trailing, 'row_id,label\n0,1\n1,2\n2,3\n\n');
+    expect(run(['--submission', trailing, '--data', data]).stdout).toBe(`${trailing}: valid (3 rows, rows predicted as each digit 0-9: 0/1/1/1/0/0/0/0/0/0)\n`);
+    const repeated = join(root, 'repeated.csv');
+    writeFileSync(repeated, 'row_id,label\n0,1\n1,2\n2,3\n2,3\n');
+    const r = run(['--submission', repeated, '--data', data]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`error: Expected \`${repeated}\` to have 3 rows (one per test row), got 4: line 5 \`2,3\` is past row_id 2\n`);
+  });
+
+  it('names --data and the test file when the folder has no test images', () => {
+    const training = join(root, 'training-only');
+    mkdirSync(training);
+    const r = run(['--submission', submission, '--data', training]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`error: Expected \`--data ${training}\` to hold x_test_wr.npy (its rows are the submission's), found no such file\n`);
+  });
+
   it('says in one line that --data must be a folder when it is a file', () => {
     const r = run(['--submission', submission, '--data', submission]);
     expect(r.status).toBe(1);

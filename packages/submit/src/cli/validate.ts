@@ -1,6 +1,8 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { COMPETITION_FILES, readNpy, requireDataDir } from '@digitfuse/data';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SubmissionError } from '../errors';
 import { validateSubmission } from '../validate-submission';
 
 /** `digitfuse validate --submission FILE --data DIR` (`nx run submit:validate`): check a submission against the test files. */
@@ -12,7 +14,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy (gives the number of test rows)' }),
   );
   requireDataDir(resolve(args.data));
-  const { shape } = readNpy(join(resolve(args.data), COMPETITION_FILES.testImages));
+  const testImages = join(resolve(args.data), COMPETITION_FILES.testImages);
+  if (!existsSync(testImages)) {
+    throw new SubmissionError(`Expected \`--data ${args.data}\` to hold ${COMPETITION_FILES.testImages} (its rows are the submission's), found no such file`, testImages);
+  }
+  const { shape } = readNpy(testImages);
   const summary = validateSubmission(args.submission, shape[0]);
   process.stdout.write(`${args.submission}: valid (${summary.rows} rows, rows predicted as each digit 0-9: ${summary.labelCounts.join('/')})\n`);
 }

@@ -34,7 +34,7 @@ export interface SectionContext {
 
 /**
  * A section's `render` drawn from one part of the input: `render(part, ctx, input)`, or the note
- * `missing` in its place when that part is absent or an empty list.
+ * `missing` (and the input's `pendingNote`) in its place when that part is absent or an empty list.
  */
 export function fromPart<T>(
   part: (input: ReportInput) => T | null | undefined,
@@ -43,7 +43,8 @@ export function fromPart<T>(
 ): ReportSection['render'] {
   return (input, ctx) => {
     const value = part(input);
-    return value == null || (Array.isArray(value) && value.length === 0) ? ctx.skip(missing) : render(value, ctx, input);
+    if (value != null && !(Array.isArray(value) && value.length === 0)) return render(value, ctx, input);
+    return ctx.skip(input.pendingNote ? `${missing} ${input.pendingNote}` : missing);
   };
 }
 
