@@ -42,7 +42,7 @@ describe('worker processes sharing a journal', () => {
     const after = study.trials;
     expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
     expect(after[2].state).toBe('FAIL');
-    expect(after[2].failReason).toMatch(/died while the trial was RUNNING/);
+    expect(after[2].failReason).toMatch(/^its process \(\d+ on \S+\) ended while the trial was running: stopped \(Ctrl-C\), killed or crashed$/);
     expect(after[3].retryOf).toBe(2);
     expect(after[3].params).toEqual(killedParams);
     expect(study.getTrials(['COMPLETE'])).toHaveLength(5);

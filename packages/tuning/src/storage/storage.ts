@@ -147,7 +147,7 @@ export function staleFailures(trials: readonly FrozenTrial[], policy: StalePolic
     .map((t) => {
       const dead = t.worker !== undefined && policy.isWorkerDead(t.worker);
       const reason = dead
-        ? `worker ${t.worker?.host}:${t.worker?.pid} died while the trial was RUNNING`
+        ? `its process (${t.worker?.pid} on ${t.worker?.host}) ended while the trial was running: stopped (Ctrl-C), killed or crashed`
         : `no heartbeat for ${Math.round((policy.now - (t.lastHeartbeat ?? policy.now)) / 1000)} s`;
       let depth = 0;
       for (let r = t.retryOf; r !== undefined; r = trials[r]?.retryOf) depth++;
