@@ -46,7 +46,7 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Prom
 const CASES: readonly [string, readonly string[], number, string][] = [
   ['preprocess', ['preprocess', '--data', absent], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
   ['demo', ['demo', '--train', '0'], 2, 'error: Expected --train to be a positive integer, got 0'],
-  ['figures', ['figures', '--data', absent, '--images', '0'], 2, 'error: Expected --images to be a positive integer, got 0'],
+  ['figures', ['figures', '--data', absent, '--images', '0'], 2, 'error: Expected --images to be an integer from 1 to 1000, got 0'],
   ['audio-bank', ['audio-bank', '--fsdd', absent, '--out', join(tmp, 'bank')], 1, `error: Expected \`--fsdd ${absent}\` to be the FSDD folder (mfcc.npy, clips.csv), found no such folder`],
   ['train', ['train', '--data', absent, '--out', join(tmp, 'model'), '--backend', 'cpu'], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
   ['predict', ['predict', '--model', absent, '--data', absent, '--backend', 'cpu'], 1, `error: Expected \`--model ${absent}\` to be a model folder (model.json, weights.bin, meta.json), found nothing there`],

@@ -11,6 +11,7 @@ import {
   redactUrl,
   StorageUnavailableError,
   TPESampler,
+  type ArtifactStore,
   type Pruner,
   type Storage,
   type Study,
@@ -253,6 +254,17 @@ function refuseOtherSettings(place: string, mine: Record<string, unknown>, their
 }
 
 const readKey = (data: Buffer): Record<string, unknown> => JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+
+/** What a shared study's workers agree on, as the first to join recorded it (`studyKey`); null when none has, or the record is not JSON. */
+export async function recordedStudyKey(storage: ArtifactStore, name: string): Promise<Record<string, unknown> | null> {
+  const data = await storage.getArtifact(name, -1, STUDY_KEY);
+  if (data === undefined) return null;
+  try {
+    return readKey(data);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * For a new run on a shared storage (no --resume): refuses settings or `--data` files that differ

@@ -1,0 +1,85 @@
+/**
+ * `digitfuse studies` as a user runs it (its own process, real flags) against a real PostgreSQL
+ * server (a throwaway cluster, or CI's): the studies a database holds, one study's trials, and one
+ * line for what it cannot do. Skipped with one loud line without PostgreSQL (never on CI).
+ */
+import { WORKSPACE } from '@digitfuse/core/testing';
+import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFixtureStudy } from '../dashboard/testing/fixture-run';
+import { usePostgresDatabase } from '../dashboard/testing/postgres-fixture';
+
+jest.setTimeout(120_000);
+
+const describePg = postgresTestable() ? describe : describe.skip;
+// Two machines' trials, the running one silent for 5 minutes (its machine gone); and an empty study.
+const db = usePostgresDatabase('studies', async (writer) => {
+  const workers = [
+    { host: 'lab-a', pid: 11, id: 'a' },
+    { host: 'lab-b', pid: 22, id: 'b' },
+  ];
+  await writeFixtureStudy(writer, 'mnist-av', { finished: 4, runningEpochs: 2, runningSilentFor: 300, workers });
+  await writer.createStudy('second', 'maximize', true);
+});
+
+/** `digitfuse studies ...args` (apps/cli/src/main.ts through tsx), without DIGITFUSE_STORAGE unless `env` gives it. */
+function studies(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, 'apps/cli/src/main.ts'), 'studies', ...args], {
+    cwd: WORKSPACE,
+    encoding: 'utf8',
+    env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '', ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describePg('digitfuse studies --storage URL', () => {
+  const bare = () => db.url().replace(`:${TEST_PG_PASSWORD}@`, '@');
+
+  it('lists each study: trials by state (the silent running ones said), the best value, the hosts and the last activity', () => {
+    // The URL from DIGITFUSE_STORAGE, as for a search.
+    const r = studies([], { DIGITFUSE_STORAGE: db.url() });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`2 studies in ${bare()}:`);
+    expect(lines[2]).toBe('| study | direction | objective | complete | pruned | failed | running | best value (trial) | hosts | last activity |');
+    const [mnist, second] = lines.slice(4, 6).map((l) => l.split('|').map((c) => c.trim()).slice(1, -1));
+    // The fixture's 4 finished trials: 3 complete, the fourth pruned; the running one silent for 5 min.
+    expect(mnist.slice(0, 7)).toEqual(['mnist-av', 'maximize', 'shift-aware', '3', '1', '0', '1 (1 silent)']);
+    expect(mnist[7]).toMatch(/^0\.\d{4} \([0-2]\)$/);
+    expect(mnist[8]).toBe('lab-a, lab-b');
+    expect(mnist[9]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(second).toEqual(['second', 'maximize', '–', '0', '0', '0', '0', '–', '–', '–']);
+    expect(r.stdout).toMatch(/\nsilent: running, but no heartbeat for over 2m00s \(the worker stopped or lost the database\); the next worker to start a trial there fails it and runs its parameters again\n$/);
+    expect(r.stdout).not.toContain(TEST_PG_PASSWORD);
+  });
+
+  it("shows one study's trials with --study, the worker of each", () => {
+    const r = studies(['--storage', db.url(), '--study', 'mnist-av']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`study \`mnist-av\` in ${bare()}: 5 trials`);
+    expect(lines[2]).toMatch(/^\| number \| state \| .* \| value \| .* \| best step \| seconds \| worker \|$/);
+    expect(lines.slice(4, 9).map((l) => l.split('|').map((c) => c.trim()).slice(1, -1)).map((c) => [c[0], c[1], c.at(-1)])).toEqual([
+      ['0', 'COMPLETE', 'lab-a'],
+      ['1', 'COMPLETE', 'lab-b'],
+      ['2', 'COMPLETE', 'lab-a'],
+      ['3', 'PRUNED', 'lab-b'],
+      ['4', 'RUNNING', 'lab-a'],
+    ]);
+  });
+
+  it.each([
+    ['no database given', [], 2, /^error: Expected `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), got neither$/],
+    ['a URL that is not one', ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
+    ['a study it does not hold', () => ['--storage', db.url(), '--study', 'nope'], 1, /^error: Expected `--study nope` to name a study in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+, found none of that name \(studies there: mnist-av, second\)$/],
+    ['a refused connection', ['--storage', `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`], 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: .*connection refused/],
+  ])('%s: one line, no stack, no password', (_, args, status, line) => {
+    const r = studies(typeof args === 'function' ? args() : args);
+    expect(r.status).toBe(status);
+    const errors = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('warning:'));
+    expect(errors).toEqual([expect.stringMatching(line)]);
+    expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
+    expect(r.stdout).toBe('');
+  });
+});

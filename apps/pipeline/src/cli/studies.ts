@@ -1,0 +1,115 @@
+import { counted, formatDuration, markdownTable, parseArgs, runMain, UsageError } from '@digitfuse/core';
+import { HEARTBEAT_DEFAULTS, PostgresStorage, redactUrl, trialsTable, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { STORAGE_FLAG, STUDY_FLAG, storageOf, studyName } from '../options';
+import { PipelineError } from '../errors';
+import { recordedStudyKey } from '../study-access';
+
+/** One study of a database, as `digitfuse studies` lists it. */
+export interface StudyRow {
+  readonly name: string;
+  readonly direction: string;
+  /** The objective the study's first worker recorded (`--objective`), or null. */
+  readonly objective: string | null;
+  readonly counts: Readonly<Record<FrozenTrial['state'], number>>;
+  /** The highest (or, minimised, lowest) value of a COMPLETE trial, and its number. */
+  readonly best: { readonly number: number; readonly value: number } | null;
+  /** The hosts whose workers ran its trials. */
+  readonly hosts: readonly string[];
+  /** Latest time (epoch ms) any trial started, reported, beat or finished; null without trials. */
+  readonly lastActivity: number | null;
+  /** RUNNING trials without a heartbeat for longer than the study fails them after (`HEARTBEAT_DEFAULTS.staleAfterMs`): their worker is gone. */
+  readonly silent: number;
+}
+
+function rowOf(name: string, direction: string, objective: string | null, trials: readonly FrozenTrial[], now: number): StudyRow {
+  const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
+  let silent = 0;
+  let best: StudyRow['best'] = null;
+  let last: number | null = null;
+  for (const t of trials) {
+    counts[t.state]++;
+    if (t.state === 'RUNNING' && now - (t.lastHeartbeat ?? t.datetimeStart ?? now) > HEARTBEAT_DEFAULTS.staleAfterMs) silent++;
+    if (t.state === 'COMPLETE' && typeof t.value === 'number' && Number.isFinite(t.value)) {
+      if (best === null || (direction === 'minimize' ? t.value < best.value : t.value > best.value)) best = { number: t.number, value: t.value };
+    }
+    for (const at of [t.datetimeStart, t.lastHeartbeat, t.datetimeComplete]) if (at !== undefined && (last === null || at > last)) last = at;
+  }
+  const hosts = [...new Set(trials.flatMap((t) => (t.worker ? [t.worker.host] : [])))].sort();
+  return { name, direction, objective, counts, best, hosts, lastActivity: last, silent };
+}
+
+/** The studies of a database, each read once (read-only: nothing is written). */
+export async function listStudies(storage: PostgresStorage, now = Date.now()): Promise<StudyRow[]> {
+  const rows: StudyRow[] = [];
+  for (const name of (await storage.getStudyNames()).sort()) {
+    const directions = (await storage.getStudyDirections(name)) ?? [];
+    const key = await recordedStudyKey(storage, name);
+    const objective = typeof key?.objective === 'string' ? key.objective : null;
+    rows.push(rowOf(name, directions.join(', '), objective, await storage.getTrials(name), now));
+  }
+  return rows;
+}
+
+/** `2026-12-03 02:45 UTC`. */
+const utcMinute = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The studies as a Markdown table, one row each. */
+export function studiesTable(rows: readonly StudyRow[]): string {
+  const headers = ['study', 'direction', 'objective', 'complete', 'pruned', 'failed', 'running', 'best value (trial)', 'hosts', 'last activity'];
+  const cells = rows.map((r) => [
+    r.name,
+    r.direction,
+    r.objective ?? '–',
+    String(r.counts.COMPLETE),
+    String(r.counts.PRUNED),
+    String(r.counts.FAIL),
+    r.silent > 0 ? `${r.counts.RUNNING} (${r.silent} silent)` : String(r.counts.RUNNING),
+    r.best === null ? '–' : `${r.best.value.toFixed(4)} (${r.best.number})`,
+    r.hosts.length === 0 ? '–' : r.hosts.join(', '),
+    r.lastActivity === null ? '–' : utcMinute(r.lastActivity),
+  ]);
+  return markdownTable(headers, cells, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+}
+
+/** `digitfuse studies` (`nx run pipeline:studies`): the studies a PostgreSQL database holds, read-only. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const describe =
+    'List the studies a PostgreSQL database holds (the shared searches of --storage): trials complete, pruned, failed and running, the best value, the hosts that ran them and the last activity. Read-only.';
+  const args = await parseArgs(argv, { name: 'digitfuse studies', describe }, (y) =>
+    y
+      .option('storage', { ...STORAGE_FLAG, describe: 'The database, postgresql://user@host:port/db (default: DIGITFUSE_STORAGE)' })
+      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures, best step, seconds, worker" }),
+  );
+  const url = storageOf(args.storage);
+  if (url === null) throw new UsageError('Expected `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), got neither');
+  const storage = new PostgresStorage(url, { readOnly: true, poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
+  try {
+    await storage.connect();
+    const place = redactUrl(url);
+    if (args.study !== undefined) {
+      const name = studyName(args.study);
+      const directions = await storage.getStudyDirections(name);
+      if (directions === undefined) {
+        const names = (await storage.getStudyNames()).sort();
+        throw new PipelineError(`Expected \`--study ${name}\` to name a study in ${place}, found none of that name (${names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`})`);
+      }
+      const trials = await storage.getTrials(name);
+      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n\n${trialsTable({ direction: directions[0] as Direction, trials }).markdown}`);
+      return;
+    }
+    const rows = await listStudies(storage);
+    if (rows.length === 0) {
+      process.stdout.write(`no studies in ${place} yet\n`);
+      return;
+    }
+    process.stdout.write(`${counted(rows.length, 'study', 'studies')} in ${place}:\n\n${studiesTable(rows)}\n`);
+    if (rows.some((r) => r.silent > 0)) {
+      const after = formatDuration(HEARTBEAT_DEFAULTS.staleAfterMs / 1000);
+      process.stdout.write(`\nsilent: running, but no heartbeat for over ${after} (the worker stopped or lost the database); the next worker to start a trial there fails it and runs its parameters again\n`);
+    }
+  } finally {
+    await storage.close();
+  }
+}
+
+if (require.main === module) runMain(main);
