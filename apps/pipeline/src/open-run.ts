@@ -7,7 +7,7 @@ import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
 import { createRun, defaultRunDir, missingStageOutput, openRun, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
-import { STUDY_NAME } from './study-access';
+import { studyNameIn } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
 const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
@@ -82,9 +82,6 @@ function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, gi
       .join(', ')}; ${wording.otherwise}`,
   );
 }
-
-/** The study's name in the run's journal or storage (`digitfuse` unless --study named it). */
-const studyNameIn = (options: PipelineOptions): string => options.study ?? STUDY_NAME;
 
 /**
  * Without a shared storage, `--study` only names the study inside the run's own journal: says so,

@@ -30,8 +30,11 @@ import { chooseAmong, type TrialChoice } from './objective';
 /** The study's name inside its journal (and in a shared storage unless `--study` says). */
 export const STUDY_NAME = 'digitfuse';
 
+/** The study's name under these options: `--study`, else `digitfuse`. */
+export const studyNameIn = (options: PipelineOptions): string => options.study ?? STUDY_NAME;
+
 /** The run's study name. */
-export const studyNameOf = (ctx: RunContext): string => ctx.options.study ?? STUDY_NAME;
+export const studyNameOf = (ctx: RunContext): string => studyNameIn(ctx.options);
 
 /**
  * The run's shared storage URL with its password, or null for the run's journal. run.json keeps the
@@ -275,7 +278,7 @@ export async function recordedStudyKey(storage: ArtifactStore, name: string): Pr
 export async function checkSharedStudy(options: PipelineOptions, log: (line: string) => void): Promise<void> {
   if (!options.storage || options.resume) return;
   const storage = await sharedStorage(options.storage, log);
-  const name = options.study ?? STUDY_NAME;
+  const name = studyNameIn(options);
   if (!hasArtifacts(storage) || (await storage.getStudyDirections(name)) === undefined) return;
   const recorded = await storage.getArtifact(name, -1, STUDY_KEY);
   if (recorded === undefined) return;

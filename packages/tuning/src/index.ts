@@ -46,20 +46,18 @@ export {
   type SuccessiveHalvingPrunerArgs,
 } from './pruners/successive-halving-pruner';
 export { HyperbandPruner, hyperbandPruner, type HyperbandPrunerArgs } from './pruners/hyperband-pruner';
-export { hasArtifacts, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage/storage';
+export { hasArtifacts, isStale, type ArtifactStore, type StalePolicy, type Storage, type TrialLimit } from './storage/storage';
 export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
 export {
-  isConnectionError,
   isPostgresUrl,
   isTransient,
   isWellFormedPostgresUrl,
   PostgresStorage,
   postgresStorage,
   redactUrl,
-  serverOf,
   type PostgresStorageArgs,
 } from './storage/postgres-storage';
 export { openStorage, type OpenStorageArgs } from './storage/open-storage';
@@ -81,5 +79,6 @@ export {
   type ParallelCoordinatesRow,
 } from './outputs/history';
 export { paramImportances, type ParamImportanceOptions } from './outputs/param-importance';
+export { lastActivity } from './outputs/last-activity';
 export { workerLabels } from './outputs/worker-labels';
 export { spawnWorkers, type SpawnWorkersOptions, type WorkerExit } from './workers';

@@ -1,5 +1,5 @@
 import { counted, formatDuration, markdownTable, parseArgs, runMain, UsageError } from '@digitfuse/core';
-import { HEARTBEAT_DEFAULTS, PostgresStorage, redactUrl, trialsTable, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { HEARTBEAT_DEFAULTS, isStale, lastActivity, PostgresStorage, redactUrl, trialsTable, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { STORAGE_FLAG, STUDY_FLAG, storageOf, studyName } from '../options';
 import { PipelineError } from '../errors';
 import { recordedStudyKey } from '../study-access';
@@ -23,19 +23,19 @@ export interface StudyRow {
 
 function rowOf(name: string, direction: string, objective: string | null, trials: readonly FrozenTrial[], now: number): StudyRow {
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
+  // Silent past the heartbeat timeout, as the study judges it (a worker's death is judged only on its own host).
+  const stale = { now, staleAfterMs: HEARTBEAT_DEFAULTS.staleAfterMs, isWorkerDead: () => false };
   let silent = 0;
   let best: StudyRow['best'] = null;
-  let last: number | null = null;
   for (const t of trials) {
     counts[t.state]++;
-    if (t.state === 'RUNNING' && now - (t.lastHeartbeat ?? t.datetimeStart ?? now) > HEARTBEAT_DEFAULTS.staleAfterMs) silent++;
+    if (isStale(t, stale)) silent++;
     if (t.state === 'COMPLETE' && typeof t.value === 'number' && Number.isFinite(t.value)) {
       if (best === null || (direction === 'minimize' ? t.value < best.value : t.value > best.value)) best = { number: t.number, value: t.value };
     }
-    for (const at of [t.datetimeStart, t.lastHeartbeat, t.datetimeComplete]) if (at !== undefined && (last === null || at > last)) last = at;
   }
   const hosts = [...new Set(trials.flatMap((t) => (t.worker ? [t.worker.host] : [])))].sort();
-  return { name, direction, objective, counts, best, hosts, lastActivity: last, silent };
+  return { name, direction, objective, counts, best, hosts, lastActivity: lastActivity(trials), silent };
 }
 
 /** The studies of a database, each read once (read-only: nothing is written). */

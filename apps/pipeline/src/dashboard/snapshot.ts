@@ -1,4 +1,4 @@
-import { bestStep, HEARTBEAT_DEFAULTS, workerLabels, type FrozenTrial } from '@digitfuse/tuning';
+import { bestStep, HEARTBEAT_DEFAULTS, lastActivity, workerLabels, type FrozenTrial } from '@digitfuse/tuning';
 import { chooseAmong, type TrialChoice } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
@@ -117,14 +117,6 @@ function logParams(trials: readonly FrozenTrial[]): string[] {
   const names = new Set<string>();
   for (const t of trials) for (const [name, d] of Object.entries(t.distributions)) if (d.type !== 'categorical' && d.log) names.add(name);
   return [...names].sort();
-}
-
-function lastActivity(trials: readonly FrozenTrial[]): number | null {
-  let last: number | null = null;
-  for (const t of trials) {
-    for (const ts of [t.datetimeStart, t.lastHeartbeat, t.datetimeComplete]) if (ts !== undefined && (last === null || ts > last)) last = ts;
-  }
-  return last;
 }
 
 const titleOf = (objective: string | null): string | null => (objective !== null && objective in OBJECTIVES ? OBJECTIVES[objective as keyof typeof OBJECTIVES].title : null);

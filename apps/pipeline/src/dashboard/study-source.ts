@@ -24,18 +24,18 @@ export interface SourceInfo {
   readonly study: string;
 }
 
-/**
- * Where the dashboard reads a study from: the run directory's journal (`JournalSource`, read again
- * when the run's watcher sees it change) or a PostgreSQL database (`PostgresSource`, polled). Both
- * give the same `StudyData`, from which one code path builds the page's snapshot (snapshot.ts).
- * Read-only: no source writes to the journal or the database.
- */
 /** Why the study cannot be read now, and since when (epoch ms). */
 export interface SourceProblem {
   readonly message: string;
   readonly since: number;
 }
 
+/**
+ * Where the dashboard reads a study from: the run directory's journal (`JournalSource`, read again
+ * when the run's watcher sees it change) or a PostgreSQL database (`PostgresSource`, polled). Both
+ * give the same `StudyData`, from which one code path builds the page's snapshot (snapshot.ts).
+ * Read-only: no source writes to the journal or the database.
+ */
 export interface StudySource {
   readonly info: SourceInfo;
   /** The study (a journal is caught up with now; a database as last polled), null while there is none yet. */

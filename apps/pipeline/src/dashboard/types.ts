@@ -59,7 +59,7 @@ export interface TrialRow {
   /** Why a failed trial failed. */
   readonly failReason: string | null;
   readonly progress: TrialProgress | null;
-  /** Which worker ran (or runs) the trial, as the Worker column shows it (`workerLabel`); null when the study does not say. */
+  /** Which worker ran (or runs) the trial, as the Worker column shows it (`workerLabels`); null when the study does not say. */
   readonly worker: string | null;
   /** A RUNNING trial: when its worker last wrote a heartbeat (or the trial started); null otherwise. */
   readonly heardAt: number | null;

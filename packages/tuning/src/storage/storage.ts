@@ -133,7 +133,7 @@ export interface StaleFailure {
 }
 
 /** Whether a trial is RUNNING with a dead worker or an old heartbeat. */
-export function isStale(t: FrozenTrial, policy: StalePolicy): boolean {
+export function isStale(t: FrozenTrial, policy: Pick<StalePolicy, 'now' | 'staleAfterMs' | 'isWorkerDead'>): boolean {
   return (
     t.state === 'RUNNING' &&
     ((t.worker !== undefined && policy.isWorkerDead(t.worker)) || policy.now - (t.lastHeartbeat ?? t.datetimeStart ?? policy.now) > policy.staleAfterMs)

@@ -150,6 +150,7 @@
         ]);
       }),
     );
+    for (const div of document.querySelectorAll('.running-trial .heard')) renderHeard(div);
   }
   function etaText(etaAt) {
     if (etaAt === null || etaAt === '' || etaAt === undefined) return 'time left: known after the first epoch';
@@ -313,7 +314,6 @@
     clockOffset = (s.sentAt === undefined ? s.now : s.sentAt) - Date.now();
     renderRun(s);
     renderRunning(s);
-    for (const div of document.querySelectorAll('.running-trial .heard')) renderHeard(div);
     renderLinks(s);
     renderTable(s);
     renderCharts(s);
