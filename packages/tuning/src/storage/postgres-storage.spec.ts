@@ -624,6 +624,36 @@ describePg('PostgresStorage and a server out of reach (through a TCP relay)', ()
     expect((await readBack(url, 'outage')).map((t) => t.state)).toEqual(['COMPLETE']);
   });
 
+  it("a network that goes quiet while a worker holds the study's lock: the server ends that transaction after lockIdleTimeoutMs, the others go on, the call retries and writes once", async () => {
+    const url = await newStudy('stall');
+    const logger = new MemoryLogger();
+    const stalled = new PostgresStorage(relay.url(url), { logger, lockIdleTimeoutMs: 1000, queryTimeoutMs: 6000, retryForMs: 30_000 });
+    const other = new PostgresStorage(url, { logger: new MemoryLogger() });
+    try {
+      await stalled.getTrials('stall');
+      // The lock is taken; the server's answer, and everything after it (even the client giving up
+      // on it and closing), is lost on the way.
+      const quiet = relay.silenceAfter('pg_advisory_xact_lock');
+      const enqueued = stalled.enqueueTrial('stall', { x: 1 }, 1000);
+      await quiet;
+      const t0 = Date.now();
+      const started = await Promise.race([other.startTrial('stall', { host: 'other', pid: 2, id: 'o' }, 2000), new Promise((r) => setTimeout(() => r('still waiting after 10s'), 10_000))]);
+      const waitedMs = Date.now() - t0;
+      expect(started).toMatchObject({ number: 0 });
+      // Freed by the server's timeout, well before the stalled client's own query timeout.
+      expect(waitedMs).toBeLessThan(4000);
+      await relay.setMode('forward');
+      expect(await enqueued).toBe(1);
+      expect((await other.getTrials('stall')).map((t) => [t.number, t.state, t.fixedParams])).toEqual([
+        [0, 'RUNNING', undefined],
+        [1, 'WAITING', { x: 1 }],
+      ]);
+    } finally {
+      await relay.setMode('forward');
+      await Promise.all([stalled.close(), other.close()]);
+    }
+  });
+
   it('a network that goes silent for a moment: the call waits and goes on, nothing reported', async () => {
     const url = await newStudy('blip');
     const logger = new MemoryLogger();

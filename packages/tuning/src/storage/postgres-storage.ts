@@ -23,6 +23,14 @@ export interface PostgresStorageArgs {
   readonly connectTimeoutMs?: number;
   /** A query without an answer for this long counts as a dropped connection (retried on a new one). Default: 60000 ms. */
   readonly queryTimeoutMs?: number;
+  /**
+   * A transaction holding a study's lock whose client goes quiet mid-transaction (a network that
+   * drops packets) is ended by the server after this long, so the lock does not stall every other
+   * worker until the server notices the dead connection (hours, with the kernel's keepalive); the
+   * client retries. Set per transaction (`SET LOCAL`), so connection poolers are not affected.
+   * Default: 30000 ms.
+   */
+  readonly lockIdleTimeoutMs?: number;
   /** Connections of this process's pool (shared by every storage on the same URL). Default: 4. */
   readonly poolSize?: number;
   /**
@@ -406,6 +414,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private readonly timeouts: Timeouts;
   private readonly logger: TuningLogger;
   private readonly retryForMs: number;
+  private readonly lockIdleTimeoutMs: number;
   /**
    * The outage under way: when its first connection failed, whether it was reported, and whether
    * calls gave up on it (then each later call tries once, until one gets through).
@@ -439,6 +448,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     this.url = redactUrl(connectionString);
     this.logger = args.logger ?? consoleLogger;
     this.retryForMs = args.retryForMs ?? 120_000;
+    this.lockIdleTimeoutMs = Math.max(1, Math.round(args.lockIdleTimeoutMs ?? 30_000));
     this.readOnly = args.readOnly ?? false;
     const entry = acquirePool(connectionString, args.poolSize ?? 4, this.readOnly, {
       connectMs: args.connectTimeoutMs ?? 10_000,
@@ -781,10 +791,15 @@ export class PostgresStorage implements Storage, ArtifactStore {
     );
   }
 
-  /** Runs `fn` in a transaction holding the study's advisory lock (trial numbers are allocated under it). */
+  /**
+   * Runs `fn` in a transaction holding the study's advisory lock (trial numbers are allocated under
+   * it). The server ends the transaction when its client stays quiet in it for `lockIdleTimeoutMs`.
+   */
   private transaction<T>(studyId: number, fn: (c: Client, attempt: number) => Promise<T>): Promise<T> {
     return this.run(async (c, attempt) => {
-      await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${Number(studyId)})`);
+      await c.query(
+        `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.lockIdleTimeoutMs}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${Number(studyId)})`,
+      );
       try {
         const result = await fn(c, attempt);
         await c.query('COMMIT');

@@ -8,8 +8,9 @@ import { createServer, Socket, type Server } from 'node:net';
 /**
  * How the relay treats connections:
  * - `forward`: relays both ways (the default);
- * - `silent`: accepts connections and passes nothing on, either way (a port that takes TCP with no
- *   server behind it, or a network that drops packets); what was held back flows on in `forward`;
+ * - `silent`: accepts connections and passes nothing on, either way, not even a side's close (a port
+ *   that takes TCP with no server behind it, or a network that drops packets); what was held back
+ *   flows on in `forward`, and a close held back is passed on then;
  * - `hangup`: accepts a new connection and closes it at the first bytes its client sends (a server
  *   that hangs up before answering); open connections are left as they are;
  * - `refuse`: listens no more, so a new connection is refused (a server that is down); open
@@ -26,6 +27,11 @@ export interface TcpRelay {
   readonly mode: RelayMode;
   /** Changes the mode (see `RelayMode`); resolves once the relay listens again or no more. */
   setMode(mode: RelayMode): Promise<void>;
+  /**
+   * Forwards the next bytes a client sends that contain `text`, then goes `silent` before the
+   * server's answer comes back (a network that fails mid-conversation); resolves then.
+   */
+  silenceAfter(text: string): Promise<void>;
   /** Closes every connection open now, both sides (a server or network gone mid-connection). */
   cut(): void;
   /** Connections accepted so far. */
@@ -41,7 +47,11 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
   let mode: RelayMode = 'forward';
   let accepted = 0;
   const pairs = new Set<readonly [Socket, Socket | undefined]>();
-  const sockets = (): Socket[] => [...pairs].flatMap(([a, b]) => (b === undefined ? [a] : [a, b]));
+  /** Sockets whose peer closed while the relay was silent: closed when it is no more. */
+  const held = new Set<Socket>();
+  const sockets = (): Socket[] => [...held, ...[...pairs].flatMap(([a, b]) => (b === undefined ? [a] : [a, b]))];
+  let trigger: { readonly text: string; readonly fired: () => void } | undefined;
+  let pause = (): void => undefined;
 
   const onConnection = (client: Socket): void => {
     accepted++;
@@ -60,12 +70,20 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
     const relay = (from: Socket, to: Socket): void => {
       from.on('data', (chunk: Buffer) => {
         if (!to.write(chunk)) from.pause();
+        if (from === client && trigger !== undefined && chunk.includes(trigger.text)) {
+          const { fired } = trigger;
+          trigger = undefined;
+          mode = 'silent';
+          pause();
+          fired();
+        }
       });
       to.on('drain', () => {
         if (mode !== 'silent') from.resume();
       });
       from.on('close', () => {
-        to.destroy();
+        if (mode === 'silent') held.add(to);
+        else to.destroy();
         pairs.delete(pair);
       });
     };
@@ -89,6 +107,9 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
     });
   const port = await listen(0);
   let listening = true;
+  pause = () => {
+    for (const s of sockets()) s.pause();
+  };
 
   return {
     port,
@@ -109,6 +130,10 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
     },
     async setMode(next: RelayMode): Promise<void> {
       mode = next;
+      if (next !== 'silent') {
+        for (const s of held) s.destroy();
+        held.clear();
+      }
       for (const s of sockets()) {
         if (next === 'silent') s.pause();
         else s.resume();
@@ -122,13 +147,20 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
         listening = true;
       }
     },
+    silenceAfter(text: string): Promise<void> {
+      return new Promise((fired) => {
+        trigger = { text, fired };
+      });
+    },
     cut(): void {
       for (const s of sockets()) s.destroy();
       pairs.clear();
+      held.clear();
     },
     async close(): Promise<void> {
       for (const s of sockets()) s.destroy();
       pairs.clear();
+      held.clear();
       if (listening) {
         listening = false;
         await new Promise<void>((resolve) => server.close(() => resolve()));
