@@ -6,7 +6,7 @@
  */
 import { WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
-import { PostgresStorage, silentLogger } from '@digitfuse/tuning';
+import { createStudy, PostgresStorage, silentLogger } from '@digitfuse/tuning';
 import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD, type TcpRelay } from '@digitfuse/tuning/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -126,6 +126,30 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
         errors: [
           expect.stringMatching(
             /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `settings`\) was searched with other data or settings: --epochs 1 there, --epochs 2 here; --batch-size 64 there, --batch-size 32 here; --pruner median there, --pruner none here; give the same --data and flags, or another --study$/,
+          ),
+        ],
+      });
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('a study whose record of its data and settings is not JSON: one line saying so, exit 1, nothing written', async () => {
+    const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+    try {
+      await createStudy({ name: 'damaged', direction: 'maximize', storage });
+      await storage.putArtifact('damaged', -1, 'study-key.json', Buffer.from('{"data": "abc", "seed": 5'));
+    } finally {
+      await storage.close();
+    }
+    for (const command of ['search', 'full']) {
+      const out = join(root, `damaged-${command}`);
+      const r = await cli(command, ['--storage', db.url(), '--data', dataDir, '--out', out, ...tiny.slice(0, -1), 'damaged']);
+      expect({ command, status: r.status, errors: errorLines(r) }).toEqual({
+        command,
+        status: 1,
+        errors: [
+          expect.stringMatching(
+            /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `damaged`\): expected its record of the data and settings its trials were searched with \(study-key\.json\) to be a JSON object, found something else, so whether this machine's agree cannot be told; give another --study$/,
           ),
         ],
       });

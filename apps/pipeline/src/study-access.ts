@@ -256,17 +256,27 @@ function refuseOtherSettings(place: string, mine: Record<string, unknown>, their
   );
 }
 
-const readKey = (data: Buffer): Record<string, unknown> => JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-
-/** What a shared study's workers agree on, as the first to join recorded it (`studyKey`); null when none has, or the record is not JSON. */
-export async function recordedStudyKey(storage: ArtifactStore, name: string): Promise<Record<string, unknown> | null> {
+/**
+ * What a shared study's workers agree on, as the first to join recorded it (`studyKey`): null when
+ * none has, `'unreadable'` when the record is not a JSON object (written by hand, or damaged).
+ */
+export async function recordedStudyKey(storage: ArtifactStore, name: string): Promise<Record<string, unknown> | null | 'unreadable'> {
   const data = await storage.getArtifact(name, -1, STUDY_KEY);
   if (data === undefined) return null;
   try {
-    return readKey(data);
+    const key: unknown = JSON.parse(data.toString('utf8'));
+    return typeof key === 'object' && key !== null && !Array.isArray(key) ? (key as Record<string, unknown>) : 'unreadable';
   } catch {
-    return null;
+    return 'unreadable';
   }
+}
+
+/** The recorded key for a worker about to join (`place` names the study); an unreadable one refuses it, as nothing can be compared. */
+function keyToCompare(place: string, recorded: Record<string, unknown> | 'unreadable'): Record<string, unknown> {
+  if (recorded !== 'unreadable') return recorded;
+  throw new PipelineError(
+    `Study ${place}: expected its record of the data and settings its trials were searched with (${STUDY_KEY}) to be a JSON object, found something else, so whether this machine's agree cannot be told; give another --study`,
+  );
 }
 
 /**
@@ -280,15 +290,16 @@ export async function checkSharedStudy(options: PipelineOptions, log: (line: str
   const storage = await sharedStorage(options.storage, log);
   const name = studyNameIn(options);
   if (!hasArtifacts(storage) || (await storage.getStudyDirections(name)) === undefined) return;
-  const recorded = await storage.getArtifact(name, -1, STUDY_KEY);
-  if (recorded === undefined) return;
+  const recorded = await recordedStudyKey(storage, name);
+  if (recorded === null) return;
+  const place = `${redactUrl(options.storage)} (study \`${name}\`)`;
   let fingerprint: string | null = null;
   if (options.data) {
     const dir = resolve(options.data);
     requireDataDir(dir);
     fingerprint = dataFingerprint(dir);
   }
-  refuseOtherSettings(`${redactUrl(options.storage)} (study \`${name}\`)`, studyKey(options, fingerprint), readKey(recorded));
+  refuseOtherSettings(place, studyKey(options, fingerprint), keyToCompare(place, recorded));
 }
 
 /**
@@ -300,6 +311,7 @@ export async function joinSharedStudy(ctx: RunContext, study: Study): Promise<bo
   const mine = studyKey(ctx.options, ctx.state.data?.fingerprint ?? null);
   const created = await study.storage.putArtifact(study.name, -1, STUDY_KEY, Buffer.from(JSON.stringify(mine)), { ifAbsent: true });
   if (created) return true;
-  refuseOtherSettings(studyPlace(ctx), mine, readKey((await study.storage.getArtifact(study.name, -1, STUDY_KEY)) as Buffer));
+  const recorded = (await recordedStudyKey(study.storage, study.name)) ?? {};
+  refuseOtherSettings(studyPlace(ctx), mine, keyToCompare(studyPlace(ctx), recorded));
   return false;
 }

@@ -44,7 +44,7 @@ export async function listStudies(storage: PostgresStorage, now = Date.now()): P
   for (const name of (await storage.getStudyNames()).sort()) {
     const directions = (await storage.getStudyDirections(name)) ?? [];
     const key = await recordedStudyKey(storage, name);
-    const objective = typeof key?.objective === 'string' ? key.objective : null;
+    const objective = key !== null && key !== 'unreadable' && typeof key.objective === 'string' ? key.objective : null;
     rows.push(rowOf(name, directions.join(', '), objective, await storage.getTrials(name), now));
   }
   return rows;

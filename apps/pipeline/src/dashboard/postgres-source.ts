@@ -1,5 +1,6 @@
 import { PostgresStorage, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { PipelineError } from '../errors';
+import { recordedStudyKey } from '../study-access';
 import type { SourceInfo, SourceProblem, StudyData, StudySource } from './study-source';
 
 export interface PostgresSourceArgs {
@@ -13,9 +14,6 @@ export interface PostgresSourceArgs {
    */
   readonly waitForStudy?: boolean;
 }
-
-/** The file a shared study records its data and preprocessing in (study-access.ts: `joinSharedStudy`). */
-const STUDY_KEY = 'study-key.json';
 
 /** A trial's content, to tell a changed row from one read again unchanged. */
 const contentOf = (t: FrozenTrial): string => JSON.stringify({ ...t, intermediateValues: [...t.intermediateValues] });
@@ -176,13 +174,9 @@ export class PostgresSource implements StudySource {
 
   /** The objective and seed the study's first worker recorded; null until one has. */
   private async readStudyKey(): Promise<{ objective: string | null; seed: number | null } | null> {
-    const data = await this.storage.getArtifact(this.info.study, -1, STUDY_KEY);
-    if (data === undefined) return null;
-    try {
-      const key = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-      return { objective: typeof key.objective === 'string' ? key.objective : null, seed: typeof key.seed === 'number' ? key.seed : null };
-    } catch {
-      return { objective: null, seed: null };
-    }
+    const key = await recordedStudyKey(this.storage, this.info.study);
+    if (key === null) return null;
+    if (key === 'unreadable') return { objective: null, seed: null };
+    return { objective: typeof key.objective === 'string' ? key.objective : null, seed: typeof key.seed === 'number' ? key.seed : null };
   }
 }
