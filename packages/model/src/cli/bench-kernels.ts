@@ -212,7 +212,10 @@ function printProfile(label: string, perKernel: Map<string, { ms: number; calls:
   const total = rows.reduce((p, [, v]) => p + v.ms, 0);
   console.log(`  per-kernel time of one step (${label}), total ${total.toFixed(1)} ms:`);
   for (const [name, v] of rows.slice(0, 24)) {
-    console.log(`    ${name.padEnd(name.length > 24 ? 64 : 24)} ${v.ms.toFixed(2).padStart(8)} ms  ${String(Math.round(v.calls)).padStart(4)} calls  ${((100 * v.ms) / total).toFixed(1).padStart(5)}%`);
+    const calls = Math.round(v.calls);
+    console.log(
+      `    ${name.padEnd(name.length > 24 ? 64 : 24)} ${v.ms.toFixed(2).padStart(8)} ms  ${String(calls).padStart(4)} ${calls === 1 ? 'call ' : 'calls'}  ${((100 * v.ms) / total).toFixed(1).padStart(5)}%`,
+    );
   }
 }
 
