@@ -654,6 +654,27 @@ describePg('PostgresStorage and a server out of reach (through a TCP relay)', ()
     }
   });
 
+  it('a slow link: storing and reading a file longer than the query timeout is given time for its size, and the bytes come back whole', async () => {
+    const url = await newStudy('slow');
+    const logger = new MemoryLogger();
+    const storage = new PostgresStorage(relay.url(url), { logger, queryTimeoutMs: 800, retryForMs: 3000 });
+    const data = Buffer.from(Array.from({ length: 400_000 }, (_, i) => (i * 7919) % 251));
+    try {
+      await storage.getTrials('slow');
+      relay.setRate(200_000);
+      const t0 = Date.now();
+      expect(await storage.putArtifact('slow', 0, 'weights.bin', data)).toBe(true);
+      const back = await storage.getArtifact('slow', 0, 'weights.bin');
+      // 400 kB each way at 200 kB/s: far past the 0.8 s query timeout, every byte intact, no retry.
+      expect(Date.now() - t0).toBeGreaterThan(3000);
+      expect(back?.equals(data)).toBe(true);
+      expect(logger.warnings).toEqual([]);
+    } finally {
+      relay.setRate(undefined);
+      await storage.close();
+    }
+  });
+
   it('a network that goes silent for a moment: the call waits and goes on, nothing reported', async () => {
     const url = await newStudy('blip');
     const logger = new MemoryLogger();

@@ -21,7 +21,11 @@ export interface PostgresStorageArgs {
   readonly retryForMs?: number;
   /** A new connection that is not set up within this long (a port that takes TCP but does not answer) fails. Default: 10000 ms. */
   readonly connectTimeoutMs?: number;
-  /** A query without an answer for this long counts as a dropped connection (retried on a new one). Default: 60000 ms. */
+  /**
+   * A query without an answer for this long counts as a dropped connection (retried on a new one);
+   * one storing or reading a file (`putArtifact`, `getArtifact`) gets a further second per 100 kB.
+   * Default: 60000 ms.
+   */
   readonly queryTimeoutMs?: number;
   /**
    * A transaction holding a study's lock whose client goes quiet mid-transaction (a network that
@@ -376,6 +380,13 @@ function spliced(c: pg.ClientBase, template: string, params: readonly unknown[])
   return template.replace(/\$(\d+)/g, (_, i: string) => lit(params[Number(i) - 1]));
 }
 
+/**
+ * The slowest link a stored file (a trial's model: megabytes) is given time for: storing or reading
+ * N bytes may take the query timeout plus N / this many seconds before it counts as a dropped
+ * connection.
+ */
+const SLOWEST_LINK_BYTES_PER_S = 100_000;
+
 /** Advisory-lock namespace of this storage: (LOCK_SPACE, 0) guards the schema, (LOCK_SPACE, study id) a study's trial numbers. */
 const LOCK_SPACE = 7301;
 
@@ -644,9 +655,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const id = await this.studyId(study);
     const r = await this.run((c) =>
       c.query(
-        `INSERT INTO digitfuse_artifacts (study_id, trial, path, data) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (study_id, trial, path) DO ${options.ifAbsent ? 'NOTHING' : 'UPDATE SET data = EXCLUDED.data'}`,
-        [id, trial, path, data],
+        this.transfer(
+          `INSERT INTO digitfuse_artifacts (study_id, trial, path, data) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (study_id, trial, path) DO ${options.ifAbsent ? 'NOTHING' : 'UPDATE SET data = EXCLUDED.data'}`,
+          [id, trial, path, data],
+          data.length,
+        ),
       ),
     );
     return r.rowCount === 1;
@@ -654,8 +668,16 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   async getArtifact(study: string, trial: number, path: string): Promise<Buffer | undefined> {
     const id = await this.studyId(study);
-    const r = await this.run((c) => c.query<{ data: Buffer }>('SELECT data FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 AND path = $3', [id, trial, path]));
+    const where = 'FROM digitfuse_artifacts WHERE study_id = $1 AND trial = $2 AND path = $3';
+    const size = await this.run((c) => c.query<{ n: number }>(`SELECT octet_length(data) AS n ${where}`, [id, trial, path]));
+    if (size.rows.length === 0) return undefined;
+    const r = await this.run((c) => c.query<{ data: Buffer }>(this.transfer(`SELECT data ${where}`, [id, trial, path], size.rows[0].n)));
     return r.rows[0]?.data;
+  }
+
+  /** A query that moves a file of `bytes` (an artifact), given time for it on a slow link (`SLOWEST_LINK_BYTES_PER_S`). */
+  private transfer(text: string, values: unknown[], bytes: number): pg.QueryConfig {
+    return { text, values, query_timeout: this.timeouts.queryMs + Math.ceil((1000 * bytes) / SLOWEST_LINK_BYTES_PER_S) } as pg.QueryConfig;
   }
 
   async listArtifacts(study: string, trial: number): Promise<string[]> {

@@ -32,6 +32,12 @@ export interface TcpRelay {
    * server's answer comes back (a network that fails mid-conversation); resolves then.
    */
   silenceAfter(text: string): Promise<void>;
+  /**
+   * Passes at most `bytesPerSecond` each way from now on (a slow link), or as fast as it can with
+   * `undefined` (the default). Meant for `forward`: bytes already paced are delivered even if the
+   * relay goes silent meanwhile.
+   */
+  setRate(bytesPerSecond: number | undefined): void;
   /** Closes every connection open now, both sides (a server or network gone mid-connection). */
   cut(): void;
   /** Connections accepted so far. */
@@ -52,6 +58,7 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
   const sockets = (): Socket[] => [...held, ...[...pairs].flatMap(([a, b]) => (b === undefined ? [a] : [a, b]))];
   let trigger: { readonly text: string; readonly fired: () => void } | undefined;
   let pause = (): void => undefined;
+  let rate: number | undefined;
 
   const onConnection = (client: Socket): void => {
     accepted++;
@@ -68,8 +75,17 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
     const pair = [client, upstream] as const;
     pairs.add(pair);
     const relay = (from: Socket, to: Socket): void => {
+      /** When this direction's paced link is free again (ms since the epoch). */
+      let freeAt = 0;
       from.on('data', (chunk: Buffer) => {
-        if (!to.write(chunk)) from.pause();
+        if (rate !== undefined || freeAt > Date.now()) {
+          // Paced: each slice leaves when the link is free (after the slices before it, so in order).
+          for (let at = 0; at < chunk.length; at += 16_384) {
+            const slice = chunk.subarray(at, at + 16_384);
+            freeAt = Math.max(Date.now(), freeAt) + (rate === undefined ? 0 : (1000 * slice.length) / rate);
+            setTimeout(() => to.destroyed || to.write(slice), freeAt - Date.now());
+          }
+        } else if (!to.write(chunk)) from.pause();
         if (from === client && trigger !== undefined && chunk.includes(trigger.text)) {
           const { fired } = trigger;
           trigger = undefined;
@@ -146,6 +162,9 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
         await listen(port);
         listening = true;
       }
+    },
+    setRate(bytesPerSecond: number | undefined): void {
+      rate = bytesPerSecond;
     },
     silenceAfter(text: string): Promise<void> {
       return new Promise((fired) => {
