@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { counted, FileWriteError, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
+import { ACTIVE_JSON } from './run-process';
 
 /**
  * Where each output of a run lives inside its run directory: the one home of every path, so stages
@@ -159,6 +160,21 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
     throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, got ${why}`, { cause: err });
   }
   return { layout, state };
+}
+
+/**
+ * Removes a run that got no further than its data stage, as its process gives it up: what
+ * `createRun`, `claimRun` and the data stage wrote (run.json, active.json, the data summary), and
+ * its folder when that leaves it empty.
+ */
+export function discardNewRun(layout: RunLayout): void {
+  for (const file of [layout.state, join(layout.root, ACTIVE_JSON), layout.dataSummary]) rmSync(file, { force: true });
+  try {
+    if (existsSync(layout.searchDir)) rmdirSync(layout.searchDir);
+    rmdirSync(layout.root);
+  } catch {
+    // Not empty (the user's other files, or a search folder): left as it is.
+  }
 }
 
 /** Open an existing run directory for --resume (or the command's `flag` naming it, e.g. `--run`). */

@@ -9,7 +9,7 @@ import { buildDemoDataset } from '@digitfuse/data';
 import { createStudy, PostgresStorage, silentLogger } from '@digitfuse/tuning';
 import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD, type TcpRelay } from '@digitfuse/tuning/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usePostgresDatabase } from './dashboard/testing/postgres-fixture';
@@ -155,6 +155,44 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
       });
       expect(existsSync(out)).toBe(false);
     }
+  });
+
+  it('two machines joining a new study at once with other settings: the later is refused as it joins, in one line, and its new run directory is removed', async () => {
+    const out = join(root, 'at-once');
+    const args = ['--storage', db.url(), '--data', dataDir, '--out', out, '--trials', '1', '--epochs', '2', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'at-once'];
+    // Its own process group, so that SIGSTOP holds tsx's node process too.
+    const child = spawn(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, 'apps/pipeline/src/cli/search.ts'), ...args], { cwd: WORKSPACE, env: process.env, detached: true });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Its data stage has begun: the check before the run directory found no study to compare with.
+    // It is held there while the other machine creates the study and records its settings.
+    for (let t0 = Date.now(); !/\[1\/2\] data/.test(output); await new Promise((r) => setTimeout(r, 5))) {
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no data stage: ${output.slice(-3000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGSTOP');
+    try {
+      const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+      try {
+        await createStudy({ name: 'at-once', direction: 'maximize', storage });
+        await storage.putArtifact('at-once', -1, 'study-key.json', Buffer.from(JSON.stringify({ epochs: 1 })));
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      process.kill(-(child.pid as number), 'SIGCONT');
+    }
+    const status = await done;
+    expect({ status, errors: output.split('\n').filter((l) => l.startsWith('error:')) }).toEqual({
+      status: 1,
+      errors: [
+        expect.stringMatching(
+          /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `at-once`\) was searched with other data or settings: --epochs 1 there, --epochs 2 here; give the same --data and flags, or another --study \(this run's directory \S+at-once held no trial and was removed\)$/,
+        ),
+      ],
+    });
+    expect(existsSync(out) ? readdirSync(out, { recursive: true }) : 'removed').toBe('removed');
   });
 
   it.each([

@@ -23,7 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from './options';
-import { trialDirName, trialModelDir } from './run-artifacts';
+import { discardNewRun, trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams, isPaperConfiguration } from './search-space';
 import { chooseAmong, type TrialChoice } from './objective';
 
@@ -304,14 +304,26 @@ export async function checkSharedStudy(options: PipelineOptions, log: (line: str
 
 /**
  * With a shared storage: records what the study searches on (the first worker to join), or refuses
- * a worker whose data or settings differ. Returns whether this worker created the record.
+ * a worker whose data or settings differ, removing its run directory when it is a new run that got
+ * no further than its data and `discardIfRefused` (the main process; not the workers it starts).
+ * Returns whether this worker created the record.
  */
-export async function joinSharedStudy(ctx: RunContext, study: Study): Promise<boolean> {
+export async function joinSharedStudy(ctx: RunContext, study: Study, discardIfRefused: boolean): Promise<boolean> {
   if (!hasArtifacts(study.storage)) return true;
   const mine = studyKey(ctx.options, ctx.state.data?.fingerprint ?? null);
   const created = await study.storage.putArtifact(study.name, -1, STUDY_KEY, Buffer.from(JSON.stringify(mine)), { ifAbsent: true });
   if (created) return true;
   const recorded = (await recordedStudyKey(study.storage, study.name)) ?? {};
-  refuseOtherSettings(studyPlace(ctx), mine, keyToCompare(studyPlace(ctx), recorded));
+  try {
+    refuseOtherSettings(studyPlace(ctx), mine, keyToCompare(studyPlace(ctx), recorded));
+  } catch (e) {
+    // Another machine joined the new study first, between this one's check and now: a new run that
+    // got no further than its data holds nothing to keep, so it is removed, as the check would have
+    // refused it before writing anything.
+    const fresh = !ctx.options.resume && Object.keys(ctx.state.stages).every((stage) => stage === 'data');
+    if (!(e instanceof PipelineError) || !fresh || !discardIfRefused) throw e;
+    discardNewRun(ctx.layout);
+    throw new PipelineError(`${e.message} (this run's directory ${ctx.layout.root} held no trial and was removed)`);
+  }
   return false;
 }

@@ -230,7 +230,7 @@ export const searchStage: Stage = {
     const valRows = subset(data.train, data.split.val);
     const study = await openStudy(ctx);
     // A shared study: the first machine records its data and preprocessing; others must match.
-    const first = await joinSharedStudy(ctx, study);
+    const first = await joinSharedStudy(ctx, study, !isWorker());
     if (!isWorker() && first && study.trials.length === 0) {
       // An image-only run searches no audio filters: enqueue only the paper's other parameters.
       const image = modalityOf(options) === 'image';
