@@ -242,6 +242,21 @@ function studyKey(o: PipelineOptions, fingerprint: string | null): Record<string
   };
 }
 
+/** A short name for a data fingerprint, as messages show it. */
+const filesId = (fingerprint: unknown): string => createHash('sha256').update(String(fingerprint)).digest('hex').slice(0, 12);
+
+/**
+ * What a recorded study key asks of a machine joining the study: its flags (`--split grouped --seed
+ * 42 ...`, in `studyKey`'s order) and the short name of its data files (null when not recorded).
+ */
+export function joiningSettings(key: Record<string, unknown>): { readonly flags: string; readonly files: string | null } {
+  const flags = Object.entries(key)
+    .filter(([k, v]) => k !== 'data' && v !== null && v !== undefined)
+    .map(([k, v]) => `--${k} ${String(v)}`)
+    .join(' ');
+  return { flags, files: key.data === null || key.data === undefined ? null : filesId(key.data) };
+}
+
 /**
  * Refuses a worker whose study key differs from the one the study recorded (`place` names the study).
  * A setting the record lacks (a study recorded before it was compared) is not compared, nor is the
@@ -250,7 +265,7 @@ function studyKey(o: PipelineOptions, fingerprint: string | null): Record<string
 function refuseOtherSettings(place: string, mine: Record<string, unknown>, theirs: Record<string, unknown>): void {
   const differ = Object.keys(mine).filter((k) => k in theirs && !(k === 'data' && mine[k] === null) && JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
   if (differ.length === 0) return;
-  const show = (v: Record<string, unknown>, k: string): string => (k === 'data' ? `files ${createHash('sha256').update(String(v[k])).digest('hex').slice(0, 12)}` : `--${k} ${String(v[k])}`);
+  const show = (v: Record<string, unknown>, k: string): string => (k === 'data' ? `files ${filesId(v[k])}` : `--${k} ${String(v[k])}`);
   throw new PipelineError(
     `Study ${place} was searched with other data or settings: ${differ.map((k) => `${show(theirs, k)} there, ${show(mine, k)} here`).join('; ')}; give the same --data and flags, or another --study`,
   );

@@ -54,18 +54,30 @@ describePg('digitfuse studies --storage URL', () => {
     expect(r.stdout).not.toContain(TEST_PG_PASSWORD);
   });
 
-  it("shows one study's trials with --study, the worker of each", () => {
+  it("shows one study's trials with --study, the worker of each, and the settings a machine joining it gives", () => {
     const r = studies(['--storage', db.url(), '--study', 'mnist-av']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(`study \`mnist-av\` in ${bare()}: 5 trials`);
-    expect(lines[2]).toMatch(/^\| number \| state \| .* \| value \| .* \| best step \| seconds \| worker \|$/);
-    expect(lines.slice(4, 9).map((l) => l.split('|').map((c) => c.trim()).slice(1, -1)).map((c) => [c[0], c[1], c.at(-1)])).toEqual([
+    expect(lines[1]).toMatch(
+      /^settings every machine joining gives: --split grouped --seed 42 --search-rows 12000 --modality both --fusion robust --objective shift-aware, and the same data files \([0-9a-f]{12}\)$/,
+    );
+    expect(lines[3]).toMatch(/^\| number \| state \| .* \| value \| .* \| best step \| seconds \| worker \|$/);
+    expect(lines.slice(5, 10).map((l) => l.split('|').map((c) => c.trim()).slice(1, -1)).map((c) => [c[0], c[1], c.at(-1)])).toEqual([
       ['0', 'COMPLETE', 'lab-a'],
       ['1', 'COMPLETE', 'lab-b'],
       ['2', 'COMPLETE', 'lab-a'],
       ['3', 'PRUNED', 'lab-b'],
       ['4', 'RUNNING', 'lab-a'],
+    ]);
+  });
+
+  it('says when no machine has recorded the settings of a study yet', () => {
+    const r = studies(['--storage', db.url(), '--study', 'second']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      `study \`second\` in ${bare()}: 0 trials`,
+      'settings: none recorded yet (the first machine to search records its data and flags)',
     ]);
   });
 

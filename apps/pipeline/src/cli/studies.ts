@@ -2,7 +2,7 @@ import { counted, formatDuration, markdownTable, parseArgs, runMain, UsageError 
 import { HEARTBEAT_DEFAULTS, isStale, lastActivity, PostgresStorage, redactUrl, trialsTable, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { STORAGE_FLAG, STUDY_FLAG, storageOf, studyName } from '../options';
 import { PipelineError } from '../errors';
-import { recordedStudyKey } from '../study-access';
+import { joiningSettings, recordedStudyKey } from '../study-access';
 
 /** One study of a database, as `digitfuse studies` lists it. */
 export interface StudyRow {
@@ -71,6 +71,14 @@ export function studiesTable(rows: readonly StudyRow[]): string {
   return markdownTable(headers, cells, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
 }
 
+/** What a machine joining the study must give (its first worker's record), in one line. */
+function settingsLine(key: Record<string, unknown> | null | 'unreadable'): string {
+  if (key === null) return 'settings: none recorded yet (the first machine to search records its data and flags)';
+  if (key === 'unreadable') return 'settings: its record (study-key.json) is not a JSON object, so no machine can join it; search another --study';
+  const { flags, files } = joiningSettings(key);
+  return `settings every machine joining gives: ${flags}${files === null ? '' : `, and the same data files (${files})`}`;
+}
+
 /** `digitfuse studies` (`nx run pipeline:studies`): the studies a PostgreSQL database holds, read-only. */
 export async function main(argv: readonly string[]): Promise<void> {
   const describe =
@@ -94,7 +102,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         throw new PipelineError(`Expected \`--study ${name}\` to name a study in ${place}, found none of that name (${names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`})`);
       }
       const trials = await storage.getTrials(name);
-      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n\n${trialsTable({ direction: directions[0] as Direction, trials }).markdown}`);
+      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n${settingsLine(await recordedStudyKey(storage, name))}\n\n`);
+      process.stdout.write(trialsTable({ direction: directions[0] as Direction, trials }).markdown);
       return;
     }
     const rows = await listStudies(storage);
