@@ -86,6 +86,10 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     for (const r of [a, b]) expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
     expect(readFileSync(join(root, 'a', 'run.json'), 'utf8')).not.toContain(TEST_PG_PASSWORD);
     expect(existsSync(join(root, 'a', 'search', 'study.jsonl'))).toBe(false);
+    // Each says which data files the study compares, the same short name on both.
+    const filesLine = (r: Run) => r.stderr.match(/^ {4}data files ([0-9a-f]{12}) \(every machine searching study `two-machines` must have these same files\)$/m)?.[1];
+    expect(filesLine(a)).toMatch(/^[0-9a-f]{12}$/);
+    expect(filesLine(b)).toBe(filesLine(a));
 
     // With its dashboard beside it: a thread that reads the study from the database (read-only).
     const c = await cli('full', ['--data', dataDir, '--out', join(root, 'c'), '--dashboard', ...tiny], { DIGITFUSE_STORAGE: db.url() });

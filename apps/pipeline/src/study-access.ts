@@ -242,8 +242,8 @@ function studyKey(o: PipelineOptions, fingerprint: string | null): Record<string
   };
 }
 
-/** A short name for a data fingerprint, as messages show it. */
-const filesId = (fingerprint: unknown): string => createHash('sha256').update(String(fingerprint)).digest('hex').slice(0, 12);
+/** A short name for a data fingerprint (`dataFingerprint`), as messages show it. */
+export const filesId = (fingerprint: unknown): string => createHash('sha256').update(String(fingerprint)).digest('hex').slice(0, 12);
 
 /**
  * What a recorded study key asks of a machine joining the study: its flags (`--split grouped --seed

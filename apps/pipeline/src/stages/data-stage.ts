@@ -2,6 +2,7 @@ import { dataFingerprint, inputShift } from '@digitfuse/data';
 import { dataOf, type Stage } from '../context';
 import { PipelineError } from '../errors';
 import { writeJson } from '../run-artifacts';
+import { filesId, studyNameIn } from '../study-access';
 
 /** Stage 1: load, validate, preprocess and cache the competition's files. */
 export const dataStage: Stage = {
@@ -19,6 +20,8 @@ export const dataStage: Stage = {
     }
     writeJson(ctx.layout.dataSummary, data.summary);
     ctx.state.data = { dir: data.summary.dataDir, fingerprint: dataFingerprint(data.summary.dataDir) };
+    // What a shared study compares (`digitfuse studies --study NAME` shows the study's).
+    if (ctx.options.storage) ctx.log(`    data files ${filesId(ctx.state.data.fingerprint)} (every machine searching study \`${studyNameIn(ctx.options)}\` must have these same files)`);
     return {
       trainRows: data.train.n,
       testRows: data.test?.n ?? 0,
