@@ -520,6 +520,80 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
   });
 });
 
+describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for each way it fails', () => {
+  // A cluster of its own that takes SSL connections only, its certificate signed by a test authority.
+  let tls: TestCluster;
+  beforeAll(async () => {
+    tls = (await startTestCluster({ ssl: true })) as TestCluster;
+  }, 60_000);
+  afterAll(() => tls?.stop());
+
+  /** The cluster's URL with these query parameters instead of its own. */
+  const withParams = (params: Record<string, string>, base = tls.url()): string => {
+    const u = new URL(base);
+    u.search = new URLSearchParams(params).toString();
+    return u.toString();
+  };
+  /** Whether a storage on `url` can create and list a study; the warnings the process emitted meanwhile. */
+  async function works(url: string): Promise<{ names: string[]; warnings: string[] }> {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const storage = new PostgresStorage(url, { retryForMs: 0 });
+    try {
+      await storage.createStudy('over-ssl', 'minimize', true);
+      return { names: await storage.getStudyNames(), warnings };
+    } finally {
+      await storage.close();
+      await new Promise((r) => setImmediate(r));
+      process.off('warning', onWarning);
+    }
+  }
+  async function failure(url: string): Promise<string> {
+    const error = await openStorage(url, { retryForMs: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain(TEST_PG_PASSWORD);
+    return message;
+  }
+
+  it('verify-full with sslrootcert: the certificate checked, the study there', async () => {
+    expect(await works(tls.url())).toEqual({ names: ['over-ssl'], warnings: [] });
+  });
+
+  it("require: encrypted without checking the certificate (psql's meaning), and no driver warning", async () => {
+    expect(await works(withParams({ sslmode: 'require' }))).toEqual({ names: ['over-ssl'], warnings: [] });
+  });
+
+  it("verify-full without the authority: says the certificate is not trusted, and what to add", async () => {
+    expect(await failure(withParams({ sslmode: 'verify-full' }))).toMatch(
+      new RegExp(`^PostgreSQL storage \`[^\`]+\`: 127\\.0\\.0\\.1:${tls.port}'s certificate is not signed by an authority this machine trusts \\([A-Z_]+\\) \\(name the authority with sslrootcert=FILE in the URL .*sslmode=require to encrypt without checking who the server is\\)$`),
+    );
+  });
+
+  it('no sslmode, to a server that takes SSL only: says to add it', async () => {
+    expect(await failure(withParams({}))).toMatch(/no encryption \(the server takes SSL connections only: add \?sslmode=require to the URL/);
+  });
+
+  it('sslmode=require, to a server without SSL: says so', async () => {
+    expect(await failure(withParams({ sslmode: 'require' }, cluster.url('postgres')))).toMatch(
+      new RegExp(`: 127\\.0\\.0\\.1:${cluster.port} does not take SSL connections, and the URL asks for them \\(sslmode=require\\) \\(drop sslmode from the URL, or turn ssl on in the server's postgresql\\.conf\\)$`),
+    );
+  });
+
+  it.each([
+    [{ sslmode: 'verify-full', sslrootcert: '/no/such/ca.pem' }, /: expected sslrootcert=\/no\/such\/ca\.pem to be a readable file \(the certificate of the authority that signed the server's\), got ENOENT$/],
+    [{ sslmode: 'strict' }, /: expected sslmode to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, got `strict`$/],
+    [{ sslmode: 'verify-ca' }, /: sslmode=verify-ca needs sslrootcert=FILE, the certificate of the authority that signed the server's/],
+  ])('%j: one line before any connection', async (params, pattern) => {
+    expect(await failure(withParams(params))).toMatch(new RegExp(`^Storage URL \`postgresql://digitfuse@127\\.0\\.0\\.1:\\d+/postgres\\?[^\`]+\`${pattern.source}`));
+  });
+});
+
 describePg('PostgresStorage and a server out of reach (through a TCP relay)', () => {
   let relay: TcpRelay;
   beforeEach(async () => {

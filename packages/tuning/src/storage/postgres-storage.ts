@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import { formatDuration } from '@digitfuse/core';
 import pg from 'pg';
 import type { Distribution, ParamValue } from '../distributions';
@@ -75,6 +76,24 @@ export function isWellFormedPostgresUrl(url: string): boolean {
 /** Checks a PostgreSQL URL: postgresql://user@host:port/database (password optional). */
 function checkUrl(url: string): void {
   if (!isWellFormedPostgresUrl(url)) throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
+  const params = new URL(url).searchParams;
+  const mode = params.get('sslmode');
+  const modes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+  if (mode !== null && !modes.includes(mode)) {
+    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected sslmode to be one of ${modes.join(', ')}, got \`${mode}\``);
+  }
+  for (const [name, what] of SSL_FILES) {
+    const file = params.get(name);
+    if (file === null) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e) {
+      throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected ${name}=${file} to be a readable file (${what}), got ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  if (mode === 'verify-ca' && !params.has('sslrootcert')) {
+    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: sslmode=verify-ca needs sslrootcert=FILE, the certificate of the authority that signed the server's (or sslmode=verify-full, checked against this machine's trusted authorities)`);
+  }
 }
 
 /** Errors of a connection that failed or broke: the server is out of reach, for now. */
@@ -123,6 +142,65 @@ function urlParts(url: string): { readonly user: string; readonly database: stri
   }
 }
 
+/** Node's codes for a server certificate that no authority this machine trusts has signed. */
+const UNTRUSTED_CERT = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
+/** What went wrong with SSL, when that is what went wrong: a certificate that does not check out, or a server without SSL. */
+function tlsProblem(err: { code?: string; message?: string }, url: string, server: string): { readonly what: string; readonly hint: string } | undefined {
+  const mode = sslParams(url).get('sslmode') ?? 'verify-full';
+  if (/does not support SSL/i.test(err.message ?? '')) {
+    return { what: `${server} does not take SSL connections, and the URL asks for them (sslmode=${mode})`, hint: "drop sslmode from the URL, or turn ssl on in the server's postgresql.conf" };
+  }
+  if (err.code !== undefined && UNTRUSTED_CERT.has(err.code)) {
+    return {
+      what: `${server}'s certificate is not signed by an authority this machine trusts (${err.code})`,
+      hint: 'name the authority with sslrootcert=FILE in the URL (its certificate, PEM), or use sslmode=require to encrypt without checking who the server is',
+    };
+  }
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return {
+      what: `${server}'s certificate is for another host name (${err.message ?? ''})`,
+      hint: 'connect by a name the certificate was issued for, or use sslmode=verify-ca (with sslrootcert) to check only who signed it',
+    };
+  }
+  if (err.code === 'CERT_HAS_EXPIRED') return { what: `${server}'s certificate has expired`, hint: "renew the server's certificate" };
+  return undefined;
+}
+
+/** The URL's query parameters (sslmode, sslrootcert, ...); empty when it is no URL. */
+function sslParams(url: string): URLSearchParams {
+  try {
+    return new URL(url).searchParams;
+  } catch {
+    return new URLSearchParams();
+  }
+}
+
+/** The files an SSL URL names (`sslrootcert`, `sslcert`, `sslkey`) and what each is. */
+const SSL_FILES = [
+  ['sslrootcert', "the certificate of the authority that signed the server's"],
+  ['sslcert', "this machine's certificate"],
+  ['sslkey', "this machine's private key"],
+] as const;
+
+/**
+ * The URL the driver gets: `sslmode` means what it means to psql and libpq (`require`: encrypted,
+ * the server's certificate not checked unless `sslrootcert` names an authority; `verify-ca`: signed by
+ * that authority; `verify-full`: and issued for the host), where the driver would otherwise take
+ * every mode as `verify-full` and print a warning; `allow` is taken as `prefer`, and the driver's
+ * own `no-verify` as `require`.
+ */
+function driverUrl(url: string): string {
+  const u = new URL(url);
+  const mode = u.searchParams.get('sslmode');
+  if (mode === null || u.searchParams.has('uselibpqcompat')) return url;
+  if (mode === 'allow') u.searchParams.set('sslmode', 'prefer');
+  // Not a libpq mode: the driver's name for `require` without an authority to check against.
+  if (mode === 'no-verify') u.searchParams.set('sslmode', 'require');
+  u.searchParams.set('uselibpqcompat', 'true');
+  return u.toString();
+}
+
 /** The URL's server and what went wrong with it, with a hint when there is one to give. */
 function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly what: string; readonly hint?: string } {
   const err = e as { code?: string; message?: string };
@@ -148,6 +226,11 @@ function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly w
       what: `${server} asks for a password, and none was given`,
       hint: 'put it in the URL (postgresql://user:PASSWORD@host:port/database), or in PGPASSWORD or ~/.pgpass',
     };
+  }
+  const tls = tlsProblem(err, url, server);
+  if (tls !== undefined) return tls;
+  if (err.code === '28000' && /no encryption/i.test(message)) {
+    return { what: message, hint: 'the server takes SSL connections only: add ?sslmode=require to the URL (or sslmode=verify-full&sslrootcert=CA.pem to check its certificate)' };
   }
   if (err.code === '28P01' || err.code === '28000') return { what: message, hint: 'set the password in the URL, PGPASSWORD or ~/.pgpass' };
   if (err.code === '3D000') return { what: message, hint: 'create it first: createdb' };
@@ -225,7 +308,7 @@ function acquirePool(url: string, size: number, readOnly: boolean, timeouts: Tim
   if (entry === undefined) {
     const pool = new pg.Pool({
       Client: ClosingClient,
-      connectionString: url,
+      connectionString: driverUrl(url),
       max: size,
       types: { getTypeParser: int8 } as pg.CustomTypesConfig,
       connectionTimeoutMillis: timeouts.connectMs,

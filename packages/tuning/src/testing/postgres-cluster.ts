@@ -31,6 +31,8 @@ export interface TestCluster {
    * reaped), read from /proc; undefined when its data directory is unknown or unreadable (Linux only).
    */
   serverCpuMs?(): number | undefined;
+  /** With `ssl`: the certificate of the authority that signed the server's (for `sslrootcert=`). */
+  readonly caFile?: string;
   stop(): void;
 }
 
@@ -130,10 +132,12 @@ function clusterOn(base: string, extra: Partial<TestCluster>): TestCluster {
  * Starts a throwaway cluster (or uses DIGITFUSE_TEST_POSTGRES, unless `own`); undefined, after one
  * loud line on stderr, when PostgreSQL is not installed. With CI=true a missing server throws instead.
  * CI's cluster is shared by every project's specs at once, so it has no `restart`: a spec that
- * restarts a server asks for a cluster of its own (`own: true`).
+ * restarts a server asks for a cluster of its own (`own: true`). With `ssl`, a cluster of its own that
+ * takes TCP connections over SSL only (`hostssl`), its certificate for 127.0.0.1 signed by a
+ * throwaway authority (`caFile`; made with the `openssl` program, which Debian's postgresql brings).
  */
-export async function startTestCluster(args: { readonly own?: boolean } = {}): Promise<TestCluster | undefined> {
-  const external = args.own ? undefined : process.env.DIGITFUSE_TEST_POSTGRES;
+export async function startTestCluster(args: { readonly own?: boolean; readonly ssl?: boolean } = {}): Promise<TestCluster | undefined> {
+  const external = args.own || args.ssl ? undefined : process.env.DIGITFUSE_TEST_POSTGRES;
   if (external) {
     // CI's cluster: its server's CPU is readable when its data directory is given (DIGITFUSE_TEST_POSTGRES_DATA).
     const data = process.env.DIGITFUSE_TEST_POSTGRES_DATA;
@@ -160,10 +164,26 @@ export async function startTestCluster(args: { readonly own?: boolean } = {}): P
   };
   as('initdb', ['-D', data, '-U', TEST_PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  let options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  let caFile: string | undefined;
+  if (args.ssl) {
+    caFile = join(dir, 'ca.crt');
+    const [key, cert] = [join(dir, 'server.key'), join(dir, 'server.crt')];
+    const openssl = (...a: string[]): void => void execFileSync('openssl', a, { cwd: dir, stdio: 'pipe' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    openssl('req', '-x509', ...ec, '-keyout', join(dir, 'ca.key'), '-out', caFile, '-days', '2', '-subj', '/CN=digitfuse test authority');
+    openssl('req', ...ec, '-keyout', key, '-out', join(dir, 'server.csr'), '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl('x509', '-req', '-in', join(dir, 'server.csr'), '-CA', caFile, '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', join(dir, 'san.ext'));
+    chmodSync(key, 0o600);
+    if (root) for (const f of [key, cert]) chownSync(f, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
+    options += ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`;
+    const hba = join(data, 'pg_hba.conf');
+    writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
+  }
   const ctl = (action: string, extra: string[] = []): void => as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', ...extra, action]);
   ctl('start');
-  const base = `postgresql://${TEST_PG_USER}:${TEST_PG_PASSWORD}@127.0.0.1:${port}/postgres`;
+  const base = `postgresql://${TEST_PG_USER}:${TEST_PG_PASSWORD}@127.0.0.1:${port}/postgres${caFile ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caFile)}` : ''}`;
   let stopped = false;
   const stop = (): void => {
     if (stopped) return;
@@ -175,5 +195,5 @@ export async function startTestCluster(args: { readonly own?: boolean } = {}): P
     }
   };
   process.once('exit', stop);
-  return clusterOn(base, { restart: () => ctl('restart', ['-m', 'fast']), serverCpuMs: () => serverCpuMs(data), stop });
+  return clusterOn(base, { restart: () => ctl('restart', ['-m', 'fast']), serverCpuMs: () => serverCpuMs(data), stop, ...(caFile ? { caFile } : {}) });
 }
