@@ -10,7 +10,7 @@ import pg from 'pg';
 import { StorageError, StorageUnavailableError, TrialPruned } from '../errors';
 import { createStudy, loadStudy, type Objective } from '../study';
 import { MemoryLogger } from '../testing';
-import { postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from '../testing/postgres-cluster';
+import { poolerTestable, postgresTestable, startTestCluster, startTestPooler, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster, type TestPooler } from '../testing/postgres-cluster';
 import { killedMidTrial, spawnChildWorkers } from '../testing/child-workers';
 import { startTcpRelay, type TcpRelay } from '../testing/tcp-relay';
 import type { WorkerExit } from '../workers';
@@ -591,6 +591,52 @@ describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for
     [{ sslmode: 'verify-ca' }, /: sslmode=verify-ca needs sslrootcert=FILE, the certificate of the authority that signed the server's/],
   ])('%j: one line before any connection', async (params, pattern) => {
     expect(await failure(withParams(params))).toMatch(new RegExp(`^Storage URL \`postgresql://digitfuse@127\\.0\\.0\\.1:\\d+/postgres\\?[^\`]+\`${pattern.source}`));
+  });
+});
+
+const describePooler = postgresTestable() && poolerTestable() ? describe : describe.skip;
+
+describePooler('PostgresStorage through a proxy that pools transactions (PgBouncer, as Supabase and Neon run it)', () => {
+  let pooler: TestPooler;
+  beforeAll(async () => {
+    pooler = await startTestPooler(cluster);
+  }, 30_000);
+  afterAll(() => pooler?.stop());
+  /** `url` (a database of the cluster) through the proxy. */
+  const pooled = (url: string): string => pooler.url(new URL(url).pathname.slice(1));
+
+  it('3 worker processes finish 60 trials of one study through it: each number once, no result lost', async () => {
+    const url = await newStudy('pooled');
+    const exits = await spawnChildWorkers(3, ['--storage', pooled(url), '--study', 'pooled', '--n-trials', '60', '--sleep-ms', '5']);
+    expectAllThere(await readBack(url, 'pooled'), exits, 60);
+  }, 240_000);
+
+  it('four handles create the schema of a new database through it at once', async () => {
+    const url = pooled(await cluster.createDatabase('pooled_schema'));
+    const handles = [0, 1, 2, 3].map(() => new PostgresStorage(url, { logger: new MemoryLogger() }));
+    try {
+      await Promise.all(handles.map((h, i) => h.createStudy(`s${i}`, 'minimize', true)));
+      expect((await handles[0].getStudyNames()).sort()).toEqual(['s0', 's1', 's2', 's3']);
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
+  });
+
+  it("a read-only handle (the dashboard's) reads through it, and refuses to write in one line", async () => {
+    const url = await newStudy('pooled_reader');
+    const writer = new PostgresStorage(pooled(url));
+    const reader = new PostgresStorage(pooled(url), { readOnly: true });
+    try {
+      const t = await writer.startTrial('pooled_reader', { host: 'h', pid: 1, id: 'w' }, 1000);
+      await writer.finishTrial('pooled_reader', t?.number as number, 'COMPLETE', 0.5, 2000);
+      expect((await reader.getTrials('pooled_reader')).map((x) => [x.state, x.value])).toEqual([['COMPLETE', 0.5]]);
+      await expect(reader.startTrial('pooled_reader', { host: 'h', pid: 1, id: 'w' }, 3000)).rejects.toThrow(
+        /^PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/pooled_reader_\w+` was opened read-only: it writes nothing$/,
+      );
+      expect(await writer.getTrials('pooled_reader')).toHaveLength(1);
+    } finally {
+      await Promise.all([reader.close(), writer.close()]);
+    }
   });
 });
 

@@ -260,10 +260,21 @@ interface Timeouts {
 }
 
 interface PoolEntry {
-  readonly pool: pg.Pool;
+  pool: pg.Pool;
   /** The pool's timeouts (those of the storage that created it). */
   readonly timeouts: Timeouts;
   refs: number;
+  /**
+   * Whether statements are prepared once per connection (named). Off once a transaction-pooling
+   * proxy (PgBouncer, Supavisor) shows itself: it hands each transaction another server connection,
+   * where a statement prepared on the first is missing, or one of the same name already exists.
+   */
+  named: boolean;
+  /**
+   * Read-only pools: whether the server enforces it (the connections' `default_transaction_read_only`,
+   * a startup parameter a proxy may refuse); when not, the storage refuses writes itself.
+   */
+  serverReadOnly: boolean;
 }
 
 /**
@@ -302,33 +313,44 @@ const IDLE_MS = 60_000;
 /** The key of a URL's pool: read-only connections are pooled apart from the others. */
 const poolKey = (url: string, readOnly: boolean): string => (readOnly ? `read-only ${url}` : url);
 
+/** A pool of connections to `url`; `readOnly`: each opened with `default_transaction_read_only` (a startup parameter). */
+function newPool(url: string, size: number, readOnly: boolean, timeouts: Timeouts): pg.Pool {
+  const pool = new pg.Pool({
+    Client: ClosingClient,
+    connectionString: driverUrl(url),
+    max: size,
+    types: { getTypeParser: int8 } as pg.CustomTypesConfig,
+    connectionTimeoutMillis: timeouts.connectMs,
+    // A connection whose server went silent (a network that drops packets) must not hang its query forever.
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+    idleTimeoutMillis: IDLE_MS,
+    allowExitOnIdle: true,
+    ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+  });
+  // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  // Nor may a connection in use: its query fails with the error, and the call retries.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 function acquirePool(url: string, size: number, readOnly: boolean, timeouts: Timeouts): PoolEntry {
   const key = poolKey(url, readOnly);
   let entry = pools.get(key);
   if (entry === undefined) {
-    const pool = new pg.Pool({
-      Client: ClosingClient,
-      connectionString: driverUrl(url),
-      max: size,
-      types: { getTypeParser: int8 } as pg.CustomTypesConfig,
-      connectionTimeoutMillis: timeouts.connectMs,
-      // A connection whose server went silent (a network that drops packets) must not hang its query forever.
-      query_timeout: timeouts.queryMs,
-      keepAlive: true,
-      idleTimeoutMillis: IDLE_MS,
-      allowExitOnIdle: true,
-      ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
-    });
-    // An idle connection dropped by a server restart must not crash the process; the next query reconnects.
-    pool.on('error', () => undefined);
-    // Nor may a connection in use: its query fails with the error, and the call retries.
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    entry = { pool, timeouts, refs: 0 };
+    entry = { pool: newPool(url, size, readOnly, timeouts), timeouts, refs: 0, named: true, serverReadOnly: readOnly };
     pools.set(key, entry);
   }
   entry.refs++;
   return entry;
 }
+
+/** Errors of a statement prepared on one server connection and used on another (a transaction-pooling proxy). */
+const isPoolerStatementError = (e: unknown): boolean => ['26000', '42P05'].includes((e as { code?: string }).code ?? '');
+
+/** A proxy's refusal of the read-only startup parameter (PgBouncer: "unsupported startup parameter: options"). */
+const isStartupParameterRefused = (e: unknown): boolean => /unsupported startup parameter/i.test((e as Error)?.message ?? '');
 
 async function releasePool(key: string): Promise<void> {
   const entry = pools.get(key);
@@ -504,7 +526,9 @@ const FINISH_START_AND_READ = `BEGIN;
 export class PostgresStorage implements Storage, ArtifactStore {
   /** The URL without its password. */
   readonly url: string;
-  private readonly pool: pg.Pool;
+  /** The process's pool for this URL (shared with the other storages on it) and what the server allows. */
+  private readonly entry: PoolEntry;
+  private readonly poolSize: number;
   private readonly timeouts: Timeouts;
   private readonly logger: TuningLogger;
   private readonly retryForMs: number;
@@ -548,8 +572,9 @@ export class PostgresStorage implements Storage, ArtifactStore {
       connectMs: args.connectTimeoutMs ?? 10_000,
       queryMs: args.queryTimeoutMs ?? 60_000,
     });
-    this.pool = entry.pool;
+    this.entry = entry;
     this.timeouts = entry.timeouts;
+    this.poolSize = args.poolSize ?? 4;
   }
 
   /** Connects and creates (or checks) the schema (read-only: only checks it); every other method does this first. */
@@ -568,6 +593,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async createStudy(name: string, directions: Direction | readonly Direction[], loadIfExists: boolean): Promise<readonly Direction[]> {
+    this.writable();
     const list = checkStudyArgs(name, directions);
     const existing = await this.run(async (c) => {
       const created = await c.query('INSERT INTO digitfuse_studies (name, directions, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id', [
@@ -602,11 +628,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
     // Only the rows changed since the previous read (see the txid column); the rest come from this
     // handle's copy.
     const known = this.copies.get(id) ?? { xmin: '0', trials: [] as FrozenTrial[] };
-    const r = await this.run((c) => c.query<ChangedRow>(Q.readChanged([id, known.xmin])));
+    const r = await this.run((c) => c.query<ChangedRow>(this.q(Q.readChanged([id, known.xmin]))));
     return this.absorb(id, known, r.rows);
   }
 
   async startTrial(study: string, worker: WorkerInfo, now: number, limit?: TrialLimit): Promise<FrozenTrial | undefined> {
+    this.writable();
     const id = await this.studyId(study);
     const token = randomUUID();
     // One round trip for the start and the read after it (START_AND_READ); a retry finds what a lost
@@ -622,6 +649,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     finish: FinishTrialArgs,
     start: StartTrialArgs,
   ): Promise<{ readonly finished: boolean; readonly started: FrozenTrial | undefined }> {
+    this.writable();
     const [study, number] = finish;
     const id = await this.studyId(study);
     const token = randomUUID();
@@ -629,7 +657,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
       if (attempt > 0) {
         // The previous attempt's commit may have been lost on its way back: then its trial is there.
         const again = await c.query<{ number: number }>('SELECT number FROM digitfuse_trials WHERE study_id = $1 AND token = $2', [id, token]);
-        if (again.rows.length > 0) return [[true, again.rows[0].number], (await c.query<ChangedRow>(Q.readChanged([id, xmin]))).rows];
+        if (again.rows.length > 0) return [[true, again.rows[0].number], (await c.query<ChangedRow>(this.q(Q.readChanged([id, xmin])))).rows];
       }
       const values = [...finishParams(id, finish), JSON.stringify(start.worker), token, start.now, start.limit?.nFinished ?? null, xmin];
       const r = await multiStatement(c, spliced(c, FINISH_START_AND_READ, values));
@@ -641,6 +669,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async enqueueTrial(study: string, params: Record<string, ParamValue>, now: number, retryOf?: number): Promise<number> {
+    this.writable();
     const id = await this.studyId(study);
     const token = randomUUID();
     return this.write(() => this.transaction(id, async (c, attempt) => {
@@ -676,8 +705,9 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async heartbeat(study: string, number: number, now: number): Promise<void> {
+    this.writable();
     const id = await this.studyId(study);
-    await this.write(() => this.run((c) => c.query(Q.heartbeat([id, number, now]))));
+    await this.write(() => this.run((c) => c.query(this.q(Q.heartbeat([id, number, now])))));
   }
 
   async setUserAttr(study: string, number: number, key: string, value: UserAttrValue, now: number): Promise<void> {
@@ -694,15 +724,17 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async finishTrial(...args: FinishTrialArgs): Promise<boolean> {
+    this.writable();
     const [study, number] = args;
     const id = await this.studyId(study);
-    const r = await this.write(() => this.run((c) => c.query(Q.finish(finishParams(id, args)))));
+    const r = await this.write(() => this.run((c) => c.query(this.q(Q.finish(finishParams(id, args))))));
     if (r.rowCount === 1) return true;
     await this.requireTrial(id, study, number);
     return false;
   }
 
   async failStaleTrials(study: string, policy: StalePolicy): Promise<FrozenTrial[]> {
+    this.writable();
     const id = await this.studyId(study);
     // Cheap check first, without the lock: most calls find nothing to do.
     const running = await this.run((c) =>
@@ -735,6 +767,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   async putArtifact(study: string, trial: number, path: string, data: Buffer, options: { readonly ifAbsent?: boolean } = {}): Promise<boolean> {
+    this.writable();
     const id = await this.studyId(study);
     const r = await this.run((c) =>
       c.query(
@@ -836,13 +869,20 @@ export class PostgresStorage implements Storage, ArtifactStore {
     for (let attempt = 0; ; attempt++) {
       let client: Client | undefined;
       try {
-        client = await this.pool.connect();
+        client = await this.entry.pool.connect();
         const result = await fn(client, attempt);
         client.release();
         this.busyMs += Date.now() - started;
         this.reachable();
         return result;
       } catch (e) {
+        if (isPoolerStatementError(e) && this.entry.named) {
+          // A transaction-pooling proxy: statements go unnamed from now on, and this call again.
+          this.entry.named = false;
+          client?.release(e as Error);
+          this.logger.warn(`PostgreSQL storage \`${this.url}\`: a proxy that pools transactions (PgBouncer, Supavisor) sits before ${serverOf(this.connectionString)}; statements are no longer prepared once per connection`);
+          continue;
+        }
         // A broken connection is thrown away rather than returned to the pool.
         client?.release(isTransient(e) ? (e as Error) : undefined);
         const now = Date.now();
@@ -926,6 +966,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   private async updateRunning(study: string, number: number, set: string, params: unknown[]): Promise<void> {
+    this.writable();
     const id = await this.studyId(study);
     const rows = await this.write(() => this.batched(`UPDATE digitfuse_trials SET ${set}, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`, [id, number, ...params]));
     if (rows === 1) return;
@@ -962,7 +1003,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   private async requireTrial(id: number, study: string, number: number): Promise<TrialState> {
-    const r = await this.run((c) => c.query<{ state: TrialState }>(Q.state([id, number])));
+    const r = await this.run((c) => c.query<{ state: TrialState }>(this.q(Q.state([id, number]))));
     if (r.rows.length === 0) throw new StorageError(`Study \`${study}\` has no trial ${number}`);
     return r.rows[0].state;
   }
@@ -970,36 +1011,69 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private async studyId(study: string): Promise<number> {
     const known = this.studyIds.get(study);
     if (known !== undefined) return known;
-    const r = await this.run((c) => c.query<{ id: number }>(Q.studyId([study])));
+    const r = await this.run((c) => c.query<{ id: number }>(this.q(Q.studyId([study]))));
     if (r.rows.length === 0) throw new StorageError(`Unknown study \`${study}\``);
     this.studyIds.set(study, r.rows[0].id);
     return r.rows[0].id;
   }
 
+  /**
+   * The first connection. A read-only storage behind a proxy that refuses the read-only startup
+   * parameter (PgBouncer) gets a pool without it, and refuses writes itself (`writable`).
+   */
+  private async firstConnection(): Promise<Client> {
+    try {
+      return await this.entry.pool.connect();
+    } catch (e) {
+      if (!this.readOnly || !this.entry.serverReadOnly || !isStartupParameterRefused(e)) throw e;
+      const refused = this.entry.pool;
+      this.entry.pool = newPool(this.connectionString, this.poolSize, false, this.timeouts);
+      this.entry.serverReadOnly = false;
+      void refused.end();
+      return this.entry.pool.connect();
+    }
+  }
+
+  /**
+   * Creates the schema in one transaction holding the schema's lock (a transaction's lock: a proxy
+   * may give each statement outside a transaction another server connection, so a session's lock
+   * could be taken on one and never released). A transaction that began before another process's
+   * creation committed may not see the new tables and fail on them (a duplicate table, type or
+   * key): it looks again in a new one.
+   */
+  private async createSchema(c: Client): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.lockIdleTimeoutMs}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`);
+        const again = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
+        if (again.rows[0].t === null) for (const sql of CREATE_SCHEMA) await c.query(sql);
+        await c.query('COMMIT');
+        return;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        if (attempt >= 3 || !['42P07', '42710', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
+      }
+    }
+  }
+
+  /** Refuses a write of a read-only storage whose server does not enforce it (behind a proxy). */
+  private writable(): void {
+    if (this.readOnly && !this.entry.serverReadOnly) throw new StorageError(`PostgreSQL storage \`${this.url}\` was opened read-only: it writes nothing`);
+  }
+
+  /** `config` as this pool sends it: without its statement name behind a transaction-pooling proxy (`PoolEntry.named`). */
+  private q(config: pg.QueryConfig): pg.QueryConfig {
+    return this.entry.named ? config : { text: config.text, values: config.values };
+  }
+
   private async init(): Promise<void> {
-    const c = await this.pool.connect();
+    const c = await this.firstConnection();
     try {
       const have = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
       if (have.rows[0].t === null && this.readOnly) {
         throw new StorageError(`PostgreSQL storage \`${this.url}\`: expected digitfuse's tables, found none (no study was ever stored in this database)`);
       }
-      if (have.rows[0].t === null) {
-        // Under a session lock, and in a transaction begun after it: a transaction begun before
-        // another process created the schema would not see its tables (catalog caches are renewed
-        // when a transaction starts), and would try to create them again.
-        await c.query(`SELECT pg_advisory_lock(${LOCK_SPACE}, 0)`);
-        try {
-          await c.query('BEGIN');
-          const again = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
-          if (again.rows[0].t === null) for (const sql of CREATE_SCHEMA) await c.query(sql);
-          await c.query('COMMIT');
-        } catch (e) {
-          await c.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        } finally {
-          await c.query(`SELECT pg_advisory_unlock(${LOCK_SPACE}, 0)`).catch(() => undefined);
-        }
-      }
+      if (have.rows[0].t === null) await this.createSchema(c);
       const v = await c.query<{ version: number }>('SELECT max(version) AS version FROM digitfuse_schema');
       const version = v.rows[0]?.version ?? 0;
       if (version > SCHEMA_VERSION) {

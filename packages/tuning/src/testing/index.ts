@@ -47,7 +47,7 @@ export function tempDirEachTest(prefix: string): () => string {
   return () => dir;
 }
 
-export { postgresBinDir, postgresTestable, startTestCluster, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster } from './postgres-cluster';
+export { pgbouncerBin, poolerTestable, postgresBinDir, postgresTestable, startTestCluster, startTestPooler, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster, type TestPooler } from './postgres-cluster';
 export { startTcpRelay, type RelayMode, type TcpRelay } from './tcp-relay';
 
 /** The constraint of the samplers' constraint specs, x + y <= 1 (`constraintsFunc`: its violation x + y - 1). */

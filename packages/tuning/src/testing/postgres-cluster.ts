@@ -6,9 +6,9 @@
  * time); without it the specs start their own (as does the restart spec always), or skip with one loud line when the
  * server's programs are missing (never when CI=true).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -196,4 +196,100 @@ export async function startTestCluster(args: { readonly own?: boolean; readonly 
   };
   process.once('exit', stop);
   return clusterOn(base, { restart: () => ctl('restart', ['-m', 'fast']), serverCpuMs: () => serverCpuMs(data), stop, ...(caFile ? { caFile } : {}) });
+}
+
+/** A transaction-pooling proxy (PgBouncer) before a test cluster. */
+export interface TestPooler {
+  readonly port: number;
+  /** The URL of a database through the proxy, with the password. */
+  url(database?: string): string;
+  stop(): void;
+}
+
+/** PgBouncer's program, or undefined (Debian: apt-get install pgbouncer). */
+export function pgbouncerBin(): string | undefined {
+  return ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].find((f) => existsSync(f));
+}
+
+/** Whether the specs through PgBouncer can run; as `postgresTestable`, loud when they cannot (an error on CI). */
+export function poolerTestable(): boolean {
+  if (!postgresTestable()) return false;
+  if (pgbouncerBin() !== undefined) return true;
+  const why = 'PgBouncer not found: apt-get install -y pgbouncer';
+  if (process.env.CI === 'true') throw new Error(`PgBouncer specs cannot run on CI: ${why}`);
+  process.stderr.write(`\n!!! SKIPPING the PgBouncer specs: ${why}\n\n`);
+  return false;
+}
+
+/**
+ * Starts PgBouncer in transaction pooling mode (as Supabase's and Neon's poolers run) on a free port
+ * of 127.0.0.1, before `target` (a cluster on 127.0.0.1), with the cluster's user and password; as
+ * root it runs as the `postgres` user (PgBouncer refuses root). Resolves once it takes connections.
+ */
+export async function startTestPooler(target: TestCluster): Promise<TestPooler> {
+  const bin = pgbouncerBin();
+  if (bin === undefined) throw new Error('PgBouncer not found: apt-get install -y pgbouncer');
+  const base = new URL(target.url());
+  const [user, password] = [decodeURIComponent(base.username), decodeURIComponent(base.password)];
+  const dir = mkdtempSync(join(tmpdir(), 'digitfuse-pgbouncer-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'users.txt'), `"${user}" "${password}"\n`);
+  writeFileSync(
+    join(dir, 'pgbouncer.ini'),
+    [
+      '[databases]',
+      `* = host=127.0.0.1 port=${target.port}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = scram-sha-256',
+      `auth_file = ${join(dir, 'users.txt')}`,
+      'pool_mode = transaction',
+      'max_client_conn = 500',
+      'default_pool_size = 8',
+      `logfile = ${join(dir, 'log')}`,
+      '',
+    ].join('\n'),
+  );
+  const root = process.getuid?.() === 0;
+  if (root) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    for (const f of [dir, join(dir, 'users.txt'), join(dir, 'pgbouncer.ini')]) chownSync(f, uid, gid);
+  }
+  const child = root ? spawn('runuser', ['-u', 'postgres', '--', bin, join(dir, 'pgbouncer.ini')], { stdio: 'ignore' }) : spawn(bin, [join(dir, 'pgbouncer.ini')], { stdio: 'ignore' });
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    // runuser passes the signal on to PgBouncer.
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stop);
+  for (let t0 = Date.now(); ; await new Promise((r) => setTimeout(r, 50))) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (child.exitCode !== null || Date.now() - t0 > 10_000) {
+      const log = existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '';
+      stop();
+      throw new Error(`PgBouncer did not start (exit ${child.exitCode}): ${log.slice(-2000)}`);
+    }
+  }
+  return {
+    port,
+    url: (database = 'postgres') => {
+      const u = new URL(target.url(database));
+      u.port = String(port);
+      return u.toString();
+    },
+    stop,
+  };
 }
