@@ -596,7 +596,7 @@ describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for
 
 const describePooler = postgresTestable() && poolerTestable() ? describe : describe.skip;
 
-describePooler('PostgresStorage through a proxy that pools transactions (PgBouncer, as Supabase and Neon run it)', () => {
+describePooler('PostgresStorage through a proxy that pools transactions (PgBouncer in transaction mode)', () => {
   let pooler: TestPooler;
   beforeAll(async () => {
     pooler = await startTestPooler(cluster);

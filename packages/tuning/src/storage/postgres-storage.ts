@@ -880,7 +880,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
           // A transaction-pooling proxy: statements go unnamed from now on, and this call again.
           this.entry.named = false;
           client?.release(e as Error);
-          this.logger.warn(`PostgreSQL storage \`${this.url}\`: a proxy that pools transactions (PgBouncer, Supavisor) sits before ${serverOf(this.connectionString)}; statements are no longer prepared once per connection`);
+          this.logger.warn(`PostgreSQL storage \`${this.url}\`: ${serverOf(this.connectionString)} is a proxy that pools transactions (PgBouncer, Supavisor): statements are no longer prepared once per connection (a little slower; nothing to do)`);
           continue;
         }
         // A broken connection is thrown away rather than returned to the pool.
