@@ -30,7 +30,7 @@ const TABLE: readonly (readonly [words: string, nxTarget: string, describe: stri
   ['search', 'pipeline:search', 'the hyperparameter search alone (resumable)'],
   ['report', 'pipeline:report', "regenerate a run's summary and report"],
   ['dashboard', 'pipeline:dashboard', 'a live dashboard of a run, or of a study in PostgreSQL (trials, charts, progress) until Ctrl-C'],
-  ['studies', 'pipeline:studies', 'the studies a PostgreSQL database holds (trials, best value, hosts, last activity), or one study\'s trials'],
+  ['studies', 'pipeline:studies', 'the studies a PostgreSQL database holds (trials, best value, hosts, last activity), one study\'s trials, or --delete one'],
   ['robustness', 'pipeline:robustness', 'the main job and the image-only pipeline on sets with unseen voices'],
   ['train', 'model:train', 'train one model (default: the paper configuration)'],
   ['predict', 'submit:predict', 'predict the test files and write a validated submission'],

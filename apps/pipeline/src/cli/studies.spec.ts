@@ -95,3 +95,52 @@ describePg('digitfuse studies --storage URL', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+// A study whose last worker is gone (its running trial silent for 5 minutes), and one a worker is at.
+const deletable = usePostgresDatabase('studies-delete', async (writer) => {
+  const workers = [{ host: 'lab-a', pid: 11, id: 'a' }];
+  await writeFixtureStudy(writer, 'old-run', { finished: 4, runningEpochs: 2, runningSilentFor: 300, workers });
+  await writeFixtureStudy(writer, 'live', { finished: 2, runningEpochs: 1, runningSilentFor: 5, workers: [{ host: 'lab-b', pid: 22, id: 'b' }] });
+});
+
+describePg('digitfuse studies --delete NAME', () => {
+  const bare = () => deletable.url().replace(`:${TEST_PG_PASSWORD}@`, '@');
+  const names = () => studies(['--storage', deletable.url()]).stdout.split('\n').flatMap((l) => (/^\| (old-run|live) \|/.exec(l) ?? []).slice(1));
+
+  it('without --yes: says what would go, deletes nothing, exit 2', () => {
+    const r = studies(['--storage', deletable.url(), '--delete', 'old-run']);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr.trim()).toBe(`error: Expected --yes to delete study \`old-run\` from ${bare()}, with its 5 trials (3 complete, 1 pruned, 1 running) and their stored models; nothing deleted`);
+    expect(names()).toEqual(['live', 'old-run']);
+  });
+
+  it('refuses a study a worker was heard from within the heartbeat timeout, naming its host; nothing deleted', () => {
+    const r = studies(['--storage', deletable.url(), '--delete', 'live', '--yes']);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(r.stderr.trim()).toBe(
+      `error: Study \`live\` in ${bare()} is being searched: 1 trial running on lab-b, heard from within 2m00s; stop those searches first (nothing was deleted)`,
+    );
+    expect(names()).toEqual(['live', 'old-run']);
+  });
+
+  it('with --yes: deletes the study, its trials and stored files; the others stay', () => {
+    const r = studies(['--storage', deletable.url(), '--delete', 'old-run', '--yes']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(`deleted study \`old-run\` from ${bare()}: 5 trials, 1 stored file\n`);
+    expect(names()).toEqual(['live']);
+    const again = studies(['--storage', deletable.url(), '--delete', 'old-run', '--yes']);
+    expect({ status: again.status, stderr: again.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: expect.stringMatching(/^error: Expected `--delete old-run` to name a study in \S+, found none of that name \(studies there: live\)$/),
+    });
+  });
+
+  it.each([
+    [['--delete', 'live', '--study', 'live'], /^error: Expected --study NAME \(show a study\) or --delete NAME, got both$/],
+    [['--yes'], /^error: Expected --yes only with --delete NAME, got it alone$/],
+  ])('%j: one line, exit 2', (args, line) => {
+    const r = studies(['--storage', deletable.url(), ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').filter((l) => l.trim() !== '')).toEqual([expect.stringMatching(line)]);
+  });
+});

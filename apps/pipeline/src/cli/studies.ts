@@ -71,6 +71,40 @@ export function studiesTable(rows: readonly StudyRow[]): string {
   return markdownTable(headers, cells, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
 }
 
+/**
+ * `--delete NAME`: without `yes`, says what would go and deletes nothing; with it, deletes the study
+ * (a writable connection of its own), unless a worker was heard from within the heartbeat timeout.
+ */
+async function deleteStudy(url: string, place: string, name: string, trials: readonly FrozenTrial[], yes: boolean): Promise<void> {
+  const what = `${counted(trials.length, 'trial')}${trials.length > 0 ? ` (${summaryOf(trials)}) and their stored models` : ''}`;
+  if (!yes) throw new UsageError(`Expected --yes to delete study \`${name}\` from ${place}, with its ${what}; nothing deleted`);
+  const after = formatDuration(HEARTBEAT_DEFAULTS.staleAfterMs / 1000);
+  const busy = (running: readonly FrozenTrial[]): string | undefined => {
+    const live = running.filter((t) => !isStale(t, { now: Date.now(), staleAfterMs: HEARTBEAT_DEFAULTS.staleAfterMs, isWorkerDead: () => false }));
+    if (live.length === 0) return undefined;
+    const hosts = [...new Set(live.map((t) => t.worker?.host ?? 'an unknown host'))].sort().join(', ');
+    return `${counted(live.length, 'trial')} running on ${hosts}, heard from within ${after}`;
+  };
+  const writer = new PostgresStorage(url, { poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
+  try {
+    const gone = await writer.deleteStudy(name, busy);
+    process.stdout.write(`deleted study \`${name}\` from ${place}: ${counted(gone.trials, 'trial')}, ${counted(gone.files, 'stored file')}\n`);
+  } finally {
+    await writer.close();
+  }
+}
+
+/** `3 complete, 1 pruned, 1 running`: the states a study's trials are in. */
+function summaryOf(trials: readonly FrozenTrial[]): string {
+  const order = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'] as const;
+  const words: Record<(typeof order)[number], string> = { COMPLETE: 'complete', PRUNED: 'pruned', FAIL: 'failed', RUNNING: 'running', WAITING: 'waiting' };
+  return order
+    .map((state) => [state, trials.filter((t) => t.state === state).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${words[state]}`)
+    .join(', ');
+}
+
 /** What a machine joining the study must give (its first worker's record), in one line. */
 function settingsLine(key: Record<string, unknown> | null | 'unreadable'): string {
   if (key === null) return 'settings: none recorded yet (the first machine to search records its data and flags)';
@@ -79,31 +113,41 @@ function settingsLine(key: Record<string, unknown> | null | 'unreadable'): strin
   return `settings every machine joining gives: ${flags}${files === null ? '' : `, and the same data files (${files})`}`;
 }
 
-/** `digitfuse studies` (`nx run pipeline:studies`): the studies a PostgreSQL database holds, read-only. */
+/** `digitfuse studies` (`nx run pipeline:studies`): the studies a PostgreSQL database holds, read-only; or `--delete NAME --yes`. */
 export async function main(argv: readonly string[]): Promise<void> {
   const describe =
-    'List the studies a PostgreSQL database holds (the shared searches of --storage): trials complete, pruned, failed and running, the best value, the hosts that ran them and the last activity. Read-only.';
+    'List the studies a PostgreSQL database holds (the shared searches of --storage): trials complete, pruned, failed and running, the best value, the hosts that ran them and the last activity. Read-only, but for --delete.';
   const args = await parseArgs(argv, { name: 'digitfuse studies', describe }, (y) =>
     y
       .option('storage', { ...STORAGE_FLAG, describe: 'The database, postgresql://user@host:port/db (default: DIGITFUSE_STORAGE)' })
-      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures, best step, seconds, worker" }),
+      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures, best step, seconds, worker" })
+      .option('delete', { type: 'string', describe: 'Delete this study, its trials and stored models from the database (with --yes; refused while a worker is at it)' })
+      .option('yes', { type: 'boolean', default: false, describe: 'Confirm --delete' }),
   );
   const url = storageOf(args.storage);
   if (url === null) throw new UsageError('Expected `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), got neither');
+  if (args.yes && args.delete === undefined) throw new UsageError('Expected --yes only with --delete NAME, got it alone');
+  if (args.delete !== undefined && args.study !== undefined) throw new UsageError('Expected --study NAME (show a study) or --delete NAME, got both');
   const storage = new PostgresStorage(url, { readOnly: true, poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
   try {
     await storage.connect();
     const place = redactUrl(url);
-    if (args.study !== undefined) {
-      const name = studyName(args.study);
-      const directions = await storage.getStudyDirections(name);
-      if (directions === undefined) {
-        const names = (await storage.getStudyNames()).sort();
-        throw new PipelineError(`Expected \`--study ${name}\` to name a study in ${place}, found none of that name (${names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`})`);
-      }
+    const named = args.study ?? args.delete;
+    const name = named === undefined ? undefined : studyName(named);
+    const directions = name === undefined ? undefined : await storage.getStudyDirections(name);
+    if (name !== undefined && directions === undefined) {
+      const names = (await storage.getStudyNames()).sort();
+      const flag = args.delete !== undefined ? '--delete' : '--study';
+      throw new PipelineError(`Expected \`${flag} ${name}\` to name a study in ${place}, found none of that name (${names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`})`);
+    }
+    if (args.delete !== undefined && name !== undefined) {
+      await deleteStudy(url, place, name, await storage.getTrials(name), args.yes);
+      return;
+    }
+    if (name !== undefined) {
       const trials = await storage.getTrials(name);
       process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n${settingsLine(await recordedStudyKey(storage, name))}\n\n`);
-      process.stdout.write(trialsTable({ direction: directions[0] as Direction, trials }).markdown);
+      process.stdout.write(trialsTable({ direction: (directions as readonly Direction[])[0], trials }).markdown);
       return;
     }
     const rows = await listStudies(storage);

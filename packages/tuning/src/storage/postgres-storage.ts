@@ -766,6 +766,31 @@ export class PostgresStorage implements Storage, ArtifactStore {
     return failed.map((n) => trials[n]);
   }
 
+  /**
+   * Deletes a study with its trials and stored files (Optuna's `delete_study`), in one transaction
+   * under the study's lock, and says what went. Refused while `busy` finds workers at it: given the
+   * study's RUNNING trials, it names the live ones (a message part), or returns undefined to go on.
+   * @throws StorageError for an unknown study, or the refusal
+   */
+  async deleteStudy(name: string, busy: (running: readonly FrozenTrial[]) => string | undefined = () => undefined): Promise<{ readonly trials: number; readonly files: number }> {
+    this.writable();
+    const id = await this.studyId(name);
+    const gone = await this.write(() =>
+      this.transaction(id, async (c) => {
+        const rows = await c.query<TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM digitfuse_trials WHERE study_id = $1 AND state = 'RUNNING' ORDER BY number`, [id]);
+        const live = busy(rows.rows.map(toFrozen));
+        if (live !== undefined) throw new StorageError(`Study \`${name}\` in ${this.url} is being searched: ${live}; stop those searches first (nothing was deleted)`);
+        const files = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM digitfuse_artifacts WHERE study_id = $1', [id]);
+        const trials = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM digitfuse_trials WHERE study_id = $1', [id]);
+        await c.query('DELETE FROM digitfuse_studies WHERE id = $1', [id]);
+        return { trials: trials.rows[0].n, files: files.rows[0].n };
+      }),
+    );
+    this.studyIds.delete(name);
+    this.copies.delete(id);
+    return gone;
+  }
+
   async putArtifact(study: string, trial: number, path: string, data: Buffer, options: { readonly ifAbsent?: boolean } = {}): Promise<boolean> {
     this.writable();
     const id = await this.studyId(study);
