@@ -153,7 +153,7 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
         status: 1,
         errors: [
           expect.stringMatching(
-            /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `damaged`\): expected its record of the data and settings its trials were searched with \(study-key\.json\) to be a JSON object, found something else, so whether this machine's agree cannot be told; give another --study$/,
+            /^error: Study postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `damaged`\): expected its record of the data and settings its trials were searched with \(study-key\.json\) to be a JSON object, found something else, so whether this machine's agree cannot be told; give another --study, or delete that one \(digitfuse studies --delete damaged --yes\)$/,
           ),
         ],
       });

@@ -287,10 +287,10 @@ export async function recordedStudyKey(storage: ArtifactStore, name: string): Pr
 }
 
 /** The recorded key for a worker about to join (`place` names the study); an unreadable one refuses it, as nothing can be compared. */
-function keyToCompare(place: string, recorded: Record<string, unknown> | 'unreadable'): Record<string, unknown> {
+function keyToCompare(place: string, name: string, recorded: Record<string, unknown> | 'unreadable'): Record<string, unknown> {
   if (recorded !== 'unreadable') return recorded;
   throw new PipelineError(
-    `Study ${place}: expected its record of the data and settings its trials were searched with (${STUDY_KEY}) to be a JSON object, found something else, so whether this machine's agree cannot be told; give another --study`,
+    `Study ${place}: expected its record of the data and settings its trials were searched with (${STUDY_KEY}) to be a JSON object, found something else, so whether this machine's agree cannot be told; give another --study, or delete that one (digitfuse studies --delete ${name} --yes)`,
   );
 }
 
@@ -314,7 +314,7 @@ export async function checkSharedStudy(options: PipelineOptions, log: (line: str
     requireDataDir(dir);
     fingerprint = dataFingerprint(dir);
   }
-  refuseOtherSettings(place, studyKey(options, fingerprint), keyToCompare(place, recorded));
+  refuseOtherSettings(place, studyKey(options, fingerprint), keyToCompare(place, name, recorded));
 }
 
 /**
@@ -330,7 +330,7 @@ export async function joinSharedStudy(ctx: RunContext, study: Study, discardIfRe
   if (created) return true;
   const recorded = (await recordedStudyKey(study.storage, study.name)) ?? {};
   try {
-    refuseOtherSettings(studyPlace(ctx), mine, keyToCompare(studyPlace(ctx), recorded));
+    refuseOtherSettings(studyPlace(ctx), mine, keyToCompare(studyPlace(ctx), study.name, recorded));
   } catch (e) {
     // Another machine joined the new study first, between this one's check and now: a new run that
     // got no further than its data holds nothing to keep, so it is removed, as the check would have

@@ -108,7 +108,7 @@ function summaryOf(trials: readonly FrozenTrial[]): string {
 /** What a machine joining the study must give (its first worker's record), in one line. */
 function settingsLine(key: Record<string, unknown> | null | 'unreadable'): string {
   if (key === null) return 'settings: none recorded yet (the first machine to search records its data and flags)';
-  if (key === 'unreadable') return 'settings: its record (study-key.json) is not a JSON object, so no machine can join it; search another --study';
+  if (key === 'unreadable') return 'settings: its record (study-key.json) is not a JSON object, so no machine can join it; search another --study, or delete this one (--delete NAME --yes)';
   const { flags, files } = joiningSettings(key);
   return `settings every machine joining gives: ${flags}${files === null ? '' : `, and the same data files (${files})`}`;
 }
