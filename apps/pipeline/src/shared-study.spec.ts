@@ -199,6 +199,29 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(existsSync(out) ? readdirSync(out, { recursive: true }) : 'removed').toBe('removed');
   });
 
+  it('a run whose shared study was deleted after its search: --resume says so in one line, and leaves no empty study of that name', async () => {
+    const out = join(root, 'deleted');
+    const args = tiny.slice(0, -1).concat('deleted');
+    const first = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', out, ...args]);
+    expect({ status: first.status, tail: first.status === 0 ? '' : first.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+    try {
+      expect(await storage.deleteStudy('deleted')).toMatchObject({ trials: 2 });
+      const r = await cli('full', ['--resume', out, '--no-report'], { DIGITFUSE_STORAGE: db.url() });
+      expect({ status: r.status, errors: errorLines(r) }).toEqual({
+        status: 1,
+        errors: [
+          expect.stringMatching(
+            /^error: Expected the study this run searched in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+ \(study `deleted`\), found none there \(deleted, or --storage names another database\); its trials are gone: start a new run with --out$/,
+          ),
+        ],
+      });
+      expect(await storage.getStudyDirections('deleted')).toBeUndefined();
+    } finally {
+      await storage.close();
+    }
+  });
+
   it.each([
     ['a URL without a database', () => 'postgresql://nohost', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `postgresql:\/\/nohost`$/],
     ['not a URL', () => 'mysql://u@h/db', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],

@@ -154,9 +154,23 @@ export async function openStudy(ctx: RunContext): Promise<Study> {
   });
 }
 
+/**
+ * The study the run's search stage filled, for the stages after it; never a new one.
+ * @throws PipelineError when it is not there (a shared study deleted, or --storage naming another database)
+ */
+export async function openSearchedStudy(ctx: RunContext): Promise<Study> {
+  const storage = await storageOf(ctx);
+  if ((await storage.getStudyDirections(studyNameOf(ctx))) === undefined) {
+    throw new PipelineError(
+      `Expected the study this run searched in ${studyPlace(ctx)}, found none there (deleted, or --storage names another database); its trials are gone: start a new run with --out`,
+    );
+  }
+  return openStudy(ctx);
+}
+
 /** The K best finished trials of the run's study, best first. @throws PipelineError when none finished. */
 export async function bestTrials(ctx: RunContext, k: number): Promise<{ number: number; value: number }[]> {
-  const study = await openStudy(ctx);
+  const study = await openSearchedStudy(ctx);
   const complete = rankedTrials(study);
   if (complete.length === 0) {
     throw new PipelineError(`Expected at least one finished trial in ${studyPlace(ctx)}, found none: give the search more --trials or a longer --budget`);

@@ -4,7 +4,7 @@ import { modelStage } from '../context';
 import { startBesideRetrain } from '../beside-retrain';
 import { offsetSeed } from '../options';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
-import { bestTrials, openStudy, trialConfig } from '../study-access';
+import { bestTrials, openSearchedStudy, trialConfig } from '../study-access';
 
 /**
  * Stage 3: retrain the best configuration(s) on every training row (training + validation split).
@@ -17,7 +17,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
     const n = best.length;
     ctx.log(`    note: --ensemble ${ctx.options.ensemble} asked for ${ctx.options.ensemble} models, but only ${counted(n, 'finished trial')} could be used: the submission averages ${n} model${n > 1 ? 's' : ''}`);
   }
-  const study = await openStudy(ctx);
+  const study = await openSearchedStudy(ctx);
   if (ctx.besideRetrain && !ctx.state.stages.evaluate) ctx.beside = startBesideRetrain(ctx, best[0].number, backend.name) ?? undefined;
   const dirs = finalModelDirs(ctx.layout, best.length);
   const facts: Record<string, number> = {};
