@@ -568,13 +568,13 @@ export class PostgresStorage implements Storage, ArtifactStore {
     this.retryForMs = args.retryForMs ?? 120_000;
     this.lockIdleTimeoutMs = Math.max(1, Math.round(args.lockIdleTimeoutMs ?? 30_000));
     this.readOnly = args.readOnly ?? false;
-    const entry = acquirePool(connectionString, args.poolSize ?? 4, this.readOnly, {
+    this.poolSize = args.poolSize ?? 4;
+    const entry = acquirePool(connectionString, this.poolSize, this.readOnly, {
       connectMs: args.connectTimeoutMs ?? 10_000,
       queryMs: args.queryTimeoutMs ?? 60_000,
     });
     this.entry = entry;
     this.timeouts = entry.timeouts;
-    this.poolSize = args.poolSize ?? 4;
   }
 
   /** Connects and creates (or checks) the schema (read-only: only checks it); every other method does this first. */
