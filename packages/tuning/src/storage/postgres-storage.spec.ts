@@ -177,6 +177,32 @@ describePg('PostgresStorage read-only (readOnly: true, for a dashboard)', () => 
   });
 });
 
+describePg('PostgresStorage.deleteStudy', () => {
+  const W = { host: 'spec', pid: 1, id: 'w' };
+
+  it('deletes a study with its trials and files; a handle that was reading it says so at its next read, then knows it no more', async () => {
+    const url = await newStudy('gone');
+    const a = new PostgresStorage(url);
+    const b = new PostgresStorage(url);
+    try {
+      await a.createStudy('kept', 'minimize', true);
+      const t = await a.startTrial('gone', W, 1000);
+      await a.putArtifact('gone', t?.number as number, 'model.json', Buffer.from('{}'));
+      expect(await b.getTrials('gone')).toHaveLength(1);
+      expect(await a.deleteStudy('gone', (running) => (running.length > 5 ? 'busy' : undefined))).toEqual({ trials: 1, files: 1 });
+      await expect(b.getTrials('gone')).rejects.toThrow(/^Study `gone` is no longer in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/gone_\w+: it was deleted$/);
+      await expect(b.getTrials('gone')).rejects.toThrow('Unknown study `gone`');
+      expect(await b.getStudyNames()).toEqual(['kept']);
+      // Refused while `busy` says so: nothing deleted.
+      await a.startTrial('kept', W, 2000);
+      await expect(a.deleteStudy('kept', (running) => `${running.length} running`)).rejects.toThrow(/^Study `kept` in \S+ is being searched: 1 running; stop those searches first \(nothing was deleted\)$/);
+      expect(await a.getTrials('kept')).toHaveLength(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
 describePg('PostgresStorage round trips', () => {
   const W = { host: 'spec', pid: 1, id: 'w' };
   const FLOAT = { type: 'float', low: 0, high: 1, log: false } as const;

@@ -360,8 +360,8 @@ async function releasePool(key: string): Promise<void> {
   await entry.pool.end();
 }
 
-/** A row of `readChanged`: a trial (its columns NULL when nothing changed) and the read's xmin. */
-type ChangedRow = TrialRow & { xmin: string };
+/** A row of `readChanged`: a trial (its columns NULL when nothing changed), the read's xmin, and whether the study is there. */
+type ChangedRow = TrialRow & { xmin: string; alive: boolean };
 
 interface TrialRow {
   number: number;
@@ -386,11 +386,12 @@ const columnsOf = (table: string): string => TRIAL_COLUMNS.split(', ').map((col)
 
 /**
  * The rows of study `study` changed since a previous read's snapshot xmin (`since`), with this read's
- * own xmin (on every row; one row of NULLs when nothing changed). One statement, so the xmin and the
- * rows agree.
+ * own xmin and whether the study is still there (on every row; one row of NULLs when nothing
+ * changed). One statement, so the xmin and the rows agree.
  */
-const readChanged = (study: string, since: string): string => `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin)
-  SELECT s.xmin, ${columnsOf('t')} FROM s LEFT JOIN digitfuse_trials t ON t.study_id = ${study} AND t.txid >= ${since}::xid8`;
+const readChanged = (study: string, since: string): string => `WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+                  EXISTS (SELECT 1 FROM digitfuse_studies WHERE id = ${study}) AS alive)
+  SELECT s.xmin, s.alive, ${columnsOf('t')} FROM s LEFT JOIN digitfuse_trials t ON t.study_id = ${study} AND t.txid >= ${since}::xid8`;
 
 /**
  * Starts a trial (postgres-schema.ts: digitfuse_start_trial) in a transaction of its own, and reads
@@ -864,6 +865,13 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   private absorb(id: number, known: { readonly trials: readonly FrozenTrial[] }, rows: readonly ChangedRow[]): readonly FrozenTrial[] {
+    if (rows[0].alive === false) {
+      // Deleted meanwhile (digitfuse studies --delete): its id must not be read again as if it were there.
+      const name = [...this.studyIds].find(([, known]) => known === id)?.[0];
+      if (name !== undefined) this.studyIds.delete(name);
+      this.copies.delete(id);
+      throw new StorageError(`Study \`${name ?? id}\` is no longer in ${this.url}: it was deleted`);
+    }
     const trials = [...known.trials];
     for (const row of rows) if (row.number !== null) trials[row.number] = toFrozen(row);
     const xmin = rows[0].xmin;
