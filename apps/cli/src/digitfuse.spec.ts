@@ -99,7 +99,9 @@ beforeAll(async () => {
   runs = all.slice(0, CASES.length);
   help = all.slice(CASES.length, CASES.length + 3);
   debug = all[all.length - 1];
-});
+  // Some fifty processes, three at a time: on a loaded 2-core machine (CI beside other work) each
+  // start of Node and tsx can take seconds, and all of them took longer than the file's 5 minutes.
+}, 900_000);
 
 describe('npx digitfuse <command> (the real binary)', () => {
   it.each(CASES.map((c, i) => [c[0], i] as const))('%s: one `error:` line on stderr, no stack trace, the exit code', (_name, i) => {
