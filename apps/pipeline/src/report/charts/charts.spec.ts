@@ -52,7 +52,22 @@ describe('trainingCurvesSpec()', () => {
 
   it("titles the loss axis by what the model's training sums: one cross-entropy, or robust fusion's three", async () => {
     await expectTexts(trainingCurvesSpec(input.history ?? []), ['Loss (cross-entropy)']);
-    await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies: fused + image + audio)']);
+    await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies)', 'summed over the heads: fused + image + audio']);
+  });
+
+  it("keeps robust fusion's loss panel as tall as its plot: the panel's title sits just above it, not far above a gap", async () => {
+    // The axis title once named the three heads and was longer than the 260-pixel plot: the panel grew
+    // to the title's length and the chart was ~580 pixels tall with a blank band under 'Loss per epoch'.
+    const heightOf = async (heads?: readonly string[]) => Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(await renderSvg(trainingCurvesSpec(input.history ?? [], heads)))?.[1]);
+    const one = await heightOf();
+    const three = await heightOf(['fused', 'image', 'audio']);
+    expect(one).toBeLessThan(420);
+    // The subtitle naming the heads adds one line, nothing more.
+    expect(three - one).toBeLessThan(40);
+  });
+
+  it('says why training figures can be worse than validation ones (dropout on while training)', async () => {
+    await expectTexts(trainingCurvesSpec(input.history ?? []), ['with dropout (and any augmentation) on;']);
   });
 });
 
