@@ -21,7 +21,7 @@ export function skippedNote(text: string): string {
 const STYLE = `
 body { font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
-nav a { margin-right: 1em; }
+nav { display: flex; flex-wrap: wrap; gap: .3em 1em; }
 figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .85em; color: #555; }
 .table-wrap { overflow-x: auto; }
@@ -42,6 +42,7 @@ export function reportHtml(title: string, sections: readonly HtmlSection[], foot
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>

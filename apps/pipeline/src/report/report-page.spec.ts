@@ -1,8 +1,10 @@
 import { useTempDir } from '@digitfuse/core/testing';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { describeInBrowser, launchBrowser, openPage } from '../dashboard/testing/browser';
+import { reportHtml } from './html';
 import { searchSection } from './sections/search-section';
 import type { TrialInput } from './types';
 import { writeReport } from './write-report';
@@ -45,6 +47,20 @@ describeInBrowser('report.html in chromium', () => {
     const tableScrolls = await page.evaluate(`(() => { const w = document.querySelector('#search .table-wrap'); return w.scrollWidth > w.clientWidth; })()`);
     expect(tableScrolls).toBe(true);
     expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('is laid out at a phone\'s width on a phone, with no sideways scrolling (the section links wrap)', async () => {
+    // The report's own section titles: with no space between the links, 'Validation' and
+    // 'Hyperparameter search' could not wrap apart and pushed the page 2 px wider than a 390 px screen;
+    // without a viewport meta tag a phone laid the page out 980 px wide and shrank it, text and all.
+    const titles = ['Summary', 'Learnt features: t-SNE and K-means', 'Training', 'Validation', 'Hyperparameter search', 'Modality ablation', 'Does hearing make seeing more robust?', 'Data figures'];
+    const file = join(tempDir(), 'report.html');
+    writeFileSync(file, reportHtml('digitfuse run /work/main/runs/2026-12-03T02-12-15', titles.map((title, i) => ({ id: `s${i}`, title, body: '<p>text</p>' })), 'footer'));
+    const phone = { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+    const { page, errors } = await openPage(browser, pathToFileURL(file).href, phone);
+    expect(await page.evaluate('window.innerWidth')).toBe(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
     expect(errors).toEqual([]);
   });
 });
