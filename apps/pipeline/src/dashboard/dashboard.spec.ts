@@ -47,7 +47,8 @@ describeInBrowser('dashboard page (chromium)', () => {
     // Its search has ended (by its budget: 4 finished trials of --trials 10), and no process runs it (`digitfuse search` alone).
     writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'], active: false });
     // The paper's configuration (trial 0, 0.9700) kept over trial 1's 0.9740: a lead within one standard error on 800 rows.
-    const keptJournal = writeFixtureRun(join(dir, 'kept'), { finished: 0, runningEpochs: 0 }).journal;
+    // Run with --epochs 1 (a quick look at a run), whose card counts one epoch.
+    const keptJournal = writeFixtureRun(join(dir, 'kept'), { finished: 0, runningEpochs: 0, epochs: 1 }).journal;
     appendTrial(keptJournal, { ...finishedTrial(1, Date.now() - 600_000, 0.97), params: PAPER_BEST_PARAMS, value: 0.97, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
     appendTrial(keptJournal, { ...finishedTrial(2, Date.now() - 300_000, 0.974), value: 0.974, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
     [live, hostile, shared, kept, browser] = await Promise.all([
@@ -169,6 +170,12 @@ describeInBrowser('dashboard page (chromium)', () => {
         "trial 0: the paper's configuration, kept over trial 1 (0.9740), whose lead is within one standard error (0.0056)",
       );
       expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe('0');
+    }));
+
+  it("counts the run's epochs per trial in words: 'at most 1 epoch per trial', not '1 epochs'", () =>
+    onPage(kept.url, '=== 2', false, async (page) => {
+      expect(await page.$eval('#card-budget', (e) => e.textContent)).toContain('at most 1 epoch per trial');
+      expect(await page.$eval('#card-budget', (e) => e.textContent)).not.toContain('epochs');
     }));
 
   it('saves a screenshot of the page (test-output/dashboard.png)', () =>

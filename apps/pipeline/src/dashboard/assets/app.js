@@ -101,7 +101,7 @@
     $('card-objective').textContent = o.objectiveTitle || o.objective || ranked || 'the objective value';
     const limits = [];
     if (o.budgetMs !== null) limits.push('search budget ' + duration(o.budgetMs / 1000));
-    if (o.epochs !== null) limits.push('at most ' + o.epochs + ' epochs per trial');
+    if (o.epochs !== null) limits.push('at most ' + o.epochs + (o.epochs === 1 ? ' epoch' : ' epochs') + ' per trial');
     if (s.study && s.study.lastActivityAt !== null) limits.push('last activity ' + new Date(s.study.lastActivityAt).toLocaleTimeString());
     $('card-budget').textContent = limits.join(' · ');
 
