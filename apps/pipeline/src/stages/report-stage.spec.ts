@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
-import { createRun, readSearchOutputs, type EvaluationFile } from '../run-artifacts';
-import { bestModelNote, buildSummary, robustnessInput } from './report-stage';
+import { createRun, readSearchOutputs, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
+import { bestModelNote, buildSummary, robustnessInput, searchReportInput } from './report-stage';
 
 describe('robustnessInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robustness-input-'));
@@ -105,5 +105,18 @@ describe('buildSummary() and bestModelNote()', () => {
         'The submitted predictions come from the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, ' +
         'with test-time augmentation (one-pixel image shifts); no rows are left to validate that, so these figures are the estimate of how it does.',
     );
+  });
+});
+
+describe('searchReportInput()', () => {
+  const search = { objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0, failed: 0, trials: [], importances: {} } as unknown as SearchOutputs;
+
+  it("names the parameters the search samples on a log scale (the filters, units and learning rate), so the report's parallel coordinates draw them as the dashboard does", () => {
+    // Left to guess, the report drew the filters and units on linear axes and the dashboard on log ones.
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    expect(searchReportInput(search, options).logParams).toEqual([
+      'aud_filters_1', 'aud_filters_2', 'aud_filters_3', 'img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units',
+    ]);
+    expect(searchReportInput(search, { ...options, modality: 'image' }).logParams).toEqual(['img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units']);
   });
 });

@@ -15,7 +15,8 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, type ObjectiveName } from '../objective';
-import { fusionOf, objectiveOf } from '../options';
+import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
+import { logScaledParams } from '../search-space';
 import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { writeReport, type ReportInput } from '../report';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
@@ -167,6 +168,21 @@ export function objectiveNote(search: SearchOutputs): string {
   );
 }
 
+/**
+ * The report's search part: the trials, importances and how their value reads; the parameters the
+ * search samples on a log scale, drawn on log axes as on the dashboard (guessed from the values
+ * otherwise, the filters and units came out linear).
+ */
+export function searchReportInput(search: SearchOutputs, options: PipelineOptions): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams'> {
+  return {
+    trials: search.trials,
+    importances: search.importances,
+    objectiveName: 'objective value',
+    objectiveNote: objectiveNote(search),
+    logParams: logScaledParams(modalityOf(options)),
+  };
+}
+
 function summaryMarkdown(summary: Record<string, string | number>): string {
   const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
   // Values come from the run (paths, parameter values): markdownTable shows them as text, never as table syntax or HTML.
@@ -196,12 +212,7 @@ export const reportStage: Stage = {
     }
     const settings = reportMapSettings(ctx);
     const search = readSearchOutputs(ctx.layout);
-    if (search) {
-      input.trials = search.trials;
-      input.importances = search.importances;
-      input.objectiveName = 'objective value';
-      input.objectiveNote = objectiveNote(search);
-    }
+    if (search) Object.assign(input, searchReportInput(search, ctx.options));
     if (evaluation) {
       input.modelNote = bestModelNote(ctx, evaluation.best.trial);
       input.evaluation = evaluation.best;
