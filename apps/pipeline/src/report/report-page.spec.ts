@@ -50,6 +50,15 @@ describeInBrowser('report.html in chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it("explains a bracketed pruned value under the trials table, beside the table that brackets it", async () => {
+    const withPruned: TrialInput[] = [...trials, { ...trials[0], number: 3, state: 'PRUNED', value: 0.9788, figures: undefined, intermediate: [[1, 0.95], [4, 0.9788]] }];
+    await writeReport({ title: 'Pruned', summary: {}, trials: withPruned, prunedValue: 'clean validation accuracy' }, tempDir(), { sections: [searchSection] });
+    const { page } = await openPage(browser, pathToFileURL(join(tempDir(), 'report.html')).href);
+    const text = String(await page.evaluate(`document.querySelector('#search').textContent`));
+    expect(text).toContain("its Value, in brackets, is its clean validation accuracy after its last epoch (what the pruner compares), not the objective");
+    expect(text).toContain('(0.9788)');
+  });
+
   it('is laid out at a phone\'s width on a phone, with no sideways scrolling (the section links wrap)', async () => {
     // The report's own section titles: with no space between the links, 'Validation' and
     // 'Hyperparameter search' could not wrap apart and pushed the page 2 px wider than a 390 px screen;

@@ -23,6 +23,15 @@ describe('trialTable()', () => {
     ]);
   });
 
+  it("brackets a pruned trial's value when it is another figure than the objective (its last clean accuracy)", () => {
+    const trials = [
+      { number: 0, state: 'COMPLETE' as const, params: {}, value: 0.9738, bestEpoch: 10, seconds: 31.6, intermediate: [] },
+      { number: 6, state: 'PRUNED' as const, params: {}, value: 0.9788, bestEpoch: 4, seconds: 11.8, intermediate: [] },
+    ];
+    expect(trialTable(trials, 'clean validation accuracy').rows.map((r) => r[2])).toEqual(['0.9738', '(0.9788)']);
+    expect(trialTable(trials).rows.map((r) => r[2])).toEqual(['0.9738', '0.9788']);
+  });
+
   it('marks a trial the search budget stopped early', () => {
     const t = trialTable([{ number: 2, state: 'COMPLETE', params: {}, value: 0.74, bestEpoch: 2, seconds: 18.6, intermediate: [], stoppedByBudget: true }]);
     expect(t.rows[0][1]).toBe('COMPLETE (budget)');

@@ -19,7 +19,7 @@ export function formatCell(value: number | string | null | undefined): string {
 }
 
 /** The trial table (like the paper's Table 1): number, state, value, best step, seconds, then each parameter. */
-export function trialTable(trials: readonly TrialInput[]): Table {
+export function trialTable(trials: readonly TrialInput[], prunedValue: string | null = null): Table {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const figures = trials.some((t) => t.figures);
   const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
@@ -31,7 +31,8 @@ export function trialTable(trials: readonly TrialInput[]): Table {
       .map((t) => [
         String(t.number),
         t.stoppedByBudget ? `${t.state} (budget)` : t.state,
-        formatCell(t.value),
+        // A pruned trial's value on another scale than the objective's is bracketed (see `prunedValue`).
+        prunedValue !== null && t.state === 'PRUNED' && t.value !== null ? `(${formatCell(t.value)})` : formatCell(t.value),
         ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
         formatCell(t.bestEpoch),
         t.seconds === null ? '–' : t.seconds.toFixed(1),

@@ -119,4 +119,13 @@ describe('searchReportInput()', () => {
     ]);
     expect(searchReportInput(search, { ...options, modality: 'image' }).logParams).toEqual(['img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units']);
   });
+
+  it("says a pruned trial's value is a clean validation accuracy, not the objective, unless the run ranks by clean accuracy", () => {
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    expect(searchReportInput(search, options).prunedValue).toBe('clean validation accuracy');
+    expect(searchReportInput({ ...search, objective: 'worst' }, options).prunedValue).toBe('clean validation accuracy');
+    expect(searchReportInput({ ...search, objective: 'clean' }, options).prunedValue).toBeNull();
+    // A run from before --objective ranked by clean accuracy.
+    expect(searchReportInput({ ...search, objective: undefined }, options).prunedValue).toBeNull();
+  });
 });

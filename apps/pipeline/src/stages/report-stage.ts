@@ -14,7 +14,7 @@ import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { OBJECTIVES, type ObjectiveName } from '../objective';
+import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
@@ -173,13 +173,17 @@ export function objectiveNote(search: SearchOutputs): string {
  * search samples on a log scale, drawn on log axes as on the dashboard (guessed from the values
  * otherwise, the filters and units came out linear).
  */
-export function searchReportInput(search: SearchOutputs, options: PipelineOptions): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams'> {
+export function searchReportInput(
+  search: SearchOutputs,
+  options: PipelineOptions,
+): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams' | 'prunedValue'> {
   return {
     trials: search.trials,
     importances: search.importances,
     objectiveName: 'objective value',
     objectiveNote: objectiveNote(search),
     logParams: logScaledParams(modalityOf(options)),
+    prunedValue: prunedValueApart(search.objective),
   };
 }
 

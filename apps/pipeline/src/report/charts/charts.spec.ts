@@ -99,6 +99,17 @@ describe('search charts', () => {
     await expectTexts(optimizationHistorySpec(trials), shown);
   });
 
+  it("optimizationHistorySpec() leaves pruned trials off the objective's axis when their value is another figure, and says so", async () => {
+    // Under --objective shift-aware a pruned trial's value is its last clean validation accuracy: drawn
+    // as a cross on the objective's axis it stood level with the best trial (0.9788) it had not matched.
+    const pruned = trials.filter((x) => x.state === 'PRUNED').length;
+    const spec = optimizationHistorySpec(trials, { name: 'objective value', prunedValue: 'clean validation accuracy' });
+    const t = await expectTexts(spec, [`${pruned} pruned`, 'pruned trials not drawn: their last value is a clean validation accuracy, not the objective value']);
+    expect(t).not.toContain('pruned trial (last reported value)');
+    const drawn = (spec as unknown as { layer: Array<{ data: { values: Array<{ trial: number }> } }> }).layer[1].data.values.map((p) => p.trial);
+    expect(drawn).toEqual(trials.filter((x) => x.state === 'COMPLETE').map((x) => x.number).sort((a, b) => a - b));
+  });
+
   it('displayedValue() uses a pruned trial\'s last reported value', () => {
     const base = { number: 0, params: {}, bestEpoch: null, seconds: null };
     expect(displayedValue({ ...base, state: 'PRUNED', value: null, intermediate: [[1, 0.3], [2, 0.5]] })).toBe(0.5);
