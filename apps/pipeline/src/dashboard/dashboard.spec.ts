@@ -180,6 +180,11 @@ describeInBrowser('dashboard page (chromium)', () => {
         "trial 0: the paper's configuration, kept over trial 1 (0.9740), whose lead is within one standard error (0.0056)",
       );
       expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe('0');
+      // The optimisation history names it too, rather than calling trial 1's value the best.
+      await page.waitForSelector('#chart-history svg', { timeout: 30_000 });
+      const history = String(await page.$eval('#chart-history', (e) => e.textContent));
+      expect(history).toContain("chosen: trial 0 (0.9700), the paper's configuration, within one standard error (0.0056) of the highest");
+      expect(history).toContain('highest 0.9740');
     }));
 
   it("counts the run's epochs per trial in words: 'at most 1 epoch per trial', not '1 epochs'", () =>

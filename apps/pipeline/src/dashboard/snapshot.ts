@@ -172,7 +172,9 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   const prunedValue = prunedValueApart(objective);
   if (study) {
     const inputs = study.trials.map((t) => trialInput(t, study.direction)).filter((t): t is TrialInput => t !== null);
-    const chartObjective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials), prunedValue };
+    const kept = choice?.keptBaseline;
+    const chosen = kept && best && finite(best.value) !== null ? { number: best.number, value: best.value as number, standardError: kept.standardError } : null;
+    const chartObjective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials), prunedValue, chosen };
     if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, chartObjective);
     if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null });
     if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, chartObjective);

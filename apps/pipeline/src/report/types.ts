@@ -136,6 +136,8 @@ export interface ReportInput {
    * history leaves it off the objective's axis. Default: none, it is on the objective's scale.
    */
   readonly prunedValue?: string | null;
+  /** The chosen trial when it is not the best value's (the paper's configuration kept): the optimisation history names it. */
+  readonly chosenTrial?: { readonly number: number; readonly value: number; readonly standardError: number } | null;
   readonly importances?: Readonly<Record<string, number>>;
   readonly ablation?: readonly AblationEntry[];
   /** The final model's robust fusion (absent for the paper's concatenation). */

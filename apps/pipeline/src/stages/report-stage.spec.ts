@@ -120,6 +120,13 @@ describe('searchReportInput()', () => {
     expect(searchReportInput(search, { ...options, modality: 'image' }).logParams).toEqual(['img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units']);
   });
 
+  it("gives the chosen trial to the charts when the run kept the paper's configuration over a higher value, and none otherwise", () => {
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    const kept = { ...search, bestTrial: 0, bestValue: 0.97375, keptBaseline: { over: 9, overValue: 0.97875, standardError: 0.0051 } } as SearchOutputs;
+    expect(searchReportInput(kept, options).chosenTrial).toEqual({ number: 0, value: 0.97375, standardError: 0.0051 });
+    expect(searchReportInput(search, options).chosenTrial).toBeNull();
+  });
+
   it("says a pruned trial's value is a clean validation accuracy, not the objective, unless the run ranks by clean accuracy", () => {
     const options = fixtureOptions('/tmp/run') as PipelineOptions;
     expect(searchReportInput(search, options).prunedValue).toBe('clean validation accuracy');

@@ -176,7 +176,8 @@ export function objectiveNote(search: SearchOutputs): string {
 export function searchReportInput(
   search: SearchOutputs,
   options: PipelineOptions,
-): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams' | 'prunedValue'> {
+): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams' | 'prunedValue' | 'chosenTrial'> {
+  const kept = search.keptBaseline;
   return {
     trials: search.trials,
     importances: search.importances,
@@ -184,6 +185,8 @@ export function searchReportInput(
     objectiveNote: objectiveNote(search),
     logParams: logScaledParams(modalityOf(options)),
     prunedValue: prunedValueApart(search.objective),
+    chosenTrial:
+      kept && search.bestTrial !== null && search.bestValue !== null ? { number: search.bestTrial, value: search.bestValue, standardError: kept.standardError } : null,
   };
 }
 

@@ -110,6 +110,17 @@ describe('search charts', () => {
     expect(drawn).toEqual(trials.filter((x) => x.state === 'COMPLETE').map((x) => x.number).sort((a, b) => a - b));
   });
 
+  it("optimizationHistorySpec() names the chosen trial when the run kept the paper's configuration over a higher value", async () => {
+    // The chart said 'best 0.9788' while the summary's best trial was trial 0 with 0.9738.
+    const top = Math.max(...trials.filter((x) => x.state === 'COMPLETE').map((x) => x.value as number));
+    const t = await expectTexts(optimizationHistorySpec(trials, { chosen: { number: 0, value: 0.9738, standardError: 0.0051 } }), [
+      `highest ${top.toFixed(4)}`,
+      "chosen: trial 0 (0.9738), the paper's configuration, within one standard error (0.0051) of the highest",
+    ]);
+    expect(t).not.toContain('best 0.');
+    await expectTexts(optimizationHistorySpec(trials), [`best ${top.toFixed(4)}`]);
+  });
+
   it('displayedValue() uses a pruned trial\'s last reported value', () => {
     const base = { number: 0, params: {}, bestEpoch: null, seconds: null };
     expect(displayedValue({ ...base, state: 'PRUNED', value: null, intermediate: [[1, 0.3], [2, 0.5]] })).toBe(0.5);

@@ -16,6 +16,13 @@ export interface ObjectiveInfo {
    * none, their value is on the objective's scale and they are drawn as crosses.
    */
   readonly prunedValue?: string | null;
+  /**
+   * The trial the run chose when it is not the one with the best value (the paper's configuration,
+   * kept within one standard error of it): the subtitle names it beside the best value, which is
+   * then called the highest (lowest), so the chart does not contradict the run's "best trial".
+   * Default: none, the run chose the best value.
+   */
+  readonly chosen?: { readonly number: number; readonly value: number; readonly standardError: number } | null;
 }
 
 const COMPLETE = 'completed trial';
@@ -31,7 +38,7 @@ export function displayedValue(trial: TrialInput): number | null {
 
 /** Value per trial (pruned ones marked) and the best value so far among completed trials. */
 export function optimizationHistorySpec(trials: readonly TrialInput[], objective: ObjectiveInfo = {}): TopLevelSpec {
-  const { direction = 'maximize', name = 'validation accuracy', prunedValue = null } = objective;
+  const { direction = 'maximize', name = 'validation accuracy', prunedValue = null, chosen = null } = objective;
   const sorted = [...trials].sort((a, b) => a.number - b.number);
   const points: Array<{ trial: number; value: number; series: string }> = [];
   const best: Array<{ trial: number; value: number; series: string }> = [];
@@ -61,9 +68,13 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
   const ticks = numbers.length <= 20 ? { values: numbers } : { tickMinStep: 1 };
   const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: { ...ticks, format: 'd' } };
   const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
+  const bestWord = chosen === null ? 'best' : direction === 'maximize' ? 'highest' : 'lowest';
   const subtitle = [
-    `${counts('COMPLETE')} completed, ${counts('PRUNED')} pruned, ${counts('FAIL')} failed trials; ${direction === 'maximize' ? 'higher' : 'lower'} is better${bestSoFar !== null ? `; best ${bestSoFar.toFixed(4)}` : ''}`,
+    `${counts('COMPLETE')} completed, ${counts('PRUNED')} pruned, ${counts('FAIL')} failed trials; ${direction === 'maximize' ? 'higher' : 'lower'} is better${bestSoFar !== null ? `; ${bestWord} ${bestSoFar.toFixed(4)}` : ''}`,
   ];
+  if (chosen !== null) {
+    subtitle.push(`chosen: trial ${chosen.number} (${chosen.value.toFixed(4)}), the paper's configuration, within one standard error (${chosen.standardError.toFixed(4)}) of the ${bestWord}`);
+  }
   if (prunedValue !== null && counts('PRUNED') > 0) subtitle.push(`pruned trials not drawn: their last value is a ${prunedValue}, not the ${name}`);
   return {
     title: {

@@ -8,7 +8,7 @@ export const searchSection: ReportSection = {
   title: 'Hyperparameter search',
   render: fromPart((input) => input.trials, 'No hyperparameter search was run.', async (trials, ctx, input) => {
     const prunedValue = input.prunedValue ?? null;
-    const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams, prunedValue };
+    const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams, prunedValue, chosen: input.chosenTrial ?? null };
     const parts = [
       trials.some((t) => displayedValue(t) !== null)
         ? await ctx.chart('optimization-history.png', optimizationHistorySpec(trials, objective), 'Optimisation history')
