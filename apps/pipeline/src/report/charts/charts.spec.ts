@@ -87,6 +87,21 @@ describe('evaluation charts', () => {
     const low = texts(await renderSvg(perClassF1Spec({ ...evaluation, macroF1: 0.2, perClass: evaluation.perClass.map((c) => ({ ...c, f1: 0.1 })) })));
     expect(low).not.toContain('not 0');
   });
+
+  it("perClassF1Spec() draws the macro F1 line under the bars and their labels, each label on a white halo", async () => {
+    // The line was drawn last: its dashes struck through a label at the macro F1's height (0.993 under 0.995).
+    const svg = await renderSvg(perClassF1Spec({ ...evaluation, macroF1: 0.9, perClass: evaluation.perClass.map((c) => ({ ...c, f1: 0.9 })) }));
+    // The macro line is the one dashed rule (the axes' rules are solid); the bars are the rect marks.
+    const line = svg.indexOf('stroke-dasharray="6,4"');
+    expect(line).toBeGreaterThan(-1);
+    expect(line).toBeLessThan(svg.indexOf('class="mark-rect'));
+    expect(line).toBeLessThan(svg.indexOf('>0.900<'));
+    // Two text layers with the labels: a white-stroked halo, then the label over it.
+    const labelLayers = [...svg.matchAll(/<g class="mark-text[^"]*"[^>]*>(.*?)<\/g>/gs)].filter((m) => m[1].includes('>0.900<'));
+    expect(labelLayers).toHaveLength(2);
+    expect(labelLayers[0][1]).toContain('stroke="white"');
+    expect(labelLayers[1][1]).not.toContain('stroke="white"');
+  });
 });
 
 describe('search charts', () => {
