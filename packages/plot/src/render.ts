@@ -3,6 +3,9 @@ import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 
+/** Pixel scale of a PNG relative to its chart's size, unless told otherwise (crisp on high-DPI screens). */
+export const PNG_SCALE = 2;
+
 /** Options for rendering a chart. */
 export interface RenderOptions {
   /** Pixel scale of the PNG relative to the SVG's size. Default 2 (crisp on high-DPI screens). */
@@ -38,7 +41,7 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {})
 /** Convert an SVG string to PNG bytes with resvg, using the system's fonts. */
 export function svgToPng(svg: string, options: RenderOptions = {}): Buffer {
   const resvg = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: options.scale ?? 2 },
+    fitTo: { mode: 'zoom', value: options.scale ?? PNG_SCALE },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
     background: options.background ?? 'white',
   });

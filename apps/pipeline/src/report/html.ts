@@ -1,3 +1,4 @@
+import { PNG_SCALE } from '@digitfuse/plot';
 import { escapeHtml } from './tables';
 
 /** One section of the HTML report. */
@@ -8,9 +9,16 @@ export interface HtmlSection {
   readonly body: string;
 }
 
-/** An `<img>` with the PNG embedded as a data URI, so the page is self-contained. */
+/**
+ * An `<img>` with the PNG embedded as a data URI, so the page is self-contained, shown at the size its
+ * chart was drawn for (the PNG's width over `PNG_SCALE`), so every figure's text is the same size;
+ * a figure wider than the page is shrunk to fit it.
+ */
 export function embeddedPng(png: Uint8Array, alt: string): string {
-  return `<figure><img alt="${escapeHtml(alt)}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}"><figcaption>${escapeHtml(alt)}</figcaption></figure>`;
+  const bytes = Buffer.from(png);
+  // A PNG's width is the IHDR chunk's first field, bytes 16-19.
+  const width = bytes.length >= 24 && bytes.toString('latin1', 12, 16) === 'IHDR' ? Math.round(bytes.readUInt32BE(16) / PNG_SCALE) : null;
+  return `<figure><img alt="${escapeHtml(alt)}"${width ? ` width="${width}"` : ''} src="data:image/png;base64,${bytes.toString('base64')}"><figcaption>${escapeHtml(alt)}</figcaption></figure>`;
 }
 
 /** A note shown instead of a section's content when its input is absent. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { describeInBrowser, launchBrowser, openPage } from '../dashboard/testing/browser';
-import { reportHtml } from './html';
+import { renderPng } from '@digitfuse/plot';
+import { embeddedPng, reportHtml } from './html';
 import { searchSection } from './sections/search-section';
 import type { TrialInput } from './types';
 import { writeReport } from './write-report';
@@ -57,6 +58,23 @@ describeInBrowser('report.html in chromium', () => {
     const text = String(await page.evaluate(`document.querySelector('#search').textContent`));
     expect(text).toContain("its Value, in brackets, is its clean validation accuracy after its last epoch (what the pruner compares), not the objective");
     expect(text).toContain('(0.9788)');
+  });
+
+  it('shows each figure at the size it was drawn for (its PNG is rendered at 2x), shrunk only to fit the page', async () => {
+    // Figures were shown at their PNG's pixel width, up to the page's 1200 px: a 682 px confusion
+    // matrix came out at 1200 px (its text 1.8x too big) beside a 1594 px chart shrunk to 0.75x.
+    const png = async (width: number) => renderPng({ width, height: 40, data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } });
+    const small = await png(300);
+    const wide = await png(1500);
+    const widthOf = (p: Uint8Array) => Buffer.from(p).readUInt32BE(16);
+    const file = join(tempDir(), 'report.html');
+    writeFileSync(file, reportHtml('Figures', [{ id: 'f', title: 'Figures', body: embeddedPng(small, 'small') + embeddedPng(wide, 'wide') }], 'footer'));
+    const { page } = await openPage(browser, pathToFileURL(file).href, { width: 1280, height: 800 });
+    const shown = (await page.evaluate(`[...document.images].map((i) => i.clientWidth)`)) as number[];
+    const column = Number(await page.evaluate(`document.querySelector('section').clientWidth`));
+    expect(shown[0]).toBe(widthOf(small) / 2);
+    expect(shown[1]).toBe(Math.min(widthOf(wide) / 2, column));
+    expect(shown[1]).toBeLessThan(widthOf(wide) / 2);
   });
 
   it('is laid out at a phone\'s width on a phone, with no sideways scrolling (the section links wrap)', async () => {
