@@ -66,6 +66,13 @@ describe('trainingCurvesSpec()', () => {
     expect(three - one).toBeLessThan(40);
   });
 
+  it('labels each epoch once on both panels when there are few (3 epochs read "1, 2, 2, 3, 3")', async () => {
+    const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, acc: 0.5 + epoch / 10, val_loss: 1 / (epoch + 1), val_acc: 0.6 + epoch / 10 }));
+    const svg = await renderSvg(trainingCurvesSpec(history));
+    const axes = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].map((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    expect(axes.filter((labels) => labels.join(',') === '1,2,3')).toHaveLength(2);
+  });
+
   it('says why training figures can be worse than validation ones (dropout on while training)', async () => {
     await expectTexts(trainingCurvesSpec(input.history ?? []), ['with dropout (and any augmentation) on;']);
   });

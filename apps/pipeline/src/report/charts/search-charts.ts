@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { TrialInput } from '../types';
-import { LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
+import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
 
 /** How the search's objective is read. */
 export interface ObjectiveInfo {
@@ -63,10 +63,7 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
     scale: { domain: drawn, range: prunedValue === null ? ['#4c78a8', '#bab0ac', '#e45756'] : ['#4c78a8', '#e45756'] },
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 24 },
   };
-  // With few trials, tick exactly at each trial number (automatic ticks at 0.5 would read "0, 1, 1").
-  const numbers = [...new Set(sorted.map((t) => t.number))];
-  const ticks = numbers.length <= 20 ? { values: numbers } : { tickMinStep: 1 };
-  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: { ...ticks, format: 'd' } };
+  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: integerAxis(sorted.map((t) => t.number)) };
   const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
   const bestWord = chosen === null ? 'best' : direction === 'maximize' ? 'highest' : 'lowest';
   const subtitle = [

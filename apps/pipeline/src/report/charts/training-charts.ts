@@ -1,7 +1,7 @@
 import { counted } from '@digitfuse/core';
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { HistoryEntry } from '../types';
-import { LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
+import { integerAxis, LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
 
 /**
  * The loss axis' title: one cross-entropy, or the sum over the heads a model trains (`lossHeads`),
@@ -38,7 +38,7 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?:
     transform: [{ filter: { field: 'metric', equal: metric } }],
     mark: { type: 'line', point: { size: 30, filled: true }, strokeWidth: 2 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: { tickMinStep: 1, format: 'd' } },
+      x: { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: integerAxis(history.map((h) => h.epoch)) },
       y: {
         field: 'value',
         type: 'quantitative',
