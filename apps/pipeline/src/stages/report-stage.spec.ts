@@ -48,6 +48,7 @@ describe('buildSummary() and bestModelNote()', () => {
   const { layout, state } = createRun(join(dir, 'run'), options);
   state.stages.data = { seconds: 1, finishedAt: '', facts: { trainRows: 4000, testRows: 1000, splitTrain: 3200, splitVal: 800 } };
   state.stages.predict = { seconds: 1, finishedAt: '', facts: { rows: 1000, models: 2 } };
+  state.stages.retrain = { seconds: 1, finishedAt: '', facts: { bestTrial: 0, epochs: 10, trainAcc: 0.9858, members: 2 } };
   state.stages.evaluate = { seconds: 1, finishedAt: '', facts: { valAccuracy: 0.995, macroF1: 0.9948 } };
   writeFileSync(layout.submission, 'row_id,label\n0,7\n');
   const ctx = { options, layout, state, log: () => undefined };
@@ -65,6 +66,8 @@ describe('buildSummary() and bestModelNote()', () => {
       'validation rows': "800 held out of the 4000 (grouped split); the search's trials trained on the other 3200",
       'trials asked (--trials)': 6,
       'search budget': '2m00s',
+      // Once 'final training accuracy' (0.9858 under a validation accuracy of 0.995, with no word why).
+      "training accuracy of the retraining's last epoch (dropout on, so it can be below validation)": 0.9858,
       "validation accuracy of the best trial's model": 0.995,
       "validation accuracy of the ensemble of 2 best trials' models": 0.9925,
       "validation accuracy of the best trial's model with test-time augmentation": 0.995,
