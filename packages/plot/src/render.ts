@@ -2,6 +2,12 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { dejaVuTextWidth } from './text-metrics';
+
+// Lay text out by the width it has in the font resvg draws it in (vega supports a user-defined
+// `textMetrics.width`, as vl-convert does), not vega's canvas-less estimate of 0.8 em a character.
+const measured = dejaVuTextWidth();
+if (measured) (vega as unknown as { textMetrics: { width: typeof measured } }).textMetrics.width = measured;
 
 /** Pixel scale of a PNG relative to its chart's size, unless told otherwise (crisp on high-DPI screens). */
 export const PNG_SCALE = 2;
