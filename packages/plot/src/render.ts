@@ -24,7 +24,9 @@ export interface RenderOptions {
 const BASE_CONFIG = {
   font: 'DejaVu Sans',
   background: 'white',
-  axis: { labelFontSize: 11, titleFontSize: 12 },
+  // At least 6 px between axis labels (vega drops every other one otherwise): with text measured
+  // exactly, a flush first label could sit against the next ('0.000.02').
+  axis: { labelFontSize: 11, titleFontSize: 12, labelSeparation: 6 },
   legend: { labelFontSize: 11, titleFontSize: 12 },
   title: { fontSize: 14 },
 } as const;

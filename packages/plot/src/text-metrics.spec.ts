@@ -43,3 +43,28 @@ describe('dejaVuTextWidth()', () => {
     expect(svgWidth).toBeLessThan(0.8 * 12 * title.length);
   });
 });
+
+describe('axis labels with text measured exactly', () => {
+  withFont('keep at least 6 px apart (a flush first label sat against the next: "0.000.02")', async () => {
+    // The importances chart's x axis: 440 px for 0..0.23, ticks every 0.02.
+    const spec: TopLevelSpec = {
+      width: 440,
+      height: 20,
+      data: { values: [{ v: 0.198 }] },
+      mark: 'bar',
+      encoding: { x: { field: 'v', type: 'quantitative', scale: { domain: [0, 0.2277] } } },
+    };
+    const svg = await renderSvg(spec);
+    const width = dejaVuTextWidth() as NonNullable<ReturnType<typeof dejaVuTextWidth>>;
+    const group = /<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/s.exec(svg)?.[1] ?? '';
+    // Labels vega drops for overlapping are still written, with opacity 0.
+    const shown = [...group.matchAll(/<text[^>]*>[^<]*<\/text>/g)].map((m) => m[0]).filter((t) => !t.includes('opacity="0"'));
+    const spans = shown.map((t) => /text-anchor="(\w+)"[^>]*translate\(([\d.]+),[^>]*font-size="([\d.]+)px"[^>]*>([^<]*)</.exec(t) ?? []).map(([, anchor, x, size, text]) => {
+      const w = width({ fontSize: Number(size) }, text);
+      const left = anchor === 'start' ? Number(x) : anchor === 'end' ? Number(x) - w : Number(x) - w / 2;
+      return [left, left + w];
+    });
+    expect(spans.length).toBeGreaterThan(2);
+    for (let i = 1; i < spans.length; i++) expect(spans[i][0] - spans[i - 1][1]).toBeGreaterThanOrEqual(6);
+  });
+});
