@@ -18,7 +18,7 @@ import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { writeReport, type ReportInput } from '../report';
+import { summaryCell, writeReport, type ReportInput } from '../report';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
@@ -193,9 +193,8 @@ export function searchReportInput(
 }
 
 function summaryMarkdown(summary: Record<string, string | number>): string {
-  const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
   // Values come from the run (paths, parameter values): markdownTable shows them as text, never as table syntax or HTML.
-  return ['# digitfuse run summary', '', markdownTable(['', ''], Object.entries(summary).map(([k, v]) => [k, fmt(v)])), ''].join('\n');
+  return ['# digitfuse run summary', '', markdownTable(['', ''], Object.entries(summary).map(([k, v]) => [k, summaryCell(v)])), ''].join('\n');
 }
 
 /** Stage 6: summary.json/summary.md and the report (figures + report.html). */
