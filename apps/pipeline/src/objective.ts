@@ -58,6 +58,22 @@ export function objectiveValue(name: ObjectiveName, f: TrialFigures): number {
   }
 }
 
+/**
+ * What a trial reports after each epoch (the search stage's `trial.report`): the pruner compares it
+ * across trials, and a pruned trial's value is its last one (as in Optuna).
+ */
+export const REPORTED_PER_EPOCH = 'clean validation accuracy';
+
+/**
+ * What a pruned trial's value is when it is not on the objective's scale, else null: only `clean`
+ * (and a run from before `--objective`, which ranked by it) ranks by the figure trials report per
+ * epoch; under `shift-aware` or `worst` a pruned trial's 0.9788 is a clean accuracy that a finished
+ * trial's objective (lower: it counts shifted audio and the image expert) cannot be set beside.
+ */
+export function prunedValueApart(objective: string | null | undefined): string | null {
+  return objective === null || objective === undefined || objective === 'clean' ? null : REPORTED_PER_EPOCH;
+}
+
 /** User-attribute keys the figures are stored under in the study (and columns of trials.md/csv). */
 export const FIGURE_ATTRS = { clean: 'val_clean', shifted: 'val_shifted', image: 'val_image' } as const;
 

@@ -39,6 +39,21 @@ export function suggestConfig(trial: SuggestingTrial, seed: number, fusion: Fusi
   };
 }
 
+/**
+ * The parameters `suggestConfig` samples on a log scale, read from its own calls (so this list cannot
+ * drift from them): what the report's parallel coordinates draw on log axes, as the dashboard does
+ * from the study's distributions.
+ */
+export function logScaledParams(modality: 'both' | 'image' = 'both'): string[] {
+  const names: string[] = [];
+  const record = (name: string, low: number, _high: number, options?: { log?: boolean }) => {
+    if (options?.log) names.push(name);
+    return low;
+  };
+  suggestConfig({ suggestInt: record, suggestFloat: record }, 0, 'concat', modality);
+  return names.sort();
+}
+
 /** Rebuild a config from a finished trial's parameters (as stored in the study): what `suggestConfig` gave that trial. */
 export function configFromParams(
   params: Record<string, number | string>,

@@ -2,6 +2,15 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { dejaVuTextWidth } from './text-metrics';
+
+// Lay text out by the width it has in the font resvg draws it in (vega supports a user-defined
+// `textMetrics.width`, as vl-convert does), not vega's canvas-less estimate of 0.8 em a character.
+const measured = dejaVuTextWidth();
+if (measured) (vega as unknown as { textMetrics: { width: typeof measured } }).textMetrics.width = measured;
+
+/** Pixel scale of a PNG relative to its chart's size, unless told otherwise (crisp on high-DPI screens). */
+export const PNG_SCALE = 2;
 
 /** Options for rendering a chart. */
 export interface RenderOptions {
@@ -15,7 +24,9 @@ export interface RenderOptions {
 const BASE_CONFIG = {
   font: 'DejaVu Sans',
   background: 'white',
-  axis: { labelFontSize: 11, titleFontSize: 12 },
+  // At least 6 px between axis labels (vega drops every other one otherwise): with text measured
+  // exactly, a flush first label could sit against the next ('0.000.02').
+  axis: { labelFontSize: 11, titleFontSize: 12, labelSeparation: 6 },
   legend: { labelFontSize: 11, titleFontSize: 12 },
   title: { fontSize: 14 },
 } as const;
@@ -38,7 +49,7 @@ export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {})
 /** Convert an SVG string to PNG bytes with resvg, using the system's fonts. */
 export function svgToPng(svg: string, options: RenderOptions = {}): Buffer {
   const resvg = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: options.scale ?? 2 },
+    fitTo: { mode: 'zoom', value: options.scale ?? PNG_SCALE },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
     background: options.background ?? 'white',
   });

@@ -47,7 +47,8 @@ describeInBrowser('dashboard page (chromium)', () => {
     // Its search has ended (by its budget: 4 finished trials of --trials 10), and no process runs it (`digitfuse search` alone).
     writeFixtureRun(join(dir, 'hostile'), { finished: 3, runningEpochs: 0, hostile: true, stagesDone: ['data', 'search'], active: false });
     // The paper's configuration (trial 0, 0.9700) kept over trial 1's 0.9740: a lead within one standard error on 800 rows.
-    const keptJournal = writeFixtureRun(join(dir, 'kept'), { finished: 0, runningEpochs: 0 }).journal;
+    // Run with --epochs 1 (a quick look at a run), whose card counts one epoch.
+    const keptJournal = writeFixtureRun(join(dir, 'kept'), { finished: 0, runningEpochs: 0, epochs: 1 }).journal;
     appendTrial(keptJournal, { ...finishedTrial(1, Date.now() - 600_000, 0.97), params: PAPER_BEST_PARAMS, value: 0.97, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
     appendTrial(keptJournal, { ...finishedTrial(2, Date.now() - 300_000, 0.974), value: 0.974, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
     [live, hostile, shared, kept, browser] = await Promise.all([
@@ -110,6 +111,16 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
     }));
 
+  it("brackets a pruned trial's value under --objective shift-aware (its last clean accuracy), says why, and leaves it off the history chart", () =>
+    onPage(live.url, '>= 7', true, async (page) => {
+      const pruned = live.monitor.current.trials.find((t) => t.state === 'PRUNED');
+      const cell = await page.$eval(`#trials tr[data-trial="${pruned?.number}"] td:nth-child(3)`, (td) => td.textContent);
+      expect(cell).toBe(`(${pruned?.value?.toFixed(4)})`);
+      expect(await page.$eval('#pruned-note', (e) => (e as unknown as { hidden: boolean }).hidden)).toBe(false);
+      expect(await page.$eval('#pruned-note', (e) => e.textContent)).toContain("a pruned trial's clean validation accuracy after its last epoch (what the pruner compares), not the objective");
+      expect(await page.$eval('#chart-history', (e) => e.textContent)).toContain('pruned trials not drawn');
+    }));
+
   // The page is pushed the change (a file watcher, then server-sent events). A finished trial must
   // show within 2 s: asserted on the fastest of three appends, so that a busy moment of a loaded CI
   // machine (every project's tests and a browser on 2 cores) does not fail the code; each of the three
@@ -169,6 +180,17 @@ describeInBrowser('dashboard page (chromium)', () => {
         "trial 0: the paper's configuration, kept over trial 1 (0.9740), whose lead is within one standard error (0.0056)",
       );
       expect(await page.$eval('#trials tr.best', (r) => r.getAttribute('data-trial'))).toBe('0');
+      // The optimisation history names it too, rather than calling trial 1's value the best.
+      await page.waitForSelector('#chart-history svg', { timeout: 30_000 });
+      const history = String(await page.$eval('#chart-history', (e) => e.textContent));
+      expect(history).toContain("chosen: trial 0 (0.9700), the paper's configuration, within one standard error (0.0056) of the highest");
+      expect(history).toContain('highest 0.9740');
+    }));
+
+  it("counts the run's epochs per trial in words: 'at most 1 epoch per trial', not '1 epochs'", () =>
+    onPage(kept.url, '=== 2', false, async (page) => {
+      expect(await page.$eval('#card-budget', (e) => e.textContent)).toContain('at most 1 epoch per trial');
+      expect(await page.$eval('#card-budget', (e) => e.textContent)).not.toContain('epochs');
     }));
 
   it('saves a screenshot of the page (test-output/dashboard.png)', () =>

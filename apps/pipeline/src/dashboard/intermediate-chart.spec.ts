@@ -26,6 +26,12 @@ describe('intermediateValuesSpec()', () => {
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(4); // one path per trial
   });
 
+  it('labels each epoch once when there are few (a run with --epochs 3 read "1, 2, 2, 3, 3")', async () => {
+    const svg = await renderSvg(intermediateValuesSpec([trial(0, 'COMPLETE', [0.9, 0.95, 0.97]), trial(1, 'RUNNING', [0.8])], { bestTrial: 0 }));
+    const labels = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].map((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    expect(labels).toContainEqual(['1', '2', '3']);
+  });
+
   it('has no empty layer when no trial was pruned and none is best yet', async () => {
     const spec = intermediateValuesSpec([trial(0, 'RUNNING', [0.9, 0.93])]) as unknown as { layer: Array<{ layer?: unknown[] }> };
     expect(spec.layer).toHaveLength(1);

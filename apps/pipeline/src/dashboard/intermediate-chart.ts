@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { TrialInput } from '../report';
-import { LEGEND_CONFIG, TITLE_CONFIG, round } from '../report/charts/theme';
+import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round } from '../report/charts/theme';
 
 const SERIES = {
   COMPLETE: 'completed trial',
@@ -45,7 +45,7 @@ export function intermediateValuesSpec(trials: readonly TrialInput[], options: {
     scale: { domain: shown.map(([s]) => s), range: shown.map(([, c]) => c) },
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 18 },
   };
-  const x = { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: { tickMinStep: 1, format: 'd' } };
+  const x = { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: integerAxis([...rows, ...prunedAt].map((r) => r.epoch)) };
   const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
   const tooltip = [
     { field: 'trial', type: 'quantitative', title: 'trial' },

@@ -2,7 +2,7 @@ import { bestStep, HEARTBEAT_DEFAULTS, lastActivity, workerLabels, type FrozenTr
 import { chooseAmong, type TrialChoice } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
-import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES, stoppedByBudget } from '../objective';
+import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES, prunedValueApart, stoppedByBudget } from '../objective';
 import { objectiveOf, type PipelineOptions } from '../options';
 import type { TrialInput } from '../report';
 import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
@@ -168,16 +168,19 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     parallel: null,
     importances: null,
   };
+  const objective = run?.options.objective ?? study?.objective ?? null;
+  const prunedValue = prunedValueApart(objective);
   if (study) {
     const inputs = study.trials.map((t) => trialInput(t, study.direction)).filter((t): t is TrialInput => t !== null);
-    const objective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials) };
-    if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, objective);
+    const kept = choice?.keptBaseline;
+    const chosen = kept && best && finite(best.value) !== null ? { number: best.number, value: best.value as number, standardError: kept.standardError } : null;
+    const chartObjective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials), prunedValue, chosen };
+    if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, chartObjective);
     if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null });
-    if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, objective);
+    if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, chartObjective);
     if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances, counts.COMPLETE);
   }
 
-  const objective = run?.options.objective ?? study?.objective ?? null;
   return {
     now,
     ended: input.ended,
@@ -198,6 +201,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
           lastActivityAt: lastActivity(study.trials),
           objective,
           objectiveTitle: titleOf(objective),
+          prunedValue,
         }
       : null,
     trials,

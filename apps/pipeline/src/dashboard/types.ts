@@ -131,6 +131,8 @@ export interface DashboardSnapshot {
     /** How trials are ranked: the run's `--objective`, else what the study records; null when neither says. */
     readonly objective: string | null;
     readonly objectiveTitle: string | null;
+    /** What a pruned trial's value is when not the objective (`prunedValueApart`): the table brackets it; null when it is. */
+    readonly prunedValue: string | null;
   } | null;
   readonly trials: readonly TrialRow[];
   /** Vega-Lite specs (those of the report, `report/charts/search-charts.ts`), null while there is too little to draw. */

@@ -1,3 +1,4 @@
+import { PNG_SCALE } from '@digitfuse/plot';
 import { escapeHtml } from './tables';
 
 /** One section of the HTML report. */
@@ -8,9 +9,16 @@ export interface HtmlSection {
   readonly body: string;
 }
 
-/** An `<img>` with the PNG embedded as a data URI, so the page is self-contained. */
+/**
+ * An `<img>` with the PNG embedded as a data URI, so the page is self-contained, shown at the size its
+ * chart was drawn for (the PNG's width over `PNG_SCALE`), so every figure's text is the same size;
+ * a figure wider than the page is shrunk to fit it.
+ */
 export function embeddedPng(png: Uint8Array, alt: string): string {
-  return `<figure><img alt="${escapeHtml(alt)}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}"><figcaption>${escapeHtml(alt)}</figcaption></figure>`;
+  const bytes = Buffer.from(png);
+  // A PNG's width is the IHDR chunk's first field, bytes 16-19.
+  const width = bytes.length >= 24 && bytes.toString('latin1', 12, 16) === 'IHDR' ? Math.round(bytes.readUInt32BE(16) / PNG_SCALE) : null;
+  return `<figure><img alt="${escapeHtml(alt)}"${width ? ` width="${width}"` : ''} src="data:image/png;base64,${bytes.toString('base64')}"><figcaption>${escapeHtml(alt)}</figcaption></figure>`;
 }
 
 /** A note shown instead of a section's content when its input is absent. */
@@ -21,7 +29,7 @@ export function skippedNote(text: string): string {
 const STYLE = `
 body { font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
-nav a { margin-right: 1em; }
+nav { display: flex; flex-wrap: wrap; gap: .3em 1em; }
 figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: .85em; color: #555; }
 .table-wrap { overflow-x: auto; }
@@ -42,6 +50,7 @@ export function reportHtml(title: string, sections: readonly HtmlSection[], foot
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>

@@ -19,4 +19,4 @@ export { trainingCurvesSpec } from './charts/training-charts';
 export { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts';
 export { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from './charts/search-charts';
 export { ablationSpec } from './charts/ablation-chart';
-export { trialTable, ablationTable, keyValueTable, markdownTable, htmlTable, type Table } from './tables';
+export { trialTable, ablationTable, keyValueTable, markdownTable, htmlTable, summaryCell, type Table } from './tables';

@@ -1,6 +1,6 @@
 import type { TsneOptions } from '@digitfuse/analysis';
 import { renderPng, writeFileAtomic, type TopLevelSpec } from '@digitfuse/plot';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { embeddedPng, skippedNote } from './html';
 import type { SectionContext } from './sections/section';
 import { escapeHtml, htmlTable, markdownTable, type Table } from './tables';
@@ -65,6 +65,10 @@ export class ReportWriter implements SectionContext {
 
   markdown(...lines: string[]): void {
     this.lines.push(...lines);
+  }
+
+  linkTo(path: string): string {
+    return relative(this.outDir, path).split(sep).map(encodeURIComponent).join('/');
   }
 
   writeFile(name: string, text: string): void {

@@ -1,4 +1,4 @@
-import { ablationTable, escapeHtml, formatCell, fusionTable, htmlTable, markdownTable, robustnessTables, trialTable } from './tables';
+import { ablationTable, escapeHtml, formatCell, fusionTable, htmlTable, keyValueTable, markdownTable, robustnessTables, trialTable } from './tables';
 
 describe('formatCell()', () => {
   it('formats integers, decimals, tiny numbers and missing values', () => {
@@ -18,9 +18,23 @@ describe('trialTable()', () => {
     ]);
     expect(t.headers).toEqual(['Trial', 'State', 'Value', 'Best epoch', 'Seconds', 'lr', 'opt']);
     expect(t.rows).toEqual([
-      ['0', 'COMPLETE', '0.97', '4', '12.3', '0.001', 'adam'],
+      ['0', 'COMPLETE', '0.9700', '4', '12.3', '0.001', 'adam'],
       ['1', 'PRUNED', '–', '–', '–', '0.01', '–'],
     ]);
+  });
+
+  it("brackets a pruned trial's value when it is another figure than the objective (its last clean accuracy)", () => {
+    const trials = [
+      { number: 0, state: 'COMPLETE' as const, params: {}, value: 0.9738, bestEpoch: 10, seconds: 31.6, intermediate: [] },
+      { number: 6, state: 'PRUNED' as const, params: {}, value: 0.9788, bestEpoch: 4, seconds: 11.8, intermediate: [] },
+    ];
+    expect(trialTable(trials, 'clean validation accuracy').rows.map((r) => r[2])).toEqual(['0.9738', '(0.9788)']);
+    expect(trialTable(trials).rows.map((r) => r[2])).toEqual(['0.9738', '0.9788']);
+  });
+
+  it('gives every value 4 decimals, as the dashboard and the text above it do (0.975 stood under 0.9738)', () => {
+    const t = trialTable([{ number: 4, state: 'COMPLETE', params: {}, value: 0.975, bestEpoch: 10, seconds: 24.3, intermediate: [] }]);
+    expect(t.rows[0][2]).toBe('0.9750');
   });
 
   it('marks a trial the search budget stopped early', () => {
@@ -36,6 +50,16 @@ describe('trialTable()', () => {
     ]);
     expect(t.headers).toEqual(['Trial', 'State', 'Value', 'Best epoch', 'Seconds', 'Worker', 'lr']);
     expect(t.rows.map((r) => r[5])).toEqual(['lab-a', 'lab-b']);
+  });
+});
+
+describe('keyValueTable()', () => {
+  it('prints a fraction with 4 decimals, as summary.md does (the report said 0.995 where summary.md said 0.9950)', () => {
+    expect(keyValueTable({ 'validation accuracy': 0.995, 'training rows': 4000, backend: 'wasm' }).rows).toEqual([
+      ['validation accuracy', '0.9950'],
+      ['training rows', '4000'],
+      ['backend', 'wasm'],
+    ]);
   });
 });
 

@@ -18,8 +18,10 @@ export function formatCell(value: number | string | null | undefined): string {
   return String(Number(value.toPrecision(4)));
 }
 
+const valueCell = (v: number | null): string => (v !== null && Number.isFinite(v) ? v.toFixed(4) : formatCell(v));
+
 /** The trial table (like the paper's Table 1): number, state, value, best step, seconds, then each parameter. */
-export function trialTable(trials: readonly TrialInput[]): Table {
+export function trialTable(trials: readonly TrialInput[], prunedValue: string | null = null): Table {
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const figures = trials.some((t) => t.figures);
   const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
@@ -31,7 +33,9 @@ export function trialTable(trials: readonly TrialInput[]): Table {
       .map((t) => [
         String(t.number),
         t.stoppedByBudget ? `${t.state} (budget)` : t.state,
-        formatCell(t.value),
+        // A pruned trial's value on another scale than the objective's is bracketed (see `prunedValue`).
+        // Four decimals, as the dashboard and the text above the table give them (0.9750, not 0.975 under 0.9738).
+        prunedValue !== null && t.state === 'PRUNED' && t.value !== null ? `(${valueCell(t.value)})` : valueCell(t.value),
         ...(figures ? [pct(t.figures?.clean), pct(t.figures?.shifted), pct(t.figures?.image)] : []),
         formatCell(t.bestEpoch),
         t.seconds === null ? '–' : t.seconds.toFixed(1),
@@ -81,7 +85,15 @@ export function robustnessTables(r: RobustnessInput): [Table, Table] {
 
 /** A key/value table. */
 export function keyValueTable(entries: Readonly<Record<string, string | number>>): Table {
-  return { headers: ['Item', 'Value'], rows: Object.entries(entries).map(([k, v]) => [k, formatCell(v)]) };
+  return { headers: ['Item', 'Value'], rows: Object.entries(entries).map(([k, v]) => [k, summaryCell(v)]) };
+}
+
+/**
+ * A run summary's value as summary.md and the report's summary table both print it: a fraction
+ * with 4 decimals (0.9950, not 0.995 in one and 0.9950 in the other), anything else as it is.
+ */
+export function summaryCell(value: string | number): string {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? value.toFixed(4) : String(value);
 }
 
 const escapeMarkdown = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

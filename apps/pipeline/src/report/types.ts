@@ -130,6 +130,14 @@ export interface ReportInput {
   readonly objectiveNote?: string;
   /** Parameters sampled on a log scale, drawn on log axes. Default: guessed from the values. */
   readonly logParams?: readonly string[];
+  /**
+   * What a pruned trial's value (its last reported one) is when it is not the objective, e.g. 'clean
+   * validation accuracy': the trials table shows it in brackets and says so, and the optimisation
+   * history leaves it off the objective's axis. Default: none, it is on the objective's scale.
+   */
+  readonly prunedValue?: string | null;
+  /** The chosen trial when it is not the best value's (the paper's configuration kept): the optimisation history names it. */
+  readonly chosenTrial?: { readonly number: number; readonly value: number; readonly standardError: number } | null;
   readonly importances?: Readonly<Record<string, number>>;
   readonly ablation?: readonly AblationEntry[];
   /** The final model's robust fusion (absent for the paper's concatenation). */

@@ -1,5 +1,5 @@
 import { useTempDir } from '@digitfuse/core/testing';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPng, writeFileAtomic } from '@digitfuse/plot';
 import { ReportInputError } from './errors';
@@ -102,6 +102,26 @@ describe('writeReport()', () => {
     const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
     expect(html).toContain('No trial has reported a value yet');
     expect(html).toContain('<td>PRUNED</td>');
+  });
+
+  it("links every image of report.md relative to it, so a moved run's report still shows the data figures", async () => {
+    // The data figures (extra images) were linked by absolute path: a run copied or moved elsewhere
+    // had report.md pointing at the old place, where the images no longer were.
+    const run = join(tempDir(), 'run');
+    const out = join(run, 'report');
+    const inside = join(out, 'digits-grid.png');
+    const beside = join(run, 'data', 'mfcc-per-digit.png');
+    const png = await renderPng({ data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } });
+    writeFileAtomic(inside, png);
+    writeFileAtomic(beside, png);
+    const input: ReportInput = { ...demoReportInput(30, 1), extraImages: [{ title: 'Digits', path: inside }, { title: 'MFCC maps', path: beside }] };
+    await writeReport(input, out, FAST);
+    const moved = join(tempDir(), 'moved');
+    renameSync(run, moved);
+    const md = readFileSync(join(moved, 'report', 'report.md'), 'utf8');
+    const links = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(links).toEqual(expect.arrayContaining(['digits-grid.png', '../data/mfcc-per-digit.png']));
+    for (const link of links) expect([link, existsSync(join(moved, 'report', decodeURI(link)))]).toEqual([link, true]);
   });
 
   it('notes an extra image it cannot read instead of failing', async () => {

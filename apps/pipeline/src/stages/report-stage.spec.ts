@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
-import { createRun, readSearchOutputs, type EvaluationFile } from '../run-artifacts';
-import { bestModelNote, buildSummary, robustnessInput } from './report-stage';
+import { createRun, readSearchOutputs, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
+import { bestModelNote, buildSummary, robustnessInput, searchReportInput } from './report-stage';
 
 describe('robustnessInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robustness-input-'));
@@ -48,6 +48,7 @@ describe('buildSummary() and bestModelNote()', () => {
   const { layout, state } = createRun(join(dir, 'run'), options);
   state.stages.data = { seconds: 1, finishedAt: '', facts: { trainRows: 4000, testRows: 1000, splitTrain: 3200, splitVal: 800 } };
   state.stages.predict = { seconds: 1, finishedAt: '', facts: { rows: 1000, models: 2 } };
+  state.stages.retrain = { seconds: 1, finishedAt: '', facts: { bestTrial: 0, epochs: 10, trainAcc: 0.9858, members: 2 } };
   state.stages.evaluate = { seconds: 1, finishedAt: '', facts: { valAccuracy: 0.995, macroF1: 0.9948 } };
   writeFileSync(layout.submission, 'row_id,label\n0,7\n');
   const ctx = { options, layout, state, log: () => undefined };
@@ -65,6 +66,8 @@ describe('buildSummary() and bestModelNote()', () => {
       'validation rows': "800 held out of the 4000 (grouped split); the search's trials trained on the other 3200",
       'trials asked (--trials)': 6,
       'search budget': '2m00s',
+      // Once 'final training accuracy' (0.9858 under a validation accuracy of 0.995, with no word why).
+      "training accuracy of the retraining's last epoch (dropout on, so it can be below validation)": 0.9858,
       "validation accuracy of the best trial's model": 0.995,
       "validation accuracy of the ensemble of 2 best trials' models": 0.9925,
       "validation accuracy of the best trial's model with test-time augmentation": 0.995,
@@ -105,5 +108,34 @@ describe('buildSummary() and bestModelNote()', () => {
         'The submitted predictions come from the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, ' +
         'with test-time augmentation (one-pixel image shifts); no rows are left to validate that, so these figures are the estimate of how it does.',
     );
+  });
+});
+
+describe('searchReportInput()', () => {
+  const search = { objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0, failed: 0, trials: [], importances: {} } as unknown as SearchOutputs;
+
+  it("names the parameters the search samples on a log scale (the filters, units and learning rate), so the report's parallel coordinates draw them as the dashboard does", () => {
+    // Left to guess, the report drew the filters and units on linear axes and the dashboard on log ones.
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    expect(searchReportInput(search, options).logParams).toEqual([
+      'aud_filters_1', 'aud_filters_2', 'aud_filters_3', 'img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units',
+    ]);
+    expect(searchReportInput(search, { ...options, modality: 'image' }).logParams).toEqual(['img_filters_1', 'img_filters_2', 'img_filters_3', 'learning_rate', 'units']);
+  });
+
+  it("gives the chosen trial to the charts when the run kept the paper's configuration over a higher value, and none otherwise", () => {
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    const kept = { ...search, bestTrial: 0, bestValue: 0.97375, keptBaseline: { over: 9, overValue: 0.97875, standardError: 0.0051 } } as SearchOutputs;
+    expect(searchReportInput(kept, options).chosenTrial).toEqual({ number: 0, value: 0.97375, standardError: 0.0051 });
+    expect(searchReportInput(search, options).chosenTrial).toBeNull();
+  });
+
+  it("says a pruned trial's value is a clean validation accuracy, not the objective, unless the run ranks by clean accuracy", () => {
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    expect(searchReportInput(search, options).prunedValue).toBe('clean validation accuracy');
+    expect(searchReportInput({ ...search, objective: 'worst' }, options).prunedValue).toBe('clean validation accuracy');
+    expect(searchReportInput({ ...search, objective: 'clean' }, options).prunedValue).toBeNull();
+    // A run from before --objective ranked by clean accuracy.
+    expect(searchReportInput({ ...search, objective: undefined }, options).prunedValue).toBeNull();
   });
 });

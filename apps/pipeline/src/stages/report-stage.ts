@@ -14,10 +14,11 @@ import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { OBJECTIVES, type ObjectiveName } from '../objective';
-import { fusionOf, objectiveOf } from '../options';
+import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
+import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
+import { logScaledParams } from '../search-space';
 import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { writeReport, type ReportInput } from '../report';
+import { summaryCell, writeReport, type ReportInput } from '../report';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
@@ -70,7 +71,9 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   if (evaluation?.tta) add("validation accuracy of the best trial's model with test-time augmentation", evaluation.tta.accuracy);
   add('test-time augmentation validation gain (points)', points(evaluation?.tta?.gain));
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
-  add('final training accuracy', s.stages.retrain?.facts?.trainAcc);
+  // Averaged over the last epoch with dropout (and augmentation) on: below the validation figures
+  // above it without being a sign of trouble, which the key says so that no one reads it as one.
+  add("training accuracy of the retraining's last epoch (dropout on, so it can be below validation)", s.stages.retrain?.facts?.trainAcc);
   const submitted = existsSync(ctx.layout.submission);
   add('submission', submitted ? ctx.layout.submission : 'none');
   if (submitted) add('submitted predictions', submittedModel(ctx));
@@ -167,10 +170,31 @@ export function objectiveNote(search: SearchOutputs): string {
   );
 }
 
+/**
+ * The report's search part: the trials, importances and how their value reads; the parameters the
+ * search samples on a log scale, drawn on log axes as on the dashboard (guessed from the values
+ * otherwise, the filters and units came out linear).
+ */
+export function searchReportInput(
+  search: SearchOutputs,
+  options: PipelineOptions,
+): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams' | 'prunedValue' | 'chosenTrial'> {
+  const kept = search.keptBaseline;
+  return {
+    trials: search.trials,
+    importances: search.importances,
+    objectiveName: 'objective value',
+    objectiveNote: objectiveNote(search),
+    logParams: logScaledParams(modalityOf(options)),
+    prunedValue: prunedValueApart(search.objective),
+    chosenTrial:
+      kept && search.bestTrial !== null && search.bestValue !== null ? { number: search.bestTrial, value: search.bestValue, standardError: kept.standardError } : null,
+  };
+}
+
 function summaryMarkdown(summary: Record<string, string | number>): string {
-  const fmt = (v: string | number) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
   // Values come from the run (paths, parameter values): markdownTable shows them as text, never as table syntax or HTML.
-  return ['# digitfuse run summary', '', markdownTable(['', ''], Object.entries(summary).map(([k, v]) => [k, fmt(v)])), ''].join('\n');
+  return ['# digitfuse run summary', '', markdownTable(['', ''], Object.entries(summary).map(([k, v]) => [k, summaryCell(v)])), ''].join('\n');
 }
 
 /** Stage 6: summary.json/summary.md and the report (figures + report.html). */
@@ -196,12 +220,7 @@ export const reportStage: Stage = {
     }
     const settings = reportMapSettings(ctx);
     const search = readSearchOutputs(ctx.layout);
-    if (search) {
-      input.trials = search.trials;
-      input.importances = search.importances;
-      input.objectiveName = 'objective value';
-      input.objectiveNote = objectiveNote(search);
-    }
+    if (search) Object.assign(input, searchReportInput(search, ctx.options));
     if (evaluation) {
       input.modelNote = bestModelNote(ctx, evaluation.best.trial);
       input.evaluation = evaluation.best;

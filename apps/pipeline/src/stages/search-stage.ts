@@ -115,6 +115,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         finished = epoch + 1;
         if (Number.isFinite(logs.loss)) trial.setUserAttr(EPOCH_ATTRS.loss, logs.loss);
         if (Number.isFinite(logs.acc)) trial.setUserAttr(EPOCH_ATTRS.acc, logs.acc);
+        // REPORTED_PER_EPOCH (objective.ts): what the pruner compares, and a pruned trial's value.
         trial.report(logs.val_acc ?? 0, epoch + 1);
         if (trial.shouldPrune()) throw new TrialPruned(`pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)})`);
         if (deadline !== null && now > deadline - reserve() && epoch + 1 < ctx.options.epochs) {

@@ -101,7 +101,7 @@
     $('card-objective').textContent = o.objectiveTitle || o.objective || ranked || 'the objective value';
     const limits = [];
     if (o.budgetMs !== null) limits.push('search budget ' + duration(o.budgetMs / 1000));
-    if (o.epochs !== null) limits.push('at most ' + o.epochs + ' epochs per trial');
+    if (o.epochs !== null) limits.push('at most ' + o.epochs + (o.epochs === 1 ? ' epoch' : ' epochs') + ' per trial');
     if (s.study && s.study.lastActivityAt !== null) limits.push('last activity ' + new Date(s.study.lastActivityAt).toLocaleTimeString());
     $('card-budget').textContent = limits.join(' · ');
 
@@ -205,12 +205,15 @@
   // ---- trial table ------------------------------------------------------------------------------
   function columns(s) {
     const params = s.study ? s.study.paramNames : [];
+    // A pruned trial's value on another scale than the objective's (its last clean accuracy) is bracketed.
+    const apart = s.study && s.study.prunedValue ? s.study.prunedValue : null;
+    const value = (t) => (apart && t.state === 'PRUNED' && t.value !== null ? '(' + fixed(t.value, 4) + ')' : fixed(t.value, 4));
     // Which worker ran a trial, when several did (machines sharing a study, or processes of one run).
     const workers = s.study && s.study.workers > 1 ? [{ key: 'worker', title: 'Worker', get: (t) => t.worker, show: (t) => t.worker || '', text: true }] : [];
     return [
       { key: 'number', title: '#', get: (t) => t.number, show: (t) => String(t.number) },
       { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase() + (t.stoppedByBudget ? ' (budget)' : ''), text: true },
-      { key: 'value', title: 'Value', get: (t) => t.value, show: (t) => fixed(t.value, 4) },
+      { key: 'value', title: 'Value', get: (t) => (apart && t.state === 'PRUNED' ? null : t.value), show: value },
       { key: 'clean', title: 'Clean', get: (t) => t.clean, show: (t) => pct(t.clean) },
       { key: 'shifted', title: 'Shifted', get: (t) => t.shifted, show: (t) => pct(t.shifted) },
       { key: 'image', title: 'Image', get: (t) => t.image, show: (t) => pct(t.image) },
@@ -251,6 +254,11 @@
       return (missing ? compare(va, vb) : sort.dir * compare(va, vb)) || a.number - b.number;
     });
     const bestTrial = s.study ? s.study.bestTrial : null;
+    const prunedNote = $('pruned-note');
+    prunedNote.hidden = !(s.study && s.study.prunedValue && s.study.counts.PRUNED > 0);
+    prunedNote.textContent = prunedNote.hidden
+      ? ''
+      : ' A value in brackets: a pruned trial\'s ' + s.study.prunedValue + ' after its last epoch (what the pruner compares), not the objective, so not comparable with the others.';
     document.querySelector('#trials tbody').replaceChildren(
       ...rows.map((t) => {
         const isBest = t.number === bestTrial;

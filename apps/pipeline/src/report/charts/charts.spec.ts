@@ -52,7 +52,29 @@ describe('trainingCurvesSpec()', () => {
 
   it("titles the loss axis by what the model's training sums: one cross-entropy, or robust fusion's three", async () => {
     await expectTexts(trainingCurvesSpec(input.history ?? []), ['Loss (cross-entropy)']);
-    await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies: fused + image + audio)']);
+    await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies)', 'summed over the heads: fused + image + audio']);
+  });
+
+  it("keeps robust fusion's loss panel as tall as its plot: the panel's title sits just above it, not far above a gap", async () => {
+    // The axis title once named the three heads and was longer than the 260-pixel plot: the panel grew
+    // to the title's length and the chart was ~580 pixels tall with a blank band under 'Loss per epoch'.
+    const heightOf = async (heads?: readonly string[]) => Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(await renderSvg(trainingCurvesSpec(input.history ?? [], heads)))?.[1]);
+    const one = await heightOf();
+    const three = await heightOf(['fused', 'image', 'audio']);
+    expect(one).toBeLessThan(420);
+    // The subtitle naming the heads adds one line, nothing more.
+    expect(three - one).toBeLessThan(40);
+  });
+
+  it('labels each epoch once on both panels when there are few (3 epochs read "1, 2, 2, 3, 3")', async () => {
+    const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, acc: 0.5 + epoch / 10, val_loss: 1 / (epoch + 1), val_acc: 0.6 + epoch / 10 }));
+    const svg = await renderSvg(trainingCurvesSpec(history));
+    const axes = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].map((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    expect(axes.filter((labels) => labels.join(',') === '1,2,3')).toHaveLength(2);
+  });
+
+  it('says why training figures can be worse than validation ones (dropout on while training)', async () => {
+    await expectTexts(trainingCurvesSpec(input.history ?? []), ['with dropout (and any augmentation) on;']);
   });
 });
 
@@ -72,6 +94,21 @@ describe('evaluation charts', () => {
     const low = texts(await renderSvg(perClassF1Spec({ ...evaluation, macroF1: 0.2, perClass: evaluation.perClass.map((c) => ({ ...c, f1: 0.1 })) })));
     expect(low).not.toContain('not 0');
   });
+
+  it("perClassF1Spec() draws the macro F1 line under the bars and their labels, each label on a white halo", async () => {
+    // The line was drawn last: its dashes struck through a label at the macro F1's height (0.993 under 0.995).
+    const svg = await renderSvg(perClassF1Spec({ ...evaluation, macroF1: 0.9, perClass: evaluation.perClass.map((c) => ({ ...c, f1: 0.9 })) }));
+    // The macro line is the one dashed rule (the axes' rules are solid); the bars are the rect marks.
+    const line = svg.indexOf('stroke-dasharray="6,4"');
+    expect(line).toBeGreaterThan(-1);
+    expect(line).toBeLessThan(svg.indexOf('class="mark-rect'));
+    expect(line).toBeLessThan(svg.indexOf('>0.900<'));
+    // Two text layers with the labels: a white-stroked halo, then the label over it.
+    const labelLayers = [...svg.matchAll(/<g class="mark-text[^"]*"[^>]*>(.*?)<\/g>/gs)].filter((m) => m[1].includes('>0.900<'));
+    expect(labelLayers).toHaveLength(2);
+    expect(labelLayers[0][1]).toContain('stroke="white"');
+    expect(labelLayers[1][1]).not.toContain('stroke="white"');
+  });
 });
 
 describe('search charts', () => {
@@ -82,6 +119,28 @@ describe('search charts', () => {
     expect(pruned).toBeGreaterThan(0);
     const shown = [`${trials.length - pruned} completed, ${pruned} pruned, 0 failed trials`, 'pruned trial (last reported value)', 'best so far', 'Validation accuracy'];
     await expectTexts(optimizationHistorySpec(trials), shown);
+  });
+
+  it("optimizationHistorySpec() leaves pruned trials off the objective's axis when their value is another figure, and says so", async () => {
+    // Under --objective shift-aware a pruned trial's value is its last clean validation accuracy: drawn
+    // as a cross on the objective's axis it stood level with the best trial (0.9788) it had not matched.
+    const pruned = trials.filter((x) => x.state === 'PRUNED').length;
+    const spec = optimizationHistorySpec(trials, { name: 'objective value', prunedValue: 'clean validation accuracy' });
+    const t = await expectTexts(spec, [`${pruned} pruned`, 'pruned trials not drawn: their last value is a clean validation accuracy, not the objective value']);
+    expect(t).not.toContain('pruned trial (last reported value)');
+    const drawn = (spec as unknown as { layer: Array<{ data: { values: Array<{ trial: number }> } }> }).layer[1].data.values.map((p) => p.trial);
+    expect(drawn).toEqual(trials.filter((x) => x.state === 'COMPLETE').map((x) => x.number).sort((a, b) => a - b));
+  });
+
+  it("optimizationHistorySpec() names the chosen trial when the run kept the paper's configuration over a higher value", async () => {
+    // The chart said 'best 0.9788' while the summary's best trial was trial 0 with 0.9738.
+    const top = Math.max(...trials.filter((x) => x.state === 'COMPLETE').map((x) => x.value as number));
+    const t = await expectTexts(optimizationHistorySpec(trials, { chosen: { number: 0, value: 0.9738, standardError: 0.0051 } }), [
+      `highest ${top.toFixed(4)}`,
+      "chosen: trial 0 (0.9738), the paper's configuration, within one standard error (0.0051) of the highest",
+    ]);
+    expect(t).not.toContain('best 0.');
+    await expectTexts(optimizationHistorySpec(trials), [`best ${top.toFixed(4)}`]);
   });
 
   it('displayedValue() uses a pruned trial\'s last reported value', () => {

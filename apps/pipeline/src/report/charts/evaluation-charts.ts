@@ -76,7 +76,14 @@ export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
     },
     width: 440,
     height: 260,
+    // Drawn first, under the bars and their labels: over them, its dashes struck through a label
+    // sitting at the macro F1's height (0.993 under a macro F1 of 0.995).
     layer: [
+      {
+        data: { values: [{ macro: round(evaluation.macroF1, 4) }] },
+        mark: { type: 'rule', color: '#e45756', strokeDash: [6, 4], strokeWidth: 2 },
+        encoding: { y: { field: 'macro', type: 'quantitative', scale: { domain: [lower, upper], clamp: true } } },
+      },
       {
         data: { values: bars },
         mark: { type: 'bar', color: '#4c78a8', width: { band: 0.7 }, clip: true },
@@ -91,20 +98,17 @@ export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
           },
         },
       },
-      {
+      // Each bar's label on a white halo (the same text, stroked white, under it), so the line stays
+      // readable behind it.
+      ...[{ stroke: 'white', strokeWidth: 4, color: 'white' }, {}].map((look) => ({
         data: { values: bars },
-        mark: { type: 'text', dy: -8, fontSize: 10 },
+        mark: { type: 'text', dy: -8, fontSize: 10, ...look },
         encoding: {
           x: { field: 'digit', type: 'ordinal' },
           y: { field: 'f1', type: 'quantitative' },
           text: { field: 'f1', type: 'quantitative', format: '.3f' },
         },
-      },
-      {
-        data: { values: [{ macro: round(evaluation.macroF1, 4) }] },
-        mark: { type: 'rule', color: '#e45756', strokeDash: [6, 4], strokeWidth: 2 },
-        encoding: { y: { field: 'macro', type: 'quantitative' } },
-      },
+      })),
       {
         data: { values: [{ macro: round(evaluation.macroF1, 4), label: `macro F1 ${evaluation.macroF1.toFixed(3)}` }] },
         mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, color: '#e45756', fontSize: 11, x: { expr: 'width' } },

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { TrialInput } from '../types';
-import { LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
+import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
 
 /** How the search's objective is read. */
 export interface ObjectiveInfo {
@@ -10,6 +10,19 @@ export interface ObjectiveInfo {
   readonly name?: string;
   /** Parameters sampled on a log scale (drawn on log axes). Default: guessed from the values. */
   readonly logParams?: readonly string[];
+  /**
+   * What a pruned trial's value (its last reported one) is when it is not the objective, e.g. 'clean
+   * validation accuracy': pruned trials are then left off the objective's axis, and said so. Default:
+   * none, their value is on the objective's scale and they are drawn as crosses.
+   */
+  readonly prunedValue?: string | null;
+  /**
+   * The trial the run chose when it is not the one with the best value (the paper's configuration,
+   * kept within one standard error of it): the subtitle names it beside the best value, which is
+   * then called the highest (lowest), so the chart does not contradict the run's "best trial".
+   * Default: none, the run chose the best value.
+   */
+  readonly chosen?: { readonly number: number; readonly value: number; readonly standardError: number } | null;
 }
 
 const COMPLETE = 'completed trial';
@@ -25,7 +38,7 @@ export function displayedValue(trial: TrialInput): number | null {
 
 /** Value per trial (pruned ones marked) and the best value so far among completed trials. */
 export function optimizationHistorySpec(trials: readonly TrialInput[], objective: ObjectiveInfo = {}): TopLevelSpec {
-  const { direction = 'maximize', name = 'validation accuracy' } = objective;
+  const { direction = 'maximize', name = 'validation accuracy', prunedValue = null, chosen = null } = objective;
   const sorted = [...trials].sort((a, b) => a.number - b.number);
   const points: Array<{ trial: number; value: number; series: string }> = [];
   const best: Array<{ trial: number; value: number; series: string }> = [];
@@ -36,28 +49,34 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
     if (t.state === 'COMPLETE') {
       points.push({ trial: t.number, value: round(v, 6), series: COMPLETE });
       if (bestSoFar === null || (direction === 'maximize' ? v > bestSoFar : v < bestSoFar)) bestSoFar = v;
-    } else if (t.state === 'PRUNED') {
+    } else if (t.state === 'PRUNED' && prunedValue === null) {
       points.push({ trial: t.number, value: round(v, 6), series: PRUNED });
     }
     if (bestSoFar !== null) best.push({ trial: t.number, value: round(bestSoFar, 6), series: BEST });
   }
   const counts = (s: TrialInput['state']) => trials.filter((t) => t.state === s).length;
+  const drawn = prunedValue === null ? [COMPLETE, PRUNED, BEST] : [COMPLETE, BEST];
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
-    scale: { domain: [COMPLETE, PRUNED, BEST], range: ['#4c78a8', '#bab0ac', '#e45756'] },
+    scale: { domain: drawn, range: prunedValue === null ? ['#4c78a8', '#bab0ac', '#e45756'] : ['#4c78a8', '#e45756'] },
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 24 },
   };
-  // With few trials, tick exactly at each trial number (automatic ticks at 0.5 would read "0, 1, 1").
-  const numbers = [...new Set(sorted.map((t) => t.number))];
-  const ticks = numbers.length <= 20 ? { values: numbers } : { tickMinStep: 1 };
-  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: { ...ticks, format: 'd' } };
+  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: integerAxis(sorted.map((t) => t.number)) };
   const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
+  const bestWord = chosen === null ? 'best' : direction === 'maximize' ? 'highest' : 'lowest';
+  const subtitle = [
+    `${counts('COMPLETE')} completed, ${counts('PRUNED')} pruned, ${counts('FAIL')} failed trials; ${direction === 'maximize' ? 'higher' : 'lower'} is better${bestSoFar !== null ? `; ${bestWord} ${bestSoFar.toFixed(4)}` : ''}`,
+  ];
+  if (chosen !== null) {
+    subtitle.push(`chosen: trial ${chosen.number} (${chosen.value.toFixed(4)}), the paper's configuration, within one standard error (${chosen.standardError.toFixed(4)}) of the ${bestWord}`);
+  }
+  if (prunedValue !== null && counts('PRUNED') > 0) subtitle.push(`pruned trials not drawn: their last value is a ${prunedValue}, not the ${name}`);
   return {
     title: {
       text: 'Optimisation history',
-      subtitle: `${counts('COMPLETE')} completed, ${counts('PRUNED')} pruned, ${counts('FAIL')} failed trials; ${direction === 'maximize' ? 'higher' : 'lower'} is better${bestSoFar !== null ? `; best ${bestSoFar.toFixed(4)}` : ''}`,
+      subtitle: subtitle.length === 1 ? subtitle[0] : subtitle,
     },
     width: 520,
     height: 300,
@@ -74,7 +93,7 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
           x,
           y,
           color,
-          shape: { field: 'series', type: 'nominal', title: null, scale: { domain: [COMPLETE, PRUNED, BEST], range: ['circle', 'cross', 'stroke'] } },
+          shape: { field: 'series', type: 'nominal', title: null, scale: { domain: drawn, range: prunedValue === null ? ['circle', 'cross', 'stroke'] : ['circle', 'stroke'] } },
         },
       },
     ],

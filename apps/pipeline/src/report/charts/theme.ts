@@ -15,6 +15,16 @@ export const TITLE_CONFIG = { fontSize: 15, subtitleFontSize: 12, anchor: 'start
 /** Legend config: readable labels and large symbols. */
 export const LEGEND_CONFIG = { labelFontSize: 12, titleFontSize: 12, symbolSize: 120 } as const;
 
+/**
+ * Axis settings for whole numbers (trial numbers, epochs): with few of them, a tick exactly at each
+ * (automatic ticks fall at halves, which the integer format shows twice: "1, 2, 2, 3, 3" for epochs
+ * 1..3); with many, integer ticks at least 1 apart.
+ */
+export function integerAxis(values: Iterable<number>): { values?: number[]; tickMinStep?: number; format: 'd' } {
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  return distinct.length <= 20 ? { values: distinct, format: 'd' } : { tickMinStep: 1, format: 'd' };
+}
+
 /** Round to `digits` decimals (keeps the SVG small and the output deterministic to print). */
 export function round(value: number, digits = 3): number {
   const f = 10 ** digits;

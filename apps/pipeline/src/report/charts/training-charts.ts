@@ -1,11 +1,20 @@
 import { counted } from '@digitfuse/core';
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { HistoryEntry } from '../types';
-import { LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
+import { integerAxis, LEGEND_CONFIG, SPLIT_COLOURS, TITLE_CONFIG, round } from './theme';
 
-/** The loss axis' title: one cross-entropy, or the sum over the heads a model trains (`lossHeads`). */
+/**
+ * The loss axis' title: one cross-entropy, or the sum over the heads a model trains (`lossHeads`),
+ * short enough to fit along the panel (a longer one stretched the panel and left its title far above
+ * it); the heads' names go in the panel's subtitle (`lossSubtitle`).
+ */
 export function lossTitle(lossHeads: readonly string[] = ['prediction']): string {
-  return lossHeads.length > 1 ? `Loss (sum of ${lossHeads.length} cross-entropies: ${lossHeads.join(' + ')})` : 'Loss (cross-entropy)';
+  return lossHeads.length > 1 ? `Loss (sum of ${lossHeads.length} cross-entropies)` : 'Loss (cross-entropy)';
+}
+
+/** The loss panel's subtitle: which heads' cross-entropies the loss sums; none for one. */
+export function lossSubtitle(lossHeads: readonly string[] = ['prediction']): string | undefined {
+  return lossHeads.length > 1 ? `summed over the heads: ${lossHeads.join(' + ')}` : undefined;
 }
 
 /** Loss and accuracy per epoch, train and validation, side by side; `lossHeads` as `lossTitle`'s. */
@@ -21,14 +30,15 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?:
       rows.push({ epoch: h.epoch, metric: 'accuracy', split: 'validation', value: round(h.val_acc, 5) });
     }
   }
-  const panel = (metric: 'loss' | 'accuracy', title: string) => ({
-    title,
+  const panel = (metric: 'loss' | 'accuracy', text: string, subtitle?: string) => ({
+    // The accuracy panel gets a subtitle when the loss panel has one, so both titles stand level.
+    title: subtitle === undefined ? text : { text, subtitle },
     width: 360,
     height: 260,
     transform: [{ filter: { field: 'metric', equal: metric } }],
     mark: { type: 'line', point: { size: 30, filled: true }, strokeWidth: 2 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: { tickMinStep: 1, format: 'd' } },
+      x: { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: integerAxis(history.map((h) => h.epoch)) },
       y: {
         field: 'value',
         type: 'quantitative',
@@ -52,9 +62,19 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?:
     },
   });
   return {
-    title: { text: 'Training curves', subtitle: `${counted(history.length, 'epoch')}; train vs. validation` },
+    title: {
+      text: 'Training curves',
+      subtitle: [
+        `${counted(history.length, 'epoch')}; train vs. validation`,
+        'train: averaged over each epoch, with dropout (and any augmentation) on;',
+        'validation: measured after the epoch without them, so it can be the better',
+      ],
+    },
     data: { values: rows },
-    hconcat: [panel('loss', 'Loss per epoch'), panel('accuracy', 'Accuracy per epoch')],
+    hconcat: [
+      panel('loss', 'Loss per epoch', lossSubtitle(lossHeads)),
+      panel('accuracy', 'Accuracy per epoch', lossSubtitle(lossHeads) === undefined ? undefined : "of the model's output"),
+    ],
     config: { title: TITLE_CONFIG },
   } as TopLevelSpec;
 }

@@ -11,7 +11,7 @@ export const dataSection: ReportSection = {
       .map((img) => {
         try {
           const html = embeddedPng(readFileSync(img.path), img.title);
-          ctx.markdown(`![${img.title}](${img.path})`, '');
+          ctx.markdown(`![${img.title}](${ctx.linkTo(img.path)})`, '');
           return html;
         } catch (err) {
           return ctx.skip(`${img.title}: could not read ${img.path} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`);

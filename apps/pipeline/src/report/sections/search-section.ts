@@ -7,7 +7,8 @@ export const searchSection: ReportSection = {
   id: 'search',
   title: 'Hyperparameter search',
   render: fromPart((input) => input.trials, 'No hyperparameter search was run.', async (trials, ctx, input) => {
-    const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams };
+    const prunedValue = input.prunedValue ?? null;
+    const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams, prunedValue, chosen: input.chosenTrial ?? null };
     const parts = [
       trials.some((t) => displayedValue(t) !== null)
         ? await ctx.chart('optimization-history.png', optimizationHistorySpec(trials, objective), 'Optimisation history')
@@ -24,7 +25,7 @@ export const searchSection: ReportSection = {
         ? await ctx.chart('param-importances.png', paramImportancesSpec(input.importances, completed.length), 'Hyperparameter importances')
         : ctx.skip('No parameter importances were given.'),
     );
-    const trialsTable = trialTable(trials);
+    const trialsTable = trialTable(trials, prunedValue);
     ctx.writeFile('trials.md', `${markdownTable(trialsTable)}\n`);
     if (input.objectiveNote) {
       ctx.markdown(input.objectiveNote, '');
@@ -39,6 +40,9 @@ export const searchSection: ReportSection = {
             : '') +
           'Best epoch: the epoch whose weights the trial kept (early stopping on validation loss); retraining trains for that many epochs. Seconds: wall time of the trial.' +
           (trials.some((t) => t.worker) ? ' Worker: the machine (or, on one machine, the process) that ran the trial.' : '') +
+          (prunedValue !== null && trials.some((t) => t.state === 'PRUNED')
+            ? ` PRUNED: the pruner stopped the trial when its curve fell behind the others'; its Value, in brackets, is its ${prunedValue} after its last epoch (what the pruner compares), not the objective, so it cannot be set beside the others'.`
+            : '') +
           (trials.some((t) => t.stoppedByBudget)
             ? ' COMPLETE (budget): the search budget stopped the trial before its epochs or early stopping ended it, so its value is of a shorter training than the others\'.'
             : ''),

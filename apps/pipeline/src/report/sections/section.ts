@@ -26,6 +26,11 @@ export interface SectionContext {
   paragraph(text: string): string;
   /** A note shown instead of content whose input is absent. */
   skip(text: string): string;
+  /**
+   * How report.md links a file written elsewhere: relative to the report's folder (forward slashes,
+   * URL-escaped), so the report still finds it when the run directory is moved or copied.
+   */
+  linkTo(path: string): string;
   /** Lines for report.md only. */
   markdown(...lines: string[]): void;
   /** Writes a text file beside the report (listed in the result). */
