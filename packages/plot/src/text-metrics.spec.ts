@@ -17,7 +17,7 @@ describe('fontAdvances()', () => {
 
   it('refuses a file that is not a TrueType font', () => {
     const notFont = Buffer.alloc(64);
-    expect(() => fontAdvances(notFont)).toThrow('Expected a TrueType font with a head table, found none');
+    expect(() => fontAdvances(notFont)).toThrow(/^Expected a TrueType font, found something else/);
   });
 });
 
