@@ -13,6 +13,12 @@ export interface SubmissionSummary {
   readonly labelCounts: number[];
 }
 
+/** Throws a SubmissionError unless `path` is a file: nothing there, or a folder, said in one line. */
+export function requireSubmissionFile(path: string): void {
+  if (!existsSync(path)) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found nothing there`, path);
+  if (!statSync(path).isFile()) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found a folder`, path);
+}
+
 /**
  * Check a submission against the test set: header `row_id,label`, exactly `nTest` rows, row ids
  * 0..nTest-1 in order, labels integers 0..9. Throws SubmissionError naming the first bad line.
@@ -20,8 +26,7 @@ export interface SubmissionSummary {
  */
 export function validateSubmission(path: string, testData: number | { readonly n: number }): SubmissionSummary {
   const nTest = typeof testData === 'number' ? testData : testData.n;
-  if (!existsSync(path)) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found nothing there`, path);
-  if (!statSync(path).isFile()) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found a folder`, path);
+  requireSubmissionFile(path);
   let text = readFileSync(path, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: false });

@@ -70,6 +70,14 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     expect(nodata.status).toBe(2);
     expect(nodata.stderr.trim().split('\n')).toHaveLength(1);
     expect(nodata.stderr.trim()).toMatch(/^error: Expected `--data DIR` \(the competition folder with x_test_wr\.npy\) to check `.*submission\.csv` against before uploading/);
+    // A mistyped --submission (no file there, so no run.json beside it either) is named as such.
+    for (const absent of [join(root, 'submision.csv'), join(root, 'nowhere', 'submission.csv')]) {
+      const typo = run(['--competition', 'digits', '--message', 'm', '--submission', absent]);
+      expect({ status: typo.status, stderr: typo.stderr.trim() }).toEqual({
+        status: 1,
+        stderr: `error: Expected the submission \`${absent}\` to be a CSV file, found nothing there`,
+      });
+    }
     const file = run(['--competition', 'digits', '--message', 'm', '--submission', good, '--data', good]);
     expect(file.status).toBe(1);
     expect(file.stderr.trim()).toBe(`error: Expected \`--data ${good}\` to be a folder with the competition's files, found a file`);

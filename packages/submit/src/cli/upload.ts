@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UploadError } from '../errors';
 import { competitionProblem, shellQuote, upload } from '../upload';
+import { requireSubmissionFile } from '../validate-submission';
 
 /**
  * The competition folder to check a submission against: `--data`, else the data of the run the
@@ -45,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   // A bad flag is a usage error, refused before any file is read.
   const badSlug = competitionProblem(args.competition);
   if (badSlug) throw new UsageError(badSlug);
+  // A mistyped --submission is the problem to name, not the --data that its missing run.json leaves unknown.
+  requireSubmissionFile(args.submission);
   const data = dataFolder(args.data, args.submission);
   requireDataDir(data);
   const testRows = readNpy(join(data, COMPETITION_FILES.testImages)).shape[0];
