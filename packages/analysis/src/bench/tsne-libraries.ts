@@ -11,9 +11,10 @@
  * ones that are not there are reported as absent. A library that steps (tsne, @keckelt/tsne) is
  * stopped after `--budget` seconds and its full time extrapolated from the steps it made.
  */
+import { listFlag, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { kmeans } from '../kmeans';
 import { adjustedRandIndex } from '../partition-agreement';
 import { gaussianBlobs } from '../testing';
@@ -133,28 +134,41 @@ export function benchOne(name: string, problem: Problem, libsDir: string): TsneB
   };
 }
 
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      libs: { type: 'string', default: process.cwd() },
-      only: { type: 'string', default: Object.keys(RUNNERS).join(',') },
-      points: { type: 'string', default: '2000' },
-      dims: { type: 'string', default: '64' },
-      iterations: { type: 'string', default: '1000' },
-      separation: { type: 'string', default: '0.5' },
-      budget: { type: 'string', default: '120' },
+/** `npx nx run analysis:bench [flags]`: one JSON line per library; a bad flag is one `error:` line, exit 2. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = await parseArgs(
+    argv,
+    {
+      name: 'nx run analysis:bench',
+      usage: '[--libs DIR] [--only ours,druid,...] [--points 2000] [--dims 64] [--iterations 1000] [--separation 0.5] [--budget 120]',
+      describe: "Time this package's t-SNE against npm's t-SNE libraries installed in --libs, on Gaussian blobs, with K-means ARI as a quality check.",
     },
-  });
-  const n = Number(values.points);
-  const dim = Number(values.dims);
-  const { points, labels } = gaussianBlobs(n, dim, 10, 7, { separation: Number(values.separation), spread: 1 });
+    (y) =>
+      y
+        .option('libs', { type: 'string', default: process.cwd(), describe: 'Folder the libraries are installed in (npm install --prefix DIR ...); ones absent are reported so' })
+        .option('only', { type: 'string', default: Object.keys(RUNNERS).join(','), describe: 'Comma-separated libraries to run' })
+        .option('points', { type: 'number', default: 2000, describe: 'Points (10 Gaussian blobs)' })
+        .option('dims', { type: 'number', default: 64, describe: 'Dimensions of each point' })
+        .option('iterations', { type: 'number', default: 1000, describe: 't-SNE iterations' })
+        .option('separation', { type: 'number', default: 0.5, describe: 'Distance between the blob centres (spread 1)' })
+        .option('budget', { type: 'number', default: 120, describe: 'Seconds after which a library that steps is stopped and its time extrapolated' }),
+  );
+  const n = positiveInt(args.points, 'points');
+  const dim = positiveInt(args.dims, 'dims');
+  const iterations = positiveInt(args.iterations, 'iterations');
+  if (!(args.separation > 0)) throw new UsageError(`Expected --separation to be a positive number, got ${args.separation}`);
+  if (!(args.budget > 0)) throw new UsageError(`Expected --budget to be a positive number of seconds, got ${args.budget}`);
+  const only = listFlag(args.only, 'only', Object.keys(RUNNERS));
+  if (!existsSync(args.libs) || !statSync(args.libs).isDirectory()) {
+    throw new UsageError(`Expected \`--libs ${args.libs}\` to be the folder the libraries are installed in, found ${existsSync(args.libs) ? 'a file' : 'no such folder'}`);
+  }
+  const { points, labels } = gaussianBlobs(n, dim, 10, 7, { separation: args.separation, spread: 1 });
   const rows = Array.from({ length: n }, (_, i) => Array.from(points.subarray(i * dim, (i + 1) * dim)));
-  const problem: Problem = { points, rows, labels, n, dim, iterations: Number(values.iterations), budget: Number(values.budget) };
-  console.log(`t-SNE of ${n} points x ${dim} dims (10 Gaussian blobs, separation ${values.separation}), ${problem.iterations} iterations`);
-  for (const name of values.only.split(',')) {
-    if (!RUNNERS[name]) throw new Error(`unknown library ${name}; choose from ${Object.keys(RUNNERS).join(', ')}`);
-    console.log(JSON.stringify(benchOne(name, problem, values.libs), (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)));
+  const problem: Problem = { points, rows, labels, n, dim, iterations, budget: args.budget };
+  console.log(`t-SNE of ${n} points x ${dim} dims (10 Gaussian blobs, separation ${args.separation}), ${problem.iterations} iterations`);
+  for (const name of only) {
+    console.log(JSON.stringify(benchOne(name, problem, args.libs), (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)));
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) runMain(main);
