@@ -120,7 +120,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse studies', describe }, (y) =>
     y
       .option('storage', { ...STORAGE_FLAG, describe: 'The database, postgresql://user@host:port/db (default: DIGITFUSE_STORAGE)' })
-      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures, best step, seconds, worker" })
+      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures, best step, seconds, and worker when several ran them" })
       .option('delete', { type: 'string', describe: 'Delete this study, its trials and stored models from the database (with --yes; refused while a worker is at it)' })
       .option('yes', { type: 'boolean', default: false, describe: 'Confirm --delete' }),
   );
