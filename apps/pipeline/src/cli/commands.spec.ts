@@ -133,6 +133,27 @@ describe('digitfuse search --study without --storage', () => {
   });
 });
 
+describe('digitfuse search: a pruned trial', () => {
+  it('says so in a line naming the epoch, its val_acc and the pruner (the epoch has no line of its own)', () => {
+    const run = join(tmp(), 'pruned');
+    // Seed 1 prunes at least one of the 4 trials (the same seed gives the same run).
+    const r = digitfuse(['search', '--data', data(), '--out', run, '--trials', '4', '--epochs', '3', '--pruner', 'hyperband', '--seed', '1', '--backend', 'wasm']);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+    // Each PRUNED trial of the journal, with the last epoch it reported and that epoch's val_acc.
+    const ops = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { op: string; number: number; state?: string; step?: number; value?: number });
+    const pruned = ops.filter((o) => o.op === 'finish' && o.state === 'PRUNED').map((o) => o.number);
+    expect(pruned.length).toBeGreaterThan(0);
+    const expected = pruned.map((n) => {
+      const last = ops.filter((o) => o.op === 'report' && o.number === n).pop()!;
+      return `  trial ${n}: pruned after epoch ${last.step} (val_acc ${(last.value as number).toFixed(4)}) by the hyperband pruner`;
+    });
+    expect(r.lines.filter((l) => / pruned after /.test(l))).toEqual(expected);
+  });
+});
+
 describe('digitfuse full / search --help', () => {
   it.each(['full', 'search'])('%s --help lists every registered fusion and says a bare --budget number is minutes', (command) => {
     const r = digitfuse([command, '--help']);

@@ -117,7 +117,12 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         if (Number.isFinite(logs.acc)) trial.setUserAttr(EPOCH_ATTRS.acc, logs.acc);
         // REPORTED_PER_EPOCH (objective.ts): what the pruner compares, and a pruned trial's value.
         trial.report(logs.val_acc ?? 0, epoch + 1);
-        if (trial.shouldPrune()) throw new TrialPruned(`pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)})`);
+        if (trial.shouldPrune()) {
+          // Said here: the epoch's own line is not printed (this callback runs before the progress one).
+          const why = `pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)}) by the ${ctx.options.pruner} pruner`;
+          ctx.log(`  trial ${trial.number}: ${why}`);
+          throw new TrialPruned(why);
+        }
         if (deadline !== null && now > deadline - reserve() && epoch + 1 < ctx.options.epochs) {
           // Out of time: finish this trial with the best epoch so far rather than throw its result away.
           stopping = true;
