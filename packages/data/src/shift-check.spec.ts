@@ -28,6 +28,17 @@ describe('inputShift()', () => {
     expect(dim.findings[0]).toContain('the brightest image pixel of the inputs is 0.004');
   });
 
+  it('names the file of the images or of the audio that a finding is about', () => {
+    const files = { images: 'data/x_test_wr.npy', audio: 'data/x_test_sp.npy' };
+    expect(inputShift(rows(120, { audioScale: 1000 }), 'the test rows', files).findings).toEqual([
+      expect.stringMatching(/^the audio of the test rows \(`data\/x_test_sp\.npy`\) is far from the training audio: /),
+    ]);
+    expect(inputShift(rows(120, { imageScale: 255 }), 'the test rows', files).findings).toEqual([
+      expect.stringMatching(/^the images of the test rows \(`data\/x_test_wr\.npy`\) reach [\d.e+]+ after scaling/),
+    ]);
+    expect(inputShift(rows(120, { imageScale: 1 / 255 }), 'the test rows', files).findings[0]).toContain('the brightest image pixel of the test rows (`data/x_test_wr.npy`) is 0.004');
+  });
+
   it('warns for a moderate audio shift (a unit offset), and judges audio only with enough rows', () => {
     expect(inputShift(rows(120, { audioShift: 1 })).level).toBe('warn');
     expect(inputShift(rows(120, { audioScale: 2 })).level).toBe('warn');

@@ -35,14 +35,23 @@ export const SHIFT_LIMITS = Object.freeze({
   minAudioRows: 20,
 });
 
+/** The files the inputs of {@link inputShift} came from, named in its findings. */
+export interface ShiftFiles {
+  /** The images' file, e.g. `data/x_test_wr.npy`. Default none (the findings name no file). */
+  readonly images?: string;
+  /** The audio's file, e.g. `data/x_test_sp.npy`. Default none. */
+  readonly audio?: string;
+}
+
 /**
  * Compares inputs preprocessed with a model's statistics (`preprocess(stats, ...)`: images scaled to
  * [0,1], audio standardised with the training mean and spread) with what that model saw in training:
  * images in [0,1] whose brightest pixels reach 1, audio features with mean 0 and spread 1. A
  * moderate shift gives 'warn', a gross one (a wrong scale, a unit mix-up) 'refuse'. Pure.
  * @param what names the inputs in the findings, e.g. "the test rows"
+ * @param files the files they came from: a finding about the images names `files.images`, one about the audio `files.audio`
  */
-export function inputShift(inputs: ModelInputs, what = 'the inputs'): ShiftReport {
+export function inputShift(inputs: ModelInputs, what = 'the inputs', files: ShiftFiles = {}): ShiftReport {
   const n = inputs.n;
   let imageMax = 0;
   for (let i = 0; i < inputs.images.length; i++) if (inputs.images[i] > imageMax) imageMax = inputs.images[i];
@@ -74,18 +83,21 @@ export function inputShift(inputs: ModelInputs, what = 'the inputs'): ShiftRepor
     if (l === 'refuse' || level === 'ok') level = l;
   };
   const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toExponential(2) : x.toFixed(3));
+  const from = (file: string | undefined) => (file ? ` (\`${file}\`)` : '');
+  const images = `the images of ${what}${from(files.images)}`;
+  const audio = `the audio of ${what}${from(files.audio)}`;
   if (n > 0 && imageMax > L.imageHigh) {
-    flag('refuse', `the images of ${what} reach ${fmt(imageMax)} after scaling (training images lie in [0,1]): they look stored on another scale (e.g. 0..255 where the model expects [0,1])`);
+    flag('refuse', `${images} reach ${fmt(imageMax)} after scaling (training images lie in [0,1]): they look stored on another scale (e.g. 0..255 where the model expects [0,1])`);
   } else if (n > 0 && imageMax < L.imageLow) {
-    flag('refuse', `the brightest image pixel of ${what} is ${fmt(imageMax)} after scaling (training images reach 1): they look stored on another scale (e.g. [0,1] where the model expects 0..255)`);
+    flag('refuse', `the brightest image pixel of ${what}${from(files.images)} is ${fmt(imageMax)} after scaling (training images reach 1): they look stored on another scale (e.g. [0,1] where the model expects 0..255)`);
   }
   const spreadOff = (limit: number) => audioStdRatio > limit || audioStdRatio < 1 / limit;
   if (n < L.minAudioRows) {
     // Too few rows to estimate the audio's spread: only the images are judged.
   } else if (audioMeanAbsZ > L.refuseZ || spreadOff(L.refuseSpread)) {
-    flag('refuse', `the audio of ${what} is far from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
+    flag('refuse', `${audio} is far from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
   } else if (audioMeanAbsZ > L.warnZ || spreadOff(L.warnSpread)) {
-    flag('warn', `the audio of ${what} differs from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
+    flag('warn', `${audio} differs from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
   }
   return { level, findings, imageMax, audioMeanAbsZ, audioStdRatio };
 }

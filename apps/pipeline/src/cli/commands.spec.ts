@@ -1,5 +1,5 @@
 import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
-import { buildDemoDataset } from '@digitfuse/data';
+import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,6 +130,30 @@ describe('digitfuse search --study without --storage', () => {
     expect(r.lines.filter((l) => l.startsWith('note:'))).toEqual([note('mine')]);
     expect(studies()).toEqual(['mine']);
     expect(readFileSync(journal(), 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
+  });
+});
+
+describe('digitfuse full on test audio x1000', () => {
+  it('refuses in one line naming the audio file (no warning line repeating it), and goes on with --allow-shift on --resume', () => {
+    const loud = join(tmp(), 'loud');
+    mkdirSync(loud);
+    for (const f of readdirSync(data())) writeFileSync(join(loud, f), readFileSync(join(data(), f)));
+    rmSync(join(loud, 'demo.json'));
+    const audio = readNpy(join(loud, 'x_test_sp.npy'));
+    writeNpy(join(loud, 'x_test_sp.npy'), (audio.data as Float32Array).map((v) => v * 1000), audio.shape);
+    const run = join(tmp(), 'loud-run');
+    const r = digitfuse(['full', '--data', loud, '--out', run, ...quick]);
+    const file = join(loud, 'x_test_sp.npy');
+    expect({ status: r.status, lines: r.lines.filter((l) => l.includes('training audio')) }).toEqual({
+      status: 1,
+      lines: [expect.stringMatching(new RegExp(`^error: Refusing to go on: the audio of the test rows \\(\`${file}\`\\) is far from the training audio: .*--allow-shift to go on anyway\\)$`))],
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const forced = digitfuse(['full', '--resume', run, '--allow-shift']);
+    expect({ status: forced.status, tail: forced.status === 0 ? '' : forced.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+    expect(forced.lines.filter((l) => l.includes('training audio'))).toEqual([
+      expect.stringMatching(new RegExp(`^    warning: the audio of the test rows \\(\`${file}\`\\) is far from the training audio: `)),
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { dataFingerprint, inputShift } from '@digitfuse/data';
+import { COMPETITION_FILES, dataFingerprint, inputShift } from '@digitfuse/data';
+import { join } from 'node:path';
 import { dataOf, type Stage } from '../context';
 import { PipelineError } from '../errors';
 import { writeJson } from '../run-artifacts';
@@ -12,11 +13,13 @@ export const dataStage: Stage = {
     const data = await dataOf(ctx);
     if (data.test) {
       // The test rows, preprocessed with the training split's statistics, must look like the training rows.
-      const shift = inputShift(data.test, 'the test rows (x_test_wr.npy, x_test_sp.npy)');
-      for (const finding of shift.findings) ctx.log(`    warning: ${finding}`);
+      const dir = data.summary.dataDir;
+      const shift = inputShift(data.test, 'the test rows', { images: join(dir, COMPETITION_FILES.testImages), audio: join(dir, COMPETITION_FILES.testAudio) });
+      // Refused: the findings go in the one error line, not also in warnings before it.
       if (shift.level === 'refuse' && !ctx.options.allowShift) {
-        throw new PipelineError(`Refusing to go on: ${shift.findings[0]} (check the files; --allow-shift to go on anyway)`);
+        throw new PipelineError(`Refusing to go on: ${shift.findings.join('; ')} (check the files; --allow-shift to go on anyway)`);
       }
+      for (const finding of shift.findings) ctx.log(`    warning: ${finding}`);
     }
     writeJson(ctx.layout.dataSummary, data.summary);
     ctx.state.data = { dir: data.summary.dataDir, fingerprint: dataFingerprint(data.summary.dataDir) };

@@ -50,14 +50,17 @@ describe('submit:predict (spawned)', () => {
     const out = join(root, 'loud.csv');
     const refused = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', loud, '--out', out, '--backend', 'wasm']);
     expect(refused.status).toBe(1);
-    const errors = refused.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    // One line, naming the audio file: no warning line repeating it before.
+    const errors = refused.stderr.split('\n').filter((l) => !l.startsWith('backend:') && l.trim() !== '');
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^error: Refusing to predict: the audio of the test rows of .*loud is far from the training audio: mean \|z\| [\d.e+]+ .*\(check the files; --allow-shift to predict anyway\)$/);
+    expect(errors[0]).toMatch(
+      new RegExp(`^error: Refusing to predict: the audio of the test rows \\(\`${join(loud, 'x_test_sp.npy')}\`\\) is far from the training audio: mean \\|z\\| [\\d.e+]+ .*\\(check the files; --allow-shift to predict anyway\\)$`),
+    );
     expect(refused.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out)).toBe(false);
     const forced = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', loud, '--out', out, '--backend', 'wasm', '--allow-shift']);
     expect(forced.status).toBe(0);
-    expect(forced.stderr).toMatch(/warning: the audio of the test rows/);
+    expect(forced.stderr).toContain(`warning: the audio of the test rows (\`${join(loud, 'x_test_sp.npy')}\`) is far from the training audio`);
     expect(existsSync(out)).toBe(true);
   });
 

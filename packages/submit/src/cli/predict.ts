@@ -1,5 +1,5 @@
 import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
-import { inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
+import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
 import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -57,11 +57,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const raw = await loadCompetition(resolve(args.data), { requireTest: true });
   const test = preprocess(meta.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
   // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or refuse.
-  const shift = inputShift(test, `the test rows of ${resolve(args.data)}`);
-  for (const finding of shift.findings) process.stderr.write(`warning: ${finding}\n`);
+  const dataDir = resolve(args.data);
+  const shift = inputShift(test, 'the test rows', { images: join(dataDir, COMPETITION_FILES.testImages), audio: join(dataDir, COMPETITION_FILES.testAudio) });
+  // Refused: the findings go in the one error line, not also in warnings before it.
   if (shift.level === 'refuse' && !args['allow-shift']) {
-    throw new SubmissionError(`Refusing to predict: ${shift.findings[0]} (check the files; --allow-shift to predict anyway)`, resolve(args.data));
+    throw new SubmissionError(`Refusing to predict: ${shift.findings.join('; ')} (check the files; --allow-shift to predict anyway)`, dataDir);
   }
+  for (const finding of shift.findings) process.stderr.write(`warning: ${finding}\n`);
   const t0 = performance.now();
   const result = await predict(dirs, test, { batchSize, tta: args.tta });
   const replaced = existsSync(args.out);
