@@ -39,7 +39,7 @@ export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, err) => {
-      throw new UsageError(`${usageMessage(message ?? err?.message ?? 'bad arguments')} (see --help)`);
+      throw new UsageError(`${usageMessage(message ?? err?.message ?? 'bad arguments', declared, argv)} (see --help)`);
     });
   const args = await parser.parseAsync();
   if ((args as { help?: boolean }).help) throw new HelpShown();
@@ -148,10 +148,11 @@ const FLAG_TOKEN = /^--?[A-Za-z][\w-]*(=|$)/;
 
 /**
  * yargs' message on one line, without the camel-case twin of an unknown flag
- * ("Unknown arguments: bogus-flag, bogusFlag" becomes "Unknown argument: bogus-flag"), and a value
- * outside a flag's choices in the project's words.
+ * ("Unknown arguments: bogus-flag, bogusFlag" becomes "Unknown argument: bogus-flag"), with the
+ * command's flag that a typed flag is a typo of ("Unknown argument: trails; did you mean --trials?"),
+ * and a value outside a flag's choices in the project's words.
  */
-function usageMessage(message: string): string {
+function usageMessage(message: string, declared: DeclaredOptions, argv: readonly string[]): string {
   const text = message.replace(/\s*\n\s*/g, ' ').trim();
   const choice = /^Invalid values?: Argument: ([^,]+), Given: (.*), Choices: (.*)$/.exec(text);
   if (choice) return `Expected --${choice[1]} to be one of ${choice[3].replace(/"/g, '')}, found \`${choice[2].replace(/^"|"$/g, '')}\``;
@@ -159,7 +160,35 @@ function usageMessage(message: string): string {
   if (!unknown) return text;
   const names = unknown[1].split(', ');
   const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camelCase(other) === n));
-  return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}`;
+  // Only for what was typed as a flag (`--trails`, `--no-reprot`), not for a stray word.
+  const typedAs = (prefix: string) => kept.length === 1 && argv.some((t) => t === `${prefix}${kept[0]}` || t.startsWith(`${prefix}${kept[0]}=`));
+  const prefix = typedAs('--') ? '--' : typedAs('--no-') ? '--no-' : undefined;
+  // `--no-` goes only with a switch.
+  const near = prefix ? nearestFlag(kept[0], prefix === '--' ? Object.keys(declared.key) : declared.boolean) : undefined;
+  return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}${near ? `; did you mean ${prefix}${near}?` : ''}`;
+}
+
+/** The flag of `flags` that `name` is a typo of (at most 2 edits, a swap of two letters counting as one, and under half its length), if exactly one is that near; never `version`, which parseArgs turns off. */
+function nearestFlag(name: string, flags: readonly string[]): string | undefined {
+  const limit = Math.min(2, Math.floor((name.length - 1) / 2));
+  // yargs declares `batch-size` and its twin `batchSize`: offer the one the help shows.
+  const twins = new Set(flags.filter((f) => f.includes('-')).map(camelCase));
+  const near = flags.filter((f) => !twins.has(f) && f !== 'version' && editDistance(name, f) <= limit);
+  const best = Math.min(...near.map((f) => editDistance(name, f)));
+  const closest = near.filter((f) => editDistance(name, f) === best);
+  return closest.length === 1 ? closest[0] : undefined;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each cost 1. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 const camelCase = (s: string): string => s.replace(/-+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
