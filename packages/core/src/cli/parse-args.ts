@@ -1,4 +1,5 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
+import { distance } from 'fastest-levenshtein';
 import { UsageError } from '../errors';
 
 /** How a command presents itself in `--help`. */
@@ -168,27 +169,16 @@ function usageMessage(message: string, declared: DeclaredOptions, argv: readonly
   return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}${near ? `; did you mean ${prefix}${near}?` : ''}`;
 }
 
-/** The flag of `flags` that `name` is a typo of (at most 2 edits, a swap of two letters counting as one, and under half its length), if exactly one is that near; never `version`, which parseArgs turns off. */
+/** The flag of `flags` that `name` is a typo of (at most 2 edits, and under half its length; fastest-levenshtein's edit distance), if exactly one is that near; never `version`, which parseArgs turns off. */
 function nearestFlag(name: string, flags: readonly string[]): string | undefined {
   const limit = Math.min(2, Math.floor((name.length - 1) / 2));
   // yargs declares `batch-size` and its twin `batchSize`: offer the one the help shows.
   const twins = new Set(flags.filter((f) => f.includes('-')).map(camelCase));
-  const near = flags.filter((f) => !twins.has(f) && f !== 'version' && editDistance(name, f) <= limit);
-  const best = Math.min(...near.map((f) => editDistance(name, f)));
-  const closest = near.filter((f) => editDistance(name, f) === best);
+  const near = flags.filter((f) => !twins.has(f) && f !== 'version' && distance(name, f) <= limit);
+  const best = Math.min(...near.map((f) => distance(name, f)));
+  const closest = near.filter((f) => distance(name, f) === best);
   return closest.length === 1 ? closest[0] : undefined;
 }
 
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each cost 1. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
 
 const camelCase = (s: string): string => s.replace(/-+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
