@@ -71,11 +71,12 @@ export function modelStage(
 
 /**
  * Run stages in order with one header line each, skipping those run.json records as finished
- * (a resumed run continues where it stopped). Each finished stage is recorded at once.
+ * (a resumed run continues where it stopped). Each finished stage is recorded at once. `resumeWith`:
+ * the command that continues the run, which a Ctrl-C names.
  */
-export async function runStages(ctx: RunContext, stages: readonly Stage[]): Promise<void> {
+export async function runStages(ctx: RunContext, stages: readonly Stage[], resumeWith?: 'full' | 'search'): Promise<void> {
   // One process at a time runs a run's stages; active.json says which (the dashboard reads it).
-  const release = claimRun(ctx.layout, ctx.log);
+  const release = claimRun(ctx.layout, ctx.log, resumeWith);
   try {
     await runEach(ctx, stages);
   } finally {

@@ -45,10 +45,11 @@ export function activeRunProcess(layout: RunLayout): RunProcess | null {
  * Records this process as the one running the run's stages (so that the dashboard can tell a stage
  * that runs from one that waits for a `--resume`, and a second process cannot run the same stages
  * at once), and returns what gives the run up again. The record also goes on Ctrl-C or SIGTERM; one
- * left by a killed process is ignored, since its process is gone.
+ * left by a killed process is ignored, since its process is gone. With `resumeWith` (the command,
+ * `full` or `search`), a run stopped so says how to go on from there.
  * @throws PipelineError when another process on this machine is still running the run's stages.
  */
-export function claimRun(layout: RunLayout, log: (line: string) => void): () => void {
+export function claimRun(layout: RunLayout, log: (line: string) => void, resumeWith?: string): () => void {
   const other = activeRunProcess(layout);
   if (other !== null && !(other.pid === process.pid && other.host === hostname())) {
     if (other.host === hostname()) {
@@ -70,6 +71,12 @@ export function claimRun(layout: RunLayout, log: (line: string) => void): () => 
     release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (resumeWith !== undefined) {
+      // Said now: the signal sent again below ends the process without an 'exit' event (a listener
+      // left, such as signal-exit's, ends it a moment later; a training step may print meanwhile).
+      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+      log(`\nstopped (${how}): \`digitfuse ${resumeWith} --resume ${layout.root}\` goes on from here; the stages and trials finished so far are kept`);
+    }
     process.kill(process.pid, signal);
   };
   process.on('SIGINT', onSignal);

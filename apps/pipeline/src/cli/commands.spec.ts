@@ -345,6 +345,31 @@ describe('a run that another process is running', () => {
   });
 });
 
+describe('a run stopped with Ctrl-C', () => {
+  it('says which command goes on from there, gives the run up, and ends as the signal ends it', async () => {
+    const out = join(tmp(), 'stopped');
+    // The user's binary, in a process group of its own: a terminal's Ctrl-C reaches every process of the command.
+    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), ['full', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm'], {
+      cwd: WORKSPACE,
+      env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '' },
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    for (let t0 = Date.now(); !/^epoch 1\/3/m.test(output); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no epoch line: ${output.slice(-3000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await done).toEqual({ code: null, signal: 'SIGINT' });
+    expect(output).toContain(`\nstopped (Ctrl-C): \`digitfuse full --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+    expect(output).not.toMatch(/^error:|\n\s+at /m);
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
+    expect(existsSync(join(out, 'run.json'))).toBe(true);
+  });
+});
+
 describe('a search worker process (--workers)', () => {
   it("says on its error line which worker it is, as on its other lines (the main process's own line says what to do next)", () => {
     // As the search starts a worker: search.ts itself, with the run to join.

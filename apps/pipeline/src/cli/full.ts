@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (dashboard) log(`dashboard: ${dashboard.url} (live until the run ends)`);
   const t0 = performance.now();
   try {
-    await runStages(ctx, FULL_STAGES);
+    await runStages(ctx, FULL_STAGES, 'full');
   } catch (e) {
     throw withResumeHint(e, ctx, 'full');
   } finally {

@@ -22,7 +22,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   try {
-    await runStages(ctx, [dataStage, searchStage]);
+    await runStages(ctx, [dataStage, searchStage], 'search');
   } catch (e) {
     throw withResumeHint(e, ctx, 'search');
   }
