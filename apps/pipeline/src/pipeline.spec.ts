@@ -232,6 +232,9 @@ describe('runs and their data', () => {
     const text = run.output;
     expect(text).toContain(`note: ${noTest} has no x_test_wr.npy / x_test_sp.npy: the run searches, retrains and reports, but writes no submission`);
     expect(text).toMatch(/finished in \d+s: no submission written \(no test files\)/);
+    // Each stage says what it did: the two submission stages that had nothing to do too.
+    expect(text).toMatch(/\[4\/7\] predict[^\n]*\n {4}no x_test_wr\.npy \/ x_test_sp\.npy in the data folder: nothing to predict\n/);
+    expect(text).toMatch(/\[5\/7\] validate[^\n]*\n {4}no submission was written \(no test files\): nothing to validate\n/);
     expect(existsSync(join(root, 'no-test-run', 'submission.csv'))).toBe(false);
   });
 

@@ -23,7 +23,10 @@ export const validateStage: Stage = {
   title: 'validate: submission.csv against the test files',
   async run(ctx) {
     const data = await dataOf(ctx);
-    if (!data.test) return { skipped: true };
+    if (!data.test) {
+      ctx.log('    no submission was written (no test files): nothing to validate');
+      return { skipped: true };
+    }
     const summary = validateSubmission(ctx.layout.submission, data.test);
     ctx.log(`    valid: header row_id,label, ${summary.rows} rows in order; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}`);
     return { rows: summary.rows, valid: true };
