@@ -54,7 +54,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['upload', ['upload', '--competition', 'c', '--message', 'm', '--submission', join(absent, 's.csv')], 1, `error: Expected the submission \`${join(absent, 's.csv')}\` to be a CSV file, found nothing there`],
   ['search', ['search', '--trials', '0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
   ['full', ['full', '--budget', 'soon'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`'],
-  ['dashboard', ['dashboard', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`],
+  ['dashboard', ['dashboard', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found no such folder`],
   ['report', ['report', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json`],
   ['robustness', ['robustness', '--root', absent, '--sets', absent], 2, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
   ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],

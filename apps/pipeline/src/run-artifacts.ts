@@ -183,6 +183,7 @@ export function openRun<Options>(root: string, flag = '--resume'): { layout: Run
   if (existsSync(root) && !statSync(root).isDirectory()) {
     throw new PipelineError(`Expected \`${flag} ${root}\` to be a run directory with run.json, found a file (give its folder)`);
   }
+  if (!existsSync(root)) throw new PipelineError(`Expected \`${flag} ${root}\` to be a run directory with run.json, found no such folder`);
   if (!existsSync(layout.state)) {
     throw new PipelineError(`Expected \`${flag} ${root}\` to be a run directory with run.json, found none at ${layout.state}`);
   }

@@ -209,9 +209,12 @@ describe('digitfuse report: its own flags', () => {
     expect(readdirSync(join(early, 'report')).filter((f) => f.endsWith('.png')).sort()).toEqual(['digits-grid.png', 'mfcc-per-digit.png']);
   });
 
-  it('names --run (not --resume) for a folder without a run', () => {
+  it('names --run (not --resume), and whether the folder is missing or holds no run', () => {
     const absent = join(tmp(), 'absent');
-    expectOneErrorLine(digitfuse(['report', '--run', absent]), 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found none at ${join(absent, 'run.json')}`);
+    expectOneErrorLine(digitfuse(['report', '--run', absent]), 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found no such folder`);
+    const empty = join(tmp(), 'empty');
+    mkdirSync(empty);
+    expectOneErrorLine(digitfuse(['report', '--run', empty]), 1, `error: Expected \`--run ${empty}\` to be a run directory with run.json, found none at ${join(empty, 'run.json')}`);
   });
 });
 

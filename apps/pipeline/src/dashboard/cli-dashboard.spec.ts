@@ -38,7 +38,7 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
   it('says in one line what is wrong with --run, and exits 1', () => {
     const r = runDashboardCli(['--run', join(tempDir(), 'missing')]);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe(`error: Expected \`--run ${join(tempDir(), 'missing')}\` to be a run directory with run.json, found none at ${join(tempDir(), 'missing', 'run.json')}`);
+    expect(r.stderr.trim()).toBe(`error: Expected \`--run ${join(tempDir(), 'missing')}\` to be a run directory with run.json, found no such folder`);
   });
 
   it.each([

@@ -234,7 +234,7 @@ describe('startDashboard() errors', () => {
 
   it('refuses a folder without run.json, naming it', async () => {
     await expect(startDashboard({ run: join(tempDir(), 'nothing'), log: quiet })).rejects.toThrow(PipelineError);
-    await expect(startDashboard({ run: join(tempDir(), 'nothing'), log: quiet })).rejects.toThrow(/^Expected `--run .*nothing` to be a run directory with run.json, found none at .*run\.json$/);
+    await expect(startDashboard({ run: join(tempDir(), 'nothing'), log: quiet })).rejects.toThrow(/^Expected `--run .*nothing` to be a run directory with run.json, found no such folder$/);
   });
 
   it('refuses a bad port and a port in use', async () => {
