@@ -1,10 +1,9 @@
 import Fastify from 'fastify';
 import { UsageError } from '@digitfuse/core';
-import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { PipelineError } from '../errors';
 import type { PipelineOptions } from '../options';
-import { openRun, runLayout, type RunLayout } from '../run-artifacts';
+import { openRun, type RunLayout } from '../run-artifacts';
 import { openStudySource } from './open-study-source';
 import { registerRoutes } from './routes';
 import { RunMonitor } from './run-monitor';
@@ -77,9 +76,10 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
   let layout: RunLayout | null = null;
   let options: PipelineOptions | null = null;
   if (args.run !== undefined && args.run !== null) {
-    layout = runLayout(args.run);
-    if (!existsSync(layout.state)) throw new PipelineError(`Expected \`--run ${args.run}\` to be a run directory with run.json, found none at ${layout.state}`);
-    options = openRun<PipelineOptions>(args.run).state.options; // checks that run.json is a digitfuse run
+    // One line for a missing folder, a file, no run.json or one that is not a digitfuse run's.
+    const run = openRun<PipelineOptions>(args.run, '--run');
+    layout = run.layout;
+    options = run.state.options;
   }
   const source = await openStudySource({ layout, options, storage: args.storage ?? null, study: args.study ?? null, log, pollMs: args.pollMs });
   const monitor = new RunMonitor({ layout, source, stages, log });
