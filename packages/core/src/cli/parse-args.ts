@@ -169,9 +169,9 @@ function usageMessage(message: string, declared: DeclaredOptions, argv: readonly
   return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}${near ? `; did you mean ${prefix}${near}?` : ''}`;
 }
 
-/** The flag of `flags` that `name` is a typo of (at most 2 edits, and under half its length; fastest-levenshtein's edit distance), if exactly one is that near; never `version`, which parseArgs turns off. */
+/** The flag of `flags` that `name` is a typo of (at most 2 edits and half its length, a swap of two letters being 2; fastest-levenshtein), if exactly one is that near; never `version`, which parseArgs turns off. */
 function nearestFlag(name: string, flags: readonly string[]): string | undefined {
-  const limit = Math.min(2, Math.floor((name.length - 1) / 2));
+  const limit = Math.min(2, Math.floor(name.length / 2));
   // yargs declares `batch-size` and its twin `batchSize`: offer the one the help shows.
   const twins = new Set(flags.filter((f) => f.includes('-')).map(camelCase));
   const near = flags.filter((f) => !twins.has(f) && f !== 'version' && distance(name, f) <= limit);
