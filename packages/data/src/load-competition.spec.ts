@@ -41,17 +41,17 @@ describe('loadCompetition()', () => {
     const raw = await loadCompetition(f.dir);
     expect(raw.testImages).toBeNull();
     expect(raw.nTest).toBe(0);
-    await expect(loadCompetition(f.dir, { requireTest: true })).rejects.toThrow('Cannot find `x_test_wr.npy`');
+    await expect(loadCompetition(f.dir, { requireTest: true })).rejects.toThrow(/^Expected `x_test_wr.npy` in `.*` \(test files are required\), found no such file$/);
   });
 
   it('refuses one test file without the other', async () => {
     const err = await loadError({ files: { 'x_test_sp.npy': null } });
-    expect(err.message).toMatch(/^Cannot find `x_test_sp.npy` in `.*` \(`x_test_wr.npy` is there\)$/);
+    expect(err.message).toMatch(/^Expected `x_test_sp.npy` in `.*` \(`x_test_wr.npy` is there\), found no such file$/);
   });
 
   it.each(['x_train_wr.npy', 'x_train_sp.npy', 'y_train.csv'])('names a missing %s', async (name) => {
     const err = await loadError({ files: { [name]: null } });
-    expect(err.message).toMatch(new RegExp(`^Cannot find \`${name}\` in`));
+    expect(err.message).toMatch(new RegExp(`^Expected \`${name}\` in .*, found no such file$`));
     expect(err.file).toContain(name);
   });
 

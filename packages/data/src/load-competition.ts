@@ -43,7 +43,7 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
     for (const name of [f.testImages, f.testAudio]) {
       if (!existsSync(join(dir, name))) {
         const why = options.requireTest ? 'test files are required' : `\`${hasTestImages ? f.testImages : f.testAudio}\` is there`;
-        throw new DataError(`Cannot find \`${name}\` in \`${dir}\` (${why})`, join(dir, name));
+        throw new DataError(`Expected \`${name}\` in \`${dir}\` (${why}), found no such file`, join(dir, name));
       }
     }
   }
@@ -103,7 +103,7 @@ export function requireDataDir(dir: string): void {
 }
 
 function requireFile(dir: string, name: string): void {
-  if (!existsSync(join(dir, name))) throw new DataError(`Cannot find \`${name}\` in \`${dir}\``, join(dir, name));
+  if (!existsSync(join(dir, name))) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found no such file`, join(dir, name));
 }
 
 interface Matrix {

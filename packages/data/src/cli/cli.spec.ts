@@ -46,7 +46,7 @@ describe('preprocess main()', () => {
 
   const labels12 = (f: (i: number) => string) => `row_id,label\n${Array.from({ length: 12 }, (_, i) => `${i},${f(i)}`).join('\n')}\n`;
   it.each([
-    ['a missing file', { 'x_train_wr.npy': null }, /^Cannot find `x_train_wr.npy` in/],
+    ['a missing file', { 'x_train_wr.npy': null }, /^Expected `x_train_wr.npy` in `[^`]+`, found no such file$/],
     ['a file that is not npy', { 'x_test_sp.npy': 'text' }, /to be an .npy file/],
     ['truncated data', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507), [12, 507], { truncate: 8 }) }, /the file is truncated/],
     ['a wrong column count', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 506), [12, 506]) }, /to have 507 columns, got 506 \(shape \[12,506\]\)/],
