@@ -5,6 +5,7 @@ import type { RunContext } from './context';
 import type { BesideRetrain } from './beside-retrain';
 import { readKeyed, trialModelDir, writeKeyed, type EvaluationFile } from './run-artifacts';
 import { sampleRows } from './search-space';
+import { modalityOf } from './options';
 
 /** One single-sense model of the modality ablation. */
 export type AblationEntry = EvaluationFile['ablation'][number];
@@ -22,6 +23,9 @@ export interface AblationKey {
   readonly batchSize: number;
   readonly backend: string;
 }
+
+/** Whether the run has a modality ablation: not an image-only run (`--modality image`), whose model has one sense already. */
+export const hasAblation = (ctx: RunContext): boolean => modalityOf(ctx.options) !== 'image';
 
 /** The ablation's inputs for the run's best trial (its meta holds the configuration and the kept epoch). */
 export async function ablationKey(ctx: RunContext, trial: number, backend: string): Promise<AblationKey> {
@@ -71,9 +75,13 @@ export const savedAblation = (ctx: RunContext, key: AblationKey): readonly Ablat
 /**
  * The evaluate stage's ablation entries for the best trial: from the child started beside the
  * retraining (waiting for it), or from an earlier run's `ablation.json` with the same inputs, else
- * trained here.
+ * trained here; none for an image-only run.
  */
 export async function ablationFor(ctx: RunContext, data: PreparedData, trial: number, backend: string, beside: BesideRetrain | undefined): Promise<readonly AblationEntry[]> {
+  if (!hasAblation(ctx)) {
+    ctx.log('    modality ablation: none (an image-only run: its model is the image-only one)');
+    return [];
+  }
   const key = await ablationKey(ctx, trial, backend);
   if (beside && beside.trial === trial && beside.backend === backend) {
     const t0 = performance.now();

@@ -3,7 +3,7 @@ import { backendOf, dataOf } from '../context';
 import { openContext } from '../open-run';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { embeddingMaps } from '../report';
-import { ablationKey, savedAblation, trainAblation } from '../ablation';
+import { ablationKey, hasAblation, savedAblation, trainAblation } from '../ablation';
 import { reportEmbeddings, reportMapSettings, saveMaps, savedMaps } from '../report-maps';
 import { bestTrials } from '../study-access';
 
@@ -22,7 +22,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const data = await dataOf({ ...ctx, log: () => undefined });
   const [best] = await bestTrials(ctx, 1);
   const key = await ablationKey(ctx, best.number, backend.name);
-  if (savedAblation(ctx, key) === null) await trainAblation(ctx, data, key, { quiet: true });
+  if (hasAblation(ctx) && savedAblation(ctx, key) === null) await trainAblation(ctx, data, key, { quiet: true });
   if (!ctx.options.report) return;
   const embeddings = await reportEmbeddings(ctx, data, best.number);
   const settings = reportMapSettings(ctx);

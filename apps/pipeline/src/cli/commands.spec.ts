@@ -348,6 +348,18 @@ describe('a run that another process is running', () => {
   });
 });
 
+describe('digitfuse full --modality image', () => {
+  it('trains no modality ablation (its model is the image-only one) and records its own model as image-only', () => {
+    const out = join(tmp(), 'image-only');
+    const r = digitfuse(['full', '--data', data(), '--out', out, '--modality', 'image', ...quick]);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(r.lines).toContain('    modality ablation: none (an image-only run: its model is the image-only one)');
+    expect(r.stderr).not.toMatch(/(image|audio)-only model: the best configuration/);
+    const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8')) as { ablation: { modality: string; note?: string }[] };
+    expect(evaluation.ablation.map((a) => [a.modality, a.note])).toEqual([['image', 'best trial']]);
+  });
+});
+
 describe('a run stopped with Ctrl-C', () => {
   it('says which command goes on from there, gives the run up, and ends as the signal ends it', async () => {
     const out = join(tmp(), 'stopped');

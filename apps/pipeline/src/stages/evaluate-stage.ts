@@ -5,6 +5,7 @@ import { modelStage } from '../context';
 import { trialModelDir, writeJson, type EvaluationFile } from '../run-artifacts';
 import { ablationFor } from '../ablation';
 import { bestTrials } from '../study-access';
+import { modalityOf } from '../options';
 
 const toRows = (confusion: Int32Array): number[][] =>
   Array.from({ length: NUM_CLASSES }, (_, r) => Array.from(confusion.subarray(r * NUM_CLASSES, (r + 1) * NUM_CLASSES)));
@@ -49,7 +50,7 @@ export const evaluateStage = modelStage('evaluate', 'evaluate: validation metric
 
   const meta = await readMeta(trialModelDir(ctx.layout, trials[0].number));
   const ablation: EvaluationFile['ablation'] = [
-    { modality: 'both', valAccuracy: best.accuracy, note: 'best trial' },
+    { modality: modalityOf(ctx.options), valAccuracy: best.accuracy, note: 'best trial' },
     ...(await ablationFor(ctx, data, trials[0].number, backend.name, ctx.beside)),
   ];
   const file: EvaluationFile = {

@@ -6,7 +6,8 @@ import { fromPart, type ReportSection } from './section';
 export const ablationSection: ReportSection = {
   id: 'ablation',
   title: 'Modality ablation',
-  render: fromPart((input) => input.ablation, 'No modality ablation was run.', async (ablation, ctx) =>
+  // One entry (the run's own model) is no ablation: an image-only run has none.
+  render: fromPart((input) => (input.ablation !== undefined && input.ablation.length > 1 ? input.ablation : undefined), 'No modality ablation was run (an image-only run has none).', async (ablation, ctx) =>
     [
       ctx.table(ablationTable(ablation), 'Validation accuracy by inputs'),
       await ctx.chart('modality-ablation.png', ablationSpec(ablation), 'Modality ablation: validation accuracy'),
