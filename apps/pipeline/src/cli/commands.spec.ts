@@ -349,12 +349,15 @@ describe('a run that another process is running', () => {
 });
 
 describe('digitfuse full --modality image', () => {
-  it('trains no modality ablation (its model is the image-only one) and records its own model as image-only', () => {
+  it('trains no modality ablation (its model is the image-only one), records its own model as image-only, and its trial lines show no shifted audio', () => {
     const out = join(tmp(), 'image-only');
     const r = digitfuse(['full', '--data', data(), '--out', out, '--modality', 'image', ...quick]);
     expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
     expect(r.lines).toContain('    modality ablation: none (an image-only run: its model is the image-only one)');
     expect(r.stderr).not.toMatch(/(image|audio)-only model: the best configuration/);
+    // Its trial lines give its validation accuracy alone: it hears no audio to shift.
+    expect(r.stderr).toMatch(/^ {2}trial 0: value 0\.\d{4} \(validation: \d+\.\d+%\) at epoch 1 /m);
+    expect(r.stderr).not.toContain('shifted audio');
     const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8')) as { ablation: { modality: string; note?: string }[] };
     expect(evaluation.ablation.map((a) => [a.modality, a.note])).toEqual([['image', 'best trial']]);
   });

@@ -158,9 +158,11 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     const value = objectiveValue(objectiveOf(ctx.options), figures);
     endWorkMs = Math.max(endWorkMs, Date.now() - trainEnd);
     const w = result.calibration?.weights;
+    // An image-only model hears nothing: its shifted-audio figure is its clean one.
+    const hears = modalityOf(ctx.options) !== 'image';
     ctx.log(
-      `  trial ${trial.number}: value ${value.toFixed(4)} (validation: clean ${pct(figures.clean)}, shifted audio ${pct(figures.shifted)}` +
-        (figures.image !== null ? `, image expert ${pct(figures.image)}` : '') +
+      `  trial ${trial.number}: value ${value.toFixed(4)} (validation: ${hears ? `clean ${pct(figures.clean)}, shifted audio ${pct(figures.shifted)}` : pct(figures.clean)}` +
+        (hears && figures.image !== null ? `, image expert ${pct(figures.image)}` : '') +
         `) at epoch ${result.bestEpoch + 1}` +
         (w ? `, fusion weights fused ${w.fused.toFixed(2)} image ${w.image.toFixed(2)} audio ${w.audio.toFixed(2)}` : '') +
         ` (${formatDuration(result.seconds)})`,
