@@ -95,6 +95,13 @@ describe('writeReport()', () => {
     expect(html).toContain('<td>Backend</td><td>cpu</td>');
   });
 
+  it("says an image-only run has no ablation only when its one ablation entry is the run's own model", async () => {
+    await writeReport({ title: 'Image run', summary: {}, ablation: [{ modality: 'image', valAccuracy: 0.9 }] }, tempDir());
+    const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
+    expect(html).toContain('No modality ablation was run (an image-only run has none).');
+    expect(readdirSync(tempDir())).not.toContain('modality-ablation.png');
+  });
+
   it('writes the trial table but no history chart when no trial has a value yet', async () => {
     const trials = [0, 1].map((k) => ({ number: k, state: 'PRUNED' as const, params: { opt: 'adam' }, value: null, bestEpoch: null, seconds: null, intermediate: [] }));
     await writeReport({ title: 't', summary: {}, trials }, tempDir());
