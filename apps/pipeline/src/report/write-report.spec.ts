@@ -102,6 +102,19 @@ describe('writeReport()', () => {
     expect(readdirSync(tempDir())).not.toContain('modality-ablation.png');
   });
 
+  it("says which model the figures are of once, and refers back to it in later sections", async () => {
+    const demo = demoReportInput(60, 2);
+    const note = "These figures are of the best trial's model (trial 3), a note for this test.";
+    await writeReport({ title: 't', summary: {}, history: demo.history, evaluation: demo.evaluation, modelNote: note }, tempDir());
+    for (const file of ['report.md', 'report.html']) {
+      const text = readFileSync(join(tempDir(), file), 'utf8').replace(/&#39;/g, "'");
+      expect(text.split('a note for this test').length - 1).toBe(1);
+      expect(text).toContain("These figures too are of that model (the best trial's; see the note above).");
+      // The full note comes first (in the training section), the reference after it.
+      expect(text.indexOf('a note for this test')).toBeLessThan(text.indexOf('These figures too'));
+    }
+  });
+
   it('writes the trial table but no history chart when no trial has a value yet', async () => {
     const trials = [0, 1].map((k) => ({ number: k, state: 'PRUNED' as const, params: { opt: 'adam' }, value: null, bestEpoch: null, seconds: null, intermediate: [] }));
     await writeReport({ title: 't', summary: {}, trials }, tempDir());

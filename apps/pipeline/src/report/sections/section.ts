@@ -53,9 +53,18 @@ export function fromPart<T>(
   };
 }
 
-/** The input's `modelNote` as a paragraph, or nothing: which model a section's figures are of. */
+/** The reports (their contexts) that have said their `modelNote` in full already. */
+const noted = new WeakSet<SectionContext>();
+
+/**
+ * The input's `modelNote` as a paragraph, or nothing: which model a section's figures are of. The
+ * first section to say it gives it in full; later sections of the same report refer back to it.
+ */
 export function modelNote(input: ReportInput, ctx: SectionContext): string {
-  return input.modelNote ? ctx.paragraph(input.modelNote) : '';
+  if (!input.modelNote) return '';
+  if (noted.has(ctx)) return ctx.paragraph('These figures too are of that model (the best trial\'s; see the note above).');
+  noted.add(ctx);
+  return ctx.paragraph(input.modelNote);
 }
 
 /** One section of the report: an anchor id, a title (the `##` heading and the nav link) and its body. */
