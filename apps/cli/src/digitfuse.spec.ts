@@ -57,8 +57,8 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['dashboard', ['dashboard', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found no such folder`],
   ['report', ['report', '--run', absent], 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json`],
   ['robustness', ['robustness', '--root', absent, '--sets', absent], 2, 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
-  ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
-  ['a typo of a flag', ['full', '--trails', '3'], 2, 'error: Unknown argument: trails; did you mean --trials? (see --help)'],
+  ['bench', ['bench', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
+  ['a typo of a flag', ['full', '--trails', '3'], 2, 'error: Unknown argument: --trails; did you mean --trials? (see --help)'],
   ['bench model', ['bench', 'model', '--configs', 'huge'], 2, 'error: Expected --configs to list some of small, paper, found `huge`'],
   ['bench kernels', ['bench', 'kernels', '--mode', 'fast'], 2, 'error: Expected --mode to be one of '],
   ['bench tuning', ['bench', 'tuning', '--trials', '0'], 2, 'error: Expected --trials to be a positive integer, got 0'],
@@ -79,7 +79,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['preprocess --out of a file', ['preprocess', '--data', absent, '--out', aFile], 1, `error: Expected \`--out ${aFile}\` to be a cache folder for the preprocessed arrays, found a file there; nothing was written`],
   ['train --data of a file', ['train', '--data', aFile, '--out', join(tmp, 'model-f'), '--backend', 'cpu'], 1, `error: Expected \`--data ${aFile}\` to be a folder with the competition's files, found a file`],
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
-  ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
 ];
 

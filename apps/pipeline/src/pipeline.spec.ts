@@ -174,7 +174,7 @@ describe('flag errors', () => {
   it.each([
     [['--trials', '0'], '--trials to be an integer from 1'],
     [['--budget', 'soon'], '`--budget` to be a duration'],
-    [['--bogus'], 'Unknown argument: bogus'],
+    [['--bogus'], 'Unknown argument: --bogus'],
     [['--backend', 'gpu'], 'Expected --backend to be one of auto, '],
     [['--fusion', 'late'], 'Expected --fusion to be one of attention, concat, robust, found `late`'],
     [['--out', 'a', '--resume', 'b'], 'either `--out`'],

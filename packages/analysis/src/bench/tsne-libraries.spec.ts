@@ -20,7 +20,7 @@ describe('analysis:bench (spawned)', () => {
   });
 
   it.each([
-    [['--onyl', 'ours'], 'error: Unknown argument: onyl; did you mean --only? (see --help)'],
+    [['--onyl', 'ours'], 'error: Unknown argument: --onyl; did you mean --only? (see --help)'],
     [['--points', 'abc'], 'error: Expected --points to be a number, found `abc` (see --help)'],
     [['--points', '0'], 'error: Expected --points to be a positive integer, got 0'],
     [['--iterations', '1.5'], 'error: Expected --iterations to be a positive integer, got 1.5'],

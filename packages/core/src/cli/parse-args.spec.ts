@@ -21,17 +21,20 @@ describe('parseArgs()', () => {
   });
 
   it.each([
-    [['--out', 'o', '--bogus-flag'], 'Unknown argument: bogus-flag (see --help)'],
+    [['--out', 'o', '--bogus-flag'], 'Unknown argument: --bogus-flag (see --help)'],
     [['--out', 'o', 'extra'], 'Unknown argument: extra (see --help)'],
     // A typo of one of the command's flags names that flag (as the help shows it), a switch's `--no-` too.
-    [['--out', 'o', '--bugdet', '5m'], 'Unknown argument: bugdet; did you mean --budget? (see --help)'],
-    [['--out', 'o', '--batchsize=8'], 'Unknown argument: batchsize; did you mean --batch-size? (see --help)'],
-    [['--out', 'o', '--no-reprot'], 'Unknown argument: reprot; did you mean --no-report? (see --help)'],
-    [['--out', 'o', '--no-bugdet'], 'Unknown argument: bugdet (see --help)'],
-    [['--out', 'o', '--versoin'], 'Unknown argument: versoin (see --help)'],
+    [['--out', 'o', '--bugdet', '5m'], 'Unknown argument: --bugdet; did you mean --budget? (see --help)'],
+    [['--out', 'o', '--batchsize=8'], 'Unknown argument: --batchsize; did you mean --batch-size? (see --help)'],
+    [['--out', 'o', '--no-reprot'], 'Unknown argument: --no-reprot; did you mean --no-report? (see --help)'],
+    [['--out', 'o', '--no-bugdet'], 'Unknown argument: --no-bugdet (see --help)'],
+    [['--out', 'o', '--versoin'], 'Unknown argument: --versoin (see --help)'],
     [['--out', 'o', 'ot'], 'Unknown argument: ot (see --help)'],
     [['--out', 'o', '--mode', 'c'], 'Expected --mode to be one of a, b, found `c` (see --help)'],
-    [[], 'Missing required argument: out (see --help)'],
+    [[], 'Expected --out (required), found none (see --help)'],
+    // Named as typed: yargs calls `--no-cache` `cache`.
+    [['--out', 'o', '--no-cache'], 'Unknown argument: --no-cache (see --help)'],
+    [['--out', 'o', '--nocache=1', 'extra'], 'Unknown arguments: --nocache, extra (see --help)'],
   ])('refuses %j with one UsageError line', async (argv, message) => {
     const failure = parse(argv);
     await expect(failure).rejects.toThrow(UsageError);

@@ -157,6 +157,8 @@ function usageMessage(message: string, declared: DeclaredOptions, argv: readonly
   const text = message.replace(/\s*\n\s*/g, ' ').trim();
   const choice = /^Invalid values?: Argument: ([^,]+), Given: (.*), Choices: (.*)$/.exec(text);
   if (choice) return `Expected --${choice[1]} to be one of ${choice[3].replace(/"/g, '')}, found \`${choice[2].replace(/^"|"$/g, '')}\``;
+  const missing = /^Missing required arguments?: (.*)$/.exec(text);
+  if (missing) return `Expected ${missing[1].split(', ').map((n) => `--${n}`).join(' and ')} (required), found none`;
   const unknown = /^Unknown arguments?: (.*)$/.exec(text);
   if (!unknown) return text;
   const names = unknown[1].split(', ');
@@ -166,7 +168,12 @@ function usageMessage(message: string, declared: DeclaredOptions, argv: readonly
   const prefix = typedAs('--') ? '--' : typedAs('--no-') ? '--no-' : undefined;
   // `--no-` goes only with a switch.
   const near = prefix ? nearestFlag(kept[0], prefix === '--' ? Object.keys(declared.key) : declared.boolean) : undefined;
-  return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}${near ? `; did you mean ${prefix}${near}?` : ''}`;
+  // Each name as it was typed (`--no-cache`, not yargs' `cache`); a stray word stays as it is.
+  const typed = kept.map((n) => {
+    const token = argv.find((t) => ['--', '--no-', '-'].some((p) => t === `${p}${n}` || t.startsWith(`${p}${n}=`)));
+    return token === undefined ? n : token.replace(/=.*$/, '');
+  });
+  return `Unknown argument${kept.length > 1 ? 's' : ''}: ${typed.join(', ')}${near ? `; did you mean ${prefix}${near}?` : ''}`;
 }
 
 /** The flag of `flags` that `name` is a typo of (at most 2 edits and half its length, a swap of two letters being 2; fastest-levenshtein), if exactly one is that near; never `version`, which parseArgs turns off. */

@@ -30,7 +30,7 @@ describe('runCli()', () => {
 
   it('returns 2 for a usage error', async () => {
     expect(await runCli(() => parseArgs(['--bogus-flag'], { name: 'x' }, (y) => y.option('n', { type: 'number' })), write)).toBe(2);
-    expect(lines).toEqual(['error: Unknown argument: bogus-flag (see --help)\n']);
+    expect(lines).toEqual(['error: Unknown argument: --bogus-flag (see --help)\n']);
   });
 
   it('prints a bug with its stack trace and returns 1', async () => {

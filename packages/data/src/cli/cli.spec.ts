@@ -123,7 +123,7 @@ describe('preprocess main()', () => {
 
   it('refuses unknown flags and bad values', async () => {
     await expect(preprocessMain(['--bogus'])).rejects.toThrow(UsageError);
-    await expect(preprocessMain(['--bogus'])).rejects.toThrow('Unknown argument: bogus (see --help)');
+    await expect(preprocessMain(['--bogus'])).rejects.toThrow('Unknown argument: --bogus (see --help)');
     await expect(preprocessMain(['--data', tmp.dir, '--val-fraction', '1.5'])).rejects.toThrow('Expected --val-fraction between 0 and 1, got 1.5');
     await expect(preprocessMain(['--split', 'random'])).rejects.toThrow(/^Expected --split to be one of .*, found `random`/);
     await expect(preprocessMain(['--data', tmp.dir, '--seed', '1.5'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got 1.5');
