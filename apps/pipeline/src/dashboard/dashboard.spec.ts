@@ -193,6 +193,52 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(await page.$eval('#card-budget', (e) => e.textContent)).not.toContain('epochs');
     }));
 
+  it('on a phone, fits each chart to its box or says it scrolls sideways, and says so of a table wider than the screen', async () => {
+    const layout = (page: Page) =>
+      page.$$eval('figure.chart', (figures) =>
+        figures.map((figure) => {
+          const svg = figure.querySelector('svg');
+          const box = figure.getBoundingClientRect();
+          const hint = figure.querySelector('.scroll-hint');
+          return {
+            chart: figure.querySelector('div[id^="chart-"]')?.id,
+            // Within the part of the box that shows (not cut off by its sideways scroll).
+            fits: svg !== null && svg.getBoundingClientRect().right <= box.left + figure.clientLeft + figure.clientWidth + 1,
+            hinted: hint !== null && !hint.hasAttribute('hidden') && hint.getBoundingClientRect().height > 0,
+            scrolls: figure.scrollWidth > figure.clientWidth + 1,
+          };
+        }),
+      );
+    const tableHint = (page: Page) =>
+      page.$eval('.table-wrap', (wrap) => ({ hinted: wrap.previousElementSibling?.hasAttribute('hidden') === false, scrolls: wrap.scrollWidth > wrap.clientWidth + 1 }));
+    const phone = await openPage(browser, live.url, { width: 390, height: 844, isMobile: true, hasTouch: true });
+    try {
+      await rowCount(phone.page, '>= 7');
+      await chartsDrawn(phone.page);
+      // vega-embed resolves after it has drawn; the chart is fitted then.
+      await phone.page.waitForFunction(`document.querySelectorAll('figure.chart svg[style*="width"], figure.chart .scroll-hint:not([hidden])').length === 4`, { timeout: 10_000 });
+      const charts = await layout(phone.page);
+      for (const c of charts) {
+        // Every chart is either whole in view or scrolls with the hint above it; none is cut off unsaid.
+        expect(c.fits || (c.hinted && c.scrolls)).toBe(true);
+      }
+      // The parallel coordinates of 9 parameters are too wide to shrink legibly; the history chart shrinks.
+      expect(charts.find((c) => c.chart === 'chart-parallel')).toMatchObject({ fits: false, hinted: true, scrolls: true });
+      expect(charts.find((c) => c.chart === 'chart-history')).toMatchObject({ fits: true, hinted: false });
+      expect(await tableHint(phone.page)).toEqual({ hinted: true, scrolls: true });
+      // The page itself never scrolls sideways.
+      expect(await phone.page.$eval('html', (html) => html.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(phone.errors).toEqual([]);
+    } finally {
+      await phone.page.close();
+    }
+    await onPage(live.url, '>= 7', true, async (page) => {
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await layout(page)).filter((c) => c.hinted)).toEqual([]);
+      expect(await tableHint(page)).toEqual({ hinted: false, scrolls: false });
+    });
+  });
+
   it('saves a screenshot of the page (test-output/dashboard.png)', () =>
     onPage(live.url, '>= 7', true, async (page) => {
       mkdirSync(OUTPUT_DIR, { recursive: true });

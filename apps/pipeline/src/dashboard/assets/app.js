@@ -301,21 +301,62 @@
       target.replaceChildren();
       target.parentElement.classList.toggle('drawn', spec !== null);
       if (spec === null) continue;
-      // A chart wider than its place (parallel coordinates of many parameters) is drawn narrower.
+      // A chart wider than its place (parallel coordinates of many parameters) is drawn narrower, down
+      // to 70% of its width (its labels overlap below that); fitChart scales or scrolls what is still wider.
       const room = target.parentElement.parentElement.clientWidth - 180;
-      const fitted = typeof spec.width === 'number' && spec.width > room ? Object.assign({}, spec, { width: Math.max(360, room) }) : spec;
+      const fitted = typeof spec.width === 'number' && spec.width > room ? Object.assign({}, spec, { width: Math.max(Math.round(spec.width * 0.7), room) }) : spec;
       // ast: expressions are interpreted, not compiled with eval, so the page's CSP forbids eval.
       window
         .vegaEmbed(target, fitted, { actions: false, renderer: 'svg', ast: true })
         .then((result) => {
-          if (drawnSpecs[name] === json) views[name] = result;
-          else result.finalize();
+          if (drawnSpecs[name] === json) {
+            views[name] = result;
+            fitChart(target);
+          } else result.finalize();
         })
         .catch((err) => {
           target.replaceChildren(el('p', { class: 'muted', text: 'This chart could not be drawn: ' + err.message }));
         });
     }
   }
+
+  // ---- what is wider than the screen (a phone) ---------------------------------------------------
+  // A hint above `box` (`hint` is its element) when `box` scrolls sideways: nothing is cut off unseen.
+  function showHint(hint, scrolls) {
+    if (hint) hint.hidden = !scrolls;
+  }
+  // A chart up to 1/0.6 times wider than its box is scaled down to fit (its text stays legible); a
+  // wider one (parallel coordinates of many parameters on a phone) keeps its size and scrolls sideways.
+  function fitChart(target) {
+    const box = target.parentElement;
+    const svg = target.querySelector('svg');
+    if (!svg) return;
+    svg.style.width = '';
+    svg.style.height = '';
+    const style = getComputedStyle(box);
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const width = svg.getBoundingClientRect().width;
+    let scrolls = false;
+    if (width > room + 1) {
+      if (room / width >= 0.6) {
+        svg.style.width = room + 'px';
+        svg.style.height = 'auto';
+      } else scrolls = true;
+    }
+    showHint(box.querySelector('.scroll-hint'), scrolls);
+  }
+  function fitTable() {
+    const wrap = document.querySelector('.table-wrap');
+    showHint($('trials-hint'), wrap.scrollWidth > wrap.clientWidth + 1);
+  }
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      fitTable();
+      for (const name of Object.keys(views)) if (views[name]) fitChart($('chart-' + name));
+    }, 150);
+  });
 
   function render(s) {
     snapshot = s;
@@ -324,6 +365,7 @@
     renderRunning(s);
     renderLinks(s);
     renderTable(s);
+    fitTable();
     renderCharts(s);
   }
 

@@ -4,7 +4,7 @@
  * (`CI` set), where they fail: CI must test the page.
  */
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page, type Viewport } from 'puppeteer-core';
 
 /** Where the browser is: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,7 +40,7 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A page that records every console error, uncaught exception and failed request. */
-export async function openPage(browser: Browser, url: string, viewport = { width: 1400, height: 1000 }): Promise<{ page: Page; errors: string[] }> {
+export async function openPage(browser: Browser, url: string, viewport: Viewport = { width: 1400, height: 1000 }): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
