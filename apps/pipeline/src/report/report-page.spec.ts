@@ -73,8 +73,42 @@ describeInBrowser('report.html in chromium', () => {
     const shown = (await page.evaluate(`[...document.images].map((i) => i.clientWidth)`)) as number[];
     const column = Number(await page.evaluate(`document.querySelector('section').clientWidth`));
     expect(shown[0]).toBe(widthOf(small) / 2);
-    expect(shown[1]).toBe(Math.min(widthOf(wide) / 2, column));
+    // Shrunk to the column, its 1 px border included (it stood 2 px out of its figure).
+    expect(shown[1]).toBe(Math.min(widthOf(wide) / 2, column - 2));
     expect(shown[1]).toBeLessThan(widthOf(wide) / 2);
+  });
+
+  it('on a phone, keeps a wide figure and a wide table legible in boxes that scroll sideways, and says so', async () => {
+    // A 1500 px parallel-coordinates chart shrunk to a 360 px screen had text a quarter of its size.
+    const png = async (width: number) => renderPng({ width, height: 40, data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } });
+    await writeReport({ title: 'Wide trials', summary: {}, trials }, tempDir(), { sections: [searchSection] });
+    const file = join(tempDir(), 'figures.html');
+    const [smallPng, widePng] = [await png(300), await png(1500)];
+    const drawn = (p: Uint8Array) => Buffer.from(p).readUInt32BE(16) / 2;
+    writeFileSync(file, reportHtml('Figures', [{ id: 'f', title: 'Figures', body: embeddedPng(smallPng, 'small') + embeddedPng(widePng, 'wide') }], 'footer'));
+    const phone = { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+    const layout = `[...document.querySelectorAll('figure, .table-wrap')].map((box) => ({
+      scrolls: box.scrollWidth > box.clientWidth + 1,
+      hint: getComputedStyle(box, '::before').content,
+      img: box.querySelector('img') ? box.querySelector('img').clientWidth : null,
+    }))`;
+    const hint = '"Wider than the screen: scroll sideways for all of it →"';
+    const figures = await openPage(browser, pathToFileURL(file).href, phone);
+    const [small, wide] = (await figures.page.evaluate(layout)) as { scrolls: boolean; hint: string; img: number | null }[];
+    // The small figure fits as drawn; the wide one keeps the size it was drawn for (its PNG is 2x) and scrolls.
+    expect(small).toEqual({ scrolls: false, hint: 'none', img: drawn(smallPng) });
+    expect(wide).toEqual({ scrolls: true, hint, img: drawn(widePng) });
+    expect(await figures.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+    expect(figures.errors).toEqual([]);
+    const tables = await openPage(browser, pathToFileURL(join(tempDir(), 'report.html')).href, phone);
+    const boxes = (await tables.page.evaluate(layout)) as { scrolls: boolean; hint: string }[];
+    expect(boxes.length).toBeGreaterThan(0);
+    // Every box that scrolls says so, and none that fits does.
+    for (const box of boxes) expect(box.hint).toBe(box.scrolls ? hint : 'none');
+    expect(boxes.some((b) => b.scrolls)).toBe(true);
+    // On a wide screen nothing says it scrolls: the wide figure shrinks to fit the 1200 px column.
+    const desk = await openPage(browser, pathToFileURL(file).href, { width: 1280, height: 800 });
+    expect(((await desk.page.evaluate(layout)) as { hint: string }[]).map((b) => b.hint)).toEqual(['none', 'none']);
   });
 
   it('is laid out at a phone\'s width on a phone, with no sideways scrolling (the section links wrap)', async () => {
