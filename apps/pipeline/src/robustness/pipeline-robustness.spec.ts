@@ -48,6 +48,13 @@ describe('pipelineRobustnessMarkdown()', () => {
     expect(md).toContain('| **main job: mean / worst** | 98.00% | worst 97.00% (b) | | | |');
     expect(md).toContain('The main job scored below the image-only pipeline on 1 of 2 sets.');
   });
+  it('says the main job held up on both sets, or on all of three, in words', () => {
+    const two = pipelineRobustnessMarkdown([run('a', 'fused', 0.99), run('a', 'image', 0.98), run('b', 'fused', 0.98), run('b', 'image', 0.98)]);
+    expect(two).toContain('The main job scored at least as high as the image-only pipeline on both sets.');
+    const three = pipelineRobustnessMarkdown(['a', 'b', 'c'].flatMap((set) => [run(set, 'fused', 0.99), run(set, 'image', 0.98)]));
+    expect(three).toContain('on all 3 sets.');
+    expect(pipelineRobustnessMarkdown([run('a', 'fused', 0.99), run('a', 'image', 0.98)])).toContain('on the one set.');
+  });
 });
 
 describe('nx run pipeline:robustness (spawned)', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { counted, markdownTable } from '@digitfuse/core';
+import { markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
@@ -116,7 +116,7 @@ const BENCH_WORDING: ResumeWording = {
 
 /** Runs (or resumes) the main job on one set and scores its submission. */
 async function runOne(planned: PlannedRun, base: PipelineOptions, argv: readonly string[], log: (line: string) => void): Promise<Omit<PipelineRun, 'set'>> {
-  const ctx: RunContext = openContext(runOptions(planned, base), argv, (line) => log(`  ${line}`), BENCH_WORDING);
+  const ctx: RunContext = openContext(runOptions(planned, base), argv, (line) => log(line === '' ? '' : `  ${line}`), BENCH_WORDING);
   const t0 = performance.now();
   await runStages(ctx, BENCHMARK_STAGES);
   const search = readSearchOutputs(ctx.layout);
@@ -212,7 +212,7 @@ export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string
     pairs.length === 0
       ? 'No set has both pipelines yet.'
       : below === 0
-        ? `The main job scored at least the image-only pipeline on all ${counted(pairs.length, 'set')}.`
+        ? `The main job scored at least as high as the image-only pipeline on ${pairs.length === 1 ? 'the one set' : pairs.length === 2 ? 'both sets' : `all ${pairs.length} sets`}.`
         : `The main job scored below the image-only pipeline on ${below} of ${pairs.length} sets.`,
   );
   return lines.join('\n') + '\n';
