@@ -35,10 +35,13 @@ describe('figuresOf()', () => {
 });
 
 describe('keptEpochOf()', () => {
-  it('is the epoch the trial kept when it recorded one, else the epoch of its best intermediate value', () => {
-    expect(keptEpochOf({ [KEPT_EPOCH_ATTR]: 10 }, 9)).toBe(10);
-    expect(keptEpochOf({}, 9)).toBe(9);
-    expect(keptEpochOf(undefined, null)).toBeNull();
+  it('is the epoch a completed trial kept when it recorded one, else the epoch of its best intermediate value', () => {
+    expect(keptEpochOf('COMPLETE', { [KEPT_EPOCH_ATTR]: 10 }, 9)).toBe(10);
+    expect(keptEpochOf('COMPLETE', {}, 9)).toBe(9);
+    expect(keptEpochOf('COMPLETE', undefined, null)).toBeNull();
+  });
+  it('is none for a pruned, failed or running trial: it kept no epoch', () => {
+    for (const state of ['PRUNED', 'FAIL', 'RUNNING']) expect(keptEpochOf(state, { [KEPT_EPOCH_ATTR]: 4 }, 4)).toBeNull();
   });
 });
 

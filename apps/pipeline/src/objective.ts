@@ -100,8 +100,13 @@ export const BUDGET_STOP_ATTR = 'budget_stop';
 /** Whether the search budget cut the trial short (`BUDGET_STOP_ATTR`). */
 export const stoppedByBudget = (userAttrs: Readonly<Record<string, unknown>> | undefined): boolean => typeof userAttrs?.[BUDGET_STOP_ATTR] === 'number';
 
-/** The epoch a trial kept (`KEPT_EPOCH_ATTR`), else the epoch of its best intermediate value (trials from before it was recorded, pruned ones). */
-export function keptEpochOf(userAttrs: Readonly<Record<string, unknown>> | undefined, bestStep: number | null | undefined): number | null {
+/**
+ * The epoch a completed trial kept (`KEPT_EPOCH_ATTR`), else the epoch of its best intermediate value
+ * (trials from before it was recorded). Null for a trial that is not COMPLETE: a pruned, failed or
+ * running trial kept no epoch (the tables' "Best epoch" is "the epoch early stopping kept").
+ */
+export function keptEpochOf(state: string, userAttrs: Readonly<Record<string, unknown>> | undefined, bestStep: number | null | undefined): number | null {
+  if (state !== 'COMPLETE') return null;
   const kept = userAttrs?.[KEPT_EPOCH_ATTR];
   return typeof kept === 'number' && Number.isFinite(kept) ? kept : (bestStep ?? null);
 }

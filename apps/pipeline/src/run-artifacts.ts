@@ -316,7 +316,8 @@ export interface SearchOutputs {
 export function readSearchOutputs(layout: RunLayout): SearchOutputs | null {
   if (!existsSync(layout.searchJson)) return null;
   const search = readJson<SearchOutputs>(layout.searchJson, 'the search results');
-  // A search.json written before trials recorded `bestEpoch` has the epoch of their best intermediate value as `bestStep`.
+  // A search.json written before trials recorded `bestEpoch` has the epoch of their best intermediate value as `bestStep`;
+  // one written before 2026-12-03 gave pruned trials one too. Only a completed trial kept an epoch (`keptEpochOf`).
   type Older = SearchOutputs['trials'][number] & { readonly bestStep?: number | null };
-  return { ...search, trials: search.trials.map((t: Older) => ({ ...t, bestEpoch: t.bestEpoch ?? t.bestStep ?? null })) };
+  return { ...search, trials: search.trials.map((t: Older) => ({ ...t, bestEpoch: t.state === 'COMPLETE' ? (t.bestEpoch ?? t.bestStep ?? null) : null })) };
 }

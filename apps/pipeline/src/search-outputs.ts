@@ -27,7 +27,7 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
       state: r.state as TrialInput['state'],
       params: r.params as Record<string, number | string>,
       value: r.value ?? null,
-      bestEpoch: keptEpochOf(r.userAttrs, r.bestStep),
+      bestEpoch: keptEpochOf(r.state, r.userAttrs, r.bestStep),
       stoppedByBudget: stoppedByBudget(r.userAttrs),
       seconds: r.seconds ?? null,
       intermediate: (series.get(r.number) ?? []).map((s) => [s.step, s.value] as const),

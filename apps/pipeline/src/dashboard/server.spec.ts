@@ -62,6 +62,8 @@ describe('startDashboard()', () => {
     expect(s.study.bestTrial).toBe(best.number);
     expect(best.clean).toBeGreaterThan(0.9);
     expect(s.run.stages.map((x: { state: string }) => x.state)).toEqual(['done', 'running', 'pending', 'pending', 'pending', 'pending', 'pending']);
+    // Only completed trials kept an epoch; the pruned and the running one show none.
+    expect(s.trials.filter((t: { bestEpoch: number | null }) => t.bestEpoch !== null).map((t: { state: string }) => t.state)).toEqual(Array(5).fill('COMPLETE'));
     const running = s.trials.find((t: { state: string }) => t.state === 'RUNNING');
     // The fixture's running trial reported 3 epochs of 40 s, the last one 15 s ago: 7 epochs of 40 s are left.
     expect(running.progress).toMatchObject({ epochsDone: 3, epochs: 10, epochSeconds: 40 });

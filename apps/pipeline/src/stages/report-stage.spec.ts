@@ -79,9 +79,11 @@ describe('buildSummary() and bestModelNote()', () => {
 
   it("reads a search.json written before trials recorded their kept epoch, with its best step as their best epoch", () => {
     const trial = { number: 0, state: 'COMPLETE', params: {}, value: 0.97, bestStep: 9, seconds: 65.8, intermediate: [], figures: null };
+    // Older still: a pruned trial was given the epoch of its best intermediate value; it kept none.
+    const pruned = { ...trial, number: 1, state: 'PRUNED', value: null, bestStep: undefined, bestEpoch: 4 };
     mkdirSync(dirname(layout.searchJson), { recursive: true });
-    writeFileSync(layout.searchJson, JSON.stringify({ objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0, failed: 0, trials: [trial], importances: {} }));
-    expect(readSearchOutputs(layout)?.trials[0].bestEpoch).toBe(9);
+    writeFileSync(layout.searchJson, JSON.stringify({ objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 1, failed: 0, trials: [trial, pruned], importances: {} }));
+    expect(readSearchOutputs(layout)?.trials.map((t) => t.bestEpoch)).toEqual([9, null]);
   });
 
   it("says why the best trial is not the one with the highest value: the paper's configuration kept within one standard error", () => {
