@@ -104,14 +104,18 @@ describe('writeReport()', () => {
 
   it("says which model the figures are of once, and refers back to it in later sections", async () => {
     const demo = demoReportInput(60, 2);
+    const e = demo.embeddings as NonNullable<ReportInput['embeddings']>;
+    // Only the fused embeddings, to keep the test fast.
+    const embeddings = { ...e, image: new Float32Array(0), audio: new Float32Array(0), dims: { ...e.dims, image: 0, audio: 0 } };
     const note = "These figures are of the best trial's model (trial 3), a note for this test.";
-    await writeReport({ title: 't', summary: {}, history: demo.history, evaluation: demo.evaluation, modelNote: note }, tempDir());
+    await writeReport({ title: 't', summary: {}, embeddings, history: demo.history, evaluation: demo.evaluation, modelNote: note }, tempDir(), FAST);
     for (const file of ['report.md', 'report.html']) {
       const text = readFileSync(join(tempDir(), file), 'utf8').replace(/&#39;/g, "'");
       expect(text.split('a note for this test').length - 1).toBe(1);
       expect(text).toContain("These figures too are of that model (the best trial's; see the note above).");
-      // The full note comes first (in the training section), the reference after it.
+      // The full note comes first, before the first figure (the embeddings'), the references after it.
       expect(text.indexOf('a note for this test')).toBeLessThan(text.indexOf('These figures too'));
+      expect(text.indexOf('a note for this test')).toBeLessThan(text.search(/<img|!\[/));
     }
   });
 

@@ -13,6 +13,8 @@ export const embeddingsSection: ReportSection = {
   id: 'embeddings',
   title: 'Learnt features: t-SNE and K-means',
   render: fromPart((input) => input.embeddings, 'No embeddings were given, so there is no t-SNE / K-means analysis.', async (e, ctx, input) => {
+    // First, so report.md says it before the figures too, as the page does.
+    const note = modelNote(input, ctx);
     const k = ctx.clusters;
     const seed = ctx.seed;
     const parts: string[] = [];
@@ -50,6 +52,6 @@ export const embeddingsSection: ReportSection = {
         ctx.table({ headers: ['Embedding', 'Adjusted Rand index', 'NMI'], rows }, 'Cluster agreement with digits'),
       );
     }
-    return modelNote(input, ctx) + parts.join('\n');
+    return note + parts.join('\n');
   }),
 };

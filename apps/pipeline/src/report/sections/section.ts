@@ -39,17 +39,19 @@ export interface SectionContext {
 
 /**
  * A section's `render` drawn from one part of the input: `render(part, ctx, input)`, or the note
- * `missing` (and the input's `pendingNote`) in its place when that part is absent or an empty list.
+ * `missing` (or `missing(input)`; and the input's `pendingNote`) in its place when that part is
+ * absent or an empty list.
  */
 export function fromPart<T>(
   part: (input: ReportInput) => T | null | undefined,
-  missing: string,
+  missing: string | ((input: ReportInput) => string),
   render: (part: NonNullable<T>, ctx: SectionContext, input: ReportInput) => Promise<string> | string,
 ): ReportSection['render'] {
   return (input, ctx) => {
     const value = part(input);
     if (value != null && !(Array.isArray(value) && value.length === 0)) return render(value, ctx, input);
-    return ctx.skip(input.pendingNote ? `${missing} ${input.pendingNote}` : missing);
+    const note = typeof missing === 'string' ? missing : missing(input);
+    return ctx.skip(input.pendingNote ? `${note} ${input.pendingNote}` : note);
   };
 }
 
