@@ -4,10 +4,20 @@ import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { dejaVuTextWidth } from './text-metrics';
 
-// Lay text out by the width it has in the font resvg draws it in (vega supports a user-defined
-// `textMetrics.width`, as vl-convert does), not vega's canvas-less estimate of 0.8 em a character.
-const measured = dejaVuTextWidth();
-if (measured) (vega as unknown as { textMetrics: { width: typeof measured } }).textMetrics.width = measured;
+let textMeasured = false;
+
+/**
+ * Lays text out by the width it has in the font resvg draws it in (vega supports a user-defined
+ * `textMetrics.width`, as vl-convert does), not vega's canvas-less estimate of 0.8 em a character.
+ * Done at the first render, not on import: reading the two fonts takes about 0.3 s, which every
+ * process that imports this package (a search worker, the dashboard) would pay without drawing.
+ */
+function measureText(): void {
+  if (textMeasured) return;
+  textMeasured = true;
+  const measured = dejaVuTextWidth();
+  if (measured) (vega as unknown as { textMetrics: { width: typeof measured } }).textMetrics.width = measured;
+}
 
 /** Pixel scale of a PNG relative to its chart's size, unless told otherwise (crisp on high-DPI screens). */
 export const PNG_SCALE = 2;
@@ -33,6 +43,7 @@ const BASE_CONFIG = {
 
 /** Render a Vega-Lite spec to an SVG string (headless, no browser). */
 export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
+  measureText();
   const withConfig = {
     ...spec,
     config: { ...BASE_CONFIG, background: options.background ?? 'white', ...(spec.config ?? {}) },
