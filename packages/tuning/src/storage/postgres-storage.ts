@@ -975,9 +975,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
    */
   private transaction<T>(studyId: number, fn: (c: Client, attempt: number) => Promise<T>): Promise<T> {
     return this.run(async (c, attempt) => {
-      await c.query(
-        `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.lockIdleTimeoutMs}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${Number(studyId)})`,
-      );
+      await c.query(this.beginLocked(Number(studyId)));
       try {
         const result = await fn(c, attempt);
         await c.query('COMMIT');
@@ -1077,7 +1075,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private async createSchema(c: Client): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await c.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.lockIdleTimeoutMs}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`);
+        await c.query(this.beginLocked(0));
         const again = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
         if (again.rows[0].t === null) for (const sql of CREATE_SCHEMA) await c.query(sql);
         await c.query('COMMIT');
@@ -1087,6 +1085,14 @@ export class PostgresStorage implements Storage, ArtifactStore {
         if (attempt >= 3 || !['42P07', '42710', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
       }
     }
+  }
+
+  /**
+   * Begins a transaction holding lock `key` of this storage's namespace (0: the schema, a study's id:
+   * its trial numbers), which the server ends when its client stays quiet in it for `lockIdleTimeoutMs`.
+   */
+  private beginLocked(key: number): string {
+    return `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.lockIdleTimeoutMs}; SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${key})`;
   }
 
   /** Refuses a write of a read-only storage whose server does not enforce it (behind a proxy). */
