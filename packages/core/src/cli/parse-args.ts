@@ -163,17 +163,22 @@ function usageMessage(message: string, declared: DeclaredOptions, argv: readonly
   if (!unknown) return text;
   const names = unknown[1].split(', ');
   const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camelCase(other) === n));
-  // Only for what was typed as a flag (`--trails`, `--no-reprot`), not for a stray word.
-  const typedAs = (prefix: string) => kept.length === 1 && argv.some((t) => t === `${prefix}${kept[0]}` || t.startsWith(`${prefix}${kept[0]}=`));
-  const prefix = typedAs('--') ? '--' : typedAs('--no-') ? '--no-' : undefined;
+  // Each name as it was typed (`--no-cache`, not yargs' `cache`); a stray word stays as it is.
+  const typed = kept.map((n) => typedFlag(n, argv) ?? n);
+  // A typo is looked for only for one name typed as a flag (`--trails`, `--no-reprot`), not for a stray word.
+  const prefix = kept.length !== 1 ? undefined : typed[0] === `--${kept[0]}` ? '--' : typed[0] === `--no-${kept[0]}` ? '--no-' : undefined;
   // `--no-` goes only with a switch.
   const near = prefix ? nearestFlag(kept[0], prefix === '--' ? Object.keys(declared.key) : declared.boolean) : undefined;
-  // Each name as it was typed (`--no-cache`, not yargs' `cache`); a stray word stays as it is.
-  const typed = kept.map((n) => {
-    const token = argv.find((t) => ['--', '--no-', '-'].some((p) => t === `${p}${n}` || t.startsWith(`${p}${n}=`)));
-    return token === undefined ? n : token.replace(/=.*$/, '');
-  });
   return `Unknown argument${kept.length > 1 ? 's' : ''}: ${typed.join(', ')}${near ? `; did you mean ${prefix}${near}?` : ''}`;
+}
+
+/** How yargs' flag `name` was typed: `--name`, `--no-name` or `-name` (without any `=value`), or undefined. */
+function typedFlag(name: string, argv: readonly string[]): string | undefined {
+  for (const prefix of ['--', '--no-', '-']) {
+    const token = argv.find((t) => t === `${prefix}${name}` || t.startsWith(`${prefix}${name}=`));
+    if (token !== undefined) return token.replace(/=.*$/, '');
+  }
+  return undefined;
 }
 
 /** The flag of `flags` that `name` is a typo of (at most 2 edits and half its length, a swap of two letters being 2; fastest-levenshtein), if exactly one is that near; never `version`, which parseArgs turns off. */
@@ -186,6 +191,5 @@ function nearestFlag(name: string, flags: readonly string[]): string | undefined
   const closest = near.filter((f) => distance(name, f) === best);
   return closest.length === 1 ? closest[0] : undefined;
 }
-
 
 const camelCase = (s: string): string => s.replace(/-+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
