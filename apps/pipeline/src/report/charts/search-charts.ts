@@ -55,12 +55,20 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
     if (bestSoFar !== null) best.push({ trial: t.number, value: round(bestSoFar, 6), series: BEST });
   }
   const counts = (s: TrialInput['state']) => trials.filter((t) => t.state === s).length;
-  const drawn = prunedValue === null ? [COMPLETE, PRUNED, BEST] : [COMPLETE, BEST];
+  // The series drawn, each with its colour and shape: pruned trials only when their value is the objective's.
+  const drawn = (
+    [
+      [COMPLETE, '#4c78a8', 'circle'],
+      [PRUNED, '#bab0ac', 'cross'],
+      [BEST, '#e45756', 'stroke'],
+    ] as const
+  ).filter(([series]) => series !== PRUNED || prunedValue === null);
+  const domain = drawn.map(([series]) => series);
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
-    scale: { domain: drawn, range: prunedValue === null ? ['#4c78a8', '#bab0ac', '#e45756'] : ['#4c78a8', '#e45756'] },
+    scale: { domain, range: drawn.map(([, colour]) => colour) },
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 24 },
   };
   const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: integerAxis(sorted.map((t) => t.number)) };
@@ -93,7 +101,7 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
           x,
           y,
           color,
-          shape: { field: 'series', type: 'nominal', title: null, scale: { domain: drawn, range: prunedValue === null ? ['circle', 'cross', 'stroke'] : ['circle', 'stroke'] } },
+          shape: { field: 'series', type: 'nominal', title: null, scale: { domain, range: drawn.map(([, , shape]) => shape) } },
         },
       },
     ],
