@@ -3,7 +3,7 @@ import { selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
-import { saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
+import { addSpent, saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
 import { claimRun } from './run-process';
 
 /** Everything the stages of one run share. */
@@ -76,15 +76,22 @@ export function modelStage(
  */
 export async function runStages(ctx: RunContext, stages: readonly Stage[], resumeWith?: 'full' | 'search'): Promise<void> {
   // One process at a time runs a run's stages; active.json says which (the dashboard reads it).
-  const release = claimRun(ctx.layout, ctx.log, resumeWith);
+  // The stage running now: a signal that stops it keeps the time spent on a search, whose trials stay.
+  const running: { name: string | null; t0: number } = { name: null, t0: 0 };
+  const onStop = (): void => {
+    if (running.name === null) return;
+    addSpent(ctx.state, running.name, (performance.now() - running.t0) / 1000);
+    saveState(ctx.layout, ctx.state);
+  };
+  const release = claimRun(ctx.layout, ctx.log, resumeWith, onStop);
   try {
-    await runEach(ctx, stages);
+    await runEach(ctx, stages, running);
   } finally {
     release();
   }
 }
 
-async function runEach(ctx: RunContext, stages: readonly Stage[]): Promise<void> {
+async function runEach(ctx: RunContext, stages: readonly Stage[], running: { name: string | null; t0: number }): Promise<void> {
   for (const [i, stage] of stages.entries()) {
     const header = `[${i + 1}/${stages.length}] ${stage.title}`;
     if (ctx.state.stages[stage.name]) {
@@ -93,14 +100,23 @@ async function runEach(ctx: RunContext, stages: readonly Stage[]): Promise<void>
     }
     ctx.log(`\n${header}`);
     const t0 = performance.now();
+    Object.assign(running, { name: stage.name, t0 });
     const facts = await stage.run(ctx);
+    running.name = null;
+    const now = Math.round((performance.now() - t0) / 100) / 10;
+    const earlier = ctx.state.spent?.[stage.name];
     const record: StageRecord = {
-      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      seconds: Math.round((now + (earlier ?? 0)) * 10) / 10,
+      ...(earlier ? { earlierSeconds: earlier } : {}),
       finishedAt: new Date().toISOString(),
       ...(facts ? { facts } : {}),
     };
     ctx.state.stages[stage.name] = record;
+    if (earlier !== undefined) {
+      const { [stage.name]: _, ...rest } = ctx.state.spent ?? {};
+      ctx.state.spent = Object.keys(rest).length > 0 ? rest : undefined;
+    }
     saveState(ctx.layout, ctx.state);
-    ctx.log(`    done in ${record.seconds}s`);
+    ctx.log(`    done in ${now}s${earlier ? ` (${record.seconds}s with the ${earlier}s spent on it before a resume)` : ''}`);
   }
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { createRun, defaultRunDir, missingStageOutput, openRun, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
+import { addSpent, createRun, defaultRunDir, missingStageOutput, openRun, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { studyNameIn } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
@@ -26,7 +26,10 @@ function redoStagesMissingOutputs(layout: RunLayout, state: RunState<PipelineOpt
     const missing = record ? missingStageOutput(layout, stage, record) : null;
     if (missing === null) continue;
     const again = STAGE_NAMES.slice(i).filter((name) => state.stages[name]);
-    for (const name of again) delete state.stages[name];
+    for (const name of again) {
+      addSpent(state, name, state.stages[name].seconds);
+      delete state.stages[name];
+    }
     log(`${stage}: recorded as finished, but ${missing} is missing: ${again.length > 1 ? `${again.join(', ')} run again` : 'it runs again'}`);
     return;
   }
@@ -165,7 +168,11 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       if (had !== null && had >= state.options.trials) {
         log(`--trials ${state.options.trials}: the search already finished ${counted(had, 'trial')}, so it and the later stages are kept (give a larger --trials to search on)`);
       } else {
-        for (const stage of SEARCH_AND_AFTER) delete state.stages[stage];
+        for (const stage of SEARCH_AND_AFTER) {
+          // The search's time goes on with its trials; the later stages start again.
+          if (state.stages[stage]) addSpent(state, stage, state.stages[stage].seconds);
+          delete state.stages[stage];
+        }
         log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
       }
     }

@@ -83,6 +83,11 @@ describe('pipeline:search then pipeline:full --resume', () => {
     const summary = readFileSync(join(run, 'summary.md'), 'utf8');
     expect(summary).toContain('validation accuracy');
     expect(summary).toMatch(/\| objective \| shift-aware \|/);
+    // Every stage's time, the report's own too (written once it is), and their sum.
+    const times = [...summary.matchAll(/^\| time: (\w+(?: \w+)?) \| ([\d.]+)s[^|]*\|$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(times.map(([name]) => name)).toEqual([...STAGE_NAMES, 'all stages']);
+    const stages = times.slice(0, -1).reduce((sum, [, seconds]) => sum + seconds, 0);
+    expect(times[times.length - 1][1]).toBeCloseTo(stages, 0);
     expect(summary).toMatch(/\| best trial: validation accuracy, shifted audio \| 0\.\d{4} \|/);
     // What was submitted, in the summary and on the command line.
     expect(summary).toMatch(/\| submitted predictions \| the average of 2 models, the configurations of the 2 best trials each retrained on all 240 training rows, with test-time augmentation/);
@@ -156,11 +161,21 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(readFileSync(join(run, 'search', 'study.jsonl'), 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
   });
 
-  it('a larger --trials on resume continues the search from its journal', async () => {
+  it('a larger --trials on resume continues the search from its journal, and its time from the earlier search', async () => {
+    const earlier = readState(run).stages.search.seconds;
+    stderr.length = 0;
     await search(['--resume', run, '--trials', '3']);
     const journal = readFileSync(join(run, 'search', 'study.jsonl'), 'utf8');
     expect(journal.match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(3);
-    expect(readState(run).stages.retrain).toBeUndefined();
+    const state = readState(run);
+    expect(state.stages.retrain).toBeUndefined();
+    // The search's record counts the earlier search's time too, and says how much of it that was.
+    const record = state.stages.search;
+    expect(record.earlierSeconds).toBe(earlier);
+    expect(record.seconds).toBeGreaterThan(earlier);
+    expect(state.spent).toBeUndefined();
+    const now = Math.round((record.seconds - earlier) * 10) / 10;
+    expect(stderr.join('')).toContain(`    done in ${now}s (${record.seconds}s with the ${earlier}s spent on it before a resume)\n`);
   });
 });
 

@@ -102,7 +102,13 @@ export function missingStageOutput(layout: RunLayout, stage: string, record: Sta
 
 /** A finished stage as recorded in run.json. */
 export interface StageRecord {
+  /** Wall time of the stage, with `earlierSeconds`. */
   readonly seconds: number;
+  /**
+   * Of `seconds`, the time earlier processes spent on work this stage continued: a search stopped by
+   * Ctrl-C, or continued with a larger `--trials`/`--budget`, keeps its trials. Absent when none.
+   */
+  readonly earlierSeconds?: number;
   readonly finishedAt: string;
   /** Small facts about the stage's result shown in the summary (e.g. best value). */
   readonly facts?: Record<string, string | number | boolean | null | undefined>;
@@ -117,6 +123,20 @@ export interface RunState<Options> {
   backend?: string;
   /** The data the run's data stage read: its folder and the files' fingerprint (`dataFingerprint`). */
   data?: { readonly dir: string; readonly fingerprint: string };
+  /**
+   * Seconds spent on stages that are not finished but whose work is kept for the process that
+   * finishes them (`CONTINUED_STAGES`): a search stopped by a signal, or reopened to search on.
+   */
+  spent?: Record<string, number>;
+}
+
+/** Stages whose work a later process continues rather than redoes: the search's trials stay in its study. */
+export const CONTINUED_STAGES: readonly string[] = ['search'];
+
+/** Adds `seconds` to what a run has spent on `stage` before it finished, if its work is kept (`CONTINUED_STAGES`). */
+export function addSpent<Options>(state: RunState<Options>, stage: string, seconds: number): void {
+  if (!CONTINUED_STAGES.includes(stage) || !(seconds > 0)) return;
+  state.spent = { ...state.spent, [stage]: Math.round(((state.spent?.[stage] ?? 0) + seconds) * 10) / 10 };
 }
 
 /** A default run directory name: `runs/2026-11-24T06-12-03`. */
@@ -218,6 +238,12 @@ function checkState(path: string, state: unknown): void {
     if (!isRecord(record) || typeof record.seconds !== 'number' || !Number.isFinite(record.seconds)) {
       const found = isRecord(record) ? `\`seconds\` ${describeJson(record.seconds)}` : describeJson(record);
       throw new PipelineError(`Expected ${path} to hold \`stages.${name}\` (a finished stage with its \`seconds\`), got ${found}`);
+    }
+  }
+  if (state.spent !== undefined) {
+    if (!isRecord(state.spent)) throw wrong('`spent`', 'an object: seconds spent on unfinished stages', state.spent);
+    for (const [name, seconds] of Object.entries(state.spent)) {
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw wrong(`\`spent.${name}\``, 'seconds', seconds);
     }
   }
   if (state.createdAt !== undefined && typeof state.createdAt !== 'string') throw wrong('`createdAt`', 'a date', state.createdAt);

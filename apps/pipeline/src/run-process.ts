@@ -46,10 +46,11 @@ export function activeRunProcess(layout: RunLayout): RunProcess | null {
  * that runs from one that waits for a `--resume`, and a second process cannot run the same stages
  * at once), and returns what gives the run up again. The record also goes on Ctrl-C or SIGTERM; one
  * left by a killed process is ignored, since its process is gone. With `resumeWith` (the command,
- * `full` or `search`), a run stopped so says how to go on from there.
+ * `full` or `search`), a run stopped so says how to go on from there. `onStop` runs first on Ctrl-C
+ * or SIGTERM (the run records the time spent on its unfinished stage).
  * @throws PipelineError when another process on this machine is still running the run's stages.
  */
-export function claimRun(layout: RunLayout, log: (line: string) => void, resumeWith?: string): () => void {
+export function claimRun(layout: RunLayout, log: (line: string) => void, resumeWith?: string, onStop?: () => void): () => void {
   const other = activeRunProcess(layout);
   if (other !== null && !(other.pid === process.pid && other.host === hostname())) {
     if (other.host === hostname()) {
@@ -68,6 +69,11 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
   };
   // On Ctrl-C or SIGTERM: give the run up, then end as the signal would have ended the process.
   const onSignal = (signal: NodeJS.Signals): void => {
+    try {
+      onStop?.();
+    } catch {
+      // Only bookkeeping (the time spent so far): the signal still ends the process.
+    }
     release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

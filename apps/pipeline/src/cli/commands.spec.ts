@@ -384,7 +384,10 @@ describe('a run stopped with Ctrl-C', () => {
     expect(output).toContain(`\nstopped (Ctrl-C): \`digitfuse full --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
     expect(output).not.toMatch(/^error:|\n\s+at /m);
     expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
-    expect(existsSync(join(out, 'run.json'))).toBe(true);
+    // The search's time so far is kept with its trials, for the summary's time once a resume ends it.
+    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { stages: Record<string, unknown>; spent?: Record<string, number> };
+    expect(Object.keys(state.stages)).toEqual(['data']);
+    expect(state.spent?.search).toBeGreaterThan(0);
   });
 });
 

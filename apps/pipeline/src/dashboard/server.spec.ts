@@ -264,6 +264,7 @@ describe('startDashboard() errors', () => {
       [{ version: 1, options: {}, stages: null }, `Expected ${state} to hold \`stages\` (an object: the finished stages), got null`],
       [{ version: 1, options: {}, stages: { data: { finishedAt: 'x' } } }, `Expected ${state} to hold \`stages.data\` (a finished stage with its \`seconds\`), got \`seconds\` none`],
       [{ version: 1, options: { study: 7 }, stages: {} }, `Expected ${state} to hold \`options.study\` (a string or null), got number 7`],
+      [{ version: 1, options: {}, stages: {}, spent: { search: -1 } }, `Expected ${state} to hold \`spent.search\` (seconds), got number -1`],
       [[], `Expected ${state} to be a digitfuse run (a JSON object), got an array`],
     ];
     for (const [json, message] of cases) {
