@@ -52,18 +52,18 @@ async function writeFixtures(): Promise<void> {
 
 /** The case (issue #14's number), the target, its flags, and the start of the one `error:` line. */
 const CASES: readonly [string, string, () => string[], string][] = [
-  ['2 --batch-size kept by Nx', 'model:train', () => ['--batch-size', '0', '--out', at('never')], 'error: Expected --batch-size to be an integer from 1 to 65536, got 0'],
+  ['2 --batch-size kept by Nx', 'model:train', () => ['--batch-size', '0', '--out', at('never')], 'error: Expected --batch-size to be an integer from 1 to 65536, found 0'],
   ['3 upload a file that is no submission', 'submit:upload', () => ['--competition', 'c', '--message', 'm', '--submission', '/etc/passwd', '--data', at('good')], 'error: Expected `/etc/passwd` line 1 to be the header `row_id,label`'],
-  ['3 upload a label that is no digit', 'submit:upload', () => ['--competition', 'c', '--message', 'm', '--submission', at('banana.csv'), '--data', at('good')], `error: Expected \`${at('banana.csv')}\` line 2 to have a label 0..9, got \`banana\``],
+  ['3 upload a label that is no digit', 'submit:upload', () => ['--competition', 'c', '--message', 'm', '--submission', at('banana.csv'), '--data', at('good')], `error: Expected \`${at('banana.csv')}\` line 2 to have a label 0..9, found \`banana\``],
   ['3 upload a folder', 'submit:upload', () => ['--competition', 'c', '--message', 'm', '--submission', tmp, '--data', at('good')], `error: Expected the submission \`${tmp}\` to be a CSV file, found a folder`],
-  ['3 a value that the kaggle CLI would read as an option', 'submit:upload', () => ['--competition=-f', '--message', 'm', '--submission', at('kept.csv'), '--data', at('good')], 'error: Expected `--competition` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got `-f`'],
+  ['3 a value that the kaggle CLI would read as an option', 'submit:upload', () => ['--competition=-f', '--message', 'm', '--submission', at('kept.csv'), '--data', at('good')], 'error: Expected `--competition` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), found `-f`'],
   ['4 predict on test audio x1000', 'submit:predict', () => ['--model', at('model'), '--data', at('loud'), '--out', at('kept.csv'), '--backend', 'cpu'], 'error: Refusing to predict: the audio of the test rows'],
   ['5 a row id that is not 0..N-1', 'data:preprocess', () => ['--data', at('ids'), '--out', at('cache-ids')], 'error: Expected `y_train.csv` row_id values to be exactly 0..29 (one per row, any order), found 99999999999999999999999 on line 14'],
   ['8 a weights path outside the model folder', 'submit:predict', () => ['--model', at('evil', 'model'), '--data', at('good'), '--out', at('kept.csv'), '--backend', 'cpu'], `error: Expected the weights paths in \`${at('evil', 'model', 'model.json')}\` to stay inside the model folder, found \`../../outside/w.bin\``],
   ['9 a folder where an .npy file should be', 'data:preprocess', () => ['--data', at('eisdir'), '--out', at('cache-eisdir')], `error: Expected \`${at('eisdir', 'x_train_wr.npy')}\` to be an .npy file, found a directory`],
   ['9 --out naming an existing file', 'model:train', () => ['--data', at('good'), '--out', at('kept.csv'), '--epochs', '1'], `error: Expected \`--out ${at('kept.csv')}\` to be a folder for the model, found a file there`],
   ['9 predict --out naming a folder', 'submit:predict', () => ['--model', at('model'), '--data', at('good'), '--out', at('model'), '--backend', 'cpu'], `error: Expected \`--out ${at('model')}\``],
-  ['10 a fractional --seed', 'data:preprocess', () => ['--data', at('good'), '--seed', '1.5'], 'error: Expected --seed to be an integer from 0 to 2147483647, got 1.5'],
+  ['10 a fractional --seed', 'data:preprocess', () => ['--data', at('good'), '--seed', '1.5'], 'error: Expected --seed to be an integer from 0 to 2147483647, found 1.5'],
 ];
 
 let runs: Awaited<ReturnType<typeof nxRun>>[];

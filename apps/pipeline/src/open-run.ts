@@ -80,7 +80,7 @@ function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, gi
     .filter((key) => parsed[key] !== recorded(run, key));
   if (changed.length === 0) return;
   throw new UsageError(
-    `Expected ${wording.flags(root)} to keep the run's settings, got ${changed
+    `Expected ${wording.flags(root)} to keep the run's settings, found ${changed
       .map((key) => `${shown(key, parsed[key])} (the run has ${shown(key, recorded(run, key))})`)
       .join(', ')}; ${wording.otherwise}`,
   );
@@ -153,7 +153,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     if (given.has('study') && !state.options.storage && studyNameIn(options) !== studyNameIn(run) && existsSync(layout.journal)) {
       // In a journal another name is another, empty study: the search would start again beside the first.
       throw new UsageError(
-        `Expected \`--study ${studyNameIn(options)}\` to name the study of ${layout.root}, \`${studyNameIn(run)}\` in its journal (${layout.journal}), got another name, ` +
+        `Expected \`--study ${studyNameIn(options)}\` to name the study of ${layout.root}, \`${studyNameIn(run)}\` in its journal (${layout.journal}), found another name, ` +
           'which would start an empty study beside it; drop --study, or give --storage to move the run to a shared study',
       );
     }

@@ -173,14 +173,14 @@ export function storageOf(flag: unknown): string | null {
 export function storageFlag(v: unknown, source = '--storage'): string | null {
   if (v === undefined || v === null || v === '') return null;
   if (typeof v !== 'string' || !isWellFormedPostgresUrl(v)) {
-    throw new UsageError(`Expected \`${source}\` to be a postgresql://user@host:port/database URL, got \`${redactUrl(String(v))}\``);
+    throw new UsageError(`Expected \`${source}\` to be a postgresql://user@host:port/database URL, found \`${redactUrl(String(v))}\``);
   }
   return v;
 }
 
 /** A `--study` value checked (a name). */
 export function studyName(v: unknown): string {
-  if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name of 1 to 100 letters, digits, _ . -, got \`${String(v)}\``);
+  if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name of 1 to 100 letters, digits, _ . -, found \`${String(v)}\``);
   return v;
 }
 
@@ -189,11 +189,11 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
   const str = (k: string): string | null => {
     const v = argv[k];
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`Expected \`--${k}\` to be a path, got \`${String(v)}\``);
+    if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`Expected \`--${k}\` to be a path, found \`${String(v)}\``);
     return v;
   };
   if (argv.out !== undefined && argv.resume !== undefined) {
-    throw new UsageError('Expected either `--out` (a new run) or `--resume` (an existing run), got both');
+    throw new UsageError('Expected either `--out` (a new run) or `--resume` (an existing run), found both');
   }
   const seed = positiveInt(argv.seed, 'seed', { allowZero: true, max: MAX_SEED });
   return {

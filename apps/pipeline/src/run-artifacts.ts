@@ -177,7 +177,7 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
     const e = err as NodeJS.ErrnoException;
     if (!e.code && !(err instanceof FileWriteError)) throw err;
     const why = e.code ? `${e.code} (${e.message.replace(/^\w+: /, '').split(',')[0]})` : e.message;
-    throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, got ${why}`, { cause: err });
+    throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, found ${why}`, { cause: err });
   }
   return { layout, state };
 }
@@ -227,17 +227,17 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * storage and name as strings when recorded. @throws PipelineError naming the first field that is wrong
  */
 function checkState(path: string, state: unknown): void {
-  const wrong = (field: string, expected: string, value: unknown) => new PipelineError(`Expected ${path} to hold ${field} (${expected}), got ${describeJson(value)}`);
-  if (!isRecord(state)) throw new PipelineError(`Expected ${path} to be a digitfuse run (a JSON object), got ${describeJson(state)}`);
+  const wrong = (field: string, expected: string, value: unknown) => new PipelineError(`Expected ${path} to hold ${field} (${expected}), found ${describeJson(value)}`);
+  if (!isRecord(state)) throw new PipelineError(`Expected ${path} to be a digitfuse run (a JSON object), found ${describeJson(state)}`);
   if (state.version !== 1) {
-    throw new PipelineError(`Expected ${path} to be a digitfuse run of version 1, got ${state.version === undefined ? 'no `version`' : `version ${JSON.stringify(state.version)}`}`);
+    throw new PipelineError(`Expected ${path} to be a digitfuse run of version 1, found ${state.version === undefined ? 'no `version`' : `version ${JSON.stringify(state.version)}`}`);
   }
   if (!isRecord(state.options)) throw wrong('`options`', "an object: the run's options", state.options);
   if (!isRecord(state.stages)) throw wrong('`stages`', 'an object: the finished stages', state.stages);
   for (const [name, record] of Object.entries(state.stages)) {
     if (!isRecord(record) || typeof record.seconds !== 'number' || !Number.isFinite(record.seconds)) {
       const found = isRecord(record) ? `\`seconds\` ${describeJson(record.seconds)}` : describeJson(record);
-      throw new PipelineError(`Expected ${path} to hold \`stages.${name}\` (a finished stage with its \`seconds\`), got ${found}`);
+      throw new PipelineError(`Expected ${path} to hold \`stages.${name}\` (a finished stage with its \`seconds\`), found ${found}`);
     }
   }
   if (state.spent !== undefined) {
@@ -259,7 +259,7 @@ function readState<Options>(layout: RunLayout): RunState<Options> {
   try {
     state = JSON.parse(readFileSync(layout.state, 'utf8'));
   } catch (err) {
-    throw new PipelineError(`Expected ${layout.state} to be JSON, got a parse error: ${(err as Error).message}`);
+    throw new PipelineError(`Expected ${layout.state} to be JSON, found a parse error: ${(err as Error).message}`);
   }
   checkState(layout.state, state);
   return state as RunState<Options>;

@@ -223,8 +223,8 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
   });
 
   it.each([
-    ['a URL without a database', () => 'postgresql://nohost', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `postgresql:\/\/nohost`$/],
-    ['not a URL', () => 'mysql://u@h/db', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
+    ['a URL without a database', () => 'postgresql://nohost', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `postgresql:\/\/nohost`$/],
+    ['not a URL', () => 'mysql://u@h/db', 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `mysql:\/\/u@h\/db`$/],
     ['a refused connection', () => `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`, 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/],
     ['a wrong password', () => db.cluster().url('postgres').replace(TEST_PG_PASSWORD, 'wrong'), 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
     ['a missing database', () => db.cluster().url('absent'), 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
@@ -338,7 +338,7 @@ describePg('digitfuse search --storage: a server that does not answer, hangs up,
     const out = join(root, 'bad-retry');
     const r = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', out, ...tiny], { DIGITFUSE_STORAGE_RETRY: 'soon' });
     expect(r.status).toBe(2);
-    expect(errorLines(r)).toEqual(['error: Expected `DIGITFUSE_STORAGE_RETRY` to be a duration like 90s, 10m, 1h or 1h30m, got `soon`']);
+    expect(errorLines(r)).toEqual(['error: Expected `DIGITFUSE_STORAGE_RETRY` to be a duration like 90s, 10m, 1h or 1h30m, found `soon`']);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -13,10 +13,10 @@ export function parseDuration(text: string, option = '--budget'): number {
   const parts = /^\d+(\.\d+)?$/.test(trimmed) ? [[trimmed, trimmed, 'm']] : [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   const consumed = parts.map((p) => p[0]).join('');
   if (parts.length === 0 || consumed !== trimmed) {
-    throw new UsageError(`Expected \`${option}\` to be a duration like 90s, 10m, 1h or 1h30m, got \`${text}\``);
+    throw new UsageError(`Expected \`${option}\` to be a duration like 90s, 10m, 1h or 1h30m, found \`${text}\``);
   }
   const ms = Math.round(parts.reduce((sum, [, value, unit]) => sum + Number(value) * UNITS[unit], 0));
-  if (!(ms > 0)) throw new UsageError(`Expected \`${option}\` to be a positive duration (a bare number is minutes), got \`${text}\``);
+  if (!(ms > 0)) throw new UsageError(`Expected \`${option}\` to be a positive duration (a bare number is minutes), found \`${text}\``);
   return ms;
 }
 

@@ -48,7 +48,7 @@ describe('eventLoopTurns()', () => {
   });
 
   it('refuses a negative or NaN interval', () => {
-    expect(() => eventLoopTurns(-1)).toThrow('Expected `everyMs` to be a number >= 0, got -1');
+    expect(() => eventLoopTurns(-1)).toThrow('Expected `everyMs` to be a number >= 0, found -1');
     expect(() => eventLoopTurns(NaN)).toThrow(RangeError);
   });
 });

@@ -8,7 +8,7 @@
  * returns at once.
  */
 export function eventLoopTurns(everyMs = 100): () => Promise<void> {
-  if (!(everyMs >= 0)) throw new RangeError(`Expected \`everyMs\` to be a number >= 0, got ${everyMs}`);
+  if (!(everyMs >= 0)) throw new RangeError(`Expected \`everyMs\` to be a number >= 0, found ${everyMs}`);
   let last = performance.now();
   return async () => {
     const now = performance.now();

@@ -79,7 +79,7 @@ describe('loadCompetition()', () => {
 
   it('refuses a wrong column count with the shape', async () => {
     const err = await loadError({ files: { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 506), [12, 506]) } });
-    expect(err.message).toBe('Expected `x_train_sp.npy` to have 507 columns, got 506 (shape [12,506])');
+    expect(err.message).toBe('Expected `x_train_sp.npy` to have 507 columns, found 506 (shape [12,506])');
   });
 
   it('refuses test files with no rows (they would give a header-only submission)', async () => {
@@ -89,7 +89,7 @@ describe('loadCompetition()', () => {
 
   it('refuses a wrong rank and accepts the natural image and MFCC layouts', async () => {
     const err = await loadError({ files: { 'x_test_wr.npy': npyBytes(new Float32Array(4 * 784), [4 * 784]) } });
-    expect(err.message).toBe('Expected `x_test_wr.npy` to be a 2-D array [N,784] (or [N,28,28] or [N,28,28,1]), got shape [3136]');
+    expect(err.message).toBe('Expected `x_test_wr.npy` to be a 2-D array [N,784] (or [N,28,28] or [N,28,28,1]), found shape [3136]');
     const f = fixture({
       files: { 'x_train_wr.npy': npyBytes(new Float32Array(12 * 784), [12, 28, 28, 1]), 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507), [12, 39, 13]) },
     });

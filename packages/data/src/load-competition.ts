@@ -120,10 +120,10 @@ function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[]
   const accepted = rowShapes.some((s) => s.length === rowShape.length && s.every((d, i) => d === rowShape[i]));
   if (!accepted) {
     if (shape.length === 2) {
-      throw new DataError(`Expected \`${name}\` to have ${cols} columns, got ${shape[1]} (shape ${formatShape(shape)})`, path);
+      throw new DataError(`Expected \`${name}\` to have ${cols} columns, found ${shape[1]} (shape ${formatShape(shape)})`, path);
     }
     const layouts = rowShapes.slice(1).map((s) => formatShape(['N', ...s])).join(' or ');
-    throw new DataError(`Expected \`${name}\` to be a 2-D array [N,${cols}] (or ${layouts}), got shape ${formatShape(shape)}`, path);
+    throw new DataError(`Expected \`${name}\` to be a 2-D array [N,${cols}] (or ${layouts}), found shape ${formatShape(shape)}`, path);
   }
   const rows = shape[0];
   if (rows < minRows) throw new DataError(`Expected \`${name}\` to have at least ${minRows} row, found 0 (shape ${formatShape(shape)})`, path);

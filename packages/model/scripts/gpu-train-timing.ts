@@ -36,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<TimingRun[]> {
         .option('val-rows', { type: 'number', default: 12_000 }),
   );
   const batchSizes = args.batchSizes.split(',').map((s) => Number(s.trim()));
-  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`Expected --batch-sizes to be positive integers, got '${args.batchSizes}'`);
+  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new UsageError(`Expected --batch-sizes to be positive integers, found '${args.batchSizes}'`);
   for (const [flag, v] of [['epochs', args.epochs], ['train-rows', args.trainRows], ['val-rows', args.valRows]] as const) positiveInt(v, flag);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const info = await selectBackend(args.backend, log);

@@ -31,7 +31,7 @@ export async function predict(
   options: PredictOptions = {},
 ): Promise<Predictions> {
   const dirs = typeof modelDir === 'string' ? [modelDir] : [...modelDir];
-  if (dirs.length === 0) throw new RangeError('Expected at least one model directory to predict with, got none');
+  if (dirs.length === 0) throw new RangeError('Expected at least one model directory to predict with, found none');
   const proba = new Float32Array(testData.n * NUM_CLASSES);
   for (const dir of dirs) {
     const { model } = await loadModel(dir);

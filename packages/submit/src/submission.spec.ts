@@ -19,7 +19,7 @@ describe('writeSubmission()', () => {
     const d = dir();
     const path = join(d, 'submission.csv');
     writeSubmission(path, [1, 2]);
-    expect(() => writeSubmission(path, [1, 10])).toThrow('Expected prediction 1 to be an integer digit 0..9, got 10');
+    expect(() => writeSubmission(path, [1, 10])).toThrow('Expected prediction 1 to be an integer digit 0..9, found 10');
     expect(readFileSync(path, 'utf8')).toBe('row_id,label\n0,1\n1,2\n');
     expect(readdirSync(d)).toEqual(['submission.csv']);
   });
@@ -27,15 +27,15 @@ describe('writeSubmission()', () => {
 
 describe('validateSubmission()', () => {
   const cases: Array<[string, string, number, string, number | undefined]> = [
-    ['wrong header', 'id,label\n0,1\n', 1, 'line 1 to be the header `row_id,label`, got `id,label`', 1],
-    ['too few rows', 'row_id,label\n0,1\n', 2, 'to have 2 rows (one per test row), got 1: the last is row_id 0 (line 2)', 3],
-    ['too many rows', 'row_id,label\n0,1\n1,1\n', 1, 'to have 1 row (one per test row), got 2: line 3 `1,1` is past row_id 0', 3],
-    ['a repeated last row', 'row_id,label\n0,1\n1,1\n1,1\n', 2, 'to have 2 rows (one per test row), got 3: line 4 `1,1` is past row_id 1', 4],
-    ['a blank line between rows', 'row_id,label\n0,1\n\n1,1\n', 2, 'line 3 to have 2 fields (row_id,label), got 1', 3],
-    ['row id out of order', 'row_id,label\n1,1\n0,1\n', 2, 'line 2 to have row_id 0, got `1`', 2],
-    ['label out of range', 'row_id,label\n0,1\n1,12\n', 2, 'line 3 to have a label 0..9, got `12`', 3],
-    ['non-integer label', 'row_id,label\n0,1.5\n', 1, 'line 2 to have a label 0..9, got `1.5`', 2],
-    ['missing field', 'row_id,label\n0\n', 1, 'line 2 to have 2 fields (row_id,label), got 1', 2],
+    ['wrong header', 'id,label\n0,1\n', 1, 'line 1 to be the header `row_id,label`, found `id,label`', 1],
+    ['too few rows', 'row_id,label\n0,1\n', 2, 'to have 2 rows (one per test row), found 1: the last is row_id 0 (line 2)', 3],
+    ['too many rows', 'row_id,label\n0,1\n1,1\n', 1, 'to have 1 row (one per test row), found 2: line 3 `1,1` is past row_id 0', 3],
+    ['a repeated last row', 'row_id,label\n0,1\n1,1\n1,1\n', 2, 'to have 2 rows (one per test row), found 3: line 4 `1,1` is past row_id 1', 4],
+    ['a blank line between rows', 'row_id,label\n0,1\n\n1,1\n', 2, 'line 3 to have 2 fields (row_id,label), found 1', 3],
+    ['row id out of order', 'row_id,label\n1,1\n0,1\n', 2, 'line 2 to have row_id 0, found `1`', 2],
+    ['label out of range', 'row_id,label\n0,1\n1,12\n', 2, 'line 3 to have a label 0..9, found `12`', 3],
+    ['non-integer label', 'row_id,label\n0,1.5\n', 1, 'line 2 to have a label 0..9, found `1.5`', 2],
+    ['missing field', 'row_id,label\n0\n', 1, 'line 2 to have 2 fields (row_id,label), found 1', 2],
   ];
   it.each(cases)('refuses %s, naming the line', (_name, text, n, message, line) => {
     const path = join(dir(), 'submission.csv');
@@ -66,7 +66,7 @@ describe('validateSubmission()', () => {
     writeFileSync(path, '"row_id","label"\n"0","4"\n');
     expect(validateSubmission(path, 1).labelCounts[4]).toBe(1);
     writeFileSync(path, 'row_id,label\n0,"4\n');
-    expect(() => validateSubmission(path, 1)).toThrow(/line 2 to be valid CSV, got quoted field unterminated/);
+    expect(() => validateSubmission(path, 1)).toThrow(/line 2 to be valid CSV, found quoted field unterminated/);
   });
 
   it('accepts CRLF line ends and a BOM', () => {

@@ -53,7 +53,7 @@ const COMPETITION_SLUG = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 /** Why `competition` is no Kaggle competition slug, in one line naming `--competition`; null when it is one. */
 export function competitionProblem(competition: string): string | null {
   if (COMPETITION_SLUG.test(competition)) return null;
-  return `Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got \`${competition}\``;
+  return `Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), found \`${competition}\``;
 }
 
 /**

@@ -38,12 +38,12 @@ export function validateSubmission(path: string, testData: number | { readonly n
   const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
   if (quoteError) {
     const lineNo = (quoteError.row ?? 0) + 1;
-    throw new SubmissionError(`Expected \`${path}\` line ${lineNo} to be valid CSV, got ${quoteError.message.toLowerCase()}`, path, lineNo);
+    throw new SubmissionError(`Expected \`${path}\` line ${lineNo} to be valid CSV, found ${quoteError.message.toLowerCase()}`, path, lineNo);
   }
   const header = (records[0] ?? []).join(',').trim();
   if (header !== SUBMISSION_HEADER) {
     throw new SubmissionError(
-      `Expected \`${path}\` line 1 to be the header \`${SUBMISSION_HEADER}\`, got \`${header.slice(0, 60)}\``,
+      `Expected \`${path}\` line 1 to be the header \`${SUBMISSION_HEADER}\`, found \`${header.slice(0, 60)}\``,
       path,
       1,
     );
@@ -55,18 +55,18 @@ export function validateSubmission(path: string, testData: number | { readonly n
     const cells = records[i + 1].map((c) => c.trim());
     if (cells.length !== 2) {
       throw new SubmissionError(
-        `Expected \`${path}\` line ${lineNo} to have 2 fields (row_id,label), got ${cells.length}: \`${records[i + 1].join(',').slice(0, 60)}\``,
+        `Expected \`${path}\` line ${lineNo} to have 2 fields (row_id,label), found ${cells.length}: \`${records[i + 1].join(',').slice(0, 60)}\``,
         path,
         lineNo,
       );
     }
     const [id, label] = cells;
     if (!/^\d+$/.test(id) || Number(id) !== i) {
-      throw new SubmissionError(`Expected \`${path}\` line ${lineNo} to have row_id ${i}, got \`${id}\``, path, lineNo);
+      throw new SubmissionError(`Expected \`${path}\` line ${lineNo} to have row_id ${i}, found \`${id}\``, path, lineNo);
     }
     if (!/^\d+$/.test(label) || Number(label) >= NUM_CLASSES) {
       throw new SubmissionError(
-        `Expected \`${path}\` line ${lineNo} to have a label 0..${NUM_CLASSES - 1}, got \`${label}\``,
+        `Expected \`${path}\` line ${lineNo} to have a label 0..${NUM_CLASSES - 1}, found \`${label}\``,
         path,
         lineNo,
       );
@@ -77,7 +77,7 @@ export function validateSubmission(path: string, testData: number | { readonly n
     // Name where the rows stop, or the first row past the last test row.
     const where = rows < nTest ? (rows > 0 ? `: the last is row_id ${rows - 1} (line ${rows + 1})` : '') : `: line ${nTest + 2} \`${records[nTest + 1].join(',').slice(0, 60)}\` is past row_id ${nTest - 1}`;
     throw new SubmissionError(
-      `Expected \`${path}\` to have ${counted(nTest, 'row')} (one per test row), got ${rows}${where}`,
+      `Expected \`${path}\` to have ${counted(nTest, 'row')} (one per test row), found ${rows}${where}`,
       path,
       rows < nTest ? rows + 2 : nTest + 2,
     );

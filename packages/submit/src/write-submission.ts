@@ -11,7 +11,7 @@ export function formatSubmission(labels: ArrayLike<number>): string {
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i];
     if (!Number.isInteger(label) || label < 0 || label >= NUM_CLASSES) {
-      throw new RangeError(`Expected prediction ${i} to be an integer digit 0..${NUM_CLASSES - 1}, got ${label}`);
+      throw new RangeError(`Expected prediction ${i} to be an integer digit 0..${NUM_CLASSES - 1}, found ${label}`);
     }
     lines[i + 1] = `${i},${label}`;
   }

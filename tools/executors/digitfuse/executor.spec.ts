@@ -137,7 +137,7 @@ describe('every documented Nx target hands every flag of its command to the prog
   it('gives the real program a --batch-size that Nx would keep for its own --batch, so a bad one is refused', async () => {
     const run = await nxRun('model:train', ['--batch-size', '0', '--out', join(recorder, 'model')]);
     expect(run.status).not.toBe(0);
-    expect(run.output).toContain('error: Expected --batch-size to be an integer from 1 to 65536, got 0');
+    expect(run.output).toContain('error: Expected --batch-size to be an integer from 1 to 65536, found 0');
     expect(existsSync(join(recorder, 'model'))).toBe(false);
   });
 });

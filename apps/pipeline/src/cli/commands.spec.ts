@@ -40,20 +40,20 @@ describe('digitfuse full / search: flags are checked before anything is written'
   const out = () => outDir;
   const max = 2147483647;
   it.each([
-    ['full', ['--budget', '0'], 'error: Expected `--budget` to be a positive duration (a bare number is minutes), got `0`'],
-    ['full', ['--budget', '0s'], 'error: Expected `--budget` to be a positive duration (a bare number is minutes), got `0s`'],
-    ['full', ['--seed', String(max + 1)], `error: Expected --seed to be an integer from 0 to ${max}, got ${max + 1}`],
-    ['search', ['--seed', String(max + 1)], `error: Expected --seed to be an integer from 0 to ${max}, got ${max + 1}`],
-    ['full', ['--seed', '1.5'], `error: Expected --seed to be an integer from 0 to ${max}, got 1.5`],
-    ['full', ['--trials', '0'], 'error: Expected --trials to be an integer from 1 to 10000, got 0'],
-    ['full', ['--epochs', '1001'], 'error: Expected --epochs to be an integer from 1 to 1000, got 1001'],
-    ['full', ['--batch-size', '0'], 'error: Expected --batch-size to be an integer from 1 to 65536, got 0'],
-    ['search', ['--workers', '65'], 'error: Expected --workers to be an integer from 1 to 64, got 65'],
-    ['full', ['--search-rows', '0'], 'error: Expected --search-rows to be an integer from 1 to 10000000, got 0'],
-    ['full', ['--ensemble', '21'], 'error: Expected --ensemble to be an integer from 1 to 20, got 21'],
-    ['full', ['--storage', 'postgresql://'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `postgresql://`'],
-    ['search', ['--storage', 'postgresql://host-only'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `postgresql://host-only`'],
-    ['full', ['--storage', 'foo://bar'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, got `foo://bar`'],
+    ['full', ['--budget', '0'], 'error: Expected `--budget` to be a positive duration (a bare number is minutes), found `0`'],
+    ['full', ['--budget', '0s'], 'error: Expected `--budget` to be a positive duration (a bare number is minutes), found `0s`'],
+    ['full', ['--seed', String(max + 1)], `error: Expected --seed to be an integer from 0 to ${max}, found ${max + 1}`],
+    ['search', ['--seed', String(max + 1)], `error: Expected --seed to be an integer from 0 to ${max}, found ${max + 1}`],
+    ['full', ['--seed', '1.5'], `error: Expected --seed to be an integer from 0 to ${max}, found 1.5`],
+    ['full', ['--trials', '0'], 'error: Expected --trials to be an integer from 1 to 10000, found 0'],
+    ['full', ['--epochs', '1001'], 'error: Expected --epochs to be an integer from 1 to 1000, found 1001'],
+    ['full', ['--batch-size', '0'], 'error: Expected --batch-size to be an integer from 1 to 65536, found 0'],
+    ['search', ['--workers', '65'], 'error: Expected --workers to be an integer from 1 to 64, found 65'],
+    ['full', ['--search-rows', '0'], 'error: Expected --search-rows to be an integer from 1 to 10000000, found 0'],
+    ['full', ['--ensemble', '21'], 'error: Expected --ensemble to be an integer from 1 to 20, found 21'],
+    ['full', ['--storage', 'postgresql://'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, found `postgresql://`'],
+    ['search', ['--storage', 'postgresql://host-only'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, found `postgresql://host-only`'],
+    ['full', ['--storage', 'foo://bar'], 'error: Expected `--storage` to be a postgresql://user@host:port/database URL, found `foo://bar`'],
   ])('%s %j: one usage line, exit 2, no run directory', (command, args, line) => {
     const r = digitfuse([command, '--data', data(), ...args, '--out', out()]);
     expectOneErrorLine(r, 2, line);
@@ -62,7 +62,7 @@ describe('digitfuse full / search: flags are checked before anything is written'
 
   it('names DIGITFUSE_STORAGE, not --storage, when the bad URL came from it', () => {
     const r = digitfuse(['full', '--data', data(), ...quick, '--out', out()], { DIGITFUSE_STORAGE: 'foo' });
-    expectOneErrorLine(r, 2, 'error: Expected `DIGITFUSE_STORAGE` to be a postgresql://user@host:port/database URL, got `foo`');
+    expectOneErrorLine(r, 2, 'error: Expected `DIGITFUSE_STORAGE` to be a postgresql://user@host:port/database URL, found `foo`');
     expect(existsSync(out())).toBe(false);
   });
 
@@ -92,7 +92,7 @@ describe('digitfuse full / search: flags are checked before anything is written'
     const file = join(tmp(), 'a-file.txt');
     writeFileSync(file, 'x');
     const r = digitfuse(['full', '--data', data(), ...quick, '--out', join(file, 'sub')]);
-    expectOneErrorLine(r, 1, `error: Expected \`--out ${join(file, 'sub')}\` to be a folder that can be created and written, got ENOTDIR (not a directory)`);
+    expectOneErrorLine(r, 1, `error: Expected \`--out ${join(file, 'sub')}\` to be a folder that can be created and written, found ENOTDIR (not a directory)`);
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
 });
@@ -118,7 +118,7 @@ describe('digitfuse search --study without --storage', () => {
     expectOneErrorLine(
       r,
       2,
-      `error: Expected \`--study other\` to name the study of ${run()}, \`mine\` in its journal (${journal()}), got another name, ` +
+      `error: Expected \`--study other\` to name the study of ${run()}, \`mine\` in its journal (${journal()}), found another name, ` +
         'which would start an empty study beside it; drop --study, or give --storage to move the run to a shared study',
     );
     expect(readFileSync(journal(), 'utf8')).toBe(before);
@@ -192,8 +192,8 @@ describe('digitfuse full / search --help', () => {
 describe('digitfuse report: its own flags', () => {
   const max = 2147483647;
   it.each([
-    [['--seed', '-1'], `error: Expected --seed to be an integer from 0 to ${max}, got -1`],
-    [['--seed', '1.5'], `error: Expected --seed to be an integer from 0 to ${max}, got 1.5`],
+    [['--seed', '-1'], `error: Expected --seed to be an integer from 0 to ${max}, found -1`],
+    [['--seed', '1.5'], `error: Expected --seed to be an integer from 0 to ${max}, found 1.5`],
   ])('report %j: one usage line, exit 2', (args, line) => {
     expectOneErrorLine(digitfuse(['report', '--run', join(tmp(), 'absent'), ...args]), 2, line);
   });
@@ -240,7 +240,7 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
     expectOneErrorLine(
       r,
       2,
-      `error: Expected the flags given with \`--resume ${run()}\` to keep the run's settings, got --seed 7 (the run has --seed 5), --epochs 5 (the run has --epochs 1), --fusion concat (the run has --fusion robust); only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study and --data may be given on resume`,
+      `error: Expected the flags given with \`--resume ${run()}\` to keep the run's settings, found --seed 7 (the run has --seed 5), --epochs 5 (the run has --epochs 1), --fusion concat (the run has --fusion robust); only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study and --data may be given on resume`,
     );
     expect(state()).toBe(before);
   });

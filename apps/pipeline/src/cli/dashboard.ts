@@ -45,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   const storage = storageArg(args.run, args.storage);
   if (args.run === undefined && storage === null) {
-    throw new UsageError('Expected `--run DIR` or `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), got neither');
+    throw new UsageError('Expected `--run DIR` or `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), found neither');
   }
   const log = (line: string) => process.stderr.write(line + '\n');
   const dashboard = await startDashboard({

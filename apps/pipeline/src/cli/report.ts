@@ -14,7 +14,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   const log = (line: string) => process.stderr.write(line + '\n');
   const seed = args.seed === undefined ? undefined : positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
-  if (typeof args.run !== 'string' || args.run.trim() === '') throw new UsageError(`Expected \`--run\` to be a run directory, got \`${String(args.run)}\``);
+  if (typeof args.run !== 'string' || args.run.trim() === '') throw new UsageError(`Expected \`--run\` to be a run directory, found \`${String(args.run)}\``);
   const { layout, state } = openRun<PipelineOptions>(args.run, '--run');
   const options = { ...state.options, report: true, ...(seed !== undefined ? { seed } : {}) };
   const ctx: RunContext = { options, layout, state, log };

@@ -30,13 +30,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   // The command line first (exit 2), then the sets on disk (exit 1); nothing is written before both are checked.
   benchmarkSetFlag(a);
   for (const flag of ['data', 'out', 'resume'] as const) {
-    if (a[flag] !== undefined) throw new UsageError(`Expected no \`--${flag}\` (each set is its own run under --bench-out), got \`${String(a[flag])}\``);
+    if (a[flag] !== undefined) throw new UsageError(`Expected no \`--${flag}\` (each set is its own run under --bench-out), found \`${String(a[flag])}\``);
   }
   if (a.modality !== undefined && a.modality !== 'both') throw new UsageError('Expected no `--modality image` (the benchmark runs both pipelines itself)');
   // Without --data the pipeline would take the demo budget; here a missing --budget means none. Each run sets its own data.
   const base = toPipelineOptions({ ...a, data: String(a.root || a.sets) });
   const benchOut = a['bench-out'];
-  if (typeof benchOut !== 'string' || benchOut.trim() === '') throw new UsageError(`Expected \`--bench-out\` to be a folder, got \`${String(benchOut)}\``);
+  if (typeof benchOut !== 'string' || benchOut.trim() === '') throw new UsageError(`Expected \`--bench-out\` to be a folder, found \`${String(benchOut)}\``);
   const sets = benchmarkSets(a);
   checkOutputFolder(benchOut, 'bench-out', 'a folder for the runs and pipeline-robustness.json');
   const out = resolve(benchOut);

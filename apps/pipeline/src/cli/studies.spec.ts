@@ -82,8 +82,8 @@ describePg('digitfuse studies --storage URL', () => {
   });
 
   it.each([
-    ['no database given', [], 2, /^error: Expected `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), got neither$/],
-    ['a URL that is not one', ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
+    ['no database given', [], 2, /^error: Expected `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), found neither$/],
+    ['a URL that is not one', ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `mysql:\/\/u@h\/db`$/],
     ['a study it does not hold', () => ['--storage', db.url(), '--study', 'nope'], 1, /^error: Expected `--study nope` to name a study in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+, found none of that name \(studies there: mnist-av, second\)$/],
     ['a refused connection', ['--storage', `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`], 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: .*connection refused/],
   ])('%s: one line, no stack, no password', (_, args, status, line) => {
@@ -136,8 +136,8 @@ describePg('digitfuse studies --delete NAME', () => {
   });
 
   it.each([
-    [['--delete', 'live', '--study', 'live'], /^error: Expected --study NAME \(show a study\) or --delete NAME, got both$/],
-    [['--yes'], /^error: Expected --yes only with --delete NAME, got it alone$/],
+    [['--delete', 'live', '--study', 'live'], /^error: Expected --study NAME \(show a study\) or --delete NAME, found both$/],
+    [['--yes'], /^error: Expected --yes only with --delete NAME, found it alone$/],
   ])('%j: one line, exit 2', (args, line) => {
     const r = studies(['--storage', deletable.url(), ...args]);
     expect(r.status).toBe(2);

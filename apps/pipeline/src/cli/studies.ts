@@ -125,9 +125,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('yes', { type: 'boolean', default: false, describe: 'Confirm --delete' }),
   );
   const url = storageOf(args.storage);
-  if (url === null) throw new UsageError('Expected `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), got neither');
-  if (args.yes && args.delete === undefined) throw new UsageError('Expected --yes only with --delete NAME, got it alone');
-  if (args.delete !== undefined && args.study !== undefined) throw new UsageError('Expected --study NAME (show a study) or --delete NAME, got both');
+  if (url === null) throw new UsageError('Expected `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), found neither');
+  if (args.yes && args.delete === undefined) throw new UsageError('Expected --yes only with --delete NAME, found it alone');
+  if (args.delete !== undefined && args.study !== undefined) throw new UsageError('Expected --study NAME (show a study) or --delete NAME, found both');
   const storage = new PostgresStorage(url, { readOnly: true, poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
   try {
     await storage.connect();

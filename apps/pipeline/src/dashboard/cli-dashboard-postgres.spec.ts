@@ -61,12 +61,12 @@ describePg('pipeline:dashboard --storage URL --study NAME (cli/dashboard.ts)', (
 
   it.each([
     ['an unknown study (the studies there listed)', () => ['--storage', db.url(), '--study', 'mnist'], 1, /^error: Expected `--study mnist` to name a study in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+, found none of that name \(studies there: mnist-av, second\)$/],
-    ['a URL without a database', () => ['--storage', 'postgresql://nohost'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `postgresql:\/\/nohost`$/],
-    ['not a URL', () => ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, got `mysql:\/\/u@h\/db`$/],
+    ['a URL without a database', () => ['--storage', 'postgresql://nohost'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `postgresql:\/\/nohost`$/],
+    ['not a URL', () => ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `mysql:\/\/u@h\/db`$/],
     ['a refused connection', () => ['--storage', `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`], 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: connection refused/],
     ['a wrong password', () => ['--storage', db.cluster().url('postgres').replace(TEST_PG_PASSWORD, 'wrong')], 1, /^error: PostgreSQL storage `\S+`: password authentication failed for user "digitfuse"/],
     ['a missing database', () => ['--storage', db.cluster().url('absent')], 1, /^error: PostgreSQL storage `\S+`: database "absent" does not exist/],
-    ['neither --run nor --storage', () => [], 2, /^error: Expected `--run DIR` or `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), got neither$/],
+    ['neither --run nor --storage', () => [], 2, /^error: Expected `--run DIR` or `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), found neither$/],
   ])('%s: one error line, exit non-zero, no stack trace, no password', async (_label, args, status, line) => {
     const r = await dashboardCli(args());
     expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({ status, errors: [expect.stringMatching(line)] });

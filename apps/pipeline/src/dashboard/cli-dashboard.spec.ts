@@ -42,9 +42,9 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
   });
 
   it.each([
-    ['{"version":1}', 'to hold `options` (an object: the run\'s options), got none'],
-    ['{"version":1,"options":{},"stages":null}', 'to hold `stages` (an object: the finished stages), got null'],
-    ['{"version":2,"options":{},"stages":{}}', 'to be a digitfuse run of version 1, got version 2'],
+    ['{"version":1}', 'to hold `options` (an object: the run\'s options), found none'],
+    ['{"version":1,"options":{},"stages":null}', 'to hold `stages` (an object: the finished stages), found null'],
+    ['{"version":2,"options":{},"stages":{}}', 'to be a digitfuse run of version 1, found version 2'],
   ])('refuses run.json %s in one line naming what is wrong, and exits 1', (json, problem) => {
     const run = join(tempDir(), `run-json-${json.length}`);
     writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
@@ -64,11 +64,11 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
   });
 
   it.each([
-    [['--port', '-1'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), got `-1`'],
-    [['--port', '70000'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), got `70000`'],
-    [['--port', '1.5'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), got `1.5`'],
-    [['--host', '999.1.1.1'], 'error: Expected `--host` to be an IP address or a host name of this machine, got `999.1.1.1` (not an IPv4 address)'],
-    [['--host', 'a host'], 'error: Expected `--host` to be an IP address or a host name of this machine, got `a host` (not an address or a host name)'],
+    [['--port', '-1'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), found `-1`'],
+    [['--port', '70000'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), found `70000`'],
+    [['--port', '1.5'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), found `1.5`'],
+    [['--host', '999.1.1.1'], 'error: Expected `--host` to be an IP address or a host name of this machine, found `999.1.1.1` (not an IPv4 address)'],
+    [['--host', 'a host'], 'error: Expected `--host` to be an IP address or a host name of this machine, found `a host` (not an address or a host name)'],
   ])('refuses %j in one line with exit 2', (args, line) => {
     const r = runDashboardCli(['--run', join(tempDir(), 'missing'), ...args]);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 2, stderr: line });

@@ -35,7 +35,7 @@ export async function openStudySource(args: StudySourceArgs): Promise<StudySourc
   // A run's study may not exist yet (its search has not started): the dashboard waits for it.
   if (url !== null) return PostgresSource.open(url, study, { log: args.log, pollMs: args.pollMs, waitForStudy: args.layout !== null });
   if (args.layout !== null) return await openJournal(args.layout.journal, study, args);
-  throw new PipelineError('Expected `--run DIR` or `--storage postgresql://user@host:port/database` (the study to show), got neither');
+  throw new PipelineError('Expected `--run DIR` or `--storage postgresql://user@host:port/database` (the study to show), found neither');
 }
 
 /**

@@ -260,12 +260,12 @@ describe('startDashboard() errors', () => {
     writeFixtureRun(run, { finished: 1, runningEpochs: 0 });
     const state = join(run, 'run.json');
     const cases: [unknown, string][] = [
-      [{ version: 1 }, `Expected ${state} to hold \`options\` (an object: the run's options), got none`],
-      [{ version: 1, options: {}, stages: null }, `Expected ${state} to hold \`stages\` (an object: the finished stages), got null`],
-      [{ version: 1, options: {}, stages: { data: { finishedAt: 'x' } } }, `Expected ${state} to hold \`stages.data\` (a finished stage with its \`seconds\`), got \`seconds\` none`],
-      [{ version: 1, options: { study: 7 }, stages: {} }, `Expected ${state} to hold \`options.study\` (a string or null), got number 7`],
-      [{ version: 1, options: {}, stages: {}, spent: { search: -1 } }, `Expected ${state} to hold \`spent.search\` (seconds), got number -1`],
-      [[], `Expected ${state} to be a digitfuse run (a JSON object), got an array`],
+      [{ version: 1 }, `Expected ${state} to hold \`options\` (an object: the run's options), found none`],
+      [{ version: 1, options: {}, stages: null }, `Expected ${state} to hold \`stages\` (an object: the finished stages), found null`],
+      [{ version: 1, options: {}, stages: { data: { finishedAt: 'x' } } }, `Expected ${state} to hold \`stages.data\` (a finished stage with its \`seconds\`), found \`seconds\` none`],
+      [{ version: 1, options: { study: 7 }, stages: {} }, `Expected ${state} to hold \`options.study\` (a string or null), found number 7`],
+      [{ version: 1, options: {}, stages: {}, spent: { search: -1 } }, `Expected ${state} to hold \`spent.search\` (seconds), found number -1`],
+      [[], `Expected ${state} to be a digitfuse run (a JSON object), found an array`],
     ];
     for (const [json, message] of cases) {
       writeFileSync(state, JSON.stringify(json));

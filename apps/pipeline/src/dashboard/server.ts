@@ -69,10 +69,10 @@ function urlOf(host: string, port: number): string {
 export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
   const { port = 0, host = '127.0.0.1', stages = [], log = (line: string) => process.stderr.write(line + '\n') } = args;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new UsageError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one), got \`${String(port)}\``);
+    throw new UsageError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one), found \`${String(port)}\``);
   }
   const badHost = hostProblem(host);
-  if (badHost !== null) throw new UsageError(`Expected \`--host\` to be an IP address or a host name of this machine, got \`${String(host)}\` (${badHost})`);
+  if (badHost !== null) throw new UsageError(`Expected \`--host\` to be an IP address or a host name of this machine, found \`${String(host)}\` (${badHost})`);
   let layout: RunLayout | null = null;
   let options: PipelineOptions | null = null;
   if (args.run !== undefined && args.run !== null) {
@@ -111,7 +111,7 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
       throw new PipelineError(`Expected \`--host ${host}\` to be an address of this machine, but the name does not resolve (${code})`);
     }
-    if (code === 'EACCES') throw new PipelineError(`Expected to be allowed to listen on port ${port} of ${host}, got EACCES (ports below 1024 need administrator rights); choose another --port`);
+    if (code === 'EACCES') throw new PipelineError(`Expected to be allowed to listen on port ${port} of ${host}, found it refused (EACCES: ports below 1024 need administrator rights); choose another --port`);
     throw err;
   }
   const address = app.server.address();

@@ -26,7 +26,7 @@ describe('scoreSubmission() / imageFingerprint()', () => {
     writeFileSync(sub, 'row_id,label\n' + truth.map((l, i) => `${i},${i < 3 ? (l + 1) % 10 : l}`).join('\n') + '\n');
     expect(scoreSubmission(sub, set)).toBeCloseTo(27 / 30, 10);
     writeFileSync(sub, 'row_id,label\n0,1\n');
-    expect(() => scoreSubmission(sub, set)).toThrow(/Expected 30 rows in `.*sub\.csv` \(as y_test\.csv\), got 1/);
+    expect(() => scoreSubmission(sub, set)).toThrow(/Expected 30 rows in `.*sub\.csv` \(as y_test\.csv\), found 1/);
     expect(imageFingerprint(set)).toBe(imageFingerprint(join(root, 'sets', 'bert-noisy')));
   });
 });
@@ -94,11 +94,11 @@ describe('nx run pipeline:robustness: refused command lines and sets (spawned)',
   });
 
   it.each([
-    ['neither --root nor --sets', [], 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got neither'],
-    ['both', ['--root', 'r', '--sets', 's'], 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both'],
-    ['--data', ['--root', 'r', '--data', '/x'], 'error: Expected no `--data` (each set is its own run under --bench-out), got `/x`'],
-    ['--out', ['--root', 'r', '--out', 'X'], 'error: Expected no `--out` (each set is its own run under --bench-out), got `X`'],
-    ['--resume', ['--root', 'r', '--resume', 'X'], 'error: Expected no `--resume` (each set is its own run under --bench-out), got `X`'],
+    ['neither --root nor --sets', [], 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, found neither'],
+    ['both', ['--root', 'r', '--sets', 's'], 'error: Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, found both'],
+    ['--data', ['--root', 'r', '--data', '/x'], 'error: Expected no `--data` (each set is its own run under --bench-out), found `/x`'],
+    ['--out', ['--root', 'r', '--out', 'X'], 'error: Expected no `--out` (each set is its own run under --bench-out), found `X`'],
+    ['--resume', ['--root', 'r', '--resume', 'X'], 'error: Expected no `--resume` (each set is its own run under --bench-out), found `X`'],
     ['an empty --sets entry', ['--sets', 'a,'], 'error: Expected --sets to be a comma-separated list of values, found an empty entry in `a,`'],
   ])('%s: one line, exit 2, nothing written', (_name, args, line) => {
     const r = run(args);
@@ -111,7 +111,7 @@ describe('nx run pipeline:robustness: refused command lines and sets (spawned)',
     const r = run(['--sets', `${a},${b}`]);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
       status: 2,
-      stderr: `error: Expected \`--sets\` entries of different names (each set is known by its folder's name), got \`${a}\` and \`${b}\` both named anna-noisy`,
+      stderr: `error: Expected \`--sets\` entries of different names (each set is known by its folder's name), found \`${a}\` and \`${b}\` both named anna-noisy`,
     });
     expect(existsSync(refused())).toBe(false);
   });

@@ -56,7 +56,7 @@ export function scoreSubmission(submission: string, setDir: string): number {
   if (!truth) throw new DataError(`Expected ${COMPETITION_FILES.testLabels} in \`${setDir}\` to score the submission, found none`, setDir);
   const predicted = readLabelsCsv(submission).labels;
   if (predicted.length !== truth.length) {
-    throw new DataError(`Expected ${truth.length} rows in \`${submission}\` (as ${COMPETITION_FILES.testLabels}), got ${predicted.length}`, submission);
+    throw new DataError(`Expected ${truth.length} rows in \`${submission}\` (as ${COMPETITION_FILES.testLabels}), found ${predicted.length}`, submission);
   }
   let ok = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) ok++;

@@ -22,9 +22,9 @@ describe('analysis:bench (spawned)', () => {
   it.each([
     [['--onyl', 'ours'], 'error: Unknown argument: --onyl; did you mean --only? (see --help)'],
     [['--points', 'abc'], 'error: Expected --points to be a number, found `abc` (see --help)'],
-    [['--points', '0'], 'error: Expected --points to be a positive integer, got 0'],
-    [['--iterations', '1.5'], 'error: Expected --iterations to be a positive integer, got 1.5'],
-    [['--budget', '0'], 'error: Expected --budget to be a positive number of seconds, got 0'],
+    [['--points', '0'], 'error: Expected --points to be a positive integer, found 0'],
+    [['--iterations', '1.5'], 'error: Expected --iterations to be a positive integer, found 1.5'],
+    [['--budget', '0'], 'error: Expected --budget to be a positive number of seconds, found 0'],
     [['--only', 'ours,tnse'], 'error: Expected --only to list some of ours, druid, tsne-js, tsne, @keckelt/tsne, found `tnse`'],
     [['--libs', '/nonexistent/libs'], 'error: Expected `--libs /nonexistent/libs` to be the folder the libraries are installed in, found no such folder'],
   ])('refuses %j in one line with exit code 2, before any work', (args, message) => {

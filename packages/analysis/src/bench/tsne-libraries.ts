@@ -156,8 +156,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const n = positiveInt(args.points, 'points');
   const dim = positiveInt(args.dims, 'dims');
   const iterations = positiveInt(args.iterations, 'iterations');
-  if (!(args.separation > 0)) throw new UsageError(`Expected --separation to be a positive number, got ${args.separation}`);
-  if (!(args.budget > 0)) throw new UsageError(`Expected --budget to be a positive number of seconds, got ${args.budget}`);
+  if (!(args.separation > 0)) throw new UsageError(`Expected --separation to be a positive number, found ${args.separation}`);
+  if (!(args.budget > 0)) throw new UsageError(`Expected --budget to be a positive number of seconds, found ${args.budget}`);
   const only = listFlag(args.only, 'only', Object.keys(RUNNERS));
   if (!existsSync(args.libs) || !statSync(args.libs).isDirectory()) {
     throw new UsageError(`Expected \`--libs ${args.libs}\` to be the folder the libraries are installed in, found ${existsSync(args.libs) ? 'a file' : 'no such folder'}`);

@@ -90,9 +90,9 @@ describe('positiveInt()', () => {
   it('accepts integers in range and names the flag otherwise', () => {
     expect(positiveInt(3, 'trials')).toBe(3);
     expect(positiveInt(0, 'seed', { allowZero: true })).toBe(0);
-    expect(() => positiveInt(0, 'trials')).toThrow(new UsageError('Expected --trials to be a positive integer, got 0'));
-    expect(() => positiveInt(1.5, 'seed', { allowZero: true })).toThrow('Expected --seed to be a non-negative integer, got 1.5');
-    expect(() => positiveInt(20_000, 'trials', { max: 10_000 })).toThrow('Expected --trials to be an integer from 1 to 10000, got 20000');
-    expect(() => positiveInt(NaN, 'epochs')).toThrow('Expected --epochs to be a positive integer, got NaN');
+    expect(() => positiveInt(0, 'trials')).toThrow(new UsageError('Expected --trials to be a positive integer, found 0'));
+    expect(() => positiveInt(1.5, 'seed', { allowZero: true })).toThrow('Expected --seed to be a non-negative integer, found 1.5');
+    expect(() => positiveInt(20_000, 'trials', { max: 10_000 })).toThrow('Expected --trials to be an integer from 1 to 10000, found 20000');
+    expect(() => positiveInt(NaN, 'epochs')).toThrow('Expected --epochs to be a positive integer, found NaN');
   });
 });

@@ -17,14 +17,14 @@ export const MAX_BATCH = 65_536;
 
 /**
  * Returns `value` when it is an integer >= 1 (>= 0 with `allowZero`, at most `max`); otherwise
- * throws a {@link UsageError} naming the flag, e.g. `Expected --trials to be a positive integer, got 0`.
+ * throws a {@link UsageError} naming the flag, e.g. `Expected --trials to be a positive integer, found 0`.
  */
 export function positiveInt(value: unknown, flag: string, range: IntRange = {}): number {
   const min = range.allowZero ? 0 : 1;
   const { max } = range;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
     const expected = max !== undefined ? `an integer from ${min} to ${max}` : range.allowZero ? 'a non-negative integer' : 'a positive integer';
-    throw new UsageError(`Expected --${flag} to be ${expected}, got ${String(value)}`);
+    throw new UsageError(`Expected --${flag} to be ${expected}, found ${String(value)}`);
   }
   return value;
 }

@@ -45,7 +45,7 @@ describe('runCli()', () => {
   it.each([{ DEBUG: 'digitfuse' }, { DEBUG: 'other,digitfuse:*' }, { DIGITFUSE_DEBUG: '1' }])('adds the stack of a user error with %j', async (vars) => {
     Object.assign(process.env, vars);
     await runCli(async () => {
-      throw new UsageError('Expected --trials to be a positive integer, got 0');
+      throw new UsageError('Expected --trials to be a positive integer, found 0');
     }, write);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^UsageError: Expected --trials/);

@@ -15,7 +15,7 @@ import { workspaceRoot } from '../workspace';
  */
 export function buildAudioBank(fsddDir: string, outDir: string): { clips: number; bytes: number } {
   const { data, shape } = readNpy(join(fsddDir, 'mfcc.npy'));
-  if (shape.length !== 2 || shape[1] !== AUDIO_SIZE) throw new DataError(`Expected \`mfcc.npy\` to have shape [N,${AUDIO_SIZE}], got [${shape.join(',')}]`);
+  if (shape.length !== 2 || shape[1] !== AUDIO_SIZE) throw new DataError(`Expected \`mfcc.npy\` to have shape [N,${AUDIO_SIZE}], found [${shape.join(',')}]`);
   const clips = readClips(join(fsddDir, 'clips.csv'), shape[0]);
   const { data: bytes, meta } = encodeAudioBank(data, clips);
   writeFileAtomic(join(outDir, AUDIO_BANK_FILES.data), bytes);

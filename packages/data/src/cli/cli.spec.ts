@@ -49,7 +49,7 @@ describe('preprocess main()', () => {
     ['a missing file', { 'x_train_wr.npy': null }, /^Expected `x_train_wr.npy` in `[^`]+`, found no such file$/],
     ['a file that is not npy', { 'x_test_sp.npy': 'text' }, /to be an .npy file/],
     ['truncated data', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 507), [12, 507], { truncate: 8 }) }, /the file is truncated/],
-    ['a wrong column count', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 506), [12, 506]) }, /to have 507 columns, got 506 \(shape \[12,506\]\)/],
+    ['a wrong column count', { 'x_train_sp.npy': npyBytes(new Float32Array(12 * 506), [12, 506]) }, /to have 507 columns, found 506 \(shape \[12,506\]\)/],
     ['a wrong rank', { 'x_train_wr.npy': npyBytes(new Float32Array(12), [12]) }, /to be a 2-D array/],
     ['differing row counts', { 'y_train.csv': 'row_id,label\n0,1\n' }, /to have 12 label rows/],
     ['a missing label column', { 'y_train.csv': 'row_id,digit\n0,1\n' }, /to have a `label` column/],
@@ -124,10 +124,10 @@ describe('preprocess main()', () => {
   it('refuses unknown flags and bad values', async () => {
     await expect(preprocessMain(['--bogus'])).rejects.toThrow(UsageError);
     await expect(preprocessMain(['--bogus'])).rejects.toThrow('Unknown argument: --bogus (see --help)');
-    await expect(preprocessMain(['--data', tmp.dir, '--val-fraction', '1.5'])).rejects.toThrow('Expected --val-fraction between 0 and 1, got 1.5');
+    await expect(preprocessMain(['--data', tmp.dir, '--val-fraction', '1.5'])).rejects.toThrow('Expected --val-fraction between 0 and 1, found 1.5');
     await expect(preprocessMain(['--split', 'random'])).rejects.toThrow(/^Expected --split to be one of .*, found `random`/);
-    await expect(preprocessMain(['--data', tmp.dir, '--seed', '1.5'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got 1.5');
-    await expect(preprocessMain(['--data', tmp.dir, '--seed', '-3'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, got -3');
+    await expect(preprocessMain(['--data', tmp.dir, '--seed', '1.5'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, found 1.5');
+    await expect(preprocessMain(['--data', tmp.dir, '--seed', '-3'])).rejects.toThrow('Expected --seed to be an integer from 0 to 2147483647, found -3');
   });
 });
 
@@ -170,7 +170,7 @@ describe('figures: --images and a second run', () => {
   it('refuses more --images than the grid can show in one line, exit 2, writing nothing', () => {
     const out = join(tmp.dir, 'figs');
     const run = runScript('packages/data/src/cli/figures.ts', ['--data', join(tmp.dir, 'absent'), '--out', out, '--images', '1001']);
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 2, stderr: 'error: Expected --images to be an integer from 1 to 1000, got 1001\n' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 2, stderr: 'error: Expected --images to be an integer from 1 to 1000, found 1001\n' });
     expect(existsSync(out)).toBe(false);
   }, 30000);
 
@@ -249,7 +249,7 @@ describe('demo main()', () => {
   }, 60000);
 
   it('refuses sizes out of range', async () => {
-    await expect(demoMain(['--train', '0'])).rejects.toThrow('Expected --train to be a positive integer, got 0');
-    await expect(demoMain(['--test', '10001'])).rejects.toThrow('Expected --test to be at most 10000 (MNIST test images), got 10001');
+    await expect(demoMain(['--train', '0'])).rejects.toThrow('Expected --train to be a positive integer, found 0');
+    await expect(demoMain(['--test', '10001'])).rejects.toThrow('Expected --test to be at most 10000 (MNIST test images), found 10001');
   });
 });

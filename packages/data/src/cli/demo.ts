@@ -19,8 +19,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     test: positiveInt(args.test, 'test', { allowZero: true }),
     seed: positiveInt(args.seed, 'seed', { allowZero: true }),
   };
-  if (options.train > 60000) throw new UsageError(`Expected --train to be at most 60000 (MNIST training images), got ${options.train}`);
-  if (options.test > 10000) throw new UsageError(`Expected --test to be at most 10000 (MNIST test images), got ${options.test}`);
+  if (options.train > 60000) throw new UsageError(`Expected --train to be at most 60000 (MNIST training images), found ${options.train}`);
+  if (options.test > 10000) throw new UsageError(`Expected --test to be at most 10000 (MNIST test images), found ${options.test}`);
   const dir = args.out ?? defaultDemoDir(options);
   const existed = readDemoManifest(dir, options) !== null;
   await ensureDemoDataset({ ...options, dir, force: args.force });

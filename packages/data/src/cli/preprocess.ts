@@ -18,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('rebuild', { type: 'boolean', default: false, describe: 'ignore an existing cache' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }),
   );
-  if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, got ${args.valFraction}`);
+  if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, found ${args.valFraction}`);
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   if (args.out !== undefined) checkOutputFolder(args.out, 'out', 'a cache folder for the preprocessed arrays');
   const dataDir = args.data ?? (await ensureDemoDataset());

@@ -60,7 +60,7 @@ export const DATA_FIGURES = { digitsGrid: 'digits-grid.png', mfccPerDigit: 'mfcc
 export function dataFigureSpecs(input: DataFiguresInput, options: DataFigureSpecsOptions = {}): Record<keyof typeof DATA_FIGURES, TopLevelSpec> {
   const { train, stats } = input;
   const labels = train.labels;
-  if (!labels) throw new DataError('The data figures need labelled training rows, got rows without labels');
+  if (!labels) throw new DataError('The data figures need labelled training rows, found rows without labels');
   const count = Math.min(options.images ?? 20, MAX_GRID_IMAGES, train.n);
   const gridRows = Array.from({ length: count }, (_, i) => i);
   const firstOfDigit: number[] = [];

@@ -38,7 +38,7 @@ export class KernelLayer<B extends tf.KernelBackend = tf.KernelBackend> {
   private readonly factories: ReadonlyMap<string, KernelFactory<B>>;
 
   constructor(args: KernelLayerArgs<B>) {
-    if (args.name.trim() === '') throw new Error('Expected a kernel layer to have a name, got an empty string');
+    if (args.name.trim() === '') throw new Error('Expected a kernel layer to have a name, found an empty string');
     this.factories = new Map(Object.entries(args.kernels));
     if (this.factories.size === 0) throw new Error(`Expected kernel layer '${args.name}' to define at least one kernel`);
     this.name = args.name;

@@ -9,13 +9,13 @@ describe('digitfuse bench kernels (the binary)', () => {
   const flags = (over: Record<string, string>) =>
     Object.entries({ mode: 'project', config: 'small', steps: '1', 'profile-rounds': '1', ...over }).flatMap(([k, v]) => [`--${k}`, v]);
   it.each([
-    [{ batch: '0' }, 'Expected --batch to be an integer from 1 to 65536, got 0'],
-    [{ batch: '1.5' }, 'Expected --batch to be an integer from 1 to 65536, got 1.5'],
-    [{ batch: '1000000000' }, 'Expected --batch to be an integer from 1 to 65536, got 1000000000'],
-    [{ steps: '0' }, 'Expected --steps to be a positive integer, got 0'],
-    [{ steps: '-1' }, 'Expected --steps to be a positive integer, got -1'],
-    [{ 'stock-steps': '-1' }, 'Expected --stock-steps to be a positive integer, got -1'],
-    [{ 'profile-rounds': '-1' }, 'Expected --profile-rounds to be a positive integer, got -1'],
+    [{ batch: '0' }, 'Expected --batch to be an integer from 1 to 65536, found 0'],
+    [{ batch: '1.5' }, 'Expected --batch to be an integer from 1 to 65536, found 1.5'],
+    [{ batch: '1000000000' }, 'Expected --batch to be an integer from 1 to 65536, found 1000000000'],
+    [{ steps: '0' }, 'Expected --steps to be a positive integer, found 0'],
+    [{ steps: '-1' }, 'Expected --steps to be a positive integer, found -1'],
+    [{ 'stock-steps': '-1' }, 'Expected --stock-steps to be a positive integer, found -1'],
+    [{ 'profile-rounds': '-1' }, 'Expected --profile-rounds to be a positive integer, found -1'],
   ])('refuses %j in one line, exit 2, before any benchmark', (over, message) => {
     const run = runScript('packages/model/src/cli/bench-kernels.ts', flags(over));
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 2, stdout: '', stderr: `error: ${message}\n` });

@@ -11,17 +11,17 @@ describe('digitfuse bench model (the binary)', () => {
     const run = runScript('packages/model/src/cli/bench.ts', ['--configs', 'small', '--steps', '1', '--warmup', '0'], { ...process.env, DIGITFUSE_ISA: 'neon' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual(["error: DIGITFUSE_ISA must be one of avx512, avx2, portable, got 'neon'"]);
+    expect(run.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual(["error: DIGITFUSE_ISA must be one of avx512, avx2, portable, found 'neon'"]);
   });
 
   // Each would otherwise benchmark (a negative --warmup took steps off the timed ones, and exited 0).
   const flags = (over: Record<string, string>) => Object.entries({ configs: 'small', steps: '1', warmup: '0', ...over }).flatMap(([k, v]) => [`--${k}`, v]);
   it.each([
-    [{ warmup: '-1' }, 'Expected --warmup to be a non-negative integer, got -1'],
-    [{ warmup: '1.5' }, 'Expected --warmup to be a non-negative integer, got 1.5'],
-    [{ steps: '0' }, 'Expected --steps to be a positive integer, got 0'],
-    [{ 'batch-size': '-64' }, 'Expected --batch-size to be an integer from 1 to 65536, got -64'],
-    [{ 'batch-size': '1000000000' }, 'Expected --batch-size to be an integer from 1 to 65536, got 1000000000'],
+    [{ warmup: '-1' }, 'Expected --warmup to be a non-negative integer, found -1'],
+    [{ warmup: '1.5' }, 'Expected --warmup to be a non-negative integer, found 1.5'],
+    [{ steps: '0' }, 'Expected --steps to be a positive integer, found 0'],
+    [{ 'batch-size': '-64' }, 'Expected --batch-size to be an integer from 1 to 65536, found -64'],
+    [{ 'batch-size': '1000000000' }, 'Expected --batch-size to be an integer from 1 to 65536, found 1000000000'],
   ])('refuses %j in one line, exit 2, before any benchmark', (over, message) => {
     const run = runScript('packages/model/src/cli/bench.ts', flags(over));
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 2, stdout: '', stderr: `error: ${message}\n` });

@@ -38,7 +38,7 @@ describe('digitfuse bench robustness (the binary)', () => {
     ['--sets with an empty entry', (p) => ['--sets', `${p.set},,${p.set}`], 2, (p) => `Expected --sets to be a comma-separated list of values, found an empty entry in \`${p.set},,${p.set}\``],
     ['--out that is a file', (p) => ['--sets', p.set, '--out', p.file], 1, (p) => `Expected \`--out ${p.file}\` to be a folder for robustness.json and robustness.md, found a file there; nothing was written`],
     ['--out below a file', (p) => ['--sets', p.set, '--out', join(p.file, 'out')], 1, (p) => `Expected \`--out ${join(p.file, 'out')}\` to be a folder for robustness.json and robustness.md, found a file at \`${p.file}\`; nothing was written`],
-    ['--seed -1', (p) => ['--sets', p.set, '--seed', '-1'], 2, () => 'Expected --seed to be an integer from 0 to 2147483647, got -1'],
+    ['--seed -1', (p) => ['--sets', p.set, '--seed', '-1'], 2, () => 'Expected --seed to be an integer from 0 to 2147483647, found -1'],
   ];
   it.each(cases)('refuses a %s in one line before any work', (_case, flags, status, message) => {
     const p = makePaths(tmp());

@@ -58,12 +58,12 @@ describe('model:train main()', () => {
   });
 
   it.each([
-    [['--batch-size', '0'], 'Expected --batch-size to be an integer from 1 to 65536, got 0'],
-    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 10000, got 2.5'],
-    [['--seed', '1.5'], 'Expected --seed to be an integer from 0 to 2147483647, got 1.5'],
-    [['--patience', '-1'], 'Expected --patience to be a non-negative integer, got -1'],
-    [['--val-fraction', '1'], 'Expected --val-fraction to be above 0 and below 1, got 1'],
-    [['--val-fraction', '0'], 'Expected --val-fraction to be above 0 and below 1, got 0'],
+    [['--batch-size', '0'], 'Expected --batch-size to be an integer from 1 to 65536, found 0'],
+    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 10000, found 2.5'],
+    [['--seed', '1.5'], 'Expected --seed to be an integer from 0 to 2147483647, found 1.5'],
+    [['--patience', '-1'], 'Expected --patience to be a non-negative integer, found -1'],
+    [['--val-fraction', '1'], 'Expected --val-fraction to be above 0 and below 1, found 1'],
+    [['--val-fraction', '0'], 'Expected --val-fraction to be above 0 and below 1, found 0'],
   ])('refuses %j before reading the data, with a usage error naming the flag', async (flags, message) => {
     await expect(main(['--data', path.join(dir, 'absent'), '--out', path.join(dir, 'never'), ...flags])).rejects.toThrow(message);
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
@@ -71,9 +71,9 @@ describe('model:train main()', () => {
 
   it('rejects a bad config flag with a usage error naming the flag as typed', async () => {
     await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow(UsageError);
-    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow('Expected --dropout in [0, 1), got 1.5');
+    await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--dropout', '1.5'])).rejects.toThrow('Expected --dropout in [0, 1), found 1.5');
     await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--image-filters', '4,a'])).rejects.toThrow(
-      "Expected --image-filters to be comma-separated integers like 48,128,64, got '4,a'",
+      "Expected --image-filters to be comma-separated integers like 48,128,64, found '4,a'",
     );
   });
 
@@ -81,10 +81,10 @@ describe('model:train main()', () => {
     const config = path.join(dir, 'bad-config.json');
     await fs.writeFile(config, JSON.stringify({ kernelSize: 0 }));
     const run = main(['--data', dir, '--out', path.join(dir, 'x'), '--config', config]);
-    await expect(run).rejects.toThrow(`Bad model config \`${config}\`: Expected \`kernelSize\` to be an integer in [1, 9], got 0`);
+    await expect(run).rejects.toThrow(`Bad model config \`${config}\`: Expected \`kernelSize\` to be an integer in [1, 9], found 0`);
     await fs.writeFile(config, 'null');
     await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', config])).rejects.toThrow(
-      `Expected model config \`${config}\` to hold a JSON object of config fields, got null`,
+      `Expected model config \`${config}\` to hold a JSON object of config fields, found null`,
     );
     const absent = path.join(dir, 'absent.json');
     await expect(main(['--data', dir, '--out', path.join(dir, 'x'), '--config', absent])).rejects.toThrow(`Expected \`--config ${absent}\` to be a JSON file of model config fields, found no such file`);
@@ -111,14 +111,14 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
   const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error:'));
 
   it.each([
-    [['--val-fraction', '0'], 'error: Expected --val-fraction to be above 0 and below 1, got 0'],
-    [['--kernel-size', '0'], 'error: Expected --kernel-size to be an integer in [1, 9], got 0'],
-    [['--units', '0'], 'error: Expected --units to be an integer in [1, 4096], got 0'],
-    [['--dropout', '1.5'], 'error: Expected --dropout in [0, 1), got 1.5'],
-    [['--learning-rate', '0'], 'error: Expected --learning-rate in (0, 1], got 0'],
-    [['--image-filters', '0,0,0'], 'error: Expected entry 1 of --image-filters to be an integer in [1, 1024], got 0'],
-    [['--audio-filters', '8,2.5'], 'error: Expected entry 2 of --audio-filters to be an integer in [1, 1024], got 2.5'],
-    [['--image-filters', 'a,b,c'], "error: Expected --image-filters to be comma-separated integers like 48,128,64, got 'a,b,c'"],
+    [['--val-fraction', '0'], 'error: Expected --val-fraction to be above 0 and below 1, found 0'],
+    [['--kernel-size', '0'], 'error: Expected --kernel-size to be an integer in [1, 9], found 0'],
+    [['--units', '0'], 'error: Expected --units to be an integer in [1, 4096], found 0'],
+    [['--dropout', '1.5'], 'error: Expected --dropout in [0, 1), found 1.5'],
+    [['--learning-rate', '0'], 'error: Expected --learning-rate in (0, 1], found 0'],
+    [['--image-filters', '0,0,0'], 'error: Expected entry 1 of --image-filters to be an integer in [1, 1024], found 0'],
+    [['--audio-filters', '8,2.5'], 'error: Expected entry 2 of --audio-filters to be an integer in [1, 1024], found 2.5'],
+    [['--image-filters', 'a,b,c'], "error: Expected --image-filters to be comma-separated integers like 48,128,64, found 'a,b,c'"],
   ])('refuses %j with exit 2 and one line naming the flag, before reading the data', (bad, line) => {
     const out = path.join(dir, 'never');
     const r = train(['--data', path.join(dir, 'absent'), '--out', out, ...bad]);

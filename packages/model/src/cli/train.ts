@@ -43,14 +43,14 @@ function labelledTest(dataDir: string, test: ModelInputs | null): ModelInputs | 
   const file = path.join(dataDir, COMPETITION_FILES.testLabels);
   if (!test || !existsSync(file)) return null;
   const { labels } = readLabelsCsv(file);
-  if (labels.length !== test.n) throw new DataError(`Expected \`${file}\` to have ${test.n} labels (one per test row), got ${labels.length}`, file);
+  if (labels.length !== test.n) throw new DataError(`Expected \`${file}\` to have ${test.n} labels (one per test row), found ${labels.length}`, file);
   return { ...test, labels };
 }
 
 const parseFilters = (flag: string, s: string | undefined): number[] | undefined => {
   if (s === undefined) return undefined;
   const parts = s.split(',').map((x) => x.trim());
-  if (parts.some((x) => x === '' || !Number.isFinite(Number(x)))) throw new UsageError(`Expected --${flag} to be comma-separated integers like 48,128,64, got '${s}'`);
+  if (parts.some((x) => x === '' || !Number.isFinite(Number(x)))) throw new UsageError(`Expected --${flag} to be comma-separated integers like 48,128,64, found '${s}'`);
   return parts.map(Number);
 };
 
@@ -123,7 +123,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: MAX_SEED });
   if (args.seed !== undefined) positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // The split needs rows on both sides (splitRows takes a fraction strictly between 0 and 1).
-  if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction to be above 0 and below 1, got ${args.valFraction}`);
+  if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction to be above 0 and below 1, found ${args.valFraction}`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const overrides: Partial<Record<keyof ModelConfig, unknown>> = {
     imageFilters: parseFilters('image-filters', args.imageFilters),
@@ -147,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     const file = args.config;
     fileConfig = readJsonFile(file, (found) => new ConfigError(`Expected \`--config ${file}\` to be a JSON file of model config fields, found ${found}`, 'config')) as Partial<ModelConfig>;
     if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
-      throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, got ${JSON.stringify(fileConfig)}`, 'config');
+      throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, found ${JSON.stringify(fileConfig)}`, 'config');
     }
   }
   let config: ModelConfig;

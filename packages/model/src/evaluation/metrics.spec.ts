@@ -28,7 +28,7 @@ describe('confusionMatrix() and classificationMetrics()', () => {
   });
 
   it('rejects out-of-range classes and length mismatches', () => {
-    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('Expected classes in 0..2, got label 3 and prediction 1 at row 1');
+    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('Expected classes in 0..2, found label 3 and prediction 1 at row 1');
     expect(() => confusionMatrix([0], [0, 1], 3)).toThrow(RangeError);
   });
 });

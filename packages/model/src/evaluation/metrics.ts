@@ -30,13 +30,13 @@ export function argmaxRows(values: Float32Array, k: number): Int32Array {
 /** Confusion counts [k * k], row = true class, column = predicted class. */
 export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, k: number): Int32Array {
   if (labels.length !== predicted.length) {
-    throw new RangeError(`Expected as many predictions as labels, got ${predicted.length} and ${labels.length}`);
+    throw new RangeError(`Expected as many predictions as labels, found ${predicted.length} and ${labels.length}`);
   }
   const m = new Int32Array(k * k);
   for (let i = 0; i < labels.length; i++) {
     const t = labels[i];
     const p = predicted[i];
-    if (!(t >= 0 && t < k && p >= 0 && p < k)) throw new RangeError(`Expected classes in 0..${k - 1}, got label ${t} and prediction ${p} at row ${i}`);
+    if (!(t >= 0 && t < k && p >= 0 && p < k)) throw new RangeError(`Expected classes in 0..${k - 1}, found label ${t} and prediction ${p} at row ${i}`);
     m[t * k + p]++;
   }
   return m;

@@ -15,7 +15,7 @@ export async function predictProba(model: tf.LayersModel, inputs: ModelInputs, b
  */
 export async function predictOutputs(model: tf.LayersModel, inputs: ModelInputs, batchSize = 256): Promise<Float32Array[]> {
   checkInputs(inputs, 'inputs', false);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Expected \`batchSize\` to be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Expected \`batchSize\` to be a positive integer, found ${batchSize}`);
   const outs = model.outputs.map(() => new Float32Array(inputs.n * NUM_CLASSES));
   const turn = eventLoopTurns(); // timers and signals run between chunks of a long prediction
   for (let start = 0; start < inputs.n; start += batchSize) {

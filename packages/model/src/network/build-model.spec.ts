@@ -76,7 +76,7 @@ describe('buildModel()', () => {
   });
 
   it('throws ConfigError on a bad config', () => {
-    expect(() => buildModel({ dropout: 1.5 })).toThrow(new ConfigError('Expected `dropout` in [0, 1), got 1.5', 'dropout'));
+    expect(() => buildModel({ dropout: 1.5 })).toThrow(new ConfigError('Expected `dropout` in [0, 1), found 1.5', 'dropout'));
   });
 });
 

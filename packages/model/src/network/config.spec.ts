@@ -8,16 +8,16 @@ describe('validateConfig()', () => {
   });
 
   it.each([
-    [{ dropout: 1.5 }, 'dropout', 'Expected `dropout` in [0, 1), got 1.5'],
-    [{ dropout: -0.1 }, 'dropout', 'Expected `dropout` in [0, 1), got -0.1'],
-    [{ learningRate: 0 }, 'learningRate', 'Expected `learningRate` in (0, 1], got 0'],
-    [{ units: 2.5 }, 'units', 'Expected `units` to be an integer in [1, 4096], got 2.5'],
-    [{ kernelSize: 0 }, 'kernelSize', 'Expected `kernelSize` to be an integer in [1, 9], got 0'],
-    [{ imageFilters: [] }, 'imageFilters', 'Expected `imageFilters` to be an array of 1 to 4 filter counts, got []'],
-    [{ audioFilters: [8, 0, 4] }, 'audioFilters', 'Expected `audioFilters[1]` to be an integer in [1, 1024], got 0'],
-    [{ modality: 'video' }, 'modality', 'Expected `modality` to be one of both, image, audio, got "video"'],
-    [{ fusion: 'late' }, 'fusion', `Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, got "late"`],
-    [{ seed: -1 }, 'seed', 'Expected `seed` to be an integer in [0, 2147483647], got -1'],
+    [{ dropout: 1.5 }, 'dropout', 'Expected `dropout` in [0, 1), found 1.5'],
+    [{ dropout: -0.1 }, 'dropout', 'Expected `dropout` in [0, 1), found -0.1'],
+    [{ learningRate: 0 }, 'learningRate', 'Expected `learningRate` in (0, 1], found 0'],
+    [{ units: 2.5 }, 'units', 'Expected `units` to be an integer in [1, 4096], found 2.5'],
+    [{ kernelSize: 0 }, 'kernelSize', 'Expected `kernelSize` to be an integer in [1, 9], found 0'],
+    [{ imageFilters: [] }, 'imageFilters', 'Expected `imageFilters` to be an array of 1 to 4 filter counts, found []'],
+    [{ audioFilters: [8, 0, 4] }, 'audioFilters', 'Expected `audioFilters[1]` to be an integer in [1, 1024], found 0'],
+    [{ modality: 'video' }, 'modality', 'Expected `modality` to be one of both, image, audio, found "video"'],
+    [{ fusion: 'late' }, 'fusion', `Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, found "late"`],
+    [{ seed: -1 }, 'seed', 'Expected `seed` to be an integer in [0, 2147483647], found -1'],
     [{ unit: 3 }, 'unit', 'Unknown model config field `unit`'],
   ])('rejects %j', (config, field, message) => {
     const run = () => validateConfig(config as never);

@@ -65,28 +65,28 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 
 function checkInt(field: string, v: unknown, min: number, max: number): void {
   if (!isInt(v) || v < min || v > max) {
-    throw new ConfigError(`Expected \`${field}\` to be an integer in [${min}, ${max}], got ${show(v)}`, field);
+    throw new ConfigError(`Expected \`${field}\` to be an integer in [${min}, ${max}], found ${show(v)}`, field);
   }
 }
 
 function checkFilters(field: string, v: unknown): void {
   if (!Array.isArray(v) || v.length < 1 || v.length > MAX_BLOCKS) {
-    throw new ConfigError(`Expected \`${field}\` to be an array of 1 to ${MAX_BLOCKS} filter counts, got ${show(v)}`, field);
+    throw new ConfigError(`Expected \`${field}\` to be an array of 1 to ${MAX_BLOCKS} filter counts, found ${show(v)}`, field);
   }
   v.forEach((f: unknown, i) => {
     if (!isInt(f) || f < 1 || f > 1024) {
-      throw new ConfigError(`Expected \`${field}[${i}]\` to be an integer in [1, 1024], got ${show(f)}`, field);
+      throw new ConfigError(`Expected \`${field}[${i}]\` to be an integer in [1, 1024], found ${show(f)}`, field);
     }
   });
 }
 
 /**
  * Fills defaults into a partial config and validates every field.
- * @throws ConfigError naming the field and the value, e.g. ``Expected `dropout` in [0, 1), got 1.5``.
+ * @throws ConfigError naming the field and the value, e.g. ``Expected `dropout` in [0, 1), found 1.5``.
  */
 export function validateConfig(config: Partial<ModelConfig> = {}): ModelConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ConfigError(`Expected the model config to be an object, got ${show(config)}`, '');
+    throw new ConfigError(`Expected the model config to be an object, found ${show(config)}`, '');
   }
   for (const key of Object.keys(config)) {
     if (!KEYS.includes(key as keyof ModelConfig)) {
@@ -99,16 +99,16 @@ export function validateConfig(config: Partial<ModelConfig> = {}): ModelConfig {
   checkInt('kernelSize', c.kernelSize, 1, 9);
   checkInt('units', c.units, 1, 4096);
   if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) {
-    throw new ConfigError(`Expected \`dropout\` in [0, 1), got ${show(c.dropout)}`, 'dropout');
+    throw new ConfigError(`Expected \`dropout\` in [0, 1), found ${show(c.dropout)}`, 'dropout');
   }
   if (typeof c.learningRate !== 'number' || !(c.learningRate > 0 && c.learningRate <= 1)) {
-    throw new ConfigError(`Expected \`learningRate\` in (0, 1], got ${show(c.learningRate)}`, 'learningRate');
+    throw new ConfigError(`Expected \`learningRate\` in (0, 1], found ${show(c.learningRate)}`, 'learningRate');
   }
   if (!MODALITIES.includes(c.modality)) {
-    throw new ConfigError(`Expected \`modality\` to be one of ${MODALITIES.join(', ')}, got ${show(c.modality)}`, 'modality');
+    throw new ConfigError(`Expected \`modality\` to be one of ${MODALITIES.join(', ')}, found ${show(c.modality)}`, 'modality');
   }
   if (!FUSIONS.includes(c.fusion)) {
-    throw new ConfigError(`Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, got ${show(c.fusion)}`, 'fusion');
+    throw new ConfigError(`Expected \`fusion\` to be one of ${FUSIONS.join(', ')}, found ${show(c.fusion)}`, 'fusion');
   }
   checkInt('seed', c.seed, 0, MAX_SEED);
   return Object.freeze({

@@ -60,7 +60,7 @@ function fusedOrOwn(
   own: () => tf.Tensor | tf.Tensor[],
   op: (x: tf.Tensor, fused: Fused, strides: readonly number[]) => tf.Tensor,
 ): tf.Tensor | tf.Tensor[] {
-  if (Array.isArray(inputs) && inputs.length !== 1) throw new Error(`Expected one input tensor, got ${inputs.length}`);
+  if (Array.isArray(inputs) && inputs.length !== 1) throw new Error(`Expected one input tensor, found ${inputs.length}`);
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   const fused = fusable(layer as ConvFields, x, rank);
   if (fused == null) return own();

@@ -62,7 +62,7 @@ describe('robust fusion (ExpertFusion)', () => {
   it('rejects a negative or non-finite weight, naming it', () => {
     const model = buildModel({ ...TINY_CONFIG, fusion: 'robust' });
     const layer = fusionLayer(model);
-    expect(() => layer?.setFusionWeights({ fused: 1, image: -1, audio: 0 })).toThrow('Expected fusion weight `image` to be a finite number >= 0, got -1');
+    expect(() => layer?.setFusionWeights({ fused: 1, image: -1, audio: 0 })).toThrow('Expected fusion weight `image` to be a finite number >= 0, found -1');
     expect(() => layer?.setFusionWeights({ fused: 1, image: 0, audio: NaN })).toThrow('`audio`');
     disposeModel(model);
   });

@@ -64,7 +64,7 @@ export class ExpertFusion extends tf.layers.Layer {
   setFusionWeights(weights: FusionWeights): void {
     for (const e of EXPERTS) {
       if (!(Number.isFinite(weights[e]) && weights[e] >= 0)) {
-        throw new RangeError(`Expected fusion weight \`${e}\` to be a finite number >= 0, got ${weights[e]}`);
+        throw new RangeError(`Expected fusion weight \`${e}\` to be a finite number >= 0, found ${weights[e]}`);
       }
     }
     const t = tf.tensor1d(EXPERTS.map((e) => weights[e]));

@@ -5,19 +5,19 @@ import { LAYER_NAMES } from './layer-names';
 /** Throws a DataError unless the arrays have the sizes `n` implies (and labels, when required, are 0..9). */
 export function checkInputs(inputs: ModelInputs, what: string, needLabels: boolean): void {
   const { n, images, audio, labels } = inputs;
-  if (!Number.isInteger(n) || n < 0) throw new DataError(`Expected ${what}.n to be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new DataError(`Expected ${what}.n to be a non-negative integer, found ${n}`);
   if (images.length !== n * IMAGE_SIZE) {
-    throw new DataError(`Expected ${what}.images to hold ${n} x ${IMAGE_SIZE} values, got ${images.length}`);
+    throw new DataError(`Expected ${what}.images to hold ${n} x ${IMAGE_SIZE} values, found ${images.length}`);
   }
   if (audio.length !== n * AUDIO_SIZE) {
-    throw new DataError(`Expected ${what}.audio to hold ${n} x ${AUDIO_SIZE} values, got ${audio.length}`);
+    throw new DataError(`Expected ${what}.audio to hold ${n} x ${AUDIO_SIZE} values, found ${audio.length}`);
   }
   if (needLabels) {
-    if (labels === null) throw new DataError(`Expected ${what} to have labels, got none`);
-    if (labels.length !== n) throw new DataError(`Expected ${what}.labels to hold ${n} values, got ${labels.length}`);
+    if (labels === null) throw new DataError(`Expected ${what} to have labels, found none`);
+    if (labels.length !== n) throw new DataError(`Expected ${what}.labels to hold ${n} values, found ${labels.length}`);
     for (let i = 0; i < n; i++) {
       if (!(labels[i] >= 0 && labels[i] < NUM_CLASSES)) {
-        throw new DataError(`Expected ${what}.labels in 0..${NUM_CLASSES - 1}, got ${labels[i]} at row ${i}`);
+        throw new DataError(`Expected ${what}.labels in 0..${NUM_CLASSES - 1}, found ${labels[i]} at row ${i}`);
       }
     }
   }

@@ -30,7 +30,7 @@ export function benchmarkSetFlag(flags: BenchmarkSetFlags): { readonly root: str
   const root = flags.root === undefined || flags.root === '' ? undefined : String(flags.root);
   const sets = flags.sets === undefined || flags.sets === '' ? undefined : String(flags.sets);
   if ((root === undefined) === (sets === undefined)) {
-    throw new UsageError('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got ' + (root === undefined ? 'neither' : 'both'));
+    throw new UsageError('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, found ' + (root === undefined ? 'neither' : 'both'));
   }
   return root !== undefined ? { root } : { sets: listFlag(sets as string, 'sets') };
 }
@@ -70,7 +70,7 @@ export function benchmarkSets(flags: BenchmarkSetFlags): RobustnessSet[] {
   for (const [i, set] of sets.entries()) {
     const other = sets.findIndex((s) => s.name === set.name);
     if (other !== i) {
-      throw new UsageError(`Expected \`--sets\` entries of different names (each set is known by its folder's name), got \`${given.sets[other]}\` and \`${given.sets[i]}\` both named ${set.name}`);
+      throw new UsageError(`Expected \`--sets\` entries of different names (each set is known by its folder's name), found \`${given.sets[other]}\` and \`${given.sets[i]}\` both named ${set.name}`);
     }
   }
   for (const [i, set] of sets.entries()) checkSetFiles(set, `\`--sets\` entry \`${given.sets[i]}\``);

@@ -144,7 +144,7 @@ describe('runRobustness() and model:robustness', () => {
   });
 
   it('refuses --root with --sets, and an unknown model, with one clear message', async () => {
-    await expect(robustnessCli(['--root', 'a', '--sets', 'b'])).rejects.toThrow('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, got both');
+    await expect(robustnessCli(['--root', 'a', '--sets', 'b'])).rejects.toThrow('Expected exactly one of `--root DIR` or `--sets DIR,DIR,...`, found both');
     await expect(robustnessCli(['--root', 'a', '--models', 'image,video'])).rejects.toThrow(`Expected --models to list some of ${['image', 'audio', ...FUSIONS].join(', ')}, found \`video\``);
     await expect(robustnessCli(['--root', join(root, 'nowhere')])).rejects.toThrow('found nothing there');
   });

@@ -124,7 +124,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
       throw new DataError(`Expected test rows with labels (${COMPETITION_FILES.testLabels}) in \`${set.dir}\`, found none`, set.dir);
     }
     if (labels.length !== prepared.test.n) {
-      throw new DataError(`Expected ${prepared.test.n} labels in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, got ${labels.length}`, set.dir);
+      throw new DataError(`Expected ${prepared.test.n} labels in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, found ${labels.length}`, set.dir);
     }
     const test: ModelInputs = { ...prepared.test, labels };
     const trainRows = subset(prepared.train, prepared.split.train);
@@ -271,7 +271,7 @@ export function readRobustnessFile(file: string): RobustnessFile | null {
     throw new DataError(`Cannot read the robustness benchmark \`${file}\`: ${(err as Error).message}`, file);
   }
   if (!Array.isArray(raw.sets) || !Array.isArray(raw.runs)) {
-    throw new DataError(`Expected \`${file}\` to be a robustness.json written by model:robustness (with sets and runs), got something else`, file);
+    throw new DataError(`Expected \`${file}\` to be a robustness.json written by model:robustness (with sets and runs), found something else`, file);
   }
   return raw as RobustnessFile;
 }

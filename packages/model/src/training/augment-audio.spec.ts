@@ -98,7 +98,7 @@ describe('dropModalities()', () => {
   });
 
   it('rejects a rate outside [0, 1), naming it', () => {
-    expect(() => dropModalities(null, null, 1, createRng(1), { audio: 1 })).toThrow('Expected modality dropout `audio` in [0, 1), got 1');
+    expect(() => dropModalities(null, null, 1, createRng(1), { audio: 1 })).toThrow('Expected modality dropout `audio` in [0, 1), found 1');
     expect(() => dropModalities(null, null, 1, createRng(1), { image: -0.5 })).toThrow('`image`');
   });
 });

@@ -78,7 +78,7 @@ export function dropModalities(images: Float32Array | null, audio: Float32Array 
   const pa = args.audio ?? 0.3;
   const pi = args.image ?? 0.1;
   for (const [name, p] of [['audio', pa], ['image', pi]] as const) {
-    if (!(p >= 0 && p < 1)) throw new RangeError(`Expected modality dropout \`${name}\` in [0, 1), got ${p}`);
+    if (!(p >= 0 && p < 1)) throw new RangeError(`Expected modality dropout \`${name}\` in [0, 1), found ${p}`);
   }
   for (let r = 0; r < n; r++) {
     const u = rng.next();

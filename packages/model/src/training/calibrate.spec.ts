@@ -73,9 +73,9 @@ describe('chooseFusionWeights()', () => {
   it('rejects a grid without a positive weight or with a negative one, and views without three experts', () => {
     expect(() => chooseFusionWeights([fused, image, image], [fused, image, image], labels, [0])).toThrow('a weight above 0');
     expect(() => chooseFusionWeights([fused, image, image], [fused, image, image], labels, [-1, 1])).toThrow(
-      'Expected the calibration grid to be finite weights >= 0, got [-1, 1]',
+      'Expected the calibration grid to be finite weights >= 0, found [-1, 1]',
     );
-    expect(() => chooseFusionWeights([image], [image], labels)).toThrow('Expected 3 experts (fused, image, audio) in the clean view, got 1');
+    expect(() => chooseFusionWeights([image], [image], labels)).toThrow('Expected 3 experts (fused, image, audio) in the clean view, found 1');
   });
 });
 

@@ -137,7 +137,7 @@ export function fitTemperature(logp: Float32Array, rows: Int32Array, labels: Int
 /** Throws a RangeError unless every view holds one array per expert. */
 function checkExperts(views: Readonly<Record<string, readonly Float32Array[]>>): void {
   for (const [name, view] of Object.entries(views)) {
-    if (view.length !== EXPERTS.length) throw new RangeError(`Expected ${EXPERTS.length} experts (${EXPERTS.join(', ')}) in the ${name} view, got ${view.length}`);
+    if (view.length !== EXPERTS.length) throw new RangeError(`Expected ${EXPERTS.length} experts (${EXPERTS.join(', ')}) in the ${name} view, found ${view.length}`);
   }
 }
 
@@ -204,7 +204,7 @@ export function chooseFusionWeights(
   adaptation?: AudioAdaptation,
 ): number[] {
   if (grid.length === 0 || grid.some((g) => !(Number.isFinite(g) && g >= 0))) {
-    throw new RangeError(`Expected the calibration grid to be finite weights >= 0, got [${grid.join(', ')}]`);
+    throw new RangeError(`Expected the calibration grid to be finite weights >= 0, found [${grid.join(', ')}]`);
   }
   checkExperts({ clean, shifted });
   if (!grid.some((g) => g > 0)) throw new RangeError('Expected a calibration grid with a weight above 0');
@@ -235,7 +235,7 @@ export function chooseFusionWeights(
  * part is handed over rather than dropped). With `audioScale` 1 the weights are unchanged. Pure.
  */
 export function adaptWeights(w: readonly number[], audioScale: number): number[] {
-  if (!(audioScale >= 0)) throw new RangeError(`Expected an audio scale >= 0, got ${audioScale}`);
+  if (!(audioScale >= 0)) throw new RangeError(`Expected an audio scale >= 0, found ${audioScale}`);
   const s = Math.min(1, audioScale);
   const [f, i, a] = [EXPERTS.indexOf('fused'), EXPERTS.indexOf('image'), EXPERTS.indexOf('audio')];
   const out = [...w];
@@ -274,7 +274,7 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
   const layer = fusionLayer(model);
   if (!layer) throw new Error(`Model ${model.name} has no product-of-experts layer to calibrate (build it with fusion: 'robust')`);
   checkInputs(val, 'val', true);
-  if (val.n === 0) throw new RangeError('Expected validation data with at least one row to calibrate on, got 0');
+  if (val.n === 0) throw new RangeError('Expected validation data with at least one row to calibrate on, found 0');
   const labels = val.labels as Int32Array;
   const grid = options.grid ?? DEFAULT_GRID;
   const batch = options.batchSize ?? 256;

@@ -40,7 +40,7 @@ export class EarlyStopping implements TrainCallback {
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.restoreBestWeights = args.restoreBestWeights ?? true;
     if (!Number.isInteger(this.patience) || this.patience < 0) {
-      throw new RangeError(`Expected early stopping \`patience\` to be a non-negative integer, got ${this.patience}`);
+      throw new RangeError(`Expected early stopping \`patience\` to be a non-negative integer, found ${this.patience}`);
     }
   }
 

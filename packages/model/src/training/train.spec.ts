@@ -192,9 +192,9 @@ describe('train()', () => {
 
   it('rejects bad options and data', async () => {
     const model = buildModel(TINY_CONFIG);
-    await expect(train(model, data, { batchSize: 0 })).rejects.toThrow('Expected `batchSize` to be a positive integer, got 0');
+    await expect(train(model, data, { batchSize: 0 })).rejects.toThrow('Expected `batchSize` to be a positive integer, found 0');
     const bad = { ...data.train, labels: null };
-    await expect(train(model, { train: bad })).rejects.toThrow('Expected train to have labels, got none');
+    await expect(train(model, { train: bad })).rejects.toThrow('Expected train to have labels, found none');
     model.dispose();
   });
 });

@@ -92,7 +92,7 @@ export function fusionTrainingOptions(config: ModelConfig, target: ModelInputs |
 }
 
 const positiveInt = (name: string, v: number): number => {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`Expected \`${name}\` to be a positive integer, found ${v}`);
   return v;
 };
 
@@ -115,7 +115,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const epochs = positiveInt('epochs', options.epochs ?? 10);
   const valBatch = positiveInt('validationBatchSize', options.validationBatchSize ?? 256);
   checkInputs(data.train, 'train', true);
-  if (data.train.n === 0) throw new RangeError('Expected training data with at least one row, got 0');
+  if (data.train.n === 0) throw new RangeError('Expected training data with at least one row, found 0');
   if (data.val) checkInputs(data.val, 'val', true);
   const val = data.val && data.val.n > 0 ? data.val : undefined;
   const labels = data.train.labels as Int32Array;

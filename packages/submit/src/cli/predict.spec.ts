@@ -65,13 +65,13 @@ describe('submit:predict (spawned)', () => {
   });
 
   it.each([
-    [['--batch-size', '0'], 2, 'error: Expected --batch-size to be an integer from 1 to 65536, got 0'],
-    [['--batch-size', '2.5'], 2, 'error: Expected --batch-size to be an integer from 1 to 65536, got 2.5'],
-    [['--batch-size', '1000000000'], 2, 'error: Expected --batch-size to be an integer from 1 to 65536, got 1000000000'],
+    [['--batch-size', '0'], 2, 'error: Expected --batch-size to be an integer from 1 to 65536, found 0'],
+    [['--batch-size', '2.5'], 2, 'error: Expected --batch-size to be an integer from 1 to 65536, found 2.5'],
+    [['--batch-size', '1000000000'], 2, 'error: Expected --batch-size to be an integer from 1 to 65536, found 1000000000'],
     [['--batch-size', 'x'], 2, 'error: Expected --batch-size'],
     [['--out', '<file>/s.csv'], 1, 'error: Cannot write the submission to `--out <file>/s.csv`: a file is in the way of one of its folders (ENOTDIR); nothing was written'],
     [['--out', '<dir>'], 1, 'error: Expected `--out <dir>` to be a file to write the submission to, found a folder there'],
-    [['--out', '<dir>/sub/'], 2, 'error: Expected --out to name a file to write the submission to, got the folder name `<dir>/sub/`'],
+    [['--out', '<dir>/sub/'], 2, 'error: Expected --out to name a file to write the submission to, found the folder name `<dir>/sub/`'],
   ])('refuses %j in one line, with no stack, before loading a model, writing nothing', (flags, status, line) => {
     const at = join(root, 'refused');
     mkdirSync(at, { recursive: true });

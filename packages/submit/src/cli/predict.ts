@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const dirs = (args.model as string[]).map((d) => resolve(d));
   // Refuse what cannot be done now, before the models are loaded and the test rows predicted.
   const batchSize = positiveInt(args['batch-size'], 'batch-size', { max: MAX_BATCH });
-  if (/[/\\]$/.test(args.out)) throw new UsageError(`Expected --out to name a file to write the submission to, got the folder name \`${args.out}\``);
+  if (/[/\\]$/.test(args.out)) throw new UsageError(`Expected --out to name a file to write the submission to, found the folder name \`${args.out}\``);
   if (existsSync(args.out) && statSync(args.out).isDirectory()) {
     throw new SubmissionError(`Expected \`--out ${args.out}\` to be a file to write the submission to, found a folder there`, args.out);
   }

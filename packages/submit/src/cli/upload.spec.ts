@@ -39,7 +39,7 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
   it.each([
     ['/etc/passwd', /^error: Expected `\/etc\/passwd` line 1 to be the header `row_id,label`/],
     ['DIR', /^error: Expected the submission `.*` to be a CSV file, found a folder$/],
-    ['BANANA', /^error: Expected `.*banana\.csv` line 2 to have a label 0\.\.9, got `banana`$/],
+    ['BANANA', /^error: Expected `.*banana\.csv` line 2 to have a label 0\.\.9, found `banana`$/],
     ['SHORT', /^error: Expected `.*short\.csv` to have 3 rows/],
   ])('refuses %s before uploading anything', (which, message) => {
     const file =
@@ -60,7 +60,7 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     const r = run([`--competition=${competition}`, '--message', 'm', '--submission', join(root, 'absent.csv')]);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
       status: 2,
-      stderr: `error: Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), got \`${competition}\``,
+      stderr: `error: Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), found \`${competition}\``,
     });
     expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
   });

@@ -35,7 +35,7 @@ describe('submit:validate (spawned)', () => {
     writeFileSync(repeated, 'row_id,label\n0,1\n1,2\n2,3\n2,3\n');
     const r = run(['--submission', repeated, '--data', data]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`error: Expected \`${repeated}\` to have 3 rows (one per test row), got 4: line 5 \`2,3\` is past row_id 2\n`);
+    expect(r.stderr).toBe(`error: Expected \`${repeated}\` to have 3 rows (one per test row), found 4: line 5 \`2,3\` is past row_id 2\n`);
   });
 
   it('names --data and the test file when the folder has no test images', () => {

@@ -127,12 +127,12 @@ describe('digitfuse bench samplers (spawned)', () => {
       return join(dir, name);
     };
     it.each([
-      [['--ei-candidates', '0'], 2, 'Expected --ei-candidates to be a positive integer, got 0'],
-      [['--first-seed', '-1'], 2, 'Expected --first-seed to be a non-negative integer, got -1'],
-      [['--zdt-dims', '1'], 2, 'Expected --zdt-dims to be an integer >= 2 (ZDT1 has at least two variables), got 1'],
+      [['--ei-candidates', '0'], 2, 'Expected --ei-candidates to be a positive integer, found 0'],
+      [['--first-seed', '-1'], 2, 'Expected --first-seed to be a non-negative integer, found -1'],
+      [['--zdt-dims', '1'], 2, 'Expected --zdt-dims to be an integer >= 2 (ZDT1 has at least two variables), found 1'],
       [['--functions', 'branin,,'], 2, 'Expected --functions to be a comma-separated list of some of branin, hartmann6, pipeline, hartmann6-grid, pipeline-categorical, found an empty entry in `branin,,`'],
       [['--samplers', 'tpe,bogus'], 2, 'Expected --samplers to list some of random, tpe-independent, tpe, tpe-liar, tpe-no-liar, found `bogus`'],
-      [['--trials', '20', '--checkpoints', '10,5'], 2, 'Expected --checkpoints to be increasing integers from 1 to 20 (--trials), got `10,5`'],
+      [['--trials', '20', '--checkpoints', '10,5'], 2, 'Expected --checkpoints to be increasing integers from 1 to 20 (--trials), found `10,5`'],
       [['--json', dir], 1, `Expected \`--json ${dir}\` to be a file to write, found a folder there; nothing was written`],
       [['--optuna-json', join(dir, 'missing.json')], 1, `Expected --optuna-json \`${join(dir, 'missing.json')}\` to be the JSON file of an earlier --json run, found no such file`],
       [['--optuna-json', file('bad.json', '{bad')], 1, `Expected --optuna-json \`${join(dir, 'bad.json')}\` to be the JSON file of an earlier --json run, found text that is not JSON`],

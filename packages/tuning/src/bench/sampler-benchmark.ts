@@ -357,7 +357,7 @@ export function defaultCheckpoints(trials: number): number[] {
 function parseCheckpoints(value: string, trials: number): number[] {
   const checkpoints = listFlag(value, 'checkpoints').map(Number);
   if (checkpoints.some((c, i) => !Number.isInteger(c) || c < 1 || c > trials || (i > 0 && c <= checkpoints[i - 1]))) {
-    throw new UsageError(`Expected --checkpoints to be increasing integers from 1 to ${trials} (--trials), got \`${value}\``);
+    throw new UsageError(`Expected --checkpoints to be increasing integers from 1 to ${trials} (--trials), found \`${value}\``);
   }
   return checkpoints;
 }
@@ -399,7 +399,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const key of ['seeds', 'trials', 'workers', 'zdt-trials', 'ei-candidates'] as const) positiveInt(args[key], key);
   positiveInt(args['zdt-seeds'], 'zdt-seeds', { allowZero: true });
   positiveInt(args['first-seed'], 'first-seed', { allowZero: true });
-  if (!(Number.isInteger(args['zdt-dims']) && args['zdt-dims'] >= 2)) throw new UsageError(`Expected --zdt-dims to be an integer >= 2 (ZDT1 has at least two variables), got ${args['zdt-dims']}`);
+  if (!(Number.isInteger(args['zdt-dims']) && args['zdt-dims'] >= 2)) throw new UsageError(`Expected --zdt-dims to be an integer >= 2 (ZDT1 has at least two variables), found ${args['zdt-dims']}`);
   const checkpoints = args.checkpoints === undefined ? defaultCheckpoints(args.trials) : parseCheckpoints(args.checkpoints, args.trials);
   if (args.json !== undefined) checkOutputFile(args.json, 'json');
   const o: BenchOptions = {

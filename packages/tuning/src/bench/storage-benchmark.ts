@@ -166,12 +166,12 @@ export async function main(argv: readonly string[]): Promise<void> {
         }),
   );
   const counts = listFlag(args.workers, 'workers').map(Number);
-  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError(`Expected --workers to be comma-separated integers 1..64, got ${args.workers}`);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError(`Expected --workers to be comma-separated integers 1..64, found ${args.workers}`);
   const perWorker = positiveInt(args['trials-per-worker'], 'trials-per-worker', { max: 10_000 });
   const sleepMs = positiveInt(args['sleep-ms'], 'sleep-ms', { allowZero: true, max: 60_000 });
   const kinds = listFlag(args.storages, 'storages', ['journal', 'postgres']);
   if (args.storage !== undefined && !isWellFormedPostgresUrl(args.storage)) {
-    throw new UsageError(`Expected --storage to be a postgresql://user@host:port/database URL, got \`${redactUrl(args.storage)}\``);
+    throw new UsageError(`Expected --storage to be a postgresql://user@host:port/database URL, found \`${redactUrl(args.storage)}\``);
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'storage-bench-'));
   let cluster: TestCluster | undefined;

@@ -73,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('journal', { type: 'boolean', default: false, describe: 'Also measure with a JournalFileStorage (fsync per operation)' }),
   );
   const sizes = listFlag(args.sizes, 'sizes').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`Expected --sizes to be comma-separated integers >= 0, got ${args.sizes}`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`Expected --sizes to be comma-separated integers >= 0, found ${args.sizes}`);
   positiveInt(args.trials, 'trials');
   console.log('TPE sampler overhead per trial (ask + 5 suggestions + tell; 3 numeric incl. 2 log, 1 int, 1 categorical)');
   console.log('storage    finished  wall ms/trial (mean)  wall ms/trial (max)  CPU ms/trial (mean)');

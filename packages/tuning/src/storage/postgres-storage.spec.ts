@@ -612,8 +612,8 @@ describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for
   });
 
   it.each([
-    [{ sslmode: 'verify-full', sslrootcert: '/no/such/ca.pem' }, /: expected sslrootcert=\/no\/such\/ca\.pem to be a readable file \(the certificate of the authority that signed the server's\), got ENOENT$/],
-    [{ sslmode: 'strict' }, /: expected sslmode to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, got `strict`$/],
+    [{ sslmode: 'verify-full', sslrootcert: '/no/such/ca.pem' }, /: expected sslrootcert=\/no\/such\/ca\.pem to be a readable file \(the certificate of the authority that signed the server's\), found ENOENT$/],
+    [{ sslmode: 'strict' }, /: expected sslmode to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `strict`$/],
     [{ sslmode: 'verify-ca' }, /: sslmode=verify-ca needs sslrootcert=FILE, the certificate of the authority that signed the server's/],
   ])('%j: one line before any connection', async (params, pattern) => {
     expect(await failure(withParams(params))).toMatch(new RegExp(`^Storage URL \`postgresql://digitfuse@127\\.0\\.0\\.1:\\d+/postgres\\?[^\`]+\`${pattern.source}`));

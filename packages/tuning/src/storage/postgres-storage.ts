@@ -80,7 +80,7 @@ function checkUrl(url: string): void {
   const mode = params.get('sslmode');
   const modes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
   if (mode !== null && !modes.includes(mode)) {
-    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected sslmode to be one of ${modes.join(', ')}, got \`${mode}\``);
+    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected sslmode to be one of ${modes.join(', ')}, found \`${mode}\``);
   }
   for (const [name, what] of SSL_FILES) {
     const file = params.get(name);
@@ -88,7 +88,7 @@ function checkUrl(url: string): void {
     try {
       accessSync(file, constants.R_OK);
     } catch (e) {
-      throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected ${name}=${file} to be a readable file (${what}), got ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected ${name}=${file} to be a readable file (${what}), found ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
   if (mode === 'verify-ca' && !params.has('sslrootcert')) {

@@ -50,7 +50,7 @@ export function nativeThreadCount(env: NodeJS.ProcessEnv = process.env): number 
   if (raw == null || raw.trim() === '') return Math.max(1, os.availableParallelism());
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new BackendError(`DIGITFUSE_THREADS must be a whole number from 1 to 256, got '${raw}'`, 'DIGITFUSE_THREADS');
+    throw new BackendError(`DIGITFUSE_THREADS must be a whole number from 1 to 256, found '${raw}'`, 'DIGITFUSE_THREADS');
   }
   return n;
 }
@@ -63,7 +63,7 @@ export function nativeIsaChoice(env: NodeJS.ProcessEnv = process.env): NativeIsa
   const raw = env.DIGITFUSE_ISA;
   if (raw == null || raw.trim() === '') return null;
   const isa = NATIVE_ISAS.find((name) => name === raw.trim());
-  if (isa == null) throw new BackendError(`DIGITFUSE_ISA must be one of ${NATIVE_ISAS.join(', ')}, got '${raw}'`, 'DIGITFUSE_ISA');
+  if (isa == null) throw new BackendError(`DIGITFUSE_ISA must be one of ${NATIVE_ISAS.join(', ')}, found '${raw}'`, 'DIGITFUSE_ISA');
   return isa;
 }
 

@@ -209,7 +209,7 @@ describe('nativeIsaChoice() and useNativeIsa()', () => {
 
   it('reject an unknown DIGITFUSE_ISA in one line naming the value and the choices', () => {
     expect(() => nativeIsaChoice({ DIGITFUSE_ISA: 'neon' })).toThrow(BackendError);
-    expect(() => nativeIsaChoice({ DIGITFUSE_ISA: 'AVX512' })).toThrow("DIGITFUSE_ISA must be one of avx512, avx2, portable, got 'AVX512'");
+    expect(() => nativeIsaChoice({ DIGITFUSE_ISA: 'AVX512' })).toThrow("DIGITFUSE_ISA must be one of avx512, avx2, portable, found 'AVX512'");
   });
 
   it('reject an instruction set the CPU lacks, naming what it has, and leave the addon as it was', () => {
@@ -232,7 +232,7 @@ describe('nativeThreadCount()', () => {
   it('rejects a malformed DIGITFUSE_THREADS, naming it and the value', () => {
     for (const bad of ['0', '1.5', 'two', '-2', '999']) {
       expect(() => nativeThreadCount({ DIGITFUSE_THREADS: bad })).toThrow(BackendError);
-      expect(() => nativeThreadCount({ DIGITFUSE_THREADS: bad })).toThrow(`DIGITFUSE_THREADS must be a whole number from 1 to 256, got '${bad}'`);
+      expect(() => nativeThreadCount({ DIGITFUSE_THREADS: bad })).toThrow(`DIGITFUSE_THREADS must be a whole number from 1 to 256, found '${bad}'`);
     }
   });
 });

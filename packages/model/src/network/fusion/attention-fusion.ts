@@ -29,7 +29,7 @@ export class CrossModalAttention extends tf.layers.Layer {
   constructor(args: CrossModalAttentionArgs = {}) {
     super(args);
     this.numHeads = args.numHeads ?? ATTENTION_HEADS;
-    if (!(Number.isInteger(this.numHeads) && this.numHeads >= 1)) throw new RangeError(`Expected \`numHeads\` to be a positive integer, got ${this.numHeads}`);
+    if (!(Number.isInteger(this.numHeads) && this.numHeads >= 1)) throw new RangeError(`Expected \`numHeads\` to be a positive integer, found ${this.numHeads}`);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
