@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
 import { createRun, readSearchOutputs, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { bestModelNote, buildSummary, robustnessInput, searchReportInput } from './report-stage';
+import { bestModelNote, buildSummary, robustnessInput, searchReportInput, withReportTime } from './report-stage';
 
 describe('robustnessInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robustness-input-'));
@@ -75,6 +75,25 @@ describe('buildSummary() and bestModelNote()', () => {
       'submitted predictions':
         'the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, with test-time augmentation (one-pixel image shifts)',
     });
+  });
+
+  it("gives each stage's time, a search's earlier time across a resume, and once the report is written its own time and the sum", () => {
+    state.stages.search = { seconds: 259.2, earlierSeconds: 200, finishedAt: '', facts: { bestTrial: 0, bestValue: 0.97, finished: 6, pruned: 0 } };
+    try {
+      const summary = buildSummary(ctx, evaluation);
+      expect(Object.entries(summary).filter(([key]) => key.startsWith('time: '))).toEqual([
+        ['time: data', '1.0s'],
+        ['time: predict', '1.0s'],
+        ['time: retrain', '1.0s'],
+        ['time: evaluate', '1.0s'],
+        ['time: search', '259.2s (4m19s; 200.0s of it before a resume)'],
+      ]);
+      const written = withReportTime(summary, ctx, 3.24);
+      expect(written['time: report']).toBe('3.2s');
+      expect(written['time: all stages']).toBe('266.4s (4m26s)');
+    } finally {
+      delete state.stages.search;
+    }
   });
 
   it("reads a search.json written before trials recorded their kept epoch, with its best step as their best epoch", () => {

@@ -91,7 +91,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
 
 /** A stage's time in the summary: `12.3s`, and what of it came before a resume when some did. */
 function stageTime(seconds: number, earlier?: number): string {
-  return `${seconds.toFixed(1)}s` + (earlier ? ` (${earlier.toFixed(1)}s of it before a resume)` : '');
+  const notes = [...(seconds >= 60 ? [formatDuration(seconds)] : []), ...(earlier ? [`${earlier.toFixed(1)}s of it before a resume`] : [])];
+  return `${seconds.toFixed(1)}s` + (notes.length > 0 ? ` (${notes.join('; ')})` : '');
 }
 
 /**
@@ -100,7 +101,7 @@ function stageTime(seconds: number, earlier?: number): string {
  */
 export function withReportTime(summary: Record<string, string | number>, ctx: RunContext, reportSeconds: number): Record<string, string | number> {
   const total = Object.entries(ctx.state.stages).reduce((sum, [name, record]) => sum + (name === 'report' ? 0 : record.seconds), reportSeconds);
-  return { ...summary, 'time: report': stageTime(reportSeconds), 'time: all stages': `${total.toFixed(1)}s` + (total >= 60 ? ` (${formatDuration(total)})` : '') };
+  return { ...summary, 'time: report': stageTime(reportSeconds), 'time: all stages': stageTime(total) };
 }
 
 /** What made submission.csv, in words: the retrained model or ensemble, with or without test-time augmentation. */
