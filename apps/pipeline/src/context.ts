@@ -19,6 +19,8 @@ export interface RunContext {
   besideRetrain?: boolean;
   /** That child process, once started. */
   beside?: BesideRetrain;
+  /** When (Date.now()) this process's search began to use its `--budget`; unset when none runs. */
+  budgetClock?: number;
 }
 
 /** A step of the pipeline. */
@@ -81,6 +83,8 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[], resum
   const onStop = (): void => {
     if (running.name === null) return;
     addSpent(ctx.state, running.name, (performance.now() - running.t0) / 1000);
+    // A resume's search gets what is left of the budget.
+    if (ctx.budgetClock !== undefined) ctx.state.budgetUsed = Math.round(((ctx.state.budgetUsed ?? 0) + (Date.now() - ctx.budgetClock) / 1000) * 10) / 10;
     saveState(ctx.layout, ctx.state);
   };
   const release = claimRun(ctx.layout, ctx.log, resumeWith, onStop);

@@ -157,6 +157,8 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
           'which would start an empty study beside it; drop --study, or give --storage to move the run to a shared study',
       );
     }
+    // A new --budget is the search's from here, not what is left of the one a stopped search used.
+    if (given.has('budgetMs')) delete state.budgetUsed;
     const search = state.stages.search;
     if ((given.has('trials') || given.has('budgetMs')) && search) {
       // A new trial count or budget continues the search from its journal, then redoes what follows it;

@@ -179,6 +179,39 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 });
 
+describe('a search resumed after it used its --budget', () => {
+  it('ends with the trials it has; a --budget given with the resume is a new budget from there', async () => {
+    const out = join(root, 'budget-used');
+    const common = ['--data', dataDir, '--epochs', '1', '--seed', '5', '--backend', 'wasm', '--no-report'];
+    await search([...common, '--trials', '3', '--budget', '1m', '--out', out]);
+    // As a search stopped by Ctrl-C after its budget ran out leaves its run (run.json), with one trial finished.
+    const journal = join(out, 'search', 'study.jsonl');
+    const finished = () => readFileSync(journal, 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)?.length ?? 0;
+    expect(finished()).toBe(3);
+    const state = readState(out);
+    const lines = readFileSync(journal, 'utf8').trim().split('\n');
+    const firstDone = lines.findIndex((l) => /"state":"(COMPLETE|PRUNED)"/.test(l));
+    writeFileSync(journal, lines.slice(0, firstDone + 1).join('\n') + '\n');
+    delete state.stages.search;
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ ...state, budgetUsed: 61, spent: { search: 70 } }));
+    stderr.length = 0;
+    await search(['--resume', out]);
+    expect(stderr.join('')).toContain(', budget 1m00s (1m01s of it used before the resume: 0s left)');
+    expect(stderr.join('')).toContain('    the search budget was used before the resume: no more trials\n');
+    expect(finished()).toBe(1);
+    const ended = readState(out);
+    const facts = ended.stages.search.facts as { finished: number; pruned: number };
+    expect(facts.finished + facts.pruned).toBe(1);
+    expect(ended.budgetUsed).toBeUndefined();
+    expect(ended.stages.search.earlierSeconds).toBe(70);
+    // A new --budget: the search goes on for it.
+    stderr.length = 0;
+    await search(['--resume', out, '--budget', '1m']);
+    expect(stderr.join('')).not.toContain('used before the resume');
+    expect(finished()).toBe(3);
+  });
+});
+
 describe('STAGE_NAMES', () => {
   it("names full's stages in their order (open-run and the report read it)", () => {
     expect(FULL_STAGES.map((stage) => stage.name)).toEqual(STAGE_NAMES);

@@ -128,6 +128,12 @@ export interface RunState<Options> {
    * finishes them (`CONTINUED_STAGES`): a search stopped by a signal, or reopened to search on.
    */
   spent?: Record<string, number>;
+  /**
+   * Seconds of the search's `--budget` that processes stopped by Ctrl-C or SIGTERM used before the
+   * search ended: a resume's search gets the rest. Dropped when the search ends, or when a resume gives
+   * `--budget` again (a new budget for the search from there).
+   */
+  budgetUsed?: number;
 }
 
 /** Stages whose work a later process continues rather than redoes: the search's trials stay in its study. */
@@ -245,6 +251,9 @@ function checkState(path: string, state: unknown): void {
     for (const [name, seconds] of Object.entries(state.spent)) {
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw wrong(`\`spent.${name}\``, 'seconds', seconds);
     }
+  }
+  if (state.budgetUsed !== undefined && !(typeof state.budgetUsed === 'number' && state.budgetUsed >= 0)) {
+    throw wrong('`budgetUsed`', 'seconds of the search budget used', state.budgetUsed);
   }
   if (state.createdAt !== undefined && typeof state.createdAt !== 'string') throw wrong('`createdAt`', 'a date', state.createdAt);
   for (const field of ['storage', 'study'] as const) {

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
 import { ACTIVE_JSON } from '../run-process';
+import type { RunState } from '../run-artifacts';
 
 // `digitfuse full / search / report` as a user runs them: the real binary, a process each, real flags and files.
 jest.setTimeout(600_000);
@@ -364,10 +365,11 @@ describe('digitfuse full --modality image', () => {
 });
 
 describe('a run stopped with Ctrl-C', () => {
-  it('says which command goes on from there, gives the run up, and ends as the signal ends it', async () => {
+  it('says which command goes on from there, gives the run up, and ends as the signal ends it; resumed, its search gets what is left of its budget', async () => {
     const out = join(tmp(), 'stopped');
     // The user's binary, in a process group of its own: a terminal's Ctrl-C reaches every process of the command.
-    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), ['full', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm'], {
+    const args = ['full', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--budget', '2m'];
+    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), args, {
       cwd: WORKSPACE,
       env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '' },
       detached: true,
@@ -384,10 +386,23 @@ describe('a run stopped with Ctrl-C', () => {
     expect(output).toContain(`\nstopped (Ctrl-C): \`digitfuse full --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
     expect(output).not.toMatch(/^error:|\n\s+at /m);
     expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
-    // The search's time so far is kept with its trials, for the summary's time once a resume ends it.
-    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { stages: Record<string, unknown>; spent?: Record<string, number> };
+    // The search's time so far is kept with its trials, for the summary's time once a resume ends it,
+    // and so is what it used of its budget.
+    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
     expect(Object.keys(state.stages)).toEqual(['data']);
     expect(state.spent?.search).toBeGreaterThan(0);
+    expect(state.budgetUsed).toBeGreaterThan(0);
+    expect(state.budgetUsed).toBeLessThanOrEqual(state.spent?.search ?? 0);
+    const resumed = digitfuse(['search', '--resume', out]);
+    expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const budget = /, budget 2m00s \((\d+)s of it used before the resume: 1m(\d\d)s left\)/.exec(resumed.stderr);
+    expect(budget).not.toBeNull();
+    expect(Number(budget?.[1]) + 60 + Number(budget?.[2])).toBeGreaterThanOrEqual(119);
+    expect(Number(budget?.[1]) + 60 + Number(budget?.[2])).toBeLessThanOrEqual(121);
+    const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
+    expect(after.budgetUsed).toBeUndefined();
+    expect(after.spent).toBeUndefined();
+    expect(after.stages.search.earlierSeconds).toBe(state.spent?.search);
   });
 });
 

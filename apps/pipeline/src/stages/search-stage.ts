@@ -246,15 +246,26 @@ export const searchStage: Stage = {
     }
     const done = study.getTrials(['COMPLETE', 'PRUNED']).length;
     const inherited = isWorker() ? Number(process.env[DEADLINE_ENV]) : NaN;
-    const deadline = options.budgetMs === null ? null : Number.isFinite(inherited) ? inherited : Date.now() + options.budgetMs;
+    // What earlier processes of this search, stopped by a signal, used of its budget (run.json).
+    const used = options.budgetMs === null || isWorker() ? 0 : (ctx.state.budgetUsed ?? 0) * 1000;
+    const deadline = options.budgetMs === null ? null : Number.isFinite(inherited) ? inherited : Date.now() + Math.max(0, options.budgetMs - used);
+    if (!isWorker() && options.budgetMs !== null) ctx.budgetClock = Date.now();
+    // All of it used before the resume: the search ends with the trials it has; with none finished it
+    // still runs one, for one epoch, as it could not be ranked otherwise.
+    const usedUp = options.budgetMs !== null && used >= options.budgetMs;
+    const budget =
+      options.budgetMs === null
+        ? ''
+        : `, budget ${formatDuration(options.budgetMs / 1000)}` +
+          (used > 0 ? ` (${formatDuration(used / 1000)} of it used before the resume: ${formatDuration(Math.max(0, options.budgetMs - used) / 1000)} left)` : '');
     ctx.log(`    objective: ${OBJECTIVES[objectiveOf(options)].title}`);
     ctx.log(
-      `    ${counted(options.trials, 'trial')}${options.budgetMs ? `, budget ${formatDuration(options.budgetMs / 1000)}` : ''}` +
+      `    ${counted(options.trials, 'trial')}${budget}` +
         `, ${trainRows.n} training${trainRows.n < data.split.train.length ? ` (of ${data.split.train.length}, --search-rows)` : ''} / ${valRows.n} validation rows (${data.split.mode} split)` +
         (done > 0 ? `, ${counted(done, 'trial')} already finished in ${studyPlace(ctx)}` : ''),
     );
     const keep = Math.max(1, options.ensemble);
-    const workers = !isWorker() && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
+    const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
     const started = Date.now();
     const progress = () => {
       const finished = study.getTrials(['COMPLETE', 'PRUNED']).length;
@@ -269,10 +280,11 @@ export const searchStage: Stage = {
           (finished < options.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
       );
     };
-    await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
-      nTrials: options.trials,
+    if (usedUp) ctx.log(`    the search budget was used before the resume: ${done > 0 ? 'no more trials' : 'one trial, for one epoch (none has finished)'}`);
+    if (!usedUp || done === 0) await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
+      nTrials: usedUp ? 1 : options.trials,
       nTrialsScope: 'study',
-      timeoutMs: deadline === null ? undefined : Math.max(1, deadline - Date.now()),
+      timeoutMs: deadline === null || usedUp ? undefined : Math.max(1, deadline - Date.now()),
       callbacks: [() => pruneTrialModels(ctx, study, keep), ...(isWorker() ? [] : [progress])],
       // Rather than silence while other workers (other machines, or this one's) run the last trials.
       onWaiting: (running) => ctx.log(waitingLine(running, options.trials)),
@@ -283,6 +295,8 @@ export const searchStage: Stage = {
       if (bad.length > 0) ctx.log(`    warning: ${counted(bad.length, 'worker process', 'worker processes')} exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
     }
     if (isWorker()) return {};
+    delete ctx.budgetClock;
+    delete ctx.state.budgetUsed;
     pruneTrialModels(ctx, study, keep);
     const outputs = writeSearchOutputs(ctx, study);
     const kept = outputs.keptBaseline;
