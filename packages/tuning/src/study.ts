@@ -207,8 +207,13 @@ export class Study implements StudyView {
       isWorkerDead,
       maxRetries: this.maxRetries,
     });
-    for (const t of failed) this.logger.warn(`Study \`${this.name}\`: trial ${t.number} marked FAIL (${t.failReason})`);
     if (failed.length > 0) await this.cache.refresh();
+    for (const t of failed) {
+      // Whether its parameters run again (as which trial), so that no one looks for a lost configuration.
+      const retry = this.trials.find((r) => r.retryOf === t.number);
+      const next = retry !== undefined ? `; its parameters run again as trial ${retry.number}` : t.retryOf !== undefined ? `; a retry of trial ${t.retryOf}, not run again` : '';
+      this.logger.warn(`Study \`${this.name}\`: trial ${t.number} marked FAIL (${t.failReason})${next}`);
+    }
     return failed;
   }
 

@@ -164,7 +164,7 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s (storage contract)', (
     expect(retry.suggestFloat('x', -1, 1)).toBe(x);
     expect(second.trials[0].state).toBe('FAIL');
     expect(second.trials[0].failReason).toMatch(/no heartbeat/);
-    expect(logger.warnings.join('\n')).toMatch(/trial 0 marked FAIL/);
+    expect(logger.warnings.join('\n')).toMatch(/trial 0 marked FAIL \(no heartbeat for \d+ s\); its parameters run again as trial 1$/m);
     await expect(first.tell(lost, 1)).rejects.toThrow(TuningError);
     await second.tell(retry, 1);
     // The retry is not retried again.
@@ -175,10 +175,11 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s (storage contract)', (
     expect(second.getTrials(['WAITING'])).toHaveLength(1);
     const again = await second.ask();
     expect(again.frozen.retryOf).toBe(2);
-    await second.tell(again, 2);
+    // The retry is lost too: it is not run a third time.
     await new Promise((r) => setTimeout(r, 200));
     await second.failStaleTrials();
     expect(second.getTrials(['WAITING'])).toHaveLength(0);
+    expect(logger.warnings.join('\n')).toMatch(/trial 3 marked FAIL \(no heartbeat for \d+ s\); a retry of trial 2, not run again$/m);
   });
 
   test('resume: a new handle finds every trial and finishes the study', async () => {
