@@ -3,7 +3,7 @@ import { selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
-import { addSpent, saveState, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
+import { addSpent, saveState, tenths, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
 import { claimRun } from './run-process';
 
 /** Everything the stages of one run share. */
@@ -84,7 +84,7 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[], resum
     if (running.name === null) return;
     addSpent(ctx.state, running.name, (performance.now() - running.t0) / 1000);
     // A resume's search gets what is left of the budget.
-    if (ctx.budgetClock !== undefined) ctx.state.budgetUsed = Math.round(((ctx.state.budgetUsed ?? 0) + (Date.now() - ctx.budgetClock) / 1000) * 10) / 10;
+    if (ctx.budgetClock !== undefined) ctx.state.budgetUsed = tenths((ctx.state.budgetUsed ?? 0) + (Date.now() - ctx.budgetClock) / 1000);
     saveState(ctx.layout, ctx.state);
   };
   const release = claimRun(ctx.layout, ctx.log, resumeWith, onStop);
@@ -107,10 +107,10 @@ async function runEach(ctx: RunContext, stages: readonly Stage[], running: { nam
     Object.assign(running, { name: stage.name, t0 });
     const facts = await stage.run(ctx);
     running.name = null;
-    const now = Math.round((performance.now() - t0) / 100) / 10;
+    const now = tenths((performance.now() - t0) / 1000);
     const earlier = ctx.state.spent?.[stage.name];
     const record: StageRecord = {
-      seconds: Math.round((now + (earlier ?? 0)) * 10) / 10,
+      seconds: tenths(now + (earlier ?? 0)),
       ...(earlier ? { earlierSeconds: earlier } : {}),
       finishedAt: new Date().toISOString(),
       ...(facts ? { facts } : {}),

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { addSpent, createRun, defaultRunDir, missingStageOutput, openRun, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
+import { createRun, defaultRunDir, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { studyNameIn } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
@@ -26,10 +26,7 @@ function redoStagesMissingOutputs(layout: RunLayout, state: RunState<PipelineOpt
     const missing = record ? missingStageOutput(layout, stage, record) : null;
     if (missing === null) continue;
     const again = STAGE_NAMES.slice(i).filter((name) => state.stages[name]);
-    for (const name of again) {
-      addSpent(state, name, state.stages[name].seconds);
-      delete state.stages[name];
-    }
+    for (const name of again) redoStage(state, name);
     log(`${stage}: recorded as finished, but ${missing} is missing: ${again.length > 1 ? `${again.join(', ')} run again` : 'it runs again'}`);
     return;
   }
@@ -170,11 +167,8 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       if (had !== null && had >= state.options.trials) {
         log(`--trials ${state.options.trials}: the search already finished ${counted(had, 'trial')}, so it and the later stages are kept (give a larger --trials to search on)`);
       } else {
-        for (const stage of SEARCH_AND_AFTER) {
-          // The search's time goes on with its trials; the later stages start again.
-          if (state.stages[stage]) addSpent(state, stage, state.stages[stage].seconds);
-          delete state.stages[stage];
-        }
+        // The search's time goes on with its trials; the later stages start again.
+        for (const stage of SEARCH_AND_AFTER) redoStage(state, stage);
         log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
       }
     }

@@ -139,10 +139,21 @@ export interface RunState<Options> {
 /** Stages whose work a later process continues rather than redoes: the search's trials stay in its study. */
 export const CONTINUED_STAGES: readonly string[] = ['search'];
 
+/** Seconds to a tenth, as run.json keeps them. */
+export const tenths = (seconds: number): number => Math.round(seconds * 10) / 10;
+
 /** Adds `seconds` to what a run has spent on `stage` before it finished, if its work is kept (`CONTINUED_STAGES`). */
 export function addSpent<Options>(state: RunState<Options>, stage: string, seconds: number): void {
   if (!CONTINUED_STAGES.includes(stage) || !(seconds > 0)) return;
-  state.spent = { ...state.spent, [stage]: Math.round(((state.spent?.[stage] ?? 0) + seconds) * 10) / 10 };
+  state.spent = { ...state.spent, [stage]: tenths((state.spent?.[stage] ?? 0) + seconds) };
+}
+
+/** Forgets a finished stage so that it runs again, keeping its time when its work goes on (`addSpent`). */
+export function redoStage<Options>(state: RunState<Options>, stage: string): void {
+  const record = state.stages[stage];
+  if (record === undefined) return;
+  addSpent(state, stage, record.seconds);
+  delete state.stages[stage];
 }
 
 /** A default run directory name: `runs/2026-11-24T06-12-03`. */

@@ -224,12 +224,13 @@ export const reportStage: Stage = {
       writeJson(ctx.layout.summaryJson, value);
       writeFileAtomic(ctx.layout.summaryMd, summaryMarkdown(value));
     };
-    writeSummary(summary);
     if (!ctx.options.report) {
       writeSummary(withReportTime(summary, ctx, (performance.now() - t0) / 1000));
       ctx.log(`    wrote ${ctx.layout.summaryMd} (figures skipped: --no-report)`);
       return { figures: 0 };
     }
+    // Written now too, so that a run whose figures fail still has its summary.
+    writeSummary(summary);
     const data = await dataOf(ctx);
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
     if (!evaluation) {

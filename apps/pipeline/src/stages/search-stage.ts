@@ -248,16 +248,17 @@ export const searchStage: Stage = {
     const inherited = isWorker() ? Number(process.env[DEADLINE_ENV]) : NaN;
     // What earlier processes of this search, stopped by a signal, used of its budget (run.json).
     const used = options.budgetMs === null || isWorker() ? 0 : (ctx.state.budgetUsed ?? 0) * 1000;
-    const deadline = options.budgetMs === null ? null : Number.isFinite(inherited) ? inherited : Date.now() + Math.max(0, options.budgetMs - used);
+    const budgetLeft = options.budgetMs === null ? null : Math.max(0, options.budgetMs - used);
+    const deadline = budgetLeft === null ? null : Number.isFinite(inherited) ? inherited : Date.now() + budgetLeft;
     if (!isWorker() && options.budgetMs !== null) ctx.budgetClock = Date.now();
     // All of it used before the resume: the search ends with the trials it has; with none finished it
     // still runs one, for one epoch, as it could not be ranked otherwise.
-    const usedUp = options.budgetMs !== null && used >= options.budgetMs;
+    const usedUp = budgetLeft === 0;
     const budget =
       options.budgetMs === null
         ? ''
         : `, budget ${formatDuration(options.budgetMs / 1000)}` +
-          (used > 0 ? ` (${formatDuration(used / 1000)} of it used before the resume: ${formatDuration(Math.max(0, options.budgetMs - used) / 1000)} left)` : '');
+          (used > 0 ? ` (${formatDuration(used / 1000)} of it used before the resume: ${formatDuration((budgetLeft ?? 0) / 1000)} left)` : '');
     ctx.log(`    objective: ${OBJECTIVES[objectiveOf(options)].title}`);
     ctx.log(
       `    ${counted(options.trials, 'trial')}${budget}` +
