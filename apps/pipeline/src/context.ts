@@ -3,7 +3,7 @@ import { selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
-import { addSpent, saveState, tenths, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
+import { addSpent, CONTINUED_STAGES, saveState, tenths, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
 import { claimRun } from './run-process';
 
 /** Everything the stages of one run share. */
@@ -71,6 +71,34 @@ export function modelStage(
   };
 }
 
+/** How often a running search writes what it has used of its time and budget to run.json (ms). */
+export const CHECKPOINT_MS = 10_000;
+
+/** The stage running now, and how much of its time this process has already written to run.json. */
+interface Running {
+  name: string | null;
+  t0: number;
+  recorded: number;
+}
+
+/**
+ * Write the running stage's time so far (run.json `spent`, for a search) and what the search has used
+ * of its `--budget` (`budgetUsed`), so that a resume counts them, after a Ctrl-C and, up to the last
+ * checkpoint, after a process killed outright.
+ */
+function recordUsage(ctx: RunContext, running: Running): void {
+  if (running.name === null) return;
+  const elapsed = (performance.now() - running.t0) / 1000;
+  addSpent(ctx.state, running.name, elapsed - running.recorded);
+  running.recorded = elapsed;
+  if (ctx.budgetClock !== undefined) {
+    const now = Date.now();
+    ctx.state.budgetUsed = tenths((ctx.state.budgetUsed ?? 0) + (now - ctx.budgetClock) / 1000);
+    ctx.budgetClock = now;
+  }
+  saveState(ctx.layout, ctx.state);
+}
+
 /**
  * Run stages in order with one header line each, skipping those run.json records as finished
  * (a resumed run continues where it stopped). Each finished stage is recorded at once. `resumeWith`:
@@ -78,24 +106,23 @@ export function modelStage(
  */
 export async function runStages(ctx: RunContext, stages: readonly Stage[], resumeWith?: 'full' | 'search'): Promise<void> {
   // One process at a time runs a run's stages; active.json says which (the dashboard reads it).
-  // The stage running now: a signal that stops it keeps the time spent on a search, whose trials stay.
-  const running: { name: string | null; t0: number } = { name: null, t0: 0 };
-  const onStop = (): void => {
-    if (running.name === null) return;
-    addSpent(ctx.state, running.name, (performance.now() - running.t0) / 1000);
-    // A resume's search gets what is left of the budget.
-    if (ctx.budgetClock !== undefined) ctx.state.budgetUsed = tenths((ctx.state.budgetUsed ?? 0) + (Date.now() - ctx.budgetClock) / 1000);
-    saveState(ctx.layout, ctx.state);
-  };
-  const release = claimRun(ctx.layout, ctx.log, resumeWith, onStop);
+  // The stage running now: a signal that stops it keeps the time spent on a search, whose trials stay;
+  // a search also writes it every CHECKPOINT_MS, for a process killed outright.
+  const running: Running = { name: null, t0: 0, recorded: 0 };
+  const release = claimRun(ctx.layout, ctx.log, resumeWith, () => recordUsage(ctx, running));
+  const timer = setInterval(() => {
+    if (running.name !== null && CONTINUED_STAGES.includes(running.name)) recordUsage(ctx, running);
+  }, CHECKPOINT_MS);
+  timer.unref();
   try {
     await runEach(ctx, stages, running);
   } finally {
+    clearInterval(timer);
     release();
   }
 }
 
-async function runEach(ctx: RunContext, stages: readonly Stage[], running: { name: string | null; t0: number }): Promise<void> {
+async function runEach(ctx: RunContext, stages: readonly Stage[], running: Running): Promise<void> {
   for (const [i, stage] of stages.entries()) {
     const header = `[${i + 1}/${stages.length}] ${stage.title}`;
     if (ctx.state.stages[stage.name]) {
@@ -104,11 +131,12 @@ async function runEach(ctx: RunContext, stages: readonly Stage[], running: { nam
     }
     ctx.log(`\n${header}`);
     const t0 = performance.now();
-    Object.assign(running, { name: stage.name, t0 });
+    // The time earlier processes spent on it (run.json), before this one's checkpoints add to it.
+    const earlier = ctx.state.spent?.[stage.name];
+    Object.assign(running, { name: stage.name, t0, recorded: 0 });
     const facts = await stage.run(ctx);
     running.name = null;
     const now = tenths((performance.now() - t0) / 1000);
-    const earlier = ctx.state.spent?.[stage.name];
     const record: StageRecord = {
       seconds: tenths(now + (earlier ?? 0)),
       ...(earlier ? { earlierSeconds: earlier } : {}),
@@ -116,11 +144,11 @@ async function runEach(ctx: RunContext, stages: readonly Stage[], running: { nam
       ...(facts ? { facts } : {}),
     };
     ctx.state.stages[stage.name] = record;
-    if (earlier !== undefined) {
+    if (ctx.state.spent?.[stage.name] !== undefined) {
       const { [stage.name]: _, ...rest } = ctx.state.spent ?? {};
       ctx.state.spent = Object.keys(rest).length > 0 ? rest : undefined;
     }
     saveState(ctx.layout, ctx.state);
-    ctx.log(`    done in ${now}s${earlier ? ` (${record.seconds}s with the ${earlier}s spent on it before a resume)` : ''}`);
+    ctx.log(`    done in ${now.toFixed(1)}s${earlier ? ` (${record.seconds.toFixed(1)}s with the ${earlier.toFixed(1)}s spent on it before a resume)` : ''}`);
   }
 }

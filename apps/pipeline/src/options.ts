@@ -116,7 +116,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('budget', {
       type: 'string',
       describe:
-        'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (a bare number is minutes: 10 = 10m), its end-of-trial work included: running trials stop in time (mid-epoch if need be, keeping their best finished epoch) and no trial starts that could not finish its first epoch; a search stopped by Ctrl-C gets what is left of it when resumed, and a budget given again on resuming is a new one (default: none; 6m on the built-in demo data)',
+        'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (a bare number is minutes: 10 = 10m), its end-of-trial work included: running trials stop in time (mid-epoch if need be, keeping their best finished epoch) and no trial starts that could not finish its first epoch; a search stopped by Ctrl-C (or killed: all but its last 10 s) gets what is left of it when resumed, and a budget given again on resuming is a new one (default: none; 6m on the built-in demo data)',
     })
     .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })

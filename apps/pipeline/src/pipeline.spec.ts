@@ -88,6 +88,9 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(times.map(([name]) => name)).toEqual([...STAGE_NAMES, 'all stages']);
     const stages = times.slice(0, -1).reduce((sum, [, seconds]) => sum + seconds, 0);
     expect(times[times.length - 1][1]).toBeCloseTo(stages, 0);
+    // report.html's summary, drawn after its figures, shows the same times.
+    const page = readFileSync(join(run, 'report', 'report.html'), 'utf8');
+    for (const row of summary.matchAll(/^\| (time: (?:report|all stages)) \| ([^|]+) \|$/gm)) expect(page).toContain(`<tr><td>${row[1]}</td><td>${row[2]}</td></tr>`);
     expect(summary).toMatch(/\| best trial: validation accuracy, shifted audio \| 0\.\d{4} \|/);
     // What was submitted, in the summary and on the command line.
     expect(summary).toMatch(/\| submitted predictions \| the average of 2 models, the configurations of the 2 best trials each retrained on all 240 training rows, with test-time augmentation/);
@@ -175,7 +178,9 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(record.seconds).toBeGreaterThan(earlier);
     expect(state.spent).toBeUndefined();
     const now = Math.round((record.seconds - earlier) * 10) / 10;
-    expect(stderr.join('')).toContain(`    done in ${now}s (${record.seconds}s with the ${earlier}s spent on it before a resume)\n`);
+    expect(stderr.join('')).toContain(`    done in ${now.toFixed(1)}s (${record.seconds.toFixed(1)}s with the ${earlier.toFixed(1)}s spent on it before a resume)\n`);
+    // Every stage's line gives its time in tenths, as the summary does (`done in 0.0s`, not `0s`).
+    expect(stderr.join('')).not.toMatch(/^ {4}done in \d+s/m);
   });
 });
 

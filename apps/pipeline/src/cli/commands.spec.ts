@@ -406,6 +406,48 @@ describe('a run stopped with Ctrl-C', () => {
   });
 });
 
+describe('a run killed outright (SIGKILL)', () => {
+  it('keeps what its search used of the budget up to its last checkpoint (run.json every 10 s), which its resume counts', async () => {
+    const out = join(tmp(), 'killed');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '50', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--budget', '30s'];
+    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), args, {
+      cwd: WORKSPACE,
+      env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '' },
+      detached: true,
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const saved = (): RunState<unknown> | null => {
+      try {
+        return JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
+      } catch {
+        return null;
+      }
+    };
+    // The first checkpoint of the search (nothing else writes `spent` while a process runs).
+    for (let t0 = Date.now(); saved()?.spent?.search === undefined; await new Promise((r) => setTimeout(r, 100))) {
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no checkpoint: ${output.slice(-3000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGKILL');
+    expect(await done).toEqual({ code: null, signal: 'SIGKILL' });
+    const state = saved() as RunState<unknown>;
+    expect(state.spent?.search).toBeGreaterThan(0);
+    expect(state.budgetUsed).toBeGreaterThan(0);
+    expect(state.budgetUsed).toBeLessThanOrEqual(state.spent?.search ?? 0);
+    // Its record in active.json stays, with a pid that is gone: the resume takes the run over.
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(true);
+    const resumed = digitfuse(['search', '--resume', out]);
+    expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const budget = /, budget 30s \((\d+)s of it used before the resume: (\d+)s left\)/.exec(resumed.stderr);
+    expect(Number(budget?.[1])).toBe(Math.round(state.budgetUsed ?? -1));
+    expect(Math.abs(Number(budget?.[1]) + Number(budget?.[2]) - 30)).toBeLessThanOrEqual(1);
+    const after = saved() as RunState<unknown>;
+    expect(after.budgetUsed).toBeUndefined();
+    expect(after.stages.search.earlierSeconds).toBe(state.spent?.search);
+  });
+});
+
 describe('a search worker process (--workers)', () => {
   it("says on its error line which worker it is, as on its other lines (the main process's own line says what to do next)", () => {
     // As the search starts a worker: search.ts itself, with the run to join.

@@ -54,6 +54,32 @@ describe('writeReport()', () => {
     expect(logged.some((m) => m.includes('t-SNE + K-means of fused embeddings'))).toBe(true);
   });
 
+  it('draws the summary last when given finalSummary (e.g. with the time the figures took), in its place at the top of report.html and report.md', async () => {
+    const demo = demoReportInput(40, 3);
+    const input: ReportInput = { title: demo.title, summary: { seed: 7 }, history: demo.history };
+    const out = join(tempDir(), 'final');
+    const order: string[] = [];
+    await writeReport(input, out, {
+      ...FAST,
+      log: (m) => order.push(m),
+      finalSummary: () => {
+        order.push('final summary');
+        return { ...input.summary, 'time: report': '1.5s' };
+      },
+    });
+    // Called once the training figure is drawn.
+    expect(order.indexOf('final summary')).toBeGreaterThan(order.findIndex((m) => m.includes('training-curves.png')));
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(html).toContain('<tr><td>time: report</td><td>1.5s</td></tr>');
+    expect(md).toContain('| time: report | 1.5s |');
+    // The summary comes first, once.
+    expect(html.indexOf('time: report')).toBeLessThan(html.indexOf('data:image/png'));
+    expect(md.indexOf('## Summary')).toBeLessThan(md.indexOf('training-curves.png'));
+    expect(md.match(/## Summary/g)).toHaveLength(1);
+    expect(html.match(/<td>seed<\/td>/g)).toHaveLength(1);
+  });
+
   it('gives the same pictures for the same input and seed', async () => {
     const demo = demoReportInput(40, 3);
     const e = demo.embeddings as NonNullable<ReportInput['embeddings']>;

@@ -6,6 +6,7 @@ import { robustnessSection } from './robustness-section';
 import { searchSection } from './search-section';
 import type { ReportSection } from './section';
 import { summarySection } from './summary-section';
+export { SUMMARY_SECTION_ID } from './summary-section';
 import { trainingSection } from './training-section';
 
 export type { ReportSection, SectionContext } from './section';
