@@ -125,12 +125,14 @@ export interface RunState<Options> {
   data?: { readonly dir: string; readonly fingerprint: string };
   /**
    * Seconds spent on stages that are not finished but whose work is kept for the process that
-   * finishes them (`CONTINUED_STAGES`): a search stopped by a signal, or reopened to search on.
+   * finishes them (`CONTINUED_STAGES`): a search stopped by a signal, or reopened to search on. A
+   * running search also writes it every 10 s (`CHECKPOINT_MS`), for a process killed outright.
    */
   spent?: Record<string, number>;
   /**
    * Seconds of the search's `--budget` that processes stopped by Ctrl-C or SIGTERM used before the
-   * search ended: a resume's search gets the rest. Dropped when the search ends, or when a resume gives
+   * search ended (written every 10 s while it runs, so a process killed outright loses at most that):
+   * a resume's search gets the rest. Dropped when the search ends, or when a resume gives
    * `--budget` again (a new budget for the search from there).
    */
   budgetUsed?: number;
