@@ -105,7 +105,7 @@ export function defaultCacheDir(dataDir: string): string {
 /**
  * Loads, validates, splits and preprocesses the competition's files, caching the result in a
  * compact binary file. A later call with unchanged inputs (each file's size, mtime and a hash of
- * its first and last 64 KiB), the same options and the same code reads the cache instead of the
+ * its content: whole up to 8 MiB, else 65 blocks of 64 KiB spread over it), the same options and the same code reads the cache instead of the
  * npy files.
  */
 export async function prepareData(options: PrepareDataOptions): Promise<PreparedData> {
