@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { counted, FileWriteError, writeFileAtomic } from '@digitfuse/core';
+import { counted, FileWriteError, makeDirs, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -190,7 +190,7 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
   }
   const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
   try {
-    mkdirSync(layout.root, { recursive: true });
+    makeDirs(layout.root);
     saveState(layout, state);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -16,9 +16,9 @@ import {
   type Storage,
   type Study,
 } from '@digitfuse/tuning';
-import { parseDuration } from '@digitfuse/core';
+import { makeDirs, parseDuration } from '@digitfuse/core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
@@ -228,7 +228,7 @@ export async function fetchTrialModel(ctx: RunContext, study: Study, trialNumber
   if (paths.length === 0) throw new PipelineError(`Expected the model of trial ${trialNumber} in ${studyPlace(ctx)}, found none (its worker saved no model)`);
   for (const path of paths) {
     const data = (await study.storage.getArtifact(study.name, trialNumber, path)) as Buffer;
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    makeDirs(dirname(join(dir, path)));
     writeFileSync(join(dir, path), data);
   }
   ctx.log(`    trial ${trialNumber}'s model fetched from ${studyPlace(ctx)}`);

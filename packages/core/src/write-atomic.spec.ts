@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
-import { checkOutputFile, checkOutputFolder, FileWriteError, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
+import { checkOutputFile, checkOutputFolder, FileWriteError, makeDirs, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -14,6 +14,28 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '']).pid!;
 }
+
+describe('makeDirs()', () => {
+  it('creates the missing folders, and is content with a folder that exists', () => {
+    makeDirs(join(dir, 'a', 'b', 'c'));
+    expect(statSync(join(dir, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    expect(() => makeDirs(join(dir, 'a'))).not.toThrow();
+  });
+
+  it('throws ENOTDIR for a file in the way, or at the path', () => {
+    writeFileSync(join(dir, 'f'), 'x');
+    expect(() => makeDirs(join(dir, 'f', 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => makeDirs(join(dir, 'f'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('x');
+  });
+
+  (existsSync('/proc/self') ? it : it.skip)("throws where a mkdir fails under a folder that exists (/proc), where Node 20's recursive mkdir loops forever", () => {
+    // In a child process with a time limit, so that a loop fails the test rather than hangs the run.
+    const code = `try { require(${JSON.stringify(require.resolve('./write-atomic'))}).makeDirs('/proc/digitfuse-no-such/sub') } catch (e) { console.log(e.code) }`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    expect({ signal: r.signal, stdout: r.stdout.trim() }).toEqual({ signal: null, stdout: 'ENOENT' });
+  });
+});
 
 describe('writeFileAtomic()', () => {
   it('creates parent folders, replaces the file and leaves no temp file', () => {

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors';
 
@@ -7,6 +7,27 @@ import { UserError } from './errors';
  * folder in the way). The message names the file and says that nothing was changed.
  */
 export class FileWriteError extends UserError {}
+
+/**
+ * `mkdirSync(path, { recursive: true })`, one folder at a time from the nearest one that exists: Node
+ * 20's recursive mkdir loops forever where a mkdir fails with ENOENT under a folder that exists (e.g.
+ * `/proc/x`), while this throws that error at once. No error when the folder exists.
+ */
+export function makeDirs(path: string): void {
+  const missing: string[] = [];
+  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  if (!statSync(path).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
+}
 
 /** Whether a folder stands at `path` (false when nothing is, or nothing can be). */
 function isFolder(path: string): boolean {
@@ -94,7 +115,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
   const tmp = tempName(path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     removeStaleTemps(path);
     const fd = openSync(tmp, 'w', modeOf(path));
     try {
@@ -114,7 +135,7 @@ export function writeFileAtomicWith(path: string, write: (fd: number) => void): 
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempName(path);
   try {
-    await fs.mkdir(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     removeStaleTemps(path);
     const handle = await fs.open(tmp, 'w', modeOf(path));
     try {
@@ -195,6 +216,8 @@ const DISK_PROBLEMS: Record<string, string> = {
   EIO: 'an input/output error of the device',
   ENAMETOOLONG: 'the name or path is too long',
   ELOOP: 'too many symbolic links (a loop?) in its path',
+  // A write's folder that is not there and cannot be made (e.g. under /proc): `makeDirs`.
+  ENOENT: 'a folder of its path is not there and cannot be made',
 };
 
 /**

@@ -96,6 +96,11 @@ describe('digitfuse full / search: flags are checked before anything is written'
     expectOneErrorLine(r, 1, `error: Expected \`--out ${join(file, 'sub')}\` to be a folder that can be created and written, found ENOTDIR (not a directory)`);
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
+
+  (existsSync('/proc/self') ? it : it.skip)("refuses an --out under /proc in one line (Node 20's recursive mkdir looped there forever, deaf to SIGTERM)", () => {
+    const r = digitfuse(['full', '--data', data(), ...quick, '--out', '/proc/digitfuse-no-such-run']);
+    expectOneErrorLine(r, 1, 'error: Expected `--out /proc/digitfuse-no-such-run` to be a folder that can be created and written, found ENOENT (no such file or directory)');
+  });
 });
 
 describe('digitfuse search --study without --storage', () => {

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkOutputFolder, counted, listFlag, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
+import { checkOutputFolder, counted, listFlag, makeDirs, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { FUSIONS } from '../network/fusion/fusions';
@@ -74,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
     complete,
   });
   const save = async (r: RobustnessReport): Promise<void> => {
-    mkdirSync(out, { recursive: true });
+    makeDirs(out);
     await writeFileAtomicAsync(path.join(out, ROBUSTNESS_JSON), JSON.stringify(r, null, 2) + '\n');
     await writeFileAtomicAsync(path.join(out, ROBUSTNESS_MD), robustnessMarkdown(r.runs, sets));
   };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFileError } from '../errors';
-import { writeFileAtomicAsync } from '@digitfuse/core';
+import { makeDirs, writeFileAtomicAsync } from '@digitfuse/core';
 
 /** File names of a model in TF.js layers format. */
 export const MODEL_JSON = 'model.json';
@@ -19,7 +19,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new Error('Saving binary model topologies (graph models) is not supported; expected a layers model');
       }
-      await fs.mkdir(dir, { recursive: true });
+      makeDirs(dir);
       const weightData = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as object,

@@ -7,7 +7,7 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
-import { diskProblem, FileWriteError, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
+import { diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 
 export const META_JSON = 'meta.json';
@@ -71,7 +71,7 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
   await removeStaleStaging(dir);
   try {
     await writeModelFiles(staging, model, meta);
-    await fs.mkdir(dir, { recursive: true });
+    makeDirs(dir);
     // weights before the topology and meta.json last: a reader checks meta.json first.
     for (const name of [WEIGHTS_BIN, MODEL_JSON, META_JSON]) await fs.rename(path.join(staging, name), path.join(dir, name));
   } catch (err) {

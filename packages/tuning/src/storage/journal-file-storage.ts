@@ -1,3 +1,4 @@
+import { makeDirs } from '@digitfuse/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lockSync } from 'proper-lockfile';
@@ -47,7 +48,7 @@ export class JournalFileStorage extends ReplicatedStorage {
     this.lockStaleMs = Math.max(2000, args.lockStaleMs ?? 10_000);
     this.doFsync = args.fsync ?? true;
     try {
-      fs.mkdirSync(path.dirname(this.path), { recursive: true });
+      makeDirs(path.dirname(this.path));
       this.fd = fs.openSync(this.path, 'a+');
     } catch (e) {
       throw new StorageError(`Cannot open journal \`${this.path}\`: ${(e as Error).message}`);
