@@ -1,5 +1,5 @@
 import { counted, UsageError } from '@digitfuse/core';
-import { dataFingerprint, requireDataDir } from '@digitfuse/data';
+import { dataFingerprint, requireDataDir, requireTrainingFiles } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -7,6 +7,7 @@ import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
 import { createRun, defaultRunDir, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
+import { refuseBusyRun } from './run-process';
 import { studyNameIn } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
@@ -119,10 +120,13 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   // find the full one in DIGITFUSE_STORAGE (study-access.ts: storageUrlOf).
   if (parsed.storage) process.env.DIGITFUSE_STORAGE = parsed.storage;
   const options: PipelineOptions = { ...parsed, storage: parsed.storage ? redactUrl(parsed.storage) : parsed.storage };
-  // A --data that is a file or absent: one line now, before a run directory or a note about its test files.
-  if (options.data !== null && options.data !== undefined) requireDataDir(resolve(options.data));
+  // A --data that is a file or absent, or (for a new run) lacks a training file: one line now, before a
+  // run directory or a note about its test files.
+  if (options.data !== null && options.data !== undefined) (options.resume ? requireDataDir : requireTrainingFiles)(resolve(options.data));
   if (options.resume) {
     const { layout, state } = openRun<PipelineOptions>(options.resume);
+    // Another process running it: one line, before anything is said or changed.
+    refuseBusyRun(layout);
     const given = explicitOptions(argv);
     refuseChangedSettings(options, state.options, given, options.resume, wording);
     const merged = { ...state.options } as Record<string, unknown>;

@@ -42,6 +42,25 @@ export function activeRunProcess(layout: RunLayout): RunProcess | null {
 }
 
 /**
+ * Refuses, in one line, a run that another process on this machine is running; returns the process
+ * recorded on another machine (which cannot be looked at from here), if any. A resume calls it before
+ * it says or changes anything (its own workers, whose parent runs the run, pass); {@link claimRun} again as it takes the run.
+ * @throws PipelineError when another process on this machine is still running the run's stages.
+ */
+export function refuseBusyRun(layout: RunLayout): RunProcess | null {
+  const other = activeRunProcess(layout);
+  // This process, or the one that started it (a search worker, or the work beside the retraining).
+  if (other === null || ((other.pid === process.pid || other.pid === process.ppid) && other.host === hostname())) return null;
+  if (other.host === hostname()) {
+    throw new PipelineError(
+      `Expected no other process to be running ${layout.root}, found process ${other.pid} at it since ${other.since}; ` +
+        `wait for it to end, or stop it (if no digitfuse runs there, delete ${activeFile(layout)})`,
+    );
+  }
+  return other;
+}
+
+/**
  * Records this process as the one running the run's stages (so that the dashboard can tell a stage
  * that runs from one that waits for a `--resume`, and a second process cannot run the same stages
  * at once), and returns what gives the run up again. The record also goes on Ctrl-C or SIGTERM; one
@@ -51,14 +70,8 @@ export function activeRunProcess(layout: RunLayout): RunProcess | null {
  * @throws PipelineError when another process on this machine is still running the run's stages.
  */
 export function claimRun(layout: RunLayout, log: (line: string) => void, resumeWith?: string, onStop?: () => void): () => void {
-  const other = activeRunProcess(layout);
-  if (other !== null && !(other.pid === process.pid && other.host === hostname())) {
-    if (other.host === hostname()) {
-      throw new PipelineError(
-        `Expected no other process to be running ${layout.root}, found process ${other.pid} at it since ${other.since}; ` +
-          `wait for it to end, or stop it (if no digitfuse runs there, delete ${activeFile(layout)})`,
-      );
-    }
+  const other = refuseBusyRun(layout);
+  if (other !== null) {
     log(`note: ${activeFile(layout)} says process ${other.pid} on ${other.host} has been running this run since ${other.since}; this machine cannot look: taking it over`);
   }
   const mine: RunProcess = { pid: process.pid, host: hostname(), since: new Date().toISOString() };

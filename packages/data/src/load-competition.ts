@@ -160,3 +160,14 @@ export function loadTestLabels(dir: string): Int32Array | null {
   const path = join(dir, COMPETITION_FILES.testLabels);
   return existsSync(path) ? readLabelsCsv(path).labels : null;
 }
+
+/**
+ * Checks, before any work, that `dir` is a folder holding the training files that
+ * {@link loadCompetition} reads, with its one-line errors (a new run checks this before it makes its
+ * directory).
+ */
+export function requireTrainingFiles(dir: string): void {
+  requireDataDir(dir);
+  const f = COMPETITION_FILES;
+  for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
+}

@@ -79,6 +79,14 @@ describe('digitfuse full / search: flags are checked before anything is written'
     expect(existsSync(out())).toBe(false);
   });
 
+  it('refuses a --data folder without a training file in one line, before a run directory or a note about its test files', () => {
+    const folder = join(tmp(), 'not-competition-data');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'mine.txt'), 'x');
+    expectOneErrorLine(digitfuse(['full', '--data', folder, ...quick, '--out', out()]), 1, `error: Expected \`x_train_wr.npy\` in \`${folder}\`, found no such file`);
+    expect(existsSync(out())).toBe(false);
+  });
+
   it("refuses an --out folder holding other files, leaving them as they were", () => {
     const dir = join(tmp(), 'my-folder');
     mkdirSync(dir);
@@ -340,12 +348,13 @@ describe('a run that another process is running', () => {
     try {
       writeFileSync(join(out, ACTIVE_JSON), JSON.stringify({ pid: other.pid, host: hostname(), since: '2026-12-02T10:00:00.000Z' }));
       const r = digitfuse(['full', '--resume', out, ...quick]);
-      expect(r.status).toBe(1);
-      expect(r.lines.at(-1)).toBe(
+      // One line: nothing said before it (it was `resuming ... (finished stages: ...)` first).
+      expectOneErrorLine(
+        r,
+        1,
         `error: Expected no other process to be running ${out}, found process ${other.pid} at it since 2026-12-02T10:00:00.000Z; ` +
           `wait for it to end, or stop it (if no digitfuse runs there, delete ${join(out, ACTIVE_JSON)})`,
       );
-      expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
       expect(existsSync(join(out, 'model'))).toBe(false);
     } finally {
