@@ -106,6 +106,23 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect(outputs.finished).toBe(2);
   });
 
+  it("checks a resumed run's database before it says anything: without the password (run.json keeps the URL without it) one line, and the run as it was", async () => {
+    const out = join(root, 'resume-no-password');
+    const first = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', out, ...tiny.slice(0, -1), 'resume-no-password']);
+    expect({ status: first.status, tail: first.status === 0 ? '' : first.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const state = readFileSync(join(out, 'run.json'), 'utf8');
+    // Its retraining opens the study: before, the resume said `resuming ...` and stage 3's header, then failed there.
+    const r = await cli('full', ['--resume', out], { DIGITFUSE_STORAGE: '', PGPASSWORD: undefined, PGPASSFILE: join(root, 'no-pgpass') });
+    expect({ status: r.status, lines: r.stderr.trim().split('\n') }).toEqual({
+      status: 1,
+      lines: [expect.stringMatching(/^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+`: 127\.0\.0\.1:\d+ asks for a password, and none was given/)],
+    });
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+    // With it (DIGITFUSE_STORAGE), the resume goes on.
+    const resumed = await cli('full', ['--resume', out], { DIGITFUSE_STORAGE: db.url() });
+    expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+  });
+
   it('refuses a worker whose data differ from the study, in one line, before its run directory is written', async () => {
     const out = join(root, 'd');
     const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', out, ...tiny]);

@@ -99,6 +99,27 @@ export async function checkStorage(storage: string | null | undefined, log: (lin
   await sharedStorage(storage, log);
 }
 
+/** The stages that open the run's study. */
+const STUDY_STAGES: readonly string[] = ['search', 'retrain', 'evaluate'];
+
+/**
+ * The shared storage of the run `resume` names (with DIGITFUSE_STORAGE's password when that names the
+ * same database), when one of `stages` left to run opens its study: for {@link checkStorage} before the
+ * resume says anything, as a new run's `--storage` is. Null for none, or a run.json that cannot be read
+ * (the resume then says why).
+ */
+export function resumedStorage(resume: string | null | undefined, stages: readonly string[]): string | null {
+  if (!resume) return null;
+  try {
+    const state = JSON.parse(readFileSync(join(resume, 'run.json'), 'utf8')) as { options?: { storage?: unknown }; stages?: Record<string, unknown> };
+    const storage = state.options?.storage;
+    const left = stages.some((stage) => STUDY_STAGES.includes(stage) && state.stages?.[stage] === undefined);
+    return typeof storage === 'string' && left ? withPassword(storage) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * `e` as the command that met it says it: a shared storage that stayed out of reach (its line names
  * the server and how long it was retried) gets the command that goes on from there once the server

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkSharedStudy, checkStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
+import { checkSharedStudy, checkStorage, resumedStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
 import { startDashboardThread } from '../dashboard';
 import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
@@ -23,7 +23,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse full', describe }, (y) => withDashboardFlag(withPipelineFlags(y)));
   const log = (line: string) => process.stderr.write(line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
-  await checkStorage(options.storage, log);
+  // A resumed run's storage too (run.json's URL, the password from DIGITFUSE_STORAGE): one line before anything else.
+  await checkStorage(options.storage ?? resumedStorage(options.resume, FULL_STAGES.map((stage) => stage.name)), log);
   await checkSharedStudy(options, log);
   const ctx = openContext(options, argv, log);
   ctx.besideRetrain = true;

@@ -1,7 +1,7 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
-import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
+import { checkSharedStudy, checkStorage, resumedStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { isWorker, searchStage, workerPrefix } from '../stages/search-stage';
@@ -13,7 +13,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
-  await checkStorage(options.storage, log);
+  // A resumed run's storage too (run.json's URL, the password from DIGITFUSE_STORAGE): one line before anything else.
+  await checkStorage(options.storage ?? resumedStorage(options.resume, ['data', 'search']), log);
   await checkSharedStudy(options, log);
   const ctx = openContext(options, argv, log);
   if (isWorker()) {
