@@ -118,6 +118,10 @@ describe('buildSummary() and bestModelNote()', () => {
       // The highest value chosen: nothing to explain.
       writeFileSync(layout.searchJson, JSON.stringify({ ...search, bestTrial: 1, bestValue: 0.9788, keptBaseline: null }));
       expect(buildSummary(ctx, evaluation)).not.toHaveProperty('why the best trial');
+      // Failed trials (a stopped or crashed process) are counted beside the finished and pruned ones.
+      expect(buildSummary(ctx, evaluation)).toMatchObject({ 'finished trials': 2, 'pruned trials': 0, 'failed trials': 0 });
+      writeFileSync(layout.searchJson, JSON.stringify({ ...search, failed: 1 }));
+      expect(buildSummary(ctx, evaluation)['failed trials']).toBe(1);
     } finally {
       delete state.stages.search;
     }

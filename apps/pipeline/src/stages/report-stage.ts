@@ -49,9 +49,11 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('best trial', s.stages.search?.facts?.bestTrial);
   add('finished trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);
+  const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
+  // A trial whose process was stopped or crashed (its parameters run again as another trial).
+  add('failed trials', best?.failed);
   add('objective', objectiveOf(ctx.options));
   add('best objective value (search)', s.stages.search?.facts?.bestValue);
-  const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   // Another trial scored higher: the table says which, and why this one was kept (the report's search section too).
   const kept = best?.keptBaseline;
   if (kept && typeof best?.bestValue === 'number') {
