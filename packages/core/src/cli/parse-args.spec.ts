@@ -73,6 +73,21 @@ describe('parseArgs()', () => {
     await expect(parse(argv)).rejects.toThrow(new UsageError(message));
   });
 
+  // What a message echoes of the command line never holds a URL's password (the storage URL's).
+  const url = 'postgresql://digitfuse:s3cret@db:5432/studies';
+  const bare = 'postgresql://digitfuse@db:5432/studies';
+  it.each([
+    [['--out', url, '--out', 'postgresql://x@y/z'], `Expected --out once, found it 2 times: \`${bare}\`, \`postgresql://x@y/z\` (see --help)`],
+    [['--out', 'o', url], `Unknown argument: ${bare} (see --help)`],
+    [['--out', 'o', `--storage=${url}`], 'Unknown argument: --storage (see --help)'],
+    [['--out', 'o', '--mode', url], `Expected --mode to be one of a, b, found \`${bare}\` (see --help)`],
+    [['--out', 'o', '--batch-size', url], `Expected --batch-size to be a number, found \`${bare}\` (see --help)`],
+    [['--out', 'o', '--', url], `Expected only flags, found \`${bare}\` after \`--\` (see --help)`],
+    [['--out', 'o', '--tta=postgresql://u:pa ss@h/db'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=postgresql://u@h/db` (see --help)'],
+  ])('leaves the password out of the URL %j echoes', async (argv, message) => {
+    await expect(parse(argv)).rejects.toThrow(new UsageError(message));
+  });
+
   it('prints the help and throws HelpShown', async () => {
     const out: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));

@@ -1,6 +1,7 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { distance } from 'fastest-levenshtein';
 import { UsageError } from '../errors';
+import { redactCredentials } from '../redact-credentials';
 
 /** How a command presents itself in `--help`. */
 export interface CliSpec {
@@ -25,13 +26,20 @@ export class HelpShown extends Error {
 
 /**
  * Parses `argv` with the flags `build` declares, strictly: an unknown flag, a bad or missing value
- * throws a {@link UsageError} naming it (one line, ending in "(see --help)"). `--help` prints the
- * command's help to stdout and throws {@link HelpShown}. Flags are available both as written
- * (`batch-size`) and in camel case (`batchSize`).
+ * throws a {@link UsageError} naming it (one line, ending in "(see --help)"; the password of a URL
+ * it echoes left out, {@link redactCredentials}). `--help` prints the command's help to stdout and
+ * throws {@link HelpShown}. Flags are available both as written (`batch-size`) and in camel case
+ * (`batchSize`).
  */
 export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build: (y: Argv) => Argv<T>): Promise<ArgumentsCamelCase<T>> {
   const declared = (build(yargs([])) as unknown as { getOptions(): DeclaredOptions }).getOptions();
-  const parser = build(yargs(checkTokens(argv, declared)))
+  let tokens: string[];
+  try {
+    tokens = checkTokens(argv, declared);
+  } catch (e) {
+    throw e instanceof UsageError ? new UsageError(redactCredentials(e.message, argv)) : e;
+  }
+  const parser = build(yargs(tokens))
     .scriptName(spec.name)
     .usage(`$0 ${spec.usage ?? '[options]'}${spec.describe ? `\n\n${spec.describe}` : ''}`)
     .strict()
@@ -40,7 +48,7 @@ export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, err) => {
-      throw new UsageError(`${usageMessage(message ?? err?.message ?? 'bad arguments', declared, argv)} (see --help)`);
+      throw new UsageError(redactCredentials(`${usageMessage(message ?? err?.message ?? 'bad arguments', declared, argv)} (see --help)`, argv));
     });
   const args = await parser.parseAsync();
   if ((args as { help?: boolean }).help) throw new HelpShown();
