@@ -34,8 +34,9 @@ export class HelpShown extends Error {
 export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build: (y: Argv) => Argv<T>): Promise<ArgumentsCamelCase<T>> {
   const declared = (build(yargs([])) as unknown as { getOptions(): DeclaredOptions }).getOptions();
   let tokens: string[];
+  typedNumbers.clear();
   try {
-    tokens = checkTokens(argv, declared);
+    tokens = checkTokens(argv, declared, typedNumbers);
   } catch (e) {
     throw e instanceof UsageError ? new UsageError(redactCredentials(e.message, argv)) : e;
   }
@@ -69,13 +70,14 @@ interface DeclaredOptions {
  * a flag given more than once (yargs would make an array of it, or merge the values), a flag that
  * takes a value with none after it (yargs would read an empty string, i.e. the current folder), a
  * switch given a value other than true or false (yargs would read false), a number flag given
- * something that is not a number (yargs would read NaN), `--no-x` where `--x` takes a value (yargs
- * would read false), an array flag given the same value twice, and anything after `--` (yargs would
- * drop it). A value that starts with `-` but is no flag (`--budget -5m`, `--message '- item'`) is
- * joined to its flag (`--budget=-5m`) so that it reaches the flag's own check instead of reading as
- * short flags; `--no-x=true` becomes `--x=false`. Returns the arguments to parse.
+ * something that is not a number written in decimal (yargs would read NaN, or `0x2` as 2), `--no-x`
+ * where `--x` takes a value (yargs would read false), an array flag given the same value twice, and
+ * anything after `--` (yargs would drop it). A value that starts with `-` but is no flag (`--budget
+ * -5m`, `--message '- item'`) is joined to its flag (`--budget=-5m`) so that it reaches the flag's
+ * own check instead of reading as short flags; `--no-x=true` becomes `--x=false`. Returns the
+ * arguments to parse; `typed` receives each number flag's text, by its declared name.
  */
-export function checkTokens(argv: readonly string[], options: DeclaredOptions): string[] {
+export function checkTokens(argv: readonly string[], options: DeclaredOptions, typed?: Map<string, string>): string[] {
   const byName = new Map<string, string>();
   for (const key of Object.keys(options.key)) {
     byName.set(key, key);
@@ -129,7 +131,11 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
         i++;
       }
       if (value.trim() === '') throw new UsageError(`Expected a value for --${name}, found an empty one (see --help)`);
-      if (numbers.has(key) && !Number.isFinite(Number(value))) throw new UsageError(`Expected --${name} to be a number, found \`${value}\` (see --help)`);
+      if (numbers.has(key)) {
+        // Number() would read 0x2, 0b101, ' 2 ' and Infinity too.
+        if (!DECIMAL.test(value)) throw new UsageError(`Expected --${name} to be a number written in decimal (12, 0.5, 1e-3), found \`${value}\` (see --help)`);
+        typed?.set(key, value);
+      }
       shown = `${value}`;
       out.push(`--${name}=${value}`);
     }
@@ -150,6 +156,21 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
     }
   }
   return out;
+}
+
+/** A number as a command line writes it: decimal digits, a minus sign, a fraction, an exponent (`12`, `-3`, `0.5`, `.5`, `1e-3`). */
+const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?$/i;
+
+/**
+ * The text each number flag was given on the command line {@link parseArgs} read last in this process
+ * (`--workers 1e9`: `1e9`), by the flag's declared name: {@link positiveInt} refuses an integer written
+ * otherwise than in digits (`1e2`, `2.0`) and echoes what was typed. A process reads one command line.
+ */
+const typedNumbers = new Map<string, string>();
+
+/** The text a number flag (`batch-size`) was given on the command line {@link parseArgs} read last, if given. */
+export function typedNumber(flag: string): string | undefined {
+  return typedNumbers.get(flag);
 }
 
 /** A token that is a flag (`-x`, `--name`, `--name=value`), not a value that starts with `-` (`-5m`, `- item`, `-fix: a`). */
