@@ -70,6 +70,8 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['a flag given twice', ['preprocess', '--data', absent, '--data', tmp], 2, `error: Expected --data once, found it 2 times: \`${absent}\`, \`${tmp}\` (see --help)`],
   ['a flag without its value', ['predict', '--model', '--data', absent], 2, 'error: Expected a value after --model, found the flag `--data`; for a value that starts with -, write --model=VALUE (see --help)'],
   ['a switch given a value', ['full', '--allow-shift=yes'], 2, 'error: Expected --allow-shift to be a switch (--allow-shift or --no-allow-shift), found `--allow-shift=yes` (see --help)'],
+  ['a budget of 1h90m', ['full', '--budget', '1h90m'], 2, 'error: Expected the minutes of `--budget` to be below 60 after its hours, found `1h90m`'],
+  ['a budget of 10m10m', ['search', '--budget', '10m10m'], 2, 'error: Expected `--budget` to give each unit once, found m twice in `10m10m`'],
   ['a value with a minus sign', ['full', '--budget', '-5m'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, found `-5m`'],
   ['a number flag given text', ['search', '--seed', 'abc'], 2, 'error: Expected --seed to be a number written in decimal (12, 0.5, 1e-3), found `abc` (see --help)'],
   ['a number in hexadecimal', ['dashboard', '--port', '0xB0B0'], 2, 'error: Expected --port to be a number written in decimal (12, 0.5, 1e-3), found `0xB0B0` (see --help)'],
