@@ -42,6 +42,11 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Prom
   return results;
 }
 
+/** A storage URL's password, which no line may show (the URL names a port that refuses, should one be tried). */
+const SECRET = 'n0t-for-print';
+const STORAGE = `postgresql://digitfuse:${SECRET}@127.0.0.1:1/postgres`;
+const BARE = 'postgresql://digitfuse@127.0.0.1:1/postgres';
+
 /** One user error per entry point: the arguments, the exit code, and the exact `error:` line. */
 const CASES: readonly [string, readonly string[], number, string][] = [
   ['preprocess', ['preprocess', '--data', absent], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
@@ -88,6 +93,10 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  ['a storage URL given twice', ['studies', '--storage', STORAGE, '--storage', 'postgresql://x@y/z'], 2, `error: Expected --storage once, found it 2 times: \`${BARE}\`, \`postgresql://x@y/z\` (see --help)`],
+  ['a storage URL without --storage', ['studies', STORAGE], 2, `error: Unknown argument: ${BARE} (see --help)`],
+  ['a storage URL as a command', [STORAGE], 2, `error: Unknown argument: ${BARE} (see --help)`],
+  ['a storage URL with an unknown sslmode', ['search', '--storage', `${STORAGE}?sslmode=bogus`], 2, 'error: Expected the sslmode of `--storage` to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `bogus`'],
 ];
 
 let runs: Run[];
@@ -118,6 +127,10 @@ describe('npx digitfuse <command> (the real binary)', () => {
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect({ errors: errors.length, line: errors[0]?.startsWith(line) ? line : errors[0], status: run.status }).toEqual({ errors: 1, line, status });
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("never prints a storage URL's password", () => {
+    for (const run of runs) expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
   it('prints the stack trace of a user error with DEBUG=digitfuse', () => {
