@@ -42,6 +42,11 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Prom
   return results;
 }
 
+/** A storage URL's password, which no line may show (the URL names a port that refuses, should one be tried). */
+const SECRET = 'n0t-for-print';
+const STORAGE = `postgresql://digitfuse:${SECRET}@127.0.0.1:1/postgres`;
+const BARE = 'postgresql://digitfuse@127.0.0.1:1/postgres';
+
 /** One user error per entry point: the arguments, the exit code, and the exact `error:` line. */
 const CASES: readonly [string, readonly string[], number, string][] = [
   ['preprocess', ['preprocess', '--data', absent], 1, `error: Expected \`--data ${absent}\` to be a folder with the competition's files, found no such folder`],
@@ -70,8 +75,15 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['a flag given twice', ['preprocess', '--data', absent, '--data', tmp], 2, `error: Expected --data once, found it 2 times: \`${absent}\`, \`${tmp}\` (see --help)`],
   ['a flag without its value', ['predict', '--model', '--data', absent], 2, 'error: Expected a value after --model, found the flag `--data`; for a value that starts with -, write --model=VALUE (see --help)'],
   ['a switch given a value', ['full', '--allow-shift=yes'], 2, 'error: Expected --allow-shift to be a switch (--allow-shift or --no-allow-shift), found `--allow-shift=yes` (see --help)'],
+  ['a budget of 1h90m', ['full', '--budget', '1h90m'], 2, 'error: Expected the minutes of `--budget` to be below 60 after its hours, found `1h90m`'],
+  ['a budget of 10m10m', ['search', '--budget', '10m10m'], 2, 'error: Expected `--budget` to give each unit once, found m twice in `10m10m`'],
   ['a value with a minus sign', ['full', '--budget', '-5m'], 2, 'error: Expected `--budget` to be a duration like 90s, 10m, 1h or 1h30m, found `-5m`'],
-  ['a number flag given text', ['search', '--seed', 'abc'], 2, 'error: Expected --seed to be a number, found `abc` (see --help)'],
+  ['a number flag given text', ['search', '--seed', 'abc'], 2, 'error: Expected --seed to be a number written in decimal (12, 0.5, 1e-3), found `abc` (see --help)'],
+  ['a number in hexadecimal', ['dashboard', '--port', '0xB0B0'], 2, 'error: Expected --port to be a number written in decimal (12, 0.5, 1e-3), found `0xB0B0` (see --help)'],
+  ['a number in binary', ['search', '--seed', '0b101'], 2, 'error: Expected --seed to be a number written in decimal (12, 0.5, 1e-3), found `0b101` (see --help)'],
+  ['a number between spaces', ['search', '--trials', ' 2 '], 2, 'error: Expected --trials to be a number written in decimal (12, 0.5, 1e-3), found ` 2 ` (see --help)'],
+  ['an integer with an exponent', ['search', '--workers', '1e9'], 2, 'error: Expected --workers to be an integer from 1 to 64, found 1e9'],
+  ['an integer with a fraction', ['full', '--trials', '2.0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, found 2.0'],
   ['--no- on a flag that takes a value', ['full', '--no-seed'], 2, 'error: Expected --seed with a value: it is not a switch, so `--no-seed` means nothing (see --help)'],
   ['something after --', ['validate', '--data', absent, '--', '--seed', '5'], 2, 'error: Expected only flags, found `--seed` after `--` (see --help)'],
   ['a value outside the choices', ['full', '--fusion', 'bogus'], 2, 'error: Expected --fusion to be one of attention, concat, robust, found `bogus` (see --help)'],
@@ -81,6 +93,10 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  ['a storage URL given twice', ['studies', '--storage', STORAGE, '--storage', 'postgresql://x@y/z'], 2, `error: Expected --storage once, found it 2 times: \`${BARE}\`, \`postgresql://x@y/z\` (see --help)`],
+  ['a storage URL without --storage', ['studies', STORAGE], 2, `error: Unknown argument: ${BARE} (see --help)`],
+  ['a storage URL as a command', [STORAGE], 2, `error: Unknown argument: ${BARE} (see --help)`],
+  ['a storage URL with an unknown sslmode', ['search', '--storage', `${STORAGE}?sslmode=bogus`], 2, 'error: Expected the sslmode of `--storage` to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `bogus`'],
 ];
 
 let runs: Run[];
@@ -111,6 +127,10 @@ describe('npx digitfuse <command> (the real binary)', () => {
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect({ errors: errors.length, line: errors[0]?.startsWith(line) ? line : errors[0], status: run.status }).toEqual({ errors: 1, line, status });
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("never prints a storage URL's password", () => {
+    for (const run of runs) expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
   it('prints the stack trace of a user error with DEBUG=digitfuse', () => {

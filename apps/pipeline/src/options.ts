@@ -1,7 +1,8 @@
 import { MAX_BATCH, MAX_SEED, parseDuration, positiveInt, UsageError } from '@digitfuse/core';
 import { BACKEND_CHOICES, describeFusions, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
-import { isWellFormedPostgresUrl, redactUrl } from '@digitfuse/tuning';
+import { postgresUrlProblem, redactUrl } from '@digitfuse/tuning';
+import { PipelineError } from './errors';
 import type { Argv } from 'yargs';
 
 /** Every flag of `pipeline:full` and `pipeline:search`, after parsing and checking. */
@@ -169,12 +170,17 @@ export function storageOf(flag: unknown): string | null {
   return flag !== undefined ? storageFlag(flag) : storageFlag(process.env.DIGITFUSE_STORAGE, 'DIGITFUSE_STORAGE');
 }
 
-/** A `--storage` value (or the `source` it came from) checked: a PostgreSQL URL with a host and a database; null when not given. */
+/**
+ * A `--storage` value (or the `source` it came from) checked: a PostgreSQL URL with a host and a
+ * database, and only the query parameters the storage reads (postgresUrlProblem); null when not given.
+ * A bad URL is a UsageError naming the source; an SSL file it names that cannot be read, a
+ * PipelineError (what stands on disk).
+ */
 export function storageFlag(v: unknown, source = '--storage'): string | null {
   if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string' || !isWellFormedPostgresUrl(v)) {
-    throw new UsageError(`Expected \`${source}\` to be a postgresql://user@host:port/database URL, found \`${redactUrl(String(v))}\``);
-  }
+  if (typeof v !== 'string') throw new UsageError(`Expected \`${source}\` to be a postgresql://user@host:port/database URL, found \`${redactUrl(String(v))}\``);
+  const problem = postgresUrlProblem(v, `\`${source}\``);
+  if (problem !== undefined) throw problem.onDisk ? new PipelineError(problem.message) : new UsageError(problem.message);
   return v;
 }
 

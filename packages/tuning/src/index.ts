@@ -51,15 +51,8 @@ export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
-export {
-  isPostgresUrl,
-  isTransient,
-  isWellFormedPostgresUrl,
-  PostgresStorage,
-  postgresStorage,
-  redactUrl,
-  type PostgresStorageArgs,
-} from './storage/postgres-storage';
+export { isTransient, PostgresStorage, postgresStorage, type PostgresStorageArgs } from './storage/postgres-storage';
+export { isPostgresUrl, isWellFormedPostgresUrl, postgresUrlProblem, redactUrl, type UrlProblem } from './storage/postgres-url';
 export { openStorage, type OpenStorageArgs } from './storage/open-storage';
 export {
   bestParamsJson,

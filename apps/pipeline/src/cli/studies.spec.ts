@@ -33,6 +33,46 @@ function studies(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+// Refused before any connection: no server is needed, and none is reached (port 1 refuses).
+describe('digitfuse studies: a bad command line (no server needed)', () => {
+  const secret = 'n0t-for-print';
+  const url = `postgresql://digitfuse:${secret}@127.0.0.1:1/postgres`;
+  const bare = 'postgresql://digitfuse@127.0.0.1:1/postgres';
+
+  it.each([
+    ['--storage given twice', ['--storage', url, '--storage', 'postgresql://x@y/z'], `error: Expected --storage once, found it 2 times: \`${bare}\`, \`postgresql://x@y/z\` (see --help)`],
+    ['the URL without --storage', [url], `error: Unknown argument: ${bare} (see --help)`],
+    ['the URL as a typo of --storage', [`--storge=${url}`], 'error: Unknown argument: --storge; did you mean --storage? (see --help)'],
+    ['a URL with a port out of range', ['--storage', url.replace(':1/', ':99999/')], 'error: Expected the port of `--storage` to be from 1 to 65535, found `99999`'],
+    [
+      'a password with a % that starts no escape',
+      ['--storage', url.replace(secret, 'digit%ZZ')],
+      'error: Expected `--storage` to be a well-formed URL, each % starting an escape of two hex digits (%25 for % itself, %40 for @), found a malformed one in its password',
+    ],
+    ['an unknown query parameter', ['--storage', `${url}?sslmode=disable&foo=bar`], 'error: Expected `--storage` to have only the query parameters sslmode, sslrootcert, sslcert, sslkey, application_name, uselibpqcompat, found `foo`'],
+    ['an sslmode libpq does not know', ['--storage', `${url}?sslmode=bogus`], 'error: Expected the sslmode of `--storage` to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `bogus`'],
+  ])('%s: one line naming it, exit 2, no password', (_, args, line) => {
+    const r = studies(args);
+    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 2, stderr: `${line}\n`, stdout: '' });
+  });
+
+  it('names DIGITFUSE_STORAGE when the bad URL came from it', () => {
+    const r = studies([], { DIGITFUSE_STORAGE: `${url}?sslmode=bogus` });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 2,
+      stderr: 'error: Expected the sslmode of `DIGITFUSE_STORAGE` to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `bogus`\n',
+    });
+  });
+
+  it('an sslrootcert that is not there: what stands on disk (exit 1), naming the option', () => {
+    const r = studies(['--storage', `${url}?sslmode=verify-full&sslrootcert=/nonexistent.pem`]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: "error: Expected sslrootcert=/nonexistent.pem in `--storage` to be a readable file (the certificate of the authority that signed the server's), found no such file (ENOENT)\n",
+    });
+  });
+});
+
 describePg('digitfuse studies --storage URL', () => {
   const bare = () => db.url().replace(`:${TEST_PG_PASSWORD}@`, '@');
 

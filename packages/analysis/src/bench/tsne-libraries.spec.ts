@@ -21,7 +21,7 @@ describe('analysis:bench (spawned)', () => {
 
   it.each([
     [['--onyl', 'ours'], 'error: Unknown argument: --onyl; did you mean --only? (see --help)'],
-    [['--points', 'abc'], 'error: Expected --points to be a number, found `abc` (see --help)'],
+    [['--points', 'abc'], 'error: Expected --points to be a number written in decimal (12, 0.5, 1e-3), found `abc` (see --help)'],
     [['--points', '0'], 'error: Expected --points to be a positive integer, found 0'],
     [['--iterations', '1.5'], 'error: Expected --iterations to be a positive integer, found 1.5'],
     [['--budget', '0'], 'error: Expected --budget to be a positive number of seconds, found 0'],

@@ -63,13 +63,41 @@ describe('parseArgs()', () => {
     [['--out', 'o', '--tta=TRUE'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=TRUE` (see --help)'],
     [['--out', 'o', '--tta=yes'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=yes` (see --help)'],
     [['--out', 'o', '--no-report=maybe'], 'Expected --no-report to be a switch (--no-report or --report), found `--no-report=maybe` (see --help)'],
-    [['--out', 'o', '--batch-size', 'abc'], 'Expected --batch-size to be a number, found `abc` (see --help)'],
+    [['--out', 'o', '--batch-size', 'abc'], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found `abc` (see --help)'],
+    // Number() reads these as numbers; yargs would take 0x2 as 2.
+    [['--out', 'o', '--batch-size', '0x2'], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found `0x2` (see --help)'],
+    [['--out', 'o', '--batch-size=0b101'], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found `0b101` (see --help)'],
+    [['--out', 'o', '--batch-size', '0o7'], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found `0o7` (see --help)'],
+    [['--out', 'o', '--batch-size', ' 2 '], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found ` 2 ` (see --help)'],
+    [['--out', 'o', '--batch-size', 'Infinity'], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found `Infinity` (see --help)'],
+    [['--out', 'o', '--batch-size', '+2'], 'Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found `+2` (see --help)'],
     [['--out', 'o', '--batch-size', '-x'], 'Expected a value after --batch-size, found the flag `-x`; for a value that starts with -, write --batch-size=VALUE (see --help)'],
     [['--out', 'o', '--no-budget'], 'Expected --budget with a value: it is not a switch, so `--no-budget` means nothing (see --help)'],
     [['--out', 'o', '--', 'junk'], 'Expected only flags, found `junk` after `--` (see --help)'],
     [['--out', 'o', '--list', 'a', '--list', 'a'], 'Expected each --list once, found `a` twice (see --help)'],
     [['--out', 'o', '--list', 'a', 'b', 'a'], 'Expected each --list once, found `a` twice (see --help)'],
   ])('refuses %j before yargs reads it wrongly', async (argv, message) => {
+    await expect(parse(argv)).rejects.toThrow(new UsageError(message));
+  });
+
+  it('takes a number in decimal: digits, a minus sign, a fraction, an exponent', async () => {
+    for (const [text, value] of [['12', 12], ['-3', -3], ['0.5', 0.5], ['.5', 0.5], ['1e-3', 0.001], ['2E+2', 200], ['007', 7]] as const) {
+      expect(await parse(['--out', 'o', '--batch-size', text])).toMatchObject({ batchSize: value });
+    }
+  });
+
+  // What a message echoes of the command line never holds a URL's password (the storage URL's).
+  const url = 'postgresql://digitfuse:s3cret@db:5432/studies';
+  const bare = 'postgresql://digitfuse@db:5432/studies';
+  it.each([
+    [['--out', url, '--out', 'postgresql://x@y/z'], `Expected --out once, found it 2 times: \`${bare}\`, \`postgresql://x@y/z\` (see --help)`],
+    [['--out', 'o', url], `Unknown argument: ${bare} (see --help)`],
+    [['--out', 'o', `--storage=${url}`], 'Unknown argument: --storage (see --help)'],
+    [['--out', 'o', '--mode', url], `Expected --mode to be one of a, b, found \`${bare}\` (see --help)`],
+    [['--out', 'o', '--batch-size', url], `Expected --batch-size to be a number written in decimal (12, 0.5, 1e-3), found \`${bare}\` (see --help)`],
+    [['--out', 'o', '--', url], `Expected only flags, found \`${bare}\` after \`--\` (see --help)`],
+    [['--out', 'o', '--tta=postgresql://u:pa ss@h/db'], 'Expected --tta to be a switch (--tta or --no-tta), found `--tta=postgresql://u@h/db` (see --help)'],
+  ])('leaves the password out of the URL %j echoes', async (argv, message) => {
     await expect(parse(argv)).rejects.toThrow(new UsageError(message));
   });
 
@@ -94,5 +122,17 @@ describe('positiveInt()', () => {
     expect(() => positiveInt(1.5, 'seed', { allowZero: true })).toThrow('Expected --seed to be a non-negative integer, found 1.5');
     expect(() => positiveInt(20_000, 'trials', { max: 10_000 })).toThrow('Expected --trials to be an integer from 1 to 10000, found 20000');
     expect(() => positiveInt(NaN, 'epochs')).toThrow('Expected --epochs to be a positive integer, found NaN');
+  });
+
+  it('refuses an integer the command line wrote otherwise than in digits, echoing what it wrote', async () => {
+    const batch = async (text: string) => positiveInt((await parse(['--out', 'o', '--batch-size', text])).batchSize, 'batch-size', { max: 1000 });
+    expect(await batch('64')).toBe(64);
+    expect(await batch('064')).toBe(64);
+    await expect(batch('1e2')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 1e2'));
+    await expect(batch('64.0')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 64.0'));
+    await expect(batch('1e9')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 1e9'));
+    await expect(batch('-1')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found -1'));
+    // Not given: the default, as it is.
+    expect(positiveInt((await parse(['--out', 'o'])).batchSize, 'batch-size')).toBe(64);
   });
 });

@@ -1,6 +1,7 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { distance } from 'fastest-levenshtein';
 import { UsageError } from '../errors';
+import { redactCredentials } from '../redact-credentials';
 
 /** How a command presents itself in `--help`. */
 export interface CliSpec {
@@ -25,13 +26,21 @@ export class HelpShown extends Error {
 
 /**
  * Parses `argv` with the flags `build` declares, strictly: an unknown flag, a bad or missing value
- * throws a {@link UsageError} naming it (one line, ending in "(see --help)"). `--help` prints the
- * command's help to stdout and throws {@link HelpShown}. Flags are available both as written
- * (`batch-size`) and in camel case (`batchSize`).
+ * throws a {@link UsageError} naming it (one line, ending in "(see --help)"; the password of a URL
+ * it echoes left out, {@link redactCredentials}). `--help` prints the command's help to stdout and
+ * throws {@link HelpShown}. Flags are available both as written (`batch-size`) and in camel case
+ * (`batchSize`).
  */
 export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build: (y: Argv) => Argv<T>): Promise<ArgumentsCamelCase<T>> {
   const declared = (build(yargs([])) as unknown as { getOptions(): DeclaredOptions }).getOptions();
-  const parser = build(yargs(checkTokens(argv, declared)))
+  let tokens: string[];
+  typedNumbers.clear();
+  try {
+    tokens = checkTokens(argv, declared, typedNumbers);
+  } catch (e) {
+    throw e instanceof UsageError ? new UsageError(redactCredentials(e.message, argv)) : e;
+  }
+  const parser = build(yargs(tokens))
     .scriptName(spec.name)
     .usage(`$0 ${spec.usage ?? '[options]'}${spec.describe ? `\n\n${spec.describe}` : ''}`)
     .strict()
@@ -40,7 +49,7 @@ export async function parseArgs<T>(argv: readonly string[], spec: CliSpec, build
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, err) => {
-      throw new UsageError(`${usageMessage(message ?? err?.message ?? 'bad arguments', declared, argv)} (see --help)`);
+      throw new UsageError(redactCredentials(`${usageMessage(message ?? err?.message ?? 'bad arguments', declared, argv)} (see --help)`, argv));
     });
   const args = await parser.parseAsync();
   if ((args as { help?: boolean }).help) throw new HelpShown();
@@ -61,13 +70,14 @@ interface DeclaredOptions {
  * a flag given more than once (yargs would make an array of it, or merge the values), a flag that
  * takes a value with none after it (yargs would read an empty string, i.e. the current folder), a
  * switch given a value other than true or false (yargs would read false), a number flag given
- * something that is not a number (yargs would read NaN), `--no-x` where `--x` takes a value (yargs
- * would read false), an array flag given the same value twice, and anything after `--` (yargs would
- * drop it). A value that starts with `-` but is no flag (`--budget -5m`, `--message '- item'`) is
- * joined to its flag (`--budget=-5m`) so that it reaches the flag's own check instead of reading as
- * short flags; `--no-x=true` becomes `--x=false`. Returns the arguments to parse.
+ * something that is not a number written in decimal (yargs would read NaN, or `0x2` as 2), `--no-x`
+ * where `--x` takes a value (yargs would read false), an array flag given the same value twice, and
+ * anything after `--` (yargs would drop it). A value that starts with `-` but is no flag (`--budget
+ * -5m`, `--message '- item'`) is joined to its flag (`--budget=-5m`) so that it reaches the flag's
+ * own check instead of reading as short flags; `--no-x=true` becomes `--x=false`. Returns the
+ * arguments to parse; `typed` receives each number flag's text, by its declared name.
  */
-export function checkTokens(argv: readonly string[], options: DeclaredOptions): string[] {
+export function checkTokens(argv: readonly string[], options: DeclaredOptions, typed?: Map<string, string>): string[] {
   const byName = new Map<string, string>();
   for (const key of Object.keys(options.key)) {
     byName.set(key, key);
@@ -121,7 +131,11 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
         i++;
       }
       if (value.trim() === '') throw new UsageError(`Expected a value for --${name}, found an empty one (see --help)`);
-      if (numbers.has(key) && !Number.isFinite(Number(value))) throw new UsageError(`Expected --${name} to be a number, found \`${value}\` (see --help)`);
+      if (numbers.has(key)) {
+        // Number() would read 0x2, 0b101, ' 2 ' and Infinity too.
+        if (!DECIMAL.test(value)) throw new UsageError(`Expected --${name} to be a number written in decimal (12, 0.5, 1e-3), found \`${value}\` (see --help)`);
+        typed?.set(key, value);
+      }
       shown = `${value}`;
       out.push(`--${name}=${value}`);
     }
@@ -142,6 +156,21 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions): 
     }
   }
   return out;
+}
+
+/** A number as a command line writes it: decimal digits, a minus sign, a fraction, an exponent (`12`, `-3`, `0.5`, `.5`, `1e-3`). */
+const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?$/i;
+
+/**
+ * The text each number flag was given on the command line {@link parseArgs} read last in this process
+ * (`--workers 1e9`: `1e9`), by the flag's declared name: {@link positiveInt} refuses an integer written
+ * otherwise than in digits (`1e2`, `2.0`) and echoes what was typed. A process reads one command line.
+ */
+const typedNumbers = new Map<string, string>();
+
+/** The text a number flag (`batch-size`) was given on the command line {@link parseArgs} read last, if given. */
+export function typedNumber(flag: string): string | undefined {
+  return typedNumbers.get(flag);
 }
 
 /** A token that is a flag (`-x`, `--name`, `--name=value`), not a value that starts with `-` (`-5m`, `- item`, `-fix: a`). */

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors';
+import { typedNumber } from './parse-args';
 
 /** Bounds of {@link positiveInt}. */
 export interface IntRange {
@@ -16,15 +17,19 @@ export interface IntRange {
 export const MAX_BATCH = 65_536;
 
 /**
- * Returns `value` when it is an integer >= 1 (>= 0 with `allowZero`, at most `max`); otherwise
- * throws a {@link UsageError} naming the flag, e.g. `Expected --trials to be a positive integer, found 0`.
+ * Returns `value` when it is an integer >= 1 (>= 0 with `allowZero`, at most `max`), written in digits
+ * when `--flag` gave it on the command line (not `1e2` nor `2.0`); otherwise throws a {@link UsageError}
+ * naming the flag and what was typed, e.g. `Expected --trials to be a positive integer, found 0`.
  */
 export function positiveInt(value: unknown, flag: string, range: IntRange = {}): number {
   const min = range.allowZero ? 0 : 1;
   const { max } = range;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+  // What the command line gave --flag, when `value` is what it read there.
+  const typed = typedNumber(flag);
+  const text = typed !== undefined && Number(typed) === value ? typed : undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || (text !== undefined && !/^-?\d+$/.test(text)) || value < min || (max !== undefined && value > max)) {
     const expected = max !== undefined ? `an integer from ${min} to ${max}` : range.allowZero ? 'a non-negative integer' : 'a positive integer';
-    throw new UsageError(`Expected --${flag} to be ${expected}, found ${String(value)}`);
+    throw new UsageError(`Expected --${flag} to be ${expected}, found ${text ?? String(value)}`);
   }
   return value;
 }

@@ -33,6 +33,15 @@ describe('runCli()', () => {
     expect(lines).toEqual(['error: Unknown argument: --bogus-flag (see --help)\n']);
   });
 
+  it("never prints a URL's password, whatever put it in the message (a bug's stack too)", async () => {
+    expect(await runCli(async () => Promise.reject(new DataError('Expected `postgresql://u:s3cret@h/db` to answer')), write)).toBe(1);
+    expect(await runCli(async () => Promise.reject(new TypeError('cannot read postgresql://u:s3cret@h/db')), write)).toBe(1);
+    expect(lines[0]).toBe('error: Expected `postgresql://u@h/db` to answer\n');
+    expect(lines[1]).toBe('error: cannot read postgresql://u@h/db\n');
+    expect(lines[2]).toMatch(/^TypeError: cannot read postgresql:\/\/u@h\/db\n\s+at /);
+    expect(lines.join('')).not.toContain('s3cret');
+  });
+
   it('prints a bug with its stack trace and returns 1', async () => {
     const code = await runCli(async () => {
       throw new TypeError('x is undefined');

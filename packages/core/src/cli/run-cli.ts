@@ -1,4 +1,5 @@
 import { UsageError, UserError } from '../errors';
+import { redactCredentials } from '../redact-credentials';
 import { HelpShown } from './parse-args';
 
 /**
@@ -7,6 +8,7 @@ import { HelpShown } from './parse-args';
  * - 2 for a {@link UsageError} (unknown flag, bad value), printed as one line `error: <message>`;
  * - 1 for any other {@link UserError} (bad file, configuration...), one line `error: <message>`;
  * - 1 for anything else: a bug, printed as `error: <message>` and its stack trace.
+ * No URL's password is printed ({@link redactCredentials}).
  * With `DEBUG=digitfuse` (or `DIGITFUSE_DEBUG=1`) every error also prints its stack trace.
  */
 export async function runCli(main: () => Promise<unknown>, write: (text: string) => void = writeStderr): Promise<number> {
@@ -23,8 +25,9 @@ export function reportError(err: unknown, write: (text: string) => void = writeS
   if (err instanceof HelpShown) return 0;
   const e = err instanceof Error ? err : new Error(String(err));
   const user = e instanceof UserError;
-  write(`error: ${user ? oneLine(e.message) : e.message}\n`);
-  if (!user || debugEnabled()) write(`${e.stack ?? e.message}\n`);
+  // No URL's password, whatever echoed it (the command line's are left out where they are echoed, parseArgs).
+  write(`error: ${redactCredentials(user ? oneLine(e.message) : e.message)}\n`);
+  if (!user || debugEnabled()) write(`${redactCredentials(e.stack ?? e.message)}\n`);
   if (e instanceof UsageError) return 2;
   return 1;
 }

@@ -22,7 +22,8 @@ import * as path from 'node:path';
 import { listFlag, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { silentLogger } from '../logger';
 import { openStorage } from '../storage/open-storage';
-import { isWellFormedPostgresUrl, redactUrl } from '../storage/postgres-storage';
+import { StorageError } from '../errors';
+import { postgresUrlProblem } from '../storage/postgres-url';
 import { createStudy, loadStudy } from '../study';
 import { startTestCluster, type TestCluster } from '../testing/postgres-cluster';
 
@@ -170,9 +171,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const perWorker = positiveInt(args['trials-per-worker'], 'trials-per-worker', { max: 10_000 });
   const sleepMs = positiveInt(args['sleep-ms'], 'sleep-ms', { allowZero: true, max: 60_000 });
   const kinds = listFlag(args.storages, 'storages', ['journal', 'postgres']);
-  if (args.storage !== undefined && !isWellFormedPostgresUrl(args.storage)) {
-    throw new UsageError(`Expected --storage to be a postgresql://user@host:port/database URL, found \`${redactUrl(args.storage)}\``);
-  }
+  const problem = args.storage === undefined ? undefined : postgresUrlProblem(args.storage, '--storage');
+  if (problem !== undefined) throw problem.onDisk ? new StorageError(problem.message) : new UsageError(problem.message);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'storage-bench-'));
   let cluster: TestCluster | undefined;
   const rows: StorageBenchRow[] = [];

@@ -1,6 +1,7 @@
 import type { TuningLogger } from '../logger';
 import { JournalFileStorage } from './journal-file-storage';
-import { isPostgresUrl, PostgresStorage } from './postgres-storage';
+import { PostgresStorage } from './postgres-storage';
+import { isPostgresUrl } from './postgres-url';
 import type { Storage } from './storage';
 
 export interface OpenStorageArgs {

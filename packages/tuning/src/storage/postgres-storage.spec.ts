@@ -15,7 +15,7 @@ import { killedMidTrial, spawnChildWorkers } from '../testing/child-workers';
 import { startTcpRelay, type TcpRelay } from '../testing/tcp-relay';
 import type { WorkerExit } from '../workers';
 import { openStorage } from './open-storage';
-import { PostgresStorage, redactUrl } from './postgres-storage';
+import { PostgresStorage } from './postgres-storage';
 
 
 // A loaded machine makes every round trip slow.
@@ -430,7 +430,7 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
   };
 
   it('a bad URL', async () => {
-    await expectOneLine('postgresql://nohost', /Storage URL `postgresql:\/\/nohost`: expected postgresql:\/\/user@host:port\/database/);
+    await expectOneLine('postgresql://nohost', /^Expected the storage URL to be a postgresql:\/\/user@host:port\/database URL, found `postgresql:\/\/nohost`$/);
   });
 
   it('a refused connection', async () => {
@@ -539,11 +539,6 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
       }
     }
   });
-
-  it('redactUrl() drops the password', () => {
-    expect(redactUrl('postgresql://u:secret@h:5432/db')).toBe('postgresql://u@h:5432/db');
-    expect(redactUrl('postgresql://u@h/db')).toBe('postgresql://u@h/db');
-  });
 });
 
 describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for each way it fails', () => {
@@ -612,11 +607,11 @@ describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for
   });
 
   it.each([
-    [{ sslmode: 'verify-full', sslrootcert: '/no/such/ca.pem' }, /: expected sslrootcert=\/no\/such\/ca\.pem to be a readable file \(the certificate of the authority that signed the server's\), found ENOENT$/],
-    [{ sslmode: 'strict' }, /: expected sslmode to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `strict`$/],
-    [{ sslmode: 'verify-ca' }, /: sslmode=verify-ca needs sslrootcert=FILE, the certificate of the authority that signed the server's/],
+    [{ sslmode: 'verify-full', sslrootcert: '/no/such/ca.pem' }, /^Expected sslrootcert=\/no\/such\/ca\.pem in the storage URL to be a readable file \(the certificate of the authority that signed the server's\), found no such file \(ENOENT\)$/],
+    [{ sslmode: 'strict' }, /^Expected the sslmode of the storage URL to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `strict`$/],
+    [{ sslmode: 'verify-ca' }, /^Expected the storage URL with sslmode=verify-ca to name sslrootcert=FILE, the certificate of the authority that signed the server's/],
   ])('%j: one line before any connection', async (params, pattern) => {
-    expect(await failure(withParams(params))).toMatch(new RegExp(`^Storage URL \`postgresql://digitfuse@127\\.0\\.0\\.1:\\d+/postgres\\?[^\`]+\`${pattern.source}`));
+    expect(await failure(withParams(params))).toMatch(pattern);
   });
 });
 

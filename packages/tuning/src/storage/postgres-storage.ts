@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
 import { formatDuration } from '@digitfuse/core';
 import pg from 'pg';
 import type { Distribution, ParamValue } from '../distributions';
@@ -8,6 +7,7 @@ import { consoleLogger, type TuningLogger } from '../logger';
 import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
 import { CREATE_SCHEMA, SCHEMA_VERSION } from './postgres-schema';
+import { postgresUrlProblem, redactUrl } from './postgres-url';
 import { checkStudyArgs, isStale, splitValues, staleFailures, type ArtifactStore, type FinishTrialArgs, type StalePolicy, type StartTrialArgs, type Storage, type TrialLimit } from './storage';
 
 export interface PostgresStorageArgs {
@@ -46,54 +46,10 @@ export interface PostgresStorageArgs {
   readonly readOnly?: boolean;
 }
 
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '';
-    return u.toString().replace(/^(postgres(?:ql)?:\/\/[^:@/]*):?@/, '$1@');
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
-  }
-}
-
-/** Whether a storage argument names a PostgreSQL database (else it is a journal file). */
-export function isPostgresUrl(spec: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(spec);
-}
-
-/** Whether `url` is a well-formed PostgreSQL URL: postgresql://user@host:port/database (password and port optional). */
-export function isWellFormedPostgresUrl(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
-  return /^postgres(ql)?:$/.test(u.protocol) && u.hostname !== '' && u.pathname.length > 1;
-}
-
-/** Checks a PostgreSQL URL: postgresql://user@host:port/database (password optional). */
+/** Checks a PostgreSQL URL (see {@link postgresUrlProblem}); a StorageError otherwise. */
 function checkUrl(url: string): void {
-  if (!isWellFormedPostgresUrl(url)) throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected postgresql://user@host:port/database`);
-  const params = new URL(url).searchParams;
-  const mode = params.get('sslmode');
-  const modes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
-  if (mode !== null && !modes.includes(mode)) {
-    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected sslmode to be one of ${modes.join(', ')}, found \`${mode}\``);
-  }
-  for (const [name, what] of SSL_FILES) {
-    const file = params.get(name);
-    if (file === null) continue;
-    try {
-      accessSync(file, constants.R_OK);
-    } catch (e) {
-      throw new StorageError(`Storage URL \`${redactUrl(url)}\`: expected ${name}=${file} to be a readable file (${what}), found ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  }
-  if (mode === 'verify-ca' && !params.has('sslrootcert')) {
-    throw new StorageError(`Storage URL \`${redactUrl(url)}\`: sslmode=verify-ca needs sslrootcert=FILE, the certificate of the authority that signed the server's (or sslmode=verify-full, checked against this machine's trusted authorities)`);
-  }
+  const problem = postgresUrlProblem(url, 'the storage URL');
+  if (problem !== undefined) throw new StorageError(problem.message);
 }
 
 /** Errors of a connection that failed or broke: the server is out of reach, for now. */
@@ -176,12 +132,6 @@ function sslParams(url: string): URLSearchParams {
   }
 }
 
-/** The files an SSL URL names (`sslrootcert`, `sslcert`, `sslkey`) and what each is. */
-const SSL_FILES = [
-  ['sslrootcert', "the certificate of the authority that signed the server's"],
-  ['sslcert', "this machine's certificate"],
-  ['sslkey', "this machine's private key"],
-] as const;
 
 /**
  * The URL the driver gets: `sslmode` means what it means to psql and libpq (`require`: encrypted,
