@@ -44,7 +44,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(0);
   log(`\nfinished in ${seconds}s: ${existsSync(ctx.layout.submission) ? ctx.layout.submission : 'no submission written (no test files)'}`);
-  // The report stage records how many files it wrote: 0 when it was skipped (--no-report).
+  // The report stage records how many figures it drew: 0 when it was skipped (--no-report).
   const reportHtml = join(ctx.layout.reportDir, 'report.html');
   const reported = Number(ctx.state.stages.report?.facts?.figures ?? 0) > 0 && existsSync(reportHtml);
   const stale = !reported && existsSync(reportHtml) ? `; ${reportHtml} is from before this run's last stages` : '';
