@@ -5,7 +5,7 @@ import { PipelineError } from '../errors';
 import type { PipelineOptions } from '../options';
 import { openRun, type RunLayout } from '../run-artifacts';
 import { openStudySource } from './open-study-source';
-import { registerRoutes } from './routes';
+import { answerFrameworkError, registerRoutes } from './routes';
 import { RunMonitor } from './run-monitor';
 import type { StageInfo } from './types';
 
@@ -91,7 +91,7 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     throw err;
   }
 
-  const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true });
+  const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true, frameworkErrors: answerFrameworkError });
   let allowedHosts = new Set<string>();
   if (LOOPBACK.has(host)) {
     // A page on another site cannot read this one through a host name it points at 127.0.0.1 (DNS rebinding).
