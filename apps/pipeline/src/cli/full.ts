@@ -32,7 +32,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);
   }
   const stages = FULL_STAGES.map(({ name, title }) => ({ name, title }));
-  const dashboard = args.dashboard ? await startDashboardThread({ run: ctx.layout.root, storage: storageUrlOf(ctx), study: studyNameOf(ctx), stages }, log) : null;
+  const dashboard = args.dashboard
+    ? await startDashboardThread({ run: ctx.layout.root, storage: storageUrlOf(ctx), study: studyNameOf(ctx), besideRun: true, stages }, log)
+    : null;
   if (dashboard) log(`dashboard: ${dashboard.url} (live until the run ends)`);
   const t0 = performance.now();
   try {
