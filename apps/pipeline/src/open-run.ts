@@ -85,6 +85,13 @@ function refuseChangedSettings(parsed: PipelineOptions, run: PipelineOptions, gi
 }
 
 /**
+ * The start of a refusal of `--study given` for the run at `root`, whose study is `recorded` in
+ * `place` (its journal, or its database): `Expected ... found another name` (the reason follows).
+ */
+export const otherStudy = (given: string, root: string, recorded: string, place: string): string =>
+  `Expected \`--study ${given}\` to name the study of ${root}, \`${recorded}\` in ${place}, found another name`;
+
+/**
  * Without a shared storage, `--study` only names the study inside the run's own journal: says so,
  * since no other machine can join it there.
  */
@@ -154,8 +161,8 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     if (given.has('study') && !state.options.storage && studyNameIn(options) !== studyNameIn(run) && existsSync(layout.journal)) {
       // In a journal another name is another, empty study: the search would start again beside the first.
       throw new UsageError(
-        `Expected \`--study ${studyNameIn(options)}\` to name the study of ${layout.root}, \`${studyNameIn(run)}\` in its journal (${layout.journal}), found another name, ` +
-          'which would start an empty study beside it; drop --study, or give --storage to move the run to a shared study',
+        `${otherStudy(studyNameIn(options), layout.root, studyNameIn(run), `its journal (${layout.journal})`)}, which would start an empty study beside it; ` +
+          'drop --study, or give --storage to move the run to a shared study',
       );
     }
     // A new --budget is the search's from here, not what is left of the one a stopped search used.

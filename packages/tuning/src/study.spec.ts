@@ -3,8 +3,10 @@ import { NopPruner } from './pruners/nop-pruner';
 import { RandomSampler } from './samplers/random-sampler';
 import { TPESampler } from './samplers/tpe-sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
-import { createStudy, loadStudy } from './study';
+import { createStudy, loadStudy, type Study } from './study';
 import { MemoryLogger } from './testing';
+import type { Trial } from './trial';
+import type { FrozenTrial } from './trial-state';
 
 async function newStudy(logger = new MemoryLogger()) {
   return await createStudy({ name: 'unit', sampler: new RandomSampler({ seed: 3 }), pruner: new NopPruner(), logger });
@@ -103,6 +105,28 @@ describe('Study.optimize()', () => {
     expect(study.bestValue).toBe(Math.max(...complete.map((t) => t.value as number)));
     expect(study.bestParams).toEqual({ x: study.bestValue });
     expect(logger.warnings.some((w) => /trial 3 objective value: expected a number, got NaN/.test(w))).toBe(true);
+  });
+
+  it("awaits a callback's promise (an async callback) before the next trial starts and before it resolves; a rejected one stops it", async () => {
+    const study = await newStudy();
+    const events: string[] = [];
+    const objective = (trial: Trial) => {
+      events.push(`trial ${trial.number}`);
+      return trial.suggestFloat('x', 0, 1);
+    };
+    const later = async (_s: Study, t: FrozenTrial) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      events.push(`callback ${t.number}`);
+    };
+    await study.optimize(objective, { nTrials: 2, callbacks: [later, (_s, t) => events.push(`then ${t.number}`)] });
+    events.push('resolved');
+    expect(events).toEqual(['trial 0', 'callback 0', 'then 0', 'trial 1', 'callback 1', 'then 1', 'resolved']);
+    const rejecting = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new RangeError('late');
+    };
+    await expect(study.optimize(objective, { nTrials: 2, callbacks: [rejecting] })).rejects.toThrow('late');
+    expect(study.trials).toHaveLength(3);
   });
 
   it('stops at the first uncaught objective error, after recording the trial as FAIL', async () => {

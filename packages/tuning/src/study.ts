@@ -55,7 +55,11 @@ export interface StudyOptions {
 
 /** The objective: reads parameters from the trial, returns the value (one per objective) to minimise or maximise. */
 export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
-/** Called after each trial of `optimize` finishes. */
+/**
+ * Called after each trial of `optimize` finishes. One that returns a promise (an async function, e.g.
+ * one that reads a database's trials again with `study.refresh()`) is awaited before the next
+ * callback runs and before its lane goes on.
+ */
 export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void;
 
 export interface OptimizeOptions {
@@ -444,18 +448,21 @@ export class Study implements StudyView {
     if (failure !== undefined) throw failure.reason;
   }
 
-  private runCallbacks(callbacks: readonly OptimizeCallback[], number: number): void {
+  private async runCallbacks(callbacks: readonly OptimizeCallback[], number: number): Promise<void> {
     const frozen = this.getTrials()[number];
-    for (const cb of callbacks) cb(this, frozen);
+    for (const cb of callbacks) {
+      const done: unknown = cb(this, frozen);
+      if (done instanceof Promise) await done;
+    }
   }
 
   /**
    * Runs the callbacks of finished trial `number`; returns `following`, the trial its finish started.
-   * Should a callback throw, that trial, which no lane will run now, is marked FAIL.
+   * Should a callback throw (or its promise reject), that trial, which no lane will run now, is marked FAIL.
    */
   private async afterTrial(callbacks: readonly OptimizeCallback[], number: number, following: FrozenTrial | undefined): Promise<FrozenTrial | undefined> {
     try {
-      this.runCallbacks(callbacks, number);
+      await this.runCallbacks(callbacks, number);
     } catch (e) {
       if (following !== undefined) {
         const why = `optimize() stopped before the trial ran: a callback after trial ${number} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;

@@ -37,9 +37,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('run', { type: 'string', describe: 'The run directory (as written by digitfuse full or search); its study too, wherever it lives' })
       .option('storage', {
         ...STORAGE_FLAG,
-        describe: 'A study in PostgreSQL, postgresql://user@host:port/db, read only (default: the run\'s storage with --run, else DIGITFUSE_STORAGE)',
+        describe: "A study in PostgreSQL, postgresql://user@host:port/db, read only (default: the run's storage with --run, else DIGITFUSE_STORAGE; with --run only the run's, e.g. to give its password)",
       })
-      .option('study', { ...STUDY_FLAG, describe: "Name of the study in the storage (default: the run's, else digitfuse)" })
+      .option('study', { ...STUDY_FLAG, describe: "Name of the study in the storage (default: the run's, else digitfuse; with --run only the run's)" })
       .option('port', { type: 'number', default: 0, describe: 'Port to serve on (default: a free one)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on; anything but 127.0.0.1 lets other machines read the run' }),
   );

@@ -33,7 +33,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     log(`note: ${ctx.options.data} has no ${testFiles.join(' / ')}: the run searches, retrains and reports, but writes no submission`);
   }
   const stages = FULL_STAGES.map(({ name, title }) => ({ name, title }));
-  const dashboard = args.dashboard ? await startDashboardThread({ run: ctx.layout.root, storage: storageUrlOf(ctx), study: studyNameOf(ctx), stages }, log) : null;
+  const dashboard = args.dashboard
+    ? await startDashboardThread({ run: ctx.layout.root, storage: storageUrlOf(ctx), study: studyNameOf(ctx), besideRun: true, stages }, log)
+    : null;
   if (dashboard) log(`dashboard: ${dashboard.url} (live until the run ends)`);
   const t0 = performance.now();
   try {
@@ -45,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(0);
   log(`\nfinished in ${seconds}s: ${existsSync(ctx.layout.submission) ? ctx.layout.submission : 'no submission written (no test files)'}`);
-  // The report stage records how many files it wrote: 0 when it was skipped (--no-report).
+  // The report stage records how many figures it drew: 0 when it was skipped (--no-report).
   const reportHtml = join(ctx.layout.reportDir, 'report.html');
   const reported = Number(ctx.state.stages.report?.facts?.figures ?? 0) > 0 && existsSync(reportHtml);
   const stale = !reported && existsSync(reportHtml) ? `; ${reportHtml} is from before this run's last stages` : '';

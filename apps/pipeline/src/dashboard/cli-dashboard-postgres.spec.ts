@@ -1,14 +1,17 @@
 /**
- * `digitfuse dashboard --storage URL --study NAME` as its own process, with real flags, against a
- * real PostgreSQL server (a throwaway cluster, or CI's): it serves the study, and a database that
- * cannot be read is one error line naming what was expected and found, without the password.
- * Skipped with one loud line without PostgreSQL (never on CI).
+ * `digitfuse dashboard --storage URL --study NAME`, and `--run DIR` of a run whose study is in the
+ * database, as its own process, with real flags, against a real PostgreSQL server (a throwaway
+ * cluster, or CI's): it serves the study; a database that cannot be read, a --storage or --study other
+ * than the run's, or a finished run's study gone is one error line naming what was expected and found,
+ * without the password. Skipped with one loud line without PostgreSQL (never on CI).
  */
-import { WORKSPACE } from '@digitfuse/core/testing';
+import { useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { redactUrl } from '@digitfuse/tuning';
 import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
-import { writeFixtureStudy } from './testing/fixture-run';
+import { writeFixtureRun, writeFixtureStudy } from './testing/fixture-run';
 import { DASHBOARD_CLI, startDashboardCli, TSX } from './testing/cli';
 import { rawGet } from './testing/http';
 import { usePostgresDatabase } from './testing/postgres-fixture';
@@ -87,5 +90,65 @@ describePg('pipeline:dashboard --storage URL --study NAME (cli/dashboard.ts)', (
     const tables = await client.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'digitfuse%'`);
     await client.end();
     expect(tables.rows[0].n).toBe(0);
+  });
+});
+
+describePg('pipeline:dashboard --run DIR of a run whose study is in PostgreSQL (cli/dashboard.ts)', () => {
+  const tempDir = useTempDir('dashboard-cli-pg-');
+  /** A run recorded on the database (run.json keeps the URL without its password), its search finished unless `live`. */
+  const runOn = (name: string, study: string, live = false) => {
+    const run = join(tempDir(), name);
+    writeFixtureRun(run, { storage: redactUrl(db.url()), study, stagesDone: live ? ['data'] : ['data', 'search'], active: false });
+    return run;
+  };
+  const place = /postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+/.source;
+
+  it.each([
+    ['--study naming another study of the database', 'other-study', (run: string) => ['--run', run, '--study', 'second'], `Expected \`--study second\` to name the study of RUN, \`mnist-av\` in ${place}, found another name; drop --study to show the run's own study, or leave out --run to show that study alone`],
+    ['--storage naming another database', 'other-storage', (run: string) => ['--run', run, '--storage', db.cluster().url('postgres')], `Expected \`--storage ${place}\` to name the storage of RUN, ${place}, found another database; drop --storage to show the run's own study, or leave out --run to show that database's study alone`],
+  ])("%s than the run's: one error line naming the run's, exit 2, no password", async (_label, name, args, message) => {
+    const run = runOn(name, 'mnist-av');
+    const r = await dashboardCli(args(run), { DIGITFUSE_STORAGE: db.url() });
+    const line = new RegExp(`^error: ${message.replace('RUN', run.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))}$`);
+    expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({ status: 2, errors: [expect.stringMatching(line)] });
+    expect(r.stderr).not.toContain('waiting');
+    expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
+  });
+
+  it("serves the run with its own study and database given again, the password only in --storage (compared without it)", async () => {
+    const run = runOn('own-study', 'mnist-av');
+    const { child, url: page, exited, output } = await startDashboardCli(['--run', run, '--storage', db.url(), '--study', 'mnist-av'], { DIGITFUSE_STORAGE: '' });
+    const snapshot = JSON.parse((await rawGet(page, '/api/snapshot')).body);
+    expect(snapshot.run.root).toBe(run);
+    expect(snapshot.trials).toHaveLength(4);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output().stderr).not.toContain(TEST_PG_PASSWORD);
+  });
+
+  it('a finished run whose study is gone from the database: one error line, exit 1, not a wait for ever', async () => {
+    const run = runOn('gone', 'gone');
+    const r = await dashboardCli(['--run', run], { DIGITFUSE_STORAGE: db.url() });
+    expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({
+      status: 1,
+      errors: [
+        expect.stringMatching(
+          new RegExp(
+            `^error: Expected the study of ${run}, \`gone\`, in ${place}, found none of that name \\(studies there: mnist-av, second\\); ` +
+              'its search has finished, so the study was there: it was deleted since \\(its trials with it\\), or that URL now names another database$',
+          ),
+        ),
+      ],
+    });
+    expect(r.stderr).not.toContain('waiting');
+  });
+
+  it("a run whose search has not finished: waits for its study, which its search creates", async () => {
+    const run = runOn('live', 'not-yet', true);
+    const { child, url: page, exited, output } = await startDashboardCli(['--run', run], { DIGITFUSE_STORAGE: db.url() });
+    expect(JSON.parse((await rawGet(page, '/api/snapshot')).body).trials).toEqual([]);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output().stderr).toMatch(/^dashboard: no study `not-yet` in \S+ yet \(studies there: mnist-av, second\); waiting for the run's search to create it$/m);
   });
 });

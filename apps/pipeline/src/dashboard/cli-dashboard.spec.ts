@@ -53,13 +53,26 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: `error: Expected ${join(run, 'run.json')} ${problem}` });
   });
 
-  it('refuses a --study that the run\'s journal does not hold, listing those it does, and exits 1', () => {
+  it("refuses a --study other than the run's (run.json), naming the run's in its journal, and exits 2", () => {
     const run = join(tempDir(), 'run-study');
     const { journal } = writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
     const r = runDashboardCli(['--run', run, '--study', 'other']);
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
-      status: 1,
-      stderr: `error: Expected \`--study other\` to name a study in ${journal}, found none of that name (studies there: digitfuse)`,
+      status: 2,
+      stderr: `error: Expected \`--study other\` to name the study of ${run}, \`digitfuse\` in its journal (${journal}), found another name; drop --study to show the run's own study`,
+    });
+  });
+
+  it("refuses a --storage for a run whose study is in its journal, before connecting to it, and exits 2", () => {
+    const run = join(tempDir(), 'run-storage');
+    const { journal } = writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
+    // Port 1: nothing listens there; the refusal comes first.
+    const r = runDashboardCli(['--run', run, '--storage', 'postgresql://someone:secret@127.0.0.1:1/shared']);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 2,
+      stderr:
+        `error: Expected \`--storage postgresql://someone@127.0.0.1:1/shared\` to name the storage of ${run}, its journal (${journal}), found a database; ` +
+        "drop --storage to show the run's own study, or leave out --run to show that database's study alone",
     });
   });
 

@@ -1,7 +1,10 @@
+import { UsageError } from '@digitfuse/core';
+import { redactUrl } from '@digitfuse/tuning';
 import { PipelineError } from '../errors';
+import { otherStudy } from '../open-run';
 import type { PipelineOptions } from '../options';
 import type { RunLayout } from '../run-artifacts';
-import { STUDY_NAME, withPassword } from '../study-access';
+import { STUDY_NAME, studyNameIn, withPassword } from '../study-access';
 import { JournalSource } from './journal-source';
 import { PostgresSource } from './postgres-source';
 import type { StudySource } from './study-source';
@@ -11,6 +14,14 @@ export interface StudySourceArgs {
   readonly layout: RunLayout | null;
   /** The run's options (run.json), when there is a run. */
   readonly options: PipelineOptions | null;
+  /** Whether run.json records the run's search stage as finished: its study is then refused when missing, never waited for. */
+  readonly searched?: boolean;
+  /**
+   * Set by the process that runs the run (`full --dashboard`): `storage` and `study` are the run's as
+   * it runs it, which run.json may not record yet (a resume that moves the run to another study), so
+   * they are not compared with run.json, and a study not there yet is waited for (its search creates it).
+   */
+  readonly besideRun?: boolean;
   /** `--storage`: a PostgreSQL URL (with its password, if any), or null. */
   readonly storage: string | null;
   /** `--study`, or null. */
@@ -24,18 +35,46 @@ export interface StudySourceArgs {
  * Where the dashboard reads the study, as the search chose it: `--storage` when given; else the
  * storage the run recorded in run.json (its password from DIGITFUSE_STORAGE when that names the same
  * database, else PGPASSWORD or ~/.pgpass); else the run's journal. The study is `--study`, else the
- * run's, else `digitfuse`. A run's study that the database does not hold yet is waited for; so is a
+ * run's, else `digitfuse`. With a run, `--storage` and `--study` may only name the run's own. A run's
+ * study that the database does not hold yet is waited for while its search has not finished; so is a
  * `--study` that a journal does not hold while it holds none.
- * @throws PipelineError without a run or a storage, for an unknown study in a database (without a run),
- * or for a `--study` the run's journal does not hold (the message lists those it does); StorageError for an unusable database
+ * @throws UsageError for a `--storage` or `--study` other than the run's; PipelineError without a run or
+ * a storage, for an unknown study in a database (without a run, or of a run whose search finished), or
+ * for a `--study` the run's journal does not hold (the message lists those it does); StorageError for an unusable database
  */
 export async function openStudySource(args: StudySourceArgs): Promise<StudySource> {
-  const url = args.storage ?? withPassword(args.options?.storage ?? null);
-  const study = args.study ?? args.options?.study ?? STUDY_NAME;
-  // A run's study may not exist yet (its search has not started): the dashboard waits for it.
-  if (url !== null) return PostgresSource.open(url, study, { log: args.log, pollMs: args.pollMs, waitForStudy: args.layout !== null });
-  if (args.layout !== null) return await openJournal(args.layout.journal, study, args);
+  const { layout, options } = args;
+  const run = layout !== null && options !== null && !args.besideRun ? { layout, options } : null;
+  if (run !== null) refuseOtherStudy(run.layout, run.options, args.storage, args.study);
+  const url = args.storage ?? withPassword(options?.storage ?? null);
+  const study = args.study ?? options?.study ?? STUDY_NAME;
+  // A run's study may not exist yet (its search has not started): the dashboard waits for it. Once
+  // its search has finished, the study was there: one that is gone is an error, not a wait for ever.
+  const searchedBy = run !== null && args.searched ? run.layout.root : undefined;
+  if (url !== null) return PostgresSource.open(url, study, { log: args.log, pollMs: args.pollMs, waitForStudy: layout !== null, searchedBy });
+  if (layout !== null) return await openJournal(layout.journal, study, args);
   throw new PipelineError('Expected `--run DIR` or `--storage postgresql://user@host:port/database` (the study to show), found neither');
+}
+
+/**
+ * Refuses a `--storage` or `--study` other than those run.json records: the page would show the run's
+ * stages, --trials, submission and report beside the trials of another study. URLs are compared
+ * without their passwords (run.json keeps none; `--storage` may give it).
+ * @throws UsageError naming the flag, the run's own value and what to do instead
+ */
+function refuseOtherStudy(layout: RunLayout, options: PipelineOptions, storage: string | null, study: string | null): void {
+  const recorded = options.storage ?? null;
+  const place = recorded === null ? `its journal (${layout.journal})` : redactUrl(recorded);
+  if (storage !== null && (recorded === null || redactUrl(storage) !== redactUrl(recorded))) {
+    throw new UsageError(
+      `Expected \`--storage ${redactUrl(storage)}\` to name the storage of ${layout.root}, ${place}, found ${recorded === null ? 'a database' : 'another database'}; ` +
+        "drop --storage to show the run's own study, or leave out --run to show that database's study alone",
+    );
+  }
+  if (study !== null && study !== studyNameIn(options)) {
+    const alone = recorded === null ? '' : ', or leave out --run to show that study alone';
+    throw new UsageError(`${otherStudy(study, layout.root, studyNameIn(options), place)}; drop --study to show the run's own study${alone}`);
+  }
 }
 
 /**

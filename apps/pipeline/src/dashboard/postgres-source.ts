@@ -13,6 +13,11 @@ export interface PostgresSourceArgs {
    * refusing it. Default: false.
    */
   readonly waitForStudy?: boolean;
+  /**
+   * The run whose search, finished, filled the study: a study the database does not hold is refused
+   * as that run's (deleted since), never waited for. Default: none.
+   */
+  readonly searchedBy?: string;
 }
 
 /** A trial's content, to tell a changed row from one read again unchanged. */
@@ -52,7 +57,7 @@ export class PostgresSource implements StudySource {
   /**
    * Connects (read-only) and reads the study once.
    * @throws StorageError for a bad URL, a refused connection, a wrong password, a missing database or one without the schema
-   * @throws PipelineError for a study the database does not hold (the message lists those it does)
+   * @throws PipelineError for a study the database does not hold (the message lists those it does), unless waited for
    */
   static async open(url: string, study: string, args: PostgresSourceArgs): Promise<PostgresSource> {
     const storage = new PostgresStorage(url, {
@@ -70,6 +75,12 @@ export class PostgresSource implements StudySource {
       if (directions === undefined) {
         const names = await storage.getStudyNames();
         const there = names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`;
+        if (args.searchedBy !== undefined) {
+          throw new PipelineError(
+            `Expected the study of ${args.searchedBy}, \`${study}\`, in ${storage.url}, found none of that name (${there}); ` +
+              'its search has finished, so the study was there: it was deleted since (its trials with it), or that URL now names another database',
+          );
+        }
         if (!args.waitForStudy) throw new PipelineError(`Expected \`--study ${study}\` to name a study in ${storage.url}, found none of that name (${there})`);
         args.log(`dashboard: no study \`${study}\` in ${storage.url} yet (${there}); waiting for the run's search to create it`);
       }

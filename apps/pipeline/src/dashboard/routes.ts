@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { basename, dirname } from 'node:path';
 import type { RunLayout } from '../run-artifacts';
 import { ASSETS_DIR, vendorFiles } from './assets';
@@ -27,11 +27,7 @@ const PING_SECONDS = 15;
  */
 export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, layout: RunLayout | null): Promise<void> {
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
-    reply.header('Content-Security-Policy', request.url.startsWith('/run/') ? RUN_FILE_CSP : PAGE_CSP);
-    reply.header('Cache-Control', 'no-store');
+    protect(request, reply);
     return payload;
   });
 
@@ -82,7 +78,31 @@ export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, 
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('Not found'));
   app.setErrorHandler((err, _request, reply) => {
-    const code = (err as { statusCode?: number }).statusCode ?? 500;
-    reply.code(code >= 400 && code < 600 ? code : 500).type('text/plain').send(code < 500 ? 'Bad request' : 'Internal error');
+    answerError(err, reply);
   });
+}
+
+/** The headers of every answer: no sniffing, no referrer, this site only, no caching, and the page's or the run files' CSP. */
+function protect(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('Referrer-Policy', 'no-referrer');
+  reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+  reply.header('Content-Security-Policy', request.url.startsWith('/run/') ? RUN_FILE_CSP : PAGE_CSP);
+  reply.header('Cache-Control', 'no-store');
+}
+
+/** An error as the dashboard answers it: its status, in plain text (`Bad request` or `Internal error`), never its message. */
+function answerError(err: unknown, reply: FastifyReply): void {
+  const code = (err as { statusCode?: number }).statusCode ?? 500;
+  reply.code(code >= 400 && code < 600 ? code : 500).type('text/plain').send(code < 500 ? 'Bad request' : 'Internal error');
+}
+
+/**
+ * Fastify's `frameworkErrors`: what it meets before any route, a malformed URL such as `/%ZZ`
+ * (FST_ERR_BAD_URL) among them, answered as the routes' errors are (with their headers: no hook runs
+ * for it), not as fastify's JSON.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  protect(request, reply);
+  answerError(err, reply);
 }

@@ -222,6 +222,13 @@ describe('startDashboard()', () => {
     expect((await rawGet(dashboard.url, '/api/snapshot', `localhost:${port}`)).status).toBe(200);
   });
 
+  it.each(['/%ZZ', '/run/report/%E0%A4%A', '/api/snapshot%'])("answers a malformed URL (%s) as its other errors, a plain-text 400 'Bad request' with its headers, not fastify's JSON", async (path) => {
+    const r = await rawGet(dashboard.url, path);
+    expect({ status: r.status, type: r.headers['content-type'], body: r.body }).toEqual({ status: 400, type: 'text/plain', body: 'Bad request' });
+    expect(r.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    expect(r.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+
   it('never writes to the run directory (no lock, journal unchanged)', async () => {
     const journal = openRun(run).layout.journal;
     const before = readFileSync(journal);

@@ -5,7 +5,7 @@ import { PipelineError } from '../errors';
 import type { PipelineOptions } from '../options';
 import { openRun, type RunLayout } from '../run-artifacts';
 import { openStudySource } from './open-study-source';
-import { registerRoutes } from './routes';
+import { answerFrameworkError, registerRoutes } from './routes';
 import { RunMonitor } from './run-monitor';
 import type { StageInfo } from './types';
 
@@ -19,6 +19,13 @@ export interface DashboardArgs {
   readonly storage?: string | null;
   /** The study's name. Default: the run's, else `digitfuse`. */
   readonly study?: string | null;
+  /**
+   * Set by the process that runs the run (`full --dashboard`): `storage` and `study` are the run's as
+   * that process runs it, which run.json may not record yet (a resume that moves the run to another
+   * study). Without it they must be those run.json records, and a study missing once the run's search
+   * has finished is an error, not waited for. Default: false.
+   */
+  readonly besideRun?: boolean;
   /** Milliseconds between two reads of a database. Default: 500. */
   readonly pollMs?: number;
   /** Port to listen on. Default: 0, a free one. */
@@ -62,7 +69,8 @@ function urlOf(host: string, port: number): string {
  * Serve the live dashboard of a run, or of a study in a database (fastify): the page, its data as
  * JSON and server-sent events, and the run's report and submission. Read-only; on 127.0.0.1 unless
  * `host` says otherwise (then a warning is logged).
- * @throws UsageError for a bad port or host (not a number in range, not an address or a name);
+ * @throws UsageError for a bad port or host (not a number in range, not an address or a name), or a
+ * `storage` or `study` other than the run's;
  * PipelineError for a folder without run.json, an unknown study, neither a run nor a storage, a port
  * already in use or a host this machine cannot listen on; StorageError for a database that cannot be read.
  */
@@ -75,13 +83,24 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
   if (badHost !== null) throw new UsageError(`Expected \`--host\` to be an IP address or a host name of this machine, found \`${String(host)}\` (${badHost})`);
   let layout: RunLayout | null = null;
   let options: PipelineOptions | null = null;
+  let searched = false;
   if (args.run !== undefined && args.run !== null) {
     // One line for a missing folder, a file, no run.json or one that is not a digitfuse run's.
     const run = openRun<PipelineOptions>(args.run, '--run');
     layout = run.layout;
     options = run.state.options;
+    searched = run.state.stages.search !== undefined;
   }
-  const source = await openStudySource({ layout, options, storage: args.storage ?? null, study: args.study ?? null, log, pollMs: args.pollMs });
+  const source = await openStudySource({
+    layout,
+    options,
+    searched,
+    besideRun: args.besideRun,
+    storage: args.storage ?? null,
+    study: args.study ?? null,
+    log,
+    pollMs: args.pollMs,
+  });
   const monitor = new RunMonitor({ layout, source, stages, log });
   try {
     await monitor.start();
@@ -91,7 +110,7 @@ export async function startDashboard(args: DashboardArgs): Promise<Dashboard> {
     throw err;
   }
 
-  const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true });
+  const app = Fastify({ logger: false, forceCloseConnections: true, return503OnClosing: true, frameworkErrors: answerFrameworkError });
   let allowedHosts = new Set<string>();
   if (LOOPBACK.has(host)) {
     // A page on another site cannot read this one through a host name it points at 127.0.0.1 (DNS rebinding).

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { buildDemoDataset } from '@digitfuse/data';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
 import { createRun, readSearchOutputs, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { bestModelNote, buildSummary, robustnessInput, searchReportInput, withReportTime } from './report-stage';
+import { bestModelNote, buildSummary, reportStage, robustnessInput, searchReportInput, withReportTime } from './report-stage';
 
 describe('robustnessInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robustness-input-'));
@@ -162,5 +163,31 @@ describe('searchReportInput()', () => {
     expect(searchReportInput({ ...search, objective: 'clean' }, options).prunedValue).toBeNull();
     // A run from before --objective ranked by clean accuracy.
     expect(searchReportInput({ ...search, objective: undefined }, options).prunedValue).toBeNull();
+  });
+});
+
+describe('reportStage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'report-stage-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives run.json (facts.figures) the figures its line counts, the PNGs drawn, not every file it wrote', async () => {
+    const data = join(dir, 'data');
+    await buildDemoDataset(data, { train: 240, test: 40, seed: 3 });
+    // A run stopped after its search: the report draws the data and search figures, and writes trials.md besides.
+    const options = { ...fixtureOptions(join(dir, 'run')), data } as PipelineOptions;
+    const { layout, state } = createRun(join(dir, 'run'), options);
+    const trial = (number: number, value: number) => ({
+      number, state: 'COMPLETE', params: { learning_rate: 0.001 * (number + 1), units: 64 * (number + 1) }, value, bestEpoch: 2, seconds: 60,
+      intermediate: [[1, value - 0.01], [2, value]], figures: null,
+    });
+    mkdirSync(dirname(layout.searchJson), { recursive: true });
+    writeFileSync(layout.searchJson, JSON.stringify({ objective: 'clean', bestTrial: 1, bestValue: 0.98, finished: 2, pruned: 0, failed: 0, trials: [trial(0, 0.97), trial(1, 0.98)], importances: {} }));
+    state.stages.search = { seconds: 1, finishedAt: '', facts: { bestTrial: 1, bestValue: 0.98, finished: 2, pruned: 0 } };
+    const lines: string[] = [];
+    const facts = await reportStage.run({ options, layout, state, log: (line) => lines.push(line) });
+    const pngs = readdirSync(layout.reportDir).filter((file) => file.endsWith('.png'));
+    expect(lines).toContain(`    wrote ${join(layout.reportDir, 'report.html')} and ${pngs.length} figures`);
+    expect(readdirSync(layout.reportDir).filter((file) => !file.endsWith('.png')).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
+    expect(facts).toEqual({ figures: pngs.length });
   });
 });

@@ -279,6 +279,7 @@ export const reportStage: Stage = {
     for (const [kind, c] of Object.entries(result.clustering)) {
       if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
     }
-    return { figures: result.files.length };
+    // The figures the line above counts (run.json's `figures`; 0 only when the report was skipped).
+    return { figures: pngs };
   },
 };

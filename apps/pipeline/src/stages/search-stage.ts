@@ -194,6 +194,41 @@ export function waitingLine(running: readonly FrozenTrial[], trials: number, now
   return `    waiting for ${each.join(', ')}: the study has its --trials ${trials} finished or running`;
 }
 
+/** Where the search's progress line counts from (`searchProgress`). */
+export interface ProgressFrom {
+  /** `--trials`: the finished trials the search aims for. */
+  readonly trials: number;
+  /** The study's finished trials when this search began (a resumed search's, other machines'). */
+  readonly done: number;
+  /** When this search began (ms since the epoch). */
+  readonly started: number;
+  /** When its `--budget` ends (ms since the epoch); null without one. */
+  readonly deadline: number | null;
+}
+
+/**
+ * The main process's callback after each of its trials: a line with the study's finished trials (every
+ * worker's), the best value and about how long is left. The study is read again first: a database's
+ * view is its cache as of this process's last ask or tell, without the trials the other workers (this
+ * machine's `--workers`, other machines) finished since (`2/3 trials finished` was followed by `3 complete`).
+ */
+export function searchProgress(study: Study, log: (line: string) => void, from: ProgressFrom): () => Promise<void> {
+  return async () => {
+    await study.refresh();
+    const finished = study.getTrials(['COMPLETE', 'PRUNED']).length;
+    const elapsed = Date.now() - from.started;
+    const perTrial = elapsed / Math.max(1, finished - from.done);
+    const byTrials = Math.max(0, from.trials - finished) * perTrial;
+    const left = from.deadline === null ? byTrials : Math.min(byTrials, Math.max(0, from.deadline - Date.now()));
+    const best = study.bestValue;
+    log(
+      `    ${finished}/${from.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
+        (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
+        (finished < from.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
+    );
+  };
+}
+
 /** Set in the worker processes that `--workers N` starts beside the main one. */
 const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
@@ -267,20 +302,7 @@ export const searchStage: Stage = {
     );
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
-    const started = Date.now();
-    const progress = () => {
-      const finished = study.getTrials(['COMPLETE', 'PRUNED']).length;
-      const elapsed = Date.now() - started;
-      const perTrial = elapsed / Math.max(1, finished - done);
-      const byTrials = Math.max(0, options.trials - finished) * perTrial;
-      const left = deadline === null ? byTrials : Math.min(byTrials, Math.max(0, deadline - Date.now()));
-      const best = study.bestValue;
-      ctx.log(
-        `    ${finished}/${options.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
-          (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
-          (finished < options.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
-      );
-    };
+    const progress = searchProgress(study, ctx.log, { trials: options.trials, done, started: Date.now(), deadline });
     if (usedUp) ctx.log(`    the search budget was used before the resume: ${done > 0 ? 'no more trials' : 'one trial, for one epoch (none has finished)'}`);
     if (!usedUp || done === 0) await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
       nTrials: usedUp ? 1 : options.trials,
