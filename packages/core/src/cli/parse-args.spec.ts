@@ -27,6 +27,10 @@ describe('parseArgs()', () => {
     [['--out', 'o', '--bugdet', '5m'], 'Unknown argument: --bugdet; did you mean --budget? (see --help)'],
     [['--out', 'o', '--batchsize=8'], 'Unknown argument: --batchsize; did you mean --batch-size? (see --help)'],
     [['--out', 'o', '--no-reprot'], 'Unknown argument: --no-reprot; did you mean --no-report? (see --help)'],
+    // yargs took an all-capitals flag for the lower-case one under another name, which nothing read.
+    [['--out', 'o', '--BATCH-SIZE', '8'], 'Unknown argument: --BATCH-SIZE; did you mean --batch-size? (flags are lower-case; see --help)'],
+    [['--out', 'o', '--NO-REPORT'], 'Unknown argument: --NO-REPORT; did you mean --no-report? (flags are lower-case; see --help)'],
+    [['--out', 'o', '--Budget=5m'], 'Unknown argument: --Budget; did you mean --budget? (flags are lower-case; see --help)'],
     [['--out', 'o', '--no-bugdet'], 'Unknown argument: --no-bugdet (see --help)'],
     [['--out', 'o', '--versoin'], 'Unknown argument: --versoin (see --help)'],
     [['--out', 'o', 'ot'], 'Unknown argument: ot (see --help)'],

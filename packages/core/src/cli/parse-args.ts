@@ -109,6 +109,11 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions, t
       if (plain !== undefined) [key, negated] = [plain, true];
     }
     if (key === undefined) {
+      // yargs would take an all-capitals --BATCH-SIZE for --batch-size under another name, which the
+      // command never reads: flags are lower-case.
+      const lower = name.toLowerCase();
+      const other = name !== lower ? (byName.get(lower) ?? (lower.startsWith('no-') ? byName.get(lower.slice(3)) : undefined)) : undefined;
+      if (other !== undefined) throw new UsageError(`Unknown argument: --${name}; did you mean --${lower}? (flags are lower-case; see --help)`);
       out.push(token); // yargs' strict mode names it
       continue;
     }
