@@ -109,12 +109,13 @@ beforeAll(async () => {
       () => digitfuse(['full', '--help']),
       () => digitfuse(['search', '--help']),
       () => digitfuse(['robustness', '--help']),
+      () => digitfuse(['--help', 'train']),
       () => digitfuse(['preprocess', '--data', absent], { DEBUG: 'digitfuse' }),
     ],
     3,
   );
   runs = all.slice(0, CASES.length);
-  help = all.slice(CASES.length, CASES.length + 3);
+  help = all.slice(CASES.length, CASES.length + 4);
   debug = all[all.length - 1];
   // Some fifty processes, three at a time: on a loaded 2-core machine (CI beside other work) each
   // start of Node and tsx can take seconds, and all of them took longer than the file's 5 minutes.
@@ -142,6 +143,12 @@ describe('npx digitfuse <command> (the real binary)', () => {
     expect(help[2].status).toBe(0);
     for (const flag of ['--root', '--sets', '--bench-out', '--trials', '--budget', '--fusion']) expect(help[2].stdout).toContain(flag);
     for (const flag of ['--data', '--out ', '--resume', '--modality']) expect(help[2].stdout).not.toContain(flag);
+  });
+
+  it('`digitfuse --help train` is `digitfuse train --help`, with its flags (it was a page listing --help alone)', () => {
+    expect(help[3].status).toBe(0);
+    expect(help[3].stdout).toMatch(/^digitfuse train --out DIR/);
+    for (const flag of ['--out', '--data', '--epochs', '--batch-size']) expect(help[3].stdout).toContain(flag);
   });
 
   it.each([0, 1])('`full --help` and `search --help` list the pipeline flags (%#)', (i) => {

@@ -11,6 +11,11 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 async function dispatch(argv: readonly string[], commands: readonly Command[], name: string, describe: string): Promise<void> {
   const [first, ...rest] = argv;
+  // `digitfuse --help train` is `digitfuse train --help` (yargs would show a page without its flags).
+  if ((first === '--help' || first === '-h') && commands.some((c) => c.name === rest[0])) {
+    await dispatch([rest[0], first, ...rest.slice(1)], commands, name, describe);
+    return;
+  }
   const command = commands.find((c) => c.name === first);
   if (command?.run) {
     await command.run(rest);
