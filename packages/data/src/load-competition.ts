@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { inputFileProblem, somethingAt } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
 import { DataError } from './errors';
@@ -37,11 +38,12 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   requireDataDir(dir);
   const f = COMPETITION_FILES;
   for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
-  const hasTestImages = existsSync(join(dir, f.testImages));
-  const hasTestAudio = existsSync(join(dir, f.testAudio));
+  // A test file that is there but cannot be read (a broken link, no permission) counts as there: reading it says why.
+  const hasTestImages = somethingAt(join(dir, f.testImages));
+  const hasTestAudio = somethingAt(join(dir, f.testAudio));
   if (options.requireTest || hasTestImages !== hasTestAudio) {
     for (const name of [f.testImages, f.testAudio]) {
-      if (!existsSync(join(dir, name))) {
+      if (!somethingAt(join(dir, name))) {
         const why = options.requireTest ? 'test files are required' : `\`${hasTestImages ? f.testImages : f.testAudio}\` is there`;
         throw new DataError(`Expected \`${name}\` in \`${dir}\` (${why}), found no such file`, join(dir, name));
       }
@@ -102,8 +104,10 @@ export function requireDataDir(dir: string): void {
   }
 }
 
+/** Throws a {@link DataError} unless `dir` holds a file `name` this process can read, saying what stands there instead. */
 function requireFile(dir: string, name: string): void {
-  if (!existsSync(join(dir, name))) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found no such file`, join(dir, name));
+  const problem = inputFileProblem(join(dir, name));
+  if (problem !== null) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found ${problem}`, join(dir, name));
 }
 
 interface Matrix {
@@ -158,5 +162,5 @@ export function scanValues(data: Float32Array): { bad: number; min: number; max:
  */
 export function loadTestLabels(dir: string): Int32Array | null {
   const path = join(dir, COMPETITION_FILES.testLabels);
-  return existsSync(path) ? readLabelsCsv(path).labels : null;
+  return somethingAt(path) ? readLabelsCsv(path).labels : null;
 }

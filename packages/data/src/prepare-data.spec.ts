@@ -106,7 +106,7 @@ describe('prepareData()', () => {
     const { fixture, cacheDir } = setup();
     rmSync(join(fixture.dir, 'x_train_wr.npy'));
     mkdirSync(join(fixture.dir, 'x_train_wr.npy'));
-    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`${join(fixture.dir, 'x_train_wr.npy')}\` to be an .npy file, found a directory`);
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`x_train_wr.npy\` in \`${fixture.dir}\`, found a folder`);
   });
 
   it('rebuilds a damaged cache and when asked to', async () => {

@@ -33,7 +33,7 @@ describe('digitfuse audio-bank (the binary)', () => {
 
   it('refuses a folder without clips.csv in one line, like a missing mfcc.npy (it was ENOENT with a stack trace)', () => {
     const r = run(null);
-    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 1, stdout: '', stderr: `error: File not found: \`${join(r.fsdd, 'clips.csv')}\`\n` });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 1, stdout: '', stderr: `error: Expected \`${join(r.fsdd, 'clips.csv')}\` to be a CSV file, found no such file\n` });
   });
 
   it.each([

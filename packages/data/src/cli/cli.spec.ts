@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
-import { runScript, useFullDisk } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useFullDisk } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
@@ -108,6 +108,30 @@ describe('preprocess main()', () => {
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(readdirSync(tmp.dir)).toEqual(['data']);
   }, 30000);
+
+  it('says a data file is one it may not read, or in a folder it may not enter, as a real process run by a user other than root', () => {
+    chmodSync(tmp.dir, 0o777); // mkdtemp's folder: only root could enter it, or write the cache there
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    chmodSync(join(data, 'y_train.csv'), 0);
+    const unreadable = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    const outcome = (r: typeof unreadable) => ({ status: r.status, errors: r.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(r.stderr) });
+    expect(outcome(unreadable)).toEqual({
+      status: 1,
+      errors: [`error: Expected \`y_train.csv\` in \`${data}\`, found a file it may not read (permission denied, EACCES)`],
+      stack: false,
+    });
+    chmodSync(join(data, 'y_train.csv'), 0o644);
+    chmodSync(data, 0o600);
+    const closed = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    chmodSync(data, 0o755);
+    expect(outcome(closed)).toEqual({
+      status: 1,
+      errors: [`error: Expected \`x_train_wr.npy\` in \`${data}\`, found no access to the folder \`${data}\` on its path (permission denied, EACCES)`],
+      stack: false,
+    });
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+  }, 60000);
 
   it('refuses a y_train.csv row with 3 fields as a real process, writing no cache', () => {
     const data = join(tmp.dir, 'data');

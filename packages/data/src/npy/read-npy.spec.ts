@@ -85,8 +85,8 @@ describe('readNpy()', () => {
       const path = join(tmp.dir, 'a.npy');
       writeFileSync(path, npyBytes(values, [3, 2], { dtype: 'f8' }));
       expect(readNpy(path)).toMatchObject({ shape: [3, 2], dtype: 'float64' });
-      expect(() => readNpy(join(tmp.dir, 'nope.npy'))).toThrow(`File not found: \`${join(tmp.dir, 'nope.npy')}\``);
-      expect(() => readNpy(tmp.dir)).toThrow('found a directory');
+      expect(() => readNpy(join(tmp.dir, 'nope.npy'))).toThrow(`Expected \`${join(tmp.dir, 'nope.npy')}\` to be an .npy file, found no such file`);
+      expect(() => readNpy(tmp.dir)).toThrow(`Expected \`${tmp.dir}\` to be an .npy file, found a folder`);
     } finally {
       tmp.cleanup();
     }
