@@ -3,6 +3,7 @@ export * from './errors';
 export { readNpy, parseNpy, fortranToC, formatShape, type NpyFloat32, type NpyDtypeName } from './npy/read-npy';
 export { encodeNpy, writeNpy } from './npy/write-npy';
 export { readLabelsCsv, parseLabelsCsv, type LabelsCsv, type ReadLabelsOptions } from './csv/read-labels';
+export { csvTextProblem } from './csv/text-problem';
 export { loadCompetition, loadTestLabels, requireDataDir, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
 export {
   fitPreprocessStats,

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
+import { csvTextProblem } from '../csv/text-problem';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
 import { DataError } from '../errors';
 import { readNpy } from '../npy/read-npy';
@@ -34,8 +35,11 @@ const INTEGER = /^\d+$/;
  * other than train or test, or a row count that differs from mfcc.npy's.
  */
 function readClips(csvPath: string, expected: number): ClipInfo[] {
-  const text = readInputFile(csvPath, 'a CSV file').toString('utf8');
+  const bytes = readInputFile(csvPath, 'a CSV file');
   const name = basename(csvPath);
+  const problem = csvTextProblem(bytes);
+  if (problem !== null) throw new DataError(`Expected \`${name}\` to be a UTF-8 CSV file with ${CLIP_COLUMNS.join(',')}, found ${problem}`, csvPath);
+  const text = bytes.toString('utf8');
   // One record per line (clips.csv quotes no line breaks), so a record's index is its line's.
   const lines = Papa.parse<string[]>(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { skipEmptyLines: false }).data
     .map((fields, i) => ({ fields: fields.map((f) => f.trim()), line: i + 1 }))
