@@ -126,6 +126,25 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a --cache-dir that is --out or inside it with exit 2, before any work (it trained, then could not move the model in)', async () => {
+    const out = path.join(dir, 'overlap');
+    for (const cache of [out, path.join(out, 'cache'), `${out}/./`]) {
+      const r = train(['--data', dir, '--out', out, '--cache-dir', cache, ...tiny]);
+      const where = path.resolve(cache) === out ? 'the same folder' : 'a folder inside it (cache)';
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr: `error: Expected \`--cache-dir ${cache}\` to be outside \`--out ${out}\` (the model folder holds only the model's files), found ${where}; nothing was written\n`,
+      });
+    }
+    expect(existsSync(out)).toBe(false);
+    // Through a symbolic link to it too.
+    await fs.mkdir(out);
+    await fs.symlink(out, path.join(dir, 'overlap-link'));
+    const linked = train(['--data', dir, '--out', out, '--cache-dir', path.join(dir, 'overlap-link'), ...tiny]);
+    expect(linked.status).toBe(2);
+    expect(await fs.readdir(out)).toEqual([]);
+  });
+
   it('refuses an --out under a file in one line naming --out, before any work, leaving the file as it was', async () => {
     const file = path.join(dir, 'afile.txt');
     await fs.writeFile(file, 'keep me');

@@ -9,7 +9,7 @@ import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, vali
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
 import { fitModel } from '../training/fit-model';
-import { checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
+import { checkCacheOutsideOut, checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
 
 export { METRICS_JSON } from './train-out';
 
@@ -140,7 +140,10 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   checkConfigFlags(defined);
   // Refuse an --out that cannot take the model now, not after minutes of training.
   const out = checkTrainOut(args.out, args.force);
-  if (args.cacheDir !== undefined) checkOutputFolder(args.cacheDir, 'cache-dir', 'a cache folder for the preprocessed arrays');
+  if (args.cacheDir !== undefined) {
+    checkOutputFolder(args.cacheDir, 'cache-dir', 'a cache folder for the preprocessed arrays');
+    checkCacheOutsideOut(args.cacheDir, args.out);
+  }
 
   let fileConfig: Partial<ModelConfig> = {};
   if (args.config) {
