@@ -18,7 +18,7 @@ export {
   type PreprocessOptions,
 } from './preprocess';
 export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJSON } from './stats-json';
-export { inputShift, SHIFT_LIMITS, type ShiftLevel, type ShiftReport } from './shift-check';
+export { inputShift, audioShift, audioShiftLevel, describeAudioShift, SHIFT_LIMITS, type AudioShift, type ShiftLevel, type ShiftReport } from './shift-check';
 export { audioDuplicateGroups, type AudioGroups } from './duplicates';
 export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
 export { prepareData, dataFingerprint, defaultCacheDir, countClasses, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData } from './prepare-data';

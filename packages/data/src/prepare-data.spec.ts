@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
@@ -121,6 +121,21 @@ describe('prepareData()', () => {
     writeFileSync(file, 'garbage');
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir, rebuild: true })).summary.fromCache).toBe(false);
+  });
+
+  it('refuses test audio on another scale than the training audio (training audio x255, test audio in [0,1]), as it refuses images', async () => {
+    const { fixture, cacheDir } = setup({ nTest: 30 });
+    writeFileSync(join(fixture.dir, 'x_train_sp.npy'), npyBytes(fixture.trainAudio.map((v) => v * 255), [60, AUDIO_SIZE]));
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(
+      /^Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from [\d.e-]+ to 25\d\.\d+\), found values from [\d.e-]+ to 0\.9\d+, standardised with the training audio's statistics: mean \|z\| 1\.\d+ \(new voices: below 0\.5\), spread 0\.004x the training spread \(scaled differently\?\)$/,
+    );
+    expect(existsSync(cacheDir)).toBe(false);
+    // The same audio on both sides, however scaled, and a test set too small to judge, pass.
+    writeFileSync(join(fixture.dir, 'x_test_sp.npy'), npyBytes(fixture.testAudio.map((v) => v * 255), [30, AUDIO_SIZE]));
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).resolves.toMatchObject({ test: { n: 30 } });
+    const small = setup({ nTest: 5 });
+    writeFileSync(join(small.fixture.dir, 'x_train_sp.npy'), npyBytes(small.fixture.trainAudio.map((v) => v * 255), [60, AUDIO_SIZE]));
+    await expect(prepareData({ dataDir: small.fixture.dir, cacheDir: small.cacheDir })).resolves.toMatchObject({ test: { n: 5 } });
   });
 
   it('works without test files and notices when they appear', async () => {

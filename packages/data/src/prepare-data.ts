@@ -7,6 +7,7 @@ import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
 import { COMPETITION_FILES, loadCompetition, requireDataDir } from './load-competition';
 import { fitAudioStats, imageScaleFromRange, preprocess, valueRange } from './preprocess';
+import { audioShift, audioShiftLevel, describeAudioShift } from './shift-check';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
 import type { DataSummary, ValueRange } from './summary';
@@ -149,6 +150,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   // The raw arrays are ours alone: preprocess them in place to keep peak memory at one copy.
   const train = preprocess(stats, raw.trainImages, raw.trainAudio, raw.trainLabels, undefined, { inPlace: true });
   const test = raw.testImages && raw.testAudio ? preprocess(stats, raw.testImages, raw.testAudio, null, undefined, { inPlace: true }) : null;
+  checkAudioScales(ranges.trainAudio, ranges.testAudio, test);
   log(`split and preprocessed (${elapsed(started)})`);
 
   const summary: CacheMeta['summary'] = {
@@ -242,6 +244,23 @@ function checkImageScales(train: ValueRange, test: ValueRange | null): void {
   if (imageScale === 255 && test.max > 0 && test.max <= 1) {
     throw new DataError(`Expected \`${f.testImages}\` in 0..255 like \`${f.trainImages}\`, found values only up to ${test.max} (scaled to [0,1]?)`);
   }
+}
+
+/**
+ * The test audio must be on the training audio's scale, or every test row would be standardised into
+ * nonsense (training audio x255 and test audio in [0,1], say). Judged as `predict` judges the test
+ * rows (see `inputShift`): the test audio standardised with the training split's statistics (`test`,
+ * preprocessed) must not be grossly far from mean 0 and spread 1; fewer than `minAudioRows` rows are
+ * not judged.
+ */
+function checkAudioScales(train: ValueRange, test: ValueRange | null, preprocessed: ModelInputs | null): void {
+  if (!test || !preprocessed) return;
+  const shift = audioShift(preprocessed.audio, preprocessed.n);
+  if (audioShiftLevel(shift, preprocessed.n) !== 'refuse') return;
+  const f = COMPETITION_FILES;
+  throw new DataError(
+    `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${test.min} to ${test.max}, standardised with the training audio's statistics: ${describeAudioShift(shift)} (scaled differently?)`,
+  );
 }
 
 /** Rows per class 0..9 (of `rows` only, when given). */
