@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { FileWriteError } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
-import { prepareData, PREPARED_CACHE_FILE } from './prepare-data';
+import { checkPreparedCache, prepareData, PREPARED_CACHE_FILE } from './prepare-data';
 import { fitPreprocessStats } from './preprocess';
 import { labelsCsv, makeTempDir, npyBytes, writeCompetitionFixture } from './testing';
 import { AUDIO_SIZE, IMAGE_SIZE } from './types';
@@ -118,9 +119,33 @@ describe('prepareData()', () => {
     writeBinaryCache(file, cached.meta, { ...cached.arrays, trainAudio: new Float32Array(10) });
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(true);
-    writeFileSync(file, 'garbage');
+    // Cut short after its header (a disk that filled up under an older writer): still this tool's cache, rebuilt.
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, 12 + bytes.readUInt32LE(8) + 100));
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir, rebuild: true })).summary.fromCache).toBe(false);
+  });
+
+  it('refuses, before reading the data, to replace a prepared.bin this tool did not write (or a folder of that name), keeping it', async () => {
+    const { fixture, cacheDir } = setup();
+    mkdirSync(cacheDir);
+    const file = join(cacheDir, PREPARED_CACHE_FILE);
+    for (const [mine, found] of [
+      ['my own notes', 'a file that is no cache of this tool'],
+      ['DFCACHE1\u0004\u0000\u0000\u0000{}', 'a file that is no cache of this tool'],
+    ]) {
+      writeFileSync(file, mine);
+      const refused = prepareData({ dataDir: fixture.dir, cacheDir });
+      await expect(refused).rejects.toThrow(FileWriteError);
+      await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(
+        `Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found ${found}; nothing was written (move it away, or choose another cache folder)`,
+      );
+      expect(readFileSync(file, 'utf8')).toBe(mine);
+    }
+    rmSync(file);
+    mkdirSync(file);
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found a folder`);
+    expect(() => checkPreparedCache(join(tmp.dir, 'absent'))).not.toThrow();
   });
 
   it('refuses test audio on another scale than the training audio (training audio x255, test audio in [0,1]), as it refuses images', async () => {

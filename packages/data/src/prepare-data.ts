@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { RANDOM_SOURCE } from '@digitfuse/core';
+import { FileWriteError, RANDOM_SOURCE } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
@@ -118,6 +118,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   const dataDir = resolve(options.dataDir);
   requireDataDir(dataDir); // before the cache key, which takes absent files as absent
   const cacheFile = join(options.cacheDir ?? defaultCacheDir(dataDir), PREPARED_CACHE_FILE);
+  checkPreparedCache(options.cacheDir ?? defaultCacheDir(dataDir));
   const key = inputKey(dataDir, { seed, valFraction, mode });
   const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>, fromCache: boolean): DataSummary => ({
     ...summary,
@@ -260,6 +261,27 @@ function checkAudioScales(train: ValueRange, test: ValueRange | null, preprocess
   const f = COMPETITION_FILES;
   throw new DataError(
     `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${test.min} to ${test.max}, standardised with the training audio's statistics: ${describeAudioShift(shift)} (scaled differently?)`,
+  );
+}
+
+/**
+ * Refuses, before any work, a cache folder whose `prepared.bin` this tool did not write: a folder of
+ * that name, or a file without a cache header carrying a key (a user's own file, which writing the
+ * cache would replace without a word). A cache an earlier run wrote, of any options or version, is
+ * replaced as before. Throws a FileWriteError naming the file (exit 1: what stands on disk).
+ */
+export function checkPreparedCache(cacheDir: string): void {
+  const file = join(cacheDir, PREPARED_CACHE_FILE);
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return; // nothing there yet (or nothing one may look at: writing says why)
+  }
+  if (st.isFile() && typeof readBinaryCacheMeta<Partial<CacheMeta>>(file)?.key === 'string') return;
+  const found = st.isDirectory() ? 'a folder' : st.isFile() ? 'a file that is no cache of this tool' : 'something that is not a file';
+  throw new FileWriteError(
+    `Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found ${found}; nothing was written (move it away, or choose another cache folder)`,
   );
 }
 

@@ -133,6 +133,20 @@ describe('preprocess main()', () => {
     expect(readdirSync(tmp.dir)).toEqual(['data']);
   }, 60000);
 
+  it('refuses an --out holding a prepared.bin of the user\'s own, before reading the data, keeping it, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const out = join(tmp.dir, 'mine');
+    mkdirSync(out);
+    writeFileSync(join(out, 'prepared.bin'), 'my own file');
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', out]);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`${join(out, 'prepared.bin')}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found a file that is no cache of this tool; nothing was written (move it away, or choose another cache folder)\n`,
+    });
+    expect(readFileSync(join(out, 'prepared.bin'), 'utf8')).toBe('my own file');
+  }, 30000);
+
   it('refuses a y_train.csv row with 3 fields as a real process, writing no cache', () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { nTrain: 6, nTest: 2, files: { 'y_train.csv': 'row_id,label\n0,1\n1,2\n2,3\n3,4\n4,3,9\n5,6\n' } });

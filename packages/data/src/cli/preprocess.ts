@@ -1,6 +1,6 @@
 import { checkOutputFolder, MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
-import { prepareData } from '../prepare-data';
+import { checkPreparedCache, prepareData } from '../prepare-data';
 import { formatSummary } from '../summary';
 
 /** `digitfuse preprocess [--data DIR] [--out DIR] ...` (`nx run data:preprocess`): load, validate, split, cache; print the summary. */
@@ -20,7 +20,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, found ${args.valFraction}`);
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
-  if (args.out !== undefined) checkOutputFolder(args.out, 'out', 'a cache folder for the preprocessed arrays');
+  if (args.out !== undefined) {
+    checkOutputFolder(args.out, 'out', 'a cache folder for the preprocessed arrays');
+    checkPreparedCache(args.out);
+  }
   const dataDir = args.data ?? (await ensureDemoDataset());
   const prepared = await prepareData({
     dataDir,

@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
-import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
+import { checkPreparedCache, COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
@@ -143,6 +143,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   if (args.cacheDir !== undefined) {
     checkOutputFolder(args.cacheDir, 'cache-dir', 'a cache folder for the preprocessed arrays');
     checkCacheOutsideOut(args.cacheDir, args.out);
+    checkPreparedCache(args.cacheDir);
   }
 
   let fileConfig: Partial<ModelConfig> = {};
