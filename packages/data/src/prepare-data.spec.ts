@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { FileWriteError } from '@digitfuse/core';
+import { FileWriteError, UsageError } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
-import { checkPreparedCache, prepareData, PREPARED_CACHE_FILE } from './prepare-data';
+import { checkPreparedCache, emptyValidationWarning, prepareData, PREPARED_CACHE_FILE } from './prepare-data';
 import { fitPreprocessStats } from './preprocess';
 import { labelsCsv, makeTempDir, npyBytes, writeCompetitionFixture } from './testing';
 import { AUDIO_SIZE, IMAGE_SIZE } from './types';
@@ -146,6 +146,28 @@ describe('prepareData()', () => {
     mkdirSync(file);
     await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found a folder`);
     expect(() => checkPreparedCache(join(tmp.dir, 'absent'))).not.toThrow();
+  });
+
+  it('refuses a --val-fraction that leaves no row to train on, before fitting anything, in one usage error', async () => {
+    const { fixture, cacheDir } = setup();
+    const refused = prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.999, splitMode: 'stratified' });
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.999, splitMode: 'stratified' })).rejects.toThrow(
+      'Expected --val-fraction to leave some of the 60 training rows to train on, found 0.999, which puts all 60 into validation and leaves 0 to train on',
+    );
+    // Whole groups of 3 identical audio rows: a fraction that leaves rows on paper can still move them all.
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.99 })).rejects.toThrow(
+      'found 0.99, which puts all 60 into validation and leaves 0 to train on (the grouped split moves whole groups of identical audio)',
+    );
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  it('says in one warning line when the split leaves no validation rows', async () => {
+    const { fixture, cacheDir } = setup();
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.001, splitMode: 'stratified' });
+    expect(p.split.val.length).toBe(0);
+    expect(emptyValidationWarning(p, 'no early stopping')).toBe('warning: --val-fraction 0.001 of 60 training rows leaves 0 for validation (rounded): no early stopping');
+    expect(emptyValidationWarning(await prepareData({ dataDir: fixture.dir, cacheDir }), 'no early stopping')).toBeNull();
   });
 
   it('refuses test audio on another scale than the training audio (training audio x255, test audio in [0,1]), as it refuses images', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { FileWriteError, RANDOM_SOURCE } from '@digitfuse/core';
+import { counted, FileWriteError, RANDOM_SOURCE, UsageError } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
@@ -25,7 +25,10 @@ export interface PrepareDataOptions {
   readonly cacheDir?: string;
   /** Seed of the train/validation split. Default 42. */
   readonly seed?: number;
-  /** Fraction of training rows held out for validation. Default 0.2. */
+  /**
+   * Fraction of training rows held out for validation. Default 0.2. One that leaves no row to train
+   * on is a UsageError naming `--val-fraction` (the flag of every command that takes it).
+   */
   readonly valFraction?: number;
   /** Split mode (see `splitRows`). Default 'grouped' (identical audio never on both sides). */
   readonly splitMode?: SplitMode;
@@ -139,6 +142,13 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   log(`loaded ${raw.nTrain} + ${raw.nTest} rows (${elapsed(started)})`);
   const dup = audioDuplicateGroups(raw.trainAudio, raw.nTrain);
   const split = splitRows(raw.trainLabels, { valFraction, seed, mode, groups: dup.groups });
+  if (split.train.length === 0) {
+    // Statistics fitted on no rows, a model trained on none: refused before any of it.
+    const grouped = mode === 'grouped' ? ' (the grouped split moves whole groups of identical audio)' : '';
+    throw new UsageError(
+      `Expected --val-fraction to leave some of the ${counted(raw.nTrain, 'training row')} to train on, found ${valFraction}, which puts all ${raw.nTrain} into validation and leaves 0 to train on${grouped}`,
+    );
+  }
   // The loader found the ranges while checking for NaN; reuse them instead of another pass.
   const ranges = raw.ranges ?? {
     trainImages: valueRange(raw.trainImages),
@@ -262,6 +272,18 @@ function checkAudioScales(train: ValueRange, test: ValueRange | null, preprocess
   throw new DataError(
     `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${test.min} to ${test.max}, standardised with the training audio's statistics: ${describeAudioShift(shift)} (scaled differently?)`,
   );
+}
+
+/**
+ * The one-line warning for a split that leaves no validation rows (`--val-fraction` rounds to none,
+ * or the grouped split could move no whole group), saying what a command does without them
+ * (`consequence`); null when there are validation rows.
+ */
+export function emptyValidationWarning(prepared: Pick<PreparedData, 'split' | 'summary'>, consequence: string): string | null {
+  const { split, summary } = prepared;
+  if (split.val.length > 0) return null;
+  const why = split.mode === 'grouped' ? 'the grouped split moves whole groups of identical audio' : 'rounded';
+  return `warning: --val-fraction ${split.valFraction} of ${counted(summary.nTrain, 'training row')} leaves 0 for validation (${why}): ${consequence}`;
 }
 
 /**

@@ -133,6 +133,25 @@ describe('preprocess main()', () => {
     expect(readdirSync(tmp.dir)).toEqual(['data']);
   }, 60000);
 
+  it('refuses a --val-fraction that leaves no training rows (exit 2, one line), warns of one that leaves no validation rows, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 3 });
+    const preprocess = (...args: string[]) => runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache'), '--split', 'stratified', ...args]);
+    const none = preprocess('--val-fraction', '0.999');
+    expect({ status: none.status, errors: none.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(none.stderr) }).toEqual({
+      status: 2,
+      errors: ['error: Expected --val-fraction to leave some of the 30 training rows to train on, found 0.999, which puts all 30 into validation and leaves 0 to train on'],
+      stack: false,
+    });
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+    const noVal = preprocess('--val-fraction', '0.001', '--json');
+    expect(noVal.status).toBe(0);
+    expect(noVal.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      'warning: --val-fraction 0.001 of 30 training rows leaves 0 for validation (rounded): a model trained on this split has no early stopping and no validation metrics',
+    ]);
+    expect(JSON.parse(noVal.stdout)).toMatchObject({ split: { nTrain: 30, nVal: 0 } });
+  }, 60000);
+
   it('refuses an --out holding a prepared.bin of the user\'s own, before reading the data, keeping it, as a real process', () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });

@@ -1,6 +1,6 @@
 import { checkOutputFolder, MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
-import { checkPreparedCache, prepareData } from '../prepare-data';
+import { checkPreparedCache, emptyValidationWarning, prepareData } from '../prepare-data';
 import { formatSummary } from '../summary';
 
 /** `digitfuse preprocess [--data DIR] [--out DIR] ...` (`nx run data:preprocess`): load, validate, split, cache; print the summary. */
@@ -34,6 +34,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     rebuild: args.rebuild,
     log: args.json ? undefined : (line) => console.error(line),
   });
+  const warning = emptyValidationWarning(prepared, 'a model trained on this split has no early stopping and no validation metrics');
+  if (warning) console.error(warning);
   if (args.json) {
     console.log(JSON.stringify(prepared.summary, null, 2));
   } else {

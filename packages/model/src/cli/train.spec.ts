@@ -145,6 +145,24 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect(await fs.readdir(out)).toEqual([]);
   });
 
+  it('refuses a --val-fraction that leaves no training rows with exit 2 before training; warns of one that leaves no validation rows', async () => {
+    const out = path.join(dir, 'all-val');
+    const none = train([...flags(out), ...tiny, '--val-fraction', '0.999', '--split', 'stratified']);
+    expect({ status: none.status, errors: errorLines(none.stderr) }).toEqual({
+      status: 2,
+      errors: ['error: Expected --val-fraction to leave some of the 30 training rows to train on, found 0.999, which puts all 30 into validation and leaves 0 to train on'],
+    });
+    expect(none.stderr).not.toContain('training on');
+    expect(existsSync(out)).toBe(false);
+    const noVal = train([...flags(path.join(dir, 'no-val')), ...tiny, '--val-fraction', '0.01', '--split', 'stratified']);
+    expect(noVal.status).toBe(0);
+    expect(noVal.stderr).toContain(
+      "\nwarning: --val-fraction 0.01 of 30 training rows leaves 0 for validation (rounded): training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics\n",
+    );
+    const metrics = JSON.parse(await fs.readFile(path.join(dir, 'no-val', 'metrics.json'), 'utf8')) as TrainMetrics;
+    expect({ nVal: metrics.data.nVal, validation: metrics.validation }).toEqual({ nVal: 0, validation: null });
+  });
+
   it('refuses an --out under a file in one line naming --out, before any work, leaving the file as it was', async () => {
     const file = path.join(dir, 'afile.txt');
     await fs.writeFile(file, 'keep me');

@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
-import { checkPreparedCache, COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
+import { checkPreparedCache, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
@@ -173,6 +173,8 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     splitMode: args.split as SplitMode,
     log,
   });
+  const warning = emptyValidationWarning(prepared, "training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics");
+  if (warning) log(warning);
   const trainRows = subset(prepared.train, prepared.split.train);
   const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
   log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
