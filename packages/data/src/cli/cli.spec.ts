@@ -251,11 +251,12 @@ describe('demo main()', () => {
     expect(out).toEqual([`built demo dataset: ${dir} (12 train, 3 test, seed 1)`, `demo dataset up to date: ${dir} (12 train, 3 test, seed 1)`]);
   });
 
-  /** `digitfuse demo ...` as a separate process: exit status, the `error:` lines, whether a stack trace shows. */
-  const demo = (args: string[]) => {
-    const run = runScript('packages/data/src/cli/demo.ts', args);
+  /** `digitfuse demo ...` as a separate process (run by `runner`): exit status, the `error:` lines, whether a stack trace shows. */
+  const demoAs = (runner: typeof runScript, args: string[]) => {
+    const run = runner('packages/data/src/cli/demo.ts', args);
     return { status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(run.stderr), stdout: run.stdout };
   };
+  const demo = (args: string[]) => demoAs(runScript, args);
 
   it('refuses an --out that is a file, or a folder of other files, and changes nothing there (even with --force)', () => {
     const file = join(tmp.dir, 'afile.txt');
@@ -303,6 +304,44 @@ describe('demo main()', () => {
     expect(run.stderr).not.toMatch(/error:/);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('rows:        20 train, 0 test');
+  }, 60000);
+
+  it('names the user\'s --out, not its temporary folder, when it may not write there, before building anything', () => {
+    chmodSync(tmp.dir, 0o755); // mkdtemp's folder: only root could enter it
+    const closed = join(tmp.dir, 'closed');
+    mkdirSync(closed, { mode: 0o755 });
+    expect(demoAs(runScriptUnprivileged, ['--train', '20', '--test', '5', '--out', join(closed, 'd')])).toMatchObject({
+      status: 1,
+      errors: [`error: Cannot write the demo dataset to \`${join(closed, 'd')}\`: permission denied (EACCES); nothing was written`],
+      stack: false,
+    });
+    expect(readdirSync(closed)).toEqual([]);
+  }, 60000);
+
+  describe('on a full disk', () => {
+    const disk = useFullDisk(64);
+    it('names the file under the user\'s --out that could not be written, and leaves nothing behind', () => {
+      const root = disk();
+      if (!root) return;
+      const dir = join(root, 'demo');
+      expect(demo(['--train', '200', '--test', '20', '--out', dir])).toMatchObject({
+        status: 1,
+        errors: [`error: Cannot write \`${join(dir, 'x_train_wr.npy')}\`: no space left on the device (ENOSPC); the file was left as it was`],
+        stack: false,
+      });
+      expect(readdirSync(root)).toEqual([]);
+    }, 60000);
+  });
+
+  it('refuses a --seed above 2147483647, as the other commands do', () => {
+    for (const seed of ['2147483648', '1e300']) {
+      expect(demo(['--train', '20', '--test', '5', '--seed', seed, '--out', join(tmp.dir, 'never')])).toMatchObject({
+        status: 2,
+        errors: [`error: Expected --seed to be an integer from 0 to 2147483647, found ${Number(seed)}`],
+        stack: false,
+      });
+    }
+    expect(existsSync(join(tmp.dir, 'never'))).toBe(false);
   }, 60000);
 
   it('refuses sizes out of range', async () => {
