@@ -3,7 +3,7 @@ import { FileWriteError, UsageError } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
-import { checkPreparedCache, emptyValidationWarning, prepareData, PREPARED_CACHE_FILE } from './prepare-data';
+import { checkPreparedCache, emptyValidationWarning, prepareData, PREPARED_CACHE_FILE, testAudioScale } from './prepare-data';
 import { fitPreprocessStats } from './preprocess';
 import { labelsCsv, makeTempDir, npyBytes, writeCompetitionFixture } from './testing';
 import { AUDIO_SIZE, IMAGE_SIZE } from './types';
@@ -170,19 +170,29 @@ describe('prepareData()', () => {
     expect(emptyValidationWarning(await prepareData({ dataDir: fixture.dir, cacheDir }), 'no early stopping')).toBeNull();
   });
 
-  it('refuses test audio on another scale than the training audio (training audio x255, test audio in [0,1]), as it refuses images', async () => {
+  it('finds test audio on another scale than the training audio (training audio x255, test audio in [0,1]), as predict judges the test rows', async () => {
     const { fixture, cacheDir } = setup({ nTest: 30 });
     writeFileSync(join(fixture.dir, 'x_train_sp.npy'), npyBytes(fixture.trainAudio.map((v) => v * 255), [60, AUDIO_SIZE]));
-    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(
-      /^Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from [\d.e-]+ to 25\d\.\d+\), found values from [\d.e-]+ to 0\.9\d+, standardised with the training audio's statistics: mean \|z\| 1\.\d+ \(new voices: below 0\.5\), spread 0\.004x the training spread \(scaled differently\?\)$/,
-    );
-    expect(existsSync(cacheDir)).toBe(false);
-    // The same audio on both sides, however scaled, and a test set too small to judge, pass.
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(testAudioScale(p)).toEqual({
+      level: 'refuse',
+      finding: expect.stringMatching(
+        /^Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from [\d.e-]+ to 25\d\.\d+\), found values from [\d.e-]+ to 0\.9\d+, which the training statistics standardise to mean \|z\| 1\.\d+ \(new voices: below 0\.5\), spread 0\.004x the training spread \(scaled differently\?\)$/,
+      ),
+    });
+    // From the cache too.
+    expect(testAudioScale(await prepareData({ dataDir: fixture.dir, cacheDir }))?.level).toBe('refuse');
+    // The same audio on both sides, however scaled, a moderate shift, and a test set too small to judge.
     writeFileSync(join(fixture.dir, 'x_test_sp.npy'), npyBytes(fixture.testAudio.map((v) => v * 255), [30, AUDIO_SIZE]));
-    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).resolves.toMatchObject({ test: { n: 30 } });
+    expect(testAudioScale(await prepareData({ dataDir: fixture.dir, cacheDir }))).toBeNull();
+    writeFileSync(join(fixture.dir, 'x_test_sp.npy'), npyBytes(fixture.testAudio.map((v) => v * 255 + 50), [30, AUDIO_SIZE]));
+    expect(testAudioScale(await prepareData({ dataDir: fixture.dir, cacheDir }))).toEqual({
+      level: 'warn',
+      finding: expect.stringMatching(/^`x_test_sp.npy` differs from the training audio: mean \|z\| 0\.\d+ \(new voices: below 0\.5\), spread [\d.]+x the training spread$/),
+    });
     const small = setup({ nTest: 5 });
     writeFileSync(join(small.fixture.dir, 'x_train_sp.npy'), npyBytes(small.fixture.trainAudio.map((v) => v * 255), [60, AUDIO_SIZE]));
-    await expect(prepareData({ dataDir: small.fixture.dir, cacheDir: small.cacheDir })).resolves.toMatchObject({ test: { n: 5 } });
+    expect(testAudioScale(await prepareData({ dataDir: small.fixture.dir, cacheDir: small.cacheDir }))).toBeNull();
   });
 
   it('works without test files and notices when they appear', async () => {

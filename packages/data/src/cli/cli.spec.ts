@@ -152,6 +152,23 @@ describe('preprocess main()', () => {
     expect(JSON.parse(noVal.stdout)).toMatchObject({ split: { nTrain: 30, nVal: 0 } });
   }, 60000);
 
+  it('refuses test audio on another scale than the training audio (x255) in one line, and goes on with a warning with --allow-shift, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    const fixture = writeCompetitionFixture(data, { nTrain: 40, nTest: 25 });
+    writeFileSync(join(data, 'x_train_sp.npy'), npyBytes(fixture.trainAudio.map((v) => v * 255), [40, 507]));
+    const preprocess = (...args: string[]) => runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache'), ...args]);
+    const refused = preprocess();
+    const finding = /Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from [\d.e-]+ to [\d.]+\), found values from [\d.e-]+ to [\d.]+, which the training statistics standardise to mean \|z\| [\d.]+ \(new voices: below 0.5\), spread 0.004x the training spread \(scaled differently\?\)/.source;
+    expect({ status: refused.status, errors: refused.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(refused.stderr) }).toEqual({
+      status: 1,
+      errors: [expect.stringMatching(new RegExp(`^error: ${finding}; check the files, or --allow-shift to go on anyway$`))],
+      stack: false,
+    });
+    const allowed = preprocess('--allow-shift');
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(new RegExp(`^warning: ${finding}$`))]);
+  }, 60000);
+
   it('refuses an --out holding a prepared.bin of the user\'s own, before reading the data, keeping it, as a real process', () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });

@@ -163,6 +163,27 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect({ nVal: metrics.data.nVal, validation: metrics.validation }).toEqual({ nVal: 0, validation: null });
   });
 
+  it('refuses test audio on another scale than the training audio (x255) before training, in one line naming --allow-shift', async () => {
+    const loud = path.join(dir, 'loud-data');
+    await fs.mkdir(loud);
+    const n = 30;
+    const rows = randomInputs(n, 21, { learnable: true });
+    writeNpy(path.join(loud, 'x_train_wr.npy'), rows.images.map((v) => Math.round(v * 255)), [n, 784]);
+    writeNpy(path.join(loud, 'x_train_sp.npy'), rows.audio.map((v) => 255 / (1 + Math.exp(-v))), [n, 507]);
+    await fs.writeFile(path.join(loud, 'y_train.csv'), `row_id,label\n${Array.from(rows.labels ?? [], (l, i) => `${i},${l}`).join('\n')}\n`);
+    const test = randomInputs(25, 22, { learnable: true });
+    writeNpy(path.join(loud, 'x_test_wr.npy'), test.images.map((v) => Math.round(v * 255)), [25, 784]);
+    writeNpy(path.join(loud, 'x_test_sp.npy'), test.audio.map((v) => 1 / (1 + Math.exp(-v))), [25, 507]);
+    const out = path.join(dir, 'loud-model');
+    const r = train(['--data', loud, '--cache-dir', path.join(dir, 'loud-cache'), '--out', out, ...tiny]);
+    expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({
+      status: 1,
+      errors: [expect.stringMatching(/^error: Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from .*\(scaled differently\?\); check the files, or --allow-shift to go on anyway$/)],
+    });
+    expect(r.stderr).not.toContain('training on');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses an --out under a file in one line naming --out, before any work, leaving the file as it was', async () => {
     const file = path.join(dir, 'afile.txt');
     await fs.writeFile(file, 'keep me');
