@@ -5,6 +5,7 @@ export { runCli, runMain, reportError, debugEnabled } from './cli/run-cli';
 export { MAX_BATCH, positiveInt, type IntRange } from './cli/positive-int';
 export { listFlag } from './cli/list-flag';
 export { readJsonFile } from './read-json';
+export { inputFileProblem, readProblem, somethingAt } from './input-file';
 export { checkOutputFile, checkOutputFolder, diskProblem, makeDirs, outputFolderProblem, FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeProblem } from './write-atomic';
 export {
   createRng,

@@ -1,18 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { readProblem } from './input-file';
 
 /**
- * The JSON value in the file `path` that a flag names. When it cannot be read or parsed, throws
+ * The JSON value in the file `path` that a flag names. A UTF-8 byte-order mark before it is skipped
+ * (Windows editors write one; the CSV readers skip it too). When it cannot be read or parsed, throws
  * `fail(found)`, `found` saying what stands there instead: `no such file`, `a folder`, `a file it
- * cannot read (EACCES)`, or `text that is not JSON (...)`.
+ * may not read (permission denied, EACCES)` (see {@link readProblem}), or `text that is not JSON (...)`.
  */
 export function readJsonFile(path: string, fail: (found: string) => Error): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : `a file it cannot read (${code ?? (err as Error).message})`);
+    throw fail(readProblem(err, path));
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -3,7 +3,8 @@ export * from './errors';
 export { readNpy, parseNpy, fortranToC, formatShape, type NpyFloat32, type NpyDtypeName } from './npy/read-npy';
 export { encodeNpy, writeNpy } from './npy/write-npy';
 export { readLabelsCsv, parseLabelsCsv, type LabelsCsv, type ReadLabelsOptions } from './csv/read-labels';
-export { loadCompetition, loadTestLabels, requireDataDir, requireTrainingFiles, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
+export { csvTextProblem } from './csv/text-problem';
+export { loadCompetition, loadTestLabels, requireDataDir, requireTrainingFiles, testRowCount, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
 export {
   fitPreprocessStats,
   fitAudioStats,
@@ -17,10 +18,10 @@ export {
   type PreprocessOptions,
 } from './preprocess';
 export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJSON } from './stats-json';
-export { inputShift, SHIFT_LIMITS, type ShiftLevel, type ShiftReport } from './shift-check';
+export { inputShift, audioShift, audioShiftLevel, describeAudioShift, SHIFT_LIMITS, type AudioShift, type ShiftLevel, type ShiftReport } from './shift-check';
 export { audioDuplicateGroups, type AudioGroups } from './duplicates';
 export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
-export { prepareData, dataFingerprint, defaultCacheDir, countClasses, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData } from './prepare-data';
+export { prepareData, dataFingerprint, defaultCacheDir, countClasses, checkPreparedCache, emptyValidationWarning, testAudioScale, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData, type TestAudioScale } from './prepare-data';
 export { formatSummary, type DataSummary, type ValueRange } from './summary';
 export { createRng, permutation, shuffleInPlace, type Rng } from '@digitfuse/core';
 export {

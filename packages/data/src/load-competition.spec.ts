@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from './errors';
 import { loadCompetition, loadTestLabels } from './load-competition';
@@ -53,6 +54,24 @@ describe('loadCompetition()', () => {
     const err = await loadError({ files: { [name]: null } });
     expect(err.message).toMatch(new RegExp(`^Expected \`${name}\` in .*, found no such file$`));
     expect(err.file).toContain(name);
+  });
+
+  it('says a data file is a broken symbolic link or a folder, not that there is no such file', async () => {
+    const f = fixture({ files: { 'y_train.csv': null, 'x_test_wr.npy': null } });
+    symlinkSync(join(f.dir, 'labels-moved.csv'), join(f.dir, 'y_train.csv'));
+    await expect(loadCompetition(f.dir)).rejects.toThrow(
+      `Expected \`y_train.csv\` in \`${f.dir}\`, found a broken symbolic link (to \`${join(f.dir, 'labels-moved.csv')}\`, which does not exist)`,
+    );
+    rmSync(join(f.dir, 'y_train.csv'));
+    mkdirSync(join(f.dir, 'y_train.csv'));
+    await expect(loadCompetition(f.dir)).rejects.toThrow(`Expected \`y_train.csv\` in \`${f.dir}\`, found a folder`);
+    // A test file that is there but cannot be read is named as such, not taken as absent.
+    rmSync(join(f.dir, 'y_train.csv'), { recursive: true });
+    writeFileSync(join(f.dir, 'y_train.csv'), labelsCsv(f.trainLabels));
+    symlinkSync(join(f.dir, 'gone.npy'), join(f.dir, 'x_test_wr.npy'));
+    await expect(loadCompetition(f.dir)).rejects.toThrow(
+      `Expected \`${join(f.dir, 'x_test_wr.npy')}\` to be an .npy file, found a broken symbolic link (to \`${join(f.dir, 'gone.npy')}\`, which does not exist)`,
+    );
   });
 
   it('names a missing data folder', async () => {

@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { inputFileProblem, somethingAt } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
 import { DataError } from './errors';
@@ -37,11 +38,12 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   requireDataDir(dir);
   const f = COMPETITION_FILES;
   for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
-  const hasTestImages = existsSync(join(dir, f.testImages));
-  const hasTestAudio = existsSync(join(dir, f.testAudio));
+  // A test file that is there but cannot be read (a broken link, no permission) counts as there: reading it says why.
+  const hasTestImages = somethingAt(join(dir, f.testImages));
+  const hasTestAudio = somethingAt(join(dir, f.testAudio));
   if (options.requireTest || hasTestImages !== hasTestAudio) {
     for (const name of [f.testImages, f.testAudio]) {
-      if (!existsSync(join(dir, name))) {
+      if (!somethingAt(join(dir, name))) {
         const why = options.requireTest ? 'test files are required' : `\`${hasTestImages ? f.testImages : f.testAudio}\` is there`;
         throw new DataError(`Expected \`${name}\` in \`${dir}\` (${why}), found no such file`, join(dir, name));
       }
@@ -64,12 +66,8 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   let nTest = 0;
   let testRanges: { images: Matrix['range']; audio: Matrix['range'] } | null = null;
   if (hasTestImages && hasTestAudio) {
-    // Test files with no rows would give a header-only submission that looks valid: refuse them.
-    const images = loadMatrix(dir, f.testImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 1);
-    const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 1);
-    if (audio.rows !== images.rows) {
-      throw new DataError(`Expected \`${f.testAudio}\` to have ${images.rows} rows like \`${f.testImages}\`, found ${audio.rows} (shape ${formatShape(audio.shape)})`, join(dir, f.testAudio));
-    }
+    const images = loadTestImages(dir);
+    const audio = loadTestAudio(dir, images.rows);
     testImages = images.data;
     testAudio = audio.data;
     nTest = images.rows;
@@ -82,6 +80,31 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
     testAudio: testRanges?.audio ?? null,
   };
   return { dir, trainImages: trainImages.data, trainAudio: trainAudio.data, trainLabels: labels, nTrain, testImages, testAudio, nTest, ranges };
+}
+
+// Test files with no rows would give a header-only submission that looks valid: refuse them.
+const loadTestImages = (dir: string): Matrix => loadMatrix(dir, COMPETITION_FILES.testImages, IMAGE_SIZE, IMAGE_ROW_SHAPES, 1);
+
+function loadTestAudio(dir: string, rows: number): Matrix {
+  const f = COMPETITION_FILES;
+  const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 1);
+  if (audio.rows !== rows) {
+    throw new DataError(`Expected \`${f.testAudio}\` to have ${rows} rows like \`${f.testImages}\`, found ${audio.rows} (shape ${formatShape(audio.shape)})`, join(dir, f.testAudio));
+  }
+  return audio;
+}
+
+/**
+ * The number of test rows of the competition folder `dir`, which a submission must have: the rows of
+ * `x_test_wr.npy`, checked as {@link loadCompetition} checks it (an .npy array [N,784], [N,28,28] or
+ * [N,28,28,1] of finite numbers, N at least 1), and `x_test_sp.npy`'s too when it is there ([N,507]
+ * or [N,39,13], the same N). Throws a {@link DataError} naming the file otherwise; a missing
+ * `x_test_wr.npy` is said as a missing .npy file (a command names its flag first).
+ */
+export function testRowCount(dir: string): number {
+  const rows = loadTestImages(dir).rows;
+  if (somethingAt(join(dir, COMPETITION_FILES.testAudio))) loadTestAudio(dir, rows);
+  return rows;
 }
 
 /**
@@ -102,8 +125,10 @@ export function requireDataDir(dir: string): void {
   }
 }
 
+/** Throws a {@link DataError} unless `dir` holds a file `name` this process can read, saying what stands there instead. */
 function requireFile(dir: string, name: string): void {
-  if (!existsSync(join(dir, name))) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found no such file`, join(dir, name));
+  const problem = inputFileProblem(join(dir, name));
+  if (problem !== null) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found ${problem}`, join(dir, name));
 }
 
 interface Matrix {
@@ -158,7 +183,7 @@ export function scanValues(data: Float32Array): { bad: number; min: number; max:
  */
 export function loadTestLabels(dir: string): Int32Array | null {
   const path = join(dir, COMPETITION_FILES.testLabels);
-  return existsSync(path) ? readLabelsCsv(path).labels : null;
+  return somethingAt(path) ? readLabelsCsv(path).labels : null;
 }
 
 /**

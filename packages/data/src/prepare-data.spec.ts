@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { FileWriteError, UsageError } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readBinaryCache, writeBinaryCache } from './cache/binary-cache';
 import { loadCompetition } from './load-competition';
-import { prepareData, PREPARED_CACHE_FILE } from './prepare-data';
+import { checkPreparedCache, emptyValidationWarning, prepareData, PREPARED_CACHE_FILE, testAudioScale } from './prepare-data';
 import { fitPreprocessStats } from './preprocess';
 import { labelsCsv, makeTempDir, npyBytes, writeCompetitionFixture } from './testing';
 import { AUDIO_SIZE, IMAGE_SIZE } from './types';
@@ -106,7 +107,7 @@ describe('prepareData()', () => {
     const { fixture, cacheDir } = setup();
     rmSync(join(fixture.dir, 'x_train_wr.npy'));
     mkdirSync(join(fixture.dir, 'x_train_wr.npy'));
-    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`${join(fixture.dir, 'x_train_wr.npy')}\` to be an .npy file, found a directory`);
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`x_train_wr.npy\` in \`${fixture.dir}\`, found a folder`);
   });
 
   it('rebuilds a damaged cache and when asked to', async () => {
@@ -118,9 +119,80 @@ describe('prepareData()', () => {
     writeBinaryCache(file, cached.meta, { ...cached.arrays, trainAudio: new Float32Array(10) });
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(true);
-    writeFileSync(file, 'garbage');
+    // Cut short after its header (a disk that filled up under an older writer): still this tool's cache, rebuilt.
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, 12 + bytes.readUInt32LE(8) + 100));
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir, rebuild: true })).summary.fromCache).toBe(false);
+  });
+
+  it('refuses, before reading the data, to replace a prepared.bin this tool did not write (or a folder of that name), keeping it', async () => {
+    const { fixture, cacheDir } = setup();
+    mkdirSync(cacheDir);
+    const file = join(cacheDir, PREPARED_CACHE_FILE);
+    for (const [mine, found] of [
+      ['my own notes', 'a file that is no cache of this tool'],
+      ['DFCACHE1\u0004\u0000\u0000\u0000{}', 'a file that is no cache of this tool'],
+    ]) {
+      writeFileSync(file, mine);
+      const refused = prepareData({ dataDir: fixture.dir, cacheDir });
+      await expect(refused).rejects.toThrow(FileWriteError);
+      await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(
+        `Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found ${found}; nothing was written (move it away, or choose another cache folder)`,
+      );
+      expect(readFileSync(file, 'utf8')).toBe(mine);
+    }
+    rmSync(file);
+    mkdirSync(file);
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir })).rejects.toThrow(`Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found a folder`);
+    expect(() => checkPreparedCache(join(tmp.dir, 'absent'))).not.toThrow();
+  });
+
+  it('refuses a --val-fraction that leaves no row to train on, before fitting anything, in one usage error', async () => {
+    const { fixture, cacheDir } = setup();
+    const refused = prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.999, splitMode: 'stratified' });
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.999, splitMode: 'stratified' })).rejects.toThrow(
+      'Expected --val-fraction to leave some of the 60 training rows to train on, found 0.999, which puts all 60 into validation and leaves 0 to train on',
+    );
+    // Whole groups of 3 identical audio rows: a fraction that leaves rows on paper can still move them all.
+    await expect(prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.99 })).rejects.toThrow(
+      'found 0.99, which puts all 60 into validation and leaves 0 to train on (the grouped split moves whole groups of identical audio)',
+    );
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  it('says in one warning line when the split leaves no validation rows', async () => {
+    const { fixture, cacheDir } = setup();
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir, valFraction: 0.001, splitMode: 'stratified' });
+    expect(p.split.val.length).toBe(0);
+    expect(emptyValidationWarning(p, 'no early stopping')).toBe('warning: --val-fraction 0.001 of 60 training rows leaves 0 for validation (rounded): no early stopping');
+    expect(emptyValidationWarning(await prepareData({ dataDir: fixture.dir, cacheDir }), 'no early stopping')).toBeNull();
+  });
+
+  it('finds test audio on another scale than the training audio (training audio x255, test audio in [0,1]), as predict judges the test rows', async () => {
+    const { fixture, cacheDir } = setup({ nTest: 30 });
+    writeFileSync(join(fixture.dir, 'x_train_sp.npy'), npyBytes(fixture.trainAudio.map((v) => v * 255), [60, AUDIO_SIZE]));
+    const p = await prepareData({ dataDir: fixture.dir, cacheDir });
+    expect(testAudioScale(p)).toEqual({
+      level: 'refuse',
+      finding: expect.stringMatching(
+        /^Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from [\d.e-]+ to 25\d\.\d+\), found values from [\d.e-]+ to 0\.9\d+, which the training statistics standardise to mean \|z\| 1\.\d+ \(new voices: below 0\.5\), spread 0\.004x the training spread \(scaled differently\?\)$/,
+      ),
+    });
+    // From the cache too.
+    expect(testAudioScale(await prepareData({ dataDir: fixture.dir, cacheDir }))?.level).toBe('refuse');
+    // The same audio on both sides, however scaled, a moderate shift, and a test set too small to judge.
+    writeFileSync(join(fixture.dir, 'x_test_sp.npy'), npyBytes(fixture.testAudio.map((v) => v * 255), [30, AUDIO_SIZE]));
+    expect(testAudioScale(await prepareData({ dataDir: fixture.dir, cacheDir }))).toBeNull();
+    writeFileSync(join(fixture.dir, 'x_test_sp.npy'), npyBytes(fixture.testAudio.map((v) => v * 255 + 50), [30, AUDIO_SIZE]));
+    expect(testAudioScale(await prepareData({ dataDir: fixture.dir, cacheDir }))).toEqual({
+      level: 'warn',
+      finding: expect.stringMatching(/^`x_test_sp.npy` differs from the training audio: mean \|z\| 0\.\d+ \(new voices: below 0\.5\), spread [\d.]+x the training spread$/),
+    });
+    const small = setup({ nTest: 5 });
+    writeFileSync(join(small.fixture.dir, 'x_train_sp.npy'), npyBytes(small.fixture.trainAudio.map((v) => v * 255), [60, AUDIO_SIZE]));
+    expect(testAudioScale(await prepareData({ dataDir: small.fixture.dir, cacheDir: small.cacheDir }))).toBeNull();
   });
 
   it('works without test files and notices when they appear', async () => {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { RANDOM_SOURCE } from '@digitfuse/core';
+import { counted, FileWriteError, RANDOM_SOURCE, UsageError } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
 import { COMPETITION_FILES, loadCompetition, requireDataDir } from './load-competition';
 import { fitAudioStats, imageScaleFromRange, preprocess, valueRange } from './preprocess';
+import { audioShift, audioShiftLevel, describeAudioShift } from './shift-check';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
 import type { DataSummary, ValueRange } from './summary';
@@ -24,7 +25,10 @@ export interface PrepareDataOptions {
   readonly cacheDir?: string;
   /** Seed of the train/validation split. Default 42. */
   readonly seed?: number;
-  /** Fraction of training rows held out for validation. Default 0.2. */
+  /**
+   * Fraction of training rows held out for validation. Default 0.2. One that leaves no row to train
+   * on is a UsageError naming `--val-fraction` (the flag of every command that takes it).
+   */
   readonly valFraction?: number;
   /** Split mode (see `splitRows`). Default 'grouped' (identical audio never on both sides). */
   readonly splitMode?: SplitMode;
@@ -117,6 +121,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   const dataDir = resolve(options.dataDir);
   requireDataDir(dataDir); // before the cache key, which takes absent files as absent
   const cacheFile = join(options.cacheDir ?? defaultCacheDir(dataDir), PREPARED_CACHE_FILE);
+  checkPreparedCache(options.cacheDir ?? defaultCacheDir(dataDir));
   const key = inputKey(dataDir, { seed, valFraction, mode });
   const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>, fromCache: boolean): DataSummary => ({
     ...summary,
@@ -137,6 +142,13 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   log(`loaded ${raw.nTrain} + ${raw.nTest} rows (${elapsed(started)})`);
   const dup = audioDuplicateGroups(raw.trainAudio, raw.nTrain);
   const split = splitRows(raw.trainLabels, { valFraction, seed, mode, groups: dup.groups });
+  if (split.train.length === 0) {
+    // Statistics fitted on no rows, a model trained on none: refused before any of it.
+    const grouped = mode === 'grouped' ? ' (the grouped split moves whole groups of identical audio)' : '';
+    throw new UsageError(
+      `Expected --val-fraction to leave some of the ${counted(raw.nTrain, 'training row')} to train on, found ${valFraction}, which puts all ${raw.nTrain} into validation and leaves 0 to train on${grouped}`,
+    );
+  }
   // The loader found the ranges while checking for NaN; reuse them instead of another pass.
   const ranges = raw.ranges ?? {
     trainImages: valueRange(raw.trainImages),
@@ -242,6 +254,72 @@ function checkImageScales(train: ValueRange, test: ValueRange | null): void {
   if (imageScale === 255 && test.max > 0 && test.max <= 1) {
     throw new DataError(`Expected \`${f.testImages}\` in 0..255 like \`${f.trainImages}\`, found values only up to ${test.max} (scaled to [0,1]?)`);
   }
+}
+
+/** What {@link testAudioScale} found: how far the test audio is from the training audio's scale, in one sentence. */
+export interface TestAudioScale {
+  /** 'refuse' for a gross shift (a wrong scale, a unit mix-up), 'warn' for a moderate one. */
+  readonly level: 'warn' | 'refuse';
+  readonly finding: string;
+}
+
+/**
+ * Whether the test audio of `prepared` is on the training audio's scale (training audio x255 and test
+ * audio in [0,1], say, standardise every test row into nonsense), judged as `predict` and the
+ * pipeline judge the test rows: the test audio, standardised with the training split's statistics,
+ * against `SHIFT_LIMITS` (`audioShift`; fewer than 20 test rows are not judged). Null when it is;
+ * else the level, and for a gross shift a sentence in the words of the images' scale check
+ * (``Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` (values from 0 to 255), found values
+ * from 0 to 0.99, ...``). `preprocess` and `train` refuse a 'refuse' unless `--allow-shift` and warn
+ * of the rest, as `predict` does.
+ */
+export function testAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>): TestAudioScale | null {
+  const { test, summary } = prepared;
+  const testRange = summary.ranges.testAudio;
+  if (!test || !testRange) return null;
+  const shift = audioShift(test.audio, test.n);
+  const level = audioShiftLevel(shift, test.n);
+  if (level === 'ok') return null;
+  const f = COMPETITION_FILES;
+  const train = summary.ranges.trainAudio;
+  if (level === 'warn') return { level, finding: `\`${f.testAudio}\` differs from the training audio: ${describeAudioShift(shift)}` };
+  return {
+    level,
+    finding: `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${testRange.min} to ${testRange.max}, which the training statistics standardise to ${describeAudioShift(shift)} (scaled differently?)`,
+  };
+}
+
+/**
+ * The one-line warning for a split that leaves no validation rows (`--val-fraction` rounds to none,
+ * or the grouped split could move no whole group), saying what a command does without them
+ * (`consequence`); null when there are validation rows.
+ */
+export function emptyValidationWarning(prepared: Pick<PreparedData, 'split' | 'summary'>, consequence: string): string | null {
+  const { split, summary } = prepared;
+  if (split.val.length > 0) return null;
+  const why = split.mode === 'grouped' ? 'the grouped split moves whole groups of identical audio' : 'rounded';
+  return `warning: --val-fraction ${split.valFraction} of ${counted(summary.nTrain, 'training row')} leaves 0 for validation (${why}): ${consequence}`;
+}
+
+/**
+ * Refuses, before any work, a cache folder whose `prepared.bin` this tool did not write: a folder of
+ * that name, or a file without a cache header carrying a key (a user's own file, which writing the
+ * cache would replace without a word). A cache an earlier run wrote, of any options or version, is
+ * replaced as before. Throws a FileWriteError naming the file (exit 1: what stands on disk).
+ */
+export function checkPreparedCache(cacheDir: string): void {
+  const file = join(cacheDir, PREPARED_CACHE_FILE);
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return; // nothing there yet (or nothing one may look at: writing says why)
+  }
+  if (st.isFile() && typeof readBinaryCacheMeta<Partial<CacheMeta>>(file)?.key === 'string') return;
+  const found = st.isDirectory() ? 'a folder' : st.isFile() ? 'a file that is no cache of this tool' : 'something that is not a file';
+  throw new FileWriteError(
+    `Expected \`${file}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found ${found}; nothing was written (move it away, or choose another cache folder)`,
+  );
 }
 
 /** Rows per class 0..9 (of `rows` only, when given). */

@@ -55,12 +55,46 @@ export function inputShift(inputs: ModelInputs, what = 'the inputs', files: Shif
   const n = inputs.n;
   let imageMax = 0;
   for (let i = 0; i < inputs.images.length; i++) if (inputs.images[i] > imageMax) imageMax = inputs.images[i];
+  const { audioMeanAbsZ, audioStdRatio } = audioShift(inputs.audio, n);
+  const L = SHIFT_LIMITS;
+  const findings: string[] = [];
+  let level: ShiftLevel = 'ok';
+  const flag = (l: ShiftLevel, text: string) => {
+    findings.push(text);
+    if (l === 'refuse' || level === 'ok') level = l;
+  };
+  const from = (file: string | undefined) => (file ? ` (\`${file}\`)` : '');
+  const images = `the images of ${what}${from(files.images)}`;
+  const audio = `the audio of ${what}${from(files.audio)}`;
+  if (n > 0 && imageMax > L.imageHigh) {
+    flag('refuse', `${images} reach ${fmt(imageMax)} after scaling (training images lie in [0,1]): they look stored on another scale (e.g. 0..255 where the model expects [0,1])`);
+  } else if (n > 0 && imageMax < L.imageLow) {
+    flag('refuse', `the brightest image pixel of ${what}${from(files.images)} is ${fmt(imageMax)} after scaling (training images reach 1): they look stored on another scale (e.g. [0,1] where the model expects 0..255)`);
+  }
+  const audioLevel = audioShiftLevel({ audioMeanAbsZ, audioStdRatio }, n);
+  if (audioLevel === 'refuse') {
+    flag('refuse', `${audio} is far from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}`);
+  } else if (audioLevel === 'warn') {
+    flag('warn', `${audio} differs from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}`);
+  }
+  return { level, findings, imageMax, audioMeanAbsZ, audioStdRatio };
+}
+
+/** How far standardised audio is from the training audio (see {@link ShiftReport}). */
+export type AudioShift = Pick<ShiftReport, 'audioMeanAbsZ' | 'audioStdRatio'>;
+
+/**
+ * The mean over audio features of |mean z-score| and the median of the z-scores' spread, of `n` rows
+ * of audio `audio` [n*507] standardised with a model's training statistics (0 and 1 for rows like
+ * the training rows).
+ */
+export function audioShift(audio: Float32Array, n: number): AudioShift {
   const sum = new Float64Array(AUDIO_SIZE);
   const sq = new Float64Array(AUDIO_SIZE);
   for (let r = 0; r < n; r++) {
     const base = r * AUDIO_SIZE;
     for (let j = 0; j < AUDIO_SIZE; j++) {
-      const v = inputs.audio[base + j];
+      const v = audio[base + j];
       sum[j] += v;
       sq[j] += v * v;
     }
@@ -72,32 +106,27 @@ export function inputShift(inputs: ModelInputs, what = 'the inputs', files: Shif
     absZ += Math.abs(mean);
     spreads[j] = n ? Math.sqrt(Math.max(0, sq[j] / n - mean * mean)) : 1;
   }
-  const audioMeanAbsZ = absZ / AUDIO_SIZE;
   const sorted = Float64Array.from(spreads).sort();
-  const audioStdRatio = sorted[Math.floor(AUDIO_SIZE / 2)];
-  const L = SHIFT_LIMITS;
-  const findings: string[] = [];
-  let level: ShiftLevel = 'ok';
-  const flag = (l: ShiftLevel, text: string) => {
-    findings.push(text);
-    if (l === 'refuse' || level === 'ok') level = l;
-  };
-  const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toExponential(2) : x.toFixed(3));
-  const from = (file: string | undefined) => (file ? ` (\`${file}\`)` : '');
-  const images = `the images of ${what}${from(files.images)}`;
-  const audio = `the audio of ${what}${from(files.audio)}`;
-  if (n > 0 && imageMax > L.imageHigh) {
-    flag('refuse', `${images} reach ${fmt(imageMax)} after scaling (training images lie in [0,1]): they look stored on another scale (e.g. 0..255 where the model expects [0,1])`);
-  } else if (n > 0 && imageMax < L.imageLow) {
-    flag('refuse', `the brightest image pixel of ${what}${from(files.images)} is ${fmt(imageMax)} after scaling (training images reach 1): they look stored on another scale (e.g. [0,1] where the model expects 0..255)`);
-  }
-  const spreadOff = (limit: number) => audioStdRatio > limit || audioStdRatio < 1 / limit;
-  if (n < L.minAudioRows) {
-    // Too few rows to estimate the audio's spread: only the images are judged.
-  } else if (audioMeanAbsZ > L.refuseZ || spreadOff(L.refuseSpread)) {
-    flag('refuse', `${audio} is far from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
-  } else if (audioMeanAbsZ > L.warnZ || spreadOff(L.warnSpread)) {
-    flag('warn', `${audio} differs from the training audio: mean |z| ${fmt(audioMeanAbsZ)} (new voices: below ${L.warnZ}), spread ${fmt(audioStdRatio)}x the training spread`);
-  }
-  return { level, findings, imageMax, audioMeanAbsZ, audioStdRatio };
+  return { audioMeanAbsZ: absZ / AUDIO_SIZE, audioStdRatio: sorted[Math.floor(AUDIO_SIZE / 2)] };
 }
+
+/**
+ * The verdict on an {@link audioShift} of `n` rows, by {@link SHIFT_LIMITS}: 'refuse' for a gross
+ * shift (a wrong scale, a unit mix-up), 'warn' for a moderate one, 'ok' otherwise and for fewer than
+ * `minAudioRows` rows (too few to judge).
+ */
+export function audioShiftLevel(shift: AudioShift, n: number): ShiftLevel {
+  const L = SHIFT_LIMITS;
+  const spreadOff = (limit: number) => shift.audioStdRatio > limit || shift.audioStdRatio < 1 / limit;
+  if (n < L.minAudioRows) return 'ok';
+  if (shift.audioMeanAbsZ > L.refuseZ || spreadOff(L.refuseSpread)) return 'refuse';
+  if (shift.audioMeanAbsZ > L.warnZ || spreadOff(L.warnSpread)) return 'warn';
+  return 'ok';
+}
+
+/** An {@link audioShift}'s figures in words: `mean |z| 253 (new voices: below 0.5), spread 0.004x the training spread`. */
+export function describeAudioShift(shift: AudioShift): string {
+  return `mean |z| ${fmt(shift.audioMeanAbsZ)} (new voices: below ${SHIFT_LIMITS.warnZ}), spread ${fmt(shift.audioStdRatio)}x the training spread`;
+}
+
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toExponential(2) : x.toFixed(3));

@@ -51,6 +51,20 @@ describe('validateSubmission()', () => {
     expect((error as SubmissionError).line).toBe(line);
   });
 
+  it('says a UTF-16 or binary submission is one, instead of quoting its bytes', () => {
+    const path = join(dir(), 'submission.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('row_id,label\r\n0,4\r\n', 'utf16le')]));
+    expect(() => validateSubmission(path, 1)).toThrow(`Expected the submission \`${path}\` to be a UTF-8 CSV file (row_id,label), found a UTF-16 file (save it as UTF-8)`);
+    writeFileSync(path, Buffer.alloc(100));
+    expect(() => validateSubmission(path, 1)).toThrow(`Expected the submission \`${path}\` to be a UTF-8 CSV file (row_id,label), found binary data (NUL bytes, the first at offset 0)`);
+  });
+
+  it('says the test files have no rows rather than naming a row past row_id -1', () => {
+    const path = join(dir(), 'submission.csv');
+    writeFileSync(path, 'row_id,label\n0,4\n');
+    expect(() => validateSubmission(path, 0)).toThrow(`Expected \`${path}\` to have 0 rows (one per test row), found 1: the test files have 0 rows, so no submission fits them`);
+  });
+
   it('refuses a missing file by name', () => {
     expect(() => validateSubmission('/nonexistent/submission.csv', 1)).toThrow('Expected the submission `/nonexistent/submission.csv` to be a CSV file, found nothing there');
   });

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { counted } from '@digitfuse/core';
-import { NUM_CLASSES } from '@digitfuse/data';
+import { readFileSync } from 'node:fs';
+import { counted, inputFileProblem, readProblem, somethingAt } from '@digitfuse/core';
+import { csvTextProblem, NUM_CLASSES } from '@digitfuse/data';
 import Papa from 'papaparse';
 import { SubmissionError } from './errors';
 import { SUBMISSION_HEADER } from './write-submission';
@@ -13,10 +13,28 @@ export interface SubmissionSummary {
   readonly labelCounts: number[];
 }
 
-/** Throws a SubmissionError unless `path` is a file: nothing there, or a folder, said in one line. */
+/**
+ * Throws a SubmissionError unless `path` is a file this process can read: nothing there, a folder, a
+ * file it may not read, a folder on its path it may not enter, a broken symbolic link (see
+ * `inputFileProblem`), said in one line.
+ */
 export function requireSubmissionFile(path: string): void {
-  if (!existsSync(path)) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found nothing there`, path);
-  if (!statSync(path).isFile()) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found a folder`, path);
+  const problem = somethingAt(path) ? inputFileProblem(path) : 'nothing there';
+  if (problem !== null) throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found ${problem}`, path);
+}
+
+/** The submission's text: a SubmissionError when it cannot be read or is no UTF-8 text (UTF-16, binary data; see `csvTextProblem`). */
+function readSubmission(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new SubmissionError(`Expected the submission \`${path}\` to be a CSV file, found ${readProblem(err, path)}`, path);
+  }
+  const problem = csvTextProblem(bytes);
+  if (problem !== null) throw new SubmissionError(`Expected the submission \`${path}\` to be a UTF-8 CSV file (${SUBMISSION_HEADER}), found ${problem}`, path);
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -27,8 +45,7 @@ export function requireSubmissionFile(path: string): void {
 export function validateSubmission(path: string, testData: number | { readonly n: number }): SubmissionSummary {
   const nTest = typeof testData === 'number' ? testData : testData.n;
   requireSubmissionFile(path);
-  let text = readFileSync(path, 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = readSubmission(path);
   const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: false });
   const records = parsed.data;
   // The newline ending the last row leaves one empty record; blank lines after the last row are not
@@ -75,7 +92,14 @@ export function validateSubmission(path: string, testData: number | { readonly n
   }
   if (rows !== nTest) {
     // Name where the rows stop, or the first row past the last test row.
-    const where = rows < nTest ? (rows > 0 ? `: the last is row_id ${rows - 1} (line ${rows + 1})` : '') : `: line ${nTest + 2} \`${records[nTest + 1].join(',').slice(0, 60)}\` is past row_id ${nTest - 1}`;
+    const where =
+      rows < nTest
+        ? rows > 0
+          ? `: the last is row_id ${rows - 1} (line ${rows + 1})`
+          : ''
+        : nTest === 0
+          ? ': the test files have 0 rows, so no submission fits them'
+          : `: line ${nTest + 2} \`${records[nTest + 1].join(',').slice(0, 60)}\` is past row_id ${nTest - 1}`;
     throw new SubmissionError(
       `Expected \`${path}\` to have ${counted(nTest, 'row')} (one per test row), found ${rows}${where}`,
       path,

@@ -1,6 +1,6 @@
 import { UsageError, UserError } from '../errors';
 import { parseArgs } from './parse-args';
-import { debugEnabled, runCli } from './run-cli';
+import { debugEnabled, escapeControls, runCli } from './run-cli';
 
 class DataError extends UserError {}
 
@@ -26,6 +26,15 @@ describe('runCli()', () => {
     }, write);
     expect(code).toBe(1);
     expect(lines).toEqual(['error: Expected `y_train.csv` to have a `label` column, found columns: a,b\n']);
+  });
+
+  it('escapes the control characters of a message that quotes a file (NULs, a terminal escape), keeping it one line', async () => {
+    const code = await runCli(async () => {
+      throw new DataError('Expected `y.csv` to have a `label` column, found columns: \xff\xfer\x00o\x00w\x00 \x1b[2J\r\x7f\u2028end');
+    }, write);
+    expect(code).toBe(1);
+    expect(lines).toEqual(['error: Expected `y.csv` to have a `label` column, found columns: \xff\xfer\\x00o\\x00w\\x00 \\x1b[2J\\x0d\\x7f\\u2028end\n']);
+    expect(escapeControls('tab\tand é stay')).toBe('tab\tand é stay');
   });
 
   it('returns 2 for a usage error', async () => {

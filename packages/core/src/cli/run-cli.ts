@@ -8,7 +8,9 @@ import { HelpShown } from './parse-args';
  * - 2 for a {@link UsageError} (unknown flag, bad value), printed as one line `error: <message>`;
  * - 1 for any other {@link UserError} (bad file, configuration...), one line `error: <message>`;
  * - 1 for anything else: a bug, printed as `error: <message>` and its stack trace.
- * No URL's password is printed ({@link redactCredentials}).
+ * No URL's password is printed ({@link redactCredentials}), and a message is printed with its control
+ * characters escaped (`\x00`, `\x1b`): one that quotes a file's bytes never writes NULs or terminal
+ * escape sequences.
  * With `DEBUG=digitfuse` (or `DIGITFUSE_DEBUG=1`) every error also prints its stack trace.
  */
 export async function runCli(main: () => Promise<unknown>, write: (text: string) => void = writeStderr): Promise<number> {
@@ -26,8 +28,8 @@ export function reportError(err: unknown, write: (text: string) => void = writeS
   const e = err instanceof Error ? err : new Error(String(err));
   const user = e instanceof UserError;
   // No URL's password, whatever echoed it (the command line's are left out where they are echoed, parseArgs).
-  write(`error: ${redactCredentials(user ? oneLine(e.message) : e.message)}\n`);
-  if (!user || debugEnabled()) write(`${redactCredentials(e.stack ?? e.message)}\n`);
+  write(`error: ${escapeControls(redactCredentials(user ? oneLine(e.message) : e.message))}\n`);
+  if (!user || debugEnabled()) write(`${escapeControls(redactCredentials(e.stack ?? e.message))}\n`);
   if (e instanceof UsageError) return 2;
   return 1;
 }
@@ -57,6 +59,14 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ').trim();
+
+/** `text` with every control character but the line break and tab written as `\xNN` (`\u2028` for the two Unicode line separators). */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
 
 function writeStderr(text: string): void {
   process.stderr.write(text);

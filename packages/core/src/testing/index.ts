@@ -36,6 +36,18 @@ export function runScript(script: string, args: readonly string[], env: NodeJS.P
 }
 
 /**
+ * {@link runScript} as a user without root's right to read every file: as the user `nobody` (uid and
+ * gid 65534) when this process is root (CI runs as root, and root reads a file chmod 000), else as
+ * this process's user. For specs of what a file or folder one may not read does. What the script
+ * must reach has to be open to that user: `mkdtemp` makes folders only their owner may enter
+ * (chmod them 0o755).
+ */
+export function runScriptUnprivileged(script: string, args: readonly string[]): SpawnSyncReturns<string> {
+  if (process.getuid?.() !== 0) return runScript(script, args);
+  return spawnSync(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, script), ...args], { cwd: WORKSPACE, encoding: 'utf8', uid: 65534, gid: 65534 });
+}
+
+/**
  * A tiny file system that fills up (a `size_kib` tmpfs, mounted for the suite and unmounted after),
  * for specs of what a full disk does. Mounting needs root (CI runs as root); where it is not
  * allowed the returned function gives null and one loud line says the specs using it are skipped.

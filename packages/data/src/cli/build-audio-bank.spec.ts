@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScript } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes } from '../testing';
@@ -14,13 +14,16 @@ describe('digitfuse audio-bank (the binary)', () => {
   beforeEach(() => (tmp = makeTempDir('audio-bank-')));
   afterEach(() => tmp.cleanup());
 
-  /** An FSDD folder with mfcc.npy [3,507] and, unless null, `clips` as clips.csv; runs the command on it. */
-  const run = (clips: string | null) => {
+  /**
+   * An FSDD folder with `mfcc` as mfcc.npy (default [3,507] of finite values; null: none) and, unless
+   * null, `clips` as clips.csv; runs the command on it, writing to `out` (default a new folder).
+   */
+  const run = (clips: string | Uint8Array | null, mfcc: Float32Array | null = new Float32Array(3 * 507).map((_, i) => i % 13), out = join(tmp.dir, 'out')) => {
     const fsdd = join(tmp.dir, 'fsdd');
     mkdirSync(fsdd);
-    writeFileSync(join(fsdd, 'mfcc.npy'), npyBytes(new Float32Array(3 * 507).map((_, i) => i % 13), [3, 507]));
+    if (mfcc !== null) writeFileSync(join(fsdd, 'mfcc.npy'), npyBytes(mfcc, [3, 507]));
     if (clips !== null) writeFileSync(join(fsdd, 'clips.csv'), clips);
-    return { fsdd, ...runScript('packages/data/src/cli/build-audio-bank.ts', ['--fsdd', fsdd, '--out', join(tmp.dir, 'out')]) };
+    return { fsdd, ...runScript('packages/data/src/cli/build-audio-bank.ts', ['--fsdd', fsdd, '--out', out]) };
   };
   const lines = (...rows: string[]) => `${rows.join('\n')}\n`;
 
@@ -31,9 +34,43 @@ describe('digitfuse audio-bank (the binary)', () => {
     expect(existsSync(join(tmp.dir, 'out', 'fsdd-mfcc.json'))).toBe(true);
   });
 
-  it('refuses a folder without clips.csv in one line, like a missing mfcc.npy (it was ENOENT with a stack trace)', () => {
+  it('refuses a folder without clips.csv or mfcc.npy in one line naming --fsdd (it was ENOENT with a stack trace, then a bare "File not found")', () => {
     const r = run(null);
-    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 1, stdout: '', stderr: `error: File not found: \`${join(r.fsdd, 'clips.csv')}\`\n` });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `error: Expected \`--fsdd ${r.fsdd}\` to hold clips.csv (one line per clip), found no such file\n`,
+    });
+    rmSync(r.fsdd, { recursive: true });
+    const noMfcc = run(lines(HEADER, ...ROWS), null);
+    expect({ status: noMfcc.status, stderr: noMfcc.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`--fsdd ${noMfcc.fsdd}\` to hold mfcc.npy (the clips' MFCC features [N,507]), found no such file\n`,
+    });
+  });
+
+  it.each([
+    [NaN, 'NaN'],
+    [Infinity, 'Infinity'],
+    [-Infinity, '-Infinity'],
+  ])('refuses %p in mfcc.npy in one line naming the file and the first bad row and column, writing nothing', (value, found) => {
+    const mfcc = new Float32Array(3 * 507).map((_, i) => i % 13);
+    mfcc[507 + 20] = value;
+    mfcc[2 * 507] = value;
+    const r = run(lines(HEADER, ...ROWS), mfcc);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `error: Expected \`mfcc.npy\` to hold finite numbers, found ${found} at row 1, column 20\n` });
+    expect(existsSync(join(tmp.dir, 'out'))).toBe(false);
+  });
+
+  it('refuses an --out that is a file, saying so, before reading anything (it named a fsdd-mfcc.u8 under the file, EEXIST)', () => {
+    const file = join(tmp.dir, 'afile');
+    writeFileSync(file, 'keep');
+    const r = run(lines(HEADER, ...ROWS), undefined, file);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`--out ${file}\` to be a folder for fsdd-mfcc.u8 and fsdd-mfcc.json, found a file there; nothing was written\n`,
+    });
+    expect(readFileSync(file, 'utf8')).toBe('keep');
   });
 
   it.each([
@@ -47,6 +84,7 @@ describe('digitfuse audio-bank (the binary)', () => {
     ['an unknown split', lines(HEADER, ROWS[0], ROWS[1], '2,2_theo_3.wav,2,theo,3,val'), 'Expected `clips.csv` split to be \'train\' or \'test\', found "val" on line 4'],
     ['fewer clips than mfcc.npy', lines(HEADER, ROWS[0], ROWS[1]), 'Expected `clips.csv` to list 3 clips like mfcc.npy, found 2'],
     ['an empty file', '', 'Expected `clips.csv` to have a header line with clip,digit,speaker,index,split, found an empty file'],
+    ['UTF-16 text', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines(HEADER, ...ROWS), 'utf16le')]), 'Expected `clips.csv` to be a UTF-8 CSV file with clip,digit,speaker,index,split, found a UTF-16 file (save it as UTF-8)'],
   ])('refuses clips.csv with %s in one line naming the file (and line), exit 1', (_case, clips, message) => {
     const r = run(clips);
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 1, stdout: '', stderr: `error: ${message}\n` });

@@ -1,9 +1,11 @@
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
+import { checkOutputFolder, inputFileProblem, parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
+import { csvTextProblem } from '../csv/text-problem';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
 import { DataError } from '../errors';
+import { scanValues } from '../load-competition';
 import { readNpy } from '../npy/read-npy';
 import { readInputFile } from '../read-input';
 import { AUDIO_SIZE } from '../types';
@@ -14,8 +16,16 @@ import { workspaceRoot } from '../workspace';
  * features: `mfcc.npy` [2400,507] and `clips.csv` (`clip,file,digit,speaker,index,split`).
  */
 export function buildAudioBank(fsddDir: string, outDir: string): { clips: number; bytes: number } {
-  const { data, shape } = readNpy(join(fsddDir, 'mfcc.npy'));
-  if (shape.length !== 2 || shape[1] !== AUDIO_SIZE) throw new DataError(`Expected \`mfcc.npy\` to have shape [N,${AUDIO_SIZE}], found [${shape.join(',')}]`);
+  const mfccPath = join(fsddDir, 'mfcc.npy');
+  const { data, shape } = readNpy(mfccPath);
+  if (shape.length !== 2 || shape[1] !== AUDIO_SIZE) throw new DataError(`Expected \`mfcc.npy\` to have shape [N,${AUDIO_SIZE}], found [${shape.join(',')}]`, mfccPath);
+  // A NaN or infinity would make its coefficient's range, and so every clip's bytes of it, NaN.
+  const { bad } = scanValues(data);
+  if (bad >= 0) {
+    const v = data[bad];
+    const found = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    throw new DataError(`Expected \`mfcc.npy\` to hold finite numbers, found ${found} at row ${Math.floor(bad / AUDIO_SIZE)}, column ${bad % AUDIO_SIZE}`, mfccPath);
+  }
   const clips = readClips(join(fsddDir, 'clips.csv'), shape[0]);
   const { data: bytes, meta } = encodeAudioBank(data, clips);
   writeFileAtomic(join(outDir, AUDIO_BANK_FILES.data), bytes);
@@ -34,8 +44,11 @@ const INTEGER = /^\d+$/;
  * other than train or test, or a row count that differs from mfcc.npy's.
  */
 function readClips(csvPath: string, expected: number): ClipInfo[] {
-  const text = readInputFile(csvPath, 'a CSV file').toString('utf8');
+  const bytes = readInputFile(csvPath, 'a CSV file');
   const name = basename(csvPath);
+  const problem = csvTextProblem(bytes);
+  if (problem !== null) throw new DataError(`Expected \`${name}\` to be a UTF-8 CSV file with ${CLIP_COLUMNS.join(',')}, found ${problem}`, csvPath);
+  const text = bytes.toString('utf8');
   // One record per line (clips.csv quotes no line breaks), so a record's index is its line's.
   const lines = Papa.parse<string[]>(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { skipEmptyLines: false }).data
     .map((fields, i) => ({ fields: fields.map((f) => f.trim()), line: i + 1 }))
@@ -89,6 +102,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!fsdd?.isDirectory()) {
     throw new DataError(`Expected \`--fsdd ${args.fsdd}\` to be the FSDD folder (mfcc.npy, clips.csv), found ${fsdd ? 'a file' : 'no such folder'}`, args.fsdd);
   }
+  for (const [name, what] of [
+    ['mfcc.npy', `the clips' MFCC features [N,${AUDIO_SIZE}]`],
+    ['clips.csv', 'one line per clip'],
+  ]) {
+    const problem = inputFileProblem(join(args.fsdd, name));
+    if (problem !== null) throw new DataError(`Expected \`--fsdd ${args.fsdd}\` to hold ${name} (${what}), found ${problem}`, join(args.fsdd, name));
+  }
+  checkOutputFolder(args.out, 'out', `a folder for ${AUDIO_BANK_FILES.data} and ${AUDIO_BANK_FILES.meta}`);
   const { clips, bytes } = buildAudioBank(args.fsdd, args.out);
   console.log(`wrote ${clips} clips (${bytes} bytes) to ${args.out}`);
 }

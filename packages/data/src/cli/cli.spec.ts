@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
-import { runScript, useFullDisk } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useFullDisk } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
@@ -109,6 +109,80 @@ describe('preprocess main()', () => {
     expect(readdirSync(tmp.dir)).toEqual(['data']);
   }, 30000);
 
+  it('says a data file is one it may not read, or in a folder it may not enter, as a real process run by a user other than root', () => {
+    chmodSync(tmp.dir, 0o777); // mkdtemp's folder: only root could enter it, or write the cache there
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    chmodSync(join(data, 'y_train.csv'), 0);
+    const unreadable = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    const outcome = (r: typeof unreadable) => ({ status: r.status, errors: r.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(r.stderr) });
+    expect(outcome(unreadable)).toEqual({
+      status: 1,
+      errors: [`error: Expected \`y_train.csv\` in \`${data}\`, found a file it may not read (permission denied, EACCES)`],
+      stack: false,
+    });
+    chmodSync(join(data, 'y_train.csv'), 0o644);
+    chmodSync(data, 0o600);
+    const closed = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    chmodSync(data, 0o755);
+    expect(outcome(closed)).toEqual({
+      status: 1,
+      errors: [`error: Expected \`x_train_wr.npy\` in \`${data}\`, found no access to the folder \`${data}\` on its path (permission denied, EACCES)`],
+      stack: false,
+    });
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+  }, 60000);
+
+  it('refuses a --val-fraction that leaves no training rows (exit 2, one line), warns of one that leaves no validation rows, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 3 });
+    const preprocess = (...args: string[]) => runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache'), '--split', 'stratified', ...args]);
+    const none = preprocess('--val-fraction', '0.999');
+    expect({ status: none.status, errors: none.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(none.stderr) }).toEqual({
+      status: 2,
+      errors: ['error: Expected --val-fraction to leave some of the 30 training rows to train on, found 0.999, which puts all 30 into validation and leaves 0 to train on'],
+      stack: false,
+    });
+    expect(readdirSync(tmp.dir)).toEqual(['data']);
+    const noVal = preprocess('--val-fraction', '0.001', '--json');
+    expect(noVal.status).toBe(0);
+    expect(noVal.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      'warning: --val-fraction 0.001 of 30 training rows leaves 0 for validation (rounded): a model trained on this split has no early stopping and no validation metrics',
+    ]);
+    expect(JSON.parse(noVal.stdout)).toMatchObject({ split: { nTrain: 30, nVal: 0 } });
+  }, 60000);
+
+  it('refuses test audio on another scale than the training audio (x255) in one line, and goes on with a warning with --allow-shift, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    const fixture = writeCompetitionFixture(data, { nTrain: 40, nTest: 25 });
+    writeFileSync(join(data, 'x_train_sp.npy'), npyBytes(fixture.trainAudio.map((v) => v * 255), [40, 507]));
+    const preprocess = (...args: string[]) => runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache'), ...args]);
+    const refused = preprocess();
+    const finding = /Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from [\d.e-]+ to [\d.]+\), found values from [\d.e-]+ to [\d.]+, which the training statistics standardise to mean \|z\| [\d.]+ \(new voices: below 0.5\), spread 0.004x the training spread \(scaled differently\?\)/.source;
+    expect({ status: refused.status, errors: refused.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(refused.stderr) }).toEqual({
+      status: 1,
+      errors: [expect.stringMatching(new RegExp(`^error: ${finding}; check the files, or --allow-shift to go on anyway$`))],
+      stack: false,
+    });
+    const allowed = preprocess('--allow-shift');
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(new RegExp(`^warning: ${finding}$`))]);
+  }, 60000);
+
+  it('refuses an --out holding a prepared.bin of the user\'s own, before reading the data, keeping it, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+    const out = join(tmp.dir, 'mine');
+    mkdirSync(out);
+    writeFileSync(join(out, 'prepared.bin'), 'my own file');
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', out]);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`${join(out, 'prepared.bin')}\` to be absent or a preprocessed-data cache this tool wrote (to replace), found a file that is no cache of this tool; nothing was written (move it away, or choose another cache folder)\n`,
+    });
+    expect(readFileSync(join(out, 'prepared.bin'), 'utf8')).toBe('my own file');
+  }, 30000);
+
   it('refuses a y_train.csv row with 3 fields as a real process, writing no cache', () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { nTrain: 6, nTest: 2, files: { 'y_train.csv': 'row_id,label\n0,1\n1,2\n2,3\n3,4\n4,3,9\n5,6\n' } });
@@ -194,11 +268,12 @@ describe('demo main()', () => {
     expect(out).toEqual([`built demo dataset: ${dir} (12 train, 3 test, seed 1)`, `demo dataset up to date: ${dir} (12 train, 3 test, seed 1)`]);
   });
 
-  /** `digitfuse demo ...` as a separate process: exit status, the `error:` lines, whether a stack trace shows. */
-  const demo = (args: string[]) => {
-    const run = runScript('packages/data/src/cli/demo.ts', args);
+  /** `digitfuse demo ...` as a separate process (run by `runner`): exit status, the `error:` lines, whether a stack trace shows. */
+  const demoAs = (runner: typeof runScript, args: string[]) => {
+    const run = runner('packages/data/src/cli/demo.ts', args);
     return { status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\bat .*\.ts:\d+/.test(run.stderr), stdout: run.stdout };
   };
+  const demo = (args: string[]) => demoAs(runScript, args);
 
   it('refuses an --out that is a file, or a folder of other files, and changes nothing there (even with --force)', () => {
     const file = join(tmp.dir, 'afile.txt');
@@ -246,6 +321,44 @@ describe('demo main()', () => {
     expect(run.stderr).not.toMatch(/error:/);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('rows:        20 train, 0 test');
+  }, 60000);
+
+  it('names the user\'s --out, not its temporary folder, when it may not write there, before building anything', () => {
+    chmodSync(tmp.dir, 0o755); // mkdtemp's folder: only root could enter it
+    const closed = join(tmp.dir, 'closed');
+    mkdirSync(closed, { mode: 0o755 });
+    expect(demoAs(runScriptUnprivileged, ['--train', '20', '--test', '5', '--out', join(closed, 'd')])).toMatchObject({
+      status: 1,
+      errors: [`error: Cannot write the demo dataset to \`${join(closed, 'd')}\`: permission denied (EACCES); nothing was written`],
+      stack: false,
+    });
+    expect(readdirSync(closed)).toEqual([]);
+  }, 60000);
+
+  describe('on a full disk', () => {
+    const disk = useFullDisk(64);
+    it('names the file under the user\'s --out that could not be written, and leaves nothing behind', () => {
+      const root = disk();
+      if (!root) return;
+      const dir = join(root, 'demo');
+      expect(demo(['--train', '200', '--test', '20', '--out', dir])).toMatchObject({
+        status: 1,
+        errors: [`error: Cannot write \`${join(dir, 'x_train_wr.npy')}\`: no space left on the device (ENOSPC); the file was left as it was`],
+        stack: false,
+      });
+      expect(readdirSync(root)).toEqual([]);
+    }, 60000);
+  });
+
+  it('refuses a --seed above 2147483647, as the other commands do', () => {
+    for (const seed of ['2147483648', '1e300']) {
+      expect(demo(['--train', '20', '--test', '5', '--seed', seed, '--out', join(tmp.dir, 'never')])).toMatchObject({
+        status: 2,
+        errors: [`error: Expected --seed to be an integer from 0 to 2147483647, found ${Number(seed)}`],
+        stack: false,
+      });
+    }
+    expect(existsSync(join(tmp.dir, 'never'))).toBe(false);
   }, 60000);
 
   it('refuses sizes out of range', async () => {

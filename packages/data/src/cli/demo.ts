@@ -1,4 +1,4 @@
-import { parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { defaultDemoDir, ensureDemoDataset, readDemoManifest } from '../demo/build-demo';
 
 /** `digitfuse demo [--train N] [--test N] [--seed S] [--out DIR] [--force]` (`nx run data:demo`): build the demo dataset. */
@@ -17,7 +17,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const options = {
     train: positiveInt(args.train, 'train'),
     test: positiveInt(args.test, 'test', { allowZero: true }),
-    seed: positiveInt(args.seed, 'seed', { allowZero: true }),
+    seed: positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED }),
   };
   if (options.train > 60000) throw new UsageError(`Expected --train to be at most 60000 (MNIST training images), found ${options.train}`);
   if (options.test > 10000) throw new UsageError(`Expected --test to be at most 10000 (MNIST test images), found ${options.test}`);

@@ -1,6 +1,7 @@
 import { checkOutputFolder, MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
-import { prepareData } from '../prepare-data';
+import { DataError } from '../errors';
+import { checkPreparedCache, emptyValidationWarning, prepareData, testAudioScale } from '../prepare-data';
 import { formatSummary } from '../summary';
 
 /** `digitfuse preprocess [--data DIR] [--out DIR] ...` (`nx run data:preprocess`): load, validate, split, cache; print the summary. */
@@ -16,11 +17,15 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
         .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides' })
         .option('rebuild', { type: 'boolean', default: false, describe: 'ignore an existing cache' })
+        .option('allow-shift', { type: 'boolean', default: false, describe: 'go on when the test audio is grossly unlike the training audio (wrong scale, unit mix-up), which is refused otherwise' })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }),
   );
   if (!(args.valFraction > 0 && args.valFraction < 1)) throw new UsageError(`Expected --val-fraction between 0 and 1, found ${args.valFraction}`);
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
-  if (args.out !== undefined) checkOutputFolder(args.out, 'out', 'a cache folder for the preprocessed arrays');
+  if (args.out !== undefined) {
+    checkOutputFolder(args.out, 'out', 'a cache folder for the preprocessed arrays');
+    checkPreparedCache(args.out);
+  }
   const dataDir = args.data ?? (await ensureDemoDataset());
   const prepared = await prepareData({
     dataDir,
@@ -31,6 +36,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     rebuild: args.rebuild,
     log: args.json ? undefined : (line) => console.error(line),
   });
+  const audio = testAudioScale(prepared);
+  if (audio?.level === 'refuse' && !args.allowShift) throw new DataError(`${audio.finding}; check the files, or --allow-shift to go on anyway`);
+  if (audio) console.error(`warning: ${audio.finding}`);
+  const warning = emptyValidationWarning(prepared, 'a model trained on this split has no early stopping and no validation metrics');
+  if (warning) console.error(warning);
   if (args.json) {
     console.log(JSON.stringify(prepared.summary, null, 2));
   } else {

@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError } from '../errors';
-import { parseLabelsCsv } from './read-labels';
+import { makeTempDir } from '../testing';
+import { parseLabelsCsv, readLabelsCsv } from './read-labels';
 
 const parse = (text: string) => parseLabelsCsv(text, 'y_train.csv');
 
@@ -70,5 +73,32 @@ describe('parseLabelsCsv() row ids', () => {
     expect(() => parse('row_id,label\n1,1\n2,2\n3,3\n')).toThrow('found 3 on line 4');
     expect(() => parse('row_id,label\n-1,1\n0,2\n')).toThrow('found -1 on line 2');
     expect(Array.from(parse('row_id,label\n1,5\n0,4\n').labels)).toEqual([4, 5]);
+  });
+});
+
+describe('readLabelsCsv()', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => (tmp = makeTempDir('read-labels-')));
+  afterEach(() => tmp.cleanup());
+
+  const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const utf16be = (text: string) => Buffer.from(utf16le(text)).swap16();
+  it.each([
+    ['UTF-16 LE with a byte-order mark', utf16le('row_id,label\r\n0,1\r\n'), 'a UTF-16 file (save it as UTF-8)'],
+    ['UTF-16 BE with a byte-order mark', utf16be('row_id,label\n0,1\n'), 'a UTF-16 file (save it as UTF-8)'],
+    ['UTF-16 LE without one', Buffer.from('row_id,label\n0,1\n', 'utf16le'), 'a UTF-16 file (save it as UTF-8)'],
+    ['NUL bytes only', Buffer.alloc(64), 'binary data (NUL bytes, the first at offset 0)'],
+    ['text with a NUL byte in it', Buffer.from('row_id,label\n0,1\u0000\n'), 'binary data (NUL bytes, the first at offset 16)'],
+  ])('refuses %s in words, not by its bytes', (_case, bytes, found) => {
+    const file = join(tmp.dir, 'y_train.csv');
+    writeFileSync(file, bytes);
+    expect(() => readLabelsCsv(file)).toThrow(DataError);
+    expect(() => readLabelsCsv(file)).toThrow(`Expected \`y_train.csv\` to be a UTF-8 CSV file with \`row_id,label\`, found ${found}`);
+  });
+
+  it('reads UTF-8 with a byte-order mark', () => {
+    const file = join(tmp.dir, 'y_train.csv');
+    writeFileSync(file, '\ufeffrow_id,label\n0,1\n1,2\n');
+    expect(Array.from(readLabelsCsv(file).labels)).toEqual([1, 2]);
   });
 });

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import Papa from 'papaparse';
 import { DataError } from '../errors';
 import { NUM_CLASSES } from '../types';
+import { csvTextProblem } from './text-problem';
 
 /** Labels read from a `row_id,label` CSV. */
 export interface LabelsCsv {
@@ -19,10 +20,15 @@ export interface ReadLabelsOptions {
   readonly numClasses?: number;
 }
 
-/** Reads a `row_id,label` CSV file (see {@link parseLabelsCsv}). */
+/**
+ * Reads a `row_id,label` CSV file (see {@link parseLabelsCsv}); a UTF-16 or binary file is refused
+ * as such (see `csvTextProblem`), not by the mojibake of its header.
+ */
 export function readLabelsCsv(path: string, options: ReadLabelsOptions = {}): LabelsCsv {
-  const text = readInputFile(path, 'a CSV file').toString('utf8');
-  return parseLabelsCsv(text, basename(path), path, options);
+  const bytes = readInputFile(path, 'a CSV file');
+  const problem = csvTextProblem(bytes);
+  if (problem !== null) throw new DataError(`Expected \`${basename(path)}\` to be a UTF-8 CSV file with \`row_id,label\`, found ${problem}`, path);
+  return parseLabelsCsv(bytes.toString('utf8'), basename(path), path, options);
 }
 
 const INTEGER = /^[+-]?\d+$/;

@@ -55,7 +55,7 @@ export interface ClipInfo {
 export const AUDIO_BANK_DIR = join(__dirname, '..', '..', 'assets');
 export const AUDIO_BANK_FILES = { data: 'fsdd-mfcc.u8', meta: 'fsdd-mfcc.json' } as const;
 
-/** Quantises reference MFCC rows [clips*507] into the bank's uint8 bytes and JSON metadata. */
+/** Quantises reference MFCC rows [clips*507] into the bank's uint8 bytes and JSON metadata; a NaN or infinite feature is a RangeError. */
 export function encodeAudioBank(features: Float32Array, clips: readonly ClipInfo[]): { data: Uint8Array; meta: AudioBankMeta } {
   const n = clips.length;
   if (features.length !== n * AUDIO_SIZE) throw new RangeError(`expected ${n} x ${AUDIO_SIZE} features, got ${features.length}`);
@@ -63,6 +63,7 @@ export function encodeAudioBank(features: Float32Array, clips: readonly ClipInfo
   const max = new Array<number>(AUDIO_COEFFS).fill(-Infinity);
   for (let i = 0; i < features.length; i++) {
     const c = i % AUDIO_COEFFS;
+    if (!Number.isFinite(features[i])) throw new RangeError(`Expected finite features, found ${features[i]} at index ${i} (row ${Math.floor(i / AUDIO_SIZE)}, column ${i % AUDIO_SIZE})`);
     if (features[i] < min[c]) min[c] = features[i];
     if (features[i] > max[c]) max[c] = features[i];
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DataError } from '../errors';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
-import { createRng, permutation, writeFileAtomic, type Rng } from '@digitfuse/core';
+import { createRng, diskProblem, FileWriteError, permutation, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../types';
 import { cachePath } from '../workspace';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, loadAudioBank, type AudioBank, type AudioBankMeta } from './audio-bank';
@@ -263,6 +263,9 @@ export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promis
   const resolved = resolveOptions(options);
   if (!force && readDemoManifest(dir, resolved)) return dir;
   checkTarget(dir, inspectTarget(dir), resolved, force);
+  // The build goes to a folder beside `dir`: one that cannot be written there is said now, naming `dir`.
+  const problem = writeProblem(dir);
+  if (problem !== null) throw new FileWriteError(`Cannot write the demo dataset to \`${dir}\`: ${problem}; nothing was written`);
   const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
   options.log?.(`building the demo dataset (${describeDemo(resolved)}) in ${dir}`);
   try {
@@ -272,6 +275,12 @@ export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promis
     checkTarget(dir, target, resolved, force); // the folder may have changed during the build
     replaceWith(tmp, dir, target, resolved);
     return dir;
+  } catch (err) {
+    // A disk problem names the folder the user gave, not the temporary one beside it.
+    if (err instanceof FileWriteError && err.message.includes(tmp)) throw new FileWriteError(err.message.split(tmp).join(dir), { cause: err });
+    const why = err instanceof FileWriteError ? undefined : diskProblem(err);
+    if (why) throw new FileWriteError(`Cannot write the demo dataset to \`${dir}\`: ${why}; it was left as it was`, { cause: err });
+    throw err;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -71,6 +71,21 @@ describe('parseNpy()', () => {
     expect(() => parseNpy(npyBytes(values, [2, 3], { append: 4 }), 'a.npy')).toThrow('found 28 (extra bytes follow the array)');
   });
 
+  it('says a file cut inside its first bytes is a truncated npy file, not one that lacks the \\x93NUMPY start', () => {
+    const full = npyBytes(values, [6]);
+    expect(() => parseNpy(full.subarray(0, 9), 'x.npy')).toThrow('Expected `x.npy` to hold an npy header of at least 10 bytes, found a truncated file of 9 bytes');
+    expect(() => parseNpy(full.subarray(0, 3), 'x.npy')).toThrow('Expected `x.npy` to hold an npy header of at least 10 bytes, found a truncated file of 3 bytes');
+    expect(() => parseNpy(npyBytes(values, [6], { version: 2 }).subarray(0, 11), 'x.npy')).toThrow('Expected `x.npy` to hold an npy header of at least 12 bytes, found a truncated file of 11 bytes');
+    expect(() => parseNpy(Uint8Array.from([0x93, 0x4e, 0x55, 0x4c]), 'x.npy')).toThrow('Expected `x.npy` to be an .npy file (starting with \\x93NUMPY), found "\\x93NUL"');
+  });
+
+  it('says a structured dtype (named fields) is one, and unsupported', () => {
+    const header = "{'descr': [('a', '<f4', (2,)), ('b', '<i4')], 'fortran_order': False, 'shape': (3,), }";
+    expect(() => parseNpy(npyBytes([], [0], { rawHeader: header }), 's.npy')).toThrow(
+      "Expected `s.npy` to have dtype float32, float64, uint8, int32 or int64, found the structured dtype [('a', '<f4', (2,)), ('b', '<i4')] (named fields; unsupported)",
+    );
+  });
+
   it('refuses a truncated header and a header without a shape', () => {
     const full = npyBytes(values, [6]);
     expect(() => parseNpy(full.subarray(0, 30), 't.npy')).toThrow(/Expected `t.npy` to hold a \d+-byte npy header, found a truncated file of 30 bytes/);
@@ -85,8 +100,8 @@ describe('readNpy()', () => {
       const path = join(tmp.dir, 'a.npy');
       writeFileSync(path, npyBytes(values, [3, 2], { dtype: 'f8' }));
       expect(readNpy(path)).toMatchObject({ shape: [3, 2], dtype: 'float64' });
-      expect(() => readNpy(join(tmp.dir, 'nope.npy'))).toThrow(`File not found: \`${join(tmp.dir, 'nope.npy')}\``);
-      expect(() => readNpy(tmp.dir)).toThrow('found a directory');
+      expect(() => readNpy(join(tmp.dir, 'nope.npy'))).toThrow(`Expected \`${join(tmp.dir, 'nope.npy')}\` to be an .npy file, found no such file`);
+      expect(() => readNpy(tmp.dir)).toThrow(`Expected \`${tmp.dir}\` to be an .npy file, found a folder`);
     } finally {
       tmp.cleanup();
     }

@@ -50,15 +50,19 @@ interface NpyHeader {
 function readHeader(bytes: Uint8Array, name: string, file: string | undefined): NpyHeader {
   const notNpy = (found: string): DataError =>
     new DataError(`Expected \`${name}\` to be an .npy file (starting with \\x93NUMPY), found ${found}`, file);
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+  // A file that starts as the magic string does but stops before its end is a truncated npy file, not another kind.
+  if (bytes.length === 0 || MAGIC.some((b, i) => i < bytes.length && bytes[i] !== b)) {
     const head = Array.from(bytes.subarray(0, 8), (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
     throw notNpy(bytes.length === 0 ? 'an empty file' : `"${head}"`);
   }
+  const truncated = (headerEnd: number): DataError =>
+    new DataError(`Expected \`${name}\` to hold an npy header of at least ${headerEnd} bytes, found a truncated file of ${bytes.length} bytes`, file);
+  if (bytes.length < 8) throw truncated(10);
   const major = bytes[6];
   if (major < 1 || major > 3) throw notNpy(`format version ${major}.${bytes[7]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lenBytes) throw new DataError(`Expected \`${name}\` to hold an npy header, found a truncated file of ${bytes.length} bytes`, file);
+  if (bytes.length < 8 + lenBytes) throw truncated(8 + lenBytes);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lenBytes;
   const dataOffset = headerStart + headerLen;
@@ -66,6 +70,11 @@ function readHeader(bytes: Uint8Array, name: string, file: string | undefined): 
     throw new DataError(`Expected \`${name}\` to hold a ${headerLen}-byte npy header, found a truncated file of ${bytes.length} bytes`, file);
   }
   const text = new TextDecoder('latin1').decode(bytes.subarray(headerStart, dataOffset));
+  // A structured dtype's descr is a list of fields (`[('x', '<f4'), ...]`): no array of numbers.
+  const fields = /'descr'\s*:\s*(\[.*?\])\s*,\s*'(?:fortran_order|shape)'/.exec(text)?.[1] ?? /'descr'\s*:\s*(\[[^\]]*\])/.exec(text)?.[1];
+  if (fields !== undefined) {
+    throw new DataError(`Expected \`${name}\` to have dtype float32, float64, uint8, int32 or int64, found the structured dtype ${fields.slice(0, 80)} (named fields; unsupported)`, file);
+  }
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];

@@ -1,6 +1,6 @@
-import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { diskProblem, FileWriteError, processAlive, writeProblem } from '@digitfuse/core';
+import { diskProblem, FileWriteError, processAlive, UsageError, writeProblem } from '@digitfuse/core';
 import { MODEL_JSON, WEIGHTS_BIN } from '../io/fs-io-handler';
 import { META_JSON } from '../io/model-files';
 
@@ -49,6 +49,37 @@ export function checkTrainOut(given: string, force: boolean): string {
   const expected = force ? 'a new or empty folder, or one that only an earlier train wrote (what --force replaces)' : 'a new or empty folder';
   // Model files without meta.json are no model train wrote (nor one it could load): name them all.
   throw new FileWriteError(`Expected ${flag} to be ${expected}, found ${listed(others.length > 0 ? others : entries)} there`);
+}
+
+/**
+ * `path` resolved, with the symbolic links of its longest existing part followed (what it will be
+ * once the rest is created).
+ */
+function realPath(given: string): string {
+  const abs = path.resolve(given);
+  for (let dir = abs; ; dir = path.dirname(dir)) {
+    try {
+      return path.join(realpathSync(dir), path.relative(dir, abs));
+    } catch {
+      if (path.dirname(dir) === dir) return abs;
+    }
+  }
+}
+
+/**
+ * Refuses, before any work, a `--cache-dir` that is `--out` or lies inside it: the cache would go
+ * into the model folder, which then holds a file train did not write, and the finished model could
+ * not be moved in (after the whole training). A UsageError naming both flags (exit 2).
+ */
+export function checkCacheOutsideOut(cacheDir: string, out: string): void {
+  const cache = realPath(cacheDir);
+  const model = realPath(out);
+  const inside = path.relative(model, cache);
+  if (inside !== '' && (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside))) return;
+  const where = inside === '' ? 'the same folder' : `a folder inside it (${inside})`;
+  throw new UsageError(
+    `Expected \`--cache-dir ${cacheDir}\` to be outside \`--out ${out}\` (the model folder holds only the model's files), found ${where}; nothing was written`,
+  );
 }
 
 /**

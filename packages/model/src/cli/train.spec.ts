@@ -126,6 +126,64 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a --cache-dir that is --out or inside it with exit 2, before any work (it trained, then could not move the model in)', async () => {
+    const out = path.join(dir, 'overlap');
+    for (const cache of [out, path.join(out, 'cache'), `${out}/./`]) {
+      const r = train(['--data', dir, '--out', out, '--cache-dir', cache, ...tiny]);
+      const where = path.resolve(cache) === out ? 'the same folder' : 'a folder inside it (cache)';
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr: `error: Expected \`--cache-dir ${cache}\` to be outside \`--out ${out}\` (the model folder holds only the model's files), found ${where}; nothing was written\n`,
+      });
+    }
+    expect(existsSync(out)).toBe(false);
+    // Through a symbolic link to it too.
+    await fs.mkdir(out);
+    await fs.symlink(out, path.join(dir, 'overlap-link'));
+    const linked = train(['--data', dir, '--out', out, '--cache-dir', path.join(dir, 'overlap-link'), ...tiny]);
+    expect(linked.status).toBe(2);
+    expect(await fs.readdir(out)).toEqual([]);
+  });
+
+  it('refuses a --val-fraction that leaves no training rows with exit 2 before training; warns of one that leaves no validation rows', async () => {
+    const out = path.join(dir, 'all-val');
+    const none = train([...flags(out), ...tiny, '--val-fraction', '0.999', '--split', 'stratified']);
+    expect({ status: none.status, errors: errorLines(none.stderr) }).toEqual({
+      status: 2,
+      errors: ['error: Expected --val-fraction to leave some of the 30 training rows to train on, found 0.999, which puts all 30 into validation and leaves 0 to train on'],
+    });
+    expect(none.stderr).not.toContain('training on');
+    expect(existsSync(out)).toBe(false);
+    const noVal = train([...flags(path.join(dir, 'no-val')), ...tiny, '--val-fraction', '0.01', '--split', 'stratified']);
+    expect(noVal.status).toBe(0);
+    expect(noVal.stderr).toContain(
+      "\nwarning: --val-fraction 0.01 of 30 training rows leaves 0 for validation (rounded): training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics\n",
+    );
+    const metrics = JSON.parse(await fs.readFile(path.join(dir, 'no-val', 'metrics.json'), 'utf8')) as TrainMetrics;
+    expect({ nVal: metrics.data.nVal, validation: metrics.validation }).toEqual({ nVal: 0, validation: null });
+  });
+
+  it('refuses test audio on another scale than the training audio (x255) before training, in one line naming --allow-shift', async () => {
+    const loud = path.join(dir, 'loud-data');
+    await fs.mkdir(loud);
+    const n = 30;
+    const rows = randomInputs(n, 21, { learnable: true });
+    writeNpy(path.join(loud, 'x_train_wr.npy'), rows.images.map((v) => Math.round(v * 255)), [n, 784]);
+    writeNpy(path.join(loud, 'x_train_sp.npy'), rows.audio.map((v) => 255 / (1 + Math.exp(-v))), [n, 507]);
+    await fs.writeFile(path.join(loud, 'y_train.csv'), `row_id,label\n${Array.from(rows.labels ?? [], (l, i) => `${i},${l}`).join('\n')}\n`);
+    const test = randomInputs(25, 22, { learnable: true });
+    writeNpy(path.join(loud, 'x_test_wr.npy'), test.images.map((v) => Math.round(v * 255)), [25, 784]);
+    writeNpy(path.join(loud, 'x_test_sp.npy'), test.audio.map((v) => 1 / (1 + Math.exp(-v))), [25, 507]);
+    const out = path.join(dir, 'loud-model');
+    const r = train(['--data', loud, '--cache-dir', path.join(dir, 'loud-cache'), '--out', out, ...tiny]);
+    expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({
+      status: 1,
+      errors: [expect.stringMatching(/^error: Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` \(values from .*\(scaled differently\?\); check the files, or --allow-shift to go on anyway$/)],
+    });
+    expect(r.stderr).not.toContain('training on');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses an --out under a file in one line naming --out, before any work, leaving the file as it was', async () => {
     const file = path.join(dir, 'afile.txt');
     await fs.writeFile(file, 'keep me');

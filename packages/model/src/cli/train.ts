@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
-import { COMPETITION_FILES, DataError, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
+import { checkPreparedCache, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, testAudioScale, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
@@ -9,7 +9,7 @@ import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, vali
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
 import { fitModel } from '../training/fit-model';
-import { checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
+import { checkCacheOutsideOut, checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
 
 export { METRICS_JSON } from './train-out';
 
@@ -113,6 +113,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
         .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
         .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides of the split' })
         .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
+        .option('allow-shift', { type: 'boolean', default: false, describe: 'go on when the test audio is grossly unlike the training audio (wrong scale, unit mix-up), which is refused otherwise' })
         .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const }),
   );
 
@@ -140,7 +141,11 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   checkConfigFlags(defined);
   // Refuse an --out that cannot take the model now, not after minutes of training.
   const out = checkTrainOut(args.out, args.force);
-  if (args.cacheDir !== undefined) checkOutputFolder(args.cacheDir, 'cache-dir', 'a cache folder for the preprocessed arrays');
+  if (args.cacheDir !== undefined) {
+    checkOutputFolder(args.cacheDir, 'cache-dir', 'a cache folder for the preprocessed arrays');
+    checkCacheOutsideOut(args.cacheDir, args.out);
+    checkPreparedCache(args.cacheDir);
+  }
 
   let fileConfig: Partial<ModelConfig> = {};
   if (args.config) {
@@ -169,6 +174,12 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     splitMode: args.split as SplitMode,
     log,
   });
+  // Robust fusion adapts to the test rows, and test metrics are computed on them: test audio on another scale is refused as predict refuses it.
+  const audio = testAudioScale(prepared);
+  if (audio?.level === 'refuse' && !args.allowShift) throw new DataError(`${audio.finding}; check the files, or --allow-shift to go on anyway`);
+  if (audio) log(`warning: ${audio.finding}`);
+  const warning = emptyValidationWarning(prepared, "training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics");
+  if (warning) log(warning);
   const trainRows = subset(prepared.train, prepared.split.train);
   const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
   log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);

@@ -1,6 +1,6 @@
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { runScript } from '@digitfuse/core/testing';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -85,6 +85,29 @@ describe('submit:predict (spawned)', () => {
     expect(r.stderr).not.toContain('backend:');
     expect(readFileSync(join(at, 'afile.txt'), 'utf8')).toBe('keep me');
     expect(existsSync(join(at, 'out.csv'))).toBe(false);
+  });
+
+  it('refuses an --out that is one of its inputs (the labels, the test images, the weights; through a link too) with exit 2, changing nothing', () => {
+    const link = join(root, 'labels-link.csv');
+    symlinkSync(join(data, 'y_train.csv'), link);
+    for (const [out, found] of [
+      [join(data, 'y_train.csv'), `\`y_train.csv\` of \`--data ${data}\``],
+      [join(data, 'x_test_wr.npy'), `\`x_test_wr.npy\` of \`--data ${data}\``],
+      [join(model, 'weights.bin'), `\`weights.bin\` of \`--model ${model}\``],
+      [link, `\`y_train.csv\` of \`--data ${data}\``],
+    ]) {
+      const before = readFileSync(out);
+      const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', data, '--out', out, '--backend', 'wasm']);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: `error: Expected \`--out ${out}\` to be a file other than the command's inputs, found ${found} there; nothing was written\n` });
+      expect(readFileSync(out).equals(before)).toBe(true);
+    }
+  });
+
+  it('refuses the same --model folder given twice under two names (`m` and `m/`) instead of averaging it as two models', () => {
+    const out = join(root, 'twice.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--model', `${model}/`, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: `error: Expected each --model once, found \`${model}\` and \`${model}/\`, the same folder (see --help)\n` });
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses a --model folder without the model files in one line naming the missing ones (and model/ for a run directory), before choosing a backend', () => {

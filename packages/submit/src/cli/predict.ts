@@ -1,12 +1,39 @@
 import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
 import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
 import { validateSubmission } from '../validate-submission';
 import { writeSubmission } from '../write-submission';
+
+/**
+ * Refuses an `--out` that is one of the files the command reads (the same file, through any path or
+ * link): the competition files of `--data` (`--out data/y_train.csv` replaced the labels) and the
+ * model files of each `--model`. A UsageError naming both (exit 2), before anything is loaded.
+ */
+function checkOutNotInput(out: string, data: string, models: readonly string[]): void {
+  const statOf = (file: string) => {
+    try {
+      return statSync(file);
+    } catch {
+      return undefined; // absent, or not to be looked at: no file this command reads
+    }
+  };
+  const target = statOf(out);
+  if (!target) return; // a new file is no input
+  const inputs = [
+    ...Object.values(COMPETITION_FILES).map((name) => ({ file: join(data, name), owner: `--data ${data}` })),
+    ...models.flatMap((model) => MODEL_FILES.map((name) => ({ file: join(model, name), owner: `--model ${model}` }))),
+  ];
+  for (const { file, owner } of inputs) {
+    const st = statOf(file);
+    if (st && st.dev === target.dev && st.ino === target.ino) {
+      throw new UsageError(`Expected \`--out ${out}\` to be a file other than the command's inputs, found \`${basename(file)}\` of \`${owner}\` there; nothing was written`);
+    }
+  }
+}
 
 /** `digitfuse predict --model DIR --data DIR --out FILE` (`nx run submit:predict`): predict the test files and write a validated submission.csv. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -41,7 +68,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     const inRun = missing.length === MODEL_FILES.length && missingModelFiles(join(dir, 'model')).length === 0 ? ` but with a model in model/ (a run directory): give \`--model ${join(given, 'model')}\`` : '';
     throw new SubmissionError(`${expected}, found a folder without ${missing.join(', ')}${inRun}`, dir);
   }
+  // The same folder given twice (`m1` and `m1/`, or through a symbolic link) would be averaged as two models.
+  const real = dirs.map((dir) => realpathSync(dir));
+  for (const [i, dir] of real.entries()) {
+    const first = real.indexOf(dir);
+    if (first < i) throw new UsageError(`Expected each --model once, found \`${(args.model as string[])[first]}\` and \`${(args.model as string[])[i]}\`, the same folder (see --help)`);
+  }
   requireDataDir(resolve(args.data));
+  checkOutNotInput(args.out, args.data, args.model as string[]);
   // A run's model/ with --ensemble K holds the other members inside it: say how to average them as the run did.
   for (const [i, dir] of dirs.entries()) {
     const left = ensembleMemberDirs(dir).filter((member) => !dirs.includes(member));

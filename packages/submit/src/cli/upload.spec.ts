@@ -78,6 +78,22 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
         stderr: `error: Expected the submission \`${absent}\` to be a CSV file, found nothing there`,
       });
     }
+    // A folder without the test images, or with a 0-d one: --data and the file are named (a bare 'File not found', a RangeError).
+    const noTest = join(root, 'no-test');
+    mkdirSync(noTest, { recursive: true });
+    if (existsSync(argsLog)) writeFileSync(argsLog, '[]');
+    const missing = run(['--competition', 'digits', '--message', 'm', '--submission', good, '--data', noTest]);
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected \`--data ${noTest}\` to hold x_test_wr.npy (its rows are the submission's), found no such file\n`,
+    });
+    writeNpy(join(noTest, 'x_test_wr.npy'), new Float32Array(1), []);
+    const scalar = run(['--competition', 'digits', '--message', 'm', '--submission', good, '--data', noTest]);
+    expect({ status: scalar.status, stderr: scalar.stderr }).toEqual({
+      status: 1,
+      stderr: 'error: Expected `x_test_wr.npy` to be a 2-D array [N,784] (or [N,28,28] or [N,28,28,1]), found shape []\n',
+    });
+    expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
     const file = run(['--competition', 'digits', '--message', 'm', '--submission', good, '--data', good]);
     expect(file.status).toBe(1);
     expect(file.stderr.trim()).toBe(`error: Expected \`--data ${good}\` to be a folder with the competition's files, found a file`);

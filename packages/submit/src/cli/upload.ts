@@ -1,8 +1,9 @@
 import { parseArgs, runMain, UsageError } from '@digitfuse/core';
-import { COMPETITION_FILES, readNpy, requireDataDir } from '@digitfuse/data';
+import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UploadError } from '../errors';
+import { submissionTestRows } from '../test-rows';
 import { competitionProblem, shellQuote, upload } from '../upload';
 import { requireSubmissionFile } from '../validate-submission';
 
@@ -10,14 +11,14 @@ import { requireSubmissionFile } from '../validate-submission';
  * The competition folder to check a submission against: `--data`, else the data of the run the
  * submission was written by (its run.json beside it), else an error saying what to pass.
  */
-function dataFolder(given: string | undefined, submission: string): string {
-  if (given) return resolve(given);
+function dataFolder(given: string | undefined, submission: string): { dir: string; what: string } {
+  if (given) return { dir: resolve(given), what: `\`--data ${given}\`` };
   const state = join(dirname(resolve(submission)), 'run.json');
   if (existsSync(state)) {
     try {
       const run = JSON.parse(readFileSync(state, 'utf8')) as { data?: { dir?: string }; options?: { data?: string | null } };
       const dir = run.data?.dir ?? run.options?.data;
-      if (dir) return resolve(dir);
+      if (dir) return { dir: resolve(dir), what: `the data folder \`${dir}\` of the run that wrote the submission (its run.json)` };
     } catch {
       // not a run.json we can read: fall through to the error
     }
@@ -48,9 +49,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (badSlug) throw new UsageError(badSlug);
   // A mistyped --submission is the problem to name, not the --data that its missing run.json leaves unknown.
   requireSubmissionFile(args.submission);
-  const data = dataFolder(args.data, args.submission);
-  requireDataDir(data);
-  const testRows = readNpy(join(data, COMPETITION_FILES.testImages)).shape[0];
+  const { dir: data, what } = dataFolder(args.data, args.submission);
+  const testRows = submissionTestRows(data, what);
   const result = upload({ competition: args.competition, message: args.message, file: args.submission, testRows });
   const command = result.plan.command.map(shellQuote).join(' ');
   if (result.uploaded) {

@@ -1,6 +1,6 @@
 import { writeNpy } from '@digitfuse/data';
-import { runScript } from '@digitfuse/core/testing';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { runScript, runScriptUnprivileged } from '@digitfuse/core/testing';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,6 +44,44 @@ describe('submit:validate (spawned)', () => {
     const r = run(['--submission', submission, '--data', training]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`error: Expected \`--data ${training}\` to hold x_test_wr.npy (its rows are the submission's), found no such file\n`);
+  });
+
+  it.each([
+    ['0-d', [], 'to be a 2-D array [N,784] (or [N,28,28] or [N,28,28,1]), found shape []'],
+    ['1-D', [100], 'to be a 2-D array [N,784] (or [N,28,28] or [N,28,28,1]), found shape [100]'],
+    ['[N,5]', [100, 5], 'to have 784 columns, found 5 (shape [100,5])'],
+    ['0-row', [0, 784], 'to have at least 1 row, found 0 (shape [0,784])'],
+  ])('refuses a %s x_test_wr.npy in one line as the data loader does (it crashed, or took it for valid)', (_case, shape, found) => {
+    const bad = join(root, `bad-${shape.join('x') || 'scalar'}`);
+    mkdirSync(bad);
+    writeNpy(join(bad, 'x_test_wr.npy'), new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+    const r = run(['--submission', submission, '--data', bad]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `error: Expected \`x_test_wr.npy\` ${found}\n` });
+  });
+
+  it('refuses test audio whose rows are not the test images\'', () => {
+    const bad = join(root, 'bad-audio');
+    mkdirSync(bad);
+    writeNpy(join(bad, 'x_test_wr.npy'), new Float32Array(3 * 784), [3, 784]);
+    writeNpy(join(bad, 'x_test_sp.npy'), new Float32Array(3 * 5), [3, 5]);
+    const r = run(['--submission', submission, '--data', bad]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'error: Expected `x_test_sp.npy` to have 507 columns, found 5 (shape [3,5])\n' });
+  });
+
+  it('says in one line that it may not read the submission, run by a user other than root (it printed EACCES with a stack trace)', () => {
+    const open = mkdtempSync(join(tmpdir(), 'validate-cli-open-'));
+    try {
+      chmodSync(open, 0o755);
+      mkdirSync(join(open, 'data'));
+      writeNpy(join(open, 'data', 'x_test_wr.npy'), new Float32Array(3 * 784), [3, 784]);
+      const secret = join(open, 'secret.csv');
+      writeFileSync(secret, 'row_id,label\n0,1\n1,2\n2,3\n');
+      chmodSync(secret, 0);
+      const r = runScriptUnprivileged('packages/submit/src/cli/validate.ts', ['--submission', secret, '--data', join(open, 'data')]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `error: Expected the submission \`${secret}\` to be a CSV file, found a file it may not read (permission denied, EACCES)\n` });
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
   });
 
   it('says in one line that --data must be a folder when it is a file', () => {

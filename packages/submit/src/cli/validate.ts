@@ -1,8 +1,6 @@
 import { parseArgs, runMain } from '@digitfuse/core';
-import { COMPETITION_FILES, readNpy, requireDataDir } from '@digitfuse/data';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { SubmissionError } from '../errors';
+import { resolve } from 'node:path';
+import { submissionTestRows } from '../test-rows';
 import { validateSubmission } from '../validate-submission';
 
 /** `digitfuse validate --submission FILE --data DIR` (`nx run submit:validate`): check a submission against the test files. */
@@ -13,13 +11,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('submission', { type: 'string', demandOption: true, describe: 'The submission.csv to check' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy (gives the number of test rows)' }),
   );
-  requireDataDir(resolve(args.data));
-  const testImages = join(resolve(args.data), COMPETITION_FILES.testImages);
-  if (!existsSync(testImages)) {
-    throw new SubmissionError(`Expected \`--data ${args.data}\` to hold ${COMPETITION_FILES.testImages} (its rows are the submission's), found no such file`, testImages);
-  }
-  const { shape } = readNpy(testImages);
-  const summary = validateSubmission(args.submission, shape[0]);
+  const testRows = submissionTestRows(resolve(args.data), `\`--data ${args.data}\``);
+  const summary = validateSubmission(args.submission, testRows);
   process.stdout.write(`${args.submission}: valid (${summary.rows} rows, rows predicted as each digit 0-9: ${summary.labelCounts.join('/')})\n`);
 }
 
