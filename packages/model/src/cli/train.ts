@@ -5,7 +5,7 @@ import { checkPreparedCache, COMPETITION_FILES, DataError, emptyValidationWarnin
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
-import { FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
+import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
 import { fitModel } from '../training/fit-model';
@@ -97,24 +97,28 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
         })
         .option('config', { type: 'string', describe: 'JSON file with a (partial) model config; flags below override it' })
         .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
-        .option('batch-size', { type: 'number', default: 64 })
+        .option('batch-size', { type: 'number', default: 64, describe: 'samples per training step' })
         .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
         .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
-        .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice })
+        .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'compute backend (auto: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order)' })
         .option('modality', { choices: MODALITIES, describe: 'input branches (default both)' })
         .option('fusion', { choices: FUSIONS, describe: `How image and audio are fused (default concat, the paper's): ${describeFusions()}` })
-        .option('image-filters', { type: 'string', describe: 'e.g. 48,128,64' })
-        .option('audio-filters', { type: 'string', describe: 'e.g. 64,64,128' })
-        .option('kernel-size', { type: 'number' })
-        .option('units', { type: 'number' })
-        .option('dropout', { type: 'number' })
-        .option('learning-rate', { type: 'number' })
+        .option('image-filters', { type: 'string', describe: `filters of the image branch's conv blocks, comma-separated (default ${D.imageFilters.join(',')})` })
+        .option('audio-filters', { type: 'string', describe: `filters of the audio branch's conv blocks, comma-separated (default ${D.audioFilters.join(',')})` })
+        .option('kernel-size', { type: 'number', describe: `convolution kernel size (default ${D.kernelSize})` })
+        .option('units', { type: 'number', describe: `units of the dense layer after the fusion (default ${D.units})` })
+        .option('dropout', { type: 'number', describe: `dropout rate before the output, in [0, 1) (default ${D.dropout})` })
+        .option('learning-rate', { type: 'number', describe: `Adam learning rate (default ${D.learningRate})` })
         .option('augment', { type: 'boolean', default: false, describe: 'random shifts/rotations of training images' })
         .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
         .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides of the split' })
         .option('split-seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
         .option('allow-shift', { type: 'boolean', default: false, describe: 'go on when the test audio is grossly unlike the training audio (wrong scale, unit mix-up), which is refused otherwise' })
-        .option('progress', { choices: ['auto', 'bar', 'lines', 'silent'] as const, default: 'auto' as const }),
+        .option('progress', {
+          choices: ['auto', 'bar', 'lines', 'silent'] as const,
+          default: 'auto' as const,
+          describe: 'progress output: a bar on a terminal, a line per epoch otherwise (auto), or none',
+        }),
   );
 
   // Refuse a bad count now, before the data are read and the model is built.
