@@ -1,7 +1,7 @@
 import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -378,25 +378,34 @@ describe('digitfuse full --modality image', () => {
   });
 });
 
+/**
+ * The user's binary, in a process group of its own (a terminal's Ctrl-C reaches every process of the
+ * command): what it has written so far, and how it ended.
+ */
+function startUserBinary(args: readonly string[]): { child: ChildProcess; output: () => string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), args, {
+    cwd: WORKSPACE,
+    env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '' },
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d));
+  child.stderr?.on('data', (d: Buffer) => (output += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => output, done };
+}
+
 describe('a run stopped with Ctrl-C', () => {
   it('says which command goes on from there, gives the run up, and ends as the signal ends it; resumed, its search gets what is left of its budget', async () => {
     const out = join(tmp(), 'stopped');
-    // The user's binary, in a process group of its own: a terminal's Ctrl-C reaches every process of the command.
     const args = ['full', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--budget', '2m'];
-    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), args, {
-      cwd: WORKSPACE,
-      env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '' },
-      detached: true,
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    for (let t0 = Date.now(); !/^epoch 1\/3/m.test(output); await new Promise((r) => setTimeout(r, 50))) {
-      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no epoch line: ${output.slice(-3000)}`);
+    const { child, output: written, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^epoch 1\/3/m.test(written()); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no epoch line: ${written().slice(-3000)}`);
     }
     process.kill(-(child.pid as number), 'SIGINT');
     expect(await done).toEqual({ code: null, signal: 'SIGINT' });
+    const output = written();
     expect(output).toContain(`\nstopped (Ctrl-C): \`digitfuse full --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
     expect(output).not.toMatch(/^error:|\n\s+at /m);
     expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
@@ -424,14 +433,7 @@ describe('a run killed outright (SIGKILL)', () => {
   it('keeps what its search used of the budget up to its last checkpoint (run.json every 10 s), which its resume counts', async () => {
     const out = join(tmp(), 'killed');
     const args = ['search', '--data', data(), '--out', out, '--trials', '50', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--budget', '30s'];
-    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), args, {
-      cwd: WORKSPACE,
-      env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '' },
-      detached: true,
-    });
-    let output = '';
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const { child, output, done } = startUserBinary(args);
     const saved = (): RunState<unknown> | null => {
       try {
         return JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
@@ -441,7 +443,7 @@ describe('a run killed outright (SIGKILL)', () => {
     };
     // The first checkpoint of the search (nothing else writes `spent` while a process runs).
     for (let t0 = Date.now(); saved()?.spent?.search === undefined; await new Promise((r) => setTimeout(r, 100))) {
-      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no checkpoint: ${output.slice(-3000)}`);
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no checkpoint: ${output().slice(-3000)}`);
     }
     process.kill(-(child.pid as number), 'SIGKILL');
     expect(await done).toEqual({ code: null, signal: 'SIGKILL' });
