@@ -121,7 +121,9 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   const dataDir = resolve(options.dataDir);
   requireDataDir(dataDir); // before the cache key, which takes absent files as absent
   const cacheFile = join(options.cacheDir ?? defaultCacheDir(dataDir), PREPARED_CACHE_FILE);
-  checkPreparedCache(options.cacheDir ?? defaultCacheDir(dataDir));
+  // A folder the user chose may hold a file of theirs by that name; the default one is this tool's own (a
+  // damaged cache there is rebuilt).
+  if (options.cacheDir !== undefined) checkPreparedCache(options.cacheDir);
   const key = inputKey(dataDir, { seed, valFraction, mode });
   const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>, fromCache: boolean): DataSummary => ({
     ...summary,
