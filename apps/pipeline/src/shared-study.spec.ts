@@ -249,7 +249,7 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
       'no password, to a server that asks for one',
       () => db.cluster().url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@'),
       1,
-      /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:(\d+)\/postgres`: 127\.0\.0\.1:\1 asks for a password, and none was given \(put it in the URL \(postgresql:\/\/user:PASSWORD@host:port\/database\), or in PGPASSWORD or ~\/\.pgpass\)$/,
+      /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:(\d+)\/postgres`: 127\.0\.0\.1:\1 asks for a password, and none was given \(put it in the URL \(user:PASSWORD@ before the host\), or in PGPASSWORD or ~\/\.pgpass\)$/,
     ],
   ])('%s: one error line, exit non-zero, nothing written', async (_label, storage, status, line) => {
     const out = join(root, `err-${status}-${Math.random().toString(36).slice(2)}`);

@@ -529,7 +529,7 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
         bare,
         new RegExp(
           `^PostgreSQL storage \`postgresql://digitfuse@127\\.0\\.0\\.1:${cluster.port}/postgres\`: 127\\.0\\.0\\.1:${cluster.port} asks for a password, and none was given ` +
-            '\\(put it in the URL \\(postgresql://user:PASSWORD@host:port/database\\), or in PGPASSWORD or ~/\\.pgpass\\)$',
+            '\\(put it in the URL \\(user:PASSWORD@ before the host\\), or in PGPASSWORD or ~/\\.pgpass\\)$',
         ),
       );
     } finally {

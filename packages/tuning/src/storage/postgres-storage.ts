@@ -174,7 +174,7 @@ function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly w
   if (/password must be a (non-empty )?string/i.test(message)) {
     return {
       what: `${server} asks for a password, and none was given`,
-      hint: 'put it in the URL (postgresql://user:PASSWORD@host:port/database), or in PGPASSWORD or ~/.pgpass',
+      hint: 'put it in the URL (user:PASSWORD@ before the host), or in PGPASSWORD or ~/.pgpass',
     };
   }
   const tls = tlsProblem(err, url, server);
