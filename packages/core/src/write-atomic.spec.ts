@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
-import { checkOutputFile, checkOutputFolder, FileWriteError, makeDirs, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
+import { checkOutputFile, checkOutputFolder, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -14,6 +14,32 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '']).pid!;
 }
+
+describe('processAlive()', () => {
+  it('is true for this process and a running one, false for one that has ended', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    expect(processAlive(process.ppid)).toBe(true);
+    expect(processAlive(deadPid())).toBe(false);
+  });
+
+  (existsSync('/proc/self/stat') ? it : it.skip)('takes a zombie (ended, not reaped: a killed run in a container whose first process reaps none) for ended', async () => {
+    // `sleep 0`'s parent becomes `sleep 5` (exec), which never reaps it: a zombie until the shell's end.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+      let state = '';
+      for (let t0 = Date.now(); state !== 'Z' && Date.now() - t0 < 5000; await new Promise((r) => setTimeout(r, 20))) {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        state = stat[stat.lastIndexOf(')') + 2];
+      }
+      expect(state).toBe('Z');
+      expect(() => process.kill(pid, 0)).not.toThrow(); // what processAlive() went by
+      expect(processAlive(pid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});
 
 describe('makeDirs()', () => {
   it('creates the missing folders, and is content with a folder that exists', () => {

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors';
 
@@ -174,14 +174,30 @@ function removeStaleTemps(path: string): void {
   }
 }
 
-/** Whether process `pid` of this machine is running (this process counts as running). */
+/**
+ * Whether process `pid` of this machine is running (this process counts as running). A zombie (a
+ * process that has ended and that nobody has reaped yet, as happens to a killed process's child in a
+ * container whose first process reaps none) has ended: on Linux its /proc state says so.
+ */
 export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !ended(pid);
+}
+
+/** Whether /proc (Linux) says `pid` is a zombie or dead; false where there is no /proc to ask. */
+function ended(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (command) state ...`: the command may hold spaces and parentheses, the state follows its last `)`.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

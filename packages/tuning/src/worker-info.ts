@@ -1,3 +1,4 @@
+import { processAlive } from '@digitfuse/core';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import type { WorkerInfo } from './trial-state';
@@ -8,22 +9,13 @@ import type { WorkerInfo } from './trial-state';
  */
 export const THIS_WORKER: WorkerInfo = Object.freeze({ host: process.env.DIGITFUSE_WORKER_HOST || os.hostname(), pid: process.pid, id: randomUUID() });
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Whether the process behind `worker` is known to be dead: it ran on this host and its pid is gone
- * (or the pid is ours but the id is not, i.e. an earlier process had our pid). Workers on other hosts
- * are never "known dead"; their trials fail by heartbeat timeout instead.
+ * or a zombie (ended, not reaped), or the pid is ours but the id is not (an earlier process had our
+ * pid). Workers on other hosts are never "known dead"; their trials fail by heartbeat timeout instead.
  */
 export function isWorkerDead(worker: WorkerInfo): boolean {
   if (worker.host !== THIS_WORKER.host) return false;
   if (worker.pid === THIS_WORKER.pid) return worker.id !== THIS_WORKER.id;
-  return !pidAlive(worker.pid);
+  return !processAlive(worker.pid);
 }
