@@ -23,7 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from './options';
-import { discardNewRun, trialDirName, trialModelDir } from './run-artifacts';
+import { discardNewRun, runLayout, trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams, isPaperConfiguration } from './search-space';
 import { chooseAmong, type TrialChoice } from './objective';
 
@@ -111,7 +111,7 @@ const STUDY_STAGES: readonly string[] = ['search', 'retrain', 'evaluate'];
 export function resumedStorage(resume: string | null | undefined, stages: readonly string[]): string | null {
   if (!resume) return null;
   try {
-    const state = JSON.parse(readFileSync(join(resume, 'run.json'), 'utf8')) as { options?: { storage?: unknown }; stages?: Record<string, unknown> };
+    const state = JSON.parse(readFileSync(runLayout(resume).state, 'utf8')) as { options?: { storage?: unknown }; stages?: Record<string, unknown> };
     const storage = state.options?.storage;
     const left = stages.some((stage) => STUDY_STAGES.includes(stage) && state.stages?.[stage] === undefined);
     return typeof storage === 'string' && left ? withPassword(storage) : null;

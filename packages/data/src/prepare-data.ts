@@ -292,6 +292,17 @@ export function testAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>)
 }
 
 /**
+ * What `preprocess` and `train` do with a {@link testAudioScale}, as `predict` does: a gross shift is
+ * refused (a DataError) unless `allowShift` (`--allow-shift`); else, and for a moderate one, one
+ * `warning:` line goes to `log`.
+ */
+export function checkTestAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>, allowShift: boolean, log: (line: string) => void): void {
+  const audio = testAudioScale(prepared);
+  if (audio?.level === 'refuse' && !allowShift) throw new DataError(`${audio.finding}; check the files, or --allow-shift to go on anyway`);
+  if (audio) log(`warning: ${audio.finding}`);
+}
+
+/**
  * The one-line warning for a split that leaves no validation rows (`--val-fraction` rounds to none,
  * or the grouped split could move no whole group), saying what a command does without them
  * (`consequence`); null when there are validation rows.

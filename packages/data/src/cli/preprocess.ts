@@ -1,7 +1,6 @@
 import { checkOutputFolder, MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
-import { DataError } from '../errors';
-import { checkPreparedCache, emptyValidationWarning, prepareData, testAudioScale } from '../prepare-data';
+import { checkPreparedCache, checkTestAudioScale, emptyValidationWarning, prepareData } from '../prepare-data';
 import { formatSummary } from '../summary';
 
 /** `digitfuse preprocess [--data DIR] [--out DIR] ...` (`nx run data:preprocess`): load, validate, split, cache; print the summary. */
@@ -36,9 +35,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     rebuild: args.rebuild,
     log: args.json ? undefined : (line) => console.error(line),
   });
-  const audio = testAudioScale(prepared);
-  if (audio?.level === 'refuse' && !args.allowShift) throw new DataError(`${audio.finding}; check the files, or --allow-shift to go on anyway`);
-  if (audio) console.error(`warning: ${audio.finding}`);
+  checkTestAudioScale(prepared, args.allowShift, (line) => console.error(line));
   const warning = emptyValidationWarning(prepared, 'a model trained on this split has no early stopping and no validation metrics');
   if (warning) console.error(warning);
   if (args.json) {

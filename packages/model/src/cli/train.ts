@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
-import { checkPreparedCache, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, testAudioScale, type ModelInputs, type SplitMode } from '@digitfuse/data';
+import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
@@ -179,9 +179,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     log,
   });
   // Robust fusion adapts to the test rows, and test metrics are computed on them: test audio on another scale is refused as predict refuses it.
-  const audio = testAudioScale(prepared);
-  if (audio?.level === 'refuse' && !args.allowShift) throw new DataError(`${audio.finding}; check the files, or --allow-shift to go on anyway`);
-  if (audio) log(`warning: ${audio.finding}`);
+  checkTestAudioScale(prepared, args.allowShift, log);
   const warning = emptyValidationWarning(prepared, "training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics");
   if (warning) log(warning);
   const trainRows = subset(prepared.train, prepared.split.train);
