@@ -87,6 +87,7 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['--no- on a flag that takes a value', ['full', '--no-seed'], 2, 'error: Expected --seed with a value: it is not a switch, so `--no-seed` means nothing (see --help)'],
   ['something after --', ['validate', '--data', absent, '--', '--seed', '5'], 2, 'error: Expected only flags, found `--seed` after `--` (see --help)'],
   ['a value outside the choices', ['full', '--fusion', 'bogus'], 2, 'error: Expected --fusion to be one of attention, concat, robust, found `bogus` (see --help)'],
+  ['--fusion with an image-only model', ['full', '--modality', 'image', '--fusion', 'attention', '--out', join(tmp, 'image-run')], 2, 'error: Expected no `--fusion` with `--modality image` (an image-only model has no audio to fuse), found `--fusion attention`'],
   ['audio-bank --fsdd of a file', ['audio-bank', '--fsdd', aFile, '--out', join(tmp, 'bank')], 1, `error: Expected \`--fsdd ${aFile}\` to be the FSDD folder (mfcc.npy, clips.csv), found a file`],
   ['preprocess --out of a file', ['preprocess', '--data', absent, '--out', aFile], 1, `error: Expected \`--out ${aFile}\` to be a cache folder for the preprocessed arrays, found a file there; nothing was written`],
   ['train --data of a file', ['train', '--data', aFile, '--out', join(tmp, 'model-f'), '--backend', 'cpu'], 1, `error: Expected \`--data ${aFile}\` to be a folder with the competition's files, found a file`],

@@ -130,6 +130,10 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   // A --data that is a file or absent, or (for a new run) lacks a training file: one line now, before a
   // run directory or a note about its test files.
   if (options.data !== null && options.data !== undefined) (options.resume ? requireDataDir : requireTrainingFiles)(resolve(options.data));
+  // An image-only model has no audio to fuse: a --fusion given with it would be kept in run.json and do nothing.
+  if (!options.resume && options.modality === 'image' && explicitOptions(argv).has('fusion')) {
+    throw new UsageError(`Expected no \`--fusion\` with \`--modality image\` (an image-only model has no audio to fuse), found \`--fusion ${options.fusion}\``);
+  }
   if (options.resume) {
     const { layout, state } = openRun<PipelineOptions>(options.resume);
     // Another process running it: one line, before anything is said or changed.

@@ -171,6 +171,24 @@ describe('digitfuse full on test audio x1000', () => {
   });
 });
 
+describe('digitfuse full on two training rows', () => {
+  it('refuses at the data stage in one line: the 80/20 split holds out no row to rank trials on (each trial scored 0 of 0 and the run went on)', async () => {
+    const few = join(tmp(), 'two-rows');
+    await buildDemoDataset(few, { train: 2, test: 2, seed: 1 });
+    const run = join(tmp(), 'two-rows-run');
+    const r = digitfuse(['full', '--data', few, '--out', run, ...quick]);
+    expect({ status: r.status, errors: r.lines.filter((l) => l.startsWith('error:')) }).toEqual({
+      status: 1,
+      errors: [
+        `error: Expected the training files in ${few} to leave validation rows, on which the search ranks its trials, found 2 training rows, ` +
+          'of which the 20% grouped validation split holds out none (it moves whole groups of identical audio); give more training rows',
+      ],
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(run, 'search'))).toBe(false);
+  });
+});
+
 describe('digitfuse search: a pruned trial', () => {
   it('says so in a line naming the epoch, its val_acc and the pruner (the epoch has no line of its own)', () => {
     const run = join(tmp(), 'pruned');

@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { COMPETITION_FILES, dataFingerprint, inputShift } from '@digitfuse/data';
 import { join } from 'node:path';
 import { dataOf, type Stage } from '../context';
@@ -11,6 +12,14 @@ export const dataStage: Stage = {
   title: 'data: load, validate, preprocess (cached when the inputs are unchanged)',
   async run(ctx) {
     const data = await dataOf(ctx);
+    if (data.split.val.length === 0) {
+      // Every trial would score 0 of 0 validation rows: the search could rank nothing.
+      const { mode, valFraction } = data.split;
+      throw new PipelineError(
+        `Expected the training files in ${data.summary.dataDir} to leave validation rows, on which the search ranks its trials, found ${counted(data.summary.nTrain, 'training row')}, ` +
+          `of which the ${Math.round(valFraction * 100)}% ${mode} validation split holds out none${mode === 'grouped' ? ' (it moves whole groups of identical audio)' : ''}; give more training rows`,
+      );
+    }
     if (data.test) {
       // The test rows, preprocessed with the training split's statistics, must look like the training rows.
       const dir = data.summary.dataDir;

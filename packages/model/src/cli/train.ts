@@ -166,6 +166,15 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     if (err instanceof ConfigError && args.config) throw new ConfigError(`Bad model config \`${args.config}\`: ${err.message}`, err.field);
     throw err;
   }
+  // An image-only model has no audio branch: audio flags would be silently ignored.
+  if (config.modality === 'image') {
+    const unused = (['fusion', 'audioFilters'] as const).filter((k) => k in defined);
+    if (unused.length > 0) {
+      const from = args.modality === undefined ? `\`"modality": "image"\` in --config ${args.config}` : '`--modality image`';
+      const found = unused.map((k) => `\`--${kebabCase(k)} ${String(k === 'fusion' ? args.fusion : args.audioFilters)}\``).join(' and ');
+      throw new UsageError(`Expected no audio flag with ${from} (an image-only model has no audio branch), found ${found}`);
+    }
+  }
   if (args.data !== undefined) requireDataDir(path.resolve(args.data));
   const backend = await selectBackend(args.backend, log);
   const dataDir = args.data ?? (await ensureDemoDataset());
