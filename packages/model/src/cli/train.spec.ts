@@ -119,8 +119,9 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     [['--image-filters', '0,0,0'], 'error: Expected entry 1 of --image-filters to be an integer in [1, 1024], found 0'],
     [['--audio-filters', '8,2.5'], 'error: Expected entry 2 of --audio-filters to be an integer in [1, 1024], found 2.5'],
     [['--image-filters', 'a,b,c'], "error: Expected --image-filters to be comma-separated integers like 48,128,64, found 'a,b,c'"],
-    [['--modality', 'image', '--fusion', 'robust'], 'error: Expected no audio flag with `--modality image` (an image-only model has no audio branch), found `--fusion robust`'],
-    [['--modality', 'image', '--audio-filters', '8,8,8', '--fusion', 'concat'], 'error: Expected no audio flag with `--modality image` (an image-only model has no audio branch), found `--fusion concat` and `--audio-filters 8,8,8`'],
+    [['--modality', 'image', '--fusion', 'robust'], 'error: Expected no `--fusion` or `--audio-filters` with `--modality image` (an image-only model has no audio branch), found `--fusion robust`'],
+    [['--modality', 'image', '--audio-filters', '8,8,8', '--fusion', 'concat'], 'error: Expected no `--fusion` or `--audio-filters` with `--modality image` (an image-only model has no audio branch), found `--fusion concat` and `--audio-filters 8,8,8`'],
+    [['--modality', 'audio', '--augment', '--image-filters', '4,4,4'], 'error: Expected no `--fusion`, `--image-filters` or `--augment` with `--modality audio` (an audio-only model has no image branch), found `--image-filters 4,4,4` and `--augment`'],
   ])('refuses %j with exit 2 and one line naming the flag, before reading the data', (bad, line) => {
     const out = path.join(dir, 'never');
     const r = train(['--data', path.join(dir, 'absent'), '--out', out, ...bad]);

@@ -75,6 +75,23 @@ function checkConfigFlags(values: Partial<Record<keyof ModelConfig, unknown>>): 
   }
 }
 
+/** The flags a one-branch model has no use for: they would be accepted and do nothing. */
+const OTHER_BRANCH_FLAGS = {
+  image: { flags: ['fusion', 'audioFilters'], why: 'an image-only model has no audio branch' },
+  audio: { flags: ['fusion', 'imageFilters', 'augment'], why: 'an audio-only model has no image branch' },
+} as const;
+
+/** Refuses flags given for the branch a one-branch model (`modality`, set by `from`) lacks. */
+function refuseOtherBranchFlags(modality: Modality, from: string, given: Readonly<Record<string, string | boolean | undefined>>): void {
+  if (modality === 'both') return;
+  const { flags, why } = OTHER_BRANCH_FLAGS[modality];
+  const found = flags.filter((k) => given[k] !== undefined).map((k) => `\`--${kebabCase(k)}${given[k] === true ? '' : ` ${String(given[k])}`}\``);
+  if (found.length > 0) {
+    const named = flags.map((k) => `\`--${kebabCase(k)}\``);
+    throw new UsageError(`Expected no ${named.slice(0, -1).join(', ')} or ${named[named.length - 1]} with ${from} (${why}), found ${found.join(' and ')}`);
+  }
+}
+
 /** `digitfuse train --data DIR --out DIR [...]` (`nx run model:train`): trains one model, saves it and its validation metrics. */
 export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   const args = await parseArgs(
@@ -166,15 +183,12 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     if (err instanceof ConfigError && args.config) throw new ConfigError(`Bad model config \`${args.config}\`: ${err.message}`, err.field);
     throw err;
   }
-  // An image-only model has no audio branch: audio flags would be silently ignored.
-  if (config.modality === 'image') {
-    const unused = (['fusion', 'audioFilters'] as const).filter((k) => k in defined);
-    if (unused.length > 0) {
-      const from = args.modality === undefined ? `\`"modality": "image"\` in --config ${args.config}` : '`--modality image`';
-      const found = unused.map((k) => `\`--${kebabCase(k)} ${String(k === 'fusion' ? args.fusion : args.audioFilters)}\``).join(' and ');
-      throw new UsageError(`Expected no audio flag with ${from} (an image-only model has no audio branch), found ${found}`);
-    }
-  }
+  refuseOtherBranchFlags(config.modality, args.modality === undefined ? `\`"modality": "${config.modality}"\` in --config ${args.config}` : `\`--modality ${config.modality}\``, {
+    fusion: args.fusion,
+    imageFilters: args.imageFilters,
+    audioFilters: args.audioFilters,
+    augment: args.augment === true ? true : undefined,
+  });
   if (args.data !== undefined) requireDataDir(path.resolve(args.data));
   const backend = await selectBackend(args.backend, log);
   const dataDir = args.data ?? (await ensureDemoDataset());
