@@ -5,6 +5,13 @@ import { postgresUrlProblem, redactUrl } from '@digitfuse/tuning';
 import { PipelineError } from './errors';
 import type { Argv } from 'yargs';
 
+/** `--split`'s choices. */
+export const SPLITS = ['grouped', 'stratified'] as const;
+/** `--pruner`'s choices. */
+export const PRUNERS = ['median', 'hyperband', 'none'] as const;
+/** `--modality`'s choices (the pipeline has no audio-only run). */
+export const PIPELINE_MODALITIES = ['both', 'image'] as const;
+
 /** Every flag of `pipeline:full` and `pipeline:search`, after parsing and checking. */
 export interface PipelineOptions {
   /** Folder with the competition's files; null = the built-in demo dataset (built on first use). */
@@ -28,9 +35,9 @@ export interface PipelineOptions {
   /** Worker processes running trials in parallel. Default 1. */
   readonly workers: number;
   /** Validation split: grouped (no audio clip on both sides, default) or stratified. */
-  readonly split: 'grouped' | 'stratified';
+  readonly split: (typeof SPLITS)[number];
   /** Pruner for the search. Default median. */
-  readonly pruner: 'median' | 'hyperband' | 'none';
+  readonly pruner: (typeof PRUNERS)[number];
   /** Most training rows a search trial trains on (a seeded sample of the split's training rows). Default 12000. */
   readonly searchRows: number;
   /** Average the softmax of the K best configurations retrained. Default 1. */
@@ -51,7 +58,7 @@ export interface PipelineOptions {
    */
   readonly objective: ObjectiveName;
   /** The senses the models use: 'both' (default) or 'image' (an image-only pipeline, the baseline a fused one must beat). */
-  readonly modality: 'both' | 'image';
+  readonly modality: (typeof PIPELINE_MODALITIES)[number];
   /** Go on when the test inputs are grossly unlike the training inputs (a wrong scale, a unit mix-up). Default false. */
   readonly allowShift?: boolean;
   /**
@@ -126,8 +133,8 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     .option('workers', { type: 'number', default: 1, describe: 'Worker processes running trials in parallel on one study (on this machine)' })
     .option('storage', STORAGE_FLAG)
     .option('study', STUDY_FLAG)
-    .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
-    .option('pruner', { choices: ['median', 'hyperband', 'none'] as const, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
+    .option('split', { choices: SPLITS, default: 'grouped' as const, describe: 'Validation split: grouped keeps each audio clip on one side' })
+    .option('pruner', { choices: PRUNERS, default: 'median' as const, describe: 'Pruner that stops unpromising trials early' })
     .option('search-rows', { type: 'number', default: 12_000, describe: "Most training rows per search trial (a seeded sample); retraining uses every row" })
     .option('ensemble', { type: 'number', default: 1, describe: 'Average the softmax of the K best configurations, each retrained' })
     .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average predictions over one-pixel image shifts' })
@@ -144,7 +151,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
     })
     .option('allow-shift', { type: 'boolean', default: false, describe: 'Go on when the test inputs are grossly unlike the training inputs (wrong scale, unit mix-up)' })
     .option('modality', {
-      choices: ['both', 'image'] as const,
+      choices: PIPELINE_MODALITIES,
       default: 'both' as const,
       describe: 'Senses the models use: both, or image only (the baseline a fused model must beat on a new voice)',
     });
@@ -188,6 +195,54 @@ export function storageFlag(v: unknown, source = '--storage'): string | null {
 export function studyName(v: unknown): string {
   if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name of 1 to 100 letters, digits, _ . -, found \`${String(v)}\``);
   return v;
+}
+
+/** What a field of run.json's `options` must hold: a check and its words. */
+interface RunOptionRule {
+  readonly expected: string;
+  readonly ok: (value: unknown) => boolean;
+}
+const intFrom = (min: number, max: number): RunOptionRule => ({ expected: `an integer from ${min} to ${max}`, ok: (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max });
+const oneOf = (choices: readonly string[]): RunOptionRule => ({ expected: `one of ${choices.join(', ')}`, ok: (v) => choices.includes(v as string) });
+const pathOrNull: RunOptionRule = { expected: 'a path or null', ok: (v) => v === null || (typeof v === 'string' && v.trim() !== '') };
+const flag: RunOptionRule = { expected: 'true or false', ok: (v) => typeof v === 'boolean' };
+
+/** The flags' checks as run.json keeps their values (toPipelineOptions's ranges). */
+const RUN_OPTION_RULES: Readonly<Record<string, RunOptionRule>> = {
+  data: pathOrNull,
+  out: pathOrNull,
+  resume: pathOrNull,
+  trials: intFrom(1, 10_000),
+  budgetMs: { expected: 'milliseconds above 0, or null', ok: (v) => v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0) },
+  epochs: intFrom(1, 1000),
+  batchSize: intFrom(1, MAX_BATCH),
+  seed: intFrom(0, MAX_SEED),
+  backend: oneOf(BACKEND_CHOICES),
+  workers: intFrom(1, 64),
+  split: oneOf(SPLITS),
+  pruner: oneOf(PRUNERS),
+  searchRows: intFrom(1, 10_000_000),
+  ensemble: intFrom(1, 20),
+  tta: flag,
+  report: flag,
+  fusion: oneOf(FUSIONS),
+  objective: oneOf(OBJECTIVE_NAMES),
+  modality: oneOf(PIPELINE_MODALITIES),
+  allowShift: flag,
+  storage: { expected: 'a string or null', ok: (v) => v === null || typeof v === 'string' },
+  study: { expected: 'a string or null', ok: (v) => v === null || typeof v === 'string' },
+};
+
+/**
+ * The first field of a run's recorded `options` (run.json) that no flag could have given, e.g. an
+ * `epochs` edited to "abc" (what it should hold, for the message); fields not recorded pass (runs
+ * written before a flag existed take its default).
+ */
+export function runOptionProblem(options: Readonly<Record<string, unknown>>): { readonly field: string; readonly expected: string } | undefined {
+  for (const [field, rule] of Object.entries(RUN_OPTION_RULES)) {
+    if (options[field] !== undefined && !rule.ok(options[field])) return { field, expected: rule.expected };
+  }
+  return undefined;
 }
 
 /** Check and normalise parsed flags; throws a UsageError naming the flag. */

@@ -4,6 +4,7 @@ import { counted, FileWriteError, makeDirs, writeFileAtomic } from '@digitfuse/c
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
+import { runOptionProblem } from './options';
 import { ACTIVE_JSON } from './run-process';
 
 /**
@@ -269,10 +270,8 @@ function checkState(path: string, state: unknown): void {
     throw wrong('`budgetUsed`', 'seconds of the search budget used', state.budgetUsed);
   }
   if (state.createdAt !== undefined && typeof state.createdAt !== 'string') throw wrong('`createdAt`', 'a date', state.createdAt);
-  for (const field of ['storage', 'study'] as const) {
-    const value = state.options[field];
-    if (value !== undefined && value !== null && typeof value !== 'string') throw wrong(`\`options.${field}\``, 'a string or null', value);
-  }
+  const problem = runOptionProblem(state.options);
+  if (problem) throw wrong(`\`options.${problem.field}\``, problem.expected, state.options[problem.field]);
 }
 
 /** Read and check run.json. */

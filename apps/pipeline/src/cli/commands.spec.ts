@@ -241,6 +241,20 @@ describe('digitfuse report: its own flags', () => {
     expect(readdirSync(join(early, 'report')).filter((f) => f.endsWith('.png')).sort()).toEqual(['digits-grid.png', 'mfcc-per-digit.png']);
   });
 
+  it('refuses to resume or report a run whose run.json options were edited to values no flag takes (a stack trace, or a run of -1 trials), in one line naming the field', () => {
+    const edited = join(tmp(), 'edited');
+    mkdirSync(edited);
+    const state = join(edited, 'run.json');
+    for (const [options, line] of [
+      [{ split: 'x' }, `error: Expected ${state} to hold \`options.split\` (one of grouped, stratified), found string "x"`],
+      [{ trials: -1 }, `error: Expected ${state} to hold \`options.trials\` (an integer from 1 to 10000), found number -1`],
+    ] as const) {
+      writeFileSync(state, JSON.stringify({ version: 1, options: { data: data(), seed: 1, trials: 1, epochs: 1, ...options }, stages: {} }));
+      expectOneErrorLine(digitfuse(['full', '--resume', edited]), 1, line);
+      expectOneErrorLine(digitfuse(['report', '--run', edited]), 1, line);
+    }
+  });
+
   it('names --run (not --resume), and whether the folder is missing or holds no run', () => {
     const absent = join(tmp(), 'absent');
     expectOneErrorLine(digitfuse(['report', '--run', absent]), 1, `error: Expected \`--run ${absent}\` to be a run directory with run.json, found no such folder`);

@@ -271,6 +271,8 @@ describe('startDashboard() errors', () => {
       [{ version: 1, options: {}, stages: null }, `Expected ${state} to hold \`stages\` (an object: the finished stages), found null`],
       [{ version: 1, options: {}, stages: { data: { finishedAt: 'x' } } }, `Expected ${state} to hold \`stages.data\` (a finished stage with its \`seconds\`), found \`seconds\` none`],
       [{ version: 1, options: { study: 7 }, stages: {} }, `Expected ${state} to hold \`options.study\` (a string or null), found number 7`],
+      [{ version: 1, options: { epochs: 'abc' }, stages: {} }, `Expected ${state} to hold \`options.epochs\` (an integer from 1 to 1000), found string "abc"`],
+      [{ version: 1, options: { split: 'x' }, stages: {} }, `Expected ${state} to hold \`options.split\` (one of grouped, stratified), found string "x"`],
       [{ version: 1, options: {}, stages: {}, spent: { search: -1 } }, `Expected ${state} to hold \`spent.search\` (seconds), found number -1`],
       [[], `Expected ${state} to be a digitfuse run (a JSON object), found an array`],
     ];
