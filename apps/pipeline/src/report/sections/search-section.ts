@@ -1,5 +1,6 @@
 import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from '../charts/search-charts';
 import { escapeHtml, markdownTable, trialTable } from '../tables';
+import type { TrialInput } from '../types';
 import { fromPart, type ReportSection } from './section';
 
 /** The hyperparameter search: history, parallel coordinates, importances and the trials (also trials.md). */
@@ -49,6 +50,20 @@ export const searchSection: ReportSection = {
       ),
       ctx.table(trialsTable, 'Trials'),
     );
+    const failed = failedTrialsText(trials);
+    if (failed) parts.push(ctx.paragraph(failed));
     return parts.join('\n');
   }),
 };
+
+/** Why each FAIL trial failed and which trial ran its parameters again, in one sentence; null when none failed. */
+export function failedTrialsText(trials: readonly TrialInput[]): string | null {
+  const failed = trials.filter((t) => t.state === 'FAIL');
+  if (failed.length === 0) return null;
+  const why = failed.map(
+    (t) =>
+      `trial ${t.number} (${t.failReason ?? 'no reason recorded'}` +
+      (t.retriedAs !== undefined && t.retriedAs !== null ? `; its parameters ran again as trial ${t.retriedAs})` : ')'),
+  );
+  return `Failed (FAIL: no value, left out of the ranking): ${why.join('; ')}.`;
+}
