@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FusionInput } from '../types';
 import { writeReport } from '../write-report';
 import { REPORT_SECTIONS, type ReportSection } from './index';
+import { evaluationSection } from './evaluation-section';
 import { robustnessSection } from './robustness-section';
 
 describe('REPORT_SECTIONS', () => {
@@ -82,5 +83,26 @@ describe('robustnessSection: the fusion adapted to the test rows', () => {
     const md = await said({ n: 200, confident: 150, audioAgreement: 0.6, audioValAccuracy: 0.9, audioScale: 0.5 });
     expect(md).toContain('on the 150 rows where the image head is confident, the audio head agrees with it 60.0% of the time');
     expect(md).toContain('multiplied by 0.50: the test voices are less familiar than the validation ones.');
+  });
+});
+
+describe('evaluationSection', () => {
+  const tempDir = useTempDir('evaluation-section-', 'each');
+
+  it('gives no precision, recall or F1 for a digit without validation rows nor predictions, rather than 0', async () => {
+    const evaluation = {
+      accuracy: 0.9,
+      macroF1: 0.9,
+      confusion: [[9, 0, 1], [0, 0, 0], [1, 0, 9]],
+      perClass: [
+        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+        { precision: 0, recall: 0, f1: 0, support: 0 },
+        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+      ],
+    };
+    await writeReport({ title: 'E', summary: {}, evaluation }, tempDir(), { sections: [evaluationSection] });
+    const md = readFileSync(join(tempDir(), 'report.md'), 'utf8');
+    expect(md).toContain('| 1 | – | – | – | 0 |');
+    expect(md).toContain('| 2 | 0.9000 | 0.9000 | 0.9000 | 10 |');
   });
 });
