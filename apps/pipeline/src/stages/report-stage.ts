@@ -52,7 +52,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   // A trial whose process was stopped or crashed (its parameters run again as another trial).
   add('failed trials', best?.failed);
-  add('objective', objectiveOf(ctx.options));
+  const imageOnly = modalityOf(ctx.options) === 'image';
+  add('objective', imageOnly ? `${objectiveOf(ctx.options)} (an image-only run: its validation accuracy)` : objectiveOf(ctx.options));
   add('best objective value (search)', s.stages.search?.facts?.bestValue);
   // Another trial scored higher: the table says which, and why this one was kept (the report's search section too).
   const kept = best?.keptBaseline;
@@ -79,7 +80,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const submitted = existsSync(ctx.layout.submission);
   add('submission', submitted ? ctx.layout.submission : 'none');
   if (submitted) add('submitted predictions', submittedModel(ctx));
-  const bestFigures = best?.trials.find((t) => t.number === best.bestTrial)?.figures;
+  // An image-only run's figures are its one accuracy thrice: it has no audio to shift.
+  const bestFigures = imageOnly ? null : best?.trials.find((t) => t.number === best.bestTrial)?.figures;
   if (bestFigures) {
     add('best trial: validation accuracy, clean audio', bestFigures.clean);
     add('best trial: validation accuracy, shifted audio', bestFigures.shifted);
@@ -165,14 +167,17 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
   return undefined;
 }
 
-/** Which objective chose the best trial, with that trial's clean, shifted and image figures, in one sentence. */
-export function objectiveNote(search: SearchOutputs): string {
+/**
+ * Which objective chose the best trial, with that trial's clean, shifted and image figures, in one
+ * sentence; of an image-only run (`imageOnly`), which hears nothing, its validation accuracy alone.
+ */
+export function objectiveNote(search: SearchOutputs, imageOnly = false): string {
   const name = (search.objective ?? 'clean') as ObjectiveName;
-  const title = OBJECTIVES[name]?.title ?? name;
+  const title = imageOnly ? `validation accuracy (an image-only run has no audio: its ${name} objective is the accuracy of its image model)` : (OBJECTIVES[name]?.title ?? name);
   const best = search.trials.find((t) => t.number === search.bestTrial);
   if (!best) return `Trials were ranked by ${title}; none finished.`;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const f = best.figures;
+  const f = imageOnly ? null : best.figures;
   const kept = search.keptBaseline;
   return (
     `Trials were ranked by ${title}. ` +
@@ -197,11 +202,13 @@ export function searchReportInput(
   options: PipelineOptions,
 ): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams' | 'prunedValue' | 'chosenTrial'> {
   const kept = search.keptBaseline;
+  const imageOnly = modalityOf(options) === 'image';
   return {
-    trials: search.trials,
+    // An image-only run's clean, shifted-audio and image figures are its one accuracy thrice: not shown.
+    trials: imageOnly ? search.trials.map((t) => ({ ...t, figures: null })) : search.trials,
     importances: search.importances,
     objectiveName: 'objective value',
-    objectiveNote: objectiveNote(search),
+    objectiveNote: objectiveNote(search, imageOnly),
     logParams: logScaledParams(modalityOf(options)),
     prunedValue: prunedValueApart(search.objective),
     chosenTrial:
