@@ -1,5 +1,5 @@
 import { buildDemoDataset } from '@digitfuse/data';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
@@ -214,5 +214,23 @@ describe('reportStage', () => {
     expect(lines).toContain(`    wrote ${join(layout.reportDir, 'report.html')} and ${pngs.length} figures`);
     expect(readdirSync(layout.reportDir).filter((file) => !file.endsWith('.png')).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
     expect(facts).toEqual({ figures: pngs.length });
+  });
+
+  it('says of a run whose search was stopped before it finished that its trials are not in the report yet, not that no search was run', async () => {
+    // `full` stopped by SIGTERM in its first trial, then `report --run`: 'No hyperparameter search was run. This run has not run its evaluate stage yet'.
+    const data = join(dir, 'data-stopped');
+    await buildDemoDataset(data, { train: 240, test: 40, seed: 3 });
+    const options = { ...fixtureOptions(join(dir, 'stopped')), data } as PipelineOptions;
+    const { layout, state } = createRun(join(dir, 'stopped'), options);
+    state.stages.data = { seconds: 1, finishedAt: '' };
+    mkdirSync(dirname(layout.journal), { recursive: true });
+    writeFileSync(layout.journal, '{"op":"create_study","study":"digitfuse","direction":"maximize","ts":1}\n');
+    await reportStage.run({ options, layout, state, log: () => undefined });
+    const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
+    expect(md).toContain(
+      `_No search results yet. This run's search was stopped before it finished (finished: data), so its trials so far (${layout.journal}) are not in this report: ` +
+        `\`digitfuse full --resume ${layout.root}\` runs the stages left and writes this report again._`,
+    );
+    expect(md).not.toContain('No hyperparameter search was run');
   });
 });

@@ -244,8 +244,14 @@ export const reportStage: Stage = {
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
     if (!evaluation) {
       // `report --run` of a run stopped before its evaluate stage (e.g. after `digitfuse search`): say what is missing and why.
-      const done = STAGE_NAMES.filter((name) => ctx.state.stages[name]);
-      input.pendingNote = `This run has not run its evaluate stage yet (finished: ${done.join(', ') || 'none'}): \`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
+      const done = `finished: ${STAGE_NAMES.filter((name) => ctx.state.stages[name]).join(', ') || 'none'}`;
+      // A search stopped before its stage ended has trials in its journal but no search.json: not "no search".
+      const stoppedSearch = !ctx.state.stages.search && existsSync(ctx.layout.journal);
+      input.pendingNote =
+        (stoppedSearch
+          ? `This run's search was stopped before it finished (${done}), so its trials so far (${ctx.layout.journal}) are not in this report: `
+          : `This run has not run its evaluate stage yet (${done}): `) +
+        `\`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
       ctx.log(`    note: ${input.pendingNote.replace(/this report/, 'the report')}`);
     }
     const settings = reportMapSettings(ctx);

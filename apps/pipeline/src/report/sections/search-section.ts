@@ -7,7 +7,8 @@ import { fromPart, type ReportSection } from './section';
 export const searchSection: ReportSection = {
   id: 'search',
   title: 'Hyperparameter search',
-  render: fromPart((input) => input.trials, 'No hyperparameter search was run.', async (trials, ctx, input) => {
+  // With a note on the stages left (`pendingNote`), which says whether a search was started.
+  render: fromPart((input) => input.trials, (input) => (input.pendingNote ? 'No search results yet.' : 'No hyperparameter search was run.'), async (trials, ctx, input) => {
     const prunedValue = input.prunedValue ?? null;
     const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams, prunedValue, chosen: input.chosenTrial ?? null };
     const parts = [
