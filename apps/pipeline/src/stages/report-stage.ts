@@ -40,6 +40,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const data = s.stages.data?.facts;
   add('training rows', data?.trainRows);
   add('test rows', data?.testRows);
+  // What the data stage warned of (test inputs unlike the training ones), printed once and easily missed.
+  add('data warnings', data?.warnings);
   if (typeof data?.splitVal === 'number' && typeof data.splitTrain === 'number') {
     const trained = data.splitTrain > ctx.options.searchRows ? `${ctx.options.searchRows} (--search-rows) of the other ${data.splitTrain}` : `the other ${data.splitTrain}`;
     add('validation rows', `${data.splitVal} held out of the ${data.splitTrain + data.splitVal} (${ctx.options.split} split); the search's trials trained on ${trained}`);
