@@ -33,6 +33,7 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
       intermediate: (series.get(r.number) ?? []).map((s) => [s.step, s.value] as const),
       figures: figuresOf(r.userAttrs),
       ...(r.worker === undefined ? {} : { worker: r.worker }),
+      ...failureOf(study, r.number),
     }));
   const count = (state: string) => study.trials.filter((t) => t.state === state).length;
   const outputs: SearchOutputs = {
@@ -48,4 +49,11 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
   };
   writeJson(layout.searchJson, outputs);
   return outputs;
+}
+
+/** Why a FAIL trial failed and which trial ran its parameters again, as the study recorded them (nothing for another state). */
+function failureOf(study: Study, number: number): Pick<TrialInput, 'failReason' | 'retriedAs'> {
+  const t = study.trials[number];
+  if (t?.state !== 'FAIL') return {};
+  return { failReason: t.failReason ?? null, retriedAs: study.trials.find((r) => r.retryOf === number)?.number ?? null };
 }

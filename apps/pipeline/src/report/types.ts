@@ -40,6 +40,10 @@ export interface TrialInput {
   readonly figures?: { readonly clean: number; readonly shifted: number; readonly image: number | null } | null;
   /** Which worker ran it (`workerLabels`: a host, or a process id), when several machines or processes ran the trials. */
   readonly worker?: string | null;
+  /** Why a FAIL trial failed, as the study recorded it (e.g. its process ended while it ran). */
+  readonly failReason?: string | null;
+  /** The trial that ran a FAIL trial's parameters again, if one did. */
+  readonly retriedAs?: number | null;
 }
 
 /** Embeddings of a validation sample, row-major. */

@@ -154,6 +154,24 @@ describe('writeReport()', () => {
     expect(html).toContain('<td>PRUNED</td>');
   });
 
+  it('says under the trials why each failed trial failed and which trial ran its parameters again', async () => {
+    // The run printed the reason as a warning; the report's table said FAIL and nothing else.
+    const trial = { params: { dropout: 0.42 }, value: null, bestEpoch: null, seconds: 68, intermediate: [] };
+    const trials = [
+      { ...trial, number: 0, state: 'FAIL' as const, failReason: 'its process (29295 on vm) ended while the trial was running', retriedAs: 1 },
+      { ...trial, number: 1, state: 'COMPLETE' as const, value: 0.88, bestEpoch: 4 },
+      { ...trial, number: 2, state: 'FAIL' as const },
+    ];
+    await writeReport({ title: 't', summary: {}, trials }, tempDir());
+    const said =
+      'Failed (FAIL: no value, left out of the ranking): trial 0 (its process (29295 on vm) ended while the trial was running; ' +
+      'its parameters ran again as trial 1); trial 2 (no reason recorded).';
+    expect(readFileSync(join(tempDir(), 'report.md'), 'utf8')).toContain(said);
+    const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
+    expect(html).toContain(`<p>${said}</p>`);
+    expect(html.indexOf(said)).toBeGreaterThan(html.indexOf('<td>FAIL</td>'));
+  });
+
   it("links every image of report.md relative to it, so a moved run's report still shows the data figures", async () => {
     // The data figures (extra images) were linked by absolute path: a run copied or moved elsewhere
     // had report.md pointing at the old place, where the images no longer were.

@@ -20,6 +20,7 @@ export const dataStage: Stage = {
           `of which the ${Math.round(valFraction * 100)}% ${mode} validation split holds out none${mode === 'grouped' ? ' (it moves whole groups of identical audio)' : ''}; give more training rows`,
       );
     }
+    let warnings: string | undefined;
     if (data.test) {
       // The test rows, preprocessed with the training split's statistics, must look like the training rows.
       const dir = data.summary.dataDir;
@@ -29,6 +30,8 @@ export const dataStage: Stage = {
         throw new PipelineError(`Refusing to go on: ${shift.findings.join('; ')} (check the files; --allow-shift to go on anyway)`);
       }
       for (const finding of shift.findings) ctx.log(`    warning: ${finding}`);
+      // Kept for the summary and the report, which outlive the console.
+      if (shift.findings.length > 0) warnings = shift.findings.join('; ');
     }
     writeJson(ctx.layout.dataSummary, data.summary);
     ctx.state.data = { dir: data.summary.dataDir, fingerprint: dataFingerprint(data.summary.dataDir) };
@@ -39,6 +42,7 @@ export const dataStage: Stage = {
       testRows: data.test?.n ?? 0,
       splitTrain: data.split.train.length,
       splitVal: data.split.val.length,
+      ...(warnings === undefined ? {} : { warnings }),
     };
   },
 };

@@ -1,5 +1,5 @@
 import { buildDemoDataset } from '@digitfuse/data';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
@@ -123,6 +123,13 @@ describe('buildSummary() and bestModelNote()', () => {
       expect(buildSummary(ctx, evaluation)).toMatchObject({ 'finished trials': 2, 'pruned trials': 0, 'failed trials': 0 });
       writeFileSync(layout.searchJson, JSON.stringify({ ...search, failed: 1 }));
       expect(buildSummary(ctx, evaluation)['failed trials']).toBe(1);
+      // An image-only run has no audio to shift: no clean / shifted-audio lines, and the objective says what it ranked by.
+      const figures = { clean: 0.65, shifted: 0.65, image: 0.65 };
+      writeFileSync(layout.searchJson, JSON.stringify({ ...search, trials: [{ ...search.trials[0], figures }, search.trials[1]] }));
+      expect(buildSummary(ctx, evaluation)['best trial: validation accuracy, shifted audio']).toBe(0.65);
+      const image = buildSummary({ ...ctx, options: { ...options, modality: 'image' } as PipelineOptions }, evaluation);
+      expect(Object.keys(image).filter((k) => k.startsWith('best trial: '))).toEqual([]);
+      expect(image.objective).toBe('shift-aware (an image-only run: its validation accuracy)');
     } finally {
       delete state.stages.search;
     }
@@ -154,6 +161,24 @@ describe('searchReportInput()', () => {
     const kept = { ...search, bestTrial: 0, bestValue: 0.97375, keptBaseline: { over: 9, overValue: 0.97875, standardError: 0.0051 } } as SearchOutputs;
     expect(searchReportInput(kept, options).chosenTrial).toEqual({ number: 0, value: 0.97375, standardError: 0.0051 });
     expect(searchReportInput(search, options).chosenTrial).toBeNull();
+  });
+
+  it('of an image-only run, shows no clean, shifted-audio and image-expert figures (its one accuracy thrice) and says it ranked by validation accuracy', () => {
+    // The report of `--modality image` spoke of '65.00% with the training voices' audio, 65.00% with the audio shifted like a new voice'.
+    const figures = { clean: 0.65, shifted: 0.65, image: 0.65 };
+    const trial = { number: 0, state: 'COMPLETE', params: {}, value: 0.65, bestEpoch: 2, seconds: 10, intermediate: [], figures };
+    const searched = { ...search, bestValue: 0.65, trials: [trial] } as unknown as SearchOutputs;
+    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    const image = searchReportInput(searched, { ...options, modality: 'image' });
+    expect(image.trials?.map((t) => t.figures)).toEqual([null]);
+    expect(image.objectiveNote).toBe(
+      'Trials were ranked by validation accuracy (an image-only run has no audio: its shift-aware objective is the accuracy of its image model). The best, trial 0, scored 0.6500.',
+    );
+    expect(image.objectiveNote).not.toMatch(/audio shifted|voices/);
+    // A run that hears keeps them.
+    const both = searchReportInput(searched, options);
+    expect(both.trials?.map((t) => t.figures)).toEqual([figures]);
+    expect(both.objectiveNote).toContain('65.00% with the audio shifted like a new voice');
   });
 
   it("says a pruned trial's value is a clean validation accuracy, not the objective, unless the run ranks by clean accuracy", () => {
@@ -189,5 +214,23 @@ describe('reportStage', () => {
     expect(lines).toContain(`    wrote ${join(layout.reportDir, 'report.html')} and ${pngs.length} figures`);
     expect(readdirSync(layout.reportDir).filter((file) => !file.endsWith('.png')).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
     expect(facts).toEqual({ figures: pngs.length });
+  });
+
+  it('says of a run whose search was stopped before it finished that its trials are not in the report yet, not that no search was run', async () => {
+    // `full` stopped by SIGTERM in its first trial, then `report --run`: 'No hyperparameter search was run. This run has not run its evaluate stage yet'.
+    const data = join(dir, 'data-stopped');
+    await buildDemoDataset(data, { train: 240, test: 40, seed: 3 });
+    const options = { ...fixtureOptions(join(dir, 'stopped')), data } as PipelineOptions;
+    const { layout, state } = createRun(join(dir, 'stopped'), options);
+    state.stages.data = { seconds: 1, finishedAt: '' };
+    mkdirSync(dirname(layout.journal), { recursive: true });
+    writeFileSync(layout.journal, '{"op":"create_study","study":"digitfuse","direction":"maximize","ts":1}\n');
+    await reportStage.run({ options, layout, state, log: () => undefined });
+    const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
+    expect(md).toContain(
+      `_No search results yet. This run's search was stopped before it finished (finished: data), so its trials so far (${layout.journal}) are not in this report: ` +
+        `\`digitfuse full --resume ${layout.root}\` runs the stages left and writes this report again._`,
+    );
+    expect(md).not.toContain('No hyperparameter search was run');
   });
 });

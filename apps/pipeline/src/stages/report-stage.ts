@@ -40,6 +40,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const data = s.stages.data?.facts;
   add('training rows', data?.trainRows);
   add('test rows', data?.testRows);
+  // What the data stage warned of (test inputs unlike the training ones), printed once and easily missed.
+  add('data warnings', data?.warnings);
   if (typeof data?.splitVal === 'number' && typeof data.splitTrain === 'number') {
     const trained = data.splitTrain > ctx.options.searchRows ? `${ctx.options.searchRows} (--search-rows) of the other ${data.splitTrain}` : `the other ${data.splitTrain}`;
     add('validation rows', `${data.splitVal} held out of the ${data.splitTrain + data.splitVal} (${ctx.options.split} split); the search's trials trained on ${trained}`);
@@ -52,7 +54,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   // A trial whose process was stopped or crashed (its parameters run again as another trial).
   add('failed trials', best?.failed);
-  add('objective', objectiveOf(ctx.options));
+  const imageOnly = modalityOf(ctx.options) === 'image';
+  add('objective', imageOnly ? `${objectiveOf(ctx.options)} (an image-only run: its validation accuracy)` : objectiveOf(ctx.options));
   add('best objective value (search)', s.stages.search?.facts?.bestValue);
   // Another trial scored higher: the table says which, and why this one was kept (the report's search section too).
   const kept = best?.keptBaseline;
@@ -79,7 +82,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const submitted = existsSync(ctx.layout.submission);
   add('submission', submitted ? ctx.layout.submission : 'none');
   if (submitted) add('submitted predictions', submittedModel(ctx));
-  const bestFigures = best?.trials.find((t) => t.number === best.bestTrial)?.figures;
+  // An image-only run's figures are its one accuracy thrice: it has no audio to shift.
+  const bestFigures = imageOnly ? null : best?.trials.find((t) => t.number === best.bestTrial)?.figures;
   if (bestFigures) {
     add('best trial: validation accuracy, clean audio', bestFigures.clean);
     add('best trial: validation accuracy, shifted audio', bestFigures.shifted);
@@ -165,14 +169,17 @@ export function robustnessInput(log: (line: string) => void, files = [resolve(LO
   return undefined;
 }
 
-/** Which objective chose the best trial, with that trial's clean, shifted and image figures, in one sentence. */
-export function objectiveNote(search: SearchOutputs): string {
+/**
+ * Which objective chose the best trial, with that trial's clean, shifted and image figures, in one
+ * sentence; of an image-only run (`imageOnly`), which hears nothing, its validation accuracy alone.
+ */
+export function objectiveNote(search: SearchOutputs, imageOnly = false): string {
   const name = (search.objective ?? 'clean') as ObjectiveName;
-  const title = OBJECTIVES[name]?.title ?? name;
+  const title = imageOnly ? `validation accuracy (an image-only run has no audio: its ${name} objective is the accuracy of its image model)` : (OBJECTIVES[name]?.title ?? name);
   const best = search.trials.find((t) => t.number === search.bestTrial);
   if (!best) return `Trials were ranked by ${title}; none finished.`;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const f = best.figures;
+  const f = imageOnly ? null : best.figures;
   const kept = search.keptBaseline;
   return (
     `Trials were ranked by ${title}. ` +
@@ -197,11 +204,13 @@ export function searchReportInput(
   options: PipelineOptions,
 ): Pick<ReportInput, 'trials' | 'importances' | 'objectiveName' | 'objectiveNote' | 'logParams' | 'prunedValue' | 'chosenTrial'> {
   const kept = search.keptBaseline;
+  const imageOnly = modalityOf(options) === 'image';
   return {
-    trials: search.trials,
+    // An image-only run's clean, shifted-audio and image figures are its one accuracy thrice: not shown.
+    trials: imageOnly ? search.trials.map((t) => ({ ...t, figures: null })) : search.trials,
     importances: search.importances,
     objectiveName: 'objective value',
-    objectiveNote: objectiveNote(search),
+    objectiveNote: objectiveNote(search, imageOnly),
     logParams: logScaledParams(modalityOf(options)),
     prunedValue: prunedValueApart(search.objective),
     chosenTrial:
@@ -237,8 +246,14 @@ export const reportStage: Stage = {
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
     if (!evaluation) {
       // `report --run` of a run stopped before its evaluate stage (e.g. after `digitfuse search`): say what is missing and why.
-      const done = STAGE_NAMES.filter((name) => ctx.state.stages[name]);
-      input.pendingNote = `This run has not run its evaluate stage yet (finished: ${done.join(', ') || 'none'}): \`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
+      const done = `finished: ${STAGE_NAMES.filter((name) => ctx.state.stages[name]).join(', ') || 'none'}`;
+      // A search stopped before its stage ended has trials in its journal but no search.json: not "no search".
+      const stoppedSearch = !ctx.state.stages.search && existsSync(ctx.layout.journal);
+      input.pendingNote =
+        (stoppedSearch
+          ? `This run's search was stopped before it finished (${done}), so its trials so far (${ctx.layout.journal}) are not in this report: `
+          : `This run has not run its evaluate stage yet (${done}): `) +
+        `\`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
       ctx.log(`    note: ${input.pendingNote.replace(/this report/, 'the report')}`);
     }
     const settings = reportMapSettings(ctx);

@@ -2,7 +2,7 @@ import { renderSvg } from '@digitfuse/plot';
 import { demoReportInput } from '../testing/demo-report-input';
 import { ablationSpec } from './ablation-chart';
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './embedding-charts';
-import { confusionMatrixSpec, perClassF1Spec } from './evaluation-charts';
+import { confusionMatrixSpec, perClassF1Spec, unmeasuredDigits } from './evaluation-charts';
 import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from './search-charts';
 import { trainingCurvesSpec } from './training-charts';
 
@@ -93,6 +93,28 @@ describe('evaluation charts', () => {
     await expectTexts(perClassF1Spec(evaluation), ['0.900', '0.860', 'macro F1 0.880', 'the F1 axis starts at 0.80, not 0']);
     const low = texts(await renderSvg(perClassF1Spec({ ...evaluation, macroF1: 0.2, perClass: evaluation.perClass.map((c) => ({ ...c, f1: 0.1 })) })));
     expect(low).not.toContain('not 0');
+  });
+
+  it('perClassF1Spec() draws no bar for a digit without validation rows nor predictions, and says so, its axis label kept', async () => {
+    // 12 validation rows without a 1: digit 1 got an 'F1 0.000' bar and was the 'lowest class F1 0.0000', though the macro F1 leaves it out.
+    const three = {
+      accuracy: 0.9,
+      macroF1: 0.9,
+      confusion: [[9, 0, 1], [0, 0, 0], [1, 0, 9]],
+      perClass: [
+        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+        { precision: 0, recall: 0, f1: 0, support: 0 },
+        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+      ],
+    };
+    expect(unmeasuredDigits(three)).toEqual([1]);
+    const svg = await renderSvg(perClassF1Spec(three));
+    const t = await expectTexts(perClassF1Spec(three), ['lowest class F1 0.9000', 'no F1 for digit 1: no validation row, none predicted (left out of the macro F1)', 'no rows']);
+    expect(t).not.toContain('0.000');
+    expect([...svg.matchAll(/<path[^>]*aria-roledescription="bar"/g)]).toHaveLength(2);
+    expect(t.split('\n').filter((s) => s === '1')).toHaveLength(1);
+    // A digit predicted though it has no row is measured (precision 0): its bar stays.
+    expect(unmeasuredDigits({ ...three, confusion: [[9, 1, 0], [0, 0, 0], [1, 0, 9]] })).toEqual([]);
   });
 
   it("perClassF1Spec() draws the macro F1 line under the bars and their labels, each label on a white halo", async () => {

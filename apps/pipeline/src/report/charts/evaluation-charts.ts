@@ -51,15 +51,26 @@ export function confusionMatrixSpec(evaluation: EvaluationInput): TopLevelSpec {
   } as unknown as TopLevelSpec;
 }
 
-/** Per-class F1 bars with the value on each bar and a rule at the macro F1. */
+/**
+ * The digits with no validation row that nothing was predicted as either: their precision, recall and
+ * F1 are 0/0, which the metrics give as 0 and the macro F1 leaves out (`classificationMetrics`).
+ */
+export function unmeasuredDigits(evaluation: EvaluationInput): number[] {
+  return evaluation.perClass.flatMap((c, digit) => (c.support === 0 && evaluation.confusion.every((row) => !row[digit]) ? [digit] : []));
+}
+
+/** Per-class F1 bars with the value on each bar and a rule at the macro F1; a digit without rows gets no bar but a note. */
 export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
-  const bars = evaluation.perClass.map((c, digit) => ({
-    digit,
-    f1: round(c.f1, 4),
-    precision: round(c.precision, 4),
-    recall: round(c.recall, 4),
-    support: c.support,
-  }));
+  const unmeasured = unmeasuredDigits(evaluation);
+  const bars = evaluation.perClass
+    .map((c, digit) => ({
+      digit,
+      f1: round(c.f1, 4),
+      precision: round(c.precision, 4),
+      recall: round(c.recall, 4),
+      support: c.support,
+    }))
+    .filter((b) => !unmeasured.includes(b.digit));
   const minF1 = Math.min(1, ...bars.map((b) => b.f1));
   // Digit classifiers score F1 near 1, where bars from 0 all look alike: when every bar is above
   // 0.5, start the axis just below the lowest one (in steps of 0.05) and say so in the subtitle.
@@ -72,6 +83,9 @@ export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
       subtitle: [
         `macro F1 ${evaluation.macroF1.toFixed(4)} (dashed line); lowest class F1 ${minF1.toFixed(4)}`,
         ...(lower > 0 ? [`note: the F1 axis starts at ${lower.toFixed(2)}, not 0`] : []),
+        ...(unmeasured.length > 0
+          ? [`no F1 for digit${unmeasured.length > 1 ? 's' : ''} ${unmeasured.join(', ')}: no validation row, none predicted (left out of the macro F1)`]
+          : []),
       ],
     },
     width: 440,
@@ -88,7 +102,8 @@ export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
         data: { values: bars },
         mark: { type: 'bar', color: '#4c78a8', width: { band: 0.7 }, clip: true },
         encoding: {
-          x: { field: 'digit', type: 'ordinal', title: 'Digit', axis: { labelAngle: 0 } },
+          // Every digit on the axis, those without a bar too.
+          x: { field: 'digit', type: 'ordinal', title: 'Digit', axis: { labelAngle: 0 }, scale: { domain: evaluation.perClass.map((_, digit) => digit) } },
           y: {
             field: 'f1',
             type: 'quantitative',
@@ -109,6 +124,15 @@ export function perClassF1Spec(evaluation: EvaluationInput): TopLevelSpec {
           text: { field: 'f1', type: 'quantitative', format: '.3f' },
         },
       })),
+      ...(unmeasured.length > 0
+        ? [
+            {
+              data: { values: unmeasured.map((digit) => ({ digit, f1: lower, label: 'no rows' })) },
+              mark: { type: 'text', dy: -8, fontSize: 10, color: '#777', fontStyle: 'italic' },
+              encoding: { x: { field: 'digit', type: 'ordinal' }, y: { field: 'f1', type: 'quantitative' }, text: { field: 'label' } },
+            },
+          ]
+        : []),
       {
         data: { values: [{ macro: round(evaluation.macroF1, 4), label: `macro F1 ${evaluation.macroF1.toFixed(3)}` }] },
         mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, color: '#e45756', fontSize: 11, x: { expr: 'width' } },

@@ -16,7 +16,15 @@ export const robustnessSection: ReportSection = {
     if (input.fusion) {
       parts.push(ctx.paragraph(FUSION_TEXT), ctx.table(fusionTable(input.fusion), 'Calibrated fusion of the final model'));
       const t = input.fusion.target;
-      if (t) {
+      // No confident row, no pseudo-label: the agreement (0 of 0) and the factor (1) measured nothing.
+      if (t && t.confident === 0) {
+        parts.push(
+          ctx.paragraph(
+            `Not adapted to the ${t.n} test rows: the image head is confident on none of them, so there was nothing to check the test voices against ` +
+              'without labels, and the weights above are those chosen on the validation rows.',
+          ),
+        );
+      } else if (t) {
         parts.push(
           ctx.paragraph(
             `Adapted to the ${t.n} test rows without their labels: on the ${t.confident} rows where the image head is confident, the audio head ` +

@@ -1,12 +1,14 @@
 import { displayedValue, optimizationHistorySpec, paramImportancesSpec, parallelCoordinatesSpec } from '../charts/search-charts';
 import { escapeHtml, markdownTable, trialTable } from '../tables';
+import type { TrialInput } from '../types';
 import { fromPart, type ReportSection } from './section';
 
 /** The hyperparameter search: history, parallel coordinates, importances and the trials (also trials.md). */
 export const searchSection: ReportSection = {
   id: 'search',
   title: 'Hyperparameter search',
-  render: fromPart((input) => input.trials, 'No hyperparameter search was run.', async (trials, ctx, input) => {
+  // With a note on the stages left (`pendingNote`), which says whether a search was started.
+  render: fromPart((input) => input.trials, (input) => (input.pendingNote ? 'No search results yet.' : 'No hyperparameter search was run.'), async (trials, ctx, input) => {
     const prunedValue = input.prunedValue ?? null;
     const objective = { direction: input.direction, name: input.objectiveName, logParams: input.logParams, prunedValue, chosen: input.chosenTrial ?? null };
     const parts = [
@@ -49,6 +51,20 @@ export const searchSection: ReportSection = {
       ),
       ctx.table(trialsTable, 'Trials'),
     );
+    const failed = failedTrialsText(trials);
+    if (failed) parts.push(ctx.paragraph(failed));
     return parts.join('\n');
   }),
 };
+
+/** Why each FAIL trial failed and which trial ran its parameters again, in one sentence; null when none failed. */
+export function failedTrialsText(trials: readonly TrialInput[]): string | null {
+  const failed = trials.filter((t) => t.state === 'FAIL');
+  if (failed.length === 0) return null;
+  const why = failed.map(
+    (t) =>
+      `trial ${t.number} (${t.failReason ?? 'no reason recorded'}` +
+      (t.retriedAs !== undefined && t.retriedAs !== null ? `; its parameters ran again as trial ${t.retriedAs})` : ')'),
+  );
+  return `Failed (FAIL: no value, left out of the ranking): ${why.join('; ')}.`;
+}

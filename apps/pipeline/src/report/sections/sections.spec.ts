@@ -1,8 +1,10 @@
 import { useTempDir } from '@digitfuse/core/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FusionInput } from '../types';
 import { writeReport } from '../write-report';
 import { REPORT_SECTIONS, type ReportSection } from './index';
+import { evaluationSection } from './evaluation-section';
 import { robustnessSection } from './robustness-section';
 
 describe('REPORT_SECTIONS', () => {
@@ -52,5 +54,55 @@ describe('robustnessSection', () => {
     const said = html.indexOf('The robustness benchmark below was not measured by this run; it comes from packages/model/assets/robustness-reference.json (measured 2026-11-24).');
     expect(said).toBeGreaterThan(0);
     expect(said).toBeLessThan(html.indexOf('robust fusion averages 98.50%'));
+  });
+});
+
+describe('robustnessSection: the fusion adapted to the test rows', () => {
+  const tempDir = useTempDir('robustness-target-', 'each');
+  const head = { acc: 0.655, loss: 1.2 };
+  const fusion: FusionInput = {
+    weights: { fused: 1.5, image: 1.5, audio: 0.75 },
+    clean: { fused: head, image: head, audio: head, product: head },
+    shifted: { fused: head, image: head, audio: head, product: head },
+  };
+  const said = async (target: NonNullable<FusionInput['target']>): Promise<string> => {
+    await writeReport({ title: 'R', summary: {}, fusion: { ...fusion, target } }, tempDir(), { sections: [robustnessSection] });
+    return readFileSync(join(tempDir(), 'report.md'), 'utf8');
+  };
+
+  it('says the weights were not adapted when the image head is confident on no test row, rather than that the test audio is as familiar', async () => {
+    // A short run said: 'on the 0 rows where the image head is confident, the audio head agrees with it 0.0% of the time ...
+    // multiplied by 1.00: the test audio is as familiar as the validation audio', of a measure over no row.
+    const md = await said({ n: 200, confident: 0, audioAgreement: 0, audioValAccuracy: 0.655, audioScale: 1 });
+    expect(md).toContain('Not adapted to the 200 test rows: the image head is confident on none of them');
+    expect(md).not.toContain('as familiar');
+    expect(md).not.toContain('0.0% of the time');
+  });
+
+  it('gives the agreement and the factor when some test rows were pseudo-labelled', async () => {
+    const md = await said({ n: 200, confident: 150, audioAgreement: 0.6, audioValAccuracy: 0.9, audioScale: 0.5 });
+    expect(md).toContain('on the 150 rows where the image head is confident, the audio head agrees with it 60.0% of the time');
+    expect(md).toContain('multiplied by 0.50: the test voices are less familiar than the validation ones.');
+  });
+});
+
+describe('evaluationSection', () => {
+  const tempDir = useTempDir('evaluation-section-', 'each');
+
+  it('gives no precision, recall or F1 for a digit without validation rows nor predictions, rather than 0', async () => {
+    const evaluation = {
+      accuracy: 0.9,
+      macroF1: 0.9,
+      confusion: [[9, 0, 1], [0, 0, 0], [1, 0, 9]],
+      perClass: [
+        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+        { precision: 0, recall: 0, f1: 0, support: 0 },
+        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+      ],
+    };
+    await writeReport({ title: 'E', summary: {}, evaluation }, tempDir(), { sections: [evaluationSection] });
+    const md = readFileSync(join(tempDir(), 'report.md'), 'utf8');
+    expect(md).toContain('| 1 | – | – | – | 0 |');
+    expect(md).toContain('| 2 | 0.9000 | 0.9000 | 0.9000 | 10 |');
   });
 });
