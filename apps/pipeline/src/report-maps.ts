@@ -23,13 +23,13 @@ export async function reportEmbeddings(ctx: RunContext, data: PreparedData, tria
   const { model } = await loadModel(trialModelDir(ctx.layout, trial));
   try {
     const emb = computeEmbeddings(model, sample);
-    if (!(emb.fused && emb.image && emb.audio)) return null;
+    // Each kind the model has (an image-only one has no audio embedding).
+    const kinds = EMBEDDING_KINDS.filter((kind) => emb[kind]);
+    if (kinds.length === 0) return null;
     return {
       labels: sample.labels as Int32Array,
-      fused: emb.fused.values,
-      image: emb.image.values,
-      audio: emb.audio.values,
-      dims: { fused: emb.fused.dim, image: emb.image.dim, audio: emb.audio.dim },
+      ...Object.fromEntries(kinds.map((kind) => [kind, emb[kind]?.values])),
+      dims: Object.fromEntries(kinds.map((kind) => [kind, emb[kind]?.dim])),
     };
   } finally {
     disposeModel(model);
@@ -40,7 +40,7 @@ export async function reportEmbeddings(ctx: RunContext, data: PreparedData, tria
 function mapsKey(e: EmbeddingsInput, settings: MapSettings): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ dims: e.dims, settings }));
-  for (const a of [e.labels, e.fused, e.image, e.audio]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const a of [e.labels, e.fused, e.image, e.audio]) if (a) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return hash.digest('hex');
 }
 

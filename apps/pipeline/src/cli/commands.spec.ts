@@ -396,9 +396,9 @@ describe('a run that another process is running', () => {
 });
 
 describe('digitfuse full --modality image', () => {
-  it('trains no modality ablation (its model is the image-only one), records its own model as image-only, and its trial lines show no shifted audio', () => {
+  it('trains no modality ablation (its model is the image-only one), records its own model as image-only, its trial lines show no shifted audio, and its report maps the embeddings it has', () => {
     const out = join(tmp(), 'image-only');
-    const r = digitfuse(['full', '--data', data(), '--out', out, '--modality', 'image', ...quick]);
+    const r = digitfuse(['full', '--data', data(), '--out', out, '--modality', 'image', ...quick.filter((a) => a !== '--no-report')]);
     expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
     expect(r.lines).toContain('    modality ablation: none (an image-only run: its model is the image-only one)');
     expect(r.stderr).not.toMatch(/(image|audio)-only model: the best configuration/);
@@ -407,6 +407,9 @@ describe('digitfuse full --modality image', () => {
     expect(r.stderr).not.toContain('shifted audio');
     const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8')) as { ablation: { modality: string; note?: string }[] };
     expect(evaluation.ablation.map((a) => [a.modality, a.note])).toEqual([['image', 'best trial']]);
+    // Its report had no t-SNE / K-means at all ("No embeddings were given"): the image and dense layers are mapped.
+    expect(readdirSync(join(out, 'report')).filter((f) => f.startsWith('tsne-kmeans-')).sort()).toEqual(['tsne-kmeans-fused.png', 'tsne-kmeans-image.png']);
+    expect(readFileSync(join(out, 'report', 'report.md'), 'utf8')).toContain('audio: none (an image-only model has no audio branch).');
   });
 });
 

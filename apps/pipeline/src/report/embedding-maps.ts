@@ -38,7 +38,9 @@ export function embeddingMaps(e: EmbeddingsInput, settings: MapSettings): Embedd
   const n = e.labels.length;
   const maps: Record<string, EmbeddingMap> = {};
   for (const kind of EMBEDDING_KINDS) {
-    if (mappable(n, e.dims[kind], settings.clusters)) maps[kind] = embeddingMap(e[kind], n, e.dims[kind], settings);
+    const values = e[kind];
+    const dim = e.dims[kind];
+    if (values !== undefined && dim !== undefined && mappable(n, dim, settings.clusters)) maps[kind] = embeddingMap(values, n, dim, settings);
   }
   return maps;
 }

@@ -46,13 +46,16 @@ export interface TrialInput {
   readonly retriedAs?: number | null;
 }
 
-/** Embeddings of a validation sample, row-major. */
+/**
+ * Embeddings of a validation sample, row-major: each kind the model has (an image-only model has no
+ * audio embedding), with its dims.
+ */
 export interface EmbeddingsInput {
   readonly labels: Int32Array;
-  readonly fused: Float32Array;
-  readonly image: Float32Array;
-  readonly audio: Float32Array;
-  readonly dims: { readonly fused: number; readonly image: number; readonly audio: number };
+  readonly fused?: Float32Array;
+  readonly image?: Float32Array;
+  readonly audio?: Float32Array;
+  readonly dims: { readonly fused?: number; readonly image?: number; readonly audio?: number };
   /**
    * t-SNE + K-means maps computed beforehand with the report's seed, cluster count and t-SNE settings
    * (`embeddingMaps`); the report computes those absent.

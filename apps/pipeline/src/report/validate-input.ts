@@ -8,17 +8,20 @@ export function validateReportInput(input: ReportInput): void {
     const n = e.labels.length;
     for (const kind of ['fused', 'image', 'audio'] as const) {
       const dim = e.dims[kind];
-      if (!Number.isInteger(dim) || dim < 0) {
+      const values = e[kind];
+      // A kind the model lacks is absent with its dims.
+      if (values === undefined && dim === undefined) continue;
+      if (values === undefined || dim === undefined || !Number.isInteger(dim) || dim < 0) {
         throw new ReportInputError(`embeddings.dims.${kind}: expected a non-negative integer, got ${dim}`);
       }
-      if (e[kind].length !== n * dim) {
+      if (values.length !== n * dim) {
         throw new ReportInputError(
-          `embeddings.${kind}: expected ${n} rows x ${dim} dims = ${n * dim} values (labels has ${n}), got ${e[kind].length}`,
+          `embeddings.${kind}: expected ${n} rows x ${dim} dims = ${n * dim} values (labels has ${n}), got ${values.length}`,
         );
       }
-      const bad = e[kind].findIndex((v) => !Number.isFinite(v));
+      const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) {
-        throw new ReportInputError(`embeddings.${kind}: value ${bad} (row ${Math.floor(bad / dim)}) is ${e[kind][bad]}, expected a finite number`);
+        throw new ReportInputError(`embeddings.${kind}: value ${bad} (row ${Math.floor(bad / dim)}) is ${values[bad]}, expected a finite number`);
       }
       const map = e.maps?.[kind];
       if (map && (map.coords.length !== 2 * n || map.assigned.length !== n)) {

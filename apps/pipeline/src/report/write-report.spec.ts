@@ -206,9 +206,22 @@ describe('writeReport()', () => {
     expect(existsSync(join(tempDir(), 'report.html'))).toBe(false);
   });
 
+  it("maps the embeddings an image-only model has and says it has no audio one (its report had no t-SNE / K-means at all)", async () => {
+    const base = demoReportInput(20, 1);
+    const { audio: _audio, dims: { audio: _dim, ...dims }, ...rest } = base.embeddings as NonNullable<ReportInput['embeddings']>;
+    const out = tempDir();
+    await writeReport({ ...base, embeddings: { ...rest, dims } }, out);
+    const png = readdirSync(out).filter((f) => /^(tsne|kmeans)-/.test(f));
+    expect(png.filter((f) => f.includes('audio'))).toEqual([]);
+    expect(png.filter((f) => f.includes('image') || f.includes('fused'))).toHaveLength(6);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('audio: none (an image-only model has no audio branch).');
+    expect(html).not.toContain('No embeddings were given');
+  });
+
   it('rejects non-finite embeddings before writing anything', async () => {
     const base = demoReportInput(20, 1);
-    const audio = Float32Array.from((base.embeddings as NonNullable<ReportInput['embeddings']>).audio);
+    const audio = Float32Array.from((base.embeddings as NonNullable<ReportInput['embeddings']>).audio as Float32Array);
     audio[128 * 3 + 5] = NaN;
     const embeddings = { ...(base.embeddings as NonNullable<ReportInput['embeddings']>), audio };
     await expect(writeReport({ ...base, embeddings }, tempDir())).rejects.toThrow('embeddings.audio: value 389 (row 3) is NaN, expected a finite number');

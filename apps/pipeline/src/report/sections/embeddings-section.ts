@@ -21,13 +21,18 @@ export const embeddingsSection: ReportSection = {
     const n = e.labels.length;
     for (const kind of KINDS) {
       const dim = e.dims[kind];
+      const values = e[kind];
+      if (values === undefined || dim === undefined) {
+        parts.push(ctx.skip(`${kind}: none (${kind === 'audio' ? 'an image-only model has no audio branch' : `this model has no ${kind} embedding`}).`));
+        continue;
+      }
       if (!mappable(n, dim, k)) {
         parts.push(ctx.skip(`${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).`));
         continue;
       }
       const t0 = performance.now();
       const given = e.maps?.[kind];
-      const { coords, assigned } = given ?? embeddingMap(e[kind], n, dim, { seed, clusters: k, tsne: ctx.tsne });
+      const { coords, assigned } = given ?? embeddingMap(values, n, dim, { seed, clusters: k, tsne: ctx.tsne });
       const agreement = { ari: adjustedRandIndex(e.labels, assigned), nmi: normalizedMutualInfo(e.labels, assigned) };
       ctx.clustering[kind] = agreement;
       ctx.log(
