@@ -217,6 +217,12 @@ describe('writeReport()', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('audio: none (an image-only model has no audio branch).');
     expect(html).not.toContain('No embeddings were given');
+    // report.md in the page's order: the agreement table before the figures (it came after them).
+    for (const page of [html, readFileSync(join(out, 'report.md'), 'utf8')]) {
+      const at = ['Adjusted Rand index', 'fused embeddings', 'image embeddings', 'audio: none'].map((text) => page.indexOf(text));
+      expect(at).toEqual([...at].sort((a, b) => a - b));
+      expect(Math.min(...at)).toBeGreaterThan(-1);
+    }
   });
 
   it('rejects non-finite embeddings before writing anything', async () => {

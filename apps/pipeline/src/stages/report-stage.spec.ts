@@ -130,6 +130,10 @@ describe('buildSummary() and bestModelNote()', () => {
       const image = buildSummary({ ...ctx, options: { ...options, modality: 'image' } as PipelineOptions }, evaluation);
       expect(Object.keys(image).filter((k) => k.startsWith('best trial: '))).toEqual([]);
       expect(image.objective).toBe('shift-aware (an image-only run: its validation accuracy)');
+      // Worker processes and a shared study are said (the password never); one process on the run's journal adds no line.
+      expect(Object.keys(buildSummary(ctx, evaluation)).filter((k) => k.startsWith('worker') || k === 'study')).toEqual([]);
+      const shared = buildSummary({ ...ctx, options: { ...options, workers: 4, storage: 'postgresql://me:secret@db:5432/trials', study: 'mnist' } }, evaluation);
+      expect({ workers: shared['worker processes (--workers)'], study: shared.study }).toEqual({ workers: 4, study: 'postgresql://me@db:5432/trials (study `mnist`)' });
     } finally {
       delete state.stages.search;
     }

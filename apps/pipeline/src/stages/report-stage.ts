@@ -19,6 +19,7 @@ import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../opti
 import { logScaledParams } from '../search-space';
 import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { summaryCell, writeReport, type ReportInput } from '../report';
+import { studyPlace } from '../study-access';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
@@ -48,6 +49,9 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   }
   add('trials asked (--trials)', ctx.options.trials);
   add('search budget', ctx.options.budgetMs === null ? 'none' : formatDuration(ctx.options.budgetMs / 1000));
+  // How the search ran, when not in one process on the run's journal (run.json keeps the URL without its password).
+  if (ctx.options.workers > 1) add('worker processes (--workers)', ctx.options.workers);
+  if (ctx.options.storage) add('study', studyPlace(ctx));
   add('best trial', s.stages.search?.facts?.bestTrial);
   add('finished trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);

@@ -39,6 +39,17 @@ describe('embedding charts', () => {
     await expectTexts(kmeansChartSpec(data), ['K-means (k = 10) on the t-SNE of fused embeddings', 'ARI 0.812, NMI 0.900', 'Cluster']);
   });
 
+  it('names the clusters no digit matched "unmatched N", not a number that reads as a digit absent from the sample', async () => {
+    // Digits 0-4 only, k = 7: matchClustersToLabels numbers the two clusters left over 5 and 6.
+    const few = Int32Array.from({ length: 35 }, (_, i) => i % 5);
+    const clusters = Int32Array.from({ length: 35 }, (_, i) => i % 7);
+    const t = await expectTexts(kmeansChartSpec({ ...data, labels: few, clusters, coords: Float32Array.from({ length: 70 }, (_, i) => Math.cos(i)), k: 7 }), ['unmatched 1', 'unmatched 2']);
+    const legend = t.split('\n');
+    for (const d of ['0', '1', '2', '3', '4']) expect(legend).toContain(d);
+    expect(legend).not.toContain('5');
+    expect(legend).not.toContain('6');
+  });
+
   it('tsneKmeansPairSpec() shows both panels, both legends and the agreement', async () => {
     const shown = ['K-means (k = 10) vs. true digits: adjusted Rand index 0.812, NMI 0.900', 'coloured by true digit', 'True digit', 'Cluster'];
     await expectTexts(tsneKmeansPairSpec(data), shown);

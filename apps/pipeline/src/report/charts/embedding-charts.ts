@@ -19,18 +19,30 @@ export interface EmbeddingPlotData {
 
 type Layer = Record<string, unknown>;
 
+/**
+ * The legend's name of each cluster: the digit it was matched to, or `unmatched 1`, `unmatched 2`...
+ * for those left over when the sample holds fewer digits than clusters (matchClustersToLabels numbers
+ * them after the digits, so a cluster "9" or "10" would read as a digit that is not there).
+ */
+function clusterNames(data: EmbeddingPlotData): Map<number, string> {
+  const digits = new Set(Array.from(data.labels));
+  let unmatched = 0;
+  return new Map(distinctSorted(data.clusters).map((c) => [c, digits.has(c) ? String(c) : `unmatched ${++unmatched}`]));
+}
+
 function scatterLayer(data: EmbeddingPlotData, field: 'digit' | 'cluster', title: string, subtitle: string | string[]): Layer {
-  const values: Array<Record<string, number>> = [];
+  const values: Array<Record<string, number | string>> = [];
   const n = data.labels.length;
+  const names = clusterNames(data);
   for (let i = 0; i < n; i++) {
     values.push({
       x: round(data.coords[2 * i]),
       y: round(data.coords[2 * i + 1]),
       digit: data.labels[i],
-      cluster: data.clusters[i],
+      cluster: names.get(data.clusters[i]) as string,
     });
   }
-  const domain = distinctSorted(field === 'digit' ? data.labels : data.clusters);
+  const domain = field === 'digit' ? distinctSorted(data.labels) : [...names.values()];
   return {
     title: { text: title, subtitle },
     width: PANEL_SIZE,

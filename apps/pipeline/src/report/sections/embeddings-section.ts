@@ -2,7 +2,7 @@ import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from '
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from '../charts/embedding-charts';
 import { EMBEDDING_KINDS as KINDS, embeddingMap, mappable } from '../embedding-maps';
 import { escapeHtml } from '../tables';
-import type { ClusterAgreement } from '../types';
+import type { ClusterAgreement, EmbeddingKind } from '../types';
 import { fromPart, modelNote, type ReportSection } from './section';
 
 /**
@@ -17,19 +17,16 @@ export const embeddingsSection: ReportSection = {
     const note = modelNote(input, ctx);
     const k = ctx.clusters;
     const seed = ctx.seed;
-    const parts: string[] = [];
     const n = e.labels.length;
-    for (const kind of KINDS) {
+    // The maps first, then the agreement table, then each kind's figures (or why it has none): report.md
+    // gets its lines as they are written, so it follows the page's order only when they are written in it.
+    const kinds = KINDS.map((kind): { kind: EmbeddingKind; skip: string } | { kind: EmbeddingKind; data: EmbeddingPlotData } => {
       const dim = e.dims[kind];
       const values = e[kind];
       if (values === undefined || dim === undefined) {
-        parts.push(ctx.skip(`${kind}: none (${kind === 'audio' ? 'an image-only model has no audio branch' : `this model has no ${kind} embedding`}).`));
-        continue;
+        return { kind, skip: `${kind}: none (${kind === 'audio' ? 'an image-only model has no audio branch' : `this model has no ${kind} embedding`}).` };
       }
-      if (!mappable(n, dim, k)) {
-        parts.push(ctx.skip(`${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).`));
-        continue;
-      }
+      if (!mappable(n, dim, k)) return { kind, skip: `${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).` };
       const t0 = performance.now();
       const given = e.maps?.[kind];
       const { coords, assigned } = given ?? embeddingMap(values, n, dim, { seed, clusters: k, tsne: ctx.tsne });
@@ -39,23 +36,31 @@ export const embeddingsSection: ReportSection = {
         `report: t-SNE + K-means of ${kind} embeddings (${n} x ${dim}) ${given ? 'computed beforehand' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}: ` +
           `ARI ${agreement.ari.toFixed(3)}, NMI ${agreement.nmi.toFixed(3)}`,
       );
-      const data: EmbeddingPlotData = { kind, coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement };
-      ctx.markdown(`### ${kind} embeddings`, '');
-      parts.push(`<h3>${escapeHtml(kind)} embeddings</h3>`);
-      parts.push(await ctx.chart(`tsne-kmeans-${kind}.png`, tsneKmeansPairSpec(data), `t-SNE of ${kind} embeddings coloured by digit, beside K-means (k = ${k}) clusters`));
-      await ctx.chart(`tsne-${kind}.png`, tsneChartSpec(data), `t-SNE of ${kind} embeddings coloured by digit`);
-      await ctx.chart(`kmeans-${kind}.png`, kmeansChartSpec(data), `K-means (k = ${k}) clusters on the t-SNE of ${kind} embeddings`);
-    }
+      return { kind, data: { kind, coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement } };
+    });
+    const parts: string[] = [];
     const measured = KINDS.filter((kind) => ctx.clustering[kind]);
     if (measured.length > 0) {
       const rows = measured.map((kind) => {
         const c = ctx.clustering[kind] as ClusterAgreement;
         return [kind, c.ari.toFixed(4), c.nmi.toFixed(4)];
       });
-      parts.unshift(
+      parts.push(
         `<p>t-SNE (seed ${seed}) of ${n} validation points; K-means (k = ${k}) on each 2-D embedding, compared with the true digits.</p>`,
         ctx.table({ headers: ['Embedding', 'Adjusted Rand index', 'NMI'], rows }, 'Cluster agreement with digits'),
       );
+    }
+    for (const entry of kinds) {
+      if ('skip' in entry) {
+        parts.push(ctx.skip(entry.skip));
+        continue;
+      }
+      const { kind, data } = entry;
+      ctx.markdown(`### ${kind} embeddings`, '');
+      parts.push(`<h3>${escapeHtml(kind)} embeddings</h3>`);
+      parts.push(await ctx.chart(`tsne-kmeans-${kind}.png`, tsneKmeansPairSpec(data), `t-SNE of ${kind} embeddings coloured by digit, beside K-means (k = ${k}) clusters`));
+      await ctx.chart(`tsne-${kind}.png`, tsneChartSpec(data), `t-SNE of ${kind} embeddings coloured by digit`);
+      await ctx.chart(`kmeans-${kind}.png`, kmeansChartSpec(data), `K-means (k = ${k}) clusters on the t-SNE of ${kind} embeddings`);
     }
     return note + parts.join('\n');
   }),
