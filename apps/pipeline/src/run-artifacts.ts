@@ -340,9 +340,24 @@ export interface EvaluationFile {
   readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
 }
 
-/** The evaluate stage's result, or null when the run has none yet. */
-export const readEvaluation = (layout: RunLayout): EvaluationFile | null =>
-  existsSync(layout.evaluation) ? readJson<EvaluationFile>(layout.evaluation, 'the evaluation') : null;
+/**
+ * The evaluate stage's result, or null when the run has none yet: also when run.json records no
+ * finished evaluate stage, as an evaluation.json left there is then of an earlier search (one that a
+ * larger `--trials` went on from, whose best trial and its model may be gone).
+ */
+export const readEvaluation = (layout: RunLayout, state: RunState<unknown>): EvaluationFile | null =>
+  state.stages.evaluate && existsSync(layout.evaluation) ? readJson<EvaluationFile>(layout.evaluation, 'the evaluation') : null;
+
+/**
+ * The run's submission.csv when run.json records its predict stage as finished, else null (none, or
+ * one from before the search went on or the stages before predict were redone: {@link staleSubmission}).
+ */
+export const currentSubmission = (layout: RunLayout, state: RunState<unknown>): string | null =>
+  state.stages.predict && existsSync(layout.submission) ? layout.submission : null;
+
+/** A submission.csv in the run directory that run.json's stages do not account for (an earlier search's), or null. */
+export const staleSubmission = (layout: RunLayout, state: RunState<unknown>): string | null =>
+  !state.stages.predict && existsSync(layout.submission) ? layout.submission : null;
 
 /** What the search leaves for the summary and the report (`search/search.json`). */
 export interface SearchOutputs {

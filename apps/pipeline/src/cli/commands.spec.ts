@@ -298,6 +298,35 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
   });
 });
 
+describe('a finished run whose search goes on with a larger --trials', () => {
+  const out = () => join(tmp(), 'searched-on');
+  const submission = () => join(out(), 'submission.csv');
+
+  it('search names the command that runs the stages left, and the submission.csv there as the earlier one', () => {
+    expect(digitfuse(['full', '--data', data(), ...quick, '--out', out()]).status).toBe(0);
+    const r = digitfuse(['search', '--resume', out(), '--trials', '2']);
+    expect(r.status).toBe(0);
+    expect(r.lines.slice(-2)).toEqual([
+      `search results: ${join(out(), 'search')} (trials.md, trials.csv, best.json)`,
+      `next: \`digitfuse full --resume ${out()}\` retrains the chosen configuration, predicts, validates, evaluates and reports (until then, ${submission()} there is the run's earlier submission)`,
+    ]);
+  });
+
+  it("report --run takes neither that submission.csv nor the earlier search's evaluation.json for the run's", () => {
+    // evaluation.json of the earlier search is still there, of a best trial whose model the search may have replaced.
+    expect(existsSync(join(out(), 'evaluation.json'))).toBe(true);
+    const r = digitfuse(['report', '--run', out()]);
+    expect(r.status).toBe(0);
+    expect(r.lines).toContain(`    note: This run has not run its evaluate stage yet (finished: data, search): \`digitfuse full --resume ${out()}\` runs the stages left and writes the report again.`);
+    const summary = JSON.parse(readFileSync(join(out(), 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary.submission).toBe(
+      `none yet (${submission()} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${out()}\` writes the current one)`,
+    );
+    expect(summary).not.toHaveProperty('submitted predictions');
+    expect(summary).not.toHaveProperty('fusion weights (fused, image, audio)');
+  });
+});
+
 describe('a run whose data folder changed after its search', () => {
   it('is refused on --resume in one line naming the folder, and left as it was', async () => {
     const own = join(tmp(), 'changing-data');
