@@ -325,6 +325,19 @@ describe('a finished run whose search goes on with a larger --trials', () => {
     expect(summary).not.toHaveProperty('submitted predictions');
     expect(summary).not.toHaveProperty('fusion weights (fused, image, audio)');
   });
+
+  it("full --resume names the chosen trial's model when it was deleted, in one line before retraining (not its meta.json's ENOENT)", () => {
+    const { number } = JSON.parse(readFileSync(join(out(), 'search', 'best.json'), 'utf8')) as { number: number };
+    const trialDir = join(out(), 'search', 'models', `trial-${String(number).padStart(4, '0')}`);
+    rmSync(trialDir, { recursive: true });
+    const r = digitfuse(['full', '--resume', out(), '--no-report']);
+    expect(r.status).toBe(1);
+    expect(r.lines[r.lines.length - 1]).toBe(
+      `error: Expected the model of trial ${number}, which the search kept for the stages after it, in ${trialDir}, found no such folder (deleted or moved?); put it back, or start a new run with --out`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at |^epoch/m);
+    expect((JSON.parse(readFileSync(join(out(), 'run.json'), 'utf8')) as RunState<unknown>).stages).not.toHaveProperty('retrain');
+  });
 });
 
 describe('a run whose data folder changed after its search', () => {
