@@ -131,7 +131,7 @@ export function bestModelNote(ctx: RunContext, trial: number): string {
   );
 }
 
-/** Where `nx run model:robustness` writes by default (relative to the workspace root, the pipeline's working directory). */
+/** Where `nx run model:robustness` writes by default (relative to the working directory, as the pipeline reads it: the workspace root when nx or `npx digitfuse` runs there). */
 export const LOCAL_ROBUSTNESS_JSON = join('runs', 'robustness', 'robustness.json');
 
 /**
