@@ -21,9 +21,9 @@ beforeAll(async () => {
   await buildDemoDataset(data(), { train: 240, test: 40, seed: 3 });
 });
 
-/** `digitfuse ...args` (apps/cli/src/main.ts through tsx), without a storage or debug setting from the environment unless `env` gives one. */
-function digitfuse(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const r = runScript('apps/cli/src/main.ts', args, { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '', ...env });
+/** `digitfuse ...args` (apps/cli/src/main.ts through tsx) in the workspace root or `cwd`, without a storage or debug setting from the environment unless `env` gives one. */
+function digitfuse(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+  const r = runScript('apps/cli/src/main.ts', args, { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '', ...env }, cwd);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l.trim() !== '') };
 }
 
@@ -356,6 +356,20 @@ describe('a run whose data folder changed after its search', () => {
     );
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(before);
     expect(existsSync(join(out, 'model'))).toBe(false);
+  });
+});
+
+describe('a run given --data as a relative path', () => {
+  it('keeps the folder absolute in run.json, so that a resume from another directory reads the same data', () => {
+    const out = join(tmp(), 'relative-data-run');
+    // From the folder holding `data`, as typed there.
+    expect(digitfuse(['search', '--data', 'data', ...quick, '--out', out], {}, tmp()).status).toBe(0);
+    expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<{ data: string }>).options.data).toBe(data());
+    // From the workspace root, where `data` is no folder (or another one).
+    const r = digitfuse(['full', '--resume', out, '--no-report']);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, 'submission.csv'))).toBe(true);
   });
 });
 
