@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { counted, FileWriteError, makeDirs, writeFileAtomic } from '@digitfuse/core';
+import { counted, FileWriteError, makeDirs, readJsonFile, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -313,10 +313,11 @@ export function readKeyed<T>(path: string, key: string): T | null {
   }
 }
 
-/** Read a JSON file a previous stage wrote, with a clear error if it is missing. */
+/** Read a JSON file a previous stage wrote, with a clear error if it is missing or not JSON (cut short, edited by hand). */
 export function readJson<T>(path: string, what: string): T {
   if (!existsSync(path)) throw new PipelineError(`Expected ${what} at ${path}, found no file (run the earlier stage first)`);
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  // A stage whose file is deleted runs again on --resume (missingStageOutput), which writes it anew.
+  return readJsonFile(path, (found) => new PipelineError(`Expected ${what} at ${path} to be JSON, found ${found}; delete it, and \`digitfuse full --resume\` of the run writes it again`)) as T;
 }
 
 /** What the evaluate stage writes to `evaluation.json`. */

@@ -338,6 +338,18 @@ describe('a finished run whose search goes on with a larger --trials', () => {
     expect(r.stderr).not.toMatch(/\n\s+at |^epoch/m);
     expect((JSON.parse(readFileSync(join(out(), 'run.json'), 'utf8')) as RunState<unknown>).stages).not.toHaveProperty('retrain');
   });
+
+  it('report --run names a stage file that is not JSON (cut short) in one line, without a stack trace', () => {
+    const searchJson = join(out(), 'search', 'search.json');
+    writeFileSync(searchJson, '{"bestTrial": 0, "tri');
+    const r = digitfuse(['report', '--run', out()]);
+    expect(r.status).toBe(1);
+    const last = r.lines[r.lines.length - 1];
+    const head = `error: Expected the search results at ${searchJson} to be JSON, found text that is not JSON (`;
+    const tail = '); delete it, and `digitfuse full --resume` of the run writes it again';
+    expect([last.slice(0, head.length), last.slice(-tail.length)]).toEqual([head, tail]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe('a run whose data folder changed after its search', () => {
