@@ -2,7 +2,7 @@ import { counted, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir, requireTrainingFiles } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
@@ -141,11 +141,14 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     const given = explicitOptions(argv);
     refuseChangedSettings(options, state.options, given, options.resume, wording);
     const merged = { ...state.options } as Record<string, unknown>;
+    // A run written before its --data was kept absolute: the folder its data stage read, not the
+    // typed path taken from wherever this command runs.
+    if (typeof state.options.data === 'string' && !isAbsolute(state.options.data) && state.data) merged.data = state.data.dir;
     for (const key of RESUMABLE) if (given.has(key)) merged[key] = options[key];
     // The report follows this command (--no-report or not): a run whose report was skipped gets it now.
     merged.report = options.report;
     if (options.report && state.stages.report && state.stages.report.facts?.figures === 0) delete state.stages.report;
-    if (given.has('data') && options.data !== null && resolve(options.data) !== resolve(String(state.options.data ?? ''))) {
+    if (given.has('data') && options.data !== null && resolve(options.data) !== resolve(String(merged.data ?? ''))) {
       // Another --data is fine before the data stage finished (a retry after a bad folder), or when it
       // holds the same files (moved or copied); anything else would mix two data sets in one run.
       const recorded = state.data;
@@ -157,7 +160,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       if (state.stages.data && !recorded) {
         throw new PipelineError(`Expected no new \`--data\` for ${layout.root} (its data stage finished before data fingerprints were recorded); start a new run with --out`);
       }
-      merged.data = options.data;
+      merged.data = resolve(options.data);
     }
     merged.resume = options.resume;
     const run = state.options;
@@ -194,7 +197,8 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     return { options: state.options, layout, state, log };
   }
   const out = options.out ?? defaultRunDir();
-  const { layout, state } = createRun(out, { ...options, out });
+  // --data kept absolute: a resume from another directory reads the same folder.
+  const { layout, state } = createRun(out, { ...options, out, data: options.data === null || options.data === undefined ? options.data : resolve(options.data) });
   log(`run directory: ${layout.root}`);
   if (options.study !== null && options.study !== undefined) noteJournalStudy(state.options, layout, log);
   return { options: state.options, layout, state, log };

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { counted, FileWriteError, makeDirs, writeFileAtomic } from '@digitfuse/core';
+import { counted, FileWriteError, makeDirs, readJsonFile, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -312,10 +312,11 @@ export function readKeyed<T>(path: string, key: string): T | null {
   }
 }
 
-/** Read a JSON file a previous stage wrote, with a clear error if it is missing. */
+/** Read a JSON file a previous stage wrote, with a clear error if it is missing or not JSON (cut short, edited by hand). */
 export function readJson<T>(path: string, what: string): T {
   if (!existsSync(path)) throw new PipelineError(`Expected ${what} at ${path}, found no file (run the earlier stage first)`);
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  // A stage whose file is deleted runs again on --resume (missingStageOutput), which writes it anew.
+  return readJsonFile(path, (found) => new PipelineError(`Expected ${what} at ${path} to be JSON, found ${found}; delete it, and \`digitfuse full --resume\` of the run writes it again`)) as T;
 }
 
 /** What the evaluate stage writes to `evaluation.json`. */
@@ -339,9 +340,24 @@ export interface EvaluationFile {
   readonly ablation: Array<{ modality: Modality; valAccuracy: number; note?: string }>;
 }
 
-/** The evaluate stage's result, or null when the run has none yet. */
-export const readEvaluation = (layout: RunLayout): EvaluationFile | null =>
-  existsSync(layout.evaluation) ? readJson<EvaluationFile>(layout.evaluation, 'the evaluation') : null;
+/**
+ * The evaluate stage's result, or null when the run has none yet: also when run.json records no
+ * finished evaluate stage, as an evaluation.json left there is then of an earlier search (one that a
+ * larger `--trials` went on from, whose best trial and its model may be gone).
+ */
+export const readEvaluation = (layout: RunLayout, state: RunState<unknown>): EvaluationFile | null =>
+  state.stages.evaluate && existsSync(layout.evaluation) ? readJson<EvaluationFile>(layout.evaluation, 'the evaluation') : null;
+
+/**
+ * The run's submission.csv when run.json records its predict stage as finished, else null (none, or
+ * one from before the search went on or the stages before predict were redone: {@link staleSubmission}).
+ */
+export const currentSubmission = (layout: RunLayout, state: RunState<unknown>): string | null =>
+  state.stages.predict && existsSync(layout.submission) ? layout.submission : null;
+
+/** A submission.csv in the run directory that run.json's stages do not account for (an earlier search's), or null. */
+export const staleSubmission = (layout: RunLayout, state: RunState<unknown>): string | null =>
+  !state.stages.predict && existsSync(layout.submission) ? layout.submission : null;
 
 /** What the search leaves for the summary and the report (`search/search.json`). */
 export interface SearchOutputs {

@@ -1,5 +1,5 @@
 import { dataFingerprint, requireDataDir } from '@digitfuse/data';
-import type { ModelConfig } from '@digitfuse/model';
+import { missingModelFiles, MODEL_FILES, type ModelConfig } from '@digitfuse/model';
 import {
   createStudy,
   hasArtifacts,
@@ -241,10 +241,22 @@ export async function uploadTrialModel(ctx: RunContext, study: Study, trialNumbe
   for (const path of filesUnder(dir)) await study.storage.putArtifact(study.name, trialNumber, path, readFileSync(join(dir, path)));
 }
 
-/** With a shared storage: writes a trial's model into this run's directory when it is not there (trained on another machine). */
+/**
+ * With a shared storage: writes a trial's model into this run's directory when it is not there (trained
+ * on another machine). With the run's journal, where the run directory is its one home, a model the
+ * search kept and that is no longer there (deleted or moved by hand) is one line naming it, before
+ * the stage that needs it starts (not the bare ENOENT of its meta.json once retraining began).
+ */
 export async function fetchTrialModel(ctx: RunContext, study: Study, trialNumber: number): Promise<void> {
   const dir = trialModelDir(ctx.layout, trialNumber);
-  if (!hasArtifacts(study.storage) || existsSync(join(dir, 'model.json'))) return;
+  const missing = missingModelFiles(dir);
+  if (missing.length === 0) return;
+  if (!hasArtifacts(study.storage)) {
+    throw new PipelineError(
+      `Expected the model of trial ${trialNumber}, which the search kept for the stages after it, in ${dir}, found ${missing.length === MODEL_FILES.length ? 'no such folder' : `no ${missing.join(', ')} there`} (deleted or moved?); ` +
+        'put it back, or start a new run with --out',
+    );
+  }
   const paths = await study.storage.listArtifacts(study.name, trialNumber);
   if (paths.length === 0) throw new PipelineError(`Expected the model of trial ${trialNumber} in ${studyPlace(ctx)}, found none (its worker saved no model)`);
   for (const path of paths) {

@@ -21,7 +21,7 @@ const EXECUTORS = /** @type {{ executors: Record<string, { command: string[]; fl
  */
 
 /**
- * Runs `digitfuse <command> <what the user typed>` in the workspace root, the command being the
+ * Runs `digitfuse <command> <what the user typed>` in the directory nx was run in, the command being the
  * executor's (`./tools/executors/digitfuse:bench-kernels` runs `digitfuse bench kernels`): `node`
  * with an argument array (no shell, so `$(...)`, backquotes and quotes in a flag's value stay text),
  * the terminal's stdin/stdout/stderr, and success when it exits 0.
@@ -47,7 +47,9 @@ async function runDigitfuse(options, context) {
   const bin = process.env.DIGITFUSE_BIN || join(context.root, 'apps', 'cli', 'bin', 'digitfuse');
   const args = [bin, ...entry.command, ...(exact ?? [...typed, ...kept.recovered])];
   const code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: context.root, stdio: 'inherit' });
+    // In the directory nx was run in, as `npx digitfuse` would be: a relative path the user typed
+    // (`--submission sub.csv` in a subfolder) names the file they see there, not one in the workspace root.
+    const child = spawn(process.execPath, args, { cwd: context.cwd || context.root, stdio: 'inherit' });
     child.on('error', (err) => {
       process.stderr.write(`error: cannot start ${process.execPath}: ${err.message}\n`);
       resolve(1);

@@ -8,8 +8,8 @@ jest.setTimeout(300_000);
 
 const workspace = resolve(__dirname, '..', '..', '..');
 
-/** `npx nx run <target> ...args` in the workspace; the arguments reach npx as an array, as a shell passes what a person typed. */
-function nxRun(target: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; output: string }> {
+/** `npx nx run <target> ...args` in the workspace (or `cwd` in it); the arguments reach npx as an array, as a shell passes what a person typed. */
+function nxRun(target: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}, cwd = workspace): Promise<{ status: number | null; output: string }> {
   return new Promise((done) => {
     // Without the NX_* variables of the Nx running the tests: this nx is a user's, not part of that
     // invocation (Nx would refuse a task it believes the chain already ran). NX_SKIP_NX_CACHE: the spec
@@ -17,7 +17,7 @@ function nxRun(target: string, args: readonly string[], extraEnv: NodeJS.Process
     // second `npm test`, a CI clone that keeps `.nx`) would be replayed from the cache instead.
     const outer = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NX_')));
     const env = { ...outer, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', FORCE_COLOR: '0', ...extraEnv };
-    const child = spawn('npx', ['nx', 'run', target, ...args], { cwd: workspace, env });
+    const child = spawn('npx', ['nx', 'run', target, ...args], { cwd, env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));
     child.stderr.on('data', (d: Buffer) => (output += d));
@@ -30,8 +30,8 @@ describe('the digitfuse executor (every runnable Nx target)', () => {
   afterAll(() => rmSync(marker, { force: true }));
 
   /** A competition folder with 3 test rows, a valid submission for it, and a fake `kaggle` on PATH that records its argument vector. */
-  function uploadFixture() {
-    const dir = mkdtempSync(join(tmpdir(), 'executor-upload-'));
+  function uploadFixture(base = tmpdir()) {
+    const dir = mkdtempSync(join(base, 'executor-upload-'));
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 784), }";
     const pad = 64 - ((10 + header.length + 1) % 64);
     const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.alloc(2), Buffer.from(header + ' '.repeat(pad) + '\n'), Buffer.alloc(3 * 784 * 4)]);
@@ -62,6 +62,19 @@ describe('the digitfuse executor (every runnable Nx target)', () => {
     const run = await nxRun('submit:upload', ['--competition', 'c', '--message', message, ...f.args], f.env);
     expect(run.status).toBe(0);
     expect(f.kaggleArgs()).toEqual(['competitions', 'submit', '-c', 'c', `--file=${join(f.dir, 'submission.csv')}`, `--message=${message}`]);
+  });
+
+  it('runs the program in the directory nx was run in, so that a relative path names the file there, as `npx digitfuse` takes it', async () => {
+    const cache = join(workspace, '.cache');
+    mkdirSync(cache, { recursive: true });
+    const f = uploadFixture(cache);
+    try {
+      const run = await nxRun('submit:validate', ['--submission', 'submission.csv', '--data', 'data'], {}, f.dir);
+      expect(run.output).toContain('submission.csv: valid (3 rows');
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
   });
 
   it('answers `--help` with the flags of the command the target runs', async () => {

@@ -21,9 +21,9 @@ beforeAll(async () => {
   await buildDemoDataset(data(), { train: 240, test: 40, seed: 3 });
 });
 
-/** `digitfuse ...args` (apps/cli/src/main.ts through tsx), without a storage or debug setting from the environment unless `env` gives one. */
-function digitfuse(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const r = runScript('apps/cli/src/main.ts', args, { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '', ...env });
+/** `digitfuse ...args` (apps/cli/src/main.ts through tsx) in the workspace root or `cwd`, without a storage or debug setting from the environment unless `env` gives one. */
+function digitfuse(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+  const r = runScript('apps/cli/src/main.ts', args, { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '', DIGITFUSE_STORAGE: '', ...env }, cwd);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l.trim() !== '') };
 }
 
@@ -330,6 +330,60 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
   });
 });
 
+describe('a finished run whose search goes on with a larger --trials', () => {
+  const out = () => join(tmp(), 'searched-on');
+  const submission = () => join(out(), 'submission.csv');
+
+  it('search names the command that runs the stages left, and the submission.csv there as the earlier one', () => {
+    expect(digitfuse(['full', '--data', data(), ...quick, '--out', out()]).status).toBe(0);
+    const r = digitfuse(['search', '--resume', out(), '--trials', '2']);
+    expect(r.status).toBe(0);
+    expect(r.lines.slice(-2)).toEqual([
+      `search results: ${join(out(), 'search')} (trials.md, trials.csv, best.json)`,
+      `next: \`digitfuse full --resume ${out()}\` retrains the chosen configuration, predicts, validates, evaluates and reports (until then, ${submission()} there is the run's earlier submission)`,
+    ]);
+  });
+
+  it("report --run takes neither that submission.csv nor the earlier search's evaluation.json for the run's", () => {
+    // evaluation.json of the earlier search is still there, of a best trial whose model the search may have replaced.
+    expect(existsSync(join(out(), 'evaluation.json'))).toBe(true);
+    const r = digitfuse(['report', '--run', out()]);
+    expect(r.status).toBe(0);
+    expect(r.lines).toContain(`    note: This run has not run its evaluate stage yet (finished: data, search): \`digitfuse full --resume ${out()}\` runs the stages left and writes the report again.`);
+    const summary = JSON.parse(readFileSync(join(out(), 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary.submission).toBe(
+      `none yet (${submission()} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${out()}\` writes the current one)`,
+    );
+    expect(summary).not.toHaveProperty('submitted predictions');
+    expect(summary).not.toHaveProperty('fusion weights (fused, image, audio)');
+  });
+
+  it("full --resume names the chosen trial's model when it was deleted, in one line before retraining (not its meta.json's ENOENT)", () => {
+    const { number } = JSON.parse(readFileSync(join(out(), 'search', 'best.json'), 'utf8')) as { number: number };
+    const trialDir = join(out(), 'search', 'models', `trial-${String(number).padStart(4, '0')}`);
+    rmSync(trialDir, { recursive: true });
+    const r = digitfuse(['full', '--resume', out(), '--no-report']);
+    expect(r.status).toBe(1);
+    expect(r.lines[r.lines.length - 1]).toBe(
+      `error: Expected the model of trial ${number}, which the search kept for the stages after it, in ${trialDir}, found no such folder (deleted or moved?); put it back, or start a new run with --out`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at |^epoch/m);
+    expect((JSON.parse(readFileSync(join(out(), 'run.json'), 'utf8')) as RunState<unknown>).stages).not.toHaveProperty('retrain');
+  });
+
+  it('report --run names a stage file that is not JSON (cut short) in one line, without a stack trace', () => {
+    const searchJson = join(out(), 'search', 'search.json');
+    writeFileSync(searchJson, '{"bestTrial": 0, "tri');
+    const r = digitfuse(['report', '--run', out()]);
+    expect(r.status).toBe(1);
+    const last = r.lines[r.lines.length - 1];
+    const head = `error: Expected the search results at ${searchJson} to be JSON, found text that is not JSON (`;
+    const tail = '); delete it, and `digitfuse full --resume` of the run writes it again';
+    expect([last.slice(0, head.length), last.slice(-tail.length)]).toEqual([head, tail]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('a run whose data folder changed after its search', () => {
   it('is refused on --resume in one line naming the folder, and left as it was', async () => {
     const own = join(tmp(), 'changing-data');
@@ -346,6 +400,20 @@ describe('a run whose data folder changed after its search', () => {
     );
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(before);
     expect(existsSync(join(out, 'model'))).toBe(false);
+  });
+});
+
+describe('a run given --data as a relative path', () => {
+  it('keeps the folder absolute in run.json, so that a resume from another directory reads the same data', () => {
+    const out = join(tmp(), 'relative-data-run');
+    // From the folder holding `data`, as typed there.
+    expect(digitfuse(['search', '--data', 'data', ...quick, '--out', out], {}, tmp()).status).toBe(0);
+    expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<{ data: string }>).options.data).toBe(data());
+    // From the workspace root, where `data` is no folder (or another one).
+    const r = digitfuse(['full', '--resume', out, '--no-report']);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, 'submission.csv'))).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import { parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
+import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
 import { checkSharedStudy, checkStorage, resumedStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
@@ -28,6 +29,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw withResumeHint(e, ctx, 'search');
   }
   log(`\nsearch results: ${ctx.layout.searchDir} (trials.md, trials.csv, best.json)`);
+  // The stages after the search are `full`'s: say which command runs them, and that a submission.csv
+  // there is not this search's (a larger --trials went on from an earlier one).
+  if (STAGE_NAMES.some((name) => !ctx.state.stages[name])) {
+    const stale = staleSubmission(ctx.layout, ctx.state);
+    log(
+      `next: \`digitfuse full --resume ${ctx.layout.root}\` retrains the chosen configuration, predicts, validates, evaluates and reports` +
+        (stale ? ` (until then, ${stale} there is the run's earlier submission)` : ''),
+    );
+  }
 }
 
 // A worker's error line too says whose it is (the main process says what to do next).

@@ -11,13 +11,12 @@ import {
   summarize,
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
-import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
-import { readEvaluation, readSearchOutputs, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
+import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { summaryCell, writeReport, type ReportInput } from '../report';
 import { studyPlace } from '../study-access';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
@@ -26,7 +25,7 @@ import type { RobustnessInput } from '../report/types';
 const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
 
 /** Summary of a run: what a person wants first. */
-export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = readEvaluation(ctx.layout)): Record<string, string | number> {
+export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = readEvaluation(ctx.layout, ctx.state)): Record<string, string | number> {
   const s = ctx.state;
   const summary: Record<string, string | number> = {
     run: ctx.layout.root,
@@ -83,8 +82,9 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   // Averaged over the last epoch with dropout (and augmentation) on: below the validation figures
   // above it without being a sign of trouble, which the key says so that no one reads it as one.
   add("training accuracy of the retraining's last epoch (dropout on, so it can be below validation)", s.stages.retrain?.facts?.trainAcc);
-  const submitted = existsSync(ctx.layout.submission);
-  add('submission', submitted ? ctx.layout.submission : 'none');
+  const submitted = currentSubmission(ctx.layout, s);
+  const stale = staleSubmission(ctx.layout, s);
+  add('submission', submitted ?? (stale ? `none yet (${stale} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${ctx.layout.root}\` writes the current one)` : 'none'));
   if (submitted) add('submitted predictions', submittedModel(ctx));
   // An image-only run's figures are its one accuracy thrice: it has no audio to shift.
   const bestFigures = imageOnly ? null : best?.trials.find((t) => t.number === best.bestTrial)?.figures;
@@ -139,7 +139,7 @@ export function bestModelNote(ctx: RunContext, trial: number): string {
   );
 }
 
-/** Where `nx run model:robustness` writes by default (relative to the workspace root, the pipeline's working directory). */
+/** Where `nx run model:robustness` writes by default (relative to the working directory, as the pipeline reads it: the workspace root when nx or `npx digitfuse` runs there). */
 export const LOCAL_ROBUSTNESS_JSON = join('runs', 'robustness', 'robustness.json');
 
 /**
@@ -233,7 +233,7 @@ export const reportStage: Stage = {
   title: 'report: summary, figures and report.html',
   async run(ctx) {
     const t0 = performance.now();
-    const evaluation = readEvaluation(ctx.layout);
+    const evaluation = readEvaluation(ctx.layout, ctx.state);
     const summary = buildSummary(ctx, evaluation);
     const writeSummary = (value: Record<string, string | number>): void => {
       writeJson(ctx.layout.summaryJson, value);

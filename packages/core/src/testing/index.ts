@@ -29,10 +29,11 @@ export const WORKSPACE = join(__dirname, '..', '..', '..', '..');
 
 /**
  * Runs a workspace script (a path from the root, e.g. `packages/submit/src/cli/predict.ts`) as a user
- * would: a separate process through tsx, with an argument array (no shell), from the workspace root.
+ * would: a separate process through tsx, with an argument array (no shell), from the workspace root
+ * (or from `cwd`).
  */
-export function runScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {
-  return spawnSync(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, script), ...args], { cwd: WORKSPACE, encoding: 'utf8', env });
+export function runScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = WORKSPACE): SpawnSyncReturns<string> {
+  return spawnSync(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, script), ...args], { cwd, encoding: 'utf8', env });
 }
 
 /**

@@ -98,4 +98,29 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     expect(file.status).toBe(1);
     expect(file.stderr.trim()).toBe(`error: Expected \`--data ${good}\` to be a folder with the competition's files, found a file`);
   });
+
+  it("refuses a run's submission.csv that its run.json no longer accounts for (its search went on since), and uploads it once the predict stage is recorded", () => {
+    const runDir = join(root, 'run');
+    mkdirSync(runDir);
+    const submission = join(runDir, 'submission.csv');
+    writeFileSync(submission, 'row_id,label\n0,1\n1,2\n2,3\n');
+    // As `search --resume DIR --trials N` leaves a finished run: the stages after the search dropped, their files still there.
+    const state = (stages: string[]) => ({ version: 1, options: { data }, data: { dir: data }, stages: Object.fromEntries(stages.map((s) => [s, { seconds: 1, finishedAt: '' }])) });
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify(state(['data', 'search'])));
+    if (existsSync(argsLog)) writeFileSync(argsLog, '[]');
+    for (const extra of [[], ['--data', data]]) {
+      const r = run(['--competition', 'digits', '--message', 'm', '--submission', submission, ...extra]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr:
+          `error: Expected \`${submission}\` to be its run's current submission, found run.json recording no finished predict stage (the file is from before the run's search went on or its later stages were redone); ` +
+          `\`digitfuse full --resume ${runDir}\` writes the current one (to upload this one as it is, copy it out of the run directory)\n`,
+      });
+    }
+    expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify(state(['data', 'search', 'retrain', 'predict'])));
+    const r = run(['--competition', 'digits', '--message', 'm', '--submission', submission]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(recorded()).toEqual(['competitions', 'submit', '-c', 'digits', `--file=${submission}`, '--message=m']);
+  });
 });

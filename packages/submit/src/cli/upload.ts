@@ -1,28 +1,53 @@
 import { parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UploadError } from '../errors';
 import { submissionTestRows } from '../test-rows';
 import { competitionProblem, shellQuote, upload } from '../upload';
 import { requireSubmissionFile } from '../validate-submission';
 
+/** What upload reads of the run.json of the run that wrote a submission. */
+interface RunBeside {
+  readonly data?: { readonly dir?: string };
+  readonly options?: { readonly data?: string | null };
+  readonly stages?: Record<string, unknown>;
+}
+
+/** The run.json beside `submission` (the run that wrote it), or null when there is none or it cannot be read. */
+function runBeside(submission: string): { readonly dir: string; readonly run: RunBeside } | null {
+  const dir = dirname(resolve(submission));
+  const state = join(dir, 'run.json');
+  if (!existsSync(state)) return null;
+  try {
+    return { dir, run: JSON.parse(readFileSync(state, 'utf8')) as RunBeside };
+  } catch {
+    return null; // not a run.json we can read
+  }
+}
+
+/**
+ * Refuses a run's own submission.csv that its run.json no longer accounts for: the run's search went
+ * on (a larger `--trials` or `--budget` on resume) or a stage before the predict stage is to run again
+ * (its files were deleted) since the file was written, and the predict stage that replaces it has not
+ * run yet.
+ */
+function refuseStaleSubmission(submission: string, beside: ReturnType<typeof runBeside>): void {
+  if (!beside || basename(submission) !== 'submission.csv' || !beside.run.stages || beside.run.stages.predict) return;
+  throw new UploadError(
+    `Expected \`${submission}\` to be its run's current submission, found run.json recording no finished predict stage (the file is from before the run's search went on or its later stages were redone); ` +
+      `\`digitfuse full --resume ${beside.dir}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
+  );
+}
+
 /**
  * The competition folder to check a submission against: `--data`, else the data of the run the
  * submission was written by (its run.json beside it), else an error saying what to pass.
  */
-function dataFolder(given: string | undefined, submission: string): { dir: string; what: string } {
+function dataFolder(given: string | undefined, submission: string, beside: ReturnType<typeof runBeside>): { dir: string; what: string } {
   if (given) return { dir: resolve(given), what: `\`--data ${given}\`` };
-  const state = join(dirname(resolve(submission)), 'run.json');
-  if (existsSync(state)) {
-    try {
-      const run = JSON.parse(readFileSync(state, 'utf8')) as { data?: { dir?: string }; options?: { data?: string | null } };
-      const dir = run.data?.dir ?? run.options?.data;
-      if (dir) return { dir: resolve(dir), what: `the data folder \`${dir}\` of the run that wrote the submission (its run.json)` };
-    } catch {
-      // not a run.json we can read: fall through to the error
-    }
-  }
+  const dir = beside?.run.data?.dir ?? beside?.run.options?.data;
+  if (dir) return { dir: resolve(dir), what: `the data folder \`${dir}\` of the run that wrote the submission (its run.json)` };
   // A flag the command needs here and was not given: a usage error.
   throw new UsageError(
     `Expected \`--data DIR\` (the competition folder with ${COMPETITION_FILES.testImages}) to check \`${submission}\` against before uploading, found none (and no run.json beside the submission)`,
@@ -49,7 +74,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (badSlug) throw new UsageError(badSlug);
   // A mistyped --submission is the problem to name, not the --data that its missing run.json leaves unknown.
   requireSubmissionFile(args.submission);
-  const { dir: data, what } = dataFolder(args.data, args.submission);
+  const beside = runBeside(args.submission);
+  refuseStaleSubmission(args.submission, beside);
+  const { dir: data, what } = dataFolder(args.data, args.submission, beside);
   const testRows = submissionTestRows(data, what);
   const result = upload({ competition: args.competition, message: args.message, file: args.submission, testRows });
   const command = result.plan.command.map(shellQuote).join(' ');
