@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLayout } from '../run-artifacts';
+import { runLayout, type RunState } from '../run-artifacts';
 import { resolveRunFile, runLinks } from './run-files';
 
 describe('resolveRunFile()', () => {
@@ -52,7 +52,11 @@ describe('resolveRunFile()', () => {
     expect(resolveRunFile(root, path)).toBeNull();
   });
 
-  it('runLinks() lists the report and the submission that exist', () => {
-    expect(runLinks(runLayout(root)).map((l) => l.href)).toEqual(['/run/report/report.html', '/run/submission.csv']);
+  it('runLinks() lists the report and the submission that exist, the submission only when run.json records its predict stage', () => {
+    const state = (stages: Record<string, unknown>) => ({ version: 1, createdAt: '', options: {}, stages }) as unknown as RunState<unknown>;
+    expect(runLinks(runLayout(root), state({ predict: { seconds: 1 } })).map((l) => l.href)).toEqual(['/run/report/report.html', '/run/submission.csv']);
+    // An earlier search's submission.csv, left when `search --resume --trials N` went on: not linked as the run's.
+    expect(runLinks(runLayout(root), state({ data: { seconds: 1 } })).map((l) => l.href)).toEqual(['/run/report/report.html']);
+    expect(runLinks(runLayout(root), null).map((l) => l.href)).toEqual(['/run/report/report.html']);
   });
 });

@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
-import type { RunLayout } from '../run-artifacts';
+import { currentSubmission, type RunLayout, type RunState } from '../run-artifacts';
 import type { RunLink } from './types';
 
 /**
@@ -47,8 +47,12 @@ export function relativeToRun(root: string, real: string): { root: string; path:
   return { root: realRoot, path: relative(realRoot, real) };
 }
 
-/** Links to the run's report and outputs that exist now. */
-export function runLinks(layout: RunLayout): RunLink[] {
+/**
+ * Links to the run's report and outputs that exist now; the submission only when run.json (`state`)
+ * records its predict stage: one left by an earlier search that `search --resume --trials N` went on
+ * from is not this run's (currentSubmission).
+ */
+export function runLinks(layout: RunLayout, state: RunState<unknown> | null): RunLink[] {
   const candidates: Array<[label: string, rel: string]> = [
     ['Report (report.html)', 'report/report.html'],
     ['Submission (submission.csv)', 'submission.csv'],
@@ -56,6 +60,7 @@ export function runLinks(layout: RunLayout): RunLink[] {
   ];
   const links: RunLink[] = [];
   for (const [label, rel] of candidates) {
+    if (rel === 'submission.csv' && (state === null || currentSubmission(layout, state) === null)) continue;
     const real = resolveRunFile(layout.root, rel);
     if (real !== null) links.push({ label, href: `/run/${rel}`, path: resolve(layout.root, rel) });
   }

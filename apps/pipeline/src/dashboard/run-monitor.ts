@@ -106,7 +106,7 @@ export class RunMonitor {
     }
     if (problem !== null && problem !== this.lastProblem) this.args.log(`dashboard: ${problem}`);
     this.lastProblem = problem;
-    return { root: layout.root, state, stateProblem: problem, active: activeRunProcess(layout), links: runLinks(layout) };
+    return { root: layout.root, state, stateProblem: problem, active: activeRunProcess(layout), links: runLinks(layout, state) };
   }
 
   private build(): DashboardSnapshot {

@@ -11,6 +11,7 @@ import {
   summarize,
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
