@@ -187,7 +187,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
       } else {
         // The search's time goes on with its trials; the later stages start again.
         for (const stage of SEARCH_AND_AFTER) redoStage(state, stage);
-        log(`new --trials/--budget: the search continues from its journal and the later stages run again`);
+        log(`new --trials/--budget: the search continues from its journal; the stages after it are to run again (their earlier outputs no longer count)`);
       }
     }
     redoStagesMissingOutputs(layout, state, log);

@@ -158,7 +158,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
     stderr.length = 0;
     await full(['--resume', run, '--trials', '2', '--budget', '1m', '--no-report']);
     expect(stderr.join('')).toContain('--trials 2: the search already finished 2 trials, so it and the later stages are kept');
-    expect(stderr.join('')).not.toContain('the later stages run again');
+    expect(stderr.join('')).not.toContain('the stages after it are to run again');
     const after = readState(run);
     for (const stage of ['search', 'retrain', 'predict', 'validate', 'evaluate']) expect(after.stages[stage]).toEqual(before.stages[stage]);
     expect(readFileSync(join(run, 'search', 'study.jsonl'), 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);

@@ -10,7 +10,10 @@ import { isWorker, searchStage, workerPrefix } from '../stages/search-stage';
 /** `digitfuse search` (`nx run pipeline:search`): the data and search stages alone (same flags as `full`, resumable). */
 export async function main(argv: readonly string[]): Promise<void> {
   const describe = 'Run the hyperparameter search alone (continue it later with --resume DIR, or finish with `digitfuse full --resume DIR`).';
-  const args = await parseArgs(argv, { name: 'digitfuse search', describe }, (y) => withPipelineFlags(y));
+  const args = await parseArgs(argv, { name: 'digitfuse search', describe }, (y) =>
+    // The report follows the command that writes it (`full --resume` writes it unless given --no-report), so here it changes nothing.
+    withPipelineFlags(y).option('report', { type: 'boolean', default: true, describe: 'No effect here: search writes no report (`full --resume DIR` writes it unless given --no-report)' }),
+  );
   const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);

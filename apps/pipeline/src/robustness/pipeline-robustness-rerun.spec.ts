@@ -40,7 +40,7 @@ describe('nx run pipeline:robustness run again into the same --bench-out (spawne
 
   it('continues the search of a run already there with a new --trials, as full --resume does', () => {
     const r = robustness('--sets', anna, '--trials', '2', '--epochs', '1');
-    expect(r.stderr).toContain('new --trials/--budget: the search continues from its journal and the later stages run again');
+    expect(r.stderr).toContain('new --trials/--budget: the search continues from its journal; the stages after it are to run again (their earlier outputs no longer count)');
     expect(r.status).toBe(0);
     expect(results().runs).toEqual([expect.objectContaining({ set: 'anna-noisy', trials: 2 })]);
   });
