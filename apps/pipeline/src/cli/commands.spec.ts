@@ -464,6 +464,26 @@ describe('a run killed outright (SIGKILL)', () => {
   });
 });
 
+describe('a run whose output is no longer read (`digitfuse full ... 2>&1 | head -3`, a closed terminal)', () => {
+  it('goes on to its last file, its worker and beside processes too, and ends as it would have (it died mid-run at the next line)', async () => {
+    const out = join(tmp(), 'unread');
+    const args = ['full', '--data', data(), '--out', out, '--trials', '2', '--workers', '2', '--epochs', '1', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !output().includes('run directory:'); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no first line: ${output().slice(-3000)}`);
+    }
+    // The reader goes, as `head` does after its lines: every later write to stdout or stderr fails (EPIPE).
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    expect(await done).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(out, 'submission.csv'))).toBe(true);
+    expect(existsSync(join(out, 'ablation.json'))).toBe(true); // the beside process's
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
+    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
+    expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
+  });
+});
+
 describe('a search worker process (--workers)', () => {
   it("says on its error line which worker it is, as on its other lines (the main process's own line says what to do next)", () => {
     // As the search starts a worker: search.ts itself, with the run to join.

@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
 import { checkSharedStudy, checkStorage, resumedStorage, withResumeHint } from '../study-access';
@@ -10,6 +10,8 @@ import { isWorker, searchStage, workerPrefix } from '../stages/search-stage';
 export async function main(argv: readonly string[]): Promise<void> {
   const describe = 'Run the hyperparameter search alone (continue it later with --resume DIR, or finish with `digitfuse full --resume DIR`).';
   const args = await parseArgs(argv, { name: 'digitfuse search', describe }, (y) => withPipelineFlags(y));
+  // The run goes on to its last file when its output's reader is gone (`| head`, a closed terminal).
+  outliveClosedOutput();
   const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);

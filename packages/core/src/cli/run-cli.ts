@@ -52,6 +52,23 @@ export function runMain(
   });
 }
 
+/** A write error of stdout or stderr, dropped: the stream is closed, and the lines after it go nowhere. */
+const dropOutput = (): undefined => undefined;
+
+/**
+ * Lets a long command (a run of `full` or `search`, and the processes it starts) outlive its stdout
+ * and stderr: once their reader is gone (`digitfuse full ... 2>&1 | head -3`, a terminal that was
+ * closed, a log file's disk that filled up), the lines still to print there are dropped, while the
+ * run goes on writing its files and ends with the exit code it would have had. Without it Node ends
+ * the process (an unhandled 'error' event: EPIPE, EIO) at the first line printed after the reader
+ * left, in the middle of a stage. A short command keeps the Unix way: it ends there.
+ */
+export function outliveClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.listeners('error').includes(dropOutput)) stream.on('error', dropOutput);
+  }
+}
+
 /** Whether stack traces are wanted for every error: `DEBUG=digitfuse` (or `*`, `digitfuse:*`) or `DIGITFUSE_DEBUG=1`. */
 export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.DIGITFUSE_DEBUG && env.DIGITFUSE_DEBUG !== '0') return true;
