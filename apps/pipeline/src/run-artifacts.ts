@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { counted, FileWriteError, makeDirs, writeFileAtomic } from '@digitfuse/core';
+import { counted, diskProblem, FileWriteError, makeDirs, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -189,16 +189,30 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
     }
   }
   const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
+  const made = !existsSync(layout.root);
   try {
     makeDirs(layout.root);
     saveState(layout, state);
   } catch (err) {
+    // The folder this made, empty again (the file's write left nothing): the next try starts as this one.
+    if (made) removeEmptyFolder(layout.root);
+    // A write of run.json that failed (a full disk) says why in its cause, without the sentence around it.
+    const written = err instanceof FileWriteError ? diskProblem(err.cause) : undefined;
     const e = err as NodeJS.ErrnoException;
-    if (!e.code && !(err instanceof FileWriteError)) throw err;
-    const why = e.code ? `${e.code} (${e.message.replace(/^\w+: /, '').split(',')[0]})` : e.message;
+    if (!e.code && written === undefined) throw err;
+    const why = written !== undefined ? `${written} as it wrote run.json` : `${e.code} (${e.message.replace(/^\w+: /, '').split(',')[0]})`;
     throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, found ${why}`, { cause: err });
   }
   return { layout, state };
+}
+
+/** Removes the folder `dir` if it is empty (else, or when it is gone, leaves it). */
+function removeEmptyFolder(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or not there.
+  }
 }
 
 /**

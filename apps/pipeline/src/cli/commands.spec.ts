@@ -1,4 +1,4 @@
-import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { runScript, useFullDisk, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -108,6 +108,21 @@ describe('digitfuse full / search: flags are checked before anything is written'
   (existsSync('/proc/self') ? it : it.skip)("refuses an --out under /proc in one line (Node 20's recursive mkdir looped there forever, deaf to SIGTERM)", () => {
     const r = digitfuse(['full', '--data', data(), ...quick, '--out', '/proc/digitfuse-no-such-run']);
     expectOneErrorLine(r, 1, 'error: Expected `--out /proc/digitfuse-no-such-run` to be a folder that can be created and written, found ENOENT (no such file or directory)');
+  });
+});
+
+describe('digitfuse full / search --out on a full disk', () => {
+  const disk = useFullDisk(64);
+  it('refuses in one line naming --out and the full disk (not a sentence inside a sentence), leaving no folder', () => {
+    const root = disk();
+    if (!root) return;
+    expect(() => writeFileSync(join(root, 'filler'), Buffer.alloc(1 << 20))).toThrow(/ENOSPC/); // the disk, filled up
+    const out = join(root, 'run');
+    for (const command of ['full', 'search']) {
+      const r = digitfuse([command, '--data', data(), ...quick, '--out', out]);
+      expectOneErrorLine(r, 1, `error: Expected \`--out ${out}\` to be a folder that can be created and written, found no space left on the device (ENOSPC) as it wrote run.json`);
+      expect(readdirSync(root)).toEqual(['filler']);
+    }
   });
 });
 
