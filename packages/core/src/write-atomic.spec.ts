@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
-import { checkOutputFile, checkOutputFolder, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
+import { readProblem } from './input-file';
+import { checkOutputFile, checkOutputFolder, diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -199,5 +200,17 @@ describe('writeProblem()', () => {
     expect(writeProblem(join(dir, 'file.txt', 'm'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
     expect(writeProblem(join(dir, 'file.txt', 'a', 'b'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
     expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('keep');
+  });
+});
+
+describe('diskProblem()', () => {
+  const failed = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+  it('says in words what any file operation the user can fix met, as reading says it (one table), and what a write means by the rest', () => {
+    // Too many open files was a bug with a stack trace on a write, and one line on a read.
+    expect(diskProblem(failed('EMFILE'))).toBe('too many open files (EMFILE)');
+    expect(readProblem(failed('EMFILE'), join(dir, 'x'))).toBe('a file it cannot read (too many open files, EMFILE)');
+    expect(diskProblem(failed('ENOSPC'))).toBe('no space left on the device (ENOSPC)');
+    expect(diskProblem(failed('ENOTDIR'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
+    expect(diskProblem(failed('EBADF'))).toBeUndefined(); // a bug
   });
 });

@@ -1,6 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors';
+import { FILE_PROBLEMS } from './file-problems';
 
 /**
  * A file could not be written for a reason the user can fix (disk full, read-only, no permission, a
@@ -218,20 +219,12 @@ function removeQuietly(file: string): void {
   }
 }
 
-/** What each error code the user can fix means, in words. */
-const DISK_PROBLEMS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'the disk quota is used up',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
+/** What each error code of a write the user can fix means, in words: those of any file, and those a write gives a meaning of its own. */
+const DISK_PROBLEMS: Readonly<Record<string, string>> = {
+  ...FILE_PROBLEMS,
   EISDIR: 'a folder is in the way',
   ENOTDIR: 'a file is in the way of one of its folders',
   EEXIST: 'a file is in the way of one of its folders',
-  EFBIG: 'the file is larger than this system allows',
-  EIO: 'an input/output error of the device',
-  ENAMETOOLONG: 'the name or path is too long',
-  ELOOP: 'too many symbolic links (a loop?) in its path',
   // A write's folder that is not there and cannot be made (e.g. under /proc): `makeDirs`.
   ENOENT: 'a folder of its path is not there and cannot be made',
 };
