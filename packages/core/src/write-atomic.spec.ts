@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
@@ -89,6 +89,30 @@ describe('writeFileAtomic()', () => {
     for (const name of [stale, live, 'run.json.1', '.other.json.digitfuse-1-1.tmp']) writeFileSync(join(dir, name), 'x');
     writeFileAtomic(path, '{}');
     expect(readdirSync(dir).sort()).toEqual([live, '.other.json.digitfuse-1-1.tmp', 'run.json', 'run.json.1'].sort());
+  });
+
+  it("writes through a symbolic link at the path: the link is kept and the file it leads to replaced, also one not there yet", async () => {
+    writeFileSync(join(dir, 'real.csv'), 'old\n');
+    symlinkSync('real.csv', join(dir, 'link.csv'));
+    symlinkSync(join(dir, 'link.csv'), join(dir, 'link-to-link.csv'));
+    writeFileAtomic(join(dir, 'link-to-link.csv'), 'new\n');
+    expect(lstatSync(join(dir, 'link-to-link.csv')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'real.csv'), 'utf8')).toBe('new\n');
+    await writeFileAtomicAsync(join(dir, 'link.csv'), 'newer\n');
+    expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'real.csv'), 'utf8')).toBe('newer\n');
+    // A link whose file is not there yet (dangling): the file is made where it leads, in its folder.
+    symlinkSync(join('later', 'sub.csv'), join(dir, 'dangling.csv'));
+    writeFileAtomic(join(dir, 'dangling.csv'), 'made\n');
+    expect(lstatSync(join(dir, 'dangling.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'later', 'sub.csv'), 'utf8')).toBe('made\n');
+    expect(readdirSync(dir).sort()).toEqual(['dangling.csv', 'later', 'link-to-link.csv', 'link.csv', 'real.csv']);
+    // Two links that lead to each other.
+    symlinkSync('b.csv', join(dir, 'a.csv'));
+    symlinkSync('a.csv', join(dir, 'b.csv'));
+    expect(() => writeFileAtomic(join(dir, 'a.csv'), 'x')).toThrow(`Cannot write \`${join(dir, 'a.csv')}\`: too many symbolic links (a loop?) in its path (ELOOP)`);
+    expect(lstatSync(join(dir, 'a.csv')).isSymbolicLink()).toBe(true);
   });
 
   it('names the file when a folder is in the way, and leaves nothing behind', () => {

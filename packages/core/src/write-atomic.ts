@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors';
 import { FILE_PROBLEMS } from './file-problems';
@@ -95,7 +95,8 @@ export function checkOutputFolder(path: string, flag: string, what = 'a folder')
  * and the temporary file is renamed over the target, so no reader ever sees a half-written file and an
  * earlier version stays intact until the new one is complete. Parent folders are created. On failure
  * the temporary file is removed and a disk problem (ENOSPC, EROFS, EACCES ...) becomes a
- * {@link FileWriteError} naming the file. Temporary files that an interrupted process (kill -9, power
+ * {@link FileWriteError} naming the file. A symbolic link at `path` is kept: the file it leads to
+ * is the one replaced. Temporary files that an interrupted process (kill -9, power
  * loss) left beside the target are removed by the next write of the target.
  *
  * Why not npm `write-file-atomic`: its temporary names (`<file>.<number>`) cannot be told from a
@@ -114,42 +115,65 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  * errors are as in {@link writeFileAtomic}.
  */
 export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
-  const tmp = tempName(path);
+  let tmp: string | null = null;
   try {
-    makeDirs(dirname(path));
-    removeStaleTemps(path);
-    const fd = openSync(tmp, 'w', modeOf(path));
+    const target = linkTarget(path);
+    makeDirs(dirname(target));
+    removeStaleTemps(target);
+    tmp = tempName(target);
+    const fd = openSync(tmp, 'w', modeOf(target));
     try {
       write(fd);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   } catch (err) {
-    removeQuietly(tmp);
+    if (tmp !== null) removeQuietly(tmp);
     throw asWriteError(err, path);
   }
 }
 
 /** {@link writeFileAtomic} without blocking the event loop. */
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempName(path);
+  let tmp: string | null = null;
   try {
-    makeDirs(dirname(path));
-    removeStaleTemps(path);
-    const handle = await fs.open(tmp, 'w', modeOf(path));
+    const target = linkTarget(path);
+    makeDirs(dirname(target));
+    removeStaleTemps(target);
+    tmp = tempName(target);
+    const handle = await fs.open(tmp, 'w', modeOf(target));
     try {
       await handle.writeFile(toBytes(data));
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fs.rename(tmp, path);
+    await fs.rename(tmp, target);
   } catch (err) {
-    removeQuietly(tmp);
+    if (tmp !== null) removeQuietly(tmp);
     throw asWriteError(err, path);
   }
+}
+
+/**
+ * The file a write of `path` replaces: where the symbolic link at `path` leads, through every link
+ * (also to a file not there yet, as a shell's `>` writes it), so that the user's link stays and its
+ * target gets the new bytes; `path` itself when it is no link. A loop of links throws ELOOP.
+ */
+function linkTarget(path: string): string {
+  let target = resolve(path);
+  for (let hops = 0; hops <= 40; hops++) {
+    let link: string;
+    try {
+      link = readlinkSync(target);
+    } catch {
+      return target; // no link there (EINVAL), or nothing (ENOENT): the write goes here
+    }
+    target = resolve(dirname(target), link);
+  }
+  throw Object.assign(new Error(`ELOOP: too many symbolic links encountered, open '${path}'`), { code: 'ELOOP', path });
 }
 
 /** The marker of this module's temporary files: `.<name>.digitfuse-<pid>-<n>.tmp`. */
