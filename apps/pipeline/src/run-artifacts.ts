@@ -4,7 +4,7 @@ import { counted, diskProblem, FileWriteError, makeDirs, writeFileAtomic } from 
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
-import { ACTIVE_JSON } from './run-process';
+import { ACTIVE_JSON, refuseBusyRun } from './run-process';
 
 /**
  * Where each output of a run lives inside its run directory: the one home of every path, so stages
@@ -170,6 +170,13 @@ export function defaultRunDir(now = new Date(), base = 'runs'): string {
  */
 export function createRun<Options>(root: string, options: Options): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
+  // The same command started twice on one --out: the second is refused before it writes anything
+  // (it rewrote the first one's run.json, and said `run directory:`, before claimRun refused it).
+  const other = refuseBusyRun(layout);
+  if (other !== null) {
+    // A process on another machine (a shared disk), which cannot be looked at from here.
+    throw new PipelineError(`Expected \`--out ${root}\` to be a new run directory, found process ${other.pid} on ${other.host} running a run there since ${other.since}; choose another --out`);
+  }
   // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
   if (existsSync(layout.state) && Object.keys(readState<Options>(layout).stages).length > 0) {
     throw new PipelineError(

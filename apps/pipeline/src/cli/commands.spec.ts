@@ -378,6 +378,39 @@ describe('a run that another process is running', () => {
   });
 });
 
+describe('the same command started twice on one --out', () => {
+  it("refuses the second in one line naming the first one's process, before it writes anything (it rewrote the first one's run.json); also one on another machine, which it took over", async () => {
+    const out = join(tmp(), 'twice');
+    // What the first process has written as it starts: its run.json (no stage finished yet) and active.json.
+    const first = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+    await new Promise((ok) => first.once('spawn', ok));
+    const state = JSON.stringify({ version: 1, createdAt: '2026-12-02T10:00:00.000Z', options: { out, trials: 7 }, stages: {} });
+    try {
+      mkdirSync(out);
+      writeFileSync(join(out, 'run.json'), state);
+      writeFileSync(join(out, ACTIVE_JSON), JSON.stringify({ pid: first.pid, host: hostname(), since: '2026-12-02T10:00:00.000Z' }));
+      for (const command of ['full', 'search']) {
+        const r = digitfuse([command, '--data', data(), ...quick, '--out', out]);
+        expectOneErrorLine(
+          r,
+          1,
+          `error: Expected no other process to be running ${out}, found process ${first.pid} at it since 2026-12-02T10:00:00.000Z; ` +
+            `wait for it to end, or stop it (if no digitfuse runs there, delete ${join(out, ACTIVE_JSON)})`,
+        );
+        expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+        expect(readdirSync(out).sort()).toEqual([ACTIVE_JSON, 'run.json']);
+      }
+      // The first on another machine (a shared disk): it cannot be looked at, and is not taken over by a new run.
+      writeFileSync(join(out, ACTIVE_JSON), JSON.stringify({ pid: 4242, host: 'other-host', since: '2026-12-02T10:00:00.000Z' }));
+      const r = digitfuse(['search', '--data', data(), ...quick, '--out', out]);
+      expectOneErrorLine(r, 1, `error: Expected \`--out ${out}\` to be a new run directory, found process 4242 on other-host running a run there since 2026-12-02T10:00:00.000Z; choose another --out`);
+      expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+    } finally {
+      first.kill('SIGKILL');
+    }
+  });
+});
+
 describe('digitfuse full --modality image', () => {
   it('trains no modality ablation (its model is the image-only one), records its own model as image-only, and its trial lines show no shifted audio', () => {
     const out = join(tmp(), 'image-only');
