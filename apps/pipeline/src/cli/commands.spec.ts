@@ -1,8 +1,8 @@
-import { runScript, useFullDisk, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useFullDisk, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
@@ -271,6 +271,21 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
       2,
       `error: Expected the flags given with \`--resume ${run()}\` to keep the run's settings, found --seed 7 (the run has --seed 5), --epochs 5 (the run has --epochs 1), --fusion concat (the run has --fusion robust); only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study and --data may be given on resume`,
     );
+    expect(state()).toBe(before);
+  });
+
+  it("refuses a run directory it may not write in (another user's) in one line, before `resuming ...`; run.json is unchanged", () => {
+    if (process.getuid?.() !== 0) return; // (as another user than the run's owner: `nobody`, which needs root to become)
+    const before = state();
+    chmodSync(tmp(), 0o755); // (the other user may look into the folders, not write in the run's)
+    for (const command of ['full', 'search']) {
+      const r = runScriptUnprivileged('apps/cli/src/main.ts', [command, '--resume', run(), '--trials', '2']);
+      expectOneErrorLine(
+        { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l.trim() !== '') },
+        1,
+        `error: Expected \`--resume ${run()}\` to be a run directory this process can write in, found permission denied (EACCES)`,
+      );
+    }
     expect(state()).toBe(before);
   });
 
