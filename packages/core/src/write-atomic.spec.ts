@@ -56,6 +56,24 @@ describe('makeDirs()', () => {
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('x');
   });
 
+  it('makes the folder a symbolic link leads to when it is not there yet (the link kept), also one on the way; links in a loop throw ELOOP', () => {
+    symlinkSync(join('elsewhere', 'runs', 'r1'), join(dir, 'latest'));
+    makeDirs(join(dir, 'latest'));
+    expect(lstatSync(join(dir, 'latest')).isSymbolicLink()).toBe(true);
+    expect(statSync(join(dir, 'elsewhere', 'runs', 'r1')).isDirectory()).toBe(true);
+    symlinkSync('later', join(dir, 'via'));
+    makeDirs(join(dir, 'via', 'a', 'b'));
+    expect(statSync(join(dir, 'later', 'a', 'b')).isDirectory()).toBe(true);
+    // A link to a file: the file is in the way.
+    writeFileSync(join(dir, 'f'), 'x');
+    symlinkSync('f', join(dir, 'to-file'));
+    expect(() => makeDirs(join(dir, 'to-file'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    expect(() => makeDirs(join(dir, 'loop-a', 'sub'))).toThrow(expect.objectContaining({ code: 'ELOOP' }));
+    expect(() => writeFileAtomic(join(dir, 'loop-a', 'x.json'), '{}')).toThrow(`Cannot write \`${join(dir, 'loop-a', 'x.json')}\`: too many symbolic links (a loop?) in its path (ELOOP)`);
+  });
+
   (existsSync('/proc/self') ? it : it.skip)("throws where a mkdir fails under a folder that exists (/proc), where Node 20's recursive mkdir loops forever", () => {
     // In a child process with a time limit, so that a loop fails the test rather than hangs the run.
     const code = `try { require(${JSON.stringify(require.resolve('./write-atomic'))}).makeDirs('/proc/digitfuse-no-such/sub') } catch (e) { console.log(e.code) }`;

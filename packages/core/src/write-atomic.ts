@@ -1,5 +1,5 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors';
 import { FILE_PROBLEMS } from './file-problems';
 
@@ -12,11 +12,14 @@ export class FileWriteError extends UserError {}
 /**
  * `mkdirSync(path, { recursive: true })`, one folder at a time from the nearest one that exists: Node
  * 20's recursive mkdir loops forever where a mkdir fails with ENOENT under a folder that exists (e.g.
- * `/proc/x`), while this throws that error at once. No error when the folder exists.
+ * `/proc/x`), while this throws that error at once. No error when the folder exists. A symbolic link
+ * on the path whose folder is not there yet gets it made where it leads ({@link followLinks}), as a
+ * write through a link makes its file.
  */
 export function makeDirs(path: string): void {
+  const real = followLinks(path);
   const missing: string[] = [];
-  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
+  for (let dir = real; !existsSync(dir); dir = dirname(dir)) {
     missing.push(dir);
     if (dirname(dir) === dir) break;
   }
@@ -27,7 +30,38 @@ export function makeDirs(path: string): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  if (!statSync(path).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
+  if (!statSync(real).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
+}
+
+/** How many symbolic links a path may go through before it counts as a loop (Linux's own limit). */
+const MAX_LINKS = 40;
+
+/**
+ * `path` made absolute with every symbolic link on it followed, also one that leads where nothing is
+ * yet (which `realpath` refuses): the file or folder that a write or mkdir of `path` makes or
+ * replaces, so that the user's links stay and what they lead to gets the new content. The part
+ * after the first name that is not there is kept as it is. Links in a loop throw ELOOP.
+ */
+export function followLinks(path: string): string {
+  const rest = resolve(path).split(sep).filter((name) => name !== '');
+  let real = sep;
+  for (let hops = 0; rest.length > 0; ) {
+    const next = join(real, rest.shift() as string);
+    let link: string | null = null;
+    try {
+      if (lstatSync(next).isSymbolicLink()) link = readlinkSync(next);
+    } catch {
+      // Nothing there (nor, then, under it), or nothing this process may look at: taken as it is.
+    }
+    if (link === null) {
+      real = next;
+      continue;
+    }
+    if (++hops > MAX_LINKS) throw Object.assign(new Error(`ELOOP: too many symbolic links encountered, '${path}'`), { code: 'ELOOP', path });
+    rest.unshift(...resolve(real, link).split(sep).filter((name) => name !== ''));
+    real = sep;
+  }
+  return real;
 }
 
 /** Whether a folder stands at `path` (false when nothing is, or nothing can be). */
@@ -117,7 +151,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
   let tmp: string | null = null;
   try {
-    const target = linkTarget(path);
+    const target = followLinks(path);
     makeDirs(dirname(target));
     removeStaleTemps(target);
     tmp = tempName(target);
@@ -139,7 +173,7 @@ export function writeFileAtomicWith(path: string, write: (fd: number) => void): 
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
   let tmp: string | null = null;
   try {
-    const target = linkTarget(path);
+    const target = followLinks(path);
     makeDirs(dirname(target));
     removeStaleTemps(target);
     tmp = tempName(target);
@@ -155,25 +189,6 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
     if (tmp !== null) removeQuietly(tmp);
     throw asWriteError(err, path);
   }
-}
-
-/**
- * The file a write of `path` replaces: where the symbolic link at `path` leads, through every link
- * (also to a file not there yet, as a shell's `>` writes it), so that the user's link stays and its
- * target gets the new bytes; `path` itself when it is no link. A loop of links throws ELOOP.
- */
-function linkTarget(path: string): string {
-  let target = resolve(path);
-  for (let hops = 0; hops <= 40; hops++) {
-    let link: string;
-    try {
-      link = readlinkSync(target);
-    } catch {
-      return target; // no link there (EINVAL), or nothing (ENOENT): the write goes here
-    }
-    target = resolve(dirname(target), link);
-  }
-  throw Object.assign(new Error(`ELOOP: too many symbolic links encountered, open '${path}'`), { code: 'ELOOP', path });
 }
 
 /** The marker of this module's temporary files: `.<name>.digitfuse-<pid>-<n>.tmp`. */
