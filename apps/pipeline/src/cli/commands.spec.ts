@@ -492,6 +492,24 @@ describe('a run stopped with Ctrl-C', () => {
   });
 });
 
+describe('a run whose terminal hangs up (SIGHUP: the window closed, the ssh session dropped)', () => {
+  it('stops as on Ctrl-C: gives the run up and keeps what its search used of the budget (it died at once, its active.json left)', async () => {
+    const out = join(tmp(), 'hung-up');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--budget', '2m'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^epoch 1\/3/m.test(output()); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no epoch line: ${output().slice(-3000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGHUP');
+    expect(await done).toEqual({ code: null, signal: 'SIGHUP' });
+    expect(output()).toContain(`\nstopped (SIGHUP): \`digitfuse search --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
+    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
+    expect(state.spent?.search).toBeGreaterThan(0);
+    expect(state.budgetUsed).toBeGreaterThan(0);
+  });
+});
+
 describe('a run killed outright (SIGKILL)', () => {
   it('keeps what its search used of the budget up to its last checkpoint (run.json every 10 s), which its resume counts', async () => {
     const out = join(tmp(), 'killed');
