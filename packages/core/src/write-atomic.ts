@@ -44,7 +44,7 @@ const MAX_LINKS = 40;
  */
 export function followLinks(path: string): string {
   const rest = resolve(path).split(sep).filter((name) => name !== '');
-  let real = sep;
+  let real: string = sep;
   for (let hops = 0; rest.length > 0; ) {
     const next = join(real, rest.shift() as string);
     let link: string | null = null;
