@@ -1,4 +1,4 @@
-import { counted, UsageError } from '@digitfuse/core';
+import { counted, outputFolderProblem, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir, requireTrainingFiles } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
 import { existsSync } from 'node:fs';
@@ -138,6 +138,10 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     const { layout, state } = openRun<PipelineOptions>(options.resume);
     // Another process running it: one line, before anything is said or changed.
     refuseBusyRun(layout);
+    // A run folder this process may not write in (another user's, a read-only disk): one line too, not
+    // `resuming ...` and then the first file it could not write.
+    const unwritable = outputFolderProblem(layout.root);
+    if (unwritable !== null) throw new PipelineError(`Expected \`--resume ${options.resume}\` to be a run directory this process can write in, found ${unwritable}`);
     const given = explicitOptions(argv);
     refuseChangedSettings(options, state.options, given, options.resume, wording);
     const merged = { ...state.options } as Record<string, unknown>;

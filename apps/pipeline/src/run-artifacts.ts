@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { counted, FileWriteError, makeDirs, readJsonFile, writeFileAtomic } from '@digitfuse/core';
+import { counted, diskProblem, FileWriteError, makeDirs, readJsonFile, writeFileAtomic } from '@digitfuse/core';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
 import { runOptionProblem } from './options';
-import { ACTIVE_JSON } from './run-process';
+import { ACTIVE_JSON, refuseBusyRun } from './run-process';
 
 /**
  * Where each output of a run lives inside its run directory: the one home of every path, so stages
@@ -171,6 +171,13 @@ export function defaultRunDir(now = new Date(), base = 'runs'): string {
  */
 export function createRun<Options>(root: string, options: Options): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
+  // The same command started twice on one --out: the second is refused before it writes anything
+  // (it rewrote the first one's run.json, and said `run directory:`, before claimRun refused it).
+  const other = refuseBusyRun(layout);
+  if (other !== null) {
+    // A process on another machine (a shared disk), which cannot be looked at from here.
+    throw new PipelineError(`Expected \`--out ${root}\` to be a new run directory, found process ${other.pid} on ${other.host} running a run there since ${other.since}; choose another --out`);
+  }
   // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
   if (existsSync(layout.state) && Object.keys(readState<Options>(layout).stages).length > 0) {
     throw new PipelineError(
@@ -190,16 +197,30 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
     }
   }
   const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
+  const made = !existsSync(layout.root);
   try {
     makeDirs(layout.root);
     saveState(layout, state);
   } catch (err) {
+    // The folder this made, empty again (the file's write left nothing): the next try starts as this one.
+    if (made) removeEmptyFolder(layout.root);
+    // A write of run.json that failed (a full disk) says why in its cause, without the sentence around it.
+    const written = err instanceof FileWriteError ? diskProblem(err.cause) : undefined;
     const e = err as NodeJS.ErrnoException;
-    if (!e.code && !(err instanceof FileWriteError)) throw err;
-    const why = e.code ? `${e.code} (${e.message.replace(/^\w+: /, '').split(',')[0]})` : e.message;
+    if (!e.code && written === undefined) throw err;
+    const why = written !== undefined ? `${written} as it wrote run.json` : `${e.code} (${e.message.replace(/^\w+: /, '').split(',')[0]})`;
     throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, found ${why}`, { cause: err });
   }
   return { layout, state };
+}
+
+/** Removes the folder `dir` if it is empty (else, or when it is gone, leaves it). */
+function removeEmptyFolder(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or not there.
+  }
 }
 
 /**

@@ -18,6 +18,9 @@ export interface RunProcess {
 
 const activeFile = (layout: RunLayout): string => join(layout.root, ACTIVE_JSON);
 
+/** The signals that stop a run the way Ctrl-C does: what it finished is kept, and `--resume` goes on. */
+const STOPPING: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** What `active.json` says, or null when there is none (or it is not one this module wrote). */
 export function readRunProcess(layout: RunLayout): RunProcess | null {
   let raw: unknown;
@@ -63,10 +66,10 @@ export function refuseBusyRun(layout: RunLayout): RunProcess | null {
 /**
  * Records this process as the one running the run's stages (so that the dashboard can tell a stage
  * that runs from one that waits for a `--resume`, and a second process cannot run the same stages
- * at once), and returns what gives the run up again. The record also goes on Ctrl-C or SIGTERM; one
+ * at once), and returns what gives the run up again. The record also goes on Ctrl-C, SIGTERM or SIGHUP; one
  * left by a killed process is ignored, since its process is gone. With `resumeWith` (the command,
- * `full` or `search`), a run stopped so says how to go on from there. `onStop` runs first on Ctrl-C
- * or SIGTERM (the run records the time spent on its unfinished stage).
+ * `full` or `search`), a run stopped so says how to go on from there. `onStop` runs first on such a
+ * signal (the run records the time spent on its unfinished stage).
  * @throws PipelineError when another process on this machine is still running the run's stages.
  */
 export function claimRun(layout: RunLayout, log: (line: string) => void, resumeWith?: string, onStop?: () => void): () => void {
@@ -80,7 +83,8 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
     const now = readRunProcess(layout);
     if (now !== null && now.pid === mine.pid && now.host === mine.host) rmSync(activeFile(layout), { force: true });
   };
-  // On Ctrl-C or SIGTERM: give the run up, then end as the signal would have ended the process.
+  // On Ctrl-C, SIGTERM or SIGHUP (its terminal closed, an ssh session that dropped): give the run up,
+  // then end as the signal would have ended the process.
   const onSignal = (signal: NodeJS.Signals): void => {
     try {
       onStop?.();
@@ -88,8 +92,7 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
       // Only bookkeeping (the time spent so far): the signal still ends the process.
     }
     release();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const each of STOPPING) process.off(each, onSignal);
     if (resumeWith !== undefined) {
       // Said now: the signal sent again below ends the process without an 'exit' event (a listener
       // left, such as signal-exit's, ends it a moment later; a training step may print meanwhile).
@@ -98,11 +101,9 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
     }
     process.kill(process.pid, signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const each of STOPPING) process.on(each, onSignal);
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const each of STOPPING) process.off(each, onSignal);
     release();
   };
 }

@@ -4,7 +4,7 @@
  * (trial models come from the database) and writes a valid submission. Real processes, a
  * throwaway cluster (`@digitfuse/tuning/testing`); skipped with one loud line without PostgreSQL.
  */
-import { WORKSPACE } from '@digitfuse/core/testing';
+import { useFullDisk, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
 import { createStudy, PostgresStorage, silentLogger } from '@digitfuse/tuning';
 import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD, type TcpRelay } from '@digitfuse/tuning/testing';
@@ -104,6 +104,24 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     for (const line of lines.slice(1)) expect(line).toMatch(/^\d+,[0-9]$/);
     const outputs = JSON.parse(readFileSync(join(root, 'c', 'search', 'search.json'), 'utf8')) as { finished: number };
     expect(outputs.finished).toBe(2);
+  });
+
+  describe('a run directory on a disk too small for the model it fetches from the study', () => {
+    const disk = useFullDisk(1024);
+    it('is one line naming the file and the full disk; no model.json stays to pass the model off as fetched', async () => {
+      const dir = disk();
+      if (!dir) return;
+      const out = join(dir, 'run');
+      // The study of the test above: its 2 trials finished on other machines, their models in the database.
+      const r = await cli('full', ['--data', dataDir, '--out', out, ...tiny], { DIGITFUSE_STORAGE: db.url() });
+      expect({ status: r.status, errors: errorLines(r) }).toEqual({
+        status: 1,
+        errors: [expect.stringMatching(/^error: Cannot write `\S+\/search\/models\/trial-000\d\/\S+`: no space left on the device \(ENOSPC\)/)],
+      });
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const models = join(out, 'search', 'models');
+      for (const trial of readdirSync(models)) expect(readdirSync(join(models, trial))).not.toContain('model.json');
+    });
   });
 
   it("checks a resumed run's database before it says anything: without the password (run.json keeps the URL without it) one line, and the run as it was", async () => {

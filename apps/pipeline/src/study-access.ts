@@ -16,10 +16,10 @@ import {
   type Storage,
   type Study,
 } from '@digitfuse/tuning';
-import { makeDirs, parseDuration } from '@digitfuse/core';
+import { parseDuration, writeFileAtomic } from '@digitfuse/core';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from './options';
@@ -259,10 +259,12 @@ export async function fetchTrialModel(ctx: RunContext, study: Study, trialNumber
   }
   const paths = await study.storage.listArtifacts(study.name, trialNumber);
   if (paths.length === 0) throw new PipelineError(`Expected the model of trial ${trialNumber} in ${studyPlace(ctx)}, found none (its worker saved no model)`);
-  for (const path of paths) {
+  // Each file whole or not at all, model.json last: it tells a fetched model from one to fetch, so a
+  // fetch cut short (a full disk, a kill) is fetched again rather than taken for a model.
+  const last = (path: string): number => (path === 'model.json' ? 1 : 0);
+  for (const path of [...paths].sort((a, b) => last(a) - last(b))) {
     const data = (await study.storage.getArtifact(study.name, trialNumber, path)) as Buffer;
-    makeDirs(dirname(join(dir, path)));
-    writeFileSync(join(dir, path), data);
+    writeFileAtomic(join(dir, path), data);
   }
   ctx.log(`    trial ${trialNumber}'s model fetched from ${studyPlace(ctx)}`);
 }

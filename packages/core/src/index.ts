@@ -1,12 +1,12 @@
 export { UserError, UsageError } from './errors';
 export { parseArgs, HelpShown, type CliSpec } from './cli/parse-args';
 export { redactCredentials } from './redact-credentials';
-export { runCli, runMain, reportError, debugEnabled } from './cli/run-cli';
+export { runCli, runMain, reportError, debugEnabled, outliveClosedOutput } from './cli/run-cli';
 export { MAX_BATCH, positiveInt, type IntRange } from './cli/positive-int';
 export { listFlag } from './cli/list-flag';
 export { readJsonFile } from './read-json';
 export { inputFileProblem, readProblem, somethingAt } from './input-file';
-export { checkOutputFile, checkOutputFolder, diskProblem, makeDirs, outputFolderProblem, FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeProblem } from './write-atomic';
+export { checkOutputFile, checkOutputFolder, diskProblem, followLinks, makeDirs, outputFolderProblem, FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeProblem } from './write-atomic';
 export {
   createRng,
   mulberry32,

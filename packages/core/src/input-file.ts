@@ -1,18 +1,6 @@
 import { accessSync, constants, lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-
-/** What the error codes of reading a file mean, in words (those {@link readProblem} does not say otherwise). */
-const READ_PROBLEMS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ELOOP: 'too many symbolic links (a loop?) in its path',
-  ENAMETOOLONG: 'the name or path is too long',
-  EIO: 'an input/output error of the device',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files',
-  ENOMEM: 'not enough memory',
-  ERR_FS_FILE_TOO_LARGE: 'the file is larger than this process can read at once',
-};
+import { FILE_PROBLEMS } from './file-problems';
 
 /**
  * What stands at `path` instead of a file this process can read, in words, from the error `err` that
@@ -26,7 +14,7 @@ export function readProblem(err: unknown, path: string): string {
   if (code === 'ENOENT') return brokenLink(path) ?? 'no such file';
   if (code === 'ENOTDIR') return 'no such file (a file is in the way of one of its folders)';
   if (code === 'EISDIR') return 'a folder';
-  const why = code && code in READ_PROBLEMS ? `${READ_PROBLEMS[code]}, ${code}` : (code ?? (err as Error)?.message ?? String(err));
+  const why = code && code in FILE_PROBLEMS ? `${FILE_PROBLEMS[code]}, ${code}` : (code ?? (err as Error)?.message ?? String(err));
   if (code === 'EACCES' || code === 'EPERM') {
     const folder = closedFolder(path);
     if (folder !== null) return `no access to the folder \`${folder}\` on its path (${why})`;

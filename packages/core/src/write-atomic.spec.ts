@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
-import { checkOutputFile, checkOutputFolder, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
+import { readProblem } from './input-file';
+import { checkOutputFile, checkOutputFolder, diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -55,6 +56,24 @@ describe('makeDirs()', () => {
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('x');
   });
 
+  it('makes the folder a symbolic link leads to when it is not there yet (the link kept), also one on the way; links in a loop throw ELOOP', () => {
+    symlinkSync(join('elsewhere', 'runs', 'r1'), join(dir, 'latest'));
+    makeDirs(join(dir, 'latest'));
+    expect(lstatSync(join(dir, 'latest')).isSymbolicLink()).toBe(true);
+    expect(statSync(join(dir, 'elsewhere', 'runs', 'r1')).isDirectory()).toBe(true);
+    symlinkSync('later', join(dir, 'via'));
+    makeDirs(join(dir, 'via', 'a', 'b'));
+    expect(statSync(join(dir, 'later', 'a', 'b')).isDirectory()).toBe(true);
+    // A link to a file: the file is in the way.
+    writeFileSync(join(dir, 'f'), 'x');
+    symlinkSync('f', join(dir, 'to-file'));
+    expect(() => makeDirs(join(dir, 'to-file'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    expect(() => makeDirs(join(dir, 'loop-a', 'sub'))).toThrow(expect.objectContaining({ code: 'ELOOP' }));
+    expect(() => writeFileAtomic(join(dir, 'loop-a', 'x.json'), '{}')).toThrow(`Cannot write \`${join(dir, 'loop-a', 'x.json')}\`: too many symbolic links (a loop?) in its path (ELOOP)`);
+  });
+
   (existsSync('/proc/self') ? it : it.skip)("throws where a mkdir fails under a folder that exists (/proc), where Node 20's recursive mkdir loops forever", () => {
     // In a child process with a time limit, so that a loop fails the test rather than hangs the run.
     const code = `try { require(${JSON.stringify(require.resolve('./write-atomic'))}).makeDirs('/proc/digitfuse-no-such/sub') } catch (e) { console.log(e.code) }`;
@@ -88,6 +107,30 @@ describe('writeFileAtomic()', () => {
     for (const name of [stale, live, 'run.json.1', '.other.json.digitfuse-1-1.tmp']) writeFileSync(join(dir, name), 'x');
     writeFileAtomic(path, '{}');
     expect(readdirSync(dir).sort()).toEqual([live, '.other.json.digitfuse-1-1.tmp', 'run.json', 'run.json.1'].sort());
+  });
+
+  it("writes through a symbolic link at the path: the link is kept and the file it leads to replaced, also one not there yet", async () => {
+    writeFileSync(join(dir, 'real.csv'), 'old\n');
+    symlinkSync('real.csv', join(dir, 'link.csv'));
+    symlinkSync(join(dir, 'link.csv'), join(dir, 'link-to-link.csv'));
+    writeFileAtomic(join(dir, 'link-to-link.csv'), 'new\n');
+    expect(lstatSync(join(dir, 'link-to-link.csv')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'real.csv'), 'utf8')).toBe('new\n');
+    await writeFileAtomicAsync(join(dir, 'link.csv'), 'newer\n');
+    expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'real.csv'), 'utf8')).toBe('newer\n');
+    // A link whose file is not there yet (dangling): the file is made where it leads, in its folder.
+    symlinkSync(join('later', 'sub.csv'), join(dir, 'dangling.csv'));
+    writeFileAtomic(join(dir, 'dangling.csv'), 'made\n');
+    expect(lstatSync(join(dir, 'dangling.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'later', 'sub.csv'), 'utf8')).toBe('made\n');
+    expect(readdirSync(dir).sort()).toEqual(['dangling.csv', 'later', 'link-to-link.csv', 'link.csv', 'real.csv']);
+    // Two links that lead to each other.
+    symlinkSync('b.csv', join(dir, 'a.csv'));
+    symlinkSync('a.csv', join(dir, 'b.csv'));
+    expect(() => writeFileAtomic(join(dir, 'a.csv'), 'x')).toThrow(`Cannot write \`${join(dir, 'a.csv')}\`: too many symbolic links (a loop?) in its path (ELOOP)`);
+    expect(lstatSync(join(dir, 'a.csv')).isSymbolicLink()).toBe(true);
   });
 
   it('names the file when a folder is in the way, and leaves nothing behind', () => {
@@ -199,5 +242,17 @@ describe('writeProblem()', () => {
     expect(writeProblem(join(dir, 'file.txt', 'm'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
     expect(writeProblem(join(dir, 'file.txt', 'a', 'b'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
     expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('keep');
+  });
+});
+
+describe('diskProblem()', () => {
+  const failed = (code: string) => Object.assign(new Error(`${code}: failed`), { code });
+  it('says in words what any file operation the user can fix met, as reading says it (one table), and what a write means by the rest', () => {
+    // Too many open files was a bug with a stack trace on a write, and one line on a read.
+    expect(diskProblem(failed('EMFILE'))).toBe('too many open files (EMFILE)');
+    expect(readProblem(failed('EMFILE'), join(dir, 'x'))).toBe('a file it cannot read (too many open files, EMFILE)');
+    expect(diskProblem(failed('ENOSPC'))).toBe('no space left on the device (ENOSPC)');
+    expect(diskProblem(failed('ENOTDIR'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
+    expect(diskProblem(failed('EBADF'))).toBeUndefined(); // a bug
   });
 });

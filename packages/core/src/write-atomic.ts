@@ -1,6 +1,7 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors';
+import { FILE_PROBLEMS } from './file-problems';
 
 /**
  * A file could not be written for a reason the user can fix (disk full, read-only, no permission, a
@@ -11,11 +12,14 @@ export class FileWriteError extends UserError {}
 /**
  * `mkdirSync(path, { recursive: true })`, one folder at a time from the nearest one that exists: Node
  * 20's recursive mkdir loops forever where a mkdir fails with ENOENT under a folder that exists (e.g.
- * `/proc/x`), while this throws that error at once. No error when the folder exists.
+ * `/proc/x`), while this throws that error at once. No error when the folder exists. A symbolic link
+ * on the path whose folder is not there yet gets it made where it leads ({@link followLinks}), as a
+ * write through a link makes its file.
  */
 export function makeDirs(path: string): void {
+  const real = followLinks(path);
   const missing: string[] = [];
-  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) {
+  for (let dir = real; !existsSync(dir); dir = dirname(dir)) {
     missing.push(dir);
     if (dirname(dir) === dir) break;
   }
@@ -26,7 +30,38 @@ export function makeDirs(path: string): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  if (!statSync(path).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
+  if (!statSync(real).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
+}
+
+/** How many symbolic links a path may go through before it counts as a loop (Linux's own limit). */
+const MAX_LINKS = 40;
+
+/**
+ * `path` made absolute with every symbolic link on it followed, also one that leads where nothing is
+ * yet (which `realpath` refuses): the file or folder that a write or mkdir of `path` makes or
+ * replaces, so that the user's links stay and what they lead to gets the new content. The part
+ * after the first name that is not there is kept as it is. Links in a loop throw ELOOP.
+ */
+export function followLinks(path: string): string {
+  const rest = resolve(path).split(sep).filter((name) => name !== '');
+  let real: string = sep;
+  for (let hops = 0; rest.length > 0; ) {
+    const next = join(real, rest.shift() as string);
+    let link: string | null = null;
+    try {
+      if (lstatSync(next).isSymbolicLink()) link = readlinkSync(next);
+    } catch {
+      // Nothing there (nor, then, under it), or nothing this process may look at: taken as it is.
+    }
+    if (link === null) {
+      real = next;
+      continue;
+    }
+    if (++hops > MAX_LINKS) throw Object.assign(new Error(`ELOOP: too many symbolic links encountered, '${path}'`), { code: 'ELOOP', path });
+    rest.unshift(...resolve(real, link).split(sep).filter((name) => name !== ''));
+    real = sep;
+  }
+  return real;
 }
 
 /** Whether a folder stands at `path` (false when nothing is, or nothing can be). */
@@ -94,7 +129,8 @@ export function checkOutputFolder(path: string, flag: string, what = 'a folder')
  * and the temporary file is renamed over the target, so no reader ever sees a half-written file and an
  * earlier version stays intact until the new one is complete. Parent folders are created. On failure
  * the temporary file is removed and a disk problem (ENOSPC, EROFS, EACCES ...) becomes a
- * {@link FileWriteError} naming the file. Temporary files that an interrupted process (kill -9, power
+ * {@link FileWriteError} naming the file. A symbolic link at `path` is kept: the file it leads to
+ * is the one replaced. Temporary files that an interrupted process (kill -9, power
  * loss) left beside the target are removed by the next write of the target.
  *
  * Why not npm `write-file-atomic`: its temporary names (`<file>.<number>`) cannot be told from a
@@ -113,40 +149,44 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  * errors are as in {@link writeFileAtomic}.
  */
 export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
-  const tmp = tempName(path);
+  let tmp: string | null = null;
   try {
-    makeDirs(dirname(path));
-    removeStaleTemps(path);
-    const fd = openSync(tmp, 'w', modeOf(path));
+    const target = followLinks(path);
+    makeDirs(dirname(target));
+    removeStaleTemps(target);
+    tmp = tempName(target);
+    const fd = openSync(tmp, 'w', modeOf(target));
     try {
       write(fd);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   } catch (err) {
-    removeQuietly(tmp);
+    if (tmp !== null) removeQuietly(tmp);
     throw asWriteError(err, path);
   }
 }
 
 /** {@link writeFileAtomic} without blocking the event loop. */
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempName(path);
+  let tmp: string | null = null;
   try {
-    makeDirs(dirname(path));
-    removeStaleTemps(path);
-    const handle = await fs.open(tmp, 'w', modeOf(path));
+    const target = followLinks(path);
+    makeDirs(dirname(target));
+    removeStaleTemps(target);
+    tmp = tempName(target);
+    const handle = await fs.open(tmp, 'w', modeOf(target));
     try {
       await handle.writeFile(toBytes(data));
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fs.rename(tmp, path);
+    await fs.rename(tmp, target);
   } catch (err) {
-    removeQuietly(tmp);
+    if (tmp !== null) removeQuietly(tmp);
     throw asWriteError(err, path);
   }
 }
@@ -218,20 +258,12 @@ function removeQuietly(file: string): void {
   }
 }
 
-/** What each error code the user can fix means, in words. */
-const DISK_PROBLEMS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'the disk quota is used up',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
+/** What each error code of a write the user can fix means, in words: those of any file, and those a write gives a meaning of its own. */
+const DISK_PROBLEMS: Readonly<Record<string, string>> = {
+  ...FILE_PROBLEMS,
   EISDIR: 'a folder is in the way',
   ENOTDIR: 'a file is in the way of one of its folders',
   EEXIST: 'a file is in the way of one of its folders',
-  EFBIG: 'the file is larger than this system allows',
-  EIO: 'an input/output error of the device',
-  ENAMETOOLONG: 'the name or path is too long',
-  ELOOP: 'too many symbolic links (a loop?) in its path',
   // A write's folder that is not there and cannot be made (e.g. under /proc): `makeDirs`.
   ENOENT: 'a folder of its path is not there and cannot be made',
 };

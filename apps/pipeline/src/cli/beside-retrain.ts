@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { backendOf, dataOf } from '../context';
 import { openContext } from '../open-run';
 import { toPipelineOptions, withPipelineFlags } from '../options';
@@ -15,6 +15,8 @@ import { bestTrials } from '../study-access';
  */
 export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse beside-retrain', describe: 'internal: work beside the retraining' }, (y) => withPipelineFlags(y));
+  // The run goes on to its last file when its output's reader is gone (`| head`, a closed terminal).
+  outliveClosedOutput();
   const log = (line: string) => process.stderr.write(`[beside] ${line.trimStart()}\n`);
   const ctx = { ...openContext(toPipelineOptions(args as Record<string, unknown>), argv, () => undefined), log };
   // The backend and data lines were printed by the main process already.

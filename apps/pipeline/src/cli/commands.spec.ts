@@ -1,8 +1,8 @@
-import { runScript, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useFullDisk, useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
 import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
@@ -108,6 +108,21 @@ describe('digitfuse full / search: flags are checked before anything is written'
   (existsSync('/proc/self') ? it : it.skip)("refuses an --out under /proc in one line (Node 20's recursive mkdir looped there forever, deaf to SIGTERM)", () => {
     const r = digitfuse(['full', '--data', data(), ...quick, '--out', '/proc/digitfuse-no-such-run']);
     expectOneErrorLine(r, 1, 'error: Expected `--out /proc/digitfuse-no-such-run` to be a folder that can be created and written, found ENOENT (no such file or directory)');
+  });
+});
+
+describe('digitfuse full / search --out on a full disk', () => {
+  const disk = useFullDisk(64);
+  it('refuses in one line naming --out and the full disk (not a sentence inside a sentence), leaving no folder', () => {
+    const root = disk();
+    if (!root) return;
+    expect(() => writeFileSync(join(root, 'filler'), Buffer.alloc(1 << 20))).toThrow(/ENOSPC/); // the disk, filled up
+    const out = join(root, 'run');
+    for (const command of ['full', 'search']) {
+      const r = digitfuse([command, '--data', data(), ...quick, '--out', out]);
+      expectOneErrorLine(r, 1, `error: Expected \`--out ${out}\` to be a folder that can be created and written, found no space left on the device (ENOSPC) as it wrote run.json`);
+      expect(readdirSync(root)).toEqual(['filler']);
+    }
   });
 });
 
@@ -291,6 +306,21 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
     expect(state()).toBe(before);
   });
 
+  it("refuses a run directory it may not write in (another user's) in one line, before `resuming ...`; run.json is unchanged", () => {
+    if (process.getuid?.() !== 0) return; // (as another user than the run's owner: `nobody`, which needs root to become)
+    const before = state();
+    chmodSync(tmp(), 0o755); // (the other user may look into the folders, not write in the run's)
+    for (const command of ['full', 'search']) {
+      const r = runScriptUnprivileged('apps/cli/src/main.ts', [command, '--resume', run(), '--trials', '2']);
+      expectOneErrorLine(
+        { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l.trim() !== '') },
+        1,
+        `error: Expected \`--resume ${run()}\` to be a run directory this process can write in, found permission denied (EACCES)`,
+      );
+    }
+    expect(state()).toBe(before);
+  });
+
   it('accepts the run\'s own values and the flags a resume takes (--workers), with everything already done', () => {
     const r = digitfuse(['full', '--resume', run(), '--seed', '5', '--epochs', '1', '--workers', '1', '--no-report']);
     expect(r.status).toBe(0);
@@ -463,6 +493,39 @@ describe('a run that another process is running', () => {
   });
 });
 
+describe('the same command started twice on one --out', () => {
+  it("refuses the second in one line naming the first one's process, before it writes anything (it rewrote the first one's run.json); also one on another machine, which it took over", async () => {
+    const out = join(tmp(), 'twice');
+    // What the first process has written as it starts: its run.json (no stage finished yet) and active.json.
+    const first = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)'], { stdio: 'ignore' });
+    await new Promise((ok) => first.once('spawn', ok));
+    const state = JSON.stringify({ version: 1, createdAt: '2026-12-02T10:00:00.000Z', options: { out, trials: 7 }, stages: {} });
+    try {
+      mkdirSync(out);
+      writeFileSync(join(out, 'run.json'), state);
+      writeFileSync(join(out, ACTIVE_JSON), JSON.stringify({ pid: first.pid, host: hostname(), since: '2026-12-02T10:00:00.000Z' }));
+      for (const command of ['full', 'search']) {
+        const r = digitfuse([command, '--data', data(), ...quick, '--out', out]);
+        expectOneErrorLine(
+          r,
+          1,
+          `error: Expected no other process to be running ${out}, found process ${first.pid} at it since 2026-12-02T10:00:00.000Z; ` +
+            `wait for it to end, or stop it (if no digitfuse runs there, delete ${join(out, ACTIVE_JSON)})`,
+        );
+        expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+        expect(readdirSync(out).sort()).toEqual([ACTIVE_JSON, 'run.json']);
+      }
+      // The first on another machine (a shared disk): it cannot be looked at, and is not taken over by a new run.
+      writeFileSync(join(out, ACTIVE_JSON), JSON.stringify({ pid: 4242, host: 'other-host', since: '2026-12-02T10:00:00.000Z' }));
+      const r = digitfuse(['search', '--data', data(), ...quick, '--out', out]);
+      expectOneErrorLine(r, 1, `error: Expected \`--out ${out}\` to be a new run directory, found process 4242 on other-host running a run there since 2026-12-02T10:00:00.000Z; choose another --out`);
+      expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+    } finally {
+      first.kill('SIGKILL');
+    }
+  });
+});
+
 describe('digitfuse full --modality image', () => {
   it('trains no modality ablation (its model is the image-only one), records its own model as image-only, its trial lines show no shifted audio, and its report maps the embeddings it has', () => {
     const out = join(tmp(), 'image-only');
@@ -532,6 +595,24 @@ describe('a run stopped with Ctrl-C', () => {
   });
 });
 
+describe('a run whose terminal hangs up (SIGHUP: the window closed, the ssh session dropped)', () => {
+  it('stops as on Ctrl-C: gives the run up and keeps what its search used of the budget (it died at once, its active.json left)', async () => {
+    const out = join(tmp(), 'hung-up');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--budget', '2m'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^epoch 1\/3/m.test(output()); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no epoch line: ${output().slice(-3000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGHUP');
+    expect(await done).toEqual({ code: null, signal: 'SIGHUP' });
+    expect(output()).toContain(`\nstopped (SIGHUP): \`digitfuse search --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
+    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
+    expect(state.spent?.search).toBeGreaterThan(0);
+    expect(state.budgetUsed).toBeGreaterThan(0);
+  });
+});
+
 describe('a run killed outright (SIGKILL)', () => {
   it('keeps what its search used of the budget up to its last checkpoint (run.json every 10 s), which its resume counts', async () => {
     const out = join(tmp(), 'killed');
@@ -564,6 +645,26 @@ describe('a run killed outright (SIGKILL)', () => {
     const after = saved() as RunState<unknown>;
     expect(after.budgetUsed).toBeUndefined();
     expect(after.stages.search.earlierSeconds).toBe(state.spent?.search);
+  });
+});
+
+describe('a run whose output is no longer read (`digitfuse full ... 2>&1 | head -3`, a closed terminal)', () => {
+  it('goes on to its last file, its worker and beside processes too, and ends as it would have (it died mid-run at the next line)', async () => {
+    const out = join(tmp(), 'unread');
+    const args = ['full', '--data', data(), '--out', out, '--trials', '2', '--workers', '2', '--epochs', '1', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !output().includes('run directory:'); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no first line: ${output().slice(-3000)}`);
+    }
+    // The reader goes, as `head` does after its lines: every later write to stdout or stderr fails (EPIPE).
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    expect(await done).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(out, 'submission.csv'))).toBe(true);
+    expect(existsSync(join(out, 'ablation.json'))).toBe(true); // the beside process's
+    expect(existsSync(join(out, ACTIVE_JSON))).toBe(false);
+    const state = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunState<unknown>;
+    expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export const FULL_STAGES = [dataStage, searchStage, retrainStage, predictStage, 
 export async function main(argv: readonly string[]): Promise<void> {
   const describe = 'Search hyperparameters, retrain the best configuration, write and validate submission.csv, and report.';
   const args = await parseArgs(argv, { name: 'digitfuse full', describe }, (y) => withDashboardFlag(withPipelineFlags(y)));
+  // The run goes on to its last file when its output's reader is gone (`| head`, a closed terminal).
+  outliveClosedOutput();
   const log = (line: string) => process.stderr.write(line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   // A resumed run's storage too (run.json's URL, the password from DIGITFUSE_STORAGE): one line before anything else.

@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { openContext } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
@@ -14,6 +14,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     // The report follows the command that writes it (`full --resume` writes it unless given --no-report), so here it changes nothing.
     withPipelineFlags(y).option('report', { type: 'boolean', default: true, describe: 'No effect here: search writes no report (`full --resume DIR` writes it unless given --no-report)' }),
   );
+  // The run goes on to its last file when its output's reader is gone (`| head`, a closed terminal).
+  outliveClosedOutput();
   const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);

@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError, UserError } from '../errors';
 import { parseArgs } from './parse-args';
 import { debugEnabled, escapeControls, runCli } from './run-cli';
@@ -77,4 +81,37 @@ describe('debugEnabled()', () => {
     expect(debugEnabled({ DEBUG: '*' })).toBe(true);
     expect(debugEnabled({ DIGITFUSE_DEBUG: '0' })).toBe(false);
   });
+});
+
+describe('runMain() where the reader of the output is gone (`digitfuse studies ... | head -1`)', () => {
+  /** A command run by runMain that prints 1 MB to stdout, then a line to stderr; `long` lets it outlive its output. */
+  async function printing(long: boolean): Promise<{ code: number | null; stderr: string; finished: boolean }> {
+    const code = [
+      `const cli = require(${JSON.stringify(require.resolve('./run-cli'))});`,
+      `cli.runMain(async () => {`,
+      long ? '  cli.outliveClosedOutput();' : '',
+      `  for (let i = 0; i < 1000; i++) process.stdout.write('x'.repeat(999) + '\\n');`,
+      `  await new Promise((r) => setTimeout(r, 100));`,
+      `  require('node:fs').writeFileSync(process.env.FINISHED, 'yes');`, // (in the child's own script)
+      `});`,
+    ].join('\n');
+    const finished = join(tmpdir(), `run-cli-finished-${process.pid}-${long}`);
+    rmSync(finished, { force: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FINISHED: finished } });
+    child.stdout.destroy(); // the reader goes before the first line
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const status = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    const wrote = existsSync(finished);
+    rmSync(finished, { force: true });
+    return { code: status, stderr, finished: wrote };
+  }
+
+  it('a command ends there quietly, with the status of one SIGPIPE ended (Node printed the EPIPE error with its stack)', async () => {
+    expect(await printing(false)).toEqual({ code: 141, stderr: '', finished: false });
+  }, 30_000);
+
+  it('a long run that outlives its output (outliveClosedOutput) goes on to its end and its status', async () => {
+    expect(await printing(true)).toEqual({ code: 0, stderr: '', finished: true });
+  }, 30_000);
 });

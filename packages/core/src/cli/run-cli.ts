@@ -38,6 +38,8 @@ export function reportError(err: unknown, write: (text: string) => void = writeS
  * The entry-point guard of every CLI module: `if (require.main === module) runMain(main)`. Runs
  * `main` with the process's arguments through {@link runCli}, then exits with its code once stdout
  * and stderr are flushed (without waiting for timers or worker threads a library left running).
+ * Where the reader of its output is gone (`| head -1`), it ends there quietly, with status 141, as
+ * Unix tools do (a long run calls {@link outliveClosedOutput} to go on instead).
  * `write` takes the error line instead of stderr (a worker process prefixes its lines).
  */
 export function runMain(
@@ -46,10 +48,39 @@ export function runMain(
   /** Where the error line goes. Default: stderr. */
   write: (text: string) => void = writeStderr,
 ): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', endAtClosedOutput);
   void runCli(() => main(argv), write).then((code) => {
     process.exitCode = code;
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
+}
+
+/**
+ * A command whose reader is gone (`digitfuse studies ... | head -1`) ends there, quietly, as Unix
+ * tools do, with the status of one that SIGPIPE ended (128 + 13): Node printed the EPIPE's stack
+ * trace. Another write error of stdout or stderr is thrown, as Node would.
+ */
+function endAtClosedOutput(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(141);
+  throw err;
+}
+
+/** A write error of stdout or stderr, dropped: the stream is closed, and the lines after it go nowhere. */
+const dropOutput = (): undefined => undefined;
+
+/**
+ * Lets a long command (a run of `full` or `search`, and the processes it starts) outlive its stdout
+ * and stderr: once their reader is gone (`digitfuse full ... 2>&1 | head -3`, a terminal that was
+ * closed, a log file's disk that filled up), the lines still to print there are dropped, while the
+ * run goes on writing its files and ends with the exit code it would have had. Without it Node ends
+ * the process (an unhandled 'error' event: EPIPE, EIO) at the first line printed after the reader
+ * left, in the middle of a stage. A short command keeps the Unix way: it ends there ({@link runMain}).
+ */
+export function outliveClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.off('error', endAtClosedOutput);
+    if (!stream.listeners('error').includes(dropOutput)) stream.on('error', dropOutput);
+  }
 }
 
 /** Whether stack traces are wanted for every error: `DEBUG=digitfuse` (or `*`, `digitfuse:*`) or `DIGITFUSE_DEBUG=1`. */

@@ -299,6 +299,18 @@ describe('demo main()', () => {
     expect(readdirSync(tmp.dir).sort()).toEqual(['afile.txt', 'folder']);
   }, 60000);
 
+  it('builds into the folder an --out symbolic link leads to (an empty one, one not made yet), keeping the link; it built, then failed to move it in', () => {
+    mkdirSync(join(tmp.dir, 'empty-target'));
+    symlinkSync(join(tmp.dir, 'empty-target'), join(tmp.dir, 'to-empty'));
+    symlinkSync(join('later', 'demo'), join(tmp.dir, 'to-later'));
+    for (const [link, target] of [['to-empty', 'empty-target'], ['to-later', join('later', 'demo')]]) {
+      expect(demo(['--train', '20', '--test', '5', '--out', join(tmp.dir, link)])).toMatchObject({ status: 0, errors: [], stack: false });
+      expect(readdirSync(join(tmp.dir, target))).toContain('demo.json');
+      expect(readdirSync(join(tmp.dir, link))).toContain('y_train.csv');
+    }
+    expect(readdirSync(tmp.dir).sort()).toEqual(['empty-target', 'later', 'to-empty', 'to-later']);
+  }, 60000);
+
   it('refuses to replace a demo dataset of other sizes unless --force', () => {
     const dir = join(tmp.dir, 'demo');
     expect(demo(['--train', '20', '--test', '5', '--out', dir]).status).toBe(0);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DataError } from '../errors';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
-import { createRng, diskProblem, FileWriteError, permutation, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
+import { createRng, diskProblem, FileWriteError, followLinks, permutation, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../types';
 import { cachePath } from '../workspace';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, loadAudioBank, type AudioBank, type AudioBankMeta } from './audio-bank';
@@ -266,14 +266,17 @@ export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promis
   // The build goes to a folder beside `dir`: one that cannot be written there is said now, naming `dir`.
   const problem = writeProblem(dir);
   if (problem !== null) throw new FileWriteError(`Cannot write the demo dataset to \`${dir}\`: ${problem}; nothing was written`);
-  const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  // Built beside the folder itself where `dir` is a symbolic link (also one to a folder not made yet):
+  // the build goes in by a rename, which fails on the link.
+  const real = followLinks(dir);
+  const tmp = `${real}.${process.pid}.${Date.now()}.tmp`;
   options.log?.(`building the demo dataset (${describeDemo(resolved)}) in ${dir}`);
   try {
     await buildDemoDataset(tmp, resolved);
     if (!force && readDemoManifest(dir, resolved)) return dir; // another process finished first
     const target = inspectTarget(dir);
     checkTarget(dir, target, resolved, force); // the folder may have changed during the build
-    replaceWith(tmp, dir, target, resolved);
+    replaceWith(tmp, real, target, resolved);
     return dir;
   } catch (err) {
     // A disk problem names the folder the user gave, not the temporary one beside it.

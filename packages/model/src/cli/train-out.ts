@@ -1,6 +1,6 @@
 import { existsSync, promises as fs, readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { diskProblem, FileWriteError, processAlive, UsageError, writeProblem } from '@digitfuse/core';
+import { diskProblem, FileWriteError, followLinks, processAlive, UsageError, writeProblem } from '@digitfuse/core';
 import { MODEL_JSON, WEIGHTS_BIN } from '../io/fs-io-handler';
 import { META_JSON } from '../io/model-files';
 
@@ -20,11 +20,18 @@ const listed = (names: readonly string[]): string => {
  * folder that can be created, or, with `force`, a folder holding only an earlier train's files
  * ({@link TRAIN_FILES}, meta.json among them), which the new model replaces whole.
  * @param given `--out` as the user typed it (the messages quote it).
- * @returns the absolute folder.
+ * @returns the absolute folder, symbolic links followed.
  * @throws FileWriteError in one line naming `--out`, what was expected and what is there.
  */
 export function checkTrainOut(given: string, force: boolean): string {
-  const out = path.resolve(given);
+  // The folder itself where --out is a symbolic link (also one to a folder not made yet): the model
+  // goes in by a rename, which would fail on the link after the whole training.
+  let out: string;
+  try {
+    out = followLinks(given);
+  } catch (err) {
+    throw new FileWriteError(`Cannot write the model to \`--out ${given}\`: ${diskProblem(err) ?? String(err)}; nothing was written`, { cause: err });
+  }
   const flag = `\`--out ${given}\``;
   const problem = writeProblem(out);
   if (problem) throw new FileWriteError(`Cannot write the model to ${flag}: ${problem}; nothing was written`);

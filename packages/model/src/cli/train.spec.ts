@@ -223,6 +223,19 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect((await fs.readdir(dir)).filter((e) => e.startsWith('.again'))).toEqual([]);
   });
 
+  it('trains into the folder an --out symbolic link leads to (an empty one, one not made yet), keeping the link; it trained, then failed to move the model in', async () => {
+    const files = ['meta.json', 'metrics.json', 'model.json', 'weights.bin'];
+    await fs.mkdir(path.join(dir, 'empty-target'));
+    await fs.symlink(path.join(dir, 'empty-target'), path.join(dir, 'to-empty'));
+    await fs.symlink(path.join('later', 'model'), path.join(dir, 'to-later'));
+    for (const [link, target] of [['to-empty', 'empty-target'], ['to-later', path.join('later', 'model')]]) {
+      const r = train([...flags(path.join(dir, link)), ...tiny]);
+      expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({ status: 0, errors: [] });
+      expect((await fs.lstat(path.join(dir, link))).isSymbolicLink()).toBe(true);
+      expect((await fs.readdir(path.join(dir, target))).sort()).toEqual(files);
+    }
+  });
+
   it('refuses a folder of other files, with or without --force, and keeps them', async () => {
     const out = path.join(dir, 'notes');
     await fs.mkdir(out);

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TrialPruned, TuningError } from '../errors';
+import { useFullDisk } from '@digitfuse/core/testing';
+import { StorageError, TrialPruned, TuningError } from '../errors';
 import { NopPruner } from '../pruners/nop-pruner';
 import { RandomSampler } from '../samplers/random-sampler';
 import { createStudy, loadStudy } from '../study';
@@ -68,6 +69,48 @@ describe('JournalFileStorage', () => {
     const reader = new MemoryLogger();
     expect((await open(file, reader).getTrials('j')).map((x) => x.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
     expect(reader.warnings).toEqual([expect.stringMatching(/line 20: not valid JSON \(a torn write\?\), skipped/)]);
+  });
+
+  describe('on a full disk', () => {
+    const disk = useFullDisk(64);
+    it('names the journal and the full disk in one error, and takes the failed write back: no torn line stays', async () => {
+      const root = disk();
+      if (!root) return;
+      const file = path.join(root, 'study.jsonl');
+      await fill(file, 1);
+      // The rest of the disk taken by another file.
+      const filler = fs.openSync(path.join(root, 'filler'), 'w');
+      try {
+        for (;;) fs.writeSync(filler, Buffer.alloc(4096));
+      } catch (e) {
+        expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      } finally {
+        fs.closeSync(filler);
+      }
+      // Trials until the journal's last page is full too.
+      const storage = open(file);
+      const study = await loadStudy({ name: 'j', storage, sampler: new RandomSampler({ seed: 2 }), pruner: new NopPruner() });
+      let error: unknown;
+      for (let i = 0; i < 100 && error === undefined; i++) {
+        try {
+          const t = await study.ask();
+          t.suggestFloat('x', 0, 1);
+          await study.tell(t, i);
+        } catch (e) {
+          error = e;
+        }
+      }
+      storage.close(); // (the disk is unmounted after the suite)
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as Error).message).toBe(`Cannot write journal \`${file}\`: no space left on the device (ENOSPC); the journal was left as it was`);
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      const logger = new MemoryLogger();
+      const reader = open(file, logger);
+      expect((await reader.getTrials('j')).length).toBeGreaterThan(1);
+      reader.close();
+      expect(logger.warnings).toEqual([]);
+    });
   });
 
   it('skips lines that are not operations, with a warning naming the line', async () => {

@@ -1,4 +1,4 @@
-import { makeDirs } from '@digitfuse/core';
+import { diskProblem, makeDirs } from '@digitfuse/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lockSync } from 'proper-lockfile';
@@ -88,10 +88,25 @@ export class JournalFileStorage extends ReplicatedStorage {
     if (this.fd < 0) throw new StorageError(`Journal \`${this.path}\` is closed`);
   }
 
+  /**
+   * Appends `buf` (with the lock held). A write that fails (a full disk, a read-only file system) is
+   * taken back: the journal is cut to what it held, so no torn line stays, and the error names it.
+   */
   private append(buf: Buffer): void {
-    let written = 0;
-    while (written < buf.length) written += fs.writeSync(this.fd, buf, written, buf.length - written);
-    if (this.doFsync) fs.fsyncSync(this.fd);
+    try {
+      let written = 0;
+      while (written < buf.length) written += fs.writeSync(this.fd, buf, written, buf.length - written);
+      if (this.doFsync) fs.fsyncSync(this.fd);
+    } catch (e) {
+      try {
+        fs.ftruncateSync(this.fd, this.offset);
+      } catch {
+        // Cannot even cut it: the part written is a torn last line, which the next writer seals.
+      }
+      const problem = diskProblem(e);
+      if (problem === undefined) throw e;
+      throw new StorageError(`Cannot write journal \`${this.path}\`: ${problem}; the journal was left as it was`, { cause: e });
+    }
     this.offset += buf.length;
   }
 
