@@ -1,5 +1,5 @@
 import { renderSvg } from '@digitfuse/plot';
-import { demoReportInput } from '../testing/demo-report-input';
+import { demoReportInput, evaluationWithoutDigit1 } from '../testing/demo-report-input';
 import { ablationSpec } from './ablation-chart';
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './embedding-charts';
 import { confusionMatrixSpec, perClassF1Spec, unmeasuredDigits } from './evaluation-charts';
@@ -108,16 +108,7 @@ describe('evaluation charts', () => {
 
   it('perClassF1Spec() draws no bar for a digit without validation rows nor predictions, and says so, its axis label kept', async () => {
     // 12 validation rows without a 1: digit 1 got an 'F1 0.000' bar and was the 'lowest class F1 0.0000', though the macro F1 leaves it out.
-    const three = {
-      accuracy: 0.9,
-      macroF1: 0.9,
-      confusion: [[9, 0, 1], [0, 0, 0], [1, 0, 9]],
-      perClass: [
-        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
-        { precision: 0, recall: 0, f1: 0, support: 0 },
-        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
-      ],
-    };
+    const three = evaluationWithoutDigit1();
     expect(unmeasuredDigits(three)).toEqual([1]);
     const svg = await renderSvg(perClassF1Spec(three));
     const t = await expectTexts(perClassF1Spec(three), ['lowest class F1 0.9000', 'no F1 for digit 1: no validation row, none predicted (left out of the macro F1)', 'no rows']);

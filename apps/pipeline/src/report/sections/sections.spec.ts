@@ -1,6 +1,7 @@
 import { useTempDir } from '@digitfuse/core/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { evaluationWithoutDigit1 } from '../testing/demo-report-input';
 import type { FusionInput } from '../types';
 import { writeReport } from '../write-report';
 import { REPORT_SECTIONS, type ReportSection } from './index';
@@ -90,16 +91,7 @@ describe('evaluationSection', () => {
   const tempDir = useTempDir('evaluation-section-', 'each');
 
   it('gives no precision, recall or F1 for a digit without validation rows nor predictions, rather than 0', async () => {
-    const evaluation = {
-      accuracy: 0.9,
-      macroF1: 0.9,
-      confusion: [[9, 0, 1], [0, 0, 0], [1, 0, 9]],
-      perClass: [
-        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
-        { precision: 0, recall: 0, f1: 0, support: 0 },
-        { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
-      ],
-    };
+    const evaluation = evaluationWithoutDigit1();
     await writeReport({ title: 'E', summary: {}, evaluation }, tempDir(), { sections: [evaluationSection] });
     const md = readFileSync(join(tempDir(), 'report.md'), 'utf8');
     expect(md).toContain('| 1 | – | – | – | 0 |');

@@ -91,3 +91,21 @@ export function demoReportInput(points = 2000, seed = 0): ReportInput {
     extraImages: [{ title: 'A missing data figure (shows the note)', path: '/nonexistent/images.png' }],
   };
 }
+
+/** An evaluation of three digits on 20 validation rows, digit 1 with none (no rows, no predictions: F1 not measured). */
+export function evaluationWithoutDigit1(): NonNullable<ReportInput['evaluation']> {
+  return {
+    accuracy: 0.9,
+    macroF1: 0.9,
+    confusion: [
+      [9, 0, 1],
+      [0, 0, 0],
+      [1, 0, 9],
+    ],
+    perClass: [
+      { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+      { precision: 0, recall: 0, f1: 0, support: 0 },
+      { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
+    ],
+  };
+}
