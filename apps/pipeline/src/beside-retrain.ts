@@ -1,3 +1,4 @@
+import { parentPidEnv } from '@digitfuse/core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,8 @@ export function startBesideRetrain(ctx: RunContext, trial: number, backend: stri
   // The report flag goes along: a resumed run takes it from the command, not from run.json (open-run.ts).
   const report = ctx.options.report ? '--report' : '--no-report';
   const child = spawn(process.execPath, [...typeScriptChildArgs(script), '--resume', ctx.layout.root, report], {
-    env: { ...process.env, DIGITFUSE_THREADS: '1' },
+    // parentPidEnv: it stops when this process is killed outright.
+    env: { ...process.env, DIGITFUSE_THREADS: '1', ...parentPidEnv() },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {

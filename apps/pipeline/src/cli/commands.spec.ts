@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { offsetSeed } from '../options';
 import { ACTIVE_JSON } from '../run-process';
+import { processAlive } from '@digitfuse/core';
 import type { RunState } from '../run-artifacts';
 
 // `digitfuse full / search / report` as a user runs them: the real binary, a process each, real flags and files.
@@ -645,6 +646,44 @@ describe('a run killed outright (SIGKILL)', () => {
     const after = saved() as RunState<unknown>;
     expect(after.budgetUsed).toBeUndefined();
     expect(after.stages.search.earlierSeconds).toBe(state.spent?.search);
+  });
+});
+
+/** The pids of the processes whose parent is `pid` (Linux /proc). */
+function childPids(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+describe('a run whose process is killed outright while its workers run (SIGKILL: the out-of-memory killer)', () => {
+  it('its worker processes stop within seconds (they trained on for the dead run), and the binary whose program was killed ends', async () => {
+    const out = join(tmp(), 'orphans');
+    const args = ['full', '--data', data(), '--out', out, '--trials', '50', '--workers', '2', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^\[worker 2\] +trial \d+:/m.test(output()); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no worker trial: ${output().slice(-3000)}`);
+    }
+    const [program] = childPids(child.pid as number);
+    const workers = childPids(program).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('search.ts'));
+    expect(workers).toHaveLength(1);
+    process.kill(program, 'SIGKILL');
+    // Within seconds, not once they have run the study's trials (`done` waits for them: they hold its output).
+    for (let t0 = Date.now(); workers.some(processAlive) && Date.now() - t0 < 15_000; await new Promise((r) => setTimeout(r, 100)));
+    expect(workers.filter(processAlive)).toEqual([]);
+    await done;
+    // The resume takes the run over (the dead process's trials are failed and run again).
+    const resumed = digitfuse(['search', '--resume', out, '--trials', '2', '--workers', '1']);
+    expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
   });
 });
 

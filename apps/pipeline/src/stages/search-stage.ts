@@ -1,4 +1,4 @@
-import { counted } from '@digitfuse/core';
+import { counted, parentPidEnv } from '@digitfuse/core';
 import { subset, type ModelInputs } from '@digitfuse/data';
 import {
   fitModel,
@@ -256,7 +256,8 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
     count,
     command: process.execPath,
     args: [...typeScriptChildArgs(script), '--resume', ctx.layout.root],
-    env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads, ...(deadline === null ? {} : { [DEADLINE_ENV]: String(deadline) }) },
+    // parentPidEnv: a worker stops when this process is killed outright.
+    env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads, ...parentPidEnv(), ...(deadline === null ? {} : { [DEADLINE_ENV]: String(deadline) }) },
     stdio: 'inherit',
   });
 }

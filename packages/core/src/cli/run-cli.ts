@@ -1,5 +1,6 @@
 import { UsageError, UserError } from '../errors';
 import { redactCredentials } from '../redact-credentials';
+import { endWithParent } from './end-with-parent';
 import { HelpShown } from './parse-args';
 
 /**
@@ -39,7 +40,8 @@ export function reportError(err: unknown, write: (text: string) => void = writeS
  * `main` with the process's arguments through {@link runCli}, then exits with its code once stdout
  * and stderr are flushed (without waiting for timers or worker threads a library left running).
  * Where the reader of its output is gone (`| head -1`), it ends there quietly, with status 141, as
- * Unix tools do (a long run calls {@link outliveClosedOutput} to go on instead).
+ * Unix tools do (a long run calls {@link outliveClosedOutput} to go on instead). Started by a digitfuse
+ * process, it stops as on SIGTERM when that process is killed outright ({@link endWithParent}).
  * `write` takes the error line instead of stderr (a worker process prefixes its lines).
  */
 export function runMain(
@@ -49,6 +51,8 @@ export function runMain(
   write: (text: string) => void = writeStderr,
 ): void {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', endAtClosedOutput);
+  // Started by a digitfuse process that is killed outright: stop with it.
+  endWithParent();
   void runCli(() => main(argv), write).then((code) => {
     process.exitCode = code;
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
