@@ -172,6 +172,11 @@ describe('startDashboard()', () => {
       expect(s.run?.stages[2]).toMatchObject({ name: 'retrain', state: 'running' });
       writeFileSync(layout.submission, 'row_id,label\n0,7\n');
       writeFileSync(join(layout.reportDir, 'report.html'), '<!doctype html><p>report</p>\n');
+      // The submission is the run's once run.json records its predict stage (before, it may be an earlier search's).
+      const reportOnly = await events.waitFor((x) => x.links.length === 1, 20_000);
+      expect(reportOnly.links.map((l) => l.href)).toEqual(['/run/report/report.html']);
+      for (const stage of ['retrain', 'predict'] as const) state.stages[stage] = { seconds: 1, finishedAt: new Date().toISOString() };
+      saveState(layout, state);
       const linked = await events.waitFor((x) => x.links.length === 2, 20_000);
       expect(linked.links.map((l) => l.href)).toEqual(['/run/report/report.html', '/run/submission.csv']);
     } finally {
