@@ -1,42 +1,19 @@
 import { parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UploadError } from '../errors';
+import { runBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-beside';
 import { submissionTestRows } from '../test-rows';
 import { competitionProblem, shellQuote, upload } from '../upload';
 import { requireSubmissionFile } from '../validate-submission';
 
-/** What upload reads of the run.json of the run that wrote a submission. */
-interface RunBeside {
-  readonly data?: { readonly dir?: string };
-  readonly options?: { readonly data?: string | null };
-  readonly stages?: Record<string, unknown>;
-}
-
-/** The run.json beside `submission` (the run that wrote it), or null when there is none or it cannot be read. */
-function runBeside(submission: string): { readonly dir: string; readonly run: RunBeside } | null {
-  const dir = dirname(resolve(submission));
-  const state = join(dir, 'run.json');
-  if (!existsSync(state)) return null;
-  try {
-    return { dir, run: JSON.parse(readFileSync(state, 'utf8')) as RunBeside };
-  } catch {
-    return null; // not a run.json we can read
-  }
-}
-
-/**
- * Refuses a run's own submission.csv that its run.json no longer accounts for: the run's search went
- * on (a larger `--trials` or `--budget` on resume) or a stage before the predict stage is to run again
- * (its files were deleted) since the file was written, and the predict stage that replaces it has not
- * run yet.
- */
+/** Refuses a run's own submission.csv that its run.json no longer accounts for (staleRunSubmission). */
 function refuseStaleSubmission(submission: string, beside: ReturnType<typeof runBeside>): void {
-  if (!beside || basename(submission) !== 'submission.csv' || !beside.run.stages || beside.run.stages.predict) return;
+  const dir = staleRunSubmission(submission, beside);
+  if (dir === null) return;
   throw new UploadError(
-    `Expected \`${submission}\` to be its run's current submission, found run.json recording no finished predict stage (the file is from before the run's search went on or its later stages were redone); ` +
-      `\`digitfuse full --resume ${beside.dir}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
+    `Expected \`${submission}\` to be its run's current submission, found ${STALE_RUN_SUBMISSION}; ` +
+      `\`digitfuse full --resume ${dir}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
   );
 }
 

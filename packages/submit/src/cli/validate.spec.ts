@@ -27,6 +27,25 @@ describe('submit:validate (spawned)', () => {
     expect(r.stdout).toBe(`${submission}: valid (3 rows, rows predicted as each digit 0-9: 0/1/1/1/0/0/0/0/0/0)\n`);
   });
 
+  it("warns that a run's submission.csv is not the run's current one when its run.json records no finished predict stage (upload refuses it), and still checks it", () => {
+    const runDir = join(root, 'run');
+    mkdirSync(runDir);
+    const own = join(runDir, 'submission.csv');
+    writeFileSync(own, 'row_id,label\n0,1\n1,2\n2,3\n');
+    const state = (stages: string[]) => JSON.stringify({ version: 1, options: {}, stages: Object.fromEntries(stages.map((s) => [s, { seconds: 1 }])) });
+    writeFileSync(join(runDir, 'run.json'), state(['data', 'search']));
+    const stale = run(['--submission', own, '--data', data]);
+    expect({ status: stale.status, stderr: stale.stderr }).toEqual({
+      status: 0,
+      stderr:
+        `warning: \`${own}\` is not its run's current submission: run.json records no finished predict stage (the file is from before the run's search went on or its later stages were redone); ` +
+        `\`digitfuse full --resume ${runDir}\` writes the current one\n`,
+    });
+    expect(stale.stdout).toContain(': valid (3 rows');
+    writeFileSync(join(runDir, 'run.json'), state(['data', 'search', 'retrain', 'predict']));
+    expect(run(['--submission', own, '--data', data]).stderr).toBe('');
+  });
+
   it('counts no row for blank lines after the last one, and names the first row past the test rows', () => {
     const trailing = join(root, 'trailing.csv');
     writeFileSync(trailing, 'row_id,label\n0,1\n1,2\n2,3\n\n');

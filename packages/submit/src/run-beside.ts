@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/** What upload and validate read of the run.json of the run that wrote a submission. */
+export interface RunBeside {
+  readonly data?: { readonly dir?: string };
+  readonly options?: { readonly data?: string | null };
+  readonly stages?: Record<string, unknown>;
+}
+
+/** The run.json beside `submission` (the run that wrote it), or null when there is none or it cannot be read. */
+export function runBeside(submission: string): { readonly dir: string; readonly run: RunBeside } | null {
+  const dir = dirname(resolve(submission));
+  const state = join(dir, 'run.json');
+  if (!existsSync(state)) return null;
+  try {
+    return { dir, run: JSON.parse(readFileSync(state, 'utf8')) as RunBeside };
+  } catch {
+    return null; // not a run.json we can read
+  }
+}
+
+/** What a stale run submission is found to be, for the messages. */
+export const STALE_RUN_SUBMISSION =
+  "run.json recording no finished predict stage (the file is from before the run's search went on or its later stages were redone)";
+
+/**
+ * The run directory of a run's own submission.csv that its run.json no longer accounts for, else
+ * null: the run's search went on (a larger `--trials` or `--budget` on resume) or a stage before the
+ * predict stage is to run again (its files were deleted) since the file was written, and the predict
+ * stage that replaces it has not run yet.
+ */
+export function staleRunSubmission(submission: string, beside: ReturnType<typeof runBeside>): string | null {
+  if (!beside || basename(submission) !== 'submission.csv' || !beside.run.stages || beside.run.stages.predict) return null;
+  return beside.dir;
+}
