@@ -130,8 +130,9 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   // A --data that is a file or absent, or (for a new run) lacks a training file: one line now, before a
   // run directory or a note about its test files.
   if (options.data !== null && options.data !== undefined) (options.resume ? requireDataDir : requireTrainingFiles)(resolve(options.data));
+  const given = explicitOptions(argv);
   // An image-only model has no audio to fuse: a --fusion given with it would be kept in run.json and do nothing.
-  if (!options.resume && options.modality === 'image' && explicitOptions(argv).has('fusion')) {
+  if (!options.resume && options.modality === 'image' && given.has('fusion')) {
     throw new UsageError(`Expected no \`--fusion\` with \`--modality image\` (an image-only model has no audio to fuse), found \`--fusion ${options.fusion}\``);
   }
   if (options.resume) {
@@ -142,7 +143,6 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
     // `resuming ...` and then the first file it could not write.
     const unwritable = outputFolderProblem(layout.root);
     if (unwritable !== null) throw new PipelineError(`Expected \`--resume ${options.resume}\` to be a run directory this process can write in, found ${unwritable}`);
-    const given = explicitOptions(argv);
     refuseChangedSettings(options, state.options, given, options.resume, wording);
     const merged = { ...state.options } as Record<string, unknown>;
     // A run written before its --data was kept absolute: the folder its data stage read, not the

@@ -152,9 +152,7 @@ export function writeFileAtomicWith(path: string, write: (fd: number) => void): 
   let tmp: string | null = null;
   try {
     const target = followLinks(path);
-    makeDirs(dirname(target));
-    removeStaleTemps(target);
-    tmp = tempName(target);
+    tmp = prepareWrite(target);
     const fd = openSync(tmp, 'w', modeOf(target));
     try {
       write(fd);
@@ -174,9 +172,7 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
   let tmp: string | null = null;
   try {
     const target = followLinks(path);
-    makeDirs(dirname(target));
-    removeStaleTemps(target);
-    tmp = tempName(target);
+    tmp = prepareWrite(target);
     const handle = await fs.open(tmp, 'w', modeOf(target));
     try {
       await handle.writeFile(toBytes(data));
@@ -194,6 +190,16 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
 /** The marker of this module's temporary files: `.<name>.digitfuse-<pid>-<n>.tmp`. */
 const TEMP = /^\.(.+)\.digitfuse-(\d+)-\d+\.tmp$/;
 let counter = 0;
+
+/**
+ * Readies the atomic write of `target` (symbolic links already followed): its folders made, the
+ * temporary files an interrupted write left beside it removed; returns the temporary file's name.
+ */
+function prepareWrite(target: string): string {
+  makeDirs(dirname(target));
+  removeStaleTemps(target);
+  return tempName(target);
+}
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.digitfuse-${process.pid}-${++counter}.tmp`);
