@@ -16,9 +16,20 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
   const table = trialsTable(study);
   writeFileAtomic(layout.trialsMd, table.markdown);
   writeFileAtomic(layout.trialsCsv, table.csv);
+  const outputs = searchOutputsOf(ctx, study, table);
+  const chosen = outputs.bestTrial === null ? undefined : study.trials[outputs.bestTrial];
+  writeFileAtomic(layout.bestJson, chosen ? JSON.stringify({ number: chosen.number, value: chosen.value, params: chosen.params }, null, 2) + '\n' : 'null\n');
+  writeJson(layout.searchJson, outputs);
+  return outputs;
+}
+
+/**
+ * What the search found, as `search.json` holds it, from the study as it stands (also of a search
+ * stopped before it finished, for its report; nothing is written).
+ */
+export function searchOutputsOf(ctx: RunContext, study: Study, table = trialsTable(study)): SearchOutputs {
   const choice = trialChoice(study);
   const chosen = choice.ranked[0] === undefined ? undefined : study.trials[choice.ranked[0].number];
-  writeFileAtomic(layout.bestJson, chosen ? JSON.stringify({ number: chosen.number, value: chosen.value, params: chosen.params }, null, 2) + '\n' : 'null\n');
   const series = new Map(intermediateValues(study).map((s) => [s.number, s.steps]));
   const trials: TrialInput[] = table.rows
     .filter((r) => r.state === 'COMPLETE' || r.state === 'PRUNED' || r.state === 'FAIL' || r.state === 'RUNNING')
@@ -47,7 +58,6 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
     trials,
     importances: count('COMPLETE') >= 2 ? paramImportances(study, { seed: ctx.options.seed }) : {},
   };
-  writeJson(layout.searchJson, outputs);
   return outputs;
 }
 

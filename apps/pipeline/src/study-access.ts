@@ -3,6 +3,7 @@ import { missingModelFiles, MODEL_FILES, type ModelConfig } from '@digitfuse/mod
 import {
   createStudy,
   hasArtifacts,
+  loadStudy,
   HyperbandPruner,
   JournalFileStorage,
   MedianPruner,
@@ -187,6 +188,18 @@ export async function openSearchedStudy(ctx: RunContext): Promise<Study> {
     );
   }
   return openStudy(ctx);
+}
+
+/**
+ * The study of a run whose search stage has not finished (stopped, or running in another process), as
+ * it stands, or null when its storage holds none yet. Nothing is created: a run without a journal
+ * gets no journal file.
+ */
+export async function studySoFar(ctx: RunContext): Promise<Study | null> {
+  if (storageUrlOf(ctx) === null && !existsSync(ctx.layout.journal)) return null;
+  const storage = await storageOf(ctx);
+  if ((await storage.getStudyDirections(studyNameOf(ctx))) === undefined) return null;
+  return loadStudy({ name: studyNameOf(ctx), storage, sampler: searchSampler(ctx.options.seed), logger: { warn: (message: string) => ctx.log(`    warning: ${message}`) } });
 }
 
 /** The K best finished trials of the run's study, best first. @throws PipelineError when none finished. */

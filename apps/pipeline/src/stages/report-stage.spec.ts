@@ -1,6 +1,7 @@
 import { buildDemoDataset } from '@digitfuse/data';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { createStudy, JournalFileStorage } from '@digitfuse/tuning';
 import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
@@ -220,21 +221,65 @@ describe('reportStage', () => {
     expect(facts).toEqual({ figures: pngs.length });
   });
 
-  it('says of a run whose search was stopped before it finished that its trials are not in the report yet, not that no search was run', async () => {
-    // `full` stopped by SIGTERM in its first trial, then `report --run`: 'No hyperparameter search was run. This run has not run its evaluate stage yet'.
-    const data = join(dir, 'data-stopped');
+  /** A run stopped in its search (its data stage finished), whose journal holds `values` as finished trials and one trial left running. */
+  async function stoppedRun(name: string, values: readonly number[]) {
+    const data = join(dir, `data-${name}`);
     await buildDemoDataset(data, { train: 240, test: 40, seed: 3 });
-    const options = { ...fixtureOptions(join(dir, 'stopped')), data } as PipelineOptions;
-    const { layout, state } = createRun(join(dir, 'stopped'), options);
+    const options = { ...fixtureOptions(join(dir, name)), data } as PipelineOptions;
+    const { layout, state } = createRun(join(dir, name), options);
     state.stages.data = { seconds: 1, finishedAt: '' };
-    mkdirSync(dirname(layout.journal), { recursive: true });
-    writeFileSync(layout.journal, '{"op":"create_study","study":"digitfuse","direction":"maximize","ts":1}\n');
+    const study = await createStudy({ name: 'digitfuse', direction: 'maximize', storage: new JournalFileStorage(layout.journal), loadIfExists: true });
+    for (const value of values) {
+      const trial = await study.ask();
+      trial.suggestFloat('learning_rate', 1e-4, 1e-2, { log: true });
+      trial.report(value - 0.01, 1);
+      await study.tell(trial, value);
+    }
+    if (values.length > 0) (await study.ask()).suggestFloat('learning_rate', 1e-4, 1e-2, { log: true });
+    return { options, layout, state };
+  }
+
+  it("shows the trials of a run whose search was stopped before it finished (from its journal), not that no search was run", async () => {
+    // `full` stopped by SIGTERM after two trials, then `report --run`: its trials were "not in this report".
+    const { options, layout, state } = await stoppedRun('stopped', [0.91, 0.95]);
+    const lines: string[] = [];
+    await reportStage.run({ options, layout, state, log: (line) => lines.push(line) });
+    const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
+    expect(md).toContain(
+      `This run's search was stopped before it finished (finished: data): its search section shows the 3 trials ${layout.journal} holds so far; ` +
+        `\`digitfuse full --resume ${layout.root}\` runs the stages left and writes this report again.`,
+    );
+    expect(md).not.toContain('No hyperparameter search was run');
+    expect(md).not.toContain('No search results yet');
+    // The trials table of the report, and its copy beside it.
+    const trials = readFileSync(join(layout.reportDir, 'trials.md'), 'utf8');
+    expect(trials.split('\n').filter((l) => /^\| [012] /.test(l))).toHaveLength(3);
+    expect(trials).toMatch(/\| 1 \| .*0\.95/);
+    const summary = readFileSync(layout.summaryMd, 'utf8');
+    expect(summary).toContain('| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
+    // Read only: the search's own files are its stage's to write.
+    expect(readSearchOutputs(layout)).toBeNull();
+    expect(lines.some((l) => l.startsWith('    note: This run\'s search was stopped before it finished'))).toBe(true);
+  });
+
+  it('says of a run whose search is still running that it is, with the trials so far', async () => {
+    const { options, layout, state } = await stoppedRun('running', [0.9]);
+    // This process stands for the one running the search (active.json names a live process).
+    writeFileSync(join(layout.root, 'active.json'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-12-03T10:00:00.000Z' }));
+    await reportStage.run({ options, layout, state, log: () => undefined });
+    const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
+    expect(md).toContain(`This run's search is still running (process ${process.pid} on ${hostname()}, since 2026-12-03T10:00:00.000Z; finished: data): its search section shows the 2 trials`);
+    expect(md).toContain(`\`digitfuse report --run ${layout.root}\` shows the trials finished by then`);
+    expect(readFileSync(layout.summaryMd, 'utf8')).toContain('| search so far (not finished) | 2 trials: 1 finished, 0 pruned, 1 running; best so far: trial 0 (0.9000) |');
+  });
+
+  it('says of a run whose search was stopped before its first trial that its study holds none yet', async () => {
+    const { options, layout, state } = await stoppedRun('no-trial', []);
     await reportStage.run({ options, layout, state, log: () => undefined });
     const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
     expect(md).toContain(
-      `_No search results yet. This run's search was stopped before it finished (finished: data), so its trials so far (${layout.journal}) are not in this report: ` +
+      `_No search results yet. This run's search was stopped before it finished (finished: data): ${layout.journal} holds no trial yet; ` +
         `\`digitfuse full --resume ${layout.root}\` runs the stages left and writes this report again._`,
     );
-    expect(md).not.toContain('No hyperparameter search was run');
   });
 });

@@ -19,7 +19,9 @@ import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../opti
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { summaryCell, writeReport, type ReportInput } from '../report';
-import { studyPlace } from '../study-access';
+import { studyPlace, studySoFar } from '../study-access';
+import { searchOutputsOf } from '../search-outputs';
+import { activeRunProcess, type RunProcess } from '../run-process';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
@@ -228,6 +230,62 @@ function summaryMarkdown(summary: Record<string, string | number>): string {
   return ['# digitfuse run summary', '', markdownTable(['', ''], Object.entries(summary).map(([k, v]) => [k, summaryCell(v)])), ''].join('\n');
 }
 
+/** The trials of a search that has not finished, from its study, and whether a process is running it now. */
+interface SearchSoFar {
+  readonly outputs: SearchOutputs;
+  readonly running: RunProcess | null;
+}
+
+/**
+ * What the study of a run whose search stage has not finished holds (null when it holds no study, or
+ * cannot be read: said in a note line, and the report goes on without it).
+ */
+async function searchSoFar(ctx: RunContext): Promise<SearchSoFar | null> {
+  try {
+    const study = await studySoFar(ctx);
+    return study === null ? null : { outputs: searchOutputsOf(ctx, study), running: activeRunProcess(ctx.layout) };
+  } catch (e) {
+    ctx.log(`    note: the search's trials so far could not be read from ${studyPlace(ctx)} (${(e as Error).message}); the report goes on without them`);
+    return null;
+  }
+}
+
+/**
+ * The summary's line on a search that has not finished: its trials by state, and the best so far. A
+ * trial left running by a search that was stopped is said to be so (its resume fails it and runs its
+ * parameters again).
+ */
+function soFarText(soFar: SearchSoFar): string {
+  const search = soFar.outputs;
+  const running = search.trials.filter((t) => t.state === 'RUNNING').length;
+  const unfinished = soFar.running !== null ? `${running} running` : `${running} stopped mid-trial (the resume runs its parameters again)`;
+  const states = [`${search.finished} finished`, `${search.pruned} pruned`, ...(search.failed > 0 ? [`${search.failed} failed`] : []), ...(running > 0 ? [unfinished] : [])];
+  const best = search.bestTrial !== null && search.bestValue !== null ? `; best so far: trial ${search.bestTrial} (${search.bestValue.toFixed(4)})` : '';
+  return `${counted(search.trials.length, 'trial')}: ${states.join(', ')}${best}`;
+}
+
+/** What the report says in place of the parts a run has not reached yet, and the command that goes on. */
+function pendingNote(ctx: RunContext, soFar: SearchSoFar | null): string {
+  const root = ctx.layout.root;
+  const resume = `\`digitfuse full --resume ${root}\` runs the stages left and writes this report again.`;
+  const done = `finished: ${STAGE_NAMES.filter((name) => ctx.state.stages[name]).join(', ') || 'none'}`;
+  if (soFar === null) {
+    // A search stopped before its stage ended whose trials could not be read: not "no search".
+    return !ctx.state.stages.search && existsSync(ctx.layout.journal)
+      ? `This run's search was stopped before it finished (${done}), so its trials so far (${ctx.layout.journal}) are not in this report: ${resume}`
+      : `This run has not run its evaluate stage yet (${done}): ${resume}`;
+  }
+  const n = soFar.outputs.trials.length;
+  const trials = n > 0 ? `its search section shows the ${counted(n, 'trial')} ${studyPlace(ctx)} holds so far` : `${studyPlace(ctx)} holds no trial yet`;
+  const p = soFar.running;
+  if (p === null) return `This run's search was stopped before it finished (${done}): ${trials}; ${resume}`;
+  return (
+    `This run's search is still running (process ${p.pid} on ${p.host}, since ${p.since}; ${done}): ${trials}. ` +
+    `\`digitfuse report --run ${root}\` shows the trials finished by then; \`digitfuse full\` writes the whole report when its search ends ` +
+    `(after \`digitfuse search\`: \`digitfuse full --resume ${root}\`).`
+  );
+}
+
 /** Stage 6: summary.json/summary.md and the report (figures + report.html). */
 export const reportStage: Stage = {
   name: 'report',
@@ -235,7 +293,10 @@ export const reportStage: Stage = {
   async run(ctx) {
     const t0 = performance.now();
     const evaluation = readEvaluation(ctx.layout, ctx.state);
+    // A search not finished (stopped, or running in another process): its trials as its study holds them now.
+    const soFar = !evaluation && !ctx.state.stages.search ? await searchSoFar(ctx) : null;
     const summary = buildSummary(ctx, evaluation);
+    if (soFar && soFar.outputs.trials.length > 0) summary['search so far (not finished)'] = soFarText(soFar);
     const writeSummary = (value: Record<string, string | number>): void => {
       writeJson(ctx.layout.summaryJson, value);
       writeFileAtomic(ctx.layout.summaryMd, summaryMarkdown(value));
@@ -251,18 +312,11 @@ export const reportStage: Stage = {
     const input: { -readonly [K in keyof ReportInput]: ReportInput[K] } = { title: `digitfuse run ${ctx.layout.root}`, summary };
     if (!evaluation) {
       // `report --run` of a run stopped before its evaluate stage (e.g. after `digitfuse search`): say what is missing and why.
-      const done = `finished: ${STAGE_NAMES.filter((name) => ctx.state.stages[name]).join(', ') || 'none'}`;
-      // A search stopped before its stage ended has trials in its journal but no search.json: not "no search".
-      const stoppedSearch = !ctx.state.stages.search && existsSync(ctx.layout.journal);
-      input.pendingNote =
-        (stoppedSearch
-          ? `This run's search was stopped before it finished (${done}), so its trials so far (${ctx.layout.journal}) are not in this report: `
-          : `This run has not run its evaluate stage yet (${done}): `) +
-        `\`digitfuse full --resume ${ctx.layout.root}\` runs the stages left and writes this report again.`;
+      input.pendingNote = pendingNote(ctx, soFar);
       ctx.log(`    note: ${input.pendingNote.replace(/this report/, 'the report')}`);
     }
     const settings = reportMapSettings(ctx);
-    const search = readSearchOutputs(ctx.layout);
+    const search = soFar?.outputs ?? readSearchOutputs(ctx.layout);
     if (search) Object.assign(input, searchReportInput(search, ctx.options));
     if (evaluation) {
       input.modelNote = bestModelNote(ctx, evaluation.best.trial);
