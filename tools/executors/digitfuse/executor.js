@@ -35,7 +35,13 @@ async function runDigitfuse(options, context) {
   if (!entry) throw new Error(`Expected the executor ./tools/executors/digitfuse:<command> with a command of executors.json, got ${context.target?.executor}`);
   const typed = options.__unparsed__ ?? [];
   const line = nxCommandLine();
-  const exact = line?.exact ? asTyped(line.tokens, typed, entry.flags, `${context.projectName}:${context.targetName}`) : null;
+  const target = `${context.projectName}:${context.targetName}`;
+  const stray = line?.exact ? strayAfterNxOption(line.tokens, typed, entry.flags, target) : null;
+  if (stray) {
+    process.stderr.write(`error: ${stray}\n`);
+    return { success: false };
+  }
+  const exact = line?.exact ? asTyped(line.tokens, typed, entry.flags, target) : null;
   const kept = exact ? { recovered: [], unknown: [] } : keptByNx(typed, entry.flags, line);
   if (kept.unknown.length > 0) {
     const flag = kept.unknown[0];
@@ -179,6 +185,38 @@ function asTyped(tokens, typed, flags, target) {
     }
   }
   return out;
+}
+
+/**
+ * A word the user meant as the value of a flag that is Nx's own (`--batch 32`: Nx takes `--batch`, a
+ * switch of its own, and passes `32` on as a stray word), said in one line with the command's flag
+ * that begins with that name (`--batch-size 32`); null when the line has none. Only a word that Nx
+ * passed on right after such an option counts (not `--skip-nx-cache`, which takes no value).
+ * @param {readonly string[]} tokens
+ * @param {readonly string[]} typed What Nx passed (`__unparsed__`).
+ * @param {Record<string, string>} flags The command's flags and their kinds.
+ * @param {string} target `project:target`
+ * @returns {string | null}
+ */
+function strayAfterNxOption(tokens, typed, flags, target) {
+  const at = tokens.findIndex((t) => t === target || t.startsWith(`${target}:`));
+  if (at < 0) return null;
+  for (let i = at + 1; i + 1 < tokens.length; i++) {
+    const m = /^--([A-Za-z][\w-]*)$/.exec(tokens[i]);
+    if (!m || typed.includes(tokens[i])) continue;
+    const name = m[1];
+    if (name in flags) {
+      // The command's own flag: its value (the next word) is not stray.
+      if (flags[name] !== 'boolean') i++;
+      continue;
+    }
+    const word = tokens[i + 1];
+    const like = Object.keys(flags).filter((f) => f.startsWith(`${name}-`));
+    if (word.startsWith('-') || !typed.includes(word) || like.length === 0) continue;
+    const meant = like.map((f) => `\`--${f} ${word}\``).join(' or ');
+    return `Expected ${meant} (\`--${name}\` is Nx's own option: Nx took it and passed \`${word}\` on as a stray word), found \`--${name} ${word}\``;
+  }
+  return null;
 }
 
 module.exports = runDigitfuse;

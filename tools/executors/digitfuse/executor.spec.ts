@@ -153,4 +153,12 @@ describe('every documented Nx target hands every flag of its command to the prog
     expect(run.output).toContain('error: Expected --batch-size to be an integer from 1 to 65536, found 0');
     expect(existsSync(join(recorder, 'model'))).toBe(false);
   });
+
+  it("names --batch-size for a `--batch 32` (Nx's own --batch took the flag and left 32 as a stray word)", async () => {
+    const run = await nxRun('model:train', ['--batch', '32', '--out', join(recorder, 'model-batch')]);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain("error: Expected `--batch-size 32` (`--batch` is Nx's own option: Nx took it and passed `32` on as a stray word), found `--batch 32`");
+    expect(run.output).not.toContain('Unknown argument');
+    expect(existsSync(join(recorder, 'model-batch'))).toBe(false);
+  });
 });
