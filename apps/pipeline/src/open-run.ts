@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
-import { flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
+import { flagOf, fusionOf, modalityOf, objectiveOf, PREDICTION_SETTINGS, RESUMABLE, type PipelineOptions } from './options';
 import { createRun, defaultRunDir, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { refuseBusyRun } from './run-process';
 import { studyNameIn } from './study-access';
@@ -15,6 +15,9 @@ const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'));
+
+/** Stages that read the prediction settings (PREDICTION_SETTINGS). */
+const PREDICT_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('predict'));
 
 /**
  * A finished stage whose files are gone (a model/ deleted to retrain, a removed submission.csv) is run
@@ -193,6 +196,14 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
         for (const stage of SEARCH_AND_AFTER) redoStage(state, stage);
         log(`new --trials/--budget: the search continues from its journal; the stages after it are to run again (their earlier outputs no longer count)`);
       }
+    }
+    // Another --tta: the submission and the figures after it are made again from the kept search and retrained models.
+    const changed = PREDICTION_SETTINGS.filter((key) => given.has(key) && recorded(state.options, key) !== recorded(run, key));
+    const again = PREDICT_AND_AFTER.filter((name) => state.stages[name]);
+    if (changed.length > 0 && again.length > 0) {
+      for (const name of again) redoStage(state, name);
+      const kept = ['search', 'retrain'].filter((name) => state.stages[name]);
+      log(`${changed.map((key) => shown(key, recorded(state.options, key))).join(', ')}: ${again.join(', ')} run again with it${kept.length > 0 ? ` (the ${kept.join(' and ')} kept)` : ''}`);
     }
     redoStagesMissingOutputs(layout, state, log);
     refuseChangedData(state);

@@ -164,6 +164,28 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(readFileSync(join(run, 'search', 'study.jsonl'), 'utf8').match(/"state":"(COMPLETE|PRUNED)"/g)).toHaveLength(2);
   });
 
+  it('another --tta on resume makes the submission again with the kept search and retrained model', async () => {
+    // It was refused ("start a new run with --out"): the search and retraining all over again for a flag of the predictions.
+    const before = readState(run);
+    expect(before.options.tta).toBe(true);
+    const evaluation = () => JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8')) as { tta?: unknown };
+    expect(evaluation().tta).toBeDefined();
+    stderr.length = 0;
+    await full(['--resume', run, '--no-tta', '--no-report']);
+    expect(stderr.join('')).toContain('--no-tta: predict, validate, evaluate, report run again with it (the search and retrain kept)');
+    const after = readState(run);
+    expect(after.options.tta).toBe(false);
+    for (const stage of ['search', 'retrain']) expect(after.stages[stage]).toEqual(before.stages[stage]);
+    for (const stage of ['predict', 'validate', 'evaluate']) expect(after.stages[stage].finishedAt).not.toEqual(before.stages[stage].finishedAt);
+    expect(stderr.join('')).toMatch(/wrote \S+submission\.csv \(40 rows, the average of 2 models\)\n/);
+    expect(evaluation().tta).toBeUndefined();
+    // The same value again changes nothing.
+    stderr.length = 0;
+    await full(['--resume', run, '--no-tta', '--no-report']);
+    expect(stderr.join('')).not.toContain('run again with it');
+    expect(readState(run).stages.predict).toEqual(after.stages.predict);
+  });
+
   it('a larger --trials on resume continues the search from its journal, and its time from the earlier search', async () => {
     const earlier = readState(run).stages.search.seconds;
     stderr.length = 0;
