@@ -72,6 +72,9 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(evaluation.ablation.map((a: { modality: string }) => a.modality)).toEqual(['both', 'image', 'audio']);
     expect(evaluation.ensemble.members).toBe(2);
     expect(evaluation.tta.accuracy).toBeGreaterThan(0);
+    // best.json holds the model config the retraining trained the chosen trial with (`digitfuse train --config` takes it).
+    const best = JSON.parse(readFileSync(join(run, 'search', 'best.json'), 'utf8'));
+    expect(best.config).toEqual(JSON.parse(readFileSync(join(run, 'model', 'meta.json'), 'utf8')).config);
     // The default fusion is robust: the best trial's calibration is kept and the final model carries its weights.
     expect(Object.keys(evaluation.fusion.weights)).toEqual(['fused', 'image', 'audio']);
     expect(evaluation.fusion.target.n).toBe(40); // adapted to the 40 unlabelled test rows

@@ -5,11 +5,11 @@ import { objectiveOf } from './options';
 import type { TrialInput } from './report';
 import { figuresOf, keptEpochOf, stoppedByBudget } from './objective';
 import { writeJson, type SearchOutputs } from './run-artifacts';
-import { trialChoice } from './study-access';
+import { trialChoice, trialConfig } from './study-access';
 
 /**
  * Write the search's tables and data: `trials.md` and `trials.csv` (like the paper's Table 1),
- * `best.json` (the chosen trial's parameters: `chooseTrial`) and `search.json` (trials with intermediate values, importances).
+ * `best.json` (the chosen trial's parameters and model config: `chooseTrial`) and `search.json` (trials with intermediate values, importances).
  */
 export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs {
   const { layout } = ctx;
@@ -18,7 +18,9 @@ export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs
   writeFileAtomic(layout.trialsCsv, table.csv);
   const outputs = searchOutputsOf(ctx, study, table);
   const chosen = outputs.bestTrial === null ? undefined : study.trials[outputs.bestTrial];
-  writeFileAtomic(layout.bestJson, chosen ? JSON.stringify({ number: chosen.number, value: chosen.value, params: chosen.params }, null, 2) + '\n' : 'null\n');
+  // With the model config the retrain stage trains it with (seed included), which `digitfuse train --config` takes.
+  const best = chosen ? { number: chosen.number, value: chosen.value, params: chosen.params, config: trialConfig(ctx, study, chosen.number) } : null;
+  writeFileAtomic(layout.bestJson, JSON.stringify(best, null, 2) + '\n');
   writeJson(layout.searchJson, outputs);
   return outputs;
 }

@@ -77,6 +77,19 @@ describe('model:train main()', () => {
     );
   });
 
+  it("takes the model config in a file's `config` field (a run's search/best.json, a model's meta.json), flags still over it", async () => {
+    // A run's best.json was refused: "Unknown model config field `number`".
+    const best = path.join(dir, 'best.json');
+    const config = { imageFilters: [2, 3, 2], audioFilters: [2, 2, 3], kernelSize: 3, units: 5, dropout: 0.1, learningRate: 0.002, modality: 'both', fusion: 'concat', seed: 9 };
+    await fs.writeFile(best, JSON.stringify({ number: 4, value: 0.97, params: { img_filters_1: 2, units: 5 }, config }));
+    const out = path.join(dir, 'from-best');
+    const metrics = await main(['--data', dir, '--out', out, '--config', best, '--units', '6', '--epochs', '1', '--batch-size', '8', '--backend', 'wasm', '--progress', 'silent']);
+    expect(metrics.config).toEqual({ ...config, units: 6 });
+    // The model the file's config came from trains again from its meta.json.
+    const again = await main(['--data', dir, '--out', path.join(dir, 'from-meta'), '--config', path.join(out, 'meta.json'), '--epochs', '1', '--batch-size', '8', '--backend', 'wasm', '--progress', 'silent']);
+    expect(again.config).toEqual(metrics.config);
+  });
+
   it('names the --config file when a value in it is bad (a file problem, not a flag)', async () => {
     const config = path.join(dir, 'bad-config.json');
     await fs.writeFile(config, JSON.stringify({ kernelSize: 0 }));

@@ -112,7 +112,10 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
           default: false,
           describe: 'replace the model an earlier train wrote in --out (a folder of only model.json, weights.bin, meta.json, metrics.json)',
         })
-        .option('config', { type: 'string', describe: 'JSON file with a (partial) model config; flags below override it' })
+        .option('config', {
+          type: 'string',
+          describe: "JSON file with a (partial) model config, or one that holds it in its `config` field (a model's meta.json, a run's search/best.json); flags below override it",
+        })
         .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
         .option('batch-size', { type: 'number', default: 64, describe: 'samples per training step' })
         .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
@@ -174,6 +177,13 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     fileConfig = readJsonFile(file, (found) => new ConfigError(`Expected \`--config ${file}\` to be a JSON file of model config fields, found ${found}`, 'config')) as Partial<ModelConfig>;
     if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
       throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, found ${JSON.stringify(fileConfig)}`, 'config');
+    }
+    // A file that holds a model's config in its `config` field: a trained model's meta.json, or a run's
+    // search/best.json (the chosen trial's configuration, as the run retrains it).
+    const inner = (fileConfig as { config?: unknown }).config;
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
+      fileConfig = inner as Partial<ModelConfig>;
+      log(`config: the \`config\` field of ${file}`);
     }
   }
   let config: ModelConfig;
