@@ -1,11 +1,11 @@
 import { counted, outputFolderProblem, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir, requireTrainingFiles } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
-import { flagOf, fusionOf, modalityOf, objectiveOf, PREDICTION_SETTINGS, RESUMABLE, type PipelineOptions } from './options';
+import { AFTER_SEARCH_SETTINGS, flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
 import { createRun, defaultRunDir, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { refuseBusyRun } from './run-process';
 import { studyNameIn } from './study-access';
@@ -15,9 +15,6 @@ const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'));
-
-/** Stages that read the prediction settings (PREDICTION_SETTINGS). */
-const PREDICT_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('predict'));
 
 /**
  * A finished stage whose files are gone (a model/ deleted to retrain, a removed submission.csv) is run
@@ -121,6 +118,32 @@ function refuseChangedData(state: RunState<PipelineOptions>): void {
 }
 
 /**
+ * Another `--ensemble` or `--tta` on resume: the finished stages from the first that reads it
+ * (retrain, predict) run again, said in one line; the search is kept. A larger `--ensemble` than the
+ * trial models the search kept (it keeps those of the `--ensemble` best) is refused in one line, for a
+ * run whose study is its journal: they would have to be trained again.
+ */
+function redoAfterSearch(layout: RunLayout, state: RunState<PipelineOptions>, run: PipelineOptions, given: Set<string>, log: (line: string) => void): void {
+  const changed = (Object.keys(AFTER_SEARCH_SETTINGS) as (keyof PipelineOptions)[]).filter((key) => given.has(key) && recorded(state.options, key) !== recorded(run, key));
+  if (changed.length === 0) return;
+  if (changed.includes('ensemble') && state.stages.search && !state.options.storage) {
+    const models = existsSync(layout.trialModelsDir) ? readdirSync(layout.trialModelsDir).filter((name) => /^trial-\d+$/.test(name)).length : 0;
+    if (state.options.ensemble > models) {
+      throw new UsageError(
+        `Expected --ensemble to be at most ${models} (the best trials whose models the search kept in ${layout.trialModelsDir}: it keeps those of the --ensemble best, ${run.ensemble} when it ran), found ${state.options.ensemble}; ` +
+          'a larger ensemble needs a new run with --out (give it --ensemble from the start)',
+      );
+    }
+  }
+  const from = Math.min(...changed.map((key) => STAGE_NAMES.indexOf(AFTER_SEARCH_SETTINGS[key] as string)));
+  const again = STAGE_NAMES.slice(from).filter((name) => state.stages[name]);
+  if (again.length === 0) return;
+  for (const name of again) redoStage(state, name);
+  const kept = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'), from).filter((name) => state.stages[name]);
+  log(`${changed.map((key) => shown(key, recorded(state.options, key))).join(', ')}: ${again.join(', ')} run again with it${kept.length > 0 ? ` (the ${kept.join(' and ')} kept)` : ''}`);
+}
+
+/**
  * Start a new run directory, or reopen one with --resume (keeping its options: RESUMABLE ones given
  * again take the new value, others given with another value are refused). Checks --data first: an
  * error writes nothing.
@@ -197,14 +220,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
         log(`new --trials/--budget: the search continues from its journal; the stages after it are to run again (their earlier outputs no longer count)`);
       }
     }
-    // Another --tta: the submission and the figures after it are made again from the kept search and retrained models.
-    const changed = PREDICTION_SETTINGS.filter((key) => given.has(key) && recorded(state.options, key) !== recorded(run, key));
-    const again = PREDICT_AND_AFTER.filter((name) => state.stages[name]);
-    if (changed.length > 0 && again.length > 0) {
-      for (const name of again) redoStage(state, name);
-      const kept = ['search', 'retrain'].filter((name) => state.stages[name]);
-      log(`${changed.map((key) => shown(key, recorded(state.options, key))).join(', ')}: ${again.join(', ')} run again with it${kept.length > 0 ? ` (the ${kept.join(' and ')} kept)` : ''}`);
-    }
+    redoAfterSearch(layout, state, run, given, log);
     redoStagesMissingOutputs(layout, state, log);
     refuseChangedData(state);
     log(`resuming ${layout.root} (finished stages: ${Object.keys(state.stages).join(', ') || 'none'})`);

@@ -91,13 +91,14 @@ export const offsetSeed = (seed: number, offset: number): number => (seed + offs
  * one comes from run.json, and giving it with another value than the run's is refused (open-run.ts).
  * `report` is always the command's own (`--no-report` or not).
  */
-export const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift', 'storage', 'study', 'tta'];
+export const RESUMABLE: readonly (keyof PipelineOptions)[] = ['trials', 'budgetMs', 'workers', 'backend', 'report', 'allowShift', 'storage', 'study', 'ensemble', 'tta'];
 
 /**
- * Resumable options that only the stages from `predict` on read (test-time augmentation): another
- * value redoes those of them that finished, keeping the search and the retrained models.
+ * Resumable options that only the stages after the search read, with the first stage that reads each:
+ * another value redoes the finished stages from there, keeping the search (and, for `--tta`, the
+ * retrained models).
  */
-export const PREDICTION_SETTINGS: readonly (keyof PipelineOptions)[] = ['tta'];
+export const AFTER_SEARCH_SETTINGS: Readonly<Partial<Record<keyof PipelineOptions, string>>> = { ensemble: 'retrain', tta: 'predict' };
 
 /** The flag of an option (`budgetMs` -> `--budget`, `searchRows` -> `--search-rows`). */
 export const flagOf = (key: string): string => `--${key === 'budgetMs' ? 'budget' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -189,6 +189,25 @@ describe('pipeline:search then pipeline:full --resume', () => {
     expect(readState(run).stages.predict).toEqual(after.stages.predict);
   });
 
+  it('another --ensemble on resume retrains with the kept search; one larger than the trial models the search kept is refused', async () => {
+    const before = readState(run);
+    expect(before.options.ensemble).toBe(2);
+    const models = join(run, 'search', 'models');
+    await expect(full(['--resume', run, '--ensemble', '3', '--no-report'])).rejects.toThrow(
+      `Expected --ensemble to be at most 2 (the best trials whose models the search kept in ${models}: it keeps those of the --ensemble best, 2 when it ran), found 3; a larger ensemble needs a new run with --out`,
+    );
+    expect(readState(run)).toEqual(before);
+    stderr.length = 0;
+    await full(['--resume', run, '--ensemble', '1', '--no-report']);
+    expect(stderr.join('')).toContain('--ensemble 1: retrain, predict, validate, evaluate, report run again with it (the search kept)');
+    const after = readState(run);
+    expect(after.options.ensemble).toBe(1);
+    expect(after.stages.search).toEqual(before.stages.search);
+    expect(after.stages.retrain.facts?.members).toBe(1);
+    expect(stderr.join('')).toMatch(/wrote \S+submission\.csv \(40 rows, 1 model\)\n/);
+    expect(existsSync(join(run, 'model', 'member-1'))).toBe(false);
+  });
+
   it('a larger --trials on resume continues the search from its journal, and its time from the earlier search', async () => {
     const earlier = readState(run).stages.search.seconds;
     stderr.length = 0;

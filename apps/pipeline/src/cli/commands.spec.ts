@@ -233,7 +233,7 @@ describe('digitfuse full / search --help', () => {
     const help = r.stdout.replace(/\s+/g, ' ');
     for (const f of FUSIONS) expect(help).toContain(`${f}: ${fusionStrategy(f).description}`);
     expect(help).toContain('a bare number is minutes: 10 = 10m');
-    expect(help).toMatch(/--resume .*only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study, --tta/);
+    expect(help).toMatch(/--resume .*only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study, --ensemble, --tta/);
   });
 });
 
@@ -302,7 +302,7 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
     expectOneErrorLine(
       r,
       2,
-      `error: Expected the flags given with \`--resume ${run()}\` to keep the run's settings, found --seed 7 (the run has --seed 5), --epochs 5 (the run has --epochs 1), --fusion concat (the run has --fusion robust); only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study, --tta and --data may be given on resume`,
+      `error: Expected the flags given with \`--resume ${run()}\` to keep the run's settings, found --seed 7 (the run has --seed 5), --epochs 5 (the run has --epochs 1), --fusion concat (the run has --fusion robust); only --trials, --budget, --workers, --backend, --report, --allow-shift, --storage, --study, --ensemble, --tta and --data may be given on resume`,
     );
     expect(state()).toBe(before);
   });

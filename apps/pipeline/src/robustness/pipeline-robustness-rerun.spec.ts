@@ -31,7 +31,7 @@ describe('nx run pipeline:robustness run again into the same --bench-out (spawne
       status: 2,
       stderr:
         `error: Expected the flags given again for the earlier run \`${join(out, 'runs', 'anna-noisy-fused')}\` in --bench-out to keep the run's settings, found --epochs 2 (the run has --epochs 1); ` +
-        'only --trials, --budget, --workers, --backend, --allow-shift, --storage, --study, --tta may change between runs into one --bench-out: give another --bench-out for other settings\n',
+        'only --trials, --budget, --workers, --backend, --allow-shift, --storage, --study, --ensemble, --tta may change between runs into one --bench-out: give another --bench-out for other settings\n',
     });
     // bert-noisy comes first and has no run yet: nothing of it was started, nothing of the earlier results changed.
     expect(existsSync(join(out, 'runs', 'bert-noisy-fused'))).toBe(false);

@@ -1,5 +1,6 @@
 import { counted } from '@digitfuse/core';
-import { fitModel, formatDuration, readMeta } from '@digitfuse/model';
+import { ensembleMemberDirs, fitModel, formatDuration, readMeta } from '@digitfuse/model';
+import { rmSync } from 'node:fs';
 import { modelStage } from '../context';
 import { startBesideRetrain } from '../beside-retrain';
 import { offsetSeed } from '../options';
@@ -39,5 +40,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
     ctx.log(`    saved ${dirs[i]} (${formatDuration(result.seconds)})`);
     if (i === 0) Object.assign(facts, { bestTrial: trial.number, epochs, trainAcc: result.history[result.history.length - 1].acc });
   }
+  // Members of an earlier, larger ensemble (a resume with a smaller --ensemble) are not this run's models any more.
+  for (const dir of ensembleMemberDirs(ctx.layout.modelDir).slice(best.length - 1)) rmSync(dir, { recursive: true, force: true });
   return { ...facts, members: best.length };
 });
