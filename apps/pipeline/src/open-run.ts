@@ -16,6 +16,13 @@ const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
 /** Stages that depend on the search's result. */
 const SEARCH_AND_AFTER = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'));
 
+/** Marks the finished stages from STAGE_NAMES[`index`] on to run again (`redoStage`); returns their names. */
+function redoFrom(state: RunState<PipelineOptions>, index: number): string[] {
+  const again = STAGE_NAMES.slice(index).filter((name) => state.stages[name]);
+  for (const name of again) redoStage(state, name);
+  return again;
+}
+
 /**
  * A finished stage whose files are gone (a model/ deleted to retrain, a removed submission.csv) is run
  * again, with the stages after it, in one line: resuming it as done would skip to a run's end that
@@ -26,8 +33,7 @@ function redoStagesMissingOutputs(layout: RunLayout, state: RunState<PipelineOpt
     const record = state.stages[stage];
     const missing = record ? missingStageOutput(layout, stage, record) : null;
     if (missing === null) continue;
-    const again = STAGE_NAMES.slice(i).filter((name) => state.stages[name]);
-    for (const name of again) redoStage(state, name);
+    const again = redoFrom(state, i);
     log(`${stage}: recorded as finished, but ${missing} is missing: ${again.length > 1 ? `${again.join(', ')} run again` : 'it runs again'}`);
     return;
   }
@@ -136,9 +142,8 @@ function redoAfterSearch(layout: RunLayout, state: RunState<PipelineOptions>, ru
     }
   }
   const from = Math.min(...changed.map((key) => STAGE_NAMES.indexOf(AFTER_SEARCH_SETTINGS[key] as string)));
-  const again = STAGE_NAMES.slice(from).filter((name) => state.stages[name]);
+  const again = redoFrom(state, from);
   if (again.length === 0) return;
-  for (const name of again) redoStage(state, name);
   const kept = STAGE_NAMES.slice(STAGE_NAMES.indexOf('search'), from).filter((name) => state.stages[name]);
   log(`${changed.map((key) => shown(key, recorded(state.options, key))).join(', ')}: ${again.join(', ')} run again with it${kept.length > 0 ? ` (the ${kept.join(' and ')} kept)` : ''}`);
 }
