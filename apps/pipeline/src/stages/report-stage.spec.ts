@@ -228,7 +228,15 @@ describe('reportStage', () => {
     const options = { ...fixtureOptions(join(dir, name)), data } as PipelineOptions;
     const { layout, state } = createRun(join(dir, name), options);
     state.stages.data = { seconds: 1, finishedAt: '' };
-    const study = await createStudy({ name: 'digitfuse', direction: 'maximize', storage: new JournalFileStorage(layout.journal), loadIfExists: true });
+    // The trial left running stands for one of a process that was stopped: no heartbeat from this one
+    // (it would go on beating after the spec, into a journal removed by then).
+    const study = await createStudy({
+      name: 'digitfuse',
+      direction: 'maximize',
+      storage: new JournalFileStorage(layout.journal),
+      loadIfExists: true,
+      heartbeatIntervalMs: 2_000_000_000,
+    });
     for (const value of values) {
       const trial = await study.ask();
       trial.suggestFloat('learning_rate', 1e-4, 1e-2, { log: true });
