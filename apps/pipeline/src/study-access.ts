@@ -2,6 +2,7 @@ import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { missingModelFiles, MODEL_FILES, type ModelConfig } from '@digitfuse/model';
 import {
   createStudy,
+  drawIndex,
   hasArtifacts,
   HyperbandPruner,
   JournalFileStorage,
@@ -201,8 +202,16 @@ export async function bestTrials(ctx: RunContext, k: number): Promise<{ number: 
   return best;
 }
 
-/** The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its number (`offsetSeed`). */
-export const trialSeed = (ctx: RunContext, trialNumber: number): number => offsetSeed(ctx.options.seed, trialNumber);
+/**
+ * The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its draw
+ * index (`offsetSeed`), which is its number unless trials before it were retries: a retry trains as the
+ * trial it retries (a search stopped mid-trial and resumed ends as an uninterrupted one; draw-index.ts
+ * in tuning).
+ */
+export function trialSeed(ctx: RunContext, study: Study, trialNumber: number): number {
+  const trial = study.trials.find((t) => t.number === trialNumber);
+  return offsetSeed(ctx.options.seed, trial === undefined ? trialNumber : drawIndex(study.trials, trial));
+}
 
 /**
  * A trial's model configuration, from the one place it is kept: its parameters in the study journal
@@ -211,7 +220,7 @@ export const trialSeed = (ctx: RunContext, trialNumber: number): number => offse
 export function trialConfig(ctx: RunContext, study: Study, trialNumber: number): ModelConfig {
   const trial = study.trials[trialNumber];
   if (!trial) throw new PipelineError(`Expected trial ${trialNumber} in ${studyPlace(ctx)}, found none`);
-  return configFromParams(trial.params as Record<string, number | string>, trialSeed(ctx, trialNumber), fusionOf(ctx.options), modalityOf(ctx.options));
+  return configFromParams(trial.params as Record<string, number | string>, trialSeed(ctx, study, trialNumber), fusionOf(ctx.options), modalityOf(ctx.options));
 }
 
 /** A model save's staging folder in the trial models folder (`saveModel`): `.trial-0004.saving-<pid>`. */
