@@ -629,6 +629,22 @@ describe('the same seed gives the same run: a search stopped by Ctrl-C mid-trial
     };
     expect(best(cut)).toEqual(best(whole));
   });
+
+  it("`report --run DIR --seed N` seeds the t-SNE and K-means only: the maps show the run's validation rows and the summary names the run's seed", () => {
+    // Before, --seed replaced the run's seed for the whole report: the data was split again with it
+    // (the maps then showed rows the model had trained on) and summary.md said `| seed | 3 |` for a
+    // run made with --seed 42, the seed a user would take to run it again.
+    const run = join(tmp(), 'seed-report');
+    const made = digitfuse(['full', '--data', data(), '--trials', '1', '--epochs', '1', '--search-rows', '120', '--backend', 'wasm', '--out', run]);
+    expect({ status: made.status, tail: made.status === 0 ? '' : made.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const r = digitfuse(['report', '--run', run, '--seed', '3']);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(r.stderr).not.toContain('split and preprocessed');
+    const summary = readFileSync(join(run, 'summary.md'), 'utf8');
+    expect(summary).toContain('| seed | 42 |');
+    expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'))).toMatchObject({ seed: 42 });
+    expect(readFileSync(join(run, 'report', 'report.html'), 'utf8')).toMatch(/t-SNE \(seed 3\) of \d+ validation points/);
+  });
 });
 
 describe('a run whose terminal hangs up (SIGHUP: the window closed, the ssh session dropped)', () => {
