@@ -1,6 +1,7 @@
 import { drawIndex, drawIndices } from './draw-index';
 import { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
 import { NopPruner } from './pruners/nop-pruner';
+import { SuccessiveHalvingPruner } from './pruners/successive-halving-pruner';
 import { RandomSampler } from './samplers/random-sampler';
 import { TPESampler } from './samplers/tpe-sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
@@ -316,5 +317,26 @@ describe('a trial whose worker died, retried', () => {
     // What the streams (and Hyperband's brackets) are keyed by.
     expect(broken.trials.map((t) => drawIndex(broken.trials, t))).toEqual([0, 1, 2, 2, 3, 4, 5]);
     expect([...drawIndices(broken.trials).values()]).toEqual([0, 1, 2, 2, 3, 4, 5]);
+  });
+
+  it('is judged by successive halving (Hyperband) as in a study where it never died: the failed trial does not compete beside its retry', async () => {
+    // Before, the failed trial's rung value counted beside its retry's (the same value twice).
+    const judged = async (dies: boolean) => {
+      const pruner = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2, minEarlyStoppingRate: 0 });
+      const study = await createStudy({ name: 'sh', direction: 'maximize', storage: new InMemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner, logger: new MemoryLogger(), staleAfterMs: 40, heartbeatIntervalMs: 60_000 });
+      for (const value of dies ? [null, 0.5, 0.9] : [0.5, 0.9]) {
+        const t = await study.ask();
+        t.suggestFloat('x', 0, 1);
+        t.report(value ?? 0.5, 1);
+        if (value === null) await new Promise((r) => setTimeout(r, 80)); // its worker dies; the next ask retries it
+        else await study.tell(t, value);
+      }
+      const last = await study.ask();
+      last.suggestFloat('x', 0, 1);
+      last.report(0.6, 1);
+      return { states: study.trials.map((t) => t.state), pruned: last.shouldPrune() };
+    };
+    expect(await judged(false)).toEqual({ states: ['COMPLETE', 'COMPLETE', 'RUNNING'], pruned: true });
+    expect(await judged(true)).toEqual({ states: ['FAIL', 'COMPLETE', 'COMPLETE', 'RUNNING'], pruned: true });
   });
 });
