@@ -21,6 +21,8 @@ export interface RunContext {
   beside?: BesideRetrain;
   /** When (Date.now()) this process's search began to use its `--budget`; unset when none runs. */
   budgetClock?: number;
+  /** The report's t-SNE and K-means seed, when `digitfuse report --seed` gives one; default: the run's `--seed`. */
+  readonly mapSeed?: number;
 }
 
 /** A step of the pipeline. */

@@ -8,8 +8,8 @@ import { readKeyed, trialModelDir, writeKeyed } from './run-artifacts';
 /** Points in the t-SNE plots (a seeded sample of the validation rows). */
 export const EMBEDDING_SAMPLE = 2000;
 
-/** The report's t-SNE and K-means settings for a run. */
-export const reportMapSettings = (ctx: RunContext): MapSettings => ({ seed: ctx.options.seed, clusters: 10, tsne: {} });
+/** The report's t-SNE and K-means settings for a run (seeded by `report --seed`, else by the run's seed). */
+export const reportMapSettings = (ctx: RunContext): MapSettings => ({ seed: ctx.mapSeed ?? ctx.options.seed, clusters: 10, tsne: {} });
 
 /**
  * The report's embeddings: the best trial's model (trained on the split's training rows) on a seeded

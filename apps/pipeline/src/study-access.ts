@@ -2,6 +2,7 @@ import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { missingModelFiles, MODEL_FILES, type ModelConfig } from '@digitfuse/model';
 import {
   createStudy,
+  drawIndex,
   hasArtifacts,
   loadStudy,
   HyperbandPruner,
@@ -17,7 +18,7 @@ import {
   type Storage,
   type Study,
 } from '@digitfuse/tuning';
-import { parseDuration, writeFileAtomic } from '@digitfuse/core';
+import { parseDuration, processAlive, writeFileAtomic } from '@digitfuse/core';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -214,8 +215,16 @@ export async function bestTrials(ctx: RunContext, k: number): Promise<{ number: 
   return best;
 }
 
-/** The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its number (`offsetSeed`). */
-export const trialSeed = (ctx: RunContext, trialNumber: number): number => offsetSeed(ctx.options.seed, trialNumber);
+/**
+ * The seed of a trial's model (initial weights, shuffling, dropout): the run's seed plus its draw
+ * index (`offsetSeed`), which is its number unless trials before it were retries: a retry trains as the
+ * trial it retries (a search stopped mid-trial and resumed ends as an uninterrupted one; draw-index.ts
+ * in tuning).
+ */
+export function trialSeed(ctx: RunContext, study: Study, trialNumber: number): number {
+  const trial = study.trials.find((t) => t.number === trialNumber);
+  return offsetSeed(ctx.options.seed, trial === undefined ? trialNumber : drawIndex(study.trials, trial));
+}
 
 /**
  * A trial's model configuration, from the one place it is kept: its parameters in the study journal
@@ -224,17 +233,26 @@ export const trialSeed = (ctx: RunContext, trialNumber: number): number => offse
 export function trialConfig(ctx: RunContext, study: Study, trialNumber: number): ModelConfig {
   const trial = study.trials[trialNumber];
   if (!trial) throw new PipelineError(`Expected trial ${trialNumber} in ${studyPlace(ctx)}, found none`);
-  return configFromParams(trial.params as Record<string, number | string>, trialSeed(ctx, trialNumber), fusionOf(ctx.options), modalityOf(ctx.options));
+  return configFromParams(trial.params as Record<string, number | string>, trialSeed(ctx, study, trialNumber), fusionOf(ctx.options), modalityOf(ctx.options));
 }
 
-/** Delete saved trial models that are no longer among the `keep` best finished trials (running ones are kept). */
+/** A model save's staging folder in the trial models folder (`saveModel`): `.trial-0004.saving-<pid>`. */
+const STAGING = /^\.trial-\d+\.saving-(\d+)$/;
+
+/**
+ * Delete saved trial models of finished trials that are no longer among the `keep` best. Everything
+ * else stays: a running trial's folder, one of a trial this view does not show yet (another process's,
+ * just started), and a save's staging folder while its process lives (with `--workers`, another
+ * process may be saving its trial's model at this moment; a killed save's staging folder goes).
+ */
 export function pruneTrialModels(ctx: RunContext, study: Study, keep: number): void {
   const dir = ctx.layout.trialModelsDir;
   if (!existsSync(dir)) return;
-  const best = new Set(rankedTrials(study).slice(0, keep).map((t) => trialDirName(t.number)));
-  const running = new Set(study.getTrials(['RUNNING']).map((t) => trialDirName(t.number)));
+  const best = new Set(rankedTrials(study).slice(0, keep).map((t) => t.number));
+  const finished = new Set(study.getTrials(['COMPLETE', 'PRUNED', 'FAIL']).filter((t) => !best.has(t.number)).map((t) => trialDirName(t.number)));
   for (const name of readdirSync(dir)) {
-    if (!best.has(name) && !running.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
+    const staging = STAGING.exec(name);
+    if (finished.has(name) || (staging !== null && !processAlive(Number(staging[1])))) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ export type {
 } from './distributions';
 export type { Direction, FinishedState, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from './trial-state';
 export type { StudyView } from './study-view';
+export { drawIndex } from './draw-index';
 export { Trial } from './trial';
 export {
   createStudy,

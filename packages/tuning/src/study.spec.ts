@@ -1,5 +1,7 @@
+import { drawIndex, drawIndices } from './draw-index';
 import { ConfigError, StorageError, TrialPruned, TuningError } from './errors';
 import { NopPruner } from './pruners/nop-pruner';
+import { SuccessiveHalvingPruner } from './pruners/successive-halving-pruner';
 import { RandomSampler } from './samplers/random-sampler';
 import { TPESampler } from './samplers/tpe-sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
@@ -281,5 +283,60 @@ describe('await createStudy() / await loadStudy()', () => {
     await expect(createStudy({ name: 's', direction: 'minimize', storage, loadIfExists: true })).rejects.toThrow(/direction 'maximize'/);
     expect((await loadStudy({ name: 's', storage })).direction).toBe('maximize');
     await expect(loadStudy({ name: 'nope', storage })).rejects.toThrow(/No study `nope` in the storage \(it has: `s`\)/);
+  });
+});
+
+describe('a trial whose worker died, retried', () => {
+  // `digitfuse search` stopped by Ctrl-C mid-trial and resumed: the trial is marked FAIL and its
+  // parameters run again as the next trial. The trials after it drew the streams of their own numbers
+  // (one higher), so the study went on with other parameters than an uninterrupted one.
+  const objective = (t: Trial) => -((t.suggestFloat('x', 0, 1) - 0.3) ** 2) - (t.suggestInt('n', 1, 8) - 5) ** 2 / 100;
+  const finished = (study: Study) => study.getTrials(['COMPLETE']).map((t) => ({ params: t.params, value: t.value }));
+  it.each([
+    ['TPE', () => new TPESampler({ seed: 11, nStartupTrials: 2 })],
+    ['random', () => new RandomSampler({ seed: 11 })],
+  ])('draws (%s sampler) as in a study where it never died: the same parameters and values, each trial after it numbered one higher', async (_name, sampler) => {
+    const options = { storage: new InMemoryStorage(), pruner: new NopPruner(), logger: new MemoryLogger(), staleAfterMs: 40, heartbeatIntervalMs: 60_000 };
+    const whole = await createStudy({ name: 'whole', sampler: sampler(), ...options });
+    await whole.optimize(objective, { nTrials: 6 });
+    const broken = await createStudy({ name: 'broken', sampler: sampler(), ...options });
+    await broken.optimize(objective, { nTrials: 2 });
+    objective(await broken.ask()); // trial 2: its worker dies (no tell, no heartbeat)
+    await new Promise((r) => setTimeout(r, 80));
+    await broken.optimize(objective, { nTrials: 4 });
+    expect(broken.trials.map((t) => [t.number, t.state, t.retryOf])).toEqual([
+      [0, 'COMPLETE', undefined],
+      [1, 'COMPLETE', undefined],
+      [2, 'FAIL', undefined],
+      [3, 'COMPLETE', 2],
+      [4, 'COMPLETE', undefined],
+      [5, 'COMPLETE', undefined],
+      [6, 'COMPLETE', undefined],
+    ]);
+    expect(finished(broken)).toEqual(finished(whole));
+    // What the streams (and Hyperband's brackets) are keyed by.
+    expect(broken.trials.map((t) => drawIndex(broken.trials, t))).toEqual([0, 1, 2, 2, 3, 4, 5]);
+    expect([...drawIndices(broken.trials).values()]).toEqual([0, 1, 2, 2, 3, 4, 5]);
+  });
+
+  it('is judged by successive halving (Hyperband) as in a study where it never died: the failed trial does not compete beside its retry', async () => {
+    // Before, the failed trial's rung value counted beside its retry's (the same value twice).
+    const judged = async (dies: boolean) => {
+      const pruner = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2, minEarlyStoppingRate: 0 });
+      const study = await createStudy({ name: 'sh', direction: 'maximize', storage: new InMemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner, logger: new MemoryLogger(), staleAfterMs: 40, heartbeatIntervalMs: 60_000 });
+      for (const value of dies ? [null, 0.5, 0.9] : [0.5, 0.9]) {
+        const t = await study.ask();
+        t.suggestFloat('x', 0, 1);
+        t.report(value ?? 0.5, 1);
+        if (value === null) await new Promise((r) => setTimeout(r, 80)); // its worker dies; the next ask retries it
+        else await study.tell(t, value);
+      }
+      const last = await study.ask();
+      last.suggestFloat('x', 0, 1);
+      last.report(0.6, 1);
+      return { states: study.trials.map((t) => t.state), pruned: last.shouldPrune() };
+    };
+    expect(await judged(false)).toEqual({ states: ['COMPLETE', 'COMPLETE', 'RUNNING'], pruned: true });
+    expect(await judged(true)).toEqual({ states: ['FAIL', 'COMPLETE', 'COMPLETE', 'RUNNING'], pruned: true });
   });
 });

@@ -596,6 +596,57 @@ describe('a run stopped with Ctrl-C', () => {
   });
 });
 
+describe('the same seed gives the same run: a search stopped by Ctrl-C mid-trial, then resumed', () => {
+  it('ends with the trials of an uninterrupted search (parameters, values, the chosen configuration): the stopped trial FAIL, its retry and each trial after it one number higher', async () => {
+    // Before, the retry trained with its own number's seed (another value for the same parameters)
+    // and every later trial drew its parameters from its own, one-higher number: the resumed study
+    // lost a configuration of the uninterrupted one and ranked others.
+    const flags = ['--data', data(), '--trials', '4', '--epochs', '2', '--search-rows', '120', '--backend', 'wasm', '--no-report'];
+    const whole = join(tmp(), 'seed-whole');
+    const cut = join(tmp(), 'seed-cut');
+    const straight = digitfuse(['search', ...flags, '--out', whole]);
+    expect({ status: straight.status, tail: straight.status === 0 ? '' : straight.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const { child, output, done } = startUserBinary(['search', ...flags, '--out', cut]);
+    for (let t0 = Date.now(); !/^ {2}trial 2: img/m.test(output()); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no trial 2 line: ${output().slice(-3000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await done).toEqual({ code: null, signal: 'SIGINT' });
+    const resumed = digitfuse(['search', '--resume', cut]);
+    expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(resumed.stderr).toMatch(/trial 2 marked FAIL \(.*\); its parameters run again as trial 3\n/);
+    // trials.csv without the trial numbers, times and processes: each finished trial's parameters and figures.
+    const finished = (run: string) => {
+      const [header, ...rows] = readFileSync(join(run, 'search', 'trials.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+      const keep = header.map((h, i) => (['number', 'seconds', 'worker'].includes(h) ? -1 : i)).filter((i) => i >= 0);
+      return rows.filter((r) => r[1] !== 'FAIL').map((r) => keep.map((i) => `${header[i]}=${r[i]}`).join(' '));
+    };
+    expect(finished(cut)).toEqual(finished(whole));
+    expect(finished(cut)).toHaveLength(4);
+    const best = (run: string) => {
+      const { value, params } = JSON.parse(readFileSync(join(run, 'search', 'best.json'), 'utf8')) as { value: number; params: unknown };
+      return { value, params };
+    };
+    expect(best(cut)).toEqual(best(whole));
+  });
+
+  it("`report --run DIR --seed N` seeds the t-SNE and K-means only: the maps show the run's validation rows and the summary names the run's seed", () => {
+    // Before, --seed replaced the run's seed for the whole report: the data was split again with it
+    // (the maps then showed rows the model had trained on) and summary.md said `| seed | 3 |` for a
+    // run made with --seed 42, the seed a user would take to run it again.
+    const run = join(tmp(), 'seed-report');
+    const made = digitfuse(['full', '--data', data(), '--trials', '1', '--epochs', '1', '--search-rows', '120', '--backend', 'wasm', '--out', run]);
+    expect({ status: made.status, tail: made.status === 0 ? '' : made.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const r = digitfuse(['report', '--run', run, '--seed', '3']);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(r.stderr).not.toContain('split and preprocessed');
+    const summary = readFileSync(join(run, 'summary.md'), 'utf8');
+    expect(summary).toContain('| seed | 42 |');
+    expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'))).toMatchObject({ seed: 42 });
+    expect(readFileSync(join(run, 'report', 'report.html'), 'utf8')).toMatch(/t-SNE \(seed 3\) of \d+ validation points/);
+  });
+});
+
 describe('a run whose terminal hangs up (SIGHUP: the window closed, the ssh session dropped)', () => {
   it('stops as on Ctrl-C: gives the run up and keeps what its search used of the budget (it died at once, its active.json left)', async () => {
     const out = join(tmp(), 'hung-up');

@@ -16,8 +16,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   const seed = args.seed === undefined ? undefined : positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   if (typeof args.run !== 'string' || args.run.trim() === '') throw new UsageError(`Expected \`--run\` to be a run directory, found \`${String(args.run)}\``);
   const { layout, state } = openRun<PipelineOptions>(args.run, '--run');
-  const options = { ...state.options, report: true, ...(seed !== undefined ? { seed } : {}) };
-  const ctx: RunContext = { options, layout, state, log };
+  // --seed seeds the maps only: the run's own seed still makes its split (the rows the maps show are
+  // its validation rows) and is the seed its summary names.
+  const options = { ...state.options, report: true };
+  const ctx: RunContext = { options, layout, state, log, ...(seed !== undefined ? { mapSeed: seed } : {}) };
   const t0 = performance.now();
   await reportStage.run(ctx);
   log(`report regenerated in ${((performance.now() - t0) / 1000).toFixed(1)}s`);

@@ -13,7 +13,7 @@ import { TrialPruned, spawnWorkers, type FrozenTrial, type Study, type Trial } f
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
-import { fusionOf, modalityOf, objectiveOf } from '../options';
+import { fusionOf, modalityOf, objectiveOf, offsetSeed } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
@@ -75,7 +75,8 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
     const started = Date.now();
     const backend = await backendOf(ctx);
     const modality = modalityOf(ctx.options);
-    const config = suggestConfig(trial, trialSeed(ctx, trial.number), fusionOf(ctx.options), modality);
+    const seed = study === undefined ? offsetSeed(ctx.options.seed, trial.number) : trialSeed(ctx, study, trial.number);
+    const config = suggestConfig(trial, seed, fusionOf(ctx.options), modality);
     const filters = `img ${config.imageFilters.join('/')}${modality === 'both' ? ` aud ${config.audioFilters.join('/')}` : ''}`;
     ctx.log(
       `  trial ${trial.number}: ${filters} units ${config.units} dropout ${config.dropout.toFixed(2)} lr ${config.learningRate.toExponential(2)}`,
@@ -136,7 +137,6 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
       },
     };
     const data = await dataOf(ctx);
-    const seed = trialSeed(ctx, trial.number);
     const result = await fitModel(config, { train: train_, val }, {
       epochs: ctx.options.epochs,
       batchSize: ctx.options.batchSize,

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import { hashString } from '@digitfuse/core';
+import { drawIndices } from '../draw-index';
 import type { StudyView } from '../study-view';
 import type { FrozenTrial } from '../trial-state';
 import type { Pruner } from './pruner';
@@ -54,8 +55,12 @@ export class HyperbandPruner implements Pruner {
   prune(study: StudyView, trial: FrozenTrial): boolean {
     if (!this.init(study)) return false;
     const brackets = this.brackets as SuccessiveHalvingPruner[];
-    const id = this.bracketOf(study.name, trial.number);
-    const competitors = study.getTrials().filter((t) => this.bracketOf(study.name, t.number) === id);
+    // Brackets by draw index: a retried trial competes where the trial it retries did (draw-index.ts).
+    const trials = study.getTrials();
+    const index = drawIndices(trials);
+    const bracket = (t: FrozenTrial) => this.bracketOf(study.name, index.get(t.number) ?? t.number);
+    const id = bracket(trial);
+    const competitors = trials.filter((t) => bracket(t) === id);
     return brackets[id].pruneAmong(study, trial, competitors);
   }
 

@@ -83,6 +83,10 @@ export class SuccessiveHalvingPruner implements Pruner {
       if (longest === undefined) return false;
       minResource = this.minResource = Math.max(1, Math.floor(longest / 100));
     }
+    // A failed trial that was retried competes through its retry (the same parameters and seed,
+    // draw-index.ts), not beside it: a study whose trial was interrupted is judged as one where it was not.
+    const retried = new Set<number>();
+    for (const t of competitors) if (t.retryOf !== undefined) retried.add(t.retryOf);
     let previous = -Infinity;
     for (const s of trial.intermediateValues.keys()) if (s < step && s > previous) previous = s;
     const value = trial.intermediateValues.get(step) as number;
@@ -94,7 +98,7 @@ export class SuccessiveHalvingPruner implements Pruner {
       if (Number.isNaN(value)) return true;
       const values: number[] = [value];
       for (const t of competitors) {
-        if (t.number === trial.number) continue;
+        if (t.number === trial.number || retried.has(t.number)) continue;
         const v = rungValue(t, at);
         if (v !== undefined && !Number.isNaN(v)) values.push(v);
       }

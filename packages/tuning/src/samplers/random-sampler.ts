@@ -1,5 +1,6 @@
 import { fromInternal, type Distribution, type ParamValue } from '../distributions';
 import { randomSeed, streamFor, uniform, type Rng } from '@digitfuse/core';
+import { drawIndex } from '../draw-index';
 import type { StudyView } from '../study-view';
 import type { FrozenTrial } from '../trial-state';
 import type { Sampler } from './sampler';
@@ -45,8 +46,8 @@ export class RandomSampler implements Sampler {
     return {};
   }
 
-  sampleIndependent(_study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
-    const rng = streamFor(this.seed, trial.number, `random:${name}`);
+  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
+    const rng = streamFor(this.seed, drawIndex(study.getTrials(), trial), `random:${name}`);
     return fromInternal(distribution, sampleUniformInternal(rng, distribution));
   }
 }

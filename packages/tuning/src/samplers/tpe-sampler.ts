@@ -3,6 +3,7 @@ import { fromInternal, toInternal, type Distribution, type ParamValue } from '..
 import { selectByHypervolume, referencePoint } from '../multi-objective/hssp';
 import { lossVector, nonDominationRanks } from '../multi-objective/pareto';
 import { randomSeed, streamFor } from '@digitfuse/core';
+import { drawIndex } from '../draw-index';
 import type { StudyView } from '../study-view';
 import { lastStep, type Direction, type FrozenTrial } from '../trial-state';
 import { ParzenEstimator, type ParzenEstimatorOptions } from './parzen-estimator';
@@ -138,7 +139,7 @@ export class TPESampler implements Sampler {
   sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
     const internal = this.sampleTpe(study, trial, [name], [distribution], `independent:${name}`);
     if (internal !== undefined) return fromInternal(distribution, internal[0]);
-    const rng = streamFor(this.seed, trial.number, `startup:${name}`);
+    const rng = streamFor(this.seed, drawIndex(study.getTrials(), trial), `startup:${name}`);
     return fromInternal(distribution, sampleUniformInternal(rng, distribution));
   }
 
@@ -196,7 +197,7 @@ export class TPESampler implements Sampler {
     const belowOptions = study.directions.length > 1 ? { ...this.peOptions, weights: (n: number) => new Float64Array(n).fill(1) } : this.peOptions;
     const peBelow = new ParzenEstimator(obsBelow, space, belowOptions);
     const peAbove = new ParzenEstimator(obsAbove, space, this.peOptions);
-    const rng = streamFor(this.seed, trial.number, `tpe:${purpose}`);
+    const rng = streamFor(this.seed, drawIndex(study.getTrials(), trial), `tpe:${purpose}`);
     const candidates = peBelow.sample(rng, this.nEiCandidates);
     const lBelow = peBelow.logPdf(candidates);
     const lAbove = peAbove.logPdf(candidates);
