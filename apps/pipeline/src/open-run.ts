@@ -234,7 +234,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   }
   const out = options.out ?? defaultRunDir();
   // --data kept absolute: a resume from another directory reads the same folder.
-  const { layout, state } = createRun(out, { ...options, out, data: options.data === null || options.data === undefined ? options.data : resolve(options.data) });
+  const { layout, state } = createRun(out, { ...options, out, data: options.data === null || options.data === undefined ? options.data : resolve(options.data) }, true);
   log(`run directory: ${layout.root}`);
   if (options.study !== null && options.study !== undefined) noteJournalStudy(state.options, layout, log);
   return { options: state.options, layout, state, log };

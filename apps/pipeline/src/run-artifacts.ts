@@ -5,7 +5,7 @@ import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from 
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
 import { runOptionProblem } from './options';
-import { ACTIVE_JSON, refuseBusyRun } from './run-process';
+import { ACTIVE_JSON, CLAIM_LOCK, recordRunProcess, refuseBusyRun, underClaimLock } from './run-process';
 
 /**
  * Where each output of a run lives inside its run directory: the one home of every path, so stages
@@ -167,41 +167,31 @@ export function defaultRunDir(now = new Date(), base = 'runs'): string {
 /**
  * Create a new run directory; refuses one that already holds a run (use --resume for that), a folder
  * that holds other files (they could be overwritten: submission.csv, model/...), and a place where the
- * folder cannot be made, each in one line naming `--out`. An empty folder is fine.
+ * folder cannot be made, each in one line naming `--out`. An empty folder is fine. With `claim`, this
+ * process is also recorded as the one running it (active.json, as `claimRun` does), in the same moment.
  */
-export function createRun<Options>(root: string, options: Options): { layout: RunLayout; state: RunState<Options> } {
+export function createRun<Options>(root: string, options: Options, claim = false): { layout: RunLayout; state: RunState<Options> } {
   const layout = runLayout(root);
-  // The same command started twice on one --out: the second is refused before it writes anything
-  // (it rewrote the first one's run.json, and said `run directory:`, before claimRun refused it).
-  const other = refuseBusyRun(layout);
-  if (other !== null) {
-    // A process on another machine (a shared disk), which cannot be looked at from here.
-    throw new PipelineError(`Expected \`--out ${root}\` to be a new run directory, found process ${other.pid} on ${other.host} running a run there since ${other.since}; choose another --out`);
-  }
-  // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
-  if (existsSync(layout.state) && Object.keys(readState<Options>(layout).stages).length > 0) {
-    throw new PipelineError(
-      `Expected \`--out ${root}\` to be a new run directory, but it already holds a run (run.json); continue it with \`--resume ${root}\` or choose another --out`,
-    );
-  }
   if (existsSync(layout.root) && !statSync(layout.root).isDirectory()) {
     throw new PipelineError(`Expected \`--out ${root}\` to be a run directory, found a file there`);
   }
-  if (existsSync(layout.root) && !existsSync(layout.state)) {
-    const entries = readdirSync(layout.root).sort();
-    if (entries.length > 0) {
-      const some = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
-      throw new PipelineError(
-        `Expected \`--out ${root}\` to be a new or empty folder, found ${counted(entries.length, 'other file')} there (${some}) and no run.json; choose another --out`,
-      );
-    }
-  }
   const state: RunState<Options> = { version: 1, createdAt: new Date().toISOString(), options, stages: {} };
   const made = !existsSync(layout.root);
+  let claimed = false;
   try {
     makeDirs(layout.root);
-    saveState(layout, state);
+    // Checked and written under the claim lock: of two commands started at once on one --out, the
+    // second is refused before it writes anything (both passed the checks and wrote run.json before).
+    underClaimLock(layout, () => {
+      refuseTakenOut(layout, root);
+      if (claim) {
+        recordRunProcess(layout);
+        claimed = true;
+      }
+      saveState(layout, state);
+    });
   } catch (err) {
+    if (claimed) rmSync(join(layout.root, ACTIVE_JSON), { force: true });
     // The folder this made, empty again (the file's write left nothing): the next try starts as this one.
     if (made) removeEmptyFolder(layout.root);
     // A write of run.json that failed (a full disk) says why in its cause, without the sentence around it.
@@ -212,6 +202,34 @@ export function createRun<Options>(root: string, options: Options): { layout: Ru
     throw new PipelineError(`Expected \`--out ${root}\` to be a folder that can be created and written, found ${why}`, { cause: err });
   }
   return { layout, state };
+}
+
+/** Refuses an --out that another process runs, that holds a run, or that holds other files. */
+function refuseTakenOut(layout: RunLayout, root: string): void {
+  // The same command started twice on one --out: the second is refused before it writes anything.
+  const other = refuseBusyRun(layout);
+  if (other !== null) {
+    // A process on another machine (a shared disk), which cannot be looked at from here.
+    throw new PipelineError(`Expected \`--out ${root}\` to be a new run directory, found process ${other.pid} on ${other.host} running a run there since ${other.since}; choose another --out`);
+  }
+  // A run whose data stage never finished (e.g. it failed on a bad --data) holds nothing to keep: start it again.
+  if (existsSync(layout.state) && Object.keys(readState<unknown>(layout).stages).length > 0) {
+    throw new PipelineError(
+      `Expected \`--out ${root}\` to be a new run directory, but it already holds a run (run.json); continue it with \`--resume ${root}\` or choose another --out`,
+    );
+  }
+  if (!existsSync(layout.state)) {
+    // The claim lock (held now) and the record of a process that is gone are not the user's files.
+    const entries = readdirSync(layout.root)
+      .filter((name) => name !== CLAIM_LOCK && name !== ACTIVE_JSON)
+      .sort();
+    if (entries.length > 0) {
+      const some = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
+      throw new PipelineError(
+        `Expected \`--out ${root}\` to be a new or empty folder, found ${counted(entries.length, 'other file')} there (${some}) and no run.json; choose another --out`,
+      );
+    }
+  }
 }
 
 /** Removes the folder `dir` if it is empty (else, or when it is gone, leaves it). */

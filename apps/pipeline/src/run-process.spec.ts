@@ -87,3 +87,40 @@ describe('claimRun()', () => {
     expect(existsSync(join(dir, ACTIVE_JSON))).toBe(false);
   });
 });
+
+describe('createRun(root, options, claim)', () => {
+  it('of four processes started at once on one new --out, one records itself and writes run.json; the others are refused and write nothing', async () => {
+    // Before, each checked that nobody ran the folder and then wrote run.json: all four passed (the
+    // claim came later, with the stages), each rewriting the run the first had started.
+    const out = join(dir, 'run');
+    const startAt = Date.now() + 8_000;
+    const script = (seed: number): string =>
+      [
+        `const { createRun } = require(${JSON.stringify(join(__dirname, 'run-artifacts.ts'))});`,
+        `while (Date.now() < ${startAt}) {}`,
+        `try { createRun(${JSON.stringify(out)}, { seed: ${seed} }, true); console.log('won ' + process.pid); }`,
+        `catch (err) { console.log('refused ' + err.message); }`,
+        // Alive a while, as a run's process is while the others look.
+        `setTimeout(() => {}, ${3_000});`,
+      ].join('\n');
+    const runs = [0, 1, 2, 3].map(
+      (seed) =>
+        new Promise<{ seed: number; out: string }>((done) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '-e', script(seed)], { cwd: workspace, stdio: ['ignore', 'pipe', 'inherit'] });
+          let text = '';
+          child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          child.on('close', () => done({ seed, out: text.trim() }));
+        }),
+    );
+    const results = await Promise.all(runs);
+    const won = results.filter((r) => r.out.startsWith('won '));
+    expect(won).toHaveLength(1);
+    const winner = Number(won[0].out.slice(4));
+    for (const r of results.filter((x) => x !== won[0])) {
+      expect(r.out).toBe(`refused Expected no other process to be running ${out}, found process ${winner} at it since ${readRunProcess(runLayout(out))?.since}; wait for it to end, or stop it (if no digitfuse runs there, delete ${join(out, ACTIVE_JSON)})`);
+    }
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).options).toEqual({ seed: won[0].seed });
+    expect(readRunProcess(runLayout(out))?.pid).toBe(winner);
+    expect(existsSync(join(out, '.claim.lock'))).toBe(false);
+  }, 60_000);
+});

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { processAlive, writeFileAtomic } from '@digitfuse/core';
+import { lockSync } from 'proper-lockfile';
 import { PipelineError } from './errors';
 import type { RunLayout } from './run-artifacts';
 
@@ -16,7 +17,55 @@ export interface RunProcess {
   readonly since: string;
 }
 
+/**
+ * The lock folder (proper-lockfile) inside a run directory, held only while a process checks that no
+ * other one runs the run and records itself: two processes started at once on one run cannot both pass.
+ */
+export const CLAIM_LOCK = '.claim.lock';
+
+/** How long a process waits for the claim lock (held for milliseconds; a crashed holder's goes stale after CLAIM_STALE_MS). */
+const CLAIM_WAIT_MS = 10_000;
+const CLAIM_STALE_MS = 5_000;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
 const activeFile = (layout: RunLayout): string => join(layout.root, ACTIVE_JSON);
+
+/**
+ * Runs `fn` (a check of who runs the run and the writes that follow it) holding the run directory's
+ * claim lock, which must exist. Errors of the folder (its code set: EACCES, ENOSPC...) are thrown as they are.
+ * @throws PipelineError when the lock stays held for CLAIM_WAIT_MS.
+ */
+export function underClaimLock<T>(layout: RunLayout, fn: () => T): T {
+  const deadline = Date.now() + CLAIM_WAIT_MS;
+  let unlock: () => void;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      unlock = lockSync(layout.root, { realpath: false, lockfilePath: join(layout.root, CLAIM_LOCK), stale: CLAIM_STALE_MS });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      if (Date.now() > deadline) {
+        throw new PipelineError(
+          `Expected to take ${join(layout.root, CLAIM_LOCK)} (held for a moment as a process starts on the run) within ${CLAIM_WAIT_MS / 1000} s, found it held all along; ` +
+            'if no digitfuse is starting there, delete that folder',
+        );
+      }
+      Atomics.wait(sleepCell, 0, 0, Math.min(50, 2 + attempt) * (0.5 + Math.random()));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    unlock();
+  }
+}
+
+/** Records this process in active.json as the one running the run's stages; returns the record. */
+export function recordRunProcess(layout: RunLayout): RunProcess {
+  const mine: RunProcess = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  writeFileAtomic(activeFile(layout), JSON.stringify(mine, null, 2) + '\n');
+  return mine;
+}
 
 /** The signals that stop a run the way Ctrl-C does: what it finished is kept, and `--resume` goes on. */
 const STOPPING: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -73,12 +122,14 @@ export function refuseBusyRun(layout: RunLayout): RunProcess | null {
  * @throws PipelineError when another process on this machine is still running the run's stages.
  */
 export function claimRun(layout: RunLayout, log: (line: string) => void, resumeWith?: string, onStop?: () => void): () => void {
-  const other = refuseBusyRun(layout);
-  if (other !== null) {
-    log(`note: ${activeFile(layout)} says process ${other.pid} on ${other.host} has been running this run since ${other.since}; this machine cannot look: taking it over`);
-  }
-  const mine: RunProcess = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  writeFileAtomic(activeFile(layout), JSON.stringify(mine, null, 2) + '\n');
+  // Under the claim lock: two resumes started at once cannot both find nobody and both record themselves.
+  const mine = underClaimLock(layout, () => {
+    const other = refuseBusyRun(layout);
+    if (other !== null) {
+      log(`note: ${activeFile(layout)} says process ${other.pid} on ${other.host} has been running this run since ${other.since}; this machine cannot look: taking it over`);
+    }
+    return recordRunProcess(layout);
+  });
   const release = (): void => {
     const now = readRunProcess(layout);
     if (now !== null && now.pid === mine.pid && now.host === mine.host) rmSync(activeFile(layout), { force: true });
