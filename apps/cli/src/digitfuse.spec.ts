@@ -158,3 +158,36 @@ describe('npx digitfuse <command> (the real binary)', () => {
     for (const flag of ['--data', '--out', '--resume', '--trials', '--budget', '--workers', '--storage', '--study', '--search-rows', '--fusion']) expect(help[i].stdout).toContain(flag);
   });
 });
+
+describe('a second Ctrl-C', () => {
+  it('stops at once a program that has not stopped at the first (busy in one long computation): its whole process group ends, by SIGINT, with one line', async () => {
+    const data = join(tmp, 'busy-data');
+    expect((await digitfuse(['demo', '--train', '150', '--test', '10', '--out', data])).status).toBe(0);
+    // `--backend cpu` (pure JavaScript) spends about a minute in one training step of 120 rows here,
+    // and the program looks at its signals only between two steps.
+    const bin = join(workspace, 'apps/cli/bin/digitfuse');
+    const args = ['search', '--data', data, '--out', join(tmp, 'busy-run'), '--trials', '1', '--epochs', '1', '--backend', 'cpu', '--batch-size', '120'];
+    const child = spawn(bin, args, { cwd: workspace, env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '' }, detached: true });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('close', (code, signal) => done({ code, signal })));
+    const group = child.pid as number;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    for (const t0 = Date.now(); !/^ {2}trial 0: /m.test(output); await sleep(50)) {
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no trial line: ${output.slice(-2000)}`);
+    }
+    await sleep(1_000);
+    process.kill(-group, 'SIGINT');
+    await sleep(2_000);
+    expect(child.exitCode).toBeNull(); // still in its training step: the first Ctrl-C waits for it
+    const t1 = Date.now();
+    process.kill(-group, 'SIGINT');
+    expect(await ended).toEqual({ code: null, signal: 'SIGINT' });
+    expect(Date.now() - t1).toBeLessThan(10_000);
+    expect(output.endsWith('\ndigitfuse: stopped at once (a second Ctrl-C); what it finished is kept (a run goes on with --resume)\n')).toBe(true);
+    // No process of the command is left (the program, killed; nothing it started).
+    await sleep(500);
+    expect(() => process.kill(-group, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+});

@@ -149,6 +149,10 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
       // left, such as signal-exit's, ends it a moment later; a training step may print meanwhile).
       const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
       log(`\nstopped (${how}): \`digitfuse ${resumeWith} --resume ${layout.root}\` goes on from here; the stages and trials finished so far are kept`);
+      // The last line: a training step that ends before the process does prints nothing after it.
+      const silent = (() => true) as typeof process.stdout.write;
+      process.stdout.write = silent;
+      process.stderr.write = silent;
     }
     process.kill(process.pid, signal);
   };
