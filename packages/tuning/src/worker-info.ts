@@ -19,3 +19,12 @@ export function isWorkerDead(worker: WorkerInfo): boolean {
   if (worker.pid === THIS_WORKER.pid) return worker.id !== THIS_WORKER.id;
   return !processAlive(worker.pid);
 }
+
+/**
+ * Whether the process behind `worker` ran on this host and is gone (or a zombie). Unlike
+ * {@link isWorkerDead}, a worker with this process's pid counts as alive: for a reader in a thread of
+ * the process that runs the trials (a dashboard beside a run), whose module copy has another id.
+ */
+export function isWorkerGone(worker: WorkerInfo): boolean {
+  return worker.host === THIS_WORKER.host && worker.pid !== process.pid && !processAlive(worker.pid);
+}

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { startDashboard, type Dashboard } from './server';
@@ -37,6 +38,7 @@ describeInBrowser('dashboard page (chromium)', () => {
   let hostile: Dashboard;
   let shared: Dashboard;
   let kept: Dashboard;
+  let stopped: Dashboard;
   let journal: string;
 
   beforeAll(async () => {
@@ -51,11 +53,15 @@ describeInBrowser('dashboard page (chromium)', () => {
     const keptJournal = writeFixtureRun(join(dir, 'kept'), { finished: 0, runningEpochs: 0, epochs: 1 }).journal;
     appendTrial(keptJournal, { ...finishedTrial(1, Date.now() - 600_000, 0.97), params: PAPER_BEST_PARAMS, value: 0.97, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
     appendTrial(keptJournal, { ...finishedTrial(2, Date.now() - 300_000, 0.974), value: 0.974, attrs: { [VALIDATION_ROWS_ATTR]: 800 } });
-    [live, hostile, shared, kept, browser] = await Promise.all([
+    // Stopped with Ctrl-C 10 min ago during its running trial's third epoch: its process (on this machine) has ended.
+    const gone = Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
+    writeFixtureRun(join(dir, 'stopped'), { finished: 3, runningEpochs: 2, runningSilentFor: 600, workers: [{ host: hostname(), pid: gone, id: 'gone' }], active: false });
+    [live, hostile, shared, kept, stopped, browser] = await Promise.all([
       startDashboard({ run: join(dir, 'live'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'hostile'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'shared'), stages: STAGES, log: quiet }),
       startDashboard({ run: join(dir, 'kept'), stages: STAGES, log: quiet }),
+      startDashboard({ run: join(dir, 'stopped'), stages: STAGES, log: quiet }),
       launchBrowser(),
     ]);
   });
@@ -66,6 +72,7 @@ describeInBrowser('dashboard page (chromium)', () => {
     await hostile?.close();
     await shared?.close();
     await kept?.close();
+    await stopped?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -171,6 +178,25 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(silent).not.toBeNull();
       // 200 s before the fixture was written.
       expect(Number(silent?.[1]) * 60 + Number(silent?.[2])).toBeGreaterThanOrEqual(200);
+    }));
+
+  it('shows a trial whose process has ended (Ctrl-C) as stopped mid-trial: not running, no time left, its duration to its last report', () =>
+    // Before, it stayed 'running' with 'finishing…' and a duration that grew with the clock, under a
+    // banner saying that no process runs the run.
+    onPage(stopped.url, '=== 4', false, async (page) => {
+      expect(await page.$$eval('#trials tbody tr', (rows) => rows.map((r) => r.children[1].textContent))).toEqual(['complete', 'complete', 'complete', 'stopped mid-trial']);
+      expect(await page.$eval('#trials tbody tr[data-trial="3"] td:nth-child(2)', (e) => e.getAttribute('title'))).toBe(
+        'its process ended during the trial (Ctrl-C, a kill): a resume fails it and runs its parameters again',
+      );
+      // Two 40-second epochs: to its last report, not to now (10 min later).
+      expect(await page.$eval('#trials tbody tr[data-trial="3"] td:nth-child(8)', (e) => e.textContent)).toBe('1 min 20 s');
+      expect(await page.$eval('#running-section', (e) => e.hasAttribute('hidden'))).toBe(true);
+      expect(await page.$eval('#card-trials-note', (e) => e.textContent)).toBe('3 completed, 0 pruned, 0 failed, 0 running, 1 stopped mid-trial');
+      // Its learning curve is drawn as such, not as a running trial's.
+      await page.waitForFunction(`document.querySelector('#chart-intermediate svg') !== null`, { timeout: 30_000 });
+      const chart = String(await page.$eval('#chart-intermediate svg', (svg) => svg.textContent));
+      expect(chart).toContain('(3 completed, 0 pruned, 0 running, 1 stopped mid-trial)');
+      expect(chart).not.toContain('running trial');
     }));
 
   it("says why the best trial is the paper's configuration when another scored higher", () =>

@@ -9,20 +9,25 @@ const SERIES = {
   FAIL: 'failed trial',
 } as const;
 const BEST = 'best trial';
+/** A RUNNING trial whose process has ended (the dashboard's `TrialRow.stopped`). */
+const STOPPED = 'stopped mid-trial';
 const PRUNED_AT = 'pruned here';
 
 /**
  * Intermediate values per epoch (learning curves): one line per trial, coloured by its state, the
  * best trial drawn over the others, a cross where a pruned trial was stopped. In the look of the
- * report's search charts (`report/charts/search-charts.ts`).
+ * report's search charts (`report/charts/search-charts.ts`). `stopped`: the RUNNING trials whose process has ended.
  */
-export function intermediateValuesSpec(trials: readonly TrialInput[], options: { readonly bestTrial?: number | null; readonly name?: string } = {}): TopLevelSpec {
-  const { bestTrial = null, name = 'validation accuracy' } = options;
+export function intermediateValuesSpec(
+  trials: readonly TrialInput[],
+  options: { readonly bestTrial?: number | null; readonly name?: string; readonly stopped?: ReadonlySet<number> } = {},
+): TopLevelSpec {
+  const { bestTrial = null, name = 'validation accuracy', stopped = new Set<number>() } = options;
   const rows: Array<{ trial: number; epoch: number; value: number; series: string }> = [];
   const prunedAt: typeof rows = [];
   for (const t of [...trials].sort((a, b) => a.number - b.number)) {
     const steps = t.intermediate.filter(([, v]) => Number.isFinite(v));
-    const series = t.number === bestTrial ? BEST : SERIES[t.state];
+    const series = t.number === bestTrial ? BEST : stopped.has(t.number) ? STOPPED : SERIES[t.state];
     for (const [step, v] of steps) rows.push({ trial: t.number, epoch: step, value: round(v, 6), series });
     const last = steps[steps.length - 1];
     if (t.state === 'PRUNED' && last) prunedAt.push({ trial: t.number, epoch: last[0], value: round(last[1], 6), series: PRUNED_AT });
@@ -34,6 +39,7 @@ export function intermediateValuesSpec(trials: readonly TrialInput[], options: {
     [SERIES.PRUNED, '#bab0ac'],
     [PRUNED_AT, '#79706e'],
     [SERIES.RUNNING, '#f58518'],
+    [STOPPED, '#9d755d'],
     [SERIES.FAIL, '#b279a2'],
   ];
   const present = new Set([...rows, ...prunedAt].map((r) => r.series));
@@ -57,12 +63,13 @@ export function intermediateValuesSpec(trials: readonly TrialInput[], options: {
     mark: { type: 'line', strokeWidth, opacity: 0.9, point: { size: 28, filled: true } },
     encoding: { x, y, color, detail: { field: 'trial', type: 'nominal' }, tooltip },
   });
-  const count = (s: TrialInput['state']) => trials.filter((t) => t.state === s && t.intermediate.length > 0).length;
+  const count = (s: TrialInput['state']) => trials.filter((t) => t.state === s && !stopped.has(t.number) && t.intermediate.length > 0).length;
+  const stoppedLines = trials.filter((t) => stopped.has(t.number) && t.intermediate.length > 0).length;
   return {
     title: {
       text: 'Intermediate values per epoch',
       subtitle: [
-        `${name} after each epoch, one line per trial (${count('COMPLETE')} completed, ${count('PRUNED')} pruned, ${count('RUNNING')} running)`,
+        `${name} after each epoch, one line per trial (${count('COMPLETE')} completed, ${count('PRUNED')} pruned, ${count('RUNNING')} running${stoppedLines > 0 ? `, ${stoppedLines} stopped mid-trial` : ''})`,
         'the pruner stops a trial whose curve falls behind the others',
       ],
     },

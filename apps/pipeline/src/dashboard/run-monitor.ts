@@ -1,4 +1,4 @@
-import { paramImportances } from '@digitfuse/tuning';
+import { isWorkerGone, paramImportances } from '@digitfuse/tuning';
 import type { PipelineOptions } from '../options';
 import { openRun, type RunLayout, type RunState } from '../run-artifacts';
 import { activeRunProcess } from '../run-process';
@@ -130,6 +130,7 @@ export class RunMonitor {
       importances: study ? this.importancesOf(study, run?.state?.options.seed ?? study.seed ?? 0) : {},
       now: Date.now(),
       ended: this.ended,
+      workerGone: isWorkerGone,
     });
   }
 

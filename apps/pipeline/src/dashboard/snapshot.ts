@@ -1,4 +1,4 @@
-import { bestStep, HEARTBEAT_DEFAULTS, lastActivity, workerLabels, type FrozenTrial } from '@digitfuse/tuning';
+import { bestStep, HEARTBEAT_DEFAULTS, lastActivity, workerLabels, type FrozenTrial, type WorkerInfo } from '@digitfuse/tuning';
 import { chooseAmong, type TrialChoice } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
@@ -38,6 +38,8 @@ export interface SnapshotInput {
   readonly importances: Readonly<Record<string, number>>;
   readonly now: number;
   readonly ended: boolean;
+  /** Whether a trial's worker is known to have ended (tuning's `isWorkerGone`). Default: never. */
+  readonly workerGone?: (worker: WorkerInfo) => boolean;
 }
 
 /** The objective's name on the charts' axes (as in the report). */
@@ -76,8 +78,16 @@ export function trialInput(t: FrozenTrial, direction: 'maximize' | 'minimize'): 
   };
 }
 
-function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: number, worker: string | null): TrialRow {
-  const end = t.datetimeComplete ?? (t.state === 'RUNNING' ? now : undefined);
+/** When a trial last showed life: its start, its last heartbeat, its latest report. */
+function lastSignOf(t: FrozenTrial, reportTimes: ReadonlyMap<number, number> | undefined): number | undefined {
+  const times = [t.datetimeStart, t.lastHeartbeat, ...(reportTimes?.values() ?? [])].filter((x): x is number => x !== undefined);
+  return times.length > 0 ? Math.max(...times) : undefined;
+}
+
+function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: number, worker: string | null, gone: (w: WorkerInfo) => boolean): TrialRow {
+  // Left RUNNING by a process that has ended: not running, whatever the study still says.
+  const stopped = t.state === 'RUNNING' && t.worker !== undefined && gone(t.worker);
+  const end = t.datetimeComplete ?? (t.state === 'RUNNING' ? (stopped ? lastSignOf(t, study.reportTimes.get(t.number)) : now) : undefined);
   return {
     number: t.number,
     state: t.state,
@@ -91,9 +101,10 @@ function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: 
     seconds: t.datetimeStart !== undefined && end !== undefined ? Math.max(0, (end - t.datetimeStart) / 1000) : null,
     startedAt: t.datetimeStart ?? null,
     failReason: t.failReason ?? null,
-    progress: trialProgress(t, study.reportTimes.get(t.number), epochs),
+    progress: stopped ? null : trialProgress(t, study.reportTimes.get(t.number), epochs),
     worker,
-    heardAt: t.state === 'RUNNING' ? (t.lastHeartbeat ?? t.datetimeStart ?? null) : null,
+    heardAt: t.state === 'RUNNING' && !stopped ? (t.lastHeartbeat ?? t.datetimeStart ?? null) : null,
+    stopped,
   };
 }
 
@@ -154,7 +165,8 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   const run = input.run === null ? null : runView(input.run, input.stages);
   const epochs = run?.options.epochs ?? null;
   const workers = workerLabels(study?.trials ?? []);
-  const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now, workers.labels.get(t.number) ?? null)) : [];
+  const gone = input.workerGone ?? (() => false);
+  const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now, workers.labels.get(t.number) ?? null, gone)) : [];
   const choice = study ? chosenTrialOf(study.trials, study.direction) : null;
   const best = choice?.trial;
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
@@ -176,7 +188,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     const chosen = kept && best && finite(best.value) !== null ? { number: best.number, value: best.value as number, standardError: kept.standardError } : null;
     const chartObjective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials), prunedValue, chosen };
     if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, chartObjective);
-    if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null });
+    if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null, stopped: new Set(trials.filter((t) => t.stopped).map((t) => t.number)) });
     if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, chartObjective);
     if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances, counts.COMPLETE);
   }
@@ -191,6 +203,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
       ? {
           direction: study.direction,
           counts,
+          stopped: trials.filter((t) => t.stopped).length,
           bestTrial: best?.number ?? null,
           bestValue: finite(best?.value),
           keptBaseline: choice?.keptBaseline ?? null,

@@ -63,6 +63,12 @@ export interface TrialRow {
   readonly worker: string | null;
   /** A RUNNING trial: when its worker last wrote a heartbeat (or the trial started); null otherwise. */
   readonly heardAt: number | null;
+  /**
+   * A RUNNING trial whose process, on this machine, has ended (Ctrl-C, a kill): it stays RUNNING in the
+   * study until a resume (or the next worker) fails it and runs its parameters again. Its duration runs to
+   * its last sign of life; it has no progress.
+   */
+  readonly stopped: boolean;
 }
 
 /** A file of the run the page links to (served under `/run/`). */
@@ -114,6 +120,8 @@ export interface DashboardSnapshot {
   readonly study: {
     readonly direction: 'maximize' | 'minimize';
     readonly counts: Readonly<Record<TrialRow['state'], number>>;
+    /** RUNNING trials (in `counts.RUNNING`) whose process has ended (`TrialRow.stopped`). */
+    readonly stopped: number;
     readonly bestTrial: number | null;
     readonly bestValue: number | null;
     /** Set when the best trial is the paper's configuration, kept over trial `over`'s higher value within one standard error of it (`chooseTrial`). */

@@ -88,7 +88,8 @@
     const search = run ? run.stages.find((st) => st.name === 'search') : null;
     const cut = search && search.state === 'done' && o.trials !== null && o.budgetMs !== null && finished < o.trials;
     $('card-trials-note').textContent = c
-      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + c.RUNNING + ' running' +
+      ? c.COMPLETE + ' completed, ' + c.PRUNED + ' pruned, ' + c.FAIL + ' failed, ' + (c.RUNNING - s.study.stopped) + ' running' +
+        (s.study.stopped > 0 ? ', ' + s.study.stopped + ' stopped mid-trial' : '') +
         (cut ? ' · the search budget (' + duration(o.budgetMs / 1000) + ') ran out before ' + o.trials + ' trials finished' : '')
       : 'no study yet';
     const best = s.study && s.study.bestTrial !== null ? s.study : null;
@@ -212,7 +213,7 @@
     const workers = s.study && s.study.workers > 1 ? [{ key: 'worker', title: 'Worker', get: (t) => t.worker, show: (t) => t.worker || '', text: true }] : [];
     return [
       { key: 'number', title: '#', get: (t) => t.number, show: (t) => String(t.number) },
-      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => t.state.toLowerCase() + (t.stoppedByBudget ? ' (budget)' : ''), text: true },
+      { key: 'state', title: 'State', get: (t) => t.state, show: (t) => (t.stopped ? 'stopped mid-trial' : t.state.toLowerCase()) + (t.stoppedByBudget ? ' (budget)' : ''), text: true },
       { key: 'value', title: 'Value', get: (t) => (apart && t.state === 'PRUNED' ? null : t.value), show: value },
       { key: 'clean', title: 'Clean', get: (t) => t.clean, show: (t) => pct(t.clean) },
       { key: 'shifted', title: 'Shifted', get: (t) => t.shifted, show: (t) => pct(t.shifted) },
@@ -268,9 +269,10 @@
           if (c.text || (c.param && typeof c.get(t) === 'string')) td.classList.add('text');
           if (shown === '') td.classList.add('missing');
           if (c.key === 'state') {
-            td.replaceChildren(el('span', { class: 'state state-' + t.state, text: shown }));
+            td.replaceChildren(el('span', { class: 'state state-' + (t.stopped ? 'STOPPED' : t.state), text: shown }));
             if (t.failReason) td.setAttribute('title', t.failReason);
             if (t.stoppedByBudget) td.setAttribute('title', 'the search budget stopped this trial early: its value is of a shorter training');
+            if (t.stopped) td.setAttribute('title', 'its process ended during the trial (Ctrl-C, a kill): a resume fails it and runs its parameters again');
           }
           if (c.param && typeof c.get(t) === 'string') td.setAttribute('title', c.get(t));
           if (c.key === 'number' && isBest) td.replaceChildren(el('span', { class: 'best-mark', text: '★ ', title: 'best trial' }), document.createTextNode(shown));
