@@ -8,6 +8,7 @@ import { FULL_STAGES, main as full } from './cli/full';
 import { main as report } from './cli/report';
 import { main as search } from './cli/search';
 import { objectiveValue } from './objective';
+import { offsetSeed } from './options';
 import { STAGE_NAMES, type RunState } from './run-artifacts';
 
 jest.setTimeout(600_000);
@@ -81,6 +82,12 @@ describe('pipeline:search then pipeline:full --resume', () => {
     const finalMeta = JSON.parse(readFileSync(join(run, 'model', 'meta.json'), 'utf8'));
     expect(finalMeta.config.fusion).toBe('robust');
     expect(finalMeta.calibration.weights).toEqual(evaluation.fusion.weights);
+    // How each member was retrained: every training row, none held out, its own shuffling seed (--seed 5, offset 1000 + member).
+    const memberMeta = JSON.parse(readFileSync(join(run, 'model', 'member-1', 'meta.json'), 'utf8'));
+    expect([finalMeta.training, memberMeta.training]).toEqual([
+      { rows: 240, validationRows: 0, epochs: expect.any(Number), batchSize: 64, seed: offsetSeed(5, 1000) },
+      { rows: 240, validationRows: 0, epochs: expect.any(Number), batchSize: 64, seed: offsetSeed(5, 1001) },
+    ]);
     expect(existsSync(join(run, 'model', 'member-1', 'model.json'))).toBe(true);
     expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
     const summary = readFileSync(join(run, 'summary.md'), 'utf8');

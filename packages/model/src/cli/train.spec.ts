@@ -51,6 +51,8 @@ describe('model:train main()', () => {
     expect(metrics.test?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(10);
     const { model, meta } = await loadModel(out);
     expect(meta.config).toEqual(metrics.config);
+    // How it was trained, beside the config: its rows, most epochs, batch size and shuffling seed (the default 42).
+    expect(meta.training).toEqual({ rows: metrics.data.nTrain, validationRows: metrics.data.nVal, epochs: 2, batchSize: 8, seed: 42 });
     expect(meta.stats?.imageScale).toBe(255);
     expect(model.countParams()).toBeGreaterThan(0);
     model.dispose();

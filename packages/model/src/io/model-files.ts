@@ -34,6 +34,29 @@ export interface ModelMeta {
   readonly savedAt?: string;
   /** A robust-fusion model's calibration (its weights are also in weights.bin). */
   readonly calibration?: Calibration;
+  /** How it was trained (absent from models saved before it was recorded). */
+  readonly training?: TrainingRecord;
+}
+
+/**
+ * How a model was trained, beside its config (whose `seed` drew the initial weights): its training and
+ * validation rows, most epochs, batch size, and the seed of its shuffling and dropout.
+ */
+export interface TrainingRecord {
+  readonly rows: number;
+  readonly validationRows: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+}
+
+const TRAINING_FIELDS = ['rows', 'validationRows', 'epochs', 'batchSize', 'seed'] as const;
+
+/** `raw` as a TrainingRecord, or undefined when it is not one (absent, or edited into something else). */
+function trainingRecordOf(raw: unknown): TrainingRecord | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  return TRAINING_FIELDS.every((k) => Number.isInteger(r[k])) ? (Object.fromEntries(TRAINING_FIELDS.map((k) => [k, r[k]])) as unknown as TrainingRecord) : undefined;
 }
 
 interface MetaJson {
@@ -45,6 +68,7 @@ interface MetaJson {
   readonly backend?: string;
   readonly savedAt: string;
   readonly calibration?: Calibration;
+  readonly training?: TrainingRecord;
 }
 
 /** The folder of member `i` (1, 2, ...) of an ensemble, inside the folder of its best model (a run's `model/member-<i>`). */
@@ -110,6 +134,7 @@ async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMe
     ...(meta.backend !== undefined ? { backend: meta.backend } : {}),
     savedAt: meta.savedAt ?? new Date().toISOString(),
     ...(meta.calibration !== undefined ? { calibration: meta.calibration } : {}),
+    ...(meta.training !== undefined ? { training: meta.training } : {}),
   };
   await writeFileAtomicAsync(path.join(dir, META_JSON), JSON.stringify(json, null, 2) + '\n');
 }
@@ -172,5 +197,6 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
     ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
     ...(raw.savedAt !== undefined ? { savedAt: raw.savedAt } : {}),
     ...(raw.calibration !== undefined ? { calibration: raw.calibration } : {}),
+    ...(trainingRecordOf(raw.training) !== undefined ? { training: trainingRecordOf(raw.training) } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { buildModel, disposeModel } from '../network/build-model';
 import type { ModelConfig } from '../network/config';
 import { fusionLayer } from '../network/expert-fusion';
 import type { Calibration } from './calibrate';
-import { fusionTrainingOptions, train, type TrainData, type TrainOptions, type TrainResult } from './train';
+import { fusionTrainingOptions, train, TRAIN_DEFAULTS, type TrainData, type TrainOptions, type TrainResult } from './train';
 
 /** Options of `fitModel`: `train()`'s (robust fusion's are filled in from the config) plus what to do around it. */
 export interface FitModelOptions<T> extends Omit<TrainOptions, 'calibrate'> {
@@ -55,6 +55,13 @@ export async function fitModel<T = undefined>(config: ModelConfig, data: TrainDa
         bestEpoch: result.bestEpoch,
         backend: save.backend,
         ...(calibration ? { calibration } : {}),
+        training: {
+          rows: data.train.n,
+          validationRows: data.val?.n ?? 0,
+          epochs: trainOptions.epochs ?? TRAIN_DEFAULTS.epochs,
+          batchSize: trainOptions.batchSize ?? TRAIN_DEFAULTS.batchSize,
+          seed: trainOptions.seed ?? TRAIN_DEFAULTS.seed,
+        },
       });
     }
     const used = (use ? await use(model, result) : undefined) as T;

@@ -25,6 +25,9 @@ export interface TrainData {
   readonly val?: ModelInputs;
 }
 
+/** `train()`'s batch size, most epochs and seed when its options give none. */
+export const TRAIN_DEFAULTS = Object.freeze({ batchSize: 64, epochs: 10, seed: 42 });
+
 /** Options of `train()`. */
 export interface TrainOptions {
   /** Samples per gradient step. Default 64. */
@@ -111,8 +114,8 @@ const positiveInt = (name: string, v: number): number => {
  * of the batches run; calibration (models with experts) runs as after any other stop.
  */
 export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
-  const batchSize = positiveInt('batchSize', options.batchSize ?? 64);
-  const epochs = positiveInt('epochs', options.epochs ?? 10);
+  const batchSize = positiveInt('batchSize', options.batchSize ?? TRAIN_DEFAULTS.batchSize);
+  const epochs = positiveInt('epochs', options.epochs ?? TRAIN_DEFAULTS.epochs);
   const valBatch = positiveInt('validationBatchSize', options.validationBatchSize ?? 256);
   checkInputs(data.train, 'train', true);
   if (data.train.n === 0) throw new RangeError('Expected training data with at least one row, found 0');
@@ -120,7 +123,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const val = data.val && data.val.n > 0 ? data.val : undefined;
   const labels = data.train.labels as Int32Array;
   const augment = options.augment === true ? {} : options.augment || null;
-  const rng = createRng(options.seed ?? 42);
+  const rng = createRng(options.seed ?? TRAIN_DEFAULTS.seed);
   const hasImages = model.inputNames.includes(LAYER_NAMES.imageInput);
   const hasAudio = model.inputNames.includes(LAYER_NAMES.audioInput);
   const audioAugment = options.augmentAudio === true ? {} : options.augmentAudio || null;
@@ -226,7 +229,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     const bestEpoch = stopper && stopper.restoreBestWeights && stopper.bestEpoch >= 0 ? stopper.bestEpoch : history.length - 1;
     const calibration =
       val && outputSpec(model).experts && options.calibrate !== false
-        ? await calibrateFusion(model, val, { batchSize: valBatch, seed: options.seed ?? 42, ...(options.calibrate === true ? {} : options.calibrate) })
+        ? await calibrateFusion(model, val, { batchSize: valBatch, seed: options.seed ?? TRAIN_DEFAULTS.seed, ...(options.calibrate === true ? {} : options.calibrate) })
         : undefined;
     return {
       history,
