@@ -179,13 +179,16 @@ describe('a second Ctrl-C', () => {
     }
     await sleep(1_000);
     process.kill(-group, 'SIGINT');
-    await sleep(2_000);
-    expect(child.exitCode).toBeNull(); // still in its training step: the first Ctrl-C waits for it
+    // Still in its training step (the first Ctrl-C waits for it), which a line says after 3 s.
+    const still = '\ndigitfuse: stopping once the program\'s current step ends (Ctrl-C again stops it at once)\n';
+    for (const t0 = Date.now(); !output.includes(still); await sleep(50)) {
+      if (child.exitCode !== null || Date.now() - t0 > 10_000) throw new Error(`no line saying it is still stopping: ${output.slice(-2000)}`);
+    }
     const t1 = Date.now();
     process.kill(-group, 'SIGINT');
     expect(await ended).toEqual({ code: null, signal: 'SIGINT' });
     expect(Date.now() - t1).toBeLessThan(10_000);
-    expect(output.endsWith('\ndigitfuse: stopped at once (a second Ctrl-C); what it finished is kept (a run goes on with --resume)\n')).toBe(true);
+    expect(output.endsWith(`${still}\ndigitfuse: stopped at once (a second Ctrl-C); what it finished is kept (a run goes on with --resume)\n`)).toBe(true);
     // No process of the command is left (the program, killed; nothing it started).
     await sleep(500);
     expect(() => process.kill(-group, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
