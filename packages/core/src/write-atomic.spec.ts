@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
 import { readProblem } from './input-file';
-import { checkOutputFile, checkOutputFolder, diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeProblem } from './write-atomic';
+import { checkOutputFile, checkOutputFolder, diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFilesAtomic, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -212,8 +212,59 @@ describe('writeFileAtomicAsync()', () => {
   });
 });
 
+describe('writeFilesAtomic()', () => {
+  it('writes files that belong together', () => {
+    writeFilesAtomic([
+      [join(dir, 'a.png'), 'A'],
+      [join(dir, 'sub', 'b.png'), new Uint8Array([66])],
+    ]);
+    expect([readFileSync(join(dir, 'a.png'), 'utf8'), readFileSync(join(dir, 'sub', 'b.png'), 'utf8')]).toEqual(['A', 'B']);
+  });
+
+  it('replaces none of them when one cannot be written, naming it; no temporary file is left', () => {
+    writeFileSync(join(dir, 'a.png'), 'old');
+    writeFileSync(join(dir, 'not-a-folder'), 'x');
+    const second = join(dir, 'not-a-folder', 'b.png');
+    expect(() =>
+      writeFilesAtomic([
+        [join(dir, 'a.png'), 'new'],
+        [second, 'B'],
+      ]),
+    ).toThrow(FileWriteError);
+    expect(() => writeFilesAtomic([[join(dir, 'a.png'), 'new'], [second, 'B']])).toThrow(`\`${second}\``);
+    expect(readFileSync(join(dir, 'a.png'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).sort()).toEqual(['a.png', 'not-a-folder']);
+    // A folder where the second file goes (its rename would fail after the first's).
+    makeDirs(join(dir, 'b.png'));
+    expect(() => writeFilesAtomic([[join(dir, 'a.png'), 'new'], [join(dir, 'b.png'), 'B']])).toThrow(
+      `Cannot write \`${join(dir, 'b.png')}\`: a folder is in the way (EISDIR); the file was left as it was`,
+    );
+    expect(readFileSync(join(dir, 'a.png'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).sort()).toEqual(['a.png', 'b.png', 'not-a-folder']);
+  });
+});
+
 describe('on a full disk', () => {
   const disk = useFullDisk(64);
+
+  it('writeFilesAtomic keeps a pair whose second file no longer fits as it was (the first not replaced)', () => {
+    // Before, figures wrote digits-grid.png and then failed on mfcc-per-digit.png: a new one beside an old one.
+    const root = disk();
+    if (!root) return;
+    const [a, b] = [join(root, 'digits-grid.png'), join(root, 'mfcc-per-digit.png')];
+    writeFilesAtomic([
+      [a, new Uint8Array(1000).fill(1)],
+      [b, new Uint8Array(1000).fill(2)],
+    ]);
+    expect(() =>
+      writeFilesAtomic([
+        [a, new Uint8Array(1000).fill(3)],
+        [b, new Uint8Array(200_000)],
+      ]),
+    ).toThrow(`Cannot write \`${b}\`: no space left on the device (ENOSPC)`);
+    expect([readFileSync(a), readFileSync(b)]).toEqual([Buffer.alloc(1000, 1), Buffer.alloc(1000, 2)]);
+    expect(readdirSync(root).sort()).toEqual(['digits-grid.png', 'mfcc-per-digit.png']);
+  });
 
   it.each([
     ['writeFileAtomic', async (p: string, d: Uint8Array) => writeFileAtomic(p, d)],

@@ -137,10 +137,35 @@ export function checkOutputFolder(path: string, flag: string, what = 'a folder')
  * user's own files, so what a killed process left behind could never be cleaned up safely.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const bytes = toBytes(data);
-  writeFileAtomicWith(path, (fd) => {
+  writeFileAtomicWith(path, writeAll(toBytes(data)));
+}
+
+/** A writer of all of `bytes` to a file descriptor. */
+const writeAll =
+  (bytes: Uint8Array) =>
+  (fd: number): void => {
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-  });
+  };
+
+/**
+ * Writes the temporary file of `target` (symbolic links already followed) with `write`, flushed to
+ * disk; returns its name, for the caller to rename into place. On failure it is removed.
+ */
+function writeTemp(target: string, write: (fd: number) => void): string {
+  const tmp = prepareWrite(target);
+  try {
+    const fd = openSync(tmp, 'w', modeOf(target));
+    try {
+      write(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  return tmp;
 }
 
 /**
@@ -152,18 +177,38 @@ export function writeFileAtomicWith(path: string, write: (fd: number) => void): 
   let tmp: string | null = null;
   try {
     const target = followLinks(path);
-    tmp = prepareWrite(target);
-    const fd = openSync(tmp, 'w', modeOf(target));
-    try {
-      write(fd);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    tmp = writeTemp(target, write);
     renameSync(tmp, target);
   } catch (err) {
     if (tmp !== null) removeQuietly(tmp);
     throw asWriteError(err, path);
+  }
+}
+
+/**
+ * {@link writeFileAtomic} of several files that belong together (two figures of one data set): every
+ * one is written to its temporary file first, and only when all are complete are they renamed into
+ * place. A write that fails (a disk that fills, a folder that cannot be made) leaves every file as it
+ * was, not a new one beside an old one.
+ */
+export function writeFilesAtomic(files: readonly (readonly [path: string, data: string | Uint8Array])[]): void {
+  const written: { tmp: string; target: string }[] = [];
+  let failing = files[0]?.[0] ?? '';
+  try {
+    for (const [path, data] of files) {
+      failing = path;
+      const target = followLinks(path);
+      // A folder where the file goes would refuse its rename, after others were renamed: found now.
+      if (existsSync(target) && statSync(target).isDirectory()) throw Object.assign(new Error(`EISDIR: a folder at ${target}`), { code: 'EISDIR' });
+      written.push({ tmp: writeTemp(target, writeAll(toBytes(data))), target });
+    }
+    for (const [i, { tmp, target }] of written.entries()) {
+      failing = files[i][0];
+      renameSync(tmp, target);
+    }
+  } catch (err) {
+    for (const { tmp } of written) removeQuietly(tmp);
+    throw asWriteError(err, failing);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
-import { writeFileAtomic } from '@digitfuse/core';
+import { writeFilesAtomic } from '@digitfuse/core';
 import { join } from 'node:path';
 import { DataError } from '../errors';
 import { loadCompetition } from '../load-competition';
@@ -97,8 +97,11 @@ export async function writeDataFigures(options: DataFiguresOptions): Promise<str
   const mfcc = join(options.outDir, DATA_FIGURES.mfccPerDigit);
   // Both rendered before either is written: a failure while drawing leaves the folder as it was.
   const pngs = [await renderPng(specs.digitsGrid), await renderPng(specs.mfccPerDigit)];
-  writeFileAtomic(grid, pngs[0]);
-  writeFileAtomic(mfcc, pngs[1]);
+  // Both written before either replaces its file: a disk that fills leaves the pair as it was.
+  writeFilesAtomic([
+    [grid, pngs[0]],
+    [mfcc, pngs[1]],
+  ]);
   return [grid, mfcc];
 }
 
