@@ -147,6 +147,14 @@ function keptByNx(typed, flags, line) {
 }
 
 /**
+ * Where `project:target` (or `project:target:configuration`) stands on the nx command line, or -1.
+ * @param {readonly string[]} tokens
+ * @param {string} target
+ * @returns {number}
+ */
+const targetIndex = (tokens, target) => tokens.findIndex((t) => t === target || t.startsWith(`${target}:`));
+
+/**
  * What the user typed after the target, rebuilt from the nx command line (`tokens`): the command's
  * own flags with their values as typed (also those Nx kept for itself: `--batch-size`, and `--batch`
  * whose value Nx leaves behind as a stray word), other words only as far as Nx passed them on (so Nx's
@@ -159,7 +167,7 @@ function keptByNx(typed, flags, line) {
  * @returns {string[] | null}
  */
 function asTyped(tokens, typed, flags, target) {
-  const at = tokens.findIndex((t) => t === target || t.startsWith(`${target}:`));
+  const at = targetIndex(tokens, target);
   if (at < 0) return null;
   const left = new Map();
   for (const t of typed) left.set(t, (left.get(t) ?? 0) + 1);
@@ -199,7 +207,7 @@ function asTyped(tokens, typed, flags, target) {
  * @returns {string | null}
  */
 function strayAfterNxOption(tokens, typed, flags, target) {
-  const at = tokens.findIndex((t) => t === target || t.startsWith(`${target}:`));
+  const at = targetIndex(tokens, target);
   if (at < 0) return null;
   for (let i = at + 1; i + 1 < tokens.length; i++) {
     const m = /^--([A-Za-z][\w-]*)$/.exec(tokens[i]);
