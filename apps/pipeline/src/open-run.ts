@@ -1,12 +1,12 @@
 import { counted, outputFolderProblem, UsageError } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir, requireTrainingFiles } from '@digitfuse/data';
 import { redactUrl } from '@digitfuse/tuning';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { AFTER_SEARCH_SETTINGS, flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
-import { createRun, defaultRunDir, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
+import { createRun, defaultRunDir, keptTrialModels, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { refuseBusyRun } from './run-process';
 import { studyNameIn } from './study-access';
 
@@ -133,7 +133,7 @@ function redoAfterSearch(layout: RunLayout, state: RunState<PipelineOptions>, ru
   const changed = (Object.keys(AFTER_SEARCH_SETTINGS) as (keyof PipelineOptions)[]).filter((key) => given.has(key) && recorded(state.options, key) !== recorded(run, key));
   if (changed.length === 0) return;
   if (changed.includes('ensemble') && state.stages.search && !state.options.storage) {
-    const models = existsSync(layout.trialModelsDir) ? readdirSync(layout.trialModelsDir).filter((name) => /^trial-\d+$/.test(name)).length : 0;
+    const models = keptTrialModels(layout);
     if (state.options.ensemble > models) {
       throw new UsageError(
         `Expected --ensemble to be at most ${models} (the best trials whose models the search kept in ${layout.trialModelsDir}: it keeps those of the --ensemble best, ${run.ensemble} when it ran), found ${state.options.ensemble}; ` +

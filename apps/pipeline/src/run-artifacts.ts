@@ -74,6 +74,11 @@ export const trialDirName = (trialNumber: number): string => `trial-${String(tri
 /** The saved model of a search trial. */
 export const trialModelDir = (layout: RunLayout, trialNumber: number): string => join(layout.trialModelsDir, trialDirName(trialNumber));
 
+/** How many trial models the search kept (folders named as `trialDirName` names them). */
+export function keptTrialModels(layout: RunLayout): number {
+  return existsSync(layout.trialModelsDir) ? readdirSync(layout.trialModelsDir).filter((name) => /^trial-\d+$/.test(name)).length : 0;
+}
+
 /** Model directories of the final model(s): `model/` for the best, `model/member-<i>` for the rest of an ensemble. */
 export function finalModelDirs(layout: RunLayout, k: number): string[] {
   return Array.from({ length: k }, (_, i) => (i === 0 ? layout.modelDir : ensembleMemberDir(layout.modelDir, i)));
