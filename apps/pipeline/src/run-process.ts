@@ -1,8 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, writeFileAtomic } from '@digitfuse/core';
-import { lockSync } from 'proper-lockfile';
+import { lockSyncWaiting, processAlive, writeFileAtomic } from '@digitfuse/core';
 import { PipelineError } from './errors';
 import type { RunLayout } from './run-artifacts';
 
@@ -26,7 +25,6 @@ export const CLAIM_LOCK = '.claim.lock';
 /** How long a process waits for the claim lock (held for milliseconds; a crashed holder's goes stale after CLAIM_STALE_MS). */
 const CLAIM_WAIT_MS = 10_000;
 const CLAIM_STALE_MS = 5_000;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 const activeFile = (layout: RunLayout): string => join(layout.root, ACTIVE_JSON);
 
@@ -36,22 +34,12 @@ const activeFile = (layout: RunLayout): string => join(layout.root, ACTIVE_JSON)
  * @throws PipelineError when the lock stays held for CLAIM_WAIT_MS.
  */
 export function underClaimLock<T>(layout: RunLayout, fn: () => T): T {
-  const deadline = Date.now() + CLAIM_WAIT_MS;
-  let unlock: () => void;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      unlock = lockSync(layout.root, { realpath: false, lockfilePath: join(layout.root, CLAIM_LOCK), stale: CLAIM_STALE_MS });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      if (Date.now() > deadline) {
-        throw new PipelineError(
-          `Expected to take ${join(layout.root, CLAIM_LOCK)} (held for a moment as a process starts on the run) within ${CLAIM_WAIT_MS / 1000} s, found it held all along; ` +
-            'if no digitfuse is starting there, delete that folder',
-        );
-      }
-      Atomics.wait(sleepCell, 0, 0, Math.min(50, 2 + attempt) * (0.5 + Math.random()));
-    }
+  const unlock = lockSyncWaiting(layout.root, { lockfilePath: join(layout.root, CLAIM_LOCK), staleMs: CLAIM_STALE_MS, waitMs: CLAIM_WAIT_MS });
+  if (unlock === null) {
+    throw new PipelineError(
+      `Expected to take ${join(layout.root, CLAIM_LOCK)} (held for a moment as a process starts on the run) within ${CLAIM_WAIT_MS / 1000} s, found it held all along; ` +
+        'if no digitfuse is starting there, delete that folder',
+    );
   }
   try {
     return fn();

@@ -27,3 +27,4 @@ export { parseDuration, formatDuration } from './duration';
 export { markdownTable, type ColumnAlign } from './markdown-table';
 export { counted } from './counted';
 export { eventLoopTurns } from './event-loop';
+export { lockSyncWaiting, type WaitingLockOptions } from './lock-waiting';

@@ -1,7 +1,6 @@
-import { diskProblem, makeDirs } from '@digitfuse/core';
+import { diskProblem, lockSyncWaiting, makeDirs } from '@digitfuse/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { lockSync } from 'proper-lockfile';
 import { StorageError } from '../errors';
 import { consoleLogger, type TuningLogger } from '../logger';
 import type { JournalOp } from './journal-ops';
@@ -19,11 +18,6 @@ export interface JournalFileStorageArgs {
 }
 
 const NEWLINE = 0x0a;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
 
 /**
  * A study journal: one JSON operation per line, appended with a single write + fsync while holding an
@@ -111,19 +105,14 @@ export class JournalFileStorage extends ReplicatedStorage {
   }
 
   private lock(): () => void {
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return lockSync(this.path, { realpath: false, stale: this.lockStaleMs });
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ELOCKED') throw new StorageError(`Cannot lock journal \`${this.path}\`: ${(e as Error).message}`);
-        if (Date.now() > deadline) {
-          throw new StorageError(`Timed out after ${this.lockTimeoutMs} ms waiting for the lock on journal \`${this.path}\``);
-        }
-        sleepSync(Math.min(50, 2 + attempt) * (0.5 + Math.random()));
-      }
+    let unlock: (() => void) | null;
+    try {
+      unlock = lockSyncWaiting(this.path, { staleMs: this.lockStaleMs, waitMs: this.lockTimeoutMs });
+    } catch (e) {
+      throw new StorageError(`Cannot lock journal \`${this.path}\`: ${(e as Error).message}`);
     }
+    if (unlock === null) throw new StorageError(`Timed out after ${this.lockTimeoutMs} ms waiting for the lock on journal \`${this.path}\``);
+    return unlock;
   }
 
   /** Applies complete lines appended since the last read. With the lock held, a partial last line is torn. */
