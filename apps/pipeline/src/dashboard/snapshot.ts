@@ -167,6 +167,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
   const workers = workerLabels(study?.trials ?? []);
   const gone = input.workerGone ?? (() => false);
   const trials = study ? study.trials.map((t) => trialRow(t, study, epochs, now, workers.labels.get(t.number) ?? null, gone)) : [];
+  const stopped = new Set(trials.filter((t) => t.stopped).map((t) => t.number));
   const choice = study ? chosenTrialOf(study.trials, study.direction) : null;
   const best = choice?.trial;
   const counts = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
@@ -188,7 +189,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     const chosen = kept && best && finite(best.value) !== null ? { number: best.number, value: best.value as number, standardError: kept.standardError } : null;
     const chartObjective: ObjectiveInfo = { direction: study.direction, name: OBJECTIVE_NAME, logParams: logParams(study.trials), prunedValue, chosen };
     if (counts.COMPLETE + counts.PRUNED > 0) charts.history = optimizationHistorySpec(inputs, chartObjective);
-    if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null, stopped: new Set(trials.filter((t) => t.stopped).map((t) => t.number)) });
+    if (inputs.some((t) => t.intermediate.length > 0)) charts.intermediate = intermediateValuesSpec(inputs, { bestTrial: best?.number ?? null, stopped });
     if (counts.COMPLETE >= 2) charts.parallel = parallelCoordinatesSpec(inputs, chartObjective);
     if (Object.keys(input.importances).length > 0) charts.importances = paramImportancesSpec(input.importances, counts.COMPLETE);
   }
@@ -203,7 +204,7 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
       ? {
           direction: study.direction,
           counts,
-          stopped: trials.filter((t) => t.stopped).length,
+          stopped: stopped.size,
           bestTrial: best?.number ?? null,
           bestValue: finite(best?.value),
           keptBaseline: choice?.keptBaseline ?? null,

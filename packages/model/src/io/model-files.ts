@@ -189,6 +189,7 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
       throw new ModelFileError((err as Error).message, file);
     }
   }
+  const training = trainingRecordOf(raw.training);
   return {
     config,
     stats,
@@ -197,6 +198,6 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
     ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
     ...(raw.savedAt !== undefined ? { savedAt: raw.savedAt } : {}),
     ...(raw.calibration !== undefined ? { calibration: raw.calibration } : {}),
-    ...(trainingRecordOf(raw.training) !== undefined ? { training: trainingRecordOf(raw.training) } : {}),
+    ...(training !== undefined ? { training } : {}),
   };
 }
