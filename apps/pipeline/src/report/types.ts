@@ -44,6 +44,11 @@ export interface TrialInput {
   readonly failReason?: string | null;
   /** The trial that ran a FAIL trial's parameters again, if one did. */
   readonly retriedAs?: number | null;
+  /**
+   * Whether a RUNNING trial was left so by a search that no process runs any more (Ctrl-C, a kill):
+   * stopped mid-trial, not running (the resume fails it and runs its parameters again).
+   */
+  readonly stopped?: boolean;
 }
 
 /**

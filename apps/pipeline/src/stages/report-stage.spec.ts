@@ -263,6 +263,9 @@ describe('reportStage', () => {
     const trials = readFileSync(join(layout.reportDir, 'trials.md'), 'utf8');
     expect(trials.split('\n').filter((l) => /^\| [012] /.test(l))).toHaveLength(3);
     expect(trials).toMatch(/\| 1 \| .*0\.95/);
+    // The trial its stopped process left RUNNING is not running: the table says what the summary says.
+    expect(trials).toMatch(/^\| 2 \| stopped mid-trial \|/m);
+    expect(md).toContain('stopped mid-trial: the search was stopped (Ctrl-C, a kill) while the trial ran; the resume marks it FAIL and runs its parameters again.');
     const summary = readFileSync(layout.summaryMd, 'utf8');
     expect(summary).toContain('| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
     // Read only: the search's own files are its stage's to write.
@@ -279,6 +282,7 @@ describe('reportStage', () => {
     expect(md).toContain(`This run's search is still running (process ${process.pid} on ${hostname()}, since 2026-12-03T10:00:00.000Z; finished: data): its search section shows the 2 trials`);
     expect(md).toContain(`\`digitfuse report --run ${layout.root}\` shows the trials finished by then`);
     expect(readFileSync(layout.summaryMd, 'utf8')).toContain('| search so far (not finished) | 2 trials: 1 finished, 0 pruned, 1 running; best so far: trial 0 (0.9000) |');
+    expect(readFileSync(join(layout.reportDir, 'trials.md'), 'utf8')).toMatch(/^\| 1 \| RUNNING \|/m);
   });
 
   it('says of a run whose search was stopped before its first trial that its study holds none yet', async () => {

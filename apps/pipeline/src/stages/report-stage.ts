@@ -243,7 +243,12 @@ interface SearchSoFar {
 async function searchSoFar(ctx: RunContext): Promise<SearchSoFar | null> {
   try {
     const study = await studySoFar(ctx);
-    return study === null ? null : { outputs: searchOutputsOf(ctx, study), running: activeRunProcess(ctx.layout) };
+    if (study === null) return null;
+    const outputs = searchOutputsOf(ctx, study);
+    const running = activeRunProcess(ctx.layout);
+    if (running !== null) return { outputs, running };
+    // No process runs the search: a trial it left RUNNING is stopped, in the trials table as in the summary.
+    return { outputs: { ...outputs, trials: outputs.trials.map((t) => (t.state === 'RUNNING' ? { ...t, stopped: true } : t)) }, running };
   } catch (e) {
     ctx.log(`    note: the search's trials so far could not be read from ${studyPlace(ctx)} (${(e as Error).message}); the report goes on without them`);
     return null;
@@ -257,9 +262,15 @@ async function searchSoFar(ctx: RunContext): Promise<SearchSoFar | null> {
  */
 function soFarText(soFar: SearchSoFar): string {
   const search = soFar.outputs;
-  const running = search.trials.filter((t) => t.state === 'RUNNING').length;
-  const unfinished = soFar.running !== null ? `${running} running` : `${running} stopped mid-trial (the resume runs its parameters again)`;
-  const states = [`${search.finished} finished`, `${search.pruned} pruned`, ...(search.failed > 0 ? [`${search.failed} failed`] : []), ...(running > 0 ? [unfinished] : [])];
+  const running = search.trials.filter((t) => t.state === 'RUNNING' && !t.stopped).length;
+  const stopped = search.trials.filter((t) => t.stopped).length;
+  const states = [
+    `${search.finished} finished`,
+    `${search.pruned} pruned`,
+    ...(search.failed > 0 ? [`${search.failed} failed`] : []),
+    ...(running > 0 ? [`${running} running`] : []),
+    ...(stopped > 0 ? [`${stopped} stopped mid-trial (the resume runs its parameters again)`] : []),
+  ];
   const best = search.bestTrial !== null && search.bestValue !== null ? `; best so far: trial ${search.bestTrial} (${search.bestValue.toFixed(4)})` : '';
   return `${counted(search.trials.length, 'trial')}: ${states.join(', ')}${best}`;
 }
