@@ -79,6 +79,12 @@ describe('buildSummary() and bestModelNote()', () => {
     });
   });
 
+  it("says a robust model's training accuracy is its fused head's (its fusion weights are set after training)", () => {
+    const fusion = { weights: { fused: 1.5, image: 0.75, audio: 0.5 } } as EvaluationFile['fusion'];
+    const summary = buildSummary(ctx, { ...evaluation, fusion });
+    expect(summary["training accuracy of the retraining's last epoch (its fused head's, before the fusion weights were set; dropout on, so it can be below validation)"]).toBe(0.9858);
+  });
+
   it("gives each stage's time, a search's earlier time across a resume, and once the report is written its own time and the sum", () => {
     state.stages.search = { seconds: 259.2, earlierSeconds: 200, finishedAt: '', facts: { bestTrial: 0, bestValue: 0.97, finished: 6, pruned: 0 } };
     try {

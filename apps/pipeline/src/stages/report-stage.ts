@@ -84,7 +84,9 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
   // Averaged over the last epoch with dropout (and augmentation) on: below the validation figures
   // above it without being a sign of trouble, which the key says so that no one reads it as one.
-  add("training accuracy of the retraining's last epoch (dropout on, so it can be below validation)", s.stages.retrain?.facts?.trainAcc);
+  // A product of experts gets its fusion weights after training: while it trained, its output was its fused head alone.
+  const whose = evaluation?.fusion ? "its fused head's, before the fusion weights were set; " : '';
+  add(`training accuracy of the retraining's last epoch (${whose}dropout on, so it can be below validation)`, s.stages.retrain?.facts?.trainAcc);
   const submitted = currentSubmission(ctx.layout, s);
   const stale = staleSubmission(ctx.layout, s);
   add('submission', submitted ?? (stale ? `none yet (${stale} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${ctx.layout.root}\` writes the current one)` : 'none'));
@@ -340,6 +342,8 @@ export const reportStage: Stage = {
       input.history = (meta.history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
       // The training loss is the sum of what the model's heads are trained on (three with robust fusion).
       input.lossHeads = meta.config.modality === 'both' ? fusionStrategy(meta.config.fusion).losses : ['prediction'];
+      // Its experts' weights were set after training: the curves' accuracy is the fused head's, not the model's output (36.67% against 26.67%).
+      input.calibratedExperts = meta.calibration !== undefined;
       await backendOf(ctx);
       const embeddings = await reportEmbeddings(ctx, data, evaluation.best.trial);
       // Maps computed beside the retraining (beside-retrain.ts) from these very points are used as they are.

@@ -66,6 +66,15 @@ describe('trainingCurvesSpec()', () => {
     await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies)', 'summed over the heads: fused + image + audio']);
   });
 
+  it("says a calibrated product of experts' accuracy per epoch is its fused head's, not the model's output", async () => {
+    // Robust fusion's curve read "of the model's output" at 36.67% while that model's validation accuracy was 26.67%:
+    // its experts' weights are set after training, so while it trained its output was the fused head alone.
+    const heads = ['fused', 'image', 'audio'];
+    const t = await expectTexts(trainingCurvesSpec(input.history ?? [], heads, true), ['of the fused head: the output before the fusion weights were calibrated']);
+    expect(t).not.toContain("of the model's output");
+    await expectTexts(trainingCurvesSpec(input.history ?? [], heads), ["of the model's output"]);
+  });
+
   it("keeps robust fusion's loss panel as tall as its plot: the panel's title sits just above it, not far above a gap", async () => {
     // The axis title once named the three heads and was longer than the 260-pixel plot: the panel grew
     // to the title's length and the chart was ~580 pixels tall with a blank band under 'Loss per epoch'.
