@@ -72,7 +72,10 @@ describe('buildSummary() and bestModelNote()', () => {
       "training accuracy of the retraining's last epoch (dropout on, so it can be below validation)": 0.9858,
       "validation accuracy of the best trial's model": 0.995,
       "validation accuracy of the ensemble of 2 best trials' models": 0.9925,
+      // In points as the console gives them (once 3.3300 beside 0).
+      'ensemble validation gain (points)': '-0.25',
       "validation accuracy of the best trial's model with test-time augmentation": 0.995,
+      'test-time augmentation validation gain (points)': '0.00',
       'submission': layout.submission,
       'submitted predictions':
         'the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, with test-time augmentation (one-pixel image shifts)',

@@ -25,7 +25,15 @@ import { activeRunProcess, type RunProcess } from '../run-process';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
-const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
+/**
+ * A validation gain in percentage points as the console gives it, to 2 decimals and signed (`+3.33`,
+ * `0.00`, `-0.25`): as a number the summary showed it as a fraction, `3.3300` beside a bare `0`.
+ */
+const points = (gain: number | undefined): string | undefined => {
+  if (gain === undefined) return undefined;
+  const p = Math.round(gain * 10000) / 100;
+  return `${p > 0 ? '+' : ''}${p.toFixed(2)}`;
+};
 
 /** Summary of a run: what a person wants first. */
 export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = readEvaluation(ctx.layout, ctx.state)): Record<string, string | number> {
