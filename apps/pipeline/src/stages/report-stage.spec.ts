@@ -259,6 +259,7 @@ describe('reportStage', () => {
   it("shows the trials of a run whose search was stopped before it finished (from its journal), not that no search was run", async () => {
     // `full` stopped by SIGTERM after two trials, then `report --run`: its trials were "not in this report".
     const { options, layout, state } = await stoppedRun('stopped', [0.91, 0.95]);
+    state.spent = { search: 42.5 };
     const lines: string[] = [];
     await reportStage.run({ options, layout, state, log: (line) => lines.push(line) });
     const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
@@ -277,6 +278,11 @@ describe('reportStage', () => {
     expect(md).toContain('stopped mid-trial: the search was stopped (Ctrl-C, a kill) while the trial ran; the resume marks it FAIL and runs its parameters again.');
     const summary = readFileSync(layout.summaryMd, 'utf8');
     expect(summary).toContain('| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
+    // The time the stopped search took counts (its sum was the data stage's and the report's alone).
+    expect(summary).toContain('| time: search (not finished) | 42.5s |');
+    const total = Number(/\| time: all stages \| ([\d.]+)s \|/.exec(summary)?.[1]);
+    const report = Number(/\| time: report \| ([\d.]+)s \|/.exec(summary)?.[1]);
+    expect(Math.abs(total - (1 + 42.5 + report))).toBeLessThanOrEqual(0.11); // each rounded to 0.1 s
     // Read only: the search's own files are its stage's to write.
     expect(readSearchOutputs(layout)).toBeNull();
     expect(lines.some((l) => l.startsWith('    note: This run\'s search was stopped before it finished'))).toBe(true);

@@ -109,7 +109,17 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const bestParams = best?.trials.find((t) => t.number === best.bestTrial)?.params;
   if (bestParams) summary['best parameters'] = Object.entries(bestParams).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
   for (const [name, record] of Object.entries(s.stages)) summary[`time: ${name}`] = stageTime(record.seconds, record.earlierSeconds);
+  // A stage stopped before it finished (a search stopped by Ctrl-C): its time so far, which the sum counts too.
+  for (const [name, seconds] of Object.entries(unfinishedTimes(ctx))) summary[`time: ${name} (not finished)`] = stageTime(seconds);
   return summary;
+}
+
+/**
+ * Seconds spent so far on stages that have not finished (run.json's `spent`: a search stopped by
+ * Ctrl-C before its trials were done), by stage; a finished stage counts them in its own time.
+ */
+function unfinishedTimes(ctx: RunContext): Record<string, number> {
+  return Object.fromEntries(Object.entries(ctx.state.spent ?? {}).filter(([name, seconds]) => seconds > 0 && ctx.state.stages[name] === undefined));
 }
 
 /** A stage's time in the summary: `12.3s`, and what of it came before a resume when some did. */
@@ -123,7 +133,8 @@ function stageTime(seconds: number, earlier?: number): string {
  * are drawn (report.html's summary, drawn last, and summary.json/summary.md show it).
  */
 export function withReportTime(summary: Record<string, string | number>, ctx: RunContext, reportSeconds: number): Record<string, string | number> {
-  const total = Object.entries(ctx.state.stages).reduce((sum, [name, record]) => sum + (name === 'report' ? 0 : record.seconds), reportSeconds);
+  const finished = Object.entries(ctx.state.stages).reduce((sum, [name, record]) => sum + (name === 'report' ? 0 : record.seconds), reportSeconds);
+  const total = Object.values(unfinishedTimes(ctx)).reduce((sum, seconds) => sum + seconds, finished);
   return { ...summary, 'time: report': stageTime(reportSeconds), 'time: all stages': stageTime(total) };
 }
 
