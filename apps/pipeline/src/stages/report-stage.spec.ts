@@ -130,7 +130,9 @@ describe('buildSummary() and bestModelNote()', () => {
       writeFileSync(layout.searchJson, JSON.stringify({ ...search, bestTrial: 1, bestValue: 0.9788, keptBaseline: null }));
       expect(buildSummary(ctx, evaluation)).not.toHaveProperty('why the best trial');
       // Failed trials (a stopped or crashed process) are counted beside the finished and pruned ones.
-      expect(buildSummary(ctx, evaluation)).toMatchObject({ 'finished trials': 2, 'pruned trials': 0, 'failed trials': 0 });
+      expect(buildSummary(ctx, evaluation)).toMatchObject({ 'completed trials': 2, 'pruned trials': 0, 'failed trials': 0 });
+      // Not "finished trials 6" beside "pruned trials 2" and "trials asked (--trials) 8" after "8/8 trials finished": --trials counts pruned ones as finished.
+      expect(buildSummary(ctx, evaluation)).not.toHaveProperty('finished trials');
       writeFileSync(layout.searchJson, JSON.stringify({ ...search, failed: 1 }));
       expect(buildSummary(ctx, evaluation)['failed trials']).toBe(1);
       // An image-only run has no audio to shift: no clean / shifted-audio lines, and the objective says what it ranked by.
@@ -277,7 +279,7 @@ describe('reportStage', () => {
     expect(trials).toMatch(/^\| 2 \| stopped mid-trial \|/m);
     expect(md).toContain('stopped mid-trial: the search was stopped (Ctrl-C, a kill) while the trial ran; the resume marks it FAIL and runs its parameters again.');
     const summary = readFileSync(layout.summaryMd, 'utf8');
-    expect(summary).toContain('| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
+    expect(summary).toContain('| search so far (not finished) | 3 trials: 2 completed, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
     // The time the stopped search took counts (its sum was the data stage's and the report's alone).
     expect(summary).toContain('| time: search (not finished) | 42.5s |');
     const total = Number(/\| time: all stages \| ([\d.]+)s \|/.exec(summary)?.[1]);
@@ -296,7 +298,7 @@ describe('reportStage', () => {
     const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
     expect(md).toContain(`This run's search is still running (process ${process.pid} on ${hostname()}, since 2026-12-03T10:00:00.000Z; finished: data): its search section shows the 2 trials`);
     expect(md).toContain(`\`digitfuse report --run ${layout.root}\` shows the trials finished by then`);
-    expect(readFileSync(layout.summaryMd, 'utf8')).toContain('| search so far (not finished) | 2 trials: 1 finished, 0 pruned, 1 running; best so far: trial 0 (0.9000) |');
+    expect(readFileSync(layout.summaryMd, 'utf8')).toContain('| search so far (not finished) | 2 trials: 1 completed, 0 pruned, 1 running; best so far: trial 0 (0.9000) |');
     expect(readFileSync(join(layout.reportDir, 'trials.md'), 'utf8')).toMatch(/^\| 1 \| RUNNING \|/m);
   });
 

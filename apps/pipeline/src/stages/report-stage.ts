@@ -63,7 +63,8 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   if (ctx.options.workers > 1) add('worker processes (--workers)', ctx.options.workers);
   if (ctx.options.storage) add('study', studyPlace(ctx));
   add('best trial', s.stages.search?.facts?.bestTrial);
-  add('finished trials', s.stages.search?.facts?.finished);
+  // Completed, not "finished": --trials, the console's "8/8 trials finished" and the dashboard count pruned trials as finished too.
+  add('completed trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);
   const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   // A trial whose process was stopped or crashed (its parameters run again as another trial).
@@ -286,7 +287,7 @@ function soFarText(soFar: SearchSoFar): string {
   const running = search.trials.filter((t) => t.state === 'RUNNING' && !t.stopped).length;
   const stopped = search.trials.filter((t) => t.stopped).length;
   const states = [
-    `${search.finished} finished`,
+    `${search.finished} completed`,
     `${search.pruned} pruned`,
     ...(search.failed > 0 ? [`${search.failed} failed`] : []),
     ...(running > 0 ? [`${running} running`] : []),
