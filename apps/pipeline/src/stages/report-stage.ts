@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
-import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
+import { fusionOf, modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { summaryCell, writeReport, type ReportInput } from '../report';
@@ -241,7 +241,7 @@ export function searchReportInput(
     objectiveName: 'objective value',
     objectiveNote: objectiveNote(search, imageOnly),
     logParams: logScaledParams(modalityOf(options)),
-    prunedValue: prunedValueApart(search.objective),
+    prunedValue: prunedValueApart(search.objective, modelFusionOf(options)),
     chosenTrial:
       kept && search.bestTrial !== null && search.bestValue !== null ? { number: search.bestTrial, value: search.bestValue, standardError: kept.standardError } : null,
   };
