@@ -142,6 +142,9 @@ describe('writeReport()', () => {
       // The full note comes first, before the first figure (the embeddings'), the references after it.
       expect(text.indexOf('a note for this test')).toBeLessThan(text.indexOf('These figures too'));
       expect(text.indexOf('a note for this test')).toBeLessThan(text.search(/<img|!\[/));
+      // How the maps were made, in report.md too (the page alone said it), before the agreement table.
+      expect(text).toMatch(/t-SNE \(seed \d+\) of 60 validation points; K-means \(k = 10\) on each 2-D embedding, compared with the true digits\./);
+      expect(text.search(/t-SNE \(seed/)).toBeLessThan(text.indexOf('Cluster agreement with digits'));
     }
   });
 

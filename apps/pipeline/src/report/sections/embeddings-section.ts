@@ -46,7 +46,7 @@ export const embeddingsSection: ReportSection = {
         return [kind, c.ari.toFixed(4), c.nmi.toFixed(4)];
       });
       parts.push(
-        `<p>t-SNE (seed ${seed}) of ${n} validation points; K-means (k = ${k}) on each 2-D embedding, compared with the true digits.</p>`,
+        ctx.paragraph(`t-SNE (seed ${seed}) of ${n} validation points; K-means (k = ${k}) on each 2-D embedding, compared with the true digits.`),
         ctx.table({ headers: ['Embedding', 'Adjusted Rand index', 'NMI'], rows }, 'Cluster agreement with digits'),
       );
     }
