@@ -12,7 +12,7 @@ import {
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { fusionOf, modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
@@ -374,6 +374,7 @@ export const reportStage: Stage = {
     if (robustness) input.robustness = robustness;
     // From the rows already prepared (the figures undo the preprocessing), not the .npy files again.
     const figures = await writeDataFigures({ data, outDir: ctx.layout.reportDir });
+    for (const file of figures) ctx.log(`report: wrote ${basename(file)}`);
     input.extraImages = [
       { title: 'Handwritten digits with their labels', path: figures[0] },
       { title: 'MFCC maps, one clip per digit', path: figures[1] },
