@@ -224,7 +224,9 @@ export function searchProgress(study: Study, log: (line: string) => void, from: 
     log(
       `    ${finished}/${from.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
         (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
-        (finished < from.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
+        // None after the search was told to start no more trials (its budget cannot fit another): it said
+        // "no more trials", then "about 2s left".
+        (finished < from.trials && !study.stopRequested ? `, about ${formatDuration(left / 1000)} left` : ''),
     );
   };
 }
