@@ -142,6 +142,9 @@ describe('buildSummary() and bestModelNote()', () => {
       const image = buildSummary({ ...ctx, options: { ...options, modality: 'image' } as PipelineOptions }, evaluation);
       expect(Object.keys(image).filter((k) => k.startsWith('best trial: '))).toEqual([]);
       expect(image.objective).toBe('shift-aware (an image-only run: its validation accuracy)');
+      // Nothing is fused: it said "fusion: robust", --fusion's default (the flag is refused with --modality image).
+      expect(image.fusion).toBe('none (an image-only run)');
+      expect(buildSummary(ctx, evaluation).fusion).toBe('robust');
       // Worker processes and a shared study are said (the password never); one process on the run's journal adds no line.
       expect(Object.keys(buildSummary(ctx, evaluation)).filter((k) => k.startsWith('worker') || k === 'study')).toEqual([]);
       const shared = buildSummary({ ...ctx, options: { ...options, workers: 4, storage: 'postgresql://me:secret@db:5432/trials', study: 'mnist' } }, evaluation);

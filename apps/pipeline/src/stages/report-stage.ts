@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
-import { fusionOf, modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
+import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { summaryCell, writeReport, type ReportInput } from '../report';
@@ -81,7 +81,7 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
         `its lead of ${(kept.overValue - best.bestValue).toFixed(4)} is within one standard error (${kept.standardError.toFixed(4)}), a lead chance gives as often as not`,
     );
   }
-  add('fusion', fusionOf(ctx.options));
+  add('fusion', modelFusionOf(ctx.options) ?? 'none (an image-only run)');
   const w = evaluation?.fusion?.weights;
   if (w) add('fusion weights (fused, image, audio)', [w.fused, w.image, w.audio].map((x) => x.toFixed(2)).join(', '));
   add("validation accuracy of the best trial's model", s.stages.evaluate?.facts?.valAccuracy);
