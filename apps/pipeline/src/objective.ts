@@ -73,6 +73,12 @@ export const REPORTED_PER_EPOCH = 'clean validation accuracy';
 export const REPORTED_PER_EPOCH_EXPERTS = 'fused-head validation accuracy';
 
 /**
+ * What an image-only run's trials are ranked by, whatever its `--objective`: it has no audio to shift
+ * and its image expert is the model, so every objective is its validation accuracy.
+ */
+export const IMAGE_ONLY_RANKING = 'an image-only run: its validation accuracy';
+
+/**
  * What a pruned trial's value is when it is not on the objective's scale, else null. `fusion`: that of
  * the run's models, null for an image-only run (or unknown). A product of experts reports its fused
  * head's accuracy, which no objective ranks by. Otherwise only `clean` (and a run from before

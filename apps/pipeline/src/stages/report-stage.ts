@@ -14,7 +14,7 @@ import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
+import { IMAGE_ONLY_RANKING, OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
@@ -70,7 +70,7 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   // A trial whose process was stopped or crashed (its parameters run again as another trial).
   add('failed trials', best?.failed);
   const imageOnly = modalityOf(ctx.options) === 'image';
-  add('objective', imageOnly ? `${objectiveOf(ctx.options)} (an image-only run: its validation accuracy)` : objectiveOf(ctx.options));
+  add('objective', imageOnly ? `${objectiveOf(ctx.options)} (${IMAGE_ONLY_RANKING})` : objectiveOf(ctx.options));
   add('best objective value (search)', s.stages.search?.facts?.bestValue);
   // Another trial scored higher: the table says which, and why this one was kept (the report's search section too).
   const kept = best?.keptBaseline;

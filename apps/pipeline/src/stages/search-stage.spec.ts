@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStudy, inMemoryStorage, NopPruner, RandomSampler, silentLogger } from '@digitfuse/tuning';
 import { main as search } from '../cli/search';
-import { searchProgress } from './search-stage';
+import { objectiveLine, searchProgress } from './search-stage';
+import { fixtureOptions } from '../dashboard/testing/fixture-run';
+import type { PipelineOptions } from '../options';
 import type { RunState } from '../run-artifacts';
 
 jest.setTimeout(300_000);
@@ -98,5 +100,15 @@ describe('searchProgress()', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^ {4}1\/50 trials finished in \d+s, best [\d.]+ \(trial 0\), about \S+ left$/);
     expect(lines[1]).toMatch(/^ {4}2\/50 trials finished in \d+s, best [\d.]+ \(trial \d\)$/);
+  });
+});
+
+describe('objectiveLine()', () => {
+  const options = fixtureOptions('/tmp/run') as PipelineOptions;
+
+  it("gives the objective's title, and of an image-only run that it ranks by its validation accuracy", () => {
+    expect(objectiveLine(options)).toBe('    objective: shift-aware: mean of (the worse of clean and shifted-audio accuracy) and the image expert');
+    // `full --modality image` gave shift-aware's title, of shifted audio and an image expert it does not have.
+    expect(objectiveLine({ ...options, modality: 'image' })).toBe('    objective: shift-aware (an image-only run: its validation accuracy)');
   });
 });
