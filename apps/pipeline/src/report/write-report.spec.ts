@@ -224,9 +224,12 @@ describe('writeReport()', () => {
     expect(html).not.toContain('No embeddings were given');
     // report.md in the page's order: the agreement table before the figures (it came after them).
     for (const page of [html, readFileSync(join(out, 'report.md'), 'utf8')]) {
-      const at = ['Adjusted Rand index', 'fused embeddings', 'image embeddings', 'audio: none'].map((text) => page.indexOf(text));
+      const at = ['Adjusted Rand index', 'dense-layer embeddings', 'image embeddings', 'audio: none'].map((text) => page.indexOf(text));
       expect(at).toEqual([...at].sort((a, b) => a - b));
       expect(Math.min(...at)).toBeGreaterThan(-1);
+      // Nothing is fused in a model without audio: its dense layer's embeddings were titled "fused".
+      expect(page).not.toContain('fused embeddings');
+      expect(page).toMatch(/<td>dense-layer<\/td>|\| dense-layer \|/);
     }
   });
 

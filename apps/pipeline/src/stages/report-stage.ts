@@ -18,7 +18,7 @@ import { IMAGE_ONLY_RANKING, OBJECTIVES, prunedValueApart, type ObjectiveName } 
 import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { summaryCell, writeReport, type ReportInput } from '../report';
+import { embeddingLabel, summaryCell, writeReport, type ReportInput } from '../report';
 import { studyPlace, studySoFar } from '../study-access';
 import { searchOutputsOf } from '../search-outputs';
 import { activeRunProcess, type RunProcess } from '../run-process';
@@ -387,7 +387,8 @@ export const reportStage: Stage = {
     const pngs = figures.length + result.files.filter((file) => file.endsWith('.png')).length;
     ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${counted(pngs, 'figure')}`);
     for (const [kind, c] of Object.entries(result.clustering)) {
-      if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
+      const name = embeddingLabel(kind as keyof typeof result.clustering, input.embeddings?.audio !== undefined);
+      if (c) ctx.log(`    k-means on t-SNE of ${name} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
     }
     // The figures the line above counts (run.json's `figures`; 0 only when the report was skipped).
     return { figures: pngs };
