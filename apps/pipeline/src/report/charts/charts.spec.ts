@@ -104,6 +104,18 @@ describe('evaluation charts', () => {
     { precision: 0.9, recall: 0.9, f1: 0.86, support: 10 },
   ] };
 
+  it("confusionMatrixSpec() labels its Count legend with whole counts (it read 0.0, 0.5, ... 3.5, 4.0)", async () => {
+    // A run's 10 x 10 matrix on 30 validation rows (counts up to 4).
+    const confusion = Array.from({ length: 10 }, (_, t) => Array.from({ length: 10 }, (_, p) => (p === 7 ? [3, 1, 2, 3, 0, 0, 3, 4, 1, 2][t] : p === 5 ? [0, 2, 1, 0, 3, 3, 0, 0, 1, 0][t] : p === 0 && t === 0 ? 1 : 0)));
+    const perClass = Array.from({ length: 10 }, () => ({ precision: 0.5, recall: 0.5, f1: 0.5, support: 3 }));
+    const small = { ...evaluation, confusion, perClass };
+    const svg = await renderSvg(confusionMatrixSpec(small));
+    const legend = [...svg.matchAll(/<g class="mark-text role-legend-label"[^>]*>(.*?)<\/g>/gs)].flatMap((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    expect(legend.length).toBeGreaterThan(1);
+    for (const label of legend) expect(label).toMatch(/^\d+$/);
+    expect(new Set(legend).size).toBe(legend.length);
+  });
+
   it('confusionMatrixSpec() prints each count and the accuracy', async () => {
     const t = await expectTexts(confusionMatrixSpec(evaluation), ['Confusion matrix (validation)', 'accuracy 90.00%', 'Predicted digit', 'True digit']);
     expect(t.split('\n').filter((s) => s === '9')).toHaveLength(2);
