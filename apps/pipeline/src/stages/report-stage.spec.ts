@@ -222,7 +222,7 @@ describe('reportStage', () => {
   });
 
   /** A run stopped in its search (its data stage finished), whose journal holds `values` as finished trials and one trial left running. */
-  async function stoppedRun(name: string, values: readonly number[]) {
+  async function stoppedRun(name: string, values: readonly number[], failedAtStop = false) {
     const data = join(dir, `data-${name}`);
     await buildDemoDataset(data, { train: 240, test: 40, seed: 3 });
     const options = { ...fixtureOptions(join(dir, name)), data } as PipelineOptions;
@@ -244,6 +244,8 @@ describe('reportStage', () => {
       await study.tell(trial, value);
     }
     if (values.length > 0) (await study.ask()).suggestFloat('learning_rate', 1e-4, 1e-2, { log: true });
+    // As a Ctrl-C leaves it: the process failed its trial as it stopped and queued its parameters.
+    if (failedAtStop) await study.failOwnTrials('its process was stopped (Ctrl-C) while the trial was running');
     return { options, layout, state };
   }
 
@@ -268,6 +270,17 @@ describe('reportStage', () => {
     // Read only: the search's own files are its stage's to write.
     expect(readSearchOutputs(layout)).toBeNull();
     expect(lines.some((l) => l.startsWith('    note: This run\'s search was stopped before it finished'))).toBe(true);
+  });
+
+  it('says of a stopped search whose process failed its trial as it stopped that the trial is queued to run again', async () => {
+    const { options, layout, state } = await stoppedRun('failed-at-stop', [0.91, 0.95], true);
+    await reportStage.run({ options, layout, state, log: () => undefined });
+    expect(readFileSync(layout.summaryMd, 'utf8')).toContain(
+      '| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 failed (queued to run again: the resume runs its parameters); best so far: trial 1 (0.9500) |',
+    );
+    expect(readFileSync(join(layout.reportDir, 'report.md'), 'utf8')).toContain(
+      'trial 2 (its process was stopped (Ctrl-C) while the trial was running; its parameters are queued to run again as trial 3).',
+    );
   });
 
   it('says of a run whose search is still running that it is, with the trials so far', async () => {

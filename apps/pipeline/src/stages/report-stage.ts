@@ -19,6 +19,7 @@ import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../opti
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { summaryCell, writeReport, type ReportInput } from '../report';
+import { queuedRetries } from '../report/sections/search-section';
 import { studyPlace, studySoFar } from '../study-access';
 import { searchOutputsOf } from '../search-outputs';
 import { activeRunProcess, type RunProcess } from '../run-process';
@@ -259,7 +260,9 @@ function soFarText(soFar: SearchSoFar): string {
   const search = soFar.outputs;
   const running = search.trials.filter((t) => t.state === 'RUNNING').length;
   const unfinished = soFar.running !== null ? `${running} running` : `${running} stopped mid-trial (the resume runs its parameters again)`;
-  const states = [`${search.finished} finished`, `${search.pruned} pruned`, ...(search.failed > 0 ? [`${search.failed} failed`] : []), ...(running > 0 ? [unfinished] : [])];
+  const queued = queuedRetries(search.trials).length;
+  const failed = `${search.failed} failed` + (queued > 0 ? ` (${queued === search.failed ? '' : `${queued} `}queued to run again: the resume runs ${queued === 1 ? 'its' : 'their'} parameters)` : '');
+  const states = [`${search.finished} finished`, `${search.pruned} pruned`, ...(search.failed > 0 ? [failed] : []), ...(running > 0 ? [unfinished] : [])];
   const best = search.bestTrial !== null && search.bestValue !== null ? `; best so far: trial ${search.bestTrial} (${search.bestValue.toFixed(4)})` : '';
   return `${counted(search.trials.length, 'trial')}: ${states.join(', ')}${best}`;
 }
