@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
 import { addSpent, CONTINUED_STAGES, saveState, tenths, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
-import { claimRun } from './run-process';
+import { claimRun, unlessStopping } from './run-process';
 
 /** Everything the stages of one run share. */
 export interface RunContext {
@@ -137,6 +137,8 @@ async function runEach(ctx: RunContext, stages: readonly Stage[], running: Runni
     const earlier = ctx.state.spent?.[stage.name];
     Object.assign(running, { name: stage.name, t0, recorded: 0 });
     const facts = await stage.run(ctx);
+    // A stage that ended beside a stop's work is not finished: the process is ending.
+    await unlessStopping();
     running.name = null;
     const now = tenths((performance.now() - t0) / 1000);
     const record: StageRecord = {

@@ -41,12 +41,14 @@ interface Running {
   readonly done: Promise<Run>;
 }
 
-/** Starts a pipeline CLI (`search`, `full`) as its own process, through tsx, with an argument array. */
-function start(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(join(WORKSPACE, 'node_modules', '.bin', 'tsx'), [join(WORKSPACE, 'apps/pipeline/src/cli', `${name}.ts`), ...args], {
-    cwd: WORKSPACE,
-    env: { ...process.env, ...env },
-  });
+/**
+ * Starts a pipeline CLI (`search`, `full`) as its own process, through tsx, with an argument array;
+ * with `group`, the user's `digitfuse` binary in a process group of its own (as a terminal runs it:
+ * a Ctrl-C, or SIGSTOP, reaches each of its processes).
+ */
+function start(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, group = false): Running {
+  const [command, first] = group ? [join(WORKSPACE, 'apps/cli/bin/digitfuse'), name] : [join(WORKSPACE, 'node_modules', '.bin', 'tsx'), join(WORKSPACE, 'apps/pipeline/src/cli', `${name}.ts`)];
+  const child = spawn(command, [first, ...args], { cwd: WORKSPACE, env: { ...process.env, ...env }, detached: group });
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stderr += d));
   child.stderr?.on('data', (d: Buffer) => (stderr += d));
@@ -305,6 +307,49 @@ describePg('digitfuse search --storage: a study whose --trials other machines ar
     } finally {
       if (run?.child.exitCode === null) run.child.kill();
       await storage.close();
+    }
+  });
+});
+
+describePg('digitfuse search --storage: a machine stopped with Ctrl-C mid-trial', () => {
+  it("fails its trial as it stops, and another machine waiting on the study runs its parameters at once (before: 2 minutes later, once its heartbeat was stale)", async () => {
+    const args = ['--epochs', '2', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', 'stopped-machine'];
+    const a = start('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'stop-a'), '--trials', '1', ...args], { DIGITFUSE_WORKER_HOST: 'host-a' }, true);
+    const group = -(a.child.pid as number);
+    let b: Running | undefined;
+    try {
+      // Held mid-trial (its first epoch done) while machine B joins for one trial: B waits for A's
+      // trial 0, which fills the study's --trials.
+      await waitForLine(a, /^epoch 1\/2/m, 300_000);
+      process.kill(group, 'SIGSTOP');
+      try {
+        b = start('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'stop-b'), '--trials', '1', ...args], { DIGITFUSE_WORKER_HOST: 'host-b' });
+        await waitForLine(b, /waiting for trial 0 on host-a/, 120_000);
+        process.kill(group, 'SIGINT');
+      } finally {
+        process.kill(group, 'SIGCONT');
+      }
+      const stopped = await a.done;
+      expect({ status: stopped.status, signal: a.child.signalCode }).toEqual({ status: null, signal: 'SIGINT' });
+      expect(stopped.stderr).toMatch(
+        /warning: Study `stopped-machine`: trial 0 marked FAIL \(its process \(\d+ on host-a\) was stopped \(Ctrl-C\) while the trial was running\); its parameters run again as trial 1\n\nstopped \(Ctrl-C\): `digitfuse search --resume [^`]+` goes on from here; the stages and trials finished so far are kept\n$/,
+      );
+      const r = await b.done;
+      expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+      expect(r.stderr).not.toMatch(/no heartbeat/);
+      const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+      try {
+        const trials = await storage.getTrials('stopped-machine');
+        expect(trials.map((t) => [t.number, t.state, t.retryOf, t.worker?.host])).toEqual([
+          [0, 'FAIL', undefined, 'host-a'],
+          [1, 'COMPLETE', 0, 'host-b'],
+        ]);
+        expect(trials[1].params).toEqual(trials[0].params);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      for (const run of [a, b]) if (run?.child.exitCode === null) run.child.kill('SIGKILL');
     }
   });
 });

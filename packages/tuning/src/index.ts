@@ -75,5 +75,5 @@ export {
 export { paramImportances, type ParamImportanceOptions } from './outputs/param-importance';
 export { lastActivity } from './outputs/last-activity';
 export { workerLabels } from './outputs/worker-labels';
-export { isWorkerGone } from './worker-info';
+export { isWorkerGone, THIS_WORKER } from './worker-info';
 export { spawnWorkers, type SpawnWorkersOptions, type WorkerExit } from './workers';

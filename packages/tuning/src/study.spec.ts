@@ -319,6 +319,70 @@ describe('a trial whose worker died, retried', () => {
     expect([...drawIndices(broken.trials).values()]).toEqual([0, 1, 2, 2, 3, 4, 5]);
   });
 
+  it('is failed at once by its own process as it stops (failOwnTrials, at a Ctrl-C): optimize starts no other, the retry is queued, and the resumed study draws as one never stopped', async () => {
+    // Before, a Ctrl-C left the trial RUNNING until a resume on this machine failed it, or, in a
+    // shared study, until another worker found its heartbeat 2 minutes old.
+    const options = { storage: new InMemoryStorage(), pruner: new NopPruner(), heartbeatIntervalMs: 60_000 };
+    const sampler = () => new TPESampler({ seed: 11, nStartupTrials: 2 });
+    const whole = await createStudy({ name: 'whole', sampler: sampler(), logger: new MemoryLogger(), ...options });
+    await whole.optimize(objective, { nTrials: 5 });
+    const logger = new MemoryLogger();
+    const stopped = await createStudy({ name: 'stopped', sampler: sampler(), logger, ...options });
+    let failed: FrozenTrial[] = [];
+    await stopped.optimize(
+      async (t) => {
+        const value = objective(t);
+        if (t.number === 2) failed = await stopped.failOwnTrials('its process was stopped (Ctrl-C) while the trial ran');
+        return value;
+      },
+      { nTrials: 10 },
+    );
+    expect(failed.map((t) => t.number)).toEqual([2]);
+    expect(stopped.trials.map((t) => [t.number, t.state, t.retryOf, t.failReason])).toEqual([
+      [0, 'COMPLETE', undefined, undefined],
+      [1, 'COMPLETE', undefined, undefined],
+      [2, 'FAIL', undefined, 'its process was stopped (Ctrl-C) while the trial ran'],
+      [3, 'WAITING', 2, undefined],
+    ]);
+    // What its objective returned after is dropped, without a warning that the trial had already failed.
+    expect(logger.warnings).toEqual(['Study `stopped`: trial 2 marked FAIL (its process was stopped (Ctrl-C) while the trial ran); its parameters run again as trial 3']);
+    await stopped.optimize(objective, { nTrials: 3 });
+    expect(finished(stopped)).toEqual(finished(whole));
+  });
+
+  it("fails only this process's running trials (failOwnTrials): another worker's goes on", async () => {
+    const storage = new InMemoryStorage();
+    const study = await createStudy({ name: 'two', storage, sampler: new RandomSampler({ seed: 1 }), logger: new MemoryLogger(), heartbeatIntervalMs: 60_000 });
+    const other = await storage.startTrial('two', { host: 'another-machine', pid: 4242, id: 'another' }, Date.now());
+    const mine = await study.ask();
+    mine.suggestFloat('x', 0, 1);
+    expect((await study.failOwnTrials('stopped')).map((t) => t.number)).toEqual([mine.number]);
+    await study.refresh();
+    expect(study.trials.map((t) => [t.number, t.state])).toEqual([
+      [other?.number, 'RUNNING'],
+      [mine.number, 'FAIL'],
+      [2, 'WAITING'],
+    ]);
+    // Nothing of its own left running: a second call fails nothing.
+    expect(await study.failOwnTrials('stopped')).toEqual([]);
+  });
+
+  it('queues a stopped retry again (failOwnTrials): a stop is no crash, which maxRetries guards against', async () => {
+    const study = await createStudy({ name: 'again', sampler: new RandomSampler({ seed: 1 }), logger: new MemoryLogger(), heartbeatIntervalMs: 60_000, maxRetries: 1 });
+    for (let stops = 0; stops < 3; stops++) {
+      const t = await study.ask();
+      t.suggestFloat('x', 0, 1);
+      await study.failOwnTrials('stopped');
+    }
+    expect(study.trials.map((t) => [t.number, t.state, t.retryOf])).toEqual([
+      [0, 'FAIL', undefined],
+      [1, 'FAIL', 0],
+      [2, 'FAIL', 1],
+      [3, 'WAITING', 2],
+    ]);
+    expect(new Set(study.trials.map((t) => t.params.x ?? t.fixedParams?.x)).size).toBe(1);
+  });
+
   it('is judged by successive halving (Hyperband) as in a study where it never died: the failed trial does not compete beside its retry', async () => {
     // Before, the failed trial's rung value counted beside its retry's (the same value twice).
     const judged = async (dies: boolean) => {

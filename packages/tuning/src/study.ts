@@ -8,11 +8,11 @@ import type { Pruner } from './pruners/pruner';
 import { TPESampler } from './samplers/tpe-sampler';
 import type { Sampler } from './samplers/sampler';
 import { InMemoryStorage } from './storage/in-memory-storage';
-import { isStale, type Storage, type TrialLimit } from './storage/storage';
+import { isStale, type StalePolicy, type Storage, type TrialLimit } from './storage/storage';
 import { TrialCache } from './study-cache';
 import type { StudyView } from './study-view';
 import { Trial, type TrialContext } from './trial';
-import type { Direction, FinishedState, FrozenTrial, TrialState } from './trial-state';
+import type { Direction, FinishedState, FrozenTrial, TrialState, WorkerInfo } from './trial-state';
 import { isWorkerDead, THIS_WORKER } from './worker-info';
 
 /** How often a RUNNING trial's worker writes a heartbeat, and after how long without one any worker fails the trial (and retries its parameters). */
@@ -115,6 +115,8 @@ export class Study implements StudyView {
   private readonly maxRetries: number;
   private readonly constraintsFunc: ((trial: FrozenTrial) => readonly number[]) | undefined;
   private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
+  /** The trials {@link failOwnTrials} failed while their objective ran. */
+  private readonly abandoned = new Set<number>();
   /** The last heartbeat's error, told once; null after one that succeeds. */
   private heartbeatProblem: string | null = null;
   private readonly ctx: TrialContext;
@@ -205,12 +207,32 @@ export class Study implements StudyView {
 
   /** Marks RUNNING trials of dead workers, or without a recent heartbeat, FAIL and enqueues their retries. */
   async failStaleTrials(): Promise<FrozenTrial[]> {
-    const failed = await this.storage.failStaleTrials(this.name, {
-      now: Date.now(),
-      staleAfterMs: this.staleAfterMs,
-      isWorkerDead,
-      maxRetries: this.maxRetries,
-    });
+    return this.failAndRetry({ now: Date.now(), staleAfterMs: this.staleAfterMs, isWorkerDead, maxRetries: this.maxRetries });
+  }
+
+  /**
+   * Marks the trials this process is running FAIL with `reason`, and enqueues their retries as
+   * {@link failStaleTrials} would, and asks `optimize` to start no more ({@link stop}): for a process
+   * that is about to end (Ctrl-C), as Optuna fails a trial on KeyboardInterrupt. Other workers of a
+   * shared study take the retries at once, rather than once the heartbeat is stale. Returns the failed
+   * trials.
+   */
+  async failOwnTrials(reason: string): Promise<FrozenTrial[]> {
+    this.stop();
+    const own = this.getTrials(['RUNNING']).filter((t) => this.heartbeats.has(t.number));
+    for (const t of own) {
+      this.stopHeartbeat(t.number);
+      // What its objective still returns (or throws) is dropped: no tell, no callbacks.
+      this.abandoned.add(t.number);
+    }
+    if (own.length === 0) return [];
+    const mine = (worker: WorkerInfo): boolean => worker.id === THIS_WORKER.id && worker.host === THIS_WORKER.host && worker.pid === THIS_WORKER.pid;
+    // Always retried: a stop is no sign that its parameters crash the process (`maxRetries` is for that).
+    return this.failAndRetry({ now: Date.now(), staleAfterMs: Infinity, isWorkerDead: mine, maxRetries: Infinity, reason });
+  }
+
+  private async failAndRetry(policy: StalePolicy): Promise<FrozenTrial[]> {
+    const failed = await this.storage.failStaleTrials(this.name, policy);
     if (failed.length > 0) await this.cache.refresh();
     for (const t of failed) {
       // Whether its parameters run again (as which trial), so that no one looks for a lost configuration.
@@ -412,6 +434,7 @@ export class Study implements StudyView {
         try {
           value = await objective(trial);
         } catch (e) {
+          if (this.abandoned.has(trial.number)) return undefined;
           if (e instanceof TrialPruned) {
             then = nextStart(trial.number);
             await this.finishQuietly(trial.number, 'PRUNED', undefined, then);
@@ -428,6 +451,7 @@ export class Study implements StudyView {
           }
           return await this.afterTrial(callbacks, trial.number, then?.started);
         }
+        if (this.abandoned.has(trial.number)) return undefined;
         then = nextStart(trial.number);
         try {
           await this.told(trial, value as number | readonly number[], undefined, then);

@@ -1,5 +1,6 @@
 import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
+import { stopAfterWork } from '../run-process';
 import { openContext } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
 import { checkSharedStudy, checkStorage, resumedStorage, withResumeHint } from '../study-access';
@@ -24,8 +25,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   await checkSharedStudy(options, log);
   const ctx = openContext(options, argv, log);
   if (isWorker()) {
-    // A worker only runs trials; the main process records the stage and writes the outputs.
-    await searchStage.run(ctx);
+    // A worker only runs trials; the main process records the stage and writes the outputs. Stopped,
+    // it fails the trial it runs first (the search stage's stop work), as the main process does.
+    const removeHandlers = stopAfterWork();
+    try {
+      await searchStage.run(ctx);
+    } finally {
+      removeHandlers();
+    }
     return;
   }
   try {

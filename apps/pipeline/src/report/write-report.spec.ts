@@ -166,11 +166,14 @@ describe('writeReport()', () => {
       { ...trial, number: 0, state: 'FAIL' as const, failReason: 'its process (29295 on vm) ended while the trial was running', retriedAs: 1 },
       { ...trial, number: 1, state: 'COMPLETE' as const, value: 0.88, bestEpoch: 4 },
       { ...trial, number: 2, state: 'FAIL' as const },
+      // Failed as its process stopped (Ctrl-C): its retry, trial 4, waits for the resume (no row).
+      { ...trial, number: 3, state: 'FAIL' as const, failReason: 'its process (29295 on vm) was stopped (Ctrl-C) while the trial was running', retriedAs: 4 },
     ];
     await writeReport({ title: 't', summary: {}, trials }, tempDir());
     const said =
       'Failed (FAIL: no value, left out of the ranking): trial 0 (its process (29295 on vm) ended while the trial was running; ' +
-      'its parameters ran again as trial 1); trial 2 (no reason recorded).';
+      'its parameters ran again as trial 1); trial 2 (no reason recorded); trial 3 (its process (29295 on vm) was stopped (Ctrl-C) while the trial was running; ' +
+      'its parameters are queued to run again as trial 4).';
     expect(readFileSync(join(tempDir(), 'report.md'), 'utf8')).toContain(said);
     const html = readFileSync(join(tempDir(), 'report.html'), 'utf8');
     expect(html).toContain(`<p>${said}</p>`);

@@ -248,7 +248,7 @@ describe('reportStage', () => {
   });
 
   /** A run stopped in its search (its data stage finished), whose journal holds `values` as finished trials and one trial left running. */
-  async function stoppedRun(name: string, values: readonly number[]) {
+  async function stoppedRun(name: string, values: readonly number[], failedAtStop = false) {
     const data = join(dir, `data-${name}`);
     await buildDemoDataset(data, { train: 240, test: 40, seed: 3 });
     const options = { ...fixtureOptions(join(dir, name)), data } as PipelineOptions;
@@ -270,6 +270,8 @@ describe('reportStage', () => {
       await study.tell(trial, value);
     }
     if (values.length > 0) (await study.ask()).suggestFloat('learning_rate', 1e-4, 1e-2, { log: true });
+    // As a Ctrl-C leaves it: the process failed its trial as it stopped and queued its parameters.
+    if (failedAtStop) await study.failOwnTrials('its process was stopped (Ctrl-C) while the trial was running');
     return { options, layout, state };
   }
 
@@ -292,7 +294,7 @@ describe('reportStage', () => {
     expect(trials).toMatch(/\| 1 \| .*0\.95/);
     // The trial its stopped process left RUNNING is not running: the table says what the summary says.
     expect(trials).toMatch(/^\| 2 \| stopped mid-trial \|/m);
-    expect(md).toContain('stopped mid-trial: the search was stopped (Ctrl-C, a kill) while the trial ran; the resume marks it FAIL and runs its parameters again.');
+    expect(md).toContain('stopped mid-trial: the process running the search ended (killed) while the trial ran; the resume marks it FAIL and runs its parameters again.');
     const summary = readFileSync(layout.summaryMd, 'utf8');
     expect(summary).toContain('| search so far (not finished) | 3 trials: 2 completed, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
     // The time the stopped search took counts (its sum was the data stage's and the report's alone).
@@ -303,6 +305,17 @@ describe('reportStage', () => {
     // Read only: the search's own files are its stage's to write.
     expect(readSearchOutputs(layout)).toBeNull();
     expect(lines.some((l) => l.startsWith('    note: This run\'s search was stopped before it finished'))).toBe(true);
+  });
+
+  it('says of a stopped search whose process failed its trial as it stopped that the trial is queued to run again', async () => {
+    const { options, layout, state } = await stoppedRun('failed-at-stop', [0.91, 0.95], true);
+    await reportStage.run({ options, layout, state, log: () => undefined });
+    expect(readFileSync(layout.summaryMd, 'utf8')).toContain(
+      '| search so far (not finished) | 3 trials: 2 completed, 0 pruned, 1 failed (queued to run again: the resume runs its parameters); best so far: trial 1 (0.9500) |',
+    );
+    expect(readFileSync(join(layout.reportDir, 'report.md'), 'utf8')).toContain(
+      'trial 2 (its process was stopped (Ctrl-C) while the trial was running; its parameters are queued to run again as trial 3).',
+    );
   });
 
   it('says of a run whose search is still running that it is, with the trials so far', async () => {

@@ -19,6 +19,7 @@ import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '..
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
 import { embeddingLabel, summaryCell, writeReport, type ReportInput } from '../report';
+import { queuedRetries } from '../report/sections/search-section';
 import { studyPlace, studySoFar } from '../study-access';
 import { searchOutputsOf } from '../search-outputs';
 import { activeRunProcess, type RunProcess } from '../run-process';
@@ -286,10 +287,12 @@ function soFarText(soFar: SearchSoFar): string {
   const search = soFar.outputs;
   const running = search.trials.filter((t) => t.state === 'RUNNING' && !t.stopped).length;
   const stopped = search.trials.filter((t) => t.stopped).length;
+  const queued = queuedRetries(search.trials).length;
+  const failed = `${search.failed} failed` + (queued > 0 ? ` (${queued === search.failed ? '' : `${queued} `}queued to run again: the resume runs ${queued === 1 ? 'its' : 'their'} parameters)` : '');
   const states = [
     `${search.finished} completed`,
     `${search.pruned} pruned`,
-    ...(search.failed > 0 ? [`${search.failed} failed`] : []),
+    ...(search.failed > 0 ? [failed] : []),
     ...(running > 0 ? [`${running} running`] : []),
     ...(stopped > 0 ? [`${stopped} stopped mid-trial (the resume runs its parameters again)`] : []),
   ];

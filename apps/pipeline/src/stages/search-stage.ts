@@ -9,9 +9,10 @@ import {
   type TrainCallback,
   type TrainResult,
 } from '@digitfuse/model';
-import { TrialPruned, spawnWorkers, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
+import { THIS_WORKER, TrialPruned, spawnWorkers, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { beforeStopping, unlessStopping } from '../run-process';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, IMAGE_ONLY_RANKING, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from '../options';
 import { trialModelDir } from '../run-artifacts';
@@ -315,20 +316,32 @@ export const searchStage: Stage = {
     );
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
-    const progress = searchProgress(study, ctx.log, { trials: options.trials, done, started: Date.now(), deadline });
-    if (usedUp) ctx.log(`    the search budget was used before the resume: ${done > 0 ? 'no more trials' : 'one trial, for one epoch (none has finished)'}`);
-    if (!usedUp || done === 0) await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
-      nTrials: usedUp ? 1 : options.trials,
-      nTrialsScope: 'study',
-      timeoutMs: deadline === null || usedUp ? undefined : Math.max(1, deadline - Date.now()),
-      callbacks: [() => pruneTrialModels(ctx, study, keep), ...(isWorker() ? [] : [progress])],
-      // Rather than silence while other workers (other machines, or this one's) run the last trials.
-      onWaiting: (running) => ctx.log(waitingLine(running, options.trials)),
+    // Stopped (Ctrl-C): the trial under way is failed now and its retry queued (a shared study's other
+    // machines take it at once); the main process waits for its workers, which do the same.
+    const forget = beforeStopping(async (how) => {
+      await study.failOwnTrials(`its process (${THIS_WORKER.pid} on ${THIS_WORKER.host}) was stopped (${how}) while the trial was running`);
+      await workers;
     });
-    if (workers) {
-      const exits = await workers;
-      const bad = exits.filter((e) => e.code !== 0);
-      if (bad.length > 0) ctx.log(`    warning: ${counted(bad.length, 'worker process', 'worker processes')} exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
+    try {
+      const progress = searchProgress(study, ctx.log, { trials: options.trials, done, started: Date.now(), deadline });
+      if (usedUp) ctx.log(`    the search budget was used before the resume: ${done > 0 ? 'no more trials' : 'one trial, for one epoch (none has finished)'}`);
+      if (!usedUp || done === 0) await study.optimize(makeObjective(ctx, trainRows, valRows, deadline, study), {
+        nTrials: usedUp ? 1 : options.trials,
+        nTrialsScope: 'study',
+        timeoutMs: deadline === null || usedUp ? undefined : Math.max(1, deadline - Date.now()),
+        callbacks: [() => pruneTrialModels(ctx, study, keep), ...(isWorker() ? [] : [progress])],
+        // Rather than silence while other workers (other machines, or this one's) run the last trials.
+        onWaiting: (running) => ctx.log(waitingLine(running, options.trials)),
+      });
+      // Stopped (its optimize ended as its trials were failed): the process ends; the search has not.
+      await unlessStopping();
+      if (workers) {
+        const exits = await workers;
+        const bad = exits.filter((e) => e.code !== 0);
+        if (bad.length > 0) ctx.log(`    warning: ${counted(bad.length, 'worker process', 'worker processes')} exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
+      }
+    } finally {
+      forget();
     }
     if (isWorker()) return {};
     delete ctx.budgetClock;

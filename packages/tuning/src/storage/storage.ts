@@ -17,6 +17,8 @@ export interface StalePolicy {
   readonly isWorkerDead: (worker: WorkerInfo) => boolean;
   /** A failed trial's parameters are enqueued again at most this many times (0 = never). */
   readonly maxRetries: number;
+  /** Why its trials failed, when the caller knows (its own process stopping); otherwise said from the check that found each. */
+  readonly reason?: string;
 }
 
 /** The arguments of {@link Storage.finishTrial}: the trial, how it ended, its value(s), when, why, and its constraint values. */
@@ -152,7 +154,9 @@ export function staleFailures(trials: readonly FrozenTrial[], policy: StalePolic
     .filter((t) => isStale(t, policy))
     .map((t) => {
       const dead = t.worker !== undefined && policy.isWorkerDead(t.worker);
-      const reason = dead
+      const reason = policy.reason !== undefined
+        ? policy.reason
+        : dead
         ? `its process (${t.worker?.pid} on ${t.worker?.host}) ended while the trial was running: stopped (Ctrl-C), killed or crashed`
         : `no heartbeat for ${Math.round((policy.now - (t.lastHeartbeat ?? policy.now)) / 1000)} s`;
       let depth = 0;

@@ -49,7 +49,7 @@ export const searchSection: ReportSection = {
             ? ' COMPLETE (budget): the search budget stopped the trial before its epochs or early stopping ended it, so its value is of a shorter training than the others\'.'
             : '') +
           (trials.some((t) => t.stopped)
-            ? ' stopped mid-trial: the search was stopped (Ctrl-C, a kill) while the trial ran; the resume marks it FAIL and runs its parameters again.'
+            ? ' stopped mid-trial: the process running the search ended (killed) while the trial ran; the resume marks it FAIL and runs its parameters again.'
             : ''),
       ),
       ctx.table(trialsTable, 'Trials'),
@@ -64,10 +64,24 @@ export const searchSection: ReportSection = {
 export function failedTrialsText(trials: readonly TrialInput[]): string | null {
   const failed = trials.filter((t) => t.state === 'FAIL');
   if (failed.length === 0) return null;
+  const queued = new Set(queuedRetries(trials));
   const why = failed.map(
     (t) =>
       `trial ${t.number} (${t.failReason ?? 'no reason recorded'}` +
-      (t.retriedAs !== undefined && t.retriedAs !== null ? `; its parameters ran again as trial ${t.retriedAs})` : ')'),
+      (t.retriedAs === undefined || t.retriedAs === null
+        ? ')'
+        : queued.has(t.number)
+          ? `; its parameters are queued to run again as trial ${t.retriedAs})`
+          : `; its parameters ran again as trial ${t.retriedAs})`),
   );
   return `Failed (FAIL: no value, left out of the ranking): ${why.join('; ')}.`;
+}
+
+/**
+ * The FAIL trials whose retry has not started (a search stopped as it failed them: the trials list
+ * holds no waiting trial), by number.
+ */
+export function queuedRetries(trials: readonly TrialInput[]): number[] {
+  const listed = new Set(trials.map((t) => t.number));
+  return trials.filter((t) => t.state === 'FAIL' && t.retriedAs !== undefined && t.retriedAs !== null && !listed.has(t.retriedAs)).map((t) => t.number);
 }
