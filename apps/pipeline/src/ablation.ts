@@ -25,7 +25,7 @@ export interface AblationKey {
 }
 
 /** Whether the run has a modality ablation: not an image-only run (`--modality image`), whose model has one sense already. */
-export const hasAblation = (ctx: RunContext): boolean => modalityOf(ctx.options) !== 'image';
+export const hasAblation = (ctx: Pick<RunContext, 'options'>): boolean => modalityOf(ctx.options) !== 'image';
 
 /** The ablation's inputs for the run's best trial (its meta holds the configuration and the kept epoch). */
 export async function ablationKey(ctx: RunContext, trial: number, backend: string): Promise<AblationKey> {

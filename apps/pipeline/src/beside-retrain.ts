@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { hasAblation } from './ablation';
 import type { RunContext } from './context';
 
 /** The child process started beside the retraining. */
@@ -26,6 +27,15 @@ export function typeScriptChildArgs(script: string): string[] {
 }
 
 /**
+ * What the process beside the retraining does for this run, in words (cli/beside-retrain.ts): the
+ * modality ablation unless the run is image-only (its model is the image-only one), the report's
+ * maps unless `--no-report`. Empty: nothing to do, and no process is started.
+ */
+export function besideRetrainWork(ctx: Pick<RunContext, 'options'>): string[] {
+  return [...(hasAblation(ctx) ? ['trains the modality ablation'] : []), ...(ctx.options.report ? ["maps the report's embeddings"] : [])];
+}
+
+/**
  * `digitfuse full` on the CPU backends: while this process retrains, a child process (one kernel
  * thread, lower priority; cli/beside-retrain.ts) does the later stages' work that needs only the
  * search's result: the evaluate stage's modality ablation (`ablation.json`) and the report's t-SNE +
@@ -37,6 +47,9 @@ export function typeScriptChildArgs(script: string): string[] {
  */
 export function startBesideRetrain(ctx: RunContext, trial: number, backend: string): BesideRetrain | null {
   if (backend !== 'wasm' && backend !== 'cpu') return null;
+  // An image-only run said it "trains the modality ablation", which it has none of.
+  const work = besideRetrainWork(ctx);
+  if (work.length === 0) return null;
   const script = join(__dirname, 'cli', 'beside-retrain.ts');
   // The report flag goes along: a resumed run takes it from the command, not from run.json (open-run.ts).
   const report = ctx.options.report ? '--report' : '--no-report';
@@ -59,6 +72,6 @@ export function startBesideRetrain(ctx: RunContext, trial: number, backend: stri
       resolve(code);
     });
   });
-  ctx.log(`    beside the retraining, process ${child.pid} trains the modality ablation and maps the report's embeddings`);
+  ctx.log(`    beside the retraining, process ${child.pid} ${work.join(' and ')}`);
   return { trial, backend, exited, child };
 }

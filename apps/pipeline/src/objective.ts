@@ -4,6 +4,7 @@
  * search stage records every figure beside the value (trial user attributes), so the trials table,
  * search.json and the report show them all.
  */
+import { fusionStrategy, isFusion } from '@digitfuse/model';
 
 /** What a finished trial measured on the validation rows (accuracies in 0..1). */
 export interface TrialFigures {
@@ -65,12 +66,28 @@ export function objectiveValue(name: ObjectiveName, f: TrialFigures): number {
 export const REPORTED_PER_EPOCH = 'clean validation accuracy';
 
 /**
- * What a pruned trial's value is when it is not on the objective's scale, else null: only `clean`
- * (and a run from before `--objective`, which ranked by it) ranks by the figure trials report per
- * epoch; under `shift-aware` or `worst` a pruned trial's 0.9788 is a clean accuracy that a finished
- * trial's objective (lower: it counts shifted audio and the image expert) cannot be set beside.
+ * What that figure is of a product of experts (robust and attention fusion): its weights are calibrated
+ * once the trial has trained, so while it trains its prediction is its fused head alone (a trial's
+ * last report 0.30 beside its clean accuracy, the calibrated product's, of 0.2667).
  */
-export function prunedValueApart(objective: string | null | undefined): string | null {
+export const REPORTED_PER_EPOCH_EXPERTS = 'fused-head validation accuracy';
+
+/**
+ * What an image-only run's trials are ranked by, whatever its `--objective`: it has no audio to shift
+ * and its image expert is the model, so every objective is its validation accuracy.
+ */
+export const IMAGE_ONLY_RANKING = 'an image-only run: its validation accuracy';
+
+/**
+ * What a pruned trial's value is when it is not on the objective's scale, else null. `fusion`: that of
+ * the run's models, null for an image-only run (or unknown). A product of experts reports its fused
+ * head's accuracy, which no objective ranks by. Otherwise only `clean` (and a run from before
+ * `--objective`, which ranked by it) ranks by the figure trials report per epoch; under `shift-aware`
+ * or `worst` a pruned trial's 0.9788 is a clean accuracy that a finished trial's objective (lower: it
+ * counts shifted audio and the image expert) cannot be set beside.
+ */
+export function prunedValueApart(objective: string | null | undefined, fusion: string | null = null): string | null {
+  if (fusion !== null && isFusion(fusion) && fusionStrategy(fusion).experts) return REPORTED_PER_EPOCH_EXPERTS;
   return objective === null || objective === undefined || objective === 'clean' ? null : REPORTED_PER_EPOCH;
 }
 

@@ -74,6 +74,9 @@ export interface PipelineOptions {
 /** The fusion of a run's options ('concat' for runs written before `--fusion` existed). */
 export const fusionOf = (options: PipelineOptions): Fusion => options.fusion ?? 'concat';
 
+/** The fusion of a run's models: null for an image-only run (one branch, nothing fused). */
+export const modelFusionOf = (options: PipelineOptions): Fusion | null => (modalityOf(options) === 'image' ? null : fusionOf(options));
+
 /** The objective of a run's options ('clean' for runs written before `--objective` existed). */
 export const objectiveOf = (options: PipelineOptions): ObjectiveName => options.objective ?? 'clean';
 

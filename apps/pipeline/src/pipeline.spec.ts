@@ -157,7 +157,7 @@ describe('pipeline:search then pipeline:full --resume', () => {
     const html = readFileSync(join(run, 'report', 'report.html'), 'utf8');
     expect(html).toContain('data:image/png;base64,');
     expect(html).toContain('Does hearing make seeing more robust?');
-    expect(html).toContain('Calibrated fusion of the final model');
+    expect(html).toContain('Calibrated fusion of the best trial&#39;s model');
     expect(html).toMatch(/Trials were ranked by shift-aware: [^<]*The best, trial \d+, scored 0\.\d{4}: validation accuracy [\d.]+% with the training voices[^<]*shifted like a new voice, [\d.]+% from its image expert alone\./);
     expect(html).toContain('Shifted audio');
     expect(html).toMatch(/These figures are of the best trial&#39;s model \(trial \d+\), trained in the search on \d+ rows and measured on the \d+ held-out validation rows\./);

@@ -1,5 +1,5 @@
 import { createStudy, inMemoryStorage, NopPruner, RandomSampler, silentLogger } from '@digitfuse/tuning';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureOptions } from './dashboard/testing/fixture-run';
@@ -38,5 +38,24 @@ describe('writeSearchOutputs()', () => {
     expect(byNumber(1)?.state).toBe('COMPLETE');
     expect(byNumber(1)).not.toHaveProperty('failReason');
     expect(byNumber(2)).toMatchObject({ state: 'FAIL', failReason: 'out of memory', retriedAs: null });
+  });
+
+  it('writes trials.csv and trials.md with the epoch each trial kept (best_epoch), and no second "best step" that contradicts it', async () => {
+    // trials.csv had `best_epoch 3` and `best step 2` side by side: the epoch early stopping kept (on
+    // validation loss) and the epoch of the best validation accuracy, the latter under no explanation.
+    const root = join(dir, 'kept');
+    const { layout, state } = createRun(root, fixtureOptions(root));
+    const study = await createStudy({ name: 'digitfuse', direction: 'maximize', storage: inMemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger: silentLogger });
+    const trial = await study.ask();
+    trial.suggestFloat('dropout', 0.1, 0.6);
+    [0.5, 0.8, 0.7].forEach((acc, i) => trial.report(acc, i + 1));
+    trial.setUserAttr('best_epoch', 3);
+    await study.tell(trial, 0.7);
+    const outputs = writeSearchOutputs({ options: fixtureOptions(root), layout, state, log: () => undefined }, study);
+    expect(outputs.trials[0].bestEpoch).toBe(3);
+    const [header, row] = readFileSync(layout.trialsCsv, 'utf8').trim().split('\n');
+    expect(header).toBe('number,state,dropout,value,best_epoch,seconds');
+    expect(row).toMatch(/^0,COMPLETE,[0-9.]+,0\.7,3,\d+\.\d$/);
+    expect(readFileSync(layout.trialsMd, 'utf8')).not.toContain('best step');
   });
 });

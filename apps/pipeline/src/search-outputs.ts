@@ -1,4 +1,4 @@
-import { intermediateValues, paramImportances, trialsTable, type Study } from '@digitfuse/tuning';
+import { intermediateValues, paramImportances, trialsTable, type Study, type TrialsSource, type TrialsTable } from '@digitfuse/tuning';
 import { writeFileAtomic } from '@digitfuse/core';
 import type { RunContext } from './context';
 import { objectiveOf } from './options';
@@ -8,12 +8,20 @@ import { writeJson, type SearchOutputs } from './run-artifacts';
 import { trialChoice, trialConfig } from './study-access';
 
 /**
+ * A study's trials table as the run shows it (trials.md and trials.csv, `digitfuse studies --study`):
+ * with `best_epoch`, the epoch early stopping kept (what retraining trains for), and without tuning's
+ * `best step` (the epoch of the best validation accuracy the pruner saw), which beside it read as a
+ * second best epoch that disagreed with the first.
+ */
+export const runTrialsTable = (study: TrialsSource): TrialsTable => trialsTable(study, { bestStep: false });
+
+/**
  * Write the search's tables and data: `trials.md` and `trials.csv` (like the paper's Table 1),
  * `best.json` (the chosen trial's parameters and model config: `chooseTrial`) and `search.json` (trials with intermediate values, importances).
  */
 export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs {
   const { layout } = ctx;
-  const table = trialsTable(study);
+  const table = runTrialsTable(study);
   writeFileAtomic(layout.trialsMd, table.markdown);
   writeFileAtomic(layout.trialsCsv, table.csv);
   const outputs = searchOutputsOf(ctx, study, table);

@@ -359,6 +359,11 @@ export class Study implements StudyView {
     this.stopAsked = true;
   }
 
+  /** Whether `stop()` was called during the running `optimize`: it starts no more trials. */
+  get stopRequested(): boolean {
+    return this.stopAsked;
+  }
+
   /** Runs trials of `objective` until `nTrials` / `timeoutMs` / `stop()` says stop. */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<void> {
     const { nTrials, timeoutMs, nTrialsScope = 'call', concurrency = 1, callbacks = [], pollIntervalMs = 1000, onWaiting, waitNoticeMs = 60_000 } = options;

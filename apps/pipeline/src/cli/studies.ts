@@ -1,7 +1,8 @@
 import { counted, formatDuration, markdownTable, parseArgs, runMain, UsageError } from '@digitfuse/core';
-import { HEARTBEAT_DEFAULTS, isStale, lastActivity, PostgresStorage, redactUrl, trialsTable, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { HEARTBEAT_DEFAULTS, isStale, lastActivity, PostgresStorage, redactUrl, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { STORAGE_FLAG, STUDY_FLAG, storageOf, studyName } from '../options';
 import { PipelineError } from '../errors';
+import { runTrialsTable } from '../search-outputs';
 import { joiningSettings, recordedStudyKey } from '../study-access';
 
 /** One study of a database, as `digitfuse studies` lists it. */
@@ -120,7 +121,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse studies', describe }, (y) =>
     y
       .option('storage', { ...STORAGE_FLAG, describe: 'The database, postgresql://user@host:port/db (default: DIGITFUSE_STORAGE)' })
-      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures, best step, seconds, and worker when several ran them" })
+      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures (best_epoch among them), seconds, and worker when several ran them" })
       .option('delete', { type: 'string', describe: 'Delete this study, its trials and stored models from the database (with --yes; refused while a worker is at it)' })
       .option('yes', { type: 'boolean', default: false, describe: 'Confirm --delete' }),
   );
@@ -147,7 +148,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (name !== undefined) {
       const trials = await storage.getTrials(name);
       process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n${settingsLine(await recordedStudyKey(storage, name))}\n\n`);
-      process.stdout.write(trialsTable({ direction: (directions as readonly Direction[])[0], trials }).markdown);
+      process.stdout.write(runTrialsTable({ direction: (directions as readonly Direction[])[0], trials }).markdown);
       return;
     }
     const rows = await listStudies(storage);

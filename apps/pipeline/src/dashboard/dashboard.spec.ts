@@ -118,13 +118,13 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect((await rowStates(page))[0]).toBe(`${best}:COMPLETE`);
     }));
 
-  it("brackets a pruned trial's value under --objective shift-aware (its last clean accuracy), says why, and leaves it off the history chart", () =>
+  it("brackets a pruned trial's value (its robust model's last fused-head accuracy), says why, and leaves it off the history chart", () =>
     onPage(live.url, '>= 7', true, async (page) => {
       const pruned = live.monitor.current.trials.find((t) => t.state === 'PRUNED');
       const cell = await page.$eval(`#trials tr[data-trial="${pruned?.number}"] td:nth-child(3)`, (td) => td.textContent);
       expect(cell).toBe(`(${pruned?.value?.toFixed(4)})`);
       expect(await page.$eval('#pruned-note', (e) => (e as unknown as { hidden: boolean }).hidden)).toBe(false);
-      expect(await page.$eval('#pruned-note', (e) => e.textContent)).toContain("a pruned trial's clean validation accuracy after its last epoch (what the pruner compares), not the objective");
+      expect(await page.$eval('#pruned-note', (e) => e.textContent)).toContain("a pruned trial's fused-head validation accuracy after its last epoch (what the pruner compares), not the objective");
       expect(await page.$eval('#chart-history', (e) => e.textContent)).toContain('pruned trials not drawn');
     }));
 

@@ -40,7 +40,8 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
     try {
       const data = source.read();
       expect(data?.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'PRUNED', 'RUNNING']);
-      expect(data).toMatchObject({ name: 'watched', direction: 'maximize', objective: 'shift-aware', seed: 42 });
+      // Its fusion too: a robust model's pruned value is its fused head's accuracy (prunedValueApart).
+      expect(data).toMatchObject({ name: 'watched', direction: 'maximize', objective: 'shift-aware', seed: 42, fusion: 'robust' });
       expect(source.info).toEqual({ kind: 'postgresql', place: db.url().replace(`:${TEST_PG_PASSWORD}@`, '@'), study: 'watched' });
       expect(source.info.place).not.toContain(TEST_PG_PASSWORD);
       // The running trial's steps have a time (its last write), for its progress.

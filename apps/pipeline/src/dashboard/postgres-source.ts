@@ -37,7 +37,7 @@ export class PostgresSource implements StudySource {
   private data: StudyData | null = null;
   private trials: readonly FrozenTrial[] = [];
   private readonly reportTimes = new Map<number, Map<number, number>>();
-  private recorded: { objective: string | null; seed: number | null } | null = null;
+  private recorded: { objective: string | null; seed: number | null; fusion: string | null } | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
@@ -168,6 +168,7 @@ export class PostgresSource implements StudySource {
       reportTimes: this.reportTimes,
       objective: this.recorded?.objective ?? null,
       seed: this.recorded?.seed ?? null,
+      fusion: this.recorded?.fusion ?? null,
     };
     return true;
   }
@@ -183,11 +184,15 @@ export class PostgresSource implements StudySource {
     }
   }
 
-  /** The objective and seed the study's first worker recorded; null until one has. */
-  private async readStudyKey(): Promise<{ objective: string | null; seed: number | null } | null> {
+  /** The objective, seed and fusion the study's first worker recorded; null until one has. */
+  private async readStudyKey(): Promise<{ objective: string | null; seed: number | null; fusion: string | null } | null> {
     const key = await recordedStudyKey(this.storage, this.info.study);
     if (key === null) return null;
-    if (key === 'unreadable') return { objective: null, seed: null };
-    return { objective: typeof key.objective === 'string' ? key.objective : null, seed: typeof key.seed === 'number' ? key.seed : null };
+    if (key === 'unreadable') return { objective: null, seed: null, fusion: null };
+    return {
+      objective: typeof key.objective === 'string' ? key.objective : null,
+      seed: typeof key.seed === 'number' ? key.seed : null,
+      fusion: key.modality !== 'image' && typeof key.fusion === 'string' ? key.fusion : null,
+    };
   }
 }

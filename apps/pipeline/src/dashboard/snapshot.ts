@@ -3,7 +3,7 @@ import { chooseAmong, type TrialChoice } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
 import { FIGURE_ATTRS, figuresOf, keptEpochOf, OBJECTIVES, prunedValueApart, stoppedByBudget } from '../objective';
-import { objectiveOf, type PipelineOptions } from '../options';
+import { modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import type { TrialInput } from '../report';
 import { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from '../report/charts/search-charts';
 import type { RunState } from '../run-artifacts';
@@ -182,7 +182,8 @@ export function buildSnapshot(input: SnapshotInput): DashboardSnapshot {
     importances: null,
   };
   const objective = run?.options.objective ?? study?.objective ?? null;
-  const prunedValue = prunedValueApart(objective);
+  const options = input.run?.state?.options;
+  const prunedValue = prunedValueApart(objective, options ? modelFusionOf(options) : (study?.fusion ?? null));
   if (study) {
     const inputs = study.trials.map((t) => trialInput(t, study.direction)).filter((t): t is TrialInput => t !== null);
     const kept = choice?.keptBaseline;

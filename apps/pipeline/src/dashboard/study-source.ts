@@ -13,6 +13,8 @@ export interface StudyData {
    */
   readonly objective?: string | null;
   readonly seed?: number | null;
+  /** The fusion of the study's models as it records them (`--fusion`; null for `--modality image`); undefined as `objective`. */
+  readonly fusion?: string | null;
 }
 
 /** Where the page says the study is. Every string is data (the page shows it as text). */

@@ -4,6 +4,15 @@ import type { EmbeddingKind, EmbeddingsInput } from './types';
 /** The embedding kinds the report maps, in order. */
 export const EMBEDDING_KINDS: readonly EmbeddingKind[] = ['fused', 'image', 'audio'];
 
+/**
+ * An embedding kind as the report names it: `fused` is the dense layer after the branches, which fuses
+ * nothing in a model without audio (an image-only run's): there it is the dense layer's. `hasAudio`:
+ * whether the model has an audio branch (an audio embedding).
+ */
+export function embeddingLabel(kind: EmbeddingKind, hasAudio: boolean): string {
+  return kind === 'fused' && !hasAudio ? 'dense-layer' : kind;
+}
+
 /** One embedding's 2-D t-SNE and its K-means clusters. */
 export interface EmbeddingMap {
   /** [x0, y0, x1, y1, ...] of the n points. */

@@ -1,5 +1,5 @@
 export { writeReport, type WriteReportOptions } from './write-report';
-export { embeddingMaps, embeddingMap, EMBEDDING_KINDS, type EmbeddingMap, type EmbeddingMaps, type MapSettings } from './embedding-maps';
+export { embeddingLabel, embeddingMaps, embeddingMap, EMBEDDING_KINDS, type EmbeddingMap, type EmbeddingMaps, type MapSettings } from './embedding-maps';
 export { REPORT_SECTIONS, type ReportSection, type SectionContext } from './sections';
 export type {
   ReportInput,

@@ -32,7 +32,7 @@ export function trialTable(trials: readonly TrialInput[], prunedValue: string | 
       .sort((a, b) => a.number - b.number)
       .map((t) => [
         String(t.number),
-        t.stoppedByBudget ? `${t.state} (budget)` : t.state,
+        t.stopped ? 'stopped mid-trial' : t.stoppedByBudget ? `${t.state} (budget)` : t.state,
         // A pruned trial's value on another scale than the objective's is bracketed (see `prunedValue`).
         // Four decimals, as the dashboard and the text above the table give them (0.9750, not 0.975 under 0.9738).
         prunedValue !== null && t.state === 'PRUNED' && t.value !== null ? `(${valueCell(t.value)})` : valueCell(t.value),

@@ -44,6 +44,11 @@ export interface TrialInput {
   readonly failReason?: string | null;
   /** The trial that ran a FAIL trial's parameters again, if one did. */
   readonly retriedAs?: number | null;
+  /**
+   * Whether a RUNNING trial was left so by a search that no process runs any more (Ctrl-C, a kill):
+   * stopped mid-trial, not running (the resume fails it and runs its parameters again).
+   */
+  readonly stopped?: boolean;
 }
 
 /**
@@ -127,6 +132,12 @@ export interface ReportInput {
    * and two experts, so the loss starts near 3 x ln 10, not ln 10). Default one: the prediction.
    */
   readonly lossHeads?: readonly string[];
+  /**
+   * Whether the model's prediction is a product of experts whose weights were calibrated after its
+   * training (robust and attention fusion): its accuracy per epoch is then the fused head's alone (the
+   * product's weights before calibration), not that of the model's final output. Default false.
+   */
+  readonly calibratedExperts?: boolean;
   readonly evaluation?: EvaluationInput;
   readonly trials?: readonly TrialInput[];
   /** Whether larger trial values are better. Default 'maximize'. */

@@ -52,6 +52,8 @@ describe('writeReport()', () => {
     }
     expect(result.seconds).toBeGreaterThan(0);
     expect(logged.some((m) => m.includes('t-SNE + K-means of fused embeddings'))).toBe(true);
+    // What it wrote, by kind: the figures it drew, then the pages.
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^report: wrote ${FIGURES.length} figures, (report\\.md|report\\.html|trials\\.md)(, (report\\.md|report\\.html|trials\\.md)){2} to ${out} in \\d+\\.\\d s$`)));
   });
 
   it('draws the summary last when given finalSummary (e.g. with the time the figures took), in its place at the top of report.html and report.md', async () => {
@@ -142,6 +144,9 @@ describe('writeReport()', () => {
       // The full note comes first, before the first figure (the embeddings'), the references after it.
       expect(text.indexOf('a note for this test')).toBeLessThan(text.indexOf('These figures too'));
       expect(text.indexOf('a note for this test')).toBeLessThan(text.search(/<img|!\[/));
+      // How the maps were made, in report.md too (the page alone said it), before the agreement table.
+      expect(text).toMatch(/t-SNE \(seed \d+\) of 60 validation points; K-means \(k = 10\) on each 2-D embedding, compared with the true digits\./);
+      expect(text.search(/t-SNE \(seed/)).toBeLessThan(text.indexOf('Cluster agreement with digits'));
     }
   });
 
@@ -222,9 +227,12 @@ describe('writeReport()', () => {
     expect(html).not.toContain('No embeddings were given');
     // report.md in the page's order: the agreement table before the figures (it came after them).
     for (const page of [html, readFileSync(join(out, 'report.md'), 'utf8')]) {
-      const at = ['Adjusted Rand index', 'fused embeddings', 'image embeddings', 'audio: none'].map((text) => page.indexOf(text));
+      const at = ['Adjusted Rand index', 'dense-layer embeddings', 'image embeddings', 'audio: none'].map((text) => page.indexOf(text));
       expect(at).toEqual([...at].sort((a, b) => a - b));
       expect(Math.min(...at)).toBeGreaterThan(-1);
+      // Nothing is fused in a model without audio: its dense layer's embeddings were titled "fused".
+      expect(page).not.toContain('fused embeddings');
+      expect(page).toMatch(/<td>dense-layer<\/td>|\| dense-layer \|/);
     }
   });
 

@@ -72,11 +72,20 @@ describe('buildSummary() and bestModelNote()', () => {
       "training accuracy of the retraining's last epoch (dropout on, so it can be below validation)": 0.9858,
       "validation accuracy of the best trial's model": 0.995,
       "validation accuracy of the ensemble of 2 best trials' models": 0.9925,
+      // In points as the console gives them (once 3.3300 beside 0).
+      'ensemble validation gain (points)': '-0.25',
       "validation accuracy of the best trial's model with test-time augmentation": 0.995,
+      'test-time augmentation validation gain (points)': '0.00',
       'submission': layout.submission,
       'submitted predictions':
         'the average of 2 models, the configurations of the 2 best trials each retrained on all 4000 training rows, with test-time augmentation (one-pixel image shifts)',
     });
+  });
+
+  it("says a robust model's training accuracy is its fused head's (its fusion weights are set after training)", () => {
+    const fusion = { weights: { fused: 1.5, image: 0.75, audio: 0.5 } } as EvaluationFile['fusion'];
+    const summary = buildSummary(ctx, { ...evaluation, fusion });
+    expect(summary["training accuracy of the retraining's last epoch (its fused head's, before the fusion weights were set; dropout on, so it can be below validation)"]).toBe(0.9858);
   });
 
   it("gives each stage's time, a search's earlier time across a resume, and once the report is written its own time and the sum", () => {
@@ -121,7 +130,9 @@ describe('buildSummary() and bestModelNote()', () => {
       writeFileSync(layout.searchJson, JSON.stringify({ ...search, bestTrial: 1, bestValue: 0.9788, keptBaseline: null }));
       expect(buildSummary(ctx, evaluation)).not.toHaveProperty('why the best trial');
       // Failed trials (a stopped or crashed process) are counted beside the finished and pruned ones.
-      expect(buildSummary(ctx, evaluation)).toMatchObject({ 'finished trials': 2, 'pruned trials': 0, 'failed trials': 0 });
+      expect(buildSummary(ctx, evaluation)).toMatchObject({ 'completed trials': 2, 'pruned trials': 0, 'failed trials': 0 });
+      // Not "finished trials 6" beside "pruned trials 2" and "trials asked (--trials) 8" after "8/8 trials finished": --trials counts pruned ones as finished.
+      expect(buildSummary(ctx, evaluation)).not.toHaveProperty('finished trials');
       writeFileSync(layout.searchJson, JSON.stringify({ ...search, failed: 1 }));
       expect(buildSummary(ctx, evaluation)['failed trials']).toBe(1);
       // An image-only run has no audio to shift: no clean / shifted-audio lines, and the objective says what it ranked by.
@@ -131,6 +142,9 @@ describe('buildSummary() and bestModelNote()', () => {
       const image = buildSummary({ ...ctx, options: { ...options, modality: 'image' } as PipelineOptions }, evaluation);
       expect(Object.keys(image).filter((k) => k.startsWith('best trial: '))).toEqual([]);
       expect(image.objective).toBe('shift-aware (an image-only run: its validation accuracy)');
+      // Nothing is fused: it said "fusion: robust", --fusion's default (the flag is refused with --modality image).
+      expect(image.fusion).toBe('none (an image-only run)');
+      expect(buildSummary(ctx, evaluation).fusion).toBe('robust');
       // Worker processes and a shared study are said (the password never); one process on the run's journal adds no line.
       expect(Object.keys(buildSummary(ctx, evaluation)).filter((k) => k.startsWith('worker') || k === 'study')).toEqual([]);
       const shared = buildSummary({ ...ctx, options: { ...options, workers: 4, storage: 'postgresql://me:secret@db:5432/trials', study: 'mnist' } }, evaluation);
@@ -187,12 +201,24 @@ describe('searchReportInput()', () => {
   });
 
   it("says a pruned trial's value is a clean validation accuracy, not the objective, unless the run ranks by clean accuracy", () => {
-    const options = fixtureOptions('/tmp/run') as PipelineOptions;
+    const options = { ...fixtureOptions('/tmp/run'), fusion: 'concat' } as PipelineOptions;
     expect(searchReportInput(search, options).prunedValue).toBe('clean validation accuracy');
+    expect(searchReportInput(search, { ...options, fusion: 'robust', modality: 'image' }).prunedValue).toBe('clean validation accuracy');
     expect(searchReportInput({ ...search, objective: 'worst' }, options).prunedValue).toBe('clean validation accuracy');
     expect(searchReportInput({ ...search, objective: 'clean' }, options).prunedValue).toBeNull();
     // A run from before --objective ranked by clean accuracy.
     expect(searchReportInput({ ...search, objective: undefined }, options).prunedValue).toBeNull();
+  });
+
+  it("says a robust (or attention) model's pruned value is its fused-head validation accuracy, apart from every objective, clean included", () => {
+    // It read "its clean validation accuracy" (and, ranking by clean, stood unbracketed among the values), but while a
+    // product of experts trains, before its weights are calibrated, its output is its fused head alone: 0.30 for a clean 0.2667.
+    for (const fusion of ['robust', 'attention'] as const) {
+      const options = { ...fixtureOptions('/tmp/run'), fusion } as PipelineOptions;
+      for (const objective of ['shift-aware', 'worst', 'clean', undefined]) {
+        expect(searchReportInput({ ...search, objective }, options).prunedValue).toBe('fused-head validation accuracy');
+      }
+    }
   });
 });
 
@@ -252,6 +278,7 @@ describe('reportStage', () => {
   it("shows the trials of a run whose search was stopped before it finished (from its journal), not that no search was run", async () => {
     // `full` stopped by SIGTERM after two trials, then `report --run`: its trials were "not in this report".
     const { options, layout, state } = await stoppedRun('stopped', [0.91, 0.95]);
+    state.spent = { search: 42.5 };
     const lines: string[] = [];
     await reportStage.run({ options, layout, state, log: (line) => lines.push(line) });
     const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
@@ -265,8 +292,16 @@ describe('reportStage', () => {
     const trials = readFileSync(join(layout.reportDir, 'trials.md'), 'utf8');
     expect(trials.split('\n').filter((l) => /^\| [012] /.test(l))).toHaveLength(3);
     expect(trials).toMatch(/\| 1 \| .*0\.95/);
+    // The trial its stopped process left RUNNING is not running: the table says what the summary says.
+    expect(trials).toMatch(/^\| 2 \| stopped mid-trial \|/m);
+    expect(md).toContain('stopped mid-trial: the process running the search ended (killed) while the trial ran; the resume marks it FAIL and runs its parameters again.');
     const summary = readFileSync(layout.summaryMd, 'utf8');
-    expect(summary).toContain('| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
+    expect(summary).toContain('| search so far (not finished) | 3 trials: 2 completed, 0 pruned, 1 stopped mid-trial (the resume runs its parameters again); best so far: trial 1 (0.9500) |');
+    // The time the stopped search took counts (its sum was the data stage's and the report's alone).
+    expect(summary).toContain('| time: search (not finished) | 42.5s |');
+    const total = Number(/\| time: all stages \| ([\d.]+)s \|/.exec(summary)?.[1]);
+    const report = Number(/\| time: report \| ([\d.]+)s \|/.exec(summary)?.[1]);
+    expect(Math.abs(total - (1 + 42.5 + report))).toBeLessThanOrEqual(0.11); // each rounded to 0.1 s
     // Read only: the search's own files are its stage's to write.
     expect(readSearchOutputs(layout)).toBeNull();
     expect(lines.some((l) => l.startsWith('    note: This run\'s search was stopped before it finished'))).toBe(true);
@@ -276,7 +311,7 @@ describe('reportStage', () => {
     const { options, layout, state } = await stoppedRun('failed-at-stop', [0.91, 0.95], true);
     await reportStage.run({ options, layout, state, log: () => undefined });
     expect(readFileSync(layout.summaryMd, 'utf8')).toContain(
-      '| search so far (not finished) | 3 trials: 2 finished, 0 pruned, 1 failed (queued to run again: the resume runs its parameters); best so far: trial 1 (0.9500) |',
+      '| search so far (not finished) | 3 trials: 2 completed, 0 pruned, 1 failed (queued to run again: the resume runs its parameters); best so far: trial 1 (0.9500) |',
     );
     expect(readFileSync(join(layout.reportDir, 'report.md'), 'utf8')).toContain(
       'trial 2 (its process was stopped (Ctrl-C) while the trial was running; its parameters are queued to run again as trial 3).',
@@ -291,7 +326,8 @@ describe('reportStage', () => {
     const md = readFileSync(join(layout.reportDir, 'report.md'), 'utf8');
     expect(md).toContain(`This run's search is still running (process ${process.pid} on ${hostname()}, since 2026-12-03T10:00:00.000Z; finished: data): its search section shows the 2 trials`);
     expect(md).toContain(`\`digitfuse report --run ${layout.root}\` shows the trials finished by then`);
-    expect(readFileSync(layout.summaryMd, 'utf8')).toContain('| search so far (not finished) | 2 trials: 1 finished, 0 pruned, 1 running; best so far: trial 0 (0.9000) |');
+    expect(readFileSync(layout.summaryMd, 'utf8')).toContain('| search so far (not finished) | 2 trials: 1 completed, 0 pruned, 1 running; best so far: trial 0 (0.9000) |');
+    expect(readFileSync(join(layout.reportDir, 'trials.md'), 'utf8')).toMatch(/^\| 1 \| RUNNING \|/m);
   });
 
   it('says of a run whose search was stopped before its first trial that its study holds none yet', async () => {

@@ -12,13 +12,13 @@ import {
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
-import { fusionOf, modalityOf, objectiveOf, type PipelineOptions } from '../options';
+import { IMAGE_ONLY_RANKING, OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
+import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { summaryCell, writeReport, type ReportInput } from '../report';
+import { embeddingLabel, summaryCell, writeReport, type ReportInput } from '../report';
 import { queuedRetries } from '../report/sections/search-section';
 import { studyPlace, studySoFar } from '../study-access';
 import { searchOutputsOf } from '../search-outputs';
@@ -26,7 +26,15 @@ import { activeRunProcess, type RunProcess } from '../run-process';
 import { reportEmbeddings, reportMapSettings, savedMaps } from '../report-maps';
 import type { RobustnessInput } from '../report/types';
 
-const points = (gain: number | undefined) => (gain === undefined ? undefined : Math.round(gain * 10000) / 100);
+/**
+ * A validation gain in percentage points as the console gives it, to 2 decimals and signed (`+3.33`,
+ * `0.00`, `-0.25`): as a number the summary showed it as a fraction, `3.3300` beside a bare `0`.
+ */
+const points = (gain: number | undefined): string | undefined => {
+  if (gain === undefined) return undefined;
+  const p = Math.round(gain * 10000) / 100;
+  return `${p > 0 ? '+' : ''}${p.toFixed(2)}`;
+};
 
 /** Summary of a run: what a person wants first. */
 export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null = readEvaluation(ctx.layout, ctx.state)): Record<string, string | number> {
@@ -56,13 +64,14 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   if (ctx.options.workers > 1) add('worker processes (--workers)', ctx.options.workers);
   if (ctx.options.storage) add('study', studyPlace(ctx));
   add('best trial', s.stages.search?.facts?.bestTrial);
-  add('finished trials', s.stages.search?.facts?.finished);
+  // Completed, not "finished": --trials, the console's "8/8 trials finished" and the dashboard count pruned trials as finished too.
+  add('completed trials', s.stages.search?.facts?.finished);
   add('pruned trials', s.stages.search?.facts?.pruned);
   const best = s.stages.search ? readSearchOutputs(ctx.layout) : null;
   // A trial whose process was stopped or crashed (its parameters run again as another trial).
   add('failed trials', best?.failed);
   const imageOnly = modalityOf(ctx.options) === 'image';
-  add('objective', imageOnly ? `${objectiveOf(ctx.options)} (an image-only run: its validation accuracy)` : objectiveOf(ctx.options));
+  add('objective', imageOnly ? `${objectiveOf(ctx.options)} (${IMAGE_ONLY_RANKING})` : objectiveOf(ctx.options));
   add('best objective value (search)', s.stages.search?.facts?.bestValue);
   // Another trial scored higher: the table says which, and why this one was kept (the report's search section too).
   const kept = best?.keptBaseline;
@@ -73,7 +82,7 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
         `its lead of ${(kept.overValue - best.bestValue).toFixed(4)} is within one standard error (${kept.standardError.toFixed(4)}), a lead chance gives as often as not`,
     );
   }
-  add('fusion', fusionOf(ctx.options));
+  add('fusion', modelFusionOf(ctx.options) ?? 'none (an image-only run)');
   const w = evaluation?.fusion?.weights;
   if (w) add('fusion weights (fused, image, audio)', [w.fused, w.image, w.audio].map((x) => x.toFixed(2)).join(', '));
   add("validation accuracy of the best trial's model", s.stages.evaluate?.facts?.valAccuracy);
@@ -85,7 +94,9 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add('retrain epochs', s.stages.retrain?.facts?.epochs);
   // Averaged over the last epoch with dropout (and augmentation) on: below the validation figures
   // above it without being a sign of trouble, which the key says so that no one reads it as one.
-  add("training accuracy of the retraining's last epoch (dropout on, so it can be below validation)", s.stages.retrain?.facts?.trainAcc);
+  // A product of experts gets its fusion weights after training: while it trained, its output was its fused head alone.
+  const whose = evaluation?.fusion ? "its fused head's, before the fusion weights were set; " : '';
+  add(`training accuracy of the retraining's last epoch (${whose}dropout on, so it can be below validation)`, s.stages.retrain?.facts?.trainAcc);
   const submitted = currentSubmission(ctx.layout, s);
   const stale = staleSubmission(ctx.layout, s);
   add('submission', submitted ?? (stale ? `none yet (${stale} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${ctx.layout.root}\` writes the current one)` : 'none'));
@@ -100,7 +111,17 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   const bestParams = best?.trials.find((t) => t.number === best.bestTrial)?.params;
   if (bestParams) summary['best parameters'] = Object.entries(bestParams).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
   for (const [name, record] of Object.entries(s.stages)) summary[`time: ${name}`] = stageTime(record.seconds, record.earlierSeconds);
+  // A stage stopped before it finished (a search stopped by Ctrl-C): its time so far, which the sum counts too.
+  for (const [name, seconds] of Object.entries(unfinishedTimes(ctx))) summary[`time: ${name} (not finished)`] = stageTime(seconds);
   return summary;
+}
+
+/**
+ * Seconds spent so far on stages that have not finished (run.json's `spent`: a search stopped by
+ * Ctrl-C before its trials were done), by stage; a finished stage counts them in its own time.
+ */
+function unfinishedTimes(ctx: RunContext): Record<string, number> {
+  return Object.fromEntries(Object.entries(ctx.state.spent ?? {}).filter(([name, seconds]) => seconds > 0 && ctx.state.stages[name] === undefined));
 }
 
 /** A stage's time in the summary: `12.3s`, and what of it came before a resume when some did. */
@@ -114,7 +135,8 @@ function stageTime(seconds: number, earlier?: number): string {
  * are drawn (report.html's summary, drawn last, and summary.json/summary.md show it).
  */
 export function withReportTime(summary: Record<string, string | number>, ctx: RunContext, reportSeconds: number): Record<string, string | number> {
-  const total = Object.entries(ctx.state.stages).reduce((sum, [name, record]) => sum + (name === 'report' ? 0 : record.seconds), reportSeconds);
+  const finished = Object.entries(ctx.state.stages).reduce((sum, [name, record]) => sum + (name === 'report' ? 0 : record.seconds), reportSeconds);
+  const total = Object.values(unfinishedTimes(ctx)).reduce((sum, seconds) => sum + seconds, finished);
   return { ...summary, 'time: report': stageTime(reportSeconds), 'time: all stages': stageTime(total) };
 }
 
@@ -220,7 +242,7 @@ export function searchReportInput(
     objectiveName: 'objective value',
     objectiveNote: objectiveNote(search, imageOnly),
     logParams: logScaledParams(modalityOf(options)),
-    prunedValue: prunedValueApart(search.objective),
+    prunedValue: prunedValueApart(search.objective, modelFusionOf(options)),
     chosenTrial:
       kept && search.bestTrial !== null && search.bestValue !== null ? { number: search.bestTrial, value: search.bestValue, standardError: kept.standardError } : null,
   };
@@ -244,7 +266,12 @@ interface SearchSoFar {
 async function searchSoFar(ctx: RunContext): Promise<SearchSoFar | null> {
   try {
     const study = await studySoFar(ctx);
-    return study === null ? null : { outputs: searchOutputsOf(ctx, study), running: activeRunProcess(ctx.layout) };
+    if (study === null) return null;
+    const outputs = searchOutputsOf(ctx, study);
+    const running = activeRunProcess(ctx.layout);
+    if (running !== null) return { outputs, running };
+    // No process runs the search: a trial it left RUNNING is stopped, in the trials table as in the summary.
+    return { outputs: { ...outputs, trials: outputs.trials.map((t) => (t.state === 'RUNNING' ? { ...t, stopped: true } : t)) }, running };
   } catch (e) {
     ctx.log(`    note: the search's trials so far could not be read from ${studyPlace(ctx)} (${(e as Error).message}); the report goes on without them`);
     return null;
@@ -258,11 +285,17 @@ async function searchSoFar(ctx: RunContext): Promise<SearchSoFar | null> {
  */
 function soFarText(soFar: SearchSoFar): string {
   const search = soFar.outputs;
-  const running = search.trials.filter((t) => t.state === 'RUNNING').length;
-  const unfinished = soFar.running !== null ? `${running} running` : `${running} stopped mid-trial (the resume runs its parameters again)`;
+  const running = search.trials.filter((t) => t.state === 'RUNNING' && !t.stopped).length;
+  const stopped = search.trials.filter((t) => t.stopped).length;
   const queued = queuedRetries(search.trials).length;
   const failed = `${search.failed} failed` + (queued > 0 ? ` (${queued === search.failed ? '' : `${queued} `}queued to run again: the resume runs ${queued === 1 ? 'its' : 'their'} parameters)` : '');
-  const states = [`${search.finished} finished`, `${search.pruned} pruned`, ...(search.failed > 0 ? [failed] : []), ...(running > 0 ? [unfinished] : [])];
+  const states = [
+    `${search.finished} completed`,
+    `${search.pruned} pruned`,
+    ...(search.failed > 0 ? [failed] : []),
+    ...(running > 0 ? [`${running} running`] : []),
+    ...(stopped > 0 ? [`${stopped} stopped mid-trial (the resume runs its parameters again)`] : []),
+  ];
   const best = search.bestTrial !== null && search.bestValue !== null ? `; best so far: trial ${search.bestTrial} (${search.bestValue.toFixed(4)})` : '';
   return `${counted(search.trials.length, 'trial')}: ${states.join(', ')}${best}`;
 }
@@ -332,6 +365,8 @@ export const reportStage: Stage = {
       input.history = (meta.history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
       // The training loss is the sum of what the model's heads are trained on (three with robust fusion).
       input.lossHeads = meta.config.modality === 'both' ? fusionStrategy(meta.config.fusion).losses : ['prediction'];
+      // Its experts' weights were set after training: the curves' accuracy is the fused head's, not the model's output (36.67% against 26.67%).
+      input.calibratedExperts = meta.calibration !== undefined;
       await backendOf(ctx);
       const embeddings = await reportEmbeddings(ctx, data, evaluation.best.trial);
       // Maps computed beside the retraining (beside-retrain.ts) from these very points are used as they are.
@@ -342,6 +377,7 @@ export const reportStage: Stage = {
     if (robustness) input.robustness = robustness;
     // From the rows already prepared (the figures undo the preprocessing), not the .npy files again.
     const figures = await writeDataFigures({ data, outDir: ctx.layout.reportDir });
+    for (const file of figures) ctx.log(`report: wrote ${basename(file)}`);
     input.extraImages = [
       { title: 'Handwritten digits with their labels', path: figures[0] },
       { title: 'MFCC maps, one clip per digit', path: figures[1] },
@@ -354,7 +390,8 @@ export const reportStage: Stage = {
     const pngs = figures.length + result.files.filter((file) => file.endsWith('.png')).length;
     ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${counted(pngs, 'figure')}`);
     for (const [kind, c] of Object.entries(result.clustering)) {
-      if (c) ctx.log(`    k-means on t-SNE of ${kind} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
+      const name = embeddingLabel(kind as keyof typeof result.clustering, input.embeddings?.audio !== undefined);
+      if (c) ctx.log(`    k-means on t-SNE of ${name} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
     }
     // The figures the line above counts (run.json's `figures`; 0 only when the report was skipped).
     return { figures: pngs };

@@ -2,7 +2,11 @@ import { buildDemoDataset } from '@digitfuse/data';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createStudy, inMemoryStorage, NopPruner, RandomSampler, silentLogger } from '@digitfuse/tuning';
 import { main as search } from '../cli/search';
+import { objectiveLine, searchProgress } from './search-stage';
+import { fixtureOptions } from '../dashboard/testing/fixture-run';
+import type { PipelineOptions } from '../options';
 import type { RunState } from '../run-artifacts';
 
 jest.setTimeout(300_000);
@@ -74,5 +78,37 @@ describe('searchStage', () => {
     const stopped = col < 0 ? [] : csv.slice(1).filter((r) => r[col] !== '').map((r) => r[0]);
     expect(stopped).toEqual(cut === undefined ? [] : [cut]);
     if (cut !== undefined) expect(stderr.join('')).toMatch(/\d+ complete \(1 stopped early by the budget\), \d+ pruned/);
+  });
+});
+
+describe('searchProgress()', () => {
+  it("gives no time left once the search was told to start no more trials (its budget fits no other)", async () => {
+    // `--budget 6s`: "1.9s of the search budget left, less than a trial here takes ...: no more trials",
+    // then "1/50 trials finished in 4s, best 0.2333 (trial 0), about 2s left".
+    const study = await createStudy({ name: 'p', direction: 'maximize', storage: inMemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger: silentLogger });
+    const lines: string[] = [];
+    const started = Date.now();
+    const progress = searchProgress(study, (line) => lines.push(line), { trials: 50, done: 0, started, deadline: started + 60_000 });
+    let n = 0;
+    await study.optimize(
+      (trial) => {
+        if (++n === 2) study.stop();
+        return trial.suggestFloat('x', 0, 1);
+      },
+      { nTrials: 50, callbacks: [progress] },
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^ {4}1\/50 trials finished in \d+s, best [\d.]+ \(trial 0\), about \S+ left$/);
+    expect(lines[1]).toMatch(/^ {4}2\/50 trials finished in \d+s, best [\d.]+ \(trial \d\)$/);
+  });
+});
+
+describe('objectiveLine()', () => {
+  const options = fixtureOptions('/tmp/run') as PipelineOptions;
+
+  it("gives the objective's title, and of an image-only run that it ranks by its validation accuracy", () => {
+    expect(objectiveLine(options)).toBe('    objective: shift-aware: mean of (the worse of clean and shifted-audio accuracy) and the image expert');
+    // `full --modality image` gave shift-aware's title, of shifted audio and an image expert it does not have.
+    expect(objectiveLine({ ...options, modality: 'image' })).toBe('    objective: shift-aware (an image-only run: its validation accuracy)');
   });
 });

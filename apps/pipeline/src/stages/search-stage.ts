@@ -13,8 +13,8 @@ import { THIS_WORKER, TrialPruned, spawnWorkers, type FrozenTrial, type Study, t
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { beforeStopping, unlessStopping } from '../run-process';
-import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
-import { fusionOf, modalityOf, objectiveOf, offsetSeed } from '../options';
+import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, IMAGE_ONLY_RANKING, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
+import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from '../options';
 import { trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
@@ -195,6 +195,16 @@ export function waitingLine(running: readonly FrozenTrial[], trials: number, now
   return `    waiting for ${each.join(', ')}: the study has its --trials ${trials} finished or running`;
 }
 
+/**
+ * The search's line on how it ranks trials: the objective's title, or of an image-only run, which
+ * ranks by its validation accuracy whatever the objective, that (it gave shift-aware's "mean of (the
+ * worse of clean and shifted-audio accuracy) and the image expert", of a run that hears nothing).
+ */
+export function objectiveLine(options: PipelineOptions): string {
+  const name = objectiveOf(options);
+  return `    objective: ${modalityOf(options) === 'image' ? `${name} (${IMAGE_ONLY_RANKING})` : OBJECTIVES[name].title}`;
+}
+
 /** Where the search's progress line counts from (`searchProgress`). */
 export interface ProgressFrom {
   /** `--trials`: the finished trials the search aims for. */
@@ -225,7 +235,9 @@ export function searchProgress(study: Study, log: (line: string) => void, from: 
     log(
       `    ${finished}/${from.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
         (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
-        (finished < from.trials ? `, about ${formatDuration(left / 1000)} left` : ''),
+        // None after the search was told to start no more trials (its budget cannot fit another): it said
+        // "no more trials", then "about 2s left".
+        (finished < from.trials && !study.stopRequested ? `, about ${formatDuration(left / 1000)} left` : ''),
     );
   };
 }
@@ -296,7 +308,7 @@ export const searchStage: Stage = {
         ? ''
         : `, budget ${formatDuration(options.budgetMs / 1000)}` +
           (used > 0 ? ` (${formatDuration(used / 1000)} of it used before the resume: ${formatDuration((budgetLeft ?? 0) / 1000)} left)` : '');
-    ctx.log(`    objective: ${OBJECTIVES[objectiveOf(options)].title}`);
+    ctx.log(objectiveLine(options));
     ctx.log(
       `    ${counted(options.trials, 'trial')}${budget}` +
         `, ${trainRows.n} training${trainRows.n < data.split.train.length ? ` (of ${data.split.train.length}, --search-rows)` : ''} / ${valRows.n} validation rows (${data.split.mode} split)` +

@@ -50,6 +50,14 @@ describe('trialsTable()', () => {
     const acts = study.trials.map((t) => t.params.act);
     acts.forEach((a, i) => expect(csv[i + 1]).toContain(a === 'a,b' ? ',"a,b",' : ',relu,'));
   });
+
+  it('leaves the best step column out with bestStep: false (the rows keep it)', async () => {
+    const table = trialsTable(await smallStudy(), { bestStep: false });
+    expect(table.csv.split('\n')[0]).toBe('number,state,lr,act,value,seconds');
+    expect(table.markdown.split('\n')[0]).toBe('| number | state | lr | act | value | seconds |');
+    expect(table.markdown.split('\n')[2]).toMatch(/^\| 0 \| COMPLETE \| [0-9.e-]+ \| (relu|a,b) \| 0.7 \| \d+\.\d \|$/);
+    expect(table.rows.map((r) => r.bestStep)).toEqual([1, 1, 2]);
+  });
 });
 
 describe('trialsTable() of trials several workers ran', () => {

@@ -37,6 +37,12 @@ export interface TrialsTable {
 export interface TrialsTableOptions {
   /** Digits after the point for values and float parameters. Default: 4. */
   readonly digits?: number;
+  /**
+   * Whether the table has the `best step` column (the step of the best intermediate value). Default:
+   * true. Leave it out where the objective records the step it kept itself (a `best_epoch` attribute
+   * chosen by early stopping on another measure), which that column would contradict.
+   */
+  readonly bestStep?: boolean;
 }
 
 /** Step of the best intermediate value for the direction, or undefined. */
@@ -69,9 +75,10 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step, seconds (and the worker, when several ran them). */
+/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step (unless `bestStep: false`), seconds (and the worker, when several ran them). */
 export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {}): TrialsTable {
   const digits = options.digits ?? 4;
+  const withBestStep = options.bestStep ?? true;
   const paramNames: string[] = [];
   const userAttrNames: string[] = [];
   for (const t of study.trials) {
@@ -93,14 +100,14 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
       worker: several ? workers.labels.get(t.number) : undefined,
     }));
   // A worker column when several machines or processes ran the trials.
-  const header = ['number', 'state', ...paramNames, 'value', ...userAttrNames, 'best step', 'seconds', ...(several ? ['worker'] : [])];
+  const header = ['number', 'state', ...paramNames, 'value', ...userAttrNames, ...(withBestStep ? ['best step'] : []), 'seconds', ...(several ? ['worker'] : [])];
   const cells = rows.map((r) => [
     String(r.number),
     r.state,
     ...paramNames.map((p) => formatValue(r.params[p], digits)),
     r.value === undefined ? '' : formatValue(r.value, digits),
     ...userAttrNames.map((a) => (a in r.userAttrs ? formatValue(r.userAttrs[a] ?? 'null', digits) : '')),
-    r.bestStep === undefined ? '' : String(r.bestStep),
+    ...(withBestStep ? [r.bestStep === undefined ? '' : String(r.bestStep)] : []),
     r.seconds === undefined ? '' : r.seconds.toFixed(1),
     ...(several ? [r.worker ?? ''] : []),
   ]);

@@ -704,7 +704,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
       for (const f of staleFailures(rows.rows.map(toFrozen), policy)) {
         const done = await c.query(
           `UPDATE digitfuse_trials SET state = 'FAIL', fail_reason = $3, datetime_complete = $4, txid = pg_current_xact_id() WHERE study_id = $1 AND number = $2 AND state = 'RUNNING'`,
-          [id, f.number, f.reason, policy.now],
+          [id, f.number, f.reason, f.endedAt],
         );
         if (done.rowCount !== 1) continue;
         out.push(f.number);

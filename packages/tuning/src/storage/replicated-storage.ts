@@ -150,7 +150,7 @@ export abstract class ReplicatedStorage implements Storage {
       let next = trials.length;
       const failures = staleFailures(trials, policy);
       for (const f of failures) {
-        ops.push({ op: 'finish', study, number: f.number, state: 'FAIL', reason: f.reason, ts: policy.now });
+        ops.push({ op: 'finish', study, number: f.number, state: 'FAIL', reason: f.reason, ts: f.endedAt });
         if (f.retryParams !== undefined) {
           ops.push({ op: 'create_trial', study, number: next++, state: 'WAITING', params: f.retryParams, retryOf: f.number, ts: policy.now });
         }

@@ -155,6 +155,7 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s (storage contract)', (
     lost.suggestFloat('x', -1, 1);
     const x = lost.params.x;
     await first.refresh();
+    const lostAt = Date.now();
     await new Promise((r) => setTimeout(r, 200));
     const logger = new MemoryLogger();
     const second = await createStudy(base(open(), { ...opts, logger }));
@@ -164,6 +165,9 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s (storage contract)', (
     expect(retry.suggestFloat('x', -1, 1)).toBe(x);
     expect(second.trials[0].state).toBe('FAIL');
     expect(second.trials[0].failReason).toMatch(/no heartbeat/);
+    // It ended when it was last heard from, not when the second handle noticed (its duration is the time it ran).
+    expect(second.trials[0].datetimeComplete).toBe(second.trials[0].lastHeartbeat ?? second.trials[0].datetimeStart);
+    expect(second.trials[0].datetimeComplete as number).toBeLessThanOrEqual(lostAt);
     expect(logger.warnings.join('\n')).toMatch(/trial 0 marked FAIL \(no heartbeat for \d+ s\); its parameters run again as trial 1$/m);
     await expect(first.tell(lost, 1)).rejects.toThrow(TuningError);
     await second.tell(retry, 1);

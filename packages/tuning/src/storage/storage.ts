@@ -131,6 +131,12 @@ export function limitReached(trials: readonly FrozenTrial[], limit: TrialLimit |
 export interface StaleFailure {
   readonly number: number;
   readonly reason: string;
+  /**
+   * When the trial last showed life (its last heartbeat, report or attribute, else its start): the
+   * time it is recorded as ended, so that its duration is the time it ran, not the time until another
+   * process noticed (a resume the next day made a trial stopped after 2 s last a day).
+   */
+  readonly endedAt: number;
   readonly retryParams: Record<string, ParamValue> | undefined;
 }
 
@@ -157,7 +163,7 @@ export function staleFailures(trials: readonly FrozenTrial[], policy: StalePolic
       for (let r = t.retryOf; r !== undefined; r = trials[r]?.retryOf) depth++;
       const params = { ...(t.fixedParams ?? {}), ...t.params };
       const retry = depth < policy.maxRetries && Object.keys(params).length > 0;
-      return { number: t.number, reason, retryParams: retry ? params : undefined };
+      return { number: t.number, reason, endedAt: t.lastHeartbeat ?? t.datetimeStart ?? policy.now, retryParams: retry ? params : undefined };
     });
 }
 

@@ -66,6 +66,15 @@ describe('trainingCurvesSpec()', () => {
     await expectTexts(trainingCurvesSpec(input.history ?? [], ['fused', 'image', 'audio']), ['Loss (sum of 3 cross-entropies)', 'summed over the heads: fused + image + audio']);
   });
 
+  it("says a calibrated product of experts' accuracy per epoch is its fused head's, not the model's output", async () => {
+    // Robust fusion's curve read "of the model's output" at 36.67% while that model's validation accuracy was 26.67%:
+    // its experts' weights are set after training, so while it trained its output was the fused head alone.
+    const heads = ['fused', 'image', 'audio'];
+    const t = await expectTexts(trainingCurvesSpec(input.history ?? [], heads, true), ['of the fused head: the output before the fusion weights were calibrated']);
+    expect(t).not.toContain("of the model's output");
+    await expectTexts(trainingCurvesSpec(input.history ?? [], heads), ["of the model's output"]);
+  });
+
   it("keeps robust fusion's loss panel as tall as its plot: the panel's title sits just above it, not far above a gap", async () => {
     // The axis title once named the three heads and was longer than the 260-pixel plot: the panel grew
     // to the title's length and the chart was ~580 pixels tall with a blank band under 'Loss per epoch'.
@@ -94,6 +103,18 @@ describe('evaluation charts', () => {
     { precision: 0.9, recall: 0.9, f1: 0.9, support: 10 },
     { precision: 0.9, recall: 0.9, f1: 0.86, support: 10 },
   ] };
+
+  it("confusionMatrixSpec() labels its Count legend with whole counts (it read 0.0, 0.5, ... 3.5, 4.0)", async () => {
+    // A run's 10 x 10 matrix on 30 validation rows (counts up to 4).
+    const confusion = Array.from({ length: 10 }, (_, t) => Array.from({ length: 10 }, (_, p) => (p === 7 ? [3, 1, 2, 3, 0, 0, 3, 4, 1, 2][t] : p === 5 ? [0, 2, 1, 0, 3, 3, 0, 0, 1, 0][t] : p === 0 && t === 0 ? 1 : 0)));
+    const perClass = Array.from({ length: 10 }, () => ({ precision: 0.5, recall: 0.5, f1: 0.5, support: 3 }));
+    const small = { ...evaluation, confusion, perClass };
+    const svg = await renderSvg(confusionMatrixSpec(small));
+    const legend = [...svg.matchAll(/<g class="mark-text role-legend-label"[^>]*>(.*?)<\/g>/gs)].flatMap((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    expect(legend.length).toBeGreaterThan(1);
+    for (const label of legend) expect(label).toMatch(/^\d+$/);
+    expect(new Set(legend).size).toBe(legend.length);
+  });
 
   it('confusionMatrixSpec() prints each count and the accuracy', async () => {
     const t = await expectTexts(confusionMatrixSpec(evaluation), ['Confusion matrix (validation)', 'accuracy 90.00%', 'Predicted digit', 'True digit']);

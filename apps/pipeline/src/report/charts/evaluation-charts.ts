@@ -35,7 +35,8 @@ export function confusionMatrixSpec(evaluation: EvaluationInput): TopLevelSpec {
             type: 'quantitative',
             title: 'Count',
             scale: { scheme: 'blues', type: 'symlog' },
-            legend: { ...LEGEND_CONFIG, gradientLength: Math.min(size, 300) },
+            // Whole counts: the legend read 0.0, 0.5, 1.0 ... 3.5, 4.0 for a matrix of counts up to 4.
+            legend: { ...LEGEND_CONFIG, gradientLength: Math.min(size, 300), format: 'd', tickMinStep: 1 },
           },
         },
       },

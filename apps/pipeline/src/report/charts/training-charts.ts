@@ -17,8 +17,22 @@ export function lossSubtitle(lossHeads: readonly string[] = ['prediction']): str
   return lossHeads.length > 1 ? `summed over the heads: ${lossHeads.join(' + ')}` : undefined;
 }
 
-/** Loss and accuracy per epoch, train and validation, side by side; `lossHeads` as `lossTitle`'s. */
-export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?: readonly string[]): TopLevelSpec {
+/**
+ * The accuracy panel's subtitle: whose accuracy it is. A product of experts is calibrated after
+ * training (`calibratedExperts`), so while it trained its output was its fused head alone; said, as the
+ * curve's last point is not the model's validation accuracy. Else the model's output, said when the
+ * loss panel has a subtitle (so both titles stand level).
+ */
+export function accuracySubtitle(lossHeads?: readonly string[], calibratedExperts = false): string | undefined {
+  if (calibratedExperts) return 'of the fused head: the output before the fusion weights were calibrated';
+  return lossSubtitle(lossHeads) === undefined ? undefined : "of the model's output";
+}
+
+/**
+ * Loss and accuracy per epoch, train and validation, side by side; `lossHeads` as `lossTitle`'s,
+ * `calibratedExperts` as `accuracySubtitle`'s.
+ */
+export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?: readonly string[], calibratedExperts = false): TopLevelSpec {
   const rows: Array<{ epoch: number; metric: string; split: string; value: number }> = [];
   for (const h of history) {
     rows.push({ epoch: h.epoch, metric: 'loss', split: 'train', value: round(h.loss, 5) });
@@ -31,7 +45,6 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?:
     }
   }
   const panel = (metric: 'loss' | 'accuracy', text: string, subtitle?: string) => ({
-    // The accuracy panel gets a subtitle when the loss panel has one, so both titles stand level.
     title: subtitle === undefined ? text : { text, subtitle },
     width: 360,
     height: 260,
@@ -73,7 +86,7 @@ export function trainingCurvesSpec(history: readonly HistoryEntry[], lossHeads?:
     data: { values: rows },
     hconcat: [
       panel('loss', 'Loss per epoch', lossSubtitle(lossHeads)),
-      panel('accuracy', 'Accuracy per epoch', lossSubtitle(lossHeads) === undefined ? undefined : "of the model's output"),
+      panel('accuracy', 'Accuracy per epoch', accuracySubtitle(lossHeads, calibratedExperts)),
     ],
     config: { title: TITLE_CONFIG },
   } as TopLevelSpec;

@@ -1,6 +1,6 @@
 import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from '@digitfuse/analysis';
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from '../charts/embedding-charts';
-import { EMBEDDING_KINDS as KINDS, embeddingMap, mappable } from '../embedding-maps';
+import { EMBEDDING_KINDS as KINDS, embeddingLabel, embeddingMap, mappable } from '../embedding-maps';
 import { escapeHtml } from '../tables';
 import type { ClusterAgreement, EmbeddingKind } from '../types';
 import { fromPart, modelNote, type ReportSection } from './section';
@@ -18,6 +18,8 @@ export const embeddingsSection: ReportSection = {
     const k = ctx.clusters;
     const seed = ctx.seed;
     const n = e.labels.length;
+    // An image-only model's `fused` embedding is its dense layer: nothing is fused (its report said "fused embeddings").
+    const label = (kind: EmbeddingKind): string => embeddingLabel(kind, e.dims.audio !== undefined && e.audio !== undefined);
     // The maps first, then the agreement table, then each kind's figures (or why it has none): report.md
     // gets its lines as they are written, so it follows the page's order only when they are written in it.
     const kinds = KINDS.map((kind): { kind: EmbeddingKind; skip: string } | { kind: EmbeddingKind; data: EmbeddingPlotData } => {
@@ -33,20 +35,20 @@ export const embeddingsSection: ReportSection = {
       const agreement = { ari: adjustedRandIndex(e.labels, assigned), nmi: normalizedMutualInfo(e.labels, assigned) };
       ctx.clustering[kind] = agreement;
       ctx.log(
-        `report: t-SNE + K-means of ${kind} embeddings (${n} x ${dim}) ${given ? 'computed beforehand' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}: ` +
+        `report: t-SNE + K-means of ${label(kind)} embeddings (${n} x ${dim}) ${given ? 'computed beforehand' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}: ` +
           `ARI ${agreement.ari.toFixed(3)}, NMI ${agreement.nmi.toFixed(3)}`,
       );
-      return { kind, data: { kind, coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement } };
+      return { kind, data: { kind: label(kind), coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement } };
     });
     const parts: string[] = [];
     const measured = KINDS.filter((kind) => ctx.clustering[kind]);
     if (measured.length > 0) {
       const rows = measured.map((kind) => {
         const c = ctx.clustering[kind] as ClusterAgreement;
-        return [kind, c.ari.toFixed(4), c.nmi.toFixed(4)];
+        return [label(kind), c.ari.toFixed(4), c.nmi.toFixed(4)];
       });
       parts.push(
-        `<p>t-SNE (seed ${seed}) of ${n} validation points; K-means (k = ${k}) on each 2-D embedding, compared with the true digits.</p>`,
+        ctx.paragraph(`t-SNE (seed ${seed}) of ${n} validation points; K-means (k = ${k}) on each 2-D embedding, compared with the true digits.`),
         ctx.table({ headers: ['Embedding', 'Adjusted Rand index', 'NMI'], rows }, 'Cluster agreement with digits'),
       );
     }
@@ -56,11 +58,12 @@ export const embeddingsSection: ReportSection = {
         continue;
       }
       const { kind, data } = entry;
-      ctx.markdown(`### ${kind} embeddings`, '');
-      parts.push(`<h3>${escapeHtml(kind)} embeddings</h3>`);
-      parts.push(await ctx.chart(`tsne-kmeans-${kind}.png`, tsneKmeansPairSpec(data), `t-SNE of ${kind} embeddings coloured by digit, beside K-means (k = ${k}) clusters`));
-      await ctx.chart(`tsne-${kind}.png`, tsneChartSpec(data), `t-SNE of ${kind} embeddings coloured by digit`);
-      await ctx.chart(`kmeans-${kind}.png`, kmeansChartSpec(data), `K-means (k = ${k}) clusters on the t-SNE of ${kind} embeddings`);
+      const name = label(kind);
+      ctx.markdown(`### ${name} embeddings`, '');
+      parts.push(`<h3>${escapeHtml(name)} embeddings</h3>`);
+      parts.push(await ctx.chart(`tsne-kmeans-${kind}.png`, tsneKmeansPairSpec(data), `t-SNE of ${name} embeddings coloured by digit, beside K-means (k = ${k}) clusters`));
+      await ctx.chart(`tsne-${kind}.png`, tsneChartSpec(data), `t-SNE of ${name} embeddings coloured by digit`);
+      await ctx.chart(`kmeans-${kind}.png`, kmeansChartSpec(data), `K-means (k = ${k}) clusters on the t-SNE of ${name} embeddings`);
     }
     return note + parts.join('\n');
   }),

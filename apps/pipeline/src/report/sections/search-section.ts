@@ -47,6 +47,9 @@ export const searchSection: ReportSection = {
             : '') +
           (trials.some((t) => t.stoppedByBudget)
             ? ' COMPLETE (budget): the search budget stopped the trial before its epochs or early stopping ended it, so its value is of a shorter training than the others\'.'
+            : '') +
+          (trials.some((t) => t.stopped)
+            ? ' stopped mid-trial: the process running the search ended (killed) while the trial ran; the resume marks it FAIL and runs its parameters again.'
             : ''),
       ),
       ctx.table(trialsTable, 'Trials'),

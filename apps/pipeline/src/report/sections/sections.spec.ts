@@ -80,6 +80,14 @@ describe('robustnessSection: the fusion adapted to the test rows', () => {
     expect(md).not.toContain('0.0% of the time');
   });
 
+  it("says whose accuracies the calibration table gives: the best trial's model's, on validation, whose weights the submitted model keeps", async () => {
+    // It was titled "Calibrated fusion of the final model", above accuracies the retrained model (no validation rows left) never had.
+    const md = await said({ n: 200, confident: 0, audioAgreement: 0, audioValAccuracy: 0.655, audioScale: 1 });
+    expect(md).toContain("Calibrated fusion of the best trial's model");
+    expect(md).not.toContain('of the final model');
+    expect(md).toContain("Accuracies of the best trial's model on the validation rows. The submitted model, retrained on all training rows, has no rows left to calibrate on and keeps these weights (an ensemble's other members keep their own trials').");
+  });
+
   it('gives the agreement and the factor when some test rows were pseudo-labelled', async () => {
     const md = await said({ n: 200, confident: 150, audioAgreement: 0.6, audioValAccuracy: 0.9, audioScale: 0.5 });
     expect(md).toContain('on the 150 rows where the image head is confident, the audio head agrees with it 60.0% of the time');

@@ -6,6 +6,6 @@ export const trainingSection: ReportSection = {
   id: 'training',
   title: 'Training',
   render: fromPart((input) => input.history, 'No training history was given.', async (history, ctx, input) =>
-    modelNote(input, ctx) + (await ctx.chart('training-curves.png', trainingCurvesSpec(history, input.lossHeads), 'Training curves: loss and accuracy per epoch')),
+    modelNote(input, ctx) + (await ctx.chart('training-curves.png', trainingCurvesSpec(history, input.lossHeads, input.calibratedExperts), 'Training curves: loss and accuracy per epoch')),
   ),
 };
