@@ -332,12 +332,17 @@ describe('a trial whose worker died, retried', () => {
     await stopped.optimize(
       async (t) => {
         const value = objective(t);
-        if (t.number === 2) failed = await stopped.failOwnTrials('its process was stopped (Ctrl-C) while the trial ran');
+        if (t.number === 2) {
+          await new Promise((r) => setTimeout(r, 30));
+          failed = await stopped.failOwnTrials('its process was stopped (Ctrl-C) while the trial ran');
+        }
         return value;
       },
       { nTrials: 10 },
     );
     expect(failed.map((t) => t.number)).toEqual([2]);
+    // Ended when its process stopped it, not at its last report or heartbeat (its start here).
+    expect(failed[0].datetimeComplete as number).toBeGreaterThanOrEqual((failed[0].datetimeStart as number) + 25);
     expect(stopped.trials.map((t) => [t.number, t.state, t.retryOf, t.failReason])).toEqual([
       [0, 'COMPLETE', undefined, undefined],
       [1, 'COMPLETE', undefined, undefined],

@@ -17,7 +17,10 @@ export interface StalePolicy {
   readonly isWorkerDead: (worker: WorkerInfo) => boolean;
   /** A failed trial's parameters are enqueued again at most this many times (0 = never). */
   readonly maxRetries: number;
-  /** Why its trials failed, when the caller knows (its own process stopping); otherwise said from the check that found each. */
+  /**
+   * Why its trials failed, when the caller knows: its own process is stopping them, so they end now
+   * (`now`); otherwise each is said from the check that found it, and ended when it was last heard from.
+   */
   readonly reason?: string;
 }
 
@@ -163,7 +166,7 @@ export function staleFailures(trials: readonly FrozenTrial[], policy: StalePolic
       for (let r = t.retryOf; r !== undefined; r = trials[r]?.retryOf) depth++;
       const params = { ...(t.fixedParams ?? {}), ...t.params };
       const retry = depth < policy.maxRetries && Object.keys(params).length > 0;
-      return { number: t.number, reason, endedAt: t.lastHeartbeat ?? t.datetimeStart ?? policy.now, retryParams: retry ? params : undefined };
+      return { number: t.number, reason, endedAt: policy.reason !== undefined ? policy.now : (t.lastHeartbeat ?? t.datetimeStart ?? policy.now), retryParams: retry ? params : undefined };
     });
 }
 
