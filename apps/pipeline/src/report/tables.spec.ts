@@ -108,6 +108,16 @@ describe('fusionTable()', () => {
       ["Product of experts (the model's output)", '', '99.50%', '98.00%'],
     ]);
   });
+
+  it("names attention fusion's fused head for what it is, not the paper's classifier", () => {
+    const t = fusionTable({
+      strategy: 'attention',
+      weights: { fused: 1, image: 0.5, audio: 0.25 },
+      clean: { fused: score(0.99), image: score(0.97), audio: score(0.86), product: score(0.995) },
+      shifted: { fused: score(0.97), image: score(0.97), audio: score(0.56), product: score(0.98) },
+    });
+    expect(t.rows[0][0]).toBe('Fused head (image attending to the audio frames)');
+  });
 });
 
 describe('robustnessTables()', () => {

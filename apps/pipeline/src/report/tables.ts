@@ -60,7 +60,9 @@ const percent = (x: number | null | undefined): string => (x === null || x === u
 
 /** A robust-fusion calibration as a table: each expert and the product, weight and validation accuracy (audio as is / shifted). */
 export function fusionTable(fusion: FusionInput): Table {
-  const names = { fused: 'Fused head (the paper\'s classifier)', image: 'Image head', audio: 'Audio head', product: 'Product of experts (the model\'s output)' } as const;
+  // Attention fusion's fused head attends over the audio frames: it is not the paper's classifier.
+  const fused = fusion.strategy === 'attention' ? 'Fused head (image attending to the audio frames)' : "Fused head (the paper's classifier)";
+  const names = { fused, image: 'Image head', audio: 'Audio head', product: "Product of experts (the model's output)" } as const;
   return {
     headers: ['Expert', 'Weight', 'Validation accuracy', 'With shifted audio'],
     rows: (['fused', 'image', 'audio', 'product'] as const).map((k) => [

@@ -83,6 +83,8 @@ export interface HeadScoreInput {
 
 /** A robust-fusion model's calibration: expert weights and each expert on validation data. */
 export interface FusionInput {
+  /** The model's fusion strategy (`robust`, `attention`): what its fused head is. Default: robust. */
+  readonly strategy?: string;
   readonly weights: Readonly<Record<'fused' | 'image' | 'audio', number>>;
   /** On the validation rows as they are. */
   readonly clean: Readonly<Record<'fused' | 'image' | 'audio' | 'product', HeadScoreInput>>;

@@ -358,10 +358,11 @@ export const reportStage: Stage = {
       input.modelNote = bestModelNote(ctx, evaluation.best.trial);
       input.evaluation = evaluation.best;
       input.ablation = evaluation.ablation;
-      if (evaluation.fusion) input.fusion = evaluation.fusion;
       const dir = trialModelDir(ctx.layout, evaluation.best.trial);
       // Curves of the best trial's model: trained on the split's training rows, so it has validation curves.
       const meta = await readMeta(dir);
+      // With its strategy, which says what its fused head is (attention fusion's is not the paper's classifier).
+      if (evaluation.fusion) input.fusion = { ...evaluation.fusion, strategy: meta.config.fusion };
       input.history = (meta.history ?? []).map((h) => ({ ...h, epoch: h.epoch + 1 }));
       // The training loss is the sum of what the model's heads are trained on (three with robust fusion).
       input.lossHeads = meta.config.modality === 'both' ? fusionStrategy(meta.config.fusion).losses : ['prediction'];
