@@ -1,5 +1,5 @@
 import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/data';
-import { selectBackend, type BackendInfo } from '@digitfuse/model';
+import { describeBackend, selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
@@ -36,7 +36,8 @@ export interface Stage {
 /** The compute backend, chosen once per process. */
 export async function backendOf(ctx: RunContext): Promise<BackendInfo> {
   ctx.backend ??= await selectBackend(ctx.options.backend, (line) => ctx.log(line));
-  ctx.state.backend = ctx.backend.name;
+  // As the `backend:` line names it (the summary's backend row), native kernels and instruction set included.
+  ctx.state.backend = describeBackend(ctx.backend);
   return ctx.backend;
 }
 

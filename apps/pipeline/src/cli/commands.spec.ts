@@ -373,6 +373,10 @@ describe('a finished run whose search goes on with a larger --trials', () => {
       `search results: ${join(out(), 'search')} (trials.md, trials.csv, best.json)`,
       `next: \`digitfuse full --resume ${out()}\` retrains the chosen configuration, predicts, validates, evaluates and reports (until then, ${submission()} there is the run's earlier submission)`,
     ]);
+    // run.json keeps the backend as the `backend:` line names it, kernels included (the summary's row).
+    const said = /^backend: (.+) — /m.exec(r.stderr)?.[1];
+    expect(said).toMatch(/^wasm \(.+\)/);
+    expect((JSON.parse(readFileSync(join(out(), 'run.json'), 'utf8')) as { backend: string }).backend).toBe(said);
   });
 
   it("report --run takes neither that submission.csv nor the earlier search's evaluation.json for the run's", () => {
@@ -387,6 +391,8 @@ describe('a finished run whose search goes on with a larger --trials', () => {
     );
     expect(summary).not.toHaveProperty('submitted predictions');
     expect(summary).not.toHaveProperty('fusion weights (fused, image, audio)');
+    // The backend as the `backend:` line named it (the summary said `wasm`, not which kernels ran).
+    expect(summary.backend).toBe((JSON.parse(readFileSync(join(out(), 'run.json'), 'utf8')) as { backend: string }).backend);
   });
 
   it("full --resume names the chosen trial's model when it was deleted, in one line before retraining (not its meta.json's ENOENT)", () => {

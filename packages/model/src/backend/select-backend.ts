@@ -75,8 +75,13 @@ export async function selectBackend(
   }
   const runtime = Object.keys(options).length === 0 ? DEFAULT_WEBGPU_RUNTIME : { ...DEFAULT_WEBGPU_RUNTIME, ...options };
   const info = await choose(choice, runtime);
-  log(`backend: ${info.name}${details(info)} — ${info.reason}`);
+  log(`backend: ${describeBackend(info)} — ${info.reason}`);
   return info;
+}
+
+/** A backend as the `backend:` line names it: `wasm (SIMD, 1 thread) + native kernels (avx512, 2 threads)`, `tensorflow`. */
+export function describeBackend(info: BackendInfo): string {
+  return `${info.name}${details(info)}`;
 }
 
 /**
