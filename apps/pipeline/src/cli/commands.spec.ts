@@ -223,6 +223,8 @@ describe('digitfuse search: a pruned trial', () => {
       return `  trial ${n}: pruned after epoch ${last.step} (val_acc ${(last.value as number).toFixed(4)}) by the hyperband pruner`;
     });
     expect(r.lines.filter((l) => / pruned after /.test(l))).toEqual(expected);
+    // None after its last epoch, which saves nothing ("pruned after epoch 3" with --epochs 3).
+    expect(expected.filter((l) => l.includes('pruned after epoch 3 '))).toEqual([]);
   });
 });
 

@@ -119,7 +119,8 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         if (Number.isFinite(logs.acc)) trial.setUserAttr(EPOCH_ATTRS.acc, logs.acc);
         // REPORTED_PER_EPOCH (objective.ts): what the pruner compares, and a pruned trial's value.
         trial.report(logs.val_acc ?? 0, epoch + 1);
-        if (trial.shouldPrune()) {
+        // Not after its last epoch: a pruned trial trained in full saves nothing and loses its value.
+        if (epoch + 1 < ctx.options.epochs && trial.shouldPrune()) {
           // Said here: the epoch's own line is not printed (this callback runs before the progress one).
           const why = `pruned after epoch ${epoch + 1} (val_acc ${(logs.val_acc ?? 0).toFixed(4)}) by the ${ctx.options.pruner} pruner`;
           ctx.log(`  trial ${trial.number}: ${why}`);
