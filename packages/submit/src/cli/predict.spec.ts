@@ -182,3 +182,20 @@ describe('submit:predict with models trained on other rows (spawned)', () => {
     expect(readFileSync(ba, 'utf8')).toBe(readFileSync(ab, 'utf8'));
   });
 });
+
+describe('submit:predict with a damaged weights file (spawned)', () => {
+  it('refuses NaN weights in one line naming weights.bin and the weight, instead of writing a "valid" submission of all zeros', () => {
+    const damaged = join(root, 'nan-weights');
+    cpSync(model, damaged, { recursive: true });
+    const bytes = readFileSync(join(damaged, 'weights.bin'));
+    new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).fill(NaN, 0, 3);
+    writeFileSync(join(damaged, 'weights.bin'), bytes);
+    const out = join(root, 'nan.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', damaged, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith('backend:') && l !== '')).toEqual([
+      expect.stringMatching(new RegExp(`^error: Expected \`${join(damaged, 'weights.bin')}\` to hold finite weights, found NaN in weight \`\\w+/kernel\` \\(value 1 of \\d+\\): the file is damaged, or the model diverged in training$`)),
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
