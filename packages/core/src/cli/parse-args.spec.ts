@@ -132,9 +132,9 @@ describe('positiveInt()', () => {
     const batch = async (text: string) => positiveInt((await parse(['--out', 'o', '--batch-size', text])).batchSize, 'batch-size', { max: 1000 });
     expect(await batch('64')).toBe(64);
     expect(await batch('064')).toBe(64);
-    await expect(batch('1e2')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 1e2'));
-    await expect(batch('64.0')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 64.0'));
-    await expect(batch('1e9')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 1e9'));
+    await expect(batch('1e2')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000 written in digits, found 1e2'));
+    await expect(batch('64.0')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000 written in digits, found 64.0'));
+    await expect(batch('1e9')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000 written in digits, found 1e9'));
     await expect(batch('-1')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found -1'));
     // Not given: the default, as it is.
     expect(positiveInt((await parse(['--out', 'o'])).batchSize, 'batch-size')).toBe(64);
