@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
-import { runScript, runScriptUnprivileged, useFullDisk } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useFullDisk, WORKSPACE } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
@@ -366,7 +366,7 @@ describe('demo main()', () => {
     for (const seed of ['2147483648', '1e300']) {
       expect(demo(['--train', '20', '--test', '5', '--seed', seed, '--out', join(tmp.dir, 'never')])).toMatchObject({
         status: 2,
-        errors: [`error: Expected --seed to be an integer from 0 to 2147483647, found ${seed}`],
+        errors: [`error: Expected --seed to be an integer from 0 to 2147483647${seed.includes('e') ? ' written in digits' : ''}, found ${seed}`],
         stack: false,
       });
     }
@@ -376,5 +376,24 @@ describe('demo main()', () => {
   it('refuses sizes out of range', async () => {
     await expect(demoMain(['--train', '0'])).rejects.toThrow('Expected --train to be a positive integer, found 0');
     await expect(demoMain(['--test', '10001'])).rejects.toThrow('Expected --test to be at most 10000 (MNIST test images), found 10001');
+  });
+});
+
+describe('the default folders of figures, demo and preprocess (spawned from another folder)', () => {
+  it('are in the workspace whatever the current folder, and --help says so (not a path that reads as relative to it)', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const elsewhere = join(tmp.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data], process.env, elsewhere);
+    expect(run.status).toBe(0);
+    const cache = new RegExp(`\\ncache: +(${WORKSPACE}/\\.cache/prepared/data-[0-9a-f]+)/prepared\\.bin `).exec(run.stdout)?.[1];
+    expect(cache).toBeDefined();
+    rmSync(cache!, { recursive: true, force: true });
+    expect(readdirSync(elsewhere)).toEqual([]);
+    const helpOf = (script: string) => runScript(`packages/data/src/cli/${script}.ts`, ['--help'], process.env, elsewhere).stdout.replace(/\s+/g, ' ');
+    expect(helpOf('preprocess')).toContain('(default: <workspace>/.cache/prepared/<data name>-<hash>)');
+    expect(helpOf('demo')).toContain('default: <workspace>/.cache/demo/<train>-<test>-<seed>)');
+    expect(helpOf('figures')).toContain('[default: <workspace>/runs/data-figures]');
   });
 });
