@@ -775,3 +775,15 @@ describe('a search worker process (--workers)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('digitfuse full with test files under other names', () => {
+  it('refuses X_test_wr.npy / X_test_sp.npy in one line naming the file and the fix, before making the run directory (it ran training-only and wrote no submission)', () => {
+    const upper = join(tmp(), 'upper-case-test');
+    mkdirSync(upper);
+    for (const name of readdirSync(data())) writeFileSync(join(upper, name.startsWith('x_test') ? name.replace('x_', 'X_') : name), readFileSync(join(data(), name)));
+    const out = join(tmp(), 'never-upper');
+    const r = digitfuse(['full', '--data', upper, ...quick, '--out', out]);
+    expectOneErrorLine(r, 1, `error: Expected \`x_test_wr.npy\` in \`${upper}\` (or no test file at all), found \`X_test_wr.npy\` (file names are case-sensitive: rename it x_test_wr.npy)`);
+    expect(existsSync(out)).toBe(false);
+  });
+});

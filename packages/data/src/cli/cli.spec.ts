@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
 import { runScript, runScriptUnprivileged, useFullDisk, WORKSPACE } from '@digitfuse/core/testing';
@@ -395,5 +395,24 @@ describe('the default folders of figures, demo and preprocess (spawned from anot
     expect(helpOf('preprocess')).toContain('(default: <workspace>/.cache/prepared/<data name>-<hash>)');
     expect(helpOf('demo')).toContain('default: <workspace>/.cache/demo/<train>-<test>-<seed>)');
     expect(helpOf('figures')).toContain('[default: <workspace>/runs/data-figures]');
+  });
+});
+
+describe('preprocess with competition files under other names (spawned)', () => {
+  it.each([
+    [['x_train_wr.npy'], 'X_train_wr.npy', '`x_train_wr.npy` in `<data>`, found no such file, but `X_train_wr.npy` (file names are case-sensitive: rename it x_train_wr.npy)'],
+    [['x_train_sp.npy'], 'x_train_sp.npy.gz', '`x_train_sp.npy` in `<data>`, found no such file, but `x_train_sp.npy.gz` (a compressed copy? decompress it to x_train_sp.npy)'],
+    [['y_train.csv'], 'y_train.txt', '`y_train.csv` in `<data>`, found no such file, but `y_train.txt` (another format? save its data as y_train.csv)'],
+    // Without the names it reads, the test files were taken for absent: a training-only run, no submission.
+    [['x_test_wr.npy', 'x_test_sp.npy'], 'X_test_wr.npy', '`x_test_wr.npy` in `<data>` (or no test file at all), found `X_test_wr.npy` (file names are case-sensitive: rename it x_test_wr.npy)'],
+  ])('%j renamed like %s: one line naming the file it found and what to do, exit 1, nothing written', (names, renamed, expected) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    for (const name of names) renameSync(join(data, name), join(data, name === names[0] ? renamed : name.replace('x_', 'X_')));
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Expected ${expected.replace('<data>', data)}`]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(tmp.dir, 'cache'))).toBe(false);
   });
 });
