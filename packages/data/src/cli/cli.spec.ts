@@ -416,3 +416,17 @@ describe('preprocess with competition files under other names (spawned)', () => 
     expect(existsSync(join(tmp.dir, 'cache'))).toBe(false);
   });
 });
+
+describe('preprocess with an .npz or a gzip file saved as .npy (spawned)', () => {
+  it.each([
+    ['an .npz (zip) archive', Buffer.from('PK\x03\x04\x14\x00\x00\x00', 'latin1'), '"PK\\x03\\x04\\x14\\x00\\x00\\x00" (a zip archive: an .npz? save the one array with numpy.save)'],
+    ['gzip-compressed npy', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x41, 0x42, 0x43, 0x44]), '"\\x1f\\x8b\\x08\\x00ABCD" (gzip-compressed: decompress it)'],
+  ])('%s: one line saying what the file is and what to do', (_kind, bytes, found) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    writeFileSync(join(data, 'x_train_sp.npy'), bytes);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Expected \`x_train_sp.npy\` to be an .npy file (starting with \\x93NUMPY), found ${found}`]);
+  });
+});
