@@ -111,8 +111,10 @@ export function testRowCount(dir: string): number {
 /**
  * Checks that `dir`, the folder every command takes as `--data`, is a folder: a {@link DataError}
  * saying so when it is absent or is a file (instead of a missing competition file inside a file).
+ * `what` names the folder in it: `` `--data DIR` `` by default; a folder a run's run.json gave (not a
+ * flag typed) names where it came from.
  */
-export function requireDataDir(dir: string): void {
+export function requireDataDir(dir: string, what = `\`--data ${dir}\``): void {
   let st;
   try {
     st = statSync(dir, { throwIfNoEntry: false });
@@ -120,9 +122,9 @@ export function requireDataDir(dir: string): void {
     // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
     if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new DataError(`Cannot read the data folder \`${dir}\`: ${(err as Error).message}`, dir);
   }
-  if (!st) throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found no such folder`, dir);
+  if (!st) throw new DataError(`Expected ${what} to be a folder with the competition's files, found no such folder`, dir);
   if (!st.isDirectory()) {
-    throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
+    throw new DataError(`Expected ${what} to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
   }
 }
 

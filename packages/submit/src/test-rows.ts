@@ -12,7 +12,7 @@ import { SubmissionError } from './errors';
  * non-finite values.
  */
 export function submissionTestRows(dir: string, what: string): number {
-  requireDataDir(dir);
+  requireDataDir(dir, what);
   const testImages = join(dir, COMPETITION_FILES.testImages);
   if (!somethingAt(testImages)) {
     throw new SubmissionError(`Expected ${what} to hold ${COMPETITION_FILES.testImages} (its rows are the submission's), found no such file${misnamedHint(dir, COMPETITION_FILES.testImages)}`, testImages);

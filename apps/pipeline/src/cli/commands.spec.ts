@@ -246,6 +246,20 @@ describe('digitfuse report: its own flags', () => {
     expectOneErrorLine(digitfuse(['report', '--run', join(tmp(), 'absent'), ...args]), 2, line);
   });
 
+  it("names a run's data folder that is gone as its run.json's, not as a --data the user never typed, in one line", () => {
+    const moved = join(tmp(), 'moved-data');
+    const orphan = join(tmp(), 'orphan-run');
+    mkdirSync(orphan);
+    writeFileSync(join(orphan, 'run.json'), JSON.stringify({ version: 1, createdAt: '2026-12-03T00:00:00.000Z', options: { data: moved, seed: 1, trials: 1, epochs: 1 }, stages: {} }));
+    const r = digitfuse(['report', '--run', orphan]);
+    expectOneErrorLine(
+      r,
+      1,
+      `error: Expected the run's data folder \`${moved}\` (its run.json; the report draws its maps from those rows: put them back there) to be a folder with the competition's files, found no such folder`,
+    );
+    expect(existsSync(join(orphan, 'report'))).toBe(false);
+  });
+
   it('reports a run whose data stage never finished with its data figures, counted as written, and says what is missing', () => {
     const early = join(tmp(), 'stopped-early');
     mkdirSync(early);
