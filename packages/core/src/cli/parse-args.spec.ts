@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { HelpShown, parseArgs } from './parse-args';
+import { checkTokens, HelpShown, parseArgs } from './parse-args';
 import { positiveInt } from './positive-int';
 
 const parse = (argv: string[]) =>
@@ -115,6 +115,15 @@ describe('parseArgs()', () => {
     }
     expect(out.join('\n')).toMatch(/^digitfuse x \[options\]\n\nDoes x\.\n\nOptions:/);
     expect(out.join('\n')).toMatch(/--batch-size\s+samples per step/);
+  });
+});
+
+describe('checkTokens()', () => {
+  it('reads a bare `help` or `-h` as --help (yargs took `help` for its help command and ran the command unchecked after it)', () => {
+    const options = { key: { out: true }, boolean: [], number: [], array: [], count: [] };
+    expect(checkTokens(['help'], options)).toEqual(['--help']);
+    expect(checkTokens(['-h', '--out', 'o'], options)).toEqual(['--help', '--out=o']);
+    expect(checkTokens(['--out', 'help'], options)).toEqual(['--out=help']);
   });
 });
 
