@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -136,7 +137,7 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
       // Said now: the signal sent again below ends the process without an 'exit' event (a listener
       // left, such as signal-exit's, ends it a moment later; a training step may print meanwhile).
       const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-      log(`\nstopped (${how}): \`digitfuse ${resumeWith} --resume ${layout.root}\` goes on from here; the stages and trials finished so far are kept`);
+      log(`\nstopped (${how}): \`digitfuse ${resumeWith} --resume ${shellQuote(layout.root)}\` goes on from here; the stages and trials finished so far are kept`);
       // The last line: a training step that ends before the process does prints nothing after it.
       const silent = (() => true) as typeof process.stdout.write;
       process.stdout.write = silent;

@@ -26,5 +26,6 @@ export {
 export { parseDuration, formatDuration } from './duration';
 export { markdownTable, type ColumnAlign } from './markdown-table';
 export { counted } from './counted';
+export { shellQuote } from './shell-quote';
 export { eventLoopTurns } from './event-loop';
 export { lockSyncWaiting, type WaitingLockOptions } from './lock-waiting';

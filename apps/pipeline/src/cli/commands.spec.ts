@@ -801,3 +801,12 @@ describe('digitfuse full with test files under other names', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('the commands a run suggests, for a run directory with a space in its path', () => {
+  it('quote the path, so that the line pasted into a shell runs (`digitfuse full --resume /x/my run` resumed /x/my)', () => {
+    const out = join(tmp(), 'my run');
+    const r = digitfuse(['search', '--data', data(), ...quick, '--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.lines).toContain(`next: \`digitfuse full --resume '${out}'\` retrains the chosen configuration, predicts, validates, evaluates and reports`);
+  });
+});

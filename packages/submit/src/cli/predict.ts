@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir, statsToJSON, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
 import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
@@ -65,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const missing = missingModelFiles(dir);
     if (missing.length === 0) continue;
     // A run directory holds its model in model/: name the folder that was meant.
-    const inRun = missing.length === MODEL_FILES.length && missingModelFiles(join(dir, 'model')).length === 0 ? ` but with a model in model/ (a run directory): give \`--model ${join(given, 'model')}\`` : '';
+    const inRun = missing.length === MODEL_FILES.length && missingModelFiles(join(dir, 'model')).length === 0 ? ` but with a model in model/ (a run directory): give \`--model ${shellQuote(join(given, 'model'))}\`` : '';
     throw new SubmissionError(`${expected}, found a folder without ${missing.join(', ')}${inRun}`, dir);
   }
   // The same folder given twice (`m1` and `m1/`, or through a symbolic link) would be averaged as two models.
@@ -80,7 +81,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const [i, dir] of dirs.entries()) {
     const left = ensembleMemberDirs(dir).filter((member) => !dirs.includes(member));
     if (left.length === 0) continue;
-    const flags = left.map((member) => `--model ${join((args.model as string[])[i], basename(member))}`).join(' ');
+    const flags = left.map((member) => `--model ${shellQuote(join((args.model as string[])[i], basename(member)))}`).join(' ');
     process.stderr.write(`note: \`--model ${(args.model as string[])[i]}\` is the best model of an ensemble whose other members (${left.map((m) => basename(m)).join(', ')}) are not averaged in; add ${flags} to predict as its run did\n`);
   }
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));

@@ -13,7 +13,7 @@ function refuseStaleSubmission(submission: string, beside: ReturnType<typeof run
   if (dir === null) return;
   throw new UploadError(
     `Expected \`${submission}\` to be its run's current submission, found ${STALE_RUN_SUBMISSION}; ` +
-      `\`digitfuse full --resume ${dir}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
+      `\`digitfuse full --resume ${shellQuote(dir)}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
   );
 }
 
