@@ -190,7 +190,7 @@ interface Matrix {
 
 function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[][], minRows: number): Matrix {
   const path = join(dir, name);
-  const { data, shape } = readNpy(path);
+  const { data, shape, dtype } = readNpy(path);
   const rowShape = shape.slice(1);
   const accepted = rowShapes.some((s) => s.length === rowShape.length && s.every((d, i) => d === rowShape[i]));
   if (!accepted) {
@@ -205,8 +205,10 @@ function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[]
   const { bad, min, max } = scanValues(data);
   if (bad >= 0) {
     const v = data[bad];
+    // A finite float64 beyond float32's range becomes ±Infinity when read: the file need not hold an infinity.
+    const wide = dtype === 'float64' && !Number.isNaN(v) ? " (or a float64 number beyond float32's ±3.4e38, which reads as that)" : '';
     throw new DataError(
-      `Expected \`${name}\` to hold finite numbers, found ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} at row ${Math.floor(bad / cols)}, column ${bad % cols}`,
+      `Expected \`${name}\` to hold finite numbers, found ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'}${wide} at row ${Math.floor(bad / cols)}, column ${bad % cols}`,
       path,
     );
   }

@@ -430,3 +430,18 @@ describe('preprocess with an .npz or a gzip file saved as .npy (spawned)', () =>
     expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Expected \`x_train_sp.npy\` to be an .npy file (starting with \\x93NUMPY), found ${found}`]);
   });
 });
+
+describe('preprocess with a float64 number beyond float32 (spawned)', () => {
+  it('says the -Infinity it reports may be a finite float64 the float32 reading overflowed (the file holds -1e300, no infinity)', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const audio = new Float64Array(30 * 507).fill(0.5);
+    audio[4 * 507 + 7] = -1e300;
+    writeFileSync(join(data, 'x_train_sp.npy'), npyBytes(audio, [30, 507], { dtype: 'f8' }));
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      "error: Expected `x_train_sp.npy` to hold finite numbers, found -Infinity (or a float64 number beyond float32's ±3.4e38, which reads as that) at row 4, column 7",
+    ]);
+  });
+});
