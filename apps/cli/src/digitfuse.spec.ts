@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -82,8 +82,8 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['a number in hexadecimal', ['dashboard', '--port', '0xB0B0'], 2, 'error: Expected --port to be a number written in decimal (12, 0.5, 1e-3), found `0xB0B0` (see --help)'],
   ['a number in binary', ['search', '--seed', '0b101'], 2, 'error: Expected --seed to be a number written in decimal (12, 0.5, 1e-3), found `0b101` (see --help)'],
   ['a number between spaces', ['search', '--trials', ' 2 '], 2, 'error: Expected --trials to be a number written in decimal (12, 0.5, 1e-3), found ` 2 ` (see --help)'],
-  ['an integer with an exponent', ['search', '--workers', '1e9'], 2, 'error: Expected --workers to be an integer from 1 to 64, found 1e9'],
-  ['an integer with a fraction', ['full', '--trials', '2.0'], 2, 'error: Expected --trials to be an integer from 1 to 10000, found 2.0'],
+  ['an integer with an exponent', ['search', '--workers', '1e9'], 2, 'error: Expected --workers to be an integer from 1 to 64 written in digits, found 1e9'],
+  ['an integer with a fraction', ['full', '--trials', '2.0'], 2, 'error: Expected --trials to be an integer from 1 to 10000 written in digits, found 2.0'],
   ['--no- on a flag that takes a value', ['full', '--no-seed'], 2, 'error: Expected --seed with a value: it is not a switch, so `--no-seed` means nothing (see --help)'],
   ['something after --', ['validate', '--data', absent, '--', '--seed', '5'], 2, 'error: Expected only flags, found `--seed` after `--` (see --help)'],
   ['a value outside the choices', ['full', '--fusion', 'bogus'], 2, 'error: Expected --fusion to be one of attention, concat, robust, found `bogus` (see --help)'],
@@ -94,6 +94,9 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  // It printed nothing and exited 0.
+  ['a lone --', ['--'], 2, 'error: Expected a command: full, search, report, dashboard, studies, robustness, train, predict, validate, upload, preprocess, demo, figures, bench, audio-bank, build-native (see --help)'],
+  ['bench with a lone --', ['bench', '--'], 2, 'error: Expected a command: model, kernels, tuning, samplers, storage, robustness (see --help)'],
   ['a storage URL given twice', ['studies', '--storage', STORAGE, '--storage', 'postgresql://x@y/z'], 2, `error: Expected --storage once, found it 2 times: \`${BARE}\`, \`postgresql://x@y/z\` (see --help)`],
   ['a storage URL without --storage', ['studies', STORAGE], 2, `error: Unknown argument: ${BARE} (see --help)`],
   ['a storage URL as a command', [STORAGE], 2, `error: Unknown argument: ${BARE} (see --help)`],
@@ -111,12 +114,16 @@ beforeAll(async () => {
       () => digitfuse(['search', '--help']),
       () => digitfuse(['robustness', '--help']),
       () => digitfuse(['--help', 'train']),
+      () => digitfuse(['help', 'train']),
+      () => digitfuse(['-h', 'train']),
+      () => digitfuse(['demo', 'help', '--out', join(tmp, 'never-demo')]),
+      () => digitfuse(['validate', '-h']),
       () => digitfuse(['preprocess', '--data', absent], { DEBUG: 'digitfuse' }),
     ],
     3,
   );
   runs = all.slice(0, CASES.length);
-  help = all.slice(CASES.length, CASES.length + 4);
+  help = all.slice(CASES.length, CASES.length + 8);
   debug = all[all.length - 1];
   // Some fifty processes, three at a time: on a loaded 2-core machine (CI beside other work) each
   // start of Node and tsx can take seconds, and all of them took longer than the file's 5 minutes.
@@ -146,10 +153,18 @@ describe('npx digitfuse <command> (the real binary)', () => {
     for (const flag of ['--data', '--out ', '--resume', '--modality']) expect(help[2].stdout).not.toContain(flag);
   });
 
-  it('`digitfuse --help train` is `digitfuse train --help`, with its flags (it was a page listing --help alone)', () => {
-    expect(help[3].status).toBe(0);
-    expect(help[3].stdout).toMatch(/^digitfuse train --out DIR/);
-    for (const flag of ['--out', '--data', '--epochs', '--batch-size']) expect(help[3].stdout).toContain(flag);
+  it('a bare `help` or `-h` after a command is --help: the help, exit 0, and nothing run (`demo help` printed the help, then built a dataset; `validate -h` said --submission was missing)', () => {
+    expect({ status: help[6].status, stderr: help[6].stderr }).toEqual({ status: 0, stderr: '' });
+    expect(help[6].stdout).toMatch(/^digitfuse demo /);
+    expect(existsSync(join(tmp, 'never-demo'))).toBe(false);
+    expect({ status: help[7].status, stderr: help[7].stderr }).toEqual({ status: 0, stderr: '' });
+    expect(help[7].stdout).toMatch(/^digitfuse validate --submission FILE --data DIR/);
+  });
+
+  it.each([3, 4, 5])('`digitfuse --help train`, `digitfuse help train` and `digitfuse -h train` are `digitfuse train --help`, with its flags (they were a page listing --help alone, `Unknown arguments: help, train` and `Expected --out`) (%#)', (i) => {
+    expect(help[i].status).toBe(0);
+    expect(help[i].stdout).toMatch(/^digitfuse train --out DIR/);
+    for (const flag of ['--out', '--data', '--epochs', '--batch-size']) expect(help[i].stdout).toContain(flag);
   });
 
   it.each([0, 1])('`full --help` and `search --help` list the pipeline flags (%#)', (i) => {

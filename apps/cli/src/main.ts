@@ -11,8 +11,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 async function dispatch(argv: readonly string[], commands: readonly Command[], name: string, describe: string): Promise<void> {
   const [first, ...rest] = argv;
-  // `digitfuse --help train` is `digitfuse train --help` (yargs would show a page without its flags).
-  if ((first === '--help' || first === '-h') && commands.some((c) => c.name === rest[0])) {
+  // `digitfuse --help train` and `digitfuse help train` are `digitfuse train --help` (yargs would show a page without its flags, or refuse `train`).
+  if ((first === '--help' || first === '-h' || first === 'help') && commands.some((c) => c.name === rest[0])) {
     await dispatch([rest[0], first, ...rest.slice(1)], commands, name, describe);
     return;
   }
@@ -31,7 +31,8 @@ async function dispatch(argv: readonly string[], commands: readonly Command[], n
       .reduce((acc, c) => acc.command(c.name, c.nxTarget ? `${c.describe} (nx run ${c.nxTarget})` : c.describe), y)
       .epilog(`Run \`${name} <command> --help\` for the flags of a command.`);
     // With arguments, strict parsing names the first unknown one; without, a command is missing.
-    return argv.length === 0 ? listed.demandCommand(1, `Expected a command: ${commands.map((c) => c.name).join(', ')}`) : listed;
+    // A lone `--` is no argument (`digitfuse --` printed nothing and exited 0).
+    return argv.every((t) => t === '--') ? listed.demandCommand(1, `Expected a command: ${commands.map((c) => c.name).join(', ')}`) : listed;
   });
 }
 

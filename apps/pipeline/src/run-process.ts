@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { lockSyncWaiting, processAlive, writeFileAtomic } from '@digitfuse/core';
+import { lockSyncWaiting, processAlive, shellQuote, writeFileAtomic } from '@digitfuse/core';
 import { PipelineError } from './errors';
 import type { RunLayout } from './run-artifacts';
 
@@ -217,7 +217,7 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
       release();
       if (resumeWith === undefined) return;
       // The last line: the signal sent again after it ends the process at once.
-      log(`\nstopped (${stopWord(signal)}): \`digitfuse ${resumeWith} --resume ${layout.root}\` goes on from here; the stages and trials finished so far are kept`);
+      log(`\nstopped (${stopWord(signal)}): \`digitfuse ${resumeWith} --resume ${shellQuote(layout.root)}\` goes on from here; the stages and trials finished so far are kept`);
     },
   );
   return () => {

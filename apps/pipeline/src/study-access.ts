@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { dataFingerprint, requireDataDir } from '@digitfuse/data';
 import { missingModelFiles, MODEL_FILES, type ModelConfig } from '@digitfuse/model';
 import {
@@ -132,7 +133,7 @@ export function withResumeHint(e: unknown, ctx: RunContext, command: 'search' | 
   const url = storageUrlOf(ctx);
   const password = url !== null && new URL(url).password !== '' ? ' with the password in DIGITFUSE_STORAGE, PGPASSWORD or ~/.pgpass (run.json keeps the URL without it)' : '';
   return new PipelineError(
-    `${e.message}: \`digitfuse ${command} --resume ${ctx.layout.root}\`${password} goes on once the server answers ` +
+    `${e.message}: \`digitfuse ${command} --resume ${shellQuote(ctx.layout.root)}\`${password} goes on once the server answers ` +
       `(${STORAGE_RETRY_ENV}, e.g. 10m, sets how long to wait)`,
   );
 }

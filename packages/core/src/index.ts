@@ -1,5 +1,5 @@
 export { UserError, UsageError } from './errors';
-export { parseArgs, HelpShown, type CliSpec } from './cli/parse-args';
+export { parseArgs, HelpShown, typedNumber, type CliSpec } from './cli/parse-args';
 export { redactCredentials } from './redact-credentials';
 export { runCli, runMain, reportError, debugEnabled, outliveClosedOutput } from './cli/run-cli';
 export { endWithParent, parentPidEnv, PARENT_PID_ENV } from './cli/end-with-parent';
@@ -26,5 +26,6 @@ export {
 export { parseDuration, formatDuration } from './duration';
 export { markdownTable, type ColumnAlign } from './markdown-table';
 export { counted } from './counted';
+export { shellQuote } from './shell-quote';
 export { eventLoopTurns } from './event-loop';
 export { lockSyncWaiting, type WaitingLockOptions } from './lock-waiting';

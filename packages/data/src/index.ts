@@ -4,7 +4,7 @@ export { readNpy, parseNpy, fortranToC, formatShape, type NpyFloat32, type NpyDt
 export { encodeNpy, writeNpy } from './npy/write-npy';
 export { readLabelsCsv, parseLabelsCsv, type LabelsCsv, type ReadLabelsOptions } from './csv/read-labels';
 export { csvTextProblem } from './csv/text-problem';
-export { loadCompetition, loadTestLabels, requireDataDir, requireTrainingFiles, testRowCount, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
+export { loadCompetition, loadTestLabels, misnamedHint, requireDataDir, requireTrainingFiles, testRowCount, COMPETITION_FILES, type LoadCompetitionOptions } from './load-competition';
 export {
   fitPreprocessStats,
   fitAudioStats,

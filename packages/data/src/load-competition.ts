@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { inputFileProblem, somethingAt } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
@@ -39,13 +39,14 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   const f = COMPETITION_FILES;
   for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
   // A test file that is there but cannot be read (a broken link, no permission) counts as there: reading it says why.
+  refuseMisnamedTestFiles(dir);
   const hasTestImages = somethingAt(join(dir, f.testImages));
   const hasTestAudio = somethingAt(join(dir, f.testAudio));
   if (options.requireTest || hasTestImages !== hasTestAudio) {
     for (const name of [f.testImages, f.testAudio]) {
       if (!somethingAt(join(dir, name))) {
         const why = options.requireTest ? 'test files are required' : `\`${hasTestImages ? f.testImages : f.testAudio}\` is there`;
-        throw new DataError(`Expected \`${name}\` in \`${dir}\` (${why}), found no such file`, join(dir, name));
+        throw new DataError(`Expected \`${name}\` in \`${dir}\` (${why}), found no such file${misnamedHint(dir, name)}`, join(dir, name));
       }
     }
   }
@@ -110,8 +111,10 @@ export function testRowCount(dir: string): number {
 /**
  * Checks that `dir`, the folder every command takes as `--data`, is a folder: a {@link DataError}
  * saying so when it is absent or is a file (instead of a missing competition file inside a file).
+ * `what` names the folder in it: `` `--data DIR` `` by default; a folder a run's run.json gave (not a
+ * flag typed) names where it came from.
  */
-export function requireDataDir(dir: string): void {
+export function requireDataDir(dir: string, what = `\`--data ${dir}\``): void {
   let st;
   try {
     st = statSync(dir, { throwIfNoEntry: false });
@@ -119,16 +122,63 @@ export function requireDataDir(dir: string): void {
     // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
     if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new DataError(`Cannot read the data folder \`${dir}\`: ${(err as Error).message}`, dir);
   }
-  if (!st) throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found no such folder`, dir);
+  if (!st) throw new DataError(`Expected ${what} to be a folder with the competition's files, found no such folder`, dir);
   if (!st.isDirectory()) {
-    throw new DataError(`Expected \`--data ${dir}\` to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
+    throw new DataError(`Expected ${what} to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
   }
 }
 
 /** Throws a {@link DataError} unless `dir` holds a file `name` this process can read, saying what stands there instead. */
 function requireFile(dir: string, name: string): void {
   const problem = inputFileProblem(join(dir, name));
-  if (problem !== null) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found ${problem}`, join(dir, name));
+  if (problem !== null) throw new DataError(`Expected \`${name}\` in \`${dir}\`, found ${problem}${problem === 'no such file' ? misnamedHint(dir, name) : ''}`, join(dir, name));
+}
+
+/** Endings of a compressed copy of a file ({@link misnamedFile}). */
+const COMPRESSED = ['.gz', '.bz2', '.xz', '.zst', '.zip', '.7z'];
+/** Endings of the same data in another format ({@link misnamedFile}). */
+const OTHER_FORMATS = ['.npz', '.npy', '.csv', '.txt', '.pkl', '.pickle', '.h5', '.mat', '.parquet'];
+
+/**
+ * A file of `dir` that is most likely the competition file `name` under another name, and what to do
+ * with it: the same name in other capitals (`X_test_wr.npy`: names are case-sensitive), a compressed
+ * copy (`x_test_wr.npy.gz`), or the same stem in another format (`x_test_sp.npz`); null when there is none.
+ */
+export function misnamedFile(dir: string, name: string): { readonly file: string; readonly fix: string } | null {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const lower = name.toLowerCase();
+  const stem = lower.slice(0, lower.lastIndexOf('.'));
+  const others = entries.filter((e) => e !== name && !e.startsWith('.'));
+  const sameName = others.find((e) => e.toLowerCase() === lower);
+  if (sameName) return { file: sameName, fix: `file names are case-sensitive: rename it ${name}` };
+  const compressed = others.find((e) => COMPRESSED.some((ext) => e.toLowerCase() === `${lower}${ext}`));
+  if (compressed) return { file: compressed, fix: `a compressed copy? decompress it to ${name}` };
+  const otherFormat = others.find((e) => OTHER_FORMATS.some((ext) => e.toLowerCase() === `${stem}${ext}`));
+  if (otherFormat) return { file: otherFormat, fix: `another format? save its data as ${name}` };
+  return null;
+}
+
+/** `, but \`X_test_wr.npy\` (file names are case-sensitive: ...)` after "found no such file", or '' (see {@link misnamedFile}). */
+export function misnamedHint(dir: string, name: string): string {
+  const near = misnamedFile(dir, name);
+  return near ? `, but \`${near.file}\` (${near.fix})` : '';
+}
+
+/**
+ * Refuses test files that are there under another name (`X_test_wr.npy`, `x_test_sp.npy.gz`): without
+ * the names the loader reads, a run would go on as training-only and write no submission.
+ */
+function refuseMisnamedTestFiles(dir: string): void {
+  for (const name of [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio]) {
+    if (somethingAt(join(dir, name))) continue;
+    const near = misnamedFile(dir, name);
+    if (near) throw new DataError(`Expected \`${name}\` in \`${dir}\` (or no test file at all), found \`${near.file}\` (${near.fix})`, join(dir, near.file));
+  }
 }
 
 interface Matrix {
@@ -140,7 +190,7 @@ interface Matrix {
 
 function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[][], minRows: number): Matrix {
   const path = join(dir, name);
-  const { data, shape } = readNpy(path);
+  const { data, shape, dtype } = readNpy(path);
   const rowShape = shape.slice(1);
   const accepted = rowShapes.some((s) => s.length === rowShape.length && s.every((d, i) => d === rowShape[i]));
   if (!accepted) {
@@ -155,8 +205,10 @@ function loadMatrix(dir: string, name: string, cols: number, rowShapes: number[]
   const { bad, min, max } = scanValues(data);
   if (bad >= 0) {
     const v = data[bad];
+    // A finite float64 beyond float32's range becomes ±Infinity when read: the file need not hold an infinity.
+    const wide = dtype === 'float64' && !Number.isNaN(v) ? " (or a float64 number beyond float32's ±3.4e38, which reads as that)" : '';
     throw new DataError(
-      `Expected \`${name}\` to hold finite numbers, found ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} at row ${Math.floor(bad / cols)}, column ${bad % cols}`,
+      `Expected \`${name}\` to hold finite numbers, found ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'}${wide} at row ${Math.floor(bad / cols)}, column ${bad % cols}`,
       path,
     );
   }
@@ -195,4 +247,5 @@ export function requireTrainingFiles(dir: string): void {
   requireDataDir(dir);
   const f = COMPETITION_FILES;
   for (const name of [f.trainImages, f.trainAudio, f.trainLabels]) requireFile(dir, name);
+  refuseMisnamedTestFiles(dir);
 }

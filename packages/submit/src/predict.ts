@@ -1,5 +1,5 @@
 import { NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
-import { argmaxRows, disposeModel, loadModel, predictProba } from '@digitfuse/model';
+import { argmaxRows, disposeModel, loadModel, predictProba, type ModelMeta } from '@digitfuse/model';
 import { predictProbaTta } from './tta';
 
 /** Options of {@link predict}. */
@@ -9,6 +9,13 @@ export interface PredictOptions {
   /** Test-time augmentation: average over one-pixel image shifts (see `TTA_SHIFTS`). Default false. */
   readonly tta?: boolean;
 }
+
+/**
+ * The test rows as the model in `dir` sees them: preprocessed with the statistics of its training
+ * (`meta.stats`). Models trained on other rows (another data folder, split seed or validation
+ * fraction) have other statistics, so an ensemble of them needs one set of inputs per model.
+ */
+export type InputsFor = (dir: string, meta: ModelMeta) => ModelInputs;
 
 /** Test-set predictions. */
 export interface Predictions {
@@ -23,24 +30,29 @@ export interface Predictions {
 /**
  * Predict `testData` with the model saved in `modelDir`, or with the average softmax of several
  * model directories (an ensemble). `testData` must be preprocessed with the statistics the models
- * were trained with (see the model's meta.json).
+ * were trained with (see the model's meta.json): one set of inputs when they share them (the members
+ * of one run), else a function giving each model its own ({@link InputsFor}).
  */
 export async function predict(
   modelDir: string | readonly string[],
-  testData: ModelInputs,
+  testData: ModelInputs | InputsFor,
   options: PredictOptions = {},
 ): Promise<Predictions> {
   const dirs = typeof modelDir === 'string' ? [modelDir] : [...modelDir];
   if (dirs.length === 0) throw new RangeError('Expected at least one model directory to predict with, found none');
-  const proba = new Float32Array(testData.n * NUM_CLASSES);
+  let proba: Float32Array | null = null;
   for (const dir of dirs) {
-    const { model } = await loadModel(dir);
+    const { model, meta } = await loadModel(dir);
     try {
-      const p = await (options.tta ? predictProbaTta : predictProba)(model, testData, options.batchSize ?? 256);
+      const inputs = typeof testData === 'function' ? testData(dir, meta) : testData;
+      proba ??= new Float32Array(inputs.n * NUM_CLASSES);
+      if (proba.length !== inputs.n * NUM_CLASSES) throw new RangeError(`Expected the test rows of every model to number ${proba.length / NUM_CLASSES}, found ${inputs.n} for ${dir}`);
+      const p = await (options.tta ? predictProbaTta : predictProba)(model, inputs, options.batchSize ?? 256);
       for (let i = 0; i < p.length; i++) proba[i] += p[i] / dirs.length;
     } finally {
       disposeModel(model);
     }
   }
+  if (proba === null) throw new RangeError('Expected at least one model directory to predict with, found none');
   return { labels: argmaxRows(proba, NUM_CLASSES), proba, models: dirs.length };
 }

@@ -1,5 +1,5 @@
 import { somethingAt } from '@digitfuse/core';
-import { COMPETITION_FILES, requireDataDir, testRowCount } from '@digitfuse/data';
+import { COMPETITION_FILES, misnamedHint, requireDataDir, testRowCount } from '@digitfuse/data';
 import { join } from 'node:path';
 import { SubmissionError } from './errors';
 
@@ -12,10 +12,10 @@ import { SubmissionError } from './errors';
  * non-finite values.
  */
 export function submissionTestRows(dir: string, what: string): number {
-  requireDataDir(dir);
+  requireDataDir(dir, what);
   const testImages = join(dir, COMPETITION_FILES.testImages);
   if (!somethingAt(testImages)) {
-    throw new SubmissionError(`Expected ${what} to hold ${COMPETITION_FILES.testImages} (its rows are the submission's), found no such file`, testImages);
+    throw new SubmissionError(`Expected ${what} to hold ${COMPETITION_FILES.testImages} (its rows are the submission's), found no such file${misnamedHint(dir, COMPETITION_FILES.testImages)}`, testImages);
   }
   return testRowCount(dir);
 }

@@ -56,13 +56,7 @@ export function competitionProblem(competition: string): string | null {
   return `Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), found \`${competition}\``;
 }
 
-/**
- * `arg` as a POSIX shell reads it literally, for showing a command a person may copy: single-quoted
- * (a `'` inside becomes `'\\''`) unless it is plain, so `$`, backquotes and spaces stay text.
- */
-export function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '@digitfuse/core';
 
 /** Look for the official Kaggle CLI and its credentials without running anything. */
 export function planUpload(args: UploadArgs): UploadPlan {

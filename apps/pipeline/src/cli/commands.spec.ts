@@ -248,6 +248,20 @@ describe('digitfuse report: its own flags', () => {
     expectOneErrorLine(digitfuse(['report', '--run', join(tmp(), 'absent'), ...args]), 2, line);
   });
 
+  it("names a run's data folder that is gone as its run.json's, not as a --data the user never typed, in one line", () => {
+    const moved = join(tmp(), 'moved-data');
+    const orphan = join(tmp(), 'orphan-run');
+    mkdirSync(orphan);
+    writeFileSync(join(orphan, 'run.json'), JSON.stringify({ version: 1, createdAt: '2026-12-03T00:00:00.000Z', options: { data: moved, seed: 1, trials: 1, epochs: 1 }, stages: {} }));
+    const r = digitfuse(['report', '--run', orphan]);
+    expectOneErrorLine(
+      r,
+      1,
+      `error: Expected the run's data folder \`${moved}\` (its run.json; the report draws its maps from those rows: put them back there) to be a folder with the competition's files, found no such folder`,
+    );
+    expect(existsSync(join(orphan, 'report'))).toBe(false);
+  });
+
   it('reports a run whose data stage never finished with its data figures, counted as written, and says what is missing', () => {
     const early = join(tmp(), 'stopped-early');
     mkdirSync(early);
@@ -785,5 +799,26 @@ describe('a search worker process (--workers)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^\[worker 2\] error: .*no-such-run/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('digitfuse full with test files under other names', () => {
+  it('refuses X_test_wr.npy / X_test_sp.npy in one line naming the file and the fix, before making the run directory (it ran training-only and wrote no submission)', () => {
+    const upper = join(tmp(), 'upper-case-test');
+    mkdirSync(upper);
+    for (const name of readdirSync(data())) writeFileSync(join(upper, name.startsWith('x_test') ? name.replace('x_', 'X_') : name), readFileSync(join(data(), name)));
+    const out = join(tmp(), 'never-upper');
+    const r = digitfuse(['full', '--data', upper, ...quick, '--out', out]);
+    expectOneErrorLine(r, 1, `error: Expected \`x_test_wr.npy\` in \`${upper}\` (or no test file at all), found \`X_test_wr.npy\` (file names are case-sensitive: rename it x_test_wr.npy)`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('the commands a run suggests, for a run directory with a space in its path', () => {
+  it('quote the path, so that the line pasted into a shell runs (`digitfuse full --resume /x/my run` resumed /x/my)', () => {
+    const out = join(tmp(), 'my run');
+    const r = digitfuse(['search', '--data', data(), ...quick, '--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.lines).toContain(`next: \`digitfuse full --resume '${out}'\` retrains the chosen configuration, predicts, validates, evaluates and reports`);
   });
 });

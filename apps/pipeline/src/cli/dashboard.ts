@@ -1,6 +1,6 @@
 import { startDashboard } from '../dashboard';
 import { FULL_STAGES } from './full';
-import { parseArgs, runMain, UsageError } from '@digitfuse/core';
+import { parseArgs, runMain, typedNumber, UsageError } from '@digitfuse/core';
 import { STORAGE_FLAG, STUDY_FLAG, storageFlag, storageOf, studyName } from '../options';
 
 /** Resolves on the first Ctrl-C (SIGINT) or SIGTERM. */
@@ -46,6 +46,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   const storage = storageArg(args.run, args.storage);
   if (args.run === undefined && storage === null) {
     throw new UsageError('Expected `--run DIR` or `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), found neither');
+  }
+  // An integer written otherwise than in digits (8080.0, 1e3) is refused, as every other integer flag refuses it.
+  const typedPort = typedNumber('port');
+  if (typedPort !== undefined && Number.isInteger(args.port) && !/^-?\d+$/.test(typedPort)) {
+    throw new UsageError(`Expected \`--port\` to be an integer from 0 to 65535 (0: a free one) written in digits, found \`${typedPort}\``);
   }
   const log = (line: string) => process.stderr.write(line + '\n');
   const dashboard = await startDashboard({

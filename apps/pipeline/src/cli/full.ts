@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
@@ -56,9 +57,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   log(
     reported
       ? `report: ${reportHtml}   summary: ${ctx.layout.summaryMd}`
-      : `summary: ${ctx.layout.summaryMd}   report: none (--no-report${stale}; \`digitfuse report --run ${ctx.layout.root}\` writes it)`,
+      : `summary: ${ctx.layout.summaryMd}   report: none (--no-report${stale}; \`digitfuse report --run ${shellQuote(ctx.layout.root)}\` writes it)`,
   );
-  if (dashboard) log(`dashboard stopped (it showed ${dashboard.url}); \`digitfuse dashboard --run ${ctx.layout.root}\` serves it again`);
+  if (dashboard) log(`dashboard stopped (it showed ${dashboard.url}); \`digitfuse dashboard --run ${shellQuote(ctx.layout.root)}\` serves it again`);
 }
 
 if (require.main === module) runMain(main);

@@ -1,4 +1,6 @@
 import { MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
+import { requireDataDir } from '@digitfuse/data';
+import { resolve } from 'node:path';
 import { openRun } from '../run-artifacts';
 import type { RunContext } from '../context';
 import type { PipelineOptions } from '../options';
@@ -19,6 +21,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   // --seed seeds the maps only: the run's own seed still makes its split (the rows the maps show are
   // its validation rows) and is the seed its summary names.
   const options = { ...state.options, report: true };
+  // The maps are drawn from the run's data: a folder moved or deleted since is named as run.json's, not as a --data never typed.
+  if (options.data) requireDataDir(resolve(options.data), `the run's data folder \`${options.data}\` (its run.json; the report draws its maps from those rows: put them back there)`);
   const ctx: RunContext = { options, layout, state, log, ...(seed !== undefined ? { mapSeed: seed } : {}) };
   const t0 = performance.now();
   await reportStage.run(ctx);

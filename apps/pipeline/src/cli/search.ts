@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { stopAfterWork } from '../run-process';
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (STAGE_NAMES.some((name) => !ctx.state.stages[name])) {
     const stale = staleSubmission(ctx.layout, ctx.state);
     log(
-      `next: \`digitfuse full --resume ${ctx.layout.root}\` retrains the chosen configuration, predicts, validates, evaluates and reports` +
+      `next: \`digitfuse full --resume ${shellQuote(ctx.layout.root)}\` retrains the chosen configuration, predicts, validates, evaluates and reports` +
         (stale ? ` (until then, ${stale} there is the run's earlier submission)` : ''),
     );
   }

@@ -80,6 +80,9 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
     [['--port', '-1'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), found `-1`'],
     [['--port', '70000'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), found `70000`'],
     [['--port', '1.5'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one), found `1.5`'],
+    // It served on 8080 and 1000: every other integer flag refuses an integer written so.
+    [['--port', '8080.0'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one) written in digits, found `8080.0`'],
+    [['--port', '1e3'], 'error: Expected `--port` to be an integer from 0 to 65535 (0: a free one) written in digits, found `1e3`'],
     [['--host', '999.1.1.1'], 'error: Expected `--host` to be an IP address or a host name of this machine, found `999.1.1.1` (not an IPv4 address)'],
     [['--host', 'a host'], 'error: Expected `--host` to be an IP address or a host name of this machine, found `a host` (not an address or a host name)'],
   ])('refuses %j in one line with exit 2', (args, line) => {

@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { counted, formatDuration, markdownTable } from '@digitfuse/core';
 import { writeDataFigures } from '@digitfuse/data';
 import {
@@ -99,7 +100,7 @@ export function buildSummary(ctx: RunContext, evaluation: EvaluationFile | null 
   add(`training accuracy of the retraining's last epoch (${whose}dropout on, so it can be below validation)`, s.stages.retrain?.facts?.trainAcc);
   const submitted = currentSubmission(ctx.layout, s);
   const stale = staleSubmission(ctx.layout, s);
-  add('submission', submitted ?? (stale ? `none yet (${stale} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${ctx.layout.root}\` writes the current one)` : 'none'));
+  add('submission', submitted ?? (stale ? `none yet (${stale} is from before the run's search went on or its later stages were redone; \`digitfuse full --resume ${shellQuote(ctx.layout.root)}\` writes the current one)` : 'none'));
   if (submitted) add('submitted predictions', submittedModel(ctx));
   // An image-only run's figures are its one accuracy thrice: it has no audio to shift.
   const bestFigures = imageOnly ? null : best?.trials.find((t) => t.number === best.bestTrial)?.figures;
@@ -303,7 +304,7 @@ function soFarText(soFar: SearchSoFar): string {
 /** What the report says in place of the parts a run has not reached yet, and the command that goes on. */
 function pendingNote(ctx: RunContext, soFar: SearchSoFar | null): string {
   const root = ctx.layout.root;
-  const resume = `\`digitfuse full --resume ${root}\` runs the stages left and writes this report again.`;
+  const resume = `\`digitfuse full --resume ${shellQuote(root)}\` runs the stages left and writes this report again.`;
   const done = `finished: ${STAGE_NAMES.filter((name) => ctx.state.stages[name]).join(', ') || 'none'}`;
   if (soFar === null) {
     // A search stopped before its stage ended whose trials could not be read: not "no search".
@@ -317,8 +318,8 @@ function pendingNote(ctx: RunContext, soFar: SearchSoFar | null): string {
   if (p === null) return `This run's search was stopped before it finished (${done}): ${trials}; ${resume}`;
   return (
     `This run's search is still running (process ${p.pid} on ${p.host}, since ${p.since}; ${done}): ${trials}. ` +
-    `\`digitfuse report --run ${root}\` shows the trials finished by then; \`digitfuse full\` writes the whole report when its search ends ` +
-    `(after \`digitfuse search\`: \`digitfuse full --resume ${root}\`).`
+    `\`digitfuse report --run ${shellQuote(root)}\` shows the trials finished by then; \`digitfuse full\` writes the whole report when its search ends ` +
+    `(after \`digitfuse search\`: \`digitfuse full --resume ${shellQuote(root)}\`).`
   );
 }
 

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { HelpShown, parseArgs } from './parse-args';
+import { checkTokens, HelpShown, parseArgs } from './parse-args';
 import { positiveInt } from './positive-int';
 
 const parse = (argv: string[]) =>
@@ -118,6 +118,15 @@ describe('parseArgs()', () => {
   });
 });
 
+describe('checkTokens()', () => {
+  it('reads a bare `help` or `-h` as --help (yargs took `help` for its help command and ran the command unchecked after it)', () => {
+    const options = { key: { out: true }, boolean: [], number: [], array: [], count: [] };
+    expect(checkTokens(['help'], options)).toEqual(['--help']);
+    expect(checkTokens(['-h', '--out', 'o'], options)).toEqual(['--help', '--out=o']);
+    expect(checkTokens(['--out', 'help'], options)).toEqual(['--out=help']);
+  });
+});
+
 describe('positiveInt()', () => {
   it('accepts integers in range and names the flag otherwise', () => {
     expect(positiveInt(3, 'trials')).toBe(3);
@@ -132,9 +141,9 @@ describe('positiveInt()', () => {
     const batch = async (text: string) => positiveInt((await parse(['--out', 'o', '--batch-size', text])).batchSize, 'batch-size', { max: 1000 });
     expect(await batch('64')).toBe(64);
     expect(await batch('064')).toBe(64);
-    await expect(batch('1e2')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 1e2'));
-    await expect(batch('64.0')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 64.0'));
-    await expect(batch('1e9')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found 1e9'));
+    await expect(batch('1e2')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000 written in digits, found 1e2'));
+    await expect(batch('64.0')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000 written in digits, found 64.0'));
+    await expect(batch('1e9')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000 written in digits, found 1e9'));
     await expect(batch('-1')).rejects.toThrow(new UsageError('Expected --batch-size to be an integer from 1 to 1000, found -1'));
     // Not given: the default, as it is.
     expect(positiveInt((await parse(['--out', 'o'])).batchSize, 'batch-size')).toBe(64);

@@ -72,7 +72,7 @@ interface DeclaredOptions {
  * switch given a value other than true or false (yargs would read false), a number flag given
  * something that is not a number written in decimal (yargs would read NaN, or `0x2` as 2), `--no-x`
  * where `--x` takes a value (yargs would read false), an array flag given the same value twice, and
- * anything after `--` (yargs would drop it). A value that starts with `-` but is no flag (`--budget
+ * anything after `--` (yargs would drop it). A bare `help` or `-h` is `--help`. A value that starts with `-` but is no flag (`--budget
  * -5m`, `--message '- item'`) is joined to its flag (`--budget=-5m`) so that it reaches the flag's
  * own check instead of reading as short flags; `--no-x=true` becomes `--x=false`. Returns the
  * arguments to parse; `typed` receives each number flag's text, by its declared name.
@@ -97,7 +97,9 @@ export function checkTokens(argv: readonly string[], options: DeclaredOptions, t
     }
     const flag = /^--([^=]+)(?:=(.*))?$/s.exec(token);
     if (!flag) {
-      out.push(token);
+      // A bare `help` is yargs' help command, which printed the help and then let the command run
+      // unchecked (`digitfuse demo help` built a dataset); `-h` was an unknown argument. Both are --help.
+      out.push(token === 'help' || token === '-h' ? '--help' : token);
       continue;
     }
     const [, name, inline] = flag;

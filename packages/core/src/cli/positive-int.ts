@@ -19,7 +19,8 @@ export const MAX_BATCH = 65_536;
 /**
  * Returns `value` when it is an integer >= 1 (>= 0 with `allowZero`, at most `max`), written in digits
  * when `--flag` gave it on the command line (not `1e2` nor `2.0`); otherwise throws a {@link UsageError}
- * naming the flag and what was typed, e.g. `Expected --trials to be a positive integer, found 0`.
+ * naming the flag and what was typed, e.g. `Expected --trials to be a positive integer, found 0` (`... written in
+ * digits, found 2.0` for one written otherwise).
  */
 export function positiveInt(value: unknown, flag: string, range: IntRange = {}): number {
   const min = range.allowZero ? 0 : 1;
@@ -27,9 +28,11 @@ export function positiveInt(value: unknown, flag: string, range: IntRange = {}):
   // What the command line gave --flag, when `value` is what it read there.
   const typed = typedNumber(flag);
   const text = typed !== undefined && Number(typed) === value ? typed : undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || (text !== undefined && !/^-?\d+$/.test(text)) || value < min || (max !== undefined && value > max)) {
+  const notDigits = text !== undefined && Number.isInteger(value) && !/^-?\d+$/.test(text);
+  if (typeof value !== 'number' || !Number.isInteger(value) || notDigits || value < min || (max !== undefined && value > max)) {
     const expected = max !== undefined ? `an integer from ${min} to ${max}` : range.allowZero ? 'a non-negative integer' : 'a positive integer';
-    throw new UsageError(`Expected --${flag} to be ${expected}, found ${text ?? String(value)}`);
+    // `--trials 2.0` or `1e2` is refused for how it is written: say so, or the line reads as a contradiction.
+    throw new UsageError(`Expected --${flag} to be ${expected}${notDigits ? ' written in digits' : ''}, found ${text ?? String(value)}`);
   }
   return value;
 }

@@ -89,9 +89,9 @@ export async function main(argv: readonly string[]): Promise<void> {
           type: 'string',
           describe: 'FSDD reference folder with mfcc.npy and clips.csv',
           default: join(workspaceRoot(), '..', 'shared', 'data', 'fsdd'),
-          defaultDescription: '../shared/data/fsdd',
+          defaultDescription: '<workspace>/../shared/data/fsdd',
         })
-        .option('out', { type: 'string', describe: 'where to write fsdd-mfcc.u8 and fsdd-mfcc.json', default: AUDIO_BANK_DIR, defaultDescription: 'packages/data/assets' }),
+        .option('out', { type: 'string', describe: 'where to write fsdd-mfcc.u8 and fsdd-mfcc.json', default: AUDIO_BANK_DIR, defaultDescription: '<workspace>/packages/data/assets' }),
   );
   let fsdd: ReturnType<typeof statSync> | undefined;
   try {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, UsageError } from '@digitfuse/core';
-import { runScript, runScriptUnprivileged, useFullDisk } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useFullDisk, WORKSPACE } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes, writeCompetitionFixture } from '../testing';
 import { main as demoMain } from './demo';
 import { main as preprocessMain } from './preprocess';
@@ -366,7 +366,7 @@ describe('demo main()', () => {
     for (const seed of ['2147483648', '1e300']) {
       expect(demo(['--train', '20', '--test', '5', '--seed', seed, '--out', join(tmp.dir, 'never')])).toMatchObject({
         status: 2,
-        errors: [`error: Expected --seed to be an integer from 0 to 2147483647, found ${seed}`],
+        errors: [`error: Expected --seed to be an integer from 0 to 2147483647${seed.includes('e') ? ' written in digits' : ''}, found ${seed}`],
         stack: false,
       });
     }
@@ -376,5 +376,72 @@ describe('demo main()', () => {
   it('refuses sizes out of range', async () => {
     await expect(demoMain(['--train', '0'])).rejects.toThrow('Expected --train to be a positive integer, found 0');
     await expect(demoMain(['--test', '10001'])).rejects.toThrow('Expected --test to be at most 10000 (MNIST test images), found 10001');
+  });
+});
+
+describe('the default folders of figures, demo and preprocess (spawned from another folder)', () => {
+  it('are in the workspace whatever the current folder, and --help says so (not a path that reads as relative to it)', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const elsewhere = join(tmp.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data], process.env, elsewhere);
+    expect(run.status).toBe(0);
+    const cache = new RegExp(`\\ncache: +(${WORKSPACE}/\\.cache/prepared/data-[0-9a-f]+)/prepared\\.bin `).exec(run.stdout)?.[1];
+    expect(cache).toBeDefined();
+    rmSync(cache!, { recursive: true, force: true });
+    expect(readdirSync(elsewhere)).toEqual([]);
+    const helpOf = (script: string) => runScript(`packages/data/src/cli/${script}.ts`, ['--help'], process.env, elsewhere).stdout.replace(/\s+/g, ' ');
+    expect(helpOf('preprocess')).toContain('(default: <workspace>/.cache/prepared/<data name>-<hash>)');
+    expect(helpOf('demo')).toContain('default: <workspace>/.cache/demo/<train>-<test>-<seed>)');
+    expect(helpOf('figures')).toContain('[default: <workspace>/runs/data-figures]');
+  });
+});
+
+describe('preprocess with competition files under other names (spawned)', () => {
+  it.each([
+    [['x_train_wr.npy'], 'X_train_wr.npy', '`x_train_wr.npy` in `<data>`, found no such file, but `X_train_wr.npy` (file names are case-sensitive: rename it x_train_wr.npy)'],
+    [['x_train_sp.npy'], 'x_train_sp.npy.gz', '`x_train_sp.npy` in `<data>`, found no such file, but `x_train_sp.npy.gz` (a compressed copy? decompress it to x_train_sp.npy)'],
+    [['y_train.csv'], 'y_train.txt', '`y_train.csv` in `<data>`, found no such file, but `y_train.txt` (another format? save its data as y_train.csv)'],
+    // Without the names it reads, the test files were taken for absent: a training-only run, no submission.
+    [['x_test_wr.npy', 'x_test_sp.npy'], 'X_test_wr.npy', '`x_test_wr.npy` in `<data>` (or no test file at all), found `X_test_wr.npy` (file names are case-sensitive: rename it x_test_wr.npy)'],
+  ])('%j renamed like %s: one line naming the file it found and what to do, exit 1, nothing written', (names, renamed, expected) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    for (const name of names) renameSync(join(data, name), join(data, name === names[0] ? renamed : name.replace('x_', 'X_')));
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Expected ${expected.replace('<data>', data)}`]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(tmp.dir, 'cache'))).toBe(false);
+  });
+});
+
+describe('preprocess with an .npz or a gzip file saved as .npy (spawned)', () => {
+  it.each([
+    ['an .npz (zip) archive', Buffer.from('PK\x03\x04\x14\x00\x00\x00', 'latin1'), '"PK\\x03\\x04\\x14\\x00\\x00\\x00" (a zip archive: an .npz? save the one array with numpy.save)'],
+    ['gzip-compressed npy', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x41, 0x42, 0x43, 0x44]), '"\\x1f\\x8b\\x08\\x00ABCD" (gzip-compressed: decompress it)'],
+  ])('%s: one line saying what the file is and what to do', (_kind, bytes, found) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    writeFileSync(join(data, 'x_train_sp.npy'), bytes);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: Expected \`x_train_sp.npy\` to be an .npy file (starting with \\x93NUMPY), found ${found}`]);
+  });
+});
+
+describe('preprocess with a float64 number beyond float32 (spawned)', () => {
+  it('says the -Infinity it reports may be a finite float64 the float32 reading overflowed (the file holds -1e300, no infinity)', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const audio = new Float64Array(30 * 507).fill(0.5);
+    audio[4 * 507 + 7] = -1e300;
+    writeFileSync(join(data, 'x_train_sp.npy'), npyBytes(audio, [30, 507], { dtype: 'f8' }));
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      "error: Expected `x_train_sp.npy` to hold finite numbers, found -Infinity (or a float64 number beyond float32's ±3.4e38, which reads as that) at row 4, column 7",
+    ]);
   });
 });

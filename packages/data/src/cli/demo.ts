@@ -11,7 +11,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         .option('train', { type: 'number', default: 4000, describe: 'training rows (MNIST training images), 1..60000' })
         .option('test', { type: 'number', default: 1000, describe: 'test rows (MNIST test images), 0..10000; 0 writes no test files (training only, no submission)' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the image choice and image-clip pairing' })
-        .option('out', { type: 'string', describe: 'output folder, absent, empty or a demo dataset (a file or a folder with other files is refused; default: .cache/demo/<train>-<test>-<seed>)' })
+        .option('out', { type: 'string', describe: 'output folder, absent, empty or a demo dataset (a file or a folder with other files is refused; default: <workspace>/.cache/demo/<train>-<test>-<seed>)' })
         .option('force', { type: 'boolean', default: false, describe: 'rebuild even when the folder is complete, and replace a demo dataset built with other sizes or seed' }),
   );
   const options = {

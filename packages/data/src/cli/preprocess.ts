@@ -11,7 +11,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     (y) =>
       y
         .option('data', { type: 'string', describe: "folder with the competition's files (default: the built-in demo dataset, built on first use)" })
-        .option('out', { type: 'string', describe: 'cache folder for the preprocessed arrays (default: .cache/prepared/<data name>-<hash>)' })
+        .option('out', { type: 'string', describe: 'cache folder for the preprocessed arrays (default: <workspace>/.cache/prepared/<data name>-<hash>)' })
         .option('seed', { type: 'number', default: 42, describe: 'seed of the train/validation split' })
         .option('val-fraction', { type: 'number', default: 0.2, describe: 'fraction of training rows held out for validation' })
         .option('split', { choices: ['grouped', 'stratified'] as const, default: 'grouped' as const, describe: 'grouped: identical audio never on both sides' })

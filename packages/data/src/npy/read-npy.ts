@@ -53,7 +53,7 @@ function readHeader(bytes: Uint8Array, name: string, file: string | undefined): 
   // A file that starts as the magic string does but stops before its end is a truncated npy file, not another kind.
   if (bytes.length === 0 || MAGIC.some((b, i) => i < bytes.length && bytes[i] !== b)) {
     const head = Array.from(bytes.subarray(0, 8), (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
-    throw notNpy(bytes.length === 0 ? 'an empty file' : `"${head}"`);
+    throw notNpy(bytes.length === 0 ? 'an empty file' : `"${head}"${packedKind(bytes)}`);
   }
   const truncated = (headerEnd: number): DataError =>
     new DataError(`Expected \`${name}\` to hold an npy header of at least ${headerEnd} bytes, found a truncated file of ${bytes.length} bytes`, file);
@@ -87,6 +87,17 @@ function readHeader(bytes: Uint8Array, name: string, file: string | undefined): 
     throw new DataError(`Expected \`${name}\` to have a shape of non-negative integers, found (${shapeText})`, file);
   }
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset };
+}
+
+/**
+ * What a file that is no npy file is, when its first bytes say it is an archive an .npy file is often
+ * kept in: ` (a zip archive: an .npz? save the one array with numpy.save)`, ` (gzip-compressed:
+ * decompress it)`; '' otherwise.
+ */
+function packedKind(bytes: Uint8Array): string {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return ' (a zip archive: an .npz? save the one array with numpy.save)';
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return ' (gzip-compressed: decompress it)';
+  return '';
 }
 
 /** Parses npy bytes (see {@link readNpy}); `name` is used in messages. */

@@ -105,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     (y) =>
       y
         .option('data', { type: 'string', describe: 'folder of the competition files (default: the built-in demo dataset)' })
-        .option('cache-dir', { type: 'string', describe: 'folder of the preprocessed-data cache (default: under .cache/prepared)' })
+        .option('cache-dir', { type: 'string', describe: 'folder of the preprocessed-data cache (default: under <workspace>/.cache/prepared)' })
         .option('out', { type: 'string', demandOption: true, describe: 'model folder to write: a new or empty one (or an earlier model with --force)' })
         .option('force', {
           type: 'boolean',

@@ -81,7 +81,9 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         });
         buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
       }
-      return tf.io.getModelArtifactsForJSONSync(modelJson, weightSpecs, tf.io.concatenateArrayBuffers(buffers));
+      const weightData = tf.io.concatenateArrayBuffers(buffers);
+      checkFiniteWeights(weightSpecs, weightData, files, jsonFile);
+      return tf.io.getModelArtifactsForJSONSync(modelJson, weightSpecs, weightData);
     },
   };
 }
@@ -111,6 +113,29 @@ function specBytes(spec: tf.io.WeightsManifestEntry, jsonFile: string): number {
     throw new ModelFileError(`Expected weight \`${name}\` in \`${jsonFile}\` to be float32, int32 or bool, found ${JSON.stringify(spec.dtype)}${spec.quantization ? ' (quantized)' : ''}`, jsonFile);
   }
   return spec.shape.reduce((a, d) => a * d, 1) * bytes;
+}
+
+/**
+ * Refuses float32 weights that are NaN or infinite (a damaged or hand-edited weights file): the
+ * model would predict NaN for every row, which argmax turns into a "valid" submission of all zeros.
+ * @throws ModelFileError naming the weights file, the weight and the value.
+ */
+function checkFiniteWeights(specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer, files: readonly string[], jsonFile: string): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = specBytes(spec, jsonFile);
+    if ((spec.dtype ?? 'float32') === 'float32') {
+      const values = new Float32Array(offset % 4 === 0 ? data : data.slice(offset, offset + bytes), offset % 4 === 0 ? offset : 0, bytes / 4);
+      const at = values.findIndex((v) => !Number.isFinite(v));
+      if (at >= 0) {
+        throw new ModelFileError(
+          `Expected ${files.map((f) => `\`${f}\``).join(', ')} to hold finite weights, found ${values[at]} in weight \`${spec.name}\` (value ${at + 1} of ${values.length}): the file is damaged, or the model diverged in training`,
+          files.length === 1 ? files[0] : jsonFile,
+        );
+      }
+    }
+    offset += bytes;
+  }
 }
 
 async function fileSize(file: string, jsonFile: string): Promise<number> {

@@ -145,3 +145,57 @@ describe('submit:predict (spawned)', () => {
     expect(all.stderr).toContain('from 3 models');
   });
 });
+
+describe('submit:predict with models trained on other rows (spawned)', () => {
+  /** A copy of the trained model whose meta.json holds other preprocessing statistics, as training on other rows gives. */
+  function withStats(name: string, change: (stats: { imageScale: number; audioMean: number[]; audioStd: number[] }) => void): string {
+    const dir = join(root, name);
+    cpSync(model, dir, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+    change(meta.stats);
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    return dir;
+  }
+
+  it("scales the test rows for each --model with that model's own statistics: a model trained on [0,1] images is refused by name, whatever the order", () => {
+    const unit = withStats('unit-images', (stats) => void (stats.imageScale = 1));
+    for (const models of [[model, unit], [unit, model]]) {
+      const out = join(root, 'mixed.csv');
+      const r = run('packages/submit/src/cli/predict.ts', [...models.flatMap((m) => ['--model', m]), '--data', data, '--out', out, '--backend', 'wasm']);
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+        `error: Refusing to predict with \`--model ${unit}\`: the images of the test rows (\`${join(data, 'x_test_wr.npy')}\`) reach 2.55e+2 after scaling (training images lie in [0,1]): ` +
+          'they look stored on another scale (e.g. 0..255 where the model expects [0,1]) (check the files; --allow-shift to predict anyway)',
+      ]);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('averages the same predictions whichever --model comes first when their statistics differ', () => {
+    const other = withStats('other-rows', (stats) => void (stats.audioMean = stats.audioMean.map((m, j) => m + 1.5 * stats.audioStd[j])));
+    const [ab, ba] = [join(root, 'ab.csv'), join(root, 'ba.csv')];
+    for (const [out, models] of [[ab, [model, other]], [ba, [other, model]]] as const) {
+      const r = run('packages/submit/src/cli/predict.ts', [...models.flatMap((m) => ['--model', m]), '--data', data, '--out', out, '--backend', 'wasm']);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.stringContaining(`warning: for \`--model ${other}\`: the audio of the test rows`) });
+    }
+    expect(readFileSync(ba, 'utf8')).toBe(readFileSync(ab, 'utf8'));
+  });
+});
+
+describe('submit:predict with a damaged weights file (spawned)', () => {
+  it('refuses NaN weights in one line naming weights.bin and the weight, instead of writing a "valid" submission of all zeros', () => {
+    const damaged = join(root, 'nan-weights');
+    cpSync(model, damaged, { recursive: true });
+    const bytes = readFileSync(join(damaged, 'weights.bin'));
+    new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).fill(NaN, 0, 3);
+    writeFileSync(join(damaged, 'weights.bin'), bytes);
+    const out = join(root, 'nan.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', damaged, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith('backend:') && l !== '')).toEqual([
+      expect.stringMatching(new RegExp(`^error: Expected \`${join(damaged, 'weights.bin')}\` to hold finite weights, found NaN in weight \`\\w+/kernel\` \\(value 1 of \\d+\\): the file is damaged, or the model diverged in training$`)),
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+});

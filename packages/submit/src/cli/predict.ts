@@ -1,5 +1,6 @@
+import { shellQuote } from '@digitfuse/core';
 import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
-import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir } from '@digitfuse/data';
+import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir, statsToJSON, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
 import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -65,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const missing = missingModelFiles(dir);
     if (missing.length === 0) continue;
     // A run directory holds its model in model/: name the folder that was meant.
-    const inRun = missing.length === MODEL_FILES.length && missingModelFiles(join(dir, 'model')).length === 0 ? ` but with a model in model/ (a run directory): give \`--model ${join(given, 'model')}\`` : '';
+    const inRun = missing.length === MODEL_FILES.length && missingModelFiles(join(dir, 'model')).length === 0 ? ` but with a model in model/ (a run directory): give \`--model ${shellQuote(join(given, 'model'))}\`` : '';
     throw new SubmissionError(`${expected}, found a folder without ${missing.join(', ')}${inRun}`, dir);
   }
   // The same folder given twice (`m1` and `m1/`, or through a symbolic link) would be averaged as two models.
@@ -80,29 +81,48 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const [i, dir] of dirs.entries()) {
     const left = ensembleMemberDirs(dir).filter((member) => !dirs.includes(member));
     if (left.length === 0) continue;
-    const flags = left.map((member) => `--model ${join((args.model as string[])[i], basename(member))}`).join(' ');
+    const flags = left.map((member) => `--model ${shellQuote(join((args.model as string[])[i], basename(member)))}`).join(' ');
     process.stderr.write(`note: \`--model ${(args.model as string[])[i]}\` is the best model of an ensemble whose other members (${left.map((m) => basename(m)).join(', ')}) are not averaged in; add ${flags} to predict as its run did\n`);
   }
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
-  const meta = await readMeta(dirs[0]);
-  if (!meta.stats) {
-    throw new SubmissionError(`Expected ${dirs[0]}/meta.json to hold the preprocessing statistics, found none`, dirs[0]);
+  // Each model sees the test rows scaled as its own training rows were (meta.json's statistics):
+  // models trained on other rows (another --data, --split-seed or --val-fraction) scale them otherwise.
+  const groups: { key: string; stats: PreprocessStats; given: string[]; dirs: string[] }[] = [];
+  for (const [i, dir] of dirs.entries()) {
+    const { stats } = await readMeta(dir);
+    if (!stats) throw new SubmissionError(`Expected ${dir}/meta.json to hold the preprocessing statistics, found none`, dir);
+    const key = JSON.stringify(statsToJSON(stats));
+    let group = groups.find((g) => g.key === key);
+    if (!group) groups.push((group = { key, stats, given: [], dirs: [] }));
+    group.given.push((args.model as string[])[i]);
+    group.dirs.push(dir);
   }
-  const raw = await loadCompetition(resolve(args.data), { requireTest: true });
-  const test = preprocess(meta.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
-  // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or refuse.
   const dataDir = resolve(args.data);
-  const shift = inputShift(test, 'the test rows', { images: join(dataDir, COMPETITION_FILES.testImages), audio: join(dataDir, COMPETITION_FILES.testAudio) });
-  // Refused: the findings go in the one error line, not also in warnings before it.
-  if (shift.level === 'refuse' && !args['allow-shift']) {
-    throw new SubmissionError(`Refusing to predict: ${shift.findings.join('; ')} (check the files; --allow-shift to predict anyway)`, dataDir);
+  const raw = await loadCompetition(dataDir, { requireTest: true });
+  const files = { images: join(dataDir, COMPETITION_FILES.testImages), audio: join(dataDir, COMPETITION_FILES.testAudio) };
+  const inputsOf = new Map<string, ModelInputs>();
+  const warnings: string[] = [];
+  let test: ModelInputs | undefined;
+  for (const group of groups) {
+    const inputs = preprocess(group.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
+    test ??= inputs;
+    for (const dir of group.dirs) inputsOf.set(dir, inputs);
+    // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or refuse.
+    const shift = inputShift(inputs, 'the test rows', files);
+    // Models trained on other rows: name the ones whose scaling the test rows are unlike.
+    const models = groups.length > 1 ? group.given.map((m) => `\`--model ${m}\``).join(', ') : '';
+    // Refused: the findings go in the one error line, not also in warnings before it.
+    if (shift.level === 'refuse' && !args['allow-shift']) {
+      throw new SubmissionError(`Refusing to predict${models && ` with ${models}`}: ${shift.findings.join('; ')} (check the files; --allow-shift to predict anyway)`, dataDir);
+    }
+    for (const finding of shift.findings) warnings.push(`warning: ${models && `for ${models}: `}${finding}`);
   }
-  for (const finding of shift.findings) process.stderr.write(`warning: ${finding}\n`);
+  for (const warning of warnings) process.stderr.write(`${warning}\n`);
   const t0 = performance.now();
-  const result = await predict(dirs, test, { batchSize, tta: args.tta });
+  const result = await predict(dirs, (dir) => inputsOf.get(dir)!, { batchSize, tta: args.tta });
   const replaced = existsSync(args.out);
   writeSubmission(args.out, result.labels);
-  const summary = validateSubmission(args.out, test);
+  const summary = validateSubmission(args.out, test!);
   process.stderr.write(
     `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
   );

@@ -99,6 +99,20 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     expect(file.stderr.trim()).toBe(`error: Expected \`--data ${good}\` to be a folder with the competition's files, found a file`);
   });
 
+  it("names the data folder of the run that wrote the submission, when it is gone, as its run.json's (not as a --data never typed)", () => {
+    const runDir = join(root, 'orphan-run');
+    mkdirSync(runDir);
+    const submission = join(runDir, 'submission.csv');
+    writeFileSync(submission, 'row_id,label\n0,1\n1,2\n2,3\n');
+    const gone = join(root, 'moved-data');
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ version: 1, options: { data: gone }, data: { dir: gone }, stages: { data: { seconds: 1, finishedAt: '' }, predict: { seconds: 1, finishedAt: '' } } }));
+    const r = run(['--competition', 'digits', '--message', 'm', '--submission', submission]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected the data folder \`${gone}\` of the run that wrote the submission (its run.json; --data DIR names another) to be a folder with the competition's files, found no such folder\n`,
+    });
+  });
+
   it("refuses a run's submission.csv that its run.json no longer accounts for (its search went on since), and uploads it once the predict stage is recorded", () => {
     const runDir = join(root, 'run');
     mkdirSync(runDir);

@@ -13,7 +13,7 @@ function refuseStaleSubmission(submission: string, beside: ReturnType<typeof run
   if (dir === null) return;
   throw new UploadError(
     `Expected \`${submission}\` to be its run's current submission, found ${STALE_RUN_SUBMISSION}; ` +
-      `\`digitfuse full --resume ${dir}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
+      `\`digitfuse full --resume ${shellQuote(dir)}\` writes the current one (to upload this one as it is, copy it out of the run directory)`,
   );
 }
 
@@ -24,7 +24,7 @@ function refuseStaleSubmission(submission: string, beside: ReturnType<typeof run
 function dataFolder(given: string | undefined, submission: string, beside: ReturnType<typeof runBeside>): { dir: string; what: string } {
   if (given) return { dir: resolve(given), what: `\`--data ${given}\`` };
   const dir = beside?.run.data?.dir ?? beside?.run.options?.data;
-  if (dir) return { dir: resolve(dir), what: `the data folder \`${dir}\` of the run that wrote the submission (its run.json)` };
+  if (dir) return { dir: resolve(dir), what: `the data folder \`${dir}\` of the run that wrote the submission (its run.json; --data DIR names another)` };
   // A flag the command needs here and was not given: a usage error.
   throw new UsageError(
     `Expected \`--data DIR\` (the competition folder with ${COMPETITION_FILES.testImages}) to check \`${submission}\` against before uploading, found none (and no run.json beside the submission)`,

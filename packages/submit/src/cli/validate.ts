@@ -1,3 +1,4 @@
+import { shellQuote } from '@digitfuse/core';
 import { parseArgs, runMain } from '@digitfuse/core';
 import { resolve } from 'node:path';
 import { runBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-beside';
@@ -17,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Valid, but perhaps not the run's (upload refuses it): said, so that it is not taken for the current one.
   const stale = staleRunSubmission(args.submission, runBeside(args.submission));
   if (stale !== null) {
-    process.stderr.write(`warning: \`${args.submission}\` is not its run's current submission: ${STALE_RUN_SUBMISSION.replace('recording', 'records')}; \`digitfuse full --resume ${stale}\` writes the current one\n`);
+    process.stderr.write(`warning: \`${args.submission}\` is not its run's current submission: ${STALE_RUN_SUBMISSION.replace('recording', 'records')}; \`digitfuse full --resume ${shellQuote(stale)}\` writes the current one\n`);
   }
   process.stdout.write(`${args.submission}: valid (${summary.rows} rows, rows predicted as each digit 0-9: ${summary.labelCounts.join('/')})\n`);
 }
