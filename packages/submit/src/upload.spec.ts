@@ -31,9 +31,26 @@ describe('planUpload()', () => {
       'KAGGLE_USERNAME/KAGGLE_KEY',
     );
     mkdirSync(join(s.home, '.kaggle'));
-    writeFileSync(join(s.home, '.kaggle', 'kaggle.json'), '{}');
+    writeFileSync(join(s.home, '.kaggle', 'kaggle.json'), '{"username":"u","key":"k"}');
     const plan = planUpload({ competition: 'c', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
     expect(plan.credentials).toBe(join(s.home, '.kaggle', 'kaggle.json'));
+    expect(plan.missing).toEqual(['the `kaggle` command is not on PATH (install it with `pip install kaggle`)']);
+  });
+
+  it.each([
+    ['{}', 'found no "username" and no "key"'],
+    ['{"username":"u"}', 'found no "key"'],
+    ['[1]', 'found JSON of another shape'],
+    ['username=u', 'found text that is not JSON'],
+  ])('names a kaggle.json that is no API token (%s) as what is missing (it counted as credentials, and the kaggle CLI failed after every check passed)', (text, found) => {
+    const s = sandbox();
+    const token = join(s.home, '.kaggle', 'kaggle.json');
+    mkdirSync(join(s.home, '.kaggle'));
+    writeFileSync(token, text);
+    const plan = planUpload({ competition: 'c', message: 'm', file: s.file, env: { PATH: s.bin }, home: s.home });
+    expect(plan.missing[1]).toBe(
+      `\`${token}\` is not a Kaggle API token: expected JSON with "username" and "key" (Account > API > Create New Token on kaggle.com), ${found}`,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { SubmissionError } from './errors';
@@ -80,8 +80,37 @@ export function planUpload(args: UploadArgs): UploadPlan {
     missing.push(
       `no Kaggle credentials: set KAGGLE_USERNAME and KAGGLE_KEY, or put an API token in ${jsonPaths.join(' or ')}`,
     );
+  } else if (credentials !== 'KAGGLE_USERNAME/KAGGLE_KEY') {
+    // The kaggle CLI would fail on it after the checks here all passed.
+    const bad = tokenProblem(credentials);
+    if (bad) missing.push(bad);
   }
   return { command, kaggle, credentials, missing };
+}
+
+/**
+ * What is wrong with a kaggle.json (the API token the Kaggle site gives: `{"username": ..., "key": ...}`),
+ * or null when it is one.
+ */
+function tokenProblem(path: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return `\`${path}\` cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
+  let token: unknown;
+  try {
+    token = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return `\`${path}\` is not a Kaggle API token: expected JSON with "username" and "key" (Account > API > Create New Token on kaggle.com), found text that is not JSON`;
+  }
+  const t = token as Record<string, unknown> | null;
+  const absent = ['username', 'key'].filter((k) => typeof t?.[k] !== 'string' || (t[k] as string).trim() === '');
+  if (typeof t !== 'object' || t === null || Array.isArray(t) || absent.length > 0) {
+    return `\`${path}\` is not a Kaggle API token: expected JSON with "username" and "key" (Account > API > Create New Token on kaggle.com), found ${absent.length > 0 && typeof t === 'object' && t !== null && !Array.isArray(t) ? `no ${absent.map((k) => `"${k}"`).join(' and no ')}` : 'JSON of another shape'}`;
+  }
+  return null;
 }
 
 /** The result of {@link upload}. */
