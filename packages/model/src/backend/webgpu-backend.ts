@@ -94,6 +94,8 @@ export async function useWebgpu(found: FoundAdapter): Promise<void> {
     // registers its backend on load only when `navigator.gpu` already exists).
     tf.registerBackend('webgpu', () => withNodeReadSync(new WebGPUBackend(device as never, found.info)), 3);
     registered = { adapter: found.adapter, device, gpu: found.gpu };
+    // A command that ends with process.exit() (runMain) destroys the device first, as releaseBackend would.
+    process.once('exit', releaseWebgpu);
   }
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
   await tf.ready();
@@ -108,6 +110,7 @@ export function releaseWebgpu(): void {
   const current = registered;
   if (current == null) return;
   registered = null;
+  process.removeListener('exit', releaseWebgpu);
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   (current.device as { destroy?: () => void }).destroy?.();
   const navigator = (globalThis as Record<string, unknown>)['navigator'] as Record<string, unknown> | undefined;

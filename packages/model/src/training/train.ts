@@ -17,6 +17,7 @@ import type { BatchProgress, EpochLogs, TrainCallback, TrainContext } from './ca
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping';
 import { ProgressReporter, type ProgressArgs } from './progress';
 import { createTrainStep, trainedOutputs } from './train-step';
+import { DeviceRows, deviceRowBytes, keepRowsOnDevice, type DataOnDevice } from './device-rows';
 
 /** Training and (optional) validation data. */
 export interface TrainData {
@@ -59,6 +60,12 @@ export interface TrainOptions {
   readonly calibrate?: CalibrateOptions | boolean;
   /** Batch size for validation predictions. Default 256. */
   readonly validationBatchSize?: number;
+  /**
+   * Keep the training rows on the backend's device for the whole training and gather each batch there
+   * (`DataOnDevice`); 'auto' does on a GPU backend when the rows fit and need no host-side change.
+   * The same values either way. Default 'auto'.
+   */
+  readonly dataOnDevice?: DataOnDevice;
 }
 
 /** Outcome of `train()`. */
@@ -75,6 +82,8 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
   /** Total wall-clock seconds. */
   readonly seconds: number;
+  /** Whether the training rows stayed on the backend's device (`TrainOptions.dataOnDevice`). */
+  readonly dataOnDevice: boolean;
   /** The calibration of a model with experts (absent for other models or without validation data). */
   readonly calibration?: Calibration;
 }
@@ -134,6 +143,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const callbacks: TrainCallback[] = [...(stopper ? [stopper] : []), ...(options.callbacks ?? []), new ProgressReporter(progressArgs)];
 
   const n = data.train.n;
+  const hostTransforms = (augment != null && hasImages) || (audioAugment != null && hasAudio) || modalityDrop != null;
+  const onDevice = keepRowsOnDevice(options.dataOnDevice ?? 'auto', tf.getBackend(), hostTransforms, deviceRowBytes(model, data.train));
+  if (onDevice && hostTransforms) throw new RangeError('dataOnDevice: true cannot be used with augmentation or modality dropout, which change each batch on the host');
   const batchesPerEpoch = Math.ceil(n / batchSize);
   let stopRequested = false;
   // stopNow(): leave the epoch at the end of the current batch (only read inside an epoch).
@@ -153,8 +165,23 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const t0 = performance.now();
   let lossSum: tf.Scalar | null = null;
   let correctSum: tf.Scalar | null = null;
+  let deviceRows: DeviceRows | null = null;
+  // A batch copied from the host arrays, changed there first when augmentation or modality dropout is on.
+  const hostBatch = (rows: Int32Array): { xs: tf.Tensor[]; y: tf.Tensor } => {
+    let images = augment && hasImages ? augmentImages(gatherRows(data.train.images, IMAGE_SIZE, rows), rng, augment) : undefined;
+    let audio = audioAugment && hasAudio ? augmentAudio(gatherRows(data.train.audio, AUDIO_SIZE, rows), rng, audioAugment) : undefined;
+    if (modalityDrop) {
+      images ??= gatherRows(data.train.images, IMAGE_SIZE, rows);
+      audio ??= gatherRows(data.train.audio, AUDIO_SIZE, rows);
+      dropModalities(images, audio, rows.length, rng, modalityDrop);
+    }
+    const xs = inputTensors(model, data.train, rows, { images, audio });
+    const y = tf.tensor2d(oneHot(labels, rows), [rows.length, NUM_CLASSES]);
+    return { xs, y };
+  };
 
   try {
+    if (onDevice) deviceRows = new DeviceRows(model, data.train);
     for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
     // Timers (a study's heartbeats), signals and sockets get a turn between batches (see eventLoopTurns).
     const turn = eventLoopTurns();
@@ -167,15 +194,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       correctSum = tf.scalar(0);
       for (let b = 0; b < batchesPerEpoch; b++) {
         const rows = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        let images = augment && hasImages ? augmentImages(gatherRows(data.train.images, IMAGE_SIZE, rows), rng, augment) : undefined;
-        let audio = audioAugment && hasAudio ? augmentAudio(gatherRows(data.train.audio, AUDIO_SIZE, rows), rng, audioAugment) : undefined;
-        if (modalityDrop) {
-          images ??= gatherRows(data.train.images, IMAGE_SIZE, rows);
-          audio ??= gatherRows(data.train.audio, AUDIO_SIZE, rows);
-          dropModalities(images, audio, rows.length, rng, modalityDrop);
-        }
-        const xs = inputTensors(model, data.train, rows, { images, audio });
-        const y = tf.tensor2d(oneHot(labels, rows), [rows.length, NUM_CLASSES]);
+        const { xs, y } = deviceRows ? deviceRows.batch(rows) : hostBatch(rows);
         const { loss, correct } = step(xs, y, rng.seed());
         const prev: tf.Tensor[] = [lossSum, correctSum];
         const sums = tf.tidy(() => [tf.add(prev[0], tf.mul(loss, rows.length)), tf.add(prev[1], correct)] as tf.Scalar[]);
@@ -236,10 +255,12 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       bestEpoch,
       stoppedEarly: stopRequested && history.length < epochs,
       seconds: (performance.now() - t0) / 1000,
+      dataOnDevice: onDevice,
       ...(calibration ? { calibration } : {}),
     };
   } finally {
     tf.dispose([lossSum, correctSum].filter((t): t is tf.Scalar => t !== null));
+    deviceRows?.dispose();
     for (const cb of callbacks) cb.dispose?.();
   }
 }
