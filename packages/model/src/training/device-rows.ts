@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { AUDIO_COEFFS, AUDIO_FRAMES, IMAGE_SIDE, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
+import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { LAYER_NAMES } from '../network/layer-names';
-import { oneHot, rowRange } from '../network/feed';
+import { inputTensors, oneHot, rowRange } from '../network/feed';
 
 /**
  * Where `train()` keeps the training rows during an epoch: `true` uploads them to the backend once and
@@ -19,7 +19,7 @@ const GPU_BACKENDS = new Set(['webgpu', 'tensorflow']);
 
 /** Float32 bytes of `inputs`' rows as `DeviceRows` holds them (the model's inputs and one-hot labels). */
 export function deviceRowBytes(model: tf.LayersModel, inputs: ModelInputs): number {
-  const perRow = model.inputNames.reduce((sum, name) => sum + (name === LAYER_NAMES.imageInput ? IMAGE_SIDE * IMAGE_SIDE : AUDIO_FRAMES * AUDIO_COEFFS), NUM_CLASSES);
+  const perRow = model.inputNames.reduce((sum, name) => sum + (name === LAYER_NAMES.imageInput ? IMAGE_SIZE : AUDIO_SIZE), NUM_CLASSES);
   return perRow * inputs.n * 4;
 }
 
@@ -42,13 +42,10 @@ export class DeviceRows {
   private readonly labels: tf.Tensor2D;
 
   constructor(model: tf.LayersModel, data: ModelInputs) {
-    const n = data.n;
-    this.inputs = model.inputNames.map((name) => {
-      if (name === LAYER_NAMES.imageInput) return tf.tensor4d(data.images, [n, IMAGE_SIDE, IMAGE_SIDE, 1]);
-      if (name === LAYER_NAMES.audioInput) return tf.tensor3d(data.audio, [n, AUDIO_FRAMES, AUDIO_COEFFS]);
-      throw new Error(`Model input \`${name}\` is not one of \`${LAYER_NAMES.imageInput}\`, \`${LAYER_NAMES.audioInput}\``);
-    });
-    this.labels = tf.tensor2d(oneHot(data.labels as Int32Array, rowRange(0, n)), [n, NUM_CLASSES]);
+    const all = rowRange(0, data.n);
+    // Every row, in order: the host arrays themselves, shaped by the same code as the host batches.
+    this.inputs = inputTensors(model, data, all, { images: data.images, audio: data.audio });
+    this.labels = tf.tensor2d(oneHot(data.labels as Int32Array, all), [data.n, NUM_CLASSES]);
   }
 
   /** The model's inputs and the one-hot labels of `rows`; the caller disposes them. */
