@@ -145,10 +145,10 @@ say "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-} VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
   cat "${VK_DRIVER_FILES:-/dev/null}" 2>&1
 } >>"$LOG"
 
-# ---- 3.-5. The steps -----------------------------------------------------------------------------
+# ---- 3.-6. The steps -----------------------------------------------------------------------------
 WEBGPU_OK=1
 step() { # NAME CAP_S SCRIPT ARGS...: runs the script within the budget; NAME.json gets its stdout
-  # (the JSON line, train's result line), NAME.log its stderr; the summary gets the status and key lines.
+  # (its result line), NAME.log its stderr; the summary gets the status and key lines.
   local name=$1 cap=$2 script=$3
   shift 3
   local left=$((BUDGET - ($(date +%s) - T0)))
@@ -169,7 +169,7 @@ step() { # NAME CAP_S SCRIPT ARGS...: runs the script within the budget; NAME.js
   esac
   grep -q 'backend webgpu is not available' "$STEPS/$name.log" && WEBGPU_OK=0
   record "$name: $status in $(($(date +%s) - t)) s"
-  # The backend line or the error, the result lines, and the JSON line (bench).
+  # The backend line or the error, the result lines, and the last line of stdout (every step's result).
   while IFS= read -r line; do record "    $line"; done < <(
     grep -E '^(error:|warning:|backend:|attention |concat |robust |batch |epoch |test |validation |best epoch)' "$STEPS/$name.log" | head -n 16
     tail -n 1 "$STEPS/$name.json" | cut -c1-700
