@@ -43,7 +43,7 @@ describe('model:train main()', () => {
     const onDisk = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
     expect(onDisk.config).toEqual(metrics.config);
     expect(metrics.config.imageFilters).toEqual([2, 2, 2]);
-    expect(metrics.backend).toBe('wasm');
+    expect(metrics.backend).toMatch(/^wasm \(/); // as the `backend:` line names it (see the spawned spec)
     expect(metrics.history).toHaveLength(2);
     expect(metrics.data.nTrain + metrics.data.nVal).toBe(30);
     expect(metrics.validation?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(metrics.data.nVal);
@@ -209,6 +209,16 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`error: Cannot write the model to \`--out ${path.join(file, 'm')}\`: a file is in the way of one of its folders (ENOTDIR); nothing was written`);
     expect(await fs.readFile(file, 'utf8')).toBe('keep me');
+  });
+
+  it("writes the backend to metrics.json as its `backend:` line names it (not just `wasm`), as a run's run.json does", async () => {
+    const out = path.join(dir, 'described');
+    const r = train([...flags(out), ...tiny]);
+    expect(r.status).toBe(0);
+    const described = /^backend: (.*) — /m.exec(r.stderr)?.[1];
+    expect(described).toMatch(/^wasm \((no )?SIMD, \d+ threads?\)/);
+    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
+    expect(metrics.backend).toBe(described);
   });
 
   it('trains into an empty folder; refuses to replace that model without --force; replaces it whole with --force', async () => {

@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
+import { BACKEND_CHOICES, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
@@ -15,6 +15,7 @@ export { METRICS_JSON } from './train-out';
 
 /** Contents of `metrics.json` written beside the model. */
 export interface TrainMetrics {
+  /** The backend as the `backend:` line and a run's run.json name it (`describeBackend`), e.g. `wasm (SIMD, 1 thread) + native kernels (avx512, 2 threads)`. */
   readonly backend: string;
   readonly config: ModelConfig;
   readonly data: { readonly dir: string; readonly nTrain: number; readonly nVal: number; readonly valFraction: number; readonly splitMode: string };
@@ -242,7 +243,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     });
     const { validation, test } = result.used;
     metrics = {
-      backend: backend.name,
+      backend: describeBackend(backend),
       config,
       data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
       epochsRun: result.history.length,
