@@ -9,6 +9,7 @@ import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
 import { diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
+import { readModelJson } from './read-model-file';
 
 export const META_JSON = 'meta.json';
 
@@ -167,13 +168,11 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
 /** Reads and validates `meta.json` of a model directory. */
 export async function readMeta(dir: string): Promise<ModelMeta> {
   const file = path.join(dir, META_JSON);
-  let raw: Partial<MetaJson>;
-  try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<MetaJson>;
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ModelFileError(`Cannot read model metadata \`${file}\`: ${why}`, file);
+  const json = readModelJson(file, "the model's metadata (JSON)");
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ModelFileError(`Expected \`${file}\` to be the model's metadata (a JSON object), found ${JSON.stringify(json)}`, file);
   }
+  const raw = json as Partial<MetaJson>;
   let config: ModelConfig;
   try {
     config = validateConfig(raw.config ?? {});
