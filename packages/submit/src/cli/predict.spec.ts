@@ -239,3 +239,34 @@ describe('submit:predict with model files as other programs leave them (spawned)
     }
   });
 });
+
+describe('submit:predict --tta with an audio-only model (spawned)', () => {
+  const audio = join(root, 'audio-model');
+  beforeAll(() => {
+    const trained = run('packages/model/src/cli/train.ts', ['--data', data, '--out', audio, '--modality', 'audio', '--epochs', '1', '--audio-filters', '8,8,8', '--units', '16', '--backend', 'wasm', '--progress', 'silent']);
+    expect(trained.status).toBe(0);
+  });
+
+  it('refuses --tta (image shifts) when the only --model is audio-only, in one line naming both, before choosing a backend, writing nothing (it was a silent no-op)', () => {
+    const out = join(root, 'audio-tta.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', audio, '--data', data, '--out', out, '--backend', 'wasm', '--tta']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected --tta (one-pixel image shifts) with a model that sees images, found \`--model ${audio}\`, an audio-only model (no image branch); leave out --tta\n`,
+    });
+    expect(existsSync(out)).toBe(false);
+    // Without --tta it predicts.
+    expect(run('packages/submit/src/cli/predict.ts', ['--model', audio, '--data', data, '--out', out, '--backend', 'wasm']).status).toBe(0);
+  });
+
+  it('warns once, naming the audio-only --model, when another --model sees images, and averages the image model with TTA', () => {
+    const out = join(root, 'mixed-tta.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--model', audio, '--data', data, '--out', out, '--backend', 'wasm', '--tta']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:') || l.startsWith('error:'))).toEqual([
+      `warning: --tta shifts the images only: \`--model ${audio}\`, an audio-only model (no image branch), predicts the test rows unshifted`,
+    ]);
+    expect(r.stderr).toContain('from 2 models');
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
+  });
+});
