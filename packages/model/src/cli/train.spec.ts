@@ -61,7 +61,7 @@ describe('model:train main()', () => {
 
   it.each([
     [['--batch-size', '0'], 'Expected --batch-size to be an integer from 1 to 65536, found 0'],
-    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 10000, found 2.5'],
+    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 1000, found 2.5'],
     [['--seed', '1.5'], 'Expected --seed to be an integer from 0 to 2147483647, found 1.5'],
     [['--patience', '-1'], 'Expected --patience to be a non-negative integer, found -1'],
     [['--val-fraction', '1'], 'Expected --val-fraction to be above 0 and below 1, found 1'],
@@ -127,6 +127,8 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
 
   it.each([
     [['--val-fraction', '0'], 'error: Expected --val-fraction to be above 0 and below 1, found 0'],
+    // The one limit of every command's --epochs (MAX_EPOCHS), in the same words as `full --epochs 1001`.
+    [['--epochs', '1001'], 'error: Expected --epochs to be an integer from 1 to 1000, found 1001'],
     [['--kernel-size', '0'], 'error: Expected --kernel-size to be an integer in [1, 9], found 0'],
     [['--units', '0'], 'error: Expected --units to be an integer in [1, 4096], found 0'],
     [['--dropout', '1.5'], 'error: Expected --dropout in [0, 1), found 1.5'],

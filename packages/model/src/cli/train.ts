@@ -9,6 +9,7 @@ import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modal
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
 import { fitModel } from '../training/fit-model';
+import { MAX_EPOCHS } from '../training/train';
 import { checkCacheOutsideOut, checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
 
 export { METRICS_JSON } from './train-out';
@@ -117,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
           type: 'string',
           describe: "JSON file with a (partial) model config, or one that holds it in its `config` field (a model's meta.json, a run's search/best.json); flags below override it",
         })
-        .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
+        .option('epochs', { type: 'number', default: 10, describe: `most epochs (1 to ${MAX_EPOCHS})` })
         .option('batch-size', { type: 'number', default: 64, describe: 'samples per training step' })
         .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
         .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
@@ -143,7 +144,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   );
 
   // Refuse a bad count now, before the data are read and the model is built.
-  positiveInt(args.epochs, 'epochs', { max: 10_000 });
+  positiveInt(args.epochs, 'epochs', { max: MAX_EPOCHS });
   positiveInt(args.batchSize, 'batch-size', { max: MAX_BATCH });
   positiveInt(args.patience, 'patience', { allowZero: true });
   positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: MAX_SEED });
