@@ -39,8 +39,15 @@ describe('model:train main()', () => {
     const out = path.join(dir, 'model');
     const flags = ['--data', dir, '--cache-dir', path.join(dir, 'cache'), '--out', out, '--backend', 'wasm', '--epochs', '2'];
     const tiny = ['--image-filters', '2,2,2', '--audio-filters', '2,2,2', '--units', '4', '--batch-size', '8', '--val-fraction', '0.3', '--progress', 'silent'];
+    const log = jest.spyOn(console, 'log');
+    log.mockClear();
     const metrics = await main([...flags, ...tiny]);
     const onDisk = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
+    // Epochs counted from 1 in metrics.json and meta.json, as the line says them (`best epoch 2/2`).
+    const best = Number(/best epoch (\d+)\/2;/.exec(String(log.mock.calls[0][0]))?.[1]);
+    const rawMeta = JSON.parse(await fs.readFile(path.join(out, 'meta.json'), 'utf8')) as TrainMetrics;
+    expect([onDisk.bestEpoch, rawMeta.bestEpoch, onDisk.history.map((h) => h.epoch), rawMeta.history.map((h) => h.epoch)]).toEqual([best, best, [1, 2], [1, 2]]);
+    expect(best).toBeGreaterThanOrEqual(1);
     expect(onDisk.config).toEqual(metrics.config);
     expect(metrics.config.imageFilters).toEqual([2, 2, 2]);
     expect(metrics.backend).toMatch(/^wasm \(/); // as the `backend:` line names it (see the spawned spec)

@@ -8,6 +8,7 @@ import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
+import { epochNumber, numberedHistory } from '../io/saved-epochs';
 import { fitModel } from '../training/fit-model';
 import { MAX_EPOCHS } from '../training/train';
 import { checkCacheOutsideOut, checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
@@ -21,7 +22,7 @@ export interface TrainMetrics {
   readonly config: ModelConfig;
   readonly data: { readonly dir: string; readonly nTrain: number; readonly nVal: number; readonly valFraction: number; readonly splitMode: string };
   readonly epochsRun: number;
-  /** The epoch whose weights were saved, counted from 0 as `history[].epoch` (Keras' habit); the log line counts from 1. */
+  /** The epoch whose weights were saved, counted from 1 as the log lines and meta.json count (`best epoch 3/10` is 3); 0 when none finished. */
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
   readonly seconds: number;
@@ -29,6 +30,7 @@ export interface TrainMetrics {
   readonly validation: EvaluationJson | null;
   /** Metrics on the test rows when the data folder has their labels (`y_test.csv`, as the demo and reference datasets do); else null. */
   readonly test: EvaluationJson | null;
+  /** Per-epoch metrics; each `epoch` counted from 1, as `bestEpoch`. */
   readonly history: readonly EpochLogs[];
 }
 
@@ -248,12 +250,12 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
       config,
       data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
       epochsRun: result.history.length,
-      bestEpoch: result.bestEpoch,
+      bestEpoch: epochNumber(result.bestEpoch),
       stoppedEarly: result.stoppedEarly,
       seconds: result.seconds,
       validation: validation && toJson(validation),
       test: test && toJson(test),
-      history: result.history,
+      history: numberedHistory(result.history),
     };
     await writeFileAtomicAsync(path.join(staging, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
     replaced = await moveIntoOut(staging, out, args.out, args.force);
@@ -269,7 +271,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   const v =
     (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
     (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
-  console.log(`${v}best epoch ${metrics.bestEpoch + 1}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
+  console.log(`${v}best epoch ${metrics.bestEpoch}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
   return metrics;
 }
 

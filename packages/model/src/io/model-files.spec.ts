@@ -12,7 +12,7 @@ import { predictProba } from '../evaluation/predict';
 import { buildModel } from '../network/build-model';
 import { validateConfig } from '../network/config';
 import { train } from '../training/train';
-import { loadModel, saveModel } from './model-files';
+import { loadModel, readMeta, saveModel } from './model-files';
 
 // Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
 jest.setTimeout(60_000);
@@ -117,6 +117,39 @@ describe('saveModel() / loadModel()', () => {
     await expect(loadModel(bad)).rejects.toThrow(`Expected \`${path.join(bad, 'model.json')}\` to be the model's topology (JSON), found no such file`);
     await fs.writeFile(path.join(bad, 'meta.json'), 'null');
     await expect(loadModel(bad)).rejects.toThrow(`Expected \`${path.join(bad, 'meta.json')}\` to be the model's metadata (a JSON object), found null`);
+  });
+});
+
+describe('meta.json epochs', () => {
+  const config = validateConfig(TINY_CONFIG);
+  const logs = (epoch: number) => ({ epoch, loss: 2 - epoch / 10, acc: 0.1 + epoch / 10, val_loss: 2.1, val_acc: 0.1, seconds: 1, samples_per_s: 100 });
+  const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8')) as { version: number; bestEpoch: number; history: { epoch: number }[] };
+
+  it('writes them counted from 1, as the log lines show them (version 2), and reads them back as code counts them (from 0)', async () => {
+    const out = path.join(dir, 'epochs-v2');
+    // Three epochs, early stopping kept the second: the log said `best epoch 2/3`.
+    await saveModel(out, buildModel(config), { config, stats: null, history: [logs(0), logs(1), logs(2)], bestEpoch: 1 });
+    const raw = await readJson(path.join(out, 'meta.json'));
+    expect({ version: raw.version, bestEpoch: raw.bestEpoch, epochs: raw.history.map((h) => h.epoch) }).toEqual({ version: 2, bestEpoch: 2, epochs: [1, 2, 3] });
+    const meta = await readMeta(out);
+    expect({ bestEpoch: meta.bestEpoch, history: meta.history }).toEqual({ bestEpoch: 1, history: [logs(0), logs(1), logs(2)] });
+  });
+
+  it('reads a meta.json an older digitfuse wrote (version 1 or none, epochs counted from 0) as it did', async () => {
+    const out = path.join(dir, 'epochs-v1');
+    await saveModel(out, buildModel(config), { config, stats: null });
+    const file = path.join(out, 'meta.json');
+    const old = { ...(await readJson(file)), version: 1, bestEpoch: 1, history: [logs(0), logs(1), logs(2)] };
+    for (const written of [old, { ...old, version: undefined }]) {
+      await fs.writeFile(file, JSON.stringify(written, null, 2));
+      const meta = await readMeta(out);
+      expect({ bestEpoch: meta.bestEpoch, history: meta.history }).toEqual({ bestEpoch: 1, history: [logs(0), logs(1), logs(2)] });
+      const { model } = await loadModel(out);
+      model.dispose();
+    }
+    // A version it does not know is refused, not read with the wrong count.
+    await fs.writeFile(file, JSON.stringify({ ...old, version: 3 }));
+    await expect(readMeta(out)).rejects.toThrow(new ModelFileError(`Expected \`version\` in \`${file}\` to be 1 or 2, found 3 (a model saved by a newer digitfuse?)`, file));
   });
 });
 
