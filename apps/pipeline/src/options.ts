@@ -1,5 +1,5 @@
 import { MAX_BATCH, MAX_SEED, parseDuration, positiveInt, UsageError } from '@digitfuse/core';
-import { BACKEND_CHOICES, describeFusions, FUSIONS, type BackendChoice, type Fusion } from '@digitfuse/model';
+import { BACKEND_CHOICES, describeFusions, FUSIONS, MAX_EPOCHS, type BackendChoice, type Fusion } from '@digitfuse/model';
 import { OBJECTIVE_NAMES, OBJECTIVES, type ObjectiveName } from './objective';
 import { postgresUrlProblem, redactUrl } from '@digitfuse/tuning';
 import { PipelineError } from './errors';
@@ -136,7 +136,7 @@ export function withPipelineFlags<T>(y: Argv<T>) {
       describe:
         'Wall-time budget of the search, e.g. 90s, 10m, 1h30m (a bare number is minutes: 10 = 10m), its end-of-trial work included: running trials stop in time (mid-epoch if need be, keeping their best finished epoch) and no trial starts that could not finish its first epoch; a search stopped by Ctrl-C (or killed: all but its last 10 s) gets what is left of it when resumed, and a budget given again on resuming is a new one (default: none; 6m on the built-in demo data)',
     })
-    .option('epochs', { type: 'number', default: 10, describe: 'Most epochs per training run (early stopping, patience 3)' })
+    .option('epochs', { type: 'number', default: 10, describe: `Most epochs per training run, 1 to ${MAX_EPOCHS} (early stopping, patience 3)` })
     .option('batch-size', { type: 'number', default: 64, describe: 'Samples per gradient step' })
     .option('seed', { type: 'number', default: 42, describe: `Seed of the split, the sampler, weight initialisers and shuffling (0 to ${MAX_SEED})` })
     .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend (auto: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order)' })
@@ -224,7 +224,7 @@ const RUN_OPTION_RULES: Readonly<Record<string, RunOptionRule>> = {
   resume: pathOrNull,
   trials: intFrom(1, 10_000),
   budgetMs: { expected: 'milliseconds above 0, or null', ok: (v) => v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0) },
-  epochs: intFrom(1, 1000),
+  epochs: intFrom(1, MAX_EPOCHS),
   batchSize: intFrom(1, MAX_BATCH),
   seed: intFrom(0, MAX_SEED),
   backend: oneOf(BACKEND_CHOICES),
@@ -278,7 +278,7 @@ export function toPipelineOptions(argv: Record<string, unknown>): PipelineOption
         : argv.data === undefined && argv.resume === undefined
           ? DEMO_BUDGET_MS
           : null,
-    epochs: positiveInt(argv.epochs, 'epochs', { max: 1000 }),
+    epochs: positiveInt(argv.epochs, 'epochs', { max: MAX_EPOCHS }),
     batchSize: positiveInt(argv['batch-size'] ?? argv.batchSize, 'batch-size', { max: MAX_BATCH }),
     seed,
     backend: argv.backend as BackendChoice,

@@ -6,7 +6,11 @@ import { predictProbaTta } from './tta';
 export interface PredictOptions {
   /** Rows per prediction batch. Default 256. */
   readonly batchSize?: number;
-  /** Test-time augmentation: average over one-pixel image shifts (see `TTA_SHIFTS`). Default false. */
+  /**
+   * Test-time augmentation: average over one-pixel image shifts (see `TTA_SHIFTS`). A model without an
+   * image branch (`modality: 'audio'`) predicts the rows unshifted (the shifts would not change its
+   * output); `digitfuse predict` says so. Default false.
+   */
   readonly tta?: boolean;
 }
 
@@ -47,7 +51,8 @@ export async function predict(
       const inputs = typeof testData === 'function' ? testData(dir, meta) : testData;
       proba ??= new Float32Array(inputs.n * NUM_CLASSES);
       if (proba.length !== inputs.n * NUM_CLASSES) throw new RangeError(`Expected the test rows of every model to number ${proba.length / NUM_CLASSES}, found ${inputs.n} for ${dir}`);
-      const p = await (options.tta ? predictProbaTta : predictProba)(model, inputs, options.batchSize ?? 256);
+      const tta = options.tta === true && meta.config.modality !== 'audio';
+      const p = await (tta ? predictProbaTta : predictProba)(model, inputs, options.batchSize ?? 256);
       for (let i = 0; i < p.length; i++) proba[i] += p[i] / dirs.length;
     } finally {
       disposeModel(model);

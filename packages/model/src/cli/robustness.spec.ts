@@ -39,10 +39,13 @@ describe('digitfuse bench robustness (the binary)', () => {
     ['--out that is a file', (p) => ['--sets', p.set, '--out', p.file], 1, (p) => `Expected \`--out ${p.file}\` to be a folder for robustness.json and robustness.md, found a file there; nothing was written`],
     ['--out below a file', (p) => ['--sets', p.set, '--out', join(p.file, 'out')], 1, (p) => `Expected \`--out ${join(p.file, 'out')}\` to be a folder for robustness.json and robustness.md, found a file at \`${p.file}\`; nothing was written`],
     ['--seed -1', (p) => ['--sets', p.set, '--seed', '-1'], 2, () => 'Expected --seed to be an integer from 0 to 2147483647, found -1'],
+    // The one limit of every command's --epochs (MAX_EPOCHS): it had none here.
+    ['--epochs 1001', (p) => ['--sets', p.set, '--epochs', '1001'], 2, () => 'Expected --epochs to be an integer from 1 to 1000, found 1001'],
   ];
   it.each(cases)('refuses a %s in one line before any work', (_case, flags, status, message) => {
     const p = makePaths(tmp());
-    const run = runScript('packages/model/src/cli/robustness.ts', [...flags(p), '--models', 'image', '--config', 'small', '--epochs', '1']);
+    const given = flags(p);
+    const run = runScript('packages/model/src/cli/robustness.ts', [...given, '--models', 'image', '--config', 'small', ...(given.includes('--epochs') ? [] : ['--epochs', '1'])]);
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status, stdout: '', stderr: `error: ${message(p)}\n` });
   });
 });

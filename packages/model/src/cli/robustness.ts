@@ -3,6 +3,7 @@ import { checkOutputFolder, counted, listFlag, makeDirs, MAX_SEED, parseArgs, po
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { FUSIONS } from '../network/fusion/fusions';
+import { MAX_EPOCHS } from '../training/train';
 import { benchmarkSetFlag, benchmarkSets } from '../robustness/benchmark-sets';
 import {
   robustnessConclusion,
@@ -42,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
         .option('out', { type: 'string', default: 'runs/robustness', describe: 'folder for robustness.json and robustness.md' })
         .option('models', { type: 'string', default: ROBUSTNESS_MODELS.join(','), describe: `comma-separated subset of ${ROBUSTNESS_MODELS.join(', ')}` })
         .option('config', { choices: Object.keys(BENCH_CONFIGS), default: 'paper', describe: 'filters and units of every model (small: 16/32/64)' })
-        .option('epochs', { type: 'number', default: 10, describe: 'most epochs (early stopping on validation loss, patience 3)' })
+        .option('epochs', { type: 'number', default: 10, describe: `most epochs, 1 to ${MAX_EPOCHS} (early stopping on validation loss, patience 3)` })
         .option('seed', { type: 'number', default: 42, describe: 'seed of the split, weights, shuffling and augmentation (same for every model)' })
         .option('augment-audio', { type: 'boolean', default: false, describe: 'robust fusion: also augment training audio (off by default: it cost accuracy)' })
         .option('modality-dropout', { type: 'boolean', default: true, describe: 'robust fusion: modality dropout (--no-modality-dropout to compare)' })
@@ -51,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
 
   benchmarkSetFlag(args);
   const models = listFlag(args.models, 'models', ROBUSTNESS_MODELS) as RobustnessModel[];
-  positiveInt(args.epochs, 'epochs');
+  positiveInt(args.epochs, 'epochs', { max: MAX_EPOCHS });
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
   const sets = benchmarkSets(args);

@@ -39,11 +39,18 @@ describe('model:train main()', () => {
     const out = path.join(dir, 'model');
     const flags = ['--data', dir, '--cache-dir', path.join(dir, 'cache'), '--out', out, '--backend', 'wasm', '--epochs', '2'];
     const tiny = ['--image-filters', '2,2,2', '--audio-filters', '2,2,2', '--units', '4', '--batch-size', '8', '--val-fraction', '0.3', '--progress', 'silent'];
+    const log = jest.spyOn(console, 'log');
+    log.mockClear();
     const metrics = await main([...flags, ...tiny]);
     const onDisk = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
+    // Epochs counted from 1 in metrics.json and meta.json, as the line says them (`best epoch 2/2`).
+    const best = Number(/best epoch (\d+)\/2;/.exec(String(log.mock.calls[0][0]))?.[1]);
+    const rawMeta = JSON.parse(await fs.readFile(path.join(out, 'meta.json'), 'utf8')) as TrainMetrics;
+    expect([onDisk.bestEpoch, rawMeta.bestEpoch, onDisk.history.map((h) => h.epoch), rawMeta.history.map((h) => h.epoch)]).toEqual([best, best, [1, 2], [1, 2]]);
+    expect(best).toBeGreaterThanOrEqual(1);
     expect(onDisk.config).toEqual(metrics.config);
     expect(metrics.config.imageFilters).toEqual([2, 2, 2]);
-    expect(metrics.backend).toBe('wasm');
+    expect(metrics.backend).toMatch(/^wasm \(/); // as the `backend:` line names it (see the spawned spec)
     expect(metrics.history).toHaveLength(2);
     expect(metrics.data.nTrain + metrics.data.nVal).toBe(30);
     expect(metrics.validation?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(metrics.data.nVal);
@@ -61,7 +68,7 @@ describe('model:train main()', () => {
 
   it.each([
     [['--batch-size', '0'], 'Expected --batch-size to be an integer from 1 to 65536, found 0'],
-    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 10000, found 2.5'],
+    [['--epochs', '2.5'], 'Expected --epochs to be an integer from 1 to 1000, found 2.5'],
     [['--seed', '1.5'], 'Expected --seed to be an integer from 0 to 2147483647, found 1.5'],
     [['--patience', '-1'], 'Expected --patience to be a non-negative integer, found -1'],
     [['--val-fraction', '1'], 'Expected --val-fraction to be above 0 and below 1, found 1'],
@@ -127,6 +134,8 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
 
   it.each([
     [['--val-fraction', '0'], 'error: Expected --val-fraction to be above 0 and below 1, found 0'],
+    // The one limit of every command's --epochs (MAX_EPOCHS), in the same words as `full --epochs 1001`.
+    [['--epochs', '1001'], 'error: Expected --epochs to be an integer from 1 to 1000, found 1001'],
     [['--kernel-size', '0'], 'error: Expected --kernel-size to be an integer in [1, 9], found 0'],
     [['--units', '0'], 'error: Expected --units to be an integer in [1, 4096], found 0'],
     [['--dropout', '1.5'], 'error: Expected --dropout in [0, 1), found 1.5'],
@@ -209,6 +218,16 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`error: Cannot write the model to \`--out ${path.join(file, 'm')}\`: a file is in the way of one of its folders (ENOTDIR); nothing was written`);
     expect(await fs.readFile(file, 'utf8')).toBe('keep me');
+  });
+
+  it("writes the backend to metrics.json as its `backend:` line names it (not just `wasm`), as a run's run.json does", async () => {
+    const out = path.join(dir, 'described');
+    const r = train([...flags(out), ...tiny]);
+    expect(r.status).toBe(0);
+    const described = /^backend: (.*) — /m.exec(r.stderr)?.[1];
+    expect(described).toMatch(/^wasm \((no )?SIMD, \d+ threads?\)/);
+    const metrics = JSON.parse(await fs.readFile(path.join(out, 'metrics.json'), 'utf8')) as TrainMetrics;
+    expect(metrics.backend).toBe(described);
   });
 
   it('trains into an empty folder; refuses to replace that model without --force; replaces it whole with --force', async () => {

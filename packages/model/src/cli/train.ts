@@ -2,24 +2,27 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
+import { BACKEND_CHOICES, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
+import { epochNumber, numberedHistory } from '../io/saved-epochs';
 import { fitModel } from '../training/fit-model';
+import { MAX_EPOCHS } from '../training/train';
 import { checkCacheOutsideOut, checkTrainOut, METRICS_JSON, moveIntoOut, trainStaging } from './train-out';
 
 export { METRICS_JSON } from './train-out';
 
 /** Contents of `metrics.json` written beside the model. */
 export interface TrainMetrics {
+  /** The backend as the `backend:` line and a run's run.json name it (`describeBackend`), e.g. `wasm (SIMD, 1 thread) + native kernels (avx512, 2 threads)`. */
   readonly backend: string;
   readonly config: ModelConfig;
   readonly data: { readonly dir: string; readonly nTrain: number; readonly nVal: number; readonly valFraction: number; readonly splitMode: string };
   readonly epochsRun: number;
-  /** The epoch whose weights were saved, counted from 0 as `history[].epoch` (Keras' habit); the log line counts from 1. */
+  /** The epoch whose weights were saved, counted from 1 as the log lines and meta.json count (`best epoch 3/10` is 3); 0 when none finished. */
   readonly bestEpoch: number;
   readonly stoppedEarly: boolean;
   readonly seconds: number;
@@ -27,6 +30,7 @@ export interface TrainMetrics {
   readonly validation: EvaluationJson | null;
   /** Metrics on the test rows when the data folder has their labels (`y_test.csv`, as the demo and reference datasets do); else null. */
   readonly test: EvaluationJson | null;
+  /** Per-epoch metrics; each `epoch` counted from 1, as `bestEpoch`. */
   readonly history: readonly EpochLogs[];
 }
 
@@ -116,7 +120,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
           type: 'string',
           describe: "JSON file with a (partial) model config, or one that holds it in its `config` field (a model's meta.json, a run's search/best.json); flags below override it",
         })
-        .option('epochs', { type: 'number', default: 10, describe: 'most epochs' })
+        .option('epochs', { type: 'number', default: 10, describe: `most epochs (1 to ${MAX_EPOCHS})` })
         .option('batch-size', { type: 'number', default: 64, describe: 'samples per training step' })
         .option('patience', { type: 'number', default: 3, describe: 'early-stopping patience (epochs without val_loss improvement)' })
         .option('seed', { type: 'number', describe: 'seed of the initial weights, shuffling and dropout (default 42)' })
@@ -142,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   );
 
   // Refuse a bad count now, before the data are read and the model is built.
-  positiveInt(args.epochs, 'epochs', { max: 10_000 });
+  positiveInt(args.epochs, 'epochs', { max: MAX_EPOCHS });
   positiveInt(args.batchSize, 'batch-size', { max: MAX_BATCH });
   positiveInt(args.patience, 'patience', { allowZero: true });
   positiveInt(args.splitSeed, 'split-seed', { allowZero: true, max: MAX_SEED });
@@ -242,16 +246,16 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     });
     const { validation, test } = result.used;
     metrics = {
-      backend: backend.name,
+      backend: describeBackend(backend),
       config,
       data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
       epochsRun: result.history.length,
-      bestEpoch: result.bestEpoch,
+      bestEpoch: epochNumber(result.bestEpoch),
       stoppedEarly: result.stoppedEarly,
       seconds: result.seconds,
       validation: validation && toJson(validation),
       test: test && toJson(test),
-      history: result.history,
+      history: numberedHistory(result.history),
     };
     await writeFileAtomicAsync(path.join(staging, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
     replaced = await moveIntoOut(staging, out, args.out, args.force);
@@ -267,7 +271,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   const v =
     (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
     (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
-  console.log(`${v}best epoch ${metrics.bestEpoch + 1}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
+  console.log(`${v}best epoch ${metrics.bestEpoch}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
   return metrics;
 }
 

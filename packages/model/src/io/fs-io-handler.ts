@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFileError } from '../errors';
-import { makeDirs, writeFileAtomicAsync } from '@digitfuse/core';
+import { inputFileProblem, makeDirs, readProblem, writeFileAtomicAsync } from '@digitfuse/core';
+import { readModelJson } from './read-model-file';
 
 /** File names of a model in TF.js layers format. */
 export const MODEL_JSON = 'model.json';
@@ -45,13 +46,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
 
     async load(): Promise<tf.io.ModelArtifacts> {
       const jsonFile = path.join(dir, MODEL_JSON);
-      let modelJson: tf.io.ModelJSON;
-      try {
-        modelJson = JSON.parse(await readText(jsonFile)) as tf.io.ModelJSON;
-      } catch (err) {
-        if (err instanceof ModelFileError) throw err;
-        throw new ModelFileError(`Expected \`${jsonFile}\` to be JSON, found a parse error: ${(err as Error).message}`, jsonFile);
-      }
+      const modelJson = readModelJson(jsonFile, "the model's topology (JSON)") as tf.io.ModelJSON;
       if (typeof modelJson !== 'object' || modelJson === null || !modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
         throw new ModelFileError(`Expected \`${jsonFile}\` to hold a TF.js layers model (modelTopology and weightsManifest)`, jsonFile);
       }
@@ -76,8 +71,8 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       }
       const buffers: ArrayBuffer[] = [];
       for (const file of files) {
-        const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
-          throw new ModelFileError(`Cannot read weights file \`${file}\` named in \`${jsonFile}\`: ${err.code ?? err.message}`, file);
+        const bytes = await fs.readFile(file).catch((err: unknown) => {
+          throw new ModelFileError(`${expectedWeights(file, jsonFile)}, found ${readProblem(err, file)}`, file);
         });
         buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
       }
@@ -138,21 +133,16 @@ function checkFiniteWeights(specs: readonly tf.io.WeightsManifestEntry[], data: 
   }
 }
 
-async function fileSize(file: string, jsonFile: string): Promise<number> {
-  try {
-    const st = await fs.stat(file);
-    if (!st.isFile()) throw new ModelFileError(`Expected weights file \`${file}\` named in \`${jsonFile}\` to be a file, found a directory`, file);
-    return st.size;
-  } catch (err) {
-    if (err instanceof ModelFileError) throw err;
-    throw new ModelFileError(`Cannot read weights file \`${file}\` named in \`${jsonFile}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
-  }
-}
+/** The start of the one line about a weights file that cannot be read: what it should have been. */
+const expectedWeights = (file: string, jsonFile: string): string => `Expected the weights file \`${file}\` named in \`${jsonFile}\` to be a file it can read`;
 
-async function readText(file: string): Promise<string> {
+/** The size of a weights file, once it is known to be a file this process may read. @throws ModelFileError naming it otherwise. */
+async function fileSize(file: string, jsonFile: string): Promise<number> {
+  const problem = inputFileProblem(file);
+  if (problem !== null) throw new ModelFileError(`${expectedWeights(file, jsonFile)}, found ${problem}`, file);
   try {
-    return await fs.readFile(file, 'utf8');
+    return (await fs.stat(file)).size;
   } catch (err) {
-    throw new ModelFileError(`Cannot read \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+    throw new ModelFileError(`${expectedWeights(file, jsonFile)}, found ${readProblem(err, file)}`, file);
   }
 }

@@ -12,7 +12,7 @@ import { predictProba } from '../evaluation/predict';
 import { buildModel } from '../network/build-model';
 import { validateConfig } from '../network/config';
 import { train } from '../training/train';
-import { loadModel, saveModel } from './model-files';
+import { loadModel, readMeta, saveModel } from './model-files';
 
 // Tiny trainings take seconds, but more on a loaded 2-core CI machine than jest's 5 s default.
 jest.setTimeout(60_000);
@@ -106,7 +106,7 @@ describe('saveModel() / loadModel()', () => {
   it('names the missing or malformed file', async () => {
     const missing = path.join(dir, 'nope');
     await expect(loadModel(missing)).rejects.toThrow(ModelFileError);
-    await expect(loadModel(missing)).rejects.toThrow(`Cannot read model metadata \`${path.join(missing, 'meta.json')}\`: ENOENT`);
+    await expect(loadModel(missing)).rejects.toThrow(`Expected \`${path.join(missing, 'meta.json')}\` to be the model's metadata (JSON), found no such file`);
     const bad = path.join(dir, 'bad');
     await fs.mkdir(bad);
     await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: { dropout: 2 } }));
@@ -114,7 +114,42 @@ describe('saveModel() / loadModel()', () => {
     await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: {}, stats: { imageScale: 255, audioMean: [1], audioStd: [1] } }));
     await expect(loadModel(bad)).rejects.toThrow(`Expected \`${path.join(bad, 'meta.json')} (stats)\` field \`audioStd\` to be 507 finite numbers`);
     await fs.writeFile(path.join(bad, 'meta.json'), JSON.stringify({ config: {} }));
-    await expect(loadModel(bad)).rejects.toThrow(`Cannot read \`${path.join(bad, 'model.json')}\`: ENOENT`);
+    await expect(loadModel(bad)).rejects.toThrow(`Expected \`${path.join(bad, 'model.json')}\` to be the model's topology (JSON), found no such file`);
+    await fs.writeFile(path.join(bad, 'meta.json'), 'null');
+    await expect(loadModel(bad)).rejects.toThrow(`Expected \`${path.join(bad, 'meta.json')}\` to be the model's metadata (a JSON object), found null`);
+  });
+});
+
+describe('meta.json epochs', () => {
+  const config = validateConfig(TINY_CONFIG);
+  const logs = (epoch: number) => ({ epoch, loss: 2 - epoch / 10, acc: 0.1 + epoch / 10, val_loss: 2.1, val_acc: 0.1, seconds: 1, samples_per_s: 100 });
+  const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8')) as { version: number; bestEpoch: number; history: { epoch: number }[] };
+
+  it('writes them counted from 1, as the log lines show them (version 2), and reads them back as code counts them (from 0)', async () => {
+    const out = path.join(dir, 'epochs-v2');
+    // Three epochs, early stopping kept the second: the log said `best epoch 2/3`.
+    await saveModel(out, buildModel(config), { config, stats: null, history: [logs(0), logs(1), logs(2)], bestEpoch: 1 });
+    const raw = await readJson(path.join(out, 'meta.json'));
+    expect({ version: raw.version, bestEpoch: raw.bestEpoch, epochs: raw.history.map((h) => h.epoch) }).toEqual({ version: 2, bestEpoch: 2, epochs: [1, 2, 3] });
+    const meta = await readMeta(out);
+    expect({ bestEpoch: meta.bestEpoch, history: meta.history }).toEqual({ bestEpoch: 1, history: [logs(0), logs(1), logs(2)] });
+  });
+
+  it('reads a meta.json an older digitfuse wrote (version 1 or none, epochs counted from 0) as it did', async () => {
+    const out = path.join(dir, 'epochs-v1');
+    await saveModel(out, buildModel(config), { config, stats: null });
+    const file = path.join(out, 'meta.json');
+    const old = { ...(await readJson(file)), version: 1, bestEpoch: 1, history: [logs(0), logs(1), logs(2)] };
+    for (const written of [old, { ...old, version: undefined }]) {
+      await fs.writeFile(file, JSON.stringify(written, null, 2));
+      const meta = await readMeta(out);
+      expect({ bestEpoch: meta.bestEpoch, history: meta.history }).toEqual({ bestEpoch: 1, history: [logs(0), logs(1), logs(2)] });
+      const { model } = await loadModel(out);
+      model.dispose();
+    }
+    // A version it does not know is refused, not read with the wrong count.
+    await fs.writeFile(file, JSON.stringify({ ...old, version: 3 }));
+    await expect(readMeta(out)).rejects.toThrow(new ModelFileError(`Expected \`version\` in \`${file}\` to be 1 or 2, found 3 (a model saved by a newer digitfuse?)`, file));
   });
 });
 
@@ -135,6 +170,40 @@ describe('loadModel() on tampered model files', () => {
     await fs.writeFile(file, typeof edited === 'string' ? edited : JSON.stringify(edited));
     return out;
   }
+
+  it('reads a meta.json and a model.json that begin with a UTF-8 byte-order mark (as Windows editors save them)', async () => {
+    const out = path.join(dir, 'bom');
+    await fs.cp(good, out, { recursive: true });
+    for (const name of ['meta.json', 'model.json']) {
+      const file = path.join(out, name);
+      await fs.writeFile(file, `\uFEFF${await fs.readFile(file, 'utf8')}`);
+      expect((await fs.readFile(file)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    }
+    const { model, meta } = await loadModel(out);
+    const { model: original } = await loadModel(good);
+    expect(meta.config.modality).toBe('image');
+    expect(meta.stats?.imageScale).toBe(255);
+    const probe = randomInputs(3, 5, { labels: false });
+    expect(await predictProba(model, probe)).toEqual(await predictProba(original, probe));
+    model.dispose();
+    original.dispose();
+  });
+
+  it.each(['meta.json', 'model.json', 'weights.bin'])('names a %s that cannot be read (a folder in its place: EISDIR) in one line, saying what stands there', async (name) => {
+    const out = path.join(dir, `unreadable-${name}`);
+    await fs.cp(good, out, { recursive: true });
+    await fs.rm(path.join(out, name));
+    await fs.mkdir(path.join(out, name));
+    const file = path.join(out, name);
+    const expected = {
+      'meta.json': `Expected \`${file}\` to be the model's metadata (JSON), found a folder`,
+      'model.json': `Expected \`${file}\` to be the model's topology (JSON), found a folder`,
+      'weights.bin': `Expected the weights file \`${file}\` named in \`${path.join(out, 'model.json')}\` to be a file it can read, found a folder`,
+    }[name];
+    const load = loadModel(out);
+    await expect(load).rejects.toThrow(ModelFileError);
+    await expect(loadModel(out)).rejects.toThrow(new ModelFileError(expected!, file));
+  });
 
   it('keeps every weights path inside the model folder', async () => {
     await fs.mkdir(path.join(dir, 'outside'), { recursive: true });
@@ -161,7 +230,7 @@ describe('loadModel() on tampered model files', () => {
   it('names model.json when it is not JSON or not a model tfjs can build', async () => {
     const garbage = await tampered('garbage', () => 'not json {');
     await expect(loadModel(garbage)).rejects.toThrow(ModelFileError);
-    await expect(loadModel(garbage)).rejects.toThrow(/^Expected `.*garbage\/model\.json` to be JSON, found a parse error/);
+    await expect(loadModel(garbage)).rejects.toThrow(/^Expected `.*garbage\/model\.json` to be the model's topology \(JSON\), found text that is not JSON \(/);
     const strange = await tampered('strange', (j) => ({ ...j, modelTopology: { class_name: 'Nonsense', config: {} } }));
     await expect(loadModel(strange)).rejects.toThrow(/^Cannot build the model in `.*strange\/model\.json`: /);
   });

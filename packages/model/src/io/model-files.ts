@@ -9,6 +9,8 @@ import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
 import { diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
+import { readModelJson } from './read-model-file';
+import { epochIndex, epochNumber, indexedHistory, numberedHistory } from './saved-epochs';
 
 export const META_JSON = 'meta.json';
 
@@ -24,9 +26,9 @@ export interface ModelMeta {
   readonly config: ModelConfig;
   /** Preprocessing statistics fitted on the training split (null when unknown). */
   readonly stats: PreprocessStats | null;
-  /** Per-epoch training history. Default []. */
+  /** Per-epoch training history, `epoch` counted from 0 as in `TrainResult` (meta.json counts from 1: see saved-epochs.ts). Default []. */
   readonly history?: readonly EpochLogs[];
-  /** The epoch whose weights were saved (0-based). */
+  /** The epoch whose weights were saved, counted from 0 as in `TrainResult` (-1: none finished); meta.json counts from 1. */
   readonly bestEpoch?: number;
   /** Backend the model was trained on (e.g. 'wasm'). */
   readonly backend?: string;
@@ -59,11 +61,20 @@ function trainingRecordOf(raw: unknown): TrainingRecord | undefined {
   return TRAINING_FIELDS.every((k) => Number.isInteger(r[k])) ? (Object.fromEntries(TRAINING_FIELDS.map((k) => [k, r[k]])) as unknown as TrainingRecord) : undefined;
 }
 
+/**
+ * meta.json's version. 2: `bestEpoch` and `history[].epoch` count from 1, as the log lines and reports
+ * do (saved-epochs.ts). 1 (or no `version`, the first models): they count from 0; still read.
+ */
+export const META_VERSION = 2;
+
+/** meta.json as `saveModel` writes it (version {@link META_VERSION}). */
 interface MetaJson {
-  readonly version: 1;
+  readonly version: typeof META_VERSION;
   readonly config: ModelConfig;
   readonly stats: PreprocessStatsJSON | null;
+  /** Per-epoch history; each `epoch` counted from 1. */
   readonly history: readonly EpochLogs[];
+  /** The epoch whose weights were saved, counted from 1 (`best epoch 3/10` of the log is 3); 0 when none finished. */
   readonly bestEpoch?: number;
   readonly backend?: string;
   readonly savedAt: string;
@@ -126,11 +137,11 @@ async function removeStaleStaging(dir: string): Promise<void> {
 async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
   await model.save(fileSystemHandler(dir));
   const json: MetaJson = {
-    version: 1,
+    version: META_VERSION,
     config: meta.config,
     stats: meta.stats && statsToJSON(meta.stats),
-    history: meta.history ?? [],
-    ...(meta.bestEpoch !== undefined ? { bestEpoch: meta.bestEpoch } : {}),
+    history: numberedHistory(meta.history ?? []),
+    ...(meta.bestEpoch !== undefined ? { bestEpoch: epochNumber(meta.bestEpoch) } : {}),
     ...(meta.backend !== undefined ? { backend: meta.backend } : {}),
     savedAt: meta.savedAt ?? new Date().toISOString(),
     ...(meta.calibration !== undefined ? { calibration: meta.calibration } : {}),
@@ -167,13 +178,17 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
 /** Reads and validates `meta.json` of a model directory. */
 export async function readMeta(dir: string): Promise<ModelMeta> {
   const file = path.join(dir, META_JSON);
-  let raw: Partial<MetaJson>;
-  try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<MetaJson>;
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ModelFileError(`Cannot read model metadata \`${file}\`: ${why}`, file);
+  const json = readModelJson(file, "the model's metadata (JSON)");
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ModelFileError(`Expected \`${file}\` to be the model's metadata (a JSON object), found ${JSON.stringify(json)}`, file);
   }
+  const raw = json as Partial<Omit<MetaJson, 'version'>> & { readonly version?: unknown };
+  // Version 1 (and the first models, without one) counted epochs from 0; version 2 counts from 1.
+  const version = raw.version ?? 1;
+  if (version !== 1 && version !== META_VERSION) {
+    throw new ModelFileError(`Expected \`version\` in \`${file}\` to be 1 or ${META_VERSION}, found ${JSON.stringify(version)}${typeof version === 'number' && version > META_VERSION ? ' (a model saved by a newer digitfuse?)' : ''}`, file);
+  }
+  const fromOne = version === META_VERSION;
   let config: ModelConfig;
   try {
     config = validateConfig(raw.config ?? {});
@@ -193,8 +208,8 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
   return {
     config,
     stats,
-    history: raw.history ?? [],
-    ...(raw.bestEpoch !== undefined ? { bestEpoch: raw.bestEpoch } : {}),
+    history: Array.isArray(raw.history) ? (fromOne ? indexedHistory(raw.history) : raw.history) : [],
+    ...(typeof raw.bestEpoch === 'number' ? { bestEpoch: fromOne ? epochIndex(raw.bestEpoch) : raw.bestEpoch } : {}),
     ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
     ...(raw.savedAt !== undefined ? { savedAt: raw.savedAt } : {}),
     ...(raw.calibration !== undefined ? { calibration: raw.calibration } : {}),

@@ -29,6 +29,13 @@ export interface TrainData {
 /** `train()`'s batch size, most epochs and seed when its options give none. */
 export const TRAIN_DEFAULTS = Object.freeze({ batchSize: 64, epochs: 10, seed: 42 });
 
+/**
+ * The most epochs a command takes (`--epochs` of train, bench robustness, search and full): 1,000, a
+ * hundred times the paper's 10 (early stopping ends far sooner). A larger value is a typo, refused in
+ * one line before any work rather than training for days.
+ */
+export const MAX_EPOCHS = 1000;
+
 /** Options of `train()`. */
 export interface TrainOptions {
   /** Samples per gradient step. Default 64. */

@@ -1,6 +1,6 @@
 import { buildDemoDataset, readNpy, writeNpy } from '@digitfuse/data';
-import { runScript } from '@digitfuse/core/testing';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { runScript, runScriptUnprivileged } from '@digitfuse/core/testing';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -197,5 +197,76 @@ describe('submit:predict with a damaged weights file (spawned)', () => {
       expect.stringMatching(new RegExp(`^error: Expected \`${join(damaged, 'weights.bin')}\` to hold finite weights, found NaN in weight \`\\w+/kernel\` \\(value 1 of \\d+\\): the file is damaged, or the model diverged in training$`)),
     ]);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('submit:predict with model files as other programs leave them (spawned)', () => {
+  it('predicts with a meta.json and a model.json that begin with a UTF-8 byte-order mark (a Windows editor saved them), as with the files unchanged', () => {
+    const bom = join(root, 'bom-model');
+    cpSync(model, bom, { recursive: true });
+    for (const name of ['meta.json', 'model.json']) writeFileSync(join(bom, name), `\uFEFF${readFileSync(join(bom, name), 'utf8')}`);
+    const [plain, edited] = [join(root, 'plain.csv'), join(root, 'bom.csv')];
+    for (const [dir, out] of [[model, plain], [bom, edited]]) {
+      const r = run('packages/submit/src/cli/predict.ts', ['--model', dir, '--data', data, '--out', out, '--backend', 'wasm']);
+      expect({ status: r.status, errors: r.stderr.split('\n').filter((l) => l.startsWith('error:')) }).toEqual({ status: 0, errors: [] });
+    }
+    expect(readFileSync(edited, 'utf8')).toBe(readFileSync(plain, 'utf8'));
+  });
+
+  it('names a model file it may not read in one line (permission denied), run by a user other than root (it printed only EACCES)', () => {
+    // Open to that user: a folder it may enter, a copy of the data, and a folder it may write the submission in.
+    const open = mkdtempSync(join(tmpdir(), 'submit-predict-open-'));
+    try {
+      chmodSync(open, 0o755);
+      cpSync(data, join(open, 'data'), { recursive: true });
+      mkdirSync(join(open, 'out'));
+      chmodSync(join(open, 'out'), 0o777);
+      for (const [name, line] of [
+        ['weights.bin', (dir: string) => `error: Expected the weights file \`${join(dir, 'weights.bin')}\` named in \`${join(dir, 'model.json')}\` to be a file it can read, found a file it may not read (permission denied, EACCES)`],
+        ['model.json', (dir: string) => `error: Expected \`${join(dir, 'model.json')}\` to be the model's topology (JSON), found a file it may not read (permission denied, EACCES)`],
+        ['meta.json', (dir: string) => `error: Expected \`${join(dir, 'meta.json')}\` to be the model's metadata (JSON), found a file it may not read (permission denied, EACCES)`],
+      ] as const) {
+        const dir = join(open, `closed-${name}`);
+        cpSync(model, dir, { recursive: true });
+        chmodSync(join(dir, name), 0);
+        const out = join(open, 'out', `${name}.csv`);
+        const r = runScriptUnprivileged('packages/submit/src/cli/predict.ts', ['--model', dir, '--data', join(open, 'data'), '--out', out, '--backend', 'wasm']);
+        expect({ status: r.status, lines: r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('backend:')) }).toEqual({ status: 1, lines: [line(dir)] });
+        expect(existsSync(out)).toBe(false);
+      }
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('submit:predict --tta with an audio-only model (spawned)', () => {
+  const audio = join(root, 'audio-model');
+  beforeAll(() => {
+    const trained = run('packages/model/src/cli/train.ts', ['--data', data, '--out', audio, '--modality', 'audio', '--epochs', '1', '--audio-filters', '8,8,8', '--units', '16', '--backend', 'wasm', '--progress', 'silent']);
+    expect(trained.status).toBe(0);
+  });
+
+  it('refuses --tta (image shifts) when the only --model is audio-only, in one line naming both, before choosing a backend, writing nothing (it was a silent no-op)', () => {
+    const out = join(root, 'audio-tta.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', audio, '--data', data, '--out', out, '--backend', 'wasm', '--tta']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Expected --tta (one-pixel image shifts) with a model that sees images, found \`--model ${audio}\`, an audio-only model (no image branch); leave out --tta\n`,
+    });
+    expect(existsSync(out)).toBe(false);
+    // Without --tta it predicts.
+    expect(run('packages/submit/src/cli/predict.ts', ['--model', audio, '--data', data, '--out', out, '--backend', 'wasm']).status).toBe(0);
+  });
+
+  it('warns once, naming the audio-only --model, when another --model sees images, and averages the image model with TTA', () => {
+    const out = join(root, 'mixed-tta.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--model', audio, '--data', data, '--out', out, '--backend', 'wasm', '--tta']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:') || l.startsWith('error:'))).toEqual([
+      `warning: --tta shifts the images only: \`--model ${audio}\`, an audio-only model (no image branch), predicts the test rows unshifted`,
+    ]);
+    expect(r.stderr).toContain('from 2 models');
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(61);
   });
 });

@@ -36,6 +36,21 @@ function checkOutNotInput(out: string, data: string, models: readonly string[]):
   }
 }
 
+/**
+ * `--tta` shifts the images only: refuses it when every model is audio-only (`audioOnly`, as given to
+ * --model; it would change nothing), and warns once, naming them, when only some are (those predict
+ * the rows unshifted). A SubmissionError naming --tta and the models (exit 1).
+ */
+function refuseTtaWithoutImages(audioOnly: readonly string[], models: number): void {
+  if (audioOnly.length === 0) return;
+  const named = audioOnly.map((m) => `\`--model ${m}\``).join(', ');
+  const [what, predicts] = audioOnly.length > 1 ? ['audio-only models', 'predict'] : ['an audio-only model', 'predicts'];
+  if (audioOnly.length === models) {
+    throw new SubmissionError(`Expected --tta (one-pixel image shifts) with a model that sees images, found ${named}, ${what} (no image branch); leave out --tta`, audioOnly[0]);
+  }
+  process.stderr.write(`warning: --tta shifts the images only: ${named}, ${what} (no image branch), ${predicts} the test rows unshifted\n`);
+}
+
 /** `digitfuse predict --model DIR --data DIR --out FILE` (`nx run submit:predict`): predict the test files and write a validated submission.csv. */
 export async function main(argv: readonly string[]): Promise<void> {
   const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR --out FILE', describe: 'Predict the test files and write a validated submission.' };
@@ -44,7 +59,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
       .option('out', { type: 'string', default: 'submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
-      .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
+      .option('tta', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Test-time augmentation: average over one-pixel image shifts (images only: refused when every --model is audio-only; an audio-only one among others predicts unshifted, with a warning)',
+      })
       .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch (1 to 65536)' })
       .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })
       .option('backend', { choices: BACKEND_CHOICES, default: 'auto' as BackendChoice, describe: 'Compute backend' }),
@@ -84,12 +104,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     const flags = left.map((member) => `--model ${shellQuote(join((args.model as string[])[i], basename(member)))}`).join(' ');
     process.stderr.write(`note: \`--model ${(args.model as string[])[i]}\` is the best model of an ensemble whose other members (${left.map((m) => basename(m)).join(', ')}) are not averaged in; add ${flags} to predict as its run did\n`);
   }
-  await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   // Each model sees the test rows scaled as its own training rows were (meta.json's statistics):
   // models trained on other rows (another --data, --split-seed or --val-fraction) scale them otherwise.
   const groups: { key: string; stats: PreprocessStats; given: string[]; dirs: string[] }[] = [];
+  const audioOnly: string[] = [];
   for (const [i, dir] of dirs.entries()) {
-    const { stats } = await readMeta(dir);
+    const { stats, config } = await readMeta(dir);
+    if (config.modality === 'audio') audioOnly.push((args.model as string[])[i]);
     if (!stats) throw new SubmissionError(`Expected ${dir}/meta.json to hold the preprocessing statistics, found none`, dir);
     const key = JSON.stringify(statsToJSON(stats));
     let group = groups.find((g) => g.key === key);
@@ -97,6 +118,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     group.given.push((args.model as string[])[i]);
     group.dirs.push(dir);
   }
+  if (args.tta) refuseTtaWithoutImages(audioOnly, dirs.length);
+  await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
   const dataDir = resolve(args.data);
   const raw = await loadCompetition(dataDir, { requireTest: true });
   const files = { images: join(dataDir, COMPETITION_FILES.testImages), audio: join(dataDir, COMPETITION_FILES.testAudio) };
