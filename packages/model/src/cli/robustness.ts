@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { checkOutputFolder, counted, listFlag, makeDirs, MAX_SEED, parseArgs, positiveInt, runMain, writeFileAtomicAsync } from '@digitfuse/core';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../backend';
+import { BACKEND_CHOICES, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { BENCH_CONFIGS } from '../bench/benchmark';
 import { FUSIONS } from '../network/fusion/fusions';
 import { MAX_EPOCHS } from '../training/train';
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   log(`robustness: ${counted(sets.length, 'set')} x ${counted(models.length, 'model')}, config ${args.config}, at most ${counted(args.epochs, 'epoch')}, seed ${args.seed}; writing ${out}`);
 
   const report = (runs: readonly RobustnessRun[], complete: boolean): RobustnessReport => ({
-    backend: backend.name,
+    backend: describeBackend(backend),
     config: args.config,
     epochs: args.epochs,
     seed: args.seed,

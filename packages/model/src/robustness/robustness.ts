@@ -247,6 +247,7 @@ export function robustnessConclusion(runs: readonly RobustnessRun[], sets: reado
 
 /** A saved benchmark (`robustness.json` of `model:robustness`). */
 export interface RobustnessFile {
+  /** The backend as the `backend:` line names it (`describeBackend`); older files have its short name (`wasm`). */
   readonly backend: string;
   readonly config: string;
   readonly epochs: number;
