@@ -158,8 +158,8 @@ function submittedModel(ctx: RunContext): string {
 export function bestModelNote(ctx: RunContext, trial: number): string {
   const data = ctx.state.stages.data?.facts;
   const known = typeof data?.splitTrain === 'number' && typeof data.splitVal === 'number';
-  const train = known ? `${Math.min(data.splitTrain as number, ctx.options.searchRows)} rows` : 'the training rows of the split';
-  const val = known ? `the ${data.splitVal} held-out validation rows` : 'the held-out validation rows';
+  const train = known ? counted(Math.min(data.splitTrain as number, ctx.options.searchRows), 'row') : 'the training rows of the split';
+  const val = known ? `the ${counted(data.splitVal as number, 'held-out validation row')}` : 'the held-out validation rows';
   return (
     `These figures are of the best trial's model (trial ${trial}), trained in the search on ${train} and measured on ${val}. ` +
     `The submitted predictions come from ${submittedModel(ctx)}; no rows are left to validate that, so these figures are the estimate of how it does.`

@@ -104,7 +104,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
           trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(
             `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
-              `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${counted(finished, 'finished epoch')} is kept`,
+              `after ${p.batch + 1}/${counted(p.batchesPerEpoch, 'batch', 'batches')}: the best of its ${counted(finished, 'finished epoch')} is kept`,
           );
           train.stopNow();
         }
@@ -234,7 +234,7 @@ export function searchProgress(study: Study, log: (line: string) => void, from: 
     const left = from.deadline === null ? byTrials : Math.min(byTrials, Math.max(0, from.deadline - Date.now()));
     const best = study.bestValue;
     log(
-      `    ${finished}/${from.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
+      `    ${finished}/${counted(from.trials, 'trial')} finished in ${formatDuration(elapsed / 1000)}` +
         (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
         // None after the search was told to start no more trials (its budget cannot fit another): it said
         // "no more trials", then "about 2s left".

@@ -124,7 +124,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
       throw new DataError(`Expected test rows with labels (${COMPETITION_FILES.testLabels}) in \`${set.dir}\`, found none`, set.dir);
     }
     if (labels.length !== prepared.test.n) {
-      throw new DataError(`Expected ${prepared.test.n} labels in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, found ${labels.length}`, set.dir);
+      throw new DataError(`Expected ${counted(prepared.test.n, 'label')} in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, found ${labels.length}`, set.dir);
     }
     const test: ModelInputs = { ...prepared.test, labels };
     const trainRows = subset(prepared.train, prepared.split.train);

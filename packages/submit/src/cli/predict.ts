@@ -124,7 +124,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test!);
   process.stderr.write(
-    `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
+    `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${counted(summary.rows, 'row')} from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { parseArgs, runMain, UsageError } from '@digitfuse/core';
+import { counted, parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
 import { resolve } from 'node:path';
 import { UploadError } from '../errors';
@@ -58,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const result = upload({ competition: args.competition, message: args.message, file: args.submission, testRows });
   const command = result.plan.command.map(shellQuote).join(' ');
   if (result.uploaded) {
-    process.stdout.write(`uploaded ${args.submission} (${testRows} rows, checked against ${data}) to ${args.competition} with the Kaggle CLI\n`);
+    process.stdout.write(`uploaded ${args.submission} (${counted(testRows, 'row')}, checked against ${data}) to ${args.competition} with the Kaggle CLI\n`);
     return;
   }
   if (result.plan.missing.length > 0) {
