@@ -4,7 +4,7 @@ import { FUSIONS, fusionStrategy } from '@digitfuse/model';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { offsetSeed } from '../options';
 import { ACTIVE_JSON } from '../run-process';
 import { processAlive } from '@digitfuse/core';
@@ -254,6 +254,27 @@ describe('digitfuse search: a pruned trial', () => {
     // rounded), give or take the recording. The training alone was 0.2-0.6s shorter here: its setup, validation
     // passes, calibration and saving were left out.
     for (const m of lines) expect(Math.abs(Number(m[2]) - (seconds.get(m[1]) as number))).toBeLessThanOrEqual(0.2);
+  });
+});
+
+describe('the default output folders of full / search and robustness', () => {
+  it('are in the workspace\'s runs/ whatever the current folder (a run from ~/x went to ~/x/runs/, the figures to <workspace>/runs/), and --help says so', () => {
+    const elsewhere = join(tmp(), 'elsewhere');
+    mkdirSync(elsewhere);
+    const r = digitfuse(['search', '--data', data(), ...quick, '--seed', '3'], {}, elsewhere);
+    const dir = /^run directory: (.+)$/m.exec(r.stderr)?.[1];
+    try {
+      expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+      expect(dirname(dir as string)).toBe(join(WORKSPACE, 'runs'));
+      expect(basename(dir as string)).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d$/);
+      expect(existsSync(join(dir as string, 'search', 'trials.csv'))).toBe(true);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      if (dir !== undefined && dir.startsWith(join(WORKSPACE, 'runs'))) rmSync(dir, { recursive: true, force: true });
+    }
+    const help = (command: string) => digitfuse([command, '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help('search')).toContain('(default: <workspace>/runs/<timestamp>)');
+    expect(help('robustness')).toContain('[default: <workspace>/runs/pipeline-robustness]');
   });
 });
 

@@ -2,18 +2,20 @@ import { shellQuote } from '@digitfuse/core';
 import { counted, formatDuration, markdownTable } from '@digitfuse/core';
 import { writeDataFigures } from '@digitfuse/data';
 import {
+  defaultRobustnessDir,
   fusionStrategy,
   MODEL_TITLES,
   readMeta,
   readRobustnessFile,
   REFERENCE_ROBUSTNESS_JSON,
+  ROBUSTNESS_JSON,
   robustnessConclusion,
   ROBUSTNESS_MODELS,
   summarize,
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { IMAGE_ONLY_RANKING, OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
@@ -166,15 +168,15 @@ export function bestModelNote(ctx: RunContext, trial: number): string {
   );
 }
 
-/** Where `nx run model:robustness` writes by default (relative to the working directory, as the pipeline reads it: the workspace root when nx or `npx digitfuse` runs there). */
-export const LOCAL_ROBUSTNESS_JSON = join('runs', 'robustness', 'robustness.json');
+/** Where `digitfuse bench robustness` (`nx run model:robustness`) writes by default: `<workspace>/runs/robustness/robustness.json`, from any folder. */
+export const localRobustnessJson = (): string => join(defaultRobustnessDir(), ROBUSTNESS_JSON);
 
 /**
  * The robust-fusion benchmark for the report: the user's own `runs/robustness/robustness.json` when
  * there is one, else the reference measured for the project. A file that cannot be read is reported
  * and skipped.
  */
-export function robustnessInput(log: (line: string) => void, files = [resolve(LOCAL_ROBUSTNESS_JSON), REFERENCE_ROBUSTNESS_JSON]): RobustnessInput | undefined {
+export function robustnessInput(log: (line: string) => void, files = [localRobustnessJson(), REFERENCE_ROBUSTNESS_JSON]): RobustnessInput | undefined {
   for (const file of files) {
     let r;
     try {

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
 import { validateSubmission } from '../validate-submission';
-import { writeSubmission } from '../write-submission';
+import { defaultSubmissionPath, writeSubmission } from '../write-submission';
 
 /**
  * Refuses an `--out` that is one of the files the command reads (the same file, through any path or
@@ -38,12 +38,12 @@ function checkOutNotInput(out: string, data: string, models: readonly string[]):
 
 /** `digitfuse predict --model DIR --data DIR --out FILE` (`nx run submit:predict`): predict the test files and write a validated submission.csv. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR --out FILE', describe: 'Predict the test files and write a validated submission.' };
+  const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR [--out FILE]', describe: 'Predict the test files and write a validated submission.' };
   const args = await parseArgs(argv, spec, (y) =>
     y
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
-      .option('out', { type: 'string', default: 'submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
+      .option('out', { type: 'string', default: defaultSubmissionPath(), defaultDescription: '<workspace>/submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
       .option('tta', { type: 'boolean', default: false, describe: 'Test-time augmentation: average over one-pixel image shifts' })
       .option('batch-size', { type: 'number', default: 256, describe: 'Rows per prediction batch (1 to 65536)' })
       .option('allow-shift', { type: 'boolean', default: false, describe: 'Predict even when the test inputs are grossly unlike the training data (wrong scale, unit mix-up)' })

@@ -6,6 +6,7 @@ import { runBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-besi
 import { submissionTestRows } from '../test-rows';
 import { competitionProblem, shellQuote, upload } from '../upload';
 import { requireSubmissionFile } from '../validate-submission';
+import { defaultSubmissionPath } from '../write-submission';
 
 /** Refuses a run's own submission.csv that its run.json no longer accounts for (staleRunSubmission). */
 function refuseStaleSubmission(submission: string, beside: ReturnType<typeof runBeside>): void {
@@ -43,7 +44,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     y
       .option('competition', { type: 'string', demandOption: true, describe: 'Competition slug, as in its Kaggle URL' })
       .option('message', { type: 'string', demandOption: true, describe: 'Submission message' })
-      .option('submission', { type: 'string', default: 'submission.csv', describe: 'The file to submit' })
+      .option('submission', { type: 'string', default: defaultSubmissionPath(), defaultDescription: '<workspace>/submission.csv', describe: 'The file to submit' })
       .option('data', { type: 'string', describe: 'Competition folder whose test files the submission must match (default: the data of the run that wrote it)' }),
   );
   // A bad flag is a usage error, refused before any file is read.
