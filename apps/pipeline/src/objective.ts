@@ -87,8 +87,18 @@ export const IMAGE_ONLY_RANKING = 'an image-only run: its validation accuracy';
  * counts shifted audio and the image expert) cannot be set beside.
  */
 export function prunedValueApart(objective: string | null | undefined, fusion: string | null = null): string | null {
-  if (fusion !== null && isFusion(fusion) && fusionStrategy(fusion).experts) return REPORTED_PER_EPOCH_EXPERTS;
-  return objective === null || objective === undefined || objective === 'clean' ? null : REPORTED_PER_EPOCH;
+  const reported = reportedPerEpoch(fusion);
+  if (reported === REPORTED_PER_EPOCH_EXPERTS) return reported;
+  return objective === null || objective === undefined || objective === 'clean' ? null : reported;
+}
+
+/**
+ * What a trial of a run reports after each epoch, and so what a pruned trial's value is, by the fusion
+ * of its models (null for an image-only run): `REPORTED_PER_EPOCH_EXPERTS` of a product of experts,
+ * else `REPORTED_PER_EPOCH`.
+ */
+export function reportedPerEpoch(fusion: string | null): string {
+  return fusion !== null && isFusion(fusion) && fusionStrategy(fusion).experts ? REPORTED_PER_EPOCH_EXPERTS : REPORTED_PER_EPOCH;
 }
 
 /** User-attribute keys the figures are stored under in the study (and columns of trials.md/csv). */

@@ -16,7 +16,7 @@ export const PIPELINE_MODALITIES = ['both', 'image'] as const;
 export interface PipelineOptions {
   /** Folder with the competition's files; null = the built-in demo dataset (built on first use). */
   readonly data: string | null;
-  /** Run directory. Default `runs/<timestamp>`. */
+  /** Run directory. Default `<workspace>/runs/<timestamp>` (`defaultRunDir`). */
   readonly out: string | null;
   /** Continue the run in this directory. */
   readonly resume: string | null;
@@ -125,7 +125,7 @@ export const STUDY_FLAG = {
 export function withPipelineFlags<T>(y: Argv<T>) {
   return y
     .option('data', { type: 'string', describe: 'Folder with x_train_wr.npy, x_train_sp.npy, y_train.csv, x_test_wr.npy, x_test_sp.npy (default: the built-in demo dataset)' })
-    .option('out', { type: 'string', describe: 'Run directory for every output: a new or empty folder (default: runs/<timestamp>)' })
+    .option('out', { type: 'string', describe: 'Run directory for every output: a new or empty folder (default: <workspace>/runs/<timestamp>)' })
     .option('resume', {
       type: 'string',
       describe: `Continue an interrupted run in this directory (finished stages and trials are kept). The run keeps its settings: only ${RESUMABLE.map(flagOf).join(', ')} (and --data holding the same files) take the new value, and the report is written unless --no-report is given again; another value of any other flag is refused`,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { counted, diskProblem, FileWriteError, makeDirs, readJsonFile, writeFileAtomic } from '@digitfuse/core';
+import { runsPath } from '@digitfuse/data';
 import { ensembleMemberDir, MODEL_FILES, type Calibration, type Modality } from '@digitfuse/model';
 import type { TrialInput } from './report';
 import { PipelineError } from './errors';
@@ -164,8 +165,11 @@ export function redoStage<Options>(state: RunState<Options>, stage: string): voi
   delete state.stages[stage];
 }
 
-/** A default run directory name: `runs/2026-11-24T06-12-03`. */
-export function defaultRunDir(now = new Date(), base = 'runs'): string {
+/**
+ * The default run directory, `<workspace>/runs/2026-11-24T06-12-03`: in the workspace's runs/ whatever
+ * the current folder, as every command's default output is (`runsPath`).
+ */
+export function defaultRunDir(now = new Date(), base = runsPath()): string {
   return join(base, now.toISOString().slice(0, 19).replace(/:/g, '-'));
 }
 

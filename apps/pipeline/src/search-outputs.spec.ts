@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureOptions } from './dashboard/testing/fixture-run';
+import type { PipelineOptions } from './options';
 import { createRun } from './run-artifacts';
 import { writeSearchOutputs } from './search-outputs';
 
@@ -54,8 +55,40 @@ describe('writeSearchOutputs()', () => {
     const outputs = writeSearchOutputs({ options: fixtureOptions(root), layout, state, log: () => undefined }, study);
     expect(outputs.trials[0].bestEpoch).toBe(3);
     const [header, row] = readFileSync(layout.trialsCsv, 'utf8').trim().split('\n');
-    expect(header).toBe('number,state,dropout,value,best_epoch,seconds');
-    expect(row).toMatch(/^0,COMPLETE,[0-9.]+,0\.7,3,\d+\.\d$/);
+    expect(header).toBe('number,state,dropout,value,value from,best_epoch,seconds');
+    expect(row).toMatch(/^0,COMPLETE,[0-9.]+,0\.7,objective,3,\d+\.\d$/);
     expect(readFileSync(layout.trialsMd, 'utf8')).not.toContain('best step');
+  });
+
+  it("says in trials.csv and trials.md what a pruned trial's value is: the figure it reported after its last epoch, not a finished trial's objective", async () => {
+    // A pruned trial's value is its last report (as Optuna's trials_dataframe has it): 0.8 beside a
+    // finished trial's 0.7 read as the better validation accuracy, with nothing to say otherwise.
+    const root = join(dir, 'pruned');
+    const options = fixtureOptions(root);
+    const { layout, state } = createRun(root, options);
+    const study = await createStudy({ name: 'digitfuse', direction: 'maximize', storage: inMemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger: silentLogger });
+    const finished = await study.ask();
+    finished.suggestFloat('dropout', 0.1, 0.6);
+    [0.5, 0.7].forEach((acc, i) => finished.report(acc, i + 1));
+    await study.tell(finished, 0.7);
+    const pruned = await study.ask();
+    pruned.suggestFloat('dropout', 0.1, 0.6);
+    [0.6, 0.8].forEach((acc, i) => pruned.report(acc, i + 1));
+    await study.tell(pruned, 'PRUNED');
+    writeSearchOutputs({ options, layout, state, log: () => undefined }, study);
+    const csv = readFileSync(layout.trialsCsv, 'utf8').trim().split('\n').map((l) => l.split(','));
+    const [value, from] = ['value', 'value from'].map((c) => csv[0].indexOf(c));
+    // The run's models are a product of experts (robust fusion): what they report per epoch is their fused head's accuracy.
+    expect(csv.slice(1).map((r) => [r[1], r[value], r[from]])).toEqual([
+      ['COMPLETE', '0.7', 'objective'],
+      ['PRUNED', '0.8', 'fused-head validation accuracy after epoch 2'],
+    ]);
+    expect(readFileSync(layout.trialsMd, 'utf8')).toMatch(/\| 1 \| PRUNED +\| [0-9.]+ \| 0\.8 \| fused-head validation accuracy after epoch 2 \|/);
+    // Of a run without experts (concatenation), the clean validation accuracy.
+    const concat = join(dir, 'pruned-concat');
+    const concatOptions: PipelineOptions = { ...fixtureOptions(concat), fusion: 'concat' };
+    const run = createRun(concat, concatOptions);
+    writeSearchOutputs({ options: concatOptions, layout: run.layout, state: run.state, log: () => undefined }, study);
+    expect(readFileSync(run.layout.trialsCsv, 'utf8')).toContain(',0.8,clean validation accuracy after epoch 2,');
   });
 });

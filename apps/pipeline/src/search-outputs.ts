@@ -1,9 +1,9 @@
 import { intermediateValues, paramImportances, trialsTable, type Study, type TrialsSource, type TrialsTable } from '@digitfuse/tuning';
 import { writeFileAtomic } from '@digitfuse/core';
 import type { RunContext } from './context';
-import { objectiveOf } from './options';
+import { modelFusionOf, objectiveOf } from './options';
 import type { TrialInput } from './report';
-import { figuresOf, keptEpochOf, stoppedByBudget } from './objective';
+import { figuresOf, keptEpochOf, reportedPerEpoch, stoppedByBudget } from './objective';
 import { writeJson, type SearchOutputs } from './run-artifacts';
 import { trialChoice, trialConfig } from './study-access';
 
@@ -11,9 +11,13 @@ import { trialChoice, trialConfig } from './study-access';
  * A study's trials table as the run shows it (trials.md and trials.csv, `digitfuse studies --study`):
  * with `best_epoch`, the epoch early stopping kept (what retraining trains for), and without tuning's
  * `best step` (the epoch of the best validation accuracy the pruner saw), which beside it read as a
- * second best epoch that disagreed with the first.
+ * second best epoch that disagreed with the first. Its `value from` column says what each value is: the
+ * objective's, or of a PRUNED trial `<reported> after epoch N`, the figure it reported after its last
+ * epoch (`reportedPerEpoch`; `validation accuracy` when the run's fusion is unknown), which the
+ * value alone passed off as a finished trial's.
  */
-export const runTrialsTable = (study: TrialsSource): TrialsTable => trialsTable(study, { bestStep: false });
+export const runTrialsTable = (study: TrialsSource, reported = 'validation accuracy'): TrialsTable =>
+  trialsTable(study, { bestStep: false, prunedValue: (epoch) => `${reported} after epoch ${epoch}` });
 
 /**
  * Write the search's tables and data: `trials.md` and `trials.csv` (like the paper's Table 1),
@@ -21,7 +25,7 @@ export const runTrialsTable = (study: TrialsSource): TrialsTable => trialsTable(
  */
 export function writeSearchOutputs(ctx: RunContext, study: Study): SearchOutputs {
   const { layout } = ctx;
-  const table = runTrialsTable(study);
+  const table = runTrialsTable(study, reportedPerEpoch(modelFusionOf(ctx.options)));
   writeFileAtomic(layout.trialsMd, table.markdown);
   writeFileAtomic(layout.trialsCsv, table.csv);
   const outputs = searchOutputsOf(ctx, study, table);

@@ -38,5 +38,5 @@ export { loadAudioBank, type AudioBank } from './demo/audio-bank';
 export { writeDataFigures, dataFigureSpecs, DATA_FIGURES, MAX_GRID_IMAGES, type DataFiguresOptions, type DataFiguresInput, type DataFigureSpecsOptions } from './figures/write-figures';
 export { digitsGridSpec, type DigitsGridOptions } from './figures/digits-grid';
 export { mfccMapsSpec, coefficientZScores, type MfccMap, type MfccMapsOptions } from './figures/mfcc-maps';
-export { workspaceRoot, cachePath } from './workspace';
+export { workspaceRoot, cachePath, runsPath } from './workspace';
 export { writeFileAtomic } from '@digitfuse/core';

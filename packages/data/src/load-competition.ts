@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { inputFileProblem, somethingAt } from '@digitfuse/core';
+import { counted, inputFileProblem, somethingAt } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
 import { DataError } from './errors';
@@ -55,7 +55,7 @@ export async function loadCompetition(dir: string, options: LoadCompetitionOptio
   const trainAudio = loadMatrix(dir, f.trainAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 1);
   const nTrain = trainImages.rows;
   if (trainAudio.rows !== nTrain) {
-    throw new DataError(`Expected \`${f.trainAudio}\` to have ${nTrain} rows like \`${f.trainImages}\`, found ${trainAudio.rows} (shape ${formatShape(trainAudio.shape)})`, join(dir, f.trainAudio));
+    throw new DataError(`Expected \`${f.trainAudio}\` to have ${counted(nTrain, 'row')} like \`${f.trainImages}\`, found ${trainAudio.rows} (shape ${formatShape(trainAudio.shape)})`, join(dir, f.trainAudio));
   }
   const { labels } = readLabelsCsv(join(dir, f.trainLabels));
   if (labels.length !== nTrain) {
@@ -90,7 +90,7 @@ function loadTestAudio(dir: string, rows: number): Matrix {
   const f = COMPETITION_FILES;
   const audio = loadMatrix(dir, f.testAudio, AUDIO_SIZE, AUDIO_ROW_SHAPES, 1);
   if (audio.rows !== rows) {
-    throw new DataError(`Expected \`${f.testAudio}\` to have ${rows} rows like \`${f.testImages}\`, found ${audio.rows} (shape ${formatShape(audio.shape)})`, join(dir, f.testAudio));
+    throw new DataError(`Expected \`${f.testAudio}\` to have ${counted(rows, 'row')} like \`${f.testImages}\`, found ${audio.rows} (shape ${formatShape(audio.shape)})`, join(dir, f.testAudio));
   }
   return audio;
 }

@@ -16,6 +16,15 @@ export function workspaceRoot(from: string = __dirname): string {
   }
 }
 
+/**
+ * `<workspace root>/runs/<...parts>`: where every command's outputs go by default (run directories,
+ * benchmarks, figures), whatever the current folder; a path the user gives is taken relative to that
+ * folder as usual. Help texts show it as `<workspace>/runs/...`.
+ */
+export function runsPath(...parts: string[]): string {
+  return join(workspaceRoot(), 'runs', ...parts);
+}
+
 /** `<workspace root>/.cache/<...parts>`: git-ignored working files (demo data, preprocessed caches). */
 export function cachePath(...parts: string[]): string {
   return join(workspaceRoot(), '.cache', ...parts);

@@ -1,8 +1,15 @@
 import { writeFileAtomic } from '@digitfuse/core';
-import { NUM_CLASSES } from '@digitfuse/data';
+import { NUM_CLASSES, workspaceRoot } from '@digitfuse/data';
+import { join } from 'node:path';
 
 /** The submission's header, as the competition expects it. */
 export const SUBMISSION_HEADER = 'row_id,label';
+
+/**
+ * The submission `predict` writes and `upload` sends when not given one: `<workspace>/submission.csv`,
+ * whatever the current folder (as every default output is in the workspace).
+ */
+export const defaultSubmissionPath = (): string => join(workspaceRoot(), 'submission.csv');
 
 /** Format predictions as the competition's CSV: `row_id,label`, one row per test row, in order. */
 export function formatSubmission(labels: ArrayLike<number>): string {

@@ -10,6 +10,7 @@ export type {
   SuggestOptions,
 } from './distributions';
 export type { Direction, FinishedState, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from './trial-state';
+export { trialSeconds } from './trial-state';
 export type { StudyView } from './study-view';
 export { drawIndex } from './draw-index';
 export { Trial } from './trial';

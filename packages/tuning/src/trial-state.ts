@@ -56,6 +56,17 @@ export function isFinished(state: TrialState): state is FinishedState {
   return state === 'COMPLETE' || state === 'PRUNED' || state === 'FAIL';
 }
 
+/**
+ * A trial's time in seconds: from its start (`ask`: before it suggests its parameters) to its end
+ * (`tell`: after its objective returned), so setup and evaluation count as well as the steps. Of a
+ * trial not finished (or recorded without an end), up to `now` when given, else undefined; undefined
+ * without a start. What the trials table's `seconds` and any line about a trial's time give.
+ */
+export function trialSeconds(trial: Pick<FrozenTrial, 'datetimeStart' | 'datetimeComplete'>, now?: number): number | undefined {
+  const end = trial.datetimeComplete ?? now;
+  return trial.datetimeStart === undefined || end === undefined ? undefined : Math.max(0, end - trial.datetimeStart) / 1000;
+}
+
 /** The last reported step of a trial, or undefined. */
 export function lastStep(trial: FrozenTrial): number | undefined {
   let last: number | undefined;

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { checkOutputFolder, counted, parseArgs, runMain, UsageError, writeFileAtomic } from '@digitfuse/core';
+import { runsPath } from '@digitfuse/data';
 import { benchmarkSetFlag, benchmarkSets } from '@digitfuse/model';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { pipelineRobustnessMarkdown, planPipelineRobustness, runPipelineRobustness, type PipelineRobustnessOptions, type PipelineRun } from '../robustness/pipeline-robustness';
@@ -23,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       .hide('modality')
       .option('root', { type: 'string', describe: 'Folder whose subfolders are the benchmark sets' })
       .option('sets', { type: 'string', describe: 'Comma-separated set folders (instead of --root)' })
-      .option('bench-out', { type: 'string', default: 'runs/pipeline-robustness', describe: 'Folder for the run directories and the results' })
+      .option('bench-out', { type: 'string', default: runsPath('pipeline-robustness'), defaultDescription: '<workspace>/runs/pipeline-robustness', describe: 'Folder for the run directories and the results' })
       .option('image-only', { type: 'boolean', default: true, describe: 'Also run the image-only pipeline (--no-image-only to skip)' }),
   );
   const a = args as Record<string, unknown>;

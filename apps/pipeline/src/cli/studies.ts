@@ -2,6 +2,7 @@ import { counted, formatDuration, markdownTable, parseArgs, runMain, UsageError 
 import { HEARTBEAT_DEFAULTS, isStale, lastActivity, PostgresStorage, redactUrl, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { STORAGE_FLAG, STUDY_FLAG, storageOf, studyName } from '../options';
 import { PipelineError } from '../errors';
+import { reportedPerEpoch } from '../objective';
 import { runTrialsTable } from '../search-outputs';
 import { joiningSettings, recordedStudyKey } from '../study-access';
 
@@ -106,6 +107,12 @@ function summaryOf(trials: readonly FrozenTrial[]): string {
     .join(', ');
 }
 
+/** What the study's trials report per epoch (a pruned trial's value), by the fusion its key records; undefined without a readable key. */
+function reportedOfKey(key: Record<string, unknown> | null | 'unreadable'): string | undefined {
+  if (key === null || key === 'unreadable') return undefined;
+  return reportedPerEpoch(key.modality !== 'image' && typeof key.fusion === 'string' ? key.fusion : null);
+}
+
 /** What a machine joining the study must give (its first worker's record), in one line. */
 function settingsLine(key: Record<string, unknown> | null | 'unreadable'): string {
   if (key === null) return 'settings: none recorded yet (the first machine to search records its data and flags)';
@@ -121,7 +128,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse studies', describe }, (y) =>
     y
       .option('storage', { ...STORAGE_FLAG, describe: 'The database, postgresql://user@host:port/db (default: DIGITFUSE_STORAGE)' })
-      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, figures (best_epoch among them), seconds, and worker when several ran them" })
+      .option('study', { ...STUDY_FLAG, describe: "One study's trials instead: number, state, parameters, value, what the value is (value from: the objective's, or a pruned trial's last report), figures (best_epoch among them), seconds, and worker when several ran them" })
       .option('delete', { type: 'string', describe: 'Delete this study, its trials and stored models from the database (with --yes; refused while a worker is at it)' })
       .option('yes', { type: 'boolean', default: false, describe: 'Confirm --delete' }),
   );
@@ -147,8 +154,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     if (name !== undefined) {
       const trials = await storage.getTrials(name);
-      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n${settingsLine(await recordedStudyKey(storage, name))}\n\n`);
-      process.stdout.write(runTrialsTable({ direction: (directions as readonly Direction[])[0], trials }).markdown);
+      const key = await recordedStudyKey(storage, name);
+      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n${settingsLine(key)}\n\n`);
+      process.stdout.write(runTrialsTable({ direction: (directions as readonly Direction[])[0], trials }, reportedOfKey(key)).markdown);
       return;
     }
     const rows = await listStudies(storage);

@@ -1,4 +1,4 @@
-import { bestStep, HEARTBEAT_DEFAULTS, lastActivity, workerLabels, type FrozenTrial, type WorkerInfo } from '@digitfuse/tuning';
+import { bestStep, HEARTBEAT_DEFAULTS, lastActivity, trialSeconds, workerLabels, type FrozenTrial, type WorkerInfo } from '@digitfuse/tuning';
 import { chooseAmong, type TrialChoice } from '../objective';
 import { isPaperConfiguration } from '../search-space';
 import { basename } from 'node:path';
@@ -72,7 +72,7 @@ export function trialInput(t: FrozenTrial, direction: 'maximize' | 'minimize'): 
     value: finite(t.value),
     bestEpoch: keptEpochOf(t.state, t.userAttrs, bestStep(t, direction)),
     stoppedByBudget: stoppedByBudget(t.userAttrs),
-    seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : null,
+    seconds: trialSeconds(t) ?? null,
     intermediate: [...t.intermediateValues].sort((a, b) => a[0] - b[0]).map(([s, v]) => [s, v] as const),
     figures: figuresOf(t.userAttrs),
   };
@@ -98,7 +98,7 @@ function trialRow(t: FrozenTrial, study: StudyData, epochs: number | null, now: 
     image: finite(t.userAttrs[FIGURE_ATTRS.image]),
     bestEpoch: keptEpochOf(t.state, t.userAttrs, bestStep(t, study.direction)),
     stoppedByBudget: stoppedByBudget(t.userAttrs),
-    seconds: t.datetimeStart !== undefined && end !== undefined ? Math.max(0, (end - t.datetimeStart) / 1000) : null,
+    seconds: trialSeconds({ datetimeStart: t.datetimeStart, datetimeComplete: end }) ?? null,
     startedAt: t.datetimeStart ?? null,
     failReason: t.failReason ?? null,
     progress: stopped ? null : trialProgress(t, study.reportTimes.get(t.number), epochs),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markdownTable } from '@digitfuse/core';
+import { counted, markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
 import type { RobustnessSet } from '@digitfuse/model';
 import { runStages, type RunContext } from '../context';
@@ -56,7 +56,7 @@ export function scoreSubmission(submission: string, setDir: string): number {
   if (!truth) throw new DataError(`Expected ${COMPETITION_FILES.testLabels} in \`${setDir}\` to score the submission, found none`, setDir);
   const predicted = readLabelsCsv(submission).labels;
   if (predicted.length !== truth.length) {
-    throw new DataError(`Expected ${truth.length} rows in \`${submission}\` (as ${COMPETITION_FILES.testLabels}), found ${predicted.length}`, submission);
+    throw new DataError(`Expected ${counted(truth.length, 'row')} in \`${submission}\` (as ${COMPETITION_FILES.testLabels}), found ${predicted.length}`, submission);
   }
   let ok = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) ok++;
@@ -213,7 +213,7 @@ export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string
       ? 'No set has both pipelines yet.'
       : below === 0
         ? `The main job scored at least as high as the image-only pipeline on ${pairs.length === 1 ? 'the one set' : pairs.length === 2 ? 'both sets' : `all ${pairs.length} sets`}.`
-        : `The main job scored below the image-only pipeline on ${below} of ${pairs.length} sets.`,
+        : `The main job scored below the image-only pipeline on ${below} of ${counted(pairs.length, 'set')}.`,
   );
   return lines.join('\n') + '\n';
 }

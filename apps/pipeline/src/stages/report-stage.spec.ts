@@ -1,3 +1,4 @@
+import { WORKSPACE } from '@digitfuse/core/testing';
 import { buildDemoDataset } from '@digitfuse/data';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fixtureOptions } from '../dashboard/testing/fixture-run';
 import type { PipelineOptions } from '../options';
 import { createRun, readSearchOutputs, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { bestModelNote, buildSummary, reportStage, robustnessInput, searchReportInput, withReportTime } from './report-stage';
+import { bestModelNote, buildSummary, localRobustnessJson, reportStage, robustnessInput, searchReportInput, withReportTime } from './report-stage';
 
 describe('robustnessInput()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'robustness-input-'));
@@ -34,11 +35,26 @@ describe('robustnessInput()', () => {
     expect(input?.source).toMatch(/good\.json \(measured here\): config small, at most 10 epochs, seed 42, backend wasm$/);
     expect(input?.models).toEqual(['image only', 'plain fusion (paper)', 'robust fusion']);
     expect(input?.perSet).toEqual([{ set: 'theo-noisy', acc: [0.979, 0.947, 0.985] }]);
-    expect(input?.conclusion).toContain('plain fusion (paper) averages 94.70% against 97.90% for image only on the 1 unseen-speaker noisy sets, below image only on 1 of 1');
+    expect(input?.conclusion).toContain('plain fusion (paper) averages 94.70% against 97.90% for image only on the 1 unseen-speaker noisy set, below image only on 1 of 1');
   });
 
   it('gives nothing when no file exists', () => {
     expect(robustnessInput(() => undefined, [join(dir, 'none.json')])).toBeUndefined();
+  });
+
+  it("looks for the user's own benchmark where `bench robustness` writes it by default, the workspace's runs/robustness, not the current folder's", () => {
+    expect(localRobustnessJson()).toBe(join(WORKSPACE, 'runs', 'robustness', 'robustness.json'));
+    // A robustness.json under the current folder's runs/ is not the default's (a report run from ~/x took ~/x/runs/robustness/).
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(join(elsewhere, 'runs', 'robustness'), { recursive: true });
+    writeFileSync(join(elsewhere, 'runs', 'robustness', 'robustness.json'), JSON.stringify({ ...file, note: 'in the current folder' }));
+    const cwd = process.cwd();
+    process.chdir(elsewhere);
+    try {
+      expect(robustnessInput(() => undefined)?.source).not.toContain('in the current folder');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 

@@ -2,18 +2,20 @@ import { shellQuote } from '@digitfuse/core';
 import { counted, formatDuration, markdownTable } from '@digitfuse/core';
 import { writeDataFigures } from '@digitfuse/data';
 import {
+  defaultRobustnessDir,
   fusionStrategy,
   MODEL_TITLES,
   readMeta,
   readRobustnessFile,
   REFERENCE_ROBUSTNESS_JSON,
+  ROBUSTNESS_JSON,
   robustnessConclusion,
   ROBUSTNESS_MODELS,
   summarize,
 } from '@digitfuse/model';
 import { writeFileAtomic } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { IMAGE_ONLY_RANKING, OBJECTIVES, prunedValueApart, type ObjectiveName } from '../objective';
 import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
@@ -158,23 +160,23 @@ function submittedModel(ctx: RunContext): string {
 export function bestModelNote(ctx: RunContext, trial: number): string {
   const data = ctx.state.stages.data?.facts;
   const known = typeof data?.splitTrain === 'number' && typeof data.splitVal === 'number';
-  const train = known ? `${Math.min(data.splitTrain as number, ctx.options.searchRows)} rows` : 'the training rows of the split';
-  const val = known ? `the ${data.splitVal} held-out validation rows` : 'the held-out validation rows';
+  const train = known ? counted(Math.min(data.splitTrain as number, ctx.options.searchRows), 'row') : 'the training rows of the split';
+  const val = known ? `the ${counted(data.splitVal as number, 'held-out validation row')}` : 'the held-out validation rows';
   return (
     `These figures are of the best trial's model (trial ${trial}), trained in the search on ${train} and measured on ${val}. ` +
     `The submitted predictions come from ${submittedModel(ctx)}; no rows are left to validate that, so these figures are the estimate of how it does.`
   );
 }
 
-/** Where `nx run model:robustness` writes by default (relative to the working directory, as the pipeline reads it: the workspace root when nx or `npx digitfuse` runs there). */
-export const LOCAL_ROBUSTNESS_JSON = join('runs', 'robustness', 'robustness.json');
+/** Where `digitfuse bench robustness` (`nx run model:robustness`) writes by default: `<workspace>/runs/robustness/robustness.json`, from any folder. */
+export const localRobustnessJson = (): string => join(defaultRobustnessDir(), ROBUSTNESS_JSON);
 
 /**
  * The robust-fusion benchmark for the report: the user's own `runs/robustness/robustness.json` when
  * there is one, else the reference measured for the project. A file that cannot be read is reported
  * and skipped.
  */
-export function robustnessInput(log: (line: string) => void, files = [resolve(LOCAL_ROBUSTNESS_JSON), REFERENCE_ROBUSTNESS_JSON]): RobustnessInput | undefined {
+export function robustnessInput(log: (line: string) => void, files = [localRobustnessJson(), REFERENCE_ROBUSTNESS_JSON]): RobustnessInput | undefined {
   for (const file of files) {
     let r;
     try {

@@ -16,7 +16,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
   const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
   if (best.length < ctx.options.ensemble) {
     const n = best.length;
-    ctx.log(`    note: --ensemble ${ctx.options.ensemble} asked for ${ctx.options.ensemble} models, but only ${counted(n, 'finished trial')} could be used: the submission averages ${n} model${n > 1 ? 's' : ''}`);
+    ctx.log(`    note: --ensemble ${ctx.options.ensemble} asked for ${ctx.options.ensemble} models, but only ${counted(n, 'finished trial')} could be used: the submission averages ${counted(n, 'model')}`);
   }
   const study = await openSearchedStudy(ctx);
   if (ctx.besideRetrain && !ctx.state.stages.evaluate) ctx.beside = startBesideRetrain(ctx, best[0].number, backend.name) ?? undefined;
@@ -27,7 +27,7 @@ export const retrainStage = modelStage('retrain', 'retrain: the best configurati
     const meta = await readMeta(trialModelDir(ctx.layout, trial.number));
     const epochs = (meta.bestEpoch ?? meta.history?.length ?? ctx.options.epochs - 1) + 1;
     ctx.log(
-      `    ${best.length > 1 ? `member ${i + 1}/${best.length}: ` : ''}trial ${trial.number} (value ${trial.value.toFixed(4)}), ${counted(epochs, 'epoch')} on ${data.train.n} rows`,
+      `    ${best.length > 1 ? `member ${i + 1}/${best.length}: ` : ''}trial ${trial.number} (value ${trial.value.toFixed(4)}), ${counted(epochs, 'epoch')} on ${counted(data.train.n, 'row')}`,
     );
     // No validation rows are left to calibrate on: a robust model keeps its trial's calibrated weights.
     const result = await fitModel(trialConfig(ctx, study, trial.number), { train: data.train }, {

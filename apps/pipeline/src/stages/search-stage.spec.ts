@@ -101,6 +101,14 @@ describe('searchProgress()', () => {
     expect(lines[0]).toMatch(/^ {4}1\/50 trials finished in \d+s, best [\d.]+ \(trial 0\), about \S+ left$/);
     expect(lines[1]).toMatch(/^ {4}2\/50 trials finished in \d+s, best [\d.]+ \(trial \d\)$/);
   });
+
+  it('counts a search of one trial in the singular (`1/1 trials finished` before)', async () => {
+    const study = await createStudy({ name: 'p1', direction: 'maximize', storage: inMemoryStorage(), sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger: silentLogger });
+    const lines: string[] = [];
+    const progress = searchProgress(study, (line) => lines.push(line), { trials: 1, done: 0, started: Date.now(), deadline: null });
+    await study.optimize((trial) => trial.suggestFloat('x', 0, 1), { nTrials: 1, callbacks: [progress] });
+    expect(lines).toEqual([expect.stringMatching(/^ {4}1\/1 trial finished in \d+s, best [\d.]+ \(trial 0\)$/)]);
+  });
 });
 
 describe('objectiveLine()', () => {

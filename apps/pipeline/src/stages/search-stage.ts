@@ -9,7 +9,7 @@ import {
   type TrainCallback,
   type TrainResult,
 } from '@digitfuse/model';
-import { THIS_WORKER, TrialPruned, spawnWorkers, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
+import { THIS_WORKER, TrialPruned, spawnWorkers, trialSeconds, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { beforeStopping, unlessStopping } from '../run-process';
@@ -104,7 +104,7 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
           trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(
             `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
-              `after ${p.batch + 1}/${p.batchesPerEpoch} batches: the best of its ${counted(finished, 'finished epoch')} is kept`,
+              `after ${p.batch + 1}/${counted(p.batchesPerEpoch, 'batch', 'batches')}: the best of its ${counted(finished, 'finished epoch')} is kept`,
           );
           train.stopNow();
         }
@@ -167,7 +167,9 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
         (hears && figures.image !== null ? `, image expert ${pct(figures.image)}` : '') +
         `) at epoch ${result.bestEpoch + 1}` +
         (w ? `, fusion weights fused ${w.fused.toFixed(2)} image ${w.image.toFixed(2)} audio ${w.audio.toFixed(2)}` : '') +
-        ` (${formatDuration(result.seconds)})`,
+        // The whole trial's time (its parameters' suggestion, training, evaluation, saving), as trials.csv's
+        // seconds gives it, not the training's alone (the line said 1s where the table said 1.4).
+        ` (${trialTime(trialSeconds(trial.frozen, Date.now()) ?? (Date.now() - started) / 1000)})`,
     );
     return value;
   };
@@ -187,12 +189,15 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
   };
 }
 
+/** A trial's time on its line: to a tenth of a second below a minute, as trials.csv's seconds has it (`1.4s`), else `3m05s`. */
+export const trialTime = (seconds: number): string => (seconds < 59.95 ? `${seconds.toFixed(1)}s` : formatDuration(seconds));
+
 /**
  * The line of a worker that waits for trials other workers run (the study's `--trials` are finished
  * or running): each of them, where and for how long it has been running.
  */
 export function waitingLine(running: readonly FrozenTrial[], trials: number, now = Date.now()): string {
-  const each = running.map((t) => `trial ${t.number} on ${t.worker?.host ?? 'an unknown host'} (running ${formatDuration((now - (t.datetimeStart ?? now)) / 1000)})`);
+  const each = running.map((t) => `trial ${t.number} on ${t.worker?.host ?? 'an unknown host'} (running ${formatDuration(trialSeconds(t, now) ?? 0)})`);
   return `    waiting for ${each.join(', ')}: the study has its --trials ${trials} finished or running`;
 }
 
@@ -234,7 +239,7 @@ export function searchProgress(study: Study, log: (line: string) => void, from: 
     const left = from.deadline === null ? byTrials : Math.min(byTrials, Math.max(0, from.deadline - Date.now()));
     const best = study.bestValue;
     log(
-      `    ${finished}/${from.trials} trials finished in ${formatDuration(elapsed / 1000)}` +
+      `    ${finished}/${counted(from.trials, 'trial')} finished in ${formatDuration(elapsed / 1000)}` +
         (best !== undefined ? `, best ${best.toFixed(4)} (trial ${study.bestTrial?.number})` : '') +
         // None after the search was told to start no more trials (its budget cannot fit another): it said
         // "no more trials", then "about 2s left".

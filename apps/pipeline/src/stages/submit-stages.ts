@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { predict, validateSubmission, writeSubmission } from '@digitfuse/submit';
 import { existsSync } from 'node:fs';
 import { dataOf, modelStage, type Stage } from '../context';
@@ -13,7 +14,7 @@ export const predictStage = modelStage('predict', 'predict: the test set to subm
   const result = await predict(dirs, data.test, { tta: ctx.options.tta });
   writeSubmission(ctx.layout.submission, result.labels);
   const averaged = result.models > 1 ? `the average of ${result.models} models` : '1 model';
-  ctx.log(`    wrote ${ctx.layout.submission} (${result.labels.length} rows, ${averaged}${ctx.options.tta ? ', with test-time augmentation' : ''})`);
+  ctx.log(`    wrote ${ctx.layout.submission} (${counted(result.labels.length, 'row')}, ${averaged}${ctx.options.tta ? ', with test-time augmentation' : ''})`);
   return { rows: result.labels.length, models: result.models };
 });
 
@@ -28,7 +29,7 @@ export const validateStage: Stage = {
       return { skipped: true };
     }
     const summary = validateSubmission(ctx.layout.submission, data.test);
-    ctx.log(`    valid: header row_id,label, ${summary.rows} rows in order; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}`);
+    ctx.log(`    valid: header row_id,label, ${counted(summary.rows, 'row')} in order; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}`);
     return { rows: summary.rows, valid: true };
   },
 };

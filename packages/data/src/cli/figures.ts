@@ -3,14 +3,14 @@ import { basename, join } from 'node:path';
 import { checkOutputFolder, parseArgs, positiveInt, runMain } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
 import { DATA_FIGURES, MAX_GRID_IMAGES, writeDataFigures } from '../figures/write-figures';
-import { workspaceRoot } from '../workspace';
+import { runsPath } from '../workspace';
 
 /** `digitfuse figures [--data DIR] [--out DIR]` (`nx run data:figures`): digits-grid.png and mfcc-per-digit.png. */
 export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse figures', usage: '[--data DIR] [--out DIR]', describe: 'Write digits-grid.png and mfcc-per-digit.png for a data folder.' }, (y) =>
     y
       .option('data', { type: 'string', describe: "folder with the competition's files (default: the built-in demo dataset)" })
-      .option('out', { type: 'string', default: join(workspaceRoot(), 'runs', 'data-figures'), defaultDescription: '<workspace>/runs/data-figures', describe: 'where the PNGs go' })
+      .option('out', { type: 'string', default: runsPath('data-figures'), defaultDescription: '<workspace>/runs/data-figures', describe: 'where the PNGs go' })
       .option('images', { type: 'number', default: 20, describe: `images in the digit grid, 1 to ${MAX_GRID_IMAGES} (a data folder with fewer rows shows them all)` }),
   );
   const images = positiveInt(args.images, 'images', { max: MAX_GRID_IMAGES });

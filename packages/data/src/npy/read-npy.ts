@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { readInputFile } from '../read-input';
 import { basename } from 'node:path';
 import { parse as npyParse } from 'npyjs';
@@ -56,7 +57,7 @@ function readHeader(bytes: Uint8Array, name: string, file: string | undefined): 
     throw notNpy(bytes.length === 0 ? 'an empty file' : `"${head}"${packedKind(bytes)}`);
   }
   const truncated = (headerEnd: number): DataError =>
-    new DataError(`Expected \`${name}\` to hold an npy header of at least ${headerEnd} bytes, found a truncated file of ${bytes.length} bytes`, file);
+    new DataError(`Expected \`${name}\` to hold an npy header of at least ${headerEnd} bytes, found a truncated file of ${counted(bytes.length, 'byte')}`, file);
   if (bytes.length < 8) throw truncated(10);
   const major = bytes[6];
   if (major < 1 || major > 3) throw notNpy(`format version ${major}.${bytes[7]}`);
@@ -67,7 +68,7 @@ function readHeader(bytes: Uint8Array, name: string, file: string | undefined): 
   const headerStart = 8 + lenBytes;
   const dataOffset = headerStart + headerLen;
   if (dataOffset > bytes.length) {
-    throw new DataError(`Expected \`${name}\` to hold a ${headerLen}-byte npy header, found a truncated file of ${bytes.length} bytes`, file);
+    throw new DataError(`Expected \`${name}\` to hold a ${headerLen}-byte npy header, found a truncated file of ${counted(bytes.length, 'byte')}`, file);
   }
   const text = new TextDecoder('latin1').decode(bytes.subarray(headerStart, dataOffset));
   // A structured dtype's descr is a list of fields (`[('x', '<f4'), ...]`): no array of numbers.

@@ -6,6 +6,8 @@ import { FUSIONS } from '../network/fusion/fusions';
 import { MAX_EPOCHS } from '../training/train';
 import { benchmarkSetFlag, benchmarkSets } from '../robustness/benchmark-sets';
 import {
+  defaultRobustnessDir,
+  ROBUSTNESS_JSON,
   robustnessConclusion,
   robustnessMarkdown,
   ROBUSTNESS_MODELS,
@@ -16,7 +18,6 @@ import {
   type RobustnessRun,
 } from '../robustness/robustness';
 
-export const ROBUSTNESS_JSON = 'robustness.json';
 export const ROBUSTNESS_MD = 'robustness.md';
 
 /** Contents of `robustness.json`: the benchmark file plus its summary. */
@@ -40,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
       y
         .option('root', { type: 'string', describe: 'folder whose subfolders are the datasets' })
         .option('sets', { type: 'string', describe: 'comma-separated dataset folders (instead of --root)' })
-        .option('out', { type: 'string', default: 'runs/robustness', describe: 'folder for robustness.json and robustness.md' })
+        .option('out', { type: 'string', default: defaultRobustnessDir(), defaultDescription: '<workspace>/runs/robustness', describe: 'folder for robustness.json and robustness.md' })
         .option('models', { type: 'string', default: ROBUSTNESS_MODELS.join(','), describe: `comma-separated subset of ${ROBUSTNESS_MODELS.join(', ')}` })
         .option('config', { choices: Object.keys(BENCH_CONFIGS), default: 'paper', describe: 'filters and units of every model (small: 16/32/64)' })
         .option('epochs', { type: 'number', default: 10, describe: `most epochs, 1 to ${MAX_EPOCHS} (early stopping on validation loss, patience 3)` })

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkOutputFolder, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import { checkOutputFolder, counted, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
 import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -47,7 +47,7 @@ function labelledTest(dataDir: string, test: ModelInputs | null): ModelInputs | 
   const file = path.join(dataDir, COMPETITION_FILES.testLabels);
   if (!test || !existsSync(file)) return null;
   const { labels } = readLabelsCsv(file);
-  if (labels.length !== test.n) throw new DataError(`Expected \`${file}\` to have ${test.n} labels (one per test row), found ${labels.length}`, file);
+  if (labels.length !== test.n) throw new DataError(`Expected \`${file}\` to have ${counted(test.n, 'label')} (one per test row), found ${labels.length}`, file);
   return { ...test, labels };
 }
 
@@ -221,7 +221,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   if (warning) log(warning);
   const trainRows = subset(prepared.train, prepared.split.train);
   const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
-  log(`training on ${trainRows.n} rows, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
+  log(`training on ${counted(trainRows.n, 'row')}, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
 
   const testRows = labelledTest(dataDir, prepared.test);
   // The model and metrics.json go to a folder beside --out, then into --out together (see moveIntoOut).
@@ -270,7 +270,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
   const v =
     (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
-    (test ? `test accuracy ${pct(test.accuracy)} (${test.n} rows), ` : '');
+    (test ? `test accuracy ${pct(test.accuracy)} (${counted(test.n, 'row')}), ` : '');
   console.log(`${v}best epoch ${metrics.bestEpoch}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
   return metrics;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { counted } from '@digitfuse/core';
-import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, subset, type ModelInputs } from '@digitfuse/data';
+import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, runsPath, subset, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
 import { validateConfig, type ModelConfig } from '../network/config';
 import { FUSIONS, fusionStrategy, isFusion, type Fusion } from '../network/fusion/fusions';
@@ -124,7 +124,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
       throw new DataError(`Expected test rows with labels (${COMPETITION_FILES.testLabels}) in \`${set.dir}\`, found none`, set.dir);
     }
     if (labels.length !== prepared.test.n) {
-      throw new DataError(`Expected ${prepared.test.n} labels in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, found ${labels.length}`, set.dir);
+      throw new DataError(`Expected ${counted(prepared.test.n, 'label')} in \`${path.join(set.dir, COMPETITION_FILES.testLabels)}\`, found ${labels.length}`, set.dir);
     }
     const test: ModelInputs = { ...prepared.test, labels };
     const trainRows = subset(prepared.train, prepared.split.train);
@@ -228,7 +228,7 @@ export function robustnessMarkdown(runs: readonly RobustnessRun[], sets: readonl
 export function robustnessConclusion(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
   const hard = sets.filter((s) => s.speaker && s.noisy);
   const group = hard.length > 0 ? hard : sets;
-  const what = hard.length > 0 ? 'unseen-speaker noisy sets' : 'benchmark sets';
+  const what = hard.length > 0 ? 'unseen-speaker noisy set' : 'benchmark set';
   const acc = (set: string, m: RobustnessModel) => runs.find((r) => r.set === set && r.model === m)?.testAcc;
   const compare = (m: RobustnessModel): string | null => {
     const pairs = group.map((s) => [acc(s.name, m), acc(s.name, 'image')] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
@@ -237,7 +237,7 @@ export function robustnessConclusion(runs: readonly RobustnessRun[], sets: reado
     const img = pairs.reduce((s, p) => s + p[1], 0) / pairs.length;
     const below = pairs.filter((p) => p[0] < p[1]).length;
     return (
-      `${MODEL_TITLES[m]} averages ${pct(mean)} against ${pct(img)} for image only on the ${pairs.length} ${what}` +
+      `${MODEL_TITLES[m]} averages ${pct(mean)} against ${pct(img)} for image only on the ${counted(pairs.length, what)}` +
       (below === 0 ? ', at least image-only accuracy on every one' : `, below image only on ${below} of ${pairs.length}`)
     );
   };
@@ -258,6 +258,15 @@ export interface RobustnessFile {
   /** Where and how it was measured (the reference file says). */
   readonly note?: string;
 }
+
+/** The file name of a benchmark's results in its folder (beside `robustness.md`). */
+export const ROBUSTNESS_JSON = 'robustness.json';
+
+/**
+ * Where `digitfuse bench robustness` writes by default, whatever the current folder:
+ * `<workspace>/runs/robustness`; the pipeline's report shows the `robustness.json` there when there is one.
+ */
+export const defaultRobustnessDir = (): string => runsPath('robustness');
 
 /** The benchmark measured for the project and committed with it (see packages/model/ROBUSTNESS.md). */
 export const REFERENCE_ROBUSTNESS_JSON = path.join(__dirname, '..', '..', 'assets', 'robustness-reference.json');

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { SubmissionError } from '../errors';
 import { predict } from '../predict';
 import { validateSubmission } from '../validate-submission';
-import { writeSubmission } from '../write-submission';
+import { defaultSubmissionPath, writeSubmission } from '../write-submission';
 
 /**
  * Refuses an `--out` that is one of the files the command reads (the same file, through any path or
@@ -53,12 +53,12 @@ function refuseTtaWithoutImages(audioOnly: readonly string[], models: number): v
 
 /** `digitfuse predict --model DIR --data DIR --out FILE` (`nx run submit:predict`): predict the test files and write a validated submission.csv. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR --out FILE', describe: 'Predict the test files and write a validated submission.' };
+  const spec = { name: 'digitfuse predict', usage: '--model DIR [--model DIR ...] --data DIR [--out FILE]', describe: 'Predict the test files and write a validated submission.' };
   const args = await parseArgs(argv, spec, (y) =>
     y
       .option('model', { type: 'string', array: true, demandOption: true, describe: 'Model directory (model.json + weights.bin + meta.json); several = average their softmax' })
       .option('data', { type: 'string', demandOption: true, describe: 'Folder with x_test_wr.npy and x_test_sp.npy (and the training files)' })
-      .option('out', { type: 'string', default: 'submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
+      .option('out', { type: 'string', default: defaultSubmissionPath(), defaultDescription: '<workspace>/submission.csv', describe: 'The submission file to write (its folders are made; an earlier file there is replaced whole)' })
       .option('tta', {
         type: 'boolean',
         default: false,
@@ -147,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test!);
   process.stderr.write(
-    `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${summary.rows} rows from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
+    `${replaced ? 'replaced' : 'wrote'} ${args.out}: ${counted(summary.rows, 'row')} from ${counted(result.models, 'model')} in ${((performance.now() - t0) / 1000).toFixed(1)}s; rows predicted as each digit 0-9: ${summary.labelCounts.join('/')}\n`,
   );
 }
 

@@ -1,5 +1,5 @@
 import { writeNpy } from '@digitfuse/data';
-import { runScript } from '@digitfuse/core/testing';
+import { runScript, WORKSPACE } from '@digitfuse/core/testing';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,17 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
       stderr: `error: Expected \`--competition\` to be a Kaggle competition slug (letters, digits and dashes, as in its URL), found \`${competition}\``,
     });
     expect(existsSync(argsLog) ? recorded() : []).toEqual([]);
+  });
+
+  it("takes the workspace's submission.csv without --submission, where predict writes by default, not the current folder's", () => {
+    // Run where a submission.csv lies (root): it was uploaded, while predict had written its own elsewhere when run from another folder.
+    const inWorkspace = join(WORKSPACE, 'submission.csv');
+    if (existsSync(inWorkspace)) return; // (a user's own: the check below would upload it)
+    const before = existsSync(argsLog) ? readFileSync(argsLog, 'utf8') : null;
+    const r = runScript('packages/submit/src/cli/upload.ts', ['--competition', 'digits', '--message', 'm', '--data', data], env(), root);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `error: Expected the submission \`${inWorkspace}\` to be a CSV file, found nothing there\n` });
+    expect(existsSync(argsLog) ? readFileSync(argsLog, 'utf8') : null).toBe(before);
+    expect(runScript('packages/submit/src/cli/upload.ts', ['--help']).stdout.replace(/\s+/g, ' ')).toContain('The file to submit [string] [default: <workspace>/submission.csv]');
   });
 
   it('refuses a submission it cannot check: no --data and no run.json beside it is a usage error', () => {

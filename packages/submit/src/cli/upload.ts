@@ -1,4 +1,4 @@
-import { parseArgs, runMain, UsageError } from '@digitfuse/core';
+import { counted, parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
 import { resolve } from 'node:path';
 import { UploadError } from '../errors';
@@ -6,6 +6,7 @@ import { runBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-besi
 import { submissionTestRows } from '../test-rows';
 import { competitionProblem, shellQuote, upload } from '../upload';
 import { requireSubmissionFile } from '../validate-submission';
+import { defaultSubmissionPath } from '../write-submission';
 
 /** Refuses a run's own submission.csv that its run.json no longer accounts for (staleRunSubmission). */
 function refuseStaleSubmission(submission: string, beside: ReturnType<typeof runBeside>): void {
@@ -43,7 +44,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     y
       .option('competition', { type: 'string', demandOption: true, describe: 'Competition slug, as in its Kaggle URL' })
       .option('message', { type: 'string', demandOption: true, describe: 'Submission message' })
-      .option('submission', { type: 'string', default: 'submission.csv', describe: 'The file to submit' })
+      .option('submission', { type: 'string', default: defaultSubmissionPath(), defaultDescription: '<workspace>/submission.csv', describe: 'The file to submit' })
       .option('data', { type: 'string', describe: 'Competition folder whose test files the submission must match (default: the data of the run that wrote it)' }),
   );
   // A bad flag is a usage error, refused before any file is read.
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const result = upload({ competition: args.competition, message: args.message, file: args.submission, testRows });
   const command = result.plan.command.map(shellQuote).join(' ');
   if (result.uploaded) {
-    process.stdout.write(`uploaded ${args.submission} (${testRows} rows, checked against ${data}) to ${args.competition} with the Kaggle CLI\n`);
+    process.stdout.write(`uploaded ${args.submission} (${counted(testRows, 'row')}, checked against ${data}) to ${args.competition} with the Kaggle CLI\n`);
     return;
   }
   if (result.plan.missing.length > 0) {

@@ -27,6 +27,19 @@ describe('submit:validate (spawned)', () => {
     expect(r.stdout).toBe(`${submission}: valid (3 rows, rows predicted as each digit 0-9: 0/1/1/1/0/0/0/0/0/0)\n`);
   });
 
+  it('says `1 row` of a one-row test set and its submission (it said `1 rows`), and mismatched test audio in the singular too', () => {
+    const one = join(root, 'one-row');
+    mkdirSync(one);
+    writeNpy(join(one, 'x_test_wr.npy'), new Float32Array(784), [1, 784]);
+    const single = join(root, 'single.csv');
+    writeFileSync(single, 'row_id,label\n0,7\n');
+    const r = run(['--submission', single, '--data', one]);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: `${single}: valid (1 row, rows predicted as each digit 0-9: 0/0/0/0/0/0/0/1/0/0)\n` });
+    writeNpy(join(one, 'x_test_sp.npy'), new Float32Array(2 * 507), [2, 507]);
+    const bad = run(['--submission', single, '--data', one]);
+    expect({ status: bad.status, stderr: bad.stderr }).toEqual({ status: 1, stderr: 'error: Expected `x_test_sp.npy` to have 1 row like `x_test_wr.npy`, found 2 (shape [2,507])\n' });
+  });
+
   it("warns that a run's submission.csv is not the run's current one when its run.json records no finished predict stage (upload refuses it), and still checks it", () => {
     const runDir = join(root, 'run');
     mkdirSync(runDir);

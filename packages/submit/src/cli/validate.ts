@@ -1,5 +1,5 @@
 import { shellQuote } from '@digitfuse/core';
-import { parseArgs, runMain } from '@digitfuse/core';
+import { counted, parseArgs, runMain } from '@digitfuse/core';
 import { resolve } from 'node:path';
 import { runBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-beside';
 import { submissionTestRows } from '../test-rows';
@@ -20,7 +20,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (stale !== null) {
     process.stderr.write(`warning: \`${args.submission}\` is not its run's current submission: ${STALE_RUN_SUBMISSION.replace('recording', 'records')}; \`digitfuse full --resume ${shellQuote(stale)}\` writes the current one\n`);
   }
-  process.stdout.write(`${args.submission}: valid (${summary.rows} rows, rows predicted as each digit 0-9: ${summary.labelCounts.join('/')})\n`);
+  process.stdout.write(`${args.submission}: valid (${counted(summary.rows, 'row')}, rows predicted as each digit 0-9: ${summary.labelCounts.join('/')})\n`);
 }
 
 if (require.main === module) runMain(main);

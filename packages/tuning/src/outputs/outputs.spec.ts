@@ -10,6 +10,7 @@ import { createStudy, type Study } from '../study';
 import { intermediateValues, optimizationHistory, parallelCoordinates } from './history';
 import { paramImportances } from './param-importance';
 import { bestParamsJson, trialsTable } from './trials-table';
+import { trialSeconds } from '../trial-state';
 
 async function smallStudy(): Promise<Study> {
   const study = await createStudy({ name: 'o', direction: 'maximize', sampler: new RandomSampler({ seed: 4 }), pruner: new NopPruner() });
@@ -30,7 +31,7 @@ async function smallStudy(): Promise<Study> {
 }
 
 describe('trialsTable()', () => {
-  it('lists number, state, each parameter, value, best step and seconds as Markdown and CSV', async () => {
+  it('lists number, state, each parameter, value, what the value is, best step and seconds as Markdown and CSV', async () => {
     const study = await smallStudy();
     const table = trialsTable(study);
     expect(table.paramNames).toEqual(['lr', 'act']);
@@ -40,11 +41,11 @@ describe('trialsTable()', () => {
       [2, 'COMPLETE', 0.95, 2],
     ]);
     const md = table.markdown.trim().split('\n');
-    expect(md[0]).toBe('| number | state | lr | act | value | best step | seconds |');
+    expect(md[0]).toBe('| number | state | lr | act | value | value from | best step | seconds |');
     expect(md).toHaveLength(5);
-    expect(md[2]).toMatch(/^\| 0 \| COMPLETE \| [0-9.e-]+ \| (relu|a,b) \| 0.7 \| 1 \| \d+\.\d \|$/);
+    expect(md[2]).toMatch(/^\| 0 \| COMPLETE \| [0-9.e-]+ \| (relu|a,b) \| 0.7 \| objective +\| 1 \| \d+\.\d \|$/);
     const csv = table.csv.trim().split('\n');
-    expect(csv[0]).toBe('number,state,lr,act,value,best step,seconds');
+    expect(csv[0]).toBe('number,state,lr,act,value,value from,best step,seconds');
     expect(csv).toHaveLength(4);
     // The choice "a,b" is quoted in CSV.
     const acts = study.trials.map((t) => t.params.act);
@@ -53,10 +54,42 @@ describe('trialsTable()', () => {
 
   it('leaves the best step column out with bestStep: false (the rows keep it)', async () => {
     const table = trialsTable(await smallStudy(), { bestStep: false });
-    expect(table.csv.split('\n')[0]).toBe('number,state,lr,act,value,seconds');
-    expect(table.markdown.split('\n')[0]).toBe('| number | state | lr | act | value | seconds |');
-    expect(table.markdown.split('\n')[2]).toMatch(/^\| 0 \| COMPLETE \| [0-9.e-]+ \| (relu|a,b) \| 0.7 \| \d+\.\d \|$/);
+    expect(table.csv.split('\n')[0]).toBe('number,state,lr,act,value,value from,seconds');
+    expect(table.markdown.split('\n')[0]).toBe('| number | state | lr | act | value | value from | seconds |');
+    expect(table.markdown.split('\n')[2]).toMatch(/^\| 0 \| COMPLETE \| [0-9.e-]+ \| (relu|a,b) \| 0.7 \| objective +\| \d+\.\d \|$/);
     expect(table.rows.map((r) => r.bestStep)).toEqual([1, 1, 2]);
+  });
+
+  it("says a pruned trial's value is its last intermediate value and at which step, not the objective's (it read as a final value)", async () => {
+    // Trial 1 reported 0.4 then 0.45 and was pruned: Optuna's value of it, 0.45, is of step 1.
+    const study = await smallStudy();
+    const table = trialsTable(study);
+    expect(table.rows.map((r) => [r.state, r.value, r.valueFrom])).toEqual([
+      ['COMPLETE', 0.7, 'objective'],
+      ['PRUNED', 0.45, 'intermediate value at step 1'],
+      ['COMPLETE', 0.95, 'objective'],
+    ]);
+    const csv = table.csv.trim().split('\n').map((l) => l.replace(/"[^"]*"/g, 'x').split(','));
+    const [value, from] = ['value', 'value from'].map((c) => csv[0].indexOf(c));
+    // The value stays a number a spreadsheet can read; the column beside it says what it is.
+    expect(csv.slice(1).map((r) => [r[1], r[value], r[from]])).toEqual([
+      ['COMPLETE', '0.7', 'objective'],
+      ['PRUNED', '0.45', 'intermediate value at step 1'],
+      ['COMPLETE', '0.95', 'objective'],
+    ]);
+    expect(table.markdown).toMatch(/\| 1 \| PRUNED \| .* \| 0\.45 \| intermediate value at step 1 \|/);
+    // The caller names what the steps and the values are.
+    const named = trialsTable(study, { prunedValue: (step) => `accuracy after epoch ${step}` });
+    expect(named.rows[1].valueFrom).toBe('accuracy after epoch 1');
+  });
+});
+
+describe('trialSeconds()', () => {
+  it("gives a trial's whole time, start to end, and a running one's up to now", () => {
+    expect(trialSeconds({ datetimeStart: 1_000, datetimeComplete: 2_400 })).toBe(1.4);
+    expect(trialSeconds({ datetimeStart: 1_000, datetimeComplete: undefined })).toBeUndefined();
+    expect(trialSeconds({ datetimeStart: 1_000, datetimeComplete: undefined }, 3_500)).toBe(2.5);
+    expect(trialSeconds({ datetimeStart: undefined, datetimeComplete: 2_400 }, 3_500)).toBeUndefined();
   });
 });
 
@@ -67,10 +100,10 @@ describe('trialsTable() of trials several workers ran', () => {
     const workers = [on('lab-a', 7), on('lab-b', 8), on('lab-b', 9)];
     const table = trialsTable({ direction: study.direction, trials: study.trials.map((t, i) => ({ ...t, worker: workers[i] })) });
     const csv = table.csv.trim().split('\n');
-    expect(csv[0]).toBe('number,state,lr,act,value,best step,seconds,worker');
+    expect(csv[0]).toBe('number,state,lr,act,value,value from,best step,seconds,worker');
     expect(csv.slice(1).map((line) => line.split(',').at(-1))).toEqual(['lab-a', 'lab-b (pid 8)', 'lab-b (pid 9)']);
     expect(table.rows.map((r) => r.worker)).toEqual(['lab-a', 'lab-b (pid 8)', 'lab-b (pid 9)']);
-    expect(table.markdown.split('\n')[0]).toBe('| number | state | lr | act | value | best step | seconds | worker |');
+    expect(table.markdown.split('\n')[0]).toBe('| number | state | lr | act | value | value from | best step | seconds | worker |');
     // One process ran them all (smallStudy): no column.
     expect(trialsTable(study).csv.split('\n')[0]).not.toContain('worker');
   });
@@ -155,8 +188,8 @@ describe('Trial.setUserAttr()', () => {
     expect(again.trials[0].userAttrs).toEqual({ clean: 0.98, shifted: 0.9, 'chosen by': 'shift-aware' });
     const table = trialsTable(again);
     expect(table.userAttrNames).toEqual(['clean', 'shifted', 'chosen by']);
-    expect(table.csv.split('\n')[0]).toBe('number,state,lr,value,clean,shifted,chosen by,best step,seconds');
-    expect(table.csv.split('\n')[1]).toMatch(/^0,COMPLETE,[0-9.]+,0\.9,0\.98,0\.9,shift-aware,,\d+\.\d$/);
+    expect(table.csv.split('\n')[0]).toBe('number,state,lr,value,value from,clean,shifted,chosen by,best step,seconds');
+    expect(table.csv.split('\n')[1]).toMatch(/^0,COMPLETE,[0-9.]+,0\.9,objective,0\.98,0\.9,shift-aware,,\d+\.\d$/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

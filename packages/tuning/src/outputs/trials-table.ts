@@ -1,6 +1,6 @@
 import { markdownTable } from '@digitfuse/core';
 import type { ParamValue } from '../distributions';
-import type { Direction, FrozenTrial, UserAttrValue } from '../trial-state';
+import { lastStep, trialSeconds, type Direction, type FrozenTrial, type UserAttrValue } from '../trial-state';
 import { workerLabels } from './worker-labels';
 
 /** Anything with trials and a direction (a `Study`). */
@@ -14,11 +14,17 @@ export interface TrialsTableRow {
   readonly state: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly value: number | undefined;
+  /**
+   * What `value` is (the `value from` column): `objective` (what the objective returned) of a COMPLETE
+   * trial; of a PRUNED one, its last intermediate value (as Optuna records it), which `prunedValue`
+   * names with the step it was reported at; undefined without a value.
+   */
+  readonly valueFrom: string | undefined;
   /** The trial's user attributes (figures its objective recorded besides the value). */
   readonly userAttrs: Readonly<Record<string, UserAttrValue>>;
   /** Step of the best intermediate value (e.g. the best epoch), if any were reported. */
   readonly bestStep: number | undefined;
-  /** Wall-clock seconds from start to finish, if finished. */
+  /** Wall-clock seconds of the whole trial, start to finish (`trialSeconds`), if finished. */
   readonly seconds: number | undefined;
   /** Which worker ran it (`workerLabels`), when several ran the study's trials; else undefined. */
   readonly worker: string | undefined;
@@ -43,6 +49,20 @@ export interface TrialsTableOptions {
    * chosen by early stopping on another measure), which that column would contradict.
    */
   readonly bestStep?: boolean;
+  /**
+   * The `value from` text of a PRUNED trial, given the step of its last report (whose value is the
+   * trial's): a figure of a training stopped early, not what the objective returns. Default:
+   * `intermediate value at step N`.
+   */
+  readonly prunedValue?: (step: number) => string;
+}
+
+/** The `value from` text of a trial with a value (`TrialsTableRow.valueFrom`). */
+function valueFromOf(t: FrozenTrial, prunedValue: (step: number) => string): string | undefined {
+  if (t.value === undefined) return undefined;
+  if (t.state !== 'PRUNED') return 'objective';
+  const step = lastStep(t);
+  return step === undefined ? 'intermediate value' : prunedValue(step);
 }
 
 /** Step of the best intermediate value for the direction, or undefined. */
@@ -75,10 +95,11 @@ function csvCell(s: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, best step (unless `bestStep: false`), seconds (and the worker, when several ran them). */
+/** The study's trials as a table like the paper's Table 1: number, state, each parameter, value, what the value is (`value from`), best step (unless `bestStep: false`), seconds (and the worker, when several ran them). */
 export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {}): TrialsTable {
   const digits = options.digits ?? 4;
   const withBestStep = options.bestStep ?? true;
+  const prunedValue = options.prunedValue ?? ((step: number) => `intermediate value at step ${step}`);
   const paramNames: string[] = [];
   const userAttrNames: string[] = [];
   for (const t of study.trials) {
@@ -94,25 +115,29 @@ export function trialsTable(study: TrialsSource, options: TrialsTableOptions = {
       state: t.state,
       params: t.params,
       value: t.value,
+      valueFrom: valueFromOf(t, prunedValue),
       userAttrs: t.userAttrs ?? {},
       bestStep: bestStep(t, study.direction),
-      seconds: t.datetimeStart !== undefined && t.datetimeComplete !== undefined ? (t.datetimeComplete - t.datetimeStart) / 1000 : undefined,
+      seconds: trialSeconds(t),
       worker: several ? workers.labels.get(t.number) : undefined,
     }));
-  // A worker column when several machines or processes ran the trials.
-  const header = ['number', 'state', ...paramNames, 'value', ...userAttrNames, ...(withBestStep ? ['best step'] : []), 'seconds', ...(several ? ['worker'] : [])];
+  // `value from` beside the value: a pruned trial's value is its last report, not the objective's. A
+  // worker column when several machines or processes ran the trials.
+  const header = ['number', 'state', ...paramNames, 'value', 'value from', ...userAttrNames, ...(withBestStep ? ['best step'] : []), 'seconds', ...(several ? ['worker'] : [])];
   const cells = rows.map((r) => [
     String(r.number),
     r.state,
     ...paramNames.map((p) => formatValue(r.params[p], digits)),
     r.value === undefined ? '' : formatValue(r.value, digits),
+    r.valueFrom ?? '',
     ...userAttrNames.map((a) => (a in r.userAttrs ? formatValue(r.userAttrs[a] ?? 'null', digits) : '')),
     ...(withBestStep ? [r.bestStep === undefined ? '' : String(r.bestStep)] : []),
     r.seconds === undefined ? '' : r.seconds.toFixed(1),
     ...(several ? [r.worker ?? ''] : []),
   ]);
-  // Numbers right-aligned; the state and worker columns left-aligned.
-  const markdown = markdownTable(header, cells, header.map((_, i) => (i === 1 || (several && i === header.length - 1) ? 'left' : 'right'))) + '\n';
+  // Numbers right-aligned; the state, value from and worker columns left-aligned.
+  const valueFromColumn = 3 + paramNames.length;
+  const markdown = markdownTable(header, cells, header.map((_, i) => (i === 1 || i === valueFromColumn || (several && i === header.length - 1) ? 'left' : 'right'))) + '\n';
   const csv = [header, ...cells].map((c) => c.map(csvCell).join(',')).join('\n') + '\n';
   return { paramNames, userAttrNames, rows, markdown, csv };
 }

@@ -1,4 +1,4 @@
-import { diskProblem, lockSyncWaiting, makeDirs } from '@digitfuse/core';
+import { counted, diskProblem, lockSyncWaiting, makeDirs } from '@digitfuse/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StorageError } from '../errors';
@@ -119,7 +119,7 @@ export class JournalFileStorage extends ReplicatedStorage {
   private readNew(locked: boolean): void {
     this.ensureOpen();
     const size = fs.fstatSync(this.fd).size;
-    if (size < this.offset) throw new StorageError(`Journal \`${this.path}\` shrank from ${this.offset} to ${size} bytes; it must only be appended to`);
+    if (size < this.offset) throw new StorageError(`Journal \`${this.path}\` shrank from ${this.offset} to ${counted(size, 'byte')}; it must only be appended to`);
     if (size === this.offset) return;
     const buf = Buffer.alloc(size - this.offset);
     let got = 0;
@@ -145,7 +145,7 @@ export class JournalFileStorage extends ReplicatedStorage {
       // so that every reader skips it as one bad line.
       this.lineNumber++;
       this.logger.warn(
-        `Journal \`${this.path}\` line ${this.lineNumber}: torn last line (${rest} bytes without a newline, an interrupted write), skipped`,
+        `Journal \`${this.path}\` line ${this.lineNumber}: torn last line (${counted(rest, 'byte')} without a newline, an interrupted write), skipped`,
       );
       this.offset += rest;
       this.append(Buffer.from('\n'));

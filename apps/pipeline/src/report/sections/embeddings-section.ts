@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { adjustedRandIndex, matchClustersToLabels, normalizedMutualInfo } from '@digitfuse/analysis';
 import { kmeansChartSpec, tsneChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from '../charts/embedding-charts';
 import { EMBEDDING_KINDS as KINDS, embeddingLabel, embeddingMap, mappable } from '../embedding-maps';
@@ -28,7 +29,7 @@ export const embeddingsSection: ReportSection = {
       if (values === undefined || dim === undefined) {
         return { kind, skip: `${kind}: none (${kind === 'audio' ? 'an image-only model has no audio branch' : `this model has no ${kind} embedding`}).` };
       }
-      if (!mappable(n, dim, k)) return { kind, skip: `${kind}: skipped (${n} points of ${dim} dims; need at least ${Math.max(k, 4)} points).` };
+      if (!mappable(n, dim, k)) return { kind, skip: `${kind}: skipped (${counted(n, 'point')} of ${dim} dims; need at least ${counted(Math.max(k, 4), 'point')}).` };
       const t0 = performance.now();
       const given = e.maps?.[kind];
       const { coords, assigned } = given ?? embeddingMap(values, n, dim, { seed, clusters: k, tsne: ctx.tsne });

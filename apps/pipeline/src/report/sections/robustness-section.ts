@@ -1,3 +1,4 @@
+import { counted } from '@digitfuse/core';
 import { fusionTable, robustnessTables } from '../tables';
 import type { ReportSection } from './section';
 
@@ -28,14 +29,14 @@ export const robustnessSection: ReportSection = {
       if (t && t.confident === 0) {
         parts.push(
           ctx.paragraph(
-            `Not adapted to the ${t.n} test rows: the image head is confident on none of them, so there was nothing to check the test voices against ` +
+            `Not adapted to the ${counted(t.n, 'test row')}: the image head is confident on none of them, so there was nothing to check the test voices against ` +
               'without labels, and the weights above are those chosen on the validation rows.',
           ),
         );
       } else if (t) {
         parts.push(
           ctx.paragraph(
-            `Adapted to the ${t.n} test rows without their labels: on the ${t.confident} rows where the image head is confident, the audio head ` +
+            `Adapted to the ${counted(t.n, 'test row')} without their labels: on the ${counted(t.confident, 'row')} where the image head is confident, the audio head ` +
               `agrees with it ${(100 * t.audioAgreement).toFixed(1)}% of the time (its validation accuracy: ${(100 * t.audioValAccuracy).toFixed(1)}%), ` +
               `so the weights of the experts that hear (the audio head, and the fused head in favour of the image head) were multiplied by ${t.audioScale.toFixed(2)}` +
               (t.audioScale < 0.999 ? ': the test voices are less familiar than the validation ones.' : ': the test audio is as familiar as the validation audio.'),

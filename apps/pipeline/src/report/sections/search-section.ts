@@ -45,6 +45,10 @@ export const searchSection: ReportSection = {
           (prunedValue !== null && trials.some((t) => t.state === 'PRUNED')
             ? ` PRUNED: the pruner stopped the trial when its curve fell behind the others'; its Value, in brackets, is its ${prunedValue} after its last epoch (what the pruner compares), not the objective, so it cannot be set beside the others'.`
             : '') +
+          // On the objective's scale it is not bracketed, but it is still not a finished training's (search/trials.csv's `value from` says the same).
+          (prunedValue === null && trials.some((t) => t.state === 'PRUNED' && t.value !== null)
+            ? " PRUNED: the pruner stopped the trial when its curve fell behind the others'; its Value is its validation accuracy after its last epoch (what the pruner compares), not that of a finished training."
+            : '') +
           (trials.some((t) => t.stoppedByBudget)
             ? ' COMPLETE (budget): the search budget stopped the trial before its epochs or early stopping ended it, so its value is of a shorter training than the others\'.'
             : '') +

@@ -2,11 +2,12 @@ import { useTempDir } from '@digitfuse/core/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluationWithoutDigit1 } from '../testing/demo-report-input';
-import type { FusionInput } from '../types';
+import type { FusionInput, TrialInput } from '../types';
 import { writeReport } from '../write-report';
 import { REPORT_SECTIONS, type ReportSection } from './index';
 import { evaluationSection } from './evaluation-section';
 import { robustnessSection } from './robustness-section';
+import { searchSection } from './search-section';
 
 describe('REPORT_SECTIONS', () => {
   it('lists the sections in the order of the page, each with its own id', () => {
@@ -88,10 +89,32 @@ describe('robustnessSection: the fusion adapted to the test rows', () => {
     expect(md).toContain("Accuracies of the best trial's model on the validation rows. The submitted model, retrained on all training rows, has no rows left to calibrate on and keeps these weights (an ensemble's other members keep their own trials').");
   });
 
+  it('counts one test row in the singular (`the 1 test rows`, `the 1 rows` before)', async () => {
+    const md = await said({ n: 1, confident: 1, audioAgreement: 1, audioValAccuracy: 0.9, audioScale: 1 });
+    expect(md).toContain('Adapted to the 1 test row without their labels: on the 1 row where the image head is confident');
+    expect((await said({ n: 1, confident: 0, audioAgreement: 0, audioValAccuracy: 0.9, audioScale: 1 }))).toContain('Not adapted to the 1 test row: ');
+  });
+
   it('gives the agreement and the factor when some test rows were pseudo-labelled', async () => {
     const md = await said({ n: 200, confident: 150, audioAgreement: 0.6, audioValAccuracy: 0.9, audioScale: 0.5 });
     expect(md).toContain('on the 150 rows where the image head is confident, the audio head agrees with it 60.0% of the time');
     expect(md).toContain('multiplied by 0.50: the test voices are less familiar than the validation ones.');
+  });
+});
+
+describe('searchSection: a pruned trial', () => {
+  const tempDir = useTempDir('search-section-', 'each');
+  const trial = { params: { dropout: 0.3 }, bestEpoch: null, seconds: 2.5, intermediate: [[1, 0.6], [2, 0.8]] as [number, number][] };
+  const trials: TrialInput[] = [
+    { ...trial, number: 0, state: 'COMPLETE', value: 0.7, bestEpoch: 2 },
+    { ...trial, number: 1, state: 'PRUNED', value: 0.8 },
+  ];
+
+  it("says under the trials that a pruned trial's value is its validation accuracy after its last epoch, also where it is not bracketed (the objective's scale)", async () => {
+    await writeReport({ title: 'S', summary: {}, trials }, tempDir(), { sections: [searchSection] });
+    const md = readFileSync(join(tempDir(), 'report.md'), 'utf8');
+    expect(md).toContain("PRUNED: the pruner stopped the trial when its curve fell behind the others'; its Value is its validation accuracy after its last epoch (what the pruner compares), not that of a finished training.");
+    expect(md).not.toContain('in brackets');
   });
 });
 
