@@ -311,6 +311,27 @@ describe('demo main()', () => {
     expect(readdirSync(tmp.dir).sort()).toEqual(['empty-target', 'later', 'to-empty', 'to-later']);
   }, 60000);
 
+  it('removes the half-written folder a build stopped midway (Ctrl-C, a kill) left beside --out, keeping a running build\'s', () => {
+    const dir = join(tmp.dir, 'demo');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // ended and reaped: no process has this id now
+    const leftover = (pid: number, kind: string) => {
+      const at = join(tmp.dir, `demo.${pid}.1796392900892.${kind}`);
+      mkdirSync(at);
+      writeFileSync(join(at, 'x_train_wr.npy'), Buffer.alloc(4096)); // a file cut off where the build was stopped
+      return at;
+    };
+    leftover(dead, 'tmp');
+    leftover(dead, 'old');
+    leftover(process.pid, 'tmp'); // a build still under way
+    writeFileSync(join(tmp.dir, 'demo.notes.tmp'), 'mine'); // no build's
+    expect(demo(['--train', '20', '--test', '5', '--out', dir])).toMatchObject({ status: 0, errors: [] });
+    expect(readdirSync(tmp.dir).sort()).toEqual(['demo', `demo.${process.pid}.1796392900892.tmp`, 'demo.notes.tmp']);
+    // Also when the dataset is already up to date (the build stopped was a --force rebuild).
+    leftover(dead, 'tmp');
+    expect(demo(['--train', '20', '--test', '5', '--out', dir])).toMatchObject({ status: 0, stdout: `demo dataset up to date: ${dir} (20 train, 5 test, seed 1)\n` });
+    expect(readdirSync(tmp.dir).sort()).toEqual(['demo', `demo.${process.pid}.1796392900892.tmp`, 'demo.notes.tmp']);
+  }, 60000);
+
   it('refuses to replace a demo dataset of other sizes unless --force', () => {
     const dir = join(tmp.dir, 'demo');
     expect(demo(['--train', '20', '--test', '5', '--out', dir]).status).toBe(0);

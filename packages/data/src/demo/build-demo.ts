@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DataError } from '../errors';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
-import { createRng, diskProblem, FileWriteError, followLinks, permutation, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
+import { createRng, diskProblem, FileWriteError, followLinks, permutation, processAlive, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../types';
 import { cachePath } from '../workspace';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, loadAudioBank, type AudioBank, type AudioBankMeta } from './audio-bank';
@@ -251,7 +251,8 @@ function checkTarget(dir: string, target: DemoTarget, options: Required<DemoOpti
  * Returns the folder of the demo dataset with these options, building it first when it is missing,
  * incomplete or stale (an earlier builder or audio bank). The build goes to a temporary sibling
  * folder that replaces the target only once complete, so a concurrent or interrupted build never
- * leaves a half-written dataset behind and the old one stays until then.
+ * leaves a half-written dataset behind and the old one stays until then. What a build stopped midway
+ * (Ctrl-C, a kill) left beside the folder is removed by the next call.
  *
  * It never deletes anything but a demo dataset: a file at `dir`, or a folder holding anything else
  * (a file without a `demo.json`, a user's own files), is a {@link DataError} and stays as it was. A
@@ -261,6 +262,7 @@ export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promis
   const dir = options.dir ?? defaultDemoDir(options);
   const force = options.force ?? false;
   const resolved = resolveOptions(options);
+  removeInterruptedBuilds(dir);
   if (!force && readDemoManifest(dir, resolved)) return dir;
   checkTarget(dir, inspectTarget(dir), resolved, force);
   // The build goes to a folder beside `dir`: one that cannot be written there is said now, naming `dir`.
@@ -286,6 +288,39 @@ export async function ensureDemoDataset(options: EnsureDemoOptions = {}): Promis
     throw err;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The name of a build's temporary folder, or of a replaced dataset set aside, beside the folder `name`: `<name>.<pid>.<ms>.tmp` / `.old`. */
+const buildLeftover = (name: string, entry: string): number | null => {
+  if (!entry.startsWith(`${name}.`)) return null;
+  const m = /^(\d+)\.\d+\.(?:tmp|old)$/.exec(entry.slice(name.length + 1));
+  return m ? Number(m[1]) : null;
+};
+
+/**
+ * Removes what a build of `dir` that was stopped midway (Ctrl-C, a kill, a power cut) left beside it:
+ * its half-written temporary folder (up to hundreds of MB, never read again) and a replaced dataset it
+ * had set aside. Those of a process still running (a concurrent build) are kept.
+ */
+function removeInterruptedBuilds(dir: string): void {
+  let real: string;
+  let entries: string[];
+  try {
+    real = followLinks(dir);
+    entries = readdirSync(dirname(real));
+  } catch {
+    return; // no folder there yet (or none that can be read): nothing to remove
+  }
+  const name = basename(real);
+  for (const entry of entries) {
+    const pid = buildLeftover(name, entry);
+    if (pid === null || processAlive(pid)) continue;
+    try {
+      rmSync(join(dirname(real), entry), { recursive: true, force: true });
+    } catch {
+      // One that cannot be removed (another user's) is left; the build goes on beside it.
+    }
   }
 }
 
