@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScript } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes } from '../testing';
@@ -71,6 +71,17 @@ describe('digitfuse audio-bank (the binary)', () => {
       stderr: `error: Expected \`--out ${file}\` to be a folder for fsdd-mfcc.u8 and fsdd-mfcc.json, found a file there; nothing was written\n`,
     });
     expect(readFileSync(file, 'utf8')).toBe('keep');
+  });
+
+  it('writes fsdd-mfcc.u8 and fsdd-mfcc.json together: one that cannot be written leaves the other as it was (a new .u8 beside an old .json is a broken bank)', () => {
+    const out = join(tmp.dir, 'out');
+    mkdirSync(join(out, 'fsdd-mfcc.json'), { recursive: true }); // in the way of the second file
+    writeFileSync(join(out, 'fsdd-mfcc.u8'), 'the bank as it was');
+    const r = run(lines(HEADER, ...ROWS), undefined, out);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: [^\n]*fsdd-mfcc\.json[^\n]*\n$/);
+    expect(readFileSync(join(out, 'fsdd-mfcc.u8'), 'utf8')).toBe('the bank as it was');
+    expect(readdirSync(out).sort()).toEqual(['fsdd-mfcc.json', 'fsdd-mfcc.u8']);
   });
 
   it.each([

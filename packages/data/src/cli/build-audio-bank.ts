@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkOutputFolder, inputFileProblem, parseArgs, runMain, writeFileAtomic } from '@digitfuse/core';
+import { checkOutputFolder, inputFileProblem, parseArgs, runMain, writeFilesAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
 import { csvTextProblem } from '../csv/text-problem';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
@@ -28,8 +28,11 @@ export function buildAudioBank(fsddDir: string, outDir: string): { clips: number
   }
   const clips = readClips(join(fsddDir, 'clips.csv'), shape[0]);
   const { data: bytes, meta } = encodeAudioBank(data, clips);
-  writeFileAtomic(join(outDir, AUDIO_BANK_FILES.data), bytes);
-  writeFileAtomic(join(outDir, AUDIO_BANK_FILES.meta), `${JSON.stringify(meta)}\n`);
+  // The pair together: the JSON holds the .u8's hash, so a new one beside an old one is a broken bank.
+  writeFilesAtomic([
+    [join(outDir, AUDIO_BANK_FILES.data), bytes],
+    [join(outDir, AUDIO_BANK_FILES.meta), `${JSON.stringify(meta)}\n`],
+  ]);
   return { clips: clips.length, bytes: bytes.length };
 }
 
