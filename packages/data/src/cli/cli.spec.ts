@@ -438,6 +438,25 @@ describe('preprocess with competition files under other names (spawned)', () => 
   });
 });
 
+describe('preprocess with a y_train.csv saved without its header, or with an index column (spawned)', () => {
+  it.each([
+    ['no header line (numpy.savetxt)', (rows: string[]) => rows.slice(1), 'line 1 to be the header `row_id,label` (or `label`), found the data row `0,3` (no header line: add one)'],
+    ['a pandas index column', (rows: string[]) => rows.map((r, i) => `${i === 0 ? '' : i - 1},${r}`), 'line 1 to be the header `row_id,label` (or `label`), found a column without a name (an index saved with the rows? save without it, e.g. to_csv(index=False)): `,row_id,label`'],
+  ])('%s: one line saying so, exit 1, no cache written', (_case, edit, expected) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const rows = readFileSync(join(data, 'y_train.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(data, 'y_train.csv'), `${edit(rows).join('\n')}\n`);
+    const run = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    expect({ status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\n\s+at /.test(run.stderr) }).toEqual({
+      status: 1,
+      errors: [`error: Expected \`y_train.csv\` ${expected}`],
+      stack: false,
+    });
+    expect(existsSync(join(tmp.dir, 'cache'))).toBe(false);
+  });
+});
+
 describe('preprocess with an .npz or a gzip file saved as .npy (spawned)', () => {
   it.each([
     ['an .npz (zip) archive', Buffer.from('PK\x03\x04\x14\x00\x00\x00', 'latin1'), '"PK\\x03\\x04\\x14\\x00\\x00\\x00" (a zip archive: an .npz? save the one array with numpy.save)'],

@@ -43,6 +43,19 @@ describe('parseLabelsCsv()', () => {
     expect(Array.from(parse('Label , ROW_ID\n1,1\n2,0\n').labels)).toEqual([2, 1]);
   });
 
+  it('says a file saved without its header line (numpy.savetxt, to_csv(header=False)) is that, not "found columns: 0,3"', () => {
+    expect(() => parse('0,3\n1,5\n')).toThrow('Expected `y_train.csv` line 1 to be the header `row_id,label` (or `label`), found the data row `0,3` (no header line: add one)');
+    expect(() => parse('\n7\n2\n')).toThrow('Expected `y_train.csv` line 2 to be the header `row_id,label` (or `label`), found the data row `7` (no header line: add one)');
+    expect(() => parse('0.0,3.0\n')).toThrow('found the data row `0.0,3.0` (no header line: add one)');
+    expect(() => parse('row_id,digit\n0,1\n')).toThrow('Expected `y_train.csv` to have a `label` column, found columns: row_id,digit');
+  });
+
+  it('says an unnamed first column is one (pandas\' to_csv writes its index so), not "the column ``"', () => {
+    expect(() => parse(',row_id,label\n0,0,3\n1,1,5\n')).toThrow(
+      'Expected `y_train.csv` line 1 to be the header `row_id,label` (or `label`), found a column without a name (an index saved with the rows? save without it, e.g. to_csv(index=False)): `,row_id,label`',
+    );
+  });
+
   it('refuses an unterminated quote, naming its line', () => {
     expect(() => parse('row_id,label\n\n0,1\n1,"2\n2,3\n')).toThrow('Expected `y_train.csv` line 4 to be valid CSV, found quoted field unterminated');
   });

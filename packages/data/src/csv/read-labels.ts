@@ -32,6 +32,7 @@ export function readLabelsCsv(path: string, options: ReadLabelsOptions = {}): La
 }
 
 const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/;
 
 /**
  * Parses `row_id,label` CSV text. A byte-order mark, surrounding whitespace and blank lines are
@@ -60,13 +61,19 @@ export function parseLabelsCsv(text: string, name: string, file?: string, option
   const headerText = rows[0].map((h) => h.trim()).join(',');
   const labelCol = header.indexOf('label');
   const idCol = header.indexOf('row_id');
+  // A file saved without its header (numpy.savetxt, to_csv(header=False)) starts with a row of numbers.
+  if (labelCol < 0 && header.every((h) => NUMBER.test(h))) {
+    throw new DataError(`Expected \`${name}\` line ${lineOf(0)} to be the header \`row_id,label\` (or \`label\`), found the data row \`${headerText.slice(0, 60)}\` (no header line: add one)`, file);
+  }
   if (labelCol < 0) {
     throw new DataError(`Expected \`${name}\` to have a \`label\` column, found columns: ${headerText}`, file);
   }
   // Any other column, or one named twice, would be ignored silently: which one holds the labels?
   const extra = header.find((h, i) => (h !== 'label' && h !== 'row_id') || header.indexOf(h) !== i);
   if (extra !== undefined) {
-    const what = extra === 'label' || extra === 'row_id' ? `\`${extra}\` twice` : `the column \`${extra}\``;
+    // pandas' to_csv writes its index as a first column without a name.
+    const other = extra === '' ? 'a column without a name (an index saved with the rows? save without it, e.g. to_csv(index=False))' : `the column \`${extra}\``;
+    const what = extra === 'label' || extra === 'row_id' ? `\`${extra}\` twice` : other;
     throw new DataError(`Expected \`${name}\` line ${lineOf(0)} to be the header \`row_id,label\` (or \`label\`), found ${what}: \`${headerText.slice(0, 60)}\``, file);
   }
   const n = rows.length - 1;
