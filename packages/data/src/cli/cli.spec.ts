@@ -311,6 +311,18 @@ describe('demo main()', () => {
     expect(readdirSync(tmp.dir).sort()).toEqual(['empty-target', 'later', 'to-empty', 'to-later']);
   }, 60000);
 
+  it('says on stderr what it builds where before the seconds a build takes (it was silent until done), and nothing when the dataset is up to date', () => {
+    const dir = join(tmp.dir, 'demo');
+    const first = runScript('packages/data/src/cli/demo.ts', ['--train', '20', '--test', '5', '--out', dir]);
+    expect({ status: first.status, stderr: first.stderr, stdout: first.stdout }).toEqual({
+      status: 0,
+      stderr: `building the demo dataset (20 train, 5 test, seed 1) in ${dir}\n`,
+      stdout: `built demo dataset: ${dir} (20 train, 5 test, seed 1)\n`,
+    });
+    const again = runScript('packages/data/src/cli/demo.ts', ['--train', '20', '--test', '5', '--out', dir]);
+    expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
+  }, 60000);
+
   it('removes the half-written folder a build stopped midway (Ctrl-C, a kill) left beside --out, keeping a running build\'s', () => {
     const dir = join(tmp.dir, 'demo');
     const dead = spawnSync(process.execPath, ['-e', '']).pid; // ended and reaped: no process has this id now

@@ -23,7 +23,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (options.test > 10000) throw new UsageError(`Expected --test to be at most 10000 (MNIST test images), found ${options.test}`);
   const dir = args.out ?? defaultDemoDir(options);
   const existed = readDemoManifest(dir, options) !== null;
-  await ensureDemoDataset({ ...options, dir, force: args.force });
+  // A build of 60,000 rows takes seconds: one line says what is being built where (stderr: stdout's line is the outcome).
+  await ensureDemoDataset({ ...options, dir, force: args.force, log: (line) => console.error(line) });
   console.log(`${existed && !args.force ? 'demo dataset up to date' : 'built demo dataset'}: ${dir} (${options.train} train, ${options.test} test, seed ${options.seed})`);
 }
 

@@ -16,7 +16,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const images = positiveInt(args.images, 'images', { max: MAX_GRID_IMAGES });
   // A file there, or in the way of one of its folders: one line before any work, not from deep in the writer.
   checkOutputFolder(args.out, 'out', 'a folder for the figures');
-  const dataDir = args.data ?? (await ensureDemoDataset());
+  const dataDir = args.data ?? (await ensureDemoDataset({ log: (line) => console.error(line) }));
   const before = new Set<string>(Object.values(DATA_FIGURES).filter((name) => existsSync(join(args.out, name))));
   const paths = await writeDataFigures({ dataDir, outDir: args.out, images });
   for (const p of paths) console.log(`${before.has(basename(p)) ? 'replaced' : 'wrote'} ${p}`);

@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     checkOutputFolder(args.out, 'out', 'a cache folder for the preprocessed arrays');
     checkPreparedCache(args.out);
   }
-  const dataDir = args.data ?? (await ensureDemoDataset());
+  const dataDir = args.data ?? (await ensureDemoDataset({ log: (line) => console.error(line) }));
   const prepared = await prepareData({
     dataDir,
     cacheDir: args.out,
