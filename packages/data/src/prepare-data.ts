@@ -241,9 +241,10 @@ const elapsed = (since: number): string => `${((performance.now() - since) / 100
 
 /**
  * Images must be on the 0..255 or the [0,1] scale, the test images on the training images' one, or
- * preprocessing would silently mis-scale them.
+ * preprocessing would silently mis-scale them (and the digit grid of `figures` would draw them
+ * blank or black). Throws a {@link DataError} naming the file otherwise.
  */
-function checkImageScales(train: ValueRange, test: ValueRange | null): void {
+export function checkImageScales(train: ValueRange, test: ValueRange | null): void {
   const f = COMPETITION_FILES;
   for (const [name, r] of [[f.trainImages, train], [f.testImages, test]] as const) {
     if (r && (r.min < 0 || r.max > 255)) throw new DataError(`Expected \`${name}\` values in 0..255 or [0,1], found values from ${r.min} to ${r.max}`);

@@ -240,6 +240,25 @@ describe('figures as a real process', () => {
   }, 60000);
 });
 
+describe('figures with images outside 0..255 (spawned)', () => {
+  it.each([
+    ['negative pixels (drawn as a blank grid)', -5, 'error: Expected `x_train_wr.npy` values in 0..255 or [0,1], found values from -5 to 254'],
+    ['pixels above 255 (drawn as black squares)', 300, 'error: Expected `x_train_wr.npy` values in 0..255 or [0,1], found values from 0 to 300'],
+  ])('%s: one line as preprocess says it, exit 1, no figure written', (_case, value, line) => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const images = new Float32Array(30 * 784).map((_, i) => (i % 784) % 255);
+    images[3 * 784 + 100] = value;
+    writeFileSync(join(data, 'x_train_wr.npy'), npyBytes(images, [30, 784]));
+    const figures = runScript('packages/data/src/cli/figures.ts', ['--data', data, '--out', join(tmp.dir, 'figs')]);
+    const preprocess = runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    for (const run of [figures, preprocess]) {
+      expect({ status: run.status, errors: run.stderr.split('\n').filter((l) => l.startsWith('error:')), stack: /\n\s+at /.test(run.stderr) }).toEqual({ status: 1, errors: [line], stack: false });
+    }
+    expect(existsSync(join(tmp.dir, 'figs'))).toBe(false);
+  });
+});
+
 describe('figures: --images and a second run', () => {
   it('refuses more --images than the grid can show in one line, exit 2, writing nothing', () => {
     const out = join(tmp.dir, 'figs');

@@ -3,6 +3,7 @@ import { writeFilesAtomic } from '@digitfuse/core';
 import { join } from 'node:path';
 import { DataError } from '../errors';
 import { loadCompetition } from '../load-competition';
+import { checkImageScales } from '../prepare-data';
 import { valueRange } from '../preprocess';
 import { IMAGE_SIZE, NUM_CLASSES, type ModelInputs, type PreprocessStats } from '../types';
 import { digitsGridSpec } from './digits-grid';
@@ -108,5 +109,8 @@ export async function writeDataFigures(options: DataFiguresOptions): Promise<str
 /** The training rows of the files in `dataDir`, as they are. */
 async function loadRows(dataDir: string): Promise<DataFiguresInput> {
   const raw = await loadCompetition(dataDir);
+  // Refused as `preprocess` refuses them: pixels beyond 0..255 drew as blank or all-black digits, without a word.
+  const images = raw.ranges?.trainImages ?? valueRange(raw.trainImages);
+  checkImageScales(images, raw.ranges?.testImages ?? (raw.testImages ? valueRange(raw.testImages) : null));
   return { train: { n: raw.nTrain, images: raw.trainImages, audio: raw.trainAudio, labels: raw.trainLabels } };
 }
