@@ -1,7 +1,8 @@
 import { silentLogger } from '@digitfuse/tuning';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { STUDY_NAME } from '../study-access';
 import { JournalReader } from './journal-reader';
 import { appendTrial, finishedTrial } from './testing/fixture-run';
@@ -28,6 +29,30 @@ describe('JournalReader', () => {
       expect(reader.read()?.trials).toHaveLength(2);
     } finally {
       reader.close();
+    }
+  });
+
+  it("removes the journal copies of dashboards killed outright (they stayed in the temporary folder), keeping a live one's", () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // ended and reaped: no process has this id now
+    const mirror = (pid: number | string, suffix: string) => {
+      const at = join(tmpdir(), `digitfuse-dashboard-${pid}-${suffix}`);
+      mkdirSync(at);
+      writeFileSync(join(at, 'study.jsonl'), 'a journal copied\n');
+      return at;
+    };
+    const killed = mirror(dead, 'Xk9Q2a');
+    const live = mirror(process.pid, 'Lv3Rt1'); // another reader of this process, still running
+    const notOurs = join(tmpdir(), 'digitfuse-dashboard-notes');
+    mkdirSync(notOurs);
+    const journal = join(dir, 'study.jsonl');
+    appendTrial(journal, finishedTrial(1, 1_000_000, 0.98));
+    const reader = new JournalReader(journal, STUDY_NAME, silentLogger);
+    try {
+      expect(reader.read()?.trials).toHaveLength(1);
+      expect([killed, live, notOurs].map(existsSync)).toEqual([false, true, true]);
+    } finally {
+      reader.close();
+      for (const d of [killed, live, notOurs]) rmSync(d, { recursive: true, force: true });
     }
   });
 

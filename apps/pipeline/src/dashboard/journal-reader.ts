@@ -1,10 +1,37 @@
 import { JournalFileStorage, type Direction, type JournalOp, type TuningLogger } from '@digitfuse/tuning';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { processAlive } from '@digitfuse/core';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StudyData } from './study-source';
 
 const NEWLINE = 0x0a;
+
+/** The mirror folders in the temporary folder: `digitfuse-dashboard-<pid>-<random>`. */
+const MIRROR_PREFIX = 'digitfuse-dashboard-';
+const MIRROR = /^digitfuse-dashboard-(\d+)-[^-]+$/;
+
+/**
+ * Removes the mirrors of dashboards that ended without their Ctrl-C cleanup (killed outright, a power
+ * cut): a copy of a whole journal each, never read again. A live dashboard's are kept.
+ */
+function removeStaleMirrors(dir = tmpdir()): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = MIRROR.exec(entry);
+    if (m === null || processAlive(Number(m[1]))) continue;
+    try {
+      rmSync(join(dir, entry), { recursive: true, force: true });
+    } catch {
+      // Another user's: theirs to remove.
+    }
+  }
+}
 
 /**
  * Reads a study journal that other processes are writing, without ever writing to it or taking its
@@ -111,7 +138,8 @@ export class JournalReader {
     const complete = buf.subarray(0, end + 1);
     this.noteReportTimes(complete.toString('utf8'));
     if (this.dir === null) {
-      this.dir = mkdtempSync(join(tmpdir(), 'digitfuse-dashboard-'));
+      removeStaleMirrors();
+      this.dir = mkdtempSync(join(tmpdir(), `${MIRROR_PREFIX}${process.pid}-`));
       this.mirrorFd = openSync(join(this.dir, 'study.jsonl'), 'a');
     }
     let written = 0;
