@@ -8,7 +8,7 @@ import { PipelineError } from './errors';
 import { AFTER_SEARCH_SETTINGS, flagOf, fusionOf, modalityOf, objectiveOf, RESUMABLE, type PipelineOptions } from './options';
 import { createRun, defaultRunDir, keptTrialModels, missingStageOutput, openRun, redoStage, STAGE_NAMES, type RunLayout, type RunState } from './run-artifacts';
 import { refuseBusyRun } from './run-process';
-import { studyNameIn } from './study-access';
+import { checkStorage, storageLeftToOpen, studyNameIn } from './study-access';
 
 /** Flags that say which run and data, not how the run is made: never compared with run.json. */
 const NOT_SETTINGS: readonly string[] = ['data', 'out', 'resume'];
@@ -238,4 +238,22 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
   log(`run directory: ${layout.root}`);
   if (options.study !== null && options.study !== undefined) noteJournalStudy(state.options, layout, log);
   return { options: state.options, layout, state, log };
+}
+
+/**
+ * {@link openContext}; for a resume without `--storage` (a given one is checked before, as a new
+ * run's), the run's shared storage is checked once it is known which stages run again: a database out
+ * of reach, or without the password (run.json keeps the URL without it), is one line before the resume
+ * says anything (its lines wait until then). Before, a finished search resumed with a larger --trials
+ * said `new --trials/--budget ...`, `resuming ...` and its stage headers first.
+ */
+export async function openCheckedContext(parsed: PipelineOptions, argv: readonly string[], log: (line: string) => void, stages: readonly string[]): Promise<RunContext> {
+  if (!parsed.resume || parsed.storage) return openContext(parsed, argv, log);
+  let held: string[] | null = [];
+  const ctx = openContext(parsed, argv, (line) => (held === null ? log(line) : held.push(line)));
+  await checkStorage(storageLeftToOpen(ctx, stages), log);
+  const lines = held;
+  held = null;
+  for (const line of lines) log(line);
+  return ctx;
 }

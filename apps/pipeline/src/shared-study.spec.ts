@@ -143,6 +143,28 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
   });
 
+  it('a finished search resumed with a larger --trials checks its database first: without the password one line, and the run as it was', async () => {
+    const out = join(root, 'resume-more-trials');
+    const first = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', out, ...tiny.slice(0, -1), 'resume-more-trials']);
+    expect({ status: first.status, tail: first.status === 0 ? '' : first.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    const state = readFileSync(join(out, 'run.json'), 'utf8');
+    // Its search stage is done, so only the new --trials reopens the study: before, `new --trials/--budget ...`,
+    // `resuming ...` and the stage headers came first, then the error.
+    const r = await cli('search', ['--resume', out, '--trials', '3'], { DIGITFUSE_STORAGE: '', PGPASSWORD: undefined, PGPASSFILE: join(root, 'no-pgpass') });
+    expect({ status: r.status, lines: r.stderr.trim().split('\n') }).toEqual({
+      status: 1,
+      lines: [expect.stringMatching(/^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+`: 127\.0\.0\.1:\d+ asks for a password, and none was given/)],
+    });
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+    // A resume that opens no study (the search done, nothing new) needs no password.
+    const kept = await cli('search', ['--resume', out], { DIGITFUSE_STORAGE: '', PGPASSWORD: undefined, PGPASSFILE: join(root, 'no-pgpass') });
+    expect({ status: kept.status, tail: kept.status === 0 ? '' : kept.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    // With it, the search goes on to 3 trials.
+    const resumed = await cli('search', ['--resume', out, '--trials', '3'], { DIGITFUSE_STORAGE: db.url() });
+    expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(resumed.stderr).toMatch(/^resuming /m);
+  });
+
   it('refuses a worker whose data differ from the study, in one line, before its run directory is written', async () => {
     const out = join(root, 'd');
     const r = await cli('search', ['--storage', db.url(), '--data', otherData, '--out', out, ...tiny]);

@@ -26,7 +26,7 @@ import { join, relative, resolve } from 'node:path';
 import type { RunContext } from './context';
 import { PipelineError } from './errors';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from './options';
-import { discardNewRun, runLayout, trialDirName, trialModelDir } from './run-artifacts';
+import { discardNewRun, trialDirName, trialModelDir } from './run-artifacts';
 import { configFromParams, isPaperConfiguration } from './search-space';
 import { chooseAmong, type TrialChoice } from './objective';
 
@@ -106,21 +106,13 @@ export async function checkStorage(storage: string | null | undefined, log: (lin
 const STUDY_STAGES: readonly string[] = ['search', 'retrain', 'evaluate'];
 
 /**
- * The shared storage of the run `resume` names (with DIGITFUSE_STORAGE's password when that names the
- * same database), when one of `stages` left to run opens its study: for {@link checkStorage} before the
- * resume says anything, as a new run's `--storage` is. Null for none, or a run.json that cannot be read
- * (the resume then says why).
+ * The run's shared storage URL (with DIGITFUSE_STORAGE's password when that names the same database)
+ * when one of `stages` left to run opens its study, else null: for {@link checkStorage} once a resume
+ * has decided which stages run again (a new --trials or --budget reopens a finished search, another
+ * --ensemble the retraining).
  */
-export function resumedStorage(resume: string | null | undefined, stages: readonly string[]): string | null {
-  if (!resume) return null;
-  try {
-    const state = JSON.parse(readFileSync(runLayout(resume).state, 'utf8')) as { options?: { storage?: unknown }; stages?: Record<string, unknown> };
-    const storage = state.options?.storage;
-    const left = stages.some((stage) => STUDY_STAGES.includes(stage) && state.stages?.[stage] === undefined);
-    return typeof storage === 'string' && left ? withPassword(storage) : null;
-  } catch {
-    return null;
-  }
+export function storageLeftToOpen(ctx: RunContext, stages: readonly string[]): string | null {
+  return stages.some((stage) => STUDY_STAGES.includes(stage) && ctx.state.stages[stage] === undefined) ? storageUrlOf(ctx) : null;
 }
 
 /**

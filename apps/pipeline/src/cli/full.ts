@@ -4,8 +4,8 @@ import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
-import { openContext } from '../open-run';
-import { checkSharedStudy, checkStorage, resumedStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
+import { openCheckedContext } from '../open-run';
+import { checkSharedStudy, checkStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
 import { startDashboardThread } from '../dashboard';
 import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
@@ -26,10 +26,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   outliveClosedOutput();
   const log = (line: string) => process.stderr.write(line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
-  // A resumed run's storage too (run.json's URL, the password from DIGITFUSE_STORAGE): one line before anything else.
-  await checkStorage(options.storage ?? resumedStorage(options.resume, FULL_STAGES.map((stage) => stage.name)), log);
+  // A new run's --storage (a resumed run's when its stages are known: openCheckedContext): one line before anything else.
+  await checkStorage(options.storage, log);
   await checkSharedStudy(options, log);
-  const ctx = openContext(options, argv, log);
+  const ctx = await openCheckedContext(options, argv, log, FULL_STAGES.map((stage) => stage.name));
   ctx.besideRetrain = true;
   const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {

@@ -2,9 +2,9 @@ import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { stopAfterWork } from '../run-process';
-import { openContext } from '../open-run';
+import { openCheckedContext } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
-import { checkSharedStudy, checkStorage, resumedStorage, withResumeHint } from '../study-access';
+import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
 import { dataStage } from '../stages/data-stage';
 import { isWorker, searchStage, workerPrefix } from '../stages/search-stage';
@@ -21,10 +21,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
-  // A resumed run's storage too (run.json's URL, the password from DIGITFUSE_STORAGE): one line before anything else.
-  await checkStorage(options.storage ?? resumedStorage(options.resume, ['data', 'search']), log);
+  // A new run's --storage (a resumed run's when its stages are known: openCheckedContext): one line before anything else.
+  await checkStorage(options.storage, log);
   await checkSharedStudy(options, log);
-  const ctx = openContext(options, argv, log);
+  const ctx = await openCheckedContext(options, argv, log, ['data', 'search']);
   if (isWorker()) {
     // A worker only runs trials; the main process records the stage and writes the outputs. Stopped,
     // it fails the trial it runs first (the search stage's stop work), as the main process does.
