@@ -49,6 +49,11 @@ describe('digitfuse studies: a bad command line (no server needed)', () => {
       ['--storage', url.replace(secret, 'digit%ZZ')],
       'error: Expected `--storage` to be a well-formed URL, each % starting an escape of two hex digits (%25 for % itself, %40 for @), found a malformed one in its password',
     ],
+    [
+      'a password with a # as it is',
+      ['--storage', url.replace(secret, 'n0t#for-print')],
+      'error: Expected the password in `--storage` to have each /, ? and # written as %2F, %3F and %23 (%40 for @, %25 for %), found a `#` written as it is',
+    ],
     ['an unknown query parameter', ['--storage', `${url}?sslmode=disable&foo=bar`], 'error: Expected `--storage` to have only the query parameters sslmode, sslrootcert, sslcert, sslkey, application_name, uselibpqcompat, found `foo`'],
     ['an sslmode libpq does not know', ['--storage', `${url}?sslmode=bogus`], 'error: Expected the sslmode of `--storage` to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `bogus`'],
   ])('%s: one line naming it, exit 2, no password', (_, args, line) => {

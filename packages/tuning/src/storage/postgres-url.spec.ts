@@ -21,6 +21,8 @@ describe('postgresUrlProblem()', () => {
       'postgres://u@h/db',
       'postgresql://u@[::1]:5432/db',
       'postgresql://u:p%40ss@h:65535/db',
+      'postgresql://u:p%23q%2Fr%3Fs@h/db',
+      'postgresql://u@h:5432/db?application_name=a@b/c',
       `${base}?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}&application_name=worker-3`,
       `${base}?sslmode=require&uselibpqcompat=true`,
       `${base}?sslmode=verify-ca&sslrootcert=${ca}`,
@@ -36,6 +38,11 @@ describe('postgresUrlProblem()', () => {
     ['postgresql://u:s3cret@h:0/db', 'Expected the port of `--storage` to be from 1 to 65535, found `0`'],
     // The driver would send `digit%ZZ` as the password; %FF is no UTF-8.
     ['postgresql://u:digit%ZZ@h/db', 'Expected `--storage` to be a well-formed URL, each % starting an escape of two hex digits (%25 for % itself, %40 for @), found a malformed one in its password'],
+    // A URL parser reads `u:s3c#ret@h/db` as the host `u`, the port `s3c` and a fragment: it was refused as not a
+    // postgresql:// URL, showing `postgresql://u@h/db`, which looked right.
+    ['postgresql://u:s3c#ret@h/db', 'Expected the password in `--storage` to have each /, ? and # written as %2F, %3F and %23 (%40 for @, %25 for %), found a `#` written as it is'],
+    ['postgresql://u:s3c/ret@h:5432/db', 'Expected the password in `--storage` to have each /, ? and # written as %2F, %3F and %23 (%40 for @, %25 for %), found a `/` written as it is'],
+    ['postgresql://u:s3c?ret@h/db', 'Expected the password in `--storage` to have each /, ? and # written as %2F, %3F and %23 (%40 for @, %25 for %), found a `?` written as it is'],
     ['postgresql://u%FF:s3cret@h/db', 'Expected `--storage` to be a well-formed URL, each % starting an escape of two hex digits (%25 for % itself, %40 for @), found a malformed one in its user name'],
     ['postgresql://u:s3cret@h/d%b', 'Expected `--storage` to be a well-formed URL, each % starting an escape of two hex digits (%25 for % itself, %40 for @), found a malformed one in its database name'],
     [`${base}?sslmode=require&foo=bar&options=-c%20x=1`, 'Expected `--storage` to have only the query parameters sslmode, sslrootcert, sslcert, sslkey, application_name, uselibpqcompat, found `foo`, `options`'],

@@ -64,6 +64,10 @@ export interface UrlProblem {
  */
 export function postgresUrlProblem(url: string, source: string): UrlProblem | undefined {
   const usage = (message: string): UrlProblem => ({ message, onDisk: false });
+  const unescaped = unescapedInPassword(url);
+  if (unescaped !== undefined) {
+    return usage(`Expected the password in ${source} to have each /, ? and # written as %2F, %3F and %23 (%40 for @, %25 for %), found a \`${unescaped}\` written as it is`);
+  }
   const port = /^postgres(?:ql)?:\/\/(?:[^/?#]*@)?[^/?#@]*:(\d+)(?:[/?#]|$)/i.exec(url)?.[1];
   if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return usage(`Expected the port of ${source} to be from 1 to 65535, found \`${port}\``);
   if (!isWellFormedPostgresUrl(url)) return usage(`Expected ${source} to be a postgresql://user@host:port/database URL, found \`${redactUrl(url)}\``);
@@ -91,6 +95,25 @@ export function postgresUrlProblem(url: string, source: string): UrlProblem | un
     if (found !== undefined) return { message: `Expected ${name}=${file} in ${source} to be a readable file (${what}), found ${found}`, onDisk: true };
   }
   return undefined;
+}
+
+/**
+ * The first `/`, `?` or `#` a URL's password holds as it is, if any: `postgresql://u:ab#cd@h/db` is
+ * read by URL parsers as the host `u` with the port `ab` and a fragment, so that the URL was refused
+ * as not postgresql://user@host:port/database while its redacted form (`postgresql://u@h/db`) showed
+ * nothing wrong. Seen as a `user:` before the host part ends, then an `@` after it; a host:port (all
+ * digits after the colon) is no password.
+ */
+function unescapedInPassword(url: string): string | undefined {
+  const rest = /^postgres(?:ql)?:\/\/(.*)$/is.exec(url)?.[1];
+  if (rest === undefined) return undefined;
+  const end = rest.search(/[/?#]/);
+  const at = rest.lastIndexOf('@');
+  if (end < 0 || at < end) return undefined;
+  const authority = rest.slice(0, end);
+  const colon = authority.indexOf(':');
+  if (authority.includes('@') || colon < 0 || /^\d*$/.test(authority.slice(colon + 1))) return undefined;
+  return rest[end];
 }
 
 /** Whether a part of a URL decodes: each % starts an escape of two hex digits, and the escapes are UTF-8. */
