@@ -192,7 +192,8 @@ describePg('PostgresStorage.deleteStudy', () => {
       expect(await b.getTrials('gone')).toHaveLength(1);
       expect(await a.deleteStudy('gone', (running) => (running.length > 5 ? 'busy' : undefined))).toEqual({ trials: 1, files: 1 });
       await expect(b.getTrials('gone')).rejects.toThrow(/^Study `gone` is no longer in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/gone_\w+: it was deleted$/);
-      await expect(b.getTrials('gone')).rejects.toThrow('Unknown study `gone`');
+      // It knew the study: still said as deleted (not `Unknown study`), and its id is not read again.
+      await expect(b.getTrials('gone')).rejects.toThrow(/^Study `gone` is no longer in \S+: it was deleted$/);
       expect(await b.getStudyNames()).toEqual(['kept']);
       // Refused while `busy` says so: nothing deleted.
       await a.startTrial('kept', W, 2000);
@@ -200,6 +201,37 @@ describePg('PostgresStorage.deleteStudy', () => {
       expect(await a.getTrials('kept')).toHaveLength(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('a worker whose study was deleted under its running trial (its heartbeat silent past the timeout) is told so at its next write, whichever it is', async () => {
+    const url = await newStudy('under');
+    const admin = new PostgresStorage(url);
+    // Before: `insert or update on table "digitfuse_artifacts" violates foreign key constraint ...`,
+    // `Study \`under\` has no trial 0`, or `Unknown study \`under\``, by which write came first.
+    const writes: [string, (w: PostgresStorage, n: number) => Promise<unknown>][] = [
+      ['putArtifact', (w, n) => w.putArtifact('under', n, 'model.json', Buffer.from('{}'))],
+      ['finishTrial', (w, n) => w.finishTrial('under', n, 'COMPLETE', 0.5, 3000)],
+      ['startTrial', (w) => w.startTrial('under', W, 3000)],
+    ];
+    try {
+      for (const [what, write] of writes) {
+        await admin.createStudy('under', 'minimize', true);
+        const worker = new PostgresStorage(url);
+        try {
+          const t = await worker.startTrial('under', W, 1000);
+          await admin.deleteStudy('under');
+          await expect(write(worker, t?.number as number).then(() => `${what}: no error`)).rejects.toThrow(/^Study `under` is no longer in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/under_\w+: it was deleted$/);
+          await expect(worker.getTrials('under')).rejects.toThrow(/^Study `under` is no longer in \S+: it was deleted$/);
+        } finally {
+          await worker.close();
+        }
+      }
+      // A study of that name made again is the new one.
+      await admin.createStudy('under', 'minimize', true);
+      expect(await admin.getTrials('under')).toEqual([]);
+    } finally {
+      await admin.close();
     }
   });
 });

@@ -491,6 +491,8 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private outage: { readonly since: number; warned: boolean; gaveUp: boolean } | undefined;
   private readonly readOnly: boolean;
   private readonly studyIds = new Map<string, number>();
+  /** Studies this handle knew that were deleted meanwhile (`digitfuse studies --delete`): said so, not `Unknown study`. */
+  private readonly deleted = new Set<string>();
   /** Per study: the trials as last read, and that read's snapshot xmin. */
   private readonly copies = new Map<number, { readonly xmin: string; readonly trials: FrozenTrial[] }>();
   /**
@@ -815,13 +817,8 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   private absorb(id: number, known: { readonly trials: readonly FrozenTrial[] }, rows: readonly ChangedRow[]): readonly FrozenTrial[] {
-    if (rows[0].alive === false) {
-      // Deleted meanwhile (digitfuse studies --delete): its id must not be read again as if it were there.
-      const name = [...this.studyIds].find(([, known]) => known === id)?.[0];
-      if (name !== undefined) this.studyIds.delete(name);
-      this.copies.delete(id);
-      throw new StorageError(`Study \`${name ?? id}\` is no longer in ${this.url}: it was deleted`);
-    }
+    // Deleted meanwhile (digitfuse studies --delete): its id must not be read again as if it were there.
+    if (rows[0].alive === false) throw this.forgetDeleted(id);
     const trials = [...known.trials];
     for (const row of rows) if (row.number !== null) trials[row.number] = toFrozen(row);
     const xmin = rows[0].xmin;
@@ -875,6 +872,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
           this.busyMs += now - started;
           if (e instanceof StorageError) throw e;
           if (connection) throw this.unavailable(e);
+          // A row written for a study deleted since this handle read its id (digitfuse studies --delete).
+          const constraint = (e as { code?: string; constraint?: string }).code === '23503' ? (e as { constraint?: string }).constraint : undefined;
+          if (constraint !== undefined && /_study_id_fkey$/.test(constraint)) {
+            const gone = await this.goneStudyIds([...this.studyIds.values()]);
+            if (gone.length > 0) throw this.forgetDeleted(gone[0]);
+          }
           throw (e as { code?: string }).code !== undefined || isTransient(e) ? new StorageError(describe(e, this.connectionString, this.timeouts)) : e;
         }
         if (attempt === 2 && !connection) this.logger.warn(`${describe(e, this.connectionString, this.timeouts)}; retrying`);
@@ -985,15 +988,38 @@ export class PostgresStorage implements Storage, ArtifactStore {
 
   private async requireTrial(id: number, study: string, number: number): Promise<TrialState> {
     const r = await this.run((c) => c.query<{ state: TrialState }>(this.q(Q.state([id, number]))));
-    if (r.rows.length === 0) throw new StorageError(`Study \`${study}\` has no trial ${number}`);
+    if (r.rows.length === 0) {
+      // No trial, because no study: deleted since this handle read its id.
+      if ((await this.goneStudyIds([id])).length > 0) throw this.forgetDeleted(id);
+      throw new StorageError(`Study \`${study}\` has no trial ${number}`);
+    }
     return r.rows[0].state;
+  }
+
+  /** Of `ids`, those no longer in the database. */
+  private async goneStudyIds(ids: readonly number[]): Promise<number[]> {
+    const r = await this.run((c) => c.query<{ id: number }>('SELECT id FROM digitfuse_studies WHERE id = ANY($1::int[])', [ids]));
+    const there = new Set(r.rows.map((row) => row.id));
+    return ids.filter((id) => !there.has(id));
+  }
+
+  /** Forgets study `id`, which was deleted meanwhile, and returns the error that says so. */
+  private forgetDeleted(id: number): StorageError {
+    const name = [...this.studyIds].find(([, known]) => known === id)?.[0];
+    if (name !== undefined) {
+      this.studyIds.delete(name);
+      this.deleted.add(name);
+    }
+    this.copies.delete(id);
+    return new StorageError(`Study \`${name ?? id}\` is no longer in ${this.url}: it was deleted`);
   }
 
   private async studyId(study: string): Promise<number> {
     const known = this.studyIds.get(study);
     if (known !== undefined) return known;
     const r = await this.run((c) => c.query<{ id: number }>(this.q(Q.studyId([study]))));
-    if (r.rows.length === 0) throw new StorageError(`Unknown study \`${study}\``);
+    if (r.rows.length === 0) throw new StorageError(this.deleted.has(study) ? `Study \`${study}\` is no longer in ${this.url}: it was deleted` : `Unknown study \`${study}\``);
+    this.deleted.delete(study);
     this.studyIds.set(study, r.rows[0].id);
     return r.rows[0].id;
   }
