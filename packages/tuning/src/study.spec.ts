@@ -82,6 +82,30 @@ describe('await Study.tell()', () => {
 });
 
 describe('Study.optimize()', () => {
+  it("says once what stopped it when recording the trial's failure fails alike (a study deleted under its search said it as a warning, then as the error)", async () => {
+    const gone = 'Study `unit` is no longer in postgresql://db/x: it was deleted';
+    class DeletedUnder extends InMemoryStorage {
+      deleted = false;
+      override async finishTrial(...args: Parameters<InMemoryStorage['finishTrial']>): Promise<boolean> {
+        if (this.deleted) throw new StorageError(gone);
+        return await super.finishTrial(...args);
+      }
+    }
+    const storage = new DeletedUnder();
+    const logger = new MemoryLogger();
+    const study = await createStudy({ name: 'unit', storage, sampler: new RandomSampler({ seed: 3 }), pruner: new NopPruner(), logger, heartbeatIntervalMs: 60_000 });
+    const objective = async (trial: Trial): Promise<number> => {
+      const x = trial.suggestFloat('x', 0, 1);
+      if (trial.number === 1) {
+        storage.deleted = true;
+        throw new StorageError(gone); // the objective's own write (a stored model) found it so first
+      }
+      return x;
+    };
+    await expect(study.optimize(objective, { nTrials: 3 })).rejects.toThrow(gone);
+    expect(logger.warnings.filter((w) => w.includes('no longer in'))).toEqual([]);
+  });
+
   it('runs nTrials trials, records pruned and failed ones, and finds the best trial', async () => {
     const logger = new MemoryLogger();
     const study = await createStudy({ name: 'opt', direction: 'maximize', sampler: new RandomSampler({ seed: 1 }), pruner: new NopPruner(), logger });

@@ -442,7 +442,7 @@ export class Study implements StudyView {
             const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
             const caught = catchable.some((cls) => e instanceof cls);
             if (caught) then = nextStart(trial.number);
-            await this.finishQuietly(trial.number, 'FAIL', message, then);
+            await this.finishQuietly(trial.number, 'FAIL', message, then, caught ? undefined : e);
             if (!caught) {
               stopped = true;
               throw e;
@@ -509,11 +509,13 @@ export class Study implements StudyView {
     return this.running(started.number);
   }
 
-  private async finishQuietly(number: number, state: 'PRUNED' | 'FAIL', reason?: string, then?: NextStart): Promise<void> {
+  /** `thrown`: the objective's error, thrown once this returns; a failure to record that says the same (a deleted study) is not said twice. */
+  private async finishQuietly(number: number, state: 'PRUNED' | 'FAIL', reason?: string, then?: NextStart, thrown?: unknown): Promise<void> {
     try {
       await this.told(number, state, reason, then);
     } catch (e) {
       if (!warnOnly(e)) throw e;
+      if (thrown instanceof Error && (e as Error).message === thrown.message) return;
       this.logger.warn((e as Error).message);
     }
   }
