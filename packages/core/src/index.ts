@@ -7,7 +7,7 @@ export { MAX_BATCH, positiveInt, type IntRange } from './cli/positive-int';
 export { listFlag } from './cli/list-flag';
 export { readJsonFile } from './read-json';
 export { inputFileProblem, readProblem, somethingAt } from './input-file';
-export { checkOutputFile, checkOutputFolder, diskProblem, followLinks, makeDirs, outputFolderProblem, FileWriteError, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeFilesAtomic, writeProblem } from './write-atomic';
+export { checkOutputFile, checkOutputFolder, diskProblem, followLinks, makeDirs, outputFolderProblem, FileWriteError, processAlive, removeLeftoversOfEnded, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeFilesAtomic, writeProblem } from './write-atomic';
 export {
   createRng,
   mulberry32,

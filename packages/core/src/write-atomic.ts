@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors';
 import { FILE_PROBLEMS } from './file-problems';
@@ -253,15 +253,34 @@ function tempName(path: string): string {
 /** Removes the temporary files of `path` whose writing process is gone (a live writer's are kept). */
 function removeStaleTemps(path: string): void {
   const name = basename(path);
+  removeLeftoversOfEnded(dirname(path), (entry) => {
+    const m = TEMP.exec(entry);
+    return m && m[1] === name ? Number(m[2]) : null;
+  });
+}
+
+/**
+ * Removes the entries of `dir` (files or folders) that a process of this machine left and that it
+ * would have removed had it not been stopped outright (a kill, a power cut): `pidOf` gives the id of
+ * the process an entry is of (named by it), or null for one that is not such a leftover. Those of a
+ * running process are kept; one that cannot be removed (another user's) is left; a `dir` that cannot
+ * be read has none.
+ */
+export function removeLeftoversOfEnded(dir: string, pidOf: (entry: string) => number | null): void {
   let entries: string[];
   try {
-    entries = readdirSync(dirname(path));
+    entries = readdirSync(dir);
   } catch {
     return;
   }
   for (const entry of entries) {
-    const m = TEMP.exec(entry);
-    if (m && m[1] === name && !processAlive(Number(m[2]))) removeQuietly(join(dirname(path), entry));
+    const pid = pidOf(entry);
+    if (pid === null || processAlive(pid)) continue;
+    try {
+      rmSync(join(dir, entry), { recursive: true, force: true });
+    } catch {
+      // another user's, or gone already
+    }
   }
 }
 

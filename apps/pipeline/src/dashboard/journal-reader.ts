@@ -1,6 +1,6 @@
 import { JournalFileStorage, type Direction, type JournalOp, type TuningLogger } from '@digitfuse/tuning';
-import { processAlive } from '@digitfuse/core';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { removeLeftoversOfEnded } from '@digitfuse/core';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StudyData } from './study-source';
@@ -16,21 +16,10 @@ const MIRROR = /^digitfuse-dashboard-(\d+)-[^-]+$/;
  * cut): a copy of a whole journal each, never read again. A live dashboard's are kept.
  */
 function removeStaleMirrors(dir = tmpdir()): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
+  removeLeftoversOfEnded(dir, (entry) => {
     const m = MIRROR.exec(entry);
-    if (m === null || processAlive(Number(m[1]))) continue;
-    try {
-      rmSync(join(dir, entry), { recursive: true, force: true });
-    } catch {
-      // Another user's: theirs to remove.
-    }
-  }
+    return m === null ? null : Number(m[1]);
+  });
 }
 
 /**

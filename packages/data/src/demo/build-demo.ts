@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { DataError } from '../errors';
 import { COMPETITION_FILES } from '../load-competition';
 import { writeNpy } from '../npy/write-npy';
-import { createRng, diskProblem, FileWriteError, followLinks, permutation, processAlive, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
+import { createRng, diskProblem, FileWriteError, followLinks, permutation, removeLeftoversOfEnded, writeFileAtomic, writeProblem, type Rng } from '@digitfuse/core';
 import { AUDIO_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../types';
 import { cachePath } from '../workspace';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, loadAudioBank, type AudioBank, type AudioBankMeta } from './audio-bank';
@@ -305,23 +305,12 @@ const buildLeftover = (name: string, entry: string): number | null => {
  */
 function removeInterruptedBuilds(dir: string): void {
   let real: string;
-  let entries: string[];
   try {
     real = followLinks(dir);
-    entries = readdirSync(dirname(real));
   } catch {
     return; // no folder there yet (or none that can be read): nothing to remove
   }
-  const name = basename(real);
-  for (const entry of entries) {
-    const pid = buildLeftover(name, entry);
-    if (pid === null || processAlive(pid)) continue;
-    try {
-      rmSync(join(dirname(real), entry), { recursive: true, force: true });
-    } catch {
-      // One that cannot be removed (another user's) is left; the build goes on beside it.
-    }
-  }
+  removeLeftoversOfEnded(dirname(real), (entry) => buildLeftover(basename(real), entry));
 }
 
 /** Moves the complete build `tmp` to `dir`, replacing the empty folder or demo dataset there. */
