@@ -22,7 +22,7 @@ export async function reportEmbeddings(ctx: RunContext, data: PreparedData, tria
   const sample = subset(data.train, Int32Array.from(pick, (i) => valRows[i]));
   const { model } = await loadModel(trialModelDir(ctx.layout, trial));
   try {
-    const emb = computeEmbeddings(model, sample);
+    const emb = await computeEmbeddings(model, sample);
     // Each kind the model has (an image-only one has no audio embedding).
     const kinds = EMBEDDING_KINDS.filter((kind) => emb[kind]);
     if (kinds.length === 0) return null;

@@ -9,13 +9,15 @@
 #    The driver: NVIDIA's nvidia_icd.json where the container has it (VK_DRIVER_FILES), else one
 #    written for libGLX_nvidia.so.0 when that library is there.
 # 3. gpu-gradient-check.ts: one training step of each fusion, webgpu against cpu (loss, gradients, Adam update).
-# 4. model:train on the full-size demo dataset (.gpu/full60.npz: 60,000 rows split 80/20, 10,000 test
+# 4. gpu-kernel-timing.ts: the filter gradient of each convolution of the paper config, stock kernel
+#    against the GPU kernel layer (batched matrix product) at batch 256 and 1024, and a training step with each.
+# 5. model:train on the full-size demo dataset (.gpu/full60.npz: 60,000 rows split 80/20, 10,000 test
 #    rows with labels), paper config, batch 256, up to 10 epochs with early stopping: time per epoch
-#    and test accuracy. Then one epoch of the CPU path of that machine (wasm + native kernels, batch 64)
-#    for the ratio.
-# 5. model:bench --json --backend webgpu (small and paper configs, batch 64).
-# 6. model:train as in 4 at batch 1024 and 64, and gpu-train-timing.ts: an epoch at batch 256 with the
-#    rows kept on the GPU and copied from the host per batch.
+#    and test accuracy.
+# 6. model:bench --json --backend webgpu (small and paper configs, batch 64).
+# 7. model:train as in 5 at batch 1024 and 512, one epoch at 64, gpu-train-timing.ts (an epoch at batch 256 with the
+#    rows kept on the GPU and copied from the host per batch), and one epoch of the CPU path of that
+#    machine (wasm + native kernels, batch 64) for the ratio.
 # Each step has a timeout within a total budget (GPU_CHECK_BUDGET_S, default 450 s); the summary
 # (also in OUT_DIR/gpu-check-summary.txt) says PASS / FAIL / TIMEOUT / SKIPPED per step with its
 # numbers; each step's stderr (NAME.log) and stdout (NAME.json) are in OUT_DIR/steps.tar.gz. Exit code 0 only when every step passed.
@@ -72,8 +74,9 @@ record "node: $(node --version) ($(command -v node))"
 # How the TypeScript steps run: tsx over the sources, or the prepared bundles.
 if [ "$FORCE_BUNDLE" = 0 ] && [ -x node_modules/.bin/tsx ] && [ -d node_modules/@tensorflow/tfjs ]; then
   RUNNER=tsx
-elif [ -d .gpu/bundle ]; then
+elif [ -d .gpu/bundle ] || [ -f .gpu/bundle.tar.xz ]; then
   RUNNER=bundle
+  [ -d .gpu/bundle ] || tar -C .gpu -xJf .gpu/bundle.tar.xz
   if [ ! -f .gpu/node_modules/webgpu/package.json ] && [ -f .gpu/webgpu.tar.xz ]; then
     mkdir -p .gpu/node_modules/webgpu && tar -C .gpu/node_modules/webgpu -xJf .gpu/webgpu.tar.xz
   fi
@@ -205,19 +208,20 @@ train_step() {
 B=${GPU_CHECK_BACKEND:-webgpu}
 if [ -n "${GPU_CHECK_QUICK:-}" ]; then # a smoke test of this script: tiny sizes
   step gradients 150 gpu-gradient-check --backend "$B" --batch 2
+  step kernels 120 gpu-kernel-timing --backend "$B" --batch-sizes 2 --repeats 1 --chunks 0,64
   step bench 120 bench --json --backend "$B" --configs small --steps 2 --warmup 1
   step rows 240 gpu-train-timing --backend "$B" --batch-sizes 64 --rows device,host --epochs 1 --train-rows 256 --val-rows 64
   expand_data && train_step train-256 240 "$B" 256 1
 else
-  step gradients 75 gpu-gradient-check --backend "$B" --batch 4
-  if expand_data; then
-    train_step train-256 150 "$B" 256
-    train_step cpu-epoch 90 wasm 64 1
-  fi
+  step gradients 90 gpu-gradient-check --backend "$B" --batch 4 --fusions robust,concat,attention
+  step kernels 90 gpu-kernel-timing --backend "$B" --batch-sizes 256,1024 --repeats 8
+  if expand_data; then train_step train-256 150 "$B" 256; fi
   step bench 45 bench --json --backend "$B" --configs small,paper --steps 30
   [ -d "$DATA" ] && train_step train-1024 75 "$B" 1024
+  [ -d "$DATA" ] && train_step train-512 100 "$B" 512
+  [ -d "$DATA" ] && train_step train-64 90 "$B" 64 1
   step rows 60 gpu-train-timing --backend "$B" --batch-sizes 256 --rows device,host --epochs 1
-  [ -d "$DATA" ] && train_step train-64 150 "$B" 64
+  [ -d "$DATA" ] && train_step cpu-epoch 90 wasm 64 1
 fi
 
 print_summary

@@ -38,6 +38,8 @@ export interface FusionCheck {
   readonly worstWeight: string;
   /** Cosine of the Adam updates (w_after - w_before) of the two backends, over all weights. */
   readonly updateCosine: number;
+  /** |update on the backend| / |update on cpu| (a scale error, e.g. a missing bias correction, that the cosine does not see). */
+  readonly updateNormRatio: number;
   readonly gpuGradMs: number;
   readonly gpuStepMs: number;
   readonly leaked: number;
@@ -103,6 +105,10 @@ async function stepOn(backend: BackendChoice, fusion: Fusion, weights: Float32Ar
   }
 }
 
+function norm(a: Float32Array[]): number {
+  return Math.sqrt(a.reduce((sum, x) => x.reduce((s, v) => s + v * v, sum), 0));
+}
+
 function cosine(a: Float32Array[], b: Float32Array[]): number {
   let dot = 0;
   let na = 0;
@@ -148,14 +154,16 @@ export async function main(argv: readonly string[]): Promise<boolean> {
     const errs = gpu.values.grads.map((g, i) => relErr(g, cpu.values.grads[i], floor));
     const worst = errs.indexOf(Math.max(...errs));
     const updateCosine = cosine(gpu.values.update, cpu.values.update);
+    const updateNormRatio = norm(gpu.values.update) / norm(cpu.values.update);
     const lossErr = Math.abs(gpu.values.loss - cpu.values.loss) / Math.max(Math.abs(cpu.values.loss), 1e-12);
-    const pass = errs[worst] <= args.tolerance && lossErr <= args.tolerance && updateCosine >= 0.9 && gpu.values.leaked === 0;
+    const pass = errs[worst] <= args.tolerance && lossErr <= args.tolerance && updateCosine >= 0.999 && Math.abs(updateNormRatio - 1) <= 1e-3 && gpu.values.leaked === 0;
     checks.push({
       fusion,
       loss: { cpu: cpu.values.loss, gpu: gpu.values.loss },
       gradRelErr: errs[worst],
       worstWeight: cpu.names[worst],
       updateCosine,
+      updateNormRatio,
       gpuGradMs: Math.round(gpu.values.gradMs),
       gpuStepMs: Math.round(gpu.values.stepMs),
       leaked: gpu.values.leaked,
@@ -163,7 +171,7 @@ export async function main(argv: readonly string[]): Promise<boolean> {
     });
     log(
       `${fusion.padEnd(9)} ${pass ? 'PASS' : 'FAIL'}  loss cpu ${cpu.values.loss.toFixed(6)} ${args.backend} ${gpu.values.loss.toFixed(6)}  ` +
-        `max grad rel. error ${errs[worst].toExponential(2)} (${cpu.names[worst]})  Adam update cosine ${updateCosine.toFixed(4)}  ` +
+        `max grad rel. error ${errs[worst].toExponential(2)} (${cpu.names[worst]})  Adam update cosine ${updateCosine.toFixed(4)}, norm ratio ${updateNormRatio.toFixed(4)}  ` +
         `grads ${Math.round(gpu.values.gradMs)} ms (first call), step ${Math.round(gpu.values.stepMs)} ms, leaked ${gpu.values.leaked} tensors`,
     );
   }

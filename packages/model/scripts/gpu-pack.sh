@@ -8,9 +8,9 @@
 # .gpu/ (ignored through .git/info/exclude; about 35 MB, so it fits a 64 MiB carry):
 #   node.xz          this machine's node binary, xz-compressed
 #   webgpu.tar.xz    the webgpu package's linux-x64 dawn.node, package.json and index.js
-#   bundle/*.js      gpu-gradient-check, gpu-train-timing, model:bench and model:train as single
-#                    CommonJS files (esbuild; tfjs and tfjs-backend-webgpu inside them, the native
-#                    packages outside)
+#   bundle.tar.xz    bundle/*.js: gpu-gradient-check, gpu-kernel-timing, gpu-train-timing, model:bench and
+#                    model:train as single CommonJS files (esbuild; tfjs and tfjs-backend-webgpu inside
+#                    them, the native packages outside), xz-compressed (gpu-check.sh unpacks them)
 #   node_modules/    what the bundles load at run time for the CPU path: tfjs-backend-wasm's .wasm
 #                    binaries and the project's native kernels (packages/model/native, built by npm ci)
 #   full60.npz       the built-in demo dataset at full size (60,000 training rows, 10,000 test rows
@@ -35,7 +35,7 @@ grep -qxF "/$PACK/" "$exclude" 2>/dev/null || echo "/$PACK/" >>"$exclude"
 find "$PACK" -mindepth 1 -maxdepth 1 ! -name node.xz -exec rm -rf {} + 2>/dev/null || true
 mkdir -p "$PACK/bundle" "$PACK/debs"
 echo "gpu-pack: bundles" >&2
-for entry in packages/model/scripts/gpu-gradient-check.ts packages/model/scripts/gpu-train-timing.ts packages/model/src/cli/bench.ts packages/model/src/cli/train.ts; do
+for entry in packages/model/scripts/gpu-gradient-check.ts packages/model/scripts/gpu-kernel-timing.ts packages/model/scripts/gpu-train-timing.ts packages/model/src/cli/bench.ts packages/model/src/cli/train.ts; do
   node_modules/.bin/esbuild "$entry" --bundle --minify --platform=node --format=cjs --target=node20 \
     --outfile="$PACK/bundle/$(basename "$entry" .ts).js" --log-level=error \
     '--external:@tensorflow/tfjs-node' '--external:@tensorflow/tfjs-node-gpu' --external:webgpu \
@@ -86,6 +86,8 @@ echo "gpu-pack: libvulkan1 and libglvnd" >&2
   echo "made $(date -u +%FT%TZ) from $(git rev-parse --short HEAD) on $(uname -m)"
   echo "node $(node --version), webgpu $(node -p "require('./node_modules/webgpu/package.json').version"), tfjs-backend-webgpu $(node -p "require('./node_modules/@tensorflow/tfjs-backend-webgpu/package.json').version")"
 } >"$PACK/MANIFEST"
+# The bundles share most of their code: one xz archive is a fifth of their size.
+tar -C "$PACK" -cJf "$PACK/bundle.tar.xz" bundle && rm -rf "$PACK/bundle"
 du -sh "$PACK" >&2
 size=$(du -sb "$PACK" | cut -f1)
 [ "$size" -lt $((56 * 1024 * 1024)) ] || echo "gpu-pack: warning: $PACK is $size bytes; with the repository it may not fit a 64 MiB carry" >&2

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from './backend-error';
+import { gpuKernelLayer } from './gpu-kernels/gpu-kernel-layer';
 import { installedLayers } from './kernel-layers';
 import { releaseBackend, selectBackend } from './select-backend';
 import { autoSelectsWasm, fakeAdapter, fakeWebgpu, nativeInstalled, notInstalled, tfjsWebgpuInstalled } from './test-support';
@@ -41,7 +42,7 @@ describe('selectBackend() with webgpu', () => {
     expect(runtime.calls.create).toBe(0);
   });
 
-  withTfjsWebgpu('auto: an adapter -> webgpu, the line names it, no project kernel layers', async () => {
+  withTfjsWebgpu('auto: an adapter -> webgpu, the line names it, the GPU kernel layer on it', async () => {
     const adapter = fakeAdapter();
     const lines: string[] = [];
     const info = await selectBackend('auto', (line) => lines.push(line), fakeWebgpu(adapter));
@@ -56,9 +57,11 @@ describe('selectBackend() with webgpu', () => {
     expect(adapter.deviceRequests).toEqual([
       { requiredFeatures: ['timestamp-query'], requiredLimits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupSizeX: 1024 } },
     ]);
-    // Training runs on tfjs-backend-webgpu's own kernels: the project's layers are wasm-only.
-    expect(installedLayers('webgpu')).toEqual([]);
-    for (const kernel of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul']) {
+    // Training runs on tfjs-backend-webgpu's own kernels but for the filter gradient (the GPU layer,
+    // a batched matrix product over its kernels); the wasm layers stay off.
+    expect(installedLayers('webgpu')).toEqual([gpuKernelLayer('webgpu')]);
+    expect(gpuKernelLayer('webgpu').kernelNames).toEqual(['Conv2DBackpropFilter']);
+    for (const kernel of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'PadV2', 'Slice', 'Concat', 'Sum']) {
       expect(tf.getKernel(kernel, 'webgpu')).toBeDefined();
     }
   });

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { gpuKernelLayer } from './gpu-kernels/gpu-kernel-layer';
+import { installedLayers } from './kernel-layers';
 import { BackendError } from './backend-error';
 import { selectBackend, type BackendChoice } from './select-backend';
 import { autoSelectsWasm, nativeInstalled } from './test-support';
@@ -43,11 +45,12 @@ describe('selectBackend()', () => {
     );
   });
 
-  it('cpu is always available', async () => {
+  it('cpu is always available, with the GPU kernel layer (its filter gradient) on it', async () => {
     const lines: string[] = [];
     const info = await selectBackend('cpu', (line) => lines.push(line));
     expect(info.name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(lines).toEqual(['backend: cpu — --backend cpu (pure JavaScript, slow)']);
+    expect(installedLayers('cpu')).toEqual([gpuKernelLayer('cpu')]);
   });
 });

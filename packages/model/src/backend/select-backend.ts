@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './backend-error';
 import { silenceCpuBanner } from './silence-banner';
+import { installGpuKernels } from './gpu-kernels/gpu-kernel-layer';
 import { installLayers } from './kernel-layers';
 import { loadNativeAddon } from './native-kernels/native-addon';
 import { nativeKernelLayer } from './native-kernels/native-kernel-layer';
@@ -233,7 +234,12 @@ function useKernelLayers(): Pick<BackendInfo, 'native' | 'nativeWhy'> {
   return { native: { isa, threads } };
 }
 
+/**
+ * The pure-JS backend, with the GPU kernel layer: its stock filter gradient loops over the batch per
+ * weight as webgpu's does, and the batched matrix product is about ten times faster there too.
+ */
 async function useCpu(): Promise<void> {
+  installGpuKernels('cpu');
   silenceCpuBanner();
   await tf.setBackend('cpu');
   silenceCpuBanner();

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { installGpuKernels } from './gpu-kernels/gpu-kernel-layer';
 import type { FoundAdapter, GpuAdapterLike } from './webgpu-probe';
 
 /**
  * Starts tfjs's `webgpu` backend (`@tensorflow/tfjs-backend-webgpu`) on an adapter `probeWebgpu`
- * found. The project's kernel layers are wasm-only and stay off: the backend's own kernels cover
- * training. The package expects a browser: `navigator.gpu` and the WebGPU constants
+ * found. The wasm kernel layers stay off; one kernel of the backend's own is replaced (the GPU kernel
+ * layer: the convolution filter gradient as a batched matrix product, `gpu-kernels/`). The package expects a browser: `navigator.gpu` and the WebGPU constants
  * (`GPUBufferUsage`, ...) as globals; Dawn's binding provides both.
  */
 
@@ -97,6 +98,7 @@ export async function useWebgpu(found: FoundAdapter): Promise<void> {
     // A command that ends with process.exit() (runMain) destroys the device first, as releaseBackend would.
     process.once('exit', releaseWebgpu);
   }
+  installGpuKernels('webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend');
   await tf.ready();
 }

@@ -50,11 +50,26 @@ describe('predictOutputs()', () => {
 });
 
 describe('computeEmbeddings()', () => {
-  it('predicts each chunk in one call as well', () => {
+  it('reads the embeddings without synchronous reads, which a GPU backend in Node cannot do', async () => {
+    const model = buildModel({ ...TINY_CONFIG, fusion: 'concat' });
+    const dataSync = jest.spyOn(tf.Tensor.prototype, 'dataSync').mockImplementation(() => {
+      throw new Error('synchronous read');
+    });
+    try {
+      const emb = await computeEmbeddings(model, randomInputs(5, 3), 2);
+      expect(emb.fused?.values).toHaveLength(5 * (emb.fused?.dim ?? 0));
+      expect(dataSync).not.toHaveBeenCalled();
+    } finally {
+      dataSync.mockRestore();
+      disposeModel(model);
+    }
+  });
+
+  it('predicts each chunk in one call as well', async () => {
     const model = buildModel({ ...TINY_CONFIG, fusion: 'concat' });
     const spy = jest.spyOn(tf.LayersModel.prototype, 'predict');
     try {
-      const emb = computeEmbeddings(model, randomInputs(70, 2), 64);
+      const emb = await computeEmbeddings(model, randomInputs(70, 2), 64);
       expect(Object.keys(emb).length).toBeGreaterThan(0);
       expect(spy.mock.calls.map(([, opts]) => opts?.batchSize)).toEqual([64, 64]);
     } finally {

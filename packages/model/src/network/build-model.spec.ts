@@ -81,7 +81,7 @@ describe('buildModel()', () => {
 });
 
 describe('embeddingModel()', () => {
-  it('outputs the image, audio and fused embeddings', () => {
+  it('outputs the image, audio and fused embeddings', async () => {
     const model = buildModel(TINY_CONFIG);
     const emb = embeddingModel(model);
     expect(emb.outputs.map((o) => o.shape)).toEqual([
@@ -89,12 +89,12 @@ describe('embeddingModel()', () => {
       [null, 4 * 4],
       [null, 8],
     ]);
-    const e = computeEmbeddings(model, randomInputs(5), 2);
+    const e = await computeEmbeddings(model, randomInputs(5), 2);
     expect(e.image?.values.length).toBe(5 * 36);
     expect(e.audio?.dim).toBe(16);
     expect(e.fused?.values.length).toBe(5 * 8);
     expect(Array.from(e.fused?.values ?? []).every((v) => v >= 0)).toBe(true); // ReLU
-    const audioOnly = computeEmbeddings(buildModel({ ...TINY_CONFIG, modality: 'audio' }), randomInputs(2));
+    const audioOnly = await computeEmbeddings(buildModel({ ...TINY_CONFIG, modality: 'audio' }), randomInputs(2));
     expect(Object.keys(audioOnly)).toEqual(['audio', 'fused']);
   });
 });

@@ -34,8 +34,11 @@ export interface Embedding {
   readonly values: Float32Array;
 }
 
-/** Computes the embeddings of all rows in batches; a kind the model lacks is absent from the result. */
-export function computeEmbeddings(model: tf.LayersModel, inputs: ModelInputs, batchSize = 256): Partial<Record<EmbeddingKind, Embedding>> {
+/**
+ * Computes the embeddings of all rows in batches; a kind the model lacks is absent from the result.
+ * Reads each batch asynchronously (a GPU backend cannot read synchronously in Node).
+ */
+export async function computeEmbeddings(model: tf.LayersModel, inputs: ModelInputs, batchSize = 256): Promise<Partial<Record<EmbeddingKind, Embedding>>> {
   const kinds = embeddingKinds(model);
   const emb = embeddingModel(model);
   const dims = emb.outputs.map((o) => o.shape[o.shape.length - 1] as number);
@@ -47,8 +50,12 @@ export function computeEmbeddings(model: tf.LayersModel, inputs: ModelInputs, ba
       const out = emb.predict(xs, { batchSize });
       return Array.isArray(out) ? out : [out];
     });
-    ys.forEach((y, i) => values[i].set(y.dataSync(), start * dims[i]));
-    tf.dispose([...xs, ...ys]);
+    try {
+      const read = await Promise.all(ys.map((y) => y.data()));
+      read.forEach((v, i) => values[i].set(v as Float32Array, start * dims[i]));
+    } finally {
+      tf.dispose([...xs, ...ys]);
+    }
   }
   return Object.fromEntries(kinds.map((k, i) => [k, { dim: dims[i], values: values[i] }]));
 }

@@ -30,8 +30,11 @@ export interface BatchProgress {
   readonly samplesPerEpoch: number;
   /** Seconds since the epoch began. */
   readonly elapsed: number;
-  /** Running mean loss and accuracy of the epoch so far (reads them from the device: call sparingly, and only inside `onBatchEnd`). */
-  metrics(): { readonly loss: number; readonly acc: number };
+  /**
+   * Running mean loss and accuracy of the epoch so far, read from the device asynchronously (a GPU
+   * backend cannot read synchronously in Node): call sparingly, and await it inside `onBatchEnd`.
+   */
+  metrics(): Promise<{ readonly loss: number; readonly acc: number }>;
 }
 
 /** What callbacks can see of, and do to, a running training. */

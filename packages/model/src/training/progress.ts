@@ -42,12 +42,12 @@ export class ProgressReporter implements TrainCallback {
     this.redrawMs = args.redrawMs ?? 200;
   }
 
-  onBatchEnd(p: BatchProgress, ctx: TrainContext): void {
+  async onBatchEnd(p: BatchProgress, ctx: TrainContext): Promise<void> {
     if (this.mode !== 'bar') return;
     const now = Date.now();
     if (now - this.lastDraw < this.redrawMs && p.batch + 1 < p.batchesPerEpoch) return;
     this.lastDraw = now;
-    const { loss, acc } = p.metrics();
+    const { loss, acc } = await p.metrics();
     const frac = p.samplesDone / p.samplesPerEpoch;
     const width = 24;
     const filled = Math.round(frac * width);

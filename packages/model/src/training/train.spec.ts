@@ -110,6 +110,29 @@ describe('train()', () => {
     model.dispose();
   });
 
+  it('draws the bar without synchronous reads, which a GPU backend in Node cannot do', async () => {
+    await selectBackend('cpu', () => undefined);
+    const noSyncRead = (): never => {
+      throw new Error('synchronous read');
+    };
+    const dataSync = jest.spyOn(tf.Tensor.prototype, 'dataSync').mockImplementation(noSyncRead);
+    const arraySync = jest.spyOn(tf.Tensor.prototype, 'arraySync').mockImplementation(noSyncRead);
+    const model = buildModel(TINY_CONFIG);
+    try {
+      let out = '';
+      const stream = { write: (s: string) => ((out += s), true), isTTY: true, columns: 120 } as unknown as NodeJS.WritableStream;
+      await train(model, data, { epochs: 1, batchSize: 8, progress: { stream, redrawMs: 0 } });
+      expect(out.split('\r').filter((f) => /^epoch 1\/1 \[.*loss \d\.\d{4} {2}acc \d\.\d{4}/.test(f))).toHaveLength(2);
+      expect(dataSync).not.toHaveBeenCalled();
+      expect(arraySync).not.toHaveBeenCalled();
+    } finally {
+      dataSync.mockRestore();
+      arraySync.mockRestore();
+      model.dispose();
+      await selectBackend('wasm', () => undefined);
+    }
+  });
+
   describe('ctx.stopNow()', () => {
     const concat = { ...TINY_CONFIG, fusion: 'concat' as const };
     /** A model whose validation passes (the only calls of `model.predict` while training) are counted. */

@@ -218,7 +218,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
           samplesDone,
           samplesPerEpoch: n,
           elapsed: (performance.now() - epochStart) / 1000,
-          metrics: () => ({ loss: ls.dataSync()[0] / samplesDone, acc: cs.dataSync()[0] / samplesDone }),
+          metrics: async () => ({ loss: (await ls.data())[0] / samplesDone, acc: (await cs.data())[0] / samplesDone }),
         };
         for (const cb of callbacks) await cb.onBatchEnd?.(progress, ctx);
         if (abandonRequested) break;
