@@ -51,17 +51,20 @@ async function timeIt(repeats: number, run: () => tf.Tensor): Promise<number> {
   return times[Math.floor(times.length / 2)];
 }
 
-/** The training-step variants timed: the stock filter gradient kernel (before) and the GPU kernel layer's. */
+/** The training-step variants timed: tfjs's filter gradient and Adam (before), then the GPU kernel layer's. */
 interface StepVariant {
   readonly label: string;
   readonly fusion: Fusion;
   readonly filter: 'stock' | 'gpu';
+  /** tfjs's AdamOptimizer (13 kernels a weight), or the project's (`ADAM_DEVICE_KERNEL` on webgpu). */
+  readonly adam: 'tfjs' | 'project';
 }
 const STEP_VARIANTS: readonly StepVariant[] = [
-  { label: 'concat, stock filter gradient (before)', fusion: 'concat', filter: 'stock' },
-  { label: 'concat, GPU filter gradient (now)', fusion: 'concat', filter: 'gpu' },
-  { label: 'robust, stock filter gradient (before)', fusion: 'robust', filter: 'stock' },
-  { label: 'robust, GPU filter gradient (now)', fusion: 'robust', filter: 'gpu' },
+  { label: 'concat, stock filter gradient, tfjs Adam (before)', fusion: 'concat', filter: 'stock', adam: 'tfjs' },
+  { label: 'concat, GPU filter gradient, tfjs Adam', fusion: 'concat', filter: 'gpu', adam: 'tfjs' },
+  { label: 'concat, GPU filter gradient, project Adam (now)', fusion: 'concat', filter: 'gpu', adam: 'project' },
+  { label: 'robust, stock filter gradient, tfjs Adam (before)', fusion: 'robust', filter: 'stock', adam: 'tfjs' },
+  { label: 'robust, GPU filter gradient, project Adam (now)', fusion: 'robust', filter: 'gpu', adam: 'project' },
 ];
 
 /** Milliseconds per call of `run` over `n` calls with one read at the end, after two untimed calls. */
@@ -137,6 +140,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         if (variant.filter === 'stock') installLayers(backendName, []);
         else installGpuKernels(backendName);
         const model = buildModel(validateConfig({ seed: 42, fusion: variant.fusion }));
+        if (variant.adam === 'tfjs') model.optimizer = tf.train.adam(DEFAULT_MODEL_CONFIG.learningRate);
         const data = randomInputs(batch, 5, { learnable: true });
         const xs = inputTensors(model, data, rowRange(0, batch));
         const y = tf.tensor2d(oneHot(data.labels as Int32Array, rowRange(0, batch)), [batch, 10]);

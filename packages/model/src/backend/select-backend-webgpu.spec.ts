@@ -60,7 +60,7 @@ describe('selectBackend() with webgpu', () => {
     // Training runs on tfjs-backend-webgpu's own kernels but for the filter gradient (the GPU layer,
     // a batched matrix product over its kernels); the wasm layers stay off.
     expect(installedLayers('webgpu')).toEqual([gpuKernelLayer('webgpu')]);
-    expect(gpuKernelLayer('webgpu').kernelNames).toEqual(['Conv2DBackpropFilter']);
+    expect(gpuKernelLayer('webgpu').kernelNames).toEqual(['Conv2DBackpropFilter', 'DigitfuseAdamDevice']);
     for (const kernel of ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'PadV2', 'Slice', 'Concat', 'Sum']) {
       expect(tf.getKernel(kernel, 'webgpu')).toBeDefined();
     }

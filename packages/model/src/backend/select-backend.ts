@@ -11,7 +11,7 @@ import { nativeKernelLayer } from './native-kernels/native-kernel-layer';
 import { loadOptional, nodeRequire, shortName } from './optional-package';
 import { registerWasmKernels, wasmKernelLayer } from './wasm-kernels/wasm-kernel-layer';
 import { releaseWebgpu, useWebgpu } from './webgpu-backend';
-import { DEFAULT_WEBGPU_RUNTIME, describeAdapter, probeWebgpu, type AdapterDescription, type NoAdapter, type WebgpuProbe, type WebgpuRuntime } from './webgpu-probe';
+import { DEFAULT_WEBGPU_RUNTIME, describeAdapter, passedOver, probeWebgpu, type AdapterDescription, type NoAdapter, type WebgpuProbe, type WebgpuRuntime } from './webgpu-probe';
 
 /** `--backend` values: `auto` picks the fastest that loads. */
 export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -91,7 +91,7 @@ export function describeBackend(info: BackendInfo): string {
  * later `selectBackend` starts again. No-op for the other backends.
  */
 export function releaseBackend(): void {
-  defaultProbe = null;
+  defaultProbes.clear();
   releaseWebgpu();
 }
 
@@ -168,20 +168,26 @@ type WebgpuResult =
   | { ok: true; adapter: AdapterDescription }
   | { ok: false; failure: Omit<NoAdapter, 'ok'> };
 
-/** The probe of the real packages: Dawn is started once per process. */
-let defaultProbe: Promise<WebgpuProbe> | null = null;
+/** The probes of the real packages, per mode (`auto` passes over a software adapter before starting Dawn). */
+const defaultProbes = new Map<'auto' | 'explicit', Promise<WebgpuProbe>>();
 
 /**
  * The webgpu backend on the adapter found. `auto` passes over a software (CPU) adapter: the wasm
  * backend with the project's kernels is faster on a CPU.
  */
 async function tryWebgpu(runtime: WebgpuRuntime, mode: 'auto' | 'explicit'): Promise<WebgpuResult> {
-  const found = await (runtime === DEFAULT_WEBGPU_RUNTIME ? (defaultProbe ??= probeWebgpu(runtime)) : probeWebgpu(runtime));
+  const options = { passOverSoftware: mode === 'auto' };
+  let found: WebgpuProbe;
+  if (runtime === DEFAULT_WEBGPU_RUNTIME) {
+    let probe = defaultProbes.get(mode);
+    if (probe == null) defaultProbes.set(mode, (probe = probeWebgpu(runtime, options)));
+    found = await probe;
+  } else {
+    found = await probeWebgpu(runtime, options);
+  }
   if (!found.ok) return { ok: false, failure: found };
   const adapter = describeAdapter(found.description);
-  if (mode === 'auto' && found.description.fallback) {
-    return { ok: false, failure: { why: `webgpu passed over (only a ${adapter})`, expected: 'a GPU', found: adapter, fix: '' } };
-  }
+  if (mode === 'auto' && found.description.fallback) return { ok: false, failure: passedOver(found.description) };
   try {
     await useWebgpu(found);
     return { ok: true, adapter: found.description };

@@ -187,7 +187,8 @@ export function fakeWebgpu(adapter: GpuAdapterLike | null, overrides: Partial<We
       return { requestAdapter: async () => adapter };
     },
   };
-  return { loadWebgpu: () => binding, vulkanMissing: () => null, ...overrides, calls };
+  // No screen in a child process (the real one would ask this machine's Dawn) unless a spec gives one.
+  return { loadWebgpu: () => binding, vulkanMissing: () => null, screenAdapter: undefined, ...overrides, calls };
 }
 
 /** Whether the real tfjs-backend-webgpu is installed (an optional dependency). */

@@ -4,8 +4,8 @@ import type { FoundAdapter, GpuAdapterLike } from './webgpu-probe';
 
 /**
  * Starts tfjs's `webgpu` backend (`@tensorflow/tfjs-backend-webgpu`) on an adapter `probeWebgpu`
- * found. The wasm kernel layers stay off; one kernel of the backend's own is replaced (the GPU kernel
- * layer: the convolution filter gradient as a batched matrix product, `gpu-kernels/`). The package expects a browser: `navigator.gpu` and the WebGPU constants
+ * found. The wasm kernel layers stay off; the GPU kernel layer (`gpu-kernels/`) replaces the
+ * backend's convolution filter gradient (a batched matrix product) and adds Adam's update in WGSL. The package expects a browser: `navigator.gpu` and the WebGPU constants
  * (`GPUBufferUsage`, ...) as globals; Dawn's binding provides both.
  */
 

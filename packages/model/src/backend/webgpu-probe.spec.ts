@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fakeAdapter, fakeWebgpu, notInstalled } from './test-support';
-import { checkVulkan, describeAdapter, loadDawnBinding, probeWebgpu, type TfjsWebgpu, type WebgpuRuntime } from './webgpu-probe';
+import { checkVulkan, describeAdapter, loadDawnBinding, probeWebgpu, screenAdapterInChild, type AdapterDescription, type TfjsWebgpu, type WebgpuRuntime } from './webgpu-probe';
 
 /** A stand-in for tfjs-backend-webgpu: the probe only loads it. */
 const fakeTfjs = (): TfjsWebgpu => ({ WebGPUBackend: class {} as unknown as TfjsWebgpu['WebGPUBackend'] });
@@ -122,6 +122,51 @@ describe('probeWebgpu()', () => {
       found: 'none (libvulkan.so.1 not found)',
     });
     expect(fake.calls.create).toBe(0);
+  });
+
+  describe('passOverSoftware (auto): the adapter screened in a child process first', () => {
+    const software: AdapterDescription = { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', fallback: true };
+    const hardware: AdapterDescription = { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', fallback: false };
+
+    it('passes over a software adapter without starting Dawn here (whose warnings would reach the terminal)', async () => {
+      const fake = fakeWebgpu(fakeAdapter(), { loadTfjsWebgpu: fakeTfjs, screenAdapter: () => software });
+      const probe = await probeWebgpu(fake as WebgpuRuntime, { passOverSoftware: true });
+      expect(probe).toEqual({ ok: false, why: 'webgpu passed over (only a mesa software, llvmpipe, software fallback adapter)', expected: 'a GPU', found: 'mesa software, llvmpipe, software fallback adapter', fix: '' });
+      expect(fake.calls.create).toBe(0);
+    });
+
+    it('says there is no adapter when the screen finds none, without starting Dawn here', async () => {
+      const fake = fakeWebgpu(fakeAdapter(), { loadTfjsWebgpu: fakeTfjs, screenAdapter: () => null });
+      expect(await probeWebgpu(fake as WebgpuRuntime, { passOverSoftware: true })).toMatchObject({ ok: false, why: 'no WebGPU adapter (needs a GPU driver with Vulkan)' });
+      expect(fake.calls.create).toBe(0);
+    });
+
+    it('starts Dawn here for a GPU, or to say what failed in the screen', async () => {
+      for (const screened of [hardware, { error: 'Dawn crashed' }]) {
+        const fake = fakeWebgpu(fakeAdapter(), { loadTfjsWebgpu: fakeTfjs, screenAdapter: () => screened });
+        expect(await probeWebgpu(fake as WebgpuRuntime, { passOverSoftware: true })).toMatchObject({ ok: true, description: hardware });
+        expect(fake.calls.create).toBe(1);
+      }
+    });
+
+    it('is not asked for an explicit --backend webgpu (a software adapter is then used)', async () => {
+      const screen = jest.fn(() => software);
+      const fake = fakeWebgpu(fakeAdapter(), { loadTfjsWebgpu: fakeTfjs, screenAdapter: screen });
+      expect(await probeWebgpu(fake as WebgpuRuntime)).toMatchObject({ ok: true });
+      expect(screen).not.toHaveBeenCalled();
+    });
+
+    const withDawn = (() => {
+      try {
+        loadDawnBinding();
+        return it;
+      } catch {
+        return it.skip; // the optional webgpu package is not installed here
+      }
+    })();
+    withDawn('asks the real Dawn in a child process: no adapter where no Vulkan driver is listed', () => {
+      expect(screenAdapterInChild({ ...process.env, VK_DRIVER_FILES: path.join(tmpdir(), 'digitfuse-no-such-driver.json') })).toBeNull();
+    });
   });
 
   it('says there is no adapter when requestAdapter() gives null', async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -58,6 +59,13 @@ export interface WebgpuRuntime {
    * the platform does not use one. Checked before Dawn starts, which otherwise prints its own warnings.
    */
   readonly vulkanMissing: () => string | null;
+  /**
+   * The adapter Dawn would give, found in a child process (whose output is dropped), or null for
+   * none; `{ error }` when that failed. `auto` asks it first: Dawn prints warnings of its own while it
+   * lists the devices (Mesa's software Vulkan driver, lavapipe, installed on many desktops without a
+   * GPU, gives two on every start), and a software adapter is passed over anyway. Absent: not asked.
+   */
+  readonly screenAdapter?: () => AdapterDescription | null | { readonly error: string };
 }
 
 /** The adapter in use, for the backend line and `BackendInfo`. */
@@ -191,12 +199,53 @@ function loadTfjsWebgpu(): TfjsWebgpu {
   return require('@tensorflow/tfjs-backend-webgpu') as TfjsWebgpu;
 }
 
+/** What the child process of `screenAdapterInChild` runs: Dawn's binding (argv[1]) asked for an adapter, one JSON line. */
+const SCREEN_SCRIPT = `
+const text = (v) => (typeof v === 'string' ? v.trim() : '');
+const say = (v) => { process.stdout.write(JSON.stringify(v) + '\\n', () => process.exit(0)); };
+try {
+  const gpu = require(process.argv[1]).create([]);
+  gpu.requestAdapter({ powerPreference: 'high-performance' }).then((a) => {
+    if (a == null) return say(null);
+    const i = a.info || {};
+    say({ vendor: text(i.vendor), architecture: text(i.architecture), device: text(i.device) || text(i.description), fallback: i.isFallbackAdapter === true || a.isFallbackAdapter === true });
+  }, (e) => say({ error: String((e && e.message) || e).split('\\n')[0] }));
+} catch (e) {
+  say({ error: String((e && e.message) || e).split('\\n')[0] });
+}`;
+
+/** The adapter Dawn gives, asked in a child process so that its warnings stay there (see `WebgpuRuntime.screenAdapter`). */
+export function screenAdapterInChild(env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): AdapterDescription | null | { readonly error: string } {
+  let binding: string;
+  try {
+    const dir = path.dirname(nodeRequire.resolve('webgpu/package.json'));
+    binding = path.join(dir, 'dist', `${process.platform}-${process.platform === 'darwin' ? 'universal' : process.arch}`, 'dawn.node');
+  } catch (error) {
+    return { error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+  }
+  const child = spawnSync(process.execPath, ['-e', SCREEN_SCRIPT, binding], { encoding: 'utf8', env, timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.error != null) return { error: `the adapter probe failed (${child.error.message})` };
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as AdapterDescription | null | { error: string };
+  } catch {
+    return { error: `the adapter probe ended without an answer (exit ${child.status ?? child.signal})` };
+  }
+}
+
 /** The real packages and the real Vulkan lookup. */
 export const DEFAULT_WEBGPU_RUNTIME: WebgpuRuntime = {
   loadWebgpu: loadDawnBinding,
   loadTfjsWebgpu,
   vulkanMissing: () => checkVulkan(),
+  screenAdapter: () => screenAdapterInChild(),
 };
+
+/** The answer for `auto` when the only adapter is a software one (the wasm backend is faster on a CPU). */
+export function passedOver(adapter: AdapterDescription): NoAdapter {
+  const described = describeAdapter(adapter);
+  return { ok: false, why: `webgpu passed over (only a ${described})`, expected: 'a GPU', found: described, fix: '' };
+}
 
 /** `nvidia ampere, NVIDIA GeForce RTX 3080` (the parts the driver gives). */
 export function describeAdapter(d: AdapterDescription): string {
@@ -211,8 +260,12 @@ function textOf(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
-/** Finds an adapter; never throws (every failure is a `NoAdapter` saying why). */
-export async function probeWebgpu(runtime: WebgpuRuntime = DEFAULT_WEBGPU_RUNTIME): Promise<WebgpuProbe> {
+/**
+ * Finds an adapter; never throws (every failure is a `NoAdapter` saying why). `passOverSoftware`
+ * (what `auto` asks): a software adapter is refused, found first by `runtime.screenAdapter` where
+ * there is one, so that Dawn does not start in this process for it.
+ */
+export async function probeWebgpu(runtime: WebgpuRuntime = DEFAULT_WEBGPU_RUNTIME, options: { readonly passOverSoftware?: boolean } = {}): Promise<WebgpuProbe> {
   const hint = driverHint();
   const install = 'npm ci installs the optional packages webgpu and @tensorflow/tfjs-backend-webgpu (they need a supported platform: linux-x64, linux-arm64, darwin, win32)';
   const binding = loadOptional('webgpu', runtime.loadWebgpu);
@@ -233,6 +286,12 @@ export async function probeWebgpu(runtime: WebgpuRuntime = DEFAULT_WEBGPU_RUNTIM
   });
   const missing = runtime.vulkanMissing();
   if (missing != null) return noAdapter(missing);
+  if (options.passOverSoftware && runtime.screenAdapter) {
+    const screened = runtime.screenAdapter();
+    if (screened === null) return noAdapter('');
+    if (!('error' in screened) && screened.fallback) return passedOver(screened);
+    // An error there is found again, and said, by the probe below.
+  }
   try {
     const gpu = binding.value.create([]);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackends, KERNEL_SETS, restoreDefaultIsa, seededArray, useKernels } from '../backend/test-support';
+import { ADAM_DEVICE_KERNEL, adamDeviceUniforms, type AdamDeviceAttrs } from '../backend/gpu-kernels/adam-device';
 import { ADAM_KERNEL } from '../backend/wasm-kernels/adam';
 import { FusedAdamOptimizer } from './fused-adam';
 
@@ -84,5 +85,49 @@ describe('FusedAdamOptimizer', () => {
     expect(optimizer.getClassName()).toBe('Adam');
     vars.forEach((v) => v.dispose());
     optimizer.dispose();
+  });
+
+  describe('with an on-device kernel (ADAM_DEVICE_KERNEL, as on webgpu)', () => {
+    // The webgpu kernel's formula in float32 steps (its WGSL runs in webgpu-software.spec.ts and on a
+    // GPU machine), registered for the cpu backend: what FusedAdamOptimizer hands the kernel and does
+    // with its outputs.
+    const f = Math.fround;
+    const deviceAdam: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+      const cpu = backend as tf.KernelBackend & { makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
+      const named = inputs as tf.NamedTensorInfoMap;
+      const read = (name: string): Float32Array => cpu.readSync(named[name]!.dataId) as Float32Array;
+      const [x, g, m, v] = ['x', 'gradient', 'm', 'v'].map(read);
+      const [d1, d2] = [f(1 - read('accBeta1')[0]), f(1 - read('accBeta2')[0])];
+      const [b1, c1, b2, c2, eps, negLr] = adamDeviceUniforms(attrs as unknown as AdamDeviceAttrs);
+      const [x1, m1, v1] = [x, m, v].map((a) => new Float32Array(a.length));
+      for (let i = 0; i < x.length; i++) {
+        m1[i] = f(f(m[i] * b1) + f(g[i] * c1));
+        v1[i] = f(f(v[i] * b2) + f(f(g[i] * g[i]) * c2));
+        x1[i] = f(f(f(f(m1[i] / d1) / f(f(Math.sqrt(f(v1[i] / d2))) + eps)) * negLr) + x[i]);
+      }
+      const shape = [...named['x']!.shape];
+      return [x1, m1, v1].map((values) => cpu.makeTensorInfo(shape, 'float32', values));
+    };
+    beforeAll(() => tf.registerKernel({ kernelName: ADAM_DEVICE_KERNEL, backendName: 'cpu', kernelFunc: deviceAdam }));
+    afterAll(() => tf.unregisterKernel(ADAM_DEVICE_KERNEL, 'cpu'));
+
+    it('gives tfjs Adam\'s variables and moments bit for bit (12 steps), one kernel per variable, no host read', async () => {
+      await tf.setBackend('cpu');
+      const fused = await descend(new FusedAdamOptimizer(0.003, 0.9, 0.999), next(), 12);
+      const stock = await descend(tf.train.adam(0.003), next(), 12);
+      expect(bits(fused)).toEqual(bits(stock));
+
+      const { vars, grads } = problem(next());
+      const optimizer = new FusedAdamOptimizer(0.01, 0.9, 0.999);
+      optimizer.applyGradients(grads(0));
+      const state = optimizer as unknown as { accBeta1: tf.Variable };
+      const readSync = jest.spyOn(state.accBeta1, 'dataSync');
+      const profile = await tf.profile(() => optimizer.applyGradients(grads(1)));
+      expect(profile.kernels.filter((k) => k.name === ADAM_DEVICE_KERNEL)).toHaveLength(vars.length);
+      expect(profile.kernels.map((k) => k.name)).not.toContain('Sqrt');
+      expect(readSync).not.toHaveBeenCalled();
+      vars.forEach((x) => x.dispose());
+      optimizer.dispose();
+    });
   });
 });

@@ -1,12 +1,14 @@
 import { defineKernelLayer, installLayers, orBelow, type KernelLayer } from '../kernel-layers';
+import { ADAM_DEVICE_KERNEL, adamWebgpu } from './adam-device';
 import { conv2dBackpropFilterMatMul } from './conv2d-backprop-filter-matmul';
 
 /**
- * The project's kernels for a GPU backend (`webgpu`), a layer on its stock kernels and built from
- * them: the convolution filter gradient as a batched matrix product (see
- * `conv2dBackpropFilterMatMul`); the cases it leaves go to the stock kernel. The layer is made per
- * backend name (its kernels call that backend's stock kernels), once; the pure-JS `cpu` backend,
- * whose stock filter gradient loops the same way, gets it too.
+ * The project's kernels for a GPU backend (`webgpu`), a layer on its stock kernels: the convolution
+ * filter gradient as a batched matrix product built from them (see `conv2dBackpropFilterMatMul`; the
+ * cases it leaves go to the stock kernel), and on webgpu Adam's update in three WGSL dispatches
+ * (`ADAM_DEVICE_KERNEL`, which `FusedAdamOptimizer` uses). The layer is made per backend name (its
+ * kernels call that backend's stock kernels), once; the pure-JS `cpu` backend, whose stock filter
+ * gradient loops the same way, gets the filter gradient too.
  */
 const layers = new Map<string, KernelLayer>();
 
@@ -15,7 +17,10 @@ export function gpuKernelLayer(backendName: string): KernelLayer {
   if (layer == null) {
     layer = defineKernelLayer({
       name: 'gpu',
-      kernels: { Conv2DBackpropFilter: orBelow((args) => conv2dBackpropFilterMatMul(backendName, args)) },
+      kernels: {
+        Conv2DBackpropFilter: orBelow((args) => conv2dBackpropFilterMatMul(backendName, args)),
+        ...(backendName === 'webgpu' ? { [ADAM_DEVICE_KERNEL]: () => adamWebgpu } : {}),
+      },
     });
     layers.set(backendName, layer);
   }
