@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { counted, FileWriteError, RANDOM_SOURCE, UsageError } from '@digitfuse/core';
+import { basename, dirname, join, resolve } from 'node:path';
+import { counted, FileWriteError, outputFolderProblem, RANDOM_SOURCE, UsageError } from '@digitfuse/core';
 import { readBinaryCache, readBinaryCacheMeta, writeBinaryCache, type CachedArray } from './cache/binary-cache';
 import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
@@ -95,7 +95,7 @@ interface CacheMeta {
   readonly version: number;
   readonly key: string;
   readonly stats: PreprocessStatsJSON;
-  readonly summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>;
+  readonly summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'cacheProblem' | 'dataDir'>;
   readonly nTest: number;
 }
 
@@ -124,11 +124,15 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   // A folder the user chose may hold a file of theirs by that name; the default one is this tool's own (a
   // damaged cache there is rebuilt).
   if (options.cacheDir !== undefined) checkPreparedCache(options.cacheDir);
+  // The default one is only a speed-up: where its folder cannot be written (another user's workspace,
+  // a read-only checkout), the data are prepared without it, said before the work.
+  const cacheProblem = options.cacheDir === undefined ? outputFolderProblem(dirname(cacheFile)) : null;
   const key = inputKey(dataDir, { seed, valFraction, mode });
-  const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'dataDir'>, fromCache: boolean): DataSummary => ({
+  const finish = (summary: Omit<DataSummary, 'fromCache' | 'seconds' | 'cachePath' | 'cacheProblem' | 'dataDir'>, fromCache: boolean): DataSummary => ({
     ...summary,
     dataDir,
     cachePath: cacheFile,
+    cacheProblem: fromCache ? null : cacheProblem,
     fromCache,
     seconds: (performance.now() - started) / 1000,
   });
@@ -139,6 +143,7 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
     return { ...cached, split: { ...cached.split, mode, seed, valFraction }, summary: finish(cached.summary, true) };
   }
 
+  if (cacheProblem != null) log(`warning: not caching the prepared data in \`${dirname(cacheFile)}\`: ${cacheProblem}`);
   log(`reading ${dataDir}`);
   const raw = await loadCompetition(dataDir);
   log(`loaded ${raw.nTrain} + ${raw.nTest} rows (${elapsed(started)})`);
@@ -192,8 +197,10 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
     audioGroups: dup.groups,
   };
   if (test) Object.assign(arrays, { testImages: test.images, testAudio: test.audio });
-  writeBinaryCache<CacheMeta>(cacheFile, { version: CACHE_VERSION, key, stats: statsToJSON(stats), summary, nTest: raw.nTest }, arrays);
-  log(`wrote cache ${cacheFile} (${elapsed(started)})`);
+  if (cacheProblem == null) {
+    writeBinaryCache<CacheMeta>(cacheFile, { version: CACHE_VERSION, key, stats: statsToJSON(stats), summary, nTest: raw.nTest }, arrays);
+    log(`wrote cache ${cacheFile} (${elapsed(started)})`);
+  }
   return {
     train,
     test,

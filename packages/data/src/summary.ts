@@ -41,6 +41,11 @@ export interface DataSummary {
   readonly duplicateAudioRows: number;
   /** The cache file holding the preprocessed arrays. */
   readonly cachePath: string;
+  /**
+   * Why the default cache file was not written (its folder cannot be written, e.g. another user's
+   * workspace: `cannot write in \`/x/.cache\` (EACCES)`), or null when it was written or reused.
+   */
+  readonly cacheProblem: string | null;
   /** Whether this run reused the cache instead of parsing the npy files. */
   readonly fromCache: boolean;
   /** Wall-clock seconds the preparation took. */
@@ -63,7 +68,7 @@ export function formatSummary(s: DataSummary): string {
     `audio:       train ${range(s.ranges.trainAudio)}, test ${range(s.ranges.testAudio)}`,
     `duplicates:  ${s.duplicateAudioRows} of ${s.nTrain} training audio rows repeat an earlier row (${s.distinctAudioRows} distinct); ` +
       `${s.split.valRowsWithAudioInTrain} val rows share audio with the train split`,
-    `cache:       ${s.cachePath} (${s.fromCache ? 'reused' : 'written'})`,
+    `cache:       ${s.cachePath} (${s.fromCache ? 'reused' : s.cacheProblem != null ? `not written: ${s.cacheProblem}` : 'written'})`,
     `time:        ${s.seconds.toFixed(2)} s`,
   ].join('\n');
 }

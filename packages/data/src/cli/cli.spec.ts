@@ -133,6 +133,25 @@ describe('preprocess main()', () => {
     expect(readdirSync(tmp.dir)).toEqual(['data']);
   }, 60000);
 
+  // Root may write anywhere: the workspace's own cache folder is closed only to another user.
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'prepares the data without the default cache when its folder cannot be written, saying so before the work (a user other than root; it refused after the work)',
+    () => {
+      chmodSync(tmp.dir, 0o755);
+      const data = join(tmp.dir, 'data');
+      writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });
+      const run = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', data]);
+      expect(run.status).toBe(0);
+      const lines = run.stderr.split('\n');
+      const warning = lines.findIndex((l) => l.startsWith('warning: not caching the prepared data in `'));
+      expect(lines[warning]).toMatch(/^warning: not caching the prepared data in `.+[/]\.cache[/]prepared[/]data-[0-9a-f]{10}`: .+ \(E[A-Z]+\)$/);
+      expect(warning).toBeLessThan(lines.indexOf(`reading ${data}`));
+      expect(run.stdout).toMatch(/^cache: {7}.+prepared\.bin \(not written: .+ \(E[A-Z]+\)\)$/m);
+      expect(run.stdout).toMatch(/^rows: {8}12 train, 3 test$/m);
+    },
+    60000,
+  );
+
   it('refuses a --val-fraction that leaves no training rows (exit 2, one line), warns of one that leaves no validation rows, as a real process', () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { nTrain: 30, nTest: 3 });

@@ -182,11 +182,16 @@ export function checkVulkan(lookup: VulkanLookup = {}): string | null {
  * module registry not at all; the binding is a plain native addon and loads everywhere.
  */
 export function loadDawnBinding(): WebgpuBinding {
+  return nodeRequire(dawnBindingPath()) as WebgpuBinding;
+}
+
+/** The `webgpu` package's `dawn.node` for this platform; throws when the package or the file is missing. */
+function dawnBindingPath(): string {
   const dir = path.dirname(nodeRequire.resolve('webgpu/package.json'));
   const arch = process.platform === 'darwin' ? 'universal' : process.arch;
   const file = path.join(dir, 'dist', `${process.platform}-${arch}`, 'dawn.node');
   if (!existsSync(file)) throw new Error(`the webgpu package has no prebuilt dawn.node for ${process.platform}-${arch}`);
-  return nodeRequire(file) as WebgpuBinding;
+  return file;
 }
 
 /**
@@ -218,8 +223,7 @@ try {
 export function screenAdapterInChild(env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): AdapterDescription | null | { readonly error: string } {
   let binding: string;
   try {
-    const dir = path.dirname(nodeRequire.resolve('webgpu/package.json'));
-    binding = path.join(dir, 'dist', `${process.platform}-${process.platform === 'darwin' ? 'universal' : process.arch}`, 'dawn.node');
+    binding = dawnBindingPath();
   } catch (error) {
     return { error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
   }
