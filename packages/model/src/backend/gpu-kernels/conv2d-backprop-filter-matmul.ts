@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { stockKernel, type KernelArgs } from '../kernel-layers';
-import { input, isNhwc, type TensorInfo } from '../kernel-support';
+import { conv2dInfo, input, isNhwc, type TensorInfo } from '../kernel-support';
 
 /**
  * A convolution's filter gradient as one batched matrix product on the backend's own kernels, for a
@@ -56,14 +56,7 @@ export function conv2dBackpropFilterMatMul(backendName: string, args: KernelArgs
   const dy = input(args.inputs, 'dy');
   if (!isNhwc(attrs['dataFormat']) || x.shape.length !== 4 || x.dtype !== 'float32') return null;
   const filterShape = attrs['filterShape'] as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    attrs['strides'] as [number, number],
-    1,
-    attrs['pad'] as 'same',
-    attrs['dimRoundingMode'] as 'floor' | undefined,
-  );
+  const info = conv2dInfo(x.shape, filterShape, attrs['strides'] as [number, number], 1, attrs['pad'] as 'same', attrs['dimRoundingMode'] as 'floor' | undefined);
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const [b, h, w, ci] = x.shape;
   const { filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow, outChannels: co } = info;
