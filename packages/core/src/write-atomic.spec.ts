@@ -24,8 +24,10 @@ describe('processAlive()', () => {
   });
 
   (existsSync('/proc/self/stat') ? it : it.skip)('takes a zombie (ended, not reaped: a killed run in a container whose first process reaps none) for ended', async () => {
-    // `sleep 0`'s parent becomes `sleep 5` (exec), which never reaps it: a zombie until the shell's end.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child's parent becomes `sleep 30` (exec), which never reaps it: a zombie until the shell's end.
+    // The child prints its own pid and ends only a moment later, once its parent has surely run exec:
+    // a shell that had not yet (`sleep 0 & echo $!; exec ...`) could reap it first (seen once on CI).
+    const parent = spawn('sh', ['-c', 'sh -c \'echo $$; exec sleep 0.3\' & exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
       let state = '';
