@@ -100,3 +100,20 @@ export function runNxTarget(target: string, args: readonly string[], env: NodeJS
 export function withoutNxVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('NX_')));
 }
+
+/** Whether this is a CI run (`CI` set, and not to '', 'false' or '0'): there a spec that lacks what it needs fails rather than skips. */
+export function onCi(): boolean {
+  const ci = process.env['CI'];
+  return ci != null && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+/**
+ * For specs that need what this machine lacks (`why`: what is missing and how to get it): on CI
+ * throws (`<specs> cannot run on CI: <why>`), elsewhere says loudly on stderr that they are skipped.
+ * Returns false, for `const testable = ... || cannotRun(...)`.
+ */
+export function cannotRun(specs: string, why: string): false {
+  if (onCi()) throw new Error(`${specs} cannot run on CI: ${why}`);
+  process.stderr.write(`\n!!! SKIPPING ${specs}: ${why}\n\n`);
+  return false;
+}

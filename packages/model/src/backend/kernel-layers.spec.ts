@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineKernelLayer, installedLayers, installLayers, orBelow, removeLayer, stockKernel, type KernelArgs, type KernelLayer } from './kernel-layers';
+import { defineKernelLayer, installedLayers, installLayers, orBelow, removeLayer, runStock, stockKernel, type KernelArgs, type KernelLayer } from './kernel-layers';
 
 /** A backend name of this spec's own: its kernels are plain functions that say who ran. */
 const FAKE = 'kernel-layers-spec';
@@ -121,6 +121,14 @@ describe('removeLayer()', () => {
     expect(installedLayers(FAKE)).toEqual([]);
     STOCK.forEach((config) => expect(tf.getKernel(config.kernelName, FAKE)).toBe(config));
     expect(stockKernel(FAKE, 'Neg')).toBe(STOCK[0].kernelFunc);
+  });
+});
+
+describe('runStock()', () => {
+  it('runs the kernel beneath every layer, and names the backend and kernel it lacks', () => {
+    installLayers(FAKE, [lower, upper]);
+    expect((runStock(FAKE, 'Neg', null as unknown as tf.KernelBackend, {}, { kind: 'upper' }) as unknown as Who).ran).toBe('stock Neg');
+    expect(() => runStock(FAKE, 'Relu', null as unknown as tf.KernelBackend, {})).toThrow(`The ${FAKE} backend has no 'Relu' kernel`);
   });
 });
 

@@ -109,6 +109,23 @@ export function stockKernel<B extends tf.KernelBackend>(backendName: string, ker
   return config == null ? null : (config.kernelFunc as unknown as Kernel<B>);
 }
 
+/**
+ * Runs the backend's own kernel `kernelName` (beneath every layer) on kernel-level tensors, as a
+ * layer's kernel builds on them; the caller owns (and disposes) the result. Throws if the backend
+ * has no such kernel.
+ */
+export function runStock<B extends tf.KernelBackend>(
+  backendName: string,
+  kernelName: string,
+  backend: B,
+  inputs: tf.NamedTensorInfoMap | tf.TensorInfo[],
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const kernel = stockKernel<B>(backendName, kernelName);
+  if (kernel == null) throw new Error(`The ${backendName} backend has no '${kernelName}' kernel; is its package loaded?`);
+  return kernel({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+}
+
 /** The layers installed for a backend, bottom first (`B`: that backend's class, e.g. `BackendWasm`). */
 export function installedLayers<B extends tf.KernelBackend = tf.KernelBackend>(backendName: string): readonly KernelLayer<B>[] {
   return (stacks.get(backendName) ?? []).map((installed) => installed.layer as unknown as KernelLayer<B>);

@@ -4,13 +4,14 @@
  * (`runuser -u postgres --`). `.ci/run` starts one itself and passes its URL in
  * DIGITFUSE_TEST_POSTGRES (and its data directory in DIGITFUSE_TEST_POSTGRES_DATA, for its server's CPU
  * time); without it the specs start their own (as does the restart spec always), or skip with one loud line when the
- * server's programs are missing (never when CI=true).
+ * server's programs are missing (never on CI).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cannotRun } from '@digitfuse/core/testing';
 import pg from 'pg';
 
 /** The superuser of a throwaway cluster and its password (TCP connections need it). */
@@ -85,9 +86,7 @@ export function postgresBinDir(): string | undefined {
 export function postgresTestable(): boolean {
   if (process.env.DIGITFUSE_TEST_POSTGRES || postgresBinDir() !== undefined) return true;
   const why = 'PostgreSQL server programs (initdb, pg_ctl) not found: apt-get install -y postgresql';
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL specs cannot run on CI: ${why}`);
-  process.stderr.write(`\n!!! SKIPPING the PostgreSQL specs: ${why}\n\n`);
-  return false;
+  return cannotRun('the PostgreSQL specs', why);
 }
 
 function freePort(): Promise<number> {
@@ -216,9 +215,7 @@ export function poolerTestable(): boolean {
   if (!postgresTestable()) return false;
   if (pgbouncerBin() !== undefined) return true;
   const why = 'PgBouncer not found: apt-get install -y pgbouncer';
-  if (process.env.CI === 'true') throw new Error(`PgBouncer specs cannot run on CI: ${why}`);
-  process.stderr.write(`\n!!! SKIPPING the PgBouncer specs: ${why}\n\n`);
-  return false;
+  return cannotRun('the PgBouncer specs', why);
 }
 
 /**

@@ -4,12 +4,11 @@
  * (`CI` set), where they fail: CI must test the page.
  */
 import { existsSync } from 'node:fs';
+import { onCi } from '@digitfuse/core/testing';
 import puppeteer, { type Browser, type Page, type Viewport } from 'puppeteer-core';
 
 /** Where the browser is: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const onCi = (): boolean => !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 
 /** `describe` that needs chromium: skipped (loudly) without it, failing on CI without it. */
 export function describeInBrowser(name: string, body: () => void): void {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { stockKernel, type KernelArgs } from '../kernel-layers';
+import { runStock, type KernelArgs } from '../kernel-layers';
 import { conv2dInfo, input, isNhwc, type TensorInfo } from '../kernel-support';
 
 /**
@@ -39,11 +39,7 @@ type Run = (name: string, inputs: tf.NamedTensorInfoMap | TensorInfo[], attrs?: 
 
 /** Runs the backend's stock kernels (beneath every layer) on kernel-level tensors. */
 function stockRunner(backendName: string, backend: tf.KernelBackend): Run {
-  return (name, inputs, attrs = {}) => {
-    const kernel = stockKernel(backendName, name);
-    if (kernel == null) throw new Error(`The ${backendName} backend has no '${name}' kernel`);
-    return kernel({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs }) as TensorInfo;
-  };
+  return (name, inputs, attrs = {}) => runStock(backendName, name, backend, inputs, attrs);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runScript } from '@digitfuse/core/testing';
+import { cannotRun, onCi, runScript } from '@digitfuse/core/testing';
 import { writeNpy } from '@digitfuse/data';
 import { randomInputs } from '../../testing';
 
@@ -24,11 +24,9 @@ function lavapipeManifest(): string | undefined {
   return file && path.join(dir, file);
 }
 
-const onCi = process.env['CI'] != null && process.env['CI'] !== 'false' && process.env['CI'] !== '0';
 const manifest = lavapipeManifest();
 if (manifest == null) {
-  if (onCi) throw new Error('The webgpu specs cannot run on CI: no lavapipe driver manifest (install mesa-vulkan-drivers >= 24, see .ci/run)');
-  process.stderr.write("SKIPPED: the webgpu specs (no lavapipe driver manifest: install Mesa's mesa-vulkan-drivers >= 24)\n");
+  cannotRun('the webgpu specs', "no lavapipe driver manifest: install Mesa's mesa-vulkan-drivers >= 24 (see .ci/run)");
 }
 const describeLavapipe = manifest == null ? describe.skip : describe;
 
@@ -37,7 +35,7 @@ describeLavapipe("--backend webgpu on Mesa's software Vulkan (lavapipe)", () => 
   /** A too-old lavapipe (Mesa < 24) gives Dawn no adapter: a loud skip off CI, a failure on it. */
   const usable = (stderr: string): boolean => {
     if (!stderr.includes('--backend webgpu is not available')) return true;
-    if (onCi) return true; // the expectations below then fail, showing stderr
+    if (onCi()) return true; // the expectations below then fail, showing stderr
     process.stderr.write(`SKIPPED: the webgpu specs (lavapipe at ${manifest} gives Dawn no adapter: Mesa >= 24 needed)\n`);
     return false;
   };

@@ -1,3 +1,4 @@
+import { onCi } from '@digitfuse/core/testing';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../backend-error';
 import { installedLayers } from '../kernel-layers';
@@ -8,7 +9,7 @@ import { nativeKernelLayer, nativeKernelsRegistered } from './native-kernel-laye
 
 const loaded = loadNativeAddon();
 /** CI builds the addon with `npm ci`; there a missing addon is a failure, elsewhere the rest is skipped. */
-const required = process.env.CI != null && process.env.DIGITFUSE_NATIVE !== '0';
+const required = onCi() && process.env.DIGITFUSE_NATIVE !== '0';
 const withAddon = loaded.ok ? it : it.skip;
 const addon = (): NativeAddon => {
   if (!loaded.ok) throw new Error(loaded.why);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { stockKernel } from '../kernel-layers';
+import { runStock } from '../kernel-layers';
 import type { TensorInfo } from '../kernel-support';
 
 /** Names of the stock wasm kernels the project kernels are built from. */
@@ -16,9 +16,7 @@ export function runBase(
   inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap = {},
 ): TensorInfo {
-  const kernel = stockKernel<BackendWasm>('wasm', name);
-  if (kernel == null) throw new Error(`The wasm backend has no '${name}' kernel; is @tensorflow/tfjs-backend-wasm loaded?`);
-  return kernel({ inputs, backend, attrs }) as TensorInfo;
+  return runStock('wasm', name, backend, inputs, attrs);
 }
 
 /** Releases a kernel-level intermediate. */
