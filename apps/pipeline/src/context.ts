@@ -1,5 +1,5 @@
 import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/data';
-import { describeBackend, selectBackend, type BackendInfo } from '@digitfuse/model';
+import { batchSizeAdvice, describeBackend, selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
@@ -35,7 +35,11 @@ export interface Stage {
 
 /** The compute backend, chosen once per process. */
 export async function backendOf(ctx: RunContext): Promise<BackendInfo> {
-  ctx.backend ??= await selectBackend(ctx.options.backend, (line) => ctx.log(line));
+  if (ctx.backend == null) {
+    ctx.backend = await selectBackend(ctx.options.backend, (line) => ctx.log(line));
+    const advice = batchSizeAdvice(ctx.backend, ctx.options.batchSize);
+    if (advice != null) ctx.log(advice);
+  }
   // As the `backend:` line names it (the summary's backend row), native kernels and instruction set included.
   ctx.state.backend = describeBackend(ctx.backend);
   return ctx.backend;

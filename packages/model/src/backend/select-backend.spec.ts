@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gpuKernelLayer } from './gpu-kernels/gpu-kernel-layer';
 import { installedLayers } from './kernel-layers';
 import { BackendError } from './backend-error';
-import { selectBackend, type BackendChoice } from './select-backend';
+import { batchSizeAdvice, GPU_MIN_BATCH_SIZE, selectBackend, type BackendChoice, type BackendInfo } from './select-backend';
 import { autoSelectsWasm, nativeInstalled } from './test-support';
 import { registerWasmKernels } from './wasm-kernels/wasm-kernel-layer';
 
@@ -52,5 +52,22 @@ describe('selectBackend()', () => {
     expect(tf.getBackend()).toBe('cpu');
     expect(lines).toEqual(['backend: cpu — --backend cpu (pure JavaScript, slow)']);
     expect(installedLayers('cpu')).toEqual([gpuKernelLayer('cpu')]);
+  });
+});
+
+describe('batchSizeAdvice()', () => {
+  const gpu: BackendInfo = { name: 'webgpu', reason: 'auto', adapter: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', fallback: false } };
+
+  it('advises a larger batch on a GPU below GPU_MIN_BATCH_SIZE, naming the flag and both sizes', () => {
+    expect(batchSizeAdvice(gpu, 64)).toBe(
+      "note: --batch-size 64 keeps the GPU mostly idle (a step's time goes to launching ~500 small kernels, about the same at 256 or 1024 rows); pass --batch-size 256 or more for epochs several times shorter",
+    );
+    expect(batchSizeAdvice(gpu, GPU_MIN_BATCH_SIZE - 1)).toContain('--batch-size 255 keeps');
+  });
+
+  it('says nothing at GPU_MIN_BATCH_SIZE or more, on a software adapter, or on the CPU backends', () => {
+    expect(batchSizeAdvice(gpu, GPU_MIN_BATCH_SIZE)).toBeNull();
+    expect(batchSizeAdvice({ ...gpu, adapter: { ...gpu.adapter!, fallback: true } }, 64)).toBeNull();
+    for (const name of ['wasm', 'cpu', 'tensorflow'] as const) expect(batchSizeAdvice({ name, reason: 'auto' }, 64)).toBeNull();
   });
 });
