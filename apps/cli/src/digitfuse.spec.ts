@@ -178,7 +178,8 @@ describe('a second Ctrl-C', () => {
   it('stops at once a program that has not stopped at the first (busy in one long computation): its whole process group ends, by SIGINT, with one line', async () => {
     const data = join(tmp, 'busy-data');
     expect((await digitfuse(['demo', '--train', '150', '--test', '10', '--out', data])).status).toBe(0);
-    // `--backend cpu` (pure JavaScript) spends minutes in one training step of 120 rows here,
+    // `--backend cpu` (pure JavaScript) spends about 25 s in one training step of 120 rows here
+    // (model:bench --backend cpu --configs paper --batch-size 120: 4.8 samples/s),
     // and the program looks at its signals only between two steps.
     const bin = join(workspace, 'apps/cli/bin/digitfuse');
     const args = ['search', '--data', data, '--out', join(tmp, 'busy-run'), '--trials', '1', '--epochs', '1', '--backend', 'cpu', '--batch-size', '120'];
