@@ -21,6 +21,8 @@ export interface RunContext {
   beside?: BesideRetrain;
   /** When (Date.now()) this process's search began to use its `--budget`; unset when none runs. */
   budgetClock?: number;
+  /** Whether {@link adviseBatchSize} has run in this process. */
+  batchSizeAdvised?: boolean;
   /** The report's t-SNE and K-means seed, when `digitfuse report --seed` gives one; default: the run's `--seed`. */
   readonly mapSeed?: number;
 }
@@ -35,14 +37,21 @@ export interface Stage {
 
 /** The compute backend, chosen once per process. */
 export async function backendOf(ctx: RunContext): Promise<BackendInfo> {
-  if (ctx.backend == null) {
-    ctx.backend = await selectBackend(ctx.options.backend, (line) => ctx.log(line));
-    const advice = batchSizeAdvice(ctx.backend, ctx.options.batchSize);
-    if (advice != null) ctx.log(advice);
-  }
+  ctx.backend ??= await selectBackend(ctx.options.backend, (line) => ctx.log(line));
   // As the `backend:` line names it (the summary's backend row), native kernels and instruction set included.
   ctx.state.backend = describeBackend(ctx.backend);
   return ctx.backend;
+}
+
+/**
+ * For a stage that trains (search, retrain): says once per process, when a GPU would train at a
+ * batch too small for it, what to pass instead ({@link batchSizeAdvice}).
+ */
+export function adviseBatchSize(ctx: RunContext, backend: BackendInfo): void {
+  if (ctx.batchSizeAdvised) return;
+  ctx.batchSizeAdvised = true;
+  const advice = batchSizeAdvice(backend, ctx.options.batchSize);
+  if (advice != null) ctx.log(`    ${advice}`);
 }
 
 /** The prepared data (loaded from the cache when the inputs are unchanged). */

@@ -1,0 +1,28 @@
+import type { BackendInfo } from '@digitfuse/model';
+import { adviseBatchSize, type RunContext } from './context';
+
+/** A run context with just what adviseBatchSize reads: the batch size and a log. */
+function contextWith(batchSize: number): { ctx: RunContext; lines: string[] } {
+  const lines: string[] = [];
+  const ctx = { options: { batchSize }, log: (line: string) => lines.push(line) } as unknown as RunContext;
+  return { ctx, lines };
+}
+
+const gpu: BackendInfo = { name: 'webgpu', reason: 'auto', adapter: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', fallback: false } };
+
+describe('adviseBatchSize()', () => {
+  it('says once per process, among the stage facts, that a GPU at batch 64 wants 256 or more', () => {
+    const { ctx, lines } = contextWith(64);
+    adviseBatchSize(ctx, gpu); // the search
+    adviseBatchSize(ctx, gpu); // the retraining, in the same process
+    expect(lines).toEqual([expect.stringMatching(/^ {4}note: --batch-size 64 keeps the GPU mostly idle .*; pass --batch-size 256 or more for epochs several times shorter$/)]);
+  });
+
+  it('says nothing at --batch-size 256, or on the CPU path', () => {
+    const big = contextWith(256);
+    adviseBatchSize(big.ctx, gpu);
+    const cpu = contextWith(64);
+    adviseBatchSize(cpu.ctx, { name: 'wasm', reason: 'auto', simd: true, threads: 1 });
+    expect([...big.lines, ...cpu.lines]).toEqual([]);
+  });
+});
