@@ -174,7 +174,7 @@ step() { # NAME CAP_S SCRIPT ARGS...: runs the script within the budget; NAME.js
   record "$name: $status in $(($(date +%s) - t)) s"
   # The backend line or the error, the result lines, and the last line of stdout (every step's result).
   while IFS= read -r line; do record "    $line"; done < <(
-    grep -E '^(error:|warning:|backend:|attention |concat |robust |batch |epoch |test |validation |best epoch)' "$STEPS/$name.log" | head -n 16
+    grep -E '^(error:|warning:|note:|backend:|attention |concat |robust |batch |epoch |test |validation |best epoch)' "$STEPS/$name.log" | head -n 16
     tail -n 1 "$STEPS/$name.json" | cut -c1-700
   )
 }
