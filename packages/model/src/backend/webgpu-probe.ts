@@ -204,16 +204,18 @@ function loadTfjsWebgpu(): TfjsWebgpu {
   return require('@tensorflow/tfjs-backend-webgpu') as TfjsWebgpu;
 }
 
-/** What the child process of `screenAdapterInChild` runs: Dawn's binding (argv[1]) asked for an adapter, one JSON line. */
+/**
+ * What the child process of `screenAdapterInChild` runs: Dawn's binding (argv[1]) asked for an
+ * adapter; one JSON line with its info's fields as they are (`describeAdapterInfo` reads them here).
+ */
 const SCREEN_SCRIPT = `
-const text = (v) => (typeof v === 'string' ? v.trim() : '');
 const say = (v) => { process.stdout.write(JSON.stringify(v) + '\\n', () => process.exit(0)); };
 try {
   const gpu = require(process.argv[1]).create([]);
   gpu.requestAdapter({ powerPreference: 'high-performance' }).then((a) => {
     if (a == null) return say(null);
     const i = a.info || {};
-    say({ vendor: text(i.vendor), architecture: text(i.architecture), device: text(i.device) || text(i.description), fallback: i.isFallbackAdapter === true || a.isFallbackAdapter === true });
+    say({ vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter === true || a.isFallbackAdapter === true });
   }, (e) => say({ error: String((e && e.message) || e).split('\\n')[0] }));
 } catch (e) {
   say({ error: String((e && e.message) || e).split('\\n')[0] });
@@ -230,11 +232,13 @@ export function screenAdapterInChild(env: NodeJS.ProcessEnv = process.env, timeo
   const child = spawnSync(process.execPath, ['-e', SCREEN_SCRIPT, binding], { encoding: 'utf8', env, timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.error != null) return { error: `the adapter probe failed (${child.error.message})` };
   const line = child.stdout.trim().split('\n').pop() ?? '';
+  let answer: GpuAdapterInfoLike | null | { error: string };
   try {
-    return JSON.parse(line) as AdapterDescription | null | { error: string };
+    answer = JSON.parse(line) as GpuAdapterInfoLike | null | { error: string };
   } catch {
     return { error: `the adapter probe ended without an answer (exit ${child.status ?? child.signal})` };
   }
+  return answer == null || 'error' in answer ? answer : describeAdapterInfo(answer);
 }
 
 /** The real packages and the real Vulkan lookup. */
@@ -258,6 +262,16 @@ export function describeAdapter(d: AdapterDescription): string {
   if (parts.length === 0) parts.push('unnamed adapter');
   if (d.fallback) parts.push('software fallback adapter');
   return parts.join(', ');
+}
+
+/** The adapter as the backend line names it, from what its driver says (`fallback`: the adapter itself says it is one). */
+function describeAdapterInfo(info: GpuAdapterInfoLike, fallback = false): AdapterDescription {
+  return {
+    vendor: textOf(info.vendor),
+    architecture: textOf(info.architecture),
+    device: textOf(info.device) || textOf(info.description),
+    fallback: info.isFallbackAdapter === true || fallback,
+  };
 }
 
 function textOf(value: unknown): string {
@@ -301,12 +315,7 @@ export async function probeWebgpu(runtime: WebgpuRuntime = DEFAULT_WEBGPU_RUNTIM
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter == null) return noAdapter('');
     const info: GpuAdapterInfoLike = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
-    const description: AdapterDescription = {
-      vendor: textOf(info.vendor),
-      architecture: textOf(info.architecture),
-      device: textOf(info.device) || textOf(info.description),
-      fallback: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true,
-    };
+    const description = describeAdapterInfo(info, adapter.isFallbackAdapter === true);
     return { ok: true, binding: binding.value, tfjs: tfjs.value, gpu, adapter, info, description };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
