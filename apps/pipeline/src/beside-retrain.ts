@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hasAblation } from './ablation';
 import type { RunContext } from './context';
+import { beforeStopping, STOP_WORK_MS } from './run-process';
 
 /** The child process started beside the retraining. */
 export interface BesideRetrain {
@@ -72,6 +73,16 @@ export function startBesideRetrain(ctx: RunContext, trial: number, backend: stri
       resolve(code);
     });
   });
+  // Stopped (Ctrl-C, or SIGTERM sent to this process alone, where 'exit' never comes): the child stops
+  // before the run's last line. It went on to its last file, its lines printed after "stopped (...)".
+  // Busy in one computation (t-SNE) it hears SIGTERM only when that ends: then it is killed outright.
+  const forget = beforeStopping(async () => {
+    kill();
+    const late = setTimeout(() => child.kill('SIGKILL'), STOP_WORK_MS - 1_000);
+    await exited;
+    clearTimeout(late);
+  });
+  void exited.then(forget);
   ctx.log(`    beside the retraining, process ${child.pid} ${work.join(' and ')}`);
   return { trial, backend, exited, child };
 }

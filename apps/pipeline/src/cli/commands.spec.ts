@@ -669,6 +669,23 @@ describe('a run stopped with Ctrl-C', () => {
   });
 });
 
+describe('a run stopped by SIGTERM sent to its binary alone (`kill PID`, `timeout`) while it retrains', () => {
+  it('stops the process beside the retraining too, before its last line (it trained and printed on after it)', async () => {
+    const out = join(tmp(), 'stopped-beside');
+    const args = ['full', '--data', data(), '--out', out, '--trials', '1', '--epochs', '2', '--search-rows', '200', '--backend', 'wasm'];
+    const { child, output, done } = startUserBinary(args);
+    let beside = /beside the retraining, process (\d+) /.exec(output());
+    for (let t0 = Date.now(); beside === null; await new Promise((r) => setTimeout(r, 20)), beside = /beside the retraining, process (\d+) /.exec(output())) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no beside line: ${output().slice(-3000)}`);
+    }
+    process.kill(child.pid as number, 'SIGTERM');
+    expect(await done).toEqual({ code: null, signal: 'SIGTERM' });
+    const written = output();
+    expect(written.slice(written.lastIndexOf('\nstopped'))).toBe(`\nstopped (SIGTERM): \`digitfuse full --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+    expect(processAlive(Number(beside[1]))).toBe(false);
+  });
+});
+
 describe('the same seed gives the same run: a search stopped by Ctrl-C mid-trial, then resumed', () => {
   it('ends with the trials of an uninterrupted search (parameters, values, the chosen configuration): the stopped trial FAIL, its retry and each trial after it one number higher', async () => {
     // Before, the retry trained with its own number's seed (another value for the same parameters)
