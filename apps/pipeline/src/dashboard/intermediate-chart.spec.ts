@@ -32,6 +32,15 @@ describe('intermediateValuesSpec()', () => {
     expect(labels).toContainEqual(['1', '2', '3']);
   });
 
+  it("labels its value axis around the one value of the first epoch (the dashboard then read 0.5000 as \"1\")", async () => {
+    const svg = await renderSvg(intermediateValuesSpec([trial(0, 'RUNNING', [0.5])]));
+    const labels = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].map((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    const [epochs, values] = labels;
+    expect(epochs).toEqual(['1']);
+    expect(values).toEqual(expect.arrayContaining(['0.490', '0.500', '0.510']));
+    expect(values).not.toContain('1');
+  });
+
   it('has no empty layer when no trial was pruned and none is best yet', async () => {
     const spec = intermediateValuesSpec([trial(0, 'RUNNING', [0.9, 0.93])]) as unknown as { layer: Array<{ layer?: unknown[] }> };
     expect(spec.layer).toHaveLength(1);

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { TrialInput } from '../report';
-import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round } from '../report/charts/theme';
+import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round, valueScale } from '../report/charts/theme';
 
 const SERIES = {
   COMPLETE: 'completed trial',
@@ -52,7 +52,7 @@ export function intermediateValuesSpec(
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 18 },
   };
   const x = { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: integerAxis([...rows, ...prunedAt].map((r) => r.epoch)) };
-  const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
+  const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: valueScale([...rows, ...prunedAt].map((r) => r.value)) };
   const tooltip = [
     { field: 'trial', type: 'quantitative', title: 'trial' },
     { field: 'epoch', type: 'quantitative', title: 'epoch' },

@@ -230,4 +230,17 @@ describe('optimizationHistorySpec() axis', () => {
     const xLabels = [...svg.matchAll(/role-axis-label[\s\S]*?<\/g>/g)][0][0].match(/>([^<]+)<\/text>/g) ?? [];
     expect(xLabels.map((l) => l.slice(1, -7))).toEqual(['0', '1']);
   });
+
+  it('reads one completed trial at its value, with one trial number (0.8000 read "1", over the labels 0 and 1 of a running trial)', async () => {
+    // The dashboard's chart while a search's second trial runs, and a `--trials 1` run's report.
+    const trials = [
+      { number: 0, state: 'COMPLETE' as const, params: {}, value: 0.8, bestEpoch: 3, seconds: 6, intermediate: [[3, 0.86]] as [number, number][] },
+      { number: 1, state: 'RUNNING' as const, params: {}, value: null, bestEpoch: null, seconds: 4, intermediate: [[1, 0.25]] as [number, number][] },
+    ];
+    const svg = await renderSvg(optimizationHistorySpec(trials, { name: 'objective value' }));
+    const [xLabels, yLabels] = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].map((m) => [...m[1].matchAll(/>([^<]*)<\/text>/g)].map((t) => t[1]));
+    expect(xLabels).toEqual(['0']);
+    expect(yLabels).toEqual(expect.arrayContaining(['0.78', '0.80', '0.82']));
+    expect(yLabels).not.toContain('1');
+  });
 });

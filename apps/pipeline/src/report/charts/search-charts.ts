@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { TrialInput } from '../types';
-import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round } from './theme';
+import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round, valueScale } from './theme';
 
 /** How the search's objective is read. */
 export interface ObjectiveInfo {
@@ -71,8 +71,10 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
     scale: { domain, range: drawn.map(([, colour]) => colour) },
     legend: { ...LEGEND_CONFIG, orient: 'bottom', direction: 'horizontal', labelLimit: 0, columnPadding: 24 },
   };
-  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: integerAxis(sorted.map((t) => t.number)) };
-  const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: { zero: false } };
+  // The trials drawn: a running or failed one has no point, and its number sat on an axis of one point, over another's.
+  const plotted = [...points, ...best];
+  const x = { field: 'trial', type: 'quantitative', title: 'Trial number', axis: integerAxis(plotted.map((p) => p.trial)) };
+  const y = { field: 'value', type: 'quantitative', title: capitalise(name), scale: valueScale(plotted.map((p) => p.value)) };
   const bestWord = chosen === null ? 'best' : direction === 'maximize' ? 'highest' : 'lowest';
   const subtitle = [
     `${counts('COMPLETE')} completed, ${counts('PRUNED')} pruned, ${counts('FAIL')} failed trials; ${direction === 'maximize' ? 'higher' : 'lower'} is better${bestSoFar !== null ? `; ${bestWord} ${bestSoFar.toFixed(4)}` : ''}`,

@@ -25,6 +25,17 @@ export function integerAxis(values: Iterable<number>): { values?: number[]; tick
   return distinct.length <= 20 ? { values: distinct, format: 'd' } : { tickMinStep: 1, format: 'd' };
 }
 
+/**
+ * A value axis's scale, not from zero: around the value when every point has the same one (one
+ * finished trial, one epoch), which Vega otherwise labels with a rounded tick (a value of 0.8000 read
+ * "1"); from the data otherwise.
+ */
+export function valueScale(values: readonly number[]): { zero: false; domain?: [number, number] } {
+  if (values.length === 0 || values.some((v) => v !== values[0])) return { zero: false };
+  const pad = Math.max(Math.abs(values[0]) * 0.05, 0.01);
+  return { zero: false, domain: [round(values[0] - pad, 6), round(values[0] + pad, 6)] };
+}
+
 /** Round to `digits` decimals (keeps the SVG small and the output deterministic to print). */
 export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
