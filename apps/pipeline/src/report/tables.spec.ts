@@ -18,7 +18,7 @@ describe('trialTable()', () => {
     ]);
     expect(t.headers).toEqual(['Trial', 'State', 'Value', 'Best epoch', 'Seconds', 'lr', 'opt']);
     expect(t.rows).toEqual([
-      ['0', 'COMPLETE', '0.9700', '4', '12.3', '0.001', 'adam'],
+      ['0', 'COMPLETE', '0.9700', '4', '12.3', '1.00e-3', 'adam'],
       ['1', 'PRUNED', '–', '–', '–', '0.01', '–'],
     ]);
   });
@@ -35,6 +35,17 @@ describe('trialTable()', () => {
   it('gives every value 4 decimals, as the dashboard and the text above it do (0.975 stood under 0.9738)', () => {
     const t = trialTable([{ number: 4, state: 'COMPLETE', params: {}, value: 0.975, bestEpoch: 10, seconds: 24.3, intermediate: [] }]);
     expect(t.rows[0][2]).toBe('0.9750');
+  });
+
+  it("writes each parameter as the dashboard does: three digits, an exponent under 0.01 (a column read 7.630e-4 over 0.005749)", () => {
+    const t = trialTable([
+      { number: 0, state: 'COMPLETE', params: { learning_rate: 0.000763, dropout: 0.42, units: 128 }, value: 0.9, bestEpoch: 4, seconds: 1, intermediate: [] },
+      { number: 1, state: 'COMPLETE', params: { learning_rate: 0.00574873, dropout: 0.277831, units: 41 }, value: 0.8, bestEpoch: 4, seconds: 1, intermediate: [] },
+    ]);
+    expect(t.rows.map((r) => r.slice(5))).toEqual([
+      ['0.42', '7.63e-4', '128'],
+      ['0.278', '5.75e-3', '41'],
+    ]);
   });
 
   it('marks a trial the search budget stopped early', () => {

@@ -1,4 +1,5 @@
 import { modalityLabel } from './charts/ablation-chart';
+import { formatParam } from './charts/search-charts';
 import type { AblationEntry, FusionInput, RobustnessInput, TrialInput } from './types';
 
 /** A table as header cells and rows of text cells. */
@@ -40,7 +41,10 @@ export function trialTable(trials: readonly TrialInput[], prunedValue: string | 
         formatCell(t.bestEpoch),
         t.seconds === null ? '–' : t.seconds.toFixed(1),
         ...(workers ? [t.worker ?? '–'] : []),
-        ...params.map((p) => formatCell(t.params[p])),
+        ...params.map((p) => {
+          const v = t.params[p];
+          return typeof v === 'number' ? formatParam(v) : formatCell(v);
+        }),
       ]),
   };
 }

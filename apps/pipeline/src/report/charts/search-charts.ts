@@ -119,10 +119,15 @@ interface AxisScale {
   readonly highText: string;
 }
 
-function formatParam(v: number): string {
+/**
+ * A parameter's value as the report and the dashboard show it (`param()` in dashboard/assets/app.js):
+ * three significant digits, with an exponent under 0.01 (a learning-rate column read 7.630e-4 over
+ * 0.005749).
+ */
+export function formatParam(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  if (a >= 1e4 || a < 1e-2) return v.toExponential(2);
   if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(3)));
 }
