@@ -188,6 +188,15 @@ describe('search charts', () => {
     await expectTexts(optimizationHistorySpec(trials), [`best ${top.toFixed(4)}`]);
   });
 
+  it('optimizationHistorySpec() marks a trial the search budget stopped early apart, its value being of a shorter training', async () => {
+    const complete = (number: number, value: number, stoppedByBudget = false) => ({ number, state: 'COMPLETE' as const, params: {}, value, bestEpoch: 1, seconds: 9, intermediate: [], stoppedByBudget });
+    const cut = optimizationHistorySpec([complete(0, 0.95), complete(1, 0.93), complete(2, 0.58, true)]);
+    expect(await expectTexts(cut, ['completed trial', 'completed early (search budget)'])).toBeTruthy();
+    const points = (cut as unknown as { layer: Array<{ data: { values: Array<{ trial: number; series: string }> } }> }).layer[1].data.values;
+    expect(points.map((p) => [p.trial, p.series])).toEqual([[0, 'completed trial'], [1, 'completed trial'], [2, 'completed early (search budget)']]);
+    expect(texts(await renderSvg(optimizationHistorySpec([complete(0, 0.95), complete(1, 0.93)])))).not.toContain('search budget');
+  });
+
   it('displayedValue() uses a pruned trial\'s last reported value', () => {
     const base = { number: 0, params: {}, bestEpoch: null, seconds: null };
     expect(displayedValue({ ...base, state: 'PRUNED', value: null, intermediate: [[1, 0.3], [2, 0.5]] })).toBe(0.5);

@@ -26,6 +26,7 @@ export interface ObjectiveInfo {
 }
 
 const COMPLETE = 'completed trial';
+const BUDGET = 'completed early (search budget)';
 const PRUNED = 'pruned trial (last reported value)';
 const BEST = 'best so far';
 
@@ -47,7 +48,8 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
     const v = displayedValue(t);
     if (v === null) continue;
     if (t.state === 'COMPLETE') {
-      points.push({ trial: t.number, value: round(v, 6), series: COMPLETE });
+      // Its value is of a shorter training: drawn as the others, it read as a poor configuration.
+      points.push({ trial: t.number, value: round(v, 6), series: t.stoppedByBudget ? BUDGET : COMPLETE });
       if (bestSoFar === null || (direction === 'maximize' ? v > bestSoFar : v < bestSoFar)) bestSoFar = v;
     } else if (t.state === 'PRUNED' && prunedValue === null) {
       points.push({ trial: t.number, value: round(v, 6), series: PRUNED });
@@ -56,13 +58,15 @@ export function optimizationHistorySpec(trials: readonly TrialInput[], objective
   }
   const counts = (s: TrialInput['state']) => trials.filter((t) => t.state === s).length;
   // The series drawn, each with its colour and shape: pruned trials only when their value is the objective's.
+  // The budget's series only when the budget stopped a trial.
   const drawn = (
     [
       [COMPLETE, '#4c78a8', 'circle'],
+      [BUDGET, '#f58518', 'triangle-up'],
       [PRUNED, '#bab0ac', 'cross'],
       [BEST, '#e45756', 'stroke'],
     ] as const
-  ).filter(([series]) => series !== PRUNED || prunedValue === null);
+  ).filter(([series]) => (series !== PRUNED || prunedValue === null) && (series !== BUDGET || points.some((p) => p.series === BUDGET)));
   const domain = drawn.map(([series]) => series);
   const color = {
     field: 'series',
