@@ -17,6 +17,6 @@ export { ReportInputError } from './errors';
 export { tsneChartSpec, kmeansChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './charts/embedding-charts';
 export { trainingCurvesSpec } from './charts/training-charts';
 export { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts';
-export { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from './charts/search-charts';
+export { formatParam, optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from './charts/search-charts';
 export { ablationSpec } from './charts/ablation-chart';
 export { trialTable, ablationTable, keyValueTable, markdownTable, htmlTable, summaryCell, type Table } from './tables';

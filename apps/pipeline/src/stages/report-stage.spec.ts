@@ -123,6 +123,19 @@ describe('buildSummary() and bestModelNote()', () => {
     }
   });
 
+  it("writes the best parameters as the report's trial table does (dropout=0.420, learning_rate=0.000763 beside 0.42 and 7.63e-4)", () => {
+    const params = { img_filters_1: 48, dropout: 0.42, learning_rate: 0.000763 };
+    const trial = { number: 0, state: 'COMPLETE', params, value: 0.97, bestEpoch: 4, seconds: 60, intermediate: [], figures: null };
+    mkdirSync(dirname(layout.searchJson), { recursive: true });
+    writeFileSync(layout.searchJson, JSON.stringify({ objective: 'shift-aware', bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0, failed: 0, trials: [trial], importances: {} }));
+    state.stages.search = { seconds: 1, finishedAt: '', facts: { bestTrial: 0, bestValue: 0.97, finished: 1, pruned: 0 } };
+    try {
+      expect(buildSummary(ctx, evaluation)['best parameters']).toBe('img_filters_1=48, dropout=0.42, learning_rate=7.63e-4');
+    } finally {
+      delete state.stages.search;
+    }
+  });
+
   it("reads a search.json written before trials recorded their kept epoch, with its best step as their best epoch", () => {
     const trial = { number: 0, state: 'COMPLETE', params: {}, value: 0.97, bestStep: 9, seconds: 65.8, intermediate: [], figures: null };
     // Older still: a pruned trial was given the epoch of its best intermediate value; it kept none.
