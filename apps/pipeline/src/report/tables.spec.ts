@@ -113,11 +113,20 @@ describe('fusionTable()', () => {
     });
     expect(t.headers).toEqual(['Expert', 'Weight', 'Validation accuracy', 'With shifted audio']);
     expect(t.rows).toEqual([
-      ["Fused head (the paper's classifier)", '1', '99.00%', '97.00%'],
-      ['Image head', '0.5', '97.00%', '97.00%'],
+      ["Fused head (the paper's classifier)", '1.00', '99.00%', '97.00%'],
+      ['Image head', '0.50', '97.00%', '97.00%'],
       ['Audio head', '0.25', '86.00%', '56.00%'],
       ["Product of experts (the model's output)", '', '99.50%', '98.00%'],
     ]);
+  });
+
+  it('gives every weight two decimals, as the trial lines and summary.md do (0, 0.75 and 0.4342 stood in one column)', () => {
+    const t = fusionTable({
+      weights: { fused: 0, image: 0.75, audio: 0.434210526 },
+      clean: { fused: score(0.97), image: score(0.9433), audio: score(0.7117), product: score(0.9783) },
+      shifted: { fused: score(0.9467), image: score(0.9433), audio: score(0.4983), product: score(0.955) },
+    });
+    expect(t.rows.map((r) => r[1])).toEqual(['0.00', '0.75', '0.43', '']);
   });
 
   it("names attention fusion's fused head for what it is, not the paper's classifier", () => {

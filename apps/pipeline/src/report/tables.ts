@@ -71,7 +71,8 @@ export function fusionTable(fusion: FusionInput): Table {
     headers: ['Expert', 'Weight', 'Validation accuracy', 'With shifted audio'],
     rows: (['fused', 'image', 'audio', 'product'] as const).map((k) => [
       names[k],
-      k === 'product' ? '' : formatCell(fusion.weights[k]),
+      // Two decimals, as the trial lines and summary.md give them (0, 0.75 and 0.4342 stood in one column).
+      k === 'product' ? '' : fusion.weights[k].toFixed(2),
       percent(fusion.clean[k].acc),
       percent(fusion.shifted[k].acc),
     ]),
