@@ -119,6 +119,10 @@ export interface UploadResult {
   readonly plan: UploadPlan;
   /** The CLI's exit status when it ran. */
   readonly status?: number | null;
+  /** The signal that ended the CLI, when one did (its status is then null). */
+  readonly signal?: NodeJS.Signals | null;
+  /** Why the CLI could not be started, when it could not (its status is then null). */
+  readonly error?: Error;
 }
 
 /**
@@ -134,5 +138,5 @@ export function upload(args: UploadArgs): UploadResult & { readonly checked?: Su
   const plan = planUpload(args);
   if (plan.missing.length > 0 || !plan.kaggle) return { uploaded: false, plan, checked };
   const result = spawnSync(plan.kaggle, plan.command.slice(1), { stdio: 'inherit', env: args.env ?? process.env });
-  return { uploaded: result.status === 0, plan, status: result.status, checked };
+  return { uploaded: result.status === 0, plan, status: result.status, signal: result.signal, error: result.error, checked };
 }

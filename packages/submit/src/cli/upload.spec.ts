@@ -148,4 +148,19 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(recorded()).toEqual(['competitions', 'submit', '-c', 'digits', `--file=${submission}`, '--message=m']);
   });
+
+  it('says the kaggle CLI was stopped by a signal (it has no exit status then), not "exited with status null"', () => {
+    const killed = join(root, 'bin-killed');
+    mkdirSync(killed);
+    writeFileSync(join(killed, 'kaggle'), '#!/bin/sh\nkill -TERM $$\n');
+    chmodSync(join(killed, 'kaggle'), 0o755);
+    const r = runScript('packages/submit/src/cli/upload.ts', ['--competition', 'digits', '--message', 'm', '--submission', good, '--data', data], {
+      ...env(),
+      PATH: `${killed}:${process.env.PATH}`,
+    });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: `error: Not uploaded: the Kaggle CLI was stopped by SIGTERM; command was: kaggle competitions submit -c digits --file=${good} --message=m\n`,
+    });
+  });
 });

@@ -65,7 +65,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (result.plan.missing.length > 0) {
     throw new UploadError(`Not uploaded; missing: ${result.plan.missing.join('; ')}; then run: ${command}`);
   }
-  throw new UploadError(`Not uploaded: the Kaggle CLI exited with status ${result.status}; command was: ${command}`);
+  // A CLI ended by a signal (Ctrl-C, kill) or that could not start has no status: say which.
+  const ended = result.error
+    ? `could not be started (${(result.error as NodeJS.ErrnoException).code ?? result.error.message})`
+    : result.signal
+      ? `was stopped by ${result.signal}`
+      : `exited with status ${result.status}`;
+  throw new UploadError(`Not uploaded: the Kaggle CLI ${ended}; command was: ${command}`);
 }
 
 if (require.main === module) runMain(main);
