@@ -94,6 +94,9 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
+  // It said `Unknown arguments: --data, prepocess`: the flags after the typo read as unknown too.
+  ['a typo of a command', ['prepocess', '--data', absent], 2, 'error: Unknown command: prepocess; did you mean preprocess? (see --help)'],
+  ['a typo of a bench command', ['bench', 'modle'], 2, 'error: Unknown command: modle; did you mean model? (see --help)'],
   // It printed nothing and exited 0.
   ['a lone --', ['--'], 2, 'error: Expected a command: full, search, report, dashboard, studies, robustness, train, predict, validate, upload, preprocess, demo, figures, bench, audio-bank, build-native (see --help)'],
   ['bench with a lone --', ['bench', '--'], 2, 'error: Expected a command: model, kernels, tuning, samplers, storage, robustness (see --help)'],

@@ -1,4 +1,4 @@
-import { parseArgs, runMain } from '@digitfuse/core';
+import { nearestName, parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMMANDS, type Command } from './commands';
 
 /**
@@ -25,6 +25,9 @@ async function dispatch(argv: readonly string[], commands: readonly Command[], n
     await dispatch(rest, command.subcommands, `${name} ${command.name}`, command.describe);
     return;
   }
+  // A typo of a command (`prepocess`): yargs would call it, and every flag after it, an unknown argument.
+  const near = first === undefined || first.startsWith('-') ? undefined : nearestName(first, commands.map((c) => c.name));
+  if (near !== undefined) throw new UsageError(`Unknown command: ${first}; did you mean ${near}? (see --help)`);
   // No command (or an unknown one): the help lists the commands; anything else is a usage error.
   await parseArgs(argv, { name, usage: '<command> [flags]', describe }, (y) => {
     const listed = commands

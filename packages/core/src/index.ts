@@ -1,5 +1,5 @@
 export { UserError, UsageError } from './errors';
-export { parseArgs, HelpShown, typedNumber, type CliSpec } from './cli/parse-args';
+export { parseArgs, HelpShown, nearestName, typedNumber, type CliSpec } from './cli/parse-args';
 export { redactCredentials } from './redact-credentials';
 export { runCli, runMain, reportError, debugEnabled, outliveClosedOutput } from './cli/run-cli';
 export { endWithParent, parentPidEnv, PARENT_PID_ENV } from './cli/end-with-parent';

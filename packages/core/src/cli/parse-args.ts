@@ -217,12 +217,17 @@ function typedFlag(name: string, argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** The flag of `flags` that `name` is a typo of (at most 2 edits and half its length, a swap of two letters being 2; fastest-levenshtein), if exactly one is that near; never `version`, which parseArgs turns off. */
+/** The flag of `flags` that `name` is a typo of ({@link nearestName}); never `version`, which parseArgs turns off. */
 function nearestFlag(name: string, flags: readonly string[]): string | undefined {
-  const limit = Math.min(2, Math.floor(name.length / 2));
   // yargs declares `batch-size` and its twin `batchSize`: offer the one the help shows.
   const twins = new Set(flags.filter((f) => f.includes('-')).map(camelCase));
-  const near = flags.filter((f) => !twins.has(f) && f !== 'version' && distance(name, f) <= limit);
+  return nearestName(name, flags.filter((f) => !twins.has(f) && f !== 'version'));
+}
+
+/** The name of `names` that `name` is a typo of (at most 2 edits and half its length, a swap of two letters being 2; fastest-levenshtein), if exactly one is that near. */
+export function nearestName(name: string, names: readonly string[]): string | undefined {
+  const limit = Math.min(2, Math.floor(name.length / 2));
+  const near = names.filter((f) => distance(name, f) <= limit);
   const best = Math.min(...near.map((f) => distance(name, f)));
   const closest = near.filter((f) => distance(name, f) === best);
   return closest.length === 1 ? closest[0] : undefined;
