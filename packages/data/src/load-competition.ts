@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { counted, inputFileProblem, somethingAt } from '@digitfuse/core';
+import { counted, diskProblem, inputFileProblem, readProblem, somethingAt } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
 import { DataError } from './errors';
@@ -120,7 +120,12 @@ export function requireDataDir(dir: string, what = `\`--data ${dir}\``): void {
     st = statSync(dir, { throwIfNoEntry: false });
   } catch (err) {
     // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new DataError(`Cannot read the data folder \`${dir}\`: ${(err as Error).message}`, dir);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTDIR') {
+      // A closed folder on its path names that folder; a loop of links is said in words, not as Node's `stat` message.
+      const found = code === 'EACCES' || code === 'EPERM' ? readProblem(err, dir) : `a folder it cannot look at (${diskProblem(err) ?? code ?? (err as Error).message})`;
+      throw new DataError(`Expected ${what} to be a folder with the competition's files, found ${found}`, dir);
+    }
   }
   if (!st) throw new DataError(`Expected ${what} to be a folder with the competition's files, found no such folder`, dir);
   if (!st.isDirectory()) {

@@ -124,10 +124,18 @@ describe('preprocess main()', () => {
     chmodSync(join(data, 'y_train.csv'), 0o644);
     chmodSync(data, 0o600);
     const closed = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', join(tmp.dir, 'cache')]);
+    // A --data folder inside the closed one: it said `Cannot read the data folder ...: EACCES: permission denied, stat '...'`, naming no flag.
+    const inner = join(data, 'inner');
+    const within = runScriptUnprivileged('packages/data/src/cli/preprocess.ts', ['--data', inner, '--out', join(tmp.dir, 'cache')]);
     chmodSync(data, 0o755);
     expect(outcome(closed)).toEqual({
       status: 1,
       errors: [`error: Expected \`x_train_wr.npy\` in \`${data}\`, found no access to the folder \`${data}\` on its path (permission denied, EACCES)`],
+      stack: false,
+    });
+    expect(outcome(within)).toEqual({
+      status: 1,
+      errors: [`error: Expected \`--data ${inner}\` to be a folder with the competition's files, found no access to the folder \`${data}\` on its path (permission denied, EACCES)`],
       stack: false,
     });
     expect(readdirSync(tmp.dir)).toEqual(['data']);
