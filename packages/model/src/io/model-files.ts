@@ -7,7 +7,7 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
-import { diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomicAsync } from '@digitfuse/core';
+import { diskProblem, FileWriteError, makeDirs, processAlive, somethingAt, writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 import { readModelJson } from './read-model-file';
 import { epochIndex, epochNumber, indexedHistory, numberedHistory } from './saved-epochs';
@@ -17,8 +17,8 @@ export const META_JSON = 'meta.json';
 /** The files of a saved model, as `saveModel` writes them. */
 export const MODEL_FILES: readonly string[] = [MODEL_JSON, WEIGHTS_BIN, META_JSON];
 
-/** Which of `MODEL_FILES` the folder `dir` lacks (all of them when it is absent). */
-export const missingModelFiles = (dir: string): string[] => MODEL_FILES.filter((name) => !existsSync(path.join(dir, name)));
+/** Which of `MODEL_FILES` the folder `dir` lacks (all of them when it is absent); one in a folder this process may not look into is there (reading it names why it cannot be read). */
+export const missingModelFiles = (dir: string): string[] => MODEL_FILES.filter((name) => !somethingAt(path.join(dir, name)));
 
 /** What is saved beside the network: everything needed to predict on new raw data and to report. */
 export interface ModelMeta {

@@ -234,6 +234,23 @@ describe('submit:predict with model files as other programs leave them (spawned)
         expect({ status: r.status, lines: r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('backend:')) }).toEqual({ status: 1, lines: [line(dir)] });
         expect(existsSync(out)).toBe(false);
       }
+      // A model folder behind a folder it may not enter said `found nothing there`; a model folder it may not enter, `a folder without model.json, weights.bin, meta.json`.
+      const shut = join(open, 'shut');
+      mkdirSync(shut);
+      cpSync(model, join(shut, 'model'), { recursive: true });
+      const closedModel = join(open, 'closed-folder');
+      cpSync(model, closedModel, { recursive: true });
+      chmodSync(shut, 0o700);
+      chmodSync(closedModel, 0o700);
+      for (const [dir, line] of [
+        [join(shut, 'model'), `error: Expected \`--model ${join(shut, 'model')}\` to be a model folder (model.json, weights.bin, meta.json), found no access to the folder \`${shut}\` on its path (permission denied, EACCES)`],
+        [closedModel, `error: Expected \`${join(closedModel, 'meta.json')}\` to be the model's metadata (JSON), found no access to the folder \`${closedModel}\` on its path (permission denied, EACCES)`],
+      ]) {
+        const out = join(open, 'out', 'closed-folder.csv');
+        const r = runScriptUnprivileged('packages/submit/src/cli/predict.ts', ['--model', dir, '--data', join(open, 'data'), '--out', out, '--backend', 'wasm']);
+        expect({ status: r.status, lines: r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('backend:')) }).toEqual({ status: 1, lines: [line] });
+        expect(existsSync(out)).toBe(false);
+      }
     } finally {
       rmSync(open, { recursive: true, force: true });
     }
