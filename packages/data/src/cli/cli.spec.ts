@@ -424,6 +424,18 @@ describe('demo main()', () => {
       stack: false,
     });
     expect(readdirSync(closed)).toEqual([]);
+    // A folder it may not look into (or one behind such a folder): it printed Node's `EACCES: permission denied, scandir` (or `stat`) with a stack trace.
+    const shut = join(tmp.dir, 'shut');
+    mkdirSync(join(shut, 'inner'), { recursive: true });
+    chmodSync(shut, 0o700);
+    for (const out of [shut, join(shut, 'inner')]) {
+      expect(demoAs(runScriptUnprivileged, ['--train', '20', '--test', '5', '--out', out])).toMatchObject({
+        status: 1,
+        errors: [`error: Cannot write the demo dataset to \`${out}\`: permission denied (EACCES); nothing was written`],
+        stack: false,
+      });
+    }
+    expect(readdirSync(shut)).toEqual(['inner']);
   }, 60000);
 
   describe('on a full disk', () => {

@@ -212,11 +212,16 @@ function inspectTarget(dir: string): DemoTarget {
   } catch (err) {
     // ENOTDIR: a file is in the way of one of its folders (building there fails with its own message).
     if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return { kind: 'absent' };
-    throw err;
+    throw cannotLookAt(dir, err);
   }
   if (!st) return { kind: 'absent' };
   if (!st.isDirectory()) return { kind: 'foreign', found: 'a file' };
-  const entries = readdirSync(dir).sort();
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch (err) {
+    throw cannotLookAt(dir, err);
+  }
   if (entries.length === 0) return { kind: 'empty' };
   const manifest = readAnyManifest(dir);
   const others = entries.filter((name) => !DEMO_NAMES.has(name) || !isFile(join(dir, name)));
@@ -224,6 +229,12 @@ function inspectTarget(dir: string): DemoTarget {
   const shown = others.length > 0 ? others : entries;
   const listed = shown.slice(0, 3).join(', ') + (shown.length > 3 ? ', ...' : '');
   return { kind: 'foreign', found: `a folder with ${others.length > 0 ? 'other files' : `no ${DEMO_MANIFEST}`} (${listed})` };
+}
+
+/** A folder `dir` that cannot be looked into (permission denied, EACCES): a {@link FileWriteError} naming it, not Node's `stat`/`scandir` message; another error as it is. */
+function cannotLookAt(dir: string, err: unknown): unknown {
+  const why = diskProblem(err);
+  return why ? new FileWriteError(`Cannot write the demo dataset to \`${dir}\`: ${why}; nothing was written`, { cause: err }) : err;
 }
 
 const describeDemo = (m: { train: number; test: number; seed: number }): string => `${m.train} train, ${m.test} test, seed ${m.seed}`;
