@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPETITION_FILES } from '@digitfuse/data';
-import { runScript, useTempDir } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged, useTempDir } from '@digitfuse/core/testing';
 
 // A separate process through tsx: seconds, more on a loaded 2-core machine.
 jest.setTimeout(120_000);
@@ -47,5 +47,20 @@ describe('digitfuse bench robustness (the binary)', () => {
     const given = flags(p);
     const run = runScript('packages/model/src/cli/robustness.ts', [...given, '--models', 'image', '--config', 'small', ...(given.includes('--epochs') ? [] : ['--epochs', '1'])]);
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status, stdout: '', stderr: `error: ${message(p)}\n` });
+  });
+
+  // Run by a user other than root: each printed Node's `EACCES: permission denied, stat` (or `scandir`) with a stack trace.
+  it.each([
+    ['--root behind a folder it may not enter', (shut: string) => ['--root', join(shut, 'sets')], (shut: string) => `Expected \`--root ${join(shut, 'sets')}\` to be a folder of benchmark sets, found no access to the folder \`${shut}\` on its path (permission denied, EACCES)`],
+    ['--sets entry behind a folder it may not enter', (shut: string) => ['--sets', join(shut, 'sets')], (shut: string) => `Expected \`--sets\` entry \`${join(shut, 'sets')}\` to be a set folder (competition files and y_test.csv), found no access to the folder \`${shut}\` on its path (permission denied, EACCES)`],
+    ['--root it may not list', (shut: string) => ['--root', shut], (shut: string) => `Expected a folder of benchmark datasets at \`${shut}\`, found one it may not list: permission denied (EACCES)`],
+  ])('refuses a %s in one line, as a user other than root', (_case, flags, message) => {
+    const dir = tmp();
+    chmodSync(dir, 0o755);
+    const shut = join(dir, 'shut');
+    mkdirSync(join(shut, 'sets'), { recursive: true });
+    chmodSync(shut, 0o700);
+    const run = runScriptUnprivileged('packages/model/src/cli/robustness.ts', [...flags(shut), '--models', 'image', '--config', 'small', '--epochs', '1', '--out', join(dir, 'out')]);
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 1, stdout: '', stderr: `error: ${message(shut)}\n` });
   });
 });

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { listFlag, UsageError } from '@digitfuse/core';
+import { listFlag, readProblem, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError } from '@digitfuse/data';
 import { describeSet, discoverSets, type RobustnessSet } from './robustness';
 
@@ -10,16 +10,23 @@ export interface BenchmarkSetFlags {
   readonly sets?: unknown;
 }
 
-/** What is at `path`: a folder, a file, or nothing (also when a file stands where a folder above it should; a link is followed). */
-function kindOf(path: string): 'folder' | 'file' | 'nothing' {
+/**
+ * What is at `path`: a folder, a file, or nothing (also when a file stands where a folder above it
+ * should; a link is followed); for a path this process may not look at, why in words
+ * (`readProblem`: the folder on its path it may not enter).
+ */
+function kindOf(path: string): 'folder' | 'file' | 'nothing' | { readonly problem: string } {
   let stat;
   try {
     stat = statSync(path, { throwIfNoEntry: false });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') return { problem: readProblem(err, path) };
   }
   return stat === undefined ? 'nothing' : stat.isDirectory() ? 'folder' : 'file';
 }
+
+/** What {@link kindOf} found that is no folder, as the end of an `Expected ..., found` message. */
+const foundThere = (kind: ReturnType<typeof kindOf>): string => (typeof kind === 'object' ? kind.problem : `${kind === 'file' ? 'a file' : 'nothing'} there`);
 
 /**
  * Which of `--root DIR` or `--sets DIR,DIR,...` was given, checked as a command line: exactly one of
@@ -55,7 +62,7 @@ export function benchmarkSets(flags: BenchmarkSetFlags): RobustnessSet[] {
   const given = benchmarkSetFlag(flags);
   if ('root' in given) {
     const kind = kindOf(given.root);
-    if (kind !== 'folder') throw new DataError(`Expected \`--root ${given.root}\` to be a folder of benchmark sets, found ${kind === 'file' ? 'a file' : 'nothing'} there`, given.root);
+    if (kind !== 'folder') throw new DataError(`Expected \`--root ${given.root}\` to be a folder of benchmark sets, found ${foundThere(kind)}`, given.root);
     const sets = discoverSets(given.root);
     for (const set of sets) checkSetFiles(set, `the set \`${set.dir}\` under \`--root\``);
     return sets;
@@ -63,7 +70,7 @@ export function benchmarkSets(flags: BenchmarkSetFlags): RobustnessSet[] {
   const sets = given.sets.map((dir) => {
     const kind = kindOf(dir);
     if (kind !== 'folder') {
-      throw new DataError(`Expected \`--sets\` entry \`${dir}\` to be a set folder (competition files and ${COMPETITION_FILES.testLabels}), found ${kind === 'file' ? 'a file' : 'nothing'} there`, dir);
+      throw new DataError(`Expected \`--sets\` entry \`${dir}\` to be a set folder (competition files and ${COMPETITION_FILES.testLabels}), found ${foundThere(kind)}`, dir);
     }
     return describeSet(dir);
   });

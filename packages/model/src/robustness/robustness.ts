@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { counted } from '@digitfuse/core';
+import { counted, diskProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, runsPath, subset, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
 import { validateConfig, type ModelConfig } from '../network/config';
@@ -87,7 +87,15 @@ export function discoverSets(root: string): RobustnessSet[] {
   if (!stat) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found nothing there`, root);
   if (!stat.isDirectory()) throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found a file`, root);
   // A set may be a link to a folder elsewhere (one root picking sets of several): followed.
-  const sets = readdirSync(root)
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (err) {
+    const why = diskProblem(err);
+    if (!why) throw err;
+    throw new DataError(`Expected a folder of benchmark datasets at \`${root}\`, found one it may not list: ${why}`, root);
+  }
+  const sets = names
     .filter((name) => statSync(path.join(root, name), { throwIfNoEntry: false })?.isDirectory() && existsSync(path.join(root, name, COMPETITION_FILES.testLabels)))
     .map((name) => describeSet(path.join(root, name)))
     .sort((a, b) => a.name.localeCompare(b.name));
