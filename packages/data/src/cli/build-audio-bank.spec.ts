@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runScript } from '@digitfuse/core/testing';
+import { runScript, runScriptUnprivileged } from '@digitfuse/core/testing';
 import { makeTempDir, npyBytes } from '../testing';
 
 // A separate process through tsx: seconds, more on a loaded 2-core machine.
@@ -47,6 +47,20 @@ describe('digitfuse audio-bank (the binary)', () => {
       status: 1,
       stderr: `error: Expected \`--fsdd ${noMfcc.fsdd}\` to hold mfcc.npy (the clips' MFCC features [N,507]), found no such file\n`,
     });
+  });
+
+  it('says an --fsdd folder behind a folder it may not enter is that, not "no such folder", as a user other than root', () => {
+    chmodSync(tmp.dir, 0o755);
+    const shut = join(tmp.dir, 'shut');
+    mkdirSync(join(shut, 'fsdd'), { recursive: true });
+    chmodSync(shut, 0o700);
+    const r = runScriptUnprivileged('packages/data/src/cli/build-audio-bank.ts', ['--fsdd', join(shut, 'fsdd'), '--out', join(tmp.dir, 'out')]);
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `error: Expected \`--fsdd ${join(shut, 'fsdd')}\` to be the FSDD folder (mfcc.npy, clips.csv), found no access to the folder \`${shut}\` on its path (permission denied, EACCES)\n`,
+    });
+    expect(existsSync(join(tmp.dir, 'out'))).toBe(false);
   });
 
   it.each([
