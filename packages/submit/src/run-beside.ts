@@ -13,11 +13,25 @@ export function runBeside(submission: string): { readonly dir: string; readonly 
   const dir = dirname(resolve(submission));
   const state = join(dir, 'run.json');
   if (!existsSync(state)) return null;
+  let run: unknown;
   try {
-    return { dir, run: JSON.parse(readFileSync(state, 'utf8')) as RunBeside };
+    run = JSON.parse(readFileSync(state, 'utf8'));
   } catch {
     return null; // not a run.json we can read
   }
+  // A run.json edited by hand or cut short (`null`, `[]`, a data folder that is no string) is no run's: what it says is not used.
+  if (typeof run !== 'object' || run === null || Array.isArray(run)) return null;
+  const { data, options, stages } = run as Record<string, unknown>;
+  const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  return {
+    dir,
+    run: {
+      data: { dir: text(field(data, 'dir')) },
+      options: { data: text(field(options, 'data')) },
+      stages: typeof stages === 'object' && stages !== null && !Array.isArray(stages) ? (stages as Record<string, unknown>) : undefined,
+    },
+  };
 }
 
 /** What a stale run submission is found to be, for the messages. */

@@ -110,6 +110,24 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
     expect(file.stderr.trim()).toBe(`error: Expected \`--data ${good}\` to be a folder with the competition's files, found a file`);
   });
 
+  it.each([['null'], ['{"data":{"dir":5}}'], ['{"options":{"data":["x"]}}']])(
+    'takes a run.json beside the submission that is no run\'s (%s, edited by hand) for none: one line, no TypeError with a stack trace',
+    (text) => {
+      const runDir = join(root, 'odd-run');
+      mkdirSync(runDir, { recursive: true });
+      const submission = join(runDir, 'submission.csv');
+      writeFileSync(submission, 'row_id,label\n0,1\n1,2\n2,3\n');
+      writeFileSync(join(runDir, 'run.json'), text);
+      const r = run(['--competition', 'digits', '--message', 'm', '--submission', submission]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr: `error: Expected \`--data DIR\` (the competition folder with x_test_wr.npy) to check \`${submission}\` against before uploading, found none (and no run.json beside the submission)\n`,
+      });
+      const checked = runScript('packages/submit/src/cli/validate.ts', ['--submission', submission, '--data', data], env());
+      expect({ status: checked.status, stderr: checked.stderr }).toEqual({ status: 0, stderr: '' });
+    },
+  );
+
   it("names the data folder of the run that wrote the submission, when it is gone, as its run.json's (not as a --data never typed)", () => {
     const runDir = join(root, 'orphan-run');
     mkdirSync(runDir);
