@@ -345,6 +345,20 @@ describe('demo main()', () => {
     expect(readdirSync(tmp.dir).sort()).toEqual(['afile.txt', 'folder']);
   }, 60000);
 
+  it('says a demo.json that is no demo manifest is that (it said `a folder with no demo.json (demo.json, ...)`), changing nothing', () => {
+    const dir = join(tmp.dir, 'demo');
+    expect(demo(['--train', '20', '--test', '5', '--out', dir])).toMatchObject({ status: 0, errors: [] });
+    writeFileSync(join(dir, 'demo.json'), 'null');
+    expect(demo(['--train', '20', '--test', '5', '--out', dir])).toMatchObject({
+      status: 1,
+      errors: [
+        `error: Expected the demo folder \`${dir}\` to be absent, an empty folder or a demo dataset, found a folder with a demo.json that is no demo dataset's manifest (demo.json, x_test_sp.npy, x_test_wr.npy, ...); nothing was changed (choose another folder)`,
+      ],
+      stack: false,
+    });
+    expect(readFileSync(join(dir, 'demo.json'), 'utf8')).toBe('null');
+  }, 60000);
+
   it('builds into the folder an --out symbolic link leads to (an empty one, one not made yet), keeping the link; it built, then failed to move it in', () => {
     mkdirSync(join(tmp.dir, 'empty-target'));
     symlinkSync(join(tmp.dir, 'empty-target'), join(tmp.dir, 'to-empty'));

@@ -228,7 +228,9 @@ function inspectTarget(dir: string): DemoTarget {
   if (manifest && others.length === 0) return { kind: 'demo', manifest };
   const shown = others.length > 0 ? others : entries;
   const listed = shown.slice(0, 3).join(', ') + (shown.length > 3 ? ', ...' : '');
-  return { kind: 'foreign', found: `a folder with ${others.length > 0 ? 'other files' : `no ${DEMO_MANIFEST}`} (${listed})` };
+  // Only a demo dataset's names, but no manifest this builder can read: a demo.json there is someone else's (or damaged), not missing.
+  const noManifest = entries.includes(DEMO_MANIFEST) ? `a ${DEMO_MANIFEST} that is no demo dataset's manifest` : `no ${DEMO_MANIFEST}`;
+  return { kind: 'foreign', found: `a folder with ${others.length > 0 ? 'other files' : noManifest} (${listed})` };
 }
 
 /** A folder `dir` that cannot be looked into (permission denied, EACCES): a {@link FileWriteError} naming it, not Node's `stat`/`scandir` message; another error as it is. */
