@@ -142,6 +142,26 @@ describePg('digitfuse studies --storage URL', () => {
   });
 });
 
+// A study whose worker was stopped mid-trial (Ctrl-C): its trial failed, and its retry queued for the next worker.
+const stopped = usePostgresDatabase('studies-queued', async (writer) => {
+  await writeFixtureStudy(writer, 'stopped', { finished: 2, runningEpochs: 1 });
+  await writer.failStaleTrials('stopped', { now: Date.now(), staleAfterMs: Infinity, isWorkerDead: () => true, maxRetries: Infinity, reason: 'stopped (Ctrl-C)' });
+});
+
+describePg('digitfuse studies --study NAME, with a queued trial', () => {
+  it('counts the queued retry, and says it is not in the table (which shows the trials that ran)', () => {
+    const r = studies(['--storage', stopped.url(), '--study', 'stopped']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`study \`stopped\` in ${stopped.url().replace(`:${TEST_PG_PASSWORD}@`, '@')}: 4 trials (1 of them queued for the next worker, not in the table)`);
+    expect(lines.slice(5).filter((l) => l.startsWith('|')).map((l) => l.split('|').map((c) => c.trim()).slice(1, 3))).toEqual([
+      ['0', 'COMPLETE'],
+      ['1', 'COMPLETE'],
+      ['2', 'FAIL'],
+    ]);
+  });
+});
+
 // A study whose last worker is gone (its running trial silent for 5 minutes), and one a worker is at.
 const deletable = usePostgresDatabase('studies-delete', async (writer) => {
   const workers = [{ host: 'lab-a', pid: 11, id: 'a' }];

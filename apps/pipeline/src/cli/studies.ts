@@ -155,7 +155,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (name !== undefined) {
       const trials = await storage.getTrials(name);
       const key = await recordedStudyKey(storage, name);
-      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}\n${settingsLine(key)}\n\n`);
+      // A queued trial (a stopped trial's retry) is not in the table, which shows trials that ran: said here.
+      const waiting = trials.filter((t) => t.state === 'WAITING').length;
+      const queued = waiting === 0 ? '' : ` (${waiting} of them queued for the next worker, not in the table)`;
+      process.stdout.write(`study \`${name}\` in ${place}: ${counted(trials.length, 'trial')}${queued}\n${settingsLine(key)}\n\n`);
       process.stdout.write(runTrialsTable({ direction: (directions as readonly Direction[])[0], trials }, reportedOfKey(key)).markdown);
       return;
     }
