@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureOptions } from './dashboard/testing/fixture-run';
 import { createRun } from './run-artifacts';
-import { pruneTrialModels } from './study-access';
+import { pruneTrialModels, withPassword } from './study-access';
 
 describe('pruneTrialModels()', () => {
   const dir = mkdtempSync(join(tmpdir(), 'study-access-'));
@@ -32,5 +32,20 @@ describe('pruneTrialModels()', () => {
     // trial 1: finished, not the best; a staging folder whose process is gone: a killed save's.
     expect(readdirSync(layout.trialModelsDir).sort()).toEqual(entries.filter((e) => e !== 'trial-0001' && !e.includes(`saving-${dead}`)).sort());
     expect(existsSync(join(layout.trialModelsDir, `.trial-0003.saving-${process.pid}`))).toBe(true);
+  });
+});
+
+describe('withPassword()', () => {
+  const saved = process.env.DIGITFUSE_STORAGE;
+  afterEach(() => (saved === undefined ? delete process.env.DIGITFUSE_STORAGE : (process.env.DIGITFUSE_STORAGE = saved)));
+
+  it("takes DIGITFUSE_STORAGE's password for the database run.json records, however its URL spells the scheme and the default port", () => {
+    process.env.DIGITFUSE_STORAGE = 'postgres://digitfuse:s3cret@db.example/studies';
+    expect(withPassword('postgresql://digitfuse@db.example:5432/studies')).toBe('postgres://digitfuse:s3cret@db.example/studies');
+  });
+
+  it('keeps the recorded URL when DIGITFUSE_STORAGE names another database', () => {
+    process.env.DIGITFUSE_STORAGE = 'postgresql://digitfuse:s3cret@db.example/other';
+    expect(withPassword('postgresql://digitfuse@db.example/studies')).toBe('postgresql://digitfuse@db.example/studies');
   });
 });

@@ -12,6 +12,7 @@ import {
   NopPruner,
   openStorage,
   redactUrl,
+  sameDatabase,
   StorageUnavailableError,
   TPESampler,
   type ArtifactStore,
@@ -48,11 +49,11 @@ export function storageUrlOf(ctx: RunContext): string | null {
   return withPassword(ctx.options.storage ?? null);
 }
 
-/** A storage URL as run.json records it (no password), with the password of DIGITFUSE_STORAGE when that names the same database. */
+/** A storage URL as run.json records it (no password), with the password of DIGITFUSE_STORAGE when that names the same database (`sameDatabase`). */
 export function withPassword(recorded: string | null): string | null {
   if (recorded === null) return null;
   const env = process.env.DIGITFUSE_STORAGE;
-  return env !== undefined && redactUrl(env) === redactUrl(recorded) ? env : recorded;
+  return env !== undefined && sameDatabase(env, recorded) ? env : recorded;
 }
 
 /** Where the run's study is described in messages: the URL without its password, or the journal. */

@@ -54,7 +54,7 @@ export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './st
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
 export { isTransient, PostgresStorage, postgresStorage, type PostgresStorageArgs } from './storage/postgres-storage';
-export { isPostgresUrl, isWellFormedPostgresUrl, postgresUrlProblem, redactUrl, type UrlProblem } from './storage/postgres-url';
+export { isPostgresUrl, isWellFormedPostgresUrl, postgresUrlProblem, redactUrl, sameDatabase, type UrlProblem } from './storage/postgres-url';
 export { openStorage, type OpenStorageArgs } from './storage/open-storage';
 export {
   bestParamsJson,

@@ -1,5 +1,5 @@
 import { UsageError } from '@digitfuse/core';
-import { redactUrl } from '@digitfuse/tuning';
+import { redactUrl, sameDatabase } from '@digitfuse/tuning';
 import { PipelineError } from '../errors';
 import { otherStudy } from '../open-run';
 import type { PipelineOptions } from '../options';
@@ -59,13 +59,13 @@ export async function openStudySource(args: StudySourceArgs): Promise<StudySourc
 /**
  * Refuses a `--storage` or `--study` other than those run.json records: the page would show the run's
  * stages, --trials, submission and report beside the trials of another study. URLs are compared
- * without their passwords (run.json keeps none; `--storage` may give it).
+ * without their passwords (run.json keeps none; `--storage` may give it): `sameDatabase`.
  * @throws UsageError naming the flag, the run's own value and what to do instead
  */
 function refuseOtherStudy(layout: RunLayout, options: PipelineOptions, storage: string | null, study: string | null): void {
   const recorded = options.storage ?? null;
   const place = recorded === null ? `its journal (${layout.journal})` : redactUrl(recorded);
-  if (storage !== null && (recorded === null || redactUrl(storage) !== redactUrl(recorded))) {
+  if (storage !== null && (recorded === null || !sameDatabase(storage, recorded))) {
     throw new UsageError(
       `Expected \`--storage ${redactUrl(storage)}\` to name the storage of ${layout.root}, ${place}, found ${recorded === null ? 'a database' : 'another database'}; ` +
         "drop --storage to show the run's own study, or leave out --run to show that database's study alone",

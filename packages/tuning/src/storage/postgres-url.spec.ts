@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { postgresUrlProblem, redactUrl } from './postgres-url';
+import { postgresUrlProblem, redactUrl, sameDatabase } from './postgres-url';
 
 const base = 'postgresql://digitfuse:s3cret@db.example:5432/studies';
 
@@ -79,5 +79,18 @@ describe('redactUrl()', () => {
   it('drops it from a URL that does not parse, whatever it holds', () => {
     expect(redactUrl('postgresql://u:secret@h:99999/db')).toBe('postgresql://u@h:99999/db');
     expect(redactUrl('postgresql://u:se/cret@h/db')).toBe('postgresql://u@h/db');
+  });
+});
+
+describe('sameDatabase()', () => {
+  it('takes postgres:// for postgresql://, a missing port for 5432, and leaves the passwords aside', () => {
+    expect(sameDatabase('postgres://u:s3cret@db.example/studies', 'postgresql://u@db.example:5432/studies')).toBe(true);
+    expect(sameDatabase('postgresql://u:s3cret@db.example:5432/studies', 'postgresql://u:other@db.example/studies')).toBe(true);
+  });
+
+  it('tells another host, port, user, database or query apart', () => {
+    for (const other of ['postgresql://u@db2.example/studies', 'postgresql://u@db.example:5433/studies', 'postgresql://v@db.example/studies', 'postgresql://u@db.example/other', 'postgresql://u@db.example/studies?sslmode=require']) {
+      expect(sameDatabase('postgres://u:s3cret@db.example/studies', other)).toBe(false);
+    }
   });
 });

@@ -12,6 +12,24 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Whether two PostgreSQL URLs name the same database as the same user, their passwords aside (run.json
+ * keeps a URL without it): `postgres://` is `postgresql://`, and a URL without a port names 5432.
+ */
+export function sameDatabase(a: string, b: string): boolean {
+  const key = (url: string): string => {
+    const bare = redactUrl(url).replace(/^postgres(?:ql)?:\/\//i, 'postgresql://');
+    try {
+      const u = new URL(bare);
+      if (u.port === '') u.port = '5432';
+      return u.toString();
+    } catch {
+      return bare;
+    }
+  };
+  return key(a) === key(b);
+}
+
 /** Whether a storage argument names a PostgreSQL database (else it is a journal file). */
 export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
