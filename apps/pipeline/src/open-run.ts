@@ -241,6 +241,17 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
 }
 
 /**
+ * The storage a command checks before anything else (`checkStorage`): a new run's `--storage` (or
+ * DIGITFUSE_STORAGE), a resume's only when given as `--storage`. A resume without it keeps the run's
+ * database, where DIGITFUSE_STORAGE gives only the password (when it names the same one), so another
+ * database it names is not the run's to check (nor to refuse the resume for): {@link openCheckedContext}
+ * checks the run's.
+ */
+export function storageToCheckFirst(parsed: PipelineOptions, argv: readonly string[]): string | null | undefined {
+  return parsed.resume && !explicitOptions(argv).has('storage') ? null : parsed.storage;
+}
+
+/**
  * {@link openContext}; for a resume without `--storage` (a given one is checked before, as a new
  * run's), the run's shared storage is checked once it is known which stages run again: a database out
  * of reach, or without the password (run.json keeps the URL without it), is one line before the resume
@@ -248,7 +259,7 @@ export function openContext(parsed: PipelineOptions, argv: readonly string[], lo
  * said `new --trials/--budget ...`, `resuming ...` and its stage headers first.
  */
 export async function openCheckedContext(parsed: PipelineOptions, argv: readonly string[], log: (line: string) => void, stages: readonly string[]): Promise<RunContext> {
-  if (!parsed.resume || parsed.storage) return openContext(parsed, argv, log);
+  if (!parsed.resume || storageToCheckFirst(parsed, argv)) return openContext(parsed, argv, log);
   let held: string[] | null = [];
   const ctx = openContext(parsed, argv, (line) => (held === null ? log(line) : held.push(line)));
   await checkStorage(storageLeftToOpen(ctx, stages), log);

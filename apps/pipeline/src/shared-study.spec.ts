@@ -138,6 +138,14 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
       lines: [expect.stringMatching(/^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\S+`: 127\.0\.0\.1:\d+ asks for a password, and none was given/)],
     });
     expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
+    // A DIGITFUSE_STORAGE naming another database (left from another study; here one that refuses) gives
+    // no password for the run's, nor is it the run's to check: the line names the run's database.
+    const elsewhere = await cli('full', ['--resume', out], { DIGITFUSE_STORAGE: db.url().replace(/:\d+\//, ':1/'), PGPASSWORD: undefined, PGPASSFILE: join(root, 'no-pgpass') });
+    expect({ status: elsewhere.status, lines: elsewhere.stderr.trim().split('\n') }).toEqual({
+      status: 1,
+      lines: [expect.stringMatching(/^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d{2,}\/\S+`: 127\.0\.0\.1:\d{2,} asks for a password, and none was given/)],
+    });
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe(state);
     // With it (DIGITFUSE_STORAGE), the resume goes on.
     const resumed = await cli('full', ['--resume', out], { DIGITFUSE_STORAGE: db.url() });
     expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });

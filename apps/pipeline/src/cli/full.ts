@@ -4,7 +4,7 @@ import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
-import { openCheckedContext } from '../open-run';
+import { openCheckedContext, storageToCheckFirst } from '../open-run';
 import { checkSharedStudy, checkStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
 import { startDashboardThread } from '../dashboard';
 import { toPipelineOptions, withDashboardFlag, withPipelineFlags } from '../options';
@@ -27,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   // A new run's --storage (a resumed run's when its stages are known: openCheckedContext): one line before anything else.
-  await checkStorage(options.storage, log);
+  await checkStorage(storageToCheckFirst(options, argv), log);
   await checkSharedStudy(options, log);
   const ctx = await openCheckedContext(options, argv, log, FULL_STAGES.map((stage) => stage.name));
   ctx.besideRetrain = true;

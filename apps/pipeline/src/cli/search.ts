@@ -2,7 +2,7 @@ import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { runStages } from '../context';
 import { stopAfterWork } from '../run-process';
-import { openCheckedContext } from '../open-run';
+import { openCheckedContext, storageToCheckFirst } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
 import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
 import { toPipelineOptions, withPipelineFlags } from '../options';
@@ -22,7 +22,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
   // A new run's --storage (a resumed run's when its stages are known: openCheckedContext): one line before anything else.
-  await checkStorage(options.storage, log);
+  await checkStorage(storageToCheckFirst(options, argv), log);
   await checkSharedStudy(options, log);
   const ctx = await openCheckedContext(options, argv, log, ['data', 'search']);
   if (isWorker()) {
