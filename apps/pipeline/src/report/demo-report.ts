@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const outDir = process.argv[2] ?? '/tmp/report-demo';
   const points = Number(process.argv[3] ?? 2000);
   const input = demoReportInput(points);
-  const result = await writeReport(input, outDir, { seed: 0, log: (m) => console.log(m) });
+  const result = await writeReport(input, outDir, { seed: 0, log: (m) => console.log(`report: ${m}`) });
   console.log(JSON.stringify({ seconds: Number(result.seconds.toFixed(1)), clustering: result.clustering, files: result.files.length }));
 }
 

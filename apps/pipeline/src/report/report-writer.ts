@@ -44,7 +44,7 @@ export class ReportWriter implements SectionContext {
     const png = await renderPng(spec);
     this.write(name, png);
     this.lines.push(`![${alt}](${name})`, '');
-    this.log(`report: wrote ${name}`);
+    this.log(`wrote ${name}`);
     return embeddedPng(png, alt);
   }
 

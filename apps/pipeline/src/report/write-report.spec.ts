@@ -53,7 +53,7 @@ describe('writeReport()', () => {
     expect(result.seconds).toBeGreaterThan(0);
     expect(logged.some((m) => m.includes('t-SNE + K-means of fused embeddings'))).toBe(true);
     // What it wrote, by kind: the figures it drew, then the pages.
-    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^report: wrote ${FIGURES.length} figures, (report\\.md|report\\.html|trials\\.md)(, (report\\.md|report\\.html|trials\\.md)){2} to ${out} in \\d+\\.\\d s$`)));
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^wrote ${FIGURES.length} figures, (report\\.md|report\\.html|trials\\.md)(, (report\\.md|report\\.html|trials\\.md)){2} to ${out} in \\d+\\.\\d s$`)));
   });
 
   it('draws the summary last when given finalSummary (e.g. with the time the figures took), in its place at the top of report.html and report.md', async () => {

@@ -56,6 +56,6 @@ export async function writeReport(input: ReportInput, outDir: string, options: W
   // By kind: "wrote 19 files" was followed by the stage's "report.html and 18 figures" (two of them the data's, drawn before).
   const figures = writer.files.filter((file) => file.endsWith('.png')).length;
   const others = writer.files.filter((file) => !file.endsWith('.png')).map((file) => basename(file));
-  log(`report: wrote ${counted(figures, 'figure')}, ${others.join(', ')} to ${outDir} in ${seconds.toFixed(1)} s`);
+  log(`wrote ${counted(figures, 'figure')}, ${others.join(', ')} to ${outDir} in ${seconds.toFixed(1)} s`);
   return { files: writer.files, clustering: writer.clustering, seconds };
 }

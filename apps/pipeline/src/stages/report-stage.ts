@@ -21,7 +21,7 @@ import { IMAGE_ONLY_RANKING, OBJECTIVES, prunedValueApart, type ObjectiveName } 
 import { modalityOf, modelFusionOf, objectiveOf, type PipelineOptions } from '../options';
 import { logScaledParams } from '../search-space';
 import { currentSubmission, readEvaluation, readSearchOutputs, staleSubmission, STAGE_NAMES, trialModelDir, writeJson, type EvaluationFile, type SearchOutputs } from '../run-artifacts';
-import { embeddingLabel, formatParam, summaryCell, writeReport, type ReportInput } from '../report';
+import { formatParam, summaryCell, writeReport, type ReportInput } from '../report';
 import { queuedRetries } from '../report/sections/search-section';
 import { studyPlace, studySoFar } from '../study-access';
 import { searchOutputsOf } from '../search-outputs';
@@ -382,7 +382,9 @@ export const reportStage: Stage = {
     if (robustness) input.robustness = robustness;
     // From the rows already prepared (the figures undo the preprocessing), not the .npy files again.
     const figures = await writeDataFigures({ data, outDir: ctx.layout.reportDir });
-    for (const file of figures) ctx.log(`report: wrote ${basename(file)}`);
+    // As the stage's other lines, indented under its header (they read `report: wrote ...`, unindented).
+    const log = (line: string): void => ctx.log(`    ${line}`);
+    for (const file of figures) log(`wrote ${basename(file)}`);
     input.extraImages = [
       { title: 'Handwritten digits with their labels', path: figures[0] },
       { title: 'MFCC maps, one clip per digit', path: figures[1] },
@@ -390,14 +392,11 @@ export const reportStage: Stage = {
     // The page's summary, drawn last, holds the report's own time too, as summary.md does.
     let final = summary;
     const finalSummary = (): typeof summary => (final = withReportTime(summary, ctx, (performance.now() - t0) / 1000));
-    const result = await writeReport(input, ctx.layout.reportDir, { ...settings, log: ctx.log, finalSummary });
+    const result = await writeReport(input, ctx.layout.reportDir, { ...settings, log, finalSummary });
     writeSummary(final);
     const pngs = figures.length + result.files.filter((file) => file.endsWith('.png')).length;
+    // Each map's ARI and NMI is said once, by the report as it draws it (it was said again here).
     ctx.log(`    wrote ${join(ctx.layout.reportDir, 'report.html')} and ${counted(pngs, 'figure')}`);
-    for (const [kind, c] of Object.entries(result.clustering)) {
-      const name = embeddingLabel(kind as keyof typeof result.clustering, input.embeddings?.audio !== undefined);
-      if (c) ctx.log(`    k-means on t-SNE of ${name} embeddings: ARI ${c.ari.toFixed(3)}, NMI ${c.nmi.toFixed(3)}`);
-    }
     // The figures the line above counts (run.json's `figures`; 0 only when the report was skipped).
     return { figures: pngs };
   },

@@ -36,7 +36,7 @@ export const embeddingsSection: ReportSection = {
       const agreement = { ari: adjustedRandIndex(e.labels, assigned), nmi: normalizedMutualInfo(e.labels, assigned) };
       ctx.clustering[kind] = agreement;
       ctx.log(
-        `report: t-SNE + K-means of ${label(kind)} embeddings (${n} x ${dim}) ${given ? 'computed beforehand' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}: ` +
+        `t-SNE + K-means of ${label(kind)} embeddings (${n} x ${dim}) ${given ? 'computed beforehand' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}: ` +
           `ARI ${agreement.ari.toFixed(3)}, NMI ${agreement.nmi.toFixed(3)}`,
       );
       return { kind, data: { kind: label(kind), coords, labels: e.labels, clusters: matchClustersToLabels(assigned, e.labels), k, agreement } };
