@@ -16,6 +16,8 @@ describe('digitfuse bench kernels (the binary)', () => {
     [{ steps: '-1' }, 'Expected --steps to be a positive integer, found -1'],
     [{ 'stock-steps': '-1' }, 'Expected --stock-steps to be a positive integer, found -1'],
     [{ 'profile-rounds': '-1' }, 'Expected --profile-rounds to be a positive integer, found -1'],
+    // Spelt as every other command spells it, the same flag.
+    [{ 'batch-size': '0' }, 'Expected --batch to be an integer from 1 to 65536, found 0'],
   ])('refuses %j in one line, exit 2, before any benchmark', (over, message) => {
     const run = runScript('packages/model/src/cli/bench-kernels.ts', flags(over));
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 2, stdout: '', stderr: `error: ${message}\n` });

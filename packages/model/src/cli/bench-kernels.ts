@@ -221,7 +221,8 @@ function printProfile(label: string, perKernel: Map<string, { ms: number; calls:
 
 export async function main(argv: readonly string[]): Promise<void> {
   const args = await parseArgs(argv, { name: 'digitfuse bench kernels', describe: 'Per-kernel profile of one training step of the paper network on the wasm backend.' }, (y) => y
-    .option('batch', { type: 'number', default: 64, describe: 'batch size (1 to 65536)' })
+    // `--batch-size` too, as every other command spells it (it was refused as an unknown argument).
+    .option('batch', { alias: 'batch-size', type: 'number', default: 64, describe: 'batch size (1 to 65536)' })
     .option('steps', { type: 'number', default: 20, describe: 'timed steps (project and native kernels; a positive integer)' })
     .option('stock-steps', { type: 'number', default: 2, describe: 'timed steps (stock kernels; slow; a positive integer)' })
     .option('mode', {
