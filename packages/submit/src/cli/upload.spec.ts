@@ -121,7 +121,7 @@ describe('submit:upload (spawned, with a fake kaggle CLI on PATH)', () => {
       const r = run(['--competition', 'digits', '--message', 'm', '--submission', submission]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({
         status: 2,
-        stderr: `error: Expected \`--data DIR\` (the competition folder with x_test_wr.npy) to check \`${submission}\` against before uploading, found none (and no run.json beside the submission)\n`,
+        stderr: `error: Expected \`--data DIR\` (the competition folder with x_test_wr.npy) to check \`${submission}\` against before uploading, found none (and a run.json beside the submission that names no data folder)\n`,
       });
       const checked = runScript('packages/submit/src/cli/validate.ts', ['--submission', submission, '--data', data], env());
       expect({ status: checked.status, stderr: checked.stderr }).toEqual({ status: 0, stderr: '' });
