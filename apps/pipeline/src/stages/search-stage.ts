@@ -104,7 +104,9 @@ export function makeObjective(ctx: RunContext, train_: ModelInputs, val: ModelIn
           trial.setUserAttr(BUDGET_STOP_ATTR, finished);
           ctx.log(
             `  trial ${trial.number}: search budget spent (${left(now)} left for its end-of-trial work), stopping during epoch ${p.epoch + 1} ` +
-              `after ${p.batch + 1}/${counted(p.batchesPerEpoch, 'batch', 'batches')}: the best of its ${counted(finished, 'finished epoch')} is kept`,
+              // After its last batch the epoch lacks only its validation pass ("after 32/32 batches" read as a finished epoch dropped).
+              `${last ? `before its validation pass (${p.batchesPerEpoch}/${p.batchesPerEpoch} batches trained)` : `after ${p.batch + 1}/${counted(p.batchesPerEpoch, 'batch', 'batches')}`}: ` +
+              `the best of its ${counted(finished, 'finished epoch')} is kept`,
           );
           train.stopNow();
         }
