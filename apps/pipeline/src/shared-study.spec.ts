@@ -9,6 +9,7 @@ import { buildDemoDataset } from '@digitfuse/data';
 import { createStudy, PostgresStorage, silentLogger } from '@digitfuse/tuning';
 import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD, type TcpRelay } from '@digitfuse/tuning/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +172,41 @@ describePg('digitfuse search/full --storage postgresql://... --study NAME', () =
     const resumed = await cli('search', ['--resume', out, '--trials', '3'], { DIGITFUSE_STORAGE: db.url() });
     expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
     expect(resumed.stderr).toMatch(/^resuming /m);
+  });
+
+  it('a role that may only read the study\'s tables: one line naming the role and what it lacks, exit 1, before the data stage (no run directory)', async () => {
+    const url = await db.cluster().createDatabase('readers');
+    // The study's tables, created by the owner.
+    const owner = new PostgresStorage(url, { logger: silentLogger });
+    await owner.connect();
+    await owner.close();
+    const role = `reader_${process.pid}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const reader = new URL(url);
+      reader.username = role;
+      const out = join(root, 'reader');
+      const r = await cli('search', ['--storage', reader.toString(), '--data', dataDir, '--out', out, ...tiny]);
+      expect({ status: r.status, lines: r.stderr.trim().split('\n') }).toEqual({
+        status: 1,
+        lines: [
+          expect.stringMatching(
+            new RegExp(
+              `^error: PostgreSQL storage \`postgresql://${role}@127\\.0\\.0\\.1:\\d+/readers_\\w+\`: expected role ${role} to be allowed to write the study's tables in database readers_\\w+, ` +
+                'found it lacks INSERT on digitfuse_studies; USAGE on SEQUENCE digitfuse_studies_id_seq; INSERT, UPDATE on digitfuse_trials; INSERT, UPDATE on digitfuse_artifacts \\(.*GRANT INSERT ON digitfuse_studies TO ' +
+                `${role}; .*\\)$`,
+            ),
+          ),
+        ],
+      });
+      expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
   });
 
   it('refuses a worker whose data differ from the study, in one line, before its run directory is written', async () => {

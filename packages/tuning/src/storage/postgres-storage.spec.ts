@@ -533,6 +533,55 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     }
   });
 
+  it('a role that may only read the tables: refused as it connects, naming what it lacks and the GRANTs that give it (which do); a read-only storage is not refused', async () => {
+    const url = await cluster.createDatabase('readers');
+    const database = new URL(url).pathname.slice(1);
+    const role = `reader_${process.pid}`;
+    await (await openStorage(url)).close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const reader = `postgresql://${role}:${TEST_PG_PASSWORD}@127.0.0.1:${cluster.port}/${database}`;
+      const grants = [
+        `GRANT INSERT ON digitfuse_studies TO ${role}`,
+        `GRANT USAGE ON SEQUENCE digitfuse_studies_id_seq TO ${role}`,
+        `GRANT INSERT, UPDATE ON digitfuse_trials TO ${role}`,
+        `GRANT INSERT, UPDATE ON digitfuse_artifacts TO ${role}`,
+      ];
+      const line =
+        `PostgreSQL storage \`postgresql://${role}@127.0.0.1:${cluster.port}/${database}\`: expected role ${role} to be allowed to write the study's tables in database ${database}, ` +
+        'found it lacks INSERT on digitfuse_studies; USAGE on SEQUENCE digitfuse_studies_id_seq; INSERT, UPDATE on digitfuse_trials; INSERT, UPDATE on digitfuse_artifacts ' +
+        `(a search stores its trials there; the tables' owner can grant it: ${grants.join('; ')})`;
+      await expectOneLine(reader, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      // Reading is all a read-only storage (a dashboard, `digitfuse studies`) does: not refused.
+      const readOnly = new PostgresStorage(reader, { readOnly: true });
+      try {
+        await readOnly.connect();
+        expect(await readOnly.getStudyNames()).toEqual([]);
+      } finally {
+        await readOnly.close();
+      }
+      // What is missing but one right: only that one is named.
+      await admin.query(grants.slice(1).join('; '));
+      await expectOneLine(reader, /found it lacks INSERT on digitfuse_studies \(a search stores its trials there; the tables' owner can grant it: GRANT INSERT ON digitfuse_studies TO reader_\d+\)$/);
+      // The GRANTs it names are enough for a study.
+      await admin.query(grants[0]);
+      const storage = new PostgresStorage(reader);
+      try {
+        await createStudy({ name: 'granted', direction: 'minimize', storage });
+        const study = await loadStudy({ name: 'granted', storage });
+        await study.optimize((trial) => trial.suggestFloat('x', 0, 1), { nTrials: 2 });
+        expect(study.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE']);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
     const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
     const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };

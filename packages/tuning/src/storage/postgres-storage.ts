@@ -443,6 +443,19 @@ function spliced(c: pg.ClientBase, template: string, params: readonly unknown[])
  */
 const SLOWEST_LINK_BYTES_PER_S = 100_000;
 
+/**
+ * What a storage that writes needs (Storage's writes: a study, its trials, their stored files): per
+ * object, its kind (`has_<kind>_privilege`) and privileges. A sequence is a table's serial `id`'s
+ * (nextval takes USAGE or UPDATE: `'USAGE, UPDATE'` holds with either).
+ */
+const WRITE_RIGHTS: readonly (readonly [object: string, kind: 'table' | 'sequence' | 'function', privileges: readonly string[]])[] = [
+  ['digitfuse_studies', 'table', ['SELECT', 'INSERT']],
+  ['digitfuse_studies', 'sequence', ['USAGE, UPDATE']],
+  ['digitfuse_trials', 'table', ['SELECT', 'INSERT', 'UPDATE']],
+  ['digitfuse_artifacts', 'table', ['SELECT', 'INSERT', 'UPDATE']],
+  ['digitfuse_start_trial(integer, jsonb, text, bigint, integer, boolean)', 'function', ['EXECUTE']],
+];
+
 /** Advisory-lock namespace of this storage: (LOCK_SPACE, 0) guards the schema, (LOCK_SPACE, study id) a study's trial numbers. */
 const LOCK_SPACE = 7301;
 
@@ -1096,11 +1109,40 @@ export class PostgresStorage implements Storage, ArtifactStore {
           `PostgreSQL storage \`${this.url}\`: its schema is version ${version}, newer than this program's ${SCHEMA_VERSION}; upgrade digitfuse to use it`,
         );
       }
+      if (!this.readOnly) await this.requireWriteRights(c);
       c.release();
     } catch (e) {
       c.release(e as Error);
       throw e;
     }
+  }
+
+  /**
+   * Refuses, in one line, a role that may not write what a search writes (`WRITE_RIGHTS`): found at
+   * connection, not at the first write (a run's search, after its data stage's minutes).
+   */
+  private async requireWriteRights(c: Client): Promise<void> {
+    const checks = WRITE_RIGHTS.flatMap(([object, kind, privileges]) => privileges.map((privilege) => ({ object, kind, privilege })));
+    const expr = ({ object, kind, privilege }: (typeof checks)[number]): string =>
+      kind === 'sequence' ? `has_sequence_privilege(pg_get_serial_sequence('${object}', 'id'), '${privilege}')` : `has_${kind}_privilege('${object}', '${privilege}')`;
+    const r = await c.query<{ role: string; quoted: string; database: string; held: boolean[] }>(
+      `SELECT current_user AS role, quote_ident(current_user) AS quoted, current_database() AS database, ARRAY[${checks.map(expr).join(', ')}] AS held`,
+    );
+    const { role, quoted, database, held } = r.rows[0];
+    const missing = new Map<string, string[]>();
+    checks.forEach((check, i) => {
+      if (held[i]) return;
+      const name = check.kind === 'sequence' ? `${check.object}_id_seq` : check.kind === 'function' ? check.object.replace(/\(.*/, '') : check.object;
+      const key = `${check.kind === 'table' ? '' : `${check.kind.toUpperCase()} `}${name}`;
+      missing.set(key, [...(missing.get(key) ?? []), check.privilege.split(',')[0]]);
+    });
+    if (missing.size === 0) return;
+    const lacks = [...missing].map(([on, privileges]) => `${privileges.join(', ')} on ${on}`).join('; ');
+    const grants = [...missing].map(([on, privileges]) => `GRANT ${privileges.join(', ')} ON ${on} TO ${quoted}`).join('; ');
+    throw new StorageError(
+      `PostgreSQL storage \`${this.url}\`: expected role ${role} to be allowed to write the study's tables in database ${database}, found it lacks ${lacks} ` +
+        `(a search stores its trials there; the tables' owner can grant it: ${grants})`,
+    );
   }
 }
 
