@@ -7,7 +7,7 @@
  */
 import { useTempDir, WORKSPACE } from '@digitfuse/core/testing';
 import { redactUrl } from '@digitfuse/tuning';
-import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
+import { postgresTestable, startTcpRelay, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -75,6 +75,46 @@ describePg('pipeline:dashboard --storage URL --study NAME (cli/dashboard.ts)', (
     expect({ status: r.status, errors: errorLines(r.stderr) }).toEqual({ status, errors: [expect.stringMatching(line)] });
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stderr).not.toContain(TEST_PG_PASSWORD);
+  });
+
+  it('a database outage is one line as it begins and one as it ends, saying how long it lasted (not a line per retry or per message)', async () => {
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: db.cluster().port });
+    const { child, exited, output } = await startDashboardCli(['--storage', relay.url(db.url()), '--study', 'mnist-av']);
+    const until = async (test: () => boolean, what: string) => {
+      for (const deadline = Date.now() + 60_000; !test(); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() > deadline) throw new Error(`no ${what} within 60 s: ${output().stderr}`);
+      }
+    };
+    try {
+      await until(() => output().stderr.includes('watching'), "'watching'");
+      const before = output().stderr;
+      // The server goes away (refused), then answers by hanging up (another message), then is back.
+      const t0 = Date.now();
+      await relay.setMode('refuse');
+      relay.cut();
+      await until(() => output().stderr.includes('cannot read'), "'cannot read'");
+      await new Promise((r) => setTimeout(r, 3_000));
+      await relay.setMode('hangup');
+      await new Promise((r) => setTimeout(r, 3_000));
+      await relay.setMode('forward');
+      const lasted = (Date.now() - t0) / 1000;
+      await until(() => /reading .* again/.test(output().stderr), "'reading ... again'");
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const place = `postgresql://digitfuse@127\\.0\\.0\\.1:${relay.port}/cli_\\w+`;
+      const lines = output().stderr.slice(before.length).split('\n').filter((l) => l !== '' && l !== 'dashboard stopped');
+      expect(lines).toEqual([
+        expect.stringMatching(new RegExp(`^dashboard: cannot read ${place} \\(trying again\\): PostgreSQL storage \`${place}\`: 127\\.0\\.0\\.1:${relay.port} out of reach, retried for 2s \\(connection refused by .*\\); what was written before is kept there$`)),
+        expect.stringMatching(new RegExp(`^dashboard: reading ${place} again, after (\\d+)s$`)),
+      ]);
+      // From the server's first failure (not the first failed poll, 2 s of retries later) to the read that got through.
+      const said = Number(/again, after (\d+)s$/.exec(lines[1])?.[1]);
+      expect(said).toBeGreaterThanOrEqual(Math.floor(lasted) - 1);
+      expect(said).toBeLessThanOrEqual(Math.ceil(lasted) + 3);
+    } finally {
+      child.kill('SIGKILL');
+      await relay.close();
+    }
   });
 
   it('a database no search has used: one error line, and nothing created there (read-only, no schema)', async () => {

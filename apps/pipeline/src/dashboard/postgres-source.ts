@@ -1,4 +1,5 @@
-import { PostgresStorage, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { formatDuration } from '@digitfuse/core';
+import { PostgresStorage, StorageUnavailableError, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { PipelineError } from '../errors';
 import { recordedStudyKey } from '../study-access';
 import type { SourceInfo, SourceProblem, StudyData, StudySource } from './study-source';
@@ -65,6 +66,8 @@ export class PostgresSource implements StudySource {
       poolSize: 1,
       // A dropped connection is retried briefly; the next poll tries again anyway.
       retryForMs: 2_000,
+      // An outage is said by the source, once as it begins and once as it ends (`start`), not also by the storage.
+      reportOutages: false,
       // A network gone silent: one poll waits this long, not the storage's minute.
       queryTimeoutMs: 15_000,
       logger: { warn: (message) => args.log(`dashboard: ${message}`) },
@@ -107,16 +110,19 @@ export class PostgresSource implements StudySource {
       this.timer = null;
       this.polling = this.poll().then(
         (changed) => {
-          const recovered = this.failing !== null;
-          if (recovered) this.args.log(`dashboard: reading ${this.info.place} again`);
+          const outage = this.failing;
+          if (outage !== null) this.args.log(`dashboard: reading ${this.info.place} again, after ${formatDuration((Date.now() - outage.since) / 1000)}`);
           this.failing = null;
-          if ((changed || recovered) && !this.stopped) onChange();
+          if ((changed || outage !== null) && !this.stopped) onChange();
         },
         (e: unknown) => {
           const message = (e as Error).message;
           const before = this.failing;
-          if (message !== before?.message) this.args.log(`dashboard: cannot read ${this.info.place} (trying again): ${message}`);
-          this.failing = { message, since: before?.since ?? Date.now() };
+          // One line as an outage begins (another message meanwhile, e.g. a server starting up, is the page's to show).
+          if (before === null) this.args.log(`dashboard: cannot read ${this.info.place} (trying again): ${message}`);
+          // A server out of reach: since its first failure, which the storage retried for `triedMs` before this poll failed.
+          const since = Date.now() - (e instanceof StorageUnavailableError ? e.triedMs : 0);
+          this.failing = { message, since: before?.since ?? since };
           // The page is told at once (and of a new message): it shows the trials as last read, marked so.
           if (message !== before?.message && !this.stopped) onChange();
         },

@@ -20,6 +20,12 @@ export interface PostgresStorageArgs {
    * serialization failure or deadlock is retried for this long per call. Default: 120000 ms.
    */
   readonly retryForMs?: number;
+  /**
+   * Whether an outage that lasts is said through `logger`: as calls begin to retry it, and when the
+   * server answers again. Off for a caller that says so itself (a dashboard's source, whose next poll
+   * tries again anyway). Default: true.
+   */
+  readonly reportOutages?: boolean;
   /** A new connection that is not set up within this long (a port that takes TCP but does not answer) fails. Default: 10000 ms. */
   readonly connectTimeoutMs?: number;
   /**
@@ -496,6 +502,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private readonly timeouts: Timeouts;
   private readonly logger: TuningLogger;
   private readonly retryForMs: number;
+  private readonly reportOutages: boolean;
   private readonly lockIdleTimeoutMs: number;
   /**
    * The outage under way: when its first connection failed, whether it was reported, and whether
@@ -532,6 +539,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     this.url = redactUrl(connectionString);
     this.logger = args.logger ?? consoleLogger;
     this.retryForMs = args.retryForMs ?? 120_000;
+    this.reportOutages = args.reportOutages ?? true;
     this.lockIdleTimeoutMs = Math.max(1, Math.round(args.lockIdleTimeoutMs ?? 30_000));
     this.readOnly = args.readOnly ?? false;
     this.poolSize = args.poolSize ?? 4;
@@ -908,7 +916,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const outage = (this.outage ??= { since: now, warned: false, gaveUp: false });
     const end = outage.gaveUp ? now : outage.since + this.retryForMs;
     // A restart's dropped connections are retried in a moment: only an outage that lasts is reported.
-    if (!outage.warned && !outage.gaveUp && now - outage.since >= Math.min(1000, this.retryForMs / 2)) {
+    if (this.reportOutages && !outage.warned && !outage.gaveUp && now - outage.since >= Math.min(1000, this.retryForMs / 2)) {
       outage.warned = true;
       this.logger.warn(`${describe(e, this.connectionString, this.timeouts)}; retrying for up to ${formatDuration(this.retryForMs / 1000)}`);
     }
