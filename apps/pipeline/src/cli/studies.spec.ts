@@ -87,14 +87,16 @@ describePg('digitfuse studies --storage URL', () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(`2 studies in ${bare()}:`);
-    expect(lines[2]).toBe('| study | direction | objective | complete | pruned | failed | running | best value (trial) | hosts | last activity |');
+    expect(lines[2]).toBe('| study | direction | objective | complete | pruned | failed | running | queued | best value (trial) | hosts | last activity |');
     const [mnist, second] = lines.slice(4, 6).map((l) => l.split('|').map((c) => c.trim()).slice(1, -1));
     // The fixture's 4 finished trials: 3 complete, the fourth pruned; the running one silent for 5 min.
-    expect(mnist.slice(0, 7)).toEqual(['mnist-av', 'maximize', 'shift-aware', '3', '1', '0', '1 (1 silent)']);
-    expect(mnist[7]).toMatch(/^0\.\d{4} \([0-2]\)$/);
-    expect(mnist[8]).toBe('lab-a, lab-b');
-    expect(mnist[9]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
-    expect(second).toEqual(['second', 'maximize', '–', '0', '0', '0', '0', '–', '–', '–']);
+    expect(mnist.slice(0, 8)).toEqual(['mnist-av', 'maximize', 'shift-aware', '3', '1', '0', '1 (1 silent)', '0']);
+    expect(mnist[8]).toMatch(/^0\.\d{4} \([0-2]\)$/);
+    expect(mnist[9]).toBe('lab-a, lab-b');
+    expect(mnist[10]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(second).toEqual(['second', 'maximize', '–', '0', '0', '0', '0', '0', '–', '–', '–']);
+    // Nothing queued: no note about it.
+    expect(r.stdout).not.toContain('\nqueued:');
     expect(r.stdout).toMatch(/\nsilent: running, but no heartbeat for over 2m00s \(the worker stopped or lost the database\); the next worker to start a trial there fails it and runs its parameters again\n$/);
     expect(r.stdout).not.toContain(TEST_PG_PASSWORD);
   });
@@ -148,7 +150,16 @@ const stopped = usePostgresDatabase('studies-queued', async (writer) => {
   await writer.failStaleTrials('stopped', { now: Date.now(), staleAfterMs: Infinity, isWorkerDead: () => true, maxRetries: Infinity, reason: 'stopped (Ctrl-C)' });
 });
 
-describePg('digitfuse studies --study NAME, with a queued trial', () => {
+describePg('digitfuse studies, with a queued trial', () => {
+  it('lists it in the queued column (the --study view counts it too), with a note saying what it is', () => {
+    const r = studies(['--storage', stopped.url()]);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = r.stdout.split('\n');
+    expect(lines[2]).toBe('| study | direction | objective | complete | pruned | failed | running | queued | best value (trial) | hosts | last activity |');
+    expect(lines[4].split('|').map((c) => c.trim()).slice(1, 9)).toEqual(['stopped', 'maximize', 'shift-aware', '2', '0', '1', '0', '1']);
+    expect(r.stdout).toMatch(/\nqueued: trials waiting for the next worker to start them \(a stopped trial's retry, or parameters enqueued to try first\); `--study NAME` counts them too\n$/);
+  });
+
   it('counts the queued retry, and says it is not in the table (which shows the trials that ran)', () => {
     const r = studies(['--storage', stopped.url(), '--study', 'stopped']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });

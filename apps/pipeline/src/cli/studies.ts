@@ -57,7 +57,7 @@ const utcMinute = (ms: number): string => `${new Date(ms).toISOString().slice(0,
 
 /** The studies as a Markdown table, one row each. */
 export function studiesTable(rows: readonly StudyRow[]): string {
-  const headers = ['study', 'direction', 'objective', 'complete', 'pruned', 'failed', 'running', 'best value (trial)', 'hosts', 'last activity'];
+  const headers = ['study', 'direction', 'objective', 'complete', 'pruned', 'failed', 'running', 'queued', 'best value (trial)', 'hosts', 'last activity'];
   const cells = rows.map((r) => [
     r.name,
     r.direction,
@@ -66,11 +66,12 @@ export function studiesTable(rows: readonly StudyRow[]): string {
     String(r.counts.PRUNED),
     String(r.counts.FAIL),
     r.silent > 0 ? `${r.counts.RUNNING} (${r.silent} silent)` : String(r.counts.RUNNING),
+    String(r.counts.WAITING),
     r.best === null ? '–' : `${r.best.value.toFixed(4)} (${r.best.number})`,
     r.hosts.length === 0 ? '–' : r.hosts.join(', '),
     r.lastActivity === null ? '–' : utcMinute(r.lastActivity),
   ]);
-  return markdownTable(headers, cells, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+  return markdownTable(headers, cells, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
 }
 
 /**
@@ -124,7 +125,7 @@ function settingsLine(key: Record<string, unknown> | null | 'unreadable'): strin
 /** `digitfuse studies` (`nx run pipeline:studies`): the studies a PostgreSQL database holds, read-only; or `--delete NAME --yes`. */
 export async function main(argv: readonly string[]): Promise<void> {
   const describe =
-    'List the studies a PostgreSQL database holds (the shared searches of --storage): trials complete, pruned, failed and running, the best value, the hosts that ran them and the last activity. Read-only, but for --delete.';
+    'List the studies a PostgreSQL database holds (the shared searches of --storage): trials complete, pruned, failed, running and queued, the best value, the hosts that ran them and the last activity. Read-only, but for --delete.';
   const args = await parseArgs(argv, { name: 'digitfuse studies', describe }, (y) =>
     y
       .option('storage', { ...STORAGE_FLAG, describe: 'The database, postgresql://user@host:port/db (default: DIGITFUSE_STORAGE)' })
@@ -171,6 +172,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (rows.some((r) => r.silent > 0)) {
       const after = formatDuration(HEARTBEAT_DEFAULTS.staleAfterMs / 1000);
       process.stdout.write(`\nsilent: running, but no heartbeat for over ${after} (the worker stopped or lost the database); the next worker to start a trial there fails it and runs its parameters again\n`);
+    }
+    if (rows.some((r) => r.counts.WAITING > 0)) {
+      process.stdout.write('\nqueued: trials waiting for the next worker to start them (a stopped trial\'s retry, or parameters enqueued to try first); `--study NAME` counts them too\n');
     }
   } finally {
     await storage.close();
