@@ -482,6 +482,44 @@ describePg('digitfuse search --storage: a server that does not answer, hangs up,
     }
   });
 
+  it('the server goes down just as a trial starts (before its parameters are stored): the resume retries that trial, drawing the parameters an uninterrupted search draws', async () => {
+    const args = (study: string) => ['--trials', '3', '--epochs', '1', '--search-rows', '120', '--seed', '5', '--backend', 'wasm', '--no-report', '--study', study];
+    // The same search, never interrupted: trial 1 (the first one sampled; trial 0 is the paper's configuration, enqueued).
+    const reference = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', join(root, 'down-reference'), ...args('down-reference')]);
+    expect({ status: reference.status, tail: reference.status === 0 ? '' : reference.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    // Trial 0's finish and trial 1's start are one statement; the server goes down as soon as it answered it.
+    const out = join(root, 'down-at-start');
+    const down = relay.downAfter('AS number FROM digitfuse_trials');
+    const stopped = await cli('search', ['--storage', relay.url(db.url()), '--data', dataDir, '--out', out, ...args('down-at-start')], { DIGITFUSE_STORAGE_RETRY: '2s' });
+    await down;
+    expect(stopped.status).toBe(1);
+    expect(errorLines(stopped)).toEqual([expect.stringMatching(/ out of reach, retried for 2s .*`digitfuse search --resume /)]);
+    const storage = new PostgresStorage(db.url(), { logger: silentLogger });
+    try {
+      const left = await storage.getTrials('down-at-start');
+      expect(left.map((t) => [t.number, t.state, t.params])).toEqual([
+        [0, 'COMPLETE', expect.any(Object)],
+        [1, 'RUNNING', {}],
+      ]);
+      // The server is back: the resume fails the trial its stopped process left, and runs it again.
+      await relay.setMode('forward');
+      const resumed = await cli('search', ['--resume', out], { DIGITFUSE_STORAGE: relay.url(db.url()) });
+      expect({ status: resumed.status, tail: resumed.status === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+      expect(resumed.stderr).toMatch(/trial 1 marked FAIL \(its process \(\d+ on [^)]+\) ended while the trial was running: stopped \(Ctrl-C\), killed or crashed\); trial 2 draws in its place the parameters it had not drawn yet$/m);
+      const trials = await storage.getTrials('down-at-start');
+      const expected = (await storage.getTrials('down-reference'))[1].params;
+      expect(trials.map((t) => [t.number, t.state, t.retryOf])).toEqual([
+        [0, 'COMPLETE', undefined],
+        [1, 'FAIL', undefined],
+        [2, expect.stringMatching(/^(COMPLETE|PRUNED)$/), 1],
+        [3, expect.stringMatching(/^(COMPLETE|PRUNED)$/), undefined],
+      ]);
+      expect(trials[2].params).toEqual(expected);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('a DIGITFUSE_STORAGE_RETRY that is not a duration: one line naming it, exit 2, nothing written', async () => {
     const out = join(root, 'bad-retry');
     const r = await cli('search', ['--storage', db.url(), '--data', dataDir, '--out', out, ...tiny], { DIGITFUSE_STORAGE_RETRY: 'soon' });

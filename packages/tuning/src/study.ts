@@ -237,7 +237,9 @@ export class Study implements StudyView {
     for (const t of failed) {
       // Whether its parameters run again (as which trial), so that no one looks for a lost configuration.
       const retry = this.trials.find((r) => r.retryOf === t.number);
-      const next = retry !== undefined ? `; its parameters run again as trial ${retry.number}` : t.retryOf !== undefined ? `; a retry of trial ${t.retryOf}, not run again` : '';
+      const drawn = Object.keys({ ...t.fixedParams, ...t.params }).length > 0;
+      const again = retry === undefined ? '' : drawn ? `; its parameters run again as trial ${retry.number}` : `; trial ${retry.number} draws in its place the parameters it had not drawn yet`;
+      const next = retry !== undefined ? again : t.retryOf !== undefined ? `; a retry of trial ${t.retryOf}, not run again` : '';
       this.logger.warn(`Study \`${this.name}\`: trial ${t.number} marked FAIL (${t.failReason})${next}`);
     }
     return failed;

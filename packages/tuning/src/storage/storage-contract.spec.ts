@@ -186,6 +186,28 @@ describe.each(KINDS.map((k) => [k.name, k] as const))('%s (storage contract)', (
     expect(logger.warnings.join('\n')).toMatch(/trial 3 marked FAIL \(no heartbeat for \d+ s\); a retry of trial 2, not run again$/m);
   });
 
+  test('fail-stale + retry: a trial lost before it drew a parameter is retried too, and its retry draws what it would have drawn', async () => {
+    const opts = { heartbeatIntervalMs: 60_000, staleAfterMs: 100, maxRetries: 1 };
+    // What the study draws when nothing is lost (same sampler seed, another place).
+    const reference = await createStudy(base(new InMemoryStorage()));
+    await reference.optimize((t) => t.suggestFloat('x', -1, 1), { nTrials: 2 });
+    const first = await createStudy(base(open(), opts));
+    // Started, and lost before its objective drew anything (its worker stopped, or lost the database).
+    await first.ask();
+    await new Promise((r) => setTimeout(r, 200));
+    const logger = new MemoryLogger();
+    const second = await createStudy(base(open(), { ...opts, logger }));
+    await second.optimize((t) => t.suggestFloat('x', -1, 1), { nTrials: 2 });
+    expect(second.trials.map((t) => [t.number, t.state, t.retryOf])).toEqual([
+      [0, 'FAIL', undefined],
+      [1, 'COMPLETE', 0],
+      [2, 'COMPLETE', undefined],
+    ]);
+    expect(logger.warnings.join('\n')).toMatch(/trial 0 marked FAIL \(no heartbeat for \d+ s\); trial 1 draws in its place the parameters it had not drawn yet$/m);
+    // The search goes on as the one never interrupted.
+    expect(second.trials.slice(1).map((t) => t.params.x)).toEqual(reference.trials.map((t) => t.params.x));
+  });
+
   test('resume: a new handle finds every trial and finishes the study', async () => {
     const first = await createStudy(base(open()));
     await first.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });

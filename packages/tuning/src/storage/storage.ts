@@ -165,7 +165,10 @@ export function staleFailures(trials: readonly FrozenTrial[], policy: StalePolic
       let depth = 0;
       for (let r = t.retryOf; r !== undefined; r = trials[r]?.retryOf) depth++;
       const params = { ...(t.fixedParams ?? {}), ...t.params };
-      const retry = depth < policy.maxRetries && Object.keys(params).length > 0;
+      // One without parameters too (its worker stopped, or lost the database, just as it started), as
+      // Optuna's RetryFailedTrialCallback: its retry draws them as it would have (its draw index is the
+      // trial's, draw-index.ts), so the search goes on as one never interrupted, not with new ones.
+      const retry = depth < policy.maxRetries;
       return { number: t.number, reason, endedAt: policy.reason !== undefined ? policy.now : (t.lastHeartbeat ?? t.datetimeStart ?? policy.now), retryParams: retry ? params : undefined };
     });
 }

@@ -33,6 +33,12 @@ export interface TcpRelay {
    */
   silenceAfter(text: string): Promise<void>;
   /**
+   * Forwards the next bytes a client sends that contain `text`, and the server's answer; at the next
+   * bytes any client sends after them, passes them on no more and goes `refuse`, closing every open
+   * connection (a server that goes down right after answering that statement); resolves then.
+   */
+  downAfter(text: string): Promise<void>;
+  /**
    * Passes at most `bytesPerSecond` each way from now on (a slow link), or as fast as it can with
    * `undefined` (the default). Meant for `forward`: bytes already paced are delivered even if the
    * relay goes silent meanwhile.
@@ -57,6 +63,9 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
   const held = new Set<Socket>();
   const sockets = (): Socket[] => [...held, ...[...pairs].flatMap(([a, b]) => (b === undefined ? [a] : [a, b]))];
   let trigger: { readonly text: string; readonly fired: () => void } | undefined;
+  /** `downAfter`'s: its text, whether a client has sent it (then the next bytes take the server down), and what it resolves. */
+  let down: { readonly text: string; sent: boolean; readonly fired: () => void } | undefined;
+  let goDown = (): void => undefined;
   let pause = (): void => undefined;
   let rate: number | undefined;
 
@@ -78,6 +87,14 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
       /** When this direction's paced link is free again (ms since the epoch). */
       let freeAt = 0;
       from.on('data', (chunk: Buffer) => {
+        if (from === client && down?.sent) {
+          const { fired } = down;
+          down = undefined;
+          goDown();
+          fired();
+          return;
+        }
+        if (from === client && down !== undefined && chunk.includes(down.text)) down.sent = true;
         if (rate !== undefined || freeAt > Date.now()) {
           // Paced: each slice leaves when the link is free (after the slices before it, so in order).
           for (let at = 0; at < chunk.length; at += 16_384) {
@@ -126,6 +143,19 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
   pause = () => {
     for (const s of sockets()) s.pause();
   };
+  const cut = (): void => {
+    for (const s of sockets()) s.destroy();
+    pairs.clear();
+    held.clear();
+  };
+  goDown = () => {
+    mode = 'refuse';
+    if (listening) {
+      listening = false;
+      server.close();
+    }
+    cut();
+  };
 
   return {
     port,
@@ -171,11 +201,12 @@ export async function startTcpRelay(target: { readonly host: string; readonly po
         trigger = { text, fired };
       });
     },
-    cut(): void {
-      for (const s of sockets()) s.destroy();
-      pairs.clear();
-      held.clear();
+    downAfter(text: string): Promise<void> {
+      return new Promise((fired) => {
+        down = { text, sent: false, fired };
+      });
     },
+    cut,
     async close(): Promise<void> {
       for (const s of sockets()) s.destroy();
       pairs.clear();
