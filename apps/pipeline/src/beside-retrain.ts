@@ -1,11 +1,10 @@
-import { parentPidEnv } from '@digitfuse/core';
+import { beforeStopping, parentPidEnv, STOP_WORK_MS } from '@digitfuse/core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hasAblation } from './ablation';
 import type { RunContext } from './context';
-import { beforeStopping, STOP_WORK_MS } from './run-process';
 
 /** The child process started beside the retraining. */
 export interface BesideRetrain {

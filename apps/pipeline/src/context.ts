@@ -1,10 +1,11 @@
+import { unlessStopping } from '@digitfuse/core';
 import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/data';
 import { batchSizeAdvice, describeBackend, selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
 import { addSpent, CONTINUED_STAGES, saveState, tenths, type RunLayout, type RunState, type StageRecord } from './run-artifacts';
-import { claimRun, unlessStopping } from './run-process';
+import { claimRun } from './run-process';
 
 /** Everything the stages of one run share. */
 export interface RunContext {

@@ -1,7 +1,6 @@
 import { shellQuote } from '@digitfuse/core';
-import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
+import { outliveClosedOutput, parseArgs, runMain, stopAfterWork } from '@digitfuse/core';
 import { runStages } from '../context';
-import { stopAfterWork } from '../run-process';
 import { openCheckedContext, storageToCheckFirst } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
 import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';

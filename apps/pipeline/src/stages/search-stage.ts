@@ -1,4 +1,4 @@
-import { counted, parentPidEnv } from '@digitfuse/core';
+import { beforeStopping, counted, parentPidEnv, unlessStopping } from '@digitfuse/core';
 import { subset, type ModelInputs } from '@digitfuse/data';
 import {
   fitModel,
@@ -12,7 +12,6 @@ import {
 import { THIS_WORKER, TrialPruned, spawnWorkers, trialSeconds, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { adviseBatchSize, backendOf, dataOf, type RunContext, type Stage } from '../context';
-import { beforeStopping, unlessStopping } from '../run-process';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, IMAGE_ONLY_RANKING, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from '../options';
 import { trialModelDir } from '../run-artifacts';
