@@ -1,6 +1,22 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkOutputFolder, counted, FileWriteError, MAX_BATCH, MAX_SEED, parseArgs, readJsonFile, positiveInt, runMain, UsageError, writeFileAtomicAsync } from '@digitfuse/core';
+import {
+  beforeStopping,
+  checkOutputFolder,
+  counted,
+  FileWriteError,
+  MAX_BATCH,
+  MAX_SEED,
+  onStopSignals,
+  parseArgs,
+  positiveInt,
+  readJsonFile,
+  runMain,
+  stopWord,
+  unlessStopping,
+  UsageError,
+  writeFileAtomicAsync,
+} from '@digitfuse/core';
 import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
 import { BACKEND_CHOICES, batchSizeAdvice, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
@@ -8,6 +24,7 @@ import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
+import { savingFolder } from '../io/model-files';
 import { epochNumber, numberedHistory } from '../io/saved-epochs';
 import { fitModel } from '../training/fit-model';
 import { MAX_EPOCHS } from '../training/train';
@@ -96,6 +113,46 @@ function refuseOtherBranchFlags(modality: Modality, from: string, given: Readonl
   }
 }
 
+/**
+ * What `train` does on Ctrl-C, SIGTERM or SIGHUP, as a run does (core's stop signals): a move of the
+ * model into `--out` under way ends first (`--out` then holds the earlier model or the new one,
+ * whole), the folder the model was being saved in goes, and the last line says what `--out` holds.
+ * The process then ends as the signal ends it. Before, it ended at once, without a word.
+ */
+interface TrainStop {
+  /** The folder beside `--out` the model is saved in before it moves there, once there is one. */
+  staging: string | null;
+  /** The move of the model into `--out` (see moveIntoOut), once it has begun. */
+  moving: Promise<boolean> | null;
+  /** Removes the handlers (the command ended). */
+  remove(): void;
+}
+
+function stopWithLine(given: string, log: (line: string) => void): TrainStop {
+  let saved = false;
+  const forget = beforeStopping(async () => {
+    saved = (await stop.moving?.then(() => true).catch(() => false)) ?? false;
+  });
+  const removeHandlers = onStopSignals(
+    () => undefined,
+    (signal) => {
+      // Synchronously, as the last thing before the process ends: no write of the training comes after it.
+      if (stop.staging !== null) for (const folder of [stop.staging, savingFolder(stop.staging)]) rmSync(folder, { recursive: true, force: true });
+      const outcome = saved ? `the model was saved to \`--out ${given}\`` : `no model was written; \`--out ${given}\` was left as it was`;
+      log(`\nstopped (${stopWord(signal)}): ${outcome}`);
+    },
+  );
+  const stop: TrainStop = {
+    staging: null,
+    moving: null,
+    remove: () => {
+      forget();
+      removeHandlers();
+    },
+  };
+  return stop;
+}
+
 /** `digitfuse train --data DIR --out DIR [...]` (`nx run model:train`): trains one model, saves it and its validation metrics. */
 export async function main(argv: readonly string[]): Promise<TrainMetrics> {
   const args = await parseArgs(
@@ -174,107 +231,117 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     checkCacheOutsideOut(args.cacheDir, args.out);
     checkPreparedCache(args.cacheDir);
   }
-
-  let fileConfig: Partial<ModelConfig> = {};
-  if (args.config) {
-    const file = args.config;
-    fileConfig = readJsonFile(file, (found) => new ConfigError(`Expected \`--config ${file}\` to be a JSON file of model config fields, found ${found}`, 'config')) as Partial<ModelConfig>;
-    if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
-      throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, found ${JSON.stringify(fileConfig)}`, 'config');
-    }
-    // A file that holds a model's config in its `config` field: a trained model's meta.json, or a run's
-    // search/best.json (the chosen trial's configuration, as the run retrains it).
-    const inner = (fileConfig as { config?: unknown }).config;
-    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
-      fileConfig = inner as Partial<ModelConfig>;
-      log(`config: the \`config\` field of ${file}`);
-    }
-  }
-  let config: ModelConfig;
+  // Ctrl-C, SIGTERM or SIGHUP from here on: a line closes the output, and nothing is left half-written.
+  const stop = stopWithLine(args.out, log);
   try {
-    config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
-  } catch (err) {
-    if (err instanceof ConfigError && args.config) throw new ConfigError(`Bad model config \`${args.config}\`: ${err.message}`, err.field);
-    throw err;
-  }
-  refuseOtherBranchFlags(config.modality, args.modality === undefined ? `\`"modality": "${config.modality}"\` in --config ${args.config}` : `\`--modality ${config.modality}\``, {
-    fusion: args.fusion,
-    imageFilters: args.imageFilters,
-    audioFilters: args.audioFilters,
-    augment: args.augment === true ? true : undefined,
-  });
-  if (args.data !== undefined) requireDataDir(path.resolve(args.data));
-  const backend = await selectBackend(args.backend, log);
-  const advice = batchSizeAdvice(backend, args.batchSize);
-  if (advice != null) log(advice);
-  const dataDir = args.data ?? (await ensureDemoDataset());
-  if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
-  const prepared = await prepareData({
-    dataDir,
-    cacheDir: args.cacheDir,
-    seed: args.splitSeed,
-    valFraction: args.valFraction,
-    splitMode: args.split as SplitMode,
-    log,
-  });
-  // Robust fusion adapts to the test rows, and test metrics are computed on them: test audio on another scale is refused as predict refuses it.
-  checkTestAudioScale(prepared, args.allowShift, log);
-  const warning = emptyValidationWarning(prepared, "training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics");
-  if (warning) log(warning);
-  const trainRows = subset(prepared.train, prepared.split.train);
-  const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
-  log(`training on ${counted(trainRows.n, 'row')}, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
 
-  const testRows = labelledTest(dataDir, prepared.test);
-  // The model and metrics.json go to a folder beside --out, then into --out together (see moveIntoOut).
-  const staging = await trainStaging(out);
-  let metrics: TrainMetrics;
-  let replaced = false;
-  try {
-    const result = await fitModel(config, { train: trainRows, val: valRows }, {
-      epochs: args.epochs,
-      batchSize: args.batchSize,
-      seed: config.seed,
-      earlyStopping: { patience: args.patience },
-      augment: args.augment,
-      progress: args.progress,
-      // Robust fusion: the audio weight adapted to the (unlabelled) test rows.
-      target: prepared.test,
-      save: { dir: staging, stats: prepared.stats, backend: backend.name },
-      use: async (model) => ({
-        validation: valRows ? await evaluate(model, valRows) : null,
-        test: testRows ? await evaluate(model, testRows) : null,
-      }),
+    let fileConfig: Partial<ModelConfig> = {};
+    if (args.config) {
+      const file = args.config;
+      fileConfig = readJsonFile(file, (found) => new ConfigError(`Expected \`--config ${file}\` to be a JSON file of model config fields, found ${found}`, 'config')) as Partial<ModelConfig>;
+      if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
+        throw new ConfigError(`Expected model config \`${args.config}\` to hold a JSON object of config fields, found ${JSON.stringify(fileConfig)}`, 'config');
+      }
+      // A file that holds a model's config in its `config` field: a trained model's meta.json, or a run's
+      // search/best.json (the chosen trial's configuration, as the run retrains it).
+      const inner = (fileConfig as { config?: unknown }).config;
+      if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
+        fileConfig = inner as Partial<ModelConfig>;
+        log(`config: the \`config\` field of ${file}`);
+      }
+    }
+    let config: ModelConfig;
+    try {
+      config = validateConfig({ ...fileConfig, ...defined } as Partial<ModelConfig>);
+    } catch (err) {
+      if (err instanceof ConfigError && args.config) throw new ConfigError(`Bad model config \`${args.config}\`: ${err.message}`, err.field);
+      throw err;
+    }
+    refuseOtherBranchFlags(config.modality, args.modality === undefined ? `\`"modality": "${config.modality}"\` in --config ${args.config}` : `\`--modality ${config.modality}\``, {
+      fusion: args.fusion,
+      imageFilters: args.imageFilters,
+      audioFilters: args.audioFilters,
+      augment: args.augment === true ? true : undefined,
     });
-    const { validation, test } = result.used;
-    metrics = {
-      backend: describeBackend(backend),
-      config,
-      data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
-      epochsRun: result.history.length,
-      bestEpoch: epochNumber(result.bestEpoch),
-      stoppedEarly: result.stoppedEarly,
-      seconds: result.seconds,
-      validation: validation && toJson(validation),
-      test: test && toJson(test),
-      history: numberedHistory(result.history),
-    };
-    await writeFileAtomicAsync(path.join(staging, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
-    replaced = await moveIntoOut(staging, out, args.out, args.force);
-  } catch (err) {
-    // A disk problem while saving names the folder the user gave, not the staging folder.
-    if (err instanceof FileWriteError && err.message.includes(staging)) throw new FileWriteError(err.message.split(staging).join(out), { cause: err });
-    throw err;
+    if (args.data !== undefined) requireDataDir(path.resolve(args.data));
+    const backend = await selectBackend(args.backend, log);
+    const advice = batchSizeAdvice(backend, args.batchSize);
+    if (advice != null) log(advice);
+    const dataDir = args.data ?? (await ensureDemoDataset());
+    if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
+    const prepared = await prepareData({
+      dataDir,
+      cacheDir: args.cacheDir,
+      seed: args.splitSeed,
+      valFraction: args.valFraction,
+      splitMode: args.split as SplitMode,
+      log,
+    });
+    // Robust fusion adapts to the test rows, and test metrics are computed on them: test audio on another scale is refused as predict refuses it.
+    checkTestAudioScale(prepared, args.allowShift, log);
+    const warning = emptyValidationWarning(prepared, "training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics");
+    if (warning) log(warning);
+    const trainRows = subset(prepared.train, prepared.split.train);
+    const valRows = prepared.split.val.length > 0 ? subset(prepared.train, prepared.split.val) : undefined;
+    log(`training on ${counted(trainRows.n, 'row')}, validating on ${valRows?.n ?? 0}; config ${JSON.stringify(config)}`);
+
+    const testRows = labelledTest(dataDir, prepared.test);
+    // The model and metrics.json go to a folder beside --out, then into --out together (see moveIntoOut).
+    const staging = await trainStaging(out);
+    stop.staging = staging;
+    let metrics: TrainMetrics;
+    let replaced = false;
+    try {
+      const result = await fitModel(config, { train: trainRows, val: valRows }, {
+        epochs: args.epochs,
+        batchSize: args.batchSize,
+        seed: config.seed,
+        earlyStopping: { patience: args.patience },
+        augment: args.augment,
+        progress: args.progress,
+        // Robust fusion: the audio weight adapted to the (unlabelled) test rows.
+        target: prepared.test,
+        save: { dir: staging, stats: prepared.stats, backend: backend.name },
+        use: async (model) => ({
+          validation: valRows ? await evaluate(model, valRows) : null,
+          test: testRows ? await evaluate(model, testRows) : null,
+        }),
+      });
+      const { validation, test } = result.used;
+      metrics = {
+        backend: describeBackend(backend),
+        config,
+        data: { dir: path.resolve(dataDir), nTrain: trainRows.n, nVal: valRows?.n ?? 0, valFraction: prepared.split.valFraction, splitMode: prepared.split.mode },
+        epochsRun: result.history.length,
+        bestEpoch: epochNumber(result.bestEpoch),
+        stoppedEarly: result.stoppedEarly,
+        seconds: result.seconds,
+        validation: validation && toJson(validation),
+        test: test && toJson(test),
+        history: numberedHistory(result.history),
+      };
+      await writeFileAtomicAsync(path.join(staging, METRICS_JSON), JSON.stringify(metrics, null, 2) + '\n');
+      // Stopped meanwhile (the training went on while the stop ended): the model stays out of --out.
+      await unlessStopping();
+      stop.moving = moveIntoOut(staging, out, args.out, args.force);
+      replaced = await stop.moving;
+    } catch (err) {
+      // A disk problem while saving names the folder the user gave, not the staging folder.
+      if (err instanceof FileWriteError && err.message.includes(staging)) throw new FileWriteError(err.message.split(staging).join(out), { cause: err });
+      throw err;
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    }
+    const { validation, test } = metrics;
+    const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+    const v =
+      (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
+      (test ? `test accuracy ${pct(test.accuracy)} (${counted(test.n, 'row')}), ` : '');
+    console.log(`${v}best epoch ${metrics.bestEpoch}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
+    return metrics;
   } finally {
-    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    stop.remove();
   }
-  const { validation, test } = metrics;
-  const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-  const v =
-    (validation ? `validation accuracy ${pct(validation.accuracy)}, macro-F1 ${validation.macroF1.toFixed(4)}, ` : '') +
-    (test ? `test accuracy ${pct(test.accuracy)} (${counted(test.n, 'row')}), ` : '');
-  console.log(`${v}best epoch ${metrics.bestEpoch}/${metrics.epochsRun}; model saved to ${out}${replaced ? ' (replacing the earlier model there)' : ''}`);
-  return metrics;
 }
 
 if (require.main === module) runMain(main);

@@ -101,7 +101,7 @@ export function ensembleMemberDirs(modelDir: string): string[] {
  * `member-<i>` folders) stay.
  */
 export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
-  const staging = path.join(path.dirname(dir), `.${path.basename(dir)}.saving-${process.pid}`);
+  const staging = savingFolder(dir);
   const created = !existsSync(dir);
   await removeStaleStaging(dir);
   try {
@@ -119,6 +119,12 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     await removeQuietly(staging);
   }
 }
+
+/**
+ * The staging folder beside `dir` that {@link saveModel} of this process writes the files to:
+ * `.<name>.saving-<pid>`. A process stopped by a signal removes it (`digitfuse train`).
+ */
+export const savingFolder = (dir: string): string => path.join(path.dirname(dir), `.${path.basename(dir)}.saving-${process.pid}`);
 
 /** Removes a folder, if it is there: a clean-up that must not hide the error that called it. */
 const removeQuietly = (dir: string): Promise<void> => fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
