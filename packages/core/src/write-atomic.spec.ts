@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useFullDisk } from './testing';
 import { UsageError } from './errors';
 import { readProblem } from './input-file';
-import { checkOutputFile, checkOutputFolder, diskProblem, FileWriteError, makeDirs, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFilesAtomic, writeProblem } from './write-atomic';
+import { checkOutputFile, checkOutputFolder, diskProblem, FileWriteError, makeDirs, outputFolderProblem, processAlive, writeFileAtomic, writeFileAtomicAsync, writeFilesAtomic, writeProblem } from './write-atomic';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'core-atomic-'))));
@@ -295,6 +295,35 @@ describe('writeProblem()', () => {
     expect(writeProblem(join(dir, 'file.txt', 'm'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
     expect(writeProblem(join(dir, 'file.txt', 'a', 'b'))).toBe('a file is in the way of one of its folders (ENOTDIR)');
     expect(readFileSync(join(dir, 'file.txt'), 'utf8')).toBe('keep');
+  });
+
+  it('names symbolic links in a loop on the path, or on the way of a link to the file (a write found them after all the work)', () => {
+    symlinkSync('loop', join(dir, 'loop'));
+    symlinkSync(join(dir, 'loop', 'sub.csv'), join(dir, 'to-loop.csv'));
+    for (const path of [join(dir, 'loop'), join(dir, 'loop', 'x.csv'), join(dir, 'to-loop.csv')]) expect(writeProblem(path)).toBe('too many symbolic links (a loop?) in its path (ELOOP)');
+  });
+
+  it('finds a folder where nothing can be made though access() says it may write there, and leaves nothing behind where it can', () => {
+    if (existsSync('/proc/self') && process.getuid?.() === 0) {
+      // Root passes access() on /proc; its every mkdir fails (ENOENT): the write failed at the end.
+      expect(writeProblem('/proc/digitfuse-no-such/x.csv')).toBe('no way to make anything in `/proc` (ENOENT)');
+      expect(outputFolderProblem('/proc/digitfuse-no-such')).toBe('no way to make anything in `/proc` (ENOENT)');
+    }
+    expect(writeProblem(join(dir, 'new.csv'))).toBeNull();
+    expect(outputFolderProblem(join(dir, 'new'))).toBeNull();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('outputFolderProblem(path, files)', () => {
+  it('names a folder where one of the files the command writes goes (its write failed after all the work)', () => {
+    writeFileSync(join(dir, 'a.png'), 'an earlier figure, to be replaced');
+    expect(outputFolderProblem(dir, ['a.png', 'b.png'])).toBeNull();
+    mkdirSync(join(dir, 'b.png'));
+    expect(outputFolderProblem(dir, ['a.png', 'b.png'])).toBe(`a folder at \`${join(dir, 'b.png')}\`, the name of a file it writes`);
+    expect(() => checkOutputFolder(dir, 'out', 'a folder for the figures', ['a.png', 'b.png'])).toThrow(
+      `Expected \`--out ${dir}\` to be a folder for the figures, found a folder at \`${join(dir, 'b.png')}\`, the name of a file it writes; nothing was written`,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, promises as fs, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors';
 import { FILE_PROBLEMS } from './file-problems';
@@ -86,13 +86,24 @@ export function checkOutputFile(path: string, flag: string): void {
 }
 
 /**
- * Why `path` could not be (or become) a folder to write in, checked without writing anything: a
- * file there (`a file there`), a file in the way of one of its folders (``a file at `/x/f` ``), or
- * the nearest existing folder one this process may not write in (the reason with its code). Returns
- * null when it could. A CLI calls it on an output-folder flag before starting any work.
+ * Why `path` could not be (or become) a folder to write in, checked before any work and leaving
+ * nothing behind: a file there (`a file there`), a file in the way of one of its folders (``a file
+ * at `/x/f` ``), symbolic links in a loop, the nearest existing folder one this process may not write
+ * in or make nothing in ({@link makeProblem}: the reason with its code), or, of the `files` the
+ * command writes in it, one that is a folder (``a folder at `/x/digits-grid.png`, the name of a file
+ * it writes``: its write would fail at the end). Returns null when it could. A CLI calls it on an
+ * output-folder flag before starting any work.
  */
-export function outputFolderProblem(path: string): string | null {
-  const target = resolve(path);
+export function outputFolderProblem(path: string, files: readonly string[] = []): string | null {
+  let target: string;
+  try {
+    target = followLinks(path);
+  } catch (err) {
+    return diskProblem(err) ?? String(err);
+  }
+  for (const name of files) {
+    if (isFolder(join(target, name))) return `a folder at \`${join(path, name)}\`, the name of a file it writes`;
+  }
   for (let dir = target; ; dir = dirname(dir)) {
     let st;
     try {
@@ -101,14 +112,7 @@ export function outputFolderProblem(path: string): string | null {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') return diskProblem(err) ?? `cannot look at \`${dir}\` (${code ?? String(err)})`;
     }
-    if (st?.isDirectory()) {
-      try {
-        accessSync(dir, constants.W_OK | constants.X_OK);
-        return null;
-      } catch (err) {
-        return diskProblem(err) ?? `cannot write in \`${dir}\` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
-      }
-    }
+    if (st?.isDirectory()) return folderWriteProblem(dir);
     if (st) return dir === target ? 'a file there' : `a file at \`${dir}\``;
     if (dirname(dir) === dir) return null;
   }
@@ -116,11 +120,12 @@ export function outputFolderProblem(path: string): string | null {
 
 /**
  * Checks, before any work, that the folder `path` named by `--flag` is a folder or can be made one
- * ({@link outputFolderProblem}). Throws a {@link FileWriteError} naming the flag (exit 1, as
- * {@link checkOutputFile}); `what` says what the folder is for, e.g. `a folder for the figures`.
+ * ({@link outputFolderProblem}), and that none of the `files` the command writes in it is a folder.
+ * Throws a {@link FileWriteError} naming the flag (exit 1, as {@link checkOutputFile}); `what` says
+ * what the folder is for, e.g. `a folder for the figures`.
  */
-export function checkOutputFolder(path: string, flag: string, what = 'a folder'): void {
-  const problem = outputFolderProblem(path);
+export function checkOutputFolder(path: string, flag: string, what = 'a folder', files: readonly string[] = []): void {
+  const problem = outputFolderProblem(path, files);
   if (problem !== null) throw new FileWriteError(`Expected \`--${flag} ${path}\` to be ${what}, found ${problem}; nothing was written`);
 }
 
@@ -348,13 +353,21 @@ export function diskProblem(err: unknown): string | undefined {
 }
 
 /**
- * Whether `path` (a file or folder to be created or replaced) could be written, checked without
- * writing anything: its nearest existing parent folder must be a folder this process may write in.
- * Returns null when it could, else the reason in words with its code, e.g. `a file is in the way of
- * one of its folders (ENOTDIR)`. A CLI calls it on an output flag before starting any work.
+ * Whether `path` (a file or folder to be created or replaced) could be written, checked before any
+ * work and leaving nothing behind: no symbolic links in a loop on it, and the nearest existing parent
+ * folder of what it leads to is a folder this process may write in and make something in
+ * ({@link makeProblem}). Returns null when it could, else the reason in words with its code, e.g. `a
+ * file is in the way of one of its folders (ENOTDIR)`. A CLI calls it on an output flag before
+ * starting any work.
  */
 export function writeProblem(path: string): string | null {
-  let dir = dirname(resolve(path));
+  let real: string;
+  try {
+    real = followLinks(path);
+  } catch (err) {
+    return diskProblem(err) ?? String(err);
+  }
+  let dir = dirname(real);
   for (;;) {
     let isDir: boolean;
     try {
@@ -368,13 +381,40 @@ export function writeProblem(path: string): string | null {
       return diskProblem(err) ?? `cannot look at \`${dir}\` (${code ?? String(err)})`;
     }
     if (!isDir) return `${DISK_PROBLEMS.ENOTDIR} (ENOTDIR)`;
-    try {
-      accessSync(dir, constants.W_OK | constants.X_OK);
-      return null;
-    } catch (err) {
-      return diskProblem(err) ?? `cannot write in \`${dir}\` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
-    }
+    return folderWriteProblem(dir);
   }
+}
+
+/** Why this process cannot write in the existing folder `dir`: no permission (access), or it can make nothing there ({@link makeProblem}); else null. */
+function folderWriteProblem(dir: string): string | null {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    return diskProblem(err) ?? `cannot write in \`${dir}\` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  return makeProblem(dir);
+}
+
+/**
+ * Why nothing can be made in the existing folder `dir` that access() lets this process write in, or
+ * null: found by making a folder there and removing it at once. access() says yes to root for /proc
+ * and /sys, where every mkdir fails (ENOENT, EPERM): a train, predict or figures there failed only as
+ * it wrote, after all its work.
+ */
+function makeProblem(dir: string): string | null {
+  let probe: string;
+  try {
+    probe = mkdtempSync(join(dir, `.digitfuse-probe-${process.pid}-`));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    return `no way to make anything in \`${dir}\` (${code in FILE_PROBLEMS ? `${FILE_PROBLEMS[code]}, ` : ''}${code})`;
+  }
+  try {
+    rmdirSync(probe);
+  } catch {
+    // gone already
+  }
+  return null;
 }
 
 function asWriteError(err: unknown, path: string): unknown {

@@ -220,6 +220,18 @@ describe('digitfuse train (spawned, as a user runs it)', () => {
     expect(await fs.readFile(file, 'utf8')).toBe('keep me');
   });
 
+  (existsSync('/proc/self') && process.getuid?.() === 0 ? it : it.skip)(
+    'refuses an --out under /proc in one line naming --out, before reading the data (root may write there by access(), but every mkdir fails: it failed after the whole training)',
+    () => {
+      const out = '/proc/digitfuse-no-such-model';
+      const r = train([...flags(out), ...tiny]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr: `error: Cannot write the model to \`--out ${out}\`: no way to make anything in \`/proc\` (ENOENT); nothing was written\n`,
+      });
+    },
+  );
+
   it("writes the backend to metrics.json as its `backend:` line names it (not just `wasm`), as a run's run.json does", async () => {
     const out = path.join(dir, 'described');
     const r = train([...flags(out), ...tiny]);

@@ -72,10 +72,16 @@ describe('submit:predict (spawned)', () => {
     [['--out', '<file>/s.csv'], 1, 'error: Cannot write the submission to `--out <file>/s.csv`: a file is in the way of one of its folders (ENOTDIR); nothing was written'],
     [['--out', '<dir>'], 1, 'error: Expected `--out <dir>` to be a file to write the submission to, found a folder there'],
     [['--out', '<dir>/sub/'], 2, 'error: Expected --out to name a file to write the submission to, found the folder name `<dir>/sub/`'],
+    // Found only as it wrote, after predicting every row.
+    [['--out', '<dir>/loop.csv'], 1, 'error: Cannot write the submission to `--out <dir>/loop.csv`: too many symbolic links (a loop?) in its path (ELOOP); nothing was written'],
+    // Root may write in /proc by access(), but nothing can be made there (as another user: permission denied).
+    [['--out', '/proc/digitfuse-no-such.csv'], 1, 'error: Cannot write the submission to `--out /proc/digitfuse-no-such.csv`: '],
   ])('refuses %j in one line, with no stack, before loading a model, writing nothing', (flags, status, line) => {
     const at = join(root, 'refused');
     mkdirSync(at, { recursive: true });
     writeFileSync(join(at, 'afile.txt'), 'keep me');
+    rmSync(join(at, 'loop.csv'), { force: true });
+    symlinkSync('loop.csv', join(at, 'loop.csv'));
     const args = flags.map((f) => f.replace('<file>', join(at, 'afile.txt')).replace('<dir>', at));
     const expected = line.replace('<file>', join(at, 'afile.txt')).replace('<dir>', at);
     const r = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', data, '--backend', 'wasm', ...(args.includes('--out') ? [] : ['--out', join(at, 'out.csv')]), ...args]);
