@@ -115,7 +115,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const problem = inputFileProblem(join(args.fsdd, name));
     if (problem !== null) throw new DataError(`Expected \`--fsdd ${args.fsdd}\` to hold ${name} (${what}), found ${problem}`, join(args.fsdd, name));
   }
-  checkOutputFolder(args.out, 'out', `a folder for ${AUDIO_BANK_FILES.data} and ${AUDIO_BANK_FILES.meta}`);
+  checkOutputFolder(args.out, 'out', `a folder for ${AUDIO_BANK_FILES.data} and ${AUDIO_BANK_FILES.meta}`, [AUDIO_BANK_FILES.data, AUDIO_BANK_FILES.meta]);
   const { clips, bytes } = buildAudioBank(args.fsdd, args.out);
   console.log(`wrote ${clips} clips (${bytes} bytes) to ${args.out}`);
 }

@@ -249,14 +249,17 @@ describe('figures as a real process', () => {
     expect(readFileSync(file, 'utf8')).toBe('hello');
   }, 60000);
 
-  it('reports a write failure as one line: a folder in the way (naming the file), a symbolic-link loop (naming --out, found before any work)', () => {
+  it('refuses in one line naming --out, before any work: a folder named as a figure (found only as it wrote, after drawing both), a symbolic-link loop', () => {
     const blocked = join(tmp.dir, 'blocked');
-    mkdirSync(join(blocked, 'digits-grid.png'), { recursive: true });
+    mkdirSync(join(blocked, 'mfcc-per-digit.png'), { recursive: true });
     expect(figures(blocked)).toEqual({
       status: 1,
-      errors: [`error: Cannot write \`${join(blocked, 'digits-grid.png')}\`: a folder is in the way (EISDIR); the file was left as it was`],
+      errors: [
+        `error: Expected \`--out ${blocked}\` to be a folder for the figures, found a folder at \`${join(blocked, 'mfcc-per-digit.png')}\`, the name of a file it writes; nothing was written`,
+      ],
       stack: false,
     });
+    expect(readdirSync(blocked)).toEqual(['mfcc-per-digit.png']);
     const loop = join(tmp.dir, 'loop');
     symlinkSync('loop', loop);
     expect(figures(loop)).toEqual({

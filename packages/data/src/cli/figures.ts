@@ -14,8 +14,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       .option('images', { type: 'number', default: 20, describe: `images in the digit grid, 1 to ${MAX_GRID_IMAGES} (a data folder with fewer rows shows them all)` }),
   );
   const images = positiveInt(args.images, 'images', { max: MAX_GRID_IMAGES });
-  // A file there, or in the way of one of its folders: one line before any work, not from deep in the writer.
-  checkOutputFolder(args.out, 'out', 'a folder for the figures');
+  // A file there, in the way of one of its folders, or a folder named as a figure: one line before any work, not from deep in the writer.
+  checkOutputFolder(args.out, 'out', 'a folder for the figures', Object.values(DATA_FIGURES));
   const dataDir = args.data ?? (await ensureDemoDataset({ log: (line) => console.error(line) }));
   const before = new Set<string>(Object.values(DATA_FIGURES).filter((name) => existsSync(join(args.out, name))));
   const paths = await writeDataFigures({ dataDir, outDir: args.out, images });

@@ -57,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<RobustnessReport> {
   positiveInt(args.seed, 'seed', { allowZero: true, max: MAX_SEED });
   // Every folder now, not when the benchmark reaches it (a later set or the first save can be an hour in).
   const sets = benchmarkSets(args);
-  checkOutputFolder(args.out, 'out', `a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}`);
+  checkOutputFolder(args.out, 'out', `a folder for ${ROBUSTNESS_JSON} and ${ROBUSTNESS_MD}`, [ROBUSTNESS_JSON, ROBUSTNESS_MD]);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const backend = await selectBackend(args.backend, log);
   const out = path.resolve(args.out);
