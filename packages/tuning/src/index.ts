@@ -77,4 +77,4 @@ export { paramImportances, type ParamImportanceOptions } from './outputs/param-i
 export { lastActivity } from './outputs/last-activity';
 export { workerLabels } from './outputs/worker-labels';
 export { isWorkerGone, THIS_WORKER } from './worker-info';
-export { spawnWorkers, type SpawnWorkersOptions, type WorkerExit } from './workers';
+export { spawnWorkers, type SpawnWorkersOptions, type WorkerExit, type WorkerRun } from './workers';

@@ -17,6 +17,15 @@ describe('spawnWorkers()', () => {
     expect(() => spawnWorkers({ count: 0, command: process.execPath })).toThrow(/`count`: expected an integer >= 1, got 0/);
     expect(() => spawnWorkers({ count: 1, command: '' })).toThrow(ConfigError);
   });
+
+  it('kill(signal) passes a stop on to the workers still running (a stopped search waits for them to fail their trials)', async () => {
+    const run = spawnWorkers({ count: 2, command: process.execPath, args: ['-e', 'setTimeout(() => undefined, 60_000)'], stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    run.kill('SIGHUP');
+    run.kill('SIGHUP'); // again, or after they ended: nothing more happens
+    expect((await run).map((e) => e.signal)).toEqual(['SIGHUP', 'SIGHUP']);
+    run.kill();
+  });
 });
 
 describe('worker processes sharing a journal', () => {

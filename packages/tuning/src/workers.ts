@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { ConfigError } from './errors';
 
 export interface SpawnWorkersOptions {
@@ -26,15 +26,22 @@ export interface WorkerExit {
   readonly output: string;
 }
 
+/** The worker processes {@link spawnWorkers} started: resolves when all have exited. */
+export type WorkerRun = Promise<WorkerExit[]> & {
+  /** Sends `signal` (default SIGTERM) to each worker still running (a process that stops passes its stop on). */
+  readonly kill: (signal?: NodeJS.Signals) => void;
+};
+
 /**
  * Starts `count` copies of a worker command and resolves when all have exited. Each worker is
  * expected to open the same study (`createStudy({ ..., storage: new JournalFileStorage(path),
  * loadIfExists: true })`) and call `optimize(objective, { nTrials: N, nTrialsScope: 'study' })`, so
  * together they finish N trials with distinct trial numbers.
  */
-export function spawnWorkers(options: SpawnWorkersOptions): Promise<WorkerExit[]> {
+export function spawnWorkers(options: SpawnWorkersOptions): WorkerRun {
   if (!(Number.isInteger(options.count) && options.count >= 1)) throw new ConfigError(`spawnWorkers() option \`count\`: expected an integer >= 1, got ${options.count}`);
   if (typeof options.command !== 'string' || options.command === '') throw new ConfigError('spawnWorkers() option `command`: expected a command to run');
+  const children: ChildProcess[] = [];
   const runs = Array.from({ length: options.count }, (_, index) => {
     const args = typeof options.args === 'function' ? options.args(index) : (options.args ?? []);
     const child = spawn(options.command, [...args], {
@@ -42,6 +49,7 @@ export function spawnWorkers(options: SpawnWorkersOptions): Promise<WorkerExit[]
       env: { ...process.env, ...options.env, TUNING_WORKER_INDEX: String(index), TUNING_WORKER_COUNT: String(options.count) },
       stdio: options.stdio ?? 'inherit',
     });
+    children.push(child);
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -50,5 +58,8 @@ export function spawnWorkers(options: SpawnWorkersOptions): Promise<WorkerExit[]
       child.on('close', (code, signal) => resolve({ index, pid: child.pid, code, signal, output }));
     });
   });
-  return Promise.all(runs);
+  const kill = (signal: NodeJS.Signals = 'SIGTERM'): void => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  return Object.assign(Promise.all(runs), { kill });
 }

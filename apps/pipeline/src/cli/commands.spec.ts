@@ -686,6 +686,23 @@ describe('a run stopped by SIGTERM sent to its binary alone (`kill PID`, `timeou
   });
 });
 
+describe('a --workers search stopped by SIGTERM sent to its binary alone (`kill PID`, `timeout`)', () => {
+  it("has its workers mark their trials FAIL before the main process's last line (they heard of the stop only once it was gone, 3-5 s after that line)", async () => {
+    const out = join(tmp(), 'stopped-workers');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '50', '--workers', '2', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^\[worker 2\] +trial \d+: img/m.test(output()); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no worker trial: ${output().slice(-3000)}`);
+    }
+    process.kill(child.pid as number, 'SIGTERM');
+    // `done` comes once the workers too have ended (they hold the binary's output): all they printed is in.
+    expect(await done).toEqual({ code: null, signal: 'SIGTERM' });
+    const written = output();
+    expect(written).toMatch(/^\[worker 2\] +warning: Study `[^`]+`: trial \d+ marked FAIL \(its process \(\d+ on [^)]+\) was stopped \(SIGTERM\) while the trial was running\)/m);
+    expect(written.slice(written.lastIndexOf('\nstopped'))).toBe(`\nstopped (SIGTERM): \`digitfuse search --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+  });
+});
+
 describe('the same seed gives the same run: a search stopped by Ctrl-C mid-trial, then resumed', () => {
   it('ends with the trials of an uninterrupted search (parameters, values, the chosen configuration): the stopped trial FAIL, its retry and each trial after it one number higher', async () => {
     // Before, the retry trained with its own number's seed (another value for the same parameters)

@@ -1,4 +1,4 @@
-import { beforeStopping, counted, parentPidEnv, unlessStopping } from '@digitfuse/core';
+import { beforeStopping, counted, parentPidEnv, STOP_WORK_MS, unlessStopping } from '@digitfuse/core';
 import { subset, type ModelInputs } from '@digitfuse/data';
 import {
   fitModel,
@@ -249,6 +249,13 @@ export function searchProgress(study: Study, log: (line: string) => void, from: 
   };
 }
 
+/**
+ * How long a stopped search waits for its worker processes to fail their trials and end: each hears
+ * the stop only once its current training step ends, then takes up to STOP_WORK_MS itself. One busy
+ * longer (the cpu backend spends seconds in one step) says its line after the main process's last.
+ */
+const WORKERS_STOP_MS = 10_000;
+
 /** Set in the worker processes that `--workers N` starts beside the main one. */
 const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
@@ -324,11 +331,18 @@ export const searchStage: Stage = {
     const keep = Math.max(1, options.ensemble);
     const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
     // Stopped (Ctrl-C): the trial under way is failed now and its retry queued (a shared study's other
-    // machines take it at once); the main process waits for its workers, which do the same.
-    const forget = beforeStopping(async (how) => {
-      await study.failOwnTrials(`its process (${THIS_WORKER.pid} on ${THIS_WORKER.host}) was stopped (${how}) while the trial was running`);
-      await workers;
-    });
+    // machines take it at once); the main process waits for its workers, which do the same. The stop is
+    // passed on to them: a signal sent to this process alone (`kill PID`) reached them only once it was
+    // gone (endWithParent), their lines after its last one. They take the terminal's Ctrl-C and this
+    // one as one stop (core's stopAfterWork).
+    const forget = beforeStopping(
+      async (how, signal) => {
+        workers?.kill(signal);
+        await study.failOwnTrials(`its process (${THIS_WORKER.pid} on ${THIS_WORKER.host}) was stopped (${how}) while the trial was running`);
+        await workers;
+      },
+      workers ? WORKERS_STOP_MS : STOP_WORK_MS,
+    );
     try {
       const progress = searchProgress(study, ctx.log, { trials: options.trials, done, started: Date.now(), deadline });
       if (usedUp) ctx.log(`    the search budget was used before the resume: ${done > 0 ? 'no more trials' : 'one trial, for one epoch (none has finished)'}`);

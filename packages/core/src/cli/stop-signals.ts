@@ -15,7 +15,8 @@ export const stopWord = (signal: NodeJS.Signals): string => (signal === 'SIGINT'
  * stop's word (`Ctrl-C`, `SIGTERM`) and the signal itself.
  */
 export type StopWork = (how: string, signal: NodeJS.Signals) => Promise<void>;
-const stopWork = new Set<StopWork>();
+/** The registered stop work, each with how long the stop waits for it. */
+const stopWork = new Map<StopWork, number>();
 
 /**
  * How long a stopped process waits for its {@link StopWork} before it ends anyway: a database out of
@@ -24,13 +25,13 @@ const stopWork = new Set<StopWork>();
 export const STOP_WORK_MS = 3_000;
 
 /**
- * Registers work that a stop signal (Ctrl-C, SIGTERM, SIGHUP) lets finish, for up to STOP_WORK_MS,
- * before the process ends: a search fails the trials it runs, so that a shared study's other workers
- * take their retries at once; `train` lets a move of its model into `--out` end. Returns what
- * unregisters it.
+ * Registers work that a stop signal (Ctrl-C, SIGTERM, SIGHUP) lets finish, for up to `withinMs`
+ * (default STOP_WORK_MS), before the process ends: a search fails the trials it runs, so that a
+ * shared study's other workers take their retries at once, and waits for its worker processes; `train`
+ * lets a move of its model into `--out` end. Returns what unregisters it.
  */
-export function beforeStopping(work: StopWork): () => void {
-  stopWork.add(work);
+export function beforeStopping(work: StopWork, withinMs = STOP_WORK_MS): () => void {
+  stopWork.set(work, withinMs);
   return () => stopWork.delete(work);
 }
 
@@ -46,29 +47,34 @@ export function unlessStopping(): Promise<void> {
   return stopping ? new Promise<void>(() => undefined) : Promise.resolve();
 }
 
-/** Runs the registered stop work (errors ignored: the stop goes on), for at most STOP_WORK_MS. */
+/** Runs the registered stop work (errors ignored: the stop goes on), each for at most its time. */
 async function doStopWork(signal: NodeJS.Signals): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WORK_MS)));
-  await Promise.race([Promise.allSettled([...stopWork].map((work) => work(stopWord(signal), signal))), late]);
-  clearTimeout(timer);
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const bounded = [...stopWork].map(([work, withinMs]) => Promise.race([work(stopWord(signal), signal), new Promise<void>((resolve) => timers.push(setTimeout(resolve, withinMs)))]));
+  await Promise.allSettled(bounded);
+  for (const timer of timers) clearTimeout(timer);
 }
 
 /**
  * On a stop signal: `first` (synchronous bookkeeping), the registered stop work, `last` (the closing
- * line: nothing the process prints comes after it), then the process ends as the signal ends it. The
- * handlers go at the signal: a second one ends it at once. Returns what removes them.
+ * line: nothing the process prints comes after it), then the process ends as the signal ends it. A
+ * second stop signal meanwhile ends it at once (`repeated: 'end-at-once'`: the user's second
+ * Ctrl-C), or is ignored (`'ignore'`: a worker process, which its parent's stop and the terminal's
+ * Ctrl-C may both reach; its stop work is bounded all the same). Returns what removes the handlers.
  */
-export function onStopSignals(first: (signal: NodeJS.Signals) => void, last: (signal: NodeJS.Signals) => void): () => void {
+export function onStopSignals(first: (signal: NodeJS.Signals) => void, last: (signal: NodeJS.Signals) => void, repeated: 'end-at-once' | 'ignore' = 'end-at-once'): () => void {
+  const ignore = (): void => undefined;
   const end = (signal: NodeJS.Signals): void => {
     last(signal);
     // Ended by the signal itself, now: a listener left would take it first, and some swallow it (tsx's
     // forwards it to its parent; signal-exit's re-sends it only when it counts no other listener).
+    for (const each of STOPPING) process.off(each, ignore);
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     for (const each of STOPPING) process.off(each, onSignal);
+    if (repeated === 'ignore') for (const each of STOPPING) process.on(each, ignore);
     stopping = true;
     first(signal);
     if (stopWork.size === 0) end(signal);
@@ -82,9 +88,10 @@ export function onStopSignals(first: (signal: NodeJS.Signals) => void, last: (si
 
 /**
  * For a process that works on a run that another one runs (a `--workers` search process): a stop
- * signal lets its stop work finish (up to STOP_WORK_MS), then ends it as the signal does. Returns what
- * removes the handlers.
+ * signal lets its stop work finish (up to STOP_WORK_MS), then ends it as the signal does. The stop
+ * its parent passes on after the terminal's Ctrl-C reached them both is the same stop: ignored (it
+ * ended the worker at once, its trial left RUNNING). Returns what removes the handlers.
  */
 export function stopAfterWork(): () => void {
-  return onStopSignals(() => undefined, () => undefined);
+  return onStopSignals(() => undefined, () => undefined, 'ignore');
 }
