@@ -7,7 +7,7 @@ export { endWithParent, parentPidEnv, PARENT_PID_ENV } from './cli/end-with-pare
 export { MAX_BATCH, positiveInt, type IntRange } from './cli/positive-int';
 export { listFlag } from './cli/list-flag';
 export { readJsonFile } from './read-json';
-export { inputFileProblem, readProblem, somethingAt } from './input-file';
+export { folderProblem, inputFileProblem, readProblem, somethingAt, type FolderProblem } from './input-file';
 export { checkOutputFile, checkOutputFolder, diskProblem, followLinks, makeDirs, outputFolderProblem, FileWriteError, processAlive, removeLeftoversOfEnded, writeFileAtomic, writeFileAtomicAsync, writeFileAtomicWith, writeFilesAtomic, writeProblem } from './write-atomic';
 export {
   createRng,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inputFileProblem, readProblem, somethingAt } from './input-file';
+import { folderProblem, inputFileProblem, readProblem, somethingAt } from './input-file';
 import { useTempDir } from './testing';
 
 const tmp = useTempDir('input-file-', 'each');
@@ -61,5 +61,26 @@ describe('somethingAt()', () => {
     symlinkSync('gone', join(tmp(), 'link'));
     expect([join(tmp(), 'file'), tmp(), join(tmp(), 'link')].map(somethingAt)).toEqual([true, true, true]);
     expect([join(tmp(), 'absent'), join(tmp(), 'file', 'x')].map(somethingAt)).toEqual([false, false]);
+  });
+});
+
+describe('folderProblem()', () => {
+  it('is null for a folder, or a symbolic link to one', () => {
+    mkdirSync(join(tmp(), 'folder'));
+    symlinkSync(join(tmp(), 'folder'), join(tmp(), 'to-folder'));
+    expect(folderProblem(join(tmp(), 'folder'))).toBeNull();
+    expect(folderProblem(join(tmp(), 'to-folder'))).toBeNull();
+  });
+
+  it('says what stands there instead, as the end of `Expected ..., found`: nothing (also under a file), a file, a FIFO, a broken link, a link loop', () => {
+    writeFileSync(join(tmp(), 'file'), 'x');
+    symlinkSync(join(tmp(), 'gone'), join(tmp(), 'broken'));
+    symlinkSync('loop', join(tmp(), 'loop'));
+    expect(folderProblem(join(tmp(), 'absent'))).toEqual({ kind: 'nothing', found: 'no such folder' });
+    expect(folderProblem(join(tmp(), 'file', 'sub'))).toEqual({ kind: 'nothing', found: 'no such folder' });
+    expect(folderProblem(join(tmp(), 'file'))).toEqual({ kind: 'file', found: 'a file' });
+    expect(folderProblem(join(tmp(), 'broken'))).toEqual({ kind: 'other', found: `a broken symbolic link (to \`${join(tmp(), 'gone')}\`, which does not exist)` });
+    expect(folderProblem(join(tmp(), 'loop'))).toEqual({ kind: 'other', found: 'a folder it cannot look at (too many symbolic links (a loop?) in its path (ELOOP))' });
+    if (spawnSync('mkfifo', [join(tmp(), 'fifo')]).status === 0) expect(folderProblem(join(tmp(), 'fifo'))).toEqual({ kind: 'other', found: 'a FIFO (named pipe)' });
   });
 });

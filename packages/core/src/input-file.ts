@@ -45,6 +45,45 @@ export function inputFileProblem(path: string): string | null {
   return null;
 }
 
+/** What stands at `path` instead of a folder this process can look into ({@link folderProblem}). */
+export interface FolderProblem {
+  /** `nothing`: no folder nor file (also where a file is in the way of one of its folders); `file`: a file; `other`: anything else, or a path it may not look at. */
+  readonly kind: 'nothing' | 'file' | 'other';
+  /**
+   * In words, to end a message such as ``Expected `--data x` to be a folder with the competition's
+   * files, found <words>``: `no such folder`, `a file`, `a FIFO (named pipe)`, `` a broken symbolic
+   * link (to `y`, which does not exist) ``, `` no access to the folder `/x` on its path (permission
+   * denied, EACCES) ``, `a folder it cannot look at (too many symbolic links (a loop?) in its path
+   * (ELOOP))`. A command may say `nothing` and `file` in words of its own (`nothing there`).
+   */
+  readonly found: string;
+}
+
+/**
+ * Why `path` is no folder this process can look into, or null when it is one (a symbolic link to one
+ * counts). Reads nothing: a command calls it on a folder flag (`--data`, `--model`, `--fsdd`, `--root`)
+ * before any work, and says the {@link FolderProblem} in one line naming the flag.
+ */
+export function folderProblem(path: string): FolderProblem | null {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const link = code === 'ENOENT' ? brokenLink(path) : null;
+    if (link !== null) return { kind: 'other', found: link };
+    // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'nothing', found: 'no such folder' };
+    // A closed folder on its path names that folder.
+    if (code === 'EACCES' || code === 'EPERM') return { kind: 'other', found: readProblem(err, path) };
+    // A loop of links, a name too long...: in words, not as Node's `stat` message.
+    const why = code && code in FILE_PROBLEMS ? `${FILE_PROBLEMS[code]} (${code})` : (code ?? (err as Error)?.message ?? String(err));
+    return { kind: 'other', found: `a folder it cannot look at (${why})` };
+  }
+  if (st.isDirectory()) return null;
+  return st.isFile() ? { kind: 'file', found: 'a file' } : { kind: 'other', found: kindOf(st) };
+}
+
 /**
  * Whether anything stands at `path`: a file, a folder, a broken symbolic link, or something in a
  * folder this process may not look into. Unlike `existsSync`, which says false for the last two, it
