@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,6 +11,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'digitfuse-cli-'));
 const absent = join(tmp, 'absent');
 const aFile = join(tmp, 'a-file');
 writeFileSync(aFile, 'not a run');
+/** A symbolic link to itself, and one to nothing. */
+const loop = join(tmp, 'loop');
+symlinkSync('loop', loop);
+const broken = join(tmp, 'broken');
+symlinkSync(absent, broken);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Run {
@@ -92,6 +97,13 @@ const CASES: readonly [string, readonly string[], number, string][] = [
   ['preprocess --out of a file', ['preprocess', '--data', absent, '--out', aFile], 1, `error: Expected \`--out ${aFile}\` to be a cache folder for the preprocessed arrays, found a file there; nothing was written`],
   ['train --data of a file', ['train', '--data', aFile, '--out', join(tmp, 'model-f'), '--backend', 'cpu'], 1, `error: Expected \`--data ${aFile}\` to be a folder with the competition's files, found a file`],
   ['report --run of a file', ['report', '--run', aFile], 1, `error: Expected \`--run ${aFile}\` to be a run directory with run.json, found a file (give its folder)`],
+  // A folder flag's link loop or broken link, said alike by every command (core's folderProblem): --model and
+  // --root said `a file it cannot read (..., ELOOP)`; --fsdd and --root took a broken link for nothing there.
+  ['train --data of a link loop', ['train', '--data', loop, '--out', join(tmp, 'model-l'), '--backend', 'cpu'], 1, `error: Expected \`--data ${loop}\` to be a folder with the competition's files, found a folder it cannot look at (too many symbolic links (a loop?) in its path (ELOOP))`],
+  ['predict --model of a link loop', ['predict', '--model', loop, '--data', absent, '--backend', 'cpu'], 1, `error: Expected \`--model ${loop}\` to be a model folder (model.json, weights.bin, meta.json), found a folder it cannot look at (too many symbolic links (a loop?) in its path (ELOOP))`],
+  ['bench robustness --root of a link loop', ['bench', 'robustness', '--root', loop], 1, `error: Expected \`--root ${loop}\` to be a folder of benchmark sets, found a folder it cannot look at (too many symbolic links (a loop?) in its path (ELOOP))`],
+  ['audio-bank --fsdd of a broken link', ['audio-bank', '--fsdd', broken, '--out', join(tmp, 'bank')], 1, `error: Expected \`--fsdd ${broken}\` to be the FSDD folder (mfcc.npy, clips.csv), found a broken symbolic link (to \`${absent}\`, which does not exist)`],
+  ['bench robustness --sets of a broken link', ['bench', 'robustness', '--sets', broken], 1, `error: Expected \`--sets\` entry \`${broken}\` to be a set folder (competition files and y_test.csv), found a broken symbolic link (to \`${absent}\`, which does not exist)`],
   ['build-native', ['build-native', '--bogus'], 2, 'error: Unknown argument: --bogus (see --help)'],
   ['an unknown command', ['bogus'], 2, 'error: Unknown argument: bogus (see --help)'],
   // It said `Unknown arguments: --data, prepocess`: the flags after the typo read as unknown too.

@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { counted, diskProblem, inputFileProblem, readProblem, somethingAt } from '@digitfuse/core';
+import { readdirSync } from 'node:fs';
+import { counted, folderProblem, inputFileProblem, somethingAt } from '@digitfuse/core';
 import { join } from 'node:path';
 import { readLabelsCsv } from './csv/read-labels';
 import { DataError } from './errors';
@@ -115,22 +115,8 @@ export function testRowCount(dir: string): number {
  * flag typed) names where it came from.
  */
 export function requireDataDir(dir: string, what = `\`--data ${dir}\``): void {
-  let st;
-  try {
-    st = statSync(dir, { throwIfNoEntry: false });
-  } catch (err) {
-    // ENOTDIR: a file is in the way of one of its folders, so the folder is not there either.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTDIR') {
-      // A closed folder on its path names that folder; a loop of links is said in words, not as Node's `stat` message.
-      const found = code === 'EACCES' || code === 'EPERM' ? readProblem(err, dir) : `a folder it cannot look at (${diskProblem(err) ?? code ?? (err as Error).message})`;
-      throw new DataError(`Expected ${what} to be a folder with the competition's files, found ${found}`, dir);
-    }
-  }
-  if (!st) throw new DataError(`Expected ${what} to be a folder with the competition's files, found no such folder`, dir);
-  if (!st.isDirectory()) {
-    throw new DataError(`Expected ${what} to be a folder with the competition's files, found ${st.isFile() ? 'a file' : 'something else'}`, dir);
-  }
+  const problem = folderProblem(dir);
+  if (problem !== null) throw new DataError(`Expected ${what} to be a folder with the competition's files, found ${problem.found}`, dir);
 }
 
 /** Throws a {@link DataError} unless `dir` holds a file `name` this process can read, saying what stands there instead. */

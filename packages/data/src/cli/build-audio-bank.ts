@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkOutputFolder, inputFileProblem, parseArgs, readProblem, runMain, writeFilesAtomic } from '@digitfuse/core';
+import { checkOutputFolder, folderProblem, inputFileProblem, parseArgs, runMain, writeFilesAtomic } from '@digitfuse/core';
 import Papa from 'papaparse';
 import { csvTextProblem } from '../csv/text-problem';
 import { AUDIO_BANK_DIR, AUDIO_BANK_FILES, encodeAudioBank, type ClipInfo } from '../demo/audio-bank';
@@ -96,18 +95,9 @@ export async function main(argv: readonly string[]): Promise<void> {
         })
         .option('out', { type: 'string', describe: 'where to write fsdd-mfcc.u8 and fsdd-mfcc.json', default: AUDIO_BANK_DIR, defaultDescription: '<workspace>/packages/data/assets' }),
   );
-  let fsdd: ReturnType<typeof statSync> | undefined;
-  let unreadable: string | undefined;
-  try {
-    fsdd = statSync(args.fsdd);
-  } catch (err) {
-    // nothing there (or a file on the way): said below; behind a folder it may not enter: said so (it said `no such folder`)
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') unreadable = readProblem(err, args.fsdd);
-  }
-  if (!fsdd?.isDirectory()) {
-    throw new DataError(`Expected \`--fsdd ${args.fsdd}\` to be the FSDD folder (mfcc.npy, clips.csv), found ${unreadable ?? (fsdd ? 'a file' : 'no such folder')}`, args.fsdd);
-  }
+  // Behind a folder it may not enter: said so (it said `no such folder`).
+  const fsdd = folderProblem(args.fsdd);
+  if (fsdd !== null) throw new DataError(`Expected \`--fsdd ${args.fsdd}\` to be the FSDD folder (mfcc.npy, clips.csv), found ${fsdd.found}`, args.fsdd);
   for (const [name, what] of [
     ['mfcc.npy', `the clips' MFCC features [N,${AUDIO_SIZE}]`],
     ['clips.csv', 'one line per clip'],

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { listFlag, readProblem, UsageError } from '@digitfuse/core';
+import { folderProblem, listFlag, UsageError, type FolderProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError } from '@digitfuse/data';
 import { describeSet, discoverSets, type RobustnessSet } from './robustness';
 
@@ -10,23 +10,17 @@ export interface BenchmarkSetFlags {
   readonly sets?: unknown;
 }
 
-/**
- * What is at `path`: a folder, a file, or nothing (also when a file stands where a folder above it
- * should; a link is followed); for a path this process may not look at, why in words
- * (`readProblem`: the folder on its path it may not enter).
- */
-function kindOf(path: string): 'folder' | 'file' | 'nothing' | { readonly problem: string } {
-  let stat;
-  try {
-    stat = statSync(path, { throwIfNoEntry: false });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') return { problem: readProblem(err, path) };
-  }
-  return stat === undefined ? 'nothing' : stat.isDirectory() ? 'folder' : 'file';
-}
+/** What `folderProblem` found at a `--root` or `--sets` folder, as the end of an `Expected ..., found` message. */
+const foundThere = (problem: FolderProblem): string => (problem.kind === 'other' ? problem.found : `${problem.kind === 'file' ? 'a file' : 'nothing'} there`);
 
-/** What {@link kindOf} found that is no folder, as the end of an `Expected ..., found` message. */
-const foundThere = (kind: ReturnType<typeof kindOf>): string => (typeof kind === 'object' ? kind.problem : `${kind === 'file' ? 'a file' : 'nothing'} there`);
+/** Whether a file this process can look at stands at `path` (a link is followed). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // nothing there, or nothing it may look at: not a file the set holds
+  }
+}
 
 /**
  * Which of `--root DIR` or `--sets DIR,DIR,...` was given, checked as a command line: exactly one of
@@ -44,7 +38,7 @@ export function benchmarkSetFlag(flags: BenchmarkSetFlags): { readonly root: str
 
 /** @throws DataError unless `set` holds every competition file and y_test.csv (their contents are for later to check), naming those it lacks. */
 function checkSetFiles(set: RobustnessSet, what: string): void {
-  const missing = Object.values(COMPETITION_FILES).filter((name) => kindOf(join(set.dir, name)) !== 'file');
+  const missing = Object.values(COMPETITION_FILES).filter((name) => !isFile(join(set.dir, name)));
   if (missing.length > 0) {
     throw new DataError(`Expected ${what} to hold the competition files and ${COMPETITION_FILES.testLabels}, found no ${missing.map((m) => `\`${m}\``).join(', ')}`, set.dir);
   }
@@ -61,16 +55,16 @@ function checkSetFiles(set: RobustnessSet, what: string): void {
 export function benchmarkSets(flags: BenchmarkSetFlags): RobustnessSet[] {
   const given = benchmarkSetFlag(flags);
   if ('root' in given) {
-    const kind = kindOf(given.root);
-    if (kind !== 'folder') throw new DataError(`Expected \`--root ${given.root}\` to be a folder of benchmark sets, found ${foundThere(kind)}`, given.root);
+    const problem = folderProblem(given.root);
+    if (problem !== null) throw new DataError(`Expected \`--root ${given.root}\` to be a folder of benchmark sets, found ${foundThere(problem)}`, given.root);
     const sets = discoverSets(given.root);
     for (const set of sets) checkSetFiles(set, `the set \`${set.dir}\` under \`--root\``);
     return sets;
   }
   const sets = given.sets.map((dir) => {
-    const kind = kindOf(dir);
-    if (kind !== 'folder') {
-      throw new DataError(`Expected \`--sets\` entry \`${dir}\` to be a set folder (competition files and ${COMPETITION_FILES.testLabels}), found ${foundThere(kind)}`, dir);
+    const problem = folderProblem(dir);
+    if (problem !== null) {
+      throw new DataError(`Expected \`--sets\` entry \`${dir}\` to be a set folder (competition files and ${COMPETITION_FILES.testLabels}), found ${foundThere(problem)}`, dir);
     }
     return describeSet(dir);
   });

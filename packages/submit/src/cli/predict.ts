@@ -1,5 +1,5 @@
 import { shellQuote } from '@digitfuse/core';
-import { counted, FileWriteError, MAX_BATCH, parseArgs, positiveInt, readProblem, runMain, somethingAt, UsageError, writeProblem } from '@digitfuse/core';
+import { counted, FileWriteError, folderProblem, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir, statsToJSON, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
 import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
 import { existsSync, realpathSync, statSync } from 'node:fs';
@@ -81,15 +81,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const [i, dir] of dirs.entries()) {
     const given = (args.model as string[])[i];
     const expected = `Expected \`--model ${given}\` to be a model folder (${MODEL_FILES.join(', ')})`;
-    if (!somethingAt(dir)) throw new SubmissionError(`${expected}, found nothing there`, dir);
-    let st;
-    try {
-      st = statSync(dir);
-    } catch (err) {
-      // There, but behind a folder this process may not enter (existsSync said nothing was there).
-      throw new SubmissionError(`${expected}, found ${readProblem(err, dir)}`, dir);
+    // Behind a folder this process may not enter: said so (existsSync said nothing was there).
+    const problem = folderProblem(dir);
+    if (problem !== null) {
+      const found = problem.kind === 'nothing' ? 'nothing there' : problem.kind === 'file' ? 'a file (give its folder)' : problem.found;
+      throw new SubmissionError(`${expected}, found ${found}`, dir);
     }
-    if (!st.isDirectory()) throw new SubmissionError(`${expected}, found a file (give its folder)`, dir);
     const missing = missingModelFiles(dir);
     if (missing.length === 0) continue;
     // A run directory holds its model in model/: name the folder that was meant.
