@@ -114,16 +114,61 @@ describe('prepareData()', () => {
     const { fixture, cacheDir } = setup();
     await prepareData({ dataDir: fixture.dir, cacheDir });
     const file = join(cacheDir, PREPARED_CACHE_FILE);
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
     // The right key but arrays of the wrong length: rebuilt, not trusted.
-    const cached = readBinaryCache<object>(file)!;
+    const cached = readBinaryCache<object>(file).cache!;
     writeBinaryCache(file, cached.meta, { ...cached.arrays, trainAudio: new Float32Array(10) });
-    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir, log })).summary.fromCache).toBe(false);
+    expect(lines).toContain(`warning: the cache \`${file}\` does not hold the arrays its header describes; rebuilding it`);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(true);
     // Cut short after its header (a disk that filled up under an older writer): still this tool's cache, rebuilt.
     const bytes = readFileSync(file);
-    writeFileSync(file, bytes.subarray(0, 12 + bytes.readUInt32LE(8) + 100));
-    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(false);
+    writeFileSync(file, bytes.subarray(0, 44 + bytes.readUInt32LE(8) + 100));
+    lines.length = 0;
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir, log })).summary.fromCache).toBe(false);
+    expect(lines.filter((line) => line.startsWith('warning:'))).toEqual([
+      `warning: the cache \`${file}\` is cut short or overlong (${44 + bytes.readUInt32LE(8) + 100} bytes, its header says ${bytes.length}); rebuilding it`,
+    ]);
     expect((await prepareData({ dataDir: fixture.dir, cacheDir, rebuild: true })).summary.fromCache).toBe(false);
+  });
+
+  it('says so and rebuilds a cache with one flipped byte in its arrays, its numbers as they were', async () => {
+    const { fixture, cacheDir } = setup();
+    const first = await prepareData({ dataDir: fixture.dir, cacheDir });
+    const file = join(cacheDir, PREPARED_CACHE_FILE);
+    const good = readFileSync(file);
+    const bad = Buffer.from(good);
+    // A byte in the middle of the training images: still a well-formed cache of the right length.
+    const at = Math.floor(good.length / 2);
+    bad[at] ^= 0x40;
+    writeFileSync(file, bad);
+    const lines: string[] = [];
+    const again = await prepareData({ dataDir: fixture.dir, cacheDir, log: (line) => lines.push(line) });
+    expect(again.summary.fromCache).toBe(false);
+    expect(lines.filter((line) => line.startsWith('warning:'))).toEqual([`warning: the cache \`${file}\` fails its checksum (damaged on disk?); rebuilding it`]);
+    expect(again.train.images).toEqual(first.train.images);
+    expect(readFileSync(file).equals(good)).toBe(true);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(true);
+  });
+
+  it('says so and rebuilds a cache of the older layout, which has no checksum', async () => {
+    const { fixture, cacheDir } = setup();
+    await prepareData({ dataDir: fixture.dir, cacheDir });
+    const file = join(cacheDir, PREPARED_CACHE_FILE);
+    // The same header (key and all) in the layout before the checksum: `DFCACHE1`, length, JSON at byte 12.
+    const good = readFileSync(file);
+    const json = good.subarray(44, 44 + good.readUInt32LE(8));
+    const old = Buffer.alloc(12 + json.length);
+    old.write('DFCACHE1', 0, 'latin1');
+    old.writeUInt32LE(json.length, 8);
+    json.copy(old, 12);
+    writeFileSync(file, old);
+    checkPreparedCache(cacheDir); // an older cache of this tool's: replaced, not refused
+    const lines: string[] = [];
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir, log: (line) => lines.push(line) })).summary.fromCache).toBe(false);
+    expect(lines.filter((line) => line.startsWith('warning:'))).toEqual([`warning: the cache \`${file}\` has no checksum (an older version wrote it); rebuilding it`]);
+    expect((await prepareData({ dataDir: fixture.dir, cacheDir })).summary.fromCache).toBe(true);
   });
 
   it('refuses, before reading the data, to replace a prepared.bin this tool did not write (or a folder of that name), keeping it', async () => {

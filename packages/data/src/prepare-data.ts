@@ -137,11 +137,14 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
     seconds: (performance.now() - started) / 1000,
   });
 
-  const cached = options.rebuild ? null : readPreparedCache(cacheFile, key);
-  if (cached) {
+  const found = options.rebuild ? null : readPreparedCache(cacheFile, key);
+  if (found?.cached) {
+    const { cached } = found;
     log(`reusing cache ${cacheFile}`);
     return { ...cached, split: { ...cached.split, mode, seed, valFraction }, summary: finish(cached.summary, true) };
   }
+  // A cache of these very inputs that cannot be trusted (cut short, a flipped byte, an older layout): said, then rebuilt.
+  if (found?.problem) log(`warning: the cache \`${cacheFile}\` ${found.problem}; rebuilding it`);
 
   if (cacheProblem != null) log(`warning: not caching the prepared data in \`${dirname(cacheFile)}\`: ${cacheProblem}`);
   log(`reading ${dataDir}`);
@@ -211,30 +214,37 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   };
 }
 
+type CachedPrepared = Omit<PreparedData, 'summary'> & { summary: CacheMeta['summary'] };
+
 /**
- * The cached result when `cacheFile` exists, carries `key` and is internally consistent; null
- * otherwise (the caller then rebuilds it).
+ * The cached result when `cacheFile` exists, carries `key`, passes its checksum and is internally
+ * consistent. Else null when there is none for `key` (absent, or of other inputs, options or code:
+ * rebuilt without a word), or why the one for `key` cannot be used (`problem`, a phrase the caller
+ * says before rebuilding it).
  */
-function readPreparedCache(cacheFile: string, key: string): (Omit<PreparedData, 'summary'> & { summary: CacheMeta['summary'] }) | null {
+function readPreparedCache(cacheFile: string, key: string): { cached: CachedPrepared; problem?: undefined } | { cached?: undefined; problem: string } | null {
   if (readBinaryCacheMeta<CacheMeta>(cacheFile)?.key !== key) return null;
-  const cached = readBinaryCache<CacheMeta>(cacheFile);
-  if (!cached || cached.meta.key !== key) return null;
-  const a = cached.arrays;
-  const m = cached.meta;
+  const read = readBinaryCache<CacheMeta>(cacheFile);
+  if (read.problem != null) return { problem: read.problem };
+  // Gone or replaced since its header was read: as if there were none.
+  if (!read.cache || read.cache.meta.key !== key) return null;
+  const inconsistent = { problem: 'does not hold the arrays its header describes' };
+  const a = read.cache.arrays;
+  const m = read.cache.meta;
   const n = m.summary.nTrain;
   const f32 = (x: CachedArray | undefined, length: number): x is Float32Array => x instanceof Float32Array && x.length === length;
   const i32 = (x: CachedArray | undefined, length?: number): x is Int32Array => x instanceof Int32Array && (length === undefined || x.length === length);
   const trainOk = f32(a.trainImages, n * IMAGE_SIZE) && f32(a.trainAudio, n * AUDIO_SIZE) && i32(a.trainLabels, n) && i32(a.audioGroups, n);
   const splitOk = i32(a.splitTrain) && i32(a.splitVal) && a.splitTrain.length + a.splitVal.length === n;
   const testOk = a.testImages === undefined ? m.nTest === 0 : f32(a.testImages, m.nTest * IMAGE_SIZE) && f32(a.testAudio, m.nTest * AUDIO_SIZE);
-  if (!trainOk || !splitOk || !testOk) return null;
+  if (!trainOk || !splitOk || !testOk) return inconsistent;
   let stats: PreprocessStats;
   try {
     stats = statsFromJSON(m.stats, cacheFile);
   } catch {
-    return null;
+    return inconsistent;
   }
-  return {
+  const cached: CachedPrepared = {
     train: { n, images: a.trainImages as Float32Array, audio: a.trainAudio as Float32Array, labels: a.trainLabels as Int32Array },
     test: a.testImages ? { n: m.nTest, images: a.testImages as Float32Array, audio: a.testAudio as Float32Array, labels: null } : null,
     stats,
@@ -242,6 +252,7 @@ function readPreparedCache(cacheFile: string, key: string): (Omit<PreparedData, 
     audioGroups: a.audioGroups as Int32Array,
     summary: m.summary,
   };
+  return { cached };
 }
 
 const elapsed = (since: number): string => `${((performance.now() - since) / 1000).toFixed(2)} s`;

@@ -196,6 +196,28 @@ describe('preprocess main()', () => {
     expect(allowed.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(new RegExp(`^warning: ${finding}$`))]);
   }, 60000);
 
+  it('says in one line that a cache with a flipped byte is rebuilt (with --json too), exit 0, as a real process', () => {
+    const data = join(tmp.dir, 'data');
+    writeCompetitionFixture(data, { nTrain: 30, nTest: 5 });
+    const cache = join(tmp.dir, 'cache');
+    const file = join(cache, 'prepared.bin');
+    const preprocess = (...args: string[]) => runScript('packages/data/src/cli/preprocess.ts', ['--data', data, '--out', cache, ...args]);
+    expect(preprocess().status).toBe(0);
+    const flip = () => {
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 100] ^= 1;
+      writeFileSync(file, bytes);
+    };
+    const warning = `warning: the cache \`${file}\` fails its checksum (damaged on disk?); rebuilding it`;
+    for (const args of [[], ['--json']]) {
+      flip();
+      const run = preprocess(...args);
+      expect({ status: run.status, warnings: run.stderr.split('\n').filter((l) => l.startsWith('warning:')), stack: /\bat .*\.ts:\d+/.test(run.stderr) }).toEqual({ status: 0, warnings: [warning], stack: false });
+      expect(args.length === 0 ? run.stdout : JSON.parse(run.stdout).fromCache).toEqual(args.length === 0 ? expect.stringContaining(`cache:       ${file} (written)`) : false);
+    }
+    expect(preprocess().stdout).toContain(`cache:       ${file} (reused)`);
+  }, 60000);
+
   it('refuses an --out holding a prepared.bin of the user\'s own, before reading the data, keeping it, as a real process', () => {
     const data = join(tmp.dir, 'data');
     writeCompetitionFixture(data, { nTrain: 12, nTest: 3 });

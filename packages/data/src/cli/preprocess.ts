@@ -33,7 +33,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     valFraction: args.valFraction,
     splitMode: args.split,
     rebuild: args.rebuild,
-    log: args.json ? undefined : (line) => console.error(line),
+    // With --json only its warnings (a damaged cache rebuilt, one not written), on stderr beside the JSON.
+    log: args.json ? (line) => line.startsWith('warning:') && console.error(line) : (line) => console.error(line),
   });
   checkTestAudioScale(prepared, args.allowShift, (line) => console.error(line));
   const warning = emptyValidationWarning(prepared, 'a model trained on this split has no early stopping and no validation metrics');
