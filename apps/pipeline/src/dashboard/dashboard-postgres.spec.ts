@@ -152,7 +152,7 @@ describePg('dashboard of a study in PostgreSQL (--storage, --study)', () => {
         relay.cut();
         await page.waitForFunction(`!document.querySelector('#problem').hidden`, { timeout: 30_000 });
         const text = String(await page.$eval('#problem', (e) => e.textContent));
-        expect(text).toMatch(new RegExp(`^Cannot read the study from postgresql://digitfuse@127\\.0\\.0\\.1:${relay.port}/\\w+ since .+ \\(trying again\\): .*out of reach.*\\. The trials below are as last read\\.$`));
+        expect(text).toMatch(new RegExp(`^Cannot read the study from postgresql://digitfuse@127\\.0\\.0\\.1:${relay.port}/\\w+ since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(trying again\\): .*out of reach.*\\. The trials below are as last read\\.$`));
         expect(text).not.toContain(TEST_PG_PASSWORD);
         expect(await page.$$eval('#trials tbody tr', (r) => r.length)).toBe(rows);
         // A running trial's last word is not known while the study cannot be read (not "no word for ...").

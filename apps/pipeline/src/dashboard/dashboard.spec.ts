@@ -219,6 +219,17 @@ describeInBrowser('dashboard page (chromium)', () => {
       expect(await page.$eval('#card-budget', (e) => e.textContent)).not.toContain('epochs');
     }));
 
+  it("writes the study's last activity in UTC, labelled, as summary.md writes a run's start, in a browser whose time zone is not UTC", () =>
+    onPage(live.url, '=== 7', false, async (page) => {
+      await page.emulateTimezone('America/New_York');
+      await page.reload({ waitUntil: 'load' });
+      await rowCount(page, '=== 7');
+      const at = live.monitor.current.study?.lastActivityAt;
+      expect(typeof at).toBe('number');
+      const utc = `${new Date(Number(at)).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+      expect(await page.$eval('#card-budget', (e) => e.textContent)).toContain(`last activity ${utc}`);
+    }));
+
   it('on a phone, fits each chart to its box or says it scrolls sideways, and says so of a table wider than the screen', async () => {
     const layout = (page: Page) =>
       page.$$eval('figure.chart', (figures) =>

@@ -28,6 +28,8 @@
     if (m < 60) return s % 60 === 0 ? m + ' min' : m + ' min ' + String(s % 60).padStart(2, '0') + ' s';
     return m % 60 === 0 ? Math.floor(m / 60) + ' h' : Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
   }
+  /** A moment as summary.md and the report write it: `2026-12-05 01:23:45 UTC` (never the browser's own time zone). */
+  const utcTime = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
   function param(v) {
     if (typeof v === 'number') {
       if (Number.isInteger(v)) return String(v);
@@ -62,7 +64,7 @@
     // A database out of reach: the page keeps the trials as last read, and says so.
     if (s.sourceProblem) {
       problems.push(
-        'Cannot read the study from ' + s.source.place + ' since ' + new Date(s.sourceProblem.since).toLocaleTimeString() + ' (trying again): ' + s.sourceProblem.message +
+        'Cannot read the study from ' + s.source.place + ' since ' + utcTime(s.sourceProblem.since) + ' (trying again): ' + s.sourceProblem.message +
           '. The trials below are as last read.',
       );
     }
@@ -103,7 +105,7 @@
     const limits = [];
     if (o.budgetMs !== null) limits.push('search budget ' + duration(o.budgetMs / 1000));
     if (o.epochs !== null) limits.push('at most ' + o.epochs + (o.epochs === 1 ? ' epoch' : ' epochs') + ' per trial');
-    if (s.study && s.study.lastActivityAt !== null) limits.push('last activity ' + new Date(s.study.lastActivityAt).toLocaleTimeString());
+    if (s.study && s.study.lastActivityAt !== null) limits.push('last activity ' + utcTime(s.study.lastActivityAt));
     $('card-budget').textContent = limits.join(' · ');
 
     const ended = $('ended');
