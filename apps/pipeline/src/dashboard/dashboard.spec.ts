@@ -220,11 +220,11 @@ describeInBrowser('dashboard page (chromium)', () => {
     }));
 
   it("writes the study's last activity in UTC, labelled, as summary.md writes a run's start, in a browser whose time zone is not UTC", () =>
-    onPage(live.url, '=== 7', false, async (page) => {
+    onPage(kept.url, '=== 2', false, async (page) => {
       await page.emulateTimezone('America/New_York');
       await page.reload({ waitUntil: 'load' });
-      await rowCount(page, '=== 7');
-      const at = live.monitor.current.study?.lastActivityAt;
+      await rowCount(page, '=== 2');
+      const at = kept.monitor.current.study?.lastActivityAt;
       expect(typeof at).toBe('number');
       const utc = `${new Date(Number(at)).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
       expect(await page.$eval('#card-budget', (e) => e.textContent)).toContain(`last activity ${utc}`);
