@@ -4,6 +4,12 @@ import { dirname, join } from 'node:path';
 export const ASSETS_DIR = join(__dirname, 'assets');
 
 /**
+ * The report's own formatting of parameter values, which the page loads as `/format-param.js`
+ * (before app.js) instead of a copy of the rule: plain JavaScript, served as it is.
+ */
+export const FORMAT_PARAM_JS = join(__dirname, '..', 'report', 'charts', 'format-param.js');
+
+/**
  * The charting libraries the page loads, from this install's node_modules (never a CDN: the
  * dashboard works offline). URL name -> file.
  */

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { startDashboard, type Dashboard } from './server';
 import { describeInBrowser, launchBrowser, openPage } from './testing/browser';
 import { VALIDATION_ROWS_ATTR } from '../objective';
+import { formatParam } from '../report';
 import { PAPER_BEST_PARAMS } from '../search-space';
 import { appendTrial, finishedTrial, HOSTILE, writeFixtureRun } from './testing/fixture-run';
 
@@ -229,6 +230,25 @@ describeInBrowser('dashboard page (chromium)', () => {
       const utc = `${new Date(Number(at)).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
       expect(await page.$eval('#card-budget', (e) => e.textContent)).toContain(`last activity ${utc}`);
     }));
+
+  it("shows each parameter value as the report writes it, by the report's own code (/format-param.js)", async () => {
+    const params = { units: 16384, filters: 64, learning_rate: 0.000763, dropout: 0.25, decay: 12345.6, momentum: 0.98765 };
+    const journal = writeFixtureRun(join(dir, 'formats'), { finished: 0, runningEpochs: 0 }).journal;
+    appendTrial(journal, { ...finishedTrial(1, Date.now() - 60_000, 0.97), params });
+    const formats = await startDashboard({ run: join(dir, 'formats'), stages: STAGES, log: quiet });
+    try {
+      await onPage(formats.url, '=== 1', false, async (page) => {
+        // Each column's key (its sort button) and the one row's cell under it.
+        const cells = (await page.evaluate(
+          `(() => { const keys = [...document.querySelectorAll('#trials thead th')].map((th) => th.querySelector('button')?.getAttribute('data-key')); ` +
+            `const row = document.querySelector('#trials tbody tr'); return Object.fromEntries(keys.map((k, i) => [k, row.children[i].textContent])); })()`,
+        )) as Record<string, string>;
+        expect(Object.keys(params).map((name) => [name, cells[`param:${name}`]])).toEqual(Object.entries(params).map(([name, v]) => [name, formatParam(v)]));
+      });
+    } finally {
+      await formats.close();
+    }
+  });
 
   it('on a phone, fits each chart to its box or says it scrolls sideways, and says so of a table wider than the screen', async () => {
     const layout = (page: Page) =>

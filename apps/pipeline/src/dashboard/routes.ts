@@ -2,7 +2,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { basename, dirname } from 'node:path';
 import type { RunLayout } from '../run-artifacts';
-import { ASSETS_DIR, vendorFiles } from './assets';
+import { ASSETS_DIR, FORMAT_PARAM_JS, vendorFiles } from './assets';
 import { relativeToRun, resolveRunFile } from './run-files';
 import type { RunMonitor } from './run-monitor';
 import type { DashboardSnapshot } from './types';
@@ -19,7 +19,8 @@ const PING_SECONDS = 15;
 
 /**
  * The dashboard's routes, all read-only:
- * - `/` and the page's assets; `/vendor/<file>`: vega, vega-lite, vega-embed from node_modules;
+ * - `/` and the page's assets; `/format-param.js`: the report's formatting of parameter values;
+ *   `/vendor/<file>`: vega, vega-lite, vega-embed from node_modules;
  * - `/api/snapshot`: the run as JSON (`DashboardSnapshot`); `/api/events`: the same, pushed as
  *   server-sent events whenever the run changes (`event: end` when the run has ended);
  * - `/run/<file>`: the run's report and outputs (`resolveRunFile`), nothing else (and nothing at all
@@ -33,6 +34,8 @@ export async function registerRoutes(app: FastifyInstance, monitor: RunMonitor, 
 
   // Only the files present at start are routed (no wildcard: nothing else in the folder is reachable).
   await app.register(fastifyStatic, { root: ASSETS_DIR, prefix: '/', wildcard: false, index: ['index.html'], dotfiles: 'deny' });
+
+  app.get('/format-param.js', (_request, reply) => reply.sendFile(basename(FORMAT_PARAM_JS), dirname(FORMAT_PARAM_JS)));
 
   const vendor = vendorFiles();
   app.get<{ Params: { file: string } }>('/vendor/:file', (request, reply) => {

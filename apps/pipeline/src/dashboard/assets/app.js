@@ -30,12 +30,9 @@
   }
   /** A moment as summary.md and the report write it: `2026-12-05 01:23:45 UTC` (never the browser's own time zone). */
   const utcTime = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  /** A parameter's value: a number as the report writes it (its own code, /format-param.js), anything else as text. */
   function param(v) {
-    if (typeof v === 'number') {
-      if (Number.isInteger(v)) return String(v);
-      const a = Math.abs(v);
-      return a !== 0 && (a < 1e-2 || a >= 1e4) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-    }
+    if (typeof v === 'number') return digitfuseFormat.formatParam(v);
     return v === null || v === undefined ? '' : String(v);
   }
 

@@ -1,6 +1,10 @@
 import type { TopLevelSpec } from '@digitfuse/plot';
 import type { TrialInput } from '../types';
+import { formatParam } from './format-param';
 import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round, valueScale } from './theme';
+
+/** A parameter's value as the report and the dashboard show it (one implementation, format-param.js, which the dashboard page loads too). */
+export { formatParam };
 
 /** How the search's objective is read. */
 export interface ObjectiveInfo {
@@ -123,18 +127,6 @@ interface AxisScale {
   readonly highText: string;
 }
 
-/**
- * A parameter's value as the report and the dashboard show it (`param()` in dashboard/assets/app.js):
- * three significant digits, with an exponent under 0.01 (a learning-rate column read 7.630e-4 over
- * 0.005749).
- */
-export function formatParam(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-2) return v.toExponential(2);
-  if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toPrecision(3)));
-}
 
 /** Kolmogorov-Smirnov distance of sorted values, scaled to [0, 1] by `f`, from the uniform distribution. */
 function distanceFromUniform(sorted: readonly number[], f: (v: number) => number): number {
