@@ -402,6 +402,9 @@ describe('a --no-report run with --ensemble 3 and one trial, resumed', () => {
     expect(r.stderr.match(/already done in this run, skipped/g)).toHaveLength(6);
     expect(existsSync(join(run(), 'report', 'report.html'))).toBe(true);
     expect(r.lines[r.lines.length - 1]).toBe(`report: ${join(run(), 'report', 'report.html')}   summary: ${join(run(), 'summary.md')}`);
+    // The figures counted once, as many as lie in report/ (it said "wrote 16 figures, ..." then "report.html and 18 figures").
+    const pngs = readdirSync(join(run(), 'report')).filter((f) => f.endsWith('.png')).length;
+    expect(r.lines.filter((line) => /\d+ figures?\b/.test(line))).toEqual([`    wrote ${join(run(), 'report', 'report.html')} and ${pngs} figures`]);
   });
 
   it('digitfuse report --run regenerates it', () => {

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const points = Number(process.argv[3] ?? 2000);
   const input = demoReportInput(points);
   const result = await writeReport(input, outDir, { seed: 0, log: (m) => console.log(`report: ${m}`) });
+  const figures = result.files.filter((file) => file.endsWith('.png')).length;
+  console.log(`report: wrote ${result.files.length - figures} pages and ${figures} figures to ${outDir}`);
   console.log(JSON.stringify({ seconds: Number(result.seconds.toFixed(1)), clustering: result.clustering, files: result.files.length }));
 }
 

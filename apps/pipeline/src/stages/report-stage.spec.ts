@@ -272,6 +272,9 @@ describe('reportStage', () => {
     const facts = await reportStage.run({ options, layout, state, log: (line) => lines.push(line) });
     const pngs = readdirSync(layout.reportDir).filter((file) => file.endsWith('.png'));
     expect(lines).toContain(`    wrote ${join(layout.reportDir, 'report.html')} and ${pngs.length} figures`);
+    // Said once: the report's own count (its figures less the data's two, drawn before) was a second, different line.
+    expect(lines.filter((line) => /\d+ figures?\b/.test(line))).toEqual([`    wrote ${join(layout.reportDir, 'report.html')} and ${pngs.length} figures`]);
+    expect(lines.filter((line) => /^ {4}wrote \S+\.png$/.test(line))).toHaveLength(pngs.length);
     expect(readdirSync(layout.reportDir).filter((file) => !file.endsWith('.png')).sort()).toEqual(['report.html', 'report.md', 'trials.md']);
     expect(facts).toEqual({ figures: pngs.length });
   });
