@@ -1,5 +1,5 @@
 import { buildDemoDataset } from '@digitfuse/data';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TINY_CONFIG } from '../testing';
@@ -135,6 +135,24 @@ describe('runRobustness() and model:robustness', () => {
       expect(r.fusionWeights !== undefined).toBe(r.model === 'robust');
     }
     expect(lines[0]).toMatch(/^\[1\/8\] george-noisy +image +test \d+\.\d\d%/);
+  });
+
+  it('says that a damaged cache of a set is rebuilt, naming the set (its other data lines are not printed)', async () => {
+    const dir = join(root, 'damaged-sets');
+    await buildDemoDataset(join(dir, 'george-noisy'), { train: 120, test: 30, seed: 2 });
+    const cacheDir = join(root, 'damaged-cache');
+    const run = async (): Promise<string[]> => {
+      const lines: string[] = [];
+      await runRobustness({ sets: discoverSets(dir), models: ['image'], config: TINY_CONFIG, epochs: 1, cacheDir, log: (l) => lines.push(l) });
+      return lines;
+    };
+    expect((await run()).filter((l) => l.includes('warning'))).toEqual([]);
+    const cache = join(cacheDir, 'prepared.bin');
+    const bytes = readFileSync(cache);
+    bytes[bytes.length - 3] ^= 0x10;
+    writeFileSync(cache, bytes);
+    const lines = await run();
+    expect(lines.filter((l) => !l.startsWith('['))).toEqual([`george-noisy: warning: the cache \`${cache}\` fails its checksum (damaged on disk?); rebuilding it`]);
   });
 
   it('compares image only, audio only and every registered fusion, titled by its strategy', () => {

@@ -126,7 +126,17 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
   const runs: RobustnessRun[] = [];
   const total = options.sets.length * models.length;
   for (const set of options.sets) {
-    const prepared = await prepareData({ dataDir: set.dir, cacheDir: options.cacheDir, seed, valFraction: 0.2, splitMode: 'grouped' });
+    // Its warnings (a damaged cache rebuilt, a cache folder it cannot write in) are said; its progress is not.
+    const prepared = await prepareData({
+      dataDir: set.dir,
+      cacheDir: options.cacheDir,
+      seed,
+      valFraction: 0.2,
+      splitMode: 'grouped',
+      log: (line) => {
+        if (line.startsWith('warning: ')) log(`${set.name}: ${line}`);
+      },
+    });
     const labels = loadTestLabels(set.dir);
     if (!prepared.test || !labels) {
       throw new DataError(`Expected test rows with labels (${COMPETITION_FILES.testLabels}) in \`${set.dir}\`, found none`, set.dir);
