@@ -8,10 +8,13 @@ export interface RunBeside {
   readonly stages?: Record<string, unknown>;
 }
 
+/** Where the run.json of the run that wrote `submission` lies: beside it. */
+export const runJsonBeside = (submission: string): string => join(dirname(resolve(submission)), 'run.json');
+
 /** The run.json beside `submission` (the run that wrote it), or null when there is none or it cannot be read. */
 export function runBeside(submission: string): { readonly dir: string; readonly run: RunBeside } | null {
-  const dir = dirname(resolve(submission));
-  const state = join(dir, 'run.json');
+  const state = runJsonBeside(submission);
+  const dir = dirname(state);
   if (!existsSync(state)) return null;
   let run: unknown;
   try {

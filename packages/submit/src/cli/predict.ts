@@ -81,7 +81,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const [i, dir] of dirs.entries()) {
     const given = (args.model as string[])[i];
     const expected = `Expected \`--model ${given}\` to be a model folder (${MODEL_FILES.join(', ')})`;
-    // Behind a folder this process may not enter: said so (existsSync said nothing was there).
+    // Behind a folder this process may not enter: said so (not as nothing there).
     const problem = folderProblem(dir);
     if (problem !== null) {
       const found = problem.kind === 'nothing' ? 'nothing there' : problem.kind === 'file' ? 'a file (give its folder)' : problem.found;

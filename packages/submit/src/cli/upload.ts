@@ -1,9 +1,9 @@
 import { counted, parseArgs, runMain, UsageError } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UploadError } from '../errors';
-import { runBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-beside';
+import { runBeside, runJsonBeside, STALE_RUN_SUBMISSION, staleRunSubmission } from '../run-beside';
 import { submissionTestRows } from '../test-rows';
 import { competitionProblem, shellQuote, upload } from '../upload';
 import { requireSubmissionFile } from '../validate-submission';
@@ -28,7 +28,7 @@ function dataFolder(given: string | undefined, submission: string, beside: Retur
   const dir = beside?.run.data?.dir ?? beside?.run.options?.data;
   if (dir) return { dir: resolve(dir), what: `the data folder \`${dir}\` of the run that wrote the submission (its run.json; --data DIR names another)` };
   // A flag the command needs here and was not given: a usage error. A run.json there that names no data folder (unreadable, edited) is not "no run.json".
-  const runJson = existsSync(join(dirname(resolve(submission)), 'run.json')) ? 'a run.json beside the submission that names no data folder' : 'no run.json beside the submission';
+  const runJson = existsSync(runJsonBeside(submission)) ? 'a run.json beside the submission that names no data folder' : 'no run.json beside the submission';
   throw new UsageError(
     `Expected \`--data DIR\` (the competition folder with ${COMPETITION_FILES.testImages}) to check \`${submission}\` against before uploading, found none (and ${runJson})`,
   );
