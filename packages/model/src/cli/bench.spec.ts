@@ -14,6 +14,13 @@ describe('digitfuse bench model (the binary)', () => {
     expect(run.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual(["error: DIGITFUSE_ISA must be one of avx512, avx2, portable, found 'neon'"]);
   });
 
+  it('refuses a DIGITFUSE_NATIVE other than 0 or 1 in one line, exit 1, before any benchmark (`off` left the kernels on, unsaid)', () => {
+    const run = runScript('packages/model/src/cli/bench.ts', ['--configs', 'small', '--steps', '1', '--warmup', '0'], { ...process.env, DIGITFUSE_NATIVE: 'off' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toEqual(["error: DIGITFUSE_NATIVE must be 0 (native kernels off) or 1 (on, the default), found 'off'"]);
+  });
+
   // Each would otherwise benchmark (a negative --warmup took steps off the timed ones, and exited 0).
   const flags = (over: Record<string, string>) => Object.entries({ configs: 'small', steps: '1', warmup: '0', ...over }).flatMap(([k, v]) => [`--${k}`, v]);
   it.each([

@@ -67,6 +67,17 @@ export function nativeIsaChoice(env: NodeJS.ProcessEnv = process.env): NativeIsa
   return isa;
 }
 
+/**
+ * Whether `DIGITFUSE_NATIVE` lets the native kernels load: unset, empty or `1` (the default) yes, `0`
+ * no. Throws on any other value (`off`, `false`, ...), naming it, rather than leaving them on unsaid.
+ */
+export function nativeWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.DIGITFUSE_NATIVE;
+  if (raw == null || raw.trim() === '' || raw.trim() === '1') return true;
+  if (raw.trim() === '0') return false;
+  throw new BackendError(`DIGITFUSE_NATIVE must be 0 (native kernels off) or 1 (on, the default), found '${raw}'`, 'DIGITFUSE_NATIVE');
+}
+
 /** Switches a loaded addon to `isa`, or throws a BackendError naming what the CPU has instead. */
 export function useNativeIsa(addon: NativeAddon, isa: NativeIsa): void {
   const available = addon.isas();
@@ -79,12 +90,12 @@ export function useNativeIsa(addon: NativeAddon, isa: NativeIsa): void {
 let cached: NativeLoad | null = null;
 
 /**
- * Loads the native kernels once: not when `DIGITFUSE_NATIVE=0`, and with a reason when the addon was
+ * Loads the native kernels once: not when `DIGITFUSE_NATIVE=0` (another value than 0 or 1: a BackendError), and with a reason when the addon was
  * not built (no compiler at install time) or fails to load. The micro-kernels are the best the CPU
  * has, or those `DIGITFUSE_ISA` names (a BackendError when the value is unknown or the CPU lacks it).
  */
 export function loadNativeAddon(): NativeLoad {
-  if (process.env.DIGITFUSE_NATIVE === '0') return { ok: false, why: 'native kernels off (DIGITFUSE_NATIVE=0)' };
+  if (!nativeWanted()) return { ok: false, why: 'native kernels off (DIGITFUSE_NATIVE=0)' };
   if (cached != null) return cached;
   const file = nativeAddonPath();
   if (!fs.existsSync(file)) {

@@ -4,7 +4,7 @@ import { BackendError } from '../backend-error';
 import { installedLayers } from '../kernel-layers';
 import { selectBackend } from '../select-backend';
 import { seededArray } from '../test-support';
-import { loadNativeAddon, NATIVE_ISAS, nativeIsaChoice, nativeThreadCount, useNativeIsa, type NativeAddon } from './native-addon';
+import { loadNativeAddon, NATIVE_ISAS, nativeIsaChoice, nativeThreadCount, nativeWanted, useNativeIsa, type NativeAddon } from './native-addon';
 import { nativeKernelLayer, nativeKernelsRegistered } from './native-kernel-layer';
 
 const loaded = loadNativeAddon();
@@ -221,6 +221,20 @@ describe('nativeIsaChoice() and useNativeIsa()', () => {
     expect(calls).toEqual([]);
     useNativeIsa(fake, 'avx2');
     expect(calls).toEqual(['avx2']);
+  });
+});
+
+describe('nativeWanted()', () => {
+  it('reads DIGITFUSE_NATIVE: unset, empty or 1 loads the kernels, 0 does not', () => {
+    for (const on of [{}, { DIGITFUSE_NATIVE: '' }, { DIGITFUSE_NATIVE: '1' }]) expect(nativeWanted(on)).toBe(true);
+    expect(nativeWanted({ DIGITFUSE_NATIVE: '0' })).toBe(false);
+  });
+
+  it('rejects any other value in one line naming it (`off` or `false` left the kernels on)', () => {
+    for (const bad of ['off', 'false', 'no', '2']) {
+      expect(() => nativeWanted({ DIGITFUSE_NATIVE: bad })).toThrow(BackendError);
+      expect(() => nativeWanted({ DIGITFUSE_NATIVE: bad })).toThrow(`DIGITFUSE_NATIVE must be 0 (native kernels off) or 1 (on, the default), found '${bad}'`);
+    }
   });
 });
 
