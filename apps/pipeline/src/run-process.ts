@@ -131,12 +131,14 @@ export function claimRun(layout: RunLayout, log: (line: string) => void, resumeW
         // Only bookkeeping (the time spent so far): the signal still ends the process.
       }
     },
-    (signal) => {
+    (signal, notes) => {
       // Given up once its trials are failed: a resume started meanwhile finds them so.
       release();
       if (resumeWith === undefined) return;
-      // The last line: the signal sent again after it ends the process at once.
-      log(`\nstopped (${stopWord(signal)}): \`digitfuse ${resumeWith} --resume ${shellQuote(layout.root)}\` goes on from here; the stages and trials finished so far are kept`);
+      // The last line: the signal sent again after it ends the process at once. What the stop work had
+      // to say (a worker process it had to kill) is in it, nothing after it.
+      const said = notes.map((note) => `${note}; `).join('');
+      log(`\nstopped (${stopWord(signal)}): ${said}\`digitfuse ${resumeWith} --resume ${shellQuote(layout.root)}\` goes on from here; the stages and trials finished so far are kept`);
     },
   );
   return () => {

@@ -231,6 +231,19 @@ export class Study implements StudyView {
     return this.failAndRetry({ now: Date.now(), staleAfterMs: Infinity, isWorkerDead: mine, maxRetries: Infinity, reason });
   }
 
+  /**
+   * Marks the RUNNING trials of a process of this host that has ended (`pid`: one this process started
+   * and saw exit, a `spawnWorkers` worker) FAIL with `reason` at once, rather than at the next
+   * {@link failStaleTrials}; their retries are enqueued always (`retry: 'always'`: the process was
+   * stopped, which is no sign that its parameters crash it) or as {@link failStaleTrials} would
+   * (`'as-stale'`, at most `maxRetries`: a process killed outright, e.g. out of memory, may have been
+   * killed by them). Returns the failed trials (none when it ran none).
+   */
+  async failTrialsOfEnded(pid: number, reason: string, retry: 'always' | 'as-stale'): Promise<FrozenTrial[]> {
+    const ended = (worker: WorkerInfo): boolean => worker.host === THIS_WORKER.host && worker.pid === pid && pid !== THIS_WORKER.pid;
+    return this.failAndRetry({ now: Date.now(), staleAfterMs: Infinity, isWorkerDead: ended, maxRetries: retry === 'always' ? Infinity : this.maxRetries, reason });
+  }
+
   private async failAndRetry(policy: StalePolicy): Promise<FrozenTrial[]> {
     const failed = await this.storage.failStaleTrials(this.name, policy);
     if (failed.length > 0) await this.cache.refresh();

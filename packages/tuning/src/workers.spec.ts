@@ -26,6 +26,17 @@ describe('spawnWorkers()', () => {
     expect((await run).map((e) => e.signal)).toEqual(['SIGHUP', 'SIGHUP']);
     run.kill();
   });
+
+  it('stop(signal, withinMs) kills with SIGKILL the workers still running withinMs later, and says which', async () => {
+    // Worker 1 does not end on the stop, as a process busy in one long step does not; each says it is ready in a file.
+    const ready = (i: number): string => path.join(tempDir(), `ready-${i}`);
+    const deaf = (i: number): string => (i === 1 ? "process.on('SIGTERM', () => undefined); " : '');
+    const run = spawnWorkers({ count: 2, command: process.execPath, args: (i) => ['-e', `${deaf(i)}require('fs').writeFileSync(${JSON.stringify(ready(i))}, ''); setTimeout(() => undefined, 60_000)`], stdio: 'ignore' });
+    while (!fs.existsSync(ready(0)) || !fs.existsSync(ready(1))) await new Promise((r) => setTimeout(r, 20));
+    const { exits, killed } = await run.stop('SIGTERM', 500);
+    expect(exits.map((e) => e.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(killed.map((e) => e.index)).toEqual([1]);
+  });
 });
 
 describe('worker processes sharing a journal', () => {

@@ -30,6 +30,12 @@ export interface WorkerExit {
 export type WorkerRun = Promise<WorkerExit[]> & {
   /** Sends `signal` (default SIGTERM) to each worker still running (a process that stops passes its stop on). */
   readonly kill: (signal?: NodeJS.Signals) => void;
+  /**
+   * Sends `signal` to each worker still running and waits up to `withinMs` for them to end; those
+   * still running then (busy in one long step, stopped, hung) are killed with SIGKILL. Resolves once
+   * every worker has exited, with their exits and those it had to kill.
+   */
+  readonly stop: (signal: NodeJS.Signals, withinMs: number) => Promise<{ exits: WorkerExit[]; killed: WorkerExit[] }>;
 };
 
 /**
@@ -58,8 +64,20 @@ export function spawnWorkers(options: SpawnWorkersOptions): WorkerRun {
       child.on('close', (code, signal) => resolve({ index, pid: child.pid, code, signal, output }));
     });
   });
+  const running = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
   const kill = (signal: NodeJS.Signals = 'SIGTERM'): void => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    for (const child of children) if (running(child)) child.kill(signal);
   };
-  return Object.assign(Promise.all(runs), { kill });
+  const all = Promise.all(runs);
+  const stop = async (signal: NodeJS.Signals, withinMs: number): Promise<{ exits: WorkerExit[]; killed: WorkerExit[] }> => {
+    kill(signal);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
+    const late = children.filter(running);
+    for (const child of late) child.kill('SIGKILL');
+    const exits = await all;
+    return { exits, killed: exits.filter((e) => late.some((child) => child.pid === e.pid)) };
+  };
+  return Object.assign(all, { kill, stop });
 }

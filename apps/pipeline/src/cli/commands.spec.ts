@@ -9,6 +9,7 @@ import { offsetSeed } from '../options';
 import { ACTIVE_JSON } from '../run-process';
 import { processAlive } from '@digitfuse/core';
 import type { RunState } from '../run-artifacts';
+import { createStudy, JournalFileStorage } from '@digitfuse/tuning';
 
 // `digitfuse full / search / report` as a user runs them: the real binary, a process each, real flags and files.
 jest.setTimeout(600_000);
@@ -703,6 +704,49 @@ describe('a --workers search stopped by SIGTERM sent to its binary alone (`kill 
     const written = output();
     expect(written).toMatch(/^\[worker 2\] +warning: Study `[^`]+`: trial \d+ marked FAIL \(its process \(\d+ on [^)]+\) was stopped \(SIGTERM\) while the trial was running\)/m);
     expect(written.slice(written.lastIndexOf('\nstopped'))).toBe(`\nstopped (SIGTERM): \`digitfuse search --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+  });
+});
+
+describe('a --workers search stopped while a worker is busy longer than the stop waits for (one long step: the cpu backend, a slow machine)', () => {
+  it("kills that worker, fails its trial (queued to run again) and says so in the closing line: nothing of it comes after that line", async () => {
+    // Before, the main process ended after 10 s and the worker said "trial N marked FAIL" after the
+    // closing line (its trial left RUNNING, had it been busy for good).
+    const out = join(tmp(), 'stopped-busy-worker');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '50', '--workers', '2', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^\[worker 2\] +trial \d+: img/m.test(output()); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no worker trial: ${output().slice(-3000)}`);
+    }
+    const [program] = childPids(child.pid as number);
+    const [worker] = childPids(program).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('search.ts'));
+    // A worker busy in one step hears no signal until the step ends: a stopped process, the same.
+    process.kill(worker, 'SIGSTOP');
+    try {
+      process.kill(child.pid as number, 'SIGTERM');
+      const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      expect(exited).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(processAlive(worker)).toBe(false);
+    } finally {
+      if (processAlive(worker)) process.kill(worker, 'SIGKILL'); // without the fix: it holds the binary's output
+    }
+    await done;
+    const written = output();
+    const last = written.slice(written.lastIndexOf('\nstopped'));
+    const said = new RegExp(
+      `^\\nstopped \\(SIGTERM\\): worker 2 \\(process ${worker} on [^)]+\\) did not end within 10 s: killed, its trial (\\d+) marked FAIL \\(to run again as trial (\\d+)\\); ` +
+        `\`digitfuse search --resume ${out}\` goes on from here; the stages and trials finished so far are kept\\n$`,
+    ).exec(last);
+    expect({ last, said: said !== null }).toEqual({ last, said: true });
+    // In the study: that trial FAIL with its reason, its retry queued, no trial left RUNNING.
+    const study = await createStudy({ name: 'digitfuse', direction: 'maximize', storage: new JournalFileStorage(join(out, 'search', 'study.jsonl')), loadIfExists: true });
+    const trial = study.trials[Number(said?.[1])];
+    expect({ state: trial.state, pid: trial.worker?.pid, reason: trial.failReason }).toEqual({
+      state: 'FAIL',
+      pid: worker,
+      reason: expect.stringMatching(/^its process, worker 2 \(process \d+ on [^)]+\), was stopped \(SIGTERM\) while the trial was running and killed, still busy 10 s later$/),
+    });
+    expect(study.trials[Number(said?.[2])].retryOf).toBe(trial.number);
+    expect(study.getTrials(['RUNNING'])).toEqual([]);
   });
 });
 

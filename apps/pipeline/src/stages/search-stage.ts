@@ -9,7 +9,7 @@ import {
   type TrainCallback,
   type TrainResult,
 } from '@digitfuse/model';
-import { THIS_WORKER, TrialPruned, spawnWorkers, trialSeconds, type FrozenTrial, type Study, type Trial } from '@digitfuse/tuning';
+import { THIS_WORKER, TrialPruned, spawnWorkers, trialSeconds, type FrozenTrial, type Study, type Trial, type WorkerExit } from '@digitfuse/tuning';
 import { join } from 'node:path';
 import { adviseBatchSize, backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, IMAGE_ONLY_RANKING, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
@@ -252,7 +252,8 @@ export function searchProgress(study: Study, log: (line: string) => void, from: 
 /**
  * How long a stopped search waits for its worker processes to fail their trials and end: each hears
  * the stop only once its current training step ends, then takes up to STOP_WORK_MS itself. One busy
- * longer (the cpu backend spends seconds in one step) says its line after the main process's last.
+ * longer (the cpu backend spends seconds in one step) is killed, and the main process fails its trial
+ * and says so in its closing line (it said its line after that one, its trial failed or left RUNNING).
  */
 const WORKERS_STOP_MS = 10_000;
 
@@ -261,7 +262,9 @@ const WORKER_ENV = 'DIGITFUSE_SEARCH_WORKER';
 export const isWorker = (): boolean => process.env[WORKER_ENV] !== undefined;
 
 /** What a worker process's lines begin with (`[worker 2] `: the main process is worker 1), so its output can be told from the main process's; '' in the main process. */
-export const workerPrefix = (): string => (isWorker() ? `[worker ${Number(process.env.TUNING_WORKER_INDEX ?? 0) + 2}] ` : '');
+export const workerPrefix = (): string => (isWorker() ? `[worker ${workerNumber(Number(process.env.TUNING_WORKER_INDEX ?? 0))}] ` : '');
+/** How a search's worker process is named on its lines and the main process's (`worker 2`): the main process is worker 1. */
+const workerNumber = (index: number): number => index + 2;
 /** The main process's search deadline (ms since the epoch), given to its workers: they keep it rather than start the budget afresh. */
 const DEADLINE_ENV = 'DIGITFUSE_SEARCH_DEADLINE';
 
@@ -287,6 +290,26 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
     env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads, ...parentPidEnv(), ...(deadline === null ? {} : { [DEADLINE_ENV]: String(deadline) }) },
     stdio: 'inherit',
   });
+}
+
+/**
+ * The main process's part of a stop, for the closing line: its worker processes that did not end
+ * within WORKERS_STOP_MS were killed; the trials they ran are failed here and queued to run again,
+ * as a stopped trial's are ('' when all ended in time).
+ */
+async function killedWorkers(study: Study, killed: readonly WorkerExit[], how: string): Promise<string> {
+  const said: string[] = [];
+  for (const exit of killed) {
+    const who = `worker ${workerNumber(exit.index)} (process ${exit.pid} on ${THIS_WORKER.host})`;
+    const reason = `its process, ${who}, was stopped (${how}) while the trial was running and killed, still busy ${WORKERS_STOP_MS / 1000} s later`;
+    const failed = exit.pid === undefined ? [] : await study.failTrialsOfEnded(exit.pid, reason, 'always');
+    const trials = failed.map((t) => {
+      const retry = study.trials.find((r) => r.retryOf === t.number);
+      return `its trial ${t.number} marked FAIL${retry === undefined ? '' : ` (to run again as trial ${retry.number})`}`;
+    });
+    said.push(`${who} did not end within ${WORKERS_STOP_MS / 1000} s: killed, ${trials.length > 0 ? trials.join(', ') : 'running no trial'}`);
+  }
+  return said.join('; ');
 }
 
 /** Stage 2: TPE search with pruning over the paper's space, trials ranked by the run's `--objective`. */
@@ -334,14 +357,15 @@ export const searchStage: Stage = {
     // machines take it at once); the main process waits for its workers, which do the same. The stop is
     // passed on to them: a signal sent to this process alone (`kill PID`) reached them only once it was
     // gone (endWithParent), their lines after its last one. They take the terminal's Ctrl-C and this
-    // one as one stop (core's stopAfterWork).
+    // one as one stop (core's stopAfterWork). One still busy after WORKERS_STOP_MS is killed and its
+    // trial failed here, said in the closing line: nothing it prints comes after that line.
     const forget = beforeStopping(
       async (how, signal) => {
-        workers?.kill(signal);
+        const ending = workers?.stop(signal, WORKERS_STOP_MS);
         await study.failOwnTrials(`its process (${THIS_WORKER.pid} on ${THIS_WORKER.host}) was stopped (${how}) while the trial was running`);
-        await workers;
+        return ending === undefined ? undefined : killedWorkers(study, (await ending).killed, how);
       },
-      workers ? WORKERS_STOP_MS : STOP_WORK_MS,
+      workers ? WORKERS_STOP_MS + STOP_WORK_MS : STOP_WORK_MS,
     );
     try {
       const progress = searchProgress(study, ctx.log, { trials: options.trials, done, started: Date.now(), deadline });

@@ -12,9 +12,10 @@ export const stopWord = (signal: NodeJS.Signals): string => (signal === 'SIGINT'
 
 /**
  * What a process stopped by a signal still does before it ends (see {@link beforeStopping}); given the
- * stop's word (`Ctrl-C`, `SIGTERM`) and the signal itself.
+ * stop's word (`Ctrl-C`, `SIGTERM`) and the signal itself. What it resolves with, if anything, is said
+ * in the closing line (a worker process that had to be killed, and what became of its trial).
  */
-export type StopWork = (how: string, signal: NodeJS.Signals) => Promise<void>;
+export type StopWork = (how: string, signal: NodeJS.Signals) => Promise<string | void>;
 /** The registered stop work, each with how long the stop waits for it. */
 const stopWork = new Map<StopWork, number>();
 
@@ -47,25 +48,33 @@ export function unlessStopping(): Promise<void> {
   return stopping ? new Promise<void>(() => undefined) : Promise.resolve();
 }
 
-/** Runs the registered stop work (errors ignored: the stop goes on), each for at most its time. */
-async function doStopWork(signal: NodeJS.Signals): Promise<void> {
+/**
+ * Runs the registered stop work (errors ignored: the stop goes on), each for at most its time; resolves
+ * with what the work that ended in time had to say for the closing line.
+ */
+async function doStopWork(signal: NodeJS.Signals): Promise<string[]> {
   const timers: ReturnType<typeof setTimeout>[] = [];
   const bounded = [...stopWork].map(([work, withinMs]) => Promise.race([work(stopWord(signal), signal), new Promise<void>((resolve) => timers.push(setTimeout(resolve, withinMs)))]));
-  await Promise.allSettled(bounded);
+  const settled = await Promise.allSettled(bounded);
   for (const timer of timers) clearTimeout(timer);
+  return settled.flatMap((s) => (s.status === 'fulfilled' && typeof s.value === 'string' && s.value !== '' ? [s.value] : []));
 }
 
 /**
  * On a stop signal: `first` (synchronous bookkeeping), the registered stop work, `last` (the closing
- * line: nothing the process prints comes after it), then the process ends as the signal ends it. A
+ * line, given what the stop work had to say in it: nothing the process prints comes after it), then the process ends as the signal ends it. A
  * second stop signal meanwhile ends it at once (`repeated: 'end-at-once'`: the user's second
  * Ctrl-C), or is ignored (`'ignore'`: a worker process, which its parent's stop and the terminal's
  * Ctrl-C may both reach; its stop work is bounded all the same). Returns what removes the handlers.
  */
-export function onStopSignals(first: (signal: NodeJS.Signals) => void, last: (signal: NodeJS.Signals) => void, repeated: 'end-at-once' | 'ignore' = 'end-at-once'): () => void {
+export function onStopSignals(
+  first: (signal: NodeJS.Signals) => void,
+  last: (signal: NodeJS.Signals, notes: readonly string[]) => void,
+  repeated: 'end-at-once' | 'ignore' = 'end-at-once',
+): () => void {
   const ignore = (): void => undefined;
-  const end = (signal: NodeJS.Signals): void => {
-    last(signal);
+  const end = (signal: NodeJS.Signals, notes: readonly string[] = []): void => {
+    last(signal, notes);
     // Ended by the signal itself, now: a listener left would take it first, and some swallow it (tsx's
     // forwards it to its parent; signal-exit's re-sends it only when it counts no other listener).
     for (const each of STOPPING) process.off(each, ignore);
@@ -78,7 +87,7 @@ export function onStopSignals(first: (signal: NodeJS.Signals) => void, last: (si
     stopping = true;
     first(signal);
     if (stopWork.size === 0) end(signal);
-    else void doStopWork(signal).then(() => end(signal));
+    else void doStopWork(signal).then((notes) => end(signal, notes));
   };
   for (const each of STOPPING) process.on(each, onSignal);
   return () => {
