@@ -14,6 +14,8 @@ export interface SpawnWorkersOptions {
   readonly cwd?: string;
   /** 'inherit' (default) shares this terminal; 'pipe' collects each worker's output. */
   readonly stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** Called as each worker exits (before the run resolves), e.g. to fail the trials of one killed outright. Default: none. */
+  readonly onExit?: (exit: WorkerExit) => void;
 }
 
 export interface WorkerExit {
@@ -61,7 +63,11 @@ export function spawnWorkers(options: SpawnWorkersOptions): WorkerRun {
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
     return new Promise<WorkerExit>((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ index, pid: child.pid, code, signal, output }));
+      child.on('close', (code, signal) => {
+        const exit = { index, pid: child.pid, code, signal, output };
+        options.onExit?.(exit);
+        resolve(exit);
+      });
     });
   });
   const running = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;

@@ -896,6 +896,36 @@ describe('a run whose process is killed outright while its workers run (SIGKILL:
   });
 });
 
+describe('a --workers search one of whose workers is killed outright (SIGKILL: the out-of-memory killer)', () => {
+  it('fails its trial at once, in one line naming the worker, queues the retry, and goes on to its --trials without it', async () => {
+    // Before, the trial stayed RUNNING until the main process started its next trial (failed then as
+    // "stopped (Ctrl-C), killed or crashed"), and the worker was said only as the search ended.
+    const out = join(tmp(), 'lost-worker');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '5', '--workers', '2', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^\[worker 2\] +trial \d+: img/m.test(output()); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no worker trial: ${output().slice(-3000)}`);
+    }
+    const [program] = childPids(child.pid as number);
+    const [worker] = childPids(program).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('search.ts'));
+    process.kill(worker, 'SIGKILL');
+    expect(await done).toEqual({ code: 0, signal: null });
+    const written = output();
+    const said = written.split('\n').filter((l) => /worker 2 \(|exited abnormally/.test(l) && !l.startsWith('[worker 2]'));
+    expect(said).toEqual([
+      expect.stringMatching(
+        new RegExp(`^ {4}warning: Study \`digitfuse\`: trial \\d+ marked FAIL \\(its process, worker 2 \\(process ${worker} on [^)]+\\), ended by SIGKILL while the trial was running; the search goes on without it\\); its parameters run again as trial \\d+$`),
+      ),
+    ]);
+    const [, failed, retry] = /trial (\d+) marked FAIL .* run again as trial (\d+)$/.exec(said[0]) ?? [];
+    const study = await createStudy({ name: 'digitfuse', direction: 'maximize', storage: new JournalFileStorage(join(out, 'search', 'study.jsonl')), loadIfExists: true });
+    expect(study.trials[Number(failed)].worker?.pid).toBe(worker);
+    expect({ retryOf: study.trials[Number(retry)].retryOf, state: study.trials[Number(retry)].state }).toEqual({ retryOf: Number(failed), state: 'COMPLETE' });
+    expect(study.getTrials(['COMPLETE', 'PRUNED'])).toHaveLength(5);
+    expect(study.getTrials(['RUNNING'])).toEqual([]);
+  });
+});
+
 describe('a run whose output is no longer read (`digitfuse full ... 2>&1 | head -3`, a closed terminal)', () => {
   it('goes on to its last file, its worker and beside processes too, and ends as it would have (it died mid-run at the next line)', async () => {
     const out = join(tmp(), 'unread');

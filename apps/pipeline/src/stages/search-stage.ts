@@ -272,7 +272,7 @@ const DEADLINE_ENV = 'DIGITFUSE_SEARCH_DEADLINE';
  * Start `count` extra processes of `pipeline:search --resume <run>` that join the study through its
  * journal (each runs trials until the study has enough finished ones).
  */
-function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
+function startWorkers(ctx: RunContext, count: number, deadline: number | null, onExit: (exit: WorkerExit) => void) {
   const script = join(__dirname, '..', 'cli', 'search.ts');
   // The processes share the cores: each one's native kernels get an equal part of them (unless the
   // user set DIGITFUSE_THREADS).
@@ -289,7 +289,22 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null) {
     // parentPidEnv: a worker stops when this process is killed outright.
     env: { [WORKER_ENV]: '1', DIGITFUSE_THREADS: threads, ...parentPidEnv(), ...(deadline === null ? {} : { [DEADLINE_ENV]: String(deadline) }) },
     stdio: 'inherit',
+    onExit,
   });
+}
+
+/**
+ * A worker process that ended before the search did (killed outright: SIGKILL, the out-of-memory
+ * killer; or its error): its trial is failed now and its retry queued as a dead process's is (before,
+ * it stayed RUNNING until this process started its next trial, and the worker was said only as the
+ * search ended), and one line says it: the trial's, whose reason names the worker, or, with no trial
+ * under way, the main process's.
+ */
+async function workerLost(ctx: RunContext, study: Study, exit: WorkerExit): Promise<void> {
+  const how = exit.signal !== null ? `ended by ${exit.signal}` : `exited with code ${exit.code}`;
+  const who = `worker ${workerNumber(exit.index)} (process ${exit.pid} on ${THIS_WORKER.host})`;
+  const failed = exit.pid === undefined ? [] : await study.failTrialsOfEnded(exit.pid, `its process, ${who}, ${how} while the trial was running; the search goes on without it`, 'as-stale');
+  if (failed.length === 0) ctx.log(`    warning: ${who} ${how}; the search goes on without it`);
 }
 
 /**
@@ -352,7 +367,13 @@ export const searchStage: Stage = {
         (done > 0 ? `, ${counted(done, 'trial')} already finished in ${studyPlace(ctx)}` : ''),
     );
     const keep = Math.max(1, options.ensemble);
-    const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline) : null;
+    // A worker that ends before the search does is said at once (workerLost); one that a stop ends is not.
+    let stopped = false;
+    const lost: Promise<void>[] = [];
+    const onExit = (exit: WorkerExit): void => {
+      if (!stopped && exit.code !== 0) lost.push(workerLost(ctx, study, exit).catch(() => undefined));
+    };
+    const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline, onExit) : null;
     // Stopped (Ctrl-C): the trial under way is failed now and its retry queued (a shared study's other
     // machines take it at once); the main process waits for its workers, which do the same. The stop is
     // passed on to them: a signal sent to this process alone (`kill PID`) reached them only once it was
@@ -361,6 +382,7 @@ export const searchStage: Stage = {
     // trial failed here, said in the closing line: nothing it prints comes after that line.
     const forget = beforeStopping(
       async (how, signal) => {
+        stopped = true;
         const ending = workers?.stop(signal, WORKERS_STOP_MS);
         await study.failOwnTrials(`its process (${THIS_WORKER.pid} on ${THIS_WORKER.host}) was stopped (${how}) while the trial was running`);
         return ending === undefined ? undefined : killedWorkers(study, (await ending).killed, how);
@@ -380,11 +402,9 @@ export const searchStage: Stage = {
       });
       // Stopped (its optimize ended as its trials were failed): the process ends; the search has not.
       await unlessStopping();
-      if (workers) {
-        const exits = await workers;
-        const bad = exits.filter((e) => e.code !== 0);
-        if (bad.length > 0) ctx.log(`    warning: ${counted(bad.length, 'worker process', 'worker processes')} exited abnormally (${bad.map((e) => e.code ?? e.signal).join(', ')})`);
-      }
+      // A worker that ended early was said as it ended (workerLost).
+      if (workers) await workers;
+      await Promise.all(lost);
     } finally {
       forget();
     }
