@@ -946,6 +946,29 @@ describe('a run whose output is no longer read (`digitfuse full ... 2>&1 | head 
   });
 });
 
+describe('a search resumed with --workers and new settings (a larger --trials, its data folder moved)', () => {
+  it('runs its workers with them: they search on to the new --trials, from the moved folder', () => {
+    // Before, the workers read the run's earlier settings: "1 trial ... already finished" (they ran
+    // none), or an error line as the folder was gone.
+    const moved = join(tmp(), 'moved-data');
+    const first = join(tmp(), 'first-data');
+    mkdirSync(first);
+    for (const name of readdirSync(data())) writeFileSync(join(first, name), readFileSync(join(data(), name)));
+    const out = join(tmp(), 'resumed-workers');
+    const made = digitfuse(['search', '--data', first, '--out', out, '--trials', '1', '--epochs', '1', '--search-rows', '200', '--backend', 'wasm', '--no-report']);
+    expect({ status: made.status, tail: made.status === 0 ? '' : made.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    mkdirSync(moved);
+    for (const name of readdirSync(first)) writeFileSync(join(moved, name), readFileSync(join(first, name)));
+    rmSync(first, { recursive: true });
+    const r = digitfuse(['search', '--resume', out, '--data', moved, '--trials', '4', '--workers', '2']);
+    expect({ status: r.status, tail: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(r.lines.filter((l) => /^\[worker 2\] (error|resuming|    \d+ trials?,)/.test(l))).toEqual([
+      `[worker 2] resuming ${out} (finished stages: data)`,
+      expect.stringMatching(/^\[worker 2\] {5}4 trials, /),
+    ]);
+  });
+});
+
 describe('a search worker process (--workers)', () => {
   it("says on its error line which worker it is, as on its other lines (the main process's own line says what to do next)", () => {
     // As the search starts a worker: search.ts itself, with the run to join.

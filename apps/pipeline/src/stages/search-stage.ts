@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { adviseBatchSize, backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, IMAGE_ONLY_RANKING, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from '../options';
-import { trialModelDir } from '../run-artifacts';
+import { saveState, trialModelDir } from '../run-artifacts';
 import { PAPER_BEST_PARAMS, sampleRows, suggestConfig } from '../search-space';
 import { writeSearchOutputs } from '../search-outputs';
 import { typeScriptChildArgs } from '../beside-retrain';
@@ -274,6 +274,10 @@ const DEADLINE_ENV = 'DIGITFUSE_SEARCH_DEADLINE';
  */
 function startWorkers(ctx: RunContext, count: number, deadline: number | null, onExit: (exit: WorkerExit) => void) {
   const script = join(__dirname, '..', 'cli', 'search.ts');
+  // The workers take the run's settings from run.json: written first, with what this resume changed
+  // (--trials, --data, --backend...). Before, they ran with the earlier ones: a larger --trials left
+  // them nothing to do ("1 trial ... already finished"), a moved --data failed them ("no such folder").
+  saveState(ctx.layout, ctx.state);
   // The processes share the cores: each one's native kernels get an equal part of them (unless the
   // user set DIGITFUSE_THREADS).
   const threads = process.env.DIGITFUSE_THREADS ?? String(Math.max(1, Math.floor(nativeThreadCount() / (count + 1))));
