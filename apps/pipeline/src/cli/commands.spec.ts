@@ -969,6 +969,21 @@ describe('a search resumed with --workers and new settings (a larger --trials, i
   });
 });
 
+describe('a search with more --workers than trials to run', () => {
+  it('starts no more worker processes than trials left, and says so in its starting line', () => {
+    // Before, `--trials 2 --workers 4` started 3 more processes: two loaded the data and a backend,
+    // found no trial and ended.
+    const flags = ['--epochs', '1', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const two = digitfuse(['search', '--data', data(), '--out', join(tmp(), 'workers-two'), '--trials', '2', '--workers', '4', ...flags]);
+    expect({ status: two.status, tail: two.status === 0 ? '' : two.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(two.lines.filter((l) => /starting|--workers/.test(l))).toEqual([expect.stringMatching(/^ {4}starting 1 more worker process \(not 3: 2 trials to run\) on /)]);
+    expect(two.lines.filter((l) => /^\[worker [3-9]\]/.test(l))).toEqual([]);
+    const one = digitfuse(['search', '--data', data(), '--out', join(tmp(), 'workers-one'), '--trials', '1', '--workers', '4', ...flags]);
+    expect({ status: one.status, tail: one.status === 0 ? '' : one.stderr.slice(-3000) }).toEqual({ status: 0, tail: '' });
+    expect(one.lines.filter((l) => /starting|--workers|^\[worker/.test(l))).toEqual(['    --workers 4: 1 trial to run, by this process alone']);
+  });
+});
+
 describe('a search worker process (--workers)', () => {
   it("says on its error line which worker it is, as on its other lines (the main process's own line says what to do next)", () => {
     // As the search starts a worker: search.ts itself, with the run to join.

@@ -272,7 +272,7 @@ const DEADLINE_ENV = 'DIGITFUSE_SEARCH_DEADLINE';
  * Start `count` extra processes of `pipeline:search --resume <run>` that join the study through its
  * journal (each runs trials until the study has enough finished ones).
  */
-function startWorkers(ctx: RunContext, count: number, deadline: number | null, onExit: (exit: WorkerExit) => void) {
+function startWorkers(ctx: RunContext, count: number, deadline: number | null, onExit: (exit: WorkerExit) => void, capped: string) {
   const script = join(__dirname, '..', 'cli', 'search.ts');
   // The workers take the run's settings from run.json: written first, with what this resume changed
   // (--trials, --data, --backend...). Before, they ran with the earlier ones: a larger --trials left
@@ -283,7 +283,7 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null, o
   const threads = process.env.DIGITFUSE_THREADS ?? String(Math.max(1, Math.floor(nativeThreadCount() / (count + 1))));
   const inUse = setNativeThreads(Number(threads));
   ctx.log(
-    `    starting ${counted(count, 'more worker process', 'more worker processes')} on ${studyPlace(ctx)}` +
+    `    starting ${counted(count, 'more worker process', 'more worker processes')}${capped} on ${studyPlace(ctx)}` +
       (inUse == null ? '' : `, ${counted(Number(threads), 'native kernel thread')} each`),
   );
   return spawnWorkers({
@@ -377,7 +377,12 @@ export const searchStage: Stage = {
     const onExit = (exit: WorkerExit): void => {
       if (!stopped && exit.code !== 0) lost.push(workerLost(ctx, study, exit).catch(() => undefined));
     };
-    const workers = !isWorker() && !usedUp && options.workers > 1 ? startWorkers(ctx, options.workers - 1, deadline, onExit) : null;
+    // No more processes than trials to run: one more loaded the data and a backend, found no trial and ended.
+    const toRun = options.trials - done;
+    const extra = isWorker() || usedUp ? 0 : Math.min(options.workers - 1, toRun - 1);
+    const capped = extra < options.workers - 1 ? ` (not ${options.workers - 1}: ${counted(toRun, 'trial')} to run)` : '';
+    const workers = extra > 0 ? startWorkers(ctx, extra, deadline, onExit, capped) : null;
+    if (!isWorker() && !usedUp && options.workers > 1 && extra <= 0 && toRun === 1) ctx.log(`    --workers ${options.workers}: 1 trial to run, by this process alone`);
     // Stopped (Ctrl-C): the trial under way is failed now and its retry queued (a shared study's other
     // machines take it at once); the main process waits for its workers, which do the same. The stop is
     // passed on to them: a signal sent to this process alone (`kill PID`) reached them only once it was
