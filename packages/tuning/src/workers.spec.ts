@@ -27,6 +27,12 @@ describe('spawnWorkers()', () => {
     run.kill();
   });
 
+  it('a worker that cannot be started ends with its error, rather than rejecting the run at once (unhandled where it is awaited only at its end)', async () => {
+    const run = spawnWorkers({ count: 2, command: path.join(tempDir(), 'no-such-program'), stdio: 'ignore' });
+    const exits = await run;
+    expect(exits.map((e) => ({ index: e.index, pid: e.pid, error: e.error }))).toEqual([0, 1].map((index) => ({ index, pid: undefined, error: expect.stringMatching(/ENOENT/) })));
+  });
+
   it('stop(signal, withinMs) kills with SIGKILL the workers still running withinMs later, and says which', async () => {
     // Worker 1 does not end on the stop, as a process busy in one long step does not; each says it is ready in a file.
     const ready = (i: number): string => path.join(tempDir(), `ready-${i}`);

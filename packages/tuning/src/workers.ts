@@ -26,6 +26,8 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null;
   /** Collected stdout + stderr with stdio 'pipe'. */
   readonly output: string;
+  /** Why it could not be started (spawn's error, e.g. `spawn node EAGAIN` when the system runs out of processes); absent when it started. */
+  readonly error?: string;
 }
 
 /** The worker processes {@link spawnWorkers} started: resolves when all have exited. */
@@ -61,10 +63,13 @@ export function spawnWorkers(options: SpawnWorkersOptions): WorkerRun {
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-    return new Promise<WorkerExit>((resolve, reject) => {
-      child.on('error', reject);
+    // A worker that cannot be started is one that ended, with its error: before, the run rejected at
+    // once (an unhandled rejection in a search that awaits it only at its end) while the others ran on.
+    let error: string | undefined;
+    child.on('error', (e) => (error ??= e.message));
+    return new Promise<WorkerExit>((resolve) => {
       child.on('close', (code, signal) => {
-        const exit = { index, pid: child.pid, code, signal, output };
+        const exit = { index, pid: child.pid, code, signal, output, ...(error !== undefined && child.pid === undefined ? { error } : {}) };
         options.onExit?.(exit);
         resolve(exit);
       });

@@ -299,14 +299,14 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null, o
 
 /**
  * A worker process that ended before the search did (killed outright: SIGKILL, the out-of-memory
- * killer; or its error): its trial is failed now and its retry queued as a dead process's is (before,
- * it stayed RUNNING until this process started its next trial, and the worker was said only as the
- * search ended), and one line says it: the trial's, whose reason names the worker, or, with no trial
- * under way, the main process's.
+ * killer; its error; or it could not be started): its trial is failed now and its retry queued as a
+ * dead process's is (before, it stayed RUNNING until this process started its next trial, and the
+ * worker was said only as the search ended), and one line says it: the trial's, whose reason names
+ * the worker, or, with no trial under way, the main process's.
  */
 async function workerLost(ctx: RunContext, study: Study, exit: WorkerExit): Promise<void> {
-  const how = exit.signal !== null ? `ended by ${exit.signal}` : `exited with code ${exit.code}`;
-  const who = `worker ${workerNumber(exit.index)} (process ${exit.pid} on ${THIS_WORKER.host})`;
+  const how = exit.error !== undefined ? `could not be started (${exit.error})` : exit.signal !== null ? `ended by ${exit.signal}` : `exited with code ${exit.code}`;
+  const who = `worker ${workerNumber(exit.index)}${exit.pid === undefined ? '' : ` (process ${exit.pid} on ${THIS_WORKER.host})`}`;
   const failed = exit.pid === undefined ? [] : await study.failTrialsOfEnded(exit.pid, `its process, ${who}, ${how} while the trial was running; the search goes on without it`, 'as-stale');
   if (failed.length === 0) ctx.log(`    warning: ${who} ${how}; the search goes on without it`);
 }
