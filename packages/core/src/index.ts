@@ -2,7 +2,7 @@ export { UserError, UsageError } from './errors';
 export { parseArgs, HelpShown, nearestName, typedNumber, type CliSpec } from './cli/parse-args';
 export { redactCredentials } from './redact-credentials';
 export { runCli, runMain, reportError, debugEnabled, outliveClosedOutput } from './cli/run-cli';
-export { beforeStopping, onStopSignals, stopAfterWork, stopWord, unlessStopping, STOP_WORK_MS, type StopWork } from './cli/stop-signals';
+export { beforeStopping, onStopSignals, stopAfterWork, stopWord, unlessStopping, untilStopSignal, SAME_STOP_MS, STOP_WORK_MS, type StopWork } from './cli/stop-signals';
 export { endWithParent, parentPidEnv, PARENT_PID_ENV } from './cli/end-with-parent';
 export { MAX_BATCH, positiveInt, type IntRange } from './cli/positive-int';
 export { listFlag } from './cli/list-flag';

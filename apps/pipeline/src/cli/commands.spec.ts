@@ -673,6 +673,22 @@ describe('a run stopped with Ctrl-C', () => {
   });
 });
 
+describe('a search stopped by SIGINT sent to its binary alone (`kill -INT PID`, a supervisor)', () => {
+  it('stops as on a Ctrl-C: its trial marked FAIL, the closing line, ended by SIGINT (the binary did not pass SIGINT on: the run went on to its end)', async () => {
+    const out = join(tmp(), 'stopped-int-alone');
+    const args = ['search', '--data', data(), '--out', out, '--trials', '3', '--epochs', '3', '--search-rows', '200', '--backend', 'wasm', '--no-report'];
+    const { child, output, done } = startUserBinary(args);
+    for (let t0 = Date.now(); !/^epoch 1\/3/m.test(output()); await new Promise((r) => setTimeout(r, 20))) {
+      if (child.exitCode !== null || Date.now() - t0 > 300_000) throw new Error(`no epoch line: ${output().slice(-3000)}`);
+    }
+    process.kill(child.pid as number, 'SIGINT');
+    expect(await done).toEqual({ code: null, signal: 'SIGINT' });
+    const written = output();
+    expect(written).toMatch(/^ +warning: Study `[^`]+`: trial 0 marked FAIL \(its process \(\d+ on [^)]+\) was stopped \(Ctrl-C\) while the trial was running\)/m);
+    expect(written.slice(written.lastIndexOf('\nstopped'))).toBe(`\nstopped (Ctrl-C): \`digitfuse search --resume ${out}\` goes on from here; the stages and trials finished so far are kept\n`);
+  });
+});
+
 describe('a run stopped by SIGTERM sent to its binary alone (`kill PID`, `timeout`) while it retrains', () => {
   it('stops the process beside the retraining too, before its last line (it trained and printed on after it)', async () => {
     const out = join(tmp(), 'stopped-beside');

@@ -1,20 +1,7 @@
 import { startDashboard } from '../dashboard';
 import { FULL_STAGES } from './full';
-import { parseArgs, runMain, typedNumber, UsageError } from '@digitfuse/core';
+import { parseArgs, runMain, typedNumber, untilStopSignal, UsageError } from '@digitfuse/core';
 import { STORAGE_FLAG, STUDY_FLAG, storageFlag, storageOf, studyName } from '../options';
-
-/** Resolves on the first Ctrl-C (SIGINT) or SIGTERM. */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 /**
  * `--storage`: with `--run`, only the flag (the run's recorded storage is the default, DIGITFUSE_STORAGE
@@ -67,7 +54,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const study = source.kind === 'postgresql' ? `study \`${source.study}\` in ${source.place}` : null;
   const what = [run?.root, study].filter((w) => w !== undefined && w !== null).join(' and ');
   log(`watching ${what} (read-only); Ctrl-C stops the dashboard, not the ${run === null ? 'search' : 'run'}`);
-  await untilStopped();
+  // The first Ctrl-C or SIGTERM (the binary's passing on the same one is the same stop).
+  await untilStopSignal(['SIGINT', 'SIGTERM']);
   await dashboard.close();
   log('dashboard stopped');
 }

@@ -1,4 +1,5 @@
-import { useTempDir } from '@digitfuse/core/testing';
+import { useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFixtureRun } from './testing/fixture-run';
@@ -20,6 +21,23 @@ describe('pipeline:dashboard (cli/dashboard.ts)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output().stderr).toContain('dashboard stopped');
+  });
+
+  it("through the `digitfuse` binary, takes a terminal's Ctrl-C (its whole process group) and the one the binary passes on as one stop: 'dashboard stopped', exit 0", async () => {
+    const run = join(tempDir(), 'run-binary');
+    writeFixtureRun(run, { finished: 2, runningEpochs: 0 });
+    const child = spawn(join(WORKSPACE, 'apps/cli/bin/digitfuse'), ['dashboard', '--run', run], { cwd: WORKSPACE, detached: true, env: { ...process.env, DEBUG: '', DIGITFUSE_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    for (const t0 = Date.now(); !/^dashboard: http/m.test(stdout); await new Promise((r) => setTimeout(r, 50))) {
+      if (child.exitCode !== null || Date.now() - t0 > 120_000) throw new Error(`no URL line: ${stderr.slice(-2000)}`);
+    }
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await ended).toEqual({ code: 0, signal: null });
+    expect(stderr).toMatch(/^dashboard stopped$/m);
   });
 
   it("names the run's own journal, not a copy of it, in a warning about one of its lines", async () => {

@@ -7,8 +7,51 @@
 /** The signals that stop a command the way Ctrl-C does: what it finished is kept. */
 const STOPPING: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/**
+ * How long after a stop signal the same signal is taken for the same stop, not a second one: the
+ * terminal's Ctrl-C and the one the `digitfuse` binary passes on arrive within milliseconds (both at
+ * once, after a long synchronous step). A user's second Ctrl-C sooner than this is ended by the
+ * binary itself (it kills the program at its second).
+ */
+export const SAME_STOP_MS = 1_000;
+
 /** How a stop is named in what a command says: `Ctrl-C` for SIGINT, else the signal's name. */
 export const stopWord = (signal: NodeJS.Signals): string => (signal === 'SIGINT' ? 'Ctrl-C' : signal);
+
+/**
+ * After a stop signal: the same signal again within SAME_STOP_MS is the same stop, taken no further:
+ * a terminal's Ctrl-C reaches the `digitfuse` binary and its program both, and the binary passes on
+ * what it hears (a `kill -INT` sent to it alone reached nobody). Later, or another stop signal: the
+ * second stop, which ends the process at once (no listener left: the signal's own default).
+ */
+function sameStopFor(signal: NodeJS.Signals): void {
+  const at = Date.now();
+  const again = (each: NodeJS.Signals): void => {
+    if (each === signal && Date.now() - at < SAME_STOP_MS) return;
+    for (const one of STOPPING) process.off(one, again);
+    process.kill(process.pid, each);
+  };
+  for (const each of STOPPING) process.on(each, again);
+  setTimeout(() => {
+    for (const one of STOPPING) process.off(one, again);
+  }, SAME_STOP_MS).unref();
+}
+
+/**
+ * Resolves with the first of `signals` (default Ctrl-C, SIGTERM, SIGHUP) for a command that ends on
+ * it by itself (`dashboard`: closes its server, says so, exits 0); the same signal passed on by the
+ * binary is the same stop, another one later ends the process at once.
+ */
+export function untilStopSignal(signals: readonly NodeJS.Signals[] = STOPPING): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      for (const each of signals) process.off(each, onSignal);
+      sameStopFor(signal);
+      resolve(signal);
+    };
+    for (const each of signals) process.on(each, onSignal);
+  });
+}
 
 /**
  * What a process stopped by a signal still does before it ends (see {@link beforeStopping}); given the
@@ -84,6 +127,7 @@ export function onStopSignals(
   const onSignal = (signal: NodeJS.Signals): void => {
     for (const each of STOPPING) process.off(each, onSignal);
     if (repeated === 'ignore') for (const each of STOPPING) process.on(each, ignore);
+    else sameStopFor(signal);
     stopping = true;
     first(signal);
     if (stopWork.size === 0) end(signal);
