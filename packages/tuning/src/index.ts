@@ -53,7 +53,7 @@ export { ReplicatedStorage } from './storage/replicated-storage';
 export { InMemoryStorage, inMemoryStorage, type InMemoryStorageArgs } from './storage/in-memory-storage';
 export { JournalFileStorage, journalFileStorage, type JournalFileStorageArgs } from './storage/journal-file-storage';
 export type { JournalOp } from './storage/journal-ops';
-export { isTransient, PostgresStorage, postgresStorage, type PostgresStorageArgs } from './storage/postgres-storage';
+export { isTransient, PostgresStorage, postgresStorage, type PostgresStorageArgs, type StoragePurpose } from './storage/postgres-storage';
 export { isPostgresUrl, isWellFormedPostgresUrl, postgresUrlProblem, redactUrl, sameDatabase, type UrlProblem } from './storage/postgres-url';
 export { openStorage, type OpenStorageArgs } from './storage/open-storage';
 export {

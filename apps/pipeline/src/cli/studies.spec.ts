@@ -7,6 +7,7 @@ import { WORKSPACE } from '@digitfuse/core/testing';
 import { postgresTestable, TEST_PG_PASSWORD } from '@digitfuse/tuning/testing';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import pg from 'pg';
 import { writeFixtureStudy } from '../dashboard/testing/fixture-run';
 import { usePostgresDatabase } from '../dashboard/testing/postgres-fixture';
 
@@ -219,5 +220,41 @@ describePg('digitfuse studies --delete NAME', () => {
     const r = studies(['--storage', deletable.url(), ...args]);
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n').filter((l) => l.trim() !== '')).toEqual([expect.stringMatching(line)]);
+  });
+});
+
+// A study a role that may read and delete studies, but write none, is to delete.
+const guarded = usePostgresDatabase('studies-delete-role', async (writer) => {
+  await writeFixtureStudy(writer, 'old-run', { finished: 2, runningEpochs: 1, runningSilentFor: 300 });
+});
+
+describePg('digitfuse studies --delete NAME, by a role that may not write studies', () => {
+  it('deletes with SELECT and DELETE alone; without DELETE, one line naming the GRANT that gives it (exit 1, nothing deleted)', async () => {
+    const url = new URL(guarded.url());
+    const role = `deleter_${process.pid}`;
+    url.username = role;
+    const admin = new pg.Client({ connectionString: guarded.url() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const refused = studies(['--storage', url.href, '--delete', 'old-run', '--yes']);
+      const place = url.href.replace(`:${TEST_PG_PASSWORD}@`, '@');
+      const database = url.pathname.slice(1);
+      expect(refused).toEqual({
+        status: 1,
+        stdout: '',
+        stderr:
+          `error: PostgreSQL storage \`${place}\`: expected role ${role} to be allowed to delete studies in database ${database}, found it lacks DELETE on digitfuse_studies ` +
+          `(a delete counts the study's trials and stored files, then deletes its row, which takes them with it; the tables' owner can grant it: GRANT DELETE ON digitfuse_studies TO ${role})\n`,
+      });
+      expect((await admin.query('SELECT count(*)::int AS n FROM digitfuse_trials')).rows[0].n).toBe(3);
+      await admin.query(`GRANT DELETE ON digitfuse_studies TO ${role}`);
+      const deleted = studies(['--storage', url.href, '--delete', 'old-run', '--yes']);
+      expect(deleted).toEqual({ status: 0, stderr: '', stdout: `deleted study \`old-run\` from ${place}: 3 trials, 1 stored file\n` });
+      expect((await admin.query('SELECT count(*)::int AS n FROM digitfuse_trials')).rows[0].n).toBe(0);
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
   });
 });

@@ -88,7 +88,7 @@ async function deleteStudy(url: string, place: string, name: string, trials: rea
     const hosts = [...new Set(live.map((t) => t.worker?.host ?? 'an unknown host'))].sort().join(', ');
     return `${counted(live.length, 'trial')} running on ${hosts}, heard from within ${after}`;
   };
-  const writer = new PostgresStorage(url, { poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
+  const writer = new PostgresStorage(url, { purpose: 'delete', poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
   try {
     const gone = await writer.deleteStudy(name, busy);
     process.stdout.write(`deleted study \`${name}\` from ${place}: ${counted(gone.trials, 'trial')}, ${counted(gone.files, 'stored file')}\n`);

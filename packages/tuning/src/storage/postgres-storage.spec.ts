@@ -582,6 +582,52 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     }
   });
 
+  it("a storage for deleting asks for a delete's rights only: a role that may read and delete studies deletes one; one that may only read is told the GRANT that lets it (which does)", async () => {
+    const url = await newStudy('deleters');
+    const owner = new PostgresStorage(url);
+    try {
+      const study = await loadStudy({ name: 'deleters', storage: owner });
+      await study.optimize((trial) => trial.suggestFloat('x', 0, 1), { nTrials: 2 });
+      await owner.putArtifact('deleters', 0, 'model.json', Buffer.from('{}'));
+    } finally {
+      await owner.close();
+    }
+    const database = new URL(url).pathname.slice(1);
+    const role = `deleter_${process.pid}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const deleter = `postgresql://${role}:${TEST_PG_PASSWORD}@127.0.0.1:${cluster.port}/${database}`;
+      const first = new PostgresStorage(deleter, { purpose: 'delete' });
+      const refused = await first.deleteStudy('deleters').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await first.close();
+      expect(refused).toBeInstanceOf(StorageError);
+      expect((refused as Error).message).toBe(
+        `PostgreSQL storage \`postgresql://${role}@127.0.0.1:${cluster.port}/${database}\`: expected role ${role} to be allowed to delete studies in database ${database}, ` +
+          `found it lacks DELETE on digitfuse_studies (a delete counts the study's trials and stored files, then deletes its row, which takes them with it; ` +
+          `the tables' owner can grant it: GRANT DELETE ON digitfuse_studies TO ${role})`,
+      );
+      expect(await readBack(url, 'deleters')).toHaveLength(2);
+      // The GRANT it names is enough, without any right to write a study (a search's storage is refused).
+      await admin.query(`GRANT DELETE ON digitfuse_studies TO ${role}`);
+      await expectOneLine(deleter, /expected role deleter_\d+ to be allowed to write the study's tables in database \w+, found it lacks INSERT on digitfuse_studies; /);
+      const storage = new PostgresStorage(deleter, { purpose: 'delete' });
+      try {
+        expect(await storage.deleteStudy('deleters')).toEqual({ trials: 2, files: 1 });
+        expect(await storage.getStudyNames()).toEqual([]);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
     const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
     const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };

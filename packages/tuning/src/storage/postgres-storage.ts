@@ -50,7 +50,17 @@ export interface PostgresStorageArgs {
    * write. Default: false.
    */
   readonly readOnly?: boolean;
+  /**
+   * What a storage that writes is for, so the rights its role is checked for as it connects
+   * (`RIGHTS`): `'search'`, a study's trials and stored files; `'delete'`, deleting studies
+   * (`deleteStudy`: reading them, and deleting their rows, which take their trials and files with
+   * them). Not checked when `readOnly`. Default: `'search'`.
+   */
+  readonly purpose?: StoragePurpose;
 }
+
+/** What a storage that writes is for (`PostgresStorageArgs.purpose`). */
+export type StoragePurpose = 'search' | 'delete';
 
 /** Checks a PostgreSQL URL (see {@link postgresUrlProblem}); a StorageError otherwise. */
 function checkUrl(url: string): void {
@@ -449,18 +459,37 @@ function spliced(c: pg.ClientBase, template: string, params: readonly unknown[])
  */
 const SLOWEST_LINK_BYTES_PER_S = 100_000;
 
+/** A right a storage's role is checked for: an object, its kind (`has_<kind>_privilege`), its privileges. */
+type Right = readonly [object: string, kind: 'table' | 'sequence' | 'function', privileges: readonly string[]];
+
 /**
- * What a storage that writes needs (Storage's writes: a study, its trials, their stored files): per
- * object, its kind (`has_<kind>_privilege`) and privileges. A sequence is a table's serial `id`'s
- * (nextval takes USAGE or UPDATE: `'USAGE, UPDATE'` holds with either).
+ * Per purpose, what a storage that writes needs, what that is in words, and why (for the line that
+ * names what its role lacks). A sequence is a table's serial `id`'s (nextval takes USAGE or UPDATE:
+ * `'USAGE, UPDATE'` holds with either). A delete deletes the study's row only: its trials and files
+ * go with it by the tables' ON DELETE CASCADE, which the server runs as their owner.
  */
-const WRITE_RIGHTS: readonly (readonly [object: string, kind: 'table' | 'sequence' | 'function', privileges: readonly string[]])[] = [
-  ['digitfuse_studies', 'table', ['SELECT', 'INSERT']],
-  ['digitfuse_studies', 'sequence', ['USAGE, UPDATE']],
-  ['digitfuse_trials', 'table', ['SELECT', 'INSERT', 'UPDATE']],
-  ['digitfuse_artifacts', 'table', ['SELECT', 'INSERT', 'UPDATE']],
-  ['digitfuse_start_trial(integer, jsonb, text, bigint, integer, boolean)', 'function', ['EXECUTE']],
-];
+const RIGHTS: Readonly<Record<StoragePurpose, { readonly rights: readonly Right[]; readonly to: string; readonly why: string }>> = {
+  search: {
+    rights: [
+      ['digitfuse_studies', 'table', ['SELECT', 'INSERT']],
+      ['digitfuse_studies', 'sequence', ['USAGE, UPDATE']],
+      ['digitfuse_trials', 'table', ['SELECT', 'INSERT', 'UPDATE']],
+      ['digitfuse_artifacts', 'table', ['SELECT', 'INSERT', 'UPDATE']],
+      ['digitfuse_start_trial(integer, jsonb, text, bigint, integer, boolean)', 'function', ['EXECUTE']],
+    ],
+    to: "write the study's tables",
+    why: 'a search stores its trials there',
+  },
+  delete: {
+    rights: [
+      ['digitfuse_studies', 'table', ['SELECT', 'DELETE']],
+      ['digitfuse_trials', 'table', ['SELECT']],
+      ['digitfuse_artifacts', 'table', ['SELECT']],
+    ],
+    to: 'delete studies',
+    why: "a delete counts the study's trials and stored files, then deletes its row, which takes them with it",
+  },
+};
 
 /** Advisory-lock namespace of this storage: (LOCK_SPACE, 0) guards the schema, (LOCK_SPACE, study id) a study's trial numbers. */
 const LOCK_SPACE = 7301;
@@ -510,6 +539,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
    */
   private outage: { readonly since: number; warned: boolean; gaveUp: boolean } | undefined;
   private readonly readOnly: boolean;
+  private readonly purpose: StoragePurpose;
   private readonly studyIds = new Map<string, number>();
   /** Studies this handle knew that were deleted meanwhile (`digitfuse studies --delete`): said so, not `Unknown study`. */
   private readonly deleted = new Set<string>();
@@ -542,6 +572,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     this.reportOutages = args.reportOutages ?? true;
     this.lockIdleTimeoutMs = Math.max(1, Math.round(args.lockIdleTimeoutMs ?? 30_000));
     this.readOnly = args.readOnly ?? false;
+    this.purpose = args.purpose ?? 'search';
     this.poolSize = args.poolSize ?? 4;
     const entry = acquirePool(connectionString, this.poolSize, this.readOnly, {
       connectMs: args.connectTimeoutMs ?? 10_000,
@@ -1117,7 +1148,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
           `PostgreSQL storage \`${this.url}\`: its schema is version ${version}, newer than this program's ${SCHEMA_VERSION}; upgrade digitfuse to use it`,
         );
       }
-      if (!this.readOnly) await this.requireWriteRights(c);
+      if (!this.readOnly) await this.requireRights(c);
       c.release();
     } catch (e) {
       c.release(e as Error);
@@ -1126,11 +1157,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   /**
-   * Refuses, in one line, a role that may not write what a search writes (`WRITE_RIGHTS`): found at
+   * Refuses, in one line, a role without the rights of this storage's purpose (`RIGHTS`): found at
    * connection, not at the first write (a run's search, after its data stage's minutes).
    */
-  private async requireWriteRights(c: Client): Promise<void> {
-    const checks = WRITE_RIGHTS.flatMap(([object, kind, privileges]) => privileges.map((privilege) => ({ object, kind, privilege })));
+  private async requireRights(c: Client): Promise<void> {
+    const { rights, to, why } = RIGHTS[this.purpose];
+    const checks = rights.flatMap(([object, kind, privileges]) => privileges.map((privilege) => ({ object, kind, privilege })));
     const expr = ({ object, kind, privilege }: (typeof checks)[number]): string =>
       kind === 'sequence' ? `has_sequence_privilege(pg_get_serial_sequence('${object}', 'id'), '${privilege}')` : `has_${kind}_privilege('${object}', '${privilege}')`;
     const r = await c.query<{ role: string; quoted: string; database: string; held: boolean[] }>(
@@ -1148,8 +1180,8 @@ export class PostgresStorage implements Storage, ArtifactStore {
     const lacks = [...missing].map(([on, privileges]) => `${privileges.join(', ')} on ${on}`).join('; ');
     const grants = [...missing].map(([on, privileges]) => `GRANT ${privileges.join(', ')} ON ${on} TO ${quoted}`).join('; ');
     throw new StorageError(
-      `PostgreSQL storage \`${this.url}\`: expected role ${role} to be allowed to write the study's tables in database ${database}, found it lacks ${lacks} ` +
-        `(a search stores its trials there; the tables' owner can grant it: ${grants})`,
+      `PostgreSQL storage \`${this.url}\`: expected role ${role} to be allowed to ${to} in database ${database}, found it lacks ${lacks} ` +
+        `(${why}; the tables' owner can grant it: ${grants})`,
     );
   }
 }
