@@ -582,6 +582,36 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
     }
   });
 
+  it('names the id sequence as the server does (renamed: its real name, quoted), in the GRANT it gives (which does); a table whose id has none is not asked about it', async () => {
+    const url = await cluster.createDatabase('sequence');
+    const database = new URL(url).pathname.slice(1);
+    const role = `writer_${process.pid}`;
+    await (await openStorage(url)).close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('ALTER SEQUENCE digitfuse_studies_id_seq RENAME TO "Study ids"');
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const writer = `postgresql://${role}:${TEST_PG_PASSWORD}@127.0.0.1:${cluster.port}/${database}`;
+      const grant = `GRANT USAGE ON SEQUENCE "Study ids" TO ${role}`;
+      await expectOneLine(writer, new RegExp(`found it lacks USAGE on SEQUENCE "Study ids" \\(a search stores its trials there; the tables' owner can grant it: ${grant}\\)$`));
+      await admin.query(grant);
+      const storage = new PostgresStorage(writer);
+      try {
+        await createStudy({ name: 'granted', direction: 'minimize', storage });
+        expect(await storage.getStudyNames()).toEqual(['granted']);
+      } finally {
+        await storage.close();
+      }
+      // An id without a sequence (a table made by hand): nothing to ask for (not `SEQUENCE null`).
+      await admin.query(`ALTER TABLE digitfuse_studies ALTER COLUMN id DROP DEFAULT; DROP SEQUENCE "Study ids"; REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
+      await (await openStorage(writer)).close();
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   it("a storage for deleting asks for a delete's rights only: a role that may read and delete studies deletes one; one that may only read is told the GRANT that lets it (which does)", async () => {
     const url = await newStudy('deleters');
     const owner = new PostgresStorage(url);

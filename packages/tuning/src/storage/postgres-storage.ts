@@ -1163,16 +1163,22 @@ export class PostgresStorage implements Storage, ArtifactStore {
   private async requireRights(c: Client): Promise<void> {
     const { rights, to, why } = RIGHTS[this.purpose];
     const checks = rights.flatMap(([object, kind, privileges]) => privileges.map((privilege) => ({ object, kind, privilege })));
+    // A table's serial sequence as the server names it (quoted, and qualified when off the search
+    // path: as a GRANT takes it); not necessarily `<table>_id_seq` (renamed, or the table made by hand).
+    const sequence = (object: string): string => `pg_get_serial_sequence('${object}', 'id')`;
     const expr = ({ object, kind, privilege }: (typeof checks)[number]): string =>
-      kind === 'sequence' ? `has_sequence_privilege(pg_get_serial_sequence('${object}', 'id'), '${privilege}')` : `has_${kind}_privilege('${object}', '${privilege}')`;
-    const r = await c.query<{ role: string; quoted: string; database: string; held: boolean[] }>(
-      `SELECT current_user AS role, quote_ident(current_user) AS quoted, current_database() AS database, ARRAY[${checks.map(expr).join(', ')}] AS held`,
+      kind === 'sequence' ? `has_sequence_privilege(${sequence(object)}, '${privilege}')` : `has_${kind}_privilege('${object}', '${privilege}')`;
+    const nameOf = ({ object, kind }: (typeof checks)[number]): string => (kind === 'sequence' ? `${sequence(object)}::regclass::text` : 'NULL');
+    const r = await c.query<{ role: string; quoted: string; database: string; held: (boolean | null)[]; names: (string | null)[] }>(
+      `SELECT current_user AS role, quote_ident(current_user) AS quoted, current_database() AS database, ARRAY[${checks.map(expr).join(', ')}] AS held, ` +
+        `ARRAY[${checks.map(nameOf).join(', ')}]::text[] AS names`,
     );
-    const { role, quoted, database, held } = r.rows[0];
+    const { role, quoted, database, held, names } = r.rows[0];
     const missing = new Map<string, string[]>();
     checks.forEach((check, i) => {
-      if (held[i]) return;
-      const name = check.kind === 'sequence' ? `${check.object}_id_seq` : check.kind === 'function' ? check.object.replace(/\(.*/, '') : check.object;
+      // NULL: a table whose id has no sequence (made by hand), which a write then does not use.
+      if (held[i] !== false) return;
+      const name = check.kind === 'sequence' ? (names[i] as string) : check.kind === 'function' ? check.object.replace(/\(.*/, '') : check.object;
       const key = `${check.kind === 'table' ? '' : `${check.kind.toUpperCase()} `}${name}`;
       missing.set(key, [...(missing.get(key) ?? []), check.privilege.split(',')[0]]);
     });
