@@ -201,10 +201,16 @@ export function storageFlag(v: unknown, source = '--storage'): string | null {
   return v;
 }
 
-/** A `--study` value checked (a name). */
-export function studyName(v: unknown): string {
-  if (typeof v !== 'string' || !/^[\w.-]{1,100}$/.test(v)) throw new UsageError(`Expected \`--study\` to be a name of 1 to 100 letters, digits, _ . -, found \`${String(v)}\``);
-  return v;
+/**
+ * A study name given as `flag` (`--study`, `studies --delete`) checked. What was found is shown on
+ * one line: a name with a line break or another control character as a JSON string, a longer one by
+ * its length.
+ */
+export function studyName(v: unknown, flag = '--study'): string {
+  if (typeof v === 'string' && /^[\w.-]{1,100}$/.test(v)) return v;
+  const text = String(v);
+  const found = text.length > 100 ? `a name of ${text.length} characters` : /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text) : `\`${text}\``;
+  throw new UsageError(`Expected \`${flag}\` to be a name of 1 to 100 characters among ASCII letters, digits, _ . -, found ${found}`);
 }
 
 /** What a field of run.json's `options` must hold: a check and its words. */

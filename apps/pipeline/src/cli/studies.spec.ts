@@ -57,6 +57,10 @@ describe('digitfuse studies: a bad command line (no server needed)', () => {
     ],
     ['an unknown query parameter', ['--storage', `${url}?sslmode=disable&foo=bar`], 'error: Expected `--storage` to have only the query parameters sslmode, sslrootcert, sslcert, sslkey, application_name, uselibpqcompat, found `foo`'],
     ['an sslmode libpq does not know', ['--storage', `${url}?sslmode=bogus`], 'error: Expected the sslmode of `--storage` to be one of disable, allow, prefer, require, verify-ca, verify-full, no-verify, found `bogus`'],
+    ['a --delete name with a space', ['--storage', url, '--delete', 'old run', '--yes'], 'error: Expected `--delete` to be a name of 1 to 100 characters among ASCII letters, digits, _ . -, found `old run`'],
+    ['a --study name with a letter outside ASCII', ['--storage', url, '--study', 'étude'], 'error: Expected `--study` to be a name of 1 to 100 characters among ASCII letters, digits, _ . -, found `étude`'],
+    ['a --study name with a line break', ['--storage', url, '--study', "it's\nmine"], 'error: Expected `--study` to be a name of 1 to 100 characters among ASCII letters, digits, _ . -, found "it\'s\\nmine"'],
+    ['a --delete name of 300 characters', ['--storage', url, '--delete', 'x'.repeat(300)], 'error: Expected `--delete` to be a name of 1 to 100 characters among ASCII letters, digits, _ . -, found a name of 300 characters'],
   ])('%s: one line naming it, exit 2, no password', (_, args, line) => {
     const r = studies(args);
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 2, stderr: `${line}\n`, stdout: '' });

@@ -137,12 +137,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (url === null) throw new UsageError('Expected `--storage postgresql://user@host:port/database` (or DIGITFUSE_STORAGE), found neither');
   if (args.yes && args.delete === undefined) throw new UsageError('Expected --yes only with --delete NAME, found it alone');
   if (args.delete !== undefined && args.study !== undefined) throw new UsageError('Expected --study NAME (show a study) or --delete NAME, found both');
+  const named = args.study ?? args.delete;
+  const name = named === undefined ? undefined : studyName(named, args.delete !== undefined ? '--delete' : '--study');
   const storage = new PostgresStorage(url, { readOnly: true, poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
   try {
     await storage.connect();
     const place = redactUrl(url);
-    const named = args.study ?? args.delete;
-    const name = named === undefined ? undefined : studyName(named);
     const directions = name === undefined ? undefined : await storage.getStudyDirections(name);
     if (name !== undefined && directions === undefined) {
       const names = (await storage.getStudyNames()).sort();
