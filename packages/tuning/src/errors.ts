@@ -10,6 +10,12 @@ export class ConfigError extends TuningError {}
 export class StorageError extends TuningError {}
 
 /**
+ * A study deleted (`digitfuse studies --delete`) since this storage handle first read it. A study
+ * made later under the same name is another one: its reader starts over (its trials, its records).
+ */
+export class StudyDeletedError extends StorageError {}
+
+/**
  * A shared storage's server stayed out of reach (refused, silent or hanging up) for longer than the
  * storage retries (`PostgresStorage`'s `retryForMs`). What was written before is kept there; the
  * same search can go on once the server is back.

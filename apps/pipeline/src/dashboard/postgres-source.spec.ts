@@ -119,6 +119,41 @@ describePg('PostgresSource (a study in PostgreSQL, polled)', () => {
     }
   });
 
+  it('a study deleted while watched: says so, keeps the trials as last read; one made again under its name is read afresh (its direction, record and steps)', async () => {
+    const url = await db.cluster().createDatabase('reborn');
+    const writer = new PostgresStorage(url, { logger: silentLogger });
+    await writeFixtureStudy(writer, 'reborn', { finished: 2, runningEpochs: 2 });
+    const lines: string[] = [];
+    const source = await PostgresSource.open(url, 'reborn', { log: (l) => lines.push(l), pollMs: 100 });
+    const until = async (test: () => boolean) => {
+      for (const deadline = Date.now() + 30_000; !test(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > deadline) throw new Error('not so within 30 s');
+    };
+    try {
+      await source.start(() => undefined);
+      expect(source.read()).toMatchObject({ direction: 'maximize', objective: 'shift-aware', seed: 42 });
+      expect(source.read()?.reportTimes.get(2)?.size).toBe(2);
+      await writer.deleteStudy('reborn');
+      await until(() => source.problem() !== null);
+      expect(source.problem()?.message).toMatch(/^Study `reborn` is no longer in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+: it was deleted$/);
+      expect(source.read()?.trials).toHaveLength(3);
+      // Made again (another search, other settings): its own direction and record, no step of the old trial 2.
+      await writer.createStudy('reborn', 'minimize', false);
+      const key = { data: 'other', split: 'grouped', seed: 7, 'search-rows': 12_000, modality: 'both', fusion: 'late', objective: 'accuracy' };
+      await writer.putArtifact('reborn', -1, 'study-key.json', Buffer.from(JSON.stringify(key)));
+      for (const score of [0.5, 0.6, 0.7]) await storeTrial(writer, 'reborn', finishedTrial(13, Date.now() - 60_000, score));
+      await until(() => source.problem() === null && source.read()?.trials.length === 3 && source.read()?.direction === 'minimize');
+      expect(source.read()).toMatchObject({ direction: 'minimize', objective: 'accuracy', seed: 7, fusion: 'late' });
+      expect(source.read()?.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
+      // Each step of the new trial 2 at its own last write, none at the old trial 2's.
+      const trial2 = source.read()?.trials[2];
+      expect([...(source.read()?.reportTimes.get(2)?.entries() ?? [])]).toEqual([...(trial2?.intermediateValues.keys() ?? [])].map((step) => [step, trial2?.lastHeartbeat]));
+      expect(lines.filter((l) => l.includes('it was deleted'))).toHaveLength(1);
+    } finally {
+      await source.close();
+      await writer.close();
+    }
+  });
+
   it("waits for a run's study that the database does not hold yet", async () => {
     const lines: string[] = [];
     const source = await PostgresSource.open(db.url(), 'later', { log: (l) => lines.push(l), pollMs: 100, waitForStudy: true });

@@ -1,5 +1,5 @@
 import { formatDuration } from '@digitfuse/core';
-import { PostgresStorage, StorageUnavailableError, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { PostgresStorage, StorageUnavailableError, StudyDeletedError, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { PipelineError } from '../errors';
 import { recordedStudyKey } from '../study-access';
 import type { SourceInfo, SourceProblem, StudyData, StudySource } from './study-source';
@@ -37,13 +37,15 @@ export class PostgresSource implements StudySource {
   readonly info: SourceInfo;
   private data: StudyData | null = null;
   private trials: readonly FrozenTrial[] = [];
-  private readonly reportTimes = new Map<number, Map<number, number>>();
+  private reportTimes = new Map<number, Map<number, number>>();
   private recorded: { objective: string | null; seed: number | null; fusion: string | null } | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private polling: Promise<void> | null = null;
   private stopped = false;
   /** The last poll's error and when polls began to fail; null while they succeed. */
   private failing: SourceProblem | null = null;
+  /** The study's deletion, once a poll met it: said by each poll until a study of that name is there again. */
+  private deleted: StudyDeletedError | null = null;
 
   private constructor(
     private readonly storage: PostgresStorage,
@@ -152,11 +154,23 @@ export class PostgresSource implements StudySource {
   private async poll(): Promise<boolean> {
     if (this.direction === null) {
       const directions = await this.storage.getStudyDirections(this.info.study);
-      if (directions === undefined) return false;
+      if (directions === undefined) {
+        if (this.deleted !== null) throw this.deleted;
+        return false;
+      }
       this.direction = directions[0];
+      this.deleted = null;
     }
     const direction = this.direction;
-    const trials = await this.storage.getTrials(this.info.study);
+    let trials: readonly FrozenTrial[];
+    try {
+      trials = await this.storage.getTrials(this.info.study);
+    } catch (e) {
+      // Deleted (studies --delete): a study made again under its name is another one, read afresh
+      // (its direction, its record, its steps' times); the trials as last read stay on the page meanwhile.
+      if (e instanceof StudyDeletedError) this.forgetStudy(e);
+      throw e;
+    }
     const before = this.trials;
     const changed =
       this.data === null || trials.length !== before.length || trials.some((t, i) => t !== before[i] && contentOf(t) !== contentOf(before[i]));
@@ -177,6 +191,14 @@ export class PostgresSource implements StudySource {
       fusion: this.recorded?.fusion ?? null,
     };
     return true;
+  }
+
+  /** Forgets what was read of the study, deleted since (`deleted`), but for the trials the page shows. */
+  private forgetStudy(deleted: StudyDeletedError): void {
+    this.deleted = deleted;
+    this.direction = null;
+    this.recorded = null;
+    this.reportTimes = new Map();
   }
 
   /** A step first seen now was reported at the trial's last write (or now, for a trial without one). */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
-import { StorageError, StorageUnavailableError, TrialPruned } from '../errors';
+import { StorageError, StorageUnavailableError, StudyDeletedError, TrialPruned } from '../errors';
 import { createStudy, loadStudy, type Objective } from '../study';
 import { MemoryLogger } from '../testing';
 import { poolerTestable, postgresTestable, startTestCluster, startTestPooler, TEST_PG_PASSWORD, TEST_PG_USER, type TestCluster, type TestPooler } from '../testing/postgres-cluster';
@@ -194,6 +194,8 @@ describePg('PostgresStorage.deleteStudy', () => {
       await expect(b.getTrials('gone')).rejects.toThrow(/^Study `gone` is no longer in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/gone_\w+: it was deleted$/);
       // It knew the study: still said as deleted (not `Unknown study`), and its id is not read again.
       await expect(b.getTrials('gone')).rejects.toThrow(/^Study `gone` is no longer in \S+: it was deleted$/);
+      // A typed error, for a reader that starts over when a study of that name is made again (a dashboard).
+      await expect(b.getTrials('gone')).rejects.toBeInstanceOf(StudyDeletedError);
       expect(await b.getStudyNames()).toEqual(['kept']);
       // Refused while `busy` says so: nothing deleted.
       await a.startTrial('kept', W, 2000);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { formatDuration } from '@digitfuse/core';
 import pg from 'pg';
 import type { Distribution, ParamValue } from '../distributions';
-import { StorageError, StorageUnavailableError } from '../errors';
+import { StorageError, StorageUnavailableError, StudyDeletedError } from '../errors';
 import { consoleLogger, type TuningLogger } from '../logger';
 import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
@@ -1056,21 +1056,23 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   /** Forgets study `id`, which was deleted meanwhile, and returns the error that says so. */
-  private forgetDeleted(id: number): StorageError {
+  private forgetDeleted(id: number): StudyDeletedError {
     const name = [...this.studyIds].find(([, known]) => known === id)?.[0];
     if (name !== undefined) {
       this.studyIds.delete(name);
       this.deleted.add(name);
     }
     this.copies.delete(id);
-    return new StorageError(`Study \`${name ?? id}\` is no longer in ${this.url}: it was deleted`);
+    return new StudyDeletedError(`Study \`${name ?? id}\` is no longer in ${this.url}: it was deleted`);
   }
 
   private async studyId(study: string): Promise<number> {
     const known = this.studyIds.get(study);
     if (known !== undefined) return known;
     const r = await this.run((c) => c.query<{ id: number }>(this.q(Q.studyId([study]))));
-    if (r.rows.length === 0) throw new StorageError(this.deleted.has(study) ? `Study \`${study}\` is no longer in ${this.url}: it was deleted` : `Unknown study \`${study}\``);
+    if (r.rows.length === 0) {
+      throw this.deleted.has(study) ? new StudyDeletedError(`Study \`${study}\` is no longer in ${this.url}: it was deleted`) : new StorageError(`Unknown study \`${study}\``);
+    }
     this.deleted.delete(study);
     this.studyIds.set(study, r.rows[0].id);
     return r.rows[0].id;
