@@ -750,6 +750,19 @@ describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for
     expect(await works(withParams({ sslmode: 'require' }))).toEqual({ names: ['over-ssl'], warnings: [] });
   });
 
+  it.each(['prefer', 'allow'])("%s: SSL where the server takes it (this one takes nothing else), none where it does not (psql's meaning)", async (sslmode) => {
+    expect(await works(withParams({ sslmode }))).toEqual({ names: ['over-ssl'], warnings: [] });
+    // A read-only storage too (the dashboard's, `digitfuse studies`').
+    const plain = withParams({ sslmode, application_name: 'plain' }, await cluster.createDatabase('nossl'));
+    expect(await works(plain)).toEqual({ names: ['over-ssl'], warnings: [] });
+    const reader = new PostgresStorage(plain, { readOnly: true, retryForMs: 0 });
+    try {
+      expect(await reader.getStudyNames()).toEqual(['over-ssl']);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it("verify-full without the authority: says the certificate is not trusted, and what to add", async () => {
     expect(await failure(withParams({ sslmode: 'verify-full' }))).toMatch(
       new RegExp(`^PostgreSQL storage \`[^\`]+\`: 127\\.0\\.0\\.1:${tls.port}'s certificate is not signed by an authority this machine trusts \\([A-Z_]+\\) \\(name the authority with sslrootcert=FILE in the URL .*sslmode=require to encrypt without checking who the server is\\)$`),

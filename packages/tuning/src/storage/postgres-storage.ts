@@ -139,6 +139,16 @@ function tlsProblem(err: { code?: string; message?: string }, url: string, serve
   return undefined;
 }
 
+/** Whether a URL's sslmode takes a server without SSL, connecting without it (libpq's `prefer` and `allow`). */
+const sslOptional = (url: string): boolean => ['prefer', 'allow'].includes(sslParams(url).get('sslmode') ?? '');
+
+/** A URL with `sslmode=disable`. */
+function withoutSsl(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('sslmode', 'disable');
+  return u.toString();
+}
+
 /** The URL's query parameters (sslmode, sslrootcert, ...); empty when it is no URL. */
 function sslParams(url: string): URLSearchParams {
   try {
@@ -241,6 +251,11 @@ interface PoolEntry {
    * a startup parameter a proxy may refuse); when not, the storage refuses writes itself.
    */
   serverReadOnly: boolean;
+  /**
+   * The URL the pool's connections are opened with: the storage's, or, with `sslmode=prefer` or
+   * `allow` to a server without SSL, the same with `sslmode=disable` (libpq's fallback).
+   */
+  connectAs: string;
 }
 
 /**
@@ -305,7 +320,7 @@ function acquirePool(url: string, size: number, readOnly: boolean, timeouts: Tim
   const key = poolKey(url, readOnly);
   let entry = pools.get(key);
   if (entry === undefined) {
-    entry = { pool: newPool(url, size, readOnly, timeouts), timeouts, refs: 0, named: true, serverReadOnly: readOnly };
+    entry = { pool: newPool(url, size, readOnly, timeouts), timeouts, refs: 0, named: true, serverReadOnly: readOnly, connectAs: url };
     pools.set(key, entry);
   }
   entry.refs++;
@@ -1079,20 +1094,34 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   /**
-   * The first connection. A read-only storage behind a proxy that refuses the read-only startup
-   * parameter (PgBouncer) gets a pool without it, and refuses writes itself (`writable`).
+   * The first connection. With `sslmode=prefer` or `allow`, a server without SSL is connected to
+   * without it, as libpq does (the driver would take either as `require`). A read-only storage behind
+   * a proxy that refuses the read-only startup parameter (PgBouncer) gets a pool without it, and
+   * refuses writes itself (`writable`).
    */
   private async firstConnection(): Promise<Client> {
+    const tried = this.entry.connectAs;
     try {
       return await this.entry.pool.connect();
     } catch (e) {
+      if (sslOptional(tried) && /does not support SSL/i.test((e as Error)?.message ?? '')) {
+        // Another storage on this pool may have swapped it already.
+        if (this.entry.connectAs === tried) this.swapPool(withoutSsl(tried), this.entry.serverReadOnly);
+        return this.firstConnection();
+      }
       if (!this.readOnly || !this.entry.serverReadOnly || !isStartupParameterRefused(e)) throw e;
-      const refused = this.entry.pool;
-      this.entry.pool = newPool(this.connectionString, this.poolSize, false, this.timeouts);
-      this.entry.serverReadOnly = false;
-      void refused.end();
+      this.swapPool(this.entry.connectAs, false);
       return this.entry.pool.connect();
     }
+  }
+
+  /** Replaces the pool of this storage's URL by one on `connectAs`, read-only at the server or not. */
+  private swapPool(connectAs: string, serverReadOnly: boolean): void {
+    const replaced = this.entry.pool;
+    this.entry.pool = newPool(connectAs, this.poolSize, serverReadOnly, this.timeouts);
+    this.entry.connectAs = connectAs;
+    this.entry.serverReadOnly = serverReadOnly;
+    void replaced.end();
   }
 
   /**
