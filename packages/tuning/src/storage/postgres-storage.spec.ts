@@ -769,8 +769,10 @@ describePg('PostgresStorage over SSL: sslmode as psql takes it, and one line for
     );
   });
 
-  it('no sslmode, to a server that takes SSL only: says to add it', async () => {
-    expect(await failure(withParams({}))).toMatch(/no encryption \(the server takes SSL connections only: add \?sslmode=require to the URL/);
+  it('no sslmode, or sslmode=disable, to a server that takes SSL only: says how to ask for it, for the URL as it is', async () => {
+    expect(await failure(withParams({}))).toMatch(/no encryption \(the server takes SSL connections only: add \?sslmode=require to the URL \(or /);
+    expect(await failure(withParams({ application_name: 'w1' }))).toMatch(/no encryption \(the server takes SSL connections only: add &sslmode=require to the URL \(or /);
+    expect(await failure(withParams({ sslmode: 'disable' }))).toMatch(/no encryption \(the server takes SSL connections only: replace sslmode=disable in the URL with sslmode=require \(or /);
   });
 
   it('sslmode=require, to a server without SSL: says so', async () => {

@@ -206,7 +206,11 @@ function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly w
   const tls = tlsProblem(err, url, server);
   if (tls !== undefined) return tls;
   if (err.code === '28000' && /no encryption/i.test(message)) {
-    return { what: message, hint: 'the server takes SSL connections only: add ?sslmode=require to the URL (or sslmode=verify-full&sslrootcert=CA.pem to check its certificate)' };
+    // Said for the URL as it is: one with sslmode=disable has it replaced, one with other parameters gets `&`.
+    const params = sslParams(url);
+    const mode = params.get('sslmode');
+    const change = mode !== null ? `replace sslmode=${mode} in the URL with sslmode=require` : `add ${params.size > 0 ? '&' : '?'}sslmode=require to the URL`;
+    return { what: message, hint: `the server takes SSL connections only: ${change} (or sslmode=verify-full&sslrootcert=CA.pem to check its certificate)` };
   }
   if (err.code === '28P01' || err.code === '28000') return { what: message, hint: 'set the password in the URL, PGPASSWORD or ~/.pgpass' };
   if (err.code === '3D000') return { what: message, hint: 'create it first: createdb' };
