@@ -233,6 +233,31 @@ const guarded = usePostgresDatabase('studies-delete-role', async (writer) => {
 });
 
 describePg('digitfuse studies --delete NAME, by a role that may not write studies', () => {
+  it("a role that may not read the trials: one line naming what it lacks and the GRANTs (a read's, not a search's), exit 1", async () => {
+    const url = new URL(guarded.url());
+    const role = `viewer_${process.pid}`;
+    url.username = role;
+    const admin = new pg.Client({ connectionString: guarded.url() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT ON digitfuse_schema, digitfuse_studies TO ${role}`);
+      const r = studies(['--storage', url.href]);
+      const grants = `GRANT SELECT ON digitfuse_trials TO ${role}; GRANT SELECT ON digitfuse_artifacts TO ${role}`;
+      expect(r).toEqual({
+        status: 1,
+        stdout: '',
+        stderr:
+          `error: PostgreSQL storage \`${url.href.replace(`:${TEST_PG_PASSWORD}@`, '@')}\`: expected role ${role} to be allowed to read the study's tables in database ${url.pathname.slice(1)}, ` +
+          `found it lacks SELECT on digitfuse_trials; SELECT on digitfuse_artifacts (a dashboard or a list of the studies reads them there, and writes nothing; the tables' owner can grant it: ${grants})\n`,
+      });
+      await admin.query(grants);
+      expect(studies(['--storage', url.href]).stdout).toMatch(/^1 study in /);
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   it('deletes with SELECT and DELETE alone; without DELETE, one line naming the GRANT that gives it (exit 1, nothing deleted)', async () => {
     const url = new URL(guarded.url());
     const role = `deleter_${process.pid}`;

@@ -517,11 +517,25 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
         `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role} and GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role} \\(to use those another role created\\)\\)$`;
       // Its tables not there yet, and no right to create them.
       await expectOneLine(limited, new RegExp(`: role ${role} may not do this in database ${database}: permission denied for schema public ${grants}`));
-      // Created by another role: no right to use them.
+      // Created by another role: no right to use them, each named (not only the first a query met).
       await (await openStorage(url)).close();
-      await expectOneLine(limited, new RegExp(`: role ${role} may not do this in database ${database}: permission denied for table digitfuse_\\w+ ${grants}`));
+      const each = [
+        `GRANT SELECT ON digitfuse_schema TO ${role}`,
+        `GRANT SELECT, INSERT ON digitfuse_studies TO ${role}`,
+        `GRANT USAGE ON SEQUENCE digitfuse_studies_id_seq TO ${role}`,
+        `GRANT SELECT, INSERT, UPDATE ON digitfuse_trials TO ${role}`,
+        `GRANT SELECT, INSERT, UPDATE ON digitfuse_artifacts TO ${role}`,
+      ];
+      await expectOneLine(
+        limited,
+        new RegExp(
+          `: expected role ${role} to be allowed to write the study's tables in database ${database}, found it lacks SELECT on digitfuse_schema; SELECT, INSERT on digitfuse_studies; ` +
+            `USAGE on SEQUENCE digitfuse_studies_id_seq; SELECT, INSERT, UPDATE on digitfuse_trials; SELECT, INSERT, UPDATE on digitfuse_artifacts ` +
+            `\\(a search stores its trials there; the tables' owner can grant it: ${each.join('; ')}\\)$`,
+        ),
+      );
       // The GRANTs it names are enough.
-      await admin.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      await admin.query(each.join('; '));
       const storage = new PostgresStorage(limited);
       try {
         await createStudy({ name: 'granted', direction: 'minimize', storage });
@@ -577,6 +591,46 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
         expect(study.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE']);
       } finally {
         await storage.close();
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+
+  it("a read-only storage (a dashboard's) whose role may not read every table: refused as it connects, naming each and the GRANTs that give them (which do)", async () => {
+    const url = await newStudy('viewers');
+    const database = new URL(url).pathname.slice(1);
+    const role = `viewer_${process.pid}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${TEST_PG_PASSWORD}'; GRANT SELECT ON digitfuse_studies TO ${role}`);
+      const viewer = `postgresql://${role}:${TEST_PG_PASSWORD}@127.0.0.1:${cluster.port}/${database}`;
+      const grants = ['digitfuse_schema', 'digitfuse_trials', 'digitfuse_artifacts'].map((table) => `GRANT SELECT ON ${table} TO ${role}`);
+      for (const fix of [[], [grants[0]]]) {
+        await admin.query(fix.join('; '));
+        const lacking = grants.slice(fix.length);
+        const refused = new PostgresStorage(viewer, { readOnly: true });
+        const error = await refused.connect().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        await refused.close();
+        expect(error).toBeInstanceOf(StorageError);
+        expect((error as Error).message).toBe(
+          `PostgreSQL storage \`postgresql://${role}@127.0.0.1:${cluster.port}/${database}\`: expected role ${role} to be allowed to read the study's tables in database ${database}, ` +
+            `found it lacks ${lacking.map((g) => `SELECT on ${g.split(' ')[3]}`).join('; ')} ` +
+            `(a dashboard or a list of the studies reads them there, and writes nothing; the tables' owner can grant it: ${lacking.join('; ')})`,
+        );
+      }
+      await admin.query(grants.slice(1).join('; '));
+      const reader = new PostgresStorage(viewer, { readOnly: true });
+      try {
+        expect(await reader.getStudyNames()).toEqual(['viewers']);
+        expect(await reader.getTrials('viewers')).toEqual([]);
+      } finally {
+        await reader.close();
       }
     } finally {
       await admin.query(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).catch(() => undefined);

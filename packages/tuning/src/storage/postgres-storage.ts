@@ -54,7 +54,7 @@ export interface PostgresStorageArgs {
    * What a storage that writes is for, so the rights its role is checked for as it connects
    * (`RIGHTS`): `'search'`, a study's trials and stored files; `'delete'`, deleting studies
    * (`deleteStudy`: reading them, and deleting their rows, which take their trials and files with
-   * them). Not checked when `readOnly`. Default: `'search'`.
+   * them). A `readOnly` storage is checked for reading alone, whatever this says. Default: `'search'`.
    */
   readonly purpose?: StoragePurpose;
 }
@@ -482,14 +482,16 @@ const SLOWEST_LINK_BYTES_PER_S = 100_000;
 type Right = readonly [object: string, kind: 'table' | 'sequence' | 'function', privileges: readonly string[]];
 
 /**
- * Per purpose, what a storage that writes needs, what that is in words, and why (for the line that
- * names what its role lacks). A sequence is a table's serial `id`'s (nextval takes USAGE or UPDATE:
- * `'USAGE, UPDATE'` holds with either). A delete deletes the study's row only: its trials and files
- * go with it by the tables' ON DELETE CASCADE, which the server runs as their owner.
+ * Per purpose (a read-only storage's: `read`), what a storage needs, what that is in words, and why
+ * (for the line that names what its role lacks). Every purpose reads the schema's version. A sequence
+ * is a table's serial `id`'s (nextval takes USAGE or UPDATE: `'USAGE, UPDATE'` holds with either). A
+ * delete deletes the study's row only: its trials and files go with it by the tables' ON DELETE
+ * CASCADE, which the server runs as their owner.
  */
-const RIGHTS: Readonly<Record<StoragePurpose, { readonly rights: readonly Right[]; readonly to: string; readonly why: string }>> = {
+const RIGHTS: Readonly<Record<StoragePurpose | 'read', { readonly rights: readonly Right[]; readonly to: string; readonly why: string }>> = {
   search: {
     rights: [
+      ['digitfuse_schema', 'table', ['SELECT']],
       ['digitfuse_studies', 'table', ['SELECT', 'INSERT']],
       ['digitfuse_studies', 'sequence', ['USAGE, UPDATE']],
       ['digitfuse_trials', 'table', ['SELECT', 'INSERT', 'UPDATE']],
@@ -501,12 +503,23 @@ const RIGHTS: Readonly<Record<StoragePurpose, { readonly rights: readonly Right[
   },
   delete: {
     rights: [
+      ['digitfuse_schema', 'table', ['SELECT']],
       ['digitfuse_studies', 'table', ['SELECT', 'DELETE']],
       ['digitfuse_trials', 'table', ['SELECT']],
       ['digitfuse_artifacts', 'table', ['SELECT']],
     ],
     to: 'delete studies',
     why: "a delete counts the study's trials and stored files, then deletes its row, which takes them with it",
+  },
+  read: {
+    rights: [
+      ['digitfuse_schema', 'table', ['SELECT']],
+      ['digitfuse_studies', 'table', ['SELECT']],
+      ['digitfuse_trials', 'table', ['SELECT']],
+      ['digitfuse_artifacts', 'table', ['SELECT']],
+    ],
+    to: "read the study's tables",
+    why: 'a dashboard or a list of the studies reads them there, and writes nothing',
   },
 };
 
@@ -1176,14 +1189,18 @@ export class PostgresStorage implements Storage, ArtifactStore {
         throw new StorageError(`PostgreSQL storage \`${this.url}\`: expected digitfuse's tables, found none (no study was ever stored in this database)`);
       }
       if (have.rows[0].t === null) await this.createSchema(c);
-      const v = await c.query<{ version: number }>('SELECT max(version) AS version FROM digitfuse_schema');
+      const v = await c.query<{ version: number }>('SELECT max(version) AS version FROM digitfuse_schema').catch(async (e: unknown) => {
+        // No right to read it: the line that names every right the role lacks, rather than the first.
+        if ((e as { code?: string }).code === '42501') await this.requireRights(c);
+        throw e;
+      });
       const version = v.rows[0]?.version ?? 0;
       if (version > SCHEMA_VERSION) {
         throw new StorageError(
           `PostgreSQL storage \`${this.url}\`: its schema is version ${version}, newer than this program's ${SCHEMA_VERSION}; upgrade digitfuse to use it`,
         );
       }
-      if (!this.readOnly) await this.requireRights(c);
+      await this.requireRights(c);
       c.release();
     } catch (e) {
       c.release(e as Error);
@@ -1192,11 +1209,12 @@ export class PostgresStorage implements Storage, ArtifactStore {
   }
 
   /**
-   * Refuses, in one line, a role without the rights of this storage's purpose (`RIGHTS`): found at
-   * connection, not at the first write (a run's search, after its data stage's minutes).
+   * Refuses, in one line, a role without the rights of this storage's purpose (`RIGHTS`; a read-only
+   * storage's: `read`): found at connection, not at the first write (a run's search, after its data
+   * stage's minutes), and naming only what it lacks.
    */
   private async requireRights(c: Client): Promise<void> {
-    const { rights, to, why } = RIGHTS[this.purpose];
+    const { rights, to, why } = RIGHTS[this.readOnly ? 'read' : this.purpose];
     const checks = rights.flatMap(([object, kind, privileges]) => privileges.map((privilege) => ({ object, kind, privilege })));
     // A table's serial sequence as the server names it (quoted, and qualified when off the search
     // path: as a GRANT takes it); not necessarily `<table>_id_seq` (renamed, or the table made by hand).
