@@ -139,6 +139,12 @@ describePg('digitfuse studies --storage URL', () => {
     ['a URL that is not one', ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `mysql:\/\/u@h\/db`$/],
     ['a study it does not hold', () => ['--storage', db.url(), '--study', 'nope'], 1, /^error: Expected `--study nope` to name a study in postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/\w+, found none of that name \(studies there: mnist-av, second\)$/],
     ['a refused connection', ['--storage', `postgresql://digitfuse:${TEST_PG_PASSWORD}@127.0.0.1:1/x`], 1, /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:1\/x`: .*connection refused/],
+    [
+      'a database that does not exist',
+      () => ['--storage', db.url().replace(/\/\w+$/, '/no_such_db')],
+      1,
+      /^error: PostgreSQL storage `postgresql:\/\/digitfuse@127\.0\.0\.1:\d+\/no_such_db`: database "no_such_db" does not exist \(is the database's name right\? it is the one the searches were given\)$/,
+    ],
   ])('%s: one line, no stack, no password', (_, args, status, line) => {
     const r = studies(typeof args === 'function' ? args() : args);
     expect(r.status).toBe(status);

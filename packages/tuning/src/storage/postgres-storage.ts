@@ -178,7 +178,7 @@ function driverUrl(url: string): string {
 }
 
 /** The URL's server and what went wrong with it, with a hint when there is one to give. */
-function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly what: string; readonly hint?: string } {
+function whatHappened(e: unknown, url: string, timeouts: Timeouts, readOnly = false): { readonly what: string; readonly hint?: string } {
   const err = e as { code?: string; message?: string };
   const message = err.message ?? String(e);
   const server = serverOf(url);
@@ -213,7 +213,10 @@ function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly w
     return { what: message, hint: `the server takes SSL connections only: ${change} (or sslmode=verify-full&sslrootcert=CA.pem to check its certificate)` };
   }
   if (err.code === '28P01' || err.code === '28000') return { what: message, hint: 'set the password in the URL, PGPASSWORD or ~/.pgpass' };
-  if (err.code === '3D000') return { what: message, hint: 'create it first: createdb' };
+  if (err.code === '3D000') {
+    // Only a search may begin in a new database; one that reads (a dashboard) has the wrong name.
+    return { what: message, hint: readOnly ? "is the database's name right? it is the one the searches were given" : 'create it first: createdb' };
+  }
   if (err.code === '42501') {
     // Insufficient privilege: the study's tables cannot be created, or were created by another role.
     const { user, database } = urlParts(url);
@@ -227,9 +230,9 @@ function whatHappened(e: unknown, url: string, timeouts: Timeouts): { readonly w
   return { what: message };
 }
 
-/** One line saying why a database cannot be used. */
-function describe(e: unknown, url: string, timeouts: Timeouts): string {
-  const { what, hint } = whatHappened(e, url, timeouts);
+/** One line saying why a database cannot be used (`readOnly`: by a storage that only reads). */
+function describe(e: unknown, url: string, timeouts: Timeouts, readOnly = false): string {
+  const { what, hint } = whatHappened(e, url, timeouts, readOnly);
   return `PostgreSQL storage \`${redactUrl(url)}\`: ${what}${hint === undefined ? '' : ` (${hint})`}`;
 }
 
@@ -618,7 +621,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
   connect(): Promise<void> {
     this.ready ??= this.init().catch((e: unknown) => {
       this.ready = undefined;
-      throw e instanceof StorageError ? e : new StorageError(describe(e, this.connectionString, this.timeouts));
+      throw e instanceof StorageError ? e : new StorageError(describe(e, this.connectionString, this.timeouts, this.readOnly));
     });
     return this.ready;
   }
