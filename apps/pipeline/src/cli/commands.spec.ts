@@ -69,6 +69,16 @@ describe('digitfuse full / search: flags are checked before anything is written'
     expect(existsSync(out())).toBe(false);
   });
 
+  it.each([
+    ['search', { DIGITFUSE_THREADS: 'abc' }, "error: DIGITFUSE_THREADS must be a whole number from 1 to 256, found 'abc'"],
+    ['full', { DIGITFUSE_ISA: 'sse9' }, "error: DIGITFUSE_ISA must be one of "],
+    ['full', { DIGITFUSE_NATIVE: 'off' }, "error: DIGITFUSE_NATIVE must be 0 (native kernels off) or 1 (on, the default), found 'off'"],
+  ])('%s with %j: one line, exit 1, no run directory (it failed at the search, after the data stage wrote run.json: the same command again was told to --resume)', (command, env, line) => {
+    const r = digitfuse([command, '--data', data(), ...quick, '--out', out()], env);
+    expectOneErrorLine(r, 1, line);
+    expect(existsSync(out())).toBe(false);
+  });
+
   it('refuses a --data folder that does not exist, or is a file, in one line, writing no run (not even under runs/)', () => {
     const runs = join(WORKSPACE, 'runs');
     const before = existsSync(runs) ? readdirSync(runs) : [];

@@ -1,6 +1,7 @@
 import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain } from '@digitfuse/core';
 import { COMPETITION_FILES } from '@digitfuse/data';
+import { checkNativeEnvironment } from '@digitfuse/model';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStages } from '../context';
@@ -26,7 +27,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   outliveClosedOutput();
   const log = (line: string) => process.stderr.write(line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
-  // A new run's --storage (a resumed run's when its stages are known: openCheckedContext): one line before anything else.
+  // The native kernels' DIGITFUSE_* variables, then a new run's --storage (a resumed run's when its
+  // stages are known: openCheckedContext): one line before anything is written.
+  checkNativeEnvironment();
   await checkStorage(storageToCheckFirst(options, argv), log);
   await checkSharedStudy(options, log);
   const ctx = await openCheckedContext(options, argv, log, FULL_STAGES.map((stage) => stage.name));

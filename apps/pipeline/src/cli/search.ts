@@ -1,5 +1,6 @@
 import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain, stopAfterWork } from '@digitfuse/core';
+import { checkNativeEnvironment } from '@digitfuse/model';
 import { runStages } from '../context';
 import { openCheckedContext, storageToCheckFirst } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
@@ -20,7 +21,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   const prefix = workerPrefix();
   const log = (line: string) => process.stderr.write(prefix + line + '\n');
   const options = toPipelineOptions(args as Record<string, unknown>);
-  // A new run's --storage (a resumed run's when its stages are known: openCheckedContext): one line before anything else.
+  // The native kernels' DIGITFUSE_* variables, then a new run's --storage (a resumed run's when its
+  // stages are known: openCheckedContext): one line before anything is written.
+  checkNativeEnvironment();
   await checkStorage(storageToCheckFirst(options, argv), log);
   await checkSharedStudy(options, log);
   const ctx = await openCheckedContext(options, argv, log, ['data', 'search']);

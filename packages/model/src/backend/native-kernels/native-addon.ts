@@ -78,6 +78,18 @@ export function nativeWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new BackendError(`DIGITFUSE_NATIVE must be 0 (native kernels off) or 1 (on, the default), found '${raw}'`, 'DIGITFUSE_NATIVE');
 }
 
+/**
+ * The native kernels' environment variables (DIGITFUSE_NATIVE, DIGITFUSE_ISA, DIGITFUSE_THREADS)
+ * checked without loading the kernels: a BackendError naming the first bad one. A run checks them
+ * before it writes anything: read only as the search's backend started, a bad one failed the run
+ * after its data stage had written run.json, and the same command again was told to --resume.
+ */
+export function checkNativeEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  nativeWanted(env);
+  nativeIsaChoice(env);
+  nativeThreadCount(env);
+}
+
 /** Switches a loaded addon to `isa`, or throws a BackendError naming what the CPU has instead. */
 export function useNativeIsa(addon: NativeAddon, isa: NativeIsa): void {
   const available = addon.isas();
