@@ -718,15 +718,18 @@ describePg('PostgresStorage errors (one line, nothing written)', () => {
   it('takes the password from PGPASSWORD or a .pgpass file when the URL has none', async () => {
     const bare = cluster.url('postgres').replace(`:${TEST_PG_PASSWORD}@`, '@');
     const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    // Removed after: every run left a /tmp/pgpass-* folder behind.
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pgpass-'));
     try {
       process.env.PGPASSWORD = TEST_PG_PASSWORD;
       await (await openStorage(bare)).close();
       delete process.env.PGPASSWORD;
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgpass-')), 'pgpass');
+      const file = path.join(folder, 'pgpass');
       fs.writeFileSync(file, `127.0.0.1:${cluster.port}:postgres:${TEST_PG_USER}:${TEST_PG_PASSWORD}\n`, { mode: 0o600 });
       process.env.PGPASSFILE = file;
       await (await openStorage(bare)).close();
     } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
