@@ -14,6 +14,7 @@ import { STAGE_NAMES, type RunState } from './run-artifacts';
 jest.setTimeout(600_000);
 
 const root = mkdtempSync(join(tmpdir(), 'pipeline-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const dataDir = join(root, 'data');
 const stderr: string[] = [];
 

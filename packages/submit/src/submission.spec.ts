@@ -1,11 +1,19 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SubmissionError } from './errors';
 import { validateSubmission } from './validate-submission';
 import { formatSubmission, writeSubmission } from './write-submission';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'submit-'));
+const made: string[] = [];
+const dir = () => {
+  const folder = mkdtempSync(join(tmpdir(), 'submit-'));
+  made.push(folder);
+  return folder;
+};
+afterAll(() => {
+  for (const each of made) rmSync(each, { recursive: true, force: true });
+});
 
 describe('writeSubmission()', () => {
   it('writes row_id,label for every row in order and validates', () => {

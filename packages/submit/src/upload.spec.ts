@@ -1,10 +1,16 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planUpload, upload } from './upload';
 
+const sandboxes: string[] = [];
+afterAll(() => {
+  for (const each of sandboxes) rmSync(each, { recursive: true, force: true });
+});
+
 function sandbox() {
   const root = mkdtempSync(join(tmpdir(), 'kaggle-'));
+  sandboxes.push(root);
   const bin = join(root, 'bin');
   const home = join(root, 'home');
   mkdirSync(bin);

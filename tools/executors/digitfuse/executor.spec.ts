@@ -30,8 +30,13 @@ describe('the digitfuse executor (every runnable Nx target)', () => {
   afterAll(() => rmSync(marker, { force: true }));
 
   /** A competition folder with 3 test rows, a valid submission for it, and a fake `kaggle` on PATH that records its argument vector. */
+  const fixtures: string[] = [];
+  afterAll(() => {
+    for (const each of fixtures) rmSync(each, { recursive: true, force: true });
+  });
   function uploadFixture(base = tmpdir()) {
     const dir = mkdtempSync(join(base, 'executor-upload-'));
+    fixtures.push(dir);
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 784), }";
     const pad = 64 - ((10 + header.length + 1) % 64);
     const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.alloc(2), Buffer.from(header + ' '.repeat(pad) + '\n'), Buffer.alloc(3 * 784 * 4)]);

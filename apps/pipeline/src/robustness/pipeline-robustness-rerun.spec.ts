@@ -1,12 +1,13 @@
 import { buildDemoDataset } from '@digitfuse/data';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 jest.setTimeout(600_000);
 
 const root = mkdtempSync(join(tmpdir(), 'pipe-robust-rerun-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const workspace = resolve(__dirname, '..', '..', '..', '..');
 const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
 const cli = join(__dirname, '..', 'cli', 'robustness.ts');

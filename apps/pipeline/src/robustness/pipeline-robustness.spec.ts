@@ -1,6 +1,6 @@
 import { buildDemoDataset } from '@digitfuse/data';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { imageFingerprint, pipelineRobustnessMarkdown, scoreSubmission, type PipelineRun } from './pipeline-robustness';
@@ -8,6 +8,7 @@ import { imageFingerprint, pipelineRobustnessMarkdown, scoreSubmission, type Pip
 jest.setTimeout(600_000);
 
 const root = mkdtempSync(join(tmpdir(), 'pipe-robust-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const workspace = resolve(__dirname, '..', '..', '..', '..');
 const tsx = join(workspace, 'node_modules', '.bin', 'tsx');
 const cli = join(__dirname, '..', 'cli', 'robustness.ts');

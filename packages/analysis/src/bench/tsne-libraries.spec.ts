@@ -1,5 +1,5 @@
 import { runScript } from '@digitfuse/core/testing';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,6 +7,7 @@ jest.setTimeout(120_000);
 
 const SCRIPT = 'packages/analysis/src/bench/tsne-libraries.ts';
 const libs = mkdtempSync(join(tmpdir(), 'tsne-libs-'));
+afterAll(() => rmSync(libs, { recursive: true, force: true }));
 
 describe('analysis:bench (spawned)', () => {
   it('runs our t-SNE and reports a library that is not installed in --libs', () => {

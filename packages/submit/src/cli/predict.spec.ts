@@ -7,6 +7,7 @@ import { join } from 'node:path';
 jest.setTimeout(600_000);
 
 const root = mkdtempSync(join(tmpdir(), 'submit-predict-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const data = join(root, 'data');
 const model = join(root, 'model');
 const run = (script: string, args: string[]) => runScript(script, args);

@@ -1,12 +1,13 @@
 import { writeNpy } from '@digitfuse/data';
 import { runScript, WORKSPACE } from '@digitfuse/core/testing';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 jest.setTimeout(120_000);
 
 const root = mkdtempSync(join(tmpdir(), 'upload-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const bin = join(root, 'bin');
 const data = join(root, 'data');
 const argsLog = join(root, 'kaggle-args.json');

@@ -30,6 +30,8 @@ interface Kind {
 }
 
 let cluster: TestCluster | undefined;
+/** The journal folders the contract made, removed after the file (every run left /tmp/contract-* behind). */
+const journalFolders: string[] = [];
 const pgAvailable = postgresTestable();
 
 const KINDS: readonly Kind[] = [
@@ -45,7 +47,9 @@ const KINDS: readonly Kind[] = [
     name: 'JournalFileStorage',
     available: true,
     place: async () => {
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'contract-')), 'study.jsonl');
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
+      journalFolders.push(folder);
+      const file = path.join(folder, 'study.jsonl');
       return { open: () => new JournalFileStorage(file) };
     },
   },
@@ -61,6 +65,9 @@ const KINDS: readonly Kind[] = [
 ];
 
 afterAll(() => cluster?.stop());
+afterAll(() => {
+  for (const folder of journalFolders) fs.rmSync(folder, { recursive: true, force: true });
+});
 
 jest.setTimeout(60_000);
 
