@@ -21,7 +21,7 @@ export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJ
 export { inputShift, audioShift, audioShiftLevel, describeAudioShift, SHIFT_LIMITS, type AudioShift, type ShiftLevel, type ShiftReport } from './shift-check';
 export { audioDuplicateGroups, type AudioGroups } from './duplicates';
 export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
-export { prepareData, dataFingerprint, defaultCacheDir, countClasses, checkPreparedCache, emptyValidationWarning, checkTestAudioScale, testAudioScale, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData, type TestAudioScale } from './prepare-data';
+export { prepareData, warningsOnly, dataFingerprint, defaultCacheDir, countClasses, checkPreparedCache, emptyValidationWarning, checkTestAudioScale, testAudioScale, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData, type TestAudioScale } from './prepare-data';
 export { formatSummary, type DataSummary, type ValueRange } from './summary';
 export { createRng, permutation, shuffleInPlace, type Rng } from '@digitfuse/core';
 export {

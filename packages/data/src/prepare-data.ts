@@ -214,6 +214,16 @@ export async function prepareData(options: PrepareDataOptions): Promise<Prepared
   };
 }
 
+/**
+ * A `log` for {@link prepareData} that passes on its warnings only (`warning: ...`: a damaged cache
+ * rebuilt, a cache folder it cannot write in), not its progress lines.
+ */
+export const warningsOnly =
+  (say: (line: string) => void) =>
+  (line: string): void => {
+    if (line.startsWith('warning: ')) say(line);
+  };
+
 type CachedPrepared = Omit<PreparedData, 'summary'> & { summary: CacheMeta['summary'] };
 
 /**

@@ -1,6 +1,6 @@
 import { checkOutputFolder, MAX_SEED, parseArgs, positiveInt, runMain, UsageError } from '@digitfuse/core';
 import { ensureDemoDataset } from '../demo/build-demo';
-import { checkPreparedCache, checkTestAudioScale, emptyValidationWarning, prepareData } from '../prepare-data';
+import { checkPreparedCache, checkTestAudioScale, emptyValidationWarning, prepareData, warningsOnly } from '../prepare-data';
 import { formatSummary } from '../summary';
 
 /** `digitfuse preprocess [--data DIR] [--out DIR] ...` (`nx run data:preprocess`): load, validate, split, cache; print the summary. */
@@ -33,8 +33,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     valFraction: args.valFraction,
     splitMode: args.split,
     rebuild: args.rebuild,
-    // With --json only its warnings (a damaged cache rebuilt, one not written), on stderr beside the JSON.
-    log: args.json ? (line) => line.startsWith('warning:') && console.error(line) : (line) => console.error(line),
+    // With --json only its warnings, on stderr beside the JSON.
+    log: args.json ? warningsOnly((line) => console.error(line)) : (line) => console.error(line),
   });
   checkTestAudioScale(prepared, args.allowShift, (line) => console.error(line));
   const warning = emptyValidationWarning(prepared, 'a model trained on this split has no early stopping and no validation metrics');

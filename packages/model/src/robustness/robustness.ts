@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { counted, diskProblem } from '@digitfuse/core';
-import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, runsPath, subset, type ModelInputs } from '@digitfuse/data';
+import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, runsPath, subset, warningsOnly, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
 import { validateConfig, type ModelConfig } from '../network/config';
 import { FUSIONS, fusionStrategy, isFusion, type Fusion } from '../network/fusion/fusions';
@@ -126,16 +126,14 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
   const runs: RobustnessRun[] = [];
   const total = options.sets.length * models.length;
   for (const set of options.sets) {
-    // Its warnings (a damaged cache rebuilt, a cache folder it cannot write in) are said; its progress is not.
+    // Its warnings are said, with the set's name; its progress is not.
     const prepared = await prepareData({
       dataDir: set.dir,
       cacheDir: options.cacheDir,
       seed,
       valFraction: 0.2,
       splitMode: 'grouped',
-      log: (line) => {
-        if (line.startsWith('warning: ')) log(`${set.name}: ${line}`);
-      },
+      log: warningsOnly((line) => log(`${set.name}: ${line}`)),
     });
     const labels = loadTestLabels(set.dir);
     if (!prepared.test || !labels) {
