@@ -17,6 +17,8 @@ export { ReportInputError } from './errors';
 export { tsneChartSpec, kmeansChartSpec, tsneKmeansPairSpec, type EmbeddingPlotData } from './charts/embedding-charts';
 export { trainingCurvesSpec } from './charts/training-charts';
 export { confusionMatrixSpec, perClassF1Spec } from './charts/evaluation-charts';
-export { formatParam, optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from './charts/search-charts';
+export { optimizationHistorySpec, parallelCoordinatesSpec, paramImportancesSpec, type ObjectiveInfo } from './charts/search-charts';
+/** A parameter's value as the report and the dashboard show it (one implementation, format-param.js, which the dashboard page loads too). */
+export { formatParam } from './charts/format-param';
 export { ablationSpec } from './charts/ablation-chart';
 export { trialTable, ablationTable, keyValueTable, markdownTable, htmlTable, summaryCell, type Table } from './tables';

@@ -1,5 +1,5 @@
 import { modalityLabel } from './charts/ablation-chart';
-import { formatParam } from './charts/search-charts';
+import { formatParam } from './charts/format-param';
 import type { AblationEntry, FusionInput, RobustnessInput, TrialInput } from './types';
 
 /** A table as header cells and rows of text cells. */

@@ -3,9 +3,6 @@ import type { TrialInput } from '../types';
 import { formatParam } from './format-param';
 import { integerAxis, LEGEND_CONFIG, TITLE_CONFIG, round, valueScale } from './theme';
 
-/** A parameter's value as the report and the dashboard show it (one implementation, format-param.js, which the dashboard page loads too). */
-export { formatParam };
-
 /** How the search's objective is read. */
 export interface ObjectiveInfo {
   /** Default 'maximize'. */
@@ -126,7 +123,6 @@ interface AxisScale {
   readonly lowText: string;
   readonly highText: string;
 }
-
 
 /** Kolmogorov-Smirnov distance of sorted values, scaled to [0, 1] by `f`, from the uniform distribution. */
 function distanceFromUniform(sorted: readonly number[], f: (v: number) => number): number {
