@@ -297,6 +297,9 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null, o
   });
 }
 
+/** A worker process as the main process's lines name it: `worker 2 (process PID on HOST)` (no process: one never started). */
+const workerNamed = (exit: WorkerExit): string => `worker ${workerNumber(exit.index)}${exit.pid === undefined ? '' : ` (process ${exit.pid} on ${THIS_WORKER.host})`}`;
+
 /**
  * A worker process that ended before the search did (killed outright: SIGKILL, the out-of-memory
  * killer; its error; or it could not be started): its trial is failed now and its retry queued as a
@@ -306,7 +309,7 @@ function startWorkers(ctx: RunContext, count: number, deadline: number | null, o
  */
 async function workerLost(ctx: RunContext, study: Study, exit: WorkerExit): Promise<void> {
   const how = exit.error !== undefined ? `could not be started (${exit.error})` : exit.signal !== null ? `ended by ${exit.signal}` : `exited with code ${exit.code}`;
-  const who = `worker ${workerNumber(exit.index)}${exit.pid === undefined ? '' : ` (process ${exit.pid} on ${THIS_WORKER.host})`}`;
+  const who = workerNamed(exit);
   const failed = exit.pid === undefined ? [] : await study.failTrialsOfEnded(exit.pid, `its process, ${who}, ${how} while the trial was running; the search goes on without it`, 'as-stale');
   if (failed.length === 0) ctx.log(`    warning: ${who} ${how}; the search goes on without it`);
 }
@@ -319,7 +322,7 @@ async function workerLost(ctx: RunContext, study: Study, exit: WorkerExit): Prom
 async function killedWorkers(study: Study, killed: readonly WorkerExit[], how: string): Promise<string> {
   const said: string[] = [];
   for (const exit of killed) {
-    const who = `worker ${workerNumber(exit.index)} (process ${exit.pid} on ${THIS_WORKER.host})`;
+    const who = workerNamed(exit);
     const reason = `its process, ${who}, was stopped (${how}) while the trial was running and killed, still busy ${WORKERS_STOP_MS / 1000} s later`;
     const failed = exit.pid === undefined ? [] : await study.failTrialsOfEnded(exit.pid, reason, 'always');
     const trials = failed.map((t) => {
