@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { existsSync, promises as fs, mkdirSync, readdirSync, rmSync, writeFileSync, type RmOptions } from 'node:fs';
 import * as path from 'node:path';
 import { useTempDir, WORKSPACE } from '@digitfuse/core/testing';
+import { removeStaging } from './train';
 import { TRAIN_FILES } from './train-out';
 
 // Each case trains for seconds on the demo dataset through the user's binary.
@@ -84,5 +85,36 @@ describe('digitfuse train stopped by a signal', () => {
       if (r.signal !== null) expect(last).toBe(`stopped (Ctrl-C): ${saved ? `the model was saved to \`--out ${out}\`` : `no model was written; \`--out ${out}\` was left as it was`}`);
       else expect(last).toMatch(/; model saved to /);
     }
+  });
+});
+
+describe('removeStaging (the staging folders removed as train stops)', () => {
+  it('retries a removal that a save still writing into the folder makes fail (ENOTEMPTY), removing it whole', () => {
+    const folder = path.join(tmp(), 'staging-retried');
+    mkdirSync(path.join(folder, 'weights'), { recursive: true });
+    writeFileSync(path.join(folder, 'weights', 'part.bin'), 'x');
+    const calls: RmOptions[] = [];
+    const lines: string[] = [];
+    removeStaging(folder, (line) => lines.push(line), (p, options) => {
+      calls.push(options ?? {});
+      rmSync(p, options);
+    });
+    expect({ exists: existsSync(folder), lines, retries: (calls[0]?.maxRetries ?? 0) > 0, recursive: calls[0]?.recursive }).toEqual({
+      exists: false,
+      lines: [],
+      retries: true,
+      recursive: true,
+    });
+  });
+
+  it('says in one line which folder is left when it cannot go, instead of a stack trace ending the stop', () => {
+    const lines: string[] = [];
+    const notEmpty = Object.assign(new Error('ENOTEMPTY: directory not empty, rmdir'), { code: 'ENOTEMPTY' });
+    expect(() =>
+      removeStaging('/runs/.model.training-42', (line) => lines.push(line), () => {
+        throw notEmpty;
+      }),
+    ).not.toThrow();
+    expect(lines).toEqual(['warning: could not remove /runs/.model.training-42 (ENOTEMPTY); remove it by hand']);
   });
 });

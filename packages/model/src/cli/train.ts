@@ -128,6 +128,20 @@ interface TrainStop {
   remove(): void;
 }
 
+/**
+ * Removes a staging folder as the process stops. A save under way may still be writing a file into it
+ * (its writes run on libuv's threads while the stop runs here), so the removal is retried (a last file
+ * written between listing the folder and removing it: ENOTEMPTY); what still cannot go is one line
+ * naming the folder, never a stack trace.
+ */
+export function removeStaging(folder: string, log: (line: string) => void, remove: typeof rmSync = rmSync): void {
+  try {
+    remove(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  } catch (error) {
+    log(`warning: could not remove ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)}); remove it by hand`);
+  }
+}
+
 function stopWithLine(given: string, log: (line: string) => void): TrainStop {
   let saved = false;
   const forget = beforeStopping(async () => {
@@ -137,7 +151,7 @@ function stopWithLine(given: string, log: (line: string) => void): TrainStop {
     () => undefined,
     (signal) => {
       // Synchronously, as the last thing before the process ends: no write of the training comes after it.
-      if (stop.staging !== null) for (const folder of [stop.staging, savingFolder(stop.staging)]) rmSync(folder, { recursive: true, force: true });
+      if (stop.staging !== null) for (const folder of [stop.staging, savingFolder(stop.staging)]) removeStaging(folder, log);
       const outcome = saved ? `the model was saved to \`--out ${given}\`` : `no model was written; \`--out ${given}\` was left as it was`;
       log(`\nstopped (${stopWord(signal)}): ${outcome}`);
     },
