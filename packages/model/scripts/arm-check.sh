@@ -10,7 +10,8 @@
 #    against a double-precision reference, bit-identity over 1, 2 and 3 threads) with the kernels for
 #    aarch64 and runs it under qemu-aarch64: the set chosen at load must be `portable`.
 # 3. Builds the same driver for this machine (x86-64) and runs it for every kernel set the CPU has.
-# 4. Disassembles the aarch64 objects: the portable micro-kernel must be NEON (fmla on v registers),
+# 4. Disassembles the aarch64 objects: the portable micro-kernel and the pack-free convolution kernels
+#    must be NEON (fmla on v registers),
 #    Adam's update vectorised and free of fused multiply-adds (its results are tfjs's, bit for bit).
 #
 # Installs nothing: it names the Debian packages that are missing and stops. NODE_INCLUDE=DIR points at
@@ -195,6 +196,17 @@ if [ "$fmla" -ge 24 ]; then
 else
   fail "portable micro-kernel on aarch64: $fmla fmla on v registers (.4s), expected at least 24 (the 6x16 tile's depth step)"
 fi
+# The pack-free convolution kernels (conv_tiles.inc) on the same tile: each a depth step of 24 fmla.
+for kernel in convTaps convDepth; do
+  asm=$(function_asm "$OUT_DIR/aarch64/kernels_portable.o" "digitfuse::(anonymous namespace)::$kernel(")
+  fmla=$(grep -cE '\sfmla\s+v[0-9]+\.4s' <<<"$asm" || true)
+  spills=$(loop_spills "$asm")
+  if [ "$fmla" -ge 24 ]; then
+    pass "portable $kernel on aarch64: $fmla fmla on v registers (.4s), $spills stack loads/stores in its inner loop"
+  else
+    fail "portable $kernel on aarch64: $fmla fmla on v registers (.4s), expected at least 24 (the 6x16 tile's depth step)"
+  fi
+done
 adam=$(function_asm "$OUT_DIR/aarch64/adam.o" "digitfuse::adamUpdate(")
 fused=$(grep -cE '\sf(n?madd|n?msub|mla|mls)\s' <<<"$adam" || true)
 vsqrt=$(grep -cE '\sfsqrt\s+v[0-9]+\.4s' <<<"$adam" || true)

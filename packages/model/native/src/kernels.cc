@@ -116,13 +116,30 @@ double probePortable(long iterations) {
 
 #ifdef DIGITFUSE_X86
 typedef float v8 __attribute__((vector_size(32)));
+
+__attribute__((target("avx2,fma"), always_inline)) inline v8 splat(float x) { return _mm256_set1_ps(x); }
+#define DIGITFUSE_TILE_TARGET __attribute__((target("avx2,fma")))
+#include "conv_tiles.inc"
+#undef DIGITFUSE_TILE_TARGET
+
+__attribute__((target("avx2,fma"))) void tapsAvx2(int taps, int tapLen, const float* const* table, const float* b, float* c, long ldc,
+                                                   const float* bias, bool relu, bool accumulate, int mr, int nr) {
+  tapsKernelV<v8, MR, 2>(taps, tapLen, table, b, c, ldc, bias, relu, accumulate, mr, nr);
+}
+
+__attribute__((target("avx2,fma"))) void depthAvx2(int kc, const float* const* rows, long offset, const float* b, float* c, long ldc,
+                                                    bool accumulate, int mr, int nr) {
+  depthKernelV<v8, MR, 2>(kc, rows, offset, b, c, ldc, accumulate, mr, nr);
+}
+
 // 12 chains of eight-float FMAs: two 256-bit pipes of latency 4-5.
 __attribute__((target("avx2,fma"))) double probeAvx2(long iterations) { return fmaChains<v8, 12>(iterations); }
 
-const MicroKernelSet avx2Set{"avx2", MR, NR, KC, microAvx2, probeAvx2, avx2MaxPoolGrad2x2()};
+const MicroKernelSet avx2Set{"avx2", MR, NR, KC, microAvx2, tapsAvx2, depthAvx2, probeAvx2, avx2MaxPoolGrad2x2()};
 #endif
 // The vector-extension kernel where the compiler has it (GCC, Clang), the scalar loops otherwise (MSVC).
 const MicroKernelSet portableSet{"portable", MR, NR, KC, portableMicroKernel() != nullptr ? portableMicroKernel() : microPortable,
+                                 portableTapsKernel(), portableDepthKernel(),
                                  portableFmaProbe() != nullptr ? portableFmaProbe() : probePortable, nullptr};
 
 /** The set named `isa` if this build has it (whether the CPU does is cpuSupports'). */
@@ -203,10 +220,20 @@ int panels(int n, int r) { return (n + r - 1) / r; }
 
 /** Scratch buffers of one thread, grown on demand and kept between calls. */
 struct Scratch {
-  std::vector<float> a, b, cols;
+  std::vector<float> a, b, cols, zeros, tail;
+  std::vector<const float*> table;
   static float* grow(std::vector<float>& v, size_t n) {
     if (v.size() < n) v.resize(n);
     return v.data();
+  }
+  /** At least n zeros (the pack-free kernels' taps outside the input). */
+  const float* zerosOf(size_t n) {
+    if (zeros.size() < n) zeros.assign(n, 0.0f);
+    return zeros.data();
+  }
+  const float** tableOf(size_t n) {
+    if (table.size() < n) table.resize(n);
+    return table.data();
   }
 };
 thread_local Scratch scratch;
@@ -360,28 +387,40 @@ Window windowOf(const ConvGeometry& g, long row) {
   return {b, oh * g.strideH - g.padTop, ow * g.strideW - g.padLeft};
 }
 
+/**
+ * Calls `visit(t, at)` for each filter tap t (kh, kw in order) of output row `row`: `at` = the inC
+ * values of x the tap reads, or null where it falls outside x (padding).
+ */
+template <class Visit>
+void forEachTap(const ConvGeometry& g, const float* x, long row, Visit visit) {
+  const Window win = windowOf(g, row);
+  int t = 0;
+  for (int kh = 0; kh < g.filterH; ++kh) {
+    const int ih = win.ih0 + kh * g.dilationH;
+    for (int kw = 0; kw < g.filterW; ++kw, ++t) {
+      const int iw = win.iw0 + kw * g.dilationW;
+      const bool outside = ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW;
+      visit(t, outside ? nullptr : x + ((win.b * g.inH + ih) * g.inW + iw) * g.inC);
+    }
+  }
+}
+
 /** Output rows (b, oh, ow) in [row0, row0 + rows) as im2col rows of K = KH*KW*Ci values (zeros outside x). */
 void im2col(const ConvGeometry& g, const float* x, long row0, int rows, float* cols) {
   const int kdim = g.filterH * g.filterW * g.inC;
   for (int r = 0; r < rows; ++r) {
-    const Window win = windowOf(g, row0 + r);
-    float* d = cols + static_cast<long>(r) * kdim;
-    for (int kh = 0; kh < g.filterH; ++kh) {
-      const int ih = win.ih0 + kh * g.dilationH;
-      for (int kw = 0; kw < g.filterW; ++kw, d += g.inC) {
-        const int iw = win.iw0 + kw * g.dilationW;
-        const bool outside = ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW;
-        const float* src = outside ? nullptr : x + ((win.b * g.inH + ih) * g.inW + iw) * g.inC;
-        if (g.inC <= 8) {
-          // A library call per tap costs more than the copy for few channels (the first layer has one).
-          for (int c = 0; c < g.inC; ++c) d[c] = outside ? 0.0f : src[c];
-        } else if (outside) {
-          std::memset(d, 0, sizeof(float) * g.inC);
-        } else {
-          std::memcpy(d, src, sizeof(float) * g.inC);
-        }
+    float* row = cols + static_cast<long>(r) * kdim;
+    forEachTap(g, x, row0 + r, [&](int t, const float* src) {
+      float* d = row + static_cast<long>(t) * g.inC;
+      if (g.inC <= 8) {
+        // A library call per tap costs more than the copy for few channels (the first layer has one).
+        for (int c = 0; c < g.inC; ++c) d[c] = src == nullptr ? 0.0f : src[c];
+      } else if (src == nullptr) {
+        std::memset(d, 0, sizeof(float) * g.inC);
+      } else {
+        std::memcpy(d, src, sizeof(float) * g.inC);
       }
-    }
+    });
   }
 }
 
@@ -398,7 +437,63 @@ const char* kernelIsa() { return active->isa; }
 void setThreads(int threads) { threadCount = std::max(1, threads); }
 int threads() { return threadCount; }
 
+namespace {
+
+/**
+ * Where the taps of output rows r0..r0+mr read x: table[t * MR + i] = the inC values of tap t of row
+ * r0 + i, or `zero` for a tap outside x and for rows i >= mr (up to the set's MR).
+ */
+void tapTable(const ConvGeometry& g, const float* x, long r0, int mr, const float* zero, const float** table) {
+  const int MR = active->mr;
+  for (int i = 0; i < MR; ++i) {
+    if (i < mr) {
+      forEachTap(g, x, r0 + i, [&](int t, const float* at) { table[t * MR + i] = at == nullptr ? zero : at; });
+    } else {
+      for (int t = 0; t < g.filterH * g.filterW; ++t) table[t * MR + i] = zero;
+    }
+  }
+}
+
+/**
+ * The forward convolution without im2col: each tile of MR output rows reads its taps from x through
+ * a table of pointers (the set's TapsKernel), bias and ReLU applied as the tile is stored.
+ */
+void conv2dForwardTaps(const ConvGeometry& g, const float* x, const float* w, const float* bias, int activation, float* y) {
+  const int taps = g.filterH * g.filterW;
+  const int kdim = taps * g.inC;
+  const int co = g.outC;
+  const int MR = active->mr, NR = active->nr;
+  const TapsKernel kernel = active->taps;
+  const std::vector<float> wPacked = packWholeB(Strided{w, co, 1}, kdim, co);
+  const long rows = static_cast<long>(g.batch) * g.outH * g.outW;
+  const long tiles = (rows + MR - 1) / MR;
+  const long tilesPerUnit = std::max(1, 512 / MR);
+  const int units = static_cast<int>((tiles + tilesPerUnit - 1) / tilesPerUnit);
+  const int nPanels = panels(co, NR);
+  parallelFor(units, [&](int unit) {
+    const float* zero = scratch.zerosOf(g.inC);
+    const float** table = scratch.tableOf(static_cast<size_t>(taps) * MR);
+    const long last = std::min(tiles, (unit + 1) * tilesPerUnit);
+    for (long tile = unit * tilesPerUnit; tile < last; ++tile) {
+      const long r0 = tile * MR;
+      const int mr = static_cast<int>(std::min<long>(MR, rows - r0));
+      tapTable(g, x, r0, mr, zero, table);
+      for (int jp = 0; jp < nPanels; ++jp) {
+        const int nr = std::min(NR, co - jp * NR);
+        kernel(taps, g.inC, table, wPacked.data() + static_cast<size_t>(jp) * kdim * NR, y + r0 * co + jp * NR, co,
+               bias != nullptr ? bias + jp * NR : nullptr, activation == 1, false, mr, nr);
+      }
+    }
+  }, static_cast<double>(rows) * kdim * co);
+}
+
+}  // namespace
+
 void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const float* bias, int activation, float* y) {
+  if (active->taps != nullptr) {
+    conv2dForwardTaps(g, x, w, bias, activation, y);
+    return;
+  }
   const int kdim = g.filterH * g.filterW * g.inC;
   const int co = g.outC;
   const std::vector<float> wPacked = packWholeB(Strided{w, co, 1}, kdim, co);
@@ -431,6 +526,25 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* w, const 
 }
 
 void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+  if (active->taps != nullptr && g.strideH == 1 && g.strideW == 1 && g.inC % active->nr == 0) {
+    // With stride 1, dx is the forward convolution of dy with the filter turned by 180 degrees and its
+    // channels swapped: dx[ih, iw] sums dy[ih + padTop - kh dh, iw + padLeft - kw dw] w[kh, kw]; dy's
+    // rows outside it read zeros.
+    const ConvGeometry t{g.batch, g.outH, g.outW, g.outC, g.filterH, g.filterW, g.inC, g.inH, g.inW, 1, 1, g.dilationH, g.dilationW,
+                         (g.filterH - 1) * g.dilationH - g.padTop, (g.filterW - 1) * g.dilationW - g.padLeft};
+    std::vector<float> turned(static_cast<size_t>(g.filterH) * g.filterW * g.inC * g.outC);
+    for (int kh = 0; kh < g.filterH; ++kh) {
+      for (int kw = 0; kw < g.filterW; ++kw) {
+        const float* src = w + (static_cast<long>(g.filterH - 1 - kh) * g.filterW + (g.filterW - 1 - kw)) * g.inC * g.outC;
+        float* dst = turned.data() + (static_cast<long>(kh) * g.filterW + kw) * g.outC * g.inC;
+        for (int ci = 0; ci < g.inC; ++ci) {
+          for (int c = 0; c < g.outC; ++c) dst[static_cast<long>(c) * g.inC + ci] = src[static_cast<long>(ci) * g.outC + c];
+        }
+      }
+    }
+    conv2dForwardTaps(t, dy, turned.data(), nullptr, 0, dx);
+    return;
+  }
   const int kdim = g.filterH * g.filterW * g.inC;
   const int co = g.outC;
   // dcols[P x K] = dy[P x Co] * W^T, W^T[co][k] = w[k * Co + co].
@@ -468,10 +582,17 @@ void conv2dBackpropInput(const ConvGeometry& g, const float* dy, const float* w,
 }
 
 void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
-  const int kdim = g.filterH * g.filterW * g.inC;
+  const int taps = g.filterH * g.filterW;
+  const int kdim = taps * g.inC;
   const int co = g.outC;
   const long wsize = static_cast<long>(kdim) * co;
   const long rowsPerImage = static_cast<long>(g.outH) * g.outW;
+  // Without im2col where the set has a DepthKernel and a tile's MR filter rows fit in one tap's
+  // channels: they are then MR consecutive channels of x at each output row (a table of pointers per
+  // tap). A tile at the end of a tap's channels reads up to MR - 1 values past them: x's last position
+  // reads a copy followed by zeros instead, taps outside x a run of zeros.
+  const bool inPlace = active->depth != nullptr && g.inC >= active->mr;
+  const float* lastPosition = x + (static_cast<long>(g.batch) * g.inH * g.inW - 1) * g.inC;
   // A fixed number of batch groups (not one per thread), each summed on its own and then added in
   // group order: the result is the same with any number of threads.
   const int groups = std::max(1, std::min(g.batch, 8));
@@ -481,17 +602,46 @@ void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy
     const long b0 = static_cast<long>(g.batch) * group / groups;
     const long b1 = static_cast<long>(g.batch) * (group + 1) / groups;
     float* acc = partial.data() + group * wsize;
-    const int KC = active->kc, NR = active->nr;
-    float* cols = Scratch::grow(scratch.cols, static_cast<size_t>(KC) * kdim);
-    float* bPacked = Scratch::grow(scratch.b, static_cast<size_t>(panels(co, NR)) * NR * KC);
+    const int KC = active->kc, NR = active->nr, MR = active->mr;
+    const int nPanels = panels(co, NR);
+    float* bPacked = Scratch::grow(scratch.b, static_cast<size_t>(nPanels) * NR * KC);
+    float* cols = inPlace ? nullptr : Scratch::grow(scratch.cols, static_cast<size_t>(KC) * kdim);
+    const float** table = inPlace ? scratch.tableOf(static_cast<size_t>(taps) * KC) : nullptr;
+    const float* zero = scratch.zerosOf(static_cast<size_t>(g.inC) + MR);
+    const float* tail = nullptr;
+    if (inPlace) {
+      float* copy = Scratch::grow(scratch.tail, static_cast<size_t>(g.inC) + MR);
+      std::copy(lastPosition, lastPosition + g.inC, copy);
+      std::fill(copy + g.inC, copy + g.inC + MR, 0.0f);
+      tail = copy;
+    }
     const long last = b1 * rowsPerImage;
     bool first = true;
     for (long r0 = b0 * rowsPerImage; r0 < last; r0 += KC) {
       const int rows = static_cast<int>(std::min<long>(KC, last - r0));
-      im2col(g, x, r0, rows, cols);
-      // dW[K x Co] += cols^T[K x rows] * dy[rows x Co]
+      // dW[K x Co] += A[K x rows] * dy[rows x Co], A = the block's im2col rows transposed.
       packB(Strided{dy + r0 * co, co, 1}, 0, rows, co, bPacked);
-      gemmPackedB(kdim, co, rows, Strided{cols, 1, kdim}, bPacked, acc, co, !first);
+      if (!inPlace) {
+        im2col(g, x, r0, rows, cols);
+        gemmPackedB(kdim, co, rows, Strided{cols, 1, kdim}, bPacked, acc, co, !first);
+        first = false;
+        continue;
+      }
+      for (int p = 0; p < rows; ++p) {
+        forEachTap(g, x, r0 + p, [&](int t, const float* at) {
+          table[static_cast<long>(t) * KC + p] = at == nullptr ? zero : at == lastPosition ? tail : at;
+        });
+      }
+      // Panel by panel: dy's panel stays in L1 while every tile of the filter passes over it.
+      for (int jp = 0; jp < nPanels; ++jp) {
+        for (int t = 0; t < taps; ++t) {
+          for (int c0 = 0; c0 < g.inC; c0 += MR) {
+            active->depth(rows, table + static_cast<long>(t) * KC, c0, bPacked + static_cast<size_t>(jp) * rows * NR,
+                          acc + (static_cast<long>(t) * g.inC + c0) * co + jp * NR, co, !first, std::min(MR, g.inC - c0),
+                          std::min(NR, co - jp * NR));
+          }
+        }
+      }
       first = false;
     }
     if (first) std::fill(acc, acc + wsize, 0.0f);

@@ -67,6 +67,31 @@ DIGITFUSE_AVX512 void micro(int kc, const float* a, const float* b, float* c, lo
 }
 
 typedef float v16 __attribute__((vector_size(64)));
+
+DIGITFUSE_AVX512 __attribute__((always_inline)) inline v16 splat(float x) { return _mm512_set1_ps(x); }
+#define DIGITFUSE_TILE_TARGET DIGITFUSE_AVX512
+#include "conv_tiles.inc"
+#undef DIGITFUSE_TILE_TARGET
+
+// The pack-free convolution kernels on the same 12 x 32 tile; panels 16 or fewer columns wide run
+// one vector per row, as `half`.
+DIGITFUSE_AVX512 void convTaps(int taps, int tapLen, const float* const* table, const float* b, float* c, long ldc, const float* bias, bool relu,
+                           bool accumulate, int mr, int nr) {
+  if (nr <= 16) {
+    tapsKernelV<v16, MR, 2, 1>(taps, tapLen, table, b, c, ldc, bias, relu, accumulate, mr, nr);
+  } else {
+    tapsKernelV<v16, MR, 2>(taps, tapLen, table, b, c, ldc, bias, relu, accumulate, mr, nr);
+  }
+}
+
+DIGITFUSE_AVX512 void convDepth(int kc, const float* const* rows, long offset, const float* b, float* c, long ldc, bool accumulate, int mr, int nr) {
+  if (nr <= 16) {
+    depthKernelV<v16, MR, 2, 1>(kc, rows, offset, b, c, ldc, accumulate, mr, nr);
+  } else {
+    depthKernelV<v16, MR, 2>(kc, rows, offset, b, c, ldc, accumulate, mr, nr);
+  }
+}
+
 // 16 independent chains: enough to cover the FMA latency on two 512-bit pipes.
 DIGITFUSE_AVX512 double probe(long iterations) { return fmaChains<v16, 16>(iterations); }
 
@@ -96,7 +121,7 @@ DIGITFUSE_AVX512 int maxPoolGrad2x2(const float* a, const float* b, const float*
   return special;
 }
 
-const MicroKernelSet set{"avx512", MR, NR, KC, micro, probe, maxPoolGrad2x2};
+const MicroKernelSet set{"avx512", MR, NR, KC, micro, convTaps, convDepth, probe, maxPoolGrad2x2};
 
 }  // namespace
 

@@ -13,6 +13,11 @@ constexpr int NR = 16;
 
 typedef float v4 __attribute__((vector_size(16)));
 
+__attribute__((always_inline)) inline v4 splat(float x) { return v4{x, x, x, x}; }
+#define DIGITFUSE_TILE_TARGET
+#include "conv_tiles.inc"
+#undef DIGITFUSE_TILE_TARGET
+
 inline v4 load4(const float* p) {
   v4 v;
   __builtin_memcpy(&v, p, sizeof(v));
@@ -49,12 +54,23 @@ void micro(int kc, const float* a, const float* b, float* c, long ldc, bool accu
   }
 }
 
+void convTaps(int taps, int tapLen, const float* const* table, const float* b, float* c, long ldc, const float* bias, bool relu, bool accumulate,
+          int mr, int nr) {
+  tapsKernelV<v4, MR, 4>(taps, tapLen, table, b, c, ldc, bias, relu, accumulate, mr, nr);
+}
+
+void convDepth(int kc, const float* const* rows, long offset, const float* b, float* c, long ldc, bool accumulate, int mr, int nr) {
+  depthKernelV<v4, MR, 4>(kc, rows, offset, b, c, ldc, accumulate, mr, nr);
+}
+
 // 12 chains of four-float multiply + add (an FMA where the target has one).
 double probe(long iterations) { return fmaChains<v4, 12>(iterations); }
 
 }  // namespace
 
 MicroKernel portableMicroKernel() { return micro; }
+TapsKernel portableTapsKernel() { return convTaps; }
+DepthKernel portableDepthKernel() { return convDepth; }
 double (*portableFmaProbe())(long) { return probe; }
 
 }  // namespace digitfuse
@@ -63,6 +79,8 @@ double (*portableFmaProbe())(long) { return probe; }
 
 namespace digitfuse {
 MicroKernel portableMicroKernel() { return nullptr; }
+TapsKernel portableTapsKernel() { return nullptr; }
+DepthKernel portableDepthKernel() { return nullptr; }
 double (*portableFmaProbe())(long) { return nullptr; }
 }  // namespace digitfuse
 

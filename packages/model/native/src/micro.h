@@ -65,12 +65,32 @@ __attribute__((always_inline)) inline double fmaChains(long iterations) {
  */
 using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, long ldc, bool accumulate, int mr, int nr);
 
+/**
+ * A convolution's product without im2col or packing of its input: C[mr x nr] (+)= the sum over taps t
+ * and k < tapLen of A_i(t, k) * B[t * tapLen + k][j], where row i of A reads tap t at
+ * `table[t * MR + i][k]` (MR: the set's tile rows; a pointer to zeros for a tap outside the input or a
+ * row past mr), B as the micro-kernel's (whole depth, groups of NR). Then + bias[j] (bias may be null)
+ * and, when `relu`, negative values (not NaN) become 0 (the forward convolution's epilogue).
+ */
+using TapsKernel = void (*)(int taps, int tapLen, const float* const* table, const float* b, float* c, long ldc, const float* bias, bool relu,
+                            bool accumulate, int mr, int nr);
+
+/**
+ * The filter gradient's product without im2col: C[mr x nr] (+)= the sum over p < kc of
+ * rows[p][offset + i] * B[p][j] (B as the micro-kernel's). Reads MR values at each `rows[p] + offset`
+ * whatever mr is (the caller makes them readable).
+ */
+using DepthKernel = void (*)(int kc, const float* const* rows, long offset, const float* b, float* c, long ldc, bool accumulate, int mr, int nr);
+
 /** One instruction set's micro-kernel and the blocking sized for it. */
 struct MicroKernelSet {
   const char* isa;     // "avx512", "avx2" or "portable" (the DIGITFUSE_ISA values)
   int mr, nr;          // register tile (rows x columns of C)
   int kc;              // depth of one packed block (an nr-wide B panel of kc rows stays in L1)
   MicroKernel kernel;
+  /** The pack-free convolution kernels (same tile and B layout); null: the convolutions use im2col + `kernel`. */
+  TapsKernel taps;
+  DepthKernel depth;
   /** Runs `iterations` rounds of independent FMAs in registers; returns the floating-point operations done. */
   double (*fmaProbe)(long iterations);
   /**
@@ -84,6 +104,9 @@ struct MicroKernelSet {
 
 /** The vector-extension portable micro-kernel (kernels_portable.cc); null where the compiler lacks the extension. */
 MicroKernel portableMicroKernel();
+/** Its pack-free convolution kernels; null likewise. */
+TapsKernel portableTapsKernel();
+DepthKernel portableDepthKernel();
 /** Its FMA probe (four-float vectors); null likewise. */
 double (*portableFmaProbe())(long);
 

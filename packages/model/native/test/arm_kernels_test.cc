@@ -409,6 +409,12 @@ void runAll(uint64_t seed) {
   checkConv(conv(10, 28, 28, 1, 5, 5, 16, 1, 1, 2), seed + 5);
   checkConv(conv(16, 1, 50, 24, 1, 5, 32, 1, 1, 2), seed + 6);  // conv1d (H = KH = 1)
   checkConv(conv(1, 3, 3, 2, 3, 3, 1, 1, 1, 1), seed + 7);
+  // Channel counts that take the input gradient as a forward convolution of dy (Ci a multiple of
+  // every set's 16 or 32 columns; stride 1), with 'same' and dilated 'valid' padding; the filter
+  // gradient's channel tiles cut (64 = 5 x 12 + 4) and x's last position read through its copy.
+  checkConv(conv(4, 9, 8, 64, 3, 3, 20, 1, 1, 1), seed + 8);
+  checkConv(conv(3, 10, 9, 32, 3, 3, 7, 1, 2, 0), seed + 9);
+  checkConv(conv(5, 1, 30, 32, 1, 3, 40, 1, 1, 1), seed + 10);
   // Matrix products: edges, K past a block, M past a row block (96), transposes, a shared B.
   checkMatMul(1, 1, 1, 1, false, false, false, seed + 11);
   checkMatMul(1, 7, 17, 5, false, false, false, seed + 12);

@@ -15,8 +15,8 @@ const layers = new WeakMap<NativeAddon, KernelLayer<BackendWasm>>();
  * The native addon's kernels as a layer for the wasm backend (one layer object per addon): the
  * convolution kernels (forward, fused forward with bias + ReLU, both gradients), matrix products
  * (dense layers, transposed operands read in place), the max-pool gradient and the bias-gradient
- * sums and Adam's update of a variable (`DigitfuseAdam`), which run im2col + a blocked matrix product (AVX2/FMA where the CPU has it) on several
- * threads, reading and writing the wasm heap in place. Cases they do not cover (NCHW, other
+ * sums and Adam's update of a variable (`DigitfuseAdam`), which run register-tiled products per instruction set (AVX-512, AVX2/FMA,
+ * portable; convolutions read their input in place, `native/src/kernels.h`) on several threads, reading and writing the wasm heap in place. Cases they do not cover (NCHW, other
  * activations, overlapping pool windows, other reductions) go to the kernel beneath. The layer also
  * brings the two kernels of the training-time convolution + bias + ReLU (`conv2d-bias-relu.ts`: the
  * forward in the convolution's epilogue, the ReLU mask and bias gradient in one pass), which no
