@@ -1,19 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { useTempDirs } from '@digitfuse/core/testing';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SubmissionError } from './errors';
 import { validateSubmission } from './validate-submission';
 import { formatSubmission, writeSubmission } from './write-submission';
 
-const made: string[] = [];
-const dir = () => {
-  const folder = mkdtempSync(join(tmpdir(), 'submit-'));
-  made.push(folder);
-  return folder;
-};
-afterAll(() => {
-  for (const each of made) rmSync(each, { recursive: true, force: true });
-});
+const dir = useTempDirs('submit-');
 
 describe('writeSubmission()', () => {
   it('writes row_id,label for every row in order and validates', () => {

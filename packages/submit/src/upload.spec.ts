@@ -1,16 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { useTempDirs } from '@digitfuse/core/testing';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planUpload, upload } from './upload';
 
-const sandboxes: string[] = [];
-afterAll(() => {
-  for (const each of sandboxes) rmSync(each, { recursive: true, force: true });
-});
+const sandboxFolder = useTempDirs('kaggle-');
 
 function sandbox() {
-  const root = mkdtempSync(join(tmpdir(), 'kaggle-'));
-  sandboxes.push(root);
+  const root = sandboxFolder();
   const bin = join(root, 'bin');
   const home = join(root, 'home');
   mkdirSync(bin);

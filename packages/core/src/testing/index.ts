@@ -24,6 +24,23 @@ export function useTempDir(prefix: string, scope: 'all' | 'each' = 'all'): () =>
   return () => dir;
 }
 
+/**
+ * A maker of temporary folders for a jest suite: each call makes a new one at once (so it may run at
+ * a suite's top level or inside a test), and every folder it made is removed after the suite. Call
+ * where `afterAll` may be called (a file's top level or a `describe`).
+ */
+export function useTempDirs(prefix: string): () => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+}
+
 /** The workspace's root folder (where `node_modules/.bin/tsx` and every package live). */
 export const WORKSPACE = join(__dirname, '..', '..', '..', '..');
 

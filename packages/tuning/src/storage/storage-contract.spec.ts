@@ -3,9 +3,8 @@
  * retry, resume) in memory, in a journal file and in PostgreSQL (a throwaway cluster; see
  * testing/postgres-cluster.ts).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { useTempDirs } from '@digitfuse/core/testing';
 import { TuningError } from '../errors';
 import { MedianPruner } from '../pruners/median-pruner';
 import { NopPruner } from '../pruners/nop-pruner';
@@ -30,8 +29,8 @@ interface Kind {
 }
 
 let cluster: TestCluster | undefined;
-/** The journal folders the contract made, removed after the file (every run left /tmp/contract-* behind). */
-const journalFolders: string[] = [];
+/** The journal folders the contract makes, removed after the file (every run left /tmp/contract-* behind). */
+const journalFolder = useTempDirs('contract-');
 const pgAvailable = postgresTestable();
 
 const KINDS: readonly Kind[] = [
@@ -47,9 +46,7 @@ const KINDS: readonly Kind[] = [
     name: 'JournalFileStorage',
     available: true,
     place: async () => {
-      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-'));
-      journalFolders.push(folder);
-      const file = path.join(folder, 'study.jsonl');
+      const file = path.join(journalFolder(), 'study.jsonl');
       return { open: () => new JournalFileStorage(file) };
     },
   },
@@ -65,9 +62,6 @@ const KINDS: readonly Kind[] = [
 ];
 
 afterAll(() => cluster?.stop());
-afterAll(() => {
-  for (const folder of journalFolders) fs.rmSync(folder, { recursive: true, force: true });
-});
 
 jest.setTimeout(60_000);
 
