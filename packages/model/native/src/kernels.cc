@@ -220,7 +220,7 @@ int panels(int n, int r) { return (n + r - 1) / r; }
 
 /** Scratch buffers of one thread, grown on demand and kept between calls. */
 struct Scratch {
-  std::vector<float> a, b, cols, zeros, tail;
+  std::vector<float> a, b, cols, zeros;
   std::vector<const float*> table;
   static float* grow(std::vector<float>& v, size_t n) {
     if (v.size() < n) v.resize(n);
@@ -593,6 +593,11 @@ void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy
   // reads a copy followed by zeros instead, taps outside x a run of zeros.
   const bool inPlace = active->depth != nullptr && g.inC >= active->mr;
   const float* lastPosition = x + (static_cast<long>(g.batch) * g.inH * g.inW - 1) * g.inC;
+  std::vector<float> tail;  // x's last position followed by MR zeros, read by every group
+  if (inPlace) {
+    tail.assign(lastPosition, lastPosition + g.inC);
+    tail.resize(static_cast<size_t>(g.inC) + active->mr, 0.0f);
+  }
   // A fixed number of batch groups (not one per thread), each summed on its own and then added in
   // group order: the result is the same with any number of threads.
   const int groups = std::max(1, std::min(g.batch, 8));
@@ -607,14 +612,7 @@ void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy
     float* bPacked = Scratch::grow(scratch.b, static_cast<size_t>(nPanels) * NR * KC);
     float* cols = inPlace ? nullptr : Scratch::grow(scratch.cols, static_cast<size_t>(KC) * kdim);
     const float** table = inPlace ? scratch.tableOf(static_cast<size_t>(taps) * KC) : nullptr;
-    const float* zero = scratch.zerosOf(static_cast<size_t>(g.inC) + MR);
-    const float* tail = nullptr;
-    if (inPlace) {
-      float* copy = Scratch::grow(scratch.tail, static_cast<size_t>(g.inC) + MR);
-      std::copy(lastPosition, lastPosition + g.inC, copy);
-      std::fill(copy + g.inC, copy + g.inC + MR, 0.0f);
-      tail = copy;
-    }
+    const float* zero = inPlace ? scratch.zerosOf(static_cast<size_t>(g.inC) + MR) : nullptr;
     const long last = b1 * rowsPerImage;
     bool first = true;
     for (long r0 = b0 * rowsPerImage; r0 < last; r0 += KC) {
@@ -629,7 +627,7 @@ void conv2dBackpropFilter(const ConvGeometry& g, const float* x, const float* dy
       }
       for (int p = 0; p < rows; ++p) {
         forEachTap(g, x, r0 + p, [&](int t, const float* at) {
-          table[static_cast<long>(t) * KC + p] = at == nullptr ? zero : at == lastPosition ? tail : at;
+          table[static_cast<long>(t) * KC + p] = at == nullptr ? zero : at == lastPosition ? tail.data() : at;
         });
       }
       // Panel by panel: dy's panel stays in L1 while every tile of the filter passes over it.

@@ -2,11 +2,10 @@
 // filter gradients and the max-pool gradient, on several threads, with micro-kernels per instruction
 // set (AVX-512, AVX2 + FMA, portable C++; micro.h). The convolutions read their input in place: the
 // forward product's rows take each filter tap from x through a table of pointers (no im2col copy, no
-// packing of x; bias and ReLU applied as a tile is stored), the input gradient (stride 1, input channels
-// a multiple of the tile width) is the
-// forward convolution of dy with the filter turned by 180 degrees, the filter gradient reads runs of
-// channels of x per tap; other cases (and compilers without vector extensions) take im2col and the
-// blocked matrix product.
+// packing of x; bias and ReLU applied as a tile is stored), the input gradient (stride 1, input
+// channels a multiple of the tile width) is the forward convolution of dy with the filter turned by
+// 180 degrees, the filter gradient reads runs of channels of x per tap; other cases (and compilers
+// without vector extensions) take im2col and the blocked matrix product.
 // Tensors are NHWC float32 arrays the caller owns (views on the wasm heap); filters [KH,KW,Ci,Co].
 #pragma once
 
