@@ -1,6 +1,6 @@
 import { unlessStopping } from '@digitfuse/core';
 import { ensureDemoDataset, prepareData, type PreparedData } from '@digitfuse/data';
-import { batchSizeAdvice, describeBackend, selectBackend, type BackendInfo } from '@digitfuse/model';
+import { backendAdvice, describeBackend, selectBackend, type BackendInfo } from '@digitfuse/model';
 import { resolve } from 'node:path';
 import type { PipelineOptions } from './options';
 import type { BesideRetrain } from './beside-retrain';
@@ -22,8 +22,8 @@ export interface RunContext {
   beside?: BesideRetrain;
   /** When (Date.now()) this process's search began to use its `--budget`; unset when none runs. */
   budgetClock?: number;
-  /** Whether {@link adviseBatchSize} has run in this process. */
-  batchSizeAdvised?: boolean;
+  /** Whether {@link adviseBackend} has run in this process. */
+  backendAdvised?: boolean;
   /** The report's t-SNE and K-means seed, when `digitfuse report --seed` gives one; default: the run's `--seed`. */
   readonly mapSeed?: number;
 }
@@ -45,13 +45,13 @@ export async function backendOf(ctx: RunContext): Promise<BackendInfo> {
 }
 
 /**
- * For a stage that trains (search, retrain): says once per process, when a GPU would train at a
- * batch too small for it, what to pass instead ({@link batchSizeAdvice}).
+ * For a stage that trains (search, retrain): says once per process what {@link backendAdvice} has to
+ * say of the backend (webgpu on a software adapter; a GPU at a batch too small for it).
  */
-export function adviseBatchSize(ctx: RunContext, backend: BackendInfo): void {
-  if (ctx.batchSizeAdvised) return;
-  ctx.batchSizeAdvised = true;
-  const advice = batchSizeAdvice(backend, ctx.options.batchSize);
+export function adviseBackend(ctx: RunContext, backend: BackendInfo): void {
+  if (ctx.backendAdvised) return;
+  ctx.backendAdvised = true;
+  const advice = backendAdvice(backend, ctx.options.batchSize);
   if (advice != null) ctx.log(`    ${advice}`);
 }
 

@@ -1,7 +1,7 @@
 import { counted } from '@digitfuse/core';
 import { ensembleMemberDirs, fitModel, formatDuration, readMeta } from '@digitfuse/model';
 import { rmSync } from 'node:fs';
-import { adviseBatchSize, modelStage } from '../context';
+import { adviseBackend, modelStage } from '../context';
 import { startBesideRetrain } from '../beside-retrain';
 import { offsetSeed } from '../options';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
@@ -13,7 +13,7 @@ import { bestTrials, openSearchedStudy, trialConfig } from '../study-access';
  * validation data left to stop on. A robust-fusion model takes its trial's calibrated weights.
  */
 export const retrainStage = modelStage('retrain', 'retrain: the best configuration on all training rows', async (ctx, data, backend) => {
-  adviseBatchSize(ctx, backend);
+  adviseBackend(ctx, backend);
   const best = await bestTrials(ctx, Math.max(1, ctx.options.ensemble));
   if (best.length < ctx.options.ensemble) {
     const n = best.length;

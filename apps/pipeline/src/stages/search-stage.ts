@@ -11,7 +11,7 @@ import {
 } from '@digitfuse/model';
 import { THIS_WORKER, TrialPruned, spawnWorkers, trialSeconds, type FrozenTrial, type Study, type Trial, type WorkerExit } from '@digitfuse/tuning';
 import { join } from 'node:path';
-import { adviseBatchSize, backendOf, dataOf, type RunContext, type Stage } from '../context';
+import { adviseBackend, backendOf, dataOf, type RunContext, type Stage } from '../context';
 import { BUDGET_STOP_ATTR, EPOCH_ATTRS, FIGURE_ATTRS, IMAGE_ONLY_RANKING, KEPT_EPOCH_ATTR, objectiveValue, OBJECTIVES, VALIDATION_ROWS_ATTR, type TrialFigures } from '../objective';
 import { fusionOf, modalityOf, objectiveOf, offsetSeed, type PipelineOptions } from '../options';
 import { saveState, trialModelDir } from '../run-artifacts';
@@ -341,7 +341,7 @@ export const searchStage: Stage = {
   async run(ctx) {
     const { options } = ctx;
     const data = await dataOf(ctx);
-    adviseBatchSize(ctx, await backendOf(ctx));
+    adviseBackend(ctx, await backendOf(ctx));
     const trainRows = subset(data.train, sampleRows(data.split.train, options.searchRows, options.seed));
     const valRows = subset(data.train, data.split.val);
     const study = await openStudy(ctx);

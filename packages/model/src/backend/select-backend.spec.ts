@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gpuKernelLayer } from './gpu-kernels/gpu-kernel-layer';
 import { installedLayers } from './kernel-layers';
 import { BackendError } from './backend-error';
-import { batchSizeAdvice, GPU_MIN_BATCH_SIZE, selectBackend, type BackendChoice, type BackendInfo } from './select-backend';
+import { backendAdvice, GPU_MIN_BATCH_SIZE, selectBackend, type BackendChoice, type BackendInfo } from './select-backend';
 import { autoSelectsWasm, nativeInstalled } from './test-support';
 import { registerWasmKernels } from './wasm-kernels/wasm-kernel-layer';
 
@@ -55,19 +55,25 @@ describe('selectBackend()', () => {
   });
 });
 
-describe('batchSizeAdvice()', () => {
+describe('backendAdvice()', () => {
   const gpu: BackendInfo = { name: 'webgpu', reason: 'auto', adapter: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', fallback: false } };
 
   it('advises a larger batch on a GPU below GPU_MIN_BATCH_SIZE, naming the flag and both sizes', () => {
-    expect(batchSizeAdvice(gpu, 64)).toBe(
+    expect(backendAdvice(gpu, 64)).toBe(
       "note: --batch-size 64 keeps the GPU mostly idle (a step's time goes to launching ~500 small kernels, about the same at 256 or 1024 rows); pass --batch-size 256 or more for epochs several times shorter",
     );
-    expect(batchSizeAdvice(gpu, GPU_MIN_BATCH_SIZE - 1)).toContain('--batch-size 255 keeps');
+    expect(backendAdvice(gpu, GPU_MIN_BATCH_SIZE - 1)).toContain('--batch-size 255 keeps');
   });
 
-  it('says nothing at GPU_MIN_BATCH_SIZE or more, on a software adapter, or on the CPU backends', () => {
-    expect(batchSizeAdvice(gpu, GPU_MIN_BATCH_SIZE)).toBeNull();
-    expect(batchSizeAdvice({ ...gpu, adapter: { ...gpu.adapter!, fallback: true } }, 64)).toBeNull();
-    for (const name of ['wasm', 'cpu', 'tensorflow'] as const) expect(batchSizeAdvice({ name, reason: 'auto' }, 64)).toBeNull();
+  it('says nothing at GPU_MIN_BATCH_SIZE or more, or on the CPU backends', () => {
+    expect(backendAdvice(gpu, GPU_MIN_BATCH_SIZE)).toBeNull();
+    for (const name of ['wasm', 'cpu', 'tensorflow'] as const) expect(backendAdvice({ name, reason: 'auto' }, 64)).toBeNull();
+  });
+
+  it('says a software adapter is slower than the CPU kernels and how to use those, whatever the batch size', () => {
+    const software: BackendInfo = { name: 'webgpu', reason: '--backend webgpu', adapter: { vendor: 'mesa', architecture: '', device: 'llvmpipe', fallback: true } };
+    const note = 'note: webgpu runs here on a software adapter (the CPU draws what a GPU would), many times slower than the CPU kernels; leave out --backend (auto) to train on those';
+    expect(backendAdvice(software, 64)).toBe(note);
+    expect(backendAdvice(software, 1024)).toBe(note);
   });
 });

@@ -93,11 +93,21 @@ export function describeBackend(info: BackendInfo): string {
 export const GPU_MIN_BATCH_SIZE = 256;
 
 /**
- * One line of advice when training on a GPU (webgpu on a hardware adapter) at a batch size below
- * {@link GPU_MIN_BATCH_SIZE}, else null. `flag`: the option that sets the batch size.
+ * One line of advice on the backend a stage is about to train on, else null: webgpu on a software
+ * (CPU) adapter, which only an explicit `--backend webgpu` picks, trains many times slower than the
+ * CPU kernels `auto` takes (on the demo, minutes per trial instead of seconds); a GPU (webgpu on a
+ * hardware adapter) at a batch size below {@link GPU_MIN_BATCH_SIZE} is mostly idle. `flag`: the
+ * option that sets the batch size.
  */
-export function batchSizeAdvice(info: BackendInfo, batchSize: number, flag = '--batch-size'): string | null {
-  if (info.name !== 'webgpu' || info.adapter?.fallback === true || batchSize >= GPU_MIN_BATCH_SIZE) return null;
+export function backendAdvice(info: BackendInfo, batchSize: number, flag = '--batch-size'): string | null {
+  if (info.name !== 'webgpu') return null;
+  if (info.adapter?.fallback === true) {
+    return (
+      'note: webgpu runs here on a software adapter (the CPU draws what a GPU would), many times slower than ' +
+      'the CPU kernels; leave out --backend (auto) to train on those'
+    );
+  }
+  if (batchSize >= GPU_MIN_BATCH_SIZE) return null;
   return (
     `note: ${flag} ${batchSize} keeps the GPU mostly idle (a step's time goes to launching ~500 small kernels, ` +
     `about the same at ${GPU_MIN_BATCH_SIZE} or 1024 rows); pass ${flag} ${GPU_MIN_BATCH_SIZE} or more for epochs several times shorter`

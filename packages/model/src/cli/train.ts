@@ -18,7 +18,7 @@ import {
   writeFileAtomicAsync,
 } from '@digitfuse/core';
 import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, emptyValidationWarning, ensureDemoDataset, prepareData, readLabelsCsv, requireDataDir, subset, type ModelInputs, type SplitMode } from '@digitfuse/data';
-import { BACKEND_CHOICES, batchSizeAdvice, describeBackend, selectBackend, type BackendChoice } from '../backend';
+import { BACKEND_CHOICES, backendAdvice, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
 import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
@@ -279,7 +279,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
     });
     if (args.data !== undefined) requireDataDir(path.resolve(args.data));
     const backend = await selectBackend(args.backend, log);
-    const advice = batchSizeAdvice(backend, args.batchSize);
+    const advice = backendAdvice(backend, args.batchSize);
     if (advice != null) log(advice);
     const dataDir = args.data ?? (await ensureDemoDataset());
     if (!args.data) log(`data: built-in demo dataset at ${dataDir}`);
