@@ -1,7 +1,7 @@
 import { createRng } from '@digitfuse/data';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { AnalysisError } from './errors';
-import { pcaFit, pcaProject } from './pca';
+import { EXACT_MAX_DIM, pcaFit, pcaProject } from './pca';
 
 describe('pcaFit()', () => {
   // 2,000 points along a unit direction u (standard deviation 3) plus small isotropic noise (0.1).
@@ -55,13 +55,14 @@ describe('pcaFit()', () => {
   });
 });
 
-describe('pcaFit() against a reference', () => {
-  // 300 points of 16 correlated dimensions (standard normals times a random 16 x 16 mixing), so
-  // the covariance's eigenvalues are distinct and each axis is defined up to its sign.
-  const n = 300;
-  const dim = 16;
-  const k = 6;
-  const rng = createRng(11);
+// Points of correlated dimensions (standard normals times a random dim x dim mixing), so the
+// covariance's eigenvalues are distinct and each axis is defined up to its sign: 300 x 16 takes the
+// full eigendecomposition, 400 x 300 (above EXACT_MAX_DIM) the Lanczos method.
+describe.each([
+  { n: 300, dim: 16, k: 6, seed: 11 },
+  { n: 400, dim: EXACT_MAX_DIM + 44, k: 20, seed: 12 },
+])('pcaFit() against a reference: $n points of $dim dimensions to $k', ({ n, dim, k, seed }) => {
+  const rng = createRng(seed);
   const mixing = Float64Array.from({ length: dim * dim }, () => rng.gaussian());
   const x = new Float64Array(n * dim);
   for (let i = 0; i < n; i++) {
@@ -147,6 +148,25 @@ describe('pcaProject()', () => {
     for (const [i, j] of [[0, 1], [5, 70], [33, 34], [2, 79]]) {
       expect(dist(z, rank, i, j)).toBeCloseTo(dist(x, dim, i, j), 6);
     }
+  });
+
+  it('keeps pairwise distances of fewer points than dimensions above EXACT_MAX_DIM (rank n - 1 < outDims: the other axes have variance 0)', () => {
+    const n = 30;
+    const dim = EXACT_MAX_DIM + 100;
+    const rng = createRng(6);
+    const x = Float64Array.from({ length: n * dim }, (_, j) => (j % dim < 40 ? rng.gaussian() : 0));
+    const fit = pcaFit(x, n, dim, 50);
+    expect(Array.from(fit.variances.subarray(n - 1)).every((v) => v < 1e-12)).toBe(true);
+    expect(fit.variances[n - 2]).toBeGreaterThan(1e-3);
+    for (let a = 0; a < 50; a++) {
+      for (let b = 0; b < 50; b++) {
+        const dot = Array.from({ length: dim }, (_, d) => fit.components[a * dim + d] * fit.components[b * dim + d]).reduce((s, v) => s + v, 0);
+        expect(dot).toBeCloseTo(a === b ? 1 : 0, 9);
+      }
+    }
+    const dist = (a: ArrayLike<number>, w: number, i: number, j: number) =>
+      Math.sqrt(Array.from({ length: w }, (_, t) => (a[i * w + t] - a[j * w + t]) ** 2).reduce((s, v) => s + v, 0));
+    for (const [i, j] of [[0, 1], [5, 29], [12, 13]]) expect(dist(fit.projected, 50, i, j)).toBeCloseTo(dist(x, dim, i, j), 9);
   });
 
   it('only centres when dim <= outDims', () => {

@@ -1,5 +1,6 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { AnalysisError } from './errors';
+import { topEigenpairs, type Eigenpairs } from './lanczos';
 
 /** Result of {@link pcaFit}. */
 export interface PcaResult {
@@ -20,10 +21,14 @@ export interface PcaResult {
 
 /**
  * Principal component analysis of `n >= 2` points of `dim` dimensions (row-major), keeping the top
- * `outDims` axes: the sample covariance matrix (computed here), its symmetric eigendecomposition
- * (`ml-matrix`'s `EigenvalueDecomposition`), eigenvalues sorted largest first. Deterministic:
- * there is no randomness to seed, and each axis's sign is fixed (see {@link PcaResult.components}).
- * Variances that rounding makes slightly negative are reported as 0.
+ * `outDims` axes, largest variance first. Up to {@link EXACT_MAX_DIM} dimensions: the sample
+ * covariance matrix (computed here) and its full symmetric eigendecomposition (`ml-matrix`'s
+ * `EigenvalueDecomposition`, O(dim^3)). Above: the top axes alone by the Lanczos method on the
+ * covariance applied through the centred points ({@link topEigenpairs}: each eigenpair's residual
+ * within 1e-10 of the largest variance), the full decomposition only if that does not converge.
+ * Deterministic: there is no randomness to seed (Lanczos starts from a fixed vector), and each
+ * axis's sign is fixed (see {@link PcaResult.components}). Variances that rounding makes slightly
+ * negative are reported as 0.
  */
 export function pcaFit(points: ArrayLike<number>, n: number, dim: number, outDims: number): PcaResult {
   check(points, n, dim, outDims);
@@ -31,27 +36,94 @@ export function pcaFit(points: ArrayLike<number>, n: number, dim: number, outDim
   const k = Math.min(outDims, dim);
   const mean = columnMeans(points, n, dim);
   const centredT = centredTransposed(points, n, dim, mean);
-  const cov = covariance(centredT, n, dim);
+  const top = (dim > EXACT_MAX_DIM ? topEigenpairs(covarianceTimes(centredT, n, dim), dim, k) : null) ?? fullEigenpairs(covariance(centredT, n, dim), k);
 
+  const components = top.vectors;
+  const variances = new Float64Array(k);
+  for (let a = 0; a < k; a++) {
+    const axis = components.subarray(a * dim, (a + 1) * dim);
+    let largest = 0;
+    for (let d = 0; d < dim; d++) if (Math.abs(axis[d]) > Math.abs(axis[largest])) largest = d;
+    if (axis[largest] < 0) for (let d = 0; d < dim; d++) axis[d] = -axis[d];
+    variances[a] = Math.max(top.values[a], 0);
+  }
+  return { outDims: k, mean, components, variances, projected: project(centredT, n, dim, components, k) };
+}
+
+/**
+ * Above this many dimensions {@link pcaFit} finds its axes by the Lanczos method instead of a full
+ * eigendecomposition (which takes about 0.1 s at 256 dimensions and grows as dim^3).
+ */
+export const EXACT_MAX_DIM = 256;
+
+/** The top `k` eigenpairs of a symmetric matrix by its full eigendecomposition, largest first. */
+function fullEigenpairs(cov: Matrix, k: number): Eigenpairs {
+  const dim = cov.rows;
   const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
   const values = evd.realEigenvalues;
   const vectors = evd.eigenvectorMatrix;
   const order = Array.from({ length: dim }, (_, j) => j).sort((a, b) => values[b] - values[a] || a - b);
+  const top = order.slice(0, k);
+  const out = new Float64Array(k * dim);
+  top.forEach((column, a) => {
+    for (let d = 0; d < dim; d++) out[a * dim + d] = vectors.get(d, column);
+  });
+  return { values: Float64Array.from(top, (column) => values[column]), vectors: out };
+}
 
-  const components = new Float64Array(k * dim);
-  const variances = new Float64Array(k);
-  for (let a = 0; a < k; a++) {
-    const column = order[a];
-    const axis = components.subarray(a * dim, (a + 1) * dim);
-    let largest = 0;
-    for (let d = 0; d < dim; d++) {
-      axis[d] = vectors.get(d, column);
-      if (Math.abs(axis[d]) > Math.abs(axis[largest])) largest = d;
+/**
+ * The sample covariance of the centred, transposed points ([dim * n]) as a product, without forming
+ * it: out = X^T (X v) / (n - 1), two passes over the points.
+ */
+function covarianceTimes(t: Float64Array, n: number, dim: number): (v: Float64Array, out: Float64Array) => void {
+  const u = new Float64Array(n);
+  const scale = 1 / (n - 1);
+  // Four rows of the points a pass (each load of u shared by four of them), as `covariance` does.
+  return (v, out) => {
+    u.fill(0);
+    let d = 0;
+    for (; d + 3 < dim; d += 4) {
+      const [w0, w1, w2, w3] = [v[d], v[d + 1], v[d + 2], v[d + 3]];
+      const r0 = d * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      for (let i = 0; i < n; i++) u[i] += w0 * t[r0 + i] + w1 * t[r1 + i] + w2 * t[r2 + i] + w3 * t[r3 + i];
     }
-    if (axis[largest] < 0) for (let d = 0; d < dim; d++) axis[d] = -axis[d];
-    variances[a] = Math.max(values[column], 0);
-  }
-  return { outDims: k, mean, components, variances, projected: project(centredT, n, dim, components, k) };
+    for (; d < dim; d++) {
+      const w = v[d];
+      const row = d * n;
+      for (let i = 0; i < n; i++) u[i] += w * t[row + i];
+    }
+    d = 0;
+    for (; d + 3 < dim; d += 4) {
+      const r0 = d * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const x = u[i];
+        s0 += t[r0 + i] * x;
+        s1 += t[r1 + i] * x;
+        s2 += t[r2 + i] * x;
+        s3 += t[r3 + i] * x;
+      }
+      out[d] = s0 * scale;
+      out[d + 1] = s1 * scale;
+      out[d + 2] = s2 * scale;
+      out[d + 3] = s3 * scale;
+    }
+    for (; d < dim; d++) {
+      const row = d * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += t[row + i] * u[i];
+      out[d] = s * scale;
+    }
+  };
 }
 
 /**
