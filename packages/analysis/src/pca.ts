@@ -78,12 +78,15 @@ function fullEigenpairs(cov: Matrix, k: number): Eigenpairs {
 function covarianceTimes(t: Float64Array, n: number, dim: number): (v: Float64Array, out: Float64Array) => void {
   const u = new Float64Array(n);
   const scale = 1 / (n - 1);
-  // Four rows of the points a pass (each load of u shared by four of them), as `covariance` does.
+  // Four rows of the points a pass (each load of u shared by four of them), as `rowDots` does.
   return (v, out) => {
     u.fill(0);
     let d = 0;
     for (; d + 3 < dim; d += 4) {
-      const [w0, w1, w2, w3] = [v[d], v[d + 1], v[d + 2], v[d + 3]];
+      const w0 = v[d];
+      const w1 = v[d + 1];
+      const w2 = v[d + 2];
+      const w3 = v[d + 3];
       const r0 = d * n;
       const r1 = r0 + n;
       const r2 = r1 + n;
@@ -95,34 +98,7 @@ function covarianceTimes(t: Float64Array, n: number, dim: number): (v: Float64Ar
       const row = d * n;
       for (let i = 0; i < n; i++) u[i] += w * t[row + i];
     }
-    d = 0;
-    for (; d + 3 < dim; d += 4) {
-      const r0 = d * n;
-      const r1 = r0 + n;
-      const r2 = r1 + n;
-      const r3 = r2 + n;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < n; i++) {
-        const x = u[i];
-        s0 += t[r0 + i] * x;
-        s1 += t[r1 + i] * x;
-        s2 += t[r2 + i] * x;
-        s3 += t[r3 + i] * x;
-      }
-      out[d] = s0 * scale;
-      out[d + 1] = s1 * scale;
-      out[d + 2] = s2 * scale;
-      out[d + 3] = s3 * scale;
-    }
-    for (; d < dim; d++) {
-      const row = d * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += t[row + i] * u[i];
-      out[d] = s * scale;
-    }
+    rowDots(t, n, 0, dim, u, 0, scale, out, 0);
   };
 }
 
@@ -164,44 +140,53 @@ function centredTransposed(points: ArrayLike<number>, n: number, dim: number, me
 }
 
 /**
- * Sample covariance (n - 1) of the centred, transposed points: each entry of the upper triangle is
- * a dot product of two contiguous rows (four at a time, sharing the loads of row `a`), mirrored.
+ * Sample covariance (n - 1) of the centred, transposed points: each row of the upper triangle is
+ * the dot products of row `a` with the rows from `a` on ({@link rowDots}), mirrored.
  */
 function covariance(t: Float64Array, n: number, dim: number): Matrix {
   const cov = new Matrix(dim, dim);
   const scale = 1 / (n - 1);
+  const dots = new Float64Array(dim);
   for (let a = 0; a < dim; a++) {
-    const ra = a * n;
-    let b = a;
-    for (; b + 3 < dim; b += 4) {
-      const r0 = b * n;
-      const r1 = r0 + n;
-      const r2 = r1 + n;
-      const r3 = r2 + n;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < n; i++) {
-        const x = t[ra + i];
-        s0 += x * t[r0 + i];
-        s1 += x * t[r1 + i];
-        s2 += x * t[r2 + i];
-        s3 += x * t[r3 + i];
-      }
-      setSymmetric(cov, a, b, s0 * scale);
-      setSymmetric(cov, a, b + 1, s1 * scale);
-      setSymmetric(cov, a, b + 2, s2 * scale);
-      setSymmetric(cov, a, b + 3, s3 * scale);
-    }
-    for (; b < dim; b++) {
-      const rb = b * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += t[ra + i] * t[rb + i];
-      setSymmetric(cov, a, b, s * scale);
-    }
+    rowDots(t, n, a, dim, t, a * n, scale, dots, 0);
+    for (let b = a; b < dim; b++) setSymmetric(cov, a, b, dots[b - a]);
   }
   return cov;
+}
+
+/**
+ * out[o + b - from] = scale * (row b of `t`, n values) . x[xo .. xo + n) for rows b in [from, to):
+ * four rows at a time, sharing each load of x.
+ */
+function rowDots(t: Float64Array, n: number, from: number, to: number, x: Float64Array, xo: number, scale: number, out: Float64Array, o: number): void {
+  let b = from;
+  for (; b + 3 < to; b += 4) {
+    const r0 = b * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[xo + i];
+      s0 += v * t[r0 + i];
+      s1 += v * t[r1 + i];
+      s2 += v * t[r2 + i];
+      s3 += v * t[r3 + i];
+    }
+    out[o + b - from] = s0 * scale;
+    out[o + b + 1 - from] = s1 * scale;
+    out[o + b + 2 - from] = s2 * scale;
+    out[o + b + 3 - from] = s3 * scale;
+  }
+  for (; b < to; b++) {
+    const rb = b * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[xo + i] * t[rb + i];
+    out[o + b - from] = s * scale;
+  }
 }
 
 function setSymmetric(m: Matrix, a: number, b: number, value: number): void {
