@@ -10,6 +10,12 @@ export class ConfigError extends TuningError {}
 export class StorageError extends TuningError {}
 
 /**
+ * A read-only PostgreSQL storage opened on a database without digitfuse's tables: no study was
+ * ever stored there (a reader, unlike a writer, creates nothing). Listing its studies finds none.
+ */
+export class NoStudyTablesError extends StorageError {}
+
+/**
  * A study deleted (`digitfuse studies --delete`) since this storage handle first read it. A study
  * made later under the same name is another one: its reader starts over (its trials, its records).
  */

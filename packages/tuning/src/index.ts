@@ -1,4 +1,4 @@
-export { ConfigError, StorageError, StorageUnavailableError, StudyDeletedError, TrialPruned, TuningError } from './errors';
+export { ConfigError, NoStudyTablesError, StorageError, StorageUnavailableError, StudyDeletedError, TrialPruned, TuningError } from './errors';
 export { consoleLogger, silentLogger, type TuningLogger } from './logger';
 export type {
   CategoricalChoice,

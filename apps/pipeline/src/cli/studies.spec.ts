@@ -134,6 +134,25 @@ describePg('digitfuse studies --storage URL', () => {
     ]);
   });
 
+  it('a database no search has written to: no studies, exit 0 (none of a name asked for: exit 1), and nothing created there', async () => {
+    // A new database (CI's cluster is shared: other specs create the schema in `postgres`).
+    const empty = await db.cluster().createDatabase('empty');
+    const place = empty.replace(`:${TEST_PG_PASSWORD}@`, '@');
+    const listed = studies(['--storage', empty]);
+    expect(listed).toEqual({ status: 0, stderr: '', stdout: `no studies in ${place} yet (no digitfuse tables there: no search has stored a study in this database)\n` });
+    const named = studies(['--storage', empty, '--study', 'mnist-av']);
+    expect({ status: named.status, stdout: named.stdout, stderr: named.stderr }).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `error: Expected \`--study mnist-av\` to name a study in ${place}, found none of that name (it holds no study yet: no digitfuse tables there)\n`,
+    });
+    const client = new pg.Client({ connectionString: empty });
+    await client.connect();
+    const tables = await client.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'digitfuse%'`);
+    await client.end();
+    expect(tables.rows[0].n).toBe(0);
+  });
+
   it.each([
     ['no database given', [], 2, /^error: Expected `--storage postgresql:\/\/user@host:port\/database` \(or DIGITFUSE_STORAGE\), found neither$/],
     ['a URL that is not one', ['--storage', 'mysql://u@h/db'], 2, /^error: Expected `--storage` to be a postgresql:\/\/user@host:port\/database URL, found `mysql:\/\/u@h\/db`$/],

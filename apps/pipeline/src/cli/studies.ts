@@ -1,5 +1,5 @@
 import { counted, formatDuration, markdownTable, parseArgs, runMain, UsageError } from '@digitfuse/core';
-import { HEARTBEAT_DEFAULTS, isStale, lastActivity, PostgresStorage, redactUrl, type Direction, type FrozenTrial } from '@digitfuse/tuning';
+import { HEARTBEAT_DEFAULTS, isStale, lastActivity, NoStudyTablesError, PostgresStorage, redactUrl, type Direction, type FrozenTrial } from '@digitfuse/tuning';
 import { STORAGE_FLAG, STUDY_FLAG, storageOf, studyName } from '../options';
 import { PipelineError } from '../errors';
 import { reportedPerEpoch } from '../objective';
@@ -141,8 +141,22 @@ export async function main(argv: readonly string[]): Promise<void> {
   const name = named === undefined ? undefined : studyName(named, args.delete !== undefined ? '--delete' : '--study');
   const storage = new PostgresStorage(url, { readOnly: true, poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
   try {
-    await storage.connect();
     const place = redactUrl(url);
+    const hasTables = await storage.connect().then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof NoStudyTablesError) return false;
+        throw e;
+      },
+    );
+    if (!hasTables) {
+      // A database no search has written to (it creates the tables): no study to list, none of that name.
+      if (name === undefined) {
+        process.stdout.write(`no studies in ${place} yet (no digitfuse tables there: no search has stored a study in this database)\n`);
+        return;
+      }
+      throw new PipelineError(`Expected \`${args.delete !== undefined ? '--delete' : '--study'} ${name}\` to name a study in ${place}, found none of that name (it holds no study yet: no digitfuse tables there)`);
+    }
     const directions = name === undefined ? undefined : await storage.getStudyDirections(name);
     if (name !== undefined && directions === undefined) {
       const names = (await storage.getStudyNames()).sort();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { formatDuration } from '@digitfuse/core';
 import pg from 'pg';
 import type { Distribution, ParamValue } from '../distributions';
-import { StorageError, StorageUnavailableError, StudyDeletedError } from '../errors';
+import { NoStudyTablesError, StorageError, StorageUnavailableError, StudyDeletedError } from '../errors';
 import { consoleLogger, type TuningLogger } from '../logger';
 import type { Direction, FrozenTrial, TrialState, UserAttrValue, WorkerInfo } from '../trial-state';
 import { decodeNumber, encodeNumber } from './journal-ops';
@@ -1189,7 +1189,7 @@ export class PostgresStorage implements Storage, ArtifactStore {
     try {
       const have = await c.query<{ t: string | null }>(`SELECT to_regclass('digitfuse_schema')::text AS t`);
       if (have.rows[0].t === null && this.readOnly) {
-        throw new StorageError(`PostgreSQL storage \`${this.url}\`: expected digitfuse's tables, found none (no study was ever stored in this database)`);
+        throw new NoStudyTablesError(`PostgreSQL storage \`${this.url}\`: expected digitfuse's tables, found none (no study was ever stored in this database)`);
       }
       if (have.rows[0].t === null) await this.createSchema(c);
       const v = await c.query<{ version: number }>('SELECT max(version) AS version FROM digitfuse_schema').catch(async (e: unknown) => {
