@@ -36,6 +36,18 @@ export interface Stage {
   run(ctx: RunContext): Promise<StageRecord['facts']>;
 }
 
+/**
+ * An explicit `--backend` that may be missing here (`webgpu`: no GPU driver; `tensorflow`: tfjs-node
+ * not installed), chosen before the run directory is made: one that cannot be used stops with its
+ * one line before anything is written (it failed at the search stage, after the data stage had
+ * written run.json). Null for `auto`, `wasm` and `cpu`, which are chosen when a stage first trains.
+ * The caller hands the result to the run's context (`ctx.backend`).
+ */
+export async function backendToCheckFirst(options: PipelineOptions, log: (line: string) => void): Promise<BackendInfo | undefined> {
+  if (options.backend !== 'webgpu' && options.backend !== 'tensorflow') return undefined;
+  return selectBackend(options.backend, log);
+}
+
 /** The compute backend, chosen once per process. */
 export async function backendOf(ctx: RunContext): Promise<BackendInfo> {
   ctx.backend ??= await selectBackend(ctx.options.backend, (line) => ctx.log(line));

@@ -301,6 +301,26 @@ describe('flag errors', () => {
     expect(existsSync(join(root, 'r2'))).toBe(false);
   });
 
+  // tfjs-node cannot install here or on CI (its libtensorflow download is broken upstream): `--backend tensorflow` is unavailable.
+  const tfjsNode = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'].some((pkg) => {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  (tfjsNode ? it.skip : it).each([
+    ['full', full],
+    ['search', search],
+  ] as const)('%s: an explicit --backend that cannot be used here is one line before the run directory is made (it came after the data stage had written run.json)', async (name, command) => {
+    stderr.length = 0;
+    const out = join(root, `no-backend-${name}`);
+    expect(await runCli(() => command(['--data', dataDir, '--out', out, '--backend', 'tensorflow']))).toBe(1);
+    expect(stderr.join('').trim().split('\n')).toEqual(['error: --backend tensorflow is not available: tfjs-node-gpu not installed; tfjs-node not installed']);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('says in one line that --data must be a folder when it is a file, before making a run directory', async () => {
     stderr.length = 0;
     const file = join(dataDir, 'y_train.csv');

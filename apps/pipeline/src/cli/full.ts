@@ -4,7 +4,7 @@ import { COMPETITION_FILES } from '@digitfuse/data';
 import { checkNativeEnvironment } from '@digitfuse/model';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runStages } from '../context';
+import { backendToCheckFirst, runStages } from '../context';
 import { openCheckedContext, storageToCheckFirst } from '../open-run';
 import { checkSharedStudy, checkStorage, storageUrlOf, studyNameOf, withResumeHint } from '../study-access';
 import { startDashboardThread } from '../dashboard';
@@ -32,7 +32,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   checkNativeEnvironment();
   await checkStorage(storageToCheckFirst(options, argv), log);
   await checkSharedStudy(options, log);
+  const backend = await backendToCheckFirst(options, log);
   const ctx = await openCheckedContext(options, argv, log, FULL_STAGES.map((stage) => stage.name));
+  ctx.backend ??= backend;
   ctx.besideRetrain = true;
   const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {

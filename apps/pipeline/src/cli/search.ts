@@ -1,7 +1,7 @@
 import { shellQuote } from '@digitfuse/core';
 import { outliveClosedOutput, parseArgs, runMain, stopAfterWork } from '@digitfuse/core';
 import { checkNativeEnvironment } from '@digitfuse/model';
-import { runStages } from '../context';
+import { backendToCheckFirst, runStages } from '../context';
 import { openCheckedContext, storageToCheckFirst } from '../open-run';
 import { staleSubmission, STAGE_NAMES } from '../run-artifacts';
 import { checkSharedStudy, checkStorage, withResumeHint } from '../study-access';
@@ -26,7 +26,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   checkNativeEnvironment();
   await checkStorage(storageToCheckFirst(options, argv), log);
   await checkSharedStudy(options, log);
+  const backend = await backendToCheckFirst(options, log);
   const ctx = await openCheckedContext(options, argv, log, ['data', 'search']);
+  ctx.backend ??= backend;
   if (isWorker()) {
     // A worker only runs trials; the main process records the stage and writes the outputs. Stopped,
     // it fails the trial it runs first (the search stage's stop work), as the main process does.
