@@ -138,10 +138,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (args.yes && args.delete === undefined) throw new UsageError('Expected --yes only with --delete NAME, found it alone');
   if (args.delete !== undefined && args.study !== undefined) throw new UsageError('Expected --study NAME (show a study) or --delete NAME, found both');
   const named = args.study ?? args.delete;
-  const name = named === undefined ? undefined : studyName(named, args.delete !== undefined ? '--delete' : '--study');
+  const flag = args.delete !== undefined ? '--delete' : '--study';
+  const name = named === undefined ? undefined : studyName(named, flag);
   const storage = new PostgresStorage(url, { readOnly: true, poolSize: 1, retryForMs: 5_000, logger: { warn: (m) => process.stderr.write(`warning: ${m}\n`) } });
   try {
     const place = redactUrl(url);
+    const noSuchStudy = (held: string) => new PipelineError(`Expected \`${flag} ${name}\` to name a study in ${place}, found none of that name (${held})`);
     const hasTables = await storage.connect().then(
       () => true,
       (e: unknown) => {
@@ -155,13 +157,12 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.stdout.write(`no studies in ${place} yet (no digitfuse tables there: no search has stored a study in this database)\n`);
         return;
       }
-      throw new PipelineError(`Expected \`${args.delete !== undefined ? '--delete' : '--study'} ${name}\` to name a study in ${place}, found none of that name (it holds no study yet: no digitfuse tables there)`);
+      throw noSuchStudy('it holds no study yet: no digitfuse tables there');
     }
     const directions = name === undefined ? undefined : await storage.getStudyDirections(name);
     if (name !== undefined && directions === undefined) {
       const names = (await storage.getStudyNames()).sort();
-      const flag = args.delete !== undefined ? '--delete' : '--study';
-      throw new PipelineError(`Expected \`${flag} ${name}\` to name a study in ${place}, found none of that name (${names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`})`);
+      throw noSuchStudy(names.length === 0 ? 'it holds no study yet' : `studies there: ${names.join(', ')}`);
     }
     if (args.delete !== undefined && name !== undefined) {
       await deleteStudy(url, place, name, await storage.getTrials(name), args.yes);
