@@ -40,7 +40,7 @@ export interface Stage {
  * An explicit `--backend` that may be missing here (`webgpu`: no GPU driver; `tensorflow`: tfjs-node
  * not installed), chosen before the run directory is made: one that cannot be used stops with its
  * one line before anything is written (it failed at the search stage, after the data stage had
- * written run.json). Null for `auto`, `wasm` and `cpu`, which are chosen when a stage first trains.
+ * written run.json). Undefined for `auto`, `wasm` and `cpu`, which are chosen when a stage first trains.
  * The caller hands the result to the run's context (`ctx.backend`).
  */
 export async function backendToCheckFirst(options: PipelineOptions, log: (line: string) => void): Promise<BackendInfo | undefined> {

@@ -98,7 +98,7 @@ function covarianceTimes(t: Float64Array, n: number, dim: number): (v: Float64Ar
       const row = d * n;
       for (let i = 0; i < n; i++) u[i] += w * t[row + i];
     }
-    rowDots(t, n, 0, dim, u, 0, scale, out, 0);
+    rowDots(t, n, 0, dim, u, 0, scale, out);
   };
 }
 
@@ -148,17 +148,17 @@ function covariance(t: Float64Array, n: number, dim: number): Matrix {
   const scale = 1 / (n - 1);
   const dots = new Float64Array(dim);
   for (let a = 0; a < dim; a++) {
-    rowDots(t, n, a, dim, t, a * n, scale, dots, 0);
+    rowDots(t, n, a, dim, t, a * n, scale, dots);
     for (let b = a; b < dim; b++) setSymmetric(cov, a, b, dots[b - a]);
   }
   return cov;
 }
 
 /**
- * out[o + b - from] = scale * (row b of `t`, n values) . x[xo .. xo + n) for rows b in [from, to):
+ * out[b - from] = scale * (row b of `t`, n values) . x[xo .. xo + n) for rows b in [from, to):
  * four rows at a time, sharing each load of x.
  */
-function rowDots(t: Float64Array, n: number, from: number, to: number, x: Float64Array, xo: number, scale: number, out: Float64Array, o: number): void {
+function rowDots(t: Float64Array, n: number, from: number, to: number, x: Float64Array, xo: number, scale: number, out: Float64Array): void {
   let b = from;
   for (; b + 3 < to; b += 4) {
     const r0 = b * n;
@@ -176,16 +176,16 @@ function rowDots(t: Float64Array, n: number, from: number, to: number, x: Float6
       s2 += v * t[r2 + i];
       s3 += v * t[r3 + i];
     }
-    out[o + b - from] = s0 * scale;
-    out[o + b + 1 - from] = s1 * scale;
-    out[o + b + 2 - from] = s2 * scale;
-    out[o + b + 3 - from] = s3 * scale;
+    out[b - from] = s0 * scale;
+    out[b + 1 - from] = s1 * scale;
+    out[b + 2 - from] = s2 * scale;
+    out[b + 3 - from] = s3 * scale;
   }
   for (; b < to; b++) {
     const rb = b * n;
     let s = 0;
     for (let i = 0; i < n; i++) s += x[xo + i] * t[rb + i];
-    out[o + b - from] = s * scale;
+    out[b - from] = s * scale;
   }
 }
 

@@ -34,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   await checkSharedStudy(options, log);
   const backend = await backendToCheckFirst(options, log);
   const ctx = await openCheckedContext(options, argv, log, FULL_STAGES.map((stage) => stage.name));
-  ctx.backend ??= backend;
+  ctx.backend = backend;
   ctx.besideRetrain = true;
   const testFiles = [COMPETITION_FILES.testImages, COMPETITION_FILES.testAudio];
   if (ctx.options.data && !testFiles.every((f) => existsSync(join(ctx.options.data as string, f)))) {

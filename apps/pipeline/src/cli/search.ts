@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   await checkSharedStudy(options, log);
   const backend = await backendToCheckFirst(options, log);
   const ctx = await openCheckedContext(options, argv, log, ['data', 'search']);
-  ctx.backend ??= backend;
+  ctx.backend = backend;
   if (isWorker()) {
     // A worker only runs trials; the main process records the stage and writes the outputs. Stopped,
     // it fails the trial it runs first (the search stage's stop work), as the main process does.
