@@ -53,6 +53,14 @@ describe('benchmark sets', () => {
     ]);
   });
 
+  it('reads the held-out speaker of a set whose test voice was changed, and no speaker from other names', () => {
+    const read = (name: string): string | null => describeSet(join('/data', name)).speaker;
+    expect(read('george-pitch-up-noisy')).toBe('george');
+    expect(read('lucas-phone-clean')).toBe('lucas');
+    expect(read('indist-reverb-noisy')).toBeNull();
+    for (const name of ['george-noisy-x', 'george--noisy', 'george-pitch-', 'george-Pitch-noisy', 'noisy']) expect(read(name)).toBeNull();
+  });
+
   it('finds the subfolders that have test labels, and names the folder when there are none', () => {
     const dir = join(root, 'discover');
     for (const name of ['b-noisy', 'a-clean', 'no-labels']) mkdirSync(join(dir, name), { recursive: true });
@@ -90,6 +98,17 @@ describe('summaries', () => {
         'robust fusion averages 99.10% against 98.50% for image only on the 2 unseen-speaker noisy sets, at least image-only accuracy on every one.',
     );
     expect(robustnessConclusion([], sets)).toBe('No fused model was compared with an image-only one.');
+  });
+
+  it("compares a fusion with experts with its own image expert, with or without an image-only model", () => {
+    const withHeads = runs.map((r) => (r.model === 'robust' ? { ...r, imageHeadAcc: r.set === 'theo-noisy' ? 0.995 : 0.98 } : r));
+    expect(robustnessConclusion(withHeads, sets)).toBe(
+      'plain fusion (paper) averages 97.75% against 98.50% for image only on the 2 unseen-speaker noisy sets, below image only on 1 of 2; ' +
+        'robust fusion averages 99.10% against 98.50% for image only on the 2 unseen-speaker noisy sets, at least image-only accuracy on every one, ' +
+        'below its own image expert (98.75% on average) on 1 of 2.',
+    );
+    const noImageModel = withHeads.filter((r) => r.model !== 'image').map((r) => (r.set === 'theo-noisy' && r.model === 'robust' ? { ...r, imageHeadAcc: 0.97 } : r));
+    expect(robustnessConclusion(noImageModel, sets)).toBe("robust fusion averages 99.10% on the 2 unseen-speaker noisy sets, at least its own image expert's accuracy (97.50% on average) on every one.");
   });
 
   it('prints a per-set table and a summary table', () => {
@@ -133,8 +152,16 @@ describe('runRobustness() and model:robustness', () => {
       expect(r.testAcc).toBeLessThanOrEqual(1);
       expect(r.epochs).toBe(1);
       expect(r.fusionWeights !== undefined).toBe(r.model === 'robust');
+      expect(r.imageHeadAcc !== undefined).toBe(r.model === 'robust');
+      expect(r.audioAgreement !== undefined).toBe(r.model === 'robust');
     }
+    const robust = result.find((r) => r.set === 'george-noisy' && r.model === 'robust')!;
+    expect(robust.imageHeadAcc! * 30).toBeCloseTo(Math.round(robust.imageHeadAcc! * 30), 9); // a count of the 30 test rows
+    expect(robust.audioAgreement!.confidentRows).toBeGreaterThanOrEqual(0);
+    expect(robust.audioAgreement!.confidentRows).toBeLessThanOrEqual(30);
     expect(lines[0]).toMatch(/^\[1\/8\] george-noisy +image +test \d+\.\d\d%/);
+    expect(lines[0]).not.toContain('image head');
+    expect(lines[3]).toMatch(/weights fused \S+ image \S+ audio \S+  image head \d+\.\d\d%  audio agrees with \d+% of \d+ image-confident test rows? \(\d+% right on validation\)$/);
   });
 
   it('says that a damaged cache of a set is rebuilt, naming the set (its other data lines are not printed)', async () => {

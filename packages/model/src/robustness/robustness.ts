@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { counted, diskProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, runsPath, subset, warningsOnly, type ModelInputs } from '@digitfuse/data';
 import { evaluate } from '../evaluation/evaluate';
+import { argmaxRows } from '../evaluation/metrics';
+import { predictNamed } from '../evaluation/predict';
 import { validateConfig, type ModelConfig } from '../network/config';
 import { FUSIONS, fusionStrategy, isFusion, type Fusion } from '../network/fusion/fusions';
 import type { FusionWeights } from '../network/expert-fusion';
@@ -29,7 +31,11 @@ export const MODEL_TITLES: Readonly<Record<RobustnessModel, string>> = Object.fr
 export interface RobustnessSet {
   readonly name: string;
   readonly dir: string;
-  /** The held-out speaker of a leave-one-speaker-out set (from a folder name `<speaker>-clean|noisy`), else null. */
+  /**
+   * The held-out speaker of a leave-one-speaker-out set (from a folder name `<speaker>-clean|noisy`,
+   * or `<speaker>-<change>-clean|noisy` for one whose test voice was changed, e.g. `george-pitch-up-noisy`
+   * of `tools/make-voice-sets.py`), else null.
+   */
   readonly speaker: string | null;
   /** Whether the folder name says the audio is noisy (`...noisy...`). */
   readonly noisy: boolean;
@@ -44,6 +50,17 @@ export interface RobustnessRun {
   readonly epochs: number;
   readonly seconds: number;
   readonly fusionWeights?: FusionWeights;
+  /**
+   * A fusion with experts: its own image expert alone on the test rows (what the fusion must never
+   * fall below: hearing must not make seeing worse).
+   */
+  readonly imageHeadAcc?: number;
+  /**
+   * A fusion with experts: how often its audio expert agrees with the image expert on the test rows
+   * the image is sure of (an estimate, without labels, of the audio's accuracy on the test voice;
+   * `adaptAudioWeight`), and its accuracy on the validation rows (the training voices).
+   */
+  readonly audioAgreement?: { readonly test: number; readonly validation: number; readonly confidentRows: number };
 }
 
 /** Options of `runRobustness`. */
@@ -68,9 +85,9 @@ export interface RobustnessOptions {
   readonly onRun?: (run: RobustnessRun, runs: readonly RobustnessRun[]) => Promise<void> | void;
 }
 
-const SPEAKER_SET = /^([a-z]+)-(clean|noisy)$/;
+const SPEAKER_SET = /^([a-z]+)-(?:[a-z]+(?:-[a-z]+)*-)?(clean|noisy)$/;
 
-/** Describes a dataset folder by its name: `<speaker>-clean|noisy` is a leave-one-speaker-out set. */
+/** Describes a dataset folder by its name: `<speaker>[-<change>]-clean|noisy` is a leave-one-speaker-out set. */
 export function describeSet(dir: string): RobustnessSet {
   const name = path.basename(path.resolve(dir));
   const m = SPEAKER_SET.exec(name);
@@ -163,9 +180,10 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
         seed,
         progress: 'silent',
         ...extras,
-        use: async (model) => [await evaluate(model, test), await evaluate(model, valRows)] as const,
+        use: async (model) => [await evaluate(model, test), await evaluate(model, valRows), strategy?.experts ? (await predictNamed(model, test)).image : undefined] as const,
       });
-      const [t, v] = result.used;
+      const [t, v, imageHead] = result.used;
+      const adaptation = result.calibration?.target;
       const run: RobustnessRun = {
         set: set.name,
         model: name,
@@ -174,12 +192,18 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
         epochs: result.history.length,
         seconds: result.seconds,
         ...(result.calibration ? { fusionWeights: result.calibration.weights } : {}),
+        ...(imageHead ? { imageHeadAcc: accuracyOf(imageHead, labels) } : {}),
+        ...(adaptation ? { audioAgreement: { test: adaptation.audioAgreement, validation: adaptation.audioValAccuracy, confidentRows: adaptation.confident } } : {}),
       };
       runs.push(run);
       const f = (x: number) => Number(x.toFixed(3));
       const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
+      const head = run.imageHeadAcc !== undefined ? `  image head ${pct(run.imageHeadAcc)}` : '';
+      const agree = run.audioAgreement
+        ? `  audio agrees with ${pct(run.audioAgreement.test, 0)} of ${counted(run.audioAgreement.confidentRows, 'image-confident test row')} (${pct(run.audioAgreement.validation, 0)} right on validation)`
+        : '';
       log(
-        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${(run.testAcc * 100).toFixed(2)}%  val ${(run.valAcc * 100).toFixed(2)}%  ${counted(run.epochs, 'epoch')}, ${formatDuration(run.seconds)}${w}`,
+        `[${runs.length}/${total}] ${set.name.padEnd(14)} ${name.padEnd(NAME_WIDTH)} test ${pct(run.testAcc)}  val ${pct(run.valAcc)}  ${counted(run.epochs, 'epoch')}, ${formatDuration(run.seconds)}${w}${head}${agree}`,
       );
       await options.onRun?.(run, runs);
     }
@@ -216,7 +240,13 @@ export function summarize(runs: readonly RobustnessRun[], sets: readonly Robustn
   return rows;
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+const pct = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)}%`;
+
+/** Accuracy of class probabilities [n * 10] against `labels`. */
+const accuracyOf = (probs: Float32Array, labels: Int32Array): number => {
+  const predicted = argmaxRows(probs, probs.length / labels.length);
+  return labels.length ? predicted.filter((c, i) => c === labels[i]).length / labels.length : 0;
+};
 
 /** The per-set table and the summary as Markdown (for the console, `robustness.md` and the report). */
 export function robustnessMarkdown(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
@@ -239,23 +269,39 @@ export function robustnessMarkdown(runs: readonly RobustnessRun[], sets: readonl
 
 /**
  * The paper's question — does hearing make the classifier more robust? — answered with one clause per
- * fusion measured (in `FUSIONS` order) from the unseen-speaker noisy sets (or, without them, every set).
+ * fusion measured (in `FUSIONS` order) from the unseen-speaker noisy sets (or, without them, every set):
+ * against the image-only model where it ran on the same sets, and, for a fusion with experts, against
+ * its own image expert (hearing must not make its seeing worse).
  */
 export function robustnessConclusion(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
   const hard = sets.filter((s) => s.speaker && s.noisy);
   const group = hard.length > 0 ? hard : sets;
   const what = hard.length > 0 ? 'unseen-speaker noisy set' : 'benchmark set';
-  const acc = (set: string, m: RobustnessModel) => runs.find((r) => r.set === set && r.model === m)?.testAcc;
+  const find = (set: string, m: RobustnessModel) => runs.find((r) => r.set === set && r.model === m);
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const below = (pairs: readonly (readonly [number, number])[]) => pairs.filter((p) => p[0] < p[1]).length;
   const compare = (m: RobustnessModel): string | null => {
-    const pairs = group.map((s) => [acc(s.name, m), acc(s.name, 'image')] as const).filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
-    if (pairs.length === 0) return null;
-    const mean = pairs.reduce((s, p) => s + p[0], 0) / pairs.length;
-    const img = pairs.reduce((s, p) => s + p[1], 0) / pairs.length;
-    const below = pairs.filter((p) => p[0] < p[1]).length;
-    return (
-      `${MODEL_TITLES[m]} averages ${pct(mean)} against ${pct(img)} for image only on the ${counted(pairs.length, what)}` +
-      (below === 0 ? ', at least image-only accuracy on every one' : `, below image only on ${below} of ${pairs.length}`)
-    );
+    const own = group.map((s) => find(s.name, m)).filter((r): r is RobustnessRun => r !== undefined);
+    const pairs = own.flatMap((r) => {
+      const image = find(r.set, 'image');
+      return image ? [[r.testAcc, image.testAcc] as const] : [];
+    });
+    const heads = own.flatMap((r) => (r.imageHeadAcc !== undefined ? [[r.testAcc, r.imageHeadAcc] as const] : []));
+    const headClause = (): string => {
+      const k = below(heads);
+      const avg = pct(mean(heads.map((p) => p[1])));
+      return k === 0 ? `at least its own image expert's accuracy (${avg} on average) on every one` : `below its own image expert (${avg} on average) on ${k} of ${heads.length}`;
+    };
+    if (pairs.length > 0) {
+      const k = below(pairs);
+      return (
+        `${MODEL_TITLES[m]} averages ${pct(mean(pairs.map((p) => p[0])))} against ${pct(mean(pairs.map((p) => p[1])))} for image only on the ${counted(pairs.length, what)}` +
+        (k === 0 ? ', at least image-only accuracy on every one' : `, below image only on ${k} of ${pairs.length}`) +
+        (heads.length === pairs.length ? `, ${headClause()}` : '')
+      );
+    }
+    if (heads.length > 0) return `${MODEL_TITLES[m]} averages ${pct(mean(heads.map((p) => p[0])))} on the ${counted(heads.length, what)}, ${headClause()}`;
+    return null;
   };
   const parts = FUSIONS.map(compare).filter((x): x is string => x !== null);
   return parts.length > 0 ? `${parts.join('; ')}.` : 'No fused model was compared with an image-only one.';
