@@ -64,7 +64,12 @@ describe('pipeline:search then pipeline:full --resume', () => {
   });
 
   it('continues with retrain (an ensemble of 2), predict (with TTA), validate, evaluate and report, keeping the search', async () => {
+    stderr.length = 0;
     await full(['--resume', run]);
+    // Each member's line is followed by what its trial's calibration found of the test voices.
+    const voices = stderr.join('').match(/^ {4}member \d\/2: trial \d+ .*\n {6}test voices: .*$/gm) ?? [];
+    expect(voices).toHaveLength(2);
+    for (const v of voices) expect(v).toMatch(/test voices: (the audio expert agrees with \d+\.\d% of the \d+ test rows? the image expert is sure of \(\d+\.\d% right on validation\): |not checked)/);
     const state = readState(run);
     expect(Object.keys(state.stages)).toEqual(['data', 'search', 'retrain', 'predict', 'validate', 'evaluate', 'report']);
     const lines = readFileSync(join(run, 'submission.csv'), 'utf8').trim().split('\n');
