@@ -160,8 +160,8 @@ describe('runRobustness() and model:robustness', () => {
     expect(robust.audioAgreement!.confidentRows).toBeGreaterThanOrEqual(0);
     expect(robust.audioAgreement!.confidentRows).toBeLessThanOrEqual(30);
     expect(lines[0]).toMatch(/^\[1\/8\] george-noisy +image +test \d+\.\d\d%/);
-    expect(lines[0]).not.toContain('image head');
-    expect(lines[3]).toMatch(/weights fused \S+ image \S+ audio \S+  image head \d+\.\d\d%  audio agrees with \d+% of \d+ image-confident test rows? \(\d+% right on validation\)$/);
+    expect(lines[0]).not.toContain('image expert');
+    expect(lines[3]).toMatch(/weights fused \S+ image \S+ audio \S+  image expert \d+\.\d\d%  audio agrees with \d+% of \d+ image-confident test rows? \(\d+% right on validation\)$/);
   });
 
   it('says that a damaged cache of a set is rebuilt, naming the set (its other data lines are not printed)', async () => {

@@ -198,7 +198,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
       runs.push(run);
       const f = (x: number) => Number(x.toFixed(3));
       const w = run.fusionWeights ? `  weights fused ${f(run.fusionWeights.fused)} image ${f(run.fusionWeights.image)} audio ${f(run.fusionWeights.audio)}` : '';
-      const head = run.imageHeadAcc !== undefined ? `  image head ${pct(run.imageHeadAcc)}` : '';
+      const head = run.imageHeadAcc !== undefined ? `  image expert ${pct(run.imageHeadAcc)}` : '';
       const agree = run.audioAgreement
         ? `  audio agrees with ${pct(run.audioAgreement.test, 0)} of ${counted(run.audioAgreement.confidentRows, 'image-confident test row')} (${pct(run.audioAgreement.validation, 0)} right on validation)`
         : '';
