@@ -17,8 +17,15 @@ export const LAYER_NAMES = Object.freeze({
   output: 'probabilities',
   /** Robust fusion: the fused head's softmax (the paper's classifier). */
   fusedHead: 'fused_head',
-  /** Robust fusion: the image head's softmax, a classifier on the image embedding with its own loss. */
+  /**
+   * Robust fusion: the image head's softmax, a classifier on the image embedding with its own loss
+   * (after `imageHeadHidden` and `imageHeadDropout`: the image-only model's head).
+   */
   imageHead: 'image_head',
+  /** Robust fusion: the image head's dense ReLU layer (units as the fused embedding's). */
+  imageHeadHidden: 'image_head_hidden',
+  /** Robust fusion: the image head's dropout. */
+  imageHeadDropout: 'image_head_dropout',
   /** Robust fusion: the audio head's softmax, a classifier on the audio embedding with its own loss. */
   audioHead: 'audio_head',
 });

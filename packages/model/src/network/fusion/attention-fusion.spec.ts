@@ -72,7 +72,8 @@ describe('the attention fusion strategy', () => {
     expect(model.getLayer('attention_key').outputShape).toEqual([null, frames, units]);
     const convs = (k * k * 1 + 1) * 2 + (k * k * 2 + 1) * 3 + (k * k * 3 + 1) * 4 + (k * 13 + 1) * 2 + (k * 2 + 1) * 3 + (k * 3 + 1) * 4;
     const attention = (img + 1) * units + 2 * (channels + 1) * units + (units + 1) * units;
-    const heads = (img + units + 1) * units + (units + 1) * 10 + (img + 1) * 10 + (16 + 1) * 10;
+    // The fused head (dense + softmax), the image head (the image-only model's: dense + softmax), the audio head (softmax).
+    const heads = (img + units + 1) * units + (units + 1) * 10 + (img + 1) * units + (units + 1) * 10 + (16 + 1) * 10;
     expect(model.countParams()).toBe(convs + attention + heads + 3); // + the product's three weights
     expect(ATTENTION_HEADS).toBe(4);
     disposeModel(model);
