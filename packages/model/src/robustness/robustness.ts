@@ -2,8 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { counted, diskProblem } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, prepareData, runsPath, subset, warningsOnly, type ModelInputs } from '@digitfuse/data';
-import { evaluate } from '../evaluation/evaluate';
-import { argmaxRows } from '../evaluation/metrics';
+import { evaluate, evaluateProbabilities } from '../evaluation/evaluate';
 import { predictNamed } from '../evaluation/predict';
 import { validateConfig, type ModelConfig } from '../network/config';
 import { FUSIONS, fusionStrategy, isFusion, type Fusion } from '../network/fusion/fusions';
@@ -180,9 +179,14 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
         seed,
         progress: 'silent',
         ...extras,
-        use: async (model) => [await evaluate(model, test), await evaluate(model, valRows), strategy?.experts ? (await predictNamed(model, test)).image : undefined] as const,
+        use: async (model) => {
+          // One pass over the test rows: the prediction and, of a fusion with experts, its image expert alone.
+          const named = await predictNamed(model, test);
+          const imageHead = strategy?.experts && named.image ? evaluateProbabilities(named.image, labels).accuracy : undefined;
+          return [evaluateProbabilities(named.prediction as Float32Array, labels), await evaluate(model, valRows), imageHead] as const;
+        },
       });
-      const [t, v, imageHead] = result.used;
+      const [t, v, imageHeadAcc] = result.used;
       const adaptation = result.calibration?.target;
       const run: RobustnessRun = {
         set: set.name,
@@ -192,7 +196,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<Robustn
         epochs: result.history.length,
         seconds: result.seconds,
         ...(result.calibration ? { fusionWeights: result.calibration.weights } : {}),
-        ...(imageHead ? { imageHeadAcc: accuracyOf(imageHead, labels) } : {}),
+        ...(imageHeadAcc !== undefined ? { imageHeadAcc } : {}),
         ...(adaptation ? { audioAgreement: { test: adaptation.audioAgreement, validation: adaptation.audioValAccuracy, confidentRows: adaptation.confident } } : {}),
       };
       runs.push(run);
@@ -241,12 +245,6 @@ export function summarize(runs: readonly RobustnessRun[], sets: readonly Robustn
 }
 
 const pct = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)}%`;
-
-/** Accuracy of class probabilities [n * 10] against `labels`. */
-const accuracyOf = (probs: Float32Array, labels: Int32Array): number => {
-  const predicted = argmaxRows(probs, probs.length / labels.length);
-  return labels.length ? predicted.filter((c, i) => c === labels[i]).length / labels.length : 0;
-};
 
 /** The per-set table and the summary as Markdown (for the console, `robustness.md` and the report). */
 export function robustnessMarkdown(runs: readonly RobustnessRun[], sets: readonly RobustnessSet[]): string {
