@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Sets whose test voice is farther from the training voices than another FSDD speaker.
 
-Each set (`<speaker>-<transform>-noisy`) is a leave-one-speaker-out set as tools/make-benchmark-sets.sh builds it (the team's
-../shared/tools/make_dataset.py: that speaker absent from training, white noise at -5..10 dB on both
-sides), except that every test recording passes through one transform of the voice or the room
+Each set (`<speaker>-<transform>-noisy`) is a leave-one-speaker-out set as
+tools/make-benchmark-sets.sh builds it (the team's ../shared/tools/make_dataset.py, run as it is:
+that speaker absent from training, white noise at -5..10 dB on both sides), except that every test recording passes through one transform of the voice or the room
 before its MFCC are taken:
 
   pitch-up     resampled x1.2: pitch and formants 20% higher, 17% faster (a child's or higher voice)
@@ -77,32 +77,26 @@ def transform(name, rng):
 
 
 def build(mnist, out, train, test, seed, speaker, name):
-    """make_dataset.main's steps for `--test-speaker speaker --snr=-5,10`, the test audio transformed."""
-    rng = np.random.default_rng(seed)
-    snr = (-5.0, 10.0)
-    tr_x, tr_y = make_dataset.load_idx(os.path.join(mnist, "train-images-idx3-ubyte")), make_dataset.load_idx(os.path.join(mnist, "train-labels-idx1-ubyte"))
-    te_x, te_y = make_dataset.load_idx(os.path.join(mnist, "t10k-images-idx3-ubyte")), make_dataset.load_idx(os.path.join(mnist, "t10k-labels-idx1-ubyte"))
-    tr_i = rng.permutation(len(tr_x))[:train]
-    te_i = rng.permutation(len(te_x))[:test]
-    x_tr_sp = make_dataset.audio_rows(tr_y[tr_i], "train", rng, snr, speaker)
+    """make_dataset.py `--test-speaker speaker --snr=-5,10` itself, its test recordings changed by `name`."""
     change = transform(name, np.random.default_rng(seed + 1))
-    plain = make_dataset.read_wav
-    make_dataset.read_wav = lambda p: change(plain(p))
+    plain_rows, plain_read, argv = make_dataset.audio_rows, make_dataset.read_wav, sys.argv
+
+    def audio_rows(labels, split, rng, snr, held_out=""):
+        if split != "test":
+            return plain_rows(labels, split, rng, snr, held_out)
+        make_dataset.read_wav = lambda p: change(plain_read(p))
+        try:
+            return plain_rows(labels, split, rng, snr, held_out)
+        finally:
+            make_dataset.read_wav = plain_read
+
+    make_dataset.audio_rows = audio_rows
+    sys.argv = ["make_dataset.py", mnist, out, "--train", str(train), "--test", str(test), "--seed", str(seed), "--test-speaker", speaker, "--snr=-5,10"]
     try:
-        x_te_sp = make_dataset.audio_rows(te_y[te_i], "test", rng, snr, speaker)
+        make_dataset.main()
     finally:
-        make_dataset.read_wav = plain
-    lo, hi = x_tr_sp.min(), x_tr_sp.max()
-    scale = lambda x: np.clip((x - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
-    os.makedirs(out, exist_ok=True)
-    np.save(os.path.join(out, "x_train_wr.npy"), tr_x[tr_i].astype(np.float32))
-    np.save(os.path.join(out, "x_train_sp.npy"), scale(x_tr_sp))
-    np.save(os.path.join(out, "x_test_wr.npy"), te_x[te_i].astype(np.float32))
-    np.save(os.path.join(out, "x_test_sp.npy"), scale(x_te_sp))
-    for file, y in (("y_train.csv", tr_y[tr_i]), ("y_test.csv", te_y[te_i])):
-        with open(os.path.join(out, file), "w") as f:
-            f.write("row_id,label\n" + "".join(f"{i},{int(l)}\n" for i, l in enumerate(y)))
-    print(f"wrote {out}: train {len(tr_i)}, test {len(te_i)} (test voice: {speaker}, {name})")
+        make_dataset.audio_rows, sys.argv = plain_rows, argv
+    print(f"  (test voice: {speaker}, {name})")
 
 
 def main():
