@@ -18,7 +18,7 @@ export {
   type PreprocessOptions,
 } from './preprocess';
 export { statsToJSON, statsFromJSON, saveStats, loadStats, type PreprocessStatsJSON } from './stats-json';
-export { inputShift, audioShift, audioShiftLevel, describeAudioShift, SHIFT_LIMITS, type AudioShift, type ShiftLevel, type ShiftReport } from './shift-check';
+export { inputShift, audioShift, audioShiftLevel, describeAudioShift, SHIFT_LIMITS, type AudioShift, type AudioUse, type ShiftLevel, type ShiftReport } from './shift-check';
 export { audioDuplicateGroups, type AudioGroups } from './duplicates';
 export { splitRows, type Split, type SplitMode, type SplitOptions } from './split';
 export { prepareData, warningsOnly, dataFingerprint, defaultCacheDir, countClasses, checkPreparedCache, emptyValidationWarning, checkTestAudioScale, testAudioScale, PREPARED_CACHE_FILE, type PrepareDataOptions, type PreparedData, type TestAudioScale } from './prepare-data';

@@ -7,7 +7,7 @@ import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
 import { COMPETITION_FILES, loadCompetition, requireDataDir } from './load-competition';
 import { fitAudioStats, imageScaleFromRange, preprocess, valueRange } from './preprocess';
-import { audioShift, audioShiftLevel, describeAudioShift } from './shift-check';
+import { audioShift, audioShiftLevel, describeAudioShift, fallingBackNote, type AudioUse } from './shift-check';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
 import type { DataSummary, ValueRange } from './summary';
@@ -301,19 +301,20 @@ export interface TestAudioScale {
  * against `SHIFT_LIMITS` (`audioShift`; fewer than 20 test rows are not judged). Null when it is;
  * else the level, and for a gross shift a sentence in the words of the images' scale check
  * (``Expected `x_test_sp.npy` on the scale of `x_train_sp.npy` (values from 0 to 255), found values
- * from 0 to 0.99, ...``). `preprocess` and `train` refuse a 'refuse' unless `--allow-shift` and warn
+ * from 0 to 0.99, ...``), for a model that uses the audio as `use` says (`AudioUse`; default
+ * 'relies', the strictest). `preprocess` and `train` refuse a 'refuse' unless `--allow-shift` and warn
  * of the rest, as `predict` does.
  */
-export function testAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>): TestAudioScale | null {
+export function testAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>, use: AudioUse = 'relies'): TestAudioScale | null {
   const { test, summary } = prepared;
   const testRange = summary.ranges.testAudio;
   if (!test || !testRange) return null;
   const shift = audioShift(test.audio, test.n);
-  const level = audioShiftLevel(shift, test.n);
+  const level = audioShiftLevel(shift, test.n, use);
   if (level === 'ok') return null;
   const f = COMPETITION_FILES;
   const train = summary.ranges.trainAudio;
-  if (level === 'warn') return { level, finding: `\`${f.testAudio}\` differs from the training audio: ${describeAudioShift(shift)}` };
+  if (level === 'warn') return { level, finding: `\`${f.testAudio}\` differs from the training audio: ${describeAudioShift(shift)}${fallingBackNote(shift, test.n, use)}` };
   return {
     level,
     finding: `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${testRange.min} to ${testRange.max}, which the training statistics standardise to ${describeAudioShift(shift)} (scaled differently?)`,
@@ -323,10 +324,10 @@ export function testAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>)
 /**
  * What `preprocess` and `train` do with a {@link testAudioScale}, as `predict` does: a gross shift is
  * refused (a DataError) unless `allowShift` (`--allow-shift`); else, and for a moderate one, one
- * `warning:` line goes to `log`.
+ * `warning:` line goes to `log`; `use` as for {@link testAudioScale}.
  */
-export function checkTestAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>, allowShift: boolean, log: (line: string) => void): void {
-  const audio = testAudioScale(prepared);
+export function checkTestAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>, allowShift: boolean, log: (line: string) => void, use: AudioUse = 'relies'): void {
+  const audio = testAudioScale(prepared, use);
   if (audio?.level === 'refuse' && !allowShift) throw new DataError(`${audio.finding}; check the files, or --allow-shift to go on anyway`);
   if (audio) log(`warning: ${audio.finding}`);
 }

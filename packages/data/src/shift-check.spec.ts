@@ -44,4 +44,25 @@ describe('inputShift()', () => {
     expect(inputShift(rows(120, { audioScale: 2 })).level).toBe('warn');
     expect(inputShift(rows(5, { audioShift: 1 })).level).toBe('ok');
   });
+
+  it('judges the audio as the model that reads it uses it: an offset voice is refused for one relying on it, a warning for one falling back on its image expert', () => {
+    // Mean |z| 8: about what a test file min-max scaled on its own range gives (7.8 measured).
+    const offset = rows(120, { audioShift: 8 });
+    expect(inputShift(offset).level).toBe('refuse');
+    expect(inputShift(offset, 'the test rows', {}, 'relies').findings).toEqual([expect.stringMatching(/^the audio of the test rows is far from the training audio: mean \|z\| [78]\.\d+ /)]);
+    const fallingBack = inputShift(offset, 'the test rows', {}, 'falls-back');
+    expect(fallingBack.level).toBe('warn');
+    expect(fallingBack.findings).toEqual([
+      expect.stringMatching(/^the audio of the test rows differs from the training audio: mean \|z\| [78]\.\d+ .*; a robust or attention model, adapted to these rows, leaves the prediction to its image expert where this audio disagrees with it \(expect about the accuracy of images alone\)$/),
+    ]);
+    // A moderate offset reads the same for both: the note is for what the other would refuse.
+    expect(inputShift(rows(120, { audioShift: 1 }), 'the test rows', {}, 'falls-back').findings).toEqual(inputShift(rows(120, { audioShift: 1 }), 'the test rows').findings);
+    // A unit mix-up is refused whatever the model: an offset beyond any recording's, or another scale.
+    expect(inputShift(rows(120, { audioShift: 40 }), 'the test rows', {}, 'falls-back').level).toBe('refuse');
+    expect(inputShift(rows(120, { audioScale: 1000 }), 'the test rows', {}, 'falls-back').level).toBe('refuse');
+    expect(inputShift(rows(120, { audioScale: 1 / 255 }), 'the test rows', {}, 'falls-back').level).toBe('refuse');
+    // An image-only model does not hear: its audio is not judged, its images are.
+    expect(inputShift(rows(120, { audioScale: 1000 }), 'the test rows', {}, 'none')).toMatchObject({ level: 'ok', findings: [] });
+    expect(inputShift(rows(120, { audioScale: 1000, imageScale: 255 }), 'the test rows', {}, 'none').level).toBe('refuse');
+  });
 });

@@ -18,22 +18,43 @@ export interface ShiftReport {
 
 /**
  * Thresholds of `inputShift`. Measured on leave-one-speaker-out sets (a new voice plus noise): mean
- * |z| 0.18-0.34, median spread 0.96-1.03; audio scaled x1000: mean |z| ~1e5; images stored in [0,1]
- * and scaled again by 1/255: brightest pixel 0.004.
+ * |z| 0.18-0.34, median spread 0.96-1.03; clean training audio with noisy test audio (or the reverse):
+ * mean |z| 1.5-1.6; a test file min-max scaled on its own range instead of the training file's: 1.7-7.8,
+ * spread 0.75-1.5; audio scaled x1000: mean |z| ~1e5; audio x255 against [0,1]: mean |z| 171, spread
+ * 0.004; images stored in [0,1] and scaled again by 1/255: brightest pixel 0.004.
  */
 export const SHIFT_LIMITS = Object.freeze({
   /** Warn above this mean |z| (or a spread outside [1/spread, spread]). */
   warnZ: 0.5,
   warnSpread: 1.5,
-  /** Refuse above this mean |z| (or a spread outside [1/spread, spread]). */
+  /** Refuse above this mean |z| for a model that relies on the audio (`AudioUse` 'relies'), or a spread outside [1/spread, spread] for any model that hears. */
   refuseZ: 3,
   refuseSpread: 3,
+  /**
+   * Refuse above this mean |z| for a model that falls back on its image expert (`AudioUse`
+   * 'falls-back'): between the 7.8 of a test file scaled on its own range and the 171 of a unit mix-up.
+   */
+  refuseZFallingBack: 30,
   /** Refuse when the brightest scaled pixel is above `imageHigh` or below `imageLow` (images must span [0,1]). */
   imageHigh: 1.5,
   imageLow: 0.05,
   /** Fewer rows than this say too little about the audio's distribution to judge it. */
   minAudioRows: 20,
 });
+
+/**
+ * How the model that reads the test rows uses their audio, which sets how far that audio may lie
+ * from the training audio before it is refused:
+ * - 'relies': every prediction moves with the audio (the paper's concatenation, an audio-only model):
+ *   audio offset by more than `refuseZ` is refused;
+ * - 'falls-back': a calibrated product of experts (robust and attention fusion), whose weights are
+ *   adapted to the test rows and leave the prediction to the image expert where their audio disagrees
+ *   with it: an offset is a warning up to `refuseZFallingBack`;
+ * - 'none': an image-only model: the audio is not judged.
+ * Audio on another scale (a spread outside 1/3..3 of the training spread: x255, x1000) is refused for
+ * every model that hears.
+ */
+export type AudioUse = 'relies' | 'falls-back' | 'none';
 
 /** The files the inputs of {@link inputShift} came from, named in its findings. */
 export interface ShiftFiles {
@@ -50,8 +71,9 @@ export interface ShiftFiles {
  * moderate shift gives 'warn', a gross one (a wrong scale, a unit mix-up) 'refuse'. Pure.
  * @param what names the inputs in the findings, e.g. "the test rows"
  * @param files the files they came from: a finding about the images names `files.images`, one about the audio `files.audio`
+ * @param use how the model that reads them uses the audio (`AudioUse`; default 'relies', the strictest)
  */
-export function inputShift(inputs: ModelInputs, what = 'the inputs', files: ShiftFiles = {}): ShiftReport {
+export function inputShift(inputs: ModelInputs, what = 'the inputs', files: ShiftFiles = {}, use: AudioUse = 'relies'): ShiftReport {
   const n = inputs.n;
   let imageMax = 0;
   for (let i = 0; i < inputs.images.length; i++) if (inputs.images[i] > imageMax) imageMax = inputs.images[i];
@@ -71,11 +93,11 @@ export function inputShift(inputs: ModelInputs, what = 'the inputs', files: Shif
   } else if (n > 0 && imageMax < L.imageLow) {
     flag('refuse', `the brightest image pixel of ${what}${from(files.images)} is ${fmt(imageMax)} after scaling (training images reach 1): they look stored on another scale (e.g. [0,1] where the model expects 0..255)`);
   }
-  const audioLevel = audioShiftLevel({ audioMeanAbsZ, audioStdRatio }, n);
+  const audioLevel = audioShiftLevel({ audioMeanAbsZ, audioStdRatio }, n, use);
   if (audioLevel === 'refuse') {
     flag('refuse', `${audio} is far from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}`);
   } else if (audioLevel === 'warn') {
-    flag('warn', `${audio} differs from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}`);
+    flag('warn', `${audio} differs from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}${fallingBackNote({ audioMeanAbsZ, audioStdRatio }, n, use)}`);
   }
   return { level, findings, imageMax, audioMeanAbsZ, audioStdRatio };
 }
@@ -111,17 +133,25 @@ export function audioShift(audio: Float32Array, n: number): AudioShift {
 }
 
 /**
- * The verdict on an {@link audioShift} of `n` rows, by {@link SHIFT_LIMITS}: 'refuse' for a gross
- * shift (a wrong scale, a unit mix-up), 'warn' for a moderate one, 'ok' otherwise and for fewer than
- * `minAudioRows` rows (too few to judge).
+ * The verdict on an {@link audioShift} of `n` rows for a model that uses the audio as `use` says, by
+ * {@link SHIFT_LIMITS}: 'refuse' for a gross shift (a wrong scale, a unit mix-up; for a model that
+ * relies on the audio, any offset beyond `refuseZ`), 'warn' for a moderate one, 'ok' otherwise, for
+ * fewer than `minAudioRows` rows (too few to judge) and for a model that does not hear.
  */
-export function audioShiftLevel(shift: AudioShift, n: number): ShiftLevel {
+export function audioShiftLevel(shift: AudioShift, n: number, use: AudioUse = 'relies'): ShiftLevel {
   const L = SHIFT_LIMITS;
   const spreadOff = (limit: number) => shift.audioStdRatio > limit || shift.audioStdRatio < 1 / limit;
-  if (n < L.minAudioRows) return 'ok';
-  if (shift.audioMeanAbsZ > L.refuseZ || spreadOff(L.refuseSpread)) return 'refuse';
+  if (n < L.minAudioRows || use === 'none') return 'ok';
+  if (shift.audioMeanAbsZ > (use === 'falls-back' ? L.refuseZFallingBack : L.refuseZ) || spreadOff(L.refuseSpread)) return 'refuse';
   if (shift.audioMeanAbsZ > L.warnZ || spreadOff(L.warnSpread)) return 'warn';
   return 'ok';
+}
+
+/** For a model that falls back on its image expert, where a model relying on the audio would refuse the shift: what it does instead (else ''). */
+export function fallingBackNote(shift: AudioShift, n: number, use: AudioUse): string {
+  return use === 'falls-back' && audioShiftLevel(shift, n, 'relies') === 'refuse'
+    ? '; a robust or attention model, adapted to these rows, leaves the prediction to its image expert where this audio disagrees with it (expect about the accuracy of images alone)'
+    : '';
 }
 
 /** An {@link audioShift}'s figures in words: `mean |z| 253 (new voices: below 0.5), spread 0.004x the training spread`. */

@@ -14,6 +14,7 @@ export * from './training/progress';
 export * from './training/augment';
 export * from './training/augment-audio';
 export * from './training/calibrate';
+export { testVoicesLine } from './training/test-voices';
 export { createTrainStep, trainedOutputs, type StepResult, type TrainStep } from './training/train-step';
 export * from './training/train';
 export * from './training/fit-model';

@@ -1,5 +1,5 @@
 import { NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
-import { argmaxRows, disposeModel, loadModel, predictProba, type ModelMeta } from '@digitfuse/model';
+import { adaptFusion, argmaxRows, disposeModel, loadModel, predictProba, type FusionAdaptation, type ModelMeta } from '@digitfuse/model';
 import { predictProbaTta } from './tta';
 
 /** Options of {@link predict}. */
@@ -12,6 +12,11 @@ export interface PredictOptions {
    * output); `digitfuse predict` says so. Default false.
    */
   readonly tta?: boolean;
+  /**
+   * Told of each model whose product of experts was adapted to these rows (`adaptFusion`: rows other
+   * than those its calibration was adapted to), with what the adaptation found. Default: nobody.
+   */
+  readonly onAdapted?: (dir: string, adaptation: FusionAdaptation) => void;
 }
 
 /**
@@ -35,7 +40,9 @@ export interface Predictions {
  * Predict `testData` with the model saved in `modelDir`, or with the average softmax of several
  * model directories (an ensemble). `testData` must be preprocessed with the statistics the models
  * were trained with (see the model's meta.json): one set of inputs when they share them (the members
- * of one run), else a function giving each model its own ({@link InputsFor}).
+ * of one run), else a function giving each model its own ({@link InputsFor}). A model with a
+ * calibrated product of experts first has its weights adapted to these rows when they are not the
+ * rows it was adapted to in training (`adaptFusion`; `options.onAdapted` hears of it).
  */
 export async function predict(
   modelDir: string | readonly string[],
@@ -51,6 +58,9 @@ export async function predict(
       const inputs = typeof testData === 'function' ? testData(dir, meta) : testData;
       proba ??= new Float32Array(inputs.n * NUM_CLASSES);
       if (proba.length !== inputs.n * NUM_CLASSES) throw new RangeError(`Expected the test rows of every model to number ${proba.length / NUM_CLASSES}, found ${inputs.n} for ${dir}`);
+      // A robust model listens to a voice as far as these rows' voices deserve, as retraining adapted it to its own test rows.
+      const adapted = await adaptFusion(model, meta.calibration, inputs, options.batchSize ?? 256);
+      if (adapted) options.onAdapted?.(dir, adapted);
       const tta = options.tta === true && meta.config.modality !== 'audio';
       const p = await (tta ? predictProbaTta : predictProba)(model, inputs, options.batchSize ?? 256);
       for (let i = 0; i < p.length; i++) proba[i] += p[i] / dirs.length;

@@ -174,12 +174,59 @@ describe('digitfuse search --study without --storage', () => {
   });
 });
 
+/** A copy of the data folder (without its demo.json: not the built-in demo any more) as `name`, for a test to change one of its files. */
+function dataCopy(name: string): string {
+  const dir = join(tmp(), name);
+  mkdirSync(dir);
+  for (const f of readdirSync(data())) writeFileSync(join(dir, f), readFileSync(join(data(), f)));
+  rmSync(join(dir, 'demo.json'));
+  return dir;
+}
+
+describe('digitfuse full on test audio offset like another recording chain (mean |z| about 8)', () => {
+  it('goes on with one warning line for the default fusion, which falls back on its image expert (and `predict` alone then writes the same submission); --fusion concat, which relies on the audio, refuses; --modality image judges no audio', () => {
+    const offset = dataCopy('offset');
+    // Every test feature moved by 8 of its training standard deviations (a test file scaled on its own range gave 7.8).
+    const train = readNpy(join(offset, 'x_train_sp.npy'));
+    const test = readNpy(join(offset, 'x_test_sp.npy'));
+    const [n, d] = train.shape;
+    const std = Array.from({ length: d }, (_, j) => {
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < n; i++) {
+        sum += train.data[i * d + j];
+        sq += train.data[i * d + j] ** 2;
+      }
+      return Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2));
+    });
+    writeNpy(join(offset, 'x_test_sp.npy'), (test.data as Float32Array).map((v, k) => v + 8 * std[k % d]), test.shape);
+    const file = join(offset, 'x_test_sp.npy');
+    const audioLines = (r: ReturnType<typeof digitfuse>) => r.lines.filter((l) => l.includes('training audio'));
+    const robust = digitfuse(['full', '--data', offset, '--out', join(tmp(), 'offset-robust'), ...quick]);
+    expect({ status: robust.status, tail: robust.status === 0 ? '' : robust.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+    expect(audioLines(robust)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^    warning: the audio of the test rows \\(\`${file}\`\\) differs from the training audio: mean \\|z\\| \\d+\\.\\d+ .*; a robust or attention model, adapted to these rows, leaves the prediction to its image expert where this audio disagrees with it`),
+      ),
+    ]);
+    // Predicting again alone with the run's model: the same test rows, so the weights adapted to them are kept and the submission is the run's.
+    const again = join(tmp(), 'offset-again.csv');
+    const predicted = digitfuse(['predict', '--model', join(tmp(), 'offset-robust', 'model'), '--data', offset, '--out', again, '--backend', 'wasm']);
+    expect({ status: predicted.status, adapted: predicted.lines.filter((l) => l.includes('adapted to these test rows')) }).toEqual({ status: 0, adapted: [] });
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(join(tmp(), 'offset-robust', 'submission.csv'), 'utf8'));
+    const concat = digitfuse(['full', '--data', offset, '--out', join(tmp(), 'offset-concat'), '--fusion', 'concat', ...quick]);
+    expect({ status: concat.status, lines: audioLines(concat) }).toEqual({
+      status: 1,
+      lines: [expect.stringMatching(new RegExp(`^error: Refusing to go on: the audio of the test rows \\(\`${file}\`\\) is far from the training audio: .*--allow-shift to go on anyway\\)$`))],
+    });
+    const image = digitfuse(['full', '--data', offset, '--out', join(tmp(), 'offset-image'), '--modality', 'image', ...quick]);
+    expect({ status: image.status, lines: audioLines(image), tail: image.status === 0 ? '' : image.stderr.slice(-2000) }).toEqual({ status: 0, lines: [], tail: '' });
+  });
+});
+
 describe('digitfuse full on test audio x1000', () => {
   it('refuses in one line naming the audio file (no warning line repeating it), and goes on with --allow-shift on --resume', () => {
-    const loud = join(tmp(), 'loud');
-    mkdirSync(loud);
-    for (const f of readdirSync(data())) writeFileSync(join(loud, f), readFileSync(join(data(), f)));
-    rmSync(join(loud, 'demo.json'));
+    const loud = dataCopy('loud');
     const audio = readNpy(join(loud, 'x_test_sp.npy'));
     writeNpy(join(loud, 'x_test_sp.npy'), (audio.data as Float32Array).map((v) => v * 1000), audio.shape);
     const run = join(tmp(), 'loud-run');

@@ -1,5 +1,6 @@
 import { counted } from '@digitfuse/core';
 import { COMPETITION_FILES, dataFingerprint, inputShift } from '@digitfuse/data';
+import { audioUseOf } from '@digitfuse/model';
 import { join } from 'node:path';
 import { dataOf, type Stage } from '../context';
 import { PipelineError } from '../errors';
@@ -22,9 +23,11 @@ export const dataStage: Stage = {
     }
     let warnings: string | undefined;
     if (data.test) {
-      // The test rows, preprocessed with the training split's statistics, must look like the training rows.
+      // The test rows, preprocessed with the training split's statistics, must look like the training
+      // rows, as far as the run's models use them (an offset voice is a warning for a fusion that falls back on its image expert).
       const dir = data.summary.dataDir;
-      const shift = inputShift(data.test, 'the test rows', { images: join(dir, COMPETITION_FILES.testImages), audio: join(dir, COMPETITION_FILES.testAudio) });
+      const files = { images: join(dir, COMPETITION_FILES.testImages), audio: join(dir, COMPETITION_FILES.testAudio) };
+      const shift = inputShift(data.test, 'the test rows', files, audioUseOf(ctx.options));
       // Refused: the findings go in the one error line, not also in warnings before it.
       if (shift.level === 'refuse' && !ctx.options.allowShift) {
         throw new PipelineError(`Refusing to go on: ${shift.findings.join('; ')} (check the files; --allow-shift to go on anyway)`);

@@ -1,24 +1,11 @@
 import { counted } from '@digitfuse/core';
-import { ensembleMemberDirs, fitModel, formatDuration, readMeta, type Calibration } from '@digitfuse/model';
+import { ensembleMemberDirs, fitModel, formatDuration, readMeta, testVoicesLine } from '@digitfuse/model';
 import { rmSync } from 'node:fs';
 import { adviseBackend, modelStage } from '../context';
 import { startBesideRetrain } from '../beside-retrain';
 import { offsetSeed } from '../options';
 import { finalModelDirs, trialModelDir } from '../run-artifacts';
 import { bestTrials, openSearchedStudy, trialConfig } from '../study-access';
-
-/**
- * How familiar the test voices were to a trial's model, as its calibration measured them on the
- * unlabelled test rows (`adaptAudioWeight`), and what that did to the weights it keeps.
- */
-export function testVoicesLine(t: NonNullable<Calibration['target']>): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  if (t.confident === 0) return `test voices: not checked (the image expert is sure of none of the ${counted(t.n, 'test row')}); the weights chosen on validation are kept`;
-  const agrees = `test voices: the audio expert agrees with ${pct(t.audioAgreement)} of the ${counted(t.confident, 'test row')} the image expert is sure of (${pct(t.audioValAccuracy)} right on validation)`;
-  return t.audioScale >= 0.999
-    ? `${agrees}: as familiar as the validation voices, the weights are kept`
-    : `${agrees}: unfamiliar, the experts that hear keep ${Math.round(100 * t.audioScale)}% of their weight`;
-}
 
 /**
  * Stage 3: retrain the best configuration(s) on every training row (training + validation split).

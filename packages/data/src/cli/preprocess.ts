@@ -36,7 +36,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     // With --json only its warnings, on stderr beside the JSON.
     log: args.json ? warningsOnly((line) => console.error(line)) : (line) => console.error(line),
   });
-  checkTestAudioScale(prepared, args.allowShift, (line) => console.error(line));
+  // Judged as the pipeline judges them with its default fusion (robust: it falls back on its image expert).
+  checkTestAudioScale(prepared, args.allowShift, (line) => console.error(line), 'falls-back');
   const warning = emptyValidationWarning(prepared, 'a model trained on this split has no early stopping and no validation metrics');
   if (warning) console.error(warning);
   if (args.json) {

@@ -21,7 +21,7 @@ import { checkPreparedCache, checkTestAudioScale, COMPETITION_FILES, DataError, 
 import { BACKEND_CHOICES, backendAdvice, describeBackend, selectBackend, type BackendChoice } from '../backend';
 import { ConfigError } from '../errors';
 import { evaluate, type EvaluationResult } from '../evaluation/evaluate';
-import { DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
+import { audioUseOf, DEFAULT_MODEL_CONFIG as D, FUSIONS, MODALITIES, type Fusion, type Modality, type ModelConfig, validateConfig } from '../network/config';
 import { describeFusions } from '../network/fusion/fusions';
 import type { EpochLogs } from '../training/callbacks';
 import { savingFolder } from '../io/model-files';
@@ -292,7 +292,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
       log,
     });
     // Robust fusion adapts to the test rows, and test metrics are computed on them: test audio on another scale is refused as predict refuses it.
-    checkTestAudioScale(prepared, args.allowShift, log);
+    checkTestAudioScale(prepared, args.allowShift, log, audioUseOf(config));
     const warning = emptyValidationWarning(prepared, "training runs all --epochs without early stopping, keeps the last epoch's weights and writes no validation metrics");
     if (warning) log(warning);
     const trainRows = subset(prepared.train, prepared.split.train);

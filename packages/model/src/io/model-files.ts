@@ -7,6 +7,7 @@ import { compileModel } from '../network/build-model';
 import { type ModelConfig, validateConfig } from '../network/config';
 import type { EpochLogs } from '../training/callbacks';
 import type { Calibration } from '../training/calibrate';
+import { EXPERTS } from '../network/expert-fusion';
 import { diskProblem, FileWriteError, makeDirs, processAlive, somethingAt, writeFileAtomicAsync } from '@digitfuse/core';
 import { fileSystemHandler, MODEL_JSON, WEIGHTS_BIN } from './fs-io-handler';
 import { readModelJson } from './read-model-file';
@@ -59,6 +60,29 @@ function trainingRecordOf(raw: unknown): TrainingRecord | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
   return TRAINING_FIELDS.every((k) => Number.isInteger(r[k])) ? (Object.fromEntries(TRAINING_FIELDS.map((k) => [k, r[k]])) as unknown as TrainingRecord) : undefined;
+}
+
+/**
+ * What is wrong, if anything, with what a calibration keeps for adapting the model to other test rows
+ * (`adaptFusion` reads it before a prediction; a damaged value would set NaN weights): [field, what it
+ * should be, what it is]. A calibration without it (saved before 2026-12-05) is fine.
+ */
+function adaptingProblem(calibration: unknown): [string, string, unknown] | null {
+  if (typeof calibration !== 'object' || calibration === null) return null;
+  const c = calibration as { validation?: unknown; target?: { rows?: unknown } };
+  const rows = c.target?.rows;
+  if (rows !== undefined && typeof rows !== 'string') return ['target.rows', 'a fingerprint (a string)', rows];
+  if (c.validation === undefined) return null;
+  const v = c.validation as Record<string, unknown> | null;
+  const number = (x: unknown, max = Infinity) => typeof x === 'number' && x >= 0 && x <= max;
+  if (typeof v !== 'object' || v === null) return ['validation', 'an object', v];
+  const weights = v.weights as Record<string, unknown> | null;
+  for (const e of EXPERTS) {
+    if (typeof weights !== 'object' || weights === null || !number(weights[e])) return [`validation.weights.${e}`, 'a weight >= 0', typeof weights === 'object' && weights !== null ? weights[e] : weights];
+  }
+  if (!number(v.temperatureVal)) return ['validation.temperatureVal', 'a number >= 0', v.temperatureVal];
+  if (!number(v.audioValAccuracy, 1)) return ['validation.audioValAccuracy', 'a number from 0 to 1', v.audioValAccuracy];
+  return null;
 }
 
 /**
@@ -211,6 +235,8 @@ export async function readMeta(dir: string): Promise<ModelMeta> {
     }
   }
   const training = trainingRecordOf(raw.training);
+  const adapting = adaptingProblem(raw.calibration);
+  if (adapting !== null) throw new ModelFileError(`Expected \`calibration.${adapting[0]}\` in \`${file}\` to be ${adapting[1]}, found ${JSON.stringify(adapting[2])}`, file);
   return {
     config,
     stats,

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { DEFAULT_MODEL_CONFIG, FUSIONS, validateConfig } from './config';
+import { audioUseOf, DEFAULT_MODEL_CONFIG, FUSIONS, validateConfig } from './config';
 
 describe('validateConfig()', () => {
   it('fills the paper defaults', () => {
@@ -28,5 +28,15 @@ describe('validateConfig()', () => {
     } catch (err) {
       expect((err as ConfigError).field).toBe(field);
     }
+  });
+});
+
+describe('audioUseOf()', () => {
+  it('says how a model uses the test audio: not at all, relying on it, or falling back on its image expert', () => {
+    const uses = [...FUSIONS].map((fusion) => [fusion, audioUseOf({ modality: 'both', fusion })]);
+    expect(Object.fromEntries(uses)).toEqual({ attention: 'falls-back', concat: 'relies', robust: 'falls-back' });
+    expect(audioUseOf({ modality: 'image', fusion: 'concat' })).toBe('none');
+    expect(audioUseOf({ modality: 'image', fusion: 'robust' })).toBe('none');
+    expect(audioUseOf({ modality: 'audio', fusion: 'robust' })).toBe('relies');
   });
 });

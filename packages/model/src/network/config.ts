@@ -1,6 +1,7 @@
 import { MAX_SEED } from '@digitfuse/core';
 import { ConfigError } from '../errors';
-import { FUSIONS, type Fusion } from './fusion/fusions';
+import type { AudioUse } from '@digitfuse/data';
+import { FUSIONS, fusionStrategy, type Fusion } from './fusion/fusions';
 
 /** Which input branches the network has: both (the paper's model) or one (for the ablation). */
 export type Modality = 'both' | 'image' | 'audio';
@@ -48,6 +49,17 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = Object.freeze({
   fusion: 'concat',
   seed: 42,
 });
+
+/**
+ * How a model of `config` uses the test audio, for the checks of the test rows (`inputShift`,
+ * `testAudioScale`): an image-only model not at all; a product of experts (robust and attention
+ * fusion, calibrated and adapted to the test rows) falls back on its image expert where the audio
+ * disagrees; any other model (the paper's concatenation, an audio-only one) relies on it.
+ */
+export function audioUseOf(config: Pick<ModelConfig, 'modality' | 'fusion'>): AudioUse {
+  if (config.modality === 'image') return 'none';
+  return config.modality === 'both' && fusionStrategy(config.fusion).experts ? 'falls-back' : 'relies';
+}
 
 /** Most conv+pool blocks a branch may have: 28 -> 14 -> 7 -> 3 -> 1 pixels, 39 -> 19 -> 9 -> 4 -> 2 frames. */
 export const MAX_BLOCKS = 4;

@@ -3,7 +3,7 @@ import { randomInputs, TINY_CONFIG, trainWithFlatMemory } from '../testing';
 import { selectBackend } from '../backend';
 import { buildModel, disposeModel } from '../network/build-model';
 import { fusionLayer } from '../network/expert-fusion';
-import { adaptAudioWeight, adaptWeights, calibrateFusion, chooseFusionWeights, confidentRows, fitTemperature, scoreProduct } from './calibrate';
+import { adaptAudioWeight, adaptFusion, adaptToTarget, adaptWeights, audioOnValidation, calibrateFusion, rowsFingerprint, chooseFusionWeights, confidentRows, fitTemperature, scoreProduct } from './calibrate';
 import { train } from './train';
 import { predictOutputs } from '../evaluation/predict';
 
@@ -111,9 +111,8 @@ describe('temperature and target adaptation', () => {
     const a = adaptAudioWeight([fused, image, audio], labels, [fused, image, strangeAudio]);
     expect(a.audioAgreement).toBeLessThan(0.6);
     expect(a.audioScale).toBeLessThan(0.7);
-    const w = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1]);
-    const adapted = chooseFusionWeights([fused, image, audio], [fused, image, audio], labels, [0, 0.5, 1], a);
-    expect(adapted).toEqual(adaptWeights(w, a.audioScale));
+    // The same, from what a saved model keeps of its validation rows.
+    expect(adaptToTarget(audioOnValidation(audio, labels), [fused, image, strangeAudio])).toEqual(a);
   });
 
   it('adaptWeights() scales every audio-listening expert, hands the fused share to the image head, and never raises audio', () => {
@@ -187,6 +186,34 @@ describe('calibrateFusion() and train() on a robust model', () => {
     expect(c.target?.audioScale).toBeLessThanOrEqual(1);
     expect(fusionLayer(model)?.getFusionWeights()).toEqual(c.weights);
     disposeModel(model);
+  });
+
+  it('adaptFusion() adapts a calibrated model to other rows as calibrating with them would have, and leaves it as it is on its own target rows', async () => {
+    const model = buildModel({ ...TINY_CONFIG, fusion: 'robust' });
+    await train(model, data, { epochs: 2, batchSize: 8, progress: 'silent', calibrate: false });
+    const own = { ...randomInputs(30, 9, { learnable: true }), labels: null };
+    const other = { ...randomInputs(40, 11, { learnable: true }), labels: null };
+    const c = await calibrateFusion(model, data.val, { target: own });
+    expect(c.target?.rows).toBe(rowsFingerprint(own));
+    expect(c.validation).toEqual({ weights: expect.any(Object), temperatureVal: expect.any(Number), audioValAccuracy: c.target?.audioValAccuracy });
+    // Its own target rows: nothing to adapt again.
+    expect(await adaptFusion(model, c, own)).toBeNull();
+    expect(fusionLayer(model)?.getFusionWeights()).toEqual(c.weights);
+    // Other rows: the weights and findings of a calibration with those rows as its target.
+    const adapted = await adaptFusion(model, c, other);
+    const weightsAfter = fusionLayer(model)?.getFusionWeights();
+    const direct = await calibrateFusion(model, data.val, { target: other });
+    expect(adapted).toEqual({ weights: direct.weights, target: direct.target });
+    expect(weightsAfter).toEqual(direct.weights);
+    expect(adapted?.target.rows).not.toBe(c.target?.rows);
+    // A calibration saved before it recorded what adapting takes, or a model without experts: kept as they are.
+    fusionLayer(model)?.setFusionWeights(c.weights);
+    expect(await adaptFusion(model, { ...c, validation: undefined }, other)).toBeNull();
+    expect(fusionLayer(model)?.getFusionWeights()).toEqual(c.weights);
+    disposeModel(model);
+    const plain = buildModel(TINY_CONFIG);
+    expect(await adaptFusion(plain, c, other)).toBeNull();
+    disposeModel(plain);
   });
 
   it('refuses a model without a product of experts', async () => {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { createRng, NUM_CLASSES, type ModelInputs } from '@digitfuse/data';
 import { predictOutputs, predictProba } from '../evaluation/predict';
 import { outputIndex } from '../network/fusion/fusion-strategy';
@@ -54,8 +55,24 @@ export interface Calibration {
   readonly clean: Readonly<Record<Expert | 'product', HeadScore>>;
   /** The same on the validation data with shifted audio. */
   readonly shifted: Readonly<Record<Expert | 'product', HeadScore>>;
-  /** With target rows: how many there were and how the audio weight was adapted to them. */
-  readonly target?: AudioAdaptation & { readonly n: number };
+  /** With target rows: how many there were, which they were and how the audio weight was adapted to them. */
+  readonly target?: AudioAdaptation & {
+    readonly n: number;
+    /** `rowsFingerprint` of the target rows (absent from models saved before 2026-12-05). */
+    readonly rows?: string;
+  };
+  /**
+   * What adapting the weights to other rows takes (`adaptFusion`): the weights chosen on validation,
+   * before any adaptation, and the audio expert on the validation rows. Absent from models saved
+   * before 2026-12-05.
+   */
+  readonly validation?: { readonly weights: FusionWeights } & AudioOnValidation;
+}
+
+/** The audio expert on the labelled validation rows: its fitted temperature multiplier and its accuracy. */
+export interface AudioOnValidation {
+  readonly temperatureVal: number;
+  readonly audioValAccuracy: number;
 }
 
 const DEFAULT_GRID = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5];
@@ -166,19 +183,33 @@ export interface AudioAdaptation {
  */
 export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Array, target: readonly Float32Array[]): AudioAdaptation {
   checkExperts({ clean, target });
+  return adaptToTarget(audioOnValidation(clean[EXPERTS.indexOf('audio')], labels), target);
+}
+
+/** The audio expert's temperature multiplier and accuracy on the validation rows, from its log-probabilities [n*10] there. Pure. */
+export function audioOnValidation(audioLogp: Float32Array, labels: Int32Array): AudioOnValidation {
+  const allVal = Int32Array.from({ length: labels.length }, (_, i) => i);
+  const valAudio = argmaxOf(audioLogp, allVal);
+  return {
+    temperatureVal: fitTemperature(audioLogp, allVal, labels),
+    audioValAccuracy: labels.length ? valAudio.filter((c, i) => c === labels[i]).length / labels.length : 0,
+  };
+}
+
+/** The target half of {@link adaptAudioWeight}: `validation` as measured there, `target` the experts' log-probabilities on the unlabelled rows. Pure. */
+export function adaptToTarget(validation: AudioOnValidation, target: readonly Float32Array[]): AudioAdaptation {
+  checkExperts({ target });
   const image = EXPERTS.indexOf('image');
   const audio = EXPERTS.indexOf('audio');
   const rows = confidentRows(target[image]);
   const pseudo = argmaxOf(target[image], rows);
-  const allVal = Int32Array.from({ length: labels.length }, (_, i) => i);
   const targetAudio = argmaxOf(target[audio], rows);
-  const valAudio = argmaxOf(clean[audio], allVal);
-  const temperatureVal = fitTemperature(clean[audio], allVal, labels);
+  const { temperatureVal, audioValAccuracy } = validation;
   const temperatureTarget = rows.length > 0 ? fitTemperature(target[audio], rows, pseudo) : temperatureVal;
   return {
     confident: rows.length,
     audioAgreement: rows.length ? targetAudio.filter((c, k) => c === pseudo[k]).length / rows.length : 0,
-    audioValAccuracy: labels.length ? valAudio.filter((c, i) => c === labels[i]).length / labels.length : 0,
+    audioValAccuracy,
     temperatureVal,
     temperatureTarget,
     audioScale: temperatureVal > 0 ? Math.min(1, temperatureTarget / temperatureVal) : 1,
@@ -190,18 +221,15 @@ export function adaptAudioWeight(clean: readonly Float32Array[], labels: Int32Ar
  * worse than seeing. Candidates must be at least as accurate on the shifted view (a simulated change
  * of speaker) as the image head alone there.
  * Among them the lowest cross-entropy on the clean view wins; when none qualifies, the most accurate
- * on the shifted view (ties: lower clean cross-entropy). With `adaptation` (`adaptAudioWeight` on the
- * unlabelled rows the model will predict), every expert that listens to audio is then scaled by its
- * `audioScale` (`adaptWeights`: the audio head, and the fused head in favour of the image head). Each view
- * is the experts' log-probabilities [n*10]; `labels` are the clean and shifted views' (the same
- * rows). Pure.
+ * on the shifted view (ties: lower clean cross-entropy). Adapting them to the unlabelled rows the
+ * model will predict is `adaptWeights`' (with `adaptToTarget`'s `audioScale`). Each view is the
+ * experts' log-probabilities [n*10]; `labels` are the clean and shifted views' (the same rows). Pure.
  */
 export function chooseFusionWeights(
   clean: readonly Float32Array[],
   shifted: readonly Float32Array[],
   labels: Int32Array,
   grid: readonly number[] = DEFAULT_GRID,
-  adaptation?: AudioAdaptation,
 ): number[] {
   if (grid.length === 0 || grid.some((g) => !(Number.isFinite(g) && g >= 0))) {
     throw new RangeError(`Expected the calibration grid to be finite weights >= 0, found [${grid.join(', ')}]`);
@@ -224,8 +252,7 @@ export function chooseFusionWeights(
       }
     }
   }
-  const w = (safe ?? fallback ?? { w: EXPERTS.map((e) => (e === 'image' ? 1 : 0)) }).w;
-  return adaptation ? adaptWeights(w, adaptation.audioScale) : w;
+  return (safe ?? fallback ?? { w: EXPERTS.map((e) => (e === 'image' ? 1 : 0)) }).w;
 }
 
 /**
@@ -286,9 +313,11 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
   };
   const views = [await experts(val), await experts(shiftedVal)];
   if (options.target) checkInputs(options.target, 'target', false);
-  const adaptation = options.target && adaptAudioWeight(views[0], labels, await experts(options.target));
-  const w = chooseFusionWeights(views[0], views[1], labels, grid, adaptation);
-  const weights = Object.freeze(Object.fromEntries(EXPERTS.map((e, k) => [e, w[k]]))) as FusionWeights;
+  const audio = audioOnValidation(views[0][EXPERTS.indexOf('audio')], labels);
+  const adaptation = options.target && adaptToTarget(audio, await experts(options.target));
+  const chosen = chooseFusionWeights(views[0], views[1], labels, grid);
+  const w = adaptation ? adaptWeights(chosen, adaptation.audioScale) : chosen;
+  const weights = fusionWeights(w);
   layer.setFusionWeights(weights);
   const report = (view: Float32Array[]) =>
     Object.freeze({
@@ -300,6 +329,51 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
     n: val.n,
     clean: report(views[0]),
     shifted: report(views[1]),
-    ...(options.target && adaptation ? { target: { n: options.target.n, ...adaptation } } : {}),
+    ...(options.target && adaptation ? { target: { n: options.target.n, rows: rowsFingerprint(options.target), ...adaptation } } : {}),
+    validation: { weights: fusionWeights(chosen), ...audio },
   };
+}
+
+/** Weights [fused, image, audio] as a frozen `FusionWeights`. */
+function fusionWeights(w: readonly number[]): FusionWeights {
+  return Object.freeze(Object.fromEntries(EXPERTS.map((e, k) => [e, w[k]]))) as FusionWeights;
+}
+
+/** A short fingerprint of rows as a model sees them (their preprocessed images and audio): the same rows give the same one. */
+export function rowsFingerprint(rows: ModelInputs): string {
+  const hash = createHash('sha256');
+  hash.update(`${rows.n};`);
+  for (const a of [rows.images, rows.audio]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** What {@link adaptFusion} did to a model's weights. */
+export interface FusionAdaptation {
+  /** The weights now set in the model. */
+  readonly weights: FusionWeights;
+  /** How they were adapted to the rows, as `Calibration['target']` says it. */
+  readonly target: NonNullable<Calibration['target']>;
+}
+
+/**
+ * Adapts a calibrated model's product of experts to the unlabelled rows it is about to predict, as
+ * `calibrateFusion` adapted it to the rows it was given then (`adaptToTarget` from the weights chosen
+ * on validation and its audio expert there, both in `calibration.validation`), and sets the weights
+ * in the model. Rows whose `rowsFingerprint` is the calibration's own target keep the weights as they
+ * are (nothing to adapt again: null). Null too for a model without a product of experts, or whose
+ * calibration predates `validation` (its weights are kept).
+ */
+export async function adaptFusion(model: tf.LayersModel, calibration: Calibration | undefined, rows: ModelInputs, batchSize = 256): Promise<FusionAdaptation | null> {
+  const layer = fusionLayer(model);
+  const validation = calibration?.validation;
+  if (!layer || !validation || rows.n === 0) return null;
+  checkInputs(rows, 'rows', false);
+  const fingerprint = rowsFingerprint(rows);
+  if (calibration?.target?.rows === fingerprint) return null;
+  const index = EXPERTS.map((e) => outputIndex(model, e));
+  const outputs = await predictOutputs(model, rows, batchSize);
+  const adaptation = adaptToTarget(validation, index.map((k) => logs(outputs[k])));
+  const weights = fusionWeights(adaptWeights(EXPERTS.map((e) => validation.weights[e]), adaptation.audioScale));
+  layer.setFusionWeights(weights);
+  return { weights, target: { n: rows.n, rows: fingerprint, ...adaptation } };
 }

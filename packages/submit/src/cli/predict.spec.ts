@@ -153,6 +153,74 @@ describe('submit:predict (spawned)', () => {
   });
 });
 
+describe('submit:predict with a robust-fusion model (spawned)', () => {
+  const robust = join(root, 'robust-model');
+  beforeAll(() => {
+    const trained = run('packages/model/src/cli/train.ts', ['--data', data, '--out', robust, '--fusion', 'robust', '--epochs', '2', '--image-filters', '8,8,8', '--audio-filters', '8,8,8', '--units', '16', '--backend', 'wasm', '--progress', 'silent']);
+    expect({ status: trained.status, tail: trained.status === 0 ? '' : trained.stderr.slice(-2000) }).toEqual({ status: 0, tail: '' });
+  });
+  const adaptedLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('adapted to these test rows'));
+  const submission = (out: string) => readFileSync(out, 'utf8');
+
+  it('keeps the weights adapted in training on the test rows it was adapted to, and adapts them to other test rows, saying how familiar their voices are', () => {
+    const own = run('packages/submit/src/cli/predict.ts', ['--model', robust, '--data', data, '--out', join(root, 'robust-own.csv'), '--backend', 'wasm']);
+    expect({ status: own.status, adapted: adaptedLines(own.stderr) }).toEqual({ status: 0, adapted: [] });
+    // The same training files, other test rows (the first 30 test rows twice over, in reverse): another test set.
+    const other = join(root, 'other-test');
+    cpSync(data, other, { recursive: true });
+    for (const [file, width] of [['x_test_wr.npy', 784], ['x_test_sp.npy', 507]] as const) {
+      const { data: values } = readNpy(join(data, file));
+      const rows = Array.from({ length: 60 }, (_, i) => values.slice((29 - (i % 30)) * width, (30 - (i % 30)) * width));
+      writeNpy(join(other, file), Float32Array.from(rows.flatMap((r) => Array.from(r))), [60, width]);
+    }
+    const adapted = run('packages/submit/src/cli/predict.ts', ['--model', robust, '--data', other, '--out', join(root, 'robust-other.csv'), '--backend', 'wasm']);
+    expect({ status: adapted.status, adapted: adaptedLines(adapted.stderr) }).toEqual({
+      status: 0,
+      adapted: [expect.stringMatching(new RegExp(`^\`--model ${robust}\`, adapted to these test rows: test voices: (the audio expert agrees with [\\d.]+% of the \\d+ test rows? the image expert is sure of .*|not checked .*)$`))],
+    });
+    // Adapting is deterministic: the same rows again give the same submission.
+    const again = run('packages/submit/src/cli/predict.ts', ['--model', robust, '--data', other, '--out', join(root, 'robust-other-2.csv'), '--backend', 'wasm']);
+    expect(again.status).toBe(0);
+    expect(submission(join(root, 'robust-other-2.csv'))).toBe(submission(join(root, 'robust-other.csv')));
+  });
+
+  it('predicts test audio offset like another recording chain (mean |z| about 8) with a warning for the robust model, which adapts to it; refuses it for the paper fusion, which relies on the audio', () => {
+    const offset = join(root, 'offset');
+    cpSync(data, offset, { recursive: true });
+    // Every feature moved by 8 of the model's training standard deviations (a test file scaled on its own range gave 7.8).
+    const std = JSON.parse(readFileSync(join(robust, 'meta.json'), 'utf8')).stats.audioStd as number[];
+    const { data: audio, shape } = readNpy(join(data, 'x_test_sp.npy'));
+    writeNpy(join(offset, 'x_test_sp.npy'), audio.map((v, k) => v + 8 * std[k % std.length]), shape);
+    const file = join(offset, 'x_test_sp.npy');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', robust, '--data', offset, '--out', join(root, 'offset.csv'), '--backend', 'wasm']);
+    expect({ status: r.status, warnings: r.stderr.split('\n').filter((l) => l.startsWith('warning:')), adapted: adaptedLines(r.stderr).length }).toEqual({
+      status: 0,
+      warnings: [expect.stringMatching(new RegExp(`^warning: the audio of the test rows \\(\`${file}\`\\) differs from the training audio: mean \\|z\\| [\\d.]+ .*leaves the prediction to its image expert where this audio disagrees with it`))],
+      adapted: 1,
+    });
+    const concat = run('packages/submit/src/cli/predict.ts', ['--model', model, '--data', offset, '--out', join(root, 'offset-concat.csv'), '--backend', 'wasm']);
+    expect({ status: concat.status, errors: concat.stderr.split('\n').filter((l) => l.startsWith('error:')) }).toEqual({
+      status: 1,
+      errors: [expect.stringMatching(/^error: Refusing to predict: the audio of the test rows .* is far from the training audio: .*--allow-shift to predict anyway\)$/)],
+    });
+  });
+
+  it('refuses in one line naming meta.json a damaged record of what adapting takes (it would set NaN weights), writing nothing', () => {
+    const damaged = join(root, 'robust-damaged');
+    cpSync(robust, damaged, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(damaged, 'meta.json'), 'utf8'));
+    meta.calibration.validation.weights.audio = 'loud';
+    writeFileSync(join(damaged, 'meta.json'), JSON.stringify(meta));
+    const out = join(root, 'robust-damaged.csv');
+    const r = run('packages/submit/src/cli/predict.ts', ['--model', damaged, '--data', data, '--out', out, '--backend', 'wasm']);
+    expect({ status: r.status, lines: r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('backend:')) }).toEqual({
+      status: 1,
+      lines: [`error: Expected \`calibration.validation.weights.audio\` in \`${join(damaged, 'meta.json')}\` to be a weight >= 0, found "loud"`],
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('submit:predict with models trained on other rows (spawned)', () => {
   /** A copy of the trained model whose meta.json holds other preprocessing statistics, as training on other rows gives. */
   function withStats(name: string, change: (stats: { imageScale: number; audioMean: number[]; audioStd: number[] }) => void): string {

@@ -1,7 +1,7 @@
 import { shellQuote } from '@digitfuse/core';
 import { counted, FileWriteError, folderProblem, MAX_BATCH, parseArgs, positiveInt, runMain, UsageError, writeProblem } from '@digitfuse/core';
-import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir, statsToJSON, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
-import { BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, type BackendChoice } from '@digitfuse/model';
+import { COMPETITION_FILES, inputShift, loadCompetition, preprocess, requireDataDir, statsToJSON, type AudioUse, type ModelInputs, type PreprocessStats } from '@digitfuse/data';
+import { audioUseOf, BACKEND_CHOICES, ensembleMemberDirs, missingModelFiles, MODEL_FILES, readMeta, selectBackend, testVoicesLine, type BackendChoice, type FusionAdaptation } from '@digitfuse/model';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SubmissionError } from '../errors';
@@ -110,17 +110,20 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   // Each model sees the test rows scaled as its own training rows were (meta.json's statistics):
   // models trained on other rows (another --data, --split-seed or --val-fraction) scale them otherwise.
-  const groups: { key: string; stats: PreprocessStats; given: string[]; dirs: string[] }[] = [];
+  const groups: { key: string; stats: PreprocessStats; given: string[]; dirs: string[]; uses: AudioUse[] }[] = [];
   const audioOnly: string[] = [];
   for (const [i, dir] of dirs.entries()) {
-    const { stats, config } = await readMeta(dir);
+    const { stats, config, calibration } = await readMeta(dir);
     if (config.modality === 'audio') audioOnly.push((args.model as string[])[i]);
     if (!stats) throw new SubmissionError(`Expected ${dir}/meta.json to hold the preprocessing statistics, found none`, dir);
     const key = JSON.stringify(statsToJSON(stats));
     let group = groups.find((g) => g.key === key);
-    if (!group) groups.push((group = { key, stats, given: [], dirs: [] }));
+    if (!group) groups.push((group = { key, stats, given: [], dirs: [], uses: [] }));
     group.given.push((args.model as string[])[i]);
     group.dirs.push(dir);
+    // A model saved before its calibration kept what adapting to these rows takes is judged as one relying on the audio.
+    const use = audioUseOf(config);
+    group.uses.push(use === 'falls-back' && calibration?.validation === undefined ? 'relies' : use);
   }
   if (args.tta) refuseTtaWithoutImages(audioOnly, dirs.length);
   await selectBackend(args.backend, (line) => process.stderr.write(line + '\n'));
@@ -134,8 +137,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     const inputs = preprocess(group.stats, raw.testImages as Float32Array, raw.testAudio as Float32Array, null);
     test ??= inputs;
     for (const dir of group.dirs) inputsOf.set(dir, inputs);
-    // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or refuse.
-    const shift = inputShift(inputs, 'the test rows', files);
+    // Inputs unlike what the model was trained on give a "valid" submission of garbage: say so, or
+    // refuse, as strictly as the group's model that leans on the audio most needs.
+    const use = (['relies', 'falls-back', 'none'] as const).find((u) => group.uses.includes(u)) ?? 'relies';
+    const shift = inputShift(inputs, 'the test rows', files, use);
     // Models trained on other rows: name the ones whose scaling the test rows are unlike.
     const models = groups.length > 1 ? group.given.map((m) => `\`--model ${m}\``).join(', ') : '';
     // Refused: the findings go in the one error line, not also in warnings before it.
@@ -146,7 +151,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   for (const warning of warnings) process.stderr.write(`${warning}\n`);
   const t0 = performance.now();
-  const result = await predict(dirs, (dir) => inputsOf.get(dir)!, { batchSize, tta: args.tta });
+  // A model adapted in training to other test rows is adapted to these: said under its name.
+  const given = (dir: string) => (args.model as string[])[dirs.indexOf(dir)];
+  const onAdapted = (dir: string, adapted: FusionAdaptation) => process.stderr.write(`\`--model ${given(dir)}\`, adapted to these test rows: ${testVoicesLine(adapted.target)}\n`);
+  const result = await predict(dirs, (dir) => inputsOf.get(dir)!, { batchSize, tta: args.tta, onAdapted });
   const replaced = existsSync(args.out);
   writeSubmission(args.out, result.labels);
   const summary = validateSubmission(args.out, test!);

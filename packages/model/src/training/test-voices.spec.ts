@@ -1,4 +1,4 @@
-import { testVoicesLine } from './retrain-stage';
+import { testVoicesLine } from './test-voices';
 
 describe('testVoicesLine', () => {
   const adaptation = { n: 2000, confident: 1712, audioAgreement: 0.2646, audioValAccuracy: 0.87625, temperatureVal: 0.9, temperatureTarget: 0.15, audioScale: 0.1667 };
