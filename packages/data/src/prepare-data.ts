@@ -7,7 +7,7 @@ import { audioDuplicateGroups } from './duplicates';
 import { DataError } from './errors';
 import { COMPETITION_FILES, loadCompetition, requireDataDir } from './load-competition';
 import { fitAudioStats, imageScaleFromRange, preprocess, valueRange } from './preprocess';
-import { audioShift, audioShiftLevel, describeAudioShift, fallingBackNote, type AudioUse } from './shift-check';
+import { audioShift, audioShiftLevel, describeAudioShift, useNote, type AudioUse } from './shift-check';
 import { splitRows, type SplitMode } from './split';
 import { statsFromJSON, statsToJSON, type PreprocessStatsJSON } from './stats-json';
 import type { DataSummary, ValueRange } from './summary';
@@ -314,10 +314,10 @@ export function testAudioScale(prepared: Pick<PreparedData, 'test' | 'summary'>,
   if (level === 'ok') return null;
   const f = COMPETITION_FILES;
   const train = summary.ranges.trainAudio;
-  if (level === 'warn') return { level, finding: `\`${f.testAudio}\` differs from the training audio: ${describeAudioShift(shift)}${fallingBackNote(shift, test.n, use)}` };
+  if (level === 'warn') return { level, finding: `\`${f.testAudio}\` differs from the training audio: ${describeAudioShift(shift)}${useNote(shift, test.n, use)}` };
   return {
     level,
-    finding: `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${testRange.min} to ${testRange.max}, which the training statistics standardise to ${describeAudioShift(shift)} (scaled differently?)`,
+    finding: `Expected \`${f.testAudio}\` on the scale of \`${f.trainAudio}\` (values from ${train.min} to ${train.max}), found values from ${testRange.min} to ${testRange.max}, which the training statistics standardise to ${describeAudioShift(shift)}${useNote(shift, test.n, use) || ' (scaled differently?)'}`,
   };
 }
 

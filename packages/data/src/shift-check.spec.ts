@@ -49,7 +49,12 @@ describe('inputShift()', () => {
     // Mean |z| 8: about what a test file min-max scaled on its own range gives (7.8 measured).
     const offset = rows(120, { audioShift: 8 });
     expect(inputShift(offset).level).toBe('refuse');
-    expect(inputShift(offset, 'the test rows', {}, 'relies').findings).toEqual([expect.stringMatching(/^the audio of the test rows is far from the training audio: mean \|z\| [78]\.\d+ /)]);
+    expect(inputShift(offset, 'the test rows', {}, 'relies').findings).toEqual([
+      expect.stringMatching(/^the audio of the test rows is far from the training audio: mean \|z\| [78]\.\d+ .* \(an offset a robust or attention model would adapt to, leaning on its image expert; this model relies on the audio\)$/),
+    ]);
+    // Audio on another scale: no such note, no model would take it.
+    expect(inputShift(rows(120, { audioScale: 1000 }), 'the test rows').findings[0]).not.toContain('robust');
+    expect(inputShift(rows(120, { audioScale: 1000 }), 'the test rows', {}, 'falls-back').findings[0]).not.toContain('robust');
     const fallingBack = inputShift(offset, 'the test rows', {}, 'falls-back');
     expect(fallingBack.level).toBe('warn');
     expect(fallingBack.findings).toEqual([

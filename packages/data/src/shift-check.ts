@@ -95,9 +95,9 @@ export function inputShift(inputs: ModelInputs, what = 'the inputs', files: Shif
   }
   const audioLevel = audioShiftLevel({ audioMeanAbsZ, audioStdRatio }, n, use);
   if (audioLevel === 'refuse') {
-    flag('refuse', `${audio} is far from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}`);
+    flag('refuse', `${audio} is far from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}${useNote({ audioMeanAbsZ, audioStdRatio }, n, use)}`);
   } else if (audioLevel === 'warn') {
-    flag('warn', `${audio} differs from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}${fallingBackNote({ audioMeanAbsZ, audioStdRatio }, n, use)}`);
+    flag('warn', `${audio} differs from the training audio: ${describeAudioShift({ audioMeanAbsZ, audioStdRatio })}${useNote({ audioMeanAbsZ, audioStdRatio }, n, use)}`);
   }
   return { level, findings, imageMax, audioMeanAbsZ, audioStdRatio };
 }
@@ -147,11 +147,19 @@ export function audioShiftLevel(shift: AudioShift, n: number, use: AudioUse = 'r
   return 'ok';
 }
 
-/** For a model that falls back on its image expert, where a model relying on the audio would refuse the shift: what it does instead (else ''). */
-export function fallingBackNote(shift: AudioShift, n: number, use: AudioUse): string {
-  return use === 'falls-back' && audioShiftLevel(shift, n, 'relies') === 'refuse'
-    ? '; a robust or attention model, adapted to these rows, leaves the prediction to its image expert where this audio disagrees with it (expect about the accuracy of images alone)'
-    : '';
+/**
+ * What the verdict on `shift` owes to how the model uses the audio, where the other use would judge it
+ * otherwise (else ''): for a model that falls back on its image expert, what it does instead of the
+ * refusal a model relying on the audio would get; for one relying on it, that robust or attention
+ * fusion would go on.
+ */
+export function useNote(shift: AudioShift, n: number, use: AudioUse): string {
+  // Only an offset that one use refuses and the other takes: otherwise both judge it alike.
+  if (audioShiftLevel(shift, n, 'relies') !== 'refuse' || audioShiftLevel(shift, n, 'falls-back') === 'refuse') return '';
+  if (use === 'falls-back') {
+    return '; a robust or attention model, adapted to these rows, leaves the prediction to its image expert where this audio disagrees with it (expect about the accuracy of images alone)';
+  }
+  return use === 'relies' ? ' (an offset a robust or attention model would adapt to, leaning on its image expert; this model relies on the audio)' : '';
 }
 
 /** An {@link audioShift}'s figures in words: `mean |z| 253 (new voices: below 0.5), spread 0.004x the training spread`. */
