@@ -306,11 +306,7 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
   const grid = options.grid ?? DEFAULT_GRID;
   const batch = options.batchSize ?? 256;
   const shiftedVal = shiftAudio(val, options.seed ?? 42, options.shift ?? SHIFTED_AUDIO);
-  const index = EXPERTS.map((e) => outputIndex(model, e));
-  const experts = async (inputs: ModelInputs) => {
-    const outputs = await predictOutputs(model, inputs, batch);
-    return index.map((k) => logs(outputs[k]));
-  };
+  const experts = (inputs: ModelInputs) => expertLogs(model, inputs, batch);
   const views = [await experts(val), await experts(shiftedVal)];
   if (options.target) checkInputs(options.target, 'target', false);
   const audio = audioOnValidation(views[0][EXPERTS.indexOf('audio')], labels);
@@ -332,6 +328,12 @@ export async function calibrateFusion(model: tf.LayersModel, val: ModelInputs, o
     ...(options.target && adaptation ? { target: { n: options.target.n, rows: rowsFingerprint(options.target), ...adaptation } } : {}),
     validation: { weights: fusionWeights(chosen), ...audio },
   };
+}
+
+/** The log-probabilities [n*10] of each expert of `model` (in `EXPERTS` order) on `inputs`, from one prediction pass. */
+async function expertLogs(model: tf.LayersModel, inputs: ModelInputs, batchSize: number): Promise<Float32Array[]> {
+  const outputs = await predictOutputs(model, inputs, batchSize);
+  return EXPERTS.map((e) => logs(outputs[outputIndex(model, e)]));
 }
 
 /** Weights [fused, image, audio] as a frozen `FusionWeights`. */
@@ -370,9 +372,7 @@ export async function adaptFusion(model: tf.LayersModel, calibration: Calibratio
   checkInputs(rows, 'rows', false);
   const fingerprint = rowsFingerprint(rows);
   if (calibration?.target?.rows === fingerprint) return null;
-  const index = EXPERTS.map((e) => outputIndex(model, e));
-  const outputs = await predictOutputs(model, rows, batchSize);
-  const adaptation = adaptToTarget(validation, index.map((k) => logs(outputs[k])));
+  const adaptation = adaptToTarget(validation, await expertLogs(model, rows, batchSize));
   const weights = fusionWeights(adaptWeights(EXPERTS.map((e) => validation.weights[e]), adaptation.audioScale));
   layer.setFusionWeights(weights);
   return { weights, target: { n: rows.n, rows: fingerprint, ...adaptation } };
