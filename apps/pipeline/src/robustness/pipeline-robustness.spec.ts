@@ -33,11 +33,12 @@ describe('scoreSubmission() / imageFingerprint()', () => {
 });
 
 describe('pipelineRobustnessMarkdown()', () => {
-  const run = (set: string, kind: 'fused' | 'image', testAcc: number): PipelineRun => ({
+  const run = (set: string, kind: 'fused' | 'image', testAcc: number, imageExpertAcc: number | null = kind === 'fused' ? 0.975 : null): PipelineRun => ({
     set,
     kind,
     run: '/r',
     testAcc,
+    imageExpertAcc,
     bestTrial: 0,
     trials: 3,
     figures: kind === 'fused' ? { clean: 0.99, shifted: 0.98, image: 0.97 } : null,
@@ -45,9 +46,19 @@ describe('pipelineRobustnessMarkdown()', () => {
   });
   it('gives per-set rows, mean and worst, and says where the main job fell below images alone', () => {
     const md = pipelineRobustnessMarkdown([run('a', 'fused', 0.99), run('a', 'image', 0.98), run('b', 'fused', 0.97), run('b', 'image', 0.98)]);
-    expect(md).toContain('| a | 99.00% | 98.00% | 1.00 | 0 (3) | 99.00% / 98.00% / 97.00% |');
-    expect(md).toContain('| **main job: mean / worst** | 98.00% | worst 97.00% (b) | | | |');
+    expect(md).toContain('| a | 99.00% | 98.00% | 1.00 | 97.50% | 0 (3) | 99.00% / 98.00% / 97.00% |');
+    expect(md).toContain('| **main job: mean / worst** | 98.00% | worst 97.00% (b) | | | | |');
     expect(md).toContain('The main job scored below the image-only pipeline on 1 of 2 sets.');
+    expect(md).toContain('Hearing made seeing worse on 1 of 2 sets: the main job scored below its own image expert on b.');
+  });
+  it('tells a main job below images alone but above its own image expert (a weaker image classifier) from hearing making seeing worse', () => {
+    const md = pipelineRobustnessMarkdown([run('a', 'fused', 0.984, 0.982), run('a', 'image', 0.985), run('b', 'fused', 0.99, 0.98), run('b', 'image', 0.985)]);
+    expect(md).toContain('The main job scored below the image-only pipeline on 1 of 2 sets.');
+    expect(md).toContain("Hearing did not make seeing worse: the main job scored at least its own image expert's accuracy on both sets.");
+    // A fusion without experts (concat) has no image expert: a dash, and nothing said of it.
+    const concat = pipelineRobustnessMarkdown([run('a', 'fused', 0.99, null), run('a', 'image', 0.98)]);
+    expect(concat).toContain('| a | 99.00% | 98.00% | 1.00 | — | 0 (3) |');
+    expect(concat).not.toContain('seeing worse');
   });
   it('says the main job held up on both sets, or on all of three, in words', () => {
     const two = pipelineRobustnessMarkdown([run('a', 'fused', 0.99), run('a', 'image', 0.98), run('b', 'fused', 0.98), run('b', 'image', 0.98)]);
@@ -65,7 +76,7 @@ describe('nx run pipeline:robustness (spawned)', () => {
     const first = spawnSync(tsx, args, { cwd: workspace, encoding: 'utf8' });
     expect(first.stderr).toContain('pipeline robustness: 2 sets');
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/\| anna-noisy \| \d+\.\d\d% \| \d+\.\d\d% \| -?\d+\.\d\d \| 0 \(1\) \|/);
+    expect(first.stdout).toMatch(/\| anna-noisy \| \d+\.\d\d% \| \d+\.\d\d% \| -?\d+\.\d\d \| \d+\.\d\d% \| 0 \(1\) \|/);
     expect(first.stdout).toMatch(/\| bert-noisy \| \d+\.\d\d% \| \d+\.\d\d% \|/);
     const runs = readdirSync(join(out, 'runs')).sort();
     expect(runs.filter((r) => r.startsWith('images-'))).toHaveLength(1);
@@ -74,11 +85,21 @@ describe('nx run pipeline:robustness (spawned)', () => {
     expect(file.complete).toBe(true);
     expect(file.runs).toHaveLength(4);
     expect(file.runs[0].figures.image).toBeGreaterThan(0);
+    // The main job's own image expert, scored on the test rows; an image-only run has none.
+    const fused = file.runs.find((r: { kind: string }) => r.kind === 'fused');
+    expect(typeof fused.imageExpertAcc).toBe('number');
+    expect(fused.imageExpertAcc * 30).toBeCloseTo(Math.round(fused.imageExpertAcc * 30), 6); // right rows of the 30
+    expect(fused.imageExpertAcc).toBeLessThanOrEqual(1);
+    expect(file.runs.find((r: { kind: string }) => r.kind === 'image').imageExpertAcc).toBeNull();
+    expect(first.stderr).toMatch(/anna-noisy fused: test \d+\.\d\d%, its image expert \d+\.\d\d% \(best trial 0 of 1\)/);
+    expect(first.stdout).toMatch(/Hearing (did not make|made) seeing worse/);
     // A second call finds every run finished and only scores them again.
     const again = spawnSync(tsx, args, { cwd: workspace, encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(again.stderr).toContain('already done in this run, skipped');
     expect(again.stderr).not.toContain('trial 0:');
+    // Scored again from the saved model: the same image expert accuracy.
+    expect(JSON.parse(readFileSync(join(out, 'pipeline-robustness.json'), 'utf8')).runs.find((r: { kind: string }) => r.kind === 'fused').imageExpertAcc).toBe(fused.imageExpertAcc);
     expect(existsSync(join(out, 'pipeline-robustness.md'))).toBe(true);
   });
 

@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { counted, markdownTable } from '@digitfuse/core';
 import { COMPETITION_FILES, DataError, loadTestLabels, readLabelsCsv } from '@digitfuse/data';
-import type { RobustnessSet } from '@digitfuse/model';
-import { runStages, type RunContext } from '../context';
+import { disposeModel, evaluateProbabilities, loadModel, predictNamed, type RobustnessSet } from '@digitfuse/model';
+import { backendOf, dataOf, runStages, type RunContext } from '../context';
 import type { TrialFigures } from '../objective';
 import { openContext, type ResumeWording } from '../open-run';
 import { flagOf, RESUMABLE, type PipelineOptions } from '../options';
-import { readSearchOutputs, runLayout } from '../run-artifacts';
+import { finalModelDirs, readSearchOutputs, runLayout } from '../run-artifacts';
 import { dataStage } from '../stages/data-stage';
 import { retrainStage } from '../stages/retrain-stage';
 import { searchStage } from '../stages/search-stage';
@@ -27,6 +27,12 @@ export interface PipelineRun {
   /** Run directory (resumable with --resume). */
   readonly run: string;
   readonly testAcc: number;
+  /**
+   * Test accuracy of the main job's own image expert (its final model's, averaged over an ensemble's
+   * members as the prediction is; without test-time augmentation): what a voice the audio expert does
+   * not know leaves the prediction to. Null for an image-only run and a fusion without experts (concat).
+   */
+  readonly imageExpertAcc: number | null;
   readonly bestTrial: number | null;
   /** Finished (COMPLETE) trials of its search. */
   readonly trials: number;
@@ -83,6 +89,11 @@ export interface PipelineRobustnessOptions {
   readonly argv?: readonly string[];
 }
 
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** "the one set", "both sets", "all 3 sets". */
+const allSets = (n: number): string => (n === 1 ? 'the one set' : n === 2 ? 'both sets' : `all ${n} sets`);
+
 /** One run of the benchmark's plan: a set, which pipeline, and its run directory. */
 export interface PlannedRun {
   readonly set: RobustnessSet;
@@ -114,7 +125,31 @@ const BENCH_WORDING: ResumeWording = {
   otherwise: `only ${RESUMABLE.filter((key) => key !== 'report').map(flagOf).join(', ')} may change between runs into one --bench-out: give another --bench-out for other settings`,
 };
 
-/** Runs (or resumes) the main job on one set and scores its submission. */
+/**
+ * Test accuracy of the image expert of a run's final model(s) (robust or attention fusion; the average
+ * of the members' when an ensemble predicted), or null when the model has no image expert.
+ */
+async function imageExpertAccuracy(ctx: RunContext, setDir: string): Promise<number | null> {
+  const data = await dataOf(ctx);
+  const labels = loadTestLabels(setDir);
+  if (!data.test || !labels) return null;
+  await backendOf(ctx); // a finished run skips every stage: none chose it
+  let sum: Float32Array | null = null;
+  for (const dir of finalModelDirs(ctx.layout, Math.max(1, ctx.options.ensemble)).filter((d) => existsSync(d))) {
+    const { model } = await loadModel(dir);
+    try {
+      const image = (await predictNamed(model, data.test)).image;
+      if (!image) return null;
+      sum ??= new Float32Array(image.length);
+      for (let i = 0; i < image.length; i++) sum[i] += image[i];
+    } finally {
+      disposeModel(model);
+    }
+  }
+  return sum ? evaluateProbabilities(sum, labels).accuracy : null;
+}
+
+/** Runs (or resumes) the main job on one set and scores its submission (and, of the main job, its image expert). */
 async function runOne(planned: PlannedRun, base: PipelineOptions, argv: readonly string[], log: (line: string) => void): Promise<Omit<PipelineRun, 'set'>> {
   const ctx: RunContext = openContext(runOptions(planned, base), argv, (line) => log(line === '' ? '' : `  ${line}`), BENCH_WORDING);
   const t0 = performance.now();
@@ -125,6 +160,7 @@ async function runOne(planned: PlannedRun, base: PipelineOptions, argv: readonly
     kind: planned.kind,
     run: ctx.layout.root,
     testAcc: scoreSubmission(ctx.layout.submission, planned.set.dir),
+    imageExpertAcc: planned.kind === 'fused' ? await imageExpertAccuracy(ctx, planned.set.dir) : null,
     bestTrial: search?.bestTrial ?? null,
     trials: search?.finished ?? 0,
     figures: best?.figures ?? null,
@@ -171,15 +207,18 @@ export async function runPipelineRobustness(options: PipelineRobustnessOptions, 
     }
     const run: PipelineRun = { set: set.name, ...result };
     runs.push(run);
-    log(`[${i + 1}/${plan.length}] ${set.name} ${kind}: test ${(run.testAcc * 100).toFixed(2)}% (best trial ${run.bestTrial} of ${run.trials})`);
+    const expert = run.imageExpertAcc === null ? '' : `, its image expert ${pct(run.imageExpertAcc)}`;
+    log(`[${i + 1}/${plan.length}] ${set.name} ${kind}: test ${pct(run.testAcc)}${expert} (best trial ${run.bestTrial} of ${run.trials})`);
     await options.onRun?.(run, runs);
   }
   return runs;
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-
-/** Per-set table (main job, image only, difference, best trial) and mean / worst rows, as Markdown. */
+/**
+ * Per-set table (main job, image only, difference, the main job's image expert, best trial) and mean /
+ * worst rows, as Markdown, with what they say: where the main job fell below images alone, and where
+ * below its own image expert (hearing made seeing worse: a failure of the fusion, not of the image classifier).
+ */
 export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string {
   const sets = [...new Set(runs.map((r) => r.set))];
   const get = (set: string, kind: PipelineKind) => runs.find((r) => r.set === set && r.kind === kind);
@@ -192,6 +231,7 @@ export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string
       f ? pct(f.testAcc) : '—',
       im ? pct(im.testAcc) : '—',
       f && im ? ((f.testAcc - im.testAcc) * 100).toFixed(2) : '—',
+      f?.imageExpertAcc != null ? pct(f.imageExpertAcc) : '—',
       f ? `${f.bestTrial} (${f.trials})` : '—',
       fig ? `${pct(fig.clean)} / ${pct(fig.shifted)} / ${fig.image === null ? '—' : pct(fig.image)}` : '—',
     ];
@@ -201,10 +241,10 @@ export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string
     if (accs.length === 0) continue;
     const worst = accs.reduce((a, b) => (b.testAcc < a.testAcc ? b : a));
     const mean = accs.reduce((sum, r) => sum + r.testAcc, 0) / accs.length;
-    rows.push([`**${kind === 'fused' ? 'main job' : 'image only'}: mean / worst**`, pct(mean), `worst ${pct(worst.testAcc)} (${worst.set})`, '', '', '']);
+    rows.push([`**${kind === 'fused' ? 'main job' : 'image only'}: mean / worst**`, pct(mean), `worst ${pct(worst.testAcc)} (${worst.set})`, '', '', '', '']);
   }
-  const headers = ['set', 'main job (both senses)', 'image-only pipeline', 'difference (points)', 'best trial (of finished)', 'its validation: clean / shifted / image'];
-  const lines = [markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'left'])];
+  const headers = ['set', 'main job (both senses)', 'image-only pipeline', 'difference (points)', 'its image expert (test)', 'best trial (of finished)', 'its validation: clean / shifted / image'];
+  const lines = [markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'left'])];
   const pairs = sets.map((s) => [get(s, 'fused'), get(s, 'image')] as const).filter((p) => p[0] && p[1]) as [PipelineRun, PipelineRun][];
   const below = pairs.filter(([f, im]) => f.testAcc < im.testAcc).length;
   lines.push(
@@ -212,8 +252,17 @@ export function pipelineRobustnessMarkdown(runs: readonly PipelineRun[]): string
     pairs.length === 0
       ? 'No set has both pipelines yet.'
       : below === 0
-        ? `The main job scored at least as high as the image-only pipeline on ${pairs.length === 1 ? 'the one set' : pairs.length === 2 ? 'both sets' : `all ${pairs.length} sets`}.`
+        ? `The main job scored at least as high as the image-only pipeline on ${allSets(pairs.length)}.`
         : `The main job scored below the image-only pipeline on ${below} of ${counted(pairs.length, 'set')}.`,
   );
+  const experts = sets.map((s) => get(s, 'fused')).filter((f): f is PipelineRun & { imageExpertAcc: number } => f?.imageExpertAcc != null);
+  if (experts.length > 0) {
+    const worse = experts.filter((f) => f.testAcc < f.imageExpertAcc);
+    lines.push(
+      worse.length === 0
+        ? `Hearing did not make seeing worse: the main job scored at least its own image expert's accuracy on ${allSets(experts.length)}.`
+        : `Hearing made seeing worse on ${worse.length} of ${counted(experts.length, 'set')}: the main job scored below its own image expert on ${worse.map((f) => f.set).join(', ')}.`,
+    );
+  }
   return lines.join('\n') + '\n';
 }

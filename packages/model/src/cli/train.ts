@@ -212,7 +212,7 @@ export async function main(argv: readonly string[]): Promise<TrainMetrics> {
         .option('progress', {
           choices: ['auto', 'bar', 'lines', 'silent'] as const,
           default: 'auto' as const,
-          describe: 'progress output: a bar on a terminal, a line per epoch otherwise (auto), or none',
+          describe: 'progress output: a bar on a terminal, a line per epoch otherwise (auto), or none (silent)',
         }),
   );
 
