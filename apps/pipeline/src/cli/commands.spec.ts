@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { offsetSeed } from '../options';
 import { ACTIVE_JSON } from '../run-process';
-import { processAlive } from '@digitfuse/core';
+import { parseDuration, processAlive } from '@digitfuse/core';
 import type { RunState } from '../run-artifacts';
 import { createStudy, JournalFileStorage } from '@digitfuse/tuning';
 
@@ -722,8 +722,7 @@ describe('a run stopped with Ctrl-C', () => {
     // What was used depends on how long the first epoch took to start (a loaded machine: over a minute).
     const budget = /, budget 2m00s \(((?:\d+m)?\d\d?s) of it used before the resume: ((?:\d+m)?\d\d?s) left\)/.exec(resumed.stderr);
     expect({ budget: budget !== null, stderr: budget ? '' : resumed.stderr.slice(-2000) }).toEqual({ budget: true, stderr: '' });
-    const secondsOf = (d = '') => d.split(/(?<=m)/).reduce((sum, part) => sum + parseInt(part, 10) * (part.endsWith('m') ? 60 : 1), 0);
-    const [used, left] = [secondsOf(budget?.[1]), secondsOf(budget?.[2])];
+    const [used, left] = [parseDuration(budget?.[1] ?? '') / 1000, parseDuration(budget?.[2] ?? '') / 1000];
     expect(used).toBeGreaterThan(0);
     expect(used + left).toBeGreaterThanOrEqual(119);
     expect(used + left).toBeLessThanOrEqual(121);
